@@ -1,0 +1,81 @@
+"""The sandbox contract: an isolated machine an agent works in, seen from the harness."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+WORKSPACE = "/workspace"
+INPUT_DIR = "/workspace/input"
+OUTPUT_DIR = "/workspace/output"
+AGENT_DIR = "/agent"
+HOME_DIR = "/home/agent"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandbox."""
+
+    memory_mb: int = 4096
+    processes: int = 512
+    file_size_mb: int = 1024
+    network: bool = False
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """How one command in the sandbox ended. ``returncode`` is None when it was killed at its time limit."""
+
+    returncode: int | None
+    timed_out: bool
+    duration: float
+
+
+@dataclass
+class Workspace:
+    """The host side of a sandbox: ``input/`` (read-only inside), ``output/``, ``home/``, ``agent/`` (read-only)."""
+
+    root: Path
+    extra_binds: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def input(self) -> Path:
+        return self.root / "input"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def agent(self) -> Path:
+        return self.root / "agent"
+
+
+class Sandbox(Protocol):
+    """What a trial needs from a sandbox backend."""
+
+    workspace: Workspace
+    limits: Limits
+
+    async def exec(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        timeout: float,
+        stdout: Path,
+        stderr: Path,
+        cwd: str = HOME_DIR,
+    ) -> ExecResult:
+        """Run a command inside; when it returns, every process the command started is dead."""
+        ...
+
+    def close(self) -> None:
+        """Release the sandbox; every process in it is dead and its scratch space removed."""
+        ...

@@ -1,0 +1,67 @@
+"""Instances: a task with one variant's parameters, and how its inputs and reference are made."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from lastexam.tasks.loader import Task
+
+SANDBOX_INPUT_DIR = "/workspace/input"
+SANDBOX_OUTPUT_DIR = "/workspace/output"
+
+
+def variant_seed(task_id: str, variant: int) -> int:
+    """A stable seed for one variant: the same on every machine and every run."""
+    return int.from_bytes(hashlib.sha256(f"{task_id}@{variant}".encode()).digest()[:4], "big")
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One variant of a task: ``cluster/task@N``."""
+
+    task: Task
+    variant: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.task.id}@{self.variant}"
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The variant's parameters; always holds ``variant`` and ``seed``."""
+        spec = self.task.spec.variants
+        base = dict(spec.params[self.variant]) if spec.params is not None else {}
+        return {"variant": self.variant, "seed": variant_seed(self.task.id, self.variant), **base}
+
+    def render_instruction(self) -> str:
+        """The instruction as the agent sees it: the template rendered with the sandbox paths and params.
+
+        Raises:
+            jinja2.TemplateError: a broken template or a variable that the params lack.
+        """
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+        template = env.from_string(self.task.instruction_template)
+        return template.render(input_dir=SANDBOX_INPUT_DIR, output_dir=SANDBOX_OUTPUT_DIR, params=self.params,
+                               **self.params)
+
+    def materialize(self, input_dir: Path, reference_dir: Path) -> None:
+        """Write the instance's inputs and hidden reference: ``data/`` copied, then ``generate`` run."""
+        input_dir.mkdir(parents=True, exist_ok=True)
+        reference_dir.mkdir(parents=True, exist_ok=True)
+        if self.task.data_dir.is_dir():
+            shutil.copytree(self.task.data_dir, input_dir, dirs_exist_ok=True)
+        module = self.task.module()
+        generate = getattr(module, "generate", None) if module else None
+        if generate is not None:
+            generate(self.params, input_dir, reference_dir)
+
+
+def instances_of(task: Task) -> list[Instance]:
+    """Every variant of a task."""
+    return [Instance(task, i) for i in range(task.spec.variants.size)]

@@ -1,0 +1,146 @@
+"""Load and validate task packages from disk.
+
+A task package is a directory holding ``task.toml``, ``instruction.md``, ``solution/`` and
+optionally ``task.py`` and ``data/``. Every problem is reported as a ``ConfigError`` naming
+the file, the field and the fix.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pydantic import ValidationError
+
+from lastexam.errors import ConfigError
+from lastexam.taxonomy import load_taxonomy
+from lastexam.tasks.spec import TaskSpec
+
+SOLUTION_ENTRYPOINTS = ("solve.sh", "solve.py")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A loaded task package."""
+
+    spec: TaskSpec
+    path: Path
+    _module_cache: dict[str, ModuleType] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def instruction_template(self) -> str:
+        return (self.path / "instruction.md").read_text(encoding="utf-8")
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path / "data"
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.path / "solution"
+
+    @cached_property
+    def solution_entrypoint(self) -> str:
+        return next(name for name in SOLUTION_ENTRYPOINTS if (self.solution_dir / name).is_file())
+
+    def module(self) -> ModuleType | None:
+        """The task's ``task.py`` imported under a private name, or None when it has none."""
+        source = self.path / "task.py"
+        if not source.is_file():
+            return None
+        if "module" not in self._module_cache:
+            name = "lastexam_task_" + self.id.replace("/", "__")
+            spec = importlib.util.spec_from_file_location(name, source)
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self._module_cache["module"] = module
+        return self._module_cache["module"]
+
+
+def default_tasks_root() -> Path:
+    """``$ALE_TASKS_DIR``, else ``tasks/`` of the checkout (or of the current directory)."""
+    if env := os.environ.get("ALE_TASKS_DIR"):
+        return Path(env)
+    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
+        if (base / "tasks").is_dir():
+            return base / "tasks"
+    return Path.cwd() / "tasks"
+
+
+def _field_path(error: dict[str, Any]) -> str:
+    return ".".join(str(p) for p in error["loc"]) or "(top level)"
+
+
+def load_task(path: Path) -> Task:
+    """Load one task package and check it against the contract.
+
+    Raises:
+        ConfigError: naming the file, the field and the fix for the first problem found.
+    """
+    path = Path(path)
+    toml_path = path / "task.toml"
+    if not toml_path.is_file():
+        raise ConfigError(toml_path, None, "no task.toml in the task package", "add a task.toml (see DESIGN.md)")
+    try:
+        raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(toml_path, None, f"not valid TOML ({exc})", "correct the TOML syntax") from exc
+    try:
+        spec = TaskSpec.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fix = (
+            "remove the field or correct its spelling"
+            if first["type"] == "extra_forbidden"
+            else "add the field" if first["type"] == "missing" else "correct the value"
+        )
+        raise ConfigError(toml_path, _field_path(first), first["msg"], fix) from exc
+
+    taxonomy = load_taxonomy()
+    cluster = taxonomy.cluster(spec.cluster)
+    if cluster is None:
+        codes = ", ".join(c.code for c in taxonomy.clusters)
+        raise ConfigError(toml_path, "cluster", f"unknown cluster {spec.cluster!r}", f"use one of: {codes}")
+    sub = taxonomy.subdomain(spec.subdomain)
+    if sub is None or sub.cluster != spec.cluster:
+        codes = ", ".join(s.code for s in cluster.subdomains)
+        raise ConfigError(
+            toml_path, "subdomain", f"{spec.subdomain!r} is not a subdomain of {spec.cluster}", f"use one of: {codes}"
+        )
+    expected_id = f"{path.parent.name}/{path.name}"
+    if spec.id != expected_id:
+        raise ConfigError(
+            toml_path, "id", f"id {spec.id!r} does not match the package directory", f"set id = {expected_id!r}"
+        )
+    if spec.id.split("/")[0] != spec.cluster:
+        raise ConfigError(
+            toml_path, "id", "the id's first part must be the cluster code", f"move the package under tasks/{spec.cluster}/"
+        )
+    if not (path / "instruction.md").is_file():
+        raise ConfigError(path / "instruction.md", None, "missing", "write the instruction template")
+    if not any((path / "solution" / n).is_file() for n in SOLUTION_ENTRYPOINTS):
+        raise ConfigError(
+            path / "solution", None, "no oracle solution", f"add solution/{SOLUTION_ENTRYPOINTS[0]} or solution/solve.py"
+        )
+    task = Task(spec=spec, path=path)
+    module = task.module() if (path / "task.py").is_file() else None
+    if module is None or not callable(getattr(module, "grade", None)):
+        raise ConfigError(path / "task.py", "grade", "no grade(g) function", "define grade(g) in task.py")
+    return task
+
+
+def discover_tasks(root: Path | None = None) -> list[Task]:
+    """Every task package under ``root`` (``tasks/<cluster>/<task>/task.toml``), sorted by id."""
+    root = root or default_tasks_root()
+    return [load_task(p.parent) for p in sorted(root.glob("*/*/task.toml"))]
