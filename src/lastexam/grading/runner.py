@@ -45,6 +45,6 @@ def run_grader(
         if log_path is not None:
             log_path.write_text(completed.stdout + completed.stderr)
         if completed.returncode != 0 or not grade_path.is_file():
-            tail = (completed.stderr or completed.stdout).strip().splitlines()[-12:]
-            raise GraderError("grader crashed (exit %d): %s" % (completed.returncode, "\n".join(tail)))
+            tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-12:])
+            raise GraderError(f"grader crashed (exit {completed.returncode}): {tail}")
         return Grade.model_validate_json(grade_path.read_text())

@@ -11,6 +11,7 @@ WORKSPACE = "/workspace"
 INPUT_DIR = "/workspace/input"
 OUTPUT_DIR = "/workspace/output"
 AGENT_DIR = "/agent"
+INSTRUCTION_FILE = "/workspace/instruction.md"
 HOME_DIR = "/home/agent"
 
 
@@ -55,6 +56,10 @@ class Workspace:
     @property
     def agent(self) -> Path:
         return self.root / "agent"
+
+    @property
+    def instruction(self) -> Path:
+        return self.root / "instruction.md"
 
 
 class Sandbox(Protocol):

@@ -29,6 +29,7 @@ from lastexam.sandbox.base import (
     AGENT_DIR,
     HOME_DIR,
     INPUT_DIR,
+    INSTRUCTION_FILE,
     OUTPUT_DIR,
     ExecResult,
     Limits,
@@ -97,6 +98,13 @@ def processes_of_uid(uid: int) -> list[int]:
     return pids
 
 
+def chown_tree(root: Path, uid: int) -> None:
+    """Give a whole tree to ``uid`` (links themselves, never what they point to)."""
+    for path, dirs, files in os.walk(root):
+        for name in (path, *(os.path.join(path, n) for n in dirs + files)):
+            os.lchown(name, uid, uid)
+
+
 class BwrapSandbox:
     """A bubblewrap sandbox over a host ``Workspace``. Use as a context manager or call ``close``."""
 
@@ -133,20 +141,17 @@ class BwrapSandbox:
         """Make the workspace usable by the sandbox uid: inputs readable, output and home writable."""
         root = self.workspace.root
         os.chmod(root, 0o711)
-        for path, _, files in os.walk(self.workspace.input):
-            os.chmod(path, 0o755)
-            for name in files:
-                os.chmod(os.path.join(path, name), 0o644 | (os.stat(os.path.join(path, name)).st_mode & 0o111))
-        for directory in (self.workspace.agent, root / "etc"):
+        for directory in (self.workspace.input, self.workspace.agent, root / "etc"):
             for path, _, files in os.walk(directory):
                 os.chmod(path, 0o755)
                 for name in files:
-                    os.chmod(os.path.join(path, name), 0o755)
+                    file = os.path.join(path, name)
+                    os.chmod(file, 0o644 | (os.stat(file).st_mode & 0o111))
+        if self.workspace.instruction.is_file():
+            os.chmod(self.workspace.instruction, 0o644)
         if self._lease:
             for directory in (self.workspace.output, self.workspace.home):
-                for path, dirs, files in os.walk(directory):
-                    for name in (path, *(os.path.join(path, n) for n in dirs + files)):
-                        os.lchown(name, self.host_uid, self.host_uid)
+                chown_tree(directory, self.host_uid)
 
     def command(self, argv: Sequence[str], *, cwd: str = HOME_DIR) -> list[str]:
         """The full host command line that runs ``argv`` inside this sandbox."""
@@ -166,6 +171,8 @@ class BwrapSandbox:
         args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--dir", "/var/tmp"]
         args += ["--ro-bind", str(ws.input), INPUT_DIR, "--bind", str(ws.output), OUTPUT_DIR]
         args += ["--bind", str(ws.home), HOME_DIR, "--ro-bind", str(ws.agent), AGENT_DIR]
+        if ws.instruction.is_file():
+            args += ["--ro-bind", str(ws.instruction), INSTRUCTION_FILE]
         for host, inside in ws.extra_binds:
             args += ["--bind", str(host), inside]
         args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--chdir", cwd, "--clearenv"]
@@ -283,9 +290,7 @@ def run_in_scratch_sandbox(
     sandbox = BwrapSandbox(workspace, limits)
     try:
         if sandbox._lease:
-            for path, dirs, files in os.walk(workdir):
-                for name in (path, *(os.path.join(path, n) for n in dirs + files)):
-                    os.lchown(name, sandbox.host_uid, sandbox.host_uid)
+            chown_tree(workdir, sandbox.host_uid)
         os.chmod(workdir, 0o755 if sandbox._lease else 0o700)
         workspace.extra_binds.append((workdir, "/work"))
         logs = workspace.root / "logs"

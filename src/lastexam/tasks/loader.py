@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,8 +20,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from lastexam.errors import ConfigError
-from lastexam.taxonomy import load_taxonomy
 from lastexam.tasks.spec import TaskSpec
+from lastexam.taxonomy import load_taxonomy
 
 SOLUTION_ENTRYPOINTS = ("solve.sh", "solve.py")
 
@@ -63,7 +64,13 @@ class Task:
             spec = importlib.util.spec_from_file_location(name, source)
             assert spec and spec.loader
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except Exception as exc:
+                del sys.modules[name]
+                raise ConfigError(source, None, f"task.py fails to import ({type(exc).__name__}: {exc})",
+                                  "fix the error in task.py (see the message)") from exc
             self._module_cache["module"] = module
         return self._module_cache["module"]
 
@@ -140,7 +147,19 @@ def load_task(path: Path) -> Task:
     return task
 
 
-def discover_tasks(root: Path | None = None) -> list[Task]:
-    """Every task package under ``root`` (``tasks/<cluster>/<task>/task.toml``), sorted by id."""
+def discover_tasks(root: Path | None = None, *, problems: list[ConfigError] | None = None) -> list[Task]:
+    """Every task package under ``root`` (``tasks/<cluster>/<task>/``), sorted by id.
+
+    A package that fails to load raises its ConfigError, or, when a ``problems`` list is given,
+    is appended to it and left out.
+    """
     root = root or default_tasks_root()
-    return [load_task(p.parent) for p in sorted(root.glob("*/*/task.toml"))]
+    tasks = []
+    for directory in sorted(p for p in root.glob("*/*") if p.is_dir()):
+        try:
+            tasks.append(load_task(directory))
+        except ConfigError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
+    return tasks

@@ -1,0 +1,269 @@
+"""The ``ale`` command line: a thin layer over functions a Python user can call."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lastexam.analysis.leaderboard import Leaderboard, RateRow, build_leaderboard
+from lastexam.errors import ConfigError, LastExamError
+from lastexam.results import TrialResult
+from lastexam.runner.config import ExperimentConfig
+from lastexam.runner.experiment import plan_instances, run_experiment
+from lastexam.runner.regrade import regrade_experiment
+from lastexam.runner.trial import DEFAULT_MAX_WALL, TrialRequest
+from lastexam.runner.validate import check_task
+from lastexam.setup import install
+from lastexam.store.db import ResultsStore, default_db_url
+from lastexam.tasks.catalog import catalog_entries, write_catalog
+from lastexam.tasks.loader import Task, default_tasks_root, discover_tasks
+from lastexam.tasks.select import select_instances
+
+app = typer.Typer(help="Agents' Last Exam: run agents on real professional work and score what they leave behind.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+tasks_app = typer.Typer(help="List, inspect and check task packages.", no_args_is_help=True)
+app.add_typer(tasks_app, name="tasks")
+console = Console(stderr=True)
+
+ResultsDir = Annotated[Path, typer.Option("--results-dir", help="Where the default SQLite file and runs live.")]
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the results database.")]
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(2)
+
+
+def _tasks(tasks_dir: Path | None) -> tuple[list[Task], Path]:
+    """The loadable tasks; each package that does not load is reported on stderr and left out."""
+    root = tasks_dir or default_tasks_root()
+    problems: list[ConfigError] = []
+    tasks = discover_tasks(root, problems=problems)
+    for problem in problems:
+        console.print(f"[yellow]skipped a broken task package:[/] {problem}")
+    return tasks, root
+
+
+@tasks_app.command("list")
+def tasks_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+) -> None:
+    """List the task packages."""
+    try:
+        tasks, _ = _tasks(tasks_dir)
+    except LastExamError as exc:
+        _fail(exc)
+    entries = catalog_entries(tasks)
+    if as_json:
+        print(json.dumps([e.model_dump(mode="json") for e in entries], indent=2))
+        return
+    table = Table("id", "tier", "subdomain", "variants", "title")
+    for e in entries:
+        table.add_row(e.id, e.tier, e.subdomain, str(e.variants), e.title)
+    Console().print(table)
+
+
+@tasks_app.command("show")
+def tasks_show(task_id: str, tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None) -> None:
+    """Show a task's metadata and the instruction of its first variant."""
+    try:
+        tasks, root = _tasks(tasks_dir)
+        instances = select_instances([task_id], tasks, root.parent / "suites")
+    except LastExamError as exc:
+        _fail(exc)
+    task = instances[0].task
+    print(task.spec.model_dump_json(indent=2))
+    print(f"\n--- instruction ({instances[0].id}) ---\n{instances[0].render_instruction()}")
+
+
+@tasks_app.command("check")
+def tasks_check(
+    selectors: Annotated[list[str], typer.Argument(help="Task ids or selectors.")],
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Load, render, run the oracle and nop on every variant, grade twice; a verdict per task."""
+    try:
+        tasks, root = _tasks(tasks_dir)
+        chosen = {i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}
+    except LastExamError as exc:
+        _fail(exc)
+    verdicts = []
+    for task in chosen.values():
+        verdict = check_task(task)
+        verdicts.append(verdict)
+        mark = "[green]OK[/]" if verdict.ok else "[red]FAIL[/]"
+        console.print(f"{mark} {task.id}")
+        for problem in verdict.problems:
+            console.print(f"    {problem}")
+        if verdict.kept_runs:
+            console.print(f"    run directories (logs, output, grade) kept in {verdict.kept_runs}")
+        for v in verdict.variants:
+            line = f"    {v.instance}: oracle {v.oracle_score} nop {v.nop_score} deterministic {v.deterministic}"
+            console.print(line + ("" if not v.problems else "\n      " + "\n      ".join(v.problems)))
+    if as_json:
+        print(json.dumps([v.model_dump() for v in verdicts], indent=2))
+    raise typer.Exit(0 if all(v.ok for v in verdicts) else 1)
+
+
+@tasks_app.command("catalog")
+def tasks_catalog(
+    out: Annotated[Path, typer.Option("--out", help="Directory for catalog.md and catalog.json.")] = Path("catalog"),
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+) -> None:
+    """Write the task catalog as Markdown and JSON."""
+    try:
+        tasks, _ = _tasks(tasks_dir)
+    except LastExamError as exc:
+        _fail(exc)
+    for path in write_catalog(tasks, out):
+        console.print(f"wrote {path}")
+
+
+@app.command()
+def setup(
+    selectors: Annotated[list[str] | None, typer.Option("--tasks", help="Selectors; default: every task.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+) -> None:
+    """Install bubblewrap and the software the selected tasks declare (apt, and the sandbox tool venv)."""
+    try:
+        tasks, root = _tasks(tasks_dir)
+        if selectors:
+            tasks = list({i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}.values())
+        for line in install(tasks, dry_run=dry_run):
+            console.print(line)
+    except LastExamError as exc:
+        _fail(exc)
+
+
+@app.command()
+def run(
+    agent: Annotated[list[str], typer.Option("--agent", help="oracle, nop or script:PATH; repeat for several.")],
+    selectors: Annotated[list[str], typer.Option("--tasks", help="Instance selectors; repeat for several.")],
+    name: Annotated[str | None, typer.Option("--name", help="Experiment name; an existing one is resumed.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=1)] = 2,
+    epochs: Annotated[int, typer.Option("--epochs", min=1)] = 1,
+    max_wall: Annotated[float, typer.Option("--max-wall", help="Cap on any agent's wall time, seconds.")] = DEFAULT_MAX_WALL,
+    retries: Annotated[int, typer.Option("--retries", min=0, help="Extra attempts after an infra_error.")] = 2,
+    db: DbOption = None,
+    runs_dir: Annotated[Path | None, typer.Option("--runs-dir")] = None,
+    results_dir: ResultsDir = Path("ale-results"),
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="End with one JSON object of the trials.")] = False,
+) -> None:
+    """Run agents on instances in sandboxes, grade, record, and print the leaderboard."""
+    try:
+        config = ExperimentConfig(
+            agents=agent, selectors=selectors, epochs=epochs, jobs=jobs, max_wall=max_wall, retries=retries,
+            results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir,
+            **({"name": name} if name else {}),
+        )
+        total = len(plan_instances(config)) * len(agent) * epochs
+    except (LastExamError, ValueError) as exc:
+        _fail(exc)
+    console.print(f"experiment [bold]{config.name}[/]: {total} trials, results in {config.resolved_db_url}")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False, disable=not sys.stderr.isatty()) as progress:
+        bar = progress.add_task("trials", total=total)
+
+        def on_event(kind: str, request: TrialRequest, result: TrialResult | None) -> None:
+            if kind == "finished" and result is not None:
+                if result.status != "infra_error":
+                    progress.advance(bar)
+                console.print(f"  {result.status:<11} {result.score:5.3f}  {request.agent}  {request.instance.id}"
+                              f" (epoch {request.epoch}){'  ' + (result.error or '') if result.error else ''}")
+
+        try:
+            outcome = run_experiment(config, on_event=on_event)
+        except LastExamError as exc:
+            _fail(exc)
+        progress.update(bar, completed=total - sum(1 for r in outcome.recorded if r.status not in ("passed", "failed")))
+    if outcome.skipped:
+        console.print(f"{outcome.skipped} trials were already finished and were skipped")
+    if outcome.cancelled:
+        console.print("[yellow]cancelled[/]: finished trials are recorded; run the same command to resume")
+    store = ResultsStore(config.resolved_db_url)
+    experiment_id = store.experiment_id(config.name)
+    rows = store.trial_rows([experiment_id]) if experiment_id is not None else []
+    _print_leaderboard(build_leaderboard(rows))
+    if as_json:
+        trials = [
+            {"instance": r["instance"], "agent": r["agent"], "epoch": r["epoch"], "status": r["status"],
+             "agent_outcome": r["agent_outcome"], "score": r["score"], "passed": r["passed"], "run_dir": r["run_dir"],
+             "attempts": r["attempts"], "error": r["error"]}
+            for r in rows
+        ]
+        print(json.dumps({"experiment": config.name, "trials": trials}, indent=2))
+    raise typer.Exit(130 if outcome.cancelled else 0)
+
+
+@app.command()
+def regrade(
+    name: Annotated[str, typer.Option("--name", help="Experiment to re-score.")],
+    db: DbOption = None,
+    results_dir: ResultsDir = Path("ale-results"),
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+) -> None:
+    """Re-score stored outputs with the current graders, without rerunning any agent."""
+    try:
+        store = ResultsStore(db or default_db_url(results_dir))
+        changed, total = regrade_experiment(store, name, tasks_dir or default_tasks_root())
+    except LastExamError as exc:
+        _fail(exc)
+    console.print(f"regraded {total} trials of {name}; {changed} changed score or status")
+
+
+@app.command()
+def report(
+    name: Annotated[list[str] | None, typer.Option("--name", help="Experiments; default: all.")] = None,
+    db: DbOption = None,
+    results_dir: ResultsDir = Path("ale-results"),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Per agent: trials, full-pass rate with a 95% interval, mean score; by tier and by cluster."""
+    store = ResultsStore(db or default_db_url(results_dir))
+    ids = None
+    if name:
+        ids = []
+        for n in name:
+            experiment_id = store.experiment_id(n)
+            if experiment_id is None:
+                known = ", ".join(store.experiment_names()) or "none yet"
+                _fail(LastExamError(f"no experiment named {n!r} in {store.url}. Fix: use one of: {known}"))
+            ids.append(experiment_id)
+    rows = store.trial_rows(ids)
+    if not rows:
+        _fail(LastExamError(f"no trials in {store.url}. Fix: run `ale run` first or point --db at the results"))
+    board = build_leaderboard(rows)
+    if as_json:
+        print(board.model_dump_json(indent=2))
+    else:
+        _print_leaderboard(board)
+
+
+def _print_leaderboard(board: Leaderboard) -> None:
+    out = Console()
+
+    def table(title: str, rows: list[RateRow], group: str | None) -> None:
+        t = Table(title=title)
+        for column in ("agent", *([group] if group else []), "trials", "full pass", "95% CI", "mean score", "infra"):
+            t.add_column(column)
+        for r in rows:
+            ci = f"[{r.pass_rate_ci[0]:.2f}, {r.pass_rate_ci[1]:.2f}]"
+            cells = [r.agent, *([r.group or ""] if group else []), str(r.trials), f"{r.pass_rate:.1%}", ci,
+                     f"{r.mean_score:.3f}", str(r.infra_errors)]
+            t.add_row(*cells)
+        out.print(t)
+
+    table("Leaderboard", board.leaderboard, None)
+    table("By tier", board.by_tier, "tier")
+    table("By cluster", board.by_cluster, "cluster")

@@ -1,0 +1,111 @@
+"""Plan and run an experiment with an asyncio scheduler: N trials at once, resumable by name."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lastexam.results import TrialKey, TrialResult
+from lastexam.runner.config import ExperimentConfig
+from lastexam.runner.trial import TrialRequest, run_trial
+from lastexam.store.db import ResultsStore
+from lastexam.tasks.instance import Instance
+from lastexam.tasks.loader import default_tasks_root, discover_tasks
+from lastexam.tasks.select import select_instances
+
+
+@dataclass
+class ExperimentOutcome:
+    """What one invocation did: the trials it recorded, those it skipped as already finished."""
+
+    experiment: str
+    recorded: list[TrialResult] = field(default_factory=list)
+    skipped: int = 0
+    cancelled: bool = False
+
+
+def plan_instances(config: ExperimentConfig) -> list[Instance]:
+    """The instances the config's selectors name (raises ConfigError for a bad selector)."""
+    tasks_root = config.tasks_dir or default_tasks_root()
+    return select_instances(config.selectors, discover_tasks(tasks_root), tasks_root.parent / "suites")
+
+
+def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[TrialRequest]:
+    """Every trial of the matrix, agents x instances x epochs, each with its run directory."""
+    runs = config.resolved_runs_dir / config.name
+    requests = []
+    for epoch in range(1, config.epochs + 1):
+        for instance in instances:
+            for agent in config.agents:
+                key = TrialKey(agent=agent, instance=instance.id, epoch=epoch)
+                requests.append(TrialRequest(instance=instance, agent=agent, epoch=epoch,
+                                             run_dir=runs / key.slug, max_wall=config.max_wall))
+    return requests
+
+
+ProgressCallback = Callable[[str, TrialRequest, TrialResult | None], None]
+
+
+async def run_experiment_async(
+    config: ExperimentConfig, *, on_event: ProgressCallback | None = None
+) -> ExperimentOutcome:
+    """Run every unfinished trial of the experiment; record each one as it finishes.
+
+    A trial ending in ``infra_error`` is retried up to ``config.retries`` more times. On
+    cancellation the running trials are stopped, recorded as ``cancelled`` and the cancellation
+    propagates; everything finished before stays recorded.
+    """
+    store = ResultsStore(config.resolved_db_url)
+    experiment_id = store.ensure_experiment(config.name, config.model_dump(mode="json"))
+    instances = plan_instances(config)
+    done = store.finished_keys(experiment_id)
+    requests = plan_requests(config, instances)
+    todo = [r for r in requests if r.key not in done]
+    outcome = ExperimentOutcome(experiment=config.name, skipped=len(requests) - len(todo))
+    notify = on_event or (lambda *_: None)
+    gate = asyncio.Semaphore(config.jobs)
+
+    async def one(request: TrialRequest) -> None:
+        async with gate:
+            attempt = store.attempts_so_far(experiment_id, request.key)
+            for _ in range(config.retries + 1):
+                attempt += 1
+                current = TrialRequest(**{**request.__dict__, "attempt": attempt})
+                notify("started", current, None)
+                try:
+                    result = await run_trial(current)
+                except asyncio.CancelledError:
+                    cancelled = TrialResult.model_validate_json((current.run_dir / "trial.json").read_text())
+                    store.record(experiment_id, cancelled)
+                    raise
+                store.record(experiment_id, result)
+                notify("finished", current, result)
+                if result.status != "infra_error":
+                    break
+            outcome.recorded.append(result)
+
+    tasks = [asyncio.ensure_future(one(r)) for r in todo]
+    try:
+        await asyncio.gather(*tasks)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        outcome.cancelled = True
+    return outcome
+
+
+def run_experiment(config: ExperimentConfig, *, on_event: ProgressCallback | None = None) -> ExperimentOutcome:
+    """Synchronous ``run_experiment_async``; Ctrl-C stops running trials cleanly and returns."""
+    loop = asyncio.new_event_loop()
+    main = loop.create_task(run_experiment_async(config, on_event=on_event))
+    loop.add_signal_handler(signal.SIGINT, main.cancel)
+    loop.add_signal_handler(signal.SIGTERM, main.cancel)
+    try:
+        return loop.run_until_complete(main)
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+        loop.remove_signal_handler(signal.SIGTERM)
+        loop.close()

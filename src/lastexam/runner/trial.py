@@ -1,0 +1,149 @@
+"""One trial: materialize, stage, run, stop, collect, grade (outside the sandbox), and report.
+
+Recording is the caller's job (one transaction in the results store), so that a trial is either
+recorded whole or not at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import shutil
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from lastexam.agents import AgentContext, AgentRun, Usage, resolve_agent
+from lastexam.errors import LastExamError
+from lastexam.grading.model import Check, Grade
+from lastexam.grading.runner import run_grader
+from lastexam.results import TrialKey, TrialResult
+from lastexam.runner.collect import collect_output
+from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
+from lastexam.store.rundir import RunDir
+from lastexam.tasks.instance import Instance
+
+DEFAULT_MAX_WALL = 5 * 3600
+
+
+@dataclass(frozen=True)
+class TrialRequest:
+    """One agent on one instance, one epoch."""
+
+    instance: Instance
+    agent: str
+    epoch: int
+    run_dir: Path
+    max_wall: float = DEFAULT_MAX_WALL
+    attempt: int = 1
+
+    @property
+    def key(self) -> TrialKey:
+        return TrialKey(agent=self.agent, instance=self.instance.id, epoch=self.epoch)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def run_trial(request: TrialRequest) -> TrialResult:
+    """Run one trial to the end and return its result; never raises for an agent's or grader's failure.
+
+    Infrastructure failures become ``infra_error``; cancellation becomes ``cancelled`` (after every
+    sandbox process is dead) and is re-raised.
+    """
+    task = request.instance.task
+    spec = task.spec
+    rundir = RunDir.fresh(request.run_dir)
+    started = _now()
+    fields = {
+        "key": request.key, "task_id": spec.id, "task_version": spec.version, "variant": request.instance.variant,
+        "tier": spec.tier, "cluster": spec.cluster, "subdomain": spec.subdomain, "attempts": request.attempt,
+        "started_at": started, "run_dir": str(rundir.path),
+    }
+    rundir.event("trial_started", agent=request.agent, instance=request.instance.id, epoch=request.epoch,
+                 attempt=request.attempt)
+    agent_run: AgentRun | None = None
+    agent_seconds = 0.0
+    sandbox: BwrapSandbox | None = None
+    workspace = new_workspace()
+    try:
+        input_dir, reference_dir = rundir.private / "input", rundir.private / "reference"
+        await asyncio.to_thread(request.instance.materialize, input_dir, reference_dir)
+        os.chmod(rundir.private, 0o700)
+        shutil.copytree(input_dir, workspace.input, dirs_exist_ok=True)
+        instruction = request.instance.render_instruction()
+        workspace.instruction.write_text(instruction)
+        (rundir.logs / "instruction.md").write_text(instruction)
+        rundir.event("materialized")
+
+        agent = resolve_agent(request.agent)
+        agent.stage(workspace, task)
+        res = spec.resources
+        limits = Limits(memory_mb=res.memory_mb, processes=res.processes, file_size_mb=res.file_size_mb,
+                        network=res.network)
+        sandbox = BwrapSandbox(workspace, limits)
+        timeout = min(float(spec.agent_timeout_sec), request.max_wall)
+        rundir.event("agent_started", timeout=timeout)
+        begun = time.monotonic()
+        agent_run = await agent.run(sandbox, AgentContext(instruction=instruction, timeout=timeout,
+                                                          logs_dir=rundir.logs))
+        agent_seconds = time.monotonic() - begun
+        sandbox.ensure_dead()
+        rundir.event("agent_stopped", outcome=agent_run.outcome, detail=agent_run.detail, seconds=agent_seconds)
+        rundir.write_json("trajectory.json", agent_run.trajectory)
+        if agent_run.infra_error:
+            raise LastExamError(f"agent infrastructure failed: {agent_run.infra_error}")
+
+        collected = collect_output(workspace.output, rundir.output, max_bytes=res.output_mb * 1024 * 1024)
+        rundir.event("collected", files=collected.files, bytes=collected.bytes, refused=collected.refused)
+        sandbox.close()
+        sandbox = None
+
+        begun = time.monotonic()
+        grade = await asyncio.to_thread(
+            run_grader, task.path, rundir.output, input_dir, reference_dir, request.instance.params,
+            timeout=spec.grader_timeout_sec, log_path=rundir.logs / "grader.log",
+        )
+        grade_seconds = time.monotonic() - begun
+        if collected.over_size:
+            grade = Grade(checks=[Check(name="output within size limit", score=0, passed=False, gate=True,
+                                        expected=f"<= {res.output_mb} MB", reason="; ".join(collected.refused[:5])),
+                                  *grade.checks])
+        rundir.write_json("grade.json", grade)
+        rundir.event("graded", score=grade.score, passed=grade.passed, seconds=grade_seconds)
+        result = TrialResult(
+            **fields, status="passed" if grade.passed else "failed", agent_outcome=agent_run.outcome,
+            score=grade.score, passed=grade.passed, checks=grade.checks, usage=agent_run.usage,
+            finished_at=_now(), agent_seconds=agent_seconds, grade_seconds=grade_seconds,
+        )
+    except asyncio.CancelledError:
+        if sandbox is not None:
+            sandbox.close()
+            sandbox = None
+        rundir.event("cancelled")
+        result = _unfinished(fields, "cancelled", agent_run, agent_seconds, "cancelled by the user")
+        rundir.write_json("trial.json", result)
+        raise
+    except Exception as exc:
+        detail = f"{type(exc).__name__}: {exc}"
+        (rundir.logs / "harness_error.log").write_text(traceback.format_exc())
+        rundir.event("infra_error", error=detail)
+        result = _unfinished(fields, "infra_error", agent_run, agent_seconds, detail)
+    finally:
+        if sandbox is not None:
+            sandbox.close()
+        shutil.rmtree(workspace.root, ignore_errors=True)
+    rundir.write_json("trial.json", result)
+    rundir.event("trial_finished", status=result.status, score=result.score)
+    return result
+
+
+def _unfinished(fields: dict, status: str, agent_run: AgentRun | None, agent_seconds: float, error: str) -> TrialResult:
+    return TrialResult(
+        **fields, status=status, agent_outcome=agent_run.outcome if agent_run else None,
+        usage=agent_run.usage if agent_run else Usage(), error=error, finished_at=_now(),
+        agent_seconds=agent_seconds,
+    )

@@ -1,0 +1,231 @@
+"""The results database (SQLAlchemy): experiments, trials and checks.
+
+SQLite file by default; any SQLAlchemy URL (PostgreSQL for teams) works the same. Recording a
+trial is one transaction keyed by (experiment, agent, instance, epoch): a trial already recorded
+as passed or failed is never recorded again, and a retried infra_error or cancelled trial
+replaces its earlier row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+
+from lastexam.errors import ConfigError
+from lastexam.results import FINAL_STATUSES, TrialKey, TrialResult
+
+metadata = MetaData()
+
+experiments = Table(
+    "experiments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("config", JSON, nullable=False),
+)
+
+trials = Table(
+    "trials", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False),
+    Column("agent", String(300), nullable=False),
+    Column("instance", String(300), nullable=False),
+    Column("epoch", Integer, nullable=False),
+    Column("task_id", String(200), nullable=False),
+    Column("task_version", String(50), nullable=False),
+    Column("variant", Integer, nullable=False),
+    Column("tier", String(30), nullable=False),
+    Column("cluster", String(60), nullable=False),
+    Column("subdomain", String(60), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("agent_outcome", String(20)),
+    Column("score", Float, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("duration_sec", Float, nullable=False),
+    Column("agent_sec", Float, nullable=False),
+    Column("grade_sec", Float, nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("cached_tokens", Integer, nullable=False),
+    Column("cache_write_tokens", Integer, nullable=False),
+    Column("cost_usd", Float, nullable=False),
+    Column("model_sec", Float, nullable=False),
+    Column("turns", Integer, nullable=False),
+    Column("run_dir", Text, nullable=False),
+    UniqueConstraint("experiment_id", "agent", "instance", "epoch", name="uq_trial_key"),
+    Index("ix_trials_experiment_status", "experiment_id", "status"),
+    Index("ix_trials_experiment_agent", "experiment_id", "agent"),
+    Index("ix_trials_task", "task_id"),
+)
+
+checks = Table(
+    "checks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("trial_id", Integer, ForeignKey("trials.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("gate", Boolean, nullable=False),
+    Column("expected", JSON),
+    Column("found", JSON),
+    Column("reason", Text, nullable=False),
+)
+
+
+def default_db_url(results_dir: Path) -> str:
+    """The embedded default: a SQLite file in the results directory."""
+    return f"sqlite:///{(results_dir / 'ale.db').resolve()}"
+
+
+class ResultsStore:
+    """The results database. Create with a SQLAlchemy URL; tables are created on first use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+        except Exception as exc:
+            raise ConfigError(None, "--db", f"cannot use database URL {url!r}: {exc}",
+                              "give a SQLAlchemy URL such as sqlite:///ale.db or postgresql+psycopg://...") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    def ensure_experiment(self, name: str, config: dict[str, Any]) -> int:
+        """The id of experiment ``name``, creating it with ``config`` if new."""
+        with self.transaction() as conn:
+            row = conn.execute(select(experiments.c.id).where(experiments.c.name == name)).first()
+            if row:
+                return int(row.id)
+            return int(conn.execute(insert(experiments).values(
+                name=name, created_at=dt.datetime.now(dt.UTC), config=config)).inserted_primary_key[0])
+
+    def experiment_id(self, name: str) -> int | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(experiments.c.id).where(experiments.c.name == name)).first()
+            return int(row.id) if row else None
+
+    def experiment_names(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return [r.name for r in conn.execute(select(experiments.c.name).order_by(experiments.c.id))]
+
+    def finished_keys(self, experiment_id: int) -> set[TrialKey]:
+        """Keys of the trials already recorded as passed or failed: a resumed run skips them."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(trials.c.agent, trials.c.instance, trials.c.epoch).where(
+                    trials.c.experiment_id == experiment_id, trials.c.status.in_(FINAL_STATUSES))
+            )
+            return {TrialKey(agent=r.agent, instance=r.instance, epoch=r.epoch) for r in rows}
+
+    def attempts_so_far(self, experiment_id: int, key: TrialKey) -> int:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(trials.c.attempts).where(*_key_clause(experiment_id, key))).first()
+            return int(row.attempts) if row else 0
+
+    def record(self, experiment_id: int, result: TrialResult, *, regrade: bool = False) -> bool:
+        """Record a trial in one transaction. Returns False (and writes nothing) when it is already final,
+        unless ``regrade`` (a new grade of the same stored output) asks to replace it."""
+        with self.transaction() as conn:
+            existing = conn.execute(select(trials.c.id, trials.c.status).where(*_key_clause(experiment_id, result.key))).first()
+            if existing is not None:
+                if existing.status in FINAL_STATUSES and not regrade:
+                    return False
+                conn.execute(delete(checks).where(checks.c.trial_id == existing.id))
+                conn.execute(delete(trials).where(trials.c.id == existing.id))
+            trial_id = conn.execute(insert(trials).values(**_trial_row(experiment_id, result))).inserted_primary_key[0]
+            if result.checks:
+                conn.execute(insert(checks), [
+                    {"trial_id": trial_id, **c.model_dump(include={"name", "weight", "score", "passed", "gate", "reason"}),
+                     "expected": _jsonable(c.expected), "found": _jsonable(c.found)}
+                    for c in result.checks
+                ])
+        return True
+
+    def trial_rows(self, experiment_ids: list[int] | None = None) -> list[dict[str, Any]]:
+        """Every trial row (as dicts), optionally limited to some experiments."""
+        query = select(trials, experiments.c.name.label("experiment")).join(experiments)
+        if experiment_ids is not None:
+            query = query.where(trials.c.experiment_id.in_(experiment_ids))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query.order_by(trials.c.id))]
+
+    def check_rows(self, trial_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(
+                select(checks).where(checks.c.trial_id == trial_id).order_by(checks.c.id))]
+
+
+def _key_clause(experiment_id: int, key: TrialKey) -> tuple[Any, ...]:
+    return (trials.c.experiment_id == experiment_id, trials.c.agent == key.agent,
+            trials.c.instance == key.instance, trials.c.epoch == key.epoch)
+
+
+def _trial_row(experiment_id: int, r: TrialResult) -> dict[str, Any]:
+    return {
+        "experiment_id": experiment_id, "agent": r.key.agent, "instance": r.key.instance, "epoch": r.key.epoch,
+        "task_id": r.task_id, "task_version": r.task_version, "variant": r.variant, "tier": r.tier,
+        "cluster": r.cluster, "subdomain": r.subdomain, "status": r.status, "agent_outcome": r.agent_outcome,
+        "score": r.score, "passed": r.passed, "attempts": r.attempts, "error": r.error,
+        "started_at": r.started_at, "finished_at": r.finished_at, "duration_sec": r.duration_seconds,
+        "agent_sec": r.agent_seconds, "grade_sec": r.grade_seconds,
+        "input_tokens": r.usage.input_tokens, "output_tokens": r.usage.output_tokens,
+        "cached_tokens": r.usage.cached_tokens, "cache_write_tokens": r.usage.cache_write_tokens,
+        "cost_usd": r.usage.cost_usd, "model_sec": r.usage.model_seconds, "turns": r.usage.turns,
+        "run_dir": r.run_dir,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

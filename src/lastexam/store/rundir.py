@@ -1,0 +1,64 @@
+"""A trial's run directory: events.jsonl (appended as it goes), trial.json, trajectory.json,
+grade.json, output/ and logs/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class RunDir:
+    """The files of one trial under ``runs/<experiment>/<agent>/<instance>/epoch-K``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def fresh(cls, path: Path) -> RunDir:
+        """An empty run directory; an unrecorded leftover of an interrupted attempt is removed first."""
+        if path.exists():
+            shutil.rmtree(path)
+        (path / "logs").mkdir(parents=True)
+        return cls(path)
+
+    @property
+    def output(self) -> Path:
+        return self.path / "output"
+
+    @property
+    def logs(self) -> Path:
+        return self.path / "logs"
+
+    @property
+    def private(self) -> Path:
+        """Host-only material of the trial (inputs, hidden reference); never mounted in a sandbox."""
+        return self.path / "private"
+
+    def event(self, kind: str, **fields: Any) -> None:
+        """Append one event line and flush it to disk."""
+        record = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "event": kind, **fields}
+        with open(self.path / "events.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, default=str) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def write_json(self, name: str, value: BaseModel | dict[str, Any]) -> None:
+        """Write ``name`` atomically (temp file, fsync, rename)."""
+        text = value.model_dump_json(indent=2) if isinstance(value, BaseModel) else json.dumps(value, indent=2, default=str)
+        write_atomic(self.path / name, text)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that a reader sees the old or the new content, never a part."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
