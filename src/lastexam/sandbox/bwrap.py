@@ -153,8 +153,8 @@ class BwrapSandbox:
             for directory in (self.workspace.output, self.workspace.home):
                 chown_tree(directory, self.host_uid)
 
-    def command(self, argv: Sequence[str], *, cwd: str = HOME_DIR) -> list[str]:
-        """The full host command line that runs ``argv`` inside this sandbox."""
+    def command(self, argv: Sequence[str], *, cwd: str = HOME_DIR, env: Mapping[str, str] | None = None) -> list[str]:
+        """The full host command line that runs ``argv`` inside this sandbox with a clean environment plus ``env``."""
         ws = self.workspace
         args = [self._bwrap]
         args += ["--unshare-all", "--share-net"] if self.limits.network else ["--unshare-all"]
@@ -176,6 +176,8 @@ class BwrapSandbox:
         for host, inside in ws.extra_binds:
             args += ["--bind", str(host), inside]
         args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--chdir", cwd, "--clearenv"]
+        for name, value in self.environment(env).items():
+            args += ["--setenv", name, value]
         args += ["--"]
         args += list(argv)
         if self._lease:
@@ -216,11 +218,11 @@ class BwrapSandbox:
     ) -> ExecResult:
         """Run ``argv`` inside; kill the whole tree at ``timeout``. All its processes are dead on return."""
         started = time.monotonic()
-        command = self.command(argv, cwd=cwd)
+        command = self.command(argv, cwd=cwd, env=env)
         with open(stdout, "ab") as out, open(stderr, "ab") as err:
             process = await asyncio.create_subprocess_exec(
                 *command, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                env=self.environment(env), start_new_session=True, preexec_fn=self._preexec,
+                env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin"}, start_new_session=True, preexec_fn=self._preexec,
             )
             timed_out = False
             try:
