@@ -96,7 +96,7 @@ class ScriptAgent(CommandAgent):
         self.path = path
 
     def stage(self, workspace: Workspace, task: Task) -> None:
-        shutil.copyfile(self.path, workspace.agent / self.path.name)
+        shutil.copy(self.path, workspace.agent / self.path.name)
 
     def argv(self) -> list[str]:
         script = f"{AGENT_DIR}/{self.path.name}"

@@ -1,10 +1,21 @@
-"""Interval estimates for pass rates and scores."""
+"""The statistics a leaderboard rests on: intervals, the instance bootstrap, pass@k, paired tests.
+
+Every function here is pure (arrays in, numbers out) so that each can be checked against a
+hand-computed case and against scipy.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from scipy.stats import norm
+import numpy as np
+from scipy.special import comb
+from scipy.stats import binom, norm
+
+DEFAULT_RESAMPLES = 2000
+DEFAULT_SEED = 20240601
+_BLOCK_ELEMENTS = 2_000_000
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -17,3 +28,121 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     centre = (p + z * z / (2 * trials)) / denominator
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+class InstanceBootstrap:
+    """A nonparametric bootstrap that resamples instances (with replacement), epochs nested inside.
+
+    One set of resamples, fixed by ``seed``, is shared by every statistic computed from the same
+    object, so that differences between agents are paired and a report is reproducible. The
+    resample weights are multinomial counts ``W`` (resamples x instances); a statistic is a ratio
+    of weighted sums ``(W @ numerator) / (W @ denominator)``, which also gives the bootstrap of a
+    mean over a subset of instances (a domain estimate: a tier, or the instances an agent ran).
+    """
+
+    def __init__(self, n_instances: int, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> None:
+        if resamples < 1:
+            raise ValueError("resamples must be at least 1")
+        self.n = n_instances
+        self.resamples = resamples
+        self.seed = seed
+
+    def _blocks(self) -> list[np.ndarray]:
+        """The weight matrix in row blocks (same blocks for the same seed), bounded in memory."""
+        rng = np.random.default_rng(self.seed)
+        size = max(1, min(self.resamples, _BLOCK_ELEMENTS // max(1, self.n)))
+        blocks = []
+        for start in range(0, self.resamples, size):
+            rows = min(size, self.resamples - start)
+            draws = rng.integers(0, self.n, size=(rows, self.n)) if self.n else np.zeros((rows, 0), dtype=np.int64)
+            flat = draws + (np.arange(rows) * self.n)[:, None]
+            blocks.append(np.bincount(flat.ravel(), minlength=rows * self.n).reshape(rows, self.n).astype(np.float64))
+        return blocks
+
+    def weighted_sums(self, jobs: Sequence[tuple[np.ndarray | None, np.ndarray]]) -> list[np.ndarray]:
+        """For each job ``(rows, X)`` with ``X`` of shape (len(rows), k), the (resamples, k) sums ``W[:, rows] @ X``.
+
+        ``rows`` None means every instance. All jobs see the same resamples.
+        """
+        out = [np.empty((self.resamples, x.shape[1])) for _, x in jobs]
+        start = 0
+        for block in self._blocks():
+            stop = start + block.shape[0]
+            for (rows, x), target in zip(jobs, out, strict=True):
+                target[start:stop] = (block if rows is None else block[:, rows]) @ x
+            start = stop
+        return out
+
+
+def ratio_samples(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Elementwise ratio of bootstrap sums; NaN where a resample drew no instance of the domain."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+
+
+def percentile_interval(samples: np.ndarray, confidence: float = 0.95) -> np.ndarray:
+    """Percentile bootstrap interval per column of ``samples`` (resamples x k): array (k, 2); NaN rows stay NaN."""
+    alpha = (1 - confidence) / 2 * 100
+    result = np.full((samples.shape[1], 2), np.nan)
+    valid = ~np.all(np.isnan(samples), axis=0)
+    if valid.any():
+        result[valid] = np.nanpercentile(samples[:, valid], [alpha, 100 - alpha], axis=0).T
+    return result
+
+
+def bootstrap_p_value(samples: np.ndarray) -> np.ndarray:
+    """Two-sided bootstrap p-value of "the statistic is 0", per column: twice the smaller tail, at most 1."""
+    finite = ~np.isnan(samples)
+    count = finite.sum(axis=0)
+    below = np.where(finite, samples <= 0, False).sum(axis=0)
+    above = np.where(finite, samples >= 0, False).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.minimum(1.0, 2 * np.minimum(below, above) / count)
+    return np.where(count > 0, p, np.nan)
+
+
+def pass_at_k(n: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
+    """Unbiased pass@k per instance: P(at least one of k epochs drawn without replacement passes).
+
+    ``n`` epochs with ``c`` passes; 1 - C(n-c, k) / C(n, k). NaN where n < k.
+    """
+    n, c = np.asarray(n, dtype=np.float64), np.asarray(c, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = 1.0 - comb(n - c, k) / comb(n, k)
+    return np.where(n >= k, value, np.nan)
+
+
+def pass_hat_k(n: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
+    """Unbiased pass^k per instance: P(all k epochs drawn without replacement pass) = C(c, k) / C(n, k); NaN where n < k."""
+    n, c = np.asarray(n, dtype=np.float64), np.asarray(c, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = comb(c, k) / comb(n, k)
+    return np.where(n >= k, value, np.nan)
+
+
+def mcnemar(b: int, c: int) -> tuple[float, float]:
+    """McNemar's test on the discordant pairs: ``b`` (A passed, B failed) and ``c`` (A failed, B passed).
+
+    Returns (exact two-sided p, mid-p). Exact: 2 * P(X <= min(b, c)) for X ~ Binomial(b + c, 1/2),
+    capped at 1; mid-p subtracts P(X = min(b, c)) once from that doubled tail. (1, 1) without
+    discordant pairs.
+    """
+    n = b + c
+    if n == 0:
+        return 1.0, 1.0
+    low = min(b, c)
+    exact = min(1.0, 2.0 * float(binom.cdf(low, n, 0.5)))
+    mid = min(1.0, 2.0 * (float(binom.cdf(low, n, 0.5)) - 0.5 * float(binom.pmf(low, n, 0.5))))
+    return exact, mid
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (same order as given), monotone and capped at 1."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted

@@ -113,8 +113,6 @@ class BwrapSandbox:
         self.limits = limits
         self._bwrap = bwrap_executable()
         self._lease = _UidLease() if os.geteuid() == 0 else None
-        for directory in (workspace.input, workspace.output, workspace.home, workspace.agent):
-            directory.mkdir(parents=True, exist_ok=True)
         self._write_identity()
         self._grant_access()
 
@@ -168,13 +166,14 @@ class BwrapSandbox:
         args += ["--ro-bind", str(ws.root / "etc" / "group"), "/etc/group"]
         if tools_dir().is_dir():
             args += ["--ro-bind", str(tools_dir()), str(tools_dir())]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--dir", "/var/tmp"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--tmpfs", "/var/tmp"]
         args += ["--ro-bind", str(ws.input), INPUT_DIR, "--bind", str(ws.output), OUTPUT_DIR]
         args += ["--bind", str(ws.home), HOME_DIR, "--ro-bind", str(ws.agent), AGENT_DIR]
         if ws.instruction.is_file():
             args += ["--ro-bind", str(ws.instruction), INSTRUCTION_FILE]
         for host, inside in ws.extra_binds:
             args += ["--bind", str(host), inside]
+        args += ["--remount-ro", "/"]
         args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--chdir", cwd, "--clearenv"]
         for name, value in self.environment(env).items():
             args += ["--setenv", name, value]
@@ -275,8 +274,11 @@ class BwrapSandbox:
 
 
 def new_workspace(prefix: str = "ale-sbx-") -> Workspace:
-    """A fresh, empty workspace under the system temp directory."""
-    return Workspace(Path(tempfile.mkdtemp(prefix=prefix)))
+    """A fresh workspace under the system temp directory, with its empty subdirectories."""
+    workspace = Workspace(Path(tempfile.mkdtemp(prefix=prefix)))
+    for directory in (workspace.input, workspace.output, workspace.home, workspace.agent):
+        directory.mkdir()
+    return workspace
 
 
 def run_in_scratch_sandbox(

@@ -1,0 +1,38 @@
+"""Shared fixtures: the harness fixture tasks and a helper that runs real trials in real sandboxes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lastexam.results import TrialResult
+from lastexam.runner.config import ExperimentConfig
+from lastexam.runner.experiment import run_experiment
+
+TESTS = Path(__file__).parent
+FIXTURE_TASKS = TESTS / "fixtures" / "tasks"
+AGENTS = TESTS / "agents"
+REPO = TESTS.parent
+
+
+@pytest.fixture
+def run_agent(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run one agent on fixture instances; returns the recorded TrialResults."""
+
+    def run(agent: str, selector: str = "other/league_table@0", **settings: object) -> list[TrialResult]:
+        config = ExperimentConfig(
+            name=settings.pop("name", "t"), agents=[agent], selectors=[selector], results_dir=tmp_path / "results",
+            tasks_dir=FIXTURE_TASKS, jobs=int(settings.pop("jobs", 2)), **settings,  # type: ignore[arg-type]
+        )
+        return run_experiment(config).recorded
+
+    return run
+
+
+def script(name: str) -> str:
+    """The ``script:PATH`` agent for one of the adversarial agents in tests/agents/."""
+    path = AGENTS / name
+    assert os.access(path, os.X_OK), f"{path} must be executable"
+    return f"script:{path}"
