@@ -1,0 +1,365 @@
+"""Loudness mastering to a delivery spec (streaming, broadcast EBU R128, podcast).
+
+Workflow: the agent receives a premaster WAV (synthesised music or a spoken-word programme with
+a music bed) and a delivery spec; it must master the programme to the spec's integrated loudness
+and true-peak ceiling, in the spec's sample rate, bit depth and channel count, keeping the
+programme and its duration, and file a loudness report of the premaster and the master.
+
+Grade: gates on the two files and on a parseable PCM WAV. Then the host re-measures the master
+with ffmpeg's ebur128 filter (in a fresh sandbox) and checks: the delivery format, the duration,
+the integrated loudness against the target, the true peak against the ceiling, that the master is
+the same programme as the premaster (correlation after downmix/resample at the best small lag, so
+a test tone at the right loudness fails), and that the report's premaster figures, master figures
+and format fields agree with the measurements.
+
+ALE-CANARY-9cd60b9d-c257-44d8-b299-81e790cf977c
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import signal
+from scipy.io import wavfile
+
+PREMASTER = "premaster.wav"
+SPEC = "delivery_spec.json"
+MASTER = "master.wav"
+REPORT = "loudness_report.json"
+
+# -- synthesis ---------------------------------------------------------------------------------
+
+_PROGRESSIONS = ([0, 5, 7, 5], [0, 9, 5, 7], [0, 7, 9, 5], [0, 3, 8, 10])
+
+
+def _env(n: int, sr: int, attack: float, decay: float) -> np.ndarray:
+    t = np.arange(n) / sr
+    return np.minimum(1.0, t / max(attack, 1e-4)) * np.exp(-t / decay)
+
+
+def _add(buf: np.ndarray, start: int, sound: np.ndarray) -> None:
+    end = min(buf.shape[-1], start + sound.shape[-1])
+    if end > start:
+        buf[..., start:end] += sound[..., : end - start]
+
+
+def _tone(freq: float, n: int, sr: int, harmonics: int, detune: float = 0.0) -> np.ndarray:
+    t = np.arange(n) / sr
+    return sum(np.sin(2 * np.pi * freq * h * (1 + detune) * t) / h for h in range(1, harmonics + 1))
+
+
+def _music(rng: np.random.Generator, sr: int, seconds: float, punch: float) -> np.ndarray:
+    """A stereo cue: pad chords, bass, hats, kick and snare, arranged intro / verse / chorus / outro."""
+    n = int(seconds * sr)
+    out = np.zeros((2, n))
+    beat = 60.0 / float(rng.choice([96, 104, 112, 120, 128]))
+    key = 110.0 * 2 ** (int(rng.integers(0, 12)) / 12)
+    minor = bool(rng.integers(0, 2))
+    prog = _PROGRESSIONS[int(rng.integers(0, len(_PROGRESSIONS)))]
+    section = np.interp(np.arange(n) / n, [0, 0.22, 0.25, 0.5, 0.55, 0.95, 1.0], [0.4, 0.45, 0.6, 0.65, 1.0, 1.0, 0.0])
+    bar_len = int(4 * beat * sr)
+    for bar, start in enumerate(range(0, n, bar_len)):
+        root = key * 2 ** (prog[bar % 4] / 12)
+        third = 3 if minor else 4
+        for semis, pan in ((0, 0.5), (third, 0.2), (7, 0.8), (12, 0.4)):
+            note = _tone(2 * root * 2 ** (semis / 12), bar_len, sr, 5, float(rng.normal(0, 0.002)))
+            note *= _env(bar_len, sr, 0.25, 3.0) * 0.09
+            _add(out, start, np.vstack([note * (1 - pan), note * pan]))
+    steps = int(seconds / beat * 2)
+    for step in range(steps):
+        start = int(step * beat / 2 * sr)
+        level = section[min(start, n - 1)]
+        if step % 2 == 0 and level > 0.5:
+            root = key * 2 ** (prog[(start // bar_len) % 4] / 12) / 2
+            m = int(beat * sr)
+            bass = _tone(root, m, sr, 3) * _env(m, sr, 0.005, 0.25) * 0.25
+            _add(out, start, np.vstack([bass, bass]))
+        if level > 0.5:
+            m = int(0.06 * sr)
+            hat = np.diff(rng.normal(0, 1, m + 1)) * _env(m, sr, 0.001, 0.015) * 0.05
+            _add(out, start, np.vstack([hat * 0.6, hat]))
+        if level > 0.9 and step % 4 == 0:
+            m = int(0.35 * sr)
+            t = np.arange(m) / sr
+            kick = np.sin(2 * np.pi * (45 * t + 60 * 0.04 * (1 - np.exp(-t / 0.04)))) * _env(m, sr, 0.001, 0.12)
+            _add(out, start, np.vstack([kick, kick]) * 0.55 * punch)
+        if level > 0.9 and step % 4 == 2:
+            m = int(0.25 * sr)
+            snare = (rng.normal(0, 1, m) * 0.7 + _tone(185, m, sr, 1)) * _env(m, sr, 0.0005, 0.06)
+            _add(out, start, np.vstack([snare, snare * 0.9]) * 0.45 * punch)
+    return out * section
+
+
+_VOWELS = ((730, 1090, 2440), (270, 2290, 3010), (530, 1840, 2480), (570, 840, 2410), (300, 870, 2240),
+           (660, 1720, 2410), (490, 1350, 1690))
+
+
+def _resonate(x: np.ndarray, sr: int, freq: float, bw: float) -> np.ndarray:
+    r = math.exp(-math.pi * bw / sr)
+    a = [1.0, -2 * r * math.cos(2 * math.pi * freq / sr), r * r]
+    return signal.lfilter([1 - r], a, x)
+
+
+def _speech(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    """A mono voice: formant-filtered glottal buzz in syllables and phrases, with fricatives and pauses."""
+    n = int(seconds * sr)
+    out = np.zeros(n)
+    base_f0 = float(rng.uniform(95, 190))
+    pos = int(0.3 * sr)
+    while pos < n - sr // 2:
+        syllables = int(rng.integers(5, 13))
+        emphasis = float(rng.uniform(0.5, 1.0))
+        for k in range(syllables):
+            m = int(rng.uniform(0.11, 0.26) * sr)
+            f0 = base_f0 * (1.15 - 0.3 * k / syllables) * (1 + 0.05 * rng.normal())
+            phase = np.cumsum(np.full(m, f0 / sr))
+            buzz = 2 * (phase % 1.0) - 1
+            f1, f2, f3 = _VOWELS[int(rng.integers(0, len(_VOWELS)))]
+            voiced = _resonate(buzz, sr, f1, 90) + 0.6 * _resonate(buzz, sr, f2, 110) + 0.3 * _resonate(buzz, sr, f3, 160)
+            voiced *= np.sin(np.pi * np.arange(m) / m) ** 0.7 * emphasis * float(rng.uniform(0.6, 1.0))
+            if rng.random() < 0.35:
+                f = int(0.07 * sr)
+                hiss = np.diff(rng.normal(0, 1, f + 1)) * np.hanning(f) * 0.08
+                _add(out, pos, hiss)
+                pos += f // 2
+            _add(out, pos, voiced)
+            pos += m
+        pos += int(rng.uniform(0.35, 0.9) * sr)
+    return out / (np.max(np.abs(out)) + 1e-12)
+
+
+def _premaster(params: dict[str, Any]) -> tuple[int, np.ndarray]:
+    rng = np.random.default_rng(params["seed"])
+    sr = int(params["premaster_rate"])
+    seconds = float(params["duration_s"])
+    if params["programme"] == "music":
+        audio = _music(rng, sr, seconds, punch=float(params["punch"]))
+    else:
+        voice = _speech(rng, sr, seconds)
+        bed = _music(rng, sr, seconds, punch=0.6)
+        duck = np.interp(np.arange(voice.size) / sr, [0, 3.0, 3.6, seconds - 3.2, seconds - 2.6, seconds],
+                         [1, 1, 0.06, 0.06, 1, 1])
+        voice *= np.interp(np.arange(voice.size) / sr, [0, 3.4, 3.6, seconds - 3.2, seconds - 3.0, seconds],
+                           [0, 0, 1, 1, 0, 0])
+        audio = bed * duck * 0.5 + np.vstack([voice * 0.62, voice * 0.58]) * 0.45
+        audio += rng.normal(0, 10 ** (-62 / 20), audio.shape)
+    audio *= 10 ** (float(params["premaster_peak_dbfs"]) / 20) / np.max(np.abs(audio))
+    return sr, audio
+
+
+def _write_wav(path: Path, sr: int, audio: np.ndarray, fmt: str) -> None:
+    frames = audio.T
+    if fmt == "float32":
+        wavfile.write(path, sr, frames.astype(np.float32))
+    elif fmt == "pcm16":
+        wavfile.write(path, sr, np.round(frames * 32767).astype(np.int16))
+    else:  # pcm24, packed little-endian
+        ints = np.ascontiguousarray(np.round(frames * 8388607).astype("<i4"))
+        raw = ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+        channels = frames.shape[1]
+        fmt_chunk = struct.pack("<HHIIHH", 1, channels, sr, sr * channels * 3, channels * 3, 24)
+        body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt_chunk + b"data" + struct.pack("<I", len(raw)) + raw
+        path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+
+
+# -- measurement -------------------------------------------------------------------------------
+
+_SUMMARY = {
+    "integrated_lufs": r"I:\s+(-?[\d.]+|-?inf)\s+LUFS",
+    "loudness_range_lu": r"LRA:\s+(-?[\d.]+)\s+LU",
+    "true_peak_dbtp": r"Peak:\s+(-?[\d.]+|-?inf)\s+dBFS",
+}
+
+
+def parse_ebur128(stderr: str) -> dict[str, float] | None:
+    """The Summary block of ffmpeg's ebur128 filter (peak=true) as numbers, or None."""
+    at = stderr.rfind("Summary:")
+    if at < 0:
+        return None
+    summary = stderr[at:]
+    found: dict[str, float] = {}
+    for key, pattern in _SUMMARY.items():
+        match = re.search(pattern, summary)
+        if not match:
+            return None
+        found[key] = float(match.group(1))
+    return found
+
+
+def ebur128_argv(path: str) -> list[str]:
+    return ["ffmpeg", "-hide_banner", "-nostats", "-i", path, "-af", "ebur128=peak=true", "-f", "null", "-"]
+
+
+def read_wav(path: Path) -> dict[str, Any]:
+    """Parse a RIFF/WAVE file: rate, channels, bits, sample kind and samples as float in [-1, 1].
+
+    Raises ValueError with a reason when the file is not a WAV this grader can read.
+    """
+    data = path.read_bytes()
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise ValueError("not a RIFF/WAVE file")
+    pos, fmt, raw = 12, None, None
+    while pos + 8 <= len(data):
+        cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        body = data[pos + 8:pos + 8 + size]
+        if cid == b"fmt ":
+            fmt = body
+        elif cid == b"data":
+            raw = body
+        pos += 8 + size + (size & 1)
+    if fmt is None or raw is None or len(fmt) < 16:
+        raise ValueError("missing fmt or data chunk")
+    tag, channels, rate, _, align, bits = struct.unpack("<HHIIHH", fmt[:16])
+    if tag == 0xFFFE and len(fmt) >= 26:
+        tag = struct.unpack("<H", fmt[24:26])[0]
+    kind = {1: "pcm", 3: "float"}.get(tag)
+    if kind is None or channels < 1 or bits not in (8, 16, 24, 32, 64) or align != channels * bits // 8:
+        raise ValueError(f"unsupported WAV encoding (format tag {tag}, {bits} bit, {channels} ch)")
+    usable = len(raw) - len(raw) % align
+    if kind == "float":
+        samples = np.frombuffer(raw[:usable], dtype="<f4" if bits == 32 else "<f8").astype(np.float64)
+    elif bits == 24:
+        b = np.frombuffer(raw[:usable], dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+        ints = (b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)) << 8 >> 8
+        samples = ints / 8388608.0
+    elif bits == 8:
+        samples = (np.frombuffer(raw[:usable], dtype=np.uint8).astype(np.float64) - 128) / 128.0
+    else:
+        samples = np.frombuffer(raw[:usable], dtype=f"<i{bits // 8}").astype(np.float64) / 2.0 ** (bits - 1)
+    return {"rate": rate, "channels": channels, "bits": bits, "kind": kind,
+            "audio": samples.reshape(-1, channels).T}
+
+
+# -- generate ----------------------------------------------------------------------------------
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    sr, audio = _premaster(params)
+    premaster = input_dir / PREMASTER
+    _write_wav(premaster, sr, audio, params["premaster_format"])
+    spec = {
+        "programme": params["title"],
+        "delivery_profile": params["profile"],
+        "integrated_loudness_lufs": params["target_lufs"],
+        "integrated_loudness_tolerance_lu": params["tolerance_lu"],
+        "max_true_peak_dbtp": params["max_tp"],
+        "sample_rate_hz": params["rate"],
+        "bit_depth": params["bits"],
+        "sample_format": "integer PCM",
+        "channels": params["channels"],
+        "container": "WAV (RIFF)",
+        "duration": "identical to the premaster",
+    }
+    (input_dir / SPEC).write_text(json.dumps(spec, indent=2) + "\n")
+    run = subprocess.run(ebur128_argv(str(premaster)), capture_output=True, text=True, check=True)
+    measured = parse_ebur128(run.stderr)
+    if measured is None:
+        raise RuntimeError("ffmpeg ebur128 gave no summary for the premaster")
+    reference = {"premaster": measured, "duration_s": audio.shape[1] / sr, "premaster_rate": sr}
+    (reference_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n")
+
+
+# -- grade -------------------------------------------------------------------------------------
+
+
+def _programme_match(master: dict[str, Any], premaster: dict[str, Any], channels: int) -> float:
+    """Lowest per-channel correlation of the master with the premaster (downmixed, resampled), best lag."""
+    src = premaster["audio"]
+    if channels == 1:
+        src = src.mean(axis=0, keepdims=True)
+    if master["rate"] != premaster["rate"]:
+        g = math.gcd(master["rate"], premaster["rate"])
+        src = signal.resample_poly(src, master["rate"] // g, premaster["rate"] // g, axis=1)
+    out = master["audio"]
+    n = min(src.shape[1], out.shape[1])
+    max_lag = master["rate"] // 10
+    worst = 1.0
+    for ch in range(channels):
+        a, b = src[ch, :n], out[ch, :n]
+        xc = signal.correlate(b, a, mode="full", method="fft")
+        mid = n - 1
+        window = xc[mid - min(max_lag, mid): mid + max_lag + 1]
+        norm = math.sqrt(float(np.dot(a, a)) * float(np.dot(b, b)))
+        worst = min(worst, float(np.max(window)) / norm if norm > 0 else 0.0)
+    return worst
+
+
+def _report_section(report: Any, key: str) -> dict[str, Any]:
+    section = report.get(key) if isinstance(report, dict) else None
+    return section if isinstance(section, dict) else {}
+
+
+def _agree(g: Any, name: str, section: dict[str, Any], expected: dict[str, float], tolerances: dict[str, float]) -> None:
+    wrong = []
+    for key, tol in tolerances.items():
+        found = section.get(key)
+        try:
+            ok = found is not None and not isinstance(found, bool) and abs(float(found) - expected[key]) <= tol
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            wrong.append(f"{key}={found!r} (measured {expected[key]:g}, tolerance {tol:g})")
+    g.check(name, not wrong, expected=expected, found={k: section.get(k) for k in tolerances}, reason="; ".join(wrong))
+
+
+def grade(g: Any) -> None:
+    p = g.params
+    if not g.require_files(MASTER, REPORT):
+        return
+    try:
+        master = read_wav(g.output(MASTER))
+    except (ValueError, struct.error) as exc:
+        g.check("master.wav is a readable WAV file", False, gate=True, reason=str(exc))
+        return
+    g.check("master.wav is a readable WAV file", True, gate=True)
+    report = g.read_json(REPORT)
+    if report is None:
+        return
+    ref = json.loads(g.reference("reference.json").read_text())
+
+    fmt_found = {"sample_rate_hz": master["rate"], "bit_depth": master["bits"], "channels": master["channels"],
+                 "sample_format": master["kind"]}
+    fmt_want = {"sample_rate_hz": p["rate"], "bit_depth": p["bits"], "channels": p["channels"], "sample_format": "pcm"}
+    bad = [k for k in fmt_want if fmt_found[k] != fmt_want[k]]
+    g.check("delivery format (rate, bit depth, channels, integer PCM)", not bad, expected=fmt_want, found=fmt_found,
+            reason=f"wrong: {', '.join(bad)}" if bad else "")
+
+    duration = master["audio"].shape[1] / master["rate"]
+    g.number("duration matches the premaster (s)", duration, ref["duration_s"], abs_tol=0.05)
+
+    run = g.run_tool(ebur128_argv("master.wav"), {"master.wav": g.output(MASTER)}, timeout=60)
+    measured = parse_ebur128(run.stderr) if run.ok else None
+    if measured is None:
+        g.check("master re-measured with ffmpeg ebur128", False, reason=f"ffmpeg failed: {run.stderr[-300:]}")
+        for name in ("integrated loudness on target", "true peak under the ceiling", "report: master figures"):
+            g.check(name, False, weight=1.0 if name.startswith("report") else 2.0, reason="no measurement of the master")
+    else:
+        g.number("integrated loudness on target", measured["integrated_lufs"], float(p["target_lufs"]),
+                 abs_tol=float(p["tolerance_lu"]), weight=2.0)
+        tp = measured["true_peak_dbtp"]
+        g.check("true peak under the ceiling", tp <= float(p["max_tp"]), weight=2.0, expected=f"<= {p['max_tp']} dBTP",
+                found=tp, reason="" if tp <= float(p["max_tp"]) else "true peak above the ceiling")
+        _agree(g, "report: master figures", _report_section(report, "master"), measured,
+               {"integrated_lufs": 0.25, "true_peak_dbtp": 0.25, "loudness_range_lu": 0.6})
+
+    premaster = read_wav(g.input_dir / PREMASTER)
+    if master["channels"] == p["channels"] and master["audio"].shape[1] > master["rate"]:
+        match = _programme_match(master, premaster, p["channels"])
+        g.check("same programme as the premaster (correlation)", match >= 0.9, expected=">= 0.9",
+                found=round(match, 4), reason="" if match >= 0.9 else "the master does not follow the premaster")
+    else:
+        g.check("same programme as the premaster (correlation)", False, reason="channel count or length unusable")
+
+    _agree(g, "report: premaster figures", _report_section(report, "premaster"), ref["premaster"],
+           {"integrated_lufs": 0.3, "true_peak_dbtp": 0.3, "loudness_range_lu": 0.8})
+    file_facts = {"sample_rate_hz": master["rate"], "bit_depth": master["bits"], "channels": master["channels"],
+                  "duration_s": duration}
+    _agree(g, "report: format fields match the file", _report_section(report, "master"), file_facts,
+           {"sample_rate_hz": 0, "bit_depth": 0, "channels": 0, "duration_s": 0.05})
