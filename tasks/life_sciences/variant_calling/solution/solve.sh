@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Oracle for life_sciences/variant_calling: bwa mem -> samtools sort/index -> bcftools mpileup/call/norm/filter.
+# ALE-CANARY-fd3889fa-0e43-4760-9067-bc814d2255aa
+set -euo pipefail
+
+IN="${ALE_INPUT_DIR:-/workspace/input}"
+OUT="${ALE_OUTPUT_DIR:-/workspace/output}"
+WORK="$(mktemp -d)"
+THREADS=2
+
+# sample sheet: sample_id read1 read2 ploidy platform library_layout library_id
+IFS=$'\t' read -r SAMPLE R1 R2 PLOIDY PLATFORM _LAYOUT LIBRARY < <(tail -n +2 "$IN/sample_sheet.tsv")
+
+cp "$IN/reference.fa" "$WORK/ref.fa"
+bwa index "$WORK/ref.fa" 2>/dev/null
+samtools faidx "$WORK/ref.fa"
+
+RG="@RG\tID:${LIBRARY}.1\tSM:${SAMPLE}\tLB:${LIBRARY}\tPL:${PLATFORM}"
+# name-grouped output -> fixmate (mate scores) -> coordinate sort -> mark PCR duplicates
+bwa mem -t "$THREADS" -R "$RG" "$WORK/ref.fa" "$IN/$R1" "$IN/$R2" 2>/dev/null \
+  | samtools fixmate -m - - \
+  | samtools sort -@ "$THREADS" -o "$WORK/sorted.bam" -
+samtools markdup "$WORK/sorted.bam" "$OUT/aligned.bam"
+samtools index "$OUT/aligned.bam"
+
+total_reads=$(( $(zcat "$IN/$R1" | wc -l) / 4 * 2 ))
+mapped=$(samtools view -c -F 0x904 "$OUT/aligned.bam")
+duplicates=$(samtools view -c -f 0x400 -F 0x904 "$OUT/aligned.bam")
+samtools depth -a "$OUT/aligned.bam" > "$WORK/depth.txt"
+mean_depth=$(awk '{s += $3} END {printf "%.4f", s / NR}' "$WORK/depth.txt")
+
+# Site filters. Depth window per sequence (a multi-copy plasmid is deeper than the chromosome):
+# at least max(3, min(8, mean/4)) reads, at most max(1.6 x mean, mean + 3 sd) to drop collapsed
+# repeats. Haploid samples: the alternate allele must carry at least 80% of the reads.
+depth_expr=$(awk '{s[$1] += $3; n[$1]++}
+  END {
+    sep = ""
+    for (c in s) {
+      m = s[c] / n[c]; lo = int(m / 4); if (lo < 3) lo = 3; if (lo > 8) lo = 8
+      hi = 1.6 * m; if (m + 3 * sqrt(m) > hi) hi = m + 3 * sqrt(m)
+      printf "%s(CHROM==\"%s\" && (INFO/DP<%d || INFO/DP>%d))", sep, c, lo, hi; sep = " || "
+    }
+  }' "$WORK/depth.txt")
+mixed_filter=(cat)
+if [ "$PLOIDY" = "1" ]; then
+  mixed_filter=(bcftools filter -m + -s MixedSite -Ou
+    -e "(INFO/DP4[2]+INFO/DP4[3]) < 0.8*(INFO/DP4[0]+INFO/DP4[1]+INFO/DP4[2]+INFO/DP4[3])")
+fi
+
+bcftools mpileup -f "$WORK/ref.fa" -q 20 -Q 20 -a FORMAT/AD,FORMAT/DP -Ou "$OUT/aligned.bam" 2>/dev/null \
+  | bcftools call -mv --ploidy "$PLOIDY" -Ou 2>/dev/null \
+  | bcftools norm -f "$WORK/ref.fa" -m -any -Ou \
+  | bcftools filter -s LowQual -e 'QUAL<20' -Ou \
+  | bcftools filter -m + -s DepthRange -e "$depth_expr" -Ou \
+  | "${mixed_filter[@]}" \
+  | bcftools filter -m + -s IndelGap -g 3 -Oz -o "$OUT/calls.vcf.gz"
+bcftools index -t "$OUT/calls.vcf.gz"
+
+bcftools stats -f PASS "$OUT/calls.vcf.gz" > "$WORK/stats.txt"
+snvs=$(awk -F'\t' '$1 == "SN" && $3 == "number of SNPs:" {print $4}' "$WORK/stats.txt")
+indels=$(awk -F'\t' '$1 == "SN" && $3 == "number of indels:" {print $4}' "$WORK/stats.txt")
+tstv=$(awk -F'\t' '$1 == "TSTV" {print $5; exit}' "$WORK/stats.txt")
+
+cat > "$OUT/qc_summary.json" <<JSON
+{
+  "sample": "${SAMPLE}",
+  "total_reads": ${total_reads},
+  "mapped_reads": ${mapped},
+  "duplicate_reads": ${duplicates},
+  "mapped_percent": $(awk -v m="$mapped" -v t="$total_reads" 'BEGIN {printf "%.2f", 100 * m / t}'),
+  "mean_depth": ${mean_depth},
+  "snv_count": ${snvs},
+  "indel_count": ${indels},
+  "ts_tv": ${tstv}
+}
+JSON

@@ -1,0 +1,646 @@
+"""Short-read small-variant calling benchmarked against a simulated truth set.
+
+Workflow: the agent receives a reference FASTA, paired-end Illumina-like FASTQ files and a
+sample sheet. It aligns the reads (bwa mem), sorts and indexes the BAM with a read group
+(samtools), calls SNVs and indels with the ploidy of the organism (bcftools mpileup/call),
+filters the calls, and delivers a bgzipped, indexed VCF plus a JSON QC summary.
+
+Generation: a random reference with locally varying GC and planted homopolymers/short tandem
+repeats, a truth set of SNVs and indels (left-aligned, with genotypes), haplotypes carrying
+them, and a library sampled from the haplotypes: fragments with PCR substitutions shared by
+their PCR duplicates, quality-calibrated sequencing errors, a fraction of unmappable
+contaminant pairs and (in three scenarios) an unassembled, diverged paralog of one segment
+whose reads pile onto the reference copy at excess depth. Calling without duplicate marking
+or without a depth/allele-fraction filter therefore yields false positives. The truth set and
+the expected QC figures (reads, mappable reads, duplicates, mean depth) go to the reference.
+
+Grade: gates for the files, a valid bgzip VCF with a usable index and a readable sorted,
+indexed BAM (both re-read with bcftools/samtools in a sandbox). Then: sample naming, SNV and
+indel recall and precision against the truth after left-normalisation (expert thresholds per
+scenario), genotype concordance (haploid or diploid), BAM mapped-read count against the truth,
+and the QC summary against the BAM recount, the truth depth and a recount of its own VCF.
+"""
+# ALE-CANARY-fd3889fa-0e43-4760-9067-bc814d2255aa
+
+
+import gzip
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lastexam.grading.context import as_number
+
+BASES = "ACGT"
+TRANSITION = {"A": "G", "G": "A", "C": "T", "T": "C"}
+COMPLEMENT = np.array([3, 2, 1, 0], dtype=np.uint8)
+PCR_ERROR_RATE = 4e-4
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How one variant's sample is simulated and how strictly its calls are judged."""
+
+    ploidy: int
+    contigs: tuple[tuple[str, int, float, float], ...]  # name, length, GC, copy number
+    depth: float
+    read_length: int
+    insert_mean: float
+    n_snv: int
+    n_indel: int
+    str_indel_fraction: float
+    n_repeats: int
+    het_fraction: float
+    contaminant_fraction: float
+    duplicate_rate: float
+    paralog: tuple[int, float] | None  # an unassembled diverged copy of a segment: length, divergence
+    thresholds: dict[str, float]
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "bacterial_isolate": Scenario(
+        ploidy=1,
+        contigs=(("chromosome", 52_000, 0.63, 1.0), ("pAMR1", 6_000, 0.55, 3.0)),
+        depth=45.0, read_length=150, insert_mean=420.0, n_snv=110, n_indel=14,
+        str_indel_fraction=0.3, n_repeats=12, het_fraction=0.0,
+        contaminant_fraction=0.03, duplicate_rate=0.12, paralog=(2400, 0.015),
+        thresholds={"snv_recall": 0.97, "snv_precision": 0.97, "indel_recall": 0.90,
+                    "indel_precision": 0.90, "genotype": 0.98},
+    ),
+    "diploid_germline": Scenario(
+        ploidy=2,
+        contigs=(("chr11_region", 60_000, 0.41, 1.0),),
+        depth=30.0, read_length=100, insert_mean=330.0, n_snv=120, n_indel=18,
+        str_indel_fraction=0.3, n_repeats=14, het_fraction=0.62,
+        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2500, 0.012),
+        thresholds={"snv_recall": 0.95, "snv_precision": 0.95, "indel_recall": 0.85,
+                    "indel_precision": 0.85, "genotype": 0.95},
+    ),
+    "indel_rich": Scenario(
+        ploidy=2,
+        contigs=(("chr4_region", 55_000, 0.38, 1.0),),
+        depth=40.0, read_length=150, insert_mean=400.0, n_snv=70, n_indel=60,
+        str_indel_fraction=0.75, n_repeats=60, het_fraction=0.6,
+        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2600, 0.012),
+        thresholds={"snv_recall": 0.95, "snv_precision": 0.95, "indel_recall": 0.80,
+                    "indel_precision": 0.85, "genotype": 0.90},
+    ),
+    "low_coverage": Scenario(
+        ploidy=2,
+        contigs=(("chr2_region", 60_000, 0.42, 1.0),),
+        depth=10.0, read_length=100, insert_mean=330.0, n_snv=130, n_indel=20,
+        str_indel_fraction=0.3, n_repeats=14, het_fraction=0.6,
+        contaminant_fraction=0.01, duplicate_rate=0.25, paralog=None,
+        thresholds={"snv_recall": 0.85, "snv_precision": 0.93, "indel_recall": 0.70,
+                    "indel_precision": 0.80, "genotype": 0.85},
+    ),
+}
+
+QC_KEYS = ("total_reads", "mapped_reads", "duplicate_reads", "mean_depth", "snv_count", "indel_count", "ts_tv")
+
+
+# --------------------------------------------------------------------------------------------
+# normalisation shared by the truth set and the grader
+# --------------------------------------------------------------------------------------------
+
+
+def normalize(seq: str, pos: int, ref: str, alt: str) -> tuple[int, str, str]:
+    """Left-align and trim a VCF allele pair (0-based ``pos``) against ``seq``, as bcftools norm does."""
+    while True:
+        changed = False
+        if ref and alt and ref[-1] == alt[-1] and max(len(ref), len(alt)) > 1:
+            ref, alt, changed = ref[:-1], alt[:-1], True
+        if (not ref or not alt) and pos > 0:
+            pos -= 1
+            ref, alt, changed = seq[pos] + ref, seq[pos] + alt, True
+        if not changed:
+            break
+    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
+        ref, alt, pos = ref[1:], alt[1:], pos + 1
+    return pos, ref, alt
+
+
+# --------------------------------------------------------------------------------------------
+# generation
+# --------------------------------------------------------------------------------------------
+
+
+def _random_dna(rng: np.random.Generator, length: int, gc: float) -> np.ndarray:
+    """Codes 0-3 (ACGT) with GC drifting around ``gc`` in 1-3 kb blocks."""
+    out = np.empty(length, dtype=np.uint8)
+    start = 0
+    while start < length:
+        block = int(rng.integers(1000, 3000))
+        local = float(np.clip(rng.normal(gc, 0.04), 0.2, 0.8))
+        probs = [(1 - local) / 2, local / 2, local / 2, (1 - local) / 2]
+        out[start:start + block] = rng.choice(4, size=min(block, length - start), p=probs)
+        start += block
+    return out
+
+
+def _plant_repeats(rng: np.random.Generator, seq: np.ndarray, count: int) -> list[tuple[int, int, int]]:
+    """Write homopolymers and 2-4 bp tandem repeats into ``seq``; return (start, end, unit length)."""
+    repeats: list[tuple[int, int, int]] = []
+    slots = np.sort(rng.choice(np.arange(300, len(seq) - 300, 150), size=count, replace=False))
+    for start in slots:
+        unit_len = int(rng.choice([1, 1, 2, 2, 3, 4]))
+        copies = int(rng.integers(8, 14)) if unit_len == 1 else int(rng.integers(5, 10))
+        unit = rng.integers(0, 4, size=unit_len).astype(np.uint8)
+        if unit_len > 1 and len(set(unit.tolist())) == 1:
+            unit[-1] = (unit[0] + 1) % 4
+        tract = np.tile(unit, copies)
+        seq[start:start + len(tract)] = tract
+        # break the repeat at both ends so the tract boundaries are unambiguous
+        if seq[start - 1] == unit[-1]:
+            seq[start - 1] = (unit[-1] + 2) % 4
+        end = start + len(tract)
+        if seq[end] == unit[0]:
+            seq[end] = (unit[0] + 2) % 4
+        repeats.append((int(start), int(end), unit_len))
+    return repeats
+
+
+def _paralog_site(rng: np.random.Generator, length: int, span: int, tracts: list[tuple[int, int, int]]) -> int:
+    """A start for a ``span``-long segment that overlaps no repeat tract."""
+    while True:
+        start = int(rng.integers(1000, length - 1000 - span))
+        if all(start + span + 50 <= a or start - 50 >= b for a, b, _ in tracts):
+            return start
+
+
+@dataclass
+class Variant:
+    chrom: str
+    pos: int  # 0-based, VCF anchor convention for indels
+    ref: str
+    alt: str
+    gt: str  # "1" (haploid), "0/1" or "1/1"
+    phase: int  # the haplotype carrying a heterozygous allele
+
+    @property
+    def kind(self) -> str:
+        return "snv" if len(self.ref) == len(self.alt) else "indel"
+
+    @property
+    def end(self) -> int:
+        return self.pos + len(self.ref)
+
+
+def _free(taken: list[tuple[int, int]], lo: int, hi: int) -> bool:
+    return all(hi <= a or lo >= b for a, b in taken)
+
+
+def _make_truth(
+    rng: np.random.Generator,
+    sc: Scenario,
+    seqs: dict[str, str],
+    repeats: dict[str, list[tuple[int, int, int]]],
+    blocked: dict[str, list[tuple[int, int]]],
+) -> list[Variant]:
+    """Draw SNVs and indels on non-overlapping, padded intervals; indels partly in repeat tracts.
+
+    ``blocked`` intervals (the segment with an unassembled paralog) receive no variant.
+    """
+    names = list(seqs)
+    weights = np.array([len(seqs[n]) for n in names], dtype=float)
+    weights /= weights.sum()
+    # non-repeat variants keep away from every planted tract
+    taken_by = {n: [(s - 15, e + 15) for s, e, _ in repeats[n]] + blocked[n] for n in names}
+    variants: list[Variant] = []
+
+    def variant(name: str, pos: int, ref: str, alt: str) -> Variant:
+        gt = "1" if sc.ploidy == 1 else "0/1" if rng.random() < sc.het_fraction else "1/1"
+        return Variant(name, pos, ref, alt, gt, int(rng.integers(0, 2)))
+
+    n_str = round(sc.n_indel * sc.str_indel_fraction)
+    tracts = [(n, r) for n in names for r in repeats[n]]
+    order = rng.permutation(len(tracts))[:n_str]
+    for idx in order:
+        name, (start, end, unit) = tracts[int(idx)]
+        seq = seqs[name]
+        copies = (end - start) // unit
+        change = int(rng.choice([1, 1, 1, 2])) if unit > 1 else int(rng.choice([1, 1, 2, 3]))
+        change = min(change, copies - 3)
+        if rng.random() < 0.5:
+            ref, alt = seq[start - 1:start + change * unit], seq[start - 1]
+        else:
+            ref, alt = seq[start - 1], seq[start - 1] + seq[start:start + change * unit]
+        pos, ref, alt = normalize(seq, start - 1, ref, alt)
+        variants.append(variant(name, pos, ref, alt))
+
+    def draw_site(width: int) -> tuple[str, int]:
+        while True:
+            name = names[int(rng.choice(len(names), p=weights))]
+            pos = int(rng.integers(250, len(seqs[name]) - 250))
+            if _free(taken_by[name], pos - 15, pos + width + 15):
+                taken_by[name].append((pos - 15, pos + width + 15))
+                return name, pos
+
+    for _ in range(sc.n_indel - n_str):
+        size = int(min(12, rng.geometric(0.45)))
+        name, pos = draw_site(size + 1)
+        seq = seqs[name]
+        if rng.random() < 0.5:
+            ref, alt = seq[pos:pos + size + 1], seq[pos]
+        else:
+            ref, alt = seq[pos], seq[pos] + "".join(rng.choice(list(BASES), size=size))
+        pos, ref, alt = normalize(seq, pos, ref, alt)
+        variants.append(variant(name, pos, ref, alt))
+
+    for _ in range(sc.n_snv):
+        name, pos = draw_site(1)
+        ref = seqs[name][pos]
+        if rng.random() < 2.0 / 3.0:
+            alt = TRANSITION[ref]
+        else:
+            alt = str(rng.choice([b for b in BASES if b not in (ref, TRANSITION[ref])]))
+        variants.append(variant(name, pos, ref, alt))
+    variants.sort(key=lambda v: (names.index(v.chrom), v.pos))
+    return [v for i, v in enumerate(variants)
+            if i == 0 or variants[i - 1].chrom != v.chrom or variants[i - 1].end + 5 < v.pos]
+
+
+def _haplotype(seq: str, variants: list[Variant]) -> np.ndarray:
+    """The sequence with the given (sorted, non-overlapping) variants applied, as codes 0-3."""
+    parts: list[str] = []
+    cursor = 0
+    for v in variants:
+        parts.append(seq[cursor:v.pos])
+        parts.append(v.alt)
+        cursor = v.pos + len(v.ref)
+    parts.append(seq[cursor:])
+    text = "".join(parts)
+    return np.frombuffer(text.encode().translate(bytes.maketrans(b"ACGT", b"\x00\x01\x02\x03")), dtype=np.uint8)
+
+
+def _qualities(rng: np.random.Generator, n: int, length: int, mate: int) -> np.ndarray:
+    """Illumina-like Phred qualities: high early cycles, a quadratic decay, worse on read 2."""
+    cycle = np.arange(length) / length
+    mean = 37.5 - (9.0 + 3.0 * mate) * cycle**2
+    q = mean[None, :] + rng.normal(0, 2.0, size=(n, 1)) + rng.normal(0, 3.0, size=(n, length))
+    poor = rng.random(n) < 0.04  # a few reads with a degraded tail
+    q[poor] -= 12.0 * cycle[None, :] ** 1.5
+    return np.clip(np.rint(q), 2, 41).astype(np.uint8)
+
+
+def _sequence_errors(rng: np.random.Generator, bases: np.ndarray, quals: np.ndarray) -> np.ndarray:
+    """Substitution errors drawn with the probability the quality states."""
+    err = rng.random(bases.shape) < 10.0 ** (-quals.astype(float) / 10.0)
+    shifted = (bases + rng.integers(1, 4, size=bases.shape, dtype=np.uint8)) % 4
+    return np.where(err, shifted, bases).astype(np.uint8)
+
+
+def _fragments(
+    rng: np.random.Generator, hap: np.ndarray, n: int, read_length: int, insert_mean: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read 1 and read 2 bases (codes) of ``n`` library fragments of ``hap``, both strands.
+
+    Each fragment carries PCR substitutions at a low per-base rate; they are shared by every
+    duplicate of the fragment, which is why duplicates must be marked before calling.
+    """
+    flen = np.clip(np.rint(rng.normal(insert_mean, insert_mean * 0.1, size=n)), read_length, None).astype(int)
+    starts = (rng.random(n) * (len(hap) - flen)).astype(int)
+    offsets = np.arange(read_length)
+    fwd = hap[starts[:, None] + offsets[None, :]]
+    rev = COMPLEMENT[hap[(starts + flen - 1)[:, None] - offsets[None, :]]]
+    n_errors = rng.poisson(PCR_ERROR_RATE * flen)
+    for i in np.flatnonzero(n_errors):
+        for offset in rng.integers(0, flen[i], size=n_errors[i]):
+            base = (hap[starts[i] + offset] + int(rng.integers(1, 4))) % 4
+            if offset < read_length:
+                fwd[i, offset] = base
+            if flen[i] - 1 - offset < read_length:
+                rev[i, flen[i] - 1 - offset] = COMPLEMENT[base]
+    minus = rng.random(n) < 0.5
+    return np.where(minus[:, None], rev, fwd), np.where(minus[:, None], fwd, rev)
+
+
+def _duplicate(rng: np.random.Generator, r1: np.ndarray, r2: np.ndarray, rate: float) -> tuple[np.ndarray, ...]:
+    """PCR duplicates: a share of fragments is read several times (family sizes 2-6)."""
+    copies = np.ones(len(r1), dtype=int)
+    amplified = rng.random(len(r1)) < rate
+    copies[amplified] += np.minimum(rng.geometric(0.45, size=int(amplified.sum())), 5)
+    return np.repeat(r1, copies, axis=0), np.repeat(r2, copies, axis=0)
+
+
+def _sources(
+    rng: np.random.Generator, sc: Scenario, seqs: dict[str, str], truth: list[Variant], paralog: str | None
+) -> list[tuple[np.ndarray, int]]:
+    """The sample's sequences (one per haplotype and contig, plus the unassembled paralog) and their pairs."""
+    sources: list[tuple[np.ndarray, int]] = []
+    for name, _, _, copies in sc.contigs:
+        mine = [v for v in truth if v.chrom == name]
+        pairs = round(sc.depth * copies * len(seqs[name]) / (2 * sc.read_length))
+        for hap_index in range(sc.ploidy):
+            carried = [v for v in mine if v.gt != "0/1" or v.phase == hap_index]
+            n = pairs // sc.ploidy + (pairs % sc.ploidy if hap_index == 0 else 0)
+            sources.append((_haplotype(seqs[name], carried), n))
+    if paralog is not None:
+        sources.append((_haplotype(paralog, []), round(sc.depth * len(paralog) / (2 * sc.read_length))))
+    return sources
+
+
+def _simulate_reads(
+    rng: np.random.Generator, sc: Scenario, sources: list[tuple[np.ndarray, int]]
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """All read pairs, shuffled; returns (r1, r2, genomic unique pairs, genomic pairs with duplicates)."""
+    r1_parts, r2_parts = [], []
+    for hap, n in sources:
+        a, b = _fragments(rng, hap, n, sc.read_length, sc.insert_mean)
+        a, b = _duplicate(rng, a, b, sc.duplicate_rate)
+        r1_parts.append(a)
+        r2_parts.append(b)
+    unique = sum(n for _, n in sources)
+    genomic = sum(len(p) for p in r1_parts)
+    n_cont = round(genomic * sc.contaminant_fraction / (1 - sc.contaminant_fraction))
+    foreign = _random_dna(rng, 20_000, 0.5)
+    a, b = _fragments(rng, foreign, n_cont, sc.read_length, sc.insert_mean)
+    r1 = np.concatenate([*r1_parts, a])
+    r2 = np.concatenate([*r2_parts, b])
+    order = rng.permutation(len(r1))
+    return r1[order], r2[order], unique, genomic
+
+
+def _paralog(
+    rng: np.random.Generator, seq: str, start: int, length: int, divergence: float, margin: int
+) -> str:
+    """A diverged copy of ``seq[start:start+length]``: substitutions at the given rate.
+
+    Differences lie ``margin`` bases inside the copy's ends, where its reads reach full depth.
+    """
+    copy = list(seq[start:start + length])
+    n = max(1, round((length - 2 * margin) * divergence))
+    for offset in rng.choice(np.arange(margin, length - margin), size=n, replace=False):
+        copy[offset] = str(rng.choice([b for b in BASES if b != copy[offset]]))
+    return "".join(copy)
+
+
+def _fastq(rng: np.random.Generator, reads: np.ndarray, mate: int) -> bytes:
+    quals = _qualities(rng, len(reads), reads.shape[1], mate)
+    bases = _sequence_errors(rng, reads, quals)
+    seq_text = np.frombuffer(b"ACGT", dtype=np.uint8)[bases]
+    qual_text = quals + 33
+    out = bytearray()
+    for i in range(len(reads)):
+        tile, y = 1101 + i // 4000, 1000 + i % 4000 * 7
+        out += f"@A01432:118:HVKJ5DRX3:1:{tile}:{10000 + i}:{y} {mate}:N:0:GATCAGAT+TTCGAGCA\n".encode()
+        out += seq_text[i].tobytes() + b"\n+\n" + qual_text[i].tobytes() + b"\n"
+    return bytes(out)
+
+
+def _fasta(seqs: dict[str, str]) -> str:
+    lines: list[str] = []
+    for name, seq in seqs.items():
+        lines.append(f">{name}")
+        lines.extend(seq[i:i + 60] for i in range(0, len(seq), 60))
+    return "\n".join(lines) + "\n"
+
+
+def _ts_tv(pairs: list[tuple[str, str]]) -> float | None:
+    ts = sum(1 for r, a in pairs if TRANSITION.get(r) == a)
+    tv = len(pairs) - ts
+    return ts / tv if tv else None
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    sc = SCENARIOS[params["scenario"]]
+    rng = np.random.default_rng(params["seed"])
+    seqs: dict[str, str] = {}
+    repeats: dict[str, list[tuple[int, int, int]]] = {}
+    for name, length, gc, _ in sc.contigs:
+        codes = _random_dna(rng, length, gc)
+        repeats[name] = _plant_repeats(rng, codes, max(2, sc.n_repeats * length // 60_000))
+        seqs[name] = "".join(BASES[c] for c in codes)
+    first = sc.contigs[0][0]
+    blocked: dict[str, list[tuple[int, int]]] = {name: [] for name in seqs}
+    paralog = None
+    if sc.paralog is not None:
+        start = _paralog_site(rng, len(seqs[first]), sc.paralog[0], repeats[first])
+        paralog = _paralog(rng, seqs[first], start, *sc.paralog, margin=round(1.3 * sc.insert_mean))
+        blocked[first].append((start, start + sc.paralog[0]))
+    truth = _make_truth(rng, sc, seqs, repeats, blocked)
+    sources = _sources(rng, sc, seqs, truth, paralog)
+    r1, r2, unique_pairs, genomic_pairs = _simulate_reads(rng, sc, sources)
+
+    (input_dir / "reference.fa").write_text(_fasta(seqs))
+    for mate, reads in ((1, r1), (2, r2)):
+        data = gzip.compress(_fastq(rng, reads, mate), compresslevel=6, mtime=0)
+        (input_dir / f"{params['sample']}_R{mate}.fastq.gz").write_bytes(data)
+    layout = f"paired-end 2x{sc.read_length}"
+    (input_dir / "sample_sheet.tsv").write_text(
+        "sample_id\tread1\tread2\tploidy\tplatform\tlibrary_layout\tlibrary_id\n"
+        f"{params['sample']}\t{params['sample']}_R1.fastq.gz\t{params['sample']}_R2.fastq.gz\t{sc.ploidy}"
+        f"\tILLUMINA\t{layout}\tLIB-{params['sample']}-01\n"
+    )
+
+    genome = sum(len(s) for s in seqs.values())
+    reference = {
+        "scenario": params["scenario"],
+        "sample": params["sample"],
+        "ploidy": sc.ploidy,
+        "thresholds": sc.thresholds,
+        "total_reads": int(2 * len(r1)),
+        "mappable_reads": int(2 * genomic_pairs),
+        "duplicate_reads": int(2 * (genomic_pairs - unique_pairs)),
+        "mean_depth": 2 * unique_pairs * sc.read_length / genome,
+        "variants": [
+            {"chrom": v.chrom, "pos": v.pos + 1, "ref": v.ref, "alt": v.alt, "gt": v.gt, "kind": v.kind}
+            for v in truth
+        ],
+    }
+    (reference_dir / "truth.json").write_text(json.dumps(reference, indent=1))
+
+
+# --------------------------------------------------------------------------------------------
+# grading
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    chrom: str
+    pos: int  # 1-based
+    ref: str
+    alt: str
+    gt: str
+
+    @property
+    def kind(self) -> str:
+        return "snv" if len(self.ref) == len(self.alt) else "indel"
+
+
+def parse_vcf(text: str) -> tuple[list[str], list[Call]]:
+    """Sample names and the passing, called ALT alleles of a (split, normalised) VCF."""
+    samples: list[str] = []
+    calls: list[Call] = []
+    for line in text.splitlines():
+        if line.startswith("##") or not line.strip():
+            continue
+        fields = line.rstrip("\n").split("\t")
+        if line.startswith("#CHROM"):
+            samples = fields[9:]
+            continue
+        if len(fields) < 8 or fields[6] not in ("PASS", "."):
+            continue
+        alt = fields[4].upper()
+        if alt in (".", "*") or alt.startswith("<") or not re.fullmatch(r"[ACGTN]+", alt):
+            continue
+        gt = ""
+        if len(fields) >= 10:
+            keys = fields[8].split(":")
+            values = fields[9].split(":")
+            if "GT" in keys and keys.index("GT") < len(values):
+                gt = values[keys.index("GT")]
+        if gt and all(a in ("0", ".") for a in re.split(r"[/|]", gt)):
+            continue
+        try:
+            pos = int(fields[1])
+        except ValueError:
+            continue
+        calls.append(Call(fields[0], pos, fields[3].upper(), alt, gt))
+    return samples, calls
+
+
+def _ratio_check(g: Any, name: str, value: float | None, threshold: float, detail: str, weight: float) -> None:
+    if value is None:
+        g.check(name, False, weight=weight, expected=f">= {threshold}", found=None, reason=detail)
+        return
+    score = 1.0 if value >= threshold else value / threshold * 0.8
+    g.check(name, score, weight=weight, expected=f">= {threshold}", found=round(value, 4),
+            reason="" if value >= threshold else detail)
+
+
+def _genotype_ok(found: str, expected: str, ploidy: int) -> bool:
+    alleles = [a for a in re.split(r"[/|]", found) if a]
+    if ploidy == 1:
+        return alleles == ["1"]
+    return sorted(alleles) == sorted(expected.split("/"))
+
+
+def _vcf_index(g: Any) -> str | None:
+    for suffix in (".tbi", ".csi"):
+        path = g.output("calls.vcf.gz" + suffix)
+        if path.is_file() and path.stat().st_size > 0:
+            return "calls.vcf.gz" + suffix
+    return None
+
+
+def _is_bgzf(path: Path) -> bool:
+    head = path.read_bytes()[:18]
+    return len(head) >= 18 and head[:4] == b"\x1f\x8b\x08\x04" and head[12:14] == b"BC"
+
+
+def _grade_calls(g: Any, truth: dict[str, Any], calls: list[Call]) -> dict[str, Call]:
+    th = truth["thresholds"]
+    expected = {(v["chrom"], v["pos"], v["ref"], v["alt"]): v for v in truth["variants"]}
+    found = {(c.chrom, c.pos, c.ref, c.alt): c for c in calls}
+    for kind in ("snv", "indel"):
+        want = {k for k, v in expected.items() if v["kind"] == kind}
+        got = {k for k, c in found.items() if c.kind == kind}
+        tp = len(want & got)
+        recall = tp / len(want) if want else None
+        precision = tp / len(got) if got else None
+        _ratio_check(g, f"{kind} recall", recall, th[f"{kind}_recall"],
+                     f"{tp} of {len(want)} true {kind}s called", weight=2.0)
+        _ratio_check(g, f"{kind} precision", precision, th[f"{kind}_precision"],
+                     f"{len(got) - tp} of {len(got)} PASS {kind} calls are not in the truth set", weight=2.0)
+    matched = [(found[k], v) for k, v in expected.items() if k in found]
+    good = sum(_genotype_ok(c.gt, v["gt"], truth["ploidy"]) for c, v in matched)
+    concordance = good / len(matched) if matched else None
+    what = "haploid GT '1'" if truth["ploidy"] == 1 else "diploid GT matching the truth (0/1 vs 1/1)"
+    _ratio_check(g, "genotype concordance", concordance, th["genotype"],
+                 f"{good} of {len(matched)} true-positive calls have the expected {what}", weight=1.5)
+    return found
+
+
+def _grade_bam(g: Any, truth: dict[str, Any]) -> dict[str, int] | None:
+    """BAM gates, read group, mapped and duplicate counts; returns the recounts or None."""
+    result = g.run_tool(
+        ["bash", "-c",
+         "samtools quickcheck aligned.bam && samtools view -H aligned.bam > header.txt && "
+         "samtools idxstats aligned.bam > idxstats.txt && samtools view -c -F 0x904 aligned.bam > mapped.txt && "
+         "samtools view -c -f 0x400 -F 0x904 aligned.bam > dups.txt"],
+        files={"aligned.bam": g.output("aligned.bam"), "aligned.bam.bai": g.output("aligned.bam.bai")},
+        timeout=60,
+    )
+    if not g.check("aligned.bam is a readable BAM with a usable index", result.ok, gate=True,
+                   reason="" if result.ok else result.stderr[-400:]):
+        return None
+    header = (result.workdir / "header.txt").read_text(errors="replace")
+    counts = {name: int((result.workdir / f"{name}.txt").read_text().strip() or 0) for name in ("mapped", "dups")}
+    sorted_ok = bool(re.search(r"^@HD\t.*SO:coordinate", header, re.M))
+    rg_samples = re.findall(r"^@RG\t.*?SM:([^\t\n]+)", header, re.M)
+    g.check("BAM is coordinate-sorted with a read group for the sample",
+            sorted_ok and set(rg_samples) == {truth["sample"]},
+            expected={"SO": "coordinate", "SM": truth["sample"]},
+            found={"sorted": sorted_ok, "SM": rg_samples})
+    g.number("BAM primary mapped reads match the mappable reads", counts["mapped"], truth["mappable_reads"],
+             rel_tol=0.01)
+    g.number("BAM has the PCR duplicates marked", counts["dups"], truth["duplicate_reads"], rel_tol=0.15)
+    return counts
+
+
+def _grade_summary(
+    g: Any, truth: dict[str, Any], calls: dict[str, Call] | None, bam: dict[str, int] | None
+) -> None:
+    summary = g.read_json("qc_summary.json")
+    if summary is None:
+        return
+    if not isinstance(summary, dict):
+        g.check("qc_summary.json is an object", False, gate=True, found=type(summary).__name__)
+        return
+    missing = [k for k in QC_KEYS if k not in summary]
+    if not g.check("qc_summary.json has the required fields", not missing, gate=True,
+                   expected=list(QC_KEYS), found=sorted(summary), reason=f"missing: {missing}" if missing else ""):
+        return
+    g.number("QC total reads", summary["total_reads"], truth["total_reads"], abs_tol=0.5)
+    bam = bam or {"mapped": truth["mappable_reads"], "dups": truth["duplicate_reads"]}
+    g.number("QC mapped reads agree with the BAM", summary["mapped_reads"], bam["mapped"], rel_tol=0.002, abs_tol=1)
+    g.number("QC duplicate reads agree with the BAM", summary["duplicate_reads"], bam["dups"],
+             rel_tol=0.002, abs_tol=1)
+    g.number("QC mean depth", summary["mean_depth"], truth["mean_depth"], rel_tol=0.05)
+    if calls is None:
+        g.check("QC call counts and Ts/Tv agree with the VCF", False, reason="VCF could not be read")
+        return
+    snvs = [c for c in calls.values() if c.kind == "snv"]
+    indels = [c for c in calls.values() if c.kind == "indel"]
+    ratio = _ts_tv([(c.ref, c.alt) for c in snvs if len(c.ref) == 1])
+    counts_ok = as_number(summary["snv_count"]) == len(snvs) and as_number(summary["indel_count"]) == len(indels)
+    tstv = as_number(summary["ts_tv"])
+    tstv_ok = ratio is not None and tstv is not None and abs(tstv - ratio) <= max(0.02, 0.01 * ratio)
+    g.check("QC call counts and Ts/Tv agree with the PASS records of the VCF", counts_ok and tstv_ok,
+            expected={"snv_count": len(snvs), "indel_count": len(indels), "ts_tv": ratio and round(ratio, 3)},
+            found={k: summary[k] for k in ("snv_count", "indel_count", "ts_tv")})
+
+
+def grade(g: Any) -> None:
+    truth = json.loads(g.reference("truth.json").read_text())
+    if not g.require_files("aligned.bam", "aligned.bam.bai", "calls.vcf.gz", "qc_summary.json"):
+        return
+    index = _vcf_index(g)
+    if not g.check("VCF index present (calls.vcf.gz.tbi or .csi)", index is not None, gate=True):
+        return
+    bgzf = _is_bgzf(g.output("calls.vcf.gz"))
+    if not g.check("calls.vcf.gz is bgzip-compressed", bgzf, gate=True,
+                   reason="" if bgzf else "not BGZF (plain gzip or uncompressed)"):
+        return
+    result = g.run_tool(
+        ["bash", "-c",
+         "bcftools index -n calls.vcf.gz > nrec.txt && "
+         "bcftools norm -f reference.fa -c w -m -any -Ov -o norm.vcf calls.vcf.gz"],
+        files={"calls.vcf.gz": g.output("calls.vcf.gz"), f"calls.vcf.gz{index[-4:]}": g.output(index),
+               "reference.fa": g.input_dir / "reference.fa"},
+        timeout=60,
+    )
+    calls: dict[str, Call] | None = None
+    if g.check("VCF and index are readable by bcftools", result.ok, gate=True,
+               reason="" if result.ok else result.stderr[-400:]):
+        samples, parsed = parse_vcf((result.workdir / "norm.vcf").read_text(errors="replace"))
+        g.check("VCF has exactly the one sample, named as in the sample sheet", samples == [truth["sample"]],
+                expected=[truth["sample"]], found=samples)
+        calls = _grade_calls(g, truth, parsed)
+    bam = _grade_bam(g, truth)
+    _grade_summary(g, truth, calls, bam)
