@@ -7,6 +7,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lastexam.agents.registry import recorded_name
 from lastexam.results import TrialKey, TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.trial import TrialRequest, run_trial
@@ -35,12 +36,13 @@ def plan_instances(config: ExperimentConfig) -> list[Instance]:
 def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[TrialRequest]:
     """Every trial of the matrix, agents x instances x epochs, each with its run directory."""
     runs = config.resolved_runs_dir / config.name
+    names = {agent: recorded_name(agent) for agent in config.agents}  # fails early on an agent that cannot run
     requests = []
     for epoch in range(1, config.epochs + 1):
         for instance in instances:
             for agent in config.agents:
-                key = TrialKey(agent=agent, instance=instance.id, epoch=epoch)
-                requests.append(TrialRequest(instance=instance, agent=agent, epoch=epoch,
+                key = TrialKey(agent=names[agent], instance=instance.id, epoch=epoch)
+                requests.append(TrialRequest(instance=instance, agent=agent, epoch=epoch, agent_name=names[agent],
                                              run_dir=runs / key.slug, max_wall=config.max_wall))
     return requests
 

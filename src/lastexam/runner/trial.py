@@ -38,10 +38,12 @@ class TrialRequest:
     run_dir: Path
     max_wall: float = DEFAULT_MAX_WALL
     attempt: int = 1
+    agent_name: str | None = None
+    """The name results record (e.g. ``llm:MODEL@STEM`` for ``agents/STEM.yaml``); default ``agent``."""
 
     @property
     def key(self) -> TrialKey:
-        return TrialKey(agent=self.agent, instance=self.instance.id, epoch=self.epoch)
+        return TrialKey(agent=self.agent_name or self.agent, instance=self.instance.id, epoch=self.epoch)
 
 
 def _now() -> dt.datetime:

@@ -8,11 +8,14 @@ an observation (results keyed by the call they answer) and per-step metrics.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "ATIF-v1.7"
+SCHEMA_FILE = "atif-v1.7.schema.json"
 
 
 class _Strict(BaseModel):
@@ -23,6 +26,7 @@ class AgentInfo(_Strict):
     name: str
     version: str
     model_name: str | None = None
+    tool_definitions: list[dict[str, Any]] | None = None
     extra: dict[str, Any] | None = None
 
 
@@ -120,3 +124,16 @@ class Trajectory(_Strict):
             total_steps=len(self.steps),
         )
         return self
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a trajectory, generated from these models."""
+    schema = Trajectory.model_json_schema()
+    schema["properties"]["schema_version"]["const"] = SCHEMA_VERSION
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"urn:lastexam:{SCHEMA_FILE}",
+            **schema, "title": f"Agent Trajectory Interchange Format {SCHEMA_VERSION}"}
+
+
+def packaged_json_schema() -> dict[str, Any]:
+    """The schema as shipped in ``lastexam/data`` (kept equal to ``json_schema()`` by a test)."""
+    return json.loads(resources.files("lastexam.data").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
