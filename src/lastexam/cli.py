@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lastexam.agents.registry import default_agents_dir, list_agents
 from lastexam.analysis.leaderboard import Leaderboard, RateRow, build_leaderboard
 from lastexam.errors import ConfigError, LastExamError
 from lastexam.results import TrialResult
@@ -30,6 +31,8 @@ app = typer.Typer(help="Agents' Last Exam: run agents on real professional work 
                   no_args_is_help=True, pretty_exceptions_enable=False)
 tasks_app = typer.Typer(help="List, inspect and check task packages.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
+agents_app = typer.Typer(help="List the agents that can run here.", no_args_is_help=True)
+app.add_typer(agents_app, name="agents")
 console = Console(stderr=True)
 
 ResultsDir = Annotated[Path, typer.Option("--results-dir", help="Where the default SQLite file and runs live.")]
@@ -128,6 +131,24 @@ def tasks_catalog(
         console.print(f"wrote {path}")
 
 
+@agents_app.command("list")
+def agents_list(
+    agents_dir: Annotated[Path | None, typer.Option("--agents-dir", help="Where agent configs live.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """The built-in agents and the configs in agents/: what each needs and whether it is present."""
+    entries = list_agents(agents_dir or default_agents_dir())
+    if as_json:
+        print(json.dumps([e.model_dump() for e in entries], indent=2))
+        return
+    table = Table("--agent", "recorded as", "needs", "ready")
+    for e in entries:
+        needs = ", ".join(f"{'$' if r.kind == 'env' else ''}{r.name}{'' if r.present else ' (missing)'}"
+                          for r in e.requirements)
+        table.add_row(e.spec, e.name or "", e.problem or needs or "-", "[green]yes[/]" if e.ready else "[red]no[/]")
+    Console().print(table)
+
+
 @app.command()
 def setup(
     selectors: Annotated[list[str] | None, typer.Option("--tasks", help="Selectors; default: every task.")] = None,
@@ -147,7 +168,7 @@ def setup(
 
 @app.command()
 def run(
-    agent: Annotated[list[str], typer.Option("--agent", help="oracle, nop or script:PATH; repeat for several.")],
+    agent: Annotated[list[str], typer.Option("--agent", help="oracle, nop, script:PATH or agents/NAME.yaml; repeat for several.")],
     selectors: Annotated[list[str], typer.Option("--tasks", help="Instance selectors; repeat for several.")],
     name: Annotated[str | None, typer.Option("--name", help="Experiment name; an existing one is resumed.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", min=1)] = 2,
@@ -267,3 +288,7 @@ def _print_leaderboard(board: Leaderboard) -> None:
     table("Leaderboard", board.leaderboard, None)
     table("By tier", board.by_tier, "tier")
     table("By cluster", board.by_cluster, "cluster")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,20 +1,20 @@
-"""Entry point of the isolated grader process: ``python -m lastexam.grading.worker REQUEST.json``.
+"""What the isolated grader process does: load the task, grade, write the grade.
 
-The request names the task package, the collected output, the inputs, the reference, the
-variant's parameters and where to write the grade. Exit status 0 means the grade was written.
+The request (a JSON file) names the task package, the collected output, the inputs, the
+reference, the variant's parameters and where to write the grade.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from lastexam.grading.context import GradeContext
 from lastexam.tasks.loader import load_task
 
 
-def main(request_path: str) -> int:
+def main(request_path: str) -> None:
+    """Grade one trial as the request describes; raises whatever the grader raises."""
     request = json.loads(Path(request_path).read_text())
     task = load_task(Path(request["task_dir"]))
     context = GradeContext(
@@ -30,8 +30,3 @@ def main(request_path: str) -> int:
     finally:
         context.close()
     Path(request["grade_path"]).write_text(context.grade.model_dump_json(indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))

@@ -81,20 +81,18 @@ class _UidLease:
 
 
 def processes_of_uid(uid: int) -> list[int]:
-    """Pids of the live processes whose real uid is ``uid``."""
+    """Pids of the live processes whose real uid is ``uid`` (zombies, which can do nothing, are left out)."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/status") as status:
-                for line in status:
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            pids.append(int(entry))
-                        break
+                fields = dict(line.split(":", 1) for line in status if line.startswith(("State:", "Uid:")))
         except OSError:
             continue
+        if "Uid" in fields and int(fields["Uid"].split()[0]) == uid and not fields["State"].strip().startswith("Z"):
+            pids.append(int(entry))
     return pids
 
 
