@@ -158,12 +158,13 @@ def requirements(config: AgentConfig, harness: Harness) -> list[Requirement]:
 
 def config_entry(path: Path) -> AgentEntry:
     """The listing of one config file; a config that does not load is listed with its problem."""
+    spec = str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
     try:
         config = load_agent_config(path)
         harness = harness_of(config)
     except ConfigError as exc:
-        return AgentEntry(spec=str(path), kind="config", problem=str(exc))
-    return AgentEntry(spec=str(path), kind="config", name=config.agent_name, harness=config.harness,
+        return AgentEntry(spec=spec, kind="config", problem=str(exc))
+    return AgentEntry(spec=spec, kind="config", name=config.agent_name, harness=config.harness,
                       model=config.model, summary=harness.summary, requirements=requirements(config, harness))
 
 
