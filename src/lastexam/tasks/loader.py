@@ -7,6 +7,7 @@ the file, the field and the fix.
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import os
 import sys
@@ -89,6 +90,17 @@ def _field_path(error: dict[str, Any]) -> str:
     return ".".join(str(p) for p in error["loc"]) or "(top level)"
 
 
+def _known_fields(location: tuple[Any, ...]) -> list[str]:
+    """The field names the model accepts at the place of an unknown key."""
+    model: Any = TaskSpec
+    for part in location[:-1]:
+        annotation = model.model_fields[part].annotation if isinstance(part, str) else model
+        model = next((a for a in (annotation, *getattr(annotation, "__args__", ())) if hasattr(a, "model_fields")), None)
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
 def load_task(path: Path) -> Task:
     """Load one task package and check it against the contract.
 
@@ -106,12 +118,15 @@ def load_task(path: Path) -> Task:
     try:
         spec = TaskSpec.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        fix = (
-            "remove the field or correct its spelling"
-            if first["type"] == "extra_forbidden"
-            else "add the field" if first["type"] == "missing" else "correct the value"
-        )
+        # An unknown key is usually a misspelt one: report it first, with the likely intended name.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
+        if first["type"] == "extra_forbidden":
+            known = _known_fields(first["loc"])
+            close = difflib.get_close_matches(str(first["loc"][-1]), known, n=1)
+            fix = f"rename it to {close[0]!r}" if close else f"remove the field (known: {', '.join(known)})"
+        else:
+            fix = "add the field" if first["type"] == "missing" else "correct the value"
         raise ConfigError(toml_path, _field_path(first), first["msg"], fix) from exc
 
     taxonomy = load_taxonomy()

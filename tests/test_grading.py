@@ -1,0 +1,119 @@
+"""The grade model, the grading helpers, and the isolated grader's failure modes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import FIXTURE_TASKS
+from lastexam.grading import Check, Grade, GradeContext
+from lastexam.runner.config import ExperimentConfig
+from lastexam.runner.experiment import run_experiment
+
+
+def _check(name: str, score: float, *, weight: float = 1, gate: bool = False) -> Check:
+    return Check(name=name, score=score, passed=score == 1, weight=weight, gate=gate)
+
+
+def test_score_is_the_weighted_mean_and_a_failed_gate_zeroes_it() -> None:
+    grade = Grade(checks=[_check("a", 1, weight=3), _check("b", 0.5, weight=1)])
+    assert grade.score == pytest.approx(0.875) and not grade.passed
+    assert Grade(checks=[_check("gate", 0, gate=True), _check("a", 1)]).score == 0
+    assert Grade(checks=[_check("a", 1), _check("b", 1)]).passed
+    assert Grade().score == 0 and not Grade().passed
+
+
+@pytest.fixture
+def g(tmp_path: Path) -> GradeContext:
+    for name in ("out", "in", "ref"):
+        (tmp_path / name).mkdir()
+    return GradeContext(tmp_path / "out", tmp_path / "in", tmp_path / "ref", {"variant": 0, "seed": 1})
+
+
+def test_bad_output_becomes_failed_checks_not_exceptions(g: GradeContext) -> None:
+    (g.output_dir / "a.json").write_text("{not json")
+    (g.output_dir / "b.csv").write_text("x,y\n1,2\n")
+    (g.output_dir / "c.xlsx").write_bytes(b"PK\x03\x04 definitely not a workbook")
+    (g.output_dir / "d.bin").write_bytes(b"\xff\xfe\x00")
+    assert not g.require_files("a.json", "missing.txt")
+    assert g.read_json("a.json") is None
+    assert g.read_csv("b.csv", required_columns=["x", "z"]) is None
+    assert g.read_xlsx("c.xlsx") is None
+    assert g.read_text("d.bin") is None
+    reasons = {c.name: c.reason for c in g.grade.checks}
+    assert reasons["required files present"] == "missing or empty: missing.txt"
+    assert "Expecting property name" in reasons["a.json is valid JSON"]
+    assert reasons["b.csv has the required columns"] == "missing columns: z"
+    assert "c.xlsx is a valid XLSX workbook" in reasons
+    assert "d.bin is readable text" in reasons
+    assert all(c.gate and not c.passed for c in g.grade.checks)
+    assert g.grade.score == 0
+
+
+def test_numbers_with_tolerance(g: GradeContext) -> None:
+    assert g.number("abs", "1,000.4", 1000, abs_tol=0.5)
+    assert g.number("rel", "$101", 100, rel_tol=0.02)
+    assert not g.number("off", 103, 100, rel_tol=0.02)
+    assert not g.number("nan", "nan", 100, abs_tol=1)
+    assert not g.number("text", "about 100", 100, abs_tol=1)
+    off = next(c for c in g.grade.checks if c.name == "off")
+    assert "off by 3" in off.reason and off.found == 103
+
+
+def test_tables_by_key_with_per_column_tolerance(g: GradeContext) -> None:
+    expected = [{"id": "a", "v": 1.0, "t": "x"}, {"id": "b", "v": 2.0, "t": "y"}, {"id": "c", "v": 3.0, "t": "z"}]
+    found = [{"id": "a", "v": "1.004", "t": "x"}, {"id": "b", "v": "2.5", "t": "y"}, {"id": "d", "v": "4", "t": "w"}]
+    score = g.table("t", found, expected, key="id", columns={"v": 0.01, "t": None})
+    assert score == pytest.approx(1 / 4)  # a matches; b off; c missing; d extra
+    check = g.grade.checks[-1]
+    assert "b: v='2.5' want 2.0" in check.reason and "c: missing" in check.reason and "1 unexpected rows" in check.reason
+    assert g.table("exact", found[:1], expected[:1], key="id", columns={"v": (0, 0.01)}, partial=False) == 1.0
+
+
+def test_xlsx_values_are_read(g: GradeContext) -> None:
+    book = openpyxl.Workbook()
+    book.active["A1"] = 42
+    book.save(g.output_dir / "w.xlsx")
+    assert g.read_xlsx("w.xlsx").active["A1"].value == 42
+
+
+def test_run_tool_reruns_a_program_in_a_fresh_offline_sandbox(g: GradeContext) -> None:
+    (g.reference_dir / "answer.txt").write_text("secret")
+    result = g.run_tool(["sh", "-c", "tr a-z A-Z < in.txt > out.txt; id -u; find / -name answer.txt 2>/dev/null; true"],
+                        {"in.txt": "hello\n"}, timeout=30)
+    assert result.ok
+    assert (result.workdir / "out.txt").read_text() == "HELLO\n"
+    assert result.stdout.split() == ["1000"]
+    slow = g.run_tool(["sleep", "30"], {}, timeout=1)
+    assert slow.timed_out and not slow.ok
+    g.close()
+    assert not result.workdir.exists()
+
+
+def _broken_task(tmp_path: Path, grade_body: str) -> Path:
+    root = tmp_path / "tasks"
+    target = root / "other" / "league_table"
+    shutil.copytree(FIXTURE_TASKS / "other" / "league_table", target)
+    source = (target / "task.py").read_text()
+    head, _, _ = source.partition("def grade(")
+    (target / "task.py").write_text(head + "def grade(g: GradeContext) -> None:\n" + grade_body)
+    toml = target / "task.toml"
+    toml.write_text(toml.read_text().replace("grader_timeout_sec = 30", "grader_timeout_sec = 5"))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [("    raise RuntimeError('grader bug')\n", "grader bug"),
+     ("    import time\n    time.sleep(60)\n", "ran past its 5 s limit")],
+)
+def test_grader_crash_or_hang_is_an_infra_error_and_retried(tmp_path: Path, body: str, error: str) -> None:
+    config = ExperimentConfig(name="broken", agents=["oracle"], selectors=["other/league_table@0"],
+                              results_dir=tmp_path / "results", tasks_dir=_broken_task(tmp_path, body), retries=1)
+    [result] = run_experiment(config).recorded
+    assert result.status == "infra_error"
+    assert error in (result.error or "")
+    assert result.attempts == 2
