@@ -1,0 +1,469 @@
+"""Broadcast deliverable from a spec sheet: conform, head build, subtitle burn-in, loudness, encode, QC.
+
+Workflow: the agent receives a source clip in the wrong raster, frame rate and loudness, an SRT
+file of open captions and a broadcaster's spec sheet. It must build the head (colour bars with
+line-up tone, then black and silence), conform the programme (scale, nearest-frame rate
+conversion, scan), burn the captions in at their times shifted by the head, normalise the
+programme audio, encode to the spec (H.264 High at a level, GOP length, VBV bitrate cap, audio
+codec) and file a QC report.
+
+Grade (the grader re-runs ffprobe/ffmpeg on the submission in a fresh sandbox): gates on the
+files and a parseable container with one video and one audio stream; then codec/profile/level,
+raster and pixel format, frame rate and scan, GOP length from the keyframe flags, the VBV
+bitrate cap over every one-second window of packets, audio format, programme loudness and true
+peak re-measured after the head, total duration, the head (bars compared with the grader's own
+render, tone level and frequency, black and silence), captions present at every cue and absent
+in the gaps (frames compared with a caption-free conform the grader makes itself from the
+source), and the QC report's fields and figures against these measurements.
+
+ALE-CANARY-3a2beff1-3e5a-4d75-8a57-6487af82a413
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+import subprocess
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.io import wavfile
+
+SOURCE = "source.mov"
+SRT = "captions.srt"
+SPEC = "spec_sheet.json"
+REPORT = "qc_report.json"
+BLOCK = 4  # frames are compared as block means of BLOCK x BLOCK luma pixels
+
+_LINES = [
+    "The valley was flooded in the spring of 1962.", "Nobody expected the water to rise so fast.",
+    "We had twenty minutes to leave the house.", "My father went back for the photographs.",
+    "The old bridge is still down there, under the lake.", "On a clear day you can see the church tower.",
+    "They built the new village two miles east.", "It never felt like home to any of us.",
+    "The council kept the records in the school hall.", "Most of them were lost in the second storm.",
+    "Every summer the divers come looking for it.", "Some say the bells still ring at night.",
+]
+
+
+def deliverable_name(params: dict[str, Any]) -> str:
+    return f"deliverable.{params['container']}"
+
+
+# -- generation --------------------------------------------------------------------------------
+
+
+def _programme_audio(rng: np.random.Generator, seconds: float, rate: int) -> np.ndarray:
+    """Stereo programme sound: a chord bed with swells, a plucked motif and a few noise hits."""
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    root = 110 * 2 ** (int(rng.integers(0, 12)) / 12)
+    bed = sum(np.sin(2 * np.pi * root * r * t + float(rng.uniform(0, 6))) / (i + 1)
+              for i, r in enumerate((1, 1.26, 1.5, 2, 3)))
+    bed *= 0.5 + 0.4 * np.sin(2 * np.pi * t / float(rng.uniform(3, 6)))
+    out = np.vstack([bed, bed]) * 0.15
+    for start in np.arange(0.3, seconds - 0.5, float(rng.uniform(0.35, 0.6))):
+        m = int(0.4 * rate)
+        tt = np.arange(m) / rate
+        f = root * 2 ** (int(rng.choice([0, 3, 5, 7, 10, 12])) / 12) * 2
+        pluck = np.sin(2 * np.pi * f * tt) * np.exp(-tt / 0.12) * 0.3
+        pan = float(rng.uniform(0.2, 0.8))
+        i = int(start * rate)
+        seg = min(m, n - i)
+        out[0, i:i + seg] += pluck[:seg] * (1 - pan)
+        out[1, i:i + seg] += pluck[:seg] * pan
+    for start in rng.uniform(0.5, seconds - 0.5, 4):
+        m = int(0.15 * rate)
+        i = int(start * rate)
+        hit = rng.normal(0, 1, m) * np.exp(-np.arange(m) / rate / 0.03) * 0.35
+        out[:, i:i + m] += hit[: min(m, n - i)]
+    return out
+
+
+def _cues(rng: np.random.Generator, seconds: float) -> list[tuple[float, float, str]]:
+    cues, t = [], float(rng.uniform(0.8, 1.6))
+    lines = list(rng.permutation(_LINES))
+    while t + 2.6 < seconds - 0.6 and lines:
+        length = round(float(rng.uniform(1.6, 2.4)), 2)
+        cues.append((round(t, 2), round(t + length, 2), str(lines.pop())))
+        t += length + float(rng.uniform(1.0, 1.6))
+    return cues
+
+
+def _srt_time(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+def _run(argv: list[str]) -> str:
+    return subprocess.run(argv, capture_output=True, text=True, check=True).stderr
+
+
+def _gray_frames(data: bytes, width: int, height: int) -> np.ndarray:
+    """Raw 8-bit luma frames as block means, shape (frames, height/BLOCK, width/BLOCK)."""
+    count = len(data) // (width * height)
+    frames = np.frombuffer(data[: count * width * height], dtype=np.uint8).reshape(count, height, width)
+    h, w = height // BLOCK * BLOCK, width // BLOCK * BLOCK
+    return frames[:, :h, :w].reshape(count, h // BLOCK, BLOCK, w // BLOCK, BLOCK).mean(axis=(2, 4))
+
+
+def _select(indices: list[int]) -> str:
+    return "select='" + "+".join(f"eq(n\\,{i})" for i in indices) + "'"
+
+
+def probe_plan(params: dict[str, Any], cues: list[tuple[float, float, str]], seconds: float) -> list[dict[str, Any]]:
+    """Times in the deliverable where captions must show (cue middles) or must not (gap middles)."""
+    head = float(params["bars_s"]) + float(params["black_s"])
+    fps = Fraction(params["fps"])
+    plan: list[dict[str, Any]] = []
+    previous_end = 0.0
+    for start, end, _ in cues:
+        if start - previous_end >= 0.8:
+            plan.append({"t": head + (previous_end + start) / 2, "caption": False})
+        plan.append({"t": head + (start + end) / 2, "caption": True})
+        previous_end = end
+    if seconds - previous_end >= 0.8:
+        plan.append({"t": head + (previous_end + seconds) / 2, "caption": False})
+    for item in plan:
+        item["n"] = math.floor(item["t"] * fps)
+    return plan
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    rng = np.random.default_rng(params["seed"])
+    seconds = float(params["src_seconds"])
+    width, height = (int(v) for v in params["src_size"].split("x"))
+    src_fps = params["src_fps"]
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "sound.wav"
+        audio = _programme_audio(rng, seconds, int(params["src_audio_rate"]))
+        audio *= 10 ** (float(params["src_peak_dbfs"]) / 20) / np.max(np.abs(audio))
+        wavfile.write(wav, int(params["src_audio_rate"]), np.round(audio.T * 32767).astype(np.int16))
+        _run(["ffmpeg", "-hide_banner", "-y", "-f", "lavfi", "-i",
+              f"testsrc2=size={width}x{height}:rate={src_fps}:duration={seconds}", "-i", str(wav),
+              "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-threads", "1",
+              "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le", "-fflags", "+bitexact", "-flags", "+bitexact",
+              "-shortest", str(input_dir / SOURCE)])
+    cues = _cues(rng, seconds)
+    (input_dir / SRT).write_text("".join(
+        f"{i}\n{_srt_time(a)} --> {_srt_time(b)}\n{text}\n\n" for i, (a, b, text) in enumerate(cues, 1)))
+    (input_dir / SPEC).write_text(json.dumps(_spec_sheet(params), indent=2) + "\n")
+    _write_reference(params, input_dir, reference_dir, cues, seconds)
+
+
+def _spec_sheet(p: dict[str, Any]) -> dict[str, Any]:
+    out_w, out_h = p["size"].split("x")
+    return {
+        "broadcaster_profile": p["profile"],
+        "container": "QuickTime MOV",
+        "video": {
+            "codec": "H.264/AVC", "profile": "High", "level": p["level"], "width": int(out_w), "height": int(out_h),
+            "sample_aspect_ratio": "1:1", "pixel_format": "4:2:0 8-bit (yuv420p)", "frame_rate": p["fps"],
+            "scan": p["scan"], "max_gop_frames": p["gop"], "max_bitrate_kbps": p["max_kbps"],
+            "vbv_buffer_kbit": p["max_kbps"],
+            "frame_rate_conversion": "nearest frame (drop/repeat), no blending; keep the running time",
+        },
+        "audio": {
+            "codec": p["acodec_label"], "sample_rate_hz": 48000, "channels": 2,
+            "programme_loudness_lufs": p["lufs"], "loudness_tolerance_lu": p["lufs_tol"],
+            "max_true_peak_dbtp": p["max_tp"], "measurement": "ITU-R BS.1770-4 over the programme, head excluded",
+        },
+        "head": {
+            "bars_seconds": p["bars_s"], "bars_pattern": p["bars_label"],
+            "line_up_tone": f"1 kHz sine, both channels, peak level {p['tone_dbfs']} dBFS, for the length of the bars",
+            "black_seconds": p["black_s"], "black_audio": "digital silence",
+            "programme_starts_at_s": p["bars_s"] + p["black_s"],
+        },
+        "captions": {"type": "open (burned in)", "source": "captions.srt, cue times relative to programme start",
+                     "style": "white sans-serif with a black outline, bottom centre, inside the 90% safe area"},
+    }
+
+
+def _write_reference(p: dict[str, Any], input_dir: Path, ref_dir: Path, cues: list, seconds: float) -> None:
+    w, h = (int(v) for v in p["size"].split("x"))
+    head = float(p["bars_s"]) + float(p["black_s"])
+    fps, src_fps = Fraction(p["fps"]), Fraction(p["src_fps"])
+    plan = probe_plan(p, cues, seconds)
+    wanted: list[int] = []
+    for item in plan:
+        k = math.floor((Fraction(item["n"]) / fps - Fraction(head).limit_denominator(1000)) * src_fps)
+        item["source_frames"] = [i for i in range(k - 2, k + 3) if i >= 0]
+        wanted += item["source_frames"]
+    wanted = sorted(set(wanted))
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "clean.gray"
+        _run(["ffmpeg", "-hide_banner", "-y", "-i", str(input_dir / SOURCE), "-vf",
+              f"{_select(wanted)},scale={w}:{h}:flags=bicubic,format=gray", "-vsync", "0", "-f", "rawvideo", str(raw)])
+        clean = _gray_frames(raw.read_bytes(), w, h)
+        bars = Path(tmp) / "bars.gray"
+        _run(["ffmpeg", "-hide_banner", "-y", "-f", "lavfi", "-i", f"{p['bars_filter']}=size={w}x{h}:rate=1:duration=1",
+              "-vf", "format=gray", "-frames:v", "1", "-f", "rawvideo", str(bars)])
+        bars_frame = _gray_frames(bars.read_bytes(), w, h)[0]
+    index = {n: i for i, n in enumerate(wanted)}
+    for item in plan:
+        item["source_frames"] = [index[i] for i in item["source_frames"] if i in index]
+    np.savez_compressed(ref_dir / "frames.npz", clean=clean.astype(np.float32), bars=bars_frame.astype(np.float32))
+    reference = {"plan": plan, "cues": len(cues), "first_cue_in_s": head + cues[0][0],
+                 "duration_s": head + seconds, "head_s": head}
+    (ref_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n")
+
+
+# -- measurement helpers -----------------------------------------------------------------------
+
+
+def _ebur128(stderr: str) -> dict[str, float] | None:
+    at = stderr.rfind("Summary:")
+    i = re.search(r"I:\s+(-?[\d.]+|-?inf)\s+LUFS", stderr[at:]) if at >= 0 else None
+    tp = re.search(r"Peak:\s+(-?[\d.]+|-?inf)\s+dBFS", stderr[at:]) if at >= 0 else None
+    if not (i and tp):
+        return None
+    return {"integrated_lufs": float(i.group(1)), "true_peak_dbtp": float(tp.group(1))}
+
+
+def _packets(csv_text: str) -> list[tuple[float, int, bool]]:
+    rows = []
+    for line in csv_text.splitlines():
+        parts = line.strip().split(",")
+        if len(parts) < 3:
+            continue
+        try:
+            rows.append((float(parts[0]), int(parts[1]), "K" in parts[2]))
+        except ValueError:
+            continue
+    return rows
+
+
+def _max_gop(packets: list[tuple[float, int, bool]]) -> int:
+    keys = [i for i, p in enumerate(packets) if p[2]] + [len(packets)]
+    return max((b - a for a, b in itertools.pairwise(keys)), default=len(packets))
+
+
+def _vbv_excess(packets: list[tuple[float, int, bool]], kbps: float) -> float:
+    """Largest ratio of bits in any one-second window to what a VBV of max rate = buffer = kbps allows."""
+    times = np.array(sorted(p[0] for p in packets))
+    sizes = np.array([p[1] for p in sorted(packets)], dtype=float) * 8
+    cumulative = np.concatenate([[0.0], np.cumsum(sizes)])
+    ends = np.searchsorted(times, times + 1.0, side="left")
+    window_bits = cumulative[ends] - cumulative[np.arange(times.size)]
+    return float(window_bits.max() / (2 * kbps * 1000)) if times.size else 0.0
+
+
+def _fraction(text: Any) -> Fraction | None:
+    try:
+        value = Fraction(str(text))
+    except (ValueError, ZeroDivisionError):
+        return None
+    return value
+
+
+# -- grade -------------------------------------------------------------------------------------
+
+
+def grade(g: Any) -> None:
+    p = g.params
+    name = deliverable_name(p)
+    if not g.require_files(name, REPORT):
+        return
+    ref = json.loads(g.reference("reference.json").read_text())
+    files = {name: g.output(name)}
+    probe = g.run_tool(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", name], files)
+    try:
+        info = json.loads(probe.stdout) if probe.ok else {}
+    except json.JSONDecodeError:
+        info = {}
+    streams = info.get("streams", []) if isinstance(info, dict) else []
+    video = [s for s in streams if s.get("codec_type") == "video"]
+    audio = [s for s in streams if s.get("codec_type") == "audio"]
+    if not g.check("container parses with one video and one audio stream", len(video) == 1 and len(audio) == 1,
+                   gate=True, found={"video": len(video), "audio": len(audio)}, reason=probe.stderr[-300:]):
+        return
+    report = g.read_json(REPORT)
+    if report is None:
+        return
+    v, a = video[0], audio[0]
+    facts: dict[str, Any] = {}
+    _check_video(g, p, v, info.get("format", {}), facts)
+    packets = _packets(g.run_tool(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                                   "packet=dts_time,size,flags", "-of", "csv=p=0", name], files).stdout)
+    facts["max_gop_frames"] = _max_gop(packets)
+    g.check("GOP length within the spec", bool(packets) and facts["max_gop_frames"] <= int(p["gop"]),
+            expected=f"<= {p['gop']} frames", found=facts["max_gop_frames"])
+    excess = _vbv_excess(packets, float(p["max_kbps"]))
+    g.check("video bitrate within the VBV cap (every 1 s window)", bool(packets) and excess <= 1.05,
+            expected=f"<= {p['max_kbps']} kb/s max rate, {p['max_kbps']} kbit buffer", found=f"{excess:.3f} of allowance")
+    _check_audio(g, p, a, ref, name, files, facts)
+    _check_pictures(g, p, ref, name, files)
+    _check_report(g, p, ref, report, facts)
+
+
+def _check_video(g: Any, p: dict[str, Any], v: dict[str, Any], fmt: dict[str, Any], facts: dict[str, Any]) -> None:
+    level = v.get("level")
+    want_level = round(float(p["level"]) * 10)
+    found = {"codec": v.get("codec_name"), "profile": v.get("profile"), "level": level}
+    ok = found["codec"] == "h264" and found["profile"] == "High" and level == want_level
+    g.check("video: H.264 High profile at the spec level", ok, expected={"codec": "h264", "profile": "High",
+            "level": want_level}, found=found)
+    w, h = (int(x) for x in p["size"].split("x"))
+    sar = v.get("sample_aspect_ratio", "1:1")
+    found = {"width": v.get("width"), "height": v.get("height"), "pix_fmt": v.get("pix_fmt"), "sar": sar}
+    ok = (found["width"], found["height"], found["pix_fmt"]) == (w, h, "yuv420p") and sar in ("1:1", "0:1", None)
+    g.check("video: raster, 4:2:0 and square pixels", ok, expected={"width": w, "height": h, "pix_fmt": "yuv420p",
+            "sar": "1:1"}, found=found)
+    rate = _fraction(v.get("r_frame_rate"))
+    avg = _fraction(v.get("avg_frame_rate"))
+    field_order = v.get("field_order", "progressive")
+    want_order = "tt" if p["scan"].startswith("interlaced") else "progressive"
+    ok = rate == Fraction(p["fps"]) and avg is not None and abs(float(avg) - float(Fraction(p["fps"]))) < 0.01
+    ok = ok and field_order == want_order
+    g.check("video: frame rate and scan", ok, expected={"frame_rate": p["fps"], "field_order": want_order},
+            found={"r_frame_rate": v.get("r_frame_rate"), "avg_frame_rate": v.get("avg_frame_rate"),
+                   "field_order": field_order})
+    facts.update(width=v.get("width"), height=v.get("height"), frame_rate=rate, field_order=field_order,
+                 duration=as_float(fmt.get("duration")))
+
+
+def as_float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _check_audio(g: Any, p: dict[str, Any], a: dict[str, Any], ref: dict[str, Any], name: str,
+                 files: dict[str, Path], facts: dict[str, Any]) -> None:
+    found = {"codec": a.get("codec_name"), "profile": a.get("profile"), "sample_rate": a.get("sample_rate"),
+             "channels": a.get("channels")}
+    ok = found["codec"] == p["acodec"] and str(found["sample_rate"]) == "48000" and found["channels"] == 2
+    if p["acodec"] == "aac":
+        ok = ok and found["profile"] == "LC"
+    g.check("audio: codec, 48 kHz, stereo", ok, expected={"codec": p["acodec"], "sample_rate": "48000",
+            "channels": 2}, found=found)
+    head = ref["head_s"]
+    run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-ss", f"{head:.3f}", "-i", name, "-map", "0:a:0",
+                      "-af", "ebur128=peak=true", "-f", "null", "-"], files)
+    measured = _ebur128(run.stderr) if run.ok else None
+    facts["loudness"] = measured
+    if measured is None:
+        g.check("programme loudness on target", False, weight=2.0, reason="could not measure the programme audio")
+        g.check("programme true peak under the ceiling", False, reason="could not measure the programme audio")
+    else:
+        g.number("programme loudness on target", measured["integrated_lufs"], float(p["lufs"]),
+                 abs_tol=float(p["lufs_tol"]), weight=2.0)
+        tp = measured["true_peak_dbtp"]
+        g.check("programme true peak under the ceiling", tp <= float(p["max_tp"]), expected=f"<= {p['max_tp']}",
+                found=tp)
+    duration = facts.get("duration")
+    g.number("total running time (head + programme, s)", duration, ref["duration_s"], abs_tol=0.08)
+    _check_head_audio(g, p, name, files)
+
+
+def _check_head_audio(g: Any, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:
+    bars, black = float(p["bars_s"]), float(p["black_s"])
+    run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-i", name, "-map", "0:a:0", "-t", f"{bars + black}",
+                      "-ac", "2", "-ar", "48000", "-f", "f32le", "head.raw"], files)
+    try:
+        pcm = np.fromfile(run.workdir / "head.raw", dtype="<f4").reshape(-1, 2) if run.ok else None
+    except (OSError, ValueError):
+        pcm = None
+    if pcm is None or pcm.shape[0] < int((bars + black) * 48000) - 4800:
+        g.check("head: line-up tone and silence", False, reason="head audio missing or too short")
+        return
+    tone = pcm[int(0.3 * 48000): int((bars - 0.3) * 48000)]
+    quiet = pcm[int((bars + 0.2) * 48000): int((bars + black - 0.2) * 48000)]
+    peak_db = [20 * math.log10(max(float(np.max(np.abs(tone[:, c]))), 1e-9)) for c in range(2)]
+    spectrum = np.abs(np.fft.rfft(tone[:, 0] * np.hanning(tone.shape[0])))
+    freq = float(np.argmax(spectrum)) * 48000 / tone.shape[0]
+    silent_db = 20 * math.log10(max(float(np.max(np.abs(quiet))) if quiet.size else 1.0, 1e-9))
+    ok = all(abs(x - float(p["tone_dbfs"])) <= 0.5 for x in peak_db) and abs(freq - 1000) <= 5 and silent_db < -60
+    g.check("head: line-up tone and silence", ok,
+            expected={"tone_peak_dbfs": p["tone_dbfs"], "tone_hz": 1000, "black_audio": "< -60 dBFS"},
+            found={"tone_peak_dbfs": [round(x, 2) for x in peak_db], "tone_hz": round(freq, 1),
+                   "black_audio_dbfs": round(silent_db, 1)})
+
+
+def _check_pictures(g: Any, p: dict[str, Any], ref: dict[str, Any], name: str, files: dict[str, Path]) -> None:
+    w, h = (int(x) for x in p["size"].split("x"))
+    fps = Fraction(p["fps"])
+    bars_n = math.floor(float(p["bars_s"]) / 2 * fps)
+    black_n = math.floor((float(p["bars_s"]) + float(p["black_s"]) / 2) * fps)
+    plan = ref["plan"]
+    indices = sorted({bars_n, black_n, *(item["n"] for item in plan)})
+    run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-i", name, "-map", "0:v:0", "-vf",
+                      f"{_select(indices)},scale={w}:{h},format=gray", "-vsync", "0", "-f", "rawvideo", "probe.gray"],
+                     files, timeout=90)
+    frames = None
+    if run.ok and (run.workdir / "probe.gray").is_file():
+        got = _gray_frames((run.workdir / "probe.gray").read_bytes(), w, h)
+        frames = dict(zip(indices, got, strict=False)) if got.shape[0] == len(indices) else None
+    if frames is None:
+        for label in ("head: colour bars then black", "captions burned in at every cue",
+                      "programme picture clean between cues"):
+            g.check(label, False, reason="could not decode the probe frames")
+        return
+    refs = np.load(g.reference("frames.npz"))
+    bars_err = float(np.mean(np.abs(frames[bars_n] - refs["bars"])))
+    black_level = float(np.max(frames[black_n]))
+    g.check("head: colour bars then black", bars_err < 8 and black_level < 24,
+            expected={"bars_mean_abs_diff": "< 8", "black_max_luma": "< 24"},
+            found={"bars_mean_abs_diff": round(bars_err, 2), "black_max_luma": round(black_level, 1)})
+    shown, clean = [], []
+    for item in plan:
+        picture, ink = _compare(frames[item["n"]], [refs["clean"][i] for i in item["source_frames"]])
+        (shown if item["caption"] else clean).append((round(item["t"], 2), round(picture, 4), round(ink, 4)))
+    g.check("captions burned in at every cue", all(pic < 0.003 and ink > 0.004 for _, pic, ink in shown),
+            expected="at each cue middle: picture matches the conformed source, caption ink in the lower third",
+            found=[{"t": t, "picture_mismatch": pic, "caption_ink": ink} for t, pic, ink in shown])
+    g.check("programme picture clean between cues", all(pic < 0.003 and ink < 0.0015 for _, pic, ink in clean),
+            expected="in the gaps: picture matches the conformed source, no caption ink",
+            found=[{"t": t, "picture_mismatch": pic, "caption_ink": ink} for t, pic, ink in clean])
+
+
+def _compare(frame: np.ndarray, candidates: list[np.ndarray]) -> tuple[float, float]:
+    """Against the clean frame that best matches above the lower third: (mismatch above it, ink in it).
+
+    Both are fractions of blocks whose luma differs by more than 40 levels.
+    """
+    split = int(frame.shape[0] * 0.66)
+    best = (1.0, 1.0)
+    for cand in candidates:
+        if cand.shape != frame.shape:
+            continue
+        picture = float(np.mean(np.abs(frame[:split] - cand[:split]) > 40))
+        if picture < best[0]:
+            best = (picture, float(np.mean(np.abs(frame[split:] - cand[split:]) > 40)))
+    return best
+
+
+def _check_report(g: Any, p: dict[str, Any], ref: dict[str, Any], report: Any, facts: dict[str, Any]) -> None:
+    rep = report if isinstance(report, dict) else {}
+    vid = rep.get("video") if isinstance(rep.get("video"), dict) else {}
+    aud = rep.get("audio") if isinstance(rep.get("audio"), dict) else {}
+    subs = rep.get("captions") if isinstance(rep.get("captions"), dict) else {}
+    scan = "interlaced_tff" if facts.get("field_order") == "tt" else "progressive"
+    wrong = []
+    pairs = [("video.width", vid.get("width"), facts.get("width")), ("video.height", vid.get("height"),
+             facts.get("height")), ("video.scan", vid.get("scan"), scan),
+             ("video.max_gop_frames", vid.get("max_gop_frames"), facts.get("max_gop_frames")),
+             ("captions.cue_count", subs.get("cue_count"), ref["cues"])]
+    for key, got, want in pairs:
+        if str(got).strip().lower() != str(want).strip().lower():
+            wrong.append(f"{key}={got!r} (measured {want!r})")
+    if _fraction(vid.get("frame_rate")) != facts.get("frame_rate"):
+        wrong.append(f"video.frame_rate={vid.get('frame_rate')!r} (measured {facts.get('frame_rate')})")
+    g.check("QC report: format fields match the file", not wrong, reason="; ".join(wrong))
+    wrong = []
+    loud = facts.get("loudness") or {}
+    numbers = [("duration_s", rep.get("duration_s"), facts.get("duration"), 0.1),
+               ("audio.programme_loudness_lufs", aud.get("programme_loudness_lufs"), loud.get("integrated_lufs"), 0.3),
+               ("audio.programme_true_peak_dbtp", aud.get("programme_true_peak_dbtp"), loud.get("true_peak_dbtp"), 0.3),
+               ("captions.first_cue_in_s", subs.get("first_cue_in_s"), ref["first_cue_in_s"], 0.05)]
+    for key, got, want, tol in numbers:
+        value = as_float(got) if not isinstance(got, bool) else None
+        if want is None or value is None or abs(value - float(want)) > tol:
+            wrong.append(f"{key}={got!r} (measured {want!r}, tolerance {tol})")
+    g.check("QC report: measured figures match the re-measurement", not wrong, reason="; ".join(wrong))
