@@ -93,8 +93,9 @@ def tasks_check(
     selectors: Annotated[list[str], typer.Argument(help="Task ids or selectors.")],
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=1)] = 2,
 ) -> None:
-    """Load, render, run the oracle and nop on every variant, grade twice; a verdict per task."""
+    """Render, run the oracle, nop and fabricate.py on every variant, grade twice; a verdict per task."""
     try:
         tasks, root = _tasks(tasks_dir)
         chosen = {i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}
@@ -102,7 +103,7 @@ def tasks_check(
         _fail(exc)
     verdicts = []
     for task in chosen.values():
-        verdict = check_task(task)
+        verdict = check_task(task, jobs=jobs)
         verdicts.append(verdict)
         mark = "[green]OK[/]" if verdict.ok else "[red]FAIL[/]"
         console.print(f"{mark} {task.id}")
@@ -111,7 +112,8 @@ def tasks_check(
         if verdict.kept_runs:
             console.print(f"    run directories (logs, output, grade) kept in {verdict.kept_runs}")
         for v in verdict.variants:
-            line = f"    {v.instance}: oracle {v.oracle_score} nop {v.nop_score} deterministic {v.deterministic}"
+            line = (f"    {v.instance}: oracle {v.oracle_score} nop {v.nop_score} fabricate {v.fabricate_score}"
+                    f" deterministic {v.deterministic}")
             console.print(line + ("" if not v.problems else "\n      " + "\n      ".join(v.problems)))
     if as_json:
         print(json.dumps([v.model_dump() for v in verdicts], indent=2))
