@@ -8,6 +8,7 @@ Prints the base URL (``http://127.0.0.1:PORT/v1``) as its first line of output, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -24,10 +25,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with ModelServer(load_script(args.script)) as server:
         print(server.base_url, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

@@ -146,7 +146,6 @@ class _Run:
         return None
 
     async def loop(self, model: ModelClient, deadline: float) -> tuple[AgentOutcome, str]:
-        loop = asyncio.get_running_loop()
         while True:
             if reason := self.over_limit():
                 self.trajectory.add_step("system", f"stopped: {reason}", extra={"stop": "limit"})
@@ -162,7 +161,7 @@ class _Run:
             add_call(self.usage, call, completion.seconds)
             self.conversation.counted(call.input_tokens, call.output_tokens)
             self.conversation.add(self._assistant_message(completion))
-            finished = await self.act(completion, call, began, deadline - loop.time())
+            finished = await self.act(completion, call, began)
             if finished:
                 return "completed", ""
             if not completion.tool_calls:
@@ -182,16 +181,14 @@ class _Run:
                 for c in completion.tool_calls]
         return message
 
-    async def act(self, completion: Completion, call: CallUsage, began: float, remaining: float) -> bool:
+    async def act(self, completion: Completion, call: CallUsage, began: float) -> bool:
         """Run the response's tool calls in order and record the step; True when ``finish`` was called."""
-        loop = asyncio.get_running_loop()
-        end = loop.time() + remaining
         calls, results, finished = [], [], False
         for raw in completion.tool_calls:
             name, call_id = raw["function"]["name"], raw["id"]
             arguments, problem = _arguments(raw["function"].get("arguments"))
             calls.append(ToolCall(tool_call_id=call_id, function_name=name, arguments=arguments))
-            result = ToolResult(text=problem) if problem else await self.toolbox.call(name, arguments, end - loop.time())
+            result = ToolResult(text=problem) if problem else await self.toolbox.call(name, arguments)
             finished = finished or result.finished
             self.conversation.add_tool_result(call_id, result.text)
             content: str | list[ContentPart] = result.text

@@ -71,7 +71,8 @@ class ModelClient:
         return body
 
     async def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], deadline: float) -> Completion:
-        """One response; ``deadline`` is the loop-clock time after which no backoff wait is started.
+        """One response. The caller bounds the wall time; no backoff wait is started that would end past
+        ``deadline`` (a loop-clock time): the service is then declared failed instead.
 
         Raises:
             ModelServiceError: a non-retryable error, or retries exhausted.
@@ -80,17 +81,16 @@ class ModelClient:
         request = self.request(messages, tools)
         failures: list[str] = []
         while True:
-            timeout = max(min(self.options.request_timeout_sec, deadline - loop.time()), 1.0)
             started = time.monotonic()
             retry_after: float | None = None
             try:
-                response = await self.client.chat.completions.create(**request, timeout=timeout)
+                response = await self.client.chat.completions.create(**request)
                 data = response.to_dict()
                 if data.get("choices"):
                     return _completion(data, time.monotonic() - started, failures)
                 failure = f"200 without choices: {str(data.get('error') or data)[:300]}"
             except openai.APIStatusError as exc:
-                failure = f"{exc.status_code} {exc.message}"[:500]
+                failure = f"{exc.status_code} {_message(exc)}"[:500]
                 if exc.status_code not in RETRYABLE_STATUS and exc.status_code < 500:
                     raise ModelServiceError(f"the model service refused the request: {failure}{_hint(exc)}") from exc
                 retry_after = _retry_after(exc)
@@ -104,6 +104,13 @@ class ModelClient:
             if loop.time() + delay >= deadline:
                 raise ModelServiceError(f"the model service is failing ({failure}) and the wall limit is near")
             await asyncio.sleep(delay)
+
+
+def _message(exc: openai.APIStatusError) -> str:
+    """The service's own error message when its body has one, else the SDK's summary."""
+    if isinstance(exc.body, dict) and isinstance(exc.body.get("message"), str):
+        return exc.body["message"]
+    return exc.message
 
 
 def _hint(exc: openai.APIStatusError) -> str:

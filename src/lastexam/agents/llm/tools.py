@@ -126,16 +126,16 @@ class Toolbox:
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
-    async def call(self, name: str, arguments: dict[str, Any], remaining: float) -> ToolResult:
-        """Run one tool call; ``remaining`` is the wall time left. Problems are results, not exceptions."""
+    async def call(self, name: str, arguments: dict[str, Any]) -> ToolResult:
+        """Run one tool call (the caller bounds the wall time). Problems are results, not exceptions."""
         self._calls += 1
         if name == "finish":
             return ToolResult(text="finished", finished=True)
         if name == "shell":
-            return await self._shell(arguments, remaining)
+            return await self._shell(arguments)
         if name in ("read_file", "write_file", "replace_in_file", "list_dir") or (
                 name == "view_image" and self.options.vision):
-            return await self._helper(name, arguments, remaining)
+            return await self._helper(name, arguments)
         return ToolResult(text=f"error: there is no tool named {name!r}")
 
     def _files(self) -> tuple[Path, Path]:
@@ -144,7 +144,7 @@ class Toolbox:
             path.unlink(missing_ok=True)
         return out, err
 
-    async def _shell(self, arguments: dict[str, Any], remaining: float) -> ToolResult:
+    async def _shell(self, arguments: dict[str, Any]) -> ToolResult:
         command = arguments.get("command")
         if not isinstance(command, str) or not command.strip():
             return ToolResult(text="error: shell needs a non-empty string argument 'command'")
@@ -152,7 +152,6 @@ class Toolbox:
         asked = arguments.get("timeout_sec")
         if isinstance(asked, int | float) and asked > 0:
             limit = min(limit, float(asked))
-        limit = max(min(limit, remaining), 0.1)
         out, err = self._files()
         result = await self.sandbox.exec(["bash", "-c", command], env={"ALE_INSTRUCTION": INSTRUCTION_PATH},
                                          timeout=limit, stdout=out, stderr=err)
@@ -168,7 +167,7 @@ class Toolbox:
             text += f"\n--- stderr ---\n{stderr}"
         return ToolResult(text=text)
 
-    async def _helper(self, name: str, arguments: dict[str, Any], remaining: float) -> ToolResult:
+    async def _helper(self, name: str, arguments: dict[str, Any]) -> ToolResult:
         limits = {"max_chars": self.options.output_limit_chars, "max_image_bytes": self.options.max_image_bytes}
         request = json.dumps({"tool": name, "args": arguments, "limits": limits})
         if len(request) > MAX_REQUEST:
@@ -177,7 +176,7 @@ class Toolbox:
         chunks = [request[i:i + ARG_CHUNK] for i in range(0, len(request), ARG_CHUNK)]
         out, err = self._files()
         result = await self.sandbox.exec(["python3", f"{AGENT_DIR}/{HELPER_NAME}", *chunks],
-                                         timeout=max(min(HELPER_TIMEOUT, remaining), 0.1), stdout=out, stderr=err)
+                                         timeout=HELPER_TIMEOUT, stdout=out, stderr=err)
         try:
             answer = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
         except ValueError:
