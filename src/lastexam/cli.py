@@ -191,9 +191,12 @@ def run(
             results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir,
             **({"name": name} if name else {}),
         )
-        total = len(plan_instances(config)) * len(agent) * epochs
+        problems: list[ConfigError] = []
+        total = len(plan_instances(config, problems)) * len(agent) * epochs
     except (LastExamError, ValueError) as exc:
         _fail(exc)
+    for problem in problems:
+        console.print(f"[yellow]skipped a broken task package:[/] {problem}")
     console.print(f"experiment [bold]{config.name}[/]: {total} trials, results in {config.resolved_db_url}")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False, disable=not sys.stderr.isatty()) as progress:

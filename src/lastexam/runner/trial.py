@@ -21,6 +21,7 @@ from lastexam.grading.model import Check, Grade
 from lastexam.grading.runner import run_grader
 from lastexam.results import TrialKey, TrialResult
 from lastexam.runner.collect import collect_output
+from lastexam.runner.materialize import materialize
 from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
 from lastexam.store.rundir import RunDir
 from lastexam.tasks.instance import Instance
@@ -38,6 +39,7 @@ class TrialRequest:
     run_dir: Path
     max_wall: float = DEFAULT_MAX_WALL
     attempt: int = 1
+    instance_cache: Path | None = None
     agent_name: str | None = None
     """The name results record (e.g. ``llm:MODEL@STEM`` for ``agents/STEM.yaml``); default ``agent``."""
 
@@ -73,7 +75,7 @@ async def run_trial(request: TrialRequest) -> TrialResult:
     workspace = new_workspace()
     try:
         input_dir, reference_dir = rundir.private / "input", rundir.private / "reference"
-        await asyncio.to_thread(request.instance.materialize, input_dir, reference_dir)
+        await asyncio.to_thread(materialize, request.instance, input_dir, reference_dir, request.instance_cache)
         os.chmod(rundir.private, 0o700)
         shutil.copytree(input_dir, workspace.input, dirs_exist_ok=True)
         instruction = request.instance.render_instruction()

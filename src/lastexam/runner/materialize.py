@@ -1,0 +1,52 @@
+"""Materialize an instance's inputs and reference, once per experiment.
+
+Generation is deterministic by contract (same parameters, same inputs and reference), so
+every trial of an instance in one experiment (each agent, each epoch) shares one generation:
+the first trial generates into a cache directory, the others hard-link from it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from lastexam.tasks.instance import Instance
+
+_COMPLETE = ".complete"
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    def link_or_copy(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, copy_function=link_or_copy, symlinks=True)
+
+
+def materialize(instance: Instance, input_dir: Path, reference_dir: Path, cache: Path | None = None) -> None:
+    """Write the instance's inputs to ``input_dir`` and reference to ``reference_dir``.
+
+    With a ``cache`` directory, generate there at most once (under a file lock, so concurrent
+    trials and processes agree) and link the trial's copies from it.
+    """
+    if cache is None:
+        instance.materialize(input_dir, reference_dir)
+        return
+    slot = cache / instance.id.replace("/", "__")
+    slot.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(cache, 0o700)
+    with open(slot.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (slot / _COMPLETE).exists():
+            shutil.rmtree(slot, ignore_errors=True)
+            fresh = Path(tempfile.mkdtemp(dir=cache, prefix=".generating-"))
+            instance.materialize(fresh / "input", fresh / "reference")
+            (fresh / _COMPLETE).touch()
+            os.replace(fresh, slot)
+    _link_tree(slot / "input", input_dir)
+    _link_tree(slot / "reference", reference_dir)
