@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Oracle for the American/Bermudan validation: QuantLib for the Black-Scholes-Merton reference,
+a vectorised CRR tree (prices, node Greeks, boundary) and Longstaff-Schwartz in numpy."""
+# ALE-CANARY-01e903fe-61ee-4b3c-b0ab-ad641a3d0871
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import QuantLib as ql
+
+IN = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
+OUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
+STEPS = 2000
+PATHS = 160_000
+
+
+def load() -> dict:
+    sheet = json.loads((IN / "term_sheet.json").read_text())
+    start = dt.date.fromisoformat(sheet["valuation_date"])
+    end = dt.date.fromisoformat(sheet["expiry_date"])
+    return {
+        "kind": sheet["option_type"], "S": sheet["spot"], "K": sheet["strike"], "r": sheet["risk_free_rate_cc"],
+        "q": sheet["dividend_yield_cc"], "sigma": sheet["volatility"], "T": (end - start).days / 365,
+        "start": start, "end": end, "seed": sheet["lsm_seed"],
+        "bermudan": [(dt.date.fromisoformat(d) - start).days / 365 for d in sheet["bermudan_exercise_dates"]],
+    }
+
+
+def european_quantlib(c: dict) -> float:
+    today = ql.Date(c["start"].day, c["start"].month, c["start"].year)
+    expiry = ql.Date(c["end"].day, c["end"].month, c["end"].year)
+    ql.Settings.instance().evaluationDate = today
+    dc = ql.Actual365Fixed()
+    process = ql.BlackScholesMertonProcess(
+        ql.QuoteHandle(ql.SimpleQuote(c["S"])),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, ql.QuoteHandle(ql.SimpleQuote(c["q"])), dc,
+                                                   ql.Continuous)),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, ql.QuoteHandle(ql.SimpleQuote(c["r"])), dc,
+                                                   ql.Continuous)),
+        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), c["sigma"], dc)))
+    kind = ql.Option.Call if c["kind"] == "call" else ql.Option.Put
+    option = ql.VanillaOption(ql.PlainVanillaPayoff(kind, c["K"]), ql.EuropeanExercise(expiry))
+    option.setPricingEngine(ql.AnalyticEuropeanEngine(process))
+    return option.NPV()
+
+
+def tree(c: dict, steps: int, exercise: set[int] | None = None, **bump: float) -> dict:
+    p_ = {**c, **bump}
+    S, K, r, q, sigma, T = p_["S"], p_["K"], p_["r"], p_["q"], p_["sigma"], p_["T"]
+    dt_ = T / steps
+    u = math.exp(sigma * math.sqrt(dt_))
+    d = 1 / u
+    p = (math.exp((r - q) * dt_) - d) / (u - d)
+    disc = math.exp(-r * dt_)
+    sign = 1.0 if c["kind"] == "call" else -1.0
+    grid = S * u ** np.arange(-steps, steps + 1)
+    value = np.maximum(sign * (grid[0::2][::-1] - K), 0.0)
+    critical, early = {}, {}
+    for i in range(steps - 1, -1, -1):
+        value = disc * (p * value[:-1] + (1 - p) * value[1:])
+        if exercise is None or i in exercise:
+            nodes = grid[steps - i:steps + i + 1:2][::-1]
+            payoff = sign * (nodes - K)
+            stop = (payoff >= value) & (payoff > 0)
+            value = np.where(stop, payoff, value)
+            if stop.any():
+                critical[i] = float(nodes[stop].max() if sign < 0 else nodes[stop].min())
+        if i <= 2:
+            early[i] = value.copy()
+    delta = (early[1][0] - early[1][1]) / (S * u - S * d)
+    gamma = ((early[2][0] - early[2][1]) / (S * u * u - S) - (early[2][1] - early[2][2]) / (S - S * d * d)) / (
+        0.5 * (S * u * u - S * d * d))
+    return {"price": float(value[0]), "delta": delta, "gamma": gamma, "critical": critical}
+
+
+def lsm(c: dict, times: list[float], paths: int, seed: int) -> tuple[float, float]:
+    rng = np.random.default_rng(seed)
+    t = np.asarray(times)
+    dts = np.diff(np.concatenate([[0.0], t]))
+    drift = (c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts[:, None]
+    shocks = c["sigma"] * np.sqrt(dts)[:, None] * rng.standard_normal((len(t), paths))
+    spot = c["S"] * np.exp(np.cumsum(drift + shocks, axis=0))
+    sign = 1.0 if c["kind"] == "call" else -1.0
+    cash = np.maximum(sign * (spot[-1] - c["K"]), 0.0)
+    for k in range(len(t) - 2, -1, -1):
+        cash *= math.exp(-c["r"] * (t[k + 1] - t[k]))
+        payoff = np.maximum(sign * (spot[k] - c["K"]), 0.0)
+        itm = np.flatnonzero(payoff > 0)
+        if len(itm) > 4:
+            x = np.vander(spot[k, itm] / c["K"], 4)
+            fitted = x @ np.linalg.lstsq(x, cash[itm], rcond=None)[0]
+            stop = itm[payoff[itm] > fitted]
+            cash[stop] = payoff[stop]
+    cash *= math.exp(-c["r"] * t[0])
+    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths))
+
+
+def main() -> None:
+    c = load()
+    OUT.mkdir(parents=True, exist_ok=True)
+    european = european_quantlib(c)
+    base = tree(c, STEPS)
+    bermudan_steps = {round(t / c["T"] * STEPS) for t in c["bermudan"]}
+    bermudan_crr = tree(c, STEPS, exercise=bermudan_steps)["price"]
+    m = round(50 * c["T"])
+    grid = [c["T"] * i / m for i in range(1, m + 1)]
+    runs = {n: lsm(c, grid, n, c["seed"] + k) for k, n in enumerate((2500, 10_000, 40_000, PATHS))}
+    am_lsm, am_se = runs[PATHS]
+    be_lsm, be_se = lsm(c, c["bermudan"], PATHS, c["seed"] + 100)
+    pricing = {
+        "european_bsm": european,
+        "american": {"crr": base["price"], "lsm": am_lsm, "lsm_std_error": am_se, "lsm_paths": PATHS,
+                     "lsm_exercise_steps": m},
+        "bermudan": {"crr": bermudan_crr, "lsm": be_lsm, "lsm_std_error": be_se, "lsm_paths": PATHS},
+        "early_exercise_premium": base["price"] - european,
+    }
+    (OUT / "pricing.json").write_text(json.dumps(pricing, indent=2))
+
+    price = lambda **kw: tree(c, STEPS, **kw)["price"]  # noqa: E731
+    greeks = {
+        "delta": base["delta"], "gamma": base["gamma"],
+        "vega": (price(sigma=c["sigma"] + 0.01) - price(sigma=c["sigma"] - 0.01)) / 2,
+        "theta": price(T=c["T"] - 1 / 365) - base["price"],
+        "rho": (price(r=c["r"] + 1e-4) - price(r=c["r"] - 1e-4)) / 2 * 100,
+    }
+    with open(OUT / "greeks.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Greek", "Value"])
+        w.writerows(greeks.items())
+    with open(OUT / "exercise_boundary.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Time_Years", "Critical_Spot"])
+        for j in range(1, 20):
+            t = c["T"] * j / 20
+            w.writerow([t, base["critical"][round(t / c["T"] * STEPS)]])
+    with open(OUT / "convergence.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Method", "Size", "Price", "Std_Error"])
+        for n in (50, 100, 200, 400, 800, 1600, 3200):
+            w.writerow(["crr", n, tree(c, n)["price"], ""])
+        for n, (p, se) in runs.items():
+            w.writerow(["lsm", n, p, se])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,377 @@
+"""American and Bermudan option valuation by Longstaff-Schwartz Monte Carlo with a CRR benchmark.
+
+Workflow: from a term sheet (underlying, strike, flat continuously compounded rate and dividend
+yield, volatility, ACT/365 maturity and a Bermudan exercise schedule) the quant prices the
+European option in closed form (Black-Scholes-Merton), the American option on a 2000-step
+Cox-Ross-Rubinstein tree and by Longstaff-Schwartz with a stated path and exercise-step budget,
+the Bermudan sibling both ways, computes tree Greeks, extracts the early-exercise boundary from
+the tree, and documents convergence (tree steps, Monte Carlo paths).
+
+Reference (generate): BSM in closed form; the American price from very fine CRR trees (mean of
+8000 and 8001 steps); the Bermudan price from a tree whose steps fall exactly on the exercise
+dates; the 50-per-year discretely exercisable price that LSM targets; Greeks and the boundary
+from a 4000-step tree; CRR prices at each convergence step count; and a standard-error scale
+from a small LSM run of the grader's own.
+
+Grade: gates on the four deliverables; then the BSM price, the American and Bermudan tree prices,
+the two LSM estimates within their reported standard errors (with the stated budget and a
+plausible error), no-arbitrage ordering and the early-exercise premium, Greek values and signs,
+the boundary's shape and level, the tree convergence column re-priced step count by step count,
+and the Monte Carlo convergence (error scaling, estimates, tie to the headline run).
+"""
+# ALE-CANARY-01e903fe-61ee-4b3c-b0ab-ad641a3d0871
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lastexam.grading.context import as_number
+
+LSM_PATHS = 160_000
+LSM_STEPS_PER_YEAR = 50
+CRR_STEPS = 2000
+CONV_STEPS = [50, 100, 200, 400, 800, 1600, 3200]
+CONV_PATHS = [2500, 10_000, 40_000, 160_000]
+BOUNDARY_POINTS = 20
+GREEKS = ("delta", "gamma", "vega", "theta", "rho")
+
+
+# ---------------------------------------------------------------------------------------------
+# the contract
+# ---------------------------------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def contract(params: dict[str, Any]) -> dict[str, Any]:
+    """The term sheet's numbers: times in years ACT/365 from the valuation date."""
+    start = dt.date.fromisoformat(params["valuation_date"])
+    end = dt.date.fromisoformat(params["maturity_date"])
+    schedule = params["schedule"]
+    if schedule in ("monthly", "quarterly"):
+        step = 1 if schedule == "monthly" else 3
+        dates, k = [], 1
+        while (d := add_months(start, step * k)) < end:
+            dates.append(d)
+            k += 1
+        dates.append(end)
+    else:
+        dates = [dt.date.fromisoformat(s) for s in schedule.split(",")]
+    return {
+        "kind": params["kind"], "S": params["spot"], "K": params["strike"], "r": params["rate"],
+        "q": params["dividend_yield"], "sigma": params["vol"], "days": (end - start).days,
+        "T": (end - start).days / 365.0, "dates": dates, "start": start, "end": end,
+        "ex_days": [(d - start).days for d in dates],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# pricing models
+# ---------------------------------------------------------------------------------------------
+
+
+def bsm(c: dict[str, Any]) -> float:
+    S, K, r, q, s, T = c["S"], c["K"], c["r"], c["q"], c["sigma"], c["T"]
+    d1 = (math.log(S / K) + (r - q + 0.5 * s * s) * T) / (s * math.sqrt(T))
+    d2 = d1 - s * math.sqrt(T)
+    cdf = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))  # noqa: E731
+    if c["kind"] == "call":
+        return S * math.exp(-q * T) * cdf(d1) - K * math.exp(-r * T) * cdf(d2)
+    return K * math.exp(-r * T) * cdf(-d2) - S * math.exp(-q * T) * cdf(-d1)
+
+
+def crr(c: dict[str, Any], steps: int, *, exercise_steps: set[int] | None = None, boundary: bool = False,
+        **bump: float) -> dict[str, Any]:
+    """Cox-Ross-Rubinstein tree (p = (e^{(r-q)dt} - d)/(u - d)); American unless exercise_steps is given."""
+    p_ = {**c, **bump}
+    S, K, r, q, sigma, T = p_["S"], p_["K"], p_["r"], p_["q"], p_["sigma"], p_["T"]
+    dt_ = T / steps
+    u = math.exp(sigma * math.sqrt(dt_))
+    d = 1 / u
+    p = (math.exp((r - q) * dt_) - d) / (u - d)
+    disc = math.exp(-r * dt_)
+    sign = 1.0 if c["kind"] == "call" else -1.0
+    prices = S * u ** np.arange(-steps, steps + 1)
+    value = np.maximum(sign * (prices[0::2][::-1] - K), 0.0)
+    early: dict[int, float] = {}
+    keep: dict[int, np.ndarray] = {}
+    for i in range(steps - 1, -1, -1):
+        value = disc * (p * value[:-1] + (1 - p) * value[1:])
+        if exercise_steps is None or i in exercise_steps:
+            nodes = prices[steps - i:steps + i + 1:2][::-1]
+            payoff = sign * (nodes - K)
+            exercise = (payoff >= value) & (payoff > 0)
+            value = np.where(exercise, payoff, value)
+            if boundary and exercise.any():
+                early[i] = float(nodes[exercise].max() if sign < 0 else nodes[exercise].min())
+        if i <= 2:
+            keep[i] = value.copy()
+    delta = (keep[1][0] - keep[1][1]) / (S * u - S * d)
+    d_up = (keep[2][0] - keep[2][1]) / (S * u * u - S)
+    d_dn = (keep[2][1] - keep[2][2]) / (S - S * d * d)
+    gamma = (d_up - d_dn) / (0.5 * (S * u * u - S * d * d))
+    return {"price": float(value[0]), "delta": float(delta), "gamma": float(gamma), "boundary": early}
+
+
+def tree_greeks(c: dict[str, Any], steps: int) -> dict[str, float]:
+    """Delta and gamma from the tree's first nodes; vega, rho, theta by bump and reprice."""
+    base = crr(c, steps)
+    bumped = lambda **kw: crr(c, steps, **kw)["price"]  # noqa: E731
+    return {
+        "delta": base["delta"], "gamma": base["gamma"],
+        "vega": (bumped(sigma=c["sigma"] + 0.01) - bumped(sigma=c["sigma"] - 0.01)) / 2,
+        "rho": (bumped(r=c["r"] + 1e-4) - bumped(r=c["r"] - 1e-4)) / 2 * 100,
+        "theta": bumped(T=c["T"] - 1 / 365) - base["price"],
+    }
+
+
+def boundary_curve(c: dict[str, Any], steps: int) -> list[tuple[float, float | None]]:
+    """Critical spot at t = j T / 20, j = 1..19, from the tree step nearest each time."""
+    early = crr(c, steps, boundary=True)["boundary"]
+    out = []
+    for j in range(1, BOUNDARY_POINTS):
+        t = c["T"] * j / BOUNDARY_POINTS
+        out.append((t, early.get(round(t / c["T"] * steps))))
+    return out
+
+
+def lsm(c: dict[str, Any], times: list[float], paths: int, seed: int, degree: int = 3) -> tuple[float, float]:
+    """Longstaff-Schwartz on in-the-money paths with a cubic polynomial in S/K; (price, standard error)."""
+    rng = np.random.default_rng(seed)
+    t = np.asarray(times)
+    dts = np.diff(np.concatenate([[0.0], t]))
+    S, K, r, q, s = c["S"], c["K"], c["r"], c["q"], c["sigma"]
+    z = rng.standard_normal((len(t), paths))
+    spot = S * np.exp(np.cumsum((r - q - 0.5 * s * s) * dts[:, None] + s * np.sqrt(dts)[:, None] * z, axis=0))
+    sign = 1.0 if c["kind"] == "call" else -1.0
+    value = np.maximum(sign * (spot[-1] - K), 0.0)
+    for k in range(len(t) - 2, -1, -1):
+        value *= math.exp(-r * (t[k + 1] - t[k]))
+        payoff = np.maximum(sign * (spot[k] - K), 0.0)
+        itm = np.flatnonzero(payoff > 0)
+        if len(itm) > degree + 1:
+            basis = np.vander(spot[k, itm] / K, degree + 1)
+            coef = np.linalg.lstsq(basis, value[itm], rcond=None)[0]
+            stop = itm[payoff[itm] > basis @ coef]
+            value[stop] = payoff[stop]
+    value *= math.exp(-r * t[0])
+    return float(value.mean()), float(value.std(ddof=1) / math.sqrt(paths))
+
+
+def lsm_times(c: dict[str, Any]) -> list[float]:
+    m = round(LSM_STEPS_PER_YEAR * c["T"])
+    return [c["T"] * i / m for i in range(1, m + 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# generate
+# ---------------------------------------------------------------------------------------------
+
+
+def term_sheet(params: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "instrument": f"{c['kind'].title()} option on ordinary shares of NRTH (single stock), cash settled",
+        "option_type": c["kind"],
+        "exercise": "American (any business or calendar day up to and including expiry); Bermudan sibling: "
+                    "exercisable only on the listed dates",
+        "valuation_date": params["valuation_date"],
+        "expiry_date": params["maturity_date"],
+        "day_count": "ACT/365 fixed",
+        "spot": c["S"], "strike": c["K"],
+        "risk_free_rate_cc": c["r"], "dividend_yield_cc": c["q"], "volatility": c["sigma"],
+        "bermudan_exercise_dates": [d.isoformat() for d in c["dates"]],
+        "notional_shares": 1,
+        "lsm_seed": int(params["seed"]) % 1_000_000,
+    }
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    c = contract(params)
+    sheet = term_sheet(params, c)
+    (input_dir / "term_sheet.json").write_text(json.dumps(sheet, indent=2) + "\n")
+
+    fine = [crr(c, n)["price"] for n in (8000, 8001)]
+    per_day = 20
+    bermudan_steps = {per_day * d for d in c["ex_days"]}
+    m = round(LSM_STEPS_PER_YEAR * c["T"])
+    discrete = crr(c, 80 * m, exercise_steps={80 * i for i in range(1, m + 1)})["price"]
+    rng_seed = int(params["seed"])
+    american_se = lsm(c, lsm_times(c), LSM_PATHS // 4, rng_seed)[1] / 2
+    bermudan_se = lsm(c, [d / 365 for d in c["ex_days"]], LSM_PATHS // 4, rng_seed + 1)[1] / 2
+    ref = {
+        "contract": {k: v for k, v in c.items() if k not in ("dates", "start", "end")},
+        "european": bsm(c),
+        "american": sum(fine) / 2,
+        "american_discrete": discrete,
+        "bermudan": crr(c, per_day * c["days"], exercise_steps=bermudan_steps)["price"],
+        "american_se": american_se, "bermudan_se": bermudan_se,
+        "greeks": tree_greeks(c, 4000),
+        "boundary": boundary_curve(c, 4000),
+        "crr_convergence": {str(n): crr(c, n)["price"] for n in CONV_STEPS},
+        "lsm_steps": m,
+    }
+    (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))
+
+
+# ---------------------------------------------------------------------------------------------
+# grading
+# ---------------------------------------------------------------------------------------------
+
+
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _num(data: Any, *path: str) -> float | None:
+    return as_number(_get(data, *path))
+
+
+def grade_prices(g: Any, ref: dict[str, Any], pricing: Any) -> None:
+    c = ref["contract"]
+    american, bermudan = ref["american"], ref["bermudan"]
+    g.number("European price (Black-Scholes-Merton)", _get(pricing, "european_bsm"), ref["european"], abs_tol=2e-3)
+    g.number("American price on the CRR tree", _get(pricing, "american", "crr"), american,
+             abs_tol=max(0.01, 1e-3 * american), weight=2)
+    g.number("Bermudan price on the CRR tree", _get(pricing, "bermudan", "crr"), bermudan,
+             abs_tol=max(0.015, 2e-3 * bermudan), weight=2)
+    budget_ok = _num(pricing, "american", "lsm_paths") == LSM_PATHS and \
+        _num(pricing, "american", "lsm_exercise_steps") == ref["lsm_steps"] and \
+        _num(pricing, "bermudan", "lsm_paths") == LSM_PATHS
+    low, high = sorted((american, ref["american_discrete"]))
+    grade_lsm(g, "American LSM estimate within its standard error, on the stated budget", pricing, "american",
+              (low, high), ref["american_se"], budget_ok)
+    grade_lsm(g, "Bermudan LSM estimate within its standard error, on the stated budget", pricing, "bermudan",
+              (bermudan, bermudan), ref["bermudan_se"], budget_ok)
+    euro, am, be = (_num(pricing, "european_bsm"), _num(pricing, "american", "crr"), _num(pricing, "bermudan", "crr"))
+    premium = _num(pricing, "early_exercise_premium")
+    intrinsic = max(0.0, (c["S"] - c["K"]) if c["kind"] == "call" else (c["K"] - c["S"]))
+    ordered = None not in (euro, am, be, premium) and euro - 1e-9 <= be <= am + 1e-9 and am >= intrinsic - 1e-9 \
+        and abs(premium - (am - euro)) <= 1e-4 and premium > 0
+    g.check("no-arbitrage ordering (European <= Bermudan <= American, American >= intrinsic) and premium",
+            bool(ordered), found={"european": euro, "bermudan": be, "american": am, "premium": premium},
+            reason="" if ordered else "ordering, intrinsic bound or premium = American - European violated")
+
+
+def grade_lsm(g: Any, name: str, pricing: Any, key: str, band: tuple[float, float], ref_se: float,
+              budget_ok: bool) -> None:
+    price, se = _num(pricing, key, "lsm"), _num(pricing, key, "lsm_std_error")
+    if price is None or se is None or se <= 0:
+        g.check(name, False, weight=2, reason="LSM price or a positive standard error missing")
+        return
+    slack = 3 * se + 0.004 * band[1]
+    inside = band[0] - slack <= price <= band[1] + slack
+    plausible = 0.4 * ref_se <= se <= 1.6 * ref_se
+    ok = inside and plausible and budget_ok
+    g.check(name, ok, weight=2, expected={"band": [round(band[0], 4), round(band[1], 4)], "se_about": round(ref_se, 4)},
+            found={"price": price, "se": se},
+            reason="" if ok else "; ".join(m for m, bad in (("estimate outside 3 s.e. of the reference", not inside),
+                                                            ("standard error implausible for the budget", not plausible),
+                                                            ("paths or exercise steps differ from the stated budget",
+                                                             not budget_ok)) if bad))
+
+
+def grade_greeks(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+    found = {r.get("Greek", "").strip().lower(): as_number(r.get("Value")) for r in rows}
+    tol = {"delta": (2e-3, 0.0), "gamma": (2e-4, 0.03), "vega": (1e-3, 0.02), "theta": (1e-4, 0.03),
+           "rho": (1e-3, 0.02)}
+    good, bad, signs = 0, [], 0
+    for name in GREEKS:
+        want, got = ref["greeks"][name], found.get(name)
+        if got is not None and math.isclose(got, want, abs_tol=tol[name][0], rel_tol=tol[name][1]):
+            good += 1
+        else:
+            bad.append(f"{name}={got} want {want:.5g}")
+        signs += got is not None and math.copysign(1, got) == math.copysign(1, want) and \
+            (name != "delta" or abs(got) < 1)
+    g.check("Greeks of the American option (tree delta/gamma, bumped vega/theta/rho)", good / len(GREEKS), weight=2,
+            expected={k: round(v, 6) for k, v in ref["greeks"].items()}, found=found, reason="; ".join(bad))
+    g.check("Greeks have the signs and bounds of the contract", signs == len(GREEKS),
+            reason="" if signs == len(GREEKS) else "a Greek has the wrong sign or |delta| >= 1")
+
+
+def grade_boundary(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+    c = ref["contract"]
+    points = sorted((as_number(r.get("Time_Years")), as_number(r.get("Critical_Spot"))) for r in rows
+                    if as_number(r.get("Time_Years")) is not None and as_number(r.get("Critical_Spot")) is not None)
+    spots = [s for _, s in points]
+    direction = 1 if c["kind"] == "put" else -1
+    monotone = len(spots) >= 2 and all(direction * (b - a) >= -0.005 * c["K"] for a, b in itertools.pairwise(spots))
+    good, wanted = 0, [(t, s) for t, s in ref["boundary"] if s is not None]
+    for t, s in wanted:
+        near = [v for u, v in points if abs(u - t) <= 0.26 * c["T"] / BOUNDARY_POINTS]
+        good += bool(near) and abs(near[0] - s) <= 0.02 * c["K"]
+    score = good / len(wanted) if monotone and wanted else 0.0
+    g.check("early-exercise boundary: monotone in time and at the tree's level", score, weight=2,
+            expected=[[round(t, 4), round(s, 2)] for t, s in wanted[::4]], found=[[t, s] for t, s in points[::4]],
+            reason="" if score == 1 else ("not monotone in the right direction; " if not monotone else "")
+            + f"{good}/{len(wanted)} points within 2% of strike")
+
+
+def grade_convergence(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], pricing: Any) -> None:
+    crr_rows = {int(n): as_number(r.get("Price")) for r in rows if r.get("Method", "").lower() == "crr"
+                and (n := as_number(r.get("Size"))) is not None}
+    good = sum(1 for n, v in ref["crr_convergence"].items() if crr_rows.get(int(n)) is not None
+               and abs(crr_rows[int(n)] - v) <= 1e-3)
+    g.check("CRR convergence column re-priced step count by step count", good / len(CONV_STEPS),
+            expected={n: round(v, 5) for n, v in ref["crr_convergence"].items()}, found=crr_rows)
+    lsm_rows = {}
+    for r in rows:
+        n = as_number(r.get("Size"))
+        if r.get("Method", "").lower() == "lsm" and n is not None:
+            lsm_rows[int(n)] = (as_number(r.get("Price")), as_number(r.get("Std_Error")))
+    complete = all(lsm_rows.get(n) and None not in lsm_rows[n] and lsm_rows[n][1] > 0 for n in CONV_PATHS)
+    parts = {"all path counts present": complete}
+    if complete:
+        x = np.log(CONV_PATHS)
+        y = np.log([lsm_rows[n][1] for n in CONV_PATHS])
+        slope = float(np.polyfit(x, y, 1)[0])
+        parts["standard error falls like 1/sqrt(paths)"] = -0.65 <= slope <= -0.35
+        low, high = sorted((ref["american"], ref["american_discrete"]))
+        parts["every estimate within 4 s.e. of the reference"] = all(
+            low - 4 * se - 0.004 * high <= p <= high + 4 * se + 0.004 * high for p, se in lsm_rows.values())
+        headline = _num(pricing, "american", "lsm")
+        parts["largest run is the headline LSM price"] = headline is not None and \
+            abs(lsm_rows[CONV_PATHS[-1]][0] - headline) <= 1e-6 * max(1.0, abs(headline))
+    score = sum(parts.values()) / 4
+    g.check("LSM convergence study", score, found=parts, reason="; ".join(k for k, v in parts.items() if not v))
+
+
+def grade(g: Any) -> None:
+    files = ("pricing.json", "greeks.csv", "exercise_boundary.csv", "convergence.csv")
+    if not g.require_files(*files):
+        return
+    ref = json.loads(g.reference("reference.json").read_text())
+    pricing = g.read_json("pricing.json")
+    greeks = g.read_csv("greeks.csv", required_columns=["Greek", "Value"])
+    boundary = g.read_csv("exercise_boundary.csv", required_columns=["Time_Years", "Critical_Spot"])
+    conv = g.read_csv("convergence.csv", required_columns=["Method", "Size", "Price", "Std_Error"])
+    if pricing is None or greeks is None or boundary is None or conv is None:
+        return
+    if not g.check("pricing.json is an object with european_bsm, american and bermudan", isinstance(pricing, dict)
+                   and all(k in pricing for k in ("european_bsm", "american", "bermudan")), gate=True):
+        return
+    grade_prices(g, ref, pricing)
+    grade_greeks(g, ref, greeks)
+    grade_boundary(g, ref, boundary)
+    grade_convergence(g, ref, conv, pricing)
+
