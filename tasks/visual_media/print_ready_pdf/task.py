@@ -1,0 +1,363 @@
+"""Print-ready PDF from a design brief: trim, bleed, safe area, embedded fonts, 300 ppi images, preflight.
+
+Workflow: the agent receives a printer's job brief (trim size, bleed, safe margin, page count,
+background colour, font families), the artwork (an SVG logo, an RGB photo) and the copy. It lays
+out the piece, exports a PDF with correct page boxes (MediaBox covering the bleed, TrimBox at the
+trim, BleedBox at the bleed), embedded fonts, the photo placed at 300 ppi or better and the logo
+kept as vector art, and files a preflight report of the PDF it delivers.
+
+Grade (poppler tools re-run on the submission in a fresh sandbox): gates on the files and a PDF
+that pdfinfo opens; then page count, TrimBox and BleedBox geometry on every page, every font
+embedded and the brief's families used, every raster image at >= 300 effective ppi and at its
+native pixel size, the logo kept vector (no extra raster images), the copy present in the text
+layer, a pdftoppm render showing the background colour filling the bleed and the margin band
+between trim and safe line clear of other content, and the preflight report against these
+measurements.
+
+ALE-CANARY-448794c0-8edd-42db-877f-369a1e17e3f8
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PDF = "print.pdf"
+REPORT = "preflight.json"
+MM = 72 / 25.4
+
+_BUSINESSES = [
+    {"name": "Harbour Lane Bakery", "headline": "Fresh from the oven since 1987",
+     "body": "Sourdough, rye and seasonal pastries baked every morning with flour from the Wessex mill.",
+     "contact": ["14 Harbour Lane, Porthleven", "Open daily 7am to 3pm", "harbourlanebakery.example"]},
+    {"name": "Northfield Cycle Works", "headline": "Tune-ups while you wait",
+     "body": "Full service, wheel building and bike fitting by mechanics who ride every day of the year.",
+     "contact": ["3 Mill Yard, Northfield", "Tuesday to Saturday 9am to 6pm", "northfieldcycles.example"]},
+    {"name": "Kestrel Point Observatory", "headline": "Dark skies, open doors",
+     "body": "Public viewing nights every clear Friday with our half-metre telescope and guided star walks.",
+     "contact": ["Kestrel Point Road, Alnmouth", "Booking essential for groups", "kestrelpoint.example"]},
+    {"name": "Linden & Moss Florists", "headline": "Wedding flowers, grown locally",
+     "body": "Seasonal bouquets, buttonholes and venue dressing from our own cutting garden.",
+     "contact": ["2 Station Parade, Hebden", "Consultations by appointment", "lindenmoss.example"]},
+]
+_COLOURS = ["#0F4C5C", "#5B2A86", "#1D3557", "#7A1F2B", "#2D4A22", "#3D2C8D"]
+
+
+def mm_or_in(value_mm: float, units: str) -> str:
+    return f"{value_mm / 25.4:g} in" if units == "in" else f"{value_mm:g} mm"
+
+
+# -- assets ------------------------------------------------------------------------------------
+
+
+def _png(path: Path, rgb: np.ndarray) -> None:
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[y].astype(np.uint8).tobytes() for y in range(h))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9))
+                     + chunk(b"IEND", b""))
+
+
+def _photo(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    """A landscape-like RGB picture: sky gradient, sun, two hill layers, texture noise."""
+    y, x = np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None]
+    sky = np.stack([0.45 + 0.4 * y, 0.6 + 0.3 * y, 0.95 - 0.1 * y], axis=-1)
+    sx, sy = rng.uniform(0.2, 0.8), rng.uniform(0.15, 0.35)
+    sun = np.exp(-(((x - sx) * w / h) ** 2 + (y - sy) ** 2) / 0.004)[..., None] * np.array([0.6, 0.4, -0.2])
+    img = sky + sun
+    for level, colour, freq in ((0.55, (0.25, 0.45, 0.2), 3.0), (0.72, (0.15, 0.3, 0.12), 5.0)):
+        ridge = level + 0.06 * np.sin(2 * np.pi * (freq * x + rng.uniform(0, 1))) + 0.03 * np.sin(13 * x)
+        img = np.where((y > ridge)[..., None], np.array(colour) * (1.1 - 0.3 * (y - level))[..., None], img)
+    img += rng.normal(0, 0.025, img.shape)
+    return np.clip(img * 255, 0, 255)
+
+
+def _logo(colour: str, accent: str, shape: int) -> str:
+    marks = [
+        f'<circle cx="60" cy="60" r="52" fill="{colour}"/><path d="M20 78 L50 40 L70 64 L84 48 L104 78 Z" '
+        f'fill="{accent}"/>',
+        f'<rect x="10" y="10" width="100" height="100" rx="22" fill="{colour}"/><circle cx="60" cy="60" r="28" '
+        f'fill="none" stroke="{accent}" stroke-width="10"/>',
+        f'<path d="M60 6 L112 60 L60 114 L8 60 Z" fill="{colour}"/><path d="M60 30 L86 60 L60 90 L34 60 Z" '
+        f'fill="{accent}"/>',
+    ]
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="120" '
+            f'height="120" viewBox="0 0 120 120">\n  {marks[shape]}\n</svg>\n')
+
+
+# -- generate ----------------------------------------------------------------------------------
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    rng = np.random.default_rng(params["seed"])
+    business = _BUSINESSES[int(rng.integers(0, len(_BUSINESSES)))]
+    background = _COLOURS[int(rng.integers(0, len(_COLOURS)))]
+    pw, ph = (int(v) for v in params["photo_px"].split("x"))
+    _png(input_dir / "photo.png", _photo(rng, pw, ph))
+    (input_dir / "logo.svg").write_text(_logo("#F2C14E", "#FFFFFF", int(rng.integers(0, 3))))
+    copy = {"company": business["name"], "headline": business["headline"], "body": business["body"],
+            "contact": business["contact"]}
+    (input_dir / "copy.json").write_text(json.dumps(copy, indent=2) + "\n")
+    units = params["units"]
+    brief = {
+        "job": f"{params['product']} for {business['name']}",
+        "trim_size": f"{mm_or_in(params['trim_w_mm'], units)} wide x {mm_or_in(params['trim_h_mm'], units)} high",
+        "bleed": f"{mm_or_in(params['bleed_mm'], units)} on every side",
+        "safe_margin": f"{mm_or_in(params['safe_mm'], units)} inside the trim on every side",
+        "pages": params["pages"],
+        "page_contents": [{"page": i + 1, "contains": items} for i, items in enumerate(params["page_contents"])],
+        "background_colour_srgb": background,
+        "fonts": {"headings": params["heading_font"], "text": params["text_font"]},
+        "images": "photo.png must print at 300 ppi or more at its placed size; do not resample it",
+        "logo": "logo.svg must stay vector artwork",
+        "output": "PDF with MediaBox covering the bleed, TrimBox at the trim, BleedBox at the bleed; all fonts embedded",
+    }
+    (input_dir / "job_brief.json").write_text(json.dumps(brief, indent=2) + "\n")
+    reference = {"background": background, "copy": copy, "photo_px": [pw, ph]}
+    (reference_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n")
+
+
+# -- parsing tool output -----------------------------------------------------------------------
+
+
+def parse_boxes(text: str) -> dict[int, dict[str, list[float]]]:
+    """``pdfinfo -box`` output: page -> box name -> [x0, y0, x1, y1] in points."""
+    pages: dict[int, dict[str, list[float]]] = {}
+    for m in re.finditer(r"Page\s+(\d+)\s+(MediaBox|CropBox|BleedBox|TrimBox|ArtBox):\s+([-\d.\s]+)", text):
+        values = [float(v) for v in m.group(3).split()[:4]]
+        if len(values) == 4:
+            pages.setdefault(int(m.group(1)), {})[m.group(2)] = values
+    return pages
+
+
+def parse_fonts(text: str) -> list[dict[str, Any]]:
+    """``pdffonts`` rows: name, type, embedded flag (columns located from the dashed rule)."""
+    lines = text.splitlines()
+    rule = next((i for i, line in enumerate(lines) if line.startswith("---")), None)
+    if rule is None:
+        return []
+    spans, pos = [], 0
+    for dashes in lines[rule].split(" "):
+        spans.append((pos, pos + len(dashes)))
+        pos += len(dashes) + 1
+    fonts = []
+    for line in lines[rule + 1:]:
+        if not line.strip() or len(spans) < 5:
+            continue
+        cols = [line[a:b].strip() for a, b in spans]
+        fonts.append({"name": cols[0], "type": cols[1], "embedded": cols[3] == "yes" if len(cols) > 3 else False})
+    return fonts
+
+
+def parse_images(text: str) -> list[dict[str, Any]]:
+    """``pdfimages -list`` rows of type image: page, pixel size, effective ppi."""
+    images = []
+    for line in text.splitlines()[2:]:
+        cols = line.split()
+        if len(cols) < 14 or cols[2] != "image":
+            continue
+        try:
+            images.append({"page": int(cols[0]), "width": int(cols[3]), "height": int(cols[4]),
+                           "x_ppi": float(cols[12]), "y_ppi": float(cols[13])})
+        except ValueError:
+            continue
+    return images
+
+
+def parse_ppm(data: bytes) -> np.ndarray | None:
+    """A binary PPM (P6, maxval 255) as an (h, w, 3) array, or None."""
+    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", data)
+    if not m:
+        return None
+    w, h = int(m.group(1)), int(m.group(2))
+    body = data[m.end():m.end() + w * h * 3]
+    return np.frombuffer(body, dtype=np.uint8).reshape(h, w, 3) if len(body) == w * h * 3 else None
+
+
+def _norm(text: str) -> str:
+    collapsed = re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip().lower()
+    return re.sub(r"- ", "-", collapsed)
+
+
+# -- grade -------------------------------------------------------------------------------------
+
+
+def grade(g: Any) -> None:
+    p = g.params
+    if not g.require_files(PDF, REPORT):
+        return
+    files = {PDF: g.output(PDF)}
+    info = g.run_tool(["pdfinfo", "-box", "-f", "1", "-l", "99", PDF], files)
+    boxes = parse_boxes(info.stdout) if info.ok else {}
+    if not g.check("print.pdf opens in pdfinfo", bool(boxes), gate=True, reason=info.stderr[-300:]):
+        return
+    report = g.read_json(REPORT)
+    if report is None:
+        return
+    ref = json.loads(g.reference("reference.json").read_text())
+    pages = len(boxes)
+    g.check("page count", pages == int(p["pages"]), expected=p["pages"], found=pages)
+    trim_ok, bleed_ok = _check_boxes(g, p, boxes)
+    fonts = parse_fonts(g.run_tool(["pdffonts", "-l", "99", PDF], files).stdout)
+    _check_fonts(g, p, fonts)
+    images = parse_images(g.run_tool(["pdfimages", "-list", PDF], files).stdout)
+    _check_images(g, ref, images)
+    text = g.run_tool(["pdftotext", "-nopgbrk", PDF, "out.txt"], files)
+    body = (text.workdir / "out.txt").read_text(errors="replace") if text.ok and (text.workdir / "out.txt").is_file() \
+        else ""
+    copy = ref["copy"]
+    placed = {item for page in p["page_contents"] for item in page}
+    wanted = [copy[k] for k in ("company", "headline", "body") if k in placed]
+    wanted += copy["contact"] if "contact" in placed else []
+    flat = _norm(body)
+    missing = [w for w in wanted if _norm(w) not in flat]
+    g.check("copy present and unaltered in the text layer", not missing, expected=len(wanted),
+            found=len(wanted) - len(missing), reason=f"missing: {missing}" if missing else "")
+    _check_render(g, p, ref, boxes, files, trim_ok and bleed_ok)
+    _check_report(g, p, report, boxes, fonts, images)
+
+
+def _check_boxes(g: Any, p: dict[str, Any], boxes: dict[int, dict[str, list[float]]]) -> tuple[bool, bool]:
+    tw, th, bleed = p["trim_w_mm"] * MM, p["trim_h_mm"] * MM, p["bleed_mm"] * MM
+    tol = 0.5 * MM
+    bad_trim, bad_bleed = [], []
+    for page, b in sorted(boxes.items()):
+        trim, bbox, media = b.get("TrimBox"), b.get("BleedBox"), b.get("MediaBox")
+        if not trim or not media or abs(trim[2] - trim[0] - tw) > tol or abs(trim[3] - trim[1] - th) > tol \
+                or trim == media:
+            bad_trim.append(page)
+            continue
+        grown = [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed]
+        inside = media[0] <= grown[0] + tol and media[1] <= grown[1] + tol and media[2] >= grown[2] - tol \
+            and media[3] >= grown[3] - tol
+        if not bbox or any(abs(x - y) > tol for x, y in zip(bbox, grown, strict=True)) or not inside:
+            bad_bleed.append(page)
+    g.check("TrimBox at the trim size on every page", not bad_trim,
+            expected=f"{tw:.2f} x {th:.2f} pt, distinct from the MediaBox",
+            found={k: v.get("TrimBox") for k, v in boxes.items()}, reason=f"wrong on pages {bad_trim}" if bad_trim else "")
+    g.check("BleedBox = trim + bleed, inside the MediaBox, on every page", not bad_bleed and not bad_trim,
+            expected=f"{bleed:.2f} pt beyond the TrimBox on each side",
+            found={k: [v.get("BleedBox"), v.get("MediaBox")] for k, v in boxes.items()},
+            reason=f"wrong on pages {bad_bleed or bad_trim}" if bad_bleed or bad_trim else "")
+    return not bad_trim, not bad_bleed
+
+
+def _check_fonts(g: Any, p: dict[str, Any], fonts: list[dict[str, Any]]) -> None:
+    names = [f["name"].split("+")[-1].replace(" ", "").lower() for f in fonts]
+    families = [p["heading_font"], p["text_font"]]
+    absent = [fam for fam in families if not any(n.startswith(fam.replace(" ", "").lower()) for n in names)]
+    unembedded = [f["name"] for f in fonts if not f["embedded"]]
+    g.check("every font embedded", bool(fonts) and not unembedded, found=[(f["name"], f["embedded"]) for f in fonts],
+            reason=f"not embedded: {unembedded}" if unembedded else ("" if fonts else "no fonts: text outlined or absent"))
+    g.check("brief's font families used", bool(fonts) and not absent, expected=families,
+            found=sorted(set(names)), reason=f"absent: {absent}" if absent else "")
+
+
+def _check_images(g: Any, ref: dict[str, Any], images: list[dict[str, Any]]) -> None:
+    pw, ph = ref["photo_px"]
+    low = [i for i in images if min(i["x_ppi"], i["y_ppi"]) < 299.5]
+    photos = [i for i in images if _is_photo(i, pw, ph)]
+    g.check("photo placed at >= 300 ppi and not upsampled", bool(photos) and not low,
+            expected={"pixels": f"{pw}x{ph}", "min_ppi": 300},
+            found=[{"px": f"{i['width']}x{i['height']}", "ppi": min(i["x_ppi"], i["y_ppi"])} for i in images],
+            reason="photo missing or upsampled" if not photos else (f"{len(low)} image(s) under 300 ppi" if low else ""))
+    others = [i for i in images if not _is_photo(i, pw, ph)]
+    g.check("logo kept as vector artwork (no other raster images)", bool(photos) and not others,
+            found=[f"{i['width']}x{i['height']}" for i in others], reason="extra raster images" if others else "")
+
+
+def _is_photo(image: dict[str, Any], pw: int, ph: int) -> bool:
+    """The photo at its native pixels: allows edge padding (a few pixels) and a moderate crop, not upsampling."""
+    w, h = image["width"], image["height"]
+    return w <= pw + 8 and h <= ph + 8 and w * h >= 0.5 * pw * ph
+
+
+def _check_render(g: Any, p: dict[str, Any], ref: dict[str, Any], boxes: dict[int, dict[str, list[float]]],
+                  files: dict[str, Path], geometry_ok: bool) -> None:
+    names = ("background colour fills the bleed on every side", "margin between trim and safe line kept clear")
+    if not geometry_ok:
+        for name in names:
+            g.check(name, False, reason="page boxes are wrong, so bleed and safe area cannot be located")
+        return
+    dpi = 36
+    bg = np.array([int(ref["background"][i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    bleed_fill, margin_clear = [], []
+    for page, b in sorted(boxes.items()):
+        run = g.run_tool(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), PDF, "pg"], files)
+        ppm = next(iter(sorted(run.workdir.glob("pg*.ppm"))), None)
+        img = parse_ppm(ppm.read_bytes()) if run.ok and ppm else None
+        if img is None:
+            bleed_fill.append(0.0)
+            margin_clear.append(0.0)
+            continue
+        media, trim = b["MediaBox"], b["TrimBox"]
+        scale = dpi / 72
+
+        def px(x: float, y: float, media: list[float] = media, scale: float = scale) -> tuple[int, int]:
+            return round((x - media[0]) * scale), round((media[3] - y) * scale)
+
+        bleed, safe = p["bleed_mm"] * MM, p["safe_mm"] * MM
+        outer = px(trim[0] - bleed, trim[3] + bleed) + px(trim[2] + bleed, trim[1] - bleed)
+        edge = px(trim[0], trim[3]) + px(trim[2], trim[1])
+        inner = px(trim[0] + safe, trim[3] - safe) + px(trim[2] - safe, trim[1] + safe)
+        close = np.linalg.norm(img.astype(float) - bg, axis=-1) < 40
+        bleed_fill.append(_band_fraction(close, outer, edge, shrink=1))
+        margin_clear.append(_band_fraction(close, edge, inner, shrink=1))
+    g.check(names[0], all(f >= 0.97 for f in bleed_fill), expected=f"background {ref['background']} in >= 97%",
+            found=[round(f, 3) for f in bleed_fill])
+    g.check(names[1], all(f >= 0.97 for f in margin_clear), expected="only background between trim and safe line",
+            found=[round(f, 3) for f in margin_clear])
+
+
+def _band_fraction(mask: np.ndarray, outer: tuple[int, ...], inner: tuple[int, ...], shrink: int) -> float:
+    """Share of True pixels in the frame between two rectangles (x0, y0, x1, y1), edges shrunk by a pixel."""
+    h, w = mask.shape
+    region = np.zeros_like(mask)
+    x0, y0, x1, y1 = (max(0, outer[0] + shrink), max(0, outer[1] + shrink), min(w, outer[2] - shrink),
+                      min(h, outer[3] - shrink))
+    region[y0:y1, x0:x1] = True
+    ix0, iy0, ix1, iy1 = (inner[0] - shrink, inner[1] - shrink, inner[2] + shrink, inner[3] + shrink)
+    region[max(0, iy0):max(0, iy1), max(0, ix0):max(0, ix1)] = False
+    count = int(region.sum())
+    return float(mask[region].mean()) if count else 0.0
+
+
+def _check_report(g: Any, p: dict[str, Any], report: Any, boxes: dict[int, dict[str, list[float]]],
+                  fonts: list[dict[str, Any]], images: list[dict[str, Any]]) -> None:
+    rep = report if isinstance(report, dict) else {}
+    wrong = []
+    trim = boxes[min(boxes)].get("TrimBox") or [0, 0, 0, 0]
+    bleed_box = boxes[min(boxes)].get("BleedBox") or trim
+    measured = {
+        "pages": len(boxes),
+        "trim_width_mm": (trim[2] - trim[0]) / MM, "trim_height_mm": (trim[3] - trim[1]) / MM,
+        "bleed_mm": (trim[0] - bleed_box[0]) / MM,
+        "min_image_ppi": min((min(i["x_ppi"], i["y_ppi"]) for i in images), default=0.0),
+    }
+    tolerances = {"pages": 0, "trim_width_mm": 0.3, "trim_height_mm": 0.3, "bleed_mm": 0.2}
+    for key, tol in tolerances.items():
+        got = rep.get(key)
+        if isinstance(got, bool) or not isinstance(got, (int, float)) or abs(got - measured[key]) > tol:
+            wrong.append(f"{key}={got!r} (measured {measured[key]:.2f})")
+    got = rep.get("min_image_ppi")
+    if isinstance(got, bool) or not isinstance(got, (int, float)) or \
+            not math.isclose(got, measured["min_image_ppi"], rel_tol=0.02, abs_tol=1):
+        wrong.append(f"min_image_ppi={got!r} (measured {measured['min_image_ppi']:.1f})")
+    listed = rep.get("fonts")
+    listed_names = {str(f.get("name", "")).split("+")[-1] for f in listed if isinstance(f, dict)} \
+        if isinstance(listed, list) else set()
+    actual = {f["name"].split("+")[-1] for f in fonts}
+    if listed_names != actual:
+        wrong.append(f"fonts={sorted(listed_names)} (pdffonts: {sorted(actual)})")
+    g.check("preflight report matches the PDF", not wrong, expected=measured, reason="; ".join(wrong))
