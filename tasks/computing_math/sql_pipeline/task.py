@@ -1,0 +1,595 @@
+"""SQL pipeline: raw retail extracts to a SQLite star schema, data-quality report and KPI reports.
+
+Workflow: the analytics engineer receives raw CSV extracts (customers, products, order lines,
+returns, daily FX rates) with realistic dirt: exact duplicate rows from double extraction,
+late-arriving updates of order lines and customer records (resolved by extraction timestamp,
+not file order), per-source-system date formats, untidy currency codes and ids, orphan
+customers, unknown SKUs, FX gaps on weekends. They write one SQL build script for the sqlite3
+CLI that loads and transforms the extracts into a star schema (customer, product and date
+dimensions with unknown members, order-line and return facts in USD at the as-of FX rate),
+and produce a data-quality report and two KPI reports (monthly revenue, cohort retention).
+
+Generation: a clean truth (customers, products, orders, returns, FX) is simulated from the seed,
+then dirtied into the extracts; the reference tables, counts and KPIs are computed from the
+truth in plain Python (correct by construction, independent of any SQL).
+
+Grade: the submitted build.sql is re-run from the raw extracts in a fresh sandbox
+(``sqlite3 warehouse.db < build.sql``); the rebuilt and the submitted databases are exported
+through fixed queries (natural keys joined through the dimensions) in a second sandbox. Checks:
+schema (gate), the script reproduces the submitted database, each dimension, the fact grain and
+deduplication, FX conversion, dimension mapping, referential integrity and date coverage,
+returns, data-quality counts, monthly KPIs and cohort retention against the reference, and the
+KPI report against the submitted database's own numbers.
+"""
+# ALE-CANARY-a9c4c53e-13f1-44b7-9939-8c1c4dbee7ea
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import json
+import math
+import random
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from lastexam.grading.context import GradeContext, as_number
+
+HERE = Path(__file__).resolve().parent
+RAW_FILES = ("customers.csv", "products.csv", "orders.csv", "returns.csv", "fx_rates.csv")
+DELIVERABLES = ("build.sql", "warehouse.db", "dq_report.csv", "kpi_monthly_revenue.csv", "kpi_cohort_retention.csv")
+DQ_CHECKS = (
+    "orders_exact_duplicates", "orders_superseded_versions", "orders_orphan_customer", "orders_unknown_sku",
+    "customers_superseded_versions", "products_superseded_versions", "returns_exact_duplicates", "returns_unmatched",
+)
+
+SYSTEMS = {  # source system -> (currency, date format of order_date)
+    "web": ("USD", "iso_z"),
+    "pos_eu": ("EUR", "dmy"),
+    "uk_store": ("GBP", "iso"),
+    "marketplace_jp": ("JPY", "compact"),
+}
+FX_START = {"EUR": 1.08, "GBP": 1.26, "JPY": 0.0069}
+COUNTRIES = {"web": ["US", "CA", "MX"], "pos_eu": ["DE", "FR", "NL", "ES"], "uk_store": ["GB", "IE"],
+             "marketplace_jp": ["JP"]}
+PROFILES: dict[str, dict[str, Any]] = {
+    "eu_webshop": {
+        "start": (2023, 1), "months": 12, "systems": ["web", "pos_eu", "uk_store"], "customers": 260,
+        "update_rate": 0.10, "dup_rate": 0.03, "cancel_rate": 0.04, "orphan_rate": 0.004, "unknown_sku_rate": 0.003,
+        "id_noise": 0.0, "return_rate": 0.06, "unmatched_returns": 2, "customer_versions": 0.15,
+    },
+    "jp_marketplace": {
+        "start": (2023, 7), "months": 18, "systems": ["web", "pos_eu", "marketplace_jp"], "customers": 300,
+        "update_rate": 0.25, "dup_rate": 0.02, "cancel_rate": 0.08, "orphan_rate": 0.006, "unknown_sku_rate": 0.004,
+        "id_noise": 0.05, "return_rate": 0.05, "unmatched_returns": 3, "customer_versions": 0.3,
+    },
+    "omnichannel": {
+        "start": (2024, 2), "months": 10, "systems": ["web", "pos_eu", "uk_store", "marketplace_jp"],
+        "customers": 280, "update_rate": 0.12, "dup_rate": 0.05, "cancel_rate": 0.05, "orphan_rate": 0.025,
+        "unknown_sku_rate": 0.012, "id_noise": 0.3, "return_rate": 0.08, "unmatched_returns": 9,
+        "customer_versions": 0.2,
+    },
+}
+FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Gus", "Hana", "Ivan", "Jia", "Kofi", "Lena", "Mateo", "Nora",
+         "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Vera", "Wen", "Yusuf", "Zoe"]
+LAST = ["Alvarez", "Becker", "Chen", "Dubois", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jansen", "Kowalski",
+        "Larsen", "Moreau", "Nakamura", "Okafor", "Patel", "Rossi", "Schmidt", "Tanaka", "Ueda", "Vargas", "Weber"]
+CATEGORIES = {"Kitchen": (12, 180), "Garden": (8, 320), "Office": (3, 90), "Audio": (25, 450), "Toys": (6, 70)}
+
+
+# -- the truth ----------------------------------------------------------------------------------
+
+
+def _month_add(year: int, month: int, k: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + k
+    return index // 12, index % 12 + 1
+
+
+def _ym(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _fx_table(rng: random.Random, first: dt.date, last: dt.date) -> dict[str, list[tuple[dt.date, float]]]:
+    table: dict[str, list[tuple[dt.date, float]]] = {}
+    for cur, start in FX_START.items():
+        rate, rows, day = start, [], first
+        while day <= last:
+            if day.weekday() < 5:
+                rate *= math.exp(rng.gauss(0, 0.004))
+                rows.append((day, round(rate, 8 if cur == "JPY" else 6)))
+            day += dt.timedelta(days=1)
+        table[cur] = rows
+    return table
+
+
+def _rate_on(fx: dict[str, list[tuple[dt.date, float]]], cur: str, day: dt.date) -> float:
+    if cur == "USD":
+        return 1.0
+    best = None
+    for rate_day, rate in fx[cur]:
+        if rate_day > day:
+            break
+        best = rate
+    assert best is not None
+    return best
+
+
+def _truth(profile: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    y0, m0 = profile["start"]
+    first_day = dt.date(y0, m0, 1)
+    y1, m1 = _month_add(y0, m0, profile["months"])
+    end_day = dt.date(y1, m1, 1) - dt.timedelta(days=1)
+    fx = _fx_table(rng, first_day - dt.timedelta(days=10), end_day + dt.timedelta(days=60))
+    products = []
+    for i in range(60):
+        cat = rng.choice(sorted(CATEGORIES))
+        lo, hi = CATEGORIES[cat]
+        products.append({"sku": f"{cat[:2].upper()}-{1000 + i * 7}", "product_name": f"{cat} item {i + 1}",
+                         "category": cat, "list_usd": round(rng.uniform(lo, hi), 2)})
+    customers, orders = [], []
+    order_no = 100000
+    for i in range(profile["customers"]):
+        system = rng.choice(profile["systems"])
+        cid = f"C{i + 1:05d}"
+        start_month = min(int(rng.expovariate(1 / (profile["months"] / 3))), profile["months"] - 1)
+        sy, sm = _month_add(y0, m0, start_month)
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        customers.append({
+            "customer_id": cid, "customer_name": name, "email": f"{name.lower().replace(' ', '.')}{i}@example.com",
+            "country": rng.choice(COUNTRIES[system]),
+            "signup_date": dt.date(sy, sm, 1) - dt.timedelta(days=rng.randint(0, 200)), "system": system,
+        })
+        offsets = {0}
+        for k in range(1, profile["months"] - start_month):
+            if rng.random() < 0.45 * 0.85**k:
+                offsets.add(k)
+        for k in sorted(offsets):
+            for _ in range(1 if rng.random() < 0.8 else 2):
+                oy, om = _month_add(sy, sm, k)
+                last_dom = (dt.date(*_month_add(oy, om, 1), 1) - dt.timedelta(days=1)).day
+                day = dt.date(oy, om, rng.randint(1, last_dom))
+                order_no += rng.randint(1, 3)
+                orders.append(_order(rng, f"SO-{order_no}", cid, system, day, products, fx, profile))
+    return {"customers": customers, "products": products, "orders": orders, "fx": fx}
+
+
+def _order(rng: random.Random, order_id: str, cid: str, system: str, day: dt.date, products: list[dict],
+           fx: dict, profile: dict) -> dict[str, Any]:
+    cur = SYSTEMS[system][0]
+    rate = _rate_on(fx, cur, day)
+    cancelled = rng.random() < profile["cancel_rate"]
+    lines = []
+    for n in range(1, rng.choice([1, 1, 2, 2, 3, 4]) + 1):
+        product = rng.choice(products)
+        price = product["list_usd"] / rate * rng.uniform(0.9, 1.1)
+        lines.append({"order_line": n, "sku": product["sku"], "quantity": rng.randint(1, 5),
+                      "unit_price": round(price) if cur == "JPY" else round(price, 2),
+                      "status": "cancelled" if cancelled else "completed"})
+    when = dt.datetime.combine(day, dt.time(rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59)))
+    return {"order_id": order_id, "customer_id": cid, "system": system, "day": day, "when": when, "currency": cur,
+            "rate": rate, "lines": lines}
+
+
+# -- dirtying the truth into extracts -----------------------------------------------------------
+
+
+def _fmt_order_date(when: dt.datetime, fmt: str) -> str:
+    if fmt == "iso_z":
+        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if fmt == "dmy":
+        return when.strftime("%d/%m/%Y")
+    if fmt == "compact":
+        return when.strftime("%Y%m%d")
+    return when.strftime("%Y-%m-%d")
+
+
+def _noisy_id(rng: random.Random, value: str, rate: float) -> str:
+    if rng.random() >= rate:
+        return value
+    return rng.choice([f" {value}", f"{value} ", value.lower(), f" {value.lower()}"])
+
+
+def _noisy_currency(rng: random.Random, cur: str) -> str:
+    return rng.choice([cur, cur, cur, cur.lower(), f" {cur}", cur.title()])
+
+
+def _extract_orders(truth: dict, profile: dict, rng: random.Random) -> tuple[list[list[str]], dict[str, Any]]:
+    known = {c["customer_id"] for c in truth["customers"]}
+    skus = [p["sku"] for p in truth["products"]]
+    rows: list[list[str]] = []
+    fact = []
+    orphan_n = 0
+    for order in truth["orders"]:
+        if rng.random() < profile["orphan_rate"]:
+            order["customer_id"] = f"C9{orphan_n:04d}"
+            orphan_n += 1
+        fmt = SYSTEMS[order["system"]][1]
+        for line in order["lines"]:
+            if rng.random() < profile["unknown_sku_rate"]:
+                line["sku"] = f"ZZ-{rng.randint(9000, 9999)}"
+            final_at = order["when"] + dt.timedelta(hours=rng.randint(2, 60))
+            versions = []
+            if rng.random() < profile["update_rate"]:
+                for back in range(rng.choice([1, 1, 2]), 0, -1):
+                    old = dict(line)
+                    change = rng.choice(["quantity", "status", "price"])
+                    if change == "quantity":
+                        old["quantity"] = line["quantity"] + rng.choice([-1, 1, 2]) if line["quantity"] > 1 else 2
+                    elif change == "status":
+                        old["status"] = "pending" if line["status"] == "completed" else "completed"
+                    else:
+                        old["unit_price"] = round(line["unit_price"] * 1.1, 0 if order["currency"] == "JPY" else 2)
+                    versions.append((old, final_at - dt.timedelta(hours=6 * back + rng.randint(1, 5))))
+            versions.append((line, final_at))
+            for version, at in versions:
+                rows.append([
+                    order["order_id"], str(version["order_line"]), _noisy_id(rng, order["customer_id"], profile["id_noise"]),
+                    _noisy_id(rng, version["sku"], profile["id_noise"]), str(version["quantity"]),
+                    f"{version['unit_price']:.0f}" if order["currency"] == "JPY" else f"{version['unit_price']:.2f}",
+                    _noisy_currency(rng, order["currency"]), _fmt_order_date(order["when"], fmt), order["system"],
+                    version["status"], at.strftime("%Y-%m-%d %H:%M:%S"),
+                ])
+            fact.append({**line, "order_id": order["order_id"], "customer_id": order["customer_id"],
+                         "day": order["day"], "currency": order["currency"], "rate": order["rate"],
+                         "system": order["system"]})
+    superseded = len(rows) - len(fact)
+    duplicates = [list(r) for r in rows if rng.random() < profile["dup_rate"]]
+    rows += duplicates
+    rng.shuffle(rows)
+    counts = {
+        "orders_exact_duplicates": len(duplicates), "orders_superseded_versions": superseded,
+        "orders_orphan_customer": sum(f["customer_id"] not in known for f in fact),
+        "orders_unknown_sku": sum(f["sku"] not in skus for f in fact),
+    }
+    return rows, {"fact": fact, "counts": counts}
+
+
+def _extract_customers(truth: dict, profile: dict, rng: random.Random) -> tuple[list[list[str]], int]:
+    rows, superseded = [], 0
+    for c in truth["customers"]:
+        final_at = dt.datetime.combine(c["signup_date"], dt.time(9)) + dt.timedelta(days=rng.randint(0, 300))
+        versions = []
+        if rng.random() < profile["customer_versions"]:
+            old = dict(c)
+            old["country"] = rng.choice([c for group in COUNTRIES.values() for c in group])
+            old["email"] = c["email"].replace("@example.com", "@old-mail.example")
+            versions.append((old, final_at - dt.timedelta(days=rng.randint(1, 90))))
+            superseded += 1
+        versions.append((c, final_at))
+        for version, at in versions:
+            signup = version["signup_date"]
+            shown = signup.isoformat() if rng.random() < 0.7 else f"{signup.isoformat()} 00:00:00"
+            rows.append([_noisy_id(rng, version["customer_id"], profile["id_noise"]), version["customer_name"],
+                         version["email"], version["country"], shown, at.strftime("%Y-%m-%d %H:%M:%S")])
+    rng.shuffle(rows)
+    return rows, superseded
+
+
+def _extract_products(truth: dict, profile: dict, rng: random.Random) -> tuple[list[list[str]], int]:
+    rows, superseded = [], 0
+    for p in truth["products"]:
+        final_at = dt.datetime(2022, 6, 1) + dt.timedelta(days=rng.randint(0, 200))
+        if rng.random() < 0.12:
+            rows.append([_noisy_id(rng, p["sku"], 0.8), p["product_name"].upper(), p["category"],
+                         (final_at - dt.timedelta(days=rng.randint(5, 50))).strftime("%Y-%m-%d %H:%M:%S")])
+            superseded += 1
+        rows.append([p["sku"], p["product_name"], p["category"], final_at.strftime("%Y-%m-%d %H:%M:%S")])
+    rng.shuffle(rows)
+    return rows, superseded
+
+
+def _extract_returns(fact: list[dict], profile: dict, rng: random.Random) -> tuple[list[list[str]], list[dict], dict]:
+    rows, truth = [], []
+    n = 0
+    for line in fact:
+        if line["status"] == "cancelled" or rng.random() >= profile["return_rate"]:
+            continue
+        n += 1
+        day = line["day"] + dt.timedelta(days=rng.randint(3, 40))
+        qty = rng.randint(1, line["quantity"])
+        rid = f"R-{50000 + n}"
+        rows.append([rid, line["order_id"], str(line["order_line"]), day.isoformat(), str(qty),
+                     rng.choice(["damaged", "wrong size", "not as described", "changed mind"])])
+        refund = round(qty * line["unit_price"] * line["rate"], 2)
+        truth.append({"return_id": rid, "order_id": line["order_id"], "order_line": line["order_line"],
+                      "date": day, "quantity": qty, "refund_usd": refund})
+    days = sorted(line["day"] for line in fact)
+    for k in range(profile["unmatched_returns"]):
+        n += 1
+        day = rng.choice(days)
+        rows.append([f"R-{50000 + n}", f"SO-{900000 + k}", "1", day.isoformat(), "1", "changed mind"])
+    duplicates = [list(r) for r in rows if rng.random() < 0.04]
+    rows += duplicates
+    rng.shuffle(rows)
+    return rows, truth, {"returns_exact_duplicates": len(duplicates), "returns_unmatched": profile["unmatched_returns"]}
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+# -- the reference ------------------------------------------------------------------------------
+
+
+def _kpis(fact: list[dict], returns: list[dict], known: set[str]) -> tuple[list[dict], list[dict]]:
+    live = [f for f in fact if f["status"] != "cancelled"]
+    gross: dict[str, float] = defaultdict(float)
+    orders: dict[str, set] = defaultdict(set)
+    active: dict[str, set] = defaultdict(set)
+    for f in live:
+        month = _ym(f["day"])
+        gross[month] += f["revenue_usd"]
+        orders[month].add(f["order_id"])
+        if f["customer_id"] in known:
+            active[month].add(f["customer_id"])
+    refunds: dict[str, float] = defaultdict(float)
+    for r in returns:
+        refunds[_ym(r["date"])] += r["refund_usd"]
+    months = sorted(set(gross) | set(refunds))
+    y, m = map(int, months[0].split("-"))
+    monthly, month = [], months[0]
+    while month <= months[-1]:
+        monthly.append({"month": month, "gross_revenue_usd": round(gross[month], 2),
+                        "returns_usd": round(refunds[month], 2),
+                        "net_revenue_usd": round(gross[month] - refunds[month], 2),
+                        "orders": len(orders[month]), "active_customers": len(active[month])})
+        y, m = _month_add(y, m, 1)
+        month = f"{y:04d}-{m:02d}"
+    first: dict[str, str] = {}
+    by_month: dict[str, set] = defaultdict(set)
+    for f in live:
+        if f["customer_id"] in known:
+            month = _ym(f["day"])
+            first[f["customer_id"]] = min(first.get(f["customer_id"], month), month)
+            by_month[month].add(f["customer_id"])
+    last = max(_ym(f["day"]) for f in live)
+    cohorts: dict[str, set] = defaultdict(set)
+    for cid, month in first.items():
+        cohorts[month].add(cid)
+    retention = []
+    for cohort in sorted(cohorts):
+        y, m = map(int, cohort.split("-"))
+        k, month = 0, cohort
+        while month <= last:
+            kept = len(cohorts[cohort] & by_month[month])
+            retention.append({"cohort_month": cohort, "months_since_first_order": k, "cohort_size": len(cohorts[cohort]),
+                              "active_customers": kept,
+                              "retention_pct": round(100 * kept / len(cohorts[cohort]), 2)})
+            k += 1
+            y, m = _month_add(y, m, 1)
+            month = f"{y:04d}-{m:02d}"
+    return monthly, retention
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    profile = PROFILES[params["profile"]]
+    rng = random.Random(params["seed"])
+    truth = _truth(profile, rng)
+    order_rows, orders = _extract_orders(truth, profile, rng)
+    customer_rows, cust_superseded = _extract_customers(truth, profile, rng)
+    product_rows, prod_superseded = _extract_products(truth, profile, rng)
+    fact = orders["fact"]
+    for f in fact:
+        f["revenue_usd"] = round(f["quantity"] * f["unit_price"] * f["rate"], 2)
+    return_rows, returns, return_counts = _extract_returns(fact, profile, rng)
+    _write_csv(input_dir / "orders.csv", ["order_id", "order_line", "customer_id", "sku", "quantity", "unit_price",
+                                          "currency", "order_date", "source_system", "status", "extracted_at"],
+               order_rows)
+    _write_csv(input_dir / "customers.csv", ["customer_id", "customer_name", "email", "country", "signup_date",
+                                             "updated_at"], customer_rows)
+    _write_csv(input_dir / "products.csv", ["sku", "product_name", "category", "updated_at"], product_rows)
+    _write_csv(input_dir / "returns.csv", ["return_id", "order_id", "order_line", "return_date", "quantity", "reason"],
+               return_rows)
+    fx_rows = [[day.isoformat(), cur, f"{rate:.8f}" if cur == "JPY" else f"{rate:.6f}"]
+               for cur, series in truth["fx"].items() for day, rate in series]
+    _write_csv(input_dir / "fx_rates.csv", ["rate_date", "currency", "usd_per_unit"], sorted(fx_rows))
+    (input_dir / "README.md").write_text((HERE / "data_dictionary.md").read_text())
+
+    known = {c["customer_id"] for c in truth["customers"]}
+    skus = {p["sku"] for p in truth["products"]}
+    monthly, retention = _kpis(fact, returns, known)
+    counts = {**orders["counts"], "customers_superseded_versions": cust_superseded,
+              "products_superseded_versions": prod_superseded, **return_counts}
+    reference = {
+        "dim_customer": [{"customer_id": c["customer_id"], "customer_name": c["customer_name"], "email": c["email"],
+                          "country": c["country"], "signup_date": c["signup_date"].isoformat()}
+                         for c in truth["customers"]],
+        "dim_product": [{"sku": p["sku"], "product_name": p["product_name"], "category": p["category"]}
+                        for p in truth["products"]],
+        "fact_order_line": [{
+            "order_id": f["order_id"], "order_line": f["order_line"],
+            "customer_id": f["customer_id"] if f["customer_id"] in known else "UNKNOWN",
+            "sku": f["sku"] if f["sku"] in skus else "UNKNOWN", "date": f["day"].isoformat(),
+            "source_system": f["system"], "quantity": f["quantity"], "unit_price": f["unit_price"],
+            "currency": f["currency"], "usd_per_unit": f["rate"], "revenue_usd": f["revenue_usd"],
+            "status": f["status"],
+        } for f in fact],
+        "fact_return": [{**r, "date": r["date"].isoformat()} for r in returns],
+        "dq": counts, "monthly": monthly, "retention": retention,
+    }
+    (reference_dir / "reference.json").write_text(json.dumps(reference))
+
+
+# -- grading ------------------------------------------------------------------------------------
+
+EXPORTS = {
+    "dim_customer": "SELECT customer_key, customer_id, customer_name, email, country, signup_date FROM dim_customer",
+    "dim_product": "SELECT product_key, sku, product_name, category FROM dim_product",
+    "dim_date": "SELECT date_key, date, year, month, year_month, day_of_week FROM dim_date",
+    "fact_order_line": (
+        "SELECT f.order_id, f.order_line, c.customer_id, p.sku, d.date, f.source_system, f.quantity, f.unit_price, "
+        "f.currency, f.usd_per_unit, f.revenue_usd, f.status, f.customer_key, f.product_key, f.date_key "
+        "FROM fact_order_line f LEFT JOIN dim_customer c ON c.customer_key = f.customer_key "
+        "LEFT JOIN dim_product p ON p.product_key = f.product_key LEFT JOIN dim_date d ON d.date_key = f.date_key"
+    ),
+    "fact_return": (
+        "SELECT r.return_id, r.order_id, r.order_line, d.date, r.quantity, r.refund_usd, r.date_key "
+        "FROM fact_return r LEFT JOIN dim_date d ON d.date_key = r.date_key"
+    ),
+    "db_monthly": (
+        "WITH g AS (SELECT d.year_month AS month, SUM(f.revenue_usd) AS gross FROM fact_order_line f "
+        "JOIN dim_date d ON d.date_key = f.date_key WHERE f.status <> 'cancelled' GROUP BY 1), "
+        "r AS (SELECT d.year_month AS month, SUM(x.refund_usd) AS refunds FROM fact_return x "
+        "JOIN dim_date d ON d.date_key = x.date_key GROUP BY 1) "
+        "SELECT m.month, COALESCE(g.gross, 0) AS gross, COALESCE(r.refunds, 0) AS refunds FROM "
+        "(SELECT month FROM g UNION SELECT month FROM r) m LEFT JOIN g USING (month) LEFT JOIN r USING (month)"
+    ),
+}
+
+
+def _export_script() -> str:
+    lines = ["set -u", "mkdir -p out"]
+    for db in ("submitted", "rebuilt"):
+        lines.append(f"if [ -f {db}.db ]; then")
+        for name, sql in EXPORTS.items():
+            lines.append(f"  timeout 60 sqlite3 -readonly -csv -header {db}.db \"{sql}\" > out/{db}_{name}.csv "
+                         f"2> out/{db}_{name}.err")
+        lines.append("fi")
+    return "\n".join(lines) + "\n"
+
+
+def _parse(text: str) -> list[dict[str, str]]:
+    return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in csv.DictReader(io.StringIO(text))]
+
+
+def _exports(g: GradeContext) -> tuple[dict[str, list[dict]] | None, dict[str, list[dict]] | None, str]:
+    raw = {f"raw/{name}": g.input_dir / name for name in RAW_FILES}
+    rebuild = g.run_tool(["bash", "-c", "sqlite3 warehouse.db < build.sql"],
+                         files={**raw, "build.sql": g.output("build.sql")}, timeout=180)
+    rebuilt_db = rebuild.workdir / "warehouse.db"
+    files: dict[str, Path | str | bytes] = {"export.sh": _export_script(), "submitted.db": g.output("warehouse.db")}
+    if rebuild.ok and rebuilt_db.is_file():
+        files["rebuilt.db"] = rebuilt_db
+    result = g.run_tool(["bash", "export.sh"], files=files, timeout=120)
+    out = result.workdir / "out"
+
+    def load(db: str) -> dict[str, list[dict]] | None:
+        tables = {}
+        for name in EXPORTS:
+            path = out / f"{db}_{name}.csv"
+            err = out / f"{db}_{name}.err"
+            if not path.is_file() or (err.is_file() and err.read_text().strip()):
+                return None
+            tables[name] = _parse(path.read_text(errors="replace"))
+        return tables
+
+    rebuild_note = "" if rebuild.ok else (rebuild.stderr[-400:] or f"exit {rebuild.returncode}")
+    return load("submitted"), load("rebuilt"), rebuild_note
+
+
+def _key(row: dict, *cols: str) -> tuple:
+    return tuple(str(row.get(c, "")) for c in cols)
+
+
+def _same_rows(a: list[dict], b: list[dict], cols: tuple[str, ...]) -> bool:
+    def canon(rows: list[dict]) -> list[tuple]:
+        out = []
+        for row in rows:
+            vals = []
+            for c in cols:
+                num = as_number(row.get(c))
+                vals.append(round(num, 6) if num is not None else str(row.get(c, "")))
+            out.append(tuple(str(v) for v in vals))
+        return sorted(out)
+
+    return canon(a) == canon(b)
+
+
+def _grade_dims(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any]) -> None:
+    customers = [r for r in sub["dim_customer"] if r.get("customer_key") != "0"]
+    g.table("dim_customer: one row per customer, latest attributes", customers, ref["dim_customer"],
+            key="customer_id", columns={"customer_name": None, "email": None, "country": None, "signup_date": None},
+            weight=1.5)
+    products = [r for r in sub["dim_product"] if r.get("product_key") != "0"]
+    g.table("dim_product: one row per SKU, latest attributes", products, ref["dim_product"], key="sku",
+            columns={"product_name": None, "category": None})
+    unknown_c = [r for r in sub["dim_customer"] if r.get("customer_key") == "0"]
+    unknown_p = [r for r in sub["dim_product"] if r.get("product_key") == "0"]
+    g.check("unknown members (key 0, id UNKNOWN) in both dimensions",
+            [r.get("customer_id") for r in unknown_c] == ["UNKNOWN"] and [r.get("sku") for r in unknown_p] == ["UNKNOWN"],
+            found={"customer": [r.get("customer_id") for r in unknown_c], "product": [r.get("sku") for r in unknown_p]})
+
+
+def _grade_facts(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any]) -> None:
+    facts = sub["fact_order_line"]
+    expected = ref["fact_order_line"]
+    key = ("order_id", "order_line")
+    g.table("fact_order_line grain: deduplicated, latest version of each line", facts, expected, key=list(key),
+            columns={"quantity": 0.0, "status": None, "unit_price": (0.0, 1e-9)}, weight=2)
+    g.table("fact_order_line FX conversion (as-of rate, revenue in USD)", facts, expected, key=list(key),
+            columns={"currency": None, "usd_per_unit": (0.0, 1e-6), "revenue_usd": 0.011}, weight=2)
+    g.table("fact_order_line dimension mapping (customer, product, date)", facts, expected, key=list(key),
+            columns={"customer_id": None, "sku": None, "date": None, "source_system": None})
+    dates = sorted(r.get("date", "") for r in sub["dim_date"])
+    contiguous = bool(dates) and all(
+        _next_day(a) == b for a, b in itertools.pairwise(dates)
+    )
+    needed = {r["date"] for r in expected} | {r["date"] for r in ref["fact_return"]}
+    dangling = sum(1 for r in facts if not r.get("customer_id") or not r.get("sku") or not r.get("date"))
+    dangling += sum(1 for r in sub["fact_return"] if not r.get("date"))
+    covered = needed <= set(dates)
+    g.check("referential integrity and a contiguous dim_date covering every fact date",
+            contiguous and covered and dangling == 0,
+            found={"dangling_fact_keys": dangling, "contiguous": contiguous, "covers_fact_dates": covered})
+    g.table("fact_return: deduplicated matched returns with USD refunds", sub["fact_return"], ref["fact_return"],
+            key="return_id", columns={"order_id": None, "order_line": None, "date": None, "quantity": 0.0,
+                                      "refund_usd": 0.011})
+
+
+def _next_day(text: str) -> str:
+    try:
+        return (dt.date.fromisoformat(text) + dt.timedelta(days=1)).isoformat()
+    except ValueError:
+        return "invalid"
+
+
+def _grade_reports(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any]) -> None:
+    dq = g.read_csv("dq_report.csv", required_columns=("check_name", "rows_affected"), gate=False)
+    if dq is not None:
+        expected = [{"check_name": k, "rows_affected": v} for k, v in ref["dq"].items()]
+        g.table("data-quality report counts", dq, expected, key="check_name", columns={"rows_affected": 0.0},
+                weight=1.5)
+    monthly = g.read_csv("kpi_monthly_revenue.csv", gate=False, required_columns=(
+        "month", "gross_revenue_usd", "returns_usd", "net_revenue_usd", "orders", "active_customers"))
+    if monthly is not None:
+        money = (0.10, 1e-6)
+        g.table("monthly revenue KPIs match the reference recomputation", monthly, ref["monthly"], key="month",
+                columns={"gross_revenue_usd": money, "returns_usd": money, "net_revenue_usd": money, "orders": 0.0,
+                         "active_customers": 0.0}, weight=2)
+        db_rows = [{"month": r["month"], "gross_revenue_usd": r["gross"], "returns_usd": r["refunds"]}
+                   for r in sub["db_monthly"]]
+        reported = [r for r in monthly if as_number(r.get("gross_revenue_usd")) or as_number(r.get("returns_usd"))]
+        g.table("the monthly KPI report agrees with the submitted database", reported, db_rows, key="month",
+                columns={"gross_revenue_usd": (0.02, 1e-6), "returns_usd": (0.02, 1e-6)})
+    cohort = g.read_csv("kpi_cohort_retention.csv", gate=False, required_columns=(
+        "cohort_month", "months_since_first_order", "cohort_size", "active_customers", "retention_pct"))
+    if cohort is not None:
+        g.table("cohort retention table matches the reference", cohort, ref["retention"],
+                key=["cohort_month", "months_since_first_order"],
+                columns={"cohort_size": 0.0, "active_customers": 0.0, "retention_pct": 0.01}, weight=2)
+
+
+def grade(g: GradeContext) -> None:
+    if not g.require_files(*DELIVERABLES):
+        return
+    ref = json.loads(g.reference("reference.json").read_text())
+    submitted, rebuilt, note = _exports(g)
+    if not g.check("warehouse.db has the specified star schema", submitted is not None, gate=True,
+                   reason="" if submitted is not None else "a required table or column is missing or unreadable"):
+        return
+    assert submitted is not None
+    reproduces = rebuilt is not None and all(
+        _same_rows(submitted[t], rebuilt[t], tuple(submitted[t][0]) if submitted[t] else ())
+        for t in ("dim_customer", "dim_product", "dim_date", "fact_order_line", "fact_return")
+    )
+    g.check("build.sql rebuilds the submitted database from the raw extracts", reproduces, weight=2,
+            reason="" if reproduces else (note or "the rebuilt tables differ from the submitted ones"))
+    _grade_dims(g, submitted, ref)
+    _grade_facts(g, submitted, ref)
+    _grade_reports(g, submitted, ref)
