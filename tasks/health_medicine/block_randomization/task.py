@@ -1,0 +1,473 @@
+"""Sample size and a stratified permuted-block randomisation list from a protocol synopsis.
+
+Workflow: the trial statistician receives a protocol synopsis and its design-parameter sheet
+(arms and allocation ratio, primary comparison, endpoint, alpha, power, dropout, stratification
+factors with expected shares, permitted block sizes) plus the data behind the planning
+assumptions (a pilot study for the SD, or historical control cohorts for the control rate).
+They compute the sample size with a stated standard method, inflate it for dropout, and
+generate a seeded, reproducible, stratified permuted-block list with block sizes drawn at random
+from the permitted set, plus an allocation summary, a plan file and the generating script.
+
+Generation: the design of each scenario is fixed (2-arm 1:1 continuous, 3-arm 2:1:1 continuous
+with the 2:1 primary comparison, 2-arm 1:1 binary with three stratification factors); the pilot
+or historical data are drawn from the seed, and the reference planning value (pooled SD or
+pooled control rate) is computed from them.
+
+Grade: the planning value, the evaluable sample size recomputed for the method the submission
+names (normal, t, pooled-normal with or without continuity correction, arcsine), the achieved
+power, the dropout inflation and rounding, then the list: strata, balance of every block,
+permitted and complete blocks, random block sizes and orders, list length per stratum,
+randomisation numbers, agreement of the summary and the plan with the list, and a re-run of the
+submitted script in a sandbox that must reproduce the list exactly.
+"""
+# ALE-CANARY-24df4d0a-58b7-4d11-9419-e997129687fd
+
+import csv
+import io
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from lastexam.grading.context import as_number
+
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "glycaemic_two_arm": {
+        "title": "A 26-week, randomised, double-blind, placebo-controlled, parallel-group trial of TRX-101 "
+                 "25 mg once daily in adults with type 2 diabetes inadequately controlled on metformin",
+        "phase": "2b",
+        "arms": [{"name": "TRX-101 25 mg", "ratio": 1}, {"name": "Placebo", "ratio": 1}],
+        "primary_comparison": {"experimental": "TRX-101 25 mg", "control": "Placebo"},
+        "endpoint": {"type": "continuous", "name": "change from baseline in HbA1c (%) at week 26",
+                     "difference": 0.4, "unit": "percentage-point", "direction": "reduction",
+                     "sd_source": "pilot_study.csv"},
+        "alpha": 0.05, "sides": 2, "power": 0.90, "dropout": 0.15,
+        "factors": [
+            {"name": "site", "levels": [["S01", "Site 01 (Leeds)", 0.30], ["S02", "Site 02 (Lyon)", 0.30],
+                                        ["S03", "Site 03 (Porto)", 0.20], ["S04", "Site 04 (Graz)", 0.20]]},
+            {"name": "baseline HbA1c", "levels": [["L", "HbA1c < 8.5%", 0.60], ["H", "HbA1c >= 8.5%", 0.40]]},
+        ],
+        "block_sizes": [4, 6], "capacity": 1.5,
+        "pilot": {"arms": [("TRX-101", 28, -0.55), ("Placebo", 30, -0.12)], "sd": 1.05, "decimals": 1},
+    },
+    "pain_three_arm": {
+        "title": "A 12-week, randomised, double-blind, placebo- and active-controlled trial of NXP-330 20 mg "
+                 "in painful diabetic peripheral neuropathy",
+        "phase": "3",
+        "arms": [{"name": "NXP-330 20 mg", "ratio": 2}, {"name": "Duloxetine 60 mg", "ratio": 1},
+                 {"name": "Placebo", "ratio": 1}],
+        "primary_comparison": {"experimental": "NXP-330 20 mg", "control": "Placebo"},
+        "endpoint": {"type": "continuous", "name": "change from baseline in weekly mean daily pain NRS (0-10) "
+                     "at week 12", "difference": 1.0, "unit": "point", "direction": "reduction",
+                     "sd_source": "pilot_study.csv"},
+        "alpha": 0.05, "sides": 2, "power": 0.85, "dropout": 0.12,
+        "factors": [
+            {"name": "region", "levels": [["EU", "Europe", 0.40], ["NA", "North America", 0.35],
+                                          ["AP", "Asia-Pacific", 0.25]]},
+            {"name": "baseline pain", "levels": [["M", "NRS 4-6", 0.55], ["S", "NRS 7-10", 0.45]]},
+        ],
+        "block_sizes": [4, 8], "capacity": 1.5,
+        "pilot": {"arms": [("NXP-330 10 mg", 21, -2.6), ("NXP-330 20 mg", 22, -2.9), ("Placebo", 22, -1.7)],
+                  "sd": 2.2, "decimals": 1},
+    },
+    "response_binary": {
+        "title": "A randomised, open-label trial of regimen A versus regimen B as first-line treatment of "
+                 "advanced non-small-cell lung cancer",
+        "phase": "2",
+        "arms": [{"name": "Regimen A", "ratio": 1}, {"name": "Regimen B", "ratio": 1}],
+        "primary_comparison": {"experimental": "Regimen A", "control": "Regimen B"},
+        "endpoint": {"type": "binary", "name": "objective response rate (RECIST 1.1, blinded central review)",
+                     "difference": 0.15, "direction": "increase", "control_rate_source": "historical_controls.csv"},
+        "alpha": 0.05, "sides": 2, "power": 0.80, "dropout": 0.10,
+        "factors": [
+            {"name": "ECOG performance status", "levels": [["E0", "ECOG 0", 0.55], ["E1", "ECOG 1-2", 0.45]]},
+            {"name": "histology", "levels": [["SQ", "squamous", 0.30], ["NS", "non-squamous", 0.70]]},
+            {"name": "region", "levels": [["R1", "Europe / North America", 0.50], ["R2", "Asia-Pacific", 0.50]]},
+        ],
+        "block_sizes": [2, 4, 6], "capacity": 2.0,
+        "historical": {"studies": ["HX-01", "HX-02", "HX-03", "HX-04", "HX-05"], "rate": 0.30},
+    },
+}
+
+METHODS = {
+    "continuous": ("t-test", "normal approximation"),
+    "binary": ("pooled normal approximation", "pooled normal approximation with continuity correction", "arcsine"),
+}
+SCHEDULE_COLUMNS = ("stratum", "block_number", "block_size", "position", "randomization_number", "arm")
+
+
+# --------------------------------------------------------------------------------------------
+# sample size (the reference and the grader's recomputation)
+# --------------------------------------------------------------------------------------------
+
+
+def _z(alpha: float, sides: int) -> float:
+    return float(stats.norm.ppf(1 - alpha / sides))
+
+
+def achieved_power(method: str, design: dict[str, Any], n_c: float, n_e: float) -> float:
+    """Power of the primary comparison with n_c control and n_e experimental evaluable patients."""
+    za = _z(design["alpha"], design["sides"])
+    delta = design["delta"]
+    inv = 1 / n_e + 1 / n_c
+    if method == "t-test":
+        df = n_c + n_e - 2
+        ncp = delta / (design["sd"] * math.sqrt(inv))
+        crit = stats.t.ppf(1 - design["alpha"] / design["sides"], df)
+        return float(stats.nct.sf(crit, df, ncp) + stats.nct.cdf(-crit, df, ncp))
+    if method == "normal approximation":
+        ncp = delta / (design["sd"] * math.sqrt(inv))
+        return float(stats.norm.cdf(ncp - za) + stats.norm.cdf(-ncp - za))
+    pc, pe = design["p_control"], design["p_control"] + delta
+    if method == "arcsine":
+        ncp = abs(2 * math.asin(math.sqrt(pe)) - 2 * math.asin(math.sqrt(pc))) / math.sqrt(inv)
+        return float(stats.norm.cdf(ncp - za) + stats.norm.cdf(-ncp - za))
+    pbar = (n_e * pe + n_c * pc) / (n_e + n_c)
+    diff = abs(pe - pc) - (inv / 2 if "continuity" in method else 0.0)
+    spread = math.sqrt(pe * (1 - pe) / n_e + pc * (1 - pc) / n_c)
+    return float(stats.norm.cdf((diff - za * math.sqrt(pbar * (1 - pbar) * inv)) / spread))
+
+
+def control_n(method: str, design: dict[str, Any]) -> int:
+    """Smallest evaluable control-arm size for the method (experimental arm = k x control)."""
+    k, za, zb = design["k"], _z(design["alpha"], design["sides"]), float(stats.norm.ppf(design["power"]))
+    if method in ("pooled normal approximation", "pooled normal approximation with continuity correction"):
+        pc = design["p_control"]
+        pe, delta = pc + design["delta"], design["delta"]
+        pbar = (k * pe + pc) / (k + 1)
+        n0 = (za * math.sqrt((1 + 1 / k) * pbar * (1 - pbar)) + zb * math.sqrt(pe * (1 - pe) / k + pc * (1 - pc))) ** 2
+        n0 /= delta**2
+        if "continuity" in method:
+            n0 = n0 / 4 * (1 + math.sqrt(1 + 2 * (k + 1) / (k * n0 * delta))) ** 2
+        return math.ceil(n0 - 1e-9)
+    n = 2
+    while achieved_power(method, design, n, k * n) < design["power"]:
+        n += 1
+    return n
+
+
+def randomized_total(evaluable: int, dropout: float, unit: int) -> int:
+    """Smallest multiple of the allocation unit that is at least evaluable / (1 - dropout)."""
+    return unit * math.ceil(evaluable / (1 - dropout) / unit - 1e-9)
+
+
+def strata(sc: dict[str, Any]) -> dict[str, float]:
+    """Stratum code (level codes joined by '-') -> expected share."""
+    out = {}
+    for combo in product(*[f["levels"] for f in sc["factors"]]):
+        out["-".join(level[0] for level in combo)] = math.prod(level[2] for level in combo)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# generation
+# --------------------------------------------------------------------------------------------
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue())
+
+
+def _pilot(rng: np.random.Generator, spec: dict[str, Any], out: Path) -> float:
+    """A pilot study's individual change scores; returns their pooled SD."""
+    rows, groups = [], []
+    pid = 1
+    for arm, n, mean in spec["arms"]:
+        values = np.round(rng.normal(mean, spec["sd"] * rng.uniform(0.9, 1.1), size=n), spec["decimals"])
+        groups.append(values)
+        for v in values:
+            rows.append([f"P{pid:03d}", arm, f"{v:.{spec['decimals']}f}"])
+            pid += 1
+    _write_csv(out / "pilot_study.csv", ["subject", "arm", "change_from_baseline"], rows)
+    ss = sum(((g - g.mean()) ** 2).sum() for g in groups)
+    return float(math.sqrt(ss / (sum(len(g) for g in groups) - len(groups))))
+
+
+def _historical(rng: np.random.Generator, spec: dict[str, Any], out: Path) -> float:
+    rows, n_all, r_all = [], 0, 0
+    for study in spec["studies"]:
+        n = int(rng.integers(40, 130))
+        r = int(rng.binomial(n, spec["rate"] * rng.uniform(0.85, 1.15)))
+        rows.append([study, "Regimen B", n, r])
+        n_all, r_all = n_all + n, r_all + r
+    _write_csv(out / "historical_controls.csv", ["study", "arm", "evaluable", "responders"], rows)
+    return r_all / n_all
+
+
+def _synopsis(sc: dict[str, Any], protocol: str) -> str:
+    arms = " : ".join(f"{a['name']} ({a['ratio']})" for a in sc["arms"])
+    ep = sc["endpoint"]
+    pc = sc["primary_comparison"]
+    if ep["type"] == "continuous":
+        assumption = (f"The clinically relevant difference is a {ep['difference']} {ep['unit']} greater "
+                      f"{ep['direction']} with "
+                      f"{pc['experimental']} than with {pc['control']}. The standard deviation of the endpoint is "
+                      f"taken as the pooled within-arm SD of the pilot study ({ep['sd_source']}), unrounded.")
+    else:
+        assumption = (f"The response rate with {pc['control']} is taken as the pooled rate of the historical "
+                      f"control cohorts ({ep['control_rate_source']}: total responders / total evaluable), "
+                      f"unrounded; {pc['experimental']} is expected to raise it by {ep['difference']:.2f} "
+                      "(absolute).")
+    factors = "\n".join(
+        f"  - {f['name']}: " + "; ".join(f"{code} = {label} (about {share:.0%} of patients)"
+                                         for code, label, share in f["levels"])
+        for f in sc["factors"])
+    return f"""# Protocol synopsis: {protocol}
+
+**Title.** {sc['title']}.
+
+**Phase.** {sc['phase']}.
+
+**Design.** Multicentre, randomised, parallel-group. Treatment arms and allocation ratio:
+{arms}.
+
+**Primary endpoint.** {ep['name'][0].upper() + ep['name'][1:]}.
+
+**Primary comparison.** {pc['experimental']} versus {pc['control']}, tested at a {sc['sides']}-sided
+significance level of {sc['alpha']} with {sc['power']:.0%} power.
+
+**Planning assumptions.** {assumption}
+
+**Dropout.** {sc['dropout']:.0%} of randomised patients are expected to be non-evaluable; the number
+randomised must keep the evaluable sample size after dropout, and must be a multiple of the
+allocation-ratio sum so that the arms keep the exact ratio.
+
+**Randomisation.** Central, stratified by:
+
+{factors}
+
+Permuted blocks within each stratum; block sizes drawn at random, with equal probability, from
+{{{', '.join(str(b) for b in sc['block_sizes'])}}}. Each stratum list must hold at least {sc['capacity']} times the
+stratum's expected enrolment (randomised total x expected stratum share, rounded up), in
+complete blocks.
+"""
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    sc = SCENARIOS[params["scenario"]]
+    rng = np.random.default_rng(params["seed"])
+    ep = sc["endpoint"]
+    design: dict[str, Any] = {"alpha": sc["alpha"], "sides": sc["sides"], "power": sc["power"],
+                              "delta": ep["difference"]}
+    ratios = {a["name"]: a["ratio"] for a in sc["arms"]}
+    pc = sc["primary_comparison"]
+    design["k"] = ratios[pc["experimental"]] / ratios[pc["control"]]
+    if ep["type"] == "continuous":
+        design["sd"] = _pilot(rng, sc["pilot"], input_dir)
+    else:
+        design["p_control"] = _historical(rng, sc["historical"], input_dir)
+
+    parameters = {key: sc[key] for key in ("title", "phase", "arms", "primary_comparison", "endpoint", "alpha",
+                                           "sides", "power", "dropout", "factors", "block_sizes")}
+    parameters["protocol"] = params["protocol"]
+    parameters["list_capacity_factor"] = sc["capacity"]
+    parameters["stratum_code"] = "level codes joined by '-' in factor order, e.g. " + "-".join(
+        f["levels"][0][0] for f in sc["factors"])
+    parameters["randomization_number"] = "<stratum code>-<3-digit sequence within the stratum>"
+    (input_dir / "design_parameters.json").write_text(json.dumps(parameters, indent=2) + "\n")
+    (input_dir / "protocol_synopsis.md").write_text(_synopsis(sc, params["protocol"]))
+
+    reference = {"design": design, "ratios": ratios, "control": pc["control"], "experimental": pc["experimental"],
+                 "endpoint": ep["type"], "dropout": sc["dropout"], "block_sizes": sc["block_sizes"],
+                 "capacity": sc["capacity"], "strata": strata(sc),
+                 "control_n": {m: control_n(m, design) for m in METHODS[ep["type"]]}}
+    (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
+
+
+# --------------------------------------------------------------------------------------------
+# grading: sample size
+# --------------------------------------------------------------------------------------------
+
+
+def _arm_numbers(value: Any, arms: dict[str, int]) -> dict[str, float] | None:
+    if not isinstance(value, dict):
+        return None
+    out = {}
+    for name in arms:
+        number = as_number(value.get(name))
+        if number is None:
+            return None
+        out[name] = number
+    return out
+
+
+def _grade_sample_size(g: Any, ref: dict[str, Any]) -> int | None:
+    """Checks of sample_size.json; returns the randomised total the submission planned (or None)."""
+    doc = g.read_json("sample_size.json", gate=False)
+    if not isinstance(doc, dict):
+        for name in ("planning value from the data", "evaluable sample size for the stated method",
+                     "achieved power", "dropout inflation and allocation rounding"):
+            g.check(name, False, weight=2.0 if "evaluable" in name else 1.0, reason="sample_size.json unreadable")
+        return None
+    design, ratios = ref["design"], ref["ratios"]
+    assumptions = doc.get("assumptions") if isinstance(doc.get("assumptions"), dict) else {}
+    key = "sd" if ref["endpoint"] == "continuous" else "p_control"
+    want = design["sd"] if key == "sd" else design["p_control"]
+    g.number("planning value from the data", assumptions.get(key), want, rel_tol=0.002, abs_tol=0.0005)
+
+    method = str(doc.get("method", "")).strip().casefold()
+    evaluable = _arm_numbers(doc.get("evaluable_per_arm"), ratios)
+    in_ratio = evaluable is not None and all(
+        math.isclose(evaluable[a] * ratios[ref["control"]], evaluable[ref["control"]] * ratios[a]) for a in ratios)
+    target = ref["control_n"].get(method)
+    n_c = evaluable[ref["control"]] if evaluable else None
+    ok = target is not None and in_ratio and n_c is not None and target <= n_c <= target + 1
+    g.check("evaluable sample size for the stated method", ok, weight=2.0,
+            expected={"method": list(ref["control_n"]), "control_arm_n": ref["control_n"]},
+            found={"method": doc.get("method"), "evaluable_per_arm": doc.get("evaluable_per_arm")},
+            reason="" if ok else "method not one of the standard ones, arms not in the allocation ratio, "
+                                 "or the evaluable number does not follow from the method")
+    if target is not None and evaluable is not None and n_c:
+        power = achieved_power(method, design, n_c, evaluable[ref["experimental"]])
+        stated = as_number(doc.get("achieved_power"))
+        tol = 0.02 if "continuity" in method else 0.01
+        power_ok = stated is not None and abs(stated - power) <= tol and power >= design["power"] - 1e-9
+        g.check("achieved power", power_ok, expected=round(power, 4), found=doc.get("achieved_power"))
+    else:
+        g.check("achieved power", False, reason="no recomputable method and arm sizes")
+
+    total_eval = sum(evaluable.values()) if evaluable else None
+    unit = sum(ratios.values())
+    randomized = _arm_numbers(doc.get("randomized_per_arm"), ratios)
+    stated_total = as_number(doc.get("randomized_total"))
+    ok = False
+    if total_eval is not None and randomized is not None and stated_total is not None:
+        want_total = randomized_total(round(total_eval), ref["dropout"], unit)
+        ok = stated_total == want_total and all(
+            math.isclose(randomized[a], want_total * ratios[a] / unit) for a in ratios)
+    g.check("dropout inflation and allocation rounding", ok,
+            expected="smallest multiple of the ratio sum >= evaluable / (1 - dropout), split by the ratio",
+            found={"randomized_total": doc.get("randomized_total"), "randomized_per_arm": doc.get("randomized_per_arm")})
+    return int(stated_total) if ok and stated_total else None
+
+
+# --------------------------------------------------------------------------------------------
+# grading: the list
+# --------------------------------------------------------------------------------------------
+
+
+def _blocks(rows: list[dict[str, str]]) -> dict[tuple[str, str], list[dict[str, str]]]:
+    blocks: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        blocks[(row["stratum"], row["block_number"])].append(row)
+    return blocks
+
+
+def _block_ok(rows: list[dict[str, str]], ratios: dict[str, int], sizes: list[int]) -> bool:
+    size = as_number(rows[0]["block_size"])
+    unit = sum(ratios.values())
+    if size is None or int(size) not in sizes or len(rows) != size:
+        return False
+    if sorted(as_number(r["position"]) for r in rows) != list(range(1, int(size) + 1)):
+        return False
+    counts = Counter(r["arm"] for r in rows)
+    return set(counts) <= set(ratios) and all(counts.get(a, 0) == size * q / unit for a, q in ratios.items())
+
+
+def _orderings(size: int, ratios: dict[str, int]) -> int:
+    """Distinct arm orders of a balanced block of ``size``."""
+    unit = sum(ratios.values())
+    return math.factorial(size) // math.prod(math.factorial(size * q // unit) for q in ratios.values())
+
+
+def _grade_list(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> None:
+    ratios, sizes = ref["ratios"], ref["block_sizes"]
+    expected_strata = ref["strata"]
+    found_strata = {r["stratum"] for r in rows}
+    g.check("strata are the full cross-classification of the factors", found_strata == set(expected_strata),
+            expected=sorted(expected_strata), found=sorted(found_strata))
+    blocks = _blocks(rows)
+    good = sum(_block_ok(b, ratios, sizes) for b in blocks.values())
+    g.check("every block is complete, of a permitted size and exactly balanced", good / max(1, len(blocks)),
+            weight=2.0, expected=f"{len(blocks)} balanced blocks", found=f"{good} balanced")
+
+    per_stratum = Counter(r["stratum"] for r in rows)
+    need = {s: math.ceil(ref["capacity"] * n_randomized * share - 1e-9) for s, share in expected_strata.items()}
+    short = {s: (per_stratum.get(s, 0), n) for s, n in need.items() if per_stratum.get(s, 0) < n}
+    g.check("each stratum list covers its required capacity", not short, expected=need,
+            reason=f"short strata (have, need): {short}" if short else "")
+
+    size_use = Counter(b[0]["block_size"] for b in blocks.values())
+    shares = {s: size_use.get(str(s), 0) / max(1, len(blocks)) for s in sizes}
+    patterns: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    counts: Counter[str] = Counter()
+    for block in blocks.values():
+        ordered = tuple(r["arm"] for r in sorted(block, key=lambda r: as_number(r["position"]) or 0))
+        patterns[block[0]["block_size"]].add(ordered)
+        counts[block[0]["block_size"]] += 1
+    varied = all(len(patterns[s]) >= min(4, counts[s] // 3, _orderings(int(s), ratios))
+                 for s in counts if counts[s] >= 8 and s.isdigit())
+    random_sizes = all(share >= 0.5 / len(sizes) for share in shares.values())
+    g.check("block sizes and orders are randomised", random_sizes and varied,
+            expected="every permitted size used, many distinct within-block orders",
+            found={"size_shares": {str(k): round(v, 3) for k, v in shares.items()},
+                   "distinct_orders": {k: len(v) for k, v in patterns.items()}})
+
+    numbers = [r["randomization_number"] for r in rows]
+    well_formed = all(re.fullmatch(re.escape(r["stratum"]) + r"-\d{3,}", r["randomization_number"]) for r in rows)
+    g.check("randomisation numbers are unique and follow the format", well_formed and len(set(numbers)) == len(rows),
+            found=numbers[:3])
+
+
+def _grade_summary(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+    summary = g.read_csv("allocation_summary.csv", required_columns=("stratum", "arm", "n_allocated"), gate=False)
+    counts = Counter((r["stratum"], r["arm"]) for r in rows)
+    expected = [{"stratum": s, "arm": a, "n_allocated": n} for (s, a), n in sorted(counts.items())]
+    if summary is None:
+        g.check("allocation summary matches the list", False, reason="allocation_summary.csv unreadable")
+    else:
+        g.table("allocation summary matches the list", summary, expected, key=("stratum", "arm"),
+                columns={"n_allocated": 0.0}, partial=False)
+    plan = g.read_json("randomization_plan.json", gate=False)
+    per_stratum = Counter(r["stratum"] for r in rows)
+    ok = isinstance(plan, dict) and isinstance(plan.get("seed"), int) and not isinstance(plan.get("seed"), bool)
+    ok = ok and sorted(as_number(b) or 0 for b in plan.get("block_sizes", [])) == sorted(ref["block_sizes"])
+    lengths = plan.get("list_length_per_stratum") if isinstance(plan, dict) else None
+    ok = ok and isinstance(lengths, dict) and {k: as_number(v) for k, v in lengths.items()} == dict(per_stratum)
+    g.check("randomisation plan records the seed, block sizes and list lengths", ok,
+            expected={"block_sizes": ref["block_sizes"], "list_length_per_stratum": dict(per_stratum)},
+            found=plan if isinstance(plan, dict) else None)
+
+
+def _grade_reproducible(g: Any, rows: list[dict[str, str]]) -> None:
+    files: dict[str, Path] = {"generate_schedule.py": g.output("generate_schedule.py"),
+                              "design_parameters.json": g.input_dir / "design_parameters.json"}
+    for name in ("sample_size.json", "randomization_plan.json"):
+        if g.output(name).is_file():
+            files[name] = g.output(name)
+    result = g.run_tool(["python3", "generate_schedule.py", "regenerated.csv"], files=files, timeout=60)
+    regenerated = result.workdir / "regenerated.csv"
+    same = False
+    if result.ok and regenerated.is_file():
+        again = list(csv.DictReader(regenerated.read_text(errors="replace").splitlines()))
+        key = [tuple((r.get(c) or "").strip() for c in SCHEDULE_COLUMNS) for r in again]
+        same = key == [tuple(r[c] for c in SCHEDULE_COLUMNS) for r in rows]
+    g.check("the script regenerates the identical list", same, weight=1.5,
+            reason="" if same else (result.stderr[-300:] or "output differs from randomization_schedule.csv"))
+
+
+def grade(g: Any) -> None:
+    ref = json.loads(g.reference("reference.json").read_text())
+    if not g.require_files("sample_size.json", "randomization_schedule.csv", "allocation_summary.csv",
+                           "randomization_plan.json", "generate_schedule.py"):
+        return
+    rows = g.read_csv("randomization_schedule.csv", required_columns=SCHEDULE_COLUMNS)
+    if rows is None:
+        return
+    planned = _grade_sample_size(g, ref)
+    unit = sum(ref["ratios"].values())
+    reference_total = randomized_total(ref["control_n"][METHODS[ref["endpoint"]][0]] * unit
+                                       // ref["ratios"][ref["control"]], ref["dropout"], unit)
+    _grade_list(g, ref, rows, max(planned or 0, reference_total))
+    _grade_summary(g, ref, rows)
+    _grade_reproducible(g, rows)
