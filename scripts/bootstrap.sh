@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install what the framework itself needs on a fresh Debian machine: bubblewrap, python3-venv,
-# uv, and the locked Python environment in .venv. Safe to run again; it only adds what is missing.
+# uv, and the locked Python environment in .venv; arguments name more Debian packages to install.
+# Safe to run again; it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
 missing=()
-for pkg in bubblewrap python3-venv util-linux; do
+for pkg in bubblewrap python3-venv util-linux "$@"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,0 +1,90 @@
+"""The results store on SQLite and on a real PostgreSQL server: one row per trial, whatever happens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lastexam.grading import Check
+from lastexam.results import TrialKey, TrialResult
+from lastexam.store.db import ResultsStore
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _result(status: str, epoch: int = 1, score: float = 0.5) -> TrialResult:
+    now = dt.datetime.now(dt.UTC)
+    return TrialResult(
+        key=TrialKey(agent="a", instance="other/league_table@0", epoch=epoch), task_id="other/league_table",
+        task_version="1.0.0", variant=0, tier="near-term", cluster="other", subdomain="sports", status=status,
+        agent_outcome="completed", score=score, passed=status == "passed",
+        checks=[Check(name="c", score=score, passed=score == 1, expected={"x": 1}, found=[1, 2])],
+        started_at=now, finished_at=now + dt.timedelta(seconds=2), run_dir="/tmp/x",
+    )
+
+
+def _exercise(store: ResultsStore) -> None:
+    experiment = store.ensure_experiment("e", {"agents": ["a"]})
+    assert store.ensure_experiment("e", {}) == experiment
+    assert store.record(experiment, _result("infra_error"))
+    assert store.finished_keys(experiment) == set()
+    assert store.attempts_so_far(experiment, _result("failed").key) == 1
+    assert store.record(experiment, _result("failed", score=0.5))  # replaces the infra error
+    assert not store.record(experiment, _result("passed", score=1.0))  # a final trial is never recorded twice
+    assert store.record(experiment, _result("passed", score=1.0), regrade=True)
+    assert store.record(experiment, _result("cancelled", epoch=2))
+    rows = store.trial_rows([experiment])
+    assert [(r["epoch"], r["status"], r["score"]) for r in rows] == [(1, "passed", 1.0), (2, "cancelled", 0.5)]
+    assert rows[0]["duration_sec"] == pytest.approx(2.0) and rows[0]["experiment"] == "e"
+    [check] = store.check_rows(rows[0]["id"])
+    assert check["expected"] == {"x": 1} and check["found"] == [1, 2]
+    assert store.finished_keys(experiment) == {_result("passed").key}
+
+
+def test_sqlite_store(tmp_path: Path) -> None:
+    _exercise(ResultsStore(f"sqlite:///{tmp_path / 'ale.db'}"))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail("PostgreSQL 15 is not installed: `apt-get install postgresql-15`")
+    # Outside pytest's private temp dir: the server runs as the postgres user and must reach it.
+    root = Path(tempfile.mkdtemp(prefix="ale-pg-"))
+    data, sockets = root / "pgdata", root / "pgsock"
+    sockets.mkdir()
+    for path in (root, sockets):
+        os.chmod(path, 0o777)
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    subprocess.run([*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
+                   check=True, capture_output=True)
+    server = subprocess.Popen([*as_postgres, str(PG_BIN / "postgres"), "-D", str(data), "-k", str(sockets),
+                               "-p", str(port), "-c", "listen_addresses=127.0.0.1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while subprocess.run([str(PG_BIN / "pg_isready"), "-h", str(sockets), "-p", str(port)],
+                             capture_output=True).returncode != 0:
+            assert time.monotonic() < deadline, "PostgreSQL did not start"
+            time.sleep(0.2)
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_postgres_store(postgres_url: str) -> None:
+    _exercise(ResultsStore(postgres_url))
