@@ -56,7 +56,7 @@ def observations(result: TrialResult) -> list:
 def test_tools_run_inside_the_sandbox_and_report_problems_to_the_model(run_agent, agent_yaml):
     turns = [
         Reply(content="Looking around.", tool_calls=[
-            call("shell", command="id -un; hostname; cat /proc/1/cmdline | tr '\\0' ' '; ls /workspace"),
+            call("shell", command="id -un; hostname; env; ls /workspace"),
             call("list_dir", path="/workspace", depth=2),
             call("read_file", path="/workspace/input/matches.csv", start_line=2, end_line=3)]),
         Reply(tool_calls=[
@@ -83,6 +83,9 @@ def test_tools_run_inside_the_sandbox_and_report_problems_to_the_model(run_agent
     assert result.key.agent == "llm:gpt-4o-mini@scripted"
     seen = observations(result)
     assert seen[0].startswith("exit status 0") and "agent\nsandbox\n" in seen[0]
+    assert "HOME=/home/agent" in seen[0] and KEY_ENV not in seen[0]  # the model's key stays on the host
+    run_files = [p for p in Path(result.run_dir).rglob("*") if p.is_file()]
+    assert run_files and not any(b"test-key-123" in p.read_bytes() for p in run_files)
     assert "input/" in seen[1] and "input/matches.csv" in seen[1] and "output/" in seen[1]
     assert seen[2].startswith("     2\t") and "\n     3\t" in seen[2] and "     4\t" not in seen[2]
     assert seen[3].startswith("wrote 16 bytes (3 lines)")

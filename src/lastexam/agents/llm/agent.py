@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import time
+import traceback
 import uuid
 from importlib.metadata import version
 from typing import Any
@@ -100,6 +101,10 @@ class LlmAgent:
             outcome, detail = "timeout", f"stopped at the {wall:g} s wall limit"
         except (ModelServiceError, SandboxError) as exc:
             return run.finish("crashed", str(exc), infra_error=str(exc))
+        except Exception as exc:  # a fault of this harness: an infra error, with the trajectory so far
+            (context.logs_dir / "llm_agent_error.log").write_text(traceback.format_exc())
+            detail = f"the llm harness failed ({type(exc).__name__}: {exc}); see logs/llm_agent_error.log"
+            return run.finish("crashed", detail, infra_error=detail)
         finally:
             run.toolbox.close()
             await client.close()
@@ -175,10 +180,7 @@ class _Run:
     def _assistant_message(completion: Completion) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": completion.content or None}
         if completion.tool_calls:
-            message["tool_calls"] = [
-                {"id": c["id"], "type": "function",
-                 "function": {"name": c["function"]["name"], "arguments": c["function"].get("arguments") or "{}"}}
-                for c in completion.tool_calls]
+            message["tool_calls"] = completion.tool_calls
         return message
 
     async def act(self, completion: Completion, call: CallUsage, began: float) -> bool:
@@ -186,7 +188,7 @@ class _Run:
         calls, results, finished = [], [], False
         for raw in completion.tool_calls:
             name, call_id = raw["function"]["name"], raw["id"]
-            arguments, problem = _arguments(raw["function"].get("arguments"))
+            arguments, problem = _arguments(raw["function"]["arguments"])
             calls.append(ToolCall(tool_call_id=call_id, function_name=name, arguments=arguments))
             result = ToolResult(text=problem) if problem else await self.toolbox.call(name, arguments)
             finished = finished or result.finished

@@ -9,8 +9,10 @@ backoff. Anything else, or running out of retries (or of wall time to wait in), 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,9 +128,22 @@ def _completion(data: dict[str, Any], seconds: float, failures: list[str]) -> Co
     choice = data["choices"][0]
     message = choice.get("message") or {}
     reasoning = message.get("reasoning_content") or message.get("reasoning")
+    content = message.get("content")
     return Completion(
-        content=message.get("content") or "", tool_calls=list(message.get("tool_calls") or []),
+        content=content if isinstance(content, str) else "", tool_calls=_tool_calls(message.get("tool_calls")),
         reasoning=reasoning if isinstance(reasoning, str) and reasoning else None,
         finish_reason=choice.get("finish_reason"), model=data.get("model"), usage=data.get("usage") or {},
         seconds=seconds, retries=failures,
     )
+
+
+def _tool_calls(raw: Any) -> list[dict[str, Any]]:
+    """Tool calls in the one shape the loop reads; an id or arguments a server left out are filled in."""
+    calls = []
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        function = (item or {}).get("function") or {}
+        arguments = function.get("arguments")
+        calls.append({"id": item.get("id") or f"call_{index}_{uuid.uuid4().hex[:8]}", "type": "function",
+                      "function": {"name": str(function.get("name") or ""),
+                                   "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments or {})}})
+    return calls
