@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lastexam.agents.registry import recorded_name
+from lastexam.errors import ConfigError
 from lastexam.results import TrialKey, TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.trial import TrialRequest, run_trial
@@ -27,10 +28,15 @@ class ExperimentOutcome:
     cancelled: bool = False
 
 
-def plan_instances(config: ExperimentConfig) -> list[Instance]:
-    """The instances the config's selectors name (raises ConfigError for a bad selector)."""
+def plan_instances(config: ExperimentConfig, problems: list[ConfigError] | None = None) -> list[Instance]:
+    """The instances the config's selectors name (raises ConfigError for a bad selector).
+
+    Task packages that fail to load are left out and appended to ``problems`` when it is given,
+    else their ConfigError is raised.
+    """
     tasks_root = config.tasks_dir or default_tasks_root()
-    return select_instances(config.selectors, discover_tasks(tasks_root), tasks_root.parent / "suites")
+    tasks = discover_tasks(tasks_root, problems=problems)
+    return select_instances(config.selectors, tasks, tasks_root.parent / "suites")
 
 
 def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[TrialRequest]:
@@ -43,7 +49,8 @@ def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[T
             for agent in config.agents:
                 key = TrialKey(agent=names[agent], instance=instance.id, epoch=epoch)
                 requests.append(TrialRequest(instance=instance, agent=agent, epoch=epoch, agent_name=names[agent],
-                                             run_dir=runs / key.slug, max_wall=config.max_wall))
+                                             run_dir=runs / key.slug, max_wall=config.max_wall,
+                                             instance_cache=runs / ".instances"))
     return requests
 
 
@@ -61,7 +68,7 @@ async def run_experiment_async(
     """
     store = ResultsStore(config.resolved_db_url)
     experiment_id = store.ensure_experiment(config.name, config.model_dump(mode="json"))
-    instances = plan_instances(config)
+    instances = plan_instances(config, problems=[])
     done = store.finished_keys(experiment_id)
     requests = plan_requests(config, instances)
     todo = [r for r in requests if r.key not in done]
