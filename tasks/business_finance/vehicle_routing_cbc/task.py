@@ -1,0 +1,300 @@
+"""Capacitated vehicle routing solved to optimality with the CBC MILP solver.
+
+Workflow: a distribution planner receives the day's delivery sites (depots and customers with
+pallet demands, and in one scenario delivery time windows and service times), the road
+distance matrix and the fleet (vehicles, home depots, capacities). They formulate the routing
+problem as a mixed-integer program, solve it with CBC, and hand over the routes, the model file
+and a summary. Scenarios: a single-depot CVRP, a VRP with time windows, and a two-depot problem.
+
+Generation draws the sites from the seed and computes the optimum by enumerating every feasible
+single-vehicle route (best stop order by exhaustive search, capacity and time windows checked)
+and solving the set-partitioning model with the host's CBC.
+
+Grade: gates on the files; then every customer served exactly once by a fleet vehicle, vehicle
+capacities, time windows and depot hours (when the scenario has them), the reported distance
+against the plan's distance recomputed from the matrix, the plan's cost against the optimum
+(0.5% gap), and the submitted model re-solved by CBC in a sandbox reaching the optimum.
+"""
+# ALE-CANARY-2ce2c20f-700b-4064-9e33-7be363f8d526
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import math
+import random
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from lastexam.grading.context import as_number
+
+SPEED_KMH = 40.0
+DEPOT_CLOSE = 600.0  # minutes after the 08:00 opening
+GAP = 0.005
+
+
+# ---------------------------------------------------------------------------------------------
+# instance and exact solution
+# ---------------------------------------------------------------------------------------------
+
+
+def draw_instance(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    n, n_dep = params["customers"], params["depots"]
+    depot_xy = [(30.0, 30.0)] if n_dep == 1 else [(15.0, 30.0), (45.0, 30.0)]
+    sites = []
+    for d, (x, y) in enumerate(depot_xy, start=1):
+        sites.append({"id": f"D{d}", "type": "depot", "x": round(x + rng.uniform(-4, 4), 1),
+                      "y": round(y + rng.uniform(-4, 4), 1), "demand": 0})
+    for c in range(1, n + 1):
+        site = {"id": f"C{c:02d}", "type": "customer", "x": round(rng.uniform(0, 60), 1),
+                "y": round(rng.uniform(0, 60), 1), "demand": rng.randint(params["demand_min"], params["demand_max"])}
+        if params["time_windows"]:
+            width = rng.choice([90, 120, 150, 180])
+            site["open"] = rng.randrange(0, int(DEPOT_CLOSE) - width - 60, 15)
+            site["close"] = site["open"] + width
+            site["service"] = rng.choice([10, 15, 20, 25])
+        sites.append(site)
+    ids = [s["id"] for s in sites]
+    dist = {a: {b: 0.0 for b in ids} for a in ids}
+    for s, t in itertools.combinations(sites, 2):
+        km = round(math.hypot(s["x"] - t["x"], s["y"] - t["y"]) * 1.25 * rng.uniform(1.0, 1.12) + 0.5, 1)
+        dist[s["id"]][t["id"]] = dist[t["id"]][s["id"]] = km
+    fleet = [{"id": f"V{d}{k}", "depot": f"D{d}", "capacity": params["capacity"]}
+             for d in range(1, n_dep + 1) for k in range(1, params["vehicles_per_depot"] + 1)]
+    return {"sites": sites, "dist": dist, "fleet": fleet, "time_windows": params["time_windows"]}
+
+
+def route_cost(inst: dict[str, Any], depot: str, stops: list[str]) -> float:
+    d = inst["dist"]
+    path = [depot, *stops, depot]
+    return sum(d[a][b] for a, b in itertools.pairwise(path))
+
+
+def schedule(inst: dict[str, Any], depot: str, stops: list[str]) -> list[float] | None:
+    """Earliest service start at each stop when leaving the depot at opening; None when infeasible."""
+    by_id = {s["id"]: s for s in inst["sites"]}
+    d, t, prev, starts = inst["dist"], 0.0, depot, []
+    for stop in stops:
+        site = by_id[stop]
+        t = max(t + d[prev][stop] / SPEED_KMH * 60, site["open"])
+        if t > site["close"] + 1e-9:
+            return None
+        starts.append(t)
+        t += site["service"]
+        prev = stop
+    return starts if t + d[prev][depot] / SPEED_KMH * 60 <= DEPOT_CLOSE + 1e-9 else None
+
+
+def candidate_routes(inst: dict[str, Any]) -> list[tuple[str, tuple[str, ...], float]]:
+    """Every capacity-feasible customer set per depot with its cheapest feasible stop order."""
+    customers = [s for s in inst["sites"] if s["type"] == "customer"]
+    depots = sorted({v["depot"] for v in inst["fleet"]})
+    cap = inst["fleet"][0]["capacity"]
+    demand = {s["id"]: s["demand"] for s in customers}
+    max_size = len(list(itertools.takewhile(lambda c: c <= cap, itertools.accumulate(sorted(demand.values())))))
+    routes = []
+    for depot in depots:
+        for size in range(1, max_size + 1):
+            for subset in itertools.combinations(sorted(demand), size):
+                if sum(demand[c] for c in subset) > cap:
+                    continue
+                best = None
+                for order in itertools.permutations(subset):
+                    if size > 1 and order[0] > order[-1] and not inst["time_windows"]:
+                        continue  # a symmetric matrix: each cycle once
+                    cost = route_cost(inst, depot, list(order))
+                    if (best is None or cost < best[1] - 1e-9) and \
+                            (not inst["time_windows"] or schedule(inst, depot, list(order)) is not None):
+                        best = (order, cost)
+                if best:
+                    routes.append((depot, best[0], round(best[1], 1)))
+    return routes
+
+
+def set_partitioning_lp(inst: dict[str, Any], routes: list[tuple[str, tuple[str, ...], float]]) -> str:
+    lines = ["\\ set partitioning over enumerated feasible routes", "Minimize", " obj:"]
+    lines += [f"  + {cost:.1f} r{i}" for i, (_, _, cost) in enumerate(routes)]
+    lines.append("Subject To")
+    customers = [s["id"] for s in inst["sites"] if s["type"] == "customer"]
+    for c in customers:
+        lines.append(f" serve_{c}:")
+        lines += [f"  + r{i}" for i, (_, stops, _) in enumerate(routes) if c in stops]
+        lines.append("  = 1")
+    for depot in sorted({v["depot"] for v in inst["fleet"]}):
+        lines.append(f" fleet_{depot}:")
+        lines += [f"  + r{i}" for i, (d, _, _) in enumerate(routes) if d == depot]
+        lines.append(f"  <= {sum(v['depot'] == depot for v in inst['fleet'])}")
+    lines.append("Binary")
+    lines += [f" r{i}" for i in range(len(routes))]
+    lines.append("End")
+    return "\n".join(lines) + "\n"
+
+
+def solve_lp_file(lp_text: str) -> tuple[str, float | None, dict[str, float]]:
+    """Solve with the host's CBC (trusted model); (status, objective, nonzero variables)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "m.lp").write_text(lp_text)
+        subprocess.run(["cbc", "m.lp", "solve", "solu", "sol.txt"], cwd=tmp, capture_output=True, timeout=120,
+                       check=False)
+        return parse_solution((Path(tmp) / "sol.txt").read_text() if (Path(tmp) / "sol.txt").exists() else "")
+
+
+def parse_solution(text: str) -> tuple[str, float | None, dict[str, float]]:
+    lines = text.splitlines()
+    if not lines:
+        return "no solution", None, {}
+    head = re.match(r"\s*(.*?)\s*-\s*objective value\s+([-+0-9.eE]+)", lines[0])
+    status = head.group(1) if head else lines[0].strip()
+    objective = float(head.group(2)) if head else None
+    values = {}
+    for line in lines[1:]:
+        parts = line.split()
+        if len(parts) >= 3 and parts[0].isdigit():
+            values[parts[1]] = float(parts[2])
+    return status, objective, values
+
+
+def optimum(inst: dict[str, Any]) -> tuple[float, list[tuple[str, tuple[str, ...], float]]] | None:
+    routes = candidate_routes(inst)
+    status, objective, values = solve_lp_file(set_partitioning_lp(inst, routes))
+    if not status.startswith("Optimal") or objective is None:
+        return None
+    chosen = [routes[int(name[1:])] for name, v in values.items() if v > 0.5]
+    return objective, chosen
+
+
+# ---------------------------------------------------------------------------------------------
+# generate
+# ---------------------------------------------------------------------------------------------
+
+
+def write_inputs(input_dir: Path, inst: dict[str, Any]) -> None:
+    tw = inst["time_windows"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["Site_ID", "Type", "X_km", "Y_km", "Demand_Pallets",
+                *(["TW_Open_Min", "TW_Close_Min", "Service_Min"] if tw else [])])
+    for s in inst["sites"]:
+        extra = [s.get("open", 0), s.get("close", int(DEPOT_CLOSE)), s.get("service", 0)] if tw else []
+        w.writerow([s["id"], s["type"], s["x"], s["y"], s["demand"], *extra])
+    (input_dir / "sites.csv").write_text(buf.getvalue())
+    ids = [s["id"] for s in inst["sites"]]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["Site_ID", *ids])
+    for a in ids:
+        w.writerow([a, *(f"{inst['dist'][a][b]:.1f}" for b in ids)])
+    (input_dir / "distance_km.csv").write_text(buf.getvalue())
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["Vehicle_ID", "Home_Depot", "Capacity_Pallets"])
+    for v in inst["fleet"]:
+        w.writerow([v["id"], v["depot"], v["capacity"]])
+    (input_dir / "fleet.csv").write_text(buf.getvalue())
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    rng = random.Random(params["seed"])
+    for _ in range(40):
+        inst = draw_instance(params, rng)
+        best = optimum(inst)
+        if best is not None:
+            break
+    else:
+        raise RuntimeError("no feasible instance drawn")
+    write_inputs(input_dir, inst)
+    objective, chosen = best
+    ref = {"optimum_km": objective, "routes": [[d, list(s), c] for d, s, c in chosen], "instance": inst}
+    (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))
+
+
+# ---------------------------------------------------------------------------------------------
+# grading
+# ---------------------------------------------------------------------------------------------
+
+
+def read_plan(g: Any, rows: list[dict[str, str]]) -> dict[str, list[str]] | None:
+    """Routes by vehicle in stop order, or None (a failed check) when the rows do not form a plan."""
+    routes: dict[str, list[tuple[float, str]]] = {}
+    for r in rows:
+        seq = as_number(r.get("Stop_Sequence"))
+        if seq is None:
+            g.check("routes.csv rows are well formed", False, gate=True, found=r, reason="Stop_Sequence not a number")
+            return None
+        routes.setdefault(r.get("Vehicle_ID", ""), []).append((seq, r.get("Site_ID", "")))
+    return {v: [site for _, site in sorted(stops)] for v, stops in routes.items()}
+
+
+def grade_feasibility(g: Any, inst: dict[str, Any], plan: dict[str, list[str]]) -> bool:
+    fleet = {v["id"]: v for v in inst["fleet"]}
+    customers = {s["id"]: s for s in inst["sites"] if s["type"] == "customer"}
+    visits = [c for stops in plan.values() for c in stops]
+    unknown_vehicles = sorted(set(plan) - set(fleet))
+    missing = sorted(set(customers) - set(visits))
+    repeated = sorted({c for c in visits if visits.count(c) > 1})
+    strangers = sorted(set(visits) - set(customers))
+    served = not (unknown_vehicles or missing or repeated or strangers)
+    g.check("every customer served exactly once by a fleet vehicle", served, weight=2,
+            found={"unknown vehicles": unknown_vehicles, "missing": missing, "repeated": repeated,
+                   "not customers": strangers})
+    overloaded = [v for v, stops in plan.items() if v in fleet
+                  and sum(customers[c]["demand"] for c in stops if c in customers) > fleet[v]["capacity"]]
+    g.check("vehicle capacities respected", not overloaded, found=overloaded,
+            reason=f"overloaded: {overloaded}" if overloaded else "")
+    feasible = served and not overloaded
+    if inst["time_windows"]:
+        late = [v for v, stops in plan.items() if v in fleet and schedule(inst, fleet[v]["depot"], stops) is None]
+        g.check("time windows and depot hours respected", served and not late, weight=2, found=late,
+                reason=f"routes that cannot meet their windows: {late}" if late else "")
+        feasible = feasible and not late
+    return feasible
+
+
+def grade_model(g: Any, ref: dict[str, Any]) -> None:
+    name = next((n for n in ("model.lp", "model.mps") if g.output(n).is_file()), None)
+    if name is None:
+        g.check("submitted model re-solved by CBC reaches the optimum", False, weight=2, reason="no model file")
+        return
+    result = g.run_tool(["cbc", name, "sec", "45", "solve", "solu", "sol.txt"], files={name: g.output(name)},
+                        timeout=75)
+    sol = result.workdir / "sol.txt"
+    status, objective, _ = parse_solution(sol.read_text(errors="replace") if sol.is_file() else "")
+    ok = objective is not None and status.startswith("Optimal") and \
+        abs(objective - ref["optimum_km"]) <= max(0.05, GAP * ref["optimum_km"])
+    g.check("submitted model re-solved by CBC reaches the optimum", ok, weight=2,
+            expected=ref["optimum_km"], found={"status": status, "objective": objective},
+            reason="" if ok else "the model does not solve to the optimal distance")
+
+
+def grade(g: Any) -> None:
+    if not g.require_files("routes.csv", "summary.json"):
+        return
+    if not g.check("model file present (model.lp or model.mps)",
+                   g.output("model.lp").is_file() or g.output("model.mps").is_file(), gate=True):
+        return
+    ref = json.loads(g.reference("reference.json").read_text())
+    inst = ref["instance"]
+    rows = g.read_csv("routes.csv", required_columns=["Vehicle_ID", "Stop_Sequence", "Site_ID"])
+    summary = g.read_json("summary.json")
+    if rows is None or summary is None:
+        return
+    plan = read_plan(g, rows)
+    if plan is None:
+        return
+    feasible = grade_feasibility(g, inst, plan)
+    fleet = {v["id"]: v["depot"] for v in inst["fleet"]}
+    known = inst["dist"]
+    recomputed = sum(route_cost(inst, fleet[v], stops) for v, stops in plan.items()
+                     if v in fleet and all(s in known for s in stops))
+    reported = summary.get("total_distance_km") if isinstance(summary, dict) else None
+    g.number("reported total distance equals the plan's distance from the matrix", reported, recomputed, abs_tol=0.05)
+    gap_ok = feasible and recomputed <= ref["optimum_km"] * (1 + GAP) + 0.05
+    g.check("plan distance within 0.5% of the optimum", gap_ok, weight=3, expected=ref["optimum_km"],
+            found=round(recomputed, 2), reason="" if gap_ok else "infeasible plan" if not feasible else
+            f"gap {100 * (recomputed / ref['optimum_km'] - 1):.2f}%")
+    grade_model(g, ref)
