@@ -194,7 +194,11 @@ def test_the_wall_limit_stops_the_trial_as_timeout(run_agent, agent_yaml, where)
         elapsed = time.monotonic() - begun
     assert result.status == "failed" and result.agent_outcome == "timeout", result.error
     assert elapsed < 15
+    steps = trajectory(result)["steps"]
     assert trajectory(result)["final_metrics"]["extra"]["outcome"] == "timeout"
+    if where == "tool":  # the command that was running when time ran out is in the trajectory
+        assert steps[-1]["tool_calls"][0]["arguments"] == {"command": "sleep 60"}
+        assert steps[-1]["observation"] == {"results": []}
 
 
 def test_rate_limits_and_dropped_connections_are_retried(run_agent, agent_yaml):

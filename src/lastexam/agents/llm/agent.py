@@ -184,12 +184,25 @@ class _Run:
         return message
 
     async def act(self, completion: Completion, call: CallUsage, began: float) -> bool:
-        """Run the response's tool calls in order and record the step; True when ``finish`` was called."""
-        calls, results, finished = [], [], False
-        for raw in completion.tool_calls:
-            name, call_id = raw["function"]["name"], raw["id"]
-            arguments, problem = _arguments(raw["function"]["arguments"])
-            calls.append(ToolCall(tool_call_id=call_id, function_name=name, arguments=arguments))
+        """Record the step, then run its tool calls in order; True when ``finish`` was called.
+
+        The step is recorded before its tools run, so a run stopped mid-command still shows the
+        command; each result is added to the step's observation as it arrives.
+        """
+        parsed = [(raw["id"], raw["function"]["name"], *_arguments(raw["function"]["arguments"]))
+                  for raw in completion.tool_calls]
+        extra: dict[str, Any] = {"finish_reason": completion.finish_reason}
+        if completion.retries:
+            extra["retried_errors"] = completion.retries
+        metrics = call.metrics(model_seconds=completion.seconds, wall_seconds=time.monotonic() - began)
+        step = self.trajectory.add_step(
+            "agent", completion.content, model_name=completion.model, reasoning_content=completion.reasoning,
+            reasoning_effort=self.options.reasoning_effort, metrics=metrics, extra=extra,
+            tool_calls=[ToolCall(tool_call_id=i, function_name=n, arguments=a) for i, n, a, _ in parsed] or None,
+            observation=Observation(results=[]) if parsed else None,
+        )
+        finished = False
+        for call_id, name, arguments, problem in parsed:
             result = ToolResult(text=problem) if problem else await self.toolbox.call(name, arguments)
             finished = finished or result.finished
             self.conversation.add_tool_result(call_id, result.text)
@@ -200,17 +213,10 @@ class _Run:
                 content = [ContentPart(type="text", text=result.text),
                            ContentPart(type="image", source=ImageSource(media_type=result.image.media_type,
                                                                         path=relative))]
-            results.append(ObservationResult(source_call_id=call_id, content=content))
-        extra: dict[str, Any] = {"finish_reason": completion.finish_reason}
-        if completion.retries:
-            extra["retried_errors"] = completion.retries
-        self.trajectory.add_step(
-            "agent", completion.content, model_name=completion.model, reasoning_content=completion.reasoning,
-            reasoning_effort=self.options.reasoning_effort, tool_calls=calls or None,
-            observation=Observation(results=results) if results else None,
-            metrics=call.metrics(model_seconds=completion.seconds, wall_seconds=time.monotonic() - began),
-            extra=extra,
-        )
+            assert step.observation is not None
+            step.observation.results.append(ObservationResult(source_call_id=call_id, content=content))
+            assert metrics.extra is not None
+            metrics.extra["wall_seconds"] = round(time.monotonic() - began, 3)
         return finished
 
     def manage_context(self) -> None:
