@@ -1,0 +1,552 @@
+"""Clean a batch of MARC 21 bibliographic records to a library's house standard before loading.
+
+ALE-CANARY-7c3a2e51-4b0d-4f7e-9d61-2a8e5f0c9b47
+
+Workflow: a metadata librarian receives a vendor or legacy batch of MARC 21 bibliographic records
+(ISO 2709, UTF-8), the library's name authority records and the house rules. They find and fix
+the non-conforming data (leader positions, 008 Date 1, ISBNs with bad check digits, hyphenated or
+duplicated 020s, 245 indicators from the initial-article table, personal-name headings not in
+their authorized form), stamp the records they change (005, 040 $d), and deliver the cleaned
+binary file, a MARCXML export of it and a change report.
+
+generate() builds clean records from word lists (the expected output, correct by construction),
+plants the variant's defects into copies of some of them, and writes the defective batch and the
+authority file with pymarc; the expected records and the list of planted defects go to the
+reference.
+
+grade() reads the submitted records with pymarc and compares them with the expected ones: record
+set and order (gate), one check per defect class (each planted defect fixed), no collateral
+damage (every field that needed no change is identical, clean records untouched), the 005/040
+bookkeeping on exactly the changed records, MARCXML identical in content to the binary file, and
+a change report that lists every planted defect and nothing on untouched records.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pymarc import Field, Indicators, MARCReader, Record, Subfield, parse_xml_to_array
+
+ORG = "XxAcU"
+STAMP = "20261125093000.0"
+VENDOR = "VnMARC"
+MAX_BYTES = 20 * 1024 * 1024
+
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "vendor_load": {"records": 40, "rda": True, "languages": ["eng"],
+                    "defects": ["leader", "date1", "isbn_check", "dup_020", "ind245"]},
+    "retrocon": {"records": 40, "rda": False, "languages": ["eng", "fre", "ger", "spa"],
+                 "defects": ["leader09", "date1", "isbn_hyphen", "ind245", "name_auth"]},
+    "merged_batch": {"records": 56, "rda": True, "languages": ["eng", "fre", "ger", "spa"],
+                     "defects": ["leader", "date1", "isbn_check", "isbn_hyphen", "dup_020", "ind245", "name_auth"]},
+}
+DEFECT_TAG = {"leader": "LDR", "leader09": "LDR", "date1": "008", "isbn_check": "020", "isbn_hyphen": "020",
+              "dup_020": "020", "ind245": "245", "name_auth": "100"}
+DEFECT_LABEL = {"leader": "leader/07 and leader/18", "leader09": "leader/09 character coding",
+                "date1": "008 Date 1", "isbn_check": "ISBNs failing the check digit moved to 020 $z",
+                "isbn_hyphen": "ISBNs normalized (no hyphens)", "dup_020": "duplicate 020 removed",
+                "ind245": "245 indicators", "name_auth": "100 headings in authorized form"}
+
+ARTICLES = {"eng": ["The ", "An ", "A "], "fre": ["Les ", "Le ", "La ", "L'", "Une ", "Un "],
+            "ger": ["Der ", "Die ", "Das ", "Eine ", "Ein "], "spa": ["Los ", "Las ", "El ", "La ", "Una ", "Un "]}
+TITLES = {  # (initial article, rest of title, subtitle, subject headings as (topic, subdivision))
+    "eng": [("The", "quiet harbor", "a novel", [("Fishing villages", "Fiction")]),
+            ("A", "history of northern railways", None, [("Railroads", "History")]),
+            (None, "Soil, water, and the cities that need them", None, [("Urban ecology", None),
+                                                                        ("Water-supply", None)]),
+            ("An", "atlas of coastal erosion", None, [("Coast changes", "Maps"), ("Coastal zone management", None)]),
+            (None, "Reading the medieval archive", "methods and sources", [("Manuscripts, Medieval", None)]),
+            ("The", "ethics of small data", None, [("Big data", "Moral and ethical aspects")]),
+            (None, "Teaching statistics with real data", None, [("Statistics", "Study and teaching")]),
+            ("A", "field guide to lichens", None, [("Lichens", "Identification")]),
+            (None, "Urban heat and public health", "a global review", [("Urban heat island", None),
+                                                                       ("Public health", None)]),
+            ("The", "long road to Kinshasa", None, [("Travel", None)]),
+            (None, "Introduction to library cataloging", None, [("Cataloging", None), ("Library science", None)]),
+            ("An", "economy of favors", "essays", [("Reciprocity (Psychology)", None)]),
+            (None, "Glaciers in retreat", None, [("Glaciers", "Climatic factors")]),
+            ("The", "lost letters of Margaret Reid", None, [("Women", "Correspondence")]),
+            (None, "Digital preservation in practice", None, [("Digital preservation", None)]),
+            ("A", "grammar of modern Welsh", None, [("Welsh language", "Grammar")])],
+    "fre": [("Les", "jardins de la mémoire", None, [("Memory", "Social aspects")]),
+            ("La", "ville et ses marges", "essai", [("Cities and towns", "Social aspects")]),
+            ("L'", "économie du partage", None, [("Sharing economy", None)]),
+            ("Le", "temps des cerises", "roman", [("Paris (France)", "History")]),
+            (None, "À la recherche des archives perdues", None, [("Archives", "France")]),
+            ("Une", "histoire de la Bretagne", None, [("Brittany (France)", "History")])],
+    "ger": [("Die", "Stadt am Fluss", "Roman", [("Cities and towns", "Fiction")]),
+            ("Der", "Weg nach Süden", None, [("Travel", None)]),
+            ("Das", "Gedächtnis der Dinge", None, [("Material culture", None)]),
+            ("Eine", "kurze Geschichte der Uhr", None, [("Clocks and watches", "History")]),
+            (None, "Grundlagen der Bibliothekswissenschaft", None, [("Library science", None)])],
+    "spa": [("El", "jardín de senderos", None, [("Gardens", "Fiction")]),
+            ("La", "memoria del agua", "novela", [("Water", "Fiction")]),
+            ("Los", "años de plomo", None, [("Political violence", "History")]),
+            ("Las", "ciudades invisibles de América", None, [("Cities and towns", "America")]),
+            (None, "Historia de la imprenta en México", None, [("Printing", "History")])],
+}
+PEOPLE = [("Okafor", "Chinwe", "1962-"), ("Lindqvist", "Maria", "1975-"), ("Müller", "Jürgen", "1948-2019"),
+          ("Haddad", "Samir", "1980-"), ("García Ruiz", "Ana", "1971-"), ("Thompson", "Eleanor", "1955-"),
+          ("Nakamura", "Kenji", "1968-"), ("Dubois", "Hélène", "1983-"), ("O'Neill", "Patrick", "1960-"),
+          ("Kowalski", "Tomasz", "1977-"), ("Mensah", "Kwame", "1959-"), ("Ferreira", "Luísa", "1986-"),
+          ("Schmidt", "Anke", "1964-"), ("Reyes", "Carlos", "1952-2011"), ("Patel", "Priya", "1979-"),
+          ("Ivanova", "Olga", "1970-"), ("Brennan", "Siobhán", "1988-"), ("Hoffmann", "Klaus", "1945-")]
+EDITORS = [("Abara", "Nkem"), ("Whitfield", "Grace"), ("Castellanos", "Rosa"), ("Becker", "Lukas")]
+PUBLISHERS = {"eng": [("New York", "Harbor Lane Press", "nyu"), ("London", "Fenwick & Hale", "enk"),
+                      ("Chicago", "Lakeshore University Press", "ilu"), ("Toronto", "Maple Leaf Academic", "onc")],
+              "fre": [("Paris", "Éditions du Seuil Bleu", "fr "), ("Montréal", "Presses de l'Estuaire", "quc")],
+              "ger": [("Berlin", "Verlag Lindenhof", "gw "), ("Wien", "Donau Verlag", "au ")],
+              "spa": [("Madrid", "Ediciones Alameda", "sp "), ("Ciudad de México", "Editorial Tlaloc", "mx ")]}
+
+
+# -- ISBNs --------------------------------------------------------------------------------------
+
+
+def isbn13_check(first12: str) -> str:
+    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(first12))
+    return str((10 - total % 10) % 10)
+
+
+def isbn10_check(first9: str) -> str:
+    total = sum(int(d) * (10 - i) for i, d in enumerate(first9))
+    check = (11 - total % 11) % 11
+    return "X" if check == 10 else str(check)
+
+
+def isbn_valid(text: str) -> bool:
+    digits = re.sub(r"[\s-]", "", text)
+    if re.fullmatch(r"\d{13}", digits):
+        return isbn13_check(digits[:12]) == digits[12]
+    if re.fullmatch(r"\d{9}[\dX]", digits):
+        return isbn10_check(digits[:9]) == digits[9]
+    return False
+
+
+def _new_isbn(rng: np.random.Generator, ten: bool) -> str:
+    if ten:
+        body = "0" + "".join(str(d) for d in rng.integers(0, 10, size=8))
+        return body + isbn10_check(body)
+    body = "978" + str(int(rng.choice([0, 1]))) + "".join(str(d) for d in rng.integers(0, 10, size=8))
+    return body + isbn13_check(body)
+
+
+def _hyphenate(isbn: str) -> str:
+    if len(isbn) == 10:
+        return f"{isbn[0]}-{isbn[1:4]}-{isbn[4:9]}-{isbn[9]}"
+    return f"{isbn[:3]}-{isbn[3]}-{isbn[4:7]}-{isbn[7:12]}-{isbn[12]}"
+
+
+def _break_check(isbn: str, rng: np.random.Generator) -> str:
+    digits = [d for d in "0123456789" if d != isbn[-1]]
+    while True:
+        bad = isbn[:-1] + str(rng.choice(digits))
+        if not isbn_valid(bad):
+            return bad
+
+
+# -- building records ---------------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    surname: str
+    forename: str
+    dates: str
+    lccn: str
+
+    @property
+    def heading(self) -> str:
+        return f"{self.surname}, {self.forename},"
+
+    @property
+    def direct(self) -> str:
+        return f"{self.forename} {self.surname}"
+
+    @property
+    def initial(self) -> str:
+        return f"{self.surname}, {self.forename[0]}."
+
+
+def _people(rng: np.random.Generator) -> list[Person]:
+    lccns = sorted(int(n) for n in rng.choice(np.arange(10000, 99999), size=len(PEOPLE), replace=False))
+    year = rng.integers(1979, 2020, size=len(PEOPLE))
+    return [Person(s, f, d, f"n {int(y)}0{n}") for (s, f, d), y, n in zip(PEOPLE, year, lccns, strict=True)]
+
+
+def _sf(*pairs: str) -> list[Subfield]:
+    return [Subfield(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2)]
+
+
+def nonfiling(title: str, lang: str) -> int:
+    for article in ARTICLES.get(lang, []):
+        if title.startswith(article):
+            return len(article)
+    return 0
+
+
+def build_record(i: int, rng: np.random.Generator, sc: dict[str, Any], people: list[Person]) -> Record:
+    """One clean bibliographic record that already meets the house rules."""
+    lang = str(rng.choice(sc["languages"])) if rng.random() < 0.55 else "eng"
+    article, title, sub, subjects = TITLES[lang][int(rng.integers(len(TITLES[lang])))]
+    full = (f"{article}{title}" if article == "L'" else f"{article} {title}") if article else title
+    full = full[0].upper() + full[1:]
+    place, publisher, country = PUBLISHERS[lang][int(rng.integers(len(PUBLISHERS[lang])))]
+    year = int(rng.integers(1972, 2007)) if not sc["rda"] else int(rng.integers(2008, 2026))
+    author = people[int(rng.integers(len(people)))] if rng.random() < 0.85 else None
+    record = Record(force_utf8=True)
+    record.leader = f"00000nam a22000007{'i' if sc['rda'] else 'a'} 4500"
+    record.add_field(Field(tag="001", data=f"vn{i + 104750:07d}"))
+    record.add_field(Field(tag="003", data=VENDOR))
+    stamp = f"2025{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 28)):02d}{int(rng.integers(0, 24)):02d}"
+    record.add_field(Field(tag="005", data=f"{stamp}{int(rng.integers(0, 60)):02d}{int(rng.integers(0, 60)):02d}.0"))
+    entered = f"{year % 100:02d}{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 28)):02d}"
+    if sc["rda"]:
+        entered = f"{int(rng.integers(10, 25))}{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 28)):02d}"
+    index = "1" if rng.random() < 0.5 else "0"
+    illus = "a   " if rng.random() < 0.4 else "    "
+    fiction = "1" if any(sub_x == "Fiction" for _, sub_x in subjects) else "0"
+    f008 = f"{entered}s{year}    {country}{illus}       00{index} {fiction} {lang} d"
+    assert len(f008) == 40, f008
+    record.add_field(Field(tag="008", data=f008))
+    ten = not sc["rda"]
+    for k in range(1 if rng.random() < 0.6 else 2):
+        isbn = _new_isbn(rng, ten)
+        qual = ["hardcover", "paperback"][k] if not ten else ["cloth", "pbk."][k]
+        record.add_field(Field(tag="020", indicators=Indicators(" ", " "), subfields=_sf("a", isbn, "q", qual)))
+    cat = _sf("a", VENDOR, "b", "eng", "e", "rda", "c", VENDOR) if sc["rda"] else _sf("a", VENDOR, "c", VENDOR)
+    record.add_field(Field(tag="040", indicators=Indicators(" ", " "), subfields=cat))
+    if author:
+        record.add_field(Field(tag="100", indicators=Indicators("1", " "),
+                               subfields=_sf("a", author.heading, "d", author.dates, "e", "author.")))
+    ind2 = str(nonfiling(full, lang))
+    resp = author.direct if author else f"edited by {EDITORS[i % len(EDITORS)][1]} {EDITORS[i % len(EDITORS)][0]}"
+    sub_fields = _sf("a", f"{full} :", "b", f"{sub} /", "c", f"{resp}.") if sub else _sf("a", f"{full} /",
+                                                                                       "c", f"{resp}.")
+    record.add_field(Field(tag="245", indicators=Indicators("1" if author else "0", ind2), subfields=sub_fields))
+    if sc["rda"]:
+        record.add_field(Field(tag="264", indicators=Indicators(" ", "1"),
+                               subfields=_sf("a", f"{place} :", "b", f"{publisher},", "c", f"{year}.")))
+    else:
+        record.add_field(Field(tag="260", indicators=Indicators(" ", " "),
+                               subfields=_sf("a", f"{place} :", "b", f"{publisher},", "c", f"c{year}.")))
+    pages = int(rng.integers(96, 480))
+    record.add_field(Field(tag="300", indicators=Indicators(" ", " "),
+                           subfields=_sf("a", f"xii, {pages} pages ;" if sc["rda"] else f"xii, {pages} p. ;",
+                                         "c", f"{int(rng.integers(21, 29))} cm")))
+    if sc["rda"]:
+        for tag, a, b, src in (("336", "text", "txt", "rdacontent"), ("337", "unmediated", "n", "rdamedia"),
+                               ("338", "volume", "nc", "rdacarrier")):
+            record.add_field(Field(tag=tag, indicators=Indicators(" ", " "), subfields=_sf("a", a, "b", b, "2", src)))
+    if index == "1":
+        record.add_field(Field(tag="504", indicators=Indicators(" ", " "),
+                               subfields=_sf("a", "Includes bibliographical references and index.")))
+    for topic, sub_x in subjects:
+        subs = _sf("a", topic, "x", f"{sub_x}.") if sub_x else _sf("a", f"{topic}.")
+        record.add_field(Field(tag="650", indicators=Indicators(" ", "0"), subfields=subs))
+    if not author:
+        surname, forename = EDITORS[i % len(EDITORS)]
+        record.add_field(Field(tag="700", indicators=Indicators("1", " "),
+                               subfields=_sf("a", f"{surname}, {forename},", "e", "editor.")))
+    return record
+
+
+def authority_record(person: Person, rng: np.random.Generator) -> Record:
+    record = Record(force_utf8=True)
+    record.leader = "00000nz  a2200000n  4500"
+    record.add_field(Field(tag="001", data=person.lccn))
+    record.add_field(Field(tag="003", data="DLC"))
+    record.add_field(Field(tag="005", data=f"20{int(rng.integers(10, 25))}0{int(rng.integers(1, 9))}15083000.0"))
+    record.add_field(Field(tag="008", data="850118n| acannaabn          |a aaa      "))
+    record.add_field(Field(tag="040", indicators=Indicators(" ", " "),
+                           subfields=_sf("a", "DLC", "b", "eng", "e", "rda", "c", "DLC")))
+    record.add_field(Field(tag="100", indicators=Indicators("1", " "),
+                           subfields=_sf("a", person.heading, "d", person.dates)))
+    record.add_field(Field(tag="400", indicators=Indicators("0", " "), subfields=_sf("a", person.direct)))
+    record.add_field(Field(tag="400", indicators=Indicators("1", " "), subfields=_sf("a", person.initial)))
+    record.add_field(Field(tag="670", indicators=Indicators(" ", " "),
+                           subfields=_sf("a", "Author's works, viewed", "b", f"(born {person.dates[:4]})")))
+    return record
+
+
+# -- planting defects ---------------------------------------------------------------------------
+
+
+def _fields(record: Record, tag: str) -> list[Field]:
+    return record.get_fields(tag)
+
+
+def _applicable(kind: str, record: Record, people: dict[str, Person]) -> bool:
+    if kind == "isbn_check":
+        return any(f.get("a") for f in _fields(record, "020"))
+    if kind == "isbn_hyphen":
+        return any(f.get("a") for f in _fields(record, "020"))
+    if kind == "dup_020":
+        return bool(_fields(record, "020"))
+    if kind == "name_auth":
+        heads = _fields(record, "100")
+        return bool(heads) and heads[0].get("a") in people
+    return True
+
+
+def plant(kind: str, record: Record, rng: np.random.Generator, people: dict[str, Person]) -> None:
+    """Damage one aspect of the record in place (the truth copy stays clean)."""
+    if kind == "leader":
+        pos, bad = (7, str(rng.choice(["a", "s", " "]))) if rng.random() < 0.6 else (18, str(rng.choice([" ", "c"])))
+        record.leader = record.leader[:pos] + bad + record.leader[pos + 1:]
+    elif kind == "leader09":
+        record.leader = record.leader[:9] + " " + record.leader[10:]
+    elif kind == "date1":
+        f008 = _fields(record, "008")[0]
+        year = f008.data[7:11]
+        bad = str(rng.choice([f"{year[:2]}uu", year[0] + year[2] + year[1] + year[3], str(int(year) - 1), "||||"]))
+        if bad == year:
+            bad = f"{year[:2]}uu"
+        f008.data = f008.data[:7] + bad + f008.data[11:]
+    elif kind == "isbn_hyphen":
+        field = next(f for f in _fields(record, "020") if f.get("a"))
+        field["a"] = _hyphenate(field.get("a"))
+    elif kind == "dup_020":
+        field = _fields(record, "020")[-1]
+        copy = Field(tag="020", indicators=Indicators(field.indicator1, field.indicator2),
+                     subfields=[Subfield(s.code, s.value) for s in field.subfields])
+        record.add_ordered_field(copy)
+    elif kind == "ind245":
+        field = _fields(record, "245")[0]
+        ind1, ind2 = field.indicator1, field.indicator2
+        choices = [(" ", " "), ("0" if ind1 == "1" else "1", ind2), (ind1, "0" if ind2 != "0" else "4")]
+        field.indicators = Indicators(*choices[int(rng.integers(len(choices)))])
+    elif kind == "name_auth":
+        field = _fields(record, "100")[0]
+        person = people[field.get("a")]
+        direct = rng.random() < 0.5
+        field.indicators = Indicators("0" if direct else "1", " ")
+        field.subfields = _sf("a", f"{person.direct if direct else person.initial},", "e", "author.")
+
+
+def _truth_for_isbn_check(truth: Record, damaged: Record, rng: np.random.Generator) -> None:
+    """The expected fix for a bad check digit: the invalid ISBN moved, unchanged, to $z."""
+    for t_field, d_field in zip(_fields(truth, "020"), _fields(damaged, "020"), strict=False):
+        if t_field.get("a"):
+            bad = _break_check(t_field.get("a"), rng)
+            d_field["a"] = bad
+            t_field.subfields = [Subfield("z" if s.code == "a" else s.code, bad if s.code == "a" else s.value)
+                                 for s in t_field.subfields]
+            return
+
+
+def _copy(record: Record) -> Record:
+    return next(iter(MARCReader(record.as_marc(), force_utf8=True)))
+
+
+def stamp(record: Record) -> None:
+    """Bookkeeping on a changed record: 005 to the batch timestamp, our code added as 040 $d."""
+    _fields(record, "005")[0].data = STAMP
+    _fields(record, "040")[0].add_subfield("d", ORG)
+
+
+def build_batch(params: dict[str, Any]) -> tuple[list[Record], list[Record], list[Record], list[dict[str, str]]]:
+    """(input records, expected records, authority records, planted defects)."""
+    sc = SCENARIOS[params["scenario"]]
+    rng = np.random.default_rng(params["seed"])
+    people = _people(rng)
+    by_heading = {p.heading: p for p in people}
+    truths = [build_record(i, rng, sc, people) for i in range(sc["records"])]
+    inputs = [_copy(r) for r in truths]
+    defects: list[dict[str, str]] = []
+    kinds = sc["defects"]
+    for truth, damaged in zip(truths, inputs, strict=True):
+        if rng.random() < 0.3:
+            continue  # a clean record
+        count = 1 if rng.random() < 0.65 else 2
+        chosen = [str(k) for k in rng.choice(kinds, size=min(count, len(kinds)), replace=False)]
+        if "isbn_check" in chosen and "isbn_hyphen" in chosen:
+            chosen.remove("isbn_hyphen")
+        chosen = [k for k in chosen if _applicable(k, damaged, by_heading)]
+        if not chosen:
+            continue
+        for kind in chosen:
+            if kind == "isbn_check":
+                _truth_for_isbn_check(truth, damaged, rng)
+            else:
+                plant(kind, damaged, rng, by_heading)
+            defects.append({"record_id": record_id(truth), "kind": kind, "tag": DEFECT_TAG[kind]})
+        stamp(truth)
+    authorities = [authority_record(p, rng) for p in people]
+    return inputs, truths, authorities, defects
+
+
+def _write_marc(records: list[Record], path: Path, *, utf8_leader: bool = True) -> None:
+    with path.open("wb") as handle:
+        for record in records:
+            record.force_utf8 = True
+            record.to_unicode = utf8_leader and record.leader[9] == "a"
+            handle.write(record.as_marc())
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    inputs, truths, authorities, defects = build_batch(params)
+    _write_marc(inputs, input_dir / "batch.mrc")
+    _write_marc(authorities, input_dir / "authorities.mrc")
+    _write_marc(truths, reference_dir / "expected.mrc")
+    (reference_dir / "defects.json").write_text(json.dumps(defects, indent=1))
+
+
+# -- grading ------------------------------------------------------------------------------------
+
+
+def field_key(field: Field) -> tuple[Any, ...]:
+    if field.is_control_field():
+        return (field.tag, field.data)
+    return (field.tag, field.indicator1, field.indicator2, tuple((s.code, s.value) for s in field.subfields))
+
+
+def leader_key(record: Record) -> str:
+    leader = str(record.leader)
+    return leader[5:12] + leader[17:24]
+
+
+def read_marc_bytes(data: bytes) -> tuple[list[Record], int]:
+    """Records read as UTF-8 whatever leader/09 says, and the count of unreadable records."""
+    records, bad = [], 0
+    try:
+        for record in MARCReader(data, force_utf8=True, permissive=True, utf8_handling="replace"):
+            if record is None:
+                bad += 1
+            else:
+                records.append(record)
+    except Exception:  # pymarc raises a range of errors on a corrupt stream
+        bad += 1
+    return records, bad
+
+
+def _read_xml(g: Any, path: Path) -> list[Record] | None:
+    try:
+        records = parse_xml_to_array(io.BytesIO(path.read_bytes()), strict=False)
+    except Exception as exc:  # SAX and pymarc errors on malformed MARCXML
+        g.check("cleaned.xml is MARCXML that pymarc reads", False, reason=f"{type(exc).__name__}: {exc}")
+        return None
+    return [r for r in records if r is not None]
+
+
+def record_id(record: Record) -> str:
+    fields = record.get_fields("001")
+    return fields[0].data if fields else ""
+
+
+def _by_id(records: list[Record]) -> dict[str, Record]:
+    return {record_id(r): r for r in records}
+
+
+def _part(record: Record, kind: str) -> Any:
+    """The part of a record that one defect class concerns."""
+    tag = DEFECT_TAG[kind]
+    if tag == "LDR":
+        leader = str(record.leader)
+        return leader[9] if kind == "leader09" else leader[6:8] + leader[18]
+    return [field_key(f) for f in record.get_fields(tag)]
+
+
+def _check_defects(g: Any, got: dict[str, Record], want: dict[str, Record], defects: list[dict[str, str]]) -> None:
+    for kind in dict.fromkeys(d["kind"] for d in defects):
+        mine = [d for d in defects if d["kind"] == kind]
+        bad = [d["record_id"] for d in mine
+               if d["record_id"] not in got or _part(got[d["record_id"]], kind) != _part(want[d["record_id"]], kind)]
+        g.check(f"fixed: {DEFECT_LABEL[kind]}", 1 - len(bad) / len(mine), weight=2,
+                found=f"{len(mine) - len(bad)} of {len(mine)}", reason=f"not fixed in {', '.join(bad[:6])}" if bad else "")
+
+
+def _collateral(got: Record, want: Record, touched: set[str]) -> str:
+    """'' when every field outside the defect tags (and 005/040) equals the expected record."""
+    skip = touched | {"005", "040"}
+    if [f.tag for f in got.fields if f.tag not in touched] != [f.tag for f in want.fields if f.tag not in touched]:
+        return "field sequence changed"
+    for tag in dict.fromkeys(f.tag for f in want.fields):
+        if tag not in skip and [field_key(f) for f in got.get_fields(tag)] != [field_key(f) for f in want.get_fields(tag)]:
+            return f"{tag} altered"
+    if "LDR" not in touched and leader_key(got) != leader_key(want):
+        return "leader altered"
+    return ""
+
+
+def _check_damage_and_stamps(g: Any, got: dict[str, Record], want: dict[str, Record],
+                             defects: list[dict[str, str]]) -> None:
+    touched: dict[str, set[str]] = {}
+    for d in defects:
+        touched.setdefault(d["record_id"], set()).add(d["tag"])
+    damage, stamps = [], []
+    for rid, expected in want.items():
+        record = got.get(rid)
+        if record is None:
+            continue
+        if problem := _collateral(record, expected, touched.get(rid, set())):
+            damage.append(f"{rid}: {problem}")
+        same = all([field_key(f) for f in record.get_fields(t)] == [field_key(f) for f in expected.get_fields(t)]
+                   for t in ("005", "040"))
+        if not same:
+            stamps.append(rid)
+    g.check("no collateral damage (fields needing no change are identical, clean records untouched)",
+            1 - len(damage) / len(want), weight=3, found=f"{len(want) - len(damage)} of {len(want)} records intact",
+            reason="; ".join(damage[:6]))
+    g.check("005 and 040 $d updated on exactly the changed records", 1 - len(stamps) / len(want), weight=1,
+            reason=f"wrong in {', '.join(stamps[:6])}" if stamps else "")
+
+
+def _check_xml(g: Any, binary: list[Record]) -> None:
+    xml = _read_xml(g, g.output("cleaned.xml"))
+    if xml is None:
+        return
+    a = [(leader_key(r), [field_key(f) for f in r.fields]) for r in binary]
+    b = [(leader_key(r), [field_key(f) for f in r.fields]) for r in xml]
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
+    ok = len(a) == len(b) and not diff
+    g.check("MARCXML export holds the same records as cleaned.mrc", ok, weight=2,
+            expected=f"{len(a)} records", found=f"{len(b)} records",
+            reason="" if ok else f"{len(diff)} records differ, first at position {diff[0] + 1}" if diff
+            else "record counts differ")
+
+
+def _check_report(g: Any, defects: list[dict[str, str]], all_ids: set[str]) -> None:
+    rows = g.read_csv("change_report.csv", required_columns=["record_id", "tag", "action", "old_value", "new_value"],
+                      gate=False)
+    if rows is None:
+        return
+    alias = {"000": "LDR", "LEADER": "LDR", "LDR": "LDR"}
+    listed = {(r["record_id"], alias.get(r["tag"].upper(), r["tag"])) for r in rows}
+    needed = {(d["record_id"], d["tag"]) for d in defects}
+    changed = {d["record_id"] for d in defects}
+    missing = needed - listed
+    spurious = {(rid, tag) for rid, tag in listed if rid not in changed and tag not in ("005", "040")}
+    spurious |= {(rid, tag) for rid, tag in listed if rid not in all_ids}
+    score = (len(needed) - len(missing)) / (len(needed) + len(spurious)) if needed else 0.0
+    reason = "; ".join([*(f"missing {r}/{t}" for r, t in sorted(missing)[:4]),
+                        *(f"unexpected {r}/{t}" for r, t in sorted(spurious)[:3])])
+    g.check("change report lists every correction and nothing on untouched records", score, weight=2, reason=reason)
+
+
+def grade(g: Any) -> None:
+    if not g.require_files("cleaned.mrc", "cleaned.xml", "change_report.csv"):
+        return
+    want_list, _ = read_marc_bytes(g.reference("expected.mrc").read_bytes())
+    want = _by_id(want_list)
+    defects = json.loads(g.reference("defects.json").read_text())
+    path = g.output("cleaned.mrc")
+    data = path.read_bytes() if path.stat().st_size <= MAX_BYTES else b""
+    records, bad = read_marc_bytes(data)
+    ids = [record_id(r) for r in records]
+    same = ids == [record_id(r) for r in want_list] and bad == 0
+    if not g.check("cleaned.mrc holds every record, readable and in the original order", same, gate=True,
+                   expected=len(want_list), found=len(records),
+                   reason="" if same else f"{bad} unreadable; ids or order differ from the batch"):
+        return
+    got = _by_id(records)
+    _check_defects(g, got, want, defects)
+    _check_damage_and_stamps(g, got, want, defects)
+    _check_xml(g, records)
+    _check_report(g, defects, set(want))
+
