@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Oracle for engineering/verilog_uart_block.
+
+ALE-CANARY-8d1aeb33-803c-43e3-a3d1-3a07050f4b0e
+
+Writes the RTL and the self-checking bench for the configuration in uart_config.json, runs the
+bench with Icarus Verilog as the spec prescribes (log and VCD), synthesizes with the spec's Yosys
+command and writes the verification report from the log and the Yosys statistics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from rtl import rtl
+from tb import tb
+
+INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
+OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
+
+DESCRIPTIONS = {
+    "reset_and_idle_state": "txd high in and after reset, tx_ready high, no receive activity",
+    "tx_frame_format_lsb_first": "start bit, LSB-first data, parity and stop bits sampled mid-bit",
+    "tx_bit_timing": "every bit lasts exactly CLKS_PER_BIT cycles (sampled 1.5 cycles inside both ends)",
+    "tx_ready_low_while_busy": "tx_ready drops for the whole frame and returns afterwards",
+    "tx_back_to_back_full_stop_bits": "back-to-back frames keep full stop bits and minimum spacing",
+    "rx_nominal_rate": "characters at the nominal rate with idle gaps, all values incl. all-0/all-1",
+    "rx_valid_single_cycle": "rx_valid is a one-cycle pulse per character",
+    "rx_rate_plus_2_percent": "back-to-back characters 2 % fast",
+    "rx_rate_minus_2_percent": "back-to-back characters 2 % slow",
+    "rx_framing_error": "a 0 stop bit raises the framing error; the next character is clean",
+    "rx_parity_error_flag": "a wrong parity bit raises the parity error, data still delivered",
+    "rx_glitch_rejected": "a 0.3-bit low glitch does not start a character",
+    "fifo_hold_while_stalled": "with rx_ready low the oldest character stays on rx_data",
+    "fifo_order_depth": "the FIFO keeps exactly its depth of characters, in order",
+    "fifo_overrun_sticky": "a character arriving into a full FIFO sets rx_overrun",
+    "fifo_overrun_cleared_by_reset": "reset clears rx_overrun and empties the FIFO",
+    "fifo_streaming": "simultaneous writes and reads lose nothing",
+    "loopback_random_data": "txd looped into rxd: random characters round-trip",
+    "second_parameter_set": "another CLK_FREQ_HZ/BAUD_RATE pair: frame timing and loopback",
+}
+
+
+def run(argv: list[str], cwd: Path) -> str:
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise SystemExit(f"{argv[0]} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def main() -> None:
+    cfg = json.loads((INPUT / "uart_config.json").read_text())
+    for sub in ("rtl", "tb", "sim"):
+        (OUTPUT / sub).mkdir(parents=True, exist_ok=True)
+    (OUTPUT / "rtl" / "uart.v").write_text(rtl(cfg))
+    (OUTPUT / "tb" / "tb_uart.v").write_text(tb(cfg))
+
+    build = Path.home() / "build"
+    build.mkdir(exist_ok=True)
+    run(["iverilog", "-g2012", "-o", str(build / "tb.vvp"), "-s", "tb_uart", "tb/tb_uart.v", "rtl/uart.v"], OUTPUT)
+    log = run(["vvp", "-n", str(build / "tb.vvp")], OUTPUT)
+    (OUTPUT / "sim" / "sim.log").write_text(log)
+    tests = re.findall(r"^TEST\s+(\S+)\s+(PASS|FAIL)\b", log, re.M)
+
+    run(["yosys", "-q", "-l", str(build / "yosys.log"), "-p",
+         "read_verilog -sv rtl/uart.v; synth -flatten -top uart; stat"], OUTPUT)
+    stats = (build / "yosys.log").read_text()
+    stats = stats[stats.rfind("Printing statistics"):]
+    cells = int(re.search(r"Number of cells:\s+(\d+)", stats).group(1))
+    ffs = sum(int(n) for name, n in re.findall(r"^\s+(\$_\S+)\s+(\d+)\s*$", stats, re.M) if "DFF" in name)
+
+    cpb = (cfg["CLK_FREQ_HZ"] + cfg["BAUD_RATE"] // 2) // cfg["BAUD_RATE"]
+    report = {
+        "block": "uart", "configuration": cfg["label"],
+        "clks_per_bit": cpb,
+        "frame_bits": 1 + cfg["data_bits"] + (0 if cfg["parity"] == "none" else 1) + cfg["stop_bits"],
+        "tests": [{"name": n, "result": r, "description": DESCRIPTIONS.get(n, "")} for n, r in tests],
+        "passed": sum(r == "PASS" for _, r in tests), "failed": sum(r == "FAIL" for _, r in tests),
+        "synthesis": {"tool": "yosys", "command": "synth -flatten -top uart", "cells": cells, "flip_flops": ffs},
+        "simulator": "Icarus Verilog (iverilog -g2012, vvp)",
+    }
+    (OUTPUT / "verification_report.json").write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
