@@ -1,0 +1,517 @@
+"""Observing plan: observability of a target list for one night and a constraint-respecting schedule.
+
+Workflow: the observer gets the observatory (site, night), a target list (J2000 coordinates,
+magnitudes, priorities, required block lengths) and the programme's constraints (airmass limit,
+Moon distance, Sun altitude defining the dark window, overhead between blocks). With astropy
+(bundled IERS data, no downloads) they compute, per target, rise/transit/set, the best altitude
+and airmass in the dark window, the Moon distance and the observable window; then they build a
+non-overlapping night plan inside the dark window that respects every constraint at every moment
+of every block and maximises the total priority, and write a summary of the night.
+
+Generation: targets are drawn around the night's sidereal time (some never high enough, some
+too close to the Moon all night, some circumpolar), then the reference is computed with astropy
+on a one-minute grid: Sun and Moon events, per-target quantities and a greedy priority-first,
+earliest-start schedule.
+
+Grade (astropy on the host, on the submitted times and names only): twilight and Sun events;
+Moon illumination; transit, rise and set times; best altitude, airmass and Moon distance;
+observable windows and the observable flag; the plan's blocks recomputed minute by minute
+(airmass, Moon distance, Sun altitude), their durations, overlaps and overheads; the plan's total
+priority against the greedy reference; and the summary against the plan.
+"""
+# ALE-CANARY-7d7b483a-cdd5-4017-b207-2cb28fc35e29
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import json
+import random
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lastexam.grading.context import GradeContext, as_number
+
+SITES: dict[str, dict[str, Any]] = {
+    "la_palma": {"name": "Roque de los Muchachos Observatory, La Palma", "lat": 28.7606, "lon": -17.8816,
+                 "elevation_m": 2396.0, "night": "2025-03-14", "utc_offset_h": 0},
+    "paranal": {"name": "Cerro Paranal, Chile", "lat": -24.6272, "lon": -70.4042, "elevation_m": 2635.0,
+                "night": "2025-06-25", "utc_offset_h": -4},
+    "tautenburg": {"name": "Karl Schwarzschild Observatory, Tautenburg", "lat": 50.9800, "lon": 11.7110,
+                   "elevation_m": 341.0, "night": "2025-05-20", "utc_offset_h": 2},
+}
+GRID_MIN = 1
+SUN_STEP_MIN = 5
+NAME_STYLES = ("SN 2025{}", "TOI-{}", "ZTF25{}", "HD {}", "PG {}", "NGC {}")
+
+
+def _astropy():
+    """Import astropy configured for offline use (bundled IERS tables only)."""
+    from astropy.utils import iers
+
+    iers.conf.auto_download = False
+    iers.conf.auto_max_age = None
+    warnings.filterwarnings("ignore", module="astropy")
+    warnings.filterwarnings("ignore", message=".*(IERS|ERFA|dubious|NonRotation).*")
+    import astropy.units as u
+    from astropy.coordinates import AltAz, EarthLocation, SkyCoord, get_body, get_sun
+    from astropy.time import Time
+
+    return u, AltAz, EarthLocation, SkyCoord, get_body, get_sun, Time
+
+
+class Sky:
+    """Sun, Moon and target positions for one site and a set of UTC times (numpy datetime64)."""
+
+    def __init__(self, site: dict[str, Any]) -> None:
+        self.u, self.AltAz, EarthLocation, self.SkyCoord, self.get_body, self.get_sun, self.Time = _astropy()
+        u = self.u
+        self.location = EarthLocation(lat=site["lat"] * u.deg, lon=site["lon"] * u.deg,
+                                      height=site["elevation_m"] * u.m)
+
+    def times(self, values: np.ndarray):
+        return self.Time(values.astype("datetime64[ns]"), scale="utc")
+
+    def sun_altitude(self, values: np.ndarray) -> np.ndarray:
+        """Sun altitude (deg, no refraction), computed every few minutes and interpolated."""
+        coarse = np.arange(values.min(), values.max() + np.timedelta64(SUN_STEP_MIN, "m"),
+                           np.timedelta64(SUN_STEP_MIN, "m"))
+        t = self.times(coarse)
+        alt = self.get_sun(t).transform_to(self.AltAz(obstime=t, location=self.location)).alt.deg
+        return np.interp(_minutes(values), _minutes(coarse), alt)
+
+    def moon(self, values: np.ndarray):
+        t = self.times(values)
+        return self.get_body("moon", t, self.location)
+
+    def target_altaz(self, ra: np.ndarray, dec: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Altitudes (deg), shape (targets, times)."""
+        u = self.u
+        t = self.times(values)
+        coords = self.SkyCoord(ra=ra * u.deg, dec=dec * u.deg)
+        frame = self.AltAz(obstime=t[None, :], location=self.location)
+        return coords[:, None].transform_to(frame).alt.deg
+
+    def moon_separation(self, ra: np.ndarray, dec: np.ndarray, values: np.ndarray) -> np.ndarray:
+        u = self.u
+        moon = self.moon(values)
+        coords = self.SkyCoord(ra=ra * u.deg, dec=dec * u.deg)
+        return moon[None, :].separation(coords[:, None]).deg
+
+    def moon_illumination(self, value: np.datetime64) -> float:
+        t = self.times(np.array([value]))
+        sun = self.get_sun(t)
+        moon = self.get_body("moon", t, self.location)
+        elongation = sun.separation(moon)
+        phase = np.arctan2(sun.distance * np.sin(elongation), moon.distance - sun.distance * np.cos(elongation))
+        return float(((1 + np.cos(phase)) / 2).value[0])
+
+
+def _minutes(values: np.ndarray) -> np.ndarray:
+    return (values - np.datetime64("2000-01-01T00:00")).astype("timedelta64[s]").astype(float) / 60.0
+
+
+def airmass(alt_deg: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(alt_deg > 0, 1.0 / np.sin(np.radians(alt_deg)), np.inf)
+
+
+def crossings(times: np.ndarray, values: np.ndarray, level: float) -> list[tuple[np.datetime64, int]]:
+    """Times where ``values`` crosses ``level`` (linear interpolation) with the direction (+1 up, -1 down)."""
+    out = []
+    above = values >= level
+    for i in np.nonzero(above[1:] != above[:-1])[0]:
+        frac = (level - values[i]) / (values[i + 1] - values[i])
+        step = (times[i + 1] - times[i]).astype("timedelta64[s]").astype(float)
+        out.append((times[i] + np.timedelta64(round(frac * step), "s"), 1 if above[i + 1] else -1))
+    return out
+
+
+def iso(value: np.datetime64 | None) -> str:
+    if value is None:
+        return ""
+    return str(np.datetime64(value, "s")) + "Z"
+
+
+def parse_time(text: Any) -> np.datetime64 | None:
+    if text is None:
+        return None
+    value = str(text).strip().replace("Z", "").replace("z", "").replace(" ", "T")
+    if not value:
+        return None
+    value = value.split("+")[0]
+    try:
+        return np.datetime64(dt.datetime.fromisoformat(value), "s")
+    except ValueError:
+        return None
+
+
+# -- the night ----------------------------------------------------------------------------------
+
+
+def night_events(sky: Sky, site: dict[str, Any], sun_limit: float) -> dict[str, Any]:
+    local_noon = np.datetime64(f"{site['night']}T12:00") - np.timedelta64(int(site["utc_offset_h"] * 60), "m")
+    grid = local_noon + np.arange(0, 24 * 60 + 1, GRID_MIN).astype("timedelta64[m]")
+    sun = sky.sun_altitude(grid)
+    sunset = next(t for t, d in crossings(grid, sun, -0.833) if d < 0)
+    sunrise = next(t for t, d in crossings(grid, sun, -0.833) if d > 0)
+    dark_start = next(t for t, d in crossings(grid, sun, sun_limit) if d < 0)
+    dark_end = next(t for t, d in crossings(grid, sun, sun_limit) if d > 0)
+    mid = dark_start + (dark_end - dark_start) / 2
+    return {"sunset": sunset, "sunrise": sunrise, "dark_start": dark_start, "dark_end": dark_end, "mid": mid,
+            "moon_illumination": sky.moon_illumination(mid)}
+
+
+def dark_grid(events: dict[str, Any]) -> np.ndarray:
+    start = events["dark_start"].astype("datetime64[m]") + np.timedelta64(1, "m")
+    end = events["dark_end"].astype("datetime64[m]")
+    return np.arange(start, end + np.timedelta64(1, "m"), np.timedelta64(GRID_MIN, "m"))
+
+
+def observability(
+    sky: Sky, targets: list[dict], events: dict[str, Any], cons: dict[str, Any]
+) -> tuple[list[dict], np.ndarray]:
+    """Per-target quantities, and the observable mask on the dark-window grid (targets x minutes)."""
+    ra = np.array([t["ra_deg"] for t in targets])
+    dec = np.array([t["dec_deg"] for t in targets])
+    mid = events["mid"].astype("datetime64[m]")
+    wide = mid + np.arange(-14 * 60, 14 * 60 + 1, 2).astype("timedelta64[m]")
+    alt_wide = sky.target_altaz(ra, dec, wide)
+    grid = dark_grid(events)
+    alt = sky.target_altaz(ra, dec, grid)
+    sep = sky.moon_separation(ra, dec, grid)
+    ok = (airmass(alt) <= cons["max_airmass"]) & (sep >= cons["min_moon_separation_deg"])
+    rows = []
+    near = np.abs((wide - mid).astype("timedelta64[m]").astype(int)) <= 12 * 60
+    for k, target in enumerate(targets):
+        transit = wide[near][int(np.argmax(alt_wide[k][near]))]
+        fine = transit + np.arange(-30, 31).astype("timedelta64[m]")
+        transit = fine[int(np.argmax(sky.target_altaz(ra[k : k + 1], dec[k : k + 1], fine)[0]))]
+        events_k = crossings(wide, alt_wide[k], 0.0)
+        rises = [t for t, d in events_k if d > 0 and t <= transit]
+        sets = [t for t, d in events_k if d < 0 and t >= transit]
+        rise = rises[-1] if rises and (transit - rises[-1]) < np.timedelta64(13, "h") else None
+        set_ = sets[0] if sets and (sets[0] - transit) < np.timedelta64(13, "h") else None
+        good = ok[k]
+        run = _longest_run(good)
+        up = alt[k] > 0
+        rows.append({
+            "name": target["name"], "ra_deg": target["ra_deg"], "dec_deg": target["dec_deg"],
+            "rise_utc": iso(rise), "transit_utc": iso(transit), "set_utc": iso(set_),
+            "max_altitude_deg": round(float(alt[k].max()), 2),
+            "min_airmass": round(float(airmass(alt[k][up]).min()), 3) if up.any() else None,
+            "moon_separation_deg": round(float(sep[k][len(grid) // 2]), 2),
+            "window_start_utc": iso(grid[good][0]) if good.any() else "",
+            "window_end_utc": iso(grid[good][-1]) if good.any() else "",
+            "hours_observable": round(float(good.sum()) * GRID_MIN / 60, 3),
+            "observable": "yes" if (run - 1) * GRID_MIN >= target["exposure_min"] else "no",
+            "moon_min_sep": float(sep[k].min()), "moon_max_sep": float(sep[k].max()),
+            "longest_min": max(run - 1, 0) * GRID_MIN,
+        })
+    return rows, ok
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    best = cur = 0
+    for value in mask:
+        cur = cur + 1 if value else 0
+        best = max(best, cur)
+    return best
+
+
+def greedy_plan(targets: list[dict], grid: np.ndarray, ok: np.ndarray, cons: dict[str, Any]) -> list[dict]:
+    """Priority first (then shorter blocks, then list order); each block at its earliest feasible start."""
+    busy = np.zeros(len(grid), dtype=bool)
+    gap = int(cons["overhead_min"])
+    order = sorted(range(len(targets)), key=lambda k: (-targets[k]["priority"], targets[k]["exposure_min"], k))
+    plan = []
+    for k in order:
+        length = int(targets[k]["exposure_min"])
+        for s in range(len(grid) - length):
+            lo, hi = max(0, s - gap), min(len(grid), s + length + 1 + gap)
+            if ok[k, s : s + length + 1].all() and not busy[lo:hi].any():
+                busy[s : s + length + 1] = True
+                plan.append({"name": targets[k]["name"], "start": grid[s], "end": grid[s + length],
+                             "priority": targets[k]["priority"]})
+                break
+    return sorted(plan, key=lambda b: b["start"])
+
+
+# -- generation ---------------------------------------------------------------------------------
+
+
+def _sexagesimal(value: float, hours: bool) -> str:
+    sign = "-" if value < 0 else "+"
+    value = abs(value) / 15 if hours else abs(value)
+    d = int(value)
+    m = int((value - d) * 60)
+    s = (value - d - m / 60) * 3600
+    if hours:
+        return f"{d:02d}:{m:02d}:{s:05.2f}"
+    return f"{sign}{d:02d}:{m:02d}:{s:04.1f}"
+
+
+def _candidates(rng: random.Random, site: dict, sky: Sky, events: dict, count: int) -> list[dict]:
+    mid_time = sky.times(np.array([events["mid"]]))
+    lst = float(mid_time.sidereal_time("apparent", longitude=site["lon"] * sky.u.deg).deg[0])
+    moon = sky.moon(np.array([events["mid"]]))
+    moon_ra, moon_dec = float(moon.icrs.ra.deg[0]), float(moon.icrs.dec.deg[0])
+    out = []
+    for i in range(count):
+        if i % 9 == 4:  # near the Moon
+            ra = (moon_ra + rng.uniform(-12, 12)) % 360
+            dec = max(-85.0, min(85.0, moon_dec + rng.uniform(-10, 10)))
+        else:
+            ra = (lst + rng.uniform(-115, 115)) % 360
+            dec = rng.uniform(max(-88.0, site["lat"] - 75), min(88.0, site["lat"] + 55))
+        ra, dec = round(ra, 5), round(dec, 5)
+        out.append({"ra_deg": ra, "dec_deg": dec})
+    return out
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    site = SITES[params["site"]]
+    cons = {"max_airmass": params["max_airmass"], "min_moon_separation_deg": params["min_moon_sep"],
+            "sun_altitude_max_deg": params["sun_limit"], "overhead_min": params["overhead_min"]}
+    rng = random.Random(params["seed"])
+    sky = Sky(site)
+    events = night_events(sky, site, cons["sun_altitude_max_deg"])
+    targets = []
+    names: set[str] = set()
+    for cand in _candidates(rng, site, sky, events, params["n_targets"] + 12):
+        style = rng.choice(NAME_STYLES)
+        tag = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(3)) if "20" in style else \
+            str(rng.randint(1000, 99999))
+        name = style.format(tag)
+        if name in names:
+            continue
+        names.add(name)
+        targets.append({**cand, "name": name, "vmag": round(rng.uniform(8.0, 19.5), 1),
+                        "priority": rng.choice([1, 1, 2, 2, 3, 3, 4, 5, 6, 8, 10]),
+                        "exposure_min": rng.choice([20, 25, 30, 40, 45, 60, 75, 90])})
+    rows, ok = observability(sky, targets, events, cons)
+    limit = cons["min_moon_separation_deg"]
+    clear = [
+        k for k, r in enumerate(rows)
+        if (r["moon_min_sep"] > limit + 3 or r["moon_max_sep"] < limit - 3)
+        and abs(r["longest_min"] - targets[k]["exposure_min"]) > 5
+    ][: params["n_targets"]]
+    targets = [targets[k] for k in clear]
+    rows = [rows[k] for k in clear]
+    plan = greedy_plan(targets, dark_grid(events), ok[clear], cons)
+
+    (input_dir / "observatory.json").write_text(json.dumps({
+        "name": site["name"], "latitude_deg": site["lat"], "longitude_deg": site["lon"],
+        "elevation_m": site["elevation_m"], "night_of": site["night"],
+        "note": "night_of is the local calendar date on which the night begins",
+    }, indent=2) + "\n")
+    (input_dir / "constraints.json").write_text(json.dumps(cons, indent=2) + "\n")
+    with open(input_dir / "targets.csv", "w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["name", "ra_j2000", "dec_j2000", "vmag", "priority", "exposure_min"])
+        for t in targets:
+            writer.writerow([t["name"], _sexagesimal(t["ra_deg"], True), _sexagesimal(t["dec_deg"], False),
+                             t["vmag"], t["priority"], t["exposure_min"]])
+    reference = {
+        "constraints": cons, "site": site,
+        "events": {k: (iso(v) if isinstance(v, np.datetime64) else v) for k, v in events.items()},
+        "targets": [{k: v for k, v in t.items()} for t in targets],
+        "observability": [{k: v for k, v in r.items() if k not in ("moon_min_sep", "moon_max_sep", "longest_min")}
+                          for r in rows],
+        "plan": [{"name": b["name"], "start": iso(b["start"]), "end": iso(b["end"]), "priority": b["priority"]}
+                 for b in plan],
+        "greedy_priority": sum(b["priority"] for b in plan),
+    }
+    (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
+
+
+# -- grading ------------------------------------------------------------------------------------
+
+OBS_COLUMNS = ("name", "rise_utc", "transit_utc", "set_utc", "max_altitude_deg", "min_airmass", "moon_separation_deg",
+               "window_start_utc", "window_end_utc", "hours_observable", "observable")
+PLAN_COLUMNS = ("name", "start_utc", "end_utc", "priority", "airmass_mid")
+TIME_TOL_S = 180
+
+
+def _time_verdict(found: Any, expected: str, tol_s: float = TIME_TOL_S) -> str:
+    want = parse_time(expected)
+    got = parse_time(found)
+    if want is None:
+        return "" if got is None else f"expected blank, got {found}"
+    if got is None:
+        return f"missing or unreadable time {found!r}"
+    off = abs((got - want).astype("timedelta64[s]").astype(float))
+    return "" if off <= tol_s else f"off by {off / 60:.1f} min"
+
+
+def _num_verdict(found: Any, expected: float | None, tol: float) -> str:
+    value = as_number(found)
+    if expected is None:
+        return "" if value is None or not str(found).strip() else f"expected blank, got {found}"
+    if value is None:
+        return f"not a number: {found!r}"
+    return "" if abs(value - expected) <= tol else f"{value:g} vs {expected:g}"
+
+
+def _fraction(g: GradeContext, name: str, verdicts: dict[str, str], weight: float = 1.0) -> None:
+    bad = {k: v for k, v in verdicts.items() if v}
+    score = 1 - len(bad) / len(verdicts) if verdicts else 0.0
+    g.check(name, score, weight=weight, expected=f"{len(verdicts)} targets", found=f"{len(verdicts) - len(bad)} ok",
+            reason="; ".join(f"{k}: {v}" for k, v in list(bad.items())[:6]))
+
+
+def _grade_observability(g: GradeContext, rows: list[dict[str, str]], ref: dict[str, Any]) -> None:
+    found = {r.get("name", ""): r for r in rows}
+    expected = {r["name"]: r for r in ref["observability"]}
+    times, shape, windows = {}, {}, {}
+    for name, want in expected.items():
+        got = found.get(name)
+        if got is None:
+            times[name] = shape[name] = windows[name] = "missing"
+            continue
+        times[name] = "; ".join(v for v in (
+            _time_verdict(got.get("rise_utc"), want["rise_utc"]),
+            _time_verdict(got.get("transit_utc"), want["transit_utc"]),
+            _time_verdict(got.get("set_utc"), want["set_utc"]),
+        ) if v)
+        shape[name] = "; ".join(v for v in (
+            _num_verdict(got.get("max_altitude_deg"), want["max_altitude_deg"], 0.5),
+            _num_verdict(got.get("min_airmass"), want["min_airmass"], max(0.02, 0.01 * (want["min_airmass"] or 0))),
+            _num_verdict(got.get("moon_separation_deg"), want["moon_separation_deg"], 0.5),
+        ) if v)
+        windows[name] = "; ".join(v for v in (
+            _time_verdict(got.get("window_start_utc"), want["window_start_utc"]),
+            _time_verdict(got.get("window_end_utc"), want["window_end_utc"]),
+            _num_verdict(got.get("hours_observable"), want["hours_observable"], 0.1),
+            "" if got.get("observable", "").strip().lower() == want["observable"] else
+            f"observable {got.get('observable')!r} want {want['observable']!r}",
+        ) if v)
+    _fraction(g, "rise, transit and set times", times, weight=1.5)
+    _fraction(g, "best altitude, best airmass and Moon distance in the dark window", shape, weight=1.5)
+    _fraction(g, "observable windows, hours and observable flags", windows, weight=2)
+
+
+def _grade_summary_events(g: GradeContext, summary: dict[str, Any], ref: dict[str, Any]) -> None:
+    ev = ref["events"]
+    verdicts = {
+        key: _time_verdict(summary.get(f"{key}_utc"), ev[key], 120)
+        for key in ("sunset", "sunrise", "dark_start", "dark_end")
+    }
+    _fraction(g, "Sun events and the dark window (summary.json)", verdicts, weight=1.5)
+    g.number("Moon illumination fraction (summary.json)", summary.get("moon_illumination"),
+             ev["moon_illumination"], abs_tol=0.02)
+
+
+def _blocks(rows: list[dict[str, str]], targets: dict[str, dict]) -> tuple[list[dict], list[str]]:
+    blocks, problems = [], []
+    for row in rows:
+        start, end = parse_time(row.get("start_utc")), parse_time(row.get("end_utc"))
+        name = row.get("name", "")
+        if start is None or end is None or end <= start:
+            problems.append(f"{name}: unreadable or empty block")
+            continue
+        if name not in targets:
+            problems.append(f"{name}: not in the target list")
+            continue
+        blocks.append({"name": name, "start": start, "end": end, "row": row})
+    return sorted(blocks, key=lambda b: b["start"]), problems
+
+
+def _grade_plan(g: GradeContext, rows: list[dict[str, str]], summary: dict[str, Any], ref: dict[str, Any]) -> None:
+    cons = ref["constraints"]
+    targets = {t["name"]: t for t in ref["targets"]}
+    blocks, problems = _blocks(rows, targets)
+    names = [b["name"] for b in blocks]
+    problems += [f"{n}: scheduled twice" for n in sorted({n for n in names if names.count(n) > 1})]
+    for b in blocks:
+        minutes = (b["end"] - b["start"]).astype("timedelta64[s]").astype(float) / 60
+        if abs(minutes - targets[b["name"]]["exposure_min"]) > 0.5:
+            problems.append(f"{b['name']}: {minutes:.1f} min, needs {targets[b['name']]['exposure_min']}")
+    gap = np.timedelta64(int(cons["overhead_min"] * 60) - 30, "s")
+    for a, b in itertools.pairwise(blocks):
+        if b["start"] - a["end"] < gap:
+            problems.append(f"{a['name']} -> {b['name']}: less than the {cons['overhead_min']} min overhead")
+    g.check("plan: one block per target, right lengths, no overlaps, overheads kept", bool(blocks) and not problems,
+            weight=1.5, found=f"{len(blocks)} blocks", reason="; ".join(problems[:6]))
+    valid = _valid_blocks(g, blocks, targets, ref) if blocks else set()
+    total = sum(targets[b["name"]]["priority"] for b in blocks if b["name"] in valid)
+    greedy = ref["greedy_priority"]
+    g.check("plan total priority (valid blocks) at least 95% of the greedy reference",
+            min(1.0, total / (0.95 * greedy)) if greedy else 0.0, weight=2, expected=greedy, found=total)
+    _grade_summary_plan(g, blocks, summary)
+
+
+def _valid_blocks(g: GradeContext, blocks: list[dict], targets: dict[str, dict], ref: dict[str, Any]) -> set[str]:
+    cons = ref["constraints"]
+    sky = Sky(ref["site"])
+    samples, owner = [], []
+    for i, b in enumerate(blocks):
+        count = int((b["end"] - b["start"]).astype("timedelta64[s]").astype(float) // 60) + 1
+        for k in range(min(count, 600)):
+            samples.append(min(b["start"] + np.timedelta64(60 * k, "s"), b["end"]))
+            owner.append(i)
+        samples.append(b["end"])
+        owner.append(i)
+    times = np.array(samples, dtype="datetime64[s]")
+    owner_arr = np.array(owner)
+    ra = np.array([targets[b["name"]]["ra_deg"] for b in blocks])[owner_arr]
+    dec = np.array([targets[b["name"]]["dec_deg"] for b in blocks])[owner_arr]
+    u = sky.u
+    t = sky.times(times)
+    coords = sky.SkyCoord(ra=ra * u.deg, dec=dec * u.deg)
+    alt = coords.transform_to(sky.AltAz(obstime=t, location=sky.location)).alt.deg
+    sep = sky.moon(times).separation(coords).deg
+    sun = sky.sun_altitude(times)
+    ok_air = airmass(alt) <= cons["max_airmass"] * 1.005
+    ok_moon = sep >= cons["min_moon_separation_deg"] - 0.5
+    ok_sun = sun <= cons["sun_altitude_max_deg"] + 0.25
+    valid, bad = set(), []
+    mid_air = {}
+    for i, b in enumerate(blocks):
+        sel = owner_arr == i
+        why = [w for w, ok in (("airmass", ok_air[sel].all()), ("Moon", ok_moon[sel].all()),
+                               ("twilight", ok_sun[sel].all())) if not ok]
+        if why:
+            bad.append(f"{b['name']}: {'/'.join(why)}")
+        else:
+            valid.add(b["name"])
+        mid_air[b["name"]] = float(airmass(alt[sel])[len(alt[sel]) // 2])
+    g.check("every block observable throughout (airmass, Moon distance, dark window)",
+            len(valid) / len(blocks), weight=2, found=f"{len(valid)}/{len(blocks)} blocks",
+            reason="; ".join(bad[:6]))
+    verdicts = {b["name"]: _num_verdict(b["row"].get("airmass_mid"), round(mid_air[b["name"]], 3),
+                                        max(0.02, 0.01 * mid_air[b["name"]])) for b in blocks}
+    _fraction(g, "airmass at block mid-time in the plan", verdicts)
+    return valid
+
+
+def _grade_summary_plan(g: GradeContext, blocks: list[dict], summary: dict[str, Any]) -> None:
+    listed = summary.get("scheduled")
+    listed_names = sorted(str(x.get("name", "")) for x in listed) if isinstance(listed, list) and all(
+        isinstance(x, dict) for x in listed) else None
+    total = as_number(summary.get("total_priority"))
+    own = sum(as_number(b["row"].get("priority")) or 0 for b in blocks)
+    ok = listed_names == sorted(b["name"] for b in blocks) and total is not None and abs(total - own) < 1e-6
+    g.check("summary.json lists the scheduled targets and total priority of the plan", ok,
+            found={"scheduled": listed_names, "total_priority": summary.get("total_priority")})
+
+
+def grade(g: GradeContext) -> None:
+    if not g.require_files("observability.csv", "night_plan.csv", "summary.json"):
+        return
+    ref = json.loads(g.reference("reference.json").read_text())
+    rows = g.read_csv("observability.csv", required_columns=OBS_COLUMNS)
+    plan = g.read_csv("night_plan.csv", required_columns=PLAN_COLUMNS)
+    summary = g.read_json("summary.json")
+    if rows is None or plan is None or not isinstance(summary, dict):
+        if summary is not None and not isinstance(summary, dict):
+            g.check("summary.json is an object", False, gate=True)
+        return
+    _grade_summary_events(g, summary, ref)
+    _grade_observability(g, rows, ref)
+    _grade_plan(g, plan, summary, ref)
+
