@@ -1,8 +1,10 @@
-"""Trials as the analysis sees them: one pandas frame, and the agent x instance matrix built from it.
+"""Trials as the statistics see them: sums per (agent, instance) cell, and the agent x instance matrix.
 
-The frame holds one row per recorded trial with the columns below (a subset of the ``trials``
-table); ``InstanceMatrix`` folds the graded trials into per (agent, instance) epoch counts, the
-unit the bootstrap resamples.
+A *cells* frame has one row per (agent, instance, failure category, software use) with the
+columns ``cache.CELL_COLUMNS``; it comes from the analysis cache (``cache.cells``) or, for a
+handful of rows in memory, from ``cells_from_rows``. ``InstanceMatrix`` folds the graded cells
+into agents x instances arrays: the unit the bootstrap resamples is the instance, and the epochs
+of an instance stay together inside it.
 """
 
 from __future__ import annotations
@@ -13,15 +15,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 
+from lastexam.analysis.cache import CELL_COLUMNS
+from lastexam.analysis.facts import failure_category
 from lastexam.errors import LastExamError
-from lastexam.results import FINAL_STATUSES
-from lastexam.store.db import ResultsStore, experiments, trials
+from lastexam.store.db import ResultsStore
 
-TRIAL_COLUMNS = ("id", "experiment", "agent", "instance", "epoch", "task_id", "tier", "cluster", "subdomain",
-                 "status", "agent_outcome", "score", "passed", "cost_usd", "duration_sec", "agent_sec")
-GRADED = tuple(sorted(FINAL_STATUSES))
+NOT_GRADED = ("cancelled", "infrastructure")
 
 
 def resolve_experiments(store: ResultsStore, names: list[str] | None) -> list[int] | None:
@@ -42,40 +42,27 @@ def resolve_experiments(store: ResultsStore, names: list[str] | None) -> list[in
     return ids
 
 
-def load_trials(store: ResultsStore, experiment_ids: list[int] | None = None) -> pd.DataFrame:
-    """Every trial of the experiments (all when None) as a frame with ``TRIAL_COLUMNS``, ordered by id."""
-    query = select(*(experiments.c.name.label("experiment") if c == "experiment" else trials.c[c]
-                     for c in TRIAL_COLUMNS)).join(experiments, experiments.c.id == trials.c.experiment_id)
-    if experiment_ids is not None:
-        query = query.where(trials.c.experiment_id.in_(experiment_ids))
-    with store.engine.connect() as conn:
-        result = conn.execute(query.order_by(trials.c.id))
-        frame = pd.DataFrame(result.fetchall(), columns=list(TRIAL_COLUMNS))
-    return _typed(frame)
-
-
-def frame_from_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """The same frame from trial rows as ``ResultsStore.trial_rows`` returns them."""
-    frame = pd.DataFrame([{c: r.get(c) for c in TRIAL_COLUMNS} for r in rows], columns=list(TRIAL_COLUMNS))
-    return _typed(frame)
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    for column in ("score", "cost_usd", "duration_sec", "agent_sec"):
-        frame[column] = frame[column].astype(np.float64)
-    frame["passed"] = frame["passed"].astype(bool)
-    frame["epoch"] = frame["epoch"].astype(np.int64)
-    frame["id"] = frame["id"].astype(np.int64)
-    frame["agent_outcome"] = frame["agent_outcome"].astype(object).where(frame["agent_outcome"].notna(), None)
-    return frame
+def cells_from_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Cells from trial rows as ``ResultsStore.trial_rows`` returns them, without reading run directories
+    (so no ``no_output`` or ``gate_failed`` category, and software use ``unknown``)."""
+    frame = pd.DataFrame([{
+        "agent": r["agent"], "instance": r["instance"], "task_id": r["task_id"], "tier": r["tier"],
+        "cluster": r["cluster"], "subdomain": r["subdomain"],
+        "category": failure_category(r["status"], r["agent_outcome"], r["score"], False, None), "software": "unknown",
+        "trials": 1, "passes": int(bool(r["passed"])), "score_sum": float(r["score"]), "cost_sum": float(r["cost_usd"]),
+        "duration_sum": float(r["duration_sec"]), "agent_sec_sum": float(r["agent_sec"]),
+    } for r in rows], columns=list(CELL_COLUMNS))
+    keys = ["agent", "instance", "task_id", "tier", "cluster", "subdomain", "category", "software"]
+    return frame.groupby(keys, as_index=False).sum()[list(CELL_COLUMNS)]
 
 
 @dataclass(frozen=True)
 class InstanceMatrix:
-    """Graded trials folded per (agent, instance): ``epochs[a, i]`` graded epochs, ``passes`` full passes,
-    ``score_sum``, ``cost_sum``, ``duration_sum``, ``agent_sec_sum`` (arrays agents x instances).
-
-    ``instances`` carries, per instance, its task_id, tier, cluster and subdomain.
+    """Graded trials folded per (agent, instance), each an array agents x instances: ``epochs`` graded,
+    ``passes`` full passes, and the sums ``score_sum``, ``cost_sum``, ``duration_sum``, ``agent_sec_sum``;
+    ``instances`` has per instance: instance, task_id, tier,
+    cluster, subdomain, ordered by cluster, subdomain and name (so that each cluster and each subdomain
+    is a contiguous range of columns).
     """
 
     agents: list[str]
@@ -88,25 +75,27 @@ class InstanceMatrix:
     agent_sec_sum: np.ndarray
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> InstanceMatrix:
-        graded = frame[frame["status"].isin(GRADED)]
-        agents = sorted(frame["agent"].unique().tolist())
-        instances = (graded.drop_duplicates("instance")[["instance", "task_id", "tier", "cluster", "subdomain"]]
-                     .sort_values("instance").reset_index(drop=True))
-        agent_code = pd.Categorical(graded["agent"], categories=agents).codes.astype(np.int64)
-        instance_code = pd.Categorical(graded["instance"], categories=instances["instance"]).codes.astype(np.int64)
-        cells = len(agents) * len(instances)
-        flat = agent_code * len(instances) + instance_code
+    def from_cells(cls, cells: pd.DataFrame) -> InstanceMatrix:
+        agents = sorted(cells["agent"].unique().tolist())
+        graded = cells[~cells["category"].isin(NOT_GRADED)]
+        instances = pd.DataFrame({c: graded[c].astype(str) for c in ("instance", "task_id", "tier", "cluster",
+                                                                     "subdomain")})
+        instances = (instances.drop_duplicates("instance").sort_values(["cluster", "subdomain", "instance"])
+                     .reset_index(drop=True))
         shape = (len(agents), len(instances))
 
-        def fold(weights: np.ndarray | None) -> np.ndarray:
-            return np.bincount(flat, weights=weights, minlength=cells).astype(np.float64).reshape(shape)
+        def fold(part: pd.DataFrame, column: str) -> np.ndarray:
+            a = pd.Categorical(part["agent"], categories=agents).codes.astype(np.int64)
+            i = pd.Categorical(part["instance"], categories=instances["instance"]).codes.astype(np.int64)
+            keep = i >= 0
+            flat = a[keep] * len(instances) + i[keep]
+            weights = part[column].to_numpy(np.float64)[keep]
+            return np.bincount(flat, weights=weights, minlength=shape[0] * shape[1]).reshape(shape)
 
         return cls(
-            agents=agents, instances=instances, epochs=fold(None),
-            passes=fold(graded["passed"].to_numpy(np.float64)), score_sum=fold(graded["score"].to_numpy()),
-            cost_sum=fold(graded["cost_usd"].to_numpy()), duration_sum=fold(graded["duration_sec"].to_numpy()),
-            agent_sec_sum=fold(graded["agent_sec"].to_numpy()),
+            agents=agents, instances=instances, epochs=fold(graded, "trials"), passes=fold(graded, "passes"),
+            score_sum=fold(graded, "score_sum"), cost_sum=fold(graded, "cost_sum"),
+            duration_sum=fold(graded, "duration_sum"), agent_sec_sum=fold(graded, "agent_sec_sum"),
         )
 
     @property

@@ -1,62 +1,204 @@
-"""The leaderboard: per agent, full-pass rate with its 95% interval and mean score, by tier and cluster."""
+"""The leaderboard: per agent configuration, full-pass rate and mean score with bootstrap intervals,
+overall and by tier, cluster and subdomain, and pass@k / pass^k when there are several epochs.
+
+Definitions (every figure over graded trials; infrastructure errors and cancelled trials are
+counted apart and never as the agent's failure):
+
+* ``pass_rate`` is the mean over instances of the fraction of the instance's epochs that fully
+  passed (each instance weighs the same however many epochs it has); ``mean_score`` likewise.
+* ``pass_rate_ci`` / ``mean_score_ci`` are percentile intervals from ``InstanceBootstrap``
+  (instances resampled, epochs kept together). With fewer than ``MIN_RELIABLE_INSTANCES`` instances
+  an interval is reported but flagged ``few_instances``.
+* ``pass@k`` / ``pass^k`` are the unbiased per-instance estimators averaged over the instances
+  with at least k graded epochs.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field
 
-from lastexam.analysis.stats import wilson_interval
+from lastexam.analysis.dataset import InstanceMatrix, cells_from_rows
+from lastexam.analysis.stats import (
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    InstanceBootstrap,
+    Rows,
+    pass_at_k,
+    pass_hat_k,
+    percentile_interval,
+    ratio_samples,
+)
 
-GRADED = ("passed", "failed")
+GROUPINGS = ("tier", "cluster", "subdomain")
+MIN_RELIABLE_INSTANCES = 10
+Interval = tuple[float, float]
 
 
 class RateRow(BaseModel):
-    """Trials graded for one agent (optionally in one group), with the pass rate and its interval."""
+    """One agent (optionally within one group): graded trials, full passes, rates and their intervals."""
 
     agent: str
     group: str | None = None
-    trials: int
-    passed: int
+    trials: int = Field(description="graded trials")
+    passed: int = Field(description="graded trials that fully passed")
     pass_rate: float
-    pass_rate_ci: tuple[float, float]
+    pass_rate_ci: Interval
     mean_score: float
     infra_errors: int = 0
+    instances: int = 0
+    epochs: int = Field(0, description="most graded epochs of any one instance")
+    mean_score_ci: Interval = (0.0, 1.0)
+    few_instances: bool = False
+
+
+class PassAtK(BaseModel):
+    """pass@k (at least one of k epochs passes) and pass^k (all k pass) for one agent."""
+
+    agent: str
+    k: int
+    instances: int = Field(description="instances with at least k graded epochs")
+    pass_at_k: float
+    pass_at_k_ci: Interval
+    pass_hat_k: float
+    pass_hat_k_ci: Interval
 
 
 class Leaderboard(BaseModel):
     leaderboard: list[RateRow]
     by_tier: list[RateRow]
     by_cluster: list[RateRow]
+    by_subdomain: list[RateRow] = Field(default_factory=list)
+    pass_at_k: list[PassAtK] = Field(default_factory=list)
+    confidence: float = 0.95
+    resamples: int = DEFAULT_RESAMPLES
+    seed: int = DEFAULT_SEED
 
 
-def _rate(agent: str, group: str | None, rows: list[Mapping[str, Any]]) -> RateRow:
-    graded = [r for r in rows if r["status"] in GRADED]
-    passed = sum(1 for r in graded if r["passed"])
-    n = len(graded)
-    return RateRow(
-        agent=agent, group=group, trials=n, passed=passed, pass_rate=passed / n if n else 0.0,
-        pass_rate_ci=wilson_interval(passed, n), mean_score=sum(r["score"] for r in graded) / n if n else 0.0,
-        infra_errors=sum(1 for r in rows if r["status"] == "infra_error"),
-    )
+def _interval(row: np.ndarray) -> Interval:
+    low, high = (float(v) for v in row)
+    return (0.0, 1.0) if np.isnan(low) else (round(low, 6), round(high, 6))
+
+
+def _as_slice(index: np.ndarray) -> Rows:
+    """A contiguous ascending index as a slice (no copy when selecting columns), else the index itself."""
+    if len(index) and index[-1] - index[0] + 1 == len(index) and np.all(np.diff(index) == 1):
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
+
+
+def _rate_jobs(matrix: InstanceMatrix) -> np.ndarray:
+    """Per instance, for every agent: [pass fraction, mean score, ran] (instances x 3 agents)."""
+    ran = matrix.ran.astype(np.float64)
+    return np.hstack([matrix.per_instance(matrix.passes).T, matrix.per_instance(matrix.score_sum).T, ran.T])
+
+
+def _rate_rows(matrix: InstanceMatrix, rows: Rows, samples: np.ndarray, group: str | None,
+               infra: Mapping[str, int], confidence: float) -> list[RateRow]:
+    a = len(matrix.agents)
+    cols = slice(None) if rows is None else rows
+    epochs, passes = matrix.epochs[:, cols], matrix.passes[:, cols]
+    ran = epochs > 0
+    pass_frac = matrix.per_instance(matrix.passes)[:, cols]
+    score_frac = matrix.per_instance(matrix.score_sum)[:, cols]
+    pass_ci = percentile_interval(ratio_samples(samples[:, :a], samples[:, 2 * a:]), confidence)
+    score_ci = percentile_interval(ratio_samples(samples[:, a:2 * a], samples[:, 2 * a:]), confidence)
+    out = []
+    for j, agent in enumerate(matrix.agents):
+        n_inst = int(ran[j].sum())
+        if n_inst == 0 and not infra.get(agent):
+            continue
+        out.append(RateRow(
+            agent=agent, group=group, trials=int(epochs[j].sum()), passed=int(passes[j].sum()),
+            pass_rate=float(pass_frac[j][ran[j]].mean()) if n_inst else 0.0,
+            pass_rate_ci=_interval(pass_ci[j]) if n_inst else (0.0, 1.0),
+            mean_score=float(score_frac[j][ran[j]].mean()) if n_inst else 0.0,
+            mean_score_ci=_interval(score_ci[j]) if n_inst else (0.0, 1.0),
+            infra_errors=int(infra.get(agent, 0)), instances=n_inst, epochs=int(epochs[j].max(initial=0)),
+            few_instances=n_inst < MIN_RELIABLE_INSTANCES,
+        ))
+    return out
+
+
+def _pass_at_k_rows(matrix: InstanceMatrix, boot: InstanceBootstrap, confidence: float) -> list[PassAtK]:
+    max_epochs = int(matrix.epochs.max(initial=0))
+    if max_epochs < 2:
+        return []
+    ks = list(range(1, max_epochs + 1)) if max_epochs <= 10 else sorted({1, 2, 4, 8, 16, 32, 64, max_epochs} &
+                                                                          set(range(1, max_epochs + 1)))
+    a = len(matrix.agents)
+    blocks = []
+    for k in ks:
+        at = pass_at_k(matrix.epochs, matrix.passes, k)
+        hat = pass_hat_k(matrix.epochs, matrix.passes, k)
+        blocks += [np.nan_to_num(at).T, np.nan_to_num(hat).T, (matrix.epochs >= k).astype(np.float64).T]
+    (samples,) = boot.weighted_sums([(None, np.hstack(blocks))])
+    out = []
+    for index, k in enumerate(ks):
+        base = index * 3 * a
+        at = pass_at_k(matrix.epochs, matrix.passes, k)
+        hat = pass_hat_k(matrix.epochs, matrix.passes, k)
+        denominator = samples[:, base + 2 * a:base + 3 * a]
+        at_ci = percentile_interval(ratio_samples(samples[:, base:base + a], denominator), confidence)
+        hat_ci = percentile_interval(ratio_samples(samples[:, base + a:base + 2 * a], denominator), confidence)
+        for j, agent in enumerate(matrix.agents):
+            n = int((matrix.epochs[j] >= k).sum())
+            if n:
+                out.append(PassAtK(agent=agent, k=k, instances=n, pass_at_k=float(np.nanmean(at[j])),
+                                   pass_at_k_ci=_interval(at_ci[j]), pass_hat_k=float(np.nanmean(hat[j])),
+                                   pass_hat_k_ci=_interval(hat_ci[j])))
+    return out
+
+
+def _infra_counts(cells: pd.DataFrame, column: str | None) -> dict[tuple[str, str | None], int]:
+    infra = cells[cells["category"] == "infrastructure"]
+    keys = ["agent"] + ([column] if column else [])
+    counts = infra.groupby(keys, observed=True)["trials"].sum()
+    return {((k if column is None else k[0]), (None if column is None else k[1])): int(v) for k, v in counts.items()}
+
+
+def leaderboard_from_cells(cells: pd.DataFrame, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
+                           confidence: float = 0.95) -> tuple[Leaderboard, InstanceMatrix, InstanceBootstrap]:
+    """The leaderboard of a cells frame (see ``dataset``), with the matrix and the bootstrap it used
+    (reuse them for statistics that must be paired with it). Agents are ranked by pass rate, then mean score."""
+    matrix = InstanceMatrix.from_cells(cells)
+    boot = InstanceBootstrap(len(matrix.instances), resamples, seed)
+    per_instance = _rate_jobs(matrix)
+    jobs: list[tuple[Rows, np.ndarray]] = [(None, per_instance)]
+    groups: list[tuple[str, str, Rows]] = []
+    for column in GROUPINGS:
+        for value, index in matrix.instances.groupby(column).indices.items():
+            rows = _as_slice(np.asarray(index))
+            groups.append((column, str(value), rows))
+            jobs.append((rows, per_instance[rows]))
+    samples = boot.weighted_sums(jobs)
+    overall_infra = {a: n for (a, _), n in _infra_counts(cells, None).items()}
+    overall = _rate_rows(matrix, None, samples[0], None, overall_infra, confidence)
+    for agent, n in overall_infra.items():
+        if agent not in {r.agent for r in overall}:
+            overall.append(RateRow(agent=agent, trials=0, passed=0, pass_rate=0.0, pass_rate_ci=(0.0, 1.0),
+                                   mean_score=0.0, infra_errors=n, few_instances=True))
+    by: dict[str, list[RateRow]] = {c: [] for c in GROUPINGS}
+    infra_by = {c: _infra_counts(cells, c) for c in GROUPINGS}
+    for (column, value, index), sample in zip(groups, samples[1:], strict=True):
+        infra = {a: n for (a, g), n in infra_by[column].items() if g == value}
+        by[column] += _rate_rows(matrix, index, sample, value, infra, confidence)
+    for column in GROUPINGS:
+        by[column].sort(key=lambda r: (r.agent, r.group or ""))
+    overall.sort(key=lambda r: (-r.pass_rate, -r.mean_score, r.agent))
+    board = Leaderboard(leaderboard=overall, by_tier=by["tier"], by_cluster=by["cluster"],
+                        by_subdomain=by["subdomain"], pass_at_k=_pass_at_k_rows(matrix, boot, confidence),
+                        confidence=confidence, resamples=boot.resamples, seed=boot.seed)
+    return board, matrix, boot
 
 
 def build_leaderboard(rows: Iterable[Mapping[str, Any]]) -> Leaderboard:
-    """Aggregate trial rows (as the store returns them); agents ranked by pass rate, then mean score."""
-    by_agent: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_agent[row["agent"]].append(row)
-
-    def grouped(column: str) -> list[RateRow]:
-        out = []
-        for agent, agent_rows in sorted(by_agent.items()):
-            groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-            for row in agent_rows:
-                groups[row[column]].append(row)
-            out += [_rate(agent, g, rs) for g, rs in sorted(groups.items())]
-        return out
-
-    overall = sorted((_rate(a, None, rs) for a, rs in by_agent.items()), key=lambda r: (-r.pass_rate, -r.mean_score))
-    return Leaderboard(leaderboard=overall, by_tier=grouped("tier"), by_cluster=grouped("cluster"))
+    """The leaderboard of trial rows as ``ResultsStore.trial_rows`` returns them (default resamples and seed)."""
+    cells = cells_from_rows(rows)
+    if cells.empty:
+        return Leaderboard(leaderboard=[], by_tier=[], by_cluster=[])
+    return leaderboard_from_cells(cells)[0]

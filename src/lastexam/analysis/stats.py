@@ -16,6 +16,8 @@ from scipy.stats import binom, norm
 DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 20240601
 _BLOCK_ELEMENTS = 2_000_000
+_CACHE_ELEMENTS = 100_000_000
+Rows = slice | np.ndarray | None
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -46,30 +48,42 @@ class InstanceBootstrap:
         self.n = n_instances
         self.resamples = resamples
         self.seed = seed
+        self._cached: list[np.ndarray] | None = None
 
     def _blocks(self) -> list[np.ndarray]:
-        """The weight matrix in row blocks (same blocks for the same seed), bounded in memory."""
+        """The weight matrix in row blocks of multinomial counts, the same for the same seed.
+
+        Blocks are kept (as uint8) after the first use when they fit in ``_CACHE_ELEMENTS``;
+        larger problems regenerate them from the seed on each call.
+        """
+        if self._cached is not None:
+            return self._cached
         rng = np.random.default_rng(self.seed)
         size = max(1, min(self.resamples, _BLOCK_ELEMENTS // max(1, self.n)))
         blocks = []
         for start in range(0, self.resamples, size):
             rows = min(size, self.resamples - start)
-            draws = rng.integers(0, self.n, size=(rows, self.n)) if self.n else np.zeros((rows, 0), dtype=np.int64)
+            draws = rng.integers(0, max(1, self.n), size=(rows, self.n))
             flat = draws + (np.arange(rows) * self.n)[:, None]
-            blocks.append(np.bincount(flat.ravel(), minlength=rows * self.n).reshape(rows, self.n).astype(np.float64))
+            counts = np.bincount(flat.ravel(), minlength=rows * self.n).reshape(rows, self.n)
+            blocks.append(counts.astype(np.uint8) if counts.max(initial=0) < 256 else counts)
+        if self.resamples * self.n <= _CACHE_ELEMENTS:
+            self._cached = blocks
         return blocks
 
-    def weighted_sums(self, jobs: Sequence[tuple[np.ndarray | None, np.ndarray]]) -> list[np.ndarray]:
-        """For each job ``(rows, X)`` with ``X`` of shape (len(rows), k), the (resamples, k) sums ``W[:, rows] @ X``.
-
-        ``rows`` None means every instance. All jobs see the same resamples.
+    def weighted_sums(self, jobs: Sequence[tuple[Rows, np.ndarray]]) -> list[np.ndarray]:
+        """For each job ``(rows, X)`` with ``X`` of shape (instances in rows, k), the (resamples, k) sums
+        ``W[:, rows] @ X``. ``rows`` is None (every instance), a slice or an index array. All jobs see the
+        same resamples. Sums are accumulated in float32 (ample for intervals of means in [0, 1]).
         """
-        out = [np.empty((self.resamples, x.shape[1])) for _, x in jobs]
+        matrices = [np.ascontiguousarray(x, dtype=np.float32) for _, x in jobs]
+        out = [np.empty((self.resamples, x.shape[1])) for x in matrices]
         start = 0
         for block in self._blocks():
             stop = start + block.shape[0]
-            for (rows, x), target in zip(jobs, out, strict=True):
-                target[start:stop] = (block if rows is None else block[:, rows]) @ x
+            weights = block.astype(np.float32)
+            for (rows, _), x, target in zip(jobs, matrices, out, strict=True):
+                target[start:stop] = (weights if rows is None else weights[:, rows]) @ x
             start = stop
         return out
 
@@ -81,12 +95,19 @@ def ratio_samples(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def percentile_interval(samples: np.ndarray, confidence: float = 0.95) -> np.ndarray:
-    """Percentile bootstrap interval per column of ``samples`` (resamples x k): array (k, 2); NaN rows stay NaN."""
-    alpha = (1 - confidence) / 2 * 100
+    """Percentile bootstrap interval per column of ``samples`` (resamples x k): array (k, 2).
+
+    NaN resamples (a domain not drawn) are left out; a column with no finite resample gives NaN.
+    """
+    levels = [(1 - confidence) / 2 * 100, (1 + confidence) / 2 * 100]
     result = np.full((samples.shape[1], 2), np.nan)
-    valid = ~np.all(np.isnan(samples), axis=0)
-    if valid.any():
-        result[valid] = np.nanpercentile(samples[:, valid], [alpha, 100 - alpha], axis=0).T
+    missing = np.isnan(samples)
+    clean = ~missing.any(axis=0)
+    if clean.any():
+        result[clean] = np.percentile(samples[:, clean], levels, axis=0).T
+    partial = ~clean & ~missing.all(axis=0)
+    if partial.any():
+        result[partial] = np.nanpercentile(samples[:, partial], levels, axis=0).T
     return result
 
 

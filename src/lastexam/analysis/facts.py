@@ -1,0 +1,130 @@
+"""What a trial's run directory tells beyond its database row: did it leave output, and did the agent
+use the task's professional software or write its own substitute; and the failure category.
+
+Failure categories, first match wins:
+
+``passed`` (a full pass), ``cancelled``, ``infrastructure`` (status infra_error: never the agent's
+fault), ``timeout`` and ``limit`` (the agent's outcome), ``no_output`` (the collected output
+directory is empty), ``gate_failed`` (a gate check such as a required file or a schema failed),
+``partial`` (some credit: score above 0) and ``zero_score`` (graded, nothing earned).
+
+Software use, from the commands in trajectory.json (every string in each tool call's arguments:
+``argv``, ``command``, a script's text being written, ...):
+
+``used`` (a declared executable of the task appears as a word), ``substitute`` (commands were
+recorded, none names the declared software, and the agent left output), ``not_used`` (the same,
+without output), ``unknown`` (no trajectory or no tool calls, a task whose declaration is not
+known, or commands that only run a script under /agent/ whose text the trajectory does not show).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+FailureCategory = Literal["passed", "cancelled", "infrastructure", "timeout", "limit", "no_output", "gate_failed",
+                          "partial", "zero_score"]
+FAILURE_CATEGORIES: tuple[str, ...] = ("infrastructure", "timeout", "limit", "no_output", "gate_failed", "partial",
+                                       "zero_score")
+SoftwareUse = Literal["used", "substitute", "not_used", "unknown"]
+SOFTWARE_USES: tuple[str, ...] = ("used", "substitute", "not_used", "unknown")
+_OPAQUE = re.compile(r"(^|[\s'\"=])/agent/")
+
+
+class RunFacts(BaseModel):
+    """What one run directory shows. ``None`` means it could not be told (the file is missing)."""
+
+    output_files: int | None
+    tool_calls: int | None
+    software: SoftwareUse
+
+
+def failure_category(status: str, agent_outcome: str | None, score: float, gate_failed: bool,
+                     output_files: int | None) -> FailureCategory:
+    """The one category of a recorded trial (see the module docstring for the order)."""
+    if status == "passed":
+        return "passed"
+    if status == "cancelled":
+        return "cancelled"
+    if status == "infra_error":
+        return "infrastructure"
+    if agent_outcome in ("timeout", "limit"):
+        return agent_outcome  # type: ignore[return-value]
+    if output_files == 0:
+        return "no_output"
+    if gate_failed:
+        return "gate_failed"
+    return "partial" if score > 0 else "zero_score"
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def tool_call_texts(trajectory: dict[str, Any]) -> list[str]:
+    """Every string inside the arguments of every tool call of an ATIF trajectory (as parsed JSON)."""
+    texts: list[str] = []
+    for step in trajectory.get("steps") or []:
+        for call in step.get("tool_calls") or []:
+            arguments = call.get("arguments")
+            texts.append(" ".join(_strings(arguments)) if arguments is not None else "")
+    return texts
+
+
+def executable_pattern(executables: Sequence[str]) -> re.Pattern[str] | None:
+    """A regex that finds any of the program names as a word (also as the last part of a path)."""
+    names = sorted({Path(e).name for e in executables if e.strip()}, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?<![\w.-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+
+
+def software_use(texts: list[str] | None, pattern: re.Pattern[str] | None, output_files: int | None) -> SoftwareUse:
+    """Classify software use from the tool-call texts (None: no trajectory) and the declared executables."""
+    if not texts or pattern is None:
+        return "unknown"
+    if any(pattern.search(text) for text in texts):
+        return "used"
+    if any(_OPAQUE.search(text) for text in texts):
+        return "unknown"
+    return "substitute" if output_files else "not_used"
+
+
+def count_files(directory: Path) -> int | None:
+    """Regular files under ``directory`` (recursively); None when it does not exist."""
+    if not directory.is_dir():
+        return None
+    return sum(len(files) for _, _, files in os.walk(directory))
+
+
+def inspect_run_dir(run_dir: Path, pattern: re.Pattern[str] | None) -> RunFacts:
+    """Read a trial's run directory: the output file count and the software use from trajectory.json.
+
+    A missing run directory gives unknowns, never an error; so does an unreadable trajectory.
+    """
+    if not run_dir.is_dir():
+        return RunFacts(output_files=None, tool_calls=None, software="unknown")
+    output_files = count_files(run_dir / "output")
+    if output_files is None:
+        output_files = 0
+    texts: list[str] | None = None
+    try:
+        with open(run_dir / "trajectory.json", encoding="utf-8") as handle:
+            texts = tool_call_texts(json.load(handle))
+    except (OSError, ValueError, AttributeError, TypeError):
+        texts = None
+    return RunFacts(output_files=output_files, tool_calls=None if texts is None else len(texts),
+                    software=software_use(texts, pattern, output_files))

@@ -1,0 +1,119 @@
+"""The full report over one or more experiments: what ``ale report`` prints, exports and renders.
+
+``build_report(store, options)`` reads the results database only (through the analysis cache,
+which it brings up to date first: see ``cache``) and returns a ``Report``: the leaderboard with
+bootstrap intervals (overall, by tier, cluster, subdomain; pass@k), cost and time with the Pareto
+frontier, paired comparisons, the harness/model variance decomposition, the failure breakdown,
+the checks that fail most, and software use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from pydantic import BaseModel, Field, model_validator
+
+from lastexam.analysis import cache
+from lastexam.analysis.compare import Comparison, all_pairs, compare
+from lastexam.analysis.dataset import resolve_experiments
+from lastexam.analysis.efficiency import CostRow
+from lastexam.analysis.efficiency import cost_rows as build_cost_rows
+from lastexam.analysis.failures import (
+    CheckFailure,
+    FailureRow,
+    SoftwareRow,
+    check_failures,
+    failure_rows,
+    software_rows,
+)
+from lastexam.analysis.leaderboard import Leaderboard, leaderboard_from_cells
+from lastexam.analysis.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
+from lastexam.analysis.variance import VarianceDecomposition, decompose
+from lastexam.errors import LastExamError
+from lastexam.store.db import ResultsStore
+from lastexam.tasks.loader import default_tasks_root, discover_tasks
+
+
+class ReportOptions(BaseModel):
+    """What to report on and how. ``compare`` names two agents (A, B); ``pairs`` compares every pair."""
+
+    experiments: list[str] | None = None
+    resamples: int = Field(default=DEFAULT_RESAMPLES, ge=100)
+    seed: int = DEFAULT_SEED
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    compare: list[str] = Field(default_factory=list)
+    pairs: bool = False
+    tasks_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _two_to_compare(self) -> ReportOptions:
+        if self.compare and len(self.compare) != 2:
+            raise ValueError("--compare takes exactly two agents: --compare A --compare B")
+        return self
+
+
+class Report(Leaderboard):
+    """Everything ``ale report`` shows; ``leaderboard``, ``by_tier`` and ``by_cluster`` keep the original contract."""
+
+    experiments: list[str]
+    database: str
+    generated_at: dt.datetime
+    instances: int
+    inspected_trials: int = Field(description="trials whose run directory this report read (the rest were cached)")
+    efficiency: list[CostRow]
+    pareto: list[str]
+    comparisons: list[Comparison]
+    variance: VarianceDecomposition | None
+    failures: list[FailureRow]
+    failures_by_task: list[FailureRow]
+    failing_checks: list[CheckFailure]
+    software: list[SoftwareRow]
+    software_by_task: list[SoftwareRow]
+
+
+def declared_executables(tasks_dir: Path | None) -> dict[str, list[str]]:
+    """Task id -> the executables its task.toml declares, for every task package that loads."""
+    root = tasks_dir or default_tasks_root()
+    if not root.is_dir():
+        return {}
+    return {t.id: list(t.spec.software.executables) for t in discover_tasks(root, problems=[])}
+
+
+def build_report(store: ResultsStore, options: ReportOptions | None = None) -> Report:
+    """The report of the selected experiments.
+
+    Raises:
+        LastExamError: an unknown experiment, an empty selection, or agents to compare that are not
+            in it; each message names the fix.
+    """
+    options = options or ReportOptions()
+    ids = resolve_experiments(store, options.experiments)
+    inspected = cache.refresh(store, declared_executables(options.tasks_dir), ids)
+    with ThreadPoolExecutor(2) as pool:
+        cells_job = pool.submit(cache.cells, store.engine, ids)
+        checks_job = pool.submit(cache.failed_checks, store.engine, ids)
+        cells, failed = cells_job.result(), checks_job.result()
+    names = options.experiments or store.experiment_names()
+    if cells.empty:
+        where = f"experiments {', '.join(names)}" if options.experiments else store.url
+        raise LastExamError(f"no trials in {where}. Fix: run `ale run` first, or point --db/--results-dir at "
+                            "the results, or choose another --name")
+    board, matrix, boot = leaderboard_from_cells(cells, resamples=options.resamples, seed=options.seed,
+                                                 confidence=options.confidence)
+    efficiency = build_cost_rows(matrix, board.leaderboard, boot, options.confidence)
+    if options.pairs:
+        pairs = all_pairs([r.agent for r in board.leaderboard if r.trials])
+    else:
+        pairs = [(options.compare[0], options.compare[1])] if options.compare else []
+    comparisons = compare(matrix, boot, pairs, options.confidence)
+    return Report(
+        **board.model_dump(), experiments=names, database=store.url, generated_at=dt.datetime.now(dt.UTC),
+        instances=len(matrix.instances), inspected_trials=inspected, efficiency=efficiency,
+        pareto=[r.agent for r in sorted(efficiency, key=lambda r: r.cost_per_trial) if r.on_frontier],
+        comparisons=comparisons, variance=decompose(board.leaderboard, options.confidence),
+        failures=failure_rows(cells, "agent"), failures_by_task=failure_rows(cells, "task_id"),
+        failing_checks=check_failures(failed, cells),
+        software=software_rows(cells, "agent"), software_by_task=software_rows(cells, "task_id"),
+    )
