@@ -1,0 +1,889 @@
+"""Document production from email: culling, family deduplication, privilege review, Bates-stamped
+PDFs, a Concordance load file and a privilege log.
+
+Workflow: litigation support receives three collected custodian mailboxes (mbox), the opposing
+party's request for production (subject matter, date range, custodians), the agreed ESI protocol
+(Bates prefix and start, PDF-per-document production, load-file fields, family-level MD5
+deduplication, privilege log format) and the list of counsel. The reviewer culls to in-scope
+custodians, the date range and the subject matter (a keyword alone is not enough: "Falcon Heights"
+is an office, not Project Falcon), deduplicates families across custodians, withholds
+attorney-client and work-product families (a third party on the thread waives the privilege),
+renders and Bates-stamps each produced email and attachment, writes the load file and logs the
+withheld documents.
+
+Generation writes the mailboxes from seeded threads whose review calls are known by construction.
+
+Grade: gates on the load file, the privilege log and the production folder; then the produced set,
+no privileged document produced, the privilege log's completeness, bases and metadata, family
+deduplication with custodians, a continuous Bates sequence from the agreed start, page counts and
+Bates stamps re-measured in the PDFs (pdfinfo/pdftotext in a sandbox), families kept together,
+load-file metadata against the source emails, chronological production order, and agreement
+between the load file and the production folder.
+"""
+# ALE-CANARY-aea3f2e4-c9a3-4c26-997b-83e1db709c1d
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import email.policy
+import email.utils
+import hashlib
+import itertools
+import json
+import mailbox
+import random
+import re
+import textwrap
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+LOAD_FIELDS = ["BEGBATES", "ENDBATES", "BEGATTACH", "ENDATTACH", "CUSTODIAN", "ALLCUSTODIANS", "DATESENT", "FROM",
+               "TO", "CC", "SUBJECT", "FILENAME", "DOCTYPE", "MD5HASH", "PAGECOUNT", "PDFPATH"]
+LOG_FIELDS = ["Log_ID", "Parent_Log_ID", "Doc_Type", "Date", "From", "To", "CC", "Subject_or_Filename",
+              "Custodian", "Privilege_Basis", "Description", "MD5Hash"]
+
+PEOPLE = {
+    "whitfield": ("Dana Whitfield", "dwhitfield@halcyonind.com"),
+    "oyelaran": ("Marcus Oyelaran", "moyelaran@halcyonind.com"),
+    "natarajan": ("Priya Natarajan", "pnatarajan@halcyonind.com"),
+    "carver": ("Lee Carver", "lcarver@halcyonind.com"),
+    "reyes": ("Tomas Reyes", "treyes@halcyonind.com"),
+    "brandt": ("Elena Brandt", "ebrandt@halcyonind.com"),
+    "baxter": ("Jonathan Baxter", "jbaxter@baxterlowe.com"),
+    "kim": ("Sarah Kim", "skim@baxterlowe.com"),
+    "moreau": ("Frank Moreau", "fmoreau@meridiancomp.com"),
+    "alvarez": ("Gina Alvarez", "galvarez@meridiancomp.com"),
+    "dunne": ("Paul Dunne", "pdunne@crestlineadv.com"),
+    "helpdesk": ("IT Service Desk", "servicedesk@halcyonind.com"),
+    "allstaff": ("All Staff", "allstaff@halcyonind.com"),
+    "norland": ("Ruth Ingram", "ringram@norlandplastics.com"),
+}
+MAILBOXES = ("whitfield", "oyelaran", "natarajan")
+COUNSEL = ("brandt", "baxter", "kim")
+ANTICIPATION = dt.date(2025, 6, 16)
+INTERNAL = ("whitfield", "oyelaran", "natarajan")
+
+
+@dataclass
+class Mail:
+    """One logical email and what a careful reviewer knows about it."""
+
+    key: str
+    when: dt.datetime
+    sender: str
+    to: list[str]
+    cc: list[str]
+    subject: str
+    body: str
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)  # name, bytes, mime type
+    topic: bool = False
+    privileged: bool = False
+    work_product: bool = False
+
+    @property
+    def holders(self) -> list[str]:
+        people = [self.sender, *self.to, *self.cc]
+        return [m for m in MAILBOXES if m in people or ("allstaff" in people and m != self.sender)]
+
+
+def wrap(text: str) -> str:
+    paragraphs = [textwrap.fill(p.strip(), 72) for p in text.strip().split("\n\n")]
+    return "\n\n".join(paragraphs) + "\n"
+
+
+def signature(person: str) -> str:
+    name = PEOPLE[person][0]
+    titles = {"whitfield": "VP Procurement, Halcyon Industries", "oyelaran": "Director, Supply Chain, Halcyon Industries",
+              "natarajan": "Chief Financial Officer, Halcyon Industries", "brandt": "General Counsel, Halcyon Industries",
+              "baxter": "Partner, Baxter & Lowe LLP", "kim": "Associate, Baxter & Lowe LLP",
+              "moreau": "Account Director, Meridian Components", "alvarez": "Contracts Manager, Meridian Components"}
+    return f"\n\n{name}\n{titles.get(person, '')}".rstrip()
+
+
+def pdf_document(pages: list[list[str]]) -> bytes:
+    """A plain, valid multi-page PDF of text lines (Helvetica 11), written byte for byte."""
+    objects: list[bytes] = []
+    n = len(pages)
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(n))
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode())
+    font_id = 3 + 2 * n
+    for i, lines in enumerate(pages):
+        stream = ["BT", "/F1 11 Tf", "14 TL", "72 740 Td"]
+        for line in lines:
+            safe = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            stream.append(f"({safe}) Tj T*")
+        stream.append("ET")
+        content = "\n".join(stream).encode()
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
+                       f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode())
+        objects.append(b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+class Writer:
+    """Draws dates and numbers for the threads of one collection."""
+
+    def __init__(self, rng: random.Random, date_from: dt.date, date_to: dt.date) -> None:
+        self.rng = rng
+        self.date_from, self.date_to = date_from, date_to
+        self.mails: list[Mail] = []
+
+    def when(self, lo: dt.date, hi: dt.date) -> dt.datetime:
+        """A weekday office-hours time in [lo, hi], kept clear of the request's date boundaries."""
+        while True:
+            day = lo + dt.timedelta(days=self.rng.randint(0, (hi - lo).days))
+            near = min(abs((day - self.date_from).days), abs((day - self.date_to).days))
+            if day.weekday() < 5 and near > 2:
+                return dt.datetime(day.year, day.month, day.day, self.rng.randint(8, 17), self.rng.randint(0, 59))
+
+    def inside(self, lo: dt.date | None = None) -> dt.datetime:
+        return self.when(max(lo or self.date_from, self.date_from), self.date_to)
+
+    def before(self) -> dt.datetime:
+        return self.when(self.date_from - dt.timedelta(days=60), self.date_from - dt.timedelta(days=3))
+
+    def after(self) -> dt.datetime:
+        return self.when(self.date_to + dt.timedelta(days=3), self.date_to + dt.timedelta(days=45))
+
+    def add(self, **kw: object) -> Mail:
+        mail = Mail(key=f"M{len(self.mails) + 1:03d}", **kw)  # type: ignore[arg-type]
+        self.mails.append(mail)
+        return mail
+
+    def pick(self, options: tuple[str, ...] | list[str], k: int = 1) -> list[str]:
+        return self.rng.sample(list(options), k)
+
+
+# ---------------------------------------------------------------------------------------------
+# thread templates
+# ---------------------------------------------------------------------------------------------
+
+
+def status(w: Writer, when: dt.datetime | None = None, attach: bool | None = None) -> Mail:
+    sender, other = w.pick(INTERNAL, 2)
+    when = when or w.inside()
+    week = when.isocalendar()[1]
+    late, units = w.rng.randint(2, 9), w.rng.randint(1800, 9600)
+    body = wrap(f"""
+Team,
+
+Project Falcon status for week {week}. Meridian shipped {units} housings against the supply agreement
+schedule; {late} lots arrived late at the Dayton dock and two were short-shipped. Unit cost held at
+the contract price but expedite freight added roughly {w.rng.randint(4, 19)} thousand dollars this week.
+
+Open items: confirm the revised Q3 forecast with Meridian, chase the corrective action report on the
+cracked housings, and update the dual-sourcing plan before the steering meeting.
+
+Numbers are in the attached tracker where I had them.""") + signature(sender)
+    attachments = []
+    if attach if attach is not None else w.rng.random() < 0.5:
+        rows = ["lot,ship_date,qty,status"] + [
+            f"L{w.rng.randint(10000, 99999)},{(when - dt.timedelta(days=d)).date()},{w.rng.randint(100, 900)},"
+            f"{w.rng.choice(['on time', 'late', 'short'])}" for d in range(1, 9)]
+        attachments.append((f"Falcon_tracker_wk{week}.csv", ("\n".join(rows) + "\n").encode(), "text/csv"))
+    return w.add(when=when, sender=sender, to=[other], cc=w.pick(("carver", "reyes")), subject=
+                 f"Project Falcon status - week {week}", body=body, attachments=attachments, topic=True)
+
+
+def pricing(w: Writer) -> Mail:
+    sender = w.pick(("whitfield", "oyelaran"))[0]
+    tiers = [(q, round(w.rng.uniform(11, 19), 2)) for q in (5000, 10000, 20000, 40000)]
+    pages = [["MERIDIAN COMPONENTS - PRICE SCHEDULE (EXHIBIT B)", "Supply Agreement between Meridian Components",
+              "and Halcyon Industries, Inc.", ""] + [f"Tier {i + 1}: up to {q} units per quarter  USD {p} per unit"
+                                                    for i, (q, p) in enumerate(tiers)],
+             ["EXHIBIT B (continued)", "", "Price adjustments: resin index, reviewed quarterly.",
+              "Expedite freight: borne by supplier when delay is supplier-caused.", "", "Page 2 of 2"]]
+    body = wrap("""
+Attached is Exhibit B from the Meridian supply agreement with the tiered prices we are paying.
+Please use the tier 2 price in the Falcon budget until Meridian confirms the Q3 volumes.""") + signature(sender)
+    return w.add(when=w.inside(), sender=sender, to=[x for x in INTERNAL if x != sender], cc=[],
+                 subject="Meridian supply agreement - Exhibit B price schedule", body=body,
+                 attachments=[("Meridian_Exhibit_B_prices.pdf", pdf_document(pages), "application/pdf")], topic=True)
+
+
+def delays(w: Writer, log: bytes) -> Mail:
+    sender = w.pick(INTERNAL)[0]
+    month = w.rng.choice(["June", "July", "August", "May"])
+    body = wrap(f"""
+Meridian's delivery performance for {month} is below the 95% on-time level in the supply agreement.
+The delivery log is attached. We should raise it with Frank at the quarterly review and document the
+expedite costs in case we need to offset them.""") + signature(sender)
+    return w.add(when=w.inside(), sender=sender, to=[x for x in w.pick(INTERNAL, 2) if x != sender] or ["reyes"],
+                 cc=["reyes"], subject=f"Meridian late deliveries - {month}", body=body,
+                 attachments=[("Meridian_delivery_log.csv", log, "text/csv")], topic=True)
+
+
+def external(w: Writer, when: dt.datetime | None = None) -> Mail:
+    inside = w.pick(("whitfield", "oyelaran"))[0]
+    outbound = w.rng.random() < 0.5
+    quarter = w.rng.choice(["Q3", "Q4"])
+    if outbound:
+        body = wrap(f"""
+Frank,
+
+Per section 4.2 of our supply agreement, please confirm {quarter} volumes of {w.rng.randint(9, 30)},000 housings
+and the shipping plan from your Monterrey plant. We also need the corrective action report for the
+cracked housings before we release the next purchase order.""") + signature(inside)
+        return w.add(when=when or w.inside(), sender=inside, to=["moreau"], cc=[], topic=True,
+                     subject=f"Supply agreement - {quarter} volumes", body=body)
+    body = wrap(f"""
+Thanks for your note. We can commit to the {quarter} volumes in the supply agreement but need two extra
+weeks on the first release because of the resin shortage. The corrective action report will follow
+from our quality team.""") + signature("moreau")
+    return w.add(when=when or w.inside(), sender="moreau", to=[inside], cc=["alvarez"], topic=True,
+                 subject=f"RE: Supply agreement - {quarter} volumes", body=body)
+
+
+def ac_question(w: Writer) -> Mail:
+    sender = w.pick(("whitfield", "oyelaran"))[0]
+    body = wrap("""
+Elena,
+
+Privileged and confidential - request for legal advice. Meridian has missed the on-time delivery
+level three months running. Do we have the right to terminate the supply agreement under section 11,
+and what notice do we need to give? I would like your view before we raise it with them.""") + signature(sender)
+    return w.add(when=w.inside(), sender=sender, to=["brandt"], cc=[], topic=True, privileged=True,
+                 subject="Privileged - termination rights under Meridian supply agreement", body=body)
+
+
+def ac_advice(w: Writer, with_memo: bool = True) -> Mail:
+    to = w.pick(("whitfield", "oyelaran"), 2)
+    body = wrap("""
+ATTORNEY-CLIENT PRIVILEGED AND CONFIDENTIAL
+
+Dana, Marcus,
+
+My advice on the Meridian notice of breach: section 11.3 lets us terminate for repeated delivery
+failures, but only after written notice and a 30-day cure period. Do not withhold payment on undisputed
+invoices in the meantime, and keep the expedite cost records. My memo with the analysis is attached.
+Please do not forward this outside the company.""") + signature("brandt")
+    attachments = []
+    if with_memo:
+        memo = pdf_document([["PRIVILEGED & CONFIDENTIAL - ATTORNEY-CLIENT COMMUNICATION",
+                              "Memorandum to D. Whitfield and M. Oyelaran from E. Brandt",
+                              "Re: Termination rights, Meridian supply agreement", "",
+                              "1. Section 11.3 permits termination for repeated delivery failure.",
+                              "2. Written notice and a 30-day cure period are conditions.",
+                              "3. Risks: counterclaim for wrongful termination; minimum volume clause."],
+                             ["4. Recommendation: serve notice; document expedite costs.", "", "E.B."]])
+        attachments.append(("Brandt_memo_termination_rights.pdf", memo, "application/pdf"))
+    return w.add(when=w.inside(), sender="brandt", to=to, cc=[], topic=True, privileged=True, body=body,
+                 subject="Privileged & Confidential - advice on Meridian notice of breach", attachments=attachments)
+
+
+def outside_advice(w: Writer) -> Mail:
+    body = wrap("""
+Privileged & Confidential / Attorney-Client Communication
+
+Elena,
+
+Following our call: Meridian's force majeure claim for the resin shortage is weak. Clause 14 requires
+notice within ten days of the event and Meridian gave none. We recommend Halcyon reserve its rights in
+writing. Happy to draft the letter.""") + signature("baxter")
+    return w.add(when=w.inside(), sender="baxter", to=["brandt"], cc=w.pick(("whitfield", "oyelaran")),
+                 topic=True, privileged=True, subject="Meridian - force majeure position", body=body)
+
+
+def work_product(w: Writer) -> Mail:
+    body = wrap("""
+PRIVILEGED & CONFIDENTIAL - ATTORNEY WORK PRODUCT - PREPARED IN ANTICIPATION OF LITIGATION
+
+Elena,
+
+Attached is our draft assessment of the anticipated litigation with Meridian over the supply agreement:
+likely claims and counterclaims, the documents we need preserved, and a first view of damages. Please
+circulate only to the litigation working group.""") + signature("baxter")
+    memo = pdf_document([["ATTORNEY WORK PRODUCT - DRAFT", "Halcyon v. Meridian: litigation assessment", "",
+                          "I. Claims: breach of delivery obligations (s. 6), expedite cost recovery."],
+                         ["II. Anticipated counterclaims: wrongful termination; minimum purchase volume."],
+                         ["III. Preservation: custodians Whitfield, Oyelaran, Natarajan.", "IV. Next steps."]])
+    return w.add(when=w.inside(ANTICIPATION + dt.timedelta(days=3)), sender="baxter", to=["brandt"],
+                 cc=["whitfield", "oyelaran"], topic=True, privileged=True, work_product=True,
+                 subject="Privileged - Meridian dispute: litigation assessment (draft)", body=body,
+                 attachments=[("Litigation_assessment_DRAFT.pdf", memo, "application/pdf")])
+
+
+def waiver_cc(w: Writer) -> Mail:
+    sender = w.pick(("whitfield", "oyelaran"))[0]
+    body = wrap("""
+Elena, copying Paul from Crestline since he is advising us on the sourcing strategy.
+
+Question on the Meridian supply agreement: does the exclusivity clause stop us from qualifying a second
+supplier for the Falcon housings before the term ends?""") + signature(sender)
+    return w.add(when=w.inside(), sender=sender, to=["brandt"], cc=["dunne"], topic=True,
+                 subject="Meridian supply agreement - exclusivity question", body=body)
+
+
+def waiver_forward(w: Writer, advice: Mail) -> Mail:
+    sender = advice.to[0]
+    quoted = "\n".join("> " + line for line in advice.body.splitlines())
+    body = (wrap("""
+Frank, see below - our lawyer's position on the delivery failures. We expect a cure plan within 30 days.""")
+            + signature(sender) + f"\n\n-----Original Message-----\nFrom: {PEOPLE['brandt'][0]}\n"
+            f"Subject: {advice.subject}\n\n{quoted}\n")
+    return w.add(when=advice.when + dt.timedelta(days=2, hours=1), sender=sender, to=["moreau"], cc=[], topic=True,
+                 subject=f"FW: {advice.subject}", body=body)
+
+
+def decoy(w: Writer) -> Mail:
+    sender = w.pick(INTERNAL)[0]
+    body = wrap("""
+Hi all,
+
+The Falcon Heights office summer party is on the rooftop terrace this Friday from 4pm. Families welcome.
+Please let facilities know about dietary needs.""") + signature(sender)
+    return w.add(when=w.inside(), sender=sender, to=["allstaff"], cc=[], subject="Falcon Heights office party",
+                 body=body)
+
+
+def helpdesk(w: Writer) -> Mail:
+    target = w.pick(INTERNAL)[0]
+    body = wrap(f"""
+Your network password expires in {w.rng.randint(2, 9)} days. Please change it at the self-service portal.
+This is an automated message.""")
+    return w.add(when=w.inside(), sender="helpdesk", to=[target], cc=[], subject="Password expiry notice", body=body)
+
+
+def other_vendor(w: Writer) -> Mail:
+    sender = w.pick(("oyelaran", "whitfield"))[0]
+    body = wrap(f"""
+Ruth,
+
+Please book {w.rng.randint(8, 40)} tonnes of the grey ABS resin for delivery to Dayton next month at the
+price in our Norland Plastics purchase agreement.""") + signature(sender)
+    return w.add(when=w.inside(), sender=sender, to=["norland"], cc=["reyes"], subject="Norland resin order", body=body)
+
+
+def priv_unrelated(w: Writer) -> Mail:
+    sender = w.pick(INTERNAL)[0]
+    body = wrap("""
+Elena,
+
+Privileged - I need legal advice on an employee's request for extended medical leave and what we
+must offer under the policy. Can we talk tomorrow?""") + signature(sender)
+    return w.add(when=w.inside(), sender=sender, to=["brandt"], cc=[], privileged=True,
+                 subject="Privileged - employee leave question", body=body)
+
+
+def budget_only(w: Writer) -> Mail:
+    body = wrap(f"""
+Lee,
+
+Project Falcon is running {w.rng.randint(3, 12)}% over budget because of Meridian's expedite charges.
+Please split the variance between freight and unit price for the board pack.""") + signature("natarajan")
+    return w.add(when=w.inside(), sender="natarajan", to=["carver"], cc=[], topic=True,
+                 subject="Project Falcon budget variance", body=body)
+
+
+EXTRA = (status, external, decoy, helpdesk, other_vendor, ac_question, outside_advice, budget_only)
+
+
+def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_threads: int) -> list[Mail]:
+    """The collection: every kind of thread at least once, plus seeded extras."""
+    w = Writer(rng, date_from, date_to)
+    log_rows = ["po,promised,received,days_late"] + [
+        f"PO{rng.randint(40000, 49999)},2025-0{m}-{d:02d},2025-0{m}-{d + rng.randint(0, 9):02d},{rng.randint(0, 9)}"
+        for m in (5, 6, 7) for d in (3, 12)]
+    log = ("\n".join(log_rows) + "\n").encode()
+    status(w, attach=True)
+    status(w, attach=False)
+    status(w, when=w.before(), attach=True)
+    external(w, when=w.after())
+    pricing(w)
+    delays(w, log)
+    delays(w, log)
+    external(w)
+    external(w)
+    ac_question(w)
+    advice = ac_advice(w)
+    outside_advice(w)
+    work_product(w)
+    waiver_cc(w)
+    waiver_forward(w, advice)
+    decoy(w)
+    helpdesk(w)
+    other_vendor(w)
+    priv_unrelated(w)
+    budget_only(w)
+    for _ in range(extra_threads):
+        rng.choice(EXTRA)(w)
+    return sorted(w.mails, key=lambda m: m.when)
+
+
+# ---------------------------------------------------------------------------------------------
+# writing the collection
+# ---------------------------------------------------------------------------------------------
+
+
+def address(person: str) -> str:
+    name, addr = PEOPLE[person]
+    return f"{name} <{addr}>"
+
+
+def utc_offset(when: dt.datetime) -> dt.timezone:
+    """US Eastern: daylight time between the 2025 switch dates."""
+    summer = dt.datetime(2025, 3, 9, 2) <= when < dt.datetime(2025, 11, 2, 2)
+    return dt.timezone(dt.timedelta(hours=-4 if summer else -5))
+
+
+def raw_message(mail: Mail, seed: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = address(mail.sender)
+    msg["To"] = ", ".join(address(p) for p in mail.to)
+    if mail.cc:
+        msg["Cc"] = ", ".join(address(p) for p in mail.cc)
+    msg["Subject"] = mail.subject
+    msg["Date"] = email.utils.format_datetime(mail.when.replace(tzinfo=utc_offset(mail.when)))
+    domain = PEOPLE[mail.sender][1].split("@")[1]
+    msg["Message-ID"] = f"<{mail.key}.{seed % 100000:05d}.{mail.when:%Y%m%d%H%M}@{domain}>"
+    msg.set_content(mail.body)
+    for name, data, mime in mail.attachments:
+        maintype, subtype = mime.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    if mail.attachments:
+        msg.set_boundary(f"=_halcyon_{mail.key}_{seed % 100000:05d}")
+    return msg.as_bytes(policy=email.policy.default)
+
+
+def write_mbox(path: Path, items: list[tuple[Mail, bytes]]) -> None:
+    with open(path, "wb") as fh:
+        for mail, raw in items:
+            stamp = mail.when.strftime("%a %b %d %H:%M:%S %Y")
+            fh.write(f"From {PEOPLE[mail.sender][1]} {stamp}\n".encode() + raw.rstrip(b"\n") + b"\n\n")
+
+
+def hash_variants(raw: bytes) -> list[str]:
+    """MD5s a careful tool may compute for the same message (trailing newline, CRLF line ends)."""
+    base = raw.rstrip(b"\n")
+    crlf = base.replace(b"\n", b"\r\n")
+    forms = {base, base + b"\n", base + b"\n\n", crlf, crlf + b"\r\n"}
+    return sorted(hashlib.md5(f).hexdigest() for f in forms)
+
+
+def custodian_name(person: str) -> str:
+    first, last = PEOPLE[person][0].split(" ", 1)
+    return f"{last}, {first}"
+
+
+def date_long(day: dt.date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def write_documents(input_dir: Path, params: dict[str, Any]) -> None:
+    custodians = [f"{PEOPLE[c][0]} ({custodian_name(c)})" for c in params["custodians"]]
+    lo, hi = dt.date.fromisoformat(params["date_from"]), dt.date.fromisoformat(params["date_to"])
+    start = f"{params['bates_prefix']}{params['bates_start']:0{params['bates_digits']}d}"
+    rfp = f"""# Meridian Components, Inc. v. Halcyon Industries, Inc. - Plaintiff's First Request for Production
+
+Responding party: Halcyon Industries, Inc. ("Halcyon").
+
+## Definitions
+
+"Supply Agreement" means the Component Supply Agreement between Meridian Components, Inc. and
+Halcyon dated January 15, 2025, including its exhibits. "Project Falcon" means Halcyon's internal
+program for sourcing housings under the Supply Agreement.
+
+## Requests
+
+REQUEST NO. 1: All documents and communications concerning the Supply Agreement or Project Falcon,
+including performance, deliveries, pricing, forecasts, termination, force majeure and disputes
+under it.
+
+## Limits agreed at the meet-and-confer
+
+- Custodians: {"; ".join(custodians)}. Mailboxes of other persons are not searched.
+- Date range: {date_long(lo)} through {date_long(hi)}, inclusive, by date sent.
+"""
+    protocol = f"""# Stipulated ESI protocol - production format (excerpt)
+
+1. Deduplication: global, at the family level, by the MD5 hash of the parent email (the RFC 5322
+   message bytes as stored in the mbox, without the mbox "From " separator line). Attachments are
+   never deduplicated apart from their family and families are never broken up. The copy produced
+   is attributed to the first custodian holding it in the order the custodians are listed in the
+   request; ALLCUSTODIANS lists every in-scope custodian holding a copy, in that order.
+2. Form: one searchable PDF per document (each email and each attachment is its own document),
+   every page stamped with its Bates number, file name `<BEGBATES>.pdf`, in the folder
+   `production/` of the volume {params["volume"]}.
+3. Bates numbers: prefix `{params["bates_prefix"]}`, {params["bates_digits"]} digits zero-padded, one number per
+   page, continuous with no gaps, this volume beginning at {start}. Families in chronological order of the
+   parent's date sent; each email is followed by its attachments in the order they appear in the message.
+4. Load file: `production/loadfile.dat`, Concordance format: UTF-8, a header row, fields delimited by
+   the character with code 20 (DC4) and qualified by the thorn character (U+00FE). Fields:
+   {", ".join(LOAD_FIELDS)}.
+   BEGATTACH/ENDATTACH give the family range (the parent's first page to the last attachment's last
+   page; for a document without attachments, its own range). CUSTODIAN and ALLCUSTODIANS as
+   "Last, First". DATESENT as MM/DD/YYYY (the date in the email's Date header). FROM, TO and CC as
+   e-mail addresses separated by "; ". FILENAME is the attachment's file name (empty for emails).
+   DOCTYPE is `Email` or `Attachment`. MD5HASH is, for an email, the hash of item 1, and for an
+   attachment, the MD5 of its decoded bytes. PAGECOUNT is the number of pages produced. PDFPATH is
+   `production/<BEGBATES>.pdf`. Attachment rows leave DATESENT, FROM, TO, CC and SUBJECT empty.
+5. Privilege: responsive documents protected by the attorney-client privilege or the work-product
+   doctrine are withheld in full, with their whole family, and logged in `privilege_log.csv`, one row
+   per withheld document (emails and attachments separately), with the columns
+   {", ".join(LOG_FIELDS)}.
+   Log_ID as PRIV-0001, PRIV-0002, ...; Parent_Log_ID (attachments only) is the Log_ID of the parent
+   email; Doc_Type `Email` or `Attachment`; Date as MM/DD/YYYY; From/To/CC as for the load file;
+   Privilege_Basis is `Attorney-Client Privilege`, `Work Product`, or both separated by "; ";
+   Description states the nature of the document without revealing the privileged content;
+   MD5Hash as in item 4. Documents that are not responsive are neither produced nor logged.
+   A communication that includes anyone outside Halcyon other than its counsel is not privileged.
+   Halcyon has anticipated litigation with Meridian since {date_long(ANTICIPATION)}; documents its counsel
+   prepared after that date for that dispute are also work product.
+"""
+    (input_dir / "request_for_production.md").write_text(rfp)
+    (input_dir / "esi_protocol.md").write_text(protocol)
+    with open(input_dir / "counsel.csv", "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["Name", "Email", "Role"])
+        w.writerow([PEOPLE["brandt"][0], PEOPLE["brandt"][1], "General Counsel, Halcyon Industries (in-house)"])
+        w.writerow([PEOPLE["baxter"][0], PEOPLE["baxter"][1], "Partner, Baxter & Lowe LLP (outside litigation counsel)"])
+        w.writerow([PEOPLE["kim"][0], PEOPLE["kim"][1], "Associate, Baxter & Lowe LLP (outside litigation counsel)"])
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    rng = random.Random(params["seed"])
+    lo, hi = dt.date.fromisoformat(params["date_from"]), dt.date.fromisoformat(params["date_to"])
+    mails = build(rng, lo, hi, params["extra_threads"])
+    raws = {m.key: raw_message(m, params["seed"]) for m in mails}
+    (input_dir / "mailboxes").mkdir()
+    for box in MAILBOXES:
+        path = input_dir / "mailboxes" / f"{box}.mbox"
+        write_mbox(path, [(m, raws[m.key]) for m in mails if box in m.holders])
+        box_file = mailbox.mbox(str(path))
+        stored = [box_file.get_bytes(k) for k in box_file.iterkeys()]
+        expected = [raws[m.key] for m in mails if box in m.holders]
+        if [s.rstrip(b"\n") for s in stored] != [e.rstrip(b"\n") for e in expected]:
+            raise AssertionError(f"{box}.mbox does not read back byte for byte")
+    write_documents(input_dir, params)
+    scope = list(params["custodians"])
+    ref_mails = {}
+    for m in mails:
+        holders = [c for c in scope if c in m.holders]
+        responsive = m.topic and lo <= m.when.date() <= hi and bool(holders)
+        basis = (["Attorney-Client Privilege"] + (["Work Product"] if m.work_product else [])) if m.privileged else []
+        ref_mails[m.key] = {
+            "md5": hash_variants(raws[m.key]), "when": m.when.isoformat(), "date": f"{m.when:%m/%d/%Y}",
+            "from": [PEOPLE[m.sender][1]], "to": [PEOPLE[p][1] for p in m.to], "cc": [PEOPLE[p][1] for p in m.cc],
+            "subject": m.subject, "responsive": responsive, "privileged": m.privileged, "basis": basis,
+            "custodian": custodian_name(holders[0]) if holders else None,
+            "all_custodians": [custodian_name(c) for c in holders],
+            "attachments": [{"name": n, "md5": hashlib.md5(b).hexdigest(),
+                             "pages": b.count(b"/Type /Page ") if mime == "application/pdf" else None}
+                            for n, b, mime in m.attachments],
+        }
+    ref = {"prefix": params["bates_prefix"], "digits": params["bates_digits"], "start": params["bates_start"],
+           "mails": ref_mails}
+    (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))
+
+
+# ---------------------------------------------------------------------------------------------
+# grading
+# ---------------------------------------------------------------------------------------------
+
+Key = tuple[str, ...]
+
+
+@dataclass
+class Truth:
+    """The reference, indexed for matching submitted rows to source documents."""
+
+    ref: dict[str, Any]
+    email_of_hash: dict[str, str] = field(default_factory=dict)
+    parents_of_attachment: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for key, m in self.ref["mails"].items():
+            for h in m["md5"]:
+                self.email_of_hash[h] = key
+            for a in m["attachments"]:
+                self.parents_of_attachment.setdefault(a["md5"], []).append(key)
+
+    @property
+    def mails(self) -> dict[str, Any]:
+        return self.ref["mails"]
+
+    def family(self, key: str) -> list[Key]:
+        return [("E", key)] + [("A", key, a["md5"]) for a in self.mails[key]["attachments"]]
+
+    def produced(self) -> set[Key]:
+        return {k for key, m in self.mails.items() if m["responsive"] and not m["privileged"] for k in self.family(key)}
+
+    def withheld(self) -> set[Key]:
+        return {k for key, m in self.mails.items() if m["responsive"] and m["privileged"] for k in self.family(key)}
+
+    def attachment(self, key: Key) -> dict[str, Any]:
+        return next(a for a in self.mails[key[1]]["attachments"] if a["md5"] == key[2])
+
+
+def parse_loadfile(text: str) -> list[dict[str, str]] | None:
+    lines = [line.rstrip("\r") for line in text.lstrip("\ufeff").split("\n") if line.strip()]
+    if not lines or "\x14" not in lines[0]:
+        return None
+    split = lambda line: [f.strip().strip("\u00fe") for f in line.split("\x14")]  # noqa: E731
+    header = [h.upper() for h in split(lines[0])]
+    if any(f not in header for f in LOAD_FIELDS):
+        return None
+    return [dict(zip(header, split(line), strict=False)) for line in lines[1:]]
+
+
+def addresses(text: str) -> list[str]:
+    return sorted({a.lower() for a in re.findall(r"[\w.+-]+@[\w.-]+\.\w+", text or "")})
+
+
+def same_date(text: str, want: str) -> bool:
+    for fmt in ("%m/%d/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text.strip()[:10], fmt).strftime("%m/%d/%Y") == want
+        except ValueError:
+            continue
+    return False
+
+
+def bates(label: str, ref: dict[str, Any]) -> int | None:
+    match = re.fullmatch(re.escape(ref["prefix"]) + r"(\d{" + str(ref["digits"]) + "})", label.strip())
+    return int(match.group(1)) if match else None
+
+
+def label(number: int, ref: dict[str, Any]) -> str:
+    return f"{ref['prefix']}{number:0{ref['digits']}d}"
+
+
+def identify_rows(truth: Truth, rows: list[dict[str, str]]) -> list[Key]:
+    """The source document of each load-file row: ("E", mail), ("A", mail, md5) or ("?", md5)."""
+    by_beg = {r.get("BEGBATES", ""): r for r in rows}
+    keys: list[Key] = []
+    for r in rows:
+        h = r.get("MD5HASH", "").strip().lower()
+        if h in truth.email_of_hash:
+            keys.append(("E", truth.email_of_hash[h]))
+            continue
+        parent = by_beg.get(r.get("BEGATTACH", ""))
+        parent_key = truth.email_of_hash.get(parent.get("MD5HASH", "").strip().lower()) if parent else None
+        if h in truth.parents_of_attachment and parent_key in truth.parents_of_attachment[h]:
+            keys.append(("A", parent_key, h))
+        elif len(truth.parents_of_attachment.get(h, [])) == 1:
+            keys.append(("A", truth.parents_of_attachment[h][0], h))
+        else:
+            keys.append(("?", h))
+    return keys
+
+
+def jaccard(found: list[Key], want: set[Key]) -> float:
+    got = set(found)
+    return len(got & want) / len(got | want) if got | want else 1.0
+
+
+def grade_selection(g: Any, truth: Truth, keys: list[Key], log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:
+    want = truth.produced()
+    score = jaccard(keys, want)
+    g.check("responsive, non-privileged families produced and nothing else", score, weight=3,
+            expected=f"{len(want)} documents", found=f"{len(set(keys) & want)} right of {len(set(keys))}",
+            reason=f"missing {len(want - set(keys))}, not to be produced {len(set(keys) - want)}" if score < 1 else "")
+    leaked = sorted({k[1] for k in keys if k[0] in "EA" and truth.mails[k[1]]["privileged"]})
+    g.check("no privileged document produced", not leaked, weight=3, found=leaked,
+            reason=f"privileged families produced: {leaked}" if leaked else "")
+    withheld = truth.withheld()
+    score = jaccard(log_keys, withheld)
+    g.check("privilege log lists every withheld responsive document and only those", score, weight=2,
+            expected=f"{len(withheld)} entries", found=f"{len(set(log_keys) & withheld)} right of {len(log_keys)}")
+    good = 0
+    for key, row in zip(log_keys, log_rows, strict=True):
+        if key in withheld:
+            text = row.get("Privilege_Basis", "").lower()
+            found = {b for b, word in (("Attorney-Client Privilege", "attorney-client"), ("Work Product", "work product"))
+                     if word in text}
+            good += found == set(truth.mails[key[1]]["basis"])
+    g.check("privilege basis of each withheld document", good / len(withheld) if withheld else 1.0, weight=2,
+            expected=len(withheld), found=good)
+
+
+def grade_log_metadata(g: Any, truth: Truth, log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:
+    ids = [r.get("Log_ID", "") for r in log_rows]
+    by_id = dict(zip(ids, log_keys, strict=True))
+    good, total = 0, 0
+    for key, row in zip(log_keys, log_rows, strict=True):
+        if key[0] not in "EA":
+            continue
+        total += 1
+        m = truth.mails[key[1]]
+        ok = bool(re.fullmatch(r"PRIV-\d{4}", row.get("Log_ID", ""))) and ids.count(row["Log_ID"]) == 1 and \
+            len(row.get("Description", "").strip()) >= 15
+        if key[0] == "E":
+            ok = ok and same_date(row.get("Date", ""), m["date"]) and addresses(row.get("From", "")) == m["from"] \
+                and addresses(row.get("To", "")) == sorted(m["to"]) and addresses(row.get("CC", "")) == sorted(m["cc"]) \
+                and row.get("Subject_or_Filename", "").strip() == m["subject"]
+        else:
+            ok = ok and row.get("Subject_or_Filename", "").strip() == truth.attachment(key)["name"] \
+                and by_id.get(row.get("Parent_Log_ID", "")) == ("E", key[1])
+        good += ok
+    g.check("privilege log entries describe the source documents (date, parties, subject, parent)",
+            good / total if total else 0.0, expected=total, found=good)
+
+
+def grade_dedup(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]]) -> None:
+    good, want = 0, [k for k in truth.produced() if k[0] == "E"]
+    for key in want:
+        hits = [r for k, r in zip(keys, rows, strict=True) if k == key]
+        m = truth.mails[key[1]]
+        if len(hits) == 1:
+            found = [c.strip() for c in hits[0].get("ALLCUSTODIANS", "").split(";") if c.strip()]
+            good += hits[0].get("CUSTODIAN", "").strip() == m["custodian"] and found == m["all_custodians"]
+    g.check("families deduplicated across custodians, custodian and all custodians recorded",
+            good / len(want) if want else 1.0, weight=2, expected=len(want), found=good)
+
+
+def grade_bates(g: Any, truth: Truth, rows: list[dict[str, str]]) -> dict[int, tuple[int, int]]:
+    ref = truth.ref
+    ranges = [(bates(r.get("BEGBATES", ""), ref), bates(r.get("ENDBATES", ""), ref)) for r in rows]
+    ok = bool(ranges) and all(b is not None and e is not None and e >= b for b, e in ranges)
+    if ok:
+        ordered = sorted(ranges)
+        ok = ordered[0][0] == ref["start"] and all(n[0] == p[1] + 1 for p, n in itertools.pairwise(ordered))
+    g.check("Bates numbers continuous, one per page, from the agreed start", ok, weight=2,
+            expected=label(ref["start"], ref), reason="" if ok else "bad labels, a gap, an overlap or the wrong start")
+    return {i: r for i, r in enumerate(ranges) if None not in r}
+
+
+def measure(g: Any, folder: Path) -> dict[str, tuple[int | None, list[str]]]:
+    """Pages (pdfinfo) and per-page text (pdftotext) of every produced PDF, measured in a sandbox."""
+    pdfs = sorted(p for p in folder.glob("*.pdf") if p.is_file())
+    if not pdfs:
+        return {}
+    script = 'for f in p/*.pdf; do pdfinfo "$f" > "$f.info" 2>&1; pdftotext -layout "$f" "$f.txt" 2>/dev/null; done'
+    result = g.run_tool(["bash", "-c", script], files={f"p/{p.name}": p for p in pdfs}, timeout=90)
+    out = {}
+    for p in pdfs:
+        info = result.workdir / "p" / f"{p.name}.info"
+        text = result.workdir / "p" / f"{p.name}.txt"
+        pages = re.search(r"^Pages:\s+(\d+)", info.read_text(errors="replace"), re.M) if info.is_file() else None
+        out[p.name] = (int(pages.group(1)) if pages else None,
+                       text.read_text(errors="replace").split("\f") if text.is_file() else [])
+    return out
+
+
+def grade_pdfs(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]],
+               ranges: dict[int, tuple[int, int]], measured: dict[str, tuple[int | None, list[str]]]) -> None:
+    counted, stamped = 0, 0
+    for i, r in enumerate(rows):
+        name = Path(r.get("PDFPATH", "").strip()).name
+        pages, texts = measured.get(name, (None, []))
+        if i not in ranges or pages is None:
+            continue
+        beg, end = ranges[i]
+        original = truth.attachment(keys[i]).get("pages") if keys[i][0] == "A" else None
+        counted += pages == end - beg + 1 and str(pages) == r.get("PAGECOUNT", "").strip() and \
+            (original is None or original == pages)
+        stamped += all(label(beg + p, truth.ref) in (texts[p] if p < len(texts) else "") for p in range(pages))
+    n = len(rows)
+    g.check("page counts re-measured in the PDFs match the Bates ranges and PAGECOUNT", counted / n if n else 0.0,
+            weight=2, expected=n, found=counted)
+    g.check("every page carries its own Bates number", stamped / n if n else 0.0, weight=2, expected=n, found=stamped)
+
+
+def grade_families(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]],
+                   ranges: dict[int, tuple[int, int]]) -> None:
+    index = {k: i for i, k in enumerate(keys)}
+    good, families = 0, [k[1] for k in truth.produced() if k[0] == "E"]
+    for mail in families:
+        members = [index.get(k) for k in truth.family(mail)]
+        if None in members or any(i not in ranges for i in members):
+            continue
+        spans = [ranges[i] for i in members]
+        contiguous = all(n[0] == p[1] + 1 for p, n in itertools.pairwise(spans))
+        labels = (label(spans[0][0], truth.ref), label(spans[-1][1], truth.ref))
+        marked = all((rows[i].get("BEGATTACH", "").strip(), rows[i].get("ENDATTACH", "").strip()) == labels
+                     for i in members)
+        good += contiguous and marked
+    g.check("families kept together: attachments follow their email, BEGATTACH/ENDATTACH span the family",
+            good / len(families) if families else 1.0, weight=2, expected=len(families), found=good)
+
+
+def grade_metadata(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]]) -> None:
+    good, total = 0, 0
+    for key, r in zip(keys, rows, strict=True):
+        if key[0] not in "EA":
+            continue
+        total += 1
+        if key[0] == "E":
+            m = truth.mails[key[1]]
+            good += r.get("DOCTYPE", "").strip().lower() == "email" and same_date(r.get("DATESENT", ""), m["date"]) \
+                and addresses(r.get("FROM", "")) == m["from"] and addresses(r.get("TO", "")) == sorted(m["to"]) \
+                and addresses(r.get("CC", "")) == sorted(m["cc"]) and r.get("SUBJECT", "").strip() == m["subject"]
+        else:
+            good += r.get("DOCTYPE", "").strip().lower() == "attachment" and \
+                r.get("FILENAME", "").strip() == truth.attachment(key)["name"]
+    g.check("load-file metadata matches the source (date, from, to, cc, subject, file name)",
+            good / total if total else 0.0, weight=2, expected=total, found=good)
+
+
+def grade_order(g: Any, truth: Truth, keys: list[Key], ranges: dict[int, tuple[int, int]]) -> None:
+    parents = sorted((ranges[i][0], truth.mails[k[1]]["when"]) for i, k in enumerate(keys)
+                     if k[0] == "E" and i in ranges)
+    ok = len(parents) > 0 and all(a[1] <= b[1] for a, b in itertools.pairwise(parents))
+    g.check("families produced in chronological order of date sent", ok,
+            reason="" if ok else "parent emails are not in date order along the Bates sequence")
+
+
+def grade_folder(g: Any, rows: list[dict[str, str]]) -> None:
+    folder = g.output("production")
+    on_disk = {p.name for p in folder.glob("*.pdf")}
+    listed = [r.get("PDFPATH", "").strip() for r in rows]
+    named = all(p == f"production/{r.get('BEGBATES', '').strip()}.pdf" for p, r in zip(listed, rows, strict=True))
+    agree = named and {Path(p).name for p in listed} == on_disk and len(set(listed)) == len(listed)
+    g.check("load file and production folder agree (every PDF listed once, named by its BEGBATES)", agree,
+            found={"listed": len(listed), "on disk": len(on_disk)})
+
+
+def log_identities(truth: Truth, log_rows: list[dict[str, str]]) -> list[Key]:
+    by_id = {r.get("Log_ID", ""): r for r in log_rows}
+    keys: list[Key] = []
+    for r in log_rows:
+        h = r.get("MD5Hash", "").strip().lower()
+        if h in truth.email_of_hash:
+            keys.append(("E", truth.email_of_hash[h]))
+            continue
+        parent = by_id.get(r.get("Parent_Log_ID", ""), {})
+        parent_key = truth.email_of_hash.get(parent.get("MD5Hash", "").strip().lower())
+        candidates = truth.parents_of_attachment.get(h, [])
+        owner = parent_key if parent_key in candidates else candidates[0] if len(candidates) == 1 else None
+        keys.append(("A", owner, h) if owner else ("?", h))
+    return keys
+
+
+def grade(g: Any) -> None:
+    if not g.require_files("production/loadfile.dat", "privilege_log.csv"):
+        return
+    truth = Truth(json.loads(g.reference("reference.json").read_text()))
+    text = g.read_text("production/loadfile.dat")
+    log_rows = g.read_csv("privilege_log.csv", required_columns=LOG_FIELDS)
+    if text is None or log_rows is None:
+        return
+    rows = parse_loadfile(text)
+    if not g.check("loadfile.dat is a Concordance load file with the agreed fields", rows is not None, gate=True,
+                   expected=LOAD_FIELDS):
+        return
+    keys = identify_rows(truth, rows)
+    log_keys = log_identities(truth, log_rows)
+    grade_selection(g, truth, keys, log_keys, log_rows)
+    grade_log_metadata(g, truth, log_keys, log_rows)
+    grade_dedup(g, truth, keys, rows)
+    ranges = grade_bates(g, truth, rows)
+    grade_pdfs(g, truth, keys, rows, ranges, measure(g, g.output("production")))
+    grade_families(g, truth, keys, rows, ranges)
+    grade_metadata(g, truth, keys, rows)
+    grade_order(g, truth, keys, ranges)
+    grade_folder(g, rows)
