@@ -14,8 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lastexam.agents.registry import default_agents_dir, list_agents
-from lastexam.analysis.leaderboard import Leaderboard, RateRow, build_leaderboard
+from lastexam.analysis.leaderboard import Leaderboard, build_leaderboard
+from lastexam.analysis.report import ReportOptions, build_report
 from lastexam.errors import ConfigError, LastExamError
+from lastexam.report.export import write_csv
+from lastexam.report.html import render_html
+from lastexam.report.text import print_leaderboard, print_report, terminal
 from lastexam.results import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import plan_instances, run_experiment
@@ -251,49 +255,58 @@ def regrade(
 
 @app.command()
 def report(
-    name: Annotated[list[str] | None, typer.Option("--name", help="Experiments; default: all.")] = None,
+    name: Annotated[list[str] | None, typer.Option("--name", help="Experiments (repeat for several); default: all.")] = None,
     db: DbOption = None,
     results_dir: ResultsDir = Path("ale-results"),
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as one JSON object.")] = False,
+    csv_dir: Annotated[Path | None, typer.Option("--csv", help="Also write every table as CSV into this directory.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report to this file.")] = None,
+    compare: Annotated[list[str] | None, typer.Option("--compare", help="Two agents to compare: --compare A --compare B.")] = None,
+    pairs: Annotated[bool, typer.Option("--pairs", help="Compare every pair of agents (Holm-adjusted).")] = False,
+    resamples: Annotated[int, typer.Option("--resamples", min=100, help="Bootstrap resamples.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed (same seed, same intervals).")] = 20240601,
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task packages (for declared software).")] = None,
 ) -> None:
-    """Per agent: trials, full-pass rate with a 95% interval, mean score; by tier and by cluster."""
-    store = ResultsStore(db or default_db_url(results_dir))
-    ids = None
-    if name:
-        ids = []
-        for n in name:
-            experiment_id = store.experiment_id(n)
-            if experiment_id is None:
-                known = ", ".join(store.experiment_names()) or "none yet"
-                _fail(LastExamError(f"no experiment named {n!r} in {store.url}. Fix: use one of: {known}"))
-            ids.append(experiment_id)
-    rows = store.trial_rows(ids)
-    if not rows:
-        _fail(LastExamError(f"no trials in {store.url}. Fix: run `ale run` first or point --db at the results"))
-    board = build_leaderboard(rows)
+    """Leaderboard with bootstrap intervals (overall, by tier, cluster, subdomain; pass@k), cost and time with the
+    Pareto frontier, paired comparisons, harness/model variance, failure breakdown and software use."""
+    try:
+        options = ReportOptions(experiments=name or None, compare=compare or [], pairs=pairs, resamples=resamples,
+                                seed=seed, tasks_dir=tasks_dir)
+        result = build_report(ResultsStore(db or default_db_url(results_dir)), options)
+    except (LastExamError, ValueError) as exc:
+        _fail(exc)
+    if csv_dir is not None:
+        for path in write_csv(result, csv_dir):
+            console.print(f"wrote {path}")
+    if html is not None:
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(render_html(result), encoding="utf-8")
+        console.print(f"wrote {html}")
     if as_json:
-        print(board.model_dump_json(indent=2))
+        print(result.model_dump_json(indent=2))
     else:
-        _print_leaderboard(board)
+        print_report(result, terminal())
+
+
+@app.command()
+def view(
+    db: DbOption = None,
+    results_dir: ResultsDir = Path("ale-results"),
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (local only by default).")] = "127.0.0.1",
+) -> None:
+    """Browse experiments, the leaderboard and every trial (trajectory, checks, output, diff) in a local web app."""
+    try:
+        from lastexam.web.app import serve
+    except ImportError as exc:
+        _fail(LastExamError(f"the viewer needs the 'web' extra ({exc.name} is missing). "
+                            "Fix: pip install 'lastexam[web]'"))
+    console.print(f"viewer on http://{host}:{port}/ (Ctrl-C to stop)")
+    serve(ResultsStore(db or default_db_url(results_dir)), results_dir, host=host, port=port)
 
 
 def _print_leaderboard(board: Leaderboard) -> None:
-    out = Console()
-
-    def table(title: str, rows: list[RateRow], group: str | None) -> None:
-        t = Table(title=title)
-        for column in ("agent", *([group] if group else []), "trials", "full pass", "95% CI", "mean score", "infra"):
-            t.add_column(column)
-        for r in rows:
-            ci = f"[{r.pass_rate_ci[0]:.2f}, {r.pass_rate_ci[1]:.2f}]"
-            cells = [r.agent, *([r.group or ""] if group else []), str(r.trials), f"{r.pass_rate:.1%}", ci,
-                     f"{r.mean_score:.3f}", str(r.infra_errors)]
-            t.add_row(*cells)
-        out.print(t)
-
-    table("Leaderboard", board.leaderboard, None)
-    table("By tier", board.by_tier, "tier")
-    table("By cluster", board.by_cluster, "cluster")
+    print_leaderboard(board, terminal())
 
 
 if __name__ == "__main__":

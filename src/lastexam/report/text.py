@@ -1,0 +1,142 @@
+"""The report as terminal tables (rich)."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from lastexam.analysis.facts import FAILURE_CATEGORIES, SOFTWARE_USES
+from lastexam.analysis.leaderboard import Leaderboard, RateRow
+from lastexam.analysis.report import Report
+
+MAX_TASKS_SHOWN = 25
+
+
+def _ci(interval: tuple[float, float] | None, percent: bool = True) -> str:
+    if interval is None:
+        return "-"
+    low, high = interval
+    return f"[{low:.1%}, {high:.1%}]" if percent else f"[{low:.3f}, {high:.3f}]"
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"${value:,.2f}" if value >= 1 else f"${value:.4f}"
+
+
+def _p(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2g}" if value < 0.001 else f"{value:.3f}"
+
+
+def terminal() -> Console:
+    """A console for stdout: the terminal's width, or 200 columns when piped (so tables are not squeezed)."""
+    return Console() if sys.stdout.isatty() else Console(width=200)
+
+
+def print_leaderboard(board: Leaderboard, out: Console) -> None:
+    """The leaderboard, overall and by tier, cluster and subdomain, then pass@k when there are epochs."""
+
+    def table(title: str, rows: list[RateRow], group: str | None) -> None:
+        if not rows:
+            return
+        t = Table(title=title, title_justify="left")
+        for column in ("agent", *([group] if group else []), "instances", "trials", "full pass", "95% CI",
+                       "mean score", "95% CI ", "infra"):
+            t.add_column(column, justify="left" if column in ("agent", group) else "right")
+        for r in rows:
+            flag = " *" if r.few_instances and r.trials else ""
+            t.add_row(r.agent, *([r.group or ""] if group else []), str(r.instances), str(r.trials),
+                      f"{r.pass_rate:.1%}{flag}", _ci(r.pass_rate_ci), f"{r.mean_score:.3f}",
+                      _ci(r.mean_score_ci, percent=False), str(r.infra_errors))
+        out.print(t)
+
+    level = f"{board.confidence:.0%}"
+    table(f"Leaderboard ({level} intervals: bootstrap over instances, {board.resamples} resamples, seed {board.seed})",
+          board.leaderboard, None)
+    table("By tier", board.by_tier, "tier")
+    table("By cluster", board.by_cluster, "cluster")
+    table("By subdomain", board.by_subdomain, "subdomain")
+    if any(r.few_instances and r.trials for r in board.leaderboard + board.by_tier):
+        out.print("* fewer than 10 instances: the interval is a rough guide only")
+    if board.pass_at_k:
+        t = Table(title="pass@k (any of k epochs passes) and pass^k (all k pass)", title_justify="left")
+        for column in ("agent", "k", "instances", "pass@k", "95% CI", "pass^k", "95% CI "):
+            t.add_column(column, justify="left" if column == "agent" else "right")
+        for r in board.pass_at_k:
+            t.add_row(r.agent, str(r.k), str(r.instances), f"{r.pass_at_k:.1%}", _ci(r.pass_at_k_ci),
+                      f"{r.pass_hat_k:.1%}", _ci(r.pass_hat_k_ci))
+        out.print(t)
+
+
+def print_report(report: Report, out: Console) -> None:
+    """Every section of the report."""
+    out.print(f"[bold]Experiments:[/] {', '.join(report.experiments)}  ({report.database}; "
+              f"{report.instances} instances)")
+    print_leaderboard(report, out)
+
+    t = Table(title="Cost and time (graded trials; Pareto frontier of cost per trial vs full-pass rate marked *)",
+              title_justify="left")
+    for column in ("agent", "trials", "full pass", "cost/trial", "95% CI", "cost/full pass", "95% CI ",
+                   "wall s/trial", "agent s/trial", "agent s/full pass"):
+        t.add_column(column, justify="left" if column == "agent" else "right")
+    for r in report.efficiency:
+        per_pass_ci = "-" if r.cost_per_pass_ci is None else f"[{_money(r.cost_per_pass_ci[0])}, {_money(r.cost_per_pass_ci[1])}]"
+        t.add_row(r.agent + (" *" if r.on_frontier else ""), str(r.trials), f"{r.pass_rate:.1%}",
+                  _money(r.cost_per_trial), f"[{_money(r.cost_per_trial_ci[0])}, {_money(r.cost_per_trial_ci[1])}]",
+                  _money(r.cost_per_pass), per_pass_ci, f"{r.duration_per_trial:.0f}", f"{r.agent_sec_per_trial:.0f}",
+                  "-" if r.agent_sec_per_pass is None else f"{r.agent_sec_per_pass:.0f}")
+    out.print(t)
+
+    if report.comparisons:
+        t = Table(title="Paired comparisons, A minus B on common instances (McNemar on per-instance majority pass"
+                        + ("; Holm-adjusted over all pairs)" if len(report.comparisons) > 1 else ")"),
+                  title_justify="left")
+        for column in ("A", "B", "instances", "A pass", "B pass", "diff", "95% CI", "A only", "B only",
+                       "McNemar p", "mid-p", "Holm p", "significant"):
+            t.add_column(column, justify="left" if column in ("A", "B") else "right")
+        for c in report.comparisons:
+            t.add_row(c.a, c.b, str(c.instances), f"{c.pass_rate_a:.1%}", f"{c.pass_rate_b:.1%}",
+                      f"{c.difference:+.1%}", _ci(c.difference_ci), str(c.a_only), str(c.b_only),
+                      _p(c.p_mcnemar), _p(c.p_mcnemar_midp), _p(c.p_holm), "yes" if c.significant else "no")
+        out.print(t)
+
+    if report.variance is not None:
+        v = report.variance
+        t = Table(title=f"Variance of pass rates: {len(v.harnesses)} harnesses x {len(v.models)} models, {v.cells} "
+                        f"configurations ({v.method})", title_justify="left")
+        for column in ("source", "sum of squares", "df", "variance", "share"):
+            t.add_column(column, justify="left" if column == "source" else "right")
+        for c in v.components:
+            t.add_row(c.source, "-" if c.sum_sq is None else f"{c.sum_sq:.4g}", "-" if c.df is None else str(c.df),
+                      "-" if c.variance is None else f"{c.variance:.3g}", "-" if c.share is None else f"{c.share:.0%}")
+        out.print(t)
+
+    t = Table(title="Outcomes (trials, excluding cancelled)", title_justify="left")
+    for column in ("agent", "trials", "passed", *FAILURE_CATEGORIES):
+        t.add_column(column.replace("_", " "), justify="left" if column == "agent" else "right")
+    for r in report.failures:
+        t.add_row(r.agent or "", str(r.trials), str(r.passed), *(str(r.categories[c]) for c in FAILURE_CATEGORIES))
+    out.print(t)
+
+    t = Table(title="Declared professional software (graded trials; pass rate within each)", title_justify="left")
+    for column in ("agent", *SOFTWARE_USES):
+        t.add_column(column.replace("_", " "), justify="left" if column == "agent" else "right")
+    for r in report.software:
+        t.add_row(r.agent or "", *(f"{r.counts[s]}" + ("" if r.pass_rates[s] is None else f" ({r.pass_rates[s]:.0%})")
+                                   for s in SOFTWARE_USES))
+    out.print(t)
+
+    if report.failing_checks:
+        t = Table(title="Checks that fail most, per task (top 3; failed / graded trials, all agents)",
+                  title_justify="left")
+        for column in ("task", "check", "failed", "graded", "rate"):
+            t.add_column(column, justify="left" if column in ("task", "check") else "right")
+        shown: dict[str, int] = {}
+        for c in report.failing_checks:
+            shown[c.task_id] = shown.get(c.task_id, 0) + 1
+            if shown[c.task_id] <= 3 and len(shown) <= MAX_TASKS_SHOWN:
+                t.add_row(c.task_id, c.check, str(c.failed), str(c.graded), f"{c.fail_rate:.0%}")
+        out.print(t)
+        if len(shown) > MAX_TASKS_SHOWN:
+            out.print(f"({len(shown) - MAX_TASKS_SHOWN} more tasks: see --json, --csv or --html)")
