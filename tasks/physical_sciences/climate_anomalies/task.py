@@ -1,0 +1,619 @@
+"""Monthly climatology, CF-compliant anomalies, regional series and trends from gridded NetCDF.
+
+Workflow: the climate analyst receives gridded monthly near-surface temperature and
+precipitation (a reanalysis extract, CMIP-style model output or a land-only observational
+grid) and a list of regions. They compute the 12-month climatology over a base period (with CF
+climatology bounds), monthly anomalies for the whole record with correct CF metadata and the
+requested units, cos(latitude)-weighted regional mean anomaly series (respecting missing
+values, longitude wrap-around and latitude order), OLS trends of the annual means with 95%
+confidence intervals and p-values, and a figure.
+
+Variants: ERA5-style (proleptic Gregorian, month-start stamps, latitude north to south,
+precipitation in metres per day); CMIP-style (noleap calendar, 0-360 longitudes with regions
+crossing the prime meridian, precipitation flux in kg m-2 s-1); E-OBS-style (land-only with
+fill values and data gaps, temperature in Celsius, precipitation anomalies in percent of the
+climatology).
+
+Grade: the reference fields, series and trends are computed by generate() from the stored
+float32 data. The grader reads the submitted NetCDF files with netCDF4 in its own process (mapping the grid by
+coordinate values), compares climatology and anomalies cell by cell, checks CF metadata
+(Conventions, coordinates, calendar and dates, units, standard names, climatology bounds,
+cell methods, fill values), recomputes the regional series from the reference and from the
+submitted anomalies (cross-check), recomputes the trends and p-values, and checks that the
+figure is a real PNG image.
+"""
+# ALE-CANARY-e81306b9-82ce-4af4-a635-97bfb7df7c7f
+
+import json
+import math
+import struct
+import warnings
+import zlib
+from pathlib import Path
+from typing import Any
+
+import cftime
+import netCDF4
+import numpy as np
+from scipy import stats
+from scipy.io import netcdf_file
+
+from lastexam.grading.context import as_number
+
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "reanalysis_europe": {
+        "years": (1981, 2023), "calendar": "proleptic_gregorian", "time_units": "hours since 1900-01-01 00:00:00.0",
+        "stamp": "start", "lat": np.arange(70.0, 35.0, -2.0), "lon": np.arange(-10.0, 41.0, 2.0),
+        "lat_name": "latitude", "lon_name": "longitude",
+        "files": {"tas": ("era5_monthly_europe_1981-2023.nc", "t2m"), "pr": ("era5_monthly_europe_1981-2023.nc", "tp")},
+        "tas_units": "K", "pr_units": "m", "pr_to_output": 1000.0, "pr_output": "mm day-1",
+        "regions": {"Iberia": (35, 43, -11, 3), "Central Europe": (45, 55, 3, 21), "Scandinavia": (57, 71, 5, 31),
+                    "Eastern Mediterranean": (35, 41, 21, 37)},
+        "noise": 1.4,
+    },
+    "cmip_west_africa": {
+        "years": (1971, 2024), "calendar": "noleap", "time_units": "days since 1850-01-01",
+        "stamp": "middle", "lat": np.arange(-8.75, 33.0, 2.5), "lon": np.arange(0.0, 360.0, 3.75),
+        "lat_name": "lat", "lon_name": "lon",
+        "files": {"tas": ("tas_Amon_ALE-ESM1_historical-ssp245_r1i1p1f1_gn_197101-202412.nc", "tas"),
+                  "pr": ("pr_Amon_ALE-ESM1_historical-ssp245_r1i1p1f1_gn_197101-202412.nc", "pr")},
+        "tas_units": "K", "pr_units": "kg m-2 s-1", "pr_to_output": 86400.0, "pr_output": "mm day-1",
+        "regions": {"West Sahel": (10, 20, -20, 10), "Guinea Coast": (4, 10, -16, 10),
+                    "East Sahel": (10, 20, 20, 40), "Central Africa": (-6, 4, 12, 30)},
+        "noise": 0.55,
+    },
+    "eobs_british_isles": {
+        "years": (1961, 2022), "calendar": "standard", "time_units": "days since 1950-01-01 00:00",
+        "stamp": "middle", "lat": np.arange(49.75, 61.0, 0.5), "lon": np.arange(-10.75, 2.0, 0.5),
+        "lat_name": "latitude", "lon_name": "longitude",
+        "files": {"tas": ("tg_monthly_0.5deg_1961-2022.nc", "tg"), "pr": ("rr_monthly_0.5deg_1961-2022.nc", "rr")},
+        "tas_units": "Celsius", "pr_units": "mm day-1", "pr_to_output": 1.0, "pr_output": "%",
+        "regions": {"Scotland": (55.5, 61.0, -8.0, 0.0), "England and Wales": (50.0, 55.5, -6.0, 2.0),
+                    "Ireland": (51.0, 55.5, -11.0, -5.5)},
+        "noise": 0.9,
+    },
+}
+TOL = {"tas": 0.01, "pr": 0.005, "pct": 0.1}
+FILL = -9999.0
+
+
+# --------------------------------------------------------------------------------------------
+# the analysis (the reference, and the grader's recomputation of submitted anomalies)
+# --------------------------------------------------------------------------------------------
+
+
+def climatology(data: np.ndarray, months: np.ndarray, in_base: np.ndarray) -> np.ndarray:
+    """Mean of each calendar month over the base period, ignoring missing values."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.stack([np.nanmean(data[(months == m) & in_base], axis=0) for m in range(1, 13)])
+
+
+def regional_series(field: np.ndarray, lat: np.ndarray, lon: np.ndarray, box: tuple[float, ...]) -> np.ndarray:
+    """cos(latitude)-weighted mean over the box's valid cells, per time step."""
+    south, north, west, east = box
+    lon180 = (lon + 180.0) % 360.0 - 180.0
+    rows = (lat >= south) & (lat <= north)
+    cols = (lon180 >= west) & (lon180 <= east)
+    sub = field[:, rows][:, :, cols]
+    weights = np.broadcast_to(np.cos(np.deg2rad(lat[rows]))[:, None], sub.shape[1:])
+    valid = ~np.isnan(sub)
+    total = np.where(valid, sub, 0.0).reshape(len(sub), -1) @ weights.reshape(-1)
+    norm = valid.reshape(len(sub), -1) @ weights.reshape(-1)
+    return total / norm
+
+
+def trend(years: np.ndarray, values: np.ndarray) -> dict[str, float]:
+    """OLS trend per decade with a 95% CI (t, n-2 df) and a two-sided p-value."""
+    fit = stats.linregress(years, values)
+    half = stats.t.ppf(0.975, len(years) - 2) * fit.stderr
+    return {"slope_per_decade": 10 * fit.slope, "ci_low": 10 * (fit.slope - half),
+            "ci_high": 10 * (fit.slope + half), "p_value": float(fit.pvalue)}
+
+
+def _series_and_trends(
+    sc: dict[str, Any], anomalies: dict[str, np.ndarray], years: np.ndarray
+) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, dict[str, float]]]]:
+    series: dict[str, dict[str, list[float]]] = {}
+    trends: dict[str, dict[str, dict[str, float]]] = {}
+    first, last = sc["years"]
+    annual_years = np.arange(first, last + 1)
+    for name, box in sc["regions"].items():
+        series[name], trends[name] = {}, {}
+        for var, field in anomalies.items():
+            monthly = regional_series(field, sc["lat"], sc["lon"], box)
+            series[name][var] = monthly.tolist()
+            annual = np.array([monthly[years == y].mean() for y in annual_years])
+            trends[name][var] = trend(annual_years, annual)
+    return series, trends
+
+
+# --------------------------------------------------------------------------------------------
+# generation
+# --------------------------------------------------------------------------------------------
+
+
+def _patterns(rng: np.random.Generator, lat2: np.ndarray, lon2: np.ndarray, count: int) -> np.ndarray:
+    """Smooth large-scale spatial patterns (Gaussian bumps), shape (count, ny, nx)."""
+    span_lat, span_lon = np.ptp(lat2) or 1.0, np.ptp(lon2) or 1.0
+    out = []
+    for _ in range(count):
+        c_lat = rng.uniform(lat2.min(), lat2.max())
+        c_lon = rng.uniform(lon2.min(), lon2.max())
+        w = rng.uniform(0.3, 0.7)
+        out.append(np.exp(-(((lat2 - c_lat) / (w * span_lat)) ** 2 + ((lon2 - c_lon) / (w * span_lon)) ** 2)))
+    return np.array(out)
+
+
+def _ar1(rng: np.random.Generator, n: int, count: int, phi: float = 0.5) -> np.ndarray:
+    out = np.zeros((n, count))
+    shocks = rng.normal(0, math.sqrt(1 - phi**2), size=(n, count))
+    for t in range(1, n):
+        out[t] = phi * out[t - 1] + shocks[t]
+    return out
+
+
+def _means(name: str, lat2: np.ndarray, lon2: np.ndarray) -> dict[str, np.ndarray | float]:
+    """Climate of each scenario: annual mean, seasonal amplitude/peak, trends (per decade)."""
+    x = (lon2 + 180.0) % 360.0 - 180.0
+    if name == "reanalysis_europe":
+        south = lat2 < 44
+        return {"t0": 289.5 - 0.52 * (lat2 - 36) - 0.004 * (x - 12) ** 2, "amp": 5.5 + 0.12 * (lat2 - 36)
+                + 0.08 * (x + 10), "peak": 7.3, "t_trend": 0.30 + 0.008 * (lat2 - 36),
+                "p0": 1.4 + 1.8 * np.exp(-(((x + 10) / 12) ** 2)) + 0.6 * np.exp(-(((lat2 - 62) / 6) ** 2)),
+                "p_season": np.where(south, 0.55, -0.15), "p_peak": 1.0,
+                "p_trend": np.where(lat2 > 50, 0.03, -0.04)}
+    if name == "cmip_west_africa":
+        return {"t0": 299.0 + 4.0 * np.exp(-(((lat2 - 17) / 6) ** 2)) + 0.8 * np.sin(np.deg2rad(lon2)),
+                "amp": 1.2 + 0.18 * np.clip(lat2, 0, None), "peak": 5.0, "t_trend": 0.28 + 0.0 * lat2,
+                "p0": (0.3 + 4.5 * np.exp(-(((lat2 - 9) / 5) ** 2))) * (1 + 0.3 * np.sin(np.deg2rad(lon2))),
+                "p_season": np.where(lat2 > 8, 0.95, 0.5), "p_peak": 8.0, "p_trend": 0.05 + 0.0 * lat2}
+    return {"t0": 10.5 - 0.55 * (lat2 - 50) + 0.08 * (x + 11), "amp": 5.0 + 0.12 * (x + 11), "peak": 7.6,
+            "t_trend": 0.25 + 0.0 * lat2, "p0": 2.0 + 2.5 * np.exp(-(((x + 7) / 3) ** 2)),
+            "p_season": 0.3 + 0.0 * lat2, "p_peak": 12.0, "p_trend": 0.02 + 0.0 * lat2}
+
+
+def _land(lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """A rough British Isles: three ellipses (England and Wales, Scotland, Ireland)."""
+    def ellipse(c_lat: float, c_lon: float, a_lat: float, a_lon: float) -> np.ndarray:
+        return ((lat2 - c_lat) / a_lat) ** 2 + ((lon2 - c_lon) / a_lon) ** 2 <= 1.0
+
+    return ellipse(52.4, -2.0, 2.4, 2.7) | ellipse(57.0, -4.3, 2.3, 1.9) | ellipse(53.4, -8.0, 2.0, 1.8)
+
+
+def _fields(rng: np.random.Generator, name: str, sc: dict[str, Any], n_years: int) -> dict[str, np.ndarray]:
+    """Temperature (native units) and precipitation (mm/day) fields, shape (time, lat, lon)."""
+    lat2, lon2 = np.meshgrid(sc["lat"], sc["lon"], indexing="ij")
+    m = _means(name, lat2, lon2)
+    n = 12 * n_years
+    month = np.tile(np.arange(1, 13), n_years)[:, None, None]
+    decades = (np.repeat(np.arange(n_years), 12) / 10.0)[:, None, None]
+    season = np.cos(2 * np.pi * (month - m["peak"]) / 12)
+    patterns = _patterns(rng, lat2, lon2, 8)
+    t_noise = np.einsum("tk,kyx->tyx", _ar1(rng, n, 8), patterns) * sc["noise"] / 1.5
+    tas = m["t0"] + m["amp"] * season + m["t_trend"] * decades + t_noise + rng.normal(0, 0.25, (n, *lat2.shape))
+    p_season = 1 + m["p_season"] * np.cos(2 * np.pi * (month - m["p_peak"]) / 12)
+    p_noise = np.einsum("tk,kyx->tyx", _ar1(rng, n, 8, 0.2), patterns) * 0.25 + rng.normal(0, 0.15, tas.shape)
+    pr = np.clip(m["p0"] * p_season, 0.05, None) * np.exp(p_noise) * (1 + m["p_trend"] * decades)
+    if name == "eobs_british_isles":
+        sea = ~_land(lat2, lon2)
+        gaps = rng.random(tas.shape) < 0.004
+        tas = np.where(sea | gaps, np.nan, tas)
+        pr = np.where(sea | gaps, np.nan, pr)
+    return {"tas": tas, "pr": pr}
+
+
+def _times(sc: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None, list[tuple[int, int]]]:
+    first, last = sc["years"]
+    months = [(y, m) for y in range(first, last + 1) for m in range(1, 13)]
+    cal, units = sc["calendar"], sc["time_units"]
+    starts = [cftime.datetime(y, m, 1, calendar=cal) for y, m in months]
+    ends = [cftime.datetime(y + (m == 12), m % 12 + 1, 1, calendar=cal) for y, m in months]
+    lo = np.asarray(cftime.date2num(starts, units, calendar=cal), dtype=float)
+    hi = np.asarray(cftime.date2num(ends, units, calendar=cal), dtype=float)
+    if sc["stamp"] == "start":
+        return lo, None, months
+    return (lo + hi) / 2, np.stack([lo, hi], axis=1), months
+
+
+INPUT_ATTRS = {
+    "reanalysis_europe": {
+        "global": {"Conventions": "CF-1.6", "institution": "European Centre for Medium-Range Weather Forecasts",
+                   "source": "ERA5 monthly averaged reanalysis on single levels, regridded to 2 x 2 degrees",
+                   "history": "extracted for 35N-71N, 11W-41E"},
+        "tas": {"long_name": "2 metre temperature", "standard_name": "air_temperature", "units": "K"},
+        "pr": {"long_name": "Total precipitation", "units": "m",
+               "comment": "monthly mean of the daily accumulated precipitation (metres of water per day)"},
+    },
+    "cmip_west_africa": {
+        "global": {"Conventions": "CF-1.7 CMIP-6.2", "source_id": "ALE-ESM1", "experiment_id": "historical+ssp245",
+                   "variant_label": "r1i1p1f1", "frequency": "mon", "table_id": "Amon", "grid_label": "gn",
+                   "history": "historical (1971-2014) and ssp245 (2015-2024) concatenated, 8.75S-33.75N band"},
+        "tas": {"standard_name": "air_temperature", "long_name": "Near-Surface Air Temperature", "units": "K",
+                "cell_methods": "area: time: mean"},
+        "pr": {"standard_name": "precipitation_flux", "long_name": "Precipitation", "units": "kg m-2 s-1",
+               "cell_methods": "area: time: mean"},
+    },
+    "eobs_british_isles": {
+        "global": {"Conventions": "CF-1.6", "title": "E-OBS-style gridded observations, monthly means",
+                   "history": "monthly means of daily values; 0.5 degree regular grid; land only"},
+        "tas": {"standard_name": "air_temperature", "long_name": "mean temperature", "units": "Celsius"},
+        "pr": {"standard_name": "lwe_precipitation_rate", "long_name": "mean daily precipitation amount",
+               "units": "mm day-1"},
+    },
+}
+
+
+def _write_inputs(name: str, sc: dict[str, Any], fields: dict[str, np.ndarray], input_dir: Path) -> None:
+    """NetCDF (64-bit offset) files as distributed, written without HDF5 so generation is thread-safe."""
+    values, bounds, _ = _times(sc)
+    attrs = INPUT_ATTRS[name]
+    by_file: dict[str, list[str]] = {}
+    for var, (filename, _) in sc["files"].items():
+        by_file.setdefault(filename, []).append(var)
+    for filename, variables in by_file.items():
+        with netcdf_file(input_dir / filename, "w", version=2) as ds:
+            for key, value in attrs["global"].items():
+                setattr(ds, key, value)
+            ds.createDimension("time", None)
+            ds.createDimension(sc["lat_name"], len(sc["lat"]))
+            ds.createDimension(sc["lon_name"], len(sc["lon"]))
+            t = ds.createVariable("time", "d", ("time",))
+            for key, value in (("standard_name", "time"), ("units", sc["time_units"]), ("calendar", sc["calendar"]),
+                               ("axis", "T")):
+                setattr(t, key, value)
+            t[:] = values
+            if bounds is not None:
+                ds.createDimension("bnds", 2)
+                t.bounds = "time_bnds"
+                ds.createVariable("time_bnds", "d", ("time", "bnds"))[:] = bounds
+            for coord, axis, units in ((sc["lat_name"], "Y", "degrees_north"), (sc["lon_name"], "X", "degrees_east")):
+                v = ds.createVariable(coord, "d", (coord,))
+                v.standard_name = "latitude" if axis == "Y" else "longitude"
+                v.units, v.axis = units, axis
+                v[:] = sc["lat"] if axis == "Y" else sc["lon"]
+            for var in variables:
+                v = ds.createVariable(sc["files"][var][1], "f", ("time", sc["lat_name"], sc["lon_name"]))
+                for key, value in attrs[var].items():
+                    setattr(v, key, value)
+                data = fields[var]
+                if np.isnan(data).any():
+                    v._FillValue = v.missing_value = np.float32(FILL)
+                    data = np.where(np.isnan(data), FILL, data)
+                v[:] = data.astype(np.float32)
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    name = params["scenario"]
+    sc = SCENARIOS[name]
+    rng = np.random.default_rng(params["seed"])
+    first, last = sc["years"]
+    fields = _fields(rng, name, sc, last - first + 1)
+    native = {"tas": fields["tas"], "pr": fields["pr"] / sc["pr_to_output"]}
+    stored = {k: v.astype(np.float32) for k, v in native.items()}
+    _write_inputs(name, sc, stored, input_dir)
+    regions = {k: dict(zip(("lat_min", "lat_max", "lon_min", "lon_max"), v, strict=True))
+               for k, v in sc["regions"].items()}
+    (input_dir / "regions.json").write_text(json.dumps(regions, indent=2) + "\n")
+
+    _, _, months_list = _times(sc)
+    months = np.array([m for _, m in months_list])
+    years = np.array([y for y, _ in months_list])
+    in_base = (years >= params["base_start"]) & (years <= params["base_end"])
+    tas = stored["tas"].astype(np.float64)
+    pr = stored["pr"].astype(np.float64) * sc["pr_to_output"]
+    clim = {"tas": climatology(tas, months, in_base), "pr": climatology(pr, months, in_base)}
+    anom = {"tas": tas - clim["tas"][months - 1], "pr": pr - clim["pr"][months - 1]}
+    if sc["pr_output"] == "%":
+        anom["pr"] = 100.0 * anom["pr"] / clim["pr"][months - 1]
+    series, trends = _series_and_trends(sc, anom, years)
+    np.savez(reference_dir / "fields.npz", clim_tas=clim["tas"], clim_pr=clim["pr"],
+             anom_tas=anom["tas"].astype(np.float32), anom_pr=anom["pr"].astype(np.float32))
+    (reference_dir / "reference.json").write_text(json.dumps(
+        {"months": months_list, "series": series, "trends": trends}, indent=1))
+
+
+# --------------------------------------------------------------------------------------------
+# grading
+# --------------------------------------------------------------------------------------------
+
+CALENDARS = {"standard": "gregorian", "gregorian": "gregorian", "proleptic_gregorian": "gregorian",
+             "noleap": "noleap", "365_day": "noleap", "360_day": "360_day"}
+TEMP_UNITS = {"K", "degC", "Celsius", "celsius", "deg_C", "degree_Celsius", "degrees_Celsius"}
+MMDAY_UNITS = {"mm day-1", "mm/day", "mm d-1", "mm day^-1", "mm.day-1", "kg m-2 day-1"}
+PCT_UNITS = {"%", "percent", "1e-2"}
+
+
+class Submitted:
+    """A submitted NetCDF file mapped onto the reference grid and months."""
+
+    def __init__(self, path: Path, sc: dict[str, Any], months: list[tuple[int, int]]) -> None:
+        self.problems: list[str] = []
+        self.ds = netCDF4.Dataset(path)
+        self.ds.set_auto_mask(True)
+        self.sc, self.months = sc, months
+        self.lat_name = self._coord("latitude", ("lat", "latitude"))
+        self.lon_name = self._coord("longitude", ("lon", "longitude"))
+        self.rows = self._index(self.lat_name, sc["lat"], wrap=False)
+        self.cols = self._index(self.lon_name, sc["lon"], wrap=True)
+
+    def close(self) -> None:
+        self.ds.close()
+
+    def _coord(self, standard: str, names: tuple[str, ...]) -> str | None:
+        for name, var in self.ds.variables.items():
+            if getattr(var, "standard_name", None) == standard or name in names:
+                return name
+        self.problems.append(f"no {standard} coordinate")
+        return None
+
+    def _index(self, name: str | None, want: np.ndarray, wrap: bool) -> np.ndarray | None:
+        if name is None:
+            return None
+        have = np.asarray(self.ds.variables[name][:], dtype=float)
+        diff = have[None, :] - want[:, None]
+        if wrap:
+            diff = (diff + 180.0) % 360.0 - 180.0
+        hits = np.abs(diff) < 1e-3
+        if not hits.any(axis=1).all():
+            self.problems.append(f"{name} does not cover the input grid")
+            return None
+        return hits.argmax(axis=1)
+
+    def time_months(self) -> list[tuple[int, int]] | None:
+        time = self.ds.variables.get("time")
+        if time is None:
+            return None
+        try:
+            dates = cftime.num2date(np.asarray(time[:], dtype=float), time.units,
+                                    calendar=getattr(time, "calendar", "standard"))
+        except (AttributeError, ValueError, TypeError):
+            return None
+        return [(d.year, d.month) for d in np.atleast_1d(dates)]
+
+    def field(self, var: str) -> np.ndarray | None:
+        """(time, lat, lon) on the reference grid order, NaN where masked."""
+        v = self.ds.variables.get(var)
+        if v is None or self.rows is None or self.cols is None:
+            return None
+        dims = list(v.dimensions)
+        try:
+            order = [next(i for i, d in enumerate(dims) if d == "time"), dims.index(self.lat_name),
+                     dims.index(self.lon_name)]
+        except (StopIteration, ValueError):
+            return None
+        if len(dims) != 3:
+            return None
+        data = np.ma.filled(np.ma.asarray(v[:], dtype=float), np.nan).transpose(order)
+        return data[:, self.rows][:, :, self.cols]
+
+
+def _open(g: Any, name: str, sc: dict[str, Any], months: list[tuple[int, int]]) -> Submitted | None:
+    try:
+        sub = Submitted(g.output(name), sc, months)
+    except (OSError, RuntimeError, ValueError, KeyError, AttributeError) as exc:
+        g.check(f"{name} is a readable NetCDF file on the input grid", False, gate=True, reason=str(exc)[:300])
+        return None
+    if not g.check(f"{name} is a readable NetCDF file on the input grid", not sub.problems, gate=True,
+                   reason="; ".join(sub.problems)):
+        sub.close()
+        return None
+    return sub
+
+
+def _compare(g: Any, name: str, found: np.ndarray | None, want: np.ndarray, tol: float, weight: float) -> None:
+    """Fraction of cells within tolerance; missing must stay missing."""
+    if found is None or found.shape != want.shape:
+        g.check(name, False, weight=weight, expected=list(want.shape),
+                found=None if found is None else list(found.shape), reason="variable missing or wrong shape")
+        return
+    valid = ~np.isnan(want)
+    close = float(np.mean(np.abs(found[valid] - want[valid]) <= tol))
+    kept_missing = float(np.mean(np.isnan(found[~valid]))) if (~valid).any() else 1.0
+    score = close * kept_missing
+    worst = float(np.nanmax(np.abs(found - want))) if np.any(valid & ~np.isnan(found)) else None
+    g.check(name, 1.0 if score > 0.9999 else score * 0.9, weight=weight, expected=f"tolerance {tol}",
+            found={"fraction_within_tolerance": round(close, 5), "missing_kept_missing": round(kept_missing, 5),
+                   "max_abs_diff": worst})
+
+
+def _grade_climatology(g: Any, sc: dict[str, Any], ref: dict[str, Any], fields: Any, params: dict[str, Any]) -> None:
+    sub = _open(g, "climatology.nc", sc, ref["months"])
+    if sub is None:
+        return
+    try:
+        months = sub.time_months()
+        ordered = months is not None and [m for _, m in months] == list(range(1, 13))
+        _compare(g, "climatology values (temperature)", sub.field("tas_clim") if ordered else None,
+                 fields["clim_tas"], TOL["tas"], 1.0)
+        _compare(g, "climatology values (precipitation)", sub.field("pr_clim") if ordered else None,
+                 fields["clim_pr"], TOL["pr"], 1.0)
+        _grade_climatology_cf(g, sub, params)
+    finally:
+        sub.close()
+
+
+def _grade_climatology_cf(g: Any, sub: Submitted, params: dict[str, Any]) -> None:
+    """CF 7.4: time carries a climatology attribute naming (12, 2) bounds that span the base period."""
+    time = sub.ds.variables.get("time")
+    problems = []
+    bounds_name = getattr(time, "climatology", None) if time is not None else None
+    if bounds_name not in sub.ds.variables:
+        problems.append("time has no climatology attribute naming a bounds variable")
+    else:
+        bounds = np.asarray(sub.ds.variables[bounds_name][:], dtype=float)
+        try:
+            lo = cftime.num2date(bounds[:, 0], time.units, calendar=getattr(time, "calendar", "standard"))
+            hi = cftime.num2date(bounds[:, 1], time.units, calendar=getattr(time, "calendar", "standard"))
+            spans = bounds.shape == (12, 2) and all(d.year == params["base_start"] for d in lo) and all(
+                d.year in (params["base_end"], params["base_end"] + 1) for d in hi)
+        except (AttributeError, ValueError, TypeError, IndexError):
+            spans = False
+        if not spans:
+            problems.append("climatology bounds do not span the base period for each month")
+    for var in ("tas_clim", "pr_clim"):
+        methods = " ".join(str(getattr(sub.ds.variables.get(var), "cell_methods", "")).split())
+        if "time: mean within years time: mean over years" not in methods:
+            problems.append(f"{var} cell_methods lacks 'time: mean within years time: mean over years'")
+    g.check("climatology CF metadata (climatology bounds, cell_methods)", not problems, reason="; ".join(problems))
+
+
+def _grade_anomaly_cf(g: Any, sub: Submitted, sc: dict[str, Any], ref_months: list, has_missing: bool) -> None:
+    ds, problems = sub.ds, []
+    if not str(getattr(ds, "Conventions", "")).startswith("CF-"):
+        problems.append("global Conventions is not CF-x.y")
+    for name, units in ((sub.lat_name, "degrees_north"), (sub.lon_name, "degrees_east")):
+        if name is None or getattr(ds.variables[name], "units", "") != units:
+            problems.append(f"{name} units should be {units}")
+    time = ds.variables.get("time")
+    calendar = getattr(time, "calendar", None) if time is not None else None
+    if CALENDARS.get(str(calendar)) != CALENDARS[sc["calendar"]]:
+        problems.append(f"time calendar {calendar!r} differs from the input's {sc['calendar']!r}")
+    if sub.time_months() != [tuple(m) for m in ref_months]:
+        problems.append("time does not decode to the input's months")
+    tas, pr = ds.variables.get("tas_anom"), ds.variables.get("pr_anom")
+    if tas is None or getattr(tas, "standard_name", "") != "air_temperature_anomaly" or str(
+            getattr(tas, "units", "")) not in TEMP_UNITS:
+        problems.append("tas_anom needs standard_name air_temperature_anomaly and temperature units")
+    allowed = PCT_UNITS if sc["pr_output"] == "%" else MMDAY_UNITS
+    if pr is None or str(getattr(pr, "units", "")) not in allowed:
+        problems.append(f"pr_anom units should be {sc['pr_output']}")
+    for var in (tas, pr):
+        if var is not None and not getattr(var, "long_name", ""):
+            problems.append(f"{var.name} has no long_name")
+    if has_missing and tas is not None and not (
+            hasattr(tas, "_FillValue") or hasattr(tas, "missing_value")):
+        problems.append("missing values are not flagged with _FillValue/missing_value")
+    g.check("anomalies.nc CF metadata (Conventions, coordinates, calendar, units, names)", not problems,
+            weight=1.5, reason="; ".join(problems))
+
+
+def _read_series(g: Any, regions: list[str], n: int) -> dict[str, dict[str, np.ndarray]] | None:
+    rows = g.read_csv("regional_series.csv", required_columns=("time", "region", "tas_anom", "pr_anom"), gate=False)
+    if rows is None:
+        return None
+    out = {r: {"tas": np.full(n, np.nan), "pr": np.full(n, np.nan)} for r in regions}
+    return out if _fill_series(rows, out, n) else None
+
+
+def _fill_series(rows: list[dict[str, str]], out: dict[str, dict[str, np.ndarray]], n: int) -> bool:
+    by_region: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_region.setdefault(row.get("region", "").strip(), []).append(row)
+    for region, target in out.items():
+        got = sorted(by_region.get(region, []), key=lambda r: r.get("time", ""))
+        if len(got) != n:
+            return False
+        for var in ("tas", "pr"):
+            target[var][:] = [as_number(r.get(f"{var}_anom")) if as_number(r.get(f"{var}_anom")) is not None
+                              else np.nan for r in got]
+    return True
+
+
+def _grade_series(g: Any, sc: dict[str, Any], ref: dict[str, Any], sub_anom: dict[str, np.ndarray | None]) -> None:
+    regions = list(sc["regions"])
+    n = len(ref["months"])
+    got = _read_series(g, regions, n)
+    pr_tol = TOL["pct"] if sc["pr_output"] == "%" else TOL["pr"]
+    if got is None:
+        g.check("regional series match the reference", False, weight=2.0, reason="regional_series.csv incomplete")
+        g.check("regional series agree with anomalies.nc", False, reason="regional_series.csv incomplete")
+        return
+    good = total = 0
+    for region in regions:
+        for var, tol in (("tas", 2 * TOL["tas"]), ("pr", 2 * pr_tol)):
+            want = np.array(ref["series"][region][var])
+            good += int(np.sum(np.abs(got[region][var] - want) <= tol))
+            total += n
+    g.check("regional series match the reference", good / total if good < total else 1.0, weight=2.0,
+            expected=f"{total} values", found=f"{good} within tolerance")
+    good = total = 0
+    for region, box in sc["regions"].items():
+        for var, tol in (("tas", 2 * TOL["tas"]), ("pr", 2 * pr_tol)):
+            field = sub_anom.get(var)
+            if field is None:
+                continue
+            mine = regional_series(field, sc["lat"], sc["lon"], box)
+            good += int(np.sum(np.abs(got[region][var] - mine) <= tol))
+            total += n
+    g.check("regional series agree with anomalies.nc", bool(total) and good == total,
+            expected=f"{len(regions) * 2 * n} values", found=f"{good} of {total} consistent")
+
+
+def _grade_trends(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
+    rows = g.read_csv("trends.csv", required_columns=("region", "variable", "slope_per_decade", "ci_low", "ci_high",
+                                                      "p_value"), gate=False)
+    if rows is None:
+        g.check("trend slopes and 95% CIs", False, weight=1.5)
+        g.check("trend p-values and significance", False)
+        return
+    found = {(r.get("region", "").strip(), r.get("variable", "").strip().removesuffix("_anom")): r for r in rows}
+    slopes = pvals = total = 0
+    for region in sc["regions"]:
+        for var in ("tas", "pr"):
+            want = ref["trends"][region][var]
+            row = found.get((region, var))
+            total += 1
+            if row is None:
+                continue
+            scale = max(abs(want["slope_per_decade"]), abs(want["ci_high"] - want["ci_low"]))
+            if all(as_number(row.get(k)) is not None and abs(as_number(row[k]) - want[k]) <= max(0.003, 0.01 * scale)
+                   for k in ("slope_per_decade", "ci_low", "ci_high")):
+                slopes += 1
+            p = as_number(row.get("p_value"))
+            if p is not None and (abs(p - want["p_value"]) <= max(0.002, 0.05 * want["p_value"])):
+                pvals += 1
+    g.check("trend slopes and 95% CIs", slopes / total, weight=1.5, expected=f"{total} trends",
+            found=f"{slopes} correct")
+    g.check("trend p-values and significance", pvals / total, expected=f"{total} trends", found=f"{pvals} correct")
+
+
+def png_ok(data: bytes) -> tuple[bool, str]:
+    """A real PNG with a decent size and non-uniform pixels (decoded with zlib only)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return False, "not a PNG signature"
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", chunk[:8])
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    if width < 400 or height < 250:
+        return False, f"image too small ({width}x{height})"
+    try:
+        raw = zlib.decompress(idat)
+    except zlib.error as exc:
+        return False, f"corrupt image data: {exc}"
+    distinct = len(set(raw[:: max(1, len(raw) // 200000)]))
+    return distinct >= 16, f"{width}x{height}, {distinct} distinct byte values"
+
+
+def grade(g: Any) -> None:
+    params = g.params
+    sc = SCENARIOS[params["scenario"]]
+    ref = json.loads(g.reference("reference.json").read_text())
+    fields = np.load(g.reference("fields.npz"))
+    if not g.require_files("climatology.nc", "anomalies.nc", "regional_series.csv", "trends.csv",
+                           "regional_anomalies.png"):
+        return
+    sub = _open(g, "anomalies.nc", sc, ref["months"])
+    if sub is None:
+        return
+    try:
+        same_time = sub.time_months() == [tuple(m) for m in ref["months"]]
+        anom = {"tas": sub.field("tas_anom") if same_time else None,
+                "pr": sub.field("pr_anom") if same_time else None}
+        _compare(g, "temperature anomalies", anom["tas"], fields["anom_tas"], TOL["tas"], 2.0)
+        _compare(g, "precipitation anomalies", anom["pr"], fields["anom_pr"],
+                 TOL["pct"] if sc["pr_output"] == "%" else TOL["pr"], 2.0)
+        _grade_anomaly_cf(g, sub, sc, ref["months"], bool(np.isnan(fields["anom_tas"]).any()))
+    finally:
+        sub.close()
+    _grade_climatology(g, sc, ref, fields, params)
+    _grade_series(g, sc, ref, anom)
+    _grade_trends(g, sc, ref)
+    ok, detail = png_ok(g.output("regional_anomalies.png").read_bytes())
+    g.check("figure is a real PNG image", ok, weight=0.5, found=detail)
