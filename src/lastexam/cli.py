@@ -161,13 +161,15 @@ def setup(
     selectors: Annotated[list[str] | None, typer.Option("--tasks", help="Selectors; default: every task.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+    agents: Annotated[list[str] | None, typer.Option(
+        "--agents", help="Agent CLIs to install too: claude_code, codex, gemini_cli, mini_swe_agent or all.")] = None,
 ) -> None:
     """Install bubblewrap and the software the selected tasks declare (apt, and the sandbox tool venv)."""
     try:
         tasks, root = _tasks(tasks_dir)
         if selectors:
             tasks = list({i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}.values())
-        for line in install(tasks, dry_run=dry_run):
+        for line in install(tasks, dry_run=dry_run, agents=agents):
             console.print(line)
     except LastExamError as exc:
         _fail(exc)

@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from lastexam.agents.cli import install_cli_agents
 from lastexam.errors import LastExamError
 from lastexam.sandbox.bwrap import tools_dir
 from lastexam.tasks.loader import Task
@@ -83,11 +84,12 @@ def _run(command: list[str], log: list[str]) -> None:
         raise LastExamError(f"`{' '.join(command)}` failed (exit {done.returncode}):\n{tail}")
 
 
-def install(tasks: Iterable[Task], *, dry_run: bool = False) -> list[str]:
-    """Install every missing Debian and PyPI package the tasks declare. Returns a log of what it did.
+def install(tasks: Iterable[Task], *, dry_run: bool = False, agents: list[str] | None = None) -> list[str]:
+    """Install every missing Debian and PyPI package the tasks declare, and the agent CLIs named in ``agents``
+    (names of ``lastexam.agents.cli.PACKAGES``, comma-separated or not, or ``all``). Returns a log of what it did.
 
     Raises:
-        LastExamError: an install command failed, or root rights are needed and sudo is absent.
+        LastExamError: an install command failed, root rights are needed and sudo is absent, or an unknown CLI.
     """
     tasks = list(tasks)
     debian, pypi, _ = declared(tasks)
@@ -112,6 +114,9 @@ def install(tasks: Iterable[Task], *, dry_run: bool = False) -> list[str]:
             _run([*prefix, str(_tools_python()), "-m", "pip", "install", "-q", "--upgrade", "pip", "packaging"], log)
             if pip_missing:
                 _run([*prefix, str(_tools_python()), "-m", "pip", "install", "-q", *pip_missing], log)
+    if agents:
+        names = [name for value in agents for name in value.split(",") if name]
+        log += install_cli_agents(None if "all" in names else names, dry_run=dry_run)
     if not log:
         log.append("everything declared is already installed")
     return log

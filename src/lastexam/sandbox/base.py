@@ -36,10 +36,14 @@ class ExecResult:
 
 @dataclass
 class Workspace:
-    """The host side of a sandbox: ``input/`` (read-only inside), ``output/``, ``home/``, ``agent/`` (read-only)."""
+    """The host side of a sandbox: ``input/`` (read-only inside), ``output/``, ``home/``, ``agent/`` (read-only).
+
+    ``extra_binds`` are (host path, path inside) pairs mounted writable; ``extra_ro_binds`` read-only.
+    """
 
     root: Path
     extra_binds: list[tuple[Path, str]] = field(default_factory=list)
+    extra_ro_binds: list[tuple[Path, str]] = field(default_factory=list)
 
     @property
     def input(self) -> Path:

@@ -171,6 +171,8 @@ class BwrapSandbox:
             args += ["--ro-bind", str(ws.instruction), INSTRUCTION_FILE]
         for host, inside in ws.extra_binds:
             args += ["--bind", str(host), inside]
+        for host, inside in ws.extra_ro_binds:
+            args += ["--ro-bind", str(host), inside]
         args += ["--remount-ro", "/"]
         args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--chdir", cwd, "--clearenv"]
         for name, value in self.environment(env).items():

@@ -1,0 +1,239 @@
+"""The adapter that runs a real agent CLI inside the sandbox, reaching its model through the narrow channel.
+
+One ``CliAgent`` drives any CLI through a ``CliDriver`` (one module per CLI): the driver says how to
+start the CLI non-interactively with full permissions in the workspace, which files it needs in its
+home, which header carries the key, and how to read its native transcript. The adapter does the rest:
+
+- stage: the channel's relay into ``/agent``, the CLI's install directory bound read-only at its own
+  path, the channel's socket directory bound read-only at ``/run/ale-channel``, the driver's files;
+- run: the host proxy (``lastexam.sandbox.channel``) to the config's endpoint with the key from the
+  host's environment, the CLI under the wall limit (the config's, capped by the task's), a stop when
+  the channel refuses a call past the turn limit; its stdout and stderr go to ``logs/``;
+- after: the transcript as ATIF steps with tool calls, observations, tokens and cost, and the totals.
+
+Outcome: ``timeout`` at the wall limit, ``limit`` when the turn limit stopped it (the channel's count,
+or the CLI's own when it was given the limit), ``completed`` on exit status 0, else ``crashed``; a CLI that failed without one answered model call, or right after the
+model service failed, is an ``infra_error`` (the harness or the service, not the agent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lastexam.agents.accounting import prices_for
+from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun
+from lastexam.agents.cli.install import CliPackage, entry_point, install_dir, installed
+from lastexam.agents.cli.transcript import TranscriptBuilder
+from lastexam.agents.config import AgentConfig, ModelPrices
+from lastexam.errors import ConfigError
+from lastexam.sandbox import HOME_DIR, Sandbox, Workspace
+from lastexam.sandbox.base import ExecResult
+from lastexam.sandbox.channel import (
+    SANDBOX_SOCKET_DIR,
+    Credential,
+    ModelChannel,
+    forward_command,
+    sandbox_base_url,
+    stage_forwarder,
+)
+from lastexam.store.atif import AgentInfo
+from lastexam.tasks.loader import Task
+
+CHANNEL_KEY = "ale-model-channel"
+"""The key the CLI sees inside the sandbox: a placeholder; the host proxy puts the real key upstream."""
+CHANNEL_DIR = "channel"
+
+
+class CliOptions(BaseModel):
+    """Options every CLI harness takes (``options:`` in the agent config)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    extra_args: list[str] = Field(default_factory=list, description="more arguments for the CLI's command line")
+    env: dict[str, str] = Field(default_factory=dict, description="more environment variables for the CLI (no secrets)")
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What a driver knows about one run when it builds the command line and reads the transcript."""
+
+    config: AgentConfig
+    options: CliOptions
+    instruction: str
+    base_url: str
+    """The endpoint as the CLI sees it inside the sandbox (``http://127.0.0.1:PORT/...``)."""
+    wall_sec: float
+    home: Path
+    """The sandbox's home directory on the host (``/home/agent`` inside); the CLI owns what is in it."""
+    stdout: Path
+    stderr: Path
+
+
+class CliDriver(Protocol):
+    """How to run one CLI and read its transcript."""
+
+    package: ClassVar[CliPackage]
+    summary: ClassVar[str]
+    default_base_url: ClassVar[str]
+    options_model: ClassVar[type[CliOptions]]
+
+    def credential(self, config: AgentConfig, key: str) -> Credential:
+        """The header that carries the key to the provider."""
+        ...
+
+    def is_model_call(self, path: str) -> bool:
+        """Whether a POST to ``path`` is a model call (counted against the turn limit)."""
+        ...
+
+    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
+        """Files the CLI needs in its home (settings), by path relative to it; ``base_url`` as the CLI sees it."""
+        ...
+
+    def command(self, run: CliRun) -> list[str]:
+        """The CLI's command line inside the sandbox (its non-interactive, autonomous mode)."""
+        ...
+
+    def environment(self, run: CliRun) -> dict[str, str]:
+        """Environment variables for the CLI (base URL, placeholder key, no telemetry)."""
+        ...
+
+    def transcript(self, run: CliRun, builder: TranscriptBuilder) -> dict[str, Any]:
+        """Read the native transcript into ``builder``; returns what the CLI said about the run.
+
+        ``"limit": True`` in the answer marks a run the CLI ended itself at a limit it was given.
+        """
+        ...
+
+
+class CliAgent:
+    """A real agent CLI under test. Built from a config (cheap, offline); ``run`` does the work."""
+
+    def __init__(self, config: AgentConfig, driver: CliDriver) -> None:
+        """Raises ConfigError: bad options, an unset key variable, a CLI that is not installed."""
+        self.config = config
+        self.driver = driver
+        self.package = driver.package
+        self.options = config.parse_options(driver.options_model)
+        self.name = config.agent_name
+        self.prices: ModelPrices | None = config.prices or prices_for(config.model)
+        self.base_url = config.base_url or driver.default_base_url
+        try:
+            self.sandbox_url = sandbox_base_url(self.base_url)
+        except ValueError as exc:
+            raise ConfigError(config.where, "base_url", str(exc), "give the endpoint's http(s) URL") from exc
+        self._key = config.api_key()
+        if config.limits.tokens is not None or config.limits.cost_usd is not None:
+            raise ConfigError(config.where, "limits", f"the {config.harness} harness keeps the turn and wall limits "
+                              "only (a CLI streams its own calls)", "remove limits.tokens and limits.cost_usd")
+        if not installed(self.package.harness):
+            raise ConfigError(config.where, "harness", f"{self.package.spec} is not installed in "
+                              f"{install_dir(self.package.harness)}",
+                              f"run `ale setup --agents {self.package.harness}`")
+
+    def stage(self, workspace: Workspace, task: Task) -> None:
+        """The relay into ``/agent``, the CLI's settings into the home, the two read-only binds."""
+        stage_forwarder(workspace.agent)
+        for relative, text in self.driver.home_files(self.config, self.options, self.sandbox_url).items():
+            path = workspace.home / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        directory = install_dir(self.package.harness)
+        workspace.extra_ro_binds.append((directory, str(directory)))
+        channel_dir = workspace.root / CHANNEL_DIR
+        channel_dir.mkdir(exist_ok=True)
+        workspace.extra_ro_binds.append((channel_dir, SANDBOX_SOCKET_DIR))
+
+    async def run(self, sandbox: Sandbox, context: AgentContext) -> AgentRun:
+        """Run the CLI to its end or a limit; every sandbox process is dead on return."""
+        began = time.monotonic()
+        wall = min(context.timeout, self.config.limits.wall_sec or context.timeout)
+        stem = self.package.harness
+        run = CliRun(config=self.config, options=self.options, instruction=context.instruction,
+                     base_url=self.sandbox_url, wall_sec=wall, home=sandbox.workspace.home,
+                     stdout=context.logs_dir / f"{stem}.stdout", stderr=context.logs_dir / f"{stem}.stderr")
+        channel = ModelChannel(
+            self.base_url, credential=self.driver.credential(self.config, self._key) if self._key else None,
+            socket_dir=sandbox.workspace.root / CHANNEL_DIR, is_model_call=self.driver.is_model_call,
+            max_calls=self.config.limits.turns, log_path=context.logs_dir / "model_channel.jsonl")
+        argv = forward_command(self.driver.command(run) + self.options.extra_args)
+        env = {**self.driver.environment(run), **self.options.env}
+        async with channel:
+            result, stopped = await _exec_until_limit(sandbox, argv, env, run, channel)
+        outcome, detail = _outcome(result, stopped, wall)
+        infra_error = None
+        if outcome == "crashed" and (channel.stats.model_calls == 0 or channel.stats.last_failed):
+            infra_error = (f"{stem} exited with status {result.returncode} "
+                           + ("before any model call" if channel.stats.model_calls == 0
+                              else f"after the model service failed ({channel.stats.upstream_failures[-1]})")
+                           + f"; see logs/{run.stderr.name}")
+            detail = infra_error
+        builder = self._builder()
+        try:
+            reported = self.driver.transcript(run, builder)
+        except Exception as exc:  # an unreadable transcript is the harness's fault, not the agent's
+            (context.logs_dir / f"{stem}_transcript_error.log").write_text(traceback.format_exc())
+            reported = {"transcript_error": f"{type(exc).__name__}: {exc}"}
+            infra_error = infra_error or f"the {stem} transcript could not be read ({type(exc).__name__}: {exc})"
+        if outcome == "completed" and reported.get("limit"):
+            outcome, detail = "limit", f"{stem} stopped at its own limit ({reported.get('exit_status')})"
+        trajectory = builder.finish(
+            outcome=outcome, exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
+            channel={"model_calls": channel.stats.model_calls, "refused": channel.stats.refused,
+                     "model_seconds": round(channel.stats.model_seconds, 3),
+                     "upstream_failures": channel.stats.upstream_failures[-5:]},
+            reported=reported)
+        usage = builder.usage
+        usage.model_seconds = channel.stats.model_seconds
+        return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error)
+
+    def _builder(self) -> TranscriptBuilder:
+        info = AgentInfo(name=self.package.package, version=self.package.version, model_name=self.config.model,
+                         extra={"agent": self.name, "harness": self.package.harness,
+                                "config": str(self.config.source or ""), "base_url": self.base_url,
+                                "limits": self.config.limits.model_dump(exclude_none=True),
+                                "options": self.options.model_dump(exclude_defaults=True)})
+        return TranscriptBuilder(info, str(uuid.uuid4()), self.prices)
+
+
+def program(harness: str) -> str:
+    """The path of a CLI's program, as it is inside the sandbox."""
+    return str(entry_point(harness))
+
+
+async def _exec_until_limit(sandbox: Sandbox, argv: list[str], env: dict[str, str], run: CliRun,
+                            channel: ModelChannel) -> tuple[ExecResult, bool]:
+    """Run the CLI until it exits, the wall limit, or the channel refuses a call past the turn limit."""
+    started = time.monotonic()
+    work = asyncio.ensure_future(sandbox.exec(argv, env=env, timeout=run.wall_sec, stdout=run.stdout,
+                                              stderr=run.stderr, cwd=HOME_DIR))
+    limit = asyncio.ensure_future(channel.limit_reached.wait())
+    try:
+        await asyncio.wait({work, limit}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        limit.cancel()
+    if work.done():
+        return work.result(), False
+    work.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await work
+    return ExecResult(returncode=None, timed_out=False, duration=time.monotonic() - started), True
+
+
+def _outcome(result: ExecResult, stopped: bool, wall: float) -> tuple[AgentOutcome, str]:
+    if stopped:
+        return "limit", "stopped: the turn limit was reached"
+    if result.timed_out:
+        return "timeout", f"stopped at the {wall:g} s wall limit"
+    if result.returncode == 0:
+        return "completed", ""
+    return "crashed", f"the CLI exited with status {result.returncode}"
+

@@ -1,0 +1,113 @@
+"""Building an ATIF trajectory and the usage totals from a CLI's native transcript.
+
+Each CLI module reads its own format and tells a ``TranscriptBuilder`` what happened, in order:
+the prompt, each model call (its text, reasoning, tool calls and token usage) and each tool
+result. The builder numbers the steps, prices each call (the config's prices or the price table;
+else the CLI's own figure, else unknown), attaches results to the step whose call they answer,
+and adds every call to the ``Usage`` totals.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from lastexam.agents.accounting import CallUsage, add_call, price_cost
+from lastexam.agents.base import Usage
+from lastexam.agents.config import ModelPrices
+from lastexam.store.atif import AgentInfo, Observation, ObservationResult, Step, ToolCall, Trajectory
+
+
+class TranscriptBuilder:
+    """An ATIF trajectory under construction, with the usage totals of its model calls."""
+
+    def __init__(self, agent: AgentInfo, session_id: str, prices: ModelPrices | None) -> None:
+        self.trajectory = Trajectory(session_id=session_id, agent=agent)
+        self.usage = Usage()
+        self.prices = prices
+        self._by_call: dict[str, Step] = {}
+
+    def message(self, source: str, text: str, **extra: Any) -> Step:
+        """A system or user step."""
+        assert source in ("system", "user")
+        return self.trajectory.add_step(source, text, extra=extra or None)  # type: ignore[arg-type]
+
+    def model_call(self, text: str, *, usage: CallUsage | None, tool_calls: list[ToolCall] | None = None,
+                   model_name: str | None = None, reasoning: str | None = None, seconds: float = 0.0,
+                   extra: dict[str, Any] | None = None) -> Step:
+        """One agent step; ``usage`` None means the CLI reported none for it (the step is then not a turn)."""
+        metrics = None
+        if usage is not None:
+            if self.prices is not None and usage.cost_source != "provider":
+                usage.cost_usd, usage.cost_source = price_cost(usage, self.prices), "price_table"
+            metrics = usage.metrics(model_seconds=seconds, wall_seconds=seconds)
+            add_call(self.usage, usage, seconds)
+        step = self.trajectory.add_step(
+            "agent", text, model_name=model_name, reasoning_content=reasoning or None, metrics=metrics,
+            tool_calls=tool_calls or None, observation=Observation(results=[]) if tool_calls else None, extra=extra)
+        for call in tool_calls or []:
+            self._by_call[call.tool_call_id] = step
+        return step
+
+    def add_tool_calls(self, step: Step, calls: list[ToolCall]) -> None:
+        """More tool calls of a step already recorded (CLIs that report them one by one)."""
+        step.tool_calls = [*(step.tool_calls or []), *calls]
+        if step.observation is None:
+            step.observation = Observation(results=[])
+        for call in calls:
+            self._by_call[call.tool_call_id] = step
+
+    def result(self, call_id: str, content: str) -> None:
+        """The result of a tool call, attached to the step that made it (a user step if none did)."""
+        step = self._by_call.get(call_id)
+        if step is None:
+            self.message("user", content, tool_result_for=call_id)
+            return
+        assert step.observation is not None
+        step.observation.results.append(ObservationResult(source_call_id=call_id, content=content))
+
+    def finish(self, **extra: Any) -> Trajectory:
+        """The finished trajectory: final metrics from the steps, ``extra`` in its final metrics."""
+        trajectory = self.trajectory.finalize()
+        assert trajectory.final_metrics is not None
+        trajectory.final_metrics.extra = {"total_cache_write_tokens": self.usage.cache_write_tokens,
+                                          "turns": self.usage.turns, **extra}
+        return trajectory
+
+
+def text_of(value: Any) -> str:
+    """Tool output as text: strings as they are, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, dict) and v.get("type") == "text" for v in value):
+        return "\n".join(str(v.get("text", "")) for v in value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def json_lines(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a JSON-lines file; lines that are not JSON objects are skipped."""
+    records = []
+    if not path.is_file():
+        return records
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            records.append(value)
+    return records
+
+
+def read_home_file(home: Path, relative: str, max_bytes: int = 256 << 20) -> str | None:
+    """A file the CLI left in its home, or None when it is missing or not a regular file inside the home.
+
+    Read after every sandbox process is dead, so the agent cannot swap it; a link that leads out of
+    the home (to a host file) is refused.
+    """
+    real = (home / relative).resolve()
+    if not real.is_relative_to(home.resolve()) or not real.is_file():
+        return None
+    with open(real, "rb") as handle:
+        return handle.read(max_bytes).decode("utf-8", errors="replace")
