@@ -86,6 +86,7 @@ trials = Table(
     Index("ix_trials_experiment_status", "experiment_id", "status"),
     Index("ix_trials_experiment_agent", "experiment_id", "agent"),
     Index("ix_trials_task", "task_id"),
+    Index("ix_trials_agent_status", "agent", "status"),
 )
 
 checks = Table(
