@@ -328,9 +328,10 @@ def failed_checks(engine: Engine, experiment_ids: Sequence[int] | None = None) -
                          "check": counts["check_id"].map(names), "failed": counts["failed"].astype(np.int64)})
 
 
-def fingerprint(engine: Engine, experiment_ids: Sequence[int] | None = None) -> tuple[int, int]:
-    """(count, max id) of the selected trials: changes whenever a trial is recorded, retried or regraded."""
+def fingerprint(engine: Engine, experiment_ids: Sequence[int] | None = None) -> int:
+    """The newest trial id of the selection: it changes whenever a trial is recorded, retried or regraded
+    (the store replaces a trial by deleting its row and inserting a new one), and costs one index lookup."""
     with engine.connect() as conn:
-        row = conn.execute(select(func.count(), func.max(trials.c.id)).where(
-            _experiment_filter(trials.c.experiment_id, experiment_ids))).one()
-    return int(row[0]), int(row[1] or 0)
+        newest = conn.execute(select(func.max(trials.c.id)).where(
+            _experiment_filter(trials.c.experiment_id, experiment_ids))).scalar_one()
+    return int(newest or 0)
