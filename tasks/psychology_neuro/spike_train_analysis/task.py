@@ -1,0 +1,357 @@
+"""Spike train analysis: sort an extracellular recording into units and analyse their responses.
+
+Workflow: the analyst receives a raw wideband extracellular recording (int16 binary with a JSON
+header: a single electrode or a tetrode) and the stimulus onset times. They band-pass filter,
+detect spikes by threshold, extract waveforms, reduce them with PCA and cluster them into single
+units, then report each unit's spike times, firing rate, refractory-period (ISI) violations, a
+peri-stimulus time histogram and whether the unit is excited, suppressed or unaffected by the
+stimulus.
+
+Generation: 2-4 units with distinct multi-channel waveform templates fire as inhomogeneous
+Poisson processes with a refractory period (stimulus-locked excitation or suppression, one unit
+bursting in the hardest variant); waveforms are added at sub-sample positions onto band-limited
+noise, a slow LFP and, in one variant, mains hum. The ground-truth spike times and response
+classes are the reference.
+
+Grade: ground-truth units are matched one-to-one to submitted units (Hungarian assignment on the
+agreement accuracy, spikes matched within 0.5 ms); checks: the unit count, per-unit sorting
+accuracy (>= 0.8), firing rates and ISI-violation rates recomputed from the submitted spike
+times, the PSTH CSV recomputed from the submitted spike times and events, the response class of
+each matched unit, and the summary against the spike table.
+"""
+# ALE-CANARY-734195ff-8860-4dda-b4b4-9674bf8a5454
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import signal, stats
+from scipy.optimize import linear_sum_assignment
+
+from lastexam.grading.context import GradeContext, as_number
+
+UV_PER_BIT = 0.195
+MATCH_TOL_S = 0.0005
+ACCURACY_MIN = 0.8
+REFRACTORY_S = 0.0015
+PSTH_PRE, PSTH_POST, PSTH_BIN = 0.5, 1.0, 0.025
+RESP_WINDOW = 0.3
+RESP_ALPHA = 0.01
+
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "single_electrode": {
+        "fs": 30000, "duration": 80.0, "channels": 1, "noise_uv": 11.0, "lfp_uv": 60.0, "hum_uv": 0.0,
+        "units": [
+            {"shape": "broad", "amp": [150.0], "rate": 6.0, "response": "excited", "burst": 0.0},
+            {"shape": "narrow", "amp": [95.0], "rate": 14.0, "response": "suppressed", "burst": 0.0},
+        ],
+    },
+    "tetrode": {
+        "fs": 20000, "duration": 90.0, "channels": 4, "noise_uv": 10.0, "lfp_uv": 80.0, "hum_uv": 0.0,
+        "units": [
+            {"shape": "broad", "amp": [140.0, 90.0, 45.0, 30.0], "rate": 5.0, "response": "excited", "burst": 0.0},
+            {"shape": "broad", "amp": [60.0, 65.0, 125.0, 80.0], "rate": 8.0, "response": "none", "burst": 0.0},
+            {"shape": "narrow", "amp": [35.0, 110.0, 40.0, 95.0], "rate": 16.0, "response": "suppressed",
+             "burst": 0.0},
+        ],
+    },
+    "noisy_tetrode": {
+        "fs": 25000, "duration": 90.0, "channels": 4, "noise_uv": 12.0, "lfp_uv": 120.0, "hum_uv": 35.0,
+        "units": [
+            {"shape": "broad", "amp": [160.0, 110.0, 70.0, 50.0], "rate": 4.0, "response": "excited", "burst": 0.3},
+            {"shape": "narrow", "amp": [45.0, 55.0, 120.0, 70.0], "rate": 18.0, "response": "suppressed",
+             "burst": 0.0},
+            {"shape": "broad", "amp": [55.0, 130.0, 50.0, 60.0], "rate": 7.0, "response": "none", "burst": 0.0},
+            {"shape": "narrow", "amp": [85.0, 40.0, 35.0, 95.0], "rate": 10.0, "response": "excited", "burst": 0.0},
+        ],
+    },
+}
+SHAPES = {  # trough width, rebound delay, rebound width (ms), rebound ratio
+    "broad": (0.20, 0.55, 0.32, 0.32),
+    "narrow": (0.10, 0.30, 0.16, 0.50),
+}
+
+
+# -- generation ---------------------------------------------------------------------------------
+
+
+def waveform(shape: str, tau_ms: np.ndarray) -> np.ndarray:
+    """Unit-amplitude extracellular spike shape, trough near 0 ms."""
+    s1, d, s2, ratio = SHAPES[shape]
+    return -np.exp(-(tau_ms**2) / (2 * s1**2)) + ratio * np.exp(-((tau_ms - d) ** 2) / (2 * s2**2))
+
+
+def trough_offset_ms(shape: str) -> float:
+    tau = np.linspace(-0.5, 0.5, 20001)
+    return float(tau[np.argmin(waveform(shape, tau))])
+
+
+def rate_profile(unit: dict, rel: np.ndarray) -> np.ndarray:
+    """Firing-rate modulation around one stimulus onset (``rel`` in seconds after onset)."""
+    if unit["response"] == "excited":
+        lat, tau = 0.04, 0.06
+        x = np.clip(rel - lat, 0, None)
+        return 55.0 * (x / tau) * np.exp(1 - x / tau)
+    if unit["response"] == "suppressed":
+        return -0.9 * unit["rate"] * ((rel >= 0.02) & (rel < 0.32))
+    return np.zeros_like(rel)
+
+
+def spike_train(rng: np.random.Generator, unit: dict, onsets: np.ndarray, duration: float) -> np.ndarray:
+    """Inhomogeneous Poisson with a 2 ms dead time; bursting units add doublets/triplets."""
+    peak = unit["rate"] + 60.0
+    candidates = np.sort(rng.uniform(0, duration, rng.poisson(peak * duration)))
+    rate = np.full(candidates.shape, unit["rate"])
+    idx = np.searchsorted(onsets, candidates) - 1
+    has = idx >= 0
+    rate[has] += rate_profile(unit, candidates[has] - onsets[idx[has]])
+    kept = candidates[rng.uniform(0, peak, candidates.size) < rate]
+    times: list[float] = []
+    for t in kept:
+        if times and t - times[-1] < 0.002:
+            continue
+        times.append(float(t))
+        if unit["burst"] and rng.uniform() < unit["burst"]:
+            for k in range(1, rng.integers(2, 4)):
+                times.append(float(t + k * rng.uniform(0.004, 0.007)))
+    out = np.array(sorted(times))
+    out = out[(out > 0.005) & (out < duration - 0.005)]
+    keep = np.concatenate([[True], np.diff(out) >= 0.002])
+    return out[keep]
+
+
+def response_class(times: np.ndarray, onsets: np.ndarray) -> tuple[str, float]:
+    """Wilcoxon signed-rank test of spike counts in [0, 300) ms after vs [-300, 0) ms before onset."""
+    post = np.array([np.sum((times >= o) & (times < o + RESP_WINDOW)) for o in onsets])
+    pre = np.array([np.sum((times >= o - RESP_WINDOW) & (times < o)) for o in onsets])
+    if np.all(post == pre):
+        return "none", 1.0
+    p = float(stats.wilcoxon(post, pre).pvalue)
+    if p >= RESP_ALPHA:
+        return "none", p
+    return ("excited" if post.mean() > pre.mean() else "suppressed"), p
+
+
+def _noise(rng: np.random.Generator, sc: dict, n: int) -> np.ndarray:
+    fs = sc["fs"]
+    sos_hi = signal.butter(2, [300, min(7000, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
+    white = rng.normal(0, 1, (n, sc["channels"]))
+    hf = signal.sosfilt(sos_hi, white, axis=0)
+    hf *= sc["noise_uv"] / hf.std()
+    sos_lo = signal.butter(2, 12, btype="lowpass", fs=fs, output="sos")
+    slow = signal.sosfilt(sos_lo, rng.normal(0, 1, (n, 1)), axis=0)
+    lfp = slow / slow.std() * sc["lfp_uv"] * rng.uniform(0.8, 1.2, sc["channels"])
+    out = hf + lfp
+    if sc["hum_uv"]:
+        t = np.arange(n) / fs
+        out += sc["hum_uv"] * np.sin(2 * np.pi * 50 * t + 0.3)[:, None]
+    return out
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    sc = SCENARIOS[params["scenario"]]
+    for attempt in range(20):
+        rng = np.random.default_rng([params["seed"], attempt])
+        onsets = np.cumsum(rng.uniform(1.6, 2.4, 60))
+        onsets = np.round(onsets[onsets < sc["duration"] - 1.2], 4)
+        trains = [spike_train(rng, u, onsets, sc["duration"]) for u in sc["units"]]
+        classes = [response_class(t, onsets) for t in trains]
+        clear = all(c == u["response"] and (p < 1e-3 or p > 0.1) for (c, p), u in zip(classes, sc["units"], strict=True))
+        if clear:
+            break
+    fs, n = sc["fs"], int(sc["duration"] * sc["fs"])
+    data = _noise(rng, sc, n)
+    half = int(1.5e-3 * fs)
+    offsets = np.arange(-half, 2 * half + 1)
+    truth = []
+    for unit, times in zip(sc["units"], trains, strict=True):
+        amp = np.array(unit["amp"])
+        shift = trough_offset_ms(unit["shape"])
+        prev = -1.0
+        scale_run = 1.0
+        for t in times:
+            scale_run = scale_run * 0.88 if t - prev < 0.01 else 1.0
+            prev = t
+            center = round(t * fs)
+            idx = center + offsets
+            tau_ms = (idx / fs - t) * 1000 + shift
+            wave = waveform(unit["shape"], tau_ms)[:, None] * amp[None, :] * scale_run * rng.uniform(0.92, 1.08)
+            data[idx] += wave
+        truth.append(times)
+    raw = np.clip(np.round(data / UV_PER_BIT), -32768, 32767).astype("<i2")
+    raw.tofile(input_dir / "recording.dat")
+    header = {
+        "format": "raw binary, little-endian signed 16-bit integers, channels interleaved (sample-major)",
+        "file": "recording.dat", "dtype": "int16", "byte_order": "little", "sampling_rate_hz": fs,
+        "n_channels": sc["channels"], "n_samples": n, "duration_s": sc["duration"], "uv_per_bit": UV_PER_BIT,
+        "electrode": "tetrode" if sc["channels"] == 4 else "single tungsten microelectrode",
+        "channel_labels": [f"ch{k}" for k in range(sc["channels"])],
+        "hardware_filter": "0.1 Hz - 7.5 kHz (wideband: contains LFP)",
+    }
+    (input_dir / "recording.json").write_text(json.dumps(header, indent=2) + "\n")
+    with open(input_dir / "events.csv", "w") as handle:
+        handle.write("trial,onset_s,stimulus\n")
+        for k, onset in enumerate(onsets, 1):
+            handle.write(f"{k},{onset:.4f},{params['stimulus']}\n")
+    np.savez_compressed(reference_dir / "truth.npz", *truth)
+    (reference_dir / "truth.json").write_text(json.dumps({
+        "duration": sc["duration"], "responses": [c for c, _ in classes], "n_units": len(truth),
+    }))
+
+
+# -- grading ------------------------------------------------------------------------------------
+
+
+def count_matches(a: np.ndarray, b: np.ndarray, tol: float = MATCH_TOL_S) -> int:
+    """One-to-one matches between two sorted spike trains within ``tol`` seconds."""
+    i = j = m = 0
+    while i < len(a) and j < len(b):
+        d = b[j] - a[i]
+        if abs(d) <= tol:
+            m, i, j = m + 1, i + 1, j + 1
+        elif d < 0:
+            j += 1
+        else:
+            i += 1
+    return m
+
+
+def psth(times: np.ndarray, onsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    edges = np.round(np.arange(-PSTH_PRE, PSTH_POST + PSTH_BIN / 2, PSTH_BIN), 6)
+    counts = np.zeros(len(edges) - 1)
+    for o in onsets:
+        counts += np.histogram(times - o, bins=edges)[0]
+    return edges[:-1], counts / (len(onsets) * PSTH_BIN)
+
+
+def _submitted_trains(rows: list[dict[str, str]]) -> dict[str, np.ndarray] | None:
+    trains: dict[str, list[float]] = {}
+    for row in rows[:2_000_000]:
+        t = as_number(row.get("spike_time_s"))
+        if t is None:
+            return None
+        trains.setdefault(row.get("unit_id", ""), []).append(t)
+    return {u: np.sort(np.array(v)) for u, v in trains.items()}
+
+
+def _match(truth: list[np.ndarray], subs: dict[str, np.ndarray]) -> tuple[dict[int, str], np.ndarray]:
+    names = sorted(subs)
+    acc = np.zeros((len(truth), len(names)))
+    for i, t in enumerate(truth):
+        for j, name in enumerate(names):
+            m = count_matches(t, subs[name])
+            acc[i, j] = m / (len(t) + len(subs[name]) - m)
+    pairs = {}
+    if names:
+        rows, cols = linear_sum_assignment(-acc)
+        pairs = {int(r): names[c] for r, c in zip(rows, cols, strict=True)}
+    best = np.array([acc[i, names.index(pairs[i])] if i in pairs else 0.0 for i in range(len(truth))])
+    return pairs, best
+
+
+def _by_unit(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {r.get("unit_id", ""): r for r in rows}
+
+
+def _grade_units_table(g: GradeContext, units: list[dict[str, str]], subs: dict[str, np.ndarray],
+                       duration: float) -> None:
+    table = _by_unit(units)
+    verdicts = {}
+    for name, times in subs.items():
+        row = table.get(name)
+        if row is None:
+            verdicts[name] = "missing from units.csv"
+            continue
+        isi = np.diff(times)
+        want_viol = float(np.mean(isi < REFRACTORY_S)) if isi.size else 0.0
+        problems = []
+        rate = as_number(row.get("firing_rate_hz"))
+        if rate is None or abs(rate - len(times) / duration) > max(0.01, 0.01 * len(times) / duration):
+            problems.append(f"rate {row.get('firing_rate_hz')} vs {len(times) / duration:.3f}")
+        if as_number(row.get("n_spikes")) != len(times):
+            problems.append(f"n_spikes {row.get('n_spikes')} vs {len(times)}")
+        viol = as_number(row.get("isi_violation_rate"))
+        if viol is None or abs(viol - want_viol) > 1e-3:
+            problems.append(f"ISI violations {row.get('isi_violation_rate')} vs {want_viol:.4f}")
+        verdicts[name] = "; ".join(problems)
+    bad = {k: v for k, v in verdicts.items() if v}
+    g.check("units.csv spike counts, firing rates and ISI violations agree with the spike times",
+            1 - len(bad) / len(verdicts) if verdicts else 0.0,
+            reason="; ".join(f"unit {k}: {v}" for k, v in list(bad.items())[:5]))
+
+
+def _grade_psth(g: GradeContext, rows: list[dict[str, str]], subs: dict[str, np.ndarray], onsets: np.ndarray) -> None:
+    found: dict[str, dict[float, float | None]] = {}
+    for row in rows:
+        start = as_number(row.get("bin_start_s"))
+        if start is not None:
+            found.setdefault(row.get("unit_id", ""), {})[round(start, 4)] = as_number(row.get("rate_hz"))
+    tol = 1.0 / (len(onsets) * PSTH_BIN) + 1e-6
+    bad = []
+    for name, times in subs.items():
+        starts, rates = psth(times, onsets)
+        got = found.get(name, {})
+        wrong = sum(1 for s, r in zip(starts, rates, strict=True)
+                    if got.get(round(float(s), 4)) is None or abs(got[round(float(s), 4)] - r) > tol)
+        if wrong:
+            bad.append(f"unit {name}: {wrong} of {len(starts)} bins off")
+    g.check("psth.csv matches the PSTH recomputed from the submitted spikes and events",
+            1 - len(bad) / len(subs) if subs else 0.0, reason="; ".join(bad[:5]))
+
+
+def _grade_responses(g: GradeContext, table: dict[str, dict[str, str]], subs: dict[str, np.ndarray],
+                     onsets: np.ndarray, pairs: dict[int, str], best: np.ndarray, truth: list[str]) -> None:
+    """The test applied as specified to each submitted unit; the stimulus-driven units identified."""
+    wrong = []
+    for name, times in subs.items():
+        want, p = response_class(times, onsets)
+        got = table.get(name, {}).get("response", "").strip().lower()
+        if got != want and not 0.005 <= p <= 0.02:
+            wrong.append(f"unit {name}: {got!r}, the test gives {want!r} (p={p:.2g})")
+    g.check("response class follows the specified Wilcoxon test on each unit's spikes",
+            1 - len(wrong) / len(subs) if subs else 0.0, reason="; ".join(wrong[:5]))
+    driven = [i for i, cls in enumerate(truth) if cls != "none"]
+    right = [i for i in driven if i in pairs and best[i] >= ACCURACY_MIN / 2
+             and table.get(pairs[i], {}).get("response", "").strip().lower() == truth[i]]
+    g.check("stimulus-driven units identified as excited or suppressed", len(right) / len(driven) if driven else 1.0,
+            weight=1.5, expected=[truth[i] for i in driven],
+            found=[table.get(pairs.get(i, ""), {}).get("response") for i in driven])
+
+
+def grade(g: GradeContext) -> None:
+    if not g.require_files("spike_times.csv", "units.csv", "psth.csv", "summary.json"):
+        return
+    spikes = g.read_csv("spike_times.csv", required_columns=("unit_id", "spike_time_s"))
+    units = g.read_csv("units.csv", required_columns=("unit_id", "n_spikes", "firing_rate_hz", "isi_violation_rate",
+                                                      "response"))
+    psth_rows = g.read_csv("psth.csv", required_columns=("unit_id", "bin_start_s", "rate_hz"))
+    summary = g.read_json("summary.json")
+    if spikes is None or units is None or psth_rows is None or summary is None:
+        return
+    subs = _submitted_trains(spikes)
+    if not g.check("spike times are numbers", subs is not None, gate=True):
+        return
+    assert subs is not None
+    meta = json.loads(g.reference("truth.json").read_text())
+    with np.load(g.reference("truth.npz")) as npz:
+        truth = [npz[f"arr_{k}"] for k in range(meta["n_units"])]
+    onsets = np.loadtxt(g.input_dir / "events.csv", delimiter=",", skiprows=1, usecols=1, ndmin=1)
+
+    g.check("number of single units", len(subs) == len(truth), expected=len(truth), found=len(subs))
+    pairs, best = _match(truth, subs)
+    good = int(np.sum(best >= ACCURACY_MIN))
+    g.check(f"sorting accuracy >= {ACCURACY_MIN} per ground-truth unit (spikes within 0.5 ms)",
+            good / len(truth), weight=8, expected=len(truth), found=[round(float(b), 3) for b in best])
+    _grade_units_table(g, units, subs, meta["duration"])
+    _grade_psth(g, psth_rows, subs, onsets)
+    table = _by_unit(units)
+    _grade_responses(g, table, subs, onsets, pairs, best, meta["responses"])
+    total = sum(len(v) for v in subs.values())
+    ok = isinstance(summary, dict) and as_number(summary.get("n_units")) == len(subs) and \
+        as_number(summary.get("n_spikes_total")) == total
+    g.check("summary.json agrees with the spike table", ok, weight=0.5,
+            found={k: summary.get(k) for k in ("n_units", "n_spikes_total")} if isinstance(summary, dict) else None)
+
