@@ -105,3 +105,19 @@ def assert_key_stayed_out(result: TrialResult, requests: list[Any]) -> None:
     for path in Path(result.run_dir).rglob("*"):
         if path.is_file() and "private" not in path.parts:
             assert SECRET not in path.read_text(errors="replace"), path
+
+
+def assert_totals(result: TrialResult, trajectory: dict[str, Any], usages: list[Any]) -> None:
+    """The trial's usage and the trajectory's final metrics both add up to what the model server reported."""
+    assert result.usage.turns == len(usages)
+    assert result.usage.input_tokens == sum(u.prompt_tokens for u in usages)
+    assert result.usage.output_tokens == sum(u.completion_tokens for u in usages)
+    assert result.usage.cached_tokens == sum(u.cached_tokens for u in usages)
+    assert result.usage.cache_write_tokens == sum(u.cache_write_tokens for u in usages)
+    assert result.usage.cost_usd > 0
+    final = trajectory["final_metrics"]
+    assert final["total_prompt_tokens"] == result.usage.input_tokens
+    assert final["total_completion_tokens"] == result.usage.output_tokens
+    assert final["total_cached_tokens"] == result.usage.cached_tokens
+    assert final["total_cost_usd"] == pytest.approx(result.usage.cost_usd)
+    assert final["extra"]["channel"]["model_calls"] == len(usages)

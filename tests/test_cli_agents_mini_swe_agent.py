@@ -10,6 +10,7 @@ import pytest
 from cli_agent_trials import (
     assert_key_stayed_out,
     assert_probe_failed,
+    assert_totals,
     probe_command,
     require_installed,
     run_cli_trial,
@@ -57,13 +58,5 @@ def test_mini_swe_agent_solves_the_task_through_the_channel(tmp_path, monkeypatc
     assert "design_summary.json" in agent_steps[2]["observation"]["results"][0]["content"]
     assert_probe_failed(trajectory, server.port)
 
-    assert result.usage.turns == 5
-    assert result.usage.input_tokens == sum(u.prompt_tokens for u in USAGE)
-    assert result.usage.output_tokens == sum(u.completion_tokens for u in USAGE)
-    assert result.usage.cached_tokens == sum(u.cached_tokens for u in USAGE)
-    assert result.usage.cost_usd > 0
-    final = trajectory["final_metrics"]
-    assert final["total_prompt_tokens"] == result.usage.input_tokens
-    assert final["total_completion_tokens"] == result.usage.output_tokens
-    assert final["total_cost_usd"] == pytest.approx(result.usage.cost_usd)
+    assert_totals(result, trajectory, USAGE)
     assert_key_stayed_out(result, requests)

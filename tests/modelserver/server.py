@@ -11,11 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
-from modelserver import openai_chat
+from modelserver import anthropic_messages, openai_chat
 from modelserver.script import Failure, Reply, TurnSource
 
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
+PROTOCOLS = (anthropic_messages,)
+"""The other protocols, each a module with ``matches(path)``, ``wants_stream(path, body)``,
+``response(reply, body, path)``, ``stream(reply, body, path)`` (SSE frames) and ``error(failure)``."""
 EXHAUSTED = Failure(status=400, message="modelserver: the script has no more turns", times=None)
 
 
@@ -133,7 +137,9 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.path not in CHAT_PATHS:
+            path = urlsplit(self.path).path
+            protocol = None if path in CHAT_PATHS else next((p for p in PROTOCOLS if p.matches(path)), None)
+            if path not in CHAT_PATHS and protocol is None:
                 self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
                 return
             try:
@@ -145,30 +151,37 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
             turn = server.next_turn(body)
             time.sleep(turn.delay_sec)
             if isinstance(turn, Failure):
-                self._fail(turn)
+                self._fail(turn, protocol.error(turn) if protocol else openai_chat.error(turn))
+            elif protocol is not None and protocol.wants_stream(path, body):
+                self._sse(protocol.stream(turn, body, path))
+            elif protocol is not None:
+                self._json(200, protocol.response(turn, body, path))
             elif body.get("stream"):
                 self._stream(turn, body)
             else:
                 self._json(200, openai_chat.completion(turn, body))
 
-        def _fail(self, failure: Failure) -> None:
+        def _fail(self, failure: Failure, error: dict[str, Any]) -> None:
             if failure.drop_connection:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
             headers = {} if failure.retry_after is None else {"Retry-After": f"{failure.retry_after:g}"}
-            self._json(failure.status, openai_chat.error(failure), headers)
+            self._json(failure.status, error, headers)
 
         def _stream(self, reply: Reply, body: dict[str, Any]) -> None:
+            frames = [f"data: {json.dumps(chunk)}\n\n".encode() for chunk in openai_chat.chunks(reply, body)]
+            self._sse([*frames, b"data: [DONE]\n\n"])
+
+        def _sse(self, frames: Iterable[bytes]) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
             self.send_header("Connection", "close")
             self.end_headers()
-            for chunk in openai_chat.chunks(reply, body):
-                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            for frame in frames:
+                self.wfile.write(frame)
                 self.wfile.flush()
-            self.wfile.write(b"data: [DONE]\n\n")
             self.close_connection = True
 
     return Handler

@@ -109,7 +109,8 @@ class CliDriver(Protocol):
     def transcript(self, run: CliRun, builder: TranscriptBuilder) -> dict[str, Any]:
         """Read the native transcript into ``builder``; returns what the CLI said about the run.
 
-        ``"limit": True`` in the answer marks a run the CLI ended itself at a limit it was given.
+        ``"limit": True`` in the answer marks a run the CLI ended itself at a limit it was given;
+        ``"cli_cost_usd"`` is the CLI's own cost figure, used when no call could be priced.
         """
         ...
 
@@ -186,7 +187,7 @@ class CliAgent:
         if outcome == "completed" and reported.get("limit"):
             outcome, detail = "limit", f"{stem} stopped at its own limit ({reported.get('exit_status')})"
         trajectory = builder.finish(
-            outcome=outcome, exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
+            cli_cost_usd=reported.get("cli_cost_usd"), outcome=outcome, exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
             channel={"model_calls": channel.stats.model_calls, "refused": channel.stats.refused,
                      "model_seconds": round(channel.stats.model_seconds, 3),
                      "upstream_failures": channel.stats.upstream_failures[-5:]},

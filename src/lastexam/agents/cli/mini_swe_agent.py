@@ -96,10 +96,11 @@ class MiniSweAgentDriver:
             elif role == "tool":
                 builder.result(message.get("tool_call_id", ""), text_of(content or ""))
         info = data.get("info") or {}
+        stats = info.get("model_stats") or {}
         exit_status = info.get("exit_status", "")
+        # litellm's cost is 0 for a model it does not know: that is no figure at all.
         return {"exit_status": exit_status, "limit": exit_status == "LimitsExceeded",
-                "cli_cost_usd": (info.get("model_stats") or {}).get("instance_cost"),
-                "api_calls": (info.get("model_stats") or {}).get("api_calls")}
+                "cli_cost_usd": stats.get("instance_cost") or None, "api_calls": stats.get("api_calls")}
 
 
 def _arguments(raw: Any) -> dict[str, Any]:
