@@ -1,0 +1,437 @@
+"""Hydraulic calculation of a wet-pipe sprinkler tree (NFPA 13 style, Hazen-Williams).
+
+ALE-CANARY-065b0c5c-ced7-4fbc-83a7-5b58f14f72a0
+
+Workflow: a fire protection engineer receives the piping layout of a tree system (nodes with
+elevations and sprinkler K-factors, the sprinklers of the hydraulically remote design area
+flagged; pipes with nominal size, internal diameter, length, C-factor and fittings), the design
+criteria (hazard class, density, design area, coverage per sprinkler, hose stream allowance) and a
+hydrant flow test. They take off equivalent fitting lengths, find the minimum supply pressure at
+which every design-area sprinkler delivers at least its minimum flow (density x coverage, and at
+least 7 psi), report pressures and flows throughout the tree and the system demand at the
+connection, and check it against the water supply curve with the required safety margin.
+Variants: light hazard with an end-fed cross main, ordinary hazard group 2 on Schedule 10 pipe,
+extra hazard group 1 with branch lines on both sides of the cross main (supply inadequate), and
+ordinary hazard group 1 where part of the design area hangs lower under a mezzanine (so the
+governing sprinkler is not simply the farthest one).
+
+generate() builds the layout from the seed, solves it with its own Hazen-Williams tree solver
+(NFPA 13 form, p = 4.52 Q^1.85 / (C^1.85 d^4.87) psi/ft, 0.433 psi/ft of elevation) and writes the
+reference, choosing the flow-test figures so that the supply verdict is clear-cut.
+
+grade() checks the agent's tables for physics (flow conservation at every node, Q = K sqrt(p) at
+every sprinkler, Hazen-Williams friction and the pressure balance along every pipe, recomputed
+from the agent's own flows), then compares equivalent lengths, pressures, flows, the governing
+sprinkler, the demand at the connection and the supply check with the reference.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lastexam.grading.context import GradeContext, as_number
+
+PSI_PER_FT = 0.433
+MIN_PRESSURE = 7.0
+SAFETY_MARGIN = 5.0
+SCH40 = {"1": 1.049, "1-1/4": 1.380, "1-1/2": 1.610, "2": 2.067, "2-1/2": 2.469, "3": 3.068, "4": 4.026, "6": 6.065}
+SCH10 = {"1": 1.097, "1-1/4": 1.442, "1-1/2": 1.682, "2": 2.157, "2-1/2": 2.635, "3": 3.260, "4": 4.260, "6": 6.357}
+DUCTILE = {"6": 6.28, "8": 8.39}
+# Equivalent pipe length (ft) of fittings and valves for C = 120; columns: see FITTINGS.
+FITTINGS = ["E45", "E90", "LTE", "TEE", "BFV", "GV", "SCV"]
+EQUIVALENT = {
+    "1": [1, 2, 2, 5, 0, 0, 5], "1-1/4": [1, 3, 2, 6, 0, 0, 7], "1-1/2": [2, 4, 2, 8, 0, 0, 9],
+    "2": [2, 5, 3, 10, 6, 1, 11], "2-1/2": [3, 6, 4, 12, 7, 1, 14], "3": [3, 7, 5, 15, 10, 1, 16],
+    "4": [4, 10, 6, 20, 12, 2, 22], "6": [7, 14, 9, 30, 10, 3, 32], "8": [9, 18, 13, 35, 12, 4, 45],
+}
+C_MULTIPLIER = {100: 0.713, 120: 1.0, 130: 1.16, 140: 1.33, 150: 1.51}
+NODE_COLUMNS = ["node", "elevation_ft", "pressure_psi", "discharge_gpm"]
+PIPE_COLUMNS = ["pipe", "from_node", "to_node", "flow_gpm", "total_length_ft", "friction_psi_per_ft",
+                "friction_loss_psi", "velocity_fps"]
+HAZARDS = {
+    "LH": ("Light Hazard", 100), "OH1": ("Ordinary Hazard Group 1", 250), "OH2": ("Ordinary Hazard Group 2", 250),
+    "EH1": ("Extra Hazard Group 1", 500),
+}
+
+
+# -- layout -----------------------------------------------------------------------------------
+
+def pipe_size(heads: int, hazard: str) -> str:
+    """Pipe size by the number of sprinklers it supplies: pipe-schedule steps, upsized for extra hazard."""
+    steps = {
+        "LH": [(2, "1"), (3, "1-1/4"), (5, "1-1/2"), (10, "2"), (30, "2-1/2"), (60, "3")],
+        "OH": [(2, "1"), (3, "1-1/4"), (5, "1-1/2"), (10, "2"), (20, "2-1/2"), (40, "3"), (100, "4")],
+        "EH": [(2, "1-1/2"), (4, "2"), (8, "2-1/2"), (14, "3"), (40, "4"), (200, "6")],
+    }[hazard[:2]]
+    return next((size for n, size in steps if heads <= n), steps[-1][1])
+
+
+class Layout:
+    """A sprinkler tree: nodes (id -> attributes) and pipes (listed from the supply side)."""
+
+    def __init__(self, schedule: dict[str, float]) -> None:
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.pipes: list[dict[str, Any]] = []
+        self.schedule = schedule
+
+    def node(self, nid: str, z: float, desc: str, k: float = 0.0, flowing: bool = False) -> str:
+        self.nodes[nid] = {"node": nid, "elevation_ft": round(z, 2), "k_factor": k, "design_area": int(flowing),
+                           "description": desc}
+        return nid
+
+    def pipe(self, a: str, b: str, size: str, length: float, c: int, fittings: str, material: str = "steel") -> None:
+        table = DUCTILE if material == "ductile" else self.schedule
+        self.pipes.append({"pipe": f"P{len(self.pipes) + 1}", "from_node": a, "to_node": b, "nominal_in": size,
+                           "diameter_in": table[size], "length_ft": round(length, 2), "c_factor": c,
+                           "fittings": fittings, "material": material})
+
+
+def branch_line(lay: Layout, tag: str, tee: str, z: float, heads: int, flowing: int, spacing: float, k: float,
+                hazard: str, drop: float = 0.0, side: str = "") -> None:
+    """A branch line off the cross-main tee: optional drop, then heads at spacing, the far ones flowing."""
+    start = tee
+    if drop:
+        start = lay.node(f"{tag}D", z, f"branch line {tag}: foot of the drop")
+        lay.pipe(tee, start, pipe_size(heads, hazard), drop, 120, "TEE,E90")
+    prev = start
+    for h in range(1, heads + 1):
+        nid = lay.node(f"{tag}H{h}", z, f"branch line {tag}{side}: sprinkler {h} from the cross main", k,
+                       flowing=h > heads - flowing)
+        downstream = heads - h + 1
+        length = spacing / 2 if h == 1 else spacing
+        fit = "TEE" if h == 1 and not drop else ""
+        lay.pipe(prev, nid, pipe_size(downstream, hazard), length, 120, fit)
+        prev = nid
+
+
+def build_layout(p: dict[str, Any], rng: np.random.Generator) -> Layout:
+    lay = Layout(SCH10 if p["schedule"] == "10" else SCH40)
+    ceiling = p["ceiling_ft"]
+    src = lay.node("S", p["source_z"], "connection to the city main (flow-test reference point)")
+    bor = lay.node("BOR", 1.0, "base of riser, ground floor")
+    lay.pipe(src, bor, "6", float(rng.integers(60, 180)), 140, "GV,E90,E90", material="ductile")
+    tor = lay.node("TOR", ceiling, "top of riser")
+    riser = p["riser_in"]
+    lay.pipe(bor, tor, riser, ceiling - 1.0, 120, "SCV,GV,E90")
+    feed_end = lay.node("FM", ceiling, "feed main: start of the cross main")
+    lay.pipe(tor, feed_end, riser, float(rng.integers(25, 70)), 120, "E90,E90")
+    prev = feed_end
+    spacing_l, spacing_s = p["line_spacing_ft"], p["head_spacing_ft"]
+    flowing = p["flowing"]  # flowing heads per line, from the far end of the cross main
+    lines_left = p["lines"]
+    for i in range(1, p["lines"] + 1):
+        tee = lay.node(f"CM{i}", ceiling, f"cross main at branch line {i}")
+        heads_beyond = lines_left * p["heads_per_line"] * (2 if p["both_sides"] else 1)
+        lay.pipe(prev, tee, pipe_size(heads_beyond, p["hazard"]), spacing_l if i > 1 else 12.0, 120,
+                 "TEE" if i == 1 else "")
+        lines_left -= 1
+        low = i in p["low_lines"]
+        z = p["low_ceiling_ft"] if low else ceiling
+        drop = ceiling - p["low_ceiling_ft"] if low else 0.0
+        sides = [("E", " (east)", flowing[i - 1]), ("W", " (west)", 0)] if p["both_sides"] else [("", "", flowing[i - 1])]
+        for letter, label, n_flow in sides:
+            branch_line(lay, f"L{i}{letter}", tee, z, p["heads_per_line"], n_flow, spacing_s, p["k_factor"],
+                        p["hazard"], drop=drop, side=label)
+        prev = tee
+    return lay
+
+
+# -- hydraulics -------------------------------------------------------------------------------
+
+def equivalent_length(pipe: dict[str, Any]) -> float:
+    total = 0.0
+    for fit in filter(None, (f.strip() for f in pipe["fittings"].split(","))):
+        total += EQUIVALENT[pipe["nominal_in"]][FITTINGS.index(fit)]
+    return total * C_MULTIPLIER[pipe["c_factor"]]
+
+
+def friction_per_ft(q: float, c: float, d: float) -> float:
+    return 4.52 * abs(q) ** 1.85 / (c ** 1.85 * d ** 4.87)
+
+
+def solve_at(lay: Layout, p_source: float) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Pressures, discharges and pipe flows of the tree for a given pressure at the source node."""
+    children: dict[str, list[dict[str, Any]]] = {}
+    for pipe in lay.pipes:
+        children.setdefault(pipe["from_node"], []).append(pipe)
+    order = []  # pipes in order from the source outwards
+    stack = ["S"]
+    while stack:
+        node = stack.pop()
+        for pipe in children.get(node, []):
+            order.append(pipe)
+            stack.append(pipe["to_node"])
+    heads = {n: a for n, a in lay.nodes.items() if a["design_area"]}
+    discharge = {n: a["k_factor"] * math.sqrt(MIN_PRESSURE) for n, a in heads.items()}
+    lengths = {pipe["pipe"]: pipe["length_ft"] + equivalent_length(pipe) for pipe in lay.pipes}
+    for _ in range(500):
+        flows = {pipe["pipe"]: 0.0 for pipe in lay.pipes}
+        for pipe in reversed(order):
+            below = discharge.get(pipe["to_node"], 0.0) + sum(flows[c["pipe"]] for c in children.get(pipe["to_node"], []))
+            flows[pipe["pipe"]] = below
+        pressure = {"S": p_source}
+        for pipe in order:
+            a, b = pipe["from_node"], pipe["to_node"]
+            loss = friction_per_ft(flows[pipe["pipe"]], pipe["c_factor"], pipe["diameter_in"]) * lengths[pipe["pipe"]]
+            pressure[b] = pressure[a] - loss - PSI_PER_FT * (lay.nodes[b]["elevation_ft"] - lay.nodes[a]["elevation_ft"])
+        new = {n: heads[n]["k_factor"] * math.sqrt(max(pressure[n], 0.0)) for n in heads}
+        change = max(abs(new[n] - discharge[n]) for n in heads)
+        discharge = {n: 0.5 * discharge[n] + 0.5 * new[n] for n in heads}
+        if change < 1e-10:
+            break
+    return pressure, discharge, flows
+
+
+def required_source_pressure(lay: Layout, q_min: float) -> float:
+    """Smallest source pressure at which every design-area sprinkler meets its minimum (bisection)."""
+    p_min = max(MIN_PRESSURE, (q_min / lay_k(lay)) ** 2)
+
+    def slack(ps: float) -> float:
+        pressure, _, _ = solve_at(lay, ps)
+        return min(pressure[n] - p_min for n, a in lay.nodes.items() if a["design_area"])
+
+    lo, hi = 0.0, 400.0
+    if slack(hi) < 0:
+        raise ValueError("layout needs more than 400 psi: resize the pipes")
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if slack(mid) >= 0:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def lay_k(lay: Layout) -> float:
+    return next(a["k_factor"] for a in lay.nodes.values() if a["design_area"])
+
+
+def supply_available(supply: dict[str, float], q: float) -> float:
+    return supply["static_psi"] - (supply["static_psi"] - supply["residual_psi"]) * (q / supply["residual_flow_gpm"]) ** 1.85
+
+
+def analyse(lay: Layout, p: dict[str, Any]) -> dict[str, Any]:
+    q_min = p["density"] * p["head_spacing_ft"] * p["line_spacing_ft"]
+    ps = required_source_pressure(lay, q_min)
+    pressure, discharge, flows = solve_at(lay, ps)
+    p_min = max(MIN_PRESSURE, (q_min / lay_k(lay)) ** 2)
+    heads = [n for n, a in lay.nodes.items() if a["design_area"]]
+    governing = min(heads, key=lambda n: pressure[n] - p_min)
+    nodes = [{"node": n, "elevation_ft": a["elevation_ft"], "pressure_psi": pressure[n],
+              "discharge_gpm": discharge.get(n, 0.0)} for n, a in lay.nodes.items()]
+    pipes = []
+    for pipe in lay.pipes:
+        q = flows[pipe["pipe"]]
+        total = pipe["length_ft"] + equivalent_length(pipe)
+        fpf = friction_per_ft(q, pipe["c_factor"], pipe["diameter_in"])
+        pipes.append({"pipe": pipe["pipe"], "from_node": pipe["from_node"], "to_node": pipe["to_node"], "flow_gpm": q,
+                      "total_length_ft": total, "friction_psi_per_ft": fpf, "friction_loss_psi": fpf * total,
+                      "velocity_fps": 0.4085 * q / pipe["diameter_in"] ** 2})
+    q_sprinklers = sum(discharge.values())
+    return {"nodes": nodes, "pipes": pipes, "q_min": q_min, "p_min": p_min, "governing": governing,
+            "summary": {"governing_sprinkler": governing, "min_sprinkler_flow_gpm": q_min,
+                        "min_sprinkler_pressure_psi": p_min, "sprinkler_demand_gpm": q_sprinklers,
+                        "required_pressure_psi": ps, "hose_allowance_gpm": HAZARDS[p["hazard"]][1],
+                        "total_demand_gpm": q_sprinklers + HAZARDS[p["hazard"]][1]}}
+
+
+def pick_supply(rng: np.random.Generator, ref: dict[str, Any], adequate: bool) -> dict[str, float]:
+    """Flow-test figures that put the demand clearly above or below the supply curve (with the margin)."""
+    s = ref["summary"]
+    target = s["required_pressure_psi"] + SAFETY_MARGIN + (rng.uniform(6, 14) if adequate else -rng.uniform(5, 12))
+    static = target + rng.uniform(12, 25)
+    q_res = float(rng.choice([1000, 1250, 1500]))
+    residual = static - (static - target) / (s["total_demand_gpm"] / q_res) ** 1.85
+    return {"static_psi": round(static, 1), "residual_psi": round(residual, 1), "residual_flow_gpm": q_res}
+
+
+# -- files ------------------------------------------------------------------------------------
+
+def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    buffer = io.StringIO()
+    w = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buffer.getvalue()
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    rng = np.random.default_rng(params["seed"])
+    lay = build_layout(params, rng)
+    ref = analyse(lay, params)
+    supply = pick_supply(rng, ref, params["adequate"])
+    s = ref["summary"]
+    available = supply_available(supply, s["total_demand_gpm"])
+    s.update({"supply_static_psi": supply["static_psi"], "available_pressure_psi": available,
+              "safety_margin_psi": available - s["required_pressure_psi"],
+              "supply_adequate": available - s["required_pressure_psi"] >= SAFETY_MARGIN})
+    assert s["supply_adequate"] == params["adequate"]
+
+    (input_dir / "nodes.csv").write_text(to_csv(list(lay.nodes.values()),
+                                                ["node", "elevation_ft", "k_factor", "design_area", "description"]))
+    (input_dir / "pipes.csv").write_text(to_csv(lay.pipes, ["pipe", "from_node", "to_node", "nominal_in", "material",
+                                                            "diameter_in", "length_ft", "c_factor", "fittings"]))
+    table = [{"nominal_in": size, **dict(zip(FITTINGS, vals, strict=True))} for size, vals in EQUIVALENT.items()]
+    (input_dir / "equivalent_lengths.csv").write_text(to_csv(table, ["nominal_in", *FITTINGS]))
+    hazard_name, hose = HAZARDS[params["hazard"]]
+    criteria = {
+        "project": params["project"], "system": "wet pipe", "hazard": hazard_name,
+        "density_gpm_per_ft2": params["density"], "design_area_ft2": params["area"],
+        "coverage_per_sprinkler_ft2": params["head_spacing_ft"] * params["line_spacing_ft"],
+        "sprinkler_k_factor": params["k_factor"], "minimum_sprinkler_pressure_psi": MIN_PRESSURE,
+        "hose_stream_allowance_gpm": hose, "hose_stream_added_at": "node S",
+        "safety_margin_psi": SAFETY_MARGIN,
+        "friction": "Hazen-Williams, p = 4.52 Q^1.85 / (C^1.85 d^4.87) psi/ft (Q gpm, d in)",
+        "elevation": "0.433 psi/ft", "velocity_pressure": "neglected (use normal pressures)",
+        "fittings": "equivalent lengths from equivalent_lengths.csv (C = 120 basis), multiplied for other C: "
+                    + ", ".join(f"C={c}: {m}" for c, m in C_MULTIPLIER.items()),
+        "fitting_codes": {"E45": "45 deg elbow", "E90": "90 deg standard elbow", "LTE": "90 deg long-turn elbow",
+                          "TEE": "tee or cross, flow turned 90 deg", "BFV": "butterfly valve", "GV": "gate valve",
+                          "SCV": "swing check valve (incl. alarm check)"},
+    }
+    (input_dir / "design_criteria.json").write_text(json.dumps(criteria, indent=2) + "\n")
+    (input_dir / "flow_test.json").write_text(json.dumps({
+        "location": "hydrant at the connection, results referred to node S", "date": params["test_date"], **supply,
+    }, indent=2) + "\n")
+    (reference_dir / "reference.json").write_text(json.dumps(
+        {"nodes": ref["nodes"], "pipes": ref["pipes"], "summary": s, "p_min": ref["p_min"],
+         "layout_nodes": lay.nodes, "layout_pipes": lay.pipes}, indent=2) + "\n")
+
+
+# -- grading ----------------------------------------------------------------------------------
+
+def close(found: Any, expected: float, abs_tol: float, rel_tol: float = 0.0) -> bool:
+    value = as_number(found)
+    return value is not None and math.isclose(value, expected, abs_tol=abs_tol, rel_tol=rel_tol)
+
+
+def keyed(rows: list[dict[str, str]], key: str) -> dict[str, dict[str, str]]:
+    return {str(r.get(key, "")).strip(): r for r in rows}
+
+
+def numbers(row: dict[str, str] | None, *cols: str) -> list[float] | None:
+    if row is None:
+        return None
+    values = [as_number(row.get(c)) for c in cols]
+    return None if any(v is None for v in values) else values  # type: ignore[return-value]
+
+
+def share(bad: list[str], total: int) -> float:
+    return max(0.0, 1 - len(bad) / max(total, 1))
+
+
+def check_physics(g: GradeContext, ref: dict[str, Any], nodes: dict[str, dict[str, str]],
+                  pipes: dict[str, dict[str, str]]) -> None:
+    layout_nodes, layout_pipes = ref["layout_nodes"], ref["layout_pipes"]
+    balance, sprinkler, along = [], [], []
+    for nid, attrs in layout_nodes.items():
+        if nid == "S":
+            continue
+        got = numbers(nodes.get(nid), "pressure_psi", "discharge_gpm")
+        inflow = [numbers(pipes.get(p["pipe"]), "flow_gpm") for p in layout_pipes if p["to_node"] == nid]
+        outflow = [numbers(pipes.get(p["pipe"]), "flow_gpm") for p in layout_pipes if p["from_node"] == nid]
+        if got is None or any(v is None for v in inflow + outflow):
+            balance.append(f"{nid}: missing numbers")
+            continue
+        residual = sum(v[0] for v in inflow) - sum(v[0] for v in outflow) - got[1]  # type: ignore[index]
+        if abs(residual) > 0.5 + 0.005 * abs(sum(v[0] for v in inflow)):  # type: ignore[index]
+            balance.append(f"{nid}: in - out - discharge = {residual:.2f} gpm")
+        k = attrs["k_factor"] if attrs["design_area"] else 0.0
+        expected = k * math.sqrt(max(got[0], 0.0))
+        if abs(got[1] - expected) > 0.1 + 0.01 * expected:
+            sprinkler.append(f"{nid}: {got[1]:.2f} gpm at {got[0]:.2f} psi, expected {expected:.2f}")
+    for p in layout_pipes:
+        row = numbers(pipes.get(p["pipe"]), "flow_gpm", "total_length_ft")
+        ends = numbers(nodes.get(p["from_node"]), "pressure_psi"), numbers(nodes.get(p["to_node"]), "pressure_psi")
+        if row is None or ends[0] is None or ends[1] is None:
+            along.append(f"{p['pipe']}: missing numbers")
+            continue
+        loss = friction_per_ft(row[0], p["c_factor"], p["diameter_in"]) * row[1]
+        dz = layout_nodes[p["to_node"]]["elevation_ft"] - layout_nodes[p["from_node"]]["elevation_ft"]
+        drop = ends[0][0] - ends[1][0]
+        if abs(drop - loss - PSI_PER_FT * dz) > 0.15 + 0.01 * loss:
+            along.append(f"{p['pipe']}: drop {drop:.2f} psi vs friction {loss:.2f} + elevation {PSI_PER_FT * dz:.2f}")
+    n_nodes, n_pipes = len(layout_nodes) - 1, len(layout_pipes)
+    g.check("flow is conserved at every node (agent's own flows)", share(balance, n_nodes), weight=1.0,
+            reason="; ".join(balance[:6]))
+    n_heads = sum(1 for a in layout_nodes.values() if a["design_area"])
+    g.check("every design-area sprinkler discharges Q = K sqrt(p) at its reported pressure (others 0)",
+            share(sprinkler, n_heads), weight=0.5, reason="; ".join(sprinkler[:6]))
+    g.check("pressure drop along every pipe = Hazen-Williams friction + elevation (agent's own flows)",
+            share(along, n_pipes), weight=1.0, reason="; ".join(along[:6]))
+
+
+def check_against_reference(g: GradeContext, ref: dict[str, Any], nodes: dict[str, dict[str, str]],
+                            pipes: dict[str, dict[str, str]]) -> None:
+    fitted = {p["pipe"] for p in ref["layout_pipes"] if p["fittings"].strip()}
+    bad = [f"{r['pipe']}: {pipes.get(r['pipe'], {}).get('total_length_ft')!r} vs {r['total_length_ft']:.2f}"
+           for r in ref["pipes"] if not close(pipes.get(r["pipe"], {}).get("total_length_ft"), r["total_length_ft"], 0.05)]
+    bad_fitted = [b for b in bad if b.split(":")[0] in fitted]
+    score = share(bad_fitted, len(fitted)) if len(bad) == len(bad_fitted) else 0.0
+    g.check("total lengths include the equivalent lengths of the fittings (C-adjusted)", score,
+            weight=1.0, reason="; ".join(bad[:6]))
+    bad = [f"{r['node']}: {nodes.get(r['node'], {}).get('pressure_psi')!r} vs {r['pressure_psi']:.2f}"
+           for r in ref["nodes"] if not close(nodes.get(r["node"], {}).get("pressure_psi"), r["pressure_psi"], 0.5, 0.01)]
+    g.check("node pressures match the reference calculation", share(bad, len(ref["nodes"])), weight=2.0,
+            reason="; ".join(bad[:6]))
+    bad = [f"{r['pipe']}: {pipes.get(r['pipe'], {}).get('flow_gpm')!r} vs {r['flow_gpm']:.2f}"
+           for r in ref["pipes"] if not close(pipes.get(r["pipe"], {}).get("flow_gpm"), r["flow_gpm"], 1.0, 0.01)]
+    flowing = sum(1 for r in ref["pipes"] if r["flow_gpm"] > 0.5)  # dead legs are right by default: not counted
+    g.check("pipe flows match the reference calculation", share(bad, flowing), weight=1.5,
+            reason="; ".join(bad[:6]))
+
+
+def check_design_point(g: GradeContext, ref: dict[str, Any], nodes: dict[str, dict[str, str]],
+                       summary: dict[str, Any]) -> None:
+    s = ref["summary"]
+    short = []
+    for nid, attrs in ref["layout_nodes"].items():
+        if attrs["design_area"]:
+            got = numbers(nodes.get(nid), "pressure_psi", "discharge_gpm")
+            if got is None or got[1] < s["min_sprinkler_flow_gpm"] - 0.05 or got[0] < MIN_PRESSURE - 0.01:
+                short.append(f"{nid}: {got}")
+    # sprinklers within 0.1 psi of their minimum in the reference are equally acceptable as the governing one
+    pressure = {r["node"]: r["pressure_psi"] for r in ref["nodes"]}
+    candidates = sorted(n for n, a in ref["layout_nodes"].items()
+                        if a["design_area"] and pressure[n] - ref["p_min"] <= 0.1)
+    ok = not short and str(summary.get("governing_sprinkler", "")).strip() in candidates
+    g.check("every design-area sprinkler meets its minimum; the governing sprinkler is identified", ok, weight=1.0,
+            expected=candidates, found=summary.get("governing_sprinkler"), reason="; ".join(short[:5]))
+    ok = (close(summary.get("required_pressure_psi"), s["required_pressure_psi"], 0.5, 0.01)
+          and close(summary.get("sprinkler_demand_gpm"), s["sprinkler_demand_gpm"], 1.0, 0.01))
+    g.check("system demand at the connection (pressure and sprinkler flow)", ok, weight=2.0,
+            expected=[round(s["required_pressure_psi"], 2), round(s["sprinkler_demand_gpm"], 1)],
+            found=[summary.get("required_pressure_psi"), summary.get("sprinkler_demand_gpm")])
+    ok = (close(summary.get("total_demand_gpm"), s["total_demand_gpm"], 1.0, 0.01)
+          and close(summary.get("available_pressure_psi"), s["available_pressure_psi"], 0.5, 0.01)
+          and close(summary.get("safety_margin_psi"), s["safety_margin_psi"], 0.7)
+          and summary.get("supply_adequate") is s["supply_adequate"])
+    g.check("water supply check: total demand with hose, available pressure, margin, verdict", ok, weight=1.5,
+            expected=[round(s["total_demand_gpm"], 1), round(s["available_pressure_psi"], 2),
+                      round(s["safety_margin_psi"], 2), s["supply_adequate"]],
+            found=[summary.get(k) for k in ("total_demand_gpm", "available_pressure_psi", "safety_margin_psi",
+                                            "supply_adequate")])
+
+
+def grade(g: GradeContext) -> None:
+    if not g.require_files("node_results.csv", "pipe_results.csv", "summary.json"):
+        return
+    node_rows = g.read_csv("node_results.csv", required_columns=NODE_COLUMNS)
+    pipe_rows = g.read_csv("pipe_results.csv", required_columns=PIPE_COLUMNS)
+    summary = g.read_json("summary.json")
+    if node_rows is None or pipe_rows is None or summary is None:
+        return
+    if not g.check("summary.json is a JSON object", isinstance(summary, dict), gate=True, weight=0):
+        return
+    ref = json.loads(g.reference("reference.json").read_text())
+    nodes, pipes = keyed(node_rows, "node"), keyed(pipe_rows, "pipe")
+    check_physics(g, ref, nodes, pipes)
+    check_against_reference(g, ref, nodes, pipes)
+    check_design_point(g, ref, nodes, summary)
