@@ -1,0 +1,167 @@
+"""Codex CLI (npm ``@openai/codex``): OpenAI's agent CLI over the Responses API.
+
+Run as ``codex exec --json --dangerously-bypass-approvals-and-sandbox`` (no approvals, no sandbox of
+its own: the bubblewrap sandbox is the boundary) with a model provider in ``~/.codex/config.toml``
+whose base URL is the channel. Two records of the run:
+
+- stdout, the ``exec --json`` events: ``thread.started`` (the thread id), items (messages, commands,
+  file changes) and ``turn.completed`` with the run's token totals;
+- the session rollout ``~/.codex/sessions/**/rollout-*-THREAD.jsonl``: every response item the model
+  produced (messages, reasoning, function calls), every call's output, and a ``token_usage_record``
+  closing each model call with its own usage.
+
+The trajectory has one agent step per model call, from the rollout; when the rollout is missing,
+the ``exec --json`` items make the steps and the totals are one step's usage.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from lastexam.agents.accounting import CallUsage
+from lastexam.agents.cli.adapter import CHANNEL_KEY, CliOptions, CliRun, program
+from lastexam.agents.cli.install import PACKAGES
+from lastexam.agents.cli.transcript import TranscriptBuilder, json_lines, read_home_file, text_of
+from lastexam.agents.config import AgentConfig
+from lastexam.sandbox import HOME_DIR
+from lastexam.sandbox.channel import Credential
+from lastexam.store.atif import ToolCall
+
+KEY_VARIABLE = "ALE_CHANNEL_KEY"
+PROVIDER = "lastexam_channel"
+
+
+class CodexOptions(CliOptions):
+    """Options of the ``codex`` harness."""
+
+    reasoning_effort: str | None = None
+    """``model_reasoning_effort`` (minimal, low, medium, high) when set."""
+
+
+def _toml(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+class CodexDriver:
+    package: ClassVar = PACKAGES["codex"]
+    summary: ClassVar = "Codex CLI exec mode (OpenAI Responses API), in the sandbox through the model channel"
+    default_base_url: ClassVar = "https://api.openai.com/v1"
+    options_model: ClassVar = CodexOptions
+
+    def credential(self, config: AgentConfig, key: str) -> Credential:
+        return Credential.bearer(key)
+
+    def is_model_call(self, path: str) -> bool:
+        return path.endswith("/responses")
+
+    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
+        assert isinstance(options, CodexOptions)
+        lines = [f"model = {_toml(config.model)}", f"model_provider = {_toml(PROVIDER)}",
+                 "check_for_update_on_startup = false"]
+        if options.reasoning_effort:
+            lines.append(f"model_reasoning_effort = {_toml(options.reasoning_effort)}")
+        lines += ["", f"[model_providers.{PROVIDER}]", 'name = "lastexam model channel"',
+                  f"base_url = {_toml(base_url)}", f"env_key = {_toml(KEY_VARIABLE)}", 'wire_api = "responses"']
+        return {".codex/config.toml": "\n".join(lines) + "\n"}
+
+    def command(self, run: CliRun) -> list[str]:
+        return [program("codex"), "exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox",
+                "--cd", HOME_DIR, "--", run.instruction]
+
+    def environment(self, run: CliRun) -> dict[str, str]:
+        return {KEY_VARIABLE: CHANNEL_KEY}
+
+    def transcript(self, run: CliRun, builder: TranscriptBuilder) -> dict[str, Any]:
+        events = json_lines(run.stdout)
+        thread = next((e.get("thread_id") for e in events if e.get("type") == "thread.started"), None)
+        totals = [e.get("usage") or {} for e in events if e.get("type") == "turn.completed"]
+        failed = [e.get("error") for e in events if e.get("type") == "turn.failed"]
+        builder.message("user", run.instruction)
+        rollout = _rollout(run, thread)
+        if rollout:
+            _steps_from_rollout(builder, rollout)
+        else:
+            _steps_from_events(builder, events, totals)
+        return {"thread_id": thread, "rollout": bool(rollout), "cli_usage": totals, "turn_failed": failed or None}
+
+
+def _rollout(run: CliRun, thread: str | None) -> list[dict[str, Any]]:
+    if not thread:
+        return []
+    sessions = run.home / ".codex" / "sessions"
+    for path in sorted(sessions.rglob(f"rollout-*{thread}.jsonl")) if sessions.is_dir() else []:
+        text = read_home_file(run.home, str(path.relative_to(run.home)))
+        if text is not None:
+            return [r for r in (_json(line) for line in text.splitlines()) if r]
+    return []
+
+
+def _json(line: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _usage(raw: dict[str, Any]) -> CallUsage:
+    """Codex's token counts: ``input_tokens`` includes ``cached_input_tokens``."""
+    return CallUsage(input_tokens=int(raw.get("input_tokens") or 0), output_tokens=int(raw.get("output_tokens") or 0),
+                     cached_tokens=int(raw.get("cached_input_tokens") or 0),
+                     cache_write_tokens=int(raw.get("cache_write_input_tokens") or 0),
+                     reasoning_tokens=int(raw.get("reasoning_output_tokens") or 0))
+
+
+def _arguments(raw: Any) -> dict[str, Any]:
+    value = _json(raw) if isinstance(raw, str) else raw
+    return value if isinstance(value, dict) else {"input": raw}
+
+
+def _steps_from_rollout(builder: TranscriptBuilder, records: list[dict[str, Any]]) -> None:
+    """One step per model call: its response items, closed by the call's ``token_usage_record``."""
+    text: list[str] = []
+    reasoning: list[str] = []
+    calls: list[ToolCall] = []
+    outputs: list[tuple[str, str]] = []
+    for record in records:
+        kind, payload = record.get("type"), record.get("payload") or {}
+        if kind == "response_item":
+            item = payload.get("type")
+            if item == "message" and payload.get("role") == "assistant":
+                text += [str(p.get("text", "")) for p in payload.get("content") or [] if "text" in p]
+            elif item == "reasoning":
+                reasoning += [str(p.get("text", "")) for p in payload.get("summary") or []]
+            elif item in ("function_call", "custom_tool_call", "local_shell_call"):
+                calls.append(ToolCall(tool_call_id=str(payload.get("call_id")),
+                                      function_name=str(payload.get("name") or item),
+                                      arguments=_arguments(payload.get("arguments", payload.get("input",
+                                                                                              payload.get("action"))))))
+            elif item in ("function_call_output", "custom_tool_call_output"):
+                outputs.append((str(payload.get("call_id")), text_of(payload.get("output", ""))))
+        elif kind == "token_usage_record":
+            for call_id, output in outputs:
+                builder.result(call_id, output)
+            builder.model_call("\n".join(text), usage=_usage(payload.get("usage") or {}), tool_calls=calls,
+                               reasoning="\n".join(reasoning), extra={"response_id": payload.get("response_id")})
+            text, reasoning, calls, outputs = [], [], [], []
+    for call_id, output in outputs:
+        builder.result(call_id, output)
+
+
+def _steps_from_events(builder: TranscriptBuilder, events: list[dict[str, Any]], totals: list[dict[str, Any]]) -> None:
+    """Without the rollout: one step per completed item; the run's totals as the last step's usage."""
+    for event in events:
+        item = event.get("item") or {}
+        if event.get("type") != "item.completed" or item.get("type") == "error":
+            continue
+        if item.get("type") == "command_execution":
+            step = builder.model_call("", usage=None, tool_calls=[
+                ToolCall(tool_call_id=str(item.get("id")), function_name="command_execution",
+                         arguments={"command": item.get("command")})])
+            builder.result(str(item.get("id")), text_of(item.get("aggregated_output", "")))
+            step.extra = {"exit_code": item.get("exit_code")}
+        else:
+            builder.model_call(text_of(item.get("text", item)), usage=None, extra={"item_type": item.get("type")})
+    for total in totals:
+        builder.model_call("", usage=_usage(total), extra={"usage_of": "the whole turn (exec --json totals)"})
