@@ -117,3 +117,16 @@ def test_grader_crash_or_hang_is_an_infra_error_and_retried(tmp_path: Path, body
     assert result.status == "infra_error"
     assert error in (result.error or "")
     assert result.attempts == 2
+
+
+def test_a_generator_that_kills_its_process_is_an_infra_error_and_the_harness_survives(tmp_path: Path) -> None:
+    root = _broken_task(tmp_path, "    pass\n")
+    task_py = root / "other" / "league_table" / "task.py"
+    task_py.write_text(task_py.read_text().replace(
+        "def generate(params: dict, input_dir: Path, reference_dir: Path) -> None:\n",
+        "def generate(params: dict, input_dir: Path, reference_dir: Path) -> None:\n    import os\n    os.abort()\n"))
+    config = ExperimentConfig(name="abort", agents=["nop"], selectors=["other/league_table@0"],
+                              results_dir=tmp_path / "results", tasks_dir=root, retries=0)
+    [result] = run_experiment(config).recorded
+    assert result.status == "infra_error"
+    assert "generator" in (result.error or "")

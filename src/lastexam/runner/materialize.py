@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from lastexam.grading.runner import run_generator
 from lastexam.tasks.instance import Instance
 
 _COMPLETE = ".complete"
@@ -28,14 +29,28 @@ def _link_tree(source: Path, target: Path) -> None:
     shutil.copytree(source, target, copy_function=link_or_copy, symlinks=True)
 
 
-def materialize(instance: Instance, input_dir: Path, reference_dir: Path, cache: Path | None = None) -> None:
-    """Write the instance's inputs to ``input_dir`` and reference to ``reference_dir``.
+GENERATE_TIMEOUT = 900.0
+
+
+def _generate(instance: Instance, input_dir: Path, reference_dir: Path, log: Path) -> None:
+    run_generator(instance.task.path, instance.params, input_dir, reference_dir, timeout=GENERATE_TIMEOUT,
+                  log_path=log)
+
+
+def materialize(
+    instance: Instance, input_dir: Path, reference_dir: Path, *, log: Path, cache: Path | None = None
+) -> None:
+    """Write the instance's inputs to ``input_dir`` and reference to ``reference_dir``, generating
+    in a fresh process (its output appended to ``log``).
 
     With a ``cache`` directory, generate there at most once (under a file lock, so concurrent
     trials and processes agree) and link the trial's copies from it.
+
+    Raises:
+        GraderError: the generator crashed or ran out of time.
     """
     if cache is None:
-        instance.materialize(input_dir, reference_dir)
+        _generate(instance, input_dir, reference_dir, log)
         return
     slot = cache / instance.id.replace("/", "__")
     slot.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +60,7 @@ def materialize(instance: Instance, input_dir: Path, reference_dir: Path, cache:
         if not (slot / _COMPLETE).exists():
             shutil.rmtree(slot, ignore_errors=True)
             fresh = Path(tempfile.mkdtemp(dir=cache, prefix=".generating-"))
-            instance.materialize(fresh / "input", fresh / "reference")
+            _generate(instance, fresh / "input", fresh / "reference", log)
             (fresh / _COMPLETE).touch()
             os.replace(fresh, slot)
     _link_tree(slot / "input", input_dir)

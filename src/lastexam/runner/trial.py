@@ -75,7 +75,8 @@ async def run_trial(request: TrialRequest) -> TrialResult:
     workspace = new_workspace()
     try:
         input_dir, reference_dir = rundir.private / "input", rundir.private / "reference"
-        await asyncio.to_thread(materialize, request.instance, input_dir, reference_dir, request.instance_cache)
+        await asyncio.to_thread(materialize, request.instance, input_dir, reference_dir,
+                                log=rundir.logs / "generator.log", cache=request.instance_cache)
         os.chmod(rundir.private, 0o700)
         shutil.copytree(input_dir, workspace.input, dirs_exist_ok=True)
         instruction = request.instance.render_instruction()
