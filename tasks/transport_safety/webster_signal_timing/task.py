@@ -314,12 +314,18 @@ def sheet_rows(g: GradeContext, book: Any, name: str) -> list[dict[str, Any]] | 
         g.check(f"sheet {name} present", False, gate=True, weight=0, reason=f"sheets: {book.sheetnames}")
         return None
     rows = list(ws.iter_rows(values_only=True))
-    header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
+    # the header is the first row (of the first five) that names every required column; a title row may precede it
+    start, header = 0, [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
+    for k, row in enumerate(rows[:5]):
+        names = [str(h).strip() if h is not None else "" for h in row]
+        if all(c in names for c in SHEETS[name]):
+            start, header = k, names
+            break
     missing = [c for c in SHEETS[name] if c not in header]
     if not g.check(f"sheet {name} has the required columns", not missing, gate=True, weight=0,
                    expected=SHEETS[name], found=header, reason=f"missing: {missing}" if missing else ""):
         return None
-    return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
+    return [dict(zip(header, r, strict=False)) for r in rows[start + 1:] if any(v is not None for v in r)]
 
 
 def truthy(value: Any) -> bool | None:
