@@ -13,11 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from modelserver import anthropic_messages, openai_chat, openai_responses
+from modelserver import anthropic_messages, gemini, openai_chat, openai_responses
 from modelserver.script import Failure, Reply, TurnSource
 
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
-PROTOCOLS = (anthropic_messages, openai_responses)
+PROTOCOLS = (anthropic_messages, openai_responses, gemini)
 """The other protocols, each a module with ``matches(path)``, ``wants_stream(path, body)``,
 ``response(reply, body, path)``, ``stream(reply, body, path)`` (SSE frames) and ``error(failure)``."""
 EXHAUSTED = Failure(status=400, message="modelserver: the script has no more turns", times=None)

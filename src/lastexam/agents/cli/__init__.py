@@ -9,12 +9,13 @@ package registers the harnesses ``claude_code``, ``codex``, ``gemini_cli`` and `
 from lastexam.agents.cli.adapter import CliAgent, CliDriver, CliOptions
 from lastexam.agents.cli.claude_code import ClaudeCodeDriver
 from lastexam.agents.cli.codex import CodexDriver
+from lastexam.agents.cli.gemini_cli import GeminiCliDriver
 from lastexam.agents.cli.install import PACKAGES, install_cli_agents, installed
 from lastexam.agents.cli.mini_swe_agent import MiniSweAgentDriver
 from lastexam.agents.config import AgentConfig
 from lastexam.agents.registry import Harness, register_harness
 
-DRIVERS: dict[str, CliDriver] = {d.package.harness: d for d in (ClaudeCodeDriver(), CodexDriver(), MiniSweAgentDriver())}
+DRIVERS: dict[str, CliDriver] = {d.package.harness: d for d in (ClaudeCodeDriver(), CodexDriver(), GeminiCliDriver(), MiniSweAgentDriver())}
 
 
 def _harness(driver: CliDriver) -> Harness:
