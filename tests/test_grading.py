@@ -53,6 +53,14 @@ def test_bad_output_becomes_failed_checks_not_exceptions(g: GradeContext) -> Non
     assert g.grade.score == 0
 
 
+def test_a_file_of_the_right_shape_alone_earns_nothing(g: GradeContext) -> None:
+    (g.output_dir / "t.csv").write_text("x,y\n")
+    assert g.require_files("t.csv")
+    assert g.read_csv("t.csv", required_columns=["x", "y"]) == []
+    g.number("value", None, 3.0, abs_tol=0.1)
+    assert g.grade.score == 0 and not g.grade.passed
+
+
 def test_numbers_with_tolerance(g: GradeContext) -> None:
     assert g.number("abs", "1,000.4", 1000, abs_tol=0.5)
     assert g.number("rel", "$101", 100, rel_tol=0.02)

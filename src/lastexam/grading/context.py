@@ -1,5 +1,8 @@
 """What a task's ``grade(g)`` receives: the three directories, the variant's parameters, and helpers.
 
+The file and schema checks the helpers record are gates of weight 0: they can zero a grade but
+never add to it, so an empty file of the right shape earns nothing.
+
 Every helper turns bad output into a failed check with a reason and returns ``None`` (or a
 false value) instead of raising, so that a malformed deliverable can never crash the grader.
 An exception that escapes ``grade`` is a grader bug and is recorded as an infrastructure error.
@@ -109,7 +112,7 @@ class GradeContext:
         """Gate: every named deliverable exists as a non-empty regular file."""
         missing = [r for r in relatives if not (self.output(r).is_file() and self.output(r).stat().st_size > 0)]
         return self.check(
-            name, not missing, gate=True, expected=list(relatives), found=sorted(set(relatives) - set(missing)),
+            name, not missing, gate=True, weight=0, expected=list(relatives), found=sorted(set(relatives) - set(missing)),
             reason=f"missing or empty: {', '.join(missing)}" if missing else "",
         )
 
@@ -118,7 +121,7 @@ class GradeContext:
         try:
             return self.output(relative).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            self.check(f"{relative} is readable text", False, gate=gate, reason=str(exc))
+            self.check(f"{relative} is readable text", False, gate=gate, weight=0, reason=str(exc))
             return None
 
     def read_json(self, relative: str, *, gate: bool = True) -> Any:
@@ -129,7 +132,7 @@ class GradeContext:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            self.check(f"{relative} is valid JSON", False, gate=gate, reason=str(exc))
+            self.check(f"{relative} is valid JSON", False, gate=gate, weight=0, reason=str(exc))
             return None
 
     def read_csv(
@@ -144,12 +147,12 @@ class GradeContext:
             rows = list(reader)
             header = [h.strip() for h in (reader.fieldnames or [])]
         except csv.Error as exc:
-            self.check(f"{relative} is valid CSV", False, gate=gate, reason=str(exc))
+            self.check(f"{relative} is valid CSV", False, gate=gate, weight=0, reason=str(exc))
             return None
         rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in rows]
         missing = [c for c in required_columns if c not in header]
         if not self.check(
-            f"{relative} has the required columns", not missing, gate=gate,
+            f"{relative} has the required columns", not missing, gate=gate, weight=0,
             expected=list(required_columns), found=header,
             reason=f"missing columns: {', '.join(missing)}" if missing else "",
         ):
@@ -164,7 +167,8 @@ class GradeContext:
         try:
             return openpyxl.load_workbook(path, data_only=data_only)
         except Exception as exc:  # openpyxl raises many types for a corrupt file
-            self.check(f"{relative} is a valid XLSX workbook", False, gate=gate, reason=f"{type(exc).__name__}: {exc}")
+            self.check(f"{relative} is a valid XLSX workbook", False, gate=gate, weight=0,
+                       reason=f"{type(exc).__name__}: {exc}")
             return None
 
     # -- numbers and tables ------------------------------------------------------------------
