@@ -1,0 +1,140 @@
+"""The narrow channel's host proxy, spoken to over its unix socket as the sandbox's relay would.
+
+Upstream is the local model server; the client is a real HTTP client on the socket. Also: the
+relay program itself inside a real sandbox, and a CLI stopped by the channel at its turn limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from cli_agent_trials import SECRET, require_installed, run_cli_trial, trajectory_of
+from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
+from lastexam.sandbox.channel import (
+    SANDBOX_SOCKET_DIR,
+    Credential,
+    ModelChannel,
+    forward_command,
+    sandbox_base_url,
+    stage_forwarder,
+)
+from modelserver import Failure, ModelServer, Reply, TokenUsage, call
+
+
+def exchange(base_url: str, tmp_path: Path, requests: list[tuple[str, str, dict]], **channel: object):
+    """Send ``requests`` (method, path, headers) through a channel to ``base_url``; returns responses and the channel."""
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with ModelChannel(base_url, credential=Credential.bearer(SECRET), socket_dir=tmp_path / "ch",
+                                log_path=tmp_path / "channel.jsonl", **channel) as ch:  # type: ignore[arg-type]
+            transport = httpx2.AsyncHTTPTransport(uds=str(ch.socket_path))
+            async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1:8787") as client:
+                answers = []
+                for method, path, headers in requests:
+                    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": "stream" in path}
+                    answers.append(await client.request(method, path.replace("?stream", ""), json=body,
+                                                        headers=headers))
+                return answers, ch
+
+    return asyncio.run(go())
+
+
+def test_the_sandbox_url_keeps_the_endpoint_path_on_the_loopback_port():
+    assert sandbox_base_url("https://openrouter.ai/api/v1") == "http://127.0.0.1:8787/api/v1"
+    assert sandbox_base_url("https://api.anthropic.com") == "http://127.0.0.1:8787"
+    with pytest.raises(ValueError, match="not an http"):
+        sandbox_base_url("file:///etc/passwd")
+
+
+def test_the_channel_swaps_the_credential_and_reaches_only_the_endpoint(tmp_path):
+    with ModelServer([Reply(content="one"), Reply(content="two")]) as server:
+        answers, channel = exchange(server.base_url, tmp_path, [
+            ("POST", "/v1/chat/completions?key=sandbox", {"authorization": "Bearer sandbox-key", "x-api-key": "s"}),
+            ("POST", "/v1/../../etc/chat/completions", {}),
+            ("POST", "/elsewhere/chat/completions", {}),
+            ("DELETE", "/v1/chat/completions", {}),
+            ("POST", "/v1/chat/completions?stream", {}),
+        ])
+        received = list(server.requests)
+    assert [a.status_code for a in answers] == [200, 403, 403, 405, 200]
+    assert answers[0].json()["choices"][0]["message"]["content"] == "one"
+    assert "chat.completion.chunk" in answers[4].text and answers[4].text.endswith("data: [DONE]\n\n")
+    assert len(received) == 2
+    assert received[0].headers["authorization"] == f"Bearer {SECRET}" and "x-api-key" not in received[0].headers
+    assert received[0].path == "/v1/chat/completions"  # the sandbox's key=... query was dropped
+    assert channel.stats.model_calls == 2 and not channel.stats.last_failed
+    log = [json.loads(line) for line in (tmp_path / "channel.jsonl").read_text().splitlines()]
+    assert [entry["status"] for entry in log] == [200, 403, 403, 405, 200]
+
+
+def test_the_channel_refuses_calls_past_the_limit_and_reports_upstream_failures(tmp_path):
+    with ModelServer([Failure(status=503), Reply(content="ok")]) as server:
+        answers, channel = exchange(server.base_url, tmp_path, [("POST", "/v1/chat/completions", {})] * 3, max_calls=2)
+    assert [a.status_code for a in answers] == [503, 200, 429]
+    assert channel.limit_reached.is_set() and channel.stats.refused == 1
+    assert channel.stats.upstream_failures == ["HTTP 503"] and not channel.stats.last_failed
+
+
+def test_an_unreachable_endpoint_is_a_502_and_an_upstream_failure(tmp_path):
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    answers, channel = exchange(f"http://127.0.0.1:{port}/v1", tmp_path, [("POST", "/v1/chat/completions", {})])
+    assert answers[0].status_code == 502 and channel.stats.last_failed
+
+
+def test_the_relay_in_a_real_sandbox_reaches_the_model_and_nothing_else(tmp_path):
+    workspace = new_workspace()
+    stage_forwarder(workspace.agent)
+    workspace.extra_ro_binds.append((workspace.root / "channel", SANDBOX_SOCKET_DIR))
+    (workspace.root / "channel").mkdir()
+    probe = (
+        "import json, socket, sys, urllib.request\n"
+        "body = json.dumps({'model': 'm', 'messages': []}).encode()\n"
+        "request = urllib.request.Request(sys.argv[1] + '/chat/completions', body, {'Content-Type': 'application/json'})\n"
+        "print('MODEL', json.load(urllib.request.urlopen(request))['choices'][0]['message']['content'])\n"
+        "for host, port in (('127.0.0.1', int(sys.argv[2])), ('1.1.1.1', 443)):\n"
+        "    try:\n"
+        "        socket.create_connection((host, port), timeout=3)\n"
+        "        print('REACHED', host)\n"
+        "    except OSError as exc:\n"
+        "        print('BLOCKED', host, type(exc).__name__)\n"
+    )
+
+    async def go():  # type: ignore[no-untyped-def]
+        with ModelServer([Reply(content="through the channel")]) as server:
+            sandbox = BwrapSandbox(workspace, Limits(memory_mb=1024, processes=64))
+            try:
+                async with ModelChannel(server.base_url, credential=None, socket_dir=workspace.root / "channel"):
+                    argv = forward_command(["/usr/bin/python3", "-c", probe, sandbox_base_url(server.base_url),
+                                            str(server.port)])
+                    result = await sandbox.exec(argv, timeout=60, stdout=tmp_path / "out", stderr=tmp_path / "err")
+            finally:
+                sandbox.close()
+            return result
+
+    result = asyncio.run(go())
+    out = (tmp_path / "out").read_text()
+    assert result.returncode == 0, (tmp_path / "err").read_text()
+    assert "MODEL through the channel" in out
+    assert "BLOCKED 127.0.0.1 ConnectionRefusedError" in out and "BLOCKED 1.1.1.1" in out and "REACHED" not in out
+
+
+def test_a_cli_past_its_turn_limit_is_stopped_by_the_channel(tmp_path, monkeypatch):
+    require_installed("claude_code")
+    usage = TokenUsage(prompt_tokens=1000, completion_tokens=10)
+    looping = Reply(tool_calls=[call("Bash", command="ls /workspace/input")], usage=usage)
+    with ModelServer([looping, looping, looping], on_exhausted=Failure(status=500, times=None)) as server:
+        result = run_cli_trial("claude_code", "claude-sonnet-4-20250514", server.base_url.removesuffix("/v1"), tmp_path,
+                               monkeypatch, limits={"turns": 2})
+        assert server.remaining == 1 and server.exhausted == 0
+    assert result.agent_outcome == "limit" and result.status == "failed"
+    channel = trajectory_of(result)["final_metrics"]["extra"]["channel"]
+    assert channel["model_calls"] == 2 and channel["refused"] >= 1
+    assert result.usage.turns == 2 and result.usage.input_tokens == 2000
