@@ -8,7 +8,9 @@ counted apart and never as the agent's failure):
   passed (each instance weighs the same however many epochs it has); ``mean_score`` likewise.
 * ``pass_rate_ci`` / ``mean_score_ci`` are percentile intervals from ``InstanceBootstrap``
   (instances resampled, epochs kept together). With fewer than ``MIN_RELIABLE_INSTANCES`` instances
-  an interval is reported but flagged ``few_instances``.
+  the percentile bootstrap under-covers (and collapses to a point when every instance agrees), so
+  the interval is widened to contain the Wilson interval over instances (the rate times the
+  instance count as successes) and the row is flagged ``few_instances``.
 * ``pass@k`` / ``pass^k`` are the unbiased per-instance estimators averaged over the instances
   with at least k graded epochs.
 """
@@ -32,6 +34,7 @@ from lastexam.analysis.stats import (
     pass_hat_k,
     percentile_interval,
     ratio_samples,
+    wilson_interval,
 )
 
 GROUPINGS = ("tier", "cluster", "subdomain")
@@ -84,6 +87,17 @@ def _interval(row: np.ndarray) -> Interval:
     return (0.0, 1.0) if np.isnan(low) else (round(low, 6), round(high, 6))
 
 
+def _guarded(bootstrap: np.ndarray, estimate: float, instances: int, confidence: float) -> Interval:
+    """The bootstrap interval, widened to the Wilson interval over instances when there are few of them."""
+    if instances == 0:
+        return (0.0, 1.0)
+    low, high = _interval(bootstrap)
+    if instances < MIN_RELIABLE_INSTANCES:
+        w_low, w_high = wilson_interval(estimate * instances, instances, confidence)
+        low, high = min(low, round(w_low, 6)), max(high, round(w_high, 6))
+    return (low, high)
+
+
 def _as_slice(index: np.ndarray) -> Rows:
     """A contiguous ascending index as a slice (no copy when selecting columns), else the index itself."""
     if len(index) and index[-1] - index[0] + 1 == len(index) and np.all(np.diff(index) == 1):
@@ -112,12 +126,12 @@ def _rate_rows(matrix: InstanceMatrix, rows: Rows, samples: np.ndarray, group: s
         n_inst = int(ran[j].sum())
         if n_inst == 0 and not infra.get(agent):
             continue
+        pass_rate = float(pass_frac[j][ran[j]].mean()) if n_inst else 0.0
+        mean_score = float(score_frac[j][ran[j]].mean()) if n_inst else 0.0
         out.append(RateRow(
             agent=agent, group=group, trials=int(epochs[j].sum()), passed=int(passes[j].sum()),
-            pass_rate=float(pass_frac[j][ran[j]].mean()) if n_inst else 0.0,
-            pass_rate_ci=_interval(pass_ci[j]) if n_inst else (0.0, 1.0),
-            mean_score=float(score_frac[j][ran[j]].mean()) if n_inst else 0.0,
-            mean_score_ci=_interval(score_ci[j]) if n_inst else (0.0, 1.0),
+            pass_rate=pass_rate, pass_rate_ci=_guarded(pass_ci[j], pass_rate, n_inst, confidence),
+            mean_score=mean_score, mean_score_ci=_guarded(score_ci[j], mean_score, n_inst, confidence),
             infra_errors=int(infra.get(agent, 0)), instances=n_inst, epochs=int(epochs[j].max(initial=0)),
             few_instances=n_inst < MIN_RELIABLE_INSTANCES,
         ))

@@ -20,12 +20,15 @@ _CACHE_ELEMENTS = 100_000_000
 Rows = slice | np.ndarray | None
 
 
-def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion; (0, 1) when there are no trials."""
+def wilson_interval(successes: float, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion; (0, 1) when there are no trials.
+
+    ``successes`` may be fractional (a mean of per-instance fractions times the instance count).
+    """
     if trials == 0:
         return 0.0, 1.0
     z = float(norm.ppf(0.5 + confidence / 2))
-    p = successes / trials
+    p = min(1.0, max(0.0, successes / trials))
     denominator = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denominator
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
