@@ -10,7 +10,7 @@ from lastexam.agents.cli.adapter import CliAgent, CliDriver, CliOptions
 from lastexam.agents.cli.claude_code import ClaudeCodeDriver
 from lastexam.agents.cli.codex import CodexDriver
 from lastexam.agents.cli.gemini_cli import GeminiCliDriver
-from lastexam.agents.cli.install import PACKAGES, install_cli_agents, installed
+from lastexam.agents.cli.install import PACKAGES, entry_point, install_cli_agents, installed
 from lastexam.agents.cli.mini_swe_agent import MiniSweAgentDriver
 from lastexam.agents.config import AgentConfig
 from lastexam.agents.registry import Harness, register_harness
@@ -22,7 +22,8 @@ def _harness(driver: CliDriver) -> Harness:
     def build(config: AgentConfig) -> CliAgent:
         return CliAgent(config, driver)
 
-    return Harness(driver.package.harness, build, f"{driver.summary} ({driver.package.spec})")
+    return Harness(driver.package.harness, build, f"{driver.summary} ({driver.package.spec})",
+                   executable=str(entry_point(driver.package.harness)))
 
 
 for _driver in DRIVERS.values():
