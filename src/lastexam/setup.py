@@ -113,7 +113,8 @@ def install(tasks: Iterable[Task], *, dry_run: bool = False, agents: list[str] |
                 _run([*prefix, DEBIAN_PYTHON, "-m", "venv", "--system-site-packages", str(tools_dir())], log)
             _run([*prefix, str(_tools_python()), "-m", "pip", "install", "-q", "--upgrade", "pip", "packaging"], log)
             if pip_missing:
-                _run([*prefix, str(_tools_python()), "-m", "pip", "install", "-q", *pip_missing], log)
+                # Every declaration in one resolution, so that one task's pin holds against another's needs.
+                _run([*prefix, str(_tools_python()), "-m", "pip", "install", "-q", *pypi], log)
     if agents:
         names = [name for value in agents for name in value.split(",") if name]
         log += install_cli_agents(None if "all" in names else names, dry_run=dry_run)
