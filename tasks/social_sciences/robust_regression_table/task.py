@@ -1,0 +1,495 @@
+"""A publication regression table with conventional, HC1 and cluster-robust inference.
+
+ALE-CANARY-9a4c6e27-1d3b-4f85-b2e0-7c5d8f1a6e93
+
+Workflow: a research assistant receives a dataset (a CPS-style wage extract, an unbalanced firm
+panel, or a Card-style schooling sample with a college-proximity instrument), a codebook and the
+principal investigator's specification: sample rules, variable construction, four model columns
+(OLS with conventional and HC1 errors, fixed effects as dummy variables with cluster-robust
+errors, an interaction or 2SLS), the small-sample conventions and the significance stars. They
+estimate the models (statsmodels, linearmodels or R with sandwich/lmtest/AER), and deliver the
+table as CSV and as LaTeX, and a short interpretation with the derived quantities.
+
+generate() draws the data from a known data-generating process (heteroskedastic errors, group
+shocks, unobserved ability or firm effects) and fits every column on the host with statsmodels
+(2SLS by its projection formula, with the same sandwich conventions); the fits, model statistics
+and derived quantities are the reference.
+
+grade() checks the CSV against the reference (coefficients, each column's standard errors,
+p-values, N, R-squared, first-stage F), the stars against the table's own p-values, the LaTeX
+table against the CSV (numbers as rounded, stars, N), and the interpretation's numbers against
+the reference.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+STATES = ["AL", "AZ", "CA", "CO", "CT", "FL", "GA", "IL", "IN", "KS", "KY", "LA", "MA", "MD", "MI", "MN", "MO",
+          "NC", "NJ", "NY", "OH", "OK", "OR", "PA", "SC", "TN", "TX", "VA", "WA", "WI"]
+INDUSTRIES = ["AGR", "CON", "MFG", "TRD", "TRN", "FIN", "PRO", "EDU", "HLT", "PUB"]
+TABLE_COLUMNS = ["model", "term", "estimate", "std_error", "p_value", "stars"]
+
+SPECS: dict[str, dict[str, Any]] = {
+    "wage_cross_section": {
+        "file": "cps_extract.csv", "terms": ["educ", "exper", "exper2", "female", "union", "female_x_union"],
+        "models": {
+            "1": {"terms": ["educ", "exper", "exper2", "female", "union"], "fe": [], "se": "conventional"},
+            "2": {"terms": ["educ", "exper", "exper2", "female", "union"], "fe": [], "se": "HC1"},
+            "3": {"terms": ["educ", "exper", "exper2", "female", "union"], "fe": ["state", "industry"],
+                  "se": "cluster", "cluster": "state"},
+            "4": {"terms": ["educ", "exper", "exper2", "female", "union", "female_x_union"],
+                  "fe": ["state", "industry"], "se": "cluster", "cluster": "state"},
+        },
+    },
+    "firm_panel": {
+        "file": "firm_panel.csv", "terms": ["lnk", "lnl", "rd_intensity", "exporter"],
+        "models": {
+            "1": {"terms": ["lnk", "lnl", "rd_intensity", "exporter"], "fe": [], "se": "conventional"},
+            "2": {"terms": ["lnk", "lnl", "rd_intensity", "exporter"], "fe": [], "se": "HC1"},
+            "3": {"terms": ["lnk", "lnl", "rd_intensity", "exporter"], "fe": ["firm_id", "year"], "se": "cluster",
+                  "cluster": "firm_id", "absorb": "firm_id"},
+            "4": {"terms": ["lnk", "lnl", "rd_intensity", "exporter"], "fe": ["firm_id", "year"], "se": "cluster",
+                  "cluster": "industry", "absorb": "firm_id"},
+        },
+    },
+    "returns_iv": {
+        "file": "young_men_1976.csv", "terms": ["educ", "exper", "exper2", "black", "south", "smsa"],
+        "models": {
+            "1": {"terms": ["educ", "exper", "exper2", "black", "south", "smsa"], "fe": [], "se": "conventional"},
+            "2": {"terms": ["educ", "exper", "exper2", "black", "south", "smsa"], "fe": [], "se": "HC1"},
+            "3": {"terms": ["educ", "exper", "exper2", "black", "south", "smsa"], "fe": [], "se": "HC1",
+                  "iv": {"endog": "educ", "instrument": "nearc4"}},
+            "4": {"terms": ["educ", "exper", "exper2", "black", "south", "smsa"], "fe": [], "se": "cluster",
+                  "cluster": "county_group", "iv": {"endog": "educ", "instrument": "nearc4"}},
+        },
+    },
+}
+
+
+# -- data-generating processes ------------------------------------------------------------------
+
+
+def _wages(rng: np.random.Generator) -> pd.DataFrame:
+    n = 3200
+    state_fx = dict(zip(STATES, rng.normal(0, 0.09, len(STATES)), strict=True))
+    state_shock = dict(zip(STATES, rng.normal(0, 0.05, len(STATES)), strict=True))
+    ind_fx = dict(zip(INDUSTRIES, rng.normal(0, 0.11, len(INDUSTRIES)), strict=True))
+    state = rng.choice(STATES, n, p=_weights(rng, len(STATES)))
+    industry = rng.choice(INDUSTRIES, n, p=_weights(rng, len(INDUSTRIES)))
+    age = rng.integers(18, 65, n)
+    educ = np.clip(np.round(rng.normal(13.4, 2.6, n)), 8, 20).astype(int)
+    exper = np.maximum(age - educ - 6, 0)
+    female = (rng.random(n) < 0.48).astype(int)
+    union = (rng.random(n) < 0.09 + 0.1 * np.isin(industry, ["MFG", "TRN", "PUB", "CON"])).astype(int)
+    sigma = 0.34 + 0.025 * (educ - 12) + 0.05 * female
+    lw = (1.05 + 0.084 * educ + 0.037 * exper - 0.062 * exper**2 / 100 - 0.17 * female + 0.15 * union
+          - 0.07 * female * union + np.vectorize(state_fx.get)(state) + np.vectorize(ind_fx.get)(industry)
+          + np.vectorize(state_shock.get)(state) * (1 + 0.5 * educ / 12) + rng.normal(0, 1, n) * sigma)
+    wage = np.round(np.exp(lw), 2)
+    wage[rng.random(n) < 0.015] = np.nan
+    low = rng.random(n) < 0.006
+    wage[low] = np.round(rng.uniform(0.5, 1.99, low.sum()), 2)
+    hours = np.clip(np.round(rng.normal(39, 8, n)), 5, 80).astype(int)
+    return pd.DataFrame({"person_id": np.arange(100001, 100001 + n), "state": state, "industry": industry,
+                         "age": age, "female": female, "educ": educ, "exper": exper, "union": union,
+                         "usual_hours": hours, "hourly_wage": wage})
+
+
+def _weights(rng: np.random.Generator, k: int) -> np.ndarray:
+    w = rng.gamma(2.0, 1.0, k)
+    return w / w.sum()
+
+
+def _firms(rng: np.random.Generator) -> pd.DataFrame:
+    n_firms, years = 360, np.arange(2015, 2023)
+    industries = [f"NACE{c}" for c in ("10", "13", "20", "22", "24", "25", "26", "27", "28", "29", "31", "32")]
+    ind_of = rng.choice(industries, n_firms)
+    ind_year = {(i, y): s for i in industries for y, s in zip(years, rng.normal(0, 0.05, len(years)), strict=True)}
+    year_fx = dict(zip(years, np.cumsum(rng.normal(0.015, 0.02, len(years))), strict=True))
+    rows = []
+    for f in range(n_firms):
+        alpha = rng.normal(0, 0.35)
+        start = int(rng.integers(0, 4))
+        end = int(rng.integers(start + 3, len(years) + 1))
+        size = 3.2 + 0.9 * alpha + rng.normal(0, 0.7)
+        e = rng.normal(0, 0.15)
+        exporter_base = rng.random() < 1 / (1 + math.exp(-(size - 3.5)))
+        for t in range(start, end):
+            lnl = size + rng.normal(0, 0.12)
+            lnk = lnl + 1.6 + 0.4 * alpha + rng.normal(0, 0.35)
+            rd = max(0.0, round(float(rng.gamma(1.5, 1.6) + 0.8 * exporter_base), 2))
+            exporter = int(exporter_base if rng.random() > 0.08 else not exporter_base)
+            e = 0.5 * e + rng.normal(0, 0.13)
+            lny = (1.1 + alpha + year_fx[years[t]] + 0.31 * lnk + 0.63 * lnl + 0.011 * rd + 0.06 * exporter
+                   + ind_year[ind_of[f], years[t]] + e)
+            rows.append({"firm_id": f"F{f + 1:04d}", "year": int(years[t]), "industry": ind_of[f],
+                         "value_added": round(math.exp(lny), 1), "capital": round(math.exp(lnk), 1),
+                         "employees": max(1, round(math.exp(lnl))), "rd_intensity": rd, "exporter": exporter})
+    frame = pd.DataFrame(rows)
+    gaps = rng.random(len(frame)) < 0.02
+    frame.loc[gaps, "capital"] = np.nan
+    return frame
+
+
+def _young_men(rng: np.random.Generator) -> pd.DataFrame:
+    n, groups = 3010, 88
+    group = rng.integers(1, groups + 1, n)
+    g_near = rng.random(groups + 1) < 0.68
+    g_shock = rng.normal(0, 0.06, groups + 1)
+    g_south = rng.random(groups + 1) < 0.4
+    g_smsa = rng.random(groups + 1) < 0.7
+    nearc4 = np.where(rng.random(n) < 0.85, g_near[group], ~g_near[group]).astype(int)
+    south = g_south[group].astype(int)
+    smsa = np.where(rng.random(n) < 0.9, g_smsa[group], ~g_smsa[group]).astype(int)
+    black = (rng.random(n) < 0.12 + 0.25 * south).astype(int)
+    ability = rng.normal(0, 1, n)
+    educ = np.clip(np.round(12.6 + 0.75 * nearc4 + 1.1 * ability - 0.9 * black + rng.normal(0, 1.6, n)), 1, 18)
+    age = rng.integers(24, 35, n)
+    exper = np.maximum(age - educ - 6, 0)
+    lw = (4.6 + 0.115 * educ + 0.085 * exper - 0.23 * exper**2 / 100 - 0.17 * black - 0.11 * south + 0.14 * smsa
+          + 0.09 * ability + g_shock[group] + rng.normal(0, 1, n) * (0.33 + 0.03 * black))
+    return pd.DataFrame({"id": np.arange(1, n + 1), "county_group": group, "age76": age, "educ": educ.astype(int),
+                         "exper": exper.astype(int), "black": black, "south": south, "smsa": smsa, "nearc4": nearc4,
+                         "wage": np.round(np.exp(lw)).astype(int)})
+
+
+# -- estimation (the reference) -----------------------------------------------------------------
+
+
+def prepare(scenario: str, raw: pd.DataFrame) -> pd.DataFrame:
+    """Apply the brief's sample rules and variable construction."""
+    d = raw.copy()
+    if scenario == "wage_cross_section":
+        d = d[d["hourly_wage"].notna() & (d["hourly_wage"] >= 2.0) & d["age"].between(18, 64)].copy()
+        d["y"] = np.log(d["hourly_wage"])
+        d["exper2"] = d["exper"] ** 2 / 100
+        d["female_x_union"] = d["female"] * d["union"]
+    elif scenario == "firm_panel":
+        d = d.dropna(subset=["value_added", "capital", "employees"]).copy()
+        d = d[(d["value_added"] > 0) & (d["capital"] > 0) & (d["employees"] > 0)].copy()
+        d["y"] = np.log(d["value_added"])
+        d["lnk"] = np.log(d["capital"])
+        d["lnl"] = np.log(d["employees"])
+    else:
+        d["y"] = np.log(d["wage"])
+        d["exper2"] = d["exper"] ** 2 / 100
+    return d.reset_index(drop=True)
+
+
+def design(d: pd.DataFrame, terms: list[str], fe: list[str], *, constant: bool = True) -> pd.DataFrame:
+    X = d[terms].astype(float)
+    for name in fe:
+        X = pd.concat([X, pd.get_dummies(d[name].astype(str), prefix=name, drop_first=True, dtype=float)], axis=1)
+    return sm.add_constant(X, has_constant="add") if constant else X
+
+
+def _ols(d: pd.DataFrame, m: dict[str, Any]) -> dict[str, Any]:
+    """OLS with dummy-variable fixed effects; a high-dimensional one is absorbed by within-demeaning
+    (same slopes and residuals, Frisch-Waugh-Lovell) and its dummies still count in K."""
+    absorb = m.get("absorb")
+    X = design(d, m["terms"], [f for f in m["fe"] if f != absorb], constant=absorb is None)
+    y = d["y"].astype(float)
+    absorbed = 0
+    if absorb:
+        X = X - X.groupby(d[absorb]).transform("mean")
+        y = y - y.groupby(d[absorb]).transform("mean")
+        absorbed = int(d[absorb].nunique())
+    kw: dict[str, Any] = {"cov_type": "nonrobust"}
+    if m["se"] == "HC1":
+        kw = {"cov_type": "HC1", "use_t": True}
+    elif m["se"] == "cluster":
+        kw = {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(d[m["cluster"]])[0]}, "use_t": True}
+    res = sm.OLS(y.to_numpy(), X.to_numpy(float)).fit(**kw)
+    cols = list(X.columns)
+    cov = np.asarray(res.cov_params()) * res.df_resid / (res.df_resid - absorbed)
+    bse = np.sqrt(np.diag(cov))
+    df = float(res.df_resid_inference) if m["se"] == "cluster" else float(res.df_resid - absorbed)
+    p = 2 * stats.t.sf(np.abs(res.params / bse), df)
+    centered = d["y"] - d["y"].mean()
+    return {"params": dict(zip(cols, res.params, strict=True)), "bse": dict(zip(cols, bse, strict=True)),
+            "p": dict(zip(cols, p, strict=True)), "n": int(res.nobs), "r2": float(1 - res.ssr / (centered @ centered)),
+            "cov": {a: dict(zip(cols, cov[i], strict=True)) for i, a in enumerate(cols) if a in m["terms"]},
+            "df": df}
+
+
+def sandwich(Xh: np.ndarray, u: np.ndarray, se: str, groups: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """(covariance, t degrees of freedom) with the brief's small-sample conventions."""
+    n, k = Xh.shape
+    bread = np.linalg.inv(Xh.T @ Xh)
+    if se == "conventional":
+        return bread * (u @ u) / (n - k), float(n - k)
+    if se == "HC1":
+        meat = (Xh * u[:, None] ** 2).T @ Xh
+        return bread @ meat @ bread * n / (n - k), float(n - k)
+    assert groups is not None
+    codes, index = np.unique(groups, return_inverse=True)
+    scores = np.zeros((len(codes), k))
+    np.add.at(scores, index, Xh * u[:, None])
+    g = len(codes)
+    return bread @ (scores.T @ scores) @ bread * g / (g - 1) * (n - 1) / (n - k), float(g - 1)
+
+
+def _iv(d: pd.DataFrame, m: dict[str, Any]) -> dict[str, Any]:
+    iv = m["iv"]
+    X = design(d, m["terms"], m["fe"])
+    exog = [c for c in X.columns if c != iv["endog"]]
+    Z = pd.concat([X[exog], d[[iv["instrument"]]].astype(float)], axis=1).to_numpy(float)
+    Xv, y = X.to_numpy(float), d["y"].to_numpy(float)
+    Xh = Z @ np.linalg.lstsq(Z, Xv, rcond=None)[0]
+    beta = np.linalg.solve(Xh.T @ Xh, Xh.T @ y)
+    u = y - Xv @ beta
+    groups = d[m["cluster"]].to_numpy() if m["se"] == "cluster" else None
+    cov, df = sandwich(Xh, u, m["se"], groups)
+    bse = np.sqrt(np.diag(cov))
+    p = 2 * stats.t.sf(np.abs(beta / bse), df)
+    fs_beta = np.linalg.lstsq(Z, d[iv["endog"]].to_numpy(float), rcond=None)[0]
+    fs_u = d[iv["endog"]].to_numpy(float) - Z @ fs_beta
+    fs_cov, _ = sandwich(Z, fs_u, m["se"], groups)
+    first_f = float(fs_beta[-1] ** 2 / fs_cov[-1, -1])
+    cols = list(X.columns)
+    return {"params": dict(zip(cols, beta, strict=True)), "bse": dict(zip(cols, bse, strict=True)),
+            "p": dict(zip(cols, p, strict=True)), "n": len(y), "r2": float(1 - (u @ u) / ((y - y.mean()) @ (y - y.mean()))),
+            "cov": {a: dict(zip(cols, cov[i], strict=True)) for i, a in enumerate(cols) if a in m["terms"]},
+            "df": df, "first_stage_f": first_f}
+
+
+def fit_all(scenario: str, d: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    return {name: (_iv(d, m) if "iv" in m else _ols(d, m)) for name, m in SPECS[scenario]["models"].items()}
+
+
+def stars(p: float) -> str:
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+
+
+def _pct(b: float) -> float:
+    return 100 * (math.exp(b) - 1)
+
+
+def _ci(fit: dict[str, Any], term: str) -> list[float]:
+    half = stats.t.ppf(0.975, fit["df"]) * fit["bse"][term]
+    return [fit["params"][term] - half, fit["params"][term] + half]
+
+
+def derived(scenario: str, fits: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The interpretation's numbers, from the reference fits."""
+    if scenario == "wage_cross_section":
+        f3, f4 = fits["3"], fits["4"]
+        return {"return_to_schooling_pct": _pct(f3["params"]["educ"]), "educ_ci95_model3": _ci(f3, "educ"),
+                "gender_gap_pct": _pct(f3["params"]["female"]),
+                "union_premium_women_pct": _pct(f4["params"]["union"] + f4["params"]["female_x_union"])}
+    if scenario == "firm_panel":
+        f3 = fits["3"]
+        rts = f3["params"]["lnk"] + f3["params"]["lnl"]
+        var = f3["cov"]["lnk"]["lnk"] + f3["cov"]["lnl"]["lnl"] + 2 * f3["cov"]["lnk"]["lnl"]
+        t = (rts - 1) / math.sqrt(var)
+        return {"returns_to_scale": rts, "returns_to_scale_se": math.sqrt(var),
+                "crs_test_pvalue": float(2 * stats.t.sf(abs(t), f3["df"])),
+                "exporter_premium_pct": _pct(f3["params"]["exporter"])}
+    f2, f4 = fits["2"], fits["4"]
+    return {"ols_return_pct": _pct(f2["params"]["educ"]), "iv_return_pct": _pct(f4["params"]["educ"]),
+            "iv_educ_ci95": _ci(f4, "educ"), "first_stage_f_clustered": f4["first_stage_f"]}
+
+
+DERIVED_TOL = {"return_to_schooling_pct": 0.01, "educ_ci95_model3": 0.0005, "gender_gap_pct": 0.01,
+               "union_premium_women_pct": 0.01, "returns_to_scale": 0.0005, "returns_to_scale_se": 0.0005,
+               "crs_test_pvalue": 0.002, "exporter_premium_pct": 0.01, "ols_return_pct": 0.01, "iv_return_pct": 0.01,
+               "iv_educ_ci95": 0.0005, "first_stage_f_clustered": 0.05}
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    scenario = params["scenario"]
+    rng = np.random.default_rng(params["seed"])
+    raw = {"wage_cross_section": _wages, "firm_panel": _firms, "returns_iv": _young_men}[scenario](rng)
+    path = input_dir / SPECS[scenario]["file"]
+    raw.to_csv(path, index=False, na_rep="")
+    d = prepare(scenario, pd.read_csv(path))  # fit exactly what the file says
+    fits = fit_all(scenario, d)
+    keep = SPECS[scenario]["terms"]
+    reference = {name: {"params": {t: f["params"][t] for t in keep if t in f["params"]},
+                        "bse": {t: f["bse"][t] for t in keep if t in f["bse"]},
+                        "p": {t: f["p"][t] for t in keep if t in f["p"]}, "n": f["n"], "r2": f["r2"],
+                        **({"first_stage_f": f["first_stage_f"]} if "first_stage_f" in f else {})}
+                 for name, f in fits.items()}
+    (reference_dir / "reference.json").write_text(json.dumps(
+        {"models": reference, "derived": derived(scenario, fits)}, indent=1))
+
+
+# -- grading ------------------------------------------------------------------------------------
+
+
+def _num(value: Any) -> float:
+    try:
+        number = float(str(value).strip())
+    except (TypeError, ValueError):
+        return math.nan
+    return number if math.isfinite(number) else math.nan
+
+
+def _close(a: float, b: float, rel: float, abs_tol: float) -> bool:
+    return math.isfinite(a) and math.isfinite(b) and math.isclose(a, b, rel_tol=rel, abs_tol=abs_tol)
+
+
+def read_table(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        model = row["model"].strip().strip("()")
+        table[model, row["term"].strip()] = {"estimate": _num(row["estimate"]), "se": _num(row["std_error"]),
+                                             "p": _num(row["p_value"]), "stars": row["stars"].strip()}
+    return table
+
+
+def _fraction(g: Any, name: str, bad: list[str], total: int, weight: float) -> None:
+    g.check(name, 1 - len(bad) / total if total else 0.0, weight=weight, found=f"{total - len(bad)} of {total}",
+            reason="; ".join(bad[:5]))
+
+
+def _check_estimates(g: Any, table: dict[tuple[str, str], dict[str, Any]], ref: dict[str, Any],
+                     spec: dict[str, Any]) -> None:
+    coef_bad, basic_bad, robust_bad, p_bad, star_bad = [], [], [], [], []
+    cells = 0
+    for model, m in spec["models"].items():
+        se_bad = basic_bad if m["se"] != "cluster" and "iv" not in m else robust_bad
+        want = ref["models"][model]
+        for term in m["terms"]:
+            cells += 1
+            got = table.get((model, term))
+            label = f"({model}) {term}"
+            if got is None:
+                for bucket in (coef_bad, se_bad, p_bad, star_bad):
+                    bucket.append(f"{label} missing")
+                continue
+            if not _close(got["estimate"], want["params"][term], 1e-5, 1e-7):
+                coef_bad.append(f"{label} {got['estimate']} vs {want['params'][term]:.6g}")
+            if not _close(got["se"], want["bse"][term], 1e-3, 1e-7):
+                se_bad.append(f"{label} SE {got['se']} vs {want['bse'][term]:.6g}")
+            if not _close(got["p"], want["p"][term], 1e-3, 2e-4):
+                p_bad.append(f"{label} p {got['p']} vs {want['p'][term]:.4g}")
+            if not math.isfinite(got["p"]) or got["stars"] != stars(got["p"]):
+                star_bad.append(f"{label} '{got['stars']}' for p = {got['p']}")
+    _fraction(g, "coefficients match the refit", coef_bad, cells, 3)
+    _fraction(g, "conventional and HC1 standard errors (OLS columns)", basic_bad,
+              sum(len(m["terms"]) for m in spec["models"].values() if m["se"] != "cluster" and "iv" not in m), 2)
+    _fraction(g, "fixed-effect, cluster-robust and 2SLS standard errors", robust_bad,
+              sum(len(m["terms"]) for m in spec["models"].values() if m["se"] == "cluster" or "iv" in m), 3)
+    _fraction(g, "p-values with the right reference distribution", p_bad, cells, 2)
+    _fraction(g, "stars consistent with the p-values (10/5/1 %)", star_bad, cells, 1)
+
+
+def _check_stats(g: Any, table: dict[tuple[str, str], dict[str, Any]], ref: dict[str, Any], spec: dict[str, Any]) -> None:
+    bad = []
+    for model in spec["models"]:
+        want = ref["models"][model]
+        n = table.get((model, "N"), {}).get("estimate", math.nan)
+        r2 = table.get((model, "R2"), {}).get("estimate", math.nan)
+        if not _close(n, want["n"], 0, 0.5):
+            bad.append(f"({model}) N {n} vs {want['n']}")
+        if not _close(r2, want["r2"], 0, 5e-4):
+            bad.append(f"({model}) R2 {r2} vs {want['r2']:.4f}")
+        if "first_stage_f" in want:
+            f = table.get((model, "first_stage_F"), {}).get("estimate", math.nan)
+            if not _close(f, want["first_stage_f"], 1e-3, 0.01):
+                bad.append(f"({model}) first-stage F {f} vs {want['first_stage_f']:.3f}")
+    g.check("N, R-squared (and first-stage F) per column", not bad, weight=2, reason="; ".join(bad[:5]))
+
+
+_CELL = re.compile(r"^\(?\s*(-?\d+(?:\.\d+)?)\s*\)?\s*(\**)$")
+
+
+def _latex_cells(text: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Coefficient rows and the standard-error rows under them, by term, from a LaTeX tabular."""
+    coef: dict[str, list[str]] = {}
+    ses: dict[str, list[str]] = {}
+    last = None
+    body = text.split("\\begin{tabular}", 1)[-1]
+    for raw in re.split(r"\\\\", body):
+        line = re.sub(r"\\(midrule|toprule|bottomrule|hline|cline\{[^}]*\}|addlinespace)", "", raw).strip()
+        if "&" not in line:
+            continue
+        cells = [c.strip() for c in line.split("&")]
+        label = re.sub(r"[\\${}]", "", cells[0]).replace("^", "").strip()
+        values = [re.sub(r"\\sym|[${}^\s]", "", c) for c in cells[1:]]
+        if label:
+            coef[label] = values
+            last = label
+        elif last is not None:
+            ses[last] = values
+    return coef, ses
+
+
+def _check_latex(g: Any, table: dict[tuple[str, str], dict[str, Any]], spec: dict[str, Any]) -> None:
+    text = g.read_text("regression_table.tex", gate=False)
+    if text is None:
+        return
+    if "\\begin{tabular" not in text or "\\end{tabular}" not in text:
+        g.check("LaTeX table agrees with the CSV (rounded values, stars, N)", False, weight=2,
+                reason="no tabular environment")
+        return
+    coef, ses = _latex_cells(text)
+    models = list(spec["models"])
+    bad = []
+    for term in spec["terms"]:
+        for i, model in enumerate(models):
+            got = table.get((model, term))
+            cell = coef.get(term, [""] * len(models))[i] if i < len(coef.get(term, [])) else ""
+            se_cell = ses.get(term, [""] * len(models))[i] if i < len(ses.get(term, [])) else ""
+            if got is None:
+                if cell.strip("-"):
+                    bad.append(f"{term} ({model}) in LaTeX but not in the CSV")
+                continue
+            m, s = _CELL.match(cell), _CELL.match(se_cell)
+            if not m or not s or abs(float(m.group(1)) - got["estimate"]) > 0.0005 + 1e-9 \
+                    or abs(float(s.group(1)) - got["se"]) > 0.0005 + 1e-9 or m.group(2) != got["stars"]:
+                bad.append(f"{term} ({model}): '{cell}' '{se_cell}'")
+    n_row = next((v for k, v in coef.items() if k.lower() in ("n", "observations")), [])
+    for i, model in enumerate(models):
+        n = table.get((model, "N"), {}).get("estimate", math.nan)
+        if i >= len(n_row) or not _close(_num(n_row[i].replace(",", "")), n, 0, 0.5):
+            bad.append(f"N ({model})")
+    g.check("LaTeX table agrees with the CSV (rounded values, stars, N)", not bad, weight=2, reason="; ".join(bad[:5]))
+
+
+def _check_interpretation(g: Any, ref: dict[str, Any]) -> None:
+    data = g.read_json("interpretation.json", gate=False)
+    if not isinstance(data, dict):
+        g.check("interpretation.json numbers match the estimates", False, weight=2, reason="not a JSON object")
+        return
+    bad = []
+    for key, want in ref["derived"].items():
+        got = data.get(key)
+        tol = DERIVED_TOL[key]
+        if isinstance(want, list):
+            ok = isinstance(got, list) and len(got) == 2 and all(_close(_num(a), b, 0, tol) for a, b in zip(got, want,
+                                                                                                       strict=True))
+        else:
+            ok = _close(_num(got), want, 0, tol)
+        if not ok:
+            bad.append(f"{key}: {got} vs {want}")
+    text = data.get("summary")
+    if not isinstance(text, str) or len(text.split()) < 15:
+        bad.append("summary: missing or too short")
+    _fraction(g, "interpretation.json numbers match the estimates", bad, len(ref["derived"]) + 1, 2)
+
+
+def grade(g: Any) -> None:
+    if not g.require_files("regression_table.csv", "regression_table.tex", "interpretation.json"):
+        return
+    spec = SPECS[g.params["scenario"]]
+    ref = json.loads(g.reference("reference.json").read_text())
+    rows = g.read_csv("regression_table.csv", required_columns=TABLE_COLUMNS)
+    if rows is None:
+        return
+    table = read_table(rows)
+    _check_estimates(g, table, ref, spec)
+    _check_stats(g, table, ref, spec)
+    _check_latex(g, table, spec)
+    _check_interpretation(g, ref)
