@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from lastexam.agents.accounting import CallUsage
 from lastexam.agents.cli.adapter import CHANNEL_KEY, CliOptions, CliRun, program
 from lastexam.agents.cli.install import PACKAGES
-from lastexam.agents.cli.transcript import TranscriptBuilder, json_lines, read_home_file, text_of
+from lastexam.agents.cli.transcript import TranscriptBuilder, home_json_lines, json_lines, text_of, tool_arguments
 from lastexam.agents.config import AgentConfig
 from lastexam.sandbox import HOME_DIR
 from lastexam.sandbox.channel import Credential
@@ -91,18 +91,9 @@ def _rollout(run: CliRun, thread: str | None) -> list[dict[str, Any]]:
         return []
     sessions = run.home / ".codex" / "sessions"
     for path in sorted(sessions.rglob(f"rollout-*{thread}.jsonl")) if sessions.is_dir() else []:
-        text = read_home_file(run.home, str(path.relative_to(run.home)))
-        if text is not None:
-            return [r for r in (_json(line) for line in text.splitlines()) if r]
+        if records := home_json_lines(run.home, path):
+            return records
     return []
-
-
-def _json(line: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(line)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _usage(raw: dict[str, Any]) -> CallUsage:
@@ -111,11 +102,6 @@ def _usage(raw: dict[str, Any]) -> CallUsage:
                      cached_tokens=int(raw.get("cached_input_tokens") or 0),
                      cache_write_tokens=int(raw.get("cache_write_input_tokens") or 0),
                      reasoning_tokens=int(raw.get("reasoning_output_tokens") or 0))
-
-
-def _arguments(raw: Any) -> dict[str, Any]:
-    value = _json(raw) if isinstance(raw, str) else raw
-    return value if isinstance(value, dict) else {"input": raw}
 
 
 def _steps_from_rollout(builder: TranscriptBuilder, records: list[dict[str, Any]]) -> None:
@@ -135,7 +121,7 @@ def _steps_from_rollout(builder: TranscriptBuilder, records: list[dict[str, Any]
             elif item in ("function_call", "custom_tool_call", "local_shell_call"):
                 calls.append(ToolCall(tool_call_id=str(payload.get("call_id")),
                                       function_name=str(payload.get("name") or item),
-                                      arguments=_arguments(payload.get("arguments", payload.get("input",
+                                      arguments=tool_arguments(payload.get("arguments", payload.get("input",
                                                                                               payload.get("action"))))))
             elif item in ("function_call_output", "custom_tool_call_output"):
                 outputs.append((str(payload.get("call_id")), text_of(payload.get("output", ""))))

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from lastexam.agents.accounting import CallUsage
 from lastexam.agents.cli.adapter import CHANNEL_KEY, CliOptions, CliRun, program
 from lastexam.agents.cli.install import PACKAGES
-from lastexam.agents.cli.transcript import TranscriptBuilder, json_lines, read_home_file, text_of
+from lastexam.agents.cli.transcript import TranscriptBuilder, home_json_lines, json_lines, text_of
 from lastexam.agents.config import AgentConfig
 from lastexam.sandbox.base import WORKSPACE
 from lastexam.sandbox.channel import Credential
@@ -83,8 +83,7 @@ def _model_calls(run: CliRun, session: str | None) -> list[dict[str, Any]]:
     if not session or not chats.is_dir():
         return []
     for path in sorted(chats.rglob("session-*.jsonl")):
-        text = read_home_file(run.home, str(path.relative_to(run.home)))
-        records = [r for r in (_json(line) for line in (text or "").splitlines()) if r]
+        records = home_json_lines(run.home, path)
         if not records or records[0].get("sessionId") != session:
             continue
         calls: dict[str, dict[str, Any]] = {}
@@ -93,14 +92,6 @@ def _model_calls(run: CliRun, session: str | None) -> list[dict[str, Any]]:
                 calls[str(record["id"])] = record
         return list(calls.values())
     return []
-
-
-def _json(line: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(line)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _usage(tokens: dict[str, Any]) -> CallUsage:

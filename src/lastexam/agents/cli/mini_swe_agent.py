@@ -9,7 +9,6 @@ OpenAI-compatible chat-completions endpoint).
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 import yaml
@@ -18,7 +17,7 @@ from pydantic import Field
 from lastexam.agents.accounting import call_usage
 from lastexam.agents.cli.adapter import CHANNEL_KEY, CliOptions, CliRun, program
 from lastexam.agents.cli.install import PACKAGES
-from lastexam.agents.cli.transcript import TranscriptBuilder, read_home_file, text_of
+from lastexam.agents.cli.transcript import TranscriptBuilder, json_object, read_home_file, text_of, tool_arguments
 from lastexam.agents.config import AgentConfig
 from lastexam.sandbox import HOME_DIR
 from lastexam.sandbox.channel import Credential
@@ -76,9 +75,8 @@ class MiniSweAgentDriver:
                 "OPENAI_API_KEY": CHANNEL_KEY, "ANTHROPIC_API_KEY": CHANNEL_KEY, "GEMINI_API_KEY": CHANNEL_KEY}
 
     def transcript(self, run: CliRun, builder: TranscriptBuilder) -> dict[str, Any]:
-        text = read_home_file(run.home, TRAJECTORY)
-        data = json.loads(text) if text else None
-        if not isinstance(data, dict):
+        data = json_object(read_home_file(run.home, TRAJECTORY) or "")
+        if data is None:
             return {"trajectory": "missing"}
         for message in data.get("messages", []):
             role, content, extra = message.get("role"), message.get("content"), message.get("extra") or {}
@@ -88,7 +86,7 @@ class MiniSweAgentDriver:
                 response = extra.get("response") or {}
                 usage = call_usage(response.get("usage") if isinstance(response, dict) else None, None)
                 calls = [ToolCall(tool_call_id=c["id"], function_name=c["function"]["name"],
-                                  arguments=_arguments(c["function"].get("arguments")))
+                                  arguments=tool_arguments(c["function"].get("arguments")))
                          for c in message.get("tool_calls") or []]
                 builder.model_call(text_of(content or ""), usage=usage, tool_calls=calls,
                                    model_name=response.get("model") if isinstance(response, dict) else None,
@@ -102,10 +100,3 @@ class MiniSweAgentDriver:
         return {"exit_status": exit_status, "limit": exit_status == "LimitsExceeded",
                 "cli_cost_usd": stats.get("instance_cost") or None, "api_calls": stats.get("api_calls")}
 
-
-def _arguments(raw: Any) -> dict[str, Any]:
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else raw
-    except ValueError:
-        return {"_raw": raw}
-    return value if isinstance(value, dict) else {"_raw": raw}

@@ -92,19 +92,31 @@ def text_of(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def json_object(text: str) -> dict[str, Any] | None:
+    """``text`` as a JSON object, or None when it is not one."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def tool_arguments(raw: Any) -> dict[str, Any]:
+    """A tool call's arguments as an object: parsed when JSON text, else kept under ``input``."""
+    value = json_object(raw) if isinstance(raw, str) else raw
+    return value if isinstance(value, dict) else {"input": raw}
+
+
 def json_lines(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects of a JSON-lines file; lines that are not JSON objects are skipped."""
-    records = []
-    if not path.is_file():
-        return records
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            value = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            records.append(value)
-    return records
+    """The JSON objects of a JSON-lines file the harness wrote; other lines are skipped."""
+    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    return [r for r in map(json_object, text.splitlines()) if r is not None]
+
+
+def home_json_lines(home: Path, path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a JSON-lines file the CLI left in its home (see ``read_home_file``)."""
+    text = read_home_file(home, str(path.relative_to(home))) or ""
+    return [r for r in map(json_object, text.splitlines()) if r is not None]
 
 
 def read_home_file(home: Path, relative: str, max_bytes: int = 256 << 20) -> str | None:
