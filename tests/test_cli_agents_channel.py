@@ -73,12 +73,21 @@ def test_the_channel_swaps_the_credential_and_reaches_only_the_endpoint(tmp_path
     assert [entry["status"] for entry in log] == [200, 403, 403, 405, 200]
 
 
-def test_the_channel_refuses_calls_past_the_limit_and_reports_upstream_failures(tmp_path):
-    with ModelServer([Failure(status=503), Reply(content="ok")]) as server:
-        answers, channel = exchange(server.base_url, tmp_path, [("POST", "/v1/chat/completions", {})] * 3, max_calls=2)
-    assert [a.status_code for a in answers] == [503, 200, 429]
-    assert channel.limit_reached.is_set() and channel.stats.refused == 1
+def test_the_channel_counts_answered_calls_and_refuses_calls_past_the_limit(tmp_path):
+    with ModelServer([Failure(status=503), Reply(content="ok"), Reply(content="ok")]) as server:
+        answers, channel = exchange(server.base_url, tmp_path, [("POST", "/v1/chat/completions", {})] * 4, max_calls=2)
+    assert [a.status_code for a in answers] == [503, 200, 200, 429]
+    assert channel.stop_reason == "limit" and channel.stopped.is_set() and channel.stats.refused == 1
+    assert channel.stats.model_calls == 2
     assert channel.stats.upstream_failures == ["HTTP 503"] and not channel.stats.last_failed
+
+
+def test_the_channel_gives_up_on_a_service_that_keeps_failing(tmp_path):
+    with ModelServer([Failure(status=500, times=None)]) as server:
+        answers, channel = exchange(server.base_url, tmp_path, [("POST", "/v1/chat/completions", {})] * 3,
+                                    max_failures=3)
+    assert [a.status_code for a in answers] == [500, 500, 500]
+    assert channel.stop_reason == "service" and channel.stats.failures_in_a_row == 3 and channel.stats.model_calls == 0
 
 
 def test_an_unreachable_endpoint_is_a_502_and_an_upstream_failure(tmp_path):
@@ -138,3 +147,13 @@ def test_a_cli_past_its_turn_limit_is_stopped_by_the_channel(tmp_path, monkeypat
     channel = trajectory_of(result)["final_metrics"]["extra"]["channel"]
     assert channel["model_calls"] == 2 and channel["refused"] >= 1
     assert result.usage.turns == 2 and result.usage.input_tokens == 2000
+
+
+def test_a_cli_that_the_model_service_turns_away_is_an_infra_error(tmp_path, monkeypatch):
+    require_installed("claude_code")
+    with ModelServer([Failure(status=401, message="invalid x-api-key", times=None)]) as server:
+        result = run_cli_trial("claude_code", "claude-sonnet-4-20250514", server.base_url.removesuffix("/v1"), tmp_path,
+                               monkeypatch, limits={"turns": 5}, options={"max_service_failures": 2})
+    assert result.status == "infra_error" and result.agent_outcome == "crashed"
+    assert "failed 2 times in a row (last: HTTP 401)" in (result.error or "") and result.usage.turns == 0
+    assert trajectory_of(result)["final_metrics"]["extra"]["channel"]["upstream_failures"][-1] == "HTTP 401"

@@ -8,7 +8,9 @@ is ``http://127.0.0.1:PORT/<path of the endpoint>``. The host proxy:
 - forwards only to the configured endpoint (its scheme, host and port, and paths under its path);
 - drops every credential the sandbox sends and adds the real one from the host, so the API key
   never enters the sandbox;
-- counts model calls, refuses calls past a limit (answering 429 and setting ``limit_reached``),
+- counts the model calls the endpoint answered, refuses calls past a limit (answering 429), and
+  gives up on an endpoint that fails ``max_failures`` times in a row (401/403/429/5xx or no answer);
+  either way it sets ``stopped`` and ``stop_reason`` (``limit`` or ``service``) so the run can end;
   and logs each exchange (method, path, status, bytes, seconds) to a JSON-lines file.
 
 Responses are relayed as they arrive (chunked), so streamed (SSE) answers stream through.
@@ -40,6 +42,8 @@ CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key", 
 CREDENTIAL_QUERY = frozenset({"key", "api_key", "api-key"})
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
                          "upgrade", "host", "content-length", "expect"})
+_SERVICE_FAILURES = frozenset({401, 403, 429})
+"""Answers that are the service's or the key's fault, never the agent's (as are 5xx)."""
 _MAX_HEAD = 1 << 20
 _MAX_BODY = 256 << 20
 
@@ -61,13 +65,15 @@ class ChannelStats:
     """What went through the channel."""
 
     model_calls: int = 0
+    """Model calls forwarded and answered with a success status."""
     refused: int = 0
     model_seconds: float = 0.0
     """Time from each model call's request to the end of its answer, summed."""
     upstream_failures: list[str] = field(default_factory=list)
-    """Connection errors and 429/5xx answers from the endpoint, in order."""
+    """Connection errors and 401/403/429/5xx answers from the endpoint, in order."""
     last_failed: bool = False
     """Whether the endpoint's latest answer was such a failure."""
+    failures_in_a_row: int = 0
 
 
 class _BadRequest(Exception):
@@ -95,6 +101,7 @@ class ModelChannel:
         socket_dir: a host directory of its own for the socket (bind it into the sandbox read-only).
         is_model_call: which request paths are model calls (counted, and refused past ``max_calls``).
         max_calls: the most model calls to forward (None: no limit).
+        max_failures: how many failed answers in a row end the run as the service's failure.
         log_path: a JSON-lines file that gets one line per exchange.
 
     Raises:
@@ -103,15 +110,17 @@ class ModelChannel:
 
     def __init__(self, base_url: str, *, credential: Credential | None, socket_dir: Path,
                  is_model_call: Callable[[str], bool] = lambda path: True, max_calls: int | None = None,
-                 log_path: Path | None = None) -> None:
+                 max_failures: int = 8, log_path: Path | None = None) -> None:
         self.origin, self.prefix = _split_endpoint(base_url)
         self.credential = credential
         self.socket_dir = socket_dir
         self.is_model_call = is_model_call
         self.max_calls = max_calls
+        self.max_failures = max_failures
         self.log_path = log_path
         self.stats = ChannelStats()
-        self.limit_reached = asyncio.Event()
+        self.stopped = asyncio.Event()
+        self.stop_reason: str | None = None
         self._server: asyncio.Server | None = None
         self._client: httpx2.AsyncClient | None = None
         self._connections: set[asyncio.Task[None]] = set()
@@ -195,10 +204,8 @@ class ModelChannel:
             record["model_call"] = model_call
             if model_call and self.max_calls is not None and self.stats.model_calls >= self.max_calls:
                 self.stats.refused += 1
-                self.limit_reached.set()
+                self._stop("limit")
                 raise _BadRequest(429, f"the trial's limit of {self.max_calls} model calls is reached")
-            if model_call:
-                self.stats.model_calls += 1
             response = await self._open(request, path)
         except _BadRequest as exc:
             record.update(status=exc.status, refused=str(exc))
@@ -215,6 +222,7 @@ class ModelChannel:
             record["bytes"] = await _relay(response, writer)
             if model_call:
                 self.stats.model_seconds += time.monotonic() - began
+                self.stats.model_calls += int(response.is_success)
             return True
         except httpx2.HTTPError as exc:  # the answer broke off after its head was relayed
             record["upstream_error"] = self._failed(exc)
@@ -223,11 +231,26 @@ class ModelChannel:
             await response.aclose()
             self._log(record, began)
 
+    def _stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        self.stopped.set()
+
     def _failed(self, exc: Exception) -> str:
         failure = f"{type(exc).__name__}: {exc}"
-        self.stats.upstream_failures.append(failure)
-        self.stats.last_failed = True
+        self._count(failure)
         return failure
+
+    def _count(self, failure: str | None) -> None:
+        """Note an answer of the endpoint: a failure (its description) or None for any other answer."""
+        self.stats.last_failed = failure is not None
+        if failure is None:
+            self.stats.failures_in_a_row = 0
+            return
+        self.stats.upstream_failures.append(failure)
+        self.stats.failures_in_a_row += 1
+        if self.stats.failures_in_a_row >= self.max_failures:
+            self._stop("service")
 
     async def _open(self, request: _Request, path: str) -> httpx2.Response:
         """Send ``request`` upstream with the real credential; the response is open for streaming."""
@@ -240,9 +263,8 @@ class ModelChannel:
         url = self.origin + path + (f"?{query}" if query else "")
         response = await self._client.send(
             self._client.build_request(request.method, url, headers=headers, content=request.body), stream=True)
-        self.stats.last_failed = response.status_code == 429 or response.status_code >= 500
-        if self.stats.last_failed:
-            self.stats.upstream_failures.append(f"HTTP {response.status_code}")
+        failed = response.status_code in _SERVICE_FAILURES or response.status_code >= 500
+        self._count(f"HTTP {response.status_code}" if failed else None)
         return response
 
     def _log(self, record: dict[str, object], began: float) -> None:

@@ -8,12 +8,14 @@ home, which header carries the key, and how to read its native transcript. The a
   path, the channel's socket directory bound read-only at ``/run/ale-channel``, the driver's files;
 - run: the host proxy (``lastexam.sandbox.channel``) to the config's endpoint with the key from the
   host's environment, the CLI under the wall limit (the config's, capped by the task's), a stop when
-  the channel refuses a call past the turn limit; its stdout and stderr go to ``logs/``;
+  the channel refuses a call past the turn limit or gives up on a failing service; its stdout and
+  stderr go to ``logs/``;
 - after: the transcript as ATIF steps with tool calls, observations, tokens and cost, and the totals.
 
 Outcome: ``timeout`` at the wall limit, ``limit`` when the turn limit stopped it (the channel's count,
-or the CLI's own when it was given the limit), ``completed`` on exit status 0, else ``crashed``; a CLI that failed without one answered model call, or right after the
-model service failed, is an ``infra_error`` (the harness or the service, not the agent).
+or the CLI's own when it was given the limit), ``completed`` on exit status 0, else ``crashed``. A CLI
+that failed without one answered model call or right after the model service failed, or that the
+channel stopped for a failing service, is an ``infra_error`` (the harness or the service, not the agent).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class CliOptions(BaseModel):
 
     extra_args: list[str] = Field(default_factory=list, description="more arguments for the CLI's command line")
     env: dict[str, str] = Field(default_factory=dict, description="more environment variables for the CLI (no secrets)")
+    max_service_failures: int = Field(default=8, ge=1, description="failed model answers in a row that end the run "
+                                      "as an infra error (401/403/429/5xx or no answer)")
 
 
 @dataclass(frozen=True)
@@ -164,14 +168,18 @@ class CliAgent:
         channel = ModelChannel(
             self.base_url, credential=self.driver.credential(self.config, self._key) if self._key else None,
             socket_dir=sandbox.workspace.root / CHANNEL_DIR, is_model_call=self.driver.is_model_call,
-            max_calls=self.config.limits.turns, log_path=context.logs_dir / "model_channel.jsonl")
+            max_calls=self.config.limits.turns, max_failures=self.options.max_service_failures,
+            log_path=context.logs_dir / "model_channel.jsonl")
         argv = forward_command(self.driver.command(run) + self.options.extra_args)
         env = {**self.driver.environment(run), **self.options.env}
         async with channel:
-            result, stopped = await _exec_until_limit(sandbox, argv, env, run, channel)
-        outcome, detail = _outcome(result, stopped, wall)
+            result = await _exec_until_stopped(sandbox, argv, env, run, channel)
+        outcome, detail = _outcome(result, channel.stop_reason, wall)
         infra_error = None
-        if outcome == "crashed" and (channel.stats.model_calls == 0 or channel.stats.last_failed):
+        if channel.stop_reason == "service":
+            infra_error = detail = (f"the model service failed {channel.stats.failures_in_a_row} times in a row "
+                                    f"(last: {channel.stats.upstream_failures[-1]}); {stem} was stopped")
+        elif outcome == "crashed" and (channel.stats.model_calls == 0 or channel.stats.last_failed):
             infra_error = (f"{stem} exited with status {result.returncode} "
                            + ("before any model call" if channel.stats.model_calls == 0
                               else f"after the model service failed ({channel.stats.upstream_failures[-1]})")
@@ -210,28 +218,30 @@ def program(harness: str) -> str:
     return str(entry_point(harness))
 
 
-async def _exec_until_limit(sandbox: Sandbox, argv: list[str], env: dict[str, str], run: CliRun,
-                            channel: ModelChannel) -> tuple[ExecResult, bool]:
-    """Run the CLI until it exits, the wall limit, or the channel refuses a call past the turn limit."""
+async def _exec_until_stopped(sandbox: Sandbox, argv: list[str], env: dict[str, str], run: CliRun,
+                              channel: ModelChannel) -> ExecResult:
+    """Run the CLI until it exits, the wall limit, or the channel stops the run (turn limit, failing service)."""
     started = time.monotonic()
     work = asyncio.ensure_future(sandbox.exec(argv, env=env, timeout=run.wall_sec, stdout=run.stdout,
                                               stderr=run.stderr, cwd=HOME_DIR))
-    limit = asyncio.ensure_future(channel.limit_reached.wait())
+    stop = asyncio.ensure_future(channel.stopped.wait())
     try:
-        await asyncio.wait({work, limit}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        limit.cancel()
+        stop.cancel()
     if work.done():
-        return work.result(), False
+        return work.result()
     work.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await work
-    return ExecResult(returncode=None, timed_out=False, duration=time.monotonic() - started), True
+    return ExecResult(returncode=None, timed_out=False, duration=time.monotonic() - started)
 
 
-def _outcome(result: ExecResult, stopped: bool, wall: float) -> tuple[AgentOutcome, str]:
-    if stopped:
+def _outcome(result: ExecResult, stop_reason: str | None, wall: float) -> tuple[AgentOutcome, str]:
+    if stop_reason == "limit":
         return "limit", "stopped: the turn limit was reached"
+    if stop_reason == "service":
+        return "crashed", "stopped: the model service kept failing"
     if result.timed_out:
         return "timeout", f"stopped at the {wall:g} s wall limit"
     if result.returncode == 0:
