@@ -128,6 +128,15 @@ def _fetch(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
+def _frame(conn: Connection, statement: Any, columns: list[str]) -> pd.DataFrame:
+    """A large result as a frame, built column by column (far cheaper than row by row)."""
+    rows = _fetch(conn, statement)
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({name: np.asarray(values) for name, values in zip(columns, zip(*rows, strict=True),
+                                                                         strict=True)})
+
+
 def refresh(store: ResultsStore, executables: Mapping[str, Sequence[str]],
             experiment_ids: Sequence[int] | None = None) -> int:
     """Bring the facts of the selected trials up to date; returns how many trials were inspected.
@@ -194,7 +203,7 @@ def _fill_missing(engine: Engine, executables: Mapping[str, Sequence[str]],
              .where(trial_facts.c.trial_id.is_(None), _experiment_filter(trials.c.experiment_id, experiment_ids))
              .order_by(trials.c.id))
     with engine.connect() as conn:
-        missing = pd.DataFrame(_fetch(conn, query), columns=list(_MISSING_COLUMNS))
+        missing = _frame(conn, query, list(_MISSING_COLUMNS))
         if missing.empty:
             return 0
         failed = _failed_checks_of(conn, int(missing["id"].min()))
@@ -276,7 +285,7 @@ def _insert_facts(engine: Engine, rows: list[dict[str, Any]]) -> None:
 
 
 def _names(conn: Connection, table: Table) -> dict[int, str]:
-    return {int(i): name for i, name in conn.execute(select(table.c.id, table.c.name)).all()}
+    return {int(i): name for i, name in _fetch(conn, select(table.c.id, table.c.name))}
 
 
 def cells(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.DataFrame:
@@ -288,13 +297,12 @@ def cells(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.Dat
              .where(_experiment_filter(f.experiment_id, experiment_ids))
              .group_by(f.agent_id, f.instance_id, f.category, f.software))
     with engine.connect() as conn:
-        sums = pd.DataFrame(_fetch(conn, query), columns=["agent_id", "instance_id", "category", "software", "trials",
-                                                          "passes", "score_sum", "cost_sum", "duration_sum",
-                                                          "agent_sec_sum"])
+        sums = _frame(conn, query, ["agent_id", "instance_id", "category", "software", "trials", "passes",
+                                    "score_sum", "cost_sum", "duration_sum", "agent_sec_sum"])
         agents = _names(conn, analysis_agents)
         tasks = _names(conn, analysis_tasks)
-        instances = pd.DataFrame(conn.execute(select(analysis_instances)).all(),
-                                 columns=["instance_id", "instance", "task_ref", "tier", "cluster", "subdomain"])
+        instances = _frame(conn, select(analysis_instances),
+                           ["instance_id", "instance", "task_ref", "tier", "cluster", "subdomain"])
     instances["task_id"] = instances["task_ref"].map(tasks)
     instances = instances.set_index("instance_id")
     out = pd.DataFrame({"agent": pd.Categorical(sums["agent_id"].map(agents))})
@@ -316,7 +324,7 @@ def failed_checks(engine: Engine, experiment_ids: Sequence[int] | None = None) -
              .where(f.status == "failed", f.failed_checks != "", _experiment_filter(f.experiment_id, experiment_ids))
              .group_by(f.agent_id, f.task_ref, f.failed_checks))
     with engine.connect() as conn:
-        combos = pd.DataFrame(_fetch(conn, query), columns=["agent_id", "task_ref", "ids", "failed"])
+        combos = _frame(conn, query, ["agent_id", "task_ref", "ids", "failed"])
         agents, tasks, names = _names(conn, analysis_agents), _names(conn, analysis_tasks), _names(conn, analysis_checks)
     if combos.empty:
         return pd.DataFrame(columns=["agent", "task_id", "check", "failed"])

@@ -6,6 +6,7 @@ hand-computed case and against scipy.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 
@@ -52,6 +53,7 @@ class InstanceBootstrap:
         self.resamples = resamples
         self.seed = seed
         self._cached: list[np.ndarray] | None = None
+        self._columns: dict[bytes, np.ndarray] = {}
 
     def _blocks(self) -> list[np.ndarray]:
         """The weight matrix in row blocks of multinomial counts, the same for the same seed.
@@ -66,7 +68,7 @@ class InstanceBootstrap:
         blocks = []
         for start in range(0, self.resamples, size):
             rows = min(size, self.resamples - start)
-            draws = rng.integers(0, max(1, self.n), size=(rows, self.n))
+            draws = rng.integers(0, max(1, self.n), size=(rows, self.n), dtype=np.int64)
             flat = draws + (np.arange(rows) * self.n)[:, None]
             counts = np.bincount(flat.ravel(), minlength=rows * self.n).reshape(rows, self.n)
             blocks.append(counts.astype(np.uint8) if counts.max(initial=0) < 256 else counts)
@@ -78,17 +80,40 @@ class InstanceBootstrap:
         """For each job ``(rows, X)`` with ``X`` of shape (instances in rows, k), the (resamples, k) sums
         ``W[:, rows] @ X``. ``rows`` is None (every instance), a slice or an index array. All jobs see the
         same resamples. Sums are accumulated in float32 (ample for intervals of means in [0, 1]).
+
+        Columns over every instance are remembered by content: a column seen before (in this call or an
+        earlier one) is not multiplied again.
         """
         matrices = [np.ascontiguousarray(x, dtype=np.float32) for _, x in jobs]
-        out = [np.empty((self.resamples, x.shape[1])) for x in matrices]
+        fresh: dict[bytes, np.ndarray] = {}
+        wanted: list[list[bytes]] = []
+        for (rows, _), x in zip(jobs, matrices, strict=True):
+            if rows is None:
+                keys = [hashlib.blake2b(np.ascontiguousarray(x[:, j]).tobytes(), digest_size=16).digest()
+                        for j in range(x.shape[1])]
+                for j, key in enumerate(keys):
+                    if key not in self._columns and key not in fresh:
+                        fresh[key] = x[:, j]
+                wanted.append(keys)
+            else:
+                wanted.append([])
+        partial = [(rows, x) for (rows, _), x in zip(jobs, matrices, strict=True) if rows is not None]
+        if fresh:
+            partial.append((None, np.column_stack(list(fresh.values()))))
+        out = [np.empty((self.resamples, x.shape[1])) for _, x in partial]
         start = 0
         for block in self._blocks():
             stop = start + block.shape[0]
             weights = block.astype(np.float32)
-            for (rows, _), x, target in zip(jobs, matrices, out, strict=True):
+            for (rows, x), target in zip(partial, out, strict=True):
                 target[start:stop] = (weights if rows is None else weights[:, rows]) @ x
             start = stop
-        return out
+        if fresh:
+            self._columns.update({key: out[-1][:, j] for j, key in enumerate(fresh)})
+        grouped = iter(out)
+        return [np.column_stack([self._columns[k] for k in keys]) if rows is None and keys
+                else np.empty((self.resamples, 0)) if rows is None else next(grouped)
+                for (rows, _), keys in zip(jobs, wanted, strict=True)]
 
 
 def ratio_samples(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
