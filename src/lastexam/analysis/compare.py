@@ -6,6 +6,8 @@
 * McNemar's test on per-instance pass: an instance counts as passed by an agent when more than
   half of its graded epochs fully passed (with one epoch: that epoch passed). Exact p-value
   (``scipy.stats.binomtest`` on the discordant pairs gives the same) and the mid-p.
+* Fewer than ``MIN_RELIABLE_INSTANCES`` common instances: flagged ``few_instances`` (the percentile
+  interval is then a rough guide; rely on the exact test).
 * With more than one pair compared, Holm's step-down adjustment of the exact McNemar p-values over
   the whole family (``p_holm``); ``significant`` uses it when present.
 """
@@ -18,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from lastexam.analysis.dataset import InstanceMatrix
-from lastexam.analysis.leaderboard import Interval
+from lastexam.analysis.leaderboard import MIN_RELIABLE_INSTANCES, Interval
 from lastexam.analysis.stats import (
     InstanceBootstrap,
     bootstrap_p_value,
@@ -51,6 +53,7 @@ class Comparison(BaseModel):
     p_mcnemar_midp: float
     p_holm: float | None = None
     significant: bool
+    few_instances: bool = False
 
 
 def all_pairs(agents: list[str]) -> list[tuple[str, str]]:
@@ -129,7 +132,7 @@ def compare(matrix: InstanceMatrix, boot: InstanceBootstrap, pairs: list[tuple[s
             p_bootstrap=float(bootstrap_p_value(diff_samples)[0]),
             both_passed=int((wins_a & wins_b).sum()), a_only=a_only, b_only=b_only,
             neither=int((~wins_a & ~wins_b).sum()), p_mcnemar=exact, p_mcnemar_midp=mid,
-            significant=exact < 1 - confidence,
+            significant=exact < 1 - confidence, few_instances=int(common.sum()) < MIN_RELIABLE_INSTANCES,
         ))
     if len(out) > 1:
         for row, adjusted in zip(out, holm([r.p_mcnemar for r in out]), strict=True):

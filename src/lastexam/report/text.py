@@ -96,7 +96,8 @@ def print_report(report: Report, out: Console) -> None:
                        "McNemar p", "mid-p", "Holm p", "significant"):
             t.add_column(column, justify="left" if column in ("A", "B") else "right")
         for c in report.comparisons:
-            t.add_row(c.a, c.b, str(c.instances), f"{c.pass_rate_a:.1%}", f"{c.pass_rate_b:.1%}",
+            t.add_row(c.a, c.b, str(c.instances) + (" *" if c.few_instances else ""), f"{c.pass_rate_a:.1%}",
+                      f"{c.pass_rate_b:.1%}",
                       f"{c.difference:+.1%}", _ci(c.difference_ci), str(c.a_only), str(c.b_only),
                       _p(c.p_mcnemar), _p(c.p_mcnemar_midp), _p(c.p_holm), "yes" if c.significant else "no")
         out.print(t)
