@@ -1,0 +1,52 @@
+"""The benchmark's coverage of the taxonomy, and the catalog generated from the packages."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from conftest import REPO
+from lastexam.tasks.catalog import write_catalog
+from lastexam.tasks.loader import discover_tasks
+from lastexam.tasks.select import select_instances
+from lastexam.taxonomy import load_taxonomy
+
+TASKS = discover_tasks(REPO / "tasks")
+
+
+def test_coverage_of_clusters_subdomains_and_tiers() -> None:
+    taxonomy = load_taxonomy()
+    assert len(TASKS) >= 30
+    assert {t.spec.cluster for t in TASKS} >= {c.code for c in taxonomy.benchmark_clusters}
+    assert len({t.spec.subdomain for t in TASKS}) >= 24
+    tiers = Counter(t.spec.tier for t in TASKS)
+    assert all(tiers[tier] >= 8 for tier in taxonomy.tiers), tiers
+
+
+def test_every_task_declares_its_tools_and_enough_variants() -> None:
+    for task in TASKS:
+        assert task.spec.software.executables, task.id
+        assert task.spec.variants.size >= 3, task.id
+        assert sum(f.stat().st_size for f in task.path.rglob("*") if f.is_file()) < 5 * 1024 * 1024, task.id
+
+
+def test_suites_select_the_tiers_and_one_task_per_subdomain() -> None:
+    suites = REPO / "suites"
+    for tier in load_taxonomy().tiers:
+        chosen = {i.task.id for i in select_instances([f"suite:{tier}"], TASKS, suites)}
+        if tier == "full-spectrum":
+            subdomains = [next(t for t in TASKS if t.id == task_id).spec.subdomain for task_id in chosen]
+            assert sorted(subdomains) == sorted({t.spec.subdomain for t in TASKS})
+        else:
+            assert chosen == {t.id for t in TASKS if t.spec.tier == tier}
+
+
+def test_catalog_lists_every_task(tmp_path: Path) -> None:
+    markdown, as_json = write_catalog(TASKS, tmp_path)
+    entries = json.loads(as_json.read_text())
+    assert [e["id"] for e in entries] == sorted(t.id for t in TASKS)
+    assert {"id", "title", "cluster", "subdomain", "tier", "executables", "expert_minutes", "deliverables"} <= set(entries[0])
+    text = markdown.read_text()
+    for task in TASKS:
+        assert f"`{task.id}`" in text
