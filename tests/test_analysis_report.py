@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import FIXTURE_TASKS
+from lastexam.analysis.facts import RunFacts
 from lastexam.analysis.leaderboard import build_leaderboard
 from lastexam.analysis.report import ReportOptions, build_report
 from lastexam.errors import LastExamError
@@ -182,6 +183,23 @@ def test_facts_are_cached_and_follow_new_and_replaced_trials(tmp_path: Path) -> 
     replaced = build_report(store)
     assert replaced.inspected_trials == 1
     assert replaced.leaderboard[0].trials == 7 and replaced.leaderboard[0].passed == 5
+
+
+def test_recorded_run_facts_spare_the_run_directories(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    task = "other/league_table"
+    used = RunFacts(output_files=1, tool_calls=2, software="used", executables="sqlite3")
+    empty = RunFacts(output_files=0, tool_calls=1, software="not_used", executables="sqlite3")
+    results = [trial("a", f"{task}@{i}", passed=i < 2).model_copy(update={"facts": used}) for i in range(4)]
+    results.append(trial("a", f"{task}@4", passed=False).model_copy(update={"facts": empty}))
+    # judged against another declaration than the task's now: its (missing) run directory is read instead
+    results.append(trial("a", f"{task}@5", passed=True).model_copy(
+        update={"facts": used.model_copy(update={"executables": "psql"})}))
+    record(store, "recorded", results)
+    report = build_report(store, ReportOptions(tasks_dir=FIXTURE_TASKS))
+    assert report.inspected_trials == 1
+    assert report.software[0].counts == {"used": 4, "substitute": 0, "not_used": 1, "unknown": 1}
+    assert report.failures[0].categories["no_output"] == 1 and report.failures[0].categories["zero_score"] == 2
 
 
 def test_selection_errors_name_the_fix(tmp_path: Path) -> None:

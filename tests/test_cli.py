@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -47,10 +48,38 @@ def test_run_report_and_regrade(tmp_path: Path) -> None:
     low, high = board["oracle"]["pass_rate_ci"]
     assert 0.4 < low < 1.0 and high == 1.0
 
+    # the runner recorded each trial's run facts: a report with the task packages reads no run directory
+    facts = _run_facts(tmp_path / "r" / "ale.db")
+    assert len(facts) == 6 and {f[5] for f in facts} == {"sqlite3"}
+    # the oracle runs its script under /agent/ (not shown in the trajectory); nop runs a command and leaves nothing
+    assert {(f[1], f[2], f[4]) for f in facts} == {("oracle", 1, "unknown"), ("nop", 0, "not_used")}
+    with_tasks = ["--json", "--results-dir", str(tmp_path / "r"), "--tasks-dir", str(FIXTURE_TASKS)]
+    first = json.loads(_ale("report", "--name", "cli", *with_tasks).stdout)
+    assert first["inspected_trials"] == 0
+    assert {r["agent"]: r["counts"] for r in first["software"]} == {
+        "nop": {"used": 0, "substitute": 0, "not_used": 3, "unknown": 0},
+        "oracle": {"used": 0, "substitute": 0, "not_used": 0, "unknown": 3}}
+    # without the task packages (the default tasks directory lacks this task) the recorded judgement does not
+    # apply: the report read every run directory and found the software unknown
+    assert report["inspected_trials"] == 6 and all(r["counts"]["unknown"] == 3 for r in report["software"])
+
     again = _ale("run", "--agent", "oracle", "--tasks", "other/league_table", "--name", "cli", *common)
     assert "3 trials were already finished" in again.stderr
     regraded = _ale("regrade", "--name", "cli", *common)
     assert "regraded 6 trials of cli; 0 changed" in regraded.stderr
+    # regrading replaced every row and recorded the facts again, taken from the run directories
+    assert sorted(f[1:] for f in _run_facts(tmp_path / "r" / "ale.db")) == sorted(f[1:] for f in facts)
+    assert {f[0] for f in _run_facts(tmp_path / "r" / "ale.db")}.isdisjoint(f[0] for f in facts)
+    after = json.loads(_ale("report", "--name", "cli", *with_tasks).stdout)
+    assert after["inspected_trials"] == 0 and after["software"] == first["software"]
+    assert after["failures"] == first["failures"]
+
+
+def _run_facts(db: Path) -> list[tuple]:
+    """(trial id, agent, output files, tool calls, software, executables) of each recorded trial."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT trial_id, agent, output_files, tool_calls, software, executables FROM run_facts "
+                            "JOIN trials ON trials.id = run_facts.trial_id").fetchall()
 
 
 def test_errors_name_the_fix(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from lastexam.agents.base import AgentOutcome, Usage
+from lastexam.analysis.facts import RunFacts
 from lastexam.grading.model import Check
 
 TrialStatus = Literal["passed", "failed", "infra_error", "cancelled"]
@@ -50,6 +51,9 @@ class TrialResult(BaseModel):
     agent_seconds: float = 0.0
     grade_seconds: float = 0.0
     run_dir: str
+    facts: RunFacts | None = Field(None, description="what the run showed (output files, tool calls, software use "
+                                                      "judged against the task's declared executables), taken when "
+                                                      "the trial ended; None in results of older versions")
 
     @property
     def duration_seconds(self) -> float:

@@ -1,10 +1,12 @@
 """The analysis cache: one compact row of facts per recorded trial, kept in the results database.
 
 A report must not re-read a million run directories each time, nor push a million wide rows
-through Python. So each trial is inspected once (its run directory, its failed gate checks) and
+through Python. So each trial is looked at once (its run facts, its failed gate checks) and
 its analysis projection is written to ``trial_facts``: integer-coded agent and instance, the
 numbers a report sums, the failure category and the software use (see ``facts``). The report then
-only runs grouped queries over that narrow table.
+only runs grouped queries over that narrow table. The run facts come from the ``run_facts`` row the
+runner recorded with the trial; only trials recorded without one (by an older version), or judged
+against declared executables that have changed since, have their run directory read.
 
 Validity: ``trial_facts.trial_id`` references ``trials.id`` with ON DELETE CASCADE, and a trial row
 is never updated in place (a retried or regraded trial is a new row), so a fact row always
@@ -16,9 +18,9 @@ dimension tables (``analysis_*``) so that the facts are integers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    case,
     delete,
     false,
     func,
@@ -47,13 +50,21 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from lastexam.analysis.facts import RunFacts, executable_pattern, failure_category, inspect_run_dir
+from lastexam.analysis.facts import (
+    FAILURE_CATEGORIES,
+    SOFTWARE_USES,
+    RunFacts,
+    executables_basis,
+    failure_category,
+    inspect_run_dir,
+)
 from lastexam.errors import LastExamError
-from lastexam.store.db import ResultsStore, checks, trials
+from lastexam.store.db import ResultsStore, checks, run_facts, trials
 
 FACTS_VERSION = 1
 _CHUNK = 20_000
 _INSPECT_THREADS = 8
+_SCAN_PARTS = 2
 
 cache_metadata = MetaData()
 
@@ -107,8 +118,11 @@ trial_facts = Table(
     Column("tool_calls", Integer),
     Index("ix_trial_facts_cells", "agent_id", "instance_id", "category", "software", "experiment_id", "passed", "score",
           "cost_usd", "duration_sec", "agent_sec"),
+    Index("ix_trial_facts_failed", "status", "agent_id", "task_ref", "failed_checks", "experiment_id"),
 )
 
+_CATEGORY_CODES = {name: code for code, name in enumerate(("passed", "cancelled", *FAILURE_CATEGORIES))}
+_SOFTWARE_CODES = {name: code for code, name in enumerate(SOFTWARE_USES)}
 CELL_COLUMNS = ("agent", "instance", "task_id", "tier", "cluster", "subdomain", "category", "software", "trials",
                 "passes", "score_sum", "cost_sum", "duration_sum", "agent_sec_sum")
 
@@ -167,7 +181,8 @@ def refresh(store: ResultsStore, executables: Mapping[str, Sequence[str]],
 
 
 def _ensure_tables(engine: Engine) -> None:
-    """Create the cache tables; a cache left by an older layout of these tables is dropped and rebuilt."""
+    """Create the cache tables and their indexes; a cache left by an older layout of these tables is dropped and
+    rebuilt (an index added since is only created)."""
     inspector = inspect(engine)
     existing = set(inspector.get_table_names())
     stale = any(table.name in existing and {c["name"] for c in inspector.get_columns(table.name)} != set(table.c.keys())
@@ -175,10 +190,13 @@ def _ensure_tables(engine: Engine) -> None:
     if stale:
         cache_metadata.drop_all(engine)
     cache_metadata.create_all(engine)
+    for table in cache_metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
 
 
 def _basis(task_id: str, executables: Mapping[str, Sequence[str]]) -> str:
-    return " ".join(sorted(executables.get(task_id, ())))
+    return executables_basis(executables.get(task_id, ()))
 
 
 def _reset_changed_tasks(engine: Engine, executables: Mapping[str, Sequence[str]]) -> None:
@@ -194,16 +212,23 @@ def _reset_changed_tasks(engine: Engine, executables: Mapping[str, Sequence[str]
 
 _MISSING_COLUMNS = ("id", "experiment_id", "agent", "instance", "task_id", "tier", "cluster", "subdomain", "status",
                     "agent_outcome", "passed", "score", "cost_usd", "duration_sec", "agent_sec", "run_dir")
+_RECORDED_COLUMNS = ("output_files", "tool_calls", "software", "executables")
 
 
 def _fill_missing(engine: Engine, executables: Mapping[str, Sequence[str]],
                   experiment_ids: Sequence[int] | None) -> int:
-    query = (select(*(trials.c[c] for c in _MISSING_COLUMNS))
+    """Write the facts of the selected trials that have none; returns how many run directories were read.
+
+    A trial whose run facts were recorded with it (``run_facts``, judged against the same declared
+    executables as now) is not read again; the others are inspected from their run directories.
+    """
+    query = (select(*(trials.c[c] for c in _MISSING_COLUMNS), *(run_facts.c[c] for c in _RECORDED_COLUMNS))
              .outerjoin(trial_facts, trial_facts.c.trial_id == trials.c.id)
+             .outerjoin(run_facts, run_facts.c.trial_id == trials.c.id)
              .where(trial_facts.c.trial_id.is_(None), _experiment_filter(trials.c.experiment_id, experiment_ids))
              .order_by(trials.c.id))
     with engine.connect() as conn:
-        missing = _frame(conn, query, list(_MISSING_COLUMNS))
+        missing = _frame(conn, query, [*_MISSING_COLUMNS, *_RECORDED_COLUMNS])
         if missing.empty:
             return 0
         failed = _failed_checks_of(conn, int(missing["id"].min()))
@@ -218,12 +243,16 @@ def _fill_missing(engine: Engine, executables: Mapping[str, Sequence[str]],
     check_ids = _dimension_ids(engine, analysis_checks, pd.DataFrame(
         {"name": sorted({name for names in failed.values() for name, _ in names})}))
 
-    patterns = {t: executable_pattern(executables.get(t, ())) for t in tasks["name"]}
+    bases = dict(zip(tasks["name"], tasks["executables"], strict=True))
     records = missing.to_dict("records")
+    unread = [_recorded(r, bases[r["task_id"]]) for r in records]
+    to_read = [r for r, facts in zip(records, unread, strict=True) if facts is None]
     with ThreadPoolExecutor(_INSPECT_THREADS) as pool:
-        run_facts = list(pool.map(lambda r: _inspect(r, patterns), records, chunksize=256))
+        read = iter(pool.map(lambda r: inspect_run_dir(Path(r["run_dir"]), executables.get(r["task_id"], ())),
+                             to_read, chunksize=256))
     rows = []
-    for record, facts in zip(records, run_facts, strict=True):
+    for record, recorded in zip(records, unread, strict=True):
+        facts = recorded if recorded is not None else next(read)
         failures = failed.get(int(record["id"]), [])
         gate = any(is_gate for _, is_gate in failures)
         rows.append({
@@ -240,13 +269,22 @@ def _fill_missing(engine: Engine, executables: Mapping[str, Sequence[str]],
         })
     for start in range(0, len(rows), _CHUNK):
         _insert_facts(engine, rows[start:start + _CHUNK])
-    return len(rows)
+    return len(to_read)
 
 
-def _inspect(record: dict[str, Any], patterns: Mapping[str, re.Pattern[str] | None]) -> RunFacts:
+def _recorded(record: dict[str, Any], basis: str) -> RunFacts | None:
+    """The facts that need no run directory: a cancelled trial's (unknowns), or the ones recorded with the trial
+    against the same declared executables; None when the run directory must be read."""
     if record["status"] == "cancelled":
-        return RunFacts(output_files=None, tool_calls=None, software="unknown")
-    return inspect_run_dir(Path(record["run_dir"]), patterns[record["task_id"]])
+        return RunFacts(output_files=None, tool_calls=None, software="unknown", executables=basis)
+    if record["software"] is None or record["executables"] != basis:
+        return None
+    return RunFacts(output_files=_optional_int(record["output_files"]), tool_calls=_optional_int(record["tool_calls"]),
+                    software=record["software"], executables=basis)
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def _failed_checks_of(conn: Connection, min_trial_id: int) -> dict[int, list[tuple[str, bool]]]:
@@ -288,32 +326,67 @@ def _names(conn: Connection, table: Table) -> dict[int, str]:
     return {int(i): name for i, name in _fetch(conn, select(table.c.id, table.c.name))}
 
 
-def cells(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """Sums per (agent, instance, category, software) over the selected trials' facts: ``CELL_COLUMNS``,
-    the text columns as pandas categoricals."""
+def _numbers(conn: Connection, statement: Any, width: int) -> np.ndarray:
+    """A large all-numeric result as one float64 array (rows x ``width``), without a Python object per column."""
+    rows = _fetch(conn, statement)
+    return np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * width).reshape(len(rows), width)
+
+
+def _coded(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, categories=list(categories)).remove_unused_categories()
+
+
+def _named(ids: np.ndarray, names: Mapping[int, str]) -> pd.Categorical:
+    """Integer dimension ids as a categorical of their names (categories sorted by name)."""
+    ordered = sorted(set(names.values()))
+    code_of = np.full(max(names, default=0) + 1, -1, dtype=np.int64)
+    position = {name: i for i, name in enumerate(ordered)}
+    for key, name in names.items():
+        code_of[key] = position[name]
+    return _coded(code_of[ids], ordered)
+
+
+def _cell_sums(engine: Engine, experiment_ids: Sequence[int] | None, agents: tuple[int, int]) -> np.ndarray:
+    """The grouped sums of ``cells`` for the agent ids in the closed range ``agents`` (one range scan of the index)."""
     f = trial_facts.c
-    query = (select(f.agent_id, f.instance_id, f.category, f.software, func.count(), func.sum(f.passed.cast(Integer)),
-                    func.sum(f.score), func.sum(f.cost_usd), func.sum(f.duration_sec), func.sum(f.agent_sec))
-             .where(_experiment_filter(f.experiment_id, experiment_ids))
+    query = (select(f.agent_id, f.instance_id, case(_CATEGORY_CODES, value=f.category, else_=-1),
+                    case(_SOFTWARE_CODES, value=f.software, else_=-1), func.count(),
+                    func.coalesce(func.sum(f.passed.cast(Integer)), 0), func.sum(f.score), func.sum(f.cost_usd),
+                    func.sum(f.duration_sec), func.sum(f.agent_sec))
+             .where(f.agent_id.between(*agents), _experiment_filter(f.experiment_id, experiment_ids))
              .group_by(f.agent_id, f.instance_id, f.category, f.software))
     with engine.connect() as conn:
-        sums = _frame(conn, query, ["agent_id", "instance_id", "category", "software", "trials", "passes",
-                                    "score_sum", "cost_sum", "duration_sum", "agent_sec_sum"])
+        return _numbers(conn, query, 10)
+
+
+def cells(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """Sums per (agent, instance, category, software) over the selected trials' facts: ``CELL_COLUMNS``,
+    the text columns as pandas categoricals. The grouped scan runs in ``_SCAN_PARTS`` parallel parts (by agent)."""
+    with engine.connect() as conn:
         agents = _names(conn, analysis_agents)
         tasks = _names(conn, analysis_tasks)
         instances = _frame(conn, select(analysis_instances),
                            ["instance_id", "instance", "task_ref", "tier", "cluster", "subdomain"])
+    ids = sorted(agents)
+    parts = [(part[0], part[-1]) for part in np.array_split(np.asarray(ids, dtype=np.int64), _SCAN_PARTS) if len(part)]
+    with ThreadPoolExecutor(max(1, len(parts))) as pool:
+        sums = np.vstack([np.empty((0, 10)), *pool.map(lambda part: _cell_sums(engine, experiment_ids, part), parts)])
+    if not len(sums):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CELL_COLUMNS})
     instances["task_id"] = instances["task_ref"].map(tasks)
-    instances = instances.set_index("instance_id")
-    out = pd.DataFrame({"agent": pd.Categorical(sums["agent_id"].map(agents))})
+    position = np.full(int(instances["instance_id"].max()) + 1, -1, dtype=np.int64)
+    position[instances["instance_id"].to_numpy(np.int64)] = np.arange(len(instances))
+    rows = position[sums[:, 1].astype(np.int64)]
+    out = pd.DataFrame({"agent": _named(sums[:, 0].astype(np.int64), agents)})
     for column in ("instance", "task_id", "tier", "cluster", "subdomain"):
-        out[column] = pd.Categorical(instances[column].reindex(sums["instance_id"]).to_numpy())
-    out["category"] = pd.Categorical(sums["category"])
-    out["software"] = pd.Categorical(sums["software"])
-    out["trials"] = sums["trials"].astype(np.int64)
-    out["passes"] = sums["passes"].fillna(0).astype(np.int64)
-    for column in ("score_sum", "cost_sum", "duration_sum", "agent_sec_sum"):
-        out[column] = sums[column].astype(np.float64)
+        per_instance = pd.Categorical(instances[column])
+        out[column] = _coded(per_instance.codes[rows], per_instance.categories)
+    out["category"] = _coded(sums[:, 2].astype(np.int64), list(_CATEGORY_CODES))
+    out["software"] = _coded(sums[:, 3].astype(np.int64), list(_SOFTWARE_CODES))
+    out["trials"] = sums[:, 4].astype(np.int64)
+    out["passes"] = sums[:, 5].astype(np.int64)
+    for i, column in enumerate(("score_sum", "cost_sum", "duration_sum", "agent_sec_sum"), start=6):
+        out[column] = sums[:, i]
     return out[list(CELL_COLUMNS)]
 
 

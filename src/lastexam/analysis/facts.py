@@ -1,5 +1,8 @@
-"""What a trial's run directory tells beyond its database row: did it leave output, and did the agent
-use the task's professional software or write its own substitute; and the failure category.
+"""What a trial's run tells beyond its database row: did it leave output, and did the agent use the
+task's professional software or write its own substitute; and the failure category.
+
+The runner takes these facts when a trial ends (``run_facts``, recorded with the trial); for trials
+recorded before that, a report reads them from the run directory (``inspect_run_dir``).
 
 Failure categories, first match wins:
 
@@ -22,11 +25,12 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 FailureCategory = Literal["passed", "cancelled", "infrastructure", "timeout", "limit", "no_output", "gate_failed",
                           "partial", "zero_score"]
@@ -38,11 +42,13 @@ _OPAQUE = re.compile(r"(^|[\s'\"=])/agent/")
 
 
 class RunFacts(BaseModel):
-    """What one run directory shows. ``None`` means it could not be told (the file is missing)."""
+    """What one run shows. ``None`` means it could not be told (the file is missing)."""
 
     output_files: int | None
     tool_calls: int | None
     software: SoftwareUse
+    executables: str = Field("", description="the declared executables software use was judged against "
+                                             "(``executables_basis``)")
 
 
 def failure_category(status: str, agent_outcome: str | None, score: float, gate_failed: bool,
@@ -92,6 +98,17 @@ def executable_pattern(executables: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w.-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
 
 
+def executables_basis(executables: Iterable[str]) -> str:
+    """Declared executables as one canonical string (sorted, space-separated): two declarations judge software
+    use the same way when their bases are equal."""
+    return " ".join(sorted(executables))
+
+
+@lru_cache(maxsize=4096)
+def _basis_pattern(basis: str) -> re.Pattern[str] | None:
+    return executable_pattern(basis.split(" "))
+
+
 def software_use(texts: list[str] | None, pattern: re.Pattern[str] | None, output_files: int | None) -> SoftwareUse:
     """Classify software use from the tool-call texts (None: no trajectory) and the declared executables."""
     if not texts or pattern is None:
@@ -110,21 +127,27 @@ def count_files(directory: Path) -> int | None:
     return sum(len(files) for _, _, files in os.walk(directory))
 
 
-def inspect_run_dir(run_dir: Path, pattern: re.Pattern[str] | None) -> RunFacts:
-    """Read a trial's run directory: the output file count and the software use from trajectory.json.
+def run_facts(texts: list[str] | None, output_dir: Path, executables: Iterable[str]) -> RunFacts:
+    """The facts of a run from its tool-call texts (``tool_call_texts``; None: no trajectory) and its
+    collected output directory (a missing one counts as empty), judged against the task's declared
+    ``executables``. The runner records these with the trial; a report computes the same from a run directory."""
+    output_files = count_files(output_dir) or 0
+    basis = executables_basis(executables)
+    return RunFacts(output_files=output_files, tool_calls=None if texts is None else len(texts),
+                    software=software_use(texts, _basis_pattern(basis), output_files), executables=basis)
+
+
+def inspect_run_dir(run_dir: Path, executables: Iterable[str]) -> RunFacts:
+    """Read a trial's run directory: ``run_facts`` of its trajectory.json and output/.
 
     A missing run directory gives unknowns, never an error; so does an unreadable trajectory.
     """
     if not run_dir.is_dir():
-        return RunFacts(output_files=None, tool_calls=None, software="unknown")
-    output_files = count_files(run_dir / "output")
-    if output_files is None:
-        output_files = 0
+        return RunFacts(output_files=None, tool_calls=None, software="unknown", executables=executables_basis(executables))
     texts: list[str] | None = None
     try:
         with open(run_dir / "trajectory.json", encoding="utf-8") as handle:
             texts = tool_call_texts(json.load(handle))
     except (OSError, ValueError, AttributeError, TypeError):
         texts = None
-    return RunFacts(output_files=output_files, tool_calls=None if texts is None else len(texts),
-                    software=software_use(texts, pattern, output_files))
+    return run_facts(texts, run_dir / "output", executables)

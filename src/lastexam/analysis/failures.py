@@ -86,8 +86,9 @@ def software_rows(cells: pd.DataFrame, by: str) -> list[SoftwareRow]:
     counts.index, passes.index = counts.index.astype(str), passes.index.astype(str)
     counts, passes = counts.sort_index(), passes.sort_index()
     rows = []
-    for key, n, p in zip(counts.index, counts.to_numpy(np.int64), passes.to_numpy(np.int64), strict=True):
-        rows.append(SoftwareRow(**{by: key}, graded=int(n.sum()), counts=dict(zip(SOFTWARE_USES, map(int, n), strict=True)),
-                                pass_rates={s: (int(pi) / int(ni) if ni else None)
+    for key, n, p in zip(counts.index, counts.to_numpy(np.int64).tolist(), passes.to_numpy(np.int64).tolist(),
+                         strict=True):
+        rows.append(SoftwareRow(**{by: key}, graded=sum(n), counts=dict(zip(SOFTWARE_USES, n, strict=True)),
+                                pass_rates={s: (pi / ni if ni else None)
                                             for s, ni, pi in zip(SOFTWARE_USES, n, p, strict=True)}))
     return rows

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from scipy.special import comb
@@ -17,6 +17,7 @@ from scipy.stats import binom, norm
 DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 20240601
 _BLOCK_ELEMENTS = 2_000_000
+_PRODUCT_ELEMENTS = 16_000_000
 _CACHE_ELEMENTS = 100_000_000
 Rows = slice | np.ndarray | None
 
@@ -76,6 +77,19 @@ class InstanceBootstrap:
             self._cached = blocks
         return blocks
 
+    def _weight_chunks(self) -> Iterator[np.ndarray]:
+        """The weight matrix as float32 row chunks of up to ``_PRODUCT_ELEMENTS`` (few, large matrix products)."""
+        pending: list[np.ndarray] = []
+        size = 0
+        for block in self._blocks():
+            if pending and size + block.size > _PRODUCT_ELEMENTS:
+                yield np.vstack(pending).astype(np.float32)
+                pending, size = [], 0
+            pending.append(block)
+            size += block.size
+        if pending:
+            yield np.vstack(pending).astype(np.float32)
+
     def weighted_sums(self, jobs: Sequence[tuple[Rows, np.ndarray]]) -> list[np.ndarray]:
         """For each job ``(rows, X)`` with ``X`` of shape (instances in rows, k), the (resamples, k) sums
         ``W[:, rows] @ X``. ``rows`` is None (every instance), a slice or an index array. All jobs see the
@@ -102,9 +116,8 @@ class InstanceBootstrap:
             partial.append((None, np.column_stack(list(fresh.values()))))
         out = [np.empty((self.resamples, x.shape[1])) for _, x in partial]
         start = 0
-        for block in self._blocks():
-            stop = start + block.shape[0]
-            weights = block.astype(np.float32)
+        for weights in self._weight_chunks():
+            stop = start + weights.shape[0]
             for (rows, x), target in zip(partial, out, strict=True):
                 target[start:stop] = (weights if rows is None else weights[:, rows]) @ x
             start = stop

@@ -1,9 +1,14 @@
-"""Re-score stored outputs with the current graders, without rerunning any agent."""
+"""Re-score stored outputs with the current graders, without rerunning any agent.
+
+The run facts are taken again from the run directory (the task's declared executables may have
+changed since the run) and recorded with the new grade.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from lastexam.analysis.facts import inspect_run_dir
 from lastexam.errors import GraderError, LastExamError
 from lastexam.grading.runner import run_grader
 from lastexam.results import TrialKey, TrialResult
@@ -40,6 +45,7 @@ def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path) -> tupl
             "key": TrialKey(agent=row["agent"], instance=row["instance"], epoch=row["epoch"]),
             "status": "passed" if grade.passed else "failed", "score": grade.score, "passed": grade.passed,
             "checks": grade.checks, "task_version": instance.task.spec.version,
+            "facts": inspect_run_dir(run_dir, instance.task.spec.software.executables),
         })
         if updated.score != row["score"] or updated.passed != row["passed"]:
             changed += 1

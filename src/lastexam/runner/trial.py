@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lastexam.agents import AgentContext, AgentRun, Usage, resolve_agent
+from lastexam.analysis.facts import RunFacts, run_facts, tool_call_texts
 from lastexam.errors import LastExamError
 from lastexam.grading.model import Check, Grade
 from lastexam.grading.runner import run_grader
@@ -141,9 +142,16 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         if sandbox is not None:
             sandbox.close()
         shutil.rmtree(workspace.root, ignore_errors=True)
+    result.facts = _facts(rundir, agent_run, spec.software.executables)
     rundir.write_json("trial.json", result)
     rundir.event("trial_finished", status=result.status, score=result.score)
     return result
+
+
+def _facts(rundir: RunDir, agent_run: AgentRun | None, executables: list[str]) -> RunFacts:
+    """The run's facts from the trajectory in memory and the collected output (what a report would read back)."""
+    texts = None if agent_run is None else tool_call_texts(agent_run.trajectory.model_dump(mode="json"))
+    return run_facts(texts, rundir.output, executables)
 
 
 def _unfinished(fields: dict, status: str, agent_run: AgentRun | None, agent_seconds: float, error: str) -> TrialResult:

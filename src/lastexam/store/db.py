@@ -1,9 +1,10 @@
-"""The results database (SQLAlchemy): experiments, trials and checks.
+"""The results database (SQLAlchemy): experiments, trials, checks and run facts.
 
 SQLite file by default; any SQLAlchemy URL (PostgreSQL for teams) works the same. Recording a
 trial is one transaction keyed by (experiment, agent, instance, epoch): a trial already recorded
 as passed or failed is never recorded again, and a retried infra_error or cancelled trial
-replaces its earlier row.
+replaces its earlier row. A trial's ``run_facts`` row (what its run showed: see
+``analysis.facts``) is written in the same transaction when the result carries facts.
 """
 
 from __future__ import annotations
@@ -103,6 +104,15 @@ checks = Table(
     Column("reason", Text, nullable=False),
 )
 
+run_facts = Table(
+    "run_facts", metadata,
+    Column("trial_id", Integer, ForeignKey("trials.id", ondelete="CASCADE"), primary_key=True, autoincrement=False),
+    Column("output_files", Integer),
+    Column("tool_calls", Integer),
+    Column("software", String(12), nullable=False),
+    Column("executables", Text, nullable=False, doc="the declared executables software use was judged against"),
+)
+
 
 def default_db_url(results_dir: Path) -> str:
     """The embedded default: a SQLite file in the results directory."""
@@ -171,6 +181,7 @@ class ResultsStore:
                 if existing.status in FINAL_STATUSES and not regrade:
                     return False
                 conn.execute(delete(checks).where(checks.c.trial_id == existing.id))
+                conn.execute(delete(run_facts).where(run_facts.c.trial_id == existing.id))
                 conn.execute(delete(trials).where(trials.c.id == existing.id))
             trial_id = conn.execute(insert(trials).values(**_trial_row(experiment_id, result))).inserted_primary_key[0]
             if result.checks:
@@ -179,6 +190,8 @@ class ResultsStore:
                      "expected": _jsonable(c.expected), "found": _jsonable(c.found)}
                     for c in result.checks
                 ])
+            if result.facts is not None:
+                conn.execute(insert(run_facts).values(trial_id=trial_id, **result.facts.model_dump()))
         return True
 
     def trial_rows(self, experiment_ids: list[int] | None = None) -> list[dict[str, Any]]:
