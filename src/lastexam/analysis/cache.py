@@ -18,6 +18,7 @@ dimension tables (``analysis_*``) so that the facts are integers.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
@@ -53,9 +54,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from lastexam.analysis.facts import (
     FAILURE_CATEGORIES,
     SOFTWARE_USES,
-    RunFacts,
     executables_basis,
-    failure_category,
+    failure_categories,
     inspect_run_dir,
 )
 from lastexam.errors import LastExamError
@@ -64,7 +64,6 @@ from lastexam.store.db import ResultsStore, checks, run_facts, trials
 FACTS_VERSION = 1
 _CHUNK = 20_000
 _INSPECT_THREADS = 8
-_SCAN_PARTS = 2
 
 cache_metadata = MetaData()
 
@@ -231,7 +230,8 @@ def _fill_missing(engine: Engine, executables: Mapping[str, Sequence[str]],
         missing = _frame(conn, query, [*_MISSING_COLUMNS, *_RECORDED_COLUMNS])
         if missing.empty:
             return 0
-        failed = _failed_checks_of(conn, int(missing["id"].min()))
+        failed = _frame(conn, select(checks.c.trial_id, checks.c.name, checks.c.gate).where(
+            checks.c.passed == false(), checks.c.trial_id >= int(missing["id"].min())), ["trial_id", "name", "gate"])
     agent_ids = _dimension_ids(engine, analysis_agents, pd.DataFrame({"name": missing["agent"].unique()}))
     tasks = pd.DataFrame({"name": missing["task_id"].unique()})
     tasks["executables"] = [_basis(t, executables) for t in tasks["name"]]
@@ -240,61 +240,70 @@ def _fill_missing(engine: Engine, executables: Mapping[str, Sequence[str]],
     instances = missing[["instance", "task_id", "tier", "cluster", "subdomain"]].drop_duplicates("instance")
     instances = instances.assign(task_ref=instances["task_id"].map(task_ids)).drop(columns="task_id")
     instance_ids = _dimension_ids(engine, analysis_instances, instances.rename(columns={"instance": "name"}))
-    check_ids = _dimension_ids(engine, analysis_checks, pd.DataFrame(
-        {"name": sorted({name for names in failed.values() for name, _ in names})}))
+    check_ids = _dimension_ids(engine, analysis_checks, pd.DataFrame({"name": sorted(set(failed["name"]))}))
 
-    bases = dict(zip(tasks["name"], tasks["executables"], strict=True))
-    records = missing.to_dict("records")
-    unread = [_recorded(r, bases[r["task_id"]]) for r in records]
-    to_read = [r for r, facts in zip(records, unread, strict=True) if facts is None]
-    with ThreadPoolExecutor(_INSPECT_THREADS) as pool:
-        read = iter(pool.map(lambda r: inspect_run_dir(Path(r["run_dir"]), executables.get(r["task_id"], ())),
-                             to_read, chunksize=256))
-    rows = []
-    for record, recorded in zip(records, unread, strict=True):
-        facts = recorded if recorded is not None else next(read)
-        failures = failed.get(int(record["id"]), [])
-        gate = any(is_gate for _, is_gate in failures)
-        rows.append({
-            "trial_id": int(record["id"]), "experiment_id": int(record["experiment_id"]),
-            "agent_id": agent_ids[record["agent"]], "task_ref": task_ids[record["task_id"]],
-            "instance_id": instance_ids[record["instance"]], "status": record["status"],
-            "passed": bool(record["passed"]), "score": float(record["score"]), "cost_usd": float(record["cost_usd"]),
-            "duration_sec": float(record["duration_sec"]), "agent_sec": float(record["agent_sec"]),
-            "category": failure_category(record["status"], record["agent_outcome"], float(record["score"]), gate,
-                                         facts.output_files),
-            "software": facts.software,
-            "failed_checks": ",".join(str(i) for i in sorted({check_ids[name] for name, _ in failures})),
-            "output_files": facts.output_files, "tool_calls": facts.tool_calls,
-        })
+    output_files, tool_calls, software, read = _run_facts_of(missing, dict(zip(tasks["name"], tasks["executables"],
+                                                                                strict=True)), executables)
+    gate, failed_ids = _failures_of(missing["id"], failed, check_ids)
+    columns = {
+        "trial_id": missing["id"].astype(np.int64), "experiment_id": missing["experiment_id"].astype(np.int64),
+        "agent_id": missing["agent"].map(agent_ids), "task_ref": missing["task_id"].map(task_ids),
+        "instance_id": missing["instance"].map(instance_ids), "status": missing["status"],
+        "passed": missing["passed"].astype(bool), "score": missing["score"].astype(np.float64),
+        "cost_usd": missing["cost_usd"].astype(np.float64), "duration_sec": missing["duration_sec"].astype(np.float64),
+        "agent_sec": missing["agent_sec"].astype(np.float64),
+        "category": failure_categories(missing["status"], missing["agent_outcome"], missing["score"], gate,
+                                       output_files),
+        "software": software, "failed_checks": failed_ids,
+    }
+    values = {name: np.asarray(column).tolist() for name, column in columns.items()}  # plain Python values
+    values.update(output_files=_counts(output_files), tool_calls=_counts(tool_calls))
+    rows = list(zip(*values.values(), strict=True))
     for start in range(0, len(rows), _CHUNK):
-        _insert_facts(engine, rows[start:start + _CHUNK])
-    return len(to_read)
+        _insert_facts(engine, list(values), rows[start:start + _CHUNK])
+    return read
 
 
-def _recorded(record: dict[str, Any], basis: str) -> RunFacts | None:
-    """The facts that need no run directory: a cancelled trial's (unknowns), or the ones recorded with the trial
-    against the same declared executables; None when the run directory must be read."""
-    if record["status"] == "cancelled":
-        return RunFacts(output_files=None, tool_calls=None, software="unknown", executables=basis)
-    if record["software"] is None or record["executables"] != basis:
-        return None
-    return RunFacts(output_files=_optional_int(record["output_files"]), tool_calls=_optional_int(record["tool_calls"]),
-                    software=record["software"], executables=basis)
+def _counts(column: np.ndarray) -> list[int | None]:
+    """A float column of counts as ints, NaN (not known) as None."""
+    return [None if v != v else int(v) for v in column.tolist()]
 
 
-def _optional_int(value: Any) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
+def _run_facts_of(missing: pd.DataFrame, bases: Mapping[str, str], executables: Mapping[str, Sequence[str]],
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Per missing trial: output files and tool calls (float, NaN: not known), software use, and how many run
+    directories were read. Recorded facts judged against the same declared executables as now are taken as
+    they are; a cancelled trial's are unknown; the others are read from the run directory."""
+    cancelled = (missing["status"] == "cancelled").to_numpy()
+    recorded = (missing["software"].notna() & (missing["executables"] == missing["task_id"].map(bases))).to_numpy()
+    output_files = pd.to_numeric(missing["output_files"], errors="coerce").to_numpy(np.float64, copy=True)
+    tool_calls = pd.to_numeric(missing["tool_calls"], errors="coerce").to_numpy(np.float64, copy=True)
+    software = missing["software"].to_numpy(object, copy=True)
+    output_files[cancelled], tool_calls[cancelled], software[cancelled] = np.nan, np.nan, "unknown"
+    to_read = np.flatnonzero(~cancelled & ~recorded)
+    run_dirs, task_ids = missing["run_dir"].to_numpy(), missing["task_id"].to_numpy()
+    with ThreadPoolExecutor(_INSPECT_THREADS) as pool:
+        read = pool.map(lambda i: inspect_run_dir(Path(run_dirs[i]), executables.get(task_ids[i], ())), to_read,
+                        chunksize=256)
+        for i, facts in zip(to_read, read, strict=True):
+            output_files[i] = np.nan if facts.output_files is None else facts.output_files
+            tool_calls[i] = np.nan if facts.tool_calls is None else facts.tool_calls
+            software[i] = facts.software
+    return output_files, tool_calls, software, len(to_read)
 
 
-def _failed_checks_of(conn: Connection, min_trial_id: int) -> dict[int, list[tuple[str, bool]]]:
-    """trial id -> (name, gate) of each failed check, for the trials from ``min_trial_id`` on."""
-    query = select(checks.c.trial_id, checks.c.name, checks.c.gate).where(
-        checks.c.passed == false(), checks.c.trial_id >= min_trial_id)
-    failed: dict[int, list[tuple[str, bool]]] = {}
-    for trial_id, name, gate in _fetch(conn, query):
-        failed.setdefault(int(trial_id), []).append((name, bool(gate)))
-    return failed
+def _failures_of(trial_ids: pd.Series, failed: pd.DataFrame, check_ids: Mapping[str, int]) -> tuple[np.ndarray, list[str]]:
+    """Per trial: whether a gate check failed, and the ids of its failed checks (sorted, comma-separated)."""
+    if failed.empty:
+        return np.zeros(len(trial_ids), dtype=bool), [""] * len(trial_ids)
+    failed = failed.assign(check_id=failed["name"].map(check_ids), gate=failed["gate"].astype(bool))
+    failed = failed.drop_duplicates(["trial_id", "check_id"]).sort_values(["trial_id", "check_id"])
+    gate = failed.groupby("trial_id")["gate"].any()
+    ids: dict[int, str] = {}
+    for trial, check in zip(failed["trial_id"].tolist(), failed["check_id"].astype(str).tolist(), strict=True):
+        ids[trial] = f"{ids[trial]},{check}" if trial in ids else check
+    return (trial_ids.isin(gate.index[gate.to_numpy(bool)]).to_numpy(),
+            [ids.get(trial, "") for trial in trial_ids.tolist()])
 
 
 def _dimension_ids(engine: Engine, table: Table, wanted: pd.DataFrame) -> dict[str, int]:
@@ -308,16 +317,28 @@ def _dimension_ids(engine: Engine, table: Table, wanted: pd.DataFrame) -> dict[s
     return have
 
 
-def _insert_facts(engine: Engine, rows: list[dict[str, Any]]) -> None:
-    """Insert one chunk; a trial deleted meanwhile, or facts another report wrote first, are skipped."""
-    try:
+def _insert_facts(engine: Engine, keys: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert one chunk of rows (values in the order of ``keys``) through the driver's executemany (no per-row
+    parameter processing: the values are plain Python values already); a trial deleted meanwhile, or facts
+    another report wrote first, are skipped."""
+    with engine.connect() as probe:
+        compiled = insert(trial_facts).compile(dialect=probe.dialect, column_keys=keys)
+    if compiled.positional:
+        order = [keys.index(name) for name in compiled.positiontup or ()]
+        params: list[Any] = [tuple(row[i] for i in order) for row in rows]
+    else:
+        params = [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def write(batch: list[Any]) -> None:
         with engine.begin() as conn:
-            conn.execute(insert(trial_facts), rows)
+            conn.exec_driver_sql(str(compiled), batch)
+
+    try:
+        write(params)
     except IntegrityError:
-        for row in rows:
+        for one in params:
             try:
-                with engine.begin() as conn:
-                    conn.execute(insert(trial_facts), [row])
+                write([one])
             except IntegrityError:
                 continue
 
@@ -346,31 +367,22 @@ def _named(ids: np.ndarray, names: Mapping[int, str]) -> pd.Categorical:
     return _coded(code_of[ids], ordered)
 
 
-def _cell_sums(engine: Engine, experiment_ids: Sequence[int] | None, agents: tuple[int, int]) -> np.ndarray:
-    """The grouped sums of ``cells`` for the agent ids in the closed range ``agents`` (one range scan of the index)."""
+def cells(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """Sums per (agent, instance, category, software) over the selected trials' facts: ``CELL_COLUMNS``,
+    the text columns as pandas categoricals."""
     f = trial_facts.c
     query = (select(f.agent_id, f.instance_id, case(_CATEGORY_CODES, value=f.category, else_=-1),
                     case(_SOFTWARE_CODES, value=f.software, else_=-1), func.count(),
                     func.coalesce(func.sum(f.passed.cast(Integer)), 0), func.sum(f.score), func.sum(f.cost_usd),
                     func.sum(f.duration_sec), func.sum(f.agent_sec))
-             .where(f.agent_id.between(*agents), _experiment_filter(f.experiment_id, experiment_ids))
+             .where(_experiment_filter(f.experiment_id, experiment_ids))
              .group_by(f.agent_id, f.instance_id, f.category, f.software))
     with engine.connect() as conn:
-        return _numbers(conn, query, 10)
-
-
-def cells(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """Sums per (agent, instance, category, software) over the selected trials' facts: ``CELL_COLUMNS``,
-    the text columns as pandas categoricals. The grouped scan runs in ``_SCAN_PARTS`` parallel parts (by agent)."""
-    with engine.connect() as conn:
+        sums = _numbers(conn, query, 10)
         agents = _names(conn, analysis_agents)
         tasks = _names(conn, analysis_tasks)
         instances = _frame(conn, select(analysis_instances),
                            ["instance_id", "instance", "task_ref", "tier", "cluster", "subdomain"])
-    ids = sorted(agents)
-    parts = [(part[0], part[-1]) for part in np.array_split(np.asarray(ids, dtype=np.int64), _SCAN_PARTS) if len(part)]
-    with ThreadPoolExecutor(max(1, len(parts))) as pool:
-        sums = np.vstack([np.empty((0, 10)), *pool.map(lambda part: _cell_sums(engine, experiment_ids, part), parts)])
     if not len(sums):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in CELL_COLUMNS})
     instances["task_id"] = instances["task_ref"].map(tasks)
@@ -397,16 +409,16 @@ def failed_checks(engine: Engine, experiment_ids: Sequence[int] | None = None) -
              .where(f.status == "failed", f.failed_checks != "", _experiment_filter(f.experiment_id, experiment_ids))
              .group_by(f.agent_id, f.task_ref, f.failed_checks))
     with engine.connect() as conn:
-        combos = _frame(conn, query, ["agent_id", "task_ref", "ids", "failed"])
+        combos = _fetch(conn, query)
         agents, tasks, names = _names(conn, analysis_agents), _names(conn, analysis_tasks), _names(conn, analysis_checks)
-    if combos.empty:
-        return pd.DataFrame(columns=["agent", "task_id", "check", "failed"])
-    combos["check_id"] = combos["ids"].str.split(",")
-    exploded = combos.explode("check_id")
-    exploded["check_id"] = exploded["check_id"].astype(np.int64)
-    counts = exploded.groupby(["agent_id", "task_ref", "check_id"], as_index=False)["failed"].sum()
-    return pd.DataFrame({"agent": counts["agent_id"].map(agents), "task_id": counts["task_ref"].map(tasks),
-                         "check": counts["check_id"].map(names), "failed": counts["failed"].astype(np.int64)})
+    counts: Counter[tuple[int, int, int]] = Counter()
+    for agent_id, task_ref, ids, failed in combos:
+        for check_id in ids.split(","):
+            counts[(agent_id, task_ref, int(check_id))] += failed
+    keys = list(counts)
+    return pd.DataFrame({"agent": [agents[k[0]] for k in keys], "task_id": [tasks[k[1]] for k in keys],
+                         "check": [names[k[2]] for k in keys], "failed": np.fromiter(counts.values(), np.int64,
+                                                                                      len(keys))})
 
 
 def fingerprint(engine: Engine, experiment_ids: Sequence[int] | None = None) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lastexam.analysis.cache import CELL_COLUMNS
-from lastexam.analysis.facts import failure_category
+from lastexam.analysis.facts import failure_categories
 from lastexam.errors import LastExamError
 from lastexam.store.db import ResultsStore
 
@@ -45,13 +45,15 @@ def resolve_experiments(store: ResultsStore, names: list[str] | None) -> list[in
 def cells_from_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Cells from trial rows as ``ResultsStore.trial_rows`` returns them, without reading run directories
     (so no ``no_output`` or ``gate_failed`` category, and software use ``unknown``)."""
+    rows = list(rows)
+    categories = failure_categories([r["status"] for r in rows], [r["agent_outcome"] for r in rows],
+                                    [r["score"] for r in rows], [False] * len(rows), [None] * len(rows))
     frame = pd.DataFrame([{
         "agent": r["agent"], "instance": r["instance"], "task_id": r["task_id"], "tier": r["tier"],
-        "cluster": r["cluster"], "subdomain": r["subdomain"],
-        "category": failure_category(r["status"], r["agent_outcome"], r["score"], False, None), "software": "unknown",
+        "cluster": r["cluster"], "subdomain": r["subdomain"], "category": category, "software": "unknown",
         "trials": 1, "passes": int(bool(r["passed"])), "score_sum": float(r["score"]), "cost_sum": float(r["cost_usd"]),
         "duration_sum": float(r["duration_sec"]), "agent_sec_sum": float(r["agent_sec"]),
-    } for r in rows], columns=list(CELL_COLUMNS))
+    } for r, category in zip(rows, categories, strict=True)], columns=list(CELL_COLUMNS))
     keys = ["agent", "instance", "task_id", "tier", "cluster", "subdomain", "category", "software"]
     return frame.groupby(keys, as_index=False).sum()[list(CELL_COLUMNS)]
 

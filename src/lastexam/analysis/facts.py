@@ -30,6 +30,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
 from pydantic import BaseModel, Field
 
 FailureCategory = Literal["passed", "cancelled", "infrastructure", "timeout", "limit", "no_output", "gate_failed",
@@ -51,22 +54,18 @@ class RunFacts(BaseModel):
                                              "(``executables_basis``)")
 
 
-def failure_category(status: str, agent_outcome: str | None, score: float, gate_failed: bool,
-                     output_files: int | None) -> FailureCategory:
-    """The one category of a recorded trial (see the module docstring for the order)."""
-    if status == "passed":
-        return "passed"
-    if status == "cancelled":
-        return "cancelled"
-    if status == "infra_error":
-        return "infrastructure"
-    if agent_outcome in ("timeout", "limit"):
-        return agent_outcome  # type: ignore[return-value]
-    if output_files == 0:
-        return "no_output"
-    if gate_failed:
-        return "gate_failed"
-    return "partial" if score > 0 else "zero_score"
+def failure_categories(status: ArrayLike, agent_outcome: ArrayLike, score: ArrayLike, gate_failed: ArrayLike,
+                       output_files: ArrayLike) -> np.ndarray:
+    """The one category of each recorded trial (see the module docstring for the order), elementwise over
+    equal-length sequences; ``agent_outcome`` may hold None, ``output_files`` None or NaN (not known)."""
+    status = np.asarray(status, dtype=object)
+    outcome = np.asarray(agent_outcome, dtype=object)
+    files = pd.to_numeric(pd.Series(np.asarray(output_files, dtype=object)), errors="coerce").to_numpy(np.float64)
+    conditions = [status == "passed", status == "cancelled", status == "infra_error", outcome == "timeout",
+                  outcome == "limit", files == 0, np.asarray(gate_failed, dtype=bool),
+                  np.asarray(score, dtype=np.float64) > 0]
+    choices = ["passed", "cancelled", "infrastructure", "timeout", "limit", "no_output", "gate_failed", "partial"]
+    return np.select(conditions, choices, default="zero_score").astype(object)
 
 
 def _strings(value: Any) -> Iterator[str]:

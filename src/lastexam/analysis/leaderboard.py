@@ -145,17 +145,16 @@ def _pass_at_k_rows(matrix: InstanceMatrix, boot: InstanceBootstrap, confidence:
     ks = list(range(1, max_epochs + 1)) if max_epochs <= 10 else sorted({1, 2, 4, 8, 16, 32, 64, max_epochs} &
                                                                           set(range(1, max_epochs + 1)))
     a = len(matrix.agents)
+    estimates = {k: (pass_at_k(matrix.epochs, matrix.passes, k), pass_hat_k(matrix.epochs, matrix.passes, k))
+                 for k in ks}
     blocks = []
-    for k in ks:
-        at = pass_at_k(matrix.epochs, matrix.passes, k)
-        hat = pass_hat_k(matrix.epochs, matrix.passes, k)
+    for k, (at, hat) in estimates.items():
         blocks += [np.nan_to_num(at).T, np.nan_to_num(hat).T, (matrix.epochs >= k).astype(np.float64).T]
     (samples,) = boot.weighted_sums([(None, np.hstack(blocks))])
     out = []
     for index, k in enumerate(ks):
         base = index * 3 * a
-        at = pass_at_k(matrix.epochs, matrix.passes, k)
-        hat = pass_hat_k(matrix.epochs, matrix.passes, k)
+        at, hat = estimates[k]
         denominator = samples[:, base + 2 * a:base + 3 * a]
         at_ci = percentile_interval(ratio_samples(samples[:, base:base + a], denominator), confidence)
         hat_ci = percentile_interval(ratio_samples(samples[:, base + a:base + 2 * a], denominator), confidence)

@@ -10,7 +10,6 @@ the checks that fail most, and software use.
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
@@ -91,10 +90,7 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
     options = options or ReportOptions()
     ids = resolve_experiments(store, options.experiments)
     inspected = cache.refresh(store, declared_executables(options.tasks_dir), ids)
-    with ThreadPoolExecutor(2) as pool:
-        cells_job = pool.submit(cache.cells, store.engine, ids)
-        checks_job = pool.submit(cache.failed_checks, store.engine, ids)
-        cells, failed = cells_job.result(), checks_job.result()
+    cells, failed = cache.cells(store.engine, ids), cache.failed_checks(store.engine, ids)
     names = options.experiments or store.experiment_names()
     if cells.empty:
         where = f"experiments {', '.join(names)}" if options.experiments else store.url

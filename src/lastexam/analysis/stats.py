@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 from scipy.special import comb
@@ -18,6 +18,7 @@ DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 20240601
 _BLOCK_ELEMENTS = 2_000_000
 _PRODUCT_ELEMENTS = 16_000_000
+_FLOAT_CACHE_ELEMENTS = 32_000_000
 _CACHE_ELEMENTS = 100_000_000
 Rows = slice | np.ndarray | None
 
@@ -54,6 +55,7 @@ class InstanceBootstrap:
         self.resamples = resamples
         self.seed = seed
         self._cached: list[np.ndarray] | None = None
+        self._float_cached: list[np.ndarray] | None = None
         self._columns: dict[bytes, np.ndarray] = {}
 
     def _blocks(self) -> list[np.ndarray]:
@@ -77,8 +79,17 @@ class InstanceBootstrap:
             self._cached = blocks
         return blocks
 
-    def _weight_chunks(self) -> Iterator[np.ndarray]:
-        """The weight matrix as float32 row chunks of up to ``_PRODUCT_ELEMENTS`` (few, large matrix products)."""
+    def _weight_chunks(self) -> Iterable[np.ndarray]:
+        """The weight matrix as float32 row chunks of up to ``_PRODUCT_ELEMENTS`` (few, large matrix products),
+        kept after the first use when the whole matrix fits in ``_FLOAT_CACHE_ELEMENTS`` (else made one at a time)."""
+        if self._float_cached is not None:
+            return self._float_cached
+        if self.resamples * self.n <= _FLOAT_CACHE_ELEMENTS:
+            self._float_cached = list(self._float_chunks())
+            return self._float_cached
+        return self._float_chunks()
+
+    def _float_chunks(self) -> Iterator[np.ndarray]:
         pending: list[np.ndarray] = []
         size = 0
         for block in self._blocks():
