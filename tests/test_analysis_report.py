@@ -15,6 +15,7 @@ from conftest import FIXTURE_TASKS
 from lastexam.analysis.facts import RunFacts
 from lastexam.analysis.leaderboard import build_leaderboard
 from lastexam.analysis.report import ReportOptions, build_report
+from lastexam.analysis.stats import wilson_interval
 from lastexam.errors import LastExamError
 from lastexam.grading.model import Check
 from lastexam.store.db import ResultsStore
@@ -262,3 +263,16 @@ def test_report_command_exports(tmp_path: Path) -> None:
     assert failed.returncode == 2 and "no trials" in failed.stderr and "Fix:" in failed.stderr
     failed = _ale("report", *db, "--compare", "h1:weak", check=False)
     assert failed.returncode == 2 and "exactly two" in failed.stderr
+
+
+def test_a_unanimous_result_keeps_an_honest_interval(tmp_path: Path) -> None:
+    store = ResultsStore(f"sqlite:///{tmp_path / 'ale.db'}")
+    results = [trial("all", f"other/t@{i}", passed=True) for i in range(20)]
+    results += [trial("none", f"other/t@{i}", passed=False) for i in range(20)]
+    record(store, "unanimous", results)
+    board = {r.agent: r for r in build_leaderboard(store.trial_rows()).leaderboard}
+    low, _ = wilson_interval(20, 20)
+    assert board["all"].pass_rate == 1.0 and board["all"].pass_rate_ci == (round(low, 6), 1.0)
+    assert 0.8 < low < 0.9
+    assert board["none"].pass_rate_ci == (0.0, round(1 - low, 6))
+    assert not board["all"].few_instances

@@ -8,9 +8,10 @@ counted apart and never as the agent's failure):
   passed (each instance weighs the same however many epochs it has); ``mean_score`` likewise.
 * ``pass_rate_ci`` / ``mean_score_ci`` are percentile intervals from ``InstanceBootstrap``
   (instances resampled, epochs kept together). With fewer than ``MIN_RELIABLE_INSTANCES`` instances
-  the percentile bootstrap under-covers (and collapses to a point when every instance agrees), so
-  the interval is widened to contain the Wilson interval over instances (the rate times the
-  instance count as successes) and the row is flagged ``few_instances``.
+  the percentile bootstrap under-covers, and whenever every instance agrees (all pass, all fail)
+  it collapses to a point however many instances there are; in both cases the interval is widened
+  to contain the Wilson interval over instances (the rate times the instance count as successes).
+  Rows with few instances are flagged ``few_instances``.
 * ``pass@k`` / ``pass^k`` are the unbiased per-instance estimators averaged over the instances
   with at least k graded epochs.
 """
@@ -88,11 +89,12 @@ def _interval(row: np.ndarray) -> Interval:
 
 
 def _guarded(bootstrap: np.ndarray, estimate: float, instances: int, confidence: float) -> Interval:
-    """The bootstrap interval, widened to the Wilson interval over instances when there are few of them."""
+    """The bootstrap interval, widened to the Wilson interval over instances when there are few of them
+    or when the bootstrap has collapsed to a point (20 passes out of 20 do not prove a rate of 1)."""
     if instances == 0:
         return (0.0, 1.0)
     low, high = _interval(bootstrap)
-    if instances < MIN_RELIABLE_INSTANCES:
+    if instances < MIN_RELIABLE_INSTANCES or low == high:
         w_low, w_high = wilson_interval(estimate * instances, instances, confidence)
         low, high = min(low, round(w_low, 6)), max(high, round(w_high, 6))
     return (low, high)
