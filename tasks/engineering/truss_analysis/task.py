@@ -569,31 +569,11 @@ def check_summary(g: GradeContext, summary: dict[str, Any], ref: dict[str, Any],
             found=[summary.get("verdict"), summary.get("strength_ok"), summary.get("deflection_ok")])
 
 
-def read_table(g: GradeContext, name: str, columns: list[str]) -> list[dict[str, str]] | None:
-    """A CSV deliverable as rows keyed by its header; a zero-weight gate when it is unreadable or lacks columns."""
-    text = g.read_text(name)
-    if text is None:
-        return None
-    try:
-        reader = csv.DictReader(text.splitlines())
-        rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k is not None and not isinstance(v, list)}
-                for row in reader]
-        header = [h.strip() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        g.check(f"{name} is valid CSV", False, gate=True, weight=0, reason=str(exc))
-        return None
-    missing = [c for c in columns if c not in header]
-    if not g.check(f"{name} has the required columns", not missing, gate=True, weight=0, expected=columns,
-                   found=header, reason=f"missing: {', '.join(missing)}" if missing else ""):
-        return None
-    return rows
-
-
 def grade(g: GradeContext) -> None:
     if not g.require_files("truss.inp", "member_forces.csv", "reactions.csv", "summary.json"):
         return
-    members = read_table(g, "member_forces.csv", MEMBER_COLUMNS)
-    reactions = read_table(g, "reactions.csv", REACTION_COLUMNS)
+    members = g.read_csv("member_forces.csv", required_columns=MEMBER_COLUMNS)
+    reactions = g.read_csv("reactions.csv", required_columns=REACTION_COLUMNS)
     summary = g.read_json("summary.json")
     if members is None or reactions is None or summary is None:
         return

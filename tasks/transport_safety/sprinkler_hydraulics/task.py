@@ -422,31 +422,11 @@ def check_design_point(g: GradeContext, ref: dict[str, Any], nodes: dict[str, di
                                             "supply_adequate")])
 
 
-def read_table(g: GradeContext, name: str, columns: list[str]) -> list[dict[str, str]] | None:
-    """A CSV deliverable as rows keyed by its header; a zero-weight gate when it is unreadable or lacks columns."""
-    text = g.read_text(name)
-    if text is None:
-        return None
-    try:
-        reader = csv.DictReader(text.splitlines())
-        rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k is not None and not isinstance(v, list)}
-                for row in reader]
-        header = [h.strip() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        g.check(f"{name} is valid CSV", False, gate=True, weight=0, reason=str(exc))
-        return None
-    missing = [c for c in columns if c not in header]
-    if not g.check(f"{name} has the required columns", not missing, gate=True, weight=0, expected=columns,
-                   found=header, reason=f"missing: {', '.join(missing)}" if missing else ""):
-        return None
-    return rows
-
-
 def grade(g: GradeContext) -> None:
     if not g.require_files("node_results.csv", "pipe_results.csv", "summary.json"):
         return
-    node_rows = read_table(g, "node_results.csv", NODE_COLUMNS)
-    pipe_rows = read_table(g, "pipe_results.csv", PIPE_COLUMNS)
+    node_rows = g.read_csv("node_results.csv", required_columns=NODE_COLUMNS)
+    pipe_rows = g.read_csv("pipe_results.csv", required_columns=PIPE_COLUMNS)
     summary = g.read_json("summary.json")
     if node_rows is None or pipe_rows is None or summary is None:
         return
