@@ -13,6 +13,8 @@ from lastexam.runner.experiment import run_experiment
 
 TESTS = Path(__file__).parent
 FIXTURE_TASKS = TESTS / "fixtures" / "tasks"
+# Tasks whose graders probe the grading jail; kept apart so FIXTURE_TASKS stays one task.
+HOSTILE_TASKS = TESTS / "fixtures" / "hostile_tasks"
 AGENTS = TESTS / "agents"
 REPO = TESTS.parent
 
@@ -24,7 +26,7 @@ def run_agent(tmp_path: Path):  # type: ignore[no-untyped-def]
     def run(agent: str, selector: str = "other/league_table@0", **settings: object) -> list[TrialResult]:
         config = ExperimentConfig(
             name=settings.pop("name", "t"), agents=[agent], selectors=[selector], results_dir=tmp_path / "results",
-            tasks_dir=FIXTURE_TASKS, jobs=int(settings.pop("jobs", 2)), **settings,  # type: ignore[arg-type]
+            tasks_dir=settings.pop("tasks_dir", FIXTURE_TASKS), jobs=int(settings.pop("jobs", 2)), **settings,  # type: ignore[arg-type]
         )
         return run_experiment(config).recorded
 
@@ -36,3 +38,19 @@ def script(name: str) -> str:
     path = AGENTS / name
     assert os.access(path, os.X_OK), f"{path} must be executable"
     return f"script:{path}"
+
+
+_hostile: dict[str, bool] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember each hostile test's verdict (a failure in setup counts as not contained)."""
+    if "hostile" in report.keywords and (report.when == "call" or report.failed):
+        _hostile[report.nodeid] = report.passed and _hostile.get(report.nodeid, True)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """Print how many of the hostile agents and outputs that ran were contained."""
+    if _hostile:
+        contained = sum(_hostile.values())
+        terminalreporter.write_line(f"contained {contained}/{len(_hostile)} hostile agents and outputs")

@@ -28,4 +28,4 @@ class SandboxError(LastExamError):
 
 
 class GraderError(LastExamError):
-    """The grader crashed or ran out of time (an infrastructure failure, never the agent's)."""
+    """The grader crashed, hit a limit or ran out of time (whose fault: ``grading.blame`` decides)."""

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tries to smuggle host files out through its output: symlinks out of the tree, a fifo, a device.
+# Tries to smuggle host files out through its output: symlinks out of (and inside) the tree, a fifo.
 cd "$ALE_OUTPUT_DIR"
 ln -s /etc/passwd passwd_link
 ln -s ../../../../../../etc/hostname climb_link

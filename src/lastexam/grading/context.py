@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lastexam.grading.model import Check, Grade
+from lastexam.grading.tools import ToolRunner, local_runner, stage
 
 
 @dataclass(frozen=True)
@@ -58,15 +60,26 @@ def as_number(value: Any) -> float | None:
 
 
 class GradeContext:
-    """The grader's view of one trial: collected output, inputs, hidden reference, parameters."""
+    """The grader's view of one trial: collected output, inputs, hidden reference, parameters.
 
-    def __init__(self, output_dir: Path, input_dir: Path, reference_dir: Path, params: Mapping[str, Any]) -> None:
+    ``work_dir`` is the grader's own scratch space (a fresh temporary directory, removed by
+    ``close``, when not given); ``tools`` carries out ``run_tool`` (by default directly, from the
+    calling process).
+    """
+
+    def __init__(
+        self, output_dir: Path, input_dir: Path, reference_dir: Path, params: Mapping[str, Any], *,
+        work_dir: Path | None = None, tools: ToolRunner | None = None,
+    ) -> None:
         self.output_dir = Path(output_dir)
         self.input_dir = Path(input_dir)
         self.reference_dir = Path(reference_dir)
         self.params = dict(params)
         self.grade = Grade()
-        self._scratch: list[Path] = []
+        self._own_work_dir = work_dir is None
+        self.work_dir = Path(tempfile.mkdtemp(prefix="ale-grade-")) if work_dir is None else Path(work_dir)
+        self._tools = tools or local_runner(self.work_dir)
+        self._tool_runs = 0
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -101,7 +114,13 @@ class GradeContext:
     # -- files -------------------------------------------------------------------------------
 
     def output(self, relative: str) -> Path:
-        """Path of a deliverable in the collected output (it may not exist)."""
+        """Path of a deliverable in the collected output (it may not exist).
+
+        Raises ValueError for a path that would leave the output (absolute, or through ``..``),
+        such as one an agent wrote into a manifest: the agent's failure, never a way to the reference.
+        """
+        if os.path.isabs(relative) or ".." in Path(relative).parts:
+            raise ValueError(f"{relative!r} is not a path inside the output directory")
         return self.output_dir / relative
 
     def reference(self, relative: str) -> Path:
@@ -261,32 +280,23 @@ class GradeContext:
     ) -> ToolResult:
         """Re-run a professional tool on submitted artifacts, in a fresh sandbox with no network.
 
-        ``files`` maps a name in the sandbox's working directory to a host path (copied) or to
-        text/bytes (written). The command runs with that directory as its current directory; the
-        directory stays readable through ``ToolResult.workdir`` until the grade ends. Untrusted
-        artifacts are never executed on the host itself.
+        ``files`` maps a name in the sandbox's working directory to a path (its content copied) or to
+        text/bytes (written). The command runs with that directory as its current directory. When it
+        ends, the regular files and directories it left there (never a link) are readable through
+        ``ToolResult.workdir``, a copy the command can no longer touch. Untrusted artifacts never run
+        in the grader's own process or sandbox.
         """
-        from lastexam.sandbox import run_in_scratch_sandbox
-
-        workdir = Path(tempfile.mkdtemp(prefix="ale-grade-tool-"))
-        self._scratch.append(workdir)
-        for name, content in files.items():
-            target = workdir / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, Path):
-                shutil.copyfile(content, target)
-            elif isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content)
-        code, out, err, timed_out = run_in_scratch_sandbox(list(argv), workdir, timeout=timeout, memory_mb=memory_mb)
-        return ToolResult(returncode=code, stdout=out, stderr=err, timed_out=timed_out, workdir=workdir)
+        run = f"tools/{self._tool_runs}"
+        self._tool_runs += 1
+        stage(dict(files), self.work_dir / run / "files")
+        reply = self._tools({"dir": run, "argv": list(argv), "timeout": timeout, "memory_mb": memory_mb})
+        return ToolResult(returncode=reply["returncode"], stdout=reply["stdout"], stderr=reply["stderr"],
+                          timed_out=reply["timed_out"], workdir=self.work_dir / run / "result")
 
     def close(self) -> None:
-        """Remove the scratch directories of ``run_tool``."""
-        for path in self._scratch:
-            shutil.rmtree(path, ignore_errors=True)
-        self._scratch.clear()
+        """Remove the work directory when this context made it."""
+        if self._own_work_dir:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
 def _cell_matches(found: Any, expected: Any, tolerance: float | tuple[float, float] | None) -> bool:

@@ -1,10 +1,11 @@
-"""Run a task's own code (its generator and its grader) outside the sandbox, each call in a
-fresh process of its own under a time limit.
+"""Run a task's own code outside the agent's sandbox, each call in a fresh process under limits.
 
-Each call is a process forked by the task-code fork server (``forkserver.py``), which has
-already imported the framework, so it starts in milliseconds; nothing of one call survives into
-the next, a crash of task code never takes the harness down, and libraries that are not
-thread-safe (HDF5, say) never run in the harness's threads.
+A generator (which sees no agent output) runs in a process forked by the task-code fork server
+(``forkserver.py``), which has already imported the framework, so it starts in milliseconds; a
+crash of task code never takes the harness down, and libraries that are not thread-safe (HDF5,
+say) never run in the harness's threads. A grader reads what the agent made, so it runs in a
+sandbox of its own (``jail.py``) as an unprivileged user with memory, CPU-time, process and wall
+limits, and asks the harness for any tool run over a socket (``tools.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -23,7 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from lastexam.errors import GraderError
+from lastexam.grading import jail
 from lastexam.grading.model import Grade
+from lastexam.grading.tools import serve_tools
+from lastexam.sandbox.bwrap import UidLease, bwrap_executable, kill_uid, remove_tree
 
 _lock = threading.Lock()
 _server: tuple[subprocess.Popen, str] | None = None
@@ -96,18 +101,109 @@ def run_grader(
     params: dict[str, Any],
     *,
     timeout: float,
+    memory_mb: int = 4096,
     log_path: Path | None = None,
 ) -> Grade:
-    """Grade collected output in a fresh process.
+    """Grade collected output in a fresh grader sandbox (see ``jail.py``) under time and memory limits.
 
-    Returns the Grade. Raises GraderError when the grader crashes, produces no grade, or runs
-    past ``timeout`` seconds: an infrastructure failure, never the agent's.
+    Returns the Grade. Raises GraderError when the grader crashes, is killed at a limit, writes no
+    grade, or runs past ``timeout`` seconds (whose fault that is, ``blame.grade_output`` decides).
     """
-    with tempfile.TemporaryDirectory(prefix="ale-grade-") as scratch:
-        grade_path = Path(scratch) / "grade.json"
-        request = {"action": "grade", "params": params, "grade_path": str(grade_path),
-                   **_paths(task_dir=task_dir, output_dir=output_dir, input_dir=input_dir, reference_dir=reference_dir)}
-        _run_in_fork(request, timeout=timeout, log=log_path or Path(scratch) / "grader.log", what="grader")
-        if not grade_path.is_file():
-            raise GraderError("grader crashed: it wrote no grade")
-        return Grade.model_validate_json(grade_path.read_text())
+    lease = UidLease() if os.geteuid() == 0 else None
+    work = Path(tempfile.mkdtemp(prefix="ale-grade-"))
+    ours, theirs = socket.socketpair()
+    try:
+        os.chmod(work, 0o755)
+        if lease:
+            os.chown(work, lease.uid, lease.uid)
+        request = {"action": "grade", "task_dir": str(Path(task_dir).resolve()), "params": params,
+                   "output_dir": str(jail.OUTPUT), "input_dir": str(jail.INPUT), "reference_dir": str(jail.REFERENCE),
+                   "work_dir": str(jail.WORK), "grade_path": str(jail.WORK / "grade.json")}
+        (work / "request.json").write_text(json.dumps(request))
+        deadline = time.monotonic() + timeout
+        server = threading.Thread(target=serve_tools, args=(ours, work), daemon=True,
+                                  kwargs={"grader_uid": lease.uid if lease else None, "deadline": deadline})
+        server.start()
+        command = jail.grader_command(
+            bwrap_executable(), [sys.executable, "-m", "lastexam.grading.worker", str(jail.WORK / "request.json")],
+            task_dir=Path(task_dir), output_dir=Path(output_dir), input_dir=Path(input_dir),
+            reference_dir=Path(reference_dir), work_dir=work, uid=lease.uid if lease else None,
+            tool_fd=theirs.fileno(),
+        )
+        log = log_path or work / "grader.log"
+        code = _run_limited(command, log, timeout=timeout, memory_mb=memory_mb, pass_fds=(theirs.fileno(),))
+        theirs.close()
+        server.join(timeout=max(0.0, deadline - time.monotonic()) + 5)
+        if code is None:
+            raise GraderError(f"grader ran past its {timeout:g} s limit")
+        if code != 0:
+            raise GraderError(f"grader crashed: {_crash_reason(code, log)}")
+        return _read_grade(work / "grade.json")
+    finally:
+        theirs.close()
+        if lease:
+            kill_uid(lease.uid)
+            lease.release()
+        remove_tree(work)
+
+
+_MAX_GRADE_BYTES = 64 << 20
+
+
+def _run_limited(command: list[str], log: Path, *, timeout: float, memory_mb: int, pass_fds: tuple[int, ...]) -> int | None:
+    """Run ``command`` under memory, CPU-time and process limits; its exit code, or None past ``timeout``."""
+
+    def limits() -> None:
+        memory = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        cpu = int(timeout) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        resource.setrlimit(resource.RLIMIT_NPROC, (_GRADER_PROCESSES, _GRADER_PROCESSES))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    with open(log, "ab") as out:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                   pass_fds=pass_fds, start_new_session=True, preexec_fn=limits,
+                                   env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin"})
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+_GRADER_PROCESSES = 256
+
+
+def _crash_reason(code: int, log: Path) -> str:
+    tail = _log_tail(log)
+    if code < 0:
+        return f"killed by signal {-code} ({signal.Signals(-code).name}; a CPU or memory limit?) {tail}".strip()
+    return tail or f"exit status {code}"
+
+
+def _log_tail(log: Path, lines: int = 12) -> str:
+    try:
+        with open(log, "rb") as handle:
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - 8192))
+            return "\n".join(handle.read().decode(errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _read_grade(path: Path) -> Grade:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        raise GraderError("grader crashed: it wrote no grade") from None
+    with os.fdopen(fd, "rb") as handle:
+        text = handle.read(_MAX_GRADE_BYTES + 1)
+    if len(text) > _MAX_GRADE_BYTES:
+        raise GraderError(f"grader wrote a grade over {_MAX_GRADE_BYTES} bytes")
+    try:
+        return Grade.model_validate_json(text)
+    except ValueError as exc:
+        raise GraderError(f"grader wrote an invalid grade: {exc}") from None

@@ -1,17 +1,20 @@
-"""What a forked task-code process does: load the task, then generate an instance or grade a trial.
+"""A task's own code at work: generate an instance (in a process forked by the fork server) or grade a
+trial (``python -m lastexam.grading.worker REQUEST``, inside the grader sandbox).
 
-The request (a JSON file) names the action, the task package and the variant's parameters, and
-for ``generate`` the input and reference directories to fill, for ``grade`` the collected output,
-the inputs, the reference and where to write the grade.
+The request (a JSON file) names the task package and the variant's parameters; for ``generate``
+the input and reference directories to fill, for ``grade`` the collected output, the inputs, the
+reference, the grader's work directory and where to write the grade.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 from lastexam.grading.context import GradeContext
-from lastexam.tasks.instance import Instance
+from lastexam.grading.tools import socket_runner
 from lastexam.tasks.loader import load_task
 
 
@@ -20,14 +23,16 @@ def main(request_path: str) -> None:
     request = json.loads(Path(request_path).read_text())
     task = load_task(Path(request["task_dir"]))
     if request["action"] == "generate":
+        from lastexam.tasks.instance import Instance  # the grader sandbox never needs it (and its import cost)
+
         Instance(task, request["params"]["variant"]).materialize(Path(request["input_dir"]),
                                                                   Path(request["reference_dir"]))
         return
+    tool_fd = os.environ.get("ALE_TOOL_FD")
     context = GradeContext(
-        output_dir=Path(request["output_dir"]),
-        input_dir=Path(request["input_dir"]),
-        reference_dir=Path(request["reference_dir"]),
-        params=request["params"],
+        output_dir=Path(request["output_dir"]), input_dir=Path(request["input_dir"]),
+        reference_dir=Path(request["reference_dir"]), params=request["params"], work_dir=Path(request["work_dir"]),
+        tools=socket_runner(int(tool_fd)) if tool_fd else None,
     )
     try:
         module = task.module()
@@ -36,3 +41,7 @@ def main(request_path: str) -> None:
     finally:
         context.close()
     Path(request["grade_path"]).write_text(context.grade.model_dump_json(indent=2))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

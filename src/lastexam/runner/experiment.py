@@ -11,7 +11,7 @@ from lastexam.agents.registry import recorded_name
 from lastexam.errors import ConfigError
 from lastexam.results import TrialKey, TrialResult
 from lastexam.runner.config import ExperimentConfig
-from lastexam.runner.trial import TrialRequest, run_trial
+from lastexam.runner.trial import TrialRequest, harness_failure, run_trial
 from lastexam.store.db import ResultsStore
 from lastexam.tasks.instance import Instance
 from lastexam.tasks.loader import default_tasks_root, discover_tasks
@@ -89,6 +89,8 @@ async def run_experiment_async(
                     cancelled = TrialResult.model_validate_json((current.run_dir / "trial.json").read_text())
                     store.record(experiment_id, cancelled)
                     raise
+                except Exception as exc:  # run_trial contains its failures; this is the last line of defence
+                    result = harness_failure(current, exc)
                 store.record(experiment_id, result)
                 notify("finished", current, result)
                 if result.status != "infra_error":

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lastexam.analysis.facts import inspect_run_dir
 from lastexam.errors import GraderError, LastExamError
-from lastexam.grading.runner import run_grader
+from lastexam.grading.blame import grade_output
 from lastexam.results import TrialKey, TrialResult
 from lastexam.store.db import ResultsStore
 from lastexam.tasks.instance import Instance
@@ -34,7 +34,7 @@ def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path) -> tupl
         instance = Instance(tasks[row["task_id"]], row["variant"])
         run_dir = Path(row["run_dir"])
         try:
-            grade = run_grader(instance.task.path, run_dir / "output", run_dir / "private" / "input",
+            grade = grade_output(instance.task.path, run_dir / "output", run_dir / "private" / "input",
                                run_dir / "private" / "reference", instance.params,
                                timeout=instance.task.spec.grader_timeout_sec)
         except GraderError as exc:

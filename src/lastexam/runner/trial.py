@@ -7,6 +7,7 @@ recorded whole or not at all.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -18,12 +19,13 @@ from pathlib import Path
 from lastexam.agents import AgentContext, AgentRun, Usage, resolve_agent
 from lastexam.analysis.facts import RunFacts, run_facts, tool_call_texts
 from lastexam.errors import LastExamError
+from lastexam.grading.blame import grade_output
 from lastexam.grading.model import Check, Grade
-from lastexam.grading.runner import run_grader
 from lastexam.results import TrialKey, TrialResult
-from lastexam.runner.collect import collect_output
 from lastexam.runner.materialize import materialize
 from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
+from lastexam.sandbox.bwrap import remove_tree
+from lastexam.sandbox.collect import CollectLimits, collect_output
 from lastexam.store.rundir import RunDir
 from lastexam.tasks.instance import Instance
 
@@ -62,12 +64,7 @@ async def run_trial(request: TrialRequest) -> TrialResult:
     task = request.instance.task
     spec = task.spec
     rundir = RunDir.fresh(request.run_dir)
-    started = _now()
-    fields = {
-        "key": request.key, "task_id": spec.id, "task_version": spec.version, "variant": request.instance.variant,
-        "tier": spec.tier, "cluster": spec.cluster, "subdomain": spec.subdomain, "attempts": request.attempt,
-        "started_at": started, "run_dir": str(rundir.path),
-    }
+    fields = _identity(request)
     rundir.event("trial_started", agent=request.agent, instance=request.instance.id, epoch=request.epoch,
                  attempt=request.attempt)
     agent_run: AgentRun | None = None
@@ -103,20 +100,22 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         if agent_run.infra_error:
             raise LastExamError(f"agent infrastructure failed: {agent_run.infra_error}")
 
-        collected = collect_output(workspace.output, rundir.output, max_bytes=res.output_mb * 1024 * 1024)
-        rundir.event("collected", files=collected.files, bytes=collected.bytes, refused=collected.refused)
+        collected = collect_output(workspace.output, rundir.output, CollectLimits(max_bytes=res.output_mb << 20))
+        rundir.event("collected", files=collected.files, bytes=collected.bytes, refused=collected.refused,
+                     refused_count=collected.refused_count)
         sandbox.close()
         sandbox = None
 
         begun = time.monotonic()
         grade = await asyncio.to_thread(
-            run_grader, task.path, rundir.output, input_dir, reference_dir, request.instance.params,
+            grade_output, task.path, rundir.output, input_dir, reference_dir, request.instance.params,
             timeout=spec.grader_timeout_sec, log_path=rundir.logs / "grader.log",
         )
         grade_seconds = time.monotonic() - begun
-        if collected.over_size:
-            grade = Grade(checks=[Check(name="output within size limit", score=0, passed=False, gate=True,
-                                        expected=f"<= {res.output_mb} MB", reason="; ".join(collected.refused[:5])),
+        if collected.over_limit:
+            grade = Grade(checks=[Check(name="output within the collection limits", score=0, passed=False, gate=True,
+                                        weight=0, expected=f"<= {res.output_mb} MB, depth, entries and path limits",
+                                        reason=collected.summary()),
                                   *grade.checks])
         rundir.write_json("grade.json", grade)
         rundir.event("graded", score=grade.score, passed=grade.passed, seconds=grade_seconds)
@@ -140,8 +139,9 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         result = _unfinished(fields, "infra_error", agent_run, agent_seconds, detail)
     finally:
         if sandbox is not None:
-            sandbox.close()
-        shutil.rmtree(workspace.root, ignore_errors=True)
+            with contextlib.suppress(Exception):  # the survivors' check already failed the trial
+                sandbox.close()
+        remove_tree(workspace.root)
     result.facts = _facts(rundir, agent_run, spec.software.executables)
     rundir.write_json("trial.json", result)
     rundir.event("trial_finished", status=result.status, score=result.score)
@@ -149,9 +149,16 @@ async def run_trial(request: TrialRequest) -> TrialResult:
 
 
 def _facts(rundir: RunDir, agent_run: AgentRun | None, executables: list[str]) -> RunFacts:
-    """The run's facts from the trajectory in memory and the collected output (what a report would read back)."""
-    texts = None if agent_run is None else tool_call_texts(agent_run.trajectory.model_dump(mode="json"))
-    return run_facts(texts, rundir.output, executables)
+    """The run's facts from the trajectory in memory and the collected output (what a report would read back).
+
+    Facts describe a trial and never decide it: when they cannot be read, they are unknown.
+    """
+    try:
+        texts = None if agent_run is None else tool_call_texts(agent_run.trajectory.model_dump(mode="json"))
+        return run_facts(texts, rundir.output, executables)
+    except Exception as exc:
+        rundir.event("facts_unknown", error=f"{type(exc).__name__}: {exc}")
+        return RunFacts(output_files=None, tool_calls=None, software="unknown")
 
 
 def _unfinished(fields: dict, status: str, agent_run: AgentRun | None, agent_seconds: float, error: str) -> TrialResult:
@@ -160,3 +167,19 @@ def _unfinished(fields: dict, status: str, agent_run: AgentRun | None, agent_sec
         usage=agent_run.usage if agent_run else Usage(), error=error, finished_at=_now(),
         agent_seconds=agent_seconds,
     )
+
+
+def harness_failure(request: TrialRequest, exc: BaseException) -> TrialResult:
+    """The ``infra_error`` result of a trial whose harness failed outside ``run_trial``'s own handling."""
+    return TrialResult(**_identity(request), status="infra_error", finished_at=_now(),
+                       error=f"harness failure: {type(exc).__name__}: {exc}")
+
+
+def _identity(request: TrialRequest) -> dict:
+    """What a result records of its trial whatever happened: the key, the task, the attempt, the start."""
+    spec = request.instance.task.spec
+    return {
+        "key": request.key, "task_id": spec.id, "task_version": spec.version, "variant": request.instance.variant,
+        "tier": spec.tier, "cluster": spec.cluster, "subdomain": spec.subdomain, "attempts": request.attempt,
+        "started_at": _now(), "run_dir": str(request.run_dir),
+    }

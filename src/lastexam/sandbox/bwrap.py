@@ -60,7 +60,7 @@ def bwrap_executable() -> str:
     return path
 
 
-class _UidLease:
+class UidLease:
     """An exclusive host uid for one sandbox, held by a lock file for the sandbox's lifetime."""
 
     def __init__(self) -> None:
@@ -96,6 +96,18 @@ def processes_of_uid(uid: int) -> list[int]:
     return pids
 
 
+def kill_uid(uid: int, grace: float = 5.0) -> None:
+    """SIGKILL every process of ``uid`` until none is left. Raises SandboxError if one survives ``grace`` s."""
+    deadline = time.monotonic() + grace
+    while pids := processes_of_uid(uid):
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if time.monotonic() > deadline:
+            raise SandboxError(f"sandbox processes {pids} survived SIGKILL")
+        time.sleep(0.01)
+
+
 def chown_tree(root: Path, uid: int) -> None:
     """Give a whole tree to ``uid`` (links themselves, never what they point to)."""
     for path, dirs, files in os.walk(root):
@@ -110,7 +122,7 @@ class BwrapSandbox:
         self.workspace = workspace
         self.limits = limits
         self._bwrap = bwrap_executable()
-        self._lease = _UidLease() if os.geteuid() == 0 else None
+        self._lease = UidLease() if os.geteuid() == 0 else None
         self._write_identity()
         self._grant_access()
 
@@ -251,16 +263,8 @@ class BwrapSandbox:
 
     def ensure_dead(self, grace: float = 5.0) -> None:
         """Make sure no process of this sandbox survives. Raises SandboxError if one cannot be killed."""
-        if not self._lease:
-            return
-        deadline = time.monotonic() + grace
-        while pids := processes_of_uid(self.host_uid):
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            if time.monotonic() > deadline:
-                raise SandboxError(f"sandbox processes {pids} survived SIGKILL")
-            time.sleep(0.01)
+        if self._lease:
+            kill_uid(self.host_uid, grace)
 
     def close(self) -> None:
         """Kill any survivor, release the uid and remove the workspace."""
@@ -270,7 +274,17 @@ class BwrapSandbox:
             if self._lease:
                 self._lease.release()
                 self._lease = None
-            shutil.rmtree(self.workspace.root, ignore_errors=True)
+            remove_tree(self.workspace.root)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a directory tree however deep or odd it is (never raises; never crosses into another mount).
+
+    Python's own rmtree recurses and fails on a few thousand nested directories an agent can make.
+    """
+    with contextlib.suppress(OSError):
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def new_workspace(prefix: str = "ale-sbx-") -> Workspace:

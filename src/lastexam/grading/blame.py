@@ -1,0 +1,54 @@
+"""Who is to blame when a grader fails: the agent's output, or the infrastructure.
+
+Whatever the agent's output makes the grader do (fail to parse, crash, hang, run out of memory)
+is the agent's failed check; only a failure independent of the output is an infrastructure
+error. The test of independence is direct: the same grader, inputs and reference are run on an
+empty output. If that fails too, the grader (or the host) is broken whatever the agent did. If it
+grades, the output caused the failure, and after one more try on the output (so that a passing
+host fault is not pinned on the agent) the trial gets a failed gate check with the reason.
+``ale tasks check`` proves separately that every task grades its oracle's output, so a grader
+bug that only the right answer triggers cannot reach a scored run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from lastexam.errors import GraderError
+from lastexam.grading.model import Check, Grade
+from lastexam.grading.runner import run_grader
+
+GRADER_FAILED_CHECK = "the grader could process the output"
+
+
+def grade_output(
+    task_dir: Path, output_dir: Path, input_dir: Path, reference_dir: Path, params: dict[str, Any], *,
+    timeout: float, memory_mb: int = 4096, log_path: Path | None = None,
+) -> Grade:
+    """Grade ``output_dir``, turning a grader failure that the output caused into the agent's failed check.
+
+    Raises GraderError only when the grader also fails on an empty output (an infrastructure error).
+    """
+
+    def grade(output: Path) -> Grade:
+        return run_grader(task_dir, output, input_dir, reference_dir, params, timeout=timeout, memory_mb=memory_mb,
+                          log_path=log_path)
+
+    try:
+        return grade(output_dir)
+    except GraderError:
+        pass
+    with tempfile.TemporaryDirectory(prefix="ale-empty-output-") as empty:
+        Path(empty).chmod(0o755)
+        try:
+            grade(Path(empty))
+        except GraderError as exc:
+            raise GraderError(f"{exc} (it fails on an empty output too, so not because of the agent's)") from None
+    try:
+        return grade(output_dir)
+    except GraderError as exc:
+        return Grade(checks=[Check(name=GRADER_FAILED_CHECK, weight=0, score=0, passed=False, gate=True,
+                                   expected="a grader run that ends within its limits",
+                                   reason=f"{exc} (the same grader grades an empty output)")])

@@ -1,0 +1,117 @@
+"""Tools a grader re-runs on the agent's artifacts: run on the host side, each in a fresh offline sandbox.
+
+A grader stages the files of a run in ``<work>/tools/N/files`` and asks for the run over a socket
+(inside the grader sandbox) or by a direct call (a grader context used in-process). The host
+copies the staged files into a fresh sandbox work directory, runs the command there under its
+own uid and limits, then collects that directory back into ``<work>/tools/N/result`` the same way
+an agent's output is collected: regular files and directories only, never a link. So the code
+that runs cannot write anything the grader reads except plain files of its own making, and it
+cannot see the grader, its reference or another run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lastexam.sandbox.bwrap import remove_tree, run_in_scratch_sandbox
+from lastexam.sandbox.collect import CollectLimits, collect_output
+
+ToolRunner = Callable[[dict[str, Any]], dict[str, Any]]
+
+_RUN_DIR = re.compile(r"^tools/[0-9]{1,6}$")
+_MAX_STREAM = 1 << 20
+_MAX_MEMORY_MB = 16384
+_TOOL_OUTPUT = CollectLimits(max_bytes=4 << 30, max_entries=50_000)
+
+
+def run_staged_tool(request: dict[str, Any], work_dir: Path, *, grader_uid: int | None) -> dict[str, Any]:
+    """Carry out one tool request whose files are staged under ``work_dir / request['dir'] / 'files'``.
+
+    Returns the reply: returncode (-1 when killed at the time limit), stdout and stderr (each cut at
+    1 MiB), timed_out, and the refusals of collecting the result. Raises ValueError for a malformed
+    request (a grader bug).
+    """
+    run_dir = str(request.get("dir", ""))
+    argv = request.get("argv")
+    if not _RUN_DIR.match(run_dir) or not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+        raise ValueError(f"malformed tool request: {request!r}")
+    timeout = min(float(request.get("timeout", 60)), float(request.get("deadline", 1e9)))
+    memory_mb = min(int(request.get("memory_mb", 2048)), _MAX_MEMORY_MB)
+    staged, result = work_dir / run_dir / "files", work_dir / run_dir / "result"
+    scratch = Path(tempfile.mkdtemp(prefix="ale-grade-tool-"))
+    try:
+        scratch.chmod(0o711)  # the tool's own uid must reach its work directory inside
+        workdir = scratch / "work"
+        collect_output(staged, workdir, _TOOL_OUTPUT)
+        code, out, err, timed_out = run_in_scratch_sandbox(argv, workdir, timeout=max(timeout, 0.1),
+                                                           memory_mb=memory_mb)
+        collected = collect_output(workdir, result, _TOOL_OUTPUT)
+    finally:
+        remove_tree(scratch)
+    if grader_uid is not None:
+        subprocess.run(["chown", "-R", "--no-dereference", f"{grader_uid}:{grader_uid}", str(result)], check=False)
+    return {"returncode": code, "stdout": out[-_MAX_STREAM:], "stderr": err[-_MAX_STREAM:], "timed_out": timed_out,
+            "refused": collected.refused}
+
+
+def serve_tools(connection: socket.socket, work_dir: Path, *, grader_uid: int | None, deadline: float) -> None:
+    """Answer the tool requests of one grader sandbox until it closes its end of ``connection``.
+
+    ``deadline`` is the time.monotonic() at which the grading ends: no tool runs past it.
+    """
+    with connection, connection.makefile("rwb", buffering=0) as stream:
+        for line in stream:
+            try:
+                request = json.loads(line)
+                request["deadline"] = deadline - time.monotonic()
+                reply = run_staged_tool(request, work_dir, grader_uid=grader_uid)
+            except Exception as exc:  # the grader learns of it as a failed run, the harness goes on
+                reply = {"error": f"{type(exc).__name__}: {exc}"}
+            try:
+                stream.write(json.dumps(reply).encode() + b"\n")
+            except OSError:
+                return
+
+
+def socket_runner(fd: int) -> ToolRunner:
+    """A ToolRunner that asks the host over the inherited socket ``fd`` (inside the grader sandbox)."""
+    stream = socket.socket(fileno=fd).makefile("rwb", buffering=0)
+
+    def run(request: dict[str, Any]) -> dict[str, Any]:
+        stream.write(json.dumps(request).encode() + b"\n")
+        line = stream.readline()
+        if not line:
+            raise RuntimeError("the harness closed the tool channel")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError(f"tool run refused by the harness: {reply['error']}")
+        return reply
+
+    return run
+
+
+def local_runner(work_dir: Path) -> ToolRunner:
+    """A ToolRunner that runs the tool directly (a grader context used in the harness's own process)."""
+    return lambda request: run_staged_tool(request, work_dir, grader_uid=None)
+
+
+def stage(files: dict[str, Path | str | bytes], into: Path) -> None:
+    """Write a tool run's files: a Path is copied (its content, never a link), text and bytes are written."""
+    for name, content in files.items():
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            shutil.copyfile(content, target)
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
