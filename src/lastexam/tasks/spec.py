@@ -84,6 +84,8 @@ class TaskSpec(BaseModel):
     released: dt.date
     canary: str = Field(min_length=8)
     expert_minutes: int = Field(ge=1)
+    expert_minutes_basis: str | None = Field(default=None, min_length=40)
+    """How ``expert_minutes`` was reached: the stages an expert goes through and the time each takes."""
     agent_timeout_sec: int = Field(ge=10)
     grader_timeout_sec: int = Field(default=120, ge=5)
     software: Software
