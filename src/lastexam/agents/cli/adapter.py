@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 import traceback
 import uuid
@@ -94,8 +95,8 @@ class CliDriver(Protocol):
         """The header that carries the key to the provider."""
         ...
 
-    def is_model_call(self, path: str) -> bool:
-        """Whether a POST to ``path`` is a model call (counted against the turn limit)."""
+    def model_calls(self, config: AgentConfig) -> re.Pattern[str]:
+        """The POST paths (below the endpoint's path) of the CLI's model calls; nothing else is forwarded."""
         ...
 
     def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
@@ -167,7 +168,7 @@ class CliAgent:
                      stdout=context.logs_dir / f"{stem}.stdout", stderr=context.logs_dir / f"{stem}.stderr")
         channel = ModelChannel(
             self.base_url, credential=self.driver.credential(self.config, self._key) if self._key else None,
-            socket_dir=sandbox.workspace.root / CHANNEL_DIR, is_model_call=self.driver.is_model_call,
+            socket_dir=sandbox.workspace.root / CHANNEL_DIR, model_calls=self.driver.model_calls(self.config),
             max_calls=self.config.limits.turns, max_failures=self.options.max_service_failures,
             log_path=context.logs_dir / "model_channel.jsonl")
         argv = forward_command(self.driver.command(run) + self.options.extra_args)

@@ -9,6 +9,7 @@ OpenAI-compatible chat-completions endpoint).
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import yaml
@@ -20,7 +21,14 @@ from lastexam.agents.cli.install import PACKAGES
 from lastexam.agents.cli.transcript import TranscriptBuilder, json_object, read_home_file, text_of, tool_arguments
 from lastexam.agents.config import AgentConfig
 from lastexam.sandbox import HOME_DIR
-from lastexam.sandbox.channel import Credential
+from lastexam.sandbox.channel import (
+    ANTHROPIC_MESSAGES,
+    GEMINI_GENERATE,
+    OPENAI_CHAT,
+    OPENAI_RESPONSES,
+    Credential,
+    model_calls,
+)
 from lastexam.store.atif import ToolCall
 
 SETTINGS = ".config/lastexam/mini-swe-agent.yaml"
@@ -52,8 +60,13 @@ class MiniSweAgentDriver:
             return Credential("x-goog-api-key", key)
         return Credential.bearer(key)
 
-    def is_model_call(self, path: str) -> bool:
-        return path.endswith(("/chat/completions", "/messages", ":generateContent", "/responses"))
+    def model_calls(self, config: AgentConfig) -> re.Pattern[str]:
+        provider = litellm_model(config.model).split("/", 1)[0]
+        if provider == "anthropic":
+            return model_calls(ANTHROPIC_MESSAGES)
+        if provider == "gemini":
+            return model_calls(GEMINI_GENERATE)
+        return model_calls(OPENAI_CHAT, OPENAI_RESPONSES)
 
     def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
         assert isinstance(options, MiniOptions)
