@@ -193,3 +193,12 @@ def test_a_cli_that_the_model_service_turns_away_is_an_infra_error(tmp_path, mon
     assert result.status == "infra_error" and result.agent_outcome == "crashed"
     assert "failed 2 times in a row (last: HTTP 401)" in (result.error or "") and result.usage.turns == 0
     assert trajectory_of(result)["final_metrics"]["extra"]["channel"]["upstream_failures"][-1] == "HTTP 401"
+
+
+def test_a_cli_whose_model_service_hangs_until_the_wall_limit_is_an_infra_error(tmp_path, monkeypatch):
+    require_installed("claude_code")
+    with ModelServer([Reply(content="late", delay_sec=25)]) as server:
+        result = run_cli_trial("claude_code", "claude-sonnet-4-20250514", server.base_url.removesuffix("/v1"), tmp_path,
+                               monkeypatch, limits={"wall_sec": 15}, options={"unanswered_sec": 3})
+    assert result.status == "infra_error" and result.agent_outcome == "crashed", (result.agent_outcome, result.error)
+    assert "had not answered a request for" in (result.error or "") and "15 s wall limit" in (result.error or "")

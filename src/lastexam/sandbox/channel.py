@@ -141,6 +141,11 @@ class ModelChannel:
         self._server: asyncio.Server | None = None
         self._client: httpx2.AsyncClient | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._waiting: dict[int, float] = {}
+
+    def unanswered_for(self) -> float:
+        """Seconds the oldest forwarded request has waited for the head of its answer (0 when none is)."""
+        return time.monotonic() - min(self._waiting.values()) if self._waiting else 0.0
 
     @property
     def socket_path(self) -> Path:
@@ -235,7 +240,11 @@ class ModelChannel:
                 self.stats.refused += 1
                 self._stop("limit")
                 raise _BadRequest(429, f"the trial's limit of {self.max_calls} model calls is reached")
-            response = await self._open(request, path)
+            self._waiting[id(request)] = began
+            try:
+                response = await self._open(request, path)
+            finally:
+                del self._waiting[id(request)]
         except _BadRequest as exc:
             record.update(status=exc.status, refused=str(exc))
             self._log(record, began)

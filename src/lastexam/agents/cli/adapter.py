@@ -65,6 +65,8 @@ class CliOptions(BaseModel):
     env: dict[str, str] = Field(default_factory=dict, description="more environment variables for the CLI (no secrets)")
     max_service_failures: int = Field(default=8, ge=1, description="failed model answers in a row that end the run "
                                       "as an infra error (401/403/429/5xx or no answer)")
+    unanswered_sec: float = Field(default=120, gt=0, description="a model request still unanswered this long when the "
+                                  "wall limit comes makes the trial an infra error (the service hung), not a timeout")
 
 
 @dataclass(frozen=True)
@@ -175,9 +177,14 @@ class CliAgent:
         env = {**self.driver.environment(run), **self.options.env}
         async with channel:
             result = await _exec_until_stopped(sandbox, argv, env, run, channel)
+            unanswered = channel.unanswered_for()
         outcome, detail = _outcome(result, channel.stop_reason, wall)
         infra_error = None
-        if channel.stop_reason == "service":
+        if outcome == "timeout" and unanswered >= self.options.unanswered_sec:
+            outcome = "crashed"
+            infra_error = detail = (f"the model service had not answered a request for {unanswered:.0f} s when the "
+                                    f"{wall:g} s wall limit came (unanswered_sec: {self.options.unanswered_sec:g})")
+        elif channel.stop_reason == "service":
             infra_error = detail = (f"the model service failed {channel.stats.failures_in_a_row} times in a row "
                                     f"(last: {channel.stats.upstream_failures[-1]}); {stem} was stopped")
         elif outcome == "crashed" and (channel.stats.model_calls == 0 or channel.stats.last_failed):
