@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lastexam.agents.accounting import prices_for
 from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun
 from lastexam.agents.cli.install import CliPackage, entry_point, install_dir, installed
-from lastexam.agents.cli.transcript import TranscriptBuilder
+from lastexam.agents.cli.transcript import TranscriptBuilder, read_home_file
 from lastexam.agents.config import AgentConfig, ModelPrices
 from lastexam.errors import ConfigError
 from lastexam.sandbox import HOME_DIR, Sandbox, Workspace
@@ -92,6 +92,8 @@ class CliDriver(Protocol):
     summary: ClassVar[str]
     default_base_url: ClassVar[str]
     options_model: ClassVar[type[CliOptions]]
+    native_transcripts: ClassVar[tuple[str, ...]]
+    """Globs, relative to the CLI's home, of the CLI's own records of the run (kept under ``logs/native/``)."""
 
     def credential(self, config: AgentConfig, key: str) -> Credential:
         """The header that carries the key to the provider."""
@@ -200,8 +202,11 @@ class CliAgent:
             (context.logs_dir / f"{stem}_transcript_error.log").write_text(traceback.format_exc())
             reported = {"transcript_error": f"{type(exc).__name__}: {exc}"}
             infra_error = infra_error or f"the {stem} transcript could not be read ({type(exc).__name__}: {exc})"
+        _keep_native(run.home, self.driver.native_transcripts, context.logs_dir / "native")
         if outcome == "completed" and reported.get("limit"):
             outcome, detail = "limit", f"{stem} stopped at its own limit ({reported.get('exit_status')})"
+        elif outcome == "completed" and reported.get("crashed"):
+            outcome, detail = "crashed", f"{stem} gave up: {reported.get('exit_status')}"
         trajectory = builder.finish(
             cli_cost_usd=reported.get("cli_cost_usd"), outcome=outcome, exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
             channel={"model_calls": channel.stats.model_calls, "refused": channel.stats.refused,
@@ -213,12 +218,25 @@ class CliAgent:
         return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error)
 
     def _builder(self) -> TranscriptBuilder:
-        info = AgentInfo(name=self.package.package, version=self.package.version, model_name=self.config.model,
-                         extra={"agent": self.name, "harness": self.package.harness,
+        info = AgentInfo(name=self.name, version=self.package.version, model_name=self.config.model,
+                         extra={"cli": self.package.package, "harness": self.package.harness,
                                 "config": str(self.config.source or ""), "base_url": self.base_url,
                                 "limits": self.config.limits.model_dump(exclude_none=True),
                                 "options": self.options.model_dump(exclude_defaults=True)})
         return TranscriptBuilder(info, str(uuid.uuid4()), self.prices)
+
+
+def _keep_native(home: Path, globs: tuple[str, ...], into: Path, max_bytes: int = 64 << 20) -> None:
+    """Copy the regular files matching ``globs`` inside ``home`` (never through a link) into ``into``."""
+    for pattern in globs:
+        for path in sorted(home.glob(pattern)):
+            relative = path.relative_to(home)
+            content = read_home_file(home, str(relative), max_bytes)
+            if content is None or any(p.is_symlink() for p in [path, *path.parents] if p.is_relative_to(home)):
+                continue
+            target = into / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content)
 
 
 def program(harness: str) -> str:

@@ -28,6 +28,7 @@ class ClaudeCodeDriver:
     summary: ClassVar = "Claude Code in print mode (Anthropic Messages API), in the sandbox through the model channel"
     default_base_url: ClassVar = "https://api.anthropic.com"
     options_model: ClassVar = CliOptions
+    native_transcripts: ClassVar = (".claude/projects/**/*.jsonl",)
 
     def credential(self, config: AgentConfig, key: str) -> Credential:
         return Credential("x-api-key", key)

@@ -49,6 +49,7 @@ class CodexDriver:
     summary: ClassVar = "Codex CLI exec mode (OpenAI Responses API), in the sandbox through the model channel"
     default_base_url: ClassVar = "https://api.openai.com/v1"
     options_model: ClassVar = CodexOptions
+    native_transcripts: ClassVar = (".codex/sessions/**/rollout-*.jsonl",)
 
     def credential(self, config: AgentConfig, key: str) -> Credential:
         return Credential.bearer(key)

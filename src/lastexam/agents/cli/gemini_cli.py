@@ -41,6 +41,7 @@ class GeminiCliDriver:
     summary: ClassVar = "Gemini CLI headless mode (Gemini API), in the sandbox through the model channel"
     default_base_url: ClassVar = "https://generativelanguage.googleapis.com"
     options_model: ClassVar = CliOptions
+    native_transcripts: ClassVar = (".gemini/tmp/*/chats/*.json*",)
 
     def credential(self, config: AgentConfig, key: str) -> Credential:
         return Credential("x-goog-api-key", key)

@@ -51,6 +51,7 @@ class MiniSweAgentDriver:
     summary: ClassVar = "mini-swe-agent (bash-only agent over litellm), in the sandbox through the model channel"
     default_base_url: ClassVar = "https://api.openai.com/v1"
     options_model: ClassVar = MiniOptions
+    native_transcripts: ClassVar = (TRAJECTORY,)
 
     def credential(self, config: AgentConfig, key: str) -> Credential:
         provider = litellm_model(config.model).split("/", 1)[0]
@@ -110,6 +111,7 @@ class MiniSweAgentDriver:
         stats = info.get("model_stats") or {}
         exit_status = info.get("exit_status", "")
         # litellm's cost is 0 for a model it does not know: that is no figure at all.
-        return {"exit_status": exit_status, "limit": exit_status == "LimitsExceeded",
+        return {"exit_status": exit_status, "limit": exit_status in ("LimitsExceeded", "TimeExceeded"),
+                "crashed": exit_status not in ("Submitted", "LimitsExceeded", "TimeExceeded"),
                 "cli_cost_usd": stats.get("instance_cost") or None, "api_calls": stats.get("api_calls")}
 

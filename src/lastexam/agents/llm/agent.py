@@ -132,9 +132,9 @@ class _Run:
         self.conversation = Conversation()
         self.trajectory = Trajectory(
             session_id=str(uuid.uuid4()),
-            agent=AgentInfo(name="lastexam-llm", version=version("lastexam"), model_name=self.config.model,
+            agent=AgentInfo(name=agent.name, version=version("lastexam"), model_name=self.config.model,
                             tool_definitions=self.tools,
-                            extra={"agent": agent.name, "config": str(self.config.source or ""),
+                            extra={"harness": "llm", "config": str(self.config.source or ""),
                                    "base_url": self.config.base_url or DEFAULT_BASE_URL,
                                    "limits": self.config.limits.model_dump(exclude_none=True),
                                    "options": self.options.model_dump(exclude_defaults=True)}),
