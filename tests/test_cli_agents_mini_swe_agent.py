@@ -74,4 +74,8 @@ def test_a_model_that_never_follows_the_format_is_the_agents_crash_not_a_complet
         result = run_cli_trial(HARNESS, "gpt-4o-mini", server.base_url, tmp_path, monkeypatch, limits={"turns": 10})
     assert result.status == "failed" and result.agent_outcome == "crashed", (result.agent_outcome, result.error)
     assert result.error is None or "infra" not in result.error
-    assert trajectory_of(result)["final_metrics"]["extra"]["reported"]["exit_status"] == "RepeatedFormatError"
+    final = trajectory_of(result)["final_metrics"]
+    assert final["extra"]["reported"]["exit_status"] == "RepeatedFormatError"
+    # The channel saw three answered calls, whatever the CLI's own record keeps of them.
+    assert result.usage.turns == 3 and result.usage.input_tokens == 3 * USAGE[0].prompt_tokens
+    assert final["total_prompt_tokens"] == result.usage.input_tokens and final["extra"]["usage_source"] == "channel"

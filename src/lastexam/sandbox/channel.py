@@ -32,9 +32,12 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx2
+
+from lastexam.sandbox.answer_usage import answer_usage
 
 SOCKET_NAME = "model.sock"
 SANDBOX_SOCKET_DIR = "/run/ale-channel"
@@ -90,6 +93,8 @@ class ChannelStats:
     last_failed: bool = False
     """Whether the endpoint's latest answer was such a failure."""
     failures_in_a_row: int = 0
+    usages: list[dict[str, Any] | None] = field(default_factory=list)
+    """The usage each answered model call reported in its answer (None: it reported none), in order."""
 
 
 class _BadRequest(Exception):
@@ -257,10 +262,13 @@ class ModelChannel:
             return True
         try:
             record["status"] = response.status_code
-            record["bytes"] = await _relay(response, writer)
+            answer = bytearray() if model_call and response.is_success else None
+            record["bytes"] = await _relay(response, writer, answer)
             if model_call:
                 self.stats.model_seconds += time.monotonic() - began
-                self.stats.model_calls += int(response.is_success)
+            if answer is not None:
+                self.stats.model_calls += 1
+                self.stats.usages.append(answer_usage(bytes(answer)))
             return True
         except httpx2.HTTPError as exc:  # the answer broke off after its head was relayed
             record["upstream_error"] = self._failed(exc)
@@ -295,7 +303,10 @@ class ModelChannel:
         assert self._client is not None
         query = urlencode([(k, v) for k, v in parse_qsl(request.query, keep_blank_values=True)
                            if k.lower() not in CREDENTIAL_QUERY])
-        headers = [(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP | CREDENTIAL_HEADERS]
+        headers = [(k, v) for k, v in request.headers
+                   if k.lower() not in _HOP_BY_HOP | CREDENTIAL_HEADERS | {"accept-encoding"}]
+        # Uncompressed, so that the channel can read the usage each answer reports.
+        headers.append(("accept-encoding", "identity"))
         if self.credential is not None:
             headers.append((self.credential.header, self.credential.value))
         url = self.origin + path + (f"?{query}" if query else "")
@@ -336,8 +347,11 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-async def _relay(response: httpx2.Response, writer: asyncio.StreamWriter) -> int:
-    """Write ``response`` to the client as it arrives (chunked); returns the body bytes relayed."""
+async def _relay(response: httpx2.Response, writer: asyncio.StreamWriter, copy: bytearray | None = None) -> int:
+    """Write ``response`` to the client as it arrives (chunked); returns the body bytes relayed.
+
+    With ``copy``, the body is also kept there, up to ``_MAX_BODY`` bytes.
+    """
     head = [f"HTTP/1.1 {response.status_code} {response.reason_phrase or _reason(response.status_code)}"]
     head += [f"{k}: {v}" for k, v in response.headers.multi_items() if k.lower() not in _HOP_BY_HOP]
     writer.write("\r\n".join([*head, "transfer-encoding: chunked", "", ""]).encode("latin-1"))
@@ -347,6 +361,8 @@ async def _relay(response: httpx2.Response, writer: asyncio.StreamWriter) -> int
             writer.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
             await writer.drain()
             sent += len(chunk)
+            if copy is not None and len(copy) + len(chunk) <= _MAX_BODY:
+                copy += chunk
     writer.write(b"0\r\n\r\n")
     await writer.drain()
     return sent

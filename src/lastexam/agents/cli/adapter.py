@@ -32,8 +32,8 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lastexam.agents.accounting import prices_for
-from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun
+from lastexam.agents.accounting import add_call, call_usage, prices_for
+from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun, Usage
 from lastexam.agents.cli.install import CliPackage, entry_point, install_dir, installed
 from lastexam.agents.cli.transcript import TranscriptBuilder, read_home_file
 from lastexam.agents.config import AgentConfig, ModelPrices
@@ -42,13 +42,14 @@ from lastexam.sandbox import HOME_DIR, Sandbox, Workspace
 from lastexam.sandbox.base import ExecResult
 from lastexam.sandbox.channel import (
     SANDBOX_SOCKET_DIR,
+    ChannelStats,
     Credential,
     ModelChannel,
     forward_command,
     sandbox_base_url,
     stage_forwarder,
 )
-from lastexam.store.atif import AgentInfo
+from lastexam.store.atif import AgentInfo, Trajectory
 from lastexam.tasks.loader import Task
 
 CHANNEL_KEY = "ale-model-channel"
@@ -213,8 +214,8 @@ class CliAgent:
                      "model_seconds": round(channel.stats.model_seconds, 3),
                      "upstream_failures": channel.stats.upstream_failures[-5:]},
             reported=reported)
-        usage = builder.usage
-        usage.model_seconds = channel.stats.model_seconds
+        usage = _usage_of_record(channel.stats, self.prices, reported.get("cli_cost_usd"))
+        _record_usage(trajectory, usage, self_reported=builder.usage, unmetered=channel.stats.usages.count(None))
         return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error)
 
     def _builder(self) -> TranscriptBuilder:
@@ -224,6 +225,37 @@ class CliAgent:
                                 "limits": self.config.limits.model_dump(exclude_none=True),
                                 "options": self.options.model_dump(exclude_defaults=True)})
         return TranscriptBuilder(info, str(uuid.uuid4()), self.prices)
+
+
+def _usage_of_record(stats: ChannelStats, prices: ModelPrices | None, cli_cost_usd: Any) -> Usage:
+    """The trial's usage as the channel saw it: every answered model call, whoever inside the sandbox made it.
+
+    Calls are priced from the usage they report (provider cost, else the price table); when none could
+    be priced, the CLI's own total cost stands in, and without one the cost is unknown (0 with no priced call).
+    """
+    usage = Usage()
+    priced = False
+    for reported in stats.usages:
+        call = call_usage(reported, prices)
+        priced |= call.cost_usd is not None
+        add_call(usage, call, 0.0)
+    usage.model_seconds = stats.model_seconds
+    if not priced and isinstance(cli_cost_usd, int | float):
+        usage.cost_usd = float(cli_cost_usd)
+    return usage
+
+
+def _record_usage(trajectory: Trajectory, usage: Usage, *, self_reported: Usage, unmetered: int) -> None:
+    """Make the trajectory's totals the usage of record, keeping the CLI's own account beside them."""
+    final = trajectory.final_metrics
+    assert final is not None
+    final.total_prompt_tokens, final.total_completion_tokens = usage.input_tokens, usage.output_tokens
+    final.total_cached_tokens = usage.cached_tokens
+    if usage.cost_usd or final.total_cost_usd is not None:
+        final.total_cost_usd = usage.cost_usd
+    final.extra = {**(final.extra or {}), "usage_source": "channel", "turns": usage.turns,
+                   "total_cache_write_tokens": usage.cache_write_tokens, "unmetered_calls": unmetered,
+                   "self_reported": self_reported.model_dump(exclude={"model_seconds"})}
 
 
 def _keep_native(home: Path, globs: tuple[str, ...], into: Path, max_bytes: int = 64 << 20) -> None:
