@@ -30,6 +30,8 @@ from lastexam.runner.trial import DEFAULT_MAX_WALL, TrialRequest
 from lastexam.runner.validate import check_task
 from lastexam.setup import install
 from lastexam.store.db import ResultsStore, default_db_url
+from lastexam.tasks.bundle import bundle_cache, new_keys, open_bundle
+from lastexam.tasks.bundle import pack as pack_bundle
 from lastexam.tasks.canary import scan
 from lastexam.tasks.catalog import catalog_entries, write_catalog
 from lastexam.tasks.loader import Task, default_tasks_root, discover_tasks
@@ -39,6 +41,8 @@ app = typer.Typer(help="Agents' Last Exam: run agents on real professional work 
                   no_args_is_help=True, pretty_exceptions_enable=False)
 tasks_app = typer.Typer(help="List, inspect and check task packages.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
+keys_app = typer.Typer(help="Keys for sealed task bundles.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 manifest_app = typer.Typer(help="Reproducibility manifests of experiments.", no_args_is_help=True)
 app.add_typer(manifest_app, name="manifest")
 canary_app = typer.Typer(help="Find task canaries in texts (contamination checks).", no_args_is_help=True)
@@ -217,9 +221,13 @@ def run(
     results_dir: ResultsDir = Path("ale-results"),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON object of the trials.")] = False,
+    identity: Annotated[Path | None, typer.Option("--identity", help="age identity that opens a --tasks pool.ale.")] = None,
+    signer: Annotated[str | None, typer.Option("--signer", help="The bundle maker's signer.pub (file or hex).")] = None,
 ) -> None:
     """Run agents on instances in sandboxes, grade, record, and print the leaderboard."""
     try:
+        if bundles := [s for s in selectors if s.endswith(".ale")]:
+            tasks_dir, selectors = _open_bundles(bundles, selectors, identity, signer)
         config = ExperimentConfig(
             agents=agent, selectors=selectors, epochs=epochs, jobs=jobs, max_wall=max_wall, retries=retries,
             results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir,
@@ -336,6 +344,46 @@ def view(
                             "Fix: pip install 'lastexam[web]'"))
     console.print(f"viewer on http://{host}:{port}/ (Ctrl-C to stop)")
     serve(ResultsStore(db or default_db_url(results_dir)), results_dir, host=host, port=port)
+
+
+def _open_bundles(bundles: list[str], selectors: list[str], identity: Path | None,
+                  signer: str | None) -> tuple[Path, list[str]]:
+    """Open the one sealed bundle among ``selectors``; its task packages become the tasks to run."""
+    if len(bundles) > 1 or identity is None or signer is None:
+        raise ConfigError(None, "--tasks", "a run takes one sealed bundle, with the key to open it and its maker",
+                          "give one pool.ale, --identity identity.age and --signer signer.pub")
+    signer_key = Path(signer).read_text() if Path(signer).is_file() else signer
+    tasks_dir, manifest = open_bundle(Path(bundles[0]), identity, signer_key, bundle_cache())
+    rest = [s for s in selectors if s not in bundles]
+    return tasks_dir, rest or [t.id for t in manifest.tasks]
+
+
+@app.command()
+def pack(
+    selectors: Annotated[list[str], typer.Option("--tasks", help="Task selectors to seal.")],
+    recipients: Annotated[list[str], typer.Option("--recipient", help="age public key (age1...) or a file of one.")],
+    signing_key: Annotated[Path, typer.Option("--signing-key", help="ed25519 signing.key of `ale keys new`.")],
+    out: Annotated[Path, typer.Option("--out", help="The bundle to write, e.g. pool.ale.")],
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+) -> None:
+    """Seal task packages into an encrypted bundle with a signed manifest (a private pool)."""
+    try:
+        tasks, root = _tasks(tasks_dir)
+        chosen = {i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}
+        keys = [Path(r).read_text().strip() if Path(r).is_file() else r for r in recipients]
+        manifest = pack_bundle(list(chosen.values()), keys, signing_key, out)
+    except (LastExamError, OSError) as exc:
+        _fail(exc)
+    console.print(f"sealed {len(manifest.tasks)} task(s) to {len(keys)} recipient(s) in {out} "
+                  f"(signer {manifest.signer[:16]}...)")
+
+
+@keys_app.command("new")
+def keys_new(directory: Annotated[Path, typer.Argument(help="Where to write the key files.")]) -> None:
+    """Make an age identity (identity.age, recipient.txt) and an ed25519 signing key (signing.key, signer.pub)."""
+    files = new_keys(directory)
+    console.print(f"wrote {files.identity} and {files.signing_key} (private), recipient {files.recipient}, "
+                  f"signer {files.signer}")
 
 
 def _manifests_of(store: ResultsStore, names: list[str]) -> dict[str, list[Manifest]]:
