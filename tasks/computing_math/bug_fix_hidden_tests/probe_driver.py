@@ -20,12 +20,13 @@ import os
 import subprocess
 import sys
 import tempfile
+from types import ModuleType
 
 PROBE_SECONDS = 20
 MAX_PROBE_OUTPUT = 1 << 16
 
 
-def _load(probes_file: str, src: str):  # noqa: ANN202 - a module
+def _load(probes_file: str, src: str) -> ModuleType:
     sys.path.insert(0, os.path.abspath(src))
     spec = importlib.util.spec_from_file_location("hidden_probes", probes_file)
     module = importlib.util.module_from_spec(spec)
@@ -37,7 +38,7 @@ def _one(probes_file: str, src: str, nonce: str, name: str) -> None:
     try:
         result = {"value": _load(probes_file, src).PROBES[name]()}
         line = json.dumps(result, sort_keys=True)
-    except BaseException as exc:  # noqa: BLE001 - the library's failure is the probe's result
+    except BaseException as exc:  # the library's failure, even SystemExit, is the probe's result
         line = json.dumps({"raised": type(exc).__name__})
     sys.stdout.write(f"{nonce}\t{name}\t{line}\n")
     sys.stdout.flush()
