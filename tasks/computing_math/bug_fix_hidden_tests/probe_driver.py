@@ -4,6 +4,7 @@
     probe_driver.py names PROBES_FILE SRC             print the probe names, one a line
     probe_driver.py all   PROBES_FILE SRC NONCE NAMES_FILE
     probe_driver.py one   PROBES_FILE SRC NONCE NAME
+    probe_driver.py trusted PROBES_FILE SRC NONCE NAMES_FILE
 
 ``PROBES_FILE`` defines ``PROBES``, a dict of name -> function of no argument returning plain data;
 ``SRC`` is the directory holding the library's package. ``all`` starts one ``one`` interpreter per
@@ -11,6 +12,7 @@ name and relays only the lines that interpreter printed as ``NONCE<TAB>NAME<TAB>
 NAME, where JSON is ``{"value": ...}`` or ``{"raised": "ExceptionType"}``. The library runs only in
 those child interpreters: whatever it does there (exit early, print, patch modules) can only lose
 or garble the lines of its own probe. The grader compares the values with the reference itself.
+``trusted`` prints the same lines from this one interpreter: only for the task's own library copies.
 """
 # ALE-CANARY-6d3b5773-dcf4-4cf5-a68f-c7007271b174
 
@@ -20,6 +22,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from types import ModuleType
 
 PROBE_SECONDS = 20
@@ -34,14 +37,23 @@ def _load(probes_file: str, src: str) -> ModuleType:
     return module
 
 
-def _one(probes_file: str, src: str, nonce: str, name: str) -> None:
+def _result_line(nonce: str, name: str, call: Callable[[], object]) -> str:
     try:
-        result = {"value": _load(probes_file, src).PROBES[name]()}
-        line = json.dumps(result, sort_keys=True)
+        result = json.dumps({"value": call()}, sort_keys=True)
     except BaseException as exc:  # the library's failure, even SystemExit, is the probe's result
-        line = json.dumps({"raised": type(exc).__name__})
-    sys.stdout.write(f"{nonce}\t{name}\t{line}\n")
-    sys.stdout.flush()
+        result = json.dumps({"raised": type(exc).__name__})
+    return f"{nonce}\t{name}\t{result}"
+
+
+def _one(probes_file: str, src: str, nonce: str, name: str) -> None:
+    print(_result_line(nonce, name, lambda: _load(probes_file, src).PROBES[name]()), flush=True)
+
+
+def _trusted(probes_file: str, src: str, nonce: str, names_file: str) -> None:
+    module = _load(probes_file, src)
+    with open(names_file) as handle:
+        for name in handle.read().split():
+            print(_result_line(nonce, name, module.PROBES[name]), flush=True)
 
 
 def _all(probes_file: str, src: str, nonce: str, names_file: str) -> None:
@@ -71,6 +83,8 @@ def main(argv: list[str]) -> None:
         _all(*rest)
     elif mode == "one":
         _one(*rest)
+    elif mode == "trusted":
+        _trusted(*rest)
     else:
         sys.exit(f"unknown mode {mode!r}: use names, all or one")
 

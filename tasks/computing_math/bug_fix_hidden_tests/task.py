@@ -65,7 +65,7 @@ def _run_probes_here(probes: Path, src: Path, names: list[str]) -> dict[str, Any
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as names_file:
         names_file.write("\n".join(names))
         names_file.flush()
-        run = subprocess.run([sys.executable, str(DRIVER), "all", str(probes), str(src), nonce, names_file.name],
+        run = subprocess.run([sys.executable, str(DRIVER), "trusted", str(probes), str(src), nonce, names_file.name],
                              capture_output=True, text=True, check=True, timeout=1200)
     return _probe_results(run.stdout, nonce)
 
