@@ -65,7 +65,7 @@ def _run_probes_here(probes: Path, src: Path, names: list[str]) -> dict[str, Any
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as names_file:
         names_file.write("\n".join(names))
         names_file.flush()
-        run = subprocess.run([sys.executable, str(DRIVER), "trusted", str(probes), str(src), nonce, names_file.name],
+        run = subprocess.run([sys.executable, "-B", str(DRIVER), "trusted", str(probes), str(src), nonce, names_file.name],
                              capture_output=True, text=True, check=True, timeout=1200)
     return _probe_results(run.stdout, nonce)
 
@@ -77,7 +77,7 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
     shutil.copyfile(project / "ISSUE.md", input_dir / "ISSUE.md")
     shutil.copytree(project / "repo", reference_dir / "pristine", dirs_exist_ok=True)
     probes = project / "probes.py"
-    listed = subprocess.run([sys.executable, str(DRIVER), "names", str(probes), str(project / "repo" / "src")],
+    listed = subprocess.run([sys.executable, "-B", str(DRIVER), "names", str(probes), str(project / "repo" / "src")],
                             capture_output=True, text=True, check=True, timeout=120)
     names = listed.stdout.split()
     with tempfile.TemporaryDirectory() as tmp:
