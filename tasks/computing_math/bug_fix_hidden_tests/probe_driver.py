@@ -63,7 +63,8 @@ def _all(probes_file: str, src: str, nonce: str, names_file: str) -> None:
     for name in names:
         with tempfile.TemporaryFile() as out:
             try:
-                subprocess.run([sys.executable, "-I", "-S", "-B", os.path.abspath(__file__), "one", probes_file, src, nonce, name],
+                subprocess.run([sys.executable, "-I", "-S", "-B", os.path.abspath(__file__),
+                                "one", probes_file, src, nonce, name],
                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.DEVNULL,
                                timeout=PROBE_SECONDS, check=False)
             except subprocess.TimeoutExpired:

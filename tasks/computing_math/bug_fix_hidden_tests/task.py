@@ -65,8 +65,8 @@ def _run_probes_here(probes: Path, src: Path, names: list[str]) -> dict[str, Any
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as names_file:
         names_file.write("\n".join(names))
         names_file.flush()
-        run = subprocess.run([sys.executable, "-B", str(DRIVER), "trusted", str(probes), str(src), nonce, names_file.name],
-                             capture_output=True, text=True, check=True, timeout=1200)
+        run = subprocess.run([sys.executable, "-B", str(DRIVER), "trusted", str(probes), str(src), nonce,
+                              names_file.name], capture_output=True, text=True, check=True, timeout=1200)
     return _probe_results(run.stdout, nonce)
 
 
@@ -83,8 +83,8 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
     with tempfile.TemporaryDirectory() as tmp:
         fixed = Path(tmp) / "fixed"
         shutil.copytree(project / "repo", fixed)
-        subprocess.run(["patch", "-p1", "--batch", "--quiet", "-i", str(HERE / "solution" / "patches" / f"{name}.patch")],
-                       cwd=fixed, check=True, timeout=60)
+        fix = HERE / "solution" / "patches" / f"{name}.patch"
+        subprocess.run(["patch", "-p1", "--batch", "--quiet", "-i", str(fix)], cwd=fixed, check=True, timeout=60)
         before = _run_probes_here(probes, project / "repo" / "src", names)
         after = _run_probes_here(probes, fixed / "src", names)
     if sorted(after) != sorted(names) or any(after[n] is None or "value" not in after[n] for n in names):
