@@ -10,8 +10,9 @@
 ``SRC`` is the directory holding the library's package. ``all`` starts one ``one`` interpreter per
 name and relays only the lines that interpreter printed as ``NONCE<TAB>NAME<TAB>JSON`` for its own
 NAME, where JSON is ``{"value": ...}`` or ``{"raised": "ExceptionType"}``. The library runs only in
-those child interpreters: whatever it does there (exit early, print, patch modules) can only lose
-or garble the lines of its own probe. The grader compares the values with the reference itself.
+those child interpreters: whatever it does there (exit early, print, patch modules, kill this
+runner) can lose or garble probe lines, never turn a wrong value into the right one, since the
+expected values stay with the grader, which compares them itself.
 ``trusted`` prints the same lines from this one interpreter: only for the task's own library copies.
 """
 # ALE-CANARY-6d3b5773-dcf4-4cf5-a68f-c7007271b174
