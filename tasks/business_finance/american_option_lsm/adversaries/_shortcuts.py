@@ -23,6 +23,7 @@ MODE = Path(sys.argv[0]).name.split(".")[0]
 PRICER_HEAD = '''#!/usr/bin/env python3
 import datetime as dt, json, math, sys
 from pathlib import Path
+import numpy as np
 '''
 LOAD = '''
 def load(path):
