@@ -6,7 +6,7 @@ fixed_plan_model: the optimal plan found by honest enumeration, but model.lp (an
 frozen_columns: the generator writes the set-partitioning model over today's enumerated routes,
   pasted in as literals, whatever data it is given.
 nearest_neighbour: trucks filled by a nearest-neighbour heuristic; the model chooses among the
-  heuristic's routes only, so CBC "proves" the heuristic optimal.
+  heuristic's routes and the one- and two-stop routes only, so CBC "proves" a restricted plan optimal.
 """
 
 import csv
@@ -84,7 +84,12 @@ def nearest_neighbour(sites: dict, dist: dict, fleet: dict) -> list[tuple[str, t
                 order.append(here)
             if order:
                 out.append((depot, tuple(order), km(dist, depot, tuple(order))))
-    out += [(next(iter(fleet)), (c,), km(dist, next(iter(fleet)), (c,))) for c in left]
+    demand = {k: int(s["Demand_Pallets"]) for k, s in sites.items() if s["Type"] == "customer"}
+    for depot, vs in fleet.items():  # and, to stay feasible, every route of one or two stops
+        for size in (1, 2):
+            for order in itertools.permutations(sorted(demand), size):
+                if sum(demand[c] for c in order) <= int(vs[0]["Capacity_Pallets"]) and on_time(sites, dist, depot, order):
+                    out.append((depot, order, km(dist, depot, order)))
     return out
 
 
