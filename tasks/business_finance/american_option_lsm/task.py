@@ -11,13 +11,18 @@ Reference (generate): BSM in closed form; the American price from very fine CRR 
 8000 and 8001 steps); the Bermudan price from a tree whose steps fall exactly on the exercise
 dates; the 50-per-year discretely exercisable price that LSM targets; Greeks and the boundary
 from a 4000-step tree; CRR prices at each convergence step count; and a standard-error scale
-from a small LSM run of the grader's own.
+from a small LSM run of the grader's own. A hidden sibling contract (spot, volatility and rate
+perturbed, same dates) with its own targets, on which the submitted pricer is re-run.
 
 Grade: gates on the four deliverables; then the BSM price, the American and Bermudan tree prices,
 the two LSM estimates within their reported standard errors (with the stated budget and a
 plausible error), no-arbitrage ordering and the early-exercise premium, Greek values and signs,
 the boundary's shape and level, the tree convergence column re-priced step count by step count,
-and the Monte Carlo convergence (error scaling, estimates, tie to the headline run).
+the Monte Carlo convergence (error scaling, estimates, tie to the headline run); and the submitted
+lsm_pricer.py, re-run in a fresh sandbox: on the term sheet with its seed it must reproduce the
+reported LSM prices, on the hidden contract its estimates must land within their standard errors
+of that contract's value, and it must repeat itself for a seed and vary across seeds (a lattice
+price dressed up as Monte Carlo does not).
 """
 # ALE-CANARY-01e903fe-61ee-4b3c-b0ab-ad641a3d0871
 
