@@ -5,8 +5,8 @@ All read the logs for the password guessing (the easy part) and cut a corner on 
 logs_only: the capture is not opened; phases the logs cannot show are left out, no stolen file.
 naive_reassembly: the exfiltration is carved from the capture, but chunks are joined in capture
   order (retransmissions kept) and the payload is not decoded.
-every_external_ip: the full reassembly is skipped and every external address seen talking to our
-  segment is listed as an attacker indicator.
+every_external_ip: the naive reassembly, and every external address seen talking to our segment
+  listed as an attacker indicator.
 """
 
 import csv
@@ -72,7 +72,7 @@ def main() -> None:
             ["initial_access", iso(brute["success"]), iso(brute["success"]), brute["src"], "10.20.0.10", "T1078",
              "accepted login"]]
     data, ips = b"", [brute["src"]]
-    if MODE == "naive_reassembly":
+    if MODE != "logs_only":
         queries = tshark("dns.flags.response==0 && ip.src==10.20.0.10", "dns.qry.name")
         long = [q[0].split(".")[0] for q in queries if len(q[0].split(".")[0]) >= 30]
         data = "".join(long).encode()
@@ -82,7 +82,7 @@ def main() -> None:
     if MODE == "every_external_ip":
         seen = {ip for row in tshark("ip", "ip.src", "ip.dst") for ip in row}
         ips = sorted(ip for ip in seen if not ip.startswith("10."))
-    (OUT / "exfiltrated.bin").write_bytes(data)
+    (OUT / "exfiltrated.bin").write_bytes(data or b"not recoverable from the logs\n")
     with open(OUT / "timeline.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["phase", "start_utc", "end_utc", "src_ip", "dst_ip", "technique_id", "evidence"])
