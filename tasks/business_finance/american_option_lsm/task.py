@@ -211,8 +211,10 @@ def term_sheet(params: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
 def hidden_params(params: dict[str, Any]) -> dict[str, Any]:
     """A perturbed sibling contract (same dates and kind) on which the submitted pricer is re-run."""
     rng = np.random.default_rng([int(params["seed"]), 7])
-    return {**params, "spot": round(params["spot"] * rng.uniform(0.92, 1.08), 2),
-            "vol": round(params["vol"] + rng.uniform(-0.05, 0.05), 4),
+    richer = rng.choice([-1.0, 1.0])  # spot and volatility both move the value the same way, by 10 % or more
+    moneyness = richer * (1.0 if params["kind"] == "call" else -1.0)
+    return {**params, "spot": round(params["spot"] * (1 + moneyness * rng.uniform(0.06, 0.12)), 2),
+            "vol": round(params["vol"] + richer * rng.uniform(0.03, 0.06), 4),
             "rate": round(max(0.005, params["rate"] + rng.uniform(-0.01, 0.01)), 5),
             "seed": int(rng.integers(1_000_000))}
 
