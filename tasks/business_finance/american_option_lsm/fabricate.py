@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Plausible fabrication: correct Black-Scholes-Merton European figures, then an American price
 guessed as a flat 4% uplift, European Greeks relabelled, a straight-line boundary and a made-up
-convergence table with textbook-looking error decay; no tree and no Monte Carlo is run."""
+convergence table with textbook-looking error decay, and a "pricer" that prints those figures; no tree
+and no Monte Carlo is run."""
 
 import csv
 import datetime as dt
@@ -48,6 +49,9 @@ def main():
         "bermudan": {"crr": bermudan, "lsm": bermudan + se / 2, "lsm_std_error": se, "lsm_paths": 160000},
         "early_exercise_premium": american - euro,
     }, indent=2))
+    figures = {"american": {"lsm": american - se, "lsm_std_error": se},
+               "bermudan": {"lsm": bermudan + se / 2, "lsm_std_error": se}}
+    (OUT / "lsm_pricer.py").write_text(f"print({json.dumps(json.dumps(figures))})\n")
     with open(OUT / "greeks.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["Greek", "Value"])

@@ -11,13 +11,18 @@ Reference (generate): BSM in closed form; the American price from very fine CRR 
 8000 and 8001 steps); the Bermudan price from a tree whose steps fall exactly on the exercise
 dates; the 50-per-year discretely exercisable price that LSM targets; Greeks and the boundary
 from a 4000-step tree; CRR prices at each convergence step count; and a standard-error scale
-from a small LSM run of the grader's own.
+from a small LSM run of the grader's own. A hidden sibling contract (spot, volatility and rate
+perturbed, same dates) with its own targets, on which the submitted pricer is re-run.
 
 Grade: gates on the four deliverables; then the BSM price, the American and Bermudan tree prices,
 the two LSM estimates within their reported standard errors (with the stated budget and a
 plausible error), no-arbitrage ordering and the early-exercise premium, Greek values and signs,
 the boundary's shape and level, the tree convergence column re-priced step count by step count,
-and the Monte Carlo convergence (error scaling, estimates, tie to the headline run).
+the Monte Carlo convergence (error scaling, estimates, tie to the headline run); and the submitted
+lsm_pricer.py, re-run in a fresh sandbox: on the term sheet with its seed it must reproduce the
+reported LSM prices, on the hidden contract its estimates must land within their standard errors
+of that contract's value, and it must repeat itself for a seed and vary across seeds (a lattice
+price dressed up as Monte Carlo does not).
 """
 # ALE-CANARY-01e903fe-61ee-4b3c-b0ab-ad641a3d0871
 
@@ -39,6 +44,8 @@ LSM_STEPS_PER_YEAR = 50
 CRR_STEPS = 2000
 CONV_STEPS = [50, 100, 200, 400, 800, 1600, 3200]
 CONV_PATHS = [2500, 10_000, 40_000, 160_000]
+RERUN_PATHS = 40_000
+PRICER = "lsm_pricer.py"
 BOUNDARY_POINTS = 20
 GREEKS = ("delta", "gamma", "vega", "theta", "rho")
 
@@ -201,30 +208,52 @@ def term_sheet(params: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def hidden_params(params: dict[str, Any]) -> dict[str, Any]:
+    """A perturbed sibling contract (same dates and kind) on which the submitted pricer is re-run."""
+    rng = np.random.default_rng([int(params["seed"]), 7])
+    richer = rng.choice([-1.0, 1.0])  # spot and volatility both move the value the same way, by 10 % or more
+    moneyness = richer * (1.0 if params["kind"] == "call" else -1.0)
+    return {**params, "spot": round(params["spot"] * (1 + moneyness * rng.uniform(0.06, 0.12)), 2),
+            "vol": round(params["vol"] + richer * rng.uniform(0.03, 0.06), 4),
+            "rate": round(max(0.005, params["rate"] + rng.uniform(-0.01, 0.01)), 5),
+            "seed": int(rng.integers(1_000_000))}
+
+
+def lsm_targets(c: dict[str, Any], seed: int, se_paths: int) -> dict[str, float]:
+    """What an LSM run on contract ``c`` should land on, and its standard errors at ``se_paths`` paths."""
+    m = round(LSM_STEPS_PER_YEAR * c["T"])
+    per_day = 20
+    return {
+        "american": sum(crr(c, n)["price"] for n in (8000, 8001)) / 2,
+        "american_discrete": crr(c, 80 * m, exercise_steps={80 * i for i in range(1, m + 1)})["price"],
+        "bermudan": crr(c, per_day * c["days"], exercise_steps={per_day * d for d in c["ex_days"]})["price"],
+        "american_se": lsm(c, lsm_times(c), se_paths, seed)[1],
+        "bermudan_se": lsm(c, [d / 365 for d in c["ex_days"]], se_paths, seed + 1)[1],
+    }
+
+
 def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
     c = contract(params)
     sheet = term_sheet(params, c)
     (input_dir / "term_sheet.json").write_text(json.dumps(sheet, indent=2) + "\n")
+    hidden = hidden_params(params)
+    hidden_c = contract(hidden)
+    (reference_dir / "hidden_term_sheet.json").write_text(json.dumps(term_sheet(hidden, hidden_c), indent=2) + "\n")
 
-    fine = [crr(c, n)["price"] for n in (8000, 8001)]
-    per_day = 20
-    bermudan_steps = {per_day * d for d in c["ex_days"]}
-    m = round(LSM_STEPS_PER_YEAR * c["T"])
-    discrete = crr(c, 80 * m, exercise_steps={80 * i for i in range(1, m + 1)})["price"]
-    rng_seed = int(params["seed"])
-    american_se = lsm(c, lsm_times(c), LSM_PATHS // 4, rng_seed)[1] / 2
-    bermudan_se = lsm(c, [d / 365 for d in c["ex_days"]], LSM_PATHS // 4, rng_seed + 1)[1] / 2
+    public = lsm_targets(c, int(params["seed"]), LSM_PATHS // 4)
+    hidden_seed = int(hidden["seed"]) % 1_000_000
     ref = {
         "contract": {k: v for k, v in c.items() if k not in ("dates", "start", "end")},
         "european": bsm(c),
-        "american": sum(fine) / 2,
-        "american_discrete": discrete,
-        "bermudan": crr(c, per_day * c["days"], exercise_steps=bermudan_steps)["price"],
-        "american_se": american_se, "bermudan_se": bermudan_se,
+        **public,
+        # the standard error at the full budget: a quarter of the paths gives twice the error
+        "american_se": public["american_se"] / 2, "bermudan_se": public["bermudan_se"] / 2,
         "greeks": tree_greeks(c, 4000),
         "boundary": boundary_curve(c, 4000),
         "crr_convergence": {str(n): crr(c, n)["price"] for n in CONV_STEPS},
-        "lsm_steps": m,
+        "lsm_steps": round(LSM_STEPS_PER_YEAR * c["T"]),
+        "hidden": {**lsm_targets(hidden_c, hidden_seed, RERUN_PATHS), "seeds": [hidden_seed, hidden_seed + 17],
+                   "lsm_steps": round(LSM_STEPS_PER_YEAR * hidden_c["T"])},
     }
     (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))
 
@@ -272,15 +301,84 @@ def grade_prices(g: Any, ref: dict[str, Any], pricing: Any) -> None:
             reason="" if ordered else "ordering, intrinsic bound or premium = American - European violated")
 
 
+def lsm_consistent(price: float, se: float, band: tuple[float, float], ref_se: float) -> tuple[bool, bool]:
+    """(estimate within 3 standard errors of the band, standard error within 0.4-1.6 of the reference's)."""
+    slack = 3 * se + 0.004 * band[1]
+    return band[0] - slack <= price <= band[1] + slack, 0.4 * ref_se <= se <= 1.6 * ref_se
+
+
+def run_pricer(g: Any, sheet: Path, paths: int, seed: int) -> tuple[dict[str, Any] | None, str]:
+    """The submitted pricer's JSON for one term sheet, path count and seed, or None and why not."""
+    result = g.run_tool(["python3", PRICER, "term_sheet.json", str(paths), str(seed)],
+                        {PRICER: g.output(PRICER), "term_sheet.json": sheet}, timeout=150, memory_mb=4096)
+    if result.timed_out or result.returncode != 0:
+        return None, f"{PRICER} {paths} {seed}: exit {result.returncode} {result.stderr[-300:]}"
+    try:
+        data = json.loads(result.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None, f"{PRICER} {paths} {seed}: stdout is not one JSON object"
+    prices = {k: (_num(data, k, "lsm"), _num(data, k, "lsm_std_error")) for k in ("american", "bermudan")}
+    if any(v is None or not math.isfinite(v) for pair in prices.values() for v in pair):
+        return None, f"{PRICER} {paths} {seed}: american/bermudan lsm or lsm_std_error missing"
+    return prices, ""
+
+
+def grade_pricer(g: Any, ref: dict[str, Any], pricing: Any) -> None:
+    """Re-run the submitted Longstaff-Schwartz pricer: on the task's sheet (it must reproduce the
+    reported headline figures) and on a hidden sibling contract twice with one seed and once with
+    another (it must land on that contract's value, repeat itself for a seed and vary across seeds)."""
+    hidden = ref["hidden"]
+    seed_a, seed_b = hidden["seeds"]
+    hidden_sheet = g.reference("hidden_term_sheet.json")
+    public_seed = int(json.loads((g.input_dir / "term_sheet.json").read_text())["lsm_seed"])
+    runs, errors = {}, []
+    for label, sheet, paths, seed in (("public", g.input_dir / "term_sheet.json", LSM_PATHS, public_seed),
+                                      ("a", hidden_sheet, RERUN_PATHS, seed_a),
+                                      ("a again", hidden_sheet, RERUN_PATHS, seed_a),
+                                      ("b", hidden_sheet, RERUN_PATHS, seed_b)):
+        runs[label], error = run_pricer(g, sheet, paths, seed)
+        errors += [error] if error else []
+        if runs[label] is None:
+            break
+    reported = {k: _num(pricing, k, "lsm") for k in ("american", "bermudan")}
+    public = runs.get("public")
+    same = public is not None and all(v is not None and abs(public[k][0] - v) <= 1e-6 * max(1.0, abs(v))
+                                      for k, v in reported.items())
+    g.check(f"{PRICER} re-run on the term sheet with its seed reproduces the reported LSM prices", same, weight=2,
+            expected=reported, found=public and {k: v[0] for k, v in public.items()},
+            reason="; ".join(errors) if public is None else "" if same else "the re-run gives other prices")
+    if any(runs.get(k) is None for k in ("a", "a again", "b")):
+        g.check(f"{PRICER} on a hidden contract: estimates within their standard errors of its value", False,
+                weight=3, reason="; ".join(errors) or "not run")
+        g.check(f"{PRICER} is a Monte Carlo: repeatable for a seed, varying across seeds", False, weight=2,
+                reason="; ".join(errors) or "not run")
+        return
+    bands = {"american": sorted((hidden["american"], hidden["american_discrete"])),
+             "bermudan": (hidden["bermudan"], hidden["bermudan"])}
+    bad = [f"{k} seed {label}: price {runs[label][k][0]:.4f} se {runs[label][k][1]:.4f}"
+           for label in ("a", "b") for k in bands
+           if not all(lsm_consistent(*runs[label][k], bands[k], hidden[f"{k}_se"]))]
+    g.check(f"{PRICER} on a hidden contract: estimates within their standard errors of its value", not bad, weight=3,
+            expected={k: [round(v, 4) for v in band] for k, band in bands.items()},
+            reason="; ".join(bad) + (" (band or standard error off)" if bad else ""))
+    a, again, b = runs["a"], runs["a again"], runs["b"]
+    repeat = all(math.isclose(a[k][0], again[k][0], rel_tol=1e-9, abs_tol=1e-12) for k in bands)
+    vary = all(a[k][0] != b[k][0] and abs(a[k][0] - b[k][0]) <= 5 * math.hypot(a[k][1], b[k][1]) for k in bands)
+    g.check(f"{PRICER} is a Monte Carlo: repeatable for a seed, varying across seeds", repeat and vary, weight=2,
+            found={"seed a": a, "seed a again": again, "seed b": b},
+            reason="" if repeat and vary else "; ".join(m for m, bad_ in (
+                ("the same seed gives different prices", not repeat),
+                ("another seed gives the same price, or one further apart than the standard errors allow",
+                 not vary)) if bad_))
+
+
 def grade_lsm(g: Any, name: str, pricing: Any, key: str, band: tuple[float, float], ref_se: float,
               budget_ok: bool) -> None:
     price, se = _num(pricing, key, "lsm"), _num(pricing, key, "lsm_std_error")
     if price is None or se is None or se <= 0:
         g.check(name, False, weight=2, reason="LSM price or a positive standard error missing")
         return
-    slack = 3 * se + 0.004 * band[1]
-    inside = band[0] - slack <= price <= band[1] + slack
-    plausible = 0.4 * ref_se <= se <= 1.6 * ref_se
+    inside, plausible = lsm_consistent(price, se, band, ref_se)
     ok = inside and plausible and budget_ok
     g.check(name, ok, weight=2, expected={"band": [round(band[0], 4), round(band[1], 4)], "se_about": round(ref_se, 4)},
             found={"price": price, "se": se},
@@ -357,7 +455,7 @@ def grade_convergence(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], p
 
 
 def grade(g: Any) -> None:
-    files = ("pricing.json", "greeks.csv", "exercise_boundary.csv", "convergence.csv")
+    files = ("pricing.json", PRICER, "greeks.csv", "exercise_boundary.csv", "convergence.csv")
     if not g.require_files(*files):
         return
     ref = json.loads(g.reference("reference.json").read_text())
@@ -374,4 +472,5 @@ def grade(g: Any) -> None:
     grade_greeks(g, ref, greeks)
     grade_boundary(g, ref, boundary)
     grade_convergence(g, ref, conv, pricing)
+    grade_pricer(g, ref, pricing)
 

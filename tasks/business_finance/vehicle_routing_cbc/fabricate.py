@@ -40,7 +40,9 @@ def main():
         for vehicle, stops in plan:
             for i, s in enumerate(stops, start=1):
                 w.writerow([vehicle, i, s])
-    (OUT / "model.lp").write_text(f"Minimize\n obj: {total:.1f} plan\nSubject To\n pick: plan = 1\nBinary\n plan\nEnd\n")
+    model = f"Minimize\n obj: {total:.1f} plan\nSubject To\n pick: plan = 1\nBinary\n plan\nEnd\n"
+    (OUT / "model.lp").write_text(model)
+    (OUT / "build_model.py").write_text(f"import sys\nopen(sys.argv[2], 'w').write({model!r})\n")
     (OUT / "summary.json").write_text(json.dumps({"total_distance_km": round(total, 1), "vehicles_used": len(plan),
                                                   "solver": "cbc", "status": "Optimal"}))
 

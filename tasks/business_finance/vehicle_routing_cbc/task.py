@@ -13,7 +13,9 @@ and solving the set-partitioning model with the host's CBC.
 Grade: gates on the files; then every customer served exactly once by a fleet vehicle, vehicle
 capacities, time windows and depot hours (when the scenario has them), the reported distance
 against the plan's distance recomputed from the matrix, the plan's cost against the optimum
-(0.5% gap), and the submitted model re-solved by CBC in a sandbox reaching the optimum.
+(0.5% gap), the submitted model re-solved by CBC in a sandbox reaching the optimum, and the
+submitted model generator run on a hidden day's instance (drawn in generate from another seed) in
+a sandbox, its model solved by CBC reaching that day's optimum.
 """
 # ALE-CANARY-2ce2c20f-700b-4064-9e33-7be363f8d526
 
@@ -36,6 +38,8 @@ from lastexam.grading.context import as_number
 SPEED_KMH = 40.0
 DEPOT_CLOSE = 600.0  # minutes after the 08:00 opening
 GAP = 0.005
+HIDDEN_DATA = "hidden_data"
+INPUT_FILES = ("sites.csv", "distance_km.csv", "fleet.csv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,8 +202,8 @@ def write_inputs(input_dir: Path, inst: dict[str, Any]) -> None:
     (input_dir / "fleet.csv").write_text(buf.getvalue())
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
-    rng = random.Random(params["seed"])
+def solvable_instance(params: dict[str, Any], rng: random.Random, input_dir: Path) -> dict[str, Any]:
+    """Draw an instance with an optimum, write its inputs to ``input_dir``; the instance and its optimum."""
     for _ in range(40):
         inst = draw_instance(params, rng)
         best = optimum(inst)
@@ -209,7 +213,14 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
         raise RuntimeError("no feasible instance drawn")
     write_inputs(input_dir, inst)
     objective, chosen = best
-    ref = {"optimum_km": objective, "routes": [[d, list(s), c] for d, s, c in chosen], "instance": inst}
+    return {"optimum_km": objective, "routes": [[d, list(s), c] for d, s, c in chosen], "instance": inst}
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    ref = solvable_instance(params, random.Random(params["seed"]), input_dir)
+    (reference_dir / HIDDEN_DATA).mkdir()
+    hidden = solvable_instance(params, random.Random(f"{params['seed']}/hidden"), reference_dir / HIDDEN_DATA)
+    ref["hidden_optimum_km"] = hidden["optimum_km"]
     (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))
 
 
@@ -271,8 +282,24 @@ def grade_model(g: Any, ref: dict[str, Any]) -> None:
             reason="" if ok else "the model does not solve to the optimal distance")
 
 
+def grade_generator(g: Any, ref: dict[str, Any]) -> None:
+    """build_model.py run on a hidden day's sites, distances and fleet must write a model that CBC
+    solves to that day's optimum."""
+    data = {f"data/{name}": g.reference(f"{HIDDEN_DATA}/{name}") for name in INPUT_FILES}
+    result = g.run_tool(["bash", "-c", "python3 build_model.py data model.lp && cbc model.lp sec 45 solve solu sol.txt"],
+                        files={**data, "build_model.py": g.output("build_model.py")}, timeout=150)
+    sol = result.workdir / "sol.txt"
+    status, objective, _ = parse_solution(sol.read_text(errors="replace") if sol.is_file() else "")
+    want = ref["hidden_optimum_km"]
+    ok = objective is not None and status.startswith("Optimal") and abs(objective - want) <= max(0.05, GAP * want)
+    g.check("build_model.py on a hidden day's data writes a model CBC solves to that day's optimum", ok, weight=3,
+            expected=want, found={"status": status, "objective": objective},
+            reason="" if ok else f"exit {result.returncode}{', timed out' if result.timed_out else ''}; "
+                                 f"{result.stderr[-300:]}")
+
+
 def grade(g: Any) -> None:
-    if not g.require_files("routes.csv", "summary.json"):
+    if not g.require_files("routes.csv", "summary.json", "build_model.py"):
         return
     if not g.check("model file present (model.lp or model.mps)",
                    g.output("model.lp").is_file() or g.output("model.mps").is_file(), gate=True):
@@ -298,3 +325,4 @@ def grade(g: Any) -> None:
             found=round(recomputed, 2), reason="" if gap_ok else "infeasible plan" if not feasible else
             f"gap {100 * (recomputed / ref['optimum_km'] - 1):.2f}%")
     grade_model(g, ref)
+    grade_generator(g, ref)

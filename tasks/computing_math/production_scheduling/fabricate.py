@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Plausible fabrication: a lot-for-lot plan on the first listed line, a token LP model, invented totals."""
+"""Plausible fabrication: a lot-for-lot plan on the first listed line, a token LP model (and a generator
+that writes it whatever the data), invented totals."""
 
 import csv
 import json
@@ -31,9 +32,9 @@ def main() -> None:
         writer = csv.writer(handle)
         writer.writerow(["week", "line", "product", "quantity_t"])
         writer.writerows(plan)
-    (OUT / "model.lp").write_text(
-        "Minimize\n obj: 1 total\nSubject To\n c1: total >= %.2f\nEnd\n" % (cost * 0.97)
-    )
+    model = "Minimize\n obj: 1 total\nSubject To\n c1: total >= %.2f\nEnd\n" % (cost * 0.97)
+    (OUT / "model.lp").write_text(model)
+    (OUT / "build_model.py").write_text(f"import sys\nopen(sys.argv[2], 'w').write({model!r})\n")
     costs = {"setup": round(cost * 0.12, 2), "production": round(cost * 0.85, 2), "holding": 0.0,
              "backlog": 0.0, "overtime": 0.0}
     summary = {"status": "Optimal", "objective": round(cost * 0.97, 2), "costs": costs}

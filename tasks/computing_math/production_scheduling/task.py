@@ -9,8 +9,12 @@ model, the production plan (tonnes per week, line and product) and a JSON cost s
 Generation: seeded demand, routings and capacities; the reference optimum is found by writing
 the same MILP as an LP file and solving it with the host's ``cbc`` to proven optimality.
 
-Grade: gates on the three files and their schema; the submitted model.lp is re-solved with
-``cbc`` in a fresh sandbox and its optimum must equal the true optimum; the plan is checked
+A second instance of the same scenario (other seed) goes to the reference with its optimum.
+
+Grade: gates on the four files and their schema; the submitted model.lp is re-solved with
+``cbc`` in a fresh sandbox and its optimum must equal the true optimum; the submitted model
+generator build_model.py is run on the hidden instance's master data in a fresh sandbox and the
+model it writes, solved with ``cbc``, must reach that instance's optimum; the plan is checked
 for feasibility against the input data (routings, capacity with overtime limits, demand,
 backlog policy); its cost is recomputed from the data and must match the summary (total and
 each cost component) and lie within 0.1 % of the optimum; the summary must report an optimal
@@ -29,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+HIDDEN_DATA = "hidden_data"
+INPUT_FILES = ("products.csv", "demand.csv", "routings.csv", "lines.csv", "capacity.csv")
 COST_KEYS = ("setup", "production", "holding", "backlog", "overtime")
 QTY_TOL = 0.05  # tonnes: plans rounded to two decimals must still count as feasible
 HOURS_TOL = 0.05
@@ -331,8 +337,8 @@ def _plan_from_values(data: PlanData, values: dict[str, float]) -> dict[tuple[st
     return {(line, p, t): values.get(f"x_{line}_{_n(p)}_{t}", 0.0) for line, p in data.routes for t in data.weeks}
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
-    rng = np.random.default_rng(params["seed"])
+def _instance(params: dict[str, Any], rng: np.random.Generator, input_dir: Path) -> dict[str, Any]:
+    """Draw a solvable instance, write its master data to ``input_dir``; its optimum and costs."""
     for _ in range(50):
         data = _draw(params, rng)
         status, objective, values = run_cbc(build_lp(data))
@@ -343,8 +349,14 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
     write_inputs(data, input_dir)
     costs, problems = evaluate_plan(data, _plan_from_values(data, values))
     assert status == "Optimal" and objective is not None and not problems, (status, problems)
-    (reference_dir / "optimum.json").write_text(json.dumps(
-        {"status": status, "objective": objective, "costs": costs}, indent=2))
+    return {"status": status, "objective": objective, "costs": costs}
+
+
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    reference = _instance(params, np.random.default_rng(params["seed"]), input_dir)
+    (reference_dir / HIDDEN_DATA).mkdir()
+    hidden = _instance(params, np.random.default_rng([params["seed"], 1]), reference_dir / HIDDEN_DATA)
+    (reference_dir / "optimum.json").write_text(json.dumps({**reference, "hidden": hidden}, indent=2))
 
 
 # -- grading ------------------------------------------------------------------------------------
@@ -383,8 +395,25 @@ def _check_model(g: Any, optimum: float) -> None:
              rel_tol=1e-4, abs_tol=0.5, weight=2)
 
 
+def _check_generator(g: Any, hidden_optimum: float) -> None:
+    """build_model.py run on a hidden instance's master data must write a model whose optimum is that
+    instance's optimum."""
+    data = {f"data/{name}": g.reference(f"{HIDDEN_DATA}/{name}") for name in INPUT_FILES}
+    result = g.run_tool(["bash", "-c", "python3 build_model.py data model.lp && cbc model.lp solve solu sol.txt"],
+                        {**data, "build_model.py": g.output("build_model.py")}, timeout=150)
+    sol = result.workdir / "sol.txt"
+    status, objective, _ = parse_cbc_solution(sol.read_text(errors="replace") if sol.is_file() else "")
+    name = "build_model.py on a hidden instance's master data writes a model cbc solves to that instance's optimum"
+    if status != "Optimal" or objective is None:
+        g.check(name, False, weight=3, expected=hidden_optimum, found=status,
+                reason=f"cbc status {status!r} (exit {result.returncode}{', timed out' if result.timed_out else ''}) "
+                       f"{result.stderr[-300:]}")
+        return
+    g.number(name, objective, hidden_optimum, rel_tol=1e-4, abs_tol=0.5, weight=3)
+
+
 def grade(g: Any) -> None:
-    if not g.require_files("model.lp", "plan.csv", "summary.json"):
+    if not g.require_files("build_model.py", "model.lp", "plan.csv", "summary.json"):
         return
     data = read_inputs(g.input_dir)
     reference = json.loads(g.reference("optimum.json").read_text())
@@ -397,6 +426,7 @@ def grade(g: Any) -> None:
     if qty is None:
         return
     _check_model(g, optimum)
+    _check_generator(g, reference["hidden"]["objective"])
     costs, problems = evaluate_plan(data, qty)
     g.check("plan is feasible (routings, capacity, overtime, demand and backlog policy)", not problems,
             weight=2, reason="; ".join(problems[:6]))

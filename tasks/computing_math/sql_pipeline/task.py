@@ -13,13 +13,18 @@ Generation: a clean truth (customers, products, orders, returns, FX) is simulate
 then dirtied into the extracts; the reference tables, counts and KPIs are computed from the
 truth in plain Python (correct by construction, independent of any SQL).
 
+A second, hidden night of extracts (same profile, other seed) goes to the reference with its own
+reference tables.
+
 Grade: the submitted build.sql is re-run from the raw extracts in a fresh sandbox
-(``sqlite3 warehouse.db < build.sql``); the rebuilt and the submitted databases are exported
+(``sqlite3 warehouse.db < build.sql``) and, in another, on the hidden night's extracts; the
+rebuilt, hidden-night and submitted databases are exported
 through fixed queries (natural keys joined through the dimensions) in a second sandbox. Checks:
 schema (gate), the script reproduces the submitted database, each dimension, the fact grain and
 deduplication, FX conversion, dimension mapping, referential integrity and date coverage,
 returns, data-quality counts, monthly KPIs and cohort retention against the reference, and the
-KPI report against the submitted database's own numbers.
+KPI report against the submitted database's own numbers; the dimension and fact checks again on
+the hidden night's build, against that night's reference.
 """
 # ALE-CANARY-a9c4c53e-13f1-44b7-9939-8c1c4dbee7ea
 
@@ -40,6 +45,7 @@ from lastexam.grading.context import GradeContext, as_number
 
 HERE = Path(__file__).resolve().parent
 RAW_FILES = ("customers.csv", "products.csv", "orders.csv", "returns.csv", "fx_rates.csv")
+HIDDEN_NIGHT = "hidden_night"
 DELIVERABLES = ("build.sql", "warehouse.db", "dq_report.csv", "kpi_monthly_revenue.csv", "kpi_cohort_retention.csv")
 DQ_CHECKS = (
     "orders_exact_duplicates", "orders_superseded_versions", "orders_orphan_customer", "orders_unknown_sku",
@@ -369,7 +375,16 @@ def _kpis(fact: list[dict], returns: list[dict], known: set[str]) -> tuple[list[
 
 def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
     profile = PROFILES[params["profile"]]
-    rng = random.Random(params["seed"])
+    reference = _write_night(profile, random.Random(params["seed"]), input_dir)
+    (input_dir / "README.md").write_text((HERE / "data_dictionary.md").read_text())
+    hidden_dir = reference_dir / HIDDEN_NIGHT
+    hidden_dir.mkdir()
+    hidden = _write_night(profile, random.Random(f"{params['seed']}/hidden-night"), hidden_dir)
+    (reference_dir / "reference.json").write_text(json.dumps({**reference, "hidden": hidden}))
+
+
+def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path) -> dict[str, Any]:
+    """Simulate one night's truth, write its dirty extracts to ``input_dir``, return the reference."""
     truth = _truth(profile, rng)
     order_rows, orders = _extract_orders(truth, profile, rng)
     customer_rows, cust_superseded = _extract_customers(truth, profile, rng)
@@ -389,14 +404,13 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
     fx_rows = [[day.isoformat(), cur, f"{rate:.8f}" if cur == "JPY" else f"{rate:.6f}"]
                for cur, series in truth["fx"].items() for day, rate in series]
     _write_csv(input_dir / "fx_rates.csv", ["rate_date", "currency", "usd_per_unit"], sorted(fx_rows))
-    (input_dir / "README.md").write_text((HERE / "data_dictionary.md").read_text())
 
     known = {c["customer_id"] for c in truth["customers"]}
     skus = {p["sku"] for p in truth["products"]}
     monthly, retention = _kpis(fact, returns, known)
     counts = {**orders["counts"], "customers_superseded_versions": cust_superseded,
               "products_superseded_versions": prod_superseded, **return_counts}
-    reference = {
+    return {
         "dim_customer": [{"customer_id": c["customer_id"], "customer_name": c["customer_name"], "email": c["email"],
                           "country": c["country"], "signup_date": c["signup_date"].isoformat()}
                          for c in truth["customers"]],
@@ -413,7 +427,6 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
         "fact_return": [{**r, "date": r["date"].isoformat()} for r in returns],
         "dq": counts, "monthly": monthly, "retention": retention,
     }
-    (reference_dir / "reference.json").write_text(json.dumps(reference))
 
 
 # -- grading ------------------------------------------------------------------------------------
@@ -443,9 +456,12 @@ EXPORTS = {
 }
 
 
+DATABASES = ("submitted", "rebuilt", "hidden")
+
+
 def _export_script() -> str:
     lines = ["set -u", "mkdir -p out"]
-    for db in ("submitted", "rebuilt"):
+    for db in DATABASES:
         lines.append(f"if [ -f {db}.db ]; then")
         for name, sql in EXPORTS.items():
             lines.append(f"  timeout 60 sqlite3 -readonly -csv -header {db}.db \"{sql}\" > out/{db}_{name}.csv "
@@ -458,15 +474,27 @@ def _parse(text: str) -> list[dict[str, str]]:
     return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in csv.DictReader(io.StringIO(text))]
 
 
-def _exports(g: GradeContext) -> tuple[dict[str, list[dict]] | None, dict[str, list[dict]] | None, str]:
-    raw = {f"raw/{name}": g.input_dir / name for name in RAW_FILES}
-    rebuild = g.run_tool(["bash", "-c", "sqlite3 warehouse.db < build.sql"],
-                         files={**raw, "build.sql": g.output("build.sql")}, timeout=180)
-    rebuilt_db = rebuild.workdir / "warehouse.db"
+def _rebuild(g: GradeContext, raw_dir: Path) -> tuple[Path | None, str]:
+    """Run the submitted build.sql from scratch over the extracts in ``raw_dir``: (database, failure note)."""
+    raw = {f"raw/{name}": raw_dir / name for name in RAW_FILES}
+    result = g.run_tool(["bash", "-c", "sqlite3 warehouse.db < build.sql"],
+                        files={**raw, "build.sql": g.output("build.sql")}, timeout=180)
+    db = result.workdir / "warehouse.db"
+    if result.ok and db.is_file():
+        return db, ""
+    return None, result.stderr[-400:] or f"exit {result.returncode}"
+
+
+def _exports(g: GradeContext) -> tuple[dict[str, dict[str, list[dict]] | None], dict[str, str]]:
+    """The fixed exports of the submitted database, of build.sql re-run on the task's extracts
+    ("rebuilt") and of build.sql run on a hidden night's extracts ("hidden"); notes on failed builds."""
     files: dict[str, Path | str | bytes] = {"export.sh": _export_script(), "submitted.db": g.output("warehouse.db")}
-    if rebuild.ok and rebuilt_db.is_file():
-        files["rebuilt.db"] = rebuilt_db
-    result = g.run_tool(["bash", "export.sh"], files=files, timeout=120)
+    notes = {}
+    for db, raw_dir in (("rebuilt", g.input_dir), ("hidden", g.reference(HIDDEN_NIGHT))):
+        built, notes[db] = _rebuild(g, raw_dir)
+        if built is not None:
+            files[f"{db}.db"] = built
+    result = g.run_tool(["bash", "export.sh"], files=files, timeout=180)
     out = result.workdir / "out"
 
     def load(db: str) -> dict[str, list[dict]] | None:
@@ -479,8 +507,7 @@ def _exports(g: GradeContext) -> tuple[dict[str, list[dict]] | None, dict[str, l
             tables[name] = _parse(path.read_text(errors="replace"))
         return tables
 
-    rebuild_note = "" if rebuild.ok else (rebuild.stderr[-400:] or f"exit {rebuild.returncode}")
-    return load("submitted"), load("rebuilt"), rebuild_note
+    return {db: load(db) for db in DATABASES}, notes
 
 
 def _key(row: dict, *cols: str) -> tuple:
@@ -501,30 +528,32 @@ def _same_rows(a: list[dict], b: list[dict], cols: tuple[str, ...]) -> bool:
     return canon(a) == canon(b)
 
 
-def _grade_dims(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any]) -> None:
+def _grade_dims(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any], night: str = "") -> None:
+    """The dimensions against the reference; ``night`` prefixes the check names."""
     customers = [r for r in sub["dim_customer"] if r.get("customer_key") != "0"]
-    g.table("dim_customer: one row per customer, latest attributes", customers, ref["dim_customer"],
+    g.table(night + "dim_customer: one row per customer, latest attributes", customers, ref["dim_customer"],
             key="customer_id", columns={"customer_name": None, "email": None, "country": None, "signup_date": None},
             weight=1.5)
     products = [r for r in sub["dim_product"] if r.get("product_key") != "0"]
-    g.table("dim_product: one row per SKU, latest attributes", products, ref["dim_product"], key="sku",
+    g.table(night + "dim_product: one row per SKU, latest attributes", products, ref["dim_product"], key="sku",
             columns={"product_name": None, "category": None})
     unknown_c = [r for r in sub["dim_customer"] if r.get("customer_key") == "0"]
     unknown_p = [r for r in sub["dim_product"] if r.get("product_key") == "0"]
-    g.check("unknown members (key 0, id UNKNOWN) in both dimensions",
+    g.check(night + "unknown members (key 0, id UNKNOWN) in both dimensions",
             [r.get("customer_id") for r in unknown_c] == ["UNKNOWN"] and [r.get("sku") for r in unknown_p] == ["UNKNOWN"],
             found={"customer": [r.get("customer_id") for r in unknown_c], "product": [r.get("sku") for r in unknown_p]})
 
 
-def _grade_facts(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any]) -> None:
+def _grade_facts(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any], night: str = "") -> None:
+    """The facts and date dimension against the reference; ``night`` prefixes the check names."""
     facts = sub["fact_order_line"]
     expected = ref["fact_order_line"]
     key = ("order_id", "order_line")
-    g.table("fact_order_line grain: deduplicated, latest version of each line", facts, expected, key=list(key),
+    g.table(night + "fact_order_line grain: deduplicated, latest version of each line", facts, expected, key=list(key),
             columns={"quantity": 0.0, "status": None, "unit_price": (0.0, 1e-9)}, weight=2)
-    g.table("fact_order_line FX conversion (as-of rate, revenue in USD)", facts, expected, key=list(key),
+    g.table(night + "fact_order_line FX conversion (as-of rate, revenue in USD)", facts, expected, key=list(key),
             columns={"currency": None, "usd_per_unit": (0.0, 1e-6), "revenue_usd": 0.011}, weight=2)
-    g.table("fact_order_line dimension mapping (customer, product, date)", facts, expected, key=list(key),
+    g.table(night + "fact_order_line dimension mapping (customer, product, date)", facts, expected, key=list(key),
             columns={"customer_id": None, "sku": None, "date": None, "source_system": None})
     dates = sorted(r.get("date", "") for r in sub["dim_date"])
     contiguous = bool(dates) and all(
@@ -534,10 +563,10 @@ def _grade_facts(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any
     dangling = sum(1 for r in facts if not r.get("customer_id") or not r.get("sku") or not r.get("date"))
     dangling += sum(1 for r in sub["fact_return"] if not r.get("date"))
     covered = needed <= set(dates)
-    g.check("referential integrity and a contiguous dim_date covering every fact date",
+    g.check(night + "referential integrity and a contiguous dim_date covering every fact date",
             contiguous and covered and dangling == 0,
             found={"dangling_fact_keys": dangling, "contiguous": contiguous, "covers_fact_dates": covered})
-    g.table("fact_return: deduplicated matched returns with USD refunds", sub["fact_return"], ref["fact_return"],
+    g.table(night + "fact_return: deduplicated matched returns with USD refunds", sub["fact_return"], ref["fact_return"],
             key="return_id", columns={"order_id": None, "order_line": None, "date": None, "quantity": 0.0,
                                       "refund_usd": 0.011})
 
@@ -579,7 +608,8 @@ def grade(g: GradeContext) -> None:
     if not g.require_files(*DELIVERABLES):
         return
     ref = json.loads(g.reference("reference.json").read_text())
-    submitted, rebuilt, note = _exports(g)
+    exports, notes = _exports(g)
+    submitted, rebuilt, hidden = (exports[db] for db in DATABASES)
     if not g.check("warehouse.db has the specified star schema", submitted is not None, gate=True,
                    reason="" if submitted is not None else "a required table or column is missing or unreadable"):
         return
@@ -589,7 +619,12 @@ def grade(g: GradeContext) -> None:
         for t in ("dim_customer", "dim_product", "dim_date", "fact_order_line", "fact_return")
     )
     g.check("build.sql rebuilds the submitted database from the raw extracts", reproduces, weight=2,
-            reason="" if reproduces else (note or "the rebuilt tables differ from the submitted ones"))
+            reason="" if reproduces else (notes["rebuilt"] or "the rebuilt tables differ from the submitted ones"))
     _grade_dims(g, submitted, ref)
     _grade_facts(g, submitted, ref)
+    if g.check("build.sql builds the star schema from a hidden night's extracts", hidden is not None, weight=2,
+               reason="" if hidden is not None else notes["hidden"] or "a required table or column is missing"):
+        assert hidden is not None
+        _grade_dims(g, hidden, ref["hidden"], night="hidden night: ")
+        _grade_facts(g, hidden, ref["hidden"], night="hidden night: ")
     _grade_reports(g, submitted, ref)

@@ -10,6 +10,9 @@ import datetime as dt
 import json
 import math
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -80,28 +83,6 @@ def tree(c: dict, steps: int, exercise: set[int] | None = None, **bump: float) -
     return {"price": float(value[0]), "delta": delta, "gamma": gamma, "critical": critical}
 
 
-def lsm(c: dict, times: list[float], paths: int, seed: int) -> tuple[float, float]:
-    rng = np.random.default_rng(seed)
-    t = np.asarray(times)
-    dts = np.diff(np.concatenate([[0.0], t]))
-    drift = (c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts[:, None]
-    shocks = c["sigma"] * np.sqrt(dts)[:, None] * rng.standard_normal((len(t), paths))
-    spot = c["S"] * np.exp(np.cumsum(drift + shocks, axis=0))
-    sign = 1.0 if c["kind"] == "call" else -1.0
-    cash = np.maximum(sign * (spot[-1] - c["K"]), 0.0)
-    for k in range(len(t) - 2, -1, -1):
-        cash *= math.exp(-c["r"] * (t[k + 1] - t[k]))
-        payoff = np.maximum(sign * (spot[k] - c["K"]), 0.0)
-        itm = np.flatnonzero(payoff > 0)
-        if len(itm) > 4:
-            x = np.vander(spot[k, itm] / c["K"], 4)
-            fitted = x @ np.linalg.lstsq(x, cash[itm], rcond=None)[0]
-            stop = itm[payoff[itm] > fitted]
-            cash[stop] = payoff[stop]
-    cash *= math.exp(-c["r"] * t[0])
-    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths))
-
-
 def main() -> None:
     c = load()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -109,16 +90,17 @@ def main() -> None:
     base = tree(c, STEPS)
     bermudan_steps = {round(t / c["T"] * STEPS) for t in c["bermudan"]}
     bermudan_crr = tree(c, STEPS, exercise=bermudan_steps)["price"]
-    m = round(50 * c["T"])
-    grid = [c["T"] * i / m for i in range(1, m + 1)]
-    runs = {n: lsm(c, grid, n, c["seed"] + k) for k, n in enumerate((2500, 10_000, 40_000, PATHS))}
-    am_lsm, am_se = runs[PATHS]
-    be_lsm, be_se = lsm(c, c["bermudan"], PATHS, c["seed"] + 100)
+    shutil.copy(Path(__file__).with_name("lsm_pricer.py"), OUT / "lsm_pricer.py")
+    runs = {}
+    for n, seed in ((2500, c["seed"] + 1), (10_000, c["seed"] + 2), (40_000, c["seed"] + 3), (PATHS, c["seed"])):
+        run = subprocess.run([sys.executable, str(OUT / "lsm_pricer.py"), str(IN / "term_sheet.json"), str(n),
+                              str(seed)], check=True, capture_output=True, text=True)
+        runs[n] = json.loads(run.stdout)
+    headline = runs[PATHS]
     pricing = {
         "european_bsm": european,
-        "american": {"crr": base["price"], "lsm": am_lsm, "lsm_std_error": am_se, "lsm_paths": PATHS,
-                     "lsm_exercise_steps": m},
-        "bermudan": {"crr": bermudan_crr, "lsm": be_lsm, "lsm_std_error": be_se, "lsm_paths": PATHS},
+        "american": {"crr": base["price"], **headline["american"]},
+        "bermudan": {"crr": bermudan_crr, **headline["bermudan"]},
         "early_exercise_premium": base["price"] - european,
     }
     (OUT / "pricing.json").write_text(json.dumps(pricing, indent=2))
@@ -145,8 +127,8 @@ def main() -> None:
         w.writerow(["Method", "Size", "Price", "Std_Error"])
         for n in (50, 100, 200, 400, 800, 1600, 3200):
             w.writerow(["crr", n, tree(c, n)["price"], ""])
-        for n, (p, se) in runs.items():
-            w.writerow(["lsm", n, p, se])
+        for n, run in runs.items():
+            w.writerow(["lsm", n, run["american"]["lsm"], run["american"]["lsm_std_error"]])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Near-miss shortcuts for the routing task, chosen by the name this file runs under.
+
+fixed_plan_model: the optimal plan found by honest enumeration, but model.lp (and the generator's
+  output) is a one-binary model whose objective is that plan's distance.
+frozen_columns: the generator writes the set-partitioning model over today's enumerated routes,
+  pasted in as literals, whatever data it is given.
+nearest_neighbour: trucks filled by a nearest-neighbour heuristic; the model chooses among the
+  heuristic's routes and the one- and two-stop routes only, so CBC "proves" a restricted plan optimal.
+"""
+
+import csv
+import itertools
+import json
+import os
+import sys
+from pathlib import Path
+
+import pulp
+
+IN = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
+OUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
+MODE = Path(sys.argv[0]).name.split(".")[0]
+
+
+def read(folder: Path) -> tuple[dict, dict, dict]:
+    with open(folder / "sites.csv", newline="") as fh:
+        sites = {r["Site_ID"]: r for r in csv.DictReader(fh)}
+    with open(folder / "distance_km.csv", newline="") as fh:
+        dist = {r["Site_ID"]: {k: float(v) for k, v in r.items() if k != "Site_ID"} for r in csv.DictReader(fh)}
+    fleet: dict[str, list[dict]] = {}
+    with open(folder / "fleet.csv", newline="") as fh:
+        for v in csv.DictReader(fh):
+            fleet.setdefault(v["Home_Depot"], []).append(v)
+    return sites, dist, fleet
+
+
+def on_time(sites: dict, dist: dict, depot: str, order: tuple) -> bool:
+    if "TW_Open_Min" not in sites[order[0]]:
+        return True
+    t, here = 0.0, depot
+    for stop in order:
+        t = max(t + dist[here][stop] * 1.5, float(sites[stop]["TW_Open_Min"]))
+        if t > float(sites[stop]["TW_Close_Min"]) + 1e-9:
+            return False
+        t, here = t + float(sites[stop]["Service_Min"]), stop
+    return t + dist[here][depot] * 1.5 <= 600 + 1e-9
+
+
+def km(dist: dict, depot: str, order: tuple) -> float:
+    return sum(dist[a][b] for a, b in itertools.pairwise((depot, *order, depot)))
+
+
+def enumerate_routes(sites: dict, dist: dict, fleet: dict) -> list[tuple[str, tuple, float]]:
+    demand = {k: int(s["Demand_Pallets"]) for k, s in sites.items() if s["Type"] == "customer"}
+    out = []
+    for depot, vs in fleet.items():
+        cap = int(vs[0]["Capacity_Pallets"])
+        for size in range(1, len(demand) + 1):
+            subsets = [s for s in itertools.combinations(sorted(demand), size) if sum(demand[c] for c in s) <= cap]
+            if not subsets:
+                break
+            for subset in subsets:
+                good = [o for o in itertools.permutations(subset) if on_time(sites, dist, depot, o)]
+                if good:
+                    best = min(good, key=lambda o: km(dist, depot, o))
+                    out.append((depot, best, km(dist, depot, best)))
+    return out
+
+
+def nearest_neighbour(sites: dict, dist: dict, fleet: dict) -> list[tuple[str, tuple, float]]:
+    left = {k: int(s["Demand_Pallets"]) for k, s in sites.items() if s["Type"] == "customer"}
+    out = []
+    for depot, vs in fleet.items():
+        for v in vs:
+            load, here, order = 0, depot, []
+            while True:
+                fits = [c for c in left if load + left[c] <= int(v["Capacity_Pallets"])
+                        and on_time(sites, dist, depot, (*order, c))]
+                if not fits:
+                    break
+                here = min(fits, key=lambda c: dist[here][c])
+                load += left.pop(here)
+                order.append(here)
+            if order:
+                out.append((depot, tuple(order), km(dist, depot, tuple(order))))
+    demand = {k: int(s["Demand_Pallets"]) for k, s in sites.items() if s["Type"] == "customer"}
+    for depot, vs in fleet.items():  # and, to stay feasible, every route of one or two stops
+        for size in (1, 2):
+            for order in itertools.permutations(sorted(demand), size):
+                if sum(demand[c] for c in order) <= int(vs[0]["Capacity_Pallets"]) and on_time(sites, dist, depot, order):
+                    out.append((depot, order, km(dist, depot, order)))
+    return out
+
+
+def lp_text(columns: list, sites: dict, fleet: dict) -> str:
+    prob = pulp.LpProblem("routes", pulp.LpMinimize)
+    x = [pulp.LpVariable(f"r{i}", cat="Binary") for i in range(len(columns))]
+    prob += pulp.lpSum(round(c, 1) * x[i] for i, (_, _, c) in enumerate(columns))
+    for cust in (k for k, s in sites.items() if s["Type"] == "customer"):
+        prob += pulp.lpSum(x[i] for i, (_, o, _) in enumerate(columns) if cust in o) == 1
+    for depot, vs in fleet.items():
+        prob += pulp.lpSum(x[i] for i, (d, _, _) in enumerate(columns) if d == depot) <= len(vs)
+    prob.writeLP(str(OUT / "_tmp.lp"))
+    text = (OUT / "_tmp.lp").read_text()
+    (OUT / "_tmp.lp").unlink()
+    prob.solve(pulp.COIN_CMD(msg=False))
+    lp_text.chosen = [columns[i] for i, v in enumerate(x) if v.value() > 0.5]  # type: ignore[attr-defined]
+    return text
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    sites, dist, fleet = read(IN)
+    columns = (nearest_neighbour if MODE == "nearest_neighbour" else enumerate_routes)(sites, dist, fleet)
+    model = lp_text(columns, sites, fleet)
+    chosen = lp_text.chosen  # type: ignore[attr-defined]
+    total = round(sum(c for _, _, c in chosen), 1)
+    if MODE == "fixed_plan_model":
+        model = f"Minimize\n obj: {total} plan\nSubject To\n pick: plan = 1\nBinary\n plan\nEnd\n"
+    (OUT / "model.lp").write_text(model)
+    (OUT / "build_model.py").write_text(f"import sys\nopen(sys.argv[2], 'w').write({model!r})\n")
+    with open(OUT / "routes.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Vehicle_ID", "Stop_Sequence", "Site_ID"])
+        free = {d: [v["Vehicle_ID"] for v in vs] for d, vs in fleet.items()}
+        for depot, order, _ in chosen:
+            vehicle = free[depot].pop(0)
+            w.writerows([vehicle, i, s] for i, s in enumerate(order, start=1))
+    (OUT / "summary.json").write_text(json.dumps({"total_distance_km": total, "vehicles_used": len(chosen),
+                                                  "solver": "cbc", "status": "Optimal"}))
+
+
+if __name__ == "__main__":
+    main()
