@@ -18,7 +18,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from lastexam.errors import GraderError
 from lastexam.grading import jail
 from lastexam.grading.model import Grade
 from lastexam.grading.tools import serve_tools
-from lastexam.sandbox.bwrap import UidLease, bwrap_executable, kill_uid, remove_tree
+from lastexam.sandbox.bwrap import UidLease, bwrap_executable, kill_uid, remove_tree, temp_dir
 
 _lock = threading.Lock()
 _server: tuple[subprocess.Popen, str] | None = None
@@ -39,7 +38,7 @@ def _server_socket() -> str:
     global _server
     with _lock:
         if _server is None or _server[0].poll() is not None:
-            path = os.path.join(tempfile.mkdtemp(prefix="ale-graders-"), "socket")
+            path = os.path.join(temp_dir("ale-graders-"), "socket")
             process = subprocess.Popen([sys.executable, "-m", "lastexam.grading.forkserver", path],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             assert process.stdout is not None
@@ -54,8 +53,9 @@ def _run_in_fork(request: dict[str, Any], *, timeout: float, log: Path, what: st
 
     Raises GraderError when the process fails, dies or runs out of time.
     """
-    with tempfile.TemporaryDirectory(prefix="ale-task-code-") as scratch:
-        request_path = Path(scratch) / "request.json"
+    scratch = temp_dir("ale-task-code-")
+    try:
+        request_path = scratch / "request.json"
         request_path.write_text(json.dumps(request))
         deadline = time.monotonic() + timeout
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
@@ -71,6 +71,8 @@ def _run_in_fork(request: dict[str, Any], *, timeout: float, log: Path, what: st
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
                 raise GraderError(f"{what} ran past its {timeout:g} s limit") from None
+    finally:
+        remove_tree(scratch)
     reply = json.loads(line) if line else {"ok": False, "error": f"the {what} process died"}
     if not reply["ok"]:
         tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-12:]) if log.exists() else ""
@@ -110,7 +112,7 @@ def run_grader(
     grade, or runs past ``timeout`` seconds (whose fault that is, ``blame.grade_output`` decides).
     """
     lease = UidLease() if os.geteuid() == 0 else None
-    work = Path(tempfile.mkdtemp(prefix="ale-grade-"))
+    work = temp_dir("ale-grade-")
     ours, theirs = socket.socketpair()
     try:
         os.chmod(work, 0o755)

@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from lastexam.agents.accounting import prices_for
-from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun
+from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun, sandbox_limit_detail
 from lastexam.agents.cli.install import CliPackage, entry_point, install_dir, installed
 from lastexam.agents.cli.transcript import TranscriptBuilder
 from lastexam.agents.config import AgentConfig, ModelPrices
@@ -51,6 +51,8 @@ from lastexam.store.atif import AgentInfo
 from lastexam.tasks.loader import Task
 
 CHANNEL_KEY = "ale-model-channel"
+# Some CLIs write their transcript to stdout: a long session may pass the sandbox's usual capture cap.
+TRANSCRIPT_CAPTURE_BYTES = 256 << 20
 """The key the CLI sees inside the sandbox: a placeholder; the host proxy puts the real key upstream."""
 CHANNEL_DIR = "channel"
 
@@ -202,7 +204,8 @@ class CliAgent:
             reported=reported)
         usage = builder.usage
         usage.model_seconds = channel.stats.model_seconds
-        return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error)
+        return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error,
+                        sandbox_limit=None if result.limit in (None, "wall") else result.limit)
 
     def _builder(self) -> TranscriptBuilder:
         info = AgentInfo(name=self.package.package, version=self.package.version, model_name=self.config.model,
@@ -223,7 +226,7 @@ async def _exec_until_stopped(sandbox: Sandbox, argv: list[str], env: dict[str, 
     """Run the CLI until it exits, the wall limit, or the channel stops the run (turn limit, failing service)."""
     started = time.monotonic()
     work = asyncio.ensure_future(sandbox.exec(argv, env=env, timeout=run.wall_sec, stdout=run.stdout,
-                                              stderr=run.stderr, cwd=HOME_DIR))
+                                              stderr=run.stderr, cwd=HOME_DIR, capture_bytes=TRANSCRIPT_CAPTURE_BYTES))
     stop = asyncio.ensure_future(channel.stopped.wait())
     try:
         await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
@@ -244,6 +247,8 @@ def _outcome(result: ExecResult, stop_reason: str | None, wall: float) -> tuple[
         return "crashed", "stopped: the model service kept failing"
     if result.timed_out:
         return "timeout", f"stopped at the {wall:g} s wall limit"
+    if result.limit:
+        return "limit", sandbox_limit_detail(result.limit)
     if result.returncode == 0:
         return "completed", ""
     return "crashed", f"the CLI exited with status {result.returncode}"
