@@ -40,6 +40,19 @@ def script(name: str) -> str:
     return f"script:{path}"
 
 
+def survivors(marker: str) -> list[int]:
+    """Live processes whose command line holds ``marker`` (other sandboxes may run beside the tests)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if entry.isdigit() and marker in cmdline and int(entry) != os.getpid():
+            found.append(int(entry))
+    return found
+
+
 _hostile: dict[str, bool] = {}
 
 
