@@ -12,13 +12,15 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from conftest import AGENTS, TESTS, survivors
+from lastexam.results import TrialResult
+from lastexam.runner.config import ExperimentConfig
+from lastexam.runner.experiment import run_experiment
 from lastexam.runner.trial import SANDBOX_LIMIT_CHECK
 from lastexam.sandbox import Limits
 from lastexam.sandbox.base import CAPTURE_BYTES
@@ -36,10 +38,24 @@ ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not ROOT, reason="the cgroup and the non-root drop need a root harness")
 
 
-def _trial(run_agent, name: str, **settings: object):  # type: ignore[no-untyped-def]
-    [result] = run_agent(f"script:{AGENTS / 'hostile' / name}", TASK, tasks_dir=LIMITS_TASKS, **settings)
-    assert result.status != "infra_error", result.error
-    return result
+HOSTILE = ["limits_tmpfs_filler.sh", "limits_many_children.py", "limits_home_filler.sh", "limits_many_files.sh",
+           "limits_stdout_flood.sh", "limits_cpu_hog.py", "limits_forkbomb.py", "limits_stop_init.py"]
+MAX_WALL = 12
+
+
+@pytest.fixture(scope="module")
+def trials(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TrialResult]:
+    """The oracle and every hostile limits agent, run once in one experiment, by agent file name."""
+    config = ExperimentConfig(
+        name="limits", agents=["oracle", *(f"script:{AGENTS / 'hostile' / name}" for name in HOSTILE)],
+        selectors=[TASK], results_dir=tmp_path_factory.mktemp("limits") / "results", tasks_dir=LIMITS_TASKS,
+        jobs=4, max_wall=MAX_WALL, retries=0,
+    )
+    results = {Path(r.key.agent).name: r for r in run_experiment(config).recorded}
+    assert sorted(results) == sorted(["oracle", *HOSTILE])
+    for result in results.values():
+        assert result.status != "infra_error", (result.key, result.error)
+    return results
 
 
 def _output(result) -> Path:  # type: ignore[no-untyped-def]
@@ -61,8 +77,8 @@ def _failed_at_limit(result, limit: str) -> None:  # type: ignore[no-untyped-def
 
 
 @pytest.mark.slow
-def test_oracle_passes_within_the_small_limits_and_the_containment_is_recorded(run_agent) -> None:
-    [result] = run_agent("oracle", TASK, tasks_dir=LIMITS_TASKS)
+def test_oracle_passes_within_the_small_limits_and_the_containment_is_recorded(trials: dict[str, TrialResult]) -> None:
+    result = trials["oracle"]
     assert result.passed, result.checks
     started = _events(result)["sandbox_started"]
     assert started["cgroup"] is ROOT and started["containment"]
@@ -70,8 +86,8 @@ def test_oracle_passes_within_the_small_limits_and_the_containment_is_recorded(r
 
 @pytest.mark.slow
 @needs_root
-def test_ram_backed_directories_hold_no_more_than_the_memory_limit(run_agent) -> None:
-    result = _trial(run_agent, "limits_tmpfs_filler.sh")
+def test_ram_backed_directories_hold_no_more_than_the_memory_limit(trials: dict[str, TrialResult]) -> None:
+    result = trials["limits_tmpfs_filler.sh"]
     held = int((_output(result) / "held_mb.txt").read_text())
     assert 0 < held <= MEMORY_MB, f"{held} MB kept in tmpfs against a {MEMORY_MB} MB limit"
     assert sum(tmpfs_sizes(MEMORY_MB).values()) < MEMORY_MB << 20
@@ -79,29 +95,29 @@ def test_ram_backed_directories_hold_no_more_than_the_memory_limit(run_agent) ->
 
 @pytest.mark.slow
 @needs_root
-def test_children_each_under_the_address_space_cap_cannot_add_up_past_the_memory_limit(run_agent) -> None:
-    result = _trial(run_agent, "limits_many_children.py")
+def test_children_each_under_the_address_space_cap_cannot_add_up_past_the_memory_limit(trials: dict[str, TrialResult]) -> None:
+    result = trials["limits_many_children.py"]
     held = [p.read_text() for p in _output(result).glob("child*.txt")]
     # Four children of 150 MB against 256 MB: at most one can hold its block through the others.
     assert held.count("held through") <= 1, held
 
 
 @pytest.mark.slow
-def test_filling_home_ends_the_agent_at_the_disk_limit(run_agent) -> None:
-    result = _trial(run_agent, "limits_home_filler.sh")
+def test_filling_home_ends_the_agent_at_the_disk_limit(trials: dict[str, TrialResult]) -> None:
+    result = trials["limits_home_filler.sh"]
     _failed_at_limit(result, "disk")
     assert not (_output(result) / "home_mb.txt").exists(), "stopped before it could finish"
 
 
 @pytest.mark.slow
-def test_leaving_many_files_ends_the_agent_at_the_file_limit(run_agent) -> None:
-    result = _trial(run_agent, "limits_many_files.sh")
+def test_leaving_many_files_ends_the_agent_at_the_file_limit(trials: dict[str, TrialResult]) -> None:
+    result = trials["limits_many_files.sh"]
     _failed_at_limit(result, "files")
 
 
 @pytest.mark.slow
-def test_stdout_flood_is_capped_with_a_marker_and_ends_the_agent(run_agent) -> None:
-    result = _trial(run_agent, "limits_stdout_flood.sh")
+def test_stdout_flood_is_capped_with_a_marker_and_ends_the_agent(trials: dict[str, TrialResult]) -> None:
+    result = trials["limits_stdout_flood.sh"]
     _failed_at_limit(result, "output")
     for stream in ("agent.stdout", "agent.stderr"):
         log = Path(result.run_dir) / "logs" / stream
@@ -112,26 +128,24 @@ def test_stdout_flood_is_capped_with_a_marker_and_ends_the_agent(run_agent) -> N
 
 @pytest.mark.slow
 @needs_root
-def test_cpu_quota_holds_for_all_processes_together(run_agent) -> None:
-    result = _trial(run_agent, "limits_cpu_hog.py")
+def test_cpu_quota_holds_for_all_processes_together(trials: dict[str, TrialResult]) -> None:
+    result = trials["limits_cpu_hog.py"]
     cpu, wall = map(float, (_output(result) / "cpu.txt").read_text().split())
     # The fixture allows 0.5 of a core; two spinning processes would take up to 2 cores unbounded.
     assert cpu <= 0.5 * wall * 1.4 + 0.2, (cpu, wall)
 
 
 @pytest.mark.slow
-def test_fork_bomb_stops_at_the_process_limit(run_agent) -> None:
-    result = _trial(run_agent, "limits_forkbomb.py")
+def test_fork_bomb_stops_at_the_process_limit(trials: dict[str, TrialResult]) -> None:
+    result = trials["limits_forkbomb.py"]
     processes = int((_output(result) / "processes.txt").read_text())
     assert processes <= 64, processes
 
 
 @pytest.mark.slow
-def test_stopped_and_traced_init_does_not_outlive_the_wall_limit(run_agent) -> None:
-    started = time.monotonic()
-    result = _trial(run_agent, "limits_stop_init.py", max_wall=3)
-    assert time.monotonic() - started < 40
-    assert result.agent_outcome == "timeout"
+def test_stopped_and_traced_init_does_not_outlive_the_wall_limit(trials: dict[str, TrialResult]) -> None:
+    result = trials["limits_stop_init.py"]
+    assert result.agent_outcome == "timeout" and result.agent_seconds < MAX_WALL + 5
     assert "SIGSTOP" in (_output(result) / "stop_init.txt").read_text()
     assert survivors("LIMITS-STOP-INIT") == []
 
