@@ -28,6 +28,7 @@ from lastexam.grading import jail
 from lastexam.grading.model import Grade
 from lastexam.grading.tools import serve_tools
 from lastexam.sandbox.bwrap import UidLease, bwrap_executable, kill_uid, remove_tree, temp_dir
+from lastexam.sandbox.cgroup import CgroupLimits, CgroupUnavailable, SandboxCgroup
 
 _lock = threading.Lock()
 _server: tuple[subprocess.Popen, str] | None = None
@@ -112,6 +113,7 @@ def run_grader(
     grade, or runs past ``timeout`` seconds (whose fault that is, ``blame.grade_output`` decides).
     """
     lease = UidLease() if os.geteuid() == 0 else None
+    cgroup = grader_cgroup(memory_mb)
     work = temp_dir("ale-grade-")
     ours, theirs = socket.socketpair()
     try:
@@ -133,7 +135,8 @@ def run_grader(
             tool_fd=theirs.fileno(),
         )
         log = log_path or work / "grader.log"
-        code = _run_limited(command, log, timeout=timeout, memory_mb=memory_mb, pass_fds=(theirs.fileno(),))
+        code = _run_limited(command, log, timeout=timeout, memory_mb=memory_mb, pass_fds=(theirs.fileno(),),
+                            cgroup=cgroup)
         theirs.close()
         server.join(timeout=max(0.0, deadline - time.monotonic()) + 5)
         if code is None:
@@ -143,6 +146,8 @@ def run_grader(
         return _read_grade(work / "grade.json")
     finally:
         theirs.close()
+        if cgroup:
+            cgroup.remove()
         if lease:
             kill_uid(lease.uid)
             lease.release()
@@ -152,8 +157,19 @@ def run_grader(
 _MAX_GRADE_BYTES = 64 << 20
 
 
-def _run_limited(command: list[str], log: Path, *, timeout: float, memory_mb: int, pass_fds: tuple[int, ...]) -> int | None:
-    """Run ``command`` under memory, CPU-time and process limits; its exit code, or None past ``timeout``."""
+def grader_cgroup(memory_mb: int) -> SandboxCgroup | None:
+    """A cgroup holding a grader's processes together to ``memory_mb`` and one core, or None where none can be made
+    (the per-process limits of ``_run_limited`` still apply)."""
+    try:
+        return SandboxCgroup.create(CgroupLimits(memory_mb << 20, _GRADER_PROCESSES, 1.0))
+    except CgroupUnavailable:
+        return None
+
+
+def _run_limited(command: list[str], log: Path, *, timeout: float, memory_mb: int, pass_fds: tuple[int, ...],
+                 cgroup: SandboxCgroup | None = None) -> int | None:
+    """Run ``command`` under memory, CPU-time and process limits (and in ``cgroup``, killed whole at the end);
+    its exit code, or None past ``timeout``."""
 
     def limits() -> None:
         memory = memory_mb * 1024 * 1024
@@ -162,6 +178,8 @@ def _run_limited(command: list[str], log: Path, *, timeout: float, memory_mb: in
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_NPROC, (_GRADER_PROCESSES, _GRADER_PROCESSES))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if cgroup:
+            cgroup.join()
 
     with open(log, "ab") as out:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
@@ -172,6 +190,9 @@ def _run_limited(command: list[str], log: Path, *, timeout: float, memory_mb: in
         except subprocess.TimeoutExpired:
             return None
         finally:
+            if cgroup:
+                with contextlib.suppress(CgroupUnavailable):
+                    cgroup.kill()
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
