@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ from lastexam.runner.trial import DEFAULT_MAX_WALL, TrialRequest
 from lastexam.runner.validate import check_task
 from lastexam.setup import install
 from lastexam.store.db import ResultsStore, default_db_url
+from lastexam.tasks.canary import scan
 from lastexam.tasks.catalog import catalog_entries, write_catalog
 from lastexam.tasks.loader import Task, default_tasks_root, discover_tasks
 from lastexam.tasks.select import select_instances
@@ -36,6 +38,8 @@ app = typer.Typer(help="Agents' Last Exam: run agents on real professional work 
                   no_args_is_help=True, pretty_exceptions_enable=False)
 tasks_app = typer.Typer(help="List, inspect and check task packages.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
+canary_app = typer.Typer(help="Find task canaries in texts (contamination checks).", no_args_is_help=True)
+app.add_typer(canary_app, name="canary")
 agents_app = typer.Typer(help="List the agents that can run here.", no_args_is_help=True)
 app.add_typer(agents_app, name="agents")
 console = Console(stderr=True)
@@ -136,6 +140,27 @@ def tasks_catalog(
         _fail(exc)
     for path in write_catalog(tasks, out):
         console.print(f"wrote {path}")
+
+
+@canary_app.command("scan")
+def canary_scan(
+    files: Annotated[list[Path], typer.Argument(help="Files to search (a model's output, a corpus shard).")],
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Report every task canary found in FILES; exit 1 when any is found, 0 when none is."""
+    try:
+        tasks, _ = _tasks(tasks_dir)
+        hits = scan(files, tasks)
+    except (LastExamError, OSError) as exc:
+        _fail(exc)
+    if as_json:
+        print(json.dumps([dataclasses.asdict(h) for h in hits], indent=2))
+    else:
+        for hit in hits:
+            print(f"{hit.path}: {hit.canary} ({hit.task or 'a task not in these packages'})")
+        console.print(f"{len(hits)} canar{'y' if len(hits) == 1 else 'ies'} found in {len(files)} file(s)")
+    raise typer.Exit(1 if hits else 0)
 
 
 @agents_app.command("list")
