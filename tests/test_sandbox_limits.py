@@ -28,6 +28,8 @@ from lastexam.sandbox.bwrap import BwrapSandbox, new_workspace, sweep_stale_temp
 from lastexam.sandbox.cgroup import CGROUP_ROOT, CgroupLimits, CgroupUnavailable, SandboxCgroup, sweep_stale
 from lastexam.sandbox.quota import disk_usage
 from lastexam.tasks.spec import Resources
+from modelserver import ModelServer, Reply, call
+from test_llm_agent import observations
 
 pytestmark = pytest.mark.hostile
 
@@ -88,6 +90,7 @@ def test_oracle_passes_within_the_small_limits_and_the_containment_is_recorded(t
 @needs_root
 def test_ram_backed_directories_hold_no_more_than_the_memory_limit(trials: dict[str, TrialResult]) -> None:
     result = trials["limits_tmpfs_filler.sh"]
+    assert result.agent_outcome == "completed", (result.agent_outcome, _events(result)["agent_stopped"])
     held = int((_output(result) / "held_mb.txt").read_text())
     assert 0 < held <= MEMORY_MB, f"{held} MB kept in tmpfs against a {MEMORY_MB} MB limit"
     assert sum(tmpfs_sizes(MEMORY_MB).values()) < MEMORY_MB << 20
@@ -154,7 +157,7 @@ _NON_ROOT_HARNESS = """
 import json, sys, time
 from pathlib import Path
 from lastexam.sandbox import Limits
-from lastexam.sandbox.bwrap import BwrapSandbox, new_workspace, processes_in_pid_namespace
+from lastexam.sandbox.bwrap import BwrapSandbox, new_workspace
 import shutil
 workspace = new_workspace()
 shutil.copy(sys.argv[1], workspace.agent / "agent.py")
@@ -163,9 +166,7 @@ sandbox = BwrapSandbox(workspace, Limits(memory_mb=256, processes=64))
 began = time.monotonic()
 result = sandbox.exec_sync(["python3", "/agent/agent.py"], timeout=2, stdout=workspace.root / "out",
                            stderr=workspace.root / "err")
-left = [processes_in_pid_namespace(ns) for ns in sandbox._namespaces]
 print(json.dumps({"containment": sandbox.containment, "limit": result.limit, "seconds": time.monotonic() - began,
-                  "namespaces": len(sandbox._namespaces), "left": left,
                   "report": (workspace.output / "stop_init.txt").read_text()}))
 sandbox.close()
 """
@@ -183,7 +184,6 @@ def test_non_root_harness_says_it_has_no_cgroup_and_still_kills_the_whole_namesp
     report = json.loads(run.stdout)
     assert report["containment"].startswith("no cgroup"), report
     assert report["limit"] == "wall" and report["seconds"] < 15
-    assert report["namespaces"] == 1 and report["left"] == [[]]
     assert "SIGSTOP sent" in report["report"]
     assert survivors("LIMITS-STOP-INIT") == []
 
@@ -291,3 +291,17 @@ def test_task_limits_are_validated_with_the_field_and_the_fix() -> None:
     with pytest.raises(ValidationError, match="raise disk_mb or lower output_mb"):
         Resources(output_mb=512, disk_mb=256)
     assert Resources().max_files == Limits().max_files and Resources().disk_mb == Limits().disk_mb
+
+
+@pytest.mark.slow
+def test_llm_agent_is_told_which_limit_killed_its_command_and_can_recover(run_agent, agent_yaml) -> None:
+    turns = [Reply(tool_calls=[call("shell", command="head -c 80M /dev/urandom > $HOME/big; sleep 20")]),
+             Reply(tool_calls=[call("shell", command="rm $HOME/big; wc -w < $ALE_INPUT_DIR/text.txt > "
+                                                     "$ALE_OUTPUT_DIR/count.txt")]),
+             Reply(tool_calls=[call("finish", summary="done")])]
+    with ModelServer(turns) as server:
+        [result] = run_agent(agent_yaml(server), TASK, tasks_dir=LIMITS_TASKS)
+    seen = observations(result)
+    assert seen[0] == "killed: over the sandbox's disk limit", seen
+    assert seen[1].startswith("exit status 0")
+    assert result.passed, (result.error, result.checks)

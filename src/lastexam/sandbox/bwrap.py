@@ -449,8 +449,10 @@ class BwrapSandbox:
                 self.cgroup.kill(grace)
             except CgroupUnavailable as exc:
                 raise SandboxError(str(exc)) from exc
-        for namespace in self._namespaces:
+        for namespace in list(self._namespaces):
             kill_until_gone(lambda ns=namespace: processes_in_pid_namespace(ns), grace)
+            # Its init is dead, so nothing can enter it again: no need to look there twice.
+            self._namespaces.discard(namespace)
         if self._lease:
             kill_uid(self.host_uid, grace)
 
