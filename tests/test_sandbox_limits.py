@@ -218,6 +218,16 @@ def test_namespace_processes_are_found_and_killed_without_privilege(tmp_path: Pa
     assert report["found"] >= 3 and report["left"] == []
 
 
+@needs_root
+def test_a_command_ended_by_the_memory_cgroup_reports_the_memory_limit() -> None:
+    hog = "python3 -c 'import time; b = bytearray(150 << 20); b[::4096] = bytes(len(b[::4096])); time.sleep(20)'"
+    with BwrapSandbox(new_workspace(), Limits(memory_mb=256)) as sandbox:
+        out, err = sandbox.workspace.root / "out", sandbox.workspace.root / "err"
+        result = sandbox.exec_sync(["bash", "-c", f"{hog} & {hog} & {hog} & wait -n"], timeout=60, stdout=out,
+                                   stderr=err)
+    assert result.limit == "memory" and result.returncode == 137, (result, err.read_text())
+
+
 def test_tmpfs_mounts_are_sized_from_the_memory_limit_and_dev_is_read_only() -> None:
     with BwrapSandbox(new_workspace(), Limits(memory_mb=128), use_cgroup=False) as sandbox:
         out, err = sandbox.workspace.root / "out", sandbox.workspace.root / "err"

@@ -400,19 +400,23 @@ class BwrapSandbox:
         watchdog = asyncio.ensure_future(self._watch_quota(stop))
         exited = asyncio.ensure_future(process.wait())
         stopped = asyncio.ensure_future(stop.event.wait())
+        # Read beside the wait: a bwrap that hangs before reporting must not escape the time limit.
+        info = asyncio.ensure_future(asyncio.to_thread(_read_info, info_read))
         try:
-            info = await asyncio.to_thread(_read_info, info_read)
-            if isinstance(info.get("pid-namespace"), int):
-                self._namespaces.add(info["pid-namespace"])
             done, _ = await asyncio.wait({exited, stopped}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             if not done:
                 stop.set("wall")
         finally:
             for task in (watchdog, stopped):
                 task.cancel()
+            if info.done():  # known before the kill, so that the namespace is killed from outside too
+                self._note_namespace(info.result())
             self._kill(process.pid)
             with contextlib.suppress(ProcessLookupError):
                 await process.wait()
+            await asyncio.wait({info}, timeout=10)  # bwrap is dead: its info pipe is at its end
+            if info.done():
+                self._note_namespace(info.result())
             self.ensure_dead()
             # Every writer is dead, so both pipes are at their end.
             await asyncio.wait(captures, timeout=10)
@@ -430,13 +434,21 @@ class BwrapSandbox:
         """``exec`` for callers that are not in an event loop."""
         return asyncio.run(self.exec(argv, **kwargs))  # type: ignore[arg-type]
 
+    def _note_namespace(self, info: dict) -> None:
+        if isinstance(info.get("pid-namespace"), int):
+            self._namespaces.add(info["pid-namespace"])
+
     def _kill(self, pid: int) -> None:
-        """Kill the sandbox at once: its cgroup (any member in any state), the bwrap process group, its namespaces."""
+        """Kill the sandbox at once: its cgroup (any member in any state), the bwrap process group, the namespace inits."""
         if self.cgroup:
             with contextlib.suppress(CgroupUnavailable):
                 self.cgroup.kill()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
+        for namespace in self._namespaces:
+            for member in processes_in_pid_namespace(namespace):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(member, signal.SIGKILL)
 
     def ensure_dead(self, grace: float = 5.0) -> None:
         """Make sure no process of this sandbox survives. Raises SandboxError if one cannot be killed.

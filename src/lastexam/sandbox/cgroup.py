@@ -56,7 +56,10 @@ class SandboxCgroup:
         sweep_stale(root)
         name = f"{_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
         if (root / "cgroup.controllers").exists():
-            cgroup = cls({"unified": _v2_parent(root) / name}, 2)
+            try:
+                cgroup = cls({"unified": _v2_parent(root) / name}, 2)
+            except OSError as exc:
+                raise CgroupUnavailable(f"cannot read the cgroup v2 hierarchy at {root} ({exc.strerror})") from exc
         else:
             missing = [c for c in _V1_REQUIRED if not (root / c / "cgroup.procs").exists()]
             if missing:
