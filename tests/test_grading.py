@@ -101,6 +101,16 @@ def test_run_tool_reruns_a_program_in_a_fresh_offline_sandbox(g: GradeContext) -
     assert not result.workdir.exists()
 
 
+def test_a_tool_flooding_its_output_hands_back_a_capped_stream_with_a_marker(g: GradeContext) -> None:
+    flood = g.run_tool(["sh", "-c", "echo START; head -c 30000000 /dev/zero | tr '\\0' x; echo END; "
+                        "head -c 9000000 /dev/zero >&2"], {}, timeout=60)
+    assert flood.ok
+    assert len(flood.stdout) < (4 << 20) + 100 and len(flood.stderr) < (4 << 20) + 100
+    assert flood.stdout.startswith("START\nxxx") and flood.stdout.endswith("xxxEND\n")
+    assert f"[... {30_000_010 - (4 << 20)} bytes of output cut ...]" in flood.stdout
+    assert "bytes of output cut" in flood.stderr
+
+
 def _broken_task(tmp_path: Path, grade_body: str) -> Path:
     root = tmp_path / "tasks"
     target = root / "other" / "league_table"

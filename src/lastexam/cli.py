@@ -24,11 +24,14 @@ from lastexam.report.text import print_leaderboard, print_report, terminal
 from lastexam.results import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import plan_instances, run_experiment
+from lastexam.runner.manifest import Manifest, diff_manifests, pooling_warning
 from lastexam.runner.regrade import regrade_experiment
 from lastexam.runner.trial import DEFAULT_MAX_WALL, TrialRequest
 from lastexam.runner.validate import check_task
 from lastexam.setup import install
 from lastexam.store.db import ResultsStore, default_db_url
+from lastexam.tasks.bundle import bundle_cache, new_keys, open_bundle
+from lastexam.tasks.bundle import pack as pack_bundle
 from lastexam.tasks.canary import scan
 from lastexam.tasks.catalog import catalog_entries, write_catalog
 from lastexam.tasks.loader import Task, default_tasks_root, discover_tasks
@@ -38,6 +41,10 @@ app = typer.Typer(help="Agents' Last Exam: run agents on real professional work 
                   no_args_is_help=True, pretty_exceptions_enable=False)
 tasks_app = typer.Typer(help="List, inspect and check task packages.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
+keys_app = typer.Typer(help="Keys for sealed task bundles.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+manifest_app = typer.Typer(help="Reproducibility manifests of experiments.", no_args_is_help=True)
+app.add_typer(manifest_app, name="manifest")
 canary_app = typer.Typer(help="Find task canaries in texts (contamination checks).", no_args_is_help=True)
 app.add_typer(canary_app, name="canary")
 agents_app = typer.Typer(help="List the agents that can run here.", no_args_is_help=True)
@@ -214,9 +221,13 @@ def run(
     results_dir: ResultsDir = Path("ale-results"),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON object of the trials.")] = False,
+    identity: Annotated[Path | None, typer.Option("--identity", help="age identity that opens a --tasks pool.ale.")] = None,
+    signer: Annotated[str | None, typer.Option("--signer", help="The bundle maker's signer.pub (file or hex).")] = None,
 ) -> None:
     """Run agents on instances in sandboxes, grade, record, and print the leaderboard."""
     try:
+        if bundles := [s for s in selectors if s.endswith(".ale")]:
+            tasks_dir, selectors = _open_bundles(bundles, selectors, identity, signer)
         config = ExperimentConfig(
             agents=agent, selectors=selectors, epochs=epochs, jobs=jobs, max_wall=max_wall, retries=retries,
             results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir,
@@ -299,9 +310,12 @@ def report(
     try:
         options = ReportOptions(experiments=name or None, compare=compare or [], pairs=pairs, resamples=resamples,
                                 seed=seed, tasks_dir=tasks_dir)
-        result = build_report(ResultsStore(db or default_db_url(results_dir)), options)
+        store = ResultsStore(db or default_db_url(results_dir))
+        result = build_report(store, options)
     except (LastExamError, ValueError) as exc:
         _fail(exc)
+    if warning := pooling_warning(_manifests_of(store, name or store.experiment_names())):
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
     if csv_dir is not None:
         for path in write_csv(result, csv_dir):
             console.print(f"wrote {path}")
@@ -330,6 +344,90 @@ def view(
                             "Fix: pip install 'lastexam[web]'"))
     console.print(f"viewer on http://{host}:{port}/ (Ctrl-C to stop)")
     serve(ResultsStore(db or default_db_url(results_dir)), results_dir, host=host, port=port)
+
+
+def _open_bundles(bundles: list[str], selectors: list[str], identity: Path | None,
+                  signer: str | None) -> tuple[Path, list[str]]:
+    """Open the one sealed bundle among ``selectors``; its task packages become the tasks to run."""
+    if len(bundles) > 1 or identity is None or signer is None:
+        raise ConfigError(None, "--tasks", "a run takes one sealed bundle, with the key to open it and its maker",
+                          "give one pool.ale, --identity identity.age and --signer signer.pub")
+    signer_key = Path(signer).read_text() if Path(signer).is_file() else signer
+    tasks_dir, manifest = open_bundle(Path(bundles[0]), identity, signer_key, bundle_cache())
+    rest = [s for s in selectors if s not in bundles]
+    return tasks_dir, rest or [t.id for t in manifest.tasks]
+
+
+@app.command()
+def pack(
+    selectors: Annotated[list[str], typer.Option("--tasks", help="Task selectors to seal.")],
+    recipients: Annotated[list[str], typer.Option("--recipient", help="age public key (age1...) or a file of one.")],
+    signing_key: Annotated[Path, typer.Option("--signing-key", help="ed25519 signing.key of `ale keys new`.")],
+    out: Annotated[Path, typer.Option("--out", help="The bundle to write, e.g. pool.ale.")],
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+) -> None:
+    """Seal task packages into an encrypted bundle with a signed manifest (a private pool)."""
+    try:
+        tasks, root = _tasks(tasks_dir)
+        chosen = {i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}
+        keys = [Path(r).read_text().strip() if Path(r).is_file() else r for r in recipients]
+        manifest = pack_bundle(list(chosen.values()), keys, signing_key, out)
+    except (LastExamError, OSError) as exc:
+        _fail(exc)
+    console.print(f"sealed {len(manifest.tasks)} task(s) to {len(keys)} recipient(s) in {out} "
+                  f"(signer {manifest.signer[:16]}...)")
+
+
+@keys_app.command("new")
+def keys_new(directory: Annotated[Path, typer.Argument(help="Where to write the key files.")]) -> None:
+    """Make an age identity (identity.age, recipient.txt) and an ed25519 signing key (signing.key, signer.pub)."""
+    files = new_keys(directory)
+    console.print(f"wrote {files.identity} and {files.signing_key} (private), recipient {files.recipient}, "
+                  f"signer {files.signer}")
+
+
+def _manifests_of(store: ResultsStore, names: list[str]) -> dict[str, list[Manifest]]:
+    ids = {n: store.experiment_id(n) for n in names}
+    return {n: [Manifest.model_validate(m) for m in store.manifests(i)] for n, i in ids.items() if i is not None}
+
+
+@manifest_app.command("show")
+def manifest_show(
+    name: Annotated[str, typer.Argument(help="An experiment.")],
+    db: DbOption = None,
+    results_dir: ResultsDir = Path("ale-results"),
+) -> None:
+    """Print the experiment's reproducibility manifests (one per start) as JSON."""
+    manifests = _manifests_of(ResultsStore(db or default_db_url(results_dir)), [name]).get(name)
+    if manifests is None:
+        _fail(LastExamError(f"no experiment {name!r}. Fix: see `ale report` for the experiments recorded"))
+    print(json.dumps([m.model_dump(mode="json") for m in manifests], indent=2))
+
+
+@manifest_app.command("diff")
+def manifest_diff(
+    first: Annotated[str, typer.Argument(help="An experiment.")],
+    second: Annotated[str, typer.Argument(help="Another experiment.")],
+    db: DbOption = None,
+    results_dir: ResultsDir = Path("ale-results"),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What differs between the latest manifests of two experiments; exit 1 when anything that can change
+    scores does."""
+    manifests = _manifests_of(ResultsStore(db or default_db_url(results_dir)), [first, second])
+    for name in (first, second):
+        if not manifests.get(name):
+            _fail(LastExamError(f"experiment {name!r} has no manifest (unknown, or recorded before manifests). "
+                                "Fix: name an experiment run with this version of ale"))
+    differences = diff_manifests(manifests[first][-1], manifests[second][-1])
+    if as_json:
+        print(json.dumps([d.model_dump(mode="json") for d in differences], indent=2))
+    else:
+        for d in differences:
+            print(f"{'*' if d.affects_scores else ' '} {d.field}: {d.first!r} -> {d.second!r}")
+        print(f"{sum(d.affects_scores for d in differences)} difference(s) that can change scores (*), "
+              f"{sum(not d.affects_scores for d in differences)} that cannot")
+    raise typer.Exit(1 if any(d.affects_scores for d in differences) else 0)
 
 
 def _print_leaderboard(board: Leaderboard) -> None:

@@ -27,7 +27,6 @@ from lastexam.sandbox.collect import CollectLimits, collect_output
 ToolRunner = Callable[[dict[str, Any]], dict[str, Any]]
 
 _RUN_DIR = re.compile(r"^tools/[0-9]{1,6}$")
-_MAX_STREAM = 1 << 20
 _MAX_MEMORY_MB = 16384
 _TOOL_OUTPUT = CollectLimits(max_bytes=4 << 30, max_entries=50_000)
 
@@ -35,8 +34,9 @@ _TOOL_OUTPUT = CollectLimits(max_bytes=4 << 30, max_entries=50_000)
 def run_staged_tool(request: dict[str, Any], work_dir: Path, *, grader_uid: int | None) -> dict[str, Any]:
     """Carry out one tool request whose files are staged under ``work_dir / request['dir'] / 'files'``.
 
-    Returns the reply: returncode (-1 when killed at the time limit), stdout and stderr (each cut at
-    1 MiB), timed_out, and the refusals of collecting the result. Raises ValueError for a malformed
+    Returns the reply: returncode (-1 when killed at the time limit), stdout and stderr (each at most
+    4 MiB, a longer one cut in the middle with a marker), timed_out, and the refusals of collecting
+    the result. Raises ValueError for a malformed
     request (a grader bug).
     """
     run_dir = str(request.get("dir", ""))
@@ -58,7 +58,7 @@ def run_staged_tool(request: dict[str, Any], work_dir: Path, *, grader_uid: int 
         remove_tree(scratch)
     if grader_uid is not None:
         subprocess.run(["chown", "-R", "--no-dereference", f"{grader_uid}:{grader_uid}", str(result)], check=False)
-    return {"returncode": code, "stdout": out[-_MAX_STREAM:], "stderr": err[-_MAX_STREAM:], "timed_out": timed_out,
+    return {"returncode": code, "stdout": out, "stderr": err, "timed_out": timed_out,
             "refused": collected.refused}
 
 

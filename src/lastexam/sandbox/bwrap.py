@@ -47,6 +47,7 @@ from lastexam.sandbox.quota import over_quota
 
 UID_RANGE = range(61000, 61512)
 LEASE_DIR = Path("/run/lastexam/uids")
+MAX_TOOL_STREAM = 4 << 20  # bytes of a grader tool's stdout, and of its stderr, handed back
 SANDBOX_UID = 1000
 SANDBOX_PATH = "/opt/lastexam/tools/bin:/usr/bin:/bin"
 WORKSPACE_PREFIX = "ale-sbx-"
@@ -535,13 +536,31 @@ def new_workspace(prefix: str = WORKSPACE_PREFIX) -> Workspace:
     return workspace
 
 
+def read_capped_stream(path: Path, limit: int = MAX_TOOL_STREAM) -> str:
+    """The text of a captured output stream, at most ``limit`` bytes of it.
+
+    A longer stream keeps its first and last ``limit // 2`` bytes, joined by a line saying how many
+    bytes were cut; it is never read whole, so a flood costs the reader no memory.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        if size <= limit:
+            return stream.read().decode(errors="replace")
+        head = stream.read(limit // 2)
+        stream.seek(size - limit // 2)
+        tail = stream.read(limit // 2)
+    cut = f"\n[... {size - len(head) - len(tail)} bytes of output cut ...]\n"
+    return head.decode(errors="replace") + cut + tail.decode(errors="replace")
+
+
 def run_in_scratch_sandbox(
     argv: list[str], workdir: Path, *, timeout: float, memory_mb: int = 2048
 ) -> tuple[int, str, str, bool]:
     """Run a command with ``workdir`` as its writable current directory in a fresh, offline sandbox.
 
     Used by graders to re-run a tool on untrusted artifacts. Returns (returncode, stdout, stderr,
-    timed_out); the return code is -1 when the command was killed at its time limit.
+    timed_out), each stream capped by ``read_capped_stream``; the return code is -1 when the
+    command was killed at its time limit.
     """
     workspace = new_workspace("ale-grade-sbx-")
     limits = Limits(memory_mb=memory_mb, processes=256, file_size_mb=512, network=False)
@@ -554,8 +573,7 @@ def run_in_scratch_sandbox(
         logs = workspace.root / "logs"
         logs.mkdir()
         result = sandbox.exec_sync(argv, timeout=timeout, stdout=logs / "out", stderr=logs / "err", cwd="/work")
-        out = (logs / "out").read_text(errors="replace")
-        err = (logs / "err").read_text(errors="replace")
+        out, err = read_capped_stream(logs / "out"), read_capped_stream(logs / "err")
         return (-1 if result.returncode is None else result.returncode), out, err, result.timed_out
     finally:
         sandbox.close()

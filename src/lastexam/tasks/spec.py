@@ -97,6 +97,8 @@ class TaskSpec(BaseModel):
     tier: Tier
     version: str
     released: dt.date
+    retire_after: dt.date | None = None
+    """When the task leaves the private pool for the public one (``ale pack --retire``)."""
     canary: str = Field(pattern=f"^{CANARY_SHAPE}$")
     """``ALE-CANARY-`` and a GUID of the task's own (``python3 -c 'import uuid; print(uuid.uuid4())'``)."""
     expert_minutes: int = Field(ge=1)

@@ -1,4 +1,4 @@
-"""Bug fix against hidden tests: fix a reported bug in a small Python library and ship a patch.
+"""Bug fix against hidden probes: fix a reported bug in a small Python library and ship a patch.
 
 Workflow: the engineer gets a library's repository (source, README, its test suite) and an issue
 with a reproduction. They find the root cause, fix it without breaking anything else, add a
@@ -8,123 +8,185 @@ Variants are different libraries with different bugs: commercial rounding in an 
 calculator (two code paths), calendar month arithmetic in an ISO 8601 duration library, and the
 max-end augmentation lost by the rotations of an AVL interval tree.
 
-Grade (everything that runs submitted code runs in ``g.run_tool``, via ``check_fix.sh``): the
-patch applies cleanly to a pristine copy; the patched copy equals the submitted tree; the
-original test suite passes on the submitted source; the hidden tests (other inputs than the
-issue's, kept in the reference) that fail on the original source now pass; the hidden tests of
-behaviour the bug did not affect still pass; the issue's own reproduction passes; and the
-submission's own tests include a regression test that fails on the original source and passes
-on the fixed one.
+The evidence of the fix is a set of hidden probes (``projects/<library>/probes.py``): calls into
+the public API with other inputs than the issue's and the suite's. ``generate`` runs them on the
+original library and on the maintainer's fix (``solution/patches``) and keeps the fixed results,
+each marked as affected by the bug or not, in the reference. ``grade`` runs them on the submitted
+source through ``probe_driver.py`` in ``g.run_tool``, each in a fresh interpreter, and compares
+the values itself: a probe counts only when exactly one line tagged with this grade's random nonce
+and the probe's name carries the expected value. Nothing the submitted code writes (an exit code, a
+JUnit file, a "passed" line) is trusted, and the expected values never enter its sandbox. The
+pytest runs (the original suite on the fixed source, the regression test on both sources) are
+checks of the engineer's process only: their exit codes are the code's own word, so they can never
+make up for a probe.
 """
 # ALE-CANARY-6d3b5773-dcf4-4cf5-a68f-c7007271b174
 
 from __future__ import annotations
 
+import json
+import secrets
 import shutil
-import xml.etree.ElementTree as ET
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from lastexam.grading.context import GradeContext
 
 HERE = Path(__file__).resolve().parent
+DRIVER = HERE / "probe_driver.py"
 MAX_FILES = 400
 MAX_FILE_BYTES = 1_000_000
+MIN_AFFECTED_PROBES = 5
+PROBE_RUN_SECONDS = 150
+PYTEST_SECONDS = 45
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
-    project = HERE / "projects" / params["project"]
-    shutil.copytree(project / "repo", input_dir / "repo", dirs_exist_ok=True)
-    shutil.copyfile(project / "ISSUE.md", input_dir / "ISSUE.md")
-    shutil.copytree(project / "repo", reference_dir / "pristine", dirs_exist_ok=True)
-    shutil.copyfile(project / "hidden_tests.py", reference_dir / "test_hidden.py")
-
-
-def _tree_files(root: Path, prefix: str, only_py: bool) -> dict[str, Path]:
-    files: dict[str, Path] = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if path.is_symlink() or not path.is_file() or "__pycache__" in rel.parts:
+def _probe_results(stdout: str, nonce: str) -> dict[str, Any]:
+    """Probe name -> its result, from the driver's tagged lines; a name tagged twice or garbled maps to None."""
+    results: dict[str, Any] = {}
+    for line in stdout.splitlines():
+        parts = line.split("\t", 2)
+        if len(parts) != 3 or parts[0] != nonce:
             continue
-        if only_py and (rel.parts[0] not in ("src", "tests") or path.suffix != ".py"):
-            continue
-        if path.stat().st_size <= MAX_FILE_BYTES and len(files) < MAX_FILES:
-            files[f"{prefix}/{rel.as_posix()}"] = path
-    return files
-
-
-def _junit(path: Path) -> dict[str, bool] | None:
-    """Test id -> passed, from a pytest junit XML file; None when there is none or it is unreadable."""
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError):
-        return None
-    results = {}
-    for case in root.iter("testcase"):
-        test_id = f"{case.get('classname', '')}::{case.get('name', '')}"
-        results[test_id] = not any(child.tag in ("failure", "error", "skipped") for child in case)
+        try:
+            result = json.loads(parts[2])
+        except (ValueError, RecursionError):
+            result = None
+        results[parts[1]] = None if parts[1] in results else result
     return results
 
 
-def _read(workdir: Path, name: str) -> str:
-    path = workdir / "res" / name
-    return path.read_text(errors="replace") if path.is_file() else ""
+def _run_probes_here(probes: Path, src: Path, names: list[str]) -> dict[str, Any]:
+    """Run the probes on a trusted copy of the library (generation time only)."""
+    nonce = secrets.token_hex(16)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as names_file:
+        names_file.write("\n".join(names))
+        names_file.flush()
+        run = subprocess.run([sys.executable, "-B", str(DRIVER), "trusted", str(probes), str(src), nonce,
+                              names_file.name], capture_output=True, text=True, check=True, timeout=1200)
+    return _probe_results(run.stdout, nonce)
 
 
-def _check_patch(g: GradeContext, workdir: Path) -> None:
-    log = _read(workdir, "apply.log")
-    clean = _read(workdir, "apply.rc").strip() == "0" and "fuzz" not in log and "FAILED" not in log
+def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    name = params["project"]
+    project = HERE / "projects" / name
+    shutil.copytree(project / "repo", input_dir / "repo", dirs_exist_ok=True)
+    shutil.copyfile(project / "ISSUE.md", input_dir / "ISSUE.md")
+    shutil.copytree(project / "repo", reference_dir / "pristine", dirs_exist_ok=True)
+    probes = project / "probes.py"
+    listed = subprocess.run([sys.executable, "-B", str(DRIVER), "names", str(probes), str(project / "repo" / "src")],
+                            capture_output=True, text=True, check=True, timeout=120)
+    names = listed.stdout.split()
+    with tempfile.TemporaryDirectory() as tmp:
+        fixed = Path(tmp) / "fixed"
+        shutil.copytree(project / "repo", fixed)
+        fix = HERE / "solution" / "patches" / f"{name}.patch"
+        subprocess.run(["patch", "-p1", "--batch", "--quiet", "-i", str(fix)], cwd=fixed, check=True, timeout=60)
+        before = _run_probes_here(probes, project / "repo" / "src", names)
+        after = _run_probes_here(probes, fixed / "src", names)
+    if sorted(after) != sorted(names) or any(after[n] is None or "value" not in after[n] for n in names):
+        raise RuntimeError(f"{probes}: every probe must return a value on the fixed library, got {after}")
+    expected = {n: {"result": after[n], "affected": before.get(n) != after[n]} for n in names}
+    affected = [n for n in names if expected[n]["affected"]]
+    if "issue_reproduction" not in affected or len(affected) < MIN_AFFECTED_PROBES:
+        raise RuntimeError(f"{probes}: needs an issue_reproduction probe and at least {MIN_AFFECTED_PROBES} probes "
+                           f"the bug changes; the bug changes only {affected}")
+    (reference_dir / "probes.json").write_text(json.dumps(expected, indent=1, sort_keys=True))
+
+
+def _tree_files(root: Path) -> dict[str, Path]:
+    """Relative path -> file, for the .py files under ``src/`` and ``tests/`` (caches left out, sizes capped)."""
+    files: dict[str, Path] = {}
+    for part in ("src", "tests"):
+        for path in sorted((root / part).rglob("*.py")):
+            rel = path.relative_to(root)
+            if path.is_symlink() or not path.is_file() or "__pycache__" in rel.parts:
+                continue
+            if path.stat().st_size <= MAX_FILE_BYTES and len(files) < MAX_FILES:
+                files[rel.as_posix()] = path
+    return files
+
+
+def _staged(prefix: str, files: dict[str, Path]) -> dict[str, Path | str | bytes]:
+    return {f"{prefix}/{rel}": path for rel, path in files.items()}
+
+
+def _check_patch(g: GradeContext, pristine: Path, submitted: dict[str, Path]) -> None:
+    files = _staged("applied", {p.relative_to(pristine).as_posix(): p for p in pristine.rglob("*") if p.is_file()})
+    files["fix.patch"] = g.output("fix.patch")
+    run = g.run_tool(["patch", "-p1", "--batch", "--forward", "--no-backup-if-mismatch", "-d", "applied",
+                      "-i", "../fix.patch"], files=files, timeout=30)
+    log = run.stdout + run.stderr
+    clean = run.ok and "fuzz" not in log and "FAILED" not in log
     g.check("fix.patch applies cleanly to the original tree", clean, weight=2, reason="" if clean else log[-600:])
-    same = clean and _read(workdir, "tree.rc").strip() == "0"
+    applied = _tree_files(run.workdir / "applied") if clean else {}
+    differ = sorted(rel for rel in set(applied) | set(submitted)
+                    if rel not in applied or rel not in submitted
+                    or applied[rel].read_bytes() != submitted[rel].read_bytes())
+    same = clean and not differ
     g.check("the patched original equals the submitted tree", same, weight=1,
-            reason="" if same else (_read(workdir, "tree.log")[-600:] or "patch did not apply"))
+            reason="" if same else ("differ: " + ", ".join(differ))[:600] if clean else "fix.patch did not apply")
 
 
-def _check_tests(g: GradeContext, workdir: Path) -> None:
-    res = workdir / "res"
-    original = _junit(res / "original_submitted.xml")
-    ok = bool(original) and all(original.values()) and _read(workdir, "original_submitted.rc").strip() == "0"
-    g.check("the original test suite passes on the fixed source", ok, weight=2,
-            found=f"{sum(original.values())}/{len(original)} passed" if original else "no test results",
-            reason="" if ok else _read(workdir, "original_submitted.log")[-600:])
+def _check_probes(g: GradeContext, package: str, submitted: dict[str, Path]) -> None:
+    expected: dict[str, dict[str, Any]] = json.loads(g.reference("probes.json").read_text())
+    nonce = secrets.token_hex(16)
+    files = _staged("submitted", {rel: path for rel, path in submitted.items() if rel.startswith("src/")})
+    files.update({"probe_driver.py": DRIVER, "probes.py": HERE / "projects" / package / "probes.py",
+                  "probe_names.txt": "\n".join(expected)})
+    run = g.run_tool(["python3", "probe_driver.py", "all", "probes.py", "submitted/src", nonce, "probe_names.txt"],
+                     files=files, timeout=PROBE_RUN_SECONDS)
+    found = _probe_results(run.stdout, nonce)
+    right = {name for name, probe in expected.items() if found.get(name) == probe["result"]}
+    cut_short = " (the probe run was stopped at its time limit)" if run.timed_out else ""
 
-    before = _junit(res / "hidden_pristine.xml") or {}
-    after = _junit(res / "hidden_submitted.xml") or {}
-    targeted = [t for t, passed in before.items() if not passed]
-    unaffected = [t for t, passed in before.items() if passed]
-    fixed = [t for t in targeted if after.get(t)]
-    g.check("hidden tests of the bug pass (other inputs than the issue's)",
-            len(fixed) / len(targeted) if targeted else 0.0, weight=4,
-            expected=f"{len(targeted)} tests", found=f"{len(fixed)} pass",
-            reason="; ".join(t.split("::")[-1] for t in targeted if not after.get(t))[:600])
-    kept = [t for t in unaffected if after.get(t)]
-    g.check("hidden tests of unaffected behaviour still pass",
-            len(kept) / len(unaffected) if unaffected else 1.0, weight=1,
-            expected=f"{len(unaffected)} tests", found=f"{len(kept)} pass",
-            reason="; ".join(t.split("::")[-1] for t in unaffected if not after.get(t))[:600])
-    repro = [t for t in before if t.endswith("::test_issue_reproduction")]
-    g.check("the issue's reproduction now gives the expected result", bool(repro) and all(after.get(t) for t in repro),
-            weight=1)
+    def score(names: list[str], title: str, weight: float) -> None:
+        wrong = [n for n in names if n not in right]
+        evidence = "; ".join(f"{n}: got {json.dumps(found.get(n))[:80]}" for n in wrong[:8])
+        g.check(title, (len(names) - len(wrong)) / len(names) if names else 1.0, weight=weight,
+                expected=f"{len(names)} probes", found=f"{len(names) - len(wrong)} give the fixed library's results",
+                reason=(evidence + cut_short)[:600] if wrong else "")
 
-    own_before = _junit(res / "own_pristine.xml") or {}
-    own_after = _junit(res / "own_submitted.xml") or {}
-    catching = [t for t, passed in own_before.items() if not passed and own_after.get(t)]
-    all_pass = bool(own_after) and all(own_after.values())
-    g.check("a regression test fails on the original source and passes on the fix", bool(catching) and all_pass,
-            weight=1, found=f"{len(catching)} catching tests; own suite {'passes' if all_pass else 'fails'}")
+    affected = [n for n, probe in expected.items() if probe["affected"]]
+    score([n for n in affected if n != "issue_reproduction"],
+          "hidden probes of the bug give the fixed results (other inputs than the issue's)", 4)
+    score([n for n, probe in expected.items() if not probe["affected"]],
+          "hidden probes of unaffected behaviour keep their results", 1)
+    score(["issue_reproduction"], "the issue's reproduction now gives the expected result", 1)
+
+
+def _pytest_passes(g: GradeContext, pristine: Path, source: dict[str, Path], tests: dict[str, Path]) -> bool:
+    """Whether pytest, run on one source tree and one test tree, exits 0 in time."""
+    files = {**_staged("run", source), **_staged("run", tests), "run/pyproject.toml": pristine / "pyproject.toml"}
+    run = g.run_tool(["sh", "-c", "cd run && exec python3 -m pytest -q -p no:cacheprovider tests"], files=files,
+                     timeout=PYTEST_SECONDS)
+    return run.ok
+
+
+def _check_suites(g: GradeContext, pristine: Path, submitted: dict[str, Path]) -> None:
+    original = _tree_files(pristine)
+    new_src = {rel: p for rel, p in submitted.items() if rel.startswith("src/")}
+    old_src = {rel: p for rel, p in original.items() if rel.startswith("src/")}
+    old_tests = {rel: p for rel, p in original.items() if rel.startswith("tests/")}
+    own_tests = {rel: p for rel, p in submitted.items() if rel.startswith("tests/")}
+    g.check("the original test suite passes on the fixed source (pytest's exit code)",
+            _pytest_passes(g, pristine, new_src, old_tests), weight=1)
+    catches = not _pytest_passes(g, pristine, old_src, own_tests)
+    passes = _pytest_passes(g, pristine, new_src, own_tests)
+    g.check("a regression test fails on the original source and passes on the fix (pytest's exit codes)",
+            catches and passes, weight=1,
+            found=f"own suite {'fails' if catches else 'does not fail'} on the original source, "
+                  f"{'passes' if passes else 'does not pass'} on the fix")
 
 
 def grade(g: GradeContext) -> None:
     package = g.params["project"]
     if not g.require_files("fix.patch", f"repo/src/{package}/__init__.py"):
         return
-    files: dict[str, Path | str | bytes] = {"check_fix.sh": HERE / "check_fix.sh", "fix.patch": g.output("fix.patch"),
-                                            "hidden/test_hidden.py": g.reference("test_hidden.py")}
-    files.update(_tree_files(g.reference("pristine"), "pristine", only_py=False))
-    files.update(_tree_files(g.output("repo"), "submitted", only_py=True))
-    result = g.run_tool(["bash", "check_fix.sh"], files=files, timeout=240)
-    if result.timed_out:
-        g.check("the checks finished in time", False, gate=True, reason="the test runs timed out")
-        return
-    _check_patch(g, result.workdir)
-    _check_tests(g, result.workdir)
+    submitted = _tree_files(g.output("repo"))
+    _check_patch(g, g.reference("pristine"), submitted)
+    _check_probes(g, package, submitted)
+    _check_suites(g, g.reference("pristine"), submitted)
