@@ -104,7 +104,7 @@ class Sandbox(Protocol):
         """Run a command inside; when it returns, every process the command started is dead.
 
         Each of stdout and stderr keeps at most ``capture_bytes`` (default: the limits') and then a
-        truncation marker; the command is ended there with ``limit="output"``.
+        truncation marker; a flood of many times that ends the command with ``limit="output"``.
         """
         ...
 

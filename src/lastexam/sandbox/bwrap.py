@@ -52,6 +52,7 @@ SANDBOX_UID = 1000
 SANDBOX_PATH = "/opt/lastexam/tools/bin:/usr/bin:/bin"
 WORKSPACE_PREFIX = "ale-sbx-"
 QUOTA_INTERVAL = 0.5
+FLOOD_FACTOR = 16
 TRUNCATION_MARKER = "\n[ale: output truncated here: over the {cap} byte capture limit]\n"
 # Debian's merged /usr: these root entries are links into it.
 _USR_LINKS = (("usr/bin", "/bin"), ("usr/sbin", "/sbin"), ("usr/lib", "/lib"), ("usr/lib64", "/lib64"))
@@ -180,23 +181,25 @@ class _Stop:
 
 
 async def _capture(stream: asyncio.StreamReader, path: Path, cap: int, stop: _Stop) -> None:
-    """Append ``stream`` to ``path`` up to ``cap`` bytes, then a truncation marker and the ``output`` stop.
+    """Append ``stream`` to ``path`` up to ``cap`` bytes, then a truncation marker.
 
-    Never holds more than one read in memory; what comes past the cap is read and dropped, so that
-    the writer is not blocked while it is being killed.
+    Never holds more than one read in memory. What comes past the cap is read and dropped, so that
+    a verbose command goes on; a flood past ``FLOOD_FACTOR`` times the cap (which only costs the
+    host the reading) ends the command at the ``output`` limit.
     """
-    kept, truncated = 0, False
+    seen, truncated = 0, False
     with open(path, "ab") as file:
         while chunk := await stream.read(1 << 16):
+            seen += len(chunk)
             if truncated:
+                if seen > FLOOD_FACTOR * cap:
+                    stop.set("output")
                 continue
-            keep = chunk[:cap - kept]
+            keep = chunk[:max(0, cap - (seen - len(chunk)))]
             file.write(keep)
-            kept += len(keep)
             if len(keep) < len(chunk):
                 file.write(TRUNCATION_MARKER.format(cap=cap).encode())
                 truncated = True
-                stop.set("output")
 
 
 def _read_info(fd: int) -> dict:
