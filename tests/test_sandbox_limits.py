@@ -218,6 +218,16 @@ def test_namespace_processes_are_found_and_killed_without_privilege(tmp_path: Pa
     assert report["found"] >= 3 and report["left"] == []
 
 
+def test_verbose_output_past_the_capture_cap_is_cut_with_a_marker_but_not_fatal() -> None:
+    with BwrapSandbox(new_workspace(), Limits(memory_mb=256, capture_bytes=1 << 20), use_cgroup=False) as sandbox:
+        out, err = sandbox.workspace.root / "out", sandbox.workspace.root / "err"
+        result = sandbox.exec_sync(["sh", "-c", "head -c 3000000 /dev/zero; echo done >&2"], timeout=30, stdout=out,
+                                   stderr=err)
+        kept, said = out.read_bytes(), err.read_text()
+    assert result.returncode == 0 and result.limit is None and said == "done\n"
+    assert kept.startswith(b"\0" * (1 << 20)) and kept[1 << 20:].startswith(b"\n[ale: output truncated here")
+
+
 @needs_root
 def test_a_command_ended_by_the_memory_cgroup_reports_the_memory_limit() -> None:
     hog = "python3 -c 'import time; b = bytearray(150 << 20); b[::4096] = bytes(len(b[::4096])); time.sleep(20)'"
@@ -305,8 +315,9 @@ def test_task_limits_are_validated_with_the_field_and_the_fix() -> None:
 
 @pytest.mark.slow
 def test_llm_agent_is_told_which_limit_killed_its_command_and_can_recover(run_agent, agent_yaml) -> None:
-    turns = [Reply(tool_calls=[call("shell", command="head -c 80M /dev/urandom > $HOME/big; sleep 20")]),
-             Reply(tool_calls=[call("shell", command="rm $HOME/big; wc -w < $ALE_INPUT_DIR/text.txt > "
+    fill = "for i in 1 2 3; do head -c 20M /dev/urandom > $HOME/big$i; done; sleep 20"
+    turns = [Reply(tool_calls=[call("shell", command=fill)]),
+             Reply(tool_calls=[call("shell", command="rm $HOME/big*; wc -w < $ALE_INPUT_DIR/text.txt > "
                                                      "$ALE_OUTPUT_DIR/count.txt")]),
              Reply(tool_calls=[call("finish", summary="done")])]
     with ModelServer(turns) as server:
