@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURE_TASKS
+from conftest import FIXTURE_TASKS, HOSTILE_TASKS
 
 ALE = [sys.executable, "-m", "lastexam.cli"]
 
@@ -91,3 +91,14 @@ def test_errors_name_the_fix(tmp_path: Path) -> None:
     assert done.returncode == 2 and "unknown agent 'wizard'" in done.stderr
     done = _ale("report", "--name", "nothing-here", "--results-dir", str(tmp_path), check=False)
     assert done.returncode == 2 and "no experiment named 'nothing-here'" in done.stderr
+
+
+def test_run_json_and_report_hold_when_no_trial_was_graded(tmp_path: Path) -> None:
+    common = ["--results-dir", str(tmp_path / "r"), "--tasks-dir", str(HOSTILE_TASKS)]
+    # Variant 1's grader fails on any output: every trial is an infra error.
+    done = _ale("run", "--agent", "nop", "--tasks", "other/naive_summary@1", "--retries", "0", "--name", "x",
+                "--json", *common)
+    assert [t["status"] for t in json.loads(done.stdout)["trials"]] == ["infra_error"], "stdout is the JSON alone"
+    assert "Leaderboard" in done.stderr
+    report = json.loads(_ale("report", "--json", "--results-dir", str(tmp_path / "r")).stdout)
+    assert report["leaderboard"][0]["agent"] == "nop"

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lastexam.agents.registry import default_agents_dir, list_agents
-from lastexam.analysis.leaderboard import Leaderboard, build_leaderboard
+from lastexam.analysis.leaderboard import build_leaderboard
 from lastexam.analysis.report import ReportOptions, build_report
 from lastexam.errors import ConfigError, LastExamError
 from lastexam.report.export import write_csv
@@ -263,7 +263,8 @@ def run(
     store = ResultsStore(config.resolved_db_url)
     experiment_id = store.experiment_id(config.name)
     rows = store.trial_rows([experiment_id]) if experiment_id is not None else []
-    _print_leaderboard(build_leaderboard(rows))
+    # With --json, stdout carries the JSON alone (so it can be piped); the tables go to stderr.
+    print_leaderboard(build_leaderboard(rows), console if as_json else terminal())
     if as_json:
         trials = [
             {"instance": r["instance"], "agent": r["agent"], "epoch": r["epoch"], "status": r["status"],
@@ -428,10 +429,6 @@ def manifest_diff(
         print(f"{sum(d.affects_scores for d in differences)} difference(s) that can change scores (*), "
               f"{sum(not d.affects_scores for d in differences)} that cannot")
     raise typer.Exit(1 if any(d.affects_scores for d in differences) else 0)
-
-
-def _print_leaderboard(board: Leaderboard) -> None:
-    print_leaderboard(board, terminal())
 
 
 if __name__ == "__main__":

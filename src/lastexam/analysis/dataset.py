@@ -107,4 +107,4 @@ class InstanceMatrix:
 
     def per_instance(self, sums: np.ndarray) -> np.ndarray:
         """Per (agent, instance) mean over graded epochs; 0 where the agent did not run the instance."""
-        return np.divide(sums, self.epochs, out=np.zeros_like(sums), where=self.epochs > 0)
+        return np.divide(sums, self.epochs, out=np.zeros(sums.shape), where=self.epochs > 0)
