@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+import yaml
 
 from lastexam.results import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
+
+if TYPE_CHECKING:
+    from modelserver import ModelServer
 
 TESTS = Path(__file__).parent
 FIXTURE_TASKS = TESTS / "fixtures" / "tasks"
@@ -17,6 +22,7 @@ FIXTURE_TASKS = TESTS / "fixtures" / "tasks"
 HOSTILE_TASKS = TESTS / "fixtures" / "hostile_tasks"
 AGENTS = TESTS / "agents"
 REPO = TESTS.parent
+KEY_ENV = "ALE_TEST_MODEL_KEY"
 
 
 @pytest.fixture
@@ -33,11 +39,40 @@ def run_agent(tmp_path: Path):  # type: ignore[no-untyped-def]
     return run
 
 
+@pytest.fixture
+def agent_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Write an llm agent config that talks to ``server``; returns its path as an --agent value."""
+    monkeypatch.setenv(KEY_ENV, "test-key-123")
+
+    def make(server: ModelServer, *, limits: dict | None = None, options: dict | None = None,
+             model: str = "gpt-4o-mini", stem: str = "scripted") -> str:
+        data = {"harness": "llm", "model": model, "base_url": server.base_url, "api_key_env": KEY_ENV,
+                "limits": limits or {}, "options": {"retry_base_sec": 0.05, **(options or {})}}
+        path = tmp_path / f"{stem}.yaml"
+        path.write_text(yaml.safe_dump(data))
+        return str(path)
+
+    return make
+
+
 def script(name: str) -> str:
     """The ``script:PATH`` agent for one of the adversarial agents in tests/agents/."""
     path = AGENTS / name
     assert os.access(path, os.X_OK), f"{path} must be executable"
     return f"script:{path}"
+
+
+def survivors(marker: str) -> list[int]:
+    """Live processes whose command line holds ``marker`` (other sandboxes may run beside the tests)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if entry.isdigit() and marker in cmdline and int(entry) != os.getpid():
+            found.append(int(entry))
+    return found
 
 
 _hostile: dict[str, bool] = {}

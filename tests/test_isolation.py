@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import script
+from conftest import script, survivors
 
 pytestmark = pytest.mark.hostile
-
-
-def _survivors(marker: str) -> list[int]:
-    """Live processes whose command line holds ``marker`` (other sandboxes may run beside the tests)."""
-    return [pid for pid in _all_pids() if marker in _cmdline(pid) and pid != os.getpid()]
 
 
 def _output(result) -> Path:  # type: ignore[no-untyped-def]
@@ -51,7 +45,7 @@ def test_background_process_cannot_change_what_is_graded(run_agent) -> None:
     assert collected.read_text() == "original\n"
     time.sleep(1.0)
     assert collected.read_text() == "original\n"
-    assert _survivors("HACKED") == []
+    assert survivors("HACKED") == []
 
 
 def test_agent_past_its_time_limit_is_stopped_whole_and_still_graded(run_agent) -> None:
@@ -60,14 +54,14 @@ def test_agent_past_its_time_limit_is_stopped_whole_and_still_graded(run_agent) 
     assert time.monotonic() - started < 30
     assert result.agent_outcome == "timeout"
     assert result.status == "failed" and result.checks, "a timed-out trial is still graded"
-    assert _survivors("sleep 100") == []
+    assert survivors("sleep 100") == []
 
 
 def test_fork_bomb_is_contained(run_agent) -> None:
     [result] = run_agent(script("forkbomb.sh"), max_wall=4)
     assert result.status == "failed"
     assert result.agent_outcome in ("timeout", "crashed")
-    assert _survivors("forkbomb.sh") == []
+    assert survivors("forkbomb.sh") == []
 
 
 def test_memory_hog_is_contained(run_agent) -> None:
@@ -88,13 +82,3 @@ def test_links_and_special_files_are_refused(run_agent) -> None:
                     "inner_link: link refused", "pipe: fifo refused"):
         assert refused in events
 
-
-def _all_pids() -> list[int]:
-    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""

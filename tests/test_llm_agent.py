@@ -11,13 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import create_engine, text
 
+from conftest import KEY_ENV
 from lastexam.results import TrialResult
 from modelserver import Failure, ModelServer, Reply, TokenUsage, ToolCallSpec, call
 
-KEY_ENV = "ALE_TEST_MODEL_KEY"
 FINISH = Reply(tool_calls=[call("finish", summary="done")])
 SMALL = TokenUsage(prompt_tokens=100, completion_tokens=10)
 # A 2x1 RGB PNG, written inside the sandbox by the scripted model.
@@ -27,22 +26,6 @@ MAKE_PNG = (
     "open('/home/agent/dot.png','wb').write(b'\\x89PNG\\r\\n\\x1a\\n'+c(b'IHDR',struct.pack('>IIBBBBB',2,1,8,2,0,0,0))"
     "+c(b'IDAT',zlib.compress(b'\\x00\\xff\\x00\\x00\\x00\\x00\\xff'))+c(b'IEND',b''))\""
 )
-
-
-@pytest.fixture
-def agent_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Write an llm agent config that talks to ``server``; returns its path as an --agent value."""
-    monkeypatch.setenv(KEY_ENV, "test-key-123")
-
-    def make(server: ModelServer, *, limits: dict | None = None, options: dict | None = None,
-             model: str = "gpt-4o-mini", stem: str = "scripted") -> str:
-        data = {"harness": "llm", "model": model, "base_url": server.base_url, "api_key_env": KEY_ENV,
-                "limits": limits or {}, "options": {"retry_base_sec": 0.05, **(options or {})}}
-        path = tmp_path / f"{stem}.yaml"
-        path.write_text(yaml.safe_dump(data))
-        return str(path)
-
-    return make
 
 
 def trajectory(result: TrialResult) -> dict:

@@ -9,11 +9,17 @@ from typing import Literal, Protocol
 from pydantic import BaseModel
 
 from lastexam.sandbox import Sandbox, Workspace
+from lastexam.sandbox.base import LimitName
 from lastexam.store.atif import Trajectory
 from lastexam.tasks.loader import Task
 
 AgentOutcome = Literal["completed", "timeout", "limit", "crashed"]
 INSTRUCTION_PATH = "/workspace/instruction.md"
+
+
+def sandbox_limit_detail(limit: LimitName) -> str:
+    """How a run ended by a sandbox limit is described to the agent and in the results."""
+    return f"stopped: over the sandbox's {limit} limit"
 
 
 class Usage(BaseModel):
@@ -29,13 +35,18 @@ class Usage(BaseModel):
 
 
 class AgentRun(BaseModel):
-    """How an agent's run ended. ``infra_error`` marks a failure of the harness or model service, not the agent."""
+    """How an agent's run ended. ``infra_error`` marks a failure of the harness or model service, not the agent.
+
+    ``sandbox_limit`` names the sandbox limit (memory, disk, files, output) that ended the run, the
+    agent's own failure; a run stopped at its wall limit is a ``timeout`` instead.
+    """
 
     outcome: AgentOutcome
     usage: Usage
     trajectory: Trajectory
     detail: str = ""
     infra_error: str | None = None
+    sandbox_limit: LimitName | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from lastexam.agents.base import INSTRUCTION_PATH, AgentContext, AgentRun, Usage
+from lastexam.agents.base import INSTRUCTION_PATH, AgentContext, AgentRun, Usage, sandbox_limit_detail
 from lastexam.errors import ConfigError
 from lastexam.sandbox import AGENT_DIR, Sandbox, Workspace
 from lastexam.store.atif import AgentInfo, Observation, ObservationResult, ToolCall, Trajectory
@@ -40,8 +40,11 @@ class CommandAgent:
         out, err = context.logs_dir / "agent.stdout", context.logs_dir / "agent.stderr"
         result = await sandbox.exec(argv, env={"ALE_INSTRUCTION": INSTRUCTION_PATH}, timeout=context.timeout,
                                     stdout=out, stderr=err)
+        limit = None if result.limit in (None, "wall") else result.limit
         if result.timed_out:
             outcome, detail = "timeout", f"stopped at the {context.timeout:g} s limit"
+        elif limit:
+            outcome, detail = "limit", sandbox_limit_detail(limit)
         elif result.returncode != 0:
             outcome, detail = "crashed", f"exited with status {result.returncode}"
         else:
@@ -53,7 +56,8 @@ class CommandAgent:
             observation=Observation(results=[ObservationResult(source_call_id="call_1", content=observation)]),
             extra={"duration_sec": round(result.duration, 3)},
         )
-        return AgentRun(outcome=outcome, usage=Usage(), trajectory=trajectory.finalize(), detail=detail)
+        return AgentRun(outcome=outcome, usage=Usage(), trajectory=trajectory.finalize(), detail=detail,
+                        sandbox_limit=limit)
 
 
 class OracleAgent(CommandAgent):

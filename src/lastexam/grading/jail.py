@@ -48,7 +48,7 @@ def grader_command(
     if uid is None:
         args += ["--unshare-user"]
     args += ["--die-with-parent", "--new-session", "--hostname", "grader"]
-    args += ["--ro-bind", "/usr", "/usr", "--tmpfs", "/usr/local"]
+    args += ["--ro-bind", "/usr", "/usr", "--size", str(1 << 20), "--tmpfs", "/usr/local"]
     args += [arg for target, link in _USR_LINKS if os.path.lexists(link) for arg in ("--symlink", target, link)]
     args += ["--ro-bind", "/etc", "/etc"]
     args += ["--proc", "/proc", "--dev", "/dev", "--size", str(_TMP_BYTES), "--tmpfs", "/tmp"]

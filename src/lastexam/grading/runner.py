@@ -18,7 +18,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,7 +27,8 @@ from lastexam.errors import GraderError
 from lastexam.grading import jail
 from lastexam.grading.model import Grade
 from lastexam.grading.tools import serve_tools
-from lastexam.sandbox.bwrap import UidLease, bwrap_executable, kill_uid, remove_tree
+from lastexam.sandbox.bwrap import UidLease, bwrap_executable, kill_uid, remove_tree, temp_dir
+from lastexam.sandbox.cgroup import CgroupLimits, CgroupUnavailable, SandboxCgroup
 
 _lock = threading.Lock()
 _server: tuple[subprocess.Popen, str] | None = None
@@ -39,7 +39,7 @@ def _server_socket() -> str:
     global _server
     with _lock:
         if _server is None or _server[0].poll() is not None:
-            path = os.path.join(tempfile.mkdtemp(prefix="ale-graders-"), "socket")
+            path = os.path.join(temp_dir("ale-graders-"), "socket")
             process = subprocess.Popen([sys.executable, "-m", "lastexam.grading.forkserver", path],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             assert process.stdout is not None
@@ -54,8 +54,9 @@ def _run_in_fork(request: dict[str, Any], *, timeout: float, log: Path, what: st
 
     Raises GraderError when the process fails, dies or runs out of time.
     """
-    with tempfile.TemporaryDirectory(prefix="ale-task-code-") as scratch:
-        request_path = Path(scratch) / "request.json"
+    scratch = temp_dir("ale-task-code-")
+    try:
+        request_path = scratch / "request.json"
         request_path.write_text(json.dumps(request))
         deadline = time.monotonic() + timeout
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
@@ -71,6 +72,8 @@ def _run_in_fork(request: dict[str, Any], *, timeout: float, log: Path, what: st
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
                 raise GraderError(f"{what} ran past its {timeout:g} s limit") from None
+    finally:
+        remove_tree(scratch)
     reply = json.loads(line) if line else {"ok": False, "error": f"the {what} process died"}
     if not reply["ok"]:
         tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-12:]) if log.exists() else ""
@@ -110,7 +113,8 @@ def run_grader(
     grade, or runs past ``timeout`` seconds (whose fault that is, ``blame.grade_output`` decides).
     """
     lease = UidLease() if os.geteuid() == 0 else None
-    work = Path(tempfile.mkdtemp(prefix="ale-grade-"))
+    cgroup = grader_cgroup(memory_mb)
+    work = temp_dir("ale-grade-")
     ours, theirs = socket.socketpair()
     try:
         os.chmod(work, 0o755)
@@ -131,7 +135,8 @@ def run_grader(
             tool_fd=theirs.fileno(),
         )
         log = log_path or work / "grader.log"
-        code = _run_limited(command, log, timeout=timeout, memory_mb=memory_mb, pass_fds=(theirs.fileno(),))
+        code = _run_limited(command, log, timeout=timeout, memory_mb=memory_mb, pass_fds=(theirs.fileno(),),
+                            cgroup=cgroup)
         theirs.close()
         server.join(timeout=max(0.0, deadline - time.monotonic()) + 5)
         if code is None:
@@ -141,6 +146,8 @@ def run_grader(
         return _read_grade(work / "grade.json")
     finally:
         theirs.close()
+        if cgroup:
+            cgroup.remove()
         if lease:
             kill_uid(lease.uid)
             lease.release()
@@ -150,8 +157,19 @@ def run_grader(
 _MAX_GRADE_BYTES = 64 << 20
 
 
-def _run_limited(command: list[str], log: Path, *, timeout: float, memory_mb: int, pass_fds: tuple[int, ...]) -> int | None:
-    """Run ``command`` under memory, CPU-time and process limits; its exit code, or None past ``timeout``."""
+def grader_cgroup(memory_mb: int) -> SandboxCgroup | None:
+    """A cgroup holding a grader's processes together to ``memory_mb`` and one core, or None where none can be made
+    (the per-process limits of ``_run_limited`` still apply)."""
+    try:
+        return SandboxCgroup.create(CgroupLimits(memory_mb << 20, _GRADER_PROCESSES, 1.0))
+    except CgroupUnavailable:
+        return None
+
+
+def _run_limited(command: list[str], log: Path, *, timeout: float, memory_mb: int, pass_fds: tuple[int, ...],
+                 cgroup: SandboxCgroup | None = None) -> int | None:
+    """Run ``command`` under memory, CPU-time and process limits (and in ``cgroup``, killed whole at the end);
+    its exit code, or None past ``timeout``."""
 
     def limits() -> None:
         memory = memory_mb * 1024 * 1024
@@ -160,6 +178,8 @@ def _run_limited(command: list[str], log: Path, *, timeout: float, memory_mb: in
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_NPROC, (_GRADER_PROCESSES, _GRADER_PROCESSES))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if cgroup:
+            cgroup.join()
 
     with open(log, "ab") as out:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
@@ -170,6 +190,9 @@ def _run_limited(command: list[str], log: Path, *, timeout: float, memory_mb: in
         except subprocess.TimeoutExpired:
             return None
         finally:
+            if cgroup:
+                with contextlib.suppress(CgroupUnavailable):
+                    cgroup.kill()
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()

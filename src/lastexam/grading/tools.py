@@ -16,13 +16,12 @@ import re
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lastexam.sandbox.bwrap import remove_tree, run_in_scratch_sandbox
+from lastexam.sandbox.bwrap import remove_tree, run_in_scratch_sandbox, temp_dir
 from lastexam.sandbox.collect import CollectLimits, collect_output
 
 ToolRunner = Callable[[dict[str, Any]], dict[str, Any]]
@@ -47,7 +46,7 @@ def run_staged_tool(request: dict[str, Any], work_dir: Path, *, grader_uid: int 
     timeout = min(float(request.get("timeout", 60)), float(request.get("deadline", 1e9)))
     memory_mb = min(int(request.get("memory_mb", 2048)), _MAX_MEMORY_MB)
     staged, result = work_dir / run_dir / "files", work_dir / run_dir / "result"
-    scratch = Path(tempfile.mkdtemp(prefix="ale-grade-tool-"))
+    scratch = temp_dir("ale-grade-tool-")
     try:
         scratch.chmod(0o711)  # the tool's own uid must reach its work directory inside
         workdir = scratch / "work"

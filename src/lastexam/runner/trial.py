@@ -30,6 +30,7 @@ from lastexam.store.rundir import RunDir
 from lastexam.tasks.instance import Instance
 
 DEFAULT_MAX_WALL = 5 * 3600
+SANDBOX_LIMIT_CHECK = "agent stayed within the sandbox limits"
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,9 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         agent.stage(workspace, task)
         res = spec.resources
         limits = Limits(memory_mb=res.memory_mb, processes=res.processes, file_size_mb=res.file_size_mb,
-                        network=res.network)
+                        network=res.network, disk_mb=res.disk_mb, max_files=res.max_files, cpus=res.cpus)
         sandbox = BwrapSandbox(workspace, limits)
+        rundir.event("sandbox_started", containment=sandbox.containment, cgroup=sandbox.cgroup is not None)
         timeout = min(float(spec.agent_timeout_sec), request.max_wall)
         rundir.event("agent_started", timeout=timeout)
         begun = time.monotonic()
@@ -95,7 +97,8 @@ async def run_trial(request: TrialRequest) -> TrialResult:
                                                           logs_dir=rundir.logs))
         agent_seconds = time.monotonic() - begun
         sandbox.ensure_dead()
-        rundir.event("agent_stopped", outcome=agent_run.outcome, detail=agent_run.detail, seconds=agent_seconds)
+        rundir.event("agent_stopped", outcome=agent_run.outcome, detail=agent_run.detail, seconds=agent_seconds,
+                     sandbox_limit=agent_run.sandbox_limit)
         rundir.write_json("trajectory.json", agent_run.trajectory)
         if agent_run.infra_error:
             raise LastExamError(f"agent infrastructure failed: {agent_run.infra_error}")
@@ -116,6 +119,12 @@ async def run_trial(request: TrialRequest) -> TrialResult:
             grade = Grade(checks=[Check(name="output within the collection limits", score=0, passed=False, gate=True,
                                         weight=0, expected=f"<= {res.output_mb} MB, depth, entries and path limits",
                                         reason=collected.summary()),
+                                  *grade.checks])
+        if agent_run.sandbox_limit:
+            grade = Grade(checks=[Check(name=SANDBOX_LIMIT_CHECK, score=0, passed=False, gate=True, weight=0,
+                                        expected=f"memory <= {res.memory_mb} MB, disk <= {res.disk_mb} MB, "
+                                                 f"<= {res.max_files} files, output capture within its cap",
+                                        reason=agent_run.detail),
                                   *grade.checks])
         rundir.write_json("grade.json", grade)
         rundir.event("graded", score=grade.score, passed=grade.passed, seconds=grade_seconds)

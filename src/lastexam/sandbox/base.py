@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 WORKSPACE = "/workspace"
 INPUT_DIR = "/workspace/input"
@@ -15,23 +15,41 @@ INSTRUCTION_FILE = "/workspace/instruction.md"
 HOME_DIR = "/home/agent"
 
 
+LimitName = Literal["memory", "disk", "files", "wall", "output"]
+CAPTURE_BYTES = 16 << 20
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one sandbox."""
+    """Resource limits of one sandbox.
+
+    ``memory_mb`` bounds all its processes and tmpfs together (and each process's address space);
+    ``disk_mb`` and ``max_files`` bound what home and output hold (allocated size, so sparse files
+    count what they really take); ``cpus`` is a CPU quota in cores; ``capture_bytes`` caps each of
+    a command's stdout and stderr.
+    """
 
     memory_mb: int = 4096
     processes: int = 512
     file_size_mb: int = 1024
     network: bool = False
+    disk_mb: int = 8192
+    max_files: int = 100_000
+    cpus: float = 2.0
+    capture_bytes: int = CAPTURE_BYTES
 
 
 @dataclass(frozen=True)
 class ExecResult:
-    """How one command in the sandbox ended. ``returncode`` is None when it was killed at its time limit."""
+    """How one command in the sandbox ended. ``returncode`` is None when it was killed at a limit.
+
+    ``limit`` names the sandbox limit that ended it (``wall`` when ``timed_out``), else None.
+    """
 
     returncode: int | None
     timed_out: bool
     duration: float
+    limit: LimitName | None = None
 
 
 @dataclass
@@ -81,8 +99,13 @@ class Sandbox(Protocol):
         stdout: Path,
         stderr: Path,
         cwd: str = HOME_DIR,
+        capture_bytes: int | None = None,
     ) -> ExecResult:
-        """Run a command inside; when it returns, every process the command started is dead."""
+        """Run a command inside; when it returns, every process the command started is dead.
+
+        Each of stdout and stderr keeps at most ``capture_bytes`` (default: the limits') and then a
+        truncation marker; a flood of many times that ends the command with ``limit="output"``.
+        """
         ...
 
     def close(self) -> None:

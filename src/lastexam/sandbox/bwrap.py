@@ -6,7 +6,11 @@ Inside, the agent sees the host's software read-only (/usr, /etc, the task tool 
 no reference, no results store.
 
 When the harness runs as root, each sandbox also gets a host uid of its own (leased from a
-range), so that the process limit applies per trial and a survivor can be found by uid.
+range), so that the process limit applies per trial, and a cgroup of its own (``cgroup.py``) that
+holds memory (tmpfs included), process count and CPU for all its processes together. Without a
+writable cgroup (a non-root harness) the sandbox says so in ``containment`` and relies on the rest:
+per-process rlimits, tmpfs mounts sized from the memory limit, the disk watchdog, and killing the
+pid namespace, whose processes are found by namespace rather than by uid.
 """
 
 from __future__ import annotations
@@ -14,14 +18,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import os
+import re
 import resource
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from lastexam.errors import SandboxError
@@ -32,15 +38,22 @@ from lastexam.sandbox.base import (
     INSTRUCTION_FILE,
     OUTPUT_DIR,
     ExecResult,
+    LimitName,
     Limits,
     Workspace,
 )
+from lastexam.sandbox.cgroup import CgroupLimits, CgroupUnavailable, SandboxCgroup, pid_alive
+from lastexam.sandbox.quota import over_quota
 
 UID_RANGE = range(61000, 61512)
 LEASE_DIR = Path("/run/lastexam/uids")
 MAX_TOOL_STREAM = 4 << 20  # bytes of a grader tool's stdout, and of its stderr, handed back
 SANDBOX_UID = 1000
 SANDBOX_PATH = "/opt/lastexam/tools/bin:/usr/bin:/bin"
+WORKSPACE_PREFIX = "ale-sbx-"
+QUOTA_INTERVAL = 0.5
+FLOOD_FACTOR = 16
+TRUNCATION_MARKER = "\n[ale: output truncated here: over the {cap} byte capture limit]\n"
 # Debian's merged /usr: these root entries are links into it.
 _USR_LINKS = (("usr/bin", "/bin"), ("usr/sbin", "/sbin"), ("usr/lib", "/lib"), ("usr/lib64", "/lib64"))
 
@@ -81,32 +94,63 @@ class UidLease:
         self._handle.close()
 
 
-def processes_of_uid(uid: int) -> list[int]:
-    """Pids of the live processes whose real uid is ``uid`` (zombies, which can do nothing, are left out)."""
+def _live_pids(matches: Callable[[str], bool]) -> list[int]:
+    """Pids of live processes (zombies, which can do nothing, left out) for which ``matches(pid)`` holds."""
     pids = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as status:
-                fields = dict(line.split(":", 1) for line in status if line.startswith(("State:", "Uid:")))
-        except OSError:
-            continue
-        if "Uid" in fields and int(fields["Uid"].split()[0]) == uid and not fields["State"].strip().startswith("Z"):
-            pids.append(int(entry))
+        if entry.isdigit() and matches(entry):
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    state = stat.read().rpartition(")")[2].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state != "Z":
+                pids.append(int(entry))
     return pids
 
 
-def kill_uid(uid: int, grace: float = 5.0) -> None:
-    """SIGKILL every process of ``uid`` until none is left. Raises SandboxError if one survives ``grace`` s."""
+def processes_of_uid(uid: int) -> list[int]:
+    """Pids of the live processes whose real uid is ``uid``."""
+
+    def owned(pid: str) -> bool:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                line = next(line for line in status if line.startswith("Uid:"))
+        except (OSError, StopIteration):
+            return False
+        return int(line.split()[1]) == uid
+
+    return _live_pids(owned)
+
+
+def processes_in_pid_namespace(namespace: int) -> list[int]:
+    """Pids of the live processes in the pid namespace with inode ``namespace`` (as bwrap reports it)."""
+    link = f"pid:[{namespace}]"
+
+    def inside(pid: str) -> bool:
+        try:
+            return os.readlink(f"/proc/{pid}/ns/pid") == link
+        except OSError:
+            return False
+
+    return _live_pids(inside)
+
+
+def kill_until_gone(find: Callable[[], list[int]], grace: float = 5.0) -> None:
+    """SIGKILL every process ``find`` returns until it returns none. Raises SandboxError if one survives ``grace`` s."""
     deadline = time.monotonic() + grace
-    while pids := processes_of_uid(uid):
+    while pids := find():
         for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
         if time.monotonic() > deadline:
             raise SandboxError(f"sandbox processes {pids} survived SIGKILL")
         time.sleep(0.01)
+
+
+def kill_uid(uid: int, grace: float = 5.0) -> None:
+    """SIGKILL every process of ``uid`` until none is left. Raises SandboxError if one survives ``grace`` s."""
+    kill_until_gone(lambda: processes_of_uid(uid), grace)
 
 
 def chown_tree(root: Path, uid: int) -> None:
@@ -116,16 +160,89 @@ def chown_tree(root: Path, uid: int) -> None:
             os.lchown(name, uid, uid)
 
 
-class BwrapSandbox:
-    """A bubblewrap sandbox over a host ``Workspace``. Use as a context manager or call ``close``."""
+def tmpfs_sizes(memory_mb: int) -> dict[str, int]:
+    """The size in bytes of each tmpfs a sandbox mounts: together well under its memory limit, which counts them."""
+    memory = memory_mb << 20
+    return {"/usr/local": 1 << 20, "/tmp": memory // 2, "/dev/shm": memory // 8, "/var/tmp": memory // 8,
+            "/run": 16 << 20}
 
-    def __init__(self, workspace: Workspace, limits: Limits) -> None:
+
+class _Stop:
+    """The first limit that ends a command, and the event that wakes its waiter."""
+
+    def __init__(self) -> None:
+        self.limit: LimitName | None = None
+        self.event = asyncio.Event()
+
+    def set(self, limit: LimitName) -> None:
+        if self.limit is None:
+            self.limit = limit
+        self.event.set()
+
+
+async def _capture(stream: asyncio.StreamReader, path: Path, cap: int, stop: _Stop) -> None:
+    """Append ``stream`` to ``path`` up to ``cap`` bytes, then a truncation marker.
+
+    Never holds more than one read in memory. What comes past the cap is read and dropped, so that
+    a verbose command goes on; a flood past ``FLOOD_FACTOR`` times the cap (which only costs the
+    host the reading) ends the command at the ``output`` limit.
+    """
+    seen, truncated = 0, False
+    with open(path, "ab") as file:
+        while chunk := await stream.read(1 << 16):
+            seen += len(chunk)
+            if truncated:
+                if seen > FLOOD_FACTOR * cap:
+                    stop.set("output")
+                continue
+            keep = chunk[:max(0, cap - (seen - len(chunk)))]
+            file.write(keep)
+            if len(keep) < len(chunk):
+                file.write(TRUNCATION_MARKER.format(cap=cap).encode())
+                truncated = True
+
+
+def _read_info(fd: int) -> dict:
+    """What bwrap reports on its info fd (the namespace init's pid and namespaces); {} if it reported nothing."""
+    data = b""
+    with contextlib.suppress(OSError):
+        while chunk := os.read(fd, 4096):
+            data += chunk
+    os.close(fd)
+    try:
+        info = json.loads(data)
+    except ValueError:
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+class BwrapSandbox:
+    """A bubblewrap sandbox over a host ``Workspace``. Use as a context manager or call ``close``.
+
+    ``containment`` says how its limits are held: by a cgroup, or (recorded, never silent) without one.
+    """
+
+    def __init__(self, workspace: Workspace, limits: Limits, *, use_cgroup: bool = True) -> None:
         self.workspace = workspace
         self.limits = limits
         self._bwrap = bwrap_executable()
         self._lease = UidLease() if os.geteuid() == 0 else None
-        self._write_identity()
-        self._grant_access()
+        self._namespaces: set[int] = set()
+        self.cgroup: SandboxCgroup | None = None
+        try:
+            if not use_cgroup:
+                raise CgroupUnavailable("cgroups turned off for this sandbox")
+            self.cgroup = SandboxCgroup.create(CgroupLimits(limits.memory_mb << 20, limits.processes, limits.cpus))
+            self.containment = self.cgroup.description
+        except CgroupUnavailable as exc:
+            self.containment = (f"no cgroup ({exc}): memory, process and CPU limits held per process only; "
+                                "sized tmpfs, disk watchdog and pid-namespace kill still apply")
+        try:
+            self._write_identity()
+            self._grant_access()
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def host_uid(self) -> int:
@@ -162,13 +279,20 @@ class BwrapSandbox:
             for directory in (self.workspace.output, self.workspace.home):
                 chown_tree(directory, self.host_uid)
 
-    def command(self, argv: Sequence[str], *, cwd: str = HOME_DIR, env: Mapping[str, str] | None = None) -> list[str]:
-        """The full host command line that runs ``argv`` inside this sandbox with a clean environment plus ``env``."""
+    def command(self, argv: Sequence[str], *, cwd: str = HOME_DIR, env: Mapping[str, str] | None = None,
+                info_fd: int | None = None) -> list[str]:
+        """The full host command line that runs ``argv`` inside this sandbox with a clean environment plus ``env``.
+
+        With ``info_fd``, bwrap writes the namespace init's pid and namespaces there as JSON.
+        """
         ws = self.workspace
+        sizes = tmpfs_sizes(self.limits.memory_mb)
         args = [self._bwrap]
         args += ["--unshare-all", "--share-net"] if self.limits.network else ["--unshare-all"]
         args += ["--die-with-parent", "--new-session", "--hostname", "sandbox"]
-        args += ["--ro-bind", "/usr", "/usr", "--tmpfs", "/usr/local"]
+        if info_fd is not None:
+            args += ["--info-fd", str(info_fd)]
+        args += ["--ro-bind", "/usr", "/usr", "--size", str(sizes["/usr/local"]), "--tmpfs", "/usr/local"]
         for target, link in _USR_LINKS:
             if os.path.lexists(link):
                 args += ["--symlink", target, link]
@@ -177,7 +301,10 @@ class BwrapSandbox:
         args += ["--ro-bind", str(ws.root / "etc" / "group"), "/etc/group"]
         if tools_dir().is_dir():
             args += ["--ro-bind", str(tools_dir()), str(tools_dir())]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--tmpfs", "/var/tmp"]
+        # bwrap's /dev is an unsized tmpfs the sandbox uid owns: read-only, with a sized /dev/shm over it.
+        args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
+        for mount in ("/dev/shm", "/tmp", "/run", "/var/tmp"):
+            args += ["--size", str(sizes[mount]), "--tmpfs", mount]
         args += ["--ro-bind", str(ws.input), INPUT_DIR, "--bind", str(ws.output), OUTPUT_DIR]
         args += ["--bind", str(ws.home), HOME_DIR, "--ro-bind", str(ws.agent), AGENT_DIR]
         if ws.instruction.is_file():
@@ -217,6 +344,31 @@ class BwrapSandbox:
         if self._lease:
             # Counted per host uid, and the uid is this sandbox's alone.
             resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        if self.cgroup:
+            self.cgroup.join()
+
+    @property
+    def quota_roots(self) -> list[Path]:
+        """The host directories the disk quota covers: home, output and any extra writable bind."""
+        return [self.workspace.home, self.workspace.output, *(host for host, _ in self.workspace.extra_binds)]
+
+    def over_quota(self) -> LimitName | None:
+        """``disk`` or ``files`` when the writable directories hold more than the limits allow, else None."""
+        return over_quota(self.quota_roots, self.limits.disk_mb << 20, self.limits.max_files)  # type: ignore[return-value]
+
+    async def _watch_quota(self, stop: _Stop) -> None:
+        """Stop the command once home and output hold more than the quota (first look after a pause,
+        so that a command cleaning up an over-quota sandbox gets to run)."""
+        pause = QUOTA_INTERVAL
+        while not stop.event.is_set():
+            await asyncio.sleep(pause)
+            began = time.monotonic()
+            over = await asyncio.to_thread(self.over_quota)
+            if over:
+                stop.set(over)
+                return
+            # A huge tree is walked less often, so that the watchdog costs at most a third of a core.
+            pause = max(QUOTA_INTERVAL, 2 * (time.monotonic() - began))
 
     async def exec(
         self,
@@ -227,51 +379,107 @@ class BwrapSandbox:
         stdout: Path,
         stderr: Path,
         cwd: str = HOME_DIR,
+        capture_bytes: int | None = None,
     ) -> ExecResult:
-        """Run ``argv`` inside; kill the whole tree at ``timeout``. All its processes are dead on return."""
+        """Run ``argv`` inside until it exits or a limit ends it (``ExecResult.limit``). All its processes are dead on return."""
         started = time.monotonic()
-        command = self.command(argv, cwd=cwd, env=env)
-        with open(stdout, "ab") as out, open(stderr, "ab") as err:
+        cap = capture_bytes or self.limits.capture_bytes
+        oom_kills = self.cgroup.oom_kills() if self.cgroup else 0
+        info_read, info_write = os.pipe()
+        try:
             process = await asyncio.create_subprocess_exec(
-                *command, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                *self.command(argv, cwd=cwd, env=env, info_fd=info_write), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(info_write,),
                 env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin"}, start_new_session=True, preexec_fn=self._preexec,
             )
-            timed_out = False
-            try:
-                await asyncio.wait_for(process.wait(), timeout=timeout)
-            except TimeoutError:
-                timed_out = True
-            finally:
-                self._kill(process.pid)
-                with contextlib.suppress(ProcessLookupError):
-                    await process.wait()
-        self.ensure_dead()
+        except BaseException:
+            os.close(info_read)
+            raise
+        finally:
+            os.close(info_write)
+        stop = _Stop()
+        assert process.stdout is not None and process.stderr is not None
+        captures = [asyncio.ensure_future(_capture(process.stdout, stdout, cap, stop)),
+                    asyncio.ensure_future(_capture(process.stderr, stderr, cap, stop))]
+        watchdog = asyncio.ensure_future(self._watch_quota(stop))
+        exited = asyncio.ensure_future(process.wait())
+        stopped = asyncio.ensure_future(stop.event.wait())
+        # Read beside the wait: a bwrap that hangs before reporting must not escape the time limit.
+        info = asyncio.ensure_future(asyncio.to_thread(_read_info, info_read))
+        try:
+            done, _ = await asyncio.wait({exited, stopped}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if not done:
+                stop.set("wall")
+        finally:
+            for task in (watchdog, stopped):
+                task.cancel()
+            if info.done():  # known before the kill, so that the namespace is killed from outside too
+                self._note_namespace(info.result())
+            self._kill(process.pid)
+            with contextlib.suppress(ProcessLookupError):
+                await process.wait()
+            await asyncio.wait({info}, timeout=10)  # bwrap is dead: its info pipe is at its end
+            if info.done():
+                self._note_namespace(info.result())
+            self.ensure_dead()
+            # Every writer is dead, so both pipes are at their end.
+            await asyncio.wait(captures, timeout=10)
+        limit = stop.limit
+        if limit is None and process.returncode != 0 and self.cgroup and self.cgroup.oom_kills() > oom_kills:
+            limit = "memory"
+        if limit is None:
+            limit = await asyncio.to_thread(self.over_quota)
         return ExecResult(
-            returncode=None if timed_out else process.returncode, timed_out=timed_out,
-            duration=time.monotonic() - started,
+            returncode=None if stop.limit else process.returncode, timed_out=limit == "wall",
+            duration=time.monotonic() - started, limit=limit,
         )
 
     def exec_sync(self, argv: Sequence[str], **kwargs: object) -> ExecResult:
         """``exec`` for callers that are not in an event loop."""
         return asyncio.run(self.exec(argv, **kwargs))  # type: ignore[arg-type]
 
-    @staticmethod
-    def _kill(pid: int) -> None:
-        # bwrap leads its own session; its pid-namespace init dies with it (--die-with-parent),
-        # and the kernel then kills every process left in the namespace.
+    def _note_namespace(self, info: dict) -> None:
+        if isinstance(info.get("pid-namespace"), int):
+            self._namespaces.add(info["pid-namespace"])
+
+    def _kill(self, pid: int) -> None:
+        """Kill the sandbox at once: its cgroup (any member in any state), the bwrap process group, the namespace inits."""
+        if self.cgroup:
+            with contextlib.suppress(CgroupUnavailable):
+                self.cgroup.kill()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
+        for namespace in self._namespaces:
+            for member in processes_in_pid_namespace(namespace):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(member, signal.SIGKILL)
 
     def ensure_dead(self, grace: float = 5.0) -> None:
-        """Make sure no process of this sandbox survives. Raises SandboxError if one cannot be killed."""
+        """Make sure no process of this sandbox survives. Raises SandboxError if one cannot be killed.
+
+        Found by cgroup, by pid namespace (which needs no privilege: a stopped or traced namespace init
+        is killed from outside, taking every process inside with it) and, as root, by the leased uid.
+        """
+        if self.cgroup:
+            try:
+                self.cgroup.kill(grace)
+            except CgroupUnavailable as exc:
+                raise SandboxError(str(exc)) from exc
+        for namespace in list(self._namespaces):
+            kill_until_gone(lambda ns=namespace: processes_in_pid_namespace(ns), grace)
+            # Its init is dead, so nothing can enter it again: no need to look there twice.
+            self._namespaces.discard(namespace)
         if self._lease:
             kill_uid(self.host_uid, grace)
 
     def close(self) -> None:
-        """Kill any survivor, release the uid and remove the workspace."""
+        """Kill any survivor, remove the cgroup, release the uid and remove the workspace."""
         try:
             self.ensure_dead()
         finally:
+            if self.cgroup:
+                self.cgroup.remove()
+                self.cgroup = None
             if self._lease:
                 self._lease.release()
                 self._lease = None
@@ -288,9 +496,44 @@ def remove_tree(path: Path) -> None:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def new_workspace(prefix: str = "ale-sbx-") -> Workspace:
+_STALE_TEMP = re.compile(r"^ale-[a-z-]+-(\d+)-")
+_swept_temp = False
+
+
+def sweep_stale_temp_dirs(directory: Path | None = None) -> list[Path]:
+    """Remove the ``ale-*`` temporary directories (made by ``temp_dir``) of harness processes that died.
+
+    Only this user's, and only those whose owner pid is gone: a crashed harness leaves nothing for good.
+    """
+    removed = []
+    root = Path(directory or tempfile.gettempdir())
+    with contextlib.suppress(OSError), os.scandir(root) as entries:
+        for entry in entries:
+            match = _STALE_TEMP.match(entry.name)
+            with contextlib.suppress(OSError):
+                if match and entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid == \
+                        os.getuid() and not pid_alive(int(match.group(1))):
+                    remove_tree(Path(entry.path))
+                    removed.append(Path(entry.path))
+    return removed
+
+
+def temp_dir(prefix: str) -> Path:
+    """A fresh private directory ``ale-<what>-<pid>-*`` under the system temp directory.
+
+    The pid in its name lets a later harness remove it if this process dies before it does; the
+    first call in a process sweeps such leftovers.
+    """
+    global _swept_temp
+    if not _swept_temp:
+        _swept_temp = True
+        sweep_stale_temp_dirs()
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
+
+
+def new_workspace(prefix: str = WORKSPACE_PREFIX) -> Workspace:
     """A fresh workspace under the system temp directory, with its empty subdirectories."""
-    workspace = Workspace(Path(tempfile.mkdtemp(prefix=prefix)))
+    workspace = Workspace(temp_dir(prefix))
     for directory in (workspace.input, workspace.output, workspace.home, workspace.agent):
         directory.mkdir()
     return workspace

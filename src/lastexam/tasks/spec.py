@@ -28,14 +28,28 @@ class Software(BaseModel):
 
 
 class Resources(BaseModel):
-    """Limits of the sandbox an agent works in."""
+    """Limits of the sandbox an agent works in.
+
+    ``memory_mb`` holds all its processes and RAM-backed /tmp together; ``disk_mb`` and ``max_files``
+    what home and output may hold (allocated size); ``cpus`` a CPU quota in cores.
+    """
 
     model_config = ConfigDict(extra="forbid")
-    memory_mb: int = Field(default=4096, ge=64)
-    processes: int = Field(default=512, ge=8)
+    memory_mb: int = Field(default=4096, ge=64, le=262_144)
+    processes: int = Field(default=512, ge=8, le=65_536)
     file_size_mb: int = Field(default=1024, ge=1)
     output_mb: int = Field(default=256, ge=1)
+    disk_mb: int = Field(default=8192, ge=16, le=1_048_576)
+    max_files: int = Field(default=100_000, ge=100, le=10_000_000)
+    cpus: float = Field(default=2.0, gt=0, le=64)
     network: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Resources:
+        if self.output_mb > self.disk_mb:
+            raise ValueError(f"output_mb ({self.output_mb}) exceeds disk_mb ({self.disk_mb}): the output could "
+                             "never reach it; raise disk_mb or lower output_mb")
+        return self
 
 
 class Variants(BaseModel):

@@ -33,7 +33,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from lastexam.agents.accounting import add_call, call_usage, prices_for
-from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun, Usage
+from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun, Usage, sandbox_limit_detail
 from lastexam.agents.cli.install import CliPackage, entry_point, install_dir, installed
 from lastexam.agents.cli.transcript import TranscriptBuilder, read_home_file
 from lastexam.agents.config import AgentConfig, ModelPrices
@@ -53,6 +53,8 @@ from lastexam.store.atif import AgentInfo, Trajectory
 from lastexam.tasks.loader import Task
 
 CHANNEL_KEY = "ale-model-channel"
+# Some CLIs write their transcript to stdout: a long session may pass the sandbox's usual capture cap.
+TRANSCRIPT_CAPTURE_BYTES = 256 << 20
 """The key the CLI sees inside the sandbox: a placeholder; the host proxy puts the real key upstream."""
 CHANNEL_DIR = "channel"
 
@@ -216,7 +218,8 @@ class CliAgent:
             reported=reported)
         usage = _usage_of_record(channel.stats, self.prices, reported.get("cli_cost_usd"))
         _record_usage(trajectory, usage, self_reported=builder.usage, unmetered=channel.stats.usages.count(None))
-        return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error)
+        return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error,
+                        sandbox_limit=None if result.limit in (None, "wall") else result.limit)
 
     def _builder(self) -> TranscriptBuilder:
         info = AgentInfo(name=self.name, version=self.package.version, model_name=self.config.model,
@@ -281,7 +284,7 @@ async def _exec_until_stopped(sandbox: Sandbox, argv: list[str], env: dict[str, 
     """Run the CLI until it exits, the wall limit, or the channel stops the run (turn limit, failing service)."""
     started = time.monotonic()
     work = asyncio.ensure_future(sandbox.exec(argv, env=env, timeout=run.wall_sec, stdout=run.stdout,
-                                              stderr=run.stderr, cwd=HOME_DIR))
+                                              stderr=run.stderr, cwd=HOME_DIR, capture_bytes=TRANSCRIPT_CAPTURE_BYTES))
     stop = asyncio.ensure_future(channel.stopped.wait())
     try:
         await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
@@ -302,6 +305,8 @@ def _outcome(result: ExecResult, stop_reason: str | None, wall: float) -> tuple[
         return "crashed", "stopped: the model service kept failing"
     if result.timed_out:
         return "timeout", f"stopped at the {wall:g} s wall limit"
+    if result.limit:
+        return "limit", sandbox_limit_detail(result.limit)
     if result.returncode == 0:
         return "completed", ""
     return "crashed", f"the CLI exited with status {result.returncode}"

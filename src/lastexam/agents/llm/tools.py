@@ -159,7 +159,12 @@ class Toolbox:
         stdout, stderr = _read_clipped(out, budget), _read_clipped(err, budget // 2)
         out.unlink(missing_ok=True)
         err.unlink(missing_ok=True)
-        status = f"killed at the {limit:g} s time limit" if result.timed_out else f"exit status {result.returncode}"
+        if result.timed_out:
+            status = f"killed at the {limit:g} s time limit"
+        elif result.limit:
+            status = f"killed: over the sandbox's {result.limit} limit"
+        else:
+            status = f"exit status {result.returncode}"
         text = status
         if stdout:
             text += f"\n--- stdout ---\n{stdout}"
@@ -182,7 +187,8 @@ class Toolbox:
         except ValueError:
             answer = None
         if not isinstance(answer, dict):
-            reason = "timed out" if result.timed_out else f"exit status {result.returncode}"
+            reason = "timed out" if result.timed_out else f"over the sandbox's {result.limit} limit" if result.limit \
+                else f"exit status {result.returncode}"
             problem = _read_clipped(err, 2000)
             return ToolResult(text=f"error: the {name} tool failed ({reason}){': ' + problem if problem else ''}")
         out.unlink(missing_ok=True)
