@@ -7,7 +7,8 @@ import os
 
 WANTED_NAMES = {"task.py", "task.toml", "solve.sh", "solve.py", "ale.db", "ale.db-wal", "trial.json", "grade.json",
                 "events.jsonl", "secret.txt", "standings.csv.reference"}
-MARKERS = (b"REFERENCE-SECRET-", b"def grade(", b"ALE-CANARY-7d1c5f0e")
+# The canary is handed to every agent (instruction, CANARY.txt); the grader's docstring is not.
+MARKERS = (b"REFERENCE-SECRET-", b"def grade(", b"A harness fixture: a league table")
 SKIP = ("/proc", "/sys", "/dev", "/usr")
 
 found = []
