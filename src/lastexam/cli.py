@@ -268,12 +268,14 @@ def report(
     resamples: Annotated[int, typer.Option("--resamples", min=100, help="Bootstrap resamples.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed (same seed, same intervals).")] = 20240601,
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task packages (for declared software).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Count infrastructure errors left after retries as failed "
+                                                          "trials (score 0) instead of leaving them out.")] = False,
 ) -> None:
     """Leaderboard with bootstrap intervals (overall, by tier, cluster, subdomain; pass@k), cost and time with the
     Pareto frontier, paired comparisons, harness/model variance, failure breakdown and software use."""
     try:
         options = ReportOptions(experiments=name or None, compare=compare or [], pairs=pairs, resamples=resamples,
-                                seed=seed, tasks_dir=tasks_dir)
+                                seed=seed, tasks_dir=tasks_dir, strict=strict)
         result = build_report(ResultsStore(db or default_db_url(results_dir)), options)
     except (LastExamError, ValueError) as exc:
         _fail(exc)
