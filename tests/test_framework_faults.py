@@ -4,12 +4,20 @@ transcript, and a grader whose tool is missing from the machine."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from conftest import FIXTURE_TASKS
+from lastexam.runner.config import ExperimentConfig
+from lastexam.runner.experiment import run_experiment
+from lastexam.runner.regrade import regrade_experiment
+from lastexam.store.db import ResultsStore, default_db_url
 
 RACER = """
 import pathlib, sys, time
@@ -35,3 +43,41 @@ def test_processes_creating_one_fresh_database_at_once_all_succeed(tmp_path: Pat
     outcomes = [p.communicate(timeout=240) for p in racers]
     assert [p.returncode for p in racers] == [0] * len(racers), [err for _, err in outcomes if err]
     assert {out.strip() for out, _ in outcomes} == {"1"}
+
+
+@pytest.mark.slow
+def test_regrade_uses_the_results_dir_it_is_given_and_reports_each_broken_trial(tmp_path: Path) -> None:
+    original, copy = tmp_path / "original", tmp_path / "copy"
+    config = ExperimentConfig(name="moved", agents=["oracle", "nop"], selectors=["other/league_table@0"],
+                              results_dir=original, tasks_dir=FIXTURE_TASKS, jobs=2)
+    recorded = {r.key.agent: r for r in run_experiment(config).recorded}
+    assert {a: r.status for a, r in recorded.items()} == {"oracle": "passed", "nop": "failed"}
+    shutil.copytree(original, copy)
+    sentinel = Path(recorded["oracle"].run_dir) / "grade.json"
+    sentinel.write_text("the original's grade, not to be touched")
+
+    store = ResultsStore(default_db_url(copy))
+    outcome = regrade_experiment(store, "moved", FIXTURE_TASKS, copy)
+    assert (outcome.total, outcome.changed, outcome.problems) == (2, 0, [])
+    assert sentinel.read_text() == "the original's grade, not to be touched"
+    rows = {r["agent"]: r for r in store.trial_rows()}
+    assert all(Path(r["run_dir"]).is_relative_to(copy / "runs") for r in rows.values())
+    assert json.loads((Path(rows["oracle"]["run_dir"]) / "grade.json").read_text())["passed"] is True
+
+    shutil.rmtree(original)
+    oracle_dir, nop_dir = Path(rows["oracle"]["run_dir"]), Path(rows["nop"]["run_dir"])
+    shutil.rmtree(oracle_dir)
+    (nop_dir / "trial.json").write_text("{not json")
+    done = subprocess.run([sys.executable, "-m", "lastexam.cli", "regrade", "--name", "moved", "--results-dir",
+                           str(copy), "--tasks-dir", str(FIXTURE_TASKS)], capture_output=True, text=True, timeout=600)
+    message = "".join((done.stdout + done.stderr).split())  # the console wraps long paths
+
+    def said(text: str) -> bool:
+        return "".join(text.split()) in message
+
+    assert done.returncode == 1 and not said("Traceback"), done.stderr
+    assert said("regraded 0 trials of moved")
+    assert said(f"run directory {oracle_dir} does not exist. Fix:")
+    assert said(f"cannot read {nop_dir / 'trial.json'}") and said("Fix: restore trial.json")
+    assert {r["agent"]: (r["status"], r["score"]) for r in store.trial_rows()} == {
+        a: (r["status"], r["score"]) for a, r in rows.items()}

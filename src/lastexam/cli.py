@@ -246,13 +246,19 @@ def regrade(
     results_dir: ResultsDir = Path("ale-results"),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
 ) -> None:
-    """Re-score stored outputs with the current graders, without rerunning any agent."""
+    """Re-score stored outputs with the current graders, without rerunning any agent. Run directories are
+    looked for under --results-dir first; a trial that cannot be regraded keeps its grade, is listed, and the
+    command exits 1 after regrading the others."""
     try:
         store = ResultsStore(db or default_db_url(results_dir))
-        changed, total = regrade_experiment(store, name, tasks_dir or default_tasks_root())
+        outcome = regrade_experiment(store, name, tasks_dir or default_tasks_root(), results_dir)
     except LastExamError as exc:
         _fail(exc)
-    console.print(f"regraded {total} trials of {name}; {changed} changed score or status")
+    console.print(f"regraded {outcome.total} trials of {name}; {outcome.changed} changed score or status")
+    for problem in outcome.problems:
+        console.print(f"[bold red]not regraded:[/] {escape(problem)}")
+    if outcome.problems:
+        raise typer.Exit(1)
 
 
 @app.command()
