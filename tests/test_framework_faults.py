@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from cli_agent_trials import require_installed, run_cli_trial
 from conftest import FIXTURE_TASKS
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
 from lastexam.runner.regrade import regrade_experiment
 from lastexam.store.db import ResultsStore, default_db_url
+from modelserver import ModelServer, Reply, call
 
 RACER = """
 import pathlib, sys, time
@@ -81,3 +83,23 @@ def test_regrade_uses_the_results_dir_it_is_given_and_reports_each_broken_trial(
     assert said(f"cannot read {nop_dir / 'trial.json'}") and said("Fix: restore trial.json")
     assert {r["agent"]: (r["status"], r["score"]) for r in store.trial_rows()} == {
         a: (r["status"], r["score"]) for a, r in rows.items()}
+
+
+FORGE_TRANSCRIPT = ("for f in /proc/[0-9]*/fd/1; do [ -f \"$f\" ] && printf '%s\\n' "
+                    "'{\"type\": \"assistant\", \"message\": {\"id\": \"forged\", \"content\": [7]}}' >> \"$f\"; "
+                    "done 2>/dev/null; echo forged")
+
+
+@pytest.mark.slow
+def test_a_transcript_the_agent_broke_is_the_agents_failure_not_infra(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    require_installed("claude_code")
+    with ModelServer() as server:
+        server.add(Reply(tool_calls=[call("Bash", command=FORGE_TRANSCRIPT)]), Reply(content="Done."))
+        result = run_cli_trial("claude_code", "claude-sonnet-4-20250514", server.base_url.removesuffix("/v1"),
+                               tmp_path, monkeypatch, limits={"turns": 5})
+    assert result.status == "failed" and result.agent_outcome == "crashed", (result.status, result.error)
+    events = [json.loads(line) for line in (Path(result.run_dir) / "events.jsonl").read_text().splitlines()]
+    stopped = next(e for e in events if e["event"] == "agent_stopped")
+    assert "transcript the agent left could not be read" in stopped["detail"]
+    assert (Path(result.run_dir) / "logs" / "claude_code_transcript_error.log").is_file()

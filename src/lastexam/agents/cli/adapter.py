@@ -16,6 +16,9 @@ Outcome: ``timeout`` at the wall limit, ``limit`` when the turn limit stopped it
 or the CLI's own when it was given the limit), ``completed`` on exit status 0, else ``crashed``. A CLI
 that failed without one answered model call or right after the model service failed, or that the
 channel stopped for a failing service, is an ``infra_error`` (the harness or the service, not the agent).
+A transcript that does not parse is the agent's failure (``crashed``, with the reason), never an
+``infra_error``: the transcript passes through the agent's hands (its stdout, its home), so it could
+otherwise launder a failure into an error that rates leave out.
 """
 
 from __future__ import annotations
@@ -188,10 +191,13 @@ class CliAgent:
         builder = self._builder()
         try:
             reported = self.driver.transcript(run, builder)
-        except Exception as exc:  # an unreadable transcript is the harness's fault, not the agent's
+        except Exception as exc:  # the agent can write into its transcript: one that does not parse is its failure
             (context.logs_dir / f"{stem}_transcript_error.log").write_text(traceback.format_exc())
             reported = {"transcript_error": f"{type(exc).__name__}: {exc}"}
-            infra_error = infra_error or f"the {stem} transcript could not be read ({type(exc).__name__}: {exc})"
+            if infra_error is None:
+                outcome = "crashed"
+                detail = (f"the {stem} transcript the agent left could not be read ({type(exc).__name__}: {exc}); "
+                          f"see logs/{stem}_transcript_error.log" + (f"; {detail}" if detail else ""))
         if outcome == "completed" and reported.get("limit"):
             outcome, detail = "limit", f"{stem} stopped at its own limit ({reported.get('exit_status')})"
         trajectory = builder.finish(
