@@ -85,21 +85,19 @@ def test_regrade_uses_the_results_dir_it_is_given_and_reports_each_broken_trial(
         a: (r["status"], r["score"]) for a, r in rows.items()}
 
 
-FORGE_TRANSCRIPT = ("for f in /proc/[0-9]*/fd/1; do [ -f \"$f\" ] && printf '%s\\n' "
-                    "'{\"type\": \"assistant\", \"message\": {\"id\": \"forged\", \"content\": [7]}}' >> \"$f\"; "
-                    "done 2>/dev/null; echo forged")
+FORGE_ROLLOUT = ("for f in $(find ~/.codex/sessions -name 'rollout-*.jsonl'); do "
+                 "printf '%s\\n' '{\"type\": \"response_item\", \"payload\": 7}' >> \"$f\"; done; echo forged")
 
 
 @pytest.mark.slow
 def test_a_transcript_the_agent_broke_is_the_agents_failure_not_infra(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    require_installed("claude_code")
+    require_installed("codex")
     with ModelServer() as server:
-        server.add(Reply(tool_calls=[call("Bash", command=FORGE_TRANSCRIPT)]), Reply(content="Done."))
-        result = run_cli_trial("claude_code", "claude-sonnet-4-20250514", server.base_url.removesuffix("/v1"),
-                               tmp_path, monkeypatch, limits={"turns": 5})
+        server.add(Reply(tool_calls=[call("exec_command", cmd=FORGE_ROLLOUT)]), Reply(content="Done."))
+        result = run_cli_trial("codex", "gpt-5", server.base_url, tmp_path, monkeypatch, limits={"turns": 5})
     assert result.status == "failed" and result.agent_outcome == "crashed", (result.status, result.error)
     events = [json.loads(line) for line in (Path(result.run_dir) / "events.jsonl").read_text().splitlines()]
     stopped = next(e for e in events if e["event"] == "agent_stopped")
     assert "transcript the agent left could not be read" in stopped["detail"]
-    assert (Path(result.run_dir) / "logs" / "claude_code_transcript_error.log").is_file()
+    assert (Path(result.run_dir) / "logs" / "codex_transcript_error.log").is_file()
