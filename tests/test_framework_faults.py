@@ -21,6 +21,7 @@ from lastexam.runner.regrade import regrade_experiment
 from lastexam.store.db import ResultsStore, default_db_url
 from modelserver import ModelServer, Reply, call
 
+REPORT_TASKS = Path(__file__).parent / "fixtures" / "report_tasks"
 RACER = """
 import pathlib, sys, time
 from lastexam.store.db import ResultsStore
@@ -101,3 +102,15 @@ def test_a_transcript_the_agent_broke_is_the_agents_failure_not_infra(tmp_path: 
     stopped = next(e for e in events if e["event"] == "agent_stopped")
     assert "transcript the agent left could not be read" in stopped["detail"]
     assert (Path(result.run_dir) / "logs" / "codex_transcript_error.log").is_file()
+
+
+@pytest.mark.slow
+def test_a_grader_tool_missing_from_the_machine_is_an_infrastructure_error(tmp_path: Path) -> None:
+    config = ExperimentConfig(name="missing", agents=["oracle"], selectors=["other/missing_tool"],
+                              results_dir=tmp_path / "results", tasks_dir=REPORT_TASKS, jobs=2, retries=0)
+    results = run_experiment(config).recorded
+    assert len(results) == 2
+    for result in results:
+        assert result.status == "infra_error", (result.key.instance, result.status, result.checks)
+        assert "ale-fixture-absent-solver is not installed on this machine" in (result.error or "")
+        assert "Fix: run `ale setup`" in (result.error or "")
