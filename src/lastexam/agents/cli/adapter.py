@@ -50,7 +50,7 @@ from lastexam.sandbox.channel import (
     sandbox_base_url,
     stage_forwarder,
 )
-from lastexam.store.atif import AgentInfo
+from lastexam.store.atif import AgentInfo, Trajectory
 from lastexam.tasks.loader import Task
 
 CHANNEL_KEY = "ale-model-channel"
@@ -188,24 +188,29 @@ class CliAgent:
                               else f"after the model service failed ({channel.stats.upstream_failures[-1]})")
                            + f"; see logs/{run.stderr.name}")
             detail = infra_error
+        channel_stats = {"model_calls": channel.stats.model_calls, "refused": channel.stats.refused,
+                         "model_seconds": round(channel.stats.model_seconds, 3),
+                         "upstream_failures": channel.stats.upstream_failures[-5:]}
+
+        def finish(builder: TranscriptBuilder, reported: dict[str, Any]) -> Trajectory:
+            return builder.finish(cli_cost_usd=reported.get("cli_cost_usd"), outcome=outcome,
+                                  exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
+                                  channel=channel_stats, reported=reported)
+
         builder = self._builder()
         try:
             reported = self.driver.transcript(run, builder)
+            if outcome == "completed" and reported.get("limit"):
+                outcome, detail = "limit", f"{stem} stopped at its own limit ({reported.get('exit_status')})"
+            trajectory = finish(builder, reported)
         except Exception as exc:  # the agent can write into its transcript: one that does not parse is its failure
             (context.logs_dir / f"{stem}_transcript_error.log").write_text(traceback.format_exc())
-            reported = {"transcript_error": f"{type(exc).__name__}: {exc}"}
             if infra_error is None:
                 outcome = "crashed"
                 detail = (f"the {stem} transcript the agent left could not be read ({type(exc).__name__}: {exc}); "
                           f"see logs/{stem}_transcript_error.log" + (f"; {detail}" if detail else ""))
-        if outcome == "completed" and reported.get("limit"):
-            outcome, detail = "limit", f"{stem} stopped at its own limit ({reported.get('exit_status')})"
-        trajectory = builder.finish(
-            cli_cost_usd=reported.get("cli_cost_usd"), outcome=outcome, exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
-            channel={"model_calls": channel.stats.model_calls, "refused": channel.stats.refused,
-                     "model_seconds": round(channel.stats.model_seconds, 3),
-                     "upstream_failures": channel.stats.upstream_failures[-5:]},
-            reported=reported)
+            builder = self._builder()  # nothing of the broken transcript is kept
+            trajectory = finish(builder, {"transcript_error": f"{type(exc).__name__}: {exc}"})
         usage = builder.usage
         usage.model_seconds = channel.stats.model_seconds
         return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error)
