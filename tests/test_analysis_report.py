@@ -222,7 +222,7 @@ def test_run_leaderboard_from_rows(tmp_path: Path) -> None:
            + [trial("a", "other/t@9", status="infra_error")])
     board = build_leaderboard(store.trial_rows())
     [row] = board.leaderboard
-    assert (row.trials, row.passed, row.infra_errors, row.pass_rate) == (4, 3, 1, 0.75)
+    assert (row.trials, row.passed, row.infra.errors, row.infra.finished, row.pass_rate) == (4, 3, 1, 5, 0.75)
     assert build_leaderboard([]).leaderboard == []
 
 
@@ -242,7 +242,7 @@ def test_report_command_exports(tmp_path: Path) -> None:
     assert {r["agent"] for r in data["leaderboard"]} == {"h1:strong", "h1:weak", "h2:twin"}
     assert {"leaderboard", "by_tier", "by_cluster", "by_subdomain", "pass_at_k", "efficiency", "pareto",
             "comparisons", "variance", "failures", "failing_checks", "software"} <= set(data)
-    assert {"agent", "trials", "passed", "pass_rate", "pass_rate_ci", "mean_score", "infra_errors"} <= set(
+    assert {"agent", "trials", "passed", "pass_rate", "pass_rate_ci", "mean_score", "infra"} <= set(
         data["leaderboard"][0])
     both = json.loads(_ale("report", *db, "--json", "--name", "matrix", "--name", "second").stdout)
     assert both["experiments"] == ["matrix", "second"] and both["instances"] == 25

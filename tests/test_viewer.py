@@ -80,7 +80,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     yield {"base": f"http://127.0.0.1:{port}", "graded": ids[str(graded)], "ungraded": ids[str(ungraded)],
-           "oracle": next(ids[r.run_dir] for r in real if r.key.agent == "oracle"), "root": root}
+           "oracle": next(ids[r.run_dir] for r in real if r.key.agent == "oracle"), "root": root,
+           "synthetic": results_synthetic}
     server.should_exit = True
     thread.join(timeout=10)
 
@@ -150,6 +151,10 @@ def test_browse_leaderboard_filter_and_trial(site: dict, page: Page, tmp_path: P
     assert set(agents) == {"oracle", "nop", "llm:alpha", "llm:beta"}
     assert page.locator("svg").count() >= 2
     assert page.locator("#experiments tbody tr").count() == 2
+    alpha = [t for t in site["synthetic"] if t.key.agent == "llm:alpha"]
+    errors = sum(t.status == "infra_error" for t in alpha)
+    infra_cell = board.locator("tbody tr", has_text="llm:alpha").locator("td").nth(6).inner_text()
+    assert infra_cell == f"{errors}/{len(alpha)} ({100 * errors / len(alpha):.1f}%) !"
 
     page.click("text=Trials")
     page.select_option("select[name=agent]", "llm:alpha")

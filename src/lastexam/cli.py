@@ -283,13 +283,19 @@ def regrade(
     results_dir: ResultsDir = Path("ale-results"),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
 ) -> None:
-    """Re-score stored outputs with the current graders, without rerunning any agent."""
+    """Re-score stored outputs with the current graders, without rerunning any agent. Run directories are
+    looked for under --results-dir first; a trial that cannot be regraded keeps its grade, is listed, and the
+    command exits 1 after regrading the others."""
     try:
         store = ResultsStore(db or default_db_url(results_dir))
-        changed, total = regrade_experiment(store, name, tasks_dir or default_tasks_root())
+        outcome = regrade_experiment(store, name, tasks_dir or default_tasks_root(), results_dir)
     except LastExamError as exc:
         _fail(exc)
-    console.print(f"regraded {total} trials of {name}; {changed} changed score or status")
+    console.print(f"regraded {outcome.total} trials of {name}; {outcome.changed} changed score or status")
+    for problem in outcome.problems:
+        console.print(f"[bold red]not regraded:[/] {escape(problem)}")
+    if outcome.problems:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -305,12 +311,14 @@ def report(
     resamples: Annotated[int, typer.Option("--resamples", min=100, help="Bootstrap resamples.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed (same seed, same intervals).")] = 20240601,
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task packages (for declared software).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Count infrastructure errors left after retries as failed "
+                                                          "trials (score 0) instead of leaving them out.")] = False,
 ) -> None:
     """Leaderboard with bootstrap intervals (overall, by tier, cluster, subdomain; pass@k), cost and time with the
     Pareto frontier, paired comparisons, harness/model variance, failure breakdown and software use."""
     try:
         options = ReportOptions(experiments=name or None, compare=compare or [], pairs=pairs, resamples=resamples,
-                                seed=seed, tasks_dir=tasks_dir)
+                                seed=seed, tasks_dir=tasks_dir, strict=strict)
         store = ResultsStore(db or default_db_url(results_dir))
         result = build_report(store, options)
     except (LastExamError, ValueError) as exc:

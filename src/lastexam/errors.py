@@ -29,3 +29,8 @@ class SandboxError(LastExamError):
 
 class GraderError(LastExamError):
     """The grader crashed, hit a limit or ran out of time (whose fault: ``grading.blame`` decides)."""
+
+
+class MissingToolError(GraderError):
+    """A program a grader asked to run (``g.run_tool``) is not installed on this machine: a setup fault,
+    an infrastructure error whatever the agent's output."""

@@ -59,7 +59,7 @@ from lastexam.analysis.facts import (
     inspect_run_dir,
 )
 from lastexam.errors import LastExamError
-from lastexam.store.db import ResultsStore, checks, run_facts, trials
+from lastexam.store.db import ResultsStore, checks, create_tables, run_facts, trials
 
 FACTS_VERSION = 1
 _CHUNK = 20_000
@@ -188,10 +188,7 @@ def _ensure_tables(engine: Engine) -> None:
                 for table in cache_metadata.sorted_tables)
     if stale:
         cache_metadata.drop_all(engine)
-    cache_metadata.create_all(engine)
-    for table in cache_metadata.sorted_tables:
-        for index in table.indexes:
-            index.create(engine, checkfirst=True)
+    create_tables(engine, cache_metadata)
 
 
 def _basis(task_id: str, executables: Mapping[str, Sequence[str]]) -> str:

@@ -14,12 +14,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import combinations
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lastexam.analysis.dataset import InstanceMatrix
+from lastexam.analysis.infra import InfraShare
 from lastexam.analysis.leaderboard import MIN_RELIABLE_INSTANCES, Interval
 from lastexam.analysis.stats import (
     InstanceBootstrap,
@@ -54,6 +56,8 @@ class Comparison(BaseModel):
     p_holm: float | None = None
     significant: bool
     few_instances: bool = False
+    infra_a: InfraShare = Field(default_factory=InfraShare, description="A's infrastructure errors, overall")
+    infra_b: InfraShare = Field(default_factory=InfraShare, description="B's infrastructure errors, overall")
 
 
 def all_pairs(agents: list[str]) -> list[tuple[str, str]]:
@@ -62,8 +66,8 @@ def all_pairs(agents: list[str]) -> list[tuple[str, str]]:
 
 
 def compare(matrix: InstanceMatrix, boot: InstanceBootstrap, pairs: list[tuple[str, str]],
-            confidence: float = 0.95) -> list[Comparison]:
-    """Compare each pair (A, B).
+            confidence: float = 0.95, infra: Mapping[str, InfraShare] | None = None) -> list[Comparison]:
+    """Compare each pair (A, B); ``infra`` gives each agent's overall infrastructure share, shown beside it.
 
     Raises:
         LastExamError: an agent not in the results, or a pair without a common graded instance.
@@ -133,6 +137,7 @@ def compare(matrix: InstanceMatrix, boot: InstanceBootstrap, pairs: list[tuple[s
             both_passed=int((wins_a & wins_b).sum()), a_only=a_only, b_only=b_only,
             neither=int((~wins_a & ~wins_b).sum()), p_mcnemar=exact, p_mcnemar_midp=mid,
             significant=exact < 1 - confidence, few_instances=int(common.sum()) < MIN_RELIABLE_INSTANCES,
+            infra_a=(infra or {}).get(a, InfraShare()), infra_b=(infra or {}).get(b, InfraShare()),
         ))
     if len(out) > 1:
         for row, adjusted in zip(out, holm([r.p_mcnemar for r in out]), strict=True):

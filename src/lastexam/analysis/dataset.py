@@ -77,9 +77,17 @@ class InstanceMatrix:
     agent_sec_sum: np.ndarray
 
     @classmethod
-    def from_cells(cls, cells: pd.DataFrame) -> InstanceMatrix:
+    def from_cells(cls, cells: pd.DataFrame, *, strict: bool = False) -> InstanceMatrix:
+        """Fold the graded cells; with ``strict``, infrastructure errors count as graded trials that failed
+        with score 0 (their cost and time are kept)."""
         agents = sorted(cells["agent"].unique().tolist())
-        graded = cells[~cells["category"].isin(NOT_GRADED)]
+        if strict:
+            graded = cells[cells["category"] != "cancelled"]
+            infra = (graded["category"] == "infrastructure").to_numpy()
+            graded = graded.assign(passes=np.where(infra, 0, graded["passes"]),
+                                   score_sum=np.where(infra, 0.0, graded["score_sum"]))
+        else:
+            graded = cells[~cells["category"].isin(NOT_GRADED)]
         instances = pd.DataFrame({c: graded[c].astype(str) for c in ("instance", "task_id", "tier", "cluster",
                                                                      "subdomain")})
         instances = (instances.drop_duplicates("instance").sort_values(["cluster", "subdomain", "instance"])

@@ -9,9 +9,10 @@ trial (lower) and pass rate (higher), ties broken by neither.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lastexam.analysis.dataset import InstanceMatrix
+from lastexam.analysis.infra import InfraShare
 from lastexam.analysis.leaderboard import Interval, RateRow
 from lastexam.analysis.stats import InstanceBootstrap, percentile_interval, ratio_samples
 
@@ -33,6 +34,7 @@ class CostRow(BaseModel):
     duration_per_pass: float | None
     agent_sec_per_pass: float | None
     on_frontier: bool = False
+    infra: InfraShare = Field(default_factory=InfraShare, description="infrastructure errors left after retries")
 
 
 def pareto_frontier(points: dict[str, tuple[float, float]]) -> list[str]:
@@ -73,7 +75,7 @@ def cost_rows(matrix: InstanceMatrix, board: list[RateRow], boot: InstanceBootst
             cost_per_pass_ci=_interval(per_pass_ci[j]) if passes else None,
             duration_per_trial=float(duration / trials), agent_sec_per_trial=float(agent_sec / trials),
             duration_per_pass=float(duration / passes) if passes else None,
-            agent_sec_per_pass=float(agent_sec / passes) if passes else None,
+            agent_sec_per_pass=float(agent_sec / passes) if passes else None, infra=rate.infra,
         ))
     frontier = set(pareto_frontier({r.agent: (r.cost_per_trial, r.pass_rate) for r in rows}))
     for row in rows:

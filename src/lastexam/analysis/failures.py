@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lastexam.analysis.dataset import NOT_GRADED
 from lastexam.analysis.facts import FAILURE_CATEGORIES, SOFTWARE_USES
+from lastexam.analysis.infra import InfraShare
 
 
 class FailureRow(BaseModel):
@@ -22,6 +23,7 @@ class FailureRow(BaseModel):
     trials: int
     passed: int
     categories: dict[str, int]
+    infra: InfraShare = Field(default_factory=InfraShare, description="infrastructure errors among ``trials``")
 
 
 class CheckFailure(BaseModel):
@@ -53,8 +55,10 @@ def failure_rows(cells: pd.DataFrame, by: str) -> list[FailureRow]:
     table.index = table.index.astype(str)
     table = table.sort_index()
     values = table.to_numpy(np.int64)
+    infra = FAILURE_CATEGORIES.index("infrastructure") + 1
     return [FailureRow(**{by: key}, trials=int(row.sum()), passed=int(row[0]),
-                       categories=dict(zip(FAILURE_CATEGORIES, (int(v) for v in row[1:]), strict=True)))
+                       categories=dict(zip(FAILURE_CATEGORIES, (int(v) for v in row[1:]), strict=True)),
+                       infra=InfraShare.of(int(row[infra]), int(row.sum())))
             for key, row in zip(table.index, values, strict=True)]
 
 

@@ -1,8 +1,9 @@
 """The leaderboard: per agent configuration, full-pass rate and mean score with bootstrap intervals,
 overall and by tier, cluster and subdomain, and pass@k / pass^k when there are several epochs.
 
-Definitions (every figure over graded trials; infrastructure errors and cancelled trials are
-counted apart and never as the agent's failure):
+Definitions (every figure over graded trials; cancelled trials are left out, and infrastructure
+errors are counted apart, never as the agent's failure, and shown beside every row as an ``InfraShare``,
+flagged above 2%; with ``strict`` they count as failed trials with score 0 instead):
 
 * ``pass_rate`` is the mean over instances of the fraction of the instance's epochs that fully
   passed (each instance weighs the same however many epochs it has); ``mean_score`` likewise.
@@ -26,6 +27,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from lastexam.analysis.dataset import InstanceMatrix, cells_from_rows
+from lastexam.analysis.infra import InfraShare, infra_shares
 from lastexam.analysis.stats import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
@@ -53,7 +55,7 @@ class RateRow(BaseModel):
     pass_rate: float
     pass_rate_ci: Interval
     mean_score: float
-    infra_errors: int = 0
+    infra: InfraShare = Field(default_factory=InfraShare, description="infrastructure errors left after retries")
     instances: int = 0
     epochs: int = Field(0, description="most graded epochs of any one instance")
     mean_score_ci: Interval = (0.0, 1.0)
@@ -81,6 +83,7 @@ class Leaderboard(BaseModel):
     confidence: float = 0.95
     resamples: int = DEFAULT_RESAMPLES
     seed: int = DEFAULT_SEED
+    strict: bool = Field(False, description="infrastructure errors counted as failed trials (score 0)")
 
 
 def _interval(row: np.ndarray) -> Interval:
@@ -114,7 +117,7 @@ def _rate_jobs(matrix: InstanceMatrix) -> np.ndarray:
 
 
 def _rate_rows(matrix: InstanceMatrix, rows: Rows, samples: np.ndarray, group: str | None,
-               infra: Mapping[str, int], confidence: float) -> list[RateRow]:
+               infra: Mapping[str, InfraShare], confidence: float) -> list[RateRow]:
     a = len(matrix.agents)
     cols = slice(None) if rows is None else rows
     epochs, passes = matrix.epochs[:, cols], matrix.passes[:, cols]
@@ -126,7 +129,8 @@ def _rate_rows(matrix: InstanceMatrix, rows: Rows, samples: np.ndarray, group: s
     out = []
     for j, agent in enumerate(matrix.agents):
         n_inst = int(ran[j].sum())
-        if n_inst == 0 and not infra.get(agent):
+        share = infra.get(agent, InfraShare())
+        if n_inst == 0 and not share.errors:
             continue
         pass_rate = float(pass_frac[j][ran[j]].mean()) if n_inst else 0.0
         mean_score = float(score_frac[j][ran[j]].mean()) if n_inst else 0.0
@@ -134,7 +138,7 @@ def _rate_rows(matrix: InstanceMatrix, rows: Rows, samples: np.ndarray, group: s
             agent=agent, group=group, trials=int(epochs[j].sum()), passed=int(passes[j].sum()),
             pass_rate=pass_rate, pass_rate_ci=_guarded(pass_ci[j], pass_rate, n_inst, confidence),
             mean_score=mean_score, mean_score_ci=_guarded(score_ci[j], mean_score, n_inst, confidence),
-            infra_errors=int(infra.get(agent, 0)), instances=n_inst, epochs=int(epochs[j].max(initial=0)),
+            infra=share, instances=n_inst, epochs=int(epochs[j].max(initial=0)),
             few_instances=n_inst < MIN_RELIABLE_INSTANCES,
         ))
     return out
@@ -169,18 +173,13 @@ def _pass_at_k_rows(matrix: InstanceMatrix, boot: InstanceBootstrap, confidence:
     return out
 
 
-def _infra_counts(cells: pd.DataFrame, column: str | None) -> dict[tuple[str, str | None], int]:
-    infra = cells[cells["category"] == "infrastructure"]
-    keys = ["agent"] + ([column] if column else [])
-    counts = infra.groupby(keys, observed=True)["trials"].sum()
-    return {((k if column is None else k[0]), (None if column is None else k[1])): int(v) for k, v in counts.items()}
-
-
 def leaderboard_from_cells(cells: pd.DataFrame, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-                           confidence: float = 0.95) -> tuple[Leaderboard, InstanceMatrix, InstanceBootstrap]:
+                           confidence: float = 0.95, strict: bool = False,
+                           ) -> tuple[Leaderboard, InstanceMatrix, InstanceBootstrap]:
     """The leaderboard of a cells frame (see ``dataset``), with the matrix and the bootstrap it used
-    (reuse them for statistics that must be paired with it). Agents are ranked by pass rate, then mean score."""
-    matrix = InstanceMatrix.from_cells(cells)
+    (reuse them for statistics that must be paired with it). Agents are ranked by pass rate, then mean score.
+    With ``strict``, infrastructure errors count as failed trials (see ``InstanceMatrix.from_cells``)."""
+    matrix = InstanceMatrix.from_cells(cells, strict=strict)
     boot = InstanceBootstrap(len(matrix.instances), resamples, seed)
     per_instance = _rate_jobs(matrix)
     jobs: list[tuple[Rows, np.ndarray]] = [(None, per_instance)]
@@ -191,23 +190,23 @@ def leaderboard_from_cells(cells: pd.DataFrame, *, resamples: int = DEFAULT_RESA
             groups.append((column, str(value), rows))
             jobs.append((rows, per_instance[rows]))
     samples = boot.weighted_sums(jobs)
-    overall_infra = {a: n for (a, _), n in _infra_counts(cells, None).items()}
+    overall_infra = {agent: share for (agent,), share in infra_shares(cells, ["agent"]).items()}
     overall = _rate_rows(matrix, None, samples[0], None, overall_infra, confidence)
-    for agent, n in overall_infra.items():
-        if agent not in {r.agent for r in overall}:
+    for agent, share in overall_infra.items():
+        if share.errors and agent not in {r.agent for r in overall}:
             overall.append(RateRow(agent=agent, trials=0, passed=0, pass_rate=0.0, pass_rate_ci=(0.0, 1.0),
-                                   mean_score=0.0, infra_errors=n, few_instances=True))
+                                   mean_score=0.0, infra=share, few_instances=True))
     by: dict[str, list[RateRow]] = {c: [] for c in GROUPINGS}
-    infra_by = {c: _infra_counts(cells, c) for c in GROUPINGS}
+    infra_by = {c: infra_shares(cells, ["agent", c]) for c in GROUPINGS}
     for (column, value, index), sample in zip(groups, samples[1:], strict=True):
-        infra = {a: n for (a, g), n in infra_by[column].items() if g == value}
+        infra = {agent: share for (agent, group), share in infra_by[column].items() if group == value}
         by[column] += _rate_rows(matrix, index, sample, value, infra, confidence)
     for column in GROUPINGS:
         by[column].sort(key=lambda r: (r.agent, r.group or ""))
     overall.sort(key=lambda r: (-r.pass_rate, -r.mean_score, r.agent))
     board = Leaderboard(leaderboard=overall, by_tier=by["tier"], by_cluster=by["cluster"],
                         by_subdomain=by["subdomain"], pass_at_k=_pass_at_k_rows(matrix, boot, confidence),
-                        confidence=confidence, resamples=boot.resamples, seed=boot.seed)
+                        confidence=confidence, resamples=boot.resamples, seed=boot.seed, strict=strict)
     return board, matrix, boot
 
 

@@ -4,7 +4,8 @@
 which it brings up to date first: see ``cache``) and returns a ``Report``: the leaderboard with
 bootstrap intervals (overall, by tier, cluster, subdomain; pass@k), cost and time with the Pareto
 frontier, paired comparisons, the harness/model variance decomposition, the failure breakdown,
-the checks that fail most, and software use.
+the checks that fail most, and software use. Every per-agent table shows the agent's infrastructure
+errors left after retries (``infra``, see ``infra``); ``ReportOptions.strict`` counts them as failed trials.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class ReportOptions(BaseModel):
     compare: list[str] = Field(default_factory=list)
     pairs: bool = False
     tasks_dir: Path | None = None
+    strict: bool = Field(False, description="count infrastructure errors as failed trials (score 0)")
 
     @model_validator(mode="after")
     def _two_to_compare(self) -> ReportOptions:
@@ -97,13 +99,13 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
         raise LastExamError(f"no trials in {where}. Fix: run `ale run` first, or point --db/--results-dir at "
                             "the results, or choose another --name")
     board, matrix, boot = leaderboard_from_cells(cells, resamples=options.resamples, seed=options.seed,
-                                                 confidence=options.confidence)
+                                                 confidence=options.confidence, strict=options.strict)
     efficiency = build_cost_rows(matrix, board.leaderboard, boot, options.confidence)
     if options.pairs:
         pairs = all_pairs([r.agent for r in board.leaderboard if r.trials])
     else:
         pairs = [(options.compare[0], options.compare[1])] if options.compare else []
-    comparisons = compare(matrix, boot, pairs, options.confidence)
+    comparisons = compare(matrix, boot, pairs, options.confidence, {r.agent: r.infra for r in board.leaderboard})
     return Report(
         **board.model_dump(), experiments=names, database=store.url, generated_at=dt.datetime.now(dt.UTC),
         instances=len(matrix.instances), inspected_trials=inspected, efficiency=efficiency,

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from lastexam.errors import GraderError
+from lastexam.errors import GraderError, MissingToolError
 from lastexam.grading.model import Check, Grade
 from lastexam.grading.runner import run_grader
 
@@ -29,7 +29,8 @@ def grade_output(
 ) -> Grade:
     """Grade ``output_dir``, turning a grader failure that the output caused into the agent's failed check.
 
-    Raises GraderError only when the grader also fails on an empty output (an infrastructure error).
+    Raises GraderError only when the grader also fails on an empty output, and MissingToolError at once when
+    the grader needed a program the machine lacks (both infrastructure errors).
     """
 
     def grade(output: Path) -> Grade:
@@ -38,6 +39,8 @@ def grade_output(
 
     try:
         return grade(output_dir)
+    except MissingToolError:
+        raise
     except GraderError:
         pass
     with tempfile.TemporaryDirectory(prefix="ale-empty-output-") as empty:
@@ -48,6 +51,8 @@ def grade_output(
             raise GraderError(f"{exc} (it fails on an empty output too, so not because of the agent's)") from None
     try:
         return grade(output_dir)
+    except MissingToolError:
+        raise
     except GraderError as exc:
         return Grade(checks=[Check(name=GRADER_FAILED_CHECK, weight=0, score=0, passed=False, gate=True,
                                    expected="a grader run that ends within its limits",

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lastexam.errors import GraderError
+from lastexam.errors import GraderError, MissingToolError
 from lastexam.grading import jail
 from lastexam.grading.model import Grade
 from lastexam.grading.tools import serve_tools
@@ -110,7 +110,8 @@ def run_grader(
     """Grade collected output in a fresh grader sandbox (see ``jail.py``) under time and memory limits.
 
     Returns the Grade. Raises GraderError when the grader crashes, is killed at a limit, writes no
-    grade, or runs past ``timeout`` seconds (whose fault that is, ``blame.grade_output`` decides).
+    grade, or runs past ``timeout`` seconds (whose fault that is, ``blame.grade_output`` decides);
+    MissingToolError when it asked to run a program the machine lacks, whatever it did next.
     """
     lease = UidLease() if os.geteuid() == 0 else None
     cgroup = grader_cgroup(memory_mb)
@@ -125,8 +126,10 @@ def run_grader(
                    "work_dir": str(jail.WORK), "grade_path": str(jail.WORK / "grade.json")}
         (work / "request.json").write_text(json.dumps(request))
         deadline = time.monotonic() + timeout
+        setup_faults: list[str] = []
         server = threading.Thread(target=serve_tools, args=(ours, work), daemon=True,
-                                  kwargs={"grader_uid": lease.uid if lease else None, "deadline": deadline})
+                                  kwargs={"grader_uid": lease.uid if lease else None, "deadline": deadline,
+                                          "setup_faults": setup_faults})
         server.start()
         command = jail.grader_command(
             bwrap_executable(), [sys.executable, "-m", "lastexam.grading.worker", str(jail.WORK / "request.json")],
@@ -139,6 +142,8 @@ def run_grader(
                             cgroup=cgroup)
         theirs.close()
         server.join(timeout=max(0.0, deadline - time.monotonic()) + 5)
+        if setup_faults:
+            raise MissingToolError(setup_faults[0])
         if code is None:
             raise GraderError(f"grader ran past its {timeout:g} s limit")
         if code != 0:

@@ -12,6 +12,7 @@ cannot see the grader, its reference or another run.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -21,7 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lastexam.sandbox.bwrap import remove_tree, run_in_scratch_sandbox, temp_dir
+from lastexam.errors import MissingToolError
+from lastexam.sandbox.bwrap import SANDBOX_PATH, remove_tree, run_in_scratch_sandbox, temp_dir
 from lastexam.sandbox.collect import CollectLimits, collect_output
 
 ToolRunner = Callable[[dict[str, Any]], dict[str, Any]]
@@ -36,13 +38,16 @@ def run_staged_tool(request: dict[str, Any], work_dir: Path, *, grader_uid: int 
 
     Returns the reply: returncode (-1 when killed at the time limit), stdout and stderr (each at most
     4 MiB, a longer one cut in the middle with a marker), timed_out, and the refusals of collecting
-    the result. Raises ValueError for a malformed
-    request (a grader bug).
+    the result. Raises ValueError for a malformed request (a grader bug), MissingToolError when the
+    program is not installed (see ``missing_program``).
     """
     run_dir = str(request.get("dir", ""))
     argv = request.get("argv")
     if not _RUN_DIR.match(run_dir) or not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
         raise ValueError(f"malformed tool request: {request!r}")
+    if missing := missing_program(argv):
+        raise MissingToolError(f"{missing} is not installed on this machine, so the grader cannot re-run it. "
+                               "Fix: run `ale setup` (or install the task's declared software) and regrade")
     timeout = min(float(request.get("timeout", 60)), float(request.get("deadline", 1e9)))
     memory_mb = min(int(request.get("memory_mb", 2048)), _MAX_MEMORY_MB)
     staged, result = work_dir / run_dir / "files", work_dir / run_dir / "result"
@@ -62,10 +67,27 @@ def run_staged_tool(request: dict[str, Any], work_dir: Path, *, grader_uid: int 
             "refused": collected.refused}
 
 
-def serve_tools(connection: socket.socket, work_dir: Path, *, grader_uid: int | None, deadline: float) -> None:
+def missing_program(argv: list[str]) -> str | None:
+    """The program of ``argv`` when the machine lacks it: a bare name not found on the sandbox's PATH, or an
+    absolute path that is not an executable file. A relative path (``./run.sh``) names a staged file, which the
+    agent's output may lack through its own fault: not checked. None when nothing is missing."""
+    program = argv[0] if argv else ""
+    if not program:
+        return "(an empty command)"
+    if "/" not in program:
+        return None if shutil.which(program, path=SANDBOX_PATH) else program
+    if program.startswith("/"):
+        return None if os.path.isfile(program) and os.access(program, os.X_OK) else program
+    return None
+
+
+def serve_tools(connection: socket.socket, work_dir: Path, *, grader_uid: int | None, deadline: float,
+                setup_faults: list[str] | None = None) -> None:
     """Answer the tool requests of one grader sandbox until it closes its end of ``connection``.
 
-    ``deadline`` is the time.monotonic() at which the grading ends: no tool runs past it.
+    ``deadline`` is the time.monotonic() at which the grading ends: no tool runs past it. A missing program
+    (``MissingToolError``) is appended to ``setup_faults``, host-side where the grader cannot erase it, so
+    that the grading ends as an infrastructure error whatever the grader does with the refusal.
     """
     with connection, connection.makefile("rwb", buffering=0) as stream:
         for line in stream:
@@ -73,6 +95,10 @@ def serve_tools(connection: socket.socket, work_dir: Path, *, grader_uid: int | 
                 request = json.loads(line)
                 request["deadline"] = deadline - time.monotonic()
                 reply = run_staged_tool(request, work_dir, grader_uid=grader_uid)
+            except MissingToolError as exc:
+                if setup_faults is not None:
+                    setup_faults.append(str(exc))
+                reply = {"error": f"{type(exc).__name__}: {exc}"}
             except Exception as exc:  # the grader learns of it as a failed run, the harness goes on
                 reply = {"error": f"{type(exc).__name__}: {exc}"}
             try:

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lastexam.analysis.facts import FAILURE_CATEGORIES, SOFTWARE_USES
+from lastexam.analysis.infra import FLAG_SHARE, InfraShare
 from lastexam.analysis.leaderboard import Leaderboard, RateRow
 from lastexam.analysis.report import Report
 
@@ -29,6 +30,17 @@ def _p(value: float | None) -> str:
     return "-" if value is None else f"{value:.2g}" if value < 0.001 else f"{value:.3f}"
 
 
+def _infra(share: InfraShare) -> str:
+    """Infrastructure errors as "errors/finished (share)", marked "!" when flagged."""
+    if not share.errors:
+        return f"0/{share.finished}"
+    return f"{share.errors}/{share.finished} ({share.share:.1%})" + (" !" if share.flagged else "")
+
+
+def _strict_note(strict: bool) -> str:
+    return "strict: infrastructure errors counted as failed trials (score 0); " if strict else ""
+
+
 def terminal() -> Console:
     """A console for stdout: the terminal's width, or 200 columns when piped (so tables are not squeezed)."""
     return Console() if sys.stdout.isatty() else Console(width=200)
@@ -42,23 +54,26 @@ def print_leaderboard(board: Leaderboard, out: Console) -> None:
             return
         t = Table(title=title, title_justify="left")
         for column in ("agent", *([group] if group else []), "instances", "trials", "full pass", "95% CI",
-                       "mean score", "95% CI ", "infra"):
+                       "mean score", "95% CI ", "infra errors"):
             t.add_column(column, justify="left" if column in ("agent", group) else "right")
         for r in rows:
             flag = " *" if r.few_instances and r.trials else ""
             t.add_row(r.agent, *([r.group or ""] if group else []), str(r.instances), str(r.trials),
                       f"{r.pass_rate:.1%}{flag}", _ci(r.pass_rate_ci), f"{r.mean_score:.3f}",
-                      _ci(r.mean_score_ci, percent=False), str(r.infra_errors))
+                      _ci(r.mean_score_ci, percent=False), _infra(r.infra))
         out.print(t)
 
     level = f"{board.confidence:.0%}"
-    table(f"Leaderboard ({level} intervals: bootstrap over instances, {board.resamples} resamples, seed {board.seed})",
-          board.leaderboard, None)
+    table(f"Leaderboard ({_strict_note(board.strict)}{level} intervals: bootstrap over instances, "
+          f"{board.resamples} resamples, seed {board.seed})", board.leaderboard, None)
     table("By tier", board.by_tier, "tier")
     table("By cluster", board.by_cluster, "cluster")
     table("By subdomain", board.by_subdomain, "subdomain")
     if any(r.few_instances and r.trials for r in board.leaderboard + board.by_tier):
         out.print("* fewer than 10 instances: the interval is a rough guide only")
+    if any(r.infra.flagged for r in board.leaderboard):
+        left_out = "counted as failed trials" if board.strict else "left out of the rates (--strict counts them as failed)"
+        out.print(f"! more than {FLAG_SHARE:.0%} of the agent's finished trials are infrastructure errors, {left_out}")
     if board.pass_at_k:
         t = Table(title="pass@k (any of k epochs passes) and pass^k (all k pass)", title_justify="left")
         for column in ("agent", "k", "instances", "pass@k", "95% CI", "pass^k", "95% CI "):
@@ -73,19 +88,21 @@ def print_report(report: Report, out: Console) -> None:
     """Every section of the report."""
     out.print(f"[bold]Experiments:[/] {', '.join(report.experiments)}  ({report.database}; "
               f"{report.instances} instances)")
+    if report.strict:
+        out.print("[bold]Strict:[/] infrastructure errors are counted as failed trials (score 0), not left out")
     print_leaderboard(report, out)
 
     t = Table(title="Cost and time (graded trials; Pareto frontier of cost per trial vs full-pass rate marked *)",
               title_justify="left")
     for column in ("agent", "trials", "full pass", "cost/trial", "95% CI", "cost/full pass", "95% CI ",
-                   "wall s/trial", "agent s/trial", "agent s/full pass"):
+                   "wall s/trial", "agent s/trial", "agent s/full pass", "infra errors"):
         t.add_column(column, justify="left" if column == "agent" else "right")
     for r in report.efficiency:
         per_pass_ci = "-" if r.cost_per_pass_ci is None else f"[{_money(r.cost_per_pass_ci[0])}, {_money(r.cost_per_pass_ci[1])}]"
         t.add_row(r.agent + (" *" if r.on_frontier else ""), str(r.trials), f"{r.pass_rate:.1%}",
                   _money(r.cost_per_trial), f"[{_money(r.cost_per_trial_ci[0])}, {_money(r.cost_per_trial_ci[1])}]",
                   _money(r.cost_per_pass), per_pass_ci, f"{r.duration_per_trial:.0f}", f"{r.agent_sec_per_trial:.0f}",
-                  "-" if r.agent_sec_per_pass is None else f"{r.agent_sec_per_pass:.0f}")
+                  "-" if r.agent_sec_per_pass is None else f"{r.agent_sec_per_pass:.0f}", _infra(r.infra))
     out.print(t)
 
     if report.comparisons:
@@ -93,13 +110,14 @@ def print_report(report: Report, out: Console) -> None:
                         + ("; Holm-adjusted over all pairs)" if len(report.comparisons) > 1 else ")"),
                   title_justify="left")
         for column in ("A", "B", "instances", "A pass", "B pass", "diff", "95% CI", "A only", "B only",
-                       "McNemar p", "mid-p", "Holm p", "significant"):
+                       "McNemar p", "mid-p", "Holm p", "significant", "A infra", "B infra"):
             t.add_column(column, justify="left" if column in ("A", "B") else "right")
         for c in report.comparisons:
             t.add_row(c.a, c.b, str(c.instances) + (" *" if c.few_instances else ""), f"{c.pass_rate_a:.1%}",
                       f"{c.pass_rate_b:.1%}",
                       f"{c.difference:+.1%}", _ci(c.difference_ci), str(c.a_only), str(c.b_only),
-                      _p(c.p_mcnemar), _p(c.p_mcnemar_midp), _p(c.p_holm), "yes" if c.significant else "no")
+                      _p(c.p_mcnemar), _p(c.p_mcnemar_midp), _p(c.p_holm), "yes" if c.significant else "no",
+                      _infra(c.infra_a), _infra(c.infra_b))
         out.print(t)
 
     if report.variance is not None:
@@ -114,10 +132,11 @@ def print_report(report: Report, out: Console) -> None:
         out.print(t)
 
     t = Table(title="Outcomes (trials, excluding cancelled)", title_justify="left")
-    for column in ("agent", "trials", "passed", *FAILURE_CATEGORIES):
+    for column in ("agent", "trials", "passed", *FAILURE_CATEGORIES, "infra share"):
         t.add_column(column.replace("_", " "), justify="left" if column == "agent" else "right")
     for r in report.failures:
-        t.add_row(r.agent or "", str(r.trials), str(r.passed), *(str(r.categories[c]) for c in FAILURE_CATEGORIES))
+        t.add_row(r.agent or "", str(r.trials), str(r.passed), *(str(r.categories[c]) for c in FAILURE_CATEGORIES),
+                  _infra(r.infra))
     out.print(t)
 
     t = Table(title="Declared professional software (graded trials; pass rate within each)", title_justify="left")

@@ -1,55 +1,97 @@
 """Re-score stored outputs with the current graders, without rerunning any agent.
 
-The run facts are taken again from the run directory (the task's declared executables may have
-changed since the run) and recorded with the new grade.
+Run directories are found under the results directory first (``locate_run_dir``: results that were
+moved or copied are regraded where they are now, never at the absolute path recorded, which may be gone
+or belong to the original). A trial that cannot be regraded (its run directory or trial.json missing or
+unreadable, its grader failing independently of the output) keeps its recorded grade and is reported as a
+problem naming the file and the fix; the other trials are regraded. The run facts are taken again from the
+run directory (the task's declared executables may have changed since the run) and recorded with the new grade.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from lastexam.analysis.facts import inspect_run_dir
 from lastexam.errors import GraderError, LastExamError
 from lastexam.grading.blame import grade_output
 from lastexam.results import TrialKey, TrialResult
 from lastexam.store.db import ResultsStore
+from lastexam.store.rundir import locate_run_dir, write_atomic
 from lastexam.tasks.instance import Instance
-from lastexam.tasks.loader import discover_tasks
+from lastexam.tasks.loader import Task, discover_tasks
 
 
-def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path) -> tuple[int, int]:
-    """Regrade every graded trial of experiment ``name``; returns (changed, total).
+@dataclass
+class RegradeOutcome:
+    """Trials regraded, how many changed score or pass, and one message per trial that could not be regraded."""
+
+    total: int = 0
+    changed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path, results_dir: Path | None = None,
+                       ) -> RegradeOutcome:
+    """Regrade every graded trial of experiment ``name``, finding run directories under ``results_dir`` first.
 
     Raises:
-        LastExamError: the experiment does not exist.
+        LastExamError: the experiment does not exist. A trial that cannot be regraded is not raised: it is
+            listed in ``RegradeOutcome.problems`` and the others go on.
     """
     experiment_id = store.experiment_id(name)
     if experiment_id is None:
         raise LastExamError(f"no experiment named {name!r}. Fix: use one of: {', '.join(store.experiment_names())}")
     tasks = {t.id: t for t in discover_tasks(tasks_root)}
-    changed = total = 0
+    outcome = RegradeOutcome()
     for row in store.trial_rows([experiment_id]):
         if row["status"] not in ("passed", "failed") or row["task_id"] not in tasks:
             continue
-        instance = Instance(tasks[row["task_id"]], row["variant"])
-        run_dir = Path(row["run_dir"])
+        label = f"{row['instance']} ({row['agent']}, epoch {row['epoch']})"
         try:
-            grade = grade_output(instance.task.path, run_dir / "output", run_dir / "private" / "input",
-                               run_dir / "private" / "reference", instance.params,
-                               timeout=instance.task.spec.grader_timeout_sec)
-        except GraderError as exc:
-            raise LastExamError(f"regrading {row['instance']} ({row['agent']}) failed: {exc}") from exc
-        total += 1
-        result = TrialResult.model_validate_json((run_dir / "trial.json").read_text())
-        updated = result.model_copy(update={
-            "key": TrialKey(agent=row["agent"], instance=row["instance"], epoch=row["epoch"]),
-            "status": "passed" if grade.passed else "failed", "score": grade.score, "passed": grade.passed,
-            "checks": grade.checks, "task_version": instance.task.spec.version,
-            "facts": inspect_run_dir(run_dir, instance.task.spec.software.executables),
-        })
+            updated = _regrade_one(row, tasks[row["task_id"]], locate_run_dir(row["run_dir"], results_dir))
+        except LastExamError as exc:
+            outcome.problems.append(f"{label}: {exc}")
+            continue
+        outcome.total += 1
         if updated.score != row["score"] or updated.passed != row["passed"]:
-            changed += 1
-        (run_dir / "grade.json").write_text(grade.model_dump_json(indent=2))
-        (run_dir / "trial.json").write_text(updated.model_dump_json(indent=2))
+            outcome.changed += 1
         store.record(experiment_id, updated, regrade=True)
-    return changed, total
+    return outcome
+
+
+def _regrade_one(row: dict[str, Any], task: Task, run_dir: Path) -> TrialResult:
+    """Grade one trial's stored output again, rewrite its grade.json and trial.json, and return the new result.
+
+    Raises:
+        LastExamError: the run directory or its trial.json is missing or unreadable, or the grader failed
+            independently of the output; the message names the file and the fix.
+    """
+    trial_json = run_dir / "trial.json"
+    if not run_dir.is_dir():
+        raise LastExamError(f"run directory {run_dir} does not exist. Fix: pass --results-dir pointing at the "
+                            "results that hold runs/, or restore the run directory")
+    try:
+        result = TrialResult.model_validate_json(trial_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError, ValidationError) as exc:
+        raise LastExamError(f"cannot read {trial_json} ({type(exc).__name__}: {str(exc).splitlines()[0]}). "
+                            "Fix: restore trial.json from a backup of the results, or rerun this trial") from exc
+    instance = Instance(task, row["variant"])
+    try:
+        grade = grade_output(task.path, run_dir / "output", run_dir / "private" / "input",
+                             run_dir / "private" / "reference", instance.params, timeout=task.spec.grader_timeout_sec)
+    except GraderError as exc:
+        raise LastExamError(f"the grader of {task.id} failed on {run_dir / 'output'}: {exc}") from exc
+    updated = result.model_copy(update={
+        "key": TrialKey(agent=row["agent"], instance=row["instance"], epoch=row["epoch"]),
+        "status": "passed" if grade.passed else "failed", "score": grade.score, "passed": grade.passed,
+        "checks": grade.checks, "task_version": task.spec.version, "run_dir": str(run_dir),
+        "facts": inspect_run_dir(run_dir, task.spec.software.executables),
+    })
+    write_atomic(run_dir / "grade.json", grade.model_dump_json(indent=2))
+    write_atomic(trial_json, updated.model_dump_json(indent=2))
+    return updated

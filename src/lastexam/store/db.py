@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,11 +38,14 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from lastexam.errors import ConfigError
 from lastexam.results import FINAL_STATUSES, TrialKey, TrialResult
 
 metadata = MetaData()
+_SCHEMA_ATTEMPTS = 20
+_LOST_RACE = ("already exists", "duplicate", "database is locked")
 
 experiments = Table(
     "experiments", metadata,
@@ -122,6 +126,26 @@ manifests = Table(
 )
 
 
+def create_tables(engine: Engine, schema: MetaData) -> None:
+    """Create the tables of ``schema`` and the indexes of its tables that do not exist yet.
+
+    Safe when several processes do it at once on the same fresh database (two ``ale run`` started
+    together): a CREATE that loses the race to another process is retried, each retry checking again what
+    exists, so every process ends with the whole schema. Other database errors are raised at once.
+    """
+    for attempt in range(_SCHEMA_ATTEMPTS):
+        try:
+            schema.create_all(engine)
+            for table in schema.sorted_tables:
+                for index in table.indexes:
+                    index.create(engine, checkfirst=True)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            if attempt == _SCHEMA_ATTEMPTS - 1 or not any(s in str(exc.orig).lower() for s in _LOST_RACE):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 def default_db_url(results_dir: Path) -> str:
     """The embedded default: a SQLite file in the results directory."""
     return f"sqlite:///{(results_dir / 'ale.db').resolve()}"
@@ -141,7 +165,7 @@ class ResultsStore:
                               "give a SQLAlchemy URL such as sqlite:///ale.db or postgresql+psycopg://...") from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        create_tables(self.engine, metadata)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -149,13 +173,20 @@ class ResultsStore:
             yield connection
 
     def ensure_experiment(self, name: str, config: dict[str, Any]) -> int:
-        """The id of experiment ``name``, creating it with ``config`` if new."""
-        with self.transaction() as conn:
-            row = conn.execute(select(experiments.c.id).where(experiments.c.name == name)).first()
-            if row:
-                return int(row.id)
-            return int(conn.execute(insert(experiments).values(
-                name=name, created_at=dt.datetime.now(dt.UTC), config=config)).inserted_primary_key[0])
+        """The id of experiment ``name``, creating it with ``config`` if new (another process creating it at the
+        same moment is fine: its row is used)."""
+        try:
+            with self.transaction() as conn:
+                row = conn.execute(select(experiments.c.id).where(experiments.c.name == name)).first()
+                if row:
+                    return int(row.id)
+                return int(conn.execute(insert(experiments).values(
+                    name=name, created_at=dt.datetime.now(dt.UTC), config=config)).inserted_primary_key[0])
+        except IntegrityError:
+            created = self.experiment_id(name)
+            if created is None:
+                raise
+            return created
 
     def add_manifest(self, experiment_id: int, manifest: dict[str, Any]) -> None:
         """Keep the reproducibility manifest of one start of the experiment."""
@@ -258,8 +289,8 @@ def _jsonable(value: Any) -> Any:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL takes a lock another process may hold
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

@@ -13,6 +13,18 @@ from typing import Any
 from pydantic import BaseModel
 
 
+def locate_run_dir(recorded: str, results_dir: Path | None) -> Path:
+    """Where a trial's run directory is now (it may not exist). When ``results_dir`` holds a ``runs/``
+    directory, the ``runs/...`` tail of the recorded path under it: results that were moved or copied are
+    found where they are, never at the recorded absolute path, which may be gone or belong to the original.
+    Otherwise (run directories kept elsewhere with ``runs_dir``) the path as recorded."""
+    path = Path(recorded)
+    parts = path.parts
+    if results_dir is not None and "runs" in parts and (results_dir / "runs").is_dir():
+        return results_dir.joinpath("runs", *parts[len(parts) - parts[::-1].index("runs"):])
+    return path
+
+
 class RunDir:
     """The files of one trial under ``runs/<experiment>/<agent>/<instance>/epoch-K``."""
 

@@ -32,6 +32,7 @@ from lastexam.analysis.report import Report, ReportOptions, build_report
 from lastexam.errors import LastExamError
 from lastexam.report.html import charts, render_html
 from lastexam.store.db import ResultsStore
+from lastexam.store.rundir import locate_run_dir
 from lastexam.web import files, queries
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -181,7 +182,7 @@ def create_app(store: ResultsStore, results_dir: Path | None = None, *, tasks_di
         found = queries.trial(store.engine, trial_id)
         if found is None:
             raise HTTPException(404, f"no trial {trial_id}")
-        run_dir = files.locate_run_dir(found["run_dir"], results_dir)
+        run_dir = locate_run_dir(found["run_dir"], results_dir)
         graded = files.grading_over(found, run_dir)
         context: dict[str, Any] = {
             "trial": found, "run_dir": run_dir, "run_dir_found": run_dir.is_dir(), "graded": graded,
@@ -196,7 +197,7 @@ def create_app(store: ResultsStore, results_dir: Path | None = None, *, tasks_di
         found = queries.trial(store.engine, trial_id)
         if found is None or area not in files.AREAS:
             raise HTTPException(404, "no such file")
-        run_dir = files.locate_run_dir(found["run_dir"], results_dir)
+        run_dir = locate_run_dir(found["run_dir"], results_dir)
         root = files.area_root(run_dir, area, files.grading_over(found, run_dir))
         if root is None:
             raise HTTPException(403, "the reference is shown only once the trial has been graded")

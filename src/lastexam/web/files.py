@@ -22,20 +22,6 @@ DIFF_LINE_LIMIT = 2_000
 AREAS = ("output", "logs", "reference", "run")
 
 
-def locate_run_dir(recorded: str, results_dir: Path | None) -> Path:
-    """The run directory as recorded, or, when it is gone (results copied elsewhere), the same
-    ``runs/...`` tail under ``results_dir``."""
-    path = Path(recorded)
-    if path.is_dir() or results_dir is None:
-        return path
-    parts = path.parts
-    if "runs" in parts:
-        moved = results_dir.joinpath("runs", *parts[len(parts) - parts[::-1].index("runs"):])
-        if moved.is_dir():
-            return moved
-    return path
-
-
 def grading_over(trial: dict[str, Any], run_dir: Path) -> bool:
     """True when the trial was graded: the only time its reference may be shown."""
     return trial["status"] in FINAL_STATUSES and (run_dir / "grade.json").is_file()

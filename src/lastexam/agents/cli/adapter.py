@@ -16,6 +16,9 @@ Outcome: ``timeout`` at the wall limit, ``limit`` when the turn limit stopped it
 or the CLI's own when it was given the limit), ``completed`` on exit status 0, else ``crashed``. A CLI
 that failed without one answered model call or right after the model service failed, or that the
 channel stopped for a failing service, is an ``infra_error`` (the harness or the service, not the agent).
+A transcript that does not parse is the agent's failure (``crashed``, with the reason), never an
+``infra_error``: the transcript passes through the agent's hands (its stdout, its home), so it could
+otherwise launder a failure into an error that rates leave out.
 """
 
 from __future__ import annotations
@@ -198,24 +201,33 @@ class CliAgent:
                               else f"after the model service failed ({channel.stats.upstream_failures[-1]})")
                            + f"; see logs/{run.stderr.name}")
             detail = infra_error
+        channel_stats = {"model_calls": channel.stats.model_calls, "refused": channel.stats.refused,
+                         "model_seconds": round(channel.stats.model_seconds, 3),
+                         "upstream_failures": channel.stats.upstream_failures[-5:]}
+
+        def finish(builder: TranscriptBuilder, reported: dict[str, Any]) -> Trajectory:
+            return builder.finish(cli_cost_usd=reported.get("cli_cost_usd"), outcome=outcome,
+                                  exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
+                                  channel=channel_stats, reported=reported)
+
         builder = self._builder()
         try:
             reported = self.driver.transcript(run, builder)
-        except Exception as exc:  # an unreadable transcript is the harness's fault, not the agent's
+            if outcome == "completed" and reported.get("limit"):
+                outcome, detail = "limit", f"{stem} stopped at its own limit ({reported.get('exit_status')})"
+            elif outcome == "completed" and reported.get("crashed"):
+                outcome, detail = "crashed", f"{stem} gave up: {reported.get('exit_status')}"
+            trajectory = finish(builder, reported)
+        except Exception as exc:  # the agent can write into its transcript: one that does not parse is its failure
             (context.logs_dir / f"{stem}_transcript_error.log").write_text(traceback.format_exc())
+            if infra_error is None:
+                outcome = "crashed"
+                detail = (f"the {stem} transcript the agent left could not be read ({type(exc).__name__}: {exc}); "
+                          f"see logs/{stem}_transcript_error.log" + (f"; {detail}" if detail else ""))
+            builder = self._builder()  # nothing of the broken transcript is kept
             reported = {"transcript_error": f"{type(exc).__name__}: {exc}"}
-            infra_error = infra_error or f"the {stem} transcript could not be read ({type(exc).__name__}: {exc})"
+            trajectory = finish(builder, reported)
         _keep_native(run.home, self.driver.native_transcripts, context.logs_dir / "native")
-        if outcome == "completed" and reported.get("limit"):
-            outcome, detail = "limit", f"{stem} stopped at its own limit ({reported.get('exit_status')})"
-        elif outcome == "completed" and reported.get("crashed"):
-            outcome, detail = "crashed", f"{stem} gave up: {reported.get('exit_status')}"
-        trajectory = builder.finish(
-            cli_cost_usd=reported.get("cli_cost_usd"), outcome=outcome, exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
-            channel={"model_calls": channel.stats.model_calls, "refused": channel.stats.refused,
-                     "model_seconds": round(channel.stats.model_seconds, 3),
-                     "upstream_failures": channel.stats.upstream_failures[-5:]},
-            reported=reported)
         usage = _usage_of_record(channel.stats, self.prices, reported.get("cli_cost_usd"))
         _record_usage(trajectory, usage, self_reported=builder.usage, unmetered=channel.stats.usages.count(None))
         return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error,
