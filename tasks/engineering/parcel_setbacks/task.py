@@ -37,6 +37,9 @@ CSV_COLUMNS = ("parcel_id", "zone", "lot_area_m2", "lot_area_acres", "envelope_a
 REASON_ORDER = ("LOT_AREA", "FRONT_SETBACK", "SIDE_SETBACK", "REAR_SETBACK", "COVERAGE")
 PARCEL_TOL = 0.001  # symmetric difference / lot area
 ENVELOPE_TOL = 0.02  # symmetric difference / envelope area
+# Planar areas in the target CRS are exact; 1e-4 leaves room for printed rounding but not for areas
+# measured on the ellipsoid or in another projection (the CRS scale factor, up to ~1e-3 here).
+AREA_REL_TOL = 1e-4
 
 
 def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
@@ -110,8 +113,8 @@ def _grade_layers(g: GradeContext, data: dict[str, Any], ref: dict[str, Any]) ->
     attrs = {}
     for pid, r in records.items():
         found = parcels["features"].get(pid, {}).get("attrs", {})
-        attrs[pid] = (_rel_off(found.get("area_m2"), r["area_m2"], 1e-3)
-                      or _rel_off(found.get("area_acres"), r["area_acres"], 1e-3))
+        attrs[pid] = (_rel_off(found.get("area_m2"), r["area_m2"], AREA_REL_TOL)
+                      or _rel_off(found.get("area_acres"), r["area_acres"], AREA_REL_TOL))
     _fraction(g, "parcel area_m2 and area_acres attributes", attrs, weight=2)
     env_areas = {pid: r["envelope_area_m2"] for pid, r in records.items()}
     _fraction(g, "buildable envelope geometry", _geometry_verdicts(envelopes, env_areas, ENVELOPE_TOL), weight=3)
@@ -141,7 +144,7 @@ def _grade_report(g: GradeContext, rows: list[dict[str, str]], ref: dict[str, An
     g.table("compliance status per lot", found, expected, key="parcel_id", columns={"status": None}, weight=2)
     g.table("non-conformity reasons per lot", found, expected, key="parcel_id", columns={"reasons": None}, weight=2)
     g.table("lot areas in the report (m2, acres)", found, expected, key="parcel_id",
-            columns={"lot_area_m2": (0.0, 1e-3), "lot_area_acres": (0.0, 1e-3)})
+            columns={"lot_area_m2": (0.0, AREA_REL_TOL), "lot_area_acres": (0.0, AREA_REL_TOL)})
     g.table("envelope areas in the report", found, expected, key="parcel_id",
             columns={"envelope_area_m2": (0.5, 0.01)})
     g.table("building coverage per lot", found, expected, key="parcel_id", columns={"building_coverage_pct": 0.5})

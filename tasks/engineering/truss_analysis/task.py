@@ -16,7 +16,9 @@ generate() writes the tables and design basis, solves the truss by the direct st
 (numpy) and writes the reference (displacements, member forces and checks, reactions, summary).
 
 grade() re-runs the submitted deck in ccx inside a fresh sandbox (g.run_tool) with its own output
-requests added, and compares the re-run displacements and reactions with the reference; it then
+requests added, and compares the re-run displacements and reactions with the reference; it re-runs
+it again with its loads replaced by a hidden load set written by generate() (so a deck that only
+prescribes known displacements, or whose model is wrong, fails); it then
 compares the reported member forces, member checks, reactions and summary with the reference,
 and checks that the reported reactions balance the applied combined loads (forces and moments).
 """
@@ -230,8 +232,11 @@ def combined_loads(t: Truss, combination: dict[str, float]) -> np.ndarray:
     return f
 
 
-def solve(t: Truss, combination: dict[str, float]) -> dict[str, Any]:
-    """Displacements (mm), member forces (N) and reactions (N) by the direct stiffness method in N-mm."""
+def solve(t: Truss, combination: dict[str, float], loads: np.ndarray | None = None) -> dict[str, Any]:
+    """Displacements (mm), member forces (N) and reactions (N) by the direct stiffness method in N-mm.
+
+    ``loads`` (N, 3 DOF per node in node order) replaces the loads of the combination when given.
+    """
     ids = sorted(t.nodes)
     index = {nid: k for k, nid in enumerate(ids)}
     xyz = {nid: np.array(t.nodes[nid]) * 1000.0 for nid in ids}
@@ -251,7 +256,7 @@ def solve(t: Truss, combination: dict[str, float]) -> dict[str, Any]:
         fixed = t.supports.get(nid, (0, 0, 0))
         for a in range(3):
             restrained[3 * index[nid] + a] = bool(fixed[a]) or (t.planar and a == 1)
-    f = combined_loads(t, combination)
+    f = combined_loads(t, combination) if loads is None else loads
     free = ~restrained
     u = np.zeros_like(f)
     u[free] = np.linalg.solve(k_global[np.ix_(free, free)], f[free])
@@ -322,6 +327,25 @@ def size_sections(t: Truss, combination: dict[str, float], limit_mm: float, verd
     assert abs(final["max_utilization"] - 1) > 0.03 and abs(final["max_displacement_mm"] / limit_mm - 1) > 0.03
 
 
+def hidden_loads(t: Truss, combination: dict[str, float], seed: int) -> np.ndarray:
+    """A load set the agent never sees, for re-running its deck: random nodal loads (N) on every free node.
+
+    Loads lie in the plane of a planar truss; their size is that of the design combination's largest
+    nodal load component, so the displacements are of the same order as the real ones.
+    """
+    rng = np.random.default_rng([seed, 8])
+    scale = float(np.max(np.abs(combined_loads(t, combination))))
+    f = np.zeros(3 * len(t.nodes))
+    for k, nid in enumerate(sorted(t.nodes)):
+        if nid in t.supports:
+            continue
+        vec = rng.uniform(-1.0, 1.0, 3) * scale
+        if t.planar:
+            vec[1] = 0.0
+        f[3 * k:3 * k + 3] = np.round(vec, 1)
+    return f
+
+
 # -- files ------------------------------------------------------------------------------------
 
 def write_csv(path: Path, columns: list[str], rows: list[list[Any]]) -> None:
@@ -381,6 +405,12 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
               [[n, *(float(v) / 1000 for v in res["R"][n])] for n in sorted(res["R"])])
     load = res["f"].reshape(-1, 3) / 1000.0
     ids = sorted(t.nodes)
+    hidden = hidden_loads(t, params["combination"], params["seed"])
+    hidden_u = solve(t, params["combination"], hidden)["u"]
+    (reference_dir / "hidden_load_case.json").write_text(json.dumps({
+        "loads_N": [[n, *map(float, hidden[3 * k:3 * k + 3])] for k, n in enumerate(ids) if np.any(hidden[3 * k:3 * k + 3])],
+        "displacements_mm": {str(n): list(map(float, hidden_u[n])) for n in ids},
+    }, indent=2) + "\n")
     (reference_dir / "summary.json").write_text(json.dumps({
         **a["summary"], "planar": t.planar,
         "applied_kN": [[n, *map(float, load[k])] for k, n in enumerate(ids) if np.any(load[k])],
@@ -426,35 +456,76 @@ def parse_dat(text: str, title: str) -> dict[int, list[float]]:
     return found
 
 
+def replace_loads(deck: str, loads_n: list[list[float]]) -> str:
+    """The deck with every *CLOAD and *DLOAD block removed and the given nodal loads (N) applied in its step."""
+    kept: list[str] = []
+    dropping = False
+    for line in deck.splitlines():
+        if line.lstrip().startswith("*") and not line.lstrip().startswith("**"):
+            dropping = bool(re.match(r"^\s*\*\s*(cload|dload)\b", line, re.I))
+        if not dropping:
+            kept.append(line)
+    end = max(k for k, line in enumerate(kept) if re.match(r"^\s*\*\s*end\s*step\b", line, re.I))
+    cload = ["*CLOAD"] + [f"{int(node)}, {a + 1}, {vec[a]:.6g}" for node, *vec in loads_n for a in range(3) if vec[a]]
+    return "\n".join(kept[:end] + cload + kept[end:]) + "\n"
+
+
+def rerun_deck(g: GradeContext, deck: str) -> tuple[dict[int, list[float]], dict[int, list[float]], str]:
+    """Run an (instrumented) deck in ccx in a fresh sandbox: displacements, nodal forces, and a failure note."""
+    result = g.run_tool(["ccx", "-i", "truss"], files={"truss.inp": deck}, timeout=60)
+    dat = result.workdir / "truss.dat"
+    text = dat.read_text(errors="replace") if dat.is_file() else ""
+    disp, rf = parse_dat(text, "displacements"), parse_dat(text, "forces")
+    note = "" if disp and rf else (f"ccx produced no results for the input node numbers (exit {result.returncode}): "
+                                   f"{(result.stdout + result.stderr)[-300:]}")
+    return disp, rf, note
+
+
+def displacement_misses(found: dict[int, list[float]], expected: dict[int, list[float]]) -> list[str]:
+    """Nodes whose re-run displacement is off the expected one by more than 0.5% of the largest component."""
+    scale = max(abs(v) for vec in expected.values() for v in vec)
+    bad = []
+    for node, want in sorted(expected.items()):
+        got = found.get(node)
+        if got is None or any(abs(a - b) > 0.005 * scale + 0.01 for a, b in zip(got, want, strict=True)):
+            bad.append(f"node {node}: {got} vs {[round(w, 3) for w in want]}")
+    return bad
+
+
+DECK_CHECK = "truss.inp re-runs in CalculiX and reproduces the displacements"
+REACTION_RERUN_CHECK = "truss.inp support reactions (re-run) match"
+HIDDEN_CHECK = "truss.inp model, re-run under a hidden load set, reproduces the stiffness solution"
+
+
 def check_deck(g: GradeContext, ref: dict[str, Any], ref_disp: list[dict[str, str]],
                ref_reac: list[dict[str, str]]) -> None:
+    """Re-run the deck as submitted (the design combination) and with its loads replaced by a hidden load set.
+
+    The second run shows that the deck is a model of the truss (geometry, sections, material,
+    supports) rather than a device that reproduces known displacements.
+    """
     nodes = [int(r["node"]) for r in ref_disp]
     deck = g.read_text("truss.inp", gate=False)
     instrumented = instrument_deck(deck, nodes) if deck is not None else None
     if instrumented is None:
-        g.check("truss.inp re-runs in CalculiX and reproduces the displacements", False, weight=3,
-                reason="unreadable deck, or not exactly one *STEP ... *END STEP")
-        g.check("truss.inp support reactions (re-run) match", False, weight=1, reason="deck not re-run")
+        for name, weight in ((DECK_CHECK, 3), (REACTION_RERUN_CHECK, 1), (HIDDEN_CHECK, 3)):
+            g.check(name, False, weight=weight, reason="unreadable deck, or not exactly one *STEP ... *END STEP")
         return
-    result = g.run_tool(["ccx", "-i", "truss"], files={"truss.inp": instrumented}, timeout=60)
-    dat = result.workdir / "truss.dat"
-    text = dat.read_text(errors="replace") if dat.is_file() else ""
-    disp, rf = parse_dat(text, "displacements"), parse_dat(text, "forces")
-    if not disp or not rf:
-        tail = (result.stdout + result.stderr)[-300:]
-        g.check("truss.inp re-runs in CalculiX and reproduces the displacements", False, weight=3,
-                reason=f"ccx produced no results for the input node numbers (exit {result.returncode}): {tail}")
-        g.check("truss.inp support reactions (re-run) match", False, weight=1, reason="deck not re-run")
+    hidden = json.loads(g.reference("hidden_load_case.json").read_text())
+    expected_hidden = {int(n): vec for n, vec in hidden["displacements_mm"].items()}
+    disp, _, note = rerun_deck(g, replace_loads(instrumented, hidden["loads_N"]))
+    bad = [note] if note else displacement_misses(disp, expected_hidden)
+    g.check(HIDDEN_CHECK, not bad, weight=3, expected=f"{len(expected_hidden)} nodes within 0.5% of max |u|",
+            reason="; ".join(bad[:5]))
+    disp, rf, note = rerun_deck(g, instrumented)
+    if note:
+        g.check(DECK_CHECK, False, weight=3, reason=note)
+        g.check(REACTION_RERUN_CHECK, False, weight=1, reason="deck not re-run")
         return
-    scale = max(abs(float(r[k])) for r in ref_disp for k in ("ux_mm", "uy_mm", "uz_mm"))
-    bad = []
-    for row in ref_disp:
-        got = disp.get(int(row["node"]))
-        want = [float(row[k]) for k in ("ux_mm", "uy_mm", "uz_mm")]
-        if got is None or any(abs(a - b) > 0.005 * scale + 0.01 for a, b in zip(got, want, strict=True)):
-            bad.append(f"node {row['node']}: {got} vs {[round(w, 3) for w in want]}")
-    g.check("truss.inp re-runs in CalculiX and reproduces the displacements", not bad, weight=3,
-            expected=f"{len(ref_disp)} nodes within 0.5% of max |u|", reason="; ".join(bad[:5]))
+    expected = {int(r["node"]): [float(r[k]) for k in ("ux_mm", "uy_mm", "uz_mm")] for r in ref_disp}
+    bad = displacement_misses(disp, expected)
+    g.check(DECK_CHECK, not bad, weight=3, expected=f"{len(ref_disp)} nodes within 0.5% of max |u|",
+            reason="; ".join(bad[:5]))
     # ccx's RF is the resultant of the member forces at a node: the reaction plus any load applied there.
     applied = {int(node): vec for node, *vec in ref["applied_kN"]}
     rscale = max(abs(float(r[k])) for r in ref_reac for k in REACTION_COLUMNS[1:])
@@ -470,7 +541,7 @@ def check_deck(g: GradeContext, ref: dict[str, Any], ref_disp: list[dict[str, st
             if reaction is None or abs(reaction - float(row[key])) > 0.005 * rscale + 0.05:
                 shown = "none" if reaction is None else f"{reaction:.3f}"
                 bad.append(f"node {node} {key}: {shown} vs {float(row[key]):.3f}")
-    g.check("truss.inp support reactions (re-run) match", not bad, expected="reference reactions", reason="; ".join(bad[:5]))
+    g.check(REACTION_RERUN_CHECK, not bad, expected="reference reactions", reason="; ".join(bad[:5]))
 
 
 def close(found: Any, expected: float, abs_tol: float, rel_tol: float) -> bool:

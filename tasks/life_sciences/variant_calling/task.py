@@ -579,7 +579,8 @@ def _grade_bam(g: Any, truth: dict[str, Any]) -> dict[str, int] | None:
             found={"sorted": sorted_ok, "SM": rg_samples})
     g.number("BAM primary mapped reads match the mappable reads", counts["mapped"], truth["mappable_reads"],
              rel_tol=0.01)
-    g.number("BAM has the PCR duplicates marked", counts["dups"], truth["duplicate_reads"], rel_tol=0.15)
+    g.number("BAM has the PCR duplicates marked (pairs by both mates' positions)", counts["dups"],
+             truth["duplicate_reads"], rel_tol=0.03)
     return counts
 
 
@@ -601,7 +602,7 @@ def _grade_summary(
     g.number("QC mapped reads agree with the BAM", summary["mapped_reads"], bam["mapped"], rel_tol=0.002, abs_tol=1)
     g.number("QC duplicate reads agree with the BAM", summary["duplicate_reads"], bam["dups"],
              rel_tol=0.002, abs_tol=1)
-    g.number("QC mean depth", summary["mean_depth"], truth["mean_depth"], rel_tol=0.05)
+    g.number("QC mean depth", summary["mean_depth"], truth["mean_depth"], rel_tol=0.02)
     if calls is None:
         g.check("QC call counts and Ts/Tv agree with the VCF", False, reason="VCF could not be read")
         return
@@ -630,6 +631,7 @@ def grade(g: Any) -> None:
     result = g.run_tool(
         ["bash", "-c",
          "bcftools index -n calls.vcf.gz > nrec.txt && "
+         "bcftools norm -m -any -Ov -o split.vcf calls.vcf.gz && "
          "bcftools norm -f reference.fa -c w -m -any -Ov -o norm.vcf calls.vcf.gz"],
         files={"calls.vcf.gz": g.output("calls.vcf.gz"), f"calls.vcf.gz{index[-4:]}": g.output(index),
                "reference.fa": g.input_dir / "reference.fa"},
@@ -638,9 +640,17 @@ def grade(g: Any) -> None:
     calls: dict[str, Call] | None = None
     if g.check("VCF and index are readable by bcftools", result.ok, gate=True,
                reason="" if result.ok else result.stderr[-400:]):
-        samples, parsed = parse_vcf((result.workdir / "norm.vcf").read_text(errors="replace"))
+        # Calls are benchmarked as submitted (multi-allelic records split): an indel that is not
+        # left-aligned and parsimonious does not match the truth set, and the check below names it.
+        samples, parsed = parse_vcf((result.workdir / "split.vcf").read_text(errors="replace"))
+        _, normalised = parse_vcf((result.workdir / "norm.vcf").read_text(errors="replace"))
         g.check("VCF has exactly the one sample, named as in the sample sheet", samples == [truth["sample"]],
                 expected=[truth["sample"]], found=samples)
+        key = lambda c: (c.chrom, c.pos, c.ref, c.alt)  # noqa: E731
+        moved = sorted({key(c) for c in parsed} - {key(c) for c in normalised})
+        g.check("PASS indels are left-aligned and normalised against reference.fa", not moved,
+                expected="bcftools norm -f leaves every PASS record unchanged", found=f"{len(moved)} records change",
+                reason="; ".join(f"{c}:{p} {r}>{a}" for c, p, r, a in moved[:6]))
         calls = _grade_calls(g, truth, parsed)
     bam = _grade_bam(g, truth)
     _grade_summary(g, truth, calls, bam)

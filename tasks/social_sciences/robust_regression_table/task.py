@@ -38,6 +38,9 @@ STATES = ["AL", "AZ", "CA", "CO", "CT", "FL", "GA", "IL", "IN", "KS", "KY", "LA"
           "NC", "NJ", "NY", "OH", "OK", "OR", "PA", "SC", "TN", "TX", "VA", "WA", "WI"]
 INDUSTRIES = ["AGR", "CON", "MFG", "TRD", "TRN", "FIN", "PRO", "EDU", "HLT", "PUB"]
 TABLE_COLUMNS = ["model", "term", "estimate", "std_error", "p_value", "stars"]
+# Standard errors are exact linear algebra: 1e-4 keeps rounding noise in and the small-sample factors out
+# (HC0 instead of HC1 is sqrt(N / (N - K)) - 1, about 1e-3 on the wage extract).
+SE_REL_TOL = 1e-4
 
 SPECS: dict[str, dict[str, Any]] = {
     "wage_cross_section": {
@@ -370,7 +373,7 @@ def _check_estimates(g: Any, table: dict[tuple[str, str], dict[str, Any]], ref: 
                 continue
             if not _close(got["estimate"], want["params"][term], 1e-5, 1e-7):
                 coef_bad.append(f"{label} {got['estimate']} vs {want['params'][term]:.6g}")
-            if not _close(got["se"], want["bse"][term], 1e-3, 1e-7):
+            if not _close(got["se"], want["bse"][term], SE_REL_TOL, 1e-9):
                 se_bad.append(f"{label} SE {got['se']} vs {want['bse'][term]:.6g}")
             if not _close(got["p"], want["p"][term], 1e-3, 2e-4):
                 p_bad.append(f"{label} p {got['p']} vs {want['p'][term]:.4g}")

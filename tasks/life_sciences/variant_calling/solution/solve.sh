@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Oracle for life_sciences/variant_calling: bwa mem -> samtools sort/index -> bcftools mpileup/call/norm/filter.
+# Oracle for life_sciences/variant_calling: bwa mem -> samtools sort/markdup/index -> bcftools mpileup/call/norm/filter
+# -> bgzip/tabix.
 # ALE-CANARY-fd3889fa-0e43-4760-9067-bc814d2255aa
 set -euo pipefail
 
@@ -53,8 +54,9 @@ bcftools mpileup -f "$WORK/ref.fa" -q 20 -Q 20 -a FORMAT/AD,FORMAT/DP -Ou "$OUT/
   | bcftools filter -s LowQual -e 'QUAL<20' -Ou \
   | bcftools filter -m + -s DepthRange -e "$depth_expr" -Ou \
   | "${mixed_filter[@]}" \
-  | bcftools filter -m + -s IndelGap -g 3 -Oz -o "$OUT/calls.vcf.gz"
-bcftools index -t "$OUT/calls.vcf.gz"
+  | bcftools filter -m + -s IndelGap -g 3 -Ov -o "$WORK/calls.vcf"
+bgzip -c "$WORK/calls.vcf" > "$OUT/calls.vcf.gz"
+tabix -p vcf "$OUT/calls.vcf.gz"
 
 bcftools stats -f PASS "$OUT/calls.vcf.gz" > "$WORK/stats.txt"
 snvs=$(awk -F'\t' '$1 == "SN" && $3 == "number of SNPs:" {print $4}' "$WORK/stats.txt")
