@@ -11,6 +11,7 @@ An exception that escapes ``grade`` is a grader bug and is recorded as an infras
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import os
@@ -79,7 +80,7 @@ class GradeContext:
         self._own_work_dir = work_dir is None
         self.work_dir = Path(tempfile.mkdtemp(prefix="ale-grade-")) if work_dir is None else Path(work_dir)
         self._tools = tools or local_runner(self.work_dir)
-        self._tool_runs = 0
+        self._tool_runs = itertools.count()  # next() is atomic: graders may run tools from threads
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -286,8 +287,7 @@ class GradeContext:
         ``ToolResult.workdir``, a copy the command can no longer touch. Untrusted artifacts never run
         in the grader's own process or sandbox.
         """
-        run = f"tools/{self._tool_runs}"
-        self._tool_runs += 1
+        run = f"tools/{next(self._tool_runs)}"
         stage(dict(files), self.work_dir / run / "files")
         reply = self._tools({"dir": run, "argv": list(argv), "timeout": timeout, "memory_mb": memory_mb})
         return ToolResult(returncode=reply["returncode"], stdout=reply["stdout"], stderr=reply["stderr"],

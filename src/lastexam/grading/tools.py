@@ -17,6 +17,7 @@ import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -110,10 +111,12 @@ def serve_tools(connection: socket.socket, work_dir: Path, *, grader_uid: int | 
 def socket_runner(fd: int) -> ToolRunner:
     """A ToolRunner that asks the host over the inherited socket ``fd`` (inside the grader sandbox)."""
     stream = socket.socket(fileno=fd).makefile("rwb", buffering=0)
+    one_at_a_time = threading.Lock()  # a grader may call run_tool from threads; the channel is one stream
 
     def run(request: dict[str, Any]) -> dict[str, Any]:
-        stream.write(json.dumps(request).encode() + b"\n")
-        line = stream.readline()
+        with one_at_a_time:
+            stream.write(json.dumps(request).encode() + b"\n")
+            line = stream.readline()
         if not line:
             raise RuntimeError("the harness closed the tool channel")
         reply = json.loads(line)
