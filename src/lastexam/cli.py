@@ -20,12 +20,13 @@ from lastexam.errors import ConfigError, LastExamError
 from lastexam.report.export import write_csv
 from lastexam.report.html import render_html
 from lastexam.report.text import print_leaderboard, print_report, terminal
+from lastexam.report.verdict import print_verdicts
 from lastexam.results import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import plan_instances, run_experiment
 from lastexam.runner.regrade import regrade_experiment
 from lastexam.runner.trial import DEFAULT_MAX_WALL, TrialRequest
-from lastexam.runner.validate import check_task
+from lastexam.runner.validate import GateOptions, check_task
 from lastexam.setup import install
 from lastexam.store.db import ResultsStore, default_db_url
 from lastexam.tasks.catalog import catalog_entries, write_catalog
@@ -96,29 +97,30 @@ def tasks_show(task_id: str, tasks_dir: Annotated[Path | None, typer.Option("--t
 def tasks_check(
     selectors: Annotated[list[str], typer.Argument(help="Task ids or selectors.")],
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON on stdout.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", min=1)] = 2,
+    salted: Annotated[int, typer.Option("--salted", min=0, help="Also run oracle and nop on N fresh random salts "
+                                                                 "per variant.")] = 0,
+    probe_variant: Annotated[list[int] | None, typer.Option(
+        "--probe-variant", help="Run adversaries and ablations on this variant only (repeat; default: all).")] = None,
+    no_probes: Annotated[bool, typer.Option("--no-probes", help="Skip adversaries/ and ablations.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="A task without adversaries/ fails.")] = False,
 ) -> None:
-    """Render, run the oracle, nop and fabricate.py on every variant, grade twice; a verdict per task."""
+    """The validity gate: oracle 1.0, nop 0, determinism, every adversary and ablation short of a full pass,
+    declared software executed by the oracle; a verdict table, exit status 1 on any problem."""
     try:
         tasks, root = _tasks(tasks_dir)
         chosen = {i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}
     except LastExamError as exc:
         _fail(exc)
+    options = GateOptions(jobs=jobs, adversaries=not no_probes, ablations=not no_probes, salted=salted,
+                          probe_variants=tuple(probe_variant) if probe_variant else None, strict=strict)
     verdicts = []
     for task in chosen.values():
-        verdict = check_task(task, jobs=jobs)
+        verdict = check_task(task, options)
         verdicts.append(verdict)
-        mark = "[green]OK[/]" if verdict.ok else "[red]FAIL[/]"
-        console.print(f"{mark} {task.id}")
-        for problem in verdict.problems:
-            console.print(f"    {problem}")
-        if verdict.kept_runs:
-            console.print(f"    run directories (logs, output, grade) kept in {verdict.kept_runs}")
-        for v in verdict.variants:
-            line = (f"    {v.instance}: oracle {v.oracle_score} nop {v.nop_score} fabricate {v.fabricate_score}"
-                    f" deterministic {v.deterministic}")
-            console.print(line + ("" if not v.problems else "\n      " + "\n      ".join(v.problems)))
+        console.print(f"{'[green]OK[/]' if verdict.ok else '[red]FAIL[/]'} {task.id}")
+    print_verdicts(verdicts, console if console.is_terminal else Console(stderr=True, width=200))
     if as_json:
         print(json.dumps([v.model_dump() for v in verdicts], indent=2))
     raise typer.Exit(0 if all(v.ok for v in verdicts) else 1)
