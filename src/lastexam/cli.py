@@ -30,6 +30,7 @@ from lastexam.runner.validate import GateOptions, check_task
 from lastexam.setup import install
 from lastexam.store.db import ResultsStore, default_db_url
 from lastexam.tasks.catalog import catalog_entries, write_catalog
+from lastexam.tasks.instance import salt_hash
 from lastexam.tasks.loader import Task, default_tasks_root, discover_tasks
 from lastexam.tasks.select import select_instances
 
@@ -43,6 +44,10 @@ console = Console(stderr=True)
 
 ResultsDir = Annotated[Path, typer.Option("--results-dir", help="Where the default SQLite file and runs live.")]
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the results database.")]
+SaltOption = Annotated[str | None, typer.Option(
+    "--salt", envvar="ALE_SALT", show_default=False,
+    help="A secret mixed into every variant's seed: instances nobody can regenerate from the public seeds. "
+         "Only its hash is recorded.")]
 
 
 def _fail(exc: Exception) -> None:
@@ -191,12 +196,13 @@ def run(
     results_dir: ResultsDir = Path("ale-results"),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON object of the trials.")] = False,
+    salt: SaltOption = None,
 ) -> None:
     """Run agents on instances in sandboxes, grade, record, and print the leaderboard."""
     try:
         config = ExperimentConfig(
             agents=agent, selectors=selectors, epochs=epochs, jobs=jobs, max_wall=max_wall, retries=retries,
-            results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir,
+            results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir, salt=salt,
             **({"name": name} if name else {}),
         )
         problems: list[ConfigError] = []
@@ -205,7 +211,8 @@ def run(
         _fail(exc)
     for problem in problems:
         console.print(f"[yellow]skipped a broken task package:[/] {problem}")
-    console.print(f"experiment [bold]{config.name}[/]: {total} trials, results in {config.resolved_db_url}")
+    console.print(f"experiment [bold]{config.name}[/]: {total} trials, results in {config.resolved_db_url}; "
+                  + (f"salted instances: hash {salt_hash(salt)}" if salt else "public instances"))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False, disable=not sys.stderr.isatty()) as progress:
         bar = progress.add_task("trials", total=total)
@@ -247,11 +254,13 @@ def regrade(
     db: DbOption = None,
     results_dir: ResultsDir = Path("ale-results"),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+    salt: SaltOption = None,
 ) -> None:
-    """Re-score stored outputs with the current graders, without rerunning any agent."""
+    """Re-score stored outputs with the current graders, without rerunning any agent (salted trials need the
+    salt they were run with)."""
     try:
         store = ResultsStore(db or default_db_url(results_dir))
-        changed, total = regrade_experiment(store, name, tasks_dir or default_tasks_root())
+        changed, total = regrade_experiment(store, name, tasks_dir or default_tasks_root(), salt=salt)
     except LastExamError as exc:
         _fail(exc)
     console.print(f"regraded {total} trials of {name}; {changed} changed score or status")

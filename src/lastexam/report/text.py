@@ -73,6 +73,7 @@ def print_report(report: Report, out: Console) -> None:
     """Every section of the report."""
     out.print(f"[bold]Experiments:[/] {', '.join(report.experiments)}  ({report.database}; "
               f"{report.instances} instances)")
+    out.print(report.instances_seen)
     print_leaderboard(report, out)
 
     t = Table(title="Cost and time (graded trials; Pareto frontier of cost per trial vs full-pass rate marked *)",

@@ -12,26 +12,32 @@ from lastexam.analysis.facts import inspect_run_dir
 from lastexam.errors import GraderError, LastExamError
 from lastexam.grading.blame import grade_output
 from lastexam.results import TrialKey, TrialResult
+from lastexam.runner.experiment import require_same_salt
 from lastexam.store.db import ResultsStore
-from lastexam.tasks.instance import Instance
+from lastexam.tasks.instance import Instance, salt_hash
 from lastexam.tasks.loader import discover_tasks
 
 
-def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path) -> tuple[int, int]:
+def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path, *, salt: str | None = None) -> tuple[int, int]:
     """Regrade every graded trial of experiment ``name``; returns (changed, total).
 
+    The grader sees the instance's parameters, seed included, so trials of salted instances are regraded
+    only with the same ``salt`` (checked against the hash each trial recorded), and nothing is regraded
+    when any trial's salt differs.
+
     Raises:
-        LastExamError: the experiment does not exist.
+        LastExamError: the experiment does not exist, or was run with another salt (or none).
     """
     experiment_id = store.experiment_id(name)
     if experiment_id is None:
         raise LastExamError(f"no experiment named {name!r}. Fix: use one of: {', '.join(store.experiment_names())}")
+    require_same_salt(store, experiment_id, name, None if salt is None else salt_hash(salt))
     tasks = {t.id: t for t in discover_tasks(tasks_root)}
     changed = total = 0
     for row in store.trial_rows([experiment_id]):
         if row["status"] not in ("passed", "failed") or row["task_id"] not in tasks:
             continue
-        instance = Instance(tasks[row["task_id"]], row["variant"])
+        instance = Instance(tasks[row["task_id"]], row["variant"], salt=salt)
         run_dir = Path(row["run_dir"])
         try:
             grade = grade_output(instance.task.path, run_dir / "output", run_dir / "private" / "input",
