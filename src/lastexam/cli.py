@@ -100,7 +100,7 @@ def tasks_show(task_id: str, tasks_dir: Annotated[Path | None, typer.Option("--t
 
 @tasks_app.command("check")
 def tasks_check(
-    selectors: Annotated[list[str], typer.Argument(help="Task ids or selectors.")],
+    selectors: Annotated[list[str] | None, typer.Argument(help="Task ids or selectors; default: every task.")] = None,
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON on stdout.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", min=1)] = 2,
@@ -115,7 +115,7 @@ def tasks_check(
     declared software executed by the oracle; a verdict table, exit status 1 on any problem."""
     try:
         tasks, root = _tasks(tasks_dir)
-        chosen = {i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}
+        chosen = {i.task.id: i.task for i in select_instances(selectors or ["*/*"], tasks, root.parent / "suites")}
     except LastExamError as exc:
         _fail(exc)
     options = GateOptions(jobs=jobs, adversaries=not no_probes, ablations=not no_probes, salted=salted,
