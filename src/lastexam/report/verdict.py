@@ -41,7 +41,8 @@ def verdict_rows(verdicts: list[TaskVerdict]) -> list[VerdictRow]:
             row("nop", v.nop_score, _score_ok(v.nop_score, 0.0))
             row("determinism", None, v.deterministic)
             for probe in v.probes:
-                row(probe.name, probe.score, probe.score is not None and not probe.passed, probe.detail)
+                row(probe.name, probe.score, not probe.applicable or (probe.score is not None and not probe.passed),
+                    probe.detail)
             for salted in v.salted:
                 row(f"salted {salted.salt_hash}", salted.oracle_score,
                     _score_ok(salted.oracle_score, 1.0) and _score_ok(salted.nop_score, 0.0),

@@ -50,6 +50,8 @@ class Probe(BaseModel):
     score: float | None = Field(None, description="None: it could not be graded (an infrastructure error)")
     passed: bool = False
     detail: str = Field("", description="the stand-in an ablation used, or the infrastructure error")
+    applicable: bool = Field(True, description="False for an ablation of a deliverable that the oracle's output "
+                                               "lacks or that is already equal to its stand-in")
 
 
 class SaltedRun(BaseModel):
@@ -196,8 +198,9 @@ class _Gate:
                 verdict.probes += await asyncio.gather(*(
                     self._limited(asyncio.to_thread(self._ablate, instance, run_dir, d.path))
                     for d in self.task.spec.deliverables))
-        verdict.probes = [p for p in verdict.probes if p.detail != _NOT_APPLICABLE]
         for probe in verdict.probes:
+            if not probe.applicable:
+                continue
             if probe.score is None:
                 verdict.problems.append(f"{probe.name}: infrastructure error: {probe.detail}")
             elif probe.passed:
@@ -237,7 +240,8 @@ class _Gate:
         target.parent.mkdir(parents=True, exist_ok=True)
         stand_in = ablated_copy(oracle_run / "output", deliverable, target)
         if stand_in is None:
-            return Probe(name=name, detail=_NOT_APPLICABLE)
+            return Probe(name=name, applicable=False, detail="not applicable: the deliverable is absent from the "
+                                                            "oracle's output or is already hollow")
         try:
             grade = grade_output(self.task.path, target, oracle_run / "private" / "input",
                                  oracle_run / "private" / "reference", instance.params,
@@ -245,9 +249,6 @@ class _Gate:
         except GraderError as exc:
             return Probe(name=name, detail=f"{stand_in}: {exc}")
         return Probe(name=name, score=grade.score, passed=grade.passed, detail=stand_in)
-
-
-_NOT_APPLICABLE = "not applicable: the deliverable is absent from the oracle's output or is already hollow"
 
 
 def _stand_in_note(probe: Probe) -> str:

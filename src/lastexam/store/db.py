@@ -251,8 +251,12 @@ def _add_missing_columns(engine: Engine) -> None:
                     raise ConfigError(None, "--db", f"the results database lacks column {table.name}.{column.name}",
                                       "use a new database file, or migrate this one")
                 kind = column.type.compile(dialect=engine.dialect)
-                with engine.begin() as connection:
-                    connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                try:
+                    with engine.begin() as connection:
+                        connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                except Exception:
+                    if column.name not in {c["name"] for c in inspect(engine).get_columns(table.name)}:
+                        raise  # else another process added it first
 
 
 def _jsonable(value: Any) -> Any:
