@@ -13,6 +13,8 @@ import json
 import shutil
 import sqlite3
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,7 @@ from lastexam.runner.ablation import STAND_INS, ablated_copy, hollow_out, noise_
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
 from lastexam.runner.regrade import regrade_experiment
-from lastexam.runner.validate import GateOptions, check_task, executed_declared
+from lastexam.runner.validate import GateOptions, TaskVerdict, check_task, executed_declared
 from lastexam.store.db import ResultsStore
 from lastexam.tasks.instance import Instance, salt_hash
 from lastexam.tasks.loader import load_task
@@ -48,7 +50,12 @@ def _lax_copy(root: Path) -> Path:
 
 @pytest.mark.slow
 def test_gate_rejects_a_lax_grader_by_ablation_adversary_and_declared_software(tmp_path: Path) -> None:
-    verdict = check_task(load_task(_lax_copy(tmp_path / "tasks")), GateOptions(strict=True))
+    _lax_copy(tmp_path / "tasks")
+    done = subprocess.run([sys.executable, "-m", "lastexam.cli", "tasks", "check", "other/group_totals", "--strict",
+                           "--json", "--tasks-dir", str(tmp_path / "tasks")], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stderr
+    assert "ablation:totals.csv" in done.stderr and "FAIL" in done.stderr
+    (verdict,) = [TaskVerdict.model_validate(v) for v in json.loads(done.stdout)]
     assert not verdict.ok
     (variant,) = verdict.variants
     assert variant.oracle_score == 1.0 and variant.nop_score == 0.0 and variant.deterministic

@@ -15,6 +15,7 @@ on N fresh randomly salted instances per variant. With ``strict``, a package wit
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import secrets
 import shutil
@@ -153,8 +154,13 @@ class _Gate:
         problems = []
         if not (task.path / ADVERSARIES_DIR).is_dir() and self.options.strict:
             problems.append(f"no {ADVERSARIES_DIR}/ folder: the gate needs near-miss adversaries (see the README)")
+        for path in self.adversaries:
+            if path.name != FABRICATOR and not _runnable_script(path):
+                problems.append(f"{_label(task, path)} is not an executable script with a shebang: chmod +x it and "
+                                "start it with #!, or prefix its name with _ if it is not an adversary")
         executed = {name for v in verdicts for name in v.executed}
-        unused = [e for e in task.spec.software.executables if e not in executed]
+        oracle_ran = any(v.oracle_score is not None for v in verdicts)
+        unused = [e for e in task.spec.software.executables if e not in executed] if oracle_ran else []
         if unused:
             problems.append(f"declared software the oracle never executed on any variant: {', '.join(unused)}; "
                             "make the oracle use it or remove it from [software] executables in task.toml")
@@ -257,6 +263,11 @@ def _stand_in_note(probe: Probe) -> str:
 
 def _label(task: Task, path: Path) -> str:
     return str(path.relative_to(task.path))
+
+
+def _runnable_script(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return os.access(path, os.X_OK) and handle.read(2) == b"#!"
 
 
 def _read(path: Path) -> str:
