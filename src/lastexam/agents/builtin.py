@@ -64,7 +64,7 @@ class OracleAgent(CommandAgent):
     """Runs the task's ``solution/`` inside the sandbox, exactly as an agent would run.
 
     With ``trace_exec`` (agent ``oracle:traced``) it runs under ``EXEC_TRACE``, so that the programs
-    the solution executes are in ``logs/agent.stderr`` (read with ``lastexam.runner.exec_log``).
+    the solution executes are in ``logs/agent.stderr`` (read with ``lastexam.runner.validate.executed_declared``).
     """
 
     def __init__(self, *, trace_exec: bool = False) -> None:
