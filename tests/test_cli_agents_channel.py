@@ -17,10 +17,12 @@ import pytest
 from cli_agent_trials import SECRET, require_installed, run_cli_trial, trajectory_of
 from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
 from lastexam.sandbox.channel import (
+    OPENAI_CHAT,
     SANDBOX_SOCKET_DIR,
     Credential,
     ModelChannel,
     forward_command,
+    model_calls,
     sandbox_base_url,
     stage_forwarder,
 )
@@ -71,6 +73,40 @@ def test_the_channel_swaps_the_credential_and_reaches_only_the_endpoint(tmp_path
     assert channel.stats.model_calls == 2 and not channel.stats.last_failed
     log = [json.loads(line) for line in (tmp_path / "channel.jsonl").read_text().splitlines()]
     assert [entry["status"] for entry in log] == [200, 403, 403, 405, 200]
+
+
+def test_only_the_protocols_model_calls_and_listings_are_forwarded_with_the_key(tmp_path):
+    chat = model_calls(OPENAI_CHAT)
+    refused = [("POST", "/v1/batches"), ("POST", "/v1/files"), ("POST", "/v1/embeddings"), ("GET", "/v1/files"),
+               ("GET", "/v1/chat/completions"), ("POST", "/v1/chat/completions/"), ("POST", "/v1//chat/completions"),
+               ("POST", "/v1/%2e%2e/v1/chat/completions"), ("POST", "/v1/chat%2fcompletions"),
+               ("POST", "/v1/..%2fchat/completions")]
+    with ModelServer([Reply(content="one")]) as server:
+        answers, channel = exchange(server.base_url, tmp_path, [(m, p, {}) for m, p in refused]
+                                    + [("GET", "/v1/models", {}), ("POST", "/v1/chat/completions", {})],
+                                    model_calls=chat)
+        received = [r.path for r in server.requests]
+    statuses = [a.status_code for a in answers]
+    assert all(status in (400, 403, 404) for status in statuses[:-2]), str(list(zip(refused, statuses[:-2], strict=True)))
+    assert statuses[-2:] == [200, 200]
+    assert received == ["/v1/chat/completions"] and channel.stats.model_calls == 1
+
+
+def test_a_malformed_request_is_answered_400_and_the_channel_goes_on(tmp_path):
+    async def go():  # type: ignore[no-untyped-def]
+        async with ModelChannel("http://127.0.0.1:9/v1", credential=None, socket_dir=tmp_path / "ch") as ch:
+            answers = []
+            for raw in (b"POST /v1/chat/completions HTTP/1.1\r\ncontent-length: lots\r\n\r\n",
+                        b"POST /v1/chat/completions HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n",
+                        b"NONSENSE\r\n\r\n"):
+                reader, writer = await asyncio.open_unix_connection(str(ch.socket_path))
+                writer.write(raw)
+                await writer.drain()
+                answers.append((await reader.read()).split(b"\r\n", 1)[0])
+                writer.close()
+            return answers
+
+    assert asyncio.run(go()) == [b"HTTP/1.1 400 Bad Request"] * 3
 
 
 def test_the_channel_counts_answered_calls_and_refuses_calls_past_the_limit(tmp_path):
@@ -157,3 +193,12 @@ def test_a_cli_that_the_model_service_turns_away_is_an_infra_error(tmp_path, mon
     assert result.status == "infra_error" and result.agent_outcome == "crashed"
     assert "failed 2 times in a row (last: HTTP 401)" in (result.error or "") and result.usage.turns == 0
     assert trajectory_of(result)["final_metrics"]["extra"]["channel"]["upstream_failures"][-1] == "HTTP 401"
+
+
+def test_a_cli_whose_model_service_hangs_until_the_wall_limit_is_an_infra_error(tmp_path, monkeypatch):
+    require_installed("claude_code")
+    with ModelServer([Reply(content="late", delay_sec=25)]) as server:
+        result = run_cli_trial("claude_code", "claude-sonnet-4-20250514", server.base_url.removesuffix("/v1"), tmp_path,
+                               monkeypatch, limits={"wall_sec": 15}, options={"unanswered_sec": 3})
+    assert result.status == "infra_error" and result.agent_outcome == "crashed", (result.agent_outcome, result.error)
+    assert "had not answered a request for" in (result.error or "") and "15 s wall limit" in (result.error or "")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import threading
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import REPO
-from lastexam.agents.cli import PACKAGES, CliAgent, install_cli_agents
+from lastexam.agents.cli import PACKAGES, CliAgent, entry_point, install_cli_agents
+from lastexam.agents.cli.install import install_dir
 from lastexam.agents.config import load_agent_config
 from lastexam.agents.registry import build_agent
 from lastexam.errors import ConfigError, LastExamError
@@ -59,5 +62,24 @@ def test_install_names_only_known_clis_and_dry_runs(tmp_path, monkeypatch):
     with pytest.raises(LastExamError, match="unknown agent CLI aider"):
         install_cli_agents(["aider"])
     log = install_cli_agents(["codex"], dry_run=True)
-    assert log == [f"codex: would install @openai/codex@0.169.0 into {tmp_path / 'codex'}"]
+    assert log == [f"codex: @openai/codex@0.169.0 would install into {tmp_path / 'codex'}"]
     assert not (tmp_path / "codex").exists()
+
+
+def test_a_second_setup_waits_for_the_first_and_keeps_what_it_built(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALE_CLI_AGENTS_DIR", str(tmp_path))
+    second: list[list[str]] = []
+    with open(tmp_path / ".install.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first setup, mid-install
+        waiting = threading.Thread(target=lambda: second.append(install_cli_agents(["codex"])))
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive(), "the second setup must wait for the lock"
+        built = entry_point("codex")
+        built.parent.mkdir(parents=True)
+        built.write_text("#!/bin/sh\n")
+        (install_dir("codex") / ".ale-installed").write_text(PACKAGES["codex"].spec + "\n")
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    waiting.join(10)
+    assert second == [[f"codex: {PACKAGES['codex'].spec} is installed in {tmp_path / 'codex'}"]]
+    assert built.read_text() == "#!/bin/sh\n", "the first setup's install was kept"

@@ -5,6 +5,9 @@ The local model server speaks OpenAI chat completions (what litellm sends for ``
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from cli_agent_trials import (
@@ -60,3 +63,19 @@ def test_mini_swe_agent_solves_the_task_through_the_channel(tmp_path, monkeypatc
 
     assert_totals(result, trajectory, USAGE)
     assert_key_stayed_out(result, requests)
+    assert trajectory["agent"]["name"] == result.key.agent
+    native = Path(result.run_dir) / "logs" / "native" / ".local" / "share" / "lastexam" / "mini.traj.json"
+    assert json.loads(native.read_text())["info"]["exit_status"] == "Submitted"
+
+
+def test_a_model_that_never_follows_the_format_is_the_agents_crash_not_a_completion(tmp_path, monkeypatch):
+    chatter = Reply(content="I will just talk about it.", usage=USAGE[0])
+    with ModelServer([chatter] * 3) as server:
+        result = run_cli_trial(HARNESS, "gpt-4o-mini", server.base_url, tmp_path, monkeypatch, limits={"turns": 10})
+    assert result.status == "failed" and result.agent_outcome == "crashed", (result.agent_outcome, result.error)
+    assert result.error is None or "infra" not in result.error
+    final = trajectory_of(result)["final_metrics"]
+    assert final["extra"]["reported"]["exit_status"] == "RepeatedFormatError"
+    # The channel saw three answered calls, whatever the CLI's own record keeps of them.
+    assert result.usage.turns == 3 and result.usage.input_tokens == 3 * USAGE[0].prompt_tokens
+    assert final["total_prompt_tokens"] == result.usage.input_tokens and final["extra"]["usage_source"] == "channel"

@@ -6,6 +6,7 @@ Tools run inside the sandbox; the model is the scripted server on 127.0.0.1 (tes
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -199,6 +200,13 @@ def test_the_wall_limit_stops_the_trial_as_timeout(run_agent, agent_yaml, where)
     if where == "tool":  # the command that was running when time ran out is in the trajectory
         assert steps[-1]["tool_calls"][0]["arguments"] == {"command": "sleep 60"}
         assert steps[-1]["observation"] == {"results": []}
+
+
+def test_a_service_that_hangs_until_the_wall_limit_is_an_infra_error(run_agent, agent_yaml):
+    with ModelServer([Reply(content="thinking", delay_sec=8)]) as server:
+        [result] = run_agent(agent_yaml(server, limits={"wall_sec": 3}, options={"unanswered_sec": 2}), retries=0)
+    assert result.status == "infra_error" and result.agent_outcome == "crashed", (result.agent_outcome, result.error)
+    assert re.search(r"had not answered a request for \d+ s when the 3 s wall limit came", result.error)
 
 
 def test_rate_limits_and_dropped_connections_are_retried(run_agent, agent_yaml):

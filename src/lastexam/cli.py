@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -24,11 +25,13 @@ from lastexam.report.verdict import print_verdicts
 from lastexam.results import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import plan_instances, run_experiment
+from lastexam.runner.manifest import Manifest, diff_manifests, pooling_warning
 from lastexam.runner.regrade import regrade_experiment
 from lastexam.runner.trial import DEFAULT_MAX_WALL, TrialRequest
 from lastexam.runner.validate import GateOptions, check_task
 from lastexam.setup import install
 from lastexam.store.db import ResultsStore, default_db_url
+from lastexam.tasks.canary import scan
 from lastexam.tasks.catalog import catalog_entries, write_catalog
 from lastexam.tasks.instance import salt_hash
 from lastexam.tasks.loader import Task, default_tasks_root, discover_tasks
@@ -38,6 +41,10 @@ app = typer.Typer(help="Agents' Last Exam: run agents on real professional work 
                   no_args_is_help=True, pretty_exceptions_enable=False)
 tasks_app = typer.Typer(help="List, inspect and check task packages.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
+manifest_app = typer.Typer(help="Reproducibility manifests of experiments.", no_args_is_help=True)
+app.add_typer(manifest_app, name="manifest")
+canary_app = typer.Typer(help="Find task canaries in texts (contamination checks).", no_args_is_help=True)
+app.add_typer(canary_app, name="canary")
 agents_app = typer.Typer(help="List the agents that can run here.", no_args_is_help=True)
 app.add_typer(agents_app, name="agents")
 console = Console(stderr=True)
@@ -143,6 +150,27 @@ def tasks_catalog(
         _fail(exc)
     for path in write_catalog(tasks, out):
         console.print(f"wrote {path}")
+
+
+@canary_app.command("scan")
+def canary_scan(
+    files: Annotated[list[Path], typer.Argument(help="Files to search (a model's output, a corpus shard).")],
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Report every task canary found in FILES; exit 1 when any is found, 0 when none is."""
+    try:
+        tasks, _ = _tasks(tasks_dir)
+        hits = scan(files, tasks)
+    except (LastExamError, OSError) as exc:
+        _fail(exc)
+    if as_json:
+        print(json.dumps([dataclasses.asdict(h) for h in hits], indent=2))
+    else:
+        for hit in hits:
+            print(f"{hit.path}: {hit.canary} ({hit.task or 'a task not in these packages'})")
+        console.print(f"{len(hits)} canar{'y' if len(hits) == 1 else 'ies'} found in {len(files)} file(s)")
+    raise typer.Exit(1 if hits else 0)
 
 
 @agents_app.command("list")
@@ -285,9 +313,12 @@ def report(
     try:
         options = ReportOptions(experiments=name or None, compare=compare or [], pairs=pairs, resamples=resamples,
                                 seed=seed, tasks_dir=tasks_dir)
-        result = build_report(ResultsStore(db or default_db_url(results_dir)), options)
+        store = ResultsStore(db or default_db_url(results_dir))
+        result = build_report(store, options)
     except (LastExamError, ValueError) as exc:
         _fail(exc)
+    if warning := pooling_warning(_manifests_of(store, name or store.experiment_names())):
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
     if csv_dir is not None:
         for path in write_csv(result, csv_dir):
             console.print(f"wrote {path}")
@@ -316,6 +347,50 @@ def view(
                             "Fix: pip install 'lastexam[web]'"))
     console.print(f"viewer on http://{host}:{port}/ (Ctrl-C to stop)")
     serve(ResultsStore(db or default_db_url(results_dir)), results_dir, host=host, port=port)
+
+
+def _manifests_of(store: ResultsStore, names: list[str]) -> dict[str, list[Manifest]]:
+    ids = {n: store.experiment_id(n) for n in names}
+    return {n: [Manifest.model_validate(m) for m in store.manifests(i)] for n, i in ids.items() if i is not None}
+
+
+@manifest_app.command("show")
+def manifest_show(
+    name: Annotated[str, typer.Argument(help="An experiment.")],
+    db: DbOption = None,
+    results_dir: ResultsDir = Path("ale-results"),
+) -> None:
+    """Print the experiment's reproducibility manifests (one per start) as JSON."""
+    manifests = _manifests_of(ResultsStore(db or default_db_url(results_dir)), [name]).get(name)
+    if manifests is None:
+        _fail(LastExamError(f"no experiment {name!r}. Fix: see `ale report` for the experiments recorded"))
+    print(json.dumps([m.model_dump(mode="json") for m in manifests], indent=2))
+
+
+@manifest_app.command("diff")
+def manifest_diff(
+    first: Annotated[str, typer.Argument(help="An experiment.")],
+    second: Annotated[str, typer.Argument(help="Another experiment.")],
+    db: DbOption = None,
+    results_dir: ResultsDir = Path("ale-results"),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What differs between the latest manifests of two experiments; exit 1 when anything that can change
+    scores does."""
+    manifests = _manifests_of(ResultsStore(db or default_db_url(results_dir)), [first, second])
+    for name in (first, second):
+        if not manifests.get(name):
+            _fail(LastExamError(f"experiment {name!r} has no manifest (unknown, or recorded before manifests). "
+                                "Fix: name an experiment run with this version of ale"))
+    differences = diff_manifests(manifests[first][-1], manifests[second][-1])
+    if as_json:
+        print(json.dumps([d.model_dump(mode="json") for d in differences], indent=2))
+    else:
+        for d in differences:
+            print(f"{'*' if d.affects_scores else ' '} {d.field}: {d.first!r} -> {d.second!r}")
+        print(f"{sum(d.affects_scores for d in differences)} difference(s) that can change scores (*), "
+              f"{sum(not d.affects_scores for d in differences)} that cannot")
+    raise typer.Exit(1 if any(d.affects_scores for d in differences) else 0)
 
 
 def _print_leaderboard(board: Leaderboard) -> None:

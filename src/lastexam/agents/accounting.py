@@ -81,7 +81,7 @@ def call_usage(usage: Mapping[str, Any] | None, prices: ModelPrices | None) -> C
     which count them *outside* ``prompt_tokens``) and ``usage.cost`` (OpenRouter, US dollars).
     """
     usage = usage or {}
-    details = usage.get("prompt_tokens_details") or {}
+    details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
     input_tokens = _number(usage, "prompt_tokens", "input_tokens")
     cached = _number(details, "cached_tokens") or _number(usage, "prompt_cache_hit_tokens")
     cache_write = _number(details, "cache_write_tokens")

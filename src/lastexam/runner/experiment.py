@@ -11,6 +11,7 @@ from lastexam.agents.registry import recorded_name
 from lastexam.errors import ConfigError
 from lastexam.results import TrialKey, TrialResult
 from lastexam.runner.config import ExperimentConfig
+from lastexam.runner.manifest import build_manifest
 from lastexam.runner.trial import TrialRequest, harness_failure, run_trial
 from lastexam.store.db import ResultsStore
 from lastexam.tasks.instance import Instance
@@ -84,7 +85,10 @@ async def run_experiment_async(
     store = ResultsStore(config.resolved_db_url)
     experiment_id = store.ensure_experiment(config.name, config.model_dump(mode="json"))
     instances = plan_instances(config, problems=[])
-    require_same_salt(store, experiment_id, config.name, instances[0].salt_hash if instances else None)
+    salt_hash = instances[0].salt_hash if instances else None
+    require_same_salt(store, experiment_id, config.name, salt_hash)
+    tasks = list({i.task.id: i.task for i in instances}.values())
+    store.add_manifest(experiment_id, build_manifest(config, tasks, salt_hash=salt_hash).model_dump(mode="json"))
     done = store.finished_keys(experiment_id)
     requests = plan_requests(config, instances)
     todo = [r for r in requests if r.key not in done]

@@ -5,7 +5,10 @@ listens on a unix socket that is bind-mounted into the sandbox; inside, ``channe
 relays ``127.0.0.1:PORT`` (the sandbox's own loopback) to that socket, and the agent's base URL
 is ``http://127.0.0.1:PORT/<path of the endpoint>``. The host proxy:
 
-- forwards only to the configured endpoint (its scheme, host and port, and paths under its path);
+- forwards only to the configured endpoint (its scheme, host and port), and there only the model
+  calls of the agent's protocol (POST, exact paths below the endpoint's path) and model listings
+  (GET); any other path, a trailing slash, an empty, ``.`` or ``..`` segment, or a percent-encoded
+  ``.``, ``/`` or ``\\`` is refused, so every request forwarded with the key is a counted model call;
 - drops every credential the sandbox sends and adds the real one from the host, so the API key
   never enters the sandbox;
 - counts the model calls the endpoint answered, refuses calls past a limit (answering 429), and
@@ -22,17 +25,19 @@ import asyncio
 import contextlib
 import json
 import os
-import posixpath
+import re
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx2
+
+from lastexam.sandbox.answer_usage import answer_usage
 
 SOCKET_NAME = "model.sock"
 SANDBOX_SOCKET_DIR = "/run/ale-channel"
@@ -45,6 +50,20 @@ _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "
 _SERVICE_FAILURES = frozenset({401, 403, 429})
 """Answers that are the service's or the key's fault, never the agent's (as are 5xx)."""
 _MAX_HEAD = 1 << 20
+_ENCODED_SEPARATOR = re.compile(r"%(2e|2f|5c|00)", re.IGNORECASE)
+_MODEL_LISTING = re.compile(r"(/v1\w*)?/models(/[\w.-]+)?")
+"""GET paths forwarded uncounted: the endpoint's list of models, or one model's card."""
+
+# The model-call paths of each protocol, below the endpoint's own path.
+OPENAI_CHAT = r"/chat/completions"
+OPENAI_RESPONSES = r"/responses"
+ANTHROPIC_MESSAGES = r"(/v1)?/messages"
+GEMINI_GENERATE = r"(/v1beta|/v1)?/models/[\w.-]+:(generateContent|streamGenerateContent)"
+
+
+def model_calls(*paths: str) -> re.Pattern[str]:
+    """A pattern matching exactly the given protocols' model-call paths (the constants above)."""
+    return re.compile("|".join(f"({path})" for path in paths))
 _MAX_BODY = 256 << 20
 
 
@@ -74,6 +93,8 @@ class ChannelStats:
     last_failed: bool = False
     """Whether the endpoint's latest answer was such a failure."""
     failures_in_a_row: int = 0
+    usages: list[dict[str, Any] | None] = field(default_factory=list)
+    """The usage each answered model call reported in its answer (None: it reported none), in order."""
 
 
 class _BadRequest(Exception):
@@ -99,7 +120,8 @@ class ModelChannel:
         base_url: the endpoint, e.g. ``https://api.anthropic.com`` or ``https://openrouter.ai/api/v1``.
         credential: the header to add upstream (the sandbox's own credentials are always dropped).
         socket_dir: a host directory of its own for the socket (bind it into the sandbox read-only).
-        is_model_call: which request paths are model calls (counted, and refused past ``max_calls``).
+        model_calls: the POST paths below the endpoint's path that are model calls, matched whole
+            (counted, and refused past ``max_calls``); every other POST is refused. None: any path.
         max_calls: the most model calls to forward (None: no limit).
         max_failures: how many failed answers in a row end the run as the service's failure.
         log_path: a JSON-lines file that gets one line per exchange.
@@ -109,12 +131,12 @@ class ModelChannel:
     """
 
     def __init__(self, base_url: str, *, credential: Credential | None, socket_dir: Path,
-                 is_model_call: Callable[[str], bool] = lambda path: True, max_calls: int | None = None,
+                 model_calls: re.Pattern[str] | None = None, max_calls: int | None = None,
                  max_failures: int = 8, log_path: Path | None = None) -> None:
         self.origin, self.prefix = _split_endpoint(base_url)
         self.credential = credential
         self.socket_dir = socket_dir
-        self.is_model_call = is_model_call
+        self.model_calls = model_calls
         self.max_calls = max_calls
         self.max_failures = max_failures
         self.log_path = log_path
@@ -124,6 +146,11 @@ class ModelChannel:
         self._server: asyncio.Server | None = None
         self._client: httpx2.AsyncClient | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._waiting: dict[int, float] = {}
+
+    def unanswered_for(self) -> float:
+        """Seconds the oldest forwarded request has waited for the head of its answer (0 when none is)."""
+        return time.monotonic() - min(self._waiting.values()) if self._waiting else 0.0
 
     @property
     def socket_path(self) -> Path:
@@ -169,6 +196,9 @@ class ModelChannel:
             while True:
                 try:
                     request = await _read_request(reader)
+                except (ValueError, asyncio.LimitOverrunError) as exc:
+                    await _write_error(writer, 400, f"malformed request ({exc})")
+                    return
                 except _BadRequest as exc:
                     await _write_error(writer, exc.status, str(exc))
                     return
@@ -184,13 +214,22 @@ class ModelChannel:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
-    def _upstream_path(self, path: str) -> str:
-        normal = posixpath.normpath(path) if path not in ("", "/") else "/"
-        if path.endswith("/") and normal != "/":
-            normal += "/"
-        if ".." in path.split("/") or not (normal == self.prefix or normal.startswith(self.prefix + "/")):
+    def _upstream_path(self, method: str, path: str) -> str:
+        """``path`` when it is one the channel forwards for ``method``; else raises ``_BadRequest``."""
+        segments = path.split("/")[1:]
+        if (_ENCODED_SEPARATOR.search(path) or "\\" in path
+                or any(segment in ("", ".", "..") for segment in segments)):
+            raise _BadRequest(400, f"the path {path!r} has an empty, '.' or '..' segment or an encoded separator")
+        if not (path == self.prefix or path.startswith(self.prefix + "/")):
             raise _BadRequest(403, f"the model channel only reaches {self.origin}{self.prefix or '/'}; not {path}")
-        return normal
+        below = path[len(self.prefix):]
+        if method == "GET":
+            allowed = _MODEL_LISTING.fullmatch(below) is not None
+        else:
+            allowed = self.model_calls is None or self.model_calls.fullmatch(below) is not None
+        if not allowed:
+            raise _BadRequest(404, f"{method} {path} is not a model call of this agent's protocol")
+        return path
 
     async def _exchange(self, request: _Request, writer: asyncio.StreamWriter) -> bool:
         """Forward one request and relay its answer; False when the connection must close."""
@@ -199,14 +238,18 @@ class ModelChannel:
         try:
             if request.method not in ("GET", "POST"):
                 raise _BadRequest(405, f"method {request.method} is not allowed on the model channel")
-            path = self._upstream_path(request.path)
-            model_call = request.method == "POST" and self.is_model_call(path)
+            path = self._upstream_path(request.method, request.path)
+            model_call = request.method == "POST"
             record["model_call"] = model_call
             if model_call and self.max_calls is not None and self.stats.model_calls >= self.max_calls:
                 self.stats.refused += 1
                 self._stop("limit")
                 raise _BadRequest(429, f"the trial's limit of {self.max_calls} model calls is reached")
-            response = await self._open(request, path)
+            self._waiting[id(request)] = began
+            try:
+                response = await self._open(request, path)
+            finally:
+                del self._waiting[id(request)]
         except _BadRequest as exc:
             record.update(status=exc.status, refused=str(exc))
             self._log(record, began)
@@ -219,10 +262,13 @@ class ModelChannel:
             return True
         try:
             record["status"] = response.status_code
-            record["bytes"] = await _relay(response, writer)
+            answer = bytearray() if model_call and response.is_success else None
+            record["bytes"] = await _relay(response, writer, answer)
             if model_call:
                 self.stats.model_seconds += time.monotonic() - began
-                self.stats.model_calls += int(response.is_success)
+            if answer is not None:
+                self.stats.model_calls += 1
+                self.stats.usages.append(answer_usage(bytes(answer)))
             return True
         except httpx2.HTTPError as exc:  # the answer broke off after its head was relayed
             record["upstream_error"] = self._failed(exc)
@@ -257,12 +303,16 @@ class ModelChannel:
         assert self._client is not None
         query = urlencode([(k, v) for k, v in parse_qsl(request.query, keep_blank_values=True)
                            if k.lower() not in CREDENTIAL_QUERY])
-        headers = [(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP | CREDENTIAL_HEADERS]
+        headers = [(k, v) for k, v in request.headers
+                   if k.lower() not in _HOP_BY_HOP | CREDENTIAL_HEADERS | {"accept-encoding"}]
+        # Uncompressed, so that the channel can read the usage each answer reports.
+        headers.append(("accept-encoding", "identity"))
         if self.credential is not None:
             headers.append((self.credential.header, self.credential.value))
         url = self.origin + path + (f"?{query}" if query else "")
+        body = request.body if request.method == "POST" else None  # a listing carries nothing upstream
         response = await self._client.send(
-            self._client.build_request(request.method, url, headers=headers, content=request.body), stream=True)
+            self._client.build_request(request.method, url, headers=headers, content=body), stream=True)
         failed = response.status_code in _SERVICE_FAILURES or response.status_code >= 500
         self._count(f"HTTP {response.status_code}" if failed else None)
         return response
@@ -297,8 +347,11 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-async def _relay(response: httpx2.Response, writer: asyncio.StreamWriter) -> int:
-    """Write ``response`` to the client as it arrives (chunked); returns the body bytes relayed."""
+async def _relay(response: httpx2.Response, writer: asyncio.StreamWriter, copy: bytearray | None = None) -> int:
+    """Write ``response`` to the client as it arrives (chunked); returns the body bytes relayed.
+
+    With ``copy``, the body is also kept there, up to ``_MAX_BODY`` bytes.
+    """
     head = [f"HTTP/1.1 {response.status_code} {response.reason_phrase or _reason(response.status_code)}"]
     head += [f"{k}: {v}" for k, v in response.headers.multi_items() if k.lower() not in _HOP_BY_HOP]
     writer.write("\r\n".join([*head, "transfer-encoding: chunked", "", ""]).encode("latin-1"))
@@ -308,6 +361,8 @@ async def _relay(response: httpx2.Response, writer: asyncio.StreamWriter) -> int
             writer.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
             await writer.drain()
             sent += len(chunk)
+            if copy is not None and len(copy) + len(chunk) <= _MAX_BODY:
+                copy += chunk
     writer.write(b"0\r\n\r\n")
     await writer.drain()
     return sent

@@ -116,6 +116,14 @@ run_facts = Table(
     Column("executables", Text, nullable=False, doc="the declared executables software use was judged against"),
 )
 
+manifests = Table(
+    "manifests", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+    Column("manifest", JSON, nullable=False),
+)
+
 
 def default_db_url(results_dir: Path) -> str:
     """The embedded default: a SQLite file in the results directory."""
@@ -152,6 +160,18 @@ class ResultsStore:
                 return int(row.id)
             return int(conn.execute(insert(experiments).values(
                 name=name, created_at=dt.datetime.now(dt.UTC), config=config)).inserted_primary_key[0])
+
+    def add_manifest(self, experiment_id: int, manifest: dict[str, Any]) -> None:
+        """Keep the reproducibility manifest of one start of the experiment."""
+        with self.transaction() as conn:
+            conn.execute(insert(manifests).values(experiment_id=experiment_id, written_at=dt.datetime.now(dt.UTC),
+                                                  manifest=manifest))
+
+    def manifests(self, experiment_id: int) -> list[dict[str, Any]]:
+        """The experiment's manifests, oldest first."""
+        with self.engine.connect() as conn:
+            return [r.manifest for r in conn.execute(select(manifests.c.manifest).where(
+                manifests.c.experiment_id == experiment_id).order_by(manifests.c.id))]
 
     def experiment_id(self, name: str) -> int | None:
         with self.engine.connect() as conn:

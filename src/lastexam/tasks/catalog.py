@@ -25,6 +25,7 @@ class CatalogEntry(BaseModel):
     expert_minutes: int
     agent_timeout_sec: int
     deliverables: list[str]
+    canary: str
 
 
 def catalog_entries(tasks: list[Task]) -> list[CatalogEntry]:
@@ -35,7 +36,7 @@ def catalog_entries(tasks: list[Task]) -> list[CatalogEntry]:
             tier=t.spec.tier, variants=t.spec.variants.size, version=t.spec.version,
             software=t.spec.software.debian + t.spec.software.pypi, executables=t.spec.software.executables,
             expert_minutes=t.spec.expert_minutes, agent_timeout_sec=t.spec.agent_timeout_sec,
-            deliverables=[d.path for d in t.spec.deliverables],
+            deliverables=[d.path for d in t.spec.deliverables], canary=t.spec.canary,
         )
         for t in sorted(tasks, key=lambda t: t.id)
     ]

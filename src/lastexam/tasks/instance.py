@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from lastexam.tasks.canary import CANARY_FILE, canary_notice
 from lastexam.tasks.loader import Task
 
 SANDBOX_INPUT_DIR = "/workspace/input"
@@ -61,18 +62,21 @@ class Instance:
         return {"variant": self.variant, "seed": variant_seed(self.task.id, self.variant, self.salt), **base}
 
     def render_instruction(self) -> str:
-        """The instruction as the agent sees it: the template rendered with the sandbox paths and params.
+        """The instruction as the agent sees it: the template rendered with the sandbox paths and params,
+        ending with the task's canary line.
 
         Raises:
             jinja2.TemplateError: a broken template or a variable that the params lack.
         """
         env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
         template = env.from_string(self.task.instruction_template)
-        return template.render(input_dir=SANDBOX_INPUT_DIR, output_dir=SANDBOX_OUTPUT_DIR, params=self.params,
+        text = template.render(input_dir=SANDBOX_INPUT_DIR, output_dir=SANDBOX_OUTPUT_DIR, params=self.params,
                                **self.params)
+        return f"{text.rstrip()}\n\n{canary_notice(self.task.spec.canary)}\n"
 
     def materialize(self, input_dir: Path, reference_dir: Path) -> None:
-        """Write the instance's inputs and hidden reference: ``data/`` copied, then ``generate`` run."""
+        """Write the instance's inputs and hidden reference: ``data/`` copied, ``generate`` run, and the
+        task's canary written into both as ``CANARY.txt``."""
         input_dir.mkdir(parents=True, exist_ok=True)
         reference_dir.mkdir(parents=True, exist_ok=True)
         if self.task.data_dir.is_dir():
@@ -81,6 +85,8 @@ class Instance:
         generate = getattr(module, "generate", None) if module else None
         if generate is not None:
             generate(self.params, input_dir, reference_dir)
+        for directory in (input_dir, reference_dir):
+            (directory / CANARY_FILE).write_text(canary_notice(self.task.spec.canary) + "\n")
 
 
 def instances_of(task: Task) -> list[Instance]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Tier = Literal["near-term", "full-spectrum", "last-exam"]
 _ID = re.compile(r"^[a-z][a-z0-9_]*/[a-z][a-z0-9_]*$")
+CANARY_SHAPE = r"ALE-CANARY-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 class Software(BaseModel):
@@ -82,7 +83,8 @@ class TaskSpec(BaseModel):
     tier: Tier
     version: str
     released: dt.date
-    canary: str = Field(min_length=8)
+    canary: str = Field(pattern=f"^{CANARY_SHAPE}$")
+    """``ALE-CANARY-`` and a GUID of the task's own (``python3 -c 'import uuid; print(uuid.uuid4())'``)."""
     expert_minutes: int = Field(ge=1)
     expert_minutes_basis: str | None = Field(default=None, min_length=40)
     """How ``expert_minutes`` was reached: the stages an expert goes through and the time each takes."""

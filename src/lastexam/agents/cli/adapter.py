@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 import traceback
 import uuid
@@ -31,23 +32,24 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lastexam.agents.accounting import prices_for
-from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun
+from lastexam.agents.accounting import add_call, call_usage, prices_for
+from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun, Usage
 from lastexam.agents.cli.install import CliPackage, entry_point, install_dir, installed
-from lastexam.agents.cli.transcript import TranscriptBuilder
+from lastexam.agents.cli.transcript import TranscriptBuilder, read_home_file
 from lastexam.agents.config import AgentConfig, ModelPrices
 from lastexam.errors import ConfigError
 from lastexam.sandbox import HOME_DIR, Sandbox, Workspace
 from lastexam.sandbox.base import ExecResult
 from lastexam.sandbox.channel import (
     SANDBOX_SOCKET_DIR,
+    ChannelStats,
     Credential,
     ModelChannel,
     forward_command,
     sandbox_base_url,
     stage_forwarder,
 )
-from lastexam.store.atif import AgentInfo
+from lastexam.store.atif import AgentInfo, Trajectory
 from lastexam.tasks.loader import Task
 
 CHANNEL_KEY = "ale-model-channel"
@@ -64,6 +66,8 @@ class CliOptions(BaseModel):
     env: dict[str, str] = Field(default_factory=dict, description="more environment variables for the CLI (no secrets)")
     max_service_failures: int = Field(default=8, ge=1, description="failed model answers in a row that end the run "
                                       "as an infra error (401/403/429/5xx or no answer)")
+    unanswered_sec: float = Field(default=120, gt=0, description="a model request still unanswered this long when the "
+                                  "wall limit comes makes the trial an infra error (the service hung), not a timeout")
 
 
 @dataclass(frozen=True)
@@ -89,13 +93,15 @@ class CliDriver(Protocol):
     summary: ClassVar[str]
     default_base_url: ClassVar[str]
     options_model: ClassVar[type[CliOptions]]
+    native_transcripts: ClassVar[tuple[str, ...]]
+    """Globs, relative to the CLI's home, of the CLI's own records of the run (kept under ``logs/native/``)."""
 
     def credential(self, config: AgentConfig, key: str) -> Credential:
         """The header that carries the key to the provider."""
         ...
 
-    def is_model_call(self, path: str) -> bool:
-        """Whether a POST to ``path`` is a model call (counted against the turn limit)."""
+    def model_calls(self, config: AgentConfig) -> re.Pattern[str]:
+        """The POST paths (below the endpoint's path) of the CLI's model calls; nothing else is forwarded."""
         ...
 
     def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
@@ -167,16 +173,21 @@ class CliAgent:
                      stdout=context.logs_dir / f"{stem}.stdout", stderr=context.logs_dir / f"{stem}.stderr")
         channel = ModelChannel(
             self.base_url, credential=self.driver.credential(self.config, self._key) if self._key else None,
-            socket_dir=sandbox.workspace.root / CHANNEL_DIR, is_model_call=self.driver.is_model_call,
+            socket_dir=sandbox.workspace.root / CHANNEL_DIR, model_calls=self.driver.model_calls(self.config),
             max_calls=self.config.limits.turns, max_failures=self.options.max_service_failures,
             log_path=context.logs_dir / "model_channel.jsonl")
         argv = forward_command(self.driver.command(run) + self.options.extra_args)
         env = {**self.driver.environment(run), **self.options.env}
         async with channel:
             result = await _exec_until_stopped(sandbox, argv, env, run, channel)
+            unanswered = channel.unanswered_for()
         outcome, detail = _outcome(result, channel.stop_reason, wall)
         infra_error = None
-        if channel.stop_reason == "service":
+        if outcome == "timeout" and unanswered >= self.options.unanswered_sec:
+            outcome = "crashed"
+            infra_error = detail = (f"the model service had not answered a request for {unanswered:.0f} s when the "
+                                    f"{wall:g} s wall limit came (unanswered_sec: {self.options.unanswered_sec:g})")
+        elif channel.stop_reason == "service":
             infra_error = detail = (f"the model service failed {channel.stats.failures_in_a_row} times in a row "
                                     f"(last: {channel.stats.upstream_failures[-1]}); {stem} was stopped")
         elif outcome == "crashed" and (channel.stats.model_calls == 0 or channel.stats.last_failed):
@@ -192,25 +203,72 @@ class CliAgent:
             (context.logs_dir / f"{stem}_transcript_error.log").write_text(traceback.format_exc())
             reported = {"transcript_error": f"{type(exc).__name__}: {exc}"}
             infra_error = infra_error or f"the {stem} transcript could not be read ({type(exc).__name__}: {exc})"
+        _keep_native(run.home, self.driver.native_transcripts, context.logs_dir / "native")
         if outcome == "completed" and reported.get("limit"):
             outcome, detail = "limit", f"{stem} stopped at its own limit ({reported.get('exit_status')})"
+        elif outcome == "completed" and reported.get("crashed"):
+            outcome, detail = "crashed", f"{stem} gave up: {reported.get('exit_status')}"
         trajectory = builder.finish(
             cli_cost_usd=reported.get("cli_cost_usd"), outcome=outcome, exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
             channel={"model_calls": channel.stats.model_calls, "refused": channel.stats.refused,
                      "model_seconds": round(channel.stats.model_seconds, 3),
                      "upstream_failures": channel.stats.upstream_failures[-5:]},
             reported=reported)
-        usage = builder.usage
-        usage.model_seconds = channel.stats.model_seconds
+        usage = _usage_of_record(channel.stats, self.prices, reported.get("cli_cost_usd"))
+        _record_usage(trajectory, usage, self_reported=builder.usage, unmetered=channel.stats.usages.count(None))
         return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error)
 
     def _builder(self) -> TranscriptBuilder:
-        info = AgentInfo(name=self.package.package, version=self.package.version, model_name=self.config.model,
-                         extra={"agent": self.name, "harness": self.package.harness,
+        info = AgentInfo(name=self.name, version=self.package.version, model_name=self.config.model,
+                         extra={"cli": self.package.package, "harness": self.package.harness,
                                 "config": str(self.config.source or ""), "base_url": self.base_url,
                                 "limits": self.config.limits.model_dump(exclude_none=True),
                                 "options": self.options.model_dump(exclude_defaults=True)})
         return TranscriptBuilder(info, str(uuid.uuid4()), self.prices)
+
+
+def _usage_of_record(stats: ChannelStats, prices: ModelPrices | None, cli_cost_usd: Any) -> Usage:
+    """The trial's usage as the channel saw it: every answered model call, whoever inside the sandbox made it.
+
+    Calls are priced from the usage they report (provider cost, else the price table); when none could
+    be priced, the CLI's own total cost stands in, and without one the cost is unknown (0 with no priced call).
+    """
+    usage = Usage()
+    priced = False
+    for reported in stats.usages:
+        call = call_usage(reported, prices)
+        priced |= call.cost_usd is not None
+        add_call(usage, call, 0.0)
+    usage.model_seconds = stats.model_seconds
+    if not priced and isinstance(cli_cost_usd, int | float):
+        usage.cost_usd = float(cli_cost_usd)
+    return usage
+
+
+def _record_usage(trajectory: Trajectory, usage: Usage, *, self_reported: Usage, unmetered: int) -> None:
+    """Make the trajectory's totals the usage of record, keeping the CLI's own account beside them."""
+    final = trajectory.final_metrics
+    assert final is not None
+    final.total_prompt_tokens, final.total_completion_tokens = usage.input_tokens, usage.output_tokens
+    final.total_cached_tokens = usage.cached_tokens
+    if usage.cost_usd or final.total_cost_usd is not None:
+        final.total_cost_usd = usage.cost_usd
+    final.extra = {**(final.extra or {}), "usage_source": "channel", "turns": usage.turns,
+                   "total_cache_write_tokens": usage.cache_write_tokens, "unmetered_calls": unmetered,
+                   "self_reported": self_reported.model_dump(exclude={"model_seconds"})}
+
+
+def _keep_native(home: Path, globs: tuple[str, ...], into: Path, max_bytes: int = 64 << 20) -> None:
+    """Copy the regular files matching ``globs`` inside ``home`` (never through a link) into ``into``."""
+    for pattern in globs:
+        for path in sorted(home.glob(pattern)):
+            relative = path.relative_to(home)
+            content = read_home_file(home, str(relative), max_bytes)
+            if content is None or any(p.is_symlink() for p in [path, *path.parents] if p.is_relative_to(home)):
+                continue
+            target = into / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content)
 
 
 def program(harness: str) -> str:

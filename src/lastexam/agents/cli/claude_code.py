@@ -10,6 +10,7 @@ events carrying ``tool_result`` blocks, ``stream_event`` events whose ``message_
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from lastexam.agents.accounting import CallUsage, call_usage
@@ -18,7 +19,7 @@ from lastexam.agents.cli.install import PACKAGES
 from lastexam.agents.cli.transcript import TranscriptBuilder, json_lines, text_of
 from lastexam.agents.config import AgentConfig
 from lastexam.sandbox.base import WORKSPACE
-from lastexam.sandbox.channel import Credential
+from lastexam.sandbox.channel import ANTHROPIC_MESSAGES, Credential, model_calls
 from lastexam.store.atif import Step, ToolCall
 
 
@@ -27,12 +28,13 @@ class ClaudeCodeDriver:
     summary: ClassVar = "Claude Code in print mode (Anthropic Messages API), in the sandbox through the model channel"
     default_base_url: ClassVar = "https://api.anthropic.com"
     options_model: ClassVar = CliOptions
+    native_transcripts: ClassVar = (".claude/projects/**/*.jsonl",)
 
     def credential(self, config: AgentConfig, key: str) -> Credential:
         return Credential("x-api-key", key)
 
-    def is_model_call(self, path: str) -> bool:
-        return path.endswith("/messages")
+    def model_calls(self, config: AgentConfig) -> re.Pattern[str]:
+        return model_calls(ANTHROPIC_MESSAGES)
 
     def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
         return {}

@@ -17,6 +17,7 @@ the ``exec --json`` items make the steps and the totals are one step's usage.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, ClassVar
 
 from lastexam.agents.accounting import CallUsage
@@ -25,7 +26,7 @@ from lastexam.agents.cli.install import PACKAGES
 from lastexam.agents.cli.transcript import TranscriptBuilder, home_json_lines, json_lines, text_of, tool_arguments
 from lastexam.agents.config import AgentConfig
 from lastexam.sandbox import HOME_DIR
-from lastexam.sandbox.channel import Credential
+from lastexam.sandbox.channel import OPENAI_RESPONSES, Credential, model_calls
 from lastexam.store.atif import ToolCall
 
 KEY_VARIABLE = "ALE_CHANNEL_KEY"
@@ -48,12 +49,13 @@ class CodexDriver:
     summary: ClassVar = "Codex CLI exec mode (OpenAI Responses API), in the sandbox through the model channel"
     default_base_url: ClassVar = "https://api.openai.com/v1"
     options_model: ClassVar = CodexOptions
+    native_transcripts: ClassVar = (".codex/sessions/**/rollout-*.jsonl",)
 
     def credential(self, config: AgentConfig, key: str) -> Credential:
         return Credential.bearer(key)
 
-    def is_model_call(self, path: str) -> bool:
-        return path.endswith("/responses")
+    def model_calls(self, config: AgentConfig) -> re.Pattern[str]:
+        return model_calls(OPENAI_RESPONSES)
 
     def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
         assert isinstance(options, CodexOptions)

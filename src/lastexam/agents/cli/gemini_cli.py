@@ -16,6 +16,7 @@ The trajectory has one agent step per model call, from the chat file, with the t
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, ClassVar
 
 from lastexam.agents.accounting import CallUsage
@@ -24,7 +25,7 @@ from lastexam.agents.cli.install import PACKAGES
 from lastexam.agents.cli.transcript import TranscriptBuilder, home_json_lines, json_lines, text_of
 from lastexam.agents.config import AgentConfig
 from lastexam.sandbox.base import WORKSPACE
-from lastexam.sandbox.channel import Credential
+from lastexam.sandbox.channel import GEMINI_GENERATE, Credential, model_calls
 from lastexam.store.atif import ToolCall
 
 SETTINGS = {
@@ -40,12 +41,13 @@ class GeminiCliDriver:
     summary: ClassVar = "Gemini CLI headless mode (Gemini API), in the sandbox through the model channel"
     default_base_url: ClassVar = "https://generativelanguage.googleapis.com"
     options_model: ClassVar = CliOptions
+    native_transcripts: ClassVar = (".gemini/tmp/*/chats/*.json*",)
 
     def credential(self, config: AgentConfig, key: str) -> Credential:
         return Credential("x-goog-api-key", key)
 
-    def is_model_call(self, path: str) -> bool:
-        return path.endswith((":generateContent", ":streamGenerateContent"))
+    def model_calls(self, config: AgentConfig) -> re.Pattern[str]:
+        return model_calls(GEMINI_GENERATE)
 
     def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
         return {".gemini/settings.json": json.dumps(SETTINGS, indent=2)}

@@ -10,9 +10,12 @@ and is done again.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -89,6 +92,20 @@ def _install(package: CliPackage, target: Path, log: list[str]) -> None:
               package.spec], log, env={"PIP_NO_INPUT": "1"})
 
 
+@contextlib.contextmanager
+def _install_lock() -> Iterator[None]:
+    """Hold the machine-wide lock of the CLI install directory (installs are built in place, since a
+    Python venv cannot be moved, so two setups must never build the same CLI at once)."""
+    root = cli_agents_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".install.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def install_cli_agents(names: list[str] | None = None, *, dry_run: bool = False) -> list[str]:
     """Install the named agent CLIs (default: every one) that are not installed at their pinned version.
 
@@ -102,16 +119,19 @@ def install_cli_agents(names: list[str] | None = None, *, dry_run: bool = False)
     log: list[str] = []
     for name in names:
         package = PACKAGES[name]
-        if installed(name):
-            log.append(f"{name}: {package.spec} is installed in {install_dir(name)}")
-            continue
         if dry_run:
-            log.append(f"{name}: would install {package.spec} into {install_dir(name)}")
+            state = "is installed in" if installed(name) else "would install into"
+            log.append(f"{name}: {package.spec} {state} {install_dir(name)}")
             continue
-        target = install_dir(name)
-        shutil.rmtree(target, ignore_errors=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _install(package, target, log)
-        (target / STAMP).write_text(package.spec + "\n")
+        with _install_lock():
+            # Checked under the lock: a concurrent setup may have just finished this one.
+            if installed(name):
+                log.append(f"{name}: {package.spec} is installed in {install_dir(name)}")
+                continue
+            target = install_dir(name)
+            shutil.rmtree(target, ignore_errors=True)
+            _install(package, target, log)
+            # The stamp goes last: a half-built install (a crash, a failed command) is never taken as done.
+            (target / STAMP).write_text(package.spec + "\n")
         log.append(f"{name}: installed {package.spec} into {target}")
     return log

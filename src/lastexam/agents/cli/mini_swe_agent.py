@@ -9,6 +9,7 @@ OpenAI-compatible chat-completions endpoint).
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import yaml
@@ -20,7 +21,14 @@ from lastexam.agents.cli.install import PACKAGES
 from lastexam.agents.cli.transcript import TranscriptBuilder, json_object, read_home_file, text_of, tool_arguments
 from lastexam.agents.config import AgentConfig
 from lastexam.sandbox import HOME_DIR
-from lastexam.sandbox.channel import Credential
+from lastexam.sandbox.channel import (
+    ANTHROPIC_MESSAGES,
+    GEMINI_GENERATE,
+    OPENAI_CHAT,
+    OPENAI_RESPONSES,
+    Credential,
+    model_calls,
+)
 from lastexam.store.atif import ToolCall
 
 SETTINGS = ".config/lastexam/mini-swe-agent.yaml"
@@ -43,6 +51,7 @@ class MiniSweAgentDriver:
     summary: ClassVar = "mini-swe-agent (bash-only agent over litellm), in the sandbox through the model channel"
     default_base_url: ClassVar = "https://api.openai.com/v1"
     options_model: ClassVar = MiniOptions
+    native_transcripts: ClassVar = (TRAJECTORY,)
 
     def credential(self, config: AgentConfig, key: str) -> Credential:
         provider = litellm_model(config.model).split("/", 1)[0]
@@ -52,8 +61,13 @@ class MiniSweAgentDriver:
             return Credential("x-goog-api-key", key)
         return Credential.bearer(key)
 
-    def is_model_call(self, path: str) -> bool:
-        return path.endswith(("/chat/completions", "/messages", ":generateContent", "/responses"))
+    def model_calls(self, config: AgentConfig) -> re.Pattern[str]:
+        provider = litellm_model(config.model).split("/", 1)[0]
+        if provider == "anthropic":
+            return model_calls(ANTHROPIC_MESSAGES)
+        if provider == "gemini":
+            return model_calls(GEMINI_GENERATE)
+        return model_calls(OPENAI_CHAT, OPENAI_RESPONSES)
 
     def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
         assert isinstance(options, MiniOptions)
@@ -97,6 +111,7 @@ class MiniSweAgentDriver:
         stats = info.get("model_stats") or {}
         exit_status = info.get("exit_status", "")
         # litellm's cost is 0 for a model it does not know: that is no figure at all.
-        return {"exit_status": exit_status, "limit": exit_status == "LimitsExceeded",
+        return {"exit_status": exit_status, "limit": exit_status in ("LimitsExceeded", "TimeExceeded"),
+                "crashed": exit_status not in ("Submitted", "LimitsExceeded", "TimeExceeded"),
                 "cli_cost_usd": stats.get("instance_cost") or None, "api_calls": stats.get("api_calls")}
 

@@ -94,10 +94,16 @@ class LlmAgent:
         run = _Run(self, sandbox, context, wall)
         client = openai.AsyncOpenAI(api_key=self._api_key, base_url=self.config.base_url or DEFAULT_BASE_URL,
                                     max_retries=0, timeout=self.options.request_timeout_sec)
+        model = ModelClient(client, self.config.model, self.options)
         try:
             async with asyncio.timeout_at(deadline):
-                outcome, detail = await run.loop(ModelClient(client, self.config.model, self.options), deadline)
+                outcome, detail = await run.loop(model, deadline)
         except TimeoutError:
+            unanswered = model.unanswered_for(loop.time())
+            if unanswered >= self.options.unanswered_sec:
+                detail = (f"the model service had not answered a request for {unanswered:.0f} s when the "
+                          f"{wall:g} s wall limit came (unanswered_sec: {self.options.unanswered_sec:g})")
+                return run.finish("crashed", detail, infra_error=detail)
             outcome, detail = "timeout", f"stopped at the {wall:g} s wall limit"
         except (ModelServiceError, SandboxError) as exc:
             return run.finish("crashed", str(exc), infra_error=str(exc))
@@ -126,9 +132,9 @@ class _Run:
         self.conversation = Conversation()
         self.trajectory = Trajectory(
             session_id=str(uuid.uuid4()),
-            agent=AgentInfo(name="lastexam-llm", version=version("lastexam"), model_name=self.config.model,
+            agent=AgentInfo(name=agent.name, version=version("lastexam"), model_name=self.config.model,
                             tool_definitions=self.tools,
-                            extra={"agent": agent.name, "config": str(self.config.source or ""),
+                            extra={"harness": "llm", "config": str(self.config.source or ""),
                                    "base_url": self.config.base_url or DEFAULT_BASE_URL,
                                    "limits": self.config.limits.model_dump(exclude_none=True),
                                    "options": self.options.model_dump(exclude_defaults=True)}),

@@ -58,6 +58,11 @@ class ModelClient:
         self.client = client
         self.model = model
         self.options = options
+        self._sent_at: float | None = None
+
+    def unanswered_for(self, now: float) -> float:
+        """Seconds the request in flight has waited for its answer at loop time ``now`` (0 when none is)."""
+        return 0.0 if self._sent_at is None else now - self._sent_at
 
     def request(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[str, Any]:
         """The JSON body of one chat-completions request (``extra_body`` merged in)."""
@@ -87,7 +92,13 @@ class ModelClient:
             try:
                 # The low-level post skips the SDK's per-call walk over every message of the typed
                 # parameters, which costs O(conversation) per step (150 ms at 200 messages).
-                response = await self.client.post("/chat/completions", body=request, cast_to=ChatCompletion)
+                self._sent_at = loop.time()
+                try:
+                    response = await self.client.post("/chat/completions", body=request, cast_to=ChatCompletion)
+                except Exception:
+                    self._sent_at = None
+                    raise  # a cancellation (the wall limit) is no answer: it keeps the time sent
+                self._sent_at = None
                 data = response.to_dict()
                 if data.get("choices"):
                     return _completion(data, time.monotonic() - started, failures)

@@ -25,6 +25,8 @@ class LlmOptions(BaseModel):
     vision: bool = Field(default=True, description="offer view_image (the model must accept image input)")
     max_image_bytes: int = Field(default=5_000_000, ge=1000)
     request_timeout_sec: float = Field(default=600, gt=0, description="one model request")
+    unanswered_sec: float = Field(default=120, gt=0, description="a request still unanswered this long when the wall "
+                                  "limit comes makes the trial an infra error (the service hung), not a timeout")
     retries: int = Field(default=6, ge=0, description="extra tries after a 429, 5xx or connection error")
     retry_base_sec: float = Field(default=2.0, gt=0, description="first backoff; doubles each retry")
     retry_max_sec: float = Field(default=60.0, gt=0, description="longest backoff (and Retry-After honoured)")
