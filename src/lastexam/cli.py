@@ -21,19 +21,21 @@ from lastexam.errors import ConfigError, LastExamError
 from lastexam.report.export import write_csv
 from lastexam.report.html import render_html
 from lastexam.report.text import print_leaderboard, print_report, terminal
+from lastexam.report.verdict import print_verdicts
 from lastexam.results import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import plan_instances, run_experiment
 from lastexam.runner.manifest import Manifest, diff_manifests, pooling_warning
 from lastexam.runner.regrade import regrade_experiment
 from lastexam.runner.trial import DEFAULT_MAX_WALL, TrialRequest
-from lastexam.runner.validate import check_task
+from lastexam.runner.validate import GateOptions, check_task
 from lastexam.setup import install
 from lastexam.store.db import ResultsStore, default_db_url
 from lastexam.tasks.bundle import bundle_cache, new_keys, open_bundle
 from lastexam.tasks.bundle import pack as pack_bundle
 from lastexam.tasks.canary import scan
 from lastexam.tasks.catalog import catalog_entries, write_catalog
+from lastexam.tasks.instance import salt_hash
 from lastexam.tasks.loader import Task, default_tasks_root, discover_tasks
 from lastexam.tasks.select import select_instances
 
@@ -53,6 +55,10 @@ console = Console(stderr=True)
 
 ResultsDir = Annotated[Path, typer.Option("--results-dir", help="Where the default SQLite file and runs live.")]
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the results database.")]
+SaltOption = Annotated[str | None, typer.Option(
+    "--salt", envvar="ALE_SALT", show_default=False,
+    help="A secret mixed into every variant's seed: instances nobody can regenerate from the public seeds. "
+         "Only its hash is recorded.")]
 
 
 def _fail(exc: Exception) -> None:
@@ -105,31 +111,32 @@ def tasks_show(task_id: str, tasks_dir: Annotated[Path | None, typer.Option("--t
 
 @tasks_app.command("check")
 def tasks_check(
-    selectors: Annotated[list[str], typer.Argument(help="Task ids or selectors.")],
+    selectors: Annotated[list[str] | None, typer.Argument(help="Task ids or selectors; default: every task.")] = None,
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON on stdout.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", min=1)] = 2,
+    salted: Annotated[int, typer.Option("--salted", min=0, help="Also run oracle and nop on N fresh random salts "
+                                                                 "per variant.")] = 0,
+    probe_variant: Annotated[list[int] | None, typer.Option(
+        "--probe-variant", help="Run adversaries and ablations on this variant only (repeat; default: all).")] = None,
+    no_probes: Annotated[bool, typer.Option("--no-probes", help="Skip adversaries/ and ablations.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="A task without adversaries/ fails.")] = False,
 ) -> None:
-    """Render, run the oracle, nop and fabricate.py on every variant, grade twice; a verdict per task."""
+    """The validity gate: oracle 1.0, nop 0, determinism, every adversary and ablation short of a full pass,
+    declared software executed by the oracle; a verdict table, exit status 1 on any problem."""
     try:
         tasks, root = _tasks(tasks_dir)
-        chosen = {i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}
+        chosen = {i.task.id: i.task for i in select_instances(selectors or ["*/*"], tasks, root.parent / "suites")}
     except LastExamError as exc:
         _fail(exc)
+    options = GateOptions(jobs=jobs, adversaries=not no_probes, ablations=not no_probes, salted=salted,
+                          probe_variants=tuple(probe_variant) if probe_variant else None, strict=strict)
     verdicts = []
     for task in chosen.values():
-        verdict = check_task(task, jobs=jobs)
+        verdict = check_task(task, options)
         verdicts.append(verdict)
-        mark = "[green]OK[/]" if verdict.ok else "[red]FAIL[/]"
-        console.print(f"{mark} {task.id}")
-        for problem in verdict.problems:
-            console.print(f"    {problem}")
-        if verdict.kept_runs:
-            console.print(f"    run directories (logs, output, grade) kept in {verdict.kept_runs}")
-        for v in verdict.variants:
-            line = (f"    {v.instance}: oracle {v.oracle_score} nop {v.nop_score} fabricate {v.fabricate_score}"
-                    f" deterministic {v.deterministic}")
-            console.print(line + ("" if not v.problems else "\n      " + "\n      ".join(v.problems)))
+        console.print(f"{'[green]OK[/]' if verdict.ok else '[red]FAIL[/]'} {task.id}")
+    print_verdicts(verdicts, console if console.is_terminal else Console(stderr=True, width=200))
     if as_json:
         print(json.dumps([v.model_dump() for v in verdicts], indent=2))
     raise typer.Exit(0 if all(v.ok for v in verdicts) else 1)
@@ -223,6 +230,7 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON object of the trials.")] = False,
     identity: Annotated[Path | None, typer.Option("--identity", help="age identity that opens a --tasks pool.ale.")] = None,
     signer: Annotated[str | None, typer.Option("--signer", help="The bundle maker's signer.pub (file or hex).")] = None,
+    salt: SaltOption = None,
 ) -> None:
     """Run agents on instances in sandboxes, grade, record, and print the leaderboard."""
     try:
@@ -230,7 +238,7 @@ def run(
             tasks_dir, selectors = _open_bundles(bundles, selectors, identity, signer)
         config = ExperimentConfig(
             agents=agent, selectors=selectors, epochs=epochs, jobs=jobs, max_wall=max_wall, retries=retries,
-            results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir,
+            results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir, salt=salt,
             **({"name": name} if name else {}),
         )
         problems: list[ConfigError] = []
@@ -239,7 +247,8 @@ def run(
         _fail(exc)
     for problem in problems:
         console.print(f"[yellow]skipped a broken task package:[/] {problem}")
-    console.print(f"experiment [bold]{config.name}[/]: {total} trials, results in {config.resolved_db_url}")
+    console.print(f"experiment [bold]{config.name}[/]: {total} trials, results in {config.resolved_db_url}; "
+                  + (f"salted instances: hash {salt_hash(salt)}" if salt else "public instances"))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False, disable=not sys.stderr.isatty()) as progress:
         bar = progress.add_task("trials", total=total)
@@ -282,13 +291,14 @@ def regrade(
     db: DbOption = None,
     results_dir: ResultsDir = Path("ale-results"),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+    salt: SaltOption = None,
 ) -> None:
-    """Re-score stored outputs with the current graders, without rerunning any agent. Run directories are
-    looked for under --results-dir first; a trial that cannot be regraded keeps its grade, is listed, and the
-    command exits 1 after regrading the others."""
+    """Re-score stored outputs with the current graders, without rerunning any agent (salted trials need the
+    salt they were run with). Run directories are looked for under --results-dir first; a trial that cannot be
+    regraded keeps its grade, is listed, and the command exits 1 after regrading the others."""
     try:
         store = ResultsStore(db or default_db_url(results_dir))
-        outcome = regrade_experiment(store, name, tasks_dir or default_tasks_root(), results_dir)
+        outcome = regrade_experiment(store, name, tasks_dir or default_tasks_root(), results_dir, salt=salt)
     except LastExamError as exc:
         _fail(exc)
     console.print(f"regraded {outcome.total} trials of {name}; {outcome.changed} changed score or status")

@@ -51,6 +51,8 @@ class TrialResult(BaseModel):
     agent_seconds: float = 0.0
     grade_seconds: float = 0.0
     run_dir: str
+    salt_hash: str | None = Field(None, description="hash of the salt mixed into the instance's seed (never the "
+                                                    "salt); None for a public instance")
     facts: RunFacts | None = Field(None, description="what the run showed (output files, tool calls, software use "
                                                       "judged against the task's declared executables), taken when "
                                                       "the trial ended; None in results of older versions")

@@ -17,7 +17,8 @@ from lastexam.errors import LastExamError
 from lastexam.sandbox.bwrap import tools_dir
 from lastexam.tasks.loader import Task
 
-FRAMEWORK_DEBIAN = ("bubblewrap", "python3-venv", "util-linux")
+# strace: `ale tasks check` logs the programs an oracle executes (declared software is honest).
+FRAMEWORK_DEBIAN = ("bubblewrap", "python3-venv", "util-linux", "strace")
 DEBIAN_PYTHON = "/usr/bin/python3"
 
 

@@ -60,12 +60,21 @@ class CommandAgent:
                         sandbox_limit=limit)
 
 
-class OracleAgent(CommandAgent):
-    """Runs the task's ``solution/`` inside the sandbox, exactly as an agent would run."""
+EXEC_TRACE = ["strace", "-f", "-qq", "-s", "256", "-e", "trace=execve", "-e", "signal=none", "--"]
+"""Prefix that logs every program a command executes to its stderr, one ``execve(...)`` line each."""
 
-    def __init__(self) -> None:
+
+class OracleAgent(CommandAgent):
+    """Runs the task's ``solution/`` inside the sandbox, exactly as an agent would run.
+
+    With ``trace_exec`` (agent ``oracle:traced``) it runs under ``EXEC_TRACE``, so that the programs
+    the solution executes are in ``logs/agent.stderr`` (read with ``lastexam.runner.validate.executed_declared``).
+    """
+
+    def __init__(self, *, trace_exec: bool = False) -> None:
         super().__init__("oracle")
         self._entry = "solve.sh"
+        self._trace_exec = trace_exec
 
     def stage(self, workspace: Workspace, task: Task) -> None:
         shutil.copytree(task.solution_dir, workspace.agent, dirs_exist_ok=True)
@@ -73,7 +82,7 @@ class OracleAgent(CommandAgent):
 
     def argv(self) -> list[str]:
         interpreter = "python3" if self._entry.endswith(".py") else "bash"
-        return [interpreter, f"{AGENT_DIR}/{self._entry}"]
+        return [*(EXEC_TRACE if self._trace_exec else []), interpreter, f"{AGENT_DIR}/{self._entry}"]
 
 
 class NopAgent(CommandAgent):

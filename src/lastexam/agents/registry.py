@@ -25,7 +25,9 @@ from lastexam.agents.llm import LlmAgent
 from lastexam.errors import ConfigError
 
 HARNESS_MODULES = ("lastexam.agents.cli",)
-BUILTIN_AGENTS = {"oracle": "runs the task's solution/", "nop": "does nothing (must score 0)",
+TRACED_ORACLE = "oracle:traced"
+BUILTIN_AGENTS = {"oracle": "runs the task's solution/", TRACED_ORACLE: "the oracle under strace (its exec log)",
+                  "nop": "does nothing (must score 0)",
                   "script:PATH": "runs the executable PATH inside the sandbox as the agent"}
 
 
@@ -86,6 +88,8 @@ def resolve_agent(spec: str) -> Agent:
     """
     if spec == "oracle":
         return OracleAgent()
+    if spec == TRACED_ORACLE:
+        return OracleAgent(trace_exec=True)
     if spec == "nop":
         return NopAgent()
     if spec.startswith("script:"):

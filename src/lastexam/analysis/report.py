@@ -72,6 +72,16 @@ class Report(Leaderboard):
     failing_checks: list[CheckFailure]
     software: list[SoftwareRow]
     software_by_task: list[SoftwareRow]
+    instances_seen: str = Field("", description="'public instances', 'salted instances: hash H' or a mix of both")
+
+
+def salting_line(salt_hashes: set[str | None]) -> str:
+    """One line saying whose instances the trials ran on: the public ones, or ones salted with a secret."""
+    salted = sorted(h for h in salt_hashes if h is not None)
+    if not salted:
+        return "public instances"
+    line = f"salted instances: hash {', '.join(salted)}"
+    return line + (" (and public instances)" if None in salt_hashes else "")
 
 
 def declared_executables(tasks_dir: Path | None) -> dict[str, list[str]]:
@@ -114,4 +124,5 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
         failures=failure_rows(cells, "agent"), failures_by_task=failure_rows(cells, "task_id"),
         failing_checks=check_failures(failed, cells),
         software=software_rows(cells, "agent"), software_by_task=software_rows(cells, "task_id"),
+        instances_seen=salting_line(store.salt_hashes(ids)),
     )

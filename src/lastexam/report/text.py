@@ -88,6 +88,7 @@ def print_report(report: Report, out: Console) -> None:
     """Every section of the report."""
     out.print(f"[bold]Experiments:[/] {', '.join(report.experiments)}  ({report.database}; "
               f"{report.instances} instances)")
+    out.print(report.instances_seen)
     if report.strict:
         out.print("[bold]Strict:[/] infrastructure errors are counted as failed trials (score 0), not left out")
     print_leaderboard(report, out)

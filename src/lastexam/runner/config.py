@@ -28,6 +28,9 @@ class ExperimentConfig(BaseModel):
     db_url: str | None = None
     runs_dir: Path | None = None
     tasks_dir: Path | None = None
+    salt: str | None = Field(None, min_length=1, exclude=True, repr=False,
+                             description="a secret mixed into every variant's seed (``Instance.salted``); never "
+                                         "stored, only its hash is, with each trial")
 
     @property
     def resolved_runs_dir(self) -> Path:

@@ -37,7 +37,7 @@ def plan_instances(config: ExperimentConfig, problems: list[ConfigError] | None 
     """
     tasks_root = config.tasks_dir or default_tasks_root()
     tasks = discover_tasks(tasks_root, problems=problems)
-    return select_instances(config.selectors, tasks, tasks_root.parent / "suites")
+    return [i.salted(config.salt) for i in select_instances(config.selectors, tasks, tasks_root.parent / "suites")]
 
 
 def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[TrialRequest]:
@@ -55,6 +55,21 @@ def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[T
     return requests
 
 
+def require_same_salt(store: ResultsStore, experiment_id: int, name: str, salt_hash: str | None) -> None:
+    """Refuse to add trials of one salt (or of the public instances) to an experiment recorded with another.
+
+    Raises:
+        ConfigError: the experiment's trials were made with another salt, or without one.
+    """
+    recorded = store.salt_hashes([experiment_id]) - {salt_hash}
+    if recorded:
+        def shown(h: str | None) -> str:
+            return "public instances (no salt)" if h is None else f"salt hash {h}"
+        raise ConfigError(None, "--salt", f"experiment {name!r} holds trials of {', '.join(sorted(map(shown, recorded)))}"
+                                          f", not of {shown(salt_hash)}",
+                          "give the salt it was run with (--salt or ALE_SALT), or choose another --name")
+
+
 ProgressCallback = Callable[[str, TrialRequest, TrialResult | None], None]
 
 
@@ -70,8 +85,10 @@ async def run_experiment_async(
     store = ResultsStore(config.resolved_db_url)
     experiment_id = store.ensure_experiment(config.name, config.model_dump(mode="json"))
     instances = plan_instances(config, problems=[])
+    salt_hash = instances[0].salt_hash if instances else None
+    require_same_salt(store, experiment_id, config.name, salt_hash)
     tasks = list({i.task.id: i.task for i in instances}.values())
-    store.add_manifest(experiment_id, build_manifest(config, tasks).model_dump(mode="json"))
+    store.add_manifest(experiment_id, build_manifest(config, tasks, salt_hash=salt_hash).model_dump(mode="json"))
     done = store.finished_keys(experiment_id)
     requests = plan_requests(config, instances)
     todo = [r for r in requests if r.key not in done]

@@ -52,7 +52,7 @@ def materialize(
     if cache is None:
         _generate(instance, input_dir, reference_dir, log)
         return
-    slot = cache / instance.id.replace("/", "__")
+    slot = cache / (instance.id.replace("/", "__") + (f".salted-{instance.salt_hash}" if instance.salt else ""))
     slot.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(cache, 0o700)
     with open(slot.with_suffix(".lock"), "w") as lock:

@@ -20,9 +20,10 @@ from lastexam.analysis.facts import inspect_run_dir
 from lastexam.errors import GraderError, LastExamError
 from lastexam.grading.blame import grade_output
 from lastexam.results import TrialKey, TrialResult
+from lastexam.runner.experiment import require_same_salt
 from lastexam.store.db import ResultsStore
 from lastexam.store.rundir import locate_run_dir, write_atomic
-from lastexam.tasks.instance import Instance
+from lastexam.tasks.instance import Instance, salt_hash
 from lastexam.tasks.loader import Task, discover_tasks
 
 
@@ -35,17 +36,22 @@ class RegradeOutcome:
     problems: list[str] = field(default_factory=list)
 
 
-def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path, results_dir: Path | None = None,
-                       ) -> RegradeOutcome:
+def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path, results_dir: Path | None = None, *,
+                       salt: str | None = None) -> RegradeOutcome:
     """Regrade every graded trial of experiment ``name``, finding run directories under ``results_dir`` first.
 
+    The grader sees the instance's parameters, seed included, so trials of salted instances are regraded
+    only with the same ``salt`` (checked against the hash each trial recorded), and nothing is regraded
+    when any trial's salt differs.
+
     Raises:
-        LastExamError: the experiment does not exist. A trial that cannot be regraded is not raised: it is
-            listed in ``RegradeOutcome.problems`` and the others go on.
+        LastExamError: the experiment does not exist, or was run with another salt (or none). A trial that
+            cannot be regraded is not raised: it is listed in ``RegradeOutcome.problems`` and the others go on.
     """
     experiment_id = store.experiment_id(name)
     if experiment_id is None:
         raise LastExamError(f"no experiment named {name!r}. Fix: use one of: {', '.join(store.experiment_names())}")
+    require_same_salt(store, experiment_id, name, None if salt is None else salt_hash(salt))
     tasks = {t.id: t for t in discover_tasks(tasks_root)}
     outcome = RegradeOutcome()
     for row in store.trial_rows([experiment_id]):
@@ -53,7 +59,7 @@ def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path, results
             continue
         label = f"{row['instance']} ({row['agent']}, epoch {row['epoch']})"
         try:
-            updated = _regrade_one(row, tasks[row["task_id"]], locate_run_dir(row["run_dir"], results_dir))
+            updated = _regrade_one(row, tasks[row["task_id"]], locate_run_dir(row["run_dir"], results_dir), salt)
         except LastExamError as exc:
             outcome.problems.append(f"{label}: {exc}")
             continue
@@ -64,7 +70,7 @@ def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path, results
     return outcome
 
 
-def _regrade_one(row: dict[str, Any], task: Task, run_dir: Path) -> TrialResult:
+def _regrade_one(row: dict[str, Any], task: Task, run_dir: Path, salt: str | None) -> TrialResult:
     """Grade one trial's stored output again, rewrite its grade.json and trial.json, and return the new result.
 
     Raises:
@@ -80,7 +86,7 @@ def _regrade_one(row: dict[str, Any], task: Task, run_dir: Path) -> TrialResult:
     except (OSError, ValueError, ValidationError) as exc:
         raise LastExamError(f"cannot read {trial_json} ({type(exc).__name__}: {str(exc).splitlines()[0]}). "
                             "Fix: restore trial.json from a backup of the results, or rerun this trial") from exc
-    instance = Instance(task, row["variant"])
+    instance = Instance(task, row["variant"], salt=salt)
     try:
         grade = grade_output(task.path, run_dir / "output", run_dir / "private" / "input",
                              run_dir / "private" / "reference", instance.params, timeout=task.spec.grader_timeout_sec)

@@ -190,5 +190,5 @@ def _identity(request: TrialRequest) -> dict:
     return {
         "key": request.key, "task_id": spec.id, "task_version": spec.version, "variant": request.instance.variant,
         "tier": spec.tier, "cluster": spec.cluster, "subdomain": spec.subdomain, "attempts": request.attempt,
-        "started_at": _now(), "run_dir": str(request.run_dir),
+        "started_at": _now(), "run_dir": str(request.run_dir), "salt_hash": request.instance.salt_hash,
     }

@@ -35,7 +35,9 @@ from sqlalchemy import (
     delete,
     event,
     insert,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -87,6 +89,7 @@ trials = Table(
     Column("model_sec", Float, nullable=False),
     Column("turns", Integer, nullable=False),
     Column("run_dir", Text, nullable=False),
+    Column("salt_hash", String(64), doc="hash of the salt in the instance's seed; NULL: public instance"),
     UniqueConstraint("experiment_id", "agent", "instance", "epoch", name="uq_trial_key"),
     Index("ix_trials_experiment_status", "experiment_id", "status"),
     Index("ix_trials_experiment_agent", "experiment_id", "agent"),
@@ -166,6 +169,7 @@ class ResultsStore:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         create_tables(self.engine, metadata)
+        _add_missing_columns(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -253,6 +257,14 @@ class ResultsStore:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query.order_by(trials.c.id))]
 
+    def salt_hashes(self, experiment_ids: list[int] | None = None) -> set[str | None]:
+        """The distinct salt hashes of the trials (None for public instances), optionally of some experiments."""
+        query = select(trials.c.salt_hash).distinct()
+        if experiment_ids is not None:
+            query = query.where(trials.c.experiment_id.in_(experiment_ids))
+        with self.engine.connect() as conn:
+            return {r.salt_hash for r in conn.execute(query)}
+
     def check_rows(self, trial_id: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(
@@ -275,8 +287,27 @@ def _trial_row(experiment_id: int, r: TrialResult) -> dict[str, Any]:
         "input_tokens": r.usage.input_tokens, "output_tokens": r.usage.output_tokens,
         "cached_tokens": r.usage.cached_tokens, "cache_write_tokens": r.usage.cache_write_tokens,
         "cost_usd": r.usage.cost_usd, "model_sec": r.usage.model_seconds, "turns": r.usage.turns,
-        "run_dir": r.run_dir,
+        "run_dir": r.run_dir, "salt_hash": r.salt_hash,
     }
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a database made by an older version up to date: add the nullable columns it lacks."""
+    inspector = inspect(engine)
+    for table in metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                if not column.nullable:
+                    raise ConfigError(None, "--db", f"the results database lacks column {table.name}.{column.name}",
+                                      "use a new database file, or migrate this one")
+                kind = column.type.compile(dialect=engine.dialect)
+                try:
+                    with engine.begin() as connection:
+                        connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                except Exception:
+                    if column.name not in {c["name"] for c in inspect(engine).get_columns(table.name)}:
+                        raise  # else another process added it first
 
 
 def _jsonable(value: Any) -> Any:

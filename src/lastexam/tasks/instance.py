@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,19 @@ SANDBOX_INPUT_DIR = "/workspace/input"
 SANDBOX_OUTPUT_DIR = "/workspace/output"
 
 
-def variant_seed(task_id: str, variant: int) -> int:
-    """A stable seed for one variant: the same on every machine and every run."""
-    return int.from_bytes(hashlib.sha256(f"{task_id}@{variant}".encode()).digest()[:4], "big")
+def variant_seed(task_id: str, variant: int, salt: str | None = None) -> int:
+    """A stable seed for one variant: the same on every machine and every run.
+
+    With a ``salt`` (a secret of the evaluator's), the seed is ``sha256(salt|task|variant)``: the public
+    seeds then reproduce only the public instances, and nobody without the salt can regenerate these.
+    """
+    text = f"{task_id}@{variant}" if salt is None else f"{salt}|{task_id}|{variant}"
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+def salt_hash(salt: str) -> str:
+    """What results record of a salt: a short hash that tells salts apart and cannot be turned back into one."""
+    return hashlib.sha256(f"ale-salt:{salt}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -28,17 +38,28 @@ class Instance:
 
     task: Task
     variant: int
+    salt: str | None = field(default=None, repr=False)
+    """The evaluator's secret mixed into the seed (``variant_seed``); None for the public instance."""
 
     @property
     def id(self) -> str:
         return f"{self.task.id}@{self.variant}"
 
     @property
+    def salt_hash(self) -> str | None:
+        """``salt_hash(salt)``, or None for the public instance."""
+        return None if self.salt is None else salt_hash(self.salt)
+
+    def salted(self, salt: str | None) -> Instance:
+        """The same variant with ``salt`` mixed into its seed (None: the public instance)."""
+        return replace(self, salt=salt)
+
+    @property
     def params(self) -> dict[str, Any]:
         """The variant's parameters; always holds ``variant`` and ``seed``."""
         spec = self.task.spec.variants
         base = dict(spec.params[self.variant]) if spec.params is not None else {}
-        return {"variant": self.variant, "seed": variant_seed(self.task.id, self.variant), **base}
+        return {"variant": self.variant, "seed": variant_seed(self.task.id, self.variant, self.salt), **base}
 
     def render_instruction(self) -> str:
         """The instruction as the agent sees it: the template rendered with the sandbox paths and params,
