@@ -20,21 +20,21 @@ coordinate values), compares climatology and anomalies cell by cell, checks CF m
 (Conventions, coordinates, calendar and dates, units, standard names, climatology bounds,
 cell methods, fill values), recomputes the regional series from the reference and from the
 submitted anomalies (cross-check), recomputes the trends and p-values, and checks that the
-figure is a real PNG image.
+figure is a line chart whose plotted numbers (figure_data.csv) are the annual anomalies and
+trend lines.
 """
 # ALE-CANARY-e81306b9-82ce-4af4-a635-97bfb7df7c7f
 
 import json
 import math
-import struct
 import warnings
-import zlib
 from pathlib import Path
 from typing import Any
 
 import cftime
 import netCDF4
 import numpy as np
+from PIL import Image
 from scipy import stats
 from scipy.io import netcdf_file
 
@@ -111,19 +111,26 @@ def trend(years: np.ndarray, values: np.ndarray) -> dict[str, float]:
             "ci_high": 10 * (fit.slope + half), "p_value": float(fit.pvalue)}
 
 
+def annual_and_fit(monthly: list[float], years: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Calendar years, the annual means of a monthly series, and the OLS trend line through them."""
+    values = np.asarray(monthly)
+    annual_years = np.unique(years)
+    annual = np.array([values[years == y].mean() for y in annual_years])
+    fit = stats.linregress(annual_years, annual)
+    return annual_years, annual, fit.intercept + fit.slope * annual_years
+
+
 def _series_and_trends(
     sc: dict[str, Any], anomalies: dict[str, np.ndarray], years: np.ndarray
 ) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, dict[str, float]]]]:
     series: dict[str, dict[str, list[float]]] = {}
     trends: dict[str, dict[str, dict[str, float]]] = {}
-    first, last = sc["years"]
-    annual_years = np.arange(first, last + 1)
     for name, box in sc["regions"].items():
         series[name], trends[name] = {}, {}
         for var, field in anomalies.items():
             monthly = regional_series(field, sc["lat"], sc["lon"], box)
             series[name][var] = monthly.tolist()
-            annual = np.array([monthly[years == y].mean() for y in annual_years])
+            annual_years, annual, _ = annual_and_fit(monthly.tolist(), years)
             trends[name][var] = trend(annual_years, annual)
     return series, trends
 
@@ -568,27 +575,64 @@ def _grade_trends(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
     g.check("trend p-values and significance", pvals / total, expected=f"{total} trends", found=f"{pvals} correct")
 
 
-def png_ok(data: bytes) -> tuple[bool, str]:
-    """A real PNG with a decent size and non-uniform pixels (decoded with zlib only)."""
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        return False, "not a PNG signature"
-    pos, idat, width, height = 8, b"", 0, 0
-    while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        chunk = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, height = struct.unpack(">II", chunk[:8])
-        elif kind == b"IDAT":
-            idat += chunk
-        pos += 12 + length
-    if width < 400 or height < 250:
-        return False, f"image too small ({width}x{height})"
+def chart_problems(path: Path) -> list[str]:
+    """What keeps an image from being a line chart: it must decode, be at least 400x250, have a light
+    background with a minority of ink, a bounded palette (a chart, not noise or a photograph) and
+    straight axis lines (a dark run across a quarter of the width and one down a quarter of the height)."""
     try:
-        raw = zlib.decompress(idat)
-    except zlib.error as exc:
-        return False, f"corrupt image data: {exc}"
-    distinct = len(set(raw[:: max(1, len(raw) // 200000)]))
-    return distinct >= 16, f"{width}x{height}, {distinct} distinct byte values"
+        with Image.open(path) as img:
+            img.load()
+            rgb = np.asarray(img.convert("RGB"), dtype=np.int16)
+    except Exception as exc:  # any decoding failure is the image's fault
+        return [f"not a readable image: {exc}"]
+    height, width = rgb.shape[:2]
+    if width < 400 or height < 250:
+        return [f"image too small ({width}x{height})"]
+    grey = rgb.mean(axis=2)
+    light, ink = float((grey >= 235).mean()), float((grey < 200).mean())
+    palette = len(np.unique((rgb // 8).reshape(-1, 3) @ np.array([1024, 32, 1])))
+    dark = grey < 120
+    problems = []
+    if light < 0.5 or not 0.003 <= ink <= 0.4:
+        problems.append(f"{light:.0%} light background and {ink:.1%} ink: not a chart on a plain ground")
+    if palette > 3000:
+        problems.append(f"{palette} distinct colours: noise or a photograph, not a chart")
+    if longest_run(dark) < width // 4 or longest_run(dark.T) < height // 4:
+        problems.append("no straight axis lines")
+    return problems
+
+
+def longest_run(mask: np.ndarray) -> int:
+    """The longest run of True along the rows of a 2-D mask."""
+    best = 0
+    for row in mask:
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], row.astype(np.int8), [0]))))
+        if len(edges):
+            best = max(best, int((edges[1::2] - edges[::2]).max()))
+    return best
+
+
+def _grade_figure(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
+    problems = chart_problems(g.output("regional_anomalies.png"))
+    g.check("figure is a line chart (plain ground, axes, plotted lines; not blank or noise)", not problems,
+            weight=0.5, reason="; ".join(problems))
+    rows = g.read_csv("figure_data.csv", required_columns=("region", "variable", "year", "annual_anomaly",
+                                                           "trend"), gate=False)
+    years = np.array([y for y, _ in ref["months"]])
+    pr_tol = TOL["pct"] if sc["pr_output"] == "%" else TOL["pr"]
+    found = {} if rows is None else {(r.get("region", "").strip(), r.get("variable", "").strip().removesuffix(
+        "_anom"), as_number(r.get("year"))): r for r in rows}
+    good = total = 0
+    for region in sc["regions"]:
+        for var, tol in (("tas", 2 * TOL["tas"]), ("pr", 2 * pr_tol)):
+            for year, annual, line in zip(*annual_and_fit(ref["series"][region][var], years), strict=True):
+                total += 1
+                row = found.get((region, var, float(year)), {})
+                a, t = as_number(row.get("annual_anomaly")), as_number(row.get("trend"))
+                good += a is not None and t is not None and abs(a - annual) <= tol and abs(t - line) <= tol
+    g.check("figure data (figure_data.csv): the annual regional anomalies and trend lines plotted", good / total,
+            weight=1.0, expected=f"{total} points", found=f"{good} within tolerance",
+            reason="" if rows is not None else "figure_data.csv missing or without its columns")
 
 
 def grade(g: Any) -> None:
@@ -615,5 +659,4 @@ def grade(g: Any) -> None:
     _grade_climatology(g, sc, ref, fields, params)
     _grade_series(g, sc, ref, anom)
     _grade_trends(g, sc, ref)
-    ok, detail = png_ok(g.output("regional_anomalies.png").read_bytes())
-    g.check("figure is a real PNG image", ok, weight=0.5, found=detail)
+    _grade_figure(g, sc, ref)
