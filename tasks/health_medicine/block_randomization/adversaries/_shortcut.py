@@ -56,6 +56,7 @@ power = engine.power(effect_size=effect, nobs1=n_c, alpha=design["alpha"], ratio
 SCRIPT = '''import csv, json, math, sys
 from itertools import product
 from pathlib import Path
+import numpy as np
 design = json.loads(Path("design_parameters.json").read_text())
 total = json.loads(Path("sample_size.json").read_text())["randomized_total"]
 seed = SEED_SOURCE
