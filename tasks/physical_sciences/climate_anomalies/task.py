@@ -35,7 +35,7 @@ import cftime
 import netCDF4
 import numpy as np
 from PIL import Image
-from scipy import stats
+from scipy import ndimage, stats
 from scipy.io import netcdf_file
 
 from lastexam.grading.context import as_number
@@ -577,8 +577,9 @@ def _grade_trends(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
 
 def chart_problems(path: Path) -> list[str]:
     """What keeps an image from being a line chart: it must decode, be at least 400x250, have a light
-    background with a minority of ink, a bounded palette (a chart, not noise or a photograph) and
-    straight axis lines (a dark run across a quarter of the width and one down a quarter of the height)."""
+    background with a minority of ink, a bounded palette (a chart, not noise or a photograph), straight
+    axis lines (a dark run across a quarter of the width and one down a quarter of the height) and,
+    inside the axes, plotted strokes besides straight axis and grid lines."""
     try:
         with Image.open(path) as img:
             img.load()
@@ -597,19 +598,29 @@ def chart_problems(path: Path) -> list[str]:
         problems.append(f"{light:.0%} light background and {ink:.1%} ink: not a chart on a plain ground")
     if palette > 3000:
         problems.append(f"{palette} distinct colours: noise or a photograph, not a chart")
-    if longest_run(dark) < width // 4 or longest_run(dark.T) < height // 4:
-        problems.append("no straight axis lines")
+    axes = long_runs(dark, width // 4) | long_runs(dark.T, height // 4).T
+    if not long_runs(dark, width // 4).any() or not long_runs(dark.T, height // 4).any():
+        return [*problems, "no straight axis lines"]
+    ys, xs = np.nonzero(axes)
+    inside = (slice(ys.min() + 6, ys.max() - 5), slice(xs.min() + 6, xs.max() - 5))
+    coloured = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
+    strokes = ((grey < 200) | coloured) & ~ndimage.binary_dilation(long_runs(grey < 200, 40) | long_runs(
+        (grey < 200).T, 40).T, iterations=2)
+    plotted = float(strokes[inside].mean()) if strokes[inside].size else 0.0
+    if plotted < 0.003:
+        problems.append(f"{plotted:.2%} of the plot area holds plotted strokes: empty axes")
     return problems
 
 
-def longest_run(mask: np.ndarray) -> int:
-    """The longest run of True along the rows of a 2-D mask."""
-    best = 0
-    for row in mask:
+def long_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """The pixels of a 2-D mask that lie on a horizontal run of True at least ``length`` long."""
+    out = np.zeros_like(mask, dtype=bool)
+    for y, row in enumerate(mask):
         edges = np.flatnonzero(np.diff(np.concatenate(([0], row.astype(np.int8), [0]))))
-        if len(edges):
-            best = max(best, int((edges[1::2] - edges[::2]).max()))
-    return best
+        for start, stop in zip(edges[::2], edges[1::2], strict=True):
+            if stop - start >= length:
+                out[y, start:stop] = True
+    return out
 
 
 def _grade_figure(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
