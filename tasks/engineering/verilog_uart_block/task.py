@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +50,20 @@ HIDDEN_GROUPS = {
     "hidden tests: glitch rejection and reset state": (["rx_glitch", "reset"], 1.0),
     "hidden tests: loopback and a second CLK_FREQ_HZ/BAUD_RATE pair": (["loopback", "params"], 1.0),
 }
-FORBIDDEN_RTL = re.compile(r"\$(?!clog2\b|signed\b|unsigned\b)\w+|\binitial\b|\bforce\b|\brelease\b")
+# Any '$' but the three synthesizable functions (so also a '$' pasted into a macro), simulation-only
+# blocks and statements, and directives that pull in or build text the check cannot see.
+FORBIDDEN_RTL = re.compile(r"\$(?!(?:clog2|signed|unsigned)\b)\w*|\b(?:initial|final|force|release)\b"
+                           r"|`include\b|``")
+# A bench reads no files: in the grader it sees only itself and the RTL under test, so reading
+# anything can only be reading that RTL to recognise it.
+FILE_INPUT = re.compile(r"\$(?:fopen|fgets|fgetc|ungetc|fscanf|fread|readmemh|readmemb|system|sreadmem\w*)\b"
+                        r"|`include\b")
+LEXEMES = re.compile(r'"(?:[^"\\\n]|\\.)*"|/\*.*?\*/|//[^\n]*', re.S)
 # '#' after a module or instance name opens a parameter list; after anything else it is a delay.
 HASH = re.compile(r"(\w*)\s*#")
 KEYWORDS = {"always", "assign", "begin", "end", "else", "if", "case", "endcase", "or", "posedge", "negedge", ""}
 TB_TIMEOUT = 20
+SELF_CONTAINED = "agent test bench reads no files (observes the RTL only through its ports)"
 REPORT_KEYS = ("clks_per_bit", "frame_bits", "tests", "synthesis")
 
 
@@ -153,9 +161,9 @@ def rtl_files(g: GradeContext) -> dict[str, Path]:
 
 
 def strip_comments(text: str) -> str:
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    text = re.sub(r"//[^\n]*", " ", text)
-    return re.sub(r'"(?:[^"\\\n]|\\.)*"', '""', text)
+    """The code with comments blanked and string literals emptied, read left to right as a compiler
+    does (a "/*" inside a string opens no comment, a quote inside a comment opens no string)."""
+    return LEXEMES.sub(lambda m: '""' if m.group(0).startswith('"') else " ", text)
 
 
 def simulation_only(code: str) -> list[str]:
@@ -218,13 +226,18 @@ def check_hidden(g: GradeContext, rtl: dict[str, Path], facts: dict[str, Any]) -
     script = ("iverilog -g2012 -o ht.vvp -s ht_{t} hidden_tb.v rtl/*.v && timeout 60 vvp -n ht.vvp"
               .format(t=facts["token"]))
     result = g.run_tool(["bash", "-c", script], files={"hidden_tb.v": g.reference("hidden_tb.v"), **rtl}, timeout=90)
-    lines = dict(re.findall(rf"^HT (\w+) (PASS|FAIL) {facts['token']}$", result.stdout, re.M))
+    reported = re.findall(rf"^HT (\w+) (PASS|FAIL) {facts['token']}$", result.stdout, re.M)
+    lines = dict(reported)
     compile_note = "" if "HT done" in result.stdout else f"run incomplete: {(result.stderr or result.stdout)[-300:]}"
+    if len(reported) != len(lines) or len(re.findall(r"^HT done ", result.stdout, re.M)) != 1:
+        clean, compile_note = False, "a result line printed twice: something besides the acceptance bench printed "
+
     for name, (groups, weight) in hidden_groups(g.params).items():
         passed = [grp for grp in groups if lines.get(grp) == "PASS" and clean]
         g.check(name, len(passed) / len(groups), weight=weight, expected={grp: "PASS" for grp in groups},
                 found={grp: lines.get(grp, "missing") for grp in groups},
-                reason=("" if clean else "RTL contains simulation-only constructs; hidden results void. ")
+                reason=("" if clean else "RTL contains simulation-only constructs or printed results; hidden "
+                        "results void. ")
                 + (compile_note if len(passed) < len(groups) else ""))
 
 
@@ -232,22 +245,26 @@ def check_agent_tb(g: GradeContext, rtl: dict[str, Path], facts: dict[str, Any])
     """Stage 2; returns the TEST lines of the bench run on the agent's RTL."""
     tb = g.output("tb/tb_uart.v")
     if not tb.is_file() or not rtl:
-        for name in ("agent test bench passes on the agent's RTL (re-run)",
+        for name in (SELF_CONTAINED, "agent test bench passes on the agent's RTL (re-run)",
                      "agent test bench passes on the reference RTL", "agent test bench catches the seeded bugs"):
             g.check(name, False, reason="tb/tb_uart.v or rtl/*.v missing")
         return None
+    reads = sorted({m.group(0) for m in FILE_INPUT.finditer(strip_comments(tb.read_text(errors="replace")))})
+    g.check(SELF_CONTAINED, not reads, weight=0.5, found=reads,
+            reason=f"the bench reads files ({', '.join(reads)}); its results are not credited" if reads else "")
     own = run_agent_tb(g, tb, dict(rtl))
     own_pass, own_tests = tb_outcome(own)
+    own_pass = own_pass and not reads
     g.check("agent test bench passes on the agent's RTL (re-run)", own_pass, found=len(own_tests),
             reason="" if own_pass else (own.stdout + own.stderr)[-400:])
     ref = run_agent_tb(g, tb, {"rtl/uart.v": g.reference("uart_ref.v")})
     ref_pass, ref_tests = tb_outcome(ref)
+    ref_pass = ref_pass and not reads
     failing = [name for name, r in ref_tests if r == "FAIL"]
     g.check("agent test bench passes on the reference RTL", ref_pass, weight=1.0,
             reason="" if ref_pass else f"failing tests: {failing[:6]} {(ref.stdout + ref.stderr)[-300:]}")
-    with ThreadPoolExecutor(max_workers=2) as pool:  # independent sandboxes: two at a time
-        results = list(pool.map(lambda name: run_agent_tb(g, tb, {"rtl/uart.v": g.reference(f"mutants/{name}.v")}),
-                                facts["mutants"]))
+    # one at a time: the grader's channel to its tool sandboxes carries one request at a time
+    results = [run_agent_tb(g, tb, {"rtl/uart.v": g.reference(f"mutants/{name}.v")}) for name in facts["mutants"]]
     survived = [name for name, result in zip(facts["mutants"], results, strict=True) if tb_outcome(result)[0]]
     caught = len(facts["mutants"]) - len(survived)
     score = caught / len(facts["mutants"]) if ref_pass else 0.0

@@ -17,8 +17,9 @@ Grade: the planning value, the evaluable sample size recomputed for the method t
 names (normal, t, pooled-normal with or without continuity correction, arcsine), the achieved
 power, the dropout inflation and rounding, then the list: strata, balance of every block,
 permitted and complete blocks, random block sizes and orders, list length per stratum,
-randomisation numbers, agreement of the summary and the plan with the list, and a re-run of the
-submitted script in a sandbox that must reproduce the list exactly.
+randomisation numbers, agreement of the summary and the plan with the list, a re-run of the
+submitted script in a sandbox that must reproduce the list exactly, and two re-runs with a hidden
+seed that must give one new valid list (a script that prints a stored list fails).
 """
 # ALE-CANARY-24df4d0a-58b7-4d11-9419-e997129687fd
 
@@ -28,6 +29,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -99,6 +101,7 @@ METHODS = {
     "continuous": ("t-test", "normal approximation"),
     "binary": ("pooled normal approximation", "pooled normal approximation with continuity correction", "arcsine"),
 }
+RESEEDED = "the script, re-run with a seed it was never given, makes a different valid list, the same on every run"
 SCHEDULE_COLUMNS = ("stratum", "block_number", "block_size", "position", "randomization_number", "arm")
 
 
@@ -280,7 +283,8 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
     reference = {"design": design, "ratios": ratios, "control": pc["control"], "experimental": pc["experimental"],
                  "endpoint": ep["type"], "dropout": sc["dropout"], "block_sizes": sc["block_sizes"],
                  "capacity": sc["capacity"], "strata": strata(sc),
-                 "control_n": {m: control_n(m, design) for m in METHODS[ep["type"]]}}
+                 "control_n": {m: control_n(m, design) for m in METHODS[ep["type"]]},
+                 "rerun_seed": int(np.random.default_rng([params["seed"], 1]).integers(1, 2**31))}
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
 
 
@@ -302,7 +306,8 @@ def _arm_numbers(value: Any, arms: dict[str, int]) -> dict[str, float] | None:
 
 
 def _grade_sample_size(g: Any, ref: dict[str, Any]) -> int | None:
-    """Checks of sample_size.json; returns the randomised total the submission planned (or None)."""
+    """Checks of sample_size.json; returns the randomised total the submission planned when it follows
+    from a standard method and the dropout rule (else None)."""
     doc = g.read_json("sample_size.json", gate=False)
     if not isinstance(doc, dict):
         for name in ("planning value from the data", "evaluable sample size for the stated method",
@@ -322,6 +327,7 @@ def _grade_sample_size(g: Any, ref: dict[str, Any]) -> int | None:
     target = ref["control_n"].get(method)
     n_c = evaluable[ref["control"]] if evaluable else None
     ok = target is not None and in_ratio and n_c is not None and target <= n_c <= target + 1
+    evaluable_ok = ok
     g.check("evaluable sample size for the stated method", ok, weight=2.0,
             expected={"method": list(ref["control_n"]), "control_arm_n": ref["control_n"]},
             found={"method": doc.get("method"), "evaluable_per_arm": doc.get("evaluable_per_arm")},
@@ -348,7 +354,7 @@ def _grade_sample_size(g: Any, ref: dict[str, Any]) -> int | None:
     g.check("dropout inflation and allocation rounding", ok,
             expected="smallest multiple of the ratio sum >= evaluable / (1 - dropout), split by the ratio",
             found={"randomized_total": doc.get("randomized_total"), "randomized_per_arm": doc.get("randomized_per_arm")})
-    return int(stated_total) if ok and stated_total else None
+    return int(stated_total) if ok and evaluable_ok and stated_total else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,22 +386,35 @@ def _orderings(size: int, ratios: dict[str, int]) -> int:
     return math.factorial(size) // math.prod(math.factorial(size * q // unit) for q in ratios.values())
 
 
-def _grade_list(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> None:
+@dataclass
+class Finding:
+    """One property of a randomisation list: its score in [0, 1] and the evidence behind it."""
+
+    name: str
+    score: float
+    weight: float = 1.0
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def list_findings(ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> list[Finding]:
+    """Strata, block balance, capacity, randomness and numbering of a list meant for ``n_randomized``."""
     ratios, sizes = ref["ratios"], ref["block_sizes"]
     expected_strata = ref["strata"]
     found_strata = {r["stratum"] for r in rows}
-    g.check("strata are the full cross-classification of the factors", found_strata == set(expected_strata),
-            expected=sorted(expected_strata), found=sorted(found_strata))
+    findings = [Finding("strata are the full cross-classification of the factors",
+                        float(found_strata == set(expected_strata)),
+                        details={"expected": sorted(expected_strata), "found": sorted(found_strata)})]
     blocks = _blocks(rows)
     good = sum(_block_ok(b, ratios, sizes) for b in blocks.values())
-    g.check("every block is complete, of a permitted size and exactly balanced", good / max(1, len(blocks)),
-            weight=2.0, expected=f"{len(blocks)} balanced blocks", found=f"{good} balanced")
+    findings.append(Finding("every block is complete, of a permitted size and exactly balanced",
+                            good / max(1, len(blocks)), 2.0,
+                            {"expected": f"{len(blocks)} balanced blocks", "found": f"{good} balanced"}))
 
     per_stratum = Counter(r["stratum"] for r in rows)
     need = {s: math.ceil(ref["capacity"] * n_randomized * share - 1e-9) for s, share in expected_strata.items()}
     short = {s: (per_stratum.get(s, 0), n) for s, n in need.items() if per_stratum.get(s, 0) < n}
-    g.check("each stratum list covers its required capacity", not short, expected=need,
-            reason=f"short strata (have, need): {short}" if short else "")
+    findings.append(Finding("each stratum list covers its required capacity", float(not short),
+                            details={"expected": need, "reason": f"short strata (have, need): {short}" if short else ""}))
 
     size_use = Counter(b[0]["block_size"] for b in blocks.values())
     shares = {s: size_use.get(str(s), 0) / max(1, len(blocks)) for s in sizes}
@@ -408,15 +427,21 @@ def _grade_list(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], n_rando
     varied = all(len(patterns[s]) >= min(4, counts[s] // 3, _orderings(int(s), ratios))
                  for s in counts if counts[s] >= 8 and s.isdigit())
     random_sizes = all(share >= 0.5 / len(sizes) for share in shares.values())
-    g.check("block sizes and orders are randomised", random_sizes and varied,
-            expected="every permitted size used, many distinct within-block orders",
-            found={"size_shares": {str(k): round(v, 3) for k, v in shares.items()},
-                   "distinct_orders": {k: len(v) for k, v in patterns.items()}})
+    findings.append(Finding("block sizes and orders are randomised", float(random_sizes and varied), details={
+        "expected": "every permitted size used, many distinct within-block orders",
+        "found": {"size_shares": {str(k): round(v, 3) for k, v in shares.items()},
+                  "distinct_orders": {k: len(v) for k, v in patterns.items()}}}))
 
     numbers = [r["randomization_number"] for r in rows]
     well_formed = all(re.fullmatch(re.escape(r["stratum"]) + r"-\d{3,}", r["randomization_number"]) for r in rows)
-    g.check("randomisation numbers are unique and follow the format", well_formed and len(set(numbers)) == len(rows),
-            found=numbers[:3])
+    findings.append(Finding("randomisation numbers are unique and follow the format",
+                            float(well_formed and len(set(numbers)) == len(rows)), details={"found": numbers[:3]}))
+    return findings
+
+
+def _grade_list(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> None:
+    for f in list_findings(ref, rows, n_randomized):
+        g.check(f.name, f.score, weight=f.weight, **f.details)
 
 
 def _grade_summary(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
@@ -439,21 +464,49 @@ def _grade_summary(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> N
             found=plan if isinstance(plan, dict) else None)
 
 
-def _grade_reproducible(g: Any, rows: list[dict[str, str]]) -> None:
-    files: dict[str, Path] = {"generate_schedule.py": g.output("generate_schedule.py"),
-                              "design_parameters.json": g.input_dir / "design_parameters.json"}
-    for name in ("sample_size.json", "randomization_plan.json"):
-        if g.output(name).is_file():
-            files[name] = g.output(name)
-    result = g.run_tool(["python3", "generate_schedule.py", "regenerated.csv"], files=files, timeout=60)
-    regenerated = result.workdir / "regenerated.csv"
-    same = False
-    if result.ok and regenerated.is_file():
-        again = list(csv.DictReader(regenerated.read_text(errors="replace").splitlines()))
-        key = [tuple((r.get(c) or "").strip() for c in SCHEDULE_COLUMNS) for r in again]
-        same = key == [tuple(r[c] for c in SCHEDULE_COLUMNS) for r in rows]
+def _read_schedule(path: Path) -> list[tuple[str, ...]] | None:
+    if not path.is_file():
+        return None
+    rows = csv.DictReader(path.read_text(errors="replace").splitlines())
+    return [tuple((r.get(c) or "").strip() for c in SCHEDULE_COLUMNS) for r in rows]
+
+
+def _grade_reproducible(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> None:
+    """Re-run the script on the submitted plan (the list must come back identical), then twice on a copy of
+    the plan holding a seed the agent never saw (the same new list both times, different from the submitted
+    one, and a valid list by every check the submitted one passes)."""
+    files: dict[str, Path | str] = {"generate_schedule.py": g.output("generate_schedule.py"),
+                                    "design_parameters.json": g.input_dir / "design_parameters.json"}
+    if g.output("sample_size.json").is_file():
+        files["sample_size.json"] = g.output("sample_size.json")
+    plan = g.read_json("randomization_plan.json", gate=False)
+    submitted = [tuple(r[c] for c in SCHEDULE_COLUMNS) for r in rows]
+    result = g.run_tool(["python3", "generate_schedule.py", "regenerated.csv"],
+                        files={**files, "randomization_plan.json": g.output("randomization_plan.json")}, timeout=60)
+    same = result.ok and _read_schedule(result.workdir / "regenerated.csv") == submitted
     g.check("the script regenerates the identical list", same, weight=1.5,
             reason="" if same else (result.stderr[-300:] or "output differs from randomization_schedule.csv"))
+
+    if not isinstance(plan, dict):
+        g.check(RESEEDED, False, weight=1.5, reason="randomization_plan.json unreadable")
+        return
+    hidden = ref["rerun_seed"] if plan.get("seed") != ref["rerun_seed"] else ref["rerun_seed"] + 1
+    files["randomization_plan.json"] = json.dumps({**plan, "seed": hidden})
+    result = g.run_tool(["bash", "-c", "python3 generate_schedule.py a.csv && python3 generate_schedule.py b.csv"],
+                        files=files, timeout=90)
+    first, second = (_read_schedule(result.workdir / name) for name in ("a.csv", "b.csv"))
+    problems = []
+    if not result.ok or first is None:
+        problems.append(f"the script failed with another seed: {result.stderr[-300:]}")
+    else:
+        if first != second:
+            problems.append("two runs with the same seed gave different lists")
+        if first == submitted:
+            problems.append("another seed gave the submitted list again (the seed is not used)")
+        again = [dict(zip(SCHEDULE_COLUMNS, row, strict=True)) for row in first]
+        problems += [f"{f.name}: fails" for f in list_findings(ref, again, n_randomized) if f.score < 1]
+    g.check(RESEEDED, not problems, weight=1.5, expected=f"a valid, reproducible list for seed {hidden}",
+            reason="; ".join(problems))
 
 
 def grade(g: Any) -> None:
@@ -466,8 +519,9 @@ def grade(g: Any) -> None:
         return
     planned = _grade_sample_size(g, ref)
     unit = sum(ref["ratios"].values())
-    reference_total = randomized_total(ref["control_n"][METHODS[ref["endpoint"]][0]] * unit
-                                       // ref["ratios"][ref["control"]], ref["dropout"], unit)
-    _grade_list(g, ref, rows, max(planned or 0, reference_total))
+    reference_total = min(randomized_total(n * unit // ref["ratios"][ref["control"]], ref["dropout"], unit)
+                          for n in ref["control_n"].values())
+    n_randomized = planned or reference_total
+    _grade_list(g, ref, rows, n_randomized)
     _grade_summary(g, ref, rows)
-    _grade_reproducible(g, rows)
+    _grade_reproducible(g, ref, rows, n_randomized)

@@ -29,6 +29,7 @@ import datetime as dt
 import email.policy
 import email.utils
 import hashlib
+import html
 import itertools
 import json
 import mailbox
@@ -39,6 +40,9 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from PIL import Image
 
 LOAD_FIELDS = ["BEGBATES", "ENDBATES", "BEGATTACH", "ENDATTACH", "CUSTODIAN", "ALLCUSTODIANS", "DATESENT", "FROM",
                "TO", "CC", "SUBJECT", "FILENAME", "DOCTYPE", "MD5HASH", "PAGECOUNT", "PDFPATH"]
@@ -479,6 +483,17 @@ def custodian_name(person: str) -> str:
     return f"{last}, {first}"
 
 
+def content_words(text: str) -> list[str]:
+    """The words of four or more letters or digits a reader must see in a document's rendering."""
+    return sorted({w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) >= 4})
+
+
+def pdf_text(data: bytes) -> str:
+    """The text lines of a PDF written by ``pdf_document``."""
+    strings = re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", data)
+    return "\n".join(re.sub(rb"\\(.)", rb"\1", s).decode("latin-1") for s in strings)
+
+
 def date_long(day: dt.date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
@@ -581,8 +596,10 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
             "subject": m.subject, "responsive": responsive, "privileged": m.privileged, "basis": basis,
             "custodian": custodian_name(holders[0]) if holders else None,
             "all_custodians": [custodian_name(c) for c in holders],
+            "words": content_words(f"{m.subject}\n{m.body}"),
             "attachments": [{"name": n, "md5": hashlib.md5(b).hexdigest(),
-                             "pages": b.count(b"/Type /Page ") if mime == "application/pdf" else None}
+                             "pages": b.count(b"/Type /Page ") if mime == "application/pdf" else None,
+                             "words": content_words(pdf_text(b) if mime == "application/pdf" else b.decode())}
                             for n, b, mime in m.attachments],
         }
     ref = {"prefix": params["bates_prefix"], "digits": params["bates_digits"], "start": params["bates_start"],
@@ -758,40 +775,96 @@ def grade_bates(g: Any, truth: Truth, rows: list[dict[str, str]]) -> dict[int, t
     return {i: r for i, r in enumerate(ranges) if None not in r}
 
 
-def measure(g: Any, folder: Path) -> dict[str, tuple[int | None, list[str]]]:
-    """Pages (pdfinfo) and per-page text (pdftotext) of every produced PDF, measured in a sandbox."""
+MIN_WORD_HEIGHT_PT = 5.0  # a glyph box under 5 pt (about 6 pt type) is not legible on a printed page
+SHOWN_FRACTION = 0.9  # share of a document's words that must be visible on its pages
+
+
+@dataclass
+class Measured:
+    """One produced PDF as a reader sees it: its page count and, per page, the words legibly shown."""
+
+    pages: int | None
+    visible: list[list[str]]
+
+
+def legible(box: tuple[float, float, float, float], height: float, image: Any) -> bool:
+    """A word is legible when its glyph box is tall enough and the rendered page shows dark strokes on a
+    light ground there (white text, a white or black box over it, or text off the page is not)."""
+    x0, y0, x1, y1 = box
+    if y1 - y0 < MIN_WORD_HEIGHT_PT or image is None:
+        return False
+    scale = image.shape[0] / height
+    crop = image[max(int(y0 * scale), 0):int(y1 * scale) + 1, max(int(x0 * scale), 0):int(x1 * scale) + 1]
+    if crop.size == 0:
+        return False
+    dark = int((crop < 160).sum())
+    return dark >= max(2, 0.02 * crop.size) and float(np.median(crop)) >= 200
+
+
+def visible_words(bbox_html: str, page_images: list[Any]) -> list[list[str]]:
+    """Per page, the words (pdftotext -bbox) that the rendered page (pdftoppm) legibly shows."""
+    pages = []
+    for index, page in enumerate(re.split(r"<page ", bbox_html)[1:]):
+        height = float(re.match(r'width="[\d.]+" height="([\d.]+)"', page).group(1))
+        image = page_images[index] if index < len(page_images) else None
+        words = []
+        for *box, word in re.findall(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">'
+                                     r"(.*?)</word>", page):
+            if legible(tuple(float(v) for v in box), height, image):
+                words.append(html.unescape(word))
+        pages.append(words)
+    return pages
+
+
+def measure(g: Any, folder: Path) -> dict[str, Measured]:
+    """Pages (pdfinfo), word boxes (pdftotext -bbox) and page renderings (pdftoppm, 72 dpi grey) of
+    every produced PDF, made in a sandbox, reduced to the words each page legibly shows."""
     pdfs = sorted(p for p in folder.glob("*.pdf") if p.is_file())
     if not pdfs:
         return {}
-    script = 'for f in p/*.pdf; do pdfinfo "$f" > "$f.info" 2>&1; pdftotext -layout "$f" "$f.txt" 2>/dev/null; done'
-    result = g.run_tool(["bash", "-c", script], files={f"p/{p.name}": p for p in pdfs}, timeout=90)
+    script = ('for f in p/*.pdf; do pdfinfo "$f" > "$f.info" 2>&1; pdftotext -bbox "$f" "$f.html" 2>/dev/null; '
+              'mkdir -p "$f.img"; pdftoppm -r 72 -gray -png "$f" "$f.img/page" 2>/dev/null; done')
+    result = g.run_tool(["bash", "-c", script], files={f"p/{p.name}": p for p in pdfs}, timeout=100)
     out = {}
     for p in pdfs:
-        info = result.workdir / "p" / f"{p.name}.info"
-        text = result.workdir / "p" / f"{p.name}.txt"
+        info, boxes = result.workdir / "p" / f"{p.name}.info", result.workdir / "p" / f"{p.name}.html"
         pages = re.search(r"^Pages:\s+(\d+)", info.read_text(errors="replace"), re.M) if info.is_file() else None
-        out[p.name] = (int(pages.group(1)) if pages else None,
-                       text.read_text(errors="replace").split("\f") if text.is_file() else [])
+        renders = sorted((result.workdir / "p" / f"{p.name}.img").glob("page-*.png"),
+                         key=lambda f: int(f.stem.rsplit("-", 1)[1]))
+        images = [np.asarray(Image.open(f).convert("L")) for f in renders]
+        out[p.name] = Measured(int(pages.group(1)) if pages else None,
+                               visible_words(boxes.read_text(errors="replace"), images) if boxes.is_file() else [])
     return out
 
 
 def grade_pdfs(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]],
-               ranges: dict[int, tuple[int, int]], measured: dict[str, tuple[int | None, list[str]]]) -> None:
-    counted, stamped = 0, 0
+               ranges: dict[int, tuple[int, int]], measured: dict[str, Measured]) -> None:
+    counted, stamped, shown = 0, 0, 0
     for i, r in enumerate(rows):
-        name = Path(r.get("PDFPATH", "").strip()).name
-        pages, texts = measured.get(name, (None, []))
-        if i not in ranges or pages is None:
+        pdf = measured.get(Path(r.get("PDFPATH", "").strip()).name, Measured(None, []))
+        if i not in ranges or pdf.pages is None:
             continue
         beg, end = ranges[i]
         original = truth.attachment(keys[i]).get("pages") if keys[i][0] == "A" else None
-        counted += pages == end - beg + 1 and str(pages) == r.get("PAGECOUNT", "").strip() and \
-            (original is None or original == pages)
-        stamped += all(label(beg + p, truth.ref) in (texts[p] if p < len(texts) else "") for p in range(pages))
+        counted += pdf.pages == end - beg + 1 and str(pdf.pages) == r.get("PAGECOUNT", "").strip() and \
+            (original is None or original == pdf.pages)
+        pages = pdf.visible + [[]] * (pdf.pages - len(pdf.visible))
+        stamps = [label(beg + p, truth.ref) for p in range(pdf.pages)]
+        stamped += all(stamps[p] in pages[p] for p in range(pdf.pages))
+        if keys[i][0] in "EA":
+            want = set(truth.attachment(keys[i])["words"] if keys[i][0] == "A" else truth.mails[keys[i][1]]["words"])
+            seen = {w for page in pages for word in page for w in re.findall(r"[a-z0-9]+", word.lower())}
+            content_on_every_page = all(any(w != stamps[p] for w in pages[p]) for p in range(pdf.pages))
+            shown += len(want & seen) >= SHOWN_FRACTION * len(want) and content_on_every_page
     n = len(rows)
     g.check("page counts re-measured in the PDFs match the Bates ranges and PAGECOUNT", counted / n if n else 0.0,
             weight=2, expected=n, found=counted)
-    g.check("every page carries its own Bates number", stamped / n if n else 0.0, weight=2, expected=n, found=stamped)
+    g.check("every page legibly carries its own Bates number", stamped / n if n else 0.0, weight=2, expected=n,
+            found=stamped)
+    g.check("each produced PDF legibly shows its document (rendered pages read: header, body or attachment text; "
+            "no hidden, tiny, covered or blank pages)", shown / n if n else 0.0, weight=3, expected=n, found=shown,
+            reason="" if shown == n else f"{n - shown} documents do not show at least {SHOWN_FRACTION:.0%} of their "
+            f"words in legible type (>= {MIN_WORD_HEIGHT_PT} pt glyphs, dark on light in the rendered page)")
 
 
 def grade_families(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]],

@@ -20,22 +20,22 @@ coordinate values), compares climatology and anomalies cell by cell, checks CF m
 (Conventions, coordinates, calendar and dates, units, standard names, climatology bounds,
 cell methods, fill values), recomputes the regional series from the reference and from the
 submitted anomalies (cross-check), recomputes the trends and p-values, and checks that the
-figure is a real PNG image.
+figure is a line chart whose plotted numbers (figure_data.csv) are the annual anomalies and
+trend lines.
 """
 # ALE-CANARY-e81306b9-82ce-4af4-a635-97bfb7df7c7f
 
 import json
 import math
-import struct
 import warnings
-import zlib
 from pathlib import Path
 from typing import Any
 
 import cftime
 import netCDF4
 import numpy as np
-from scipy import stats
+from PIL import Image
+from scipy import ndimage, stats
 from scipy.io import netcdf_file
 
 from lastexam.grading.context import as_number
@@ -111,19 +111,26 @@ def trend(years: np.ndarray, values: np.ndarray) -> dict[str, float]:
             "ci_high": 10 * (fit.slope + half), "p_value": float(fit.pvalue)}
 
 
+def annual_and_fit(monthly: list[float], years: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Calendar years, the annual means of a monthly series, and the OLS trend line through them."""
+    values = np.asarray(monthly)
+    annual_years = np.unique(years)
+    annual = np.array([values[years == y].mean() for y in annual_years])
+    fit = stats.linregress(annual_years, annual)
+    return annual_years, annual, fit.intercept + fit.slope * annual_years
+
+
 def _series_and_trends(
     sc: dict[str, Any], anomalies: dict[str, np.ndarray], years: np.ndarray
 ) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, dict[str, float]]]]:
     series: dict[str, dict[str, list[float]]] = {}
     trends: dict[str, dict[str, dict[str, float]]] = {}
-    first, last = sc["years"]
-    annual_years = np.arange(first, last + 1)
     for name, box in sc["regions"].items():
         series[name], trends[name] = {}, {}
         for var, field in anomalies.items():
             monthly = regional_series(field, sc["lat"], sc["lon"], box)
             series[name][var] = monthly.tolist()
-            annual = np.array([monthly[years == y].mean() for y in annual_years])
+            annual_years, annual, _ = annual_and_fit(monthly.tolist(), years)
             trends[name][var] = trend(annual_years, annual)
     return series, trends
 
@@ -568,27 +575,75 @@ def _grade_trends(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
     g.check("trend p-values and significance", pvals / total, expected=f"{total} trends", found=f"{pvals} correct")
 
 
-def png_ok(data: bytes) -> tuple[bool, str]:
-    """A real PNG with a decent size and non-uniform pixels (decoded with zlib only)."""
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        return False, "not a PNG signature"
-    pos, idat, width, height = 8, b"", 0, 0
-    while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        chunk = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, height = struct.unpack(">II", chunk[:8])
-        elif kind == b"IDAT":
-            idat += chunk
-        pos += 12 + length
-    if width < 400 or height < 250:
-        return False, f"image too small ({width}x{height})"
+def chart_problems(path: Path) -> list[str]:
+    """What keeps an image from being a line chart: it must decode, be at least 400x250, have a light
+    background with a minority of ink, a bounded palette (a chart, not noise or a photograph), straight
+    axis lines (a dark run across a quarter of the width and one down a quarter of the height) and,
+    inside the axes, plotted strokes besides straight axis and grid lines."""
     try:
-        raw = zlib.decompress(idat)
-    except zlib.error as exc:
-        return False, f"corrupt image data: {exc}"
-    distinct = len(set(raw[:: max(1, len(raw) // 200000)]))
-    return distinct >= 16, f"{width}x{height}, {distinct} distinct byte values"
+        with Image.open(path) as img:
+            img.load()
+            rgb = np.asarray(img.convert("RGB"), dtype=np.int16)
+    except Exception as exc:  # any decoding failure is the image's fault
+        return [f"not a readable image: {exc}"]
+    height, width = rgb.shape[:2]
+    if width < 400 or height < 250:
+        return [f"image too small ({width}x{height})"]
+    grey = rgb.mean(axis=2)
+    light, ink = float((grey >= 235).mean()), float((grey < 200).mean())
+    palette = len(np.unique((rgb // 8).reshape(-1, 3) @ np.array([1024, 32, 1])))
+    dark = grey < 120
+    problems = []
+    if light < 0.5 or not 0.003 <= ink <= 0.4:
+        problems.append(f"{light:.0%} light background and {ink:.1%} ink: not a chart on a plain ground")
+    if palette > 3000:
+        problems.append(f"{palette} distinct colours: noise or a photograph, not a chart")
+    axes = long_runs(dark, width // 4) | long_runs(dark.T, height // 4).T
+    if not long_runs(dark, width // 4).any() or not long_runs(dark.T, height // 4).any():
+        return [*problems, "no straight axis lines"]
+    ys, xs = np.nonzero(axes)
+    inside = (slice(ys.min() + 6, ys.max() - 5), slice(xs.min() + 6, xs.max() - 5))
+    coloured = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
+    strokes = ((grey < 200) | coloured) & ~ndimage.binary_dilation(long_runs(grey < 200, 40) | long_runs(
+        (grey < 200).T, 40).T, iterations=2)
+    plotted = float(strokes[inside].mean()) if strokes[inside].size else 0.0
+    if plotted < 0.003:
+        problems.append(f"{plotted:.2%} of the plot area holds plotted strokes: empty axes")
+    return problems
+
+
+def long_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """The pixels of a 2-D mask that lie on a horizontal run of True at least ``length`` long."""
+    out = np.zeros_like(mask, dtype=bool)
+    for y, row in enumerate(mask):
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], row.astype(np.int8), [0]))))
+        for start, stop in zip(edges[::2], edges[1::2], strict=True):
+            if stop - start >= length:
+                out[y, start:stop] = True
+    return out
+
+
+def _grade_figure(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
+    problems = chart_problems(g.output("regional_anomalies.png"))
+    g.check("figure is a line chart (plain ground, axes, plotted lines; not blank or noise)", not problems,
+            weight=0.5, reason="; ".join(problems))
+    rows = g.read_csv("figure_data.csv", required_columns=("region", "variable", "year", "annual_anomaly",
+                                                           "trend"), gate=False)
+    years = np.array([y for y, _ in ref["months"]])
+    pr_tol = TOL["pct"] if sc["pr_output"] == "%" else TOL["pr"]
+    found = {} if rows is None else {(r.get("region", "").strip(), r.get("variable", "").strip().removesuffix(
+        "_anom"), as_number(r.get("year"))): r for r in rows}
+    good = total = 0
+    for region in sc["regions"]:
+        for var, tol in (("tas", 2 * TOL["tas"]), ("pr", 2 * pr_tol)):
+            for year, annual, line in zip(*annual_and_fit(ref["series"][region][var], years), strict=True):
+                total += 1
+                row = found.get((region, var, float(year)), {})
+                a, t = as_number(row.get("annual_anomaly")), as_number(row.get("trend"))
+                good += a is not None and t is not None and abs(a - annual) <= tol and abs(t - line) <= tol
+    g.check("figure data (figure_data.csv): the annual regional anomalies and trend lines plotted", good / total,
+            weight=1.0, expected=f"{total} points", found=f"{good} within tolerance",
+            reason="" if rows is not None else "figure_data.csv missing or without its columns")
 
 
 def grade(g: Any) -> None:
@@ -615,5 +670,4 @@ def grade(g: Any) -> None:
     _grade_climatology(g, sc, ref, fields, params)
     _grade_series(g, sc, ref, anom)
     _grade_trends(g, sc, ref)
-    ok, detail = png_ok(g.output("regional_anomalies.png").read_bytes())
-    g.check("figure is a real PNG image", ok, weight=0.5, found=detail)
+    _grade_figure(g, sc, ref)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Oracle for the production: cull the in-scope mailboxes, deduplicate families by MD5, make the
 responsiveness and privilege calls, render and Bates-stamp PDFs (reportlab, pypdf), verify the
-page counts with pdfinfo, and write the Concordance load file and the privilege log."""
+page counts with pdfinfo, the structure with qpdf and the stamps with pdftotext, and write the
+Concordance load file and the privilege log."""
 # ALE-CANARY-aea3f2e4-c9a3-4c26-997b-83e1db709c1d
 
 from __future__ import annotations
@@ -152,7 +153,19 @@ def produce_document(bates: Bates, data: bytes | None, title: list[str], body: s
                                                              text=True, check=True).stdout).group(1))
     if pages != bates.next - first:
         raise SystemExit(f"{path.name}: {pages} pages but {bates.next - first} Bates numbers")
+    qc_pdf(path, [bates.label(n) for n in range(first, bates.next)])
     return first, bates.next - 1, path
+
+
+def qc_pdf(path: Path, labels: list[str]) -> None:
+    """Quality control before serving: the PDF is structurally sound (qpdf --check) and searchable, with
+    each page's Bates number in its own text (pdftotext)."""
+    subprocess.run(["qpdf", "--check", str(path)], capture_output=True, check=True)
+    pages = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    for number, text in zip(labels, pages, strict=False):
+        if number not in text:
+            raise SystemExit(f"{path.name}: page stamped {number} does not show it in its text")
 
 
 def main() -> None:

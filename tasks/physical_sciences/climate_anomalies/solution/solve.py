@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Oracle for physical_sciences/climate_anomalies: CDO for the statistics, NCO for the CF metadata,
-netCDF4/scipy/matplotlib for the bounds, trends and figure.
+netCDF4/scipy/matplotlib for the bounds, trends and figure (with the plotted numbers), ncdump to
+read back the headers written.
 
 ALE-CANARY-e81306b9-82ce-4af4-a635-97bfb7df7c7f
 """
@@ -111,6 +112,16 @@ def fields(start: int, end: int, percent: bool) -> None:
         "-a", "comment,global,o,c,anomalies relative to the " + f"{start}-{end} monthly climatology", str(anom))
 
 
+def check_headers() -> None:
+    """Read back the headers of the written files (ncdump -h) and stop on a missing CF attribute."""
+    for name, needed in (("climatology.nc", ("climatology =", "cell_methods", "tas_clim", "pr_clim")),
+                         ("anomalies.nc", ("Conventions", "air_temperature_anomaly", "calendar", "pr_anom"))):
+        header = subprocess.run(["ncdump", "-h", str(OUT / name)], check=True, capture_output=True, text=True).stdout
+        missing = [word for word in needed if word not in header]
+        if missing:
+            raise SystemExit(f"{name}: header lacks {missing}")
+
+
 def regional(regions: dict) -> dict[str, dict[str, tuple[list[str], np.ndarray]]]:
     out: dict[str, dict[str, tuple[list[str], np.ndarray]]] = {}
     for name, box in regions.items():
@@ -129,6 +140,7 @@ def main() -> None:
     regions = json.loads((IN / "regions.json").read_text())
     percent = any(IN.glob("rr_monthly_*.nc"))
     fields(start, end, percent)
+    check_headers()
     series = regional(regions)
 
     with open(OUT / "regional_series.csv", "w", newline="") as handle:
@@ -141,9 +153,11 @@ def main() -> None:
                 writer.writerow([t, name, f"{a:.5f}", f"{b:.5f}"])
 
     fig, axes = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
-    with open(OUT / "trends.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
+    with open(OUT / "trends.csv", "w", newline="") as handle, \
+            open(OUT / "figure_data.csv", "w", newline="") as plotted:
+        writer, plot_writer = csv.writer(handle), csv.writer(plotted)
         writer.writerow(["region", "variable", "slope_per_decade", "ci_low", "ci_high", "p_value"])
+        plot_writer.writerow(["region", "variable", "year", "annual_anomaly", "trend"])
         for name in regions:
             for ax, var in zip(axes, ("tas", "pr"), strict=True):
                 times, values = series[name][var]
@@ -154,8 +168,11 @@ def main() -> None:
                 half = stats.t.ppf(0.975, len(annual) - 2) * fit.stderr
                 writer.writerow([name, var, f"{10 * fit.slope:.6f}", f"{10 * (fit.slope - half):.6f}",
                                  f"{10 * (fit.slope + half):.6f}", f"{fit.pvalue:.6g}"])
+                fitted = fit.intercept + fit.slope * annual_years
+                plot_writer.writerows([name, var, int(y), f"{a:.5f}", f"{t:.5f}"]
+                                      for y, a, t in zip(annual_years, annual, fitted, strict=True))
                 line = ax.plot(annual_years, annual, marker=".", label=name)[0]
-                ax.plot(annual_years, fit.intercept + fit.slope * annual_years, color=line.get_color(), ls="--")
+                ax.plot(annual_years, fitted, color=line.get_color(), ls="--")
     axes[0].set_ylabel("temperature anomaly")
     axes[1].set_ylabel("precipitation anomaly" + (" (%)" if percent else " (mm/day)"))
     axes[0].set_title(f"Annual regional anomalies relative to {start}-{end}, with OLS trends")

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Near-miss randomisation deliverables: the sample size is computed properly (statsmodels), the list
+is a valid stratified permuted-block list, and one corner is cut, chosen by the staged name:
+
+- stored_list: generate_schedule.py writes a stored copy of the list (it never draws anything);
+- fixed_seed: the script ignores the plan's seed and always draws from the seed it was written with;
+- one_block_size: every block has the smallest permitted size (sizes are not randomised)."""
+
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+from collections import Counter
+from itertools import product
+from pathlib import Path
+
+import pandas as pd
+from statsmodels.stats.power import NormalIndPower, TTestIndPower
+from statsmodels.stats.proportion import proportion_effectsize
+
+IN = Path(os.environ["ALE_INPUT_DIR"])
+OUT = Path(os.environ["ALE_OUTPUT_DIR"])
+MODE = Path(sys.argv[0]).stem
+SEED = 777
+
+design = json.loads((IN / "design_parameters.json").read_text())
+ratios = {a["name"]: a["ratio"] for a in design["arms"]}
+control, experimental = design["primary_comparison"]["control"], design["primary_comparison"]["experimental"]
+k = ratios[experimental] / ratios[control]
+ep = design["endpoint"]
+if ep["type"] == "continuous":
+    pilot = pd.read_csv(IN / ep["sd_source"])
+    resid = pilot["change_from_baseline"] - pilot.groupby("arm")["change_from_baseline"].transform("mean")
+    sd = math.sqrt((resid**2).sum() / (len(pilot) - pilot["arm"].nunique()))
+    method, engine, effect, values = "t-test", TTestIndPower(), ep["difference"] / sd, {"sd": sd}
+else:
+    hist = pd.read_csv(IN / ep["control_rate_source"])
+    pc = hist["responders"].sum() / hist["evaluable"].sum()
+    method, engine = "arcsine", NormalIndPower()
+    effect, values = proportion_effectsize(pc + ep["difference"], pc), {"p_control": pc}
+alt = "two-sided" if design["sides"] == 2 else "larger"
+n_c = math.ceil(engine.solve_power(effect_size=effect, alpha=design["alpha"], power=design["power"], ratio=k,
+                                   alternative=alt) - 1e-9)
+evaluable = {a: round(n_c / ratios[control] * r) for a, r in ratios.items()}
+unit = sum(ratios.values())
+total = unit * math.ceil(sum(evaluable.values()) / (1 - design["dropout"]) / unit - 1e-9)
+power = engine.power(effect_size=effect, nobs1=n_c, alpha=design["alpha"], ratio=k, alternative=alt)
+(OUT / "sample_size.json").write_text(json.dumps({
+    "method": method, "assumptions": {**values, "difference": ep["difference"]}, "evaluable_per_arm": evaluable,
+    "evaluable_total": sum(evaluable.values()), "achieved_power": round(float(power), 4),
+    "dropout_rate": design["dropout"], "randomized_total": total,
+    "randomized_per_arm": {a: total * r // unit for a, r in ratios.items()}}, indent=2))
+
+SCRIPT = '''import csv, json, math, sys
+from itertools import product
+from pathlib import Path
+import numpy as np
+design = json.loads(Path("design_parameters.json").read_text())
+total = json.loads(Path("sample_size.json").read_text())["randomized_total"]
+seed = SEED_SOURCE
+rng = np.random.default_rng(seed)
+arms = [(a["name"], a["ratio"]) for a in design["arms"]]
+unit = sum(r for _, r in arms)
+sizes = SIZES
+rows = []
+for combo in product(*[f["levels"] for f in design["factors"]]):
+    code = "-".join(level[0] for level in combo)
+    need = math.ceil(design["list_capacity_factor"] * total * math.prod(level[2] for level in combo) - 1e-9)
+    block = 0
+    while sum(r[0] == code for r in rows) < need:
+        block += 1
+        size = int(rng.choice(sizes))
+        arms_in_block = rng.permutation([n for n, r in arms for _ in range(size * r // unit)])
+        for pos, arm in enumerate(arms_in_block, 1):
+            rows.append([code, block, size, pos, f"{code}-{sum(r[0] == code for r in rows) + 1:03d}", arm])
+with open(sys.argv[1], "w", newline="") as fh:
+    w = csv.writer(fh, lineterminator="\\n")
+    w.writerow(["stratum", "block_number", "block_size", "position", "randomization_number", "arm"])
+    w.writerows(rows)
+'''
+seed_source = str(SEED) if MODE == "fixed_seed" else 'json.loads(Path("randomization_plan.json").read_text())["seed"]'
+sizes = "[min(design['block_sizes'])]" if MODE == "one_block_size" else "design['block_sizes']"
+script = SCRIPT.replace("SEED_SOURCE", seed_source).replace("SIZES", sizes)
+strata = ["-".join(level[0] for level in combo) for combo in product(*[f["levels"] for f in design["factors"]])]
+plan = {"seed": SEED, "generator": "numpy default_rng", "block_sizes": design["block_sizes"], "strata": strata}
+(OUT / "randomization_plan.json").write_text(json.dumps(plan))
+(OUT / "generate_schedule.py").write_text(script)
+(OUT / "design_parameters.json").write_text((IN / "design_parameters.json").read_text())
+subprocess.run([sys.executable, "generate_schedule.py", "randomization_schedule.csv"], cwd=OUT, check=True)
+(OUT / "design_parameters.json").unlink()
+listing = (OUT / "randomization_schedule.csv").read_text()
+if MODE == "stored_list":
+    (OUT / "generate_schedule.py").write_text(
+        f"import sys\nLIST = {listing!r}\nopen(sys.argv[1], 'w').write(LIST)\n")
+rows = list(csv.DictReader(listing.splitlines()))
+counts = Counter((r["stratum"], r["arm"]) for r in rows)
+with open(OUT / "allocation_summary.csv", "w", newline="") as fh:
+    w = csv.writer(fh, lineterminator="\n")
+    w.writerow(["stratum", "arm", "n_allocated"])
+    w.writerows([s, a, counts[(s, a)]] for s in strata for a in ratios)
+plan["list_length_per_stratum"] = dict(Counter(r["stratum"] for r in rows))
+(OUT / "randomization_plan.json").write_text(json.dumps(plan, indent=2))

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Near-miss climate deliverables, computed in numpy/netCDF4 with one corner cut, chosen by the name
+this script is staged under:
+
+- noise_figure: every number right, the PNG is random noise;
+- empty_axes_figure: every number right, the figure has its axes and title but no plotted lines;
+- unweighted_regions: regional means as plain cell averages (no cos-latitude weights), so the
+  series, trends and figure data are slightly off."""
+
+import csv
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import cftime
+import matplotlib
+import netCDF4
+import numpy as np
+from scipy import stats
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+IN = Path(os.environ["ALE_INPUT_DIR"])
+OUT = Path(os.environ["ALE_OUTPUT_DIR"])
+MODE = Path(sys.argv[0]).stem
+LAYOUTS = [("era5_monthly_*.nc", "t2m", "era5_monthly_*.nc", "tp", 1000.0),
+           ("tas_Amon_*.nc", "tas", "pr_Amon_*.nc", "pr", 86400.0),
+           ("tg_monthly_*.nc", "tg", "rr_monthly_*.nc", "rr", 1.0)]
+instruction = os.environ["ALE_INSTRUCTION"]
+if "\n" not in instruction and Path(instruction).is_file():
+    instruction = Path(instruction).read_text()
+start, end = map(int, re.search(r"(\d{4})\s*[–-]\s*(\d{4})\*\*", instruction).groups())
+tas_glob, tas_name, pr_glob, pr_name, pr_factor = next(lay for lay in LAYOUTS if list(IN.glob(lay[0])))
+percent = pr_name == "rr"
+src = netCDF4.Dataset(next(IN.glob(tas_glob)))
+var = src.variables[tas_name]
+t_dim, y_dim, x_dim = var.dimensions
+time = src.variables[t_dim]
+calendar = getattr(time, "calendar", "standard")
+dates = cftime.num2date(time[:], time.units, calendar=calendar)
+years, months = np.array([d.year for d in dates]), np.array([d.month for d in dates])
+lat, lon = np.asarray(src.variables[y_dim][:], float), np.asarray(src.variables[x_dim][:], float)
+data = {"tas": np.ma.filled(var[:].astype(float), np.nan)}
+with netCDF4.Dataset(next(IN.glob(pr_glob))) as p:
+    data["pr"] = np.ma.filled(p.variables[pr_name][:].astype(float), np.nan) * pr_factor
+base = (years >= start) & (years <= end)
+clim = {k: np.stack([np.nanmean(v[(months == m) & base], axis=0) for m in range(1, 13)]) for k, v in data.items()}
+anom = {k: v - clim[k][months - 1] for k, v in data.items()}
+if percent:
+    anom["pr"] = 100 * anom["pr"] / clim["pr"][months - 1]
+
+
+def write(path: Path, values: dict, times: np.ndarray, extra) -> None:
+    with netCDF4.Dataset(path, "w") as ds:
+        ds.Conventions = "CF-1.8"
+        ds.createDimension(t_dim, None)
+        for dim in (y_dim, x_dim):
+            ds.createDimension(dim, len(src.dimensions[dim]))
+            v = ds.createVariable(dim, "f8", (dim,))
+            v.setncatts({a: src.variables[dim].getncattr(a) for a in src.variables[dim].ncattrs() if a != "bounds"})
+            v[:] = src.variables[dim][:]
+        t = ds.createVariable(t_dim, "f8", (t_dim,))
+        t.units, t.calendar, t.standard_name, t.axis = time.units, calendar, "time", "T"
+        t[:] = times
+        for name, (field, attrs) in values.items():
+            v = ds.createVariable(name, "f4", (t_dim, y_dim, x_dim), fill_value=np.float32(-9999.0))
+            v.setncatts(attrs)
+            v[:] = np.ma.masked_invalid(field)
+        extra(ds)
+
+
+def bounds(ds) -> None:
+    ds.createDimension("nv", 2)
+    b = ds.createVariable("climatology_bnds", "f8", (t_dim, "nv"))
+    b[:, 0] = cftime.date2num([cftime.datetime(start, m, 1, calendar=calendar) for m in range(1, 13)],
+                              time.units, calendar=calendar)
+    b[:, 1] = cftime.date2num([cftime.datetime(end + (m == 12), m % 12 + 1, 1, calendar=calendar)
+                               for m in range(1, 13)], time.units, calendar=calendar)
+    ds.variables[t_dim].climatology = "climatology_bnds"
+
+
+t_units = "degC" if percent else "K"
+methods = "time: mean within years time: mean over years"
+write(OUT / "climatology.nc", {
+    "tas_clim": (clim["tas"], {"units": t_units, "long_name": "temperature climatology", "cell_methods": methods}),
+    "pr_clim": (clim["pr"], {"units": "mm day-1", "long_name": "precipitation climatology", "cell_methods": methods})},
+    cftime.date2num([cftime.datetime(start, m, 16, calendar=calendar) for m in range(1, 13)], time.units,
+                    calendar=calendar), bounds)
+write(OUT / "anomalies.nc", {
+    "tas_anom": (anom["tas"], {"units": t_units, "standard_name": "air_temperature_anomaly",
+                               "long_name": "temperature anomaly"}),
+    "pr_anom": (anom["pr"], {"units": "%" if percent else "mm day-1", "long_name": "precipitation anomaly"})},
+    np.asarray(time[:], float), lambda ds: None)
+
+
+
+regions = json.loads((IN / "regions.json").read_text())
+lon180 = (lon + 180) % 360 - 180
+series = {}
+for name, box in regions.items():
+    rows = (lat >= box["lat_min"]) & (lat <= box["lat_max"])
+    cols = (lon180 >= box["lon_min"]) & (lon180 <= box["lon_max"])
+    w = np.cos(np.deg2rad(lat[rows]))[:, None] * np.ones(cols.sum())
+    if MODE == "unweighted_regions":
+        w = np.ones_like(w)
+    for k in ("tas", "pr"):
+        sub = anom[k][:, rows][:, :, cols]
+        ok = ~np.isnan(sub)
+        series[name, k] = np.where(ok, sub, 0).reshape(len(sub), -1) @ w.ravel() / (ok.reshape(len(sub), -1) @ w.ravel())
+with open(OUT / "regional_series.csv", "w", newline="") as fh:
+    out = csv.writer(fh)
+    out.writerow(["time", "region", "tas_anom", "pr_anom"])
+    for name in regions:
+        out.writerows([f"{y}-{m:02d}", name, f"{a:.5f}", f"{b:.5f}"]
+                      for y, m, a, b in zip(years, months, series[name, "tas"], series[name, "pr"], strict=True))
+annual_years = np.unique(years)
+fig, axes = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
+with open(OUT / "trends.csv", "w", newline="") as fh, open(OUT / "figure_data.csv", "w", newline="") as fd:
+    tr, fg = csv.writer(fh), csv.writer(fd)
+    tr.writerow(["region", "variable", "slope_per_decade", "ci_low", "ci_high", "p_value"])
+    fg.writerow(["region", "variable", "year", "annual_anomaly", "trend"])
+    for name in regions:
+        for ax, k in zip(axes, ("tas", "pr"), strict=True):
+            annual = np.array([series[name, k][years == y].mean() for y in annual_years])
+            fit = stats.linregress(annual_years, annual)
+            half = stats.t.ppf(0.975, len(annual) - 2) * fit.stderr
+            tr.writerow([name, k, 10 * fit.slope, 10 * (fit.slope - half), 10 * (fit.slope + half), fit.pvalue])
+            line = fit.intercept + fit.slope * annual_years
+            fg.writerows([name, k, y, a, b] for y, a, b in zip(annual_years, annual, line, strict=True))
+            if MODE != "empty_axes_figure":
+                ax.plot(annual_years, annual, label=name)
+                ax.plot(annual_years, line, ls="--")
+axes[0].set_title(f"Annual regional anomalies relative to {start}-{end}")
+axes[0].set_xlim(annual_years[0], annual_years[-1])
+fig.savefig(OUT / "regional_anomalies.png", dpi=100)
+if MODE == "noise_figure":
+    noise = np.random.default_rng(0).integers(0, 256, (700, 1000, 3), dtype=np.uint8)
+    plt.imsave(OUT / "regional_anomalies.png", noise)
