@@ -20,6 +20,7 @@ from lastexam.analysis.report import ReportOptions, build_report
 from lastexam.errors import ConfigError, LastExamError
 from lastexam.report.export import write_csv
 from lastexam.report.html import render_html
+from lastexam.report.public import public_export
 from lastexam.report.text import print_leaderboard, print_report, terminal
 from lastexam.report.verdict import print_verdicts
 from lastexam.results import TrialResult
@@ -316,6 +317,8 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as one JSON object.")] = False,
     csv_dir: Annotated[Path | None, typer.Option("--csv", help="Also write every table as CSV into this directory.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report to this file.")] = None,
+    public: Annotated[Path | None, typer.Option("--public", help="Also write the public aggregates (no instance "
+                                                "ids; cells under 10 instances withheld) to this JSON file.")] = None,
     compare: Annotated[list[str] | None, typer.Option("--compare", help="Two agents to compare: --compare A --compare B.")] = None,
     pairs: Annotated[bool, typer.Option("--pairs", help="Compare every pair of agents (Holm-adjusted).")] = False,
     resamples: Annotated[int, typer.Option("--resamples", min=100, help="Bootstrap resamples.")] = 2000,
@@ -338,6 +341,10 @@ def report(
     if csv_dir is not None:
         for path in write_csv(result, csv_dir):
             console.print(f"wrote {path}")
+    if public is not None:
+        public.parent.mkdir(parents=True, exist_ok=True)
+        public.write_text(json.dumps(public_export(result), indent=2) + "\n")
+        console.print(f"wrote {public}")
     if html is not None:
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text(render_html(result), encoding="utf-8")
