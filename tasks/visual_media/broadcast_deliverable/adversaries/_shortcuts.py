@@ -3,7 +3,6 @@
 
 - white_boxes: captions replaced by white boxes with a black outline at the cue times (no text).
 - blended_conform: frame rate converted by blending neighbour frames instead of nearest frame.
-- whole_file_loudness: loudness normalised over the whole file, head included, without a limiter.
 - flagged_scan: interlaced scan only flagged in the container, the picture coded progressive; on a
   progressive spec the captions are burned in from drawtext without the head offset.
 """
@@ -140,13 +139,6 @@ def main() -> None:
     video = WORK / "video.mov"
     build_video(spec, head, srt, video)
 
-    if MODE == "whole_file_loudness":
-        sound = WORK / "audio.mov"
-        build_audio(spec, head, 0.0, None, WORK / "raw.mov")
-        got = loudness(WORK / "raw.mov")
-        build_audio(spec, head, float(a["programme_loudness_lufs"]) - got["integrated_lufs"], None, sound)
-        finish(video, sound, start, srt)
-        return
     source = loudness(INPUT / "source.mov")
     target_i, ceiling = float(a["programme_loudness_lufs"]), float(a["max_true_peak_dbtp"])
     gain = target_i - source["integrated_lufs"]
