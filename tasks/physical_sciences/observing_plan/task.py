@@ -16,8 +16,10 @@ earliest-start schedule.
 Grade (astropy on the host, on the submitted times and names only): twilight and Sun events;
 Moon illumination; transit, rise and set times; best altitude, airmass and Moon distance;
 observable windows and the observable flag; the plan's blocks recomputed minute by minute
-(airmass, Moon distance, Sun altitude), their durations, overlaps and overheads; the plan's total
-priority against the greedy reference; and the summary against the plan.
+(airmass, Moon distance, Sun altitude), their durations, overlaps and overheads, and the airmass
+at start, middle and end and the Moon distance each block row states; the plan's total priority
+against the greedy reference; the summary against the plan; and the summary's finder data (J2000
+position, V magnitude, alt/az and airmass at each block's middle) recomputed with astropy.
 """
 # ALE-CANARY-7d7b483a-cdd5-4017-b207-2cb28fc35e29
 
@@ -443,6 +445,7 @@ def _grade_plan(g: GradeContext, rows: list[dict[str, str]], summary: dict[str, 
     g.check("plan total priority (valid blocks) at least 95% of the greedy reference",
             min(1.0, total / (0.95 * greedy)) if greedy else 0.0, weight=2, expected=greedy, found=total)
     _grade_summary_plan(g, blocks, summary)
+    _grade_finder_data(g, blocks, targets, summary, ref)
 
 
 def _valid_blocks(g: GradeContext, blocks: list[dict], targets: dict[str, dict], ref: dict[str, Any]) -> set[str]:
@@ -471,6 +474,7 @@ def _valid_blocks(g: GradeContext, blocks: list[dict], targets: dict[str, dict],
     ok_sun = sun <= cons["sun_altitude_max_deg"] + 0.25
     valid, bad = set(), []
     mid_air = {}
+    edges: dict[str, str] = {}
     for i, b in enumerate(blocks):
         sel = owner_arr == i
         why = [w for w, ok in (("airmass", ok_air[sel].all()), ("Moon", ok_moon[sel].all()),
@@ -480,13 +484,65 @@ def _valid_blocks(g: GradeContext, blocks: list[dict], targets: dict[str, dict],
         else:
             valid.add(b["name"])
         mid_air[b["name"]] = float(airmass(alt[sel])[len(alt[sel]) // 2])
+        air_start, air_end = float(airmass(alt[sel])[0]), float(airmass(alt[sel])[-1])
+        seps = sep[sel]
+        moon_value = as_number(b["row"].get("moon_separation_deg"))
+        edges[b["name"]] = "; ".join(v for v in (
+            _num_verdict(b["row"].get("airmass_start"), round(air_start, 3), max(0.02, 0.01 * air_start)),
+            _num_verdict(b["row"].get("airmass_end"), round(air_end, 3), max(0.02, 0.01 * air_end)),
+            "" if moon_value is not None and seps.min() - 0.5 <= moon_value <= seps.max() + 0.5 else
+            f"Moon distance {b['row'].get('moon_separation_deg')!r} outside {seps.min():.1f}-{seps.max():.1f} deg",
+        ) if v)
     g.check("every block observable throughout (airmass, Moon distance, dark window)",
             len(valid) / len(blocks), weight=2, found=f"{len(valid)}/{len(blocks)} blocks",
             reason="; ".join(bad[:6]))
     verdicts = {b["name"]: _num_verdict(b["row"].get("airmass_mid"), round(mid_air[b["name"]], 3),
                                         max(0.02, 0.01 * mid_air[b["name"]])) for b in blocks}
     _fraction(g, "airmass at block mid-time in the plan", verdicts)
+    _fraction(g, "airmass at block start and end, Moon distance during the block (plan)", edges)
     return valid
+
+
+def _grade_finder_data(g: GradeContext, blocks: list[dict], targets: dict[str, dict], summary: dict[str, Any],
+                       ref: dict[str, Any]) -> None:
+    """summary.json finder data recomputed: J2000 position, V mag, alt/az and airmass at each block's middle."""
+    listed = summary.get("scheduled")
+    entries = {str(x.get("name", "")): x for x in listed if isinstance(x, dict)} if isinstance(listed, list) else {}
+    if not blocks:
+        g.check("finder data at mid-block (summary.json)", False, reason="no readable blocks in the plan")
+        return
+    sky = Sky(ref["site"])
+    u = sky.u
+    mids = np.array([b["start"] + (b["end"] - b["start"]) / 2 for b in blocks], dtype="datetime64[s]")
+    coords = sky.SkyCoord(ra=[targets[b["name"]]["ra_deg"] for b in blocks] * u.deg,
+                          dec=[targets[b["name"]]["dec_deg"] for b in blocks] * u.deg)
+    t = sky.times(mids)
+    altaz = coords.transform_to(sky.AltAz(obstime=t, location=sky.location))
+    verdicts = {}
+    for i, b in enumerate(blocks):
+        target, entry = targets[b["name"]], entries.get(b["name"])
+        if entry is None:
+            verdicts[b["name"]] = "missing from summary.json scheduled"
+            continue
+        alt, az = float(altaz.alt.deg[i]), float(altaz.az.deg[i])
+        got_alt, got_az = as_number(entry.get("alt_deg_mid")), as_number(entry.get("az_deg_mid"))
+        pointing = ""
+        if got_alt is None or got_az is None:
+            pointing = "alt/az missing"
+        else:
+            claimed = sky.SkyCoord(az=got_az * u.deg, alt=got_alt * u.deg, frame=sky.AltAz(obstime=t[i],
+                                   location=sky.location))
+            off = float(claimed.separation(altaz[i]).deg)
+            pointing = "" if off <= 0.3 else f"alt/az {got_alt:g}/{got_az:g} is {off:.2f} deg from {alt:.2f}/{az:.2f}"
+        verdicts[b["name"]] = "; ".join(v for v in (
+            _num_verdict(entry.get("ra_deg"), target["ra_deg"], 0.01),
+            _num_verdict(entry.get("dec_deg"), target["dec_deg"], 0.01),
+            _num_verdict(entry.get("vmag"), target["vmag"], 0.05),
+            pointing,
+            _num_verdict(entry.get("airmass_mid"), round(float(airmass(np.array([alt]))[0]), 3),
+                         max(0.02, 0.01 * float(airmass(np.array([alt]))[0]))),
+        ) if v)
+    _fraction(g, "finder data at mid-block (summary.json)", verdicts, weight=1.5)
 
 
 def _grade_summary_plan(g: GradeContext, blocks: list[dict], summary: dict[str, Any]) -> None:

@@ -17,7 +17,8 @@ Grade: ground-truth units are matched one-to-one to submitted units (Hungarian a
 agreement accuracy, spikes matched within 0.5 ms); checks: the unit count, per-unit sorting
 accuracy (>= 0.8), firing rates and ISI-violation rates recomputed from the submitted spike
 times, the PSTH CSV recomputed from the submitted spike times and events, the response class of
-each matched unit, and the summary against the spike table.
+each matched unit, each matched unit's peak channel against its ground-truth unit's largest
+channel, and the summary against the spike table.
 """
 # ALE-CANARY-734195ff-8860-4dda-b4b4-9674bf8a5454
 
@@ -199,6 +200,7 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
     np.savez_compressed(reference_dir / "truth.npz", *truth)
     (reference_dir / "truth.json").write_text(json.dumps({
         "duration": sc["duration"], "responses": [c for c, _ in classes], "n_units": len(truth),
+        "peak_channels": [int(np.argmax(unit["amp"])) for unit in sc["units"]],
     }))
 
 
@@ -321,6 +323,19 @@ def _grade_responses(g: GradeContext, table: dict[str, dict[str, str]], subs: di
             found=[table.get(pairs.get(i, ""), {}).get("response") for i in driven])
 
 
+def _grade_peak_channels(g: GradeContext, table: dict[str, dict[str, str]], pairs: dict[int, str], best: np.ndarray,
+                         truth: list[int]) -> None:
+    """Each ground-truth unit's sorted match reports the channel where that unit's spikes are largest."""
+    wrong = []
+    for i, channel in enumerate(truth):
+        name = pairs.get(i)
+        got = as_number(table.get(name, {}).get("peak_channel")) if name is not None else None
+        if name is None or best[i] < ACCURACY_MIN / 2 or got != channel:
+            wrong.append(f"unit {name}: peak_channel {got} (ground truth {channel})")
+    g.check("peak channel of each sorted unit matches its ground-truth unit", 1 - len(wrong) / len(truth),
+            expected=truth, reason="; ".join(wrong[:5]))
+
+
 def grade(g: GradeContext) -> None:
     if not g.require_files("spike_times.csv", "units.csv", "psth.csv", "summary.json"):
         return
@@ -349,6 +364,7 @@ def grade(g: GradeContext) -> None:
     _grade_psth(g, psth_rows, subs, onsets)
     table = _by_unit(units)
     _grade_responses(g, table, subs, onsets, pairs, best, meta["responses"])
+    _grade_peak_channels(g, table, pairs, best, meta["peak_channels"])
     total = sum(len(v) for v in subs.values())
     ok = isinstance(summary, dict) and as_number(summary.get("n_units")) == len(subs) and \
         as_number(summary.get("n_spikes_total")) == total

@@ -14,13 +14,16 @@ bitrate cap over every one-second window of packets, audio format, programme lou
 peak re-measured after the head, total duration, the head (bars compared with the grader's own
 render, tone level and frequency, black and silence), captions present at every cue and absent
 in the gaps (frames compared with a caption-free conform the grader makes itself from the
-source), and the QC report's fields and figures against these measurements.
+source), the caption at every cue read back by OCR (tesseract) and compared with the cue's text,
+the scan as coded in the decoded keyframes (interlaced top field first, not only the container
+flag), and the QC report's fields and figures against these measurements.
 
 ALE-CANARY-3a2beff1-3e5a-4d75-8a57-6487af82a413
 """
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 import math
@@ -121,10 +124,10 @@ def probe_plan(params: dict[str, Any], cues: list[tuple[float, float, str]], sec
     fps = Fraction(params["fps"])
     plan: list[dict[str, Any]] = []
     previous_end = 0.0
-    for start, end, _ in cues:
+    for start, end, text in cues:
         if start - previous_end >= 0.8:
             plan.append({"t": head + (previous_end + start) / 2, "caption": False})
-        plan.append({"t": head + (start + end) / 2, "caption": True})
+        plan.append({"t": head + (start + end) / 2, "caption": True, "text": text})
         previous_end = end
     if seconds - previous_end >= 0.8:
         plan.append({"t": head + (previous_end + seconds) / 2, "caption": False})
@@ -295,8 +298,10 @@ def grade(g: Any) -> None:
     excess = _vbv_excess(packets, float(p["max_kbps"]))
     g.check("video bitrate within the VBV cap (every 1 s window)", bool(packets) and excess <= 1.05,
             expected=f"<= {p['max_kbps']} kb/s max rate, {p['max_kbps']} kbit buffer", found=f"{excess:.3f} of allowance")
+    _check_coded_scan(g, p, name, files)
     _check_audio(g, p, a, ref, name, files, facts)
     _check_pictures(g, p, ref, name, files)
+    _check_caption_text(g, p, ref, name, files)
     _check_report(g, p, ref, report, facts)
 
 
@@ -324,6 +329,20 @@ def _check_video(g: Any, p: dict[str, Any], v: dict[str, Any], fmt: dict[str, An
                    "field_order": field_order})
     facts.update(width=v.get("width"), height=v.get("height"), frame_rate=rate, field_order=field_order,
                  duration=as_float(fmt.get("duration")))
+
+
+def _check_coded_scan(g: Any, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:
+    """The scan as the decoder sees it in every keyframe, not the container's field-order flag."""
+    run = g.run_tool(["ffprobe", "-v", "error", "-skip_frame", "nokey", "-select_streams", "v:0", "-show_entries",
+                      "frame=interlaced_frame,top_field_first", "-of", "csv=p=0", name], files, timeout=90)
+    frames = [tuple(line.split(",")[:2]) for line in run.stdout.splitlines() if line.count(",") >= 1]
+    want = ("1", "1") if p["scan"].startswith("interlaced") else ("0",)
+    wrong = [f for f in frames if f[: len(want)] != want]
+    g.check("video: scan coded in the picture, not only flagged", bool(frames) and not wrong,
+            expected="interlaced, top field first, in every keyframe" if len(want) == 2 else "progressive frames",
+            found={"keyframes": len(frames), "not_as_specified": len(wrong),
+                   "first_wrong": ",".join(wrong[0]) if wrong else None},
+            reason="" if frames else "no keyframe decoded")
 
 
 def as_float(value: Any) -> float | None:
@@ -421,6 +440,58 @@ def _check_pictures(g: Any, p: dict[str, Any], ref: dict[str, Any], name: str, f
     g.check("programme picture clean between cues", all(pic < 0.003 and ink < 0.0015 for _, pic, ink in clean),
             expected="in the gaps: picture matches the conformed source, no caption ink",
             found=[{"t": t, "picture_mismatch": pic, "caption_ink": ink} for t, pic, ink in clean])
+
+
+def _check_caption_text(g: Any, p: dict[str, Any], ref: dict[str, Any], name: str, files: dict[str, Path]) -> None:
+    """OCR of the caption at every cue middle (tesseract) must read as that cue's text."""
+    w, h = (int(x) for x in p["size"].split("x"))
+    shown = [item for item in ref["plan"] if item["caption"]]
+    top = int(h * 0.66)
+    run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-i", name, "-map", "0:v:0", "-vf",
+                      f"{_select([item['n'] for item in shown])},scale={w}:{h},format=gray,crop={w}:{h - top}:0:{top}",
+                      "-vsync", "0", "-f", "rawvideo", "captions.gray"], files, timeout=90)
+    raw = run.workdir / "captions.gray"
+    size = w * (h - top)
+    data = raw.read_bytes() if run.ok and raw.is_file() else b""
+    if len(data) < size * len(shown):
+        g.check("caption text reads as the cue text (OCR)", False, weight=2.0, reason="could not decode the cue frames")
+        return
+    crops = np.frombuffer(data[: size * len(shown)], dtype=np.uint8).reshape(len(shown), h - top, w)
+    images = {f"cue{i}.pgm": _caption_mask_pgm(crop) for i, crop in enumerate(crops)}
+    images["list.txt"] = "".join(f"cue{i}.pgm\n" for i in range(len(shown)))
+    ocr = g.run_tool(["tesseract", "list.txt", "stdout", "--psm", "6"], images, timeout=120)
+    pages = ocr.stdout.split("\f") if ocr.ok else []
+    scores = [_text_similarity(item["text"], pages[i] if i < len(pages) else "") for i, item in enumerate(shown)]
+    g.check("caption text reads as the cue text (OCR)", bool(scores) and min(scores) >= 0.75, weight=2.0,
+            expected="each cue's text, similarity >= 0.75",
+            found=[{"t": round(item["t"], 2), "similarity": round(score, 2),
+                    "read": (pages[i] if i < len(pages) else "").strip()[:80]}
+                   for i, (item, score) in enumerate(zip(shown, scores, strict=True))],
+            reason="" if ocr.ok else f"tesseract failed: {ocr.stderr[-200:]}")
+
+
+def _caption_mask_pgm(crop: np.ndarray) -> bytes:
+    """Black-on-white PGM of the caption: bright pixels near a dark outline, with the strokes they touch."""
+    white, dark = crop >= 190, crop <= 60
+    keep = white & _dilate(dark, 3)
+    keep = white & _dilate(keep, 2)
+    page = np.where(keep, 0, 255).astype(np.uint8)
+    return b"P5\n%d %d\n255\n" % (crop.shape[1], crop.shape[0]) + page.tobytes()
+
+
+def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    padded = np.pad(mask, radius)
+    out = np.zeros_like(mask)
+    for dy in range(2 * radius + 1):
+        for dx in range(2 * radius + 1):
+            out |= padded[dy:dy + mask.shape[0], dx:dx + mask.shape[1]]
+    return out
+
+
+def _text_similarity(expected: str, read: str) -> float:
+    """Similarity of two texts over their letters and digits only, lower case (0 to 1)."""
+    a, b = (re.sub(r"[^a-z0-9]", "", t.lower()) for t in (expected, read))
+    return difflib.SequenceMatcher(None, a, b).ratio() if a else 0.0
 
 
 def _compare(frame: np.ndarray, candidates: list[np.ndarray]) -> tuple[float, float]:

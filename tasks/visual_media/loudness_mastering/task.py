@@ -269,8 +269,9 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
 # -- grade -------------------------------------------------------------------------------------
 
 
-def _programme_match(master: dict[str, Any], premaster: dict[str, Any], channels: int) -> float:
-    """Lowest per-channel correlation of the master with the premaster (downmixed, resampled), best lag."""
+def _programme_match(master: dict[str, Any], premaster: dict[str, Any], channels: int) -> tuple[float, int]:
+    """Lowest per-channel correlation of the master with the premaster (downmixed, resampled) at the best lag,
+    and the largest best lag over the channels (samples of the master; 0 when sample-aligned)."""
     src = premaster["audio"]
     if channels == 1:
         src = src.mean(axis=0, keepdims=True)
@@ -280,15 +281,17 @@ def _programme_match(master: dict[str, Any], premaster: dict[str, Any], channels
     out = master["audio"]
     n = min(src.shape[1], out.shape[1])
     max_lag = master["rate"] // 10
-    worst = 1.0
+    worst, lag = 1.0, 0
     for ch in range(channels):
         a, b = src[ch, :n], out[ch, :n]
         xc = signal.correlate(b, a, mode="full", method="fft")
         mid = n - 1
-        window = xc[mid - min(max_lag, mid): mid + max_lag + 1]
+        reach = min(max_lag, mid)
+        window = xc[mid - reach: mid + max_lag + 1]
         norm = math.sqrt(float(np.dot(a, a)) * float(np.dot(b, b)))
         worst = min(worst, float(np.max(window)) / norm if norm > 0 else 0.0)
-    return worst
+        lag = max(lag, abs(int(np.argmax(window)) - reach))
+    return worst, lag
 
 
 def _report_section(report: Any, key: str) -> dict[str, Any]:
@@ -351,11 +354,14 @@ def grade(g: Any) -> None:
 
     premaster = read_wav(g.input_dir / PREMASTER)
     if master["channels"] == p["channels"] and master["audio"].shape[1] > master["rate"]:
-        match = _programme_match(master, premaster, p["channels"])
+        match, lag = _programme_match(master, premaster, p["channels"])
         g.check("same programme as the premaster (correlation)", match >= 0.9, expected=">= 0.9",
                 found=round(match, 4), reason="" if match >= 0.9 else "the master does not follow the premaster")
+        g.check("master sample-aligned with the premaster", lag <= 2, expected="best lag <= 2 samples",
+                found=f"{lag} samples", reason="" if lag <= 2 else "the chain delays the programme (latency left in)")
     else:
         g.check("same programme as the premaster (correlation)", False, reason="channel count or length unusable")
+        g.check("master sample-aligned with the premaster", False, reason="channel count or length unusable")
 
     _agree(g, "report: premaster figures", _report_section(report, "premaster"), ref["premaster"],
            {"integrated_lufs": 0.3, "true_peak_dbtp": 0.3, "loudness_range_lu": 0.8})

@@ -11,8 +11,10 @@ that pdfinfo opens; then page count, TrimBox and BleedBox geometry on every page
 embedded and the brief's families used, every raster image at >= 300 effective ppi and at its
 native pixel size, the logo kept vector (no extra raster images), the copy present in the text
 layer, a pdftoppm render showing the background colour filling the bleed and the margin band
-between trim and safe line clear of other content, and the preflight report against these
-measurements.
+between trim and safe line clear of other content, each page read as printed (pdftotext word boxes
+over a render: the brief's copy on its page, every word at least 6 pt and visibly inked, the logo's
+colour and the photo's colours visible where the brief places them), and the preflight report
+against these measurements.
 
 ALE-CANARY-448794c0-8edd-42db-877f-369a1e17e3f8
 """
@@ -32,6 +34,10 @@ import numpy as np
 PDF = "print.pdf"
 REPORT = "preflight.json"
 MM = 72 / 25.4
+LOGO_COLOUR = "#F2C14E"
+RENDER_DPI = 72  # one pixel per point: word boxes from pdftotext map straight onto the render
+MIN_WORD_PT = 5.5  # a word box this tall holds text of about 6 pt, the smallest a printer accepts for copy
+COLOUR_STEP = 32  # RGB quantisation step for the photo's colour bins
 
 _BUSINESSES = [
     {"name": "Harbour Lane Bakery", "headline": "Fresh from the oven since 1987",
@@ -104,8 +110,9 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
     business = _BUSINESSES[int(rng.integers(0, len(_BUSINESSES)))]
     background = _COLOURS[int(rng.integers(0, len(_COLOURS)))]
     pw, ph = (int(v) for v in params["photo_px"].split("x"))
-    _png(input_dir / "photo.png", _photo(rng, pw, ph))
-    (input_dir / "logo.svg").write_text(_logo("#F2C14E", "#FFFFFF", int(rng.integers(0, 3))))
+    photo = _photo(rng, pw, ph)
+    _png(input_dir / "photo.png", photo)
+    (input_dir / "logo.svg").write_text(_logo(LOGO_COLOUR, "#FFFFFF", int(rng.integers(0, 3))))
     copy = {"company": business["name"], "headline": business["headline"], "body": business["body"],
             "contact": business["contact"]}
     (input_dir / "copy.json").write_text(json.dumps(copy, indent=2) + "\n")
@@ -124,11 +131,36 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
         "output": "PDF with MediaBox covering the bleed, TrimBox at the trim, BleedBox at the bleed; all fonts embedded",
     }
     (input_dir / "job_brief.json").write_text(json.dumps(brief, indent=2) + "\n")
-    reference = {"background": background, "copy": copy, "photo_px": [pw, ph]}
+    reference = {"background": background, "copy": copy, "photo_px": [pw, ph], "logo_colour": LOGO_COLOUR,
+                 "photo_colours": photo_colour_bins(photo)}
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n")
 
 
+def photo_colour_bins(photo: np.ndarray) -> list[int]:
+    """Quantised RGB bins (step COLOUR_STEP) that together hold 95% of the photo's pixels, most common first."""
+    q = np.clip(photo, 0, 255).astype(int) // COLOUR_STEP
+    codes = (q[..., 0] * 64 + q[..., 1] * 8 + q[..., 2]).ravel()
+    counts = np.bincount(codes, minlength=512)
+    order = np.argsort(counts)[::-1]
+    cumulative = np.cumsum(counts[order]) / codes.size
+    return [int(c) for c in order[: int(np.searchsorted(cumulative, 0.95)) + 1]]
+
+
 # -- parsing tool output -----------------------------------------------------------------------
+
+
+def parse_words(html: str) -> list[dict[str, Any]]:
+    """``pdftotext -bbox`` words: text and box (points from the page's top-left)."""
+    words = []
+    for m in re.finditer(r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">(.*?)</word>',
+                         html):
+        x0, y0, x1, y1 = (float(m.group(i)) for i in range(1, 5))
+        words.append({"box": (x0, y0, x1, y1), "text": _unescape(m.group(5))})
+    return words
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
 
 
 def parse_boxes(text: str) -> dict[int, dict[str, list[float]]]:
@@ -225,6 +257,7 @@ def grade(g: Any) -> None:
     g.check("copy present and unaltered in the text layer", not missing, expected=len(wanted),
             found=len(wanted) - len(missing), reason=f"missing: {missing}" if missing else "")
     _check_render(g, p, ref, boxes, files, trim_ok and bleed_ok)
+    _check_page_content(g, p, ref, len(boxes), files, images)
     _check_report(g, p, report, boxes, fonts, images)
 
 
@@ -318,6 +351,69 @@ def _check_render(g: Any, p: dict[str, Any], ref: dict[str, Any], boxes: dict[in
             found=[round(f, 3) for f in bleed_fill])
     g.check(names[1], all(f >= 0.97 for f in margin_clear), expected="only background between trim and safe line",
             found=[round(f, 3) for f in margin_clear])
+
+
+def _check_page_content(g: Any, p: dict[str, Any], ref: dict[str, Any], pages: int, files: dict[str, Path],
+                        images: list[dict[str, Any]]) -> None:
+    """Each page read as printed: its copy where the brief puts it, legible and inked; logo and photo visible."""
+    copy, bg = ref["copy"], _rgb(ref["background"])
+    misplaced, small, uninked, no_logo, no_photo = [], [], [], [], []
+    for number, items in enumerate(p["page_contents"], 1):
+        words, img = _page_words_and_render(g, number, files) if number <= pages else ([], None)
+        flat = _norm(" ".join(w["text"] for w in words))
+        texts = [copy[k] for k in ("company", "headline", "body") if k in items]
+        texts += copy["contact"] if "contact" in items else []
+        misplaced += [f"page {number}: {t!r}" for t in texts if _norm(t) not in flat]
+        small += [f"page {number}: {w['text']!r} {w['box'][3] - w['box'][1]:.1f} pt" for w in words
+                  if w["box"][3] - w["box"][1] < MIN_WORD_PT]
+        if img is None:
+            no_logo += [number] if "logo" in items else []
+            no_photo += [number] if "photo" in items else []
+            continue
+        far = np.linalg.norm(img.astype(float) - bg, axis=-1) > 60
+        uninked += [f"page {number}: {w['text']!r}" for w in words if _box_share(far, w["box"]) < 0.04]
+        mm2 = (RENDER_DPI / 25.4) ** 2
+        if "logo" in items and np.sum(np.linalg.norm(img.astype(float) - _rgb(ref["logo_colour"]), axis=-1) < 40) \
+                < 4 * mm2:
+            no_logo.append(number)
+        if "photo" in items:
+            placed = [i["width"] / i["x_ppi"] * i["height"] / i["y_ppi"] * RENDER_DPI ** 2 for i in images
+                      if i["page"] == number and i["x_ppi"] > 0 and i["y_ppi"] > 0]
+            q = img.astype(int) // COLOUR_STEP
+            photo_like = np.isin(q[..., 0] * 64 + q[..., 1] * 8 + q[..., 2], ref["photo_colours"]) \
+                & (np.linalg.norm(img.astype(float) - bg, axis=-1) > 40)
+            if not placed or photo_like.sum() < 0.5 * max(placed):
+                no_photo.append(number)
+    g.check("copy set on the pages the brief assigns", not misplaced, reason=f"not found: {misplaced[:6]}")
+    g.check("copy legible: every word at least 6 pt", not small, expected=f"word boxes >= {MIN_WORD_PT} pt tall",
+            reason=f"too small: {small[:6]}" if small else "")
+    g.check("copy visibly printed (ink under every word)", not uninked,
+            reason=f"words with no visible ink: {uninked[:6]}" if uninked else "")
+    g.check("logo printed on its pages", not no_logo, expected=f"logo colour {ref['logo_colour']} visible",
+            reason=f"logo not visible on pages {no_logo}" if no_logo else "")
+    g.check("photo visible on its page", not no_photo, expected="the photo's colours over at least half its placed area",
+            reason=f"photo not visible on pages {no_photo}" if no_photo else "")
+
+
+def _page_words_and_render(g: Any, page: int, files: dict[str, Path]) -> tuple[list[dict[str, Any]], np.ndarray | None]:
+    text = g.run_tool(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), PDF, "words.html"], files)
+    html = text.workdir / "words.html"
+    words = parse_words(html.read_text(errors="replace")) if text.ok and html.is_file() else []
+    run = g.run_tool(["pdftoppm", "-r", str(RENDER_DPI), "-f", str(page), "-l", str(page), PDF, "pg"], files)
+    ppm = next(iter(sorted(run.workdir.glob("pg*.ppm"))), None)
+    return words, parse_ppm(ppm.read_bytes()) if run.ok and ppm else None
+
+
+def _rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def _box_share(mask: np.ndarray, box: tuple[float, float, float, float]) -> float:
+    """Share of True pixels of a render (RENDER_DPI) inside a word box given in points."""
+    scale = RENDER_DPI / 72
+    x0, y0 = max(0, int(box[0] * scale)), max(0, int(box[1] * scale))
+    x1, y1 = min(mask.shape[1], math.ceil(box[2] * scale)), min(mask.shape[0], math.ceil(box[3] * scale))
+    return float(mask[y0:y1, x0:x1].mean()) if x1 > x0 and y1 > y0 else 0.0
 
 
 def _band_fraction(mask: np.ndarray, outer: tuple[int, ...], inner: tuple[int, ...], shrink: int) -> float:

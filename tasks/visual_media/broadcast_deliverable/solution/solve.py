@@ -55,7 +55,7 @@ def build_video(spec: dict, head: dict, srt: Path, target: Path) -> None:
         f"color=black:size={w}x{h}:rate={fps}:duration={head['black_seconds']},format=yuv420p,setsar=1[black];"
         f"[0:v]scale={w}:{h}:flags=bicubic,setsar=1,fps={fps},format=yuv420p[prog];"
         f"[bars][black][prog]concat=n=3:v=1:a=0,subtitles={srt}:force_style='FontName=DejaVu Sans,"
-        f"Outline=2,MarginV=40'[v]"
+        f"Outline=2,MarginV=40'" + (",setfield=tff" if v["scan"].startswith("interlaced") else "") + "[v]"
     )
     interlaced = v["scan"].startswith("interlaced")
     x264 = "cabac=1:8x8dct=1" + (":tff=1" if interlaced else "")

@@ -142,6 +142,23 @@ def main() -> None:
     preflight(final)
 
 
+def bleed_proof(final: Path, pages: int) -> bool:
+    """Soft proof with pdftoppm: every page's four corners (in the bleed) print the background colour."""
+    background = json.loads((INPUT / "job_brief.json").read_text())["background_colour_srgb"]
+    want = bytes(int(background[i:i + 2], 16) for i in (1, 3, 5))
+    run("pdftoppm", "-r", "24", str(final), str(WORK / "proof"))
+    for ppm in sorted(WORK.glob("proof*.ppm"))[:pages]:
+        data = ppm.read_bytes()
+        header = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", data)
+        w, h = int(header.group(1)), int(header.group(2))
+        body = data[header.end():]
+        for x, y in ((1, 1), (w - 2, 1), (1, h - 2), (w - 2, h - 2)):
+            pixel = body[(y * w + x) * 3:(y * w + x) * 3 + 3]
+            if max(abs(a - b) for a, b in zip(pixel, want, strict=True)) > 8:
+                return False
+    return True
+
+
 def preflight(final: Path) -> None:
     info = run("pdfinfo", "-box", "-f", "1", "-l", "99", str(final))
     trim = [float(v) for v in re.search(r"Page\s+1 TrimBox:\s+([-\d.\s]+)", info).group(1).split()[:4]]
@@ -153,8 +170,11 @@ def preflight(final: Path) -> None:
     image_rows = [line.split() for line in run("pdfimages", "-list", str(final)).splitlines()[2:]]
     images = [{"page": int(c[0]), "width_px": int(c[3]), "height_px": int(c[4]),
                "effective_ppi": min(float(c[12]), float(c[13]))} for c in image_rows if c[2] == "image"]
+    structure = subprocess.run(["qpdf", "--check", str(final)], capture_output=True, text=True)
     checks = {
         "boxes": True,
+        "pdf_structure": structure.returncode == 0,
+        "bleed_proof": bleed_proof(final, pages),
         "fonts_embedded": all(f["embedded"] for f in fonts),
         "images_300ppi": all(i["effective_ppi"] >= 300 for i in images),
     }

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Near-miss shortcuts on the loudness master; the script's name picks the shortcut.
+
+- dynamic_loudnorm: one pass of ffmpeg's loudnorm in its dynamic mode (a riding gain, not a
+  static one), converted to the delivery format.
+- unaligned_limiter: the oracle's chain with the limiter's look-ahead delay left in (latency
+  not compensated), so the master lags the premaster by a few milliseconds.
+- base_rate_limiter: the limiter runs at the base sample rate (sample peaks, not true peaks).
+
+ALE-CANARY-9cd60b9d-c257-44d8-b299-81e790cf977c
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
+OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
+WORK = Path.home() / "master_work"
+MODE = Path(sys.argv[0]).stem
+
+
+def ffmpeg(*args: str) -> str:
+    run = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-y", *args], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit(run.stderr[-2000:])
+    return run.stderr
+
+
+def ebur128(path: Path) -> dict[str, float]:
+    err = ffmpeg("-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-")
+    summary = err[err.rfind("Summary:"):]
+    pick = lambda pattern: float(re.search(pattern, summary).group(1))  # noqa: E731
+    return {
+        "integrated_lufs": pick(r"I:\s+(-?[\d.]+)\s+LUFS"),
+        "loudness_range_lu": pick(r"LRA:\s+(-?[\d.]+)\s+LU"),
+        "true_peak_dbtp": pick(r"Peak:\s+(-?[\d.]+)\s+dBFS"),
+    }
+
+
+def probe(path: Path) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["streams"][0]
+
+
+def master(spec: dict, premaster: Path, target: Path, gain_db: float, ceiling_dbtp: float) -> None:
+    """Downmix if needed, gain, a 4x-oversampled look-ahead limiter when the peaks demand it, resample."""
+    info = probe(premaster)
+    src_channels, src_rate = int(info["channels"]), int(info["sample_rate"])
+    layout = "mono" if spec["channels"] == 1 else "stereo"
+    chain = [f"aformat=channel_layouts={'mono' if src_channels == 1 else 'stereo'}"]
+    if spec["channels"] == 1 and src_channels > 1:
+        chain.append("pan=mono|c0=" + "+".join(f"{1 / src_channels:.6f}*c{i}" for i in range(src_channels)))
+    chain.append(f"volume={gain_db:.3f}dB:precision=double")
+    if ceiling_dbtp < 0:
+        limit = 10 ** (ceiling_dbtp / 20)
+        latency = "false" if MODE == "unaligned_limiter" else "true"
+        oversample = [] if MODE == "base_rate_limiter" else [f"aresample={4 * src_rate}:resampler=soxr"]
+        chain += [*oversample, f"alimiter=limit={limit:.5f}:attack=5:release=60:level=false:latency={latency}"]
+    if MODE == "dynamic_loudnorm":
+        loudnorm = f"loudnorm=I={spec['integrated_loudness_lufs']}:TP={spec['max_true_peak_dbtp'] - 0.3}:LRA=7"
+        chain = [*chain[:-1], loudnorm]
+    dither = ":dither_method=triangular" if spec["bit_depth"] == 16 else ""
+    fmt = {16: "s16", 24: "s32", 32: "s32"}[spec["bit_depth"]]
+    chain += [f"aresample={spec['sample_rate_hz']}:resampler=soxr{dither}",
+              f"aformat=sample_fmts={fmt}:channel_layouts={layout}"]
+    codec = {16: "pcm_s16le", 24: "pcm_s24le", 32: "pcm_s32le"}[spec["bit_depth"]]
+    ffmpeg("-i", str(premaster), "-af", ",".join(chain), "-c:a", codec, "-map_metadata", "-1", str(target))
+
+
+def main() -> None:
+    spec = json.loads((INPUT / "delivery_spec.json").read_text())
+    premaster = INPUT / "premaster.wav"
+    WORK.mkdir(exist_ok=True)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    target = OUTPUT / "master.wav"
+    want, ceiling = spec["integrated_loudness_lufs"], spec["max_true_peak_dbtp"]
+    before = ebur128(premaster)
+    gain = want - before["integrated_lufs"]
+    # Linear gain alone when the peaks stay under the ceiling with room for resampling, else limit.
+    limit_at = 0.0 if before["true_peak_dbtp"] + gain <= ceiling - 0.5 else ceiling - 0.6
+    if MODE in ("unaligned_limiter", "base_rate_limiter"):
+        limit_at = ceiling - 0.3
+    for _ in range(5):
+        master(spec, premaster, target, gain, limit_at)
+        measured = ebur128(target)
+        error = measured["integrated_lufs"] - want
+        if MODE == "dynamic_loudnorm" or (abs(error) <= 0.2 and (
+                measured["true_peak_dbtp"] <= ceiling - 0.1 or MODE == "base_rate_limiter")):
+            break
+        gain -= error
+        if measured["true_peak_dbtp"] > ceiling - 0.1:
+            limit_at = min(limit_at, ceiling) - 0.3
+    else:
+        pass  # the shortcut delivers what it has
+    stream = probe(target)
+    report = {
+        "premaster": before,
+        "master": {
+            **measured,
+            "sample_rate_hz": int(stream["sample_rate"]),
+            "bit_depth": int(stream["bits_per_sample"]),
+            "channels": int(stream["channels"]),
+            "duration_s": round(float(stream["duration"]), 3),
+        },
+        "target": {"integrated_lufs": want, "max_true_peak_dbtp": ceiling},
+        "compliant": True,
+        "processing": "ffmpeg: measured with ebur128, gain"
+                      + (f", 4x-oversampled look-ahead limiter at {limit_at:.1f} dBFS" if limit_at < 0 else "")
+                      + ", soxr resampling" + (", triangular dither" if spec["bit_depth"] == 16 else ""),
+    }
+    (OUTPUT / "loudness_report.json").write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
