@@ -54,7 +54,8 @@ def test_a_deep_tree_is_refused_and_the_run_goes_on(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("agent", "refusal"), [
     ("hostile/output_many_entries.sh", "past the 20000 entry limit"),
-    ("hostile/output_long_path.sh", "path longer than 1024 characters"),
+    ("hostile/output_long_path.sh", "path longer than 1024 bytes"),
+    ("hostile/output_wide_path.py", "path longer than 1024 bytes"),
     ("hostile/output_sparse.sh", "sparse.bin: over the 4194304 byte output limit"),
 ])
 def test_output_past_a_collection_limit_is_the_agents_refused_output(run_agent, agent: str, refusal: str) -> None:

@@ -41,7 +41,8 @@ needs_root = pytest.mark.skipif(not ROOT, reason="the cgroup and the non-root dr
 
 
 HOSTILE = ["limits_tmpfs_filler.sh", "limits_many_children.py", "limits_home_filler.sh", "limits_many_files.sh",
-           "limits_stdout_flood.sh", "limits_cpu_hog.py", "limits_forkbomb.py", "limits_stop_init.py"]
+           "limits_stdout_flood.sh", "limits_cpu_hog.py", "limits_forkbomb.py", "limits_stop_init.py",
+           "limits_unlinked_holder.py", "limits_deep_home.py"]
 MAX_WALL = 12
 
 
@@ -110,6 +111,16 @@ def test_filling_home_ends_the_agent_at_the_disk_limit(trials: dict[str, TrialRe
     result = trials["limits_home_filler.sh"]
     _failed_at_limit(result, "disk")
     assert not (_output(result) / "home_mb.txt").exists(), "stopped before it could finish"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("agent", "finished"), [("limits_unlinked_holder.py", "held.txt"),
+                                                  ("limits_deep_home.py", "deep.txt")])
+def test_disk_hidden_from_a_directory_walk_still_ends_the_agent_at_the_disk_limit(
+        trials: dict[str, TrialResult], agent: str, finished: str) -> None:
+    result = trials[agent]
+    _failed_at_limit(result, "disk")
+    assert not (_output(result) / finished).exists() or agent == "limits_unlinked_holder.py"
 
 
 @pytest.mark.slow

@@ -354,7 +354,14 @@ class BwrapSandbox:
 
     def over_quota(self) -> LimitName | None:
         """``disk`` or ``files`` when the writable directories hold more than the limits allow, else None."""
-        return over_quota(self.quota_roots, self.limits.disk_mb << 20, self.limits.max_files)  # type: ignore[return-value]
+        members: set[int] = set()
+        if self.cgroup:
+            with contextlib.suppress(CgroupUnavailable, OSError):
+                members = self.cgroup.pids()
+        for namespace in self._namespaces:
+            members.update(processes_in_pid_namespace(namespace))
+        return over_quota(self.quota_roots, self.limits.disk_mb << 20, self.limits.max_files,  # type: ignore[return-value]
+                          pids=members)
 
     async def _watch_quota(self, stop: _Stop) -> None:
         """Stop the command once home and output hold more than the quota (first look after a pause,

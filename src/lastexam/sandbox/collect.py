@@ -28,7 +28,7 @@ class CollectLimits:
     max_bytes: int
     max_entries: int = 20_000
     max_depth: int = 32
-    max_path_chars: int = 1024
+    max_path_bytes: int = 1024
 
 
 @dataclass
@@ -81,8 +81,9 @@ def collect_output(source: Path, target: Path, limits: CollectLimits) -> Collect
             if entries > limits.max_entries:
                 report.refuse(relative, f"past the {limits.max_entries} entry limit", limit=True)
                 continue
-            if len(relative) > limits.max_path_chars:
-                report.refuse(relative[:80] + "...", f"path longer than {limits.max_path_chars} characters",
+            # In bytes: the kernel's path limit is bytes, and one character can take four.
+            if len(os.fsencode(relative)) > limits.max_path_bytes:
+                report.refuse(relative[:80] + "...", f"path longer than {limits.max_path_bytes} bytes",
                               limit=True)
                 continue
             try:
@@ -98,7 +99,12 @@ def collect_output(source: Path, target: Path, limits: CollectLimits) -> Collect
                 if child is None:
                     report.refuse(relative, "directory could not be opened without following a link")
                     continue
-                (into / os.fsdecode(name)).mkdir()
+                try:
+                    (into / os.fsdecode(name)).mkdir()
+                except OSError as exc:
+                    os.close(child)
+                    report.refuse(relative, f"could not be copied ({exc.strerror})")
+                    continue
                 stack.append((child, into / os.fsdecode(name), relative + "/", depth + 1, _names(child)))
             elif stat.S_ISREG(info.st_mode):
                 if report.bytes + info.st_size > limits.max_bytes:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,35 +21,58 @@ class DiskUsage:
 
     bytes: int
     files: int
+    unreadable: bool = False
+    """A directory could not be read: what it holds is unknown, so the quota counts it as broken."""
 
 
 def disk_usage(roots: list[Path], *, stop_bytes: int | None = None, stop_files: int | None = None) -> DiskUsage:
     """Sum the allocated size and entry count of ``roots`` without following any link.
 
-    Walks iteratively (any depth) and stops early once ``stop_bytes`` or ``stop_files`` is passed,
-    so that a directory holding millions of entries costs no more than the limit it breaks.
-    Entries that vanish while walking are skipped.
+    Walks by directory file descriptors (``os.fwalk``), so no depth of nesting and no path length hides
+    a subtree, and stops early once ``stop_bytes`` or ``stop_files`` is passed, so that a directory
+    holding millions of entries costs no more than the limit it breaks. Entries that vanish while
+    walking are skipped; a directory that cannot be read makes the usage ``unreadable``.
     """
-    total, files = 0, 0
-    pending = [str(root) for root in roots]
-    while pending:
-        directory = pending.pop()
-        with contextlib.suppress(OSError), os.scandir(directory) as entries:
-            for entry in entries:
+    total, files, unreadable = 0, 0, []
+
+    def refused(error: OSError) -> None:
+        if not isinstance(error, FileNotFoundError):
+            unreadable.append(error)
+
+    for root in roots:
+        for _, dirs, names, fd in os.fwalk(root, onerror=refused, follow_symlinks=False):
+            for name in dirs + names:
                 files += 1
-                with contextlib.suppress(OSError):
-                    total += entry.stat(follow_symlinks=False).st_blocks * 512
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append(entry.path)
+                with contextlib.suppress(FileNotFoundError):
+                    total += os.stat(name, dir_fd=fd, follow_symlinks=False).st_blocks * 512
                 if (stop_bytes is not None and total > stop_bytes) or (stop_files is not None and files > stop_files):
-                    return DiskUsage(total, files)
-    return DiskUsage(total, files)
+                    return DiskUsage(total, files, bool(unreadable))
+    return DiskUsage(total, files, bool(unreadable))
 
 
-def over_quota(roots: list[Path], disk_bytes: int, max_files: int) -> str | None:
-    """``"disk"`` or ``"files"`` when ``roots`` hold more than the quota allows, else None."""
+def unlinked_bytes(pids: Iterable[int]) -> int:
+    """Allocated bytes of the deleted files that ``pids`` still hold open: space no directory walk sees,
+    since a file unlinked while open keeps its blocks until its last descriptor closes."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    if not os.readlink(f"/proc/{pid}/fd/{fd}").endswith(" (deleted)"):
+                        continue
+                    info = os.stat(f"/proc/{pid}/fd/{fd}")
+                    if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) not in seen:
+                        seen.add((info.st_dev, info.st_ino))
+                        total += info.st_blocks * 512
+    return total
+
+
+def over_quota(roots: list[Path], disk_bytes: int, max_files: int, *, pids: Iterable[int] = ()) -> str | None:
+    """``"disk"`` or ``"files"`` when ``roots`` (and the deleted files ``pids`` hold open) take more than the
+    quota allows, else None."""
     usage = disk_usage(roots, stop_bytes=disk_bytes, stop_files=max_files)
-    if usage.bytes > disk_bytes:
+    if usage.bytes + unlinked_bytes(pids) > disk_bytes or usage.unreadable:
         return "disk"
     if usage.files > max_files:
         return "files"
