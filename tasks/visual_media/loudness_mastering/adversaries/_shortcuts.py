@@ -5,7 +5,6 @@
   static one), converted to the delivery format.
 - unaligned_limiter: the oracle's chain with the limiter's look-ahead delay left in (latency
   not compensated), so the master lags the premaster by a few milliseconds.
-- base_rate_limiter: the limiter runs at the base sample rate (sample peaks, not true peaks).
 
 ALE-CANARY-9cd60b9d-c257-44d8-b299-81e790cf977c
 """
@@ -61,8 +60,7 @@ def master(spec: dict, premaster: Path, target: Path, gain_db: float, ceiling_db
     if ceiling_dbtp < 0:
         limit = 10 ** (ceiling_dbtp / 20)
         latency = "false" if MODE == "unaligned_limiter" else "true"
-        oversample = [] if MODE == "base_rate_limiter" else [f"aresample={4 * src_rate}:resampler=soxr"]
-        chain += [*oversample, f"alimiter=limit={limit:.5f}:attack=5:release=60:level=false:latency={latency}"]
+        chain += [f"aresample={4 * src_rate}:resampler=soxr", f"alimiter=limit={limit:.5f}:attack=5:release=60:level=false:latency={latency}"]
     if MODE == "dynamic_loudnorm":
         loudnorm = f"loudnorm=I={spec['integrated_loudness_lufs']}:TP={spec['max_true_peak_dbtp'] - 0.3}:LRA=7"
         chain = [*chain[:-1], loudnorm]
@@ -85,7 +83,7 @@ def main() -> None:
     gain = want - before["integrated_lufs"]
     # Linear gain alone when the peaks stay under the ceiling with room for resampling, else limit.
     limit_at = 0.0 if before["true_peak_dbtp"] + gain <= ceiling - 0.5 else ceiling - 0.6
-    if MODE in ("unaligned_limiter", "base_rate_limiter"):
+    if MODE == "unaligned_limiter":
         limit_at = ceiling - 0.3
     for _ in range(5):
         master(spec, premaster, target, gain, limit_at)
