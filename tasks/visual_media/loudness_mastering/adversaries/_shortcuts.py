@@ -89,8 +89,7 @@ def main() -> None:
         master(spec, premaster, target, gain, limit_at)
         measured = ebur128(target)
         error = measured["integrated_lufs"] - want
-        if MODE == "dynamic_loudnorm" or (abs(error) <= 0.2 and (
-                measured["true_peak_dbtp"] <= ceiling - 0.1 or MODE == "base_rate_limiter")):
+        if MODE == "dynamic_loudnorm" or (abs(error) <= 0.2 and measured["true_peak_dbtp"] <= ceiling - 0.1):
             break
         gain -= error
         if measured["true_peak_dbtp"] > ceiling - 0.1:
