@@ -112,7 +112,8 @@ def test_salted_run_records_the_hash_and_regrade_needs_the_same_salt(tmp_path: P
         regrade_experiment(store, "salted", GATE_TASKS, salt="wrong")
     with pytest.raises(LastExamError, match="salt"):
         regrade_experiment(store, "salted", GATE_TASKS)
-    assert regrade_experiment(store, "salted", GATE_TASKS, salt="s3cret") == (0, 1)
+    regraded = regrade_experiment(store, "salted", GATE_TASKS, salt="s3cret")
+    assert (regraded.changed, regraded.total, regraded.problems) == (0, 1, [])
     with pytest.raises(LastExamError, match="salt"):
         run_experiment(config.model_copy(update={"salt": None, "agents": ["nop"]}))
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
 
 @dataclass(frozen=True)
 class DiskUsage:
@@ -28,26 +30,58 @@ class DiskUsage:
 def disk_usage(roots: list[Path], *, stop_bytes: int | None = None, stop_files: int | None = None) -> DiskUsage:
     """Sum the allocated size and entry count of ``roots`` without following any link.
 
-    Walks by directory file descriptors (``os.fwalk``), so no depth of nesting and no path length hides
-    a subtree, and stops early once ``stop_bytes`` or ``stop_files`` is passed, so that a directory
-    holding millions of entries costs no more than the limit it breaks. Entries that vanish while
-    walking are skipped; a directory that cannot be read makes the usage ``unreadable``.
+    Walks by directory file descriptors, iteratively (holding one descriptor per level of the current
+    path), so no depth of nesting and no path length hides a subtree; stops early once ``stop_bytes``
+    or ``stop_files`` is passed, so that a directory holding millions of entries costs no more than
+    the limit it breaks. Entries that vanish while walking are skipped; a directory that cannot be
+    read makes the usage ``unreadable``.
     """
-    total, files, unreadable = 0, 0, []
-
-    def refused(error: OSError) -> None:
-        if not isinstance(error, FileNotFoundError):
-            unreadable.append(error)
-
+    total, files, unreadable = 0, 0, False
     for root in roots:
-        for _, dirs, names, fd in os.fwalk(root, onerror=refused, follow_symlinks=False):
-            for name in dirs + names:
+        try:
+            stack = [(os.open(root, _DIR_FLAGS), iter(()))]
+        except FileNotFoundError:
+            continue
+        except OSError:
+            unreadable = True
+            continue
+        stack[-1] = (stack[-1][0], iter(_listing(stack[-1][0])))
+        try:
+            while stack:
+                fd, names = stack[-1]
+                name = next(names, None)
+                if name is None:
+                    os.close(fd)
+                    stack.pop()
+                    continue
                 files += 1
-                with contextlib.suppress(FileNotFoundError):
-                    total += os.stat(name, dir_fd=fd, follow_symlinks=False).st_blocks * 512
+                try:
+                    info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                total += info.st_blocks * 512
                 if (stop_bytes is not None and total > stop_bytes) or (stop_files is not None and files > stop_files):
-                    return DiskUsage(total, files, bool(unreadable))
-    return DiskUsage(total, files, bool(unreadable))
+                    return DiskUsage(total, files, unreadable)
+                if stat.S_ISDIR(info.st_mode):
+                    try:
+                        child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+                    except FileNotFoundError:
+                        continue
+                    except OSError:
+                        unreadable = True
+                        continue
+                    stack.append((child, iter(_listing(child))))
+        except OSError:
+            unreadable = True
+        finally:
+            for fd, _ in stack:
+                os.close(fd)
+    return DiskUsage(total, files, unreadable)
+
+
+def _listing(fd: int) -> list[str]:
+    with os.scandir(fd) as entries:
+        return [entry.name for entry in entries]
 
 
 def unlinked_bytes(pids: Iterable[int]) -> int:
