@@ -8,13 +8,15 @@ flagged above 2%; with ``strict`` they count as failed trials with score 0 inste
 * ``pass_rate`` is the mean over instances of the fraction of the instance's epochs that fully
   passed (each instance weighs the same however many epochs it has); ``mean_score`` likewise.
 * ``pass_rate_ci`` / ``mean_score_ci`` are percentile intervals from ``InstanceBootstrap``
-  (instances resampled, epochs kept together). With fewer than ``MIN_RELIABLE_INSTANCES`` instances
-  the percentile bootstrap under-covers, and whenever every instance agrees (all pass, all fail)
-  it collapses to a point however many instances there are; in both cases the interval is widened
-  to contain the Wilson interval over instances (the rate times the instance count as successes).
+  (instances resampled, epochs kept together). The percentile bootstrap under-covers with fewer than
+  ``MIN_RELIABLE_INSTANCES`` instances and near the boundary (fewer than ``BOUNDARY_COUNT`` expected
+  passes or failures: rate x instances or (1 - rate) x instances), and collapses to a point when every
+  instance agrees (all pass, all fail); in each of these cases the interval is widened to contain the
+  Wilson interval over instances (the rate times the instance count as successes): the *boundary floor*.
   Rows with few instances are flagged ``few_instances``.
 * ``pass@k`` / ``pass^k`` are the unbiased per-instance estimators averaged over the instances
-  with at least k graded epochs.
+  with at least k graded epochs; their intervals are the same instance bootstrap with the same
+  boundary floor (so pass@1 over complete epochs has the pass rate's interval).
 """
 
 from __future__ import annotations
@@ -42,7 +44,12 @@ from lastexam.analysis.stats import (
 
 GROUPINGS = ("tier", "cluster", "subdomain")
 MIN_RELIABLE_INSTANCES = 10
+BOUNDARY_COUNT = 5
 Interval = tuple[float, float]
+INTERVAL_METHOD = (f"percentile bootstrap over instances (epochs kept together), widened to the Wilson interval "
+                   f"over instances under {MIN_RELIABLE_INSTANCES} instances, under {BOUNDARY_COUNT} expected passes "
+                   "or failures, or when the bootstrap collapses to a point; the same for pass rates, mean scores, "
+                   "pass@k and pass^k")
 
 
 class RateRow(BaseModel):
@@ -84,6 +91,7 @@ class Leaderboard(BaseModel):
     resamples: int = DEFAULT_RESAMPLES
     seed: int = DEFAULT_SEED
     strict: bool = Field(False, description="infrastructure errors counted as failed trials (score 0)")
+    interval_method: str = INTERVAL_METHOD
 
 
 def _interval(row: np.ndarray) -> Interval:
@@ -92,12 +100,14 @@ def _interval(row: np.ndarray) -> Interval:
 
 
 def _guarded(bootstrap: np.ndarray, estimate: float, instances: int, confidence: float) -> Interval:
-    """The bootstrap interval, widened to the Wilson interval over instances when there are few of them
-    or when the bootstrap has collapsed to a point (20 passes out of 20 do not prove a rate of 1)."""
+    """The bootstrap interval with the boundary floor: widened to the Wilson interval over instances when
+    there are few of them, when fewer than ``BOUNDARY_COUNT`` passes or failures are expected, or when the
+    bootstrap has collapsed to a point (20 passes out of 20 do not prove a rate of 1)."""
     if instances == 0:
         return (0.0, 1.0)
     low, high = _interval(bootstrap)
-    if instances < MIN_RELIABLE_INSTANCES or low == high:
+    if (instances < MIN_RELIABLE_INSTANCES or low == high
+            or min(estimate, 1.0 - estimate) * instances < BOUNDARY_COUNT):
         w_low, w_high = wilson_interval(estimate * instances, instances, confidence)
         low, high = min(low, round(w_low, 6)), max(high, round(w_high, 6))
     return (low, high)
@@ -167,9 +177,10 @@ def _pass_at_k_rows(matrix: InstanceMatrix, boot: InstanceBootstrap, confidence:
         for j, agent in enumerate(matrix.agents):
             n = int((matrix.epochs[j] >= k).sum())
             if n:
-                out.append(PassAtK(agent=agent, k=k, instances=n, pass_at_k=float(np.nanmean(at[j])),
-                                   pass_at_k_ci=_interval(at_ci[j]), pass_hat_k=float(np.nanmean(hat[j])),
-                                   pass_hat_k_ci=_interval(hat_ci[j])))
+                at_k, hat_k = float(np.nanmean(at[j])), float(np.nanmean(hat[j]))
+                out.append(PassAtK(agent=agent, k=k, instances=n, pass_at_k=at_k,
+                                   pass_at_k_ci=_guarded(at_ci[j], at_k, n, confidence), pass_hat_k=hat_k,
+                                   pass_hat_k_ci=_guarded(hat_ci[j], hat_k, n, confidence)))
     return out
 
 

@@ -82,6 +82,7 @@ def print_leaderboard(board: Leaderboard, out: Console) -> None:
             t.add_row(r.agent, str(r.k), str(r.instances), f"{r.pass_at_k:.1%}", _ci(r.pass_at_k_ci),
                       f"{r.pass_hat_k:.1%}", _ci(r.pass_hat_k_ci))
         out.print(t)
+    out.print(f"Intervals: {board.interval_method}.")
 
 
 def print_report(report: Report, out: Console) -> None:
