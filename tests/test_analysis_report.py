@@ -60,17 +60,18 @@ def test_paired_comparison_finds_a_known_difference_and_not_a_null_one(tmp_path:
     pairs = {(c.a, c.b): c for c in report.comparisons}
     assert len(pairs) == 3
     strong_weak = pairs.get(("h1:strong", "h1:weak")) or pairs[("h2:twin", "h1:weak")]
-    assert strong_weak.significant and strong_weak.p_holm is not None and strong_weak.p_holm < 1e-6
+    assert strong_weak.significant and strong_weak.p_holm is not None and strong_weak.p_holm < 0.01
+    assert strong_weak.p_sign_flip_text == "< 0.0005" and strong_weak.p_holm == pytest.approx(3 / 2001)
     assert strong_weak.difference_ci[0] > 0.3 and strong_weak.p_bootstrap < 0.01
     twins = pairs.get(("h1:strong", "h2:twin")) or pairs[("h2:twin", "h1:strong")]
     assert not twins.significant
-    assert (twins.a_only, twins.b_only) == (1, 1) and twins.p_mcnemar == pytest.approx(1.0)
+    assert (twins.a_better, twins.b_better) == (1, 1) and twins.p_sign_flip == pytest.approx(1.0)
     assert twins.difference == pytest.approx(0.0) and twins.difference_ci[0] < 0 < twins.difference_ci[1]
     assert twins.p_holm == pytest.approx(1.0)
-    # one pair: no Holm adjustment, same McNemar p
+    # one pair: no Holm adjustment, same sign-flip p
     single = build_report(store, ReportOptions(compare=["h1:strong", "h1:weak"]))
     [only] = single.comparisons
-    assert only.p_holm is None and only.p_mcnemar == pytest.approx(strong_weak.p_mcnemar)
+    assert only.p_holm is None and only.p_sign_flip == pytest.approx(strong_weak.p_sign_flip)
     # by tier: three groups per agent, instances add up
     tiers = [r for r in report.by_tier if r.agent == "h1:weak"]
     assert sorted(r.group for r in tiers) == sorted(TIERS) and sum(r.instances for r in tiers) == 80

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, product
 
 import numpy as np
 import pytest
@@ -13,11 +13,11 @@ from lastexam.analysis.stats import (
     InstanceBootstrap,
     bootstrap_p_value,
     holm,
-    mcnemar,
     pass_at_k,
     pass_hat_k,
     percentile_interval,
     ratio_samples,
+    sign_flip_p_value,
     wilson_interval,
 )
 
@@ -48,19 +48,26 @@ def test_pass_at_k_by_hand_and_by_enumeration() -> None:
     assert np.isnan(pass_at_k(np.array([2]), np.array([1]), 3)[0])
 
 
-@pytest.mark.parametrize(("b", "c"), [(1, 6), (0, 5), (7, 7), (12, 30), (3, 0), (40, 61)])
-def test_mcnemar_exact_matches_scipy_binomtest(b: int, c: int) -> None:
-    exact, mid = mcnemar(b, c)
-    assert exact == pytest.approx(binomtest(b, b + c, 0.5).pvalue)
-    assert mid <= exact
+@pytest.mark.parametrize(("b", "c"), [(1, 6), (0, 5), (7, 7), (3, 0), (2, 9)])
+def test_exact_sign_flip_on_pass_fail_pairs_is_mcnemars_exact_test(b: int, c: int) -> None:
+    # per-instance differences of single pass/fail epochs are +1 (A only), -1 (B only) or 0: flipping their
+    # signs is the exact binomial test on the discordant pairs
+    differences = np.array([1.0] * b + [-1.0] * c + [0.0] * 5)
+    assert sign_flip_p_value(differences) == pytest.approx(binomtest(b, b + c, 0.5).pvalue)
 
 
-def test_mcnemar_by_hand() -> None:
-    # b = 1, c = 6: P(X <= 1 | n = 7) = 8/128; exact = 16/128; mid-p = 16/128 - 7/128
-    exact, mid = mcnemar(1, 6)
-    assert exact == pytest.approx(0.125) and mid == pytest.approx(9 / 128)
-    assert mcnemar(0, 0) == (1.0, 1.0)
-    assert mcnemar(4, 4) == (1.0, pytest.approx(1.0))
+def test_sign_flip_by_enumeration_and_by_sampling() -> None:
+    rng = np.random.default_rng(3)
+    small = rng.normal(0.1, 1, 9)
+    patterns = np.array(list(product((-1, 1), repeat=9)))
+    by_hand = np.mean(np.abs(patterns @ small) >= abs(small.sum()) - 1e-12)
+    assert sign_flip_p_value(small) == pytest.approx(by_hand)
+    large = rng.normal(0.3, 1, 17)
+    exact = np.mean(np.abs(np.array(list(product((-1, 1), repeat=17))) @ large) >= abs(large.sum()) - 1e-12)
+    sampled = sign_flip_p_value(large, resamples=20000, seed=5)
+    assert sampled == pytest.approx(exact, abs=0.01) and sampled > 0
+    assert sign_flip_p_value(np.full(40, 0.5), resamples=1000) == pytest.approx(1 / 1001)
+    assert sign_flip_p_value(np.zeros(5)) == 1.0
 
 
 def test_holm_by_hand() -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import pytest
+
+from lastexam.analysis.compare import compare
 from lastexam.analysis.dataset import cells_from_rows
 from lastexam.analysis.leaderboard import leaderboard_from_cells
+from lastexam.analysis.stats import format_p, sign_flip_p_value
 
 
 def _row(agent: str, instance: int, passed: bool, *, cost: float | None = 0.0) -> dict[str, Any]:
@@ -29,3 +34,27 @@ def test_pass_at_k_intervals_do_not_collapse_at_the_boundary() -> None:
     rate = next(r for r in board.leaderboard if r.agent == "oracle")
     assert oracle.pass_at_k == 1.0 and oracle.pass_at_k_ci == rate.pass_rate_ci and oracle.pass_at_k_ci[0] < 0.9
     assert by[("oracle", 3)].pass_hat_k_ci[0] < 0.9
+
+
+def test_significance_is_decided_on_the_quantity_the_interval_describes() -> None:
+    # A passes one epoch in three on 24 of 40 instances where B passes none: a majority vote over epochs sees
+    # no difference (McNemar: no discordant pair) while the per-instance pass rates differ by +20 points.
+    rows = [_row("a", i, passed=(i < 24 and e == 0)) for i in range(40) for e in range(3)]
+    rows += [_row("b", i, passed=False) for i in range(40) for e in range(3)]
+    _, matrix, boot = leaderboard_from_cells(cells_from_rows(rows), resamples=500)
+    [c] = compare(matrix, boot, [("a", "b")])
+    assert c.difference == pytest.approx(0.2) and c.difference_ci[0] > 0
+    assert c.significant and c.p_sign_flip < 0.05 and (c.a_better, c.b_better, c.ties) == (24, 0, 16)
+    assert c.p_bootstrap == 0.0 and c.p_bootstrap_text == "< 0.002" and c.p_sign_flip_text == "< 0.002"
+    assert "sign-flip" in c.test and not c.few_instances
+
+
+def test_an_exact_sign_flip_test_and_few_common_instances() -> None:
+    # 6 instances, A better on all of them: the exact two-sided sign-flip p is 2 / 2^6, never reported as 0.
+    rows = [_row("a", i, passed=True) for i in range(6)] + [_row("b", i, passed=False) for i in range(6)]
+    _, matrix, boot = leaderboard_from_cells(cells_from_rows(rows), resamples=500)
+    [c] = compare(matrix, boot, [("a", "b")])
+    assert c.p_sign_flip == pytest.approx(2 / 64) and c.p_sign_flip_text == "0.031" and "exact" in c.test
+    assert c.few_instances and c.significant
+    assert sign_flip_p_value(np.array([0.5, -0.5, 0.0]), resamples=100, seed=1) == pytest.approx(1.0)
+    assert format_p(0.0, 1 / 2000) == "< 0.0005" and format_p(0.2, 1 / 2000) == "0.200"

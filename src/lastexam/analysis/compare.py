@@ -1,15 +1,20 @@
 """Paired comparison of two agent configurations on the instances both ran.
 
-* Difference of pass rates (and of mean scores), A minus B, with a paired bootstrap interval: the
-  same resampled instances for both agents (``InstanceBootstrap``), and a two-sided bootstrap
-  p-value (twice the smaller tail of the resampled differences around 0).
-* McNemar's test on per-instance pass: an instance counts as passed by an agent when more than
-  half of its graded epochs fully passed (with one epoch: that epoch passed). Exact p-value
-  (``scipy.stats.binomtest`` on the discordant pairs gives the same) and the mid-p.
-* Fewer than ``MIN_RELIABLE_INSTANCES`` common instances: flagged ``few_instances`` (the percentile
-  interval is then a rough guide; rely on the exact test).
-* With more than one pair compared, Holm's step-down adjustment of the exact McNemar p-values over
-  the whole family (``p_holm``); ``significant`` uses it when present.
+The quantity compared is the difference of pass rates, A minus B: the mean over common instances of
+the per-instance difference of the fraction of graded epochs that fully passed. Both its interval and
+its test are about that one quantity:
+
+* the interval is a paired bootstrap percentile interval (the same resampled instances for both agents,
+  ``InstanceBootstrap``), with a two-sided bootstrap p-value beside it (twice the smaller tail of the
+  resampled differences around 0; below the resolution 1/B it is shown as "< 1/B");
+* ``significant`` is decided by the sign-flip permutation test of the same per-instance differences
+  (``stats.sign_flip_p_value``: exact up to 16 nonzero differences, else B random sign patterns),
+  which keeps its level with few instances where the bootstrap does not. With more than one pair,
+  Holm's step-down adjustment of the sign-flip p-values over the whole family (``p_holm``) decides.
+* ``a_better`` / ``b_better`` / ``ties`` count the common instances where A's pass fraction is above,
+  below or equal to B's. The mean score difference gets its own paired bootstrap interval.
+* Fewer than ``MIN_COMPARISON_INSTANCES`` common instances: flagged ``few_instances`` ("few common
+  instances": the bootstrap interval under-covers there; the decision rests on the exact test).
 """
 
 from __future__ import annotations
@@ -18,20 +23,24 @@ from collections.abc import Mapping
 from itertools import combinations
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from lastexam.analysis.dataset import InstanceMatrix
 from lastexam.analysis.infra import InfraShare
-from lastexam.analysis.leaderboard import MIN_RELIABLE_INSTANCES, Interval
+from lastexam.analysis.leaderboard import Interval
 from lastexam.analysis.stats import (
+    EXACT_SIGN_FLIP_MAX,
     InstanceBootstrap,
     bootstrap_p_value,
+    format_p,
     holm,
-    mcnemar,
     percentile_interval,
     ratio_samples,
+    sign_flip_p_value,
 )
 from lastexam.errors import LastExamError
+
+MIN_COMPARISON_INSTANCES = 30
 
 
 class Comparison(BaseModel):
@@ -46,18 +55,28 @@ class Comparison(BaseModel):
     difference_ci: Interval
     score_difference: float
     score_difference_ci: Interval
-    p_bootstrap: float
-    both_passed: int
-    a_only: int
-    b_only: int
-    neither: int
-    p_mcnemar: float
-    p_mcnemar_midp: float
+    p_bootstrap: float = Field(description="two-sided paired bootstrap p of the difference (0: below p_resolution)")
+    p_sign_flip: float = Field(description="two-sided sign-flip permutation p of the same per-instance differences")
+    test: str = Field(description="the test that decides significance")
+    p_resolution: float = Field(description="1 / resamples: p-values below it are shown as '< p_resolution'")
+    a_better: int = Field(description="common instances where A's pass fraction is higher")
+    b_better: int = Field(description="common instances where B's pass fraction is higher")
+    ties: int
     p_holm: float | None = None
-    significant: bool
-    few_instances: bool = False
+    significant: bool = Field(description="p_holm (or p_sign_flip for a single pair) below 1 - confidence")
+    few_instances: bool = Field(False, description=f"fewer than {MIN_COMPARISON_INSTANCES} common instances")
     infra_a: InfraShare = Field(default_factory=InfraShare, description="A's infrastructure errors, overall")
     infra_b: InfraShare = Field(default_factory=InfraShare, description="B's infrastructure errors, overall")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def p_bootstrap_text(self) -> str:
+        return format_p(self.p_bootstrap, self.p_resolution)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def p_sign_flip_text(self) -> str:
+        return format_p(self.p_sign_flip, self.p_resolution)
 
 
 def all_pairs(agents: list[str]) -> list[tuple[str, str]]:
@@ -123,24 +142,26 @@ def compare(matrix: InstanceMatrix, boot: InstanceBootstrap, pairs: list[tuple[s
         common = ran[ia] & ran[ib]
         diff_samples, score_samples = paired_samples("pass", a, b), paired_samples("score", a, b)
         diff_ci, score_ci = percentile_interval(diff_samples, confidence)[0], percentile_interval(score_samples, confidence)[0]
-        wins_a, wins_b = pass_frac[ia][common] > 0.5, pass_frac[ib][common] > 0.5
-        a_only, b_only = int((wins_a & ~wins_b).sum()), int((~wins_a & wins_b).sum())
-        exact, mid = mcnemar(a_only, b_only)
+        differences = (pass_frac[ia] - pass_frac[ib])[common]
+        nonzero = int((differences != 0).sum())
+        p_flip = sign_flip_p_value(differences, boot.resamples, boot.seed)
+        test = ("exact sign-flip test" if nonzero <= EXACT_SIGN_FLIP_MAX
+                else f"sign-flip test, {boot.resamples} random sign patterns")
         out.append(Comparison(
             a=a, b=b, instances=int(common.sum()), pass_rate_a=float(pass_frac[ia][common].mean()),
-            pass_rate_b=float(pass_frac[ib][common].mean()),
-            difference=float((pass_frac[ia] - pass_frac[ib])[common].mean()),
+            pass_rate_b=float(pass_frac[ib][common].mean()), difference=float(differences.mean()),
             difference_ci=(float(diff_ci[0]), float(diff_ci[1])),
             score_difference=float((score_frac[ia] - score_frac[ib])[common].mean()),
             score_difference_ci=(float(score_ci[0]), float(score_ci[1])),
-            p_bootstrap=float(bootstrap_p_value(diff_samples)[0]),
-            both_passed=int((wins_a & wins_b).sum()), a_only=a_only, b_only=b_only,
-            neither=int((~wins_a & ~wins_b).sum()), p_mcnemar=exact, p_mcnemar_midp=mid,
-            significant=exact < 1 - confidence, few_instances=int(common.sum()) < MIN_RELIABLE_INSTANCES,
+            p_bootstrap=float(bootstrap_p_value(diff_samples)[0]), p_sign_flip=p_flip,
+            test=test + " of the per-instance pass-rate differences", p_resolution=1 / boot.resamples,
+            a_better=int((differences > 0).sum()), b_better=int((differences < 0).sum()),
+            ties=int((differences == 0).sum()), significant=p_flip < 1 - confidence,
+            few_instances=int(common.sum()) < MIN_COMPARISON_INSTANCES,
             infra_a=(infra or {}).get(a, InfraShare()), infra_b=(infra or {}).get(b, InfraShare()),
         ))
     if len(out) > 1:
-        for row, adjusted in zip(out, holm([r.p_mcnemar for r in out]), strict=True):
+        for row, adjusted in zip(out, holm([r.p_sign_flip for r in out]), strict=True):
             row.p_holm = adjusted
             row.significant = adjusted < 1 - confidence
     return out

@@ -1,4 +1,4 @@
-"""The statistics a leaderboard rests on: intervals, the instance bootstrap, pass@k, paired tests.
+"""The statistics a leaderboard rests on: intervals, the instance bootstrap, pass@k, the paired sign-flip test.
 
 Every function here is pure (arrays in, numbers out) so that each can be checked against a
 hand-computed case and against scipy.
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 from scipy.special import comb
-from scipy.stats import binom, norm
+from scipy.stats import norm
 
 DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 20240601
@@ -193,20 +193,40 @@ def pass_hat_k(n: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
     return np.where(n >= k, value, np.nan)
 
 
-def mcnemar(b: int, c: int) -> tuple[float, float]:
-    """McNemar's test on the discordant pairs: ``b`` (A passed, B failed) and ``c`` (A failed, B passed).
+EXACT_SIGN_FLIP_MAX = 16
 
-    Returns (exact two-sided p, mid-p). Exact: 2 * P(X <= min(b, c)) for X ~ Binomial(b + c, 1/2),
-    capped at 1; mid-p subtracts P(X = min(b, c)) once from that doubled tail. (1, 1) without
-    discordant pairs.
+
+def sign_flip_p_value(differences: np.ndarray, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> float:
+    """Two-sided paired permutation test of "the mean of ``differences`` is 0" by flipping their signs.
+
+    Under the null each per-instance difference is as likely to have either sign, so the observed
+    |mean| is compared with the |mean| of every sign pattern: exactly (all 2^m patterns of the m
+    nonzero differences) when m <= ``EXACT_SIGN_FLIP_MAX``, else over ``resamples`` random patterns
+    (fixed by ``seed``) with the observed one counted in, (1 + hits) / (1 + resamples). Never 0; 1
+    without a nonzero difference.
     """
-    n = b + c
-    if n == 0:
-        return 1.0, 1.0
-    low = min(b, c)
-    exact = min(1.0, 2.0 * float(binom.cdf(low, n, 0.5)))
-    mid = min(1.0, 2.0 * (float(binom.cdf(low, n, 0.5)) - 0.5 * float(binom.pmf(low, n, 0.5))))
-    return exact, mid
+    nonzero = np.asarray(differences, dtype=np.float64)
+    nonzero = nonzero[nonzero != 0]
+    m = len(nonzero)
+    if m == 0:
+        return 1.0
+    observed = abs(nonzero.sum()) * (1 - 1e-9)
+    if m <= EXACT_SIGN_FLIP_MAX:
+        patterns = ((np.arange(2 ** m)[:, None] >> np.arange(m)[None, :]) & 1) * 2 - 1
+        return float((np.abs(patterns @ nonzero) >= observed).mean())
+    signs = np.random.default_rng(seed).integers(0, 2, size=(resamples, m), dtype=np.int8) * 2 - 1
+    hits = int((np.abs(signs @ nonzero) >= observed).sum())
+    return (1 + hits) / (1 + resamples)
+
+
+def format_p(value: float | None, resolution: float) -> str:
+    """A p-value for people: "-" for none, "< resolution" below the resolution of the resampling
+    (never "0"), else two significant digits below 0.001 and three decimals above."""
+    if value is None:
+        return "-"
+    if value < resolution:
+        return f"< {resolution:.2g}"
+    return f"{value:.2g}" if value < 0.001 else f"{value:.3f}"
 
 
 def holm(p_values: Sequence[float]) -> list[float]:

@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from lastexam.analysis.facts import FAILURE_CATEGORIES, SOFTWARE_USES
 from lastexam.analysis.leaderboard import RateRow
 from lastexam.analysis.report import Report
+from lastexam.analysis.stats import format_p
 from lastexam.report import svg
 from lastexam.tasks.spec import Tier
 
@@ -53,5 +54,5 @@ def render_html(report: Report) -> str:
             top_checks.append(check)
     return environment.get_template("report.html.j2").render(
         report=report, charts=charts(report), categories=FAILURE_CATEGORIES, software_uses=SOFTWARE_USES,
-        top_checks=top_checks,
+        top_checks=top_checks, format_p=format_p,
     )

@@ -7,10 +7,12 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
+from lastexam.analysis.compare import MIN_COMPARISON_INSTANCES
 from lastexam.analysis.facts import FAILURE_CATEGORIES, SOFTWARE_USES
 from lastexam.analysis.infra import FLAG_SHARE, InfraShare
 from lastexam.analysis.leaderboard import Leaderboard, RateRow
 from lastexam.analysis.report import Report
+from lastexam.analysis.stats import format_p
 
 MAX_TASKS_SHOWN = 25
 
@@ -24,10 +26,6 @@ def _ci(interval: tuple[float, float] | None, percent: bool = True) -> str:
 
 def _money(value: float | None) -> str:
     return "-" if value is None else f"${value:,.2f}" if value >= 1 else f"${value:.4f}"
-
-
-def _p(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2g}" if value < 0.001 else f"{value:.3f}"
 
 
 def _infra(share: InfraShare) -> str:
@@ -108,19 +106,22 @@ def print_report(report: Report, out: Console) -> None:
     out.print(t)
 
     if report.comparisons:
-        t = Table(title="Paired comparisons, A minus B on common instances (McNemar on per-instance majority pass"
-                        + ("; Holm-adjusted over all pairs)" if len(report.comparisons) > 1 else ")"),
-                  title_justify="left")
-        for column in ("A", "B", "instances", "A pass", "B pass", "diff", "95% CI", "A only", "B only",
-                       "McNemar p", "mid-p", "Holm p", "significant", "A infra", "B infra"):
+        holm_note = "; Holm-adjusted over all pairs" if len(report.comparisons) > 1 else ""
+        t = Table(title="Paired comparisons, A minus B on common instances (difference of per-instance pass rates: "
+                        f"paired bootstrap interval and p; significance from the sign-flip test of the same "
+                        f"differences{holm_note})", title_justify="left")
+        for column in ("A", "B", "instances", "A pass", "B pass", "diff", "95% CI", "A better", "B better",
+                       "bootstrap p", "sign-flip p", "Holm p", "significant", "A infra", "B infra"):
             t.add_column(column, justify="left" if column in ("A", "B") else "right")
         for c in report.comparisons:
             t.add_row(c.a, c.b, str(c.instances) + (" *" if c.few_instances else ""), f"{c.pass_rate_a:.1%}",
-                      f"{c.pass_rate_b:.1%}",
-                      f"{c.difference:+.1%}", _ci(c.difference_ci), str(c.a_only), str(c.b_only),
-                      _p(c.p_mcnemar), _p(c.p_mcnemar_midp), _p(c.p_holm), "yes" if c.significant else "no",
-                      _infra(c.infra_a), _infra(c.infra_b))
+                      f"{c.pass_rate_b:.1%}", f"{c.difference:+.1%}", _ci(c.difference_ci), str(c.a_better),
+                      str(c.b_better), c.p_bootstrap_text, c.p_sign_flip_text, format_p(c.p_holm, c.p_resolution),
+                      "yes" if c.significant else "no", _infra(c.infra_a), _infra(c.infra_b))
         out.print(t)
+        if any(c.few_instances for c in report.comparisons):
+            out.print(f"* few common instances (under {MIN_COMPARISON_INSTANCES}): the bootstrap interval is a rough "
+                      "guide; the sign-flip test keeps its level")
 
     if report.variance is not None:
         v = report.variance
