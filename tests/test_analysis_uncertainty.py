@@ -10,8 +10,9 @@ import pytest
 
 from lastexam.analysis.compare import compare
 from lastexam.analysis.dataset import cells_from_rows
-from lastexam.analysis.leaderboard import leaderboard_from_cells
+from lastexam.analysis.leaderboard import leaderboard_from_cells, pass_rate_samples
 from lastexam.analysis.stats import format_p, sign_flip_p_value
+from lastexam.analysis.variance import decompose
 
 
 def _row(agent: str, instance: int, passed: bool, *, cost: float | None = 0.0) -> dict[str, Any]:
@@ -58,3 +59,31 @@ def test_an_exact_sign_flip_test_and_few_common_instances() -> None:
     assert c.few_instances and c.significant
     assert sign_flip_p_value(np.array([0.5, -0.5, 0.0]), resamples=100, seed=1) == pytest.approx(1.0)
     assert format_p(0.0, 1 / 2000) == "< 0.0005" and format_p(0.2, 1 / 2000) == "0.200"
+
+
+def _grid(rates: dict[str, float], instances: int = 40) -> tuple[Any, dict[str, np.ndarray]]:
+    rows = [_row(agent, i, passed=i < rate * instances) for agent, rate in rates.items() for i in range(instances)]
+    board, matrix, boot = leaderboard_from_cells(cells_from_rows(rows), resamples=400)
+    return board.leaderboard, pass_rate_samples(matrix, boot)
+
+
+def test_harness_and_model_shares_carry_bootstrap_intervals() -> None:
+    rows, samples = _grid({"h1:m1": 0.8, "h1:m2": 0.4, "h2:m1": 0.7, "h2:m2": 0.2})
+    grid = decompose(rows, samples)
+    assert grid is not None and grid.separable and "bootstrap" in grid.note
+    parts = {c.source: c for c in grid.components}
+    for source in ("harness", "model"):
+        low, high = parts[source].share_ci
+        assert low <= parts[source].share <= high and high - low > 0.05
+    assert "one residual degree of freedom" in grid.note
+
+
+@pytest.mark.parametrize(("rates", "reason"), [
+    ({"h1:m1": 0.8, "h1:m2": 0.4, "h1:m3": 0.5}, "fewer than 2 harnesses"),
+    ({"h1:m1": 0.8, "h1:m2": 0.4, "h2:m3": 0.5, "h2:m4": 0.2}, "confounded"),
+    ({"h1:m1": 0.8, "h1:m2": 0.4, "h2:m1": 0.5}, "no residual degree of freedom"),
+])
+def test_a_design_that_cannot_separate_harness_from_model_says_so(rates: dict[str, float], reason: str) -> None:
+    rows, samples = _grid(rates)
+    split = decompose(rows, samples)
+    assert split is not None and not split.separable and reason in split.note and split.components == []

@@ -184,6 +184,16 @@ def _pass_at_k_rows(matrix: InstanceMatrix, boot: InstanceBootstrap, confidence:
     return out
 
 
+def pass_rate_samples(matrix: InstanceMatrix, boot: InstanceBootstrap) -> dict[str, np.ndarray]:
+    """Each agent's overall pass rate on every resample of ``boot`` (NaN where a resample drew none of its
+    instances): the resamples behind ``pass_rate_ci``, for statistics built on several agents' rates."""
+    per_instance = _rate_jobs(matrix)
+    a = len(matrix.agents)
+    (samples,) = boot.weighted_sums([(None, per_instance)])
+    rates = ratio_samples(samples[:, :a], samples[:, 2 * a:])
+    return {agent: rates[:, j] for j, agent in enumerate(matrix.agents)}
+
+
 def leaderboard_from_cells(cells: pd.DataFrame, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
                            confidence: float = 0.95, strict: bool = False,
                            ) -> tuple[Leaderboard, InstanceMatrix, InstanceBootstrap]:

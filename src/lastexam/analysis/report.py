@@ -28,7 +28,7 @@ from lastexam.analysis.failures import (
     failure_rows,
     software_rows,
 )
-from lastexam.analysis.leaderboard import Leaderboard, leaderboard_from_cells
+from lastexam.analysis.leaderboard import Leaderboard, leaderboard_from_cells, pass_rate_samples
 from lastexam.analysis.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 from lastexam.analysis.variance import VarianceDecomposition, decompose
 from lastexam.errors import LastExamError
@@ -120,7 +120,7 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
         **board.model_dump(), experiments=names, database=store.url, generated_at=dt.datetime.now(dt.UTC),
         instances=len(matrix.instances), inspected_trials=inspected, efficiency=efficiency,
         pareto=[r.agent for r in sorted(efficiency, key=lambda r: r.cost_per_trial) if r.on_frontier],
-        comparisons=comparisons, variance=decompose(board.leaderboard, options.confidence),
+        comparisons=comparisons, variance=decompose(board.leaderboard, pass_rate_samples(matrix, boot), options.confidence),
         failures=failure_rows(cells, "agent"), failures_by_task=failure_rows(cells, "task_id"),
         failing_checks=check_failures(failed, cells),
         software=software_rows(cells, "agent"), software_by_task=software_rows(cells, "task_id"),

@@ -125,14 +125,18 @@ def print_report(report: Report, out: Console) -> None:
 
     if report.variance is not None:
         v = report.variance
-        t = Table(title=f"Variance of pass rates: {len(v.harnesses)} harnesses x {len(v.models)} models, {v.cells} "
-                        f"configurations ({v.method})", title_justify="left")
-        for column in ("source", "sum of squares", "df", "variance", "share"):
-            t.add_column(column, justify="left" if column == "source" else "right")
-        for c in v.components:
-            t.add_row(c.source, "-" if c.sum_sq is None else f"{c.sum_sq:.4g}", "-" if c.df is None else str(c.df),
-                      "-" if c.variance is None else f"{c.variance:.3g}", "-" if c.share is None else f"{c.share:.0%}")
-        out.print(t)
+        if v.separable:
+            t = Table(title=f"Variance of pass rates: {len(v.harnesses)} harnesses x {len(v.models)} models, {v.cells} "
+                            f"configurations ({v.method})", title_justify="left")
+            for column in ("source", "sum of squares", "df", "variance", "share", "95% CI"):
+                t.add_column(column, justify="left" if column == "source" else "right")
+            for c in v.components:
+                t.add_row(c.source, "-" if c.sum_sq is None else f"{c.sum_sq:.4g}", "-" if c.df is None else str(c.df),
+                          "-" if c.variance is None else f"{c.variance:.3g}",
+                          "-" if c.share is None else f"{c.share:.0%}",
+                          "-" if c.share_ci is None else f"[{c.share_ci[0]:.0%}, {c.share_ci[1]:.0%}]")
+            out.print(t)
+        out.print(f"Harness or model: {v.note}.")
 
     t = Table(title="Outcomes (trials, excluding cancelled)", title_justify="left")
     for column in ("agent", "trials", "passed", *FAILURE_CATEGORIES, "infra share"):
