@@ -3,16 +3,28 @@ unknown cost kept unknown, and intervals on the harness/model split (issue 12, i
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from rich.console import Console
+from sqlalchemy import MetaData, create_engine, text
 
+from lastexam.agents.accounting import add_call, call_usage
+from lastexam.agents.base import Usage
 from lastexam.analysis.compare import compare
 from lastexam.analysis.dataset import cells_from_rows
 from lastexam.analysis.leaderboard import leaderboard_from_cells, pass_rate_samples
+from lastexam.analysis.report import ReportOptions, build_report
 from lastexam.analysis.stats import format_p, sign_flip_p_value
 from lastexam.analysis.variance import decompose
+from lastexam.report.export import write_csv
+from lastexam.report.html import render_html
+from lastexam.report.text import print_report
+from lastexam.store.db import ResultsStore, metadata
+from trialfactory import record, trial
 
 
 def _row(agent: str, instance: int, passed: bool, *, cost: float | None = 0.0) -> dict[str, Any]:
@@ -87,3 +99,61 @@ def test_a_design_that_cannot_separate_harness_from_model_says_so(rates: dict[st
     rows, samples = _grid(rates)
     split = decompose(rows, samples)
     assert split is not None and not split.separable and reason in split.note and split.components == []
+
+
+def test_an_unpriced_call_makes_the_trial_cost_unknown() -> None:
+    total = Usage()
+    add_call(total, call_usage({"prompt_tokens": 10, "completion_tokens": 3, "cost": 0.5}, None), 1.0)
+    assert total.cost_usd == 0.5
+    add_call(total, call_usage({"prompt_tokens": 20, "completion_tokens": 7}, None), 1.0)
+    assert total.cost_usd is None and total.turns == 2
+    add_call(total, call_usage({"prompt_tokens": 1, "completion_tokens": 1, "cost": 0.1}, None), 1.0)
+    assert total.cost_usd is None
+
+
+def _old_schema_store(path: Path) -> ResultsStore:
+    """A results database as an older version made it: trials.cost_usd NOT NULL, one trial recorded."""
+    old = MetaData()
+    for table in metadata.sorted_tables:
+        table.to_metadata(old)
+    old.tables["trials"].c.cost_usd.nullable = False
+    url = f"sqlite:///{path}"
+    engine = create_engine(url)
+    old.create_all(engine)
+    engine.dispose()
+    store = ResultsStore(url)
+    record(store, "old", [trial("h1:priced", "other/t@99", passed=True, cost=1.0)])
+    return store
+
+
+def test_unknown_cost_is_null_end_to_end(tmp_path: Path) -> None:
+    store = _old_schema_store(tmp_path / "ale.db")
+    results = []
+    for i in range(12):
+        results += [trial("h1:priced", f"other/t@{i}", passed=i < 6, cost=1.0),
+                    trial("h1:unpriced", f"other/t@{i}", passed=i < 9, cost=None),
+                    trial("h1:cheap", f"other/t@{i}", passed=i < 3, cost=0.1),
+                    trial("oracle", f"other/t@{i}", passed=True, cost=0.0)]
+    record(store, "costs", results)
+    with store.engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT agent, cost_usd FROM trials WHERE instance = 'other/t@0'")).all())
+        assert conn.execute(text("SELECT count(*) FROM checks")).scalar_one() == 49
+    assert stored == {"h1:priced": 1.0, "h1:unpriced": None, "h1:cheap": 0.1, "oracle": 0.0}
+    report = build_report(store, ReportOptions(experiments=["costs"], resamples=200))
+    cost = {r.agent: r for r in report.efficiency}
+    unpriced = cost["h1:unpriced"]
+    assert (unpriced.cost_usd, unpriced.cost_per_trial, unpriced.cost_per_trial_ci, unpriced.cost_per_pass) == (
+        None, None, None, None)
+    assert unpriced.unpriced_trials == 12 and not unpriced.on_frontier
+    assert not cost["oracle"].on_frontier and report.pareto == ["h1:cheap", "h1:priced"]
+    assert "h1:unpriced" in report.pareto_note and "oracle" in report.pareto_note
+    console = Console(width=250, record=True)
+    print_report(report, console)
+    shown = console.export_text()
+    assert "unknown" in shown and "h1:unpriced" in shown.split("Pareto")[-1]
+    assert "$0.0000" not in [line.split()[3] for line in shown.splitlines() if line.startswith("h1:unpriced")]
+    assert "unknown" in render_html(report)
+    [efficiency] = [p for p in write_csv(report, tmp_path / "csv") if p.name == "efficiency.csv"]
+    assert "h1:unpriced,12,9,0.75,," in efficiency.read_text()
+    exported = {r["agent"]: r for r in json.loads(report.model_dump_json())["efficiency"]}
+    assert exported["h1:unpriced"]["cost_per_trial"] is None and exported["h1:unpriced"]["cost_usd"] is None

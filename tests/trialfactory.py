@@ -19,7 +19,7 @@ TIER_OF = {"near": "near-term", "full": "full-spectrum", "last": "last-exam"}
 
 def trial(agent: str, instance: str, epoch: int = 1, *, passed: bool | None = None, status: str | None = None,
           score: float | None = None, outcome: str | None = "completed", checks: list[Check] | None = None,
-          cost: float = 0.0, seconds: float = 10.0, tier: str = "near-term", cluster: str = "other",
+          cost: float | None = 0.0, seconds: float = 10.0, tier: str = "near-term", cluster: str = "other",
           subdomain: str = "sports", run_dir: Path | str = "/nonexistent/run") -> TrialResult:
     """A finished trial. ``passed`` sets status and score unless they are given."""
     task_id = instance.split("@")[0]

@@ -114,11 +114,11 @@ def price_cost(usage: CallUsage, prices: ModelPrices) -> float:
 
 
 def add_call(total: Usage, call: CallUsage, model_seconds: float) -> None:
-    """Add one model call to a trial's totals (one turn)."""
+    """Add one model call to a trial's totals (one turn); a call whose cost is unknown makes the total unknown."""
     total.input_tokens += call.input_tokens
     total.output_tokens += call.output_tokens
     total.cached_tokens += call.cached_tokens
     total.cache_write_tokens += call.cache_write_tokens
-    total.cost_usd += call.cost_usd or 0.0
+    total.cost_usd = None if total.cost_usd is None or call.cost_usd is None else total.cost_usd + call.cost_usd
     total.model_seconds += model_seconds
     total.turns += 1

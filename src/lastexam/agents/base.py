@@ -23,13 +23,14 @@ def sandbox_limit_detail(limit: LimitName) -> str:
 
 
 class Usage(BaseModel):
-    """What a trial cost. Tokens follow ATIF: ``input_tokens`` includes the cached ones."""
+    """What a trial cost. Tokens follow ATIF: ``input_tokens`` includes the cached ones. ``cost_usd`` is None
+    when it is unknown: a model call could not be priced (it is never counted as $0)."""
 
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
     cache_write_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0
     model_seconds: float = 0.0
     turns: int = 0
 

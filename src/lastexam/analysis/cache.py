@@ -107,7 +107,8 @@ trial_facts = Table(
     Column("status", String(20), nullable=False),
     Column("passed", Boolean, nullable=False),
     Column("score", Float, nullable=False),
-    Column("cost_usd", Float, nullable=False),
+    Column("cost_usd", Float, nullable=False, doc="0 where the cost is unknown (see cost_known)"),
+    Column("cost_known", Boolean, nullable=False),
     Column("duration_sec", Float, nullable=False),
     Column("agent_sec", Float, nullable=False),
     Column("category", String(20), nullable=False),
@@ -123,7 +124,7 @@ trial_facts = Table(
 _CATEGORY_CODES = {name: code for code, name in enumerate(("passed", "cancelled", *FAILURE_CATEGORIES))}
 _SOFTWARE_CODES = {name: code for code, name in enumerate(SOFTWARE_USES)}
 CELL_COLUMNS = ("agent", "instance", "task_id", "tier", "cluster", "subdomain", "category", "software", "trials",
-                "passes", "score_sum", "cost_sum", "duration_sum", "agent_sec_sum")
+                "passes", "score_sum", "cost_sum", "cost_unknown", "duration_sum", "agent_sec_sum")
 
 
 def _experiment_filter(column: Any, experiment_ids: Sequence[int] | None) -> Any:
@@ -242,12 +243,13 @@ def _fill_missing(engine: Engine, executables: Mapping[str, Sequence[str]],
     output_files, tool_calls, software, read = _run_facts_of(missing, dict(zip(tasks["name"], tasks["executables"],
                                                                                 strict=True)), executables)
     gate, failed_ids = _failures_of(missing["id"], failed, check_ids)
+    cost = pd.to_numeric(missing["cost_usd"], errors="coerce")
     columns = {
         "trial_id": missing["id"].astype(np.int64), "experiment_id": missing["experiment_id"].astype(np.int64),
         "agent_id": missing["agent"].map(agent_ids), "task_ref": missing["task_id"].map(task_ids),
         "instance_id": missing["instance"].map(instance_ids), "status": missing["status"],
         "passed": missing["passed"].astype(bool), "score": missing["score"].astype(np.float64),
-        "cost_usd": missing["cost_usd"].astype(np.float64), "duration_sec": missing["duration_sec"].astype(np.float64),
+        "cost_usd": cost.fillna(0.0), "cost_known": cost.notna(), "duration_sec": missing["duration_sec"].astype(np.float64),
         "agent_sec": missing["agent_sec"].astype(np.float64),
         "category": failure_categories(missing["status"], missing["agent_outcome"], missing["score"], gate,
                                        output_files),
@@ -371,11 +373,11 @@ def cells(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.Dat
     query = (select(f.agent_id, f.instance_id, case(_CATEGORY_CODES, value=f.category, else_=-1),
                     case(_SOFTWARE_CODES, value=f.software, else_=-1), func.count(),
                     func.coalesce(func.sum(f.passed.cast(Integer)), 0), func.sum(f.score), func.sum(f.cost_usd),
-                    func.sum(f.duration_sec), func.sum(f.agent_sec))
+                    func.sum(case((f.cost_known, 0), else_=1)), func.sum(f.duration_sec), func.sum(f.agent_sec))
              .where(_experiment_filter(f.experiment_id, experiment_ids))
              .group_by(f.agent_id, f.instance_id, f.category, f.software))
     with engine.connect() as conn:
-        sums = _numbers(conn, query, 10)
+        sums = _numbers(conn, query, 11)
         agents = _names(conn, analysis_agents)
         tasks = _names(conn, analysis_tasks)
         instances = _frame(conn, select(analysis_instances),
@@ -394,7 +396,7 @@ def cells(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.Dat
     out["software"] = _coded(sums[:, 3].astype(np.int64), list(_SOFTWARE_CODES))
     out["trials"] = sums[:, 4].astype(np.int64)
     out["passes"] = sums[:, 5].astype(np.int64)
-    for i, column in enumerate(("score_sum", "cost_sum", "duration_sum", "agent_sec_sum"), start=6):
+    for i, column in enumerate(("score_sum", "cost_sum", "cost_unknown", "duration_sum", "agent_sec_sum"), start=6):
         out[column] = sums[:, i]
     return out[list(CELL_COLUMNS)]
 

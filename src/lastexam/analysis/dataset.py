@@ -51,7 +51,8 @@ def cells_from_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame([{
         "agent": r["agent"], "instance": r["instance"], "task_id": r["task_id"], "tier": r["tier"],
         "cluster": r["cluster"], "subdomain": r["subdomain"], "category": category, "software": "unknown",
-        "trials": 1, "passes": int(bool(r["passed"])), "score_sum": float(r["score"]), "cost_sum": float(r["cost_usd"]),
+        "trials": 1, "passes": int(bool(r["passed"])), "score_sum": float(r["score"]), "cost_sum": float(r["cost_usd"] or 0.0),
+        "cost_unknown": int(r["cost_usd"] is None),
         "duration_sum": float(r["duration_sec"]), "agent_sec_sum": float(r["agent_sec"]),
     } for r, category in zip(rows, categories, strict=True)], columns=list(CELL_COLUMNS))
     keys = ["agent", "instance", "task_id", "tier", "cluster", "subdomain", "category", "software"]
@@ -61,7 +62,8 @@ def cells_from_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 @dataclass(frozen=True)
 class InstanceMatrix:
     """Graded trials folded per (agent, instance), each an array agents x instances: ``epochs`` graded,
-    ``passes`` full passes, and the sums ``score_sum``, ``cost_sum``, ``duration_sum``, ``agent_sec_sum``;
+    ``passes`` full passes, and the sums ``score_sum``, ``cost_sum`` (over the trials whose cost is known),
+    ``cost_unknown`` (trials whose cost is unknown), ``duration_sum``, ``agent_sec_sum``;
     ``instances`` has per instance: instance, task_id, tier,
     cluster, subdomain, ordered by cluster, subdomain and name (so that each cluster and each subdomain
     is a contiguous range of columns).
@@ -73,6 +75,7 @@ class InstanceMatrix:
     passes: np.ndarray
     score_sum: np.ndarray
     cost_sum: np.ndarray
+    cost_unknown: np.ndarray
     duration_sum: np.ndarray
     agent_sec_sum: np.ndarray
 
@@ -105,6 +108,7 @@ class InstanceMatrix:
         return cls(
             agents=agents, instances=instances, epochs=fold(graded, "trials"), passes=fold(graded, "passes"),
             score_sum=fold(graded, "score_sum"), cost_sum=fold(graded, "cost_sum"),
+            cost_unknown=fold(graded, "cost_unknown"),
             duration_sum=fold(graded, "duration_sum"), agent_sec_sum=fold(graded, "agent_sec_sum"),
         )
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, model_validator
 from lastexam.analysis import cache
 from lastexam.analysis.compare import Comparison, all_pairs, compare
 from lastexam.analysis.dataset import resolve_experiments
-from lastexam.analysis.efficiency import CostRow
+from lastexam.analysis.efficiency import CostRow, frontier_note
 from lastexam.analysis.efficiency import cost_rows as build_cost_rows
 from lastexam.analysis.failures import (
     CheckFailure,
@@ -65,6 +65,7 @@ class Report(Leaderboard):
     inspected_trials: int = Field(description="trials whose run directory this report read (the rest were cached)")
     efficiency: list[CostRow]
     pareto: list[str]
+    pareto_note: str = Field("", description="agents left off the frontier (unknown cost, not a model agent) and why")
     comparisons: list[Comparison]
     variance: VarianceDecomposition | None
     failures: list[FailureRow]
@@ -119,7 +120,8 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
     return Report(
         **board.model_dump(), experiments=names, database=store.url, generated_at=dt.datetime.now(dt.UTC),
         instances=len(matrix.instances), inspected_trials=inspected, efficiency=efficiency,
-        pareto=[r.agent for r in sorted(efficiency, key=lambda r: r.cost_per_trial) if r.on_frontier],
+        pareto=[r.agent for r in sorted(efficiency, key=lambda r: r.cost_per_trial or 0.0) if r.on_frontier],
+        pareto_note=frontier_note(efficiency),
         comparisons=comparisons, variance=decompose(board.leaderboard, pass_rate_samples(matrix, boot), options.confidence),
         failures=failure_rows(cells, "agent"), failures_by_task=failure_rows(cells, "task_id"),
         failing_checks=check_failures(failed, cells),

@@ -35,7 +35,8 @@ def charts(report: Report) -> dict[str, str]:
         "clusters": _heatmap(report, report.by_cluster, "Full-pass rate by cluster and agent"),
         "pareto": svg.pareto([(r.agent, r.cost_per_trial, r.pass_rate,
                                next(x.pass_rate_ci for x in graded if x.agent == r.agent), r.on_frontier)
-                              for r in report.efficiency], "Cost per trial against full-pass rate"),
+                              for r in report.efficiency if r.cost_per_trial is not None and r.off_frontier is None],
+                             "Cost per trial against full-pass rate (model agents of known cost)"),
         "failures": svg.stacked_bars([(r.agent or "", {"passed": r.passed, **r.categories})
                                       for r in sorted(report.failures, key=lambda r: rank.get(r.agent or "", len(rank)))],
                                      ["passed", *FAILURE_CATEGORIES], "Outcome of every trial by agent"),

@@ -24,8 +24,12 @@ def _ci(interval: tuple[float, float] | None, percent: bool = True) -> str:
     return f"[{low:.1%}, {high:.1%}]" if percent else f"[{low:.3f}, {high:.3f}]"
 
 
-def _money(value: float | None) -> str:
-    return "-" if value is None else f"${value:,.2f}" if value >= 1 else f"${value:.4f}"
+def _money(value: float | None, missing: str = "-") -> str:
+    return missing if value is None else f"${value:,.2f}" if value >= 1 else f"${value:.4f}"
+
+
+def _money_ci(interval: tuple[float, float] | None) -> str:
+    return "-" if interval is None else f"[{_money(interval[0])}, {_money(interval[1])}]"
 
 
 def _infra(share: InfraShare) -> str:
@@ -98,12 +102,16 @@ def print_report(report: Report, out: Console) -> None:
                    "wall s/trial", "agent s/trial", "agent s/full pass", "infra errors"):
         t.add_column(column, justify="left" if column == "agent" else "right")
     for r in report.efficiency:
-        per_pass_ci = "-" if r.cost_per_pass_ci is None else f"[{_money(r.cost_per_pass_ci[0])}, {_money(r.cost_per_pass_ci[1])}]"
+        unknown = "unknown" if r.cost_usd is None else "-"
         t.add_row(r.agent + (" *" if r.on_frontier else ""), str(r.trials), f"{r.pass_rate:.1%}",
-                  _money(r.cost_per_trial), f"[{_money(r.cost_per_trial_ci[0])}, {_money(r.cost_per_trial_ci[1])}]",
-                  _money(r.cost_per_pass), per_pass_ci, f"{r.duration_per_trial:.0f}", f"{r.agent_sec_per_trial:.0f}",
+                  _money(r.cost_per_trial, unknown), _money_ci(r.cost_per_trial_ci), _money(r.cost_per_pass, unknown),
+                  _money_ci(r.cost_per_pass_ci), f"{r.duration_per_trial:.0f}", f"{r.agent_sec_per_trial:.0f}",
                   "-" if r.agent_sec_per_pass is None else f"{r.agent_sec_per_pass:.0f}", _infra(r.infra))
     out.print(t)
+    if any(r.cost_usd is None for r in report.efficiency):
+        out.print("unknown: a model call of the agent could not be priced; its cost is left out, never counted as $0")
+    if report.pareto_note:
+        out.print(f"Pareto frontier: {report.pareto_note}")
 
     if report.comparisons:
         holm_note = "; Holm-adjusted over all pairs" if len(report.comparisons) > 1 else ""

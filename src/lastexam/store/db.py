@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,7 +86,7 @@ trials = Table(
     Column("output_tokens", Integer, nullable=False),
     Column("cached_tokens", Integer, nullable=False),
     Column("cache_write_tokens", Integer, nullable=False),
-    Column("cost_usd", Float, nullable=False),
+    Column("cost_usd", Float, doc="US dollars; NULL: unknown (a model call could not be priced)"),
     Column("model_sec", Float, nullable=False),
     Column("turns", Integer, nullable=False),
     Column("run_dir", Text, nullable=False),
@@ -170,6 +171,7 @@ class ResultsStore:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         create_tables(self.engine, metadata)
         _add_missing_columns(self.engine)
+        _allow_nulls(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -308,6 +310,61 @@ def _add_missing_columns(engine: Engine) -> None:
                 except Exception:
                     if column.name not in {c["name"] for c in inspect(engine).get_columns(table.name)}:
                         raise  # else another process added it first
+
+
+def _allow_nulls(engine: Engine) -> None:
+    """Bring a database made by an older version up to date: drop NOT NULL from the columns that may now be
+    NULL (``trials.cost_usd``: an unknown cost). SQLite cannot alter a column, so the table is rebuilt in one
+    transaction with foreign keys off (create the new table, copy the rows, drop the old one, rename, recreate
+    the indexes), as SQLite documents for schema changes."""
+    inspector = inspect(engine)
+    for table in metadata.sorted_tables:
+        strict = [c["name"] for c in inspector.get_columns(table.name)
+                  if not c["nullable"] and c["name"] in table.c and table.c[c["name"]].nullable]
+        if not strict:
+            continue
+        if engine.dialect.name != "sqlite":
+            with engine.begin() as connection:
+                for name in strict:
+                    connection.execute(text(f'ALTER TABLE {table.name} ALTER COLUMN "{name}" DROP NOT NULL'))
+            continue
+        with engine.connect() as connection:
+            raw = connection.connection.driver_connection
+            previous, raw.isolation_level = raw.isolation_level, None
+            try:
+                _rebuild_sqlite_table(raw, table, strict)
+            finally:
+                raw.isolation_level = previous
+    create_tables(engine, metadata)  # the indexes of a rebuilt table
+
+
+def _rebuild_sqlite_table(raw: Any, table: Table, nullable: list[str]) -> None:
+    raw.execute("PRAGMA foreign_keys=OFF")
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        (sql,) = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table.name,)).fetchone()
+        still_strict = {row[1] for row in raw.execute(f"PRAGMA table_info({table.name})") if row[3]}
+        if not still_strict & set(nullable):
+            raw.execute("ROLLBACK")
+            return  # another process migrated it first
+        for name in nullable:
+            sql = re.sub(rf'(\(|,)(\s*"?{name}"?\s+[A-Z]+(?:\([^)]*\))?)\s+NOT NULL', r"\1\2", sql)
+        staging = f"{table.name}_migrating"
+        raw.execute(re.sub(rf'^CREATE TABLE "?{table.name}"?', f'CREATE TABLE "{staging}"', sql))
+        columns = ", ".join(f'"{row[1]}"' for row in raw.execute(f"PRAGMA table_info({table.name})"))
+        raw.execute(f'INSERT INTO "{staging}" ({columns}) SELECT {columns} FROM "{table.name}"')
+        raw.execute(f'DROP TABLE "{table.name}"')
+        raw.execute(f'ALTER TABLE "{staging}" RENAME TO "{table.name}"')
+        if raw.execute("PRAGMA foreign_key_check").fetchall():
+            raise ConfigError(None, "--db", f"rebuilding table {table.name} of the results database broke a foreign key",
+                              "restore the database from a copy and report this")
+        raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 def _jsonable(value: Any) -> Any:

@@ -245,17 +245,14 @@ class CliAgent:
 def _usage_of_record(stats: ChannelStats, prices: ModelPrices | None, cli_cost_usd: Any) -> Usage:
     """The trial's usage as the channel saw it: every answered model call, whoever inside the sandbox made it.
 
-    Calls are priced from the usage they report (provider cost, else the price table); when none could
-    be priced, the CLI's own total cost stands in, and without one the cost is unknown (0 with no priced call).
+    Calls are priced from the usage they report (provider cost, else the price table); when one could not
+    be priced, the CLI's own total cost stands in, and without one the cost is unknown (None).
     """
     usage = Usage()
-    priced = False
     for reported in stats.usages:
-        call = call_usage(reported, prices)
-        priced |= call.cost_usd is not None
-        add_call(usage, call, 0.0)
+        add_call(usage, call_usage(reported, prices), 0.0)
     usage.model_seconds = stats.model_seconds
-    if not priced and isinstance(cli_cost_usd, int | float):
+    if usage.cost_usd is None and isinstance(cli_cost_usd, int | float):
         usage.cost_usd = float(cli_cost_usd)
     return usage
 

@@ -152,7 +152,7 @@ class _Run:
             return f"turn limit reached ({used.turns} of {limits.turns} model calls)"
         if limits.tokens is not None and used.input_tokens + used.output_tokens >= limits.tokens:
             return f"token limit reached ({used.input_tokens + used.output_tokens} of {limits.tokens} tokens)"
-        if limits.cost_usd is not None and used.cost_usd >= limits.cost_usd:
+        if limits.cost_usd is not None and used.cost_usd is not None and used.cost_usd >= limits.cost_usd:
             return f"cost limit reached (${used.cost_usd:.4f} of ${limits.cost_usd:g})"
         return None
 
