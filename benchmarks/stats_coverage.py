@@ -34,11 +34,24 @@ from scipy.stats import binomtest
 
 from lastexam.analysis.cache import CELL_COLUMNS
 from lastexam.analysis.compare import compare
-from lastexam.analysis.leaderboard import leaderboard_from_cells, pass_rate_samples
+from lastexam.analysis.dataset import InstanceMatrix
+from lastexam.analysis.leaderboard import leaderboard_from_cells, pass_at_k_rows, pass_rate_samples
 from lastexam.analysis.stats import InstanceBootstrap, pass_at_k, pass_hat_k, percentile_interval, ratio_samples
 from lastexam.analysis.variance import decompose
 
 EPOCHS = 3
+
+
+def matrix_of(passes: dict[str, np.ndarray], epochs: int) -> InstanceMatrix:
+    """The agents x instances matrix of per-agent arrays of passes per instance (``epochs`` graded each)."""
+    counts = np.vstack(list(passes.values())).astype(np.float64)
+    n = counts.shape[1]
+    instances = pd.DataFrame({"instance": [f"sim/t@{i}" for i in range(n)], "task_id": "sim/t", "tier": "near-term",
+                              "cluster": "sim", "subdomain": "sim"})
+    zeros = np.zeros_like(counts)
+    return InstanceMatrix(agents=list(passes), instances=instances, epochs=np.full_like(counts, epochs),
+                          passes=counts, score_sum=counts, cost_sum=zeros, cost_unknown=zeros,
+                          duration_sum=zeros, agent_sec_sum=zeros)
 
 
 def cells(passes: dict[str, np.ndarray], epochs: int) -> pd.DataFrame:
@@ -68,9 +81,9 @@ def coverage(replicates: int, resamples: int, rng: np.random.Generator) -> None:
         hits = {(name, when): 0 for name, _ in truth for when in ("before", "after")}
         for _ in range(replicates):
             count = rng.binomial(EPOCHS, rng.beta(a, b, n))
-            board, matrix, boot = leaderboard_from_cells(cells({"x": count}, EPOCHS), resamples=resamples,
-                                                         seed=int(rng.integers(1 << 31)))
-            rows = {r.k: r for r in board.pass_at_k}
+            matrix = matrix_of({"x": count}, EPOCHS)
+            boot = InstanceBootstrap(n, resamples, int(rng.integers(1 << 31)))
+            rows = {r.k: r for r in pass_at_k_rows(matrix, boot)}
             for (name, k), true in truth.items():
                 estimator = pass_hat_k if name.startswith("pass^") else pass_at_k
                 (sums,) = boot.weighted_sums([(None, np.column_stack([estimator(matrix.epochs[0], matrix.passes[0], k),
@@ -91,9 +104,8 @@ def false_positives(replicates: int, resamples: int, rng: np.random.Generator) -
         for _ in range(replicates):
             q = rng.beta(1, 1, n)
             passes = {"a": rng.binomial(EPOCHS, q), "b": rng.binomial(EPOCHS, q)}
-            _, matrix, boot = leaderboard_from_cells(cells(passes, EPOCHS), resamples=resamples,
-                                                     seed=int(rng.integers(1 << 31)))
-            [c] = compare(matrix, boot, [("a", "b")])
+            boot = InstanceBootstrap(n, resamples, int(rng.integers(1 << 31)))
+            [c] = compare(matrix_of(passes, EPOCHS), boot, [("a", "b")])
             wins_a, wins_b = passes["a"] * 2 > EPOCHS, passes["b"] * 2 > EPOCHS
             a_only, b_only = int((wins_a & ~wins_b).sum()), int((~wins_a & wins_b).sum())
             mcnemar = binomtest(a_only, a_only + b_only, 0.5).pvalue if a_only + b_only else 1.0

@@ -68,7 +68,7 @@ def test_an_exact_sign_flip_test_and_few_common_instances() -> None:
     _, matrix, boot = leaderboard_from_cells(cells_from_rows(rows), resamples=500)
     [c] = compare(matrix, boot, [("a", "b")])
     assert c.p_sign_flip == pytest.approx(2 / 64) and c.p_sign_flip_text == "0.031" and "exact" in c.test
-    assert c.few_instances and c.significant
+    assert c.few_instances and c.significant and json.loads(c.model_dump_json())["caution"] == "few common instances"
     assert sign_flip_p_value(np.array([0.5, -0.5, 0.0]), resamples=100, seed=1) == pytest.approx(1.0)
     assert format_p(0.0, 1 / 2000) == "< 0.0005" and format_p(0.2, 1 / 2000) == "0.200"
 

@@ -70,6 +70,11 @@ class Comparison(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def caution(self) -> str | None:
+        return "few common instances" if self.few_instances else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def p_bootstrap_text(self) -> str:
         return format_p(self.p_bootstrap, self.p_resolution)
 

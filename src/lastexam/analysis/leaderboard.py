@@ -154,7 +154,9 @@ def _rate_rows(matrix: InstanceMatrix, rows: Rows, samples: np.ndarray, group: s
     return out
 
 
-def _pass_at_k_rows(matrix: InstanceMatrix, boot: InstanceBootstrap, confidence: float) -> list[PassAtK]:
+def pass_at_k_rows(matrix: InstanceMatrix, boot: InstanceBootstrap, confidence: float = 0.95) -> list[PassAtK]:
+    """pass@k and pass^k of every agent for k = 1 .. most epochs (powers of two beyond 10), with intervals;
+    none when no instance has two epochs."""
     max_epochs = int(matrix.epochs.max(initial=0))
     if max_epochs < 2:
         return []
@@ -226,7 +228,7 @@ def leaderboard_from_cells(cells: pd.DataFrame, *, resamples: int = DEFAULT_RESA
         by[column].sort(key=lambda r: (r.agent, r.group or ""))
     overall.sort(key=lambda r: (-r.pass_rate, -r.mean_score, r.agent))
     board = Leaderboard(leaderboard=overall, by_tier=by["tier"], by_cluster=by["cluster"],
-                        by_subdomain=by["subdomain"], pass_at_k=_pass_at_k_rows(matrix, boot, confidence),
+                        by_subdomain=by["subdomain"], pass_at_k=pass_at_k_rows(matrix, boot, confidence),
                         confidence=confidence, resamples=boot.resamples, seed=boot.seed, strict=strict)
     return board, matrix, boot
 

@@ -70,12 +70,13 @@ class TranscriptBuilder:
     def finish(self, cli_cost_usd: float | None = None, **extra: Any) -> Trajectory:
         """The finished trajectory: final metrics from the steps, ``extra`` in its final metrics.
 
-        When a call could not be priced, the CLI's own total (``cli_cost_usd``) becomes the run's cost.
+        When a call (or every call) could not be priced, the CLI's own total (``cli_cost_usd``) becomes the run's cost.
         """
         trajectory = self.trajectory.finalize()
         assert trajectory.final_metrics is not None
         cost_source = "steps"
-        if self.usage.cost_usd is None and isinstance(cli_cost_usd, int | float):
+        unpriced = self.usage.cost_usd is None or trajectory.final_metrics.total_cost_usd is None
+        if unpriced and isinstance(cli_cost_usd, int | float):
             trajectory.final_metrics.total_cost_usd = self.usage.cost_usd = float(cli_cost_usd)
             cost_source = "cli"
         trajectory.final_metrics.extra = {"total_cache_write_tokens": self.usage.cache_write_tokens,
