@@ -18,7 +18,7 @@ Each figure comes from synthetic results with a known truth, run through the rea
    "error" is the mean absolute error of the harness share (the point estimate is unchanged by the
    fix); "coverage" is how often the new bootstrap interval holds the true share (before: no interval).
 
-Usage: python benchmarks/stats_coverage.py [--replicates 150] [--resamples 500] [--seed 12]
+Usage: python benchmarks/stats_coverage.py [--replicates 200] [--resamples 1000] [--seed 12]
 Prints one line per figure.
 """
 
@@ -148,8 +148,8 @@ def split_error(replicates: int, resamples: int, rng: np.random.Generator) -> No
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, default=150)
-    parser.add_argument("--resamples", type=int, default=500)
+    parser.add_argument("--replicates", type=int, default=200)
+    parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=12)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
