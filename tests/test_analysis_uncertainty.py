@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 from rich.console import Console
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import MetaData, create_engine, inspect, text
 
 from lastexam.agents.accounting import add_call, call_usage
 from lastexam.agents.base import Usage
@@ -126,6 +126,13 @@ def _old_schema_store(path: Path) -> ResultsStore:
     return store
 
 
+def record_again(store: ResultsStore) -> bool:
+    """Whether the store records a finished trial a second time (the rebuilt table must still refuse it)."""
+    experiment = store.experiment_id("costs")
+    assert experiment is not None
+    return store.record(experiment, trial("h1:unpriced", "other/t@0", passed=True, cost=None))
+
+
 def test_unknown_cost_is_null_end_to_end(tmp_path: Path) -> None:
     store = _old_schema_store(tmp_path / "ale.db")
     results = []
@@ -139,6 +146,8 @@ def test_unknown_cost_is_null_end_to_end(tmp_path: Path) -> None:
         stored = dict(conn.execute(text("SELECT agent, cost_usd FROM trials WHERE instance = 'other/t@0'")).all())
         assert conn.execute(text("SELECT count(*) FROM checks")).scalar_one() == 49
     assert stored == {"h1:priced": 1.0, "h1:unpriced": None, "h1:cheap": 0.1, "oracle": 0.0}
+    assert {"ix_trials_task", "ix_trials_agent_status"} <= {i["name"] for i in inspect(store.engine).get_indexes("trials")}
+    assert not record_again(store)
     report = build_report(store, ReportOptions(experiments=["costs"], resamples=200))
     cost = {r.agent: r for r in report.efficiency}
     unpriced = cost["h1:unpriced"]

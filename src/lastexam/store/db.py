@@ -335,7 +335,7 @@ def _allow_nulls(engine: Engine) -> None:
                 _rebuild_sqlite_table(raw, table, strict)
             finally:
                 raw.isolation_level = previous
-    create_tables(engine, metadata)  # the indexes of a rebuilt table
+        create_tables(engine, metadata)  # the indexes of the rebuilt table
 
 
 def _rebuild_sqlite_table(raw: Any, table: Table, nullable: list[str]) -> None:
