@@ -17,9 +17,14 @@ from lastexam.analysis.stats import (
     pass_hat_k,
     percentile_interval,
     ratio_samples,
-    sign_flip_p_value,
+    sign_flip_p_values,
     wilson_interval,
 )
+
+
+def _p(differences: np.ndarray, **options: int) -> float:
+    """The sign-flip p of one column of differences."""
+    return float(sign_flip_p_values(np.asarray(differences)[:, None], **options)[0])
 
 
 def test_wilson_interval_by_hand() -> None:
@@ -53,7 +58,7 @@ def test_exact_sign_flip_on_pass_fail_pairs_is_mcnemars_exact_test(b: int, c: in
     # per-instance differences of single pass/fail epochs are +1 (A only), -1 (B only) or 0: flipping their
     # signs is the exact binomial test on the discordant pairs
     differences = np.array([1.0] * b + [-1.0] * c + [0.0] * 5)
-    assert sign_flip_p_value(differences) == pytest.approx(binomtest(b, b + c, 0.5).pvalue)
+    assert _p(differences) == pytest.approx(binomtest(b, b + c, 0.5).pvalue)
 
 
 def test_sign_flip_by_enumeration_and_by_sampling() -> None:
@@ -61,13 +66,17 @@ def test_sign_flip_by_enumeration_and_by_sampling() -> None:
     small = rng.normal(0.1, 1, 9)
     patterns = np.array(list(product((-1, 1), repeat=9)))
     by_hand = np.mean(np.abs(patterns @ small) >= abs(small.sum()) - 1e-12)
-    assert sign_flip_p_value(small) == pytest.approx(by_hand)
+    assert _p(small) == pytest.approx(by_hand)
     large = rng.normal(0.3, 1, 17)
     exact = np.mean(np.abs(np.array(list(product((-1, 1), repeat=17))) @ large) >= abs(large.sum()) - 1e-12)
-    sampled = sign_flip_p_value(large, resamples=20000, seed=5)
+    sampled = _p(large, resamples=20000, seed=5)
     assert sampled == pytest.approx(exact, abs=0.01) and sampled > 0
-    assert sign_flip_p_value(np.full(40, 0.5), resamples=1000) == pytest.approx(1 / 1001)
-    assert sign_flip_p_value(np.zeros(5)) == 1.0
+    assert _p(np.full(40, 0.5), resamples=1000) == pytest.approx(1 / 1001)
+    assert _p(np.zeros(5)) == 1.0
+    # columns tested together (random patterns shared) give each column its own test
+    together = sign_flip_p_values(np.column_stack([np.r_[large, np.zeros(3)], np.r_[small, np.zeros(11)]]),
+                                  resamples=20000, seed=5)
+    assert together[0] == pytest.approx(exact, abs=0.01) and together[1] == pytest.approx(by_hand)
 
 
 def test_holm_by_hand() -> None:

@@ -18,7 +18,7 @@ from lastexam.analysis.compare import compare
 from lastexam.analysis.dataset import cells_from_rows
 from lastexam.analysis.leaderboard import leaderboard_from_cells, pass_rate_samples
 from lastexam.analysis.report import ReportOptions, build_report
-from lastexam.analysis.stats import format_p, sign_flip_p_value
+from lastexam.analysis.stats import format_p, sign_flip_p_values
 from lastexam.analysis.variance import decompose
 from lastexam.report.export import write_csv
 from lastexam.report.html import render_html
@@ -69,7 +69,7 @@ def test_an_exact_sign_flip_test_and_few_common_instances() -> None:
     [c] = compare(matrix, boot, [("a", "b")])
     assert c.p_sign_flip == pytest.approx(2 / 64) and c.p_sign_flip_text == "0.031" and "exact" in c.test
     assert c.few_instances and c.significant and json.loads(c.model_dump_json())["caution"] == "few common instances"
-    assert sign_flip_p_value(np.array([0.5, -0.5, 0.0]), resamples=100, seed=1) == pytest.approx(1.0)
+    assert sign_flip_p_values(np.array([[0.5], [-0.5], [0.0]]), resamples=100, seed=1)[0] == pytest.approx(1.0)
     assert format_p(0.0, 1 / 2000) == "< 0.0005" and format_p(0.2, 1 / 2000) == "0.200"
 
 

@@ -8,7 +8,7 @@ its test are about that one quantity:
   ``InstanceBootstrap``), with a two-sided bootstrap p-value beside it (twice the smaller tail of the
   resampled differences around 0; below the resolution 1/B it is shown as "< 1/B");
 * ``significant`` is decided by the sign-flip permutation test of the same per-instance differences
-  (``stats.sign_flip_p_value``: exact up to 16 nonzero differences, else B random sign patterns),
+  (``stats.sign_flip_p_values``: exact up to 16 nonzero differences, else B random sign patterns),
   which keeps its level with few instances where the bootstrap does not. With more than one pair,
   Holm's step-down adjustment of the sign-flip p-values over the whole family (``p_holm``) decides.
 * ``a_better`` / ``b_better`` / ``ties`` count the common instances where A's pass fraction is above,
@@ -36,7 +36,7 @@ from lastexam.analysis.stats import (
     holm,
     percentile_interval,
     ratio_samples,
-    sign_flip_p_value,
+    sign_flip_p_values,
 )
 from lastexam.errors import LastExamError
 
@@ -141,15 +141,17 @@ def compare(matrix: InstanceMatrix, boot: InstanceBootstrap, pairs: list[tuple[s
             denominator = samples[:, position[("ran", ia)]]
         return ratio_samples(numerator[:, None], denominator[:, None])
 
+    per_instance = np.column_stack([np.where(ran[index[a]] & ran[index[b]], pass_frac[index[a]] - pass_frac[index[b]], 0.0)
+                                   for a, b in pairs])
+    p_flips = sign_flip_p_values(per_instance, boot.resamples, boot.seed)
     out = []
-    for a, b in pairs:
+    for (a, b), p_flip in zip(pairs, p_flips.tolist(), strict=True):
         ia, ib = index[a], index[b]
         common = ran[ia] & ran[ib]
         diff_samples, score_samples = paired_samples("pass", a, b), paired_samples("score", a, b)
         diff_ci, score_ci = percentile_interval(diff_samples, confidence)[0], percentile_interval(score_samples, confidence)[0]
         differences = (pass_frac[ia] - pass_frac[ib])[common]
         nonzero = int((differences != 0).sum())
-        p_flip = sign_flip_p_value(differences, boot.resamples, boot.seed)
         test = ("exact sign-flip test" if nonzero <= EXACT_SIGN_FLIP_MAX
                 else f"sign-flip test, {boot.resamples} random sign patterns")
         out.append(Comparison(

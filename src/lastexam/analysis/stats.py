@@ -196,27 +196,38 @@ def pass_hat_k(n: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
 EXACT_SIGN_FLIP_MAX = 16
 
 
-def sign_flip_p_value(differences: np.ndarray, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> float:
-    """Two-sided paired permutation test of "the mean of ``differences`` is 0" by flipping their signs.
+def sign_flip_p_values(differences: np.ndarray, resamples: int = DEFAULT_RESAMPLES,
+                       seed: int = DEFAULT_SEED) -> np.ndarray:
+    """Two-sided paired permutation tests of "the mean of the column is 0", one per column of ``differences``
+    (instances x comparisons; 0 where a comparison has no difference or does not use the instance).
 
     Under the null each per-instance difference is as likely to have either sign, so the observed
-    |mean| is compared with the |mean| of every sign pattern: exactly (all 2^m patterns of the m
-    nonzero differences) when m <= ``EXACT_SIGN_FLIP_MAX``, else over ``resamples`` random patterns
-    (fixed by ``seed``) with the observed one counted in, (1 + hits) / (1 + resamples). Never 0; 1
-    without a nonzero difference.
+    |sum| is compared with the |sum| under sign patterns (ties count as at least as extreme): exactly,
+    over all 2^m patterns of a column's m nonzero differences, when m <= ``EXACT_SIGN_FLIP_MAX``; else
+    over ``resamples`` random patterns of all instances (fixed by ``seed``, shared by the columns) with
+    the observed one counted in, (1 + hits) / (1 + resamples). Never 0; 1 without a nonzero difference.
     """
-    nonzero = np.asarray(differences, dtype=np.float64)
-    nonzero = nonzero[nonzero != 0]
-    m = len(nonzero)
-    if m == 0:
-        return 1.0
-    observed = abs(nonzero.sum()) * (1 - 1e-9)
-    if m <= EXACT_SIGN_FLIP_MAX:
-        patterns = ((np.arange(2 ** m)[:, None] >> np.arange(m)[None, :]) & 1) * 2 - 1
-        return float((np.abs(patterns @ nonzero) >= observed).mean())
-    signs = np.random.default_rng(seed).integers(0, 2, size=(resamples, m), dtype=np.int8) * 2 - 1
-    hits = int((np.abs(signs @ nonzero) >= observed).sum())
-    return (1 + hits) / (1 + resamples)
+    d = np.asarray(differences, dtype=np.float64)
+    nonzero = (d != 0).sum(axis=0)
+    observed = np.abs(d.sum(axis=0))
+    p = np.ones(d.shape[1])
+    for j in np.flatnonzero((nonzero > 0) & (nonzero <= EXACT_SIGN_FLIP_MAX)):
+        values = d[d[:, j] != 0, j]
+        m = len(values)
+        patterns = ((np.arange(2 ** m)[:, None] >> np.arange(m)[None, :]) & 1) * 2.0 - 1
+        p[j] = float((np.abs(patterns @ values) >= observed[j] * (1 - 1e-9)).mean())
+    sampled = np.flatnonzero(nonzero > EXACT_SIGN_FLIP_MAX)
+    if len(sampled):
+        columns = d[:, sampled].astype(np.float32)
+        threshold = observed[sampled] - 1e-4 * np.maximum(1.0, observed[sampled])
+        hits = np.zeros(len(sampled), dtype=np.int64)
+        rng = np.random.default_rng(seed)
+        rows = max(1, min(resamples, _BLOCK_ELEMENTS // max(1, d.shape[0])))
+        for start in range(0, resamples, rows):
+            signs = rng.integers(0, 2, size=(min(rows, resamples - start), d.shape[0]), dtype=np.int8)
+            hits += (np.abs((signs.astype(np.float32) * 2 - 1) @ columns) >= threshold).sum(axis=0)
+        p[sampled] = (1 + hits) / (1 + resamples)
+    return p
 
 
 def format_p(value: float | None, resolution: float) -> str:
