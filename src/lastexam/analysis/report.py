@@ -6,6 +6,7 @@ bootstrap intervals (overall, by tier, cluster, subdomain; pass@k), cost and tim
 frontier, paired comparisons, the harness/model variance decomposition, the failure breakdown,
 the checks that fail most, and software use. Every per-agent table shows the agent's infrastructure
 errors left after retries (``infra``, see ``infra``); ``ReportOptions.strict`` counts them as failed trials.
+``ReportOptions.fresh`` adds the split by release date against knowledge cutoff (see ``freshness``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from lastexam.analysis.failures import (
     failure_rows,
     software_rows,
 )
+from lastexam.analysis.freshness import Freshness, freshness
 from lastexam.analysis.leaderboard import Leaderboard, leaderboard_from_cells
 from lastexam.analysis.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 from lastexam.analysis.variance import VarianceDecomposition, decompose
@@ -47,6 +49,8 @@ class ReportOptions(BaseModel):
     pairs: bool = False
     tasks_dir: Path | None = None
     strict: bool = Field(False, description="count infrastructure errors as failed trials (score 0)")
+    fresh: bool = Field(False, description="split the leaderboard by task release against each model's knowledge "
+                                           "cutoff and estimate the gap (a contamination signal)")
 
     @model_validator(mode="after")
     def _two_to_compare(self) -> ReportOptions:
@@ -73,6 +77,8 @@ class Report(Leaderboard):
     software: list[SoftwareRow]
     software_by_task: list[SoftwareRow]
     instances_seen: str = Field("", description="'public instances', 'salted instances: hash H' or a mix of both")
+    freshness: Freshness | None = Field(None, description="with ``fresh``: tasks released after each agent's "
+                                                          "knowledge cutoff against those released before it")
 
 
 def salting_line(salt_hashes: set[str | None]) -> str:
@@ -125,4 +131,7 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
         failing_checks=check_failures(failed, cells),
         software=software_rows(cells, "agent"), software_by_task=software_rows(cells, "task_id"),
         instances_seen=salting_line(store.salt_hashes(ids)),
+        freshness=freshness(cells, store.release_dates(ids), store.knowledge_cutoffs(ids), resamples=options.resamples,
+                            seed=options.seed, confidence=options.confidence, strict=options.strict)
+        if options.fresh else None,
     )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -90,6 +91,8 @@ trials = Table(
     Column("turns", Integer, nullable=False),
     Column("run_dir", Text, nullable=False),
     Column("salt_hash", String(64), doc="hash of the salt in the instance's seed; NULL: public instance"),
+    Column("task_released", Date, doc="the task's release date"),
+    Column("knowledge_cutoff", Date, doc="the agent's model's training-data cutoff; NULL: not stated"),
     UniqueConstraint("experiment_id", "agent", "instance", "epoch", name="uq_trial_key"),
     Index("ix_trials_experiment_status", "experiment_id", "status"),
     Index("ix_trials_experiment_agent", "experiment_id", "agent"),
@@ -259,11 +262,24 @@ class ResultsStore:
 
     def salt_hashes(self, experiment_ids: list[int] | None = None) -> set[str | None]:
         """The distinct salt hashes of the trials (None for public instances), optionally of some experiments."""
-        query = select(trials.c.salt_hash).distinct()
+        return {salt for (salt,) in self._distinct(experiment_ids, trials.c.salt_hash)}
+
+    def release_dates(self, experiment_ids: list[int] | None = None) -> dict[str, dt.date]:
+        """Task id -> its release date, for the tasks of the trials that recorded one."""
+        return {task: released for task, released in self._distinct(experiment_ids, trials.c.task_id,
+                                                                     trials.c.task_released) if released}
+
+    def knowledge_cutoffs(self, experiment_ids: list[int] | None = None) -> dict[str, dt.date]:
+        """Agent -> its model's knowledge cutoff, for the agents whose trials recorded one."""
+        return {agent: cutoff for agent, cutoff in self._distinct(experiment_ids, trials.c.agent,
+                                                                  trials.c.knowledge_cutoff) if cutoff}
+
+    def _distinct(self, experiment_ids: list[int] | None, *columns: Any) -> list[tuple[Any, ...]]:
+        query = select(*columns).distinct()
         if experiment_ids is not None:
             query = query.where(trials.c.experiment_id.in_(experiment_ids))
         with self.engine.connect() as conn:
-            return {r.salt_hash for r in conn.execute(query)}
+            return [tuple(r) for r in conn.execute(query)]
 
     def check_rows(self, trial_id: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -287,7 +303,8 @@ def _trial_row(experiment_id: int, r: TrialResult) -> dict[str, Any]:
         "input_tokens": r.usage.input_tokens, "output_tokens": r.usage.output_tokens,
         "cached_tokens": r.usage.cached_tokens, "cache_write_tokens": r.usage.cache_write_tokens,
         "cost_usd": r.usage.cost_usd, "model_sec": r.usage.model_seconds, "turns": r.usage.turns,
-        "run_dir": r.run_dir, "salt_hash": r.salt_hash,
+        "run_dir": r.run_dir, "salt_hash": r.salt_hash, "task_released": r.task_released,
+        "knowledge_cutoff": r.knowledge_cutoff,
     }
 
 
