@@ -55,6 +55,26 @@ class Task:
     def solution_entrypoint(self) -> str:
         return next(name for name in SOLUTION_ENTRYPOINTS if (self.solution_dir / name).is_file())
 
+    def files(self) -> dict[str, Path]:
+        """Every file of the package by its path relative to the package, sorted, caches left out.
+
+        A link is listed under its own name when it resolves to a file inside the package (an adversary
+        linked to a sibling script); its content is the file it points to.
+
+        Raises:
+            ConfigError: a link that leads out of the package (its content would not travel with the task).
+        """
+        root = self.path.resolve()
+        files = {}
+        for path in sorted(self.path.rglob("*")):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                raise ConfigError(path, None, "a link that leads out of the task package",
+                                  "copy the file into the package, or link to a file inside it")
+            files[path.relative_to(self.path).as_posix()] = path
+        return files
+
     def module(self) -> ModuleType | None:
         """The task's ``task.py`` imported under a private name, or None when it has none."""
         source = self.path / "task.py"
