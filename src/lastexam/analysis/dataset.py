@@ -95,8 +95,8 @@ class InstanceMatrix:
         shape = (len(agents), len(instances))
 
         def fold(part: pd.DataFrame, column: str) -> np.ndarray:
-            a = pd.Categorical(part["agent"], categories=agents).codes.astype(np.int64)
-            i = pd.Categorical(part["instance"], categories=instances["instance"]).codes.astype(np.int64)
+            a = pd.Categorical(part["agent"].astype(str), categories=agents).codes.astype(np.int64)
+            i = pd.Categorical(part["instance"].astype(str), categories=instances["instance"]).codes.astype(np.int64)
             keep = i >= 0
             flat = a[keep] * len(instances) + i[keep]
             weights = part[column].to_numpy(np.float64)[keep]
