@@ -4,6 +4,7 @@ failure categories, software use, the facts cache, and the ``ale report`` comman
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -172,18 +173,29 @@ def test_failure_categories_and_software_use(tmp_path: Path) -> None:
     assert blind.software[0].counts["unknown"] == 10 and blind.inspected_trials == 11
 
 
-def test_facts_are_cached_and_follow_new_and_replaced_trials(tmp_path: Path) -> None:
+def test_a_report_only_reads_and_follows_new_and_replaced_trials(tmp_path: Path) -> None:
     store = _store(tmp_path)
-    experiment = record(store, "cache", [trial("a", f"other/t@{i}", passed=i % 2 == 0) for i in range(6)])
-    assert build_report(store).inspected_trials == 6
-    assert build_report(store).inspected_trials == 0
-    store.record(experiment, trial("a", "other/t@6", passed=True))
-    again = build_report(store)
-    assert again.inspected_trials == 1 and again.leaderboard[0].trials == 7
-    assert store.record(experiment, trial("a", "other/t@1", passed=True), regrade=True)
+    facts = RunFacts(output_files=1, tool_calls=3, software="unknown", executables="")
+    experiment = record(store, "reads", [trial("a", f"other/t@{i}", passed=i % 2 == 0).model_copy(
+        update={"facts": facts}) for i in range(6)])
+
+    def dump() -> list[str]:
+        with sqlite3.connect(tmp_path / "ale.db") as conn:
+            return list(conn.iterdump())
+
+    before = dump()
+    report = build_report(store)
+    assert report.inspected_trials == 0 and report.leaderboard[0].trials == 6
+    assert dump() == before, "a report wrote to the results database"
+    store.record(experiment, trial("a", "other/t@6", passed=True).model_copy(update={"facts": facts}))
+    assert build_report(store).leaderboard[0].trials == 7
+    assert store.record(experiment, trial("a", "other/t@1", passed=True).model_copy(update={"facts": facts}),
+                        regrade=True)
     replaced = build_report(store)
-    assert replaced.inspected_trials == 1
     assert replaced.leaderboard[0].trials == 7 and replaced.leaderboard[0].passed == 5
+    # a trial recorded without run facts (an older version) is read from its run directory, every time
+    store.record(experiment, trial("a", "other/t@7", passed=False))
+    assert build_report(store).inspected_trials == build_report(store).inspected_trials == 1
 
 
 def test_recorded_run_facts_spare_the_run_directories(tmp_path: Path) -> None:

@@ -82,8 +82,7 @@ def test_run_report_and_regrade(tmp_path: Path) -> None:
 def _run_facts(db: Path) -> list[tuple]:
     """(trial id, agent, output files, tool calls, software, executables) of each recorded trial."""
     with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT trial_id, agent, output_files, tool_calls, software, executables FROM run_facts "
-                            "JOIN trials ON trials.id = run_facts.trial_id").fetchall()
+        return conn.execute("SELECT id, agent, output_files, tool_calls, software, software_basis FROM trials").fetchall()
 
 
 def test_errors_name_the_fix(tmp_path: Path) -> None:

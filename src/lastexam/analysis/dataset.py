@@ -1,7 +1,7 @@
 """Trials as the statistics see them: sums per (agent, instance) cell, and the agent x instance matrix.
 
 A *cells* frame has one row per (agent, instance, failure category, software use) with the
-columns ``cache.CELL_COLUMNS``; it comes from the analysis cache (``cache.cells``) or, for a
+columns ``cells.CELL_COLUMNS``; it comes from the results database (``cells.cells``) or, for a
 handful of rows in memory, from ``cells_from_rows``. ``InstanceMatrix`` folds the graded cells
 into agents x instances arrays: the unit the bootstrap resamples is the instance, and the epochs
 of an instance stay together inside it.
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lastexam.analysis.cache import CELL_COLUMNS
+from lastexam.analysis.cells import CELL_COLUMNS
 from lastexam.analysis.facts import failure_categories
 from lastexam.errors import LastExamError
 from lastexam.store.db import ResultsStore

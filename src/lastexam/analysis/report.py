@@ -1,7 +1,7 @@
 """The full report over one or more experiments: what ``ale report`` prints, exports and renders.
 
-``build_report(store, options)`` reads the results database only (through the analysis cache,
-which it brings up to date first: see ``cache``) and returns a ``Report``: the leaderboard with
+``build_report(store, options)`` only reads the results database (grouped queries: see ``cells``) and
+returns a ``Report``: the leaderboard with
 bootstrap intervals (overall, by tier, cluster, subdomain; pass@k), cost and time with the Pareto
 frontier, paired comparisons, the harness/model variance decomposition, the failure breakdown,
 the checks that fail most, and software use. Every per-agent table shows the agent's infrastructure
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
 
-from lastexam.analysis import cache
+from lastexam.analysis import cells as grouped
 from lastexam.analysis.compare import Comparison, all_pairs, compare
 from lastexam.analysis.dataset import resolve_experiments
 from lastexam.analysis.efficiency import CostRow
@@ -66,7 +66,8 @@ class Report(Leaderboard):
     database: str
     generated_at: dt.datetime
     instances: int
-    inspected_trials: int = Field(description="trials whose run directory this report read (the rest were cached)")
+    inspected_trials: int = Field(description="trials whose run directory this report read (recorded without run "
+                                              "facts, or judged against other declared executables)")
     efficiency: list[CostRow]
     pareto: list[str]
     comparisons: list[Comparison]
@@ -107,8 +108,8 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
     """
     options = options or ReportOptions()
     ids = resolve_experiments(store, options.experiments)
-    inspected = cache.refresh(store, declared_executables(options.tasks_dir), ids)
-    cells, failed = cache.cells(store.engine, ids), cache.failed_checks(store.engine, ids)
+    cells, inspected = grouped.cells(store.engine, declared_executables(options.tasks_dir), ids)
+    failed = grouped.failed_checks(store.engine, ids)
     names = options.experiments or store.experiment_names()
     if cells.empty:
         where = f"experiments {', '.join(names)}" if options.experiments else store.url

@@ -1,10 +1,10 @@
-"""The results database (SQLAlchemy): experiments, trials, checks and run facts.
+"""The results database (SQLAlchemy): experiments, trials (with their run facts), checks and manifests.
 
 SQLite file by default; any SQLAlchemy URL (PostgreSQL for teams) works the same. Recording a
 trial is one transaction keyed by (experiment, agent, instance, epoch): a trial already recorded
 as passed or failed is never recorded again, and a retried infra_error or cancelled trial
-replaces its earlier row. A trial's ``run_facts`` row (what its run showed: see
-``analysis.facts``) is written in the same transaction when the result carries facts.
+replaces its earlier row. A trial's row carries its failure category and its run facts (what its run
+showed: see ``analysis.facts``), taken when it is recorded, so that reports only read.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from lastexam.analysis.facts import failure_categories
 from lastexam.errors import ConfigError
 from lastexam.results import FINAL_STATUSES, TrialKey, TrialResult
 
@@ -73,6 +74,11 @@ trials = Table(
     Column("subdomain", String(60), nullable=False),
     Column("status", String(20), nullable=False),
     Column("agent_outcome", String(20)),
+    Column("category", String(20), doc="failure category (analysis.facts), taken when recorded; NULL: older rows"),
+    Column("output_files", Integer, doc="files the agent left (run facts); NULL: not known"),
+    Column("tool_calls", Integer, doc="tool calls in the trajectory (run facts); NULL: not known"),
+    Column("software", String(12), doc="software use (run facts); NULL: recorded without run facts"),
+    Column("software_basis", Text, doc="the declared executables software use was judged against"),
     Column("score", Float, nullable=False),
     Column("passed", Boolean, nullable=False),
     Column("attempts", Integer, nullable=False),
@@ -98,6 +104,9 @@ trials = Table(
     Index("ix_trials_experiment_agent", "experiment_id", "agent"),
     Index("ix_trials_task", "task_id"),
     Index("ix_trials_agent_status", "agent", "status"),
+    # covers the report's grouped query (analysis.cells): a scan of this index, no table lookups, no sort
+    Index("ix_trials_cells", "agent", "instance", "category", "software", "software_basis", "experiment_id",
+          "passed", "score", "cost_usd", "duration_sec", "agent_sec"),
 )
 
 checks = Table(
@@ -114,15 +123,6 @@ checks = Table(
     Column("reason", Text, nullable=False),
 )
 
-run_facts = Table(
-    "run_facts", metadata,
-    Column("trial_id", Integer, ForeignKey("trials.id", ondelete="CASCADE"), primary_key=True, autoincrement=False),
-    Column("output_files", Integer),
-    Column("tool_calls", Integer),
-    Column("software", String(12), nullable=False),
-    Column("executables", Text, nullable=False, doc="the declared executables software use was judged against"),
-)
-
 manifests = Table(
     "manifests", metadata,
     Column("id", Integer, primary_key=True),
@@ -133,7 +133,8 @@ manifests = Table(
 
 
 def create_tables(engine: Engine, schema: MetaData) -> None:
-    """Create the tables of ``schema`` and the indexes of its tables that do not exist yet.
+    """Create the tables of ``schema``, the nullable columns a table made by an older version lacks, and the
+    indexes that do not exist yet.
 
     Safe when several processes do it at once on the same fresh database (two ``ale run`` started
     together): a CREATE that loses the race to another process is retried, each retry checking again what
@@ -142,6 +143,7 @@ def create_tables(engine: Engine, schema: MetaData) -> None:
     for attempt in range(_SCHEMA_ATTEMPTS):
         try:
             schema.create_all(engine)
+            _add_missing_columns(engine, schema)
             for table in schema.sorted_tables:
                 for index in table.indexes:
                     index.create(engine, checkfirst=True)
@@ -172,7 +174,6 @@ class ResultsStore:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         create_tables(self.engine, metadata)
-        _add_missing_columns(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -239,7 +240,6 @@ class ResultsStore:
                 if existing.status in FINAL_STATUSES and not regrade:
                     return False
                 conn.execute(delete(checks).where(checks.c.trial_id == existing.id))
-                conn.execute(delete(run_facts).where(run_facts.c.trial_id == existing.id))
                 conn.execute(delete(trials).where(trials.c.id == existing.id))
             trial_id = conn.execute(insert(trials).values(**_trial_row(experiment_id, result))).inserted_primary_key[0]
             if result.checks:
@@ -248,8 +248,6 @@ class ResultsStore:
                      "expected": _jsonable(c.expected), "found": _jsonable(c.found)}
                     for c in result.checks
                 ])
-            if result.facts is not None:
-                conn.execute(insert(run_facts).values(trial_id=trial_id, **result.facts.model_dump()))
         return True
 
     def trial_rows(self, experiment_ids: list[int] | None = None) -> list[dict[str, Any]]:
@@ -297,6 +295,11 @@ def _trial_row(experiment_id: int, r: TrialResult) -> dict[str, Any]:
         "experiment_id": experiment_id, "agent": r.key.agent, "instance": r.key.instance, "epoch": r.key.epoch,
         "task_id": r.task_id, "task_version": r.task_version, "variant": r.variant, "tier": r.tier,
         "cluster": r.cluster, "subdomain": r.subdomain, "status": r.status, "agent_outcome": r.agent_outcome,
+        "category": failure_categories([r.status], [r.agent_outcome], [r.score],
+                                       [any(c.gate and not c.passed for c in r.checks)],
+                                       [r.facts.output_files if r.facts else None])[0],
+        **({"output_files": r.facts.output_files, "tool_calls": r.facts.tool_calls, "software": r.facts.software,
+            "software_basis": r.facts.executables} if r.facts else {}),
         "score": r.score, "passed": r.passed, "attempts": r.attempts, "error": r.error,
         "started_at": r.started_at, "finished_at": r.finished_at, "duration_sec": r.duration_seconds,
         "agent_sec": r.agent_seconds, "grade_sec": r.grade_seconds,
@@ -308,10 +311,10 @@ def _trial_row(experiment_id: int, r: TrialResult) -> dict[str, Any]:
     }
 
 
-def _add_missing_columns(engine: Engine) -> None:
+def _add_missing_columns(engine: Engine, schema: MetaData) -> None:
     """Bring a database made by an older version up to date: add the nullable columns it lacks."""
     inspector = inspect(engine)
-    for table in metadata.sorted_tables:
+    for table in schema.sorted_tables:
         present = {c["name"] for c in inspector.get_columns(table.name)}
         for column in table.columns:
             if column.name not in present:

@@ -27,7 +27,7 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from lastexam.analysis import cache
+from lastexam.analysis.cells import fingerprint
 from lastexam.analysis.report import Report, ReportOptions, build_report
 from lastexam.errors import LastExamError
 from lastexam.report.html import charts, render_html
@@ -54,7 +54,7 @@ class ReportCache:
         key = tuple(names)
         with self._lock:
             ids = [self.store.experiment_id(n) for n in names] if names else None
-            stamp = cache.fingerprint(self.store.engine, [i for i in ids if i is not None] if ids else None)
+            stamp = fingerprint(self.store.engine, [i for i in ids if i is not None] if ids else None)
             held = self._reports.get(key)
             if held is None or held[0] != stamp:
                 report = build_report(self.store, ReportOptions(experiments=names or None, tasks_dir=self.tasks_dir))
@@ -87,8 +87,8 @@ class Listings:
         with self._lock:
             held = self._held.get(key)
             now = time.monotonic()
-            if held is None or (now - held[0] > self.max_age and cache.fingerprint(self.store.engine) != held[1]):
-                stamp = cache.fingerprint(self.store.engine)
+            if held is None or (now - held[0] > self.max_age and fingerprint(self.store.engine) != held[1]):
+                stamp = fingerprint(self.store.engine)
                 held = (now, stamp, compute())
                 self._held[key] = held
             return held[2]
