@@ -44,7 +44,7 @@ def test_pareto_labels_do_not_overlap_and_show_cost_intervals(page: Page) -> Non
     boxes = labels.evaluate_all("els => els.map(e => { const b = e.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; })")
     width = float(pareto.get_attribute("width") or 0)
     for i, a in enumerate(boxes):
-        assert 0 <= a[0] and a[2] <= width, f"label {i} leaves the plot: {a}"
+        assert a[0] >= 0 and a[2] <= width, f"label {i} leaves the plot: {a}"
         for b in boxes[i + 1:]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), f"labels overlap: {a} {b}"
     assert pareto.locator("line.cost-ci").count() == len(AGENTS)

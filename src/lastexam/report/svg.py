@@ -15,7 +15,7 @@ PALETTE = {
     "passed": "#2e7d32", "infrastructure": "#9e9e9e", "timeout": "#ef6c00", "limit": "#f9a825",
     "no_output": "#6d4c41", "gate_failed": "#c62828", "partial": "#42a5f5", "zero_score": "#7b1fa2",
 }
-INK, GRID, BAR, FRONTIER = "#222", "#ddd", "#3f6fb5", "#c62828"
+INK, GRID, BAR, FRONTIER, LEADER = "#222", "#ddd", "#3f6fb5", "#c62828", "#999"
 _FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 LABEL_CHAR_W, LABEL_LINE_H = 7.0, 14.0
 
@@ -188,8 +188,11 @@ def pareto(points: list[ParetoPoint], title: str, width: int = 760, height: int 
         body.append(f'<polyline points="{" ".join(path)}" fill="none" stroke="{FRONTIER}" stroke-dasharray="5 4"/>')
     order = sorted(points, key=lambda p: (-p.rate, p.cost, p.label))
     centres = [(sx(p.cost), sy(p.rate)) for p in order]
+    obstacles = [(x - 6, y - 6, x + 6, y + 6) for x, y in centres]
+    obstacles += [(sx(p.cost_interval[0]), y - 4, sx(p.cost_interval[1]), y + 4)
+                  for p, (_, y) in zip(order, centres, strict=True) if p.cost_interval]
     labels = place_labels([(x, y, p.label) for (x, y), p in zip(centres, order, strict=True)],
-                          (left, top, width - 4, top + plot_h), [(x - 6, y - 6, x + 6, y + 6) for x, y in centres])
+                          (left, top, width - 4, top + plot_h), obstacles)
     for p, (x, y), (lx, ly, anchor) in zip(order, centres, labels, strict=True):
         low, high = p.rate_interval
         body.append(f'<line class="rate-ci" x1="{x:.1f}" y1="{sy(low):.1f}" x2="{x:.1f}" y2="{sy(high):.1f}" '
@@ -205,7 +208,7 @@ def pareto(points: list[ParetoPoint], title: str, width: int = 760, height: int 
                     f'${p.cost:,.4f}{cost_text} per trial, {p.rate:.1%} [{low:.1%}, {high:.1%}]</title></circle>')
         if abs(ly - 4 - y) > LABEL_LINE_H / 2 or (anchor == "end") != (lx < x):
             body.append(f'<line class="leader" x1="{x:.1f}" y1="{y:.1f}" x2="{lx:.1f}" y2="{ly - 4:.1f}" '
-                        f'stroke="{GRID}"/>')
+                        f'stroke="{LEADER}"/>')
         body.append(_text(lx, ly, p.label, anchor, 'class="point-label" font-size="11"'))
     return _svg(width, height, body, title)
 
