@@ -142,7 +142,8 @@ def trial_page(engine: Engine, where: TrialFilter, *, sort: str = "id", descendi
             query = query.offset((page - 1) * size)
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
-        total = int(conn.execute(select(func.count()).select_from(_joined()).where(*where.clauses())).scalar_one())
+        counted = trials.outerjoin(run_facts, run_facts.c.trial_id == trials.c.id) if where.category else trials
+        total = int(conn.execute(select(func.count()).select_from(counted).where(*where.clauses())).scalar_one())
     more = len(rows) > size
     rows = rows[:size]
     if keyset and before is not None:
