@@ -29,7 +29,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 INSTRUCTION = ("# League table\n\nCompute the **standings** from `league.db`.\n\n"
-               "<script>alert('instruction')</script> <b>raw</b>\n\n- one\n- two\n")
+               "<script>alert('instruction')</script> <b>raw</b> ![logo](http://example.invalid/x.png)\n\n- one\n- two\n")
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
        b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
 
@@ -273,7 +273,7 @@ def test_instruction_markdown_and_deliverable_diff(site: dict, page: Page) -> No
     instruction = page.locator(".instruction")
     assert instruction.locator("h1").inner_text() == "League table"
     assert instruction.locator("strong").inner_text() == "standings" and instruction.locator("li").count() == 2
-    assert instruction.locator("script, b").count() == 0 and "<script>" in instruction.inner_text()
+    assert instruction.locator("script, b, img").count() == 0 and "<script>" in instruction.inner_text()
     reference = page.locator("#reference ~ h3").all_inner_texts()
     assert any("standings.csv" in h for h in reference) and not any("answer_key" in h for h in reference)
     assert "SECRET-KEY" not in page.content()

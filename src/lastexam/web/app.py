@@ -150,8 +150,9 @@ def _number(name: str, value: str | None) -> float | None:
 
 
 def _markdown() -> Any:
-    """Markdown to HTML with raw HTML escaped (a task's instruction cannot inject markup or scripts)."""
-    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    """Markdown to HTML with raw HTML escaped (a task's instruction cannot inject markup or scripts) and
+    images left as text (a page never fetches from elsewhere)."""
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
     return lambda text: Markup(renderer.render(text))
 
 
