@@ -68,7 +68,9 @@ class TrialFilter:
                                           if getattr(self, name) not in (None, "")]
         if self.task:
             escaped = self.task.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            out.append(trials.c.task_id.like(escaped + "%", escape="\\"))
+            # the range lets the task_id index narrow the scan; LIKE keeps the match an exact prefix
+            out += [trials.c.task_id >= self.task, trials.c.task_id < self.task + "\U0010ffff",
+                    trials.c.task_id.like(escaped + "%", escape="\\")]
         if self.category:
             out.append(failure_category() == self.category)
         if self.score_min is not None:
@@ -166,22 +168,21 @@ class ScoreGrid:
 
 
 def score_grid(engine: Engine, where: TrialFilter, limit: int = GRID_INSTANCE_LIMIT) -> ScoreGrid:
-    """The agent x instance grid of the graded trials matching ``where``."""
+    """The agent x instance grid of the graded trials matching ``where`` (one grouped query)."""
     graded = and_(*where.clauses(), trials.c.status.in_(("passed", "failed")))
+    source = trials.outerjoin(run_facts, run_facts.c.trial_id == trials.c.id) if where.category else trials
     with engine.connect() as conn:
-        total = int(conn.execute(select(func.count(trials.c.instance.distinct())).select_from(_joined())
-                                 .where(graded)).scalar_one())
-        shown = [r[0] for r in conn.execute(select(trials.c.instance).select_from(_joined()).where(graded)
-                                            .group_by(trials.c.instance).order_by(trials.c.instance).limit(limit))]
         rows = conn.execute(
             select(trials.c.agent, trials.c.instance, func.avg(trials.c.score), func.count(),
                    func.sum(case((trials.c.passed, 1), else_=0)), func.min(trials.c.id))
-            .select_from(_joined()).where(graded, trials.c.instance.in_(shown))
-            .group_by(trials.c.agent, trials.c.instance)).all() if shown else []
+            .select_from(source).where(graded).group_by(trials.c.agent, trials.c.instance)).all()
+    instances = sorted({instance for _, instance, *_ in rows})
+    shown = set(instances[:limit])
     cells = {(agent, instance): {"score": float(score), "trials": int(n), "passes": int(passes),
                                  "trial": int(first) if n == 1 else None}
-             for agent, instance, score, n, passes, first in rows}
-    return ScoreGrid(agents=sorted({a for a, _ in cells}), instances=shown, cells=cells, instances_total=total)
+             for agent, instance, score, n, passes, first in rows if instance in shown}
+    return ScoreGrid(agents=sorted({a for a, _ in cells}), instances=instances[:limit], cells=cells,
+                     instances_total=len(instances))
 
 
 def trial(engine: Engine, trial_id: int) -> dict[str, Any] | None:
