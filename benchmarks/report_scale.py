@@ -8,7 +8,7 @@ and checks), then times
   times in a row in one process: the first run is cold for SQLite's page cache in this process (the
   operating system's file cache may be warm), the others warm;
 * the viewer's pages over HTTP against uvicorn on 127.0.0.1: the leaderboard, the trials list
-  (first page, a filtered page, a deep page) and a trial page.
+  (first page, filtered, sorted, deep pages), the score grid, a transcript search and a trial page.
 
 Usage: python benchmarks/report_scale.py [--trials 1000000] [--dir /tmp/ale-bench] [--rebuild]
 Prints one line per figure, wall and CPU time. Targets: report under 5 s, each page under 0.3 s.
@@ -195,6 +195,11 @@ def time_viewer(root: Path, db_url: str) -> None:
             "trials, filtered (task)": "/trials?task=engineering%2Ftask_00042",
             "trials, numbered page 10,001 (LIMIT/OFFSET 500,000)": "/trials?page=10001",
             "trials, keyset page after id 900,000": "/trials?after=900000",
+            "trials, sorted by score (descending), page 3": "/trials?sort=score&order=desc&page=3",
+            "trials, filtered (failure category)": "/trials?category=gate_failed",
+            "trials, filtered (score range, task prefix)": "/trials?score_min=0.2&score_max=0.8&task=engineering%2F",
+            "score grid (first experiment)": "/grid",
+            "transcript search (capped)": "/search?q=needle-not-found",
             "trial page (60 steps, 5 checks, diff)": "/trials/1",
         }
         for label, path in pages.items():

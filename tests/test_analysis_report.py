@@ -228,6 +228,23 @@ def test_selection_errors_name_the_fix(tmp_path: Path) -> None:
         ReportOptions(compare=["a"])
 
 
+def test_pooled_experiments_keep_only_common_instances(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    record(store, "small", [trial("a", f"other/t@{i}", passed=True) for i in range(3)])
+    record(store, "large", [trial("b", f"other/t@{i}", passed=i % 2 == 0) for i in range(20)]
+           + [trial("b", "other/t@2", 2, status="infra_error")])
+    record(store, "late", [trial("c", "other/t@1", passed=True), trial("c", "other/t@2", status="infra_error")])
+    pooled = build_report(store, ReportOptions(experiments=["small", "large"], common_instances=True))
+    assert pooled.instances == 3 and pooled.instances_dropped == 17
+    assert {r.agent: (r.instances, r.pass_rate) for r in pooled.leaderboard} == {"a": (3, 1.0), "b": (3, 2 / 3)}
+    everything = build_report(store, ReportOptions(common_instances=True))
+    assert everything.instances == 1 and everything.instances_dropped == 19, "an infra error is not a graded trial"
+    assert build_report(store, ReportOptions(experiments=["small", "large"])).instances == 20
+    record(store, "apart", [trial("d", "other/u@0", passed=True)])
+    with pytest.raises(LastExamError, match=r"no instance has a graded trial of every agent.*Fix:"):
+        build_report(store, ReportOptions(experiments=["small", "apart"], common_instances=True))
+
+
 def test_run_leaderboard_from_rows(tmp_path: Path) -> None:
     store = _store(tmp_path)
     record(store, "rows", [trial("a", f"other/t@{i}", passed=i < 3) for i in range(4)]

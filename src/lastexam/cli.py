@@ -365,6 +365,8 @@ def view(
     results_dir: ResultsDir = Path("ale-results"),
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8765,
     host: Annotated[str, typer.Option("--host", help="Address to listen on (local only by default).")] = "127.0.0.1",
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task packages (for their declared "
+                                                   "deliverables, the only reference files shown).")] = None,
 ) -> None:
     """Browse experiments, the leaderboard and every trial (trajectory, checks, output, diff) in a local web app."""
     try:
@@ -373,7 +375,7 @@ def view(
         _fail(LastExamError(f"the viewer needs the 'web' extra ({exc.name} is missing). "
                             "Fix: pip install 'lastexam[web]'"))
     console.print(f"viewer on http://{host}:{port}/ (Ctrl-C to stop)")
-    serve(ResultsStore(db or default_db_url(results_dir)), results_dir, host=host, port=port)
+    serve(ResultsStore(db or default_db_url(results_dir)), results_dir, tasks_dir=tasks_dir, host=host, port=port)
 
 
 def _open_bundles(bundles: list[str], selectors: list[str], identity: Path | None,

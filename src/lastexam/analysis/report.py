@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 from pydantic import BaseModel, Field, model_validator
 
 from lastexam.analysis import cells as grouped
@@ -51,6 +52,8 @@ class ReportOptions(BaseModel):
     strict: bool = Field(False, description="count infrastructure errors as failed trials (score 0)")
     fresh: bool = Field(False, description="split the leaderboard by task release against each model's knowledge "
                                            "cutoff and estimate the gap (a contamination signal)")
+    common_instances: bool = Field(False, description="keep only the instances every agent has a graded trial on "
+                                                      "(for experiments pooled with different instance sets)")
 
     @model_validator(mode="after")
     def _two_to_compare(self) -> ReportOptions:
@@ -80,6 +83,8 @@ class Report(Leaderboard):
     instances_seen: str = Field("", description="'public instances', 'salted instances: hash H' or a mix of both")
     freshness: Freshness | None = Field(None, description="with ``fresh``: tasks released after each agent's "
                                                           "knowledge cutoff against those released before it")
+    instances_dropped: int = Field(0, description="with ``common_instances``: instances left out because some agent "
+                                                  "has no graded trial on them")
 
 
 def salting_line(salt_hashes: set[str | None]) -> str:
@@ -99,6 +104,17 @@ def declared_executables(tasks_dir: Path | None) -> dict[str, list[str]]:
     return {t.id: list(t.spec.software.executables) for t in discover_tasks(root, problems=[])}
 
 
+def common_instances_only(cells: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The cells of the instances on which every agent of ``cells`` has a graded trial, and how many
+    instances were left out."""
+    agent, instance = cells["agent"].astype(str), cells["instance"].astype(str)
+    graded = ~cells["category"].astype(str).isin(["infrastructure", "cancelled"])
+    agents_per_instance = agent[graded].groupby(instance[graded]).nunique()
+    common = set(agents_per_instance.index[agents_per_instance == agent.nunique()])
+    keep = instance.isin(common)
+    return cells[keep.to_numpy()].reset_index(drop=True), instance.nunique() - len(common)
+
+
 def build_report(store: ResultsStore, options: ReportOptions | None = None) -> Report:
     """The report of the selected experiments.
 
@@ -115,6 +131,12 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
         where = f"experiments {', '.join(names)}" if options.experiments else store.url
         raise LastExamError(f"no trials in {where}. Fix: run `ale run` first, or point --db/--results-dir at "
                             "the results, or choose another --name")
+    dropped = 0
+    if options.common_instances:
+        cells, dropped = common_instances_only(cells)
+        if cells.empty:
+            raise LastExamError(f"no instance has a graded trial of every agent in experiments {', '.join(names)}. "
+                                "Fix: report on one experiment at a time")
     board, matrix, boot = leaderboard_from_cells(cells, resamples=options.resamples, seed=options.seed,
                                                  confidence=options.confidence, strict=options.strict)
     efficiency = build_cost_rows(matrix, board.leaderboard, boot, options.confidence)
@@ -125,7 +147,7 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
     comparisons = compare(matrix, boot, pairs, options.confidence, {r.agent: r.infra for r in board.leaderboard})
     return Report(
         **board.model_dump(), experiments=names, database=store.url, generated_at=dt.datetime.now(dt.UTC),
-        instances=len(matrix.instances), inspected_trials=inspected, efficiency=efficiency,
+        instances=len(matrix.instances), instances_dropped=dropped, inspected_trials=inspected, efficiency=efficiency,
         pareto=[r.agent for r in sorted(efficiency, key=lambda r: r.cost_per_trial) if r.on_frontier],
         comparisons=comparisons, variance=decompose(board.leaderboard, options.confidence),
         failures=failure_rows(cells, "agent"), failures_by_task=failure_rows(cells, "task_id"),
