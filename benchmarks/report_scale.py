@@ -121,12 +121,16 @@ def build_database(root: Path, n_trials: int) -> ResultsStore:
                     "category": failure_categories([status], [outcome], [score], [gate_fail], [output_files])[0],
                     "output_files": output_files, "tool_calls": 30, "software": "unknown", "software_basis": "",
                 })
+                failed_names = []
                 if status != "infra_error":
                     for c, name in enumerate(CHECK_NAMES):
                         ok = passed or (c > 1 and u[3] > 0.2 * c) or (c <= 1 and not gate_fail)
+                        if not ok:
+                            failed_names.append(name)
                         check_rows.append({"trial_id": trial_id, "name": name, "weight": 1.0, "score": float(ok),
                                            "passed": ok, "gate": c <= 1, "expected": None, "found": None,
                                            "reason": "" if ok else "mismatch"})
+                rows[-1]["failed_checks"] = "\n".join(sorted(failed_names))
                 if len(rows) >= BATCH:
                     flush()
                     print(f"  inserted {trial_id:,}/{total:,} trials ({time.perf_counter() - begun:.0f} s)",

@@ -102,7 +102,8 @@ def test_a_database_of_an_older_version_gains_the_new_columns_and_reports(tmp_pa
     assert store.record(experiment, _result("failed", score=0.0))
     with store.engine.begin() as conn:  # as an older version left it: no category, no run facts, no index
         conn.exec_driver_sql("DROP INDEX ix_trials_cells")
-        for column in ("category", "software", "software_basis", "output_files", "tool_calls"):
+        conn.exec_driver_sql("DROP INDEX ix_trials_failed_checks")
+        for column in ("category", "software", "software_basis", "output_files", "tool_calls", "failed_checks"):
             conn.exec_driver_sql(f"ALTER TABLE trials DROP COLUMN {column}")
     store.engine.dispose()
     reopened = ResultsStore(url)
@@ -110,3 +111,4 @@ def test_a_database_of_an_older_version_gains_the_new_columns_and_reports(tmp_pa
     assert row["category"] is None and row["software"] is None
     report = build_report(reopened, ReportOptions(resamples=100, tasks_dir=FIXTURE_TASKS))
     assert report.inspected_trials == 1 and report.failures[0].categories["zero_score"] == 1
+    assert [(c.check, c.failed) for c in report.failing_checks] == [("c", 1)]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Integer, and_, case, false, func, not_, or_, select, true
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from lastexam.analysis.facts import executables_basis, failure_categories, inspect_run_dir
 from lastexam.store.db import checks, trials
@@ -31,7 +31,23 @@ _INSPECT_THREADS = 8
 
 _t = trials.c
 _cancelled = _t.status == "cancelled"
-_recorded = and_(_t.category.is_not(None), or_(_cancelled, _t.software.is_not(None)))
+_recorded = and_(_t.category.is_not(None), or_(_t.category == "cancelled", _t.software.is_not(None)))  # indexed
+
+
+def _frame(conn: Connection, statement: Any, columns: list[str]) -> pd.DataFrame:
+    """A large result as a frame, fetched through the driver's cursor and built column by column (SQLAlchemy's
+    row objects and pandas' row-wise construction cost more than the query itself at a million trials)."""
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({name: np.asarray(values, dtype=object) for name, values in
+                         zip(columns, zip(*rows, strict=True), strict=True)})
 
 
 def _selection(experiment_ids: Sequence[int] | None) -> Any:
@@ -55,9 +71,8 @@ def cells(engine: Engine, executables: Mapping[str, Sequence[str]],
     places = select(_t.instance, _t.task_id, _t.tier, _t.cluster, _t.subdomain).distinct().where(
         _selection(experiment_ids))
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(grouped).all(), columns=[
-            "agent", "instance", "category", "software", "basis", *_SUMS])
-        instances = pd.DataFrame(conn.execute(places).all(), columns=list(_KEYS[1:]))
+        frame = _frame(conn, grouped, ["agent", "instance", "category", "software", "basis", *_SUMS])
+        instances = _frame(conn, places, list(_KEYS[1:]))
     frame = frame.merge(instances.drop_duplicates("instance"), on="instance", how="left")
     cancelled = frame["category"] == "cancelled"
     frame.loc[cancelled, "software"], frame.loc[cancelled, "basis"] = "unknown", None
@@ -113,14 +128,24 @@ def _trials_to_read(engine: Engine, executables: Mapping[str, Sequence[str]], ex
 
 
 def failed_checks(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """Failed trials counted per (agent, task_id, check that failed in them): columns agent, task_id, check, failed."""
-    query = (select(_t.agent, _t.task_id, checks.c.name, func.count(checks.c.trial_id.distinct()))
+    """Failed trials counted per (agent, task_id, check that failed in them): columns agent, task_id, check, failed.
+
+    The names of a trial's failed checks are recorded on its row; trials recorded without them (by an older
+    version) are counted from the checks table."""
+    failed = _t.status == "failed"
+    recorded = (select(_t.agent, _t.task_id, _t.failed_checks, func.count())
+                .where(failed, _t.failed_checks != "", _selection(experiment_ids))
+                .group_by(_t.agent, _t.task_id, _t.failed_checks))
+    older = (select(_t.agent, _t.task_id, checks.c.name, func.count(checks.c.trial_id.distinct()))
              .select_from(checks.join(trials, _t.id == checks.c.trial_id))
-             .where(_t.status == "failed", checks.c.passed == false(), _selection(experiment_ids))
+             .where(failed, _t.failed_checks.is_(None), checks.c.passed == false(), _selection(experiment_ids))
              .group_by(_t.agent, _t.task_id, checks.c.name))
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
-    return pd.DataFrame(rows, columns=["agent", "task_id", "check", "failed"]).astype({"failed": np.int64})
+        combinations = _frame(conn, recorded, ["agent", "task_id", "check", "failed"])
+        counted = _frame(conn, older, ["agent", "task_id", "check", "failed"])
+    combinations["check"] = combinations["check"].str.split("\n")
+    pooled = pd.concat([combinations.explode("check"), counted], ignore_index=True).astype({"failed": np.int64})
+    return pooled.groupby(["agent", "task_id", "check"], as_index=False, sort=False)["failed"].sum()
 
 
 def fingerprint(engine: Engine, experiment_ids: Sequence[int] | None = None) -> int:

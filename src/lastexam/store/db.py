@@ -79,6 +79,7 @@ trials = Table(
     Column("tool_calls", Integer, doc="tool calls in the trajectory (run facts); NULL: not known"),
     Column("software", String(12), doc="software use (run facts); NULL: recorded without run facts"),
     Column("software_basis", Text, doc="the declared executables software use was judged against"),
+    Column("failed_checks", Text, doc="names of the checks that failed, sorted, one per line; NULL: older rows"),
     Column("score", Float, nullable=False),
     Column("passed", Boolean, nullable=False),
     Column("attempts", Integer, nullable=False),
@@ -107,6 +108,7 @@ trials = Table(
     # covers the report's grouped query (analysis.cells): a scan of this index, no table lookups, no sort
     Index("ix_trials_cells", "agent", "instance", "category", "software", "software_basis", "experiment_id",
           "passed", "score", "cost_usd", "duration_sec", "agent_sec"),
+    Index("ix_trials_failed_checks", "status", "agent", "task_id", "failed_checks", "experiment_id"),
 )
 
 checks = Table(
@@ -298,6 +300,7 @@ def _trial_row(experiment_id: int, r: TrialResult) -> dict[str, Any]:
         "category": failure_categories([r.status], [r.agent_outcome], [r.score],
                                        [any(c.gate and not c.passed for c in r.checks)],
                                        [r.facts.output_files if r.facts else None])[0],
+        "failed_checks": "\n".join(sorted({c.name for c in r.checks if not c.passed})),
         **({"output_files": r.facts.output_files, "tool_calls": r.facts.tool_calls, "software": r.facts.software,
             "software_basis": r.facts.executables} if r.facts else {}),
         "score": r.score, "passed": r.passed, "attempts": r.attempts, "error": r.error,
