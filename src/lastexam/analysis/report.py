@@ -101,7 +101,7 @@ def declared_executables(tasks_dir: Path | None) -> dict[str, list[str]]:
     root = tasks_dir or default_tasks_root()
     if not root.is_dir():
         return {}
-    return {t.id: list(t.spec.software.executables) for t in discover_tasks(root, problems=[])}
+    return {t.id: list(t.spec.software.executables) for t in discover_tasks(root, problems=[], import_graders=False)}
 
 
 def common_instances_only(cells: pd.DataFrame) -> tuple[pd.DataFrame, int]:

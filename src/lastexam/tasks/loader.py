@@ -121,8 +121,9 @@ def _known_fields(location: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def load_task(path: Path) -> Task:
-    """Load one task package and check it against the contract.
+def load_task(path: Path, *, import_grader: bool = True) -> Task:
+    """Load one task package and check it against the contract; without ``import_grader``, its ``task.py``
+    is not imported (for callers that need the spec only).
 
     Raises:
         ConfigError: naming the file, the field and the fix for the first problem found.
@@ -176,14 +177,17 @@ def load_task(path: Path) -> Task:
             path / "solution", None, "no oracle solution", f"add solution/{SOLUTION_ENTRYPOINTS[0]} or solution/solve.py"
         )
     task = Task(spec=spec, path=path)
+    if not import_grader:
+        return task
     module = task.module() if (path / "task.py").is_file() else None
     if module is None or not callable(getattr(module, "grade", None)):
         raise ConfigError(path / "task.py", "grade", "no grade(g) function", "define grade(g) in task.py")
     return task
 
 
-def discover_tasks(root: Path | None = None, *, problems: list[ConfigError] | None = None) -> list[Task]:
-    """Every task package under ``root`` (``tasks/<cluster>/<task>/``), sorted by id.
+def discover_tasks(root: Path | None = None, *, problems: list[ConfigError] | None = None,
+                   import_graders: bool = True) -> list[Task]:
+    """Every task package under ``root`` (``tasks/<cluster>/<task>/``), sorted by id (see ``load_task``).
 
     A package that fails to load raises its ConfigError, or, when a ``problems`` list is given,
     is appended to it and left out.
@@ -192,7 +196,7 @@ def discover_tasks(root: Path | None = None, *, problems: list[ConfigError] | No
     tasks = []
     for directory in sorted(p for p in root.glob("*/*") if p.is_dir()):
         try:
-            tasks.append(load_task(directory))
+            tasks.append(load_task(directory, import_grader=import_graders))
         except ConfigError as exc:
             if problems is None:
                 raise
