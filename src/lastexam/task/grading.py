@@ -16,6 +16,7 @@ import itertools
 import json
 import math
 import os
+import shlex
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -400,7 +401,7 @@ class Grading:
         """
         render = f'pdftoppm -r {int(dpi)} -f {int(page)} -l {int(page)} -singlefile -png src page && ' \
             if _is_pdf(self.output(relative)) else "cp src page.png && "
-        script = render + f'tesseract page.png out -l {language} --psm 3 >/dev/null 2>err.txt || cat err.txt >&2'
+        script = render + f'tesseract page.png out -l {shlex.quote(language)} --psm 3 >/dev/null'
         run = self.run_tool(["sh", "-c", script], {"src": self.output(relative)}, timeout=300)
         text = run.workdir / "out.txt"
         if not (run.ok and text.is_file()):
