@@ -267,16 +267,34 @@ class Grading:
         or above and otherwise scores the share. ``expected`` is the evidence shown, by default
         the item count. Returns the score.
         """
-        wrong = {item: ("wrong" if verdict is False else str(verdict)) for item, verdict in verdicts.items()
-                 if verdict is not True and verdict != ""}
-        total = len(verdicts)
-        share = 1 - len(wrong) / total if total else 0.0
-        score = 1.0 if threshold is not None and total and share >= threshold else share
-        reason = "; ".join(f"{item}: {why}" for item, why in list(wrong.items())[:6])
-        if len(wrong) > 6:
-            reason += f"; and {len(wrong) - 6} more"
+        wrong = [f"{item}: {'wrong' if verdict is False else verdict}" for item, verdict in verdicts.items()
+                 if verdict is not True and verdict != ""]
+        return self.share(name, len(verdicts) - len(wrong), len(verdicts), wrong=wrong, weight=weight,
+                          threshold=threshold, noun=noun, expected=expected)
+
+    def share(
+        self,
+        name: str,
+        right: int,
+        total: int,
+        *,
+        wrong: Sequence[str] = (),
+        weight: float = 1.0,
+        threshold: float | None = None,
+        noun: str = "items",
+        expected: Any = None,
+    ) -> float:
+        """Record a check scored ``right / total`` (0 when ``total`` is 0), its reason the first of the
+        ``wrong`` descriptions; ``threshold``, ``noun`` and ``expected`` as for ``fraction``.
+
+        For graders that count as they go; ``fraction`` is the same check from per-item verdicts.
+        Returns the score.
+        """
+        ratio = right / total if total else 0.0
+        score = 1.0 if threshold is not None and total and ratio >= threshold else ratio
+        reason = "; ".join(wrong[:6]) + (f"; and {len(wrong) - 6} more" if len(wrong) > 6 else "")
         self.check(name, score, weight=weight, expected=expected if expected is not None else f"{total} {noun}",
-                   found=f"{total - len(wrong)} right", reason=reason)
+                   found=f"{right} right", reason=reason)
         return score
 
     def table(

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.context import GradeContext, as_number
+from lastexam.task import Grading, Params, as_number
 
 APPROACHES = ["SB", "WB", "NB", "EB"]  # count-board order, clockwise from the north leg
 NAMES = {"SB": "Southbound", "WB": "Westbound", "NB": "Northbound", "EB": "Eastbound"}
@@ -282,7 +282,7 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> Non
     path.write_text(buffer.getvalue())
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     scheme = params["scheme"]
     basis = {"min_cycle_s": 40, "max_cycle_s": 150, "cycle_rounding": "up to the next multiple of 5 s",
              "phf": "intersection peak-hour factor of the peak hour", "delay_model": "HCM 2000 control delay, "
@@ -306,7 +306,7 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
 
 # -- grading ----------------------------------------------------------------------------------
 
-def sheet_rows(g: GradeContext, book: Any, name: str) -> list[dict[str, Any]] | None:
+def sheet_rows(g: Grading, book: Any, name: str) -> list[dict[str, Any]] | None:
     """Rows of a sheet as dicts keyed by the header row; a failed gate when the sheet or a column is missing."""
     lookup = {ws.title.strip().lower(): ws for ws in book.worksheets}
     ws = lookup.get(name.lower())
@@ -342,7 +342,7 @@ def close(found: Any, expected: float, abs_tol: float, rel_tol: float = 0.0) -> 
     return value is not None and math.isclose(value, expected, abs_tol=abs_tol, rel_tol=rel_tol)
 
 
-def compare(g: GradeContext, name: str, rows: list[dict[str, Any]], ref_rows: list[dict[str, Any]],
+def compare(g: Grading, name: str, rows: list[dict[str, Any]], ref_rows: list[dict[str, Any]],
             key: tuple[str, ...], tests: dict[str, Any], weight: float) -> None:
     """Score = share of reference rows whose every tested column matches; extra rows count against."""
     def k(row: dict[str, Any]) -> tuple[str, ...]:
@@ -376,7 +376,7 @@ def flag(got: Any, want: Any) -> bool:
     return truthy(got) is bool(want)
 
 
-def check_consistency(g: GradeContext, summary: dict[str, Any], phases_rows: list[dict[str, Any]],
+def check_consistency(g: Grading, summary: dict[str, Any], phases_rows: list[dict[str, Any]],
                       lanes: list[dict[str, Any]]) -> None:
     cycle = as_number(summary.get("cycle_s"))
     lost = as_number(summary.get("total_lost_time_s"))
@@ -404,7 +404,7 @@ def check_consistency(g: GradeContext, summary: dict[str, Any], phases_rows: lis
             not problems, reason="; ".join(problems))
 
 
-def grade(g: GradeContext) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("timing_plan.xlsx", "summary.json"):
         return
     summary = g.read_json("summary.json")
@@ -419,7 +419,7 @@ def grade(g: GradeContext) -> None:
         if rows is None:
             return
         sheets[name] = rows
-    ref = json.loads(g.reference("plan.json").read_text())
+    ref = g.reference_json("plan.json")
     s = ref["summary"]
 
     ok_peak = (str(summary.get("peak_hour_start", "")).strip()[:5] == s["peak_hour_start"]
