@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from scipy.io import wavfile
 
-from lastexam.task import Grading, Params
+from lastexam.task import Grading, Params, as_number
 
 SOURCE = "source.mov"
 SRT = "captions.srt"
@@ -330,7 +330,7 @@ def _check_video(g: Grading, p: dict[str, Any], v: dict[str, Any], fmt: dict[str
             found={"r_frame_rate": v.get("r_frame_rate"), "avg_frame_rate": v.get("avg_frame_rate"),
                    "field_order": field_order})
     facts.update(width=v.get("width"), height=v.get("height"), frame_rate=rate, field_order=field_order,
-                 duration=as_float(fmt.get("duration")))
+                 duration=as_number(fmt.get("duration")))
 
 
 def _check_coded_scan(g: Grading, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:
@@ -345,14 +345,6 @@ def _check_coded_scan(g: Grading, p: dict[str, Any], name: str, files: dict[str,
             found={"keyframes": len(frames), "not_as_specified": len(wrong),
                    "first_wrong": ",".join(wrong[0]) if wrong else None},
             reason="" if frames else "no keyframe decoded")
-
-
-def as_float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _check_audio(g: Grading, p: dict[str, Any], a: dict[str, Any], ref: dict[str, Any], name: str,
@@ -536,7 +528,7 @@ def _check_report(g: Grading, p: dict[str, Any], ref: dict[str, Any], report: An
                ("audio.programme_true_peak_dbtp", aud.get("programme_true_peak_dbtp"), loud.get("true_peak_dbtp"), 0.3),
                ("captions.first_cue_in_s", subs.get("first_cue_in_s"), ref["first_cue_in_s"], 0.05)]
     for key, got, want, tol in numbers:
-        value = as_float(got) if not isinstance(got, bool) else None
+        value = as_number(got)
         if want is None or value is None or abs(value - float(want)) > tol:
             wrong.append(f"{key}={got!r} (measured {want!r}, tolerance {tol})")
     g.check("QC report: measured figures match the re-measurement", not wrong, reason="; ".join(wrong))
