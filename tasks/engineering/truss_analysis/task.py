@@ -26,7 +26,6 @@ and checks that the reported reactions balance the applied combined loads (force
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import re
@@ -36,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.task import Grading, Params, as_number
+from lastexam.task import Grading, Params, as_number, is_close, write_csv
 
 E_MPA = 210000.0
 NU = 0.3
@@ -348,14 +347,6 @@ def hidden_loads(t: Truss, combination: dict[str, float], seed: int) -> np.ndarr
 
 # -- files ------------------------------------------------------------------------------------
 
-def write_csv(path: Path, columns: list[str], rows: list[list[Any]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue())
-
-
 def criteria(params: dict[str, Any], t: Truss, limit_mm: float) -> dict[str, Any]:
     return {
         "structure": t.title,
@@ -544,11 +535,6 @@ def check_deck(g: Grading, ref: dict[str, Any], ref_disp: list[dict[str, str]],
     g.check(REACTION_RERUN_CHECK, not bad, expected="reference reactions", reason="; ".join(bad[:5]))
 
 
-def close(found: Any, expected: float, abs_tol: float, rel_tol: float) -> bool:
-    value = as_number(found)
-    return value is not None and math.isclose(value, expected, abs_tol=abs_tol, rel_tol=rel_tol)
-
-
 def check_members(g: Grading, rows: list[dict[str, str]], ref_rows: list[dict[str, str]]) -> None:
     fscale = max(abs(float(r["axial_force_kN"])) for r in ref_rows)
     g.table("member axial forces match (tension +)", rows, ref_rows, key="member",
@@ -563,9 +549,9 @@ def check_members(g: Grading, rows: list[dict[str, str]], ref_rows: list[dict[st
         # A zero-force member may be reported with either sign, so either allowable stands for it.
         zero = abs(float(ref["axial_force_kN"])) < 0.001 * fscale + 0.01
         wrong = [c for c, ok in (
-            ("stress_MPa", close(got.get("stress_MPa"), float(ref["stress_MPa"]), 0.5, 0.005)),
-            ("allowable_MPa", zero or close(got.get("allowable_MPa"), float(ref["allowable_MPa"]), 0.5, 0.005)),
-            ("utilization", close(got.get("utilization"), float(ref["utilization"]), 0.005, 0.005)),
+            ("stress_MPa", is_close(got.get("stress_MPa"), float(ref["stress_MPa"]), abs_tol=0.5, rel_tol=0.005)),
+            ("allowable_MPa", zero or is_close(got.get("allowable_MPa"), float(ref["allowable_MPa"]), abs_tol=0.5, rel_tol=0.005)),
+            ("utilization", is_close(got.get("utilization"), float(ref["utilization"]), abs_tol=0.005, rel_tol=0.005)),
             ("status", str(got.get("status", "")).strip().upper() == ref["status"]),
         ) if not ok]
         if wrong:

@@ -29,7 +29,7 @@ import numpy as np
 from scipy import signal
 from scipy.io import wavfile
 
-from lastexam.task import Grading, Params
+from lastexam.task import Grading, Params, is_close
 
 PREMASTER = "premaster.wav"
 SPEC = "delivery_spec.json"
@@ -305,11 +305,7 @@ def _agree(g: Grading, name: str, section: dict[str, Any], expected: dict[str, f
     wrong = []
     for key, tol in tolerances.items():
         found = section.get(key)
-        try:
-            ok = found is not None and not isinstance(found, bool) and abs(float(found) - expected[key]) <= tol
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
+        if not is_close(found, expected[key], abs_tol=tol):
             wrong.append(f"{key}={found!r} (measured {expected[key]:g}, tolerance {tol:g})")
     g.check(name, not wrong, expected=expected, found={k: section.get(k) for k in tolerances}, reason="; ".join(wrong))
 
