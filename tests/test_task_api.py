@@ -96,6 +96,9 @@ def test_fraction_names_the_wrong_items_and_threshold_passes_at_the_share(g: Gra
     found, expected = {"a": 1.0, "b": 2.5, "z": 0}, {"a": 1.0, "b": 2.0, "c": 3.0}
     verdicts = judge(found, expected, lambda got, want: "" if got == want else f"{got} vs {want}")
     assert verdicts == {"a": "", "b": "2.5 vs 2.0", "c": "missing", "z": "not expected"}
+    assert g.share("records", 7, 8, wrong=["R3: salt left on"]) == pytest.approx(7 / 8)
+    assert _last(g) == (False, "R3: salt left on")
+    assert g.share("records", 9, 8) == 1.0 and g.share("records", -2, 8) == 0.0 and g.share("none", 0, 0) == 0.0
 
 
 def test_table_columns_take_tolerances_predicates_and_a_normaliser(g: Grading) -> None:

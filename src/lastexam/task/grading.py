@@ -290,7 +290,7 @@ class Grading:
         For graders that count as they go; ``fraction`` is the same check from per-item verdicts.
         Returns the score.
         """
-        ratio = right / total if total else 0.0
+        ratio = min(1.0, max(0.0, right / total)) if total else 0.0
         score = 1.0 if threshold is not None and total and ratio >= threshold else ratio
         reason = "; ".join(wrong[:6]) + (f"; and {len(wrong) - 6} more" if len(wrong) > 6 else "")
         self.check(name, score, weight=weight, expected=expected if expected is not None else f"{total} {noun}",
