@@ -1,15 +1,16 @@
 """Scale benchmark for the report and the viewer: 1,000,000 trials in a real results database.
 
 Builds a synthetic SQLite results database (bulk inserts through SQLAlchemy core into the real
-schema: experiments, trials, checks, and the run facts the runner records with each trial), then times
+schema: experiments, trials with the failure category and run facts the store records with each,
+and checks), then times
 
-* the full report (``lastexam.analysis.report.build_report``), cold (first run: the analysis cache
-  is filled from the recorded run facts and the checks, no run directory is read) and warm;
+* the full report (``lastexam.analysis.report.build_report``: grouped queries that only read), three
+  times in a row in one process: the first run is cold for SQLite's page cache in this process (the
+  operating system's file cache may be warm), the others warm;
 * the viewer's pages over HTTP against uvicorn on 127.0.0.1: the leaderboard, the trials list
-  (first page, a filtered page, a deep page) and a trial page.
+  (first page, filtered, sorted, deep pages), the score grid, a transcript search and a trial page.
 
-Usage: python benchmarks/report_scale.py [--trials 1000000] [--dir /tmp/ale-bench] [--rebuild] [--cold]
-(--cold drops the analysis cache first, so that the first report fills it for every trial.)
+Usage: python benchmarks/report_scale.py [--trials 1000000] [--dir /tmp/ale-bench] [--rebuild]
 Prints one line per figure, wall and CPU time. Targets: report under 5 s, each page under 0.3 s.
 """
 
@@ -32,9 +33,9 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, insert, select
 
-from lastexam.analysis.cache import cache_metadata
+from lastexam.analysis.facts import failure_categories
 from lastexam.analysis.report import ReportOptions, build_report
-from lastexam.store.db import ResultsStore, checks, experiments, run_facts, trials
+from lastexam.store.db import ResultsStore, checks, experiments, trials
 
 HARNESSES = ("llm", "claude-code", "codex", "aider")
 MODELS = ("alpha-1", "beta-2", "gamma-3", "delta-4", "epsilon-5")
@@ -74,18 +75,15 @@ def build_database(root: Path, n_trials: int) -> ResultsStore:
     total = len(agents) * n_instances * EPOCHS
     rows: list[dict] = []
     check_rows: list[dict] = []
-    fact_rows: list[dict] = []
     begun = time.perf_counter()
 
     def flush() -> None:
         with store.transaction() as conn:
             conn.execute(insert(trials), rows)
-            conn.execute(insert(run_facts), fact_rows)
             if check_rows:
                 conn.execute(insert(checks), check_rows)
         rows.clear()
         check_rows.clear()
-        fact_rows.clear()
 
     for a, agent in enumerate(agents):
         harness, model = agent.split(":")
@@ -106,6 +104,7 @@ def build_database(root: Path, n_trials: int) -> ResultsStore:
                 score = 1.0 if passed else (0.0 if gate_fail or status == "infra_error" else float(u[3]))
                 duration = 60 + 600 * u[2]
                 cost = 0.0 if harness == "llm" and model == "alpha-1" else round(0.05 + 2 * u[3] * (1 + a % 5), 4)
+                output_files = 0 if gate_fail and u[2] < 0.5 else 2
                 rows.append({
                     "id": trial_id, "experiment_id": 1 + (epoch > 3), "agent": agent,
                     "instance": f"{cluster}/task_{task:05d}@{instance % VARIANTS + 1}", "epoch": epoch,
@@ -118,16 +117,20 @@ def build_database(root: Path, n_trials: int) -> ResultsStore:
                     "input_tokens": 100_000, "output_tokens": 5_000, "cached_tokens": 50_000, "cache_write_tokens": 0,
                     "cost_usd": cost, "model_sec": duration / 2, "turns": 30,
                     "run_dir": str(root / "runs" / f"t{trial_id}"),
+                    # as the store records them for a task that declares no executables (software use unknown)
+                    "category": failure_categories([status], [outcome], [score], [gate_fail], [output_files])[0],
+                    "output_files": output_files, "tool_calls": 30, "software": "unknown", "software_basis": "",
                 })
-                # as the runner records them for a task that declares no executables (software use unknown)
-                fact_rows.append({"trial_id": trial_id, "output_files": 0 if gate_fail and u[2] < 0.5 else 2,
-                                  "tool_calls": 30, "software": "unknown", "executables": ""})
+                failed_names = []
                 if status != "infra_error":
                     for c, name in enumerate(CHECK_NAMES):
                         ok = passed or (c > 1 and u[3] > 0.2 * c) or (c <= 1 and not gate_fail)
+                        if not ok:
+                            failed_names.append(name)
                         check_rows.append({"trial_id": trial_id, "name": name, "weight": 1.0, "score": float(ok),
                                            "passed": ok, "gate": c <= 1, "expected": None, "found": None,
                                            "reason": "" if ok else "mismatch"})
+                rows[-1]["failed_checks"] = "\n".join(sorted(failed_names))
                 if len(rows) >= BATCH:
                     flush()
                     print(f"  inserted {trial_id:,}/{total:,} trials ({time.perf_counter() - begun:.0f} s)",
@@ -196,6 +199,11 @@ def time_viewer(root: Path, db_url: str) -> None:
             "trials, filtered (task)": "/trials?task=engineering%2Ftask_00042",
             "trials, numbered page 10,001 (LIMIT/OFFSET 500,000)": "/trials?page=10001",
             "trials, keyset page after id 900,000": "/trials?after=900000",
+            "trials, sorted by score (descending), page 3": "/trials?sort=score&order=desc&page=3",
+            "trials, filtered (failure category)": "/trials?category=gate_failed",
+            "trials, filtered (score range, task prefix)": "/trials?score_min=0.2&score_max=0.8&task=engineering%2F",
+            "score grid (first experiment)": "/grid",
+            "transcript search (capped)": "/search?q=needle-not-found",
             "trial page (60 steps, 5 checks, diff)": "/trials/1",
         }
         for label, path in pages.items():
@@ -211,14 +219,13 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/ale-bench"))
     parser.add_argument("--rebuild", action="store_true", help="Rebuild the database even if one of the right size exists.")
-    parser.add_argument("--cold", action="store_true", help="Drop the analysis cache before the first report.")
     args = parser.parse_args()
     db_url = f"sqlite:///{args.dir / 'ale.db'}"
     store = ResultsStore(db_url) if (args.dir / "ale.db").exists() and not args.rebuild else None
     if store is not None:
         with store.engine.connect() as conn:
             have = conn.execute(select(func.count()).select_from(trials)).scalar_one()
-            recorded = conn.execute(select(func.count()).select_from(run_facts)).scalar_one()
+            recorded = conn.execute(select(func.count()).where(trials.c.category.is_not(None))).scalar_one()
         if abs(have - args.trials) > args.trials // 100 or recorded != have:
             store = None
     if store is None:
@@ -230,8 +237,6 @@ def main() -> None:
         n_checks = conn.execute(select(func.count()).select_from(checks)).scalar_one()
     print(f"database: {n:,} trials, {n_checks:,} checks ({args.dir / 'ale.db'}); load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    if args.cold:
-        cache_metadata.drop_all(store.engine)
     for run in range(3):
         begun, cpu = time.perf_counter(), time.process_time()
         report = build_report(store, ReportOptions(pairs=True))

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from lastexam.analysis.cache import CELL_COLUMNS
+from lastexam.analysis.cells import CELL_COLUMNS
 from lastexam.analysis.compare import compare
 from lastexam.analysis.dataset import InstanceMatrix
 from lastexam.analysis.leaderboard import leaderboard_from_cells, pass_at_k_rows, pass_rate_samples

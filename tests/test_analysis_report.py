@@ -4,6 +4,7 @@ failure categories, software use, the facts cache, and the ``ale report`` comman
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -173,18 +174,29 @@ def test_failure_categories_and_software_use(tmp_path: Path) -> None:
     assert blind.software[0].counts["unknown"] == 10 and blind.inspected_trials == 11
 
 
-def test_facts_are_cached_and_follow_new_and_replaced_trials(tmp_path: Path) -> None:
+def test_a_report_only_reads_and_follows_new_and_replaced_trials(tmp_path: Path) -> None:
     store = _store(tmp_path)
-    experiment = record(store, "cache", [trial("a", f"other/t@{i}", passed=i % 2 == 0) for i in range(6)])
-    assert build_report(store).inspected_trials == 6
-    assert build_report(store).inspected_trials == 0
-    store.record(experiment, trial("a", "other/t@6", passed=True))
-    again = build_report(store)
-    assert again.inspected_trials == 1 and again.leaderboard[0].trials == 7
-    assert store.record(experiment, trial("a", "other/t@1", passed=True), regrade=True)
+    facts = RunFacts(output_files=1, tool_calls=3, software="unknown", executables="")
+    experiment = record(store, "reads", [trial("a", f"other/t@{i}", passed=i % 2 == 0).model_copy(
+        update={"facts": facts}) for i in range(6)])
+
+    def dump() -> list[str]:
+        with sqlite3.connect(tmp_path / "ale.db") as conn:
+            return list(conn.iterdump())
+
+    before = dump()
+    report = build_report(store)
+    assert report.inspected_trials == 0 and report.leaderboard[0].trials == 6
+    assert dump() == before, "a report wrote to the results database"
+    store.record(experiment, trial("a", "other/t@6", passed=True).model_copy(update={"facts": facts}))
+    assert build_report(store).leaderboard[0].trials == 7
+    assert store.record(experiment, trial("a", "other/t@1", passed=True).model_copy(update={"facts": facts}),
+                        regrade=True)
     replaced = build_report(store)
-    assert replaced.inspected_trials == 1
     assert replaced.leaderboard[0].trials == 7 and replaced.leaderboard[0].passed == 5
+    # a trial recorded without run facts (an older version) is read from its run directory, every time
+    store.record(experiment, trial("a", "other/t@7", passed=False))
+    assert build_report(store).inspected_trials == build_report(store).inspected_trials == 1
 
 
 def test_recorded_run_facts_spare_the_run_directories(tmp_path: Path) -> None:
@@ -215,6 +227,23 @@ def test_selection_errors_name_the_fix(tmp_path: Path) -> None:
         build_report(store, ReportOptions(compare=["a", "c"]))
     with pytest.raises(ValueError, match="exactly two"):
         ReportOptions(compare=["a"])
+
+
+def test_pooled_experiments_keep_only_common_instances(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    record(store, "small", [trial("a", f"other/t@{i}", passed=True) for i in range(3)])
+    record(store, "large", [trial("b", f"other/t@{i}", passed=i % 2 == 0) for i in range(20)]
+           + [trial("b", "other/t@2", 2, status="infra_error")])
+    record(store, "late", [trial("c", "other/t@1", passed=True), trial("c", "other/t@2", status="infra_error")])
+    pooled = build_report(store, ReportOptions(experiments=["small", "large"], common_instances=True))
+    assert pooled.instances == 3 and pooled.instances_dropped == 17
+    assert {r.agent: (r.instances, r.pass_rate) for r in pooled.leaderboard} == {"a": (3, 1.0), "b": (3, 2 / 3)}
+    everything = build_report(store, ReportOptions(common_instances=True))
+    assert everything.instances == 1 and everything.instances_dropped == 19, "an infra error is not a graded trial"
+    assert build_report(store, ReportOptions(experiments=["small", "large"])).instances == 20
+    record(store, "apart", [trial("d", "other/u@0", passed=True)])
+    with pytest.raises(LastExamError, match=r"no instance has a graded trial of every agent.*Fix:"):
+        build_report(store, ReportOptions(experiments=["small", "apart"], common_instances=True))
 
 
 def test_run_leaderboard_from_rows(tmp_path: Path) -> None:

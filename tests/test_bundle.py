@@ -3,6 +3,7 @@ anything is opened; and an agent run from a bundle finds nothing of it, its key 
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 import tarfile
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE_TASKS, REPO
-from lastexam.tasks.bundle import BundleError, new_keys, open_bundle, pack, read_manifest
+from lastexam.errors import ConfigError
+from lastexam.tasks.bundle import BundleError, new_keys, open_bundle, pack, read_manifest, retire
 from lastexam.tasks.loader import discover_tasks
 
 ALE = str(REPO / ".venv" / "bin" / "ale")
@@ -92,3 +94,65 @@ def test_an_agent_run_from_a_bundle_finds_nothing_of_it(sealed, tmp_path: Path) 
     assert len(found) == 3, "one per variant of the sealed task"
     assert all(f.read_text() == "done\n" for f in found), [f.read_text() for f in found]
     assert any((tmp_path / "cache").glob("*/tasks/other/league_table/task.py")), "the bundle was opened on the host"
+
+
+def test_retiring_moves_tasks_past_their_date_into_a_signed_public_bundle(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE_TASKS / "other", tmp_path / "tasks" / "other")
+    old = tmp_path / "tasks" / "other" / "league_table"
+    young = tmp_path / "tasks" / "other" / "young_table"
+    shutil.copytree(old, young)
+    for path, task_id, retire_after in ((old, "other/league_table", "2026-12-01"),
+                                        (young, "other/young_table", "2027-06-01")):
+        spec = path / "task.toml"
+        text = spec.read_text().replace('id = "other/league_table"', f'id = "{task_id}"')
+        spec.write_text(text.replace("released = ", f"retire_after = {retire_after}\nreleased = ", 1))
+    (old / "adversaries").mkdir(exist_ok=True)
+    (old / "adversaries" / "_shortcut.sh").write_text("#!/bin/bash\necho shortcut\n")
+    (old / "adversaries" / "skip_stage.sh").symlink_to("_shortcut.sh")
+    keys = new_keys(tmp_path / "keys")
+    pool = tmp_path / "pool.ale"
+    pack(discover_tasks(tmp_path / "tasks"), [keys.recipient], keys.signing_key, pool)
+    rolled = retire(pool, keys.identity, keys.signer, keys.signing_key, [keys.recipient],
+                    public_out=tmp_path / "public.ale", sealed_out=tmp_path / "pool-next.ale",
+                    as_of=dt.date(2026, 12, 3), cache_root=tmp_path / "cache")
+    assert [t.id for t in rolled.retired.tasks] == ["other/league_table"]
+    assert [t.id for t in rolled.kept.tasks] == ["other/young_table"]
+    with tarfile.open(tmp_path / "public.ale") as tar:
+        assert sorted(tar.getnames()) == ["manifest.json", "manifest.sig", "payload.tar.gz"]
+    # anyone can open the public bundle with the signer alone; a changed byte is still refused
+    root, manifest = open_bundle(tmp_path / "public.ale", None, keys.signer, tmp_path / "public-cache")
+    assert not manifest.sealed and (root / "other" / "league_table" / "task.py").is_file()
+    linked = root / "other" / "league_table" / "adversaries" / "skip_stage.sh"
+    assert linked.read_text() == "#!/bin/bash\necho shortcut\n" and not linked.is_symlink()
+    _replace_member(tmp_path / "public.ale", "payload.tar.gz", lambda data: data[:-1] + bytes([data[-1] ^ 1]))
+    with pytest.raises(BundleError, match="does not match the signed manifest"):
+        open_bundle(tmp_path / "public.ale", None, keys.signer, tmp_path / "other-cache")
+    with pytest.raises(BundleError, match="is sealed"):
+        open_bundle(tmp_path / "pool-next.ale", None, keys.signer, tmp_path / "sealed-cache")
+
+
+def test_a_link_out_of_a_task_package_is_refused_when_packing(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE_TASKS / "other", tmp_path / "tasks" / "other")
+    (tmp_path / "secret.txt").write_text("outside\n")
+    (tmp_path / "tasks" / "other" / "league_table" / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    keys = new_keys(tmp_path / "keys")
+    with pytest.raises(ConfigError, match="leads out of the task package"):
+        pack(discover_tasks(tmp_path / "tasks"), [keys.recipient], keys.signing_key, tmp_path / "pool.ale")
+
+
+def test_pack_retire_from_the_command_line(sealed, tmp_path: Path) -> None:
+    bundle, keys, _ = sealed
+    keys_dir = keys.identity.parent
+    common = ["--signing-key", str(keys.signing_key), "--recipient", str(keys_dir / "recipient.txt")]
+    rolled = subprocess.run([ALE, "pack", "--retire", str(bundle), "--identity", str(keys.identity), "--signer",
+                             str(keys_dir / "signer.pub"), "--public-out", str(tmp_path / "public.ale"), "--out",
+                             str(tmp_path / "next.ale"), "--as-of", "2026-12-03", *common],
+                            capture_output=True, text=True, env={"ALE_BUNDLE_CACHE": str(tmp_path / "cache"),
+                                                                 "PATH": "/usr/bin:/bin"})
+    assert rolled.returncode == 0, rolled.stderr
+    said = " ".join(rolled.stderr.split())
+    assert "0 task(s) retired into public bundle" in said and "1 task(s) kept sealed" in said
+    assert not (tmp_path / "public.ale").exists() and (tmp_path / "next.ale").is_file()
+    bad = subprocess.run([ALE, "pack", "--retire", str(bundle), "--out", str(tmp_path / "x.ale"), *common],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--public-out" in bad.stderr

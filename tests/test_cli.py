@@ -48,6 +48,10 @@ def test_run_report_and_regrade(tmp_path: Path) -> None:
     low, high = board["oracle"]["pass_rate_ci"]
     assert 0.4 < low < 1.0 and high == 1.0
 
+    with sqlite3.connect(tmp_path / "r" / "ale.db") as conn:  # built-in agents state no knowledge cutoff
+        dates = set(conn.execute("SELECT task_released, knowledge_cutoff FROM trials").fetchall())
+    assert dates == {("2026-11-25", None)}
+
     # the runner recorded each trial's run facts: a report with the task packages reads no run directory
     facts = _run_facts(tmp_path / "r" / "ale.db")
     assert len(facts) == 6 and {f[5] for f in facts} == {"sqlite3"}
@@ -78,8 +82,7 @@ def test_run_report_and_regrade(tmp_path: Path) -> None:
 def _run_facts(db: Path) -> list[tuple]:
     """(trial id, agent, output files, tool calls, software, executables) of each recorded trial."""
     with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT trial_id, agent, output_files, tool_calls, software, executables FROM run_facts "
-                            "JOIN trials ON trials.id = run_facts.trial_id").fetchall()
+        return conn.execute("SELECT id, agent, output_files, tool_calls, software, software_basis FROM trials").fetchall()
 
 
 def test_errors_name_the_fix(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import FIXTURE_TASKS
+from lastexam.analysis.report import ReportOptions, build_report
 from lastexam.grading import Check
 from lastexam.results import TrialKey, TrialResult
 from lastexam.store.db import ResultsStore
@@ -48,6 +50,9 @@ def _exercise(store: ResultsStore) -> None:
     [check] = store.check_rows(rows[0]["id"])
     assert check["expected"] == {"x": 1} and check["found"] == [1, 2]
     assert store.finished_keys(experiment) == {_result("passed").key}
+    assert [r["category"] for r in rows] == ["passed", "cancelled"]
+    report = build_report(store, ReportOptions(resamples=100, tasks_dir=FIXTURE_TASKS))  # grouped queries, any engine
+    assert report.failures[0].passed == 1 and report.leaderboard[0].trials == 1
 
 
 def test_sqlite_store(tmp_path: Path) -> None:
@@ -88,3 +93,22 @@ def postgres_url() -> Iterator[str]:
 
 def test_postgres_store(postgres_url: str) -> None:
     _exercise(ResultsStore(postgres_url))
+
+
+def test_a_database_of_an_older_version_gains_the_new_columns_and_reports(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ale.db'}"
+    store = ResultsStore(url)
+    experiment = store.ensure_experiment("e", {"agents": ["a"]})
+    assert store.record(experiment, _result("failed", score=0.0))
+    with store.engine.begin() as conn:  # as an older version left it: no category, no run facts, no index
+        conn.exec_driver_sql("DROP INDEX ix_trials_cells")
+        conn.exec_driver_sql("DROP INDEX ix_trials_failed_checks")
+        for column in ("category", "software", "software_basis", "output_files", "tool_calls", "failed_checks"):
+            conn.exec_driver_sql(f"ALTER TABLE trials DROP COLUMN {column}")
+    store.engine.dispose()
+    reopened = ResultsStore(url)
+    [row] = reopened.trial_rows()
+    assert row["category"] is None and row["software"] is None
+    report = build_report(reopened, ReportOptions(resamples=100, tasks_dir=FIXTURE_TASKS))
+    assert report.inspected_trials == 1 and report.failures[0].categories["zero_score"] == 1
+    assert [(c.check, c.failed) for c in report.failing_checks] == [("c", 1)]

@@ -28,6 +28,8 @@ from trialfactory import record, run_dir, trial
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
+INSTRUCTION = ("# League table\n\nCompute the **standings** from `league.db`.\n\n"
+               "<script>alert('instruction')</script> <b>raw</b> ![logo](http://example.invalid/x.png)\n\n- one\n- two\n")
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
        b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
 
@@ -53,7 +55,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                       reason="2 teams have wrong points")]
     graded = run_dir(runs, "graded", outputs={"standings.csv": "team,points\nAjax,7\nPSV,6\n", "plot.png": "",
                                               "page.html": "<script>alert(1)</script>"},
-                     reference={"standings.csv": "team,points\nAjax,9\nPSV,6\n"},
+                     reference={"standings.csv": "team,points\nAjax,9\nPSV,6\n", "answer_key.json": "SECRET-KEY"},
                      tool_calls=[{"command": "sqlite3 league.db < q.sql"}, {"argv": ["python3", "plot.py"]}])
     (graded / "output" / "plot.png").write_bytes(PNG)
     (graded / "shot.png").write_bytes(PNG)
@@ -62,10 +64,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         '"message": [{"type": "text", "text": "here is the chart"}, '
         '{"type": "image", "source": {"media_type": "image/png", "path": "shot.png"}}]')
     (graded / "trajectory.json").write_text(trajectory)
+    (graded / "logs" / "instruction.md").write_text(INSTRUCTION)
     ungraded = run_dir(runs, "ungraded", reference={"standings.csv": "secret\n"}, graded=False)
     results_synthetic = [
+        trial("llm:alpha", "other/league_table@0", passed=True),
         trial("llm:alpha", "other/league_table@1", passed=False, score=0.5, checks=evidence, run_dir=graded,
-              tier="full-spectrum", cost=1.25),
+              tier="full-spectrum", cost=1.25, tokens=(1200, 340)),
         trial("llm:alpha", "other/league_table@2", status="infra_error", run_dir=ungraded),
     ] + [trial("llm:beta", f"other/league_table@{i}", passed=i % 2 == 0, tier="last-exam") for i in range(60)]
     record(store, "synthetic", results_synthetic)
@@ -148,7 +152,7 @@ def test_browse_leaderboard_filter_and_trial(site: dict, page: Page, tmp_path: P
     board = page.locator("#leaderboard")
     board.wait_for()
     agents = board.locator("tbody tr td:first-child").all_inner_texts()
-    assert set(agents) == {"oracle", "nop", "llm:alpha", "llm:beta"}
+    assert set(agents) == {"llm:alpha", "llm:beta"}, "the landing page shows the newest experiment only"
     assert page.locator("svg").count() >= 2
     assert page.locator("#experiments tbody tr").count() == 2
     alpha = [t for t in site["synthetic"] if t.key.agent == "llm:alpha"]
@@ -180,6 +184,104 @@ def test_browse_leaderboard_filter_and_trial(site: dict, page: Page, tmp_path: P
     assert shot.stat().st_size > 20_000
     if os.environ.get("ALE_SCREENSHOT_DIR"):
         page.screenshot(path=str(Path(os.environ["ALE_SCREENSHOT_DIR"]) / "viewer-trial.png"), full_page=True)
+
+
+def test_landing_pools_experiments_on_common_instances(site: dict, page: Page) -> None:
+    page.goto(site["base"] + "/")
+    assert "synthetic" in page.locator("h1").inner_text() and page.locator("#pooled").count() == 0
+    assert page.locator("#selection input[value=synthetic]").is_checked()
+    assert not page.locator("#selection input[value=real]").is_checked()
+    page.check("#selection input[value=real]")
+    page.click("#selection button[type=submit]")
+    page.wait_for_url("**/?experiment=*experiment=*")
+    board = page.locator("#leaderboard")
+    assert set(board.locator("tbody tr td:first-child").all_inner_texts()) == {"oracle", "nop", "llm:alpha", "llm:beta"}
+    # only other/league_table@0 was graded for all four agents; the 59 other instances are left out
+    assert set(board.locator("tbody tr td:nth-child(2)").all_inner_texts()) == {"1"}
+    note = page.locator("#pooled").inner_text()
+    assert "restricted to the 1 instances" in note and "59 other instances are left out" in note
+
+
+def _trials(base: str, query: str) -> tuple[str, list[str]]:
+    """The trial list page for ``query``: its total count and the rows' cells as text."""
+    status, _, body = _get(f"{base}/trials?{query}")
+    assert status == 200, body
+    html = body.decode()
+    total = html.split('id="total">')[1].split("<")[0]
+    rows = html.split('<table id="trials">')[1].split("</tbody>")[0].split("<tr>")[2:]
+    return total, rows
+
+
+def test_trial_list_counts_filters_and_sorts(site: dict) -> None:
+    base = site["base"]
+    assert _trials(base, "agent=llm%3Abeta")[0] == "60"
+    assert _trials(base, "task=other%2F")[0] == "65" and _trials(base, "task=other%2Fleague")[0] == "65"
+    assert _trials(base, "task=finance%2F")[0] == "0" and _trials(base, "task=other%25")[0] == "0"
+    total, rows = _trials(base, "score_min=0.4&score_max=0.6&tier=&category=")
+    assert total == "1" and "other/league_table@1" in rows[0] and "1,200 / 340" in rows[0] and "$1.2500" in rows[0]
+    total, rows = _trials(base, "category=infrastructure")
+    assert total == "1" and "other/league_table@2" in rows[0] and "infra_error" in rows[0]
+    total, rows = _trials(base, "category=no_output")
+    assert total == "1" and ">nop<" in rows[0]
+    total, rows = _trials(base, "experiment=synthetic&category=zero_score")
+    assert total == "30" and all("llm:beta" in r for r in rows)
+    total, rows = _trials(base, "agent=llm%3Abeta")
+    assert all(r.count(">unknown<") == 2 for r in rows), "no tokens and no price read unknown, not 0"
+    _, rows = _trials(base, "sort=cost&order=desc")
+    assert "$1.2500" in rows[0]
+    _, rows = _trials(base, "agent=llm%3Aalpha&sort=score&order=asc")
+    assert [r.split('class="num score">')[1][:5] for r in rows] == ["0.000", "0.500", "1.000"]
+    first = _get(f"{base}/trials?agent=llm%3Abeta&sort=score&order=desc")[2].decode()
+    assert "page 1 of 2" in first
+    link = first.split('rel="next" href="/trials?')[1].split('"')[0].replace("&amp;", "&")
+    assert "agent=llm%3Abeta" in link and "sort=score" in link and "order=desc" in link and "page=2" in link
+    total, rows = _trials(base, link)
+    assert total == "60" and len(rows) == 10 and all("llm:beta" in r for r in rows)
+    assert all('class="num score">0.000' in r for r in rows), "descending by score: the failures come last"
+    assert _get(f"{base}/trials?score_min=abc")[0] == 400 and _get(f"{base}/trials?sort=secret")[0] == 400
+    assert _get(f"{base}/trials?category=bogus")[0] == 400
+
+
+def test_score_grid_links_cells_to_trials(site: dict, page: Page) -> None:
+    page.goto(site["base"] + "/grid?experiment=synthetic")
+    grid = page.locator("#grid")
+    assert grid.locator("thead th").all_inner_texts() == ["instance", "llm:alpha", "llm:beta"]
+    assert grid.locator("tbody tr").count() == 60 and "60 instances" in page.locator("#grid-note").inner_text()
+    row = grid.locator("tbody tr", has_text="other/league_table@1")
+    assert row.locator("td").nth(1).inner_text().split() == ["0.50", "0/1"]
+    assert grid.locator("tbody tr", has_text="other/league_table@2").locator("td").nth(1).inner_text() == "–"
+    row.locator("td").nth(1).locator("a").click()
+    page.wait_for_url(f"**/trials/{site['graded']}")
+
+
+def test_search_within_transcripts(site: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = site["base"]
+    html = _get(f"{base}/search?q=SQLITE3+league&experiment=synthetic")[2].decode()
+    assert f'href="/trials/{site["graded"]}#step-2"' in html and "tool call" in html
+    assert "1 of the 63 trials searched" in html
+    html = _get(f"{base}/search?q=exit+0+(3)")[2].decode()
+    assert f'href="/trials/{site["graded"]}#step-3"' in html and "observation" in html
+    html = _get(f"{base}/search?q=should+run+tool+2&agent=llm%3Abeta")[2].decode()
+    assert "0 of the 60 trials searched" in html
+    monkeypatch.setattr("lastexam.web.app.SEARCH_TRIAL_LIMIT", 5)
+    html = _get(f"{base}/search?q=anything")[2].decode()
+    assert "the first 5 by id of 65 matching trials" in html
+
+
+def test_instruction_markdown_and_deliverable_diff(site: dict, page: Page) -> None:
+    page.goto(f"{site['base']}/trials/{site['graded']}")
+    instruction = page.locator(".instruction")
+    assert instruction.locator("h1").inner_text() == "League table"
+    assert instruction.locator("strong").inner_text() == "standings" and instruction.locator("li").count() == 2
+    assert instruction.locator("script, b, img").count() == 0 and "<script>" in instruction.inner_text()
+    reference = page.locator("#reference ~ h3").all_inner_texts()
+    assert any("standings.csv" in h for h in reference) and not any("answer_key" in h for h in reference)
+    assert "SECRET-KEY" not in page.content()
+    status, _, body = _get(f"{site['base']}/trials/{site['graded']}/files/reference/answer_key.json")
+    assert status == 404 and b"SECRET" not in body
+    assert _get(f"{site['base']}/trials/{site['graded']}/files/reference/standings.csv")[0] == 200
+    page.goto(f"{site['base']}/trials/{site['oracle']}")
+    assert "tokens in / out: unknown" in page.locator("#usage").inner_text()
 
 
 def test_real_trial_page(site: dict, page: Page) -> None:

@@ -19,7 +19,7 @@ TIER_OF = {"near": "near-term", "full": "full-spectrum", "last": "last-exam"}
 
 def trial(agent: str, instance: str, epoch: int = 1, *, passed: bool | None = None, status: str | None = None,
           score: float | None = None, outcome: str | None = "completed", checks: list[Check] | None = None,
-          cost: float | None = 0.0, seconds: float = 10.0, tier: str = "near-term", cluster: str = "other",
+          cost: float | None = 0.0, tokens: tuple[int, int] = (0, 0), seconds: float = 10.0, tier: str = "near-term", cluster: str = "other",
           subdomain: str = "sports", run_dir: Path | str = "/nonexistent/run") -> TrialResult:
     """A finished trial. ``passed`` sets status and score unless they are given."""
     task_id = instance.split("@")[0]
@@ -32,7 +32,7 @@ def trial(agent: str, instance: str, epoch: int = 1, *, passed: bool | None = No
         variant=int(instance.split("@")[1]) if "@" in instance else 0, tier=tier, cluster=cluster,
         subdomain=subdomain, status=status, agent_outcome=outcome if status != "infra_error" else None,
         score=score if score is not None else (1.0 if is_pass else 0.0), passed=is_pass, checks=checks or [],
-        usage=Usage(cost_usd=cost), error="sandbox failed" if status == "infra_error" else None,
+        usage=Usage(cost_usd=cost, input_tokens=tokens[0], output_tokens=tokens[1]), error="sandbox failed" if status == "infra_error" else None,
         started_at=START, finished_at=START + dt.timedelta(seconds=seconds), agent_seconds=seconds - 1,
         grade_seconds=1.0, run_dir=str(run_dir),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -32,8 +33,9 @@ from lastexam.runner.trial import DEFAULT_MAX_WALL, TrialRequest
 from lastexam.runner.validate import GateOptions, check_task
 from lastexam.setup import install
 from lastexam.store.db import ResultsStore, default_db_url
-from lastexam.tasks.bundle import bundle_cache, new_keys, open_bundle
+from lastexam.tasks.bundle import bundle_cache, new_keys, open_bundle, pack_public
 from lastexam.tasks.bundle import pack as pack_bundle
+from lastexam.tasks.bundle import retire as retire_bundle
 from lastexam.tasks.canary import scan
 from lastexam.tasks.catalog import catalog_entries, write_catalog
 from lastexam.tasks.instance import salt_hash
@@ -326,12 +328,14 @@ def report(
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task packages (for declared software).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Count infrastructure errors left after retries as failed "
                                                           "trials (score 0) instead of leaving them out.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Split every leaderboard into tasks released after each "
+                                        "model's knowledge_cutoff and before it, with the gap (contamination).")] = False,
 ) -> None:
     """Leaderboard with bootstrap intervals (overall, by tier, cluster, subdomain; pass@k), cost and time with the
     Pareto frontier, paired comparisons, harness/model variance, failure breakdown and software use."""
     try:
         options = ReportOptions(experiments=name or None, compare=compare or [], pairs=pairs, resamples=resamples,
-                                seed=seed, tasks_dir=tasks_dir, strict=strict)
+                                seed=seed, tasks_dir=tasks_dir, strict=strict, fresh=fresh)
         store = ResultsStore(db or default_db_url(results_dir))
         result = build_report(store, options)
     except (LastExamError, ValueError) as exc:
@@ -361,6 +365,8 @@ def view(
     results_dir: ResultsDir = Path("ale-results"),
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8765,
     host: Annotated[str, typer.Option("--host", help="Address to listen on (local only by default).")] = "127.0.0.1",
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task packages (for their declared "
+                                                   "deliverables, the only reference files shown).")] = None,
 ) -> None:
     """Browse experiments, the leaderboard and every trial (trajectory, checks, output, diff) in a local web app."""
     try:
@@ -369,39 +375,79 @@ def view(
         _fail(LastExamError(f"the viewer needs the 'web' extra ({exc.name} is missing). "
                             "Fix: pip install 'lastexam[web]'"))
     console.print(f"viewer on http://{host}:{port}/ (Ctrl-C to stop)")
-    serve(ResultsStore(db or default_db_url(results_dir)), results_dir, host=host, port=port)
+    serve(ResultsStore(db or default_db_url(results_dir)), results_dir, tasks_dir=tasks_dir, host=host, port=port)
 
 
 def _open_bundles(bundles: list[str], selectors: list[str], identity: Path | None,
                   signer: str | None) -> tuple[Path, list[str]]:
-    """Open the one sealed bundle among ``selectors``; its task packages become the tasks to run."""
-    if len(bundles) > 1 or identity is None or signer is None:
-        raise ConfigError(None, "--tasks", "a run takes one sealed bundle, with the key to open it and its maker",
-                          "give one pool.ale, --identity identity.age and --signer signer.pub")
-    signer_key = Path(signer).read_text() if Path(signer).is_file() else signer
-    tasks_dir, manifest = open_bundle(Path(bundles[0]), identity, signer_key, bundle_cache())
+    """Open the one bundle among ``selectors``; its task packages become the tasks to run."""
+    if len(bundles) > 1 or signer is None:
+        raise ConfigError(None, "--tasks", "a run takes one bundle, with its maker (and the key to open a sealed one)",
+                          "give one pool.ale, --signer signer.pub and, for a sealed pool, --identity identity.age")
+    tasks_dir, manifest = open_bundle(Path(bundles[0]), identity, _signer(signer), bundle_cache())
     rest = [s for s in selectors if s not in bundles]
     return tasks_dir, rest or [t.id for t in manifest.tasks]
 
 
 @app.command()
 def pack(
-    selectors: Annotated[list[str], typer.Option("--tasks", help="Task selectors to seal.")],
-    recipients: Annotated[list[str], typer.Option("--recipient", help="age public key (age1...) or a file of one.")],
     signing_key: Annotated[Path, typer.Option("--signing-key", help="ed25519 signing.key of `ale keys new`.")],
     out: Annotated[Path, typer.Option("--out", help="The bundle to write, e.g. pool.ale.")],
+    selectors: Annotated[list[str] | None, typer.Option("--tasks", help="Task selectors to pack.")] = None,
+    recipients: Annotated[list[str] | None, typer.Option("--recipient", help="age public key (age1...) or a file "
+                                                         "of one.")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Write a signed bundle that is not encrypted.")] = False,
+    retire: Annotated[Path | None, typer.Option("--retire", help="A sealed pool to roll: its tasks past retire_after "
+                                                "go to --public-out, the rest are sealed again to --out.")] = None,
+    public_out: Annotated[Path | None, typer.Option("--public-out", help="With --retire: the public bundle.")] = None,
+    identity: Annotated[Path | None, typer.Option("--identity", help="With --retire: the key that opens it.")] = None,
+    signer: Annotated[str | None, typer.Option("--signer", help="With --retire: its maker's signer.pub (or hex).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="With --retire: the date to retire by (default "
+                                              "today), YYYY-MM-DD.")] = None,
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
 ) -> None:
-    """Seal task packages into an encrypted bundle with a signed manifest (a private pool)."""
+    """Seal task packages into an encrypted bundle with a signed manifest (a private pool), write a public
+    bundle (--public), or roll a pool (--retire) by moving its tasks past their date into a public bundle."""
+    keys = [Path(r).read_text().strip() if Path(r).is_file() else r for r in recipients or []]
     try:
+        if retire is not None:
+            if public_out is None or signer is None:
+                raise ConfigError(None, "--retire", "rolling a pool needs its maker and a place for the retired tasks",
+                                  "give --signer signer.pub, --identity identity.age and --public-out public.ale")
+            rolled = retire_bundle(retire, identity, _signer(signer), signing_key, keys, public_out=public_out,
+                                   sealed_out=out, as_of=_date(as_of, "--as-of"), cache_root=bundle_cache())
+            for manifest, where, what in ((rolled.retired, public_out, "retired into public bundle"),
+                                          (rolled.kept, out, "kept sealed in")):
+                count = len(manifest.tasks) if manifest else 0
+                console.print(f"{count} task(s) {what} {where}" + ("" if manifest else " (not written)"))
+            return
+        if not selectors:
+            raise ConfigError(None, "--tasks", "no tasks to pack", "give --tasks SELECTOR (or --retire pool.ale)")
         tasks, root = _tasks(tasks_dir)
-        chosen = {i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}
-        keys = [Path(r).read_text().strip() if Path(r).is_file() else r for r in recipients]
-        manifest = pack_bundle(list(chosen.values()), keys, signing_key, out)
+        chosen = list({i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}.values())
+        if public:
+            manifest = pack_public(chosen, signing_key, out)
+            console.print(f"wrote public bundle {out} of {len(manifest.tasks)} task(s) (signer {manifest.signer[:16]}...)")
+            return
+        manifest = pack_bundle(chosen, keys, signing_key, out)
     except (LastExamError, OSError) as exc:
         _fail(exc)
     console.print(f"sealed {len(manifest.tasks)} task(s) to {len(keys)} recipient(s) in {out} "
                   f"(signer {manifest.signer[:16]}...)")
+
+
+def _signer(value: str) -> str:
+    """A signer's hex public key, given as such or as the path of a signer.pub file."""
+    return Path(value).read_text().strip() if Path(value).is_file() else value
+
+
+def _date(value: str | None, option: str) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(None, option, f"{value!r} is not a date", "give YYYY-MM-DD") from exc
 
 
 @keys_app.command("new")

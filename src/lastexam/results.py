@@ -53,6 +53,9 @@ class TrialResult(BaseModel):
     run_dir: str
     salt_hash: str | None = Field(None, description="hash of the salt mixed into the instance's seed (never the "
                                                     "salt); None for a public instance")
+    task_released: dt.date | None = Field(None, description="the task's release date (task.toml ``released``)")
+    knowledge_cutoff: dt.date | None = Field(None, description="the agent's model's training-data cutoff, when "
+                                                               "its config states one")
     facts: RunFacts | None = Field(None, description="what the run showed (output files, tool calls, software use "
                                                       "judged against the task's declared executables), taken when "
                                                       "the trial ended; None in results of older versions")

@@ -9,12 +9,14 @@ Example (``agents/gpt-4o-mini.yaml``)::
     model: gpt-4o-mini
     base_url: https://api.openai.com/v1
     api_key_env: OPENAI_API_KEY
+    knowledge_cutoff: 2023-10-01
     limits: {turns: 100, tokens: 2000000, cost_usd: 5, wall_sec: 3600}
     options: {temperature: 0}
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -63,6 +65,8 @@ class AgentConfig(_Strict):
     limits: AgentLimits = Field(default_factory=AgentLimits)
     prices: ModelPrices | None = Field(default=None, description="overrides the price table for this model")
     options: dict[str, Any] = Field(default_factory=dict, description="harness options, checked by the harness")
+    knowledge_cutoff: dt.date | None = Field(default=None, description="the model's training-data cutoff "
+                                             "(YYYY-MM-DD); `ale report --fresh` splits results by it")
     source: Path | None = Field(default=None, exclude=True, description="the file the config came from")
 
     @field_validator("api_key_env")

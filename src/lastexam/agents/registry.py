@@ -8,6 +8,7 @@ themselves with ``register_harness`` when imported, which happens on first use.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import os
 import shutil
@@ -108,6 +109,15 @@ def recorded_name(spec: str) -> str:
     """
     agent = resolve_agent(spec)
     return agent.name if is_config_path(spec) else spec
+
+
+def knowledge_cutoff(spec: str) -> dt.date | None:
+    """The model's knowledge cutoff an agent config states; None for built-in agents and configs without one.
+
+    Raises:
+        ConfigError: as ``load_agent_config``.
+    """
+    return load_agent_config(Path(spec)).knowledge_cutoff if is_config_path(spec) else None
 
 
 def default_agents_dir() -> Path:

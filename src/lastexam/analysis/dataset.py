@@ -1,7 +1,7 @@
 """Trials as the statistics see them: sums per (agent, instance) cell, and the agent x instance matrix.
 
 A *cells* frame has one row per (agent, instance, failure category, software use) with the
-columns ``cache.CELL_COLUMNS``; it comes from the analysis cache (``cache.cells``) or, for a
+columns ``cells.CELL_COLUMNS``; it comes from the results database (``cells.cells``) or, for a
 handful of rows in memory, from ``cells_from_rows``. ``InstanceMatrix`` folds the graded cells
 into agents x instances arrays: the unit the bootstrap resamples is the instance, and the epochs
 of an instance stay together inside it.
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lastexam.analysis.cache import CELL_COLUMNS
+from lastexam.analysis.cells import CELL_COLUMNS
 from lastexam.analysis.facts import failure_categories
 from lastexam.errors import LastExamError
 from lastexam.store.db import ResultsStore
@@ -98,8 +98,8 @@ class InstanceMatrix:
         shape = (len(agents), len(instances))
 
         def fold(part: pd.DataFrame, column: str) -> np.ndarray:
-            a = pd.Categorical(part["agent"], categories=agents).codes.astype(np.int64)
-            i = pd.Categorical(part["instance"], categories=instances["instance"]).codes.astype(np.int64)
+            a = pd.Categorical(part["agent"].astype(str), categories=agents).codes.astype(np.int64)
+            i = pd.Categorical(part["instance"].astype(str), categories=instances["instance"]).codes.astype(np.int64)
             keep = i >= 0
             flat = a[keep] * len(instances) + i[keep]
             weights = part[column].to_numpy(np.float64)[keep]

@@ -68,15 +68,16 @@ def failure_categories(status: ArrayLike, agent_outcome: ArrayLike, score: Array
     return np.select(conditions, choices, default="zero_score").astype(object)
 
 
-def _strings(value: Any) -> Iterator[str]:
+def string_values(value: Any) -> Iterator[str]:
+    """Every string inside a parsed JSON value (depth first)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _strings(item)
+            yield from string_values(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _strings(item)
+            yield from string_values(item)
 
 
 def tool_call_texts(trajectory: dict[str, Any]) -> list[str]:
@@ -85,7 +86,7 @@ def tool_call_texts(trajectory: dict[str, Any]) -> list[str]:
     for step in trajectory.get("steps") or []:
         for call in step.get("tool_calls") or []:
             arguments = call.get("arguments")
-            texts.append(" ".join(_strings(arguments)) if arguments is not None else "")
+            texts.append(" ".join(string_values(arguments)) if arguments is not None else "")
     return texts
 
 

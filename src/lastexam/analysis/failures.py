@@ -1,7 +1,7 @@
 """Why trials did not pass, which checks fail most, and whether agents used the professional software.
 
 Categories and software-use classes are defined in ``facts``. Every table here is computed from
-a cells frame (``dataset``) and, for checks, from failed-check counts (``cache.failed_checks``).
+a cells frame (``dataset``) and, for checks, from failed-check counts (``cells.failed_checks``).
 """
 
 from __future__ import annotations

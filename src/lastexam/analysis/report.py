@@ -1,11 +1,12 @@
 """The full report over one or more experiments: what ``ale report`` prints, exports and renders.
 
-``build_report(store, options)`` reads the results database only (through the analysis cache,
-which it brings up to date first: see ``cache``) and returns a ``Report``: the leaderboard with
+``build_report(store, options)`` only reads the results database (grouped queries: see ``cells``) and
+returns a ``Report``: the leaderboard with
 bootstrap intervals (overall, by tier, cluster, subdomain; pass@k), cost and time with the Pareto
 frontier, paired comparisons, the harness/model variance decomposition, the failure breakdown,
 the checks that fail most, and software use. Every per-agent table shows the agent's infrastructure
 errors left after retries (``infra``, see ``infra``); ``ReportOptions.strict`` counts them as failed trials.
+``ReportOptions.fresh`` adds the split by release date against knowledge cutoff (see ``freshness``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 from pydantic import BaseModel, Field, model_validator
 
-from lastexam.analysis import cache
+from lastexam.analysis import cells as grouped
 from lastexam.analysis.compare import Comparison, all_pairs, compare
 from lastexam.analysis.dataset import resolve_experiments
 from lastexam.analysis.efficiency import CostRow, frontier_note
@@ -28,6 +30,7 @@ from lastexam.analysis.failures import (
     failure_rows,
     software_rows,
 )
+from lastexam.analysis.freshness import Freshness, freshness
 from lastexam.analysis.leaderboard import Leaderboard, leaderboard_from_cells, pass_rate_samples
 from lastexam.analysis.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 from lastexam.analysis.variance import VarianceDecomposition, decompose
@@ -47,6 +50,10 @@ class ReportOptions(BaseModel):
     pairs: bool = False
     tasks_dir: Path | None = None
     strict: bool = Field(False, description="count infrastructure errors as failed trials (score 0)")
+    fresh: bool = Field(False, description="split the leaderboard by task release against each model's knowledge "
+                                           "cutoff and estimate the gap (a contamination signal)")
+    common_instances: bool = Field(False, description="keep only the instances every agent has a graded trial on "
+                                                      "(for experiments pooled with different instance sets)")
 
     @model_validator(mode="after")
     def _two_to_compare(self) -> ReportOptions:
@@ -62,7 +69,8 @@ class Report(Leaderboard):
     database: str
     generated_at: dt.datetime
     instances: int
-    inspected_trials: int = Field(description="trials whose run directory this report read (the rest were cached)")
+    inspected_trials: int = Field(description="trials whose run directory this report read (recorded without run "
+                                              "facts, or judged against other declared executables)")
     efficiency: list[CostRow]
     pareto: list[str]
     pareto_note: str = Field("", description="agents left off the frontier (unknown cost, not a model agent) and why")
@@ -74,6 +82,10 @@ class Report(Leaderboard):
     software: list[SoftwareRow]
     software_by_task: list[SoftwareRow]
     instances_seen: str = Field("", description="'public instances', 'salted instances: hash H' or a mix of both")
+    freshness: Freshness | None = Field(None, description="with ``fresh``: tasks released after each agent's "
+                                                          "knowledge cutoff against those released before it")
+    instances_dropped: int = Field(0, description="with ``common_instances``: instances left out because some agent "
+                                                  "has no graded trial on them")
 
 
 def salting_line(salt_hashes: set[str | None]) -> str:
@@ -90,7 +102,18 @@ def declared_executables(tasks_dir: Path | None) -> dict[str, list[str]]:
     root = tasks_dir or default_tasks_root()
     if not root.is_dir():
         return {}
-    return {t.id: list(t.spec.software.executables) for t in discover_tasks(root, problems=[])}
+    return {t.id: list(t.spec.software.executables) for t in discover_tasks(root, problems=[], import_graders=False)}
+
+
+def common_instances_only(cells: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The cells of the instances on which every agent of ``cells`` has a graded trial, and how many
+    instances were left out."""
+    agent, instance = cells["agent"].astype(str), cells["instance"].astype(str)
+    graded = ~cells["category"].astype(str).isin(["infrastructure", "cancelled"])
+    agents_per_instance = agent[graded].groupby(instance[graded]).nunique()
+    common = set(agents_per_instance.index[agents_per_instance == agent.nunique()])
+    keep = instance.isin(common)
+    return cells[keep.to_numpy()].reset_index(drop=True), instance.nunique() - len(common)
 
 
 def build_report(store: ResultsStore, options: ReportOptions | None = None) -> Report:
@@ -102,13 +125,19 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
     """
     options = options or ReportOptions()
     ids = resolve_experiments(store, options.experiments)
-    inspected = cache.refresh(store, declared_executables(options.tasks_dir), ids)
-    cells, failed = cache.cells(store.engine, ids), cache.failed_checks(store.engine, ids)
+    cells, inspected = grouped.cells(store.engine, declared_executables(options.tasks_dir), ids)
+    failed = grouped.failed_checks(store.engine, ids)
     names = options.experiments or store.experiment_names()
     if cells.empty:
         where = f"experiments {', '.join(names)}" if options.experiments else store.url
         raise LastExamError(f"no trials in {where}. Fix: run `ale run` first, or point --db/--results-dir at "
                             "the results, or choose another --name")
+    dropped = 0
+    if options.common_instances:
+        cells, dropped = common_instances_only(cells)
+        if cells.empty:
+            raise LastExamError(f"no instance has a graded trial of every agent in experiments {', '.join(names)}. "
+                                "Fix: report on one experiment at a time")
     board, matrix, boot = leaderboard_from_cells(cells, resamples=options.resamples, seed=options.seed,
                                                  confidence=options.confidence, strict=options.strict)
     efficiency = build_cost_rows(matrix, board.leaderboard, boot, options.confidence)
@@ -119,7 +148,7 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
     comparisons = compare(matrix, boot, pairs, options.confidence, {r.agent: r.infra for r in board.leaderboard})
     return Report(
         **board.model_dump(), experiments=names, database=store.url, generated_at=dt.datetime.now(dt.UTC),
-        instances=len(matrix.instances), inspected_trials=inspected, efficiency=efficiency,
+        instances=len(matrix.instances), instances_dropped=dropped, inspected_trials=inspected, efficiency=efficiency,
         pareto=[r.agent for r in sorted(efficiency, key=lambda r: r.cost_per_trial or 0.0) if r.on_frontier],
         pareto_note=frontier_note(efficiency),
         comparisons=comparisons, variance=decompose(board.leaderboard, pass_rate_samples(matrix, boot), options.confidence),
@@ -127,4 +156,7 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
         failing_checks=check_failures(failed, cells),
         software=software_rows(cells, "agent"), software_by_task=software_rows(cells, "task_id"),
         instances_seen=salting_line(store.salt_hashes(ids)),
+        freshness=freshness(cells, store.release_dates(ids), store.knowledge_cutoffs(ids), resamples=options.resamples,
+                            seed=options.seed, confidence=options.confidence, strict=options.strict)
+        if options.fresh else None,
     )

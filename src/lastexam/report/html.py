@@ -33,10 +33,11 @@ def charts(report: Report) -> dict[str, str]:
                                          "Full-pass rate by agent with its interval"),
         "tiers": _heatmap(report, report.by_tier, "Full-pass rate by tier and agent"),
         "clusters": _heatmap(report, report.by_cluster, "Full-pass rate by cluster and agent"),
-        "pareto": svg.pareto([(r.agent, r.cost_per_trial, r.pass_rate,
-                               next(x.pass_rate_ci for x in graded if x.agent == r.agent), r.on_frontier)
+        "pareto": svg.pareto([svg.ParetoPoint(r.agent, r.cost_per_trial, r.pass_rate,
+                                              next(x.pass_rate_ci for x in graded if x.agent == r.agent),
+                                              r.cost_per_trial_ci, r.on_frontier)
                               for r in report.efficiency if r.cost_per_trial is not None and r.off_frontier is None],
-                             "Cost per trial against full-pass rate (model agents of known cost)"),
+                             "Cost per trial (with its interval) against full-pass rate, model agents of known cost"),
         "failures": svg.stacked_bars([(r.agent or "", {"passed": r.passed, **r.categories})
                                       for r in sorted(report.failures, key=lambda r: rank.get(r.agent or "", len(rank)))],
                                      ["passed", *FAILURE_CATEGORIES], "Outcome of every trial by agent"),

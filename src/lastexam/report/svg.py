@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from html import escape
 
 PALETTE = {
     "passed": "#2e7d32", "infrastructure": "#9e9e9e", "timeout": "#ef6c00", "limit": "#f9a825",
     "no_output": "#6d4c41", "gate_failed": "#c62828", "partial": "#42a5f5", "zero_score": "#7b1fa2",
 }
-INK, GRID, BAR, FRONTIER = "#222", "#ddd", "#3f6fb5", "#c62828"
+INK, GRID, BAR, FRONTIER, LEADER = "#222", "#ddd", "#3f6fb5", "#c62828", "#999"
 _FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+LABEL_CHAR_W, LABEL_LINE_H = 7.0, 14.0
 
 
 def _text(x: float, y: float, label: str, anchor: str = "start", extra: str = "") -> str:
@@ -92,16 +94,63 @@ def _nice_ticks(high: float) -> list[float]:
     return [i * step for i in range(int(high / step) + 1)]
 
 
-def pareto(points: list[tuple[str, float, float, tuple[float, float], bool]], title: str, width: int = 760,
-           height: int = 420) -> str:
-    """Cost per trial (x) against pass rate (y, with interval); ``(label, cost, rate, interval, on_frontier)``.
+@dataclass(frozen=True)
+class ParetoPoint:
+    """One agent on the cost/pass-rate plane, with both intervals (``cost_interval`` None: not known)."""
+
+    label: str
+    cost: float
+    rate: float
+    rate_interval: tuple[float, float]
+    cost_interval: tuple[float, float] | None
+    on_frontier: bool
+
+
+Box = tuple[float, float, float, float]
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_labels(anchors: list[tuple[float, float, str]], bounds: Box, obstacles: list[Box],
+                 char_w: float = LABEL_CHAR_W, line_h: float = LABEL_LINE_H) -> list[tuple[float, float, str]]:
+    """Where to write each label (x, baseline y, text-anchor) beside its anchor point so that no two labels
+    overlap each other nor the ``obstacles``, within ``bounds`` (x0, y0, x1, y1): right of the point first,
+    then left, shifted up or down a line at a time; a label that fits nowhere stays right of its point."""
+    placed: list[Box] = []
+    out = []
+    shifts = [0.0] + [sign * line_h * k for k in range(1, 9) for sign in (-1, 1)]
+    for x, y, label in anchors:
+        width = char_w * len(label)
+        chosen = None
+        for dy in shifts:
+            for anchor in ("start", "end"):
+                left = x + 8 if anchor == "start" else x - 8 - width
+                box = (left, y + dy - line_h / 2, left + width, y + dy + line_h / 2)
+                inside = bounds[0] <= box[0] and box[2] <= bounds[2] and bounds[1] <= box[1] and box[3] <= bounds[3]
+                if inside and not any(_overlaps(box, other) for other in placed + obstacles):
+                    chosen = (box, anchor)
+                    break
+            if chosen:
+                break
+        box, anchor = chosen or ((x + 8, y - line_h / 2, x + 8 + width, y + line_h / 2), "start")
+        placed.append(box)
+        out.append((box[0] if anchor == "start" else box[2], box[3] - 3, anchor))
+    return out
+
+
+def pareto(points: list[ParetoPoint], title: str, width: int = 760, height: int = 420) -> str:
+    """Cost per trial (x, with its interval) against pass rate (y, with its interval), one labelled point
+    per agent.
 
     The x axis is logarithmic when the positive costs span more than a factor of 20; the frontier is
-    drawn as a step line through its points.
+    drawn as a step line through its points. Labels are placed so that they do not overlap; a label
+    moved away from its point gets a leader line.
     """
     left, right, top, bottom = 70, 160, 20, 50
     plot_w, plot_h = width - left - right, height - top - bottom
-    costs = [c for _, c, _, _, _ in points]
+    costs = [p.cost for p in points] + [c for p in points if p.cost_interval for c in p.cost_interval]
     positive = [c for c in costs if c > 0]
     use_log = bool(positive) and max(positive) / min(positive) > 20
     low_cost = min(positive) / 2 if use_log else 0.0
@@ -130,20 +179,37 @@ def pareto(points: list[tuple[str, float, float, tuple[float, float], bool]], ti
         body.append(_text(sx(tick), top + plot_h + 16, f"${tick:,.2f}" if tick < 100 else f"${tick:,.0f}", "middle"))
     body.append(_text(left + plot_w / 2, height - 8, "cost per trial (USD" + (", log scale)" if use_log else ")"), "middle"))
     body.append(_text(14, top + plot_h / 2, "full-pass rate", "middle", f'transform="rotate(-90 14 {top + plot_h / 2:.1f})"'))
-    frontier = sorted((p for p in points if p[4]), key=lambda p: p[1])
+    frontier = sorted((p for p in points if p.on_frontier), key=lambda p: p.cost)
     if len(frontier) > 1:
         path = []
-        for (_, c0, r0, _, _), (_, c1, _, _, _) in itertools.pairwise(frontier):
-            path += [f"{sx(c0):.1f},{sy(r0):.1f}", f"{sx(c1):.1f},{sy(r0):.1f}"]
-        path.append(f"{sx(frontier[-1][1]):.1f},{sy(frontier[-1][2]):.1f}")
+        for a, b in itertools.pairwise(frontier):
+            path += [f"{sx(a.cost):.1f},{sy(a.rate):.1f}", f"{sx(b.cost):.1f},{sy(a.rate):.1f}"]
+        path.append(f"{sx(frontier[-1].cost):.1f},{sy(frontier[-1].rate):.1f}")
         body.append(f'<polyline points="{" ".join(path)}" fill="none" stroke="{FRONTIER}" stroke-dasharray="5 4"/>')
-    for label, cost, rate, (low, high), on_frontier in points:
-        x = sx(cost)
-        body.append(f'<line x1="{x:.1f}" y1="{sy(low):.1f}" x2="{x:.1f}" y2="{sy(high):.1f}" stroke="{INK}"/>')
-        colour = FRONTIER if on_frontier else BAR
-        body.append(f'<circle cx="{x:.1f}" cy="{sy(rate):.1f}" r="5" fill="{colour}"><title>{escape(label)}: '
-                    f'${cost:,.4f} per trial, {rate:.1%} [{low:.1%}, {high:.1%}]</title></circle>')
-        body.append(_text(x + 7, sy(rate) - 6, label, extra='font-size="11"'))
+    order = sorted(points, key=lambda p: (-p.rate, p.cost, p.label))
+    centres = [(sx(p.cost), sy(p.rate)) for p in order]
+    obstacles = [(x - 6, y - 6, x + 6, y + 6) for x, y in centres]
+    obstacles += [(sx(p.cost_interval[0]), y - 4, sx(p.cost_interval[1]), y + 4)
+                  for p, (_, y) in zip(order, centres, strict=True) if p.cost_interval]
+    labels = place_labels([(x, y, p.label) for (x, y), p in zip(centres, order, strict=True)],
+                          (left, top, width - 4, top + plot_h), obstacles)
+    for p, (x, y), (lx, ly, anchor) in zip(order, centres, labels, strict=True):
+        low, high = p.rate_interval
+        body.append(f'<line class="rate-ci" x1="{x:.1f}" y1="{sy(low):.1f}" x2="{x:.1f}" y2="{sy(high):.1f}" '
+                    f'stroke="{INK}"/>')
+        cost_text = ""
+        if p.cost_interval:
+            x0, x1 = sx(p.cost_interval[0]), sx(p.cost_interval[1])
+            body.append(f'<line class="cost-ci" x1="{x0:.1f}" y1="{y:.1f}" x2="{x1:.1f}" y2="{y:.1f}" stroke="{INK}"/>')
+            body += [f'<line x1="{e:.1f}" y1="{y - 4:.1f}" x2="{e:.1f}" y2="{y + 4:.1f}" stroke="{INK}"/>' for e in (x0, x1)]
+            cost_text = f" [${p.cost_interval[0]:,.4f}, ${p.cost_interval[1]:,.4f}]"
+        colour = FRONTIER if p.on_frontier else BAR
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}"><title>{escape(p.label)}: '
+                    f'${p.cost:,.4f}{cost_text} per trial, {p.rate:.1%} [{low:.1%}, {high:.1%}]</title></circle>')
+        if abs(ly - 4 - y) > LABEL_LINE_H / 2 or (anchor == "end") != (lx < x):
+            body.append(f'<line class="leader" x1="{x:.1f}" y1="{y:.1f}" x2="{lx:.1f}" y2="{ly - 4:.1f}" '
+                        f'stroke="{LEADER}"/>')
+        body.append(_text(lx, ly, p.label, anchor, 'class="point-label" font-size="11"'))
     return _svg(width, height, body, title)
 
 

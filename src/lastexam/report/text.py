@@ -9,6 +9,7 @@ from rich.table import Table
 
 from lastexam.analysis.compare import MIN_COMPARISON_INSTANCES
 from lastexam.analysis.facts import FAILURE_CATEGORIES, SOFTWARE_USES
+from lastexam.analysis.freshness import Freshness
 from lastexam.analysis.infra import FLAG_SHARE, InfraShare
 from lastexam.analysis.leaderboard import Leaderboard, RateRow
 from lastexam.analysis.report import Report
@@ -95,6 +96,8 @@ def print_report(report: Report, out: Console) -> None:
     if report.strict:
         out.print("[bold]Strict:[/] infrastructure errors are counted as failed trials (score 0), not left out")
     print_leaderboard(report, out)
+    if report.freshness is not None:
+        print_freshness(report.freshness, out)
 
     t = Table(title="Cost and time (graded trials; Pareto frontier of cost per trial vs full-pass rate marked *)",
               title_justify="left")
@@ -175,3 +178,32 @@ def print_report(report: Report, out: Console) -> None:
         out.print(t)
         if len(shown) > MAX_TASKS_SHOWN:
             out.print(f"({len(shown) - MAX_TASKS_SHOWN} more tasks: see --json, --csv or --html)")
+
+
+def print_freshness(freshness: Freshness, out: Console) -> None:
+    """Each agent's pass rate on tasks released after its model's knowledge cutoff against before it, the gap
+    with its interval, then the leaderboard of each side."""
+    t = Table(title="Fresh (released after the model's knowledge cutoff) against stale tasks; gap = stale - fresh, "
+                    "> 0 is what contamination would show", title_justify="left")
+    for column in ("agent", "cutoff", "fresh instances", "fresh pass", "stale instances", "stale pass", "gap",
+                   "95% CI"):
+        t.add_column(column, justify="left" if column == "agent" else "right")
+    for r in freshness.rows:
+        t.add_row(r.agent, r.knowledge_cutoff.isoformat(), str(r.fresh_instances), _rate(r.fresh_pass_rate),
+                  str(r.stale_instances), _rate(r.stale_pass_rate),
+                  "-" if r.gap is None else f"{r.gap:+.1%}" + (" *" if r.few_instances else ""), _ci(r.gap_ci))
+    out.print(t)
+    if any(r.few_instances for r in freshness.rows):
+        out.print("* a side has fewer than 10 instances: the gap is a rough guide only")
+    if freshness.undated_agents:
+        out.print(f"no knowledge_cutoff in the config of: {', '.join(freshness.undated_agents)} (left out of the split)")
+    if freshness.undated_tasks:
+        out.print(f"no release date recorded for: {', '.join(freshness.undated_tasks)} (left out of the split)")
+    for title, board in (("Fresh tasks", freshness.fresh), ("Stale tasks", freshness.stale)):
+        out.print(f"[bold]{title}[/]" + ("" if board else ": none"))
+        if board:
+            print_leaderboard(board, out)
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"

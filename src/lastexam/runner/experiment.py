@@ -7,7 +7,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lastexam.agents.registry import recorded_name
+from lastexam.agents.registry import knowledge_cutoff, recorded_name
 from lastexam.errors import ConfigError
 from lastexam.results import TrialKey, TrialResult
 from lastexam.runner.config import ExperimentConfig
@@ -44,13 +44,14 @@ def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[T
     """Every trial of the matrix, agents x instances x epochs, each with its run directory."""
     runs = config.resolved_runs_dir / config.name
     names = {agent: recorded_name(agent) for agent in config.agents}  # fails early on an agent that cannot run
+    cutoffs = {agent: knowledge_cutoff(agent) for agent in config.agents}
     requests = []
     for epoch in range(1, config.epochs + 1):
         for instance in instances:
             for agent in config.agents:
                 key = TrialKey(agent=names[agent], instance=instance.id, epoch=epoch)
                 requests.append(TrialRequest(instance=instance, agent=agent, epoch=epoch, agent_name=names[agent],
-                                             run_dir=runs / key.slug, max_wall=config.max_wall,
+                                             knowledge_cutoff=cutoffs[agent], run_dir=runs / key.slug, max_wall=config.max_wall,
                                              instance_cache=runs / ".instances"))
     return requests
 

@@ -59,10 +59,10 @@ def file_digest(path: Path) -> str:
 
 
 def task_digest(task: Task) -> str:
-    """sha256 over every file of a task package (relative path and bytes), caches left out."""
+    """sha256 over every file of a task package (``Task.files``: relative path and bytes)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in task.path.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(task.path).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for relative, path in task.files().items():
+        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

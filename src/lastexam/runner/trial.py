@@ -46,6 +46,8 @@ class TrialRequest:
     instance_cache: Path | None = None
     agent_name: str | None = None
     """The name results record (e.g. ``llm:MODEL@STEM`` for ``agents/STEM.yaml``); default ``agent``."""
+    knowledge_cutoff: dt.date | None = None
+    """The agent's model's training-data cutoff, when its config states one."""
 
     @property
     def key(self) -> TrialKey:
@@ -191,4 +193,5 @@ def _identity(request: TrialRequest) -> dict:
         "key": request.key, "task_id": spec.id, "task_version": spec.version, "variant": request.instance.variant,
         "tier": spec.tier, "cluster": spec.cluster, "subdomain": spec.subdomain, "attempts": request.attempt,
         "started_at": _now(), "run_dir": str(request.run_dir), "salt_hash": request.instance.salt_hash,
+        "task_released": spec.released, "knowledge_cutoff": request.knowledge_cutoff,
     }

@@ -1,10 +1,10 @@
-"""The results database (SQLAlchemy): experiments, trials, checks and run facts.
+"""The results database (SQLAlchemy): experiments, trials (with their run facts), checks and manifests.
 
 SQLite file by default; any SQLAlchemy URL (PostgreSQL for teams) works the same. Recording a
 trial is one transaction keyed by (experiment, agent, instance, epoch): a trial already recorded
 as passed or failed is never recorded again, and a retried infra_error or cancelled trial
-replaces its earlier row. A trial's ``run_facts`` row (what its run showed: see
-``analysis.facts``) is written in the same transaction when the result carries facts.
+replaces its earlier row. A trial's row carries its failure category and its run facts (what its run
+showed: see ``analysis.facts``), taken when it is recorded, so that reports only read.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -43,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from lastexam.analysis.facts import failure_categories
 from lastexam.errors import ConfigError
 from lastexam.results import FINAL_STATUSES, TrialKey, TrialResult
 
@@ -73,6 +75,12 @@ trials = Table(
     Column("subdomain", String(60), nullable=False),
     Column("status", String(20), nullable=False),
     Column("agent_outcome", String(20)),
+    Column("category", String(20), doc="failure category (analysis.facts), taken when recorded; NULL: older rows"),
+    Column("output_files", Integer, doc="files the agent left (run facts); NULL: not known"),
+    Column("tool_calls", Integer, doc="tool calls in the trajectory (run facts); NULL: not known"),
+    Column("software", String(12), doc="software use (run facts); NULL: recorded without run facts"),
+    Column("software_basis", Text, doc="the declared executables software use was judged against"),
+    Column("failed_checks", Text, doc="names of the checks that failed, sorted, one per line; NULL: older rows"),
     Column("score", Float, nullable=False),
     Column("passed", Boolean, nullable=False),
     Column("attempts", Integer, nullable=False),
@@ -91,11 +99,17 @@ trials = Table(
     Column("turns", Integer, nullable=False),
     Column("run_dir", Text, nullable=False),
     Column("salt_hash", String(64), doc="hash of the salt in the instance's seed; NULL: public instance"),
+    Column("task_released", Date, doc="the task's release date"),
+    Column("knowledge_cutoff", Date, doc="the agent's model's training-data cutoff; NULL: not stated"),
     UniqueConstraint("experiment_id", "agent", "instance", "epoch", name="uq_trial_key"),
     Index("ix_trials_experiment_status", "experiment_id", "status"),
     Index("ix_trials_experiment_agent", "experiment_id", "agent"),
     Index("ix_trials_task", "task_id"),
     Index("ix_trials_agent_status", "agent", "status"),
+    # covers the report's grouped query (analysis.cells): a scan of this index, no table lookups, no sort
+    Index("ix_trials_cells", "agent", "instance", "category", "software", "software_basis", "experiment_id",
+          "passed", "score", "cost_usd", "duration_sec", "agent_sec"),
+    Index("ix_trials_failed_checks", "status", "agent", "task_id", "failed_checks", "experiment_id"),
 )
 
 checks = Table(
@@ -112,15 +126,6 @@ checks = Table(
     Column("reason", Text, nullable=False),
 )
 
-run_facts = Table(
-    "run_facts", metadata,
-    Column("trial_id", Integer, ForeignKey("trials.id", ondelete="CASCADE"), primary_key=True, autoincrement=False),
-    Column("output_files", Integer),
-    Column("tool_calls", Integer),
-    Column("software", String(12), nullable=False),
-    Column("executables", Text, nullable=False, doc="the declared executables software use was judged against"),
-)
-
 manifests = Table(
     "manifests", metadata,
     Column("id", Integer, primary_key=True),
@@ -131,7 +136,8 @@ manifests = Table(
 
 
 def create_tables(engine: Engine, schema: MetaData) -> None:
-    """Create the tables of ``schema`` and the indexes of its tables that do not exist yet.
+    """Create the tables of ``schema``, the nullable columns a table made by an older version lacks, and the
+    indexes that do not exist yet.
 
     Safe when several processes do it at once on the same fresh database (two ``ale run`` started
     together): a CREATE that loses the race to another process is retried, each retry checking again what
@@ -140,6 +146,7 @@ def create_tables(engine: Engine, schema: MetaData) -> None:
     for attempt in range(_SCHEMA_ATTEMPTS):
         try:
             schema.create_all(engine)
+            _add_missing_columns(engine, schema)
             for table in schema.sorted_tables:
                 for index in table.indexes:
                     index.create(engine, checkfirst=True)
@@ -170,7 +177,6 @@ class ResultsStore:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         create_tables(self.engine, metadata)
-        _add_missing_columns(self.engine)
         _allow_nulls(self.engine)
 
     @contextmanager
@@ -238,7 +244,6 @@ class ResultsStore:
                 if existing.status in FINAL_STATUSES and not regrade:
                     return False
                 conn.execute(delete(checks).where(checks.c.trial_id == existing.id))
-                conn.execute(delete(run_facts).where(run_facts.c.trial_id == existing.id))
                 conn.execute(delete(trials).where(trials.c.id == existing.id))
             trial_id = conn.execute(insert(trials).values(**_trial_row(experiment_id, result))).inserted_primary_key[0]
             if result.checks:
@@ -247,8 +252,6 @@ class ResultsStore:
                      "expected": _jsonable(c.expected), "found": _jsonable(c.found)}
                     for c in result.checks
                 ])
-            if result.facts is not None:
-                conn.execute(insert(run_facts).values(trial_id=trial_id, **result.facts.model_dump()))
         return True
 
     def trial_rows(self, experiment_ids: list[int] | None = None) -> list[dict[str, Any]]:
@@ -261,11 +264,24 @@ class ResultsStore:
 
     def salt_hashes(self, experiment_ids: list[int] | None = None) -> set[str | None]:
         """The distinct salt hashes of the trials (None for public instances), optionally of some experiments."""
-        query = select(trials.c.salt_hash).distinct()
+        return {salt for (salt,) in self._distinct(experiment_ids, trials.c.salt_hash)}
+
+    def release_dates(self, experiment_ids: list[int] | None = None) -> dict[str, dt.date]:
+        """Task id -> its release date, for the tasks of the trials that recorded one."""
+        return {task: released for task, released in self._distinct(experiment_ids, trials.c.task_id,
+                                                                     trials.c.task_released) if released}
+
+    def knowledge_cutoffs(self, experiment_ids: list[int] | None = None) -> dict[str, dt.date]:
+        """Agent -> its model's knowledge cutoff, for the agents whose trials recorded one."""
+        return {agent: cutoff for agent, cutoff in self._distinct(experiment_ids, trials.c.agent,
+                                                                  trials.c.knowledge_cutoff) if cutoff}
+
+    def _distinct(self, experiment_ids: list[int] | None, *columns: Any) -> list[tuple[Any, ...]]:
+        query = select(*columns).distinct()
         if experiment_ids is not None:
             query = query.where(trials.c.experiment_id.in_(experiment_ids))
         with self.engine.connect() as conn:
-            return {r.salt_hash for r in conn.execute(query)}
+            return [tuple(r) for r in conn.execute(query)]
 
     def check_rows(self, trial_id: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -283,20 +299,27 @@ def _trial_row(experiment_id: int, r: TrialResult) -> dict[str, Any]:
         "experiment_id": experiment_id, "agent": r.key.agent, "instance": r.key.instance, "epoch": r.key.epoch,
         "task_id": r.task_id, "task_version": r.task_version, "variant": r.variant, "tier": r.tier,
         "cluster": r.cluster, "subdomain": r.subdomain, "status": r.status, "agent_outcome": r.agent_outcome,
+        "category": failure_categories([r.status], [r.agent_outcome], [r.score],
+                                       [any(c.gate and not c.passed for c in r.checks)],
+                                       [r.facts.output_files if r.facts else None])[0],
+        "failed_checks": "\n".join(sorted({c.name for c in r.checks if not c.passed})),
+        **({"output_files": r.facts.output_files, "tool_calls": r.facts.tool_calls, "software": r.facts.software,
+            "software_basis": r.facts.executables} if r.facts else {}),
         "score": r.score, "passed": r.passed, "attempts": r.attempts, "error": r.error,
         "started_at": r.started_at, "finished_at": r.finished_at, "duration_sec": r.duration_seconds,
         "agent_sec": r.agent_seconds, "grade_sec": r.grade_seconds,
         "input_tokens": r.usage.input_tokens, "output_tokens": r.usage.output_tokens,
         "cached_tokens": r.usage.cached_tokens, "cache_write_tokens": r.usage.cache_write_tokens,
         "cost_usd": r.usage.cost_usd, "model_sec": r.usage.model_seconds, "turns": r.usage.turns,
-        "run_dir": r.run_dir, "salt_hash": r.salt_hash,
+        "run_dir": r.run_dir, "salt_hash": r.salt_hash, "task_released": r.task_released,
+        "knowledge_cutoff": r.knowledge_cutoff,
     }
 
 
-def _add_missing_columns(engine: Engine) -> None:
+def _add_missing_columns(engine: Engine, schema: MetaData) -> None:
     """Bring a database made by an older version up to date: add the nullable columns it lacks."""
     inspector = inspect(engine)
-    for table in metadata.sorted_tables:
+    for table in schema.sorted_tables:
         present = {c["name"] for c in inspector.get_columns(table.name)}
         for column in table.columns:
             if column.name not in present:

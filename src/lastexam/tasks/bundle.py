@@ -2,10 +2,14 @@
 
 A bundle (``pool.ale``) is one uncompressed tar file of three members:
 
-- ``manifest.json``: the signer's ed25519 public key, the payload's sha256, and per task its id,
-  version, canary, ``released`` and ``retire_after`` dates and every file's path and sha256;
+- ``manifest.json``: the signer's ed25519 public key, the payload's sha256, whether it is sealed, and
+  per task its id, version, canary, ``released`` and ``retire_after`` dates and every file's path and sha256;
 - ``manifest.sig``: the signer's ed25519 signature of ``manifest.json`` exactly as stored;
-- ``payload.age``: a gzip-compressed tar of the task packages, encrypted with age to every recipient.
+- ``payload.age``: a gzip-compressed tar of the task packages, encrypted with age to every recipient
+  (a *public* bundle, of retired tasks, stores the same tar unencrypted as ``payload.tar.gz``).
+
+``retire`` rolls a private pool: the tasks past their ``retire_after`` date move into a public bundle,
+the rest are sealed again.
 
 ``open_bundle`` runs nothing until all of it holds: the signature by the signer the caller trusts, the
 payload's hash, decryption with the caller's identity, and every extracted file's hash. The packages
@@ -29,9 +33,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import BaseModel, ValidationError
 
 from lastexam.errors import LastExamError
-from lastexam.tasks.loader import Task
+from lastexam.tasks.loader import Task, discover_tasks
 
-MANIFEST, SIGNATURE, PAYLOAD = "manifest.json", "manifest.sig", "payload.age"
+MANIFEST, SIGNATURE, PAYLOAD, PUBLIC_PAYLOAD = "manifest.json", "manifest.sig", "payload.age", "payload.tar.gz"
 FORMAT = 1
 
 
@@ -55,7 +59,20 @@ class BundleManifest(BaseModel):
     signer: str
     """The ed25519 public key (hex) whose signature ``manifest.sig`` must be."""
     payload_sha256: str
+    sealed: bool = True
+    """False for a public bundle: the payload is not encrypted (retired tasks)."""
     tasks: list[BundledTask]
+
+    @property
+    def payload_member(self) -> str:
+        return PAYLOAD if self.sealed else PUBLIC_PAYLOAD
+
+
+class Retirement(BaseModel):
+    """What ``retire`` wrote: the manifests of the public and the re-sealed bundle (None when empty)."""
+
+    retired: BundleManifest | None
+    kept: BundleManifest | None
 
 
 class KeyFiles(BaseModel):
@@ -100,25 +117,68 @@ def pack(tasks: list[Task], recipients: list[str], signing_key: Path, out: Path)
         keys = [pyrage.x25519.Recipient.from_str(r.strip()) for r in recipients]
     except pyrage.RecipientError as exc:
         raise BundleError(f"a recipient is not an age public key ({exc}). Fix: give the age1... line of recipient.txt") from exc
-    signer = _signing_key(signing_key)
+    archive, bundled = _archive(tasks)
+    return _write(out, _signing_key(signing_key), pyrage.encrypt(archive, keys), bundled, sealed=True)
+
+
+def pack_public(tasks: list[Task], signing_key: Path, out: Path) -> BundleManifest:
+    """Write ``tasks`` to ``out`` as a public bundle: signed, not encrypted (for tasks that are retired).
+
+    Raises:
+        BundleError: no task, or a malformed signing key.
+    """
+    if not tasks:
+        raise BundleError("a bundle needs at least one task. Fix: --tasks SELECTOR")
+    archive, bundled = _archive(tasks)
+    return _write(out, _signing_key(signing_key), archive, bundled, sealed=False)
+
+
+def retire(bundle: Path, identity: Path, signer: str, signing_key: Path, recipients: list[str], *,
+           public_out: Path, sealed_out: Path, as_of: dt.date, cache_root: Path) -> Retirement:
+    """Roll a private pool: its tasks whose ``retire_after`` date is before ``as_of`` go into a public bundle at
+    ``public_out``, the others are sealed again to ``recipients`` at ``sealed_out``. A side with no task is not
+    written. The bundle is verified and opened as by ``open_bundle`` first.
+
+    Raises:
+        BundleError: as ``open_bundle``, ``pack`` and ``pack_public``.
+    """
+    root, manifest = open_bundle(bundle, identity, signer, cache_root)
+    if not manifest.sealed:
+        raise BundleError(f"{bundle} is already public. Fix: give the sealed pool to retire tasks from")
+    tasks = discover_tasks(root)
+    retired = [t for t in tasks if t.spec.retire_after is not None and t.spec.retire_after < as_of]
+    kept = [t for t in tasks if t.id not in {r.id for r in retired}]
+    return Retirement(retired=pack_public(retired, signing_key, public_out) if retired else None,
+                      kept=pack(kept, recipients, signing_key, sealed_out) if kept else None)
+
+
+def _archive(tasks: list[Task]) -> tuple[bytes, list[BundledTask]]:
+    """The gzip tar of the task packages (a link's target stored under the link's name) and their entries."""
     archive = io.BytesIO()
     bundled = []
     with tarfile.open(fileobj=archive, mode="w:gz") as tar:
         for task in sorted(tasks, key=lambda t: t.id):
-            files = _package_files(task)
+            files = task.files()
             for relative, path in files.items():
-                tar.add(path, arcname=f"{task.id}/{relative}", recursive=False)
+                member = tar.gettarinfo(path.resolve(), arcname=f"{task.id}/{relative}")
+                with path.open("rb") as handle:
+                    tar.addfile(member, handle)
             bundled.append(BundledTask(id=task.id, version=task.spec.version, canary=task.spec.canary,
                                        released=task.spec.released, retire_after=task.spec.retire_after,
                                        files={r: _sha256(p.read_bytes()) for r, p in files.items()}))
-    payload = pyrage.encrypt(archive.getvalue(), keys)
+    return archive.getvalue(), bundled
+
+
+def _write(out: Path, signer: Ed25519PrivateKey, payload: bytes, tasks: list[BundledTask], *,
+           sealed: bool) -> BundleManifest:
     manifest = BundleManifest(created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                               signer=signer.public_key().public_bytes_raw().hex(),
-                              payload_sha256=_sha256(payload), tasks=bundled)
+                              payload_sha256=_sha256(payload), sealed=sealed, tasks=tasks)
     manifest_bytes = manifest.model_dump_json(indent=2).encode()
     out.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(out, mode="w") as bundle:
-        for name, data in ((MANIFEST, manifest_bytes), (SIGNATURE, signer.sign(manifest_bytes)), (PAYLOAD, payload)):
+        for name, data in ((MANIFEST, manifest_bytes), (SIGNATURE, signer.sign(manifest_bytes)),
+                           (manifest.payload_member, payload)):
             member = tarfile.TarInfo(name)
             member.size = len(data)
             bundle.addfile(member, io.BytesIO(data))
@@ -131,7 +191,7 @@ def read_manifest(bundle: Path, signer: str) -> BundleManifest:
     Raises:
         BundleError: not a bundle, a signature that does not verify, or a manifest signed by someone else.
     """
-    members = _members(bundle)
+    members = _members(bundle, MANIFEST, SIGNATURE)
     try:
         trusted = Ed25519PublicKey.from_public_bytes(bytes.fromhex(signer.strip()))
     except ValueError as exc:
@@ -148,30 +208,22 @@ def read_manifest(bundle: Path, signer: str) -> BundleManifest:
         raise BundleError(f"{bundle}: {MANIFEST} is not a bundle manifest ({exc.error_count()} problems)") from exc
 
 
-def open_bundle(bundle: Path, identity: Path, signer: str, cache_root: Path) -> tuple[Path, BundleManifest]:
+def open_bundle(bundle: Path, identity: Path | None, signer: str, cache_root: Path) -> tuple[Path, BundleManifest]:
     """Verify and decrypt ``bundle`` into ``cache_root`` (made readable by this user only); returns the
     directory of task packages to load and the manifest. An opened bundle is reused from the cache.
+    A public bundle needs no ``identity``.
 
     Raises:
-        BundleError: any check above failing; nothing is extracted then.
+        BundleError: any check above failing, or a sealed bundle without an identity; nothing is extracted then.
     """
     manifest = read_manifest(bundle, signer)
-    payload = _members(bundle)[PAYLOAD]
+    payload = _members(bundle, manifest.payload_member)[manifest.payload_member]
     if _sha256(payload) != manifest.payload_sha256:
-        raise BundleError(f"{bundle}: {PAYLOAD} does not match the signed manifest: the bundle was altered")
+        raise BundleError(f"{bundle}: {manifest.payload_member} does not match the signed manifest: the bundle was altered")
     target = cache_root / manifest.payload_sha256
     if (target / ".complete").is_file():
         return target / "tasks", manifest
-    try:
-        key = pyrage.x25519.Identity.from_str(identity.read_text().strip())
-    except (OSError, pyrage.IdentityError) as exc:
-        raise BundleError(f"{identity}: not an age identity ({exc}). Fix: give the identity.age file "
-                          "whose recipient the bundle was sealed to") from exc
-    try:
-        archive = pyrage.decrypt(payload, [key])
-    except pyrage.DecryptError as exc:
-        raise BundleError(f"{bundle}: cannot decrypt with {identity} ({exc}): the bundle is sealed to other "
-                          "recipients") from exc
+    archive = _decrypt(bundle, payload, identity) if manifest.sealed else payload
     cache_root.mkdir(parents=True, exist_ok=True)
     os.chmod(cache_root, 0o700)
     staging = Path(tempfile.mkdtemp(dir=cache_root, prefix=".opening-"))
@@ -187,6 +239,22 @@ def open_bundle(bundle: Path, identity: Path, signer: str, cache_root: Path) -> 
     return target / "tasks", manifest
 
 
+def _decrypt(bundle: Path, payload: bytes, identity: Path | None) -> bytes:
+    if identity is None:
+        raise BundleError(f"{bundle} is sealed. Fix: give --identity, the identity.age whose recipient it was "
+                          "sealed to")
+    try:
+        key = pyrage.x25519.Identity.from_str(identity.read_text().strip())
+    except (OSError, pyrage.IdentityError) as exc:
+        raise BundleError(f"{identity}: not an age identity ({exc}). Fix: give the identity.age file "
+                          "whose recipient the bundle was sealed to") from exc
+    try:
+        return pyrage.decrypt(payload, [key])
+    except pyrage.DecryptError as exc:
+        raise BundleError(f"{bundle}: cannot decrypt with {identity} ({exc}): the bundle is sealed to other "
+                          "recipients") from exc
+
+
 def _verify_files(root: Path, manifest: BundleManifest) -> None:
     expected = {f"{t.id}/{relative}": digest for t in manifest.tasks for relative, digest in t.files.items()}
     found = {p.relative_to(root).as_posix(): _sha256(p.read_bytes()) for p in root.rglob("*") if p.is_file()}
@@ -196,11 +264,11 @@ def _verify_files(root: Path, manifest: BundleManifest) -> None:
                           f"e.g. {wrong[:3]}; nothing was opened")
 
 
-def _members(bundle: Path) -> dict[str, bytes]:
+def _members(bundle: Path, *names: str) -> dict[str, bytes]:
     try:
         with tarfile.open(bundle, mode="r:") as tar:
             members = {}
-            for name in (MANIFEST, SIGNATURE, PAYLOAD):
+            for name in names:
                 handle = tar.extractfile(name)
                 if handle is None:
                     raise KeyError(name)
@@ -208,11 +276,6 @@ def _members(bundle: Path) -> dict[str, bytes]:
             return members
     except (OSError, tarfile.TarError, KeyError) as exc:
         raise BundleError(f"{bundle}: not a task bundle ({exc}). Fix: give a file written by `ale pack`") from exc
-
-
-def _package_files(task: Task) -> dict[str, Path]:
-    return {p.relative_to(task.path).as_posix(): p for p in sorted(task.path.rglob("*"))
-            if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts}
 
 
 def _signing_key(path: Path) -> Ed25519PrivateKey:

@@ -8,6 +8,7 @@ the file, the field and the fix.
 from __future__ import annotations
 
 import difflib
+import importlib.machinery
 import importlib.util
 import os
 import sys
@@ -55,25 +56,65 @@ class Task:
     def solution_entrypoint(self) -> str:
         return next(name for name in SOLUTION_ENTRYPOINTS if (self.solution_dir / name).is_file())
 
+    def files(self) -> dict[str, Path]:
+        """Every file of the package by its path relative to the package, sorted, caches left out.
+
+        A link is listed under its own name when it resolves to a file inside the package (an adversary
+        linked to a sibling script); its content is the file it points to.
+
+        Raises:
+            ConfigError: a link that leads out of the package (its content would not travel with the task).
+        """
+        root = self.path.resolve()
+        files = {}
+        for path in sorted(self.path.rglob("*")):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                raise ConfigError(path, None, "a link that leads out of the task package",
+                                  "copy the file into the package, or link to a file inside it")
+            files[path.relative_to(self.path).as_posix()] = path
+        return files
+
     def module(self) -> ModuleType | None:
-        """The task's ``task.py`` imported under a private name, or None when it has none."""
+        """The task's ``task.py``, or None when it has none.
+
+        The task directory is imported as a private package (``lastexam_task_<cluster>__<task>``) whose
+        search path is the directory itself, and ``task.py`` as its module ``task``: a large task may
+        split into sibling modules and import them relatively (``from . import stages``).
+        """
         source = self.path / "task.py"
         if not source.is_file():
             return None
         if "module" not in self._module_cache:
-            name = "lastexam_task_" + self.id.replace("/", "__")
-            spec = importlib.util.spec_from_file_location(name, source)
-            assert spec and spec.loader
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            try:
-                spec.loader.exec_module(module)
-            except Exception as exc:
-                del sys.modules[name]
-                raise ConfigError(source, None, f"task.py fails to import ({type(exc).__name__}: {exc})",
-                                  "fix the error in task.py (see the message)") from exc
-            self._module_cache["module"] = module
+            self._module_cache["module"] = _import_task_module(self.id, source)
         return self._module_cache["module"]
+
+
+def _import_task_module(task_id: str, source: Path) -> ModuleType:
+    package_name = "lastexam_task_" + task_id.replace("/", "__")
+    _forget_package(package_name)  # a package of the same id loaded from another directory must not be reused
+    package = ModuleType(package_name, f"the task package {task_id}")
+    package.__path__ = [str(source.parent)]
+    package.__spec__ = importlib.machinery.ModuleSpec(package_name, None, is_package=True)
+    package.__spec__.submodule_search_locations = package.__path__
+    sys.modules[package_name] = package
+    spec = importlib.util.spec_from_file_location(f"{package_name}.task", source)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        _forget_package(package_name)
+        raise ConfigError(source, None, f"task.py fails to import ({type(exc).__name__}: {exc})",
+                          "fix the error in task.py or the module it imports (see the message)") from exc
+    return module
+
+
+def _forget_package(package_name: str) -> None:
+    for name in [n for n in sys.modules if n == package_name or n.startswith(package_name + ".")]:
+        del sys.modules[name]
 
 
 def default_tasks_root() -> Path:
@@ -101,8 +142,9 @@ def _known_fields(location: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def load_task(path: Path) -> Task:
-    """Load one task package and check it against the contract.
+def load_task(path: Path, *, import_grader: bool = True) -> Task:
+    """Load one task package and check it against the contract; without ``import_grader``, its ``task.py``
+    is not imported (for callers that need the spec only).
 
     Raises:
         ConfigError: naming the file, the field and the fix for the first problem found.
@@ -156,14 +198,17 @@ def load_task(path: Path) -> Task:
             path / "solution", None, "no oracle solution", f"add solution/{SOLUTION_ENTRYPOINTS[0]} or solution/solve.py"
         )
     task = Task(spec=spec, path=path)
+    if not import_grader:
+        return task
     module = task.module() if (path / "task.py").is_file() else None
     if module is None or not callable(getattr(module, "grade", None)):
         raise ConfigError(path / "task.py", "grade", "no grade(g) function", "define grade(g) in task.py")
     return task
 
 
-def discover_tasks(root: Path | None = None, *, problems: list[ConfigError] | None = None) -> list[Task]:
-    """Every task package under ``root`` (``tasks/<cluster>/<task>/``), sorted by id.
+def discover_tasks(root: Path | None = None, *, problems: list[ConfigError] | None = None,
+                   import_graders: bool = True) -> list[Task]:
+    """Every task package under ``root`` (``tasks/<cluster>/<task>/``), sorted by id (see ``load_task``).
 
     A package that fails to load raises its ConfigError, or, when a ``problems`` list is given,
     is appended to it and left out.
@@ -172,7 +217,7 @@ def discover_tasks(root: Path | None = None, *, problems: list[ConfigError] | No
     tasks = []
     for directory in sorted(p for p in root.glob("*/*") if p.is_dir()):
         try:
-            tasks.append(load_task(directory))
+            tasks.append(load_task(directory, import_grader=import_graders))
         except ConfigError as exc:
             if problems is None:
                 raise

@@ -2,8 +2,10 @@
 the trial is graded, the hidden reference with a diff against the output.
 
 Rules: a path is served only when it resolves inside the area it was asked from (no ``..``, no
-symlink leading out); nothing under ``private/`` is served except ``private/reference`` of a trial
-whose grading is over (status passed or failed and grade.json written).
+symlink leading out); nothing under ``private/`` is served except, once a trial's grading is over
+(status passed or failed and grade.json written), the files of ``private/reference`` that its task
+declares as deliverables (task.toml ``[[deliverables]] path``): other reference files (answer keys,
+grader inputs) are never shown.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lastexam.analysis.facts import string_values
 from lastexam.results import FINAL_STATUSES
 
 TEXT_LIMIT = 1_000_000
+SNIPPET_WIDTH = 80
+HITS_PER_TRIAL = 20
 DIFF_LINE_LIMIT = 2_000
 AREAS = ("output", "logs", "reference", "run")
 
@@ -102,13 +107,20 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def diff_against_reference(run_dir: Path) -> list[FileDiff]:
-    """Every file of output/ and private/reference/ paired by relative path, with a unified diff for text.
+def is_deliverable(path: str, deliverables: list[str]) -> bool:
+    """True when the relative ``path`` is a declared deliverable or lies inside one that is a directory."""
+    return any(path == d or path.startswith(d.rstrip("/") + "/") for d in deliverables)
+
+
+def diff_against_reference(run_dir: Path, deliverables: list[str]) -> list[FileDiff]:
+    """The files of output/ and private/reference/ that are declared ``deliverables``, paired by relative
+    path, with a unified diff for text. Other files are left out on both sides.
 
     The caller must have checked ``grading_over`` first.
     """
     output, reference = run_dir / "output", run_dir / "private" / "reference"
-    out_files, ref_files = dict(list_files(output)), dict(list_files(reference))
+    out_files = {p: n for p, n in list_files(output) if is_deliverable(p, deliverables)}
+    ref_files = {p: n for p, n in list_files(reference) if is_deliverable(p, deliverables)}
     diffs = []
     for path in sorted(set(out_files) | set(ref_files)):
         if path not in ref_files:
@@ -131,3 +143,43 @@ def diff_against_reference(run_dir: Path) -> list[FileDiff]:
             lines = lines[:DIFF_LINE_LIMIT]
         diffs.append(FileDiff(path, "differs" if lines else "same", lines, out_files[path], ref_files[path], note))
     return diffs
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """Where a transcript mentions the searched text: the step, the part (message, reasoning, tool call,
+    observation) and a snippet around the first match in that part."""
+
+    step_id: Any
+    part: str
+    snippet: str
+
+
+def _snippet(text: str, at: int, length: int, width: int = SNIPPET_WIDTH) -> str:
+    start, end = max(0, at - width), min(len(text), at + length + width)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def search_trajectory(trajectory: dict[str, Any], needle: str, limit: int = HITS_PER_TRIAL) -> list[SearchHit]:
+    """The first ``limit`` parts of a trajectory's steps whose text contains ``needle`` (case-insensitive):
+    step messages, reasoning, tool calls (name and arguments) and observations."""
+    wanted = needle.casefold()
+    hits: list[SearchHit] = []
+    for step in trajectory.get("steps") or []:
+        if not isinstance(step, dict):
+            continue
+        parts = [("message", step.get("message")), ("reasoning", step.get("reasoning_content"))]
+        parts += [("tool call", [call.get("function_name"), call.get("arguments")])
+                  for call in step.get("tool_calls") or [] if isinstance(call, dict)]
+        observation = step.get("observation")
+        if isinstance(observation, dict):
+            parts += [("observation", result) for result in observation.get("results") or []]
+        for part, value in parts:
+            for text in string_values(value):
+                at = text.casefold().find(wanted)
+                if at >= 0:
+                    hits.append(SearchHit(step.get("step_id"), part, _snippet(text, at, len(needle))))
+                    break
+            if len(hits) >= limit:
+                return hits
+    return hits
