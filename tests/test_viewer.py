@@ -71,7 +71,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         trial("llm:alpha", "other/league_table@1", passed=False, score=0.5, checks=evidence, run_dir=graded,
               tier="full-spectrum", cost=1.25, tokens=(1200, 340)),
         trial("llm:alpha", "other/league_table@2", status="infra_error", run_dir=ungraded),
-    ] + [trial("llm:beta", f"other/league_table@{i}", passed=i % 2 == 0, tier="last-exam") for i in range(60)]
+    ] + [trial("llm:beta", f"other/league_table@{i}", passed=i % 2 == 0, tier="last-exam", cost=None)
+         for i in range(60)]
     record(store, "synthetic", results_synthetic)
     ids = {row["run_dir"]: row["id"] for row in store.trial_rows()}
     port = _free_port()

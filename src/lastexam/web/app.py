@@ -132,8 +132,8 @@ def tokens_text(input_tokens: int | None, output_tokens: int | None) -> str:
 
 
 def cost_text(cost_usd: float | None) -> str:
-    """Dollars, or "unknown" when no price was recorded (NULL, or the 0 an unpriced agent is stored with)."""
-    if not cost_usd:
+    """Dollars, or "unknown" when no price was recorded (NULL); a recorded 0 is free, not unknown."""
+    if cost_usd is None:
         return "unknown"
     return f"${cost_usd:,.4f}"
 
