@@ -10,20 +10,24 @@ rules, scoring policy). They select items that satisfy the blueprint, author eac
 assessmentTest and the IMS content-package manifest, and deliver the zip for LMS import.
 
 generate() builds the bank from computed item families (the keys are correct by construction),
-draws a hidden feasible selection, publishes the blueprint derived from it, and stores the bank
-and blueprint in the reference.
+draws a hidden feasible selection, publishes the blueprint derived from it (redrawn until its
+points total binds: a search that honours every other rule but ignores the points misses it), and
+stores the bank and blueprint in the reference. The test titles hold an ampersand, so XML written
+without escaping breaks.
 
-grade() opens the zip (gate: manifest parses), checks the manifest and the test against the
-files, parses every item with lxml against the QTI 2.1 structure, matches each item to the bank
-(content faithful, correct response equal to the key), runs each item's responseProcessing in a
-small QTI interpreter on the key, on wrong and empty responses (and on a partial response where
-the policy gives partial credit) to verify the awarded score and the feedback shown, and checks
-every blueprint constraint on the selected set.
+grade() opens the zip (gate: manifest parses), checks the manifest and the test (title, item
+references) against the files, parses every item with lxml against the QTI 2.1 structure, matches
+each item to the bank (content faithful, correct response equal to the key), runs each item's own
+responseProcessing rules (an external template is refused, as the instruction says) in a small QTI
+interpreter on the key, on wrong and empty responses (and on a partial response where the policy
+gives partial credit) to verify the awarded score and the feedback shown, and checks every
+blueprint constraint on the selected set.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import posixpath
@@ -576,7 +580,7 @@ def chem_order_en(rng: np.random.Generator) -> dict[str, Any]:
 
 SUBJECTS: dict[str, dict[str, Any]] = {
     "statistics": {
-        "course": "STAT 101 Introductory Statistics", "title": "Unit 2 quiz: describing data", "prefix": "ST",
+        "course": "STAT 101 Introductory Statistics", "title": "Unit 2 quiz: center & spread", "prefix": "ST",
         "objectives": {
             "ST-LO1": "Compute measures of central tendency",
             "ST-LO2": "Compute measures of spread",
@@ -592,7 +596,7 @@ SUBJECTS: dict[str, dict[str, Any]] = {
                      ("ST-LO4", "hard", stat_compare_z)],
     },
     "networking": {
-        "course": "NET 110 Networking Fundamentals", "title": "Module 3 test: IPv4 addressing and services",
+        "course": "NET 110 Networking Fundamentals", "title": "Module 3 test: IPv4 addressing & services",
         "prefix": "NW",
         "objectives": {
             "NW-LO1": "Recognize private and special-purpose IPv4 addresses",
@@ -608,7 +612,7 @@ SUBJECTS: dict[str, dict[str, Any]] = {
                      ("NW-LO4", "hard", net_udp)],
     },
     "chemistry": {
-        "course": "CHEM 105 General Chemistry I", "title": "Stoichiometry checkpoint", "prefix": "CH",
+        "course": "CHEM 105 General Chemistry I", "title": "Stoichiometry & bonding checkpoint", "prefix": "CH",
         "objectives": {
             "CH-LO1": "Calculate molar masses",
             "CH-LO2": "Convert between mass and amount of substance",
@@ -618,7 +622,7 @@ SUBJECTS: dict[str, dict[str, Any]] = {
         "families": [("CH-LO1", "easy", chem_molar_choice), ("CH-LO1", "medium", chem_molar_text),
                      ("CH-LO2", "medium", chem_moles), ("CH-LO2", "easy", chem_mass),
                      ("CH-LO2", "hard", chem_limiting), ("CH-LO3", "medium", chem_ionic),
-                     ("CH-LO3", "hard", chem_polar), ("CH-LO4", "medium", chem_order_mass),
+                     ("CH-LO3", "hard", chem_polar), ("CH-LO1", "medium", chem_order_mass),
                      ("CH-LO4", "easy", chem_order_en)],
     },
 }
@@ -730,26 +734,44 @@ def blueprint_markdown(bp: Blueprint) -> str:
     return "\n".join(lines)
 
 
-def first_fit_breaks_rules(bank: list[Item], bp: Blueprint) -> bool:
-    """Whether taking the first active items of each cell in bank order violates the blueprint."""
-    chosen: list[Item] = []
-    for objective, row in bp.cells.items():
-        for difficulty, n in row.items():
-            pool = [i for i in bank if i.status == "active" and (i.objective, i.difficulty) == (objective, difficulty)]
-            chosen += pool[:n]
-    groups = Counter(i.enemy_group for i in chosen if i.enemy_group)
-    types = Counter(i.type for i in chosen)
-    return (sum(i.points for i in chosen) != bp.total_points or any(n > 1 for n in groups.values())
-            or any(types[t] < n for t, n in bp.type_minimums.items()))
+def points_blind_selection(bank: list[Item], bp: Blueprint) -> list[Item] | None:
+    """The first set, searching cells in blueprint order and items in bank order, that meets every rule
+    but the points total (status, enemies, repeats, type minimums); None when there is none."""
+    cells = [((objective, difficulty), n) for objective, row in bp.cells.items() for difficulty, n in row.items() if n]
+    pools = {cell: [i for i in bank if i.status == "active" and (i.objective, i.difficulty) == cell]
+             for cell, _ in cells}
+
+    def search(k: int, chosen: list[Item], groups: set[str]) -> list[Item] | None:
+        if k == len(cells):
+            types = Counter(i.type for i in chosen)
+            return chosen if all(types[t] >= n for t, n in bp.type_minimums.items()) else None
+        cell, n = cells[k]
+        for combo in itertools.combinations(pools[cell], n):
+            tags = [i.enemy_group for i in combo if i.enemy_group]
+            if len(set(tags)) == len(tags) and not groups & set(tags):
+                found = search(k + 1, [*chosen, *combo], groups | set(tags))
+                if found:
+                    return found
+        return None
+
+    return search(0, [], set())
+
+
+def points_bind(bank: list[Item], bp: Blueprint) -> bool:
+    """Whether the points total is a real constraint: the points-blind selection misses it."""
+    naive = points_blind_selection(bank, bp)
+    return naive is None or sum(i.points for i in naive) != bp.total_points
 
 
 def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     bank = build_bank(params["subject"], rng)
-    for _ in range(200):  # a blueprint that binds: the naive pick per cell must not already satisfy it
+    for _ in range(200):  # a blueprint whose points total binds: ignoring it must not happen to meet it
         blueprint = draw_blueprint(params["subject"], bank, params["mr_scoring"] == "partial", rng)
-        if first_fit_breaks_rules(bank, blueprint):
+        if points_bind(bank, blueprint):
             break
+    else:
+        raise ValueError(f"seed {params['seed']}: no blueprint whose points total binds in 200 draws")
     write_bank_csv(bank, input_dir / "item_bank.csv")
     (input_dir / "blueprint.md").write_text(blueprint_markdown(blueprint), encoding="utf-8")
     (reference_dir / "bank.json").write_text(json.dumps([asdict(i) for i in bank], indent=1))
@@ -883,15 +905,7 @@ class Interp:
         rp = self.item.root.find(q("responseProcessing"))
         rules = [e for e in rp if isinstance(e.tag, str)]
         if not rules:
-            template = rp.get("template", "") or rp.get("templateLocation", "")
-            if template.rstrip("/").endswith(("match_correct", "match_correct.xml")):
-                ok = self._match(self.response, self._correct())
-                self.outcomes["SCORE"] = 1.0 if ok else 0.0
-            elif template.rstrip("/").endswith(("map_response", "map_response.xml")):
-                self.outcomes["SCORE"] = 0.0 if self.response is None else self._map_response()
-            else:
-                raise QtiError(f"responseProcessing template {template!r} is not supported")
-            return
+            raise QtiError("responseProcessing holds no rules (an external template is not accepted)")
         self._rules(rules)
 
     def _rules(self, rules: list[Any]) -> bool:
@@ -1135,7 +1149,7 @@ def _check_manifest(g: Any, files: dict[str, bytes], items: list[str], tests: li
             reason="; ".join(problems[:6]))
 
 
-def _check_test(g: Any, files: dict[str, bytes], tests: list[str], items: list[str]) -> None:
+def _check_test(g: Any, files: dict[str, bytes], tests: list[str], items: list[str], title: str) -> None:
     reason = ""
     refs: list[str] = []
     if len(tests) != 1 or tests[0] not in files:
@@ -1150,9 +1164,12 @@ def _check_test(g: Any, files: dict[str, bytes], tests: list[str], items: list[s
                     for r in root.iter(q("assessmentItemRef"))]
             if root.find(q("testPart")) is None:
                 reason = "assessmentTest has no testPart"
+            elif _norm(root.get("title", "")) != _norm(title):
+                reason = f"assessmentTest title {root.get('title')!r} is not the blueprint's {title!r}"
     if not reason and sorted(refs) != sorted(items):
         reason = f"test references {len(refs)} items, manifest lists {len(items)}; they differ"
-    g.check("assessmentTest references exactly the packaged items", not reason, reason=reason)
+    g.check("assessmentTest carries the blueprint's title and references exactly the packaged items", not reason,
+            reason=reason)
 
 
 def _faithful(item: ParsedItem, bank_item: Item) -> str:
@@ -1277,7 +1294,7 @@ def grade(g: Any) -> None:
     item_hrefs, test_hrefs = listed
     bank, bp = _load_reference(g)
     _check_manifest(g, files, item_hrefs, test_hrefs)
-    _check_test(g, files, test_hrefs, item_hrefs)
+    _check_test(g, files, test_hrefs, item_hrefs, bp.title)
     parsed, problems = _read_items(g, files, item_hrefs, bank)
     total = len(item_hrefs)
     _fraction_check(g, "item files are well-formed QTI 2.1 items from the bank", problems, total, 1)
