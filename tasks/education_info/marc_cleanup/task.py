@@ -12,7 +12,8 @@ binary file, a MARCXML export of it and a change report.
 generate() builds clean records from word lists (the expected output, correct by construction),
 plants defects into copies of some of them (every defect class at least once in every variant, so
 that skipping any one rule costs the full pass; a few titles begin with a word that is an article
-only in another language), and writes the defective batch and the authority file with pymarc; the
+only in another language, and a few authors outside the authority file share a controlled name's
+surname), and writes the defective batch and the authority file with pymarc; the
 expected records and the list of planted defects go to the reference.
 
 grade() reads the submitted records with pymarc and compares them with the expected ones: record
@@ -103,6 +104,11 @@ TRAP_TITLES = {
     "spa": [(None, "A orillas del Plata", "crónicas", [("Río de la Plata (Argentina and Uruguay)", None)])],
 }
 TRAPS_PER_BATCH = 2
+# Authors outside the authority file who share a surname with a controlled name: their headings stay
+# as they are (matching on the surname alone would wrongly collocate them).
+NAMESAKES = [("Okafor", "Ngozi", "1991-"), ("Schmidt", "Peter", "1969-"), ("Patel", "Raj", "1984-"),
+             ("Thompson", "Eric", "1972-"), ("Reyes", "Marisol", "1990-")]
+NAMESAKES_PER_BATCH = 2
 PEOPLE = [("Okafor", "Chinwe", "1962-"), ("Lindqvist", "Maria", "1975-"), ("Müller", "Jürgen", "1948-2019"),
           ("Haddad", "Samir", "1980-"), ("García Ruiz", "Ana", "1971-"), ("Thompson", "Eleanor", "1955-"),
           ("Nakamura", "Kenji", "1968-"), ("Dubois", "Hélène", "1983-"), ("O'Neill", "Patrick", "1960-"),
@@ -203,8 +209,11 @@ def nonfiling(title: str, lang: str) -> int:
 
 
 def build_record(i: int, rng: np.random.Generator, sc: dict[str, Any], people: list[Person], *,
-                 trap: bool = False) -> Record:
-    """One clean bibliographic record that already meets the house rules (``trap``: a TRAP_TITLES title)."""
+                 trap: bool = False, namesake: Person | None = None) -> Record:
+    """One clean bibliographic record that already meets the house rules.
+
+    ``trap``: the title is one of TRAP_TITLES; ``namesake``: the author, one outside the authority file.
+    """
     if trap:
         lang = str(rng.choice([lang for lang in sc["languages"] if lang in TRAP_TITLES]))
     else:
@@ -216,6 +225,7 @@ def build_record(i: int, rng: np.random.Generator, sc: dict[str, Any], people: l
     place, publisher, country = PUBLISHERS[lang][int(rng.integers(len(PUBLISHERS[lang])))]
     year = int(rng.integers(1972, 2007)) if not sc["rda"] else int(rng.integers(2008, 2026))
     author = people[int(rng.integers(len(people)))] if rng.random() < 0.85 else None
+    author = namesake or author
     record = Record(force_utf8=True)
     record.leader = f"00000nam a22000007{'i' if sc['rda'] else 'a'} 4500"
     record.add_field(Field(tag="001", data=f"vn{i + 104750:07d}"))
@@ -401,7 +411,11 @@ def build_batch(params: dict[str, Any]) -> tuple[list[Record], list[Record], lis
     people = _people(rng)
     by_heading = {p.heading: p for p in people}
     traps = {int(i) for i in rng.choice(sc["records"], size=TRAPS_PER_BATCH, replace=False)}
-    truths = [build_record(i, rng, sc, people, trap=i in traps) for i in range(sc["records"])]
+    picked = rng.choice(len(NAMESAKES), size=NAMESAKES_PER_BATCH, replace=False)
+    places = rng.choice(sc["records"], size=NAMESAKES_PER_BATCH, replace=False)
+    namesakes = {int(i): Person(*NAMESAKES[int(k)], lccn="") for i, k in zip(places, picked, strict=True)}
+    truths = [build_record(i, rng, sc, people, trap=i in traps, namesake=namesakes.get(i))
+              for i in range(sc["records"])]
     inputs = [_copy(r) for r in truths]
     defects: list[dict[str, str]] = []
     for truth, damaged, plan in zip(truths, inputs, _plan_defects(inputs, rng, by_heading), strict=True):

@@ -7,6 +7,8 @@ Each one cleans the batch competently with pymarc and exports MARCXML, but cuts 
   authority file (the name-authority stage skipped).
 - language_blind_articles: the 245 nonfiling count from the whole article table, whatever the
   language in 008/35-37 (an English "Die casting ..." gets 4).
+- surname_authority_match: rule 4 applied by surname: a heading that contains a controlled surname
+  takes that authority's form (a quicker match than the headings and 400 variants).
 - isbn_hyphens_only: 020 $a stripped of hyphens and duplicates dropped, but no check digit is ever
   computed, so invalid ISBNs stay in $a.
 - report_without_values: the records are right, but the change report lists only record, tag and
@@ -48,11 +50,18 @@ def bare(name):
     return re.sub(r"[\s,.;:]+$", "", name or "")
 
 
-authorized = {}
+authorized, by_surname = {}, {}
 for auth in read("authorities.mrc"):
     heading = auth.get_fields("100")[0]
+    by_surname[heading.get("a").split(",")[0]] = heading
     for field in [heading, *auth.get_fields("400")]:
         authorized[bare(field.get("a"))] = heading
+
+
+def authority_for(name):
+    if MODE == "surname_authority_match":
+        return next((h for surname, h in by_surname.items() if surname in (name or "")), None)
+    return authorized.get(bare(name))
 
 records = read("batch.mrc")
 report = []
@@ -88,7 +97,7 @@ for rec in records:
             seen.append(key)
     if MODE != "no_authority_control":
         for field in rec.get_fields("100"):
-            heading = authorized.get(bare(field.get("a")))
+            heading = authority_for(field.get("a"))
             if heading is None:
                 continue
             subs = [s for s in heading.subfields if s.code in "ad"] + [s for s in field.subfields if s.code not in "ad"]
