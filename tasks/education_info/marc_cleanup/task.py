@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 from pymarc import Field, Indicators, MARCReader, Record, Subfield, parse_xml_to_array
 
+from lastexam.task import Grading, Params
+
 ORG = "XxAcU"
 STAMP = "20261125093000.0"
 VENDOR = "VnMARC"
@@ -404,7 +406,7 @@ def _plan_defects(records: list[Record], rng: np.random.Generator,
     return plans
 
 
-def build_batch(params: dict[str, Any]) -> tuple[list[Record], list[Record], list[Record], list[dict[str, str]]]:
+def build_batch(params: Params) -> tuple[list[Record], list[Record], list[Record], list[dict[str, str]]]:
     """(input records, expected records, authority records, planted defects)."""
     sc = SCENARIOS[params["scenario"]]
     rng = np.random.default_rng(params["seed"])
@@ -439,7 +441,7 @@ def _write_marc(records: list[Record], path: Path, *, utf8_leader: bool = True) 
             handle.write(record.as_marc())
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     inputs, truths, authorities, defects = build_batch(params)
     _write_marc(inputs, input_dir / "batch.mrc")
     _write_marc(authorities, input_dir / "authorities.mrc")
@@ -475,7 +477,7 @@ def read_marc_bytes(data: bytes) -> tuple[list[Record], int]:
     return records, bad
 
 
-def _read_xml(g: Any, path: Path) -> list[Record] | None:
+def _read_xml(g: Grading, path: Path) -> list[Record] | None:
     try:
         records = parse_xml_to_array(io.BytesIO(path.read_bytes()), strict=False)
     except Exception as exc:  # SAX and pymarc errors on malformed MARCXML
@@ -502,13 +504,13 @@ def _part(record: Record, kind: str) -> Any:
     return [field_key(f) for f in record.get_fields(tag)]
 
 
-def _check_defects(g: Any, got: dict[str, Record], want: dict[str, Record], defects: list[dict[str, str]]) -> None:
+def _check_defects(g: Grading, got: dict[str, Record], want: dict[str, Record], defects: list[dict[str, str]]) -> None:
     for kind in dict.fromkeys(d["kind"] for d in defects):
         mine = [d for d in defects if d["kind"] == kind]
         bad = [d["record_id"] for d in mine
                if d["record_id"] not in got or _part(got[d["record_id"]], kind) != _part(want[d["record_id"]], kind)]
-        g.check(f"fixed: {DEFECT_LABEL[kind]}", 1 - len(bad) / len(mine), weight=2,
-                found=f"{len(mine) - len(bad)} of {len(mine)}", reason=f"not fixed in {', '.join(bad[:6])}" if bad else "")
+        g.share(f"fixed: {DEFECT_LABEL[kind]}", len(mine) - len(bad), len(mine), weight=2, noun="planted defects",
+                wrong=[f"not fixed in {rid}" for rid in bad])
 
 
 def _collateral(got: Record, want: Record, touched: set[str]) -> str:
@@ -524,7 +526,7 @@ def _collateral(got: Record, want: Record, touched: set[str]) -> str:
     return ""
 
 
-def _check_damage_and_stamps(g: Any, got: dict[str, Record], want: dict[str, Record],
+def _check_damage_and_stamps(g: Grading, got: dict[str, Record], want: dict[str, Record],
                              defects: list[dict[str, str]]) -> None:
     touched: dict[str, set[str]] = {}
     for d in defects:
@@ -540,14 +542,13 @@ def _check_damage_and_stamps(g: Any, got: dict[str, Record], want: dict[str, Rec
                    for t in ("005", "040"))
         if not same:
             stamps.append(rid)
-    g.check("no collateral damage (fields needing no change are identical, clean records untouched)",
-            1 - len(damage) / len(want), weight=3, found=f"{len(want) - len(damage)} of {len(want)} records intact",
-            reason="; ".join(damage[:6]))
-    g.check("005 and 040 $d updated on exactly the changed records", 1 - len(stamps) / len(want), weight=1,
-            reason=f"wrong in {', '.join(stamps[:6])}" if stamps else "")
+    g.share("no collateral damage (fields needing no change are identical, clean records untouched)",
+            len(want) - len(damage), len(want), weight=3, noun="records", wrong=damage)
+    g.share("005 and 040 $d updated on exactly the changed records", len(want) - len(stamps), len(want), weight=1,
+            noun="records", wrong=[f"wrong in {rid}" for rid in stamps])
 
 
-def _check_xml(g: Any, binary: list[Record]) -> None:
+def _check_xml(g: Grading, binary: list[Record]) -> None:
     xml = _read_xml(g, g.output("cleaned.xml"))
     if xml is None:
         return
@@ -579,7 +580,7 @@ def _evidence(kind: str, before: Record, after: Record) -> str:
     return ""
 
 
-def _check_report(g: Any, defects: list[dict[str, str]], inputs: dict[str, Record], want: dict[str, Record]) -> None:
+def _check_report(g: Grading, defects: list[dict[str, str]], inputs: dict[str, Record], want: dict[str, Record]) -> None:
     rows = g.read_csv("change_report.csv", required_columns=["record_id", "tag", "action", "old_value", "new_value"],
                       gate=False)
     if rows is None:
@@ -605,17 +606,16 @@ def _check_report(g: Any, defects: list[dict[str, str]], inputs: dict[str, Recor
         token = _evidence(d["kind"], inputs[d["record_id"]], want[d["record_id"]])
         if not any(r["old_value"].split() != r["new_value"].split() for r in pair_rows) or token not in shown:
             blank.append(f"{d['record_id']}/{d['tag']}")
-    g.check("change report rows show each correction's old and new values", 1 - len(blank) / len(defects), weight=1,
-            found=f"{len(defects) - len(blank)} of {len(defects)}",
-            reason=f"no old/new values showing the change for {', '.join(blank[:5])}" if blank else "")
+    g.share("change report rows show each correction's old and new values", len(defects) - len(blank), len(defects),
+            noun="corrections", wrong=[f"no old/new values showing the change for {pair}" for pair in blank])
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("cleaned.mrc", "cleaned.xml", "change_report.csv"):
         return
     want_list, _ = read_marc_bytes(g.reference("expected.mrc").read_bytes())
     want = _by_id(want_list)
-    defects = json.loads(g.reference("defects.json").read_text())
+    defects = g.reference_json("defects.json")
     path = g.output("cleaned.mrc")
     data = path.read_bytes() if path.stat().st_size <= MAX_BYTES else b""
     records, bad = read_marc_bytes(data)
