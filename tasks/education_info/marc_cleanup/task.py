@@ -10,15 +10,18 @@ their authorized form), stamp the records they change (005, 040 $d), and deliver
 binary file, a MARCXML export of it and a change report.
 
 generate() builds clean records from word lists (the expected output, correct by construction),
-plants the variant's defects into copies of some of them, and writes the defective batch and the
-authority file with pymarc; the expected records and the list of planted defects go to the
-reference.
+plants defects into copies of some of them (every defect class at least once in every variant, so
+that skipping any one rule costs the full pass; a few titles begin with a word that is an article
+only in another language, and a few authors outside the authority file share a controlled name's
+surname), and writes the defective batch and the authority file with pymarc; the
+expected records and the list of planted defects go to the reference.
 
 grade() reads the submitted records with pymarc and compares them with the expected ones: record
 set and order (gate), one check per defect class (each planted defect fixed), no collateral
 damage (every field that needed no change is identical, clean records untouched), the 005/040
 bookkeeping on exactly the changed records, MARCXML identical in content to the binary file, and
-a change report that lists every planted defect and nothing on untouched records.
+a change report that lists every planted defect and nothing on untouched records, with old and new
+values that show each change (the corrected year, ISBN or authorized name among them).
 """
 
 from __future__ import annotations
@@ -33,18 +36,20 @@ from typing import Any
 import numpy as np
 from pymarc import Field, Indicators, MARCReader, Record, Subfield, parse_xml_to_array
 
+from lastexam.task import Grading, Params
+
 ORG = "XxAcU"
 STAMP = "20261125093000.0"
 VENDOR = "VnMARC"
 MAX_BYTES = 20 * 1024 * 1024
 
+# Every scenario plants every defect class at least once (a shortcut that skips one rule fails on each
+# variant); the scenarios differ in record style: RDA or AACR2, ISBN-13 or ISBN-10, languages, batch size.
+DEFECTS = ["leader", "leader09", "date1", "isbn_check", "isbn_hyphen", "dup_020", "ind245", "name_auth"]
 SCENARIOS: dict[str, dict[str, Any]] = {
-    "vendor_load": {"records": 40, "rda": True, "languages": ["eng"],
-                    "defects": ["leader", "date1", "isbn_check", "dup_020", "ind245"]},
-    "retrocon": {"records": 40, "rda": False, "languages": ["eng", "fre", "ger", "spa"],
-                 "defects": ["leader09", "date1", "isbn_hyphen", "ind245", "name_auth"]},
-    "merged_batch": {"records": 56, "rda": True, "languages": ["eng", "fre", "ger", "spa"],
-                     "defects": ["leader", "date1", "isbn_check", "isbn_hyphen", "dup_020", "ind245", "name_auth"]},
+    "vendor_load": {"records": 40, "rda": True, "languages": ["eng"]},
+    "retrocon": {"records": 40, "rda": False, "languages": ["eng", "fre", "ger", "spa"]},
+    "merged_batch": {"records": 56, "rda": True, "languages": ["eng", "fre", "ger", "spa"]},
 }
 DEFECT_TAG = {"leader": "LDR", "leader09": "LDR", "date1": "008", "isbn_check": "020", "isbn_hyphen": "020",
               "dup_020": "020", "ind245": "245", "name_auth": "100"}
@@ -91,6 +96,21 @@ TITLES = {  # (initial article, rest of title, subtitle, subject headings as (to
             ("Las", "ciudades invisibles de América", None, [("Cities and towns", "America")]),
             (None, "Historia de la imprenta en México", None, [("Printing", "History")])],
 }
+# Titles whose first word is an article in another language of the table but not in the record's own:
+# the nonfiling count must follow 008/35-37, so each batch holds some of these.
+TRAP_TITLES = {
+    "eng": [(None, "Die casting in the modern foundry", None, [("Die-casting", None)]),
+            (None, "El Niño and the changing Pacific", None, [("El Niño Current", None)]),
+            (None, "La Brea tar pits", "a natural history", [("La Brea Tar Pits (Calif.)", None)])],
+    "ger": [(None, "Las Vegas und die Wüstenstädte", None, [("Las Vegas (Nev.)", "History")])],
+    "spa": [(None, "A orillas del Plata", "crónicas", [("Río de la Plata (Argentina and Uruguay)", None)])],
+}
+TRAPS_PER_BATCH = 2
+# Authors outside the authority file who share a surname with a controlled name: their headings stay
+# as they are (matching on the surname alone would wrongly collocate them).
+NAMESAKES = [("Okafor", "Ngozi", "1991-"), ("Schmidt", "Peter", "1969-"), ("Patel", "Raj", "1984-"),
+             ("Thompson", "Eric", "1972-"), ("Reyes", "Marisol", "1990-")]
+NAMESAKES_PER_BATCH = 2
 PEOPLE = [("Okafor", "Chinwe", "1962-"), ("Lindqvist", "Maria", "1975-"), ("Müller", "Jürgen", "1948-2019"),
           ("Haddad", "Samir", "1980-"), ("García Ruiz", "Ana", "1971-"), ("Thompson", "Eleanor", "1955-"),
           ("Nakamura", "Kenji", "1968-"), ("Dubois", "Hélène", "1983-"), ("O'Neill", "Patrick", "1960-"),
@@ -190,15 +210,24 @@ def nonfiling(title: str, lang: str) -> int:
     return 0
 
 
-def build_record(i: int, rng: np.random.Generator, sc: dict[str, Any], people: list[Person]) -> Record:
-    """One clean bibliographic record that already meets the house rules."""
-    lang = str(rng.choice(sc["languages"])) if rng.random() < 0.55 else "eng"
-    article, title, sub, subjects = TITLES[lang][int(rng.integers(len(TITLES[lang])))]
+def build_record(i: int, rng: np.random.Generator, sc: dict[str, Any], people: list[Person], *,
+                 trap: bool = False, namesake: Person | None = None) -> Record:
+    """One clean bibliographic record that already meets the house rules.
+
+    ``trap``: the title is one of TRAP_TITLES; ``namesake``: the author, one outside the authority file.
+    """
+    if trap:
+        lang = str(rng.choice([lang for lang in sc["languages"] if lang in TRAP_TITLES]))
+    else:
+        lang = str(rng.choice(sc["languages"])) if rng.random() < 0.55 else "eng"
+    pool = TRAP_TITLES if trap else TITLES
+    article, title, sub, subjects = pool[lang][int(rng.integers(len(pool[lang])))]
     full = (f"{article}{title}" if article == "L'" else f"{article} {title}") if article else title
     full = full[0].upper() + full[1:]
     place, publisher, country = PUBLISHERS[lang][int(rng.integers(len(PUBLISHERS[lang])))]
     year = int(rng.integers(1972, 2007)) if not sc["rda"] else int(rng.integers(2008, 2026))
     author = people[int(rng.integers(len(people)))] if rng.random() < 0.85 else None
+    author = namesake or author
     record = Record(force_utf8=True)
     record.leader = f"00000nam a22000007{'i' if sc['rda'] else 'a'} 4500"
     record.add_field(Field(tag="001", data=f"vn{i + 104750:07d}"))
@@ -350,33 +379,56 @@ def stamp(record: Record) -> None:
     _fields(record, "040")[0].add_subfield("d", ORG)
 
 
-def build_batch(params: dict[str, Any]) -> tuple[list[Record], list[Record], list[Record], list[dict[str, str]]]:
+def _plan_defects(records: list[Record], rng: np.random.Generator,
+                  by_heading: dict[str, Person]) -> list[list[str]]:
+    """Defect classes to plant in each record, every class at least once, in DEFECTS order.
+
+    The order matters: a bad check digit is planted before a duplicate 020 is made, so that the
+    duplicate repeats the damaged field (the rules then move both to $z and delete the second).
+    """
+    plans: list[list[str]] = []
+    for record in records:
+        if rng.random() < 0.3:
+            plans.append([])  # a clean record
+            continue
+        count = 1 if rng.random() < 0.65 else 2
+        chosen = {str(k) for k in rng.choice(DEFECTS, size=count, replace=False)}
+        if {"isbn_check", "isbn_hyphen"} <= chosen:
+            chosen.remove("isbn_hyphen")
+        plans.append([k for k in DEFECTS if k in chosen and _applicable(k, record, by_heading)])
+    for kind in DEFECTS:
+        if any(kind in plan for plan in plans):
+            continue
+        spare = [i for i, plan in enumerate(plans) if not plan and _applicable(kind, records[i], by_heading)]
+        if not spare:
+            raise ValueError(f"no clean record can take a {kind} defect; the batch is too small")
+        plans[spare[int(rng.integers(len(spare)))]] = [kind]
+    return plans
+
+
+def build_batch(params: Params) -> tuple[list[Record], list[Record], list[Record], list[dict[str, str]]]:
     """(input records, expected records, authority records, planted defects)."""
     sc = SCENARIOS[params["scenario"]]
     rng = np.random.default_rng(params["seed"])
     people = _people(rng)
     by_heading = {p.heading: p for p in people}
-    truths = [build_record(i, rng, sc, people) for i in range(sc["records"])]
+    traps = {int(i) for i in rng.choice(sc["records"], size=TRAPS_PER_BATCH, replace=False)}
+    picked = rng.choice(len(NAMESAKES), size=NAMESAKES_PER_BATCH, replace=False)
+    places = rng.choice(sc["records"], size=NAMESAKES_PER_BATCH, replace=False)
+    namesakes = {int(i): Person(*NAMESAKES[int(k)], lccn="") for i, k in zip(places, picked, strict=True)}
+    truths = [build_record(i, rng, sc, people, trap=i in traps, namesake=namesakes.get(i))
+              for i in range(sc["records"])]
     inputs = [_copy(r) for r in truths]
     defects: list[dict[str, str]] = []
-    kinds = sc["defects"]
-    for truth, damaged in zip(truths, inputs, strict=True):
-        if rng.random() < 0.3:
-            continue  # a clean record
-        count = 1 if rng.random() < 0.65 else 2
-        chosen = [str(k) for k in rng.choice(kinds, size=min(count, len(kinds)), replace=False)]
-        if "isbn_check" in chosen and "isbn_hyphen" in chosen:
-            chosen.remove("isbn_hyphen")
-        chosen = [k for k in chosen if _applicable(k, damaged, by_heading)]
-        if not chosen:
-            continue
-        for kind in chosen:
+    for truth, damaged, plan in zip(truths, inputs, _plan_defects(inputs, rng, by_heading), strict=True):
+        for kind in plan:
             if kind == "isbn_check":
                 _truth_for_isbn_check(truth, damaged, rng)
             else:
                 plant(kind, damaged, rng, by_heading)
             defects.append({"record_id": record_id(truth), "kind": kind, "tag": DEFECT_TAG[kind]})
-        stamp(truth)
+        if plan:
+            stamp(truth)
     authorities = [authority_record(p, rng) for p in people]
     return inputs, truths, authorities, defects
 
@@ -389,7 +441,7 @@ def _write_marc(records: list[Record], path: Path, *, utf8_leader: bool = True) 
             handle.write(record.as_marc())
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     inputs, truths, authorities, defects = build_batch(params)
     _write_marc(inputs, input_dir / "batch.mrc")
     _write_marc(authorities, input_dir / "authorities.mrc")
@@ -425,7 +477,7 @@ def read_marc_bytes(data: bytes) -> tuple[list[Record], int]:
     return records, bad
 
 
-def _read_xml(g: Any, path: Path) -> list[Record] | None:
+def _read_xml(g: Grading, path: Path) -> list[Record] | None:
     try:
         records = parse_xml_to_array(io.BytesIO(path.read_bytes()), strict=False)
     except Exception as exc:  # SAX and pymarc errors on malformed MARCXML
@@ -452,13 +504,13 @@ def _part(record: Record, kind: str) -> Any:
     return [field_key(f) for f in record.get_fields(tag)]
 
 
-def _check_defects(g: Any, got: dict[str, Record], want: dict[str, Record], defects: list[dict[str, str]]) -> None:
+def _check_defects(g: Grading, got: dict[str, Record], want: dict[str, Record], defects: list[dict[str, str]]) -> None:
     for kind in dict.fromkeys(d["kind"] for d in defects):
         mine = [d for d in defects if d["kind"] == kind]
         bad = [d["record_id"] for d in mine
                if d["record_id"] not in got or _part(got[d["record_id"]], kind) != _part(want[d["record_id"]], kind)]
-        g.check(f"fixed: {DEFECT_LABEL[kind]}", 1 - len(bad) / len(mine), weight=2,
-                found=f"{len(mine) - len(bad)} of {len(mine)}", reason=f"not fixed in {', '.join(bad[:6])}" if bad else "")
+        g.share(f"fixed: {DEFECT_LABEL[kind]}", len(mine) - len(bad), len(mine), weight=2, noun="planted defects",
+                wrong=[f"not fixed in {rid}" for rid in bad])
 
 
 def _collateral(got: Record, want: Record, touched: set[str]) -> str:
@@ -474,7 +526,7 @@ def _collateral(got: Record, want: Record, touched: set[str]) -> str:
     return ""
 
 
-def _check_damage_and_stamps(g: Any, got: dict[str, Record], want: dict[str, Record],
+def _check_damage_and_stamps(g: Grading, got: dict[str, Record], want: dict[str, Record],
                              defects: list[dict[str, str]]) -> None:
     touched: dict[str, set[str]] = {}
     for d in defects:
@@ -490,14 +542,13 @@ def _check_damage_and_stamps(g: Any, got: dict[str, Record], want: dict[str, Rec
                    for t in ("005", "040"))
         if not same:
             stamps.append(rid)
-    g.check("no collateral damage (fields needing no change are identical, clean records untouched)",
-            1 - len(damage) / len(want), weight=3, found=f"{len(want) - len(damage)} of {len(want)} records intact",
-            reason="; ".join(damage[:6]))
-    g.check("005 and 040 $d updated on exactly the changed records", 1 - len(stamps) / len(want), weight=1,
-            reason=f"wrong in {', '.join(stamps[:6])}" if stamps else "")
+    g.share("no collateral damage (fields needing no change are identical, clean records untouched)",
+            len(want) - len(damage), len(want), weight=3, noun="records", wrong=damage)
+    g.share("005 and 040 $d updated on exactly the changed records", len(want) - len(stamps), len(want), weight=1,
+            noun="records", wrong=[f"wrong in {rid}" for rid in stamps])
 
 
-def _check_xml(g: Any, binary: list[Record]) -> None:
+def _check_xml(g: Grading, binary: list[Record]) -> None:
     xml = _read_xml(g, g.output("cleaned.xml"))
     if xml is None:
         return
@@ -511,30 +562,60 @@ def _check_xml(g: Any, binary: list[Record]) -> None:
             else "record counts differ")
 
 
-def _check_report(g: Any, defects: list[dict[str, str]], all_ids: set[str]) -> None:
+def _squash(text: str) -> str:
+    """Letters and digits only, casefolded: how report values are compared whatever their notation."""
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
+def _evidence(kind: str, before: Record, after: Record) -> str:
+    """Text a report row on this correction must carry in its old or new value (squashed; '' for none)."""
+    if kind == "date1":
+        return after.get_fields("008")[0].data[7:11]
+    if kind in ("isbn_check", "isbn_hyphen", "dup_020"):
+        kept = {field_key(f) for f in after.get_fields("020")}
+        changed = [f for f in before.get_fields("020") if field_key(f) not in kept]
+        return _squash(changed[0].get("a") or "") if changed else ""
+    if kind == "name_auth":
+        return _squash(after.get_fields("100")[0].get("a") or "")
+    return ""
+
+
+def _check_report(g: Grading, defects: list[dict[str, str]], inputs: dict[str, Record], want: dict[str, Record]) -> None:
     rows = g.read_csv("change_report.csv", required_columns=["record_id", "tag", "action", "old_value", "new_value"],
                       gate=False)
     if rows is None:
         return
     alias = {"000": "LDR", "LEADER": "LDR", "LDR": "LDR"}
-    listed = {(r["record_id"], alias.get(r["tag"].upper(), r["tag"])) for r in rows}
+    by_pair: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for row in rows:
+        by_pair.setdefault((row["record_id"], alias.get(row["tag"].upper(), row["tag"])), []).append(row)
+    listed = set(by_pair)
     needed = {(d["record_id"], d["tag"]) for d in defects}
     changed = {d["record_id"] for d in defects}
     missing = needed - listed
     spurious = {(rid, tag) for rid, tag in listed if rid not in changed and tag not in ("005", "040")}
-    spurious |= {(rid, tag) for rid, tag in listed if rid not in all_ids}
+    spurious |= {(rid, tag) for rid, tag in listed if rid not in want}
     score = (len(needed) - len(missing)) / (len(needed) + len(spurious)) if needed else 0.0
     reason = "; ".join([*(f"missing {r}/{t}" for r, t in sorted(missing)[:4]),
                         *(f"unexpected {r}/{t}" for r, t in sorted(spurious)[:3])])
     g.check("change report lists every correction and nothing on untouched records", score, weight=2, reason=reason)
+    blank = []
+    for d in defects:
+        pair_rows = by_pair.get((d["record_id"], d["tag"]), [])
+        shown = " ".join(_squash(r["old_value"]) + " " + _squash(r["new_value"]) for r in pair_rows)
+        token = _evidence(d["kind"], inputs[d["record_id"]], want[d["record_id"]])
+        if not any(r["old_value"].split() != r["new_value"].split() for r in pair_rows) or token not in shown:
+            blank.append(f"{d['record_id']}/{d['tag']}")
+    g.share("change report rows show each correction's old and new values", len(defects) - len(blank), len(defects),
+            noun="corrections", wrong=[f"no old/new values showing the change for {pair}" for pair in blank])
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("cleaned.mrc", "cleaned.xml", "change_report.csv"):
         return
     want_list, _ = read_marc_bytes(g.reference("expected.mrc").read_bytes())
     want = _by_id(want_list)
-    defects = json.loads(g.reference("defects.json").read_text())
+    defects = g.reference_json("defects.json")
     path = g.output("cleaned.mrc")
     data = path.read_bytes() if path.stat().st_size <= MAX_BYTES else b""
     records, bad = read_marc_bytes(data)
@@ -548,5 +629,6 @@ def grade(g: Any) -> None:
     _check_defects(g, got, want, defects)
     _check_damage_and_stamps(g, got, want, defects)
     _check_xml(g, records)
-    _check_report(g, defects, set(want))
+    inputs, _ = read_marc_bytes((g.input_dir / "batch.mrc").read_bytes())
+    _check_report(g, defects, _by_id(inputs), want)
 

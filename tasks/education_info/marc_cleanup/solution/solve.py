@@ -36,6 +36,11 @@ def isbn_ok(digits: str) -> bool:
     return False
 
 
+def shown(field: Field) -> str:
+    """The field as the report shows it: indicators and subfields with their codes (pymarc's text form)."""
+    return str(field)[6:]
+
+
 class Cleaner:
     def __init__(self, authorities: list[Record]) -> None:
         self.see_from: dict[str, Field] = {}
@@ -82,7 +87,7 @@ class Cleaner:
     def isbns(self, rec: Record, rid: str) -> None:
         seen: list[tuple] = []
         for field in rec.get_fields("020"):
-            old = field.format_field()
+            old = shown(field)
             subs = []
             for sub in field.subfields:
                 if sub.code == "a":
@@ -91,7 +96,7 @@ class Cleaner:
                 subs.append(sub)
             if subs != field.subfields:
                 field.subfields = subs
-                self.log(rid, "020", "ISBN normalized or invalid ISBN moved to $z", old, field.format_field())
+                self.log(rid, "020", "ISBN normalized or invalid ISBN moved to $z", old, shown(field))
             key = (field.indicators, tuple(field.subfields))
             if key in seen:
                 rec.remove_field(field)
@@ -107,10 +112,10 @@ class Cleaner:
             rest = [s for s in field.subfields if s.code not in ("a", "d")]
             subs = [s for s in heading.subfields if s.code in ("a", "d")] + rest
             if subs != field.subfields or field.indicator1 != heading.indicator1:
-                old = field.format_field()
+                old = shown(field)
                 field.indicators = Indicators(heading.indicator1, field.indicator2)
                 field.subfields = subs
-                self.log(rid, "100", "heading replaced by authorized form", old, field.format_field())
+                self.log(rid, "100", "heading replaced by authorized form", old, shown(field))
 
     def title_indicators(self, rec: Record, rid: str) -> None:
         field = rec.get_fields("245")[0]
