@@ -8,16 +8,20 @@ filters the calls, and delivers a bgzipped, indexed VCF plus a JSON QC summary.
 Generation: a random reference with locally varying GC and planted homopolymers/short tandem
 repeats, a truth set of SNVs and indels (left-aligned, with genotypes), haplotypes carrying
 them, and a library sampled from the haplotypes: fragments with PCR substitutions shared by
-their PCR duplicates, quality-calibrated sequencing errors, a fraction of unmappable
-contaminant pairs and (in three scenarios) an unassembled, diverged paralog of one segment
-whose reads pile onto the reference copy at excess depth. Calling without duplicate marking
-or without a depth/allele-fraction filter therefore yields false positives. The truth set and
-the expected QC figures (reads, mappable reads, duplicates, mean depth) go to the reference.
+their PCR duplicates, quality-calibrated sequencing errors and a fraction of unmappable
+contaminant pairs. Every scenario also carries the false positives a raw call set reports and
+a release filter removes, at random sites drawn like the true variants' sites: unassembled
+diverged copies of one segment whose reads pile onto the reference copy at excess depth,
+strand-specific systematic errors, context-specific errors at a low allele fraction (diploid),
+PCR stutter of one unit in repeat tracts without a true indel (diploid), and over-amplified
+PCR duplicate families carrying a PCR error. The truth set, the planted artefacts and the
+expected QC figures (reads, mappable reads, duplicates, mean depth) go to the reference.
 
 Grade: gates for the files, a valid bgzip VCF with a usable index and a readable sorted,
 indexed BAM (both re-read with bcftools/samtools in a sandbox). Then: sample naming, SNV and
 indel recall and precision against the truth after left-normalisation (expert thresholds per
-scenario), genotype concordance (haploid or diploid), BAM mapped-read count against the truth,
+scenario), genotype concordance (haploid or diploid), per kind of planted artefact the share
+still reported PASS, every FILTER declared with its rationale, BAM mapped-read count against the truth,
 and the QC summary against the BAM recount, the truth depth and a recount of its own VCF.
 """
 # ALE-CANARY-fd3889fa-0e43-4760-9067-bc814d2255aa
@@ -658,6 +662,9 @@ class Call:
         return "snv" if len(self.ref) == len(self.alt) else "indel"
 
 
+CallKey = tuple[str, int, str, str]  # chrom, 1-based position, REF, ALT
+
+
 def parse_vcf(text: str) -> tuple[list[str], list[Call]]:
     """Sample names and the passing, called ALT alleles of a (split, normalised) VCF."""
     samples: list[str] = []
@@ -690,6 +697,43 @@ def parse_vcf(text: str) -> tuple[list[str], list[Call]]:
     return samples, calls
 
 
+def undeclared_filters(text: str) -> list[str]:
+    """FILTER values used by the records of a VCF that no ``##FILTER`` header line declares with a description."""
+    declared = set(re.findall(r'^##FILTER=<ID=([^,>]+),\s*Description="[^"]+"', text, re.M))
+    used: set[str] = set()
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) >= 7 and fields[6] not in ("PASS", "."):
+            used.update(fields[6].split(";"))
+    return sorted(used - declared)
+
+
+# Planted false positives, by kind: what a release filter must catch, and how the grader names it.
+ARTEFACT_CHECKS = {
+    "collapsed_repeat": "calls from the unassembled multi-copy repeat (excess depth)",
+    "strand_bias": "calls from strand-specific systematic errors (strand bias)",
+    "low_fraction": "calls from context-specific errors at a low allele fraction",
+    "stutter": "indel calls from PCR stutter in repeat tracts (low allele fraction)",
+    "pcr_jackpot": "calls carried by one PCR duplicate family (duplicates not marked)",
+}
+ARTEFACT_PASS_ALLOWED = 0.25  # share of a kind's planted sites that may still be reported PASS
+
+
+def _grade_artefacts(g: Any, truth: dict[str, Any], found: dict[CallKey, Call]) -> None:
+    """One check per kind of planted false positive: at most a quarter of its sites reported PASS."""
+    for kind, label in ARTEFACT_CHECKS.items():
+        planted = [a for a in truth["artefacts"] if a["kind"] == kind]
+        if not planted:
+            continue
+        passing = [a for a in planted if (a["chrom"], a["pos"], a["ref"], a["alt"]) in found]
+        allowed = int(ARTEFACT_PASS_ALLOWED * len(planted))
+        g.check(f"{label} are filtered", len(passing) <= allowed, weight=1.0,
+                expected=f"at most {allowed} of {len(planted)} planted sites PASS", found=f"{len(passing)} PASS",
+                reason="; ".join(f"{a['chrom']}:{a['pos']} {a['ref']}>{a['alt']}" for a in passing[:8]))
+
+
 def _ratio_check(g: Any, name: str, value: float | None, threshold: float, detail: str, weight: float) -> None:
     if value is None:
         g.check(name, False, weight=weight, expected=f">= {threshold}", found=None, reason=detail)
@@ -719,7 +763,7 @@ def _is_bgzf(path: Path) -> bool:
     return len(head) >= 18 and head[:4] == b"\x1f\x8b\x08\x04" and head[12:14] == b"BC"
 
 
-def _grade_calls(g: Any, truth: dict[str, Any], calls: list[Call]) -> dict[str, Call]:
+def _grade_calls(g: Any, truth: dict[str, Any], calls: list[Call]) -> dict[CallKey, Call]:
     th = truth["thresholds"]
     expected = {(v["chrom"], v["pos"], v["ref"], v["alt"]): v for v in truth["variants"]}
     found = {(c.chrom, c.pos, c.ref, c.alt): c for c in calls}
@@ -739,6 +783,7 @@ def _grade_calls(g: Any, truth: dict[str, Any], calls: list[Call]) -> dict[str, 
     what = "haploid GT '1'" if truth["ploidy"] == 1 else "diploid GT matching the truth (0/1 vs 1/1)"
     _ratio_check(g, "genotype concordance", concordance, th["genotype"],
                  f"{good} of {len(matched)} true-positive calls have the expected {what}", weight=1.5)
+    _grade_artefacts(g, truth, found)
     return found
 
 
@@ -771,7 +816,7 @@ def _grade_bam(g: Any, truth: dict[str, Any]) -> dict[str, int] | None:
 
 
 def _grade_summary(
-    g: Any, truth: dict[str, Any], calls: dict[str, Call] | None, bam: dict[str, int] | None
+    g: Any, truth: dict[str, Any], calls: dict[CallKey, Call] | None, bam: dict[str, int] | None
 ) -> None:
     summary = g.read_json("qc_summary.json")
     if summary is None:
@@ -823,7 +868,7 @@ def grade(g: Any) -> None:
                "reference.fa": g.input_dir / "reference.fa"},
         timeout=60,
     )
-    calls: dict[str, Call] | None = None
+    calls: dict[CallKey, Call] | None = None
     if g.check("VCF and index are readable by bcftools", result.ok, gate=True,
                reason="" if result.ok else result.stderr[-400:]):
         # Calls are benchmarked as submitted (multi-allelic records split): an indel that is not
@@ -837,6 +882,10 @@ def grade(g: Any) -> None:
         g.check("PASS indels are left-aligned and normalised against reference.fa", not moved,
                 expected="bcftools norm -f leaves every PASS record unchanged", found=f"{len(moved)} records change",
                 reason="; ".join(f"{c}:{p} {r}>{a}" for c, p, r, a in moved[:6]))
+        undeclared = undeclared_filters((result.workdir / "split.vcf").read_text(errors="replace"))
+        g.check("every FILTER used is declared in the header with its rationale", not undeclared,
+                expected="a ##FILTER=<ID=...,Description=...> line per filter", found=undeclared,
+                reason=f"undeclared: {', '.join(undeclared[:8])}" if undeclared else "")
         calls = _grade_calls(g, truth, parsed)
     bam = _grade_bam(g, truth)
     _grade_summary(g, truth, calls, bam)
