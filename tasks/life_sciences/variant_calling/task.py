@@ -29,6 +29,7 @@ and the QC summary against the BAM recount, the truth depth and a recount of its
 
 import gzip
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,7 @@ SCENARIOS: dict[str, Scenario] = {
         traps=Traps(strand=(10, 0.9, 1.0), strand_other=0.4, low_fraction=(0, 0.0, 0.0),
                     stutter=(0, 0.0, 0.0), jackpots=(5, 40, 60)),
         thresholds={"snv_recall": 0.97, "snv_precision": 0.97, "indel_recall": 0.90,
-                    "indel_precision": 0.90, "genotype": 0.98},
+                    "indel_precision": 0.90, "genotype": 0.98, "artefact_pass": 0.25},
     ),
     "diploid_germline": Scenario(
         ploidy=2,
@@ -104,7 +105,7 @@ SCENARIOS: dict[str, Scenario] = {
         traps=Traps(strand=(10, 0.6, 0.9), strand_other=0.0, low_fraction=(8, 0.1, 0.17),
                     stutter=(3, 0.1, 0.17), jackpots=(6, 10, 16)),
         thresholds={"snv_recall": 0.95, "snv_precision": 0.95, "indel_recall": 0.85,
-                    "indel_precision": 0.85, "genotype": 0.95},
+                    "indel_precision": 0.85, "genotype": 0.95, "artefact_pass": 0.25},
     ),
     "indel_rich": Scenario(
         ploidy=2,
@@ -115,7 +116,7 @@ SCENARIOS: dict[str, Scenario] = {
         traps=Traps(strand=(8, 0.6, 0.9), strand_other=0.0, low_fraction=(6, 0.1, 0.17),
                     stutter=(8, 0.1, 0.17), jackpots=(6, 12, 18)),
         thresholds={"snv_recall": 0.95, "snv_precision": 0.95, "indel_recall": 0.80,
-                    "indel_precision": 0.85, "genotype": 0.90},
+                    "indel_precision": 0.85, "genotype": 0.90, "artefact_pass": 0.25},
     ),
     "low_coverage": Scenario(
         ploidy=2,
@@ -123,10 +124,10 @@ SCENARIOS: dict[str, Scenario] = {
         depth=10.0, read_length=100, insert_mean=330.0, n_snv=130, n_indel=20,
         str_indel_fraction=0.3, n_repeats=14, het_fraction=0.6,
         contaminant_fraction=0.01, duplicate_rate=0.25, paralog=(2500, 0.012, 2),
-        traps=Traps(strand=(8, 0.95, 1.0), strand_other=0.0, low_fraction=(0, 0.0, 0.0),
+        traps=Traps(strand=(12, 0.95, 1.0), strand_other=0.0, low_fraction=(0, 0.0, 0.0),
                     stutter=(0, 0.0, 0.0), jackpots=(6, 6, 10)),
         thresholds={"snv_recall": 0.85, "snv_precision": 0.93, "indel_recall": 0.70,
-                    "indel_precision": 0.80, "genotype": 0.85},
+                    "indel_precision": 0.80, "genotype": 0.85, "artefact_pass": 0.4},
     ),
 }
 
@@ -718,17 +719,18 @@ ARTEFACT_CHECKS = {
     "stutter": "indel calls from PCR stutter in repeat tracts (low allele fraction)",
     "pcr_jackpot": "calls carried by one PCR duplicate family (duplicates not marked)",
 }
-ARTEFACT_PASS_ALLOWED = 0.25  # share of a kind's planted sites that may still be reported PASS
-
-
 def _grade_artefacts(g: Any, truth: dict[str, Any], found: dict[CallKey, Call]) -> None:
-    """One check per kind of planted false positive: at most a quarter of its sites reported PASS."""
+    """One check per kind of planted false positive: few of its sites reported PASS.
+
+    The scenario's ``artefact_pass`` share (rounded up) may pass: at 10x depth a strand-specific
+    error with three reads cannot be told from an allele.
+    """
     for kind, label in ARTEFACT_CHECKS.items():
         planted = [a for a in truth["artefacts"] if a["kind"] == kind]
         if not planted:
             continue
         passing = [a for a in planted if (a["chrom"], a["pos"], a["ref"], a["alt"]) in found]
-        allowed = int(ARTEFACT_PASS_ALLOWED * len(planted))
+        allowed = math.ceil(truth["thresholds"]["artefact_pass"] * len(planted))
         g.check(f"{label} are filtered", len(passing) <= allowed, weight=1.0,
                 expected=f"at most {allowed} of {len(planted)} planted sites PASS", found=f"{len(passing)} PASS",
                 reason="; ".join(f"{a['chrom']}:{a['pos']} {a['ref']}>{a['alt']}" for a in passing[:8]))

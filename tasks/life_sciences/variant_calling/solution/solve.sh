@@ -36,8 +36,8 @@ mean_depth=$(awk '{s += $3} END {printf "%.4f", s / NR}' "$WORK/depth.txt")
 #               chromosome): fewer than max(3, min(8, mean/4)) reads, or more than
 #               max(1.6 x mean, mean + 3 sd): a collapsed repeat whose extra copies pile up here.
 #   StrandBias  the alternate allele's reads lean on one strand: Fisher strand-bias P < 0.01 (SP >= 20),
-#               or (what low depth cannot reach that P for) the reference allele is read only on
-#               one strand and the alternate allele only on the other.
+#               or (what low depth cannot reach that P for) four or more alternate reads all on
+#               one strand while the reference allele is read only on the other.
 #   AlleleBalance (diploid)  a heterozygous call with under 25% alternate reads at 15 or more reads:
 #               PCR stutter and context-specific errors, not a germline allele.
 #   MixedSite   (haploid)  the alternate allele carries under 80% of the reads.
@@ -64,8 +64,8 @@ bcftools mpileup -f "$WORK/ref.fa" -q 20 -Q 20 -a FORMAT/AD,FORMAT/DP,FORMAT/SP 
   | bcftools filter -s LowQual -e 'QUAL<20' -Ou \
   | bcftools filter -m + -s DepthRange -e "$depth_expr" -Ou \
   | bcftools filter -m + -s StrandBias -Ou -e 'FMT/SP>=20
-      || (INFO/DP4[0]=0 && INFO/DP4[3]=0 && INFO/DP4[1]>0 && INFO/DP4[2]>0)
-      || (INFO/DP4[1]=0 && INFO/DP4[2]=0 && INFO/DP4[0]>0 && INFO/DP4[3]>0)' \
+      || (INFO/DP4[0]=0 && INFO/DP4[3]=0 && INFO/DP4[1]>0 && INFO/DP4[2]>=4)
+      || (INFO/DP4[1]=0 && INFO/DP4[2]=0 && INFO/DP4[0]>0 && INFO/DP4[3]>=4)' \
   | "${balance[@]}" \
   | bcftools filter -m + -s SnpGap -g 3 -Ov -o "$WORK/calls.vcf"
 bgzip -c "$WORK/calls.vcf" > "$OUT/calls.vcf.gz"
