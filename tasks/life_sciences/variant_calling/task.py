@@ -406,6 +406,10 @@ class Library:
     flen: np.ndarray
     minus: np.ndarray  # read 1 is the reverse-strand read
 
+    def mates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Read 1 and read 2 of every fragment."""
+        return np.where(self.minus[:, None], self.rev, self.fwd), np.where(self.minus[:, None], self.fwd, self.rev)
+
     def take(self, rows: np.ndarray) -> "Library":
         return Library(self.fwd[rows], self.rev[rows], self.starts[rows], self.flen[rows], self.minus[rows])
 
@@ -534,14 +538,16 @@ def _simulate_reads(
         for error in mine:
             if error.kind != "stutter":
                 _read_errors(rng, lib, src.hap_pos(error.pos), error)
-        r1_parts.append(np.where(lib.minus[:, None], lib.rev, lib.fwd))
-        r2_parts.append(np.where(lib.minus[:, None], lib.fwd, lib.rev))
+        r1, r2 = lib.mates()
+        r1_parts.append(r1)
+        r2_parts.append(r2)
     unique = sum(src.pairs for src in sources)
     genomic = sum(len(p) for p in r1_parts)
     n_cont = round(genomic * sc.contaminant_fraction / (1 - sc.contaminant_fraction))
-    foreign = _fragments(rng, _random_dna(rng, 20_000, 0.5), n_cont, sc.read_length, sc.insert_mean)
-    r1 = np.concatenate([*r1_parts, np.where(foreign.minus[:, None], foreign.rev, foreign.fwd)])
-    r2 = np.concatenate([*r2_parts, np.where(foreign.minus[:, None], foreign.fwd, foreign.rev)])
+    foreign_r1, foreign_r2 = _fragments(rng, _random_dna(rng, 20_000, 0.5), n_cont, sc.read_length,
+                                        sc.insert_mean).mates()
+    r1 = np.concatenate([*r1_parts, foreign_r1])
+    r2 = np.concatenate([*r2_parts, foreign_r2])
     order = rng.permutation(len(r1))
     return r1[order], r2[order], unique, genomic, jackpots
 
