@@ -103,7 +103,7 @@ SCENARIOS: dict[str, Scenario] = {
         str_indel_fraction=0.3, n_repeats=14, het_fraction=0.62,
         contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2500, 0.012, 1),
         traps=Traps(strand=(10, 0.6, 0.9), strand_other=0.0, low_fraction=(8, 0.1, 0.17),
-                    stutter=(3, 0.1, 0.17), jackpots=(6, 10, 16)),
+                    stutter=(5, 0.1, 0.17), jackpots=(6, 10, 16)),
         thresholds={"snv_recall": 0.95, "snv_precision": 0.95, "indel_recall": 0.85,
                     "indel_precision": 0.85, "genotype": 0.95, "artefact_pass": 0.25},
     ),

@@ -51,6 +51,8 @@ depth_expr=$(awk '{s[$1] += $3; n[$1]++}
       printf "%s(CHROM==\"%s\" && (INFO/DP<%d || INFO/DP>%d))", sep, c, lo, hi; sep = " || "
     }
   }' "$WORK/depth.txt")
+strand_expr='FMT/SP>=20 || (INFO/DP4[0]=0 && INFO/DP4[3]=0 && INFO/DP4[1]>0 && INFO/DP4[2]>=4)'
+strand_expr+=' || (INFO/DP4[1]=0 && INFO/DP4[2]=0 && INFO/DP4[0]>0 && INFO/DP4[3]>=4)'
 if [ "$PLOIDY" = "1" ]; then
   balance=(bcftools filter -m + -s MixedSite -Ou
     -e "(INFO/DP4[2]+INFO/DP4[3]) < 0.8*(INFO/DP4[0]+INFO/DP4[1]+INFO/DP4[2]+INFO/DP4[3])")
@@ -63,9 +65,7 @@ bcftools mpileup -f "$WORK/ref.fa" -q 20 -Q 20 -a FORMAT/AD,FORMAT/DP,FORMAT/SP 
   | bcftools norm -f "$WORK/ref.fa" -m -any -Ou \
   | bcftools filter -s LowQual -e 'QUAL<20' -Ou \
   | bcftools filter -m + -s DepthRange -e "$depth_expr" -Ou \
-  | bcftools filter -m + -s StrandBias -Ou -e 'FMT/SP>=20
-      || (INFO/DP4[0]=0 && INFO/DP4[3]=0 && INFO/DP4[1]>0 && INFO/DP4[2]>=4)
-      || (INFO/DP4[1]=0 && INFO/DP4[2]=0 && INFO/DP4[0]>0 && INFO/DP4[3]>=4)' \
+  | bcftools filter -m + -s StrandBias -e "$strand_expr" -Ou \
   | "${balance[@]}" \
   | bcftools filter -m + -s SnpGap -g 3 -Ov -o "$WORK/calls.vcf"
 bgzip -c "$WORK/calls.vcf" > "$OUT/calls.vcf.gz"
