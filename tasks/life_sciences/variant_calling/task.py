@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number
 
 BASES = "ACGT"
 TRANSITION = {"A": "G", "G": "A", "C": "T", "T": "C"}
@@ -593,7 +593,7 @@ def _ts_tv(pairs: list[tuple[str, str]]) -> float | None:
     return ts / tv if tv else None
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     sc = SCENARIOS[params["scenario"]]
     rng = np.random.default_rng(params["seed"])
     seqs: dict[str, str] = {}
@@ -725,7 +725,7 @@ ARTEFACT_CHECKS = {
     "stutter": "indel calls from PCR stutter in repeat tracts (low allele fraction)",
     "pcr_jackpot": "calls carried by one PCR duplicate family (duplicates not marked)",
 }
-def _grade_artefacts(g: Any, truth: dict[str, Any], found: dict[CallKey, Call]) -> None:
+def _grade_artefacts(g: Grading, truth: dict[str, Any], found: dict[CallKey, Call]) -> None:
     """One check per kind of planted false positive: few of its sites reported PASS.
 
     The scenario's ``artefact_pass`` share (rounded up) may pass: at 10x depth a strand-specific
@@ -742,7 +742,7 @@ def _grade_artefacts(g: Any, truth: dict[str, Any], found: dict[CallKey, Call]) 
                 reason="; ".join(f"{a['chrom']}:{a['pos']} {a['ref']}>{a['alt']}" for a in passing[:8]))
 
 
-def _ratio_check(g: Any, name: str, value: float | None, threshold: float, detail: str, weight: float) -> None:
+def _ratio_check(g: Grading, name: str, value: float | None, threshold: float, detail: str, weight: float) -> None:
     if value is None:
         g.check(name, False, weight=weight, expected=f">= {threshold}", found=None, reason=detail)
         return
@@ -758,7 +758,7 @@ def _genotype_ok(found: str, expected: str, ploidy: int) -> bool:
     return sorted(alleles) == sorted(expected.split("/"))
 
 
-def _vcf_index(g: Any) -> str | None:
+def _vcf_index(g: Grading) -> str | None:
     for suffix in (".tbi", ".csi"):
         path = g.output("calls.vcf.gz" + suffix)
         if path.is_file() and path.stat().st_size > 0:
@@ -771,7 +771,7 @@ def _is_bgzf(path: Path) -> bool:
     return len(head) >= 18 and head[:4] == b"\x1f\x8b\x08\x04" and head[12:14] == b"BC"
 
 
-def _grade_calls(g: Any, truth: dict[str, Any], calls: list[Call]) -> dict[CallKey, Call]:
+def _grade_calls(g: Grading, truth: dict[str, Any], calls: list[Call]) -> dict[CallKey, Call]:
     th = truth["thresholds"]
     expected = {(v["chrom"], v["pos"], v["ref"], v["alt"]): v for v in truth["variants"]}
     found = {(c.chrom, c.pos, c.ref, c.alt): c for c in calls}
@@ -795,7 +795,7 @@ def _grade_calls(g: Any, truth: dict[str, Any], calls: list[Call]) -> dict[CallK
     return found
 
 
-def _grade_bam(g: Any, truth: dict[str, Any]) -> dict[str, int] | None:
+def _grade_bam(g: Grading, truth: dict[str, Any]) -> dict[str, int] | None:
     """BAM gates, read group, mapped and duplicate counts; returns the recounts or None."""
     result = g.run_tool(
         ["bash", "-c",
@@ -824,7 +824,7 @@ def _grade_bam(g: Any, truth: dict[str, Any]) -> dict[str, int] | None:
 
 
 def _grade_summary(
-    g: Any, truth: dict[str, Any], calls: dict[CallKey, Call] | None, bam: dict[str, int] | None
+    g: Grading, truth: dict[str, Any], calls: dict[CallKey, Call] | None, bam: dict[str, int] | None
 ) -> None:
     summary = g.read_json("qc_summary.json")
     if summary is None:
@@ -856,8 +856,8 @@ def _grade_summary(
             found={k: summary[k] for k in ("snv_count", "indel_count", "ts_tv")})
 
 
-def grade(g: Any) -> None:
-    truth = json.loads(g.reference("truth.json").read_text())
+def grade(g: Grading) -> None:
+    truth = g.reference_json("truth.json")
     if not g.require_files("aligned.bam", "aligned.bam.bai", "calls.vcf.gz", "qc_summary.json"):
         return
     index = _vcf_index(g)
