@@ -8,16 +8,20 @@ filters the calls, and delivers a bgzipped, indexed VCF plus a JSON QC summary.
 Generation: a random reference with locally varying GC and planted homopolymers/short tandem
 repeats, a truth set of SNVs and indels (left-aligned, with genotypes), haplotypes carrying
 them, and a library sampled from the haplotypes: fragments with PCR substitutions shared by
-their PCR duplicates, quality-calibrated sequencing errors, a fraction of unmappable
-contaminant pairs and (in three scenarios) an unassembled, diverged paralog of one segment
-whose reads pile onto the reference copy at excess depth. Calling without duplicate marking
-or without a depth/allele-fraction filter therefore yields false positives. The truth set and
-the expected QC figures (reads, mappable reads, duplicates, mean depth) go to the reference.
+their PCR duplicates, quality-calibrated sequencing errors and a fraction of unmappable
+contaminant pairs. Every scenario also carries the false positives a raw call set reports and
+a release filter removes, at random sites drawn like the true variants' sites: unassembled
+diverged copies of one segment whose reads pile onto the reference copy at excess depth,
+strand-specific systematic errors, context-specific errors at a low allele fraction (diploid),
+PCR stutter of one unit in repeat tracts without a true indel (diploid), and over-amplified
+PCR duplicate families carrying a PCR error. The truth set, the planted artefacts and the
+expected QC figures (reads, mappable reads, duplicates, mean depth) go to the reference.
 
 Grade: gates for the files, a valid bgzip VCF with a usable index and a readable sorted,
 indexed BAM (both re-read with bcftools/samtools in a sandbox). Then: sample naming, SNV and
 indel recall and precision against the truth after left-normalisation (expert thresholds per
-scenario), genotype concordance (haploid or diploid), BAM mapped-read count against the truth,
+scenario), genotype concordance (haploid or diploid), per kind of planted artefact the share
+still reported PASS, every FILTER declared with its rationale, BAM mapped-read count against the truth,
 and the QC summary against the BAM recount, the truth depth and a recount of its own VCF.
 """
 # ALE-CANARY-fd3889fa-0e43-4760-9067-bc814d2255aa
@@ -25,6 +29,7 @@ and the QC summary against the BAM recount, the truth depth and a recount of its
 
 import gzip
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +37,30 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number
 
 BASES = "ACGT"
 TRANSITION = {"A": "G", "G": "A", "C": "T", "T": "C"}
 COMPLEMENT = np.array([3, 2, 1, 0], dtype=np.uint8)
 PCR_ERROR_RATE = 4e-4
+
+
+@dataclass(frozen=True)
+class Traps:
+    """False-positive traps planted in one variant's library: (count, lowest rate, highest rate).
+
+    ``strand``: systematic sequencing errors on the reads of one strand (``strand_other``: their
+    rate on the other strand); ``low_fraction``:
+    context-specific errors on both strands at a low rate; ``stutter``: PCR slippage of one repeat
+    unit in repeat tracts that carry no true indel; ``jackpots``: over-amplified fragments carrying
+    a PCR error, (count, smallest family, largest family).
+    """
+
+    strand: tuple[int, float, float]
+    strand_other: float
+    low_fraction: tuple[int, float, float]
+    stutter: tuple[int, float, float]
+    jackpots: tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -56,7 +79,8 @@ class Scenario:
     het_fraction: float
     contaminant_fraction: float
     duplicate_rate: float
-    paralog: tuple[int, float] | None  # an unassembled diverged copy of a segment: length, divergence
+    paralog: tuple[int, float, int]  # unassembled diverged copies of a segment: length, divergence, copies
+    traps: Traps
     thresholds: dict[str, float]
 
 
@@ -66,36 +90,44 @@ SCENARIOS: dict[str, Scenario] = {
         contigs=(("chromosome", 52_000, 0.63, 1.0), ("pAMR1", 6_000, 0.55, 3.0)),
         depth=45.0, read_length=150, insert_mean=420.0, n_snv=110, n_indel=14,
         str_indel_fraction=0.3, n_repeats=12, het_fraction=0.0,
-        contaminant_fraction=0.03, duplicate_rate=0.12, paralog=(2400, 0.015),
+        contaminant_fraction=0.03, duplicate_rate=0.12, paralog=(2400, 0.015, 4),
+        traps=Traps(strand=(10, 0.9, 1.0), strand_other=0.4, low_fraction=(0, 0.0, 0.0),
+                    stutter=(0, 0.0, 0.0), jackpots=(5, 40, 60)),
         thresholds={"snv_recall": 0.97, "snv_precision": 0.97, "indel_recall": 0.90,
-                    "indel_precision": 0.90, "genotype": 0.98},
+                    "indel_precision": 0.90, "genotype": 0.98, "artefact_pass": 0.25},
     ),
     "diploid_germline": Scenario(
         ploidy=2,
         contigs=(("chr11_region", 60_000, 0.41, 1.0),),
         depth=30.0, read_length=100, insert_mean=330.0, n_snv=120, n_indel=18,
         str_indel_fraction=0.3, n_repeats=14, het_fraction=0.62,
-        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2500, 0.012),
+        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2500, 0.012, 1),
+        traps=Traps(strand=(10, 0.6, 0.9), strand_other=0.0, low_fraction=(8, 0.1, 0.17),
+                    stutter=(5, 0.1, 0.17), jackpots=(6, 10, 16)),
         thresholds={"snv_recall": 0.95, "snv_precision": 0.95, "indel_recall": 0.85,
-                    "indel_precision": 0.85, "genotype": 0.95},
+                    "indel_precision": 0.85, "genotype": 0.95, "artefact_pass": 0.25},
     ),
     "indel_rich": Scenario(
         ploidy=2,
         contigs=(("chr4_region", 55_000, 0.38, 1.0),),
         depth=40.0, read_length=150, insert_mean=400.0, n_snv=70, n_indel=60,
         str_indel_fraction=0.75, n_repeats=60, het_fraction=0.6,
-        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2600, 0.012),
+        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2600, 0.012, 1),
+        traps=Traps(strand=(8, 0.6, 0.9), strand_other=0.0, low_fraction=(6, 0.1, 0.17),
+                    stutter=(8, 0.1, 0.17), jackpots=(6, 12, 18)),
         thresholds={"snv_recall": 0.95, "snv_precision": 0.95, "indel_recall": 0.80,
-                    "indel_precision": 0.85, "genotype": 0.90},
+                    "indel_precision": 0.85, "genotype": 0.90, "artefact_pass": 0.25},
     ),
     "low_coverage": Scenario(
         ploidy=2,
         contigs=(("chr2_region", 60_000, 0.42, 1.0),),
         depth=10.0, read_length=100, insert_mean=330.0, n_snv=130, n_indel=20,
         str_indel_fraction=0.3, n_repeats=14, het_fraction=0.6,
-        contaminant_fraction=0.01, duplicate_rate=0.25, paralog=None,
+        contaminant_fraction=0.01, duplicate_rate=0.25, paralog=(2500, 0.012, 2),
+        traps=Traps(strand=(12, 0.95, 1.0), strand_other=0.0, low_fraction=(0, 0.0, 0.0),
+                    stutter=(0, 0.0, 0.0), jackpots=(6, 6, 10)),
         thresholds={"snv_recall": 0.85, "snv_precision": 0.93, "indel_recall": 0.70,
-                    "indel_precision": 0.80, "genotype": 0.85},
+                    "indel_precision": 0.80, "genotype": 0.85, "artefact_pass": 0.4},
     ),
 }
 
@@ -145,7 +177,7 @@ def _plant_repeats(rng: np.random.Generator, seq: np.ndarray, count: int) -> lis
     """Write homopolymers and 2-4 bp tandem repeats into ``seq``; return (start, end, unit length)."""
     repeats: list[tuple[int, int, int]] = []
     slots = np.sort(rng.choice(np.arange(300, len(seq) - 300, 150), size=count, replace=False))
-    for start in slots:
+    for start in slots + rng.integers(0, 60, size=count):
         unit_len = int(rng.choice([1, 1, 2, 2, 3, 4]))
         copies = int(rng.integers(8, 14)) if unit_len == 1 else int(rng.integers(5, 10))
         unit = rng.integers(0, 4, size=unit_len).astype(np.uint8)
@@ -189,6 +221,43 @@ class Variant:
         return self.pos + len(self.ref)
 
 
+@dataclass(frozen=True)
+class Artefact:
+    """A planted non-variant that the raw call set reports and a release filter must remove.
+
+    ``pos`` is 0-based (the changed base of an SNV, the VCF anchor of an indel); ``strand`` says
+    which reads carry a read-level error at ``rate``: +1 forward-strand reads, -1 reverse-strand
+    reads, 0 both; the reads of the other strand carry it at ``other_rate``.
+    """
+
+    kind: str  # strand_bias, low_fraction, stutter, pcr_jackpot, collapsed_repeat
+    chrom: str
+    pos: int
+    ref: str
+    alt: str
+    rate: float = 0.0
+    strand: int = 0
+    other_rate: float = 0.0
+
+
+class _Sites:
+    """Random sites over the contigs (weighted by length), padded by 15 bases, never overlapping."""
+
+    def __init__(self, rng: np.random.Generator, seqs: dict[str, str], taken: dict[str, list[tuple[int, int]]]):
+        self.rng, self.seqs, self.taken = rng, seqs, taken
+        self.names = list(seqs)
+        weights = np.array([len(seqs[n]) for n in self.names], dtype=float)
+        self.weights = weights / weights.sum()
+
+    def draw(self, width: int) -> tuple[str, int]:
+        while True:
+            name = self.names[int(self.rng.choice(len(self.names), p=self.weights))]
+            pos = int(self.rng.integers(250, len(self.seqs[name]) - 250))
+            if _free(self.taken[name], pos - 15, pos + width + 15):
+                self.taken[name].append((pos - 15, pos + width + 15))
+                return name, pos
+
+
 def _free(taken: list[tuple[int, int]], lo: int, hi: int) -> bool:
     return all(hi <= a or lo >= b for a, b in taken)
 
@@ -198,17 +267,10 @@ def _make_truth(
     sc: Scenario,
     seqs: dict[str, str],
     repeats: dict[str, list[tuple[int, int, int]]],
-    blocked: dict[str, list[tuple[int, int]]],
+    sites: _Sites,
 ) -> list[Variant]:
-    """Draw SNVs and indels on non-overlapping, padded intervals; indels partly in repeat tracts.
-
-    ``blocked`` intervals (the segment with an unassembled paralog) receive no variant.
-    """
+    """Draw SNVs and indels on non-overlapping, padded intervals; indels partly in repeat tracts."""
     names = list(seqs)
-    weights = np.array([len(seqs[n]) for n in names], dtype=float)
-    weights /= weights.sum()
-    # non-repeat variants keep away from every planted tract
-    taken_by = {n: [(s - 15, e + 15) for s, e, _ in repeats[n]] + blocked[n] for n in names}
     variants: list[Variant] = []
 
     def variant(name: str, pos: int, ref: str, alt: str) -> Variant:
@@ -231,17 +293,9 @@ def _make_truth(
         pos, ref, alt = normalize(seq, start - 1, ref, alt)
         variants.append(variant(name, pos, ref, alt))
 
-    def draw_site(width: int) -> tuple[str, int]:
-        while True:
-            name = names[int(rng.choice(len(names), p=weights))]
-            pos = int(rng.integers(250, len(seqs[name]) - 250))
-            if _free(taken_by[name], pos - 15, pos + width + 15):
-                taken_by[name].append((pos - 15, pos + width + 15))
-                return name, pos
-
     for _ in range(sc.n_indel - n_str):
         size = int(min(12, rng.geometric(0.45)))
-        name, pos = draw_site(size + 1)
+        name, pos = sites.draw(size + 1)
         seq = seqs[name]
         if rng.random() < 0.5:
             ref, alt = seq[pos:pos + size + 1], seq[pos]
@@ -251,7 +305,7 @@ def _make_truth(
         variants.append(variant(name, pos, ref, alt))
 
     for _ in range(sc.n_snv):
-        name, pos = draw_site(1)
+        name, pos = sites.draw(1)
         ref = seqs[name][pos]
         if rng.random() < 2.0 / 3.0:
             alt = TRANSITION[ref]
@@ -263,6 +317,38 @@ def _make_truth(
             if i == 0 or variants[i - 1].chrom != v.chrom or variants[i - 1].end + 5 < v.pos]
 
 
+def _plant_errors(
+    rng: np.random.Generator, sc: Scenario, seqs: dict[str, str], repeats: dict[str, list[tuple[int, int, int]]],
+    truth: list[Variant], sites: _Sites,
+) -> list[Artefact]:
+    """Sites of systematic errors, drawn like the true variants' sites so that nothing but the reads tells them apart.
+
+    Stutter goes into repeat tracts that carry no true variant, as a loss (or, less often, a gain) of one unit.
+    """
+    errors: list[Artefact] = []
+    for kind, (count, lo, hi) in (("strand_bias", sc.traps.strand), ("low_fraction", sc.traps.low_fraction)):
+        for _ in range(count):
+            name, pos = sites.draw(1)
+            ref = seqs[name][pos]
+            alt = str(rng.choice([b for b in BASES if b != ref]))
+            strand = int(rng.choice([-1, 1])) if kind == "strand_bias" else 0
+            other = sc.traps.strand_other if kind == "strand_bias" else 0.0
+            errors.append(Artefact(kind, name, pos, ref, alt, float(rng.uniform(lo, hi)), strand, other))
+    count, lo, hi = sc.traps.stutter
+    free = [(name, start, end, unit) for name, tracts in repeats.items() for start, end, unit in tracts
+            if unit <= 2 and all(v.chrom != name or v.end + 15 <= start or v.pos >= end + 15 for v in truth)]
+    for idx in rng.permutation(len(free))[:count]:
+        name, start, _, unit = free[int(idx)]
+        seq = seqs[name]
+        if rng.random() < 0.75:
+            ref, alt = seq[start - 1:start + unit], seq[start - 1]
+        else:
+            ref, alt = seq[start - 1], seq[start - 1:start + unit]
+        pos, ref, alt = normalize(seq, start - 1, ref, alt)
+        errors.append(Artefact("stutter", name, pos, ref, alt, float(rng.uniform(lo, hi))))
+    return errors
+
+
 def _haplotype(seq: str, variants: list[Variant]) -> np.ndarray:
     """The sequence with the given (sorted, non-overlapping) variants applied, as codes 0-3."""
     parts: list[str] = []
@@ -272,7 +358,10 @@ def _haplotype(seq: str, variants: list[Variant]) -> np.ndarray:
         parts.append(v.alt)
         cursor = v.pos + len(v.ref)
     parts.append(seq[cursor:])
-    text = "".join(parts)
+    return _codes("".join(parts))
+
+
+def _codes(text: str) -> np.ndarray:
     return np.frombuffer(text.encode().translate(bytes.maketrans(b"ACGT", b"\x00\x01\x02\x03")), dtype=np.uint8)
 
 
@@ -293,10 +382,47 @@ def _sequence_errors(rng: np.random.Generator, bases: np.ndarray, quals: np.ndar
     return np.where(err, shifted, bases).astype(np.uint8)
 
 
-def _fragments(
-    rng: np.random.Generator, hap: np.ndarray, n: int, read_length: int, insert_mean: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Read 1 and read 2 bases (codes) of ``n`` library fragments of ``hap``, both strands.
+@dataclass
+class Source:
+    """One sequence the sample's reads come from: a haplotype of a contig, or the unassembled paralog."""
+
+    chrom: str | None  # None for the paralog, which is not in the reference
+    hap: np.ndarray
+    pairs: int
+    carried: list[Variant]
+
+    def hap_pos(self, pos: int) -> int:
+        """The haplotype coordinate of reference position ``pos`` (away from the carried indels)."""
+        return pos + sum(len(v.alt) - len(v.ref) for v in self.carried if v.pos < pos)
+
+
+@dataclass
+class Library:
+    """Sequenced fragments of one source: forward- and reverse-strand reads and where they came from."""
+
+    fwd: np.ndarray
+    rev: np.ndarray
+    starts: np.ndarray
+    flen: np.ndarray
+    minus: np.ndarray  # read 1 is the reverse-strand read
+
+    def mates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Read 1 and read 2 of every fragment."""
+        return np.where(self.minus[:, None], self.rev, self.fwd), np.where(self.minus[:, None], self.fwd, self.rev)
+
+    def take(self, rows: np.ndarray) -> "Library":
+        return Library(self.fwd[rows], self.rev[rows], self.starts[rows], self.flen[rows], self.minus[rows])
+
+    def fwd_index(self, hap_pos: int) -> np.ndarray:
+        """Per fragment, the offset of ``hap_pos`` in its forward read (outside [0, read length) if not covered)."""
+        return hap_pos - self.starts
+
+    def rev_index(self, hap_pos: int) -> np.ndarray:
+        return self.starts + self.flen - 1 - hap_pos
+
+
+def _fragments(rng: np.random.Generator, hap: np.ndarray, n: int, read_length: int, insert_mean: float) -> Library:
+    """``n`` library fragments of ``hap``, read from both ends.
 
     Each fragment carries PCR substitutions at a low per-base rate; they are shared by every
     duplicate of the fragment, which is why duplicates must be marked before calling.
@@ -306,62 +432,124 @@ def _fragments(
     offsets = np.arange(read_length)
     fwd = hap[starts[:, None] + offsets[None, :]]
     rev = COMPLEMENT[hap[(starts + flen - 1)[:, None] - offsets[None, :]]]
+    lib = Library(fwd, rev, starts, flen, rng.random(n) < 0.5)
     n_errors = rng.poisson(PCR_ERROR_RATE * flen)
     for i in np.flatnonzero(n_errors):
         for offset in rng.integers(0, flen[i], size=n_errors[i]):
-            base = (hap[starts[i] + offset] + int(rng.integers(1, 4))) % 4
-            if offset < read_length:
-                fwd[i, offset] = base
-            if flen[i] - 1 - offset < read_length:
-                rev[i, flen[i] - 1 - offset] = COMPLEMENT[base]
-    minus = rng.random(n) < 0.5
-    return np.where(minus[:, None], rev, fwd), np.where(minus[:, None], fwd, rev)
+            _mutate_fragment(lib, i, starts[i] + offset, (hap[starts[i] + offset] + int(rng.integers(1, 4))) % 4)
+    return lib
 
 
-def _duplicate(rng: np.random.Generator, r1: np.ndarray, r2: np.ndarray, rate: float) -> tuple[np.ndarray, ...]:
-    """PCR duplicates: a share of fragments is read several times (family sizes 2-6)."""
-    copies = np.ones(len(r1), dtype=int)
-    amplified = rng.random(len(r1)) < rate
-    copies[amplified] += np.minimum(rng.geometric(0.45, size=int(amplified.sum())), 5)
-    return np.repeat(r1, copies, axis=0), np.repeat(r2, copies, axis=0)
+def _mutate_fragment(lib: Library, i: int, hap_pos: int, base: int) -> None:
+    """Write ``base`` (forward strand) at ``hap_pos`` into both reads of fragment ``i`` where they cover it."""
+    length = lib.fwd.shape[1]
+    offset = int(lib.fwd_index(hap_pos)[i])
+    if 0 <= offset < length:
+        lib.fwd[i, offset] = base
+    offset = int(lib.rev_index(hap_pos)[i])
+    if 0 <= offset < length:
+        lib.rev[i, offset] = COMPLEMENT[base]
+
+
+def _stutter(rng: np.random.Generator, lib: Library, hap: np.ndarray, hap_pos: int, error: Artefact) -> None:
+    """PCR slippage: a share of the fragments spanning the tract carry ``error`` (an indel) instead."""
+    delta = len(error.alt) - len(error.ref)
+    edited = np.concatenate([hap[:hap_pos], _codes(error.alt), hap[hap_pos + len(error.ref):]])
+    span = (lib.starts < hap_pos) & (lib.starts + lib.flen > hap_pos + len(error.ref) + 1)
+    span &= lib.starts + lib.flen + delta <= len(edited)
+    offsets = np.arange(lib.fwd.shape[1])
+    for i in np.flatnonzero(span & (rng.random(len(span)) < error.rate)):
+        lib.fwd[i] = edited[lib.starts[i] + offsets]
+        lib.rev[i] = COMPLEMENT[edited[lib.starts[i] + lib.flen[i] + delta - 1 - offsets]]
+
+
+def _jackpot(rng: np.random.Generator, lib: Library, hap: np.ndarray, hap_pos: int) -> tuple[int, int] | None:
+    """Give one fragment whose reads cover ``hap_pos`` a PCR error there; returns (fragment, new base)."""
+    length = lib.fwd.shape[1]
+    inner = lambda index: (index >= 10) & (index < length - 10)  # noqa: E731
+    covering = np.flatnonzero(inner(lib.fwd_index(hap_pos)) | inner(lib.rev_index(hap_pos)))
+    if len(covering) == 0:
+        return None
+    i = int(rng.choice(covering))
+    base = (int(hap[hap_pos]) + int(rng.integers(1, 4))) % 4
+    _mutate_fragment(lib, i, hap_pos, base)
+    return i, base
+
+
+def _read_errors(rng: np.random.Generator, lib: Library, hap_pos: int, error: Artefact) -> None:
+    """A systematic sequencing error: reads show the error's ALT at its rate (the other strand's at ``other_rate``)."""
+    alt = BASES.index(error.alt)
+    length = lib.fwd.shape[1]
+    fwd_rate = error.rate if error.strand >= 0 else error.other_rate
+    rev_rate = error.rate if error.strand <= 0 else error.other_rate
+    for reads, index, rate, base in ((lib.fwd, lib.fwd_index(hap_pos), fwd_rate, alt),
+                                     (lib.rev, lib.rev_index(hap_pos), rev_rate, int(COMPLEMENT[alt]))):
+        for i in np.flatnonzero((index >= 0) & (index < length) & (rng.random(len(index)) < rate)):
+            reads[i, index[i]] = base
 
 
 def _sources(
-    rng: np.random.Generator, sc: Scenario, seqs: dict[str, str], truth: list[Variant], paralog: str | None
-) -> list[tuple[np.ndarray, int]]:
+    sc: Scenario, seqs: dict[str, str], truth: list[Variant], paralog: str
+) -> list[Source]:
     """The sample's sequences (one per haplotype and contig, plus the unassembled paralog) and their pairs."""
-    sources: list[tuple[np.ndarray, int]] = []
+    sources: list[Source] = []
     for name, _, _, copies in sc.contigs:
         mine = [v for v in truth if v.chrom == name]
         pairs = round(sc.depth * copies * len(seqs[name]) / (2 * sc.read_length))
         for hap_index in range(sc.ploidy):
             carried = [v for v in mine if v.gt != "0/1" or v.phase == hap_index]
             n = pairs // sc.ploidy + (pairs % sc.ploidy if hap_index == 0 else 0)
-            sources.append((_haplotype(seqs[name], carried), n))
-    if paralog is not None:
-        sources.append((_haplotype(paralog, []), round(sc.depth * len(paralog) / (2 * sc.read_length))))
+            sources.append(Source(name, _haplotype(seqs[name], carried), n, carried))
+    pairs = round(sc.paralog[2] * sc.depth * len(paralog) / (2 * sc.read_length))
+    sources.append(Source(None, _codes(paralog), pairs, []))
     return sources
 
 
 def _simulate_reads(
-    rng: np.random.Generator, sc: Scenario, sources: list[tuple[np.ndarray, int]]
-) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """All read pairs, shuffled; returns (r1, r2, genomic unique pairs, genomic pairs with duplicates)."""
+    rng: np.random.Generator, sc: Scenario, seqs: dict[str, str], sources: list[Source], errors: list[Artefact],
+    sites: _Sites,
+) -> tuple[np.ndarray, np.ndarray, int, int, list[Artefact]]:
+    """All read pairs, shuffled, with the planted errors.
+
+    Returns (r1, r2, genomic unique pairs, genomic pairs with duplicates, the PCR jackpots planted).
+    """
+    count, smallest, largest = sc.traps.jackpots
+    jackpot_sites: list[tuple[int, str, int]] = []  # (source index, contig, reference position)
+    for _ in range(count):
+        name, pos = sites.draw(1)
+        jackpot_sites.append((int(rng.choice([k for k, s in enumerate(sources) if s.chrom == name])), name, pos))
+    jackpots: list[Artefact] = []
     r1_parts, r2_parts = [], []
-    for hap, n in sources:
-        a, b = _fragments(rng, hap, n, sc.read_length, sc.insert_mean)
-        a, b = _duplicate(rng, a, b, sc.duplicate_rate)
-        r1_parts.append(a)
-        r2_parts.append(b)
-    unique = sum(n for _, n in sources)
+    for k, src in enumerate(sources):
+        lib = _fragments(rng, src.hap, src.pairs, sc.read_length, sc.insert_mean)
+        mine = [e for e in errors if e.chrom == src.chrom]
+        for error in mine:
+            if error.kind == "stutter":
+                _stutter(rng, lib, src.hap, src.hap_pos(error.pos), error)
+        copies = np.ones(src.pairs, dtype=int)
+        amplified = rng.random(src.pairs) < sc.duplicate_rate
+        copies[amplified] += np.minimum(rng.geometric(0.45, size=int(amplified.sum())), 5)
+        for _, name, pos in (site for site in jackpot_sites if site[0] == k):
+            hit = _jackpot(rng, lib, src.hap, src.hap_pos(pos))
+            if hit is not None:
+                copies[hit[0]] = int(rng.integers(smallest, largest + 1))
+                jackpots.append(Artefact("pcr_jackpot", name, pos, seqs[name][pos], BASES[hit[1]]))
+        lib = lib.take(np.repeat(np.arange(src.pairs), copies))
+        for error in mine:
+            if error.kind != "stutter":
+                _read_errors(rng, lib, src.hap_pos(error.pos), error)
+        r1, r2 = lib.mates()
+        r1_parts.append(r1)
+        r2_parts.append(r2)
+    unique = sum(src.pairs for src in sources)
     genomic = sum(len(p) for p in r1_parts)
     n_cont = round(genomic * sc.contaminant_fraction / (1 - sc.contaminant_fraction))
-    foreign = _random_dna(rng, 20_000, 0.5)
-    a, b = _fragments(rng, foreign, n_cont, sc.read_length, sc.insert_mean)
-    r1 = np.concatenate([*r1_parts, a])
-    r2 = np.concatenate([*r2_parts, b])
+    foreign_r1, foreign_r2 = _fragments(rng, _random_dna(rng, 20_000, 0.5), n_cont, sc.read_length,
+                                        sc.insert_mean).mates()
+    r1 = np.concatenate([*r1_parts, foreign_r1])
+    r2 = np.concatenate([*r2_parts, foreign_r2])
     order = rng.permutation(len(r1))
-    return r1[order], r2[order], unique, genomic
+    return r1[order], r2[order], unique, genomic, jackpots
 
 
 def _paralog(
@@ -405,7 +593,7 @@ def _ts_tv(pairs: list[tuple[str, str]]) -> float | None:
     return ts / tv if tv else None
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     sc = SCENARIOS[params["scenario"]]
     rng = np.random.default_rng(params["seed"])
     seqs: dict[str, str] = {}
@@ -415,15 +603,19 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
         repeats[name] = _plant_repeats(rng, codes, max(2, sc.n_repeats * length // 60_000))
         seqs[name] = "".join(BASES[c] for c in codes)
     first = sc.contigs[0][0]
-    blocked: dict[str, list[tuple[int, int]]] = {name: [] for name in seqs}
-    paralog = None
-    if sc.paralog is not None:
-        start = _paralog_site(rng, len(seqs[first]), sc.paralog[0], repeats[first])
-        paralog = _paralog(rng, seqs[first], start, *sc.paralog, margin=round(1.3 * sc.insert_mean))
-        blocked[first].append((start, start + sc.paralog[0]))
-    truth = _make_truth(rng, sc, seqs, repeats, blocked)
-    sources = _sources(rng, sc, seqs, truth, paralog)
-    r1, r2, unique_pairs, genomic_pairs = _simulate_reads(rng, sc, sources)
+    length, divergence, _ = sc.paralog
+    start = _paralog_site(rng, len(seqs[first]), length, repeats[first])
+    paralog = _paralog(rng, seqs[first], start, length, divergence, margin=round(1.3 * sc.insert_mean))
+    collapsed = [Artefact("collapsed_repeat", first, start + offset, seqs[first][start + offset], base)
+                 for offset, base in enumerate(paralog) if base != seqs[first][start + offset]]
+    # no variant or planted error in the segment with the unassembled paralog, none near a repeat tract
+    taken = {n: [(s - 15, e + 15) for s, e, _ in repeats[n]] for n in seqs}
+    taken[first].append((start, start + length))
+    sites = _Sites(rng, seqs, taken)
+    truth = _make_truth(rng, sc, seqs, repeats, sites)
+    errors = _plant_errors(rng, sc, seqs, repeats, truth, sites)
+    sources = _sources(sc, seqs, truth, paralog)
+    r1, r2, unique_pairs, genomic_pairs, jackpots = _simulate_reads(rng, sc, seqs, sources, errors, sites)
 
     (input_dir / "reference.fa").write_text(_fasta(seqs))
     for mate, reads in ((1, r1), (2, r2)):
@@ -450,6 +642,11 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
             {"chrom": v.chrom, "pos": v.pos + 1, "ref": v.ref, "alt": v.alt, "gt": v.gt, "kind": v.kind}
             for v in truth
         ],
+        "artefacts": [
+            {"kind": a.kind, "chrom": a.chrom, "pos": a.pos + 1, "ref": a.ref, "alt": a.alt,
+             "rate": round(a.rate, 3), "strand": a.strand}
+            for a in sorted([*errors, *jackpots, *collapsed], key=lambda a: (list(seqs).index(a.chrom), a.pos))
+        ],
     }
     (reference_dir / "truth.json").write_text(json.dumps(reference, indent=1))
 
@@ -470,6 +667,9 @@ class Call:
     @property
     def kind(self) -> str:
         return "snv" if len(self.ref) == len(self.alt) else "indel"
+
+
+CallKey = tuple[str, int, str, str]  # chrom, 1-based position, REF, ALT
 
 
 def parse_vcf(text: str) -> tuple[list[str], list[Call]]:
@@ -504,7 +704,45 @@ def parse_vcf(text: str) -> tuple[list[str], list[Call]]:
     return samples, calls
 
 
-def _ratio_check(g: Any, name: str, value: float | None, threshold: float, detail: str, weight: float) -> None:
+def undeclared_filters(text: str) -> list[str]:
+    """FILTER values used by the records of a VCF that no ``##FILTER`` header line declares with a description."""
+    declared = set(re.findall(r'^##FILTER=<ID=([^,>]+),\s*Description="[^"]+"', text, re.M))
+    used: set[str] = set()
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) >= 7 and fields[6] not in ("PASS", "."):
+            used.update(fields[6].split(";"))
+    return sorted(used - declared)
+
+
+# Planted false positives, by kind: what a release filter must catch, and how the grader names it.
+ARTEFACT_CHECKS = {
+    "collapsed_repeat": "calls from the unassembled multi-copy repeat (excess depth)",
+    "strand_bias": "calls from strand-specific systematic errors (strand bias)",
+    "low_fraction": "calls from context-specific errors at a low allele fraction",
+    "stutter": "indel calls from PCR stutter in repeat tracts (low allele fraction)",
+    "pcr_jackpot": "calls carried by one PCR duplicate family (duplicates not marked)",
+}
+def _grade_artefacts(g: Grading, truth: dict[str, Any], found: dict[CallKey, Call]) -> None:
+    """One check per kind of planted false positive: few of its sites reported PASS.
+
+    The scenario's ``artefact_pass`` share (rounded up) may pass: at 10x depth a strand-specific
+    error with three reads cannot be told from an allele.
+    """
+    for kind, label in ARTEFACT_CHECKS.items():
+        planted = [a for a in truth["artefacts"] if a["kind"] == kind]
+        if not planted:
+            continue
+        passing = [a for a in planted if (a["chrom"], a["pos"], a["ref"], a["alt"]) in found]
+        allowed = math.ceil(truth["thresholds"]["artefact_pass"] * len(planted))
+        g.check(f"{label} are filtered", len(passing) <= allowed, weight=1.0,
+                expected=f"at most {allowed} of {len(planted)} planted sites PASS", found=f"{len(passing)} PASS",
+                reason="; ".join(f"{a['chrom']}:{a['pos']} {a['ref']}>{a['alt']}" for a in passing[:8]))
+
+
+def _ratio_check(g: Grading, name: str, value: float | None, threshold: float, detail: str, weight: float) -> None:
     if value is None:
         g.check(name, False, weight=weight, expected=f">= {threshold}", found=None, reason=detail)
         return
@@ -520,7 +758,7 @@ def _genotype_ok(found: str, expected: str, ploidy: int) -> bool:
     return sorted(alleles) == sorted(expected.split("/"))
 
 
-def _vcf_index(g: Any) -> str | None:
+def _vcf_index(g: Grading) -> str | None:
     for suffix in (".tbi", ".csi"):
         path = g.output("calls.vcf.gz" + suffix)
         if path.is_file() and path.stat().st_size > 0:
@@ -533,7 +771,7 @@ def _is_bgzf(path: Path) -> bool:
     return len(head) >= 18 and head[:4] == b"\x1f\x8b\x08\x04" and head[12:14] == b"BC"
 
 
-def _grade_calls(g: Any, truth: dict[str, Any], calls: list[Call]) -> dict[str, Call]:
+def _grade_calls(g: Grading, truth: dict[str, Any], calls: list[Call]) -> dict[CallKey, Call]:
     th = truth["thresholds"]
     expected = {(v["chrom"], v["pos"], v["ref"], v["alt"]): v for v in truth["variants"]}
     found = {(c.chrom, c.pos, c.ref, c.alt): c for c in calls}
@@ -553,10 +791,11 @@ def _grade_calls(g: Any, truth: dict[str, Any], calls: list[Call]) -> dict[str, 
     what = "haploid GT '1'" if truth["ploidy"] == 1 else "diploid GT matching the truth (0/1 vs 1/1)"
     _ratio_check(g, "genotype concordance", concordance, th["genotype"],
                  f"{good} of {len(matched)} true-positive calls have the expected {what}", weight=1.5)
+    _grade_artefacts(g, truth, found)
     return found
 
 
-def _grade_bam(g: Any, truth: dict[str, Any]) -> dict[str, int] | None:
+def _grade_bam(g: Grading, truth: dict[str, Any]) -> dict[str, int] | None:
     """BAM gates, read group, mapped and duplicate counts; returns the recounts or None."""
     result = g.run_tool(
         ["bash", "-c",
@@ -585,7 +824,7 @@ def _grade_bam(g: Any, truth: dict[str, Any]) -> dict[str, int] | None:
 
 
 def _grade_summary(
-    g: Any, truth: dict[str, Any], calls: dict[str, Call] | None, bam: dict[str, int] | None
+    g: Grading, truth: dict[str, Any], calls: dict[CallKey, Call] | None, bam: dict[str, int] | None
 ) -> None:
     summary = g.read_json("qc_summary.json")
     if summary is None:
@@ -617,8 +856,8 @@ def _grade_summary(
             found={k: summary[k] for k in ("snv_count", "indel_count", "ts_tv")})
 
 
-def grade(g: Any) -> None:
-    truth = json.loads(g.reference("truth.json").read_text())
+def grade(g: Grading) -> None:
+    truth = g.reference_json("truth.json")
     if not g.require_files("aligned.bam", "aligned.bam.bai", "calls.vcf.gz", "qc_summary.json"):
         return
     index = _vcf_index(g)
@@ -637,7 +876,7 @@ def grade(g: Any) -> None:
                "reference.fa": g.input_dir / "reference.fa"},
         timeout=60,
     )
-    calls: dict[str, Call] | None = None
+    calls: dict[CallKey, Call] | None = None
     if g.check("VCF and index are readable by bcftools", result.ok, gate=True,
                reason="" if result.ok else result.stderr[-400:]):
         # Calls are benchmarked as submitted (multi-allelic records split): an indel that is not
@@ -651,6 +890,10 @@ def grade(g: Any) -> None:
         g.check("PASS indels are left-aligned and normalised against reference.fa", not moved,
                 expected="bcftools norm -f leaves every PASS record unchanged", found=f"{len(moved)} records change",
                 reason="; ".join(f"{c}:{p} {r}>{a}" for c, p, r, a in moved[:6]))
+        undeclared = undeclared_filters((result.workdir / "split.vcf").read_text(errors="replace"))
+        g.check("every FILTER used is declared in the header with its rationale", not undeclared,
+                expected="a ##FILTER=<ID=...,Description=...> line per filter", found=undeclared,
+                reason=f"undeclared: {', '.join(undeclared[:8])}" if undeclared else "")
         calls = _grade_calls(g, truth, parsed)
     bam = _grade_bam(g, truth)
     _grade_summary(g, truth, calls, bam)

@@ -3,6 +3,10 @@
 #   skip_normalisation: a full pipeline, but the calls go out as bcftools call wrote them (no bcftools norm).
 #   skip_markdup:       a full pipeline, but PCR duplicates are never marked.
 #   single_end:         each read file aligned on its own as single-end reads (no pairing, no mate scores).
+#   no_filter:          a full pipeline, but every raw call is reported as PASS (the filtering stage skipped).
+#   qual_only:          a full pipeline, filtered by one hard threshold, QUAL<30, and nothing else.
+#   qual_depth:         a full pipeline with the usual hard filters (QUAL<20, depth under 4 or over twice
+#                       its sequence's mean) but no look at the reads behind a call (strand, allele balance).
 set -euo pipefail
 mode="$(basename "$0" .sh)"
 in="$ALE_INPUT_DIR"; out="$ALE_OUTPUT_DIR"; tmp="$(mktemp -d)"
@@ -25,6 +29,15 @@ samtools index "$out/aligned.bam"
 bcftools mpileup -f "$tmp/ref.fa" -a AD,DP -Ou "$out/aligned.bam" 2>/dev/null \
   | bcftools call -mv --ploidy "$ploidy" -Ov -o "$tmp/raw.vcf" 2>/dev/null
 case "$mode" in
+  no_filter) bcftools norm -f "$tmp/ref.fa" -m -any -Ou "$tmp/raw.vcf" \
+       | bcftools filter -s LowQual -e 'QUAL<0' -Ov -o "$tmp/calls.vcf" ;;
+  qual_depth)
+    samtools depth -a "$out/aligned.bam" | awk '{s[$1] += $3; n[$1]++} END {for (c in s) print c "\t" 2 * s[c] / n[c]}' > "$tmp/cap"
+    expr="QUAL<20 || INFO/DP<4"
+    while IFS=$'\t' read -r chrom cap; do expr="$expr || (CHROM==\"$chrom\" && INFO/DP>$cap)"; done < "$tmp/cap"
+    bcftools norm -f "$tmp/ref.fa" -m -any -Ou "$tmp/raw.vcf" | bcftools filter -s HardFilter -e "$expr" -Ov -o "$tmp/calls.vcf" ;;
+  qual_only) bcftools norm -f "$tmp/ref.fa" -m -any -Ou "$tmp/raw.vcf" \
+       | bcftools filter -s LowQual -e 'QUAL<30' -Ov -o "$tmp/calls.vcf" ;;
   skip_normalisation) bcftools filter -s LowQual -e 'QUAL<20 || INFO/DP<4' -Ov -o "$tmp/calls.vcf" "$tmp/raw.vcf" ;;
   *) bcftools norm -f "$tmp/ref.fa" -m -any -Ou "$tmp/raw.vcf" \
        | bcftools filter -s LowQual -e 'QUAL<20 || INFO/DP<4' -Ov -o "$tmp/calls.vcf" ;;

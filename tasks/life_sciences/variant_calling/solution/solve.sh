@@ -30,9 +30,18 @@ duplicates=$(samtools view -c -f 0x400 -F 0x904 "$OUT/aligned.bam")
 samtools depth -a "$OUT/aligned.bam" > "$WORK/depth.txt"
 mean_depth=$(awk '{s += $3} END {printf "%.4f", s / NR}' "$WORK/depth.txt")
 
-# Site filters. Depth window per sequence (a multi-copy plasmid is deeper than the chromosome):
-# at least max(3, min(8, mean/4)) reads, at most max(1.6 x mean, mean + 3 sd) to drop collapsed
-# repeats. Haploid samples: the alternate allele must carry at least 80% of the reads.
+# Release filters, each named in FILTER and declared in the header:
+#   LowQual     QUAL < 20.
+#   DepthRange  depth outside a window per sequence (a multi-copy plasmid is deeper than the
+#               chromosome): fewer than max(3, min(8, mean/4)) reads, or more than
+#               max(1.6 x mean, mean + 3 sd): a collapsed repeat whose extra copies pile up here.
+#   StrandBias  the alternate allele's reads lean on one strand: Fisher strand-bias P < 0.01 (SP >= 20),
+#               or (what low depth cannot reach that P for) four or more alternate reads all on
+#               one strand while the reference allele is read only on the other.
+#   AlleleBalance (diploid)  a heterozygous call with under 25% alternate reads at 15 or more reads:
+#               PCR stutter and context-specific errors, not a germline allele.
+#   MixedSite   (haploid)  the alternate allele carries under 80% of the reads.
+#   SnpGap      an SNV within 3 bases of an indel.
 depth_expr=$(awk '{s[$1] += $3; n[$1]++}
   END {
     sep = ""
@@ -42,19 +51,23 @@ depth_expr=$(awk '{s[$1] += $3; n[$1]++}
       printf "%s(CHROM==\"%s\" && (INFO/DP<%d || INFO/DP>%d))", sep, c, lo, hi; sep = " || "
     }
   }' "$WORK/depth.txt")
-mixed_filter=(cat)
+strand_expr='FMT/SP>=20 || (INFO/DP4[0]=0 && INFO/DP4[3]=0 && INFO/DP4[1]>0 && INFO/DP4[2]>=4)'
+strand_expr+=' || (INFO/DP4[1]=0 && INFO/DP4[2]=0 && INFO/DP4[0]>0 && INFO/DP4[3]>=4)'
 if [ "$PLOIDY" = "1" ]; then
-  mixed_filter=(bcftools filter -m + -s MixedSite -Ou
+  balance=(bcftools filter -m + -s MixedSite -Ou
     -e "(INFO/DP4[2]+INFO/DP4[3]) < 0.8*(INFO/DP4[0]+INFO/DP4[1]+INFO/DP4[2]+INFO/DP4[3])")
+else
+  balance=(bcftools filter -m + -s AlleleBalance -Ou -e 'GT="het" && FMT/DP>=15 && FMT/AD[0:1] < 0.25*FMT/DP')
 fi
 
-bcftools mpileup -f "$WORK/ref.fa" -q 20 -Q 20 -a FORMAT/AD,FORMAT/DP -Ou "$OUT/aligned.bam" 2>/dev/null \
+bcftools mpileup -f "$WORK/ref.fa" -q 20 -Q 20 -a FORMAT/AD,FORMAT/DP,FORMAT/SP -Ou "$OUT/aligned.bam" 2>/dev/null \
   | bcftools call -mv --ploidy "$PLOIDY" -Ou 2>/dev/null \
   | bcftools norm -f "$WORK/ref.fa" -m -any -Ou \
   | bcftools filter -s LowQual -e 'QUAL<20' -Ou \
   | bcftools filter -m + -s DepthRange -e "$depth_expr" -Ou \
-  | "${mixed_filter[@]}" \
-  | bcftools filter -m + -s IndelGap -g 3 -Ov -o "$WORK/calls.vcf"
+  | bcftools filter -m + -s StrandBias -e "$strand_expr" -Ou \
+  | "${balance[@]}" \
+  | bcftools filter -m + -s SnpGap -g 3 -Ov -o "$WORK/calls.vcf"
 bgzip -c "$WORK/calls.vcf" > "$OUT/calls.vcf.gz"
 tabix -p vcf "$OUT/calls.vcf.gz"
 
