@@ -5,7 +5,10 @@ this script is staged under:
 - noise_figure: every number right, the PNG is random noise;
 - empty_axes_figure: every number right, the figure has its axes and title but no plotted lines;
 - unweighted_regions: regional means as plain cell averages (no cos-latitude weights), so the
-  series, trends and figure data are slightly off."""
+  series, trends and figure data are slightly off;
+- decorative_figure: every number right, and a finished-looking chart (axes, legend, one coloured
+  line and dashed trend per region and variable) whose curves are smoothed noise around the real
+  trends, not the annual anomalies."""
 
 import csv
 import json
@@ -130,7 +133,12 @@ with open(OUT / "trends.csv", "w", newline="") as fh, open(OUT / "figure_data.cs
             tr.writerow([name, k, 10 * fit.slope, 10 * (fit.slope - half), 10 * (fit.slope + half), fit.pvalue])
             line = fit.intercept + fit.slope * annual_years
             fg.writerows([name, k, y, a, b] for y, a, b in zip(annual_years, annual, line, strict=True))
-            if MODE != "empty_axes_figure":
+            if MODE == "decorative_figure":
+                wiggle = np.convolve(np.random.default_rng(len(name)).normal(0, annual.std(), len(annual) + 4),
+                                     np.ones(5) / 5, "valid") * 2
+                ax.plot(annual_years, line + wiggle, marker=".", label=name)
+                ax.plot(annual_years, line, ls="--")
+            elif MODE != "empty_axes_figure":
                 ax.plot(annual_years, annual, label=name)
                 ax.plot(annual_years, line, ls="--")
 axes[0].set_title(f"Annual regional anomalies relative to {start}-{end}")
