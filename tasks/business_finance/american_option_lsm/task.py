@@ -11,12 +11,15 @@ Reference (generate): BSM in closed form; the American price from very fine CRR 
 8000 and 8001 steps); the Bermudan price from a tree whose steps fall exactly on the exercise
 dates; the 50-per-year discretely exercisable price that LSM targets; Greeks and the boundary
 from a 4000-step tree; CRR prices at each convergence step count; and a standard-error scale
-from a small LSM run of the grader's own. A hidden sibling contract (spot, volatility and rate
+from a small LSM run of the grader's own. The term sheet carries the desk's mark of the American
+option (per variant: its value, its European value or its Bermudan sibling's value, jittered within a
+quarter of the validation tolerance), which the validator must accept or challenge and diagnose. A hidden sibling contract (spot, volatility and rate
 perturbed, same dates) with its own targets, on which the submitted pricer is re-run.
 
 Grade: gates on the four deliverables; then the BSM price, the American and Bermudan tree prices,
 the two LSM estimates within their reported standard errors (with the stated budget and a
-plausible error), no-arbitrage ordering and the early-exercise premium, Greek values and signs,
+plausible error), no-arbitrage ordering and the early-exercise premium, the review of the desk's mark
+(gap, verdict, diagnosis), Greek values and signs,
 the boundary's shape and level, the tree convergence column re-priced step count by step count,
 the Monte Carlo convergence (error scaling, estimates, tie to the headline run); and the submitted
 lsm_pricer.py, re-run in a fresh sandbox: on the term sheet with its seed it must reproduce the
@@ -232,19 +235,44 @@ def lsm_targets(c: dict[str, Any], seed: int, se_paths: int) -> dict[str, float]
     }
 
 
+MARK_CASES = {"accept": ("accept", "within_tolerance"), "european": ("challenge", "european_value"),
+              "bermudan": ("challenge", "bermudan_value")}
+
+
+def desk_mark(params: dict[str, Any], values: dict[str, float]) -> tuple[float, float]:
+    """The desk's mark of the American option and the validation tolerance: the value the variant's case
+    names (``accept``: the American value itself; ``european``/``bermudan``: what a desk that mispriced the
+    exercise right would show), moved by up to a quarter of the tolerance. Raises ValueError when the
+    case's value is not told apart from the American value and the other candidates by 4 tolerances."""
+    american = values["accept"]
+    tolerance = round(max(0.01, 0.0015 * american), 3)
+    case = params["desk_mark"]
+    others = [v for k, v in values.items() if k != case]
+    if case != "accept" and min(abs(values[case] - v) for v in others) < 4 * tolerance:
+        raise ValueError(f"desk_mark = {case!r}: that value lies within 4 tolerances of another candidate; "
+                         "choose another case for this variant in task.toml")
+    jitter = np.random.default_rng([int(params["seed"]), 11]).uniform(-0.25, 0.25)
+    return round(values[case] + jitter * tolerance, 4), tolerance
+
+
 def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
     c = contract(params)
     sheet = term_sheet(params, c)
-    (input_dir / "term_sheet.json").write_text(json.dumps(sheet, indent=2) + "\n")
     hidden = hidden_params(params)
     hidden_c = contract(hidden)
     (reference_dir / "hidden_term_sheet.json").write_text(json.dumps(term_sheet(hidden, hidden_c), indent=2) + "\n")
 
     public = lsm_targets(c, int(params["seed"]), LSM_PATHS // 4)
+    european = bsm(c)
+    mark, tolerance = desk_mark(params, {"accept": public["american"], "european": european,
+                                         "bermudan": public["bermudan"]})
+    sheet |= {"desk_mark": mark, "validation_tolerance": tolerance}
+    (input_dir / "term_sheet.json").write_text(json.dumps(sheet, indent=2) + "\n")
     hidden_seed = int(hidden["seed"]) % 1_000_000
     ref = {
+        "desk_mark": {"mark": mark, "tolerance": tolerance, "case": params["desk_mark"]},
         "contract": {k: v for k, v in c.items() if k not in ("dates", "start", "end")},
-        "european": bsm(c),
+        "european": european,
         **public,
         # the standard error at the full budget: a quarter of the paths gives twice the error
         "american_se": public["american_se"] / 2, "bermudan_se": public["bermudan_se"] / 2,
@@ -454,6 +482,24 @@ def grade_convergence(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], p
     g.check("LSM convergence study", score, found=parts, reason="; ".join(k for k, v in parts.items() if not v))
 
 
+def grade_mark_review(g: Any, ref: dict[str, Any], pricing: Any) -> None:
+    """The conclusion on the desk's mark: the gap to the benchmark, the verdict and the diagnosis."""
+    review = _get(pricing, "desk_mark_review")
+    mark, american = ref["desk_mark"]["mark"], ref["american"]
+    verdict, diagnosis = MARK_CASES[ref["desk_mark"]["case"]]
+    g.number("desk mark minus the American benchmark value", _get(review, "mark_minus_american"),
+             mark - american, abs_tol=max(0.01, 1e-3 * american))
+    found_verdict = str(_get(review, "verdict") or "").strip().lower()
+    g.check("verdict on the desk's mark follows from the gap and the validation tolerance", found_verdict == verdict,
+            weight=2, expected=verdict, found=found_verdict,
+            reason="" if found_verdict == verdict else
+            f"mark {mark} vs American {american:.4f}, tolerance {ref['desk_mark']['tolerance']}")
+    found_diagnosis = str(_get(review, "diagnosis") or "").strip().lower()
+    g.check("diagnosis of the desk's mark (which value the desk showed)", found_diagnosis == diagnosis, weight=2,
+            expected=diagnosis, found=found_diagnosis,
+            reason="" if found_diagnosis == diagnosis else "the mark matches another value than the one named")
+
+
 def grade(g: Any) -> None:
     files = ("pricing.json", PRICER, "greeks.csv", "exercise_boundary.csv", "convergence.csv")
     if not g.require_files(*files):
@@ -469,6 +515,7 @@ def grade(g: Any) -> None:
                    and all(k in pricing for k in ("european_bsm", "american", "bermudan")), gate=True):
         return
     grade_prices(g, ref, pricing)
+    grade_mark_review(g, ref, pricing)
     grade_greeks(g, ref, greeks)
     grade_boundary(g, ref, boundary)
     grade_convergence(g, ref, conv, pricing)
