@@ -21,7 +21,8 @@ raw ENVI, ogr2ogr to GeoJSON in the native and the projected CRS, gdal_rasterize
 polygons onto the input grid) and checks, stage by stage: the rasters' grid and CRS, the clip and
 cloud/no-data mask, the NDVI values, the zone classes, polygons against the zone raster, polygon
 areas re-measured in the projected CRS, zone mean NDVI, the rates from the agronomic rule, the
-prescription's CRS and coverage, and the product totals.
+prescription's CRS and coverage, the product totals, and the QA hand-over: field and usable areas
+and the go / no-go decision (usable imagery on at least 90 % of the field) that follows from them.
 """
 
 from __future__ import annotations
@@ -311,6 +312,7 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
     (reference_dir / "reference.json").write_text(json.dumps({
         "epsg": epsg, "transform": grid.transform(), "rows": grid.rows, "cols": grid.cols, "origin": origin,
         "zone_pixels": {z: int((zones == z).sum()) for z in means}, "zone_mean_ndvi": means,
+        "field_pixels": int(field.sum()), "usable_pixels": int(valid.sum()),
     }, indent=1))
 
 
@@ -676,6 +678,33 @@ def _check_prescription(g: Any, sub: Submission, table: dict[int, dict[str, floa
             not problems, weight=3, reason="; ".join(problems[:5]))
 
 
+APPLY_THRESHOLD = 0.90  # usable imagery must cover this share of the field for the prescription to be applied
+
+
+def _check_qa(g: Any, ref: dict[str, Any]) -> None:
+    """qa.json: field and usable areas on the analysis grid, their ratio, and the go / no-go decision that
+    follows from it (either decision is accepted within one point of the threshold)."""
+    qa = _load_json(g.output("qa.json")) if g.output("qa.json").is_file() else None
+    qa = qa if isinstance(qa, dict) else {}
+    pixel_ha = abs(ref["transform"][1] * ref["transform"][5]) / 1e4
+    field, usable = ref["field_pixels"] * pixel_ha, ref["usable_pixels"] * pixel_ha
+    fraction = ref["usable_pixels"] / ref["field_pixels"]
+    found = {k: _num(qa.get(k)) for k in ("field_area_ha", "usable_area_ha", "usable_fraction")}
+    ok = _close(found["field_area_ha"], field, 0.01) and _close(found["usable_area_ha"], usable, 0.01) and \
+        _close(found["usable_fraction"], fraction, 0.0, 0.005)
+    g.check("qa.json: field area, usable area and usable fraction on the analysis grid", ok, weight=1,
+            expected={"field_area_ha": round(field, 3), "usable_area_ha": round(usable, 3),
+                      "usable_fraction": round(fraction, 4)}, found=found)
+    decision = str(qa.get("decision", "")).strip().lower()
+    allowed = {"apply" if fraction >= APPLY_THRESHOLD else "reimage"}
+    if abs(fraction - APPLY_THRESHOLD) < 0.01:
+        allowed = {"apply", "reimage"}
+    g.check("go / no-go decision follows from the usable share of the field", decision in allowed, weight=2,
+            expected=sorted(allowed), found=decision,
+            reason="" if decision in allowed else
+            f"{100 * fraction:.1f} % of the field has usable imagery; the standard asks for {100 * APPLY_THRESHOLD:.0f} %")
+
+
 def grade(g: Any) -> None:
     rx_parts = [f"prescription{ext}" for ext in SHAPEFILE_PARTS]
     if not g.require_files("ndvi.tif", "zones.tif", "zones.gpkg", *rx_parts, "summary.csv"):
@@ -698,4 +727,5 @@ def grade(g: Any) -> None:
     if table is not None:
         _check_summary(g, table, measured, sub, ref_ndvi, sc, ref)
     _check_prescription(g, sub, table, measured, sc)
+    _check_qa(g, ref)
 
