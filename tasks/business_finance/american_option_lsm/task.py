@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number
 
 LSM_PATHS = 160_000
 LSM_STEPS_PER_YEAR = 50
@@ -255,7 +255,7 @@ def desk_mark(params: dict[str, Any], values: dict[str, float]) -> tuple[float, 
     return round(values[case] + jitter * tolerance, 4), tolerance
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     c = contract(params)
     sheet = term_sheet(params, c)
     hidden = hidden_params(params)
@@ -303,7 +303,7 @@ def _num(data: Any, *path: str) -> float | None:
     return as_number(_get(data, *path))
 
 
-def grade_prices(g: Any, ref: dict[str, Any], pricing: Any) -> None:
+def grade_prices(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
     c = ref["contract"]
     american, bermudan = ref["american"], ref["bermudan"]
     g.number("European price (Black-Scholes-Merton)", _get(pricing, "european_bsm"), ref["european"], abs_tol=2e-3)
@@ -335,7 +335,7 @@ def lsm_consistent(price: float, se: float, band: tuple[float, float], ref_se: f
     return band[0] - slack <= price <= band[1] + slack, 0.4 * ref_se <= se <= 1.6 * ref_se
 
 
-def run_pricer(g: Any, sheet: Path, paths: int, seed: int) -> tuple[dict[str, Any] | None, str]:
+def run_pricer(g: Grading, sheet: Path, paths: int, seed: int) -> tuple[dict[str, Any] | None, str]:
     """The submitted pricer's JSON for one term sheet, path count and seed, or None and why not."""
     result = g.run_tool(["python3", PRICER, "term_sheet.json", str(paths), str(seed)],
                         {PRICER: g.output(PRICER), "term_sheet.json": sheet}, timeout=150, memory_mb=4096)
@@ -351,7 +351,7 @@ def run_pricer(g: Any, sheet: Path, paths: int, seed: int) -> tuple[dict[str, An
     return prices, ""
 
 
-def grade_pricer(g: Any, ref: dict[str, Any], pricing: Any) -> None:
+def grade_pricer(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
     """Re-run the submitted Longstaff-Schwartz pricer: on the task's sheet (it must reproduce the
     reported headline figures) and on a hidden sibling contract twice with one seed and once with
     another (it must land on that contract's value, repeat itself for a seed and vary across seeds)."""
@@ -400,7 +400,7 @@ def grade_pricer(g: Any, ref: dict[str, Any], pricing: Any) -> None:
                  not vary)) if bad_))
 
 
-def grade_lsm(g: Any, name: str, pricing: Any, key: str, band: tuple[float, float], ref_se: float,
+def grade_lsm(g: Grading, name: str, pricing: Any, key: str, band: tuple[float, float], ref_se: float,
               budget_ok: bool) -> None:
     price, se = _num(pricing, key, "lsm"), _num(pricing, key, "lsm_std_error")
     if price is None or se is None or se <= 0:
@@ -416,7 +416,7 @@ def grade_lsm(g: Any, name: str, pricing: Any, key: str, band: tuple[float, floa
                                                              not budget_ok)) if bad))
 
 
-def grade_greeks(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+def grade_greeks(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
     found = {r.get("Greek", "").strip().lower(): as_number(r.get("Value")) for r in rows}
     tol = {"delta": (2e-3, 0.0), "gamma": (2e-4, 0.03), "vega": (1e-3, 0.02), "theta": (1e-4, 0.03),
            "rho": (1e-3, 0.02)}
@@ -429,13 +429,13 @@ def grade_greeks(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> Non
             bad.append(f"{name}={got} want {want:.5g}")
         signs += got is not None and math.copysign(1, got) == math.copysign(1, want) and \
             (name != "delta" or abs(got) < 1)
-    g.check("Greeks of the American option (tree delta/gamma, bumped vega/theta/rho)", good / len(GREEKS), weight=2,
+    g.check("Greeks of the American option within the stated accuracy", good / len(GREEKS), weight=2,
             expected={k: round(v, 6) for k, v in ref["greeks"].items()}, found=found, reason="; ".join(bad))
     g.check("Greeks have the signs and bounds of the contract", signs == len(GREEKS),
             reason="" if signs == len(GREEKS) else "a Greek has the wrong sign or |delta| >= 1")
 
 
-def grade_boundary(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+def grade_boundary(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
     c = ref["contract"]
     points = sorted((as_number(r.get("Time_Years")), as_number(r.get("Critical_Spot"))) for r in rows
                     if as_number(r.get("Time_Years")) is not None and as_number(r.get("Critical_Spot")) is not None)
@@ -447,13 +447,13 @@ def grade_boundary(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> N
         near = [v for u, v in points if abs(u - t) <= 0.26 * c["T"] / BOUNDARY_POINTS]
         good += bool(near) and abs(near[0] - s) <= 0.02 * c["K"]
     score = good / len(wanted) if monotone and wanted else 0.0
-    g.check("early-exercise boundary: monotone in time and at the tree's level", score, weight=2,
+    g.check("early-exercise boundary: monotone in time and within 2% of strike of the converged boundary", score, weight=2,
             expected=[[round(t, 4), round(s, 2)] for t, s in wanted[::4]], found=[[t, s] for t, s in points[::4]],
             reason="" if score == 1 else ("not monotone in the right direction; " if not monotone else "")
             + f"{good}/{len(wanted)} points within 2% of strike")
 
 
-def grade_convergence(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], pricing: Any) -> None:
+def grade_convergence(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]], pricing: Any) -> None:
     crr_rows = {int(n): as_number(r.get("Price")) for r in rows if r.get("Method", "").lower() == "crr"
                 and (n := as_number(r.get("Size"))) is not None}
     good = sum(1 for n, v in ref["crr_convergence"].items() if crr_rows.get(int(n)) is not None
@@ -482,7 +482,7 @@ def grade_convergence(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], p
     g.check("LSM convergence study", score, found=parts, reason="; ".join(k for k, v in parts.items() if not v))
 
 
-def grade_mark_review(g: Any, ref: dict[str, Any], pricing: Any) -> None:
+def grade_mark_review(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
     """The conclusion on the desk's mark: the gap to the benchmark, the verdict and the diagnosis."""
     review = _get(pricing, "desk_mark_review")
     mark, american = ref["desk_mark"]["mark"], ref["american"]
@@ -500,11 +500,11 @@ def grade_mark_review(g: Any, ref: dict[str, Any], pricing: Any) -> None:
             reason="" if found_diagnosis == diagnosis else "the mark matches another value than the one named")
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     files = ("pricing.json", PRICER, "greeks.csv", "exercise_boundary.csv", "convergence.csv")
     if not g.require_files(*files):
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     pricing = g.read_json("pricing.json")
     greeks = g.read_csv("greeks.csv", required_columns=["Greek", "Value"])
     boundary = g.read_csv("exercise_boundary.csv", required_columns=["Time_Years", "Critical_Spot"])

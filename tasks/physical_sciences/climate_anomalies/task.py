@@ -19,7 +19,8 @@ float32 data. The grader reads the submitted NetCDF files with netCDF4 in its ow
 coordinate values), compares climatology and anomalies cell by cell, checks CF metadata
 (Conventions, coordinates, calendar and dates, units, standard names, climatology bounds,
 cell methods, fill values), recomputes the regional series from the reference and from the
-submitted anomalies (cross-check), recomputes the trends and p-values, checks that the
+submitted anomalies (cross-check), recomputes the trends and p-values, checks the bulletin's wording of each trend (significant
+increase / decrease or none at 5 %) against them, checks that the
 figure is a line chart, reads its curves back from the pixels (per panel and line colour, on the
 linear scale that best fits) and matches each region's annual anomalies and trend line to a drawn
 curve, and checks the plotted numbers (figure_data.csv) against the annual anomalies and trend lines.
@@ -39,7 +40,7 @@ from PIL import Image
 from scipy import ndimage, stats
 from scipy.io import netcdf_file
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "reanalysis_europe": {
@@ -291,7 +292,7 @@ def _write_inputs(name: str, sc: dict[str, Any], fields: dict[str, np.ndarray], 
                 v[:] = data.astype(np.float32)
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     name = params["scenario"]
     sc = SCENARIOS[name]
     rng = np.random.default_rng(params["seed"])
@@ -396,7 +397,7 @@ class Submitted:
         return data[:, self.rows][:, :, self.cols]
 
 
-def _open(g: Any, name: str, sc: dict[str, Any], months: list[tuple[int, int]]) -> Submitted | None:
+def _open(g: Grading, name: str, sc: dict[str, Any], months: list[tuple[int, int]]) -> Submitted | None:
     try:
         sub = Submitted(g.output(name), sc, months)
     except (OSError, RuntimeError, ValueError, KeyError, AttributeError) as exc:
@@ -409,7 +410,7 @@ def _open(g: Any, name: str, sc: dict[str, Any], months: list[tuple[int, int]]) 
     return sub
 
 
-def _compare(g: Any, name: str, found: np.ndarray | None, want: np.ndarray, tol: float, weight: float) -> None:
+def _compare(g: Grading, name: str, found: np.ndarray | None, want: np.ndarray, tol: float, weight: float) -> None:
     """Fraction of cells within tolerance; missing must stay missing."""
     if found is None or found.shape != want.shape:
         g.check(name, False, weight=weight, expected=list(want.shape),
@@ -425,7 +426,7 @@ def _compare(g: Any, name: str, found: np.ndarray | None, want: np.ndarray, tol:
                    "max_abs_diff": worst})
 
 
-def _grade_climatology(g: Any, sc: dict[str, Any], ref: dict[str, Any], fields: Any, params: dict[str, Any]) -> None:
+def _grade_climatology(g: Grading, sc: dict[str, Any], ref: dict[str, Any], fields: Any, params: dict[str, Any]) -> None:
     sub = _open(g, "climatology.nc", sc, ref["months"])
     if sub is None:
         return
@@ -441,7 +442,7 @@ def _grade_climatology(g: Any, sc: dict[str, Any], ref: dict[str, Any], fields: 
         sub.close()
 
 
-def _grade_climatology_cf(g: Any, sub: Submitted, params: dict[str, Any]) -> None:
+def _grade_climatology_cf(g: Grading, sub: Submitted, params: dict[str, Any]) -> None:
     """CF 7.4: time carries a climatology attribute naming (12, 2) bounds that span the base period."""
     time = sub.ds.variables.get("time")
     problems = []
@@ -466,7 +467,7 @@ def _grade_climatology_cf(g: Any, sub: Submitted, params: dict[str, Any]) -> Non
     g.check("climatology CF metadata (climatology bounds, cell_methods)", not problems, reason="; ".join(problems))
 
 
-def _grade_anomaly_cf(g: Any, sub: Submitted, sc: dict[str, Any], ref_months: list, has_missing: bool) -> None:
+def _grade_anomaly_cf(g: Grading, sub: Submitted, sc: dict[str, Any], ref_months: list, has_missing: bool) -> None:
     ds, problems = sub.ds, []
     if not str(getattr(ds, "Conventions", "")).startswith("CF-"):
         problems.append("global Conventions is not CF-x.y")
@@ -496,7 +497,7 @@ def _grade_anomaly_cf(g: Any, sub: Submitted, sc: dict[str, Any], ref_months: li
             weight=1.5, reason="; ".join(problems))
 
 
-def _read_series(g: Any, regions: list[str], n: int) -> dict[str, dict[str, np.ndarray]] | None:
+def _read_series(g: Grading, regions: list[str], n: int) -> dict[str, dict[str, np.ndarray]] | None:
     rows = g.read_csv("regional_series.csv", required_columns=("time", "region", "tas_anom", "pr_anom"), gate=False)
     if rows is None:
         return None
@@ -518,7 +519,7 @@ def _fill_series(rows: list[dict[str, str]], out: dict[str, dict[str, np.ndarray
     return True
 
 
-def _grade_series(g: Any, sc: dict[str, Any], ref: dict[str, Any], sub_anom: dict[str, np.ndarray | None]) -> None:
+def _grade_series(g: Grading, sc: dict[str, Any], ref: dict[str, Any], sub_anom: dict[str, np.ndarray | None]) -> None:
     regions = list(sc["regions"])
     n = len(ref["months"])
     got = _read_series(g, regions, n)
@@ -548,7 +549,7 @@ def _grade_series(g: Any, sc: dict[str, Any], ref: dict[str, Any], sub_anom: dic
             expected=f"{len(regions) * 2 * n} values", found=f"{good} of {total} consistent")
 
 
-def _grade_trends(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
+def _grade_trends(g: Grading, sc: dict[str, Any], ref: dict[str, Any]) -> None:
     rows = g.read_csv("trends.csv", required_columns=("region", "variable", "slope_per_decade", "ci_low", "ci_high",
                                                       "p_value"), gate=False)
     if rows is None:
@@ -574,6 +575,24 @@ def _grade_trends(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
     g.check("trend slopes and 95% CIs", slopes / total, weight=1.5, expected=f"{total} trends",
             found=f"{slopes} correct")
     g.check("trend p-values and significance", pvals / total, expected=f"{total} trends", found=f"{pvals} correct")
+    wrong = []
+    for region in sc["regions"]:
+        for var in ("tas", "pr"):
+            said = (found.get((region, var)) or {}).get("assessment", "").strip().lower()
+            if said not in trend_assessments(ref["trends"][region][var]):
+                wrong.append(f"{region} {var}: {said or 'missing'}")
+    g.check("bulletin assessment of each trend (significant increase / decrease or none, 5 % level)",
+            1 - len(wrong) / total, weight=1.5, expected=f"{total} assessments that follow from slope and p-value",
+            reason="; ".join(wrong[:6]))
+
+
+def trend_assessments(want: dict[str, float]) -> set[str]:
+    """The acceptable bulletin wordings of a trend: significant at the 5 % level (two-sided) with its sign,
+    or not; within half a percentage point of the threshold either wording holds."""
+    direction = "significant increase" if want["slope_per_decade"] > 0 else "significant decrease"
+    if abs(want["p_value"] - 0.05) < 0.005:
+        return {direction, "no significant trend"}
+    return {direction} if want["p_value"] < 0.05 else {"no significant trend"}
 
 
 def chart_problems(path: Path) -> list[str]:
@@ -758,7 +777,7 @@ def figure_curves(path: Path, series: dict[str, tuple[np.ndarray, np.ndarray]]) 
     return found
 
 
-def _grade_figure(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
+def _grade_figure(g: Grading, sc: dict[str, Any], ref: dict[str, Any]) -> None:
     problems = chart_problems(g.output("regional_anomalies.png"))
     g.check("figure is a line chart (plain ground, axes, plotted lines; not blank or noise)", not problems,
             weight=0.5, reason="; ".join(problems))
@@ -795,10 +814,10 @@ def _grade_figure(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
             reason="" if rows is not None else "figure_data.csv missing or without its columns")
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     params = g.params
     sc = SCENARIOS[params["scenario"]]
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     fields = np.load(g.reference("fields.npz"))
     if not g.require_files("climatology.nc", "anomalies.nc", "regional_series.csv", "trends.csv",
                            "regional_anomalies.png"):
