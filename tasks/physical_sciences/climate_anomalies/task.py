@@ -595,11 +595,14 @@ def trend_assessments(want: dict[str, float]) -> set[str]:
     return {direction} if want["p_value"] < 0.05 else {"no significant trend"}
 
 
+AXIS_GREY = 215  # axis and frame lines: darker than a light ground (light-grey spines of some styles included)
+
+
 def chart_problems(path: Path) -> list[str]:
     """What keeps an image from being a line chart: it must decode, be at least 400x250, have a light
     background with a minority of ink, a bounded palette (a chart, not noise or a photograph), straight
-    axis lines (a dark run across a quarter of the width and one down a quarter of the height) and,
-    inside the axes, plotted strokes besides straight axis and grid lines."""
+    axis lines (a run darker than the ground across a quarter of the width and one down a quarter of the
+    height) and, inside the axes, plotted strokes besides straight axis and grid lines."""
     try:
         with Image.open(path) as img:
             img.load()
@@ -612,7 +615,7 @@ def chart_problems(path: Path) -> list[str]:
     grey = rgb.mean(axis=2)
     light, ink = float((grey >= 235).mean()), float((grey < 200).mean())
     palette = len(np.unique((rgb // 8).reshape(-1, 3) @ np.array([1024, 32, 1])))
-    dark = grey < 120
+    dark = grey < AXIS_GREY
     problems = []
     if light < 0.5 or not 0.003 <= ink <= 0.4:
         problems.append(f"{light:.0%} light background and {ink:.1%} ink: not a chart on a plain ground")
@@ -645,11 +648,12 @@ def long_runs(mask: np.ndarray, length: int) -> np.ndarray:
 
 def plot_panels(rgb: np.ndarray) -> list[tuple[slice, slice]]:
     """The inside of each set of axes in a chart image: the bounding boxes of the connected frames of
-    straight dark lines (spines) at least a sixth of the image wide and high, inset past the spines."""
+    straight lines (spines, with any grid) at least a sixth of the image wide and high, inset past the
+    spines."""
     grey = rgb.mean(axis=2)
     height, width = grey.shape
-    frames = ndimage.binary_dilation(long_runs(grey < 120, width // 6) | long_runs((grey < 120).T, height // 6).T,
-                                     iterations=2)
+    lines = grey < AXIS_GREY
+    frames = ndimage.binary_dilation(long_runs(lines, width // 6) | long_runs(lines.T, height // 6).T, iterations=2)
     labels, _ = ndimage.label(frames)
     panels = []
     for rows, cols in ndimage.find_objects(labels):
