@@ -2,6 +2,7 @@
 """Plausible fabrication: raw-DN NDVI over the whole scene, equal-interval zones, no clip, no mask, no sieve."""
 
 import csv
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -48,6 +49,9 @@ def main() -> None:
         for z in (1, 2, 3):
             writer.writerow([z, 10.0, 0.5, 60, 150.0, 1500.0])
         writer.writerow(["total", 30.0, "", "", "", 4500.0])
+    area = red.size * abs(first.GetGeoTransform()[1] * first.GetGeoTransform()[5]) / 1e4
+    (OUT / "qa.json").write_text(json.dumps({"field_area_ha": area, "usable_area_ha": area, "usable_fraction": 1.0,
+                                             "decision": "apply"}))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ raw ENVI, ogr2ogr to GeoJSON in the native and the projected CRS, gdal_rasterize
 polygons onto the input grid) and checks, stage by stage: the rasters' grid and CRS, the clip and
 cloud/no-data mask, the NDVI values, the zone classes, polygons against the zone raster, polygon
 areas re-measured in the projected CRS, zone mean NDVI, the rates from the agronomic rule, the
-prescription's CRS and coverage, and the product totals.
+prescription's CRS and coverage, the product totals, and the QA hand-over: field and usable areas
+and the go / no-go decision (usable imagery on at least 90 % of the field) that follows from them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from lastexam.task import Grading, Params, is_close
 
 NODATA = -9999.0
 SCL_MASKED = (3, 8, 9, 10)
@@ -281,7 +284,7 @@ def _clouds(grid: Grid, sc: dict[str, Any], rng: np.random.Generator) -> np.ndar
     return scl
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     sc = SCENARIOS[params["scenario"]]
     rng = np.random.default_rng(params["seed"])
     epsg, res = sc["epsg"], sc["res"]
@@ -311,6 +314,7 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
     (reference_dir / "reference.json").write_text(json.dumps({
         "epsg": epsg, "transform": grid.transform(), "rows": grid.rows, "cols": grid.cols, "origin": origin,
         "zone_pixels": {z: int((zones == z).sum()) for z in means}, "zone_mean_ndvi": means,
+        "field_pixels": int(field.sum()), "usable_pixels": int(valid.sum()),
     }, indent=1))
 
 
@@ -496,7 +500,7 @@ def _areas_by_zone(features: list[dict[str, Any]], key: str) -> dict[int, float]
     return areas
 
 
-def _summary(g: Any, k: int) -> dict[int, dict[str, float]] | None:
+def _summary(g: Grading, k: int) -> dict[int, dict[str, float]] | None:
     rows = g.read_csv("summary.csv", required_columns=SUMMARY_COLUMNS, gate=False)
     if rows is None:
         return None
@@ -522,10 +526,6 @@ def _num(value: Any) -> float:
     return number if math.isfinite(number) else math.nan
 
 
-def _close(a: float, b: float, rel: float, abs_tol: float = 0.0) -> bool:
-    return math.isfinite(a) and math.isfinite(b) and math.isclose(a, b, rel_tol=rel, abs_tol=abs_tol)
-
-
 class Submission:
     """The submitted files as GDAL/OGR read them in the grading sandbox."""
 
@@ -541,7 +541,7 @@ class Submission:
         self.rx_utm = _features(_load_json(workdir / "rx_utm.geojson"))
 
 
-def _check_grids(g: Any, sub: Submission, ref: dict[str, Any]) -> bool:
+def _check_grids(g: Grading, sub: Submission, ref: dict[str, Any]) -> bool:
     problems = []
     shape = (ref["rows"], ref["cols"])
     for name, info, data in (("ndvi.tif", sub.ndvi_info, sub.ndvi), ("zones.tif", sub.zones_info, sub.zones)):
@@ -556,7 +556,7 @@ def _check_grids(g: Any, sub: Submission, ref: dict[str, Any]) -> bool:
                    reason="; ".join(problems))
 
 
-def _check_ndvi(g: Any, sub: Submission, ref_ndvi: np.ndarray) -> np.ndarray:
+def _check_ndvi(g: Grading, sub: Submission, ref_ndvi: np.ndarray) -> np.ndarray:
     nodata = ((sub.ndvi_info or {}).get("bands") or [{}])[0].get("noDataValue")
     valid_ref = ref_ndvi != NODATA
     got = sub.ndvi if sub.ndvi is not None else np.full(ref_ndvi.shape, np.nan, dtype=np.float32)
@@ -576,7 +576,7 @@ def _check_ndvi(g: Any, sub: Submission, ref_ndvi: np.ndarray) -> np.ndarray:
     return valid_got
 
 
-def _check_zones(g: Any, sub: Submission, ref_zones: np.ndarray, k: int) -> None:
+def _check_zones(g: Grading, sub: Submission, ref_zones: np.ndarray, k: int) -> None:
     got = sub.zones if sub.zones is not None else np.zeros(ref_zones.shape, np.uint8)
     both = (ref_zones > 0) & (got > 0)
     agree = float((got[both] == ref_zones[both]).mean()) if both.any() else 0.0
@@ -591,7 +591,7 @@ def _check_zones(g: Any, sub: Submission, ref_zones: np.ndarray, k: int) -> None
             expected=">= 98 % of pixels")
 
 
-def _check_polygons(g: Any, sub: Submission, ref: dict[str, Any]) -> dict[int, float]:
+def _check_polygons(g: Grading, sub: Submission, ref: dict[str, Any]) -> dict[int, float]:
     feats = _features(sub.zones_vec)
     epsg = _collection_epsg(sub.zones_vec)
     measured = _areas_by_zone(sub.zones_utm, "zone") if epsg == ref["epsg"] else {}
@@ -601,7 +601,7 @@ def _check_polygons(g: Any, sub: Submission, ref: dict[str, Any]) -> dict[int, f
         zone = _zone_of(props, "zone")
         if zone is not None:
             stated[zone] = stated.get(zone, 0.0) + _num(props.get("area_ha"))
-    bad = [z for z in measured if not _close(stated.get(z, math.nan), measured[z], 0.01, 0.01)]
+    bad = [z for z in measured if not is_close(stated.get(z, math.nan), measured[z], rel_tol=0.01, abs_tol=0.01)]
     ok = bool(measured) and not bad
     g.check("zones.gpkg in the raster CRS; area_ha equals the re-measured polygon area", ok, weight=2,
             found={"crs": epsg, **{str(z): round(stated.get(z, math.nan), 3) for z in measured}},
@@ -610,7 +610,7 @@ def _check_polygons(g: Any, sub: Submission, ref: dict[str, Any]) -> dict[int, f
     return measured
 
 
-def _check_summary(g: Any, table: dict[int, dict[str, float]], measured: dict[int, float], sub: Submission,
+def _check_summary(g: Grading, table: dict[int, dict[str, float]], measured: dict[int, float], sub: Submission,
                    ref_ndvi: np.ndarray, sc: dict[str, Any], ref: dict[str, Any]) -> None:
     k = sc["zones"]
     pixel_ha = ref["transform"][1] ** 2 / 1e4
@@ -619,22 +619,25 @@ def _check_summary(g: Any, table: dict[int, dict[str, float]], measured: dict[in
     for z in range(1, k + 1):
         row = table[z]
         ref_area = ref["zone_pixels"][str(z)] * pixel_ha
-        if not (_close(row["area_ha"], measured.get(z, math.nan), 0.01, 0.01) and _close(row["area_ha"], ref_area, 0.03)):
+        if not (is_close(row["area_ha"], measured.get(z, math.nan), rel_tol=0.01, abs_tol=0.01)
+                and is_close(row["area_ha"], ref_area, rel_tol=0.03)):
             area_bad.append(f"zone {z}: {row['area_ha']} (polygons {measured.get(z, math.nan):.3f}, want ~{ref_area:.3f})")
         sel = (got == z) & (ref_ndvi != NODATA)
         own_mean = float(ref_ndvi[sel].astype(np.float64).mean()) if sel.any() else math.nan
-        if not (_close(row["mean_ndvi"], own_mean, 0, 0.005)
-                and _close(row["mean_ndvi"], ref["zone_mean_ndvi"][str(z)], 0, 0.01)):
+        if not (is_close(row["mean_ndvi"], own_mean, abs_tol=0.005)
+                and is_close(row["mean_ndvi"], ref["zone_mean_ndvi"][str(z)], abs_tol=0.01)):
             mean_bad.append(f"zone {z}: {row['mean_ndvi']} (its pixels {own_mean:.4f})")
         n = n_rate(sc, z, row["mean_ndvi"]) if math.isfinite(row["mean_ndvi"]) else math.nan
-        if not (_close(row["n_rate_kg_ha"], n, 0, 1e-6) and _close(row["product_rate_per_ha"], product_rate(sc, n), 0, 0.051)):
+        if not (is_close(row["n_rate_kg_ha"], n, abs_tol=1e-6)
+                and is_close(row["product_rate_per_ha"], product_rate(sc, n), abs_tol=0.051)):
             rate_bad.append(f"zone {z}: N {row['n_rate_kg_ha']} / product {row['product_rate_per_ha']} (want {n}, "
                             f"{product_rate(sc, n) if math.isfinite(n) else 'n/a'})")
-        if not _close(row["product_total"], row["product_rate_per_ha"] * row["area_ha"], 0.002, 0.5):
+        if not is_close(row["product_total"], row["product_rate_per_ha"] * row["area_ha"], rel_tol=0.002, abs_tol=0.5):
             total_bad.append(f"zone {z}")
     total = table[0]
-    if not (_close(total["product_total"], sum(table[z]["product_total"] for z in range(1, k + 1)), 0.002, 0.5)
-            and _close(total["area_ha"], sum(table[z]["area_ha"] for z in range(1, k + 1)), 0.002, 0.01)):
+    if not (is_close(total["product_total"], sum(table[z]["product_total"] for z in range(1, k + 1)), rel_tol=0.002,
+                     abs_tol=0.5)
+            and is_close(total["area_ha"], sum(table[z]["area_ha"] for z in range(1, k + 1)), rel_tol=0.002, abs_tol=0.01)):
         total_bad.append("total row")
     g.check("summary zone areas match the polygons and the expected zones", not area_bad, weight=2,
             reason="; ".join(area_bad[:4]))
@@ -644,7 +647,7 @@ def _check_summary(g: Any, table: dict[int, dict[str, float]], measured: dict[in
             reason=", ".join(total_bad))
 
 
-def _check_prescription(g: Any, sub: Submission, table: dict[int, dict[str, float]] | None,
+def _check_prescription(g: Grading, sub: Submission, table: dict[int, dict[str, float]] | None,
                         measured: dict[int, float], sc: dict[str, Any]) -> None:
     epsg = _collection_epsg(sub.rx)
     feats = _features(sub.rx)
@@ -665,23 +668,50 @@ def _check_prescription(g: Any, sub: Submission, table: dict[int, dict[str, floa
         problems.append(f"zones {sorted(rates)}")
     for z in range(1, k + 1):
         want = table[z]["product_rate_per_ha"] if table else math.nan
-        if not all(_close(r, want, 0, 0.051) for r in rates.get(z, {math.nan})):
+        if not all(is_close(r, want, abs_tol=0.051) for r in rates.get(z, {math.nan})):
             problems.append(f"zone {z} RATE {sorted(rates.get(z, []))} vs summary {want}")
         want_n = table[z]["n_rate_kg_ha"] if table else math.nan
-        if not all(_close(n, want_n, 0, 0.051) for n in nitrogen.get(z, {math.nan})):
+        if not all(is_close(n, want_n, abs_tol=0.051) for n in nitrogen.get(z, {math.nan})):
             problems.append(f"zone {z} N_KGHA {sorted(nitrogen.get(z, []))} vs summary {want_n}")
-        if not _close(areas.get(z, math.nan), measured.get(z, math.nan), 0.02, 0.02):
+        if not is_close(areas.get(z, math.nan), measured.get(z, math.nan), rel_tol=0.02, abs_tol=0.02):
             problems.append(f"zone {z} covers {areas.get(z, 0):.3f} ha vs {measured.get(z, math.nan):.3f} ha of zones")
     g.check("prescription shapefile: WGS84, N and product rate per zone as in the summary, covering the zones",
             not problems, weight=3, reason="; ".join(problems[:5]))
 
 
-def grade(g: Any) -> None:
+APPLY_THRESHOLD = 0.90  # usable imagery must cover this share of the field for the prescription to be applied
+
+
+def _check_qa(g: Grading, ref: dict[str, Any]) -> None:
+    """qa.json: field and usable areas on the analysis grid, their ratio, and the go / no-go decision that
+    follows from it (either decision is accepted within one point of the threshold)."""
+    qa = _load_json(g.output("qa.json")) if g.output("qa.json").is_file() else None
+    qa = qa if isinstance(qa, dict) else {}
+    pixel_ha = abs(ref["transform"][1] * ref["transform"][5]) / 1e4
+    field, usable = ref["field_pixels"] * pixel_ha, ref["usable_pixels"] * pixel_ha
+    fraction = ref["usable_pixels"] / ref["field_pixels"]
+    found = {k: _num(qa.get(k)) for k in ("field_area_ha", "usable_area_ha", "usable_fraction")}
+    ok = is_close(found["field_area_ha"], field, rel_tol=0.01) and \
+        is_close(found["usable_area_ha"], usable, rel_tol=0.01) and is_close(found["usable_fraction"], fraction, abs_tol=0.005)
+    g.check("qa.json: field area, usable area and usable fraction on the analysis grid", ok, weight=1,
+            expected={"field_area_ha": round(field, 3), "usable_area_ha": round(usable, 3),
+                      "usable_fraction": round(fraction, 4)}, found=found)
+    decision = str(qa.get("decision", "")).strip().lower()
+    allowed = {"apply" if fraction >= APPLY_THRESHOLD else "reimage"}
+    if abs(fraction - APPLY_THRESHOLD) < 0.01:
+        allowed = {"apply", "reimage"}
+    g.check("go / no-go decision follows from the usable share of the field", decision in allowed, weight=2,
+            expected=sorted(allowed), found=decision,
+            reason="" if decision in allowed else
+            f"{100 * fraction:.1f} % of the field has usable imagery; the standard asks for {100 * APPLY_THRESHOLD:.0f} %")
+
+
+def grade(g: Grading) -> None:
     rx_parts = [f"prescription{ext}" for ext in SHAPEFILE_PARTS]
     if not g.require_files("ndvi.tif", "zones.tif", "zones.gpkg", *rx_parts, "summary.csv"):
         return
     sc = SCENARIOS[g.params["scenario"]]
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     ref_ndvi = np.load(g.reference("ndvi.npy"))
     ref_zones = np.load(g.reference("zones.npy"))
     files = {name: g.output(name) for name in ("ndvi.tif", "zones.tif", "zones.gpkg", *rx_parts)}
@@ -698,4 +728,5 @@ def grade(g: Any) -> None:
     if table is not None:
         _check_summary(g, table, measured, sub, ref_ndvi, sc, ref)
     _check_prescription(g, sub, table, measured, sc)
+    _check_qa(g, ref)
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Plausible fabrication: correct Black-Scholes-Merton European figures, then an American price
 guessed as a flat 4% uplift, European Greeks relabelled, a straight-line boundary and a made-up
-convergence table with textbook-looking error decay, and a "pricer" that prints those figures; no tree
-and no Monte Carlo is run."""
+convergence table with textbook-looking error decay, a "pricer" that prints those figures, and the
+desk's mark waved through; no tree and no Monte Carlo is run."""
 
 import csv
 import datetime as dt
@@ -48,6 +48,8 @@ def main():
                      "lsm_exercise_steps": m},
         "bermudan": {"crr": bermudan, "lsm": bermudan + se / 2, "lsm_std_error": se, "lsm_paths": 160000},
         "early_exercise_premium": american - euro,
+        "desk_mark_review": {"mark_minus_american": s["desk_mark"] - american, "verdict": "accept",
+                             "diagnosis": "within_tolerance"},
     }, indent=2))
     figures = {"american": {"lsm": american - se, "lsm_std_error": se},
                "bermudan": {"lsm": bermudan + se / 2, "lsm_std_error": se}}

@@ -11,12 +11,15 @@ Reference (generate): BSM in closed form; the American price from very fine CRR 
 8000 and 8001 steps); the Bermudan price from a tree whose steps fall exactly on the exercise
 dates; the 50-per-year discretely exercisable price that LSM targets; Greeks and the boundary
 from a 4000-step tree; CRR prices at each convergence step count; and a standard-error scale
-from a small LSM run of the grader's own. A hidden sibling contract (spot, volatility and rate
+from a small LSM run of the grader's own. The term sheet carries the desk's mark of the American
+option (per variant: its value, its European value or its Bermudan sibling's value, jittered within a
+quarter of the validation tolerance), which the validator must accept or challenge and diagnose. A hidden sibling contract (spot, volatility and rate
 perturbed, same dates) with its own targets, on which the submitted pricer is re-run.
 
 Grade: gates on the four deliverables; then the BSM price, the American and Bermudan tree prices,
 the two LSM estimates within their reported standard errors (with the stated budget and a
-plausible error), no-arbitrage ordering and the early-exercise premium, Greek values and signs,
+plausible error), no-arbitrage ordering and the early-exercise premium, the review of the desk's mark
+(gap, verdict, diagnosis), Greek values and signs,
 the boundary's shape and level, the tree convergence column re-priced step count by step count,
 the Monte Carlo convergence (error scaling, estimates, tie to the headline run); and the submitted
 lsm_pricer.py, re-run in a fresh sandbox: on the term sheet with its seed it must reproduce the
@@ -37,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number
 
 LSM_PATHS = 160_000
 LSM_STEPS_PER_YEAR = 50
@@ -232,19 +235,44 @@ def lsm_targets(c: dict[str, Any], seed: int, se_paths: int) -> dict[str, float]
     }
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+MARK_CASES = {"accept": ("accept", "within_tolerance"), "european": ("challenge", "european_value"),
+              "bermudan": ("challenge", "bermudan_value")}
+
+
+def desk_mark(params: dict[str, Any], values: dict[str, float]) -> tuple[float, float]:
+    """The desk's mark of the American option and the validation tolerance: the value the variant's case
+    names (``accept``: the American value itself; ``european``/``bermudan``: what a desk that mispriced the
+    exercise right would show), moved by up to a quarter of the tolerance. Raises ValueError when the
+    case's value is not told apart from the American value and the other candidates by 4 tolerances."""
+    american = values["accept"]
+    tolerance = round(max(0.01, 0.0015 * american), 3)
+    case = params["desk_mark"]
+    others = [v for k, v in values.items() if k != case]
+    if case != "accept" and min(abs(values[case] - v) for v in others) < 4 * tolerance:
+        raise ValueError(f"desk_mark = {case!r}: that value lies within 4 tolerances of another candidate; "
+                         "choose another case for this variant in task.toml")
+    jitter = np.random.default_rng([int(params["seed"]), 11]).uniform(-0.25, 0.25)
+    return round(values[case] + jitter * tolerance, 4), tolerance
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     c = contract(params)
     sheet = term_sheet(params, c)
-    (input_dir / "term_sheet.json").write_text(json.dumps(sheet, indent=2) + "\n")
     hidden = hidden_params(params)
     hidden_c = contract(hidden)
     (reference_dir / "hidden_term_sheet.json").write_text(json.dumps(term_sheet(hidden, hidden_c), indent=2) + "\n")
 
     public = lsm_targets(c, int(params["seed"]), LSM_PATHS // 4)
+    european = bsm(c)
+    mark, tolerance = desk_mark(params, {"accept": public["american"], "european": european,
+                                         "bermudan": public["bermudan"]})
+    sheet |= {"desk_mark": mark, "validation_tolerance": tolerance}
+    (input_dir / "term_sheet.json").write_text(json.dumps(sheet, indent=2) + "\n")
     hidden_seed = int(hidden["seed"]) % 1_000_000
     ref = {
+        "desk_mark": {"mark": mark, "tolerance": tolerance, "case": params["desk_mark"]},
         "contract": {k: v for k, v in c.items() if k not in ("dates", "start", "end")},
-        "european": bsm(c),
+        "european": european,
         **public,
         # the standard error at the full budget: a quarter of the paths gives twice the error
         "american_se": public["american_se"] / 2, "bermudan_se": public["bermudan_se"] / 2,
@@ -275,7 +303,7 @@ def _num(data: Any, *path: str) -> float | None:
     return as_number(_get(data, *path))
 
 
-def grade_prices(g: Any, ref: dict[str, Any], pricing: Any) -> None:
+def grade_prices(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
     c = ref["contract"]
     american, bermudan = ref["american"], ref["bermudan"]
     g.number("European price (Black-Scholes-Merton)", _get(pricing, "european_bsm"), ref["european"], abs_tol=2e-3)
@@ -307,7 +335,7 @@ def lsm_consistent(price: float, se: float, band: tuple[float, float], ref_se: f
     return band[0] - slack <= price <= band[1] + slack, 0.4 * ref_se <= se <= 1.6 * ref_se
 
 
-def run_pricer(g: Any, sheet: Path, paths: int, seed: int) -> tuple[dict[str, Any] | None, str]:
+def run_pricer(g: Grading, sheet: Path, paths: int, seed: int) -> tuple[dict[str, Any] | None, str]:
     """The submitted pricer's JSON for one term sheet, path count and seed, or None and why not."""
     result = g.run_tool(["python3", PRICER, "term_sheet.json", str(paths), str(seed)],
                         {PRICER: g.output(PRICER), "term_sheet.json": sheet}, timeout=150, memory_mb=4096)
@@ -323,7 +351,7 @@ def run_pricer(g: Any, sheet: Path, paths: int, seed: int) -> tuple[dict[str, An
     return prices, ""
 
 
-def grade_pricer(g: Any, ref: dict[str, Any], pricing: Any) -> None:
+def grade_pricer(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
     """Re-run the submitted Longstaff-Schwartz pricer: on the task's sheet (it must reproduce the
     reported headline figures) and on a hidden sibling contract twice with one seed and once with
     another (it must land on that contract's value, repeat itself for a seed and vary across seeds)."""
@@ -372,7 +400,7 @@ def grade_pricer(g: Any, ref: dict[str, Any], pricing: Any) -> None:
                  not vary)) if bad_))
 
 
-def grade_lsm(g: Any, name: str, pricing: Any, key: str, band: tuple[float, float], ref_se: float,
+def grade_lsm(g: Grading, name: str, pricing: Any, key: str, band: tuple[float, float], ref_se: float,
               budget_ok: bool) -> None:
     price, se = _num(pricing, key, "lsm"), _num(pricing, key, "lsm_std_error")
     if price is None or se is None or se <= 0:
@@ -388,7 +416,7 @@ def grade_lsm(g: Any, name: str, pricing: Any, key: str, band: tuple[float, floa
                                                              not budget_ok)) if bad))
 
 
-def grade_greeks(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+def grade_greeks(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
     found = {r.get("Greek", "").strip().lower(): as_number(r.get("Value")) for r in rows}
     tol = {"delta": (2e-3, 0.0), "gamma": (2e-4, 0.03), "vega": (1e-3, 0.02), "theta": (1e-4, 0.03),
            "rho": (1e-3, 0.02)}
@@ -401,13 +429,13 @@ def grade_greeks(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> Non
             bad.append(f"{name}={got} want {want:.5g}")
         signs += got is not None and math.copysign(1, got) == math.copysign(1, want) and \
             (name != "delta" or abs(got) < 1)
-    g.check("Greeks of the American option (tree delta/gamma, bumped vega/theta/rho)", good / len(GREEKS), weight=2,
+    g.check("Greeks of the American option within the stated accuracy", good / len(GREEKS), weight=2,
             expected={k: round(v, 6) for k, v in ref["greeks"].items()}, found=found, reason="; ".join(bad))
     g.check("Greeks have the signs and bounds of the contract", signs == len(GREEKS),
             reason="" if signs == len(GREEKS) else "a Greek has the wrong sign or |delta| >= 1")
 
 
-def grade_boundary(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+def grade_boundary(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
     c = ref["contract"]
     points = sorted((as_number(r.get("Time_Years")), as_number(r.get("Critical_Spot"))) for r in rows
                     if as_number(r.get("Time_Years")) is not None and as_number(r.get("Critical_Spot")) is not None)
@@ -419,13 +447,13 @@ def grade_boundary(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> N
         near = [v for u, v in points if abs(u - t) <= 0.26 * c["T"] / BOUNDARY_POINTS]
         good += bool(near) and abs(near[0] - s) <= 0.02 * c["K"]
     score = good / len(wanted) if monotone and wanted else 0.0
-    g.check("early-exercise boundary: monotone in time and at the tree's level", score, weight=2,
+    g.check("early-exercise boundary: monotone in time and within 2% of strike of the converged boundary", score, weight=2,
             expected=[[round(t, 4), round(s, 2)] for t, s in wanted[::4]], found=[[t, s] for t, s in points[::4]],
             reason="" if score == 1 else ("not monotone in the right direction; " if not monotone else "")
             + f"{good}/{len(wanted)} points within 2% of strike")
 
 
-def grade_convergence(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], pricing: Any) -> None:
+def grade_convergence(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]], pricing: Any) -> None:
     crr_rows = {int(n): as_number(r.get("Price")) for r in rows if r.get("Method", "").lower() == "crr"
                 and (n := as_number(r.get("Size"))) is not None}
     good = sum(1 for n, v in ref["crr_convergence"].items() if crr_rows.get(int(n)) is not None
@@ -454,11 +482,29 @@ def grade_convergence(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], p
     g.check("LSM convergence study", score, found=parts, reason="; ".join(k for k, v in parts.items() if not v))
 
 
-def grade(g: Any) -> None:
+def grade_mark_review(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
+    """The conclusion on the desk's mark: the gap to the benchmark, the verdict and the diagnosis."""
+    review = _get(pricing, "desk_mark_review")
+    mark, american = ref["desk_mark"]["mark"], ref["american"]
+    verdict, diagnosis = MARK_CASES[ref["desk_mark"]["case"]]
+    g.number("desk mark minus the American benchmark value", _get(review, "mark_minus_american"),
+             mark - american, abs_tol=max(0.01, 1e-3 * american))
+    found_verdict = str(_get(review, "verdict") or "").strip().lower()
+    g.check("verdict on the desk's mark follows from the gap and the validation tolerance", found_verdict == verdict,
+            weight=2, expected=verdict, found=found_verdict,
+            reason="" if found_verdict == verdict else
+            f"mark {mark} vs American {american:.4f}, tolerance {ref['desk_mark']['tolerance']}")
+    found_diagnosis = str(_get(review, "diagnosis") or "").strip().lower()
+    g.check("diagnosis of the desk's mark (which value the desk showed)", found_diagnosis == diagnosis, weight=2,
+            expected=diagnosis, found=found_diagnosis,
+            reason="" if found_diagnosis == diagnosis else "the mark matches another value than the one named")
+
+
+def grade(g: Grading) -> None:
     files = ("pricing.json", PRICER, "greeks.csv", "exercise_boundary.csv", "convergence.csv")
     if not g.require_files(*files):
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     pricing = g.read_json("pricing.json")
     greeks = g.read_csv("greeks.csv", required_columns=["Greek", "Value"])
     boundary = g.read_csv("exercise_boundary.csv", required_columns=["Time_Years", "Critical_Spot"])
@@ -469,6 +515,7 @@ def grade(g: Any) -> None:
                    and all(k in pricing for k in ("european_bsm", "american", "bermudan")), gate=True):
         return
     grade_prices(g, ref, pricing)
+    grade_mark_review(g, ref, pricing)
     grade_greeks(g, ref, greeks)
     grade_boundary(g, ref, boundary)
     grade_convergence(g, ref, conv, pricing)

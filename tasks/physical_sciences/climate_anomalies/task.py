@@ -19,9 +19,11 @@ float32 data. The grader reads the submitted NetCDF files with netCDF4 in its ow
 coordinate values), compares climatology and anomalies cell by cell, checks CF metadata
 (Conventions, coordinates, calendar and dates, units, standard names, climatology bounds,
 cell methods, fill values), recomputes the regional series from the reference and from the
-submitted anomalies (cross-check), recomputes the trends and p-values, and checks that the
-figure is a line chart whose plotted numbers (figure_data.csv) are the annual anomalies and
-trend lines.
+submitted anomalies (cross-check), recomputes the trends and p-values, checks the bulletin's wording of each trend (significant
+increase / decrease or none at 5 %) against them, checks that the
+figure is a line chart, reads its curves back from the pixels (per panel and line colour, on the
+linear scale that best fits) and matches each region's annual anomalies and trend line to a drawn
+curve, and checks the plotted numbers (figure_data.csv) against the annual anomalies and trend lines.
 """
 # ALE-CANARY-e81306b9-82ce-4af4-a635-97bfb7df7c7f
 
@@ -38,7 +40,7 @@ from PIL import Image
 from scipy import ndimage, stats
 from scipy.io import netcdf_file
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "reanalysis_europe": {
@@ -290,7 +292,7 @@ def _write_inputs(name: str, sc: dict[str, Any], fields: dict[str, np.ndarray], 
                 v[:] = data.astype(np.float32)
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     name = params["scenario"]
     sc = SCENARIOS[name]
     rng = np.random.default_rng(params["seed"])
@@ -395,7 +397,7 @@ class Submitted:
         return data[:, self.rows][:, :, self.cols]
 
 
-def _open(g: Any, name: str, sc: dict[str, Any], months: list[tuple[int, int]]) -> Submitted | None:
+def _open(g: Grading, name: str, sc: dict[str, Any], months: list[tuple[int, int]]) -> Submitted | None:
     try:
         sub = Submitted(g.output(name), sc, months)
     except (OSError, RuntimeError, ValueError, KeyError, AttributeError) as exc:
@@ -408,7 +410,7 @@ def _open(g: Any, name: str, sc: dict[str, Any], months: list[tuple[int, int]]) 
     return sub
 
 
-def _compare(g: Any, name: str, found: np.ndarray | None, want: np.ndarray, tol: float, weight: float) -> None:
+def _compare(g: Grading, name: str, found: np.ndarray | None, want: np.ndarray, tol: float, weight: float) -> None:
     """Fraction of cells within tolerance; missing must stay missing."""
     if found is None or found.shape != want.shape:
         g.check(name, False, weight=weight, expected=list(want.shape),
@@ -424,7 +426,7 @@ def _compare(g: Any, name: str, found: np.ndarray | None, want: np.ndarray, tol:
                    "max_abs_diff": worst})
 
 
-def _grade_climatology(g: Any, sc: dict[str, Any], ref: dict[str, Any], fields: Any, params: dict[str, Any]) -> None:
+def _grade_climatology(g: Grading, sc: dict[str, Any], ref: dict[str, Any], fields: Any, params: dict[str, Any]) -> None:
     sub = _open(g, "climatology.nc", sc, ref["months"])
     if sub is None:
         return
@@ -440,7 +442,7 @@ def _grade_climatology(g: Any, sc: dict[str, Any], ref: dict[str, Any], fields: 
         sub.close()
 
 
-def _grade_climatology_cf(g: Any, sub: Submitted, params: dict[str, Any]) -> None:
+def _grade_climatology_cf(g: Grading, sub: Submitted, params: dict[str, Any]) -> None:
     """CF 7.4: time carries a climatology attribute naming (12, 2) bounds that span the base period."""
     time = sub.ds.variables.get("time")
     problems = []
@@ -465,7 +467,7 @@ def _grade_climatology_cf(g: Any, sub: Submitted, params: dict[str, Any]) -> Non
     g.check("climatology CF metadata (climatology bounds, cell_methods)", not problems, reason="; ".join(problems))
 
 
-def _grade_anomaly_cf(g: Any, sub: Submitted, sc: dict[str, Any], ref_months: list, has_missing: bool) -> None:
+def _grade_anomaly_cf(g: Grading, sub: Submitted, sc: dict[str, Any], ref_months: list, has_missing: bool) -> None:
     ds, problems = sub.ds, []
     if not str(getattr(ds, "Conventions", "")).startswith("CF-"):
         problems.append("global Conventions is not CF-x.y")
@@ -495,7 +497,7 @@ def _grade_anomaly_cf(g: Any, sub: Submitted, sc: dict[str, Any], ref_months: li
             weight=1.5, reason="; ".join(problems))
 
 
-def _read_series(g: Any, regions: list[str], n: int) -> dict[str, dict[str, np.ndarray]] | None:
+def _read_series(g: Grading, regions: list[str], n: int) -> dict[str, dict[str, np.ndarray]] | None:
     rows = g.read_csv("regional_series.csv", required_columns=("time", "region", "tas_anom", "pr_anom"), gate=False)
     if rows is None:
         return None
@@ -517,7 +519,7 @@ def _fill_series(rows: list[dict[str, str]], out: dict[str, dict[str, np.ndarray
     return True
 
 
-def _grade_series(g: Any, sc: dict[str, Any], ref: dict[str, Any], sub_anom: dict[str, np.ndarray | None]) -> None:
+def _grade_series(g: Grading, sc: dict[str, Any], ref: dict[str, Any], sub_anom: dict[str, np.ndarray | None]) -> None:
     regions = list(sc["regions"])
     n = len(ref["months"])
     got = _read_series(g, regions, n)
@@ -547,7 +549,7 @@ def _grade_series(g: Any, sc: dict[str, Any], ref: dict[str, Any], sub_anom: dic
             expected=f"{len(regions) * 2 * n} values", found=f"{good} of {total} consistent")
 
 
-def _grade_trends(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
+def _grade_trends(g: Grading, sc: dict[str, Any], ref: dict[str, Any]) -> None:
     rows = g.read_csv("trends.csv", required_columns=("region", "variable", "slope_per_decade", "ci_low", "ci_high",
                                                       "p_value"), gate=False)
     if rows is None:
@@ -573,13 +575,34 @@ def _grade_trends(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
     g.check("trend slopes and 95% CIs", slopes / total, weight=1.5, expected=f"{total} trends",
             found=f"{slopes} correct")
     g.check("trend p-values and significance", pvals / total, expected=f"{total} trends", found=f"{pvals} correct")
+    wrong = []
+    for region in sc["regions"]:
+        for var in ("tas", "pr"):
+            said = (found.get((region, var)) or {}).get("assessment", "").strip().lower()
+            if said not in trend_assessments(ref["trends"][region][var]):
+                wrong.append(f"{region} {var}: {said or 'missing'}")
+    g.check("bulletin assessment of each trend (significant increase / decrease or none, 5 % level)",
+            1 - len(wrong) / total, weight=1.5, expected=f"{total} assessments that follow from slope and p-value",
+            reason="; ".join(wrong[:6]))
+
+
+def trend_assessments(want: dict[str, float]) -> set[str]:
+    """The acceptable bulletin wordings of a trend: significant at the 5 % level (two-sided) with its sign,
+    or not; within half a percentage point of the threshold either wording holds."""
+    direction = "significant increase" if want["slope_per_decade"] > 0 else "significant decrease"
+    if abs(want["p_value"] - 0.05) < 0.005:
+        return {direction, "no significant trend"}
+    return {direction} if want["p_value"] < 0.05 else {"no significant trend"}
+
+
+AXIS_GREY = 215  # axis and frame lines: darker than a light ground (light-grey spines of some styles included)
 
 
 def chart_problems(path: Path) -> list[str]:
     """What keeps an image from being a line chart: it must decode, be at least 400x250, have a light
     background with a minority of ink, a bounded palette (a chart, not noise or a photograph), straight
-    axis lines (a dark run across a quarter of the width and one down a quarter of the height) and,
-    inside the axes, plotted strokes besides straight axis and grid lines."""
+    axis lines (a run darker than the ground across a quarter of the width and one down a quarter of the
+    height) and, inside the axes, plotted strokes besides straight axis and grid lines."""
     try:
         with Image.open(path) as img:
             img.load()
@@ -592,7 +615,7 @@ def chart_problems(path: Path) -> list[str]:
     grey = rgb.mean(axis=2)
     light, ink = float((grey >= 235).mean()), float((grey < 200).mean())
     palette = len(np.unique((rgb // 8).reshape(-1, 3) @ np.array([1024, 32, 1])))
-    dark = grey < 120
+    dark = grey < AXIS_GREY
     problems = []
     if light < 0.5 or not 0.003 <= ink <= 0.4:
         problems.append(f"{light:.0%} light background and {ink:.1%} ink: not a chart on a plain ground")
@@ -623,10 +646,159 @@ def long_runs(mask: np.ndarray, length: int) -> np.ndarray:
     return out
 
 
-def _grade_figure(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
+def plot_panels(rgb: np.ndarray) -> list[tuple[slice, slice]]:
+    """The inside of each set of axes in a chart image: the bounding boxes of the connected frames of
+    straight lines (spines, with any grid) at least a sixth of the image wide and high, inset past the
+    spines."""
+    grey = rgb.mean(axis=2)
+    height, width = grey.shape
+    lines = grey < AXIS_GREY
+    frames = ndimage.binary_dilation(long_runs(lines, width // 6) | long_runs(lines.T, height // 6).T, iterations=2)
+    labels, _ = ndimage.label(frames)
+    panels = []
+    for rows, cols in ndimage.find_objects(labels):
+        if rows.stop - rows.start >= height // 6 and cols.stop - cols.start >= width // 6:
+            panels.append((slice(rows.start + 4, rows.stop - 4), slice(cols.start + 4, cols.stop - 4)))
+    return panels
+
+
+def colour_traces(rgb: np.ndarray) -> list[np.ndarray]:
+    """Masks of the plotted strokes of one panel, one per line colour: each strongly coloured colour that
+    covers enough pixels (near shades of it included), and the dark strokes that are not straight
+    axis or grid lines."""
+    rgb = rgb.astype(np.int16)
+    grey = rgb.mean(axis=2)
+    coloured = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
+    traces = []
+    left = coloured.copy()
+    while left.sum() >= max(40, 0.01 * coloured.sum()) and len(traces) < 16:
+        codes = (rgb[left] // 24) @ np.array([4096, 64, 1])
+        mode = np.bincount(codes).argmax()
+        centre = rgb[left][codes == mode].mean(axis=0)
+        mask = left & (np.abs(rgb - centre).sum(axis=2) <= 90)
+        if mask.sum() >= 40:
+            traces.append(mask)
+        left &= ~mask
+    dark = grey < 100
+    dark &= ~ndimage.binary_dilation(long_runs(dark, 40) | long_runs(dark.T, 40).T, iterations=1)
+    if dark.sum() >= 40:
+        traces.append(dark)
+    return traces
+
+
+def _row_groups(column: np.ndarray) -> np.ndarray:
+    """Centres of the runs of True in a boolean column."""
+    rows = np.flatnonzero(column)
+    if not len(rows):
+        return rows
+    breaks = np.flatnonzero(np.diff(rows) > 1) + 1
+    return np.array([run.mean() for run in np.split(rows, breaks)])
+
+
+def _extents(trace: np.ndarray) -> list[tuple[int, int]]:
+    """Candidate horizontal extents of a plotted line: from the start of one of the first three column
+    runs of the trace to the end of one of the last three (a legend sample or an overlapping line may
+    sit apart from the curve), at least 30% of the panel wide."""
+    cols = np.flatnonzero(trace.any(axis=0))
+    if not len(cols):
+        return []
+    breaks = np.flatnonzero(np.diff(cols) > 3) + 1
+    runs = [(run[0], run[-1]) for run in np.split(cols, breaks)]
+    return [(a, b) for a, _ in runs[:3] for _, b in runs[-3:] if b - a >= 0.3 * trace.shape[1]]
+
+
+def curve_fit_score(trace: np.ndarray, filled: np.ndarray, values: np.ndarray) -> tuple[float, Any]:
+    """How well one colour's strokes draw ``values`` (one per year, evenly spaced across a horizontal
+    extent of the trace) under some linear value-to-row scale: the fraction of years whose point is drawn
+    in that colour within tolerance, years hidden under other strokes (``filled``: the panel's strokes
+    counted down each column, with a leading row of zeros) left out (at most half of them).
+    Returns (score, (column per year, scale, offset)) for the best extent and scale found, scales taken
+    through two drawn points of widely separated values."""
+    height = trace.shape[0]
+    n = len(values)
+    tol = max(3.0, 0.02 * height)
+    order = np.argsort(values)
+    best, best_fit = 0.0, None
+    for x0, x1 in _extents(trace) if n >= 3 else []:
+        xs = np.round(x0 + (x1 - x0) * np.arange(n) / (n - 1)).astype(int)
+        groups = [_row_groups(trace[:, max(x - 1, 0):x + 2].any(axis=1)) for x in xs]
+        drawn = np.full((n, max(1, max(len(g) for g in groups))), np.inf)
+        for k, found in enumerate(groups):
+            drawn[k, :len(found)] = found
+        for k1 in order[-4:]:
+            for k2 in order[:4]:
+                if values[k1] <= values[k2]:
+                    continue
+                for r1 in groups[k1][:4]:
+                    for r2 in groups[k2][:4]:
+                        if r2 - r1 < 0.2 * height:
+                            continue
+                        scale = (r1 - r2) / (values[k1] - values[k2])
+                        rows = scale * (values - values[k1]) + r1
+                        hit = np.min(np.abs(drawn - rows[:, None]), axis=1) <= tol
+                        low = np.clip(rows - tol, 0, height).astype(int)
+                        high = np.clip(rows + tol + 1, 0, height).astype(int)
+                        hidden = ~hit & (filled[high, xs] - filled[low, xs] > 0)
+                        score = hit.sum() / (n - hidden.sum()) if hidden.sum() <= n / 2 else 0.0
+                        if score > best:
+                            best, best_fit = float(score), (xs, scale, r1 - scale * values[k1])
+                        if best == 1.0:
+                            return best, best_fit
+    return best, best_fit
+
+
+def figure_curves(path: Path, series: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, tuple[float, float]]:
+    """Read the figure: for each named (annual values, trend line) pair, how well the best-matching
+    line colour of any panel draws the annual values, and how much of the trend line is drawn (in any
+    colour) on that scale. A colour is matched to at most one series."""
+    with Image.open(path) as img:
+        rgb = np.asarray(img.convert("RGB"))
+    candidates = []
+    for rows, cols in plot_panels(rgb):
+        traces = colour_traces(rgb[rows, cols])
+        occupied = np.logical_or.reduce(traces) if traces else None
+        filled = None if occupied is None else np.concatenate(
+            [np.zeros((1, occupied.shape[1]), int), np.cumsum(occupied, axis=0)])
+        candidates += [(trace, occupied, filled) for trace in traces]
+    scores = []
+    for name, (annual, _) in series.items():
+        for index, (trace, _, filled) in enumerate(candidates):
+            score, fit = curve_fit_score(trace, filled, annual)
+            scores.append((score, name, index, fit))
+    found: dict[str, tuple[float, float]] = {name: (0.0, 0.0) for name in series}
+    used: set[int] = set()
+    for score, name, index, fit in sorted(scores, key=lambda s: -s[0]):
+        if index in used or found[name][0] > 0 or fit is None:
+            continue
+        used.add(index)
+        xs, scale, offset = fit
+        occupied = candidates[index][1]
+        tol = max(3.0, 0.02 * occupied.shape[0])
+        rows = scale * series[name][1] + offset
+        drawn = sum(occupied[int(max(0, r - tol)):int(r + tol) + 1, max(x - 1, 0):x + 2].any()
+                    for x, r in zip(xs, rows, strict=True))
+        found[name] = (score, drawn / len(xs))
+    return found
+
+
+def _grade_figure(g: Grading, sc: dict[str, Any], ref: dict[str, Any]) -> None:
     problems = chart_problems(g.output("regional_anomalies.png"))
     g.check("figure is a line chart (plain ground, axes, plotted lines; not blank or noise)", not problems,
             weight=0.5, reason="; ".join(problems))
+    years = np.array([y for y, _ in ref["months"]])
+    series = {f"{region} {var}": annual_and_fit(ref["series"][region][var], years)[1:]
+              for region in sc["regions"] for var in ("tas", "pr")}
+    try:
+        curves = {} if problems else figure_curves(g.output("regional_anomalies.png"), series)
+    except (OSError, ValueError) as exc:
+        curves, problems = {}, [f"figure not readable: {exc}"]
+    drawn = [name for name, (curve, line) in curves.items() if curve >= 0.9 and line >= 0.5]
+    g.check("figure draws every region's annual anomalies and trend line (curves read from the PNG)",
+            len(drawn) / len(series), weight=1.0,
+            expected=f"{len(series)} annual curves, each with >= 90% of its years on the plotted line and its trend",
+            found={name: [round(c, 2), round(t, 2)] for name, (c, t) in curves.items()},
+            reason="; ".join(problems) if problems else "" if len(drawn) == len(series) else
+            "missing or not matching: " + ", ".join(sorted(set(series) - set(drawn))))
     rows = g.read_csv("figure_data.csv", required_columns=("region", "variable", "year", "annual_anomaly",
                                                            "trend"), gate=False)
     years = np.array([y for y, _ in ref["months"]])
@@ -646,10 +818,10 @@ def _grade_figure(g: Any, sc: dict[str, Any], ref: dict[str, Any]) -> None:
             reason="" if rows is not None else "figure_data.csv missing or without its columns")
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     params = g.params
     sc = SCENARIOS[params["scenario"]]
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     fields = np.load(g.reference("fields.npz"))
     if not g.require_files("climatology.nc", "anomalies.nc", "regional_series.csv", "trends.csv",
                            "regional_anomalies.png"):

@@ -125,7 +125,8 @@ def main() -> None:
     rule = RULES[sensor]
     with np.errstate(divide="ignore", invalid="ignore"):
         ndvi = ((nir - red) / (nir + red)).astype(np.float32)
-    valid = ok & field_mask(grid) & np.isfinite(ndvi)
+    field = field_mask(grid)
+    valid = ok & field & np.isfinite(ndvi)
     write_raster(OUT / "ndvi.tif", np.where(valid, ndvi, np.float32(NODATA)), grid, gdal.GDT_Float32, NODATA)
 
     zones = classify(ndvi.astype(np.float64), valid, rule)
@@ -179,6 +180,11 @@ def main() -> None:
             writer.writerow([z, f"{s['area_ha']:.4f}", f"{s['mean_ndvi']:.4f}", f"{s['n']:.0f}", f"{s['rate']:.1f}",
                              f"{product:.1f}"])
         writer.writerow(["total", f"{total_area:.4f}", "", "", "", f"{total_product:.1f}"])
+
+    (OUT / "qa.json").write_text(json.dumps({
+        "field_area_ha": field.sum() * pixel_ha, "usable_area_ha": valid.sum() * pixel_ha,
+        "usable_fraction": valid.sum() / field.sum(),
+        "decision": "apply" if valid.sum() / field.sum() >= 0.90 else "reimage"}, indent=2))
 
 
 if __name__ == "__main__":

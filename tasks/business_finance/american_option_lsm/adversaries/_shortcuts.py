@@ -134,6 +134,17 @@ def bsm(c: dict) -> float:
     return c["K"] * math.exp(-c["r"] * c["T"]) * cdf(-d2) - c["S"] * math.exp(-c["q"] * c["T"]) * cdf(-d1)
 
 
+def review_mark(sheet: dict, european: float, american: float, bermudan: float) -> dict:
+    """Accept the desk's mark within the validation tolerance of the American value, else name the value
+    it is closest to."""
+    gap = sheet["desk_mark"] - american
+    if abs(gap) <= sheet["validation_tolerance"]:
+        return {"mark_minus_american": gap, "verdict": "accept", "diagnosis": "within_tolerance"}
+    nearest = min((("european_value", european), ("bermudan_value", bermudan)),
+                  key=lambda item: abs(sheet["desk_mark"] - item[1]))[0]
+    return {"mark_minus_american": gap, "verdict": "challenge", "diagnosis": nearest}
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     sheet = IN / "term_sheet.json"
@@ -149,11 +160,14 @@ def main() -> None:
     base = tree(c, 2000)
     steps = {round(t / c["T"] * 2000) for t in c["bermudan"]}
     european = bsm(c)
+    bermudan = tree(c, 2000, steps)["price"]
     (OUT / "pricing.json").write_text(json.dumps({
         "european_bsm": european,
         "american": {"crr": base["price"], **runs[160_000]["american"]},
-        "bermudan": {"crr": tree(c, 2000, steps)["price"], **runs[160_000]["bermudan"]},
-        "early_exercise_premium": base["price"] - european}, indent=2))
+        "bermudan": {"crr": bermudan, **runs[160_000]["bermudan"]},
+        "early_exercise_premium": base["price"] - european,
+        "desk_mark_review": review_mark(json.loads(sheet.read_text()), european, base["price"], bermudan)},
+        indent=2))
     price = lambda **kw: tree(c, 2000, **kw)["price"]  # noqa: E731
     with open(OUT / "greeks.csv", "w", newline="") as fh:
         w = csv.writer(fh)

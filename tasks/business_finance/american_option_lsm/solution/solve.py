@@ -83,6 +83,17 @@ def tree(c: dict, steps: int, exercise: set[int] | None = None, **bump: float) -
     return {"price": float(value[0]), "delta": delta, "gamma": gamma, "critical": critical}
 
 
+def review_mark(sheet: dict, european: float, american: float, bermudan: float) -> dict:
+    """Accept the desk's mark within the validation tolerance of the American value, else name the value
+    it is closest to."""
+    gap = sheet["desk_mark"] - american
+    if abs(gap) <= sheet["validation_tolerance"]:
+        return {"mark_minus_american": gap, "verdict": "accept", "diagnosis": "within_tolerance"}
+    nearest = min((("european_value", european), ("bermudan_value", bermudan)),
+                  key=lambda item: abs(sheet["desk_mark"] - item[1]))[0]
+    return {"mark_minus_american": gap, "verdict": "challenge", "diagnosis": nearest}
+
+
 def main() -> None:
     c = load()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -102,6 +113,8 @@ def main() -> None:
         "american": {"crr": base["price"], **headline["american"]},
         "bermudan": {"crr": bermudan_crr, **headline["bermudan"]},
         "early_exercise_premium": base["price"] - european,
+        "desk_mark_review": review_mark(json.loads((IN / "term_sheet.json").read_text()), european, base["price"],
+                                        bermudan_crr),
     }
     (OUT / "pricing.json").write_text(json.dumps(pricing, indent=2))
 

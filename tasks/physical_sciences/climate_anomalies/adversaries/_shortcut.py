@@ -5,7 +5,10 @@ this script is staged under:
 - noise_figure: every number right, the PNG is random noise;
 - empty_axes_figure: every number right, the figure has its axes and title but no plotted lines;
 - unweighted_regions: regional means as plain cell averages (no cos-latitude weights), so the
-  series, trends and figure data are slightly off."""
+  series, trends and figure data are slightly off;
+- decorative_figure: every number right, and a finished-looking chart (axes, legend, one coloured
+  line and dashed trend per region and variable) whose curves are smoothed noise around the real
+  trends, not the annual anomalies."""
 
 import csv
 import json
@@ -120,17 +123,23 @@ annual_years = np.unique(years)
 fig, axes = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
 with open(OUT / "trends.csv", "w", newline="") as fh, open(OUT / "figure_data.csv", "w", newline="") as fd:
     tr, fg = csv.writer(fh), csv.writer(fd)
-    tr.writerow(["region", "variable", "slope_per_decade", "ci_low", "ci_high", "p_value"])
+    tr.writerow(["region", "variable", "slope_per_decade", "ci_low", "ci_high", "p_value", "assessment"])
     fg.writerow(["region", "variable", "year", "annual_anomaly", "trend"])
     for name in regions:
         for ax, k in zip(axes, ("tas", "pr"), strict=True):
             annual = np.array([series[name, k][years == y].mean() for y in annual_years])
             fit = stats.linregress(annual_years, annual)
             half = stats.t.ppf(0.975, len(annual) - 2) * fit.stderr
-            tr.writerow([name, k, 10 * fit.slope, 10 * (fit.slope - half), 10 * (fit.slope + half), fit.pvalue])
+            tr.writerow([name, k, 10 * fit.slope, 10 * (fit.slope - half), 10 * (fit.slope + half), fit.pvalue,
+                         ("significant increase" if fit.slope > 0 else "significant decrease") if fit.pvalue < 0.05 else "no significant trend"])
             line = fit.intercept + fit.slope * annual_years
             fg.writerows([name, k, y, a, b] for y, a, b in zip(annual_years, annual, line, strict=True))
-            if MODE != "empty_axes_figure":
+            if MODE == "decorative_figure":
+                wiggle = np.convolve(np.random.default_rng(len(name)).normal(0, annual.std(), len(annual) + 4),
+                                     np.ones(5) / 5, "valid") * 2
+                ax.plot(annual_years, line + wiggle, marker=".", label=name)
+                ax.plot(annual_years, line, ls="--")
+            elif MODE != "empty_axes_figure":
                 ax.plot(annual_years, annual, label=name)
                 ax.plot(annual_years, line, ls="--")
 axes[0].set_title(f"Annual regional anomalies relative to {start}-{end}")

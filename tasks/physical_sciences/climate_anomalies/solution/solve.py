@@ -156,7 +156,7 @@ def main() -> None:
     with open(OUT / "trends.csv", "w", newline="") as handle, \
             open(OUT / "figure_data.csv", "w", newline="") as plotted:
         writer, plot_writer = csv.writer(handle), csv.writer(plotted)
-        writer.writerow(["region", "variable", "slope_per_decade", "ci_low", "ci_high", "p_value"])
+        writer.writerow(["region", "variable", "slope_per_decade", "ci_low", "ci_high", "p_value", "assessment"])
         plot_writer.writerow(["region", "variable", "year", "annual_anomaly", "trend"])
         for name in regions:
             for ax, var in zip(axes, ("tas", "pr"), strict=True):
@@ -167,7 +167,8 @@ def main() -> None:
                 fit = stats.linregress(annual_years, annual)
                 half = stats.t.ppf(0.975, len(annual) - 2) * fit.stderr
                 writer.writerow([name, var, f"{10 * fit.slope:.6f}", f"{10 * (fit.slope - half):.6f}",
-                                 f"{10 * (fit.slope + half):.6f}", f"{fit.pvalue:.6g}"])
+                                 f"{10 * (fit.slope + half):.6f}", f"{fit.pvalue:.6g}",
+                                 ("significant increase" if fit.slope > 0 else "significant decrease") if fit.pvalue < 0.05 else "no significant trend"])
                 fitted = fit.intercept + fit.slope * annual_years
                 plot_writer.writerows([name, var, int(y), f"{a:.5f}", f"{t:.5f}"]
                                       for y, a, t in zip(annual_years, annual, fitted, strict=True))
