@@ -1,4 +1,4 @@
-"""Hydraulic calculation of a wet-pipe sprinkler tree (NFPA 13 style, Hazen-Williams).
+"""Hydraulic calculation of a wet-pipe sprinkler system (NFPA 13 style, Hazen-Williams).
 
 ALE-CANARY-065b0c5c-ced7-4fbc-83a7-5b58f14f72a0
 
@@ -11,13 +11,15 @@ which every design-area sprinkler delivers at least its minimum flow (density x 
 least 7 psi), report pressures and flows throughout the tree and the system demand at the
 connection, and check it against the water supply curve with the required safety margin.
 Variants: light hazard with an end-fed cross main, ordinary hazard group 2 on Schedule 10 pipe,
-extra hazard group 1 with branch lines on both sides of the cross main (supply inadequate), and
+extra hazard group 1 with branch lines on both sides of a looped cross main (a return main feeds its
+far end, so the flow split must be balanced round the loop; supply inadequate), and
 ordinary hazard group 1 where part of the design area hangs lower under a mezzanine (so the
 governing sprinkler is not simply the farthest one).
 
-generate() builds the layout from the seed, solves it with its own Hazen-Williams tree solver
-(NFPA 13 form, p = 4.52 Q^1.85 / (C^1.85 d^4.87) psi/ft, 0.433 psi/ft of elevation) and writes the
-reference, choosing the flow-test figures so that the supply verdict is clear-cut.
+generate() builds the layout from the seed, solves it with its own Hazen-Williams solver (NFPA 13
+form, p = 4.52 Q^1.85 / (C^1.85 d^4.87) psi/ft, 0.433 psi/ft of elevation; sprinkler flows iterated,
+the loop balanced by Hardy Cross) and writes the reference, choosing the flow-test figures so that the
+supply verdict is clear-cut.
 
 grade() checks the agent's tables for physics (flow conservation at every node and Q = K sqrt(p) at
 every sprinkler to rounding, so an equivalent-K hand balance of the junctions does not pass;
@@ -148,6 +150,11 @@ def build_layout(p: dict[str, Any], rng: np.random.Generator) -> Layout:
             branch_line(lay, f"L{i}{letter}", tee, z, p["heads_per_line"], n_flow, spacing_s, p["k_factor"],
                         p["hazard"], drop=drop, side=label)
         prev = tee
+    if p["looped"]:  # a return main from the feed main round to the far end of the cross main
+        size = lay.pipes[3]["nominal_in"]  # the first cross-main segment's size
+        corner = lay.node("RM", ceiling, "return main: corner of the loop back to the far end of the cross main")
+        lay.pipe(feed_end, corner, size, float(rng.integers(15, 35)), 120, "TEE,E90")
+        lay.pipe(corner, prev, size, 12.0 + (p["lines"] - 1) * spacing_l, 120, "E90,TEE")
     return lay
 
 
@@ -164,35 +171,84 @@ def friction_per_ft(q: float, c: float, d: float) -> float:
     return 4.52 * abs(q) ** 1.85 / (c ** 1.85 * d ** 4.87)
 
 
-def solve_at(lay: Layout, p_source: float) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    """Pressures, discharges and pipe flows of the tree for a given pressure at the source node."""
+def pipe_loss(pipe: dict[str, Any], q: float, length: float) -> float:
+    """Friction loss (psi) along the pipe's listed direction: negative when the flow runs against it."""
+    return math.copysign(friction_per_ft(q, pipe["c_factor"], pipe["diameter_in"]) * length, q)
+
+
+def spanning_tree(lay: Layout) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Tree pipes in order from the source outwards, the pipes that close loops, and each node's feeding pipe."""
     children: dict[str, list[dict[str, Any]]] = {}
     for pipe in lay.pipes:
         children.setdefault(pipe["from_node"], []).append(pipe)
-    order = []  # pipes in order from the source outwards
-    stack = ["S"]
+    order, chords, parent = [], [], {}
+    seen, stack = {"S"}, ["S"]
     while stack:
         node = stack.pop()
         for pipe in children.get(node, []):
+            if pipe["to_node"] in seen:
+                chords.append(pipe)
+                continue
+            seen.add(pipe["to_node"])
+            parent[pipe["to_node"]] = pipe
             order.append(pipe)
             stack.append(pipe["to_node"])
+    return order, chords, parent
+
+
+def loop_pipes(chord: dict[str, Any], parent: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pipes of the loop a chord closes: the chord and the tree paths from both its ends to where they meet."""
+    def up(node: str) -> list[dict[str, Any]]:
+        path = []
+        while node in parent:
+            path.append(parent[node])
+            node = parent[node]["from_node"]
+        return path
+    a, b = up(chord["from_node"]), up(chord["to_node"])
+    common = {p["pipe"] for p in a} & {p["pipe"] for p in b}
+    return [chord] + [p for p in a + b if p["pipe"] not in common]
+
+
+def solve_at(lay: Layout, p_source: float) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Pressures, discharges and pipe flows of the system for a given pressure at the source node.
+
+    Sprinkler discharges (Q = K sqrt(p)) are iterated to a fixed point; the flow in each pipe that closes a
+    loop is corrected at every pass by Hardy Cross until the pressures around the loop balance.
+    """
+    order, chords, parent = spanning_tree(lay)
+    below: dict[str, list[dict[str, Any]]] = {}
+    for pipe in order:
+        below.setdefault(pipe["from_node"], []).append(pipe)
+    loops = {c["pipe"]: loop_pipes(c, parent) for c in chords}
     heads = {n: a for n, a in lay.nodes.items() if a["design_area"]}
+    z = {n: a["elevation_ft"] for n, a in lay.nodes.items()}
     discharge = {n: a["k_factor"] * math.sqrt(MIN_PRESSURE) for n, a in heads.items()}
     lengths = {pipe["pipe"]: pipe["length_ft"] + equivalent_length(pipe) for pipe in lay.pipes}
-    for _ in range(500):
-        flows = {pipe["pipe"]: 0.0 for pipe in lay.pipes}
+    chord_flow = {c["pipe"]: 0.0 for c in chords}
+    for _ in range(2000):
+        out = dict(discharge)
+        for c in chords:
+            out[c["from_node"]] = out.get(c["from_node"], 0.0) + chord_flow[c["pipe"]]
+            out[c["to_node"]] = out.get(c["to_node"], 0.0) - chord_flow[c["pipe"]]
+        flows = dict(chord_flow)
         for pipe in reversed(order):
-            below = discharge.get(pipe["to_node"], 0.0) + sum(flows[c["pipe"]] for c in children.get(pipe["to_node"], []))
-            flows[pipe["pipe"]] = below
+            flows[pipe["pipe"]] = out.get(pipe["to_node"], 0.0) + sum(flows[c["pipe"]] for c in below.get(pipe["to_node"], []))
         pressure = {"S": p_source}
         for pipe in order:
             a, b = pipe["from_node"], pipe["to_node"]
-            loss = friction_per_ft(flows[pipe["pipe"]], pipe["c_factor"], pipe["diameter_in"]) * lengths[pipe["pipe"]]
-            pressure[b] = pressure[a] - loss - PSI_PER_FT * (lay.nodes[b]["elevation_ft"] - lay.nodes[a]["elevation_ft"])
+            pressure[b] = pressure[a] - pipe_loss(pipe, flows[pipe["pipe"]], lengths[pipe["pipe"]]) - PSI_PER_FT * (z[b] - z[a])
+        imbalance = 0.0
+        for c in chords:
+            a, b = c["from_node"], c["to_node"]
+            r = pressure[a] - pipe_loss(c, flows[c["pipe"]], lengths[c["pipe"]]) - PSI_PER_FT * (z[b] - z[a]) - pressure[b]
+            slope = 1.85 * sum(abs(pipe_loss(p, flows[p["pipe"]], lengths[p["pipe"]])) / max(abs(flows[p["pipe"]]), 1e-9)
+                               for p in loops[c["pipe"]])
+            chord_flow[c["pipe"]] += r / max(slope, 1e-9)
+            imbalance = max(imbalance, abs(r))
         new = {n: heads[n]["k_factor"] * math.sqrt(max(pressure[n], 0.0)) for n in heads}
         change = max(abs(new[n] - discharge[n]) for n in heads)
         discharge = {n: 0.5 * discharge[n] + 0.5 * new[n] for n in heads}
-        if change < 1e-10:
+        if change < 1e-10 and imbalance < 1e-10:
             break
     return pressure, discharge, flows
 
@@ -363,10 +419,10 @@ def check_physics(g: GradeContext, ref: dict[str, Any], nodes: dict[str, dict[st
         if row is None or ends[0] is None or ends[1] is None:
             along.append(f"{p['pipe']}: missing numbers")
             continue
-        loss = friction_per_ft(row[0], p["c_factor"], p["diameter_in"]) * row[1]
+        loss = pipe_loss(p, row[0], row[1])
         dz = layout_nodes[p["to_node"]]["elevation_ft"] - layout_nodes[p["from_node"]]["elevation_ft"]
         drop = ends[0][0] - ends[1][0]
-        if abs(drop - loss - PSI_PER_FT * dz) > 0.03 + 0.015 * loss:
+        if abs(drop - loss - PSI_PER_FT * dz) > 0.03 + 0.015 * abs(loss):
             along.append(f"{p['pipe']}: drop {drop:.2f} psi vs friction {loss:.2f} + elevation {PSI_PER_FT * dz:.2f}")
     n_nodes, n_pipes = len(layout_nodes) - 1, len(layout_pipes)
     g.check("flow is conserved at every node (agent's own flows)", share(balance, n_nodes), weight=1.0,
@@ -414,7 +470,7 @@ def check_against_reference(g: GradeContext, ref: dict[str, Any], nodes: dict[st
             reason="; ".join(bad[:6]))
     bad = [f"{r['pipe']}: {pipes.get(r['pipe'], {}).get('flow_gpm')!r} vs {r['flow_gpm']:.2f}"
            for r in ref["pipes"] if not close(pipes.get(r["pipe"], {}).get("flow_gpm"), r["flow_gpm"], 1.0, 0.01)]
-    flowing = sum(1 for r in ref["pipes"] if r["flow_gpm"] > 0.5)  # dead legs are right by default: not counted
+    flowing = sum(1 for r in ref["pipes"] if abs(r["flow_gpm"]) > 0.5)  # dead legs are right by default: not counted
     g.check("pipe flows match the reference calculation", share(bad, flowing), weight=1.5,
             reason="; ".join(bad[:6]))
 

@@ -4,7 +4,11 @@
 - equivalent_k_balance: the traditional hand calculation. It works back from the end of every
   flowing line at the minimum pressure and, where two paths meet at a tee, balances them with the
   equivalent K (Q scaled by sqrt(P_high / P_low)) instead of solving each path at the pressure it
-  actually gets; pressures are then walked out from the connection with those flows.
+  actually gets; pressures are then walked out from the connection with those flows. It knows no loops:
+  a return main is taken as one more branch.
+- equivalent_k_scaled_lines: the same hand calculation, but every balanced line keeps its sprinkler
+  pressures scaled with its flows (P x ratio^2), so Q = K sqrt(p) holds at every sprinkler and the
+  balance error hides in the pipe friction instead.
 - minimum_flow_heads: EPANET with every design-area sprinkler as a fixed demand of the minimum
   flow (demand-driven, no sprinkler overflow), the connection pressure set so that the worst
   sprinkler sits at the minimum pressure; discharges reported as that fixed minimum flow.
@@ -80,12 +84,15 @@ def hand_calculation():
     for p in pipes:
         below.setdefault(p["from_node"], []).append(p)
     flows = {p["pipe"]: 0.0 for p in pipes}
+    at_head = {}  # each flowing sprinkler's pressure in the hand calculation
 
     def subtree(node):
         return [node] + [n for p in below.get(node, []) for n in subtree(p["to_node"])]
 
     def scale(node, ratio):
         for n in subtree(node):
+            if n in at_head:
+                at_head[n] *= ratio ** 2
             for p in below.get(n, []):
                 flows[p["pipe"]] *= ratio
 
@@ -99,8 +106,12 @@ def hand_calculation():
                 paths.append((p, q, need + friction(p, q) * LENGTH[p["pipe"]] + rise(p)))
         own = node in heads
         if not paths:
+            if own:
+                at_head[node] = P_MIN
             return (K * math.sqrt(P_MIN), P_MIN) if own else (0.0, -math.inf)
         pressure = max([need for _, _, need in paths] + ([P_MIN] if own else []))
+        if own:
+            at_head[node] = pressure
         total = K * math.sqrt(pressure) if own else 0.0
         for p, q, need in paths:
             ratio = math.sqrt(pressure / need)
@@ -111,6 +122,8 @@ def hand_calculation():
 
     _, p_source = back("S")
     pressure = walk_out(p_source, flows)
+    if MODE == "equivalent_k_scaled_lines":
+        pressure.update(at_head)
     discharge = {}
     for n in heads:
         inflow = sum(flows[p["pipe"]] for p in pipes if p["to_node"] == n)
@@ -156,7 +169,7 @@ def epanet_calculation():
     return hi, pressure, discharge, flows
 
 
-p_source, pressure, discharge, flows = hand_calculation() if MODE == "equivalent_k_balance" else epanet_calculation()
+p_source, pressure, discharge, flows = hand_calculation() if MODE.startswith("equivalent_k") else epanet_calculation()
 OUTPUT.mkdir(parents=True, exist_ok=True)
 with open(OUTPUT / "node_results.csv", "w", newline="") as handle:
     w = csv.writer(handle)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Oracle for transport_safety/sprinkler_hydraulics: the tree solved in EPANET (owa-epanet toolkit).
+"""Oracle for transport_safety/sprinkler_hydraulics: the system (tree or looped main) solved in EPANET (owa-epanet toolkit).
 
 ALE-CANARY-065b0c5c-ced7-4fbc-83a7-5b58f14f72a0
 
