@@ -31,8 +31,6 @@ with the reference.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from pathlib import Path
@@ -40,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.context import GradeContext, as_number
+from lastexam.task import Grading, Params, as_number, is_close, write_csv
 
 PSI_PER_FT = 0.433
 MIN_PRESSURE = 7.0
@@ -318,15 +316,11 @@ def pick_supply(rng: np.random.Generator, ref: dict[str, Any], adequate: bool) -
 
 # -- files ------------------------------------------------------------------------------------
 
-def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    buffer = io.StringIO()
-    w = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    return buffer.getvalue()
+def write_table(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    write_csv(path, columns, ([row[c] for c in columns] for row in rows))
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     lay = build_layout(params, rng)
     ref = analyse(lay, params)
@@ -338,12 +332,12 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
               "supply_adequate": available - s["required_pressure_psi"] >= SAFETY_MARGIN})
     assert s["supply_adequate"] == params["adequate"]
 
-    (input_dir / "nodes.csv").write_text(to_csv(list(lay.nodes.values()),
-                                                ["node", "elevation_ft", "k_factor", "design_area", "description"]))
-    (input_dir / "pipes.csv").write_text(to_csv(lay.pipes, ["pipe", "from_node", "to_node", "nominal_in", "material",
-                                                            "diameter_in", "length_ft", "c_factor", "fittings"]))
+    write_table(input_dir / "nodes.csv", list(lay.nodes.values()),
+                ["node", "elevation_ft", "k_factor", "design_area", "description"])
+    write_table(input_dir / "pipes.csv", lay.pipes, ["pipe", "from_node", "to_node", "nominal_in", "material",
+                                                     "diameter_in", "length_ft", "c_factor", "fittings"])
     table = [{"nominal_in": size, **dict(zip(FITTINGS, vals, strict=True))} for size, vals in EQUIVALENT.items()]
-    (input_dir / "equivalent_lengths.csv").write_text(to_csv(table, ["nominal_in", *FITTINGS]))
+    write_table(input_dir / "equivalent_lengths.csv", table, ["nominal_in", *FITTINGS])
     hazard_name, hose = HAZARDS[params["hazard"]]
     criteria = {
         "project": params["project"], "system": "wet pipe", "hazard": hazard_name,
@@ -371,11 +365,6 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
 
 # -- grading ----------------------------------------------------------------------------------
 
-def close(found: Any, expected: float, abs_tol: float, rel_tol: float = 0.0) -> bool:
-    value = as_number(found)
-    return value is not None and math.isclose(value, expected, abs_tol=abs_tol, rel_tol=rel_tol)
-
-
 def keyed(rows: list[dict[str, str]], key: str) -> dict[str, dict[str, str]]:
     return {str(r.get(key, "")).strip(): r for r in rows}
 
@@ -387,11 +376,7 @@ def numbers(row: dict[str, str] | None, *cols: str) -> list[float] | None:
     return None if any(v is None for v in values) else values  # type: ignore[return-value]
 
 
-def share(bad: list[str], total: int) -> float:
-    return max(0.0, 1 - len(bad) / max(total, 1))
-
-
-def check_physics(g: GradeContext, ref: dict[str, Any], nodes: dict[str, dict[str, str]],
+def check_physics(g: Grading, ref: dict[str, Any], nodes: dict[str, dict[str, str]],
                   pipes: dict[str, dict[str, str]]) -> None:
     layout_nodes, layout_pipes = ref["layout_nodes"], ref["layout_pipes"]
     balance, sprinkler, along = [], [], []
@@ -425,16 +410,16 @@ def check_physics(g: GradeContext, ref: dict[str, Any], nodes: dict[str, dict[st
         if abs(drop - loss - PSI_PER_FT * dz) > 0.03 + 0.015 * abs(loss):
             along.append(f"{p['pipe']}: drop {drop:.2f} psi vs friction {loss:.2f} + elevation {PSI_PER_FT * dz:.2f}")
     n_nodes, n_pipes = len(layout_nodes) - 1, len(layout_pipes)
-    g.check("flow is conserved at every node (agent's own flows)", share(balance, n_nodes), weight=1.0,
-            reason="; ".join(balance[:6]))
+    g.share("flow is conserved at every node (agent's own flows)", n_nodes - len(balance), n_nodes, wrong=balance,
+            noun="nodes")
     n_heads = sum(1 for a in layout_nodes.values() if a["design_area"])
-    g.check("every design-area sprinkler discharges Q = K sqrt(p) at its reported pressure (others 0)",
-            share(sprinkler, n_heads), weight=0.5, reason="; ".join(sprinkler[:6]))
-    g.check("pressure drop along every pipe = Hazen-Williams friction + elevation (agent's own flows)",
-            share(along, n_pipes), weight=1.0, reason="; ".join(along[:6]))
+    g.share("every design-area sprinkler discharges Q = K sqrt(p) at its reported pressure (others 0)",
+            n_heads - len(sprinkler), n_heads, wrong=sprinkler, weight=0.5, noun="sprinklers")
+    g.share("pressure drop along every pipe = Hazen-Williams friction + elevation (agent's own flows)",
+            n_pipes - len(along), n_pipes, wrong=along, noun="pipes")
 
 
-def check_pipe_columns(g: GradeContext, ref: dict[str, Any], pipes: dict[str, dict[str, str]]) -> None:
+def check_pipe_columns(g: Grading, ref: dict[str, Any], pipes: dict[str, dict[str, str]]) -> None:
     """Friction per foot, friction loss and velocity of every pipe follow from the agent's own flow and length."""
     bad = []
     for p in ref["layout_pipes"]:
@@ -451,31 +436,36 @@ def check_pipe_columns(g: GradeContext, ref: dict[str, Any], pipes: dict[str, di
                 and math.isclose(abs(velocity), want_v, rel_tol=0.01, abs_tol=0.02)):
             bad.append(f"{p['pipe']}: {per_ft:.5f} psi/ft, {loss:.3f} psi, {velocity:.2f} ft/s for {q:.2f} gpm; "
                        f"expected {want:.5f}, {want * length:.3f}, {want_v:.2f}")
-    g.check("friction per foot, friction loss and velocity follow from each pipe's flow and length",
-            share(bad, len(ref["layout_pipes"])), weight=0.5, reason="; ".join(bad[:6]))
+    n_pipes = len(ref["layout_pipes"])
+    g.share("friction per foot, friction loss and velocity follow from each pipe's flow and length",
+            n_pipes - len(bad), n_pipes, wrong=bad, weight=0.5, noun="pipes")
 
 
-def check_against_reference(g: GradeContext, ref: dict[str, Any], nodes: dict[str, dict[str, str]],
+def off_reference(found: dict[str, dict[str, str]], expected: list[dict[str, Any]], key: str, column: str,
+                  abs_tol: float, rel_tol: float = 0.0) -> list[str]:
+    """The rows whose ``column`` is not within tolerance of the reference, as 'key: found vs expected'."""
+    return [f"{r[key]}: {found.get(r[key], {}).get(column)!r} vs {r[column]:.2f}" for r in expected
+            if not is_close(found.get(r[key], {}).get(column), r[column], abs_tol=abs_tol, rel_tol=rel_tol)]
+
+
+def check_against_reference(g: Grading, ref: dict[str, Any], nodes: dict[str, dict[str, str]],
                             pipes: dict[str, dict[str, str]]) -> None:
     fitted = {p["pipe"] for p in ref["layout_pipes"] if p["fittings"].strip()}
-    bad = [f"{r['pipe']}: {pipes.get(r['pipe'], {}).get('total_length_ft')!r} vs {r['total_length_ft']:.2f}"
-           for r in ref["pipes"] if not close(pipes.get(r["pipe"], {}).get("total_length_ft"), r["total_length_ft"], 0.05)]
+    bad = off_reference(pipes, ref["pipes"], "pipe", "total_length_ft", 0.05)
     bad_fitted = [b for b in bad if b.split(":")[0] in fitted]
-    score = share(bad_fitted, len(fitted)) if len(bad) == len(bad_fitted) else 0.0
-    g.check("total lengths include the equivalent lengths of the fittings (C-adjusted)", score,
-            weight=1.0, reason="; ".join(bad[:6]))
-    bad = [f"{r['node']}: {nodes.get(r['node'], {}).get('pressure_psi')!r} vs {r['pressure_psi']:.2f}"
-           for r in ref["nodes"] if not close(nodes.get(r["node"], {}).get("pressure_psi"), r["pressure_psi"], 0.5, 0.01)]
-    g.check("node pressures match the reference calculation", share(bad, len(ref["nodes"])), weight=2.0,
-            reason="; ".join(bad[:6]))
-    bad = [f"{r['pipe']}: {pipes.get(r['pipe'], {}).get('flow_gpm')!r} vs {r['flow_gpm']:.2f}"
-           for r in ref["pipes"] if not close(pipes.get(r["pipe"], {}).get("flow_gpm"), r["flow_gpm"], 1.0, 0.01)]
+    right = len(fitted) - len(bad_fitted) if len(bad) == len(bad_fitted) else 0  # a wrong plain pipe: no credit
+    g.share("total lengths include the equivalent lengths of the fittings (C-adjusted)", right, len(fitted),
+            wrong=bad, noun="pipes with fittings")
+    bad = off_reference(nodes, ref["nodes"], "node", "pressure_psi", 0.5, 0.01)
+    g.share("node pressures match the reference calculation", len(ref["nodes"]) - len(bad), len(ref["nodes"]),
+            wrong=bad, weight=2.0, noun="nodes")
+    bad = off_reference(pipes, ref["pipes"], "pipe", "flow_gpm", 1.0, 0.01)
     flowing = sum(1 for r in ref["pipes"] if abs(r["flow_gpm"]) > 0.5)  # dead legs are right by default: not counted
-    g.check("pipe flows match the reference calculation", share(bad, flowing), weight=1.5,
-            reason="; ".join(bad[:6]))
+    g.share("pipe flows match the reference calculation", flowing - len(bad), flowing, wrong=bad, weight=1.5,
+            noun="flowing pipes")
 
 
-def check_design_point(g: GradeContext, ref: dict[str, Any], nodes: dict[str, dict[str, str]],
+def check_design_point(g: Grading, ref: dict[str, Any], nodes: dict[str, dict[str, str]],
                        summary: dict[str, Any]) -> None:
     s = ref["summary"]
     short = []
@@ -491,19 +481,19 @@ def check_design_point(g: GradeContext, ref: dict[str, Any], nodes: dict[str, di
     ok = not short and str(summary.get("governing_sprinkler", "")).strip() in candidates
     g.check("every design-area sprinkler meets its minimum; the governing sprinkler is identified", ok, weight=1.0,
             expected=candidates, found=summary.get("governing_sprinkler"), reason="; ".join(short[:5]))
-    ok = (close(summary.get("min_sprinkler_flow_gpm"), s["min_sprinkler_flow_gpm"], 0.01)
-          and close(summary.get("min_sprinkler_pressure_psi"), s["min_sprinkler_pressure_psi"], 0.02))
+    ok = (is_close(summary.get("min_sprinkler_flow_gpm"), s["min_sprinkler_flow_gpm"], abs_tol=0.01)
+          and is_close(summary.get("min_sprinkler_pressure_psi"), s["min_sprinkler_pressure_psi"], abs_tol=0.02))
     g.check("design minimums per sprinkler: flow = density x coverage, pressure = the larger of 7 psi and (Q/K)^2",
             ok, weight=0.5, expected=[round(s["min_sprinkler_flow_gpm"], 2), round(s["min_sprinkler_pressure_psi"], 3)],
             found=[summary.get("min_sprinkler_flow_gpm"), summary.get("min_sprinkler_pressure_psi")])
-    ok = (close(summary.get("required_pressure_psi"), s["required_pressure_psi"], 0.5, 0.01)
-          and close(summary.get("sprinkler_demand_gpm"), s["sprinkler_demand_gpm"], 1.0, 0.01))
+    ok = (is_close(summary.get("required_pressure_psi"), s["required_pressure_psi"], abs_tol=0.5, rel_tol=0.01)
+          and is_close(summary.get("sprinkler_demand_gpm"), s["sprinkler_demand_gpm"], abs_tol=1.0, rel_tol=0.01))
     g.check("system demand at the connection (pressure and sprinkler flow)", ok, weight=2.0,
             expected=[round(s["required_pressure_psi"], 2), round(s["sprinkler_demand_gpm"], 1)],
             found=[summary.get("required_pressure_psi"), summary.get("sprinkler_demand_gpm")])
-    ok = (close(summary.get("total_demand_gpm"), s["total_demand_gpm"], 1.0, 0.01)
-          and close(summary.get("available_pressure_psi"), s["available_pressure_psi"], 0.5, 0.01)
-          and close(summary.get("safety_margin_psi"), s["safety_margin_psi"], 0.7)
+    ok = (is_close(summary.get("total_demand_gpm"), s["total_demand_gpm"], abs_tol=1.0, rel_tol=0.01)
+          and is_close(summary.get("available_pressure_psi"), s["available_pressure_psi"], abs_tol=0.5, rel_tol=0.01)
+          and is_close(summary.get("safety_margin_psi"), s["safety_margin_psi"], abs_tol=0.7)
           and summary.get("supply_adequate") is s["supply_adequate"])
     g.check("water supply check: total demand with hose, available pressure, margin, verdict", ok, weight=1.5,
             expected=[round(s["total_demand_gpm"], 1), round(s["available_pressure_psi"], 2),
@@ -512,7 +502,7 @@ def check_design_point(g: GradeContext, ref: dict[str, Any], nodes: dict[str, di
                                             "supply_adequate")])
 
 
-def grade(g: GradeContext) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("node_results.csv", "pipe_results.csv", "summary.json"):
         return
     node_rows = g.read_csv("node_results.csv", required_columns=NODE_COLUMNS)
@@ -522,7 +512,7 @@ def grade(g: GradeContext) -> None:
         return
     if not g.check("summary.json is a JSON object", isinstance(summary, dict), gate=True, weight=0):
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     nodes, pipes = keyed(node_rows, "node"), keyed(pipe_rows, "pipe")
     check_physics(g, ref, nodes, pipes)
     check_pipe_columns(g, ref, pipes)
