@@ -33,7 +33,7 @@ import numpy as np
 from scipy import signal, stats
 from scipy.optimize import linear_sum_assignment
 
-from lastexam.grading.context import GradeContext, as_number
+from lastexam.task import Grading, Params, as_number
 
 UV_PER_BIT = 0.195
 MATCH_TOL_S = 0.0002  # a trough-aligned sorter lands within 0.12 ms; a threshold crossing leads by 0.1-0.3 ms
@@ -153,7 +153,7 @@ def _noise(rng: np.random.Generator, sc: dict, n: int) -> np.ndarray:
     return out
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     sc = SCENARIOS[params["scenario"]]
     for attempt in range(20):
         rng = np.random.default_rng([params["seed"], attempt])
@@ -259,7 +259,7 @@ def _by_unit(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
     return {r.get("unit_id", ""): r for r in rows}
 
 
-def _grade_units_table(g: GradeContext, units: list[dict[str, str]], subs: dict[str, np.ndarray],
+def _grade_units_table(g: Grading, units: list[dict[str, str]], subs: dict[str, np.ndarray],
                        duration: float) -> None:
     table = _by_unit(units)
     verdicts = {}
@@ -280,13 +280,11 @@ def _grade_units_table(g: GradeContext, units: list[dict[str, str]], subs: dict[
         if viol is None or abs(viol - want_viol) > 1e-3:
             problems.append(f"ISI violations {row.get('isi_violation_rate')} vs {want_viol:.4f}")
         verdicts[name] = "; ".join(problems)
-    bad = {k: v for k, v in verdicts.items() if v}
-    g.check("units.csv spike counts, firing rates and ISI violations agree with the spike times",
-            1 - len(bad) / len(verdicts) if verdicts else 0.0,
-            reason="; ".join(f"unit {k}: {v}" for k, v in list(bad.items())[:5]))
+    g.fraction("units.csv spike counts, firing rates and ISI violations agree with the spike times", verdicts,
+               noun="units")
 
 
-def _grade_psth(g: GradeContext, rows: list[dict[str, str]], subs: dict[str, np.ndarray], onsets: np.ndarray) -> None:
+def _grade_psth(g: Grading, rows: list[dict[str, str]], subs: dict[str, np.ndarray], onsets: np.ndarray) -> None:
     found: dict[str, dict[float, float | None]] = {}
     for row in rows:
         start = as_number(row.get("bin_start_s"))
@@ -301,11 +299,11 @@ def _grade_psth(g: GradeContext, rows: list[dict[str, str]], subs: dict[str, np.
                     if got.get(round(float(s), 4)) is None or abs(got[round(float(s), 4)] - r) > tol)
         if wrong:
             bad.append(f"unit {name}: {wrong} of {len(starts)} bins off")
-    g.check("psth.csv matches the PSTH recomputed from the submitted spikes and events",
-            1 - len(bad) / len(subs) if subs else 0.0, reason="; ".join(bad[:5]))
+    g.share("psth.csv matches the PSTH recomputed from the submitted spikes and events", len(subs) - len(bad),
+            len(subs), wrong=bad, noun="units")
 
 
-def _grade_responses(g: GradeContext, table: dict[str, dict[str, str]], subs: dict[str, np.ndarray],
+def _grade_responses(g: Grading, table: dict[str, dict[str, str]], subs: dict[str, np.ndarray],
                      onsets: np.ndarray, pairs: dict[int, str], best: np.ndarray, truth: list[str]) -> None:
     """The test applied as specified to each submitted unit; the stimulus-driven units identified."""
     wrong = []
@@ -314,8 +312,8 @@ def _grade_responses(g: GradeContext, table: dict[str, dict[str, str]], subs: di
         got = table.get(name, {}).get("response", "").strip().lower()
         if got != want and not 0.005 <= p <= 0.02:
             wrong.append(f"unit {name}: {got!r}, the test gives {want!r} (p={p:.2g})")
-    g.check("response class follows the specified Wilcoxon test on each unit's spikes",
-            1 - len(wrong) / len(subs) if subs else 0.0, reason="; ".join(wrong[:5]))
+    g.share("response class follows the specified Wilcoxon test on each unit's spikes", len(subs) - len(wrong),
+            len(subs), wrong=wrong, noun="units")
     driven = [i for i, cls in enumerate(truth) if cls != "none"]
     right = [i for i in driven if i in pairs and best[i] >= ACCURACY_MIN / 2
              and table.get(pairs[i], {}).get("response", "").strip().lower() == truth[i]]
@@ -324,7 +322,7 @@ def _grade_responses(g: GradeContext, table: dict[str, dict[str, str]], subs: di
             found=[table.get(pairs.get(i, ""), {}).get("response") for i in driven])
 
 
-def _grade_peak_channels(g: GradeContext, table: dict[str, dict[str, str]], pairs: dict[int, str], best: np.ndarray,
+def _grade_peak_channels(g: Grading, table: dict[str, dict[str, str]], pairs: dict[int, str], best: np.ndarray,
                          truth: list[int]) -> None:
     """Each ground-truth unit's sorted match reports the channel where that unit's spikes are largest."""
     wrong = []
@@ -333,11 +331,11 @@ def _grade_peak_channels(g: GradeContext, table: dict[str, dict[str, str]], pair
         got = as_number(table.get(name, {}).get("peak_channel")) if name is not None else None
         if name is None or best[i] < ACCURACY_MIN / 2 or got != channel:
             wrong.append(f"unit {name}: peak_channel {got} (ground truth {channel})")
-    g.check("peak channel of each sorted unit matches its ground-truth unit", 1 - len(wrong) / len(truth),
-            expected=truth, reason="; ".join(wrong[:5]))
+    g.share("peak channel of each sorted unit matches its ground-truth unit", len(truth) - len(wrong), len(truth),
+            wrong=wrong, expected=truth)
 
 
-def grade(g: GradeContext) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("spike_times.csv", "units.csv", "psth.csv", "summary.json"):
         return
     spikes = g.read_csv("spike_times.csv", required_columns=("unit_id", "spike_time_s"))
@@ -351,7 +349,7 @@ def grade(g: GradeContext) -> None:
     if not g.check("spike times are numbers", subs is not None, gate=True):
         return
     assert subs is not None
-    meta = json.loads(g.reference("truth.json").read_text())
+    meta = g.reference_json("truth.json")
     with np.load(g.reference("truth.npz")) as npz:
         truth = [npz[f"arr_{k}"] for k in range(meta["n_units"])]
     onsets = np.loadtxt(g.input_dir / "events.csv", delimiter=",", skiprows=1, usecols=1, ndmin=1)
