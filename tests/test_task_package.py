@@ -45,8 +45,7 @@ def test_a_split_task_generates_and_grades_in_real_sandboxes(run_agent) -> None:
 NOT_YET_MOVED = {
     "agriculture_env/ndvi_prescription", "business_finance/american_option_lsm", "computing_math/circuit_transpile",
     "education_info/marc_cleanup", "education_info/qti_quiz", "life_sciences/variant_calling",
-    "physical_sciences/climate_anomalies", "psychology_neuro/spike_train_analysis",
-    "transport_safety/sprinkler_hydraulics",
+    "physical_sciences/climate_anomalies",
 }
 
 
