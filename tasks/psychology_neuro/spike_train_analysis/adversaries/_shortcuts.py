@@ -4,6 +4,10 @@
 - causal_filter: the band-pass runs forward only (sosfilt), so every spike time carries the
   filter's group delay.
 - psth_counts: the PSTH is written as summed counts per bin, not spikes/s per trial.
+- crossing_times: no trough alignment: each spike is timed, and its waveform cut, at the sample where
+  the signal first crosses the threshold (the cheap detector's output), not at its trough.
+- rate_over_active_span: a unit's firing rate is taken over the span from its first to its last
+  spike, not over the recording.
 """
 # ALE-CANARY-734195ff-8860-4dda-b4b4-9674bf8a5454
 
@@ -21,7 +25,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 
-MODE = Path(__file__).stem  # the shortcut: causal_filter or psth_counts
+MODE = Path(__file__).stem  # the shortcut (see the list above)
 IN, OUT = Path(os.environ["ALE_INPUT_DIR"]), Path(os.environ["ALE_OUTPUT_DIR"])
 head = json.loads((IN / "recording.json").read_text())
 fs, nch = head["sampling_rate_hz"], head["n_channels"]
@@ -42,7 +46,7 @@ peaks = []
 for c in cross:
     if c + win >= len(worst) or c < pre:
         continue
-    p = c + int(np.argmin(worst[c : c + win]))
+    p = c if MODE == "crossing_times" else c + int(np.argmin(worst[c : c + win]))
     if peaks and p - peaks[-1] < int(0.0008 * fs):
         if worst[p] < worst[peaks[-1]]:
             peaks[-1] = p
@@ -52,7 +56,7 @@ peaks = np.array([p for p in peaks if pre <= p < len(worst) - post])
 chan = np.argmin(z[peaks], axis=1)
 y0, y1, y2 = z[peaks - 1, chan], z[peaks, chan], z[peaks + 1, chan]
 frac = 0.5 * (y0 - y2) / np.where(y0 - 2 * y1 + y2 == 0, 1, y0 - 2 * y1 + y2)
-times = (peaks + np.clip(frac, -0.5, 0.5)) / fs
+times = (peaks + (0 if MODE == "crossing_times" else np.clip(frac, -0.5, 0.5))) / fs
 
 snips = np.stack([filt[p - pre : p + post] for p in peaks])  # spikes x samples x channels
 # features: the trough depth on every channel (the electrode's spatial footprint) and the
@@ -84,7 +88,8 @@ for uid, c in enumerate(order, 1):
     pre_n = np.array([np.sum((t >= o - 0.3) & (t < o)) for o in onsets])
     p = 1.0 if np.all(post_n == pre_n) else float(stats.wilcoxon(post_n, pre_n).pvalue)
     response = "none" if p >= 0.01 else ("excited" if post_n.mean() > pre_n.mean() else "suppressed")
-    units.append({"unit_id": uid, "n_spikes": len(t), "firing_rate_hz": round(len(t) / duration, 4),
+    span = t[-1] - t[0] if MODE == "rate_over_active_span" else duration
+    units.append({"unit_id": uid, "n_spikes": len(t), "firing_rate_hz": round(len(t) / span, 4),
                   "isi_violation_rate": round(float(np.mean(isi < 0.0015)) if isi.size else 0.0, 5),
                   "peak_channel": int(np.argmin(mean_wave.min(axis=0))),
                   "amplitude_uv": round(float(mean_wave.max() - mean_wave.min()), 1),

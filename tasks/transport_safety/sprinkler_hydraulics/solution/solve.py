@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Oracle for transport_safety/sprinkler_hydraulics: the tree solved in EPANET (owa-epanet toolkit).
+"""Oracle for transport_safety/sprinkler_hydraulics: the system (tree or looped main) solved in EPANET (owa-epanet toolkit).
 
 ALE-CANARY-065b0c5c-ced7-4fbc-83a7-5b58f14f72a0
 
@@ -112,7 +112,7 @@ def main() -> None:
                     "friction_loss_psi", "velocity_fps"])
         for p in pipes:
             q = model.link(p["pipe"], en.FLOW)
-            loss_psi = model.link(p["pipe"], en.HEADLOSS) / 1000.0 * lengths[p["pipe"]] * PSI_PER_FT
+            loss_psi = model.link(p["pipe"], en.HEADLOSS) * PSI_PER_FT  # EPANET: the pipe's whole head loss, ft
             w.writerow([p["pipe"], p["from_node"], p["to_node"], f"{q:.3f}", f"{lengths[p['pipe']]:.2f}",
                         f"{loss_psi / lengths[p['pipe']]:.6f}", f"{loss_psi:.4f}",
                         f"{model.link(p['pipe'], en.VELOCITY):.3f}"])
