@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import statistics
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 VIRTUAL = {"rz", "barrier"}
@@ -240,3 +243,20 @@ def custom_instructions() -> list[Any]:
 
     return [*qasm2.LEGACY_CUSTOM_INSTRUCTIONS, qasm2.CustomInstruction("ecr", 0, 2, ECRGate),
             qasm2.CustomInstruction("rzx", 1, 2, RZXGate)]
+
+
+def best_compile_figures(input_dir: Path, trials: int) -> dict[str, float]:
+    """ESP, two-qubit gate count and duration of ``compile_best`` on a task's input directory."""
+    from qiskit import qasm2
+
+    device = json.loads((input_dir / "device.json").read_text())
+    cal = read_calibration((input_dir / "calibration.csv").read_text(), device["two_qubit_gate"])
+    logical = qasm2.loads((input_dir / "circuit.qasm").read_text(), custom_instructions=custom_instructions())
+    compiled, best = compile_best(logical, device, cal, trials)
+    two_qubit = sum(1 for name, qubits in physical_ops(compiled) if name != "barrier" and len(qubits) == 2)
+    return {"esp": best.esp, "two_qubit_gates": two_qubit, "duration_ns": best.duration_ns}
+
+
+if __name__ == "__main__":
+    # `python3 noise_aware.py INPUT_DIR TRIALS`: the generator's budget, computed with the sandbox's qiskit.
+    print(json.dumps(best_compile_figures(Path(sys.argv[1]), int(sys.argv[2]))))
