@@ -13,10 +13,11 @@ import openpyxl
 import pytest
 
 from conftest import FIXTURE_TASKS
-from lastexam.grading import Check, Grade, GradeContext
+from lastexam.grading import Check, Grade
 from lastexam.grading.tools import serve_tools, socket_runner
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
+from lastexam.task import Grading
 
 
 def _check(name: str, score: float, *, weight: float = 1, gate: bool = False) -> Check:
@@ -32,13 +33,13 @@ def test_score_is_the_weighted_mean_and_a_failed_gate_zeroes_it() -> None:
 
 
 @pytest.fixture
-def g(tmp_path: Path) -> GradeContext:
+def g(tmp_path: Path) -> Grading:
     for name in ("out", "in", "ref"):
         (tmp_path / name).mkdir()
-    return GradeContext(tmp_path / "out", tmp_path / "in", tmp_path / "ref", {"variant": 0, "seed": 1})
+    return Grading(tmp_path / "out", tmp_path / "in", tmp_path / "ref", {"variant": 0, "seed": 1})
 
 
-def test_bad_output_becomes_failed_checks_not_exceptions(g: GradeContext) -> None:
+def test_bad_output_becomes_failed_checks_not_exceptions(g: Grading) -> None:
     (g.output_dir / "a.json").write_text("{not json")
     (g.output_dir / "b.csv").write_text("x,y\n1,2\n")
     (g.output_dir / "c.xlsx").write_bytes(b"PK\x03\x04 definitely not a workbook")
@@ -58,7 +59,7 @@ def test_bad_output_becomes_failed_checks_not_exceptions(g: GradeContext) -> Non
     assert g.grade.score == 0
 
 
-def test_a_file_of_the_right_shape_alone_earns_nothing(g: GradeContext) -> None:
+def test_a_file_of_the_right_shape_alone_earns_nothing(g: Grading) -> None:
     (g.output_dir / "t.csv").write_text("x,y\n")
     assert g.require_files("t.csv")
     assert g.read_csv("t.csv", required_columns=["x", "y"]) == []
@@ -66,7 +67,7 @@ def test_a_file_of_the_right_shape_alone_earns_nothing(g: GradeContext) -> None:
     assert g.grade.score == 0 and not g.grade.passed
 
 
-def test_numbers_with_tolerance(g: GradeContext) -> None:
+def test_numbers_with_tolerance(g: Grading) -> None:
     assert g.number("abs", "1,000.4", 1000, abs_tol=0.5)
     assert g.number("rel", "$101", 100, rel_tol=0.02)
     assert not g.number("off", 103, 100, rel_tol=0.02)
@@ -76,7 +77,7 @@ def test_numbers_with_tolerance(g: GradeContext) -> None:
     assert "off by 3" in off.reason and off.found == 103
 
 
-def test_tables_by_key_with_per_column_tolerance(g: GradeContext) -> None:
+def test_tables_by_key_with_per_column_tolerance(g: Grading) -> None:
     expected = [{"id": "a", "v": 1.0, "t": "x"}, {"id": "b", "v": 2.0, "t": "y"}, {"id": "c", "v": 3.0, "t": "z"}]
     found = [{"id": "a", "v": "1.004", "t": "x"}, {"id": "b", "v": "2.5", "t": "y"}, {"id": "d", "v": "4", "t": "w"}]
     score = g.table("t", found, expected, key="id", columns={"v": 0.01, "t": None})
@@ -86,14 +87,14 @@ def test_tables_by_key_with_per_column_tolerance(g: GradeContext) -> None:
     assert g.table("exact", found[:1], expected[:1], key="id", columns={"v": (0, 0.01)}, partial=False) == 1.0
 
 
-def test_xlsx_values_are_read(g: GradeContext) -> None:
+def test_xlsx_values_are_read(g: Grading) -> None:
     book = openpyxl.Workbook()
     book.active["A1"] = 42
     book.save(g.output_dir / "w.xlsx")
     assert g.read_xlsx("w.xlsx").active["A1"].value == 42
 
 
-def test_run_tool_reruns_a_program_in_a_fresh_offline_sandbox(g: GradeContext) -> None:
+def test_run_tool_reruns_a_program_in_a_fresh_offline_sandbox(g: Grading) -> None:
     (g.reference_dir / "answer.txt").write_text("secret")
     result = g.run_tool(["sh", "-c", "tr a-z A-Z < in.txt > out.txt; id -u; find / -name answer.txt 2>/dev/null; true"],
                         {"in.txt": "hello\n"}, timeout=30)
@@ -106,7 +107,7 @@ def test_run_tool_reruns_a_program_in_a_fresh_offline_sandbox(g: GradeContext) -
     assert not result.workdir.exists()
 
 
-def test_a_tool_flooding_its_output_hands_back_a_capped_stream_with_a_marker(g: GradeContext) -> None:
+def test_a_tool_flooding_its_output_hands_back_a_capped_stream_with_a_marker(g: Grading) -> None:
     flood = g.run_tool(["sh", "-c", "echo START; head -c 30000000 /dev/zero | tr '\\0' x; echo END; "
                         "head -c 9000000 /dev/zero >&2"], {}, timeout=60)
     assert flood.ok
@@ -123,7 +124,7 @@ def _broken_task(tmp_path: Path, grade_body: str) -> Path:
     shutil.copytree(FIXTURE_TASKS / "other" / "league_table", target)
     source = (target / "task.py").read_text()
     head, _, _ = source.partition("def grade(")
-    (target / "task.py").write_text(head + "def grade(g: GradeContext) -> None:\n" + grade_body)
+    (target / "task.py").write_text(head + "def grade(g: Grading) -> None:\n" + grade_body)
     toml = target / "task.toml"
     toml.write_text(toml.read_text().replace("grader_timeout_sec = 30", "grader_timeout_sec = 5"))
     return root
@@ -161,7 +162,7 @@ def test_tool_runs_from_grader_threads_each_get_their_own_reply(tmp_path: Path) 
     server = threading.Thread(target=serve_tools, args=(host, tmp_path),
                               kwargs={"grader_uid": None, "deadline": time.monotonic() + 120})
     server.start()
-    g = GradeContext(tmp_path / "out", tmp_path / "in", tmp_path / "ref", {}, work_dir=tmp_path,
+    g = Grading(tmp_path / "out", tmp_path / "in", tmp_path / "ref", {}, work_dir=tmp_path,
                      tools=socket_runner(grader.detach()))
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         replies = list(pool.map(lambda n: g.run_tool(["sh", "-c", f"cat n.txt; echo {n} > r.txt"],

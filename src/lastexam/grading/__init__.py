@@ -1,6 +1,5 @@
-"""Grading: the Check/Grade model, the helpers a task's ``grade(g)`` uses, and the isolated runner."""
+"""Grading: the Check/Grade model and the isolated grader runner (the task author's API is ``lastexam.task``)."""
 
-from lastexam.grading.context import GradeContext, ToolResult
 from lastexam.grading.model import Check, Grade
 
-__all__ = ["Check", "Grade", "GradeContext", "ToolResult"]
+__all__ = ["Check", "Grade"]

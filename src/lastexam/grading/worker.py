@@ -13,8 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from lastexam.grading.context import GradeContext
 from lastexam.grading.tools import socket_runner
+from lastexam.task import Grading
 from lastexam.tasks.loader import load_task
 
 
@@ -29,7 +29,7 @@ def main(request_path: str) -> None:
                                                                   Path(request["reference_dir"]))
         return
     tool_fd = os.environ.get("ALE_TOOL_FD")
-    context = GradeContext(
+    context = Grading(
         output_dir=Path(request["output_dir"]), input_dir=Path(request["input_dir"]),
         reference_dir=Path(request["reference_dir"]), params=request["params"], work_dir=Path(request["work_dir"]),
         tools=socket_runner(int(tool_fd)) if tool_fd else None,

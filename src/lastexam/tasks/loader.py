@@ -8,6 +8,7 @@ the file, the field and the fix.
 from __future__ import annotations
 
 import difflib
+import importlib.machinery
 import importlib.util
 import os
 import sys
@@ -56,24 +57,44 @@ class Task:
         return next(name for name in SOLUTION_ENTRYPOINTS if (self.solution_dir / name).is_file())
 
     def module(self) -> ModuleType | None:
-        """The task's ``task.py`` imported under a private name, or None when it has none."""
+        """The task's ``task.py``, or None when it has none.
+
+        The task directory is imported as a private package (``lastexam_task_<cluster>__<task>``) whose
+        search path is the directory itself, and ``task.py`` as its module ``task``: a large task may
+        split into sibling modules and import them relatively (``from . import stages``).
+        """
         source = self.path / "task.py"
         if not source.is_file():
             return None
         if "module" not in self._module_cache:
-            name = "lastexam_task_" + self.id.replace("/", "__")
-            spec = importlib.util.spec_from_file_location(name, source)
-            assert spec and spec.loader
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            try:
-                spec.loader.exec_module(module)
-            except Exception as exc:
-                del sys.modules[name]
-                raise ConfigError(source, None, f"task.py fails to import ({type(exc).__name__}: {exc})",
-                                  "fix the error in task.py (see the message)") from exc
-            self._module_cache["module"] = module
+            self._module_cache["module"] = _import_task_module(self.id, source)
         return self._module_cache["module"]
+
+
+def _import_task_module(task_id: str, source: Path) -> ModuleType:
+    package_name = "lastexam_task_" + task_id.replace("/", "__")
+    _forget_package(package_name)  # a package of the same id loaded from another directory must not be reused
+    package = ModuleType(package_name, f"the task package {task_id}")
+    package.__path__ = [str(source.parent)]
+    package.__spec__ = importlib.machinery.ModuleSpec(package_name, None, is_package=True)
+    package.__spec__.submodule_search_locations = package.__path__
+    sys.modules[package_name] = package
+    spec = importlib.util.spec_from_file_location(f"{package_name}.task", source)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        _forget_package(package_name)
+        raise ConfigError(source, None, f"task.py fails to import ({type(exc).__name__}: {exc})",
+                          "fix the error in task.py or the module it imports (see the message)") from exc
+    return module
+
+
+def _forget_package(package_name: str) -> None:
+    for name in [n for n in sys.modules if n == package_name or n.startswith(package_name + ".")]:
+        del sys.modules[name]
 
 
 def default_tasks_root() -> Path:

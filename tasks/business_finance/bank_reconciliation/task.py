@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number, is_close
 
 CASH = "1010"
 TOL = 0.005
@@ -537,7 +537,7 @@ def reference_items(sc: dict[str, Any], book: list[dict[str, Any]], bank: list[d
     return {"bank_items": bank_items, "book_items": book_items, "matching": matching, "duplicates": duplicates}
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     sc = build_scenario(params)
     book, bank, prior = post_views(sc)
     write_static(input_dir, sc, prior)
@@ -603,7 +603,7 @@ def swap_map(ref: dict[str, Any], recon: list[dict[str, Any]], matching: list[di
     return swaps
 
 
-def grade_reconciliation(g: Any, ref: dict[str, Any], recon: list[dict[str, Any]], swaps: dict[str, str]) -> None:
+def grade_reconciliation(g: Grading, ref: dict[str, Any], recon: list[dict[str, Any]], swaps: dict[str, str]) -> None:
     sides: dict[str, dict[str, Any]] = {"BANK": {"items": []}, "BOOK": {"items": []}}
     for r in recon:
         section = str(r.get("section", "")).strip().upper()
@@ -619,18 +619,18 @@ def grade_reconciliation(g: Any, ref: dict[str, Any], recon: list[dict[str, Any]
             ident = norm_id(r.get("reference"))
             sides[section]["items"].append({"ref": swaps.get(ident, ident), "type": kind, "amount": amount})
     bank, book = sides["BANK"], sides["BOOK"]
-    ok_bal = (_close(bank.get("balance"), ref["bank_balance"]) and _close(book.get("balance"), ref["book_balance"]))
+    ok_bal = (is_close(bank.get("balance"), ref["bank_balance"], abs_tol=TOL) and is_close(book.get("balance"), ref["book_balance"], abs_tol=TOL))
     g.check("balances per bank and per books carried from the inputs", ok_bal,
             expected=[ref["bank_balance"], ref["book_balance"]], found=[bank.get("balance"), book.get("balance")])
     footing = []
     for side in (bank, book):
-        total = _num(side.get("balance"))
-        items = [_num(i["amount"]) for i in side["items"]]
-        if total is None or any(v is None for v in items) or _num(side.get("adjusted")) is None:
+        total = as_number(side.get("balance"))
+        items = [as_number(i["amount"]) for i in side["items"]]
+        if total is None or any(v is None for v in items) or as_number(side.get("adjusted")) is None:
             footing.append(False)
             continue
-        footing.append(abs(total + sum(items) - _num(side["adjusted"])) <= TOL)
-    tied = footing == [True, True] and _close(bank.get("adjusted"), _num(book.get("adjusted")) or 0.0)
+        footing.append(abs(total + sum(items) - as_number(side["adjusted"])) <= TOL)
+    tied = footing == [True, True] and is_close(bank.get("adjusted"), as_number(book.get("adjusted")) or 0.0, abs_tol=TOL)
     g.check("both sides foot and adjusted bank equals adjusted book", tied,
             found={"bank_adjusted": bank.get("adjusted"), "book_adjusted": book.get("adjusted"), "footing": footing},
             reason="" if tied else "an adjusted balance is not balance + listed items, or the two sides differ")
@@ -641,7 +641,7 @@ def grade_reconciliation(g: Any, ref: dict[str, Any], recon: list[dict[str, Any]
             columns={"type": None, "amount": TOL}, weight=2)
 
 
-def grade_entries(g: Any, ref: dict[str, Any], lines: list[dict[str, Any]] | None, swaps: dict[str, str]) -> None:
+def grade_entries(g: Grading, ref: dict[str, Any], lines: list[dict[str, Any]] | None, swaps: dict[str, str]) -> None:
     if not lines:
         g.check("adjusting entries balance", False, reason="no entry lines found")
         g.check("adjusting entries post each book-side item to the right accounts", False, weight=2)
@@ -654,7 +654,7 @@ def grade_entries(g: Any, ref: dict[str, Any], lines: list[dict[str, Any]] | Non
     for line in lines:
         if not norm_id(line.get("account")):
             continue  # a totals or note row
-        dr, cr = _num(line.get("debit") or 0), _num(line.get("credit") or 0)
+        dr, cr = as_number(line.get("debit") or 0), as_number(line.get("credit") or 0)
         if dr is None or cr is None:
             numeric = False
             continue
@@ -689,7 +689,7 @@ def grade_entries(g: Any, ref: dict[str, Any], lines: list[dict[str, Any]] | Non
              ref["adjusted_balance"], abs_tol=TOL)
 
 
-def grade_matching(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], swaps: dict[str, str]) -> None:
+def grade_matching(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]], swaps: dict[str, str]) -> None:
     found = []
     for r in rows:
         ident = swaps.get(r.get("Txn_ID", ""), r.get("Txn_ID", ""))
@@ -701,19 +701,10 @@ def grade_matching(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], swap
             columns={"status": None, "matched_to": None, "type": None}, weight=2)
 
 
-def _num(value: Any) -> float | None:
-    return as_number(value)
-
-
-def _close(found: Any, expected: float) -> bool:
-    value = _num(found)
-    return value is not None and abs(value - expected) <= TOL
-
-
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("reconciliation.xlsx", "matching.csv"):
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     wb = g.read_xlsx("reconciliation.xlsx")
     matching = g.read_csv("matching.csv", required_columns=["Source", "Txn_ID", "Status", "Matched_To", "Item_Type"])
     if wb is None or matching is None:

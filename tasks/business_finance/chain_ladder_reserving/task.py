@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number, is_close
 
 VALUATION = dt.date(2025, 12, 31)
 BASES = ("paid", "incurred")
@@ -292,7 +292,7 @@ def reference(tris: dict[tuple[str, str], np.ndarray], first_year: int) -> dict[
     return ref
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     n, first = params["n_years"], params["first_year"]
     tris: dict[tuple[str, str], np.ndarray] = {}
@@ -352,7 +352,7 @@ def stringify(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[st
     return [{**r, **{k: str(r[k]) for k in keys}} for r in rows]
 
 
-def grade_identities(g: Any, found: list[dict[str, Any]], ref_rows: list[dict[str, Any]]) -> None:
+def grade_identities(g: Grading, found: list[dict[str, Any]], ref_rows: list[dict[str, Any]]) -> None:
     """IBNR = ultimate - incurred and unpaid = ultimate - paid on every row, and both equal to the reference."""
     keys = ("LOB", "Basis", "Accident_Year")
     index = {tuple(r[k] for k in keys): r for r in found}
@@ -377,7 +377,7 @@ def grade_identities(g: Any, found: list[dict[str, Any]], ref_rows: list[dict[st
             expected=f"{len(ref_rows)} rows", found=f"{good} good", reason="; ".join(problems[:6]))
 
 
-def grade_summary(g: Any, summary: Any, ref_rows: list[dict[str, Any]]) -> None:
+def grade_summary(g: Grading, summary: Any, ref_rows: list[dict[str, Any]]) -> None:
     entries = summary.get("results") if isinstance(summary, dict) else None
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for e in entries if isinstance(entries, list) else []:
@@ -387,11 +387,11 @@ def grade_summary(g: Any, summary: Any, ref_rows: list[dict[str, Any]]) -> None:
     for exp in ref_rows:
         got = found.get((exp["LOB"], exp["Basis"]), {})
         label = f"{exp['LOB']}/{exp['Basis']}"
-        if all(_near(got.get(c), exp[c], 1e-4, max(1.0, 1e-4 * exp["ultimate"])) for c in ("ultimate", "ibnr", "unpaid")):
+        if all(is_close(got.get(c), exp[c], rel_tol=1e-4, abs_tol=max(1.0, 1e-4 * exp["ultimate"])) for c in ("ultimate", "ibnr", "unpaid")):
             totals_ok += 1
         else:
             problems.append(f"{label} totals")
-        if _near(got.get("mack_se"), exp["mack_se"], 2e-3, 1.0):
+        if is_close(got.get("mack_se"), exp["mack_se"], rel_tol=2e-3, abs_tol=1.0):
             se_ok += 1
         else:
             problems.append(f"{label} mack_se {got.get('mack_se')} want {exp['mack_se']:.0f}")
@@ -402,16 +402,11 @@ def grade_summary(g: Any, summary: Any, ref_rows: list[dict[str, Any]]) -> None:
             reason="; ".join(p for p in problems if "mack" in p))
 
 
-def _near(found: Any, expected: float, rel: float, abs_tol: float) -> bool:
-    value = as_number(found)
-    return value is not None and math.isclose(value, expected, rel_tol=rel, abs_tol=abs_tol)
-
-
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     files = ("triangles.csv", "link_ratios.csv", "selected_factors.csv", "ultimates.csv", "summary.json")
     if not g.require_files(*files):
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     key_tri = ("LOB", "Basis", "Accident_Year", "Age_Months")
     key_link = ("LOB", "Basis", "Accident_Year", "From_Age")
     key_fac = ("LOB", "Basis", "From_Age")

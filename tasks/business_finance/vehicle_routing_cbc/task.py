@@ -33,7 +33,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number
 
 SPEED_KMH = 40.0
 DEPOT_CLOSE = 600.0  # minutes after the 08:00 opening
@@ -216,7 +216,7 @@ def solvable_instance(params: dict[str, Any], rng: random.Random, input_dir: Pat
     return {"optimum_km": objective, "routes": [[d, list(s), c] for d, s, c in chosen], "instance": inst}
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     ref = solvable_instance(params, random.Random(params["seed"]), input_dir)
     (reference_dir / HIDDEN_DATA).mkdir()
     hidden = solvable_instance(params, random.Random(f"{params['seed']}/hidden"), reference_dir / HIDDEN_DATA)
@@ -229,7 +229,7 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
 # ---------------------------------------------------------------------------------------------
 
 
-def read_plan(g: Any, rows: list[dict[str, str]]) -> dict[str, list[str]] | None:
+def read_plan(g: Grading, rows: list[dict[str, str]]) -> dict[str, list[str]] | None:
     """Routes by vehicle in stop order, or None (a failed check) when the rows do not form a plan."""
     routes: dict[str, list[tuple[float, str]]] = {}
     for r in rows:
@@ -241,7 +241,7 @@ def read_plan(g: Any, rows: list[dict[str, str]]) -> dict[str, list[str]] | None
     return {v: [site for _, site in sorted(stops)] for v, stops in routes.items()}
 
 
-def grade_feasibility(g: Any, inst: dict[str, Any], plan: dict[str, list[str]]) -> bool:
+def grade_feasibility(g: Grading, inst: dict[str, Any], plan: dict[str, list[str]]) -> bool:
     fleet = {v["id"]: v for v in inst["fleet"]}
     customers = {s["id"]: s for s in inst["sites"] if s["type"] == "customer"}
     visits = [c for stops in plan.values() for c in stops]
@@ -266,7 +266,7 @@ def grade_feasibility(g: Any, inst: dict[str, Any], plan: dict[str, list[str]]) 
     return feasible
 
 
-def grade_model(g: Any, ref: dict[str, Any]) -> None:
+def grade_model(g: Grading, ref: dict[str, Any]) -> None:
     name = next((n for n in ("model.lp", "model.mps") if g.output(n).is_file()), None)
     if name is None:
         g.check("submitted model re-solved by CBC reaches the optimum", False, weight=2, reason="no model file")
@@ -282,7 +282,7 @@ def grade_model(g: Any, ref: dict[str, Any]) -> None:
             reason="" if ok else "the model does not solve to the optimal distance")
 
 
-def grade_generator(g: Any, ref: dict[str, Any]) -> None:
+def grade_generator(g: Grading, ref: dict[str, Any]) -> None:
     """build_model.py run on a hidden day's sites, distances and fleet must write a model that CBC
     solves to that day's optimum."""
     data = {f"data/{name}": g.reference(f"{HIDDEN_DATA}/{name}") for name in INPUT_FILES}
@@ -298,13 +298,13 @@ def grade_generator(g: Any, ref: dict[str, Any]) -> None:
                                  f"{result.stderr[-300:]}")
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("routes.csv", "summary.json", "build_model.py"):
         return
     if not g.check("model file present (model.lp or model.mps)",
                    g.output("model.lp").is_file() or g.output("model.mps").is_file(), gate=True):
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     inst = ref["instance"]
     rows = g.read_csv("routes.csv", required_columns=["Vehicle_ID", "Stop_Sequence", "Site_ID"])
     summary = g.read_json("summary.json")

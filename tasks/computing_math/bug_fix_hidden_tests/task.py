@@ -33,7 +33,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from lastexam.grading.context import GradeContext
+from lastexam.task import Grading, Params
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "probe_driver.py"
@@ -70,7 +70,7 @@ def _run_probes_here(probes: Path, src: Path, names: list[str]) -> dict[str, Any
     return _probe_results(run.stdout, nonce)
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     name = params["project"]
     project = HERE / "projects" / name
     shutil.copytree(project / "repo", input_dir / "repo", dirs_exist_ok=True)
@@ -114,7 +114,7 @@ def _staged(prefix: str, files: dict[str, Path]) -> dict[str, Path | str | bytes
     return {f"{prefix}/{rel}": path for rel, path in files.items()}
 
 
-def _check_patch(g: GradeContext, pristine: Path, submitted: dict[str, Path]) -> None:
+def _check_patch(g: Grading, pristine: Path, submitted: dict[str, Path]) -> None:
     files = _staged("applied", {p.relative_to(pristine).as_posix(): p for p in pristine.rglob("*") if p.is_file()})
     files["fix.patch"] = g.output("fix.patch")
     run = g.run_tool(["patch", "-p1", "--batch", "--forward", "--no-backup-if-mismatch", "-d", "applied",
@@ -131,8 +131,8 @@ def _check_patch(g: GradeContext, pristine: Path, submitted: dict[str, Path]) ->
             reason="" if same else ("differ: " + ", ".join(differ))[:600] if clean else "fix.patch did not apply")
 
 
-def _check_probes(g: GradeContext, package: str, submitted: dict[str, Path]) -> None:
-    expected: dict[str, dict[str, Any]] = json.loads(g.reference("probes.json").read_text())
+def _check_probes(g: Grading, package: str, submitted: dict[str, Path]) -> None:
+    expected: dict[str, dict[str, Any]] = g.reference_json("probes.json")
     nonce = secrets.token_hex(16)
     files = _staged("submitted", {rel: path for rel, path in submitted.items() if rel.startswith("src/")})
     files.update({"probe_driver.py": DRIVER, "probes.py": HERE / "projects" / package / "probes.py",
@@ -158,7 +158,7 @@ def _check_probes(g: GradeContext, package: str, submitted: dict[str, Path]) -> 
     score(["issue_reproduction"], "the issue's reproduction now gives the expected result", 1)
 
 
-def _pytest_passes(g: GradeContext, pristine: Path, source: dict[str, Path], tests: dict[str, Path]) -> bool:
+def _pytest_passes(g: Grading, pristine: Path, source: dict[str, Path], tests: dict[str, Path]) -> bool:
     """Whether pytest, run on one source tree and one test tree, exits 0 in time."""
     files = {**_staged("run", source), **_staged("run", tests), "run/pyproject.toml": pristine / "pyproject.toml"}
     run = g.run_tool(["sh", "-c", "cd run && exec python3 -m pytest -q -p no:cacheprovider tests"], files=files,
@@ -166,7 +166,7 @@ def _pytest_passes(g: GradeContext, pristine: Path, source: dict[str, Path], tes
     return run.ok
 
 
-def _check_suites(g: GradeContext, pristine: Path, submitted: dict[str, Path]) -> None:
+def _check_suites(g: Grading, pristine: Path, submitted: dict[str, Path]) -> None:
     original = _tree_files(pristine)
     new_src = {rel: p for rel, p in submitted.items() if rel.startswith("src/")}
     old_src = {rel: p for rel, p in original.items() if rel.startswith("src/")}
@@ -182,7 +182,7 @@ def _check_suites(g: GradeContext, pristine: Path, submitted: dict[str, Path]) -
                   f"{'passes' if passes else 'does not pass'} on the fix")
 
 
-def grade(g: GradeContext) -> None:
+def grade(g: Grading) -> None:
     package = g.params["project"]
     if not g.require_files("fix.patch", f"repo/src/{package}/__init__.py"):
         return

@@ -30,6 +30,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+from lastexam.task import Grading, Params
+
 PCAP = "capture.pcap"
 TIMELINE = "timeline.csv"
 IOCS = "iocs.csv"
@@ -312,7 +314,7 @@ def _iso(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = random.Random(params["seed"])
     start = dt.datetime(2026, rng.randrange(1, 10), rng.randrange(1, 28), rng.randrange(0, 5), rng.randrange(60),
                         tzinfo=dt.UTC).timestamp()
@@ -455,7 +457,7 @@ def _norm_ioc(value: str) -> str:
     return str(value or "").strip().lower().rstrip(".")
 
 
-def _check_timeline(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+def _check_timeline(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
     by_phase: dict[str, dict[str, str]] = {}
     for row in rows:
         by_phase.setdefault(row.get("phase", "").strip().lower(), row)
@@ -483,7 +485,7 @@ def _check_timeline(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> 
     g.check("timeline: ATT&CK technique per phase", (n - len(techniques)) / n, reason="; ".join(techniques))
 
 
-def _check_iocs(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+def _check_iocs(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
     truth = {(kind, _norm_ioc(v)) for kind, values in ref["iocs"].items() for v in values}
     listed = set()
     for row in rows:
@@ -507,7 +509,7 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _check_report(g: Any, ref: dict[str, Any], report: Any, exfil_sha: str, exfil_len: int) -> None:
+def _check_report(g: Grading, ref: dict[str, Any], report: Any, exfil_sha: str, exfil_len: int) -> None:
     rep = report if isinstance(report, dict) else {}
     ex = rep.get("exfiltration") if isinstance(rep.get("exfiltration"), dict) else {}
     wrong = []
@@ -539,10 +541,10 @@ def _check_report(g: Any, ref: dict[str, Any], report: Any, exfil_sha: str, exfi
             found=listed)
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files(TIMELINE, IOCS, EXFIL, REPORT):
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     timeline = g.read_csv(TIMELINE, required_columns=["phase", "start_utc", "end_utc", "src_ip", "dst_ip",
                                                        "technique_id"])
     iocs = g.read_csv(IOCS, required_columns=["type", "value"])

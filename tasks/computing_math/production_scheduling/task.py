@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from lastexam.task import Grading, Params, is_close, write_csv
+
 HIDDEN_DATA = "hidden_data"
 INPUT_FILES = ("products.csv", "demand.csv", "routings.csv", "lines.csv", "capacity.csv")
 COST_KEYS = ("setup", "production", "holding", "backlog", "overtime")
@@ -143,13 +145,6 @@ def _draw_capacity(data: PlanData, rng: np.random.Generator, sc: dict[str, Any])
             data.max_overtime[line, t] = 16.0 if data.overtime_cost[line] > 0 else 0.0
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
 def write_inputs(data: PlanData, input_dir: Path) -> None:
     """The plant's master data as the planner receives it."""
     header = ["product", "holding_cost_per_t_week", "initial_inventory_t"]
@@ -161,16 +156,16 @@ def write_inputs(data: PlanData, input_dir: Path) -> None:
         if data.backlog_allowed:
             row.insert(2, data.backlog_cost[p])
         rows.append(row)
-    _write_csv(input_dir / "products.csv", header, rows)
-    _write_csv(input_dir / "demand.csv", ["week", "product", "demand_t"],
+    write_csv(input_dir / "products.csv", header, rows)
+    write_csv(input_dir / "demand.csv", ["week", "product", "demand_t"],
                [[t, p, data.demand[p, t]] for t in data.weeks for p in data.products])
-    _write_csv(input_dir / "routings.csv",
+    write_csv(input_dir / "routings.csv",
                ["line", "product", "run_hours_per_t", "setup_hours", "setup_cost", "run_cost_per_t"],
                [[line, p, data.run_hours[line, p], data.setup_hours[line, p], data.setup_cost[line, p],
                  data.run_cost[line, p]] for line, p in data.routes])
-    _write_csv(input_dir / "lines.csv", ["line", "overtime_cost_per_hour"],
+    write_csv(input_dir / "lines.csv", ["line", "overtime_cost_per_hour"],
                [[line, data.overtime_cost[line]] for line in data.lines])
-    _write_csv(input_dir / "capacity.csv", ["line", "week", "regular_hours", "max_overtime_hours"],
+    write_csv(input_dir / "capacity.csv", ["line", "week", "regular_hours", "max_overtime_hours"],
                [[line, t, data.regular_hours[line, t], data.max_overtime[line, t]]
                 for line in data.lines for t in data.weeks])
 
@@ -352,7 +347,7 @@ def _instance(params: dict[str, Any], rng: np.random.Generator, input_dir: Path)
     return {"status": status, "objective": objective, "costs": costs}
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     reference = _instance(params, np.random.default_rng(params["seed"]), input_dir)
     (reference_dir / HIDDEN_DATA).mkdir()
     hidden = _instance(params, np.random.default_rng([params["seed"], 1]), reference_dir / HIDDEN_DATA)
@@ -362,7 +357,7 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
 # -- grading ------------------------------------------------------------------------------------
 
 
-def _read_plan(g: Any, data: PlanData) -> dict[tuple[str, str, int], float] | None:
+def _read_plan(g: Grading, data: PlanData) -> dict[tuple[str, str, int], float] | None:
     rows = g.read_csv("plan.csv", required_columns=["week", "line", "product", "quantity_t"])
     if rows is None:
         return None
@@ -381,7 +376,7 @@ def _read_plan(g: Any, data: PlanData) -> dict[tuple[str, str, int], float] | No
     return qty
 
 
-def _check_model(g: Any, optimum: float) -> None:
+def _check_model(g: Grading, optimum: float) -> None:
     result = g.run_tool(["cbc", "model.lp", "solve", "solu", "sol.txt"], {"model.lp": g.output("model.lp")},
                         timeout=90)
     sol = result.workdir / "sol.txt"
@@ -395,7 +390,7 @@ def _check_model(g: Any, optimum: float) -> None:
              rel_tol=1e-4, abs_tol=0.5, weight=2)
 
 
-def _check_generator(g: Any, hidden_optimum: float) -> None:
+def _check_generator(g: Grading, hidden_optimum: float) -> None:
     """build_model.py run on a hidden instance's master data must write a model whose optimum is that
     instance's optimum."""
     data = {f"data/{name}": g.reference(f"{HIDDEN_DATA}/{name}") for name in INPUT_FILES}
@@ -412,11 +407,11 @@ def _check_generator(g: Any, hidden_optimum: float) -> None:
     g.number(name, objective, hidden_optimum, rel_tol=1e-4, abs_tol=0.5, weight=3)
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("build_model.py", "model.lp", "plan.csv", "summary.json"):
         return
     data = read_inputs(g.input_dir)
-    reference = json.loads(g.reference("optimum.json").read_text())
+    reference = g.reference_json("optimum.json")
     optimum = reference["objective"]
     summary = g.read_json("summary.json")
     qty = _read_plan(g, data)
@@ -434,7 +429,7 @@ def grade(g: Any) -> None:
     g.number("summary objective equals the plan's recomputed cost", summary.get("objective"), total,
              rel_tol=1e-5, abs_tol=0.5)
     reported = summary.get("costs") if isinstance(summary.get("costs"), dict) else {}
-    wrong = [k for k in COST_KEYS if not _matches(reported.get(k), costs[k])]
+    wrong = [k for k in COST_KEYS if not is_close(reported.get(k), costs[k], rel_tol=1e-5, abs_tol=0.5)]
     g.check("summary cost components match the plan", not wrong, expected=costs,
             found=reported, reason=f"wrong or missing: {', '.join(wrong)}" if wrong else "")
     ok = not problems and math.isclose(total, optimum, rel_tol=1e-3, abs_tol=0.5)
@@ -442,8 +437,3 @@ def grade(g: Any) -> None:
             reason="" if ok else ("plan infeasible" if problems else f"gap {100 * (total - optimum) / optimum:.3f} %"))
     g.check("summary reports an optimal solve", str(summary.get("status", "")).strip().lower() == "optimal",
             found=summary.get("status"))
-
-
-def _matches(found: Any, expected: float) -> bool:
-    value = _float(found) if not isinstance(found, bool) else None
-    return value is not None and math.isclose(value, expected, rel_tol=1e-5, abs_tol=0.5)

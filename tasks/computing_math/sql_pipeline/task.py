@@ -41,7 +41,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from lastexam.grading.context import GradeContext, as_number
+from lastexam.task import Grading, Params, as_number, write_csv
 
 HERE = Path(__file__).resolve().parent
 RAW_FILES = ("customers.csv", "products.csv", "orders.csv", "returns.csv", "fx_rates.csv")
@@ -313,16 +313,6 @@ def _extract_returns(fact: list[dict], profile: dict, rng: random.Random) -> tup
     return rows, truth, {"returns_exact_duplicates": len(duplicates), "returns_unmatched": profile["unmatched_returns"]}
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
-# -- the reference ------------------------------------------------------------------------------
-
-
 def _kpis(fact: list[dict], returns: list[dict], known: set[str]) -> tuple[list[dict], list[dict]]:
     live = [f for f in fact if f["status"] != "cancelled"]
     gross: dict[str, float] = defaultdict(float)
@@ -373,7 +363,7 @@ def _kpis(fact: list[dict], returns: list[dict], known: set[str]) -> tuple[list[
     return monthly, retention
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     profile = PROFILES[params["profile"]]
     reference = _write_night(profile, random.Random(params["seed"]), input_dir)
     (input_dir / "README.md").write_text((HERE / "data_dictionary.md").read_text())
@@ -393,17 +383,17 @@ def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path) -
     for f in fact:
         f["revenue_usd"] = round(f["quantity"] * f["unit_price"] * f["rate"], 2)
     return_rows, returns, return_counts = _extract_returns(fact, profile, rng)
-    _write_csv(input_dir / "orders.csv", ["order_id", "order_line", "customer_id", "sku", "quantity", "unit_price",
+    write_csv(input_dir / "orders.csv", ["order_id", "order_line", "customer_id", "sku", "quantity", "unit_price",
                                           "currency", "order_date", "source_system", "status", "extracted_at"],
                order_rows)
-    _write_csv(input_dir / "customers.csv", ["customer_id", "customer_name", "email", "country", "signup_date",
+    write_csv(input_dir / "customers.csv", ["customer_id", "customer_name", "email", "country", "signup_date",
                                              "updated_at"], customer_rows)
-    _write_csv(input_dir / "products.csv", ["sku", "product_name", "category", "updated_at"], product_rows)
-    _write_csv(input_dir / "returns.csv", ["return_id", "order_id", "order_line", "return_date", "quantity", "reason"],
+    write_csv(input_dir / "products.csv", ["sku", "product_name", "category", "updated_at"], product_rows)
+    write_csv(input_dir / "returns.csv", ["return_id", "order_id", "order_line", "return_date", "quantity", "reason"],
                return_rows)
     fx_rows = [[day.isoformat(), cur, f"{rate:.8f}" if cur == "JPY" else f"{rate:.6f}"]
                for cur, series in truth["fx"].items() for day, rate in series]
-    _write_csv(input_dir / "fx_rates.csv", ["rate_date", "currency", "usd_per_unit"], sorted(fx_rows))
+    write_csv(input_dir / "fx_rates.csv", ["rate_date", "currency", "usd_per_unit"], sorted(fx_rows))
 
     known = {c["customer_id"] for c in truth["customers"]}
     skus = {p["sku"] for p in truth["products"]}
@@ -474,7 +464,7 @@ def _parse(text: str) -> list[dict[str, str]]:
     return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in csv.DictReader(io.StringIO(text))]
 
 
-def _rebuild(g: GradeContext, raw_dir: Path) -> tuple[Path | None, str]:
+def _rebuild(g: Grading, raw_dir: Path) -> tuple[Path | None, str]:
     """Run the submitted build.sql from scratch over the extracts in ``raw_dir``: (database, failure note)."""
     raw = {f"raw/{name}": raw_dir / name for name in RAW_FILES}
     result = g.run_tool(["bash", "-c", "sqlite3 warehouse.db < build.sql"],
@@ -485,7 +475,7 @@ def _rebuild(g: GradeContext, raw_dir: Path) -> tuple[Path | None, str]:
     return None, result.stderr[-400:] or f"exit {result.returncode}"
 
 
-def _exports(g: GradeContext) -> tuple[dict[str, dict[str, list[dict]] | None], dict[str, str]]:
+def _exports(g: Grading) -> tuple[dict[str, dict[str, list[dict]] | None], dict[str, str]]:
     """The fixed exports of the submitted database, of build.sql re-run on the task's extracts
     ("rebuilt") and of build.sql run on a hidden night's extracts ("hidden"); notes on failed builds."""
     files: dict[str, Path | str | bytes] = {"export.sh": _export_script(), "submitted.db": g.output("warehouse.db")}
@@ -528,7 +518,7 @@ def _same_rows(a: list[dict], b: list[dict], cols: tuple[str, ...]) -> bool:
     return canon(a) == canon(b)
 
 
-def _grade_dims(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any], night: str = "") -> None:
+def _grade_dims(g: Grading, sub: dict[str, list[dict]], ref: dict[str, Any], night: str = "") -> None:
     """The dimensions against the reference; ``night`` prefixes the check names."""
     customers = [r for r in sub["dim_customer"] if r.get("customer_key") != "0"]
     g.table(night + "dim_customer: one row per customer, latest attributes", customers, ref["dim_customer"],
@@ -544,7 +534,7 @@ def _grade_dims(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any]
             found={"customer": [r.get("customer_id") for r in unknown_c], "product": [r.get("sku") for r in unknown_p]})
 
 
-def _grade_facts(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any], night: str = "") -> None:
+def _grade_facts(g: Grading, sub: dict[str, list[dict]], ref: dict[str, Any], night: str = "") -> None:
     """The facts and date dimension against the reference; ``night`` prefixes the check names."""
     facts = sub["fact_order_line"]
     expected = ref["fact_order_line"]
@@ -578,7 +568,7 @@ def _next_day(text: str) -> str:
         return "invalid"
 
 
-def _grade_reports(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, Any]) -> None:
+def _grade_reports(g: Grading, sub: dict[str, list[dict]], ref: dict[str, Any]) -> None:
     dq = g.read_csv("dq_report.csv", required_columns=("check_name", "rows_affected"), gate=False)
     if dq is not None:
         expected = [{"check_name": k, "rows_affected": v} for k, v in ref["dq"].items()]
@@ -604,10 +594,10 @@ def _grade_reports(g: GradeContext, sub: dict[str, list[dict]], ref: dict[str, A
                 columns={"cohort_size": 0.0, "active_customers": 0.0, "retention_pct": 0.01}, weight=2)
 
 
-def grade(g: GradeContext) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files(*DELIVERABLES):
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     exports, notes = _exports(g)
     submitted, rebuilt, hidden = (exports[db] for db in DATABASES)
     if not g.check("warehouse.db has the specified star schema", submitted is not None, gate=True,

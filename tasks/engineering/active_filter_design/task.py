@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lastexam.grading.context import GradeContext, as_number
+from lastexam.task import Grading, Params, as_number
 
 E12 = (1.0, 1.2, 1.5, 1.8, 2.2, 2.7, 3.3, 3.9, 4.7, 5.6, 6.8, 8.2)
 E24 = (1.0, 1.1, 1.2, 1.3, 1.5, 1.6, 1.8, 2.0, 2.2, 2.4, 2.7, 3.0,
@@ -90,7 +90,7 @@ def opamp_model(params: dict[str, Any]) -> str:
     ])
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     spec = build_spec(params)
     (input_dir / "spec.json").write_text(json.dumps(spec, indent=2) + "\n")
     (input_dir / "opamp.lib").write_text(opamp_model(params))
@@ -239,7 +239,7 @@ def measure(spec: dict[str, Any], curve: list[tuple[float, float]]) -> dict[str,
 
 # -- checks -----------------------------------------------------------------------------------
 
-def check_parts(g: GradeContext, spec: dict[str, Any], elements: list[Element]) -> None:
+def check_parts(g: Grading, spec: dict[str, Any], elements: list[Element]) -> None:
     p = spec["parts"]
     bad = []
     for e in elements:
@@ -253,7 +253,7 @@ def check_parts(g: GradeContext, spec: dict[str, Any], elements: list[Element]) 
             reason="; ".join(bad[:10]) or ("" if passives else "no passive parts"))
 
 
-def check_topology(g: GradeContext, spec: dict[str, Any], elements: list[Element]) -> None:
+def check_topology(g: Grading, spec: dict[str, Any], elements: list[Element]) -> None:
     amps = [e for e in elements if e.model]
     limit = spec["opamp"]["max_count"]
     g.check("op-amp count within the budget", 1 <= len(amps) <= limit, weight=0.5, expected=f"1..{limit}", found=len(amps))
@@ -269,7 +269,7 @@ def check_topology(g: GradeContext, spec: dict[str, Any], elements: list[Element
             reason="; ".join(problems) or ("" if amps else "no op-amp"))
 
 
-def check_spec(g: GradeContext, spec: dict[str, Any], m: dict[str, float]) -> None:
+def check_spec(g: Grading, spec: dict[str, Any], m: dict[str, float]) -> None:
     """One verdict on the re-simulated response: both bands met is a pass; a design whose passband is right and
     whose stopband misses by at most 3 dB earns half; anything else (a plain wire passes the passband) nothing."""
     g0, pb, sb = spec["nominal_gain_db"], spec["passband"], spec["stopband"]
@@ -285,7 +285,7 @@ def check_spec(g: GradeContext, spec: dict[str, Any], m: dict[str, float]) -> No
                    "stopband_max_db": round(m["stopband_max_gain_db"], 3)})
 
 
-def check_summary_parts(g: GradeContext, summary: dict[str, Any], elements: list[Element]) -> None:
+def check_summary_parts(g: Grading, summary: dict[str, Any], elements: list[Element]) -> None:
     listed = summary.get("components")
     amps = sum(1 for e in elements if e.model)
     if not isinstance(listed, dict):
@@ -308,7 +308,7 @@ def check_summary_parts(g: GradeContext, summary: dict[str, Any], elements: list
             expected=f"{len(wanted)} parts, {amps} op-amps", reason="; ".join(problems[:8]))
 
 
-def check_summary_figures(g: GradeContext, summary: dict[str, Any], m: dict[str, float]) -> None:
+def check_summary_figures(g: Grading, summary: dict[str, Any], m: dict[str, float]) -> None:
     if math.isnan(m["f_3db_hz"]):
         g.check("summary f_3db_hz matches the re-simulation", False, reason="the re-simulated response never crosses -3 dB")
     else:
@@ -322,10 +322,10 @@ def check_summary_figures(g: GradeContext, summary: dict[str, Any], m: dict[str,
             weight=1.5, reason="; ".join(misses))
 
 
-def grade(g: GradeContext) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("filter.cir", "design_summary.json"):
         return
-    spec = json.loads(g.reference("spec.json").read_text())
+    spec = g.reference_json("spec.json")
     text = g.read_text("filter.cir")
     summary = g.read_json("design_summary.json")
     if text is None or summary is None:

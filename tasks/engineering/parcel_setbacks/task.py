@@ -25,7 +25,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from lastexam.grading.context import GradeContext, as_number
+from lastexam.task import Grading, Params, as_number
 
 HERE = Path(__file__).resolve().parent
 TOOL = HERE / "gis_tool.py"
@@ -42,7 +42,7 @@ ENVELOPE_TOL = 0.02  # symmetric difference / envelope area
 AREA_REL_TOL = 1e-4
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     subprocess.run(
         [HOST_PYTHON, str(TOOL), "generate", params["scenario"], str(params["seed"]), str(input_dir),
          str(reference_dir)],
@@ -50,7 +50,7 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
     )
 
 
-def _measure(g: GradeContext, ref: dict[str, Any]) -> dict[str, Any] | None:
+def _measure(g: Grading, ref: dict[str, Any]) -> dict[str, Any] | None:
     result = g.run_tool(
         ["python3", "gis_tool.py", "measure", GPKG, "reference.gpkg", str(ref["dst_epsg"]), str(ref["unit_m"])],
         files={"gis_tool.py": TOOL, GPKG: g.output(GPKG), "reference.gpkg": g.reference("reference.gpkg")},
@@ -68,15 +68,6 @@ def _measure(g: GradeContext, ref: dict[str, Any]) -> dict[str, Any] | None:
     g.check(f"{GPKG} has layers parcels and buildable_envelopes", not missing, gate=True,
             expected=["parcels", "buildable_envelopes"], found=data.get("layers"))
     return None if missing else data
-
-
-def _fraction(g: GradeContext, name: str, verdicts: dict[str, str], weight: float) -> None:
-    """A check scored by the fraction of parcels whose verdict is empty (no problem found)."""
-    bad = {pid: why for pid, why in verdicts.items() if why}
-    score = 1 - len(bad) / len(verdicts) if verdicts else 0.0
-    reason = "; ".join(f"{pid}: {why}" for pid, why in list(bad.items())[:6])
-    g.check(name, score, weight=weight, expected=f"{len(verdicts)} parcels", found=f"{len(verdicts) - len(bad)} ok",
-            reason=reason)
 
 
 def _rel_off(found: Any, expected: float, tol: float) -> str:
@@ -101,30 +92,30 @@ def _geometry_verdicts(layer: dict[str, Any], ref_areas: dict[str, float], tol: 
     return verdicts
 
 
-def _grade_layers(g: GradeContext, data: dict[str, Any], ref: dict[str, Any]) -> None:
+def _grade_layers(g: Grading, data: dict[str, Any], ref: dict[str, Any]) -> None:
     parcels, envelopes = data["parcels"], data["buildable_envelopes"]
     records = ref["parcels"]
     epsg = ref["dst_epsg"]
     g.check(f"both layers are in EPSG:{epsg}", parcels["crs_ok"] and envelopes["crs_ok"], expected=epsg,
             found=[parcels["epsg"], envelopes["epsg"]])
     lot_areas = {pid: r["area_m2"] for pid, r in records.items()}
-    _fraction(g, "parcels reprojected to the target CRS (geometry)", _geometry_verdicts(parcels, lot_areas, PARCEL_TOL),
-              weight=2)
+    g.fraction("parcels reprojected to the target CRS (geometry)", _geometry_verdicts(parcels, lot_areas, PARCEL_TOL),
+              weight=2, noun="parcels")
     attrs = {}
     for pid, r in records.items():
         found = parcels["features"].get(pid, {}).get("attrs", {})
         attrs[pid] = (_rel_off(found.get("area_m2"), r["area_m2"], AREA_REL_TOL)
                       or _rel_off(found.get("area_acres"), r["area_acres"], AREA_REL_TOL))
-    _fraction(g, "parcel area_m2 and area_acres attributes", attrs, weight=2)
+    g.fraction("parcel area_m2 and area_acres attributes", attrs, weight=2, noun="parcels")
     env_areas = {pid: r["envelope_area_m2"] for pid, r in records.items()}
-    _fraction(g, "buildable envelope geometry", _geometry_verdicts(envelopes, env_areas, ENVELOPE_TOL), weight=3)
+    g.fraction("buildable envelope geometry", _geometry_verdicts(envelopes, env_areas, ENVELOPE_TOL), weight=3, noun="parcels")
     own = {}
     for pid in records:
         feat = envelopes["features"].get(pid, {})
         geom_area = feat.get("area_geom_m2")
         own[pid] = ("no geometry" if geom_area is None
                     else _rel_off(feat.get("attrs", {}).get("envelope_area_m2"), geom_area, 0.01))
-    _fraction(g, "envelope_area_m2 attribute matches its geometry", own, weight=1)
+    g.fraction("envelope_area_m2 attribute matches its geometry", own, weight=1, noun="parcels")
 
 
 def _canonical_reasons(text: str) -> str:
@@ -132,7 +123,7 @@ def _canonical_reasons(text: str) -> str:
     return ";".join([c for c in REASON_ORDER if c in codes] + sorted(codes - set(REASON_ORDER)))
 
 
-def _grade_report(g: GradeContext, rows: list[dict[str, str]], ref: dict[str, Any]) -> None:
+def _grade_report(g: Grading, rows: list[dict[str, str]], ref: dict[str, Any]) -> None:
     found = [{**row, "status": row.get("status", "").upper(), "reasons": _canonical_reasons(row.get("reasons", ""))}
              for row in rows]
     expected = [
@@ -150,10 +141,10 @@ def _grade_report(g: GradeContext, rows: list[dict[str, str]], ref: dict[str, An
     g.table("building coverage per lot", found, expected, key="parcel_id", columns={"building_coverage_pct": 0.5})
 
 
-def grade(g: GradeContext) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files(GPKG, CSV):
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     rows = g.read_csv(CSV, required_columns=CSV_COLUMNS)
     data = _measure(g, ref)
     if rows is None or data is None:

@@ -26,7 +26,6 @@ and checks that the reported reactions balance the applied combined loads (force
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import re
@@ -36,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.context import GradeContext, as_number
+from lastexam.task import Grading, Params, as_number, is_close, write_csv
 
 E_MPA = 210000.0
 NU = 0.3
@@ -348,14 +347,6 @@ def hidden_loads(t: Truss, combination: dict[str, float], seed: int) -> np.ndarr
 
 # -- files ------------------------------------------------------------------------------------
 
-def write_csv(path: Path, columns: list[str], rows: list[list[Any]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue())
-
-
 def criteria(params: dict[str, Any], t: Truss, limit_mm: float) -> dict[str, Any]:
     return {
         "structure": t.title,
@@ -374,7 +365,7 @@ def criteria(params: dict[str, Any], t: Truss, limit_mm: float) -> dict[str, Any
     }
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     t = STRUCTURES[params["structure"]](rng)
     xs = [c[0] for c in t.nodes.values()]
@@ -470,7 +461,7 @@ def replace_loads(deck: str, loads_n: list[list[float]]) -> str:
     return "\n".join(kept[:end] + cload + kept[end:]) + "\n"
 
 
-def rerun_deck(g: GradeContext, deck: str) -> tuple[dict[int, list[float]], dict[int, list[float]], str]:
+def rerun_deck(g: Grading, deck: str) -> tuple[dict[int, list[float]], dict[int, list[float]], str]:
     """Run an (instrumented) deck in ccx in a fresh sandbox: displacements, nodal forces, and a failure note."""
     result = g.run_tool(["ccx", "-i", "truss"], files={"truss.inp": deck}, timeout=60)
     dat = result.workdir / "truss.dat"
@@ -497,7 +488,7 @@ REACTION_RERUN_CHECK = "truss.inp support reactions (re-run) match"
 HIDDEN_CHECK = "truss.inp model, re-run under a hidden load set, reproduces the stiffness solution"
 
 
-def check_deck(g: GradeContext, ref: dict[str, Any], ref_disp: list[dict[str, str]],
+def check_deck(g: Grading, ref: dict[str, Any], ref_disp: list[dict[str, str]],
                ref_reac: list[dict[str, str]]) -> None:
     """Re-run the deck as submitted (the design combination) and with its loads replaced by a hidden load set.
 
@@ -511,7 +502,7 @@ def check_deck(g: GradeContext, ref: dict[str, Any], ref_disp: list[dict[str, st
         for name, weight in ((DECK_CHECK, 3), (REACTION_RERUN_CHECK, 1), (HIDDEN_CHECK, 3)):
             g.check(name, False, weight=weight, reason="unreadable deck, or not exactly one *STEP ... *END STEP")
         return
-    hidden = json.loads(g.reference("hidden_load_case.json").read_text())
+    hidden = g.reference_json("hidden_load_case.json")
     expected_hidden = {int(n): vec for n, vec in hidden["displacements_mm"].items()}
     disp, _, note = rerun_deck(g, replace_loads(instrumented, hidden["loads_N"]))
     bad = [note] if note else displacement_misses(disp, expected_hidden)
@@ -544,12 +535,7 @@ def check_deck(g: GradeContext, ref: dict[str, Any], ref_disp: list[dict[str, st
     g.check(REACTION_RERUN_CHECK, not bad, expected="reference reactions", reason="; ".join(bad[:5]))
 
 
-def close(found: Any, expected: float, abs_tol: float, rel_tol: float) -> bool:
-    value = as_number(found)
-    return value is not None and math.isclose(value, expected, abs_tol=abs_tol, rel_tol=rel_tol)
-
-
-def check_members(g: GradeContext, rows: list[dict[str, str]], ref_rows: list[dict[str, str]]) -> None:
+def check_members(g: Grading, rows: list[dict[str, str]], ref_rows: list[dict[str, str]]) -> None:
     fscale = max(abs(float(r["axial_force_kN"])) for r in ref_rows)
     g.table("member axial forces match (tension +)", rows, ref_rows, key="member",
             columns={"axial_force_kN": (0.005 * fscale + 0.05, 0.0)}, weight=2)
@@ -563,9 +549,9 @@ def check_members(g: GradeContext, rows: list[dict[str, str]], ref_rows: list[di
         # A zero-force member may be reported with either sign, so either allowable stands for it.
         zero = abs(float(ref["axial_force_kN"])) < 0.001 * fscale + 0.01
         wrong = [c for c, ok in (
-            ("stress_MPa", close(got.get("stress_MPa"), float(ref["stress_MPa"]), 0.5, 0.005)),
-            ("allowable_MPa", zero or close(got.get("allowable_MPa"), float(ref["allowable_MPa"]), 0.5, 0.005)),
-            ("utilization", close(got.get("utilization"), float(ref["utilization"]), 0.005, 0.005)),
+            ("stress_MPa", is_close(got.get("stress_MPa"), float(ref["stress_MPa"]), abs_tol=0.5, rel_tol=0.005)),
+            ("allowable_MPa", zero or is_close(got.get("allowable_MPa"), float(ref["allowable_MPa"]), abs_tol=0.5, rel_tol=0.005)),
+            ("utilization", is_close(got.get("utilization"), float(ref["utilization"]), abs_tol=0.005, rel_tol=0.005)),
             ("status", str(got.get("status", "")).strip().upper() == ref["status"]),
         ) if not ok]
         if wrong:
@@ -576,7 +562,7 @@ def check_members(g: GradeContext, rows: list[dict[str, str]], ref_rows: list[di
             expected=f"{len(ref_rows)} rows", reason="; ".join(bad[:6]) + (f"; {extra} extra rows" if extra else ""))
 
 
-def check_reactions(g: GradeContext, rows: list[dict[str, str]], ref_rows: list[dict[str, str]],
+def check_reactions(g: Grading, rows: list[dict[str, str]], ref_rows: list[dict[str, str]],
                     ref: dict[str, Any]) -> None:
     rscale = max(abs(float(r[k])) for r in ref_rows for k in REACTION_COLUMNS[1:])
     g.table("reactions.csv matches the reference", rows, ref_rows, key="node",
@@ -609,7 +595,7 @@ def governing(rows: list[dict[str, str]], key: str, column: str, sign: float) ->
     return {k for k, v in values.items() if v >= top - 0.005 * abs(top) - 1e-6}
 
 
-def check_summary(g: GradeContext, summary: dict[str, Any], ref: dict[str, Any],
+def check_summary(g: Grading, summary: dict[str, Any], ref: dict[str, Any],
                   ref_members: list[dict[str, str]], ref_disp: list[dict[str, str]]) -> None:
     g.number("summary max_displacement_mm", summary.get("max_displacement_mm"), ref["max_displacement_mm"],
              abs_tol=0.05, rel_tol=0.01)
@@ -640,7 +626,7 @@ def check_summary(g: GradeContext, summary: dict[str, Any], ref: dict[str, Any],
             found=[summary.get("verdict"), summary.get("strength_ok"), summary.get("deflection_ok")])
 
 
-def grade(g: GradeContext) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("truss.inp", "member_forces.csv", "reactions.csv", "summary.json"):
         return
     members = g.read_csv("member_forces.csv", required_columns=MEMBER_COLUMNS)
@@ -650,7 +636,7 @@ def grade(g: GradeContext) -> None:
         return
     if not g.check("summary.json is a JSON object", isinstance(summary, dict), gate=True, weight=0):
         return
-    ref = json.loads(g.reference("summary.json").read_text())
+    ref = g.reference_json("summary.json")
     ref_disp = read_ref_csv(g.reference("displacements.csv"))
     ref_members = read_ref_csv(g.reference("member_forces.csv"))
     ref_reactions = read_ref_csv(g.reference("reactions.csv"))

@@ -37,7 +37,7 @@ from typing import Any
 
 import jinja2
 
-from lastexam.grading.context import GradeContext, ToolResult, as_number
+from lastexam.task import Grading, Params, ToolResult, as_number
 
 TEMPLATES = Path(__file__).parent / "templates"
 MUTANTS_COMMON = ["tx_msb_first", "tx_bit_long", "tx_ready_early", "rst_txd_low",
@@ -136,7 +136,7 @@ def config_json(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     (input_dir / "uart_spec.md").write_text(spec_markdown(params))
     (input_dir / "uart_config.json").write_text(json.dumps(config_json(params), indent=2) + "\n")
     (reference_dir / "hidden_tb.v").write_text(render_hidden_tb(params))
@@ -153,7 +153,7 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
 
 # -- grading helpers --------------------------------------------------------------------------
 
-def rtl_files(g: GradeContext) -> dict[str, Path]:
+def rtl_files(g: Grading) -> dict[str, Path]:
     rtl = g.output("rtl")
     if not rtl.is_dir():
         return {}
@@ -183,7 +183,7 @@ def tb_outcome(result: ToolResult) -> tuple[bool, list[tuple[str, str]]]:
     return passed, tests
 
 
-def run_agent_tb(g: GradeContext, tb: Path, rtl: dict[str, Path | str]) -> ToolResult:
+def run_agent_tb(g: Grading, tb: Path, rtl: dict[str, Path | str]) -> ToolResult:
     script = ("mkdir -p sim && iverilog -g2012 -o tb.vvp -s tb_uart tb/tb_uart.v rtl/*.v "
               f"&& timeout {TB_TIMEOUT} vvp -n tb.vvp")
     return g.run_tool(["bash", "-c", script], files={"tb/tb_uart.v": tb, **rtl}, timeout=TB_TIMEOUT + 30)
@@ -201,7 +201,7 @@ def yosys_stats(text: str) -> tuple[int | None, int, int]:
 
 # -- checks -----------------------------------------------------------------------------------
 
-def check_rtl(g: GradeContext, rtl: dict[str, Path]) -> tuple[int | None, int] | None:
+def check_rtl(g: Grading, rtl: dict[str, Path]) -> tuple[int | None, int] | None:
     """Clean-code and synthesis check; returns Yosys (cells, flip-flops) when synthesis succeeded."""
     offending = []
     for name, path in rtl.items():
@@ -221,7 +221,7 @@ def check_rtl(g: GradeContext, rtl: dict[str, Path]) -> tuple[int | None, int] |
     return (cells, ffs) if result.ok and cells is not None else None
 
 
-def check_hidden(g: GradeContext, rtl: dict[str, Path], facts: dict[str, Any]) -> None:
+def check_hidden(g: Grading, rtl: dict[str, Path], facts: dict[str, Any]) -> None:
     clean = not any(simulation_only(strip_comments(p.read_text(errors="replace"))) for p in rtl.values())
     script = ("iverilog -g2012 -o ht.vvp -s ht_{t} hidden_tb.v rtl/*.v && timeout 60 vvp -n ht.vvp"
               .format(t=facts["token"]))
@@ -241,7 +241,7 @@ def check_hidden(g: GradeContext, rtl: dict[str, Path], facts: dict[str, Any]) -
                 + (compile_note if len(passed) < len(groups) else ""))
 
 
-def check_agent_tb(g: GradeContext, rtl: dict[str, Path], facts: dict[str, Any]) -> list[tuple[str, str]] | None:
+def check_agent_tb(g: Grading, rtl: dict[str, Path], facts: dict[str, Any]) -> list[tuple[str, str]] | None:
     """Stage 2; returns the TEST lines of the bench run on the agent's RTL."""
     tb = g.output("tb/tb_uart.v")
     if not tb.is_file() or not rtl:
@@ -275,7 +275,7 @@ def check_agent_tb(g: GradeContext, rtl: dict[str, Path], facts: dict[str, Any])
     return own_tests
 
 
-def check_evidence(g: GradeContext, rerun_tests: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
+def check_evidence(g: Grading, rerun_tests: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
     log = g.read_text("sim/sim.log", gate=False) or ""
     logged = re.findall(r"^TEST\s+(\S+)\s+(PASS|FAIL)\b", log, re.M)
     summary = re.search(r"^SUMMARY\s+passed=\d+\s+failed=\d+", log, re.M)
@@ -294,7 +294,7 @@ def check_evidence(g: GradeContext, rerun_tests: list[tuple[str, str]] | None) -
     return logged
 
 
-def check_report(g: GradeContext, facts: dict[str, Any], logged: list[tuple[str, str]],
+def check_report(g: Grading, facts: dict[str, Any], logged: list[tuple[str, str]],
                  synth: tuple[int | None, int] | None) -> None:
     report = g.read_json("verification_report.json", gate=False)
     if not isinstance(report, dict):
@@ -325,10 +325,10 @@ def check_report(g: GradeContext, facts: dict[str, Any], logged: list[tuple[str,
             found={"cells": stated.get("cells"), "flip_flops": stated.get("flip_flops")})
 
 
-def grade(g: GradeContext) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("rtl/uart.v", "tb/tb_uart.v", "sim/sim.log", "sim/uart.vcd", "verification_report.json"):
         return
-    facts = json.loads(g.reference("facts.json").read_text())
+    facts = g.reference_json("facts.json")
     rtl = rtl_files(g)
     synth = check_rtl(g, rtl)
     check_hidden(g, rtl, facts)

@@ -22,9 +22,7 @@ their intervals, and the methods note (case selection, standard, age groups).
 """
 # ALE-CANARY-054a2489-bd54-4e46-827f-8500800cf9b3
 
-import csv
 import datetime as dt
-import io
 import json
 import math
 import re
@@ -35,7 +33,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number, write_csv
 
 PER = 100_000
 SEXES = ("Male", "Female")
@@ -233,14 +231,6 @@ def _completed_years(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue())
-
-
 def _line_list_colorectal(rng: np.random.Generator, sc: Scenario, valid: list[dict], out: Path) -> dict[str, int]:
     """The registry extract (2020-01-01 to 2024-06-30) with out-of-period, non-resident and duplicate records."""
     extra_years = [dict(c, date=dt.date(2020, 1, 1) + dt.timedelta(days=int(rng.integers(0, 366))))
@@ -259,7 +249,7 @@ def _line_list_colorectal(rng: np.random.Generator, sc: Scenario, valid: list[di
         region = "Non-resident" if rec["region"] < 0 else sc.regions[rec["region"]].name
         rows.append([rec["id"], rec["date"].isoformat(), "MF"[rec["sex"]], rec["age"], region, rec["source"]])
     order = rng.permutation(len(rows))
-    _write_csv(out / "cases.csv",
+    write_csv(out / "cases.csv",
                ["case_id", "diagnosis_date", "sex", "age_at_diagnosis", "residence_region", "notification_source"],
                [rows[int(i)] for i in order])
     return {"records_read": len(rows), "excluded_outside_period": len(extra_years),
@@ -284,10 +274,10 @@ def _line_list_mesothelioma(rng: np.random.Generator, sc: Scenario, valid: list[
     dups = [list(rows[i]) for i in range(len(valid)) if rng.random() < 0.04]
     all_rows = rows + dups
     order = rng.permutation(len(all_rows))
-    _write_csv(out / "registrations.csv",
+    write_csv(out / "registrations.csv",
                ["registry_id", "date_of_birth", "date_of_diagnosis", "sex_code", "residence_code", "morphology"],
                [all_rows[int(i)] for i in order])
-    _write_csv(out / "region_codes.csv", ["code", "region"],
+    write_csv(out / "region_codes.csv", ["code", "region"],
                [[r.code, r.name] for r in sc.regions] + [["99", "Outside the registry area"]])
     return {"records_read": len(all_rows), "excluded_outside_period": len(extra),
             "excluded_non_resident": len(non_res), "excluded_duplicate": len(dups), "cases_included": len(valid)}
@@ -321,7 +311,7 @@ def _wonder_export(rng: np.random.Generator, sc: Scenario, cells: Cells, out: Pa
 
 
 def _write_standard(sc: Scenario, out: Path) -> None:
-    _write_csv(out / "standard_population.csv", ["age_group", sc.standard_column],
+    write_csv(out / "standard_population.csv", ["age_group", sc.standard_column],
                [[label, value] for label, value in sc.standard])
 
 
@@ -331,7 +321,7 @@ def _write_population(sc: Scenario, scenario: str, pops: dict, out: Path) -> Non
     if scenario == "mesothelioma_esp2013":
         for (r, s, year), pop in pops.items():
             rows += [[sc.regions[r].code, year, s + 1, "100+" if a == 100 else str(a), int(pop[a])] for a in range(101)]
-        _write_csv(out / "population_single_year.csv", ["residence_code", "year", "sex_code", "age", "population"],
+        write_csv(out / "population_single_year.csv", ["residence_code", "year", "sex_code", "age", "population"],
                    rows)
         return
     infant = scenario == "injury_us2000"
@@ -345,9 +335,9 @@ def _write_population(sc: Scenario, scenario: str, pops: dict, out: Path) -> Non
             else:
                 rows.append([sc.regions[r].name, year, "MF"[s], label, int(value)])
     if infant:
-        _write_csv(out / "population_2022.csv", ["county", "sex", "age_group", "population"], rows)
+        write_csv(out / "population_2022.csv", ["county", "sex", "age_group", "population"], rows)
     else:
-        _write_csv(out / "population.csv", ["region", "year", "sex", "age_group", "population"], rows)
+        write_csv(out / "population.csv", ["region", "year", "sex", "age_group", "population"], rows)
 
 
 def _reference(sc: Scenario, cells: Cells, reference_region: str, infant: bool) -> dict[str, Any]:
@@ -386,7 +376,7 @@ def _reference(sc: Scenario, cells: Cells, reference_region: str, infant: bool) 
     return {"age_groups": labels, "age_specific": age_rows, "rates": rate_rows, "ratios": ratio_rows}
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     scenario = params["scenario"]
     sc = SCENARIOS[scenario]
     rng = np.random.default_rng(params["seed"])
@@ -473,7 +463,7 @@ def _blank(value: Any) -> bool:
     return value is None or str(value).strip().casefold() in ("", "na", "nan", "none", "null", "n/a", "-")
 
 
-def _grade_ratios(g: Any, found: list[dict], expected: list[dict]) -> None:
+def _grade_ratios(g: Grading, found: list[dict], expected: list[dict]) -> None:
     """Rate ratios: numbers where defined, blanks where a rate is zero."""
     have = {r["key"]: r for r in _keyed(found)}
     good, bad = 0, []
@@ -500,7 +490,7 @@ def _grade_ratios(g: Any, found: list[dict], expected: list[dict]) -> None:
             expected=f"{len(expected)} rows", found=f"{good} matching", reason="; ".join(bad[:6]))
 
 
-def _grade_consistency(g: Any, rows: list[dict]) -> None:
+def _grade_consistency(g: Grading, rows: list[dict]) -> None:
     """Crude rate = cases / person-years x 100,000 in the submitted table itself."""
     bad = []
     for row in rows:
@@ -512,7 +502,7 @@ def _grade_consistency(g: Any, rows: list[dict]) -> None:
             reason=f"inconsistent rows: {', '.join(bad[:8])}" if bad else "")
 
 
-def _grade_methods(g: Any, expected: dict[str, Any], params: dict[str, Any]) -> None:
+def _grade_methods(g: Grading, expected: dict[str, Any], params: dict[str, Any]) -> None:
     methods = g.read_json("methods.json", gate=False)
     if not isinstance(methods, dict):
         g.check("methods.json case selection counts", False, weight=1.5, reason="methods.json is not a JSON object")
@@ -542,8 +532,8 @@ def _standard_named(text: str, scenario: str) -> bool:
             "mesothelioma_esp2013": "2013" in text and ("europ" in text or "esp" in text)}[scenario]
 
 
-def grade(g: Any) -> None:
-    expected = json.loads(g.reference("expected.json").read_text())
+def grade(g: Grading) -> None:
+    expected = g.reference_json("expected.json")
     if not g.require_files("age_specific_rates.csv", "rates.csv", "rate_ratios.csv", "methods.json"):
         return
     age_rows = g.read_csv("age_specific_rates.csv", required_columns=AGE_COLUMNS)

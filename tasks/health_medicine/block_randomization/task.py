@@ -24,7 +24,6 @@ seed that must give one new valid list (a script that prints a stored list fails
 # ALE-CANARY-24df4d0a-58b7-4d11-9419-e997129687fd
 
 import csv
-import io
 import json
 import math
 import re
@@ -37,7 +36,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number, write_csv
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "glycaemic_two_arm": {
@@ -173,14 +172,6 @@ def strata(sc: dict[str, Any]) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue())
-
-
 def _pilot(rng: np.random.Generator, spec: dict[str, Any], out: Path) -> float:
     """A pilot study's individual change scores; returns their pooled SD."""
     rows, groups = [], []
@@ -191,7 +182,7 @@ def _pilot(rng: np.random.Generator, spec: dict[str, Any], out: Path) -> float:
         for v in values:
             rows.append([f"P{pid:03d}", arm, f"{v:.{spec['decimals']}f}"])
             pid += 1
-    _write_csv(out / "pilot_study.csv", ["subject", "arm", "change_from_baseline"], rows)
+    write_csv(out / "pilot_study.csv", ["subject", "arm", "change_from_baseline"], rows)
     ss = sum(((g - g.mean()) ** 2).sum() for g in groups)
     return float(math.sqrt(ss / (sum(len(g) for g in groups) - len(groups))))
 
@@ -203,7 +194,7 @@ def _historical(rng: np.random.Generator, spec: dict[str, Any], out: Path) -> fl
         r = int(rng.binomial(n, spec["rate"] * rng.uniform(0.85, 1.15)))
         rows.append([study, "Regimen B", n, r])
         n_all, r_all = n_all + n, r_all + r
-    _write_csv(out / "historical_controls.csv", ["study", "arm", "evaluable", "responders"], rows)
+    write_csv(out / "historical_controls.csv", ["study", "arm", "evaluable", "responders"], rows)
     return r_all / n_all
 
 
@@ -256,7 +247,7 @@ complete blocks.
 """
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     sc = SCENARIOS[params["scenario"]]
     rng = np.random.default_rng(params["seed"])
     ep = sc["endpoint"]
@@ -305,7 +296,7 @@ def _arm_numbers(value: Any, arms: dict[str, int]) -> dict[str, float] | None:
     return out
 
 
-def _grade_sample_size(g: Any, ref: dict[str, Any]) -> int | None:
+def _grade_sample_size(g: Grading, ref: dict[str, Any]) -> int | None:
     """Checks of sample_size.json; returns the randomised total the submission planned when it follows
     from a standard method and the dropout rule (else None)."""
     doc = g.read_json("sample_size.json", gate=False)
@@ -439,12 +430,12 @@ def list_findings(ref: dict[str, Any], rows: list[dict[str, str]], n_randomized:
     return findings
 
 
-def _grade_list(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> None:
+def _grade_list(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> None:
     for f in list_findings(ref, rows, n_randomized):
         g.check(f.name, f.score, weight=f.weight, **f.details)
 
 
-def _grade_summary(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+def _grade_summary(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
     summary = g.read_csv("allocation_summary.csv", required_columns=("stratum", "arm", "n_allocated"), gate=False)
     counts = Counter((r["stratum"], r["arm"]) for r in rows)
     expected = [{"stratum": s, "arm": a, "n_allocated": n} for (s, a), n in sorted(counts.items())]
@@ -471,7 +462,7 @@ def _read_schedule(path: Path) -> list[tuple[str, ...]] | None:
     return [tuple((r.get(c) or "").strip() for c in SCHEDULE_COLUMNS) for r in rows]
 
 
-def _grade_reproducible(g: Any, ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> None:
+def _grade_reproducible(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> None:
     """Re-run the script on the submitted plan (the list must come back identical), then twice on a copy of
     the plan holding a seed the agent never saw (the same new list both times, different from the submitted
     one, and a valid list by every check the submitted one passes)."""
@@ -509,8 +500,8 @@ def _grade_reproducible(g: Any, ref: dict[str, Any], rows: list[dict[str, str]],
             reason="; ".join(problems))
 
 
-def grade(g: Any) -> None:
-    ref = json.loads(g.reference("reference.json").read_text())
+def grade(g: Grading) -> None:
+    ref = g.reference_json("reference.json")
     if not g.require_files("sample_size.json", "randomization_schedule.csv", "allocation_summary.csv",
                            "randomization_plan.json", "generate_schedule.py"):
         return

@@ -42,7 +42,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
+
+from lastexam.task import Grading, Params, page_count, parse_ppm
 
 LOAD_FIELDS = ["BEGBATES", "ENDBATES", "BEGATTACH", "ENDATTACH", "CUSTODIAN", "ALLCUSTODIANS", "DATESENT", "FROM",
                "TO", "CC", "SUBJECT", "FILENAME", "DOCTYPE", "MD5HASH", "PAGECOUNT", "PDFPATH"]
@@ -569,7 +570,7 @@ under it.
         w.writerow([PEOPLE["kim"][0], PEOPLE["kim"][1], "Associate, Baxter & Lowe LLP (outside litigation counsel)"])
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = random.Random(params["seed"])
     lo, hi = dt.date.fromisoformat(params["date_from"]), dt.date.fromisoformat(params["date_to"])
     mails = build(rng, lo, hi, params["extra_threads"])
@@ -704,7 +705,7 @@ def jaccard(found: list[Key], want: set[Key]) -> float:
     return len(got & want) / len(got | want) if got | want else 1.0
 
 
-def grade_selection(g: Any, truth: Truth, keys: list[Key], log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:
+def grade_selection(g: Grading, truth: Truth, keys: list[Key], log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:
     want = truth.produced()
     score = jaccard(keys, want)
     g.check("responsive, non-privileged families produced and nothing else", score, weight=3,
@@ -728,7 +729,7 @@ def grade_selection(g: Any, truth: Truth, keys: list[Key], log_keys: list[Key], 
             expected=len(withheld), found=good)
 
 
-def grade_log_metadata(g: Any, truth: Truth, log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:
+def grade_log_metadata(g: Grading, truth: Truth, log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:
     ids = [r.get("Log_ID", "") for r in log_rows]
     by_id = dict(zip(ids, log_keys, strict=True))
     good, total = 0, 0
@@ -751,7 +752,7 @@ def grade_log_metadata(g: Any, truth: Truth, log_keys: list[Key], log_rows: list
             good / total if total else 0.0, expected=total, found=good)
 
 
-def grade_dedup(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]]) -> None:
+def grade_dedup(g: Grading, truth: Truth, keys: list[Key], rows: list[dict[str, str]]) -> None:
     good, want = 0, [k for k in truth.produced() if k[0] == "E"]
     for key in want:
         hits = [r for k, r in zip(keys, rows, strict=True) if k == key]
@@ -763,7 +764,7 @@ def grade_dedup(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]
             good / len(want) if want else 1.0, weight=2, expected=len(want), found=good)
 
 
-def grade_bates(g: Any, truth: Truth, rows: list[dict[str, str]]) -> dict[int, tuple[int, int]]:
+def grade_bates(g: Grading, truth: Truth, rows: list[dict[str, str]]) -> dict[int, tuple[int, int]]:
     ref = truth.ref
     ranges = [(bates(r.get("BEGBATES", ""), ref), bates(r.get("ENDBATES", ""), ref)) for r in rows]
     ok = bool(ranges) and all(b is not None and e is not None and e >= b for b, e in ranges)
@@ -816,28 +817,34 @@ def visible_words(bbox_html: str, page_images: list[Any]) -> list[list[str]]:
     return pages
 
 
-def measure(g: Any, folder: Path) -> dict[str, Measured]:
+def measure(g: Grading, folder: Path) -> dict[str, Measured]:
     """Pages (pdfinfo), word boxes (pdftotext -bbox) and page renderings (pdftoppm, 72 dpi grey) of
     every produced PDF, made in a sandbox, reduced to the words each page legibly shows."""
     pdfs = sorted(p for p in folder.glob("*.pdf") if p.is_file())
     if not pdfs:
         return {}
     script = ('for f in p/*.pdf; do pdfinfo "$f" > "$f.info" 2>&1; pdftotext -bbox "$f" "$f.html" 2>/dev/null; '
-              'mkdir -p "$f.img"; pdftoppm -r 72 -gray -png "$f" "$f.img/page" 2>/dev/null; done')
+              'mkdir -p "$f.img"; pdftoppm -r 72 -gray "$f" "$f.img/page" 2>/dev/null; done')
     result = g.run_tool(["bash", "-c", script], files={f"p/{p.name}": p for p in pdfs}, timeout=100)
     out = {}
     for p in pdfs:
         info, boxes = result.workdir / "p" / f"{p.name}.info", result.workdir / "p" / f"{p.name}.html"
-        pages = re.search(r"^Pages:\s+(\d+)", info.read_text(errors="replace"), re.M) if info.is_file() else None
-        renders = sorted((result.workdir / "p" / f"{p.name}.img").glob("page-*.png"),
+        pages = page_count(info.read_text(errors="replace")) if info.is_file() else None
+        renders = sorted((result.workdir / "p" / f"{p.name}.img").glob("page-*.pgm"),
                          key=lambda f: int(f.stem.rsplit("-", 1)[1]))
-        images = [np.asarray(Image.open(f).convert("L")) for f in renders]
-        out[p.name] = Measured(int(pages.group(1)) if pages else None,
+        images = [_grey(f) for f in renders]
+        out[p.name] = Measured(pages,
                                visible_words(boxes.read_text(errors="replace"), images) if boxes.is_file() else [])
     return out
 
 
-def grade_pdfs(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]],
+def _grey(render: Path) -> np.ndarray | None:
+    """A page render (PGM) as a 2-D array of grey levels, or None when it is not a readable render."""
+    pixels = parse_ppm(render.read_bytes())
+    return None if pixels is None else pixels[..., 0]
+
+
+def grade_pdfs(g: Grading, truth: Truth, keys: list[Key], rows: list[dict[str, str]],
                ranges: dict[int, tuple[int, int]], measured: dict[str, Measured]) -> None:
     counted, stamped, shown = 0, 0, 0
     for i, r in enumerate(rows):
@@ -867,7 +874,7 @@ def grade_pdfs(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]]
             f"words in legible type (>= {MIN_WORD_HEIGHT_PT} pt glyphs, dark on light in the rendered page)")
 
 
-def grade_families(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]],
+def grade_families(g: Grading, truth: Truth, keys: list[Key], rows: list[dict[str, str]],
                    ranges: dict[int, tuple[int, int]]) -> None:
     index = {k: i for i, k in enumerate(keys)}
     good, families = 0, [k[1] for k in truth.produced() if k[0] == "E"]
@@ -885,7 +892,7 @@ def grade_families(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, s
             good / len(families) if families else 1.0, weight=2, expected=len(families), found=good)
 
 
-def grade_metadata(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, str]]) -> None:
+def grade_metadata(g: Grading, truth: Truth, keys: list[Key], rows: list[dict[str, str]]) -> None:
     good, total = 0, 0
     for key, r in zip(keys, rows, strict=True):
         if key[0] not in "EA":
@@ -903,7 +910,7 @@ def grade_metadata(g: Any, truth: Truth, keys: list[Key], rows: list[dict[str, s
             good / total if total else 0.0, weight=2, expected=total, found=good)
 
 
-def grade_order(g: Any, truth: Truth, keys: list[Key], ranges: dict[int, tuple[int, int]]) -> None:
+def grade_order(g: Grading, truth: Truth, keys: list[Key], ranges: dict[int, tuple[int, int]]) -> None:
     parents = sorted((ranges[i][0], truth.mails[k[1]]["when"]) for i, k in enumerate(keys)
                      if k[0] == "E" and i in ranges)
     ok = len(parents) > 0 and all(a[1] <= b[1] for a, b in itertools.pairwise(parents))
@@ -911,7 +918,7 @@ def grade_order(g: Any, truth: Truth, keys: list[Key], ranges: dict[int, tuple[i
             reason="" if ok else "parent emails are not in date order along the Bates sequence")
 
 
-def grade_folder(g: Any, rows: list[dict[str, str]]) -> None:
+def grade_folder(g: Grading, rows: list[dict[str, str]]) -> None:
     folder = g.output("production")
     on_disk = {p.name for p in folder.glob("*.pdf")}
     listed = [r.get("PDFPATH", "").strip() for r in rows]
@@ -937,10 +944,10 @@ def log_identities(truth: Truth, log_rows: list[dict[str, str]]) -> list[Key]:
     return keys
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("production/loadfile.dat", "privilege_log.csv"):
         return
-    truth = Truth(json.loads(g.reference("reference.json").read_text()))
+    truth = Truth(g.reference_json("reference.json"))
     text = g.read_text("production/loadfile.dat")
     log_rows = g.read_csv("privilege_log.csv", required_columns=LOG_FIELDS)
     if text is None or log_rows is None:

@@ -34,7 +34,7 @@ from rdkit import Chem, DataStructs, RDLogger
 from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdDepictor, rdFingerprintGenerator, rdMolDescriptors
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
-from lastexam.grading.context import as_number
+from lastexam.task import Grading, Params, as_number
 
 RDLogger.DisableLog("rdApp.*")
 POOL = Path(__file__).with_name("compound_pool.tsv")
@@ -312,7 +312,7 @@ def _assign_duplicates(sc: dict[str, Any], rows: list[dict[str, Any]]) -> None:
             rows[i]["duplicate_of"] = "" if i == best else rows[best]["compound_id"]
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     sc = {**SCENARIOS[params["scenario"]], **{k: params[k] for k in ("pick", "radius", "bits")}}
     rng = np.random.default_rng(params["seed"])
     records = _records(rng, sc)
@@ -345,12 +345,7 @@ def _flag(value: Any) -> bool | None:
     return None if number is None else number != 0
 
 
-def _fraction_check(g: Any, name: str, good: int, total: int, bad: list[str], weight: float = 1.0) -> None:
-    g.check(name, good / total if total else 0.0, weight=weight, expected=f"{total} records",
-            found=f"{good} correct", reason="; ".join(bad[:6]))
-
-
-def _grade_table(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+def _grade_table(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
     sc = ref["scenario"]
     by_id = {r.get("compound_id", ""): r for r in rows}
     want = {r["compound_id"]: r for r in ref["rows"]}
@@ -382,16 +377,14 @@ def _grade_table(g: Any, ref: dict[str, Any], rows: list[dict[str, str]]) -> Non
         if wrong:
             rules.append(f"{cid}: {', '.join(wrong)}")
     total = len(want) + extra
-    _fraction_check(g, "neutral parent structure of every record", total - len(parents) - extra, total, parents,
-                    weight=1.5)
-    _fraction_check(g, "descriptors (MW, cLogP, TPSA, HBD, HBA, RotB, QED, heavy atoms)",
-                    total - len(numbers) - extra, total, numbers, weight=2.0)
-    _fraction_check(g, "PAINS flags", total - len(pains) - extra, total, pains)
+    checks = [("neutral parent structure of every record", parents, 1.5),
+              ("descriptors (MW, cLogP, TPSA, HBD, HBA, RotB, QED, heavy atoms)", numbers, 2.0),
+              ("PAINS flags", pains, 1.0)]
     if sc["assay"] != "vendor":
-        _fraction_check(g, "assay values converted (units, censoring, ligand efficiency)",
-                        total - len(activity) - extra, total, activity)
-    _fraction_check(g, "rule flags, duplicates and filter decisions", total - len(rules) - extra, total, rules,
-                    weight=1.5)
+        checks.append(("assay values converted (units, censoring, ligand efficiency)", activity, 1.0))
+    checks.append(("rule flags, duplicates and filter decisions", rules, 1.5))
+    for name, wrong, weight in checks:
+        g.share(name, total - len(wrong) - extra, total, wrong=wrong, weight=weight, noun="records")
 
 
 def _activity_ok(sc: dict[str, Any], got: dict[str, str], exp: dict[str, Any]) -> bool:
@@ -407,7 +400,7 @@ def _activity_ok(sc: dict[str, Any], got: dict[str, str], exp: dict[str, Any]) -
     return ok
 
 
-def _grade_sdf(g: Any, ref: dict[str, Any]) -> None:
+def _grade_sdf(g: Grading, ref: dict[str, Any]) -> None:
     want = {r["compound_id"]: r for r in ref["rows"] if r["compound_id"] in set(ref["kept"])}
     try:
         supplier = Chem.SDMolSupplier(str(g.output("filtered.sdf")))
@@ -445,7 +438,7 @@ def _nitro_like(atom: Chem.Atom) -> bool:
                                                for n in atom.GetNeighbors())
 
 
-def _grade_pick(g: Any, ref: dict[str, Any]) -> None:
+def _grade_pick(g: Grading, ref: dict[str, Any]) -> None:
     sc = ref["scenario"]
     rows = g.read_csv("diversity_pick.csv", required_columns=("pick_order", "compound_id", "min_distance"),
                       gate=False)
@@ -479,10 +472,10 @@ def _grade_pick(g: Any, ref: dict[str, Any]) -> None:
             good += 1
         else:
             bad.append(f"step {step + 1}: {ids[step]} at {achieved:.4f}, best {best:.4f}, reported {reported}")
-    _fraction_check(g, "diversity pick: every step is a MaxMin step", good, len(ids) - 1, bad, weight=2.0)
+    g.share("diversity pick: every step is a MaxMin step", good, len(ids) - 1, wrong=bad, weight=2.0, noun="records")
 
 
-def _grade_summary(g: Any, ref: dict[str, Any]) -> None:
+def _grade_summary(g: Grading, ref: dict[str, Any]) -> None:
     summary = g.read_json("summary.json", gate=False)
     want = ref["summary"]
     if not isinstance(summary, dict):
@@ -493,8 +486,8 @@ def _grade_summary(g: Any, ref: dict[str, Any]) -> None:
             reason=f"wrong: {wrong}" if wrong else "")
 
 
-def grade(g: Any) -> None:
-    ref = json.loads(g.reference("reference.json").read_text())
+def grade(g: Grading) -> None:
+    ref = g.reference_json("reference.json")
     if not g.require_files("descriptors.csv", "filtered.sdf", "diversity_pick.csv", "summary.json"):
         return
     columns = BASE_COLUMNS + EXTRA_COLUMNS[ref["scenario"]["assay"]]

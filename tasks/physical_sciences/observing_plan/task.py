@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.context import GradeContext, as_number
+from lastexam.task import Grading, Params, as_number
 
 SITES: dict[str, dict[str, Any]] = {
     "la_palma": {"name": "Roque de los Muchachos Observatory, La Palma", "lat": 28.7606, "lon": -17.8816,
@@ -275,7 +275,7 @@ def _candidates(rng: random.Random, site: dict, sky: Sky, events: dict, count: i
     return out
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     site = SITES[params["site"]]
     cons = {"max_airmass": params["max_airmass"], "min_moon_separation_deg": params["min_moon_sep"],
             "sun_altitude_max_deg": params["sun_limit"], "overhead_min": params["overhead_min"]}
@@ -359,14 +359,7 @@ def _num_verdict(found: Any, expected: float | None, tol: float) -> str:
     return "" if abs(value - expected) <= tol else f"{value:g} vs {expected:g}"
 
 
-def _fraction(g: GradeContext, name: str, verdicts: dict[str, str], weight: float = 1.0) -> None:
-    bad = {k: v for k, v in verdicts.items() if v}
-    score = 1 - len(bad) / len(verdicts) if verdicts else 0.0
-    g.check(name, score, weight=weight, expected=f"{len(verdicts)} targets", found=f"{len(verdicts) - len(bad)} ok",
-            reason="; ".join(f"{k}: {v}" for k, v in list(bad.items())[:6]))
-
-
-def _grade_observability(g: GradeContext, rows: list[dict[str, str]], ref: dict[str, Any]) -> None:
+def _grade_observability(g: Grading, rows: list[dict[str, str]], ref: dict[str, Any]) -> None:
     found = {r.get("name", ""): r for r in rows}
     expected = {r["name"]: r for r in ref["observability"]}
     times, shape, windows = {}, {}, {}
@@ -392,18 +385,18 @@ def _grade_observability(g: GradeContext, rows: list[dict[str, str]], ref: dict[
             "" if got.get("observable", "").strip().lower() == want["observable"] else
             f"observable {got.get('observable')!r} want {want['observable']!r}",
         ) if v)
-    _fraction(g, "rise, transit and set times", times, weight=1.5)
-    _fraction(g, "best altitude, best airmass and Moon distance in the dark window", shape, weight=1.5)
-    _fraction(g, "observable windows, hours and observable flags", windows, weight=2)
+    g.fraction("rise, transit and set times", times, weight=1.5, noun="targets")
+    g.fraction("best altitude, best airmass and Moon distance in the dark window", shape, weight=1.5, noun="targets")
+    g.fraction("observable windows, hours and observable flags", windows, weight=2, noun="targets")
 
 
-def _grade_summary_events(g: GradeContext, summary: dict[str, Any], ref: dict[str, Any]) -> None:
+def _grade_summary_events(g: Grading, summary: dict[str, Any], ref: dict[str, Any]) -> None:
     ev = ref["events"]
     verdicts = {
         key: _time_verdict(summary.get(f"{key}_utc"), ev[key], 120)
         for key in ("sunset", "sunrise", "dark_start", "dark_end")
     }
-    _fraction(g, "Sun events and the dark window (summary.json)", verdicts, weight=1.5)
+    g.fraction("Sun events and the dark window (summary.json)", verdicts, weight=1.5, noun="targets")
     g.number("Moon illumination fraction (summary.json)", summary.get("moon_illumination"),
              ev["moon_illumination"], abs_tol=0.02)
 
@@ -423,7 +416,7 @@ def _blocks(rows: list[dict[str, str]], targets: dict[str, dict]) -> tuple[list[
     return sorted(blocks, key=lambda b: b["start"]), problems
 
 
-def _grade_plan(g: GradeContext, rows: list[dict[str, str]], summary: dict[str, Any], ref: dict[str, Any]) -> None:
+def _grade_plan(g: Grading, rows: list[dict[str, str]], summary: dict[str, Any], ref: dict[str, Any]) -> None:
     cons = ref["constraints"]
     targets = {t["name"]: t for t in ref["targets"]}
     blocks, problems = _blocks(rows, targets)
@@ -448,7 +441,7 @@ def _grade_plan(g: GradeContext, rows: list[dict[str, str]], summary: dict[str, 
     _grade_finder_data(g, blocks, targets, summary, ref)
 
 
-def _valid_blocks(g: GradeContext, blocks: list[dict], targets: dict[str, dict], ref: dict[str, Any]) -> set[str]:
+def _valid_blocks(g: Grading, blocks: list[dict], targets: dict[str, dict], ref: dict[str, Any]) -> set[str]:
     cons = ref["constraints"]
     sky = Sky(ref["site"])
     samples, owner = [], []
@@ -498,12 +491,12 @@ def _valid_blocks(g: GradeContext, blocks: list[dict], targets: dict[str, dict],
             reason="; ".join(bad[:6]))
     verdicts = {b["name"]: _num_verdict(b["row"].get("airmass_mid"), round(mid_air[b["name"]], 3),
                                         max(0.02, 0.01 * mid_air[b["name"]])) for b in blocks}
-    _fraction(g, "airmass at block mid-time in the plan", verdicts)
-    _fraction(g, "airmass at block start and end, Moon distance during the block (plan)", edges)
+    g.fraction("airmass at block mid-time in the plan", verdicts, noun="targets")
+    g.fraction("airmass at block start and end, Moon distance during the block (plan)", edges, noun="targets")
     return valid
 
 
-def _grade_finder_data(g: GradeContext, blocks: list[dict], targets: dict[str, dict], summary: dict[str, Any],
+def _grade_finder_data(g: Grading, blocks: list[dict], targets: dict[str, dict], summary: dict[str, Any],
                        ref: dict[str, Any]) -> None:
     """summary.json finder data recomputed: J2000 position, V mag, alt/az and airmass at each block's middle."""
     listed = summary.get("scheduled")
@@ -542,10 +535,10 @@ def _grade_finder_data(g: GradeContext, blocks: list[dict], targets: dict[str, d
             _num_verdict(entry.get("airmass_mid"), round(float(airmass(np.array([alt]))[0]), 3),
                          max(0.02, 0.01 * float(airmass(np.array([alt]))[0]))),
         ) if v)
-    _fraction(g, "finder data at mid-block (summary.json)", verdicts, weight=1.5)
+    g.fraction("finder data at mid-block (summary.json)", verdicts, weight=1.5, noun="targets")
 
 
-def _grade_summary_plan(g: GradeContext, blocks: list[dict], summary: dict[str, Any]) -> None:
+def _grade_summary_plan(g: Grading, blocks: list[dict], summary: dict[str, Any]) -> None:
     listed = summary.get("scheduled")
     listed_names = sorted(str(x.get("name", "")) for x in listed) if isinstance(listed, list) and all(
         isinstance(x, dict) for x in listed) else None
@@ -556,10 +549,10 @@ def _grade_summary_plan(g: GradeContext, blocks: list[dict], summary: dict[str, 
             found={"scheduled": listed_names, "total_priority": summary.get("total_priority")})
 
 
-def grade(g: GradeContext) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("observability.csv", "night_plan.csv", "summary.json"):
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     rows = g.read_csv("observability.csv", required_columns=OBS_COLUMNS)
     plan = g.read_csv("night_plan.csv", required_columns=PLAN_COLUMNS)
     summary = g.read_json("summary.json")

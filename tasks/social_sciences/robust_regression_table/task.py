@@ -34,6 +34,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from lastexam.task import Grading, Params, is_close
+
 STATES = ["AL", "AZ", "CA", "CO", "CT", "FL", "GA", "IL", "IN", "KS", "KY", "LA", "MA", "MD", "MI", "MN", "MO",
           "NC", "NJ", "NY", "OH", "OK", "OR", "PA", "SC", "TN", "TX", "VA", "WA", "WI"]
 INDUSTRIES = ["AGR", "CON", "MFG", "TRD", "TRN", "FIN", "PRO", "EDU", "HLT", "PUB"]
@@ -309,7 +311,7 @@ DERIVED_TOL = {"return_to_schooling_pct": 0.01, "educ_ci95_model3": 0.0005, "gen
                "iv_educ_ci95": 0.0005, "first_stage_f_clustered": 0.05}
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     scenario = params["scenario"]
     rng = np.random.default_rng(params["seed"])
     raw = {"wage_cross_section": _wages, "firm_panel": _firms, "returns_iv": _young_men}[scenario](rng)
@@ -338,10 +340,6 @@ def _num(value: Any) -> float:
     return number if math.isfinite(number) else math.nan
 
 
-def _close(a: float, b: float, rel: float, abs_tol: float) -> bool:
-    return math.isfinite(a) and math.isfinite(b) and math.isclose(a, b, rel_tol=rel, abs_tol=abs_tol)
-
-
 def read_table(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
     table: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
@@ -351,12 +349,7 @@ def read_table(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, An
     return table
 
 
-def _fraction(g: Any, name: str, bad: list[str], total: int, weight: float) -> None:
-    g.check(name, 1 - len(bad) / total if total else 0.0, weight=weight, found=f"{total - len(bad)} of {total}",
-            reason="; ".join(bad[:5]))
-
-
-def _check_estimates(g: Any, table: dict[tuple[str, str], dict[str, Any]], ref: dict[str, Any],
+def _check_estimates(g: Grading, table: dict[tuple[str, str], dict[str, Any]], ref: dict[str, Any],
                      spec: dict[str, Any]) -> None:
     coef_bad, basic_bad, robust_bad, p_bad, star_bad = [], [], [], [], []
     cells = 0
@@ -371,36 +364,38 @@ def _check_estimates(g: Any, table: dict[tuple[str, str], dict[str, Any]], ref: 
                 for bucket in (coef_bad, se_bad, p_bad, star_bad):
                     bucket.append(f"{label} missing")
                 continue
-            if not _close(got["estimate"], want["params"][term], 1e-5, 1e-7):
+            if not is_close(got["estimate"], want["params"][term], rel_tol=1e-5, abs_tol=1e-7):
                 coef_bad.append(f"{label} {got['estimate']} vs {want['params'][term]:.6g}")
-            if not _close(got["se"], want["bse"][term], SE_REL_TOL, 1e-9):
+            if not is_close(got["se"], want["bse"][term], rel_tol=SE_REL_TOL, abs_tol=1e-9):
                 se_bad.append(f"{label} SE {got['se']} vs {want['bse'][term]:.6g}")
-            if not _close(got["p"], want["p"][term], 1e-3, 2e-4):
+            if not is_close(got["p"], want["p"][term], rel_tol=1e-3, abs_tol=2e-4):
                 p_bad.append(f"{label} p {got['p']} vs {want['p'][term]:.4g}")
             if not math.isfinite(got["p"]) or got["stars"] != stars(got["p"]):
                 star_bad.append(f"{label} '{got['stars']}' for p = {got['p']}")
-    _fraction(g, "coefficients match the refit", coef_bad, cells, 3)
-    _fraction(g, "conventional and HC1 standard errors (OLS columns)", basic_bad,
-              sum(len(m["terms"]) for m in spec["models"].values() if m["se"] != "cluster" and "iv" not in m), 2)
-    _fraction(g, "fixed-effect, cluster-robust and 2SLS standard errors", robust_bad,
-              sum(len(m["terms"]) for m in spec["models"].values() if m["se"] == "cluster" or "iv" in m), 3)
-    _fraction(g, "p-values with the right reference distribution", p_bad, cells, 2)
-    _fraction(g, "stars consistent with the p-values (10/5/1 %)", star_bad, cells, 1)
+    g.share("coefficients match the refit", cells - len(coef_bad), cells, wrong=coef_bad, weight=3)
+    robust_cells = sum(len(m["terms"]) for m in spec["models"].values() if m["se"] == "cluster" or "iv" in m)
+    basic_cells = sum(len(m["terms"]) for m in spec["models"].values()) - robust_cells
+    g.share("conventional and HC1 standard errors (OLS columns)", basic_cells - len(basic_bad), basic_cells,
+            wrong=basic_bad, weight=2)
+    g.share("fixed-effect, cluster-robust and 2SLS standard errors", robust_cells - len(robust_bad), robust_cells,
+            wrong=robust_bad, weight=3)
+    g.share("p-values with the right reference distribution", cells - len(p_bad), cells, wrong=p_bad, weight=2)
+    g.share("stars consistent with the p-values (10/5/1 %)", cells - len(star_bad), cells, wrong=star_bad, weight=1)
 
 
-def _check_stats(g: Any, table: dict[tuple[str, str], dict[str, Any]], ref: dict[str, Any], spec: dict[str, Any]) -> None:
+def _check_stats(g: Grading, table: dict[tuple[str, str], dict[str, Any]], ref: dict[str, Any], spec: dict[str, Any]) -> None:
     bad = []
     for model in spec["models"]:
         want = ref["models"][model]
         n = table.get((model, "N"), {}).get("estimate", math.nan)
         r2 = table.get((model, "R2"), {}).get("estimate", math.nan)
-        if not _close(n, want["n"], 0, 0.5):
+        if not is_close(n, want["n"], abs_tol=0.5):
             bad.append(f"({model}) N {n} vs {want['n']}")
-        if not _close(r2, want["r2"], 0, 5e-4):
+        if not is_close(r2, want["r2"], abs_tol=5e-4):
             bad.append(f"({model}) R2 {r2} vs {want['r2']:.4f}")
         if "first_stage_f" in want:
             f = table.get((model, "first_stage_F"), {}).get("estimate", math.nan)
-            if not _close(f, want["first_stage_f"], 1e-3, 0.01):
+            if not is_close(f, want["first_stage_f"], rel_tol=1e-3, abs_tol=0.01):
                 bad.append(f"({model}) first-stage F {f} vs {want['first_stage_f']:.3f}")
     g.check("N, R-squared (and first-stage F) per column", not bad, weight=2, reason="; ".join(bad[:5]))
 
@@ -429,7 +424,7 @@ def _latex_cells(text: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]
     return coef, ses
 
 
-def _check_latex(g: Any, table: dict[tuple[str, str], dict[str, Any]], spec: dict[str, Any]) -> None:
+def _check_latex(g: Grading, table: dict[tuple[str, str], dict[str, Any]], spec: dict[str, Any]) -> None:
     text = g.read_text("regression_table.tex", gate=False)
     if text is None:
         return
@@ -456,12 +451,12 @@ def _check_latex(g: Any, table: dict[tuple[str, str], dict[str, Any]], spec: dic
     n_row = next((v for k, v in coef.items() if k.lower() in ("n", "observations")), [])
     for i, model in enumerate(models):
         n = table.get((model, "N"), {}).get("estimate", math.nan)
-        if i >= len(n_row) or not _close(_num(n_row[i].replace(",", "")), n, 0, 0.5):
+        if i >= len(n_row) or not is_close(_num(n_row[i].replace(",", "")), n, abs_tol=0.5):
             bad.append(f"N ({model})")
     g.check("LaTeX table agrees with the CSV (rounded values, stars, N)", not bad, weight=2, reason="; ".join(bad[:5]))
 
 
-def _check_interpretation(g: Any, ref: dict[str, Any]) -> None:
+def _check_interpretation(g: Grading, ref: dict[str, Any]) -> None:
     data = g.read_json("interpretation.json", gate=False)
     if not isinstance(data, dict):
         g.check("interpretation.json numbers match the estimates", False, weight=2, reason="not a JSON object")
@@ -471,23 +466,24 @@ def _check_interpretation(g: Any, ref: dict[str, Any]) -> None:
         got = data.get(key)
         tol = DERIVED_TOL[key]
         if isinstance(want, list):
-            ok = isinstance(got, list) and len(got) == 2 and all(_close(_num(a), b, 0, tol) for a, b in zip(got, want,
+            ok = isinstance(got, list) and len(got) == 2 and all(is_close(_num(a), b, abs_tol=tol) for a, b in zip(got, want,
                                                                                                        strict=True))
         else:
-            ok = _close(_num(got), want, 0, tol)
+            ok = is_close(_num(got), want, abs_tol=tol)
         if not ok:
             bad.append(f"{key}: {got} vs {want}")
     text = data.get("summary")
     if not isinstance(text, str) or len(text.split()) < 15:
         bad.append("summary: missing or too short")
-    _fraction(g, "interpretation.json numbers match the estimates", bad, len(ref["derived"]) + 1, 2)
+    items = len(ref["derived"]) + 1
+    g.share("interpretation.json numbers match the estimates", items - len(bad), items, wrong=bad, weight=2)
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("regression_table.csv", "regression_table.tex", "interpretation.json"):
         return
     spec = SPECS[g.params["scenario"]]
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     rows = g.read_csv("regression_table.csv", required_columns=TABLE_COLUMNS)
     if rows is None:
         return

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.context import GradeContext, as_number
+from lastexam.task import Grading, Params, as_number, is_close, write_csv
 
 APPROACHES = ["SB", "WB", "NB", "EB"]  # count-board order, clockwise from the north leg
 NAMES = {"SB": "Southbound", "WB": "Westbound", "NB": "Northbound", "EB": "Eastbound"}
@@ -274,15 +274,7 @@ def board_csv(board: dict[str, Any], params: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    buffer = io.StringIO()
-    w = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    path.write_text(buffer.getvalue())
-
-
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     scheme = params["scheme"]
     basis = {"min_cycle_s": 40, "max_cycle_s": 150, "cycle_rounding": "up to the next multiple of 5 s",
              "phf": "intersection peak-hour factor of the peak hour", "delay_model": "HCM 2000 control delay, "
@@ -297,16 +289,17 @@ def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> No
     else:  # pragma: no cover - the generator always finds a clean case well before this
         raise RuntimeError("no robust instance found")
     (input_dir / params["count_file"]).write_text(board_csv(board, params))
-    write_csv(input_dir / "lane_groups.csv", groups,
-              ["lane_group", "approach", "movements", "lanes", "sat_flow_vph", "phase"])
-    write_csv(input_dir / "phases.csv", phase_rows, ["phase", "description", "yellow_s", "all_red_s", "lost_time_s"])
+    for name, rows, columns in (
+            ("lane_groups.csv", groups, ["lane_group", "approach", "movements", "lanes", "sat_flow_vph", "phase"]),
+            ("phases.csv", phase_rows, ["phase", "description", "yellow_s", "all_red_s", "lost_time_s"])):
+        write_csv(input_dir / name, columns, [[row.get(c) for c in columns] for row in rows])
     (input_dir / "design_basis.json").write_text(json.dumps({"intersection": params["location"], **basis}, indent=2) + "\n")
     (reference_dir / "plan.json").write_text(json.dumps(ref, indent=2, default=float) + "\n")
 
 
 # -- grading ----------------------------------------------------------------------------------
 
-def sheet_rows(g: GradeContext, book: Any, name: str) -> list[dict[str, Any]] | None:
+def sheet_rows(g: Grading, book: Any, name: str) -> list[dict[str, Any]] | None:
     """Rows of a sheet as dicts keyed by the header row; a failed gate when the sheet or a column is missing."""
     lookup = {ws.title.strip().lower(): ws for ws in book.worksheets}
     ws = lookup.get(name.lower())
@@ -328,6 +321,10 @@ def sheet_rows(g: GradeContext, book: Any, name: str) -> list[dict[str, Any]] | 
     return [dict(zip(header, r, strict=False)) for r in rows[start + 1:] if any(v is not None for v in r)]
 
 
+def _upper(value: Any) -> str:
+    return "" if value is None else str(value).strip().upper()
+
+
 def truthy(value: Any) -> bool | None:
     text = str(value).strip().lower()
     if text in ("true", "yes", "y", "1", "x", "critical"):
@@ -337,46 +334,11 @@ def truthy(value: Any) -> bool | None:
     return None
 
 
-def close(found: Any, expected: float, abs_tol: float, rel_tol: float = 0.0) -> bool:
-    value = as_number(found)
-    return value is not None and math.isclose(value, expected, abs_tol=abs_tol, rel_tol=rel_tol)
-
-
-def compare(g: GradeContext, name: str, rows: list[dict[str, Any]], ref_rows: list[dict[str, Any]],
-            key: tuple[str, ...], tests: dict[str, Any], weight: float) -> None:
-    """Score = share of reference rows whose every tested column matches; extra rows count against."""
-    def k(row: dict[str, Any]) -> tuple[str, ...]:
-        return tuple(str(row.get(c, "")).strip().upper() for c in key)
-
-    found = {k(r): r for r in rows}
-    bad = []
-    for ref in ref_rows:
-        got = found.get(k(ref))
-        if got is None:
-            bad.append(f"{'/'.join(k(ref))}: missing")
-            continue
-        wrong = [col for col, test in tests.items() if not test(got.get(col), ref[col])]
-        if wrong:
-            bad.append(f"{'/'.join(k(ref))}: " + ", ".join(f"{c}={got.get(c)!r} want {ref[c]!r}" for c in wrong))
-    extra = len(set(found) - {k(r) for r in ref_rows})
-    score = (len(ref_rows) - len(bad)) / (len(ref_rows) + extra)
-    g.check(name, score, weight=weight, expected=f"{len(ref_rows)} rows",
-            reason="; ".join(bad[:6]) + (f"; {extra} unexpected rows" if extra else ""))
-
-
-def num(abs_tol: float, rel_tol: float = 0.0) -> Any:
-    return lambda got, want: close(got, float(want), abs_tol, rel_tol)
-
-
-def text(got: Any, want: Any) -> bool:
-    return str(got if got is not None else "").strip().upper() == str(want).strip().upper()
-
-
 def flag(got: Any, want: Any) -> bool:
     return truthy(got) is bool(want)
 
 
-def check_consistency(g: GradeContext, summary: dict[str, Any], phases_rows: list[dict[str, Any]],
+def check_consistency(g: Grading, summary: dict[str, Any], phases_rows: list[dict[str, Any]],
                       lanes: list[dict[str, Any]]) -> None:
     cycle = as_number(summary.get("cycle_s"))
     lost = as_number(summary.get("total_lost_time_s"))
@@ -395,7 +357,7 @@ def check_consistency(g: GradeContext, summary: dict[str, Any], phases_rows: lis
     weights = [(as_number(r.get("flow_vph")), as_number(r.get("delay_s"))) for r in lanes]
     if all(f is not None and d is not None for f, d in weights) and sum(f for f, _ in weights) > 0:
         mean = sum(f * d for f, d in weights) / sum(f for f, _ in weights)
-        if not close(summary.get("intersection_delay_s"), mean, 0.3, 0.01):
+        if not is_close(summary.get("intersection_delay_s"), mean, abs_tol=0.3, rel_tol=0.01):
             problems.append(f"intersection delay {summary.get('intersection_delay_s')} vs flow-weighted "
                             f"lane-group mean {mean:.2f}")
     else:
@@ -404,7 +366,7 @@ def check_consistency(g: GradeContext, summary: dict[str, Any], phases_rows: lis
             not problems, reason="; ".join(problems))
 
 
-def grade(g: GradeContext) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files("timing_plan.xlsx", "summary.json"):
         return
     summary = g.read_json("summary.json")
@@ -419,21 +381,22 @@ def grade(g: GradeContext) -> None:
         if rows is None:
             return
         sheets[name] = rows
-    ref = json.loads(g.reference("plan.json").read_text())
+    ref = g.reference_json("plan.json")
     s = ref["summary"]
 
     ok_peak = (str(summary.get("peak_hour_start", "")).strip()[:5] == s["peak_hour_start"]
-               and close(summary.get("peak_hour_volume"), s["peak_hour_volume"], 0.5)
-               and close(summary.get("phf"), s["phf"], 0.005))
+               and is_close(summary.get("peak_hour_volume"), s["peak_hour_volume"], abs_tol=0.5)
+               and is_close(summary.get("phf"), s["phf"], abs_tol=0.005))
     g.check("peak hour, its volume and the PHF", ok_peak, weight=1.5,
             expected=[s["peak_hour_start"], s["peak_hour_volume"], round(s["phf"], 4)],
             found=[summary.get("peak_hour_start"), summary.get("peak_hour_volume"), summary.get("phf")])
-    compare(g, "peak-hour volumes and design flow rates per movement", sheets["Volumes"], ref["volumes"],
-            ("approach", "movement"), {"peak_hour_volume": num(0.5), "design_flow_vph": num(1.0, 0.01)}, 1.0)
-    compare(g, "lane-group flows, flow ratios and critical lane groups", sheets["LaneGroups"], ref["lane_groups"],
-            ("lane_group",), {"flow_vph": num(1.0, 0.01), "sat_flow_vph": num(0.5), "flow_ratio": num(0.003, 0.01),
-                              "critical": flag, "phase": num(0.01)}, 1.5)
-    ok_cycle = all(close(summary.get(k), s[k], tol, 0.005) for k, tol in (
+    g.table("peak-hour volumes and design flow rates per movement", sheets["Volumes"], ref["volumes"],
+            key=("approach", "movement"), columns={"peak_hour_volume": 0.5, "design_flow_vph": (1.0, 0.01)},
+            normalize=_upper, weight=1.0)
+    g.table("lane-group flows, flow ratios and critical lane groups", sheets["LaneGroups"], ref["lane_groups"],
+            key=("lane_group",), columns={"flow_vph": (1.0, 0.01), "sat_flow_vph": 0.5, "flow_ratio": (0.003, 0.01),
+                                          "critical": flag, "phase": 0.01}, normalize=_upper, weight=1.5)
+    ok_cycle = all(is_close(summary.get(k), s[k], abs_tol=tol, rel_tol=0.005) for k, tol in (
         ("sum_critical_flow_ratios", 0.003), ("total_lost_time_s", 0.05), ("optimal_cycle_s", 0.5),
         ("cycle_s", 0.01), ("critical_vc_ratio", 0.01)))
     g.check("Webster cycle: Y, L, optimal and adopted cycle, critical v/c", ok_cycle, weight=1.5,
@@ -441,17 +404,17 @@ def grade(g: GradeContext) -> None:
                                                   "cycle_s", "critical_vc_ratio")},
             found={k: summary.get(k) for k in ("sum_critical_flow_ratios", "total_lost_time_s", "optimal_cycle_s",
                                                "cycle_s", "critical_vc_ratio")})
-    compare(g, "phase splits: critical lane group, effective and displayed greens", sheets["Phases"], ref["phases"],
-            ("phase",), {"critical_lane_group": text, "critical_flow_ratio": num(0.003, 0.01),
-                         "eff_green_s": num(0.3), "green_s": num(0.3), "yellow_s": num(0.01),
-                         "all_red_s": num(0.01), "lost_time_s": num(0.01)}, 1.5)
-    compare(g, "lane-group capacity, v/c, control delay and LOS", sheets["LaneGroups"], ref["lane_groups"],
-            ("lane_group",), {"eff_green_s": num(0.3), "capacity_vph": num(2.0, 0.01), "vc_ratio": num(0.01),
-                              "delay_s": num(0.3, 0.02), "los": text}, 1.5)
-    compare(g, "approach delay and LOS", sheets["Approaches"], ref["approaches"], ("approach",),
-            {"delay_s": num(0.3, 0.02), "los": text}, 1.0)
-    ok_int = (close(summary.get("intersection_delay_s"), s["intersection_delay_s"], 0.3, 0.02)
-              and text(summary.get("intersection_los"), s["intersection_los"]))
+    g.table("phase splits: critical lane group, effective and displayed greens", sheets["Phases"], ref["phases"],
+            key=("phase",), columns={"critical_lane_group": None, "critical_flow_ratio": (0.003, 0.01), "eff_green_s": 0.3,
+                                     "green_s": 0.3, "yellow_s": 0.01, "all_red_s": 0.01, "lost_time_s": 0.01},
+            normalize=_upper, weight=1.5)
+    g.table("lane-group capacity, v/c, control delay and LOS", sheets["LaneGroups"], ref["lane_groups"],
+            key=("lane_group",), columns={"eff_green_s": 0.3, "capacity_vph": (2.0, 0.01), "vc_ratio": 0.01,
+                                          "delay_s": (0.3, 0.02), "los": None}, normalize=_upper, weight=1.5)
+    g.table("approach delay and LOS", sheets["Approaches"], ref["approaches"], key=("approach",),
+            columns={"delay_s": (0.3, 0.02), "los": None}, normalize=_upper, weight=1.0)
+    ok_int = (is_close(summary.get("intersection_delay_s"), s["intersection_delay_s"], abs_tol=0.3, rel_tol=0.02)
+              and _upper(summary.get("intersection_los")) == _upper(s["intersection_los"]))
     g.check("intersection delay and LOS", ok_int, expected=[round(s["intersection_delay_s"], 2), s["intersection_los"]],
             found=[summary.get("intersection_delay_s"), summary.get("intersection_los")])
     check_consistency(g, summary, sheets["Phases"], sheets["LaneGroups"])

@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 from scipy.io import wavfile
 
+from lastexam.task import Grading, Params, as_number
+
 SOURCE = "source.mov"
 SRT = "captions.srt"
 SPEC = "spec_sheet.json"
@@ -136,7 +138,7 @@ def probe_plan(params: dict[str, Any], cues: list[tuple[float, float, str]], sec
     return plan
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     seconds = float(params["src_seconds"])
     width, height = (int(v) for v in params["src_size"].split("x"))
@@ -266,12 +268,12 @@ def _fraction(text: Any) -> Fraction | None:
 # -- grade -------------------------------------------------------------------------------------
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     p = g.params
     name = deliverable_name(p)
     if not g.require_files(name, REPORT):
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     files = {name: g.output(name)}
     probe = g.run_tool(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", name], files)
     try:
@@ -305,7 +307,7 @@ def grade(g: Any) -> None:
     _check_report(g, p, ref, report, facts)
 
 
-def _check_video(g: Any, p: dict[str, Any], v: dict[str, Any], fmt: dict[str, Any], facts: dict[str, Any]) -> None:
+def _check_video(g: Grading, p: dict[str, Any], v: dict[str, Any], fmt: dict[str, Any], facts: dict[str, Any]) -> None:
     level = v.get("level")
     want_level = round(float(p["level"]) * 10)
     found = {"codec": v.get("codec_name"), "profile": v.get("profile"), "level": level}
@@ -328,10 +330,10 @@ def _check_video(g: Any, p: dict[str, Any], v: dict[str, Any], fmt: dict[str, An
             found={"r_frame_rate": v.get("r_frame_rate"), "avg_frame_rate": v.get("avg_frame_rate"),
                    "field_order": field_order})
     facts.update(width=v.get("width"), height=v.get("height"), frame_rate=rate, field_order=field_order,
-                 duration=as_float(fmt.get("duration")))
+                 duration=as_number(fmt.get("duration")))
 
 
-def _check_coded_scan(g: Any, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:
+def _check_coded_scan(g: Grading, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:
     """The scan as the decoder sees it in every keyframe, not the container's field-order flag."""
     run = g.run_tool(["ffprobe", "-v", "error", "-skip_frame", "nokey", "-select_streams", "v:0", "-show_entries",
                       "frame=interlaced_frame,top_field_first", "-of", "csv=p=0", name], files, timeout=90)
@@ -345,15 +347,7 @@ def _check_coded_scan(g: Any, p: dict[str, Any], name: str, files: dict[str, Pat
             reason="" if frames else "no keyframe decoded")
 
 
-def as_float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _check_audio(g: Any, p: dict[str, Any], a: dict[str, Any], ref: dict[str, Any], name: str,
+def _check_audio(g: Grading, p: dict[str, Any], a: dict[str, Any], ref: dict[str, Any], name: str,
                  files: dict[str, Path], facts: dict[str, Any]) -> None:
     found = {"codec": a.get("codec_name"), "profile": a.get("profile"), "sample_rate": a.get("sample_rate"),
              "channels": a.get("channels")}
@@ -381,7 +375,7 @@ def _check_audio(g: Any, p: dict[str, Any], a: dict[str, Any], ref: dict[str, An
     _check_head_audio(g, p, name, files)
 
 
-def _check_head_audio(g: Any, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:
+def _check_head_audio(g: Grading, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:
     bars, black = float(p["bars_s"]), float(p["black_s"])
     run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-i", name, "-map", "0:a:0", "-t", f"{bars + black}",
                       "-ac", "2", "-ar", "48000", "-f", "f32le", "head.raw"], files)
@@ -405,7 +399,7 @@ def _check_head_audio(g: Any, p: dict[str, Any], name: str, files: dict[str, Pat
                    "black_audio_dbfs": round(silent_db, 1)})
 
 
-def _check_pictures(g: Any, p: dict[str, Any], ref: dict[str, Any], name: str, files: dict[str, Path]) -> None:
+def _check_pictures(g: Grading, p: dict[str, Any], ref: dict[str, Any], name: str, files: dict[str, Path]) -> None:
     w, h = (int(x) for x in p["size"].split("x"))
     fps = Fraction(p["fps"])
     bars_n = math.floor(float(p["bars_s"]) / 2 * fps)
@@ -442,7 +436,7 @@ def _check_pictures(g: Any, p: dict[str, Any], ref: dict[str, Any], name: str, f
             found=[{"t": t, "picture_mismatch": pic, "caption_ink": ink} for t, pic, ink in clean])
 
 
-def _check_caption_text(g: Any, p: dict[str, Any], ref: dict[str, Any], name: str, files: dict[str, Path]) -> None:
+def _check_caption_text(g: Grading, p: dict[str, Any], ref: dict[str, Any], name: str, files: dict[str, Path]) -> None:
     """OCR of the caption at every cue middle (tesseract) must read as that cue's text."""
     w, h = (int(x) for x in p["size"].split("x"))
     shown = [item for item in ref["plan"] if item["caption"]]
@@ -510,7 +504,7 @@ def _compare(frame: np.ndarray, candidates: list[np.ndarray]) -> tuple[float, fl
     return best
 
 
-def _check_report(g: Any, p: dict[str, Any], ref: dict[str, Any], report: Any, facts: dict[str, Any]) -> None:
+def _check_report(g: Grading, p: dict[str, Any], ref: dict[str, Any], report: Any, facts: dict[str, Any]) -> None:
     rep = report if isinstance(report, dict) else {}
     vid = rep.get("video") if isinstance(rep.get("video"), dict) else {}
     aud = rep.get("audio") if isinstance(rep.get("audio"), dict) else {}
@@ -534,7 +528,7 @@ def _check_report(g: Any, p: dict[str, Any], ref: dict[str, Any], report: Any, f
                ("audio.programme_true_peak_dbtp", aud.get("programme_true_peak_dbtp"), loud.get("true_peak_dbtp"), 0.3),
                ("captions.first_cue_in_s", subs.get("first_cue_in_s"), ref["first_cue_in_s"], 0.05)]
     for key, got, want, tol in numbers:
-        value = as_float(got) if not isinstance(got, bool) else None
+        value = as_number(got)
         if want is None or value is None or abs(value - float(want)) > tol:
             wrong.append(f"{key}={got!r} (measured {want!r}, tolerance {tol})")
     g.check("QC report: measured figures match the re-measurement", not wrong, reason="; ".join(wrong))

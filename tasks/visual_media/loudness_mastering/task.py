@@ -29,6 +29,8 @@ import numpy as np
 from scipy import signal
 from scipy.io import wavfile
 
+from lastexam.task import Grading, Params, is_close
+
 PREMASTER = "premaster.wav"
 SPEC = "delivery_spec.json"
 MASTER = "master.wav"
@@ -240,7 +242,7 @@ def read_wav(path: Path) -> dict[str, Any]:
 # -- generate ----------------------------------------------------------------------------------
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     sr, audio = _premaster(params)
     premaster = input_dir / PREMASTER
     _write_wav(premaster, sr, audio, params["premaster_format"])
@@ -299,20 +301,16 @@ def _report_section(report: Any, key: str) -> dict[str, Any]:
     return section if isinstance(section, dict) else {}
 
 
-def _agree(g: Any, name: str, section: dict[str, Any], expected: dict[str, float], tolerances: dict[str, float]) -> None:
+def _agree(g: Grading, name: str, section: dict[str, Any], expected: dict[str, float], tolerances: dict[str, float]) -> None:
     wrong = []
     for key, tol in tolerances.items():
         found = section.get(key)
-        try:
-            ok = found is not None and not isinstance(found, bool) and abs(float(found) - expected[key]) <= tol
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
+        if not is_close(found, expected[key], abs_tol=tol):
             wrong.append(f"{key}={found!r} (measured {expected[key]:g}, tolerance {tol:g})")
     g.check(name, not wrong, expected=expected, found={k: section.get(k) for k in tolerances}, reason="; ".join(wrong))
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     p = g.params
     if not g.require_files(MASTER, REPORT):
         return
@@ -325,7 +323,7 @@ def grade(g: Any) -> None:
     report = g.read_json(REPORT)
     if report is None:
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
 
     fmt_found = {"sample_rate_hz": master["rate"], "bit_depth": master["bits"], "channels": master["channels"],
                  "sample_format": master["kind"]}

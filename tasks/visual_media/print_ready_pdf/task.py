@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from lastexam.task import Grading, Params, PdfPage
+
 PDF = "print.pdf"
 REPORT = "preflight.json"
 MM = 72 / 25.4
@@ -105,7 +107,7 @@ def _logo(colour: str, accent: str, shape: int) -> str:
 # -- generate ----------------------------------------------------------------------------------
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     business = _BUSINESSES[int(rng.integers(0, len(_BUSINESSES)))]
     background = _COLOURS[int(rng.integers(0, len(_COLOURS)))]
@@ -163,16 +165,6 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
 
 
-def parse_boxes(text: str) -> dict[int, dict[str, list[float]]]:
-    """``pdfinfo -box`` output: page -> box name -> [x0, y0, x1, y1] in points."""
-    pages: dict[int, dict[str, list[float]]] = {}
-    for m in re.finditer(r"Page\s+(\d+)\s+(MediaBox|CropBox|BleedBox|TrimBox|ArtBox):\s+([-\d.\s]+)", text):
-        values = [float(v) for v in m.group(3).split()[:4]]
-        if len(values) == 4:
-            pages.setdefault(int(m.group(1)), {})[m.group(2)] = values
-    return pages
-
-
 def parse_fonts(text: str) -> list[dict[str, Any]]:
     """``pdffonts`` rows: name, type, embedded flag (columns located from the dashed rule)."""
     lines = text.splitlines()
@@ -207,16 +199,6 @@ def parse_images(text: str) -> list[dict[str, Any]]:
     return images
 
 
-def parse_ppm(data: bytes) -> np.ndarray | None:
-    """A binary PPM (P6, maxval 255) as an (h, w, 3) array, or None."""
-    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", data)
-    if not m:
-        return None
-    w, h = int(m.group(1)), int(m.group(2))
-    body = data[m.end():m.end() + w * h * 3]
-    return np.frombuffer(body, dtype=np.uint8).reshape(h, w, 3) if len(body) == w * h * 3 else None
-
-
 def _norm(text: str) -> str:
     collapsed = re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip().lower()
     return re.sub(r"- ", "-", collapsed)
@@ -225,19 +207,19 @@ def _norm(text: str) -> str:
 # -- grade -------------------------------------------------------------------------------------
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     p = g.params
     if not g.require_files(PDF, REPORT):
         return
     files = {PDF: g.output(PDF)}
-    info = g.run_tool(["pdfinfo", "-box", "-f", "1", "-l", "99", PDF], files)
-    boxes = parse_boxes(info.stdout) if info.ok else {}
-    if not g.check("print.pdf opens in pdfinfo", bool(boxes), gate=True, reason=info.stderr[-300:]):
+    measured = g.pdf_pages(PDF)
+    if measured is None:
         return
+    boxes = {page.number: page for page in measured}
     report = g.read_json(REPORT)
     if report is None:
         return
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     pages = len(boxes)
     g.check("page count", pages == int(p["pages"]), expected=p["pages"], found=pages)
     trim_ok, bleed_ok = _check_boxes(g, p, boxes)
@@ -245,9 +227,7 @@ def grade(g: Any) -> None:
     _check_fonts(g, p, fonts)
     images = parse_images(g.run_tool(["pdfimages", "-list", PDF], files).stdout)
     _check_images(g, ref, images)
-    text = g.run_tool(["pdftotext", "-nopgbrk", PDF, "out.txt"], files)
-    body = (text.workdir / "out.txt").read_text(errors="replace") if text.ok and (text.workdir / "out.txt").is_file() \
-        else ""
+    body = " ".join(g.pdf_text(PDF, layout=False, gate=False) or [])
     copy = ref["copy"]
     placed = {item for page in p["page_contents"] for item in page}
     wanted = [copy[k] for k in ("company", "headline", "body") if k in placed]
@@ -256,37 +236,37 @@ def grade(g: Any) -> None:
     missing = [w for w in wanted if _norm(w) not in flat]
     g.check("copy present and unaltered in the text layer", not missing, expected=len(wanted),
             found=len(wanted) - len(missing), reason=f"missing: {missing}" if missing else "")
-    _check_render(g, p, ref, boxes, files, trim_ok and bleed_ok)
+    _check_render(g, p, ref, boxes, trim_ok and bleed_ok)
     _check_page_content(g, p, ref, len(boxes), files, images)
     _check_report(g, p, report, boxes, fonts, images)
 
 
-def _check_boxes(g: Any, p: dict[str, Any], boxes: dict[int, dict[str, list[float]]]) -> tuple[bool, bool]:
+def _check_boxes(g: Grading, p: dict[str, Any], boxes: dict[int, PdfPage]) -> tuple[bool, bool]:
     tw, th, bleed = p["trim_w_mm"] * MM, p["trim_h_mm"] * MM, p["bleed_mm"] * MM
     tol = 0.5 * MM
     bad_trim, bad_bleed = [], []
     for page, b in sorted(boxes.items()):
-        trim, bbox, media = b.get("TrimBox"), b.get("BleedBox"), b.get("MediaBox")
-        if not trim or not media or abs(trim[2] - trim[0] - tw) > tol or abs(trim[3] - trim[1] - th) > tol \
+        trim, bbox, media = b.trim, b.bleed, b.media
+        if abs(trim[2] - trim[0] - tw) > tol or abs(trim[3] - trim[1] - th) > tol \
                 or trim == media:
             bad_trim.append(page)
             continue
         grown = [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed]
         inside = media[0] <= grown[0] + tol and media[1] <= grown[1] + tol and media[2] >= grown[2] - tol \
             and media[3] >= grown[3] - tol
-        if not bbox or any(abs(x - y) > tol for x, y in zip(bbox, grown, strict=True)) or not inside:
+        if any(abs(x - y) > tol for x, y in zip(bbox, grown, strict=True)) or not inside:
             bad_bleed.append(page)
     g.check("TrimBox at the trim size on every page", not bad_trim,
             expected=f"{tw:.2f} x {th:.2f} pt, distinct from the MediaBox",
-            found={k: v.get("TrimBox") for k, v in boxes.items()}, reason=f"wrong on pages {bad_trim}" if bad_trim else "")
+            found={k: v.trim for k, v in boxes.items()}, reason=f"wrong on pages {bad_trim}" if bad_trim else "")
     g.check("BleedBox = trim + bleed, inside the MediaBox, on every page", not bad_bleed and not bad_trim,
             expected=f"{bleed:.2f} pt beyond the TrimBox on each side",
-            found={k: [v.get("BleedBox"), v.get("MediaBox")] for k, v in boxes.items()},
+            found={k: [v.bleed, v.media] for k, v in boxes.items()},
             reason=f"wrong on pages {bad_bleed or bad_trim}" if bad_bleed or bad_trim else "")
     return not bad_trim, not bad_bleed
 
 
-def _check_fonts(g: Any, p: dict[str, Any], fonts: list[dict[str, Any]]) -> None:
+def _check_fonts(g: Grading, p: dict[str, Any], fonts: list[dict[str, Any]]) -> None:
     names = [f["name"].split("+")[-1].replace(" ", "").lower() for f in fonts]
     families = [p["heading_font"], p["text_font"]]
     absent = [fam for fam in families if not any(n.startswith(fam.replace(" ", "").lower()) for n in names)]
@@ -297,7 +277,7 @@ def _check_fonts(g: Any, p: dict[str, Any], fonts: list[dict[str, Any]]) -> None
             found=sorted(set(names)), reason=f"absent: {absent}" if absent else "")
 
 
-def _check_images(g: Any, ref: dict[str, Any], images: list[dict[str, Any]]) -> None:
+def _check_images(g: Grading, ref: dict[str, Any], images: list[dict[str, Any]]) -> None:
     pw, ph = ref["photo_px"]
     low = [i for i in images if min(i["x_ppi"], i["y_ppi"]) < 299.5]
     photos = [i for i in images if _is_photo(i, pw, ph)]
@@ -316,8 +296,8 @@ def _is_photo(image: dict[str, Any], pw: int, ph: int) -> bool:
     return w <= pw + 8 and h <= ph + 8 and w * h >= 0.5 * pw * ph
 
 
-def _check_render(g: Any, p: dict[str, Any], ref: dict[str, Any], boxes: dict[int, dict[str, list[float]]],
-                  files: dict[str, Path], geometry_ok: bool) -> None:
+def _check_render(g: Grading, p: dict[str, Any], ref: dict[str, Any], boxes: dict[int, PdfPage],
+                  geometry_ok: bool) -> None:
     names = ("background colour fills the bleed on every side", "margin between trim and safe line kept clear")
     if not geometry_ok:
         for name in names:
@@ -327,17 +307,15 @@ def _check_render(g: Any, p: dict[str, Any], ref: dict[str, Any], boxes: dict[in
     bg = np.array([int(ref["background"][i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
     bleed_fill, margin_clear = [], []
     for page, b in sorted(boxes.items()):
-        run = g.run_tool(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), PDF, "pg"], files)
-        ppm = next(iter(sorted(run.workdir.glob("pg*.ppm"))), None)
-        img = parse_ppm(ppm.read_bytes()) if run.ok and ppm else None
+        img = g.image(PDF, page=page, dpi=dpi, gate=False)
         if img is None:
             bleed_fill.append(0.0)
             margin_clear.append(0.0)
             continue
-        media, trim = b["MediaBox"], b["TrimBox"]
+        media, trim = b.media, b.trim
         scale = dpi / 72
 
-        def px(x: float, y: float, media: list[float] = media, scale: float = scale) -> tuple[int, int]:
+        def px(x: float, y: float, media: tuple[float, ...] = media, scale: float = scale) -> tuple[int, int]:
             return round((x - media[0]) * scale), round((media[3] - y) * scale)
 
         bleed, safe = p["bleed_mm"] * MM, p["safe_mm"] * MM
@@ -353,7 +331,7 @@ def _check_render(g: Any, p: dict[str, Any], ref: dict[str, Any], boxes: dict[in
             found=[round(f, 3) for f in margin_clear])
 
 
-def _check_page_content(g: Any, p: dict[str, Any], ref: dict[str, Any], pages: int, files: dict[str, Path],
+def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], pages: int, files: dict[str, Path],
                         images: list[dict[str, Any]]) -> None:
     """Each page read as printed: its copy where the brief puts it, legible and inked; logo and photo visible."""
     copy, bg = ref["copy"], _rgb(ref["background"])
@@ -395,13 +373,11 @@ def _check_page_content(g: Any, p: dict[str, Any], ref: dict[str, Any], pages: i
             reason=f"photo not visible on pages {no_photo}" if no_photo else "")
 
 
-def _page_words_and_render(g: Any, page: int, files: dict[str, Path]) -> tuple[list[dict[str, Any]], np.ndarray | None]:
+def _page_words_and_render(g: Grading, page: int, files: dict[str, Path]) -> tuple[list[dict[str, Any]], np.ndarray | None]:
     text = g.run_tool(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), PDF, "words.html"], files)
     html = text.workdir / "words.html"
     words = parse_words(html.read_text(errors="replace")) if text.ok and html.is_file() else []
-    run = g.run_tool(["pdftoppm", "-r", str(RENDER_DPI), "-f", str(page), "-l", str(page), PDF, "pg"], files)
-    ppm = next(iter(sorted(run.workdir.glob("pg*.ppm"))), None)
-    return words, parse_ppm(ppm.read_bytes()) if run.ok and ppm else None
+    return words, g.image(PDF, page=page, dpi=RENDER_DPI, gate=False)
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
@@ -429,12 +405,11 @@ def _band_fraction(mask: np.ndarray, outer: tuple[int, ...], inner: tuple[int, .
     return float(mask[region].mean()) if count else 0.0
 
 
-def _check_report(g: Any, p: dict[str, Any], report: Any, boxes: dict[int, dict[str, list[float]]],
+def _check_report(g: Grading, p: dict[str, Any], report: Any, boxes: dict[int, PdfPage],
                   fonts: list[dict[str, Any]], images: list[dict[str, Any]]) -> None:
     rep = report if isinstance(report, dict) else {}
     wrong = []
-    trim = boxes[min(boxes)].get("TrimBox") or [0, 0, 0, 0]
-    bleed_box = boxes[min(boxes)].get("BleedBox") or trim
+    trim, bleed_box = boxes[min(boxes)].trim, boxes[min(boxes)].bleed
     measured = {
         "pages": len(boxes),
         "trim_width_mm": (trim[2] - trim[0]) / MM, "trim_height_mm": (trim[3] - trim[1]) / MM,
