@@ -25,16 +25,18 @@ ALE-CANARY-12349519-edb7-4972-9e86-3cb6406a5ab2
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import subprocess
-import sys
 from collections import deque
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from lastexam.task import Grading, Params, is_close
+
+from .solution import noise_aware as NA  # the ESP model and search the oracle uses
 
 CIRCUIT = "circuit.qasm"
 DEVICE = "device.json"
@@ -46,24 +48,12 @@ METRICS = "metrics.json"
 REPORT = "report.json"
 MAX_QASM_BYTES = 2_000_000
 MAX_SIMULATED_QUBITS = 20
-GENERATOR_TRIALS = 32
+GENERATOR_TRIALS = 16
 ROOM = 2  # the clean region holds this many qubits more than the circuit
 ESP_MARGIN, TWO_QUBIT_MARGIN, DURATION_MARGIN = 0.90, 1.10, 1.15
 FACTORS = ("gates", "readout", "decoherence")
 
 
-def _load_noise_aware() -> Any:
-    name = "circuit_transpile_noise_aware"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "solution" / "noise_aware.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-NA = _load_noise_aware()
 
 
 # -- devices -----------------------------------------------------------------------------------
@@ -259,7 +249,7 @@ def _sandbox_best_compile(input_dir: Path) -> dict[str, float]:
     return json.loads(done.stdout)
 
 
-def generate(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     """Write the circuit, device, calibration and budget; the reference holds the planted defects and the
     generator's own best compile (the budget is that compile's figures with a margin)."""
     from qiskit import qasm2
@@ -345,11 +335,6 @@ def _equivalence(logical: Any, physical: Any, initial: list[int], final: list[in
     return worst
 
 
-def _close(found: Any, expected: float, rel: float = 1e-4, absolute: float = 1e-9) -> bool:
-    return isinstance(found, (int, float)) and not isinstance(found, bool) and math.isfinite(found) and \
-        abs(found - expected) <= max(absolute, rel * abs(expected))
-
-
 def _pair_key(value: Any) -> tuple[int, int] | None:
     if isinstance(value, dict):
         value = value.get("qubits")
@@ -359,13 +344,13 @@ def _pair_key(value: Any) -> tuple[int, int] | None:
     return None
 
 
-def grade(g: Any) -> None:
+def grade(g: Grading) -> None:
     if not g.require_files(OUT_QASM, LAYOUT, METRICS, REPORT):
         return
     device = json.loads((g.input_dir / DEVICE).read_text())
     budget = json.loads((g.input_dir / BUDGET).read_text())
     cal = NA.read_calibration((g.input_dir / CALIBRATION).read_text(), device["two_qubit_gate"])
-    ref = json.loads(g.reference("reference.json").read_text())
+    ref = g.reference_json("reference.json")
     size = device["num_qubits"]
     text = g.read_text(OUT_QASM)
     if text is None:
@@ -427,8 +412,9 @@ def grade(g: Any) -> None:
             expected={"depth": depth, "two_qubit_gates": two_qubit, "gate_counts": counts},
             found={k: rep.get(k) for k in ("depth", "two_qubit_gates", "gate_counts")})
     g.check("metrics.json: ASAP duration, ESP and its factors match the recomputation from the calibration",
-            _close(rep.get("duration_ns"), est.duration_ns, rel=1e-6, absolute=0.5) and _close(rep.get("esp"), est.esp)
-            and all(_close(shown.get(k), v) for k, v in factors.items()),
+            is_close(rep.get("duration_ns"), est.duration_ns, abs_tol=0.5)
+            and is_close(rep.get("esp"), est.esp, rel_tol=1e-4)
+            and all(is_close(shown.get(k), v, rel_tol=1e-4) for k, v in factors.items()),
             expected={"duration_ns": est.duration_ns, "esp": est.esp, "esp_factors": factors},
             found={"duration_ns": rep.get("duration_ns"), "esp": rep.get("esp"), "esp_factors": shown})
 

@@ -6,9 +6,9 @@ except where the mode says otherwise:
 - default_opt1 / default_opt3: one `transpile` call onto a Target that carries every calibrated gate error,
   gate length and readout error, at optimisation level 1 / 3 (no look at T1/T2, no search);
 - gate_errors_only: drops the qubits and couplers whose error rates are off (readout, gate errors), ignores
-  T1/T2, and keeps the best of 32 seeded level-3 compiles by gate and readout fidelity;
-- swap_minimiser: the best of 32 seeded level-3 compiles on the full device by two-qubit gate count;
-- no_decoherence: a careful compile (every outlier dropped, best of 32 by the full estimate), but the ESP it
+  T1/T2, and keeps the best of 16 seeded level-3 compiles by gate and readout fidelity;
+- swap_minimiser: the best of 16 seeded level-3 compiles on the full device by two-qubit gate count;
+- no_decoherence: a careful compile (every outlier dropped, best of 16 by the full estimate), but the ESP it
   reports leaves out decoherence.
 
 ALE-CANARY-12349519-edb7-4972-9e86-3cb6406a5ab2
@@ -131,7 +131,7 @@ else:
             return f["gates"] * f["readout"]
         return math.prod(f.values())
 
-    best = max((transpile(logical, target=tgt, optimization_level=3, seed_transpiler=s) for s in range(32)), key=key)
+    best = max((transpile(logical, target=tgt, optimization_level=3, seed_transpiler=s) for s in range(16)), key=key)
 text = qasm2.dumps(best)
 factors, dur, twoq, ini, fin = figures(best, n)
 if MODE == "no_decoherence":

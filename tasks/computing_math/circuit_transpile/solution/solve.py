@@ -25,7 +25,7 @@ from qiskit import qasm2
 
 INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
-TRIALS = 32  # the generator sets the budget from this same search
+TRIALS = 16  # the generator sets the budget from this same search
 
 
 def main() -> None:
