@@ -7,9 +7,10 @@ probability, at most so many two-qubit gates, at most so long). It must map, rou
 for the device, keeping off the qubits and couplers whose calibration has degraded, and deliver the physical
 circuit, its layouts, its figures (with the ESP and its factors) and a report naming what was avoided and why.
 
-The instances are built so that the default compile does not do: a few qubits have collapsed T1/T2 (which a
-qiskit Target's error map does not see) and a few couplers have failed; they fence off the only clean region
-large enough for the circuit, whose published gate errors are a little worse than the rest of the device.
+The instances are built so that the default compile does not do: several qubits have collapsed T1/T2 (which
+a qiskit Target's error map does not see); they fence off the only clean region large enough for the circuit,
+whose published gate errors are a little worse than the rest of the device; a coupler elsewhere has failed and
+one qubit reads out badly.
 The budget is the generator's own best compile (the oracle's method) with a margin.
 
 Grade (qiskit on the host parses the submitted QASM; nothing submitted is executed): gates on the files, a
@@ -113,27 +114,26 @@ def _components(adjacency: dict[int, set[int]], nodes: set[int]) -> list[set[int
 def _plan_defects(device: dict[str, Any], n: int, rng: np.random.Generator
                   ) -> tuple[list[int], list[int], list[tuple[int, int]]]:
     """(clean region, T1-collapsed qubits, failed couplers): the region is a random connected set of n + ROOM
-    qubits; each outside neighbour is either collapsed or cut off by failed couplers; further collapses break
-    every other part of the device into pieces too small for the circuit."""
+    qubits; its outside neighbours are collapsed, and further collapses break every other part of the device
+    into pieces too small for the circuit."""
     adjacency = _neighbours(device)
     size = device["num_qubits"]
     region = {int(rng.integers(size))}
     while len(region) < n + ROOM:
         region.add(int(rng.choice(sorted({v for u in region for v in adjacency[u]} - region))))
-    collapsed: set[int] = set()
-    failed: set[tuple[int, int]] = set()
-    for v in sorted({v for u in region for v in adjacency[u]} - region):
-        if rng.random() < 0.5:
-            collapsed.add(v)
-        else:
-            failed.update((min(u, v), max(u, v)) for u in adjacency[v] & region)
+    collapsed = {v for u in region for v in adjacency[u]} - region
     while True:
-        healthy = {q: {v for v in adjacency[q] if v not in collapsed and (min(q, v), max(q, v)) not in failed}
-                   for q in range(size) if q not in collapsed}
+        healthy = {q: adjacency[q] - collapsed for q in range(size) if q not in collapsed}
         large = [c for c in _components(healthy, set(healthy) - region) if len(c) >= n]
         if not large:
-            return sorted(region), sorted(collapsed), sorted(failed)
+            break
         collapsed.add(max(sorted(large[0]), key=lambda q: (len(healthy[q] & large[0]), rng.random())))
+    # one failed coupler away from the clean region (a failed coupler is in the error map the default compile
+    # reads, so a fence of them would steer it into the clean region)
+    away = sorted((min(a, b), max(a, b)) for a, b in device["coupling_map"]
+                  if not {a, b} & region and not {a, b} <= collapsed)
+    failed = [away[int(rng.integers(len(away)))]] if away else []
+    return sorted(region), sorted(collapsed), sorted(set(failed))
 
 
 def _calibration(device: dict[str, Any], rng: np.random.Generator, region: list[int], collapsed: list[int],
