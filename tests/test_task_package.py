@@ -41,12 +41,6 @@ def test_a_split_task_generates_and_grades_in_real_sandboxes(run_agent) -> None:
     assert (nop.status, nop.score) == ("failed", 0.0), nop.error
 
 
-# Tasks whose owners move them onto lastexam.task on their own branches; remove an id once it is moved.
-NOT_YET_MOVED = {
-    "computing_math/circuit_transpile",
-}
-
-
 @pytest.mark.parametrize("task_id", sorted(f"{p.parent.parent.name}/{p.parent.name}"
                                             for p in (REPO / "tasks").glob("*/*/task.toml")))
 def test_every_task_is_written_against_the_public_api(task_id: str) -> None:
@@ -56,7 +50,4 @@ def test_every_task_is_written_against_the_public_api(task_id: str) -> None:
     hints = typing.get_type_hints(module.grade)
     generate = getattr(module, "generate", None)
     moved = hints.get("g") is Grading and (generate is None or typing.get_type_hints(generate).get("params") == Params)
-    if task.id in NOT_YET_MOVED:
-        assert not moved, f"{task.id} now uses lastexam.task: remove it from NOT_YET_MOVED"
-    else:
-        assert moved, f"{task.id}: annotate grade(g: Grading) and generate(params: Params, ...) from lastexam.task"
+    assert moved, f"{task.id}: annotate grade(g: Grading) and generate(params: Params, ...) from lastexam.task"

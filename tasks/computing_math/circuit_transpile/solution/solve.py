@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Oracle: qiskit transpile at optimisation level 3 over several seeds, keep the best; export QASM, layouts, metrics.
+"""Oracle: take every calibration outlier out of the device, run seeded optimisation-level-3 transpiles on
+what is left, keep the compile with the best estimated success probability; write the circuit, layouts,
+recomputed metrics and the report.
 
 ALE-CANARY-12349519-edb7-4972-9e86-3cb6406a5ab2
 """
@@ -10,43 +12,59 @@ import json
 import os
 from pathlib import Path
 
-from qiskit import qasm2, transpile
-from qiskit.circuit.library import ECRGate, RZXGate
-from qiskit.transpiler import CouplingMap
+from noise_aware import (
+    compile_best,
+    custom_instructions,
+    estimate,
+    layouts_of,
+    outliers,
+    physical_ops,
+    read_calibration,
+)
+from qiskit import qasm2
 
 INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
-CUSTOM = [*qasm2.LEGACY_CUSTOM_INSTRUCTIONS, qasm2.CustomInstruction("ecr", 0, 2, ECRGate),
-          qasm2.CustomInstruction("rzx", 1, 2, RZXGate)]
+TRIALS = 16  # the generator sets the budget from this same search
 
 
 def main() -> None:
     device = json.loads((INPUT / "device.json").read_text())
-    logical = qasm2.loads((INPUT / "circuit.qasm").read_text(), custom_instructions=CUSTOM)
-    coupling = CouplingMap(device["coupling_map"])
-    best, best_key = None, None
-    for seed in range(8):
-        tc = transpile(logical, coupling_map=coupling, basis_gates=device["basis_gates"], optimization_level=3,
-                       seed_transpiler=seed)
-        key = (sum(1 for i in tc.data if i.operation.num_qubits == 2), tc.depth())
-        if best_key is None or key < best_key:
-            best, best_key = tc, key
+    budget = json.loads((INPUT / "budget.json").read_text())
+    cal = read_calibration((INPUT / "calibration.csv").read_text(), device["two_qubit_gate"])
+    logical = qasm2.loads((INPUT / "circuit.qasm").read_text(), custom_instructions=custom_instructions())
+    compiled, _ = compile_best(logical, device, cal, TRIALS)
+    initial, final = layouts_of(compiled, logical.num_qubits)
+    text = qasm2.dumps(compiled)
+    delivered = qasm2.loads(text, custom_instructions=custom_instructions())
+    ops = physical_ops(delivered)
+    est = estimate(ops, cal, initial, final)
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    text = qasm2.dumps(best)
     (OUTPUT / "transpiled.qasm").write_text(text)
-    reread = qasm2.loads(text, custom_instructions=CUSTOM)
-    layout = {
-        "initial_layout": list(best.layout.initial_index_layout(filter_ancillas=True)),
-        "final_layout": list(best.layout.final_index_layout(filter_ancillas=True)),
-    }
-    (OUTPUT / "layout.json").write_text(json.dumps(layout, indent=2) + "\n")
+    (OUTPUT / "layout.json").write_text(json.dumps({"initial_layout": initial, "final_layout": final}, indent=2))
+    factors = {"gates": est.gate_factor, "readout": est.readout_factor, "decoherence": est.decoherence_factor}
+    two_qubit = sum(1 for name, qubits in ops if name != "barrier" and len(qubits) == 2)
     metrics = {
-        "num_qubits": reread.num_qubits,
-        "depth": reread.depth(),
-        "two_qubit_gates": sum(1 for i in reread.data if i.operation.num_qubits == 2),
-        "gate_counts": {k: int(v) for k, v in reread.count_ops().items() if k != "barrier"},
+        "num_qubits": delivered.num_qubits,
+        "depth": delivered.depth(),
+        "two_qubit_gates": two_qubit,
+        "gate_counts": {k: int(v) for k, v in delivered.count_ops().items() if k != "barrier"},
+        "duration_ns": est.duration_ns,
+        "esp": est.esp,
+        "esp_factors": factors,
     }
-    (OUTPUT / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (OUTPUT / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    bad_qubits, bad_couplers = outliers(cal)
+    verdicts = {"esp": est.esp >= budget["min_esp"], "two_qubit_gates": two_qubit <= budget["max_two_qubit_gates"],
+                "duration_ns": est.duration_ns <= budget["max_duration_ns"]}
+    report = {
+        "avoided_qubits": {str(q): reasons for q, reasons in sorted(bad_qubits.items())},
+        "avoided_couplers": [{"qubits": list(pair), "reason": reason} for pair, reason in sorted(bad_couplers.items())],
+        "limiting_factor": min(factors, key=factors.__getitem__),
+        "budget": verdicts,
+        "accepted": all(verdicts.values()),
+    }
+    (OUTPUT / "report.json").write_text(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
