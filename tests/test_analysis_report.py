@@ -276,6 +276,8 @@ def test_report_command_exports(tmp_path: Path) -> None:
         data["leaderboard"][0])
     both = json.loads(_ale("report", *db, "--json", "--name", "matrix", "--name", "second").stdout)
     assert both["experiments"] == ["matrix", "second"] and both["instances"] == 25
+    common = _ale("report", *db, "--name", "matrix", "--name", "second", "--common-instances").stdout
+    assert "Common instances only: 1 instance(s) left out" in " ".join(common.split())
     html, csv_dir = tmp_path / "out" / "report.html", tmp_path / "csv"
     text = _ale("report", *db, "--pairs", "--csv", str(csv_dir), "--html", str(html)).stdout
     assert "Leaderboard" in text and "Paired comparisons" in text and "h1:weak" in text

@@ -328,6 +328,8 @@ def report(
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task packages (for declared software).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Count infrastructure errors left after retries as failed "
                                                           "trials (score 0) instead of leaving them out.")] = False,
+    common_instances: Annotated[bool, typer.Option("--common-instances", help="Keep only the instances every agent "
+                                                   "has a graded trial on (for pooled experiments).")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="Split every leaderboard into tasks released after each "
                                         "model's knowledge_cutoff and before it, with the gap (contamination).")] = False,
 ) -> None:
@@ -335,7 +337,8 @@ def report(
     Pareto frontier, paired comparisons, harness/model variance, failure breakdown and software use."""
     try:
         options = ReportOptions(experiments=name or None, compare=compare or [], pairs=pairs, resamples=resamples,
-                                seed=seed, tasks_dir=tasks_dir, strict=strict, fresh=fresh)
+                                seed=seed, tasks_dir=tasks_dir, strict=strict, fresh=fresh,
+                                common_instances=common_instances)
         store = ResultsStore(db or default_db_url(results_dir))
         result = build_report(store, options)
     except (LastExamError, ValueError) as exc:

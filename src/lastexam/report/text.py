@@ -93,6 +93,9 @@ def print_report(report: Report, out: Console) -> None:
     out.print(f"[bold]Experiments:[/] {', '.join(report.experiments)}  ({report.database}; "
               f"{report.instances} instances)")
     out.print(report.instances_seen)
+    if report.instances_dropped:
+        out.print(f"Common instances only: {report.instances_dropped} instance(s) left out because some agent has no "
+                  "graded trial on them")
     if report.strict:
         out.print("[bold]Strict:[/] infrastructure errors are counted as failed trials (score 0), not left out")
     print_leaderboard(report, out)
