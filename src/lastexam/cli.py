@@ -387,7 +387,7 @@ def _open_bundles(bundles: list[str], selectors: list[str], identity: Path | Non
     if len(bundles) > 1 or signer is None:
         raise ConfigError(None, "--tasks", "a run takes one bundle, with its maker (and the key to open a sealed one)",
                           "give one pool.ale, --signer signer.pub and, for a sealed pool, --identity identity.age")
-    tasks_dir, manifest = open_bundle(Path(bundles[0]), identity, _signer(signer), bundle_cache())
+    tasks_dir, manifest = open_bundle(Path(bundles[0]), identity, _key(signer), bundle_cache())
     rest = [s for s in selectors if s not in bundles]
     return tasks_dir, rest or [t.id for t in manifest.tasks]
 
@@ -411,13 +411,13 @@ def pack(
 ) -> None:
     """Seal task packages into an encrypted bundle with a signed manifest (a private pool), write a public
     bundle (--public), or roll a pool (--retire) by moving its tasks past their date into a public bundle."""
-    keys = [Path(r).read_text().strip() if Path(r).is_file() else r for r in recipients or []]
+    keys = [_key(r) for r in recipients or []]
     try:
         if retire is not None:
             if public_out is None or signer is None:
                 raise ConfigError(None, "--retire", "rolling a pool needs its maker and a place for the retired tasks",
                                   "give --signer signer.pub, --identity identity.age and --public-out public.ale")
-            rolled = retire_bundle(retire, identity, _signer(signer), signing_key, keys, public_out=public_out,
+            rolled = retire_bundle(retire, identity, _key(signer), signing_key, keys, public_out=public_out,
                                    sealed_out=out, as_of=_date(as_of, "--as-of"), cache_root=bundle_cache())
             for manifest, where, what in ((rolled.retired, public_out, "retired into public bundle"),
                                           (rolled.kept, out, "kept sealed in")):
@@ -439,8 +439,8 @@ def pack(
                   f"(signer {manifest.signer[:16]}...)")
 
 
-def _signer(value: str) -> str:
-    """A signer's hex public key, given as such or as the path of a signer.pub file."""
+def _key(value: str) -> str:
+    """A public key (a signer's hex key, an age recipient) given as such or as the path of a file holding it."""
     return Path(value).read_text().strip() if Path(value).is_file() else value
 
 

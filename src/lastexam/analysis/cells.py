@@ -64,7 +64,8 @@ def cells(engine: Engine, executables: Mapping[str, Sequence[str]],
     other declaration (a task missing from the map counts as declaring none) is judged again from the run
     directory.
     """
-    grouped = (select(_t.agent, _t.instance, _t.category, _t.software, _t.software_basis, func.count(), func.coalesce(func.sum(_t.passed.cast(Integer)), 0), func.sum(_t.score),
+    grouped = (select(_t.agent, _t.instance, _t.category, _t.software, _t.software_basis, func.count(),
+                      func.coalesce(func.sum(_t.passed.cast(Integer)), 0), func.sum(_t.score),
                       func.coalesce(func.sum(_t.cost_usd), 0.0), func.sum(case((_t.cost_usd.is_(None), 1), else_=0)),
                       func.sum(_t.duration_sec), func.sum(_t.agent_sec))
                .where(_selection(experiment_ids), _recorded)
@@ -79,8 +80,8 @@ def cells(engine: Engine, executables: Mapping[str, Sequence[str]],
     frame.loc[cancelled, "software"], frame.loc[cancelled, "basis"] = "unknown", None
     declared = {task: executables_basis(executables.get(task, ())) for task in frame["task_id"].unique()}
     current = (frame["basis"].isna() | (frame["basis"] == frame["task_id"].map(declared))).to_numpy(bool)
-    stale_tasks = sorted(set(frame.loc[~current, "task_id"]))
-    judged_again = _trials_to_read(engine, executables, experiment_ids, stale_tasks)
+    stale = {task: declared[task] for task in sorted(set(frame.loc[~current, "task_id"]))}
+    judged_again = _trials_to_read(engine, executables, experiment_ids, stale)
     frame = pd.concat([frame[current].drop(columns="basis"), judged_again], ignore_index=True)
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in CELL_COLUMNS}), len(judged_again)
@@ -93,13 +94,13 @@ def cells(engine: Engine, executables: Mapping[str, Sequence[str]],
 
 
 def _trials_to_read(engine: Engine, executables: Mapping[str, Sequence[str]], experiment_ids: Sequence[int] | None,
-                    stale_tasks: list[str]) -> pd.DataFrame:
+                    stale_bases: Mapping[str, str]) -> pd.DataFrame:
     """One cell per trial that the recorded rows cannot place: recorded without a category or run facts, or
-    (of ``stale_tasks``) judged against other declared executables; each read from its run directory."""
+    (of the tasks in ``stale_bases``, which maps each to its declared executables' basis now) judged against
+    another basis; each read from its run directory."""
     stale = false()
-    for task in stale_tasks:
-        stale = or_(stale, and_(_t.task_id == task, not_(_cancelled),
-                                _t.software_basis != executables_basis(executables.get(task, ()))))
+    for task, basis in stale_bases.items():
+        stale = or_(stale, and_(_t.task_id == task, not_(_cancelled), _t.software_basis != basis))
     recorded_category = case((_t.software.is_(None), None), else_=_t.category)  # without facts: no_output unknown
     query = (select(_t.id, *(_t[k] for k in _KEYS), _t.status, _t.agent_outcome, _t.score, recorded_category,
                     _t.run_dir, _t.passed, _t.cost_usd, _t.duration_sec, _t.agent_sec)

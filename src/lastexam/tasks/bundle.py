@@ -158,14 +158,15 @@ def _archive(tasks: list[Task]) -> tuple[bytes, list[BundledTask]]:
     bundled = []
     with tarfile.open(fileobj=archive, mode="w:gz") as tar:
         for task in sorted(tasks, key=lambda t: t.id):
-            files = task.files()
-            for relative, path in files.items():
+            digests = {}
+            for relative, path in task.files().items():
+                data = path.read_bytes()
                 member = tar.gettarinfo(path.resolve(), arcname=f"{task.id}/{relative}")
-                with path.open("rb") as handle:
-                    tar.addfile(member, handle)
+                tar.addfile(member, io.BytesIO(data))
+                digests[relative] = _sha256(data)
             bundled.append(BundledTask(id=task.id, version=task.spec.version, canary=task.spec.canary,
                                        released=task.spec.released, retire_after=task.spec.retire_after,
-                                       files={r: _sha256(p.read_bytes()) for r, p in files.items()}))
+                                       files=digests))
     return archive.getvalue(), bundled
 
 
