@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from lastexam.agents.base import INSTRUCTION_PATH, AgentContext, AgentRun, Usage, sandbox_limit_detail
+from lastexam.desktop import keep_final_screenshot, record_final_screenshot
 from lastexam.errors import ConfigError
 from lastexam.sandbox import AGENT_DIR, Sandbox, Workspace
 from lastexam.store.atif import AgentInfo, Observation, ObservationResult, ToolCall, Trajectory
@@ -56,6 +57,9 @@ class CommandAgent:
             observation=Observation(results=[ObservationResult(source_call_id="call_1", content=observation)]),
             extra={"duration_sec": round(result.duration, 3)},
         )
+        if sandbox.display:
+            record_final_screenshot(trajectory, keep_final_screenshot(sandbox.workspace, context.logs_dir),
+                                    context.logs_dir)
         return AgentRun(outcome=outcome, usage=Usage(), trajectory=trajectory.finalize(), detail=detail,
                         sandbox_limit=limit)
 

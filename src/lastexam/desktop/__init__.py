@@ -18,6 +18,7 @@ import stat
 from pathlib import Path
 
 from lastexam.sandbox.base import Workspace
+from lastexam.store.atif import ContentPart, ImageSource, Trajectory
 
 SANDBOX_DIR = "/opt/ale-desktop"
 """Where the desktop programs are inside the sandbox (read-only)."""
@@ -88,3 +89,16 @@ def keep_final_screenshot(workspace: Workspace, logs_dir: Path) -> Path | None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return target
+
+
+def record_final_screenshot(trajectory: Trajectory, screenshot: Path | None, logs_dir: Path) -> None:
+    """Add a system step showing the desktop as the run left it (``screenshot`` under ``logs_dir``, or None:
+    none could be taken); the image is referenced by its path relative to the run directory."""
+    if screenshot is None:
+        trajectory.add_step("system", "no final screenshot of the desktop could be taken")
+        return
+    relative = os.path.relpath(screenshot, logs_dir.parent)
+    trajectory.add_step("system", [
+        ContentPart(type="text", text="the desktop as the run left it"),
+        ContentPart(type="image", source=ImageSource(media_type="image/png", path=relative))],
+        extra={"final_screenshot": relative})

@@ -17,6 +17,7 @@ of a screenshot; a scaled screenshot says its scale.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
@@ -30,6 +31,7 @@ SERVER_VERSION = "1"
 XDOTOOL_TIMEOUT = 30.0
 MAX_WAIT = 30.0
 TYPE_DELAY_MS = 8
+X_SOCKET_DIR = "/tmp/.X11-unix"
 
 _X = {"type": "integer", "description": "x in screen pixels, from the left edge"}
 _Y = {"type": "integer", "description": "y in screen pixels, from the top edge"}
@@ -87,10 +89,23 @@ def _xdotool(*args: str) -> str:
     return done.stdout
 
 
+def _find_display() -> None:
+    """Set DISPLAY when a caller left it out (some agent CLIs start MCP servers with a filtered environment):
+    the sandbox's X server is the one socket in its private /tmp/.X11-unix."""
+    if os.environ.get("DISPLAY"):
+        return
+    with contextlib.suppress(OSError):
+        sockets = sorted(name for name in os.listdir(X_SOCKET_DIR) if name.startswith("X") and name[1:].isdigit())
+        if sockets:
+            os.environ["DISPLAY"] = ":" + sockets[0][1:]
+            return
+    raise ActionError("no desktop here: DISPLAY is not set and no X server runs (the task declares no "
+                      "[environment] display)")
+
+
 def screen_size() -> tuple[int, int]:
     """The screen's width and height in pixels. Raises ActionError without a display."""
-    if not os.environ.get("DISPLAY"):
-        raise ActionError("no desktop here: DISPLAY is not set (the task declares no [environment] display)")
+    _find_display()
     width, height = _xdotool("getdisplaygeometry").split()
     return int(width), int(height)
 

@@ -40,6 +40,7 @@ from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun, Usage, sa
 from lastexam.agents.cli.install import CliPackage, entry_point, install_dir, installed
 from lastexam.agents.cli.transcript import TranscriptBuilder, read_home_file
 from lastexam.agents.config import AgentConfig, ModelPrices
+from lastexam.desktop import MCP_COMMAND, keep_final_screenshot, record_final_screenshot
 from lastexam.errors import ConfigError
 from lastexam.sandbox import HOME_DIR, Sandbox, Workspace
 from lastexam.sandbox.base import ExecResult
@@ -60,6 +61,8 @@ CHANNEL_KEY = "ale-model-channel"
 TRANSCRIPT_CAPTURE_BYTES = 256 << 20
 """The key the CLI sees inside the sandbox: a placeholder; the host proxy puts the real key upstream."""
 CHANNEL_DIR = "channel"
+COMPUTER_MCP_SERVER = "computer"
+"""The name the computer tools' MCP server has in each CLI's configuration (Claude Code: ``mcp__computer__click``)."""
 
 
 class CliOptions(BaseModel):
@@ -109,8 +112,13 @@ class CliDriver(Protocol):
         """The POST paths (below the endpoint's path) of the CLI's model calls; nothing else is forwarded."""
         ...
 
-    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
-        """Files the CLI needs in its home (settings), by path relative to it; ``base_url`` as the CLI sees it."""
+    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str,
+                   mcp_servers: dict[str, list[str]]) -> dict[str, str]:
+        """Files the CLI needs in its home (settings), by path relative to it; ``base_url`` as the CLI sees it.
+
+        ``mcp_servers`` (name: command line inside the sandbox) are stdio MCP servers the CLI must load
+        through its own configuration (the computer tools on a desktop); a CLI without MCP support ignores them.
+        """
         ...
 
     def command(self, run: CliRun) -> list[str]:
@@ -158,7 +166,8 @@ class CliAgent:
     def stage(self, workspace: Workspace, task: Task) -> None:
         """The relay into ``/agent``, the CLI's settings into the home, the two read-only binds."""
         stage_forwarder(workspace.agent)
-        for relative, text in self.driver.home_files(self.config, self.options, self.sandbox_url).items():
+        mcp_servers = {COMPUTER_MCP_SERVER: MCP_COMMAND} if task.spec.environment.display else {}
+        for relative, text in self.driver.home_files(self.config, self.options, self.sandbox_url, mcp_servers).items():
             path = workspace.home / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
@@ -228,6 +237,9 @@ class CliAgent:
             reported = {"transcript_error": f"{type(exc).__name__}: {exc}"}
             trajectory = finish(builder, reported)
         _keep_native(run.home, self.driver.native_transcripts, context.logs_dir / "native")
+        if sandbox.display:
+            record_final_screenshot(trajectory, keep_final_screenshot(sandbox.workspace, context.logs_dir),
+                                    context.logs_dir)
         usage = _usage_of_record(channel.stats, self.prices, reported.get("cli_cost_usd"))
         _record_usage(trajectory, usage, self_reported=builder.usage, unmetered=channel.stats.usages.count(None))
         return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error,

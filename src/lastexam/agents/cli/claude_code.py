@@ -10,6 +10,7 @@ events carrying ``tool_result`` blocks, ``stream_event`` events whose ``message_
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, ClassVar
 
@@ -36,8 +37,13 @@ class ClaudeCodeDriver:
     def model_calls(self, config: AgentConfig) -> re.Pattern[str]:
         return model_calls(ANTHROPIC_MESSAGES)
 
-    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
-        return {}
+    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str,
+                   mcp_servers: dict[str, list[str]]) -> dict[str, str]:
+        if not mcp_servers:
+            return {}
+        servers = {name: {"type": "stdio", "command": argv[0], "args": argv[1:], "env": {}}
+                   for name, argv in mcp_servers.items()}
+        return {".claude.json": json.dumps({"mcpServers": servers}, indent=2)}
 
     def command(self, run: CliRun) -> list[str]:
         return [program("claude_code"), "-p", run.instruction, "--output-format", "stream-json", "--verbose",
