@@ -219,7 +219,7 @@ class CliAgent:
                                   exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
                                   channel=channel_stats, reported=reported)
 
-        builder = self._builder()
+        builder = self._builder(context.logs_dir)
         try:
             reported = self.driver.transcript(run, builder)
             if outcome == "completed" and reported.get("limit"):
@@ -233,7 +233,7 @@ class CliAgent:
                 outcome = "crashed"
                 detail = (f"the {stem} transcript the agent left could not be read ({type(exc).__name__}: {exc}); "
                           f"see logs/{stem}_transcript_error.log" + (f"; {detail}" if detail else ""))
-            builder = self._builder()  # nothing of the broken transcript is kept
+            builder = self._builder(context.logs_dir)  # nothing of the broken transcript is kept
             reported = {"transcript_error": f"{type(exc).__name__}: {exc}"}
             trajectory = finish(builder, reported)
         _keep_native(run.home, self.driver.native_transcripts, context.logs_dir / "native")
@@ -245,13 +245,13 @@ class CliAgent:
         return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error,
                         sandbox_limit=None if result.limit in (None, "wall") else result.limit)
 
-    def _builder(self) -> TranscriptBuilder:
+    def _builder(self, logs_dir: Path) -> TranscriptBuilder:
         info = AgentInfo(name=self.name, version=self.package.version, model_name=self.config.model,
                          extra={"cli": self.package.package, "harness": self.package.harness,
                                 "config": str(self.config.source or ""), "base_url": self.base_url,
                                 "limits": self.config.limits.model_dump(exclude_none=True),
                                 "options": self.options.model_dump(exclude_defaults=True)})
-        return TranscriptBuilder(info, str(uuid.uuid4()), self.prices)
+        return TranscriptBuilder(info, str(uuid.uuid4()), self.prices, logs_dir)
 
 
 def _usage_of_record(stats: ChannelStats, prices: ModelPrices | None, cli_cost_usd: Any) -> Usage:

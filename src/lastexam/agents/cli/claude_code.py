@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from lastexam.agents.accounting import CallUsage, call_usage
 from lastexam.agents.cli.adapter import CHANNEL_KEY, CliOptions, CliRun, program
 from lastexam.agents.cli.install import PACKAGES
-from lastexam.agents.cli.transcript import TranscriptBuilder, json_lines, text_of
+from lastexam.agents.cli.transcript import TranscriptBuilder, json_lines
 from lastexam.agents.config import AgentConfig
 from lastexam.sandbox.base import WORKSPACE
 from lastexam.sandbox.channel import ANTHROPIC_MESSAGES, Credential, model_calls
@@ -71,7 +71,7 @@ class ClaudeCodeDriver:
             elif kind == "user" and isinstance(message.get("content"), list):
                 for block in message["content"]:
                     if isinstance(block, dict) and block.get("type") == "tool_result":
-                        builder.result(str(block.get("tool_use_id")), text_of(block.get("content", "")))
+                        builder.result(str(block.get("tool_use_id")), builder.content(block.get("content", "")))
             elif kind == "result":
                 reported.update(subtype=event.get("subtype"), is_error=event.get("is_error"),
                                 num_turns=event.get("num_turns"), cli_cost_usd=event.get("total_cost_usd"),
