@@ -7,6 +7,7 @@ ctrl+s) and real sandboxes; the model is the scripted local server (tests/models
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tomllib
@@ -23,6 +24,7 @@ from lastexam.desktop import MCP_COMMAND
 from lastexam.errors import ConfigError
 from lastexam.results import TrialResult
 from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
+from lastexam.sandbox.bwrap import processes_of_uid
 from lastexam.tasks.loader import load_task
 from modelserver import ModelServer, Reply, call
 
@@ -176,6 +178,14 @@ def test_the_display_is_private_to_its_sandbox(tmp_path: Path) -> None:
         out, _ = _desktop_sandbox_run("ls -A /tmp/.X11-unix 2>&1; DISPLAY=:0 xdotool getdisplaygeometry 2>&1; true",
                                       tmp_path, display=None)
         assert "No such file" in out and "Can't open display" in out
+        if os.geteuid() == 0:  # another uid on the host (another sandbox's) cannot reach it through /proc either
+            [server] = [pid for pid in processes_of_uid(holder.host_uid) if Path(f"/proc/{pid}/comm").read_text()
+                        == "Xvfb\n"]
+            probe = (f"import socket; s = socket.socket(socket.AF_UNIX); "
+                     f"s.connect('/proc/{server}/root/tmp/.X11-unix/X0'); print('CONNECTED')")
+            done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3",
+                                   "-c", probe], capture_output=True, text=True)
+            assert "CONNECTED" not in done.stdout and "PermissionError" in done.stderr, done
     finally:
         process.kill()
         process.wait()

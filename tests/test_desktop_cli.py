@@ -53,8 +53,9 @@ def test_claude_code_types_into_a_real_editor_through_the_mcp_server(tmp_path: P
     assert {"name": "computer", "status": "connected", "source": "user"} in init["mcp_servers"]
     assert {"mcp__computer__screenshot", "mcp__computer__click", "mcp__computer__key"} <= set(init["tools"])
     results = [r for s in trajectory_of(result)["steps"] for r in (s.get("observation") or {}).get("results", [])]
-    text, image = next(r["content"] for r in results if isinstance(r["content"], list))
-    assert "scaled by 0.5 to 512x384" in text["text"] and image["source"]["media_type"] == "image/png"
+    parts = next(r["content"] for r in results if isinstance(r["content"], list))
+    [image] = [p for p in parts if p["type"] == "image"]
+    assert "scaled by 0.5 to 512x384" in parts[0]["text"] and image["source"]["media_type"] == "image/png"
     assert (Path(result.run_dir) / image["source"]["path"]).read_bytes().startswith(b"\x89PNG")
     assert any(r["content"] == "pressed ctrl+s" for r in results)
     final_screenshot(result)
