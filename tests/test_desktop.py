@@ -6,6 +6,7 @@ ctrl+s) and real sandboxes; the model is the scripted local server (tests/models
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -21,9 +22,10 @@ from lastexam.agents.cli.codex import CodexDriver, CodexOptions
 from lastexam.agents.cli.gemini_cli import GeminiCliDriver
 from lastexam.agents.config import AgentConfig
 from lastexam.desktop import MCP_COMMAND
+from lastexam.desktop.session import DesktopSession
 from lastexam.errors import ConfigError
 from lastexam.results import TrialResult
-from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
+from lastexam.sandbox import BwrapSandbox, ExecResult, Limits, new_workspace
 from lastexam.sandbox.bwrap import processes_of_uid
 from lastexam.tasks.loader import load_task
 from modelserver import ModelServer, Reply, call
@@ -190,3 +192,31 @@ def test_the_display_is_private_to_its_sandbox(tmp_path: Path) -> None:
         process.kill()
         process.wait()
         holder.close()
+
+
+@pytest.mark.slow
+def test_a_desktop_session_keeps_programs_between_commands_and_each_command_s_limits(tmp_path: Path) -> None:
+    out, err = tmp_path / "out", tmp_path / "err"
+
+    async def run(session: DesktopSession, command: str, timeout: float = 60) -> tuple[ExecResult, str]:
+        for path in (out, err):
+            path.unlink(missing_ok=True)
+        result = await session.exec(["bash", "-c", command], timeout=timeout, stdout=out, stderr=err)
+        return result, out.read_text()
+
+    async def scenario() -> list[tuple[ExecResult, str]]:
+        with BwrapSandbox(new_workspace(), Limits(capture_bytes=1000), display="800x600") as sandbox:
+            session = DesktopSession(sandbox, tmp_path, wall_sec=300)
+            try:
+                return [await run(session, "sleep 1000 >/dev/null 2>&1 & echo $! > /tmp/background; echo $DISPLAY"),
+                        await run(session, "kill -0 $(cat /tmp/background) && echo alive; pwd"),
+                        await run(session, "sleep 100", timeout=1),
+                        await run(session, "python3 -c \"print('x' * 5000)\"; exit 7")]
+            finally:
+                await session.close()
+
+    started, alive, stopped, flood = asyncio.run(scenario())
+    assert started == (ExecResult(returncode=0, timed_out=False, duration=started[0].duration), ":0\n")
+    assert alive[1] == "alive\n/home/agent\n"
+    assert stopped[0].timed_out and stopped[0].returncode is None and stopped[0].limit == "wall"
+    assert flood[0].returncode == 7 and flood[1].startswith("x" * 1000) and "over the 1000 byte capture" in flood[1]

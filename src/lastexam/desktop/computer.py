@@ -338,17 +338,24 @@ def serve_mcp() -> int:
     return 0
 
 
+def json_call(argv: list[str]) -> dict[str, Any]:
+    """``ACTION JSON_OBJECT``: the action's answer (``act``)."""
+    if len(argv) != 2:
+        return {"ok": False, "error": "usage: ale-computer --json ACTION JSON_OBJECT"}
+    try:
+        args = json.loads(argv[1])
+    except ValueError as exc:
+        return {"ok": False, "error": f"the arguments are not JSON ({exc})"}
+    if not isinstance(args, dict):
+        return {"ok": False, "error": "the arguments must be a JSON object"}
+    return act(argv[0], args)
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["mcp"]:
         return serve_mcp()
     if argv[:1] == ["--json"]:
-        try:
-            args = json.loads(argv[2]) if len(argv) > 2 else {}
-        except ValueError as exc:
-            args, problem = None, f"the arguments are not JSON ({exc})"
-        answer = act(argv[1], args) if isinstance(args, dict) and len(argv) > 1 else \
-            {"ok": False, "error": problem if args is None else "usage: --json ACTION JSON_OBJECT"}
-        sys.stdout.write(json.dumps(answer))
+        sys.stdout.write(json.dumps(json_call(argv[1:])))
         return 0
     return command_line(argv)
 

@@ -108,13 +108,7 @@ def final_screenshot(env: dict[str, str], path: str) -> None:
 def run(size: str, command: list[str], final: str | None) -> int:
     env, processes = start(size)
     try:
-        child = subprocess.Popen(command, env=env)
-        while True:
-            try:
-                status = child.wait()
-                break
-            except KeyboardInterrupt:
-                continue
+        status = subprocess.run(command, env=env).returncode
         if final:
             final_screenshot(env, final)
         return status if status >= 0 else 128 - status

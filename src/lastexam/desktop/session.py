@@ -125,6 +125,8 @@ class DesktopSession:
             return ExecResult(returncode=reply["returncode"], timed_out=reply["timed_out"],
                               duration=time.monotonic() - began, limit="wall" if reply["timed_out"] else None)
         answer.cancel()
+        if answer in done:  # the session hung up: the sandbox is ending it (a limit), or it crashed
+            await asyncio.wait({self._command}, timeout=ANSWER_MARGIN)
         if self._command.done():
             ended = self._command.result()
             return ExecResult(returncode=None, timed_out=ended.limit == "wall", duration=time.monotonic() - began,

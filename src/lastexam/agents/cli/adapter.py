@@ -214,7 +214,11 @@ class CliAgent:
                          "model_seconds": round(channel.stats.model_seconds, 3),
                          "upstream_failures": channel.stats.upstream_failures[-5:]}
 
+        screenshot = keep_final_screenshot(sandbox.workspace, context.logs_dir) if sandbox.display else None
+
         def finish(builder: TranscriptBuilder, reported: dict[str, Any]) -> Trajectory:
+            if sandbox.display:
+                record_final_screenshot(builder.trajectory, screenshot, context.logs_dir)
             return builder.finish(cli_cost_usd=reported.get("cli_cost_usd"), outcome=outcome,
                                   exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
                                   channel=channel_stats, reported=reported)
@@ -237,9 +241,6 @@ class CliAgent:
             reported = {"transcript_error": f"{type(exc).__name__}: {exc}"}
             trajectory = finish(builder, reported)
         _keep_native(run.home, self.driver.native_transcripts, context.logs_dir / "native")
-        if sandbox.display:
-            record_final_screenshot(trajectory, keep_final_screenshot(sandbox.workspace, context.logs_dir),
-                                    context.logs_dir)
         usage = _usage_of_record(channel.stats, self.prices, reported.get("cli_cost_usd"))
         _record_usage(trajectory, usage, self_reported=builder.usage, unmetered=channel.stats.usages.count(None))
         return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error,
