@@ -62,3 +62,27 @@ def test_claude_code_types_into_a_real_editor_through_the_mcp_server(tmp_path: P
     assert (Path(result.run_dir) / image["source"]["path"]).read_bytes().startswith(b"\x89PNG")
     assert any(r["content"] == "pressed ctrl+s" for r in results)
     final_screenshot(result)
+
+
+@pytest.mark.parametrize(("harness", "model", "offered"), [
+    ("codex", "gpt-5", lambda body: {t["name"] for n in body["tools"] if n.get("name") == "mcp__computer"
+                                     for t in n["tools"]}),
+    ("gemini_cli", "gemini-2.5-pro", lambda body: {d["name"].removeprefix("mcp_computer_") for t in body["tools"]
+                                                   for d in t.get("functionDeclarations", [])
+                                                   if d["name"].startswith("mcp_computer_")}),
+])
+def test_codex_and_gemini_cli_offer_the_computer_tools_from_their_own_mcp_configuration(
+        tmp_path: Path, monkeypatch, harness: str, model: str, offered) -> None:
+    require_installed(harness)
+    monkeypatch.setenv(KEY_VARIABLE, SECRET)
+    with ModelServer() as server:
+        server.add(Reply(content="Nothing to do."))
+        config = tmp_path / f"{harness}.yaml"
+        base_url = server.base_url if harness == "codex" else server.base_url.removesuffix("/v1")
+        config.write_text(yaml.safe_dump({"harness": harness, "model": model, "base_url": base_url,
+                                          "api_key_env": KEY_VARIABLE}))
+        asyncio.run(run_trial(TrialRequest(instance=Instance(load_task(NOTE_TASK), 0), agent=str(config), epoch=1,
+                                           run_dir=tmp_path / "run", agent_name=recorded_name(str(config)))))
+        body = server.requests[0].body
+    assert offered(body) == {"screenshot", "click", "double_click", "right_click", "move", "drag", "scroll", "type",
+                             "key", "wait", "cursor_position", "accessibility_tree"}
