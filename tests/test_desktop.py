@@ -69,7 +69,8 @@ def test_each_agent_cli_loads_the_computer_tools_through_its_own_mcp_configurati
     assert claude["mcpServers"]["computer"]["args"] == MCP_COMMAND[1:]
     codex = tomllib.loads(CodexDriver().home_files(config, CodexOptions(), "http://x", servers)[".codex/config.toml"])
     assert codex["mcp_servers"]["computer"] == {"command": MCP_COMMAND[0], "args": MCP_COMMAND[1:],
-                                                "env_vars": ["DISPLAY"]}
+                                                "env_vars": ["DISPLAY"], "startup_timeout_sec": 120,
+                                                "tool_timeout_sec": 180}
     gemini = json.loads(GeminiCliDriver().home_files(config, None, "http://x", servers)[".gemini/settings.json"])  # type: ignore[arg-type]
     assert gemini["mcpServers"]["computer"]["args"] == MCP_COMMAND[1:] and gemini["mcpServers"]["computer"]["trust"]
     assert ".claude.json" not in ClaudeCodeDriver().home_files(config, None, "http://x", {})  # type: ignore[arg-type]

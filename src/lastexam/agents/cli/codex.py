@@ -31,6 +31,8 @@ from lastexam.store.atif import ToolCall
 
 KEY_VARIABLE = "ALE_CHANNEL_KEY"
 PROVIDER = "lastexam_channel"
+MCP_STARTUP_SEC = 120
+MCP_TOOL_SEC = 180
 
 
 class CodexOptions(CliOptions):
@@ -68,7 +70,10 @@ class CodexDriver:
                   f"base_url = {_toml(base_url)}", f"env_key = {_toml(KEY_VARIABLE)}", 'wire_api = "responses"']
         for name, argv in mcp_servers.items():
             lines += ["", f"[mcp_servers.{name}]", f"command = {_toml(argv[0])}",
-                      f"args = [{', '.join(_toml(arg) for arg in argv[1:])}]", 'env_vars = ["DISPLAY"]']
+                      f"args = [{', '.join(_toml(arg) for arg in argv[1:])}]", 'env_vars = ["DISPLAY"]',
+                      # Codex leaves out a server not up within its start-up time (10 s by default): a loaded
+                      # sandbox needs longer.
+                      f"startup_timeout_sec = {MCP_STARTUP_SEC}", f"tool_timeout_sec = {MCP_TOOL_SEC}"]
         return {".codex/config.toml": "\n".join(lines) + "\n"}
 
     def command(self, run: CliRun) -> list[str]:
