@@ -1,8 +1,9 @@
 """Cells and tallies: the trials of a selection summed by grouped queries that only read the results database.
 
 * **Cells** (``CELL_COLUMNS``): per (agent, instance, outcome) the sums the statistics rest on. The outcome
-  is ``graded``, ``infrastructure`` (status infra_error) or ``cancelled``, taken from the status, so the trials
-  of every version count alike; each cell carries its instance's task, tier, cluster and subdomain.
+  is ``graded`` or ``infrastructure`` (status infra_error), taken from the status, so the trials of every
+  version count alike; cancelled trials are left out. Each cell carries its instance's task, tier, cluster
+  and subdomain.
 * **Tallies** (``Tallies``): trials and full passes per failure category and software use, by agent and by
   task, for the failure and software tables. The store records both with each trial, so a tally is one
   grouped query. Trials recorded without them (by an older version), and trials whose software use was
@@ -29,8 +30,8 @@ from sqlalchemy.engine import Connection, Engine
 from lastexam.analysis.facts import executables_basis, failure_categories, inspect_run_dir
 from lastexam.store.db import checks, trials
 
-OUTCOMES = ("graded", "infrastructure", "cancelled")
-NOT_GRADED = OUTCOMES[1:]
+OUTCOMES = ("graded", "infrastructure")
+NOT_GRADED = ("infrastructure", "cancelled")
 CELL_COLUMNS = ("agent", "instance", "task_id", "tier", "cluster", "subdomain", "outcome", "trials",
                 "passes", "score_sum", "cost_sum", "cost_unknown", "duration_sum", "agent_sec_sum")
 TALLY_COLUMNS = ("category", "software", "trials", "passes")
@@ -64,10 +65,11 @@ def _fetch(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
-def _columns(rows: list[tuple[Any, ...]], names: Sequence[str]) -> dict[str, Any]:
-    if not rows:
-        return {name: np.array([], dtype=object) for name in names}
-    return dict(zip(names, zip(*rows, strict=True), strict=True))
+def _columns(rows: list[tuple[Any, ...]], names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The columns of ``rows`` by name, as object arrays."""
+    table = np.empty((len(rows), len(names)), dtype=object)
+    table[:] = rows if rows else table
+    return {name: table[:, j] for j, name in enumerate(names)}
 
 
 def _selection(experiment_ids: Sequence[int] | None) -> Any:
@@ -77,31 +79,32 @@ def _selection(experiment_ids: Sequence[int] | None) -> Any:
 
 
 def cells(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """The cells of the selected trials: ``CELL_COLUMNS``, the keys as categoricals."""
-    outcome = case((_t.status == "cancelled", 2), (_t.status == "infra_error", 1), else_=0)
-    grouped = (select(_t.agent, _t.instance, outcome, func.count(),
-                      func.coalesce(func.sum(_t.passed.cast(Integer)), 0), func.sum(_t.score),
-                      func.coalesce(func.sum(_t.cost_usd), 0.0), func.sum(case((_t.cost_usd.is_(None), 1), else_=0)),
-                      func.sum(_t.duration_sec), func.sum(_t.agent_sec))
-               .where(_selection(experiment_ids))
-               .group_by(_t.agent, _t.instance, outcome))
+    """The cells of the selected trials: ``CELL_COLUMNS``, the keys as categoricals; cancelled trials are left out."""
+    sums = (func.count(), func.coalesce(func.sum(_t.passed.cast(Integer)), 0), func.sum(_t.score),
+            func.coalesce(func.sum(_t.cost_usd), 0.0), func.sum(case((_t.cost_usd.is_(None), 1), else_=0)),
+            func.sum(_t.duration_sec), func.sum(_t.agent_sec))
+    # one query per outcome rather than one grouped by the outcome: a grouping by (agent, instance) alone
+    # follows the order of the index, where an expression of the status would need a sort
+    outcomes = {"graded": _t.status.not_in(("infra_error", "cancelled")), "infrastructure": _t.status == "infra_error"}
     places = select(*(_t[c] for c in _PLACES)).distinct().where(_selection(experiment_ids))
     with engine.connect() as conn:
-        columns = _columns(_fetch(conn, grouped), ["agent", "instance", "outcome", *_SUMS])
+        parts = {outcome: _columns(_fetch(conn, select(_t.agent, _t.instance, *sums)
+                                          .where(_selection(experiment_ids), where).group_by(_t.agent, _t.instance)),
+                                   ["agent", "instance", *_SUMS])
+                 for outcome, where in outcomes.items()}
         place = pd.DataFrame(_columns(_fetch(conn, places), _PLACES)).drop_duplicates("instance")
+    columns = {c: np.concatenate([np.asarray(part[c], dtype=object if c in ("agent", "instance") else np.float64)
+                                  for part in parts.values()]) for c in ("agent", "instance", *_SUMS)}
     instance = pd.Categorical(columns["instance"], categories=place["instance"])
     factorized = {c: pd.factorize(place[c]) for c in _PLACES[1:]}
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "agent": pd.Categorical(columns["agent"]), "instance": instance,
         **{c: pd.Categorical.from_codes(codes[instance.codes], categories=uniques)
            for c, (codes, uniques) in factorized.items()},
-        "outcome": pd.Categorical.from_codes(np.asarray(columns["outcome"], dtype=np.int8), categories=OUTCOMES),
-        "trials": np.asarray(columns["trials"], dtype=np.int64), "passes": np.asarray(columns["passes"], dtype=np.int64),
-        **{c: np.asarray(columns[c], dtype=np.float64) for c in ("score_sum", "cost_sum")},
-        "cost_unknown": np.asarray(columns["cost_unknown"], dtype=np.int64),
-        **{c: np.asarray(columns[c], dtype=np.float64) for c in ("duration_sum", "agent_sec_sum")},
-    })
-    return frame[list(CELL_COLUMNS)]
+        "outcome": pd.Categorical(np.repeat(list(parts), [len(part["agent"]) for part in parts.values()]),
+                                  categories=OUTCOMES),
+        **{c: columns[c].astype(np.int64) if c in ("trials", "passes", "cost_unknown") else columns[c] for c in _SUMS},
+    })[list(CELL_COLUMNS)]
 
 
 def tallies(engine: Engine, executables: Mapping[str, Sequence[str]], experiment_ids: Sequence[int] | None = None,
