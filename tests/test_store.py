@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
 from conftest import FIXTURE_TASKS
 from lastexam.analysis.report import ReportOptions, build_report
@@ -101,12 +102,16 @@ def test_a_database_of_an_older_version_gains_the_new_columns_and_reports(tmp_pa
     experiment = store.ensure_experiment("e", {"agents": ["a"]})
     assert store.record(experiment, _result("failed", score=0.0))
     with store.engine.begin() as conn:  # as an older version left it: no category, no run facts, no index
-        conn.exec_driver_sql("DROP INDEX ix_trials_cells")
-        conn.exec_driver_sql("DROP INDEX ix_trials_failed_checks")
+        conn.exec_driver_sql("DROP INDEX ix_trials_task_tallies")
+        conn.exec_driver_sql("DROP INDEX ix_trials_agent_tallies")
+        conn.exec_driver_sql("DROP INDEX ix_trials_check_failures")
+        conn.exec_driver_sql("CREATE INDEX ix_trials_cells ON trials (agent, instance)")
         for column in ("category", "software", "software_basis", "output_files", "tool_calls", "failed_checks"):
             conn.exec_driver_sql(f"ALTER TABLE trials DROP COLUMN {column}")
     store.engine.dispose()
     reopened = ResultsStore(url)
+    indexes = {i["name"] for i in inspect(reopened.engine).get_indexes("trials")}
+    assert "ix_trials_cells" not in indexes and {"ix_trials_outcomes", "ix_trials_agent_tallies"} <= indexes
     [row] = reopened.trial_rows()
     assert row["category"] is None and row["software"] is None
     report = build_report(reopened, ReportOptions(resamples=100, tasks_dir=FIXTURE_TASKS))
