@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,7 @@ from lastexam.agents.registry import default_agents_dir, list_agents
 from lastexam.analysis.leaderboard import build_leaderboard
 from lastexam.analysis.report import ReportOptions, build_report
 from lastexam.errors import ConfigError, LastExamError
+from lastexam.grading.probes import JUDGE_ENV, load_judge
 from lastexam.report.export import write_csv
 from lastexam.report.html import render_html
 from lastexam.report.public import public_export
@@ -62,6 +64,17 @@ SaltOption = Annotated[str | None, typer.Option(
     "--salt", envvar="ALE_SALT", show_default=False,
     help="A secret mixed into every variant's seed: instances nobody can regenerate from the public seeds. "
          "Only its hash is recorded.")]
+JudgeOption = Annotated[Path | None, typer.Option(
+    "--judge", envvar=JUDGE_ENV, show_default=False,
+    help="YAML file naming the judge model that answers the graders' yes/no probes (model, base_url, api_key_env); "
+         "without one, probe checks are not graded and never pass.")]
+
+
+def _use_judge(judge: Path | None) -> None:
+    """Check the judge config now (a bad file is a clear error before any trial) and name it to the graders."""
+    if judge is not None:
+        load_judge(judge)
+        os.environ[JUDGE_ENV] = str(judge.resolve())
 
 
 def _fail(exc: Exception) -> None:
@@ -124,10 +137,12 @@ def tasks_check(
         "--probe-variant", help="Run adversaries and ablations on this variant only (repeat; default: all).")] = None,
     no_probes: Annotated[bool, typer.Option("--no-probes", help="Skip adversaries/ and ablations.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="A task without adversaries/ fails.")] = False,
+    judge: JudgeOption = None,
 ) -> None:
     """The validity gate: oracle 1.0, nop 0, determinism, every adversary and ablation short of a full pass,
     declared software executed by the oracle; a verdict table, exit status 1 on any problem."""
     try:
+        _use_judge(judge)
         tasks, root = _tasks(tasks_dir)
         chosen = {i.task.id: i.task for i in select_instances(selectors or ["*/*"], tasks, root.parent / "suites")}
     except LastExamError as exc:
@@ -234,9 +249,11 @@ def run(
     identity: Annotated[Path | None, typer.Option("--identity", help="age identity that opens a --tasks pool.ale.")] = None,
     signer: Annotated[str | None, typer.Option("--signer", help="The bundle maker's signer.pub (file or hex).")] = None,
     salt: SaltOption = None,
+    judge: JudgeOption = None,
 ) -> None:
     """Run agents on instances in sandboxes, grade, record, and print the leaderboard."""
     try:
+        _use_judge(judge)
         if bundles := [s for s in selectors if s.endswith(".ale")]:
             tasks_dir, selectors = _open_bundles(bundles, selectors, identity, signer)
         config = ExperimentConfig(
@@ -295,11 +312,13 @@ def regrade(
     results_dir: ResultsDir = Path("ale-results"),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
     salt: SaltOption = None,
+    judge: JudgeOption = None,
 ) -> None:
     """Re-score stored outputs with the current graders, without rerunning any agent (salted trials need the
     salt they were run with). Run directories are looked for under --results-dir first; a trial that cannot be
     regraded keeps its grade, is listed, and the command exits 1 after regrading the others."""
     try:
+        _use_judge(judge)
         store = ResultsStore(db or default_db_url(results_dir))
         outcome = regrade_experiment(store, name, tasks_dir or default_tasks_root(), results_dir, salt=salt)
     except LastExamError as exc:
