@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -39,7 +40,7 @@ from lastexam.tasks.bundle import bundle_cache, new_keys, open_bundle, pack_publ
 from lastexam.tasks.bundle import pack as pack_bundle
 from lastexam.tasks.bundle import retire as retire_bundle
 from lastexam.tasks.canary import scan
-from lastexam.tasks.catalog import catalog_entries, write_catalog
+from lastexam.tasks.catalog import catalog_entries, coverage, coverage_lines, write_catalog
 from lastexam.tasks.instance import salt_hash
 from lastexam.tasks.loader import Task, default_tasks_root, discover_tasks
 from lastexam.tasks.select import select_instances
@@ -162,16 +163,18 @@ def tasks_check(
 
 @tasks_app.command("catalog")
 def tasks_catalog(
-    out: Annotated[Path, typer.Option("--out", help="Directory for catalog.md and catalog.json.")] = Path("catalog"),
+    out: Annotated[Path, typer.Option("--out", help="Directory for catalog.md, catalog.json and coverage.json.")]
+    = Path("catalog"),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
 ) -> None:
-    """Write the task catalog as Markdown and JSON."""
+    """Write the task catalog as Markdown and JSON, and print the suite's coverage of the taxonomy."""
     try:
         tasks, _ = _tasks(tasks_dir)
     except LastExamError as exc:
         _fail(exc)
     for path in write_catalog(tasks, out):
         console.print(f"wrote {path}")
+    Console().print(Markdown("\n".join(coverage_lines(coverage(tasks)))))
 
 
 @canary_app.command("scan")
