@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 import yaml
 
-from lastexam.results import TrialResult
+from lastexam.contracts.trial import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
 

@@ -16,8 +16,8 @@ import pytest
 
 from conftest import FIXTURE_TASKS
 from lastexam.analysis.report import ReportOptions, build_report
-from lastexam.grading import Check
-from lastexam.results import TrialKey, TrialResult
+from lastexam.contracts.grade import Check
+from lastexam.contracts.trial import TrialKey, TrialResult
 from lastexam.store.db import ResultsStore
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

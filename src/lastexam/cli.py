@@ -18,18 +18,17 @@ from rich.table import Table
 from lastexam.agents.registry import default_agents_dir, list_agents
 from lastexam.analysis.leaderboard import build_leaderboard
 from lastexam.analysis.report import ReportOptions, build_report
+from lastexam.contracts.trial import DEFAULT_MAX_WALL, TrialRequest, TrialResult
 from lastexam.errors import ConfigError, LastExamError
 from lastexam.report.export import write_csv
 from lastexam.report.html import render_html
 from lastexam.report.public import public_export
 from lastexam.report.text import print_leaderboard, print_report, terminal
 from lastexam.report.verdict import print_verdicts
-from lastexam.results import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import plan_instances, run_experiment
 from lastexam.runner.manifest import Manifest, diff_manifests, pooling_warning
 from lastexam.runner.regrade import regrade_experiment
-from lastexam.runner.trial import DEFAULT_MAX_WALL, TrialRequest
 from lastexam.runner.validate import GateOptions, check_task
 from lastexam.setup import install
 from lastexam.store.db import ResultsStore, default_db_url
@@ -69,11 +68,13 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(2)
 
 
-def _tasks(tasks_dir: Path | None) -> tuple[list[Task], Path]:
-    """The loadable tasks; each package that does not load is reported on stderr and left out."""
+def _tasks(tasks_dir: Path | None, *, import_graders: bool = False) -> tuple[list[Task], Path]:
+    """The loadable tasks; each package that does not load is reported on stderr and left out. Their
+    ``task.py`` is imported (and checked) only with ``import_graders``: listing tasks loads none of their
+    dependencies."""
     root = tasks_dir or default_tasks_root()
     problems: list[ConfigError] = []
-    tasks = discover_tasks(root, problems=problems)
+    tasks = discover_tasks(root, problems=problems, import_graders=import_graders)
     for problem in problems:
         console.print(f"[yellow]skipped a broken task package:[/] {problem}")
     return tasks, root
@@ -128,7 +129,7 @@ def tasks_check(
     """The validity gate: oracle 1.0, nop 0, determinism, every adversary and ablation short of a full pass,
     declared software executed by the oracle; a verdict table, exit status 1 on any problem."""
     try:
-        tasks, root = _tasks(tasks_dir)
+        tasks, root = _tasks(tasks_dir, import_graders=True)
         chosen = {i.task.id: i.task for i in select_instances(selectors or ["*/*"], tasks, root.parent / "suites")}
     except LastExamError as exc:
         _fail(exc)
@@ -260,7 +261,7 @@ def run(
             if kind == "finished" and result is not None:
                 if result.status != "infra_error":
                     progress.advance(bar)
-                console.print(f"  {result.status:<11} {result.score:5.3f}  {request.agent}  {request.instance.id}"
+                console.print(f"  {result.status:<11} {result.score:5.3f}  {request.agent}  {request.instance_id}"
                               f" (epoch {request.epoch}){'  ' + (result.error or '') if result.error else ''}")
 
         try:
@@ -426,7 +427,7 @@ def pack(
             return
         if not selectors:
             raise ConfigError(None, "--tasks", "no tasks to pack", "give --tasks SELECTOR (or --retire pool.ale)")
-        tasks, root = _tasks(tasks_dir)
+        tasks, root = _tasks(tasks_dir, import_graders=True)
         chosen = list({i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}.values())
         if public:
             manifest = pack_public(chosen, signing_key, out)
