@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -55,6 +55,7 @@ agents_app = typer.Typer(help="List the agents that can run here.", no_args_is_h
 app.add_typer(agents_app, name="agents")
 console = Console(stderr=True)
 
+Executors = Literal["local", "ray"]
 ResultsDir = Annotated[Path, typer.Option("--results-dir", help="Where the default SQLite file and runs live.")]
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the results database.")]
 SaltOption = Annotated[str | None, typer.Option(
@@ -235,6 +236,14 @@ def run(
     identity: Annotated[Path | None, typer.Option("--identity", help="age identity that opens a --tasks pool.ale.")] = None,
     signer: Annotated[str | None, typer.Option("--signer", help="The bundle maker's signer.pub (file or hex).")] = None,
     salt: SaltOption = None,
+    executor_name: Annotated[Executors, typer.Option(
+        "--executor", help="Where trials run: local (--jobs at once on this machine) or ray (a Ray cluster).")] = "local",
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray-address", help="The Ray cluster to join (host:port of the head); default: $RAY_ADDRESS, a cluster "
+                              "running on this machine, or a new one here.")] = None,
+    artifacts: Annotated[str | None, typer.Option(
+        "--artifacts", help="Shared storage the finished run directories are published to: file:///shared/path or "
+                            "s3://bucket/prefix (with --executor ray, default: file:// of the runs directory).")] = None,
 ) -> None:
     """Run agents on instances in sandboxes, grade, record, and print the leaderboard."""
     try:
@@ -243,8 +252,10 @@ def run(
         config = ExperimentConfig(
             agents=agent, selectors=selectors, epochs=epochs, jobs=jobs, max_wall=max_wall, retries=retries,
             results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir, salt=salt,
-            **({"name": name} if name else {}),
+            artifacts=artifacts, **({"name": name} if name else {}),
         )
+        if executor_name == "ray" and config.artifacts is None:
+            config.artifacts = f"file://{config.resolved_runs_dir}"
         problems: list[ConfigError] = []
         total = len(plan_instances(config, problems)) * len(agent) * epochs
     except (LastExamError, ValueError) as exc:
@@ -265,7 +276,15 @@ def run(
                               f" (epoch {request.epoch}){'  ' + (result.error or '') if result.error else ''}")
 
         try:
-            outcome = run_experiment(config, on_event=on_event)
+            executor = None
+            if executor_name == "ray":
+                try:
+                    from lastexam.runner.ray_executor import RayExecutor  # Ray loads only when asked for
+                except ImportError as exc:
+                    raise LastExamError(f"--executor ray needs Ray ({exc}). Fix: install the cluster extra "
+                                        "(uv sync --extra cluster, or pip install 'lastexam[cluster]')") from exc
+                executor = RayExecutor(ray_address)
+            outcome = run_experiment(config, on_event=on_event, executor=executor)
         except LastExamError as exc:
             _fail(exc)
         progress.update(bar, completed=total - sum(1 for r in outcome.recorded if r.status not in ("passed", "failed")))

@@ -9,7 +9,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lastexam.agents.registry import knowledge_cutoff, recorded_name
+from lastexam.agents.registry import knowledge_cutoff, portable_spec, recorded_name
 from lastexam.contracts.trial import TrialKey, TrialRequest, TrialResult
 from lastexam.errors import ConfigError
 from lastexam.runner.config import ExperimentConfig
@@ -56,7 +56,7 @@ def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[T
             for agent in config.agents:
                 key = TrialKey(agent=names[agent], instance=instance.id, epoch=epoch)
                 requests.append(trial_request(
-                    instance, agent, epoch, runs / key.slug, agent_name=names[agent], knowledge_cutoff=cutoffs[agent],
+                    instance, portable_spec(agent), epoch, runs / key.slug, agent_name=names[agent], knowledge_cutoff=cutoffs[agent],
                     max_wall=config.max_wall, instance_cache=runs / ".instances",
                     artifacts=artifacts and f"{artifacts}/{key.slug}"))
     return requests
