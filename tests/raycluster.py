@@ -59,8 +59,11 @@ class Cluster:
 
     def __init__(self, root: Path, env: dict[str, str]) -> None:
         self.root, self.env = root, env
-        # Ray's sockets live under its temporary directory, whose path must stay short (AF_UNIX: 107 bytes).
-        self.ray_temp = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
+        # Ray's sockets live under its temporary directory, whose path must stay short (AF_UNIX: 107 bytes);
+        # the nodes' own temporary directories (where sandboxes are made) must be reachable by a sandbox's uid.
+        self.shared = Path(tempfile.mkdtemp(prefix="ale-cluster-", dir="/tmp"))
+        self.shared.chmod(0o755)
+        self.ray_temp = self.shared / "ray"
         self.port = free_port()
         self.nodes: list[subprocess.Popen] = []
 
@@ -71,8 +74,8 @@ class Cluster:
     def start_node(self, name: str, sandboxes: int = 1) -> Path:
         """Start a node that holds ``sandboxes`` trials at once; returns its node-local temporary directory
         (where its trials run)."""
-        scratch = self.root / name
-        scratch.mkdir()
+        scratch = self.shared / name
+        scratch.mkdir(mode=0o755)
         where = ["--head", "--port", str(self.port), "--temp-dir", str(self.ray_temp),
                  "--include-dashboard=false"] if not self.nodes else ["--address", self.address]
         command = [str(RAY), "start", "--block", "--disable-usage-stats", "--node-ip-address", "127.0.0.1", *where,
@@ -97,4 +100,4 @@ class Cluster:
     def stop(self) -> None:
         for node in reversed(self.nodes):
             kill_tree(node)
-        shutil.rmtree(self.ray_temp, ignore_errors=True)
+        shutil.rmtree(self.shared, ignore_errors=True)

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import FIXTURE_TASKS, REPO
 from lastexam.contracts.facts import failure_category
+from lastexam.runner.materialize import materialize
 from lastexam.runner.trial import trial_request
 from lastexam.store.db import ResultsStore
-from lastexam.tasks.instance import instances_of
-from lastexam.tasks.loader import discover_tasks
+from lastexam.tasks.instance import Instance, instances_of
+from lastexam.tasks.loader import discover_tasks, load_task
 from trialfactory import record, trial
 
 HEAVY = ("pandas", "lastexam.agents", "lastexam.sandbox", "lastexam.runner", "lastexam.analysis")
@@ -81,3 +82,19 @@ def test_the_category_of_one_trial_is_the_category_the_analysis_gives(row: tuple
     from lastexam.analysis.facts import failure_categories
 
     assert failure_category(*row) == category == failure_categories(*([value] for value in row))[0]
+
+
+def _tree(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_a_salted_instance_is_generated_from_its_salted_seed(tmp_path: Path) -> None:
+    task = load_task(FIXTURE_TASKS / "other" / "league_table")
+    public, salted = Instance(task, 0), Instance(task, 0, salt="a secret")
+    for instance, name in ((public, "public"), (salted, "salted")):
+        materialize(task.path, instance.params, tmp_path / name / "input", tmp_path / name / "reference",
+                    log=tmp_path / f"{name}.log")
+    salted.materialize(tmp_path / "here" / "input", tmp_path / "here" / "reference")
+    inputs = {name: _tree(tmp_path / name / "input") for name in ("public", "salted", "here")}
+    assert inputs["salted"] == inputs["here"] != inputs["public"]

@@ -29,7 +29,7 @@ BUCKET = "ale-artifacts"
 S3_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": "us-east-1"}
 S3_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
 AGENT_LIST = ["oracle", f"script:{AGENTS / 'slow_writer.sh'}"]
-TRIALS = 4  # two agents on one instance, two epochs
+TRIALS = 2  # two agents on one instance
 RUN_DIR_FILES = ("trial.json", "events.jsonl", "grade.json", "trajectory.json", "logs/instruction.md",
                  "output/standings.csv")
 
@@ -65,12 +65,12 @@ def test_a_cluster_loses_a_node_and_its_driver_and_records_every_trial_once(
         with database.connect() as conn:
             if not conn.execute(text("SELECT to_regclass('trials')")).scalar():
                 return []
-            return conn.execute(text("SELECT agent, instance, epoch, status, attempts, run_dir, finished_at "
+            return conn.execute(text("SELECT agent, instance, epoch, status, attempts, run_dir, finished_at, error "
                                      "FROM trials ORDER BY id")).fetchall()
 
     def driver() -> subprocess.Popen:
         command = [*ALE, "run", "--executor", "ray", "--ray-address", cluster.address, "--name", "cluster",
-                   "--tasks", "other/league_table@0", "--epochs", "2", "--retries", "3",
+                   "--tasks", "other/league_table@0", "--retries", "3",
                    "--db", postgres_url, "--artifacts", f"s3://{BUCKET}/runs", "--tasks-dir", str(FIXTURE_TASKS),
                    "--results-dir", str(tmp_path / "results"), "--json"]
         for agent in AGENT_LIST:
@@ -92,8 +92,6 @@ def test_a_cluster_loses_a_node_and_its_driver_and_records_every_trial_once(
         first.wait()
         before = {(r[0], r[1], r[2]): r for r in rows() if r[3] in ("passed", "failed")}
         assert 1 <= len(before) < TRIALS
-        cluster.start_node("replacement")  # a new node joins for the rest
-        cluster.wait_for_nodes(2)
 
         again = driver()
         out, err = again.communicate(timeout=300)
@@ -103,14 +101,13 @@ def test_a_cluster_loses_a_node_and_its_driver_and_records_every_trial_once(
 
     recorded = rows()
     assert len(recorded) == TRIALS == len({(r[0], r[1], r[2]) for r in recorded})
-    assert {r[3] for r in recorded} == {"passed", "failed"}
-    assert {r[0]: r[3] for r in recorded} == {"oracle": "passed", AGENT_LIST[1]: "failed"}
+    assert sorted((r[0], r[3]) for r in recorded) == [("oracle", "passed"), (AGENT_LIST[1], "failed")], recorded
     assert max(r[4] for r in recorded) >= 2, "the trial on the lost node was retried as an infrastructure error"
     for key, row in before.items():  # finished before the driver died: kept, never run again
         assert (key, row[6]) in {((r[0], r[1], r[2]), r[6]) for r in recorded}
     assert f"{len(before)} trials were already finished" in err
     assert {t["instance"] for t in json.loads(out)["trials"]} == {"other/league_table@0"}
-    for *_, attempts, run_dir, _finished in recorded:
+    for *_, attempts, run_dir, _finished, _error in recorded:
         assert run_dir.startswith(f"s3://{BUCKET}/runs/cluster/")
         for name in RUN_DIR_FILES:
             assert fs.exists(f"{run_dir.removeprefix('s3://')}/{name}"), f"{run_dir}/{name} is missing"
