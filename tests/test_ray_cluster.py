@@ -85,16 +85,16 @@ def test_a_cluster_loses_a_node_and_its_driver_and_records_every_trial_once(
         cluster.wait_for_nodes(2)
 
         first = driver()
-        wait_for(lambda: _running_trial(worker_scratch), "a trial on the worker node", timeout=150)
+        wait_for(lambda: _running_trial(worker_scratch), "a trial on the worker node", timeout=300)
         kill_tree(cluster.nodes[1])  # the worker node dies mid-trial
-        wait_for(lambda: any(r[3] in ("passed", "failed") for r in rows()), "a finished trial", timeout=150)
+        wait_for(lambda: any(r[3] in ("passed", "failed") for r in rows()), "a finished trial", timeout=400)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
         before = {(r[0], r[1], r[2]): r for r in rows() if r[3] in ("passed", "failed")}
         assert 1 <= len(before) < TRIALS
 
         again = driver()
-        out, err = again.communicate(timeout=300)
+        out, err = again.communicate(timeout=600)
         assert again.returncode == 0, err
     finally:
         cluster.stop()

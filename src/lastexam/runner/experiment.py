@@ -56,8 +56,8 @@ def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[T
             for agent in config.agents:
                 key = TrialKey(agent=names[agent], instance=instance.id, epoch=epoch)
                 requests.append(trial_request(
-                    instance, portable_spec(agent), epoch, runs / key.slug, agent_name=names[agent], knowledge_cutoff=cutoffs[agent],
-                    max_wall=config.max_wall, instance_cache=runs / ".instances",
+                    instance, portable_spec(agent), epoch, runs / key.slug, agent_name=names[agent],
+                    knowledge_cutoff=cutoffs[agent], max_wall=config.max_wall, instance_cache=runs / ".instances",
                     artifacts=artifacts and f"{artifacts}/{key.slug}"))
     return requests
 
