@@ -33,8 +33,9 @@ from raycluster import Cluster
 def measure(label: str, root: Path, selectors: list[str], agents: list[str], executor: Executor,
             slots: int) -> dict[str, float]:
     """Run the experiment once on ``executor``; its rate, overhead per trial and trial count."""
-    config = ExperimentConfig(name="scale-out", agents=agents, selectors=selectors, results_dir=root / label,
-                              retries=0, artifacts=f"file://{root / label / 'shared'}")
+    where = root / label.replace(" ", "-")
+    config = ExperimentConfig(name="scale-out", agents=agents, selectors=selectors, results_dir=where, retries=0,
+                              artifacts=f"file://{where / 'shared'}")
     begun = time.monotonic()
     outcome = run_experiment(config, executor=executor)
     wall = time.monotonic() - begun
@@ -53,7 +54,7 @@ def on_ray(label: str, root: Path, nodes: int, selectors: list[str], agents: lis
 
     from lastexam.runner.ray_executor import RayExecutor
 
-    cluster = Cluster(root / f"{label}-ray", dict(os.environ))
+    cluster = Cluster(root / label.replace(" ", "-"), dict(os.environ))
     cluster.root.mkdir()
     try:
         for n in range(nodes):
