@@ -13,13 +13,13 @@ from rich.console import Console
 from sqlalchemy import MetaData, create_engine, inspect, text
 
 from lastexam.agents.accounting import add_call, call_usage
-from lastexam.agents.base import Usage
 from lastexam.analysis.compare import compare
 from lastexam.analysis.dataset import cells_from_rows
 from lastexam.analysis.leaderboard import leaderboard_from_cells, pass_rate_samples
 from lastexam.analysis.report import ReportOptions, build_report
 from lastexam.analysis.stats import format_p, sign_flip_p_values
 from lastexam.analysis.variance import decompose
+from lastexam.contracts.agent import Usage
 from lastexam.report.export import write_csv
 from lastexam.report.html import render_html
 from lastexam.report.text import print_report

@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,11 +10,9 @@ from sqlalchemy import inspect
 
 from conftest import FIXTURE_TASKS
 from lastexam.analysis.report import ReportOptions, build_report
-from lastexam.grading import Check
-from lastexam.results import TrialKey, TrialResult
+from lastexam.contracts.grade import Check
+from lastexam.contracts.trial import TrialKey, TrialResult
 from lastexam.store.db import ResultsStore
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def _result(status: str, epoch: int = 1, score: float = 0.5) -> TrialResult:
@@ -58,38 +49,6 @@ def _exercise(store: ResultsStore) -> None:
 
 def test_sqlite_store(tmp_path: Path) -> None:
     _exercise(ResultsStore(f"sqlite:///{tmp_path / 'ale.db'}"))
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    if not (PG_BIN / "initdb").exists():
-        pytest.fail("PostgreSQL 15 is not installed: `apt-get install postgresql-15`")
-    # Outside pytest's private temp dir: the server runs as the postgres user and must reach it.
-    root = Path(tempfile.mkdtemp(prefix="ale-pg-"))
-    data, sockets = root / "pgdata", root / "pgsock"
-    sockets.mkdir()
-    for path in (root, sockets):
-        os.chmod(path, 0o777)
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    subprocess.run([*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
-                   check=True, capture_output=True)
-    server = subprocess.Popen([*as_postgres, str(PG_BIN / "postgres"), "-D", str(data), "-k", str(sockets),
-                               "-p", str(port), "-c", "listen_addresses=127.0.0.1"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while subprocess.run([str(PG_BIN / "pg_isready"), "-h", str(sockets), "-p", str(port)],
-                             capture_output=True).returncode != 0:
-            assert time.monotonic() < deadline, "PostgreSQL did not start"
-            time.sleep(0.2)
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_postgres_store(postgres_url: str) -> None:

@@ -12,8 +12,8 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from lastexam.analysis.cells import NOT_GRADED
-from lastexam.analysis.facts import FAILURE_CATEGORIES, SOFTWARE_USES
 from lastexam.analysis.infra import InfraShare
+from lastexam.contracts.facts import FAILURE_CATEGORIES, SOFTWARE_USES
 
 
 class FailureRow(BaseModel):

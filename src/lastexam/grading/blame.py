@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from lastexam.contracts.grade import Check, Grade
 from lastexam.errors import GraderError, MissingToolError
-from lastexam.grading.model import Check, Grade
 from lastexam.grading.probes import JudgeConfig, JudgeError, judge_from_environment, resolve_probes
 from lastexam.grading.runner import run_grader
 

@@ -28,7 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lastexam.errors import ConfigError, GraderError, LastExamError
-from lastexam.grading.model import Check, Grade
+from lastexam.contracts.grade import Check, Grade
 
 MAX_PROBE_SHARE = 0.5
 JUDGE_ENV = "ALE_JUDGE"

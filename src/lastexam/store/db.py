@@ -44,9 +44,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from lastexam.analysis.facts import failure_categories
+from lastexam.contracts.facts import failure_category
+from lastexam.contracts.trial import FINAL_STATUSES, TrialKey, TrialResult
 from lastexam.errors import ConfigError
-from lastexam.results import FINAL_STATUSES, TrialKey, TrialResult
 
 metadata = MetaData()
 _SCHEMA_ATTEMPTS = 20
@@ -310,9 +310,8 @@ def _trial_row(experiment_id: int, r: TrialResult) -> dict[str, Any]:
         "experiment_id": experiment_id, "agent": r.key.agent, "instance": r.key.instance, "epoch": r.key.epoch,
         "task_id": r.task_id, "task_version": r.task_version, "variant": r.variant, "tier": r.tier,
         "cluster": r.cluster, "subdomain": r.subdomain, "status": r.status, "agent_outcome": r.agent_outcome,
-        "category": failure_categories([r.status], [r.agent_outcome], [r.score],
-                                       [any(c.gate and not c.passed for c in r.checks)],
-                                       [r.facts.output_files if r.facts else None])[0],
+        "category": failure_category(r.status, r.agent_outcome, r.score, any(c.gate and not c.passed for c in r.checks),
+                                     r.facts.output_files if r.facts else None),
         "failed_checks": "\n".join(sorted({c.name for c in r.checks if not c.passed})),
         **({"output_files": r.facts.output_files, "tool_calls": r.facts.tool_calls, "software": r.facts.software,
             "software_basis": r.facts.executables} if r.facts else {}),

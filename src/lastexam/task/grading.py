@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.model import Check, Grade, Probe
+from lastexam.contracts.grade import Check, Grade, Probe
 from lastexam.grading.tools import ToolRunner, local_runner, stage
 from lastexam.task.images import data_column_share, image_stats, parse_ppm
 from lastexam.task.pdf import PdfPage, page_count, parse_pdfinfo_boxes, split_pages

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from lastexam.agents.accounting import CallUsage, add_call, price_cost
-from lastexam.agents.base import Usage
 from lastexam.agents.config import ModelPrices
-from lastexam.store.atif import AgentInfo, Observation, ObservationResult, Step, ToolCall, Trajectory
+from lastexam.contracts.agent import Usage
+from lastexam.contracts.trajectory import AgentInfo, Observation, ObservationResult, Step, ToolCall, Trajectory
 
 
 class TranscriptBuilder:
