@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from conftest import FIXTURE_TASKS
 from lastexam.cli import app
-from lastexam.errors import ConfigError, GraderError
 from lastexam.contracts.grade import Check, Grade
+from lastexam.errors import ConfigError, GraderError
 from lastexam.grading.blame import grade_output
 from lastexam.grading.probes import JUDGE_ENV, NOT_GRADED, JudgeConfig, JudgeError, load_judge
 from modelserver import Failure, ModelServer, Reply

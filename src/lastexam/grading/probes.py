@@ -27,8 +27,8 @@ import openai
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lastexam.errors import ConfigError, GraderError, LastExamError
 from lastexam.contracts.grade import Check, Grade
+from lastexam.errors import ConfigError, GraderError, LastExamError
 
 MAX_PROBE_SHARE = 0.5
 JUDGE_ENV = "ALE_JUDGE"
