@@ -28,7 +28,8 @@ from pathlib import Path
 from lastexam.agents.base import AgentContext
 from lastexam.agents.config import AgentConfig
 from lastexam.agents.llm import LlmAgent
-from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
+from lastexam.contracts.sandbox import Limits
+from lastexam.sandbox import BwrapSandbox, new_workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from modelserver import ModelServer, Reply, TokenUsage, call

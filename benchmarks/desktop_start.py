@@ -18,7 +18,8 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
+from lastexam.contracts.sandbox import Limits
+from lastexam.sandbox import BwrapSandbox, new_workspace
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -15,7 +15,8 @@ import argparse
 import statistics
 import time
 
-from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
+from lastexam.contracts.sandbox import Limits
+from lastexam.sandbox import BwrapSandbox, new_workspace
 
 
 def one_run(use_cgroup: bool) -> tuple[float, bool]:

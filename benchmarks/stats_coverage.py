@@ -61,7 +61,7 @@ def cells(passes: dict[str, np.ndarray], epochs: int) -> pd.DataFrame:
         n = len(count)
         frames.append(pd.DataFrame({
             "agent": agent, "instance": [f"sim/t@{i}" for i in range(n)], "task_id": "sim/t", "tier": "near-term",
-            "cluster": "sim", "subdomain": "sim", "category": "passed", "software": "unknown", "trials": epochs,
+            "cluster": "sim", "subdomain": "sim", "outcome": "graded", "trials": epochs,
             "passes": count, "score_sum": count.astype(float), "cost_sum": 0.0, "cost_unknown": 0,
             "duration_sum": 1.0, "agent_sec_sum": 1.0}))
     return pd.concat(frames, ignore_index=True)[list(CELL_COLUMNS)]

@@ -19,9 +19,9 @@ import yaml
 
 from lastexam.agents.cli import installed
 from lastexam.agents.registry import recorded_name
-from lastexam.results import TrialResult
-from lastexam.runner.trial import TrialRequest, run_trial
-from lastexam.store.atif import packaged_json_schema
+from lastexam.contracts.trajectory import packaged_json_schema
+from lastexam.contracts.trial import TrialResult
+from lastexam.runner.trial import run_trial, trial_request
 from lastexam.tasks.instance import Instance
 from lastexam.tasks.loader import Task, load_task
 
@@ -73,8 +73,7 @@ def run_cli_trial(harness: str, model: str, base_url: str, tmp_path: Path, monke
     path = tmp_path / f"{harness}.yaml"
     path.write_text(yaml.safe_dump({"harness": harness, "model": model, "base_url": base_url,
                                     "api_key_env": KEY_VARIABLE, **config}))
-    request = TrialRequest(instance=Instance(task(), 0), agent=str(path), epoch=1, run_dir=tmp_path / "run",
-                           agent_name=recorded_name(str(path)))
+    request = trial_request(Instance(task(), 0), str(path), 1, tmp_path / "run", agent_name=recorded_name(str(path)))
     return asyncio.run(run_trial(request))
 
 

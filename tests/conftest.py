@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 import yaml
 
-from lastexam.results import TrialResult
+from lastexam.contracts.trial import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
 
@@ -89,3 +95,39 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     if _hostile:
         contained = sum(_hostile.values())
         terminalreporter.write_line(f"contained {contained}/{len(_hostile)} hostile agents and outputs")
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL 15 server (initdb and pg_ctl into a temporary directory); its SQLAlchemy URL."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail("PostgreSQL 15 is not installed: `apt-get install postgresql-15`")
+    # Outside pytest's private temp dir: the server runs as the postgres user and must reach it.
+    root = Path(tempfile.mkdtemp(prefix="ale-pg-"))
+    data, sockets = root / "pgdata", root / "pgsock"
+    sockets.mkdir()
+    for path in (root, sockets):
+        os.chmod(path, 0o777)
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    subprocess.run([*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
+                   check=True, capture_output=True)
+    server = subprocess.Popen([*as_postgres, str(PG_BIN / "postgres"), "-D", str(data), "-k", str(sockets),
+                               "-p", str(port), "-c", "listen_addresses=127.0.0.1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while subprocess.run([str(PG_BIN / "pg_isready"), "-h", str(sockets), "-p", str(port)],
+                             capture_output=True).returncode != 0:
+            assert time.monotonic() < deadline, "PostgreSQL did not start"
+            time.sleep(0.2)
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)

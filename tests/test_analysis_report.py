@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from conftest import FIXTURE_TASKS
-from lastexam.analysis.facts import RunFacts
 from lastexam.analysis.leaderboard import build_leaderboard
 from lastexam.analysis.report import ReportOptions, build_report
 from lastexam.analysis.stats import wilson_interval
+from lastexam.contracts.facts import RunFacts
+from lastexam.contracts.grade import Check
 from lastexam.errors import LastExamError
-from lastexam.grading.model import Check
 from lastexam.store.db import ResultsStore
 from trialfactory import record, run_dir, trial
 

@@ -13,13 +13,13 @@ from rich.console import Console
 from sqlalchemy import MetaData, create_engine, inspect, text
 
 from lastexam.agents.accounting import add_call, call_usage
-from lastexam.agents.base import Usage
 from lastexam.analysis.compare import compare
 from lastexam.analysis.dataset import cells_from_rows
 from lastexam.analysis.leaderboard import leaderboard_from_cells, pass_rate_samples
 from lastexam.analysis.report import ReportOptions, build_report
 from lastexam.analysis.stats import format_p, sign_flip_p_values
 from lastexam.analysis.variance import decompose
+from lastexam.contracts.agent import Usage
 from lastexam.report.export import write_csv
 from lastexam.report.html import render_html
 from lastexam.report.text import print_report
@@ -146,7 +146,7 @@ def test_unknown_cost_is_null_end_to_end(tmp_path: Path) -> None:
         stored = dict(conn.execute(text("SELECT agent, cost_usd FROM trials WHERE instance = 'other/t@0'")).all())
         assert conn.execute(text("SELECT count(*) FROM checks")).scalar_one() == 49
     assert stored == {"h1:priced": 1.0, "h1:unpriced": None, "h1:cheap": 0.1, "oracle": 0.0}
-    assert {"ix_trials_task", "ix_trials_agent_status"} <= {i["name"] for i in inspect(store.engine).get_indexes("trials")}
+    assert {"ix_trials_task_tallies", "ix_trials_agent_status"} <= {i["name"] for i in inspect(store.engine).get_indexes("trials")}
     assert not record_again(store)
     report = build_report(store, ReportOptions(experiments=["costs"], resamples=200))
     cost = {r.agent: r for r in report.efficiency}

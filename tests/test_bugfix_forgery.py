@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from lastexam.results import TrialResult
+from lastexam.contracts.trial import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
 

@@ -42,11 +42,21 @@ def test_suites_select_the_tiers_and_one_task_per_subdomain() -> None:
             assert chosen == {t.id for t in TASKS if t.spec.tier == tier}
 
 
-def test_catalog_lists_every_task(tmp_path: Path) -> None:
-    markdown, as_json = write_catalog(TASKS, tmp_path)
+def test_catalog_lists_every_task_and_the_coverage(tmp_path: Path) -> None:
+    markdown, as_json, covered = write_catalog(TASKS, tmp_path)
     entries = json.loads(as_json.read_text())
     assert [e["id"] for e in entries] == sorted(t.id for t in TASKS)
     assert {"id", "title", "cluster", "subdomain", "tier", "executables", "expert_minutes", "deliverables"} <= set(entries[0])
     text = markdown.read_text()
     for task in TASKS:
         assert f"`{task.id}`" in text
+    summary = json.loads(covered.read_text())
+    taxonomy = load_taxonomy()
+    assert len(summary["clusters"]) == len(taxonomy.clusters)
+    assert summary["subdomains"] == sum(len(c.subdomains) for c in taxonomy.clusters)
+    assert summary["covered"] == len({t.spec.subdomain for t in TASKS})
+    assert sum(summary["tiers"].values()) == len(TASKS)
+    finance = next(c for c in summary["clusters"] if c["cluster"] == "business_finance")
+    assert finance["tasks"] == sum(t.spec.cluster == "business_finance" for t in TASKS)
+    assert set(finance["covered"]) | set(finance["missing"]) == {s.code for s in taxonomy.cluster("business_finance").subdomains}
+    assert f"{summary['covered']} of {summary['subdomains']} subdomains covered" in text

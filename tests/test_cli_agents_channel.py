@@ -15,7 +15,8 @@ import httpx2
 import pytest
 
 from cli_agent_trials import SECRET, require_installed, run_cli_trial, trajectory_of
-from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
+from lastexam.contracts.sandbox import Limits
+from lastexam.sandbox import BwrapSandbox, new_workspace
 from lastexam.sandbox.channel import (
     OPENAI_CHAT,
     SANDBOX_SOCKET_DIR,

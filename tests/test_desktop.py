@@ -21,11 +21,12 @@ from lastexam.agents.cli.claude_code import ClaudeCodeDriver
 from lastexam.agents.cli.codex import CodexDriver, CodexOptions
 from lastexam.agents.cli.gemini_cli import GeminiCliDriver
 from lastexam.agents.config import AgentConfig
+from lastexam.contracts.sandbox import ExecResult, Limits
+from lastexam.contracts.trial import TrialResult
 from lastexam.desktop import MCP_COMMAND
 from lastexam.desktop.session import DesktopSession
 from lastexam.errors import ConfigError
-from lastexam.results import TrialResult
-from lastexam.sandbox import BwrapSandbox, ExecResult, Limits, new_workspace
+from lastexam.sandbox import BwrapSandbox, new_workspace
 from lastexam.sandbox.bwrap import processes_of_uid
 from lastexam.tasks.loader import load_task
 from modelserver import ModelServer, Reply, call

@@ -13,8 +13,8 @@ import pytest
 from conftest import FIXTURE_TASKS
 from lastexam.agents.config import load_agent_config
 from lastexam.analysis.report import ReportOptions, build_report
+from lastexam.contracts.trial import TrialResult
 from lastexam.errors import ConfigError
-from lastexam.results import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import plan_instances, plan_requests
 from lastexam.store.db import ResultsStore

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from conftest import FIXTURE_TASKS
-from lastexam.grading import Check, Grade
+from lastexam.contracts.grade import Check, Grade
 from lastexam.grading.tools import serve_tools, socket_runner
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lastexam.agents.accounting import add_call, call_usage, price_cost, price_table, prices_for
-from lastexam.agents.base import Usage
 from lastexam.agents.config import ModelPrices
+from lastexam.contracts.agent import Usage
 
 MINI = ModelPrices(input=0.15, cached_input=0.075, output=0.60)
 

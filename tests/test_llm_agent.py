@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from conftest import KEY_ENV
-from lastexam.results import TrialResult
+from lastexam.contracts.trial import TrialResult
 from modelserver import Failure, ModelServer, Reply, TokenUsage, ToolCallSpec, call
 
 FINISH = Reply(tool_calls=[call("finish", summary="done")])

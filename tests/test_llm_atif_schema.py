@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from conftest import FIXTURE_TASKS
+from lastexam.contracts.trajectory import json_schema, packaged_json_schema
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
-from lastexam.store.atif import json_schema, packaged_json_schema
 from modelserver import ModelServer, Reply, TokenUsage, call
 
 VALIDATOR = jsonschema.Draft202012Validator(packaged_json_schema())
@@ -21,7 +21,7 @@ VALIDATOR = jsonschema.Draft202012Validator(packaged_json_schema())
 
 def test_the_packaged_schema_is_the_one_the_models_generate():
     assert packaged_json_schema() == json_schema(), (
-        "src/lastexam/data/atif-v1.7.schema.json is stale. Fix: python -c \"import json; from lastexam.store.atif "
+        "src/lastexam/data/atif-v1.7.schema.json is stale. Fix: python -c \"import json; from lastexam.contracts.trajectory "
         "import json_schema; print(json.dumps(json_schema(), indent=2))\" > src/lastexam/data/atif-v1.7.schema.json")
     jsonschema.Draft202012Validator.check_schema(packaged_json_schema())
 

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from lastexam.agents.registry import recorded_name
-from lastexam.results import TrialResult
-from lastexam.runner.trial import TrialRequest, run_trial
+from lastexam.contracts.trial import TrialResult
+from lastexam.runner.trial import run_trial, trial_request
 from lastexam.tasks.instance import Instance
 from lastexam.tasks.loader import Task, load_task
 from modelserver import ModelServer, Reply, call
@@ -31,8 +31,8 @@ def run_llm(task: Task, turns: list[Reply], tmp_path: Path, monkeypatch: pytest.
         config = tmp_path / "scripted.yaml"
         config.write_text(yaml.safe_dump({"harness": "llm", "model": "gpt-4o-mini", "base_url": server.base_url,
                                           "api_key_env": "ALE_TEST_MODEL_KEY", "limits": {"turns": 10}}))
-        request = TrialRequest(instance=Instance(task, 0), agent=str(config), epoch=1, run_dir=tmp_path / "run",
-                               agent_name=recorded_name(str(config)))
+        request = trial_request(Instance(task, 0), str(config), 1, tmp_path / "run",
+                                agent_name=recorded_name(str(config)))
         result = asyncio.run(run_trial(request))
         assert server.remaining == 0 and server.exhausted == 0
     return result

@@ -15,8 +15,8 @@ import pytest
 from rich.console import Console
 
 from lastexam.analysis.report import ReportOptions, build_report
+from lastexam.contracts.trial import TrialResult
 from lastexam.report.text import print_report
-from lastexam.results import TrialResult
 from lastexam.store.db import ResultsStore
 from trialfactory import record, trial
 

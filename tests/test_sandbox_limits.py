@@ -18,12 +18,11 @@ import pytest
 from pydantic import ValidationError
 
 from conftest import AGENTS, TESTS, survivors
-from lastexam.results import TrialResult
+from lastexam.contracts.sandbox import CAPTURE_BYTES, Limits
+from lastexam.contracts.trial import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
 from lastexam.runner.trial import SANDBOX_LIMIT_CHECK
-from lastexam.sandbox import Limits
-from lastexam.sandbox.base import CAPTURE_BYTES
 from lastexam.sandbox.bwrap import BwrapSandbox, new_workspace, sweep_stale_temp_dirs, tmpfs_sizes
 from lastexam.sandbox.cgroup import CGROUP_ROOT, CgroupLimits, CgroupUnavailable, SandboxCgroup, sweep_stale
 from lastexam.sandbox.quota import disk_usage

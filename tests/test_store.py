@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
 from conftest import FIXTURE_TASKS
 from lastexam.analysis.report import ReportOptions, build_report
-from lastexam.grading import Check
-from lastexam.results import TrialKey, TrialResult
+from lastexam.contracts.grade import Check
+from lastexam.contracts.trial import TrialKey, TrialResult
 from lastexam.store.db import ResultsStore
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def _result(status: str, epoch: int = 1, score: float = 0.5) -> TrialResult:
@@ -59,38 +51,6 @@ def test_sqlite_store(tmp_path: Path) -> None:
     _exercise(ResultsStore(f"sqlite:///{tmp_path / 'ale.db'}"))
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    if not (PG_BIN / "initdb").exists():
-        pytest.fail("PostgreSQL 15 is not installed: `apt-get install postgresql-15`")
-    # Outside pytest's private temp dir: the server runs as the postgres user and must reach it.
-    root = Path(tempfile.mkdtemp(prefix="ale-pg-"))
-    data, sockets = root / "pgdata", root / "pgsock"
-    sockets.mkdir()
-    for path in (root, sockets):
-        os.chmod(path, 0o777)
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    subprocess.run([*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
-                   check=True, capture_output=True)
-    server = subprocess.Popen([*as_postgres, str(PG_BIN / "postgres"), "-D", str(data), "-k", str(sockets),
-                               "-p", str(port), "-c", "listen_addresses=127.0.0.1"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while subprocess.run([str(PG_BIN / "pg_isready"), "-h", str(sockets), "-p", str(port)],
-                             capture_output=True).returncode != 0:
-            assert time.monotonic() < deadline, "PostgreSQL did not start"
-            time.sleep(0.2)
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(root, ignore_errors=True)
-
-
 def test_postgres_store(postgres_url: str) -> None:
     _exercise(ResultsStore(postgres_url))
 
@@ -101,12 +61,16 @@ def test_a_database_of_an_older_version_gains_the_new_columns_and_reports(tmp_pa
     experiment = store.ensure_experiment("e", {"agents": ["a"]})
     assert store.record(experiment, _result("failed", score=0.0))
     with store.engine.begin() as conn:  # as an older version left it: no category, no run facts, no index
-        conn.exec_driver_sql("DROP INDEX ix_trials_cells")
-        conn.exec_driver_sql("DROP INDEX ix_trials_failed_checks")
+        conn.exec_driver_sql("DROP INDEX ix_trials_task_tallies")
+        conn.exec_driver_sql("DROP INDEX ix_trials_agent_tallies")
+        conn.exec_driver_sql("DROP INDEX ix_trials_check_failures")
+        conn.exec_driver_sql("CREATE INDEX ix_trials_cells ON trials (agent, instance)")
         for column in ("category", "software", "software_basis", "output_files", "tool_calls", "failed_checks"):
             conn.exec_driver_sql(f"ALTER TABLE trials DROP COLUMN {column}")
     store.engine.dispose()
     reopened = ResultsStore(url)
+    indexes = {i["name"] for i in inspect(reopened.engine).get_indexes("trials")}
+    assert "ix_trials_cells" not in indexes and {"ix_trials_outcomes", "ix_trials_agent_tallies"} <= indexes
     [row] = reopened.trial_rows()
     assert row["category"] is None and row["software"] is None
     report = build_report(reopened, ReportOptions(resamples=100, tasks_dir=FIXTURE_TASKS))

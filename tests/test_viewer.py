@@ -18,7 +18,7 @@ import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
 from conftest import FIXTURE_TASKS
-from lastexam.grading.model import Check
+from lastexam.contracts.grade import Check
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
 from lastexam.store.db import ResultsStore

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lastexam.agents.base import Usage
-from lastexam.grading.model import Check
-from lastexam.results import TrialKey, TrialResult
+from lastexam.contracts.agent import Usage
+from lastexam.contracts.grade import Check
+from lastexam.contracts.trial import TrialKey, TrialResult
 from lastexam.store.db import ResultsStore
 
 START = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)

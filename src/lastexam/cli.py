@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -18,18 +20,18 @@ from rich.table import Table
 from lastexam.agents.registry import default_agents_dir, list_agents
 from lastexam.analysis.leaderboard import build_leaderboard
 from lastexam.analysis.report import ReportOptions, build_report
+from lastexam.contracts.trial import DEFAULT_MAX_WALL, TrialRequest, TrialResult
 from lastexam.errors import ConfigError, LastExamError
+from lastexam.grading.probes import JUDGE_ENV, load_judge
 from lastexam.report.export import write_csv
 from lastexam.report.html import render_html
 from lastexam.report.public import public_export
 from lastexam.report.text import print_leaderboard, print_report, terminal
 from lastexam.report.verdict import print_verdicts
-from lastexam.results import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import plan_instances, run_experiment
 from lastexam.runner.manifest import Manifest, diff_manifests, pooling_warning
 from lastexam.runner.regrade import regrade_experiment
-from lastexam.runner.trial import DEFAULT_MAX_WALL, TrialRequest
 from lastexam.runner.validate import GateOptions, check_task
 from lastexam.setup import install
 from lastexam.store.db import ResultsStore, default_db_url
@@ -37,7 +39,7 @@ from lastexam.tasks.bundle import bundle_cache, new_keys, open_bundle, pack_publ
 from lastexam.tasks.bundle import pack as pack_bundle
 from lastexam.tasks.bundle import retire as retire_bundle
 from lastexam.tasks.canary import scan
-from lastexam.tasks.catalog import catalog_entries, write_catalog
+from lastexam.tasks.catalog import catalog_entries, coverage, coverage_lines, write_catalog
 from lastexam.tasks.instance import salt_hash
 from lastexam.tasks.loader import Task, default_tasks_root, discover_tasks
 from lastexam.tasks.select import select_instances
@@ -56,12 +58,24 @@ agents_app = typer.Typer(help="List the agents that can run here.", no_args_is_h
 app.add_typer(agents_app, name="agents")
 console = Console(stderr=True)
 
+Executors = Literal["local", "ray"]
 ResultsDir = Annotated[Path, typer.Option("--results-dir", help="Where the default SQLite file and runs live.")]
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the results database.")]
 SaltOption = Annotated[str | None, typer.Option(
     "--salt", envvar="ALE_SALT", show_default=False,
     help="A secret mixed into every variant's seed: instances nobody can regenerate from the public seeds. "
          "Only its hash is recorded.")]
+JudgeOption = Annotated[Path | None, typer.Option(
+    "--judge", envvar=JUDGE_ENV, show_default=False,
+    help="YAML file naming the judge model that answers the graders' yes/no probes (model, base_url, api_key_env); "
+         "without one, probe checks are not graded and never pass.")]
+
+
+def _use_judge(judge: Path | None) -> None:
+    """Check the judge config now (a bad file is a clear error before any trial) and name it to the graders."""
+    if judge is not None:
+        load_judge(judge)
+        os.environ[JUDGE_ENV] = str(judge.resolve())
 
 
 def _fail(exc: Exception) -> None:
@@ -69,11 +83,13 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(2)
 
 
-def _tasks(tasks_dir: Path | None) -> tuple[list[Task], Path]:
-    """The loadable tasks; each package that does not load is reported on stderr and left out."""
+def _tasks(tasks_dir: Path | None, *, import_graders: bool = False) -> tuple[list[Task], Path]:
+    """The loadable tasks; each package that does not load is reported on stderr and left out. Their
+    ``task.py`` is imported (and checked) only with ``import_graders``: listing tasks loads none of their
+    dependencies."""
     root = tasks_dir or default_tasks_root()
     problems: list[ConfigError] = []
-    tasks = discover_tasks(root, problems=problems)
+    tasks = discover_tasks(root, problems=problems, import_graders=import_graders)
     for problem in problems:
         console.print(f"[yellow]skipped a broken task package:[/] {problem}")
     return tasks, root
@@ -124,11 +140,13 @@ def tasks_check(
         "--probe-variant", help="Run adversaries and ablations on this variant only (repeat; default: all).")] = None,
     no_probes: Annotated[bool, typer.Option("--no-probes", help="Skip adversaries/ and ablations.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="A task without adversaries/ fails.")] = False,
+    judge: JudgeOption = None,
 ) -> None:
     """The validity gate: oracle 1.0, nop 0, determinism, every adversary and ablation short of a full pass,
     declared software executed by the oracle; a verdict table, exit status 1 on any problem."""
     try:
-        tasks, root = _tasks(tasks_dir)
+        _use_judge(judge)
+        tasks, root = _tasks(tasks_dir, import_graders=True)
         chosen = {i.task.id: i.task for i in select_instances(selectors or ["*/*"], tasks, root.parent / "suites")}
     except LastExamError as exc:
         _fail(exc)
@@ -147,16 +165,18 @@ def tasks_check(
 
 @tasks_app.command("catalog")
 def tasks_catalog(
-    out: Annotated[Path, typer.Option("--out", help="Directory for catalog.md and catalog.json.")] = Path("catalog"),
+    out: Annotated[Path, typer.Option("--out", help="Directory for catalog.md, catalog.json and coverage.json.")]
+    = Path("catalog"),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
 ) -> None:
-    """Write the task catalog as Markdown and JSON."""
+    """Write the task catalog as Markdown and JSON, and print the suite's coverage of the taxonomy."""
     try:
         tasks, _ = _tasks(tasks_dir)
     except LastExamError as exc:
         _fail(exc)
     for path in write_catalog(tasks, out):
         console.print(f"wrote {path}")
+    Console().print(Markdown("\n".join(coverage_lines(coverage(tasks)))))
 
 
 @canary_app.command("scan")
@@ -234,16 +254,28 @@ def run(
     identity: Annotated[Path | None, typer.Option("--identity", help="age identity that opens a --tasks pool.ale.")] = None,
     signer: Annotated[str | None, typer.Option("--signer", help="The bundle maker's signer.pub (file or hex).")] = None,
     salt: SaltOption = None,
+    judge: JudgeOption = None,
+    executor_name: Annotated[Executors, typer.Option(
+        "--executor", help="Where trials run: local (--jobs at once on this machine) or ray (a Ray cluster).")] = "local",
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray-address", help="The Ray cluster to join (host:port of the head); default: $RAY_ADDRESS, a cluster "
+                              "running on this machine, or a new one here.")] = None,
+    artifacts: Annotated[str | None, typer.Option(
+        "--artifacts", help="Shared storage the finished run directories are published to: file:///shared/path or "
+                            "s3://bucket/prefix (with --executor ray, default: file:// of the runs directory).")] = None,
 ) -> None:
     """Run agents on instances in sandboxes, grade, record, and print the leaderboard."""
     try:
+        _use_judge(judge)
         if bundles := [s for s in selectors if s.endswith(".ale")]:
             tasks_dir, selectors = _open_bundles(bundles, selectors, identity, signer)
         config = ExperimentConfig(
             agents=agent, selectors=selectors, epochs=epochs, jobs=jobs, max_wall=max_wall, retries=retries,
             results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir, salt=salt,
-            **({"name": name} if name else {}),
+            artifacts=artifacts, **({"name": name} if name else {}),
         )
+        if executor_name == "ray" and config.artifacts is None:
+            config.artifacts = f"file://{config.resolved_runs_dir}"
         problems: list[ConfigError] = []
         total = len(plan_instances(config, problems)) * len(agent) * epochs
     except (LastExamError, ValueError) as exc:
@@ -260,11 +292,19 @@ def run(
             if kind == "finished" and result is not None:
                 if result.status != "infra_error":
                     progress.advance(bar)
-                console.print(f"  {result.status:<11} {result.score:5.3f}  {request.agent}  {request.instance.id}"
+                console.print(f"  {result.status:<11} {result.score:5.3f}  {request.agent}  {request.instance_id}"
                               f" (epoch {request.epoch}){'  ' + (result.error or '') if result.error else ''}")
 
         try:
-            outcome = run_experiment(config, on_event=on_event)
+            executor = None
+            if executor_name == "ray":
+                try:
+                    from lastexam.runner.ray_executor import RayExecutor  # Ray loads only when asked for
+                except ImportError as exc:
+                    raise LastExamError(f"--executor ray needs Ray ({exc}). Fix: install the cluster extra "
+                                        "(uv sync --extra cluster, or pip install 'lastexam[cluster]')") from exc
+                executor = RayExecutor(ray_address)
+            outcome = run_experiment(config, on_event=on_event, executor=executor)
         except LastExamError as exc:
             _fail(exc)
         progress.update(bar, completed=total - sum(1 for r in outcome.recorded if r.status not in ("passed", "failed")))
@@ -295,11 +335,13 @@ def regrade(
     results_dir: ResultsDir = Path("ale-results"),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
     salt: SaltOption = None,
+    judge: JudgeOption = None,
 ) -> None:
     """Re-score stored outputs with the current graders, without rerunning any agent (salted trials need the
     salt they were run with). Run directories are looked for under --results-dir first; a trial that cannot be
     regraded keeps its grade, is listed, and the command exits 1 after regrading the others."""
     try:
+        _use_judge(judge)
         store = ResultsStore(db or default_db_url(results_dir))
         outcome = regrade_experiment(store, name, tasks_dir or default_tasks_root(), results_dir, salt=salt)
     except LastExamError as exc:
@@ -426,7 +468,7 @@ def pack(
             return
         if not selectors:
             raise ConfigError(None, "--tasks", "no tasks to pack", "give --tasks SELECTOR (or --retire pool.ale)")
-        tasks, root = _tasks(tasks_dir)
+        tasks, root = _tasks(tasks_dir, import_graders=True)
         chosen = list({i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}.values())
         if public:
             manifest = pack_public(chosen, signing_key, out)

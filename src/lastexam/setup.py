@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from lastexam.agents.cli import install_cli_agents
+from lastexam.agents.cli.install import machine_lock
 from lastexam.desktop import DESKTOP_DEBIAN
 from lastexam.errors import LastExamError
 from lastexam.sandbox.bwrap import tools_dir
@@ -98,27 +100,30 @@ def install(tasks: Iterable[Task], *, dry_run: bool = False, agents: list[str] |
     tasks = list(tasks)
     debian, pypi, _ = declared(tasks)
     log: list[str] = []
-    apt_missing = [p for p in debian if not _dpkg_installed(p)]
-    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    if prefix and apt_missing and shutil.which("sudo") is None:
-        raise LastExamError(f"installing {', '.join(apt_missing)} needs root. Fix: run `ale setup` as root")
-    if apt_missing:
-        if dry_run:
-            log.append("would apt-get install " + " ".join(apt_missing))
-        else:
-            _run([*prefix, "apt-get", "update", "-qq"], log)
-            _run([*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *apt_missing], log)
-    pip_missing = _pip_missing(pypi)
-    if pip_missing or not _tools_python().exists():
-        if dry_run:
-            log.append(f"would install into {tools_dir()}: {' '.join(pip_missing) or '(empty tool environment)'}")
-        else:
-            if not _tools_python().exists():
-                _run([*prefix, DEBIAN_PYTHON, "-m", "venv", "--system-site-packages", str(tools_dir())], log)
-            _run([*prefix, str(_tools_python()), "-m", "pip", "install", "-q", "--upgrade", "pip", "packaging"], log)
-            if pip_missing:
-                # Every declaration in one resolution, so that one task's pin holds against another's needs.
-                _run([*prefix, str(_tools_python()), "-m", "pip", "install", "-q", *pypi], log)
+    # apt and the tool venv are shared by the whole machine: concurrent setups take turns, each checking
+    # what is missing only once the ones before it are done.
+    with machine_lock(Path(tempfile.gettempdir()) / "ale-setup.lock"):
+        apt_missing = [p for p in debian if not _dpkg_installed(p)]
+        prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        if prefix and apt_missing and shutil.which("sudo") is None:
+            raise LastExamError(f"installing {', '.join(apt_missing)} needs root. Fix: run `ale setup` as root")
+        if apt_missing:
+            if dry_run:
+                log.append("would apt-get install " + " ".join(apt_missing))
+            else:
+                _run([*prefix, "apt-get", "update", "-qq"], log)
+                _run([*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *apt_missing], log)
+        pip_missing = _pip_missing(pypi)
+        if pip_missing or not _tools_python().exists():
+            if dry_run:
+                log.append(f"would install into {tools_dir()}: {' '.join(pip_missing) or '(empty tool environment)'}")
+            else:
+                if not _tools_python().exists():
+                    _run([*prefix, DEBIAN_PYTHON, "-m", "venv", "--system-site-packages", str(tools_dir())], log)
+                _run([*prefix, str(_tools_python()), "-m", "pip", "install", "-q", "--upgrade", "pip", "packaging"], log)
+                if pip_missing:
+                    # Every declaration in one resolution, so that one task's pin holds against another's needs.
+                    _run([*prefix, str(_tools_python()), "-m", "pip", "install", "-q", *pypi], log)
     if agents:
         names = [name for value in agents for name in value.split(",") if name]
         log += install_cli_agents(None if "all" in names else names, dry_run=dry_run)

@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from lastexam.agents.base import Usage
 from lastexam.agents.config import ModelPrices
-from lastexam.store.atif import Metrics
+from lastexam.contracts.agent import Usage
+from lastexam.contracts.trajectory import Metrics
 
 CostSource = Literal["provider", "price_table", "unknown"]
 _DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8})$")

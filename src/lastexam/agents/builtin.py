@@ -6,11 +6,13 @@ import shutil
 import uuid
 from pathlib import Path
 
-from lastexam.agents.base import INSTRUCTION_PATH, AgentContext, AgentRun, Usage, sandbox_limit_detail
+from lastexam.agents.base import INSTRUCTION_PATH, AgentContext, sandbox_limit_detail
+from lastexam.contracts.agent import AgentRun, Usage
+from lastexam.contracts.sandbox import AGENT_DIR
+from lastexam.contracts.trajectory import AgentInfo, Observation, ObservationResult, ToolCall, Trajectory
 from lastexam.desktop import keep_final_screenshot, record_final_screenshot
 from lastexam.errors import ConfigError
-from lastexam.sandbox import AGENT_DIR, Sandbox, Workspace
-from lastexam.store.atif import AgentInfo, Observation, ObservationResult, ToolCall, Trajectory
+from lastexam.sandbox import Sandbox, Workspace
 from lastexam.tasks.loader import Task
 
 _TAIL = 4000

@@ -101,6 +101,14 @@ def resolve_agent(spec: str) -> Agent:
                       "use oracle, nop, script:PATH or the path of an agent config (agents/NAME.yaml)")
 
 
+def portable_spec(spec: str) -> str:
+    """The same ``--agent`` value, found from any working directory and machine with the same files: a
+    script's or a config's relative path made absolute."""
+    if spec.startswith("script:"):
+        return "script:" + str(Path(spec.removeprefix("script:")).resolve())
+    return str(Path(spec).resolve()) if is_config_path(spec) else spec
+
+
 def recorded_name(spec: str) -> str:
     """The agent name results record for an ``--agent`` value: a config's ``agent_name``, else the value.
 

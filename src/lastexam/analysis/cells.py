@@ -1,17 +1,24 @@
-"""Cells: the trials of a selection summed per (agent, instance, failure category, software use), by
-grouped queries that only read the results database.
+"""Cells and tallies: the trials of a selection summed by grouped queries that only read the results database.
 
-The store records each trial's failure category and run facts (output files, tool calls, software
-use judged against the task's declared executables) on its row, so a report is one grouped query
-over an index that covers it. Trials recorded without them (by an older version), and trials whose
-software use was judged against declared executables that have changed since, are read from their
-run directories, in memory: a report never writes.
+* **Cells** (``CELL_COLUMNS``): per (agent, instance, outcome) the sums the statistics rest on. The outcome
+  is ``graded`` or ``infrastructure`` (status infra_error), taken from the status, so the trials of every
+  version count alike; cancelled trials are left out. Each cell carries its instance's task, tier, cluster
+  and subdomain.
+* **Tallies** (``Tallies``): trials and full passes per failure category and software use, by agent and by
+  task, for the failure and software tables. The store records both with each trial, so a tally is one
+  grouped query. Trials recorded without them (by an older version), and trials whose software use was
+  judged against declared executables that have changed since, are read from their run directories, in
+  memory: a report never writes.
+* **Failed checks**: failed trials per (task, check).
+
+Each grouped query scans an index that covers it, in the order of its grouping (see ``store.db``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,94 +30,134 @@ from sqlalchemy.engine import Connection, Engine
 from lastexam.analysis.facts import executables_basis, failure_categories, inspect_run_dir
 from lastexam.store.db import checks, trials
 
-CELL_COLUMNS = ("agent", "instance", "task_id", "tier", "cluster", "subdomain", "category", "software", "trials",
+OUTCOMES = ("graded", "infrastructure")
+NOT_GRADED = ("infrastructure", "cancelled")
+CELL_COLUMNS = ("agent", "instance", "task_id", "tier", "cluster", "subdomain", "outcome", "trials",
                 "passes", "score_sum", "cost_sum", "cost_unknown", "duration_sum", "agent_sec_sum")
-_KEYS = ("agent", "instance", "task_id", "tier", "cluster", "subdomain")
+TALLY_COLUMNS = ("category", "software", "trials", "passes")
+_PLACES = ("instance", "task_id", "tier", "cluster", "subdomain")
 _SUMS = ("trials", "passes", "score_sum", "cost_sum", "cost_unknown", "duration_sum", "agent_sec_sum")
 _INSPECT_THREADS = 8
 
 _t = trials.c
-_cancelled = _t.status == "cancelled"
-_recorded = and_(_t.category.is_not(None), or_(_t.category == "cancelled", _t.software.is_not(None)))  # indexed
+_recorded = and_(_t.category.is_not(None), or_(_t.category == "cancelled", _t.software.is_not(None)))
 
 
-def _frame(conn: Connection, statement: Any, columns: list[str]) -> pd.DataFrame:
-    """A large result as a frame, fetched through the driver's cursor and built column by column (SQLAlchemy's
-    row objects and pandas' row-wise construction cost more than the query itself at a million trials)."""
+@dataclass(frozen=True)
+class Tallies:
+    """Trials and full passes per (agent, category, software) and per (task_id, category, software)
+    (columns: the key, then ``TALLY_COLUMNS``); ``inspected`` counts the run directories read for them."""
+
+    by_agent: pd.DataFrame
+    by_task: pd.DataFrame
+    inspected: int
+
+
+def _fetch(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
+    """The rows of a large result, through the driver's cursor (SQLAlchemy's row objects cost more than the
+    query itself at a million trials)."""
     compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
     cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.execute(str(compiled))
-        rows = cursor.fetchall()
+        return cursor.fetchall()
     finally:
         cursor.close()
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    return pd.DataFrame({name: np.asarray(values, dtype=object) for name, values in
-                         zip(columns, zip(*rows, strict=True), strict=True)})
+
+
+def _columns(rows: list[tuple[Any, ...]], names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The columns of ``rows`` by name, as object arrays."""
+    table = np.empty((len(rows), len(names)), dtype=object)
+    table[:] = rows if rows else table
+    return {name: table[:, j] for j, name in enumerate(names)}
 
 
 def _selection(experiment_ids: Sequence[int] | None) -> Any:
     # "+ 0": SQLite would otherwise read the trials through the experiment index and sort them, instead of
-    # scanning the covering index ix_trials_cells in the order of the grouping
+    # scanning a covering index in the order of the grouping
     return true() if experiment_ids is None else (_t.experiment_id + 0).in_(list(experiment_ids))
 
 
-def cells(engine: Engine, executables: Mapping[str, Sequence[str]],
-          experiment_ids: Sequence[int] | None = None) -> tuple[pd.DataFrame, int]:
-    """The cells of the selected trials (``CELL_COLUMNS``) and how many run directories were read for them.
+def cells(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """The cells of the selected trials: ``CELL_COLUMNS``, the keys as categoricals; cancelled trials are left out."""
+    sums = (func.count(), func.coalesce(func.sum(_t.passed.cast(Integer)), 0), func.sum(_t.score),
+            func.coalesce(func.sum(_t.cost_usd), 0.0), func.sum(case((_t.cost_usd.is_(None), 1), else_=0)),
+            func.sum(_t.duration_sec), func.sum(_t.agent_sec))
+    # one query per outcome rather than one grouped by the outcome: a grouping by (agent, instance) alone
+    # follows the order of the index, where an expression of the status would need a sort
+    outcomes = {"graded": _t.status.not_in(("infra_error", "cancelled")), "infrastructure": _t.status == "infra_error"}
+    places = select(*(_t[c] for c in _PLACES)).distinct().where(_selection(experiment_ids))
+    with engine.connect() as conn:
+        parts = {outcome: _columns(_fetch(conn, select(_t.agent, _t.instance, *sums)
+                                          .where(_selection(experiment_ids), where).group_by(_t.agent, _t.instance)),
+                                   ["agent", "instance", *_SUMS])
+                 for outcome, where in outcomes.items()}
+        place = pd.DataFrame(_columns(_fetch(conn, places), _PLACES)).drop_duplicates("instance")
+    columns = {c: np.concatenate([np.asarray(part[c], dtype=object if c in ("agent", "instance") else np.float64)
+                                  for part in parts.values()]) for c in ("agent", "instance", *_SUMS)}
+    instance = pd.Categorical(columns["instance"], categories=place["instance"])
+    factorized = {c: pd.factorize(place[c]) for c in _PLACES[1:]}
+    return pd.DataFrame({
+        "agent": pd.Categorical(columns["agent"]), "instance": instance,
+        **{c: pd.Categorical.from_codes(codes[instance.codes], categories=uniques)
+           for c, (codes, uniques) in factorized.items()},
+        "outcome": pd.Categorical(np.repeat(list(parts), [len(part["agent"]) for part in parts.values()]),
+                                  categories=OUTCOMES),
+        **{c: columns[c].astype(np.int64) if c in ("trials", "passes", "cost_unknown") else columns[c] for c in _SUMS},
+    })[list(CELL_COLUMNS)]
+
+
+def tallies(engine: Engine, executables: Mapping[str, Sequence[str]], experiment_ids: Sequence[int] | None = None,
+            instances: Sequence[str] | None = None) -> Tallies:
+    """The tallies of the selected trials (only of ``instances`` when given).
 
     ``executables`` maps task ids to their declared executables now; software use recorded against any
     other declaration (a task missing from the map counts as declaring none) is judged again from the run
-    directory.
+    directory. A cancelled trial's software use is ``unknown``.
     """
-    grouped = (select(_t.agent, _t.instance, _t.category, _t.software, _t.software_basis, func.count(),
-                      func.coalesce(func.sum(_t.passed.cast(Integer)), 0), func.sum(_t.score),
-                      func.coalesce(func.sum(_t.cost_usd), 0.0), func.sum(case((_t.cost_usd.is_(None), 1), else_=0)),
-                      func.sum(_t.duration_sec), func.sum(_t.agent_sec))
-               .where(_selection(experiment_ids), _recorded)
-               .group_by(_t.agent, _t.instance, _t.category, _t.software, _t.software_basis))
-    places = select(_t.instance, _t.task_id, _t.tier, _t.cluster, _t.subdomain).distinct().where(
-        _selection(experiment_ids))
+    selected = _selection(experiment_ids)
+    if instances is not None:
+        selected = and_(selected, _t.instance.in_(list(instances)))
+    per_task = (select(_t.task_id, _t.category, _t.software, _t.software_basis, func.count(),
+                       func.coalesce(func.sum(_t.passed.cast(Integer)), 0))
+                .where(selected, _recorded).group_by(_t.task_id, _t.category, _t.software, _t.software_basis))
     with engine.connect() as conn:
-        frame = _frame(conn, grouped, ["agent", "instance", "category", "software", "basis", *_SUMS])
-        instances = _frame(conn, places, list(_KEYS[1:]))
-    frame = frame.merge(instances.drop_duplicates("instance"), on="instance", how="left")
-    cancelled = frame["category"] == "cancelled"
-    frame.loc[cancelled, "software"], frame.loc[cancelled, "basis"] = "unknown", None
-    declared = {task: executables_basis(executables.get(task, ())) for task in frame["task_id"].unique()}
-    current = (frame["basis"].isna() | (frame["basis"] == frame["task_id"].map(declared))).to_numpy(bool)
-    stale = {task: declared[task] for task in sorted(set(frame.loc[~current, "task_id"]))}
-    judged_again = _trials_to_read(engine, executables, experiment_ids, stale)
-    frame = pd.concat([frame[current].drop(columns="basis"), judged_again], ignore_index=True)
-    if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in CELL_COLUMNS}), len(judged_again)
-    frame = frame.astype({"trials": np.int64, "passes": np.int64, "score_sum": np.float64, "cost_sum": np.float64,
-                          "cost_unknown": np.int64, "duration_sum": np.float64, "agent_sec_sum": np.float64})
-    summed = frame.groupby([*_KEYS, "category", "software"], as_index=False, sort=False)[list(_SUMS)].sum()
-    for column in (*_KEYS, "category", "software"):
-        summed[column] = summed[column].astype("category")
-    return summed[list(CELL_COLUMNS)], len(judged_again)
+        by_task = pd.DataFrame(_columns(_fetch(conn, per_task), ["task_id", "category", "software", "basis",
+                                                                  "trials", "passes"]))
+    declared = {task: executables_basis(executables.get(task, ())) for task in by_task["task_id"].unique()}
+    current = (by_task["basis"].isna() | (by_task["category"] == "cancelled")
+               | (by_task["basis"] == by_task["task_id"].map(declared))).to_numpy(bool)
+    stale = sorted(set(by_task.loc[~current, "task_id"]))
+    judged_again = and_(_t.software_basis.is_not(None), _t.category != "cancelled",
+                        or_(false(), *(and_(_t.task_id == task, _t.software_basis != declared[task]) for task in stale)))
+    per_agent = (select(_t.agent, _t.category, _t.software, func.count(),
+                        func.coalesce(func.sum(_t.passed.cast(Integer)), 0))
+                 .where(selected, _recorded, not_(judged_again)).group_by(_t.agent, _t.category, _t.software))
+    with engine.connect() as conn:
+        by_agent = pd.DataFrame(_columns(_fetch(conn, per_agent), ["agent", *TALLY_COLUMNS]))
+    read = _trials_to_read(engine, executables, and_(selected, or_(not_(_recorded), judged_again)))
+    return Tallies(by_agent=_sum_tallies(by_agent, read, "agent"),
+                   by_task=_sum_tallies(by_task[current].drop(columns="basis"), read, "task_id"),
+                   inspected=int((read["software"] != "").sum()))
 
 
-def _trials_to_read(engine: Engine, executables: Mapping[str, Sequence[str]], experiment_ids: Sequence[int] | None,
-                    stale_bases: Mapping[str, str]) -> pd.DataFrame:
-    """One cell per trial that the recorded rows cannot place: recorded without a category or run facts, or
-    (of the tasks in ``stale_bases``, which maps each to its declared executables' basis now) judged against
-    another basis; each read from its run directory."""
-    stale = false()
-    for task, basis in stale_bases.items():
-        stale = or_(stale, and_(_t.task_id == task, not_(_cancelled), _t.software_basis != basis))
-    recorded_category = case((_t.software.is_(None), None), else_=_t.category)  # without facts: no_output unknown
-    query = (select(_t.id, *(_t[k] for k in _KEYS), _t.status, _t.agent_outcome, _t.score, recorded_category,
-                    _t.run_dir, _t.passed, _t.cost_usd, _t.duration_sec, _t.agent_sec)
-             .where(_selection(experiment_ids), or_(not_(_recorded), stale)))
+def _sum_tallies(recorded: pd.DataFrame, read: pd.DataFrame, key: str) -> pd.DataFrame:
+    frame = pd.concat([recorded, read[[key, *TALLY_COLUMNS]]], ignore_index=True)
+    frame["software"] = np.where(frame["category"] == "cancelled", "unknown", frame["software"].fillna("unknown"))
+    frame = frame.astype({"trials": np.int64, "passes": np.int64})
+    return frame.groupby([key, "category", "software"], as_index=False, sort=True)[["trials", "passes"]].sum()
+
+
+def _trials_to_read(engine: Engine, executables: Mapping[str, Sequence[str]], where: Any) -> pd.DataFrame:
+    """One tally row per trial that the recorded rows cannot place (columns agent, task_id, ``TALLY_COLUMNS``),
+    each read from its run directory; a cancelled trial is not read (software "")."""
+    query = select(_t.id, _t.agent, _t.task_id, _t.status, _t.agent_outcome, _t.score, _t.category, _t.software,
+                   _t.run_dir, _t.passed).where(where)
     with engine.connect() as conn:
         rows = pd.DataFrame(conn.execute(query).all(), columns=[
-            "id", *_KEYS, "status", "agent_outcome", "score", "category", "run_dir", "passed", "cost_usd",
-            "duration_sec", "agent_sec"])
+            "id", "agent", "task_id", "status", "agent_outcome", "score", "category", "software", "run_dir", "passed"])
         if rows.empty:
-            return pd.DataFrame(columns=[*_KEYS, "category", "software", *_SUMS])
+            return pd.DataFrame(columns=["agent", "task_id", *TALLY_COLUMNS])
         gates = {trial for (trial,) in conn.execute(select(checks.c.trial_id).distinct().where(
             checks.c.trial_id.in_(rows["id"].tolist()), checks.c.gate, checks.c.passed == false()))}
     cancelled = (rows["status"] == "cancelled").to_numpy()
@@ -120,35 +167,39 @@ def _trials_to_read(engine: Engine, executables: Mapping[str, Sequence[str]], ex
     output_files = [None if f is None else f.output_files for f in facts]
     derived = failure_categories(rows["status"], rows["agent_outcome"], rows["score"], rows["id"].isin(gates),
                                  output_files)
+    recorded_category = np.where(rows["software"].isna(), None, rows["category"].to_numpy(object))
     return pd.DataFrame({
-        **{k: rows[k] for k in _KEYS},
-        "category": np.where(rows["category"].isna(), derived, rows["category"].to_numpy(object)),
-        "software": ["unknown" if f is None else f.software for f in facts],
-        "trials": 1, "passes": rows["passed"].astype(bool).astype(np.int64), "score_sum": rows["score"],
-        "cost_sum": rows["cost_usd"].fillna(0.0), "cost_unknown": rows["cost_usd"].isna().astype(np.int64),
-        "duration_sum": rows["duration_sec"], "agent_sec_sum": rows["agent_sec"],
+        "agent": rows["agent"], "task_id": rows["task_id"],
+        # a category recorded without run facts could not tell no_output: derive it again
+        "category": np.where(pd.isna(recorded_category), derived, recorded_category),
+        "software": ["" if f is None else f.software for f in facts],
+        "trials": 1, "passes": rows["passed"].astype(bool).astype(np.int64),
     })
 
 
-def failed_checks(engine: Engine, experiment_ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """Failed trials counted per (agent, task_id, check that failed in them): columns agent, task_id, check, failed.
+def failed_checks(engine: Engine, experiment_ids: Sequence[int] | None = None,
+                  instances: Sequence[str] | None = None) -> pd.DataFrame:
+    """Failed trials counted per (task_id, check that failed in them), all agents pooled: columns task_id, check,
+    failed (only of ``instances`` when given).
 
     The names of a trial's failed checks are recorded on its row; trials recorded without them (by an older
     version) are counted from the checks table."""
-    failed = _t.status == "failed"
-    recorded = (select(_t.agent, _t.task_id, _t.failed_checks, func.count())
-                .where(failed, _t.failed_checks != "", _selection(experiment_ids))
-                .group_by(_t.agent, _t.task_id, _t.failed_checks))
-    older = (select(_t.agent, _t.task_id, checks.c.name, func.count(checks.c.trial_id.distinct()))
+    failed = and_(_t.status == "failed", _selection(experiment_ids))
+    if instances is not None:
+        failed = and_(failed, _t.instance.in_(list(instances)))
+    recorded = (select(_t.task_id, _t.failed_checks, func.count())
+                .where(failed, _t.failed_checks != "").group_by(_t.task_id, _t.failed_checks))
+    older = (select(_t.task_id, checks.c.name, func.count(checks.c.trial_id.distinct()))
              .select_from(checks.join(trials, _t.id == checks.c.trial_id))
-             .where(failed, _t.failed_checks.is_(None), checks.c.passed == false(), _selection(experiment_ids))
-             .group_by(_t.agent, _t.task_id, checks.c.name))
+             .where(failed, _t.failed_checks.is_(None), checks.c.passed == false())
+             .group_by(_t.task_id, checks.c.name))
+    names = ["task_id", "check", "failed"]
     with engine.connect() as conn:
-        combinations = _frame(conn, recorded, ["agent", "task_id", "check", "failed"])
-        counted = _frame(conn, older, ["agent", "task_id", "check", "failed"])
+        combinations = pd.DataFrame(_columns(_fetch(conn, recorded), names))
+        counted = pd.DataFrame(_columns(_fetch(conn, older), names))
     combinations["check"] = combinations["check"].str.split("\n")
     pooled = pd.concat([combinations.explode("check"), counted], ignore_index=True).astype({"failed": np.int64})
-    return pooled.groupby(["agent", "task_id", "check"], as_index=False, sort=False)["failed"].sum()
+    return pooled.groupby(["task_id", "check"], as_index=False, sort=False)["failed"].sum()
 
 
 def fingerprint(engine: Engine, experiment_ids: Sequence[int] | None = None) -> int:

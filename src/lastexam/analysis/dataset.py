@@ -1,8 +1,8 @@
 """Trials as the statistics see them: sums per (agent, instance) cell, and the agent x instance matrix.
 
-A *cells* frame has one row per (agent, instance, failure category, software use) with the
-columns ``cells.CELL_COLUMNS``; it comes from the results database (``cells.cells``) or, for a
-handful of rows in memory, from ``cells_from_rows``. ``InstanceMatrix`` folds the graded cells
+A *cells* frame has one row per (agent, instance, outcome) with the columns ``cells.CELL_COLUMNS``;
+it comes from the results database (``cells.cells``) or, for a handful of rows in memory, from
+``cells_from_rows``. ``InstanceMatrix`` folds the graded cells
 into agents x instances arrays: the unit the bootstrap resamples is the instance, and the epochs
 of an instance stay together inside it.
 """
@@ -16,12 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lastexam.analysis.cells import CELL_COLUMNS
-from lastexam.analysis.facts import failure_categories
+from lastexam.analysis.cells import CELL_COLUMNS, NOT_GRADED
 from lastexam.errors import LastExamError
 from lastexam.store.db import ResultsStore
-
-NOT_GRADED = ("cancelled", "infrastructure")
 
 
 def resolve_experiments(store: ResultsStore, names: list[str] | None) -> list[int] | None:
@@ -43,19 +40,16 @@ def resolve_experiments(store: ResultsStore, names: list[str] | None) -> list[in
 
 
 def cells_from_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Cells from trial rows as ``ResultsStore.trial_rows`` returns them, without reading run directories
-    (so no ``no_output`` or ``gate_failed`` category, and software use ``unknown``)."""
-    rows = list(rows)
-    categories = failure_categories([r["status"] for r in rows], [r["agent_outcome"] for r in rows],
-                                    [r["score"] for r in rows], [False] * len(rows), [None] * len(rows))
+    """Cells from trial rows as ``ResultsStore.trial_rows`` returns them."""
+    outcomes = {"cancelled": "cancelled", "infra_error": "infrastructure"}
     frame = pd.DataFrame([{
         "agent": r["agent"], "instance": r["instance"], "task_id": r["task_id"], "tier": r["tier"],
-        "cluster": r["cluster"], "subdomain": r["subdomain"], "category": category, "software": "unknown",
+        "cluster": r["cluster"], "subdomain": r["subdomain"], "outcome": outcomes.get(r["status"], "graded"),
         "trials": 1, "passes": int(bool(r["passed"])), "score_sum": float(r["score"]), "cost_sum": float(r["cost_usd"] or 0.0),
         "cost_unknown": int(r["cost_usd"] is None),
         "duration_sum": float(r["duration_sec"]), "agent_sec_sum": float(r["agent_sec"]),
-    } for r, category in zip(rows, categories, strict=True)], columns=list(CELL_COLUMNS))
-    keys = ["agent", "instance", "task_id", "tier", "cluster", "subdomain", "category", "software"]
+    } for r in rows], columns=list(CELL_COLUMNS))
+    keys = ["agent", "instance", "task_id", "tier", "cluster", "subdomain", "outcome"]
     return frame.groupby(keys, as_index=False).sum()[list(CELL_COLUMNS)]
 
 
@@ -85,12 +79,12 @@ class InstanceMatrix:
         with score 0 (their cost and time are kept)."""
         agents = sorted(cells["agent"].unique().tolist())
         if strict:
-            graded = cells[cells["category"] != "cancelled"]
-            infra = (graded["category"] == "infrastructure").to_numpy()
+            graded = cells[cells["outcome"] != "cancelled"]
+            infra = (graded["outcome"] == "infrastructure").to_numpy()
             graded = graded.assign(passes=np.where(infra, 0, graded["passes"]),
                                    score_sum=np.where(infra, 0.0, graded["score_sum"]))
         else:
-            graded = cells[~cells["category"].isin(NOT_GRADED)]
+            graded = cells[~cells["outcome"].isin(NOT_GRADED)]
         instances = pd.DataFrame({c: graded[c].astype(str) for c in ("instance", "task_id", "tier", "cluster",
                                                                      "subdomain")})
         instances = (instances.drop_duplicates("instance").sort_values(["cluster", "subdomain", "instance"])

@@ -28,30 +28,15 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from pydantic import BaseModel, Field
 
-FailureCategory = Literal["passed", "cancelled", "infrastructure", "timeout", "limit", "no_output", "gate_failed",
-                          "partial", "zero_score"]
-FAILURE_CATEGORIES: tuple[str, ...] = ("infrastructure", "timeout", "limit", "no_output", "gate_failed", "partial",
-                                       "zero_score")
-SoftwareUse = Literal["used", "substitute", "not_used", "unknown"]
-SOFTWARE_USES: tuple[str, ...] = ("used", "substitute", "not_used", "unknown")
+from lastexam.contracts.facts import RunFacts, SoftwareUse
+
 _OPAQUE = re.compile(r"(^|[\s'\"=])/agent/")
-
-
-class RunFacts(BaseModel):
-    """What one run shows. ``None`` means it could not be told (the file is missing)."""
-
-    output_files: int | None
-    tool_calls: int | None
-    software: SoftwareUse
-    executables: str = Field("", description="the declared executables software use was judged against "
-                                             "(``executables_basis``)")
 
 
 def failure_categories(status: ArrayLike, agent_outcome: ArrayLike, score: ArrayLike, gate_failed: ArrayLike,

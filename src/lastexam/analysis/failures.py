@@ -1,7 +1,8 @@
 """Why trials did not pass, which checks fail most, and whether agents used the professional software.
 
 Categories and software-use classes are defined in ``facts``. Every table here is computed from
-a cells frame (``dataset``) and, for checks, from failed-check counts (``cells.failed_checks``).
+tallies (``cells.tallies``: trials and passes per category and software use, by agent or by task) and, for
+checks, from failed-check counts (``cells.failed_checks``).
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from lastexam.analysis.dataset import NOT_GRADED
-from lastexam.analysis.facts import FAILURE_CATEGORIES, SOFTWARE_USES
+from lastexam.analysis.cells import NOT_GRADED
 from lastexam.analysis.infra import InfraShare
+from lastexam.contracts.facts import FAILURE_CATEGORIES, SOFTWARE_USES
 
 
 class FailureRow(BaseModel):
@@ -46,9 +47,9 @@ class SoftwareRow(BaseModel):
     pass_rates: dict[str, float | None]
 
 
-def failure_rows(cells: pd.DataFrame, by: str) -> list[FailureRow]:
-    """Outcome counts per ``by`` ("agent" or "task_id"), ordered by that key."""
-    counted = cells[cells["category"] != "cancelled"]
+def failure_rows(tallies: pd.DataFrame, by: str) -> list[FailureRow]:
+    """Outcome counts per ``by`` ("agent" or "task_id", the key of ``tallies``), ordered by that key."""
+    counted = tallies[tallies["category"] != "cancelled"]
     table = counted.pivot_table(index=by, columns="category", values="trials", aggfunc="sum", fill_value=0,
                                 observed=True)
     table = table.reindex(columns=["passed", *FAILURE_CATEGORIES], fill_value=0)
@@ -62,17 +63,13 @@ def failure_rows(cells: pd.DataFrame, by: str) -> list[FailureRow]:
             for key, row in zip(table.index, values, strict=True)]
 
 
-def _graded_per(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    graded = cells[~cells["category"].isin(NOT_GRADED)].groupby(keys, observed=True)["trials"].sum().reset_index()
-    return graded.astype({k: str for k in keys}).rename(columns={"trials": "graded"})
-
-
-def check_failures(failed: pd.DataFrame, cells: pd.DataFrame) -> list[CheckFailure]:
+def check_failures(failed: pd.DataFrame, by_task: pd.DataFrame) -> list[CheckFailure]:
     """Per task, each check that failed, pooled over agents: sorted by task, then fail rate (highest first)."""
     if failed.empty:
         return []
     pooled = failed.astype({"task_id": str, "check": str}).groupby(["task_id", "check"], as_index=False)["failed"].sum()
-    frame = pooled.merge(_graded_per(cells, ["task_id"]), on="task_id")
+    graded = by_task[~by_task["category"].isin(NOT_GRADED)].groupby("task_id")["trials"].sum()
+    frame = pooled.merge(graded.rename("graded").reset_index().astype({"task_id": str}), on="task_id")
     frame = frame[frame["graded"] > 0]
     frame = frame.assign(fail_rate=frame["failed"] / frame["graded"])
     frame = frame.sort_values(["task_id", "fail_rate", "check"], ascending=[True, False, True])
@@ -81,9 +78,9 @@ def check_failures(failed: pd.DataFrame, cells: pd.DataFrame) -> list[CheckFailu
                                      frame["fail_rate"], strict=True)]
 
 
-def software_rows(cells: pd.DataFrame, by: str) -> list[SoftwareRow]:
-    """Software use of graded trials per ``by`` ("agent" or "task_id")."""
-    graded = cells[~cells["category"].isin(NOT_GRADED)]
+def software_rows(tallies: pd.DataFrame, by: str) -> list[SoftwareRow]:
+    """Software use of graded trials per ``by`` ("agent" or "task_id", the key of ``tallies``)."""
+    graded = tallies[~tallies["category"].isin(NOT_GRADED)]
     sums = graded.groupby([by, "software"], observed=True)[["trials", "passes"]].sum()
     counts = sums["trials"].unstack(fill_value=0).reindex(columns=list(SOFTWARE_USES), fill_value=0)
     passes = sums["passes"].unstack(fill_value=0).reindex(columns=list(SOFTWARE_USES), fill_value=0)

@@ -34,10 +34,10 @@ class InfraShare(BaseModel):
 def infra_shares(cells: pd.DataFrame, by: list[str]) -> dict[tuple[str, ...], InfraShare]:
     """Per distinct value of the ``by`` columns of a cells frame (see ``dataset``), as a tuple of strings,
     its infrastructure share; keys without a finished trial are absent."""
-    counted = cells[cells["category"] != "cancelled"]
+    counted = cells[cells["outcome"] != "cancelled"]
     if counted.empty:
         return {}
-    is_infra = (counted["category"] == "infrastructure").to_numpy()
+    is_infra = (counted["outcome"] == "infrastructure").to_numpy()
     frame = counted[by].astype(str).assign(finished=counted["trials"].to_numpy(),
                                            errors=counted["trials"].to_numpy() * is_infra)
     sums = frame.groupby(by)[["errors", "finished"]].sum()

@@ -1,8 +1,7 @@
 """The full report over one or more experiments: what ``ale report`` prints, exports and renders.
 
 ``build_report(store, options)`` only reads the results database (grouped queries: see ``cells``) and
-returns a ``Report``: the leaderboard with
-bootstrap intervals (overall, by tier, cluster, subdomain; pass@k), cost and time with the Pareto
+returns a ``Report``: the leaderboard with bootstrap intervals (overall, by tier, cluster, subdomain; pass@k), cost and time with the Pareto
 frontier, paired comparisons, the harness/model variance decomposition, the failure breakdown,
 the checks that fail most, and software use. Every per-agent table shows the agent's infrastructure
 errors left after retries (``infra``, see ``infra``); ``ReportOptions.strict`` counts them as failed trials.
@@ -109,7 +108,7 @@ def common_instances_only(cells: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The cells of the instances on which every agent of ``cells`` has a graded trial, and how many
     instances were left out."""
     agent, instance = cells["agent"].astype(str), cells["instance"].astype(str)
-    graded = ~cells["category"].astype(str).isin(["infrastructure", "cancelled"])
+    graded = (cells["outcome"] == "graded").to_numpy()
     agents_per_instance = agent[graded].groupby(instance[graded]).nunique()
     common = set(agents_per_instance.index[agents_per_instance == agent.nunique()])
     keep = instance.isin(common)
@@ -125,8 +124,7 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
     """
     options = options or ReportOptions()
     ids = resolve_experiments(store, options.experiments)
-    cells, inspected = grouped.cells(store.engine, declared_executables(options.tasks_dir), ids)
-    failed = grouped.failed_checks(store.engine, ids)
+    cells = grouped.cells(store.engine, ids)
     names = options.experiments or store.experiment_names()
     if cells.empty:
         where = f"experiments {', '.join(names)}" if options.experiments else store.url
@@ -138,6 +136,8 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
         if cells.empty:
             raise LastExamError(f"no instance has a graded trial of every agent in experiments {', '.join(names)}. "
                                 "Fix: report on one experiment at a time")
+    kept = cells["instance"].astype(str).unique().tolist() if options.common_instances else None
+    tallies = grouped.tallies(store.engine, declared_executables(options.tasks_dir), ids, kept)
     board, matrix, boot = leaderboard_from_cells(cells, resamples=options.resamples, seed=options.seed,
                                                  confidence=options.confidence, strict=options.strict)
     efficiency = build_cost_rows(matrix, board.leaderboard, boot, options.confidence)
@@ -148,13 +148,13 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
     comparisons = compare(matrix, boot, pairs, options.confidence, {r.agent: r.infra for r in board.leaderboard})
     return Report(
         **board.model_dump(), experiments=names, database=store.url, generated_at=dt.datetime.now(dt.UTC),
-        instances=len(matrix.instances), instances_dropped=dropped, inspected_trials=inspected, efficiency=efficiency,
+        instances=len(matrix.instances), instances_dropped=dropped, inspected_trials=tallies.inspected, efficiency=efficiency,
         pareto=[r.agent for r in sorted(efficiency, key=lambda r: r.cost_per_trial or 0.0) if r.on_frontier],
         pareto_note=frontier_note(efficiency),
         comparisons=comparisons, variance=decompose(board.leaderboard, pass_rate_samples(matrix, boot), options.confidence),
-        failures=failure_rows(cells, "agent"), failures_by_task=failure_rows(cells, "task_id"),
-        failing_checks=check_failures(failed, cells),
-        software=software_rows(cells, "agent"), software_by_task=software_rows(cells, "task_id"),
+        failures=failure_rows(tallies.by_agent, "agent"), failures_by_task=failure_rows(tallies.by_task, "task_id"),
+        failing_checks=check_failures(grouped.failed_checks(store.engine, ids, kept), tallies.by_task),
+        software=software_rows(tallies.by_agent, "agent"), software_by_task=software_rows(tallies.by_task, "task_id"),
         instances_seen=salting_line(store.salt_hashes(ids)),
         freshness=freshness(cells, store.release_dates(ids), store.knowledge_cutoffs(ids), resamples=options.resamples,
                             seed=options.seed, confidence=options.confidence, strict=options.strict)

@@ -17,8 +17,8 @@ import shutil
 import stat
 from pathlib import Path
 
+from lastexam.contracts.trajectory import ContentPart, ImageSource, Trajectory
 from lastexam.sandbox.base import Workspace
-from lastexam.store.atif import ContentPart, ImageSource, Trajectory
 
 SANDBOX_DIR = "/opt/ale-desktop"
 """Where the desktop programs are inside the sandbox (read-only)."""

@@ -22,8 +22,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from lastexam import desktop
+from lastexam.contracts.sandbox import HOME_DIR, ExecResult
 from lastexam.errors import SandboxError
-from lastexam.sandbox.base import HOME_DIR, ExecResult, Sandbox
+from lastexam.sandbox.base import Sandbox
 from lastexam.sandbox.bwrap import TRUNCATION_MARKER
 
 SOCKET_DIR = "/run/ale-desktop-session"

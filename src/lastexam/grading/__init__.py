@@ -1,5 +1,2 @@
-"""Grading: the Check/Grade model and the isolated grader runner (the task author's API is ``lastexam.task``)."""
-
-from lastexam.grading.model import Check, Grade
-
-__all__ = ["Check", "Grade"]
+"""Grading: the isolated grader runner and blame (the Check/Grade model is ``lastexam.contracts.grade``; the
+task author's API is ``lastexam.task``)."""

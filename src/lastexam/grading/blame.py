@@ -16,8 +16,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from lastexam.contracts.grade import Check, Grade
 from lastexam.errors import GraderError, MissingToolError
-from lastexam.grading.model import Check, Grade
+from lastexam.grading.probes import JudgeConfig, JudgeError, judge_from_environment, resolve_probes
 from lastexam.grading.runner import run_grader
 
 GRADER_FAILED_CHECK = "the grader could process the output"
@@ -25,12 +26,14 @@ GRADER_FAILED_CHECK = "the grader could process the output"
 
 def grade_output(
     task_dir: Path, output_dir: Path, input_dir: Path, reference_dir: Path, params: dict[str, Any], *,
-    timeout: float, memory_mb: int = 4096, log_path: Path | None = None,
+    timeout: float, memory_mb: int = 4096, log_path: Path | None = None, judge: JudgeConfig | None = None,
 ) -> Grade:
-    """Grade ``output_dir``, turning a grader failure that the output caused into the agent's failed check.
+    """Grade ``output_dir``, turning a grader failure that the output caused into the agent's failed check, then
+    answer the grade's model probes with ``judge`` (default: the judge ``ALE_JUDGE`` names, if any).
 
-    Raises GraderError only when the grader also fails on an empty output, and MissingToolError at once when
-    the grader needed a program the machine lacks (both infrastructure errors).
+    Raises GraderError only when the grader also fails on an empty output (or gives its probes too much
+    weight), MissingToolError at once when the grader needed a program the machine lacks, and JudgeError when
+    the judge does not answer (all infrastructure errors).
     """
 
     def grade(output: Path) -> Grade:
@@ -38,22 +41,23 @@ def grade_output(
                           log_path=log_path)
 
     try:
-        return grade(output_dir)
-    except MissingToolError:
+        return resolve_probes(grade(output_dir), judge or judge_from_environment())
+    except (MissingToolError, JudgeError):
         raise
     except GraderError:
         pass
     with tempfile.TemporaryDirectory(prefix="ale-empty-output-") as empty:
         Path(empty).chmod(0o755)
         try:
-            grade(Path(empty))
+            resolve_probes(grade(Path(empty)), None)
         except GraderError as exc:
             raise GraderError(f"{exc} (it fails on an empty output too, so not because of the agent's)") from None
     try:
-        return grade(output_dir)
+        graded = grade(output_dir)
     except MissingToolError:
         raise
     except GraderError as exc:
         return Grade(checks=[Check(name=GRADER_FAILED_CHECK, weight=0, score=0, passed=False, gate=True,
                                    expected="a grader run that ends within its limits",
                                    reason=f"{exc} (the same grader grades an empty output)")])
+    return resolve_probes(graded, judge or judge_from_environment())

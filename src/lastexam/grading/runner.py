@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lastexam.contracts.grade import Grade
 from lastexam.errors import GraderError, MissingToolError
 from lastexam.grading import jail
-from lastexam.grading.model import Grade
 from lastexam.grading.tools import serve_tools
 from lastexam.sandbox.bwrap import UidLease, bwrap_executable, kill_uid, remove_tree, temp_dir
 from lastexam.sandbox.cgroup import CgroupLimits, CgroupUnavailable, SandboxCgroup

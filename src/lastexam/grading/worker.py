@@ -23,10 +23,9 @@ def main(request_path: str) -> None:
     request = json.loads(Path(request_path).read_text())
     task = load_task(Path(request["task_dir"]))
     if request["action"] == "generate":
-        from lastexam.tasks.instance import Instance  # the grader sandbox never needs it (and its import cost)
+        from lastexam.tasks.instance import generate_instance  # the grader sandbox never needs it (nor its cost)
 
-        Instance(task, request["params"]["variant"]).materialize(Path(request["input_dir"]),
-                                                                  Path(request["reference_dir"]))
+        generate_instance(task, request["params"], Path(request["input_dir"]), Path(request["reference_dir"]))
         return
     tool_fd = os.environ.get("ALE_TOOL_FD")
     context = Grading(

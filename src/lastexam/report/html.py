@@ -6,10 +6,10 @@ from typing import get_args
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from lastexam.analysis.facts import FAILURE_CATEGORIES, SOFTWARE_USES
 from lastexam.analysis.leaderboard import RateRow
 from lastexam.analysis.report import Report
 from lastexam.analysis.stats import format_p
+from lastexam.contracts.facts import FAILURE_CATEGORIES, SOFTWARE_USES
 from lastexam.report import svg
 from lastexam.tasks.spec import Tier
 

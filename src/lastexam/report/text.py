@@ -8,12 +8,12 @@ from rich.console import Console
 from rich.table import Table
 
 from lastexam.analysis.compare import MIN_COMPARISON_INSTANCES
-from lastexam.analysis.facts import FAILURE_CATEGORIES, SOFTWARE_USES
 from lastexam.analysis.freshness import Freshness
 from lastexam.analysis.infra import FLAG_SHARE, InfraShare
 from lastexam.analysis.leaderboard import Leaderboard, RateRow
 from lastexam.analysis.report import Report
 from lastexam.analysis.stats import format_p
+from lastexam.contracts.facts import FAILURE_CATEGORIES, SOFTWARE_USES
 
 MAX_TASKS_SHOWN = 25
 

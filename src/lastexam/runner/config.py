@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from lastexam.runner.trial import DEFAULT_MAX_WALL
+from lastexam.contracts.trial import DEFAULT_MAX_WALL
 
 
 def default_experiment_name() -> str:
@@ -27,6 +27,8 @@ class ExperimentConfig(BaseModel):
     results_dir: Path = Path("ale-results")
     db_url: str | None = None
     runs_dir: Path | None = None
+    artifacts: str | None = Field(None, description="URL of shared storage (file:// or s3://) that finished run "
+                                                    "directories are published to; None: they stay under runs_dir")
     tasks_dir: Path | None = None
     salt: str | None = Field(None, min_length=1, exclude=True, repr=False,
                              description="a secret mixed into every variant's seed (``Instance.salted``); never "

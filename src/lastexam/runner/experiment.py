@@ -1,18 +1,22 @@
-"""Plan and run an experiment with an asyncio scheduler: N trials at once, resumable by name."""
+"""Plan and run an experiment: one asyncio scheduler (what runs, retries, recording) above an executor
+(where trials run: this machine, or a Ray cluster); resumable by name."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lastexam.agents.registry import knowledge_cutoff, recorded_name
+from lastexam.agents.registry import knowledge_cutoff, portable_spec, recorded_name
+from lastexam.contracts.trial import TrialKey, TrialRequest, TrialResult
 from lastexam.errors import ConfigError
-from lastexam.results import TrialKey, TrialResult
 from lastexam.runner.config import ExperimentConfig
+from lastexam.runner.executor import Executor, LocalExecutor
 from lastexam.runner.manifest import build_manifest
-from lastexam.runner.trial import TrialRequest, harness_failure, run_trial
+from lastexam.runner.trial import trial_request
+from lastexam.store.artifacts import check_artifacts_url
 from lastexam.store.db import ResultsStore
 from lastexam.tasks.instance import Instance
 from lastexam.tasks.loader import default_tasks_root, discover_tasks
@@ -36,13 +40,14 @@ def plan_instances(config: ExperimentConfig, problems: list[ConfigError] | None 
     else their ConfigError is raised.
     """
     tasks_root = config.tasks_dir or default_tasks_root()
-    tasks = discover_tasks(tasks_root, problems=problems)
+    tasks = discover_tasks(tasks_root, problems=problems, import_graders=False)
     return [i.salted(config.salt) for i in select_instances(config.selectors, tasks, tasks_root.parent / "suites")]
 
 
 def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[TrialRequest]:
     """Every trial of the matrix, agents x instances x epochs, each with its run directory."""
     runs = config.resolved_runs_dir / config.name
+    artifacts = None if config.artifacts is None else check_artifacts_url(config.artifacts) + "/" + config.name
     names = {agent: recorded_name(agent) for agent in config.agents}  # fails early on an agent that cannot run
     cutoffs = {agent: knowledge_cutoff(agent) for agent in config.agents}
     requests = []
@@ -50,9 +55,10 @@ def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[T
         for instance in instances:
             for agent in config.agents:
                 key = TrialKey(agent=names[agent], instance=instance.id, epoch=epoch)
-                requests.append(TrialRequest(instance=instance, agent=agent, epoch=epoch, agent_name=names[agent],
-                                             knowledge_cutoff=cutoffs[agent], run_dir=runs / key.slug, max_wall=config.max_wall,
-                                             instance_cache=runs / ".instances"))
+                requests.append(trial_request(
+                    instance, portable_spec(agent), epoch, runs / key.slug, agent_name=names[agent],
+                    knowledge_cutoff=cutoffs[agent], max_wall=config.max_wall, instance_cache=runs / ".instances",
+                    artifacts=artifacts and f"{artifacts}/{key.slug}"))
     return requests
 
 
@@ -75,14 +81,19 @@ ProgressCallback = Callable[[str, TrialRequest, TrialResult | None], None]
 
 
 async def run_experiment_async(
-    config: ExperimentConfig, *, on_event: ProgressCallback | None = None
+    config: ExperimentConfig, *, on_event: ProgressCallback | None = None, executor: Executor | None = None
 ) -> ExperimentOutcome:
-    """Run every unfinished trial of the experiment; record each one as it finishes.
+    """Run every unfinished trial of the experiment on ``executor`` (default: ``LocalExecutor(config.jobs)``);
+    record each one once, as it finishes.
 
-    A trial ending in ``infra_error`` is retried up to ``config.retries`` more times. On
-    cancellation the running trials are stopped, recorded as ``cancelled`` and the cancellation
-    propagates; everything finished before stays recorded.
+    A trial ending in ``infra_error`` (a lost worker included) is retried up to ``config.retries`` more times.
+    On cancellation the running trials are stopped, recorded as ``cancelled`` and the cancellation propagates;
+    everything finished before stays recorded.
+
+    Raises:
+        ConfigError: a bad selector, another salt, or trials the executor could never run.
     """
+    executor = executor or LocalExecutor(config.jobs)
     store = ResultsStore(config.resolved_db_url)
     experiment_id = store.ensure_experiment(config.name, config.model_dump(mode="json"))
     instances = plan_instances(config, problems=[])
@@ -93,25 +104,23 @@ async def run_experiment_async(
     done = store.finished_keys(experiment_id)
     requests = plan_requests(config, instances)
     todo = [r for r in requests if r.key not in done]
+    executor.check(todo)
     outcome = ExperimentOutcome(experiment=config.name, skipped=len(requests) - len(todo))
     notify = on_event or (lambda *_: None)
-    gate = asyncio.Semaphore(config.jobs)
+    gate = asyncio.Semaphore(executor.slots)
 
     async def one(request: TrialRequest) -> None:
         async with gate:
             attempt = store.attempts_so_far(experiment_id, request.key)
             for _ in range(config.retries + 1):
                 attempt += 1
-                current = TrialRequest(**{**request.__dict__, "attempt": attempt})
+                current = dataclasses.replace(request, attempt=attempt)
                 notify("started", current, None)
                 try:
-                    result = await run_trial(current)
+                    result = await executor.run(current)
                 except asyncio.CancelledError:
-                    cancelled = TrialResult.model_validate_json((current.run_dir / "trial.json").read_text())
-                    store.record(experiment_id, cancelled)
+                    store.record(experiment_id, executor.cancelled(current))
                     raise
-                except Exception as exc:  # run_trial contains its failures; this is the last line of defence
-                    result = harness_failure(current, exc)
                 store.record(experiment_id, result)
                 notify("finished", current, result)
                 if result.status != "infra_error":
@@ -129,10 +138,11 @@ async def run_experiment_async(
     return outcome
 
 
-def run_experiment(config: ExperimentConfig, *, on_event: ProgressCallback | None = None) -> ExperimentOutcome:
+def run_experiment(config: ExperimentConfig, *, on_event: ProgressCallback | None = None,
+                   executor: Executor | None = None) -> ExperimentOutcome:
     """Synchronous ``run_experiment_async``; Ctrl-C stops running trials cleanly and returns."""
     loop = asyncio.new_event_loop()
-    main = loop.create_task(run_experiment_async(config, on_event=on_event))
+    main = loop.create_task(run_experiment_async(config, on_event=on_event, executor=executor))
     loop.add_signal_handler(signal.SIGINT, main.cancel)
     loop.add_signal_handler(signal.SIGTERM, main.cancel)
     try:

@@ -12,9 +12,9 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from lastexam.grading.runner import run_generator
-from lastexam.tasks.instance import Instance
 
 _COMPLETE = ".complete"
 
@@ -32,27 +32,24 @@ def _link_tree(source: Path, target: Path) -> None:
 GENERATE_TIMEOUT = 900.0
 
 
-def _generate(instance: Instance, input_dir: Path, reference_dir: Path, log: Path) -> None:
-    run_generator(instance.task.path, instance.params, input_dir, reference_dir, timeout=GENERATE_TIMEOUT,
-                  log_path=log)
-
-
 def materialize(
-    instance: Instance, input_dir: Path, reference_dir: Path, *, log: Path, cache: Path | None = None
+    task_dir: Path, params: dict[str, Any], input_dir: Path, reference_dir: Path, *, log: Path,
+    cache: Path | None = None, slot_name: str = "",
 ) -> None:
-    """Write the instance's inputs to ``input_dir`` and reference to ``reference_dir``, generating
-    in a fresh process (its output appended to ``log``).
+    """Write an instance's inputs to ``input_dir`` and reference to ``reference_dir`` from the task package at
+    ``task_dir`` and the variant's ``params``, generating in a fresh process (its output appended to ``log``).
 
-    With a ``cache`` directory, generate there at most once (under a file lock, so concurrent
-    trials and processes agree) and link the trial's copies from it.
+    With a ``cache`` directory, generate into its ``slot_name`` at most once (under a file lock, so
+    concurrent trials and processes agree) and link the trial's copies from it; the slot name must tell the
+    instances apart (its id and salt hash).
 
     Raises:
         GraderError: the generator crashed or ran out of time.
     """
     if cache is None:
-        _generate(instance, input_dir, reference_dir, log)
+        run_generator(task_dir, params, input_dir, reference_dir, timeout=GENERATE_TIMEOUT, log_path=log)
         return
-    slot = cache / (instance.id.replace("/", "__") + (f".salted-{instance.salt_hash}" if instance.salt else ""))
+    slot = cache / slot_name
     slot.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(cache, 0o700)
     with open(slot.with_suffix(".lock"), "w") as lock:
@@ -60,7 +57,8 @@ def materialize(
         if not (slot / _COMPLETE).exists():
             shutil.rmtree(slot, ignore_errors=True)
             fresh = Path(tempfile.mkdtemp(dir=cache, prefix=".generating-"))
-            _generate(instance, fresh / "input", fresh / "reference", log)
+            run_generator(task_dir, params, fresh / "input", fresh / "reference", timeout=GENERATE_TIMEOUT,
+                          log_path=log)
             (fresh / _COMPLETE).touch()
             os.replace(fresh, slot)
     _link_tree(slot / "input", input_dir)

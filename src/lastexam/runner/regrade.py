@@ -17,12 +17,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from lastexam.analysis.facts import inspect_run_dir
+from lastexam.contracts.trial import TrialKey, TrialResult
 from lastexam.errors import GraderError, LastExamError
 from lastexam.grading.blame import grade_output
-from lastexam.results import TrialKey, TrialResult
 from lastexam.runner.experiment import require_same_salt
 from lastexam.store.db import ResultsStore
-from lastexam.store.rundir import locate_run_dir, write_atomic
+from lastexam.store.rundir import RunDir, locate_run_dir
 from lastexam.tasks.instance import Instance, salt_hash
 from lastexam.tasks.loader import Task, discover_tasks
 
@@ -52,7 +52,7 @@ def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path, results
     if experiment_id is None:
         raise LastExamError(f"no experiment named {name!r}. Fix: use one of: {', '.join(store.experiment_names())}")
     require_same_salt(store, experiment_id, name, None if salt is None else salt_hash(salt))
-    tasks = {t.id: t for t in discover_tasks(tasks_root)}
+    tasks = {t.id: t for t in discover_tasks(tasks_root, import_graders=False)}
     outcome = RegradeOutcome()
     for row in store.trial_rows([experiment_id]):
         if row["status"] not in ("passed", "failed") or row["task_id"] not in tasks:
@@ -77,12 +77,13 @@ def _regrade_one(row: dict[str, Any], task: Task, run_dir: Path, salt: str | Non
         LastExamError: the run directory or its trial.json is missing or unreadable, or the grader failed
             independently of the output; the message names the file and the fix.
     """
-    trial_json = run_dir / "trial.json"
+    rundir = RunDir(run_dir)
+    trial_json = rundir.trial_json
     if not run_dir.is_dir():
         raise LastExamError(f"run directory {run_dir} does not exist. Fix: pass --results-dir pointing at the "
                             "results that hold runs/, or restore the run directory")
     try:
-        result = TrialResult.model_validate_json(trial_json.read_text(encoding="utf-8"))
+        result = rundir.result()
     except (OSError, ValueError, ValidationError) as exc:
         raise LastExamError(f"cannot read {trial_json} ({type(exc).__name__}: {str(exc).splitlines()[0]}). "
                             "Fix: restore trial.json from a backup of the results, or rerun this trial") from exc
@@ -98,6 +99,6 @@ def _regrade_one(row: dict[str, Any], task: Task, run_dir: Path, salt: str | Non
         "checks": grade.checks, "task_version": task.spec.version, "run_dir": str(run_dir),
         "facts": inspect_run_dir(run_dir, task.spec.software.executables),
     })
-    write_atomic(run_dir / "grade.json", grade.model_dump_json(indent=2))
-    write_atomic(trial_json, updated.model_dump_json(indent=2))
+    rundir.write_json("grade.json", grade)
+    rundir.write_json("trial.json", updated)
     return updated

@@ -13,45 +13,34 @@ import os
 import shutil
 import time
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from lastexam.agents import AgentContext, AgentRun, Usage, resolve_agent
-from lastexam.analysis.facts import RunFacts, run_facts, tool_call_texts
+from lastexam.agents import AgentContext, resolve_agent
+from lastexam.analysis.facts import run_facts, tool_call_texts
+from lastexam.contracts.agent import AgentRun, Usage
+from lastexam.contracts.facts import RunFacts
+from lastexam.contracts.grade import Check, Grade
+from lastexam.contracts.sandbox import Limits
+from lastexam.contracts.trial import TrialRequest, TrialResult
 from lastexam.errors import LastExamError
 from lastexam.grading.blame import grade_output
-from lastexam.grading.model import Check, Grade
-from lastexam.results import TrialKey, TrialResult
 from lastexam.runner.materialize import materialize
-from lastexam.sandbox import BwrapSandbox, Limits, new_workspace
+from lastexam.sandbox import BwrapSandbox, new_workspace
 from lastexam.sandbox.bwrap import remove_tree
 from lastexam.sandbox.collect import CollectLimits, collect_output
 from lastexam.store.rundir import RunDir
-from lastexam.tasks.instance import Instance
+from lastexam.tasks.instance import Instance, render_instruction
+from lastexam.tasks.loader import Task, load_task
 
-DEFAULT_MAX_WALL = 5 * 3600
 SANDBOX_LIMIT_CHECK = "agent stayed within the sandbox limits"
 
 
-@dataclass(frozen=True)
-class TrialRequest:
-    """One agent on one instance, one epoch."""
-
-    instance: Instance
-    agent: str
-    epoch: int
-    run_dir: Path
-    max_wall: float = DEFAULT_MAX_WALL
-    attempt: int = 1
-    instance_cache: Path | None = None
-    agent_name: str | None = None
-    """The name results record (e.g. ``llm:MODEL@STEM`` for ``agents/STEM.yaml``); default ``agent``."""
-    knowledge_cutoff: dt.date | None = None
-    """The agent's model's training-data cutoff, when its config states one."""
-
-    @property
-    def key(self) -> TrialKey:
-        return TrialKey(agent=self.agent_name or self.agent, instance=self.instance.id, epoch=self.epoch)
+def trial_request(instance: Instance, agent: str, epoch: int, run_dir: Path, **settings: Any) -> TrialRequest:
+    """The plain-data request of ``agent`` on ``instance`` (its params, salted seed included, but never the
+    salt); ``settings`` are the request's other fields (``max_wall``, ``agent_name``, ``artifacts``, ...)."""
+    return TrialRequest(task=instance.task.ref, variant=instance.variant, params=instance.params,
+                        salt_hash=instance.salt_hash, agent=agent, epoch=epoch, run_dir=run_dir, **settings)
 
 
 def _now() -> dt.datetime:
@@ -64,25 +53,28 @@ async def run_trial(request: TrialRequest) -> TrialResult:
     Infrastructure failures become ``infra_error``; cancellation becomes ``cancelled`` (after every
     sandbox process is dead) and is re-raised.
     """
-    task = request.instance.task
-    spec = task.spec
     rundir = RunDir.fresh(request.run_dir)
     fields = _identity(request)
-    rundir.event("trial_started", agent=request.agent, instance=request.instance.id, epoch=request.epoch,
+    rundir.event("trial_started", agent=request.agent, instance=request.instance_id, epoch=request.epoch,
                  attempt=request.attempt)
     agent_run: AgentRun | None = None
     agent_seconds = 0.0
+    executables: list[str] = []
     sandbox: BwrapSandbox | None = None
     workspace = new_workspace()
     try:
+        task = _planned_task(request)
+        spec = task.spec
+        executables = spec.software.executables
         input_dir, reference_dir = rundir.private / "input", rundir.private / "reference"
-        await asyncio.to_thread(materialize, request.instance, input_dir, reference_dir,
-                                log=rundir.logs / "generator.log", cache=request.instance_cache)
+        slot = request.instance_id.replace("/", "__") + (f".salted-{request.salt_hash}" if request.salt_hash else "")
+        await asyncio.to_thread(materialize, task.path, request.params, input_dir, reference_dir,
+                                log=rundir.logs / "generator.log", cache=request.instance_cache, slot_name=slot)
         os.chmod(rundir.private, 0o700)
         shutil.copytree(input_dir, workspace.input, dirs_exist_ok=True)
-        instruction = request.instance.render_instruction()
+        instruction = render_instruction(task, request.params)
         workspace.instruction.write_text(instruction)
-        (rundir.logs / "instruction.md").write_text(instruction)
+        rundir.write_text("logs/instruction.md", instruction)
         rundir.event("materialized")
 
         agent = resolve_agent(request.agent)
@@ -113,7 +105,7 @@ async def run_trial(request: TrialRequest) -> TrialResult:
 
         begun = time.monotonic()
         grade = await asyncio.to_thread(
-            grade_output, task.path, rundir.output, input_dir, reference_dir, request.instance.params,
+            grade_output, task.path, rundir.output, input_dir, reference_dir, request.params,
             timeout=spec.grader_timeout_sec, log_path=rundir.logs / "grader.log",
         )
         grade_seconds = time.monotonic() - begun
@@ -145,7 +137,7 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         raise
     except Exception as exc:
         detail = f"{type(exc).__name__}: {exc}"
-        (rundir.logs / "harness_error.log").write_text(traceback.format_exc())
+        rundir.write_text("logs/harness_error.log", traceback.format_exc())
         rundir.event("infra_error", error=detail)
         result = _unfinished(fields, "infra_error", agent_run, agent_seconds, detail)
     finally:
@@ -153,7 +145,7 @@ async def run_trial(request: TrialRequest) -> TrialResult:
             with contextlib.suppress(Exception):  # the survivors' check already failed the trial
                 sandbox.close()
         remove_tree(workspace.root)
-    result.facts = _facts(rundir, agent_run, spec.software.executables)
+    result.facts = _facts(rundir, agent_run, executables)
     rundir.write_json("trial.json", result)
     rundir.event("trial_finished", status=result.status, score=result.score)
     return result
@@ -181,17 +173,36 @@ def _unfinished(fields: dict, status: str, agent_run: AgentRun | None, agent_sec
 
 
 def harness_failure(request: TrialRequest, exc: BaseException) -> TrialResult:
-    """The ``infra_error`` result of a trial whose harness failed outside ``run_trial``'s own handling."""
+    """The ``infra_error`` result of a trial whose harness (or worker) failed outside ``run_trial``'s own handling."""
     return TrialResult(**_identity(request), status="infra_error", finished_at=_now(),
                        error=f"harness failure: {type(exc).__name__}: {exc}")
 
 
+def cancelled_result(request: TrialRequest) -> TrialResult:
+    """The ``cancelled`` result of a trial stopped from outside (its own run directory may be out of reach)."""
+    return TrialResult(**_identity(request), status="cancelled", finished_at=_now(), error="cancelled by the user")
+
+
+def _planned_task(request: TrialRequest) -> Task:
+    """The task package the request names, loaded without importing its code (generation and grading run it in
+    their own processes).
+
+    Raises:
+        LastExamError: the package at that path is not the version the experiment planned.
+    """
+    task = load_task(request.task.path, import_grader=False)
+    if task.spec.version != request.task.version:
+        raise LastExamError(f"{request.task.path / 'task.toml'}: version {task.spec.version!r}, but the experiment "
+                            f"planned {request.task.version!r}. Fix: give every node the same task packages")
+    return task
+
+
 def _identity(request: TrialRequest) -> dict:
     """What a result records of its trial whatever happened: the key, the task, the attempt, the start."""
-    spec = request.instance.task.spec
+    task = request.task
     return {
-        "key": request.key, "task_id": spec.id, "task_version": spec.version, "variant": request.instance.variant,
-        "tier": spec.tier, "cluster": spec.cluster, "subdomain": spec.subdomain, "attempts": request.attempt,
-        "started_at": _now(), "run_dir": str(request.run_dir), "salt_hash": request.instance.salt_hash,
-        "task_released": spec.released, "knowledge_cutoff": request.knowledge_cutoff,
+        "key": request.key, "task_id": task.id, "task_version": task.version, "variant": request.variant,
+        "tier": task.tier, "cluster": task.cluster, "subdomain": task.subdomain, "attempts": request.attempt,
+        "started_at": _now(), "run_dir": str(request.run_dir), "salt_hash": request.salt_hash,
+        "task_released": task.released, "knowledge_cutoff": request.knowledge_cutoff,
     }

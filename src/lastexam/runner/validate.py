@@ -29,12 +29,12 @@ from pydantic import BaseModel, Field
 
 from lastexam.agents.registry import TRACED_ORACLE
 from lastexam.analysis.facts import executable_pattern
+from lastexam.contracts.trial import TrialResult
 from lastexam.errors import GraderError
 from lastexam.grading.blame import grade_output
 from lastexam.grading.runner import run_grader
-from lastexam.results import TrialResult
 from lastexam.runner.ablation import ablated_copy
-from lastexam.runner.trial import TrialRequest, run_trial
+from lastexam.runner.trial import run_trial, trial_request
 from lastexam.setup import missing_software
 from lastexam.tasks.instance import Instance, instances_of
 from lastexam.tasks.loader import Task
@@ -145,7 +145,7 @@ class _Gate:
 
     def _trial(self, instance: Instance, agent: str, label: str) -> Awaitable[TrialResult]:
         run_dir = self.scratch / instance.id.replace("/", "__") / label
-        return self._limited(run_trial(TrialRequest(instance=instance, agent=agent, epoch=1, run_dir=run_dir)))
+        return self._limited(run_trial(trial_request(instance, agent, 1, run_dir)))
 
     async def run(self) -> TaskVerdict:
         task = self.task

@@ -1,18 +1,7 @@
-"""Sandboxes: the isolated machine an agent works in (bubblewrap backend)."""
+"""Sandboxes: the isolated machine an agent works in (bubblewrap backend); its paths and limits are
+``lastexam.contracts.sandbox``."""
 
-from lastexam.sandbox.base import (
-    AGENT_DIR,
-    HOME_DIR,
-    INPUT_DIR,
-    OUTPUT_DIR,
-    ExecResult,
-    Limits,
-    Sandbox,
-    Workspace,
-)
+from lastexam.sandbox.base import Sandbox, Workspace
 from lastexam.sandbox.bwrap import BwrapSandbox, new_workspace, run_in_scratch_sandbox, tools_dir
 
-__all__ = [
-    "AGENT_DIR", "HOME_DIR", "INPUT_DIR", "OUTPUT_DIR", "BwrapSandbox", "ExecResult", "Limits",
-    "Sandbox", "Workspace", "new_workspace", "run_in_scratch_sandbox", "tools_dir",
-]
+__all__ = ["BwrapSandbox", "Sandbox", "Workspace", "new_workspace", "run_in_scratch_sandbox", "tools_dir"]

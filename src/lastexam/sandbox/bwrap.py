@@ -31,8 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from lastexam import desktop
-from lastexam.errors import SandboxError
-from lastexam.sandbox.base import (
+from lastexam.contracts.sandbox import (
     AGENT_DIR,
     HOME_DIR,
     INPUT_DIR,
@@ -41,8 +40,9 @@ from lastexam.sandbox.base import (
     ExecResult,
     LimitName,
     Limits,
-    Workspace,
 )
+from lastexam.errors import SandboxError
+from lastexam.sandbox.base import Workspace
 from lastexam.sandbox.cgroup import CgroupLimits, CgroupUnavailable, SandboxCgroup, pid_alive
 from lastexam.sandbox.quota import over_quota
 

@@ -44,9 +44,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from lastexam.analysis.facts import failure_categories
+from lastexam.contracts.facts import failure_category
+from lastexam.contracts.trial import FINAL_STATUSES, TrialKey, TrialResult
 from lastexam.errors import ConfigError
-from lastexam.results import FINAL_STATUSES, TrialKey, TrialResult
 
 metadata = MetaData()
 _SCHEMA_ATTEMPTS = 20
@@ -104,13 +104,21 @@ trials = Table(
     UniqueConstraint("experiment_id", "agent", "instance", "epoch", name="uq_trial_key"),
     Index("ix_trials_experiment_status", "experiment_id", "status"),
     Index("ix_trials_experiment_agent", "experiment_id", "agent"),
-    Index("ix_trials_task", "task_id"),
     Index("ix_trials_agent_status", "agent", "status"),
-    # covers the report's grouped query (analysis.cells): a scan of this index, no table lookups, no sort
-    Index("ix_trials_cells", "agent", "instance", "category", "software", "software_basis", "experiment_id",
-          "passed", "score", "cost_usd", "duration_sec", "agent_sec"),
-    Index("ix_trials_failed_checks", "status", "agent", "task_id", "failed_checks", "experiment_id"),
+    # each covers one of the report's grouped queries (analysis.cells): a scan of the index in the order of
+    # the grouping, no table lookups, no sort
+    Index("ix_trials_outcomes", "agent", "instance", "status", "experiment_id", "passed", "score", "cost_usd",
+          "duration_sec", "agent_sec"),
+    Index("ix_trials_places", "instance", "task_id", "tier", "cluster", "subdomain", "experiment_id"),
+    Index("ix_trials_task_tallies", "task_id", "category", "software", "software_basis", "experiment_id", "passed",
+          "instance"),
+    Index("ix_trials_agent_tallies", "agent", "category", "software", "task_id", "software_basis", "experiment_id",
+          "passed", "instance"),
+    Index("ix_trials_check_failures", "status", "task_id", "failed_checks", "experiment_id", "instance"),
+    Index("ix_trials_salt", "salt_hash", "experiment_id"),
 )
+# indexes of older versions that the ones above replace
+_OBSOLETE_INDEXES = ("ix_trials_task", "ix_trials_cells", "ix_trials_failed_checks")
 
 checks = Table(
     "checks", metadata,
@@ -150,6 +158,9 @@ def create_tables(engine: Engine, schema: MetaData) -> None:
             for table in schema.sorted_tables:
                 for index in table.indexes:
                     index.create(engine, checkfirst=True)
+            with engine.begin() as conn:
+                for name in _OBSOLETE_INDEXES:
+                    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
             return
         except (OperationalError, ProgrammingError, IntegrityError) as exc:
             if attempt == _SCHEMA_ATTEMPTS - 1 or not any(s in str(exc.orig).lower() for s in _LOST_RACE):
@@ -299,9 +310,8 @@ def _trial_row(experiment_id: int, r: TrialResult) -> dict[str, Any]:
         "experiment_id": experiment_id, "agent": r.key.agent, "instance": r.key.instance, "epoch": r.key.epoch,
         "task_id": r.task_id, "task_version": r.task_version, "variant": r.variant, "tier": r.tier,
         "cluster": r.cluster, "subdomain": r.subdomain, "status": r.status, "agent_outcome": r.agent_outcome,
-        "category": failure_categories([r.status], [r.agent_outcome], [r.score],
-                                       [any(c.gate and not c.passed for c in r.checks)],
-                                       [r.facts.output_files if r.facts else None])[0],
+        "category": failure_category(r.status, r.agent_outcome, r.score, any(c.gate and not c.passed for c in r.checks),
+                                     r.facts.output_files if r.facts else None),
         "failed_checks": "\n".join(sorted({c.name for c in r.checks if not c.passed})),
         **({"output_files": r.facts.output_files, "tool_calls": r.facts.tool_calls, "software": r.facts.software,
             "software_basis": r.facts.executables} if r.facts else {}),

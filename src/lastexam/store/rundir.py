@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from lastexam.contracts.trial import TrialResult
+
 
 def locate_run_dir(recorded: str, results_dir: Path | None) -> Path:
     """Where a trial's run directory is now (it may not exist). When ``results_dir`` holds a ``runs/``
@@ -52,6 +54,18 @@ class RunDir:
         """Host-only material of the trial (inputs, hidden reference); never mounted in a sandbox."""
         return self.path / "private"
 
+    @property
+    def trial_json(self) -> Path:
+        return self.path / "trial.json"
+
+    def result(self) -> TrialResult:
+        """The trial's result as written to ``trial.json``.
+
+        Raises:
+            OSError, ValueError: the file is missing or does not hold a trial result.
+        """
+        return TrialResult.model_validate_json(self.trial_json.read_text(encoding="utf-8"))
+
     def event(self, kind: str, **fields: Any) -> None:
         """Append one event line and flush it to disk."""
         record = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "event": kind, **fields}
@@ -63,6 +77,10 @@ class RunDir:
     def write_json(self, name: str, value: BaseModel | dict[str, Any]) -> None:
         """Write ``name`` atomically (temp file, fsync, rename)."""
         text = value.model_dump_json(indent=2) if isinstance(value, BaseModel) else json.dumps(value, indent=2, default=str)
+        self.write_text(name, text)
+
+    def write_text(self, name: str, text: str) -> None:
+        """Write the file ``name`` (relative to the run directory) atomically (temp file, fsync, rename)."""
         write_atomic(self.path / name, text)
 
 

@@ -26,13 +26,15 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.grading.model import Check, Grade
+from lastexam.contracts.grade import Check, Grade, Probe
 from lastexam.grading.tools import ToolRunner, local_runner, stage
 from lastexam.task.images import data_column_share, image_stats, parse_ppm
 from lastexam.task.pdf import PdfPage, page_count, parse_pdfinfo_boxes, split_pages
 from lastexam.task.units import parse_quantity
 from lastexam.task.values import as_number
 
+MAX_EVIDENCE_CHARS = 20_000
+"""The most of a deliverable ``Grading.probe`` sends to the judge."""
 Tolerance = float | tuple[float, float]
 """An absolute tolerance, or ``(abs_tol, rel_tol)``: a number passes within either."""
 ColumnRule = Tolerance | Callable[[Any, Any], bool] | None
@@ -108,6 +110,21 @@ class Grading:
             )
         )
         return passed
+
+    def probe(self, name: str, question: str, evidence: str | None, *, weight: float = 1.0) -> None:
+        """Record a judgement check that no computation can make, as a yes/no ``question`` for a judge model to
+        answer from ``evidence`` alone: the excerpt of a deliverable the answer must rest on (the memo's
+        recommendation with the figures it cites; a clause and its translation). Ask so that "yes" is the
+        expert's answer for a good deliverable.
+
+        The harness asks the judge after the grader has ended (see ``lastexam.grading.probes``): the check
+        passes on "yes"; empty evidence fails it; with no judge configured it is "not graded" and does not
+        pass. Probes must carry less than half of the grade's weight. Evidence beyond
+        ``MAX_EVIDENCE_CHARS`` characters is cut.
+        """
+        self.grade.checks.append(Check(name=name, weight=weight, score=0.0, passed=False, expected="yes",
+                                       probe=Probe(question=question, evidence=(evidence or "")[:MAX_EVIDENCE_CHARS]),
+                                       reason="the judge has not answered"))
 
     # -- files -------------------------------------------------------------------------------
 

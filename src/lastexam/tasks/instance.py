@@ -10,11 +10,9 @@ from typing import Any
 
 import jinja2
 
+from lastexam.contracts.sandbox import INPUT_DIR, OUTPUT_DIR
 from lastexam.tasks.canary import CANARY_FILE, canary_notice
 from lastexam.tasks.loader import Task
-
-SANDBOX_INPUT_DIR = "/workspace/input"
-SANDBOX_OUTPUT_DIR = "/workspace/output"
 
 
 def variant_seed(task_id: str, variant: int, salt: str | None = None) -> int:
@@ -62,31 +60,40 @@ class Instance:
         return {"variant": self.variant, "seed": variant_seed(self.task.id, self.variant, self.salt), **base}
 
     def render_instruction(self) -> str:
-        """The instruction as the agent sees it: the template rendered with the sandbox paths and params,
-        ending with the task's canary line.
-
-        Raises:
-            jinja2.TemplateError: a broken template or a variable that the params lack.
-        """
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-        template = env.from_string(self.task.instruction_template)
-        text = template.render(input_dir=SANDBOX_INPUT_DIR, output_dir=SANDBOX_OUTPUT_DIR, params=self.params,
-                               **self.params)
-        return f"{text.rstrip()}\n\n{canary_notice(self.task.spec.canary)}\n"
+        """The instruction as the agent sees it (``render_instruction`` with this variant's params)."""
+        return render_instruction(self.task, self.params)
 
     def materialize(self, input_dir: Path, reference_dir: Path) -> None:
-        """Write the instance's inputs and hidden reference: ``data/`` copied, ``generate`` run, and the
-        task's canary written into both as ``CANARY.txt``."""
-        input_dir.mkdir(parents=True, exist_ok=True)
-        reference_dir.mkdir(parents=True, exist_ok=True)
-        if self.task.data_dir.is_dir():
-            shutil.copytree(self.task.data_dir, input_dir, dirs_exist_ok=True)
-        module = self.task.module()
-        generate = getattr(module, "generate", None) if module else None
-        if generate is not None:
-            generate(self.params, input_dir, reference_dir)
-        for directory in (input_dir, reference_dir):
-            (directory / CANARY_FILE).write_text(canary_notice(self.task.spec.canary) + "\n")
+        """Write the instance's inputs and hidden reference in this process (``generate_instance``)."""
+        generate_instance(self.task, self.params, input_dir, reference_dir)
+
+
+def render_instruction(task: Task, params: dict[str, Any]) -> str:
+    """The instruction as the agent sees it: the task's template rendered with the sandbox paths and ``params``,
+    ending with the task's canary line.
+
+    Raises:
+        jinja2.TemplateError: a broken template or a variable that the params lack.
+    """
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    template = env.from_string(task.instruction_template)
+    text = template.render(input_dir=INPUT_DIR, output_dir=OUTPUT_DIR, params=params, **params)
+    return f"{text.rstrip()}\n\n{canary_notice(task.spec.canary)}\n"
+
+
+def generate_instance(task: Task, params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
+    """Write an instance's inputs and hidden reference for ``params`` (seed included, salted or not):
+    ``data/`` copied, ``generate`` run, and the task's canary written into both as ``CANARY.txt``."""
+    input_dir.mkdir(parents=True, exist_ok=True)
+    reference_dir.mkdir(parents=True, exist_ok=True)
+    if task.data_dir.is_dir():
+        shutil.copytree(task.data_dir, input_dir, dirs_exist_ok=True)
+    module = task.module()
+    generate = getattr(module, "generate", None) if module else None
+    if generate is not None:
+        generate(params, input_dir, reference_dir)
+    for directory in (input_dir, reference_dir):
+        (directory / CANARY_FILE).write_text(canary_notice(task.spec.canary) + "\n")
 
 
 def instances_of(task: Task) -> list[Instance]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from lastexam.contracts.trial import TaskRef
 from lastexam.errors import ConfigError
 from lastexam.tasks.spec import TaskSpec
 from lastexam.taxonomy import load_taxonomy
@@ -39,6 +40,14 @@ class Task:
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @property
+    def ref(self) -> TaskRef:
+        """The task as plain data a trial request carries."""
+        spec = self.spec
+        return TaskRef(path=self.path.resolve(), id=spec.id, version=spec.version, tier=spec.tier,
+                       cluster=spec.cluster, subdomain=spec.subdomain, released=spec.released,
+                       cpus=spec.resources.cpus, memory_mb=spec.resources.memory_mb)
 
     @property
     def instruction_template(self) -> str:

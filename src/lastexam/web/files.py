@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lastexam.analysis.facts import string_values
-from lastexam.results import FINAL_STATUSES
+from lastexam.contracts.trial import FINAL_STATUSES
 
 TEXT_LIMIT = 1_000_000
 SNIPPET_WIDTH = 80

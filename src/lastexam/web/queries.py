@@ -16,7 +16,7 @@ from sqlalchemy import and_, asc, case, desc, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from lastexam.analysis.facts import FailureCategory
+from lastexam.contracts.facts import FailureCategory
 from lastexam.store.db import checks, experiments, trials
 
 PAGE_SIZE = 50

@@ -36,14 +36,16 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from lastexam.agents.accounting import add_call, call_usage, prices_for
-from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun, Usage, sandbox_limit_detail
+from lastexam.agents.base import AgentContext, sandbox_limit_detail
 from lastexam.agents.cli.install import CliPackage, entry_point, install_dir, installed
 from lastexam.agents.cli.transcript import TranscriptBuilder, read_home_file
 from lastexam.agents.config import AgentConfig, ModelPrices
+from lastexam.contracts.agent import AgentOutcome, AgentRun, Usage
+from lastexam.contracts.sandbox import HOME_DIR, ExecResult
+from lastexam.contracts.trajectory import AgentInfo, Trajectory
 from lastexam.desktop import MCP_COMMAND, keep_final_screenshot, record_final_screenshot
 from lastexam.errors import ConfigError
-from lastexam.sandbox import HOME_DIR, Sandbox, Workspace
-from lastexam.sandbox.base import ExecResult
+from lastexam.sandbox import Sandbox, Workspace
 from lastexam.sandbox.channel import (
     SANDBOX_SOCKET_DIR,
     ChannelStats,
@@ -53,7 +55,6 @@ from lastexam.sandbox.channel import (
     sandbox_base_url,
     stage_forwarder,
 )
-from lastexam.store.atif import AgentInfo, Trajectory
 from lastexam.tasks.loader import Task
 
 CHANNEL_KEY = "ale-model-channel"

@@ -19,9 +19,9 @@ from lastexam.agents.cli.adapter import CHANNEL_KEY, CliOptions, CliRun, program
 from lastexam.agents.cli.install import PACKAGES
 from lastexam.agents.cli.transcript import TranscriptBuilder, json_lines
 from lastexam.agents.config import AgentConfig
-from lastexam.sandbox.base import WORKSPACE
+from lastexam.contracts.sandbox import WORKSPACE
+from lastexam.contracts.trajectory import Step, ToolCall
 from lastexam.sandbox.channel import ANTHROPIC_MESSAGES, Credential, model_calls
-from lastexam.store.atif import Step, ToolCall
 
 
 class ClaudeCodeDriver:

@@ -25,9 +25,9 @@ from lastexam.agents.cli.adapter import CHANNEL_KEY, CliOptions, CliRun, program
 from lastexam.agents.cli.install import PACKAGES
 from lastexam.agents.cli.transcript import TranscriptBuilder, home_json_lines, json_lines, text_of, tool_arguments
 from lastexam.agents.config import AgentConfig
-from lastexam.sandbox import HOME_DIR
+from lastexam.contracts.sandbox import HOME_DIR
+from lastexam.contracts.trajectory import ToolCall
 from lastexam.sandbox.channel import OPENAI_RESPONSES, Credential, model_calls
-from lastexam.store.atif import ToolCall
 
 KEY_VARIABLE = "ALE_CHANNEL_KEY"
 PROVIDER = "lastexam_channel"

@@ -24,9 +24,9 @@ from lastexam.agents.cli.adapter import CHANNEL_KEY, CliOptions, CliRun, program
 from lastexam.agents.cli.install import PACKAGES
 from lastexam.agents.cli.transcript import TranscriptBuilder, home_json_lines, json_lines, text_of
 from lastexam.agents.config import AgentConfig
-from lastexam.sandbox.base import WORKSPACE
+from lastexam.contracts.sandbox import WORKSPACE
+from lastexam.contracts.trajectory import ToolCall
 from lastexam.sandbox.channel import GEMINI_GENERATE, Credential, model_calls
-from lastexam.store.atif import ToolCall
 
 SETTINGS = {
     "security": {"auth": {"selectedType": "gemini-api-key"}, "folderTrust": {"enabled": False}},

@@ -93,12 +93,11 @@ def _install(package: CliPackage, target: Path, log: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def _install_lock() -> Iterator[None]:
-    """Hold the machine-wide lock of the CLI install directory (installs are built in place, since a
-    Python venv cannot be moved, so two setups must never build the same CLI at once)."""
-    root = cli_agents_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".install.lock", "a") as handle:
+def machine_lock(path: Path) -> Iterator[None]:
+    """Hold the exclusive lock of the file ``path`` (created if missing) on this machine: every ``ale setup``
+    running at once (one per Ray node on a machine, or a user's second shell) waits for the others."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -123,7 +122,8 @@ def install_cli_agents(names: list[str] | None = None, *, dry_run: bool = False)
             state = "is installed in" if installed(name) else "would install into"
             log.append(f"{name}: {package.spec} {state} {install_dir(name)}")
             continue
-        with _install_lock():
+        # Installs are built in place (a Python venv cannot be moved): two setups must never build one at once.
+        with machine_lock(cli_agents_dir() / ".install.lock"):
             # Checked under the lock: a concurrent setup may have just finished this one.
             if installed(name):
                 log.append(f"{name}: {package.spec} is installed in {install_dir(name)}")

@@ -20,7 +20,8 @@ from lastexam.agents.cli.adapter import CHANNEL_KEY, CliOptions, CliRun, program
 from lastexam.agents.cli.install import PACKAGES
 from lastexam.agents.cli.transcript import TranscriptBuilder, json_object, read_home_file, text_of, tool_arguments
 from lastexam.agents.config import AgentConfig
-from lastexam.sandbox import HOME_DIR
+from lastexam.contracts.sandbox import HOME_DIR
+from lastexam.contracts.trajectory import ToolCall
 from lastexam.sandbox.channel import (
     ANTHROPIC_MESSAGES,
     GEMINI_GENERATE,
@@ -29,7 +30,6 @@ from lastexam.sandbox.channel import (
     Credential,
     model_calls,
 )
-from lastexam.store.atif import ToolCall
 
 SETTINGS = ".config/lastexam/mini-swe-agent.yaml"
 TRAJECTORY = ".local/share/lastexam/mini.traj.json"

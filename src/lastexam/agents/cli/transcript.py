@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from lastexam.agents.accounting import CallUsage, add_call, price_cost
-from lastexam.agents.base import Usage
 from lastexam.agents.config import ModelPrices
-from lastexam.store.atif import (
+from lastexam.contracts.agent import Usage
+from lastexam.contracts.trajectory import (
     AgentInfo,
     ContentPart,
     ImageSource,

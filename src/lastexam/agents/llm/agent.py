@@ -20,17 +20,15 @@ from typing import Any
 import openai
 
 from lastexam.agents.accounting import CallUsage, add_call, call_usage, prices_for
-from lastexam.agents.base import AgentContext, AgentOutcome, AgentRun, Usage
+from lastexam.agents.base import AgentContext
 from lastexam.agents.config import AgentConfig
 from lastexam.agents.llm.client import Completion, ModelClient, ModelServiceError
 from lastexam.agents.llm.context import Conversation
 from lastexam.agents.llm.options import LlmOptions
 from lastexam.agents.llm.tools import Toolbox, ToolResult, tool_definitions
-from lastexam.desktop import record_final_screenshot
-from lastexam.desktop.session import DesktopSession
-from lastexam.errors import SandboxError
-from lastexam.sandbox import HOME_DIR, INPUT_DIR, OUTPUT_DIR, Sandbox, Workspace
-from lastexam.store.atif import (
+from lastexam.contracts.agent import AgentOutcome, AgentRun, Usage
+from lastexam.contracts.sandbox import HOME_DIR, INPUT_DIR, OUTPUT_DIR
+from lastexam.contracts.trajectory import (
     AgentInfo,
     ContentPart,
     ImageSource,
@@ -39,6 +37,10 @@ from lastexam.store.atif import (
     ToolCall,
     Trajectory,
 )
+from lastexam.desktop import record_final_screenshot
+from lastexam.desktop.session import DesktopSession
+from lastexam.errors import SandboxError
+from lastexam.sandbox import Sandbox, Workspace
 from lastexam.tasks.loader import Task
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"

@@ -19,9 +19,10 @@ from typing import Any
 
 from lastexam.agents.base import INSTRUCTION_PATH
 from lastexam.agents.llm.options import LlmOptions
+from lastexam.contracts.sandbox import AGENT_DIR
 from lastexam.desktop import SANDBOX_DIR
 from lastexam.desktop.computer import TOOL_NAMES, TOOLS
-from lastexam.sandbox import AGENT_DIR, Sandbox, Workspace
+from lastexam.sandbox import Sandbox, Workspace
 
 HELPER_NAME = "llm_tools.py"
 HELPER_SOURCE = Path(__file__).with_name("sandbox_helper.py")

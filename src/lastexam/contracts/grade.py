@@ -7,11 +7,26 @@ from typing import Any
 from pydantic import BaseModel, Field, computed_field, field_validator
 
 
+class Probe(BaseModel):
+    """A yes/no question put to a judge model about the output, resting on an excerpt of it (``evidence``).
+
+    The grader only asks; the harness answers after the grader has ended (``grading.probes``), so the
+    answer can never steer the grader. ``answer`` is None until a judge answered: then the check is not
+    graded and never passes.
+    """
+
+    question: str
+    evidence: str
+    judge: str | None = Field(None, description="the model that answered")
+    prompt: list[dict[str, str]] | None = Field(None, description="the messages the judge was sent")
+    answer: str | None = Field(None, description="the judge's reply as it came")
+
+
 class Check(BaseModel):
     """One named check of a deliverable.
 
     ``score`` is in [0, 1]; ``passed`` says the check is fully met. A failed ``gate`` check
-    (a required file, a schema) zeroes the whole grade.
+    (a required file, a schema) zeroes the whole grade. A check with a ``probe`` is answered by a judge model.
     """
 
     name: str
@@ -22,6 +37,7 @@ class Check(BaseModel):
     expected: Any = None
     found: Any = None
     reason: str = ""
+    probe: Probe | None = None
 
     @field_validator("expected", "found")
     @classmethod

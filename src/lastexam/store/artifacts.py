@@ -1,0 +1,56 @@
+"""Shared storage for run directories, named by a URL (``file:///shared/runs`` or ``s3://bucket/prefix``).
+
+A worker runs a trial into a local directory and publishes it here when it ends; ``trial.json`` is written
+last, so a run directory in storage that holds ``trial.json`` is complete.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from lastexam.errors import ConfigError
+
+SCHEMES = ("file", "s3")
+
+
+def check_artifacts_url(url: str) -> str:
+    """``url`` without a trailing slash, checked to name a storage this module can write.
+
+    Raises:
+        ConfigError: not a ``file://`` or ``s3://`` URL, or a ``file://`` URL whose path is relative.
+    """
+    parsed = urlparse(url)
+    if parsed.scheme not in SCHEMES or not (parsed.netloc or parsed.path.strip("/")):
+        raise ConfigError(None, "--artifacts", f"{url!r} is not a storage URL",
+                          "give file:///absolute/shared/path or s3://bucket/prefix")
+    if parsed.scheme == "file" and (parsed.netloc or not parsed.path.startswith("/")):
+        raise ConfigError(None, "--artifacts", f"{url!r} does not name an absolute path",
+                          "write three slashes: file:///absolute/shared/path")
+    return url.rstrip("/")
+
+
+def recorded_location(url: str) -> str:
+    """What results record as a published run directory's place: the path of a ``file://`` URL (readers open
+    it like any run directory), the URL itself otherwise."""
+    return urlparse(url).path if url.startswith("file://") else url
+
+
+def publish_run_dir(local: Path, url: str) -> None:
+    """Copy the run directory ``local`` to ``url``, replacing what an earlier attempt left there; its
+    ``trial.json`` goes last. Links are copied as the files they point to inside ``local``.
+
+    Raises:
+        OSError: the storage refused a write (the caller treats it as an infrastructure failure).
+    """
+    from fsspec.core import url_to_fs  # the local executor without --artifacts never needs it
+
+    fs, root = url_to_fs(url)
+    if fs.exists(root):
+        fs.rm(root, recursive=True)
+    files = sorted(p for p in local.rglob("*") if p.is_file() and not p.is_symlink())
+    files.sort(key=lambda p: p.relative_to(local).as_posix() == "trial.json")
+    for path in files:
+        target = f"{root}/{path.relative_to(local).as_posix()}"
+        fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+        fs.put_file(str(path), target)
