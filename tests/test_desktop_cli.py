@@ -15,7 +15,7 @@ import yaml
 
 from cli_agent_trials import KEY_VARIABLE, SECRET, require_installed, trajectory_of
 from lastexam.agents.registry import recorded_name
-from lastexam.runner.trial import TrialRequest, run_trial
+from lastexam.runner.trial import run_trial, trial_request
 from lastexam.tasks.instance import Instance
 from lastexam.tasks.loader import load_task
 from modelserver import ModelServer, Reply, call
@@ -43,8 +43,8 @@ def test_claude_code_types_into_a_real_editor_through_the_mcp_server(tmp_path: P
         config = tmp_path / "claude.yaml"
         config.write_text(yaml.safe_dump({"harness": "claude_code", "model": "claude-sonnet-4-20250514",
                                           "base_url": server.base_url.removesuffix("/v1"), "api_key_env": KEY_VARIABLE}))
-        result = asyncio.run(run_trial(TrialRequest(instance=instance, agent=str(config), epoch=1, run_dir=tmp_path / "run",
-                                                    agent_name=recorded_name(str(config)))))
+        result = asyncio.run(run_trial(trial_request(instance, str(config), 1, tmp_path / "run",
+                                                     agent_name=recorded_name(str(config)))))
     assert result.status == "passed", (result.error, [c for c in result.checks if not c.passed])
     # Claude Code loads the server from the user scope (~/.claude.json) and defers the tools' definitions (found
     # through its tool search), so the calls and their answers are the proof it serves them.
@@ -81,8 +81,8 @@ def test_codex_and_gemini_cli_offer_the_computer_tools_from_their_own_mcp_config
         base_url = server.base_url if harness == "codex" else server.base_url.removesuffix("/v1")
         config.write_text(yaml.safe_dump({"harness": harness, "model": model, "base_url": base_url,
                                           "api_key_env": KEY_VARIABLE}))
-        asyncio.run(run_trial(TrialRequest(instance=Instance(load_task(NOTE_TASK), 0), agent=str(config), epoch=1,
-                                           run_dir=tmp_path / "run", agent_name=recorded_name(str(config)))))
+        asyncio.run(run_trial(trial_request(Instance(load_task(NOTE_TASK), 0), str(config), 1, tmp_path / "run",
+                                            agent_name=recorded_name(str(config)))))
         body = server.requests[0].body
     assert offered(body) == {"screenshot", "click", "double_click", "right_click", "move", "drag", "scroll", "type",
                              "key", "wait", "cursor_position", "accessibility_tree"}
