@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lastexam.agents.cli import install_cli_agents
 from lastexam.agents.cli.install import machine_lock
+from lastexam.desktop import DESKTOP_DEBIAN
 from lastexam.errors import LastExamError
 from lastexam.sandbox.bwrap import tools_dir
 from lastexam.tasks.loader import Task
@@ -59,6 +60,8 @@ def declared(tasks: Iterable[Task]) -> tuple[list[str], list[str], list[str]]:
     """(Debian packages, PyPI packages, executables) the framework and the tasks need, sorted."""
     tasks = list(tasks)
     debian = set(FRAMEWORK_DEBIAN) | {p for t in tasks for p in t.spec.software.debian}
+    if any(t.spec.environment.display for t in tasks):
+        debian |= set(DESKTOP_DEBIAN)
     pypi = {p for t in tasks for p in t.spec.software.pypi}
     executables = {"bwrap"} | {e for t in tasks for e in t.spec.software.executables}
     return sorted(debian), sorted(pypi), sorted(executables)

@@ -10,6 +10,7 @@ from lastexam.agents.base import INSTRUCTION_PATH, AgentContext, sandbox_limit_d
 from lastexam.contracts.agent import AgentRun, Usage
 from lastexam.contracts.sandbox import AGENT_DIR
 from lastexam.contracts.trajectory import AgentInfo, Observation, ObservationResult, ToolCall, Trajectory
+from lastexam.desktop import keep_final_screenshot, record_final_screenshot
 from lastexam.errors import ConfigError
 from lastexam.sandbox import Sandbox, Workspace
 from lastexam.tasks.loader import Task
@@ -58,6 +59,9 @@ class CommandAgent:
             observation=Observation(results=[ObservationResult(source_call_id="call_1", content=observation)]),
             extra={"duration_sec": round(result.duration, 3)},
         )
+        if sandbox.display:
+            record_final_screenshot(trajectory, keep_final_screenshot(sandbox.workspace, context.logs_dir),
+                                    context.logs_dir)
         return AgentRun(outcome=outcome, usage=Usage(), trajectory=trajectory.finalize(), detail=detail,
                         sandbox_limit=limit)
 

@@ -47,6 +47,8 @@ class Sandbox(Protocol):
 
     workspace: Workspace
     limits: Limits
+    display: str | None
+    """The size of the sandbox's desktop (``"1280x800"``), or None: no desktop."""
 
     async def exec(
         self,

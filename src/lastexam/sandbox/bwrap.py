@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from lastexam import desktop
 from lastexam.contracts.sandbox import (
     AGENT_DIR,
     HOME_DIR,
@@ -220,11 +221,17 @@ class BwrapSandbox:
     """A bubblewrap sandbox over a host ``Workspace``. Use as a context manager or call ``close``.
 
     ``containment`` says how its limits are held: by a cgroup, or (recorded, never silent) without one.
+    With ``display`` (``"WIDTHxHEIGHT"``), every command runs on a desktop of that size started inside
+    the sandbox (``lastexam.desktop``), with the computer tools on its PATH.
     """
 
-    def __init__(self, workspace: Workspace, limits: Limits, *, use_cgroup: bool = True) -> None:
+    def __init__(self, workspace: Workspace, limits: Limits, *, use_cgroup: bool = True,
+                 display: str | None = None) -> None:
         self.workspace = workspace
         self.limits = limits
+        self.display = display
+        if display:
+            desktop.stage(workspace)
         self._bwrap = bwrap_executable()
         self._lease = UidLease() if os.geteuid() == 0 else None
         self._namespaces: set[int] = set()
@@ -276,7 +283,10 @@ class BwrapSandbox:
         if self.workspace.instruction.is_file():
             os.chmod(self.workspace.instruction, 0o644)
         if self._lease:
-            for directory in (self.workspace.output, self.workspace.home):
+            writable = [self.workspace.output, self.workspace.home]
+            if self.display:
+                writable.append(desktop.record_dir(self.workspace))
+            for directory in writable:
                 chown_tree(directory, self.host_uid)
 
     def command(self, argv: Sequence[str], *, cwd: str = HOME_DIR, env: Mapping[str, str] | None = None,
@@ -318,7 +328,7 @@ class BwrapSandbox:
         for name, value in self.environment(env).items():
             args += ["--setenv", name, value]
         args += ["--"]
-        args += list(argv)
+        args += desktop.wrap(list(argv), self.display) if self.display else list(argv)
         if self._lease:
             drop = ["setpriv", f"--reuid={self.host_uid}", f"--regid={self.host_uid}", "--clear-groups"]
             args = drop + args
@@ -331,6 +341,8 @@ class BwrapSandbox:
             "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TMPDIR": "/tmp", "SHELL": "/bin/bash",
             "ALE_INPUT_DIR": INPUT_DIR, "ALE_OUTPUT_DIR": OUTPUT_DIR,
         }
+        if self.display:
+            env["PATH"] = f"{desktop.BIN_DIR}:{SANDBOX_PATH}"
         env.update(extra or {})
         return env
 

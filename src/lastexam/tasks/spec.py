@@ -52,6 +52,35 @@ class Resources(BaseModel):
         return self
 
 
+DISPLAY_SIZE = re.compile(r"^([1-9][0-9]{2,3})x([1-9][0-9]{2,3})$")
+MIN_DISPLAY, MAX_DISPLAY = (640, 480), (3840, 2160)
+
+
+class Environment(BaseModel):
+    """What the sandbox offers beyond files and software.
+
+    ``display`` (e.g. ``"1280x800"``) gives the sandbox a desktop of that size in pixels: a headless X
+    server and a window manager private to the sandbox, which the computer tools drive.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    display: str | None = None
+
+    @field_validator("display")
+    @classmethod
+    def _display_size(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        match = DISPLAY_SIZE.match(value)
+        if not match:
+            raise ValueError(f"display {value!r} is not WIDTHxHEIGHT in pixels; write it like \"1280x800\"")
+        width, height = int(match.group(1)), int(match.group(2))
+        if not (MIN_DISPLAY[0] <= width <= MAX_DISPLAY[0] and MIN_DISPLAY[1] <= height <= MAX_DISPLAY[1]):
+            raise ValueError(f"display {value} is outside {MIN_DISPLAY[0]}x{MIN_DISPLAY[1]} to "
+                             f"{MAX_DISPLAY[0]}x{MAX_DISPLAY[1]}; pick a screen size in that range")
+        return value
+
+
 class Variants(BaseModel):
     """Either a count of seeded variants or explicit parameter sets (one instance each)."""
 
@@ -108,6 +137,7 @@ class TaskSpec(BaseModel):
     grader_timeout_sec: int = Field(default=120, ge=5)
     software: Software
     resources: Resources = Field(default_factory=Resources)
+    environment: Environment = Field(default_factory=Environment)
     variants: Variants
     deliverables: list[Deliverable] = Field(min_length=1)
 

@@ -43,6 +43,7 @@ from lastexam.agents.config import AgentConfig, ModelPrices
 from lastexam.contracts.agent import AgentOutcome, AgentRun, Usage
 from lastexam.contracts.sandbox import HOME_DIR, ExecResult
 from lastexam.contracts.trajectory import AgentInfo, Trajectory
+from lastexam.desktop import MCP_COMMAND, keep_final_screenshot, record_final_screenshot
 from lastexam.errors import ConfigError
 from lastexam.sandbox import Sandbox, Workspace
 from lastexam.sandbox.channel import (
@@ -61,6 +62,8 @@ CHANNEL_KEY = "ale-model-channel"
 TRANSCRIPT_CAPTURE_BYTES = 256 << 20
 """The key the CLI sees inside the sandbox: a placeholder; the host proxy puts the real key upstream."""
 CHANNEL_DIR = "channel"
+COMPUTER_MCP_SERVER = "computer"
+"""The name the computer tools' MCP server has in each CLI's configuration (Claude Code: ``mcp__computer__click``)."""
 
 
 class CliOptions(BaseModel):
@@ -110,8 +113,13 @@ class CliDriver(Protocol):
         """The POST paths (below the endpoint's path) of the CLI's model calls; nothing else is forwarded."""
         ...
 
-    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
-        """Files the CLI needs in its home (settings), by path relative to it; ``base_url`` as the CLI sees it."""
+    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str,
+                   mcp_servers: dict[str, list[str]]) -> dict[str, str]:
+        """Files the CLI needs in its home (settings), by path relative to it; ``base_url`` as the CLI sees it.
+
+        ``mcp_servers`` (name: command line inside the sandbox) are stdio MCP servers the CLI must load
+        through its own configuration (the computer tools on a desktop); a CLI without MCP support ignores them.
+        """
         ...
 
     def command(self, run: CliRun) -> list[str]:
@@ -159,7 +167,8 @@ class CliAgent:
     def stage(self, workspace: Workspace, task: Task) -> None:
         """The relay into ``/agent``, the CLI's settings into the home, the two read-only binds."""
         stage_forwarder(workspace.agent)
-        for relative, text in self.driver.home_files(self.config, self.options, self.sandbox_url).items():
+        mcp_servers = {COMPUTER_MCP_SERVER: MCP_COMMAND} if task.spec.environment.display else {}
+        for relative, text in self.driver.home_files(self.config, self.options, self.sandbox_url, mcp_servers).items():
             path = workspace.home / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
@@ -206,12 +215,16 @@ class CliAgent:
                          "model_seconds": round(channel.stats.model_seconds, 3),
                          "upstream_failures": channel.stats.upstream_failures[-5:]}
 
+        screenshot = keep_final_screenshot(sandbox.workspace, context.logs_dir) if sandbox.display else None
+
         def finish(builder: TranscriptBuilder, reported: dict[str, Any]) -> Trajectory:
+            if sandbox.display:
+                record_final_screenshot(builder.trajectory, screenshot, context.logs_dir)
             return builder.finish(cli_cost_usd=reported.get("cli_cost_usd"), outcome=outcome,
                                   exit_status=result.returncode, wall_seconds=round(time.monotonic() - began, 3),
                                   channel=channel_stats, reported=reported)
 
-        builder = self._builder()
+        builder = self._builder(context.logs_dir)
         try:
             reported = self.driver.transcript(run, builder)
             if outcome == "completed" and reported.get("limit"):
@@ -225,7 +238,7 @@ class CliAgent:
                 outcome = "crashed"
                 detail = (f"the {stem} transcript the agent left could not be read ({type(exc).__name__}: {exc}); "
                           f"see logs/{stem}_transcript_error.log" + (f"; {detail}" if detail else ""))
-            builder = self._builder()  # nothing of the broken transcript is kept
+            builder = self._builder(context.logs_dir)  # nothing of the broken transcript is kept
             reported = {"transcript_error": f"{type(exc).__name__}: {exc}"}
             trajectory = finish(builder, reported)
         _keep_native(run.home, self.driver.native_transcripts, context.logs_dir / "native")
@@ -234,13 +247,13 @@ class CliAgent:
         return AgentRun(outcome=outcome, usage=usage, trajectory=trajectory, detail=detail, infra_error=infra_error,
                         sandbox_limit=None if result.limit in (None, "wall") else result.limit)
 
-    def _builder(self) -> TranscriptBuilder:
+    def _builder(self, logs_dir: Path) -> TranscriptBuilder:
         info = AgentInfo(name=self.name, version=self.package.version, model_name=self.config.model,
                          extra={"cli": self.package.package, "harness": self.package.harness,
                                 "config": str(self.config.source or ""), "base_url": self.base_url,
                                 "limits": self.config.limits.model_dump(exclude_none=True),
                                 "options": self.options.model_dump(exclude_defaults=True)})
-        return TranscriptBuilder(info, str(uuid.uuid4()), self.prices)
+        return TranscriptBuilder(info, str(uuid.uuid4()), self.prices, logs_dir)
 
 
 def _usage_of_record(stats: ChannelStats, prices: ModelPrices | None, cli_cost_usd: Any) -> Usage:

@@ -10,13 +10,14 @@ events carrying ``tool_result`` blocks, ``stream_event`` events whose ``message_
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, ClassVar
 
 from lastexam.agents.accounting import CallUsage, call_usage
 from lastexam.agents.cli.adapter import CHANNEL_KEY, CliOptions, CliRun, program
 from lastexam.agents.cli.install import PACKAGES
-from lastexam.agents.cli.transcript import TranscriptBuilder, json_lines, text_of
+from lastexam.agents.cli.transcript import TranscriptBuilder, json_lines
 from lastexam.agents.config import AgentConfig
 from lastexam.contracts.sandbox import WORKSPACE
 from lastexam.contracts.trajectory import Step, ToolCall
@@ -36,8 +37,13 @@ class ClaudeCodeDriver:
     def model_calls(self, config: AgentConfig) -> re.Pattern[str]:
         return model_calls(ANTHROPIC_MESSAGES)
 
-    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
-        return {}
+    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str,
+                   mcp_servers: dict[str, list[str]]) -> dict[str, str]:
+        if not mcp_servers:
+            return {}
+        servers = {name: {"type": "stdio", "command": argv[0], "args": argv[1:], "env": {}}
+                   for name, argv in mcp_servers.items()}
+        return {".claude.json": json.dumps({"mcpServers": servers}, indent=2)}
 
     def command(self, run: CliRun) -> list[str]:
         return [program("claude_code"), "-p", run.instruction, "--output-format", "stream-json", "--verbose",
@@ -65,7 +71,7 @@ class ClaudeCodeDriver:
             elif kind == "user" and isinstance(message.get("content"), list):
                 for block in message["content"]:
                     if isinstance(block, dict) and block.get("type") == "tool_result":
-                        builder.result(str(block.get("tool_use_id")), text_of(block.get("content", "")))
+                        builder.result(str(block.get("tool_use_id")), builder.content(block.get("content", "")))
             elif kind == "result":
                 reported.update(subtype=event.get("subtype"), is_error=event.get("is_error"),
                                 num_turns=event.get("num_turns"), cli_cost_usd=event.get("total_cost_usd"),

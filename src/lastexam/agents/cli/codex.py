@@ -31,6 +31,8 @@ from lastexam.sandbox.channel import OPENAI_RESPONSES, Credential, model_calls
 
 KEY_VARIABLE = "ALE_CHANNEL_KEY"
 PROVIDER = "lastexam_channel"
+MCP_STARTUP_SEC = 120
+MCP_TOOL_SEC = 180
 
 
 class CodexOptions(CliOptions):
@@ -57,7 +59,8 @@ class CodexDriver:
     def model_calls(self, config: AgentConfig) -> re.Pattern[str]:
         return model_calls(OPENAI_RESPONSES)
 
-    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
+    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str,
+                   mcp_servers: dict[str, list[str]]) -> dict[str, str]:
         assert isinstance(options, CodexOptions)
         lines = [f"model = {_toml(config.model)}", f"model_provider = {_toml(PROVIDER)}",
                  "check_for_update_on_startup = false"]
@@ -65,6 +68,12 @@ class CodexDriver:
             lines.append(f"model_reasoning_effort = {_toml(options.reasoning_effort)}")
         lines += ["", f"[model_providers.{PROVIDER}]", 'name = "lastexam model channel"',
                   f"base_url = {_toml(base_url)}", f"env_key = {_toml(KEY_VARIABLE)}", 'wire_api = "responses"']
+        for name, argv in mcp_servers.items():
+            lines += ["", f"[mcp_servers.{name}]", f"command = {_toml(argv[0])}",
+                      f"args = [{', '.join(_toml(arg) for arg in argv[1:])}]", 'env_vars = ["DISPLAY"]',
+                      # Codex leaves out a server not up within its start-up time (10 s by default): a loaded
+                      # sandbox needs longer.
+                      f"startup_timeout_sec = {MCP_STARTUP_SEC}", f"tool_timeout_sec = {MCP_TOOL_SEC}"]
         return {".codex/config.toml": "\n".join(lines) + "\n"}
 
     def command(self, run: CliRun) -> list[str]:

@@ -49,8 +49,13 @@ class GeminiCliDriver:
     def model_calls(self, config: AgentConfig) -> re.Pattern[str]:
         return model_calls(GEMINI_GENERATE)
 
-    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
-        return {".gemini/settings.json": json.dumps(SETTINGS, indent=2)}
+    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str,
+                   mcp_servers: dict[str, list[str]]) -> dict[str, str]:
+        settings = dict(SETTINGS)
+        if mcp_servers:
+            settings["mcpServers"] = {name: {"command": argv[0], "args": argv[1:], "trust": True}
+                                      for name, argv in mcp_servers.items()}
+        return {".gemini/settings.json": json.dumps(settings, indent=2)}
 
     def command(self, run: CliRun) -> list[str]:
         return [program("gemini_cli"), "-p", run.instruction, "--output-format", "stream-json", "--yolo",

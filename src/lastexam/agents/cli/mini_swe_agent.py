@@ -69,7 +69,8 @@ class MiniSweAgentDriver:
             return model_calls(GEMINI_GENERATE)
         return model_calls(OPENAI_CHAT, OPENAI_RESPONSES)
 
-    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str) -> dict[str, str]:
+    def home_files(self, config: AgentConfig, options: CliOptions, base_url: str,
+                   mcp_servers: dict[str, list[str]]) -> dict[str, str]:
         assert isinstance(options, MiniOptions)
         settings = {
             "agent": {"step_limit": config.limits.turns or 0, "cost_limit": 0},

@@ -9,6 +9,8 @@ and adds every call to the ``Usage`` totals.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from pathlib import Path
 from typing import Any
@@ -16,17 +18,34 @@ from typing import Any
 from lastexam.agents.accounting import CallUsage, add_call, price_cost
 from lastexam.agents.config import ModelPrices
 from lastexam.contracts.agent import Usage
-from lastexam.contracts.trajectory import AgentInfo, Observation, ObservationResult, Step, ToolCall, Trajectory
+from lastexam.contracts.trajectory import (
+    AgentInfo,
+    ContentPart,
+    ImageSource,
+    Observation,
+    ObservationResult,
+    Step,
+    ToolCall,
+    Trajectory,
+)
+
+IMAGE_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+MAX_IMAGE_BYTES = 16 << 20
+MAX_IMAGES = 2000
 
 
 class TranscriptBuilder:
     """An ATIF trajectory under construction, with the usage totals of its model calls."""
 
-    def __init__(self, agent: AgentInfo, session_id: str, prices: ModelPrices | None) -> None:
+    def __init__(self, agent: AgentInfo, session_id: str, prices: ModelPrices | None,
+                 logs_dir: Path | None = None) -> None:
+        """With ``logs_dir``, images in tool results (screenshots) are saved under ``logs_dir/images``."""
         self.trajectory = Trajectory(session_id=session_id, agent=agent)
         self.usage = Usage()
         self.prices = prices
+        self.logs_dir = logs_dir
         self._by_call: dict[str, Step] = {}
+        self._images = 0
 
     def message(self, source: str, text: str, **extra: Any) -> Step:
         """A system or user step."""
@@ -58,11 +77,49 @@ class TranscriptBuilder:
         for call in calls:
             self._by_call[call.tool_call_id] = step
 
-    def result(self, call_id: str, content: str) -> None:
+    def content(self, value: Any) -> str | list[ContentPart]:
+        """Tool output as ATIF content: text (``text_of``), or, when it holds images (Anthropic
+        ``{"type": "image", "source": {"data", "media_type"}}`` or MCP ``{"type": "image", "data", "mimeType"}``
+        blocks), text and image parts, each image saved as a file and referenced by its run-relative path.
+        The transcript is the agent's to write: an image that does not decode, is too big or of an unknown
+        type stays text."""
+        if self.logs_dir is None or not isinstance(value, list) or not any(
+                isinstance(v, dict) and v.get("type") == "image" for v in value):
+            return text_of(value)
+        parts = []
+        for block in value:
+            image = self._save_image(block) if isinstance(block, dict) and block.get("type") == "image" else None
+            if image is not None:
+                parts.append(image)
+            else:
+                parts.append(ContentPart(type="text", text=text_of(block.get("text", block) if isinstance(block, dict)
+                                                                   else block)))
+        return parts
+
+    def _save_image(self, block: dict[str, Any]) -> ContentPart | None:
+        assert self.logs_dir is not None
+        source = block.get("source") if isinstance(block.get("source"), dict) else block
+        media_type = source.get("media_type") or source.get("mimeType")
+        data = source.get("data")
+        if media_type not in IMAGE_SUFFIX or not isinstance(data, str) or self._images >= MAX_IMAGES \
+                or len(data) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+            return None
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        self._images += 1
+        path = self.logs_dir / "images" / f"tool-result-{self._images}.{IMAGE_SUFFIX[media_type]}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(raw)
+        relative = str(path.relative_to(self.logs_dir.parent))
+        return ContentPart(type="image", source=ImageSource(media_type=media_type, path=relative))
+
+    def result(self, call_id: str, content: str | list[ContentPart]) -> None:
         """The result of a tool call, attached to the step that made it (a user step if none did)."""
         step = self._by_call.get(call_id)
         if step is None:
-            self.message("user", content, tool_result_for=call_id)
+            self.trajectory.add_step("user", content, extra={"tool_result_for": call_id})
             return
         assert step.observation is not None
         step.observation.results.append(ObservationResult(source_call_id=call_id, content=content))

@@ -37,6 +37,8 @@ from lastexam.contracts.trajectory import (
     ToolCall,
     Trajectory,
 )
+from lastexam.desktop import record_final_screenshot
+from lastexam.desktop.session import DesktopSession
 from lastexam.errors import SandboxError
 from lastexam.sandbox import Sandbox, Workspace
 from lastexam.tasks.loader import Task
@@ -45,7 +47,7 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "no-key"
 
 
-def system_prompt(wall_sec: float, config: AgentConfig) -> str:
+def system_prompt(wall_sec: float, config: AgentConfig, display: str | None = None) -> str:
     """The built-in system prompt: the machine, the rules of the exam, the budget."""
     limits = [f"about {wall_sec / 60:.0f} minutes of wall time"]
     if config.limits.turns:
@@ -59,6 +61,10 @@ def system_prompt(wall_sec: float, config: AgentConfig) -> str:
         f"- {HOME_DIR} (your home) and /tmp are scratch space.\n"
         "- The software of the trade is installed; find it with `which`, `--version`, `python3 -c 'import x'`.\n"
         "- Each shell call is a fresh bash process started in your home directory.\n"
+        + (f"- The machine has a {display} desktop. Start a program on it from shell in the background "
+           "(`mousepad file &`): it stays open between calls. See it with screenshot and work it with click, "
+           "type, key and the other computer tools; coordinates are screen pixels.\n" if display else "")
+        +
         f"- Your budget: {', '.join(limits)}. Check your results before you finish.\n\n"
         "When the deliverables are complete and checked, call the finish tool."
     )
@@ -93,10 +99,12 @@ class LlmAgent:
         loop = asyncio.get_running_loop()
         wall = min(context.timeout, self.config.limits.wall_sec or context.timeout)
         deadline = loop.time() + wall
-        run = _Run(self, sandbox, context, wall)
+        session = DesktopSession(sandbox, context.logs_dir, wall) if sandbox.display else None
+        run = _Run(self, session or sandbox, context, wall)
         client = openai.AsyncOpenAI(api_key=self._api_key, base_url=self.config.base_url or DEFAULT_BASE_URL,
                                     max_retries=0, timeout=self.options.request_timeout_sec)
         model = ModelClient(client, self.config.model, self.options)
+        infra_error: str | None = None
         try:
             async with asyncio.timeout_at(deadline):
                 outcome, detail = await run.loop(model, deadline)
@@ -105,18 +113,24 @@ class LlmAgent:
             if unanswered >= self.options.unanswered_sec:
                 detail = (f"the model service had not answered a request for {unanswered:.0f} s when the "
                           f"{wall:g} s wall limit came (unanswered_sec: {self.options.unanswered_sec:g})")
-                return run.finish("crashed", detail, infra_error=detail)
-            outcome, detail = "timeout", f"stopped at the {wall:g} s wall limit"
+                outcome, infra_error = "crashed", detail
+            else:
+                outcome, detail = "timeout", f"stopped at the {wall:g} s wall limit"
         except (ModelServiceError, SandboxError) as exc:
-            return run.finish("crashed", str(exc), infra_error=str(exc))
+            outcome, detail, infra_error = "crashed", str(exc), str(exc)
         except Exception as exc:  # a fault of this harness: an infra error, with the trajectory so far
             (context.logs_dir / "llm_agent_error.log").write_text(traceback.format_exc())
             detail = f"the llm harness failed ({type(exc).__name__}: {exc}); see logs/llm_agent_error.log"
-            return run.finish("crashed", detail, infra_error=detail)
+            outcome, infra_error = "crashed", detail
         finally:
             run.toolbox.close()
             await client.close()
-        return run.finish(outcome, detail)
+            if session is not None:
+                try:
+                    record_final_screenshot(run.trajectory, await session.keep_final_screenshot(), context.logs_dir)
+                finally:
+                    await session.close()
+        return run.finish(outcome, detail, infra_error=infra_error)
 
 
 class _Run:
@@ -129,7 +143,7 @@ class _Run:
         self.context = context
         self.started = time.monotonic()
         self.toolbox = Toolbox(sandbox, self.options, context.logs_dir)
-        self.tools = tool_definitions(self.options)
+        self.tools = tool_definitions(self.options, desktop=bool(sandbox.display))
         self.usage = Usage()
         self.conversation = Conversation()
         self.trajectory = Trajectory(
@@ -141,7 +155,7 @@ class _Run:
                                    "limits": self.config.limits.model_dump(exclude_none=True),
                                    "options": self.options.model_dump(exclude_defaults=True)}),
         )
-        prompt = self.options.system_prompt or system_prompt(wall, self.config)
+        prompt = self.options.system_prompt or system_prompt(wall, self.config, sandbox.display)
         self.conversation.add({"role": "system", "content": prompt})
         self.trajectory.add_step("system", prompt)
         self.conversation.add({"role": "user", "content": context.instruction})

@@ -60,7 +60,7 @@ class Conversation:
             if result.call_id == call_id:
                 result.image_index = len(self.messages)
         self.messages.append({"role": "user", "content": [
-            {"type": "text", "text": f"The image that view_image call {call_id} returned:"},
+            {"type": "text", "text": f"The image that tool call {call_id} returned:"},
             {"type": "image_url", "image_url": {"url": url}}]})
         self._chars_since += 1000  # what an image roughly costs, in characters of text
 
@@ -87,7 +87,7 @@ class Conversation:
             if result.image_index is not None:
                 image = self.messages[result.image_index]
                 removed += len(image["content"][1]["image_url"]["url"])
-                image["content"] = f"[image of view_image call {result.call_id} elided to save context]"
+                image["content"] = f"[image of tool call {result.call_id} elided to save context]"
             result.elided = True
         removed += self._elide_arguments(older[-1].index)
         self._counted_tokens = max(self._counted_tokens - removed // CHARS_PER_TOKEN, 0)

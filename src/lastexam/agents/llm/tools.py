@@ -2,7 +2,8 @@
 
 Every tool call but ``finish`` is exactly one ``sandbox.exec``: ``shell`` runs ``bash -c COMMAND``;
 the file tools run the staged helper (``sandbox_helper.py``, at /agent/llm_tools.py) with the
-request as JSON arguments. Output longer than the limit is cut in the middle with a marker.
+request as JSON arguments; on a sandbox with a desktop, the computer tools (``lastexam.desktop.computer``)
+run its ``--json`` form. Output longer than the limit is cut in the middle with a marker.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 from lastexam.agents.base import INSTRUCTION_PATH
 from lastexam.agents.llm.options import LlmOptions
 from lastexam.contracts.sandbox import AGENT_DIR
+from lastexam.desktop import SANDBOX_DIR
+from lastexam.desktop.computer import TOOL_NAMES, TOOLS
 from lastexam.sandbox import Sandbox, Workspace
 
 HELPER_NAME = "llm_tools.py"
@@ -39,8 +42,14 @@ def _function(name: str, description: str, properties: dict[str, Any], required:
 _PATH = {"type": "string", "description": "absolute, or relative to /home/agent"}
 
 
-def tool_definitions(options: LlmOptions) -> list[dict[str, Any]]:
-    """The OpenAI tool definitions offered to the model (``view_image`` only with ``vision``)."""
+def computer_tool_definitions() -> list[dict[str, Any]]:
+    """The computer tools (``lastexam.desktop.computer.TOOLS``) as OpenAI tool definitions."""
+    return [_function(t["name"], t["description"], t["properties"], t["required"]) for t in TOOLS]
+
+
+def tool_definitions(options: LlmOptions, *, desktop: bool = False) -> list[dict[str, Any]]:
+    """The OpenAI tool definitions offered to the model (``view_image`` only with ``vision``; the computer
+    tools only on a ``desktop``)."""
     tools = [
         _function("shell", "Run a bash command in a fresh process started in /home/agent (cd and variables do "
                   "not persist between calls). Returns the exit status, stdout and stderr; long output is cut in "
@@ -64,6 +73,8 @@ def tool_definitions(options: LlmOptions) -> list[dict[str, Any]]:
     if options.vision:
         tools.insert(5, _function("view_image", "Look at a PNG, JPEG, GIF or WebP image file.", {"path": _PATH},
                                   ["path"]))
+    if desktop:
+        tools[-1:-1] = computer_tool_definitions()
     return tools
 
 
@@ -113,6 +124,7 @@ class Toolbox:
 
     def __init__(self, sandbox: Sandbox, options: LlmOptions, logs_dir: Path) -> None:
         self.sandbox = sandbox
+        self.desktop = bool(sandbox.display)
         self.options = options
         self.scratch = logs_dir / "tools"
         self.images = logs_dir / "images"
@@ -137,6 +149,8 @@ class Toolbox:
         if name in ("read_file", "write_file", "replace_in_file", "list_dir") or (
                 name == "view_image" and self.options.vision):
             return await self._helper(name, arguments)
+        if self.desktop and name in TOOL_NAMES:
+            return await self._computer(name, arguments)
         return ToolResult(text=f"error: there is no tool named {name!r}")
 
     def _files(self) -> tuple[Path, Path]:
@@ -180,9 +194,20 @@ class Toolbox:
             return ToolResult(text=f"error: the request is {len(request)} characters, over the {MAX_REQUEST} limit; "
                               "write large files in parts (write_file, then shell with cat >>)")
         chunks = [request[i:i + ARG_CHUNK] for i in range(0, len(request), ARG_CHUNK)]
+        return await self._answer(name, ["python3", f"{AGENT_DIR}/{HELPER_NAME}", *chunks])
+
+    async def _computer(self, name: str, arguments: dict[str, Any]) -> ToolResult:
+        """One computer tool, run by the sandbox's ``computer.py --json``."""
+        encoded = json.dumps(arguments)
+        if len(encoded) > ARG_CHUNK:
+            return ToolResult(text=f"error: the arguments are {len(encoded)} characters, over the {ARG_CHUNK} limit; "
+                              "type long text in parts")
+        return await self._answer(name, ["/usr/bin/python3", f"{SANDBOX_DIR}/computer.py", "--json", name, encoded])
+
+    async def _answer(self, name: str, argv: list[str]) -> ToolResult:
+        """Run a program that answers with one JSON object (text, and maybe an image) on its stdout."""
         out, err = self._files()
-        result = await self.sandbox.exec(["python3", f"{AGENT_DIR}/{HELPER_NAME}", *chunks],
-                                         timeout=HELPER_TIMEOUT, stdout=out, stderr=err)
+        result = await self.sandbox.exec(argv, timeout=HELPER_TIMEOUT, stdout=out, stderr=err)
         try:
             answer = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
         except ValueError:

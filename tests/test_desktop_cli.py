@@ -1,0 +1,88 @@
+"""A real agent CLI drives the desktop through the computer tools' MCP server (from its own MCP configuration).
+
+Claude Code, as ``ale setup --agents`` installs it, talks to the local model server (Anthropic Messages API);
+the scripted model calls the MCP tools ``mcp__computer__*`` to type into mousepad and save.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cli_agent_trials import KEY_VARIABLE, SECRET, require_installed, trajectory_of
+from lastexam.agents.registry import recorded_name
+from lastexam.runner.trial import run_trial, trial_request
+from lastexam.tasks.instance import Instance
+from lastexam.tasks.loader import load_task
+from modelserver import ModelServer, Reply, call
+from test_desktop import NOTE, NOTE_TASK, final_screenshot
+
+pytestmark = pytest.mark.slow
+
+
+def test_claude_code_types_into_a_real_editor_through_the_mcp_server(tmp_path: Path, monkeypatch) -> None:
+    require_installed("claude_code")
+    instance = Instance(load_task(NOTE_TASK), 0)
+    instance.materialize(tmp_path / "input", tmp_path / "reference")  # the sentence the trial's input holds
+    sentence = (tmp_path / "input" / "sentence.txt").read_text().strip()
+    with ModelServer() as server:
+        server.add(
+            Reply(tool_calls=[call("Bash", command=f"(mousepad --disable-server {NOTE} >/dev/null 2>&1 &); "
+                                                   "for i in $(seq 100); do xdotool search --name note.txt && exit; "
+                                                   "sleep 0.2; done")]),
+            Reply(tool_calls=[call("mcp__computer__screenshot", scale=0.5)]),
+            Reply(tool_calls=[call("mcp__computer__type", text=sentence)]),
+            Reply(tool_calls=[call("mcp__computer__key", keys="ctrl+s")]),
+            Reply(content="Typed and saved."),
+        )
+        monkeypatch.setenv(KEY_VARIABLE, SECRET)
+        config = tmp_path / "claude.yaml"
+        config.write_text(yaml.safe_dump({"harness": "claude_code", "model": "claude-sonnet-4-20250514",
+                                          "base_url": server.base_url.removesuffix("/v1"), "api_key_env": KEY_VARIABLE}))
+        result = asyncio.run(run_trial(trial_request(instance, str(config), 1, tmp_path / "run",
+                                                     agent_name=recorded_name(str(config)))))
+    assert result.status == "passed", (result.error, [c for c in result.checks if not c.passed])
+    # Claude Code loads the server from the user scope (~/.claude.json) and defers the tools' definitions (found
+    # through its tool search), so the calls and their answers are the proof it serves them.
+    events = [json.loads(line) for line in (Path(result.run_dir) / "logs" / "claude_code.stdout").read_text().splitlines()
+              if line.startswith("{")]
+    init = next(e for e in events if e.get("type") == "system" and e.get("subtype") == "init")
+    assert [(s["name"], s["source"]) for s in init["mcp_servers"]] == [("computer", "user")]
+    steps = trajectory_of(result)["steps"]
+    called = [c["function_name"] for s in steps for c in s.get("tool_calls") or []]
+    assert called == ["Bash", "mcp__computer__screenshot", "mcp__computer__type", "mcp__computer__key"]
+    results = [r for s in steps for r in (s.get("observation") or {}).get("results", [])]
+    parts = next(r["content"] for r in results if isinstance(r["content"], list))
+    [image] = [p for p in parts if p["type"] == "image"]
+    assert "scaled by 0.5 to 512x384" in parts[0]["text"] and image["source"]["media_type"] == "image/png"
+    assert (Path(result.run_dir) / image["source"]["path"]).read_bytes().startswith(b"\x89PNG")
+    assert any(r["content"] == "pressed ctrl+s" for r in results)
+    final_screenshot(result)
+
+
+@pytest.mark.parametrize(("harness", "model", "offered"), [
+    ("codex", "gpt-5", lambda body: {t["name"] for n in body["tools"] if n.get("name") == "mcp__computer"
+                                     for t in n["tools"]}),
+    ("gemini_cli", "gemini-2.5-pro", lambda body: {d["name"].removeprefix("mcp_computer_") for t in body["tools"]
+                                                   for d in t.get("functionDeclarations", [])
+                                                   if d["name"].startswith("mcp_computer_")}),
+])
+def test_codex_and_gemini_cli_offer_the_computer_tools_from_their_own_mcp_configuration(
+        tmp_path: Path, monkeypatch, harness: str, model: str, offered) -> None:
+    require_installed(harness)
+    monkeypatch.setenv(KEY_VARIABLE, SECRET)
+    with ModelServer() as server:
+        server.add(Reply(content="Nothing to do."))
+        config = tmp_path / f"{harness}.yaml"
+        base_url = server.base_url if harness == "codex" else server.base_url.removesuffix("/v1")
+        config.write_text(yaml.safe_dump({"harness": harness, "model": model, "base_url": base_url,
+                                          "api_key_env": KEY_VARIABLE}))
+        asyncio.run(run_trial(trial_request(Instance(load_task(NOTE_TASK), 0), str(config), 1, tmp_path / "run",
+                                            agent_name=recorded_name(str(config)))))
+        body = server.requests[0].body
+    assert offered(body) == {"screenshot", "click", "double_click", "right_click", "move", "drag", "scroll", "type",
+                             "key", "wait", "cursor_position", "accessibility_tree"}
