@@ -688,7 +688,7 @@ def _grade_reports(g: Grading, sub: dict[str, list[dict]], ref: dict[str, Any]) 
     if cohort is not None:
         g.table("cohort retention table matches the reference", cohort, ref["retention"],
                 key=["cohort_month", "months_since_first_order"],
-                columns={"cohort_size": 0.0, "active_customers": 0.0, "retention_pct": 0.01}, weight=2)
+                columns={"cohort_size": 0.0, "active_customers": 0.0, "retention_pct": 0.011}, weight=2)
 
 
 def _month_list(value: object) -> set[str] | None:

@@ -9,11 +9,18 @@ import csv
 import json
 import sqlite3
 import sys
+from pathlib import Path
 
 monthly_path, dq_path, db_path, finance_path = sys.argv[1:5]
-gross = {r["month"]: float(r["gross_revenue_usd"]) for r in csv.DictReader(open(monthly_path))}
-dq = {r["check_name"]: int(r["rows_affected"]) for r in csv.DictReader(open(dq_path))}
-booked = {r["month"]: float(r["booked_sales_usd"]) for r in csv.DictReader(open(finance_path))}
+
+
+def rows(path: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(Path(path).read_text().splitlines()))
+
+
+gross = {r["month"]: float(r["gross_revenue_usd"]) for r in rows(monthly_path)}
+dq = {r["check_name"]: int(r["rows_affected"]) for r in rows(dq_path)}
+booked = {r["month"]: float(r["booked_sales_usd"]) for r in rows(finance_path)}
 with sqlite3.connect(db_path) as db:
     lines = db.execute("SELECT COUNT(*) FROM fact_order_line").fetchone()[0]
     matched = db.execute("SELECT COUNT(*) FROM fact_return").fetchone()[0]
