@@ -65,10 +65,13 @@ PEOPLE = {
     "helpdesk": ("IT Service Desk", "servicedesk@halcyonind.com"),
     "allstaff": ("All Staff", "allstaff@halcyonind.com"),
     "norland": ("Ruth Ingram", "ringram@norlandplastics.com"),
+    "hale": ("Ingrid Hale", "ihale@halepartners.com"),
 }
 MAILBOXES = ("whitfield", "oyelaran", "natarajan")
 COUNSEL = ("brandt", "baxter", "kim")
 ANTICIPATION = dt.date(2025, 6, 16)
+COMMON_INTEREST = dt.date(2025, 7, 1)  # effective date of the agreement with Norland (common_interest regime)
+REGIMES = ("standard", "common_interest")
 INTERNAL = ("whitfield", "oyelaran", "natarajan")
 
 
@@ -87,6 +90,8 @@ class Mail:
     topic: bool = False
     privileged: bool = False
     work_product: bool = False
+    common_interest: bool = False
+    call: str = ""  # the kind of privilege call the thread tests, for the judgement checks
 
     @property
     def holders(self) -> list[str]:
@@ -394,10 +399,70 @@ Please split the variance between freight and unit price for the board pack.""")
                  subject="Project Falcon budget variance", body=body)
 
 
+def counsel_business(w: Writer) -> Mail:
+    """In-house counsel negotiating on the business side under a privilege label: not legal advice."""
+    units = w.rng.randint(12, 30)
+    body = wrap(f"""
+PRIVILEGED & CONFIDENTIAL
+
+Dana, Marcus,
+
+Commercial update from my call with Frank at Meridian this morning. They will hold the tier 2 unit price
+through Q4 if we commit to {units},000 housings, and they offered to split the expedite freight on the
+late lots. I think we should take the offer: the numbers work for the Falcon budget and it keeps the
+Dayton line running. Marcus, please confirm the volumes with the planners by Friday.""") + signature("brandt")
+    return w.add(when=w.inside(), sender="brandt", to=["whitfield", "oyelaran"], cc=[], topic=True,
+                 subject="Meridian Q4 volumes - commercial terms", body=body, call="counsel_business")
+
+
+def counsel_copied(w: Writer) -> Mail:
+    """A business report that merely copies in-house counsel: not privileged."""
+    other = w.pick(("whitfield", "natarajan"))[0]
+    body = wrap(f"""
+Team,
+
+For the Falcon steering pack: Meridian delivered {w.rng.randint(81, 94)}% of lots on time this quarter against
+the supply agreement schedule, and expedite freight is running at {w.rng.randint(20, 60)} thousand dollars.
+Copying Elena so she has the same figures as the steering group.""") + signature("oyelaran")
+    return w.add(when=w.inside(), sender="oyelaran", to=[other, "carver"], cc=["brandt"], topic=True,
+                 subject="Project Falcon steering pack - Meridian delivery figures", body=body, call="counsel_copied")
+
+
+def co_party_before(w: Writer) -> Mail:
+    """Halcyon's counsel asks the counsel of Norland (also supplied under Meridian's terms) for a view,
+    before any common-interest agreement: a disclosure to a third party."""
+    lo = max(w.date_from, dt.date(2025, 3, 1))
+    body = wrap("""
+Ingrid,
+
+Thank you for the call. Meridian has written to both our clients about the resin shortage. Could you
+share Norland's legal view on whether Meridian's force majeure notice under the supply agreement was
+timely? I will send you ours.""") + signature("brandt")
+    return w.add(when=w.when(lo, min(ANTICIPATION, COMMON_INTEREST) - dt.timedelta(days=3)), sender="brandt",
+                 to=["hale"], cc=["oyelaran"], topic=True, call="co_party",
+                 subject="Meridian force majeure notice - Norland view", body=body)
+
+
+def co_party_after(w: Writer, regime: str) -> Mail:
+    """Norland's counsel shares its legal analysis after the common-interest agreement's effective date:
+    privileged only where that agreement exists."""
+    body = wrap(f"""
+Elena,
+
+As discussed, here is Norland's legal analysis of Meridian's force majeure position under the supply
+agreement: the notice came {w.rng.randint(12, 30)} days after the event, outside the ten-day window, and
+Meridian's own shipments during the shortage undercut the claim. We suggest that our clients take
+consistent positions in their responses to Meridian.""") + signature("hale")
+    shared = regime == "common_interest"
+    return w.add(when=w.when(COMMON_INTEREST + dt.timedelta(days=3), w.date_to), sender="hale", to=["brandt"],
+                 cc=["baxter", "oyelaran"], topic=True, privileged=shared, common_interest=shared, call="co_party",
+                 subject="Meridian force majeure - Norland analysis", body=body)
+
+
 EXTRA = (status, external, decoy, helpdesk, other_vendor, ac_question, outside_advice, budget_only)
 
 
-def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_threads: int) -> list[Mail]:
+def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_threads: int, regime: str) -> list[Mail]:
     """The collection: every kind of thread at least once, plus seeded extras."""
     w = Writer(rng, date_from, date_to)
     log_rows = ["po,promised,received,days_late"] + [
@@ -424,6 +489,10 @@ def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_thread
     other_vendor(w)
     priv_unrelated(w)
     budget_only(w)
+    counsel_business(w)
+    counsel_copied(w)
+    co_party_before(w)
+    co_party_after(w, regime)
     for _ in range(extra_threads):
         rng.choice(EXTRA)(w)
     return sorted(w.mails, key=lambda m: m.when)
@@ -553,14 +622,31 @@ under it.
    {", ".join(LOG_FIELDS)}.
    Log_ID as PRIV-0001, PRIV-0002, ...; Parent_Log_ID (attachments only) is the Log_ID of the parent
    email; Doc_Type `Email` or `Attachment`; Date as MM/DD/YYYY; From/To/CC as for the load file;
-   Privilege_Basis is `Attorney-Client Privilege`, `Work Product`, or both separated by "; ";
+   Privilege_Basis is `Attorney-Client Privilege`, `Work Product`, or both separated by "; ", followed by
+   `Common Interest` when the protection rests on a common-interest agreement;
    Description states the nature of the document without revealing the privileged content;
    MD5Hash as in item 4. Documents that are not responsive are neither produced nor logged.
-   A communication that includes anyone outside Halcyon other than its counsel is not privileged.
+   A communication that includes anyone outside Halcyon other than its counsel is not privileged,
+   unless a written common-interest agreement in force on its date covers it. Privilege is judged by
+   substance (primary purpose), not by labels or by who is copied.
    Halcyon has anticipated litigation with Meridian since {date_long(ANTICIPATION)}; documents its counsel
    prepared after that date for that dispute are also work product.
 """
     (input_dir / "request_for_production.md").write_text(rfp)
+    if params.get("regime") == "common_interest":
+        (input_dir / "common_interest_agreement.md").write_text(f"""# Common Interest and Confidentiality Agreement (excerpt)
+
+Between Halcyon Industries, Inc. ("Halcyon") and Norland Plastics, Inc. ("Norland"), effective
+{date_long(COMMON_INTEREST)}.
+
+1. Halcyon and Norland each face claims by Meridian Components, Inc. arising from the 2025 resin
+   shortage and share a common legal interest in defending them.
+2. Communications among the parties and their counsel (for Halcyon: its General Counsel and Baxter &
+   Lowe LLP; for Norland: {PEOPLE["hale"][0]}, Hale Partners LLP, {PEOPLE["hale"][1]}) concerning
+   those claims, made on or after the effective date, are exchanged in confidence in furtherance of
+   that common interest; no party waives any privilege by making them.
+3. Nothing in this agreement makes privileged any communication made before the effective date.
+""")
     (input_dir / "esi_protocol.md").write_text(protocol)
     with open(input_dir / "counsel.csv", "w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -573,7 +659,10 @@ under it.
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = random.Random(params["seed"])
     lo, hi = dt.date.fromisoformat(params["date_from"]), dt.date.fromisoformat(params["date_to"])
-    mails = build(rng, lo, hi, params["extra_threads"])
+    regime = params.get("regime", "standard")
+    if regime not in REGIMES:
+        raise ValueError(f"task.toml [variants]: regime must be one of {list(REGIMES)}, got {regime!r}")
+    mails = build(rng, lo, hi, params["extra_threads"], regime)
     raws = {m.key: raw_message(m, params["seed"]) for m in mails}
     (input_dir / "mailboxes").mkdir()
     for box in MAILBOXES:
@@ -590,12 +679,13 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     for m in mails:
         holders = [c for c in scope if c in m.holders]
         responsive = m.topic and lo <= m.when.date() <= hi and bool(holders)
-        basis = (["Attorney-Client Privilege"] + (["Work Product"] if m.work_product else [])) if m.privileged else []
+        basis = (["Attorney-Client Privilege"] + (["Work Product"] if m.work_product else [])
+                 + (["Common Interest"] if m.common_interest else [])) if m.privileged else []
         ref_mails[m.key] = {
             "md5": hash_variants(raws[m.key]), "when": m.when.isoformat(), "date": f"{m.when:%m/%d/%Y}",
             "from": [PEOPLE[m.sender][1]], "to": [PEOPLE[p][1] for p in m.to], "cc": [PEOPLE[p][1] for p in m.cc],
             "subject": m.subject, "responsive": responsive, "privileged": m.privileged, "basis": basis,
-            "custodian": custodian_name(holders[0]) if holders else None,
+            "call": m.call, "custodian": custodian_name(holders[0]) if holders else None,
             "all_custodians": [custodian_name(c) for c in holders],
             "words": content_words(f"{m.subject}\n{m.body}"),
             "attachments": [{"name": n, "md5": hashlib.md5(b).hexdigest(),
@@ -722,11 +812,34 @@ def grade_selection(g: Grading, truth: Truth, keys: list[Key], log_keys: list[Ke
     for key, row in zip(log_keys, log_rows, strict=True):
         if key in withheld:
             text = row.get("Privilege_Basis", "").lower()
-            found = {b for b, word in (("Attorney-Client Privilege", "attorney-client"), ("Work Product", "work product"))
-                     if word in text}
+            found = {b for b, word in (("Attorney-Client Privilege", "attorney-client"), ("Work Product", "work product"),
+                                       ("Common Interest", "common interest")) if word in text}
             good += found == set(truth.mails[key[1]]["basis"])
     g.check("privilege basis of each withheld document", good / len(withheld) if withheld else 1.0, weight=2,
             expected=len(withheld), found=good)
+
+
+CALLS = {
+    "counsel on the thread without privilege (in-house counsel on the business side, counsel merely copied) "
+    "produced": ("counsel_business", "counsel_copied"),
+    "threads with the co-party's counsel called under the agreements in force (common interest or waiver)":
+        ("co_party",),
+}
+
+
+def grade_privilege_calls(g: Grading, truth: Truth, keys: list[Key], log_keys: list[Key]) -> None:
+    """The hard privilege calls, each family right when it is produced (not privileged) or withheld and
+    logged (privileged), and not both."""
+    produced = {k[1] for k in keys if k[0] == "E"}
+    logged = {k[1] for k in log_keys if k[0] == "E"}
+    for name, calls in CALLS.items():
+        items = sorted(key for key, m in truth.mails.items() if m["responsive"] and m["call"] in calls)
+        wrong = [key for key in items if not (
+            (key in logged and key not in produced) if truth.mails[key]["privileged"]
+            else (key in produced and key not in logged))]
+        g.check(name, 1 - len(wrong) / len(items) if items else 1.0, weight=2, expected=len(items),
+                found=len(items) - len(wrong),
+                reason=f"wrong calls: {', '.join(truth.mails[k]['subject'] for k in wrong)}" if wrong else "")
 
 
 def grade_log_metadata(g: Grading, truth: Truth, log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:
@@ -959,6 +1072,7 @@ def grade(g: Grading) -> None:
     keys = identify_rows(truth, rows)
     log_keys = log_identities(truth, log_rows)
     grade_selection(g, truth, keys, log_keys, log_rows)
+    grade_privilege_calls(g, truth, keys, log_keys)
     grade_log_metadata(g, truth, log_keys, log_rows)
     grade_dedup(g, truth, keys, rows)
     ranges = grade_bates(g, truth, rows)

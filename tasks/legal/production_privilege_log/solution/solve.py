@@ -32,6 +32,9 @@ FIELDS = ["BEGBATES", "ENDBATES", "BEGATTACH", "ENDATTACH", "CUSTODIAN", "ALLCUS
 LOG = ["Log_ID", "Parent_Log_ID", "Doc_Type", "Date", "From", "To", "CC", "Subject_or_Filename", "Custodian",
        "Privilege_Basis", "Description", "MD5Hash"]
 TOPIC = re.compile(r"\bmeridian\b|\bproject falcon\b|\bsupply agreement\b", re.I)
+# what a reviewer reads for: a request for or the giving of legal advice, or counsel's litigation work
+LEGAL = re.compile(r"legal advice|my advice|\badvice on\b|legal (?:view|analysis)|force majeure (?:claim|position) is|"
+                   r"reserve its rights|attorney work product|anticipated litigation", re.I)
 
 
 def scope() -> dict:
@@ -45,7 +48,14 @@ def scope() -> dict:
     parse = lambda s: dt.datetime.strptime(s, "%B %d, %Y").date()  # noqa: E731
     with open(IN / "counsel.csv", newline="") as fh:
         counsel = {r["Email"].lower() for r in csv.DictReader(fh)}
+    agreement = IN / "common_interest_agreement.md"
+    shared, effective = set(), None
+    if agreement.is_file():
+        text = agreement.read_text()
+        effective = parse(re.search(r"effective\s+(\w+ \d+, \d{4})", text).group(1))
+        shared = {a.lower() for a in re.findall(r"[\w.+-]+@[\w.-]+\.\w+", text)}
     return {"custodians": [(last, f"{last}, {first}") for last, first in custodians],
+            "common_interest": shared, "common_interest_from": effective,
             "from": parse(dates.group(1)), "to": parse(dates.group(2)), "prefix": prefix.group(1),
             "digits": int(prefix.group(2)), "start": int(start.group(1)), "counsel": counsel,
             "anticipated": parse(anticipated.group(1))}
@@ -85,10 +95,13 @@ def review(f: dict, sc: dict) -> None:
     f["responsive"] = sc["from"] <= f["sent"].date() <= sc["to"] and bool(TOPIC.search(text))
     people = f["from"] + f["to"] + f["cc"]
     with_counsel = any(p in sc["counsel"] for p in people)
-    insiders = all(p.endswith("@halcyonind.com") or p in sc["counsel"] for p in people)
-    f["privileged"] = with_counsel and insiders
+    outsiders = [p for p in people if not p.endswith("@halcyonind.com") and p not in sc["counsel"]]
+    shared = bool(outsiders) and sc["common_interest_from"] is not None and \
+        f["sent"].date() >= sc["common_interest_from"] and all(p in sc["common_interest"] for p in outsiders)
+    f["privileged"] = with_counsel and bool(LEGAL.search(text)) and (not outsiders or shared)
     work_product = f["privileged"] and f["sent"].date() >= sc["anticipated"] and "litigation" in text.lower()
-    f["basis"] = "Attorney-Client Privilege" + ("; Work Product" if work_product else "")
+    f["basis"] = "Attorney-Client Privilege" + ("; Work Product" if work_product else "") + \
+        ("; Common Interest" if f["privileged"] and shared else "")
 
 
 def stamp_overlay(label: str) -> PdfReader:
