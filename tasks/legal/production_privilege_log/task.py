@@ -71,7 +71,9 @@ MAILBOXES = ("whitfield", "oyelaran", "natarajan")
 COUNSEL = ("brandt", "baxter", "kim")
 ANTICIPATION = dt.date(2025, 6, 16)
 COMMON_INTEREST = dt.date(2025, 7, 1)  # effective date of the agreement with Norland (common_interest regime)
-REGIMES = ("standard", "common_interest")
+REGIMES = ("standard", "common_interest", "clawback_502d")
+PRIOR_SERVED = dt.date(2025, 10, 3)  # the earlier volume of the clawback_502d regime was served then
+CLAWBACK_FIELDS = ["BEGBATES", "ENDBATES", "Log_ID"]
 INTERNAL = ("whitfield", "oyelaran", "natarajan")
 
 
@@ -291,7 +293,7 @@ Please do not forward this outside the company.""") + signature("brandt")
                               "3. Risks: counterclaim for wrongful termination; minimum volume clause."],
                              ["4. Recommendation: serve notice; document expedite costs.", "", "E.B."]])
         attachments.append(("Brandt_memo_termination_rights.pdf", memo, "application/pdf"))
-    return w.add(when=w.inside(), sender="brandt", to=to, cc=[], topic=True, privileged=True, body=body,
+    return w.add(when=w.inside(), sender="brandt", to=to, cc=[], topic=True, privileged=True, body=body, call="advice",
                  subject="Privileged & Confidential - advice on Meridian notice of breach", attachments=attachments)
 
 
@@ -631,6 +633,16 @@ under it.
    substance (primary purpose), not by labels or by who is copied.
    Halcyon has anticipated litigation with Meridian since {date_long(ANTICIPATION)}; documents its counsel
    prepared after that date for that dispute are also work product.
+6. Clawback: every volume also serves `clawback_notice.csv` (columns {", ".join(CLAWBACK_FIELDS)}; the header
+   alone when nothing is clawed back): one row per privileged document that an earlier volume produced,
+   with its Bates range in that volume and the Log_ID under which this volume's privilege log now lists it.
+   Under the Rule 502(d) order entered in this case, such a production waives nothing.
+"""
+    if params.get("regime") == "clawback_502d":
+        first, last = label(1, _bates_ref(params)), label(params["bates_start"] - 1, _bates_ref(params))
+        protocol += f"""7. Rolling production: volume {params["prior_volume"]} ({first} to {last}) was served on
+   {date_long(PRIOR_SERVED)}; its load file is `prior_production/{params["prior_volume"]}_loadfile.dat`. A family
+   already produced in an earlier volume is not produced again.
 """
     (input_dir / "request_for_production.md").write_text(rfp)
     if params.get("regime") == "common_interest":
@@ -656,6 +668,80 @@ Between Halcyon Industries, Inc. ("Halcyon") and Norland Plastics, Inc. ("Norlan
         w.writerow([PEOPLE["kim"][0], PEOPLE["kim"][1], "Associate, Baxter & Lowe LLP (outside litigation counsel)"])
 
 
+def _bates_ref(params: dict[str, Any]) -> dict[str, Any]:
+    return {"prefix": params["bates_prefix"], "digits": params["bates_digits"]}
+
+
+def concordance(rows: list[list[str]]) -> str:
+    """Rows (the first is the header) as a Concordance load file: DC4 delimiters, thorn qualifiers."""
+    return "".join("\x14".join(f"\u00fe{v}\u00fe" for v in row) + "\n" for row in rows)
+
+
+def prior_volume(rng: random.Random, mails: list[Mail], ref_mails: dict[str, Any], stored_md5: dict[str, str],
+                 params: dict[str, Any]) -> tuple[str, list[str], list[dict[str, Any]]]:
+    """The earlier volume of the clawback_502d regime: its load file, the families it produced (the
+    in-house counsel's advice with its memo slipped through, as did the counsel's labelled business email
+    and a third of the other producible families, among documents from other sources) and the clawback
+    the reference expects (the privileged documents, by their Bates ranges in that volume)."""
+    ref = _bates_ref(params)
+    responsive = [m for m in mails if ref_mails[m.key]["responsive"]]
+    others = [m for m in responsive if not m.privileged and m.call == ""]
+    chosen = [m for m in responsive if m.call in ("advice", "counsel_business")]
+    chosen = sorted(chosen + rng.sample(others, len(others) // 3), key=lambda m: m.when)
+    docs: list[tuple[Mail | None, int]] = []
+    for m in chosen:
+        docs += [(None, 0)] * rng.randint(1, 3)
+        docs.append((m, 0))
+    docs.append((None, 0))
+    family_pages = sum(1 + len(m.attachments) + sum(max(b.count(b"/Type /Page "), 1) - 1 for _, b, _ in m.attachments)
+                       for m in chosen)
+    fillers = sum(1 for m, _ in docs if m is None)
+    weights = [rng.uniform(1, 10) for _ in range(fillers)]
+    spare = params["bates_start"] - 1 - family_pages - fillers
+    if spare < 0:
+        raise ValueError("task.toml [variants]: bates_start leaves too few pages for the earlier volume")
+    filler_pages = [1 + int(spare * w / sum(weights)) for w in weights]
+    filler_pages[-1] += params["bates_start"] - 1 - family_pages - sum(filler_pages)
+    rows = [LOAD_FIELDS]
+    clawback: list[dict[str, Any]] = []
+    produced: list[str] = []
+    page, filler = 1, 0
+    for m, _ in docs:
+        if m is None:
+            n = filler_pages[filler]
+            filler += 1
+            beg, end = label(page, ref), label(page + n - 1, ref)
+            rows.append([beg, end, beg, end, custodian_name(rng.choice(params["custodians"])), "", "", "", "", "", "",
+                         f"Falcon_program_file_{rng.randint(100, 999)}.xlsx", "Edoc",
+                         f"{rng.getrandbits(128):032x}", str(n), f"production/{beg}.pdf"])
+            page += n
+            continue
+        produced.append(m.key)
+        info = ref_mails[m.key]
+        email_pages = 1
+        spans = [(page, page + email_pages - 1)]
+        cursor = page + email_pages
+        for _, data, mime in m.attachments:
+            n = max(data.count(b"/Type /Page "), 1) if mime == "application/pdf" else 1
+            spans.append((cursor, cursor + n - 1))
+            cursor += n
+        fam = (label(spans[0][0], ref), label(spans[-1][1], ref))
+        members = [("Email", "", stored_md5[m.key], ("E", m.key))] + [
+            ("Attachment", name, hashlib.md5(data).hexdigest(), ("A", m.key, hashlib.md5(data).hexdigest()))
+            for name, data, _ in m.attachments]
+        for (doctype, name, digest, doc), (b, e) in zip(members, spans, strict=True):
+            email_row = doctype == "Email"
+            rows.append([label(b, ref), label(e, ref), *fam, info["custodian"], "; ".join(info["all_custodians"]),
+                         info["date"] if email_row else "", "; ".join(info["from"]) if email_row else "",
+                         "; ".join(info["to"]) if email_row else "", "; ".join(info["cc"]) if email_row else "",
+                         m.subject if email_row else "", name, doctype, digest, str(e - b + 1),
+                         f"production/{label(b, ref)}.pdf"])
+            if m.privileged:
+                clawback.append({"beg": label(b, ref), "end": label(e, ref), "doc": list(doc)})
+        page = cursor
+    return concordance(rows), produced, clawback
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = random.Random(params["seed"])
     lo, hi = dt.date.fromisoformat(params["date_from"]), dt.date.fromisoformat(params["date_to"])
@@ -664,15 +750,17 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         raise ValueError(f"task.toml [variants]: regime must be one of {list(REGIMES)}, got {regime!r}")
     mails = build(rng, lo, hi, params["extra_threads"], regime)
     raws = {m.key: raw_message(m, params["seed"]) for m in mails}
+    stored_md5: dict[str, str] = {}
     (input_dir / "mailboxes").mkdir()
     for box in MAILBOXES:
         path = input_dir / "mailboxes" / f"{box}.mbox"
-        write_mbox(path, [(m, raws[m.key]) for m in mails if box in m.holders])
+        held = [m for m in mails if box in m.holders]
+        write_mbox(path, [(m, raws[m.key]) for m in held])
         box_file = mailbox.mbox(str(path))
         stored = [box_file.get_bytes(k) for k in box_file.iterkeys()]
-        expected = [raws[m.key] for m in mails if box in m.holders]
-        if [s.rstrip(b"\n") for s in stored] != [e.rstrip(b"\n") for e in expected]:
+        if [s.rstrip(b"\n") for s in stored] != [raws[m.key].rstrip(b"\n") for m in held]:
             raise AssertionError(f"{box}.mbox does not read back byte for byte")
+        stored_md5 |= {m.key: hashlib.md5(s).hexdigest() for m, s in zip(held, stored, strict=True)}
     write_documents(input_dir, params)
     scope = list(params["custodians"])
     ref_mails = {}
@@ -693,8 +781,14 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
                              "words": content_words(pdf_text(b) if mime == "application/pdf" else b.decode())}
                             for n, b, mime in m.attachments],
         }
+    prior, clawback = [], []
+    if regime == "clawback_502d":
+        loadfile, prior, clawback = prior_volume(rng, mails, ref_mails, stored_md5, params)
+        (input_dir / "prior_production").mkdir()
+        (input_dir / "prior_production" / f"{params['prior_volume']}_loadfile.dat").write_text(loadfile,
+                                                                                               encoding="utf-8")
     ref = {"prefix": params["bates_prefix"], "digits": params["bates_digits"], "start": params["bates_start"],
-           "mails": ref_mails}
+           "mails": ref_mails, "prior": prior, "clawback": clawback}
     (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))
 
 
@@ -728,7 +822,9 @@ class Truth:
         return [("E", key)] + [("A", key, a["md5"]) for a in self.mails[key]["attachments"]]
 
     def produced(self) -> set[Key]:
-        return {k for key, m in self.mails.items() if m["responsive"] and not m["privileged"] for k in self.family(key)}
+        """What this volume produces: responsive, not privileged, not already produced in an earlier volume."""
+        return {k for key, m in self.mails.items() if m["responsive"] and not m["privileged"]
+                and key not in self.ref["prior"] for k in self.family(key)}
 
     def withheld(self) -> set[Key]:
         return {k for key, m in self.mails.items() if m["responsive"] and m["privileged"] for k in self.family(key)}
@@ -828,9 +924,9 @@ CALLS = {
 
 
 def grade_privilege_calls(g: Grading, truth: Truth, keys: list[Key], log_keys: list[Key]) -> None:
-    """The hard privilege calls, each family right when it is produced (not privileged) or withheld and
-    logged (privileged), and not both."""
-    produced = {k[1] for k in keys if k[0] == "E"}
+    """The hard privilege calls, each family right when it is produced, in this volume or an earlier one
+    (not privileged), or withheld and logged (privileged), and not both."""
+    produced = {k[1] for k in keys if k[0] == "E"} | set(truth.ref["prior"])
     logged = {k[1] for k in log_keys if k[0] == "E"}
     for name, calls in CALLS.items():
         items = sorted(key for key, m in truth.mails.items() if m["responsive"] and m["call"] in calls)
@@ -840,6 +936,29 @@ def grade_privilege_calls(g: Grading, truth: Truth, keys: list[Key], log_keys: l
         g.check(name, 1 - len(wrong) / len(items) if items else 1.0, weight=2, expected=len(items),
                 found=len(items) - len(wrong),
                 reason=f"wrong calls: {', '.join(truth.mails[k]['subject'] for k in wrong)}" if wrong else "")
+
+
+def grade_earlier_volumes(g: Grading, truth: Truth, keys: list[Key], log_keys: list[Key],
+                          log_rows: list[dict[str, str]]) -> None:
+    """Families of an earlier volume are not produced again, and its privileged documents are clawed back
+    by their earlier Bates ranges, each tied to its entry in this volume's privilege log."""
+    again = sorted({k[1] for k in keys if k[0] == "E" and k[1] in truth.ref["prior"]})
+    g.check("nothing already produced in an earlier volume produced again", not again, found=again,
+            reason=f"families re-produced: {again}" if again else "")
+    notice = g.read_csv("clawback_notice.csv", required_columns=CLAWBACK_FIELDS, gate=False)
+    if notice is None:
+        return
+    log_of = {r.get("Log_ID", "").strip(): k for r, k in zip(log_rows, log_keys, strict=True)}
+    want = {(c["beg"], c["end"]): tuple(c["doc"]) for c in truth.ref["clawback"]}
+    found = {(r.get("BEGBATES", "").strip(), r.get("ENDBATES", "").strip()): log_of.get(r.get("Log_ID", "").strip())
+             for r in notice}
+    wrong = sorted(f"{b}-{e}" for (b, e), doc in found.items() if want.get((b, e)) != doc)
+    missing = sorted(f"{b}-{e}" for b, e in want.keys() - found.keys())
+    g.check("clawback notice: exactly the privileged documents of earlier volumes, by their Bates ranges, "
+            "each tied to its privilege-log entry", not wrong and not missing and len(notice) == len(want), weight=2,
+            expected=sorted(f"{b}-{e}" for b, e in want), found=sorted(f"{b}-{e}" for b, e in found),
+            reason="; ".join(filter(None, [f"not to claw back or not tied to its log entry: {wrong}" if wrong else "",
+                                           f"missing: {missing}" if missing else ""])))
 
 
 def grade_log_metadata(g: Grading, truth: Truth, log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:
@@ -1073,6 +1192,7 @@ def grade(g: Grading) -> None:
     log_keys = log_identities(truth, log_rows)
     grade_selection(g, truth, keys, log_keys, log_rows)
     grade_privilege_calls(g, truth, keys, log_keys)
+    grade_earlier_volumes(g, truth, keys, log_keys, log_rows)
     grade_log_metadata(g, truth, log_keys, log_rows)
     grade_dedup(g, truth, keys, rows)
     ranges = grade_bates(g, truth, rows)

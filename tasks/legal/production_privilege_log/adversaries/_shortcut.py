@@ -197,3 +197,5 @@ with open(OUT / "privilege_log.csv", "w", newline="") as fh:
             w.writerow([f"PRIV-{n:04d}", parent, "Attachment", f"{f['sent']:%m/%d/%Y}", "; ".join(f["from"]),
                         "; ".join(f["to"]), "; ".join(f["cc"]), name, f["holders"][0], f["basis"],
                         "Attachment reflecting legal analysis by counsel", hashlib.md5(data).hexdigest()])
+# every mode treats the volume as a first volume: nothing clawed back
+(OUT / "clawback_notice.csv").write_text("BEGBATES,ENDBATES,Log_ID\n")
