@@ -1,30 +1,36 @@
-"""SQL pipeline: raw retail extracts to a SQLite star schema, data-quality report and KPI reports.
+"""SQL pipeline: raw retail extracts to a SQLite star schema, data-quality and KPI reports, a finance
+reconciliation and the release call.
 
 Workflow: the analytics engineer receives raw CSV extracts (customers, products, order lines,
 returns, daily FX rates) with realistic dirt: exact duplicate rows from double extraction,
 late-arriving updates of order lines and customer records (resolved by extraction timestamp,
 not file order), per-source-system date formats, untidy currency codes and ids, orphan
-customers, unknown SKUs, FX gaps on weekends. They write one SQL build script for the sqlite3
-CLI that loads and transforms the extracts into a star schema (customer, product and date
-dimensions with unknown members, order-line and return facts in USD at the as-of FX rate),
-and produce a data-quality report and two KPI reports (monthly revenue, cohort retention).
+customers, unknown SKUs, FX gaps on weekends; and, by variant (``scenario``), one more defect
+announced in a source notice: lines deleted at source arriving as ``voided`` versions
+(late_voids), treasury switching the yen to a yen-per-dollar quotation mid-period
+(fx_quote_switch), or CRM merges whose retired ids the channels keep sending (customer_merges).
+The BI team's data contract (an input) fixes the tables, the data-quality and KPI definitions and
+the release criteria. The engineer writes one sqlite3 build script, produces the reports,
+reconciles monthly gross revenue to finance's booked sales and makes the release call
+(publish, publish with caveats or hold).
 
 Generation: a clean truth (customers, products, orders, returns, FX) is simulated from the seed,
-then dirtied into the extracts; the reference tables, counts and KPIs are computed from the
-truth in plain Python (correct by construction, independent of any SQL).
-
-A second, hidden night of extracts (same profile, other seed) goes to the reference with its own
-reference tables.
+then dirtied into the extracts; the reference tables, counts, KPIs and the release call are
+computed from the truth in plain Python (correct by construction, independent of any SQL).
+Finance's booked sales equal the true gross revenue except in months given an injected gap
+(a blocking break and/or a minor variance, by profile). A second, hidden night of extracts (same
+profile and scenario, other seed) goes to the reference with its own reference tables.
 
 Grade: the submitted build.sql is re-run from the raw extracts in a fresh sandbox
 (``sqlite3 warehouse.db < build.sql``) and, in another, on the hidden night's extracts; the
-rebuilt, hidden-night and submitted databases are exported
-through fixed queries (natural keys joined through the dimensions) in a second sandbox. Checks:
-schema (gate), the script reproduces the submitted database, each dimension, the fact grain and
-deduplication, FX conversion, dimension mapping, referential integrity and date coverage,
-returns, data-quality counts, monthly KPIs and cohort retention against the reference, and the
-KPI report against the submitted database's own numbers; the dimension and fact checks again on
-the hidden night's build, against that night's reference.
+rebuilt, hidden-night and submitted databases are exported through fixed queries (natural keys
+joined through the dimensions) in a second sandbox. Checks: schema (gate), the script reproduces
+the submitted database, each dimension, the fact grain and deduplication, FX conversion,
+dimension mapping, referential integrity and date coverage, returns, data-quality counts, monthly
+KPIs and cohort retention against the reference, the KPI report against the submitted database's
+own numbers; the dimension and fact checks again on the hidden night's build; and the release
+call: the completeness rates, the months breaking or in variance against finance, the rules
+breached and the decision.
 """
 # ALE-CANARY-a9c4c53e-13f1-44b7-9939-8c1c4dbee7ea
 
