@@ -7,14 +7,21 @@ party's request for production (subject matter, date range, custodians), the agr
 deduplication, privilege log format) and the list of counsel. The reviewer culls to in-scope
 custodians, the date range and the subject matter (a keyword alone is not enough: "Falcon Heights"
 is an office, not Project Falcon), deduplicates families across custodians, withholds
-attorney-client and work-product families (a third party on the thread waives the privilege),
-renders and Bates-stamps each produced email and attachment, writes the load file and logs the
-withheld documents.
+attorney-client and work-product families (a third party on the thread waives the privilege;
+a label or a lawyer merely copied does not make a business email privileged), renders and
+Bates-stamps each produced email and attachment, writes the load file and logs the withheld
+documents. The variants differ in the privilege regime (``regime``): ``standard``; ``common_interest``
+(an agreement with a co-party makes its counsel's later communications privileged, earlier ones
+stay waived); ``clawback_502d`` (a follow-on volume: families an earlier volume produced are not
+produced again, and the privileged documents that slipped into it are clawed back by Bates range
+under the Rule 502(d) order and tied to the privilege log).
 
 Generation writes the mailboxes from seeded threads whose review calls are known by construction.
 
 Grade: gates on the load file, the privilege log and the production folder; then the produced set,
-no privileged document produced, the privilege log's completeness, bases and metadata, family
+no privileged document produced, the privilege log's completeness, bases and metadata, the hard
+privilege calls (counsel on the business side or merely copied; the co-party's counsel under the
+regime), nothing re-produced from an earlier volume and the clawback notice, family
 deduplication with custodians, a continuous Bates sequence from the agreed start, page counts and
 Bates stamps re-measured in the PDFs (pdfinfo/pdftotext in a sandbox), families kept together,
 load-file metadata against the source emails, chronological production order, and agreement
