@@ -4,11 +4,12 @@
 The build script loads the raw rows as they are (no deduplication, no version resolution, no
 id or currency tidying), reads every order date as if it were ISO and converts with fixed
 ballpark FX rates. The data-quality report claims a clean load, and the KPI files are summed
-from the raw order rows with a made-up retention curve.
+from the raw order rows with a made-up retention curve; the release call is a blanket publish.
 """
 # ALE-CANARY-a9c4c53e-13f1-44b7-9939-8c1c4dbee7ea
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -90,3 +91,7 @@ with open(OUT / "kpi_cohort_retention.csv", "w", newline="") as handle:
         for k in range(len(months) - i):
             active = round(size * (1.0 if k == 0 else 0.4 * 0.9**k))
             writer.writerow([m, k, size, active, f"{100 * active / max(size, 1):.2f}"])
+
+with open(OUT / "release_assessment.json", "w") as handle:
+    json.dump({"decision": "publish", "rules_breached": [], "blocking_months": [], "variance_months": [],
+               "orphan_customer_line_pct": 0.0, "unknown_sku_line_pct": 0.0, "unmatched_return_pct": 0.0}, handle)

@@ -1,30 +1,36 @@
-"""SQL pipeline: raw retail extracts to a SQLite star schema, data-quality report and KPI reports.
+"""SQL pipeline: raw retail extracts to a SQLite star schema, data-quality and KPI reports, a finance
+reconciliation and the release call.
 
 Workflow: the analytics engineer receives raw CSV extracts (customers, products, order lines,
 returns, daily FX rates) with realistic dirt: exact duplicate rows from double extraction,
 late-arriving updates of order lines and customer records (resolved by extraction timestamp,
 not file order), per-source-system date formats, untidy currency codes and ids, orphan
-customers, unknown SKUs, FX gaps on weekends. They write one SQL build script for the sqlite3
-CLI that loads and transforms the extracts into a star schema (customer, product and date
-dimensions with unknown members, order-line and return facts in USD at the as-of FX rate),
-and produce a data-quality report and two KPI reports (monthly revenue, cohort retention).
+customers, unknown SKUs, FX gaps on weekends; and, by variant (``scenario``), one more defect
+announced in a source notice: lines deleted at source arriving as ``voided`` versions
+(late_voids), treasury switching the yen to a yen-per-dollar quotation mid-period
+(fx_quote_switch), or CRM merges whose retired ids the channels keep sending (customer_merges).
+The BI team's data contract (an input) fixes the tables, the data-quality and KPI definitions and
+the release criteria. The engineer writes one sqlite3 build script, produces the reports,
+reconciles monthly gross revenue to finance's booked sales and makes the release call
+(publish, publish with caveats or hold).
 
 Generation: a clean truth (customers, products, orders, returns, FX) is simulated from the seed,
-then dirtied into the extracts; the reference tables, counts and KPIs are computed from the
-truth in plain Python (correct by construction, independent of any SQL).
-
-A second, hidden night of extracts (same profile, other seed) goes to the reference with its own
-reference tables.
+then dirtied into the extracts; the reference tables, counts, KPIs and the release call are
+computed from the truth in plain Python (correct by construction, independent of any SQL).
+Finance's booked sales equal the true gross revenue except in months given an injected gap
+(a blocking break and/or a minor variance, by profile). A second, hidden night of extracts (same
+profile and scenario, other seed) goes to the reference with its own reference tables.
 
 Grade: the submitted build.sql is re-run from the raw extracts in a fresh sandbox
 (``sqlite3 warehouse.db < build.sql``) and, in another, on the hidden night's extracts; the
-rebuilt, hidden-night and submitted databases are exported
-through fixed queries (natural keys joined through the dimensions) in a second sandbox. Checks:
-schema (gate), the script reproduces the submitted database, each dimension, the fact grain and
-deduplication, FX conversion, dimension mapping, referential integrity and date coverage,
-returns, data-quality counts, monthly KPIs and cohort retention against the reference, and the
-KPI report against the submitted database's own numbers; the dimension and fact checks again on
-the hidden night's build, against that night's reference.
+rebuilt, hidden-night and submitted databases are exported through fixed queries (natural keys
+joined through the dimensions) in a second sandbox. Checks: schema (gate), the script reproduces
+the submitted database, each dimension, the fact grain and deduplication, FX conversion,
+dimension mapping, referential integrity and date coverage, returns, data-quality counts, monthly
+KPIs and cohort retention against the reference, the KPI report against the submitted database's
+own numbers; the dimension and fact checks again on the hidden night's build; and the release
+call: the completeness rates, the months breaking or in variance against finance, the rules
+breached and the decision.
 """
 # ALE-CANARY-a9c4c53e-13f1-44b7-9939-8c1c4dbee7ea
 
@@ -44,13 +50,11 @@ from typing import Any
 from lastexam.task import Grading, Params, as_number, write_csv
 
 HERE = Path(__file__).resolve().parent
-RAW_FILES = ("customers.csv", "products.csv", "orders.csv", "returns.csv", "fx_rates.csv")
 HIDDEN_NIGHT = "hidden_night"
-DELIVERABLES = ("build.sql", "warehouse.db", "dq_report.csv", "kpi_monthly_revenue.csv", "kpi_cohort_retention.csv")
-DQ_CHECKS = (
-    "orders_exact_duplicates", "orders_superseded_versions", "orders_orphan_customer", "orders_unknown_sku",
-    "customers_superseded_versions", "products_superseded_versions", "returns_exact_duplicates", "returns_unmatched",
-)
+DELIVERABLES = ("build.sql", "warehouse.db", "dq_report.csv", "kpi_monthly_revenue.csv", "kpi_cohort_retention.csv",
+                "release_assessment.json")
+FINANCE_FILE = "finance_monthly_sales.csv"
+DECISIONS = ("publish", "publish_with_caveats", "hold")
 
 SYSTEMS = {  # source system -> (currency, date format of order_date)
     "web": ("USD", "iso_z"),
@@ -64,20 +68,29 @@ COUNTRIES = {"web": ["US", "CA", "MX"], "pos_eu": ["DE", "FR", "NL", "ES"], "uk_
 PROFILES: dict[str, dict[str, Any]] = {
     "eu_webshop": {
         "start": (2023, 1), "months": 12, "systems": ["web", "pos_eu", "uk_store"], "customers": 260,
-        "update_rate": 0.10, "dup_rate": 0.03, "cancel_rate": 0.04, "orphan_rate": 0.004, "unknown_sku_rate": 0.003,
-        "id_noise": 0.0, "return_rate": 0.06, "unmatched_returns": 2, "customer_versions": 0.15,
+        "update_rate": 0.10, "dup_rate": 0.03, "cancel_rate": 0.04, "orphan_rate": 0.002, "unknown_sku_rate": 0.001,
+        "id_noise": 0.0, "return_rate": 0.06, "unmatched_share": 0.01, "customer_versions": 0.15,
+        "finance_gaps": [(3.0, 5.0), (0.8, 1.5)],
     },
     "jp_marketplace": {
         "start": (2023, 7), "months": 18, "systems": ["web", "pos_eu", "marketplace_jp"], "customers": 300,
-        "update_rate": 0.25, "dup_rate": 0.02, "cancel_rate": 0.08, "orphan_rate": 0.006, "unknown_sku_rate": 0.004,
-        "id_noise": 0.05, "return_rate": 0.05, "unmatched_returns": 3, "customer_versions": 0.3,
+        "update_rate": 0.25, "dup_rate": 0.02, "cancel_rate": 0.08, "orphan_rate": 0.002, "unknown_sku_rate": 0.001,
+        "id_noise": 0.05, "return_rate": 0.05, "unmatched_share": 0.06, "customer_versions": 0.3,
+        "finance_gaps": [(0.8, 1.5)], "fx_switch": dt.date(2024, 1, 1),
     },
     "omnichannel": {
         "start": (2024, 2), "months": 10, "systems": ["web", "pos_eu", "uk_store", "marketplace_jp"],
-        "customers": 280, "update_rate": 0.12, "dup_rate": 0.05, "cancel_rate": 0.05, "orphan_rate": 0.025,
-        "unknown_sku_rate": 0.012, "id_noise": 0.3, "return_rate": 0.08, "unmatched_returns": 9,
-        "customer_versions": 0.2,
+        "customers": 280, "update_rate": 0.12, "dup_rate": 0.05, "cancel_rate": 0.05, "orphan_rate": 0.0015,
+        "unknown_sku_rate": 0.001, "id_noise": 0.3, "return_rate": 0.08, "unmatched_share": 0.01,
+        "customer_versions": 0.2, "finance_gaps": [(0.8, 1.5)], "merge_share": 0.12,
     },
+}
+SCENARIOS = ("late_voids", "fx_quote_switch", "customer_merges")
+VOID_RATE = 0.04
+# the data contract's release criteria: rule -> (severity, threshold in percent)
+RELEASE_RULES = {
+    "orphan_customers": ("blocking", 1.0), "unknown_skus": ("blocking", 0.5), "finance_break": ("blocking", 2.0),
+    "finance_variance": ("caveat", 0.5), "unmatched_returns": ("caveat", 3.0),
 }
 FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Gus", "Hana", "Ivan", "Jia", "Kofi", "Lena", "Mateo", "Nora",
          "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Vera", "Wen", "Yusuf", "Zoe"]
@@ -129,6 +142,10 @@ def _truth(profile: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     y1, m1 = _month_add(y0, m0, profile["months"])
     end_day = dt.date(y1, m1, 1) - dt.timedelta(days=1)
     fx = _fx_table(rng, first_day - dt.timedelta(days=10), end_day + dt.timedelta(days=60))
+    if profile["scenario"] == "fx_quote_switch":
+        # from the switch date treasury quotes JPY per USD to 4 decimals: the true rate is the inverse
+        switch = profile["fx_switch"]
+        fx["JPY"] = [(day, 1 / round(1 / rate, 4) if day >= switch else rate) for day, rate in fx["JPY"]]
     products = []
     for i in range(60):
         cat = rng.choice(sorted(CATEGORIES))
@@ -202,16 +219,31 @@ def _noisy_currency(rng: random.Random, cur: str) -> str:
     return rng.choice([cur, cur, cur, cur.lower(), f" {cur}", cur.title()])
 
 
-def _extract_orders(truth: dict, profile: dict, rng: random.Random) -> tuple[list[list[str]], dict[str, Any]]:
+def _merge_aliases(truth: dict, profile: dict, rng: random.Random) -> dict[str, str]:
+    """Customers the CRM merged away (``customer_merges`` scenario): surviving id -> retired id still
+    carried by some of that customer's orders. Empty in the other scenarios."""
+    if profile["scenario"] != "customer_merges":
+        return {}
+    ids = [c["customer_id"] for c in truth["customers"]]
+    chosen = sorted(rng.sample(ids, round(profile["merge_share"] * len(ids))))
+    return {cid: f"C5{n:04d}" for n, cid in enumerate(chosen)}
+
+
+def _extract_orders(truth: dict, profile: dict, rng: random.Random,
+                    aliases: dict[str, str]) -> tuple[list[list[str]], dict[str, Any]]:
     known = {c["customer_id"] for c in truth["customers"]}
     skus = [p["sku"] for p in truth["products"]]
+    voids = profile["scenario"] == "late_voids"
     rows: list[list[str]] = []
     fact = []
-    orphan_n = 0
+    orphan_n = lines = voided = remapped = 0
     for order in truth["orders"]:
         if rng.random() < profile["orphan_rate"]:
             order["customer_id"] = f"C9{orphan_n:04d}"
             orphan_n += 1
+        sent_id = order["customer_id"]
+        if order["customer_id"] in aliases and rng.random() < 0.5:
+            sent_id = aliases[order["customer_id"]]
         fmt = SYSTEMS[order["system"]][1]
         for line in order["lines"]:
             if rng.random() < profile["unknown_sku_rate"]:
@@ -230,23 +262,32 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random) -> tuple[lis
                         old["unit_price"] = round(line["unit_price"] * 1.1, 0 if order["currency"] == "JPY" else 2)
                     versions.append((old, final_at - dt.timedelta(hours=6 * back + rng.randint(1, 5))))
             versions.append((line, final_at))
+            is_void = voids and rng.random() < VOID_RATE
+            if is_void:  # the source deleted the line later: a tombstone version arrives days after
+                versions.append(({**line, "status": "voided"}, final_at + dt.timedelta(days=rng.randint(3, 30))))
+            lines += 1
             for version, at in versions:
                 rows.append([
-                    order["order_id"], str(version["order_line"]), _noisy_id(rng, order["customer_id"], profile["id_noise"]),
+                    order["order_id"], str(version["order_line"]), _noisy_id(rng, sent_id, profile["id_noise"]),
                     _noisy_id(rng, version["sku"], profile["id_noise"]), str(version["quantity"]),
                     f"{version['unit_price']:.0f}" if order["currency"] == "JPY" else f"{version['unit_price']:.2f}",
                     _noisy_currency(rng, order["currency"]), _fmt_order_date(order["when"], fmt), order["system"],
                     version["status"], at.strftime("%Y-%m-%d %H:%M:%S"),
                 ])
+            if is_void:
+                voided += 1
+                continue
+            remapped += sent_id != order["customer_id"]
             fact.append({**line, "order_id": order["order_id"], "customer_id": order["customer_id"],
                          "day": order["day"], "currency": order["currency"], "rate": order["rate"],
                          "system": order["system"]})
-    superseded = len(rows) - len(fact)
+    superseded = len(rows) - lines
     duplicates = [list(r) for r in rows if rng.random() < profile["dup_rate"]]
     rows += duplicates
     rng.shuffle(rows)
     counts = {
         "orders_exact_duplicates": len(duplicates), "orders_superseded_versions": superseded,
+        "orders_voided_lines": voided, "orders_remapped_customer": remapped,
         "orders_orphan_customer": sum(f["customer_id"] not in known for f in fact),
         "orders_unknown_sku": sum(f["sku"] not in skus for f in fact),
     }
@@ -303,14 +344,15 @@ def _extract_returns(fact: list[dict], profile: dict, rng: random.Random) -> tup
         truth.append({"return_id": rid, "order_id": line["order_id"], "order_line": line["order_line"],
                       "date": day, "quantity": qty, "refund_usd": refund})
     days = sorted(line["day"] for line in fact)
-    for k in range(profile["unmatched_returns"]):
+    unmatched = max(1, round(profile["unmatched_share"] * len(truth)))
+    for k in range(unmatched):
         n += 1
         day = rng.choice(days)
         rows.append([f"R-{50000 + n}", f"SO-{900000 + k}", "1", day.isoformat(), "1", "changed mind"])
     duplicates = [list(r) for r in rows if rng.random() < 0.04]
     rows += duplicates
     rng.shuffle(rows)
-    return rows, truth, {"returns_exact_duplicates": len(duplicates), "returns_unmatched": profile["unmatched_returns"]}
+    return rows, truth, {"returns_exact_duplicates": len(duplicates), "returns_unmatched": unmatched}
 
 
 def _kpis(fact: list[dict], returns: list[dict], known: set[str]) -> tuple[list[dict], list[dict]]:
@@ -364,19 +406,68 @@ def _kpis(fact: list[dict], returns: list[dict], known: set[str]) -> tuple[list[
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
-    profile = PROFILES[params["profile"]]
+    if params["profile"] not in PROFILES or params["scenario"] not in SCENARIOS:
+        raise ValueError(f"task.toml [variants]: profile must be one of {sorted(PROFILES)} and scenario one of "
+                         f"{list(SCENARIOS)}; got {params['profile']!r}, {params['scenario']!r}")
+    profile = {**PROFILES[params["profile"]], "scenario": params["scenario"]}
+    if params["scenario"] == "fx_quote_switch" and "marketplace_jp" not in profile["systems"]:
+        raise ValueError(f"task.toml [variants]: scenario fx_quote_switch needs a JPY channel; profile "
+                         f"{params['profile']!r} has none")
     reference = _write_night(profile, random.Random(params["seed"]), input_dir)
-    (input_dir / "README.md").write_text((HERE / "data_dictionary.md").read_text())
+    notice = (HERE / f"notice_{params['scenario']}.md").read_text()
+    if "fx_switch" in profile:
+        notice = notice.replace("{fx_switch}", profile["fx_switch"].isoformat())
+    (input_dir / "README.md").write_text((HERE / "data_dictionary.md").read_text() + "\n" + notice)
+    (input_dir / "data_contract.md").write_text((HERE / "data_contract.md").read_text())
     hidden_dir = reference_dir / HIDDEN_NIGHT
     hidden_dir.mkdir()
     hidden = _write_night(profile, random.Random(f"{params['seed']}/hidden-night"), hidden_dir)
     (reference_dir / "reference.json").write_text(json.dumps({**reference, "hidden": hidden}))
 
 
+def _finance_totals(monthly: list[dict], profile: dict, rng: random.Random) -> dict[str, float]:
+    """Finance's booked sales per month: the warehouse's gross revenue, except in a few months where the
+    ledger differs by an injected gap (percent ranges in ``profile["finance_gaps"]``, random sign)."""
+    booked = {m["month"]: m["gross_revenue_usd"] for m in monthly if m["gross_revenue_usd"] > 0}
+    months = sorted(booked)
+    for (low, high), month in zip(profile["finance_gaps"], rng.sample(months, len(profile["finance_gaps"])),
+                                  strict=True):
+        gap = rng.uniform(low, high) * rng.choice([-1, 1]) / 100
+        booked[month] = round(booked[month] / (1 + gap), 2)  # warehouse = finance * (1 + gap)
+    return booked
+
+
+def _release(monthly: list[dict], booked: dict[str, float], counts: dict[str, int], lines: int,
+             returns: int) -> dict[str, Any]:
+    """The release assessment the data contract prescribes, from the reference numbers."""
+    gross = {m["month"]: m["gross_revenue_usd"] for m in monthly}
+    gaps = {month: 100 * (gross.get(month, 0.0) - value) / value for month, value in booked.items()}
+    pct = {
+        "orphan_customer_line_pct": 100 * counts["orders_orphan_customer"] / lines,
+        "unknown_sku_line_pct": 100 * counts["orders_unknown_sku"] / lines,
+        "unmatched_return_pct": 100 * counts["returns_unmatched"] / returns,
+    }
+    blocking_months = sorted(m for m, gap in gaps.items() if abs(gap) > RELEASE_RULES["finance_break"][1])
+    variance_months = sorted(m for m, gap in gaps.items()
+                             if RELEASE_RULES["finance_variance"][1] < abs(gap) <= RELEASE_RULES["finance_break"][1])
+    breached = {
+        "orphan_customers": pct["orphan_customer_line_pct"] > RELEASE_RULES["orphan_customers"][1],
+        "unknown_skus": pct["unknown_sku_line_pct"] > RELEASE_RULES["unknown_skus"][1],
+        "finance_break": bool(blocking_months), "finance_variance": bool(variance_months),
+        "unmatched_returns": pct["unmatched_return_pct"] > RELEASE_RULES["unmatched_returns"][1],
+    }
+    rules = sorted(rule for rule, hit in breached.items() if hit)
+    severities = {RELEASE_RULES[rule][0] for rule in rules}
+    decision = "hold" if "blocking" in severities else "publish_with_caveats" if severities else "publish"
+    return {"decision": decision, "rules_breached": rules, "blocking_months": blocking_months,
+            "variance_months": variance_months, **{k: round(v, 4) for k, v in pct.items()}}
+
+
 def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path) -> dict[str, Any]:
     """Simulate one night's truth, write its dirty extracts to ``input_dir``, return the reference."""
     truth = _truth(profile, rng)
-    order_rows, orders = _extract_orders(truth, profile, rng)
+    aliases = _merge_aliases(truth, profile, rng)
+    order_rows, orders = _extract_orders(truth, profile, rng, aliases)
     customer_rows, cust_superseded = _extract_customers(truth, profile, rng)
     product_rows, prod_superseded = _extract_products(truth, profile, rng)
     fact = orders["fact"]
@@ -391,15 +482,27 @@ def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path) -
     write_csv(input_dir / "products.csv", ["sku", "product_name", "category", "updated_at"], product_rows)
     write_csv(input_dir / "returns.csv", ["return_id", "order_id", "order_line", "return_date", "quantity", "reason"],
                return_rows)
-    fx_rows = [[day.isoformat(), cur, f"{rate:.8f}" if cur == "JPY" else f"{rate:.6f}"]
+    switch = profile.get("fx_switch") if profile["scenario"] == "fx_quote_switch" else None
+    fx_rows = [[day.isoformat(), cur,
+                f"{1 / rate:.4f}" if switch and cur == "JPY" and day >= switch
+                else f"{rate:.8f}" if cur == "JPY" else f"{rate:.6f}"]
                for cur, series in truth["fx"].items() for day, rate in series]
     write_csv(input_dir / "fx_rates.csv", ["rate_date", "currency", "usd_per_unit"], sorted(fx_rows))
+    if aliases:
+        first, last = truth["fx"]["EUR"][0][0], truth["fx"]["EUR"][-1][0]
+        merges = [[retired, surviving, (first + dt.timedelta(days=rng.randint(0, (last - first).days))).isoformat()]
+                  for surviving, retired in aliases.items()]
+        write_csv(input_dir / "customer_merges.csv", ["retired_id", "surviving_id", "merged_on"], sorted(merges))
 
     known = {c["customer_id"] for c in truth["customers"]}
     skus = {p["sku"] for p in truth["products"]}
     monthly, retention = _kpis(fact, returns, known)
+    booked = _finance_totals(monthly, profile, rng)
+    write_csv(input_dir / FINANCE_FILE, ["month", "booked_sales_usd"],
+              [[month, f"{value:.2f}"] for month, value in sorted(booked.items())])
     counts = {**orders["counts"], "customers_superseded_versions": cust_superseded,
               "products_superseded_versions": prod_superseded, **return_counts}
+    release = _release(monthly, booked, counts, len(fact), len(returns) + counts["returns_unmatched"])
     return {
         "dim_customer": [{"customer_id": c["customer_id"], "customer_name": c["customer_name"], "email": c["email"],
                           "country": c["country"], "signup_date": c["signup_date"].isoformat()}
@@ -415,7 +518,7 @@ def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path) -
             "status": f["status"],
         } for f in fact],
         "fact_return": [{**r, "date": r["date"].isoformat()} for r in returns],
-        "dq": counts, "monthly": monthly, "retention": retention,
+        "dq": counts, "monthly": monthly, "retention": retention, "release": release,
     }
 
 
@@ -466,7 +569,7 @@ def _parse(text: str) -> list[dict[str, str]]:
 
 def _rebuild(g: Grading, raw_dir: Path) -> tuple[Path | None, str]:
     """Run the submitted build.sql from scratch over the extracts in ``raw_dir``: (database, failure note)."""
-    raw = {f"raw/{name}": raw_dir / name for name in RAW_FILES}
+    raw = {f"raw/{path.name}": path for path in sorted(raw_dir.glob("*.csv"))}
     result = g.run_tool(["bash", "-c", "sqlite3 warehouse.db < build.sql"],
                         files={**raw, "build.sql": g.output("build.sql")}, timeout=180)
     db = result.workdir / "warehouse.db"
@@ -591,7 +694,37 @@ def _grade_reports(g: Grading, sub: dict[str, list[dict]], ref: dict[str, Any]) 
     if cohort is not None:
         g.table("cohort retention table matches the reference", cohort, ref["retention"],
                 key=["cohort_month", "months_since_first_order"],
-                columns={"cohort_size": 0.0, "active_customers": 0.0, "retention_pct": 0.01}, weight=2)
+                columns={"cohort_size": 0.0, "active_customers": 0.0, "retention_pct": 0.011}, weight=2)
+
+
+def _month_list(value: object) -> set[str] | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return {v.strip() for v in value}
+
+
+def _grade_release(g: Grading, ref: dict[str, Any]) -> None:
+    """The release call: the completeness rates, the finance reconciliation and the decision the
+    contract's criteria give for the reference numbers."""
+    release = g.read_json("release_assessment.json", gate=False)
+    if not isinstance(release, dict):
+        release = {}
+    expected = ref["release"]
+    rates = ("orphan_customer_line_pct", "unknown_sku_line_pct", "unmatched_return_pct")
+    wrong = {k: release.get(k) for k in rates
+             if (v := as_number(release.get(k))) is None or abs(v - expected[k]) > 0.006}
+    g.check("release rates: orphan-customer, unknown-SKU and unmatched-return percentages", not wrong,
+            expected={k: round(expected[k], 2) for k in rates}, found=wrong or None)
+    months = {k: _month_list(release.get(k)) for k in ("blocking_months", "variance_months")}
+    g.check("finance reconciliation: months breaking (> 2 %) and in variance (0.5-2 %)",
+            all(months[k] == set(expected[k]) for k in months),
+            expected={k: expected[k] for k in months}, found={k: release.get(k) for k in months}, weight=1.5)
+    rules = _month_list(release.get("rules_breached"))
+    g.check("release rules breached under the data contract", rules == set(expected["rules_breached"]),
+            expected=expected["rules_breached"], found=release.get("rules_breached"), weight=1.5)
+    decision = str(release.get("decision", "")).strip().lower()
+    g.check("release decision (publish / publish_with_caveats / hold)", decision == expected["decision"],
+            expected=expected["decision"], found=release.get("decision"), weight=2)
 
 
 def grade(g: Grading) -> None:
@@ -618,3 +751,4 @@ def grade(g: Grading) -> None:
         _grade_dims(g, hidden, ref["hidden"], night="hidden night: ")
         _grade_facts(g, hidden, ref["hidden"], night="hidden night: ")
     _grade_reports(g, submitted, ref)
+    _grade_release(g, ref)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plausible fabrication: a keyword sweep of every collected mailbox ("Meridian", "Falcon"),
 no custodian or date culling, no deduplication, privilege decided by the word "Privileged" in
-the subject, emails only (attachments dropped), one stamped page per document."""
+the subject, emails only (attachments dropped), one stamped page per document, nothing clawed back."""
 
 import csv
 import hashlib
@@ -59,6 +59,7 @@ def main():
         w.writerow(["Log_ID", "Parent_Log_ID", "Doc_Type", "Date", "From", "To", "CC", "Subject_or_Filename",
                     "Custodian", "Privilege_Basis", "Description", "MD5Hash"])
         w.writerows(log)
+    (OUT / "clawback_notice.csv").write_text("BEGBATES,ENDBATES,Log_ID\n")
 
 
 if __name__ == "__main__":

@@ -7,14 +7,21 @@ party's request for production (subject matter, date range, custodians), the agr
 deduplication, privilege log format) and the list of counsel. The reviewer culls to in-scope
 custodians, the date range and the subject matter (a keyword alone is not enough: "Falcon Heights"
 is an office, not Project Falcon), deduplicates families across custodians, withholds
-attorney-client and work-product families (a third party on the thread waives the privilege),
-renders and Bates-stamps each produced email and attachment, writes the load file and logs the
-withheld documents.
+attorney-client and work-product families (a third party on the thread waives the privilege;
+a label or a lawyer merely copied does not make a business email privileged), renders and
+Bates-stamps each produced email and attachment, writes the load file and logs the withheld
+documents. The variants differ in the privilege regime (``regime``): ``standard``; ``common_interest``
+(an agreement with a co-party makes its counsel's later communications privileged, earlier ones
+stay waived); ``clawback_502d`` (a follow-on volume: families an earlier volume produced are not
+produced again, and the privileged documents that slipped into it are clawed back by Bates range
+under the Rule 502(d) order and tied to the privilege log).
 
 Generation writes the mailboxes from seeded threads whose review calls are known by construction.
 
 Grade: gates on the load file, the privilege log and the production folder; then the produced set,
-no privileged document produced, the privilege log's completeness, bases and metadata, family
+no privileged document produced, the privilege log's completeness, bases and metadata, the hard
+privilege calls (counsel on the business side or merely copied; the co-party's counsel under the
+regime), nothing re-produced from an earlier volume and the clawback notice, family
 deduplication with custodians, a continuous Bates sequence from the agreed start, page counts and
 Bates stamps re-measured in the PDFs (pdfinfo/pdftotext in a sandbox), families kept together,
 load-file metadata against the source emails, chronological production order, and agreement
@@ -65,10 +72,15 @@ PEOPLE = {
     "helpdesk": ("IT Service Desk", "servicedesk@halcyonind.com"),
     "allstaff": ("All Staff", "allstaff@halcyonind.com"),
     "norland": ("Ruth Ingram", "ringram@norlandplastics.com"),
+    "hale": ("Ingrid Hale", "ihale@halepartners.com"),
 }
 MAILBOXES = ("whitfield", "oyelaran", "natarajan")
 COUNSEL = ("brandt", "baxter", "kim")
 ANTICIPATION = dt.date(2025, 6, 16)
+COMMON_INTEREST = dt.date(2025, 7, 1)  # effective date of the agreement with Norland (common_interest regime)
+REGIMES = ("standard", "common_interest", "clawback_502d")
+PRIOR_SERVED = dt.date(2025, 10, 3)  # the earlier volume of the clawback_502d regime was served then
+CLAWBACK_FIELDS = ["BEGBATES", "ENDBATES", "Log_ID"]
 INTERNAL = ("whitfield", "oyelaran", "natarajan")
 
 
@@ -87,6 +99,8 @@ class Mail:
     topic: bool = False
     privileged: bool = False
     work_product: bool = False
+    common_interest: bool = False
+    call: str = ""  # the kind of privilege call the thread tests, for the judgement checks
 
     @property
     def holders(self) -> list[str]:
@@ -286,7 +300,7 @@ Please do not forward this outside the company.""") + signature("brandt")
                               "3. Risks: counterclaim for wrongful termination; minimum volume clause."],
                              ["4. Recommendation: serve notice; document expedite costs.", "", "E.B."]])
         attachments.append(("Brandt_memo_termination_rights.pdf", memo, "application/pdf"))
-    return w.add(when=w.inside(), sender="brandt", to=to, cc=[], topic=True, privileged=True, body=body,
+    return w.add(when=w.inside(), sender="brandt", to=to, cc=[], topic=True, privileged=True, body=body, call="advice",
                  subject="Privileged & Confidential - advice on Meridian notice of breach", attachments=attachments)
 
 
@@ -394,10 +408,70 @@ Please split the variance between freight and unit price for the board pack.""")
                  subject="Project Falcon budget variance", body=body)
 
 
+def counsel_business(w: Writer) -> Mail:
+    """In-house counsel negotiating on the business side under a privilege label: not legal advice."""
+    units = w.rng.randint(12, 30)
+    body = wrap(f"""
+PRIVILEGED & CONFIDENTIAL
+
+Dana, Marcus,
+
+Commercial update from my call with Frank at Meridian this morning. They will hold the tier 2 unit price
+through Q4 if we commit to {units},000 housings, and they offered to split the expedite freight on the
+late lots. I think we should take the offer: the numbers work for the Falcon budget and it keeps the
+Dayton line running. Marcus, please confirm the volumes with the planners by Friday.""") + signature("brandt")
+    return w.add(when=w.inside(), sender="brandt", to=["whitfield", "oyelaran"], cc=[], topic=True,
+                 subject="Meridian Q4 volumes - commercial terms", body=body, call="counsel_business")
+
+
+def counsel_copied(w: Writer) -> Mail:
+    """A business report that merely copies in-house counsel: not privileged."""
+    other = w.pick(("whitfield", "natarajan"))[0]
+    body = wrap(f"""
+Team,
+
+For the Falcon steering pack: Meridian delivered {w.rng.randint(81, 94)}% of lots on time this quarter against
+the supply agreement schedule, and expedite freight is running at {w.rng.randint(20, 60)} thousand dollars.
+Copying Elena so she has the same figures as the steering group.""") + signature("oyelaran")
+    return w.add(when=w.inside(), sender="oyelaran", to=[other, "carver"], cc=["brandt"], topic=True,
+                 subject="Project Falcon steering pack - Meridian delivery figures", body=body, call="counsel_copied")
+
+
+def co_party_before(w: Writer) -> Mail:
+    """Halcyon's counsel asks the counsel of Norland (also supplied under Meridian's terms) for a view,
+    before any common-interest agreement: a disclosure to a third party."""
+    lo = max(w.date_from, dt.date(2025, 3, 1))
+    body = wrap("""
+Ingrid,
+
+Thank you for the call. Meridian has written to both our clients about the resin shortage. Could you
+share Norland's legal view on whether Meridian's force majeure notice under the supply agreement was
+timely? I will send you ours.""") + signature("brandt")
+    return w.add(when=w.when(lo, min(ANTICIPATION, COMMON_INTEREST) - dt.timedelta(days=3)), sender="brandt",
+                 to=["hale"], cc=["oyelaran"], topic=True, call="co_party",
+                 subject="Meridian force majeure notice - Norland view", body=body)
+
+
+def co_party_after(w: Writer, regime: str) -> Mail:
+    """Norland's counsel shares its legal analysis after the common-interest agreement's effective date:
+    privileged only where that agreement exists."""
+    body = wrap(f"""
+Elena,
+
+As discussed, here is Norland's legal analysis of Meridian's force majeure position under the supply
+agreement: the notice came {w.rng.randint(12, 30)} days after the event, outside the ten-day window, and
+Meridian's own shipments during the shortage undercut the claim. We suggest that our clients take
+consistent positions in their responses to Meridian.""") + signature("hale")
+    shared = regime == "common_interest"
+    return w.add(when=w.when(COMMON_INTEREST + dt.timedelta(days=3), w.date_to), sender="hale", to=["brandt"],
+                 cc=["baxter", "oyelaran"], topic=True, privileged=shared, common_interest=shared, call="co_party",
+                 subject="Meridian force majeure - Norland analysis", body=body)
+
+
 EXTRA = (status, external, decoy, helpdesk, other_vendor, ac_question, outside_advice, budget_only)
 
 
-def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_threads: int) -> list[Mail]:
+def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_threads: int, regime: str) -> list[Mail]:
     """The collection: every kind of thread at least once, plus seeded extras."""
     w = Writer(rng, date_from, date_to)
     log_rows = ["po,promised,received,days_late"] + [
@@ -424,6 +498,10 @@ def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_thread
     other_vendor(w)
     priv_unrelated(w)
     budget_only(w)
+    counsel_business(w)
+    counsel_copied(w)
+    co_party_before(w)
+    co_party_after(w, regime)
     for _ in range(extra_threads):
         rng.choice(EXTRA)(w)
     return sorted(w.mails, key=lambda m: m.when)
@@ -553,14 +631,41 @@ under it.
    {", ".join(LOG_FIELDS)}.
    Log_ID as PRIV-0001, PRIV-0002, ...; Parent_Log_ID (attachments only) is the Log_ID of the parent
    email; Doc_Type `Email` or `Attachment`; Date as MM/DD/YYYY; From/To/CC as for the load file;
-   Privilege_Basis is `Attorney-Client Privilege`, `Work Product`, or both separated by "; ";
+   Privilege_Basis is `Attorney-Client Privilege`, `Work Product`, or both separated by "; ", followed by
+   `Common Interest` when the protection rests on a common-interest agreement;
    Description states the nature of the document without revealing the privileged content;
    MD5Hash as in item 4. Documents that are not responsive are neither produced nor logged.
-   A communication that includes anyone outside Halcyon other than its counsel is not privileged.
+   A communication that includes anyone outside Halcyon other than its counsel is not privileged,
+   unless a written common-interest agreement in force on its date covers it. Privilege is judged by
+   substance (primary purpose), not by labels or by who is copied.
    Halcyon has anticipated litigation with Meridian since {date_long(ANTICIPATION)}; documents its counsel
    prepared after that date for that dispute are also work product.
+6. Clawback: every volume also serves `clawback_notice.csv` (columns {", ".join(CLAWBACK_FIELDS)}; the header
+   alone when nothing is clawed back): one row per privileged document that an earlier volume produced,
+   with its Bates range in that volume and the Log_ID under which this volume's privilege log now lists it.
+   Under the Rule 502(d) order entered in this case, such a production waives nothing.
+"""
+    if params.get("regime") == "clawback_502d":
+        first, last = label(1, _bates_ref(params)), label(params["bates_start"] - 1, _bates_ref(params))
+        protocol += f"""7. Rolling production: volume {params["prior_volume"]} ({first} to {last}) was served on
+   {date_long(PRIOR_SERVED)}; its load file is `prior_production/{params["prior_volume"]}_loadfile.dat`. A family
+   already produced in an earlier volume is not produced again.
 """
     (input_dir / "request_for_production.md").write_text(rfp)
+    if params.get("regime") == "common_interest":
+        (input_dir / "common_interest_agreement.md").write_text(f"""# Common Interest and Confidentiality Agreement (excerpt)
+
+Between Halcyon Industries, Inc. ("Halcyon") and Norland Plastics, Inc. ("Norland"), effective
+{date_long(COMMON_INTEREST)}.
+
+1. Halcyon and Norland each face claims by Meridian Components, Inc. arising from the 2025 resin
+   shortage and share a common legal interest in defending them.
+2. Communications among the parties and their counsel (for Halcyon: its General Counsel and Baxter &
+   Lowe LLP; for Norland: {PEOPLE["hale"][0]}, Hale Partners LLP, {PEOPLE["hale"][1]}) concerning
+   those claims, made on or after the effective date, are exchanged in confidence in furtherance of
+   that common interest; no party waives any privilege by making them.
+3. Nothing in this agreement makes privileged any communication made before the effective date.
+""")
     (input_dir / "esi_protocol.md").write_text(protocol)
     with open(input_dir / "counsel.csv", "w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -570,32 +675,112 @@ under it.
         w.writerow([PEOPLE["kim"][0], PEOPLE["kim"][1], "Associate, Baxter & Lowe LLP (outside litigation counsel)"])
 
 
+def _bates_ref(params: dict[str, Any]) -> dict[str, Any]:
+    return {"prefix": params["bates_prefix"], "digits": params["bates_digits"]}
+
+
+def concordance(rows: list[list[str]]) -> str:
+    """Rows (the first is the header) as a Concordance load file: DC4 delimiters, thorn qualifiers."""
+    return "".join("\x14".join(f"\u00fe{v}\u00fe" for v in row) + "\n" for row in rows)
+
+
+def prior_volume(rng: random.Random, mails: list[Mail], ref_mails: dict[str, Any], stored_md5: dict[str, str],
+                 params: dict[str, Any]) -> tuple[str, list[str], list[dict[str, Any]]]:
+    """The earlier volume of the clawback_502d regime: its load file, the families it produced (the
+    in-house counsel's advice with its memo slipped through, as did the counsel's labelled business email
+    and a third of the other producible families, among documents from other sources) and the clawback
+    the reference expects (the privileged documents, by their Bates ranges in that volume)."""
+    ref = _bates_ref(params)
+    responsive = [m for m in mails if ref_mails[m.key]["responsive"]]
+    others = [m for m in responsive if not m.privileged and m.call == ""]
+    chosen = [m for m in responsive if m.call in ("advice", "counsel_business")]
+    chosen = sorted(chosen + rng.sample(others, len(others) // 3), key=lambda m: m.when)
+    docs: list[tuple[Mail | None, int]] = []
+    for m in chosen:
+        docs += [(None, 0)] * rng.randint(1, 3)
+        docs.append((m, 0))
+    docs.append((None, 0))
+    family_pages = sum(1 + len(m.attachments) + sum(max(b.count(b"/Type /Page "), 1) - 1 for _, b, _ in m.attachments)
+                       for m in chosen)
+    fillers = sum(1 for m, _ in docs if m is None)
+    weights = [rng.uniform(1, 10) for _ in range(fillers)]
+    spare = params["bates_start"] - 1 - family_pages - fillers
+    if spare < 0:
+        raise ValueError("task.toml [variants]: bates_start leaves too few pages for the earlier volume")
+    filler_pages = [1 + int(spare * w / sum(weights)) for w in weights]
+    filler_pages[-1] += params["bates_start"] - 1 - family_pages - sum(filler_pages)
+    rows = [LOAD_FIELDS]
+    clawback: list[dict[str, Any]] = []
+    produced: list[str] = []
+    page, filler = 1, 0
+    for m, _ in docs:
+        if m is None:
+            n = filler_pages[filler]
+            filler += 1
+            beg, end = label(page, ref), label(page + n - 1, ref)
+            rows.append([beg, end, beg, end, custodian_name(rng.choice(params["custodians"])), "", "", "", "", "", "",
+                         f"Falcon_program_file_{rng.randint(100, 999)}.xlsx", "Edoc",
+                         f"{rng.getrandbits(128):032x}", str(n), f"production/{beg}.pdf"])
+            page += n
+            continue
+        produced.append(m.key)
+        info = ref_mails[m.key]
+        email_pages = 1
+        spans = [(page, page + email_pages - 1)]
+        cursor = page + email_pages
+        for _, data, mime in m.attachments:
+            n = max(data.count(b"/Type /Page "), 1) if mime == "application/pdf" else 1
+            spans.append((cursor, cursor + n - 1))
+            cursor += n
+        fam = (label(spans[0][0], ref), label(spans[-1][1], ref))
+        members = [("Email", "", stored_md5[m.key], ("E", m.key))] + [
+            ("Attachment", name, hashlib.md5(data).hexdigest(), ("A", m.key, hashlib.md5(data).hexdigest()))
+            for name, data, _ in m.attachments]
+        for (doctype, name, digest, doc), (b, e) in zip(members, spans, strict=True):
+            email_row = doctype == "Email"
+            rows.append([label(b, ref), label(e, ref), *fam, info["custodian"], "; ".join(info["all_custodians"]),
+                         info["date"] if email_row else "", "; ".join(info["from"]) if email_row else "",
+                         "; ".join(info["to"]) if email_row else "", "; ".join(info["cc"]) if email_row else "",
+                         m.subject if email_row else "", name, doctype, digest, str(e - b + 1),
+                         f"production/{label(b, ref)}.pdf"])
+            if m.privileged:
+                clawback.append({"beg": label(b, ref), "end": label(e, ref), "doc": list(doc)})
+        page = cursor
+    return concordance(rows), produced, clawback
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = random.Random(params["seed"])
     lo, hi = dt.date.fromisoformat(params["date_from"]), dt.date.fromisoformat(params["date_to"])
-    mails = build(rng, lo, hi, params["extra_threads"])
+    regime = params.get("regime", "standard")
+    if regime not in REGIMES:
+        raise ValueError(f"task.toml [variants]: regime must be one of {list(REGIMES)}, got {regime!r}")
+    mails = build(rng, lo, hi, params["extra_threads"], regime)
     raws = {m.key: raw_message(m, params["seed"]) for m in mails}
+    stored_md5: dict[str, str] = {}
     (input_dir / "mailboxes").mkdir()
     for box in MAILBOXES:
         path = input_dir / "mailboxes" / f"{box}.mbox"
-        write_mbox(path, [(m, raws[m.key]) for m in mails if box in m.holders])
+        held = [m for m in mails if box in m.holders]
+        write_mbox(path, [(m, raws[m.key]) for m in held])
         box_file = mailbox.mbox(str(path))
         stored = [box_file.get_bytes(k) for k in box_file.iterkeys()]
-        expected = [raws[m.key] for m in mails if box in m.holders]
-        if [s.rstrip(b"\n") for s in stored] != [e.rstrip(b"\n") for e in expected]:
+        if [s.rstrip(b"\n") for s in stored] != [raws[m.key].rstrip(b"\n") for m in held]:
             raise AssertionError(f"{box}.mbox does not read back byte for byte")
+        stored_md5 |= {m.key: hashlib.md5(s).hexdigest() for m, s in zip(held, stored, strict=True)}
     write_documents(input_dir, params)
     scope = list(params["custodians"])
     ref_mails = {}
     for m in mails:
         holders = [c for c in scope if c in m.holders]
         responsive = m.topic and lo <= m.when.date() <= hi and bool(holders)
-        basis = (["Attorney-Client Privilege"] + (["Work Product"] if m.work_product else [])) if m.privileged else []
+        basis = (["Attorney-Client Privilege"] + (["Work Product"] if m.work_product else [])
+                 + (["Common Interest"] if m.common_interest else [])) if m.privileged else []
         ref_mails[m.key] = {
             "md5": hash_variants(raws[m.key]), "when": m.when.isoformat(), "date": f"{m.when:%m/%d/%Y}",
             "from": [PEOPLE[m.sender][1]], "to": [PEOPLE[p][1] for p in m.to], "cc": [PEOPLE[p][1] for p in m.cc],
             "subject": m.subject, "responsive": responsive, "privileged": m.privileged, "basis": basis,
-            "custodian": custodian_name(holders[0]) if holders else None,
+            "call": m.call, "custodian": custodian_name(holders[0]) if holders else None,
             "all_custodians": [custodian_name(c) for c in holders],
             "words": content_words(f"{m.subject}\n{m.body}"),
             "attachments": [{"name": n, "md5": hashlib.md5(b).hexdigest(),
@@ -603,8 +788,14 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
                              "words": content_words(pdf_text(b) if mime == "application/pdf" else b.decode())}
                             for n, b, mime in m.attachments],
         }
+    prior, clawback = [], []
+    if regime == "clawback_502d":
+        loadfile, prior, clawback = prior_volume(rng, mails, ref_mails, stored_md5, params)
+        (input_dir / "prior_production").mkdir()
+        (input_dir / "prior_production" / f"{params['prior_volume']}_loadfile.dat").write_text(loadfile,
+                                                                                               encoding="utf-8")
     ref = {"prefix": params["bates_prefix"], "digits": params["bates_digits"], "start": params["bates_start"],
-           "mails": ref_mails}
+           "mails": ref_mails, "prior": prior, "clawback": clawback}
     (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))
 
 
@@ -638,7 +829,9 @@ class Truth:
         return [("E", key)] + [("A", key, a["md5"]) for a in self.mails[key]["attachments"]]
 
     def produced(self) -> set[Key]:
-        return {k for key, m in self.mails.items() if m["responsive"] and not m["privileged"] for k in self.family(key)}
+        """What this volume produces: responsive, not privileged, not already produced in an earlier volume."""
+        return {k for key, m in self.mails.items() if m["responsive"] and not m["privileged"]
+                and key not in self.ref["prior"] for k in self.family(key)}
 
     def withheld(self) -> set[Key]:
         return {k for key, m in self.mails.items() if m["responsive"] and m["privileged"] for k in self.family(key)}
@@ -722,11 +915,57 @@ def grade_selection(g: Grading, truth: Truth, keys: list[Key], log_keys: list[Ke
     for key, row in zip(log_keys, log_rows, strict=True):
         if key in withheld:
             text = row.get("Privilege_Basis", "").lower()
-            found = {b for b, word in (("Attorney-Client Privilege", "attorney-client"), ("Work Product", "work product"))
-                     if word in text}
+            found = {b for b, word in (("Attorney-Client Privilege", "attorney-client"), ("Work Product", "work product"),
+                                       ("Common Interest", "common interest")) if word in text}
             good += found == set(truth.mails[key[1]]["basis"])
     g.check("privilege basis of each withheld document", good / len(withheld) if withheld else 1.0, weight=2,
             expected=len(withheld), found=good)
+
+
+CALLS = {
+    "counsel on the thread without privilege (in-house counsel on the business side, counsel merely copied) "
+    "produced": ("counsel_business", "counsel_copied"),
+    "threads with the co-party's counsel called under the agreements in force (common interest or waiver)":
+        ("co_party",),
+}
+
+
+def grade_privilege_calls(g: Grading, truth: Truth, keys: list[Key], log_keys: list[Key]) -> None:
+    """The hard privilege calls, each family right when it is produced, in this volume or an earlier one
+    (not privileged), or withheld and logged (privileged), and not both."""
+    produced = {k[1] for k in keys if k[0] == "E"} | set(truth.ref["prior"])
+    logged = {k[1] for k in log_keys if k[0] == "E"}
+    for name, calls in CALLS.items():
+        items = sorted(key for key, m in truth.mails.items() if m["responsive"] and m["call"] in calls)
+        wrong = [key for key in items if not (
+            (key in logged and key not in produced) if truth.mails[key]["privileged"]
+            else (key in produced and key not in logged))]
+        g.check(name, 1 - len(wrong) / len(items) if items else 1.0, weight=2, expected=len(items),
+                found=len(items) - len(wrong),
+                reason=f"wrong calls: {', '.join(truth.mails[k]['subject'] for k in wrong)}" if wrong else "")
+
+
+def grade_earlier_volumes(g: Grading, truth: Truth, keys: list[Key], log_keys: list[Key],
+                          log_rows: list[dict[str, str]]) -> None:
+    """Families of an earlier volume are not produced again, and its privileged documents are clawed back
+    by their earlier Bates ranges, each tied to its entry in this volume's privilege log."""
+    again = sorted({k[1] for k in keys if k[0] == "E" and k[1] in truth.ref["prior"]})
+    g.check("nothing already produced in an earlier volume produced again", not again, found=again,
+            reason=f"families re-produced: {again}" if again else "")
+    notice = g.read_csv("clawback_notice.csv", required_columns=CLAWBACK_FIELDS, gate=False)
+    if notice is None:
+        return
+    log_of = {r.get("Log_ID", "").strip(): k for r, k in zip(log_rows, log_keys, strict=True)}
+    want = {(c["beg"], c["end"]): tuple(c["doc"]) for c in truth.ref["clawback"]}
+    found = {(r.get("BEGBATES", "").strip(), r.get("ENDBATES", "").strip()): log_of.get(r.get("Log_ID", "").strip())
+             for r in notice}
+    wrong = sorted(f"{b}-{e}" for (b, e), doc in found.items() if want.get((b, e)) != doc)
+    missing = sorted(f"{b}-{e}" for b, e in want.keys() - found.keys())
+    g.check("clawback notice: exactly the privileged documents of earlier volumes, by their Bates ranges, "
+            "each tied to its privilege-log entry", not wrong and not missing and len(notice) == len(want), weight=2,
+            expected=sorted(f"{b}-{e}" for b, e in want), found=sorted(f"{b}-{e}" for b, e in found),
+            reason="; ".join(filter(None, [f"not to claw back or not tied to its log entry: {wrong}" if wrong else "",
+                                           f"missing: {missing}" if missing else ""])))
 
 
 def grade_log_metadata(g: Grading, truth: Truth, log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:
@@ -959,6 +1198,8 @@ def grade(g: Grading) -> None:
     keys = identify_rows(truth, rows)
     log_keys = log_identities(truth, log_rows)
     grade_selection(g, truth, keys, log_keys, log_rows)
+    grade_privilege_calls(g, truth, keys, log_keys)
+    grade_earlier_volumes(g, truth, keys, log_keys, log_rows)
     grade_log_metadata(g, truth, log_keys, log_rows)
     grade_dedup(g, truth, keys, rows)
     ranges = grade_bates(g, truth, rows)

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Near-miss shortcuts for the warehouse build, chosen by the name this script runs under. Each starts
 # from a correct build (embedded below) and then cuts one corner a hurried engineer might cut:
-#   dump_as_build    delivers `sqlite3 warehouse.db .dump` as build.sql: it re-creates tonight's
-#                    warehouse, whatever is in raw/
-#   frozen_fx        the FX extract is pasted into the script as literal rows instead of imported
-#   file_order_wins  late-arriving order versions resolved by file order instead of extracted_at
+#   dump_as_build        delivers `sqlite3 warehouse.db .dump` as build.sql: it re-creates tonight's
+#                        warehouse, whatever is in raw/
+#   frozen_fx            the FX extract is pasted into the script as literal rows instead of imported
+#   file_order_wins      late-arriving order versions resolved by file order instead of extracted_at
+#   no_source_notices    the source teams' notices in README.md skipped: voided lines kept, JPY quotes
+#                        taken as printed, the CRM merge log ignored
+#   skip_reconciliation  release call from the data-quality rules only, finance never compared
+#   net_vs_finance       finance's booked sales reconciled against net revenue (after refunds)
 set -euo pipefail
-MODE="$(basename "$0")"; MODE="${MODE%.sh}"
+MODE="$(basename "$0")"; MODE="${MODE%.*}"
 OUT="$ALE_OUTPUT_DIR"
 WORK="$(mktemp -d)"
 mkdir "$WORK/raw"
 cp "$ALE_INPUT_DIR"/*.csv "$WORK/raw/"
-cat > "$WORK/build.sql" <<'SQL'
+cat > "$WORK/build.sql" <<'EOF_BUILD_SQL'
 -- Retail warehouse build: raw/*.csv -> star schema (sqlite3 CLI).
 .bail on
 
@@ -36,11 +40,13 @@ CREATE TEMP TABLE raw_fx(rate_date TEXT, currency TEXT, usd_per_unit TEXT);
 .import --csv --skip 1 --schema temp raw/products.csv raw_products
 .import --csv --skip 1 --schema temp raw/returns.csv raw_returns
 .import --csv --skip 1 --schema temp raw/fx_rates.csv raw_fx
+CREATE TEMP TABLE raw_merges(retired_id TEXT, surviving_id TEXT, merged_on TEXT);
+-- @merge-log@
 
 -- 2. staging: dedupe, resolve versions, normalise -----------------------------------------------
 CREATE TEMP TABLE stg_orders_distinct AS SELECT DISTINCT * FROM raw_orders;
 
-CREATE TEMP TABLE stg_orders AS
+CREATE TEMP TABLE stg_orders_current AS
 SELECT order_id, line AS order_line, customer_id, sku, quantity, unit_price, currency, order_day,
        source_system, status
 FROM (
@@ -63,6 +69,16 @@ FROM (
   FROM stg_orders_distinct
 ) WHERE rn = 1;
 
+-- a line whose current version is a void was deleted at source; a retired CRM id is the surviving customer
+CREATE TEMP TABLE stg_merges AS
+SELECT UPPER(TRIM(retired_id)) AS retired_id, UPPER(TRIM(surviving_id)) AS surviving_id FROM raw_merges;
+CREATE TEMP TABLE stg_orders AS
+SELECT o.order_id, o.order_line, COALESCE(m.surviving_id, o.customer_id) AS customer_id,
+       m.retired_id IS NOT NULL AS remapped, o.sku, o.quantity, o.unit_price, o.currency, o.order_day,
+       o.source_system, o.status
+FROM stg_orders_current o LEFT JOIN stg_merges m ON m.retired_id = o.customer_id
+WHERE o.status <> 'voided';
+
 CREATE TEMP TABLE stg_customers AS
 SELECT customer_id, customer_name, email, country, signup_date FROM (
   SELECT UPPER(TRIM(customer_id)) AS customer_id, TRIM(customer_name) AS customer_name, TRIM(email) AS email,
@@ -79,7 +95,9 @@ SELECT sku, product_name, category FROM (
 ) WHERE rn = 1;
 
 CREATE TEMP TABLE stg_fx AS
-SELECT rate_date, UPPER(TRIM(currency)) AS currency, CAST(usd_per_unit AS REAL) AS usd_per_unit FROM raw_fx;
+SELECT rate_date, currency,
+       CASE WHEN currency = 'JPY' AND rate > 1.0 THEN 1.0 / rate ELSE rate END AS usd_per_unit  -- yen per USD quotes
+FROM (SELECT rate_date, UPPER(TRIM(currency)) AS currency, CAST(usd_per_unit AS REAL) AS rate FROM raw_fx);
 CREATE INDEX temp.stg_fx_idx ON stg_fx(currency, rate_date);
 
 CREATE TEMP TABLE stg_returns AS SELECT DISTINCT * FROM raw_returns;
@@ -147,15 +165,17 @@ FROM stg_matched_returns r JOIN fact_order_line f ON f.order_id = r.order_id AND
 CREATE TABLE dq_report(check_name TEXT PRIMARY KEY, rows_affected INTEGER);
 INSERT INTO dq_report VALUES
   ('orders_exact_duplicates', (SELECT COUNT(*) FROM raw_orders) - (SELECT COUNT(*) FROM stg_orders_distinct)),
-  ('orders_superseded_versions', (SELECT COUNT(*) FROM stg_orders_distinct) - (SELECT COUNT(*) FROM stg_orders)),
+  ('orders_superseded_versions', (SELECT COUNT(*) FROM stg_orders_distinct) - (SELECT COUNT(*) FROM stg_orders_current)),
+  ('orders_voided_lines', (SELECT COUNT(*) FROM stg_orders_current WHERE status = 'voided')),
+  ('orders_remapped_customer', (SELECT COUNT(*) FROM stg_orders WHERE remapped)),
   ('orders_orphan_customer', (SELECT COUNT(*) FROM fact_order_line WHERE customer_key = 0)),
   ('orders_unknown_sku', (SELECT COUNT(*) FROM fact_order_line WHERE product_key = 0)),
   ('customers_superseded_versions', (SELECT COUNT(*) FROM raw_customers) - (SELECT COUNT(*) FROM stg_customers)),
   ('products_superseded_versions', (SELECT COUNT(*) FROM raw_products) - (SELECT COUNT(*) FROM stg_products)),
   ('returns_exact_duplicates', (SELECT COUNT(*) FROM raw_returns) - (SELECT COUNT(*) FROM stg_returns)),
   ('returns_unmatched', (SELECT COUNT(*) FROM stg_returns) - (SELECT COUNT(*) FROM fact_return));
-SQL
-cat > "$WORK/kpi_monthly.sql" <<'SQL'
+EOF_BUILD_SQL
+cat > "$WORK/kpi_monthly.sql" <<'EOF_KPI_MONTHLY_SQL'
 -- Monthly revenue KPIs from the warehouse (cancelled lines excluded).
 WITH RECURSIVE
 live AS (
@@ -186,8 +206,8 @@ SELECT strftime('%Y-%m', m) AS month,
 FROM months LEFT JOIN sales s ON s.year_month = strftime('%Y-%m', m)
 LEFT JOIN refunds r ON r.year_month = strftime('%Y-%m', m)
 ORDER BY month;
-SQL
-cat > "$WORK/kpi_cohorts.sql" <<'SQL'
+EOF_KPI_MONTHLY_SQL
+cat > "$WORK/kpi_cohorts.sql" <<'EOF_KPI_COHORTS_SQL'
 -- Cohort retention by month of first non-cancelled order (known customers only).
 WITH RECURSIVE
 activity AS (
@@ -211,7 +231,56 @@ LEFT JOIN firsts fi ON fi.cohort = o.cohort
 LEFT JOIN activity a ON a.customer_key = fi.customer_key AND a.year_month = strftime('%Y-%m', o.m)
 GROUP BY o.cohort, o.k
 ORDER BY o.cohort, o.k;
-SQL
+EOF_KPI_COHORTS_SQL
+cat > "$WORK/release.py" <<'EOF_RELEASE_PY'
+#!/usr/bin/env python3
+"""Release assessment of a warehouse build under the data contract's release criteria.
+
+Usage: release.py kpi_monthly_revenue.csv dq_report.csv warehouse.db finance_monthly_sales.csv > release_assessment.json
+"""
+
+import csv
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+monthly_path, dq_path, db_path, finance_path = sys.argv[1:5]
+
+
+def rows(path: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(Path(path).read_text().splitlines()))
+
+
+gross = {r["month"]: float(r["gross_revenue_usd"]) for r in rows(monthly_path)}
+dq = {r["check_name"]: int(r["rows_affected"]) for r in rows(dq_path)}
+booked = {r["month"]: float(r["booked_sales_usd"]) for r in rows(finance_path)}
+with sqlite3.connect(db_path) as db:
+    lines = db.execute("SELECT COUNT(*) FROM fact_order_line").fetchone()[0]
+    matched = db.execute("SELECT COUNT(*) FROM fact_return").fetchone()[0]
+
+gaps = {m: 100 * (gross.get(m, 0.0) - v) / v for m, v in booked.items()}
+pct = {
+    "orphan_customer_line_pct": 100 * dq["orders_orphan_customer"] / lines,
+    "unknown_sku_line_pct": 100 * dq["orders_unknown_sku"] / lines,
+    "unmatched_return_pct": 100 * dq["returns_unmatched"] / (matched + dq["returns_unmatched"]),
+}
+blocking = sorted(m for m, gap in gaps.items() if abs(gap) > 2.0)
+variance = sorted(m for m, gap in gaps.items() if 0.5 < abs(gap) <= 2.0)
+breached = {
+    "orphan_customers": pct["orphan_customer_line_pct"] > 1.0, "unknown_skus": pct["unknown_sku_line_pct"] > 0.5,
+    "finance_break": bool(blocking), "finance_variance": bool(variance),
+    "unmatched_returns": pct["unmatched_return_pct"] > 3.0,
+}
+rules = sorted(rule for rule, hit in breached.items() if hit)
+blocking_hit = {"orphan_customers", "unknown_skus", "finance_break"} & set(rules)
+decision = "hold" if blocking_hit else "publish_with_caveats" if rules else "publish"
+json.dump({"decision": decision, "rules_breached": rules, "blocking_months": blocking, "variance_months": variance,
+           **{k: round(v, 4) for k, v in pct.items()}}, sys.stdout, indent=2)
+EOF_RELEASE_PY
+if [ -f "$ALE_INPUT_DIR/customer_merges.csv" ]; then
+  sed -i 's|^-- @merge-log@$|.import --csv --skip 1 --schema temp raw/customer_merges.csv raw_merges|' "$WORK/build.sql"
+fi
 case "$MODE" in
   frozen_fx)
     python3 - "$WORK" <<'PY'
@@ -230,6 +299,15 @@ PY
     sed -i 's/ORDER BY extracted_at DESC) AS rn/ORDER BY rowid DESC) AS rn/' "$WORK/build.sql"
     sed -i 's/CREATE TEMP TABLE stg_orders_distinct AS SELECT DISTINCT \* FROM raw_orders;/CREATE TEMP TABLE stg_orders_distinct AS SELECT * FROM raw_orders WHERE rowid IN (SELECT MIN(rowid) FROM raw_orders GROUP BY order_id, order_line, customer_id, sku, quantity, unit_price, currency, order_date, source_system, status, extracted_at);/' "$WORK/build.sql"
     ;;
+  no_source_notices)
+    sed -i "s/^WHERE o.status <> 'voided';/WHERE 1;/; s/CASE WHEN currency = 'JPY' AND rate > 1.0 THEN 1.0 \/ rate ELSE rate END/rate/; s|^\.import --csv --skip 1 --schema temp raw/customer_merges.csv raw_merges$|-- merge log not read|" "$WORK/build.sql"
+    ;;
+  skip_reconciliation)
+    sed -i 's/^gaps = {m: .*/gaps = {m: 0.0 for m in booked}/' "$WORK/release.py"
+    ;;
+  net_vs_finance)
+    sed -i 's/^gross = {r\["month"\]: float(r\["gross_revenue_usd"\])/gross = {r["month"]: float(r["net_revenue_usd"])/' "$WORK/release.py"
+    ;;
 esac
 (cd "$WORK" && sqlite3 warehouse.db < build.sql)
 if [ "$MODE" = dump_as_build ]; then
@@ -239,3 +317,5 @@ cp "$WORK/build.sql" "$WORK/warehouse.db" "$OUT/"
 sqlite3 -csv -header "$OUT/warehouse.db" "SELECT check_name, rows_affected FROM dq_report" > "$OUT/dq_report.csv"
 sqlite3 -csv -header "$OUT/warehouse.db" < "$WORK/kpi_monthly.sql" > "$OUT/kpi_monthly_revenue.csv"
 sqlite3 -csv -header "$OUT/warehouse.db" < "$WORK/kpi_cohorts.sql" > "$OUT/kpi_cohort_retention.csv"
+python3 "$WORK/release.py" "$OUT/kpi_monthly_revenue.csv" "$OUT/dq_report.csv" "$OUT/warehouse.db" \
+  "$ALE_INPUT_DIR/finance_monthly_sales.csv" > "$OUT/release_assessment.json"

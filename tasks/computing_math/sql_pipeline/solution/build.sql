@@ -23,11 +23,13 @@ CREATE TEMP TABLE raw_fx(rate_date TEXT, currency TEXT, usd_per_unit TEXT);
 .import --csv --skip 1 --schema temp raw/products.csv raw_products
 .import --csv --skip 1 --schema temp raw/returns.csv raw_returns
 .import --csv --skip 1 --schema temp raw/fx_rates.csv raw_fx
+CREATE TEMP TABLE raw_merges(retired_id TEXT, surviving_id TEXT, merged_on TEXT);
+-- @merge-log@
 
 -- 2. staging: dedupe, resolve versions, normalise -----------------------------------------------
 CREATE TEMP TABLE stg_orders_distinct AS SELECT DISTINCT * FROM raw_orders;
 
-CREATE TEMP TABLE stg_orders AS
+CREATE TEMP TABLE stg_orders_current AS
 SELECT order_id, line AS order_line, customer_id, sku, quantity, unit_price, currency, order_day,
        source_system, status
 FROM (
@@ -50,6 +52,16 @@ FROM (
   FROM stg_orders_distinct
 ) WHERE rn = 1;
 
+-- a line whose current version is a void was deleted at source; a retired CRM id is the surviving customer
+CREATE TEMP TABLE stg_merges AS
+SELECT UPPER(TRIM(retired_id)) AS retired_id, UPPER(TRIM(surviving_id)) AS surviving_id FROM raw_merges;
+CREATE TEMP TABLE stg_orders AS
+SELECT o.order_id, o.order_line, COALESCE(m.surviving_id, o.customer_id) AS customer_id,
+       m.retired_id IS NOT NULL AS remapped, o.sku, o.quantity, o.unit_price, o.currency, o.order_day,
+       o.source_system, o.status
+FROM stg_orders_current o LEFT JOIN stg_merges m ON m.retired_id = o.customer_id
+WHERE o.status <> 'voided';
+
 CREATE TEMP TABLE stg_customers AS
 SELECT customer_id, customer_name, email, country, signup_date FROM (
   SELECT UPPER(TRIM(customer_id)) AS customer_id, TRIM(customer_name) AS customer_name, TRIM(email) AS email,
@@ -66,7 +78,9 @@ SELECT sku, product_name, category FROM (
 ) WHERE rn = 1;
 
 CREATE TEMP TABLE stg_fx AS
-SELECT rate_date, UPPER(TRIM(currency)) AS currency, CAST(usd_per_unit AS REAL) AS usd_per_unit FROM raw_fx;
+SELECT rate_date, currency,
+       CASE WHEN currency = 'JPY' AND rate > 1.0 THEN 1.0 / rate ELSE rate END AS usd_per_unit  -- yen per USD quotes
+FROM (SELECT rate_date, UPPER(TRIM(currency)) AS currency, CAST(usd_per_unit AS REAL) AS rate FROM raw_fx);
 CREATE INDEX temp.stg_fx_idx ON stg_fx(currency, rate_date);
 
 CREATE TEMP TABLE stg_returns AS SELECT DISTINCT * FROM raw_returns;
@@ -134,7 +148,9 @@ FROM stg_matched_returns r JOIN fact_order_line f ON f.order_id = r.order_id AND
 CREATE TABLE dq_report(check_name TEXT PRIMARY KEY, rows_affected INTEGER);
 INSERT INTO dq_report VALUES
   ('orders_exact_duplicates', (SELECT COUNT(*) FROM raw_orders) - (SELECT COUNT(*) FROM stg_orders_distinct)),
-  ('orders_superseded_versions', (SELECT COUNT(*) FROM stg_orders_distinct) - (SELECT COUNT(*) FROM stg_orders)),
+  ('orders_superseded_versions', (SELECT COUNT(*) FROM stg_orders_distinct) - (SELECT COUNT(*) FROM stg_orders_current)),
+  ('orders_voided_lines', (SELECT COUNT(*) FROM stg_orders_current WHERE status = 'voided')),
+  ('orders_remapped_customer', (SELECT COUNT(*) FROM stg_orders WHERE remapped)),
   ('orders_orphan_customer', (SELECT COUNT(*) FROM fact_order_line WHERE customer_key = 0)),
   ('orders_unknown_sku', (SELECT COUNT(*) FROM fact_order_line WHERE product_key = 0)),
   ('customers_superseded_versions', (SELECT COUNT(*) FROM raw_customers) - (SELECT COUNT(*) FROM stg_customers)),

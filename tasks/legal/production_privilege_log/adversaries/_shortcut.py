@@ -6,7 +6,9 @@ chosen by the name this script is staged under:
 - white_boxes: the content is drawn, then covered by white rectangles;
 - tiny_text: the content is drawn in 0.7 mm (2 pt) type, the stamp in normal type;
 - subject_privilege: privilege called from a "privileged" marker alone, so threads that copy an
-  outsider (the privilege is waived) are withheld instead of produced."""
+  outsider (the privilege is waived) are withheld instead of produced;
+- header_rule: privilege called from the headers alone (counsel on the thread, nobody outside Halcyon
+  but its counsel), never reading what the message is for and ignoring any common-interest agreement."""
 
 import csv
 import datetime as dt
@@ -68,18 +70,31 @@ for last, first in people:
                    "att": [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True))
                            for p in msg.iter_attachments()]}
 
+LEGAL = re.compile(r"legal advice|my advice|\badvice on\b|legal (?:view|analysis)|force majeure (?:claim|position) is|"
+                   r"reserve its rights|attorney work product|anticipated litigation", re.I)
+agreement_parties: set[str] = set()
+agreement_from = None
+if (IN / "common_interest_agreement.md").is_file():
+    agreement = (IN / "common_interest_agreement.md").read_text()
+    agreement_from = dt.datetime.strptime(re.search(r"effective\s+(\w+ \d+, \d{4})", agreement).group(1),
+                                          "%B %d, %Y").date()
+    agreement_parties = {a.lower() for a in re.findall(r"[\w.+-]+@[\w.-]+\.\w+", agreement)}
 fams = sorted(seen.values(), key=lambda f: f["sent"])
 for f in fams:
     text = f["subject"] + "\n" + f["body"]
     f["resp"] = lo <= f["sent"].date() <= hi and bool(re.search(r"meridian|project falcon|supply agreement", text, re.I))
     parties = f["from"] + f["to"] + f["cc"]
+    outsiders = [p for p in parties if not p.endswith("@halcyonind.com") and p not in counsel]
+    shared = bool(outsiders) and agreement_from is not None and f["sent"].date() >= agreement_from and \
+        all(p in agreement_parties for p in outsiders)
     if MODE == "subject_privilege":
         f["priv"] = "privileged" in text.lower()
+    elif MODE == "header_rule":
+        f["priv"] = any(p in counsel for p in parties) and not outsiders
     else:
-        f["priv"] = any(p in counsel for p in parties) and all(p.endswith("@halcyonind.com") or p in counsel
-                                                              for p in parties)
+        f["priv"] = any(p in counsel for p in parties) and bool(LEGAL.search(text)) and (not outsiders or shared)
     wp = f["sent"].date() >= dt.date(2025, 6, 16) and "litigation" in text.lower()
-    f["basis"] = "Attorney-Client Privilege" + ("; Work Product" if wp else "")
+    f["basis"] = "Attorney-Client Privilege" + ("; Work Product" if wp else "") + ("; Common Interest" if shared else "")
 
 
 def stamp(c) -> None:
@@ -182,3 +197,5 @@ with open(OUT / "privilege_log.csv", "w", newline="") as fh:
             w.writerow([f"PRIV-{n:04d}", parent, "Attachment", f"{f['sent']:%m/%d/%Y}", "; ".join(f["from"]),
                         "; ".join(f["to"]), "; ".join(f["cc"]), name, f["holders"][0], f["basis"],
                         "Attachment reflecting legal analysis by counsel", hashlib.md5(data).hexdigest()])
+# every mode treats the volume as a first volume: nothing clawed back
+(OUT / "clawback_notice.csv").write_text("BEGBATES,ENDBATES,Log_ID\n")

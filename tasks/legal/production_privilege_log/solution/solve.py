@@ -32,6 +32,9 @@ FIELDS = ["BEGBATES", "ENDBATES", "BEGATTACH", "ENDATTACH", "CUSTODIAN", "ALLCUS
 LOG = ["Log_ID", "Parent_Log_ID", "Doc_Type", "Date", "From", "To", "CC", "Subject_or_Filename", "Custodian",
        "Privilege_Basis", "Description", "MD5Hash"]
 TOPIC = re.compile(r"\bmeridian\b|\bproject falcon\b|\bsupply agreement\b", re.I)
+# what a reviewer reads for: a request for or the giving of legal advice, or counsel's litigation work
+LEGAL = re.compile(r"legal advice|my advice|\badvice on\b|legal (?:view|analysis)|force majeure (?:claim|position) is|"
+                   r"reserve its rights|attorney work product|anticipated litigation", re.I)
 
 
 def scope() -> dict:
@@ -45,7 +48,14 @@ def scope() -> dict:
     parse = lambda s: dt.datetime.strptime(s, "%B %d, %Y").date()  # noqa: E731
     with open(IN / "counsel.csv", newline="") as fh:
         counsel = {r["Email"].lower() for r in csv.DictReader(fh)}
+    agreement = IN / "common_interest_agreement.md"
+    shared, effective = set(), None
+    if agreement.is_file():
+        text = agreement.read_text()
+        effective = parse(re.search(r"effective\s+(\w+ \d+, \d{4})", text).group(1))
+        shared = {a.lower() for a in re.findall(r"[\w.+-]+@[\w.-]+\.\w+", text)}
     return {"custodians": [(last, f"{last}, {first}") for last, first in custodians],
+            "common_interest": shared, "common_interest_from": effective,
             "from": parse(dates.group(1)), "to": parse(dates.group(2)), "prefix": prefix.group(1),
             "digits": int(prefix.group(2)), "start": int(start.group(1)), "counsel": counsel,
             "anticipated": parse(anticipated.group(1))}
@@ -79,16 +89,30 @@ def collect(sc: dict) -> list[dict]:
     return sorted(families.values(), key=lambda f: f["sent"])
 
 
+def earlier_volumes() -> list[dict[str, str]]:
+    """The rows of the load files of volumes served earlier (none for a first volume)."""
+    rows = []
+    for path in sorted((IN / "prior_production").glob("*.dat")) if (IN / "prior_production").is_dir() else []:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        split = lambda line: [v.strip("\u00fe") for v in line.split("\x14")]  # noqa: E731
+        header = split(lines[0])
+        rows += [dict(zip(header, split(line), strict=True)) for line in lines[1:]]
+    return rows
+
+
 def review(f: dict, sc: dict) -> None:
     """Responsiveness and privilege calls for one family."""
     text = f"{f['subject']}\n{f['body']}"
     f["responsive"] = sc["from"] <= f["sent"].date() <= sc["to"] and bool(TOPIC.search(text))
     people = f["from"] + f["to"] + f["cc"]
     with_counsel = any(p in sc["counsel"] for p in people)
-    insiders = all(p.endswith("@halcyonind.com") or p in sc["counsel"] for p in people)
-    f["privileged"] = with_counsel and insiders
+    outsiders = [p for p in people if not p.endswith("@halcyonind.com") and p not in sc["counsel"]]
+    shared = bool(outsiders) and sc["common_interest_from"] is not None and \
+        f["sent"].date() >= sc["common_interest_from"] and all(p in sc["common_interest"] for p in outsiders)
+    f["privileged"] = with_counsel and bool(LEGAL.search(text)) and (not outsiders or shared)
     work_product = f["privileged"] and f["sent"].date() >= sc["anticipated"] and "litigation" in text.lower()
-    f["basis"] = "Attorney-Client Privilege" + ("; Work Product" if work_product else "")
+    f["basis"] = "Attorney-Client Privilege" + ("; Work Product" if work_product else "") + \
+        ("; Common Interest" if f["privileged"] and shared else "")
 
 
 def stamp_overlay(label: str) -> PdfReader:
@@ -173,10 +197,12 @@ def main() -> None:
     families = collect(sc)
     for f in families:
         review(f, sc)
+    earlier = earlier_volumes()
+    served = {r["MD5HASH"] for r in earlier if r["DOCTYPE"] == "Email"}
     (OUT / "production").mkdir(parents=True, exist_ok=True)
     bates = Bates(sc)
     rows = []
-    for f in (f for f in families if f["responsive"] and not f["privileged"]):
+    for f in (f for f in families if f["responsive"] and not f["privileged"] and f["md5"] not in served):
         msg = f["msg"]
         header = [f"From: {msg['From']}", f"To: {msg['To']}"] + ([f"Cc: {msg['Cc']}"] if msg["Cc"] else []) + \
             [f"Date: {msg['Date']}", f"Subject: {f['subject']}"] + \
@@ -197,10 +223,26 @@ def main() -> None:
     q, sep = "\u00fe", "\x14"
     lines = [sep.join(f"{q}{v}{q}" for v in FIELDS)] + [sep.join(f"{q}{v}{q}" for v in r) for r in rows]
     (OUT / "production" / "loadfile.dat").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    write_log([f for f in families if f["responsive"] and f["privileged"]], sc)
+    log_ids = write_log([f for f in families if f["responsive"] and f["privileged"]], sc)
+    write_clawback(earlier, families, log_ids)
 
 
-def write_log(withheld: list[dict], sc: dict) -> None:
+def write_clawback(earlier: list[dict[str, str]], families: list[dict], log_ids: dict[tuple[str, str], str]) -> None:
+    """Claw back every document of a privileged family that an earlier volume produced (Rule 502(d))."""
+    privileged = {f["md5"] for f in families if f["privileged"]}
+    families_of = {r["BEGATTACH"]: r["MD5HASH"] for r in earlier if r["DOCTYPE"] == "Email"}
+    with open(OUT / "clawback_notice.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["BEGBATES", "ENDBATES", "Log_ID"])
+        for r in earlier:
+            parent = families_of.get(r["BEGATTACH"])
+            if parent in privileged:
+                w.writerow([r["BEGBATES"], r["ENDBATES"], log_ids[(parent, r["MD5HASH"])]])
+
+
+def write_log(withheld: list[dict], sc: dict) -> dict[tuple[str, str], str]:
+    """Write the privilege log; return the Log_ID of each (parent email MD5, document MD5)."""
+    ids: dict[tuple[str, str], str] = {}
     with open(OUT / "privilege_log.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(LOG)
@@ -208,6 +250,7 @@ def write_log(withheld: list[dict], sc: dict) -> None:
         for f in withheld:
             n += 1
             parent = f"PRIV-{n:04d}"
+            ids[(f["md5"], f["md5"])] = parent
             from_counsel = f["from"][0] in sc["counsel"]
             what = ("Email from counsel to Halcyon providing legal advice" if from_counsel
                     else "Email from Halcyon personnel to counsel requesting legal advice")
@@ -218,10 +261,12 @@ def write_log(withheld: list[dict], sc: dict) -> None:
                         "; ".join(f["cc"]), f["subject"], f["holders"][0], f["basis"], what, f["md5"]])
             for name, _, data in f["attachments"]:
                 n += 1
+                ids[(f["md5"], hashlib.md5(data).hexdigest())] = f"PRIV-{n:04d}"
                 w.writerow([f"PRIV-{n:04d}", parent, "Attachment", f"{f['sent']:%m/%d/%Y}", "; ".join(f["from"]),
                             "; ".join(f["to"]), "; ".join(f["cc"]), name, f["holders"][0], f["basis"],
                             f"Attachment to {parent}: document prepared by counsel reflecting legal analysis "
                             "concerning the Meridian supply agreement", hashlib.md5(data).hexdigest()])
+    return ids
 
 
 if __name__ == "__main__":
