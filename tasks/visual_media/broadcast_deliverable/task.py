@@ -27,6 +27,7 @@ import difflib
 import itertools
 import json
 import math
+import random
 import re
 import subprocess
 import tempfile
@@ -37,13 +38,20 @@ from typing import Any
 import numpy as np
 from scipy.io import wavfile
 
-from lastexam.task import Grading, Params, as_number
+from lastexam.task import Grading, Params, as_number, judge, normalize_text
 
 SOURCE = "source.mov"
 SRT = "captions.srt"
 SPEC = "spec_sheet.json"
 REPORT = "qc_report.json"
 BLOCK = 4  # frames are compared as block means of BLOCK x BLOCK luma pixels
+# The spec sheet's content QC rules: a frozen picture or an audio dropout (both channels below the
+# level) lasting this long or longer in the programme fails the file. Every source holds one event of
+# each kind; the variant's content_fault is long enough to fail, the others are short holds and pauses
+# that a QC operator passes.
+FAULT_MIN_S = 1.0
+DROPOUT_DBFS = -60.0
+FAULT_TYPES = ("frozen_picture", "audio_dropout")
 
 _LINES = [
     "The valley was flooded in the spring of 1962.", "Nobody expected the water to rise so fast.",
@@ -138,19 +146,42 @@ def probe_plan(params: dict[str, Any], cues: list[tuple[float, float, str]], sec
     return plan
 
 
+def content_events(params: dict[str, Any], seconds: float) -> dict[str, tuple[float, float]]:
+    """(start, duration) in programme seconds of the frozen picture and the audio dropout of the source:
+    the variant's ``content_fault`` lasts 1.6 to 2.4 s, the other event 0.35 to 0.55 s; they do not overlap."""
+    rng = random.Random(f"broadcast-content-{params['seed']}")
+    events: dict[str, tuple[float, float]] = {}
+    for kind in FAULT_TYPES:
+        length = rng.uniform(1.6, 2.4) if kind == params["content_fault"] else rng.uniform(0.35, 0.55)
+        while True:
+            start = rng.uniform(1.0, seconds - 1.0 - length)
+            if all(start + length + 0.5 < a or a + d + 0.5 < start for a, d in events.values()):
+                break
+        events[kind] = (round(start, 2), round(length, 2))
+    return events
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     seconds = float(params["src_seconds"])
     width, height = (int(v) for v in params["src_size"].split("x"))
     src_fps = params["src_fps"]
+    events = content_events(params, seconds)
+    # the frozen frames repeat the first frame of the freeze; the dropout is digital silence
+    first = math.ceil(events["frozen_picture"][0] * Fraction(src_fps))
+    last = math.floor(sum(events["frozen_picture"]) * Fraction(src_fps)) - 1
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "sound.wav"
-        audio = _programme_audio(rng, seconds, int(params["src_audio_rate"]))
+        rate = int(params["src_audio_rate"])
+        audio = _programme_audio(rng, seconds, rate)
         audio *= 10 ** (float(params["src_peak_dbfs"]) / 20) / np.max(np.abs(audio))
-        wavfile.write(wav, int(params["src_audio_rate"]), np.round(audio.T * 32767).astype(np.int16))
+        start, length = events["audio_dropout"]
+        audio[:, round(start * rate): round((start + length) * rate)] = 0.0
+        wavfile.write(wav, rate, np.round(audio.T * 32767).astype(np.int16))
         _run(["ffmpeg", "-hide_banner", "-y", "-f", "lavfi", "-i",
-              f"testsrc2=size={width}x{height}:rate={src_fps}:duration={seconds}", "-i", str(wav),
-              "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-threads", "1",
+              f"testsrc2=size={width}x{height}:rate={src_fps}:duration={seconds}", "-i", str(wav), "-filter_complex",
+              f"[0:v]split[v][still];[v][still]freezeframes=first={first}:last={last}:replace={first}[frozen]",
+              "-map", "[frozen]", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-threads", "1",
               "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le", "-fflags", "+bitexact", "-flags", "+bitexact",
               "-shortest", str(input_dir / SOURCE)])
     cues = _cues(rng, seconds)
@@ -158,6 +189,13 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         f"{i}\n{_srt_time(a)} --> {_srt_time(b)}\n{text}\n\n" for i, (a, b, text) in enumerate(cues, 1)))
     (input_dir / SPEC).write_text(json.dumps(_spec_sheet(params), indent=2) + "\n")
     _write_reference(params, input_dir, reference_dir, cues, seconds)
+    head = float(params["bars_s"]) + float(params["black_s"])
+    frozen = (first / Fraction(src_fps), (last + 1 - first) / Fraction(src_fps))
+    timing = {"frozen_picture": (float(frozen[0]), float(frozen[1])), "audio_dropout": events["audio_dropout"]}
+    reference = json.loads((reference_dir / "reference.json").read_text())
+    reference["faults"] = [{"type": kind, "start_s": head + a, "duration_s": d}
+                           for kind, (a, d) in timing.items() if d >= FAULT_MIN_S]
+    (reference_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n")
 
 
 def _spec_sheet(p: dict[str, Any]) -> dict[str, Any]:
@@ -185,6 +223,13 @@ def _spec_sheet(p: dict[str, Any]) -> dict[str, Any]:
         },
         "captions": {"type": "open (burned in)", "source": "captions.srt, cue times relative to programme start",
                      "style": "white sans-serif with a black outline, bottom centre, inside the 90% safe area"},
+        "content_qc": {
+            "frozen_picture": f"no frozen picture lasting {FAULT_MIN_S} s or longer in the programme",
+            "audio_dropout": f"no audio dropout (both channels below {DROPOUT_DBFS:.0f} dBFS) lasting {FAULT_MIN_S} s "
+                             "or longer in the programme",
+            "handling": "content faults come from the edit and are not repaired at the deliverables stage: the "
+                        "file is delivered as conformed, and the QC report fails it and logs each fault",
+        },
     }
 
 
@@ -304,7 +349,9 @@ def grade(g: Grading) -> None:
     _check_audio(g, p, a, ref, name, files, facts)
     _check_pictures(g, p, ref, name, files)
     _check_caption_text(g, p, ref, name, files)
+    technical_failures = [c.name for c in g.grade.checks if not c.passed]
     _check_report(g, p, ref, report, facts)
+    _check_verdict(g, ref, report, technical_failures)
 
 
 def _check_video(g: Grading, p: dict[str, Any], v: dict[str, Any], fmt: dict[str, Any], facts: dict[str, Any]) -> None:
@@ -532,3 +579,40 @@ def _check_report(g: Grading, p: dict[str, Any], ref: dict[str, Any], report: An
         if want is None or value is None or abs(value - float(want)) > tol:
             wrong.append(f"{key}={got!r} (measured {want!r}, tolerance {tol})")
     g.check("QC report: measured figures match the re-measurement", not wrong, reason="; ".join(wrong))
+
+
+def _check_verdict(g: Grading, ref: dict[str, Any], report: Any, technical_failures: list[str]) -> None:
+    """The QC operator's judgement: the content faults logged with their times (the short holds and pauses
+    under the spec's threshold are not faults), and the verdict, FAIL when the file has a content fault or
+    misses the spec on anything the grader measured, else PASS."""
+    rep = report if isinstance(report, dict) else {}
+    listed = rep.get("faults") if isinstance(rep.get("faults"), list) else []
+    found: dict[str, Any] = {}
+    for item in listed:
+        if isinstance(item, dict):
+            found.setdefault(normalize_text(item.get("type")), item)
+    expected = {fault["type"]: fault for fault in ref["faults"]}
+
+    def timed(item: dict[str, Any], fault: dict[str, Any]) -> bool | str:
+        start, length = as_number(item.get("start_s")), as_number(item.get("duration_s"))
+        if start is None or abs(start - fault["start_s"]) > 0.35:
+            return f"start_s {item.get('start_s')!r}, expected {fault['start_s']:.2f} +/- 0.35"
+        if length is None or abs(length - fault["duration_s"]) > 0.5:
+            return f"duration_s {item.get('duration_s')!r}, expected {fault['duration_s']:.2f} +/- 0.5"
+        return True
+
+    if expected:
+        g.fraction("QC fault log: each content fault found, typed and timed", judge(found, expected, timed),
+                   weight=1.5, noun="content faults")
+    else:
+        g.check("QC fault log: each content fault found, typed and timed", not found, weight=1.5, expected=[],
+                found=sorted(found), reason="" if not found else "the programme has no content fault under the "
+                "spec sheet's rules; logged: " + ", ".join(sorted(found)))
+    verdict = "FAIL" if expected or technical_failures else "PASS"
+    stated = normalize_text(rep.get("result")).upper()
+    g.check("QC verdict follows from the measurements", stated == verdict, weight=1.5, expected=verdict,
+            found=rep.get("result"),
+            reason="" if stated == verdict else
+            ("content faults: " + ", ".join(expected) if expected else "") +
+            ("; file misses the spec: " + ", ".join(technical_failures[:4]) if technical_failures else "") +
+            ("" if verdict == "FAIL" else "every measured requirement is met and the programme has no content fault"))
