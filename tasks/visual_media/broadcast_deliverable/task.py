@@ -52,6 +52,8 @@ BLOCK = 4  # frames are compared as block means of BLOCK x BLOCK luma pixels
 FAULT_MIN_S = 1.0
 DROPOUT_DBFS = -60.0
 FAULT_TYPES = ("frozen_picture", "audio_dropout")
+# Generous, so that a loaded grading machine does not turn a slow decode into a failed check.
+TOOL_TIMEOUT = 900
 
 _LINES = [
     "The valley was flooded in the spring of 1962.", "Nobody expected the water to rise so fast.",
@@ -320,7 +322,8 @@ def grade(g: Grading) -> None:
         return
     ref = g.reference_json("reference.json")
     files = {name: g.output(name)}
-    probe = g.run_tool(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", name], files)
+    probe = g.run_tool(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", name], files,
+                       timeout=TOOL_TIMEOUT)
     try:
         info = json.loads(probe.stdout) if probe.ok else {}
     except json.JSONDecodeError:
@@ -338,7 +341,8 @@ def grade(g: Grading) -> None:
     facts: dict[str, Any] = {}
     _check_video(g, p, v, info.get("format", {}), facts)
     packets = _packets(g.run_tool(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                                   "packet=dts_time,size,flags", "-of", "csv=p=0", name], files).stdout)
+                                   "packet=dts_time,size,flags", "-of", "csv=p=0", name], files,
+                                  timeout=TOOL_TIMEOUT).stdout)
     facts["max_gop_frames"] = _max_gop(packets)
     g.check("GOP length within the spec", bool(packets) and facts["max_gop_frames"] <= int(p["gop"]),
             expected=f"<= {p['gop']} frames", found=facts["max_gop_frames"])
@@ -383,7 +387,7 @@ def _check_video(g: Grading, p: dict[str, Any], v: dict[str, Any], fmt: dict[str
 def _check_coded_scan(g: Grading, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:
     """The scan as the decoder sees it in every keyframe, not the container's field-order flag."""
     run = g.run_tool(["ffprobe", "-v", "error", "-skip_frame", "nokey", "-select_streams", "v:0", "-show_entries",
-                      "frame=interlaced_frame,top_field_first", "-of", "csv=p=0", name], files, timeout=90)
+                      "frame=interlaced_frame,top_field_first", "-of", "csv=p=0", name], files, timeout=TOOL_TIMEOUT)
     frames = [tuple(line.split(",")[:2]) for line in run.stdout.splitlines() if line.count(",") >= 1]
     want = ("1", "1") if p["scan"].startswith("interlaced") else ("0",)
     wrong = [f for f in frames if f[: len(want)] != want]
@@ -405,7 +409,7 @@ def _check_audio(g: Grading, p: dict[str, Any], a: dict[str, Any], ref: dict[str
             "channels": 2}, found=found)
     head = ref["head_s"]
     run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-ss", f"{head:.3f}", "-i", name, "-map", "0:a:0",
-                      "-af", "ebur128=peak=true", "-f", "null", "-"], files)
+                      "-af", "ebur128=peak=true", "-f", "null", "-"], files, timeout=TOOL_TIMEOUT)
     measured = _ebur128(run.stderr) if run.ok else None
     facts["loudness"] = measured
     if measured is None:
@@ -425,7 +429,7 @@ def _check_audio(g: Grading, p: dict[str, Any], a: dict[str, Any], ref: dict[str
 def _check_head_audio(g: Grading, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:
     bars, black = float(p["bars_s"]), float(p["black_s"])
     run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-i", name, "-map", "0:a:0", "-t", f"{bars + black}",
-                      "-ac", "2", "-ar", "48000", "-f", "f32le", "head.raw"], files)
+                      "-ac", "2", "-ar", "48000", "-f", "f32le", "head.raw"], files, timeout=TOOL_TIMEOUT)
     try:
         pcm = np.fromfile(run.workdir / "head.raw", dtype="<f4").reshape(-1, 2) if run.ok else None
     except (OSError, ValueError):
@@ -455,7 +459,7 @@ def _check_pictures(g: Grading, p: dict[str, Any], ref: dict[str, Any], name: st
     indices = sorted({bars_n, black_n, *(item["n"] for item in plan)})
     run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-i", name, "-map", "0:v:0", "-vf",
                       f"{_select(indices)},scale={w}:{h},format=gray", "-vsync", "0", "-f", "rawvideo", "probe.gray"],
-                     files, timeout=90)
+                     files, timeout=TOOL_TIMEOUT)
     frames = None
     if run.ok and (run.workdir / "probe.gray").is_file():
         got = _gray_frames((run.workdir / "probe.gray").read_bytes(), w, h)
@@ -490,7 +494,7 @@ def _check_caption_text(g: Grading, p: dict[str, Any], ref: dict[str, Any], name
     top = int(h * 0.66)
     run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-i", name, "-map", "0:v:0", "-vf",
                       f"{_select([item['n'] for item in shown])},scale={w}:{h},format=gray,crop={w}:{h - top}:0:{top}",
-                      "-vsync", "0", "-f", "rawvideo", "captions.gray"], files, timeout=90)
+                      "-vsync", "0", "-f", "rawvideo", "captions.gray"], files, timeout=TOOL_TIMEOUT)
     raw = run.workdir / "captions.gray"
     size = w * (h - top)
     data = raw.read_bytes() if run.ok and raw.is_file() else b""
@@ -500,7 +504,7 @@ def _check_caption_text(g: Grading, p: dict[str, Any], ref: dict[str, Any], name
     crops = np.frombuffer(data[: size * len(shown)], dtype=np.uint8).reshape(len(shown), h - top, w)
     images = {f"cue{i}.pgm": _caption_mask_pgm(crop) for i, crop in enumerate(crops)}
     images["list.txt"] = "".join(f"cue{i}.pgm\n" for i in range(len(shown)))
-    ocr = g.run_tool(["tesseract", "list.txt", "stdout", "--psm", "6"], images, timeout=120)
+    ocr = g.run_tool(["tesseract", "list.txt", "stdout", "--psm", "6"], images, timeout=TOOL_TIMEOUT)
     pages = ocr.stdout.split("\f") if ocr.ok else []
     scores = [_text_similarity(item["text"], pages[i] if i < len(pages) else "") for i, item in enumerate(shown)]
     g.check("caption text reads as the cue text (OCR)", bool(scores) and min(scores) >= 0.75, weight=2.0,
@@ -612,7 +616,7 @@ def _check_verdict(g: Grading, ref: dict[str, Any], report: Any, technical_failu
     stated = normalize_text(rep.get("result")).upper()
     g.check("QC verdict follows from the measurements", stated == verdict, weight=1.5, expected=verdict,
             found=rep.get("result"),
-            reason="" if stated == verdict else
-            ("content faults: " + ", ".join(expected) if expected else "") +
-            ("; file misses the spec: " + ", ".join(technical_failures[:4]) if technical_failures else "") +
-            ("" if verdict == "FAIL" else "every measured requirement is met and the programme has no content fault"))
+            reason="" if stated == verdict else "; ".join(
+                [f"content faults: {', '.join(expected)}"] * bool(expected)
+                + [f"the file misses the spec: {', '.join(technical_failures[:4])}"] * bool(technical_failures)
+                or ["every measured requirement is met and the programme has no content fault"]))
