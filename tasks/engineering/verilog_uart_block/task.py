@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import secrets
 from pathlib import Path
@@ -69,9 +70,9 @@ KEYWORDS = {"always", "assign", "begin", "end", "else", "if", "case", "endcase",
 # needs too much is failed the same way on an idle machine and at load average 20. The wall-clock
 # limits only catch a machine too overloaded to grade: generous, and an error (never a failed check).
 BENCH_CPU_SEC = 20
-HIDDEN_CPU_SEC = 60
-YOSYS_CPU_SEC = 120
-WALL_SEC_PER_CPU_SEC = 15
+HIDDEN_CPU_SEC = 30
+YOSYS_CPU_SEC = 60
+WALL_SEC_PER_CPU_SEC = 30
 SELF_CONTAINED = "agent test bench reads no files (observes the RTL only through its ports)"
 REPORT_KEYS = ("clks_per_bit", "frame_bits", "tests", "synthesis")
 
@@ -211,25 +212,34 @@ def finished(result: ToolResult, what: str, cpu_sec: int) -> ToolResult:
     return result
 
 
-def run_agent_benches(g: Grading, tb: Path, rtls: dict[str, dict[str, Path]]) -> dict[str, str]:
-    """The standard output of the agent's bench run on each RTL of ``rtls`` (name -> rtl/*.v files), all in
-    one sandbox, each run in its own directory under its own CPU-time limit (a run that hits it prints what
-    it printed so far). The logs go to a directory whose name the bench cannot know, so no run can forge
-    another's log through a file it writes."""
+def run_agent_benches(g: Grading, tb: Path, rtls: dict[str, dict[str, Path]],
+                      cpu_sec: int = BENCH_CPU_SEC) -> dict[str, tuple[str, float]]:
+    """The standard output of the agent's bench run on each RTL of ``rtls`` (name -> rtl/*.v files), and the
+    CPU seconds the run took, all in one sandbox, each run in its own directory under a ``cpu_sec`` CPU-time
+    limit (a run that hits it has printed what it printed so far). The logs go to a directory whose name
+    the bench cannot know, so no run can forge another's log through a file it writes."""
     logs = f"logs-{secrets.token_hex(8)}"
     files: dict[str, Path | str | bytes] = {}
     for n, rtl in enumerate(rtls.values()):
         files[f"runs/{n}/tb/tb_uart.v"] = tb
         files |= {f"runs/{n}/rtl/{Path(name).name}": path for name, path in rtl.items()}
-    script = (f"mkdir {logs}; for n in $(seq 0 {len(rtls) - 1}); do (cd runs/$n && mkdir -p sim "
-              f"&& ulimit -t {BENCH_CPU_SEC} && iverilog -g2012 -o tb.vvp -s tb_uart tb/tb_uart.v rtl/*.v "
-              f"&& vvp -n tb.vvp) > {logs}/$n.out 2>&1 < /dev/null; rm -rf runs/$n; done")
-    cpu = BENCH_CPU_SEC * len(rtls)
+    script = (f"mkdir {logs}; for n in $(seq 0 {len(rtls) - 1}); do ( (cd runs/$n && mkdir -p sim "
+              f"&& ulimit -t {cpu_sec} && iverilog -g2012 -o tb.vvp -s tb_uart tb/tb_uart.v rtl/*.v "
+              f"&& vvp -n tb.vvp) > {logs}/$n.out 2>&1 < /dev/null; times > {logs}/$n.cpu); rm -rf runs/$n; done")
+    cpu = cpu_sec * len(rtls)
     result = finished(g.run_tool(["bash", "-c", script], files=files, timeout=cpu * WALL_SEC_PER_CPU_SEC),
                       "the re-run of the agent's test bench", cpu)
     out = result.workdir / logs
-    return {name: (out / f"{n}.out").read_text(errors="replace") if (out / f"{n}.out").is_file() else ""
-            for n, name in enumerate(rtls)}
+
+    def read(name: str) -> str:
+        return (out / name).read_text(errors="replace") if (out / name).is_file() else ""
+
+    def cpu_seconds(text: str) -> float:
+        # bash `times`: the shell's own user/system time, then its children's
+        found = re.findall(r"(\d+)m([\d.]+)s", text)[2:4]
+        return sum(int(m) * 60 + float(s) for m, s in found) if len(found) == 2 else float(cpu_sec)
+
+    return {name: (read(f"{n}.out"), cpu_seconds(read(f"{n}.cpu"))) for n, name in enumerate(rtls)}
 
 
 def yosys_stats(text: str) -> tuple[int | None, int, int]:
@@ -304,19 +314,22 @@ def check_agent_tb(g: Grading, rtl: dict[str, Path], facts: dict[str, Any]) -> l
     g.check(SELF_CONTAINED, not reads, weight=0.5, found=reads,
             reason=f"the bench reads files ({', '.join(reads)}); its results are not credited" if reads else "")
     runs = run_agent_benches(g, tb, {"own": dict(rtl), "reference": {"rtl/uart.v": g.reference("uart_ref.v")}})
-    own_pass, own_tests = tb_outcome(runs["own"])
+    own_pass, own_tests = tb_outcome(runs["own"][0])
     own_pass = own_pass and not reads
     g.check("agent test bench passes on the agent's RTL (re-run)", own_pass, found=len(own_tests),
-            reason="" if own_pass else runs["own"][-400:])
-    ref_pass, ref_tests = tb_outcome(runs["reference"])
+            reason="" if own_pass else runs["own"][0][-400:])
+    ref_pass, ref_tests = tb_outcome(runs["reference"][0])
     ref_pass = ref_pass and not reads
     failing = [name for name, r in ref_tests if r == "FAIL"]
     g.check("agent test bench passes on the reference RTL", ref_pass, weight=1.0,
-            reason="" if ref_pass else f"failing tests: {failing[:6]} {runs['reference'][-300:]}")
-    # the mutants only matter to a bench that passes the reference (else nothing is credited)
+            reason="" if ref_pass else f"failing tests: {failing[:6]} {runs['reference'][0][-300:]}")
+    # The mutants only matter to a bench that passes the reference (else nothing is credited). A bench that
+    # passes a mutant takes about the CPU it took on the reference, so a run held past three times that is
+    # a bench stuck on a bug: caught, and cheaply, however loaded the machine.
     mutants = {name: {"rtl/uart.v": g.reference(f"mutants/{name}.v")} for name in facts["mutants"]}
-    logs = run_agent_benches(g, tb, mutants) if ref_pass else {}
-    survived = [name for name in facts["mutants"] if tb_outcome(logs.get(name, ""))[0]]
+    budget = min(BENCH_CPU_SEC, math.ceil(3 * runs["reference"][1]) + 2)
+    logs = run_agent_benches(g, tb, mutants, budget) if ref_pass else {}
+    survived = [name for name in facts["mutants"] if tb_outcome(logs.get(name, ("", 0.0))[0])[0]]
     caught = len(facts["mutants"]) - len(survived)
     score = caught / len(facts["mutants"]) if ref_pass else 0.0
     g.check("agent test bench catches the seeded bugs", score, weight=2.0,
