@@ -72,7 +72,7 @@ KEYWORDS = {"always", "assign", "begin", "end", "else", "if", "case", "endcase",
 BENCH_CPU_SEC = 20
 HIDDEN_CPU_SEC = 30
 YOSYS_CPU_SEC = 60
-WALL_SEC_PER_CPU_SEC = 30
+WALL_SEC_PER_CPU_SEC = 60
 SELF_CONTAINED = "agent test bench reads no files (observes the RTL only through its ports)"
 REPORT_KEYS = ("clks_per_bit", "frame_bits", "tests", "synthesis")
 
