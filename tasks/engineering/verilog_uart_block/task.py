@@ -24,7 +24,11 @@ grade():
   the share of mutants caught is the score);
   stage 3, the evidence: the submitted log matches the re-run, the VCD is a real dump of the
   interface, and the report's figures (clock cycles per bit, frame length, the tests and their
-  results, Yosys cell and flip-flop counts) agree with what the grader measured.
+  results, Yosys cell and flip-flop counts) agree with what the grader measured;
+  stage 4, the integration sign-off (signoff.py): at every operating point of the integration note the
+  divider and line-rate error, whether the point is supported and which criterion it fails, and the
+  verdict, ready only when every point is supported and the block passed the acceptance bench.
+Every re-run is bounded by CPU time, so the grade is the same on an idle and on a loaded machine.
 """
 
 from __future__ import annotations

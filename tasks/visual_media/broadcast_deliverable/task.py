@@ -16,7 +16,11 @@ render, tone level and frequency, black and silence), captions present at every 
 in the gaps (frames compared with a caption-free conform the grader makes itself from the
 source), the caption at every cue read back by OCR (tesseract) and compared with the cue's text,
 the scan as coded in the decoded keyframes (interlaced top field first, not only the container
-flag), and the QC report's fields and figures against these measurements.
+flag), and the QC report's fields and figures against these measurements. The QC operator's judgement:
+the fault log against the content faults built into the source (a frozen picture or an audio dropout
+past the spec sheet's threshold, by variant; the short hold and pause every source also holds are not
+faults), and the PASS/FAIL verdict, FAIL on a content fault or on any requirement the grader measured
+as missed.
 
 ALE-CANARY-3a2beff1-3e5a-4d75-8a57-6487af82a413
 """
