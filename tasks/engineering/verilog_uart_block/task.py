@@ -24,20 +24,28 @@ grade():
   the share of mutants caught is the score);
   stage 3, the evidence: the submitted log matches the re-run, the VCD is a real dump of the
   interface, and the report's figures (clock cycles per bit, frame length, the tests and their
-  results, Yosys cell and flip-flop counts) agree with what the grader measured.
+  results, Yosys cell and flip-flop counts) agree with what the grader measured;
+  stage 4, the integration sign-off (signoff.py): at every operating point of the integration note the
+  divider and line-rate error, whether the point is supported and which criterion it fails, and the
+  verdict, ready only when every point is supported and the block passed the acceptance bench.
+Every re-run is bounded by CPU time, so the grade is the same on an idle and on a loaded machine.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from lastexam.task import Grading, Params, ToolResult, as_number
+from lastexam.task import Grading, Params, ToolResult, as_number, is_close, judge, normalize_text
+
+from . import signoff
 
 TEMPLATES = Path(__file__).parent / "templates"
 MUTANTS_COMMON = ["tx_msb_first", "tx_bit_long", "tx_ready_early", "rst_txd_low",
@@ -55,14 +63,20 @@ HIDDEN_GROUPS = {
 FORBIDDEN_RTL = re.compile(r"\$(?!(?:clog2|signed|unsigned)\b)\w*|\b(?:initial|final|force|release)\b"
                            r"|`include\b|``")
 # A bench reads no files: in the grader it sees only itself and the RTL under test, so reading
-# anything can only be reading that RTL to recognise it.
+# anything can only be reading that RTL to recognise it. Nor does it paste tokens (``), which can spell one.
 FILE_INPUT = re.compile(r"\$(?:fopen|fgets|fgetc|ungetc|fscanf|fread|readmemh|readmemb|system|sreadmem\w*)\b"
-                        r"|`include\b")
+                        r"|`include\b|``")
 LEXEMES = re.compile(r'"(?:[^"\\\n]|\\.)*"|/\*.*?\*/|//[^\n]*', re.S)
 # '#' after a module or instance name opens a parameter list; after anything else it is a delay.
 HASH = re.compile(r"(\w*)\s*#")
 KEYWORDS = {"always", "assign", "begin", "end", "else", "if", "case", "endcase", "or", "posedge", "negedge", ""}
-TB_TIMEOUT = 20
+# Every re-run is bounded by CPU time (ulimit -t), which load does not stretch, so a bench or RTL that
+# needs too much is failed the same way on an idle machine and at load average 20. The wall-clock
+# limits only catch a machine too overloaded to grade: generous, and an error (never a failed check).
+BENCH_CPU_SEC = 20
+HIDDEN_CPU_SEC = 30
+YOSYS_CPU_SEC = 60
+WALL_SEC_PER_CPU_SEC = 60
 SELF_CONTAINED = "agent test bench reads no files (observes the RTL only through its ports)"
 REPORT_KEYS = ("clks_per_bit", "frame_bits", "tests", "synthesis")
 
@@ -139,6 +153,17 @@ def config_json(p: dict[str, Any]) -> dict[str, Any]:
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     (input_dir / "uart_spec.md").write_text(spec_markdown(params))
     (input_dir / "uart_config.json").write_text(json.dumps(config_json(params), indent=2) + "\n")
+    integration = signoff.operating_points(params, frame_bits(params))
+    facts = integration["facts"]
+    (input_dir / "integration_note.md").write_text(_env().get_template("integration_note.md.j2").render(
+        p=params, facts=facts, points=integration["points"]))
+    (input_dir / "integration_points.json").write_text(json.dumps({
+        "partner_rx_tolerance_percent": facts["partner_rx_tolerance_percent"],
+        "partner_tx_accuracy_percent": facts["partner_tx_accuracy_percent"],
+        **({"rx_service_latency_us": facts["rx_service_latency_us"]} if params["fifo"] else {}),
+        "operating_points": [{k: pt[k] for k in ("name", "role", "clk_hz", "baud")} for pt in integration["points"]],
+    }, indent=2) + "\n")
+    (reference_dir / "signoff.json").write_text(json.dumps(integration, indent=2) + "\n")
     (reference_dir / "hidden_tb.v").write_text(render_hidden_tb(params))
     (reference_dir / "uart_ref.v").write_text(render_rtl(params))
     mutants = reference_dir / "mutants"
@@ -173,20 +198,52 @@ def simulation_only(code: str) -> list[str]:
     return found
 
 
-def tb_outcome(result: ToolResult) -> tuple[bool, list[tuple[str, str]]]:
+def tb_outcome(stdout: str) -> tuple[bool, list[tuple[str, str]]]:
     """(passed, TEST lines) of a run of the agent's bench: passed means SUMMARY with failed=0 and no FAIL."""
-    text = result.stdout
-    tests = re.findall(r"^TEST\s+(\S+)\s+(PASS|FAIL)\b", text, re.M)
-    summary = re.findall(r"^SUMMARY\s+passed=(\d+)\s+failed=(\d+)", text, re.M)
-    passed = (not result.timed_out and bool(summary) and summary[-1][1] == "0" and int(summary[-1][0]) > 0
+    tests = re.findall(r"^TEST\s+(\S+)\s+(PASS|FAIL)\b", stdout, re.M)
+    summary = re.findall(r"^SUMMARY\s+passed=(\d+)\s+failed=(\d+)", stdout, re.M)
+    passed = (bool(summary) and summary[-1][1] == "0" and int(summary[-1][0]) > 0
               and bool(tests) and all(r == "PASS" for _, r in tests))
     return passed, tests
 
 
-def run_agent_tb(g: Grading, tb: Path, rtl: dict[str, Path | str]) -> ToolResult:
-    script = ("mkdir -p sim && iverilog -g2012 -o tb.vvp -s tb_uart tb/tb_uart.v rtl/*.v "
-              f"&& timeout {TB_TIMEOUT} vvp -n tb.vvp")
-    return g.run_tool(["bash", "-c", script], files={"tb/tb_uart.v": tb, **rtl}, timeout=TB_TIMEOUT + 30)
+def finished(result: ToolResult, what: str, cpu_sec: int) -> ToolResult:
+    """``result``, unless the wall-clock limit stopped it: then the machine, not the submission, is at fault
+    (the run was bounded by ``cpu_sec`` of CPU time), and grading stops with an error instead of a check."""
+    if result.timed_out:
+        raise RuntimeError(f"{what} was stopped by the wall-clock limit ({cpu_sec * WALL_SEC_PER_CPU_SEC} s) "
+                           f"before its CPU-time limit ({cpu_sec} s): the grading machine is overloaded; regrade")
+    return result
+
+
+def run_agent_benches(g: Grading, tb: Path, rtls: dict[str, dict[str, Path]],
+                      cpu_sec: int = BENCH_CPU_SEC) -> dict[str, tuple[str, float]]:
+    """The standard output of the agent's bench run on each RTL of ``rtls`` (name -> rtl/*.v files), and the
+    CPU seconds the run took, all in one sandbox, each run in its own directory under a ``cpu_sec`` CPU-time
+    limit (a run that hits it has printed what it printed so far). The logs go to a directory whose name
+    the bench cannot know, so no run can forge another's log through a file it writes."""
+    logs = f"logs-{secrets.token_hex(8)}"
+    files: dict[str, Path | str | bytes] = {}
+    for n, rtl in enumerate(rtls.values()):
+        files[f"runs/{n}/tb/tb_uart.v"] = tb
+        files |= {f"runs/{n}/rtl/{Path(name).name}": path for name, path in rtl.items()}
+    script = (f"mkdir {logs}; for n in $(seq 0 {len(rtls) - 1}); do ( (cd runs/$n && mkdir -p sim "
+              f"&& ulimit -t {cpu_sec} && iverilog -g2012 -o tb.vvp -s tb_uart tb/tb_uart.v rtl/*.v "
+              f"&& vvp -n tb.vvp) > {logs}/$n.out 2>&1 < /dev/null; times > {logs}/$n.cpu); rm -rf runs/$n; done")
+    cpu = cpu_sec * len(rtls)
+    result = finished(g.run_tool(["bash", "-c", script], files=files, timeout=cpu * WALL_SEC_PER_CPU_SEC),
+                      "the re-run of the agent's test bench", cpu)
+    out = result.workdir / logs
+
+    def read(name: str) -> str:
+        return (out / name).read_text(errors="replace") if (out / name).is_file() else ""
+
+    def cpu_seconds(text: str) -> float:
+        # bash `times`: the shell's own user/system time, then its children's
+        found = re.findall(r"(\d+)m([\d.]+)s", text)[2:4]
+        return sum(int(m) * 60 + float(s) for m, s in found) if len(found) == 2 else float(cpu_sec)
+
+    return {name: (read(f"{n}.out"), cpu_seconds(read(f"{n}.cpu"))) for n, name in enumerate(rtls)}
 
 
 def yosys_stats(text: str) -> tuple[int | None, int, int]:
@@ -207,7 +264,9 @@ def check_rtl(g: Grading, rtl: dict[str, Path]) -> tuple[int | None, int] | None
     for name, path in rtl.items():
         offending += [f"{name}: {c}" for c in simulation_only(strip_comments(path.read_text(errors="replace")))]
     script = "read_verilog -sv " + " ".join(sorted(rtl)) + "; synth -flatten -top uart; stat"
-    result = g.run_tool(["yosys", "-q", "-l", "yosys.log", "-p", script], files=dict(rtl), timeout=120)
+    argv = ["bash", "-c", f'ulimit -t {YOSYS_CPU_SEC} && exec "$@"', "bash", "yosys", "-q", "-l", "yosys.log", "-p", script]
+    result = finished(g.run_tool(argv, files=dict(rtl),
+                                 timeout=YOSYS_CPU_SEC * WALL_SEC_PER_CPU_SEC), "Yosys synthesis", YOSYS_CPU_SEC)
     log = result.workdir / "yosys.log"
     cells, ffs, latches = yosys_stats(log.read_text(errors="replace") if log.is_file() else "")
     ok = not offending and result.ok and cells is not None and latches == 0 and ffs > 0
@@ -221,24 +280,30 @@ def check_rtl(g: Grading, rtl: dict[str, Path]) -> tuple[int | None, int] | None
     return (cells, ffs) if result.ok and cells is not None else None
 
 
-def check_hidden(g: Grading, rtl: dict[str, Path], facts: dict[str, Any]) -> None:
+def check_hidden(g: Grading, rtl: dict[str, Path], facts: dict[str, Any]) -> bool:
+    """Stage 1's acceptance run; returns whether the RTL passed every acceptance group."""
     clean = not any(simulation_only(strip_comments(p.read_text(errors="replace"))) for p in rtl.values())
-    script = ("iverilog -g2012 -o ht.vvp -s ht_{t} hidden_tb.v rtl/*.v && timeout 60 vvp -n ht.vvp"
-              .format(t=facts["token"]))
-    result = g.run_tool(["bash", "-c", script], files={"hidden_tb.v": g.reference("hidden_tb.v"), **rtl}, timeout=90)
+    script = (f"ulimit -t {HIDDEN_CPU_SEC} && iverilog -g2012 -o ht.vvp -s ht_{facts['token']} hidden_tb.v rtl/*.v "
+              "&& vvp -n ht.vvp < /dev/null")
+    result = finished(g.run_tool(["bash", "-c", script], files={"hidden_tb.v": g.reference("hidden_tb.v"), **rtl},
+                                 timeout=HIDDEN_CPU_SEC * WALL_SEC_PER_CPU_SEC), "the acceptance test bench",
+                      HIDDEN_CPU_SEC)
     reported = re.findall(rf"^HT (\w+) (PASS|FAIL) {facts['token']}$", result.stdout, re.M)
     lines = dict(reported)
     compile_note = "" if "HT done" in result.stdout else f"run incomplete: {(result.stderr or result.stdout)[-300:]}"
     if len(reported) != len(lines) or len(re.findall(r"^HT done ", result.stdout, re.M)) != 1:
         clean, compile_note = False, "a result line printed twice: something besides the acceptance bench printed "
 
+    accepted = True
     for name, (groups, weight) in hidden_groups(g.params).items():
         passed = [grp for grp in groups if lines.get(grp) == "PASS" and clean]
+        accepted = accepted and len(passed) == len(groups)
         g.check(name, len(passed) / len(groups), weight=weight, expected={grp: "PASS" for grp in groups},
                 found={grp: lines.get(grp, "missing") for grp in groups},
                 reason=("" if clean else "RTL contains simulation-only constructs or printed results; hidden "
                         "results void. ")
                 + (compile_note if len(passed) < len(groups) else ""))
+    return accepted
 
 
 def check_agent_tb(g: Grading, rtl: dict[str, Path], facts: dict[str, Any]) -> list[tuple[str, str]] | None:
@@ -252,20 +317,23 @@ def check_agent_tb(g: Grading, rtl: dict[str, Path], facts: dict[str, Any]) -> l
     reads = sorted({m.group(0) for m in FILE_INPUT.finditer(strip_comments(tb.read_text(errors="replace")))})
     g.check(SELF_CONTAINED, not reads, weight=0.5, found=reads,
             reason=f"the bench reads files ({', '.join(reads)}); its results are not credited" if reads else "")
-    own = run_agent_tb(g, tb, dict(rtl))
-    own_pass, own_tests = tb_outcome(own)
+    runs = run_agent_benches(g, tb, {"own": dict(rtl), "reference": {"rtl/uart.v": g.reference("uart_ref.v")}})
+    own_pass, own_tests = tb_outcome(runs["own"][0])
     own_pass = own_pass and not reads
     g.check("agent test bench passes on the agent's RTL (re-run)", own_pass, found=len(own_tests),
-            reason="" if own_pass else (own.stdout + own.stderr)[-400:])
-    ref = run_agent_tb(g, tb, {"rtl/uart.v": g.reference("uart_ref.v")})
-    ref_pass, ref_tests = tb_outcome(ref)
+            reason="" if own_pass else runs["own"][0][-400:])
+    ref_pass, ref_tests = tb_outcome(runs["reference"][0])
     ref_pass = ref_pass and not reads
     failing = [name for name, r in ref_tests if r == "FAIL"]
     g.check("agent test bench passes on the reference RTL", ref_pass, weight=1.0,
-            reason="" if ref_pass else f"failing tests: {failing[:6]} {(ref.stdout + ref.stderr)[-300:]}")
-    # one at a time: the grader's channel to its tool sandboxes carries one request at a time
-    results = [run_agent_tb(g, tb, {"rtl/uart.v": g.reference(f"mutants/{name}.v")}) for name in facts["mutants"]]
-    survived = [name for name, result in zip(facts["mutants"], results, strict=True) if tb_outcome(result)[0]]
+            reason="" if ref_pass else f"failing tests: {failing[:6]} {runs['reference'][0][-300:]}")
+    # The mutants only matter to a bench that passes the reference (else nothing is credited). A bench that
+    # passes a mutant takes about the CPU it took on the reference, so a run held past three times that is
+    # a bench stuck on a bug: caught, and cheaply, however loaded the machine.
+    mutants = {name: {"rtl/uart.v": g.reference(f"mutants/{name}.v")} for name in facts["mutants"]}
+    budget = min(BENCH_CPU_SEC, math.ceil(3 * runs["reference"][1]) + 2)
+    logs = run_agent_benches(g, tb, mutants, budget) if ref_pass else {}
+    survived = [name for name in facts["mutants"] if tb_outcome(logs.get(name, ("", 0.0))[0])[0]]
     caught = len(facts["mutants"]) - len(survived)
     score = caught / len(facts["mutants"]) if ref_pass else 0.0
     g.check("agent test bench catches the seeded bugs", score, weight=2.0,
@@ -325,13 +393,55 @@ def check_report(g: Grading, facts: dict[str, Any], logged: list[tuple[str, str]
             found={"cells": stated.get("cells"), "flip_flops": stated.get("flip_flops")})
 
 
+def check_signoff(g: Grading, report: Any, accepted: bool) -> None:
+    """Stage 4, the sign-off of the integration note: each operating point's divider figures and support
+    decision against the reference, and the verdict, which is "ready" only when every point is supported
+    and the block passed the acceptance bench (a block that fails it must not be signed off)."""
+    ref = g.reference_json("signoff.json")
+    sign = report.get("sign_off") if isinstance(report, dict) else None
+    sign = sign if isinstance(sign, dict) else {}
+    listed = sign.get("operating_points") if isinstance(sign.get("operating_points"), list) else []
+    found = {normalize_text(item.get("name")): item for item in listed if isinstance(item, dict)}
+    expected = {normalize_text(pt["name"]): pt for pt in ref["points"]}
+
+    def figures(item: dict[str, Any], pt: dict[str, Any]) -> bool | str:
+        if as_number(item.get("clks_per_bit")) != pt["clks_per_bit"]:
+            return f"clks_per_bit {item.get('clks_per_bit')!r}, expected {pt['clks_per_bit']}"
+        if not is_close(item.get("bit_rate_error_percent"), pt["bit_rate_error_percent"], abs_tol=0.0015):
+            return f"bit_rate_error_percent {item.get('bit_rate_error_percent')!r}, expected " \
+                   f"{pt['bit_rate_error_percent']:.3f}"
+        return True
+
+    def decision(item: dict[str, Any], pt: dict[str, Any]) -> bool | str:
+        if item.get("supported") is not pt["supported"]:
+            return f"supported {item.get('supported')!r}, expected {pt['supported']}"
+        reason = item.get("reason")
+        if (None if reason in (None, "") else normalize_text(reason)) != pt["reason"]:
+            return f"reason {reason!r}, expected {pt['reason']!r}"
+        return True
+
+    g.fraction("sign-off: CLKS_PER_BIT and line-rate error at every operating point of the integration note",
+               judge(found, expected, figures), noun="operating points")
+    g.fraction("sign-off: each operating point supported or not, with the criterion it fails",
+               judge(found, expected, decision), weight=1.5, noun="operating points")
+    ready = ref["ready"] and accepted
+    stated = sign.get("ready_for_integration")
+    g.check("sign-off verdict: ready for integration only with every point supported and the block accepted",
+            stated is ready, weight=1.5, expected=ready, found=stated,
+            reason="" if stated is ready else
+            ("unsupported operating points: " + ", ".join(pt["name"] for pt in ref["points"] if not pt["supported"])
+             if not ref["ready"] else "the block fails the acceptance bench" if not accepted else
+             "every operating point is supported and the block passed the acceptance bench"))
+
+
 def grade(g: Grading) -> None:
     if not g.require_files("rtl/uart.v", "tb/tb_uart.v", "sim/sim.log", "sim/uart.vcd", "verification_report.json"):
         return
     facts = g.reference_json("facts.json")
     rtl = rtl_files(g)
     synth = check_rtl(g, rtl)
-    check_hidden(g, rtl, facts)
+    accepted = check_hidden(g, rtl, facts)
     rerun = check_agent_tb(g, rtl, facts)
     logged = check_evidence(g, rerun)
     check_report(g, facts, logged, synth)
+    check_signoff(g, g.read_json("verification_report.json", gate=False), accepted)

@@ -34,6 +34,7 @@ def main() -> None:
         "head": {"programme_starts_at_s": head["programme_starts_at_s"]},
         "captions": {"cue_count": srt.count("-->"),
                      "first_cue_in_s": head["programme_starts_at_s"] + int(first[2]) + int(first[3]) / 1000},
+        "faults": [],
         "result": "PASS",
     }
     (OUTPUT / "qc_report.json").write_text(json.dumps(report, indent=2))

@@ -16,7 +16,11 @@ render, tone level and frequency, black and silence), captions present at every 
 in the gaps (frames compared with a caption-free conform the grader makes itself from the
 source), the caption at every cue read back by OCR (tesseract) and compared with the cue's text,
 the scan as coded in the decoded keyframes (interlaced top field first, not only the container
-flag), and the QC report's fields and figures against these measurements.
+flag), and the QC report's fields and figures against these measurements. The QC operator's judgement:
+the fault log against the content faults built into the source (a frozen picture or an audio dropout
+past the spec sheet's threshold, by variant; the short hold and pause every source also holds are not
+faults), and the PASS/FAIL verdict, FAIL on a content fault or on any requirement the grader measured
+as missed.
 
 ALE-CANARY-3a2beff1-3e5a-4d75-8a57-6487af82a413
 """
@@ -27,6 +31,7 @@ import difflib
 import itertools
 import json
 import math
+import random
 import re
 import subprocess
 import tempfile
@@ -37,13 +42,22 @@ from typing import Any
 import numpy as np
 from scipy.io import wavfile
 
-from lastexam.task import Grading, Params, as_number
+from lastexam.task import Grading, Params, as_number, judge, normalize_text
 
 SOURCE = "source.mov"
 SRT = "captions.srt"
 SPEC = "spec_sheet.json"
 REPORT = "qc_report.json"
 BLOCK = 4  # frames are compared as block means of BLOCK x BLOCK luma pixels
+# The spec sheet's content QC rules: a frozen picture or an audio dropout (both channels below the
+# level) lasting this long or longer in the programme fails the file. Every source holds one event of
+# each kind; the variant's content_fault is long enough to fail, the others are short holds and pauses
+# that a QC operator passes.
+FAULT_MIN_S = 1.0
+DROPOUT_DBFS = -60.0
+FAULT_TYPES = ("frozen_picture", "audio_dropout")
+# Generous, so that a loaded grading machine does not turn a slow decode into a failed check.
+TOOL_TIMEOUT = 900
 
 _LINES = [
     "The valley was flooded in the spring of 1962.", "Nobody expected the water to rise so fast.",
@@ -138,19 +152,42 @@ def probe_plan(params: dict[str, Any], cues: list[tuple[float, float, str]], sec
     return plan
 
 
+def content_events(params: dict[str, Any], seconds: float) -> dict[str, tuple[float, float]]:
+    """(start, duration) in programme seconds of the frozen picture and the audio dropout of the source:
+    the variant's ``content_fault`` lasts 1.6 to 2.4 s, the other event 0.35 to 0.55 s; they do not overlap."""
+    rng = random.Random(f"broadcast-content-{params['seed']}")
+    events: dict[str, tuple[float, float]] = {}
+    for kind in FAULT_TYPES:
+        length = rng.uniform(1.6, 2.4) if kind == params["content_fault"] else rng.uniform(0.35, 0.55)
+        while True:
+            start = rng.uniform(1.0, seconds - 1.0 - length)
+            if all(start + length + 0.5 < a or a + d + 0.5 < start for a, d in events.values()):
+                break
+        events[kind] = (round(start, 2), round(length, 2))
+    return events
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     seconds = float(params["src_seconds"])
     width, height = (int(v) for v in params["src_size"].split("x"))
     src_fps = params["src_fps"]
+    events = content_events(params, seconds)
+    # the frozen frames repeat the first frame of the freeze; the dropout is digital silence
+    first = math.ceil(events["frozen_picture"][0] * Fraction(src_fps))
+    last = math.floor(sum(events["frozen_picture"]) * Fraction(src_fps)) - 1
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "sound.wav"
-        audio = _programme_audio(rng, seconds, int(params["src_audio_rate"]))
+        rate = int(params["src_audio_rate"])
+        audio = _programme_audio(rng, seconds, rate)
         audio *= 10 ** (float(params["src_peak_dbfs"]) / 20) / np.max(np.abs(audio))
-        wavfile.write(wav, int(params["src_audio_rate"]), np.round(audio.T * 32767).astype(np.int16))
+        start, length = events["audio_dropout"]
+        audio[:, round(start * rate): round((start + length) * rate)] = 0.0
+        wavfile.write(wav, rate, np.round(audio.T * 32767).astype(np.int16))
         _run(["ffmpeg", "-hide_banner", "-y", "-f", "lavfi", "-i",
-              f"testsrc2=size={width}x{height}:rate={src_fps}:duration={seconds}", "-i", str(wav),
-              "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-threads", "1",
+              f"testsrc2=size={width}x{height}:rate={src_fps}:duration={seconds}", "-i", str(wav), "-filter_complex",
+              f"[0:v]split[v][still];[v][still]freezeframes=first={first}:last={last}:replace={first}[frozen]",
+              "-map", "[frozen]", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-threads", "1",
               "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le", "-fflags", "+bitexact", "-flags", "+bitexact",
               "-shortest", str(input_dir / SOURCE)])
     cues = _cues(rng, seconds)
@@ -158,6 +195,13 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         f"{i}\n{_srt_time(a)} --> {_srt_time(b)}\n{text}\n\n" for i, (a, b, text) in enumerate(cues, 1)))
     (input_dir / SPEC).write_text(json.dumps(_spec_sheet(params), indent=2) + "\n")
     _write_reference(params, input_dir, reference_dir, cues, seconds)
+    head = float(params["bars_s"]) + float(params["black_s"])
+    frozen = (first / Fraction(src_fps), (last + 1 - first) / Fraction(src_fps))
+    timing = {"frozen_picture": (float(frozen[0]), float(frozen[1])), "audio_dropout": events["audio_dropout"]}
+    reference = json.loads((reference_dir / "reference.json").read_text())
+    reference["faults"] = [{"type": kind, "start_s": head + a, "duration_s": d}
+                           for kind, (a, d) in timing.items() if d >= FAULT_MIN_S]
+    (reference_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n")
 
 
 def _spec_sheet(p: dict[str, Any]) -> dict[str, Any]:
@@ -185,6 +229,13 @@ def _spec_sheet(p: dict[str, Any]) -> dict[str, Any]:
         },
         "captions": {"type": "open (burned in)", "source": "captions.srt, cue times relative to programme start",
                      "style": "white sans-serif with a black outline, bottom centre, inside the 90% safe area"},
+        "content_qc": {
+            "frozen_picture": f"no frozen picture lasting {FAULT_MIN_S} s or longer in the programme",
+            "audio_dropout": f"no audio dropout (both channels below {DROPOUT_DBFS:.0f} dBFS) lasting {FAULT_MIN_S} s "
+                             "or longer in the programme",
+            "handling": "content faults come from the edit and are not repaired at the deliverables stage: the "
+                        "file is delivered as conformed, and the QC report fails it and logs each fault",
+        },
     }
 
 
@@ -275,7 +326,8 @@ def grade(g: Grading) -> None:
         return
     ref = g.reference_json("reference.json")
     files = {name: g.output(name)}
-    probe = g.run_tool(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", name], files)
+    probe = g.run_tool(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", name], files,
+                       timeout=TOOL_TIMEOUT)
     try:
         info = json.loads(probe.stdout) if probe.ok else {}
     except json.JSONDecodeError:
@@ -293,7 +345,8 @@ def grade(g: Grading) -> None:
     facts: dict[str, Any] = {}
     _check_video(g, p, v, info.get("format", {}), facts)
     packets = _packets(g.run_tool(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                                   "packet=dts_time,size,flags", "-of", "csv=p=0", name], files).stdout)
+                                   "packet=dts_time,size,flags", "-of", "csv=p=0", name], files,
+                                  timeout=TOOL_TIMEOUT).stdout)
     facts["max_gop_frames"] = _max_gop(packets)
     g.check("GOP length within the spec", bool(packets) and facts["max_gop_frames"] <= int(p["gop"]),
             expected=f"<= {p['gop']} frames", found=facts["max_gop_frames"])
@@ -304,7 +357,9 @@ def grade(g: Grading) -> None:
     _check_audio(g, p, a, ref, name, files, facts)
     _check_pictures(g, p, ref, name, files)
     _check_caption_text(g, p, ref, name, files)
+    technical_failures = [c.name for c in g.grade.checks if not c.passed]
     _check_report(g, p, ref, report, facts)
+    _check_verdict(g, ref, report, technical_failures)
 
 
 def _check_video(g: Grading, p: dict[str, Any], v: dict[str, Any], fmt: dict[str, Any], facts: dict[str, Any]) -> None:
@@ -336,7 +391,7 @@ def _check_video(g: Grading, p: dict[str, Any], v: dict[str, Any], fmt: dict[str
 def _check_coded_scan(g: Grading, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:
     """The scan as the decoder sees it in every keyframe, not the container's field-order flag."""
     run = g.run_tool(["ffprobe", "-v", "error", "-skip_frame", "nokey", "-select_streams", "v:0", "-show_entries",
-                      "frame=interlaced_frame,top_field_first", "-of", "csv=p=0", name], files, timeout=90)
+                      "frame=interlaced_frame,top_field_first", "-of", "csv=p=0", name], files, timeout=TOOL_TIMEOUT)
     frames = [tuple(line.split(",")[:2]) for line in run.stdout.splitlines() if line.count(",") >= 1]
     want = ("1", "1") if p["scan"].startswith("interlaced") else ("0",)
     wrong = [f for f in frames if f[: len(want)] != want]
@@ -358,7 +413,7 @@ def _check_audio(g: Grading, p: dict[str, Any], a: dict[str, Any], ref: dict[str
             "channels": 2}, found=found)
     head = ref["head_s"]
     run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-ss", f"{head:.3f}", "-i", name, "-map", "0:a:0",
-                      "-af", "ebur128=peak=true", "-f", "null", "-"], files)
+                      "-af", "ebur128=peak=true", "-f", "null", "-"], files, timeout=TOOL_TIMEOUT)
     measured = _ebur128(run.stderr) if run.ok else None
     facts["loudness"] = measured
     if measured is None:
@@ -378,7 +433,7 @@ def _check_audio(g: Grading, p: dict[str, Any], a: dict[str, Any], ref: dict[str
 def _check_head_audio(g: Grading, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:
     bars, black = float(p["bars_s"]), float(p["black_s"])
     run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-i", name, "-map", "0:a:0", "-t", f"{bars + black}",
-                      "-ac", "2", "-ar", "48000", "-f", "f32le", "head.raw"], files)
+                      "-ac", "2", "-ar", "48000", "-f", "f32le", "head.raw"], files, timeout=TOOL_TIMEOUT)
     try:
         pcm = np.fromfile(run.workdir / "head.raw", dtype="<f4").reshape(-1, 2) if run.ok else None
     except (OSError, ValueError):
@@ -408,7 +463,7 @@ def _check_pictures(g: Grading, p: dict[str, Any], ref: dict[str, Any], name: st
     indices = sorted({bars_n, black_n, *(item["n"] for item in plan)})
     run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-i", name, "-map", "0:v:0", "-vf",
                       f"{_select(indices)},scale={w}:{h},format=gray", "-vsync", "0", "-f", "rawvideo", "probe.gray"],
-                     files, timeout=90)
+                     files, timeout=TOOL_TIMEOUT)
     frames = None
     if run.ok and (run.workdir / "probe.gray").is_file():
         got = _gray_frames((run.workdir / "probe.gray").read_bytes(), w, h)
@@ -443,7 +498,7 @@ def _check_caption_text(g: Grading, p: dict[str, Any], ref: dict[str, Any], name
     top = int(h * 0.66)
     run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-i", name, "-map", "0:v:0", "-vf",
                       f"{_select([item['n'] for item in shown])},scale={w}:{h},format=gray,crop={w}:{h - top}:0:{top}",
-                      "-vsync", "0", "-f", "rawvideo", "captions.gray"], files, timeout=90)
+                      "-vsync", "0", "-f", "rawvideo", "captions.gray"], files, timeout=TOOL_TIMEOUT)
     raw = run.workdir / "captions.gray"
     size = w * (h - top)
     data = raw.read_bytes() if run.ok and raw.is_file() else b""
@@ -453,7 +508,7 @@ def _check_caption_text(g: Grading, p: dict[str, Any], ref: dict[str, Any], name
     crops = np.frombuffer(data[: size * len(shown)], dtype=np.uint8).reshape(len(shown), h - top, w)
     images = {f"cue{i}.pgm": _caption_mask_pgm(crop) for i, crop in enumerate(crops)}
     images["list.txt"] = "".join(f"cue{i}.pgm\n" for i in range(len(shown)))
-    ocr = g.run_tool(["tesseract", "list.txt", "stdout", "--psm", "6"], images, timeout=120)
+    ocr = g.run_tool(["tesseract", "list.txt", "stdout", "--psm", "6"], images, timeout=TOOL_TIMEOUT)
     pages = ocr.stdout.split("\f") if ocr.ok else []
     scores = [_text_similarity(item["text"], pages[i] if i < len(pages) else "") for i, item in enumerate(shown)]
     g.check("caption text reads as the cue text (OCR)", bool(scores) and min(scores) >= 0.75, weight=2.0,
@@ -532,3 +587,40 @@ def _check_report(g: Grading, p: dict[str, Any], ref: dict[str, Any], report: An
         if want is None or value is None or abs(value - float(want)) > tol:
             wrong.append(f"{key}={got!r} (measured {want!r}, tolerance {tol})")
     g.check("QC report: measured figures match the re-measurement", not wrong, reason="; ".join(wrong))
+
+
+def _check_verdict(g: Grading, ref: dict[str, Any], report: Any, technical_failures: list[str]) -> None:
+    """The QC operator's judgement: the content faults logged with their times (the short holds and pauses
+    under the spec's threshold are not faults), and the verdict, FAIL when the file has a content fault or
+    misses the spec on anything the grader measured, else PASS."""
+    rep = report if isinstance(report, dict) else {}
+    listed = rep.get("faults") if isinstance(rep.get("faults"), list) else []
+    found: dict[str, Any] = {}
+    for item in listed:
+        if isinstance(item, dict):
+            found.setdefault(normalize_text(item.get("type")), item)
+    expected = {fault["type"]: fault for fault in ref["faults"]}
+
+    def timed(item: dict[str, Any], fault: dict[str, Any]) -> bool | str:
+        start, length = as_number(item.get("start_s")), as_number(item.get("duration_s"))
+        if start is None or abs(start - fault["start_s"]) > 0.35:
+            return f"start_s {item.get('start_s')!r}, expected {fault['start_s']:.2f} +/- 0.35"
+        if length is None or abs(length - fault["duration_s"]) > 0.5:
+            return f"duration_s {item.get('duration_s')!r}, expected {fault['duration_s']:.2f} +/- 0.5"
+        return True
+
+    if expected:
+        g.fraction("QC fault log: each content fault found, typed and timed", judge(found, expected, timed),
+                   weight=1.5, noun="content faults")
+    else:
+        g.check("QC fault log: each content fault found, typed and timed", not found, weight=1.5, expected=[],
+                found=sorted(found), reason="" if not found else "the programme has no content fault under the "
+                "spec sheet's rules; logged: " + ", ".join(sorted(found)))
+    verdict = "FAIL" if expected or technical_failures else "PASS"
+    stated = normalize_text(rep.get("result")).upper()
+    g.check("QC verdict follows from the measurements", stated == verdict, weight=1.5, expected=verdict,
+            found=rep.get("result"),
+            reason="" if stated == verdict else "; ".join(
+                [f"content faults: {', '.join(expected)}"] * bool(expected)
+                + [f"the file misses the spec: {', '.join(technical_failures[:4])}"] * bool(technical_failures)
+                or ["every measured requirement is met and the programme has no content fault"]))

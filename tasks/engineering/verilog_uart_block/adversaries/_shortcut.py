@@ -8,7 +8,11 @@ the Yosys figures, and cuts one corner to look verified:
   PASS lines for every acceptance group when the simulation ends;
 - self_recognising_bench: the bench reads rtl/uart.v and, when it finds its own stub, prints PASS
   for every test (on any other RTL it runs a real reset and transmit-idle test);
-- passive_bench: the bench only checks that txd idles high and prints a fixed list of PASS lines."""
+- passive_bench: the bench only checks that txd idles high and prints a fixed list of PASS lines;
+- spec_only_signoff: the passive bench, and a sign-off that reads the operating points but judges them
+  the way a hurried reviewer does: the divider truncated (CLK_FREQ_HZ / BAUD_RATE rounded down), only
+  the spec's CLKS_PER_BIT >= 16 rule applied, and the block declared ready whenever every point clears it.
+  Every other adversary signs off ready with no operating points."""
 
 import json
 import os
@@ -115,6 +119,14 @@ cells = re.findall(r"Number of cells:\s+(\d+)", syn)
 ffs = sum(int(n) for name, n in re.findall(r"^\s+(\$_\S+)\s+(\d+)\s*$", syn, re.M) if "DFF" in name)
 tests = [{"name": n, "result": r, "description": n.replace("_", " ")}
          for n, r in re.findall(r"^TEST (\S+) (PASS|FAIL)", run.stdout, re.M)]
+points = []
+if MODE == "spec_only_signoff":
+    for pt in json.loads((IN / "integration_points.json").read_text())["operating_points"]:
+        div = pt["clk_hz"] // pt["baud"]
+        points.append({"name": pt["name"], "clks_per_bit": div, "supported": div >= 16,
+                       "bit_rate_error_percent": round((pt["clk_hz"] / div / pt["baud"] - 1) * 100, 3),
+                       "reason": None if div >= 16 else "parameter_range"})
 report = {"clks_per_bit": cpb, "frame_bits": 1 + dw + (parity != "none") + cfg["stop_bits"], "tests": tests,
-          "synthesis": {"cells": int(cells[-1]) if cells else 0, "flip_flops": ffs}}
+          "synthesis": {"cells": int(cells[-1]) if cells else 0, "flip_flops": ffs},
+          "sign_off": {"operating_points": points, "ready_for_integration": all(pt["supported"] for pt in points)}}
 (OUT / "verification_report.json").write_text(json.dumps(report, indent=2) + "\n")

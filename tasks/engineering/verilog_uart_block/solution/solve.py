@@ -5,12 +5,17 @@ ALE-CANARY-8d1aeb33-803c-43e3-a3d1-3a07050f4b0e
 
 Writes the RTL and the self-checking bench for the configuration in uart_config.json, runs the
 bench with Icarus Verilog as the spec prescribes (log and VCD), synthesizes with the spec's Yosys
-command and writes the verification report from the log and the Yosys statistics.
+command and writes the verification report from the log and the Yosys statistics, ending with the
+integration sign-off: at each operating point of the integration note, the divider the block uses, the
+line-rate error it gives, whether the link closes (the partner's receive tolerance, and the partner's
+transmit accuracy against our receiver's verified +/-2 %), whether the receive FIFO holds a burst until
+firmware serves it, and the verdict.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -55,6 +60,29 @@ def run(argv: list[str], cwd: Path) -> str:
     return done.stdout
 
 
+def cpb_of(clk_hz: int, baud: int) -> int:
+    return (clk_hz + baud // 2) // baud
+
+
+def assess_point(point: dict, link: dict, cfg: dict, frame_bits: int) -> dict:
+    """The sign-off entry of one operating point of the integration note."""
+    cpb = cpb_of(point["clk_hz"], point["baud"])
+    error = (point["clk_hz"] / cpb / point["baud"] - 1) * 100
+    partner = link["partner_tx_accuracy_percent"]
+    mismatch = max(abs((1 + s * partner / 100) / (1 + error / 100) - 1) * 100 for s in (1, -1))
+    reason = None
+    if cpb < 16:
+        reason = "parameter_range"
+    elif abs(error) > link["partner_rx_tolerance_percent"] or mismatch > 2.0:
+        reason = "bit_rate_error"
+    elif cfg["rx_fifo_depth"]:
+        # the first character lands at 0, then one every frame time until firmware starts reading
+        waiting = math.floor(link["rx_service_latency_us"] * 1e-6 * point["baud"] / frame_bits) + 1
+        reason = "fifo_overrun" if waiting > cfg["rx_fifo_depth"] else None
+    return {"name": point["name"], "clk_hz": point["clk_hz"], "baud": point["baud"], "clks_per_bit": cpb,
+            "bit_rate_error_percent": round(error, 3), "supported": reason is None, "reason": reason}
+
+
 def main() -> None:
     cfg = json.loads((INPUT / "uart_config.json").read_text())
     for sub in ("rtl", "tb", "sim"):
@@ -76,15 +104,20 @@ def main() -> None:
     cells = int(re.search(r"Number of cells:\s+(\d+)", stats).group(1))
     ffs = sum(int(n) for name, n in re.findall(r"^\s+(\$_\S+)\s+(\d+)\s*$", stats, re.M) if "DFF" in name)
 
-    cpb = (cfg["CLK_FREQ_HZ"] + cfg["BAUD_RATE"] // 2) // cfg["BAUD_RATE"]
+    frame_bits = 1 + cfg["data_bits"] + (0 if cfg["parity"] == "none" else 1) + cfg["stop_bits"]
+    link = json.loads((INPUT / "integration_points.json").read_text())
+    points = [assess_point(pt, link, cfg, frame_bits) for pt in link["operating_points"]]
+    verified = bool(tests) and all(r == "PASS" for _, r in tests)
     report = {
         "block": "uart", "configuration": cfg["label"],
-        "clks_per_bit": cpb,
-        "frame_bits": 1 + cfg["data_bits"] + (0 if cfg["parity"] == "none" else 1) + cfg["stop_bits"],
+        "clks_per_bit": cpb_of(cfg["CLK_FREQ_HZ"], cfg["BAUD_RATE"]),
+        "frame_bits": frame_bits,
         "tests": [{"name": n, "result": r, "description": DESCRIPTIONS.get(n, "")} for n, r in tests],
         "passed": sum(r == "PASS" for _, r in tests), "failed": sum(r == "FAIL" for _, r in tests),
         "synthesis": {"tool": "yosys", "command": "synth -flatten -top uart", "cells": cells, "flip_flops": ffs},
         "simulator": "Icarus Verilog (iverilog -g2012, vvp)",
+        "sign_off": {"operating_points": points,
+                     "ready_for_integration": verified and all(pt["supported"] for pt in points)},
     }
     (OUTPUT / "verification_report.json").write_text(json.dumps(report, indent=2) + "\n")
 

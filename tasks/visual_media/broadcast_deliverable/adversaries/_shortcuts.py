@@ -5,6 +5,12 @@
 - blended_conform: frame rate converted by blending neighbour frames instead of nearest frame.
 - flagged_scan: interlaced scan only flagged in the container, the picture coded progressive; on a
   progressive spec the captions are burned in from drawtext without the head offset.
+- whole_file_detectors: a correct deliverable, but the content QC runs ffmpeg's freezedetect and
+  silencedetect with their default settings over the whole file, head included, and the verdict
+  follows whatever they report.
+- over_cautious_qc: a correct deliverable, but every hold or pause of 0.2 s or more in the programme is
+  logged as a fault and fails the file, whatever the spec sheet's threshold.
+The first three sign the file off PASS with an empty fault log.
 """
 
 from __future__ import annotations
@@ -166,6 +172,17 @@ def finish(video: Path, sound: Path, start: float, srt: Path) -> None:
     write_report(final, start, len(re.findall(r"-->", srt.read_text())), srt)
 
 
+def detected(path: Path, options: str, offset: float) -> list[dict]:
+    """Freezes and silences freezedetect/silencedetect report in ``path`` (``options``: their settings)."""
+    log = ffmpeg("-i", str(path), "-vf", f"freezedetect{options}", "-af", f"silencedetect{options}", "-f", "null", "-")
+    faults = []
+    for kind, key in (("frozen_picture", "freeze"), ("audio_dropout", "silence")):
+        starts, lengths = re.findall(rf"{key}_start: (-?[\d.]+)", log), re.findall(rf"{key}_duration: ([\d.]+)", log)
+        faults += [{"type": kind, "start_s": round(offset + float(a), 3), "duration_s": round(float(d), 3)}
+                   for a, d in zip(starts, lengths, strict=False)]
+    return faults
+
+
 def write_report(final: Path, start: float, cues: int, srt: Path) -> None:
     info = json.loads(ffprobe("-show_format", "-show_streams", "-of", "json", str(final)))
     v = next(s for s in info["streams"] if s["codec_type"] == "video")
@@ -176,6 +193,11 @@ def write_report(final: Path, start: float, cues: int, srt: Path) -> None:
     first = re.search(r"(\d+):(\d+):(\d+),(\d+)", srt.read_text()).groups()
     first_in = int(first[0]) * 3600 + int(first[1]) * 60 + int(first[2]) + int(first[3]) / 1000
     measured = loudness(final, start)
+    faults = []
+    if MODE == "whole_file_detectors":
+        faults = detected(final, "", 0.0)
+    elif MODE == "over_cautious_qc":
+        faults = detected(INPUT / "source.mov", "=d=0.2", start)
     report = {
         "file": final.name,
         "container": info["format"]["format_name"],
@@ -191,7 +213,8 @@ def write_report(final: Path, start: float, cues: int, srt: Path) -> None:
                   "programme_true_peak_dbtp": measured["true_peak_dbtp"]},
         "head": {"programme_starts_at_s": start},
         "captions": {"cue_count": cues, "first_cue_in_s": round(first_in, 3)},
-        "result": "PASS",
+        "faults": faults,
+        "result": "FAIL" if faults else "PASS",
     }
     (OUTPUT / "qc_report.json").write_text(json.dumps(report, indent=2) + "\n")
 

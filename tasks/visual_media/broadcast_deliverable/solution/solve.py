@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Oracle: build the deliverable with ffmpeg from the spec sheet, then QC it with ffprobe/ebur128.
+"""Oracle: build the deliverable with ffmpeg from the spec sheet, then QC it with ffprobe/ebur128, and the
+programme content with ffmpeg's freezedetect and silencedetect at the spec sheet's thresholds.
 
 ALE-CANARY-3a2beff1-3e5a-4d75-8a57-6487af82a413
 """
@@ -118,10 +119,29 @@ def main() -> None:
     final = OUTPUT / "deliverable.mov"
     ffmpeg("-i", str(video), "-i", str(sound), "-map", "0:v", "-map", "1:a", "-c", "copy", "-movflags", "+faststart",
            str(final))
-    write_report(final, start, len(re.findall(r"-->", srt.read_text())), srt)
+    write_report(final, start, len(re.findall(r"-->", srt.read_text())), srt, spec)
 
 
-def write_report(final: Path, start: float, cues: int, srt: Path) -> None:
+def content_faults(start: float, qc: dict) -> list[dict]:
+    """Frozen pictures and audio dropouts of the programme at the spec sheet's thresholds, in deliverable time.
+
+    Measured on the programme as received (the burned-in captions would split a freeze in the deliverable)."""
+    seconds = float(re.search(r"([\d.]+) s or longer", qc["frozen_picture"]).group(1))
+    level = re.search(r"below (-?[\d.]+) dBFS", qc["audio_dropout"]).group(1)
+    found = []
+    for kind, stream, detector, key in (
+            ("frozen_picture", "0:v:0", f"freezedetect=n=-60dB:d={seconds}", "freeze"),
+            ("audio_dropout", "0:a:0", f"silencedetect=n={level}dB:d={seconds}", "silence")):
+        log = ffmpeg("-i", str(INPUT / "source.mov"), "-map", stream, "-af" if key == "silence" else "-vf", detector,
+                     "-f", "null", "-")
+        starts = re.findall(rf"{key}_start: (-?[\d.]+)", log)
+        lengths = re.findall(rf"{key}_duration: ([\d.]+)", log)
+        found += [{"type": kind, "start_s": round(start + float(a), 3), "duration_s": round(float(d), 3)}
+                  for a, d in zip(starts, lengths, strict=False)]
+    return found
+
+
+def write_report(final: Path, start: float, cues: int, srt: Path, spec: dict) -> None:
     info = json.loads(ffprobe("-show_format", "-show_streams", "-of", "json", str(final)))
     v = next(s for s in info["streams"] if s["codec_type"] == "video")
     a = next(s for s in info["streams"] if s["codec_type"] == "audio")
@@ -131,6 +151,10 @@ def write_report(final: Path, start: float, cues: int, srt: Path) -> None:
     first = re.search(r"(\d+):(\d+):(\d+),(\d+)", srt.read_text()).groups()
     first_in = int(first[0]) * 3600 + int(first[1]) * 60 + int(first[2]) + int(first[3]) / 1000
     measured = loudness(final, start)
+    faults = content_faults(start, spec["content_qc"])
+    audio = spec["audio"]
+    on_spec = (abs(measured["integrated_lufs"] - float(audio["programme_loudness_lufs"]))
+               <= float(audio["loudness_tolerance_lu"]) and measured["true_peak_dbtp"] <= float(audio["max_true_peak_dbtp"]))
     report = {
         "file": final.name,
         "container": info["format"]["format_name"],
@@ -146,7 +170,8 @@ def write_report(final: Path, start: float, cues: int, srt: Path) -> None:
                   "programme_true_peak_dbtp": measured["true_peak_dbtp"]},
         "head": {"programme_starts_at_s": start},
         "captions": {"cue_count": cues, "first_cue_in_s": round(first_in, 3)},
-        "result": "PASS",
+        "faults": faults,
+        "result": "PASS" if on_spec and not faults else "FAIL",
     }
     (OUTPUT / "qc_report.json").write_text(json.dumps(report, indent=2) + "\n")
 
