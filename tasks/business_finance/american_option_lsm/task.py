@@ -27,7 +27,7 @@ lsm_pricer.py, re-run in a fresh sandbox: on the term sheet with its seed it mus
 reported LSM prices, on the hidden contract its estimates must land within their standard errors
 of that contract's value, and it must repeat itself for a seed and vary across seeds (a lattice
 price dressed up as Monte Carlo does not), and on the deep in-the-money sibling its standard errors must be
-those of a regression-based estimator (a lattice price plus the noise of a European simulation has a spread
+no wider than a regression-based estimator's (variance reduction is welcome) (a lattice price plus the noise of a European simulation has a spread
 several times too wide there).
 """
 # ALE-CANARY-01e903fe-61ee-4b3c-b0ab-ad641a3d0871
@@ -387,17 +387,24 @@ def run_pricer(g: Grading, sheet: Path, paths: int, seed: int) -> tuple[dict[str
 
 HIDDEN_CHECK = f"{PRICER} on a hidden contract: estimates within their standard errors of its value"
 MONTE_CARLO_CHECK = f"{PRICER} is a Monte Carlo: repeatable for a seed, varying across seeds"
-DEEP_CHECK = (f"{PRICER} on a deep in-the-money contract: estimates on its value, with the standard errors of a "
-              "regression-based estimator")
+DEEP_CHECK = (f"{PRICER} on a deep in-the-money contract: estimates on its value, with standard errors no wider "
+              "than a regression-based estimator's")
 
 
-def band_misses(runs: dict[str, Any], labels: tuple[str, ...], target: dict[str, Any]) -> list[str]:
-    """The runs (by label) whose American or Bermudan estimate or standard error is off the target contract's."""
+def band_misses(runs: dict[str, Any], labels: tuple[str, ...], target: dict[str, Any], *,
+                se_floor: bool = True) -> list[str]:
+    """The runs (by label) whose American or Bermudan estimate or standard error is off the target contract's;
+    without ``se_floor`` a standard error below the reference's (variance reduction) is not held against it."""
     bands = {"american": sorted((target["american"], target["american_discrete"])),
              "bermudan": (target["bermudan"], target["bermudan"])}
-    return [f"{k} seed {label}: price {runs[label][k][0]:.4f} se {runs[label][k][1]:.4f}"
-            for label in labels for k in bands
-            if not all(lsm_consistent(*runs[label][k], tuple(bands[k]), target[f"{k}_se"]))]
+    misses = []
+    for label in labels:
+        for k, band in bands.items():
+            price, se = runs[label][k]
+            inside, plausible = lsm_consistent(price, se, (band[0], band[1]), target[f"{k}_se"])
+            if not (inside and (plausible or (not se_floor and 0 < se <= target[f"{k}_se"]))):
+                misses.append(f"{k} seed {label}: price {price:.4f} se {se:.4f}")
+    return misses
 
 
 def grade_pricer(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
@@ -436,7 +443,7 @@ def grade_pricer(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
     bad = band_misses(runs, ("a", "b"), hidden)
     g.check(HIDDEN_CHECK, not bad, weight=3, expected={k: [round(v, 4) for v in band] for k, band in bands.items()},
             reason="; ".join(bad) + (" (band or standard error off)" if bad else ""))
-    bad = band_misses(runs, ("deep",), deep)
+    bad = band_misses(runs, ("deep",), deep, se_floor=False)
     g.check(DEEP_CHECK, not bad, weight=2,
             expected={"american_se_about": round(deep["american_se"], 4), "bermudan_se_about": round(deep["bermudan_se"], 4),
                       "american": round(deep["american"], 4)},
