@@ -605,10 +605,12 @@ def _check_zones(g: Grading, sub: Submission, ref_zones: np.ndarray, k: int, mmu
     ok = agree >= 0.97 and coverage >= 0.98 and ids == set(range(1, k + 1))
     g.check("zone classes follow the zoning rule", ok, weight=3, expected=f"zones 1..{k}, >= 97 % agreement",
             found=f"zones {sorted(ids)}, {100 * agree:.2f} % agreement on {100 * coverage:.1f} % coverage")
-    small = undersized_patches(got, mmu)
-    g.check(f"minimum mapping unit: no zone patch under {mmu} pixels left beside another zone", not small, weight=2,
-            expected="none", found=f"{len(small)} patches" if small else "none",
-            reason="; ".join(f"zone {z}: {n} px" for z, n in small[:6]) + (" (not merged into a neighbour)" if small else ""))
+    # the reference's own sieve is the yardstick: an agent is held to no more leftovers than it has (normally none)
+    small, allowed = undersized_patches(got, mmu), len(undersized_patches(ref_zones, mmu))
+    ok = len(small) <= allowed
+    g.check(f"minimum mapping unit: no zone patch under {mmu} pixels left beside another zone", ok, weight=2,
+            expected=f"at most {allowed}", found=f"{len(small)} patches",
+            reason="" if ok else "; ".join(f"zone {z}: {n} px" for z, n in small[:6]) + " (not merged into a neighbour)")
     rast = sub.zones_rast
     same = float((rast == got).mean()) if rast is not None and rast.shape == got.shape else 0.0
     g.check("zones.gpkg polygons rasterize back to zones.tif", same >= 0.98, weight=2, found=f"{100 * same:.2f} %",
