@@ -19,7 +19,8 @@ mask, zones.
 grade() re-runs GDAL/OGR on the submitted files in a fresh sandbox (gdalinfo, gdal_translate to
 raw ENVI, ogr2ogr to GeoJSON in the native and the projected CRS, gdal_rasterize of the zone
 polygons onto the input grid) and checks, stage by stage: the rasters' grid and CRS, the clip and
-cloud/no-data mask, the NDVI values, the zone classes, polygons against the zone raster, polygon
+cloud/no-data mask, the NDVI values, the zone classes, the minimum mapping unit (no undersized patch left
+beside another zone), polygons against the zone raster, polygon
 areas re-measured in the projected CRS, zone mean NDVI, the rates from the agronomic rule, the
 prescription's CRS and coverage, the product totals, and the QA hand-over: field and usable areas
 and the go / no-go decision (usable imagery on at least 90 % of the field) that follows from them.
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import ndimage
 
 from lastexam.task import Grading, Params, is_close
 
@@ -576,7 +578,25 @@ def _check_ndvi(g: Grading, sub: Submission, ref_ndvi: np.ndarray) -> np.ndarray
     return valid_got
 
 
-def _check_zones(g: Grading, sub: Submission, ref_zones: np.ndarray, k: int) -> None:
+def undersized_patches(zones: np.ndarray, mmu: int) -> list[tuple[int, int]]:
+    """(zone, size) of the 4-connected zone patches smaller than ``mmu`` pixels that border another zone:
+    the minimum mapping unit merges each of them into a neighbour (only a patch enclosed by no-data stays)."""
+    four = ndimage.generate_binary_structure(2, 1)
+    found = []
+    for zone in np.unique(zones[zones > 0]).tolist():
+        labels, _ = ndimage.label(zones == zone, structure=four)
+        sizes = np.bincount(labels.ravel())
+        for patch_id in np.flatnonzero(sizes < mmu).tolist():
+            if patch_id == 0:
+                continue
+            patch = labels == patch_id
+            rim = ndimage.binary_dilation(patch, structure=four) & ~patch
+            if ((zones[rim] > 0) & (zones[rim] != zone)).any():
+                found.append((int(zone), int(sizes[patch_id])))
+    return found
+
+
+def _check_zones(g: Grading, sub: Submission, ref_zones: np.ndarray, k: int, mmu: int) -> None:
     got = sub.zones if sub.zones is not None else np.zeros(ref_zones.shape, np.uint8)
     both = (ref_zones > 0) & (got > 0)
     agree = float((got[both] == ref_zones[both]).mean()) if both.any() else 0.0
@@ -585,6 +605,12 @@ def _check_zones(g: Grading, sub: Submission, ref_zones: np.ndarray, k: int) -> 
     ok = agree >= 0.97 and coverage >= 0.98 and ids == set(range(1, k + 1))
     g.check("zone classes follow the zoning rule", ok, weight=3, expected=f"zones 1..{k}, >= 97 % agreement",
             found=f"zones {sorted(ids)}, {100 * agree:.2f} % agreement on {100 * coverage:.1f} % coverage")
+    # the reference's own sieve is the yardstick: an agent is held to no more leftovers than it has (normally none)
+    small, allowed = undersized_patches(got, mmu), len(undersized_patches(ref_zones, mmu))
+    ok = len(small) <= allowed
+    g.check(f"minimum mapping unit: no zone patch under {mmu} pixels left beside another zone", ok, weight=2,
+            expected=f"at most {allowed}", found=f"{len(small)} patches",
+            reason="" if ok else "; ".join(f"zone {z}: {n} px" for z, n in small[:6]) + " (not merged into a neighbour)")
     rast = sub.zones_rast
     same = float((rast == got).mean()) if rast is not None and rast.shape == got.shape else 0.0
     g.check("zones.gpkg polygons rasterize back to zones.tif", same >= 0.98, weight=2, found=f"{100 * same:.2f} %",
@@ -722,7 +748,7 @@ def grade(g: Grading) -> None:
     if not _check_grids(g, sub, ref):
         return
     _check_ndvi(g, sub, ref_ndvi)
-    _check_zones(g, sub, ref_zones, sc["zones"])
+    _check_zones(g, sub, ref_zones, sc["zones"], sc["sieve"] or 1)
     measured = _check_polygons(g, sub, ref)
     table = _summary(g, sc["zones"])
     if table is not None:

@@ -14,7 +14,8 @@ from a 4000-step tree; CRR prices at each convergence step count; and a standard
 from a small LSM run of the grader's own. The term sheet carries the desk's mark of the American
 option (per variant: its value, its European value or its Bermudan sibling's value, jittered within a
 quarter of the validation tolerance), which the validator must accept or challenge and diagnose. A hidden sibling contract (spot, volatility and rate
-perturbed, same dates) with its own targets, on which the submitted pricer is re-run.
+perturbed, same dates) with its own targets, and a deep in-the-money sibling (early exercise dominant, where an
+LSM estimate's spread is a fraction of a European simulation's), on which the submitted pricer is re-run.
 
 Grade: gates on the four deliverables; then the BSM price, the American and Bermudan tree prices,
 the two LSM estimates within their reported standard errors (with the stated budget and a
@@ -25,7 +26,9 @@ the Monte Carlo convergence (error scaling, estimates, tie to the headline run);
 lsm_pricer.py, re-run in a fresh sandbox: on the term sheet with its seed it must reproduce the
 reported LSM prices, on the hidden contract its estimates must land within their standard errors
 of that contract's value, and it must repeat itself for a seed and vary across seeds (a lattice
-price dressed up as Monte Carlo does not).
+price dressed up as Monte Carlo does not), and on the deep in-the-money sibling its standard errors must be
+no wider than a regression-based estimator's (variance reduction is welcome) (a lattice price plus the noise of a European simulation has a spread
+several times too wide there).
 """
 # ALE-CANARY-01e903fe-61ee-4b3c-b0ab-ad641a3d0871
 
@@ -222,6 +225,27 @@ def hidden_params(params: dict[str, Any]) -> dict[str, Any]:
             "seed": int(rng.integers(1_000_000))}
 
 
+DEEP_MONEYNESS = {"put": 0.5, "call": 1.8}  # spot / strike of the deep in-the-money sibling
+DEEP_SE_RATIO = 0.4  # its LSM American standard error must be at most this share of the European payoff's
+
+
+def deep_params(params: dict[str, Any]) -> dict[str, Any]:
+    """A deep in-the-money sibling (same dates, volatility and rate), where early exercise dominates: an LSM
+    estimator's spread there is a small fraction of the European payoff's, so a lattice price with Monte Carlo
+    noise borrowed from a European simulation is told apart from a Longstaff-Schwartz run."""
+    seed = int(np.random.default_rng([int(params["seed"]), 13]).integers(1_000_000))
+    return {**params, "spot": round(params["strike"] * DEEP_MONEYNESS[params["kind"]], 2), "seed": seed}
+
+
+def european_payoff_se(c: dict[str, Any], paths: int, seed: int) -> float:
+    """Standard error of a plain Monte Carlo of the European payoff with ``paths`` paths."""
+    z = np.random.default_rng(seed).standard_normal(paths)
+    end = c["S"] * np.exp((c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * c["T"] + c["sigma"] * math.sqrt(c["T"]) * z)
+    sign = 1.0 if c["kind"] == "call" else -1.0
+    payoff = np.maximum(sign * (end - c["K"]), 0.0) * math.exp(-c["r"] * c["T"])
+    return float(payoff.std(ddof=1) / math.sqrt(paths))
+
+
 def lsm_targets(c: dict[str, Any], seed: int, se_paths: int) -> dict[str, float]:
     """What an LSM run on contract ``c`` should land on, and its standard errors at ``se_paths`` paths."""
     m = round(LSM_STEPS_PER_YEAR * c["T"])
@@ -269,6 +293,15 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     sheet |= {"desk_mark": mark, "validation_tolerance": tolerance}
     (input_dir / "term_sheet.json").write_text(json.dumps(sheet, indent=2) + "\n")
     hidden_seed = int(hidden["seed"]) % 1_000_000
+    deep = deep_params(params)
+    deep_c = contract(deep)
+    (reference_dir / "deep_term_sheet.json").write_text(json.dumps(term_sheet(deep, deep_c), indent=2) + "\n")
+    deep_seed = int(deep["seed"]) % 1_000_000
+    deep_ref = {**lsm_targets(deep_c, deep_seed, RERUN_PATHS), "seed": deep_seed,
+                "european_se": european_payoff_se(deep_c, RERUN_PATHS, deep_seed)}
+    if deep_ref["american_se"] > DEEP_SE_RATIO * deep_ref["european_se"]:
+        raise ValueError(f"the deep in-the-money sibling (spot {deep['spot']}) does not tell an LSM spread from a "
+                         "European one; change DEEP_MONEYNESS")
     ref = {
         "desk_mark": {"mark": mark, "tolerance": tolerance, "case": params["desk_mark"]},
         "contract": {k: v for k, v in c.items() if k not in ("dates", "start", "end")},
@@ -282,6 +315,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         "lsm_steps": round(LSM_STEPS_PER_YEAR * c["T"]),
         "hidden": {**lsm_targets(hidden_c, hidden_seed, RERUN_PATHS), "seeds": [hidden_seed, hidden_seed + 17],
                    "lsm_steps": round(LSM_STEPS_PER_YEAR * hidden_c["T"])},
+        "deep": deep_ref,
     }
     (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))
 
@@ -351,11 +385,35 @@ def run_pricer(g: Grading, sheet: Path, paths: int, seed: int) -> tuple[dict[str
     return prices, ""
 
 
+HIDDEN_CHECK = f"{PRICER} on a hidden contract: estimates within their standard errors of its value"
+MONTE_CARLO_CHECK = f"{PRICER} is a Monte Carlo: repeatable for a seed, varying across seeds"
+DEEP_CHECK = (f"{PRICER} on a deep in-the-money contract: estimates on its value, with standard errors no wider "
+              "than a regression-based estimator's")
+
+
+def band_misses(runs: dict[str, Any], labels: tuple[str, ...], target: dict[str, Any], *,
+                se_floor: bool = True) -> list[str]:
+    """The runs (by label) whose American or Bermudan estimate or standard error is off the target contract's;
+    without ``se_floor`` a standard error below the reference's (variance reduction) is not held against it."""
+    bands = {"american": sorted((target["american"], target["american_discrete"])),
+             "bermudan": (target["bermudan"], target["bermudan"])}
+    misses = []
+    for label in labels:
+        for k, band in bands.items():
+            price, se = runs[label][k]
+            inside, plausible = lsm_consistent(price, se, (band[0], band[1]), target[f"{k}_se"])
+            if not (inside and (plausible or (not se_floor and 0 < se <= target[f"{k}_se"]))):
+                misses.append(f"{k} seed {label}: price {price:.4f} se {se:.4f}")
+    return misses
+
+
 def grade_pricer(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
     """Re-run the submitted Longstaff-Schwartz pricer: on the task's sheet (it must reproduce the
-    reported headline figures) and on a hidden sibling contract twice with one seed and once with
-    another (it must land on that contract's value, repeat itself for a seed and vary across seeds)."""
-    hidden = ref["hidden"]
+    reported headline figures), on a hidden sibling contract twice with one seed and once with
+    another (it must land on that contract's value, repeat itself for a seed and vary across seeds),
+    and on a deep in-the-money sibling, where the spread of an LSM estimate is a small fraction of a
+    European simulation's (a lattice price with borrowed Monte Carlo noise shows its European spread)."""
+    hidden, deep = ref["hidden"], ref["deep"]
     seed_a, seed_b = hidden["seeds"]
     hidden_sheet = g.reference("hidden_term_sheet.json")
     public_seed = int(json.loads((g.input_dir / "term_sheet.json").read_text())["lsm_seed"])
@@ -363,7 +421,8 @@ def grade_pricer(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
     for label, sheet, paths, seed in (("public", g.input_dir / "term_sheet.json", LSM_PATHS, public_seed),
                                       ("a", hidden_sheet, RERUN_PATHS, seed_a),
                                       ("a again", hidden_sheet, RERUN_PATHS, seed_a),
-                                      ("b", hidden_sheet, RERUN_PATHS, seed_b)):
+                                      ("b", hidden_sheet, RERUN_PATHS, seed_b),
+                                      ("deep", g.reference("deep_term_sheet.json"), RERUN_PATHS, deep["seed"])):
         runs[label], error = run_pricer(g, sheet, paths, seed)
         errors += [error] if error else []
         if runs[label] is None:
@@ -375,24 +434,24 @@ def grade_pricer(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
     g.check(f"{PRICER} re-run on the term sheet with its seed reproduces the reported LSM prices", same, weight=2,
             expected=reported, found=public and {k: v[0] for k, v in public.items()},
             reason="; ".join(errors) if public is None else "" if same else "the re-run gives other prices")
-    if any(runs.get(k) is None for k in ("a", "a again", "b")):
-        g.check(f"{PRICER} on a hidden contract: estimates within their standard errors of its value", False,
-                weight=3, reason="; ".join(errors) or "not run")
-        g.check(f"{PRICER} is a Monte Carlo: repeatable for a seed, varying across seeds", False, weight=2,
-                reason="; ".join(errors) or "not run")
+    if any(runs.get(k) is None for k in ("a", "a again", "b", "deep")):
+        for name, weight in ((HIDDEN_CHECK, 3), (MONTE_CARLO_CHECK, 2), (DEEP_CHECK, 2)):
+            g.check(name, False, weight=weight, reason="; ".join(errors) or "not run")
         return
     bands = {"american": sorted((hidden["american"], hidden["american_discrete"])),
              "bermudan": (hidden["bermudan"], hidden["bermudan"])}
-    bad = [f"{k} seed {label}: price {runs[label][k][0]:.4f} se {runs[label][k][1]:.4f}"
-           for label in ("a", "b") for k in bands
-           if not all(lsm_consistent(*runs[label][k], bands[k], hidden[f"{k}_se"]))]
-    g.check(f"{PRICER} on a hidden contract: estimates within their standard errors of its value", not bad, weight=3,
-            expected={k: [round(v, 4) for v in band] for k, band in bands.items()},
+    bad = band_misses(runs, ("a", "b"), hidden)
+    g.check(HIDDEN_CHECK, not bad, weight=3, expected={k: [round(v, 4) for v in band] for k, band in bands.items()},
             reason="; ".join(bad) + (" (band or standard error off)" if bad else ""))
+    bad = band_misses(runs, ("deep",), deep, se_floor=False)
+    g.check(DEEP_CHECK, not bad, weight=2,
+            expected={"american_se_about": round(deep["american_se"], 4), "bermudan_se_about": round(deep["bermudan_se"], 4),
+                      "american": round(deep["american"], 4)},
+            reason="; ".join(bad) + (" (band or standard error off: not the spread of an LSM estimator)" if bad else ""))
     a, again, b = runs["a"], runs["a again"], runs["b"]
     repeat = all(math.isclose(a[k][0], again[k][0], rel_tol=1e-9, abs_tol=1e-12) for k in bands)
     vary = all(a[k][0] != b[k][0] and abs(a[k][0] - b[k][0]) <= 5 * math.hypot(a[k][1], b[k][1]) for k in bands)
-    g.check(f"{PRICER} is a Monte Carlo: repeatable for a seed, varying across seeds", repeat and vary, weight=2,
+    g.check(MONTE_CARLO_CHECK, repeat and vary, weight=2,
             found={"seed a": a, "seed a again": again, "seed b": b},
             reason="" if repeat and vary else "; ".join(m for m, bad_ in (
                 ("the same seed gives different prices", not repeat),

@@ -15,7 +15,9 @@ capacities, time windows and depot hours (when the scenario has them), the repor
 against the plan's distance recomputed from the matrix, the plan's cost against the optimum
 (0.5% gap), the submitted model re-solved by CBC in a sandbox reaching the optimum, and the
 submitted model generator run on a hidden day's instance (drawn in generate from another seed) in
-a sandbox, its model solved by CBC reaching that day's optimum.
+a sandbox, its model solved by CBC reaching that day's optimum, and solved again with one road of that
+day's optimal plan closed through the model's named arc variables, reaching the best plan that avoids it
+(so the generator must write a model of the routing, not a model of a plan it found some other way).
 """
 # ALE-CANARY-2ce2c20f-700b-4064-9e33-7be363f8d526
 
@@ -38,6 +40,7 @@ from lastexam.task import Grading, Params, as_number
 SPEED_KMH = 40.0
 DEPOT_CLOSE = 600.0  # minutes after the 08:00 opening
 GAP = 0.005
+MIN_CLOSURE_RISE = 0.01  # a hidden road closure must raise the optimum by at least this share
 HIDDEN_DATA = "hidden_data"
 INPUT_FILES = ("sites.csv", "distance_km.csv", "fleet.csv")
 
@@ -94,8 +97,15 @@ def schedule(inst: dict[str, Any], depot: str, stops: list[str]) -> list[float] 
     return starts if t + d[prev][depot] / SPEED_KMH * 60 <= DEPOT_CLOSE + 1e-9 else None
 
 
-def candidate_routes(inst: dict[str, Any]) -> list[tuple[str, tuple[str, ...], float]]:
-    """Every capacity-feasible customer set per depot with its cheapest feasible stop order."""
+def uses_closed_link(depot: str, order: tuple[str, ...], closed: frozenset[frozenset[str]]) -> bool:
+    """Whether the route from ``depot`` through ``order`` and back drives a closed link (either direction)."""
+    return any(frozenset(pair) in closed for pair in itertools.pairwise((depot, *order, depot)))
+
+
+def candidate_routes(inst: dict[str, Any], closed: frozenset[frozenset[str]] = frozenset()
+                     ) -> list[tuple[str, tuple[str, ...], float]]:
+    """Every capacity-feasible customer set per depot with its cheapest feasible stop order that drives no
+    ``closed`` link."""
     customers = [s for s in inst["sites"] if s["type"] == "customer"]
     depots = sorted({v["depot"] for v in inst["fleet"]})
     cap = inst["fleet"][0]["capacity"]
@@ -111,6 +121,8 @@ def candidate_routes(inst: dict[str, Any]) -> list[tuple[str, tuple[str, ...], f
                 for order in itertools.permutations(subset):
                     if size > 1 and order[0] > order[-1] and not inst["time_windows"]:
                         continue  # a symmetric matrix: each cycle once
+                    if closed and uses_closed_link(depot, order, closed):
+                        continue
                     cost = route_cost(inst, depot, list(order))
                     if (best is None or cost < best[1] - 1e-9) and \
                             (not inst["time_windows"] or schedule(inst, depot, list(order)) is not None):
@@ -163,8 +175,9 @@ def parse_solution(text: str) -> tuple[str, float | None, dict[str, float]]:
     return status, objective, values
 
 
-def optimum(inst: dict[str, Any]) -> tuple[float, list[tuple[str, tuple[str, ...], float]]] | None:
-    routes = candidate_routes(inst)
+def optimum(inst: dict[str, Any], closed: frozenset[frozenset[str]] = frozenset()
+            ) -> tuple[float, list[tuple[str, tuple[str, ...], float]]] | None:
+    routes = candidate_routes(inst, closed)
     status, objective, values = solve_lp_file(set_partitioning_lp(inst, routes))
     if not status.startswith("Optimal") or objective is None:
         return None
@@ -216,11 +229,31 @@ def solvable_instance(params: dict[str, Any], rng: random.Random, input_dir: Pat
     return {"optimum_km": objective, "routes": [[d, list(s), c] for d, s, c in chosen], "instance": inst}
 
 
+def road_closure(day: dict[str, Any]) -> dict[str, Any] | None:
+    """The link of the day's optimal plan whose closure raises the optimum most, with the optimum that avoids
+    it, or None when no closure raises it clearly (by MIN_CLOSURE_RISE of the optimum and at least 1 km)."""
+    links = {frozenset(pair) for depot, stops, _ in day["routes"] for pair in itertools.pairwise((depot, *stops, depot))}
+    best = None
+    for link in sorted(links, key=sorted):
+        result = optimum(day["instance"], frozenset({link}))
+        if result is not None and (best is None or result[0] > best["optimum_km"]):
+            best = {"link": sorted(link), "optimum_km": result[0]}
+    rise = max(1.0, MIN_CLOSURE_RISE * day["optimum_km"])
+    return best if best is not None and best["optimum_km"] - day["optimum_km"] >= rise else None
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     ref = solvable_instance(params, random.Random(params["seed"]), input_dir)
     (reference_dir / HIDDEN_DATA).mkdir()
-    hidden = solvable_instance(params, random.Random(f"{params['seed']}/hidden"), reference_dir / HIDDEN_DATA)
+    rng = random.Random(f"{params['seed']}/hidden")
+    for _ in range(20):
+        hidden = solvable_instance(params, rng, reference_dir / HIDDEN_DATA)
+        if closure := road_closure(hidden):
+            break
+    else:
+        raise RuntimeError("no hidden day with a road closure that changes its optimum")
     ref["hidden_optimum_km"] = hidden["optimum_km"]
+    ref["hidden_closure"] = closure
     (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))
 
 
@@ -282,20 +315,50 @@ def grade_model(g: Grading, ref: dict[str, Any]) -> None:
             reason="" if ok else "the model does not solve to the optimal distance")
 
 
+def close_link(model: str, link: list[str]) -> str | None:
+    """The LP text with a road closed (``arc_a_b + arc_b_a = 0`` added first under Subject To), or None
+    when the text has no Subject To section."""
+    lines = model.splitlines()
+    for k, line in enumerate(lines):
+        if re.fullmatch(r"\s*(subject\s+to|such\s+that|st|s\.t\.)\s*", line, re.IGNORECASE):
+            a, b = link
+            return "\n".join([*lines[:k + 1], f" ale_road_closed: arc_{a}_{b} + arc_{b}_{a} = 0", *lines[k + 1:]]) + "\n"
+    return None
+
+
+def solves_to(result: Any, want: float) -> tuple[bool, dict[str, Any]]:
+    """Whether the run left a CBC solution at ``want`` km (within the gap), and what it found."""
+    sol = result.workdir / "sol.txt"
+    status, objective, _ = parse_solution(sol.read_text(errors="replace") if sol.is_file() else "")
+    ok = objective is not None and status.startswith("Optimal") and abs(objective - want) <= max(0.05, GAP * want)
+    return ok, {"status": status, "objective": objective}
+
+
 def grade_generator(g: Grading, ref: dict[str, Any]) -> None:
     """build_model.py run on a hidden day's sites, distances and fleet must write a model that CBC
-    solves to that day's optimum."""
+    solves to that day's optimum; and that model, with one road of that day's optimal plan closed
+    through its arc variables, must solve to the best plan that avoids the road (a model that only
+    encodes a plan found some other way has no alternative to fall back on)."""
     data = {f"data/{name}": g.reference(f"{HIDDEN_DATA}/{name}") for name in INPUT_FILES}
     result = g.run_tool(["bash", "-c", "python3 build_model.py data model.lp && cbc model.lp sec 45 solve solu sol.txt"],
                         files={**data, "build_model.py": g.output("build_model.py")}, timeout=150)
-    sol = result.workdir / "sol.txt"
-    status, objective, _ = parse_solution(sol.read_text(errors="replace") if sol.is_file() else "")
-    want = ref["hidden_optimum_km"]
-    ok = objective is not None and status.startswith("Optimal") and abs(objective - want) <= max(0.05, GAP * want)
+    ok, found = solves_to(result, ref["hidden_optimum_km"])
     g.check("build_model.py on a hidden day's data writes a model CBC solves to that day's optimum", ok, weight=3,
-            expected=want, found={"status": status, "objective": objective},
+            expected=ref["hidden_optimum_km"], found=found,
             reason="" if ok else f"exit {result.returncode}{', timed out' if result.timed_out else ''}; "
                                  f"{result.stderr[-300:]}")
+    closure = ref["hidden_closure"]
+    name = "the generated model, with a road of the optimal plan closed (arc variables), finds the best plan avoiding it"
+    model = result.workdir / "model.lp"
+    closed = close_link(model.read_text(errors="replace"), closure["link"]) if model.is_file() else None
+    if closed is None:
+        g.check(name, False, weight=3, reason="build_model.py wrote no LP model with a Subject To section")
+        return
+    rerun = g.run_tool(["cbc", "model.lp", "sec", "45", "solve", "solu", "sol.txt"], files={"model.lp": closed},
+                       timeout=75)
+    ok, found = solves_to(rerun, closure["optimum_km"])
+    g.check(name, ok, weight=3, expected={"closed": closure["link"], "optimum_km": closure["optimum_km"]}, found=found,
+            reason="" if ok else "the model does not reroute around the closed road to the best plan avoiding it")
 
 
 def grade(g: Grading) -> None:

@@ -5,6 +5,8 @@ tree_as_lsm: every figure right from CRR trees, and the "Monte Carlo" figures ar
   exercisable tree prices with a standard error taken from the European payoff's spread; the pricer
   script computes the same trees.
 hardcoded_pricer: the honest work, but the delivered pricer only prints the figures of the run.
+noisy_tree: the tree_as_lsm prices made to look like Monte Carlo: the pricer adds the seed's Gaussian draw
+  times that European-spread standard error, so it repeats for a seed and varies across seeds.
 few_paths: an honest Longstaff-Schwartz that quietly simulates 10,000 paths whatever it is asked.
 """
 
@@ -95,6 +97,23 @@ def run(sheet, paths, seed):
     c = load(sheet); m = round(50 * c["T"])
     am = price(c, [c["T"] * i / m for i in range(1, m + 1)], paths)
     be = price(c, c["bermudan"], paths)
+    return {"american": {"lsm": am[0], "lsm_std_error": am[1], "lsm_paths": paths, "lsm_exercise_steps": m},
+            "bermudan": {"lsm": be[0], "lsm_std_error": be[1], "lsm_paths": paths}}
+''',
+    "noisy_tree": TREE + '''
+def price(c, times, paths, draw):
+    steps = 40 * len(times)
+    value = tree(c, steps, {round(t / c["T"] * steps) for t in times})["price"]
+    z = np.random.default_rng(1).standard_normal(20000)
+    sign = 1.0 if c["kind"] == "call" else -1.0
+    end = c["S"] * np.exp((c["r"] - c["q"] - c["sigma"] ** 2 / 2) * c["T"] + c["sigma"] * math.sqrt(c["T"]) * z)
+    se = float(np.std(np.maximum(sign * (end - c["K"]), 0) * math.exp(-c["r"] * c["T"]))) / math.sqrt(paths)
+    return value + draw * se, se
+
+def run(sheet, paths, seed):
+    c = load(sheet); m = round(50 * c["T"]); draws = np.random.default_rng(seed).standard_normal(2)
+    am = price(c, [c["T"] * i / m for i in range(1, m + 1)], paths, draws[0])
+    be = price(c, c["bermudan"], paths, draws[1])
     return {"american": {"lsm": am[0], "lsm_std_error": am[1], "lsm_paths": paths, "lsm_exercise_steps": m},
             "bermudan": {"lsm": be[0], "lsm_std_error": be[1], "lsm_paths": paths}}
 ''',

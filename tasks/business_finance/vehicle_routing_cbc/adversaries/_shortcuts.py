@@ -5,11 +5,14 @@ fixed_plan_model: the optimal plan found by honest enumeration, but model.lp (an
   output) is a one-binary model whose objective is that plan's distance.
 frozen_columns: the generator writes the set-partitioning model over today's enumerated routes,
   pasted in as literals, whatever data it is given.
+plan_with_arcs: the generator is honest about the day (it enumerates the routes and solves them itself),
+  but the model it writes is the plan it found, dressed with the arc variables of that plan only.
 nearest_neighbour: trucks filled by a nearest-neighbour heuristic; the model chooses among the
   heuristic's routes and the one- and two-stop routes only, so CBC "proves" a restricted plan optimal.
 """
 
 import csv
+import inspect
 import itertools
 import json
 import os
@@ -109,6 +112,31 @@ def lp_text(columns: list, sites: dict, fleet: dict) -> str:
     return text
 
 
+def plan_model(folder: Path) -> str:
+    """The day's optimal plan (routes enumerated and chosen by PuLP's CBC) as a model of that plan only."""
+    sites, dist, fleet = read(folder)
+    columns = enumerate_routes(sites, dist, fleet)
+    prob = pulp.LpProblem("routes", pulp.LpMinimize)
+    x = [pulp.LpVariable(f"r{i}", cat="Binary") for i in range(len(columns))]
+    prob += pulp.lpSum(c * x[i] for i, (_, _, c) in enumerate(columns))
+    for cust in (k for k, s in sites.items() if s["Type"] == "customer"):
+        prob += pulp.lpSum(x[i] for i, (_, o, _) in enumerate(columns) if cust in o) == 1
+    for depot, vs in fleet.items():
+        prob += pulp.lpSum(x[i] for i, (d, _, _) in enumerate(columns) if d == depot) <= len(vs)
+    prob.solve(pulp.COIN_CMD(msg=False))
+    chosen = [columns[i] for i, v in enumerate(x) if v.value() > 0.5]
+    arcs = [f" a{k}: arc_{a}_{b} - plan = 0" for k, (a, b) in enumerate(
+        pair for d, o, _ in chosen for pair in itertools.pairwise((d, *o, d)))]
+    total = round(sum(c for _, _, c in chosen), 1)
+    return "\n".join(["Minimize", f" obj: {total} plan", "Subject To", " pick: plan = 1", *arcs, "Binary", " plan",
+                      "End", ""])
+
+
+GENERATOR = "\n".join(["import csv, itertools, sys", "from pathlib import Path", "import pulp",
+                        *(inspect.getsource(f) for f in (read, on_time, km, enumerate_routes, plan_model)),
+                        "Path(sys.argv[2]).write_text(plan_model(Path(sys.argv[1])))", ""])
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     sites, dist, fleet = read(IN)
@@ -118,8 +146,11 @@ def main() -> None:
     total = round(sum(c for _, _, c in chosen), 1)
     if MODE == "fixed_plan_model":
         model = f"Minimize\n obj: {total} plan\nSubject To\n pick: plan = 1\nBinary\n plan\nEnd\n"
+    if MODE == "plan_with_arcs":
+        model = plan_model(IN)
     (OUT / "model.lp").write_text(model)
-    (OUT / "build_model.py").write_text(f"import sys\nopen(sys.argv[2], 'w').write({model!r})\n")
+    (OUT / "build_model.py").write_text(GENERATOR if MODE == "plan_with_arcs" else
+                                        f"import sys\nopen(sys.argv[2], 'w').write({model!r})\n")
     with open(OUT / "routes.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["Vehicle_ID", "Stop_Sequence", "Site_ID"])

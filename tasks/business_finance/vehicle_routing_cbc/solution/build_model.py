@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Model generator: python3 build_model.py DATA_DIR MODEL_LP writes the routing MILP for the sites,
-distances and fleet in DATA_DIR as CPLEX LP: every feasible single-vehicle route enumerated (exact
-stop order by exhaustive search, capacity and time windows checked), then set partitioning."""
+distances and fleet in DATA_DIR as CPLEX LP: every feasible single-vehicle route enumerated (every
+stop order of every customer set within capacity, time windows checked; on a symmetric matrix without
+time windows each cycle once), then set partitioning, with arc_<i>_<j> variables counting the vehicles
+driving directly from i to j so that a road can be closed in the model."""
 # ALE-CANARY-2ce2c20f-700b-4064-9e33-7be363f8d526
 
 from __future__ import annotations
@@ -43,7 +45,11 @@ def feasible_schedule(sites: dict, dist: dict, depot: str, order: tuple[str, ...
 
 
 def routes_for(depot: str, sites: dict, dist: dict, capacity: int) -> list[tuple[tuple[str, ...], float]]:
+    """Every feasible stop order of every customer set within capacity (each cycle once when the order's
+    reverse costs the same and no time window tells them apart), with its distance."""
     demand = {k: int(s["Demand_Pallets"]) for k, s in sites.items() if s["Type"] == "customer"}
+    timed = "TW_Open_Min" in next(iter(sites.values()))
+    symmetric = all(dist[a][b] == dist[b][a] for a in dist for b in dist)
     out = []
     for size in range(1, len(demand) + 1):
         found = False
@@ -51,14 +57,11 @@ def routes_for(depot: str, sites: dict, dist: dict, capacity: int) -> list[tuple
             if sum(demand[c] for c in subset) > capacity:
                 continue
             found = True
-            best = None
             for order in itertools.permutations(subset):
-                path = (depot, *order, depot)
-                km = sum(dist[a][b] for a, b in itertools.pairwise(path))
-                if (best is None or km < best[1]) and feasible_schedule(sites, dist, depot, order):
-                    best = (order, km)
-            if best:
-                out.append(best)
+                if size > 1 and symmetric and not timed and order[0] > order[-1]:
+                    continue
+                if feasible_schedule(sites, dist, depot, order):
+                    out.append((order, sum(dist[a][b] for a, b in itertools.pairwise((depot, *order, depot)))))
         if not found:
             break
     return out
@@ -80,6 +83,13 @@ def formulate(data_dir: Path) -> dict[str, Any]:
         prob += pulp.lpSum(x[i] for i, (_, order, _) in enumerate(columns) if c in order) == 1, f"serve_{c}"
     for depot, vs in sorted(vehicles.items()):
         prob += pulp.lpSum(x[i] for i, (d, _, _) in enumerate(columns) if d == depot) <= len(vs), f"fleet_{depot}"
+    driving: dict[tuple[str, str], list[int]] = {}
+    for i, (depot, order, _) in enumerate(columns):
+        for a, b in itertools.pairwise((depot, *order, depot)):
+            driving.setdefault((a, b), []).append(i)
+    for (a, b), uses in sorted(driving.items()):
+        arc = pulp.LpVariable(f"arc_{a}_{b}", lowBound=0)
+        prob += arc - pulp.lpSum(x[i] for i in uses) == 0, f"drive_{a}_{b}"
     return {"prob": prob, "x": x, "columns": columns, "vehicles": vehicles, "dist": dist}
 
 
