@@ -16,7 +16,8 @@ pooled control rate) is computed from them.
 Grade: the planning value, the evaluable sample size recomputed for the method the submission
 names (normal, t, pooled-normal with or without continuity correction, arcsine), the achieved
 power, the dropout inflation and rounding, then the list: strata, balance of every block,
-permitted and complete blocks, random block sizes and orders, list length per stratum,
+permitted and complete blocks, random block sizes (drawn, not taken in turn: how often a block
+repeats the size of the one before it, against the binomial) and orders, list length per stratum,
 randomisation numbers, agreement of the summary and the plan with the list, a re-run of the
 submitted script in a sandbox that must reproduce the list exactly, and two re-runs with a hidden
 seed that must give one new valid list (a script that prints a stored list fails).
@@ -29,7 +30,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from itertools import product
+from itertools import pairwise, product
 from pathlib import Path
 from typing import Any
 
@@ -387,6 +388,28 @@ class Finding:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+SIZE_SEQUENCE_ALPHA = 1e-4  # a list drawn as asked fails this about once in five thousand
+
+
+def size_repeats(blocks: dict[tuple[str, str], list[dict[str, str]]], n_sizes: int) -> tuple[int, int, float]:
+    """How often a block has the size of the block before it in its stratum, over how many neighbouring pairs,
+    and the two-sided binomial p-value of that count when each size is drawn with probability 1 / n_sizes.
+    Sizes taken in turn (4, 6, 4, 6...) never repeat; sizes run in batches nearly always do."""
+    by_stratum: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for (stratum, number), rows in blocks.items():
+        by_stratum[stratum].append((as_number(number) or 0.0, rows[0]["block_size"]))
+    repeats = pairs = 0
+    for sequence in by_stratum.values():
+        sizes = [size for _, size in sorted(sequence)]
+        pairs += len(sizes) - 1
+        repeats += sum(a == b for a, b in pairwise(sizes))
+    if pairs == 0 or n_sizes < 2:
+        return repeats, pairs, 1.0
+    p = 1 / n_sizes
+    tail = min(float(stats.binom.cdf(repeats, pairs, p)), float(stats.binom.sf(repeats - 1, pairs, p)))
+    return repeats, pairs, min(1.0, 2 * tail)
+
+
 def list_findings(ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> list[Finding]:
     """Strata, block balance, capacity, randomness and numbering of a list meant for ``n_randomized``."""
     ratios, sizes = ref["ratios"], ref["block_sizes"]
@@ -417,10 +440,12 @@ def list_findings(ref: dict[str, Any], rows: list[dict[str, str]], n_randomized:
         counts[block[0]["block_size"]] += 1
     varied = all(len(patterns[s]) >= min(4, counts[s] // 3, _orderings(int(s), ratios))
                  for s in counts if counts[s] >= 8 and s.isdigit())
-    random_sizes = all(share >= 0.5 / len(sizes) for share in shares.values())
+    repeats, pairs, size_p = size_repeats(blocks, len(sizes))
+    random_sizes = all(share >= 0.5 / len(sizes) for share in shares.values()) and size_p >= SIZE_SEQUENCE_ALPHA
     findings.append(Finding("block sizes and orders are randomised", float(random_sizes and varied), details={
-        "expected": "every permitted size used, many distinct within-block orders",
+        "expected": "every permitted size used, the sizes drawn (not taken in turn), many distinct within-block orders",
         "found": {"size_shares": {str(k): round(v, 3) for k, v in shares.items()},
+                  "same_size_as_previous_block": f"{repeats} of {pairs}", "sequence_p": size_p,
                   "distinct_orders": {k: len(v) for k, v in patterns.items()}}}))
 
     numbers = [r["randomization_number"] for r in rows]

@@ -7,7 +7,9 @@ units, then report each unit's spike times, firing rate, refractory-period (ISI)
 peri-stimulus time histogram and whether the unit is excited, suppressed or unaffected by the
 stimulus.
 
-Generation: 2-4 units with distinct multi-channel waveform templates fire as inhomogeneous
+Generation: 2-4 units with distinct multi-channel waveform templates (in every variant two units of
+about the same size share their largest channel, so only the footprint over the other channels or
+the waveform's shape tells them apart, not the peak channel or the amplitude) fire as inhomogeneous
 Poisson processes with a refractory period (stimulus-locked excitation or suppression, one unit
 bursting in the hardest variant); waveforms are added at sub-sample positions onto band-limited
 noise, a slow LFP and, in one variant, mains hum. The ground-truth spike times and response
@@ -47,15 +49,15 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "single_electrode": {
         "fs": 30000, "duration": 80.0, "channels": 1, "noise_uv": 11.0, "lfp_uv": 60.0, "hum_uv": 0.0,
         "units": [
-            {"shape": "broad", "amp": [150.0], "rate": 6.0, "response": "excited", "burst": 0.0},
-            {"shape": "narrow", "amp": [95.0], "rate": 14.0, "response": "suppressed", "burst": 0.0},
+            {"shape": "broad", "amp": [132.0], "rate": 6.0, "response": "excited", "burst": 0.0},
+            {"shape": "narrow", "amp": [114.0], "rate": 14.0, "response": "suppressed", "burst": 0.0},
         ],
     },
     "tetrode": {
         "fs": 20000, "duration": 90.0, "channels": 4, "noise_uv": 10.0, "lfp_uv": 80.0, "hum_uv": 0.0,
         "units": [
             {"shape": "broad", "amp": [140.0, 90.0, 45.0, 30.0], "rate": 5.0, "response": "excited", "burst": 0.0},
-            {"shape": "broad", "amp": [60.0, 65.0, 125.0, 80.0], "rate": 8.0, "response": "none", "burst": 0.0},
+            {"shape": "broad", "amp": [135.0, 40.0, 100.0, 65.0], "rate": 8.0, "response": "none", "burst": 0.0},
             {"shape": "narrow", "amp": [35.0, 110.0, 40.0, 95.0], "rate": 16.0, "response": "suppressed",
              "burst": 0.0},
         ],
@@ -67,7 +69,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {"shape": "narrow", "amp": [45.0, 55.0, 120.0, 70.0], "rate": 18.0, "response": "suppressed",
              "burst": 0.0},
             {"shape": "broad", "amp": [55.0, 130.0, 50.0, 60.0], "rate": 7.0, "response": "none", "burst": 0.0},
-            {"shape": "narrow", "amp": [85.0, 40.0, 35.0, 95.0], "rate": 10.0, "response": "excited", "burst": 0.0},
+            {"shape": "narrow", "amp": [95.0, 40.0, 125.0, 30.0], "rate": 10.0, "response": "excited", "burst": 0.0},
         ],
     },
 }

@@ -18,7 +18,7 @@ and derived quantities are the reference.
 grade() checks the CSV against the reference (coefficients, each column's standard errors,
 p-values, N, R-squared, first-stage F), the stars against the table's own p-values, the LaTeX
 table against the CSV (numbers as rounded, stars, N), and the interpretation's numbers against
-the reference.
+the reference, its summary paragraph stating the headline figures.
 """
 
 from __future__ import annotations
@@ -311,6 +311,25 @@ DERIVED_TOL = {"return_to_schooling_pct": 0.01, "educ_ci95_model3": 0.0005, "gen
                "iv_educ_ci95": 0.0005, "first_stage_f_clustered": 0.05}
 
 
+# the derived figures the summary paragraph must state (intervals, standard errors and p-values may stay in the JSON)
+HEADLINES = {"wage_cross_section": ("return_to_schooling_pct", "gender_gap_pct", "union_premium_women_pct"),
+             "firm_panel": ("returns_to_scale", "exporter_premium_pct"),
+             "returns_iv": ("ols_return_pct", "iv_return_pct", "first_stage_f_clustered")}
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def quoted(text: str, value: float) -> bool:
+    """Whether the text states ``value`` (sign aside: "18.5 percent less"), rounded to the precision it is
+    written in, that precision no coarser than 5 % of the value (so 0.93 is not "1", 7.8 may be "8")."""
+    for match in _NUMBER.finditer(text):
+        written = match.group()
+        decimals = len(written.split(".")[1]) if "." in written else 0
+        tol = min(0.5 * 10.0**-decimals, max(0.05 * abs(value), 0.0051)) + 1e-9
+        if abs(float(written) - abs(value)) <= tol:
+            return True
+    return False
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     scenario = params["scenario"]
     rng = np.random.default_rng(params["seed"])
@@ -456,7 +475,7 @@ def _check_latex(g: Grading, table: dict[tuple[str, str], dict[str, Any]], spec:
     g.check("LaTeX table agrees with the CSV (rounded values, stars, N)", not bad, weight=2, reason="; ".join(bad[:5]))
 
 
-def _check_interpretation(g: Grading, ref: dict[str, Any]) -> None:
+def _check_interpretation(g: Grading, ref: dict[str, Any], scenario: str) -> None:
     data = g.read_json("interpretation.json", gate=False)
     if not isinstance(data, dict):
         g.check("interpretation.json numbers match the estimates", False, weight=2, reason="not a JSON object")
@@ -475,6 +494,10 @@ def _check_interpretation(g: Grading, ref: dict[str, Any]) -> None:
     text = data.get("summary")
     if not isinstance(text, str) or len(text.split()) < 15:
         bad.append("summary: missing or too short")
+    else:
+        unstated = [key for key in HEADLINES[scenario] if not quoted(text, ref["derived"][key])]
+        if unstated:
+            bad.append(f"summary: does not state {', '.join(unstated)}")
     items = len(ref["derived"]) + 1
     g.share("interpretation.json numbers match the estimates", items - len(bad), items, wrong=bad, weight=2)
 
@@ -491,4 +514,4 @@ def grade(g: Grading) -> None:
     _check_estimates(g, table, ref, spec)
     _check_stats(g, table, ref, spec)
     _check_latex(g, table, spec)
-    _check_interpretation(g, ref)
+    _check_interpretation(g, ref, g.params["scenario"])

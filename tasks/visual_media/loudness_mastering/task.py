@@ -9,7 +9,8 @@ Grade: gates on the two files and on a parseable PCM WAV. Then the host re-measu
 with ffmpeg's ebur128 filter (in a fresh sandbox) and checks: the delivery format, the duration,
 the integrated loudness against the target, the true peak against the ceiling, that the master is
 the same programme as the premaster (correlation after downmix/resample at the best small lag, so
-a test tone at the right loudness fails), and that the report's premaster figures, master figures
+a test tone at the right loudness fails), that it is the premaster under a smooth gain (a limiter,
+not a clipper: little is left after fitting one gain per half millisecond), and that the report's premaster figures, master figures
 and format fields agree with the measurements.
 
 ALE-CANARY-9cd60b9d-c257-44d8-b299-81e790cf977c
@@ -271,15 +272,21 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
 # -- grade -------------------------------------------------------------------------------------
 
 
-def _programme_match(master: dict[str, Any], premaster: dict[str, Any], channels: int) -> tuple[float, int]:
-    """Lowest per-channel correlation of the master with the premaster (downmixed, resampled) at the best lag,
-    and the largest best lag over the channels (samples of the master; 0 when sample-aligned)."""
+def _premaster_as_master(master: dict[str, Any], premaster: dict[str, Any], channels: int) -> np.ndarray:
+    """The premaster downmixed to the master's channels and resampled to its rate."""
     src = premaster["audio"]
     if channels == 1:
         src = src.mean(axis=0, keepdims=True)
     if master["rate"] != premaster["rate"]:
         g = math.gcd(master["rate"], premaster["rate"])
         src = signal.resample_poly(src, master["rate"] // g, premaster["rate"] // g, axis=1)
+    return src
+
+
+def _programme_match(master: dict[str, Any], premaster: dict[str, Any], channels: int) -> tuple[float, int]:
+    """Lowest per-channel correlation of the master with the premaster (downmixed, resampled) at the best lag,
+    and the largest best lag over the channels (samples of the master; 0 when sample-aligned)."""
+    src = _premaster_as_master(master, premaster, channels)
     out = master["audio"]
     n = min(src.shape[1], out.shape[1])
     max_lag = master["rate"] // 10
@@ -294,6 +301,35 @@ def _programme_match(master: dict[str, Any], premaster: dict[str, Any], channels
         worst = min(worst, float(np.max(window)) / norm if norm > 0 else 0.0)
         lag = max(lag, abs(int(np.argmax(window)) - reach))
     return worst, lag
+
+
+GAIN_BLOCK_S = 0.0005  # a limiter's gain barely moves within half a millisecond; a clipper's moves every sample
+MAX_DISTORTION_DB = -30.0  # look-ahead limiters leave -35 dB (0.1 ms attack) to -55 dB; clipping the peaks about -20 dB
+
+
+def distortion_db(master: dict[str, Any], premaster: dict[str, Any], channels: int) -> float:
+    """How far the master departs from the premaster under a smoothly varying gain: in blocks of half a
+    millisecond, the energy left after the best gain per block, relative to the master's energy (dB), at the
+    best lag of up to two samples, both band-limited to 0.4 of the lower sample rate. Gain and limiting leave
+    little; clipping or any other reshaping of the waveform a lot."""
+    # both band-limited well inside the lower Nyquist, so resamplers' different band edges do not count
+    band = signal.butter(8, 0.4 * min(master["rate"], premaster["rate"]), fs=master["rate"], output="sos")
+    src = signal.sosfiltfilt(band, _premaster_as_master(master, premaster, channels), axis=1)
+    out = signal.sosfiltfilt(band, master["audio"], axis=1)
+    block = max(1, int(master["rate"] * GAIN_BLOCK_S))
+    best = math.inf
+    for lag in range(-2, 3):
+        a, b = (src[:, max(0, -lag):], out[:, max(0, lag):])
+        n = (min(a.shape[1], b.shape[1]) // block) * block
+        if n == 0:
+            return 0.0
+        pre = a[:, :n].reshape(channels, -1, block)
+        got = b[:, :n].reshape(channels, -1, block)
+        gain = (pre * got).sum(axis=-1) / np.maximum((pre * pre).sum(axis=-1), 1e-20)
+        residual = float(((got - gain[..., None] * pre) ** 2).sum())
+        energy = float((got**2).sum())
+        best = min(best, residual / energy if energy > 0 else 1.0)
+    return 10 * math.log10(max(best, 1e-12))
 
 
 def _report_section(report: Any, key: str) -> dict[str, Any]:
@@ -357,9 +393,15 @@ def grade(g: Grading) -> None:
                 found=round(match, 4), reason="" if match >= 0.9 else "the master does not follow the premaster")
         g.check("master sample-aligned with the premaster", lag <= 2, expected="best lag <= 2 samples",
                 found=f"{lag} samples", reason="" if lag <= 2 else "the chain delays the programme (latency left in)")
+        distortion = distortion_db(master, premaster, p["channels"])
+        g.check("only gain and limiting: no clipping or reshaping of the waveform", distortion <= MAX_DISTORTION_DB,
+                weight=2.0, expected=f"<= {MAX_DISTORTION_DB} dB left after a smooth gain", found=f"{distortion:.1f} dB",
+                reason="" if distortion <= MAX_DISTORTION_DB else "the peaks are clipped or the programme reshaped")
     else:
-        g.check("same programme as the premaster (correlation)", False, reason="channel count or length unusable")
-        g.check("master sample-aligned with the premaster", False, reason="channel count or length unusable")
+        for name in ("same programme as the premaster (correlation)", "master sample-aligned with the premaster",
+                     "only gain and limiting: no clipping or reshaping of the waveform"):
+            g.check(name, False, weight=2.0 if name.startswith("only") else 1.0,
+                    reason="channel count or length unusable")
 
     _agree(g, "report: premaster figures", _report_section(report, "premaster"), ref["premaster"],
            {"integrated_lufs": 0.3, "true_peak_dbtp": 0.3, "loudness_range_lu": 0.8})

@@ -12,9 +12,9 @@ embedded and the brief's families used, every raster image at >= 300 effective p
 native pixel size, the logo kept vector (no extra raster images), the copy present in the text
 layer, a pdftoppm render showing the background colour filling the bleed and the margin band
 between trim and safe line clear of other content, each page read as printed (pdftotext word boxes
-over a render: the brief's copy on its page, every word at least 6 pt and visibly inked, the logo's
-colour and the photo's colours visible where the brief places them), and the preflight report
-against these measurements.
+over a render: the brief's copy on its page, every word at least 6 pt, none set over another, and
+visibly inked, the logo's colour and the photo's colours visible where the brief places them), and
+the preflight report against these measurements.
 
 ALE-CANARY-448794c0-8edd-42db-877f-369a1e17e3f8
 """
@@ -335,7 +335,7 @@ def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], page
                         images: list[dict[str, Any]]) -> None:
     """Each page read as printed: its copy where the brief puts it, legible and inked; logo and photo visible."""
     copy, bg = ref["copy"], _rgb(ref["background"])
-    misplaced, small, uninked, no_logo, no_photo = [], [], [], [], []
+    misplaced, small, uninked, no_logo, no_photo, overprinted = [], [], [], [], [], []
     for number, items in enumerate(p["page_contents"], 1):
         words, img = _page_words_and_render(g, number, files) if number <= pages else ([], None)
         flat = _norm(" ".join(w["text"] for w in words))
@@ -344,6 +344,7 @@ def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], page
         misplaced += [f"page {number}: {t!r}" for t in texts if _norm(t) not in flat]
         small += [f"page {number}: {w['text']!r} {w['box'][3] - w['box'][1]:.1f} pt" for w in words
                   if w["box"][3] - w["box"][1] < MIN_WORD_PT]
+        overprinted += [f"page {number}: {a!r} over {b!r}" for a, b in overlapping_words(words)]
         if img is None:
             no_logo += [number] if "logo" in items else []
             no_photo += [number] if "photo" in items else []
@@ -365,12 +366,29 @@ def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], page
     g.check("copy set on the pages the brief assigns", not misplaced, reason=f"not found: {misplaced[:6]}")
     g.check("copy legible: every word at least 6 pt", not small, expected=f"word boxes >= {MIN_WORD_PT} pt tall",
             reason=f"too small: {small[:6]}" if small else "")
+    g.check("copy set without overprinting (no two words on top of each other)", not overprinted,
+            reason=f"overlapping words: {overprinted[:6]}" if overprinted else "")
     g.check("copy visibly printed (ink under every word)", not uninked,
             reason=f"words with no visible ink: {uninked[:6]}" if uninked else "")
     g.check("logo printed on its pages", not no_logo, expected=f"logo colour {ref['logo_colour']} visible",
             reason=f"logo not visible on pages {no_logo}" if no_logo else "")
     g.check("photo visible on its page", not no_photo, expected="the photo's colours over at least half its placed area",
             reason=f"photo not visible on pages {no_photo}" if no_photo else "")
+
+
+def overlapping_words(words: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Pairs of words whose boxes overlap by more than a quarter of the smaller box: copy set on top of
+    other copy, which no reader can read (tight leading or kerning overlaps far less)."""
+    pairs = []
+    for i, a in enumerate(words):
+        ax0, ay0, ax1, ay1 = a["box"]
+        for b in words[i + 1:]:
+            bx0, by0, bx1, by1 = b["box"]
+            overlap = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+            smaller = min((ax1 - ax0) * (ay1 - ay0), (bx1 - bx0) * (by1 - by0))
+            if smaller > 0 and overlap > 0.25 * smaller:
+                pairs.append((a["text"], b["text"]))
+    return pairs
 
 
 def _page_words_and_render(g: Grading, page: int, files: dict[str, Path]) -> tuple[list[dict[str, Any]], np.ndarray | None]:

@@ -4,7 +4,8 @@ is a valid stratified permuted-block list, and one corner is cut, chosen by the 
 
 - stored_list: generate_schedule.py writes a stored copy of the list (it never draws anything);
 - fixed_seed: the script ignores the plan's seed and always draws from the seed it was written with;
-- one_block_size: every block has the smallest permitted size (sizes are not randomised)."""
+- one_block_size: every block has the smallest permitted size (sizes are not randomised);
+- batched_sizes: a size is drawn once for a run of five blocks, so the sizes come in predictable batches."""
 
 import csv
 import json
@@ -71,7 +72,7 @@ for combo in product(*[f["levels"] for f in design["factors"]]):
     block = 0
     while sum(r[0] == code for r in rows) < need:
         block += 1
-        size = int(rng.choice(sizes))
+        size = SIZE_DRAW
         arms_in_block = rng.permutation([n for n, r in arms for _ in range(size * r // unit)])
         for pos, arm in enumerate(arms_in_block, 1):
             rows.append([code, block, size, pos, f"{code}-{sum(r[0] == code for r in rows) + 1:03d}", arm])
@@ -82,7 +83,8 @@ with open(sys.argv[1], "w", newline="") as fh:
 '''
 seed_source = str(SEED) if MODE == "fixed_seed" else 'json.loads(Path("randomization_plan.json").read_text())["seed"]'
 sizes = "[min(design['block_sizes'])]" if MODE == "one_block_size" else "design['block_sizes']"
-script = SCRIPT.replace("SEED_SOURCE", seed_source).replace("SIZES", sizes)
+draw = "int(rng.choice(sizes)) if (block - 1) % 5 == 0 else size" if MODE == "batched_sizes" else "int(rng.choice(sizes))"
+script = SCRIPT.replace("SEED_SOURCE", seed_source).replace("SIZES", sizes).replace("SIZE_DRAW", draw)
 strata = ["-".join(level[0] for level in combo) for combo in product(*[f["levels"] for f in design["factors"]])]
 plan = {"seed": SEED, "generator": "numpy default_rng", "block_sizes": design["block_sizes"], "strata": strata}
 (OUT / "randomization_plan.json").write_text(json.dumps(plan))

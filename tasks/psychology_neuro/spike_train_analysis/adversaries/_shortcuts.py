@@ -8,6 +8,8 @@
   the signal first crosses the threshold (the cheap detector's output), not at its trough.
 - rate_over_active_span: a unit's firing rate is taken over the span from its first to its last
   spike, not over the recording.
+- amplitude_groups: no clustering: spikes grouped by the channel where they are deepest and split
+  by size within a channel (what works while every unit has its own channel or its own amplitude).
 """
 # ALE-CANARY-734195ff-8860-4dda-b4b4-9674bf8a5454
 
@@ -59,18 +61,33 @@ frac = 0.5 * (y0 - y2) / np.where(y0 - 2 * y1 + y2 == 0, 1, y0 - 2 * y1 + y2)
 times = (peaks + (0 if MODE == "crossing_times" else np.clip(frac, -0.5, 0.5))) / fs
 
 snips = np.stack([filt[p - pre : p + post] for p in peaks])  # spikes x samples x channels
-# features: the trough depth on every channel (the electrode's spatial footprint) and the
-# leading principal components of the concatenated waveforms (their shape)
-shape = PCA(n_components=3, random_state=0).fit_transform(snips.reshape(len(peaks), -1))
-feats = np.hstack([snips.min(axis=1), shape])
-
-best_k, best_score, best_labels = 1, -1.0, np.zeros(len(peaks), dtype=int)
-sample = np.random.default_rng(0).choice(len(peaks), min(4000, len(peaks)), replace=False)
-for k in range(2, 7):
-    labels = KMeans(n_clusters=k, n_init=4, random_state=0).fit_predict(feats)
-    score = silhouette_score(feats[sample], labels[sample])
-    if score > best_score:
-        best_k, best_score, best_labels = k, score, labels
+depth = -snips.min(axis=1)
+if MODE == "amplitude_groups":
+    # no feature space, no clustering: a spike goes to the channel where it is deepest and, within a
+    # channel, to the "large" or "small" unit by its depth (split midway between the 5th and 95th
+    # percentile when the spread is wide)
+    deepest = np.argmax(depth, axis=1)
+    size = depth[np.arange(len(peaks)), deepest]
+    best_labels = np.zeros(len(peaks), dtype=int)
+    for ch in range(nch):
+        on = deepest == ch
+        if on.sum() < 30:
+            continue
+        lo, hi = np.percentile(size[on], [5, 95])
+        split = hi > 1.6 * lo
+        best_labels[on] = 2 * ch + (split & (size[on] > (lo + hi) / 2))
+    best_k, best_score = 2 * nch, 0.0
+else:
+    # features as the oracle's: per-channel trough depths on a tetrode, waveform PCA on one electrode
+    feats = snips.min(axis=1) if nch > 1 else PCA(n_components=3, random_state=0).fit_transform(
+        snips.reshape(len(peaks), -1))
+    best_k, best_score, best_labels = 1, -1.0, np.zeros(len(peaks), dtype=int)
+    sample = np.random.default_rng(0).choice(len(peaks), min(4000, len(peaks)), replace=False)
+    for k in range(2, 7):
+        labels = KMeans(n_clusters=k, n_init=4, random_state=0).fit_predict(feats)
+        score = silhouette_score(feats[sample], labels[sample])
+        if score > best_score:
+            best_k, best_score, best_labels = k, score, labels
 counts = np.bincount(best_labels, minlength=best_k)
 clusters = [c for c in range(best_k) if counts[c] >= 30]
 amplitude = {c: float(-snips[best_labels == c].mean(axis=0).min()) for c in clusters}

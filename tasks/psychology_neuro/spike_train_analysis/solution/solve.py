@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Oracle for psychology_neuro/spike_train_analysis: a classic threshold + PCA + k-means sorter.
+"""Oracle for psychology_neuro/spike_train_analysis: a classic threshold + features + k-means sorter.
 
 Band-pass 300-6000 Hz (zero phase), robust noise estimate (median absolute deviation), negative
 threshold at 4.5 sigma on any channel, trough alignment with sub-sample refinement, waveform
-snippets on all channels, PCA, k-means with the number of clusters chosen by silhouette score,
-then per-unit rates, ISI violations, PSTHs and a Wilcoxon response test.
+snippets on all channels, features (per-channel trough depths on a tetrode, waveform PCA on a
+single electrode), k-means with the number of clusters chosen by silhouette score, then per-unit
+rates, ISI violations, PSTHs and a Wilcoxon response test.
 """
 # ALE-CANARY-734195ff-8860-4dda-b4b4-9674bf8a5454
 
@@ -55,10 +56,13 @@ frac = 0.5 * (y0 - y2) / np.where(y0 - 2 * y1 + y2 == 0, 1, y0 - 2 * y1 + y2)
 times = (peaks + np.clip(frac, -0.5, 0.5)) / fs
 
 snips = np.stack([filt[p - pre : p + post] for p in peaks])  # spikes x samples x channels
-# features: the trough depth on every channel (the electrode's spatial footprint) and the
-# leading principal components of the concatenated waveforms (their shape)
-shape = PCA(n_components=3, random_state=0).fit_transform(snips.reshape(len(peaks), -1))
-feats = np.hstack([snips.min(axis=1), shape])
+# features: on a tetrode, the trough depth on every channel (the electrode's spatial footprint,
+# which tells apart units of the same size on the same channel); on a single electrode, where
+# units can be of one size, the leading principal components of the waveform (its shape)
+if nch > 1:
+    feats = snips.min(axis=1)
+else:
+    feats = PCA(n_components=3, random_state=0).fit_transform(snips.reshape(len(peaks), -1))
 
 best_k, best_score, best_labels = 1, -1.0, np.zeros(len(peaks), dtype=int)
 sample = np.random.default_rng(0).choice(len(peaks), min(4000, len(peaks)), replace=False)

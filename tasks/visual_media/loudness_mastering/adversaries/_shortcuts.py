@@ -5,6 +5,8 @@
   static one), converted to the delivery format.
 - unaligned_limiter: the oracle's chain with the limiter's look-ahead delay left in (latency
   not compensated), so the master lags the premaster by a few milliseconds.
+- peak_clipper: gain to the target, then ffmpeg's hard clipper (4x oversampled) in place of a
+  limiter, always on, set 3 dB under the ceiling "to be safe": the peaks are sliced off, not turned down.
 
 ALE-CANARY-9cd60b9d-c257-44d8-b299-81e790cf977c
 """
@@ -61,6 +63,8 @@ def master(spec: dict, premaster: Path, target: Path, gain_db: float, ceiling_db
         limit = 10 ** (ceiling_dbtp / 20)
         latency = "false" if MODE == "unaligned_limiter" else "true"
         chain += [f"aresample={4 * src_rate}:resampler=soxr", f"alimiter=limit={limit:.5f}:attack=5:release=60:level=false:latency={latency}"]
+        if MODE == "peak_clipper":
+            chain[-1] = f"asoftclip=type=hard:threshold={limit:.5f}:oversample=4"
     if MODE == "dynamic_loudnorm":
         loudnorm = f"loudnorm=I={spec['integrated_loudness_lufs']}:TP={spec['max_true_peak_dbtp'] - 0.3}:LRA=7"
         chain = [*chain[:-1], loudnorm]
@@ -85,6 +89,8 @@ def main() -> None:
     limit_at = 0.0 if before["true_peak_dbtp"] + gain <= ceiling - 0.5 else ceiling - 0.6
     if MODE == "unaligned_limiter":
         limit_at = ceiling - 0.3
+    if MODE == "peak_clipper":
+        limit_at = ceiling - 3.0
     for _ in range(5):
         master(spec, premaster, target, gain, limit_at)
         measured = ebur128(target)

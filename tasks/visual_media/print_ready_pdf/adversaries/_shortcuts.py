@@ -6,6 +6,8 @@
 - micro_text: everything fits because the copy is set at 2 pt.
 - no_logo: the logo is left out (the easy parts only).
 - hidden_photo: the photo is embedded at full resolution but painted over by the background.
+- overset_lines: a block's lines all set on one baseline (no line feed), so the layout fits anywhere
+  and the text layer still holds every word, but the lines print on top of each other.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def esc(text: str) -> str:
 
 
 def text_block(lines: list[str], x: float, y: float, size: float, family: str, weight: str, colour: str) -> str:
-    spans = "".join(f'<tspan x="{x:.3f}" dy="{size * (0 if i == 0 else 1.25):.3f}">{esc(t)}</tspan>'
+    leading = 0.0 if MODE == "overset_lines" else 1.25
+    spans = "".join(f'<tspan x="{x:.3f}" dy="{size * (0 if i == 0 else leading):.3f}">{esc(t)}</tspan>'
                     for i, t in enumerate(lines))
     return (f'<text x="{x:.3f}" y="{y + size:.3f}" font-family="{family}" font-weight="{weight}" '
             f'font-size="{size:.3f}" fill="{colour}" text-anchor="middle">{spans}</text>')
