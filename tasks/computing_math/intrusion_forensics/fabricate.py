@@ -52,7 +52,11 @@ def main() -> None:
               "c2": {"domain": "unknown", "protocol": "http", "interval_seconds": 60},
               "exfiltration": {"destination": attacker, "protocol": "http", "bytes": len(blob),
                                "sha256": hashlib.sha256(blob).hexdigest()},
-              "attack_techniques": [t for _, t in PHASES]}
+              "attack_techniques": [t for _, t in PHASES],
+              "containment": {"isolate_hosts": ["10.20.0.10"], "reset_accounts": ["admin"]},
+              "breach_notification": {"personal_data_breach": True, "notify_authority": True,
+                                      "notify_data_subjects": True, "data_subjects_affected": 40,
+                                      "data_subjects_to_notify": 40}}
     (OUTPUT / "incident_report.json").write_text(json.dumps(report, indent=2))
 
 

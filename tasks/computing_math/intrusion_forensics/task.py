@@ -1,20 +1,25 @@
 """Intrusion forensics from a packet capture and server logs: timeline, IOCs, recovered data, report.
 
-Workflow: the agent receives a pcap from the affected segment plus the web server's access log
-and the host's auth log. Hidden in ordinary traffic is an attack chain (which differs by variant):
-a port scan, a password brute force that ends in a successful login, a tool download, a C2
-beacon (HTTP or DNS) and data exfiltration (DNS tunnelling or chunked HTTP POSTs, encoded and in
-one variant compressed). The agent must reconstruct a phase timeline, list the attacker-controlled
-indicators (IPs, domains, SHA-256 of the downloaded tool), recover the exfiltrated file byte for
-byte, and write an incident report with ATT&CK technique ids.
+Workflow: the agent receives a pcap from the affected segment plus the web server's access log,
+the host's auth log and Northwind's incident and breach procedure. Hidden in ordinary traffic is
+an attack chain (which differs by variant): a port scan, a password brute force that ends in a
+successful login, a tool download, a C2 beacon (HTTP or DNS) and data exfiltration (DNS tunnelling
+or chunked HTTP POSTs, encoded and in one variant compressed). The agent must reconstruct a phase
+timeline, list the attacker-controlled indicators (IPs, domains, SHA-256 of the downloaded tool),
+recover the exfiltrated file byte for byte, read it, and decide under the procedure what to
+isolate and reset and whom to notify (the stolen file's defect differs by variant: a few full
+card numbers among masked ones, legacy unsalted hashes among bcrypt ones, contractors without
+bank details and people on several rows), then write the incident report.
 
 Grade: everything is compared with the ground truth the generator used to write the packets
 (so the truth is the capture itself): gates on the files and the timeline's columns; phase
 windows (start/end within 3 s of the first/last packet of the phase), phase endpoints (source
-and destination IPs), IOC recall and IOC precision, the recovered file's SHA-256, the report's
-exfiltration figures against the submitted file and the truth, the compromised account and
-hosts and initial-access time, the C2 channel (domain, protocol, interval), and ATT&CK
-techniques per phase (sub-techniques count for their parent).
+and destination IPs) and evidence, IOC recall and IOC precision, the recovered file's SHA-256,
+the report's exfiltration channel and figures against the submitted file and the truth, the
+compromised account and hosts and initial-access time, the C2 channel (domain, protocol,
+interval), attacker IPs, ATT&CK techniques per phase and in the report (sub-techniques count for
+their parent), the containment decision (hosts to isolate, accounts to reset), the breach
+notification verdicts and the people counted (report_checks.py), and the management summary.
 
 ALE-CANARY-4ade4d2e-b6cb-41f8-b293-fdbab00495a3
 """
@@ -31,6 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from lastexam.task import Grading, Params
+
+from .report_checks import check_containment, check_notification, check_summary
+from .stolen_data import stolen_file
 
 PCAP = "capture.pcap"
 TIMELINE = "timeline.csv"
@@ -251,32 +259,6 @@ def _ssh_bruteforce(s: Scene, t: float, attacker: str, user: str, tries: int) ->
     return first, last_fail, t
 
 
-def _secret_file(rng: random.Random, kind: str) -> bytes:
-    first = ["Ava", "Noah", "Mia", "Liam", "Zoe", "Omar", "Ines", "Raj", "Yuki", "Lena", "Tom", "Sara"]
-    last = ["Patel", "Novak", "Garcia", "Okafor", "Schmidt", "Kowalski", "Tanaka", "Dubois", "Costa", "Berg"]
-    if kind == "customers":
-        rows = ["customer_id,name,email,card_last4,postcode"]
-        for i in range(rng.randrange(40, 60)):
-            f, l_ = rng.choice(first), rng.choice(last)
-            rows.append(f"C{10000 + i},{f} {l_},{f.lower()}.{l_.lower()}@mail.example,{rng.randrange(10000):04d},"
-                        f"{rng.choice('ABCDEFGHKLMNPRS')}{rng.randrange(1, 30)} {rng.randrange(1, 10)}{rng.choice('ABDEFGHJ')}{rng.choice('LNPQRSTUW')}")
-        return ("\n".join(rows) + "\n").encode()
-    if kind == "sqldump":
-        rows = ["-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB", "-- Host: localhost    Database: shop", "",
-                "INSERT INTO `users` (`id`,`login`,`pwhash`,`role`) VALUES"]
-        for i in range(rng.randrange(30, 45)):
-            digest = hashlib.sha256(f"{rng.random()}".encode()).hexdigest()
-            rows.append(f"({i + 1},'{rng.choice(first).lower()}{i}','$2y$10${digest[:53]}','{rng.choice(['staff', 'admin', 'customer'])}'),")
-        rows[-1] = rows[-1][:-1] + ";"
-        return ("\n".join(rows) + "\n").encode()
-    rows = ["employee_id,name,department,annual_salary_gbp,sort_code,account"]
-    for i in range(rng.randrange(35, 50)):
-        rows.append(f"E{2000 + i},{rng.choice(first)} {rng.choice(last)},{rng.choice(['Ops', 'Finance', 'Sales', 'IT'])},"
-                    f"{rng.randrange(24, 95) * 1000},{rng.randrange(10, 99)}-{rng.randrange(10, 99)}-{rng.randrange(10, 99)},"
-                    f"{rng.randrange(10**7, 10**8)}")
-    return ("\n".join(rows) + "\n").encode()
-
-
 def _dns_exfil(s: Scene, t: float, host: str, domain: str, data: bytes, encoding: str) -> tuple[float, float]:
     text = base64.b32encode(data).decode().rstrip("=").lower() if encoding == "base32" else data.hex()
     size = 52 if encoding == "base32" else 56
@@ -395,7 +377,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
                                      "dst_ip": [RESOLVER, c2_domain] if params["c2_protocol"] == "dns" else [c2_ip]}
 
     # exfiltration
-    secret = _secret_file(rng, params["secret"])
+    stolen = stolen_file(rng, params["secret"])
+    secret = stolen.data
     t = ok + rng.uniform(150, 200)
     if scenario == "pivot":
         s.http(ok + rng.uniform(5, 12), victim, WEB, "GET", "/export/payroll.csv", "intranet.northwind.example", 200,
@@ -423,10 +406,15 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
                    for k, v in phases.items()},
         "iocs": iocs,
         "exfil_sha256": hashlib.sha256(secret).hexdigest(), "exfil_bytes": len(secret),
-        "exfil_destination": exfil_dest,
+        "exfil_destination": exfil_dest, "exfil_protocol": "http" if params["exfil"] == "http" else "dns",
         "compromised_account": account, "compromised_hosts": sorted(compromised),
         "initial_access_t": ok,
         "c2": {"domain": c2_domain, "protocol": params["c2_protocol"], "interval_s": interval},
+        "containment": {"isolate_hosts": sorted(compromised),
+                        "reset_accounts": sorted({account, *stolen.credential_accounts})},
+        "notification": {"personal_data_breach": True, "notify_authority": True,
+                         "notify_data_subjects": stolen.high_risk > 0, "data_subjects_affected": stolen.people,
+                         "data_subjects_to_notify": stolen.high_risk},
     }
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n")
 
@@ -475,13 +463,15 @@ def _check_timeline(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]])
         dst_ok = "*" in truth["dst_ip"] or _norm_ioc(row.get("dst_ip", "")) in [_norm_ioc(d) for d in truth["dst_ip"]]
         if row.get("src_ip", "").strip() != truth["src_ip"] or not dst_ok:
             ends.append(f"{phase}: {row.get('src_ip')} -> {row.get('dst_ip')}")
+        elif not str(row.get("evidence") or "").strip():
+            ends.append(f"{phase}: no evidence stated")
         if not _technique_ok(row.get("technique_id", ""), TECHNIQUES[phase]):
             techniques.append(f"{phase}: {row.get('technique_id')!r}")
     n = len(PHASES)
     g.check("timeline: phase windows match the capture (3 s)", (n - len(windows)) / n, weight=2.0,
             expected={p: [ref["phases"][p]["start"], ref["phases"][p]["end"]] for p in PHASES},
             reason="; ".join(windows))
-    g.check("timeline: source and destination of each phase", (n - len(ends)) / n, reason="; ".join(ends))
+    g.check("timeline: source, destination and evidence of each phase", (n - len(ends)) / n, reason="; ".join(ends))
     g.check("timeline: ATT&CK technique per phase", (n - len(techniques)) / n, reason="; ".join(techniques))
 
 
@@ -492,7 +482,7 @@ def _check_iocs(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> 
         kind = row.get("type", "").strip().lower()
         kind = {"ipv4": "ip", "ip_address": "ip", "hostname": "domain", "fqdn": "domain", "hash": "sha256",
                 "file_sha256": "sha256"}.get(kind, kind)
-        if kind in ("ip", "domain", "sha256"):
+        if kind in ("ip", "domain", "sha256") and str(row.get("context") or "").strip():
             listed.add((kind, _norm_ioc(row.get("value", ""))))
     found = truth & listed
     g.check("IOCs: recall of attacker indicators", len(found) / len(truth), weight=2.0,
@@ -519,7 +509,10 @@ def _check_report(g: Grading, ref: dict[str, Any], report: Any, exfil_sha: str, 
         wrong.append(f"bytes {ex.get('bytes')!r} is not the size of exfiltrated.bin ({exfil_len})")
     if _norm_ioc(ex.get("destination", "")) != _norm_ioc(ref["exfil_destination"]):
         wrong.append(f"destination {ex.get('destination')!r}")
-    g.check("report: exfiltration figures agree with the recovered file", not wrong, reason="; ".join(wrong))
+    if str(ex.get("protocol", "")).strip().lower() != ref["exfil_protocol"]:
+        wrong.append(f"protocol {ex.get('protocol')!r}")
+    g.check("report: exfiltration channel and figures agree with the recovered file", not wrong,
+            reason="; ".join(wrong))
     wrong = []
     if str(rep.get("compromised_account", "")).strip() != ref["compromised_account"]:
         wrong.append(f"compromised_account {rep.get('compromised_account')!r}")
@@ -539,6 +532,13 @@ def _check_report(g: Grading, ref: dict[str, Any], report: Any, exfil_sha: str, 
     listed = sorted(_norm_ioc(v) for v in _as_list(rep.get("attacker_ips")))
     g.check("report: attacker infrastructure IPs", listed == ref["iocs"]["ip"], expected=ref["iocs"]["ip"],
             found=listed)
+    techniques = _as_list(rep.get("attack_techniques"))
+    uncovered = [p for p in PHASES if not any(_technique_ok(t, TECHNIQUES[p]) for t in techniques)]
+    g.check("report: ATT&CK techniques cover every phase", not uncovered, found=techniques,
+            reason=f"no technique for {uncovered}" if uncovered else "")
+    check_containment(g, ref, rep)
+    check_notification(g, ref, rep)
+    check_summary(g, ref, rep)
 
 
 def grade(g: Grading) -> None:
@@ -546,8 +546,8 @@ def grade(g: Grading) -> None:
         return
     ref = g.reference_json("reference.json")
     timeline = g.read_csv(TIMELINE, required_columns=["phase", "start_utc", "end_utc", "src_ip", "dst_ip",
-                                                       "technique_id"])
-    iocs = g.read_csv(IOCS, required_columns=["type", "value"])
+                                                       "technique_id", "evidence"])
+    iocs = g.read_csv(IOCS, required_columns=["type", "value", "context"])
     report = g.read_json(REPORT)
     if timeline is None or iocs is None or report is None:
         return

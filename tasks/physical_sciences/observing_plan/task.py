@@ -13,13 +13,15 @@ too close to the Moon all night, some circumpolar), then the reference is comput
 on a one-minute grid: Sun and Moon events, per-target quantities and a greedy priority-first,
 earliest-start schedule.
 
-Grade (astropy on the host, on the submitted times and names only): twilight and Sun events;
-Moon illumination; transit, rise and set times; best altitude, airmass and Moon distance;
-observable windows and the observable flag; the plan's blocks recomputed minute by minute
-(airmass, Moon distance, Sun altitude), their durations, overlaps and overheads, and the airmass
-at start, middle and end and the Moon distance each block row states; the plan's total priority
-against the greedy reference; the summary against the plan; and the summary's finder data (J2000
-position, V magnitude, alt/az and airmass at each block's middle) recomputed with astropy.
+Grade (astropy on the host, on the submitted times and names only): twilight and Sun events,
+the site, night and dark hours; Moon illumination; transit, rise and set times; J2000 position,
+best altitude, airmass and Moon distance; observable windows and the observable flag; the plan's
+blocks recomputed minute by minute (airmass, Moon distance, Sun altitude), their order, lengths,
+priorities, overlaps and overheads, and the airmass at start, middle and end and the Moon distance
+each block row states; the plan's total priority against the greedy reference; the summary
+against the plan (names, times, total); the backup list (observable targets left out of the
+plan); and the summary's finder data (J2000 position, V magnitude, alt/az and airmass at each
+block's middle) recomputed with astropy. Every field the instruction asks for is read.
 """
 # ALE-CANARY-7d7b483a-cdd5-4017-b207-2cb28fc35e29
 
@@ -333,9 +335,10 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
 
 # -- grading ------------------------------------------------------------------------------------
 
-OBS_COLUMNS = ("name", "rise_utc", "transit_utc", "set_utc", "max_altitude_deg", "min_airmass", "moon_separation_deg",
+OBS_COLUMNS = ("name", "ra_deg", "dec_deg", "rise_utc", "transit_utc", "set_utc", "max_altitude_deg", "min_airmass", "moon_separation_deg",
                "window_start_utc", "window_end_utc", "hours_observable", "observable")
-PLAN_COLUMNS = ("name", "start_utc", "end_utc", "priority", "airmass_mid")
+PLAN_COLUMNS = ("order", "name", "start_utc", "end_utc", "priority", "exposure_min", "airmass_start", "airmass_mid",
+                "airmass_end", "moon_separation_deg")
 TIME_TOL_S = 180
 
 
@@ -374,6 +377,8 @@ def _grade_observability(g: Grading, rows: list[dict[str, str]], ref: dict[str, 
             _time_verdict(got.get("set_utc"), want["set_utc"]),
         ) if v)
         shape[name] = "; ".join(v for v in (
+            _num_verdict(got.get("ra_deg"), want["ra_deg"], 0.01),
+            _num_verdict(got.get("dec_deg"), want["dec_deg"], 0.01),
             _num_verdict(got.get("max_altitude_deg"), want["max_altitude_deg"], 0.5),
             _num_verdict(got.get("min_airmass"), want["min_airmass"], max(0.02, 0.01 * (want["min_airmass"] or 0))),
             _num_verdict(got.get("moon_separation_deg"), want["moon_separation_deg"], 0.5),
@@ -386,7 +391,8 @@ def _grade_observability(g: Grading, rows: list[dict[str, str]], ref: dict[str, 
             f"observable {got.get('observable')!r} want {want['observable']!r}",
         ) if v)
     g.fraction("rise, transit and set times", times, weight=1.5, noun="targets")
-    g.fraction("best altitude, best airmass and Moon distance in the dark window", shape, weight=1.5, noun="targets")
+    g.fraction("J2000 position, best altitude, best airmass and Moon distance in the dark window", shape, weight=1.5,
+               noun="targets")
     g.fraction("observable windows, hours and observable flags", windows, weight=2, noun="targets")
 
 
@@ -396,7 +402,16 @@ def _grade_summary_events(g: Grading, summary: dict[str, Any], ref: dict[str, An
         key: _time_verdict(summary.get(f"{key}_utc"), ev[key], 120)
         for key in ("sunset", "sunrise", "dark_start", "dark_end")
     }
-    g.fraction("Sun events and the dark window (summary.json)", verdicts, weight=1.5, noun="targets")
+    g.fraction("Sun events and the dark window (summary.json)", verdicts, weight=1.5, noun="events")
+    dark_hours = (parse_time(ev["dark_end"]) - parse_time(ev["dark_start"])).astype("timedelta64[s]").astype(float) / 3600
+    header = {
+        "site": "" if str(summary.get("site", "")).strip().casefold() == ref["site"]["name"].casefold() else
+        f"{summary.get('site')!r}",
+        "night_of": "" if str(summary.get("night_of", "")).strip() == ref["site"]["night"] else
+        f"{summary.get('night_of')!r}",
+        "dark_hours": _num_verdict(summary.get("dark_hours"), round(dark_hours, 3), 0.05),
+    }
+    g.fraction("site, night and length of the dark window (summary.json)", header, noun="fields")
     g.number("Moon illumination fraction (summary.json)", summary.get("moon_illumination"),
              ev["moon_illumination"], abs_tol=0.02)
 
@@ -422,7 +437,15 @@ def _grade_plan(g: Grading, rows: list[dict[str, str]], summary: dict[str, Any],
     blocks, problems = _blocks(rows, targets)
     names = [b["name"] for b in blocks]
     problems += [f"{n}: scheduled twice" for n in sorted({n for n in names if names.count(n) > 1})]
+    orders = [as_number(row.get("order")) for row in rows]
+    if orders != list(range(1, len(rows) + 1)):
+        problems.append(f"order column {orders[:8]} is not 1..{len(rows)} in time order")
     for b in blocks:
+        target = targets[b["name"]]
+        if as_number(b["row"].get("exposure_min")) != target["exposure_min"]:
+            problems.append(f"{b['name']}: exposure_min {b['row'].get('exposure_min')!r}")
+        if as_number(b["row"].get("priority")) != target["priority"]:
+            problems.append(f"{b['name']}: priority {b['row'].get('priority')!r}")
         minutes = (b["end"] - b["start"]).astype("timedelta64[s]").astype(float) / 60
         if abs(minutes - targets[b["name"]]["exposure_min"]) > 0.5:
             problems.append(f"{b['name']}: {minutes:.1f} min, needs {targets[b['name']]['exposure_min']}")
@@ -430,7 +453,8 @@ def _grade_plan(g: Grading, rows: list[dict[str, str]], summary: dict[str, Any],
     for a, b in itertools.pairwise(blocks):
         if b["start"] - a["end"] < gap:
             problems.append(f"{a['name']} -> {b['name']}: less than the {cons['overhead_min']} min overhead")
-    g.check("plan: one block per target, right lengths, no overlaps, overheads kept", bool(blocks) and not problems,
+    g.check("plan: one block per target in order, right lengths and priorities, no overlaps, overheads kept",
+            bool(blocks) and not problems,
             weight=1.5, found=f"{len(blocks)} blocks", reason="; ".join(problems[:6]))
     valid = _valid_blocks(g, blocks, targets, ref) if blocks else set()
     total = sum(targets[b["name"]]["priority"] for b in blocks if b["name"] in valid)
@@ -438,6 +462,7 @@ def _grade_plan(g: Grading, rows: list[dict[str, str]], summary: dict[str, Any],
     g.check("plan total priority (valid blocks) at least 95% of the greedy reference",
             min(1.0, total / (0.95 * greedy)) if greedy else 0.0, weight=2, expected=greedy, found=total)
     _grade_summary_plan(g, blocks, summary)
+    _grade_backup_list(g, blocks, summary, ref)
     _grade_finder_data(g, blocks, targets, summary, ref)
 
 
@@ -544,9 +569,28 @@ def _grade_summary_plan(g: Grading, blocks: list[dict], summary: dict[str, Any])
         isinstance(x, dict) for x in listed) else None
     total = as_number(summary.get("total_priority"))
     own = sum(as_number(b["row"].get("priority")) or 0 for b in blocks)
-    ok = listed_names == sorted(b["name"] for b in blocks) and total is not None and abs(total - own) < 1e-6
-    g.check("summary.json lists the scheduled targets and total priority of the plan", ok,
+    entries = {str(x.get("name", "")): x for x in listed if isinstance(x, dict)} if isinstance(listed, list) else {}
+    times_agree = all(
+        not _time_verdict(entries.get(b["name"], {}).get(key), iso(b[edge]), 60)
+        for b in blocks for key, edge in (("start_utc", "start"), ("end_utc", "end")))
+    ok = (listed_names == sorted(b["name"] for b in blocks) and times_agree and total is not None
+          and abs(total - own) < 1e-6)
+    g.check("summary.json lists the plan's blocks (names, start and end) and its total priority", ok,
             found={"scheduled": listed_names, "total_priority": summary.get("total_priority")})
+
+
+def _grade_backup_list(g: Grading, blocks: list[dict], summary: dict[str, Any], ref: dict[str, Any]) -> None:
+    """The backup list: exactly the targets observable tonight (per the reference) that the plan leaves out."""
+    listed = summary.get("unscheduled_observable")
+    found = {str(x).strip() for x in listed} if isinstance(listed, list) else None
+    planned = {b["name"] for b in blocks}
+    expected = {r["name"] for r in ref["observability"] if r["observable"] == "yes"} - planned
+    reason = "not a list of names" if found is None else "; ".join(part for part in (
+        f"missing observable targets: {sorted(expected - found)[:6]}" if expected - found else "",
+        f"not observable tonight or already planned: {sorted(found - expected)[:6]}" if found - expected else "",
+    ) if part)
+    g.check("backup list: the observable targets the plan leaves out (summary.json unscheduled_observable)",
+            found == expected, weight=1.5, expected=sorted(expected), found=sorted(found or []), reason=reason)
 
 
 def grade(g: Grading) -> None:

@@ -98,7 +98,11 @@ def main() -> None:
         "initial_access_utc": iso(brute["success"]), "c2": {"domain": "", "protocol": "", "interval_seconds": 0},
         "exfiltration": {"destination": "", "protocol": "dns", "bytes": len(data),
                          "sha256": hashlib.sha256(data).hexdigest()},
-        "attack_techniques": ["T1110.001", "T1078"]}, indent=2))
+        "attack_techniques": ["T1110.001", "T1078"],
+        "containment": {"isolate_hosts": ["10.20.0.10"], "reset_accounts": [brute["account"]]},
+        "breach_notification": {"personal_data_breach": True, "notify_authority": True, "notify_data_subjects": True,
+                                "data_subjects_affected": data.count(b"\n"), "data_subjects_to_notify": data.count(b"\n")},
+    }, indent=2))
 
 
 if __name__ == "__main__":

@@ -18,12 +18,13 @@ import os
 import re
 import statistics
 import subprocess
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
-WORK = Path.home() / "forensics"
+WORK = Path(tempfile.mkdtemp(prefix="forensics-"))
 PCAP = str(INPUT / "capture.pcap")
 
 
@@ -49,8 +50,11 @@ def external(ip: str) -> bool:
 
 
 def find_scan() -> dict:
-    syns = [(float(t), s, d, int(p)) for t, s, d, p in tshark("tcp.flags.syn==1 && tcp.flags.ack==0", "frame.time_epoch",
-                                                             "ip.src", "ip.dst", "tcp.dstport")]
+    """The densest burst of probes: SYNs of connections that never carry data, grouped by source."""
+    with_data = {stream for stream, in tshark("tcp.len>0", "tcp.stream")}
+    syns = [(float(t), s, d, int(p)) for t, s, d, p, stream in tshark(
+        "tcp.flags.syn==1 && tcp.flags.ack==0", "frame.time_epoch", "ip.src", "ip.dst", "tcp.dstport", "tcp.stream")
+        if stream not in with_data]
     by_src: dict[str, list] = defaultdict(list)
     for row in syns:
         by_src[row[1]].append(row)
@@ -65,9 +69,10 @@ def find_scan() -> dict:
         best = max(best, cluster, key=lambda c: len({(r[2], r[3]) for r in c}))
     src, start, last_syn = best[0][1], best[0][0], best[-1][0]
     targets = sorted({r[2] for r in best})
-    replies = [float(t) for t, in tshark(f"ip.dst=={src} && tcp && frame.time_epoch>={start} && "
-                                         f"frame.time_epoch<={last_syn + 1}", "frame.time_epoch")]
-    end = max([last_syn, *[t for t in replies if t <= last_syn + 1]])
+    probe_packets = [float(t) for t, stream in tshark(
+        f"tcp && (ip.src=={src} || ip.dst=={src}) && frame.time_epoch>={start} && frame.time_epoch<={last_syn + 1}",
+        "frame.time_epoch", "tcp.stream") if stream not in with_data]
+    end = max([last_syn, *probe_packets])
     return {"src": src, "dst": targets[0] if len(targets) == 1 else "multiple", "start": start, "end": end,
             "targets": targets}
 
@@ -181,8 +186,46 @@ def find_exfil(host: str) -> dict:
             "end": last[0]}
 
 
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def person_records(data: bytes) -> list[dict[str, str]]:
+    """The stolen file's rows as dicts: a CSV export as it is, an SQL dump's INSERT tuples by column."""
+    text = data.decode("utf-8", "replace")
+    insert = re.search(r"INSERT INTO `?\w+`? \(([^)]*)\) VALUES", text)
+    if insert:
+        columns = [c.strip(" `") for c in insert.group(1).split(",")]
+        return [dict(zip(columns, [v.strip().strip("'") for v in row.split(",")], strict=False))
+                for row in re.findall(r"\(([^()]*)\)[,;]", text[insert.end():])]
+    return list(csv.DictReader(text.splitlines()))
+
+
+def assess(data: bytes) -> dict:
+    """ir_policy.md applied to the stolen rows: people (distinct), those at high risk (2.3), credentials (1.3)."""
+    rows = person_records(data)
+    columns = list(rows[0]) if rows else []
+    key = "login" if "login" in columns else next((c for c in columns if c.endswith("_id")), None)
+    people: dict[str, bool] = {}
+    credentials = set()
+    for row in rows:
+        who = row.get(key, "") if key else json.dumps(row, sort_keys=True)
+        values = [v or "" for v in row.values()]
+        full_pan = any(re.fullmatch(r"\d{13,19}", v.replace(" ", "")) and luhn_ok(v.replace(" ", "")) for v in values)
+        bank = bool((row.get("sort_code") or "").strip() and (row.get("account") or "").strip())
+        hashes = [v for k, v in row.items() if k and ("hash" in k.lower() or "password" in k.lower()) and v]
+        weak = any(re.fullmatch(r"[0-9a-f]{32}|[0-9a-f]{40}", h.lower()) for h in hashes)
+        if hashes:
+            credentials.add(who)
+        people[who] = people.get(who, False) or full_pan or bank or weak
+    return {"people": len(people), "high_risk": sum(people.values()), "credential_accounts": sorted(credentials)}
+
+
 def main() -> None:
-    WORK.mkdir(exist_ok=True)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     first_packet = float(tshark("frame.number==1", "frame.time_epoch")[0][0])
     scan = find_scan()
@@ -226,9 +269,12 @@ def main() -> None:
             writer.writerow(["domain", domain, "C2 or exfiltration domain"])
         writer.writerow(["sha256", tool["sha256"], "downloaded tool"])
 
+    facts = assess(exfil["data"])
     report = {
-        "summary": f"{brute['src']} brute-forced {brute['account']} after a port scan; {foothold} fetched a tool, "
-                   f"beaconed to {c2['domain']} and exfiltrated {len(exfil['data'])} bytes over {exfil['protocol']}.",
+        "summary": f"Patient zero is {foothold}. {brute['src']} guessed the password of {brute['account']} after a "
+                   f"port scan; {foothold} fetched a tool, beaconed to {c2['domain']} and sent {len(exfil['data'])} "
+                   f"bytes over {exfil['protocol']} to {exfil['destination']}: personal data of {facts['people']} "
+                   f"people, {facts['high_risk']} of them at high risk.",
         "attacker_ips": ips,
         "compromised_hosts": [foothold],
         "compromised_account": brute["account"],
@@ -237,6 +283,12 @@ def main() -> None:
         "exfiltration": {"destination": exfil["destination"], "protocol": exfil["protocol"],
                          "bytes": len(exfil["data"]), "sha256": hashlib.sha256(exfil["data"]).hexdigest()},
         "attack_techniques": sorted({p[5] for p in phases}),
+        "containment": {"isolate_hosts": [foothold],
+                        "reset_accounts": sorted({brute["account"], *facts["credential_accounts"]})},
+        "breach_notification": {"personal_data_breach": facts["people"] > 0, "notify_authority": facts["people"] > 0,
+                                "notify_data_subjects": facts["high_risk"] > 0,
+                                "data_subjects_affected": facts["people"],
+                                "data_subjects_to_notify": facts["high_risk"]},
     }
     (OUTPUT / "incident_report.json").write_text(json.dumps(report, indent=2) + "\n")
 

@@ -7,6 +7,8 @@
   distance is the mid-night value from the observability table.
 - geocentric_moon: the Moon's position is taken geocentric (no observatory), so every Moon
   distance carries up to a degree of parallax.
+- backup_list_unfiltered: everything right, but the summary's backup list is every target left
+  out of the plan, without judging which of them can actually be observed tonight.
 """
 # ALE-CANARY-7d7b483a-cdd5-4017-b207-2cb28fc35e29
 
@@ -181,6 +183,7 @@ summary = {
     "dark_hours": round((dark_end - dark_start).astype("timedelta64[s]").astype(float) / 3600, 3),
     "moon_illumination": round(float(((1 + np.cos(phase)) / 2).value[0]), 4),
     "scheduled": scheduled, "total_priority": sum(b["priority"] for b in blocks),
-    "unscheduled_observable": [r["name"] for r in rows if r["observable"] == "yes" and r["name"] not in done],
+    "unscheduled_observable": [r["name"] for r in rows if (r["observable"] == "yes" or MODE == "backup_list_unfiltered")
+                               and r["name"] not in done],
 }
 (OUT / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
