@@ -11,6 +11,7 @@ errors left after retries (``infra``, see ``infra``); ``ReportOptions.strict`` c
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -137,15 +138,19 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
             raise LastExamError(f"no instance has a graded trial of every agent in experiments {', '.join(names)}. "
                                 "Fix: report on one experiment at a time")
     kept = cells["instance"].astype(str).unique().tolist() if options.common_instances else None
-    tallies = grouped.tallies(store.engine, declared_executables(options.tasks_dir), ids, kept)
-    board, matrix, boot = leaderboard_from_cells(cells, resamples=options.resamples, seed=options.seed,
-                                                 confidence=options.confidence, strict=options.strict)
-    efficiency = build_cost_rows(matrix, board.leaderboard, boot, options.confidence)
-    if options.pairs:
-        pairs = all_pairs([r.agent for r in board.leaderboard if r.trials])
-    else:
-        pairs = [(options.compare[0], options.compare[1])] if options.compare else []
-    comparisons = compare(matrix, boot, pairs, options.confidence, {r.agent: r.infra for r in board.leaderboard})
+    with ThreadPoolExecutor(2) as pool:
+        # the failure tables' queries run while the statistics are computed (SQLite leaves the GIL as it works)
+        tallies_job = pool.submit(grouped.tallies, store.engine, declared_executables(options.tasks_dir), ids, kept)
+        failed_job = pool.submit(grouped.failed_checks, store.engine, ids, kept)
+        board, matrix, boot = leaderboard_from_cells(cells, resamples=options.resamples, seed=options.seed,
+                                                     confidence=options.confidence, strict=options.strict)
+        efficiency = build_cost_rows(matrix, board.leaderboard, boot, options.confidence)
+        if options.pairs:
+            pairs = all_pairs([r.agent for r in board.leaderboard if r.trials])
+        else:
+            pairs = [(options.compare[0], options.compare[1])] if options.compare else []
+        comparisons = compare(matrix, boot, pairs, options.confidence, {r.agent: r.infra for r in board.leaderboard})
+        tallies, failed = tallies_job.result(), failed_job.result()
     return Report(
         **board.model_dump(), experiments=names, database=store.url, generated_at=dt.datetime.now(dt.UTC),
         instances=len(matrix.instances), instances_dropped=dropped, inspected_trials=tallies.inspected, efficiency=efficiency,
@@ -153,7 +158,7 @@ def build_report(store: ResultsStore, options: ReportOptions | None = None) -> R
         pareto_note=frontier_note(efficiency),
         comparisons=comparisons, variance=decompose(board.leaderboard, pass_rate_samples(matrix, boot), options.confidence),
         failures=failure_rows(tallies.by_agent, "agent"), failures_by_task=failure_rows(tallies.by_task, "task_id"),
-        failing_checks=check_failures(grouped.failed_checks(store.engine, ids, kept), tallies.by_task),
+        failing_checks=check_failures(failed, tallies.by_task),
         software=software_rows(tallies.by_agent, "agent"), software_by_task=software_rows(tallies.by_task, "task_id"),
         instances_seen=salting_line(store.salt_hashes(ids)),
         freshness=freshness(cells, store.release_dates(ids), store.knowledge_cutoffs(ids), resamples=options.resamples,

@@ -116,6 +116,9 @@ trials = Table(
           "passed", "instance"),
     Index("ix_trials_check_failures", "status", "task_id", "failed_checks", "experiment_id", "instance"),
     Index("ix_trials_salt", "salt_hash", "experiment_id"),
+    # the viewer: the trial list sorted by score, and the score grid of one experiment
+    Index("ix_trials_score", "score"),
+    Index("ix_trials_grid", "experiment_id", "agent", "instance", "status", "score", "passed"),
 )
 # indexes of older versions that the ones above replace
 _OBSOLETE_INDEXES = ("ix_trials_task", "ix_trials_cells", "ix_trials_failed_checks")
