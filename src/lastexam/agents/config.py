@@ -22,9 +22,9 @@ import re
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from lastexam.configfile import load_yaml_model, validation_error
 from lastexam.errors import ConfigError
 
 HarnessName = Literal["llm", "claude_code", "codex", "gemini_cli", "mini_swe_agent"]
@@ -114,17 +114,7 @@ class AgentConfig(_Strict):
         try:
             return model.model_validate(self.options)
         except ValidationError as exc:
-            raise _config_error(self.where, exc, prefix="options.") from exc
-
-
-def _config_error(where: str, exc: ValidationError, prefix: str = "") -> ConfigError:
-    first = exc.errors()[0]
-    field = prefix + (".".join(str(p) for p in first["loc"]) or "(top level)")
-    if first["type"] == "extra_forbidden":
-        return ConfigError(where, field, "unknown key", "remove it or fix its spelling (see lastexam.agents.config)")
-    if first["type"] == "missing":
-        return ConfigError(where, field, "required key missing", "add it")
-    return ConfigError(where, field, first["msg"], "give a valid value (see lastexam.agents.config)")
+            raise validation_error(self.where, exc, "lastexam.agents.config", prefix="options.") from exc
 
 
 def is_config_path(spec: str) -> bool:
@@ -138,16 +128,4 @@ def load_agent_config(path: Path) -> AgentConfig:
     Raises:
         ConfigError: no such file, bad YAML, or a bad field (naming file, field and fix).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(path, None, "no such agent config file", "give the path of a YAML file (see agents/)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(path, None, f"not valid YAML ({exc})", "fix the YAML syntax") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(path, None, "the file must hold a mapping of keys", "start from an example in agents/")
-    try:
-        return AgentConfig.model_validate({**data, "source": path})
-    except ValidationError as exc:
-        raise _config_error(str(path), exc) from exc
+    return load_yaml_model(Path(path), AgentConfig, "agent config", "see agents/", source=Path(path))

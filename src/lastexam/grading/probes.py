@@ -24,11 +24,11 @@ import re
 from pathlib import Path
 
 import openai
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from lastexam.configfile import load_yaml_model
 from lastexam.contracts.grade import Check, Grade
-from lastexam.errors import ConfigError, GraderError, LastExamError
+from lastexam.errors import GraderError, LastExamError
 
 MAX_PROBE_SHARE = 0.5
 JUDGE_ENV = "ALE_JUDGE"
@@ -63,23 +63,7 @@ def load_judge(path: Path) -> JudgeConfig:
     Raises:
         ConfigError: no such file, bad YAML, or a bad field (naming the file, the field and the fix).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(path, None, "no such judge config file", "give the path of a YAML file with model, base_url "
-                                                                   "and api_key_env (see lastexam.grading.probes)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(path, None, f"not valid YAML ({exc})", "fix the YAML syntax") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(path, None, "the file must hold a mapping of keys", "write model, base_url and api_key_env")
-    try:
-        return JudgeConfig.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        fix = "remove it or fix its spelling" if first["type"] == "extra_forbidden" else "give a valid value"
-        raise ConfigError(path, field, first["msg"], fix) from exc
+    return load_yaml_model(path, JudgeConfig, "judge config", "model, base_url and api_key_env: see lastexam.grading.probes")
 
 
 def judge_from_environment() -> JudgeConfig | None:
