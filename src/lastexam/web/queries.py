@@ -61,10 +61,12 @@ class TrialFilter:
                     trials.c.task_id.like(escaped + "%", escape="\\")]
         if self.category:
             out.append(trials.c.category == self.category)
+        # "+ 0": a score range is seldom narrow, and through the score index (there for sorting) SQLite
+        # would look up most rows one by one instead of scanning with the other filters
         if self.score_min is not None:
-            out.append(trials.c.score >= self.score_min)
+            out.append(trials.c.score + 0 >= self.score_min)
         if self.score_max is not None:
-            out.append(trials.c.score <= self.score_max)
+            out.append(trials.c.score + 0 <= self.score_max)
         return out
 
     def params(self) -> dict[str, str]:
