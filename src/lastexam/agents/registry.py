@@ -103,10 +103,11 @@ def resolve_agent(spec: str) -> Agent:
 
 def portable_spec(spec: str) -> str:
     """The same ``--agent`` value, found from any working directory and machine with the same files: a
-    script's or a config's relative path made absolute."""
+    script's or a config's relative path made absolute. Links are kept, not followed: a script agent may be a
+    link whose name it reads (one script serving several adversaries)."""
     if spec.startswith("script:"):
-        return "script:" + str(Path(spec.removeprefix("script:")).resolve())
-    return str(Path(spec).resolve()) if is_config_path(spec) else spec
+        return "script:" + os.path.abspath(spec.removeprefix("script:"))
+    return os.path.abspath(spec) if is_config_path(spec) else spec
 
 
 def recorded_name(spec: str) -> str:
