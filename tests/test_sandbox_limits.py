@@ -166,7 +166,7 @@ def test_stopped_and_traced_init_does_not_outlive_the_wall_limit(trials: dict[st
 _NON_ROOT_HARNESS = """
 import json, sys, time
 from pathlib import Path
-from lastexam.sandbox import Limits
+from lastexam.contracts.sandbox import Limits
 from lastexam.sandbox.bwrap import BwrapSandbox, new_workspace
 import shutil
 workspace = new_workspace()
@@ -201,7 +201,7 @@ def test_non_root_harness_says_it_has_no_cgroup_and_still_kills_the_whole_namesp
 def test_namespace_processes_are_found_and_killed_without_privilege(tmp_path: Path) -> None:
     code = textwrap.dedent("""
         import json, os, subprocess, time
-        from lastexam.sandbox import Limits
+        from lastexam.contracts.sandbox import Limits
         from lastexam.sandbox.bwrap import (BwrapSandbox, _read_info, kill_until_gone, new_workspace,
                                             processes_in_pid_namespace)
         sandbox = BwrapSandbox(new_workspace(), Limits(memory_mb=256), use_cgroup=False)

@@ -128,6 +128,7 @@ def test_an_old_database_gains_the_salt_column(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     ResultsStore(f"sqlite:///{path}")
     with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX ix_trials_salt")  # an older version had neither the column nor its index
         db.execute("ALTER TABLE trials DROP COLUMN salt_hash")
     ResultsStore(f"sqlite:///{path}")
     with sqlite3.connect(path) as db:
