@@ -13,12 +13,13 @@ bug that only the right answer triggers cannot reach a scored run.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lastexam.contracts.grade import Check, Grade
 from lastexam.errors import GraderError, MissingToolError
-from lastexam.grading.probes import JudgeConfig, JudgeError, judge_from_environment, resolve_probes
+from lastexam.grading.probes import JudgeConfig, judge_from_environment, resolve_probes
 from lastexam.grading.runner import run_grader
 
 GRADER_FAILED_CHECK = "the grader could process the output"
@@ -40,24 +41,28 @@ def grade_output(
         return run_grader(task_dir, output, input_dir, reference_dir, params, timeout=timeout, memory_mb=memory_mb,
                           log_path=log_path)
 
+    return resolve_probes(_blamed(grade, output_dir), judge or judge_from_environment())
+
+
+def _blamed(grade: Callable[[Path], Grade], output_dir: Path) -> Grade:
+    """``grade(output_dir)``, or the agent's failed check when the grader fails on the output but not on an empty one."""
     try:
-        return resolve_probes(grade(output_dir), judge or judge_from_environment())
-    except (MissingToolError, JudgeError):
+        return grade(output_dir)
+    except MissingToolError:
         raise
     except GraderError:
         pass
     with tempfile.TemporaryDirectory(prefix="ale-empty-output-") as empty:
         Path(empty).chmod(0o755)
         try:
-            resolve_probes(grade(Path(empty)), None)
+            grade(Path(empty))
         except GraderError as exc:
             raise GraderError(f"{exc} (it fails on an empty output too, so not because of the agent's)") from None
     try:
-        graded = grade(output_dir)
+        return grade(output_dir)
     except MissingToolError:
         raise
     except GraderError as exc:
         return Grade(checks=[Check(name=GRADER_FAILED_CHECK, weight=0, score=0, passed=False, gate=True,
                                    expected="a grader run that ends within its limits",
                                    reason=f"{exc} (the same grader grades an empty output)")])
-    return resolve_probes(graded, judge or judge_from_environment())
