@@ -82,7 +82,7 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         res = spec.resources
         limits = Limits(memory_mb=res.memory_mb, processes=res.processes, file_size_mb=res.file_size_mb,
                         network=res.network, disk_mb=res.disk_mb, max_files=res.max_files, cpus=res.cpus)
-        sandbox = BwrapSandbox(workspace, limits, display=spec.environment.display)
+        sandbox = BwrapSandbox(workspace, limits, display=spec.environment.display, tools=task.tools)
         rundir.event("sandbox_started", containment=sandbox.containment, cgroup=sandbox.cgroup is not None)
         timeout = min(float(spec.agent_timeout_sec), request.max_wall)
         rundir.event("agent_started", timeout=timeout)
