@@ -2,7 +2,7 @@
 budget): on every variant the oracle scores 1.0, nop 0, the same grade twice, and ``fabricate.py`` never fully
 passes; the declared software is all executed by the oracle. The rest of the gate (every ``adversaries/``
 script and every ablation) runs on variant 0 of a rotating third of the tasks: the third changes with the ISO
-week (or ``ALE_GATE_ROTATION``=0, 1 or 2), so three weeks of CI cover every task. ``scripts/gate`` runs the
+week (or ``ALE_GATE_ROTATION``=0, 1 or 2), so three weeks of CI cover every task. ``scripts/check-suite`` runs the
 whole gate on every task and variant."""
 
 from __future__ import annotations
