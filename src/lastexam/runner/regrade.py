@@ -4,7 +4,8 @@ Run directories are found under the results directory first (``locate_run_dir``:
 moved or copied are regraded where they are now, never at the absolute path recorded, which may be gone
 or belong to the original). A trial that cannot be regraded (its run directory or trial.json missing or
 unreadable, its grader failing independently of the output) keeps its recorded grade and is reported as a
-problem naming the file and the fix; the other trials are regraded. The run facts are taken again from the
+problem naming the file and the fix; the other trials are regraded. The harness's own gates (a sandbox limit hit,
+output over the collection limits) are kept from the recorded result. The run facts are taken again from the
 run directory (the task's declared executables may have changed since the run) and recorded with the new grade.
 """
 
@@ -21,6 +22,7 @@ from lastexam.contracts.trial import TrialKey, TrialResult
 from lastexam.errors import GraderError, LastExamError
 from lastexam.grading.blame import grade_output
 from lastexam.runner.experiment import require_same_salt
+from lastexam.runner.trial import HARNESS_CHECKS, with_harness_checks
 from lastexam.store.db import ResultsStore
 from lastexam.store.rundir import RunDir, locate_run_dir
 from lastexam.tasks.instance import Instance, salt_hash
@@ -93,6 +95,8 @@ def _regrade_one(row: dict[str, Any], task: Task, run_dir: Path, salt: str | Non
                              run_dir / "private" / "reference", instance.params, timeout=task.spec.grader_timeout_sec)
     except GraderError as exc:
         raise LastExamError(f"the grader of {task.id} failed on {run_dir / 'output'}: {exc}") from exc
+    # What the harness saw of the run (a sandbox limit, output over the collection limits) still holds.
+    grade = with_harness_checks(grade, [c for c in result.checks if c.name in HARNESS_CHECKS])
     updated = result.model_copy(update={
         "key": TrialKey(agent=row["agent"], instance=row["instance"], epoch=row["epoch"]),
         "status": "passed" if grade.passed else "failed", "score": grade.score, "passed": grade.passed,
