@@ -298,6 +298,14 @@ def _descriptors(g: Grading, ref: dict[str, Any], matched: dict[str, str], out_d
 # ---------------------------------------------------------------------------------------------
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _coding(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("code"), str) and "coding" not in value
 
@@ -320,13 +328,15 @@ def _r4_problems(bundle: Any) -> list[str]:
                 problems.append(f"{where}: status {resource.get('status')!r}")
             if not isinstance(resource.get("subject"), dict):
                 problems.append(f"{where}: subject (1..1) missing")
-            if not all(_coding(m) for m in resource.get("modality", [])):
+            if not all(_coding(m) for m in _list(resource.get("modality"))):
                 problems.append(f"{where}: modality must be a list of Coding (R4)")
-            for series in resource.get("series", []) if isinstance(resource.get("series"), list) else ["?"]:
+            if not isinstance(resource.get("series"), list):
+                problems.append(f"{where}: series list missing")
+            for series in _list(resource.get("series")):
                 if not isinstance(series, dict) or not isinstance(series.get("uid"), str) or not _coding(series.get("modality")):
                     problems.append(f"{where}: series needs uid and a Coding modality (R4)")
                     continue
-                for instance in series.get("instance", []):
+                for instance in _list(series.get("instance")):
                     if not isinstance(instance, dict) or not isinstance(instance.get("uid"), str) \
                             or not _coding(instance.get("sopClass")):
                         problems.append(f"{where}: instance needs uid and sopClass Coding")
@@ -347,13 +357,13 @@ def _fhir(g: Grading, ref: dict[str, Any], matched: dict[str, str], out_dumps: d
     for entry in bundle["entry"]:
         resource = entry["resource"]
         if resource["resourceType"] == "Patient":
-            ids = {i.get("value") for i in resource.get("identifier", []) if isinstance(i, dict)}
-            for key in (entry.get("fullUrl"), f"Patient/{resource.get('id')}"):
+            ids = {str(i.get("value")) for i in _list(resource.get("identifier")) if isinstance(i, dict)}
+            for key in (str(entry.get("fullUrl")), f"Patient/{resource.get('id')}"):
                 patients[key] = ids
     studies = {}
     for resource in resources:
         if resource["resourceType"] == "ImagingStudy":
-            for identifier in resource.get("identifier", []):
+            for identifier in _list(resource.get("identifier")):
                 if isinstance(identifier, dict) and identifier.get("system") == "urn:dicom:uid":
                     studies[str(identifier.get("value", "")).removeprefix("urn:oid:")] = resource
     expected: dict[str, dict[str, Any]] = {}
@@ -374,8 +384,8 @@ def _study_verdict(study: dict[str, Any] | None, want: dict[str, Any], patients:
     if study is None:
         return "no ImagingStudy with this study UID (system urn:dicom:uid)"
     problems = []
-    subject = study.get("subject", {})
-    ids = patients.get(subject.get("reference"), set()) | {(subject.get("identifier") or {}).get("value")}
+    subject = _dict(study.get("subject"))
+    ids = patients.get(str(subject.get("reference")), set()) | {str(_dict(subject.get("identifier")).get("value"))}
     if want["rid"] not in ids:
         problems.append("subject is not the pseudonymised patient")
     started = str(study.get("started", ""))
@@ -389,16 +399,16 @@ def _study_verdict(study: dict[str, Any] | None, want: dict[str, Any], patients:
     if study.get("numberOfInstances") != sum(len(s) for s in series.values()):
         problems.append("numberOfInstances wrong")
     modalities = {m[1] for s in series.values() for m in s.values()}
-    if {m.get("code") for m in study.get("modality", []) if m.get("system") == DCM} != modalities:
+    if {m.get("code") for m in _list(study.get("modality")) if m.get("system") == DCM} != modalities:
         problems.append("study modality list wrong")
-    found = {s.get("uid"): s for s in study.get("series", [])}
+    found = {s.get("uid"): s for s in _list(study.get("series"))}
     if set(found) != set(series):
         problems.append("series UIDs differ from the files")
     for uid, instances in series.items():
         if (entry := found.get(uid)) is None:
             continue
         number, modality = next(iter(instances.values()))[:2]
-        instance_rows = {i.get("uid"): i for i in entry.get("instance", [])}
+        instance_rows = {i.get("uid"): i for i in _list(entry.get("instance"))}
         if str(entry.get("number")) != str(number) or entry.get("modality", {}).get("code") != modality \
                 or entry.get("numberOfInstances") != len(instances) or set(instance_rows) != set(instances):
             problems.append(f"series {number}: number, modality, count or instance UIDs wrong")
