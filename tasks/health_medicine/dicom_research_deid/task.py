@@ -39,6 +39,7 @@ from . import export
 TASK_DIR = Path(__file__).parent
 DATE_TAGS = {"00080012": "InstanceCreationDate", "00080020": "StudyDate", "00080021": "SeriesDate",
              "00080022": "AcquisitionDate", "00080023": "ContentDate", "0008002A": "AcquisitionDateTime"}
+RETAINED_DATES = {"00080020", "00080021", "00080022", "00080023"}  # the option keeps these; the others may go
 UID_TAGS = {"0020000D": "StudyInstanceUID", "0020000E": "SeriesInstanceUID", "00080018": "SOPInstanceUID",
             "00200052": "FrameOfReferenceUID"}
 KEPT = {  # attributes the profile and its options keep: (tag, keyword)
@@ -225,7 +226,8 @@ def _dates(g: Grading, ref: dict[str, Any], matched: dict[str, str], out_dumps: 
         before, after = _top(in_dumps[original]), _top(out_dumps[name])
         problems = []
         for tag, keyword in DATE_TAGS.items():
-            if (value := _value(before, tag)) and _value(after, tag) != _shift(value, offset):
+            if (value := _value(before, tag)) and (tag in RETAINED_DATES or tag in after) \
+                    and _value(after, tag) != _shift(value, offset):
                 problems.append(f"{keyword} {_value(after, tag)!r}, expected {_shift(value, offset)}")
         verdicts[name] = "; ".join(problems) or True
     g.fraction("dates moved by the patient's offset, exactly", verdicts, weight=2, noun="files")
