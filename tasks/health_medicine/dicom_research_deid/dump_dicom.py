@@ -41,9 +41,10 @@ def dump(path):
         return {"error": f"{type(error).__name__}: {error}"[:300]}
 
 
-result = {}
-for folder in sys.argv[1:]:
-    for path in sorted(Path(folder).rglob("*")):
-        if path.is_file():
-            result[str(path)] = dump(path)
-Path("dump.json").write_text(json.dumps(result))
+if __name__ == "__main__":
+    result = {}
+    for folder in sys.argv[1:]:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                result[str(path)] = dump(path)
+    Path("dump.json").write_text(json.dumps(result))
