@@ -153,9 +153,10 @@ def _fills(g: Grading, ref: dict[str, Any], found: dict[str, dict[str, Any]], el
         alts = found[uid]["alt"]
         alt_ok = any(a["quality"] is not None and a["quality"].strip().rstrip("%") == str(r["score"])
                      and a["source"] == r["tm_source"] and a["target"] == r["tm_target"] for a in alts)
-        if found[uid]["target"] != r["target"] or _target_state(elements[uid]) != "needs-review-translation":
+        if found[uid]["target"] != r["target"] or _target_state(elements[uid]) != "needs-review-translation" \
+                or elements[uid].get("approved") == "yes":
             wrong.append(f"{uid}: target {found[uid]['target']!r} state {_target_state(elements[uid])}, "
-                         f"expected {r['target']!r} needing review")
+                         f"expected {r['target']!r} needing review, not approved")
         elif not alt_ok:
             wrong.append(f"{uid}: no alt-trans with match-quality {r['score']} and the TM entry")
     g.share(f"fuzzy matches of {ref['threshold']} or more filled for review with their score", len(fuzzy) - len(wrong),

@@ -51,7 +51,7 @@ def adjust(tm_source: str, tm_target: str, source: str) -> str:
     old, new = TOKEN.findall(tm_source), TOKEN.findall(source)
     if len(old) != len(new):
         return tm_target
-    mapping = {o: n for o, n in zip(old, new) if o != n}
+    mapping = {o: n for o, n in zip(old, new, strict=False) if o != n}
     return TOKEN.sub(lambda m: mapping.get(m.group(0), m.group(0)), tm_target) if mapping else tm_target
 
 
@@ -131,6 +131,7 @@ def main() -> None:
         unit.settarget(target, lang=lang)
         unit.xmlelement.find(f"{NS}target").set("state", "translated" if kind != "fuzzy" else "needs-review-translation")
         if kind == "fuzzy":
+            unit.xmlelement.attrib.pop("approved", None)  # a fuzzy fill waits for the reviewer's approval
             unit.addalttrans(entry["target"], origin="memory.tmx", lang=lang, sourcetxt=entry["source"],
                              matchquality=str(value))
         report += qa(uid, source, target, terms)
