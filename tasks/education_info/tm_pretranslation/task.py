@@ -117,15 +117,16 @@ def _read_tt(g: Grading) -> list[dict[str, Any]] | None:
 def _structure(g: Grading, ref: dict[str, Any], units: list[dict[str, Any]], elements: dict[str, Any],
                original: dict[str, Any]) -> None:
     ids = [u["id"] for u in units]
-    same = ids == ref["order"] and all(u["source"] == ref["sources"][u["id"]] for u in units)
+    same = ids == ref["order"] and all(u["source"] == ref["sources"][u["id"]] for u in units) \
+        and all(uid in elements for uid in ids)
     g.check("every unit kept, in order, with its source unchanged", same, gate=True,
             expected=f"{len(ref['order'])} units", found=f"{len(ids)} units",
             reason="" if same else "unit ids, order or sources differ from release_strings.xlf")
     if not same:
         return
     notes = [uid for uid in ref["order"]
-             if [_canonical(n) for n in elements[uid].iter(f"{NS}note")] != [_canonical(n) for n in
-                                                                            original[uid].iter(f"{NS}note")]]
+             if [_canonical(n) for n in elements[uid].findall(f"{NS}note")] != [_canonical(n) for n in
+                                                                               original[uid].findall(f"{NS}note")]]
     g.share("developer notes kept", len(ref["order"]) - len(notes), len(ref["order"]), noun="units",
             wrong=[f"{uid}: notes changed" for uid in notes])
     changed = [uid for uid in ref["locked"] if _canonical(elements[uid]) != _canonical(original[uid])]
@@ -175,7 +176,8 @@ def _qa(g: Grading, ref: dict[str, Any]) -> None:
     rows = g.read_csv(QA, required_columns=["unit_id", "issue", "detail"], gate=False)
     if rows is None:
         return
-    found = {(r["unit_id"].strip(), r["issue"].strip(), (r["detail"] or "").strip().casefold()) for r in rows}
+    found = {((r.get("unit_id") or "").strip(), (r.get("issue") or "").strip(), (r.get("detail") or "").strip().casefold())
+             for r in rows}
     expected = {(u, i, d.casefold()) for u, i, d in ref["qa"]}
     missing, extra = expected - found, found - expected
     score = len(expected & found) / len(expected | found) if expected | found else 1.0
