@@ -23,6 +23,7 @@ recommendation follows both from the true table and from the agent's own table.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import subprocess
@@ -195,7 +196,7 @@ def _pick_limit(table: list[dict[str, float]], operating_t: float, rng: np.rando
     is a grid point below stoichiometric) and clear of every grid temperature and of the operating one."""
     lean = [(r["phi"], r["T_ad_K"]) for r in table if r["phi"] <= 1.0 + 1e-9]
     candidates = []
-    for (_, low), (_, high) in zip(lean[1:-1], lean[2:]):
+    for (_, low), (_, high) in itertools.pairwise(lean[1:]):
         for limit in np.arange(5 * math.ceil((low + LIMIT_CLEARANCE_K) / 5), high - LIMIT_CLEARANCE_K, 5.0):
             if abs(limit - operating_t) >= LIMIT_CLEARANCE_K:
                 candidates.append(float(limit))
@@ -284,7 +285,7 @@ def _grade_ignition(g: Grading, ref: dict[str, Any], doc: Any) -> None:
     found: dict[str, Any] = {}
     for item in delays if isinstance(delays, list) else []:
         if isinstance(item, dict) and as_number(item.get("T0_K")) is not None:
-            found[str(int(round(as_number(item["T0_K"]))))] = item.get("ignition_delay_ms")
+            found[str(round(as_number(item["T0_K"])))] = item.get("ignition_delay_ms")
     expected = {t: 1e3 * s for t, s in ref["ignition_delay_s"].items()}
     g.fraction(f"constant-pressure ignition delays ({ref['ignition_criterion']}, within {DELAY_REL_TOL:.0%})",
                judge(found, expected, lambda f, e: _within(f, e, 0.0, DELAY_REL_TOL)), weight=2,

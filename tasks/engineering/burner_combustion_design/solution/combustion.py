@@ -108,7 +108,7 @@ def stack_flue_gas(gas: ct.Solution, fuel: dict[str, float], oxidiser: dict[str,
     gas.equilibrate("TP")
     # oxygen atoms are conserved: they scale the products to one mole of fuel
     oxygen_in = _oxygen_atoms(gas, fuel) + n_air * _oxygen_atoms(gas, oxidiser)
-    wet_per_fuel = oxygen_in / _oxygen_atoms(gas, dict(zip(gas.species_names, gas.X)))
+    wet_per_fuel = oxygen_in / _oxygen_atoms(gas, dict(zip(gas.species_names, gas.X, strict=True)))
     x = {name: float(gas[name].X[0]) for name in (*FLUE_GAS_SPECIES, "H2O")}
     dry = 1.0 - x["H2O"]
     return {
@@ -143,7 +143,8 @@ def ignition_delay(gas: ct.Solution, fuel: dict[str, float], oxidiser: dict[str,
                      / (state.density * state.cp_mass))
         oh_fractions.append(float(state.X[oh]))
         peak = int(np.argmax(rates))
-        if state.T > temperature + 400.0 and rates[-1] < 0.01 * rates[peak] and network.time > 3.0 * times[peak]:
+        burnt = state.T - temperature > 400.0
+        if burnt and rates[-1] < 0.01 * rates[peak] and network.time > 3.0 * times[peak]:
             break
     series = rates if criterion == "max_dTdt" else oh_fractions
     return times[int(np.argmax(series))]
@@ -151,7 +152,7 @@ def ignition_delay(gas: ct.Solution, fuel: dict[str, float], oxidiser: dict[str,
 
 def grid(spec: dict[str, float]) -> list[float]:
     """The equivalence ratios from ``from`` to ``to`` (inclusive) by ``step``, rounded to 4 decimals."""
-    count = int(round((spec["to"] - spec["from"]) / spec["step"])) + 1
+    count = round((spec["to"] - spec["from"]) / spec["step"]) + 1
     return [round(spec["from"] + k * spec["step"], 4) for k in range(count)]
 
 
