@@ -59,6 +59,7 @@ FLUE_PCT_TOL = 0.02
 FLUE_VOLUME_REL_TOL = 2e-3
 DELAY_REL_TOL = 0.03
 LIMIT_CLEARANCE_K = 10.0
+LIMIT_SPAN_K = 150.0
 
 KINDS = ("natural_gas", "hydrogen_blend", "oxygen_enriched")
 
@@ -193,16 +194,21 @@ def recommended_phi(rows: list[tuple[float, float]], limit_k: float) -> float | 
 
 def _pick_limit(table: list[dict[str, float]], operating_t: float, rng: np.random.Generator) -> float:
     """A flame-temperature limit, in 5 K steps, falling between two lean grid temperatures (so the answer
-    is a grid point below stoichiometric) and clear of every grid temperature and of the operating one."""
+    is a grid point below stoichiometric), clear of every grid temperature and of the operating one, and
+    within LIMIT_SPAN_K of the operating one; above or below it (the operation within the limit or not) at
+    even odds where the table allows both."""
     lean = [(r["phi"], r["T_ad_K"]) for r in table if r["phi"] <= 1.0 + 1e-9]
-    candidates = []
+    above: list[float] = []
+    below: list[float] = []
     for (_, low), (_, high) in itertools.pairwise(lean[1:]):
         for limit in np.arange(5 * math.ceil((low + LIMIT_CLEARANCE_K) / 5), high - LIMIT_CLEARANCE_K, 5.0):
-            if abs(limit - operating_t) >= LIMIT_CLEARANCE_K:
-                candidates.append(float(limit))
-    if not candidates:
-        raise AssertionError("no flame-temperature limit fits the lean side of the table")
-    return float(rng.choice(candidates))
+            if LIMIT_CLEARANCE_K <= abs(limit - operating_t) <= LIMIT_SPAN_K:
+                (above if limit > operating_t else below).append(float(limit))
+    first, second = (above, below) if rng.random() < 0.5 else (below, above)
+    pool = first or second
+    if not pool:
+        raise AssertionError("no flame-temperature limit fits the lean side of the table near the operating point")
+    return float(rng.choice(pool))
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
