@@ -21,13 +21,12 @@ QA rows as an exact set; and every band's segments, words, weighted words and co
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
-from lastexam.task import Grading, Params, write_csv
+from lastexam.task import Grading, Params, run_tool_script, write_csv
 
 from .build import Instance, build, reference, termbase_csv, tmx, xliff
 from .policy import BANDS
@@ -40,16 +39,7 @@ MAX_BYTES = 5 * 1024 * 1024
 
 def _pocount_words(xlf: Path) -> dict[str, int]:
     """pocount's word count of every unit's source, by Translate Toolkit in the agent's tool environment."""
-    from lastexam.sandbox.bwrap import tools_dir
-
-    python = tools_dir() / "bin" / "python3"
-    if not python.exists():
-        raise RuntimeError(f"{python} is missing: word counts are cross-checked with Translate Toolkit. Fix: `ale setup`")
-    done = subprocess.run([str(python), str(TT_READ), str(xlf), "words"], capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin"})
-    if done.returncode != 0:
-        raise RuntimeError(f"reading the XLIFF with Translate Toolkit failed: {done.stderr.strip()[-800:]}")
-    return {u["id"]: u["words"] for u in json.loads(done.stdout)}
+    return {u["id"]: u["words"] for u in json.loads(run_tool_script(__file__, TT_READ, str(xlf), "words", timeout=120))}
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.task import Grading, Params, as_number, judge
+from lastexam.task import Grading, Params, as_number, judge, run_tool_script
 
 DATASHEET = "burner_datasheet.json"
 ANALYSIS = "fuel_gas_analysis.csv"
@@ -139,17 +138,7 @@ def _analysis_csv(analysis: dict[str, float], sample: str) -> str:
 
 def _run_cantera(input_dir: Path) -> dict[str, Any]:
     """The oracle's Cantera module run on the inputs with the tool environment's python (the agent's Cantera)."""
-    from lastexam.sandbox.bwrap import tools_dir
-
-    python = tools_dir() / "bin" / "python3"
-    if not python.exists():
-        raise RuntimeError(f"{python} is missing: the reference is computed with the sandbox's Cantera. Fix: `ale setup`")
-    script = Path(__file__).parent / "solution" / "combustion.py"
-    done = subprocess.run([str(python), str(script), str(input_dir)], capture_output=True, text=True, timeout=600,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"})
-    if done.returncode != 0:
-        raise RuntimeError(f"the reference Cantera run failed (exit {done.returncode}): {done.stderr.strip()[-800:]}")
-    return json.loads(done.stdout)
+    return json.loads(run_tool_script(__file__, Path(__file__).parent / "solution" / "combustion.py", str(input_dir)))
 
 
 def _molar_mass(mixture: Mapping[str, float]) -> float:
