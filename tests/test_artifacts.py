@@ -14,6 +14,9 @@ def test_a_published_run_directory_replaces_an_earlier_attempts_and_is_recorded_
     local = tmp_path / "local"
     (local / "output").mkdir(parents=True)
     (local / "output" / "result.csv").write_text("a,b\n")
+    (local / "private" / "reference").mkdir(parents=True)
+    (local / "private" / "reference" / "answer.json").write_text("{}")
+    (local / "private").chmod(0o700)
     (local / "trial.json").write_text("{}")
     url = f"file://{tmp_path / 'shared' / 'exp' / 'oracle' / 'epoch-1'}"
     stale = Path(recorded_location(url))
@@ -21,7 +24,8 @@ def test_a_published_run_directory_replaces_an_earlier_attempts_and_is_recorded_
     (stale / "output" / "left-by-attempt-1.txt").write_text("old")
     publish_run_dir(local, url)
     published = {p.relative_to(stale).as_posix() for p in stale.rglob("*") if p.is_file()}
-    assert published == {"output/result.csv", "trial.json"}
+    assert published == {"output/result.csv", "private/reference/answer.json", "trial.json"}
+    assert (stale / "private").stat().st_mode & 0o777 == 0o700, "the hidden reference became readable by all"
     assert recorded_location("s3://bucket/runs/x") == "s3://bucket/runs/x"
 
 

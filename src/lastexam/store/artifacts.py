@@ -38,7 +38,8 @@ def recorded_location(url: str) -> str:
 
 def publish_run_dir(local: Path, url: str) -> None:
     """Copy the run directory ``local`` to ``url``, replacing what an earlier attempt left there; its
-    ``trial.json`` goes last. Links are copied as the files they point to inside ``local``.
+    ``trial.json`` goes last. Links are not copied. On a ``file://`` storage directories keep their modes (an
+    object store has none: its access is the bucket's policy).
 
     Raises:
         OSError: the storage refused a write (the caller treats it as an infrastructure failure).
@@ -54,3 +55,6 @@ def publish_run_dir(local: Path, url: str) -> None:
         target = f"{root}/{path.relative_to(local).as_posix()}"
         fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
         fs.put_file(str(path), target)
+    if url.startswith("file://"):  # directories keep their modes: private/ (input and reference) stays 0700
+        for directory in sorted(p for p in local.rglob("*") if p.is_dir() and not p.is_symlink()):
+            Path(root, directory.relative_to(local)).chmod(directory.stat().st_mode & 0o777)
