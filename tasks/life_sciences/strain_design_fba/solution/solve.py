@@ -18,7 +18,7 @@ from cobra.flux_analysis import find_essential_genes, production_envelope
 from cobra.manipulation import knock_out_model_genes
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 IN = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
@@ -132,7 +132,7 @@ def main() -> None:
     brief = json.loads((IN / "design_brief.json").read_text())
     model, background = parent_strain(brief)
     product = brief["target"]["exchange_reaction"]
-    carbon_rows = list(csv.DictReader(open(IN / "medium.csv")))
+    carbon_rows = list(csv.DictReader((IN / "medium.csv").read_text().splitlines()))
     uptake = float(carbon_rows[0]["max_uptake_mmol_per_gDW_h"])
     acceptance = brief["acceptance"]
     target = acceptance["min_guaranteed_yield_mol_per_mol_carbon_source"] * uptake
