@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from lastexam.task import tool_python
+
 from .network import ESSENTIAL_SHARE, Network, beam_search, coupling, essential_genes, max_growth
 
 SBML = "{http://www.sbml.org/sbml/level3/version1/core}"
@@ -44,12 +46,11 @@ BASE_MEDIUM = [("ammonium", "EX_nh4_e"), ("phosphate", "EX_pi_e"), ("water", "EX
 
 
 def bundled_model_path() -> Path:
-    """COBRApy's bundled E. coli core model (the ``textbook`` SBML) in the tool environment."""
-    from lastexam.sandbox.bwrap import tools_dir
-
-    found = sorted((tools_dir() / "lib").glob("python3*/site-packages/cobra/data/textbook.xml.gz"))
+    """COBRApy's bundled E. coli core model (the ``textbook`` SBML) in the task's tool environment."""
+    env = tool_python(__file__).parent.parent
+    found = sorted(env.glob("lib/python3*/site-packages/cobra/data/textbook.xml.gz"))
     if not found:
-        raise RuntimeError(f"COBRApy's textbook.xml.gz is missing under {tools_dir()}. Fix: `ale setup`")
+        raise RuntimeError(f"COBRApy's textbook.xml.gz is missing under {env}. Fix: `ale setup`")
     return found[0]
 
 
