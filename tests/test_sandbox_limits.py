@@ -150,10 +150,12 @@ def test_regrading_keeps_the_limit_failures(trials: dict[str, TrialResult]) -> N
     outcome = regrade_experiment(store, "limits", LIMITS_TASKS, results_dir)
     assert not outcome.problems and outcome.changed == 0, outcome
     by_agent = {Path(row["agent"]).name: row for row in store.trial_rows([store.experiment_id("limits")])}
-    for name in ("limits_tmpfs_filler.sh", "limits_home_filler.sh", "limits_many_files.sh", "limits_stdout_flood.sh"):
+    stopped = [name for name, result in trials.items() if result.agent_outcome == "limit"]
+    assert len(stopped) >= 4, stopped  # disk, files and output at least; tmpfs may end in ENOSPC instead
+    for name in stopped:
         assert not by_agent[name]["passed"] and by_agent[name]["score"] == 0.0, name
         regraded = RunDir(Path(trials[name].run_dir)).result()
-        assert [c.name for c in regraded.checks if not c.passed] [:1] == [SANDBOX_LIMIT_CHECK], name
+        assert [c.name for c in regraded.checks if not c.passed][:1] == [SANDBOX_LIMIT_CHECK], name
     assert by_agent["oracle"]["passed"]
 
 
