@@ -36,22 +36,20 @@ def _environments(tasks: Iterable[Task]) -> dict[Path, list[str]]:
     return {task.tools: sorted(set(task.spec.software.pypi)) for task in tasks}
 
 
-def declared(tasks: Iterable[Task]) -> tuple[list[str], list[str], list[str]]:
-    """(Debian packages, PyPI packages of every task, executables) the framework and the tasks need, sorted."""
+def declared_debian(tasks: Iterable[Task]) -> list[str]:
+    """The Debian packages the framework and the tasks need, sorted."""
     tasks = list(tasks)
     debian = set(FRAMEWORK_DEBIAN) | {p for t in tasks for p in t.spec.software.debian}
     if any(t.spec.environment.display for t in tasks):
         debian |= set(DESKTOP_DEBIAN)
-    pypi = {p for t in tasks for p in t.spec.software.pypi}
-    executables = {"bwrap"} | {e for t in tasks for e in t.spec.software.executables}
-    return sorted(debian), sorted(pypi), sorted(executables)
+    return sorted(debian)
 
 
 def missing_software(tasks: Iterable[Task]) -> list[str]:
     """What is declared but absent: ``debian:PKG``, ``pypi:PKG (ENV)`` for each package of a tool environment not
     built yet, ``executable:NAME (TASK)`` for a declared program not on that task's sandbox PATH."""
     tasks = list(tasks)
-    debian, _, _ = declared(tasks)
+    debian = declared_debian(tasks)
     missing = [f"debian:{p}" for p in debian if not _dpkg_installed(p)]
     missing += [f"pypi:{p} ({env})" for env, pypi in _environments(tasks).items() if not is_built(env)
                 for p in pypi or ["(none)"]]
@@ -93,7 +91,7 @@ def install(tasks: Iterable[Task], *, dry_run: bool = False, agents: list[str] |
         LastExamError: an install command failed, root rights are needed and sudo is absent, or an unknown CLI.
     """
     tasks = list(tasks)
-    debian, _, _ = declared(tasks)
+    debian = declared_debian(tasks)
     log: list[str] = []
     # apt and the tool venv are shared by the whole machine: concurrent setups take turns, each checking
     # what is missing only once the ones before it are done.
