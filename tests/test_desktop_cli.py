@@ -62,6 +62,7 @@ def test_claude_code_types_into_a_real_editor_through_the_mcp_server(tmp_path: P
     assert (Path(result.run_dir) / image["source"]["path"]).read_bytes().startswith(b"\x89PNG")
     assert any(r["content"] == "pressed ctrl+s" for r in results)
     final_screenshot(result)
+    assert not (Path(result.run_dir) / "logs" / "video").exists()  # no video unless the run asks for one
 
 
 @pytest.mark.parametrize(("harness", "model", "offered"), [

@@ -263,6 +263,8 @@ def run(
     artifacts: Annotated[str | None, typer.Option(
         "--artifacts", help="Shared storage the finished run directories are published to: file:///shared/path or "
                             "s3://bucket/prefix (with --executor ray, default: file:// of the runs directory).")] = None,
+    video: Annotated[bool, typer.Option(
+        "--video", help="Record the desktop of GUI tasks as video (logs/video/ in each run directory).")] = False,
 ) -> None:
     """Run agents on instances in sandboxes, grade, record, and print the leaderboard."""
     try:
@@ -272,7 +274,7 @@ def run(
         config = ExperimentConfig(
             agents=agent, selectors=selectors, epochs=epochs, jobs=jobs, max_wall=max_wall, retries=retries,
             results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir, salt=salt,
-            artifacts=artifacts, **({"name": name} if name else {}),
+            artifacts=artifacts, video=video, **({"name": name} if name else {}),
         )
         if executor_name == "ray" and config.artifacts is None:
             config.artifacts = f"file://{config.resolved_runs_dir}"

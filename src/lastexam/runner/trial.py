@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from lastexam import desktop
 from lastexam.agents import AgentContext, resolve_agent
 from lastexam.analysis.facts import run_facts, tool_call_texts
 from lastexam.contracts.agent import AgentRun, Usage
@@ -85,7 +86,8 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         res = spec.resources
         limits = Limits(memory_mb=res.memory_mb, processes=res.processes, file_size_mb=res.file_size_mb,
                         network=res.network, disk_mb=res.disk_mb, max_files=res.max_files, cpus=res.cpus)
-        sandbox = BwrapSandbox(workspace, limits, display=spec.environment.display, tools=task.tools)
+        sandbox = BwrapSandbox(workspace, limits, display=spec.environment.display, tools=task.tools,
+                               video=request.video)
         rundir.event("sandbox_started", containment=sandbox.containment, cgroup=sandbox.cgroup is not None)
         timeout = min(float(spec.agent_timeout_sec), request.max_wall)
         rundir.event("agent_started", timeout=timeout)
@@ -97,6 +99,9 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         rundir.event("agent_stopped", outcome=agent_run.outcome, detail=agent_run.detail, seconds=agent_seconds,
                      sandbox_limit=agent_run.sandbox_limit)
         rundir.write_json("trajectory.json", agent_run.trajectory)
+        if sandbox.video and sandbox.display:
+            videos = desktop.keep_videos(workspace, rundir.logs)
+            rundir.event("video_kept", files=[str(v.relative_to(rundir.path)) for v in videos])
         if agent_run.infra_error:
             raise LastExamError(f"agent infrastructure failed: {agent_run.infra_error}")
 
