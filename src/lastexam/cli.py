@@ -136,6 +136,9 @@ def tasks_check(
     jobs: Annotated[int, typer.Option("--jobs", min=1)] = 2,
     salted: Annotated[int, typer.Option("--salted", min=0, help="Also run oracle and nop on N fresh random salts "
                                                                  "per variant.")] = 0,
+    variant: Annotated[list[int] | None, typer.Option(
+        "--variant", help="Check this variant only (repeat; default: all). The declared software is judged only "
+                          "when every variant is checked.")] = None,
     probe_variant: Annotated[list[int] | None, typer.Option(
         "--probe-variant", help="Run adversaries and ablations on this variant only (repeat; default: all).")] = None,
     no_probes: Annotated[bool, typer.Option("--no-probes", help="Skip adversaries/ and ablations.")] = False,
@@ -151,6 +154,7 @@ def tasks_check(
     except LastExamError as exc:
         _fail(exc)
     options = GateOptions(jobs=jobs, adversaries=not no_probes, ablations=not no_probes, salted=salted,
+                          variants=tuple(variant) if variant else None,
                           probe_variants=tuple(probe_variant) if probe_variant else None, strict=strict)
     verdicts = []
     for task in chosen.values():
