@@ -139,7 +139,7 @@ def test_llm_agent_types_into_a_real_editor_with_computer_tools_and_the_grader_s
     assert result.status == "passed" and server.remaining == 0, result.error
     tools = {t["function"]["name"] for t in server.requests[0].body["tools"]}
     assert {"screenshot", "click", "double_click", "right_click", "drag", "scroll", "type", "key", "wait",
-            "cursor_position", "accessibility_tree"} <= tools
+            "launch", "cursor_position", "accessibility_tree"} <= tools
     assert "1024x768 desktop" in server.requests[0].body["messages"][0]["content"]
     steps = trajectory(result)["steps"]
     results = {r["source_call_id"]: r["content"] for s in steps for r in (s.get("observation") or {}).get("results", [])}
