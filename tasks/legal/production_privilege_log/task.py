@@ -16,7 +16,11 @@ stay waived); ``clawback_502d`` (a follow-on volume: families an earlier volume 
 produced again, and the privileged documents that slipped into it are clawed back by Bates range
 under the Rule 502(d) order and tied to the privilege log).
 
-Generation writes the mailboxes from seeded threads whose review calls are known by construction.
+Generation writes the mailboxes from seeded threads whose review calls are known by construction. The
+calls do not follow the words: in-house counsel's business recommendation uses legal vocabulary, a business
+report copies "Legal", a request for advice and outside counsel's analysis are put in plain words, a
+labelled request for advice is copied to an outside consultant under its usual subject, a street name
+hits a keyword of the request, and the supplier's quality report names none of them.
 
 Grade: gates on the load file, the privilege log and the production folder; then the produced set,
 no privileged document produced, the privilege log's completeness, bases and metadata, the hard
