@@ -432,14 +432,17 @@ def counsel_business(w: Writer) -> Mail:
         "work for the Falcon budget and it keeps the Dayton line running.",
         "I would advise taking the offer. The numbers work for the Falcon budget, it keeps the Dayton line running, "
         "and it spares us a legal fight over a few lots."])
+    label = w.rng.choice(["PRIVILEGED & CONFIDENTIAL", "ATTORNEY-CLIENT PRIVILEGED AND CONFIDENTIAL",
+                          "Privileged & Confidential / Attorney-Client Communication"])
     body = wrap(f"""
-PRIVILEGED & CONFIDENTIAL
+{label}
 
 Dana, Marcus,
 
 Commercial update from my call with Frank at Meridian this morning. They will hold the tier 2 unit price
-through Q4 if we commit to {units},000 housings, and they offered to split the expedite freight on the
-late lots. {close} Marcus, please confirm the volumes with the planners by Friday.""") + signature("brandt")
+through Q4 if we commit to {units},000 housings under section 4.2 of the supply agreement, and they offered
+to split the expedite freight on the late lots. {close} Marcus, please confirm the volumes with the planners
+by Friday.""") + signature("brandt")
     return w.add(when=w.inside(), sender="brandt", to=["whitfield", "oyelaran"], cc=[], topic=True,
                  subject="Meridian Q4 volumes - commercial terms", body=body, call="counsel_business")
 
@@ -462,12 +465,14 @@ def plain_question(w: Writer) -> Mail:
     """A request for legal advice in plain words (no label, no legal vocabulary): privileged by substance."""
     sender = w.pick(("whitfield", "oyelaran", "natarajan"))[0]
     amount = w.rng.randint(40, 190)
+    risk = w.rng.choice(["can they call it non-payment under section 9 and stop shipping?",
+                         "can they treat that as non-payment and stop shipping to Dayton?"])
     body = wrap(f"""
 Elena,
 
 Before I answer Frank: Meridian wants the {amount} thousand dollars of expedite invoices paid before the
-quarterly review. If we hold that back against the late lots, can they call it non-payment under section 9
-and stop shipping? What should I say to him, and what should I not put in writing?""") + signature(sender)
+quarterly review. If we hold that back against the late lots, {risk} What should I say to him, and what
+should I not put in writing?""") + signature(sender)
     return w.add(when=w.inside(), sender=sender, to=["brandt"], cc=[], topic=True, privileged=True, call="plain",
                  subject="Meridian expedite invoices - before I reply to Frank", body=body)
 
