@@ -428,8 +428,8 @@ def counsel_business(w: Writer) -> Mail:
     close = w.rng.choice([
         "My advice is to take the offer: the numbers work for the Falcon budget and it keeps the Dayton line "
         "running. There is no legal question in this, it is a pricing call.",
-        "From the legal side nothing stands in the way, so my advice is commercial: take the offer, the numbers "
-        "work for the Falcon budget and it keeps the Dayton line running.",
+        "Speaking for the business side here, my advice is to take the offer: the numbers work for the Falcon "
+        "budget and it keeps the Dayton line running.",
         "I would advise taking the offer. The numbers work for the Falcon budget, it keeps the Dayton line running, "
         "and it spares us a legal fight over a few lots."])
     label = w.rng.choice(["PRIVILEGED & CONFIDENTIAL", "ATTORNEY-CLIENT PRIVILEGED AND CONFIDENTIAL",
