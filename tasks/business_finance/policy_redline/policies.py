@@ -47,6 +47,7 @@ def _gifts(rng: random.Random, company: str) -> Policy:
     days = rng.choice([5, 10])
     keep_old, keep_new = rng.choice([(5, 7), (5, 6), (6, 10)])
     year = rng.choice([2024, 2025])
+    report = f"IA-{year + 1}-{rng.randint(3, 11):02d}"
     sentence = ("Cash or cash equivalents, including gift cards and vouchers, must never be given or accepted, "
                 "whatever their value.")
     p = Policy(
@@ -92,8 +93,7 @@ def _gifts(rng: random.Random, company: str) -> Policy:
                         "direct further review."),
                 ("7.3", "Breaches of this policy may lead to disciplinary action, up to and including dismissal.")]),
         ],
-        notice_title="Internal Audit Report IA-{0}-{1:02d}: Gifts and Hospitality, agreed actions".format(
-            year + 1, rng.randint(3, 11)),
+        notice_title=f"Internal Audit Report {report}: Gifts and Hospitality, agreed actions",
         notice_intro=("Scope: the Company's Anti-Bribery, Gifts and Hospitality Policy and the operation of the "
                       "Register over the last financial year. Management has agreed the actions below; the Policy "
                       "is to be amended accordingly before the next Audit Committee."),

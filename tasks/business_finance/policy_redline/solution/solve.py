@@ -13,12 +13,15 @@ the name it runs under.
 from __future__ import annotations
 
 import csv
+import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 try:
@@ -31,6 +34,7 @@ except ImportError:  # the sandbox's tool environment hides Debian's python3-uno
 
 INPUT, OUTPUT = Path(os.environ["ALE_INPUT_DIR"]), Path(os.environ["ALE_OUTPUT_DIR"])
 SHORTCUT = Path(sys.argv[0]).stem  # "solve" for the oracle, an adversary's name otherwise
+GUI = sys.argv[0].endswith(".sh")  # gui_oracle/solve.sh: the same work through the desktop's computer tools
 
 # Which clause each item points at: the clause must hold the item's old text (a replacement) and this subject.
 SUBJECTS = {
@@ -168,22 +172,104 @@ def whole_document(doc, edits: list[dict], clauses: dict[str, str]) -> None:
     text.setString("\n".join(p for p in new if p))
 
 
-def main() -> None:
-    notice = next(p for p in INPUT.iterdir() if p.suffix == ".md").read_text()
-    author = re.search(r"^To: (.+?),", notice, re.M).group(1)
+def computer(*args: str) -> None:
+    """One action on the desktop through the computer tools."""
+    subprocess.run(["ale-computer", *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def find(text: str) -> None:
+    """Select the next occurrence of ``text`` after the cursor with the find toolbar, back in the document."""
+    computer("key", "ctrl+f")
+    computer("wait", "0.5")
+    computer("key", "ctrl+a")
+    computer("type", text)
+    computer("key", "Return")
+    computer("wait", "0.5")
+    computer("key", "Escape")
+    computer("wait", "0.3")
+
+
+def gui_redline(document: Path, edits: list[dict], clauses: dict[str, str], author: str) -> list[dict]:
+    """The same redline made in Writer on the desktop, with the keyboard only."""
+    given, _, family = author.partition(" ")
+    user = Path.home() / ".config/libreoffice/4/user"
+    user.mkdir(parents=True, exist_ok=True)
+    settings = {("/org.openoffice.UserProfile/Data", "givenname"): given,
+                ("/org.openoffice.UserProfile/Data", "sn"): family,
+                ("/org.openoffice.Office.Common/Misc", "ShowTipOfTheDay"): "false",
+                ("/org.openoffice.Office.Common/Misc", "FirstRun"): "false",
+                ("/org.openoffice.Office.Writer/AutoFunction/Completion", "Enable"): "false"}
+    items = "".join(f'<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse"><value>{value}</value></prop></item>'
+                    for (path, name), value in settings.items())
+    (user / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        f'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">{items}</oor:items>')
+    office = subprocess.Popen(["soffice", "--writer", "--norestore", "--nologo", str(document)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(150):
+        if subprocess.run(["xdotool", "search", "--name", document.name], capture_output=True).returncode == 0:
+            break
+        time.sleep(0.2)
+    computer("wait", "3")
+    computer("click", "640", "400")
+    computer("key", "ctrl+shift+c")  # Edit > Track Changes > Record
+    rows = []
+    for e in edits:
+        text = clauses[e["clause"]]
+        computer("key", "ctrl+Home")
+        if e["kind"] == "replace":
+            find(" ".join(text.split()[:2]))
+            find(e["old"])
+            computer("type", e["new"])
+            rows.append([e["item"], e["clause"], "replace", e["old"], e["new"]])
+        elif e["kind"] == "insert":
+            find(text[-30:])
+            computer("key", "End")
+            computer("type", e["new"])
+            rows.append([e["item"], e["clause"], "insert", "", e["new"].strip()])
+        else:
+            find(text)
+            computer("key", "shift+Right")  # the paragraph break with it
+            computer("key", "Delete")
+            rows.append([e["item"], e["clause"], "delete", text, ""])
+        if all(r[1] != e["clause"] for r in rows[:-1]):
+            computer("key", "ctrl+alt+c")
+            computer("wait", "0.8")
+            computer("type", f"Item {e['item']}: {'clause deleted' if e['kind'] == 'delete' else 'amended'} as required.")
+            computer("key", "Escape")
+            computer("wait", "0.5")
+    before = document.stat().st_mtime
+    computer("key", "ctrl+s")
+    for _ in range(100):
+        if document.stat().st_mtime != before:
+            break
+        time.sleep(0.2)
+    computer("wait", "1")
+    computer("screenshot", "/tmp/redline.png")
+    computer("key", "ctrl+q")
+    office.wait(timeout=30)
+    return rows
+
+
+def policy_paragraphs(path: Path) -> list[str]:
+    """The policy's paragraphs as plain text, read from its content.xml."""
+    with zipfile.ZipFile(path) as odt:
+        content = odt.read("content.xml").decode()
+    return [html.unescape(re.sub(r"<[^>]+>", "", p)) for p in re.findall(r"<text:[ph]\b[^>]*>(.*?)</text:[ph]>", content)]
+
+
+def uno_redline(edits: list[dict], clauses: dict[str, str], author: str) -> list[dict]:
+    """The redline made by a headless soffice through Python-UNO; returns the change log rows."""
     profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
     pipe = f"ale_redline_{os.getpid()}"
     office = subprocess.Popen(["soffice", "--headless", "--norestore", "--nologo", "--nodefault",
                                f"-env:UserInstallation={profile.as_uri()}", f"--accept=pipe,name={pipe};urp;"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ctx = connect(pipe)
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
     try:
-        ctx = connect(pipe)
         set_author(ctx, author)
-        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
         doc = desktop.loadComponentFromURL((INPUT / "policy.odt").as_uri(), "_blank", 0, (prop("Hidden", True),))
-        paragraphs = doc.getText().getString().split("\n")
-        clauses = clauses_of(paragraphs)
-        edits = plan(notice, clauses, paragraphs[0])
         if SHORTCUT == "whole_document":
             whole_document(doc, edits, clauses)
             rows = [[e["item"], e["clause"], e["kind"], e["old"], e["new"].strip()] for e in edits]
@@ -192,11 +278,23 @@ def main() -> None:
         doc.storeToURL((OUTPUT / "policy_redline.odt").as_uri(), (prop("FilterName", "writer8"),))
         doc.close(True)
     finally:
-        try:
-            desktop.terminate()
-        except Exception:  # soffice already gone
-            pass
+        desktop.terminate()
         office.wait(timeout=30)
+    return rows
+
+
+def main() -> None:
+    notice = next(p for p in INPUT.iterdir() if p.suffix == ".md").read_text()
+    author = re.search(r"^To: (.+?),", notice, re.M).group(1)
+    paragraphs = policy_paragraphs(INPUT / "policy.odt")
+    clauses = clauses_of(paragraphs)
+    edits = plan(notice, clauses, paragraphs[0])
+    if GUI:
+        document = OUTPUT / "policy_redline.odt"
+        shutil.copy(INPUT / "policy.odt", document)
+        rows = gui_redline(document, edits, clauses, author)
+    else:
+        rows = uno_redline(edits, clauses, author)
     if SHORTCUT == "log_from_notice":  # one row per notice item, its first clause only
         rows = [r for i, r in enumerate(rows) if all(r[0] != other[0] for other in rows[:i])]
     with open(OUTPUT / "change_log.csv", "w", newline="") as out:
