@@ -156,8 +156,9 @@ def read_redline(path: Path) -> Redline:
                     open_insertions.remove(ident)
             elif tag == _q("text", "change"):
                 ident = child.get(_q("text", "change-id"), "")
-                if ident in deleted:
-                    redline.segments.append(Segment(deleted[ident], "deleted", ident, redline.authors[ident]))
+                for line in re.split(r"(\n)", deleted.get(ident, "")):  # a line at a time: each its own clause
+                    if line:
+                        redline.segments.append(Segment(line, "deleted", ident, redline.authors[ident]))
             elif tag == _q("office", "annotation"):
                 redline.segments.append(Segment("", "comment", author=_creator(child), change=" ".join(
                     _inline_text(p) for p in child.iterfind("text:p", NS))))

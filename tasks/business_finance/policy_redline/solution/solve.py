@@ -213,12 +213,12 @@ def gui_redline(document: Path, edits: list[dict], clauses: dict[str, str], auth
     computer("wait", "3")
     computer("click", "640", "400")
     computer("screenshot", str(OUTPUT / "dbg0.png"))
-    computer("click", "47", "28")  # Edit > Track Changes > Record Changes (the first entry of the submenu)
+    computer("click", "47", "28")  # Edit > Track Changes > Record, where they are on the 1280x800 screen
     computer("wait", "1")
     computer("click", "106", "315")
     computer("wait", "1")
-    computer("key", "Right")
-    computer("key", "Return")
+    computer("click", "275", "313")
+    computer("wait", "0.5")
     computer("wait", "1")
     computer("screenshot", str(OUTPUT / "dbg1.png"))
     rows = []
