@@ -91,15 +91,17 @@ def set_author(ctx, author: str) -> None:
     data.commitChanges()
 
 
-def connect(pipe: str):
+def connect(pipe: str, office: subprocess.Popen):
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    for _ in range(200):
+    for _ in range(600):  # a first start on a loaded machine may take a minute
         try:
             return resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
         except Exception:  # soffice still starting
-            time.sleep(0.1)
-    raise SystemExit("soffice did not answer on its pipe")
+            if office.poll() is not None:
+                raise SystemExit(f"soffice exited with status {office.returncode} before answering") from None
+            time.sleep(0.2)
+    raise SystemExit("soffice did not answer on its pipe in 120 s")
 
 
 def find_in_clause(doc, clause: str, text: str):
@@ -256,7 +258,10 @@ def gui_redline(document: Path, edits: list[dict], clauses: dict[str, str], auth
     computer("wait", "1")
     computer("screenshot", "/tmp/redline.png")
     computer("key", "ctrl+q")
-    office.wait(timeout=30)
+    try:
+        office.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        office.kill()
     return rows
 
 
@@ -274,9 +279,9 @@ def uno_redline(edits: list[dict], clauses: dict[str, str], author: str) -> list
     office = subprocess.Popen(["soffice", "--headless", "--norestore", "--nologo", "--nodefault",
                                f"-env:UserInstallation={profile.as_uri()}", f"--accept=pipe,name={pipe};urp;"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ctx = connect(pipe)
-    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
     try:
+        ctx = connect(pipe, office)
+        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
         set_author(ctx, author)
         doc = desktop.loadComponentFromURL((INPUT / "policy.odt").as_uri(), "_blank", 0, (prop("Hidden", True),))
         if SHORTCUT == "whole_document":
@@ -286,9 +291,16 @@ def uno_redline(edits: list[dict], clauses: dict[str, str], author: str) -> list
             rows = redline(doc, edits, clauses, author)
         doc.storeToURL((OUTPUT / "policy_redline.odt").as_uri(), (prop("FilterName", "writer8"),))
         doc.close(True)
+        try:
+            desktop.terminate()
+        except Exception:  # the bridge goes down with soffice
+            pass
     finally:
-        desktop.terminate()
-        office.wait(timeout=30)
+        try:
+            office.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            office.kill()
+            office.wait()
     return rows
 
 
