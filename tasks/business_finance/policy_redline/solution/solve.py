@@ -214,15 +214,12 @@ def gui_redline(document: Path, edits: list[dict], clauses: dict[str, str], auth
         time.sleep(0.2)
     computer("wait", "3")
     computer("click", "640", "400")
-    computer("screenshot", str(OUTPUT / "dbg0.png"))
     computer("click", "47", "28")  # Edit > Track Changes > Record, where they are on the 1280x800 screen
     computer("wait", "1")
     computer("click", "106", "315")
     computer("wait", "1")
     computer("click", "275", "313")
     computer("wait", "0.5")
-    computer("wait", "1")
-    computer("screenshot", str(OUTPUT / "dbg1.png"))
     rows = []
     for e in edits:
         text = clauses[e["clause"]]
@@ -248,7 +245,6 @@ def gui_redline(document: Path, edits: list[dict], clauses: dict[str, str], auth
             computer("type", f"Item {e['item']}: {'clause deleted' if e['kind'] == 'delete' else 'amended'} as required.")
             computer("key", "Escape")
             computer("wait", "0.5")
-            computer("screenshot", str(OUTPUT / f"dbg_{e['clause']}.png"))
     before = document.stat().st_mtime
     computer("key", "ctrl+s")
     for _ in range(100):
@@ -256,7 +252,6 @@ def gui_redline(document: Path, edits: list[dict], clauses: dict[str, str], auth
             break
         time.sleep(0.2)
     computer("wait", "1")
-    computer("screenshot", "/tmp/redline.png")
     computer("key", "ctrl+q")
     try:
         office.wait(timeout=30)
