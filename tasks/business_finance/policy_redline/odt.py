@@ -69,7 +69,7 @@ def _q(prefix: str, name: str) -> str:
 class Segment:
     text: str
     status: str  # common | inserted | deleted | comment
-    change: str = ""  # the changed region's id
+    change: str = ""  # the changed region's id; a comment's text
     author: str = ""  # of the change or the comment
 
 
@@ -105,6 +105,12 @@ def _creator(element: ET.Element) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
+def _comment(annotation: ET.Element) -> Segment:
+    """A comment's anchor, its text held in ``change``."""
+    text = " ".join(_inline_text(p) for p in annotation.iterfind("text:p", NS))
+    return Segment("", "comment", change=text, author=_creator(annotation))
+
+
 def read_redline(path: Path) -> Redline:
     """The redline of an ODT; raises ValueError when the file is not an ODF text document."""
     try:
@@ -117,6 +123,7 @@ def read_redline(path: Path) -> Redline:
         raise ValueError("content.xml has no office:text body")
     redline = Redline()
     deleted: dict[str, str] = {}
+    deleted_comments: dict[str, list[Segment]] = {}  # comments anchored in text a deletion took away
     for region in body.iterfind("text:tracked-changes/text:changed-region", NS):
         ident = region.get(_q("text", "id")) or region.get("{http://www.w3.org/XML/1998/namespace}id") or ""
         change = next(iter(region), None)
@@ -127,6 +134,7 @@ def read_redline(path: Path) -> Redline:
         if change.tag == _q("text", "deletion"):
             paragraphs = [p for p in change if p.tag in (_q("text", "p"), _q("text", "h"))]
             deleted[ident] = "\n".join(_inline_text(p) for p in paragraphs)
+            deleted_comments[ident] = [_comment(a) for a in change.iterfind(".//office:annotation", NS)]
     open_insertions: list[str] = []
 
     def emit(text: str) -> None:
@@ -159,9 +167,9 @@ def read_redline(path: Path) -> Redline:
                 for line in re.split(r"(\n)", deleted.get(ident, "")):  # a line at a time: each its own clause
                     if line:
                         redline.segments.append(Segment(line, "deleted", ident, redline.authors[ident]))
+                redline.segments += deleted_comments.get(ident, [])
             elif tag == _q("office", "annotation"):
-                redline.segments.append(Segment("", "comment", author=_creator(child), change=" ".join(
-                    _inline_text(p) for p in child.iterfind("text:p", NS))))
+                redline.segments.append(_comment(child))
             elif tag in (_q("text", "p"), _q("text", "h")):
                 walk(child)
                 emit("\n")

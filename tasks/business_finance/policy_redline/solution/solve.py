@@ -12,6 +12,7 @@ the name it runs under.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import os
@@ -286,10 +287,8 @@ def uno_redline(edits: list[dict], clauses: dict[str, str], author: str) -> list
             rows = redline(doc, edits, clauses, author)
         doc.storeToURL((OUTPUT / "policy_redline.odt").as_uri(), (prop("FilterName", "writer8"),))
         doc.close(True)
-        try:
+        with contextlib.suppress(Exception):  # the bridge goes down with soffice
             desktop.terminate()
-        except Exception:  # the bridge goes down with soffice
-            pass
     finally:
         try:
             office.wait(timeout=20)
