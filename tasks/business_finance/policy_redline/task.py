@@ -160,9 +160,14 @@ def grade(g: Grading) -> None:
     g.fraction("the provisions the notice leaves to be found are amended too",
                {e["clause"]: clause_verdict(e["clause"]) for e in literal}, weight=2)
     stray = sorted({c["clause"] for c in changes if c["clause"] not in changed})
-    bloated = sorted({c["clause"] for c in changes if c["clause"] in changed and
-                      len(c["old"]) > len(odt.normalize(ref["clauses"][c["clause"]]["original"]))
-                      - len(odt.normalize(ref["clauses"][c["clause"]]["accepted"])) + 40 + len(c["new"])})
+    # a redline changes words, not sentences: each clause's tracked text within 40 characters of what its edits need
+    need: dict[str, list[int]] = {}
+    for e in edits:
+        size = need.setdefault(e["clause"], [0, 0])
+        size[0] += len(odt.normalize(ref["clauses"][e["clause"]]["original"])) + 5 if e["kind"] == "delete" else len(e["old"])
+        size[1] += len(e["new"])
+    bloated = sorted({c["clause"] for c in changes if c["clause"] in need and (
+        len(c["old"]) > need[c["clause"]][0] + 40 or len(c["new"]) > need[c["clause"]][1] + 40)})
     g.check("only the clauses the notice touches are changed, with local edits", bool(changes) and not stray
             and not bloated, weight=2, reason=f"changes outside the notice's clauses: {stray}; oversized: {bloated}")
     authors = {c for change in changes for c in change["authors"]}
