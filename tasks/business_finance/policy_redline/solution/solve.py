@@ -6,8 +6,10 @@ reading an officer gives each item's prose), then opens the policy in a headless
 author in the user profile, records changes, makes each edit, comments each changed clause, saves the
 redline and writes the change log.
 
-The adversaries (adversaries/*, links to this file) are this same oracle with one shortcut, chosen by
-the name it runs under.
+Run as gui_oracle/solve.sh (a link to this file, staged under that name), it is the GUI-driven oracle:
+the same plan, carried out in Writer on the sandbox's desktop with ale-computer clicks and keys only
+(the change log, a CSV, is written directly). The adversaries (adversaries/*, links to this file) are
+this same oracle with one shortcut, chosen by the name it runs under.
 """
 
 from __future__ import annotations
