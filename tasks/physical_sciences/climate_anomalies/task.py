@@ -22,8 +22,9 @@ cell methods, fill values), recomputes the regional series from the reference an
 submitted anomalies (cross-check), recomputes the trends and p-values, checks the bulletin's wording of each trend (significant
 increase / decrease or none at 5 %) against them, checks that the
 figure is a line chart, reads its curves back from the pixels (per panel and line colour, on the
-linear scale that best fits) and matches each region's annual anomalies and trend line to a drawn
-curve, and checks the plotted numbers (figure_data.csv) against the annual anomalies and trend lines.
+linear scale that best fits) and matches each region's annual anomalies to a drawn curve and its
+trend line to strokes along the trend's path where the curve runs away from it (in the curve's colour,
+dark ink or a colour that draws no other series; another series' curve does not count), and checks the plotted numbers (figure_data.csv) against the annual anomalies and trend lines.
 """
 # ALE-CANARY-e81306b9-82ce-4af4-a635-97bfb7df7c7f
 
@@ -749,36 +750,69 @@ def curve_fit_score(trace: np.ndarray, filled: np.ndarray, values: np.ndarray) -
 
 def figure_curves(path: Path, series: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, tuple[float, float]]:
     """Read the figure: for each named (annual values, trend line) pair, how well the best-matching
-    line colour of any panel draws the annual values, and how much of the trend line is drawn (in any
-    colour) on that scale. A colour is matched to at most one series."""
+    line colour of any panel draws the annual values, and how much of the trend line is drawn on that
+    scale, in the curve's own colour, in dark ink or in a colour that draws no other series' annual values
+    (another region's curve crossing the trend's path is not a trend line). A colour is matched to at most
+    one series."""
     with Image.open(path) as img:
         rgb = np.asarray(img.convert("RGB"))
-    candidates = []
-    for rows, cols in plot_panels(rgb):
+    candidates, ink = [], []
+    for panel, (rows, cols) in enumerate(plot_panels(rgb)):
+        ink.append(rgb[rows, cols].astype(np.int16).mean(axis=2) < 100)
         traces = colour_traces(rgb[rows, cols])
         occupied = np.logical_or.reduce(traces) if traces else None
         filled = None if occupied is None else np.concatenate(
             [np.zeros((1, occupied.shape[1]), int), np.cumsum(occupied, axis=0)])
-        candidates += [(trace, occupied, filled) for trace in traces]
+        candidates += [(trace, panel, filled) for trace in traces]
     scores = []
     for name, (annual, _) in series.items():
         for index, (trace, _, filled) in enumerate(candidates):
             score, fit = curve_fit_score(trace, filled, annual)
             scores.append((score, name, index, fit))
-    found: dict[str, tuple[float, float]] = {name: (0.0, 0.0) for name in series}
-    used: set[int] = set()
+    matched: dict[str, tuple[float, int, Any]] = {}
     for score, name, index, fit in sorted(scores, key=lambda s: -s[0]):
-        if index in used or found[name][0] > 0 or fit is None:
+        if name in matched or fit is None or score <= 0 or index in {m[1] for m in matched.values()}:
             continue
-        used.add(index)
-        xs, scale, offset = fit
-        occupied = candidates[index][1]
-        tol = max(3.0, 0.02 * occupied.shape[0])
-        rows = scale * series[name][1] + offset
-        drawn = sum(occupied[int(max(0, r - tol)):int(r + tol) + 1, max(x - 1, 0):x + 2].any()
-                    for x, r in zip(xs, rows, strict=True))
-        found[name] = (score, drawn / len(xs))
+        matched[name] = (score, index, fit)
+    taken = {index for _, index, _ in matched.values()}
+    found: dict[str, tuple[float, float]] = {name: (0.0, 0.0) for name in series}
+    for name, (score, index, (xs, scale, offset)) in matched.items():
+        panel = candidates[index][1]
+        mine = [trace for i, (trace, p, _) in enumerate(candidates) if p == panel and (i == index or i not in taken)]
+        others = [trace for i, (trace, p, _) in enumerate(candidates) if p == panel and i in taken and i != index]
+        covered = ndimage.binary_dilation(np.logical_or.reduce(others), iterations=2) if others else None
+        strokes = np.logical_or.reduce([ink[panel], *mine])
+        if covered is not None:
+            strokes &= ~covered
+        found[name] = (score, trend_drawn(strokes, covered, xs, scale * series[name][0] + offset,
+                                          scale * series[name][1] + offset))
     return found
+
+
+def trend_drawn(strokes: np.ndarray, covered: np.ndarray | None, xs: np.ndarray, curve_rows: np.ndarray,
+                trend_rows: np.ndarray) -> float:
+    """The share of the trend line's path that ``strokes`` draw, over the columns where the annual curve
+    (through ``curve_rows`` at the year columns ``xs``) runs well away from it, so that the curve itself
+    cannot stand in for the trend line (over the year columns when the curve never leaves the trend).
+    Columns where another series' strokes (``covered``) hide the path are left out; a path hidden almost
+    everywhere counts as drawn, since no reader could tell either."""
+    tol = max(3.0, 0.02 * strokes.shape[0])
+    columns = np.arange(xs[0], xs[-1] + 1)
+    curve, trend = np.interp(columns, xs, curve_rows), np.interp(columns, xs, trend_rows)
+    apart = np.abs(curve - trend) > 3 * tol
+    if apart.sum() < 0.05 * len(columns):
+        columns, trend = xs, trend_rows
+    else:
+        columns, trend = columns[apart], trend[apart]
+    drawn = hidden = 0
+    for x, r in zip(columns, trend, strict=True):
+        window = (slice(int(max(0, r - tol)), int(r + tol) + 1), slice(max(x - 1, 0), x + 2))
+        if strokes[window].any():
+            drawn += 1
+        elif covered is not None and covered[window].any():
+            hidden += 1
+    visible = len(columns) - hidden
+    return drawn / visible if visible >= 0.1 * len(columns) else 1.0
 
 
 def _grade_figure(g: Grading, sc: dict[str, Any], ref: dict[str, Any]) -> None:
@@ -792,7 +826,7 @@ def _grade_figure(g: Grading, sc: dict[str, Any], ref: dict[str, Any]) -> None:
         curves = {} if problems else figure_curves(g.output("regional_anomalies.png"), series)
     except (OSError, ValueError) as exc:
         curves, problems = {}, [f"figure not readable: {exc}"]
-    drawn = [name for name, (curve, line) in curves.items() if curve >= 0.9 and line >= 0.5]
+    drawn = [name for name, (curve, line) in curves.items() if curve >= 0.9 and line >= 0.6]
     g.check("figure draws every region's annual anomalies and trend line (curves read from the PNG)",
             len(drawn) / len(series), weight=1.0,
             expected=f"{len(series)} annual curves, each with >= 90% of its years on the plotted line and its trend",

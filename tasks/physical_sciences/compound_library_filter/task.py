@@ -15,7 +15,7 @@ catalogue triage (purity, QED, Ro5 + Veber + PAINS, radius-3 fingerprints).
 
 Grade: the reference is computed by generate() with RDKit on the host from the parents it
 drew. The grader checks the parent of every record (re-canonicalised with RDKit), the
-descriptors, PAINS flags, the assay conversion, the rule flags and duplicate assignment, the
+descriptors, the PAINS alerts each record matches (by name), the assay conversion, the rule flags and duplicate assignment, the
 filtered SD file (parsed with RDKit: the right parents, neutral single fragments, properties
 consistent), the diversity pick (first pick, size, and that every pick is a valid greedy
 MaxMin step on the reference fingerprints, with the reported distances), and the summary.
@@ -26,6 +26,7 @@ import csv
 import io
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -345,6 +346,11 @@ def _flag(value: Any) -> bool | None:
     return None if number is None else number != 0
 
 
+def alert_names(text: Any) -> set[str]:
+    """The PAINS alerts a cell lists (separated by ';' or ','), compared without case or spaces."""
+    return {"".join(name.split()).casefold() for name in re.split(r"[;,]", str(text or "")) if name.strip()}
+
+
 def _grade_table(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
     sc = ref["scenario"]
     by_id = {r.get("compound_id", ""): r for r in rows}
@@ -363,8 +369,8 @@ def _grade_table(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) ->
                if as_number(got.get(k)) is None or abs(as_number(got.get(k)) - exp[k]) > tol + 1e-9]
         if off:
             numbers.append(f"{cid}: {', '.join(off)}")
-        if bool(str(got.get("pains_alerts", "")).strip()) != bool(exp["pains"]):
-            pains.append(f"{cid}: {got.get('pains_alerts')!r} want {exp['pains']}")
+        if alert_names(got.get("pains_alerts")) != alert_names(";".join(exp["pains"])):
+            pains.append(f"{cid}: {got.get('pains_alerts')!r} want {';'.join(exp['pains']) or 'none'}")
         if not _activity_ok(sc, got, exp):
             activity.append(cid)
         rule_cols = [c for c in EXTRA_COLUMNS[sc["assay"]] if c.endswith(("_pass", "_violations"))]
@@ -379,7 +385,7 @@ def _grade_table(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) ->
     total = len(want) + extra
     checks = [("neutral parent structure of every record", parents, 1.5),
               ("descriptors (MW, cLogP, TPSA, HBD, HBA, RotB, QED, heavy atoms)", numbers, 2.0),
-              ("PAINS flags", pains, 1.0)]
+              ("PAINS alerts (the matching alerts of families A, B and C)", pains, 1.0)]
     if sc["assay"] != "vendor":
         checks.append(("assay values converted (units, censoring, ligand efficiency)", activity, 1.0))
     checks.append(("rule flags, duplicates and filter decisions", rules, 1.5))

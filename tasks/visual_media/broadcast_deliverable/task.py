@@ -11,7 +11,8 @@ Grade (the grader re-runs ffprobe/ffmpeg on the submission in a fresh sandbox): 
 files and a parseable container with one video and one audio stream; then codec/profile/level,
 raster and pixel format, frame rate and scan, GOP length from the keyframe flags, the VBV
 bitrate cap over every one-second window of packets, audio format, programme loudness and true
-peak re-measured after the head, total duration, the head (bars compared with the grader's own
+peak re-measured after the head, the programme sound against the source's (same sound, in sync with the
+picture, a steady gain, its digital silence kept), total duration, the head (bars compared with the grader's own
 render, tone level and frequency, black and silence), captions present at every cue and absent
 in the gaps (frames compared with a caption-free conform the grader makes itself from the
 source), the caption at every cue read back by OCR (tesseract) and compared with the cue's text,
@@ -58,6 +59,17 @@ DROPOUT_DBFS = -60.0
 FAULT_TYPES = ("frozen_picture", "audio_dropout")
 # Generous, so that a loaded grading machine does not turn a slow decode into a failed check.
 TOOL_TIMEOUT = 900
+# The programme sound is compared with the source's as per-channel mean squares of 10 ms blocks at 48 kHz:
+# it must be the same sound (envelope correlation), in sync with the picture (lag within a frame at 25 fps),
+# changed only in level (gain steady over 100 ms windows, true-peak limiting allowed on a few of them), and
+# the source's digital silence must stay silent (content faults are delivered as conformed).
+SOUND_RATE = 48000
+SOUND_BLOCK = 480
+SOUND_WINDOW = 10
+SOUND_MAX_LAG = 4
+SOUND_MIN_CORRELATION = 0.95
+SOUND_GAIN_SPREAD_DB = 1.5
+SOUND_STEADY_SHARE = 0.9
 
 _LINES = [
     "The valley was flooded in the spring of 1962.", "Nobody expected the water to rise so fast.",
@@ -132,6 +144,51 @@ def _gray_frames(data: bytes, width: int, height: int) -> np.ndarray:
 
 def _select(indices: list[int]) -> str:
     return "select='" + "+".join(f"eq(n\\,{i})" for i in indices) + "'"
+
+
+def sound_blocks(data: bytes) -> np.ndarray:
+    """Mean square of each channel over consecutive 10 ms blocks of 48 kHz stereo float PCM, shape (2, blocks)."""
+    pcm = np.frombuffer(data[: len(data) // 8 * 8], dtype="<f4").reshape(-1, 2).astype(float)
+    count = pcm.shape[0] // SOUND_BLOCK
+    return (pcm[: count * SOUND_BLOCK] ** 2).reshape(count, SOUND_BLOCK, 2).mean(axis=1).T
+
+
+def _db(energy: np.ndarray) -> np.ndarray:
+    return 10 * np.log10(np.asarray(energy, dtype=float) + 1e-20)
+
+
+def sound_comparison(source: np.ndarray, programme: np.ndarray) -> dict[str, Any]:
+    """How the delivered programme sound relates to the source's (both from ``sound_blocks``): the lag of the
+    programme (in blocks, within half a second) that best correlates the two loudness envelopes, that
+    correlation, the median gain (dB) over 100 ms windows with sound, the share of those windows within
+    SOUND_GAIN_SPREAD_DB of it, and the loudest window where the source is digitally silent (dBFS)."""
+    src, out = _db(source.sum(axis=0)), _db(programme.sum(axis=0))
+    best = (-1.0, 0)
+    for lag in range(-50, 51):
+        lo, hi = max(0, -lag), min(len(src), len(out) - lag)
+        if hi - lo < 100:
+            continue
+        a, b = src[lo:hi], out[lo + lag:hi + lag]
+        keep = a > -60
+        if keep.sum() < 50 or np.std(b[keep]) == 0:
+            continue
+        best = max(best, (float(np.corrcoef(a[keep], b[keep])[0, 1]), lag))
+    correlation, lag = best
+    lo, hi = max(0, -lag), min(source.shape[1], programme.shape[1] - lag)
+    count = (hi - lo) // SOUND_WINDOW
+    if count < 1:
+        return {"lag_ms": lag * 10, "correlation": round(correlation, 3), "median_gain_db": None,
+                "steady_share": 0.0, "silence_dbfs": None}
+    src_w = source[:, lo:lo + count * SOUND_WINDOW].reshape(2, count, SOUND_WINDOW).mean(axis=2)
+    out_w = programme[:, lo + lag:lo + lag + count * SOUND_WINDOW].reshape(2, count, SOUND_WINDOW).mean(axis=2)
+    loud = _db(src_w) > -50
+    gains = (_db(out_w) - _db(src_w))[loud]
+    median = float(np.median(gains)) if gains.size else None
+    steady = float(np.mean(np.abs(gains - median) <= SOUND_GAIN_SPREAD_DB)) if gains.size else 0.0
+    silent = _db(src_w) < -90
+    return {"lag_ms": lag * 10, "correlation": round(correlation, 3),
+            "median_gain_db": None if median is None else round(median, 2), "steady_share": round(steady, 3),
+            "silence_dbfs": round(float(_db(out_w)[silent].max()), 1) if silent.any() else None}
 
 
 def probe_plan(params: dict[str, Any], cues: list[tuple[float, float, str]], seconds: float) -> list[dict[str, Any]]:
@@ -259,10 +316,15 @@ def _write_reference(p: dict[str, Any], input_dir: Path, ref_dir: Path, cues: li
         _run(["ffmpeg", "-hide_banner", "-y", "-f", "lavfi", "-i", f"{p['bars_filter']}=size={w}x{h}:rate=1:duration=1",
               "-vf", "format=gray", "-frames:v", "1", "-f", "rawvideo", str(bars)])
         bars_frame = _gray_frames(bars.read_bytes(), w, h)[0]
+        sound = Path(tmp) / "sound.f32"
+        _run(["ffmpeg", "-hide_banner", "-y", "-i", str(input_dir / SOURCE), "-map", "0:a:0", "-ac", "2", "-ar",
+              str(SOUND_RATE), "-f", "f32le", str(sound)])
+        source_sound = sound_blocks(sound.read_bytes())
     index = {n: i for i, n in enumerate(wanted)}
     for item in plan:
         item["source_frames"] = [index[i] for i in item["source_frames"] if i in index]
-    np.savez_compressed(ref_dir / "frames.npz", clean=clean.astype(np.float32), bars=bars_frame.astype(np.float32))
+    np.savez_compressed(ref_dir / "frames.npz", clean=clean.astype(np.float32), bars=bars_frame.astype(np.float32),
+                        sound=source_sound.astype(np.float32))
     reference = {"plan": plan, "cues": len(cues), "first_cue_in_s": head + cues[0][0],
                  "duration_s": head + seconds, "head_s": head}
     (ref_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n")
@@ -425,9 +487,37 @@ def _check_audio(g: Grading, p: dict[str, Any], a: dict[str, Any], ref: dict[str
         tp = measured["true_peak_dbtp"]
         g.check("programme true peak under the ceiling", tp <= float(p["max_tp"]), expected=f"<= {p['max_tp']}",
                 found=tp)
+    _check_programme_sound(g, ref, name, files)
     duration = facts.get("duration")
     g.number("total running time (head + programme, s)", duration, ref["duration_s"], abs_tol=0.08)
     _check_head_audio(g, p, name, files)
+
+
+def _check_programme_sound(g: Grading, ref: dict[str, Any], name: str, files: dict[str, Path]) -> None:
+    """The programme sound is the source's, in sync, changed only in level; its digital silence kept."""
+    label = "programme sound is the source's, in sync, level-managed only"
+    run = g.run_tool(["ffmpeg", "-hide_banner", "-nostats", "-i", name, "-map", "0:a:0", "-ac", "2", "-ar",
+                      str(SOUND_RATE), "-f", "f32le", "sound.raw"], files, timeout=TOOL_TIMEOUT)
+    raw = run.workdir / "sound.raw"
+    if not run.ok or not raw.is_file():
+        g.check(label, False, weight=1.5, reason="could not decode the audio")
+        return
+    skip = round(float(ref["head_s"]) * SOUND_RATE / SOUND_BLOCK)
+    programme = sound_blocks(raw.read_bytes())[:, skip:]
+    found = sound_comparison(np.load(g.reference("frames.npz"))["sound"].astype(float), programme)
+    problems = [text for text, bad in (
+        (f"the sound does not follow the source's (envelope correlation {found['correlation']})",
+         found["correlation"] < SOUND_MIN_CORRELATION),
+        (f"out of sync with the picture by {found['lag_ms']} ms", abs(found["lag_ms"]) > SOUND_MAX_LAG * 10),
+        (f"gain not steady: {found['steady_share']:.0%} of 100 ms windows within {SOUND_GAIN_SPREAD_DB} dB of the "
+         "median gain", found["steady_share"] < SOUND_STEADY_SHARE),
+        (f"the source's digital silence plays at {found['silence_dbfs']} dBFS",
+         found["silence_dbfs"] is not None and found["silence_dbfs"] > DROPOUT_DBFS),
+    ) if bad]
+    g.check(label, not problems, weight=1.5,
+            expected={"correlation": f">= {SOUND_MIN_CORRELATION}", "lag_ms": f"<= {SOUND_MAX_LAG * 10}",
+                      "steady_share": f">= {SOUND_STEADY_SHARE}", "silence_dbfs": f"< {DROPOUT_DBFS}"},
+            found=found, reason="; ".join(problems))
 
 
 def _check_head_audio(g: Grading, p: dict[str, Any], name: str, files: dict[str, Path]) -> None:

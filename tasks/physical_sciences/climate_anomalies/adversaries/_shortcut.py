@@ -8,7 +8,9 @@ this script is staged under:
   series, trends and figure data are slightly off;
 - decorative_figure: every number right, and a finished-looking chart (axes, legend, one coloured
   line and dashed trend per region and variable) whose curves are smoothed noise around the real
-  trends, not the annual anomalies."""
+  trends, not the annual anomalies;
+- curves_without_trends: every number right, and each region's annual curve drawn in its own colour, but
+  no trend lines: the trends are only in figure_data.csv."""
 
 import csv
 import json
@@ -139,6 +141,8 @@ with open(OUT / "trends.csv", "w", newline="") as fh, open(OUT / "figure_data.cs
                                      np.ones(5) / 5, "valid") * 2
                 ax.plot(annual_years, line + wiggle, marker=".", label=name)
                 ax.plot(annual_years, line, ls="--")
+            elif MODE == "curves_without_trends":
+                ax.plot(annual_years, annual, lw=1.2, label=f"{name} (trend in figure_data.csv)")
             elif MODE != "empty_axes_figure":
                 ax.plot(annual_years, annual, label=name)
                 ax.plot(annual_years, line, ls="--")

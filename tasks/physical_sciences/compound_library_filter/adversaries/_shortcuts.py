@@ -5,6 +5,8 @@ Each runs the whole triage in RDKit and writes all four deliverables, with one c
 - largest_fragment_only: the parent is the largest fragment, never uncharged.
 - pains_a_only: only the PAINS_A family of the filter catalogue is screened.
 - maxmin_unseeded: RDKit's MaxMin picker with its default start instead of the brief's first pick.
+- family_flags_only: each PAINS family screened with HasMatch, the column naming the families that hit
+  (PAINS_A;PAINS_B) instead of the alerts that match.
 """
 
 import csv
@@ -32,6 +34,19 @@ cat_params = FilterCatalogParams()
 cat_params.AddCatalog(FilterCatalogParams.FilterCatalogs.PAINS_A if MODE == "pains_a_only"
                       else FilterCatalogParams.FilterCatalogs.PAINS)
 catalog = FilterCatalog(cat_params)
+FAMILIES = {}
+for family in ("PAINS_A", "PAINS_B", "PAINS_C"):
+    family_params = FilterCatalogParams()
+    family_params.AddCatalog(getattr(FilterCatalogParams.FilterCatalogs, family))
+    FAMILIES[family] = FilterCatalog(family_params)
+
+
+def pains_alerts(parent: Chem.Mol) -> str:
+    if MODE == "family_flags_only":
+        return ";".join(family for family, screen in FAMILIES.items() if screen.HasMatch(parent))
+    return ";".join(e.GetDescription() for e in catalog.GetMatches(parent))
+
+
 unit = {"nM": 1e-9, "uM": 1e-6, "mM": 1e-3}
 sdf = INPUT / "library.sdf"
 n_records = sdf.read_text().count("$$$$")
@@ -49,7 +64,7 @@ for mol in Chem.SDMolSupplier(str(sdf)):
          "hbd": Lipinski.NHOHCount(parent), "hba": Lipinski.NOCount(parent),
          "rotb": rdMolDescriptors.CalcNumRotatableBonds(parent), "qed": QED.qed(parent),
          "heavy_atoms": parent.GetNumHeavyAtoms(),
-         "pains_alerts": ";".join(e.GetDescription() for e in catalog.GetMatches(parent))}
+         "pains_alerts": pains_alerts(parent)}
     ro5 = sum([r["mw"] > 500, r["clogp"] > 5, r["hbd"] > 5, r["hba"] > 10])
     veber = r["rotb"] <= 10 and r["tpsa"] <= 140
     if assay == "vendor":

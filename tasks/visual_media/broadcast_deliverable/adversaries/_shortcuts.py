@@ -10,6 +10,8 @@
   follows whatever they report.
 - over_cautious_qc: a correct deliverable, but every hold or pause of 0.2 s or more in the programme is
   logged as a fault and fails the file, whatever the spec sheet's threshold.
+- compressed_to_spec: a correct picture and content QC, but the programme sound is squeezed by a compressor so that
+  loudness and true peak land on the spec without a limiter: the mix is re-edited, not level-managed.
 The first three sign the file off PASS with an empty fault log.
 """
 
@@ -28,6 +30,7 @@ INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
 WORK = Path.home() / "deliverable_work"
 MODE = Path(sys.argv[0]).stem
+PRE_GAIN: list[float] = []
 BARS = {"EBU 75% colour bars": "pal75bars", "SMPTE RP 219 HD colour bars": "smptehdbars"}
 
 
@@ -121,6 +124,12 @@ def build_audio(spec: dict, head: dict, gain_db: float, limit_dbtp: float | None
     tone_db = float(re.search(r"(-?[\d.]+) dBFS", head["line_up_tone"]).group(1))
     amp = 10 ** (tone_db / 20)
     chain = f"[0:a]aresample=48000,aformat=channel_layouts=stereo,volume={gain_db:.3f}dB:precision=double"
+    if MODE == "compressed_to_spec":  # the first gain brings the programme to level, the compressor squeezes it
+        if not PRE_GAIN:
+            PRE_GAIN.append(gain_db)
+        chain = (f"[0:a]aresample=48000,aformat=channel_layouts=stereo,volume={PRE_GAIN[0]:.3f}dB,"
+                 "acompressor=threshold=0.02:ratio=8:attack=5:release=100,"
+                 f"volume={gain_db - PRE_GAIN[0]:.3f}dB:precision=double")
     if limit_dbtp is not None:
         chain += (f",aresample=192000,alimiter=limit={10 ** (limit_dbtp / 20):.5f}:attack=1:release=60"
                   ":level=false:latency=true,aresample=48000")
@@ -198,6 +207,8 @@ def write_report(final: Path, start: float, cues: int, srt: Path) -> None:
         faults = detected(final, "", 0.0)
     elif MODE == "over_cautious_qc":
         faults = detected(INPUT / "source.mov", "=d=0.2", start)
+    elif MODE == "compressed_to_spec":
+        faults = detected(INPUT / "source.mov", "=d=1", start)
     report = {
         "file": final.name,
         "container": info["format"]["format_name"],
