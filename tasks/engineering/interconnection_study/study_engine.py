@@ -286,7 +286,7 @@ def build(params: dict[str, Any], input_dir: Path, reference_dir: Path) -> None:
     for mw in (0.0, target):
         set_injection(model, study, mw)
         flows[mw] = worst_flows(model)
-    growth = sorted(((flows[target][n] / max(flows[0.0][n], 1.0), n)
+    growth = sorted(((flows[target][n] - flows[0.0][n], n)
                      for n, t, _ in branch_names(model) if t == "line"), reverse=True)
     _, derated = growth[rng.randrange(3)]
     new_rating = float(max(math.ceil(flows[0.0][derated] * 1.03 / 5) * 5, math.floor(flows[target][derated] / 5) * 5))
