@@ -145,13 +145,18 @@ def screen(net: Any, study: dict[str, Any], mw: float, stop_early: bool = False)
         set_injection(net, study, 0.0)
         study["_pre"] = {(r["outage"], *v) for r in _screen_all(net, study) for v in r["violations"]}
     set_injection(net, study, mw)
+    order = [None, *(name for name, _, _ in branch_names(net))]
+    if stop_early:  # the outage that last showed a violation is the likeliest to show one again
+        order.sort(key=lambda outage: (outage or "BASE") != study.get("_last_violating"))
     results = []
-    for outage in [None, *(name for name, _, _ in branch_names(net))]:
+    for outage in order:
         result = solve(net, study, outage)
         result["violations"] = [v for v in result["violations"] if (result["outage"], *v) not in study["_pre"]]
         results.append(result)
-        if stop_early and result["violations"]:
-            break
+        if result["violations"]:
+            study["_last_violating"] = result["outage"]
+            if stop_early:
+                break
     return results
 
 
@@ -167,10 +172,10 @@ def secure(net: Any, study: dict[str, Any], mw: float) -> bool:
 
 def hosting_capacity(net: Any, study: dict[str, Any]) -> float:
     """The largest multiple of the resolution up to the search limit such that every injection from 0 to it is
-    secure: eight coarse steps upward to the first insecure one, then bisection inside that step."""
+    secure: five coarse steps upward to the first insecure one, then bisection inside that step."""
     res, limit = study["hosting_capacity"]["resolution_mw"], study["hosting_capacity"]["search_limit_mw"]
     steps = round(limit / res)
-    coarse = [round(steps * k / 8) for k in range(9)]
+    coarse = [round(steps * k / 5) for k in range(6)]
     low = 0
     for point in coarse[1:]:
         if not secure(net, study, point * res):
