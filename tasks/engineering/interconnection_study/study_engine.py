@@ -351,16 +351,19 @@ def reference_for(net: Any, study: dict[str, Any], capacity: float) -> dict[str,
         decision = "approve_with_upgrade" if clearing else "reject"
     return {"requested_mw": requested, "base_buses": buses, "base_branches": branches, "contingencies": table,
             "max_injection_mw": capacity, "binding_above": [list(b) for b in binding], "decision": decision,
-            "clearing_upgrades": clearing}
+            "clearing_upgrades": clearing, "preexisting": sorted(list(v) for v in study["_pre"])}
 
 
-def check(input_dir: Path, mw: float) -> dict[str, Any]:
-    """Violations at ``mw`` and at ``mw`` + resolution, for the grader's re-check of a claimed capacity."""
+def check(input_dir: Path, mw: float, preexisting: Path | None) -> dict[str, Any]:
+    """Project violations at ``mw`` and at ``mw`` + resolution (each screen stops at its first violation), for
+    the grader's re-check of a claimed capacity; ``preexisting`` holds the reference's 0 MW violations."""
     net, study = study_net(input_dir)
+    if preexisting is not None:
+        study["_pre"] = {tuple(v) for v in json.loads(preexisting.read_text())}
     res = study["hosting_capacity"]["resolution_mw"]
     out = {}
     for label, value in (("at", mw), ("above", mw + res)):
-        results = screen(net, study, value)
+        results = screen(net, study, value, stop_early=True)
         out[label] = {"mw": value, "violations": [[r["outage"], *v] for r in results for v in r["violations"]]}
     return out
 
@@ -369,6 +372,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "build":
         build(json.loads(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
     elif sys.argv[1] == "check":
-        print(json.dumps(check(Path(sys.argv[2]), float(sys.argv[3]))))
+        print(json.dumps(check(Path(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4]) if len(sys.argv) > 4 else None)))
     else:
-        raise SystemExit(f"usage: {sys.argv[0]} build PARAMS INPUT REFERENCE | check INPUT MW")
+        raise SystemExit(f"usage: {sys.argv[0]} build PARAMS INPUT REFERENCE | check INPUT MW [PREEXISTING_JSON]")

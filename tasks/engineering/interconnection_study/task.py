@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lastexam.task import Grading, Params, as_number, judge, normalize_text
 
@@ -89,11 +90,12 @@ def _contingency_checks(g: Grading, rows: list[dict[str, str]], ref: dict[str, A
     g.fraction("contingency violations flagged", judge(found, wanted, flag_right), weight=2, noun="outages")
 
 
-def _recheck(g: Grading, claimed: float) -> dict[str, Any] | None:
+def _recheck(g: Grading, claimed: float, preexisting: list[list[str]]) -> dict[str, Any]:
     """The screen re-run by pandapower in a fresh sandbox at the claimed capacity and one step above."""
     files = {"study_engine.py": ENGINE, "network.json": g.input_dir / "network.json",
-             "study.json": g.input_dir / "study.json"}
-    result = g.run_tool(["python3", "study_engine.py", "check", ".", repr(float(claimed))], files, timeout=240,
+             "study.json": g.input_dir / "study.json", "preexisting.json": json.dumps(preexisting)}
+    result = g.run_tool(["python3", "study_engine.py", "check", ".", repr(float(claimed)), "preexisting.json"], files,
+                        timeout=240,
                         memory_mb=3072)
     if result.returncode != 0:
         raise RuntimeError(f"the grader's re-run of the study failed: {result.stderr.strip()[-800:]}")
@@ -110,7 +112,7 @@ def _capacity_checks(g: Grading, capacity: Any, ref: dict[str, Any]) -> float | 
         g.check("claimed capacity secure, one step more not", False, weight=3, found=claimed,
                 reason="no capacity within the search range")
         return claimed
-    rerun = _recheck(g, claimed)
+    rerun = _recheck(g, claimed, ref["preexisting"])
     at, above = rerun["at"]["violations"], rerun["above"]["violations"]
     g.check("claimed capacity secure, one step more not", not at and bool(above), weight=3,
             found={"violations at claim": at[:3], "violations one step above": above[:3]})

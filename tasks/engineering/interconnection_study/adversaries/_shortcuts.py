@@ -65,7 +65,7 @@ def flow(net, out=None):
     except Exception:
         return None, {"nonconvergence"}
     loads = [work.res_line.loading_percent, work.res_trafo.loading_percent]
-    keys = {f"{kind}{i}" for kind, s in zip("lt", loads) for i, v in s.items() if v > LIM["max_loading_percent"]}
+    keys = {f"{kind}{i}" for kind, s in zip("lt", loads, strict=True) for i, v in s.items() if v > LIM["max_loading_percent"]}
     v = work.res_bus.vm_pu.dropna()
     keys |= {f"bus{b}" for b, x in v.items() if not LIM["v_min_pu"] <= x <= LIM["v_max_pu"]}
     return (max(s.max() for s in loads), v.min(), v.max(), int(work.res_bus.vm_pu.isna().sum())), keys
@@ -113,11 +113,10 @@ def main():
         cap = 0
         while cap + res <= top and secure(cap + res):
             cap += res
-    json.dump({"max_injection_mw": cap, "resolution_mw": res,
-               "binding_constraint": {"outage": "BASE", "element": "unknown", "type": "thermal"}},
-              open(OUT / "hosting_capacity.json", "w"))
-    json.dump({"decision": "approve" if want <= cap else "reject", "upgrade": None, "requested_mw": want,
-               "rationale": f"capacity {cap} MW vs {want} MW requested"}, open(OUT / "recommendation.json", "w"))
+    (OUT / "hosting_capacity.json").write_text(json.dumps({"max_injection_mw": cap, "resolution_mw": res,
+               "binding_constraint": {"outage": "BASE", "element": "unknown", "type": "thermal"}}))
+    (OUT / "recommendation.json").write_text(json.dumps({"decision": "approve" if want <= cap else "reject", "upgrade": None, "requested_mw": want,
+               "rationale": f"capacity {cap} MW vs {want} MW requested"}))
 
 
 if __name__ == "__main__":

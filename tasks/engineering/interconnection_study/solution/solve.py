@@ -41,6 +41,7 @@ class Study:
         self.net = net
         self.crit = self.basis["criteria"]
         self.pre: set = set()
+        self.hot = "none yet"
         self.pre = {v for row in self.screen(0.0) for v in row["found"]}
 
     def lookup(self, name):
@@ -105,12 +106,18 @@ class Study:
         net = self.net if net is None else net
         self.dispatch(net, mw)
         rows = []
-        for outage in [None] + [name for _, _, name in self.branches]:
+        outages = [None] + [name for _, _, name in self.branches]
+        if first_only and self.hot in outages:  # retry the outage that failed last time first
+            outages.remove(self.hot)
+            outages.insert(0, self.hot)
+        for outage in outages:
             row = self.one(net, outage)
             row["found"] = [v for v in row["found"] if v not in self.pre]
             rows.append(row)
-            if first_only and row["found"]:
-                break
+            if row["found"]:
+                self.hot = outage
+                if first_only:
+                    break
         return rows
 
     def secure(self, mw, net=None):
@@ -166,8 +173,8 @@ def main():
     if above is not None:
         hit = next(v for r in s.screen(above) for v in r["found"])
         binding = {"outage": hit[0], "type": hit[1], "element": hit[2]}
-    json.dump({"max_injection_mw": cap, "resolution_mw": s.basis["hosting_capacity"]["resolution_mw"],
-               "binding_constraint": binding}, open(OUT / "hosting_capacity.json", "w"), indent=2)
+    (OUT / "hosting_capacity.json").write_text(json.dumps({"max_injection_mw": cap, "resolution_mw": s.basis["hosting_capacity"]["resolution_mw"],
+               "binding_constraint": binding}, indent=2))
     upgrade = None
     if requested <= cap:
         decision = "approve"
@@ -185,8 +192,7 @@ def main():
            + (f"; binding: {binding['type']} on {binding['element']} for outage {binding['outage']}" if binding else "")
            + (f"; uprating {upgrade} by x{s.basis['upgrade_option']['rating_factor']} makes the request secure"
               if upgrade else ""))
-    json.dump({"decision": decision, "upgrade": upgrade, "requested_mw": requested, "rationale": why},
-              open(OUT / "recommendation.json", "w"), indent=2)
+    (OUT / "recommendation.json").write_text(json.dumps({"decision": decision, "upgrade": upgrade, "requested_mw": requested, "rationale": why}, indent=2))
 
 
 if __name__ == "__main__":
