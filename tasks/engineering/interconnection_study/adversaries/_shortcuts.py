@@ -71,9 +71,9 @@ def flow(net, out=None):
     return (max(s.max() for s in loads), v.min(), v.max(), int(work.res_bus.vm_pu.isna().sum())), keys
 
 
-def table(net, mw):
+def table(net, mw, screened=True):
     inject(net, mw)
-    return {out: flow(net, out) for out in [None, *outages(net)]}
+    return {out: flow(net, out) for out in [None, *(outages(net) if screened else [])]}
 
 
 def main():
@@ -82,7 +82,8 @@ def main():
     pre = {k: v[1] for k, v in table(net, 0.0).items()}
 
     def secure(mw):
-        return all(not (keys - pre[k]) for k, (_, keys) in table(net, mw).items())
+        rows = table(net, mw, screened=MODE != "base_case_only")
+        return all(not (keys - pre[k]) for k, (_, keys) in rows.items())
 
     want = BASIS["project"]["requested_mw"]
     inject(net, want)
@@ -110,9 +111,11 @@ def main():
     if MODE == "hardcoded_capacity":
         cap = want
     else:
-        cap = 0
-        while cap + res <= top and secure(cap + res):
-            cap += res
+        cap, step = 0, 10 * res
+        while step >= res:  # up in coarse steps, then in finer ones from the last secure point
+            while cap + step <= top and secure(cap + step):
+                cap += step
+            step = step // 10 if step > res else 0
     (OUT / "hosting_capacity.json").write_text(json.dumps({"max_injection_mw": cap, "resolution_mw": res,
                "binding_constraint": {"outage": "BASE", "element": "unknown", "type": "thermal"}}))
     (OUT / "recommendation.json").write_text(json.dumps({"decision": "approve" if want <= cap else "reject", "upgrade": None, "requested_mw": want,
