@@ -89,18 +89,18 @@ def test_gui_oracle_drives_the_editor_with_ale_computer_only_and_its_final_scree
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="flaky: about one run in three, mousepad marks the buffer modified but "
-                                        "the save never reaches the disk (under investigation, issue 9)")
+@pytest.mark.xfail(strict=False, reason="flaky: about one run in three the typed text never reaches the saved file, "
+                                        "even with a second ctrl+s (issue 9); the Claude Code desktop test covers the path")
 def test_llm_agent_types_into_a_real_editor_with_computer_tools_and_the_grader_sees_the_saved_file(
         run_agent, agent_yaml) -> None:
     def type_the_sentence(body: dict) -> Reply:
         sentence = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "tool" and
                         m["tool_call_id"] == "read").split("--- stdout ---\n", 1)[1].strip()
-        # as an agent would: wait until the save has reached the disk before reading it back
+        # As an agent would: wait until the save has reached the disk, and press ctrl+s again when it has not
+        # (a loaded editor now and then drops the first one; a second save of the same text changes nothing).
+        saved = call("shell", command=f"for i in $(seq 50); do test -s {NOTE} && exit; sleep 0.2; done; exit 1")
         return Reply(tool_calls=[call("click", x=400, y=300), call("type", text=sentence),
-                                 call("key", keys="ctrl+s"),
-                                 call("shell", command=f"for i in $(seq 150); do test -s {NOTE} && exit; "
-                                                       "sleep 0.2; done; exit 1")])
+                                 call("key", keys="ctrl+s"), saved, call("key", keys="ctrl+s"), saved])
 
     turns = [
         Reply(tool_calls=[call("shell", id="read", command="cat /workspace/input/sentence.txt"),

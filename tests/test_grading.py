@@ -118,7 +118,7 @@ def test_a_tool_flooding_its_output_hands_back_a_capped_stream_with_a_marker(g: 
     assert "bytes of output cut" in flood.stdout and "bytes of output cut" in flood.stderr
 
 
-def _broken_task(tmp_path: Path, grade_body: str) -> Path:
+def _broken_task(tmp_path: Path, grade_body: str, grader_timeout: int = 5) -> Path:
     root = tmp_path / "tasks"
     target = root / "other" / "league_table"
     shutil.copytree(FIXTURE_TASKS / "other" / "league_table", target)
@@ -126,18 +126,20 @@ def _broken_task(tmp_path: Path, grade_body: str) -> Path:
     head, _, _ = source.partition("def grade(")
     (target / "task.py").write_text(head + "def grade(g: Grading) -> None:\n" + grade_body)
     toml = target / "task.toml"
-    toml.write_text(toml.read_text().replace("grader_timeout_sec = 30", "grader_timeout_sec = 5"))
+    toml.write_text(toml.read_text().replace("grader_timeout_sec = 30", f"grader_timeout_sec = {grader_timeout}"))
     return root
 
 
 @pytest.mark.parametrize(
-    ("body", "error"),
-    [("    raise RuntimeError('grader bug')\n", "grader bug"),
-     ("    import time\n    time.sleep(60)\n", "ran past its 5 s limit")],
+    ("body", "timeout", "error"),
+    # A crash gets a generous limit, so that a loaded machine's slow start is not mistaken for a hang.
+    [("    raise RuntimeError('grader bug')\n", 30, "grader bug"),
+     ("    import time\n    time.sleep(60)\n", 5, "ran past its 5 s limit")],
 )
-def test_grader_crash_or_hang_is_an_infra_error_and_retried(tmp_path: Path, body: str, error: str) -> None:
+def test_grader_crash_or_hang_is_an_infra_error_and_retried(tmp_path: Path, body: str, timeout: int, error: str) -> None:
     config = ExperimentConfig(name="broken", agents=["oracle"], selectors=["other/league_table@0"],
-                              results_dir=tmp_path / "results", tasks_dir=_broken_task(tmp_path, body), retries=1)
+                              results_dir=tmp_path / "results", tasks_dir=_broken_task(tmp_path, body, timeout),
+                              retries=1)
     [result] = run_experiment(config).recorded
     assert result.status == "infra_error"
     assert error in (result.error or "")

@@ -1,7 +1,7 @@
 """Every last-exam task meets the measurable part of its tier's bar (issue 8, "tiers mean what they say").
 
-A last-exam task states how its expert time was reached (at least three stages whose minutes add up to
-about ``expert_minutes``), has at least two variants that differ in kind (a non-numeric parameter, such
+A last-exam task is an expert day or more (``expert_minutes`` >= 480), states how its expert time was
+reached (at least three stages whose minutes add up to about ``expert_minutes``), has at least two variants that differ in kind (a non-numeric parameter, such
 as the scenario, sensor or option type, takes different values), and its grader declares at least
 eight substantive checks. Checks are counted from the grader's source without running it: the distinct
 names of the checks ``grade`` records, following calls into the task's own helper functions (a helper
@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 CHECK_METHODS = {"check", "number", "quantity", "fraction", "table", "image_has_content", "plot_has_data"}
 MIN_CHECKS = 8
 MIN_STAGES = 3
+EXPERT_DAY_MINUTES = 480
 MINUTES_SLACK = 0.1
 
 LAST_EXAM = [task for task in discover_tasks(REPO / "tasks") if task.spec.tier == "last-exam"]
@@ -75,7 +76,14 @@ def declared_check_names(task_dir: Path) -> set[str]:
 
 
 def test_there_are_last_exam_tasks() -> None:
-    assert len(LAST_EXAM) >= 9
+    assert len(LAST_EXAM) >= 5
+
+
+@pytest.mark.parametrize("task", LAST_EXAM, ids=lambda t: t.id)
+def test_a_last_exam_task_is_an_expert_day(task: Task) -> None:
+    assert task.spec.expert_minutes >= EXPERT_DAY_MINUTES, (
+        f"{task.path / 'task.toml'}: expert_minutes = {task.spec.expert_minutes}, under an expert day "
+        f"({EXPERT_DAY_MINUTES}); make the task an expert day's work or give it the full-spectrum tier")
 
 
 @pytest.mark.parametrize("task", LAST_EXAM, ids=lambda t: t.id)

@@ -102,7 +102,9 @@ def test_a_cluster_loses_a_node_and_its_driver_and_records_every_trial_once(
     recorded = rows()
     assert len(recorded) == TRIALS == len({(r[0], r[1], r[2]) for r in recorded})
     assert sorted((r[0], r[3]) for r in recorded) == [("oracle", "passed"), (AGENT_LIST[1], "failed")], recorded
-    assert max(r[4] for r in recorded) >= 2, "the trial on the lost node was retried as an infrastructure error"
+    # The first driver sees the lost trial as an infrastructure retry (attempts 2) only when Ray reports the node
+    # dead before that driver is killed; otherwise the resumed driver runs it afresh. Either way it is recorded once
+    # (above) and never as the agent's failure (the statuses above).
     for key, row in before.items():  # finished before the driver died: kept, never run again
         assert (key, row[6]) in {((r[0], r[1], r[2]), r[6]) for r in recorded}
     assert f"{len(before)} trials were already finished" in err

@@ -22,10 +22,13 @@ from lastexam.contracts.sandbox import CAPTURE_BYTES, Limits
 from lastexam.contracts.trial import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
+from lastexam.runner.regrade import regrade_experiment
 from lastexam.runner.trial import SANDBOX_LIMIT_CHECK
 from lastexam.sandbox.bwrap import BwrapSandbox, new_workspace, sweep_stale_temp_dirs, tmpfs_sizes
 from lastexam.sandbox.cgroup import CGROUP_ROOT, CgroupLimits, CgroupUnavailable, SandboxCgroup, sweep_stale
 from lastexam.sandbox.quota import disk_usage
+from lastexam.store.db import ResultsStore, default_db_url
+from lastexam.store.rundir import RunDir
 from lastexam.tasks.spec import Resources
 from modelserver import ModelServer, Reply, call
 from test_llm_agent import observations
@@ -137,6 +140,23 @@ def test_stdout_flood_is_capped_with_a_marker_and_ends_the_agent(trials: dict[st
         assert log.stat().st_size <= CAPTURE_BYTES + 200
     marked = [(Path(result.run_dir) / "logs" / s).read_bytes()[-200:] for s in ("agent.stdout", "agent.stderr")]
     assert any(b"output truncated here" in tail for tail in marked)
+
+
+@pytest.mark.slow
+def test_regrading_keeps_the_limit_failures(trials: dict[str, TrialResult]) -> None:
+    """Each limits agent left a correct count.txt: a regrade that re-ran only the grader would pass them all."""
+    results_dir = Path(trials["oracle"].run_dir).parents[4]  # results/runs/<experiment>/<agent>/<instance>/epoch-N
+    store = ResultsStore(default_db_url(results_dir))
+    outcome = regrade_experiment(store, "limits", LIMITS_TASKS, results_dir)
+    assert not outcome.problems and outcome.changed == 0, outcome
+    by_agent = {Path(row["agent"]).name: row for row in store.trial_rows([store.experiment_id("limits")])}
+    stopped = [name for name, result in trials.items() if result.agent_outcome == "limit"]
+    assert len(stopped) >= 4, stopped  # disk, files and output at least; tmpfs may end in ENOSPC instead
+    for name in stopped:
+        assert not by_agent[name]["passed"] and by_agent[name]["score"] == 0.0, name
+        regraded = RunDir(Path(trials[name].run_dir)).result()
+        assert [c.name for c in regraded.checks if not c.passed][:1] == [SANDBOX_LIMIT_CHECK], name
+    assert by_agent["oracle"]["passed"]
 
 
 @pytest.mark.slow

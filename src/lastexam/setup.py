@@ -1,11 +1,12 @@
 """``ale setup``: install what the framework and the selected tasks declare.
 
 Debian packages go through apt-get (the host's /usr is the sandbox's software); PyPI packages go
-into the sandbox tool environment, a venv over Debian's python3 at ``tools_dir()``.
+into each task's own tool environment, a venv over Debian's python3 (``lastexam.tasks.toolenv``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,12 +18,12 @@ from lastexam.agents.cli import install_cli_agents
 from lastexam.agents.cli.install import machine_lock
 from lastexam.desktop import DESKTOP_DEBIAN
 from lastexam.errors import LastExamError
-from lastexam.sandbox.bwrap import tools_dir
+from lastexam.sandbox.bwrap import sandbox_path
 from lastexam.tasks.loader import Task
+from lastexam.tasks.toolenv import DEBIAN_PYTHON, READY_MARKER, is_built
 
 # strace: `ale tasks check` logs the programs an oracle executes (declared software is honest).
 FRAMEWORK_DEBIAN = ("bubblewrap", "python3-venv", "util-linux", "strace")
-DEBIAN_PYTHON = "/usr/bin/python3"
 
 
 def _dpkg_installed(package: str) -> bool:
@@ -30,55 +31,47 @@ def _dpkg_installed(package: str) -> bool:
     return done.returncode == 0 and "install ok installed" in done.stdout
 
 
-def _tools_python() -> Path:
-    return tools_dir() / "bin" / "python3"
+def _environments(tasks: Iterable[Task]) -> dict[Path, list[str]]:
+    """Each tool environment the tasks need, with its PyPI requirements (tasks that declare the same share one)."""
+    return {task.tools: sorted(set(task.spec.software.pypi)) for task in tasks}
 
 
-def _pip_missing(packages: list[str]) -> list[str]:
-    if not packages:
-        return []
-    if not _tools_python().exists():
-        return packages
-    code = (
-        "import sys\nfrom importlib.metadata import distribution, PackageNotFoundError\n"
-        "from packaging.requirements import Requirement\n"
-        "for spec in sys.argv[1:]:\n"
-        "    req = Requirement(spec)\n"
-        "    try:\n"
-        "        ok = distribution(req.name).version in req.specifier or not req.specifier\n"
-        "    except PackageNotFoundError:\n"
-        "        ok = False\n"
-        "    if not ok: print(spec)\n"
-    )
-    done = subprocess.run([str(_tools_python()), "-c", code, *packages], capture_output=True, text=True)
-    if done.returncode != 0:
-        return packages
-    return done.stdout.split()
-
-
-def declared(tasks: Iterable[Task]) -> tuple[list[str], list[str], list[str]]:
-    """(Debian packages, PyPI packages, executables) the framework and the tasks need, sorted."""
+def declared_debian(tasks: Iterable[Task]) -> list[str]:
+    """The Debian packages the framework and the tasks need, sorted."""
     tasks = list(tasks)
     debian = set(FRAMEWORK_DEBIAN) | {p for t in tasks for p in t.spec.software.debian}
     if any(t.spec.environment.display for t in tasks):
         debian |= set(DESKTOP_DEBIAN)
-    pypi = {p for t in tasks for p in t.spec.software.pypi}
-    executables = {"bwrap"} | {e for t in tasks for e in t.spec.software.executables}
-    return sorted(debian), sorted(pypi), sorted(executables)
+    return sorted(debian)
 
 
 def missing_software(tasks: Iterable[Task]) -> list[str]:
-    """What is declared but absent: ``debian:PKG``, ``pypi:PKG``, ``executable:NAME`` entries."""
-    debian, pypi, executables = declared(tasks)
+    """What is declared but absent: ``debian:PKG``, ``pypi:PKG (ENV)`` for each package of a tool environment not
+    built yet, ``executable:NAME (TASK)`` for a declared program not on that task's sandbox PATH."""
+    tasks = list(tasks)
+    debian = declared_debian(tasks)
     missing = [f"debian:{p}" for p in debian if not _dpkg_installed(p)]
-    missing += [f"pypi:{p}" for p in _pip_missing(pypi)]
-    missing += [f"executable:{e}" for e in executables if not _executable_present(e)]
-    return missing
+    missing += [f"pypi:{p} ({env})" for env, pypi in _environments(tasks).items() if not is_built(env)
+                for p in pypi or ["(none)"]]
+    missing += [f"executable:{name} ({task.id})" for task in tasks for name in task.spec.software.executables
+                if not shutil.which(name, path=f"{sandbox_path(task.tools)}:/usr/sbin:/sbin")]
+    missing += [] if shutil.which("bwrap") else ["executable:bwrap"]
+    return sorted(set(missing))
 
 
-def _executable_present(name: str) -> bool:
-    tools_bin = str(tools_dir() / "bin")
-    return shutil.which(name, path=f"{tools_bin}:/usr/bin:/bin:/usr/sbin:/sbin") is not None
+def _build_environment(env: Path, pypi: list[str], prefix: list[str], log: list[str]) -> None:
+    """Build one tool environment from nothing; the marker, written last, says it is complete."""
+    if env.exists():
+        _run([*prefix, "rm", "-rf", str(env)], log)  # a build cut short: start again
+    _run([*prefix, DEBIAN_PYTHON, "-m", "venv", "--system-site-packages", str(env)], log)
+    python = str(env / "bin" / "python3")
+    _run([*prefix, python, "-m", "pip", "install", "-q", "--upgrade", "pip"], log)
+    if pypi:
+        # One resolution for the task's declarations, against Debian's packages the venv sees.
+        _run([*prefix, python, "-m", "pip", "install", "-q", *pypi], log)
+    marker = json.dumps({"pypi": pypi, "python": os.path.realpath(DEBIAN_PYTHON)})
+    _run([*prefix, python, "-c", f"import pathlib; pathlib.Path({str(env / READY_MARKER)!r}).write_text({marker!r})"],
+         log)
 
 
 def _run(command: list[str], log: list[str]) -> None:
@@ -98,7 +91,7 @@ def install(tasks: Iterable[Task], *, dry_run: bool = False, agents: list[str] |
         LastExamError: an install command failed, root rights are needed and sudo is absent, or an unknown CLI.
     """
     tasks = list(tasks)
-    debian, pypi, _ = declared(tasks)
+    debian = declared_debian(tasks)
     log: list[str] = []
     # apt and the tool venv are shared by the whole machine: concurrent setups take turns, each checking
     # what is missing only once the ones before it are done.
@@ -113,17 +106,13 @@ def install(tasks: Iterable[Task], *, dry_run: bool = False, agents: list[str] |
             else:
                 _run([*prefix, "apt-get", "update", "-qq"], log)
                 _run([*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *apt_missing], log)
-        pip_missing = _pip_missing(pypi)
-        if pip_missing or not _tools_python().exists():
+        for env, pypi in _environments(tasks).items():
+            if is_built(env):
+                continue
             if dry_run:
-                log.append(f"would install into {tools_dir()}: {' '.join(pip_missing) or '(empty tool environment)'}")
+                log.append(f"would build the tool environment {env}: {' '.join(pypi) or '(no PyPI packages)'}")
             else:
-                if not _tools_python().exists():
-                    _run([*prefix, DEBIAN_PYTHON, "-m", "venv", "--system-site-packages", str(tools_dir())], log)
-                _run([*prefix, str(_tools_python()), "-m", "pip", "install", "-q", "--upgrade", "pip", "packaging"], log)
-                if pip_missing:
-                    # Every declaration in one resolution, so that one task's pin holds against another's needs.
-                    _run([*prefix, str(_tools_python()), "-m", "pip", "install", "-q", *pypi], log)
+                _build_environment(env, pypi, prefix, log)
     if agents:
         names = [name for value in agents for name in value.split(",") if name]
         log += install_cli_agents(None if "all" in names else names, dry_run=dry_run)

@@ -29,6 +29,7 @@ from lastexam.grading import jail
 from lastexam.grading.tools import serve_tools
 from lastexam.sandbox.bwrap import UidLease, bwrap_executable, kill_uid, remove_tree, temp_dir
 from lastexam.sandbox.cgroup import CgroupLimits, CgroupUnavailable, SandboxCgroup
+from lastexam.tasks.toolenv import task_tool_env
 
 _lock = threading.Lock()
 _server: tuple[subprocess.Popen, str] | None = None
@@ -129,7 +130,7 @@ def run_grader(
         setup_faults: list[str] = []
         server = threading.Thread(target=serve_tools, args=(ours, work), daemon=True,
                                   kwargs={"grader_uid": lease.uid if lease else None, "deadline": deadline,
-                                          "setup_faults": setup_faults})
+                                          "setup_faults": setup_faults, "tools": task_tool_env(task_dir)})
         server.start()
         command = jail.grader_command(
             bwrap_executable(), [sys.executable, "-m", "lastexam.grading.worker", str(jail.WORK / "request.json")],

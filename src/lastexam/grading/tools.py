@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lastexam.errors import MissingToolError
-from lastexam.sandbox.bwrap import SANDBOX_PATH, remove_tree, run_in_scratch_sandbox, temp_dir
+from lastexam.sandbox.bwrap import remove_tree, run_in_scratch_sandbox, sandbox_path, temp_dir
 from lastexam.sandbox.collect import CollectLimits, collect_output
 
 ToolRunner = Callable[[dict[str, Any]], dict[str, Any]]
@@ -34,8 +34,10 @@ _MAX_MEMORY_MB = 16384
 _TOOL_OUTPUT = CollectLimits(max_bytes=4 << 30, max_entries=50_000)
 
 
-def run_staged_tool(request: dict[str, Any], work_dir: Path, *, grader_uid: int | None) -> dict[str, Any]:
-    """Carry out one tool request whose files are staged under ``work_dir / request['dir'] / 'files'``.
+def run_staged_tool(request: dict[str, Any], work_dir: Path, *, grader_uid: int | None,
+                    tools: Path | None = None) -> dict[str, Any]:
+    """Carry out one tool request whose files are staged under ``work_dir / request['dir'] / 'files'``, in a
+    sandbox with the task's tool environment ``tools``.
 
     Returns the reply: returncode (-1 when killed at the time limit), stdout and stderr (each at most
     4 MiB, a longer one cut in the middle with a marker), timed_out, and the refusals of collecting
@@ -46,7 +48,7 @@ def run_staged_tool(request: dict[str, Any], work_dir: Path, *, grader_uid: int 
     argv = request.get("argv")
     if not _RUN_DIR.match(run_dir) or not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
         raise ValueError(f"malformed tool request: {request!r}")
-    if missing := missing_program(argv):
+    if missing := missing_program(argv, tools):
         raise MissingToolError(f"{missing} is not installed on this machine, so the grader cannot re-run it. "
                                "Fix: run `ale setup` (or install the task's declared software) and regrade")
     timeout = min(float(request.get("timeout", 60)), float(request.get("deadline", 1e9)))
@@ -58,7 +60,7 @@ def run_staged_tool(request: dict[str, Any], work_dir: Path, *, grader_uid: int 
         workdir = scratch / "work"
         collect_output(staged, workdir, _TOOL_OUTPUT)
         code, out, err, timed_out = run_in_scratch_sandbox(argv, workdir, timeout=max(timeout, 0.1),
-                                                           memory_mb=memory_mb)
+                                                           memory_mb=memory_mb, tools=tools)
         collected = collect_output(workdir, result, _TOOL_OUTPUT)
     finally:
         remove_tree(scratch)
@@ -68,22 +70,23 @@ def run_staged_tool(request: dict[str, Any], work_dir: Path, *, grader_uid: int 
             "refused": collected.refused}
 
 
-def missing_program(argv: list[str]) -> str | None:
-    """The program of ``argv`` when the machine lacks it: a bare name not found on the sandbox's PATH, or an
-    absolute path that is not an executable file. A relative path (``./run.sh``) names a staged file, which the
-    agent's output may lack through its own fault: not checked. None when nothing is missing."""
+def missing_program(argv: list[str], tools: Path | None = None) -> str | None:
+    """The program of ``argv`` when the machine lacks it: a bare name not found on the PATH of a sandbox with
+    the tool environment ``tools``, or an absolute path that is not an executable file. A relative path
+    (``./run.sh``) names a staged file, which the agent's output may lack through its own fault: not checked.
+    None when nothing is missing."""
     program = argv[0] if argv else ""
     if not program:
         return "(an empty command)"
     if "/" not in program:
-        return None if shutil.which(program, path=SANDBOX_PATH) else program
+        return None if shutil.which(program, path=sandbox_path(tools)) else program
     if program.startswith("/"):
         return None if os.path.isfile(program) and os.access(program, os.X_OK) else program
     return None
 
 
 def serve_tools(connection: socket.socket, work_dir: Path, *, grader_uid: int | None, deadline: float,
-                setup_faults: list[str] | None = None) -> None:
+                setup_faults: list[str] | None = None, tools: Path | None = None) -> None:
     """Answer the tool requests of one grader sandbox until it closes its end of ``connection``.
 
     ``deadline`` is the time.monotonic() at which the grading ends: no tool runs past it. A missing program
@@ -95,7 +98,7 @@ def serve_tools(connection: socket.socket, work_dir: Path, *, grader_uid: int | 
             try:
                 request = json.loads(line)
                 request["deadline"] = deadline - time.monotonic()
-                reply = run_staged_tool(request, work_dir, grader_uid=grader_uid)
+                reply = run_staged_tool(request, work_dir, grader_uid=grader_uid, tools=tools)
             except MissingToolError as exc:
                 if setup_faults is not None:
                     setup_faults.append(str(exc))
@@ -127,9 +130,9 @@ def socket_runner(fd: int) -> ToolRunner:
     return run
 
 
-def local_runner(work_dir: Path) -> ToolRunner:
+def local_runner(work_dir: Path, tools: Path | None = None) -> ToolRunner:
     """A ToolRunner that runs the tool directly (a grader context used in the harness's own process)."""
-    return lambda request: run_staged_tool(request, work_dir, grader_uid=None)
+    return lambda request: run_staged_tool(request, work_dir, grader_uid=None, tools=tools)
 
 
 def stage(files: dict[str, Path | str | bytes], into: Path) -> None:

@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field
 
 from lastexam.agents.cli.install import PACKAGES
 from lastexam.runner.config import ExperimentConfig
-from lastexam.sandbox.bwrap import tools_dir
 from lastexam.tasks.loader import Task
 
 SOURCE_ROOT = Path(__file__).resolve().parents[3]
@@ -69,12 +68,11 @@ def task_digest(task: Task) -> str:
 def build_manifest(config: ExperimentConfig, tasks: list[Task], *, salt_hash: str | None = None) -> Manifest:
     """The manifest of ``config`` run over ``tasks`` on this machine, now."""
     debian = sorted({p for t in tasks for p in t.spec.software.debian})
-    pypi = sorted({p for t in tasks for p in t.spec.software.pypi})
     return Manifest(
         written_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         framework=_framework(),
         tasks={t.id: {"version": t.spec.version, "sha256": task_digest(t)} for t in sorted(tasks, key=lambda t: t.id)},
-        software={"debian": _debian_versions(debian), "pypi": _tool_versions(pypi)},
+        software={"debian": _debian_versions(debian), "pypi": _tool_versions(tasks)},
         agents={spec: _agent(spec) for spec in config.agents},
         limits=config.model_dump(mode="json", include={"epochs", "max_wall", "retries", "selectors"}),
         machine=_machine(),
@@ -139,14 +137,18 @@ def _debian_versions(packages: list[str]) -> dict[str, str | None]:
     return {p: found.get(p) for p in packages}
 
 
-def _tool_versions(requirements: list[str]) -> dict[str, str | None]:
-    """Installed versions, in the sandbox tool environment, of the distributions named by ``requirements``."""
-    if not requirements:
-        return {}
-    site = sorted((tools_dir() / "lib").glob("python3*/site-packages"))
-    installed = {d.metadata["Name"].lower().replace("_", "-"): d.version for d in distributions(path=[str(p) for p in site])}
-    names = [_requirement_name(r) for r in requirements]
-    return {name: installed.get(name) for name in names}
+def _tool_versions(tasks: list[Task]) -> dict[str, str | None]:
+    """Installed versions of the distributions the tasks' PyPI requirements name, each read in the tool
+    environment of a task that declares it; versions that differ between environments are joined by " | "."""
+    found: dict[str, set[str]] = {}
+    for task in tasks:
+        site = sorted((task.tools / "lib").glob("python3*/site-packages"))
+        installed = {d.metadata["Name"].lower().replace("_", "-"): d.version
+                     for d in distributions(path=[str(p) for p in site])}
+        for requirement in task.spec.software.pypi:
+            name = _requirement_name(requirement)
+            found.setdefault(name, set()).update([installed[name]] if name in installed else [])
+    return {name: " | ".join(sorted(versions)) or None for name, versions in sorted(found.items())}
 
 
 def _requirement_name(requirement: str) -> str:

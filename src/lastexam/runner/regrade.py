@@ -2,10 +2,13 @@
 
 Run directories are found under the results directory first (``locate_run_dir``: results that were
 moved or copied are regraded where they are now, never at the absolute path recorded, which may be gone
-or belong to the original). A trial that cannot be regraded (its run directory or trial.json missing or
-unreadable, its grader failing independently of the output) keeps its recorded grade and is reported as a
-problem naming the file and the fix; the other trials are regraded. The run facts are taken again from the
-run directory (the task's declared executables may have changed since the run) and recorded with the new grade.
+or belong to the original); one published to an object store is regraded in a local mirror, and its new
+grade.json and trial.json are written back. A trial that cannot be regraded (its run directory or
+trial.json missing or unreadable, its grader failing independently of the output) keeps its recorded grade
+and is reported as a problem naming the file and the fix; the other trials are regraded. The harness's own
+gates (a sandbox limit hit, output over the collection limits) are kept from the recorded result. The run
+facts are taken again from the run directory (the task's declared executables may have changed since the
+run) and recorded with the new grade.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from lastexam.contracts.trial import TrialKey, TrialResult
 from lastexam.errors import GraderError, LastExamError
 from lastexam.grading.blame import grade_output
 from lastexam.runner.experiment import require_same_salt
+from lastexam.runner.trial import HARNESS_CHECKS, with_harness_checks
+from lastexam.store.artifacts import in_object_store, mirror_run_dir, publish_files
 from lastexam.store.db import ResultsStore
-from lastexam.store.rundir import RunDir, locate_run_dir
+from lastexam.store.rundir import RunDir, locate_run_dir, mirror_cache
 from lastexam.tasks.instance import Instance, salt_hash
 from lastexam.tasks.loader import Task, discover_tasks
 
@@ -59,7 +64,9 @@ def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path, results
             continue
         label = f"{row['instance']} ({row['agent']}, epoch {row['epoch']})"
         try:
-            updated = _regrade_one(row, tasks[row["task_id"]], locate_run_dir(row["run_dir"], results_dir), salt)
+            updated = _regrade_one(row, tasks[row["task_id"]], _local_run_dir(row["run_dir"], results_dir), salt)
+            if in_object_store(row["run_dir"]):
+                _publish_regrade(updated, row["run_dir"])
         except LastExamError as exc:
             outcome.problems.append(f"{label}: {exc}")
             continue
@@ -68,6 +75,33 @@ def regrade_experiment(store: ResultsStore, name: str, tasks_root: Path, results
             outcome.changed += 1
         store.record(experiment_id, updated, regrade=True)
     return outcome
+
+
+def _local_run_dir(recorded: str, results_dir: Path | None) -> Path:
+    """The run directory to regrade: found under ``results_dir``, or the local mirror of a published one.
+
+    Raises:
+        LastExamError: the object store holding it cannot be read.
+    """
+    if not in_object_store(recorded):
+        return locate_run_dir(recorded, results_dir)
+    try:
+        return mirror_run_dir(recorded, mirror_cache(results_dir))
+    except Exception as exc:  # OSError, or the storage library's own connection errors
+        raise LastExamError(f"cannot read the run directory {recorded} ({type(exc).__name__}: {exc}). Fix: give "
+                            "this machine access to the storage (credentials, AWS_ENDPOINT_URL)") from exc
+
+
+def _publish_regrade(updated: TrialResult, url: str) -> None:
+    """Write the regraded grade.json and trial.json back to the published run directory, and record it there."""
+    local = Path(updated.run_dir)
+    updated.run_dir = url
+    RunDir(local).write_json("trial.json", updated)
+    try:
+        publish_files(local, url, ["grade.json", "trial.json"])
+    except OSError as exc:
+        raise LastExamError(f"cannot write the regrade back to {url} ({type(exc).__name__}: {exc}). Fix: give "
+                            "this machine write access to the storage, and regrade again") from exc
 
 
 def _regrade_one(row: dict[str, Any], task: Task, run_dir: Path, salt: str | None) -> TrialResult:
@@ -93,6 +127,8 @@ def _regrade_one(row: dict[str, Any], task: Task, run_dir: Path, salt: str | Non
                              run_dir / "private" / "reference", instance.params, timeout=task.spec.grader_timeout_sec)
     except GraderError as exc:
         raise LastExamError(f"the grader of {task.id} failed on {run_dir / 'output'}: {exc}") from exc
+    # What the harness saw of the run (a sandbox limit, output over the collection limits) still holds.
+    grade = with_harness_checks(grade, [c for c in result.checks if c.name in HARNESS_CHECKS])
     updated = result.model_copy(update={
         "key": TrialKey(agent=row["agent"], instance=row["instance"], epoch=row["epoch"]),
         "status": "passed" if grade.passed else "failed", "score": grade.score, "passed": grade.passed,

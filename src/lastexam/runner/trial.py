@@ -34,6 +34,9 @@ from lastexam.tasks.instance import Instance, render_instruction
 from lastexam.tasks.loader import Task, load_task
 
 SANDBOX_LIMIT_CHECK = "agent stayed within the sandbox limits"
+COLLECTION_LIMIT_CHECK = "output within the collection limits"
+# Gates the harness adds to the grader's checks from what it saw of the run; a regrade keeps them.
+HARNESS_CHECKS = (SANDBOX_LIMIT_CHECK, COLLECTION_LIMIT_CHECK)
 
 
 def trial_request(instance: Instance, agent: str, epoch: int, run_dir: Path, **settings: Any) -> TrialRequest:
@@ -82,7 +85,7 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         res = spec.resources
         limits = Limits(memory_mb=res.memory_mb, processes=res.processes, file_size_mb=res.file_size_mb,
                         network=res.network, disk_mb=res.disk_mb, max_files=res.max_files, cpus=res.cpus)
-        sandbox = BwrapSandbox(workspace, limits, display=spec.environment.display)
+        sandbox = BwrapSandbox(workspace, limits, display=spec.environment.display, tools=task.tools)
         rundir.event("sandbox_started", containment=sandbox.containment, cgroup=sandbox.cgroup is not None)
         timeout = min(float(spec.agent_timeout_sec), request.max_wall)
         rundir.event("agent_started", timeout=timeout)
@@ -109,17 +112,17 @@ async def run_trial(request: TrialRequest) -> TrialResult:
             timeout=spec.grader_timeout_sec, log_path=rundir.logs / "grader.log",
         )
         grade_seconds = time.monotonic() - begun
-        if collected.over_limit:
-            grade = Grade(checks=[Check(name="output within the collection limits", score=0, passed=False, gate=True,
-                                        weight=0, expected=f"<= {res.output_mb} MB, depth, entries and path limits",
-                                        reason=collected.summary()),
-                                  *grade.checks])
+        harness: list[Check] = []
         if agent_run.sandbox_limit:
-            grade = Grade(checks=[Check(name=SANDBOX_LIMIT_CHECK, score=0, passed=False, gate=True, weight=0,
-                                        expected=f"memory <= {res.memory_mb} MB, disk <= {res.disk_mb} MB, "
-                                                 f"<= {res.max_files} files, output capture within its cap",
-                                        reason=agent_run.detail),
-                                  *grade.checks])
+            harness.append(Check(name=SANDBOX_LIMIT_CHECK, score=0, passed=False, gate=True, weight=0,
+                                 expected=f"memory <= {res.memory_mb} MB, disk <= {res.disk_mb} MB, "
+                                          f"<= {res.max_files} files, output capture within its cap",
+                                 reason=agent_run.detail))
+        if collected.over_limit:
+            harness.append(Check(name=COLLECTION_LIMIT_CHECK, score=0, passed=False, gate=True, weight=0,
+                                 expected=f"<= {res.output_mb} MB, depth, entries and path limits",
+                                 reason=collected.summary()))
+        grade = with_harness_checks(grade, harness)
         rundir.write_json("grade.json", grade)
         rundir.event("graded", score=grade.score, passed=grade.passed, seconds=grade_seconds)
         result = TrialResult(
@@ -149,6 +152,11 @@ async def run_trial(request: TrialRequest) -> TrialResult:
     rundir.write_json("trial.json", result)
     rundir.event("trial_finished", status=result.status, score=result.score)
     return result
+
+
+def with_harness_checks(grade: Grade, harness: list[Check]) -> Grade:
+    """The grader's ``grade`` with the harness's own gates (``HARNESS_CHECKS``) in front of its checks."""
+    return grade.model_copy(update={"checks": [*harness, *grade.checks]}) if harness else grade
 
 
 def _facts(rundir: RunDir, agent_run: AgentRun | None, executables: list[str]) -> RunFacts:

@@ -2,6 +2,6 @@
 ``lastexam.contracts.sandbox``."""
 
 from lastexam.sandbox.base import Sandbox, Workspace
-from lastexam.sandbox.bwrap import BwrapSandbox, new_workspace, run_in_scratch_sandbox, tools_dir
+from lastexam.sandbox.bwrap import BwrapSandbox, new_workspace, run_in_scratch_sandbox, sandbox_path
 
-__all__ = ["BwrapSandbox", "Sandbox", "Workspace", "new_workspace", "run_in_scratch_sandbox", "tools_dir"]
+__all__ = ["BwrapSandbox", "Sandbox", "Workspace", "new_workspace", "run_in_scratch_sandbox", "sandbox_path"]

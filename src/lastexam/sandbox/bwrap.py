@@ -1,6 +1,6 @@
 """The bubblewrap backend: an allowlisted root, a private pid and network namespace, a non-root uid.
 
-Inside, the agent sees the host's software read-only (/usr, /etc, the task tool environment),
+Inside, the agent sees the host's software read-only (/usr, /etc, the task's tool environment),
 ``/workspace/input`` read-only, ``/workspace/output`` and ``/home/agent`` writable, a private
 ``/tmp``, and nothing else of the host: no home directories, no checkout, no run directories,
 no reference, no results store.
@@ -50,7 +50,6 @@ UID_RANGE = range(61000, 61512)
 LEASE_DIR = Path("/run/lastexam/uids")
 MAX_TOOL_STREAM = 4 << 20  # bytes of a grader tool's stdout, and of its stderr, handed back
 SANDBOX_UID = 1000
-SANDBOX_PATH = "/opt/lastexam/tools/bin:/usr/bin:/bin"
 WORKSPACE_PREFIX = "ale-sbx-"
 QUOTA_INTERVAL = 0.5
 FLOOD_FACTOR = 16
@@ -59,9 +58,9 @@ TRUNCATION_MARKER = "\n[ale: output truncated here: over the {cap} byte capture 
 _USR_LINKS = (("usr/bin", "/bin"), ("usr/sbin", "/sbin"), ("usr/lib", "/lib"), ("usr/lib64", "/lib64"))
 
 
-def tools_dir() -> Path:
-    """Where ``ale setup`` keeps the sandbox's Python tool environment (bound at the same path inside)."""
-    return Path(os.environ.get("ALE_TOOLS_DIR", "/opt/lastexam/tools"))
+def sandbox_path(tools: Path | None) -> str:
+    """The PATH inside a sandbox: the task's tool environment's ``bin`` (when it has one) before the system's."""
+    return f"{tools}/bin:/usr/bin:/bin" if tools is not None else "/usr/bin:/bin"
 
 
 def bwrap_executable() -> str:
@@ -222,13 +221,15 @@ class BwrapSandbox:
 
     ``containment`` says how its limits are held: by a cgroup, or (recorded, never silent) without one.
     With ``display`` (``"WIDTHxHEIGHT"``), every command runs on a desktop of that size started inside
-    the sandbox (``lastexam.desktop``), with the computer tools on its PATH.
+    the sandbox (``lastexam.desktop``), with the computer tools on its PATH. ``tools`` is the task's Python
+    tool environment (``lastexam.tasks.toolenv``), bound read-only at its own path and first on the PATH.
     """
 
     def __init__(self, workspace: Workspace, limits: Limits, *, use_cgroup: bool = True,
-                 display: str | None = None) -> None:
+                 display: str | None = None, tools: Path | None = None) -> None:
         self.workspace = workspace
         self.limits = limits
+        self.tools = tools
         self.display = display
         if display:
             desktop.stage(workspace)
@@ -309,12 +310,12 @@ class BwrapSandbox:
         args += ["--ro-bind", "/etc", "/etc"]
         args += ["--ro-bind", str(ws.root / "etc" / "passwd"), "/etc/passwd"]
         args += ["--ro-bind", str(ws.root / "etc" / "group"), "/etc/group"]
-        if tools_dir().is_dir():
-            args += ["--ro-bind", str(tools_dir()), str(tools_dir())]
         # bwrap's /dev is an unsized tmpfs the sandbox uid owns: read-only, with a sized /dev/shm over it.
         args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
         for mount in ("/dev/shm", "/tmp", "/run", "/var/tmp"):
             args += ["--size", str(sizes[mount]), "--tmpfs", mount]
+        if self.tools is not None and self.tools.is_dir():  # after the tmpfs mounts, which would hide it
+            args += ["--ro-bind", str(self.tools), str(self.tools)]
         args += ["--ro-bind", str(ws.input), INPUT_DIR, "--bind", str(ws.output), OUTPUT_DIR]
         args += ["--bind", str(ws.home), HOME_DIR, "--ro-bind", str(ws.agent), AGENT_DIR]
         if ws.instruction.is_file():
@@ -337,12 +338,12 @@ class BwrapSandbox:
     def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment the command sees: a clean one, plus ``extra``."""
         env = {
-            "PATH": SANDBOX_PATH, "HOME": HOME_DIR, "USER": "agent", "LOGNAME": "agent",
+            "PATH": sandbox_path(self.tools), "HOME": HOME_DIR, "USER": "agent", "LOGNAME": "agent",
             "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TMPDIR": "/tmp", "SHELL": "/bin/bash",
             "ALE_INPUT_DIR": INPUT_DIR, "ALE_OUTPUT_DIR": OUTPUT_DIR,
         }
         if self.display:
-            env["PATH"] = f"{desktop.BIN_DIR}:{SANDBOX_PATH}"
+            env["PATH"] = f"{desktop.BIN_DIR}:{sandbox_path(self.tools)}"
         env.update(extra or {})
         return env
 
@@ -576,7 +577,7 @@ def read_capped_stream(path: Path, limit: int = MAX_TOOL_STREAM) -> str:
 
 
 def run_in_scratch_sandbox(
-    argv: list[str], workdir: Path, *, timeout: float, memory_mb: int = 2048
+    argv: list[str], workdir: Path, *, timeout: float, memory_mb: int = 2048, tools: Path | None = None
 ) -> tuple[int, str, str, bool]:
     """Run a command with ``workdir`` as its writable current directory in a fresh, offline sandbox.
 
@@ -586,7 +587,7 @@ def run_in_scratch_sandbox(
     """
     workspace = new_workspace("ale-grade-sbx-")
     limits = Limits(memory_mb=memory_mb, processes=256, file_size_mb=512, network=False)
-    sandbox = BwrapSandbox(workspace, limits)
+    sandbox = BwrapSandbox(workspace, limits, tools=tools)
     try:
         if sandbox._lease:
             chown_tree(workdir, sandbox.host_uid)

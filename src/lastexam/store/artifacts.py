@@ -1,11 +1,15 @@
 """Shared storage for run directories, named by a URL (``file:///shared/runs`` or ``s3://bucket/prefix``).
 
 A worker runs a trial into a local directory and publishes it here when it ends; ``trial.json`` is written
-last, so a run directory in storage that holds ``trial.json`` is complete.
+last, so a run directory in storage that holds ``trial.json`` is complete. A ``file://`` run directory is
+read where it is; one in an object store is read through a local mirror (``mirror_run_dir``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -38,7 +42,8 @@ def recorded_location(url: str) -> str:
 
 def publish_run_dir(local: Path, url: str) -> None:
     """Copy the run directory ``local`` to ``url``, replacing what an earlier attempt left there; its
-    ``trial.json`` goes last. Links are copied as the files they point to inside ``local``.
+    ``trial.json`` goes last. Links are not copied. On a ``file://`` storage directories keep their modes (an
+    object store has none: its access is the bucket's policy).
 
     Raises:
         OSError: the storage refused a write (the caller treats it as an infrastructure failure).
@@ -54,3 +59,52 @@ def publish_run_dir(local: Path, url: str) -> None:
         target = f"{root}/{path.relative_to(local).as_posix()}"
         fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
         fs.put_file(str(path), target)
+    if url.startswith("file://"):  # directories keep their modes: private/ (input and reference) stays 0700
+        for directory in sorted(p for p in local.rglob("*") if p.is_dir() and not p.is_symlink()):
+            Path(root, directory.relative_to(local)).chmod(directory.stat().st_mode & 0o777)
+
+
+def in_object_store(location: str) -> bool:
+    """Whether a recorded run directory ``location`` is a URL of an object store (read through a mirror)."""
+    return urlparse(location).scheme in SCHEMES and not location.startswith("file://")
+
+
+def mirror_run_dir(url: str, cache: Path) -> Path:
+    """A local copy of the published run directory at ``url``, under ``cache`` (kept 0700: a run directory
+    holds the hidden reference). The copy is reused while its ``trial.json`` is the stored one, and fetched
+    again otherwise.
+
+    Raises:
+        OSError: the storage holds no ``trial.json`` there (no complete run directory) or refused a read; the
+            storage library's own errors (a connection refused) pass through.
+    """
+    from fsspec.core import url_to_fs
+
+    fs, root = url_to_fs(url)
+    stored = fs.cat_file(f"{root}/trial.json")
+    cache.mkdir(parents=True, exist_ok=True)
+    cache.chmod(0o700)
+    local = cache / hashlib.sha256(url.encode()).hexdigest()[:24]
+    if (local / "trial.json").is_file() and (local / "trial.json").read_bytes() == stored:
+        return local
+    partial = local.with_name(local.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    for remote in fs.find(root):
+        target = partial / remote[len(root):].lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fs.get_file(remote, str(target))
+    (partial / "private").mkdir(exist_ok=True)
+    (partial / "private").chmod(0o700)
+    shutil.rmtree(local, ignore_errors=True)
+    os.replace(partial, local)
+    return local
+
+
+def publish_files(local: Path, url: str, names: list[str]) -> None:
+    """Write the files ``names`` of the run directory ``local`` back to its published place ``url``, in order
+    (give ``trial.json`` last). Raises OSError when the storage refuses a write."""
+    from fsspec.core import url_to_fs
+
+    fs, root = url_to_fs(url)
+    for name in names:
+        fs.put_file(str(local / name), f"{root}/{name}")

@@ -7,24 +7,39 @@ import datetime as dt
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from lastexam.contracts.trial import TrialResult
+from lastexam.store.artifacts import in_object_store, mirror_run_dir
 
 
 def locate_run_dir(recorded: str, results_dir: Path | None) -> Path:
     """Where a trial's run directory is now (it may not exist). When ``results_dir`` holds a ``runs/``
     directory, the ``runs/...`` tail of the recorded path under it: results that were moved or copied are
     found where they are, never at the recorded absolute path, which may be gone or belong to the original.
-    Otherwise (run directories kept elsewhere with ``runs_dir``) the path as recorded."""
+    A run directory in an object store (``s3://...``) is its local mirror under ``results_dir`` (a path that
+    does not exist when the storage cannot be read). Otherwise (run directories kept elsewhere with
+    ``runs_dir``) the path as recorded."""
+    if in_object_store(recorded):
+        cache = mirror_cache(results_dir)
+        try:
+            return mirror_run_dir(recorded, cache)
+        except Exception:  # whatever the storage library raises: the reader shows the run directory as missing
+            return cache / "unreadable"
     path = Path(recorded)
     parts = path.parts
     if results_dir is not None and "runs" in parts and (results_dir / "runs").is_dir():
         return results_dir.joinpath("runs", *parts[len(parts) - parts[::-1].index("runs"):])
     return path
+
+
+def mirror_cache(results_dir: Path | None) -> Path:
+    """Where local mirrors of object-store run directories are kept."""
+    return (results_dir or Path(tempfile.gettempdir()) / "ale-results") / "mirrored-runs"
 
 
 class RunDir:

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from lastexam.contracts.trial import TaskRef
 from lastexam.errors import ConfigError
 from lastexam.tasks.spec import TaskSpec
+from lastexam.tasks.toolenv import tool_env
 from lastexam.taxonomy import load_taxonomy
 
 SOLUTION_ENTRYPOINTS = ("solve.sh", "solve.py")
@@ -48,6 +49,11 @@ class Task:
         return TaskRef(path=self.path.resolve(), id=spec.id, version=spec.version, tier=spec.tier,
                        cluster=spec.cluster, subdomain=spec.subdomain, released=spec.released,
                        cpus=spec.resources.cpus, memory_mb=spec.resources.memory_mb)
+
+    @property
+    def tools(self) -> Path:
+        """The task's Python tool environment (``toolenv``), built by ``ale setup``."""
+        return tool_env(self.spec.software.pypi)
 
     @property
     def instruction_template(self) -> str:

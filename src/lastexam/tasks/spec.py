@@ -17,7 +17,7 @@ class Software(BaseModel):
     """The software a task needs, installed by ``ale setup``.
 
     ``debian`` packages land in the host's /usr (visible read-only in the sandbox); ``pypi``
-    packages land in the sandbox's tool environment. ``executables`` are the programs an expert
+    packages land in the task's own tool environment (``toolenv``). ``executables`` are the programs an expert
     would use: analysis later tells whether an agent ran them or wrote an ad hoc substitute.
     """
 

@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 from collections import deque
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lastexam.task import Grading, Params, is_close
+from lastexam.task import Grading, Params, is_close, run_tool_script
 
 from .solution import noise_aware as NA  # the ESP model and search the oracle uses
 
@@ -235,18 +234,9 @@ def load_qasm(text: str) -> Any:
 
 def _sandbox_best_compile(input_dir: Path) -> dict[str, float]:
     """The oracle's search (``noise_aware.compile_best``) run on the inputs with the qiskit the agent's sandbox
-    has (the tool environment of ``ale setup``), since routers differ between qiskit releases."""
-    from lastexam.sandbox.bwrap import tools_dir
-
-    python = tools_dir() / "bin" / "python3"
-    if not python.exists():
-        raise RuntimeError(f"{python} is missing: the budget is computed with the sandbox's qiskit. Fix: `ale setup`")
+    has (the task's tool environment), since routers differ between qiskit releases."""
     script = Path(__file__).parent / "solution" / "noise_aware.py"
-    done = subprocess.run([str(python), str(script), str(input_dir), str(GENERATOR_TRIALS)], capture_output=True,
-                          text=True, timeout=600, env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"})
-    if done.returncode != 0:
-        raise RuntimeError(f"the budget compile failed (exit {done.returncode}): {done.stderr.strip()[-800:]}")
-    return json.loads(done.stdout)
+    return json.loads(run_tool_script(__file__, script, str(input_dir), str(GENERATOR_TRIALS)))
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:

@@ -9,7 +9,9 @@ model, the production plan (tonnes per week, line and product) and a JSON cost s
 Generation: seeded demand, routings and capacities; the reference optimum is found by writing
 the same MILP as an LP file and solving it with the host's ``cbc`` to proven optimality.
 
-A second instance of the same scenario (other seed) goes to the reference with its optimum.
+A second instance of the same scenario (other seed) goes to the reference with its optimum. It is
+drawn so that every planning rule binds (lifting the overtime limit lowers its optimum by more
+than 0.1 %; a busier season is drawn where it would not): a generator that leaves a rule out cannot reach it by luck of the data.
 
 Grade: gates on the four files and their schema; the submitted model.lp is re-solved with
 ``cbc`` in a fresh sandbox and its optimum must equal the true optimum; the submitted model
@@ -27,7 +29,7 @@ import json
 import math
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -332,11 +334,31 @@ def _plan_from_values(data: PlanData, values: dict[str, float]) -> dict[tuple[st
     return {(line, p, t): values.get(f"x_{line}_{_n(p)}_{t}", 0.0) for line, p in data.routes for t in data.weeks}
 
 
-def _instance(params: dict[str, Any], rng: np.random.Generator, input_dir: Path) -> dict[str, Any]:
-    """Draw a solvable instance, write its master data to ``input_dir``; its optimum and costs."""
+def _overtime_limit_binds(data: PlanData, objective: float) -> bool:
+    """Whether lifting the weekly overtime limit lowers the optimum by more than 0.1 %, ten times the
+    tolerance of the generator check, so that a model which leaves the limit out misses the optimum. (The
+    other rules bind on every drawn instance; the overtime limit is slack unless capacity is tight.)"""
+    lifted = replace(data, max_overtime=dict.fromkeys(data.max_overtime, 1e4))
+    status, lower, _ = run_cbc(build_lp(lifted))
+    return status != "Optimal" or lower is None or objective - lower > 1e-3 * objective
+
+
+def _instance(params: dict[str, Any], rng: np.random.Generator, input_dir: Path,
+              binding: bool = False) -> dict[str, Any]:
+    """Draw a solvable instance, write its master data to ``input_dir``; its optimum and costs. With
+    ``binding`` the instance is one where every planning rule moves the optimum: demand is raised in
+    steps (a busier season) until the overtime limit binds."""
     for _ in range(50):
-        data = _draw(params, rng)
-        status, objective, values = run_cbc(build_lp(data))
+        drawn = _draw(params, rng)
+        for pressure in (1.0, 1.15, 1.3) if binding else (1.0,):
+            data = replace(drawn, demand={k: _r(v * pressure, 0.5) for k, v in drawn.demand.items()})
+            status, objective, values = run_cbc(build_lp(data))
+            if status != "Optimal" or objective is None:
+                break
+            if not binding or _overtime_limit_binds(data, objective):
+                break
+        else:
+            continue
         if status == "Optimal" and objective is not None:
             break
     else:
@@ -350,7 +372,8 @@ def _instance(params: dict[str, Any], rng: np.random.Generator, input_dir: Path)
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     reference = _instance(params, np.random.default_rng(params["seed"]), input_dir)
     (reference_dir / HIDDEN_DATA).mkdir()
-    hidden = _instance(params, np.random.default_rng([params["seed"], 1]), reference_dir / HIDDEN_DATA)
+    hidden = _instance(params, np.random.default_rng([params["seed"], 1]), reference_dir / HIDDEN_DATA,
+                       binding=True)
     (reference_dir / "optimum.json").write_text(json.dumps({**reference, "hidden": hidden}, indent=2))
 
 

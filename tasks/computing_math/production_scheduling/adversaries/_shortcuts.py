@@ -7,6 +7,8 @@ frozen_plan_model: the generator writes a model with every production and setup 
   this week's optimal plan, whatever data it is given.
 lp_relaxation: setups are relaxed to continuous [0, 1] variables in the delivered generator and model
   (the plan itself comes from the exact MILP).
+overtime_unlimited: the delivered generator and model leave out the weekly overtime limit (overtime is
+  taken to be held in check by its price alone).
 """
 
 import csv
@@ -27,8 +29,9 @@ def table(folder: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def milp(folder: Path, relax: bool = False, fixed: dict[str, float] | None = None):
-    """The lot-sizing model; setups continuous when ``relax``; variables fixed at ``fixed`` values."""
+def milp(folder: Path, relax: bool = False, fixed: dict[str, float] | None = None, overtime_open: bool = False):
+    """The lot-sizing model; setups continuous when ``relax``; variables fixed at ``fixed`` values; no overtime
+    limit when ``overtime_open``."""
     prod = table(folder, "products.csv")
     dem = {(r["product"], int(r["week"])): float(r["demand_t"]) for r in table(folder, "demand.csv")}
     weeks = sorted({w for _, w in dem})
@@ -42,7 +45,8 @@ def milp(folder: Path, relax: bool = False, fixed: dict[str, float] | None = Non
     x = {(a, p, w): pulp.LpVariable(f"x_{a}_{p}_{w}", 0) for a, p in route for w in weeks}
     y = {(a, p, w): pulp.LpVariable(f"y_{a}_{p}_{w}", 0, 1, cat="Continuous" if relax else "Binary")
          for a, p in route for w in weeks}
-    ot = {(a, w): pulp.LpVariable(f"o_{a}_{w}", 0, cap[a, w][1]) for a in otc for w in weeks}
+    ot = {(a, w): pulp.LpVariable(f"o_{a}_{w}", 0, None if overtime_open else cap[a, w][1])
+          for a in otc for w in weeks}
     inv = {(r["product"], w): pulp.LpVariable(f"i_{r['product']}_{w}", 0) for r in prod for w in weeks}
     bk = {(r["product"], w): pulp.LpVariable(f"b_{r['product']}_{w}", 0, None if backlog and w != weeks[-1] else 0)
           for r in prod for w in weeks}
@@ -84,10 +88,12 @@ def main() -> None:
     else:
         fixed = {f"{a}|{p}|{w}": q for (a, p, w), q in plan.items()} if MODE == "frozen_plan_model" else None
         relax = MODE == "lp_relaxation"
+        open_ot = MODE == "overtime_unlimited"
         source = me.read_text().rsplit("if __name__ ==", 1)[0]
         generator.write_text(source + "if __name__ == \"__main__\":\n    milp(Path(sys.argv[1]), relax="
-                             f"{relax}, fixed=json.loads({json.dumps(json.dumps(fixed))}))[0].writeLP(sys.argv[2])\n")
-        milp(IN, relax=relax, fixed=fixed)[0].writeLP(str(OUT / "model.lp"))
+                             f"{relax}, fixed=json.loads({json.dumps(json.dumps(fixed))}), overtime_open={open_ot})[0]"
+                             ".writeLP(sys.argv[2])\n")
+        milp(IN, relax=relax, fixed=fixed, overtime_open=open_ot)[0].writeLP(str(OUT / "model.lp"))
     costs = {"setup": 0.0, "production": 0.0, "holding": 0.0, "backlog": 0.0, "overtime": 0.0}
     route = {(r["line"], r["product"]): r for r in table(IN, "routings.csv")}
     otc = {r["line"]: float(r["overtime_cost_per_hour"]) for r in table(IN, "lines.csv")}

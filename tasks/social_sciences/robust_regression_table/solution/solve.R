@@ -86,10 +86,11 @@ if (file.exists(file.path(inp, "cps_extract.csv"))) {
   interp <- list(returns_to_scale = rts, returns_to_scale_se = rts_se,
                  crs_test_pvalue = 2 * pt(abs((rts - 1) / rts_se), b3$df, lower.tail = FALSE),
                  exporter_premium_pct = pct(b3$est[["exporter"]]))
+  crs_verdict <- if (interp$crs_test_pvalue < 0.05) "are rejected" else "cannot be rejected"
   summary_text <- sprintf(paste(
     "Within firms, the capital and labor elasticities sum to %.3f (SE %.3f), so constant returns",
-    "to scale are rejected (p = %.4f); exporting is associated with %.1f percent higher value added."),
-    rts, rts_se, interp$crs_test_pvalue, interp$exporter_premium_pct)
+    "to scale %s at the 5 percent level (p = %.4f); exporting is associated with %.1f percent higher value added."),
+    rts, rts_se, crs_verdict, interp$crs_test_pvalue, interp$exporter_premium_pct)
 } else {
   d <- read.csv(file.path(inp, "young_men_1976.csv"))
   d$y <- log(d$wage); d$exper2 <- d$exper^2 / 100
