@@ -12,6 +12,7 @@ criteria, a violation being a loading above the limit, a voltage outside the ban
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
@@ -19,6 +20,7 @@ import random
 import sys
 import warnings
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -99,29 +101,41 @@ def set_injection(net: Any, study: dict[str, Any], mw: float) -> None:
     net.sgen.loc[net.sgen.name == "NEW PLANT", "q_mvar"] = q
 
 
+@contextlib.contextmanager
+def out_of_service(net: Any, branch: tuple[str, int] | None) -> Iterator[None]:
+    """``branch`` (element table, index; None for none) out of service inside the block, in place: copying the
+    network costs more than solving it."""
+    if branch is None:
+        yield
+        return
+    table, index = branch
+    getattr(net, table).at[index, "in_service"] = False
+    try:
+        yield
+    finally:
+        getattr(net, table).at[index, "in_service"] = True
+
+
 def solve(net: Any, study: dict[str, Any], outage: str | None) -> dict[str, Any]:
     """One AC power flow with ``outage`` out of service: extremes, islanded buses and the violations."""
     crit = study["criteria"]
     names = {name: (table, index) for name, table, index in branch_names(net)}
     result: dict[str, Any] = {"outage": outage or "BASE", "converged": True, "max_loading_percent": None,
                               "min_vm_pu": None, "max_vm_pu": None, "islanded_buses": 0, "violations": []}
-    work = copy.deepcopy(net)
-    if outage:
-        table, index = names[outage]
-        getattr(work, table).at[index, "in_service"] = False
-    try:
-        pp.runpp(work, algorithm="nr", numba=False)
-    except pp.LoadflowNotConverged:
-        result["converged"] = False
-        result["violations"].append(["nonconvergence", "network"])
-        return result
-    vm = work.res_bus.vm_pu
+    with out_of_service(net, names.get(outage or "")):
+        try:
+            pp.runpp(net, algorithm="nr", numba=False)
+        except pp.LoadflowNotConverged:
+            result["converged"] = False
+            result["violations"].append(["nonconvergence", "network"])
+            return result
+    vm = net.res_bus.vm_pu
     energised = vm.notna()
     result["islanded_buses"] = int((~energised).sum())
     result["min_vm_pu"], result["max_vm_pu"] = float(vm[energised].min()), float(vm[energised].max())
     loadings = []
     for name, (table, index) in names.items():
-        value = getattr(work, f"res_{table}").at[index, "loading_percent"]
+        value = getattr(net, f"res_{table}").at[index, "loading_percent"]
         if name == outage or not np.isfinite(value):
             continue
         loadings.append(float(value))
@@ -226,9 +240,8 @@ def _meshed_buses(net: Any, params_kv: list[float]) -> list[int]:
     taken = set(net.gen.bus) | set(net.ext_grid.bus) | set(net.sgen.bus)
     keep = [b for b in net.bus.index if b not in taken and params_kv[0] <= net.bus.at[b, "vn_kv"] <= params_kv[1]]
     for _, table, index in branch_names(net):
-        work = copy.deepcopy(net)
-        getattr(work, table).at[index, "in_service"] = False
-        reach = top.connected_component(top.create_nxgraph(work), slack)
+        with out_of_service(net, (table, index)):
+            reach = top.connected_component(top.create_nxgraph(net), slack)
         keep = [b for b in keep if b in set(reach)]
     return [int(b) for b in keep]
 
@@ -237,19 +250,17 @@ def worst_flows(net: Any) -> dict[str, float]:
     """Per branch, its worst flow in MVA at nominal voltage over the base case and every other single outage."""
     worst: dict[str, float] = {}
     names = branch_names(net)
-    for outage in [None, *(n for n, _, _ in names)]:
-        work = copy.deepcopy(net)
-        if outage:
-            table, index = next((t, i) for n, t, i in names if n == outage)
-            getattr(work, table).at[index, "in_service"] = False
-        try:
-            pp.runpp(work, numba=False)
-        except pp.LoadflowNotConverged:
-            continue
+    places = {n: (t, i) for n, t, i in names}
+    for outage in [None, *places]:
+        with out_of_service(net, places.get(outage or "")):
+            try:
+                pp.runpp(net, numba=False)
+            except pp.LoadflowNotConverged:
+                continue
         for name, table, index in names:
-            loading = getattr(work, f"res_{table}").at[index, "loading_percent"]
+            loading = getattr(net, f"res_{table}").at[index, "loading_percent"]
             if name != outage and np.isfinite(loading):
-                worst[name] = max(worst.get(name, 0.0), loading / 100 * rating(work, table, index))
+                worst[name] = max(worst.get(name, 0.0), loading / 100 * rating(net, table, index))
     return worst
 
 
