@@ -57,13 +57,17 @@ def outages(net):
 
 def flow(net, out=None):
     """Extremes and violation keys of one case; (None, ...) when it does not solve."""
-    work = copy.deepcopy(net)
-    if out and MODE != "base_case_only":
-        getattr(work, out[0]).at[out[1], "in_service"] = False
+    work = net
+    taken = out if out and MODE != "base_case_only" else None
+    if taken:
+        getattr(work, taken[0]).at[taken[1], "in_service"] = False
     try:
         pp.rundcpp(work) if MODE == "dc_powerflow" else pp.runpp(work)
     except Exception:
         return None, {"nonconvergence"}
+    finally:
+        if taken:
+            getattr(work, taken[0]).at[taken[1], "in_service"] = True
     loads = [work.res_line.loading_percent, work.res_trafo.loading_percent]
     keys = {f"{kind}{i}" for kind, s in zip("lt", loads, strict=True) for i, v in s.items() if v > LIM["max_loading_percent"]}
     v = work.res_bus.vm_pu.dropna()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Oracle: the interconnection study done the way a planner scripts it in pandapower.
 
-Study case = case file + basis; a screen runs the base case and each line/transformer outage on a copy of the
+Study case = case file + basis; a screen runs the base case and each line/transformer outage, taken in place on the
 net; project violations are those not already present at 0 MW; the capacity is found by scanning upward in
 tenths of the search limit and bisecting the first insecure step; the upgrade screen tries each branch
 overloaded at the requested size with its rating multiplied by the factor.
@@ -70,11 +70,11 @@ class Study:
             net.sgen.loc[idx, "q_mvar"] = -mw * math.tan(math.acos(0.95))
 
     def one(self, net, outage):
-        case = copy.deepcopy(net)
+        case = net  # the outage is taken in place and undone: a copy of the network costs more than the solve
         row = {"outage": outage or "BASE", "kind": "", "converged": True, "max_loading_percent": None,
                "min_vm_pu": None, "max_vm_pu": None, "islanded_buses": 0, "found": []}
+        kind, idx = self.lookup(outage) if outage else (None, None)
         if outage:
-            kind, idx = self.lookup(outage)
             row["kind"] = kind
             getattr(case, kind).loc[idx, "in_service"] = False
         try:
@@ -83,6 +83,9 @@ class Study:
             row["converged"] = False
             row["found"].append((row["outage"], "nonconvergence", "network"))
             return row
+        finally:
+            if outage:
+                getattr(case, kind).loc[idx, "in_service"] = True
         vm = case.res_bus.vm_pu.dropna()
         row["islanded_buses"] = int(case.res_bus.vm_pu.isna().sum())
         row["min_vm_pu"], row["max_vm_pu"] = vm.min(), vm.max()
