@@ -10,12 +10,11 @@ recommendation follows both from the reference figures and from the agent's own.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lastexam.task import Grading, Params, as_number, judge, normalize_text
+from lastexam.task import Grading, Params, as_number, judge, normalize_text, run_tool_script
 
 ENGINE = Path(__file__).parent / "study_engine.py"
 DELIVERABLES = ("base_buses.csv", "base_branches.csv", "contingencies.csv", "hosting_capacity.json",
@@ -24,22 +23,10 @@ VOLTAGE_TOL, ANGLE_TOL, LOADING_TOL = 1e-3, 0.05, 0.5
 DECISIONS = ("approve", "approve_with_upgrade", "reject")
 
 
-def _tools_python() -> Path:
-    from lastexam.sandbox.bwrap import tools_dir
-
-    python = tools_dir() / "bin" / "python3"
-    if not python.exists():
-        raise RuntimeError(f"{python} is missing: the study is computed with the sandbox's pandapower. Fix: `ale setup`")
-    return python
-
-
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     """Build the case file and study basis, and the reference study, with the tool environment's pandapower."""
-    done = subprocess.run([str(_tools_python()), str(ENGINE), "build", json.dumps(dict(params)), str(input_dir),
-                           str(reference_dir)], capture_output=True, text=True, timeout=900,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"})
-    if done.returncode != 0:
-        raise RuntimeError(f"the reference study failed (exit {done.returncode}): {done.stderr.strip()[-1500:]}")
+    run_tool_script(__file__, ENGINE, "build", json.dumps(dict(params)), str(input_dir), str(reference_dir),
+                    timeout=900)
 
 
 # -- grade -------------------------------------------------------------------------------------------------
