@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ import yaml
 from lastexam.contracts.trial import TrialResult
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
+from lastexam.store.db import ResultsStore
 
 if TYPE_CHECKING:
     from modelserver import ModelServer
@@ -131,3 +134,29 @@ def postgres_url() -> Iterator[str]:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_viewer(store: ResultsStore, results_dir: Path, tasks_dir: Path = FIXTURE_TASKS) -> Iterator[str]:
+    """The viewer (``ale view``) of ``store`` served by uvicorn in a thread; yields its base URL."""
+    import uvicorn
+
+    from lastexam.web.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(create_app(store, results_dir, tasks_dir=tasks_dir), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+

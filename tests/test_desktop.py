@@ -12,11 +12,12 @@ import os
 import shutil
 import subprocess
 import tomllib
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import TESTS
+from conftest import TESTS, running_viewer
 from lastexam.agents.cli.claude_code import ClaudeCodeDriver
 from lastexam.agents.cli.codex import CodexDriver, CodexOptions
 from lastexam.agents.cli.gemini_cli import GeminiCliDriver
@@ -28,6 +29,7 @@ from lastexam.desktop.session import DesktopSession
 from lastexam.errors import ConfigError
 from lastexam.sandbox import BwrapSandbox, new_workspace
 from lastexam.sandbox.bwrap import processes_of_uid
+from lastexam.store.db import ResultsStore, default_db_url
 from lastexam.tasks.loader import load_task
 from modelserver import ModelServer, Reply, call
 
@@ -80,12 +82,30 @@ def test_each_agent_cli_loads_the_computer_tools_through_its_own_mcp_configurati
 
 
 @pytest.mark.slow
-def test_gui_oracle_drives_the_editor_with_ale_computer_only_and_its_final_screen_is_kept(run_agent) -> None:
-    [result] = run_agent("oracle", "other/desktop_note@0", tasks_dir=DESKTOP_TASKS)
+def test_gui_oracle_drives_the_editor_with_ale_computer_only_and_its_screen_and_video_are_kept(
+        run_agent, tmp_path: Path) -> None:
+    [result] = run_agent("oracle", "other/desktop_note@0", tasks_dir=DESKTOP_TASKS, video=True)
     assert result.status == "passed", result.error
-    stdout = (Path(result.run_dir) / "logs" / "agent.stdout").read_text()
+    run_dir = Path(result.run_dir)
+    stdout = (run_dir / "logs" / "agent.stdout").read_text()
     assert "typed" in stdout and "pressed ctrl+s" in stdout and "screenshot of the 1024x768 screen" in stdout
     assert final_screenshot(result).stat().st_size > 1000
+    video = run_dir / "logs" / "video" / "session-1.mp4"
+    probe = json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(video)],
+        capture_output=True, text=True, check=True).stdout)
+    [stream] = probe["streams"]
+    assert (stream["codec_name"], stream["width"], stream["height"]) == ("h264", 1024, 768)
+    assert float(probe["format"]["duration"]) > 1.0
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    assert {"files": ["logs/video/session-1.mp4"]}.items() <= next(e for e in events if e["event"] == "video_kept").items()
+    store = ResultsStore(default_db_url(tmp_path / "results"))
+    [trial_id] = [row["id"] for row in store.trial_rows()]
+    with running_viewer(store, tmp_path / "results", DESKTOP_TASKS) as base:
+        page = urllib.request.urlopen(f"{base}/trials/{trial_id}", timeout=60).read().decode()
+        assert f'<video class="shot" controls preload="metadata" src="/trials/{trial_id}/files/logs/video/session-1.mp4">' in page
+        with urllib.request.urlopen(f"{base}/trials/{trial_id}/files/logs/video/session-1.mp4", timeout=60) as served:
+            assert served.headers["Content-Type"] == "video/mp4" and served.read() == video.read_bytes()
 
 
 @pytest.mark.slow
@@ -119,7 +139,7 @@ def test_llm_agent_types_into_a_real_editor_with_computer_tools_and_the_grader_s
     assert result.status == "passed" and server.remaining == 0, result.error
     tools = {t["function"]["name"] for t in server.requests[0].body["tools"]}
     assert {"screenshot", "click", "double_click", "right_click", "drag", "scroll", "type", "key", "wait",
-            "cursor_position", "accessibility_tree"} <= tools
+            "launch", "cursor_position", "accessibility_tree"} <= tools
     assert "1024x768 desktop" in server.requests[0].body["messages"][0]["content"]
     steps = trajectory(result)["steps"]
     results = {r["source_call_id"]: r["content"] for s in steps for r in (s.get("observation") or {}).get("results", [])}

@@ -1,6 +1,8 @@
 """An experiment on a real Ray cluster on one machine: a head and a second node as separate processes, results in
 PostgreSQL, run directories in an S3 endpoint (moto's server). The second node is killed mid-trial and the
-driver is killed with SIGKILL and restarted: every trial is recorded exactly once, complete in storage."""
+driver is killed with SIGKILL and restarted: every trial is recorded exactly once, complete in storage. Then a
+Ctrl-C on a driver whose trial is running cancels it as in a local run: the trial recorded ``cancelled``, its
+sandbox's processes dead on the node."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from s3fs import S3FileSystem
 from sqlalchemy import create_engine, text
 
 from conftest import AGENTS, FIXTURE_TASKS
-from raycluster import Cluster, free_port, kill_tree, wait_for
+from raycluster import Cluster, descendants, free_port, kill_tree, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +55,19 @@ def _running_trial(scratch: Path) -> bool:
     return any("agent_started" in events.read_text() for events in scratch.glob("ale-ray/trial-*/run/events.jsonl"))
 
 
-def test_a_cluster_loses_a_node_and_its_driver_and_records_every_trial_once(
+def _sleepers(node: subprocess.Popen) -> list[int]:
+    """The sleeper agent's processes (``sleep 100N``) anywhere under a Ray node."""
+    found = []
+    for pid in descendants(node.pid):
+        try:
+            if b"sleep\x00100" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def test_a_cluster_loses_a_node_and_its_driver_and_records_every_trial_once_and_ctrl_c_cancels(
     tmp_path: Path, postgres_url: str, s3_url: tuple[str, S3FileSystem]
 ) -> None:
     endpoint, fs = s3_url
@@ -61,25 +75,26 @@ def test_a_cluster_loses_a_node_and_its_driver_and_records_every_trial_once(
     cluster = Cluster(tmp_path, env)
     database = create_engine(postgres_url)
 
-    def rows() -> list[tuple]:
+    def rows(name: str = "cluster") -> list[tuple]:
         with database.connect() as conn:
             if not conn.execute(text("SELECT to_regclass('trials')")).scalar():
                 return []
-            return conn.execute(text("SELECT agent, instance, epoch, status, attempts, run_dir, finished_at, error "
-                                     "FROM trials ORDER BY id")).fetchall()
+            return conn.execute(text("SELECT t.agent, t.instance, t.epoch, t.status, t.attempts, t.run_dir, "
+                                     "t.finished_at, t.error FROM trials t JOIN experiments e ON e.id = t.experiment_id "
+                                     "WHERE e.name = :name ORDER BY t.id"), {"name": name}).fetchall()
 
-    def driver() -> subprocess.Popen:
-        command = [*ALE, "run", "--executor", "ray", "--ray-address", cluster.address, "--name", "cluster",
+    def driver(name: str = "cluster", agents: list[str] = AGENT_LIST) -> subprocess.Popen:
+        command = [*ALE, "run", "--executor", "ray", "--ray-address", cluster.address, "--name", name,
                    "--tasks", "other/league_table@0", "--retries", "3",
                    "--db", postgres_url, "--artifacts", f"s3://{BUCKET}/runs", "--tasks-dir", str(FIXTURE_TASKS),
                    "--results-dir", str(tmp_path / "results"), "--json"]
-        for agent in AGENT_LIST:
+        for agent in agents:
             command += ["--agent", agent]
         return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
 
     try:
-        cluster.start_node("head")
+        head_scratch = cluster.start_node("head")
         cluster.wait_for_nodes(1)
         worker_scratch = cluster.start_node("worker")
         cluster.wait_for_nodes(2)
@@ -96,6 +111,16 @@ def test_a_cluster_loses_a_node_and_its_driver_and_records_every_trial_once(
         again = driver()
         out, err = again.communicate(timeout=600)
         assert again.returncode == 0, err
+
+        # Ctrl-C (SIGINT to the driver's process group, as a terminal sends it) while the trial's agent runs
+        interrupted = driver("interrupted", [f"script:{AGENTS / 'sleeper.sh'}"])
+        wait_for(lambda: _running_trial(head_scratch) and _sleepers(cluster.nodes[0]), "the sleeper running",
+                 timeout=300)
+        os.killpg(interrupted.pid, signal.SIGINT)
+        _, interrupted_err = interrupted.communicate(timeout=120)
+        assert interrupted.returncode == 130, interrupted_err
+        wait_for(lambda: not _sleepers(cluster.nodes[0]), "the cancelled trial's processes to die", timeout=60)
+        assert [r[3] for r in rows("interrupted")] == ["cancelled"]
     finally:
         cluster.stop()
 

@@ -69,6 +69,17 @@ def test_gate_rejects_a_lax_grader_by_ablation_adversary_and_declared_software(t
 
 
 @pytest.mark.slow
+def test_a_sample_of_variants_leaves_the_declared_software_unjudged(tmp_path: Path) -> None:
+    # CI checks one variant per task: an executable only another variant's oracle runs must not fail it
+    verdict = check_task(load_task(_lax_copy(tmp_path / "tasks")), GateOptions(variants=(0,), adversaries=False,
+                                                                               ablations=False))
+    assert verdict.ok and verdict.unused_executables == [], verdict.problems
+    assert [v.instance for v in verdict.variants] == ["other/group_totals@0"]
+    assert check_task(load_task(tmp_path / "tasks" / "other" / "group_totals"),
+                      GateOptions(adversaries=False, ablations=False)).unused_executables == ["awk"]
+
+
+@pytest.mark.slow
 def test_gate_passes_the_strict_grader_and_salted_instances(tmp_path: Path) -> None:
     verdict = check_task(load_task(FIXTURE), GateOptions(salted=1, strict=True))
     problems = [*verdict.problems, *(p for v in verdict.variants for p in v.problems)]

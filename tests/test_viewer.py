@@ -4,9 +4,6 @@ small run (oracle and nop in real sandboxes) and synthetic trials recorded throu
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -14,15 +11,13 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
-from conftest import FIXTURE_TASKS
+from conftest import FIXTURE_TASKS, running_viewer
 from lastexam.contracts.grade import Check
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
 from lastexam.store.db import ResultsStore
-from lastexam.web.app import create_app
 from trialfactory import record, run_dir, trial
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,12 +27,6 @@ INSTRUCTION = ("# League table\n\nCompute the **standings** from `league.db`.\n\
                "<script>alert('instruction')</script> <b>raw</b> ![logo](http://example.invalid/x.png)\n\n- one\n- two\n")
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
        b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -75,20 +64,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
          for i in range(60)]
     record(store, "synthetic", results_synthetic)
     ids = {row["run_dir"]: row["id"] for row in store.trial_rows()}
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store, results, tasks_dir=FIXTURE_TASKS), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", "graded": ids[str(graded)], "ungraded": ids[str(ungraded)],
-           "oracle": next(ids[r.run_dir] for r in real if r.key.agent == "oracle"), "root": root,
-           "synthetic": results_synthetic}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running_viewer(store, results) as base:
+        yield {"base": base, "graded": ids[str(graded)], "ungraded": ids[str(ungraded)],
+               "oracle": next(ids[r.run_dir] for r in real if r.key.agent == "oracle"), "root": root,
+               "synthetic": results_synthetic}
 
 
 def _get(url: str) -> tuple[int, Message, bytes]:

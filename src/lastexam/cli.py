@@ -136,6 +136,9 @@ def tasks_check(
     jobs: Annotated[int, typer.Option("--jobs", min=1)] = 2,
     salted: Annotated[int, typer.Option("--salted", min=0, help="Also run oracle and nop on N fresh random salts "
                                                                  "per variant.")] = 0,
+    variant: Annotated[list[int] | None, typer.Option(
+        "--variant", help="Check this variant only (repeat; default: all). The declared software is judged only "
+                          "when every variant is checked.")] = None,
     probe_variant: Annotated[list[int] | None, typer.Option(
         "--probe-variant", help="Run adversaries and ablations on this variant only (repeat; default: all).")] = None,
     no_probes: Annotated[bool, typer.Option("--no-probes", help="Skip adversaries/ and ablations.")] = False,
@@ -151,6 +154,7 @@ def tasks_check(
     except LastExamError as exc:
         _fail(exc)
     options = GateOptions(jobs=jobs, adversaries=not no_probes, ablations=not no_probes, salted=salted,
+                          variants=tuple(variant) if variant else None,
                           probe_variants=tuple(probe_variant) if probe_variant else None, strict=strict)
     verdicts = []
     for task in chosen.values():
@@ -263,6 +267,8 @@ def run(
     artifacts: Annotated[str | None, typer.Option(
         "--artifacts", help="Shared storage the finished run directories are published to: file:///shared/path or "
                             "s3://bucket/prefix (with --executor ray, default: file:// of the runs directory).")] = None,
+    video: Annotated[bool, typer.Option(
+        "--video", help="Record the desktop of GUI tasks as video (logs/video/ in each run directory).")] = False,
 ) -> None:
     """Run agents on instances in sandboxes, grade, record, and print the leaderboard."""
     try:
@@ -272,7 +278,7 @@ def run(
         config = ExperimentConfig(
             agents=agent, selectors=selectors, epochs=epochs, jobs=jobs, max_wall=max_wall, retries=retries,
             results_dir=results_dir, db_url=db, runs_dir=runs_dir, tasks_dir=tasks_dir, salt=salt,
-            artifacts=artifacts, **({"name": name} if name else {}),
+            artifacts=artifacts, video=video, **({"name": name} if name else {}),
         )
         if executor_name == "ray" and config.artifacts is None:
             config.artifacts = f"file://{config.resolved_runs_dir}"

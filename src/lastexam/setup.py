@@ -28,7 +28,8 @@ FRAMEWORK_DEBIAN = ("bubblewrap", "python3-venv", "util-linux", "strace")
 
 def _dpkg_installed(package: str) -> bool:
     done = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
-    return done.returncode == 0 and "install ok installed" in done.stdout
+    # "install ok installed", or "hold ok installed" for a package an administrator pinned
+    return done.returncode == 0 and done.stdout.endswith(" ok installed")
 
 
 def _environments(tasks: Iterable[Task]) -> dict[Path, list[str]]:

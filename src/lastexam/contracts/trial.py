@@ -110,6 +110,8 @@ class TrialRequest:
     """The name results record (e.g. ``llm:MODEL@STEM`` for ``agents/STEM.yaml``); default ``agent``."""
     knowledge_cutoff: dt.date | None = None
     """The agent's model's training-data cutoff, when its config states one."""
+    video: bool = False
+    """Record the desktop of a task that has one as video, kept in the run directory's ``logs/video/``."""
 
     @property
     def instance_id(self) -> str:

@@ -7,7 +7,7 @@ the sandbox's user, with the X socket in the sandbox's private /tmp), and the co
 MCP server for the agent CLIs, tools of the built-in llm agent (through ``session.DesktopSession``).
 
 The host side here stages those programs into a workspace, wraps a command so that it runs on the
-desktop, and keeps the final screenshot a run leaves.
+desktop, and keeps the final screenshot and the videos a run leaves.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from lastexam.contracts.trajectory import ContentPart, ImageSource, Trajectory
@@ -24,14 +25,15 @@ SANDBOX_DIR = "/opt/ale-desktop"
 """Where the desktop programs are inside the sandbox (read-only)."""
 BIN_DIR = f"{SANDBOX_DIR}/bin"
 RECORD_DIR = "/run/ale-desktop-record"
-"""A writable directory inside the sandbox where the desktop leaves its final screenshot."""
+"""A writable directory inside the sandbox where the desktop leaves its final screenshot and its videos."""
 FINAL_SCREENSHOT = "final.png"
-DESKTOP_DEBIAN = ("xvfb", "openbox", "xdotool", "xfonts-base", "x11-utils", "python3-pil")
+DESKTOP_DEBIAN = ("xvfb", "openbox", "xdotool", "xfonts-base", "x11-utils", "python3-pil", "ffmpeg")
 """The Debian packages a desktop needs (``ale setup`` installs them when a selected task declares a display)."""
 MCP_COMMAND = ["/usr/bin/python3", f"{SANDBOX_DIR}/computer.py", "mcp"]
 """How an agent CLI starts the computer tools' MCP server inside the sandbox."""
 _PROGRAMS = ("computer.py", "desktop.py")
 _MAX_SCREENSHOT = 32 << 20
+_MAX_VIDEO = 1 << 30
 _PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -62,33 +64,46 @@ def stage(workspace: Workspace) -> None:
     workspace.extra_binds.append((record_dir(workspace), RECORD_DIR))
 
 
-def wrap(argv: list[str], size: str) -> list[str]:
-    """``argv`` run on a fresh desktop of ``size``, which leaves its final screenshot in ``RECORD_DIR``."""
+def wrap(argv: list[str], size: str, *, video: bool = False) -> list[str]:
+    """``argv`` run on a fresh desktop of ``size``, which leaves its final screenshot (and with ``video``, a
+    recording of the session) in ``RECORD_DIR``."""
     return ["/usr/bin/python3", f"{SANDBOX_DIR}/desktop.py", "--size", size,
-            "--final", f"{RECORD_DIR}/{FINAL_SCREENSHOT}", "--", *argv]
+            "--final", f"{RECORD_DIR}/{FINAL_SCREENSHOT}", *(["--video", RECORD_DIR] if video else []), "--", *argv]
 
 
-def keep_final_screenshot(workspace: Workspace, logs_dir: Path) -> Path | None:
-    """Copy the final screenshot the desktop left to ``logs_dir/screenshots/final.png``; its path, or None.
-
-    The record directory is the agent's to write, so the file is opened without following a link and
-    kept only if it is a regular PNG file of sensible size.
-    """
+def _keep(path: Path, target: Path, limit: int, looks_right: Callable[[bytes], bool]) -> Path | None:
+    """Copy a file the desktop left in the record directory, which is the agent's to write, to ``target``:
+    opened without following a link, and only a regular file of at most ``limit`` bytes whose first bytes
+    ``looks_right``. Returns ``target``, or None when nothing was kept."""
     try:
-        fd = os.open(record_dir(workspace) / FINAL_SCREENSHOT, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_SCREENSHOT:
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             return None
-        data = handle.read(_MAX_SCREENSHOT)
-    if not data.startswith(_PNG):
-        return None
-    target = logs_dir / "screenshots" / FINAL_SCREENSHOT
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+        head = handle.read(16)
+        if not looks_right(head):
+            return None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as out:
+            out.write(head)
+            shutil.copyfileobj(handle, out)
     return target
+
+
+def keep_final_screenshot(workspace: Workspace, logs_dir: Path) -> Path | None:
+    """Copy the final screenshot the desktop left to ``logs_dir/screenshots/final.png``; its path, or None."""
+    return _keep(record_dir(workspace) / FINAL_SCREENSHOT, logs_dir / "screenshots" / FINAL_SCREENSHOT,
+                 _MAX_SCREENSHOT, lambda head: head.startswith(_PNG))
+
+
+def keep_videos(workspace: Workspace, logs_dir: Path) -> list[Path]:
+    """Copy the videos the desktop recorded (``session-N.mp4``) to ``logs_dir/video/``; the paths kept."""
+    kept = (_keep(path, logs_dir / "video" / path.name, _MAX_VIDEO, lambda head: head[4:8] == b"ftyp")
+            for path in sorted(record_dir(workspace).glob("session-*.mp4")))
+    return [path for path in kept if path is not None]
 
 
 def record_final_screenshot(trajectory: Trajectory, screenshot: Path | None, logs_dir: Path) -> None:

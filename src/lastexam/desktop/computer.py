@@ -21,6 +21,7 @@ import contextlib
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -65,6 +66,12 @@ TOOLS: list[dict[str, Any]] = [
           {"keys": {"type": "string"}}, ["keys"]),
     _tool("wait", "Wait for the screen to settle (an application starting, a file saving).",
           {"seconds": {"type": "number", "description": f"0 to {MAX_WAIT:g}"}}, ["seconds"]),
+    _tool("launch", "Start a program on the desktop in the background and wait until a new window shows (some "
+          "agent CLIs run shell commands without the display, so a program started there cannot open a window).",
+          {"command": {"type": "string", "description": "the program and its arguments, split as a shell would "
+                                                        "(quotes kept together; no pipes or redirections)"},
+           "seconds": {"type": "number", "description": f"how long to wait for its window, 0 to {MAX_WAIT:g} "
+                                                        f"(default {MAX_WAIT:g})"}}, ["command"]),
     _tool("cursor_position", "Where the pointer is, in screen pixels.", {}, []),
     _tool("accessibility_tree", "The accessibility (AT-SPI) tree of the focused window: roles, names, "
           "positions of its widgets, where the desktop offers one.", {}, []),
@@ -227,6 +234,39 @@ def wait(args: dict[str, Any]) -> dict[str, Any]:
     return {"text": f"waited {seconds:g} s"}
 
 
+def _visible_windows() -> set[str]:
+    done = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", ""], capture_output=True, text=True,
+                          timeout=XDOTOOL_TIMEOUT)
+    return set(done.stdout.split())
+
+
+def launch(args: dict[str, Any]) -> dict[str, Any]:
+    try:
+        argv = shlex.split(str(args.get("command") or ""))
+    except ValueError as exc:
+        raise ActionError(f"launch cannot split the command: {exc}") from exc
+    if not argv:
+        raise ActionError("launch needs a 'command', e.g. mousepad /workspace/output/note.txt")
+    seconds = float(args.get("seconds", MAX_WAIT))
+    if not 0 <= seconds <= MAX_WAIT:
+        raise ActionError(f"seconds {seconds:g} is outside 0 to {MAX_WAIT:g}")
+    screen_size()
+    before = _visible_windows()
+    try:
+        program = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError as exc:
+        raise ActionError(f"launch could not start {argv[0]}: {exc}") from exc
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _visible_windows() - before:
+            return {"text": f"started {argv[0]} (pid {program.pid}); a new window shows"}
+        if program.poll() not in (None, 0):
+            raise ActionError(f"{argv[0]} exited with status {program.returncode} before showing a window")
+        time.sleep(0.2)
+    return {"text": f"started {argv[0]} (pid {program.pid}); no new window showed in {seconds:g} s"}
+
+
 def cursor_position(args: dict[str, Any]) -> dict[str, Any]:
     screen_size()
     fields = dict(line.split("=", 1) for line in _xdotool("getmouselocation", "--shell").split())
@@ -241,7 +281,7 @@ def accessibility_tree(args: dict[str, Any]) -> dict[str, Any]:
 
 ACTIONS = {"screenshot": screenshot, "click": click, "double_click": double_click, "right_click": right_click,
            "move": move, "drag": drag, "scroll": scroll, "type": type_text, "key": key, "wait": wait,
-           "cursor_position": cursor_position, "accessibility_tree": accessibility_tree}
+           "launch": launch, "cursor_position": cursor_position, "accessibility_tree": accessibility_tree}
 
 
 def act(name: str, args: dict[str, Any]) -> dict[str, Any]:

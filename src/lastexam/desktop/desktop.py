@@ -2,14 +2,15 @@
 
 Usage::
 
-    python3 desktop.py --size 1280x800 [--final PNG] -- COMMAND [ARG...]
+    python3 desktop.py --size 1280x800 [--final PNG] [--video DIR] -- COMMAND [ARG...]
     python3 desktop.py --size 1280x800 -- python3 desktop.py serve --socket PATH
 
 The first form starts a headless X server (Xvfb) and a window manager (openbox) as the sandbox's own
 user, runs COMMAND with ``DISPLAY`` set, saves a final screenshot to PNG when COMMAND has ended,
 stops the desktop and exits with COMMAND's status. The X server listens only on its socket in the
 sandbox's private /tmp: no TCP, no abstract socket (which a sandbox sharing the host's network would
-share with the host).
+share with the host). With ``--video DIR``, ffmpeg records the screen from start to stop into
+``DIR/session-N.mp4`` (fragmented MP4, playable even if the recorder is killed).
 
 ``serve`` is the session of the llm agent's harness: it connects to the harness's unix socket and runs
 the commands sent there, one at a time, each in a process group of its own, so that the programs a
@@ -35,6 +36,8 @@ import tempfile
 import time
 
 READY_TIMEOUT = 20.0
+VIDEO_FPS = 4
+VIDEO_STOP_TIMEOUT = 10.0
 X_SOCKET_DIR = "/tmp/.X11-unix"
 LOG_DIR = "/tmp/.ale-desktop"
 
@@ -90,6 +93,35 @@ def start(size: str) -> tuple[dict[str, str], list[subprocess.Popen]]:
     return env, [manager, server]
 
 
+def start_recording(env: dict[str, str], size: str, directory: str) -> subprocess.Popen | None:
+    """ffmpeg recording the screen into the next ``session-N.mp4`` of ``directory`` (None, noted on stderr, when
+    it cannot start: a run goes on without its video)."""
+    number = 1 + sum(1 for name in os.listdir(directory) if name.startswith("session-"))
+    argv = ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "x11grab", "-draw_mouse", "1",
+            "-framerate", str(VIDEO_FPS), "-video_size", size, "-i", env["DISPLAY"], "-c:v", "libx264",
+            "-preset", "ultrafast", "-crf", "32", "-pix_fmt", "yuv420p", "-movflags", "frag_keyframe+empty_moov",
+            os.path.join(directory, f"session-{number}.mp4")]
+    try:
+        with open(f"{LOG_DIR}/ffmpeg.log", "ab") as log:
+            return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    except OSError as exc:
+        print(f"ale desktop: no video: {exc}", file=sys.stderr)
+        return None
+
+
+def stop_recording(recorder: subprocess.Popen | None) -> None:
+    """Let ffmpeg finish its file (SIGINT), or kill it when it does not in time."""
+    if recorder is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        recorder.send_signal(signal.SIGINT)
+    try:
+        recorder.wait(timeout=VIDEO_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        recorder.kill()
+        recorder.wait()
+
+
 def stop(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         with contextlib.suppress(ProcessLookupError):
@@ -105,14 +137,16 @@ def final_screenshot(env: dict[str, str], path: str) -> None:
         print(f"ale desktop: no final screenshot: {done.stderr.strip()}", file=sys.stderr)
 
 
-def run(size: str, command: list[str], final: str | None) -> int:
+def run(size: str, command: list[str], final: str | None, video: str | None) -> int:
     env, processes = start(size)
+    recorder = start_recording(env, size, video) if video else None
     try:
         status = subprocess.run(command, env=env).returncode
         if final:
             final_screenshot(env, final)
         return status if status >= 0 else 128 - status
     finally:
+        stop_recording(recorder)
         stop(processes)
 
 
@@ -171,12 +205,13 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="desktop.py")
     parser.add_argument("--size", required=True)
     parser.add_argument("--final")
+    parser.add_argument("--video")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     options = parser.parse_args(argv)
     command = options.command[1:] if options.command[:1] == ["--"] else options.command
     if not command:
         parser.error("give the command to run after --")
-    return run(options.size, command, options.final)
+    return run(options.size, command, options.final, options.video)
 
 
 if __name__ == "__main__":

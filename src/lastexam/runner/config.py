@@ -30,6 +30,7 @@ class ExperimentConfig(BaseModel):
     artifacts: str | None = Field(None, description="URL of shared storage (file:// or s3://) that finished run "
                                                     "directories are published to; None: they stay under runs_dir")
     tasks_dir: Path | None = None
+    video: bool = Field(False, description="record the desktop of GUI tasks as video (logs/video/ of each run)")
     salt: str | None = Field(None, min_length=1, exclude=True, repr=False,
                              description="a secret mixed into every variant's seed (``Instance.salted``); never "
                                          "stored, only its hash is, with each trial")

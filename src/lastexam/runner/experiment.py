@@ -58,6 +58,7 @@ def plan_requests(config: ExperimentConfig, instances: list[Instance]) -> list[T
                 requests.append(trial_request(
                     instance, portable_spec(agent), epoch, runs / key.slug, agent_name=names[agent],
                     knowledge_cutoff=cutoffs[agent], max_wall=config.max_wall, instance_cache=runs / ".instances",
+                    video=config.video,
                     artifacts=artifacts and f"{artifacts}/{key.slug}"))
     return requests
 

@@ -22,9 +22,8 @@ from pydantic import ValidationError
 from lastexam.analysis.facts import inspect_run_dir
 from lastexam.contracts.trial import TrialKey, TrialResult
 from lastexam.errors import GraderError, LastExamError
-from lastexam.grading.blame import grade_output
 from lastexam.runner.experiment import require_same_salt
-from lastexam.runner.trial import HARNESS_CHECKS, with_harness_checks
+from lastexam.runner.trial import HARNESS_CHECKS, grade_run
 from lastexam.store.artifacts import in_object_store, mirror_run_dir, publish_files
 from lastexam.store.db import ResultsStore
 from lastexam.store.rundir import RunDir, locate_run_dir, mirror_cache
@@ -105,7 +104,8 @@ def _publish_regrade(updated: TrialResult, url: str) -> None:
 
 
 def _regrade_one(row: dict[str, Any], task: Task, run_dir: Path, salt: str | None) -> TrialResult:
-    """Grade one trial's stored output again, rewrite its grade.json and trial.json, and return the new result.
+    """Grade one trial's stored output again through a trial's own grading stage (``grade_run``), rewrite its
+    grade.json and trial.json, and return the new result.
 
     Raises:
         LastExamError: the run directory or its trial.json is missing or unreadable, or the grader failed
@@ -122,19 +122,17 @@ def _regrade_one(row: dict[str, Any], task: Task, run_dir: Path, salt: str | Non
         raise LastExamError(f"cannot read {trial_json} ({type(exc).__name__}: {str(exc).splitlines()[0]}). "
                             "Fix: restore trial.json from a backup of the results, or rerun this trial") from exc
     instance = Instance(task, row["variant"], salt=salt)
-    try:
-        grade = grade_output(task.path, run_dir / "output", run_dir / "private" / "input",
-                             run_dir / "private" / "reference", instance.params, timeout=task.spec.grader_timeout_sec)
-    except GraderError as exc:
-        raise LastExamError(f"the grader of {task.id} failed on {run_dir / 'output'}: {exc}") from exc
     # What the harness saw of the run (a sandbox limit, output over the collection limits) still holds.
-    grade = with_harness_checks(grade, [c for c in result.checks if c.name in HARNESS_CHECKS])
+    harness = [c for c in result.checks if c.name in HARNESS_CHECKS]
+    try:
+        grade, _ = grade_run(task, rundir, instance.params, harness)
+    except GraderError as exc:
+        raise LastExamError(f"the grader of {task.id} failed on {rundir.output}: {exc}") from exc
     updated = result.model_copy(update={
         "key": TrialKey(agent=row["agent"], instance=row["instance"], epoch=row["epoch"]),
         "status": "passed" if grade.passed else "failed", "score": grade.score, "passed": grade.passed,
         "checks": grade.checks, "task_version": task.spec.version, "run_dir": str(run_dir),
         "facts": inspect_run_dir(run_dir, task.spec.software.executables),
     })
-    rundir.write_json("grade.json", grade)
     rundir.write_json("trial.json", updated)
     return updated

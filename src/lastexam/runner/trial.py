@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from lastexam import desktop
 from lastexam.agents import AgentContext, resolve_agent
 from lastexam.analysis.facts import run_facts, tool_call_texts
 from lastexam.contracts.agent import AgentRun, Usage
@@ -85,7 +86,8 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         res = spec.resources
         limits = Limits(memory_mb=res.memory_mb, processes=res.processes, file_size_mb=res.file_size_mb,
                         network=res.network, disk_mb=res.disk_mb, max_files=res.max_files, cpus=res.cpus)
-        sandbox = BwrapSandbox(workspace, limits, display=spec.environment.display, tools=task.tools)
+        sandbox = BwrapSandbox(workspace, limits, display=spec.environment.display, tools=task.tools,
+                               video=request.video)
         rundir.event("sandbox_started", containment=sandbox.containment, cgroup=sandbox.cgroup is not None)
         timeout = min(float(spec.agent_timeout_sec), request.max_wall)
         rundir.event("agent_started", timeout=timeout)
@@ -97,6 +99,9 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         rundir.event("agent_stopped", outcome=agent_run.outcome, detail=agent_run.detail, seconds=agent_seconds,
                      sandbox_limit=agent_run.sandbox_limit)
         rundir.write_json("trajectory.json", agent_run.trajectory)
+        if sandbox.video and sandbox.display:
+            videos = desktop.keep_videos(workspace, rundir.logs)
+            rundir.event("video_kept", files=[str(v.relative_to(rundir.path)) for v in videos])
         if agent_run.infra_error:
             raise LastExamError(f"agent infrastructure failed: {agent_run.infra_error}")
 
@@ -106,12 +111,6 @@ async def run_trial(request: TrialRequest) -> TrialResult:
         sandbox.close()
         sandbox = None
 
-        begun = time.monotonic()
-        grade = await asyncio.to_thread(
-            grade_output, task.path, rundir.output, input_dir, reference_dir, request.params,
-            timeout=spec.grader_timeout_sec, log_path=rundir.logs / "grader.log",
-        )
-        grade_seconds = time.monotonic() - begun
         harness: list[Check] = []
         if agent_run.sandbox_limit:
             harness.append(Check(name=SANDBOX_LIMIT_CHECK, score=0, passed=False, gate=True, weight=0,
@@ -122,9 +121,7 @@ async def run_trial(request: TrialRequest) -> TrialResult:
             harness.append(Check(name=COLLECTION_LIMIT_CHECK, score=0, passed=False, gate=True, weight=0,
                                  expected=f"<= {res.output_mb} MB, depth, entries and path limits",
                                  reason=collected.summary()))
-        grade = with_harness_checks(grade, harness)
-        rundir.write_json("grade.json", grade)
-        rundir.event("graded", score=grade.score, passed=grade.passed, seconds=grade_seconds)
+        grade, grade_seconds = await asyncio.to_thread(grade_run, task, rundir, request.params, harness)
         result = TrialResult(
             **fields, status="passed" if grade.passed else "failed", agent_outcome=agent_run.outcome,
             score=grade.score, passed=grade.passed, checks=grade.checks, usage=agent_run.usage,
@@ -154,9 +151,25 @@ async def run_trial(request: TrialRequest) -> TrialResult:
     return result
 
 
-def with_harness_checks(grade: Grade, harness: list[Check]) -> Grade:
-    """The grader's ``grade`` with the harness's own gates (``HARNESS_CHECKS``) in front of its checks."""
-    return grade.model_copy(update={"checks": [*harness, *grade.checks]}) if harness else grade
+def grade_run(task: Task, rundir: RunDir, params: dict[str, Any], harness: list[Check]) -> tuple[Grade, float]:
+    """Grade the run directory's collected output against its private input and reference (the grading stage of
+    a trial, and all of a regrade): the grader's checks with the harness's own gates (``HARNESS_CHECKS``, from
+    what the harness saw of the run) in front. Writes grade.json, the grader's log and a ``graded`` event.
+
+    Returns the grade and the seconds grading took.
+
+    Raises:
+        GraderError: the grader failed independently of the output (an infrastructure error).
+    """
+    begun = time.monotonic()
+    grade = grade_output(task.path, rundir.output, rundir.private / "input", rundir.private / "reference", params,
+                         timeout=task.spec.grader_timeout_sec, log_path=rundir.logs / "grader.log")
+    if harness:
+        grade = grade.model_copy(update={"checks": [*harness, *grade.checks]})
+    seconds = time.monotonic() - begun
+    rundir.write_json("grade.json", grade)
+    rundir.event("graded", score=grade.score, passed=grade.passed, seconds=seconds)
+    return grade, seconds
 
 
 def _facts(rundir: RunDir, agent_run: AgentRun | None, executables: list[str]) -> RunFacts:

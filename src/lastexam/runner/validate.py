@@ -8,8 +8,9 @@ For every variant (all run in real sandboxes, graded through the real grader run
 - ablations: the oracle's output with each declared deliverable in turn replaced by a right-shaped
   hollow stand-in (``ablation.py``) is regraded; none may fully pass.
 Per task: every executable ``[software] executables`` declares is executed by the oracle on at least
-one variant (the ``execve`` log of ``oracle:traced``). With ``salted=N``, the oracle and nop also run
-on N fresh randomly salted instances per variant. With ``strict``, a package without adversaries fails.
+one variant (the ``execve`` log of ``oracle:traced``), judged only when every variant is checked. With
+``salted=N``, the oracle and nop also run on N fresh randomly salted instances per variant. With
+``strict``, a package without adversaries fails.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ class TaskVerdict(BaseModel):
 class GateOptions:
     """Which parts of the gate run.
 
-    ``probe_variants``: the variants adversaries and ablations run on (None: every variant).
+    ``variants``: the variants checked at all (None: every variant).
+    ``probe_variants``: the variants adversaries and ablations run on (None: every variant checked).
     ``salted``: fresh random salts per variant on which the oracle and nop also run.
     ``strict``: a package with no ``adversaries/`` is a problem (else only reported).
     """
@@ -97,6 +99,7 @@ class GateOptions:
     jobs: int = 2
     adversaries: bool = True
     ablations: bool = True
+    variants: tuple[int, ...] | None = None
     probe_variants: tuple[int, ...] | None = None
     salted: int = 0
     strict: bool = False
@@ -149,7 +152,8 @@ class _Gate:
 
     async def run(self) -> TaskVerdict:
         task = self.task
-        instances = instances_of(task)
+        chosen = self.options.variants
+        instances = [i for i in instances_of(task) if chosen is None or i.variant in chosen]
         verdicts = await asyncio.gather(*(self._variant(i) for i in instances))
         problems = []
         if not (task.path / ADVERSARIES_DIR).is_dir() and self.options.strict:
@@ -159,8 +163,9 @@ class _Gate:
                 problems.append(f"{_label(task, path)} is not an executable script with a shebang: chmod +x it and "
                                 "start it with #!, or prefix its name with _ if it is not an adversary")
         executed = {name for v in verdicts for name in v.executed}
-        oracle_ran = any(v.oracle_score is not None for v in verdicts)
-        unused = [e for e in task.spec.software.executables if e not in executed] if oracle_ran else []
+        # an executable a variant needs is judged unused only when every variant was checked
+        judged = chosen is None and any(v.oracle_score is not None for v in verdicts)
+        unused = [e for e in task.spec.software.executables if e not in executed] if judged else []
         if unused:
             problems.append(f"declared software the oracle never executed on any variant: {', '.join(unused)}; "
                             "make the oracle use it or remove it from [software] executables in task.toml")

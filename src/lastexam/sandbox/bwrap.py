@@ -221,16 +221,18 @@ class BwrapSandbox:
 
     ``containment`` says how its limits are held: by a cgroup, or (recorded, never silent) without one.
     With ``display`` (``"WIDTHxHEIGHT"``), every command runs on a desktop of that size started inside
-    the sandbox (``lastexam.desktop``), with the computer tools on its PATH. ``tools`` is the task's Python
+    the sandbox (``lastexam.desktop``), with the computer tools on its PATH, recorded as video with ``video``
+    (``desktop.keep_videos`` collects it). ``tools`` is the task's Python
     tool environment (``lastexam.tasks.toolenv``), bound read-only at its own path and first on the PATH.
     """
 
     def __init__(self, workspace: Workspace, limits: Limits, *, use_cgroup: bool = True,
-                 display: str | None = None, tools: Path | None = None) -> None:
+                 display: str | None = None, tools: Path | None = None, video: bool = False) -> None:
         self.workspace = workspace
         self.limits = limits
         self.tools = tools
         self.display = display
+        self.video = video
         if display:
             desktop.stage(workspace)
         self._bwrap = bwrap_executable()
@@ -329,7 +331,7 @@ class BwrapSandbox:
         for name, value in self.environment(env).items():
             args += ["--setenv", name, value]
         args += ["--"]
-        args += desktop.wrap(list(argv), self.display) if self.display else list(argv)
+        args += desktop.wrap(list(argv), self.display, video=self.video) if self.display else list(argv)
         if self._lease:
             drop = ["setpriv", f"--reuid={self.host_uid}", f"--regid={self.host_uid}", "--clear-groups"]
             args = drop + args

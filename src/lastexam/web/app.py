@@ -301,11 +301,13 @@ def create_app(store: ResultsStore, results_dir: Path | None = None, *, tasks_di
         graded = files.grading_over(found, run_dir)
         declared = deliverables(found["task_id"])
         instruction = run_dir / "logs" / "instruction.md"
+        logs = files.list_files(run_dir / "logs")
         context: dict[str, Any] = {
             "trial": found, "run_dir": run_dir, "run_dir_found": run_dir.is_dir(), "graded": graded,
             "instruction": instruction.read_text(encoding="utf-8", errors="replace") if instruction.is_file() else None,
             "trajectory": files.read_trajectory(run_dir), "outputs": files.list_files(run_dir / "output"),
-            "logs": files.list_files(run_dir / "logs"), "deliverables": declared, "tasks_root": tasks_root,
+            "logs": logs, "videos": [path for path, _ in logs if path.startswith("video/") and path.endswith(".mp4")],
+            "deliverables": declared, "tasks_root": tasks_root,
             "diffs": files.diff_against_reference(run_dir, list(declared)) if graded and declared else None,
         }
         return templates.TemplateResponse(request, "trial.html", context)
@@ -325,7 +327,7 @@ def create_app(store: ResultsStore, results_dir: Path | None = None, *, tasks_di
         if target is None:
             raise HTTPException(404, "no such file")
         media = mimetypes.guess_type(target.name)[0] or ""
-        if media.startswith("image/") and media != "image/svg+xml":
+        if (media.startswith("image/") and media != "image/svg+xml") or media == "video/mp4":
             return FileResponse(target, media_type=media, headers=SANDBOXED)
         if media in ("application/json", "text/csv") or media.startswith("text/") or target.stat().st_size < 2_000_000:
             try:

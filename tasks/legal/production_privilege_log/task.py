@@ -16,7 +16,11 @@ stay waived); ``clawback_502d`` (a follow-on volume: families an earlier volume 
 produced again, and the privileged documents that slipped into it are clawed back by Bates range
 under the Rule 502(d) order and tied to the privilege log).
 
-Generation writes the mailboxes from seeded threads whose review calls are known by construction.
+Generation writes the mailboxes from seeded threads whose review calls are known by construction. The
+calls do not follow the words: in-house counsel's business recommendation uses legal vocabulary, a business
+report copies "Legal", a request for advice and outside counsel's analysis are put in plain words, a
+labelled request for advice is copied to an outside consultant under its usual subject, a street name
+hits a keyword of the request, and the supplier's quality report names none of them.
 
 Grade: gates on the load file, the privilege log and the production folder; then the produced set,
 no privileged document produced, the privilege log's completeness, bases and metadata, the hard
@@ -172,6 +176,10 @@ class Writer:
     def inside(self, lo: dt.date | None = None) -> dt.datetime:
         return self.when(max(lo or self.date_from, self.date_from), self.date_to)
 
+    def before_anticipation(self) -> dt.datetime:
+        """A date in range before Halcyon anticipated litigation, so counsel's advice then is not work product."""
+        return self.when(self.date_from, ANTICIPATION - dt.timedelta(days=3))
+
     def before(self) -> dt.datetime:
         return self.when(self.date_from - dt.timedelta(days=60), self.date_from - dt.timedelta(days=3))
 
@@ -267,15 +275,20 @@ from our quality team.""") + signature("moreau")
                  subject=f"RE: Supply agreement - {quarter} volumes", body=body)
 
 
-def ac_question(w: Writer) -> Mail:
+def ac_question(w: Writer, copy_consultant: bool | None = None) -> Mail:
+    """A request for legal advice; when the sender copies the outside sourcing consultant the thread keeps
+    its privileged label and subject but the disclosure waives the privilege."""
     sender = w.pick(("whitfield", "oyelaran"))[0]
-    body = wrap("""
+    copied = w.rng.random() < 0.35 if copy_consultant is None else copy_consultant
+    aside = "\n\nCopying Paul at Crestline, who is running the sourcing review with us." if copied else ""
+    body = wrap(f"""
 Elena,
 
 Privileged and confidential - request for legal advice. Meridian has missed the on-time delivery
 level three months running. Do we have the right to terminate the supply agreement under section 11,
-and what notice do we need to give? I would like your view before we raise it with them.""") + signature(sender)
-    return w.add(when=w.inside(), sender=sender, to=["brandt"], cc=[], topic=True, privileged=True,
+and what notice do we need to give? I would like your view before we raise it with them.{aside}""") + signature(sender)
+    return w.add(when=w.inside(), sender=sender, to=["brandt"], cc=["dunne"] if copied else [], topic=True,
+                 privileged=not copied, call="copied_out" if copied else "",
                  subject="Privileged - termination rights under Meridian supply agreement", body=body)
 
 
@@ -300,7 +313,8 @@ Please do not forward this outside the company.""") + signature("brandt")
                               "3. Risks: counterclaim for wrongful termination; minimum volume clause."],
                              ["4. Recommendation: serve notice; document expedite costs.", "", "E.B."]])
         attachments.append(("Brandt_memo_termination_rights.pdf", memo, "application/pdf"))
-    return w.add(when=w.inside(), sender="brandt", to=to, cc=[], topic=True, privileged=True, body=body, call="advice",
+    return w.add(when=w.before_anticipation(), sender="brandt", to=to, cc=[], topic=True, privileged=True, body=body,
+                 call="advice",
                  subject="Privileged & Confidential - advice on Meridian notice of breach", attachments=attachments)
 
 
@@ -313,7 +327,7 @@ Elena,
 Following our call: Meridian's force majeure claim for the resin shortage is weak. Clause 14 requires
 notice within ten days of the event and Meridian gave none. We recommend Halcyon reserve its rights in
 writing. Happy to draft the letter.""") + signature("baxter")
-    return w.add(when=w.inside(), sender="baxter", to=["brandt"], cc=w.pick(("whitfield", "oyelaran")),
+    return w.add(when=w.before_anticipation(), sender="baxter", to=["brandt"], cc=w.pick(("whitfield", "oyelaran")),
                  topic=True, privileged=True, subject="Meridian - force majeure position", body=body)
 
 
@@ -411,15 +425,24 @@ Please split the variance between freight and unit price for the board pack.""")
 def counsel_business(w: Writer) -> Mail:
     """In-house counsel negotiating on the business side under a privilege label: not legal advice."""
     units = w.rng.randint(12, 30)
+    close = w.rng.choice([
+        "My advice is to take the offer: the numbers work for the Falcon budget and it keeps the Dayton line "
+        "running. There is no legal question in this, it is a pricing call.",
+        "Speaking for the business side here, my advice is to take the offer: the numbers work for the Falcon "
+        "budget and it keeps the Dayton line running.",
+        "I would advise taking the offer. The numbers work for the Falcon budget, it keeps the Dayton line running, "
+        "and it spares us a legal fight over a few lots."])
+    label = w.rng.choice(["PRIVILEGED & CONFIDENTIAL", "ATTORNEY-CLIENT PRIVILEGED AND CONFIDENTIAL",
+                          "Privileged & Confidential / Attorney-Client Communication"])
     body = wrap(f"""
-PRIVILEGED & CONFIDENTIAL
+{label}
 
 Dana, Marcus,
 
 Commercial update from my call with Frank at Meridian this morning. They will hold the tier 2 unit price
-through Q4 if we commit to {units},000 housings, and they offered to split the expedite freight on the
-late lots. I think we should take the offer: the numbers work for the Falcon budget and it keeps the
-Dayton line running. Marcus, please confirm the volumes with the planners by Friday.""") + signature("brandt")
+through Q4 if we commit to {units},000 housings under section 4.2 of the supply agreement, and they offered
+to split the expedite freight on the late lots. {close} Marcus, please confirm the volumes with the planners
+by Friday.""") + signature("brandt")
     return w.add(when=w.inside(), sender="brandt", to=["whitfield", "oyelaran"], cc=[], topic=True,
                  subject="Meridian Q4 volumes - commercial terms", body=body, call="counsel_business")
 
@@ -432,9 +455,65 @@ Team,
 
 For the Falcon steering pack: Meridian delivered {w.rng.randint(81, 94)}% of lots on time this quarter against
 the supply agreement schedule, and expedite freight is running at {w.rng.randint(20, 60)} thousand dollars.
-Copying Elena so she has the same figures as the steering group.""") + signature("oyelaran")
+Copying Elena in Legal so she has the same figures as the steering group{w.rng.choice(["", " if this ends in litigation"])}.
+""") + signature("oyelaran")
     return w.add(when=w.inside(), sender="oyelaran", to=[other, "carver"], cc=["brandt"], topic=True,
                  subject="Project Falcon steering pack - Meridian delivery figures", body=body, call="counsel_copied")
+
+
+def plain_question(w: Writer) -> Mail:
+    """A request for legal advice in plain words (no label, no legal vocabulary): privileged by substance."""
+    sender = w.pick(("whitfield", "oyelaran", "natarajan"))[0]
+    amount = w.rng.randint(40, 190)
+    risk = w.rng.choice(["can they call it non-payment under section 9 and stop shipping?",
+                         "can they treat that as non-payment and stop shipping to Dayton?"])
+    body = wrap(f"""
+Elena,
+
+Before I answer Frank: Meridian wants the {amount} thousand dollars of expedite invoices paid before the
+quarterly review. If we hold that back against the late lots, {risk} What should I say to him, and what
+should I not put in writing?""") + signature(sender)
+    return w.add(when=w.inside(), sender=sender, to=["brandt"], cc=[], topic=True, privileged=True, call="plain",
+                 subject="Meridian expedite invoices - before I reply to Frank", body=body)
+
+
+def plain_answer(w: Writer) -> Mail:
+    """Outside counsel's analysis for the client in plain words, before litigation was anticipated."""
+    body = wrap(f"""
+Elena,
+
+Short answer on the expedite invoices: Halcyon can set off the documented expedite costs under section 9.4,
+but only the documented amount, and it should pay the undisputed balance on time so Meridian cannot treat
+the shortfall as non-payment. Section 9.6 lets Meridian suspend shipments only after {w.rng.choice(["15", "20", "30"])}
+days of unpaid undisputed invoices. Dana's reply to Frank should state the set-off and the amount, nothing
+about our view of the contract.""") + signature("baxter")
+    return w.add(when=w.before_anticipation(), sender="baxter", to=["brandt"], cc=w.pick(("whitfield", "oyelaran")),
+                 topic=True, privileged=True, call="plain", subject="Expedite invoices - set-off", body=body)
+
+
+def quality_note(w: Writer) -> Mail:
+    """Responsive without a keyword of the request: the supplier's quality report on the housings."""
+    sender, other = w.pick(INTERNAL, 2)
+    body = wrap(f"""
+{PEOPLE[other][0].split()[0]},
+
+Frank's quality team finally sent the corrective action report on the cracked housings from the Monterrey
+plant. They blame a resin lot and a mould temperature drift, and propose {w.rng.randint(2, 6)} weeks of 100%
+inspection at their cost. I do not think that covers the lots already on our line.""") + signature(sender)
+    return w.add(when=w.inside(), sender=sender, to=[other], cc=["reyes"], topic=True,
+                 subject="Corrective action report - cracked housings", body=body)
+
+
+def street_notice(w: Writer) -> Mail:
+    """A keyword hit that is not responsive: a street, not the supplier."""
+    sender = w.pick(INTERNAL)[0]
+    body = wrap(f"""
+Hi all,
+
+The Meridian Street garage next to the Dayton office is closed for resurfacing from Monday for
+{w.rng.randint(2, 5)} days. Please use the visitor lot on Fifth Avenue and carpool where you can.""") + signature(sender)
+    return w.add(when=w.inside(), sender=sender, to=["allstaff"], cc=[], subject="Meridian Street garage closure",
+                 body=body)
 
 
 def co_party_before(w: Writer) -> Mail:
@@ -468,7 +547,8 @@ consistent positions in their responses to Meridian.""") + signature("hale")
                  subject="Meridian force majeure - Norland analysis", body=body)
 
 
-EXTRA = (status, external, decoy, helpdesk, other_vendor, ac_question, outside_advice, budget_only)
+EXTRA = (status, external, decoy, helpdesk, other_vendor, ac_question, outside_advice, budget_only, quality_note,
+         street_notice)
 
 
 def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_threads: int, regime: str) -> list[Mail]:
@@ -487,7 +567,8 @@ def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_thread
     delays(w, log)
     external(w)
     external(w)
-    ac_question(w)
+    ac_question(w, copy_consultant=False)
+    ac_question(w, copy_consultant=True)
     advice = ac_advice(w)
     outside_advice(w)
     work_product(w)
@@ -502,6 +583,10 @@ def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_thread
     counsel_copied(w)
     co_party_before(w)
     co_party_after(w, regime)
+    plain_question(w)
+    plain_answer(w)
+    quality_note(w)
+    street_notice(w)
     for _ in range(extra_threads):
         rng.choice(EXTRA)(w)
     return sorted(w.mails, key=lambda m: m.when)
@@ -927,6 +1012,9 @@ CALLS = {
     "produced": ("counsel_business", "counsel_copied"),
     "threads with the co-party's counsel called under the agreements in force (common interest or waiver)":
         ("co_party",),
+    "privilege called on each message's substance and recipients, not its label, subject or vocabulary "
+    "(a plain-worded request or analysis withheld; a labelled request copied to a consultant produced)":
+        ("plain", "copied_out"),
 }
 
 

@@ -70,8 +70,10 @@ for last, first in people:
                    "att": [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True))
                            for p in msg.iter_attachments()]}
 
-LEGAL = re.compile(r"legal advice|my advice|\badvice on\b|legal (?:view|analysis)|force majeure (?:claim|position) is|"
-                   r"reserve its rights|attorney work product|anticipated litigation", re.I)
+LEGAL = re.compile(r"legal advice|\badvice on\b|legal (?:view|analysis)|force majeure (?:claim|position) is|"
+                   r"reserve its rights|attorney work product|anticipated litigation|what should i not put in writing|"
+                   r"set off the documented", re.I)
+LEGAL_WORDS = re.compile(r"\blegal\b|\badvi(?:ce|se|sing)\b|\battorney|\blitigat|\bwork product\b|\bbreach\b", re.I)
 agreement_parties: set[str] = set()
 agreement_from = None
 if (IN / "common_interest_agreement.md").is_file():
@@ -81,8 +83,10 @@ if (IN / "common_interest_agreement.md").is_file():
     agreement_parties = {a.lower() for a in re.findall(r"[\w.+-]+@[\w.-]+\.\w+", agreement)}
 fams = sorted(seen.values(), key=lambda f: f["sent"])
 for f in fams:
-    text = f["subject"] + "\n" + f["body"]
-    f["resp"] = lo <= f["sent"].date() <= hi and bool(re.search(r"meridian|project falcon|supply agreement", text, re.I))
+    text = " ".join((f["subject"] + "\n" + f["body"]).split())
+    topic = r"meridian|project falcon|supply agreement" if MODE == "legal_words" else \
+        r"\bmeridian\b(?!\s+street)|project falcon|supply agreement|cracked housings"
+    f["resp"] = lo <= f["sent"].date() <= hi and bool(re.search(topic, text, re.I))
     parties = f["from"] + f["to"] + f["cc"]
     outsiders = [p for p in parties if not p.endswith("@halcyonind.com") and p not in counsel]
     shared = bool(outsiders) and agreement_from is not None and f["sent"].date() >= agreement_from and \
@@ -91,6 +95,9 @@ for f in fams:
         f["priv"] = "privileged" in text.lower()
     elif MODE == "header_rule":
         f["priv"] = any(p in counsel for p in parties) and not outsiders
+    elif MODE == "legal_words":
+        f["priv"] = any(p in counsel for p in parties) and bool(LEGAL_WORDS.search(f["body"])) and \
+            (not outsiders or shared)
     else:
         f["priv"] = any(p in counsel for p in parties) and bool(LEGAL.search(text)) and (not outsiders or shared)
     wp = f["sent"].date() >= dt.date(2025, 6, 16) and "litigation" in text.lower()
