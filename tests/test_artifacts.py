@@ -40,6 +40,18 @@ def test_a_published_run_directory_replaces_an_earlier_attempts_and_is_recorded_
     assert recorded_location("s3://bucket/runs/x") == "s3://bucket/runs/x"
 
 
+def test_an_agent_that_leaves_no_output_is_a_failure_in_shared_storage_not_an_infrastructure_error(
+        tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    config = ExperimentConfig(name="empty", agents=["nop"], selectors=["other/league_table@0"],
+                              results_dir=tmp_path / "results", tasks_dir=FIXTURE_TASKS, artifacts=f"file://{shared}")
+    [result] = run_experiment(config).recorded
+    assert (result.status, result.passed) == ("failed", False), result.error
+    published = Path(result.run_dir)
+    assert (published / "output").is_dir() and not any((published / "output").iterdir())
+    assert (published / "private").stat().st_mode & 0o777 == 0o700
+
+
 @pytest.mark.parametrize("url", ["/shared/runs", "file://shared/runs", "http://host/runs", "s3://"])
 def test_an_artifacts_url_that_names_no_storage_is_refused_with_the_fix(url: str) -> None:
     with pytest.raises(ConfigError, match=r"--artifacts.*(file:///|three slashes)"):

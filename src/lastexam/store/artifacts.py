@@ -53,6 +53,9 @@ def publish_run_dir(local: Path, url: str) -> None:
     fs, root = url_to_fs(url)
     if fs.exists(root):
         fs.rm(root, recursive=True)
+    directories = sorted(p for p in local.rglob("*") if p.is_dir() and not p.is_symlink())
+    for directory in directories:  # an empty output/ too: readers expect it (an object store keeps none)
+        fs.makedirs(f"{root}/{directory.relative_to(local).as_posix()}", exist_ok=True)
     files = sorted(p for p in local.rglob("*") if p.is_file() and not p.is_symlink())
     files.sort(key=lambda p: p.relative_to(local).as_posix() == "trial.json")
     for path in files:
@@ -60,7 +63,7 @@ def publish_run_dir(local: Path, url: str) -> None:
         fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
         fs.put_file(str(path), target)
     if url.startswith("file://"):  # directories keep their modes: private/ (input and reference) stays 0700
-        for directory in sorted(p for p in local.rglob("*") if p.is_dir() and not p.is_symlink()):
+        for directory in directories:
             Path(root, directory.relative_to(local)).chmod(directory.stat().st_mode & 0o777)
 
 
@@ -93,7 +96,8 @@ def mirror_run_dir(url: str, cache: Path) -> Path:
         target = partial / remote[len(root):].lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         fs.get_file(remote, str(target))
-    (partial / "private").mkdir(exist_ok=True)
+    for directory in ("output", "logs", "private"):  # an object store keeps no empty directory
+        (partial / directory).mkdir(exist_ok=True)
     (partial / "private").chmod(0o700)
     shutil.rmtree(local, ignore_errors=True)
     os.replace(partial, local)
