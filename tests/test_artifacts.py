@@ -10,7 +10,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from s3fs import S3FileSystem
 
-from conftest import FIXTURE_TASKS
+from conftest import FIXTURE_TASKS, script
 from lastexam.errors import ConfigError
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
@@ -70,15 +70,18 @@ def test_run_directories_in_an_object_store_are_regraded_and_viewed_through_a_mi
             monkeypatch.setenv(name, value)
         boto3.client("s3").create_bucket(Bucket="runs")
         results = tmp_path / "results"
-        config = ExperimentConfig(name="stored", agents=["oracle", "nop"], selectors=["other/league_table@0"],
+        odd_names = script("hostile/output_odd_names.sh")
+        config = ExperimentConfig(name="stored", agents=["oracle", "nop", odd_names], selectors=["other/league_table@0"],
                                   results_dir=results, tasks_dir=FIXTURE_TASKS, artifacts="s3://runs/ale")
         recorded = {r.key.agent: r for r in run_experiment(config).recorded}
+        assert recorded[odd_names].status == "failed", "file names an object store cannot hold are the agent's failure"
+        del recorded[odd_names]
         assert all(r.run_dir.startswith("s3://runs/ale/stored/") for r in recorded.values())
         assert not list(results.rglob("trial.json")), "the run directories went to the object store only"
 
         store = ResultsStore(default_db_url(results))
         outcome = regrade_experiment(store, "stored", FIXTURE_TASKS, results)
-        assert (outcome.total, outcome.changed, outcome.problems) == (2, 0, [])
+        assert (outcome.total, outcome.changed, outcome.problems) == (3, 0, [])
         rows = {row["agent"]: row for row in store.trial_rows([store.experiment_id("stored")])}
         assert rows["oracle"]["passed"] and not rows["nop"]["passed"]
         assert rows["oracle"]["run_dir"] == recorded["oracle"].run_dir, "the regrade recorded the mirror's path"

@@ -66,6 +66,15 @@ def test_output_past_a_collection_limit_is_the_agents_refused_output(run_agent, 
     assert sum(f.stat().st_size for f in collected.rglob("*") if f.is_file()) <= 4 << 20
 
 
+def test_names_no_storage_can_hold_are_refused_and_the_rest_collected(run_agent) -> None:
+    [result] = run_agent(script("hostile/output_odd_names.sh"))
+    _failed_by_the_agent(result)
+    assert "name is not UTF-8" in _refused(result) and "name holds a control character" in _refused(result)
+    collected = sorted(p.relative_to(Path(result.run_dir) / "output").as_posix()
+                       for p in (Path(result.run_dir) / "output").rglob("*"))
+    assert collected == ["glob[*]?.txt", "q%20s3:#frag.txt"]
+
+
 def test_output_that_crashes_the_grader_is_the_agents_failure(run_agent) -> None:
     [result] = run_agent(script("hostile/blame_bigint.sh"))
     _failed_by_the_agent(result)

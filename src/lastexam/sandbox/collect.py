@@ -2,10 +2,11 @@
 
 The walk is iterative and opens every entry relative to its parent directory's descriptor with
 ``O_NOFOLLOW``, so no link (and no link swapped in for a checked entry) is ever followed. Only
-regular files and directories are copied; links, fifos, sockets and devices are refused and
-listed. Depth, path length, entry count and total size are capped while walking; whatever is
-past a cap is refused and listed, never raised, so any output an agent can make is the agent's
-refused output and not a harness failure.
+regular files and directories whose names an object store can hold (UTF-8, no control characters)
+are copied; links, fifos, sockets, devices and other names are refused and listed. Depth, path
+length, entry count and total size are capped while walking; whatever is past a cap is refused and
+listed, never raised, so any output an agent can make is the agent's refused output and not a
+harness failure.
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ def collect_output(source: Path, target: Path, limits: CollectLimits) -> Collect
                 report.refuse(relative[:80] + "...", f"path longer than {limits.max_path_bytes} bytes",
                               limit=True)
                 continue
+            if unstorable := _unstorable(name):  # no deliverable is named so
+                report.refuse(relative, unstorable)
+                continue
             try:
                 info = os.stat(name, dir_fd=fd, follow_symlinks=False)
             except OSError as exc:
@@ -122,6 +126,17 @@ def collect_output(source: Path, target: Path, limits: CollectLimits) -> Collect
         for fd, *_ in stack:
             os.close(fd)
     return report
+
+
+def _unstorable(name: bytes) -> str:
+    """Why an object store could not hold a file of this name ("" when it could)."""
+    try:
+        name.decode()
+    except UnicodeDecodeError:
+        return "name is not UTF-8"
+    if any(byte < 0x20 or byte == 0x7F for byte in name):
+        return "name holds a control character"
+    return ""
 
 
 def _names(fd: int) -> list[bytes]:
