@@ -45,6 +45,9 @@ def measure(label: str, root: Path, selectors: list[str], agents: list[str], exe
     overhead = wall * slots / trials - statistics.mean(durations)
     print(f"{label:<14} {trials:>3} trials  {wall:7.1f} s  {60 * trials / wall:6.2f} trials/min  "
           f"mean trial {statistics.mean(durations):6.1f} s  overhead/trial {overhead:6.2f} s  {statuses}", flush=True)
+    if statuses["infra_error"]:  # a rate over trials the harness failed measures nothing
+        first = next(r.error for r in outcome.recorded if r.status == "infra_error")
+        sys.exit(f"{label}: {statuses['infra_error']} infrastructure errors (first: {first}); no figure is valid")
     return {"rate": 60 * trials / wall, "overhead": overhead}
 
 
