@@ -601,9 +601,9 @@ AXIS_GREY = 215  # axis and frame lines: darker than a light ground (light-grey 
 
 def chart_problems(path: Path) -> list[str]:
     """What keeps an image from being a line chart: it must decode, be at least 400x250, have a light
-    background with a minority of ink, a bounded palette (a chart, not noise or a photograph), straight
-    axis lines (a run darker than the ground across a quarter of the width and one down a quarter of the
-    height) and, inside the axes, plotted strokes besides straight axis and grid lines."""
+    background with a minority of ink, a bounded palette (a chart, not noise or a photograph), at least one
+    set of axes (``plot_panels``: one large frame or a grid of small ones) and, inside the axes, plotted
+    strokes besides straight axis and grid lines."""
     try:
         with Image.open(path) as img:
             img.load()
@@ -616,21 +616,21 @@ def chart_problems(path: Path) -> list[str]:
     grey = rgb.mean(axis=2)
     light, ink = float((grey >= 235).mean()), float((grey < 200).mean())
     palette = len(np.unique((rgb // 8).reshape(-1, 3) @ np.array([1024, 32, 1])))
-    dark = grey < AXIS_GREY
     problems = []
     if light < 0.5 or not 0.003 <= ink <= 0.4:
         problems.append(f"{light:.0%} light background and {ink:.1%} ink: not a chart on a plain ground")
     if palette > 3000:
         problems.append(f"{palette} distinct colours: noise or a photograph, not a chart")
-    axes = long_runs(dark, width // 4) | long_runs(dark.T, height // 4).T
-    if not long_runs(dark, width // 4).any() or not long_runs(dark.T, height // 4).any():
-        return [*problems, "no straight axis lines"]
-    ys, xs = np.nonzero(axes)
-    inside = (slice(ys.min() + 6, ys.max() - 5), slice(xs.min() + 6, xs.max() - 5))
+    panels = plot_panels(rgb)
+    if not panels:
+        return [*problems, "no straight axis lines (no frame of axes a sixth of the image wide and high)"]
+    inside = np.zeros(grey.shape, dtype=bool)
+    for rows, cols in panels:
+        inside[rows.start + 2:rows.stop - 1, cols.start + 2:cols.stop - 1] = True
     coloured = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
     strokes = ((grey < 200) | coloured) & ~ndimage.binary_dilation(long_runs(grey < 200, 40) | long_runs(
         (grey < 200).T, 40).T, iterations=2)
-    plotted = float(strokes[inside].mean()) if strokes[inside].size else 0.0
+    plotted = float(strokes[inside].mean()) if inside.any() else 0.0
     if plotted < 0.003:
         problems.append(f"{plotted:.2%} of the plot area holds plotted strokes: empty axes")
     return problems
