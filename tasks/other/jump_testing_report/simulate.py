@@ -146,13 +146,11 @@ def write_c3d(path: Path, plates: np.ndarray, kilonewton: bool, rng) -> None:
         data = data / 1000.0
     c3d = ezc3d.c3d()
     c3d["parameters"]["POINT"]["RATE"]["value"] = [100.0]
-    c3d["parameters"]["POINT"]["LABELS"]["value"] = ["SACR"]
     c3d["parameters"]["ANALOG"]["RATE"]["value"] = [FS]
     c3d["parameters"]["ANALOG"]["LABELS"]["value"] = ["Fx1", "Fy1", "Fz1", "Fx2", "Fy2", "Fz2"]
     c3d["parameters"]["ANALOG"]["UNITS"]["value"] = [unit] * 6
     frames = n // 10
-    points = np.full((4, 1, frames), np.nan)
-    c3d["data"]["points"] = points
+    c3d["data"]["points"] = np.zeros((4, 0, frames))  # force plates only: no markers this session
     c3d["data"]["analogs"] = data[np.newaxis, :, : frames * 10]
     c3d.add_parameter("FORCE_PLATFORM", "USED", [2])
     c3d.add_parameter("FORCE_PLATFORM", "TYPE", [2, 2])
