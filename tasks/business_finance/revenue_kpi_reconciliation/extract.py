@@ -181,7 +181,7 @@ def build(business: str, seed: int) -> dict[str, Any]:
         created = months[0] - dt.timedelta(days=rng.randint(30, 900))
         customers.append({"id": f"C{1001 + i}", "name": _company(rng, used), "country": c, "type": "standard",
                           "created": created, "test": False, "scale": math.exp(rng.gauss(0, 0.6))})
-    for k, name in enumerate(rng.sample(TEST_NAMES, rng.randint(2, 3)) + ["Internal billing check"]):
+    for k, name in enumerate([*rng.sample(TEST_NAMES, rng.randint(2, 3)), "Internal billing check"]):
         cust = rng.choice([x for x in customers if not x["test"]])
         cust["test"] = True
         cust["name"] = name
