@@ -215,19 +215,29 @@ def _bridge_table(g: Grading, name: str, rows: list[dict] | None, ref_rows: list
     g.table(name, rows, ref_rows, key="month", columns=dict.fromkeys(columns, EUR_TOL), weight=weight, partial=False)
 
 
-def _numbers_in(text: str) -> list[float]:
+NUMBER = re.compile(r"\d{1,3}(?:[,\u202f ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+
+
+def _numbers_in(text: str) -> list[tuple[float, int]]:
+    """Every number of the text (sign dropped: memos write negatives many ways) with its count of decimals."""
     found = []
-    for token in re.findall(r"-?\d[\d,\u202f ]*(?:\.\d+)?", text):
-        value = as_number(token.replace(",", "").replace("\u202f", "").replace(" ", ""))
-        if value is not None:
-            found.append(float(value))
+    for token in NUMBER.findall(text):
+        plain = re.sub(r"[,\u202f ]", "", token)
+        found.append((float(plain), len(plain.split(".")[1]) if "." in plain else 0))
     return found
 
 
-def _states(numbers: list[float], value: float) -> bool:
-    """The memo states ``value`` in EUR, in thousands or in millions, rounded as a reader would."""
-    return any(abs(n - value) <= max(1.0, 0.0005 * abs(value)) or abs(n * 1e3 - value) <= max(500, 0.0005 * abs(value))
-               or abs(n * 1e6 - value) <= 0.005 * abs(value) for n in numbers)
+def _states(numbers: list[tuple[float, int]], value: float) -> bool:
+    """The memo states ``value`` in EUR, or in thousands or millions to the precision it writes."""
+    target = abs(value)
+    for number, decimals in numbers:
+        if abs(number - target) <= max(1.0, 0.5 * 10 ** -decimals):
+            return True
+        for scale in (1e3, 1e6):
+            off = abs(number * scale - target)
+            if number and off <= 0.5 * 10 ** -decimals * scale + 0.01 and off <= 0.01 * target:
+                return True
+    return False
 
 
 def _grade_findings(g: Grading, findings: Any, ref: dict[str, Any]) -> None:
