@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from lastexam.task import Grading, ReferenceFileError, judge, normalize_text, parse_quantity
+from lastexam.task.images import data_column_share
 
 
 @pytest.fixture
@@ -73,6 +74,24 @@ def _axes(with_curve: bool) -> np.ndarray:
         for dy in (-1, 0, 1):
             img[ys + dy, xs] = (30, 80, 200)
     return img
+
+
+def _bars(horizontal: bool = False) -> np.ndarray:
+    """``_axes`` with eight tall bars (most over 60 % of the image high) in place of a curve; turned a
+    quarter for horizontal bars."""
+    img = _axes(False)
+    for k, x in enumerate(range(55, 375, 40)):
+        img[260 - (180 + 8 * k):260, x:x + 24] = (200, 90, 40)
+    return np.ascontiguousarray(np.rot90(img)) if horizontal else img
+
+
+def test_tall_bars_are_plotted_data_not_axes() -> None:
+    assert data_column_share(_bars()) > 0.5
+    assert data_column_share(_bars(horizontal=True)) > 0.5
+    assert data_column_share(_axes(False)) < 0.05
+    block = _axes(False)
+    block[20:255, 100:330] = (200, 90, 40)
+    assert data_column_share(block) < 0.05, "one filled block is not plotted data"
 
 
 def test_quantities_read_in_any_unit_of_the_dimension(g: Grading) -> None:

@@ -97,25 +97,39 @@ def ink_mask(pixels: np.ndarray, *, threshold: float = 60.0) -> np.ndarray:
 def data_column_share(pixels: np.ndarray, *, line_share: float = 0.6) -> float:
     """Share of the plot area's columns that hold plotted ink (curves, markers, bars).
 
-    Rows and columns inked over more than ``line_share`` of their length are taken for axes, frames
-    and grid lines: they are set aside, and the outermost of them bound the plot area (the whole
-    image when there are none), so tick labels and titles outside the axes do not count. Ink within
-    2 % of the frame is left out as tick marks. A chart with a plotted series spans most columns of
-    its plot area, an empty set of axes almost none.
+    Thin runs (a few pixels) of rows and columns inked over more than ``line_share`` of their length are
+    taken for axes, frames and grid lines: they are set aside, and the outermost of them bound the plot
+    area (the whole image when there are none), so tick labels and titles outside the axes do not count.
+    A wider run of such columns or rows is a tall (or long) bar, and counts as data, unless it is a
+    block a quarter of the image across. Ink within 2 % of the frame is left out as tick marks. A chart
+    with a plotted series spans most columns of its plot area, an empty set of axes almost none.
     """
     mask = ink_mask(pixels)
     if mask.size == 0:
         return 0.0
-    long_rows = np.flatnonzero(mask.mean(axis=1) > line_share)
-    long_columns = np.flatnonzero(mask.mean(axis=0) > line_share)
     height, width = mask.shape
+    full_rows = np.flatnonzero(mask.mean(axis=1) > line_share)
+    full_columns = np.flatnonzero(mask.mean(axis=0) > line_share)
+    long_rows = _runs(full_rows, 1, max(3, height // 100))
+    long_columns = _runs(full_columns, 1, max(3, width // 100))
+    blocks = _runs(full_columns, width // 4, width), _runs(full_rows, height // 4, height)
     top, bottom = _frame(long_rows, height)
     left, right = _frame(long_columns, width)
     margin_y, margin_x = max(2, height // 50), max(2, width // 50)
     area = mask[top + margin_y:bottom - margin_y, left + margin_x:right - margin_x].copy()
     area[:, np.isin(np.arange(left + margin_x, right - margin_x), long_columns)] = False
     area[np.isin(np.arange(top + margin_y, bottom - margin_y), long_rows), :] = False
+    area[:, np.isin(np.arange(left + margin_x, right - margin_x), blocks[0])] = False  # a filled block is no data
+    area[np.isin(np.arange(top + margin_y, bottom - margin_y), blocks[1]), :] = False
     return float(area.any(axis=0).mean()) if area.size else 0.0
+
+
+def _runs(indices: np.ndarray, least: int, most: int) -> np.ndarray:
+    """The indices that lie in runs of consecutive indices from ``least`` to ``most`` long."""
+    if len(indices) == 0:
+        return indices
+    runs = np.split(indices, np.flatnonzero(np.diff(indices) > 1) + 1)
+    return np.concatenate([run for run in runs if least <= len(run) <= most] or [indices[:0]])
 
 
 def _frame(lines: np.ndarray, size: int) -> tuple[int, int]:
