@@ -90,7 +90,7 @@ def build_site(site: str, rng: np.random.Generator) -> Site:
         ]
         return Site("lung", 60.0, 30, 5.0, 3.0, 64, 64, 36,
                     Shape("BODY", "cylinder", (0, 0, 0), (150 + j(5), 105 + j(5), 0)), ptv, organs,
-                    [0.0, 30.0, 180.0, 210.0, 270.0, 330.0], ("Lungs", "Dmean"),
+                    [0.0, 50.0, 100.0, 150.0, 200.0, 270.0], ("Lungs", "Dmean"),
                     [("Lungs", "V20Gy"), ("SpinalCord", "Dmax"), ("Heart", "Dmean")], lungs)
     raise ValueError(f"unknown site {site!r}")
 
