@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Near-miss shortcut agents for health_medicine/rt_plan_evaluation; the shortcut follows the name it runs under.
+
+All read the DICOM set with pydicom and rasterise the contours with plastimatch like a careful physicist, then:
+- equal_weights: no forward planning, the dosimetrist's equal weights renormalised to D95 = Rx.
+- homogeneity_only: weights chosen for the most homogeneous PTV dose (least D2% - D98%), organs ignored.
+- whole_grid_dvh: the plan is right, but the DVHs are taken over the whole dose grid, not the structures.
+- protocol_copy: the plan is right, but the tables and report copy the protocol's limits as the values.
+- stale_in_sum: every RTDOSE in the export goes into the initial plan (the superseded one too), none excluded.
+"""
+
+import copy
+import csv
+import gzip
+import json
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pydicom
+from pydicom.uid import generate_uid
+from scipy.optimize import minimize
+
+MODE = Path(__file__).name.removesuffix(".py")
+
+
+
+def normalised(w: np.ndarray, ptv_doses: np.ndarray, rx: float) -> np.ndarray:
+    return w * (rx / np.percentile(w @ ptv_doses, 5.0))
+
+
+def organ_value(d: np.ndarray, metric: str) -> float:
+    if metric == "Dmean":
+        return float(d.mean())
+    if metric == "Dmax":
+        return float(d.max())
+    level = float(re.fullmatch(r"V(\d+(?:\.\d+)?)Gy", metric).group(1))
+    return float(100.0 * np.mean(d >= level))
+
+
+def optimise(ptv_doses: np.ndarray, priority: np.ndarray, rx: float, constraints: list[tuple[np.ndarray, str, float]],
+             hot: float = 1.07, cold: float = 0.95, margin: float = 0.004, seed: int = 0) -> np.ndarray:
+    """ptv_doses: beams x PTV voxels (Gy per unit weight); priority: beams x voxels of the organ whose mean is
+    minimised; constraints: (beams x voxels, metric, limit) per organ constraint."""
+    n = ptv_doses.shape[0]
+    priority_mean = priority.mean(axis=1)
+
+    def weights(x: np.ndarray) -> np.ndarray:
+        return normalised(x ** 2 + 1e-9, ptv_doses, rx)
+
+    def cost(x: np.ndarray) -> float:
+        w = weights(x)
+        d = w @ ptv_doses
+        excess = max(0.0, np.percentile(d, 98.0) / rx - (hot - margin)) + max(0.0, (cold + margin) - np.percentile(d, 2.0) / rx)
+        for doses, metric, limit in constraints:
+            excess += max(0.0, organ_value(w @ doses, metric) / limit - (1 - 2 * margin))
+        return float(w @ priority_mean) / rx + 200.0 * excess + 1e4 * excess ** 2
+
+    rng = np.random.default_rng(seed)
+    starts = [np.ones(n)] + [np.where(np.arange(n) == i, 0.4, 1.0) for i in range(n)]
+    starts += [rng.uniform(0.2, 1.0, n) for _ in range(6)]
+    best = None
+    for x0 in starts:
+        res = minimize(cost, x0, method="Nelder-Mead", options={"maxiter": 2500, "xatol": 1e-4, "fatol": 1e-7})
+        if best is None or res.fun < best.fun:
+            best = res
+    for _ in range(3):
+        res = minimize(cost, best.x, method="Nelder-Mead", options={"maxiter": 3000, "xatol": 1e-5, "fatol": 1e-9})
+        if res.fun < best.fun - 1e-9:
+            best = res
+        else:
+            break
+    return weights(best.x)
+
+
+INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
+OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
+
+
+def homogeneous(ptv_doses: np.ndarray) -> np.ndarray:
+    """Weights giving the least PTV D2% - D98% spread."""
+    def spread(x):
+        d = (x ** 2 + 1e-9) @ ptv_doses
+        return float((np.percentile(d, 98.0) - np.percentile(d, 2.0)) / np.percentile(d, 50.0))
+    res = minimize(spread, np.ones(ptv_doses.shape[0]), method="Nelder-Mead", options={"maxiter": 3000})
+    return res.x ** 2 + 1e-9
+
+
+def read_nrrd(path: Path) -> np.ndarray:
+    raw = path.read_bytes()
+    end = raw.index(b"\n\n")
+    header = raw[:end].decode()
+    sizes = [int(v) for v in re.search(r"^sizes: (.*)$", header, re.M).group(1).split()]
+    data = raw[end + 2:]
+    if re.search(r"^encoding: gzip", header, re.M):
+        data = gzip.decompress(data)
+    return np.frombuffer(data, np.uint8).reshape(sizes[::-1]) > 0
+
+
+def grid_of(ds) -> tuple:
+    return (tuple(round(float(v), 3) for v in ds.ImagePositionPatient), tuple(float(v) for v in ds.PixelSpacing),
+            int(ds.Rows), int(ds.Columns), tuple(round(float(v), 3) for v in ds.GridFrameOffsetVector))
+
+
+def dose_at(dose: np.ndarray, mask: np.ndarray, pct: float) -> float:
+    return float(np.percentile(dose[mask], 100.0 - pct))
+
+
+def metric(dose: np.ndarray, mask: np.ndarray, name: str) -> float:
+    d = dose[mask]
+    if name == "Dmean":
+        return float(d.mean())
+    if name == "Dmax":
+        return float(d.max())
+    if m := re.fullmatch(r"D(\d+(?:\.\d+)?)%", name):
+        return dose_at(dose, mask, float(m.group(1)))
+    level = float(re.fullmatch(r"V(\d+(?:\.\d+)?)Gy", name).group(1))
+    return float(100.0 * np.mean(d >= level - 1e-9))
+
+
+def evaluate(dose, masks, protocol):
+    rx = protocol["prescription"]["dose_gy"]
+    rows = []
+    for c in protocol["constraints"]:
+        limit = c["limit"] if "limit" in c else c["limit_pct_rx"] * rx / 100.0
+        value = metric(dose, masks[c["structure"]], c["metric"])
+        margin = (value - limit) / limit if c["comparison"] == ">=" else (limit - value) / limit
+        rows.append({"structure": c["structure"], "metric": c["metric"], "value": value, "limit": limit,
+                     "unit": "%" if c["metric"].startswith("V") else "Gy", "pass": margin >= 0, "margin": margin})
+    return rows
+
+
+def main() -> None:
+    protocol = json.loads((INPUT / "protocol.json").read_text())
+    rx = protocol["prescription"]["dose_gy"]
+    files = [pydicom.dcmread(p) for p in sorted((INPUT / "dicom").glob("*.dcm"))]
+    cts = sorted((d for d in files if d.Modality == "CT"), key=lambda d: float(d.ImagePositionPatient[2]))
+    struct = next(d for d in files if d.Modality == "RTSTRUCT")
+    plan = next(d for d in files if d.Modality == "RTPLAN")
+    frame = cts[0].FrameOfReferenceUID
+    assert struct.FrameOfReferenceUID == frame and plan.FrameOfReferenceUID == frame
+    beams = {int(b.BeamNumber): str(b.BeamName) for b in plan.BeamSequence}
+    beam_doses, excluded, template, stale = {}, [], None, []
+    for d in (d for d in files if d.Modality == "RTDOSE"):
+        refs_plan = d.ReferencedRTPlanSequence[0].ReferencedSOPInstanceUID == plan.SOPInstanceUID
+        if d.FrameOfReferenceUID != frame or not refs_plan or d.DoseSummationType != "BEAM":
+            excluded.append(str(d.SOPInstanceUID))
+            stale.append(d.pixel_array.astype(np.float64) * float(d.DoseGridScaling))
+            continue
+        number = int(d.ReferencedRTPlanSequence[0].ReferencedFractionGroupSequence[0].ReferencedBeamSequence[0].ReferencedBeamNumber)
+        beam_doses[number] = d.pixel_array.astype(np.float64) * float(d.DoseGridScaling)
+        if template is None:
+            template = d
+        assert grid_of(d) == grid_of(template), "beam dose grids differ"
+    assert set(beam_doses) == set(beams), "a beam has no dose grid"
+    numbers = sorted(beams)
+
+    with tempfile.TemporaryDirectory() as work:
+        ct_dir = Path(work) / "ct"
+        ct_dir.mkdir()
+        for d in cts:
+            d.save_as(ct_dir / f"{d.SOPInstanceUID}.dcm")
+        rs = next(p for p in (INPUT / "dicom").glob("*.dcm") if pydicom.dcmread(p, stop_before_pixels=True).Modality == "RTSTRUCT")
+        subprocess.run(["plastimatch", "convert", "--input", str(rs), "--referenced-ct", str(ct_dir),
+                        "--output-prefix", f"{work}/masks", "--prefix-format", "nrrd"], check=True, capture_output=True)
+        masks = {p.stem: read_nrrd(p) for p in Path(work, "masks").glob("*.nrrd")}
+    # the masks are on the CT grid; the dose grid must be the same one
+    shape = next(iter(beam_doses.values())).shape
+    ct_origin = tuple(round(float(v), 3) for v in cts[0].ImagePositionPatient)
+    assert ct_origin == grid_of(template)[0] and shape == next(iter(masks.values())).shape, "dose grid is not the CT grid"
+
+    initial = sum(beam_doses[n] for n in numbers)
+    if MODE == "stale_in_sum":
+        initial = initial + sum(stale)
+        excluded = []
+    priority = next(c for c in protocol["constraints"] if c["role"].startswith("priority"))
+    others = [c for c in protocol["constraints"] if c["structure"] != "PTV" and c is not priority]
+    stack = lambda name: np.array([beam_doses[n][masks[name]] for n in numbers])  # noqa: E731
+    if MODE == "equal_weights":
+        weights = np.ones(len(numbers))
+    elif MODE == "homogeneity_only":
+        weights = homogeneous(stack("PTV"))
+    else:
+        weights = optimise(stack("PTV"), stack(priority["structure"]), rx,
+                           [(stack(c["structure"]), c["metric"], c["limit"]) for c in others])
+    weights = normalised(weights, stack("PTV"), rx)
+    final = sum(w * beam_doses[n] for w, n in zip(weights, numbers, strict=True))
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    out = copy.deepcopy(template)
+    scaling = float(f"{final.max() / 4.0e9:.6e}")
+    out.PixelData = np.rint(final / scaling).astype("<u4").tobytes()
+    out.DoseGridScaling = f"{scaling:.6e}"
+    out.DoseSummationType = "PLAN"
+    out.SOPInstanceUID = out.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    out.SeriesInstanceUID = generate_uid()
+    del out.ReferencedRTPlanSequence[0].ReferencedFractionGroupSequence
+    out.DoseComment = "Final plan after forward re-weighting"
+    out.save_as(OUTPUT / "final_dose.dcm", enforce_file_format=True)
+    final = pydicom.dcmread(OUTPUT / "final_dose.dcm").pixel_array * scaling
+
+    structures = protocol["dvh_structures"]
+    levels = np.arange(0.0, 1.25 * rx, 0.5)
+    with (OUTPUT / "dvh.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["structure", "plan", "dose_gy", "volume_pct"])
+        for label, dose in (("initial", initial), ("final", final)):
+            for s in structures:
+                d = dose.ravel() if MODE == "whole_grid_dvh" else dose[masks[s]]
+                writer.writerows([s, label, f"{lv:.2f}", f"{100.0 * np.mean(d >= lv):.3f}"] for lv in levels)
+    tables = {"initial": evaluate(initial, masks, protocol), "final": evaluate(final, masks, protocol)}
+    if MODE == "protocol_copy":
+        for rows in tables.values():
+            for r in rows:
+                r["value"], r["margin"], r["pass"] = r["limit"], 0.0, True
+    with (OUTPUT / "constraints.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["plan", "structure", "metric", "value", "limit", "unit", "pass"])
+        for label, rows in tables.items():
+            writer.writerows([label, r["structure"], r["metric"], f"{r['value']:.3f}", f"{r['limit']:.3f}", r["unit"],
+                              "yes" if r["pass"] else "no"] for r in rows)
+    with (OUTPUT / "beam_weights.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["beam_number", "beam_name", "weight"])
+        writer.writerows([n, beams[n], f"{w:.6f}"] for n, w in zip(numbers, weights, strict=True))
+
+    rows = tables["final"]
+    failing = [r for r in rows if not r["pass"]]
+    decision = "reject" if failing else "approve"
+    governing = min(rows, key=lambda r: r["margin"])
+    ptv = masks["PTV"]
+    d98, d95, d50, d2 = (dose_at(final, ptv, p) for p in (98, 95, 50, 2))
+    if MODE == "protocol_copy":
+        d98, d95, d50, d2 = 0.95 * rx, rx, rx, 1.07 * rx
+    piv, tv_piv = (final >= rx).sum(), (final[ptv] >= rx).sum()
+    objective = metric(final, masks[priority["structure"]], "Dmean")
+    report = {
+        "patient_id": str(cts[0].PatientID), "plan_label": str(plan.RTPlanLabel),
+        "prescription_gy": rx, "fractions": protocol["prescription"]["fractions"],
+        "excluded_dose_objects": excluded,
+        "final_plan": {"ptv_d98_gy": d98, "ptv_d95_gy": d95, "ptv_d50_gy": d50, "ptv_d2_gy": d2,
+                       "paddick_ci": float(tv_piv ** 2 / (ptv.sum() * piv)), "homogeneity_index": (d2 - d98) / d50,
+                       "priority_objective": {"structure": priority["structure"], "metric": "Dmean", "value_gy": objective}},
+        "decision": decision,
+        "governing_constraint": f"{governing['structure']} {governing['metric']}",
+        "signed_by": "A. Physicist, MPE", "date": "2026-12-03",
+    }
+    (OUTPUT / "plan_report.json").write_text(json.dumps(report, indent=2) + "\n")
+    lines = [f"# Plan check: {plan.RTPlanLabel} ({protocol['site']})", "",
+             f"Prescription {rx:g} Gy in {protocol['prescription']['fractions']} fractions to the PTV; final plan "
+             f"normalised to PTV D95% = {d95:.2f} Gy.", "",
+             f"Dose objects excluded (other frame of reference or plan): {', '.join(excluded) or 'none'}.", "",
+             "| constraint | initial | final | limit | final passes |", "|---|---|---|---|---|"]
+    for a, b in zip(tables["initial"], rows, strict=True):
+        lines.append(f"| {b['structure']} {b['metric']} | {a['value']:.2f} | {b['value']:.2f} | {b['limit']:.2f} {b['unit']} | "
+                     f"{'yes' if b['pass'] else 'no'} |")
+    lines += ["", f"Beam weights: {', '.join(f'{beams[n]} {w:.4f}' for n, w in zip(numbers, weights, strict=True))}.", "",
+              f"Paddick CI {report['final_plan']['paddick_ci']:.3f}, ICRU-83 HI {report['final_plan']['homogeneity_index']:.3f}, "
+              f"{priority['structure']} mean dose {objective:.2f} Gy.", "",
+              f"**Decision: {decision.upper()}**. Governing constraint: {report['governing_constraint']} "
+              f"({governing['value']:.2f} against {governing['limit']:.2f} {governing['unit']}).", "",
+              f"Signed: {report['signed_by']}, {report['date']}"]
+    (OUTPUT / "plan_report.md").write_text("\n".join(lines) + "\n")
+
+
+main()

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Oracle: validate the DICOM RT set with pydicom, rasterise the RTSTRUCT with plastimatch, compute DVHs and
+the protocol on the initial plan, forward-plan the beam weights (optimise.py), write the final RTDOSE and
+the plan-check report.
+
+ALE-CANARY-508e41a6-ba27-4044-becc-5a16b15cd260
+"""
+
+import copy
+import csv
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pydicom
+from pydicom.uid import generate_uid
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+from optimise import normalised, optimise  # noqa: E402
+
+INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
+OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
+
+
+def read_nrrd(path: Path) -> np.ndarray:
+    raw = path.read_bytes()
+    end = raw.index(b"\n\n")
+    header = raw[:end].decode()
+    sizes = [int(v) for v in re.search(r"^sizes: (.*)$", header, re.M).group(1).split()]
+    data = raw[end + 2:]
+    if re.search(r"^encoding: gzip", header, re.M):
+        data = gzip.decompress(data)
+    return np.frombuffer(data, np.uint8).reshape(sizes[::-1]) > 0
+
+
+def grid_of(ds) -> tuple:
+    return (tuple(round(float(v), 3) for v in ds.ImagePositionPatient), tuple(float(v) for v in ds.PixelSpacing),
+            int(ds.Rows), int(ds.Columns), tuple(round(float(v), 3) for v in ds.GridFrameOffsetVector))
+
+
+def dose_at(dose: np.ndarray, mask: np.ndarray, pct: float) -> float:
+    return float(np.percentile(dose[mask], 100.0 - pct))
+
+
+def metric(dose: np.ndarray, mask: np.ndarray, name: str) -> float:
+    d = dose[mask]
+    if name == "Dmean":
+        return float(d.mean())
+    if name == "Dmax":
+        return float(d.max())
+    if m := re.fullmatch(r"D(\d+(?:\.\d+)?)%", name):
+        return dose_at(dose, mask, float(m.group(1)))
+    level = float(re.fullmatch(r"V(\d+(?:\.\d+)?)Gy", name).group(1))
+    return float(100.0 * np.mean(d >= level - 1e-9))
+
+
+def evaluate(dose, masks, protocol):
+    rx = protocol["prescription"]["dose_gy"]
+    rows = []
+    for c in protocol["constraints"]:
+        limit = c["limit"] if "limit" in c else c["limit_pct_rx"] * rx / 100.0
+        value = metric(dose, masks[c["structure"]], c["metric"])
+        margin = (value - limit) / limit if c["comparison"] == ">=" else (limit - value) / limit
+        rows.append({"structure": c["structure"], "metric": c["metric"], "value": value, "limit": limit,
+                     "unit": "%" if c["metric"].startswith("V") else "Gy", "pass": margin >= 0, "margin": margin})
+    return rows
+
+
+def main() -> None:
+    protocol = json.loads((INPUT / "protocol.json").read_text())
+    rx = protocol["prescription"]["dose_gy"]
+    files = [pydicom.dcmread(p) for p in sorted((INPUT / "dicom").glob("*.dcm"))]
+    cts = sorted((d for d in files if d.Modality == "CT"), key=lambda d: float(d.ImagePositionPatient[2]))
+    struct = next(d for d in files if d.Modality == "RTSTRUCT")
+    plan = next(d for d in files if d.Modality == "RTPLAN")
+    frame = cts[0].FrameOfReferenceUID
+    assert struct.FrameOfReferenceUID == frame and plan.FrameOfReferenceUID == frame
+    beams = {int(b.BeamNumber): str(b.BeamName) for b in plan.BeamSequence}
+    beam_doses, excluded, template = {}, [], None
+    for d in (d for d in files if d.Modality == "RTDOSE"):
+        refs_plan = d.ReferencedRTPlanSequence[0].ReferencedSOPInstanceUID == plan.SOPInstanceUID
+        if d.FrameOfReferenceUID != frame or not refs_plan or d.DoseSummationType != "BEAM":
+            excluded.append(str(d.SOPInstanceUID))
+            continue
+        number = int(d.ReferencedRTPlanSequence[0].ReferencedFractionGroupSequence[0].ReferencedBeamSequence[0].ReferencedBeamNumber)
+        beam_doses[number] = d.pixel_array.astype(np.float64) * float(d.DoseGridScaling)
+        if template is None:
+            template = d
+        assert grid_of(d) == grid_of(template), "beam dose grids differ"
+    assert set(beam_doses) == set(beams), "a beam has no dose grid"
+    numbers = sorted(beams)
+
+    with tempfile.TemporaryDirectory() as work:
+        ct_dir = Path(work) / "ct"
+        ct_dir.mkdir()
+        for d in cts:
+            d.save_as(ct_dir / f"{d.SOPInstanceUID}.dcm")
+        rs = next(p for p in (INPUT / "dicom").glob("*.dcm") if pydicom.dcmread(p, stop_before_pixels=True).Modality == "RTSTRUCT")
+        subprocess.run(["plastimatch", "convert", "--input", str(rs), "--referenced-ct", str(ct_dir),
+                        "--output-prefix", f"{work}/masks", "--prefix-format", "nrrd"], check=True, capture_output=True)
+        masks = {p.stem: read_nrrd(p) for p in Path(work, "masks").glob("*.nrrd")}
+    # the masks are on the CT grid; the dose grid must be the same one
+    shape = next(iter(beam_doses.values())).shape
+    ct_origin = tuple(round(float(v), 3) for v in cts[0].ImagePositionPatient)
+    assert ct_origin == grid_of(template)[0] and shape == next(iter(masks.values())).shape, "dose grid is not the CT grid"
+
+    initial = sum(beam_doses[n] for n in numbers)
+    priority = next(c for c in protocol["constraints"] if c["role"].startswith("priority"))
+    others = [c for c in protocol["constraints"] if c["structure"] != "PTV" and c is not priority]
+    stack = lambda name: np.array([beam_doses[n][masks[name]] for n in numbers])  # noqa: E731
+    weights = optimise(stack("PTV"), stack(priority["structure"]), rx,
+                       [(stack(c["structure"]), c["metric"], c["limit"]) for c in others])
+    weights = normalised(weights, stack("PTV"), rx)
+    final = sum(w * beam_doses[n] for w, n in zip(weights, numbers, strict=True))
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    out = copy.deepcopy(template)
+    scaling = float(f"{final.max() / 4.0e9:.6e}")
+    out.PixelData = np.rint(final / scaling).astype("<u4").tobytes()
+    out.DoseGridScaling = f"{scaling:.6e}"
+    out.DoseSummationType = "PLAN"
+    out.SOPInstanceUID = out.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    out.SeriesInstanceUID = generate_uid()
+    del out.ReferencedRTPlanSequence[0].ReferencedFractionGroupSequence
+    out.DoseComment = "Final plan after forward re-weighting"
+    out.save_as(OUTPUT / "final_dose.dcm", enforce_file_format=True)
+    final = pydicom.dcmread(OUTPUT / "final_dose.dcm").pixel_array * scaling
+
+    structures = protocol["dvh_structures"]
+    levels = np.arange(0.0, 1.25 * rx, 0.5)
+    with (OUTPUT / "dvh.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["structure", "plan", "dose_gy", "volume_pct"])
+        for label, dose in (("initial", initial), ("final", final)):
+            for s in structures:
+                d = dose[masks[s]]
+                writer.writerows([s, label, f"{lv:.2f}", f"{100.0 * np.mean(d >= lv):.3f}"] for lv in levels)
+    tables = {"initial": evaluate(initial, masks, protocol), "final": evaluate(final, masks, protocol)}
+    with (OUTPUT / "constraints.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["plan", "structure", "metric", "value", "limit", "unit", "pass"])
+        for label, rows in tables.items():
+            writer.writerows([label, r["structure"], r["metric"], f"{r['value']:.3f}", f"{r['limit']:.3f}", r["unit"],
+                              "yes" if r["pass"] else "no"] for r in rows)
+    with (OUTPUT / "beam_weights.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["beam_number", "beam_name", "weight"])
+        writer.writerows([n, beams[n], f"{w:.6f}"] for n, w in zip(numbers, weights, strict=True))
+
+    rows = tables["final"]
+    failing = [r for r in rows if not r["pass"]]
+    decision = "reject" if failing else "approve"
+    governing = min(rows, key=lambda r: r["margin"])
+    ptv = masks["PTV"]
+    d98, d95, d50, d2 = (dose_at(final, ptv, p) for p in (98, 95, 50, 2))
+    piv, tv_piv = (final >= rx).sum(), (final[ptv] >= rx).sum()
+    objective = metric(final, masks[priority["structure"]], "Dmean")
+    report = {
+        "patient_id": str(cts[0].PatientID), "plan_label": str(plan.RTPlanLabel),
+        "prescription_gy": rx, "fractions": protocol["prescription"]["fractions"],
+        "excluded_dose_objects": excluded,
+        "final_plan": {"ptv_d98_gy": d98, "ptv_d95_gy": d95, "ptv_d50_gy": d50, "ptv_d2_gy": d2,
+                       "paddick_ci": float(tv_piv ** 2 / (ptv.sum() * piv)), "homogeneity_index": (d2 - d98) / d50,
+                       "priority_objective": {"structure": priority["structure"], "metric": "Dmean", "value_gy": objective}},
+        "decision": decision,
+        "governing_constraint": f"{governing['structure']} {governing['metric']}",
+        "signed_by": "A. Physicist, MPE", "date": "2026-12-03",
+    }
+    (OUTPUT / "plan_report.json").write_text(json.dumps(report, indent=2) + "\n")
+    lines = [f"# Plan check: {plan.RTPlanLabel} ({protocol['site']})", "",
+             f"Prescription {rx:g} Gy in {protocol['prescription']['fractions']} fractions to the PTV; final plan "
+             f"normalised to PTV D95% = {d95:.2f} Gy.", "",
+             f"Dose objects excluded (other frame of reference or plan): {', '.join(excluded) or 'none'}.", "",
+             "| constraint | initial | final | limit | final passes |", "|---|---|---|---|---|"]
+    for a, b in zip(tables["initial"], rows, strict=True):
+        lines.append(f"| {b['structure']} {b['metric']} | {a['value']:.2f} | {b['value']:.2f} | {b['limit']:.2f} {b['unit']} | "
+                     f"{'yes' if b['pass'] else 'no'} |")
+    lines += ["", f"Beam weights: {', '.join(f'{beams[n]} {w:.4f}' for n, w in zip(numbers, weights, strict=True))}.", "",
+              f"Paddick CI {report['final_plan']['paddick_ci']:.3f}, ICRU-83 HI {report['final_plan']['homogeneity_index']:.3f}, "
+              f"{priority['structure']} mean dose {objective:.2f} Gy.", "",
+              f"**Decision: {decision.upper()}**. Governing constraint: {report['governing_constraint']} "
+              f"({governing['value']:.2f} against {governing['limit']:.2f} {governing['unit']}).", "",
+              f"Signed: {report['signed_by']}, {report['date']}"]
+    (OUTPUT / "plan_report.md").write_text("\n".join(lines) + "\n")
+
+
+main()

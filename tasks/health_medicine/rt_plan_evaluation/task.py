@@ -1,0 +1,435 @@
+"""Radiotherapy plan check and forward re-planning on a DICOM RT set.
+
+ALE-CANARY-508e41a6-ba27-4044-becc-5a16b15cd260
+
+Workflow: a medical physicist receives a planning CT, the RTSTRUCT, the dosimetrist's 3D-conformal RTPLAN
+and one RTDOSE per beam (plus a superseded dose object of another frame of reference), and the department
+protocol for the site. They validate the set, compute cumulative DVHs from the contours, evaluate the protocol
+on the initial plan, re-weight the beams to minimise the priority organ's mean dose under the coverage,
+hot-spot and other organ constraints, write the final RTDOSE and sign a plan-check report.
+
+generate() draws the site's geometry, computes the beam doses with a conformal-field model (rtcase.py),
+writes the DICOM set with pydicom in the task's tool environment (write_case.py), rasterises the contours
+for the grader's own voxel DVHs, and finds the reference optimum (solution/optimise.py). The protocol's
+limits are set from that optimum so the decision is clear: the priority organ's limit either has room or
+no admissible weighting can reach it. grade() re-reads the agent's RTDOSE with pydicom in a sandbox, checks
+its geometry and that the weights reproduce it, recomputes every metric, and checks the tables and the
+report against its recomputation and the reference optimum.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lastexam.task import Grading, Params, as_number, run_tool_script
+
+from . import rtcase, rtmetrics
+
+HERE = Path(__file__).parent
+CANARY = "ALE-CANARY-508e41a6-ba27-4044-becc-5a16b15cd260"
+HOT, COLD = 1.07, 0.95
+OPTIMUM_TOL = 0.03          # priority objective may exceed the reference optimum by this fraction
+NORM_TOL = 0.01             # PTV D95 within 1 % of the prescription
+LIMIT_TOL = 0.006           # a constraint counts as held within 0.6 % of its limit (mask conventions)
+SUM_TOL_FRACTION = 0.005    # final dose vs weighted beam sum, as a fraction of Rx
+DVH_TOL_PCT = 4.0           # cumulative volume, percentage points
+DOSE_REL_TOL, DOSE_ABS_TOL, VOLUME_ABS_TOL = 0.015, 0.3, 2.0
+MARGIN_TIE = 0.01
+ATTEMPTS = 6
+
+
+def _optimiser():
+    spec = importlib.util.spec_from_file_location("rt_plan_optimise", HERE / "solution" / "optimise.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _uid(rng: np.random.Generator, root: str) -> str:
+    return root + ".".join(str(int(v)) for v in rng.integers(1, 10**9, 3))
+
+
+def constraint_key(structure: str, metric: str) -> str:
+    return f"{structure} {metric}"
+
+
+def evaluate_plan(dose: np.ndarray, masks: dict[str, np.ndarray], protocol: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every protocol constraint on a dose: key -> value, limit, unit, pass, relative margin."""
+    rx = protocol["prescription"]["dose_gy"]
+    out = {}
+    for c in protocol["constraints"]:
+        limit = c["limit"] if "limit" in c else c["limit_pct_rx"] * rx / 100.0
+        value = rtmetrics.metric(dose, masks[c["structure"]], c["metric"])
+        margin = (value - limit) / limit if c["comparison"] == ">=" else (limit - value) / limit
+        out[constraint_key(c["structure"], c["metric"])] = {"value": value, "limit": limit, "unit": rtmetrics.unit(c["metric"]),
+                                                           "pass": margin >= 0, "margin": margin}
+    return out
+
+
+def _protocol(site: rtcase.Site, priority_limit: float, limits: dict[tuple[str, str], float]) -> dict[str, Any]:
+    constraints = [
+        {"structure": "PTV", "metric": "D98%", "comparison": ">=", "limit_pct_rx": 95.0, "role": "coverage"},
+        {"structure": "PTV", "metric": "D2%", "comparison": "<=", "limit_pct_rx": 107.0, "role": "hot spot"},
+        {"structure": site.priority[0], "metric": site.priority[1], "comparison": "<=", "limit": priority_limit,
+         "role": "priority organ at risk: minimise"},
+    ]
+    constraints += [{"structure": s, "metric": m, "comparison": "<=", "limit": limits[(s, m)], "role": "organ at risk"}
+                    for s, m in site.secondary]
+    return {"site": site.name, "prescription": {"dose_gy": site.rx_gy, "fractions": site.fractions, "target": "PTV"},
+            "normalisation": "final plan normalised so that PTV D95% equals 100% of the prescription",
+            "constraints": constraints,
+            "report_indices": {"paddick_ci": "(TV_PIV)^2 / (TV x PIV), PIV = volume of the whole dose grid receiving >= prescription",
+                               "hi": "ICRU 83: (D2% - D98%) / D50% of the PTV"},
+            "dvh_structures": ["PTV", *[name for name, _ in site.organs]],
+            "canary": CANARY}
+
+
+def _build(site_name: str, rng: np.random.Generator) -> dict[str, Any]:
+    site = rtcase.build_site(site_name, rng)
+    grid = rtcase.site_grid(site)
+    contours = rtcase.contours(site, grid)
+    masks = {name: rtcase.rasterise(roi, grid) for name, roi in contours.items()}
+    rho = rtcase.density(site, grid, masks)
+    raw = [rtcase.beam_dose(site, grid, rho, masks["BODY"], g) for g in site.gantry]
+    ptv = masks["PTV"]
+    share = [b / b[ptv].mean() for b in raw]
+    scale = site.rx_gy * rng.uniform(0.97, 1.03) / np.percentile(sum(share)[ptv], 5.0)
+    return {"site": site, "grid": grid, "contours": contours, "masks": masks, "rho": rho,
+            "beams": [b * scale for b in share]}
+
+
+def _write_dicom(case: dict[str, Any], rng: np.random.Generator, input_dir: Path) -> tuple[dict[str, Any], list[np.ndarray]]:
+    site, grid = case["site"], case["grid"]
+    root = "1.2.826.0.1.3680043.10.1055."
+    study, frame, old_frame = _uid(rng, root), _uid(rng, root), _uid(rng, root)
+    plan_uid, old_plan_uid = _uid(rng, root), _uid(rng, root)
+    dose_series = _uid(rng, root)
+    beams = []
+    for i, gantry in enumerate(site.gantry):
+        iso = case["beams"][i][tuple(s // 2 for s in grid.shape)]
+        beams.append({"number": i + 1, "name": f"G{int(gantry):03d}", "gantry": gantry, "ssd": 900.0,
+                      "mu": round(float(iso) / site.fractions * 100 / 0.8, 1),
+                      "dose_per_fraction_at_iso": round(float(iso) / site.fractions, 4)})
+    order = rng.permutation(len(beams))
+    doses = [{"key": f"beam{b['number']}", "uid": _uid(rng, root), "series_uid": dose_series, "series_number": 4,
+              "frame_uid": frame, "summation": "BEAM", "plan_uid": plan_uid, "beam_number": b["number"]}
+             for b in (beams[i] for i in order)]
+    doses.append({"key": "superseded", "uid": _uid(rng, root), "series_uid": _uid(rng, root), "series_number": 9,
+                  "frame_uid": old_frame, "summation": "PLAN", "plan_uid": old_plan_uid, "beam_number": None})
+    meta = {"uid_root": root, "patient_name": f"RTQA^{site.name.upper()}{int(rng.integers(100, 999))}",
+            "patient_id": f"QA{int(rng.integers(10**5, 10**6))}", "sex": "M" if site.name == "prostate" else "F",
+            "study_uid": study, "date": "20261201", "frame_uid": frame,
+            "ct_series_uid": _uid(rng, root), "struct_series_uid": _uid(rng, root), "plan_series_uid": _uid(rng, root),
+            "ct_uids": [_uid(rng, root) for _ in range(grid.shape[0])], "struct_uid": _uid(rng, root),
+            "grid": {"origin": list(grid.origin), "spacing": list(grid.spacing)},
+            "contours": {name: [[z, [list(p) for p in poly]] for z, poly in roi] for name, roi in case["contours"].items()},
+            "plan": {"uid": plan_uid, "label": f"{site.name[:6].upper()}_3DCRT", "rx_gy": site.rx_gy,
+                     "fractions": site.fractions, "beams": beams},
+            "doses": doses}
+    initial = sum(case["beams"])
+    superseded = np.roll(initial * rng.uniform(1.02, 1.08), 2, axis=2)
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        (work / "case.json").write_text(json.dumps(meta))
+        np.savez(work / "arrays.npz", ct=rtcase.hounsfield(case["rho"]), superseded=superseded,
+                 **{f"beam{i + 1}": b for i, b in enumerate(case["beams"])})
+        run_tool_script(__file__, HERE / "write_case.py", str(work / "case.json"), str(work / "arrays.npz"),
+                        str(input_dir / "dicom"), str(work / "stored.npz"))
+        stored = np.load(work / "stored.npz")
+        beam_doses = [stored[f"beam{i + 1}"] for i in range(len(beams))]
+    return meta, beam_doses
+
+
+def _round_limit(value: float) -> float:
+    return round(value, 1)
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    site_name = params["site"]
+    rng = np.random.default_rng(params["seed"])
+    optimise = _optimiser()
+    for _ in range(ATTEMPTS):
+        case = _build(site_name, rng)
+        site, masks, beams = case["site"], case["masks"], case["beams"]
+        rx = site.rx_gy
+        def stack(name: str, masks: dict[str, np.ndarray] = masks, beams: list[np.ndarray] = beams) -> np.ndarray:
+            return np.array([b[masks[name]] for b in beams])
+
+        ptv_doses, priority = stack("PTV"), stack(site.priority[0])
+        free = optimise.optimise(ptv_doses, priority, rx, [], hot=HOT, cold=COLD)
+        free_dose = sum(w * b for w, b in zip(free, beams, strict=True))
+        values = {(s, m): rtmetrics.metric(free_dose, masks[s], m) for s, m in site.secondary}
+        # one Dmax/Dmean constraint made binding (below its value at the unconstrained optimum) half the time
+        limits = {k: _round_limit(v * rng.uniform(1.12, 1.3) + (1.0 if k[1].startswith("V") else 0.5))
+                  for k, v in values.items()}
+        candidates = [k for k in site.secondary if k[1] in ("Dmax", "Dmean") and values[k] > 0.3 * rx]
+        if candidates and rng.random() < 0.5:
+            k = candidates[int(rng.integers(len(candidates)))]
+            limits[k] = _round_limit(values[k] * rng.uniform(0.82, 0.92))
+        constraints = [(stack(s), m, limits[(s, m)]) for s, m in site.secondary]
+        weights = optimise.optimise(ptv_doses, priority, rx, constraints, hot=HOT, cold=COLD)
+        dose = sum(w * b for w, b in zip(weights, beams, strict=True))
+        objective = rtmetrics.metric(dose, masks[site.priority[0]], "Dmean")
+        approve = bool(rng.random() < 0.5)
+        priority_limit = round(objective * (rng.uniform(1.06, 1.2) if approve else rng.uniform(0.8, 0.93)), 1)
+        protocol = _protocol(site, priority_limit, limits)
+        final = evaluate_plan(dose, masks, protocol)
+        others_hold = all(v["margin"] >= 0 for k, v in final.items() if k != constraint_key(*site.priority))
+        equal = optimise.normalised(np.ones(len(beams)), ptv_doses, rx)
+        equal_objective = float(equal @ priority.mean(axis=1))
+        # the dosimetrist's equal weights must fall well outside the optimum's tolerance
+        if others_hold and equal_objective > objective + 2 * max(OPTIMUM_TOL * objective, 0.005 * rx):
+            break
+    else:
+        raise AssertionError(f"no {site_name} case with an admissible optimum well below equal weights in {ATTEMPTS} draws")
+    meta, stored = _write_dicom(case, rng, input_dir)
+    (input_dir / "protocol.json").write_text(json.dumps(protocol, indent=2) + "\n")
+    initial = sum(stored)
+    stored_final = sum(w * b for w, b in zip(weights, stored, strict=True))
+    final = evaluate_plan(stored_final, masks, protocol)
+    margins = {k: v["margin"] for k, v in final.items()}
+    decision = "approve" if all(m >= 0 for m in margins.values()) else "reject"
+    np.savez_compressed(reference_dir / "beams.npz", **{str(b["number"]): d for b, d in zip(meta["plan"]["beams"], stored, strict=True)})
+    np.savez_compressed(reference_dir / "masks.npz", **masks)
+    reference = {
+        "site": site.name, "rx_gy": site.rx_gy, "protocol": protocol,
+        "grid": {"origin": meta["grid"]["origin"], "spacing": meta["grid"]["spacing"], "shape": list(case["grid"].shape)},
+        "frame_uid": meta["frame_uid"], "plan_uid": meta["plan"]["uid"],
+        "beams": [{"number": b["number"], "name": b["name"]} for b in meta["plan"]["beams"]],
+        "priority": list(site.priority), "weights": [float(w) for w in weights],
+        "objective": float(rtmetrics.metric(stored_final, masks[site.priority[0]], "Dmean")),
+        "equal_objective": equal_objective, "initial": evaluate_plan(initial, masks, protocol), "final": final,
+        "decision": decision, "superseded_uid": meta["doses"][-1]["uid"], "canary": CANARY,
+    }
+    (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1) + "\n")
+
+
+
+# -- grade -------------------------------------------------------------------------------------
+
+DELIVERABLES = ("dvh.csv", "constraints.csv", "beam_weights.csv", "final_dose.dcm", "plan_report.json", "plan_report.md")
+
+
+def _within(found: Any, expected: float, unit: str, rx: float) -> bool | str:
+    value = as_number(found)
+    if value is None or not math.isfinite(value):
+        return f"{found!r} is not a number"
+    tol = VOLUME_ABS_TOL if unit == "%" else max(DOSE_ABS_TOL, DOSE_REL_TOL * abs(expected))
+    return True if abs(value - expected) <= tol else f"{value:g}, recomputed {expected:.3f}"
+
+
+def _read_dose(g: Grading, ref: dict[str, Any]) -> np.ndarray | None:
+    run = g.run_tool(["python3", "read_dose.py", "final_dose.dcm"],
+                     {"read_dose.py": HERE / "read_dose.py", "final_dose.dcm": g.output("final_dose.dcm")}, timeout=120)
+    try:
+        meta = json.loads((run.workdir / "meta.json").read_text())
+        dose = np.load(run.workdir / "dose.npy", allow_pickle=False)
+    except (OSError, ValueError):
+        g.check("final RTDOSE re-reads with pydicom on the beam dose grid and frame of reference", False, weight=3,
+                reason=(run.stderr or run.stdout)[-300:] or "not a readable RTDOSE")
+        return None
+    grid = ref["grid"]
+    nz = grid["shape"][0]
+    problems = []
+    if meta["modality"] != "RTDOSE" or meta["units"].upper() != "GY" or meta["type"].upper() != "PHYSICAL":
+        problems.append(f"modality/units/type {meta['modality']}/{meta['units']}/{meta['type']}")
+    if meta["frame_uid"] != ref["frame_uid"]:
+        problems.append("frame of reference is not the planning CT's")
+    if any(abs(a - b) > 0.01 for a, b in zip(meta["origin"], grid["origin"], strict=True)):
+        problems.append(f"origin {meta['origin']}")
+    if any(abs(a - b) > 1e-3 for a, b in zip(meta["pixel_spacing"], [grid["spacing"][1], grid["spacing"][0]], strict=True)):
+        problems.append(f"pixel spacing {meta['pixel_spacing']}")
+    if meta["orientation"] != [1, 0, 0, 0, 1, 0]:
+        problems.append("orientation")
+    offsets_ok = len(meta["offsets"]) == nz and all(abs(o - k * grid["spacing"][2]) < 0.01 for k, o in enumerate(meta["offsets"]))
+    if not offsets_ok or list(dose.shape) != grid["shape"]:
+        problems.append(f"grid {list(dose.shape)} / frame offsets differ from the beam doses' {grid['shape']}")
+    g.check("final RTDOSE re-reads with pydicom on the beam dose grid and frame of reference", not problems, weight=3,
+            reason="; ".join(problems))
+    return None if problems else dose
+
+
+def _read_weights(g: Grading, ref: dict[str, Any]) -> np.ndarray | None:
+    rows = g.read_csv("beam_weights.csv", required_columns=["beam_number", "weight"])
+    if rows is None:
+        return None
+    found: dict[int, float] = {}
+    problems = []
+    for r in rows:
+        number, weight = as_number(r.get("beam_number")), as_number(r.get("weight"))
+        if number is None or weight is None or not math.isfinite(weight):
+            problems.append(f"unreadable row {r}")
+        elif weight < 0:
+            problems.append(f"beam {number:g} has a negative weight")
+        elif int(number) in found:
+            problems.append(f"beam {number:g} listed twice")
+        else:
+            found[int(number)] = weight
+    wanted = [b["number"] for b in ref["beams"]]
+    if set(found) != set(wanted):
+        problems.append(f"beams {sorted(found)}, the plan has {wanted}")
+    g.check("beam weights: one non-negative weight for every beam of the plan", not problems, reason="; ".join(problems[:4]))
+    return None if problems else np.array([found[n] for n in wanted])
+
+
+def _grade_plan(g: Grading, ref: dict[str, Any], masks: dict[str, np.ndarray], dose: np.ndarray, final: dict[str, dict[str, Any]]) -> None:
+    rx = ref["rx_gy"]
+    d95 = rtmetrics.metric(dose, masks["PTV"], "D95%")
+    g.check("final plan normalised to PTV D95% = prescription", abs(d95 - rx) <= NORM_TOL * rx,
+            expected=rx, found=round(d95, 3))
+    target = {k: v for k, v in final.items() if k.startswith("PTV ")}
+    g.fraction("PTV coverage (D98% >= 95% Rx) and hot spot (D2% <= 107% Rx) on the final dose",
+               {k: v["margin"] >= -LIMIT_TOL or f"{v['value']:.2f} against {v['limit']:.2f}" for k, v in target.items()},
+               weight=2, threshold=1.0)
+    key = constraint_key(*ref["priority"])
+    organs = {k: v for k, v in final.items() if not k.startswith("PTV ") and k != key}
+    g.fraction("organ-at-risk constraints (other than the priority organ) hold on the final dose",
+               {k: v["margin"] >= -LIMIT_TOL or f"{v['value']:.2f} against {v['limit']:.2f} {v['unit']}" for k, v in organs.items()},
+               weight=2, threshold=1.0)
+    objective = rtmetrics.metric(dose, masks[ref["priority"][0]], "Dmean")
+    limit = ref["objective"] + max(OPTIMUM_TOL * ref["objective"], 0.005 * rx)
+    g.check(f"{ref['priority'][0]} mean dose minimised: within tolerance of the reference optimum", objective <= limit,
+            weight=3, expected=f"<= {limit:.2f} Gy (optimum {ref['objective']:.2f})", found=round(objective, 3))
+
+
+def _grade_dvh(g: Grading, ref: dict[str, Any], masks: dict[str, np.ndarray], rows: list[dict[str, str]], doses: dict[str, np.ndarray]) -> None:
+    rx = ref["rx_gy"]
+    curves: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for r in rows:
+        d, v = as_number(r.get("dose_gy")), as_number(r.get("volume_pct"))
+        if d is not None and v is not None:
+            curves.setdefault((r.get("structure", "").strip(), r.get("plan", "").strip().lower()), []).append((d, v))
+    delta = 0.01 * rx
+    verdicts: dict[str, bool | str] = {}
+    for structure in ref["protocol"]["dvh_structures"]:
+        mask = masks[structure]
+        for plan, dose in doses.items():
+            points = sorted(curves.get((structure, plan), []))
+            if len(points) < 5:
+                verdicts[f"{structure}/{plan}"] = "missing or fewer than 5 points"
+                continue
+            xs, ys = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+            levels = rx * np.array([0.1, 0.3, 0.5, 0.7, 0.85, 0.95, 1.0, 1.03])
+            found = np.interp(levels, xs, ys)
+            upper = rtmetrics.cumulative_dvh(dose, mask, levels - delta) + 2.0
+            lower = rtmetrics.cumulative_dvh(dose, mask, levels + delta) - 2.0
+            bad = [f"{lv:.1f} Gy: {f:.1f}%" for lv, f, lo, hi in zip(levels, found, lower, upper, strict=True) if not lo <= f <= hi]
+            verdicts[f"{structure}/{plan}"] = True if not bad else f"off the voxel DVH at {', '.join(bad[:3])}"
+    g.fraction("cumulative DVHs of the initial and final plans match an independent voxel DVH", verdicts, weight=2,
+               noun="curves", threshold=1.0)
+
+
+def _grade_constraints(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]],
+                       evaluations: dict[str, dict[str, dict[str, Any]]]) -> None:
+    rx = ref["rx_gy"]
+    found = {}
+    for r in rows:
+        key = f"{r.get('plan', '').strip().lower()}|{r.get('structure', '').strip()} {r.get('metric', '').strip()}"
+        found[key] = r
+    for plan, evaluation in evaluations.items():
+        verdicts: dict[str, bool | str] = {}
+        for key, want in evaluation.items():
+            row = found.get(f"{plan}|{key}")
+            if row is None:
+                verdicts[key] = "missing"
+                continue
+            value = _within(row.get("value"), want["value"], want["unit"], rx)
+            limit = as_number(row.get("limit"))
+            flag = str(row.get("pass", "")).strip().lower() in ("yes", "true", "1", "pass")
+            if value is not True:
+                verdicts[key] = value
+            elif limit is None or abs(limit - want["limit"]) > 0.01 * abs(want["limit"]) + 1e-6:
+                verdicts[key] = f"limit {row.get('limit')!r}, protocol {want['limit']:g}"
+            elif abs(want["margin"]) > LIMIT_TOL and flag != want["pass"]:
+                verdicts[key] = f"pass={row.get('pass')!r} but {want['value']:.2f} against {want['limit']:.2f}"
+            else:
+                verdicts[key] = True
+        g.fraction(f"constraint table, {plan} plan: values, limits and pass flags", verdicts, weight=2,
+                   noun="constraints", threshold=1.0)
+
+
+def _grade_report(g: Grading, ref: dict[str, Any], masks: dict[str, np.ndarray], report: dict[str, Any], dose: np.ndarray,
+                  final: dict[str, dict[str, Any]]) -> None:
+    rx = ref["rx_gy"]
+    target = rtmetrics.target_metrics(dose, masks["PTV"], rx)
+    plan = report.get("final_plan") if isinstance(report.get("final_plan"), dict) else {}
+    priority = plan.get("priority_objective") if isinstance(plan.get("priority_objective"), dict) else {}
+    expected = {"ptv_d98_gy": target["D98"], "ptv_d95_gy": target["D95"], "ptv_d50_gy": target["D50"], "ptv_d2_gy": target["D2"]}
+    verdicts: dict[str, bool | str] = {k: _within(plan.get(k), v, "Gy", rx) if k in plan else "missing" for k, v in expected.items()}
+    for name, key, tol in (("paddick_ci", "paddick_ci", 0.02), ("homogeneity_index", "hi", 0.006)):
+        value = as_number(plan.get(name))
+        verdicts[name] = (value is not None and abs(value - target[key]) <= tol) or f"{plan.get(name)!r}, recomputed {target[key]:.4f}"
+    objective = rtmetrics.metric(dose, masks[ref["priority"][0]], "Dmean")
+    verdicts["priority_objective"] = _within(priority.get("value_gy"), objective, "Gy", rx)
+    g.fraction("report's final-plan metrics (PTV D98/D95/D50/D2, Paddick CI, ICRU-83 HI, priority mean) match the re-read dose",
+               verdicts, weight=2, noun="metrics", threshold=1.0)
+    excluded = report.get("excluded_dose_objects")
+    g.check("superseded dose object (other frame of reference) identified and excluded",
+            isinstance(excluded, list) and [str(x).strip() for x in excluded] == [ref["superseded_uid"]],
+            expected=[ref["superseded_uid"]], found=excluded)
+    margins = {k: v["margin"] for k, v in final.items()}
+    if all(m >= LIMIT_TOL for m in margins.values()):
+        allowed = {"approve"}
+    elif any(m < -LIMIT_TOL for m in margins.values()):
+        allowed = {"reject"}
+    else:
+        allowed = {"approve", "reject"}
+    decision = str(report.get("decision", "")).strip().lower()
+    g.check("decision follows from the final plan's constraints", decision in allowed, weight=2,
+            expected=sorted(allowed), found=report.get("decision"))
+    lowest = min(margins.values())
+    fits = {k for k, m in margins.items() if m - lowest <= MARGIN_TIE}
+    named = " ".join(str(report.get("governing_constraint", "")).split())
+    g.check("governing constraint is the one with the least margin (most violated) on the final plan",
+            named.lower() in {k.lower() for k in fits}, weight=2, expected=sorted(fits), found=report.get("governing_constraint"))
+    signed = str(report.get("signed_by", "")).strip()
+    text = g.read_text("plan_report.md") or ""
+    flat = " ".join(text.split()).lower()
+    problems = []
+    if len(signed) < 3 or signed.lower() not in flat:
+        problems.append("not signed by the report's signatory")
+    if decision not in flat:
+        problems.append("decision not stated")
+    if named.lower() not in flat or not named:
+        problems.append("governing constraint not named")
+    if f"{objective:.1f}" not in text and f"{objective:.2f}" not in text:
+        problems.append(f"priority organ mean dose {objective:.2f} Gy not reported")
+    g.check("signed plan-check report states the decision, governing constraint and priority organ dose", not problems,
+            reason="; ".join(problems))
+
+
+def grade(g: Grading) -> None:
+    if not g.require_files(*DELIVERABLES):
+        return
+    ref = g.reference_json("reference.json")
+    dvh = g.read_csv("dvh.csv", required_columns=["structure", "plan", "dose_gy", "volume_pct"])
+    table = g.read_csv("constraints.csv", required_columns=["plan", "structure", "metric", "value", "limit", "unit", "pass"])
+    report = g.read_json("plan_report.json")
+    if dvh is None or table is None or not isinstance(report, dict):
+        return
+    with np.load(g.reference_dir / "beams.npz") as data:
+        beams = [data[str(b["number"])] for b in ref["beams"]]
+    with np.load(g.reference_dir / "masks.npz") as data:
+        masks = {k: data[k] for k in data.files}
+    initial = sum(beams)
+    weights = _read_weights(g, ref)
+    dose = _read_dose(g, ref)
+    if dose is None:
+        return
+    rx = ref["rx_gy"]
+    diff = math.inf if weights is None else float(np.abs(sum(w * b for w, b in zip(weights, beams, strict=True)) - dose).max())
+    g.check("final dose is the weighted sum of the per-beam doses", diff <= SUM_TOL_FRACTION * rx, weight=2,
+            expected=f"max difference <= {SUM_TOL_FRACTION * rx:.2f} Gy", found=f"{diff:.3f} Gy")
+    protocol = ref["protocol"]
+    final = evaluate_plan(dose, masks, protocol)
+    _grade_plan(g, ref, masks, dose, final)
+    _grade_dvh(g, ref, masks, dvh, {"initial": initial, "final": dose})
+    _grade_constraints(g, ref, table, {"initial": evaluate_plan(initial, masks, protocol), "final": final})
+    _grade_report(g, ref, masks, report, dose, final)
