@@ -39,7 +39,7 @@ def used_rows(sheet) -> list[list]:
 def data_sheet(sheet) -> dict:
     table = used_rows(sheet)
     header = [str(h).strip().lower() for h in table[0]] if table else []
-    rows = [dict(zip(header, r)) for r in table[1:] if any(str(v).strip() for v in r)]
+    rows = [dict(zip(header, r, strict=False)) for r in table[1:] if any(str(v).strip() for v in r)]
     return {"header": header, "rows": rows, "count": len(rows), "table": table}
 
 

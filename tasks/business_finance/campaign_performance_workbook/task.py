@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import math
 import random
@@ -106,7 +107,7 @@ def _clean(mix: Mix, export: list[dict]) -> list[dict]:
 def _sound(mix: Mix, totals: dict[str, dict], moves: list[dict]) -> bool:
     """Every channel's ROAS clear of the target and of each other, and the cap biting on the best channel."""
     roas = sorted(t["roas"] for t in totals.values())
-    clear = all(abs(r - mix.target_roas) > 0.15 for r in roas) and all(b - a > 0.15 for a, b in zip(roas, roas[1:]))
+    clear = all(abs(r - mix.target_roas) > 0.15 for r in roas) and all(b - a > 0.15 for a, b in itertools.pairwise(roas))
     best = max(moves, key=lambda m: m["roas"])
     return clear and math.isclose(best["change"], mix.cap_share * best["current_budget"])
 
