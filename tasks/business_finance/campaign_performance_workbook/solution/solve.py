@@ -8,7 +8,10 @@ of ROAS by channel on the KPI cells; saves the workbook, and applies the realloc
 the workbook computed.
 
 Run as gui_oracle/solve.sh (a link to this file), it builds the same workbook in Calc on the sandbox's
-desktop through ale-computer only. The adversaries (adversaries/*, links to this file) are this oracle
+desktop: the cleaned rows are written as the Data sheet of a bare ODS file (the cleaning is the same
+Python), and everything else is done in Calc through ale-computer only: the KPI formulas typed, the
+DataPilot made in its layout dialog by dragging the fields, the chart made with the chart wizard, saved
+with ctrl+s. The adversaries (adversaries/*, links to this file) are this oracle
 with one shortcut, chosen by the name it runs under.
 """
 
@@ -16,12 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 try:
@@ -214,8 +219,136 @@ def main() -> None:
     (OUTPUT / "summary.md").write_text(summary(brief, moves, moved, held))
 
 
+def computer(*args: str) -> None:
+    """One action on the desktop through the computer tools."""
+    subprocess.run(["ale-computer", *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def goto(reference: str) -> None:
+    """Select a cell or range through the Name Box."""
+    computer("key", "ctrl+shift+F5")
+    computer("key", "ctrl+a")
+    computer("type", reference)
+    computer("key", "Return")
+    computer("wait", "0.3")
+
+
+def cell_xml(value: object) -> str:
+    if isinstance(value, float):
+        return f'<table:table-cell office:value-type="float" office:value="{value!r}"/>'
+    return f'<table:table-cell office:value-type="string"><text:p>{html.escape(str(value))}</text:p></table:table-cell>'
+
+
+def write_data_workbook(path: Path, rows: list[list]) -> None:
+    """The workbook to start from: the cleaned rows on Data, empty Pivot and KPI sheets."""
+    body = "".join("<table:table-row>" + "".join(cell_xml(v) for v in r) + "</table:table-row>"
+                   for r in [FIELDS, *rows])
+    tables = (f'<table:table table:name="Data">{body}</table:table>'
+              '<table:table table:name="Pivot"><table:table-row><table:table-cell/></table:table-row></table:table>'
+              '<table:table table:name="KPI"><table:table-row><table:table-cell/></table:table-row></table:table>')
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               f'<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>')
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+                'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    with zipfile.ZipFile(path, "w") as ods:
+        ods.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        ods.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        ods.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+
+
+def calc_profile() -> None:
+    user = Path.home() / ".config/libreoffice/4/user"
+    user.mkdir(parents=True, exist_ok=True)
+    settings = {("/org.openoffice.Office.Common/Misc", "ShowTipOfTheDay"): "false",
+                ("/org.openoffice.Office.Common/Misc", "FirstRun"): "false",
+                ("/org.openoffice.Office.Calc/Input", "AutoInput"): "false"}
+    items = "".join(f'<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse"><value>{value}</value></prop></item>'
+                    for (path, name), value in settings.items())
+    (user / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        f'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">{items}</oor:items>')
+
+
 def gui_workbook(rows: list[list], channels: list[str]) -> dict[str, float]:
-    raise SystemExit("GUI oracle not written yet")
+    """The same workbook made in Calc on the desktop: KPI formulas typed, the pivot and the chart by their dialogs."""
+    workbook = OUTPUT / "campaign_performance.ods"
+    write_data_workbook(workbook, rows)
+    calc_profile()
+    computer("launch", f"soffice --calc --norestore --nologo {workbook}")
+    computer("wait", "3")
+    computer("click", "700", "450")
+    last, n = len(rows) + 1, len(channels)
+
+    computer("key", "ctrl+Page_Down")
+    computer("key", "ctrl+Page_Down")
+    goto("A1")
+    for line in [KPI_HEADER, *([c, *kpi_formulas(i, last)] for i, c in enumerate(channels, start=2))]:
+        computer("type", "\t".join(line))
+        computer("key", "Return")
+
+    computer("key", "ctrl+Page_Up")
+    computer("key", "ctrl+Page_Up")
+    goto(f"A1:I{last}")
+    computer("click", "123", "28")  # Insert
+    computer("wait", "0.8")
+    computer("click", "170", "105")  # Pivot Table...
+    computer("wait", "2")
+    computer("key", "Return")  # the current selection as source
+    computer("wait", "3")
+    # the Pivot Table Layout dialog, where it opens on the 1280x800 screen: fields dragged bottom-up
+    for field, to in (("revenue", (645, 430)), ("conversions", (645, 430)), ("spend", (645, 430)),
+                      ("channel", (420, 430)), ("month", (645, 300))):
+        y = 252 + 16 * FIELDS.index(field)
+        computer("drag", "800", str(y), *map(str, to))
+        computer("wait", "0.7")
+    computer("click", "326", "538")  # Source and Destination
+    computer("wait", "1")
+    computer("click", "350", "702")  # Destination: Selection
+    computer("click", "678", "702")
+    computer("key", "ctrl+a")
+    computer("type", "$Pivot.$A$1")
+    computer("wait", "0.5")
+    computer("click", "910", "746")  # OK
+    computer("wait", "3")
+
+    computer("key", "ctrl+Page_Down")
+    computer("key", "ctrl+Page_Down")
+    goto(f"A1:A{n + 1}")
+    computer("click", "123", "28")  # Insert
+    computer("wait", "0.8")
+    computer("click", "156", "68")  # Chart...
+    computer("wait", "3")
+    computer("key", "alt+n")  # to the data range
+    computer("wait", "1")
+    computer("key", "ctrl+a")
+    computer("type", f"$KPI.$A$1:$A${n + 1},$KPI.$J$1:$J${n + 1}")
+    computer("wait", "1")
+    computer("click", "867", "544")  # Finish
+    computer("wait", "2")
+    computer("key", "Escape")
+    computer("key", "Escape")
+    computer("wait", "1")
+
+    before = workbook.stat().st_mtime
+    computer("key", "ctrl+s")
+    for _ in range(100):
+        if workbook.stat().st_mtime != before:
+            break
+        time.sleep(0.2)
+    computer("wait", "1")
+    computer("key", "ctrl+q")
+    lock = workbook.with_name(f".~lock.{workbook.name}#")
+    for _ in range(150):
+        if not lock.exists():
+            break
+        time.sleep(0.2)
+    spend = {c: sum(r[4] for r in rows if r[2] == c) for c in channels}
+    return {c: sum(r[8] for r in rows if r[2] == c) / spend[c] for c in channels}
 
 
 if __name__ == "__main__":
