@@ -114,6 +114,8 @@ def perturb(doc, data: dict, factors: dict) -> dict:
     sheet = doc.Sheets.getByName("Data")
     table = data["table"]
     header = data["header"]
+    if not header:
+        return {"data": [], "kpi_rows": kpi_sheet(doc.Sheets.getByName("KPI"))["rows"]}
     col = {h: header.index(h) for h in ("channel", *SCALED, "impressions") if h in header}
     for row in table[1:]:
         f = factors.get(str(row[col["channel"]]).strip()) if "channel" in col else None
