@@ -15,3 +15,11 @@ def test_policy_redline_is_done_in_writer_through_the_computer_tools(run_agent) 
     oracle = TASKS / "business_finance" / "policy_redline" / "gui_oracle" / "solve.sh"
     [result] = run_agent(f"script:{oracle}", "business_finance/policy_redline@1", tasks_dir=TASKS)
     assert result.status == "passed" and result.score == 1.0, (result.status, result.error)
+
+
+@pytest.mark.slow
+def test_campaign_performance_workbook_is_built_in_calc_through_the_computer_tools(run_agent) -> None:
+    task = "business_finance/campaign_performance_workbook"
+    oracle = TASKS / "business_finance" / "campaign_performance_workbook" / "gui_oracle" / "solve.sh"
+    [result] = run_agent(f"script:{oracle}", f"{task}@1", tasks_dir=TASKS)
+    assert result.status == "passed" and result.score == 1.0, (result.status, result.error)

@@ -1,0 +1,361 @@
+"""Campaign performance workbook: a marketing analyst's quarter in LibreOffice Calc.
+
+The generator draws a quarter of daily campaign rows for one account (its channel mix, currencies, a
+re-exported day and a campaign paused mid-quarter), and computes the clean data, the KPIs and the
+budget reallocation the brief's rule gives. The grader opens the submitted workbook in a headless
+soffice (inspect_workbook.py, in a tool sandbox): it reads the data sheet, the DataPilot's source and
+fields and its output, the KPI cells and whether they are formulas, and the chart's type and data
+ranges; then it changes the data sheet's numbers, recalculates and checks that the KPIs follow.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import json
+import math
+import random
+import re
+from pathlib import Path
+
+from lastexam.task import Grading, Params
+
+from .mixes import MIXES, Mix
+
+START, END = dt.date(2026, 7, 1), dt.date(2026, 9, 30)
+LAST_MONTH = "2026-09"
+FIELDS = ["date", "month", "channel", "campaign", "spend", "impressions", "clicks", "conversions", "revenue"]
+EXPORT = ["date", "channel", "campaign", "currency", "spend", "impressions", "clicks", "conversions", "revenue"]
+KPI_COLUMNS = ["channel", "spend", "impressions", "clicks", "conversions", "revenue", "ctr", "cpc", "cpa", "roas",
+               "conversion_rate"]
+SHEETS = ("Data", "Pivot", "KPI")
+INSPECTOR = Path(__file__).with_name("inspect_workbook.py")
+
+
+def kpis(spend: float, impressions: float, clicks: float, conversions: float, revenue: float) -> dict[str, float]:
+    def ratio(a: float, b: float) -> float:
+        return a / b if b else 0.0
+
+    return {"spend": spend, "impressions": impressions, "clicks": clicks, "conversions": conversions,
+            "revenue": revenue, "ctr": ratio(clicks, impressions), "cpc": ratio(spend, clicks),
+            "cpa": ratio(spend, conversions), "roas": ratio(revenue, spend),
+            "conversion_rate": ratio(conversions, clicks)}
+
+
+def channel_totals(rows: list[dict]) -> dict[str, dict[str, float]]:
+    totals: dict[str, list[float]] = {}
+    for r in rows:
+        t = totals.setdefault(str(r.get("channel", "")).strip(), [0.0] * 5)
+        for i, f in enumerate(("spend", "impressions", "clicks", "conversions", "revenue")):
+            t[i] += _num(r.get(f)) or 0.0
+    return {c: kpis(*t) for c, t in totals.items()}
+
+
+def reallocate(mix: Mix, roas: dict[str, float], budget: dict[str, float]) -> tuple[list[dict], float, float]:
+    """The brief's rule: rows per channel, the amount moved and the amount held back."""
+    change = {c: 0.0 for c in roas}
+    pool = 0.0
+    for c in roas:
+        if roas[c] < mix.target_roas:
+            change[c] = -mix.cut_share * budget[c]
+            pool -= change[c]
+    freed = pool
+    for c in sorted((c for c in roas if roas[c] >= mix.target_roas), key=roas.get, reverse=True):
+        take = min(pool, mix.cap_share * budget[c])
+        change[c], pool = take, pool - take
+    rows = [{"channel": c, "roas": roas[c], "current_budget": budget[c], "change": change[c],
+             "new_budget": budget[c] + change[c],
+             "action": "cut" if change[c] < 0 else "increase" if change[c] > 0 else "hold"} for c in roas]
+    return rows, freed - pool, pool
+
+
+def _draw(mix: Mix, rng: random.Random) -> list[dict]:
+    rows = []
+    day = START
+    paused_channel, paused_campaign, paused_from = mix.paused
+    while day <= END:
+        for ch in mix.channels:
+            for campaign in ch.campaigns:
+                paused = (ch.name, campaign) == (paused_channel, paused_campaign) and day.isoformat() >= paused_from
+                spend = 0.0 if paused else round(ch.daily_spend * rng.uniform(0.7, 1.3), 2)
+                impressions = round(spend / ch.cpm * 1000 * rng.uniform(0.85, 1.15))
+                clicks = round(impressions * ch.ctr * rng.uniform(0.8, 1.2))
+                conversions = round(clicks * ch.cvr * rng.uniform(0.6, 1.4))
+                revenue = round(spend * ch.roas * rng.uniform(0.5, 1.5), 2) if conversions else 0.0
+                rows.append({"date": day.isoformat(), "channel": ch.name, "campaign": campaign,
+                             "currency": ch.currency, "spend": spend, "impressions": impressions, "clicks": clicks,
+                             "conversions": conversions, "revenue": revenue})
+        day += dt.timedelta(days=1)
+    return rows
+
+
+def _clean(mix: Mix, export: list[dict]) -> list[dict]:
+    seen, clean = set(), []
+    for r in export:
+        key = (r["date"], r["channel"], r["campaign"])
+        if key in seen:
+            continue
+        seen.add(key)
+        rate = mix.rates[r["currency"]]
+        clean.append({"date": r["date"], "month": r["date"][:7], "channel": r["channel"], "campaign": r["campaign"],
+                      "spend": r["spend"] * rate, "impressions": r["impressions"], "clicks": r["clicks"],
+                      "conversions": r["conversions"], "revenue": r["revenue"] * rate})
+    return clean
+
+
+def _sound(mix: Mix, totals: dict[str, dict], moves: list[dict]) -> bool:
+    """Every channel's ROAS clear of the target and of each other, and the cap biting on the best channel."""
+    roas = sorted(t["roas"] for t in totals.values())
+    clear = all(abs(r - mix.target_roas) > 0.15 for r in roas) and all(b - a > 0.15 for a, b in itertools.pairwise(roas))
+    best = max(moves, key=lambda m: m["roas"])
+    return clear and math.isclose(best["change"], mix.cap_share * best["current_budget"])
+
+
+def _brief(mix: Mix) -> str:
+    foreign = [f"1 {cur} = {rate:.4f} {mix.currency}" for cur, rate in mix.rates.items() if cur != mix.currency]
+    fx = (f"Channels bill in their own currency (the export's `currency` column). Convert spend and revenue to "
+          f"{mix.currency} at the finance team's quarter rate: {'; '.join(foreign)}." if foreign else
+          f"All channels bill in {mix.currency}.")
+    return f"""# Q3 2026 performance review: brief for the marketing analyst
+
+Account: {mix.account}. Reporting currency: **{mix.currency}**. Period: 2026-07-01 to 2026-09-30.
+
+## The export
+`ad_export.csv` is the ad platform's daily export, as it came: one row per campaign and day is what the
+platform should give, but the export job re-ran once during the quarter. Campaigns paused during the
+quarter keep reporting rows of zeros. {fx}
+
+## KPI definitions (per channel, over the quarter, on the cleaned data)
+- CTR = clicks / impressions
+- CPC = spend / clicks
+- CPA = spend / conversions
+- ROAS = revenue / spend
+- Conversion rate = conversions / clicks
+
+Ratios are plain fractions (0.034, not 3.4 %).
+
+## Budget reallocation rule (for the Q4 monthly budgets)
+- A channel's current monthly budget is its spend in September 2026 (the run rate we exit the quarter on).
+- Target ROAS: **{mix.target_roas:.2f}**.
+- Every channel whose quarter ROAS is below target is cut by {mix.cut_share:.0%} of its current budget.
+- The money freed goes to the channels at or above target, best quarter ROAS first; no channel may grow
+  by more than {mix.cap_share:.0%} of its current budget. Whatever no channel can absorb is held back
+  (not spent).
+- Channels neither cut nor increased keep their budget.
+"""
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    mix = MIXES[params["mix"]]
+    for attempt in range(500):
+        rng = random.Random(f"{params['seed']}:{attempt}")
+        export = _draw(mix, rng)
+        days = sorted({r["date"] for r in export if r["date"] < LAST_MONTH})
+        repeated = rng.choice(days)
+        export += [dict(r) for r in export if r["date"] == repeated]  # the re-run export job's rows, appended
+        clean = _clean(mix, export)
+        totals = channel_totals(clean)
+        budget = {c: sum(r["spend"] for r in clean if r["channel"] == c and r["month"] == LAST_MONTH) for c in totals}
+        moves, moved, held = reallocate(mix, {c: t["roas"] for c, t in totals.items()}, budget)
+        if _sound(mix, totals, moves):
+            break
+    else:
+        raise RuntimeError("no sound quarter drawn")
+    with open(input_dir / "ad_export.csv", "w", newline="") as out:
+        writer = csv.DictWriter(out, EXPORT)
+        writer.writeheader()
+        for r in export:
+            writer.writerow({**r, "spend": f"{r['spend']:.2f}", "revenue": f"{r['revenue']:.2f}"})
+    (input_dir / "brief.md").write_text(_brief(mix))
+    months = sorted({r["month"] for r in clean})
+    pivot = {f"{c}|{m}": {f: sum(r[f] for r in clean if r["channel"] == c and r["month"] == m)
+                          for f in ("spend", "revenue", "conversions")} for c in totals for m in months}
+    reference = {"rows": len(clean), "duplicate_day": repeated, "totals": totals, "pivot": pivot, "moves": moves,
+                 "moved": moved, "held": held, "target": mix.target_roas, "currency": mix.currency,
+                 "donors": [m["channel"] for m in moves if m["action"] == "cut"],
+                 "recipients": [m["channel"] for m in moves if m["action"] == "increase"]}
+    (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
+
+
+# -- grading ----------------------------------------------------------------------------------
+
+def _close(a: float, b: float, rel: float = 1e-4, abs_tol: float = 1e-6) -> bool:
+    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_tol)
+
+
+def _num(text: object) -> float | None:
+    try:
+        return float(str(text).replace(",", "").replace("%", "").strip())
+    except ValueError:
+        return None
+
+
+def _range_cells(rep: str) -> tuple[str, str, int, int] | None:
+    """'$KPI.$J$2:$J$5' -> ('KPI', 'J', 2, 5) for a one-column range; None otherwise."""
+    m = re.fullmatch(r"\$?'?([^.']+)'?\.\$?([A-Z]+)\$?(\d+)(?::(?:\$?'?[^.']+'?\.)?\$?([A-Z]+)\$?(\d+))?", rep.strip())
+    if not m or (m.group(4) and m.group(4) != m.group(2)):
+        return None
+    return m.group(1), m.group(2), int(m.group(3)), int(m.group(5) or m.group(3))
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _perturbation(ref: dict) -> dict[str, list[float]]:
+    """Factors the grader applies to each channel's spend, clicks, conversions and revenue on the data sheet."""
+    factors = [[1.6, 1.0, 1.0, 0.5], [1.0, 2.0, 1.5, 1.0], [0.7, 1.0, 1.0, 1.9], [1.0, 0.6, 2.0, 1.3], [1.3, 1.3, 0.8, 0.8]]
+    return {c: factors[i % len(factors)] for i, c in enumerate(sorted(ref["totals"]))}
+
+
+def _kpi_rows(cells: list[list], header: list[str]) -> dict[str, dict[str, float]]:
+    col = {h: i for i, h in enumerate(header)}
+    out = {}
+    for row in cells:
+        name = str(row[col["channel"]]["value"]).strip()
+        if not name or name.lower().startswith("total"):
+            continue
+        out[name] = {k: row[col[k]]["value"] for k in KPI_COLUMNS[1:] if k in col}
+    return out
+
+
+def _grade_workbook(g: Grading, ref: dict, book: dict) -> dict[str, float]:
+    totals = ref["totals"]
+    channels = set(totals)
+
+    # the data sheet: the cleaned rows, duplicates out, money in the reporting currency
+    data = book["data"]
+    missing = [f for f in FIELDS if f not in data["header"]]
+    got = {}
+    for r in data["rows"]:
+        got.setdefault(str(r.get("channel", "")).strip(), []).append(r)
+    def data_verdict(c: str) -> bool | str:
+        rows = got.get(c, [])
+        ok = all(_close(sum(_num(r.get(f)) or 0.0 for r in rows), totals[c][f]) for f in ("spend", "revenue", "clicks"))
+        return ok or f"{len(rows)} rows, spend {sum(_num(r.get('spend')) or 0 for r in rows):.2f} vs {totals[c]['spend']:.2f}"
+    verdicts = {c: data_verdict(c) for c in sorted(channels)}
+    verdicts["row count"] = data["count"] == ref["rows"] or f"{data['count']} rows, {ref['rows']} expected"
+    if missing:
+        verdicts["columns"] = f"missing {missing}"
+    g.fraction("the Data sheet holds the cleaned quarter in the reporting currency", verdicts, weight=2)
+
+    # the DataPilot: on the data sheet's rows, channel x month, sums of spend, revenue, conversions
+    pivots = book["pivots"]
+    def pivot_ok(p: dict) -> bool:
+        src = p["source"]
+        return (src["sheet"] == "Data" and src["first_row"] == 0 and src["last_row"] >= data["count"]
+                and {"channel"} <= set(p["row_fields"]) and {"month"} <= set(p["column_fields"])
+                and {"spend", "revenue", "conversions"} <= {f for f, fn in p["data_fields"] if fn == "SUM"})
+    good = [p for p in pivots if pivot_ok(p)]
+    g.check("a DataPilot of spend, revenue and conversions by channel x month over all the data rows", bool(good),
+            weight=2, found=[{k: p[k] for k in ("source", "row_fields", "column_fields", "data_fields")} for p in pivots],
+            reason="" if good else "no pivot table with Data as its full source, channel rows, month columns and sums")
+    numbers = [v for p in good for v in p["numbers"]]
+    def shown(v: float) -> bool:
+        return any(_close(x, v, 1e-4, 0.01) for x in numbers)
+    cells = {f"{key} {f}": shown(v) or "not in the pivot output"
+             for key, fields in ref["pivot"].items() for f, v in fields.items() if v}
+    g.fraction("the pivot's output shows every channel x month sum", cells if good else {"pivot": "none"}, weight=1)
+
+    # the KPI sheet: the right numbers, as formulas over the data sheet
+    kpi = book["kpi"]
+    header_ok = all(k in kpi["header"] for k in KPI_COLUMNS)
+    before = _kpi_rows(kpi["rows"], kpi["header"]) if header_ok else {}
+    def kpi_verdict(c: str) -> bool | str:
+        row = before.get(c)
+        if row is None:
+            return "no KPI row"
+        wrong = [k for k in KPI_COLUMNS[1:] if not _close(_num(row.get(k)) or 0.0, totals[c][k])]
+        return not wrong or f"wrong {wrong}"
+    g.fraction("the KPI sheet's figures per channel", {c: kpi_verdict(c) for c in sorted(channels)}
+               if header_ok else {"header": f"columns {kpi['header']}"}, weight=3)
+    formulas = [cell["formula"] for row in kpi["rows"] for cell in row[1:len(KPI_COLUMNS)]]
+    g.check("the KPI cells are formulas", header_ok and bool(formulas) and all(f.startswith("=") for f in formulas),
+            weight=1, reason=f"{sum(not f.startswith('=') for f in formulas)} of {len(formulas)} KPI cells hold values")
+    after = _kpi_rows(book["perturbed"]["kpi_rows"], kpi["header"]) if header_ok else {}
+    expected_after = channel_totals(book["perturbed"]["data"])
+    def follows(c: str) -> bool | str:
+        row, want = after.get(c), expected_after.get(c)
+        if row is None or want is None:
+            return "no KPI row"
+        wrong = [k for k in KPI_COLUMNS[1:] if not _close(_num(row.get(k)) or 0.0, want[k], 1e-6)]
+        return not wrong or f"after the data changed: {wrong} did not follow"
+    g.fraction("the KPIs recalculate when the data sheet changes", {c: follows(c) for c in sorted(channels)}
+               if header_ok else {"header": "no KPI table"}, weight=3)
+
+    # the chart: ROAS by channel, its series on the KPI sheet's ROAS cells and channel names
+    rows_at = sorted(kpi["channel_rows"].get(c, -1) for c in channels)
+    roas_col = _column_letter(kpi["header"].index("roas")) if "roas" in kpi["header"] else "?"
+    chan_col = _column_letter(kpi["header"].index("channel")) if "channel" in kpi["header"] else "?"
+    contiguous = rows_at == list(range(rows_at[0], rows_at[0] + len(rows_at))) and rows_at[0] > 0
+    want_values = ("KPI", roas_col, rows_at[0] + 1, rows_at[-1] + 1) if contiguous else None
+    want_names = ("KPI", chan_col, rows_at[0] + 1, rows_at[-1] + 1) if contiguous else None
+    def chart_ok(ch: dict) -> bool:
+        values = [_range_cells(v) for v in ch["values"]]
+        return (ch["type"].endswith(("ColumnChartType", "BarChartType")) and values == [want_values]
+                and _range_cells(ch["categories"] or "") == want_names)
+    charts = book["charts"]
+    g.check("a bar chart of ROAS by channel on the KPI cells", any(chart_ok(ch) for ch in charts), weight=2,
+            expected={"values": want_values, "categories": want_names}, found=charts[:3])
+    return {c: _num(r.get("roas")) or 0.0 for c, r in before.items()}
+
+
+def _grade_reallocation(g: Grading, ref: dict, rows: list[dict], kpi_roas: dict[str, float]) -> None:
+    want = {m["channel"]: m for m in ref["moves"]}
+    found = {r["channel"].strip(): r for r in rows}
+    def verdict(c: str) -> bool | str:
+        r = found.get(c)
+        if r is None:
+            return "missing"
+        w = want[c]
+        money = all(_close(_num(r.get(f)) or 0.0, w[f], 1e-3, 1.0) for f in ("current_budget", "change", "new_budget"))
+        return ((money and _close(_num(r.get("roas")) or 0.0, w["roas"], 1e-3, 1e-3)
+                 and r.get("action", "").strip().lower() == w["action"])
+                or f"found {[r.get(f) for f in ('roas', 'current_budget', 'change', 'new_budget', 'action')]}")
+    verdicts = {c: verdict(c) for c in want}
+    verdicts.update({c: "not a channel of the export" for c in found if c not in want})
+    g.fraction("the reallocation applies the brief's rule to every channel", verdicts, weight=3)
+    consistent = bool(kpi_roas) and all(c in kpi_roas and _close(_num(r.get("roas")) or 0.0, kpi_roas[c], 1e-3, 1e-3)
+                                        for c, r in found.items())
+    g.check("the reallocation's ROAS are the workbook's", consistent, weight=1)
+
+
+def _grade_summary(g: Grading, ref: dict, text: str) -> None:
+    lowered = text.lower()
+    numbers = [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]
+    def has(amount: float) -> bool:
+        return any(abs(n - amount) <= max(1.0, 0.001 * amount) for n in numbers)
+    names = all(c.lower() in lowered for c in ref["donors"] + ref["recipients"])
+    g.check("the summary names the channels cut and funded, the amount moved and the amount held",
+            names and has(ref["moved"]) and (has(ref["held"]) or ref["held"] < 1.0), weight=2,
+            expected={"cut": ref["donors"], "funded": ref["recipients"], "moved": round(ref["moved"], 2),
+                      "held": round(ref["held"], 2)})
+
+
+def grade(g: Grading) -> None:
+    if not g.require_files("campaign_performance.ods", "reallocation.csv", "summary.md"):
+        return
+    ref = g.reference_json("reference.json")
+    run = g.run_tool(["/usr/bin/python3", "inspect_workbook.py", "campaign_performance.ods", "perturb.json"],
+                     {"inspect_workbook.py": INSPECTOR, "campaign_performance.ods": g.output("campaign_performance.ods"),
+                      "perturb.json": json.dumps(_perturbation(ref))}, timeout=180, memory_mb=3072)
+    report = run.workdir / "report.json"
+    book = json.loads(report.read_text()) if run.returncode == 0 and report.exists() else None
+    if not g.check("the workbook opens in Calc with sheets Data, Pivot and KPI", isinstance(book, dict) and
+                   not book.get("error"), gate=True,
+                   reason=(book or {}).get("error") or run.stderr[-400:]):
+        return
+    kpi_roas = _grade_workbook(g, ref, book)
+    rows = g.read_csv("reallocation.csv", required_columns=["channel", "roas", "current_budget", "change",
+                                                            "new_budget", "action"])
+    if rows is not None:
+        _grade_reallocation(g, ref, rows, kpi_roas)
+    text = g.read_text("summary.md")
+    if text is not None:
+        _grade_summary(g, ref, text)
