@@ -68,7 +68,7 @@ PARADIGMS = {
     "n400": Paradigm(
         "n400", ("congruent", "incongruent"), (11, 12), (110, 110), (1.30, 1.50), (-0.2, 0.8), (-0.2, 0.0),
         "average", ("C3", "Cz", "C4", "CP1", "CP2", "Pz"), (0.30, 0.50), "negative", 70,
-        (0.0, -0.15), 0.60, (0.385, 0.425), 0.075, (-8.0, -4.5), 0.25),
+        (0.0, -0.15), 0.60, (0.385, 0.425), 0.075, (-12.0, -7.0), 0.25),
 }
 
 # components both conditions carry (latency s, width s, amplitude uV, topography centre, spread)
@@ -113,8 +113,8 @@ def condition_erp(p: Paradigm, subject: dict, condition: int, t: np.ndarray) -> 
 
 
 def epoch_times(p: Paradigm) -> np.ndarray:
-    first = int(round(p.epoch[0] * SFREQ))
-    last = int(round(p.epoch[1] * SFREQ))
+    first = round(p.epoch[0] * SFREQ)
+    last = round(p.epoch[1] * SFREQ)
     return np.arange(first, last + 1) / SFREQ
 
 
@@ -184,9 +184,9 @@ def simulate_subject(p: Paradigm, rng: np.random.Generator, subject: dict) -> di
     t_epoch = np.arange(int(-0.3 * SFREQ), int(1.0 * SFREQ)) / SFREQ
     sites = np.zeros((len(SITES), n))
     erps = [condition_erp(p, subject, c, t_epoch) for c in (0, 1)]
-    start = int(round(-0.3 * SFREQ))
+    start = round(-0.3 * SFREQ)
     for onset, label in zip(onsets, labels, strict=True):
-        gain = max(0.2, 1 + 0.3 * rng.standard_normal())
+        gain = max(0.4, 1 + 0.15 * rng.standard_normal())
         sites[:, onset + start:onset + start + len(t_epoch)] += gain * erps[label]
     # background EEG
     sites += subject["noise_uv"] * pink_noise(rng, len(SITES), n)
@@ -194,7 +194,7 @@ def simulate_subject(p: Paradigm, rng: np.random.Generator, subject: dict) -> di
     envelope = 0.5 + np.abs(slow_drift(rng, 1, n, 1.0)[0])
     alpha = subject["alpha_uv"] * envelope * np.sin(2 * np.pi * subject["alpha_hz"] * alpha_t + rng.uniform(0, 6.3))
     sites += np.outer(topography((0.0, -0.85), 0.5), alpha)
-    sites += slow_drift(rng, len(SITES), n, 15.0)
+    sites += slow_drift(rng, len(SITES), n, 10.0)
     sites += np.outer(rng.uniform(3, 9, len(SITES)), np.sin(2 * np.pi * 50.0 * alpha_t))
     # eye activity: blinks and a few saccades
     veog = np.zeros(n)
@@ -250,7 +250,7 @@ def draw_subjects(p: Paradigm, rng: np.random.Generator, count: int) -> list[dic
             bad[str(noisy_channel)] = "noisy"
         subjects.append({
             "id": sid, "amplitude": float(rng.uniform(*p.amplitude)), "latency": float(rng.uniform(*p.latency)),
-            "common_gain": float(rng.uniform(0.7, 1.3)), "noise_uv": float(rng.uniform(2.5, 3.5)),
+            "common_gain": float(rng.uniform(0.7, 1.3)), "noise_uv": float(rng.uniform(2.0, 3.0)),
             "alpha_uv": float(rng.uniform(2.0, 5.0)), "alpha_hz": float(rng.uniform(9.0, 11.5)),
             "artefact_share": BAD_TRIALS_ARTEFACT_SHARE if sid == bad_trials else ARTEFACT_SHARE,
             "bad_channels": bad,
@@ -273,7 +273,7 @@ def write_brainvision(stem: Path, data: np.ndarray, markers: list[tuple[str, str
         "[Channel Infos]\n; Ch<n>=<name>,<reference>,<resolution>,<unit>\n" + channels + "\n\n"
         "[Comment]\nScalp channels recorded against M1 (left mastoid, not stored); ground AFz. "
         "VEOG (above/below right eye) and HEOG (outer canthi) are bipolar.\n", encoding="utf-8")
-    lines = [f"Mk1=New Segment,,1,1,0,20261203100000000000"]
+    lines = ["Mk1=New Segment,,1,1,0,20261203100000000000"]
     for k, (kind, description, sample) in enumerate(markers, start=2):
         lines.append(f"Mk{k}={kind},{description},{sample + 1},1,0")
     stem.with_suffix(".vmrk").write_text(

@@ -21,7 +21,7 @@ def main() -> None:
     sop = (IN / "sop.md").read_text()
     prereg = (IN / "preregistration.md").read_text()
     codes = re.findall(r"`(S\s*\d+)` (\w+)", sop)[:2]
-    (control_code, control), (critical_code, critical) = codes
+    (_, control), (_, critical) = codes
     sign = 1 if re.search(r"its\s+positive\s+part", prereg) else -1
     window = [int(x) for x in re.search(r"from\s+(\d+) to (\d+) ms", prereg).groups()]
     rng = random.Random(7)

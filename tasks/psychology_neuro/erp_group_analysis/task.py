@@ -38,18 +38,20 @@ COUNTS, MEASURES, STATS, FIGURE, REPORT = ("trial_counts.csv", "participant_meas
                                           "grand_average.png", "report.md")
 # tolerances, set from the oracle's spread against the truth over many seeds (see the task notes)
 KEPT_TOL = 2                  # epochs per participant and condition
-AMP_TOL_UV = 0.9              # per-participant mean amplitude of a condition
-DIFF_TOL_UV = 0.9             # per-participant difference-wave mean amplitude
-LATENCY_TOL_MS = 30.0         # per-participant fractional-area latency
+# per-participant mean amplitude of a condition and of the difference wave: the oracle's largest error over
+# 6-8 seeds per paradigm was 0.79 uV (P3b, about 55 target epochs), 0.44 (MMN), 0.23 (N400)
+AMP_TOL_UV = {"oddball_p3b": 0.9, "mmn": 0.7, "n400": 0.7}
+LATENCY_TOL_MS = 24.0         # per-participant fractional-area latency; the oracle's largest error was 12 ms
 SHARE_WITHIN = 0.85           # share of included participants within tolerance for a measure check to pass
-GROUP_DIFF_TOL_UV = 0.45      # group mean difference against the truth
+GROUP_DIFF_TOL_UV = 0.4       # group mean difference against the truth (the oracle's is within 0.15)
 REFERENCE_NAMES = {"linked_mastoids": "linked mastoids (mean of M1 and M2)",
                    "average": "common average of all 26 scalp sites, M1 and M2 included"}
 
 
 def _sop(p: eegsim.Paradigm) -> str:
-    control, critical = p.conditions
-    ms = (lambda s: f"{s * 1000:.0f}")
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000:.0f}"
+
     return f"""# Lab SOP: EEG preprocessing for ERP studies (rev. 7)
 
 Applies to every participant of the study; deviations must be justified in the report.
@@ -303,7 +305,7 @@ NUMBER = r"(-?\d*\.?\d+)"
 def _grade_report(g: Grading, group: dict[str, Any], text: str) -> None:
     flat = re.sub(r"\s+", " ", text.replace("\u2212", "-").replace("−", "-"))
     problems = []
-    match = re.search(r"t\s*\(\s*(\d+)\s*\)\s*=\s*" + NUMBER, flat)
+    match = re.search(r"\bt\s*\(\s*(\d+)\s*\)\s*=\s*" + NUMBER, flat)
     if not match:
         problems.append("no t(df) = value")
     else:
@@ -318,7 +320,7 @@ def _grade_report(g: Grading, group: dict[str, Any], text: str) -> None:
     json_ci = group.get("ci95_uv") if isinstance(group.get("ci95_uv"), list) and len(group["ci95_uv"]) == 2 else [None, None]
     if not ci or not (_same(ci.group(1), json_ci[0], 0.006) and _same(ci.group(2), json_ci[1], 0.006)):
         problems.append(f"CI {ci.group(0) if ci else 'absent'} vs JSON {group.get('ci95_uv')}")
-    pm = re.search(r"p\s*([<=])\s*" + NUMBER, flat)
+    pm = re.search(r"\bp\s*([<=])\s*" + NUMBER, flat)
     p_json = as_number(group.get("p"))
     if not pm or p_json is None:
         problems.append("no p value")
@@ -352,12 +354,13 @@ def grade(g: Grading) -> None:
     counts = _grade_counts(g, truth, count_rows)
     measures = _measures_by_participant(measure_rows)
     included = _grade_inclusion(g, truth, measures, counts)
+    amp_tol = AMP_TOL_UV[truth["paradigm"]]
     _measure_check(g, f"{control} mean amplitude per participant (window, cluster, reference)", truth, measures,
-                   f"amp_{control}_uv", "amp_control", AMP_TOL_UV, 2)
+                   f"amp_{control}_uv", "amp_control", amp_tol, 2)
     _measure_check(g, f"{critical} mean amplitude per participant (window, cluster, reference)", truth, measures,
-                   f"amp_{critical}_uv", "amp_critical", AMP_TOL_UV, 2)
+                   f"amp_{critical}_uv", "amp_critical", amp_tol, 2)
     _measure_check(g, "difference-wave mean amplitude per participant", truth, measures, "amp_difference_uv",
-                   "amp_difference", DIFF_TOL_UV, 3)
+                   "amp_difference", amp_tol, 3)
     _measure_check(g, "fractional-area latency of the difference wave per participant", truth, measures,
                    "latency_ms", "latency_ms", LATENCY_TOL_MS, 2)
     _grade_group(g, truth, measures, included, group)
