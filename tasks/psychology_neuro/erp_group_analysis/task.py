@@ -91,8 +91,8 @@ def marker_table(p: eegsim.Paradigm) -> str:
 
 
 PREREG = {
-    "oddball_p3b": "auditory oddball (1000 Hz standards, 1500 Hz targets, silent counting of targets... "
-                   "participants press a button to each target); the P3b to targets",
+    "oddball_p3b": "active auditory oddball (1000 Hz standards, 1500 Hz targets; participants press a button "
+                   "to each target); the P3b to targets",
     "mmn": "passive auditory oddball (1000 Hz standards, 1100 Hz frequency deviants) while watching a silent "
            "film; the mismatch negativity",
     "n400": "sentence reading (RSVP); the final word is congruent or semantically incongruent; the N400",
