@@ -1,0 +1,368 @@
+"""ERP group analysis of a small EEG experiment with MNE-Python.
+
+ALE-CANARY-32482ff9-ae19-44d2-bffc-387902b0f019
+
+Workflow: an EEG researcher gets the raw BrainVision recordings of twelve participants, the lab's preprocessing
+SOP and the pre-registered analysis. They find and interpolate flat or noisy channels, filter, re-reference,
+correct ocular artefacts, epoch, baseline-correct, reject epochs by the peak-to-peak rule, apply the minimum
+trial count, measure the pre-registered component (mean amplitude in the window over the electrode cluster,
+fractional-area latency of the difference wave), run the paired test with dz and its confidence interval,
+and deliver tables, a grand-average figure and an APA results paragraph.
+
+generate() simulates every recording (eegsim.py), so the truth is known by construction: the trials that
+carry an artefact, the bad channels, the participant who falls below the minimum trial count, and each
+participant's noise-free ERP measured under the SOP's reference. grade() compares the agent's counts,
+exclusions, interpolated channels and measures with that truth, recomputes the group test from the agent's
+own participant measures, reads the figure, and checks the report's numbers against the JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from lastexam.task import Grading, Params, as_number
+
+from . import eegsim
+
+CANARY = "ALE-CANARY-32482ff9-ae19-44d2-bffc-387902b0f019"
+PARTICIPANTS = 12
+REFERENCE = "truth.json"
+COUNTS, MEASURES, STATS, FIGURE, REPORT = ("trial_counts.csv", "participant_measures.csv", "group_stats.json",
+                                          "grand_average.png", "report.md")
+# tolerances, set from the oracle's spread against the truth over many seeds (see the task notes)
+KEPT_TOL = 2                  # epochs per participant and condition
+# per-participant mean amplitude of a condition and of the difference wave: the oracle's largest error over
+# 6-8 seeds per paradigm was 0.79 uV (P3b, about 55 target epochs), 0.44 (MMN), 0.23 (N400)
+AMP_TOL_UV = {"oddball_p3b": 0.9, "mmn": 0.7, "n400": 0.7}
+LATENCY_TOL_MS = 24.0         # per-participant fractional-area latency; the oracle's largest error was 12 ms
+SHARE_WITHIN = 0.85           # share of included participants within tolerance for a measure check to pass
+GROUP_DIFF_TOL_UV = 0.4       # group mean difference against the truth (the oracle's is within 0.15)
+REFERENCE_NAMES = {"linked_mastoids": "linked mastoids (mean of M1 and M2)",
+                   "average": "common average of all 26 scalp sites, M1 and M2 included"}
+
+
+def _sop(p: eegsim.Paradigm) -> str:
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000:.0f}"
+
+    return f"""# Lab SOP: EEG preprocessing for ERP studies (rev. 7)
+
+Applies to every participant of the study; deviations must be justified in the report.
+
+1. **Recording.** 25 scalp electrodes (10-20 positions, use the standard 10-20 coordinates) recorded
+   against the left mastoid **M1**, which is the online reference and is not stored; ground AFz.
+   VEOG and HEOG are bipolar eye channels (type EOG). 250 Hz, BrainVision format.
+2. **Filter.** Band-pass 0.1-30 Hz, zero-phase FIR (MNE defaults), on the continuous data.
+3. **Bad channels.** On the band-passed continuous data, a scalp channel is bad when its robust SD
+   (1.4826 x median absolute deviation) is below 1 uV (flat or disconnected) or above 3 times the median
+   robust SD of the scalp channels (noisy). Bad channels are interpolated (spherical spline) before
+   re-referencing. A participant with more than 3 bad channels is excluded.
+4. **Reference.** Restore M1 as a channel and re-reference the scalp channels to the
+   {REFERENCE_NAMES[p.reference]}.
+5. **Ocular correction.** Remove blink and eye-movement activity from the scalp channels using VEOG and
+   HEOG, estimated on the continuous data: regression on the EOG channels or ICA with the ocular
+   components removed.
+6. **Epochs.** {ms(p.epoch[0])} to {ms(p.epoch[1])} ms around each stimulus marker of the two conditions,
+   baseline {ms(p.baseline[0])} to {ms(p.baseline[1])} ms.
+7. **Artefact rejection.** After ocular correction, reject every epoch whose peak-to-peak amplitude
+   exceeds 100 uV in any scalp channel within the epoch (EOG channels not considered).
+8. **Inclusion.** A participant enters the group analysis only with at least {p.min_trials} accepted
+   epochs in each condition.
+
+Marker codes: {marker_table(p)}.
+"""
+
+
+def marker_table(p: eegsim.Paradigm) -> str:
+    control, critical = p.conditions
+    rows = [f"`{eegsim.marker_code(p.codes[0])}` {control}", f"`{eegsim.marker_code(p.codes[1])}` {critical}"]
+    if p.name == "oddball_p3b":
+        rows.append("`R  1` button press (targets are answered; not analysed)")
+    if p.name == "n400":
+        rows.append("`S 10` sentence onset (not analysed)")
+    return "; ".join(rows)
+
+
+PREREG = {
+    "oddball_p3b": "active auditory oddball (1000 Hz standards, 1500 Hz targets; participants press a button "
+                   "to each target); the P3b to targets",
+    "mmn": "passive auditory oddball (1000 Hz standards, 1100 Hz frequency deviants) while watching a silent "
+           "film; the mismatch negativity",
+    "n400": "sentence reading (RSVP); the final word is congruent or semantically incongruent; the N400",
+}
+
+
+def _preregistration(p: eegsim.Paradigm) -> str:
+    control, critical = p.conditions
+    sign = "positive" if p.polarity == "positive" else "negative"
+    return f"""# Pre-registered analysis
+
+Design: {PREREG[p.name]}.
+
+- **Measure.** Per participant, the mean amplitude of the average ERP of each condition from
+  {p.window[0] * 1000:.0f} to {p.window[1] * 1000:.0f} ms (both ends included), averaged over the electrode
+  cluster {", ".join(p.cluster)}.
+- **Difference wave.** {critical} minus {control}, at the same cluster.
+- **Latency.** The 50% fractional-area latency of the difference wave within the window: the area of its
+  {sign} part only (samples of the opposite sign count as zero); the first sample at which the running
+  area reaches half of the total, in ms.
+- **Test.** Two-tailed paired t-test of the {critical} versus {control} mean amplitudes across the
+  included participants, alpha = .05; expected direction: {critical} more {sign} than {control}.
+  Effect size dz = mean difference / SD of the differences; 95% confidence interval of the mean
+  difference.
+"""
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    p = eegsim.PARADIGMS.get(params["paradigm"])
+    if p is None:
+        raise ValueError(f"task.toml [variants]: paradigm {params['paradigm']!r} is not one of {list(eegsim.PARADIGMS)}")
+    rng = np.random.default_rng(params["seed"])
+    subjects = eegsim.draw_subjects(p, rng, PARTICIPANTS)
+    eeg_dir = input_dir / "eeg"
+    eeg_dir.mkdir(parents=True, exist_ok=True)
+    truth: dict[str, Any] = {"paradigm": p.name, "conditions": list(p.conditions), "min_trials": p.min_trials,
+                             "polarity": p.polarity, "window": list(p.window), "participants": {}}
+    for subject in subjects:
+        rec = eegsim.simulate_subject(p, rng, subject)
+        markers = []
+        for onset, label in zip(rec["onsets"], rec["labels"], strict=True):
+            code = p.codes[label]
+            if p.name == "n400":
+                markers.append(("Stimulus", eegsim.marker_code(10), int(onset - 0.45 * eegsim.SFREQ)))
+            markers.append(("Stimulus", eegsim.marker_code(code), int(onset)))
+            if p.name == "oddball_p3b" and label == 1:
+                markers.append(("Response", "R  1", int(onset + rng.uniform(0.38, 0.62) * eegsim.SFREQ)))
+        eegsim.write_brainvision(eeg_dir / subject["id"], rec["data"], markers, CANARY)
+        events = {c: int(np.sum(rec["labels"] == k)) for k, c in enumerate(p.conditions)}
+        kept = {c: int(np.sum((rec["labels"] == k) & ~rec["artefact"])) for k, c in enumerate(p.conditions)}
+        measures = eegsim.truth_measures(p, subject)
+        truth["participants"][subject["id"]] = {
+            "events": events, "kept": kept, "included": min(kept.values()) >= p.min_trials,
+            "bad_channels": subject["bad_channels"], **{k: v for k, v in measures.items() if k != "grand_wave"},
+            "true_amplitude": subject["amplitude"], "true_latency": subject["latency"]}
+    included = [s for s, v in truth["participants"].items() if v["included"]]
+    truth["included"] = included
+    truth["group_difference"] = float(np.mean([truth["participants"][s]["amp_difference"] for s in included]))
+    (input_dir / "sop.md").write_text(_sop(p))
+    (input_dir / "preregistration.md").write_text(_preregistration(p))
+    (reference_dir / REFERENCE).write_text(json.dumps(truth, indent=1) + "\n")
+
+
+# -- grade -------------------------------------------------------------------------------------
+
+
+def _yes(value: str) -> bool | None:
+    text = str(value).strip().lower()
+    if text in {"yes", "true", "1", "y", "included"}:
+        return True
+    if text in {"no", "false", "0", "n", "excluded"}:
+        return False
+    return None
+
+
+def _channels(value: str) -> set[str]:
+    return {c.strip().lower() for c in re.split(r"[;,\s|]+", str(value)) if c.strip() and c.strip().lower() not in {"none", "-", "n/a"}}
+
+
+def _grade_counts(g: Grading, truth: dict, rows: list[dict[str, str]]) -> dict[str, dict[str, float]]:
+    """Checks the trial counts; returns {participant: {condition: n_kept}} as the agent reported them."""
+    found: dict[str, dict[str, dict[str, str]]] = {}
+    for r in rows:
+        found.setdefault(r.get("participant", "").strip(), {})[r.get("condition", "").strip().lower()] = r
+    events_verdicts: dict[str, bool | str] = {}
+    kept_verdicts: dict[str, bool | str] = {}
+    reported: dict[str, dict[str, float]] = {}
+    for sid, part in truth["participants"].items():
+        for cond in truth["conditions"]:
+            key = f"{sid}/{cond}"
+            row = found.get(sid, {}).get(cond)
+            if row is None:
+                events_verdicts[key] = kept_verdicts[key] = "missing"
+                continue
+            n_events, n_kept = as_number(row.get("n_events")), as_number(row.get("n_kept"))
+            events_verdicts[key] = True if n_events == part["events"][cond] else f"{row.get('n_events')}, markers give {part['events'][cond]}"
+            if n_kept is None:
+                kept_verdicts[key] = "not a number"
+                continue
+            reported.setdefault(sid, {})[cond] = n_kept
+            kept_verdicts[key] = True if abs(n_kept - part["kept"][cond]) <= KEPT_TOL else f"{n_kept:g} kept, expected about {part['kept'][cond]}"
+    g.fraction("epochs per participant and condition match the event markers", events_verdicts, noun="cells",
+               threshold=1.0)
+    g.fraction("accepted epochs per participant and condition after ocular correction and the 100 uV rule",
+               kept_verdicts, weight=3, noun="cells", threshold=1.0)
+    return reported
+
+
+def _measures_by_participant(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {r.get("participant", "").strip(): r for r in rows}
+
+
+def _grade_inclusion(g: Grading, truth: dict, measures: dict[str, dict[str, str]],
+                     counts: dict[str, dict[str, float]]) -> list[str]:
+    """Checks inclusion and interpolation; returns the participants the agent included."""
+    agent_included = [s for s, r in measures.items() if _yes(r.get("included", "")) is True]
+    expected = sorted(truth["included"])
+    g.check("included participants are those with enough accepted epochs (others excluded)",
+            sorted(agent_included) == expected and set(measures) >= set(truth["participants"]), weight=3,
+            expected=sorted(set(truth["participants"]) - set(expected)),
+            found=sorted(set(measures) - set(agent_included)))
+    consistent = {}
+    for sid, row in measures.items():
+        kept = counts.get(sid)
+        flag = _yes(row.get("included", ""))
+        if not kept or flag is None:
+            consistent[sid] = "no counts or no inclusion flag"
+            continue
+        enough = min(kept.values()) >= truth["min_trials"]
+        consistent[sid] = True if enough == flag else f"included={flag} but min kept {min(kept.values()):g}"
+    g.fraction("inclusion flags follow the participant's own trial counts and the minimum", consistent,
+               noun="participants", threshold=1.0)
+    verdicts = {}
+    for sid, part in truth["participants"].items():
+        want = {c.lower() for c in part["bad_channels"]}
+        row = measures.get(sid)
+        if row is None:
+            verdicts[sid] = "missing"
+            continue
+        got = _channels(row.get("interpolated_channels", ""))
+        verdicts[sid] = True if got == want else f"{sorted(got) or 'none'}, expected {sorted(want) or 'none'}"
+    g.fraction("flat and noisy channels found and interpolated per participant", verdicts, weight=2,
+               noun="participants", threshold=1.0)
+    return agent_included
+
+
+def _measure_check(g: Grading, name: str, truth: dict, measures: dict[str, dict[str, str]], column: str,
+                   key: str, tol: float, weight: float) -> None:
+    verdicts: dict[str, bool | str] = {}
+    for sid in truth["included"]:
+        value = as_number(measures.get(sid, {}).get(column))
+        want = truth["participants"][sid][key]
+        if value is None or not math.isfinite(value):
+            verdicts[sid] = "missing"
+        else:
+            verdicts[sid] = True if abs(value - want) <= tol else f"{value:.2f}, truth {want:.2f}"
+    g.fraction(name, verdicts, weight=weight, noun="participants", threshold=SHARE_WITHIN)
+
+
+def _grade_group(g: Grading, truth: dict, measures: dict[str, dict[str, str]], included: list[str],
+                 group: dict[str, Any]) -> None:
+    control, critical = truth["conditions"]
+    diffs, internal = [], []
+    for sid in included:
+        row = measures[sid]
+        a, b, d = (as_number(row.get(f"amp_{control}_uv")), as_number(row.get(f"amp_{critical}_uv")),
+                   as_number(row.get("amp_difference_uv")))
+        if None in (a, b, d):
+            internal.append(f"{sid}: a measure is missing")
+            continue
+        if abs((b - a) - d) > 0.02:
+            internal.append(f"{sid}: difference {d:g} is not {critical} - {control} = {b - a:.3f}")
+        diffs.append(b - a)
+    g.check("difference-wave amplitude is the critical minus the control amplitude for each participant",
+            not internal and len(diffs) >= 2, reason="; ".join(internal[:4]))
+    if len(diffs) < 3:
+        g.check("group statistics recomputed from the participant measures", False,
+                reason="fewer than three included participants with measures", weight=3)
+        return
+    arr = np.array(diffs)
+    n = len(arr)
+    mean, sd = float(arr.mean()), float(arr.std(ddof=1))
+    t = mean / (sd / math.sqrt(n))
+    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    want = {"n_included": n, "df": n - 1, "mean_difference_uv": mean, "t": t,
+            "p": float(2 * stats.t.sf(abs(t), n - 1)), "dz": mean / sd}
+    ci = group.get("ci95_uv")
+    problems = []
+    for k, v in want.items():
+        got = as_number(group.get(k))
+        tol = 0.0 if k in ("n_included", "df") else (max(1e-4, 0.01 * abs(v)) if k == "p" else max(0.01, 0.005 * abs(v)))
+        if got is None or abs(got - v) > tol:
+            problems.append(f"{k}: {group.get(k)!r}, recomputed {v:.4g}")
+    if not (isinstance(ci, list) and len(ci) == 2 and all(as_number(c) is not None for c in ci)
+            and abs(as_number(ci[0]) - (mean - half)) <= 0.01 and abs(as_number(ci[1]) - (mean + half)) <= 0.01):
+        problems.append(f"ci95_uv: {ci!r}, recomputed [{mean - half:.3f}, {mean + half:.3f}]")
+    g.check("group statistics recomputed from the participant measures (paired t, df, p, dz, 95% CI)",
+            not problems, weight=3, reason="; ".join(problems[:5]))
+    excluded = sorted(str(s).strip() for s in group.get("excluded", []) if isinstance(group.get("excluded"), list))
+    g.check("group_stats lists the excluded participants",
+            excluded == sorted(set(truth["participants"]) - set(truth["included"])),
+            expected=sorted(set(truth["participants"]) - set(truth["included"])), found=group.get("excluded"))
+    g.number("group mean difference close to the true effect", group.get("mean_difference_uv"),
+             truth["group_difference"], abs_tol=GROUP_DIFF_TOL_UV, weight=2)
+
+
+NUMBER = r"(-?\d*\.?\d+)"
+
+
+def _grade_report(g: Grading, group: dict[str, Any], text: str) -> None:
+    flat = re.sub(r"\s+", " ", text.replace("\u2212", "-").replace("−", "-"))
+    problems = []
+    match = re.search(r"\bt\s*\(\s*(\d+)\s*\)\s*=\s*" + NUMBER, flat)
+    if not match:
+        problems.append("no t(df) = value")
+    else:
+        if as_number(match.group(1)) != as_number(group.get("df")):
+            problems.append(f"df {match.group(1)} vs JSON {group.get('df')}")
+        if not _same(match.group(2), group.get("t"), 0.006):
+            problems.append(f"t {match.group(2)} vs JSON {group.get('t')}")
+    dz = re.search(r"d_?\s*z\s*=\s*" + NUMBER, flat, re.IGNORECASE) or re.search(r"dz\s*=\s*" + NUMBER, flat)
+    if not dz or not _same(dz.group(1), group.get("dz"), 0.006):
+        problems.append(f"dz {dz.group(1) if dz else 'absent'} vs JSON {group.get('dz')}")
+    ci = re.search(r"\[\s*" + NUMBER + r"\s*,\s*" + NUMBER + r"\s*\]", flat)
+    json_ci = group.get("ci95_uv") if isinstance(group.get("ci95_uv"), list) and len(group["ci95_uv"]) == 2 else [None, None]
+    if not ci or not (_same(ci.group(1), json_ci[0], 0.006) and _same(ci.group(2), json_ci[1], 0.006)):
+        problems.append(f"CI {ci.group(0) if ci else 'absent'} vs JSON {group.get('ci95_uv')}")
+    pm = re.search(r"\bp\s*([<=])\s*" + NUMBER, flat)
+    p_json = as_number(group.get("p"))
+    if not pm or p_json is None:
+        problems.append("no p value")
+    elif pm.group(1) == "<":
+        if not p_json < as_number(pm.group(2)):
+            problems.append(f"p < {pm.group(2)} but JSON p = {p_json}")
+    elif not _same(pm.group(2), p_json, max(0.0006, 0.01 * p_json)):
+        problems.append(f"p = {pm.group(2)} vs JSON {p_json}")
+    g.check("report states t(df), p, dz and the 95% CI as in group_stats.json", not problems, weight=2,
+            reason="; ".join(problems))
+
+
+def _same(text: Any, value: Any, tol: float) -> bool:
+    a, b = as_number(text), as_number(value)
+    return a is not None and b is not None and abs(a - b) <= tol
+
+
+def grade(g: Grading) -> None:
+    if not g.require_files(COUNTS, MEASURES, STATS, FIGURE, REPORT):
+        return
+    truth = g.reference_json(REFERENCE)
+    control, critical = truth["conditions"]
+    count_rows = g.read_csv(COUNTS, required_columns=["participant", "condition", "n_events", "n_kept"])
+    measure_rows = g.read_csv(MEASURES, required_columns=[
+        "participant", "included", "exclusion_reason", "interpolated_channels", f"amp_{control}_uv",
+        f"amp_{critical}_uv", "amp_difference_uv", "latency_ms"])
+    group = g.read_json(STATS)
+    report = g.read_text(REPORT)
+    if count_rows is None or measure_rows is None or not isinstance(group, dict) or report is None:
+        return
+    counts = _grade_counts(g, truth, count_rows)
+    measures = _measures_by_participant(measure_rows)
+    included = _grade_inclusion(g, truth, measures, counts)
+    amp_tol = AMP_TOL_UV[truth["paradigm"]]
+    _measure_check(g, f"{control} mean amplitude per participant (window, cluster, reference)", truth, measures,
+                   f"amp_{control}_uv", "amp_control", amp_tol, 2)
+    _measure_check(g, f"{critical} mean amplitude per participant (window, cluster, reference)", truth, measures,
+                   f"amp_{critical}_uv", "amp_critical", amp_tol, 2)
+    _measure_check(g, "difference-wave mean amplitude per participant", truth, measures, "amp_difference_uv",
+                   "amp_difference", amp_tol, 3)
+    _measure_check(g, "fractional-area latency of the difference wave per participant", truth, measures,
+                   "latency_ms", "latency_ms", LATENCY_TOL_MS, 2)
+    _grade_group(g, truth, measures, included, group)
+    _grade_report(g, group, report)
+    g.plot_has_data("grand-average figure shows plotted waveforms", g.image(FIGURE, gate=False), weight=1)
