@@ -72,7 +72,8 @@ for k in range(2, 7):
     if score > best_score:
         best_k, best_score, best_labels = k, score, labels
 counts = np.bincount(best_labels, minlength=best_k)
-clusters = [c for c in range(best_k) if counts[c] >= 30]
+# a cluster of under 2 % of the detected spikes is collisions or noise, not a single unit
+clusters = [c for c in range(best_k) if counts[c] >= max(30, 0.02 * len(peaks))]
 amplitude = {c: float(-snips[best_labels == c].mean(axis=0).min()) for c in clusters}
 order = sorted(clusters, key=lambda c: -amplitude[c])
 
