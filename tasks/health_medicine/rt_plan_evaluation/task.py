@@ -10,9 +10,9 @@ hot-spot and other organ constraints, write the final RTDOSE and sign a plan-che
 
 generate() draws the site's geometry, computes the beam doses with a conformal-field model (rtcase.py),
 writes the DICOM set with pydicom in the task's tool environment (write_case.py), rasterises the contours
-for the grader's own voxel DVHs, and finds the reference optimum (solution/optimise.py). The protocol's
-limits are set from that optimum so the decision is clear: the priority organ's limit either has room or
-no admissible weighting can reach it. grade() re-reads the agent's RTDOSE with pydicom in a sandbox, checks
+for the grader's own voxel DVHs, and finds the reference optimum (optimise() in solution/solve.py). The
+protocol's limits are set from that optimum so the decision is clear: the priority organ's limit either has
+room or no admissible weighting can reach it. grade() re-reads the agent's RTDOSE with pydicom in a sandbox, checks
 its geometry and that the weights reproduce it, recomputes every metric, and checks the tables and the
 report against its recomputation and the reference optimum.
 """
@@ -46,7 +46,8 @@ ATTEMPTS = 6
 
 
 def _optimiser():
-    spec = importlib.util.spec_from_file_location("rt_plan_optimise", HERE / "solution" / "optimise.py")
+    """The oracle's solve.py as a module (its main() does not run on import): optimise() and normalised()."""
+    spec = importlib.util.spec_from_file_location("rt_plan_solve", HERE / "solution" / "solve.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

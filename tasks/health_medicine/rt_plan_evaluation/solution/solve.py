@@ -1,7 +1,24 @@
 #!/usr/bin/env python3
 """Oracle: validate the DICOM RT set with pydicom, rasterise the RTSTRUCT with plastimatch, compute DVHs and
-the protocol on the initial plan, forward-plan the beam weights (optimise.py), write the final RTDOSE and
-the plan-check report.
+the protocol on the initial plan, forward-plan the beam weights, write the final RTDOSE and the plan-check
+report.
+
+Forward planning (optimise(), also loaded by the grader for the reference optimum): minimise the priority
+organ's mean dose with the PTV normalised to D95 = Rx, subject to PTV D98 >= 95 % Rx, PTV D2 <= 107 % Rx and
+every other organ constraint (Dmax, Dmean, V<x>Gy). Weights are squares of free variables (non-negative); a
+penalised Nelder-Mead from several starts, the best one polished.
+
+The near-miss adversaries (adversaries/_shortcuts.py links here) run this same file under another name, and
+that name switches on one shortcut; run as solve.py, none is taken:
+- equal_weights: no forward planning, the dosimetrist's equal weights renormalised to D95 = Rx (plan_weights).
+- homogeneity_only: weights chosen for the most homogeneous PTV dose (least D2% - D98%), organs ignored
+  (plan_weights, homogeneous).
+- whole_grid_dvh: the plan is right, but the DVHs are taken over the whole dose grid, not the structures
+  (dvh_voxels).
+- protocol_copy: the plan is right, but the tables and report copy the protocol's limits as the values
+  (copied_protocol).
+- stale_in_sum: every RTDOSE in the export goes into the initial plan (the superseded one too), none excluded
+  (in main).
 
 ALE-CANARY-508e41a6-ba27-4044-becc-5a16b15cd260
 """
@@ -13,20 +30,102 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-import pydicom
-from pydicom.uid import generate_uid
-
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
-from optimise import normalised, optimise  # noqa: E402
+from scipy.optimize import minimize
 
 INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
+SHORTCUT = Path(__file__).stem
+
+
+def normalised(w: np.ndarray, ptv_doses: np.ndarray, rx: float) -> np.ndarray:
+    return w * (rx / np.percentile(w @ ptv_doses, 5.0))
+
+
+def organ_value(d: np.ndarray, metric: str, tol: float = 0.0) -> float:
+    """Dmean, Dmax (Gy) or V<x>Gy (% volume, voxels from x - tol Gy up) of a structure's dose voxels."""
+    if metric == "Dmean":
+        return float(d.mean())
+    if metric == "Dmax":
+        return float(d.max())
+    level = float(re.fullmatch(r"V(\d+(?:\.\d+)?)Gy", metric).group(1))
+    return float(100.0 * np.mean(d >= level - tol))
+
+
+def optimise(ptv_doses: np.ndarray, priority: np.ndarray, rx: float, constraints: list[tuple[np.ndarray, str, float]],
+             hot: float = 1.07, cold: float = 0.95, margin: float = 0.004, seed: int = 0) -> np.ndarray:
+    """ptv_doses: beams x PTV voxels (Gy per unit weight); priority: beams x voxels of the organ whose mean is
+    minimised; constraints: (beams x voxels, metric, limit) per organ constraint."""
+    n = ptv_doses.shape[0]
+    priority_mean = priority.mean(axis=1)
+
+    def weights(x: np.ndarray) -> np.ndarray:
+        return normalised(x ** 2 + 1e-9, ptv_doses, rx)
+
+    def cost(x: np.ndarray) -> float:
+        w = weights(x)
+        d = w @ ptv_doses
+        excess = max(0.0, np.percentile(d, 98.0) / rx - (hot - margin)) + max(0.0, (cold + margin) - np.percentile(d, 2.0) / rx)
+        for doses, metric, limit in constraints:
+            excess += max(0.0, organ_value(w @ doses, metric) / limit - (1 - 2 * margin))
+        return float(w @ priority_mean) / rx + 200.0 * excess + 1e4 * excess ** 2
+
+    rng = np.random.default_rng(seed)
+    starts = [np.ones(n)] + [np.where(np.arange(n) == i, 0.4, 1.0) for i in range(n)]
+    starts += [rng.uniform(0.2, 1.0, n) for _ in range(6)]
+    best = None
+    for x0 in starts:
+        res = minimize(cost, x0, method="Nelder-Mead", options={"maxiter": 2500, "xatol": 1e-4, "fatol": 1e-7})
+        if best is None or res.fun < best.fun:
+            best = res
+    for _ in range(3):
+        res = minimize(cost, best.x, method="Nelder-Mead", options={"maxiter": 3000, "xatol": 1e-5, "fatol": 1e-9})
+        if res.fun < best.fun - 1e-9:
+            best = res
+        else:
+            break
+    return weights(best.x)
+
+
+def homogeneous(ptv_doses: np.ndarray) -> np.ndarray:
+    """Shortcut homogeneity_only: weights giving the least PTV D2% - D98% spread."""
+    def spread(x):
+        d = (x ** 2 + 1e-9) @ ptv_doses
+        return float((np.percentile(d, 98.0) - np.percentile(d, 2.0)) / np.percentile(d, 50.0))
+    res = minimize(spread, np.ones(ptv_doses.shape[0]), method="Nelder-Mead", options={"maxiter": 3000})
+    return res.x ** 2 + 1e-9
+
+
+def plan_weights(stack, priority: dict, others: list[dict], rx: float, n: int) -> np.ndarray:
+    """The forward-planned beam weights (before normalisation); shortcuts equal_weights and homogeneity_only."""
+    if SHORTCUT == "equal_weights":
+        return np.ones(n)
+    if SHORTCUT == "homogeneity_only":
+        return homogeneous(stack("PTV"))
+    return optimise(stack("PTV"), stack(priority["structure"]), rx,
+                    [(stack(c["structure"]), c["metric"], c["limit"]) for c in others])
+
+
+def dvh_voxels(dose: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The structure's dose voxels; shortcut whole_grid_dvh takes the whole dose grid."""
+    return dose.ravel() if SHORTCUT == "whole_grid_dvh" else dose[mask]
+
+
+def copied_protocol(tables: dict[str, list[dict]], rx: float) -> tuple[float, float, float, float]:
+    """Shortcut protocol_copy: every constraint's value set to its limit (and held), and the PTV D98/D95/D50/D2
+    to the protocol's coverage, prescription and hot-spot levels."""
+    for rows in tables.values():
+        for r in rows:
+            r["value"], r["margin"], r["pass"] = r["limit"], 0.0, True
+    return 0.95 * rx, rx, rx, 1.07 * rx
+
+
+def physical(d) -> np.ndarray:
+    """An RTDOSE's grid in Gy."""
+    return d.pixel_array.astype(np.float64) * float(d.DoseGridScaling)
 
 
 def read_nrrd(path: Path) -> np.ndarray:
@@ -50,15 +149,9 @@ def dose_at(dose: np.ndarray, mask: np.ndarray, pct: float) -> float:
 
 
 def metric(dose: np.ndarray, mask: np.ndarray, name: str) -> float:
-    d = dose[mask]
-    if name == "Dmean":
-        return float(d.mean())
-    if name == "Dmax":
-        return float(d.max())
     if m := re.fullmatch(r"D(\d+(?:\.\d+)?)%", name):
         return dose_at(dose, mask, float(m.group(1)))
-    level = float(re.fullmatch(r"V(\d+(?:\.\d+)?)Gy", name).group(1))
-    return float(100.0 * np.mean(d >= level - 1e-9))
+    return organ_value(dose[mask], name, tol=1e-9)
 
 
 def evaluate(dose, masks, protocol):
@@ -74,6 +167,10 @@ def evaluate(dose, masks, protocol):
 
 
 def main() -> None:
+    # pydicom lives in the task's tool environment only; the grader loads optimise() from here without it
+    import pydicom
+    from pydicom.uid import generate_uid
+
     protocol = json.loads((INPUT / "protocol.json").read_text())
     rx = protocol["prescription"]["dose_gy"]
     files = [pydicom.dcmread(p) for p in sorted((INPUT / "dicom").glob("*.dcm"))]
@@ -83,14 +180,14 @@ def main() -> None:
     frame = cts[0].FrameOfReferenceUID
     assert struct.FrameOfReferenceUID == frame and plan.FrameOfReferenceUID == frame
     beams = {int(b.BeamNumber): str(b.BeamName) for b in plan.BeamSequence}
-    beam_doses, excluded, template = {}, [], None
+    beam_doses, superseded, template = {}, [], None
     for d in (d for d in files if d.Modality == "RTDOSE"):
         refs_plan = d.ReferencedRTPlanSequence[0].ReferencedSOPInstanceUID == plan.SOPInstanceUID
         if d.FrameOfReferenceUID != frame or not refs_plan or d.DoseSummationType != "BEAM":
-            excluded.append(str(d.SOPInstanceUID))
+            superseded.append(d)
             continue
         number = int(d.ReferencedRTPlanSequence[0].ReferencedFractionGroupSequence[0].ReferencedBeamSequence[0].ReferencedBeamNumber)
-        beam_doses[number] = d.pixel_array.astype(np.float64) * float(d.DoseGridScaling)
+        beam_doses[number] = physical(d)
         if template is None:
             template = d
         assert grid_of(d) == grid_of(template), "beam dose grids differ"
@@ -112,12 +209,13 @@ def main() -> None:
     assert ct_origin == grid_of(template)[0] and shape == next(iter(masks.values())).shape, "dose grid is not the CT grid"
 
     initial = sum(beam_doses[n] for n in numbers)
+    excluded = [str(d.SOPInstanceUID) for d in superseded]
+    if SHORTCUT == "stale_in_sum":  # every dose object in the export summed, none excluded
+        initial, excluded = initial + sum(physical(d) for d in superseded), []
     priority = next(c for c in protocol["constraints"] if c["role"].startswith("priority"))
     others = [c for c in protocol["constraints"] if c["structure"] != "PTV" and c is not priority]
     stack = lambda name: np.array([beam_doses[n][masks[name]] for n in numbers])  # noqa: E731
-    weights = optimise(stack("PTV"), stack(priority["structure"]), rx,
-                       [(stack(c["structure"]), c["metric"], c["limit"]) for c in others])
-    weights = normalised(weights, stack("PTV"), rx)
+    weights = normalised(plan_weights(stack, priority, others, rx, len(numbers)), stack("PTV"), rx)
     final = sum(w * beam_doses[n] for w, n in zip(weights, numbers, strict=True))
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -140,9 +238,13 @@ def main() -> None:
         writer.writerow(["structure", "plan", "dose_gy", "volume_pct"])
         for label, dose in (("initial", initial), ("final", final)):
             for s in structures:
-                d = dose[masks[s]]
+                d = dvh_voxels(dose, masks[s])
                 writer.writerows([s, label, f"{lv:.2f}", f"{100.0 * np.mean(d >= lv):.3f}"] for lv in levels)
     tables = {"initial": evaluate(initial, masks, protocol), "final": evaluate(final, masks, protocol)}
+    ptv = masks["PTV"]
+    d98, d95, d50, d2 = (dose_at(final, ptv, p) for p in (98, 95, 50, 2))
+    if SHORTCUT == "protocol_copy":
+        d98, d95, d50, d2 = copied_protocol(tables, rx)
     with (OUTPUT / "constraints.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["plan", "structure", "metric", "value", "limit", "unit", "pass"])
@@ -158,8 +260,6 @@ def main() -> None:
     failing = [r for r in rows if not r["pass"]]
     decision = "reject" if failing else "approve"
     governing = min(rows, key=lambda r: r["margin"])
-    ptv = masks["PTV"]
-    d98, d95, d50, d2 = (dose_at(final, ptv, p) for p in (98, 95, 50, 2))
     piv, tv_piv = (final >= rx).sum(), (final[ptv] >= rx).sum()
     objective = metric(final, masks[priority["structure"]], "Dmean")
     report = {
@@ -191,4 +291,5 @@ def main() -> None:
     (OUTPUT / "plan_report.md").write_text("\n".join(lines) + "\n")
 
 
-main()
+if __name__ == "__main__":
+    main()
