@@ -1,14 +1,15 @@
 """A real agent CLI drives the desktop through the computer tools' MCP server (from its own MCP configuration).
 
-Claude Code and Gemini CLI, as ``ale setup --agents`` installs them, talk to the local model server (Anthropic
-Messages API, Gemini API); the scripted model calls the MCP tools (``mcp__computer__*``, ``mcp_computer_*``) to
-type into mousepad and save.
+Claude Code, Codex and Gemini CLI, as ``ale setup --agents`` installs them, talk to the local model server
+(Anthropic Messages, OpenAI Responses, Gemini API); the scripted model calls the MCP tools (``mcp__computer__*``, the
+``mcp__computer`` namespace, ``mcp_computer_*``) to type into mousepad and save.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,10 @@ pytestmark = pytest.mark.slow
 
 
 def _type_and_save(tmp_path: Path, monkeypatch, harness: str, model: str, opener: ToolCallSpec,
-                   mcp: str) -> TrialResult:
+                   computer: Callable[..., ToolCallSpec]) -> TrialResult:
     """A trial of ``harness`` on the note task whose scripted model opens mousepad with ``opener``, then looks,
-    types the sentence and saves through the computer tools (named with the CLI's ``mcp`` prefix)."""
+    types the sentence and saves through the computer tools (``computer(action, **arguments)`` names a call
+    the way the CLI offers the tool)."""
     require_installed(harness)
     instance = Instance(load_task(NOTE_TASK), 0)
     instance.materialize(tmp_path / "input", tmp_path / "reference")  # the sentence the trial's input holds
@@ -37,15 +39,16 @@ def _type_and_save(tmp_path: Path, monkeypatch, harness: str, model: str, opener
     with ModelServer() as server:
         server.add(
             Reply(tool_calls=[opener]),
-            Reply(tool_calls=[call(f"{mcp}screenshot", scale=0.5)]),
-            Reply(tool_calls=[call(f"{mcp}type", text=sentence)]),
-            Reply(tool_calls=[call(f"{mcp}key", keys="ctrl+s")]),
+            Reply(tool_calls=[computer("screenshot", scale=0.5)]),
+            Reply(tool_calls=[computer("type", text=sentence)]),
+            Reply(tool_calls=[computer("key", keys="ctrl+s")]),
             Reply(content="Typed and saved."),
         )
         monkeypatch.setenv(KEY_VARIABLE, SECRET)
         config = tmp_path / f"{harness}.yaml"
-        config.write_text(yaml.safe_dump({"harness": harness, "model": model,
-                                          "base_url": server.base_url.removesuffix("/v1"), "api_key_env": KEY_VARIABLE}))
+        base_url = server.base_url if harness == "codex" else server.base_url.removesuffix("/v1")
+        config.write_text(yaml.safe_dump({"harness": harness, "model": model, "base_url": base_url,
+                                          "api_key_env": KEY_VARIABLE}))
         result = asyncio.run(run_trial(trial_request(instance, str(config), 1, tmp_path / "run",
                                                      agent_name=recorded_name(str(config)))))
         assert server.remaining == 0
@@ -57,7 +60,7 @@ def test_claude_code_types_into_a_real_editor_through_the_mcp_server(tmp_path: P
     opener = call("Bash", command=f"(mousepad --disable-server {NOTE} >/dev/null 2>&1 &); "
                                   "for i in $(seq 100); do xdotool search --name note.txt && exit; sleep 0.2; done")
     result = _type_and_save(tmp_path, monkeypatch, "claude_code", "claude-sonnet-4-20250514", opener,
-                            "mcp__computer__")
+                            lambda action, **arguments: call(f"mcp__computer__{action}", **arguments))
     # Claude Code loads the server from the user scope (~/.claude.json) and defers the tools' definitions (found
     # through its tool search), so the calls and their answers are the proof it serves them.
     events = [json.loads(line) for line in (Path(result.run_dir) / "logs" / "claude_code.stdout").read_text().splitlines()
@@ -80,12 +83,30 @@ def test_claude_code_types_into_a_real_editor_through_the_mcp_server(tmp_path: P
 def test_gemini_cli_types_into_a_real_editor_through_the_mcp_server(tmp_path: Path, monkeypatch) -> None:
     # Gemini CLI runs shell commands with DISPLAY emptied, so the editor is opened with the launch tool
     opener = call("mcp_computer_launch", command=f"mousepad --disable-server {NOTE}")
-    result = _type_and_save(tmp_path, monkeypatch, "gemini_cli", "gemini-2.5-pro", opener, "mcp_computer_")
+    result = _type_and_save(tmp_path, monkeypatch, "gemini_cli", "gemini-2.5-pro", opener,
+                            lambda action, **arguments: call(f"mcp_computer_{action}", **arguments))
     steps = trajectory_of(result)["steps"]
     called = [c["function_name"] for s in steps for c in s.get("tool_calls") or []]
     assert called == ["mcp_computer_launch", "mcp_computer_screenshot", "mcp_computer_type", "mcp_computer_key"]
     results = [str(r["content"]) for s in steps for r in (s.get("observation") or {}).get("results", [])]
     assert any("started mousepad" in r and "a new window shows" in r for r in results), results
+    final_screenshot(result)
+
+
+def test_codex_types_into_a_real_editor_through_the_mcp_server(tmp_path: Path, monkeypatch) -> None:
+    # Codex offers the MCP server's tools as one namespace of the Responses API: the model calls them by name
+    # within it
+    def computer(action: str, **arguments) -> ToolCallSpec:
+        return call(action, namespace="mcp__computer", **arguments)
+
+    result = _type_and_save(tmp_path, monkeypatch, "codex", "gpt-5", computer("launch",
+                            command=f"mousepad --disable-server {NOTE}"), computer)
+    steps = trajectory_of(result)["steps"]
+    called = [c["function_name"] for s in steps for c in s.get("tool_calls") or []]
+    assert called == ["mcp__computer__launch", "mcp__computer__screenshot", "mcp__computer__type",
+                      "mcp__computer__key"], called
+    results = [str(r["content"]) for s in steps for r in (s.get("observation") or {}).get("results", [])]
+    assert any("pressed ctrl+s" in r for r in results), results
     final_screenshot(result)
 
 

@@ -1,7 +1,7 @@
 """The OpenAI Responses protocol (``POST /v1/responses``): a scripted ``Reply`` as a response or as SSE events.
 
 ``reasoning`` becomes a ``reasoning`` item with one summary, text a ``message`` item with one
-``output_text`` part, each tool call a ``function_call`` item. Usage follows the Responses API:
+``output_text`` part, each tool call a ``function_call`` item (with its ``namespace`` when it has one). Usage follows the Responses API:
 ``input_tokens`` includes ``input_tokens_details.cached_tokens``.
 """
 
@@ -52,7 +52,8 @@ def _items(reply: Reply) -> list[dict[str, Any]]:
                       "status": "completed",
                       "content": [{"type": "output_text", "text": reply.content, "annotations": []}]})
     items += [{"type": "function_call", "id": f"fc_{uuid.uuid4().hex[:16]}", "status": "completed",
-               "call_id": c.id or f"call_{uuid.uuid4().hex[:12]}", "name": c.name, "arguments": _arguments(c.arguments)}
+               "call_id": c.id or f"call_{uuid.uuid4().hex[:12]}", "name": c.name, "arguments": _arguments(c.arguments),
+               **({"namespace": c.namespace} if c.namespace else {})}
               for c in reply.tool_calls]
     return items
 

@@ -25,6 +25,7 @@ class ToolCallSpec(_Strict):
     name: str
     arguments: dict[str, Any] | str = Field(default_factory=dict)
     id: str | None = None
+    namespace: str | None = None  # the Responses API's namespace of the tool (Codex offers MCP tools so)
 
 
 class TokenUsage(_Strict):
@@ -70,9 +71,9 @@ TurnSource = Reply | Failure | Callable[[dict[str, Any]], Reply | Failure]
 _TURNS = TypeAdapter(list[Turn])
 
 
-def call(name: str, id: str | None = None, **arguments: Any) -> ToolCallSpec:
+def call(name: str, id: str | None = None, namespace: str | None = None, **arguments: Any) -> ToolCallSpec:
     """Shorthand for a tool call with keyword arguments."""
-    return ToolCallSpec(name=name, arguments=arguments, id=id)
+    return ToolCallSpec(name=name, arguments=arguments, id=id, namespace=namespace)
 
 
 def load_script(path: Path) -> list[Reply | Failure]:

@@ -130,8 +130,10 @@ def _steps_from_rollout(builder: TranscriptBuilder, records: list[dict[str, Any]
             elif item == "reasoning":
                 reasoning += [str(p.get("text", "")) for p in payload.get("summary") or []]
             elif item in ("function_call", "custom_tool_call", "local_shell_call"):
-                calls.append(ToolCall(tool_call_id=str(payload.get("call_id")),
-                                      function_name=str(payload.get("name") or item),
+                name = str(payload.get("name") or item)
+                if payload.get("namespace"):  # an MCP server's tool, offered as a Responses API namespace
+                    name = f"{payload['namespace']}__{name}"
+                calls.append(ToolCall(tool_call_id=str(payload.get("call_id")), function_name=name,
                                       arguments=tool_arguments(payload.get("arguments", payload.get("input",
                                                                                               payload.get("action"))))))
             elif item in ("function_call_output", "custom_tool_call_output"):
