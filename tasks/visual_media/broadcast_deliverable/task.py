@@ -67,6 +67,9 @@ SOUND_RATE = 48000
 SOUND_BLOCK = 480
 SOUND_WINDOW = 10
 SOUND_MAX_LAG = 4
+# A caption read over a busy picture loses a word or two (0.63-0.67 seen for the right text); any two different
+# lines of the script score at most 0.47 against each other, so a wrong or shifted caption stays below.
+OCR_MIN_SIMILARITY = 0.6
 SOUND_MIN_CORRELATION = 0.95
 SOUND_GAIN_SPREAD_DB = 1.5
 SOUND_STEADY_SHARE = 0.9
@@ -606,8 +609,8 @@ def _check_caption_text(g: Grading, p: dict[str, Any], ref: dict[str, Any], name
     readings = [max((pages[2 * i + k] if 2 * i + k < len(pages) else "" for k in range(2)),
                     key=lambda read, text=item["text"]: _text_similarity(text, read)) for i, item in enumerate(shown)]
     scores = [_text_similarity(item["text"], read) for item, read in zip(shown, readings, strict=True)]
-    g.check("caption text reads as the cue text (OCR)", bool(scores) and min(scores) >= 0.75, weight=2.0,
-            expected="each cue's text, similarity >= 0.75",
+    g.check("caption text reads as the cue text (OCR)", bool(scores) and min(scores) >= OCR_MIN_SIMILARITY,
+            weight=2.0, expected=f"each cue's text, similarity >= {OCR_MIN_SIMILARITY}",
             found=[{"t": round(item["t"], 2), "similarity": round(score, 2), "read": read.strip()[:80]}
                    for item, score, read in zip(shown, scores, readings, strict=True)],
             reason="" if ocr.ok else f"tesseract failed: {ocr.stderr[-200:]}")
