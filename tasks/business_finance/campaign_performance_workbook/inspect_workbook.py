@@ -4,7 +4,8 @@
 Usage: inspect_workbook.py WORKBOOK PERTURB_JSON. Writes report.json: the Data sheet's rows, every
 DataPilot (source, fields, output numbers), the KPI sheet's cells (value and formula), every chart's type
 and data ranges, and the KPI rows again after the Data sheet's numbers were scaled per channel by the
-factors of PERTURB_JSON (spend, clicks, conversions, revenue) and the document recalculated.
+factors of PERTURB_JSON (spend, clicks, conversions, revenue, impressions), and per row by ROW_FACTORS, and the
+document recalculated.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from pathlib import Path
 import uno
 from com.sun.star.beans import PropertyValue
 
-SCALED = ("spend", "clicks", "conversions", "revenue")
+SCALED = ("spend", "clicks", "conversions", "revenue", "impressions")
+# each row's numbers move by a factor of their own too, so that a KPI tied to one cell of its channel (a constant
+# times that cell over its value) no longer follows the data
+ROW_FACTORS = (1.0, 0.75, 1.25, 0.9, 1.1, 0.6, 1.4)
 
 
 def prop(name: str, value: object) -> PropertyValue:
@@ -116,13 +120,13 @@ def perturb(doc, data: dict, factors: dict) -> dict:
     header = data["header"]
     if not header:
         return {"data": [], "kpi_rows": kpi_sheet(doc.Sheets.getByName("KPI"))["rows"]}
-    col = {h: header.index(h) for h in ("channel", *SCALED, "impressions") if h in header}
-    for row in table[1:]:
+    col = {h: header.index(h) for h in ("channel", *SCALED) if h in header}
+    for index, row in enumerate(table[1:]):
         f = factors.get(str(row[col["channel"]]).strip()) if "channel" in col else None
         if f:
             for k, factor in zip(SCALED, f, strict=True):
                 if k in col and isinstance(row[col[k]], float):
-                    row[col[k]] = row[col[k]] * factor
+                    row[col[k]] = row[col[k]] * factor * ROW_FACTORS[index % len(ROW_FACTORS)]
     sheet.getCellRangeByPosition(0, 0, len(header) - 1, len(table) - 1).setDataArray(tuple(tuple(r) for r in table))
     doc.calculateAll()
     rows = [{k: (r[col[k]] if k == "channel" else r[col[k]] if isinstance(r[col[k]], float) else 0.0)

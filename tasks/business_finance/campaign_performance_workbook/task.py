@@ -209,8 +209,10 @@ def _column_letter(index: int) -> str:
 
 
 def _perturbation(ref: dict) -> dict[str, list[float]]:
-    """Factors the grader applies to each channel's spend, clicks, conversions and revenue on the data sheet."""
-    factors = [[1.6, 1.0, 1.0, 0.5], [1.0, 2.0, 1.5, 1.0], [0.7, 1.0, 1.0, 1.9], [1.0, 0.6, 2.0, 1.3], [1.3, 1.3, 0.8, 0.8]]
+    """Factors the grader applies to each channel's spend, clicks, conversions, revenue and impressions on the data
+    sheet (each row's numbers move by a factor of the row's own as well: inspect_workbook.ROW_FACTORS)."""
+    factors = [[1.6, 1.0, 1.0, 0.5, 1.2], [1.0, 2.0, 1.5, 1.0, 0.7], [0.7, 1.0, 1.0, 1.9, 1.0], [1.0, 0.6, 2.0, 1.3, 1.5],
+               [1.3, 1.3, 0.8, 0.8, 0.9]]
     return {c: factors[i % len(factors)] for i, c in enumerate(sorted(ref["totals"]))}
 
 
