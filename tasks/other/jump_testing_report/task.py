@@ -374,14 +374,21 @@ def _grade_report(g: Grading, ref: dict, protocol: str, summary: list[dict], rep
         mentions = [line for line in lines if re.search(rf"\b{re.escape(athlete)}\b", line, re.IGNORECASE)]
         if not mentions:
             return "not in the report"
-        if want["best_value"] is None:
-            return True
         numbers = [float(x) for line in mentions for x in re.findall(r"-?\d+(?:\.\d+)?", line.replace(",", ""))]
-        target = want["best_value"]
-        tolerance = max(METRIC_TOLERANCE[protocol][KEY_METRIC[protocol]][0], abs(target) * METRIC_TOLERANCE[protocol][KEY_METRIC[protocol]][1])
-        return True if any(abs(n - target) <= tolerance for n in numbers) else "its best value is not on its line"
+        absolute, relative = METRIC_TOLERANCE[protocol][KEY_METRIC[protocol]]
+        # the change carries the best value's error: one tolerance, on the scale of the metric, for all three
+        tolerance = max(absolute, abs(want["best_value"] or want["last_block"]) * relative)
 
-    g.fraction("report states each athlete's best result",
+        def stated(value: float | None) -> bool:
+            return value is None or any(abs(n - value) <= tolerance for n in numbers)
+
+        missing = [label for label, value in (("best value", want["best_value"]), ("last block", want["last_block"]),
+                                              ("change", want["change"])) if not stated(value)]
+        if want["classification"].replace("_", " ") not in " ".join(mentions).lower().replace("_", " "):
+            missing.append("class")
+        return f"{', '.join(missing)} not on its line" if missing else True
+
+    g.fraction("report states each athlete's best result, last block, change and class",
                judge(by_athlete, {normalize_text(a): s for a, s in ref["summary"].items()}, in_report), weight=2,
                noun="athletes")
     flagged = set(ref["flags"]["declined"]) | set(ref["flags"]["asymmetry"]) | set(ref["flags"]["no_valid_trial"])
