@@ -324,9 +324,10 @@ def _grade_report(g: Grading, group: dict[str, Any], text: str) -> None:
     p_json = as_number(group.get("p"))
     if not pm or p_json is None:
         problems.append("no p value")
-    elif pm.group(1) == "<":
-        if not p_json < as_number(pm.group(2)):
-            problems.append(f"p < {pm.group(2)} but JSON p = {p_json}")
+    elif pm.group(1) == "<":  # APA: an exact p, or "p < .001" when it is smaller
+        bound = as_number(pm.group(2))
+        if bound is None or bound > 0.001 or not p_json < bound:
+            problems.append(f"p < {pm.group(2)} stands for JSON p = {p_json} (only p < .001 may replace an exact p)")
     elif not _same(pm.group(2), p_json, max(0.0006, 0.01 * p_json)):
         problems.append(f"p = {pm.group(2)} vs JSON {p_json}")
     g.check("report states t(df), p, dz and the 95% CI as in group_stats.json", not problems, weight=2,
