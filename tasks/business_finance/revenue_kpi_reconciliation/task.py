@@ -145,20 +145,26 @@ mkdir -p "$OUT"
 "$PGBIN/initdb" -D "$PGDATA" -U reviewer --auth=trust >/dev/null || exit 3
 "$PGBIN/pg_ctl" -D "$PGDATA" -o "-k $SOCK -c listen_addresses='' -c fsync=off" -w -l "$PGDATA/log" start >/dev/null || exit 4
 export PGHOST="$SOCK" PGUSER=reviewer
+# The agent's SQL runs as an ordinary role that owns its database (no COPY PROGRAM, no server files)
+# and under psql's \restrict with a key it never sees (no \! shell, no \copy, no \i); the views are
+# exported as that role too, since functions in a view run with the privileges of whoever queries it.
+"$PGBIN/createuser" analyst
+KEY="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 load() {
-  "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$1" -f "$1/schema.sql" || return 1
+  "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -U analyst -d "$1" -f "$1/schema.sql" || return 1
   for t in customers region_map orders invoices credit_notes fx_rates gl_journal gl_trial_balance; do
-    "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$1" -c "\\copy $t FROM '$1/$t.csv' WITH (FORMAT csv, HEADER true)" || return 1
+    "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -U analyst -d "$1" -c "\\copy $t FROM '$1/$t.csv' WITH (FORMAT csv, HEADER true)" || return 1
   done
 }
 for db in given hidden; do
-  "$PGBIN/createdb" "$db"
+  "$PGBIN/createdb" -O analyst "$db"
   load "$db" 2>"$OUT/${db}_load.err" || { echo "load of $db failed" >> "$OUT/${db}_load.err"; continue; }
   cp semantic_layer.sql "$PGDATA/layer_$db.sql"
-  timeout 120 "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$PGDATA/layer_$db.sql" >/dev/null 2>"$OUT/${db}_layer.err" \
+  timeout 120 "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -U analyst -d "$db" -c "\\restrict $KEY" \
+      -f "$PGDATA/layer_$db.sql" >/dev/null 2>"$OUT/${db}_layer.err" \
     || { echo "semantic_layer.sql failed on $db" >> "$OUT/${db}_layer.err"; continue; }
-  timeout 60 "$PGBIN/psql" -X -q -d "$db" -c "\copy (SELECT month::text, region::text, net_revenue_eur::float8, active_customers::float8 FROM kpi_monthly) TO '$OUT/${db}_kpi.csv' WITH (FORMAT csv, HEADER true)" 2>"$OUT/${db}_kpi.err"
-  timeout 60 "$PGBIN/psql" -X -q -d "$db" -c "\copy (SELECT month::text, kpi_net_revenue_eur::float8, gl_revenue_eur::float8, duplicate_eur::float8, timing_eur::float8, fx_eur::float8, test_account_eur::float8, unexplained_eur::float8 FROM gl_reconciliation) TO '$OUT/${db}_bridge.csv' WITH (FORMAT csv, HEADER true)" 2>"$OUT/${db}_bridge.err"
+  timeout 60 "$PGBIN/psql" -X -q -U analyst -d "$db" -c "\copy (SELECT month::text, region::text, net_revenue_eur::float8, active_customers::float8 FROM kpi_monthly) TO '$OUT/${db}_kpi.csv' WITH (FORMAT csv, HEADER true)" 2>"$OUT/${db}_kpi.err"
+  timeout 60 "$PGBIN/psql" -X -q -U analyst -d "$db" -c "\copy (SELECT month::text, kpi_net_revenue_eur::float8, gl_revenue_eur::float8, duplicate_eur::float8, timing_eur::float8, fx_eur::float8, test_account_eur::float8, unexplained_eur::float8 FROM gl_reconciliation) TO '$OUT/${db}_bridge.csv' WITH (FORMAT csv, HEADER true)" 2>"$OUT/${db}_bridge.err"
 done
 "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null
 exit 0

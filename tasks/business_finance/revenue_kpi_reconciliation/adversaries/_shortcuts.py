@@ -8,6 +8,8 @@ spot_fx: documents converted at the daily spot rate of their date instead of the
 flag_only_test_accounts: only account_type = 'internal' is treated as a test account.
 values_view: everything right, then semantic_layer.sql replaced by views over VALUES lists of the results.
 plug_to_fx: the KPI side right, but the whole GL difference plugged into the FX column of the bridge.
+shell_escape: everything right, but semantic_layer.sql also runs a shell command through psql's \\! (the
+  reviewer's psql refuses backslash commands, so the layer does not run).
 """
 
 import os
@@ -153,6 +155,8 @@ def main() -> None:
             f"# Revenue KPI pack\n\nNet revenue EUR {totals[0]}, GL revenue EUR {totals[1]}.\n\n"
             f"Bridge: duplicates EUR {totals[2]}, timing EUR {totals[3]}, FX EUR {totals[4]}, "
             f"test accounts EUR {totals[5]}.\n\nGL double postings to reverse: {doubles}.\n")
+        if MODE == "shell_escape":
+            (OUT / "semantic_layer.sql").write_text("\\! touch escaped\n" + layer)
         if MODE == "values_view":
             (OUT / "semantic_layer.sql").write_text(values_layer())
     finally:
