@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -220,6 +221,9 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
 DELIVERABLES = ("dvh.csv", "constraints.csv", "beam_weights.csv", "final_dose.dcm", "plan_report.json", "plan_report.md")
 
 
+NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?")
+
+
 def _within(found: Any, expected: float, unit: str, rx: float) -> bool | str:
     value = as_number(found)
     if value is None or not math.isfinite(value):
@@ -319,7 +323,9 @@ def _grade_dvh(g: Grading, ref: dict[str, Any], masks: dict[str, np.ndarray], ro
                 verdicts[f"{structure}/{plan}"] = "missing or fewer than 5 points"
                 continue
             xs, ys = np.array([p[0] for p in points]), np.array([p[1] for p in points])
-            levels = rx * np.array([0.1, 0.3, 0.5, 0.7, 0.85, 0.95, 1.0, 1.03])
+            # every listed point, and the curve between them every 2.5 % of the prescription
+            levels = np.concatenate([xs, rx * np.arange(0.0, 1.2, 0.025)])
+            levels = levels[levels <= xs.max()]
             found = np.interp(levels, xs, ys)
             upper = rtmetrics.cumulative_dvh(dose, mask, levels - delta) + 2.0
             lower = rtmetrics.cumulative_dvh(dose, mask, levels + delta) - 2.0
@@ -408,6 +414,29 @@ def _grade_report(g: Grading, ref: dict[str, Any], masks: dict[str, np.ndarray],
             reason="; ".join(problems))
 
 
+def _grade_report_figures(g: Grading, evaluations: dict[str, dict[str, dict[str, Any]]], weights: np.ndarray | None,
+                          report: dict[str, Any]) -> None:
+    """The department reads plan_report.md, not the CSVs: it must carry the constraint values of both plans,
+    the final weights and the indices (each as a number of the text, to its rounding)."""
+    numbers = [value for token in NUMBER_TOKEN.findall(g.read_text("plan_report.md") or "")
+               if (value := as_number(token)) is not None]
+
+    def stated(value: float) -> bool:
+        return any(abs(n - value) <= max(0.006, 0.0051 * abs(value)) for n in numbers)
+
+    wanted = {f"{plan} {key}": item["value"] for plan, evaluation in evaluations.items() for key, item in evaluation.items()}
+    final_plan = report.get("final_plan") if isinstance(report.get("final_plan"), dict) else {}
+    for name in ("paddick_ci", "homogeneity_index"):
+        if (value := as_number(final_plan.get(name))) is not None:
+            wanted[name] = value
+    for number, weight in enumerate([] if weights is None else weights, start=1):
+        wanted[f"final weight of beam {number}"] = float(weight)
+    verdicts: dict[str, bool | str] = {name: stated(value) or f"{value:.3f} not in the report"
+                                       for name, value in wanted.items()}
+    g.fraction("plan_report.md states the constraint table of both plans, the final weights and the indices",
+               verdicts, noun="figures", threshold=1.0)
+
+
 def grade(g: Grading) -> None:
     if not g.require_files(*DELIVERABLES):
         return
@@ -434,5 +463,7 @@ def grade(g: Grading) -> None:
     final = evaluate_plan(dose, masks, protocol)
     _grade_plan(g, ref, masks, dose, final)
     _grade_dvh(g, ref, masks, dvh, {"initial": initial, "final": dose})
-    _grade_constraints(g, ref, table, {"initial": evaluate_plan(initial, masks, protocol), "final": final})
+    evaluations = {"initial": evaluate_plan(initial, masks, protocol), "final": final}
+    _grade_constraints(g, ref, table, evaluations)
     _grade_report(g, ref, masks, report, dose, final)
+    _grade_report_figures(g, evaluations, weights, report)
