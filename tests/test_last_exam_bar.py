@@ -20,7 +20,8 @@ import pytest
 from lastexam.tasks.loader import Task, discover_tasks
 
 REPO = Path(__file__).resolve().parents[1]
-CHECK_METHODS = {"check", "number", "quantity", "fraction", "table", "image_has_content", "plot_has_data"}
+CHECK_METHODS = {"check", "number", "quantity", "fraction", "table", "image_has_content", "plot_has_data",
+                 "chart_draws"}
 MIN_CHECKS = 8
 MIN_STAGES = 3
 EXPERT_DAY_MINUTES = 480

@@ -76,6 +76,42 @@ def _axes(with_curve: bool) -> np.ndarray:
     return img
 
 
+def _line_chart(*curves: tuple[np.ndarray, tuple[int, int, int]], negative_up: bool = False) -> np.ndarray:
+    """A white 320x520 chart: a framed set of axes and each curve (values evenly spaced across the
+    frame, in its colour, 3 px thick, scaled to the values of all curves)."""
+    img = np.full((320, 520, 3), 255, dtype=np.uint8)
+    img[[20, 280], 60:500] = 0
+    img[20:281, [60, 500]] = 0
+    low, high = min(c.min() for c, _ in curves), max(c.max() for c, _ in curves)
+    columns = np.arange(70, 491)
+    for values, colour in curves:
+        level = (np.interp(columns, np.linspace(70, 490, len(values)), values) - low) / (high - low)
+        rows = np.round(40 + 220 * (level if negative_up else 1 - level)).astype(int)
+        for x, (r0, r1) in zip(columns, zip(rows, np.r_[rows[1:], rows[-1]], strict=True), strict=True):
+            img[min(r0, r1) - 1:max(r0, r1) + 2, x] = colour
+    return img
+
+
+def test_chart_draws_reads_the_plotted_series_back(g: Grading) -> None:
+    t = np.linspace(0, 1, 60)
+    wave = np.exp(-4 * t) * np.cos(9 * t) - 0.3 * t
+    ramp = 1.2 * t ** 2 - 0.6
+    red, blue = (200, 30, 30), (30, 80, 200)
+    series = {"wave": wave, "ramp": ramp}
+    assert g.chart_draws("both", _line_chart((wave, red), (ramp, blue)), series)
+    assert not g.chart_draws("a sine instead", _line_chart((np.sin(12 * t), red), (ramp, blue)), series)
+    assert g.grade.checks[-1].score == 0.5 and "wave" in g.grade.checks[-1].reason
+    assert not g.chart_draws("one colour for both", _line_chart((wave, red), (ramp, red)), series)
+    assert g.chart_draws("a mid-grey curve beside a black one", _line_chart((wave, (127, 127, 127)), (ramp, (0, 0, 0))),
+                         series)
+    flipped = _line_chart((wave, red), negative_up=True)
+    assert not g.chart_draws("negative up", flipped, {"wave": wave})
+    assert g.chart_draws("negative up, allowed", flipped, {"wave": wave}, either_polarity=True)
+    assert not g.chart_draws("noise", np.random.default_rng(1).integers(0, 256, (320, 520, 3), dtype=np.uint8),
+                             {"wave": wave})
+    assert "noise" in _last(g)[1] and not g.chart_draws("no image", None, {"wave": wave})
+
+
 def _bars(horizontal: bool = False) -> np.ndarray:
     """``_axes`` with eight tall bars (most over 60 % of the image high) in place of a curve; turned a
     quarter for horizontal bars."""

@@ -28,6 +28,7 @@ import numpy as np
 
 from lastexam.contracts.grade import Check, Grade, Probe
 from lastexam.grading.tools import ToolRunner, local_runner, stage
+from lastexam.task.charts import chart_problems, read_chart
 from lastexam.task.images import data_column_share, image_stats, parse_ppm
 from lastexam.task.pdf import PdfPage, page_count, parse_pdfinfo_boxes, split_pages
 from lastexam.task.units import parse_quantity
@@ -471,6 +472,31 @@ class Grading:
                   else f"plotted ink spans only {share:.0%} of the plot area" if share < min_share else "")
         return self.check(name, not reason, weight=weight, expected=f"data over >= {min_share:.0%} of the plot width",
                           found=f"{share:.0%}", reason=reason)
+
+    def chart_draws(self, name: str, pixels: np.ndarray | None, series: Mapping[str, Sequence[float]], *,
+                    min_share: float = 0.9, either_polarity: bool = False, weight: float = 1.0) -> bool:
+        """Check that a line chart draws each expected series, read back from its pixels.
+
+        ``series`` maps a name to its values, evenly spaced along the x axis (a waveform's samples, one
+        value per year); a series counts as drawn when some line colour of the chart (or dark ink) passes
+        within tolerance of at least ``min_share`` of its points under one linear scale (see
+        ``charts.ChartReading.match``; ``either_polarity`` also accepts an axis drawn negative up; a series
+        must span a fifth of the plot's height to be found). The
+        check is scored by the share of series drawn; an image that is no chart (``charts.chart_problems``)
+        draws none. A sine wave on axes, or a chart of other numbers, fails.
+        """
+        if pixels is None:
+            return self.check(name, False, weight=weight, reason="no image")
+        problems = chart_problems(pixels)
+        fits = {} if problems else read_chart(pixels).match(
+            {key: np.asarray(values, dtype=float) for key, values in series.items()}, either_polarity=either_polarity)
+        shares = {key: round(fit[1].score, 2) if fit else 0.0 for key, fit in fits.items()}
+        missing = sorted(key for key in series if shares.get(key, 0.0) < min_share)
+        return self.check(name, (len(series) - len(missing)) / max(len(series), 1), weight=weight,
+                          expected=f"each of {len(series)} series with >= {min_share:.0%} of its points on a plotted line",
+                          found=shares or None,
+                          reason="; ".join(problems) if problems else
+                          "not drawn: " + ", ".join(missing) if missing else "")
 
     # -- recomputation -----------------------------------------------------------------------
 

@@ -235,8 +235,12 @@ def grade(g: Grading) -> None:
     _grade_change(g, ref, protocol, summary, own_best)
     _grade_flags(g, ref, summary, flags)
     _grade_report(g, ref, protocol, summary, report)
-    pixels = g.image(FIGURE)
-    g.plot_has_data("figure shows every athlete's key metric", pixels, weight=1)
+    athletes = sorted(ref["summary"])
+    g.chart_draws("figure draws this block's best and last block's value of every athlete (read from the PNG)",
+                  g.image(FIGURE), {
+                      "this block": [math.nan if ref["summary"][a]["best_value"] is None else ref["summary"][a]["best_value"]
+                                     for a in athletes],
+                      "last block": [ref["summary"][a]["last_block"] for a in athletes]}, weight=1)
 
 
 def _grade_screening(g: Grading, truth: dict, rows: dict) -> None:

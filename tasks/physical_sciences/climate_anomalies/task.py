@@ -37,11 +37,11 @@ from typing import Any
 import cftime
 import netCDF4
 import numpy as np
-from PIL import Image
 from scipy import ndimage, stats
 from scipy.io import netcdf_file
 
 from lastexam.task import Grading, Params, as_number
+from lastexam.task.charts import chart_problems, read_chart
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "reanalysis_europe": {
@@ -596,196 +596,26 @@ def trend_assessments(want: dict[str, float]) -> set[str]:
     return {direction} if want["p_value"] < 0.05 else {"no significant trend"}
 
 
-AXIS_GREY = 215  # axis and frame lines: darker than a light ground (light-grey spines of some styles included)
-
-
-def chart_problems(path: Path) -> list[str]:
-    """What keeps an image from being a line chart: it must decode, be at least 400x250, have a light
-    background with a minority of ink, a bounded palette (a chart, not noise or a photograph), at least one
-    set of axes (``plot_panels``: one large frame or a grid of small ones) and, inside the axes, plotted
-    strokes besides straight axis and grid lines."""
-    try:
-        with Image.open(path) as img:
-            img.load()
-            rgb = np.asarray(img.convert("RGB"), dtype=np.int16)
-    except Exception as exc:  # any decoding failure is the image's fault
-        return [f"not a readable image: {exc}"]
-    height, width = rgb.shape[:2]
-    if width < 400 or height < 250:
-        return [f"image too small ({width}x{height})"]
-    grey = rgb.mean(axis=2)
-    light, ink = float((grey >= 235).mean()), float((grey < 200).mean())
-    palette = len(np.unique((rgb // 8).reshape(-1, 3) @ np.array([1024, 32, 1])))
-    problems = []
-    if light < 0.5 or not 0.003 <= ink <= 0.4:
-        problems.append(f"{light:.0%} light background and {ink:.1%} ink: not a chart on a plain ground")
-    if palette > 3000:
-        problems.append(f"{palette} distinct colours: noise or a photograph, not a chart")
-    panels = plot_panels(rgb)
-    if not panels:
-        return [*problems, "no straight axis lines (no frame of axes a sixth of the image wide and high)"]
-    inside = np.zeros(grey.shape, dtype=bool)
-    for rows, cols in panels:
-        inside[rows.start + 2:rows.stop - 1, cols.start + 2:cols.stop - 1] = True
-    coloured = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
-    strokes = ((grey < 200) | coloured) & ~ndimage.binary_dilation(long_runs(grey < 200, 40) | long_runs(
-        (grey < 200).T, 40).T, iterations=2)
-    plotted = float(strokes[inside].mean()) if inside.any() else 0.0
-    if plotted < 0.003:
-        problems.append(f"{plotted:.2%} of the plot area holds plotted strokes: empty axes")
-    return problems
-
-
-def long_runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """The pixels of a 2-D mask that lie on a horizontal run of True at least ``length`` long."""
-    out = np.zeros_like(mask, dtype=bool)
-    for y, row in enumerate(mask):
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], row.astype(np.int8), [0]))))
-        for start, stop in zip(edges[::2], edges[1::2], strict=True):
-            if stop - start >= length:
-                out[y, start:stop] = True
-    return out
-
-
-def plot_panels(rgb: np.ndarray) -> list[tuple[slice, slice]]:
-    """The inside of each set of axes in a chart image: the bounding boxes of the connected frames of
-    straight lines (spines, with any grid) at least a sixth of the image wide and high, inset past the
-    spines."""
-    grey = rgb.mean(axis=2)
-    height, width = grey.shape
-    lines = grey < AXIS_GREY
-    frames = ndimage.binary_dilation(long_runs(lines, width // 6) | long_runs(lines.T, height // 6).T, iterations=2)
-    labels, _ = ndimage.label(frames)
-    panels = []
-    for rows, cols in ndimage.find_objects(labels):
-        if rows.stop - rows.start >= height // 6 and cols.stop - cols.start >= width // 6:
-            panels.append((slice(rows.start + 4, rows.stop - 4), slice(cols.start + 4, cols.stop - 4)))
-    return panels
-
-
-def colour_traces(rgb: np.ndarray) -> list[np.ndarray]:
-    """Masks of the plotted strokes of one panel, one per line colour: each strongly coloured colour that
-    covers enough pixels (near shades of it included), and the dark strokes that are not straight
-    axis or grid lines."""
-    rgb = rgb.astype(np.int16)
-    grey = rgb.mean(axis=2)
-    coloured = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
-    traces = []
-    left = coloured.copy()
-    while left.sum() >= max(40, 0.01 * coloured.sum()) and len(traces) < 16:
-        codes = (rgb[left] // 24) @ np.array([4096, 64, 1])
-        mode = np.bincount(codes).argmax()
-        centre = rgb[left][codes == mode].mean(axis=0)
-        mask = left & (np.abs(rgb - centre).sum(axis=2) <= 90)
-        if mask.sum() >= 40:
-            traces.append(mask)
-        left &= ~mask
-    dark = grey < 100
-    dark &= ~ndimage.binary_dilation(long_runs(dark, 40) | long_runs(dark.T, 40).T, iterations=1)
-    if dark.sum() >= 40:
-        traces.append(dark)
-    return traces
-
-
-def _row_groups(column: np.ndarray) -> np.ndarray:
-    """Centres of the runs of True in a boolean column."""
-    rows = np.flatnonzero(column)
-    if not len(rows):
-        return rows
-    breaks = np.flatnonzero(np.diff(rows) > 1) + 1
-    return np.array([run.mean() for run in np.split(rows, breaks)])
-
-
-def _extents(trace: np.ndarray) -> list[tuple[int, int]]:
-    """Candidate horizontal extents of a plotted line: from the start of one of the first three column
-    runs of the trace to the end of one of the last three (a legend sample or an overlapping line may
-    sit apart from the curve), at least 30% of the panel wide."""
-    cols = np.flatnonzero(trace.any(axis=0))
-    if not len(cols):
-        return []
-    breaks = np.flatnonzero(np.diff(cols) > 3) + 1
-    runs = [(run[0], run[-1]) for run in np.split(cols, breaks)]
-    return [(a, b) for a, _ in runs[:3] for _, b in runs[-3:] if b - a >= 0.3 * trace.shape[1]]
-
-
-def curve_fit_score(trace: np.ndarray, filled: np.ndarray, values: np.ndarray) -> tuple[float, Any]:
-    """How well one colour's strokes draw ``values`` (one per year, evenly spaced across a horizontal
-    extent of the trace) under some linear value-to-row scale: the fraction of years whose point is drawn
-    in that colour within tolerance, years hidden under other strokes (``filled``: the panel's strokes
-    counted down each column, with a leading row of zeros) left out (at most half of them).
-    Returns (score, (column per year, scale, offset)) for the best extent and scale found, scales taken
-    through two drawn points of widely separated values."""
-    height = trace.shape[0]
-    n = len(values)
-    tol = max(3.0, 0.02 * height)
-    order = np.argsort(values)
-    best, best_fit = 0.0, None
-    for x0, x1 in _extents(trace) if n >= 3 else []:
-        xs = np.round(x0 + (x1 - x0) * np.arange(n) / (n - 1)).astype(int)
-        groups = [_row_groups(trace[:, max(x - 1, 0):x + 2].any(axis=1)) for x in xs]
-        drawn = np.full((n, max(1, max(len(g) for g in groups))), np.inf)
-        for k, found in enumerate(groups):
-            drawn[k, :len(found)] = found
-        for k1 in order[-4:]:
-            for k2 in order[:4]:
-                if values[k1] <= values[k2]:
-                    continue
-                for r1 in groups[k1][:4]:
-                    for r2 in groups[k2][:4]:
-                        if r2 - r1 < 0.2 * height:
-                            continue
-                        scale = (r1 - r2) / (values[k1] - values[k2])
-                        rows = scale * (values - values[k1]) + r1
-                        hit = np.min(np.abs(drawn - rows[:, None]), axis=1) <= tol
-                        low = np.clip(rows - tol, 0, height).astype(int)
-                        high = np.clip(rows + tol + 1, 0, height).astype(int)
-                        hidden = ~hit & (filled[high, xs] - filled[low, xs] > 0)
-                        score = hit.sum() / (n - hidden.sum()) if hidden.sum() <= n / 2 else 0.0
-                        if score > best:
-                            best, best_fit = float(score), (xs, scale, r1 - scale * values[k1])
-                        if best == 1.0:
-                            return best, best_fit
-    return best, best_fit
-
-
-def figure_curves(path: Path, series: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, tuple[float, float]]:
+def figure_curves(pixels: np.ndarray, series: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, tuple[float, float]]:
     """Read the figure: for each named (annual values, trend line) pair, how well the best-matching
-    line colour of any panel draws the annual values, and how much of the trend line is drawn on that
-    scale, in the curve's own colour, in dark ink or in a colour that draws no other series' annual values
-    (another region's curve crossing the trend's path is not a trend line). A colour is matched to at most
-    one series."""
-    with Image.open(path) as img:
-        rgb = np.asarray(img.convert("RGB"))
-    candidates, ink = [], []
-    for panel, (rows, cols) in enumerate(plot_panels(rgb)):
-        ink.append(rgb[rows, cols].astype(np.int16).mean(axis=2) < 100)
-        traces = colour_traces(rgb[rows, cols])
-        occupied = np.logical_or.reduce(traces) if traces else None
-        filled = None if occupied is None else np.concatenate(
-            [np.zeros((1, occupied.shape[1]), int), np.cumsum(occupied, axis=0)])
-        candidates += [(trace, panel, filled) for trace in traces]
-    scores = []
-    for name, (annual, _) in series.items():
-        for index, (trace, _, filled) in enumerate(candidates):
-            score, fit = curve_fit_score(trace, filled, annual)
-            scores.append((score, name, index, fit))
-    matched: dict[str, tuple[float, int, Any]] = {}
-    for score, name, index, fit in sorted(scores, key=lambda s: -s[0]):
-        if name in matched or fit is None or score <= 0 or index in {m[1] for m in matched.values()}:
-            continue
-        matched[name] = (score, index, fit)
-    taken = {index for _, index, _ in matched.values()}
+    line colour of any panel draws the annual values (``ChartReading.match``), and how much of the trend
+    line is drawn on that scale, in the curve's own colour, in dark ink or in a colour that draws no other
+    series' annual values (another region's curve crossing the trend's path is not a trend line)."""
+    reading = read_chart(pixels)
+    matched = {name: fit for name, fit in reading.match({k: v[0] for k, v in series.items()}).items() if fit}
+    taken = {index for index, _ in matched.values()}
     found: dict[str, tuple[float, float]] = {name: (0.0, 0.0) for name in series}
-    for name, (score, index, (xs, scale, offset)) in matched.items():
-        panel = candidates[index][1]
-        mine = [trace for i, (trace, p, _) in enumerate(candidates) if p == panel and (i == index or i not in taken)]
-        others = [trace for i, (trace, p, _) in enumerate(candidates) if p == panel and i in taken and i != index]
+    for name, (index, fit) in matched.items():
+        panel = reading.traces[index].panel
+        here = [(i, t.mask) for i, t in enumerate(reading.traces) if t.panel == panel]
+        mine = [mask for i, mask in here if i == index or i not in taken]
+        others = [mask for i, mask in here if i in taken and i != index]
         covered = ndimage.binary_dilation(np.logical_or.reduce(others), iterations=2) if others else None
-        strokes = np.logical_or.reduce([ink[panel], *mine])
+        strokes = np.logical_or.reduce([reading.ink[panel], *mine])
         if covered is not None:
             strokes &= ~covered
-        found[name] = (score, trend_drawn(strokes, covered, xs, scale * series[name][0] + offset,
-                                          scale * series[name][1] + offset))
+        found[name] = (fit.score, trend_drawn(strokes, covered, fit.columns, fit.scale * series[name][0] + fit.offset,
+                                              fit.scale * series[name][1] + fit.offset))
     return found
 
 
@@ -816,16 +646,14 @@ def trend_drawn(strokes: np.ndarray, covered: np.ndarray | None, xs: np.ndarray,
 
 
 def _grade_figure(g: Grading, sc: dict[str, Any], ref: dict[str, Any]) -> None:
-    problems = chart_problems(g.output("regional_anomalies.png"))
+    pixels = g.image("regional_anomalies.png", gate=False)
+    problems = ["not a decodable image"] if pixels is None else chart_problems(pixels)
     g.check("figure is a line chart (plain ground, axes, plotted lines; not blank or noise)", not problems,
             weight=0.5, reason="; ".join(problems))
     years = np.array([y for y, _ in ref["months"]])
     series = {f"{region} {var}": annual_and_fit(ref["series"][region][var], years)[1:]
               for region in sc["regions"] for var in ("tas", "pr")}
-    try:
-        curves = {} if problems else figure_curves(g.output("regional_anomalies.png"), series)
-    except (OSError, ValueError) as exc:
-        curves, problems = {}, [f"figure not readable: {exc}"]
+    curves = {} if problems or pixels is None else figure_curves(pixels, series)
     drawn = [name for name, (curve, line) in curves.items() if curve >= 0.9 and line >= 0.6]
     g.check("figure draws every region's annual anomalies and trend line (curves read from the PNG)",
             len(drawn) / len(series), weight=1.0,
