@@ -34,8 +34,12 @@ from . import eegsim
 CANARY = "ALE-CANARY-32482ff9-ae19-44d2-bffc-387902b0f019"
 PARTICIPANTS = 12
 REFERENCE = "truth.json"
-COUNTS, MEASURES, STATS, FIGURE, REPORT = ("trial_counts.csv", "participant_measures.csv", "group_stats.json",
-                                          "grand_average.png", "report.md")
+COUNTS, MEASURES, STATS, FIGURE, FIGURE_DATA, REPORT = (
+    "trial_counts.csv", "participant_measures.csv", "group_stats.json", "grand_average.png", "grand_average.csv",
+    "report.md")
+HIGH_HZ, HIGH_SHARE = 40.0, 1e-5  # unfiltered grand averages keep 1e-4 to 1e-3 of their power above 40 Hz (line noise,
+# EMG), the SOP's FIR low-pass under 1e-8, a zero-phase 4th-order Butterworth at 30 Hz under 1e-7
+SHAPE_MIN_R = 0.9             # correlation of a plotted grand average with the noise-free one (jitter smooths it)
 # tolerances, set from the oracle's spread against the truth over many seeds (see the task notes)
 KEPT_TOL = 2                  # epochs per participant and condition
 # per-participant mean amplitude of a condition and of the difference wave: the oracle's largest error over
@@ -130,6 +134,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     eeg_dir.mkdir(parents=True, exist_ok=True)
     truth: dict[str, Any] = {"paradigm": p.name, "conditions": list(p.conditions), "min_trials": p.min_trials,
                              "polarity": p.polarity, "window": list(p.window), "participants": {}}
+    waves: dict[str, dict[str, list[float]]] = {}
     for subject in subjects:
         rec = eegsim.simulate_subject(p, rng, subject)
         markers = []
@@ -144,6 +149,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         events = {c: int(np.sum(rec["labels"] == k)) for k, c in enumerate(p.conditions)}
         kept = {c: int(np.sum((rec["labels"] == k) & ~rec["artefact"])) for k, c in enumerate(p.conditions)}
         measures = eegsim.truth_measures(p, subject)
+        waves[subject["id"]] = measures["grand_wave"]
         truth["participants"][subject["id"]] = {
             "events": events, "kept": kept, "included": min(kept.values()) >= p.min_trials,
             "bad_channels": subject["bad_channels"], **{k: v for k, v in measures.items() if k != "grand_wave"},
@@ -151,9 +157,21 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     included = [s for s, v in truth["participants"].items() if v["included"]]
     truth["included"] = included
     truth["group_difference"] = float(np.mean([truth["participants"][s]["amp_difference"] for s in included]))
+    truth["grand_average"] = _grand_average([waves[s] for s in included])
     (input_dir / "sop.md").write_text(_sop(p))
     (input_dir / "preregistration.md").write_text(_preregistration(p))
     (reference_dir / REFERENCE).write_text(json.dumps(truth, indent=1) + "\n")
+
+
+def _grand_average(waves: list[dict[str, list[float]]], points: int = 81) -> dict[str, list[float]]:
+    """The noise-free grand averages of both conditions and their difference over the whole epoch, at
+    ``points`` evenly spaced times (what the figure must draw)."""
+    times = np.asarray(waves[0]["times"])
+    at = np.linspace(times[0], times[-1], points)
+    control = np.mean([w["control"] for w in waves], axis=0)
+    critical = np.mean([w["critical"] for w in waves], axis=0)
+    return {"times": at.tolist(), **{name: np.interp(at, times, wave).tolist() for name, wave in
+                                     (("control", control), ("critical", critical), ("difference", critical - control))}}
 
 
 # -- grade -------------------------------------------------------------------------------------
@@ -334,13 +352,75 @@ def _grade_report(g: Grading, group: dict[str, Any], text: str) -> None:
             reason="; ".join(problems))
 
 
+def _grade_report_design(g: Grading, truth: dict[str, Any], text: str) -> None:
+    """The results paragraph must say who was excluded, how many were analysed and where was measured."""
+    excluded = sorted(set(truth["participants"]) - set(truth["included"]))
+    numbers = {as_number(n) for n in re.findall(r"\d+(?:\.\d+)?", text)}
+    problems = [f"excluded participant {sid} not named" for sid in excluded if sid not in text]
+    if not excluded and "exclu" not in text.lower():
+        problems.append("does not say that no participant was excluded")
+    if len(truth["included"]) not in numbers:
+        problems.append(f"the number analysed ({len(truth['included'])}) is not stated")
+    window = [round(1000 * edge) for edge in truth["window"]]
+    if not all(edge in numbers for edge in window):
+        problems.append(f"the measurement window {window[0]}-{window[1]} ms is not stated")
+    g.check("report states the exclusions, the number analysed and the measurement window", not problems,
+            reason="; ".join(problems))
+
+
+def _grade_figure(g: Grading, truth: dict[str, Any], group: dict[str, Any]) -> None:
+    """grand_average.csv holds the plotted waves: they must follow the simulated ERPs, agree with the test's
+    mean difference, and be what the PNG draws."""
+    control, critical = truth["conditions"]
+    columns = {control: f"{control}_uv", critical: f"{critical}_uv", "difference": "difference_uv"}
+    rows = g.read_csv(FIGURE_DATA, required_columns=["time_ms", *columns.values()], gate=False)
+    table = None if rows is None else np.array([[as_number(r.get(c)) for c in ("time_ms", *columns.values())]
+                                                for r in rows], dtype=float)
+    if table is None or len(table) < 20 or not np.isfinite(table).all() or np.any(np.diff(table[:, 0]) <= 0):
+        for name in ("grand averages follow the simulated ERPs", "grand averages are low-pass filtered",
+                     "grand-average difference agrees with the test",
+                     "figure draws the grand averages of grand_average.csv (read from the PNG)"):
+            g.check(name, False, reason=f"{FIGURE_DATA}: at least 20 numeric rows in increasing time wanted")
+        return
+    times = table[:, 0] / 1000
+    grand = truth["grand_average"]
+    truth_waves = {control: grand["control"], critical: grand["critical"], "difference": grand["difference"]}
+    shapes = {}
+    for k, name in enumerate(columns, start=1):
+        inside = (grand["times"][0] <= times) & (times <= grand["times"][-1])
+        want = np.interp(times[inside], grand["times"], truth_waves[name])
+        shapes[name] = float(np.corrcoef(table[inside, k], want)[0, 1]) if inside.sum() >= 20 else 0.0
+    g.check("grand averages (grand_average.csv) follow the simulated ERPs of the included participants",
+            all(r >= SHAPE_MIN_R for r in shapes.values()), expected=f"correlation >= {SHAPE_MIN_R} each",
+            found={k: round(v, 3) for k, v in shapes.items()})
+    rate = 1 / float(np.median(np.diff(times)))
+    shares = {}
+    for k, name in enumerate(columns, start=1):
+        wave = table[:, k] - table[:, k].mean()
+        power = np.abs(np.fft.rfft(wave * np.hanning(len(wave)))) ** 2
+        shares[name] = float(power[np.fft.rfftfreq(len(wave), 1 / rate) > HIGH_HZ].sum() / max(power.sum(), 1e-30))
+    g.check(f"grand averages carry no power above {HIGH_HZ:g} Hz (the SOP's low-pass)",
+            rate >= 2.5 * HIGH_HZ and all(v <= HIGH_SHARE for v in shares.values()),
+            expected=f"<= {HIGH_SHARE:g} of each wave's power", found={k: f"{v:.1e}" for k, v in shares.items()},
+            reason="" if rate >= 2.5 * HIGH_HZ else f"sampled at {rate:.0f} Hz, not one row per sample")
+    window = (times >= truth["window"][0] - 1e-9) & (times <= truth["window"][1] + 1e-9)
+    mean = float(table[window, 3].mean()) if window.any() else math.nan
+    stated = as_number(group.get("mean_difference_uv"))
+    g.check("grand-average difference over the window equals the test's mean difference", stated is not None
+            and abs(mean - stated) <= 0.05 + 0.02 * abs(stated), expected=stated, found=round(mean, 3))
+    picks = np.unique(np.linspace(0, len(table) - 1, 81).round().astype(int))
+    g.chart_draws("figure draws the grand averages of grand_average.csv (read from the PNG)",
+                  g.image(FIGURE, gate=False), {name: table[picks, k] for k, name in enumerate(columns, start=1)},
+                  min_share=0.8, either_polarity=True)
+
+
 def _same(text: Any, value: Any, tol: float) -> bool:
     a, b = as_number(text), as_number(value)
     return a is not None and b is not None and abs(a - b) <= tol
 
 
 def grade(g: Grading) -> None:
-    if not g.require_files(COUNTS, MEASURES, STATS, FIGURE, REPORT):
+    if not g.require_files(COUNTS, MEASURES, STATS, FIGURE, FIGURE_DATA, REPORT):
         return
     truth = g.reference_json(REFERENCE)
     control, critical = truth["conditions"]
@@ -366,4 +446,5 @@ def grade(g: Grading) -> None:
                    "latency_ms", "latency_ms", LATENCY_TOL_MS, 2)
     _grade_group(g, truth, measures, included, group)
     _grade_report(g, group, report)
-    g.plot_has_data("grand-average figure shows plotted waveforms", g.image(FIGURE, gate=False), weight=1)
+    _grade_report_design(g, truth, report)
+    _grade_figure(g, truth, group)

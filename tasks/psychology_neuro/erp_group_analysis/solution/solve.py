@@ -30,6 +30,8 @@ SHORTCUTS = {
     "textbook_window": "a textbook component window instead of the pre-registered one",
     "wrong_reference": "the other common reference (average for mastoids, mastoids for average)",
     "keep_everyone": "no bad-channel interpolation, and every participant analysed whatever the trial count",
+    "no_filter": "the continuous data left unfiltered (the window means barely move)",
+    "stock_figure": "everything right, but the figure draws textbook-shaped waves instead of the data",
 }
 
 
@@ -62,7 +64,8 @@ def preprocess(vhdr, plan):
     raw.set_channel_types({"VEOG": "eog", "HEOG": "eog"})
     raw = mne.add_reference_channels(raw, "M1")
     raw.set_montage("standard_1020")
-    raw.filter(0.1, 30.0, picks=["eeg", "eog"])
+    if MODE != "no_filter":
+        raw.filter(0.1, 30.0, picks=["eeg", "eog"])
     scalp = [c for c in raw.ch_names if c not in ("VEOG", "HEOG", "M1")]
     sd = robust_sd(raw.get_data(picks=scalp)) * 1e6
     bads = [c for c, s in zip(scalp, sd, strict=True) if s < 1.0 or s > 3 * np.median(sd)]
@@ -169,11 +172,15 @@ def figure(waves, plan, control, critical):
     times = next(iter(waves.values()))[0] * 1000
     grand_control = np.mean([w[1] for w in waves.values()], axis=0)
     grand_critical = np.mean([w[2] for w in waves.values()], axis=0)
+    drawn_control, drawn_critical = grand_control, grand_critical
+    if MODE == "stock_figure":
+        drawn_control = 3 * np.sin(2 * np.pi * times / 400) * np.exp(-np.abs(times - 200) / 300)
+        drawn_critical = 1.5 * drawn_control
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
     ax.axvspan(plan["window"][0] * 1000, plan["window"][1] * 1000, color="0.85", label="measurement window")
-    ax.plot(times, grand_control, label=control, color="tab:blue", lw=2)
-    ax.plot(times, grand_critical, label=critical, color="tab:red", lw=2)
-    ax.plot(times, grand_critical - grand_control, label="difference", color="black", lw=2, ls="--")
+    ax.plot(times, drawn_control, label=control, color="tab:blue", lw=2)
+    ax.plot(times, drawn_critical, label=critical, color="tab:red", lw=2)
+    ax.plot(times, drawn_critical - drawn_control, label="difference", color="black", lw=2, ls="--")
     ax.axhline(0, color="0.4", lw=0.8)
     ax.axvline(0, color="0.4", lw=0.8)
     ax.set_xlabel("time (ms)")
@@ -182,6 +189,9 @@ def figure(waves, plan, control, critical):
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(OUT / "grand_average.png")
+    np.savetxt(OUT / "grand_average.csv", np.column_stack([times, grand_control, grand_critical,
+                                                           grand_critical - grand_control]),
+               delimiter=",", fmt="%.4f", comments="", header=f"time_ms,{control}_uv,{critical}_uv,difference_uv")
 
 
 main()
