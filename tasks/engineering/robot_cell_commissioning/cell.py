@@ -10,8 +10,20 @@ import math
 
 import numpy as np
 
-from .robot import ARMS, Arm, combine, flange_pose, matrix_to_quaternion, point_on_flange, rnea, rpy_matrix, solve_ik, \
-    segment_samples, slowed_duration, trapezoid_time
+from .robot import (
+    ARMS,
+    Arm,
+    combine,
+    flange_pose,
+    matrix_to_quaternion,
+    point_on_flange,
+    rnea,
+    rpy_matrix,
+    segment_samples,
+    slowed_duration,
+    solve_ik,
+    trapezoid_time,
+)
 
 RATE_HZ = 250
 NOISE_MM = 0.015
@@ -89,16 +101,18 @@ def simulate(arm_name: str, mounting: str, rng: np.random.Generator) -> dict:
     def working(first: float, last: float) -> np.ndarray:
         return np.array([first] + [rng.uniform(lo, hi) for lo, hi in WORK[arm_name][1:-1]] + [last])
 
-    pick = working(home[0] + side * rng.uniform(40, 70), rng.uniform(190, 215))
-    place = working(home[0] - side * rng.uniform(40, 70), rng.uniform(100, 150))
     lift = np.array(LIFT[arm_name], dtype=float)
-    plan = [("HOME", home, 0.0, ""), ("PICK_APPROACH", pick + lift, 0.0, ""), ("PICK", pick, 0.4, "close"),
-            ("PICK_RETREAT", pick + lift, 0.0, ""), ("PLACE_APPROACH", place + lift, 0.0, ""),
-            ("PLACE", place, 0.3, "open"), ("PLACE_RETREAT", place + lift, 0.0, ""), ("HOME", home, 0.0, "")]
-    waypoints, thetas = [], []
-    for seq, (name, theta, dwell, grip) in enumerate(plan):
-        rad = D(theta)
-        thetas.append(rad)
+    for _ in range(50):   # redraw until the least-motion solution takes the last axis past 180 degrees
+        pick = working(home[0] + side * rng.uniform(40, 70), rng.uniform(195, 225))
+        place = working(home[0] - side * rng.uniform(40, 70), rng.uniform(100, 150))
+        taught = np.radians([home, pick + lift, pick, pick + lift, place + lift, place, place + lift, home])
+        thetas = minimal_motion(arm, taught, tool, truth_err)
+        if np.max(thetas[:, -1] - np.radians(offsets[-1])) > np.radians(188):
+            break
+    plan = [("HOME", 0.0, ""), ("PICK_APPROACH", 0.0, ""), ("PICK", 0.4, "close"), ("PICK_RETREAT", 0.0, ""),
+            ("PLACE_APPROACH", 0.0, ""), ("PLACE", 0.3, "open"), ("PLACE_RETREAT", 0.0, ""), ("HOME", 0.0, "")]
+    waypoints = []
+    for seq, ((name, dwell, grip), rad) in enumerate(zip(plan, taught, strict=True)):
         if name == "HOME":
             waypoints.append((seq, name, "", "", "", "", "", "", "", dwell, grip))
             continue
@@ -106,7 +120,6 @@ def simulate(arm_name: str, mounting: str, rng: np.random.Generator) -> dict:
         quat = matrix_to_quaternion(rot[0])
         waypoints.append((seq, name, *(round(float(p) * 1000, 3) for p in pos[0]),
                           *(round(c, 8) for c in quat), dwell, grip))
-    thetas = minimal_motion(arm, np.array(thetas), tool, truth_err)
     gravity = np.array([0, 0, -9.81 if mounting == "floor" else 9.81])
     loads = carried_loads([w[-1] for w in waypoints], gripper, part)
 

@@ -146,13 +146,13 @@ def grade(g: Grading) -> None:
     dwells = [float(row["dwell_s"]) for row in plan]
     grips = [row["gripper"] for row in plan]
     loads = carried_loads(grips, sheet["gripper"], sheet["part"])
-    own_fast, own_cycle, _ = reference_cycle(arm, wp[:, 1:] + offsets, dwells, loads, sheet["joint_limits"],
+    _, own_cycle, _ = reference_cycle(arm, wp[:, 1:] + offsets, dwells, loads, sheet["joint_limits"],
                                              gravity, length_error)
-    best_fast, best_cycle, _ = reference_cycle(arm, np.array(ref["thetas"]), dwells, loads, sheet["joint_limits"],
+    _, best_cycle, _ = reference_cycle(arm, np.array(ref["thetas"]), dwells, loads, sheet["joint_limits"],
                                                gravity, length_error)
     _grade_trajectory(g, plan, wp, traj, vmax, amax)
-    computed = _grade_torques(g, arm, sheet, plan, wp, traj, tau, offsets, length_error, gravity, torque_limits)
-    _grade_summary(g, ref, summary, report, traj, wp, own_cycle, best_cycle, computed, torque_limits)
+    _grade_torques(g, arm, sheet, plan, wp, traj, tau, offsets, length_error, gravity, torque_limits)
+    _grade_summary(g, ref, summary, report, traj, wp, own_cycle, best_cycle, tau, torque_limits)
 
 
 def _input_rows(path: Path) -> list[dict[str, str]]:
@@ -245,7 +245,8 @@ def _grade_trajectory(g: Grading, plan: list[dict], wp: np.ndarray, traj: np.nda
     steps = np.diff(traj[:, 0])
     g.check("trajectory sampled at the controller rate from t = 0",
             abs(traj[0, 0]) < 1e-6 and bool(np.all(np.abs(steps[:-1] - dt) < 1e-5)) and 0 < steps[-1] <= dt + 1e-5,
-            expected=f"t = 0, {dt:g}, {2 * dt:g}, ...", found=f"t0 = {traj[0, 0]:g}, steps {steps.min():g}..{steps.max():g}")
+            expected=f"t = 0, {dt:g}, {2 * dt:g}, ...",
+            found=f"t0 = {traj[0, 0]:g}, steps {steps.min():g}..{steps.max():g}")
     verdicts = {}
     times = traj[:, 0]
     ordered = bool(np.all(np.diff(wp[:, 0]) > 0))
@@ -273,7 +274,8 @@ def _grade_trajectory(g: Grading, plan: list[dict], wp: np.ndarray, traj: np.nda
 def _grade_torques(g: Grading, arm, sheet: dict, plan: list[dict], wp: np.ndarray, traj: np.ndarray,
                    tau: np.ndarray, offsets: np.ndarray, length_error: float, gravity: np.ndarray,
                    limits: np.ndarray) -> np.ndarray:
-    """Recompute the torques of the agent's trajectory with the true arm; returns them (interior samples)."""
+    """Recompute the torques of the agent's trajectory with the true arm; returns them (interior samples, at a
+    switch of acceleration the larger side's)."""
     dt = 1 / RATE_HZ
     q = traj[:, 1:]
     velocity = (q[2:] - q[:-2]) / (2 * dt)
@@ -298,8 +300,8 @@ def _grade_torques(g: Grading, arm, sheet: dict, plan: list[dict], wp: np.ndarra
         for mask, load in ((holding, full), (~holding, empty)):
             if mask.any():
                 torques[mask] = rnea(arm, theta[mask], velocity[mask], accel[mask], gravity, load, length_error)
-        if variant == 0:
-            computed = torques
+        # the largest of the three is the torque on the side of a switch that the sample stands for
+        computed = torques if variant == 0 else np.where(np.abs(torques) > np.abs(computed), torques, computed)
         close |= np.all(np.abs(stated - torques) <= tolerance, axis=1)
     aligned = len(tau) == len(traj) and bool(np.all(np.abs(tau[:, 0] - traj[:, 0]) < 1e-6))
     share = float(close.mean()) if aligned else 0.0
@@ -307,13 +309,15 @@ def _grade_torques(g: Grading, arm, sheet: dict, plan: list[dict], wp: np.ndarra
             share >= 0.97, weight=2, expected=">= 97% of samples within 0.5 N m + 1% of the limit",
             found=f"{share:.1%}" if aligned else "time stamps differ from the trajectory's")
     ratio = float(np.max(np.abs(computed) / limits))
-    g.check("motor torques within the limits over the cycle", ratio <= 1.01, weight=2,
-            expected="<= 1.0 of the limit", found=f"{ratio:.3f} of the limit")
+    own_ratio = float(np.max(np.abs(tau[:, 1:]) / limits))
+    g.check("motor torques within the limits over the cycle", max(ratio, own_ratio) <= 1.01, weight=2,
+            expected="<= 1.0 of the limit",
+            found=f"{ratio:.3f} of the limit recomputed, {own_ratio:.3f} in torques.csv")
     return computed
 
 
 def _grade_summary(g: Grading, ref: dict, summary: dict, report: str, traj: np.ndarray, wp: np.ndarray,
-                   own_cycle: float, best_cycle: float, computed: np.ndarray, limits: np.ndarray) -> None:
+                   own_cycle: float, best_cycle: float, tau: np.ndarray, limits: np.ndarray) -> None:
     cycle = as_number(summary.get("cycle_time_s"))
     g.check("stated cycle time is the trajectory's (back at HOME)",
             cycle is not None and abs(cycle - wp[-1, 0]) <= 1 / RATE_HZ + 1e-6
@@ -324,13 +328,15 @@ def _grade_summary(g: Grading, ref: dict, summary: dict, report: str, traj: np.n
                                f"{own_cycle:.3f} s)", found=cycle)
     g.check("waypoint solution does not lengthen the cycle", own_cycle <= best_cycle * (1 + REDUNDANCY_TOL),
             expected=f"<= {best_cycle * (1 + REDUNDANCY_TOL):.3f} s", found=f"{own_cycle:.3f} s")
-    margins = 100 * (1 - np.abs(computed) / limits)
+    # torques.csv is held to the recomputed inverse dynamics above; the margin must be the one it shows
+    margins = 100 * (1 - np.abs(tau[:, 1:]) / limits)
     worst = float(margins.min())
-    near = {j + 1 for j in range(len(limits)) if margins[:, j].min() <= worst + 1.5}
+    near = {j + 1 for j in range(len(limits)) if margins[:, j].min() <= worst + 0.5}
     stated_margin = as_number(summary.get("worst_torque_margin_pct"))
     joint = as_number(re.sub(r"[^0-9.]", "", str(summary.get("worst_torque_joint", ""))) or None)
-    g.check("worst torque margin and its joint", stated_margin is not None and abs(stated_margin - worst) <= 1.5
-            and joint in near, expected={"margin_pct": round(worst, 2), "joint": sorted(near)},
+    g.check("worst torque margin and its joint, as torques.csv shows them",
+            stated_margin is not None and abs(stated_margin - worst) <= 0.1 and joint in near,
+            expected={"margin_pct": round(worst, 2), "joint": sorted(near)},
             found={"margin_pct": summary.get("worst_torque_margin_pct"), "joint": summary.get("worst_torque_joint")})
     # the verdict the cycle this waypoint solution can reach deserves (by the agent's own cycle when that is
     # within the cycle tolerance of the requirement)

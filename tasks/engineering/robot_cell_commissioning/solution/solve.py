@@ -241,7 +241,7 @@ def main() -> None:
         arrivals.append(clock)
         clock += float(plan[i + 1]["dwell_s"])
     cycle = clock
-    steps = int(math.floor(cycle * RATE + 1e-9))
+    steps = math.floor(cycle * RATE + 1e-9)
     times = np.arange(steps + 1) / RATE
     if times[-1] < cycle - 1e-9:
         times = np.append(times, cycle)
