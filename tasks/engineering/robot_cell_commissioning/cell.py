@@ -32,7 +32,8 @@ D = np.radians
 # home and waypoint joint angles (deg) of each arm, drawn inside these boxes: one configuration branch,
 # the last axis turning past 180 degrees at the pick so that wrapping it to +-180 spins the tool
 HOME = {"six_axis": [(-15, 15), (-15, -5), (20, 35), (-10, 10), (55, 75), (130, 160)],
-        "seven_axis": [(-15, 15), (25, 40), (-15, 15), (-95, -75), (-15, 15), (40, 60), (130, 160)]}
+        "seven_axis": [(-15, 15), (25, 40), (-15, 15), (-95, -75), (-15, 15), (40, 60), (160, 175)]}
+PICK_ROLL = {"six_axis": (195, 225), "seven_axis": (215, 250)}
 WORK = {"six_axis": [None, (20, 40), (10, 35), (-20, 20), (40, 80), None],
         "seven_axis": [None, (35, 55), (-20, 20), (-90, -60), (-20, 20), (45, 75), None]}
 LIFT = {"six_axis": [0, -7, -5, 0, 12, 0], "seven_axis": [0, -6, 0, 8, 0, -4, 0]}
@@ -103,12 +104,14 @@ def simulate(arm_name: str, mounting: str, rng: np.random.Generator) -> dict:
 
     lift = np.array(LIFT[arm_name], dtype=float)
     for _ in range(50):   # redraw until the least-motion solution takes the last axis past 180 degrees
-        pick = working(home[0] + side * rng.uniform(40, 70), rng.uniform(195, 225))
+        pick = working(home[0] + side * rng.uniform(40, 70), rng.uniform(*PICK_ROLL[arm_name]))
         place = working(home[0] - side * rng.uniform(40, 70), rng.uniform(100, 150))
         taught = np.radians([home, pick + lift, pick, pick + lift, place + lift, place, place + lift, home])
         thetas = minimal_motion(arm, taught, tool, truth_err)
-        if np.max(thetas[:, -1] - np.radians(offsets[-1])) > np.radians(188):
+        if thetas is not None and np.max(thetas[:, -1] - np.radians(offsets[-1])) > np.radians(188):
             break
+    else:
+        raise RuntimeError("no waypoint set on one branch with the last axis past 180 degrees")
     plan = [("HOME", 0.0, ""), ("PICK_APPROACH", 0.0, ""), ("PICK", 0.4, "close"), ("PICK_RETREAT", 0.0, ""),
             ("PLACE_APPROACH", 0.0, ""), ("PLACE", 0.3, "open"), ("PLACE_RETREAT", 0.0, ""), ("HOME", 0.0, "")]
     waypoints = []
@@ -149,9 +152,10 @@ def simulate(arm_name: str, mounting: str, rng: np.random.Generator) -> dict:
             "thetas": thetas, "gravity": gravity, "limits": sheet_limits, "binding": binding}
 
 
-def minimal_motion(arm: Arm, taught: np.ndarray, tool: dict, length_error: float) -> np.ndarray:
+def minimal_motion(arm: Arm, taught: np.ndarray, tool: dict, length_error: float) -> np.ndarray | None:
     """The model angles reaching each taught pose nearest to the previous waypoint's (the same angles for a
-    6-axis arm; for a 7-axis arm, the redundancy resolved by least joint motion)."""
+    6-axis arm; for a 7-axis arm, the redundancy resolved by least joint motion); None when that solution
+    leaves the joint limits or the home configuration's branch."""
     lower = np.radians([j.lower_deg for j in arm.joints])
     upper = np.radians([j.upper_deg for j in arm.joints])
 
@@ -164,9 +168,14 @@ def minimal_motion(arm: Arm, taught: np.ndarray, tool: dict, length_error: float
         rot, pos = pose(theta)
         solved = solve_ik(pose, rot, pos, result[-1])
         for j in range(arm.dof):     # of the full turns within the limits, the nearest
-            turns = [solved[j] + 2 * math.pi * k for k in range(-2, 3)]
-            solved[j] = min((t for t in turns if lower[j] - 0.01 <= t <= upper[j] + 0.01),
-                            key=lambda t: abs(t - result[-1][j]))
+            turns = [t for t in (solved[j] + 2 * math.pi * k for k in range(-2, 3))
+                     if lower[j] + 0.02 <= t <= upper[j] - 0.02]
+            if not turns:
+                return None
+            solved[j] = min(turns, key=lambda t: abs(t - result[-1][j]))
+        branch = list(arm.branch)
+        if np.any(np.sign(solved[branch]) != np.sign(taught[0][branch])) or np.any(np.abs(solved[branch]) < 0.1):
+            return None
         result.append(solved)
     return np.array(result)
 

@@ -303,14 +303,13 @@ def _rotation_vector(rot: np.ndarray) -> np.ndarray:
 
 
 def solve_ik(pose, target_rot: np.ndarray, target_pos: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Damped least squares from ``start`` with small steps (the nearest solution); ``pose(theta)`` returns the
-    TCP rotation and position of one configuration."""
+    """The solution nearest to ``start`` (least joint motion, which only a redundant arm has to choose): damped
+    least squares with small steps, plus the null-space step towards ``start``; ``pose(theta)`` returns the TCP
+    rotation and position of one configuration."""
     theta = np.array(start, dtype=float)
     for _ in range(3000):
         rot, pos = pose(theta)
         error = np.concatenate([target_pos - pos, _rotation_vector(target_rot @ rot.T)])
-        if np.linalg.norm(error) < 1e-12:
-            break
         jac = np.empty((6, len(theta)))
         for k in range(len(theta)):
             step = np.zeros(len(theta))
@@ -318,6 +317,11 @@ def solve_ik(pose, target_rot: np.ndarray, target_pos: np.ndarray, start: np.nda
             rot_k, pos_k = pose(theta + step)
             jac[:3, k] = (pos_k - pos) / 1e-7
             jac[3:, k] = _rotation_vector(rot_k @ rot.T) / 1e-7
-        move = jac.T @ np.linalg.solve(jac @ jac.T + 1e-10 * np.eye(6), error)
+        pinv = jac.T @ np.linalg.inv(jac @ jac.T + 1e-12 * np.eye(6))
+        back = np.asarray(start) - theta
+        null = back - pinv @ (jac @ back) if len(theta) > 6 else np.zeros(len(theta))
+        move = pinv @ error + null
+        if np.linalg.norm(error) < 1e-12 and np.linalg.norm(null) < 1e-10:
+            break
         theta = theta + move * min(1.0, 0.1 / np.linalg.norm(move))
     return theta

@@ -109,14 +109,18 @@ def tcp_model(length_error: float) -> tuple[pin.Model, int]:
 def solve_ik(model, frame, target: pin.SE3, start: np.ndarray) -> np.ndarray:
     data = model.createData()
     theta = start.copy()
-    for _ in range(2000):
+    for _ in range(3000):
         pin.framesForwardKinematics(model, data, theta)
         error = pin.log6(data.oMf[frame].actInv(target)).vector
-        if np.linalg.norm(error) < 1e-11:
-            return theta
         jac = pin.computeFrameJacobian(model, data, theta, frame, pin.LOCAL)
         jac = pin.Jlog6(data.oMf[frame].actInv(target)) @ jac
-        step = jac.T @ np.linalg.solve(jac @ jac.T + 1e-8 * np.eye(6), error)
+        pinv = jac.T @ np.linalg.inv(jac @ jac.T + 1e-12 * np.eye(6))
+        # a redundant arm: the null-space step towards the previous waypoint gives the least joint motion
+        back = start - theta
+        null = back - pinv @ (jac @ back) if N > 6 else np.zeros(N)
+        if np.linalg.norm(error) < 1e-11 and np.linalg.norm(null) < 1e-9:
+            return theta
+        step = pinv @ error + null
         theta = theta + step * min(1.0, 0.1 / np.linalg.norm(step))  # small steps keep to the nearest branch
     raise RuntimeError("inverse kinematics did not converge")
 
