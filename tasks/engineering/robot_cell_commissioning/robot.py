@@ -235,51 +235,55 @@ def rnea(arm: Arm, theta: np.ndarray, velocity: np.ndarray, acceleration: np.nda
     return torques
 
 
-# -- reference timing: stop-to-stop, per-joint trapezoids stretched to the slowest joint --------------------
+# -- reference timing: stop-to-stop, synchronised point-to-point (a straight line in joint space) ------------
 
 def trapezoid_time(distance: np.ndarray, velocity: np.ndarray, acceleration: np.ndarray) -> np.ndarray:
-    """Minimum rest-to-rest time of each joint under its velocity and acceleration limits."""
+    """Minimum rest-to-rest time over ``distance`` under a velocity and an acceleration limit."""
     d = np.abs(distance)
     full = d >= velocity ** 2 / acceleration
     return np.where(full, d / velocity + velocity / acceleration, 2 * np.sqrt(d / acceleration))
 
 
-def segment_samples(delta: np.ndarray, velocity: np.ndarray, acceleration: np.ndarray, duration: float,
-                    times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Displacement, velocity, acceleration (N, n) at ``times`` of a rest-to-rest move by ``delta`` lasting
-    ``duration``: each joint a trapezoid at its full acceleration, its cruise speed lowered to end on time."""
-    t = np.clip(times, 0.0, duration)[:, None]
-    d, sign = np.abs(delta)[None, :], np.sign(delta)[None, :]
-    a = acceleration[None, :]
-    disc = np.maximum(a * a * duration * duration - 4 * a * d, 0.0)
-    cruise = np.minimum((a * duration - np.sqrt(disc)) / 2, velocity[None, :])
-    ramp = np.where(cruise > 0, cruise / a, 0.0)
-    pos = np.where(t < ramp, a * t * t / 2,
-                   np.where(t <= duration - ramp, cruise * (t - ramp / 2),
-                            d - a * (duration - t) ** 2 / 2))
-    vel = np.where(t < ramp, a * t, np.where(t <= duration - ramp, cruise, a * (duration - t)))
-    accel = np.where(t < ramp, a, np.where(t <= duration - ramp, 0.0, -a))
-    moving = d > 1e-12
-    return sign * pos * moving, sign * vel * moving, sign * accel * moving
+def line_profile(delta: np.ndarray, velocity: np.ndarray, acceleration: np.ndarray, scale: float,
+                 times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Displacement, velocity and acceleration (N, n) at ``times`` of the synchronised move by ``delta``: every
+    joint on one trapezoidal path parameter, as fast as the most constrained joint allows, then slowed by the
+    time ``scale`` (velocities / scale, accelerations / scale^2); and the move's duration."""
+    moving = np.abs(delta) > 1e-12
+    if not moving.any():
+        zero = np.zeros((len(times), len(delta)))
+        return zero, zero, zero, 0.0
+    top = float(np.min(velocity[moving] / np.abs(delta[moving]))) / scale
+    accel = float(np.min(acceleration[moving] / np.abs(delta[moving]))) / scale ** 2
+    duration = float(trapezoid_time(np.array(1.0), np.array(top), np.array(accel)))
+    ramp = min(top / accel, math.sqrt(1 / accel))
+    peak = accel * ramp
+    t = np.clip(times, 0.0, duration)
+    s = np.where(t < ramp, accel * t * t / 2,
+                 np.where(t <= duration - ramp, peak * (t - ramp / 2), 1 - accel * (duration - t) ** 2 / 2))
+    ds = np.where(t < ramp, accel * t, np.where(t <= duration - ramp, peak, accel * (duration - t)))
+    dds = np.where(t < ramp, accel, np.where(t <= duration - ramp, 0.0, -accel))
+    return np.outer(s, delta), np.outer(ds, delta), np.outer(dds, delta), duration
 
 
-def torque_ratio(arm, start_theta, delta, vmax, amax, duration, gravity, load, length_error, samples=241):
+def torque_ratio(arm, start_theta, delta, vmax, amax, scale, gravity, load, length_error, samples=401):
     """Largest |torque| / limit of a segment (limits in ``arm.extras['torque_limits']``)."""
-    times = np.linspace(0.0, duration, samples)
-    pos, vel, acc = segment_samples(delta, vmax, amax, duration, times)
+    duration = line_profile(delta, vmax, amax, scale, np.zeros(1))[3]
+    pos, vel, acc, _ = line_profile(delta, vmax, amax, scale, np.linspace(0.0, duration, samples))
     tau = rnea(arm, start_theta + pos, vel, acc, gravity, load, length_error)
     return float(np.max(np.abs(tau) / np.asarray(arm.extras["torque_limits"])))
 
 
 def slowed_duration(arm, start_theta, delta, vmax, amax, gravity, load, length_error=0.0) -> tuple[float, float]:
-    """(minimum duration within the velocity and acceleration limits, duration after uniform time scaling
-    until no torque exceeds its limit): the reference method the cycle time is held against."""
-    base = float(np.max(trapezoid_time(delta, vmax, amax)))
+    """(duration of the synchronised move within the velocity and acceleration limits, its duration after
+    uniform time scaling until no torque exceeds its limit): the reference method the cycle time is held
+    against."""
+    base = line_profile(delta, vmax, amax, 1.0, np.zeros(1))[3]
     if base <= 0:
         return 0.0, 0.0
 
     def ratio(k: float) -> float:
-        return torque_ratio(arm, start_theta, delta, vmax / k, amax / k ** 2, base * k, gravity, load, length_error)
+        return torque_ratio(arm, start_theta, delta, vmax, amax, k, gravity, load, length_error)
 
     if ratio(1.0) <= 1.0:
         return base, base

@@ -160,19 +160,25 @@ def waypoint_joints(offsets: np.ndarray, length_error: float) -> tuple[list[dict
 
 # -- 3-4. time parameterisation and inverse dynamics -----------------------------------------------------------
 
-def profile(delta, duration, scale, t):
-    """Per-joint trapezoids at full (scaled) acceleration, cruise lowered to end together at ``duration``."""
-    a, v = AMAX / scale ** 2, VMAX / scale
-    d, sign = np.abs(delta), np.sign(delta)
-    cruise = np.minimum((a * duration - np.sqrt(np.maximum(a * a * duration ** 2 - 4 * a * d, 0))) / 2, v)
-    ramp = cruise / a
-    t = np.clip(t, 0, duration)[:, None]
-    pos = np.where(t < ramp, a * t ** 2 / 2, np.where(t <= duration - ramp, cruise * (t - ramp / 2),
-                                                       d - a * (duration - t) ** 2 / 2))
-    vel = np.where(t < ramp, a * t, np.where(t <= duration - ramp, cruise, a * (duration - t)))
-    acc = np.where(t < ramp, a, np.where(t <= duration - ramp, 0.0, -a))
-    moving = d > 1e-12
-    return sign * pos * moving, sign * vel * moving, sign * acc * moving
+def profile(delta, scale, t):
+    """Synchronised point-to-point move (one trapezoidal path parameter for every joint, a straight line in
+    joint space) as fast as the most constrained joint allows, slowed by the time ``scale``; returns the
+    displacement, velocity and acceleration at ``t`` and the duration."""
+    moving = np.abs(delta) > 1e-12
+    if not moving.any():
+        zero = np.zeros((len(t), N))
+        return zero, zero, zero, 0.0
+    top = np.min(VMAX[moving] / np.abs(delta[moving])) / scale
+    accel = np.min(AMAX[moving] / np.abs(delta[moving])) / scale ** 2
+    ramp = min(top / accel, math.sqrt(1 / accel))
+    peak = accel * ramp
+    duration = 1 / peak + ramp
+    t = np.clip(t, 0, duration)
+    s = np.where(t < ramp, accel * t ** 2 / 2,
+                 np.where(t <= duration - ramp, peak * (t - ramp / 2), 1 - accel * (duration - t) ** 2 / 2))
+    ds = np.where(t < ramp, accel * t, np.where(t <= duration - ramp, peak, accel * (duration - t)))
+    dds = np.where(t < ramp, accel, np.where(t <= duration - ramp, 0.0, -accel))
+    return np.outer(s, delta), np.outer(ds, delta), np.outer(dds, delta), duration
 
 
 def dynamics_models(length_error: float) -> tuple[pin.Model, pin.Model]:
@@ -197,26 +203,25 @@ def torques(model, theta, vel, acc):
     return np.array([pin.rnea(model, data, q, v, a) for q, v, a in zip(theta, vel, acc, strict=True)])
 
 
-def segment_duration(model, start, delta) -> float:
-    d = np.abs(delta)
-    base = float(np.max(np.where(d >= VMAX ** 2 / AMAX, d / VMAX + VMAX / AMAX, 2 * np.sqrt(d / AMAX))))
-    if base == 0 or SHORTCUT == "no_torque_slowdown":
-        return base
+def segment_scale(model, start, delta) -> float:
+    """The least time scale (>= 1) at which the move keeps every motor within its torque limit."""
+    if SHORTCUT == "no_torque_slowdown" or not np.any(np.abs(delta) > 1e-12):
+        return 1.0
 
     def overload(scale: float) -> bool:
-        t = np.linspace(0, base * scale, 600)
-        pos, vel, acc = profile(delta, base * scale, scale, t)
+        duration = profile(delta, scale, np.zeros(1))[3]
+        pos, vel, acc, _ = profile(delta, scale, np.linspace(0, duration, 600))
         return bool(np.max(np.abs(torques(model, start + pos, vel, acc)) / TMAX) > 0.998)
 
     if not overload(1.0):
-        return base
+        return 1.0
     low, high = 1.0, 1.5
     while overload(high):
         high *= 1.5
-    while high - low > 1e-5:
+    while high - low > 1e-6:
         mid = (low + high) / 2
         low, high = (mid, high) if overload(mid) else (low, mid)
-    return base * high
+    return high
 
 
 def main() -> None:
@@ -234,12 +239,8 @@ def main() -> None:
     for i in range(len(plan) - 1):
         model = loaded if pick <= i < place else empty
         delta = theta_wp[i + 1] - theta_wp[i]
-        duration = segment_duration(model, theta_wp[i], delta)
-        scale = 1.0
-        base = float(np.max(np.where(np.abs(delta) >= VMAX ** 2 / AMAX, np.abs(delta) / VMAX + VMAX / AMAX,
-                                     2 * np.sqrt(np.abs(delta) / AMAX))))
-        if base > 0:
-            scale = duration / base
+        scale = segment_scale(model, theta_wp[i], delta)
+        duration = profile(delta, scale, np.zeros(1))[3]
         segments.append((clock, duration, scale, i))
         clock += duration
         arrivals.append(clock)
@@ -258,7 +259,7 @@ def main() -> None:
         after = times > start + duration
         theta[after] = theta_wp[i + 1]
         if inside.any():
-            pos, v, a = profile(theta_wp[i + 1] - theta_wp[i], duration, scale, times[inside] - start)
+            pos, v, a, _ = profile(theta_wp[i + 1] - theta_wp[i], scale, times[inside] - start)
             theta[inside], vel[inside], acc[inside] = theta_wp[i] + pos, v, a
             vel[after], acc[after] = 0.0, 0.0
         if pick <= i < place:
