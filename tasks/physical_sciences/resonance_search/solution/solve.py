@@ -71,7 +71,7 @@ def calibrate(masses):
     cal = CARD["calibration"]
     lo, hi, m0, width = cal["fit_lo_gev"], cal["fit_hi_gev"], cal["mass_gev"], cal["width_gev"]
     m = masses[(masses > lo) & (masses < hi)]
-    grid = np.linspace(lo, hi, 4001)
+    grid = np.linspace(lo, hi, 1001)
 
     def nll(n_sig, n_bkg, mu, sigma, slope):
         sig = voigt_profile(m - mu, sigma, width / 2)
@@ -157,7 +157,7 @@ class Model:
     def __init__(self, masses, resolutions, weights):
         s = CARD["search"]
         self.m, self.lo, self.hi = masses, s["fit_lo_gev"], s["fit_hi_gev"]
-        self.grid = np.linspace(self.lo, self.hi, 2501)
+        self.grid = np.linspace(self.lo, self.hi, 1001)
         self.res, self.weights = resolutions, weights
         self.quadratic = s["background_model"] == "quadratic_exponential"
         self.linear = SHORTCUT == "linear_background"
@@ -226,7 +226,7 @@ def upper_limit(model, mass):
     hi = lo + 2 * step
     while q(hi) < 0:
         hi += 2 * step
-    return brentq(q, lo, hi, xtol=1e-4), n_hat
+    return brentq(q, lo, hi, xtol=1e-3), n_hat
 
 
 def counting(model, mass, bonly):
@@ -347,7 +347,7 @@ def main():
         if SHORTCUT == "counting":
             n_obs, b = counting(nominal, mass, bonly)
             n_sig, z = n_obs - b, (n_obs - b) / math.sqrt(b)
-        fits = [measure(m)[0] for m in shifted]
+        fits = [m.fit(mass=v["mass"], fix_mass=False, start=v.to_dict()) for m in shifted]
         d_mass = [abs(f.values["mass"] - v["mass"]) for f in fits]
         d_yield = [abs(f.values["n_sig"] - v["n_sig"]) for f in fits]
         mass_syst = math.hypot(max(d_mass[:2]), max(d_mass[2:]))
