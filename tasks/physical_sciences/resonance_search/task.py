@@ -1,0 +1,289 @@
+"""Dimuon resonance search on ROOT ntuples, from the momentum-scale calibration to the cross-section or limit.
+
+ALE-CANARY-ca2d11f3-6094-404e-9c2a-bbd93f525710
+
+Workflow: an experimental particle physicist calibrates the muon momentum scale and the mass resolution of
+each run period on a known resonance (Z or Upsilon(1S)), applies the good-run list, the quality, charge and
+kinematic selection to the data on corrected momenta, takes the signal efficiency from simulation (whose
+resolution is better than the data's), fits signal (Breit-Wigner convolved with the calibrated resolutions)
+plus the note's background by extended unbinned maximum likelihood, and reports the mass, yield, local
+significance and cross-section times branching ratio, or 95% CL upper limits at the note's mass
+hypotheses, with the calibration systematic, a fit figure and its table.
+
+generate() draws the run list and the generating truth (card.py), simulates the three ROOT files with uproot
+(simulate.py, in the task's tool environment), and runs the oracle on them (solution/solve.py) for the
+reference: the grader compares the agent's fits with fits of the same events, with tolerances set from the
+reference's statistical uncertainties, and cross-checks the deliverables against each other.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from lastexam.task import Grading, Params, as_number, judge, run_tool_script, write_csv
+
+from .card import build_card, public_card
+from .note import analysis_note
+
+HERE = Path(__file__).parent
+CALIBRATION, RESULT, HISTOGRAM, FIGURE, SUMMARY = ("calibration.csv", "result.json", "fit_histogram.csv", "fit.png",
+                                                    "summary.md")
+CAL_COLUMNS = ["period", "first_run", "last_run", "scale", "scale_stat_unc", "resolution_pct", "resolution_pct_unc"]
+HIST_COLUMNS = ["bin_low_gev", "bin_high_gev", "data_count", "fit_total", "fit_background"]
+# a fit of the same events by the note's method agrees with the reference far inside these; the shortcuts
+# (raw scale, one period, MC resolution, crude background, counting) move the result by more
+FIT_SIGMA_TOL = 0.25     # mass, yield, cross-section: a quarter of the reference's statistical uncertainty
+UNC_REL_TOL = 0.15       # a statistical uncertainty (Hesse or Minos, symmetrised)
+SYST_REL_TOL = 0.35      # a systematic from shifted refits
+LIMIT_REL_TOL = 0.02     # an upper limit from the profile likelihood
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    card = build_card(dict(params))
+    public = public_card(card)
+    (input_dir / "analysis_card.json").write_text(json.dumps(public, indent=2) + "\n")
+    (input_dir / "analysis_note.md").write_text(analysis_note(public))
+    write_csv(input_dir / "runs.csv", ["run", "period", "lumi_pb", "dq_status"],
+              [(r["run"], r["period"], f"{r['lumi_pb']:.1f}", r["dq_status"]) for r in card["runs"]])
+    with tempfile.TemporaryDirectory() as tmp:
+        full = Path(tmp) / "card.json"
+        full.write_text(json.dumps(card))
+        run_tool_script(__file__, HERE / "simulate.py", str(full), str(input_dir))
+    oracle = reference_dir / "oracle"
+    oracle.mkdir()
+    run_tool_script(__file__, HERE / "solution" / "solve.py", str(input_dir), str(oracle))
+    (oracle / "fit.png").unlink()
+    (reference_dir / "truth.json").write_text(json.dumps(card["truth"], indent=1))
+
+
+def grade(g: Grading) -> None:
+    if not g.require_files(CALIBRATION, RESULT, HISTOGRAM, FIGURE, SUMMARY):
+        return
+    ref = g.reference_json("oracle/result.json")
+    mode = g.params["mode"]
+    calibration = g.read_csv(CALIBRATION, required_columns=CAL_COLUMNS)
+    result = g.read_json(RESULT)
+    histogram = g.read_csv(HISTOGRAM, required_columns=HIST_COLUMNS)
+    summary = g.read_text(SUMMARY)
+    if calibration is None or histogram is None or summary is None or not isinstance(result, dict):
+        if result is not None and not isinstance(result, dict):
+            g.check(f"{RESULT} is a JSON object", False, gate=True, weight=0)
+        return
+    _grade_calibration(g, calibration)
+    _grade_selection(g, ref, result)
+    if mode == "measurement":
+        _grade_measurement(g, ref, result)
+    else:
+        _grade_limits(g, ref, result)
+    _grade_histogram(g, ref, result, histogram)
+    g.plot_has_data("fit figure shows the spectrum and the fit", g.image(FIGURE))
+    _grade_summary(g, ref, result, summary)
+
+
+def _reference_csv(g: Grading, name: str) -> list[dict[str, str]]:
+    with g.reference(f"oracle/{name}").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _value(mapping: Any, key: str) -> float | None:
+    return as_number(mapping.get(key)) if isinstance(mapping, dict) else None
+
+
+def _within(found: float | None, want: float, tol: float) -> bool | str:
+    if found is None:
+        return "not a number"
+    return True if abs(found - want) <= tol else f"{found:.6g}, want {want:.6g} +- {tol:.3g}"
+
+
+def _grade_calibration(g: Grading, rows: list[dict[str, str]]) -> None:
+    """Per period: the scale within half its statistical uncertainty, the resolution within half its
+    uncertainty (or 2 %), each uncertainty within 30 %."""
+    found = {r.get("period", "").strip().upper(): r for r in rows}
+
+    def compare(row: dict, want: dict) -> bool | str:
+        scale, res = float(want["scale"]), float(want["resolution_pct"])
+        scale_unc, res_unc = float(want["scale_stat_unc"]), float(want["resolution_pct_unc"])
+        tests = {
+            "scale": _within(as_number(row.get("scale")), scale, max(0.5 * scale_unc, 2e-5)),
+            "resolution_pct": _within(as_number(row.get("resolution_pct")), res, 0.5 * res_unc + 0.02 * res),
+            "scale_stat_unc": _within(as_number(row.get("scale_stat_unc")), scale_unc, 0.3 * scale_unc),
+            "resolution_pct_unc": _within(as_number(row.get("resolution_pct_unc")), res_unc, 0.3 * res_unc),
+        }
+        bad = [f"{k}: {v}" for k, v in tests.items() if v is not True]
+        return "; ".join(bad) if bad else True
+
+    expected = {r["period"].upper(): r for r in _reference_csv(g, CALIBRATION)}
+    g.fraction("momentum scale and resolution calibrated for each run period", judge(found, expected, compare),
+               weight=3, noun="periods")
+
+
+def _grade_selection(g: Grading, ref: dict, result: dict) -> None:
+    g.number("good-run luminosity (fb^-1)", result.get("luminosity_fb"), ref["luminosity_fb"], rel_tol=0.002)
+    g.number("selected data events in the fit range", result.get("n_selected"), ref["n_selected"],
+             abs_tol=max(2.0, 0.001 * ref["n_selected"]), weight=2)
+    g.number("signal efficiency from simulation", result.get("efficiency"), ref["efficiency"], abs_tol=0.002,
+             weight=2)
+
+
+def _grade_measurement(g: Grading, ref: dict, result: dict) -> None:
+    def near(name: str, key: str, stat_key: str, weight: float = 1.0) -> None:
+        g.number(name, result.get(key), ref[key], abs_tol=FIT_SIGMA_TOL * ref[stat_key] + 1e-9, weight=weight)
+
+    near("fitted resonance mass (GeV)", "mass_gev", "mass_stat_gev", weight=2)
+    near("fitted signal yield", "signal_yield", "signal_yield_stat", weight=2)
+    near("cross-section x BR (fb)", "xsec_fb", "xsec_stat_fb", weight=2)
+    stats = {k: _within(_value(result, k), ref[k], UNC_REL_TOL * ref[k])
+             for k in ("mass_stat_gev", "signal_yield_stat", "xsec_stat_fb")}
+    g.fraction("statistical uncertainties of mass, yield and cross-section", stats, weight=2, noun="uncertainties")
+    g.number("local significance (likelihood ratio)", result.get("local_significance"), ref["local_significance"],
+             abs_tol=0.25, weight=2)
+    systs = {k: _within(_value(result, k), ref[k], SYST_REL_TOL * ref[k]) for k in ("mass_syst_gev", "xsec_syst_fb")}
+    g.fraction("calibration systematic on mass and cross-section", systs, weight=2, noun="systematics")
+    n, eff, lumi = (_value(result, k) for k in ("signal_yield", "efficiency", "luminosity_fb"))
+    xsec, n_stat, xsec_stat = (_value(result, k) for k in ("xsec_fb", "signal_yield_stat", "xsec_stat_fb"))
+    ok = None not in (n, eff, lumi, xsec, n_stat, xsec_stat) and eff > 0 and lumi > 0
+    consistent = ok and math.isclose(xsec, n / (eff * lumi), rel_tol=0.01) and math.isclose(
+        xsec_stat, n_stat / (eff * lumi), rel_tol=0.01)
+    g.check("cross-section = yield / (efficiency x luminosity)", bool(consistent),
+            expected="xsec_fb = signal_yield / (efficiency * luminosity_fb), same for the statistical uncertainty",
+            found={"xsec_fb": xsec, "yield": n, "efficiency": eff, "luminosity_fb": lumi})
+
+
+def _grade_limits(g: Grading, ref: dict, result: dict) -> None:
+    found = {}
+    for row in result.get("limits") if isinstance(result.get("limits"), list) else []:
+        mass = _value(row, "mass_gev")
+        if mass is not None:
+            found[f"{mass:g}"] = row
+    expected = {f"{row['mass_gev']:g}": row for row in ref["limits"]}
+
+    def limit_check(*keys: str):
+        def compare(row: dict, want: dict) -> bool | str:
+            bad = [f"{k}: {v}" for k in keys
+                   if (v := _within(_value(row, k), want[k], LIMIT_REL_TOL * want[k])) is not True]
+            return "; ".join(bad) if bad else True
+        return compare
+
+    g.fraction("95% CL upper limit on the signal yield at each mass hypothesis",
+               judge(found, expected, limit_check("yield_upper_95")), weight=3, noun="mass points")
+    g.fraction("95% CL cross-section limit, statistical only, at each mass",
+               judge(found, expected, limit_check("xsec_upper_95_stat_only_fb")), weight=2, noun="mass points")
+    g.fraction("95% CL cross-section limit with the calibration systematic, at each mass",
+               judge(found, expected, limit_check("xsec_upper_95_fb")), weight=2, noun="mass points")
+
+    def syst_effect(row: dict, want: dict) -> bool | str:
+        stat, full = _value(row, "xsec_upper_95_stat_only_fb"), _value(row, "xsec_upper_95_fb")
+        if stat is None or full is None:
+            return "not numbers"
+        delta, want_delta = full - stat, want["xsec_upper_95_fb"] - want["xsec_upper_95_stat_only_fb"]
+        return _within(delta, want_delta, SYST_REL_TOL * want_delta + 0.002 * want["xsec_upper_95_fb"])
+
+    g.fraction("the systematic raises each limit by the shifted-calibration amount", judge(found, expected,
+               syst_effect), weight=2, noun="mass points")
+    eff, lumi = _value(result, "efficiency"), _value(result, "luminosity_fb")
+
+    def converted(row: dict, _want: dict) -> bool | str:
+        n, xsec = _value(row, "yield_upper_95"), _value(row, "xsec_upper_95_stat_only_fb")
+        if None in (n, xsec, eff, lumi) or eff <= 0 or lumi <= 0:
+            return "not numbers"
+        return True if math.isclose(xsec, n / (eff * lumi), rel_tol=0.01) else "xsec limit != yield/(eff*lumi)"
+
+    g.fraction("cross-section limit = yield limit / (efficiency x luminosity)", judge(found, expected, converted),
+               noun="mass points")
+
+
+def _grade_histogram(g: Grading, ref: dict, result: dict, rows: list[dict[str, str]]) -> None:
+    """The figure's table: the data counts of the reference binning, and a fitted curve that is the agent's own
+    fit (its total sums to the selected events, its signal part to the reported yield) and matches the
+    reference background."""
+    want = _reference_csv(g, HISTOGRAM)
+    by_bin = {f"{as_number(r.get('bin_low_gev')) or -1:g}": r for r in rows}
+
+    def counts(row: dict, exp: dict) -> bool | str:
+        n = as_number(row.get("data_count"))
+        return _within(n, float(exp["data_count"]), 1.0)
+
+    expected = {f"{float(r['bin_low_gev']):g}": r for r in want}
+    g.fraction("histogram data counts per bin", judge(by_bin, expected, counts), weight=2, threshold=0.95,
+               noun="bins")
+
+    def background(row: dict, exp: dict) -> bool | str:
+        b = as_number(row.get("fit_background"))
+        ref_b = float(exp["fit_background"])
+        return _within(b, ref_b, max(1.0, 0.08 * ref_b))
+
+    g.fraction("fitted background curve per bin", judge(by_bin, expected, background), threshold=0.9, noun="bins")
+    totals = [as_number(r.get("fit_total")) for r in rows]
+    backs = [as_number(r.get("fit_background")) for r in rows]
+    n_sel = _value(result, "n_selected")
+    if None in totals or None in backs or n_sel is None or not rows:
+        g.check("fitted curve sums to the fit", False, reason="fit_total or fit_background not numbers")
+        return
+    signal = sum(totals) - sum(backs)
+    if g.params["mode"] == "measurement":
+        n_sig = _value(result, "signal_yield")
+        ok = n_sig is not None and abs(signal - n_sig) <= 0.05 * abs(n_sig) + 1
+    else:
+        ok = abs(signal) <= 0.5
+    ok = ok and math.isclose(sum(totals), n_sel, rel_tol=0.015)
+    g.check("fitted curve sums to the fit", ok, expected="total = selected events, total - background = the "
+            + ("reported yield" if g.params["mode"] == "measurement" else "background-only fit (0)"),
+            found={"sum_total": round(sum(totals), 2), "sum_signal": round(signal, 2), "n_selected": n_sel})
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", text.replace(",", ""))]
+
+
+def _grade_summary(g: Grading, ref: dict, result: dict, summary: str) -> None:
+    """The summary quotes the result file's numbers with their uncertainties."""
+    numbers = _numbers(summary)
+
+    def stated(value: float | None, rel: float, absolute: float = 0.0) -> bool:
+        return value is not None and any(abs(n - value) <= max(rel * abs(value), absolute) for n in numbers)
+
+    if g.params["mode"] == "measurement":
+        items = {"mass": ("mass_gev", 0.0, 0.06), "mass stat": ("mass_stat_gev", 0.05, 0.06),
+                 "mass syst": ("mass_syst_gev", 0.05, 0.06), "cross-section": ("xsec_fb", 0.02, 0.0),
+                 "cross-section stat": ("xsec_stat_fb", 0.05, 0.0), "cross-section syst": ("xsec_syst_fb", 0.05, 0.0),
+                 "significance": ("local_significance", 0.03, 0.06)}
+        verdicts = {label: "" if stated(_value(result, key), rel, ab) else "not stated"
+                    for label, (key, rel, ab) in items.items()}
+        verdicts["uncertainties marked"] = "" if ("±" in summary or "+-" in summary or "+/-" in summary) else "no ±"
+    else:
+        limits = result.get("limits") if isinstance(result.get("limits"), list) else []
+        verdicts = {f"limit at {_value(r, 'mass_gev')}": "" if stated(_value(r, "xsec_upper_95_fb"), 0.02) else
+                    "not stated" for r in limits if isinstance(r, dict)} or {"limits": "none in result.json"}
+    g.fraction("summary quotes the result with its uncertainties", verdicts, weight=2, noun="numbers")
+    _grade_conclusion(g, result, summary.lower())
+
+
+def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
+    """The conclusion a reviewer reads: an observation claimed only at 5 sigma or more, evidence at 3 to 5, no
+    excess below; for the limits, no excess and the 95% CL limits."""
+    says_observed = bool(re.search(r"\bobserv(ed|ation)\b", text)) and not re.search(
+        r"\bno (significant )?(excess|signal)\b", text)
+    says_evidence = bool(re.search(r"\bevidence\b|\bexcess\b", text))
+    if g.params["mode"] == "measurement":
+        z = _value(result, "local_significance")
+        if z is None:
+            ok, want = False, "a local significance"
+        elif z >= 5:
+            ok, want = says_observed, "an observation (Z >= 5)"
+        elif z >= 3:
+            ok, want = says_evidence and not says_observed, "evidence or an excess, not an observation (3 <= Z < 5)"
+        else:
+            ok, want = not says_observed, "no observation claimed (Z < 3)"
+    else:
+        ok = (not says_observed and "95" in text and "limit" in text
+              and bool(re.search(r"no (significant )?(excess|signal)|background.only|consistent with (the )?background",
+                                 text)))
+        want = "no excess, 95% CL upper limits"
+    g.check("the conclusion follows from the significance", ok, weight=2, expected=want,
+            reason="" if ok else "the summary's wording does not state that conclusion")
