@@ -7,6 +7,7 @@ latitude, longitude and speed as pyais decodes them back (the values an analyst 
 
 import json
 import sys
+from pathlib import Path
 
 from pyais import decode
 from pyais.encode import encode_dict
@@ -14,7 +15,7 @@ from pyais.encode import encode_dict
 
 def main() -> None:
     out = []
-    for item in json.loads(open(sys.argv[1]).read()):
+    for item in json.loads(Path(sys.argv[1]).read_text()):
         sentences = encode_dict(item["fields"], talker_id="AI", sentence_type="VDM",
                                 radio_channel=item["channel"], seq_id=item["seq"])
         entry = {"sentences": sentences}

@@ -8,6 +8,7 @@ track's first and last report. Distances are great-circle (haversine, mean Earth
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -54,7 +55,7 @@ def cpa(a: Track, b: Track) -> tuple[float, float] | None:
     ta, tb = [p[0] for p in a], [p[0] for p in b]
     grid = sorted({lo, hi, *(p[0] for p in a if lo < p[0] < hi), *(p[0] for p in b if lo < p[0] < hi)})
     best: tuple[float, float] | None = None
-    for t0, t1 in zip(grid, grid[1:]):
+    for t0, t1 in itertools.pairwise(grid):
         (la0, lo0), (lb0, ob0) = at(a, t0, ta), at(b, t0, tb)
         (la1, lo1), (lb1, ob1) = at(a, t1, ta), at(b, t1, tb)
         k = math.cos(math.radians((la0 + lb0) / 2)) * 60.0

@@ -30,7 +30,7 @@ def parse_time(value: Any) -> float | None:
     except ValueError:
         return None
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+        stamp = stamp.replace(tzinfo=dt.UTC)
     return stamp.timestamp()
 
 
@@ -76,7 +76,7 @@ def grade_encounters(g: Grading, ref: dict[str, Any]) -> None:
                 verdicts[label] = "pair missing"
             continue
         d = as_number(got.get("cpa_nm"))
-        cpa[label] = d is not None and abs(d - exp["cpa_nm"]) <= max(CPA_TOL_NM[0], CPA_TOL_NM[1] * exp["cpa_nm"]) \
+        cpa[label] = (d is not None and abs(d - exp["cpa_nm"]) <= max(CPA_TOL_NM[0], CPA_TOL_NM[1] * exp["cpa_nm"])) \
             or f"{got.get('cpa_nm')!r}, want {exp['cpa_nm']:.4f}"
         t = parse_time(got.get("cpa_time"))
         close_in_time = t is not None and abs(t - exp["cpa_epoch"]) <= TIME_TOL_S
@@ -84,7 +84,7 @@ def grade_encounters(g: Grading, ref: dict[str, Any]) -> None:
             tracks[key[0]], tracks[key[1]], t) <= exp["cpa_nm"] + FLAT_MINIMUM_NM
         timing[label] = close_in_time or flat_minimum or f"{got.get('cpa_time')!r}, want {exp['cpa_time']}"
         m = as_number(got.get("tcpa_min"))
-        tcpa[label] = m is not None and abs(m - exp["tcpa_min"]) <= TCPA_TOL_MIN \
+        tcpa[label] = (m is not None and abs(m - exp["tcpa_min"]) <= TCPA_TOL_MIN) \
             or f"{got.get('tcpa_min')!r}, want {exp['tcpa_min']:.1f}"
         right_names = [normalize_text(n) for n in (exp["name_1"], exp["name_2"])]
         names[label] = [normalize_text(n) for n in got["names"]] == right_names \

@@ -189,7 +189,7 @@ def transmissions(rng: random.Random, vessels: list[Vessel], to_latlon: Any, sta
             lat, lon = to_latlon(x, y)
             course = (v.course + (rng.uniform(-30, 30) if v.anchored else 0.0)) % 360
             sog = 0.0 if v.anchored else max(0.0, round(v.speed + rng.gauss(0, 0.12), 1))
-            heading = 511 if v.heading_na else int(round(course + rng.uniform(-3, 3))) % 360
+            heading = 511 if v.heading_na else round(course + rng.uniform(-3, 3)) % 360
             if v.cls == "B":
                 fields = {"type": 18, "mmsi": v.mmsi, "speed": sog, "course": round(course, 1), "heading": heading,
                           "lat": lat, "lon": lon, "second": int(t) % 60, "accuracy": 0, "cs": 1, "dsc": 1,

@@ -105,7 +105,7 @@ def _reference(params: Params, vessels: list[simulate.Vessel], txs: list[simulat
             lo, hi = geometry.overlap(tracks[a], tracks[b])
             if t_cpa - lo < 300 or hi - t_cpa < 60:
                 return None
-            t_assess, ca, cb, brg = geometry.assess(tracks[a], tracks[b], t_cpa)
+            _, ca, cb, brg = geometry.assess(tracks[a], tracks[b], t_cpa)
             situation = geometry.robust_classify(ca, cb, brg)
             if situation is None:
                 return None

@@ -86,7 +86,7 @@ def clean_positions(messages: list[tuple[int, dict]]) -> pd.DataFrame:
         df = df[df.cls == "A"]
     last_kept: dict[str, int] = {}
     keep = []
-    for t, payload in zip(df.t, df.payload):
+    for t, payload in zip(df.t, df.payload, strict=True):
         duplicate = payload in last_kept and t - last_kept[payload] <= DEDUP_S
         keep.append(not duplicate)
         if not duplicate:
