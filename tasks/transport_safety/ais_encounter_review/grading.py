@@ -6,6 +6,7 @@ Every comparison tolerates bad agent output (a cell that is not a number or a ti
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from lastexam.task import Grading, as_number, normalize_text
@@ -36,7 +37,9 @@ def parse_time(value: Any) -> float | None:
 
 def _mmsi(value: Any) -> str:
     number = as_number(value)
-    return str(int(number)) if number is not None and number == int(number) else str(value or "").strip()
+    if number is not None and math.isfinite(number) and number == int(number):
+        return str(int(number))
+    return str(value or "").strip()
 
 
 def _kind(value: Any) -> str:

@@ -49,11 +49,21 @@ class Vessel:
     anchored: bool = False
     pilot: bool = False
     heading_na: bool = False
+    turn_at: float | None = None  # time of an alteration of course to ``new_course``, if any
+    new_course: float = 0.0
+
+    def course_at(self, t: float) -> float:
+        return self.new_course if self.turn_at is not None and t > self.turn_at else self.course
 
     def position(self, t: float) -> tuple[float, float]:
-        dt = (t - self.t0) / 3600.0
+        leg_end = t if self.turn_at is None else min(t, self.turn_at)
+        dt = (leg_end - self.t0) / 3600.0
         rad = math.radians(self.course)
-        return self.x0 + self.speed * dt * math.sin(rad), self.y0 + self.speed * dt * math.cos(rad)
+        x, y = self.x0 + self.speed * dt * math.sin(rad), self.y0 + self.speed * dt * math.cos(rad)
+        if self.turn_at is not None and t > self.turn_at:
+            dt, rad = (t - self.turn_at) / 3600.0, math.radians(self.new_course)
+            x, y = x + self.speed * dt * math.sin(rad), y + self.speed * dt * math.cos(rad)
+        return x, y
 
 
 @dataclass
@@ -161,8 +171,10 @@ def build_traffic(rng: random.Random, params: dict[str, Any]) -> list[Vessel]:
         t_mid = rng.uniform(0.2, 0.8) * horizon
         t0, t1, x0, y0 = _through(rng, horizon, t_mid, rng.uniform(-spread, spread), rng.uniform(-spread, spread),
                                   course, speed, (20, 60), (20, 60))
+        turn = rng.uniform(t0 + 0.3 * (t1 - t0), t0 + 0.7 * (t1 - t0)) if rng.random() < 0.6 else None
         vessels.append(Vessel(**fleet.identity(cls), t0=t0, t1=t1, x0=x0, y0=y0, course=course, speed=speed,
-                              heading_na=cls == "B"))
+                              heading_na=cls == "B", turn_at=turn,
+                              new_course=(course + rng.choice((-1, 1)) * rng.uniform(25, 70)) % 360))
     pilot = fleet.identity("A")
     pilot.update(name="PILOT TENDER 7" if not harbour else "QHM PILOT 2", ship_type=50, length=22, beam=6)
     course = rng.uniform(0, 360)
@@ -187,7 +199,7 @@ def transmissions(rng: random.Random, vessels: list[Vessel], to_latlon: Any, sta
             if v.anchored:
                 x, y = x + rng.uniform(-0.02, 0.02), y + rng.uniform(-0.02, 0.02)
             lat, lon = to_latlon(x, y)
-            course = (v.course + (rng.uniform(-30, 30) if v.anchored else 0.0)) % 360
+            course = (v.course_at(t) + (rng.uniform(-30, 30) if v.anchored else 0.0)) % 360
             sog = 0.0 if v.anchored else max(0.0, round(v.speed + rng.gauss(0, 0.12), 1))
             heading = 511 if v.heading_na else round(course + rng.uniform(-3, 3)) % 360
             if v.cls == "B":
