@@ -8,7 +8,8 @@ builds each vessel's track, interpolates the tracks in time to find every pair w
 of approach falls under the VTS threshold, and classifies each encounter under COLREG.
 
 Variants: a commercial approach (mostly class A, type 5 statics, 0.5 nm threshold) and a harbour
-entrance with many class B leisure craft (type 18/24, 0.3 nm threshold).
+entrance with many class B leisure craft (type 18/24, 0.3 nm threshold), and a night-time river approach
+(a shorter log, few class B, 0.4 nm threshold).
 
 Grade: the reference is computed by construction from the transmissions generate() encoded (their
 positions as pyais decodes them back), with the cleaning rules the instruction states. The grader
