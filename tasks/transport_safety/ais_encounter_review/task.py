@@ -1,0 +1,208 @@
+"""VTS close-quarters review from a raw AIS NMEA log of a port approach.
+
+Workflow: the VTS analyst takes the shore network's raw AIS feed for the review window (tag-blocked
+``!AIVDM`` lines from two base stations and the pilot tender's own ``!AIVDO`` reports), decodes it
+with pyais (position reports 1/2/3 and 18, static data 5 in two fragments and 24 A/B), cleans it
+(bad checksums, duplicate receptions, out-of-order lines, not-available values, position jumps),
+builds each vessel's track, interpolates the tracks in time to find every pair whose closest point
+of approach falls under the VTS threshold, and classifies each encounter under COLREG.
+
+Variants: a commercial approach (mostly class A, type 5 statics, 0.5 nm threshold) and a harbour
+entrance with many class B leisure craft (type 18/24, 0.3 nm threshold), and a night-time river approach
+(a shorter log, few class B, 0.4 nm threshold).
+
+Grade: the reference is computed by construction from the transmissions generate() encoded (their
+positions as pyais decodes them back), with the cleaning rules the instruction states. The grader
+checks the pair set (precision and recall), each pair's CPA distance, CPA time (within a minute,
+or at a time where the reference tracks are as close), TCPA, both names, the encounter type and
+give-way vessel, and the vessel register's static data and track statistics.
+"""
+# ALE-CANARY-52dbe5ac-4781-492e-9058-ed161b0198fd
+
+from __future__ import annotations
+
+import calendar
+import json
+import math
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from lastexam.task import Grading, Params, run_tool_script
+
+from . import geometry, simulate
+from .grading import grade_encounters, grade_vessels
+
+ENCODER = Path(__file__).with_name("encode_log.py")
+LOG_NAME = "ais_log.nmea"
+MARGIN_NM = 0.03
+
+
+def iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(round(epoch)))
+
+
+def _checksum(body: str) -> str:
+    value = 0
+    for ch in body:
+        value ^= ord(ch)
+    return f"{value:02X}"
+
+
+def _tagged(sentence: str, station: str, c: int) -> str:
+    tag = f"s:{station},c:{c}"
+    return f"\\{tag}*{_checksum(tag)}\\{sentence}"
+
+
+def _as_vdo(sentence: str) -> str:
+    body = "AIVDO" + sentence[6:sentence.rindex("*")]
+    return f"!{body}*{_checksum(body)}"
+
+
+def _garble(real: str, garbled: str) -> str:
+    """The garbled sentence carrying the real one's checksum (as a bit error in the payload would)."""
+    body = garbled[1:garbled.rindex("*")]
+    cs = real[real.rindex("*") + 1:]
+    if _checksum(body) == cs:
+        parts = body.split(",")
+        parts[5] = parts[5][:-1] + ("0" if parts[5][-1] != "0" else "1")
+        body = ",".join(parts)
+    return f"!{body}*{cs}"
+
+
+def _reference(params: Params, vessels: list[simulate.Vessel], txs: list[simulate.Transmission],
+               decoded: dict[int, tuple[float, float, float]], start: int) -> dict[str, Any] | None:
+    """Vessel register, tracks and encounters from the accepted reports; None when the scenario has an
+    encounter too close to the threshold or to a classification boundary to grade fairly."""
+    thr = params["threshold_nm"]
+    reports: dict[int, list[tuple[int, float, float, float]]] = {v.mmsi: [] for v in vessels}
+    for tx in txs:
+        if tx.fields["type"] in (1, 2, 3, 18) and not tx.jump and not tx.position_na:
+            lat, lon, speed = decoded[id(tx)]
+            reports[tx.vessel.mmsi].append((start + min(c for _, c in tx.receptions), lat, lon, speed))
+    register, tracks = {}, {}
+    for v in vessels:
+        rows = sorted(reports[v.mmsi])
+        tracks[v.mmsi] = [(t, lat, lon) for t, lat, lon, _ in rows]
+        register[str(v.mmsi)] = {
+            "mmsi": str(v.mmsi), "name": v.name, "ship_type": v.ship_type, "length_m": v.length,
+            "class": v.cls, "first_seen": iso(rows[0][0]), "last_seen": iso(rows[-1][0]),
+            "first_epoch": rows[0][0], "last_epoch": rows[-1][0], "reports": len(rows),
+            "max_sog_kn": max(s for *_, s in rows if s < 102.2),
+        }
+    by_mmsi = {v.mmsi: v for v in vessels}
+    encounters = []
+    mmsis = sorted(by_mmsi)
+    for i, a in enumerate(mmsis):
+        for b in mmsis[i + 1:]:
+            found = geometry.cpa(tracks[a], tracks[b])
+            if found is None or found[1] >= thr + MARGIN_NM:
+                continue
+            t_cpa, d = found
+            if abs(d - thr) < MARGIN_NM or by_mmsi[a].anchored or by_mmsi[b].anchored:
+                return None
+            lo, hi = geometry.overlap(tracks[a], tracks[b])
+            if t_cpa - lo < 300 or hi - t_cpa < 60:
+                return None
+            _, ca, cb, brg = geometry.assess(tracks[a], tracks[b], t_cpa)
+            situation = geometry.robust_classify(ca, cb, brg)
+            if situation is None:
+                return None
+            kind, side = situation
+            encounters.append({
+                "mmsi_1": str(a), "name_1": by_mmsi[a].name, "mmsi_2": str(b), "name_2": by_mmsi[b].name,
+                "cpa_epoch": t_cpa, "cpa_time": iso(t_cpa), "cpa_nm": d, "detect_epoch": lo,
+                "tcpa_min": (t_cpa - lo) / 60.0, "encounter_type": kind,
+                "give_way": "both" if side == "both" else str(a if side == "a" else b),
+            })
+    if len(encounters) < 4:
+        return None
+    return {"threshold_nm": thr, "vessels": register, "encounters": encounters,
+            "tracks": {str(k): v for k, v in tracks.items()}}
+
+
+def _scenario(params: Params) -> tuple[list[simulate.Vessel], list[simulate.Transmission], int, Any]:
+    start = calendar.timegm(time.strptime(params["start"], "%Y-%m-%dT%H:%M:%S"))
+    lat0, lon0 = params["lat0"], params["lon0"]
+
+    def to_latlon(x: float, y: float) -> tuple[float, float]:
+        return lat0 + y / 60.0, lon0 + x / (60.0 * math.cos(math.radians(lat0)))
+
+    for attempt in range(200):
+        rng = random.Random(f"{params['seed']}:{attempt}")
+        vessels = simulate.build_traffic(rng, dict(params))
+        txs = simulate.transmissions(rng, vessels, to_latlon, start)
+        rough = {id(tx): (tx.fields["lat"], tx.fields["lon"], tx.fields["speed"]) for tx in txs
+                 if tx.fields["type"] in (1, 2, 3, 18)}
+        if _reference(params, vessels, txs, rough, start) is not None:
+            return vessels, txs, start, rng
+    raise RuntimeError("no gradable scenario in 200 attempts")
+
+
+def _garble_names(rng: random.Random, ref: dict[str, Any], txs: list[simulate.Transmission]) -> None:
+    """Garbled first and last type 5 copies for two class A vessels met in encounters."""
+    met = sorted({e[k] for e in ref["encounters"] for k in ("mmsi_1", "mmsi_2")})
+    statics = {}
+    for tx in txs:
+        if tx.fields["type"] == 5 and str(tx.vessel.mmsi) in met and not tx.vessel.pilot:
+            statics.setdefault(tx.vessel.mmsi, []).append(tx)
+    chosen = rng.sample(sorted(m for m, s in statics.items() if len(s) >= 2), min(2, len(statics)))
+    for mmsi in chosen:
+        for tx in (statics[mmsi][0], statics[mmsi][-1]):
+            name = tx.fields["shipname"]
+            k = rng.randrange(len(name))
+            letter = rng.choice([c for c in "AEKMQRTXZ" if c != name[k]]) if name[k] != " " else "Q"
+            tx.corrupt = {**tx.fields, "shipname": name[:k] + letter + name[k + 1:]}
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    vessels, txs, start, rng = _scenario(params)
+    pre = _reference(params, vessels, txs, {id(tx): (tx.fields["lat"], tx.fields["lon"], tx.fields["speed"])
+                                            for tx in txs if tx.fields["type"] in (1, 2, 3, 18)}, start)
+    _garble_names(rng, pre, txs)
+    items, seq = [], 0
+    for tx in txs:
+        multipart = tx.fields["type"] == 5
+        seq = (seq + 1) % 10 if multipart else seq
+        channel = rng.choice("AB")
+        items.append({"fields": tx.fields, "seq": seq if multipart else None, "channel": channel})
+        if tx.corrupt is not None:
+            items.append({"fields": tx.corrupt, "seq": seq if multipart else None, "channel": channel})
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = Path(tmp) / "messages.json"
+        batch.write_text(json.dumps(items))
+        encoded = iter(json.loads(run_tool_script(__file__, ENCODER, str(batch))))
+    lines: list[tuple[float, int, list[str]]] = []
+    decoded = {}
+    for tx in txs:
+        real = next(encoded)
+        if "lat" in real:
+            decoded[id(tx)] = (real["lat"], real["lon"], real["speed"])
+        for station, c in tx.receptions:
+            sentences = [_as_vdo(s) for s in real["sentences"]] if station == simulate.PILOT_STATION \
+                else real["sentences"]
+            delay = rng.uniform(0, 90) if station == simulate.STATIONS[1] else rng.uniform(0, 1)
+            lines.append((start + c + delay, start + c, [_tagged(s, station, start + c) for s in sentences]))
+        if tx.corrupt is not None:
+            bad = next(encoded)["sentences"]
+            garbled = [_garble(real["sentences"][0], bad[0]), *real["sentences"][1:]]
+            c = start + int(tx.t + 0.6)
+            lines.append((c + rng.uniform(0, 90), c, [_tagged(s, simulate.STATIONS[1], c) for s in garbled]))
+    lines.sort(key=lambda item: item[0])
+    (input_dir / LOG_NAME).write_text("".join(line + "\n" for _, _, group in lines for line in group))
+    ref = _reference(params, vessels, txs, decoded, start)
+    if ref is None or len(ref["encounters"]) != len(pre["encounters"]):
+        raise RuntimeError("decoded positions changed the encounter set")
+    ref["start_epoch"] = start
+    ref["end_epoch"] = start + int(params["hours"] * 3600)
+    (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))
+
+
+def grade(g: Grading) -> None:
+    ref = g.reference_json("reference.json")
+    if not g.require_files("encounters.csv", "vessels.csv"):
+        return
+    grade_encounters(g, ref)
+    grade_vessels(g, ref)
