@@ -36,7 +36,7 @@ def labels(metric: str, **pairs: str) -> str:
     return metric + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(pairs.items())) + "}"
 
 
-def _http_minute(name: str, job: str, n: int, err: float, health_err: float) -> tuple[dict[str, int], int]:
+def http_minute(name: str, job: str, n: int, err: float, health_err: float) -> tuple[dict[str, int], int]:
     """Counter increments of one HTTP service for one minute, and its server errors."""
     r0, r1 = VARIANTS[name]["jobs"][job]
     i0, i1 = instances(name, job)
@@ -75,7 +75,7 @@ def _histogram(base: dict[str, str], n: int, slow: int, threshold: str) -> dict[
     return out
 
 
-def _grpc_minute(name: str, job: str, n: int, err: float, slow_ratio: float, health_err: float,
+def grpc_minute(name: str, job: str, n: int, err: float, slow_ratio: float, health_err: float,
                  threshold: str) -> tuple[dict[str, int], int, int]:
     """Counter increments of one gRPC service for one minute, its server errors and its slow RPCs."""
     (svc, m0), (_, m1) = (route.split("/") for route in VARIANTS[name]["jobs"][job])
@@ -125,10 +125,10 @@ def build(name: str, scenario: dict[str, Any]) -> tuple[dict[str, list[int]], di
             p = scenario["jobs"][job]
             n = round(at(p["traffic"], minute))
             if v["family"] == "http":
-                inc, e = _http_minute(name, job, n, at(p["err"], minute), at(p["health"], minute))
+                inc, e = http_minute(name, job, n, at(p["err"], minute), at(p["health"], minute))
                 s = 0
             else:
-                inc, e, s = _grpc_minute(name, job, n, at(p["err"], minute), at(p["slow"], minute),
+                inc, e, s = grpc_minute(name, job, n, at(p["err"], minute), at(p["slow"], minute),
                                          at(p["health"], minute), threshold)
             events[job] = (n, e, s)
             for key, value in inc.items():

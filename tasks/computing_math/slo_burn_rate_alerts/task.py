@@ -32,7 +32,7 @@ import yaml
 from lastexam.task import Grading, Params
 
 from .scenarios import hidden_tests
-from .series import _grpc_minute, _http_minute, instances, labels
+from .series import grpc_minute, http_minute, instances, labels
 from .spec import VARIANTS, runbook, spec_yaml, tiers
 
 CANARY = "ALE-CANARY-89f8f40a-0321-4860-875b-405118f976a4"
@@ -53,9 +53,9 @@ def _snapshot(name: str, rng: random.Random) -> str:
         uptime = rng.randrange(2000, 9000)
         n = rng.randrange(12000, 30001, 500)
         if v["family"] == "http":
-            minute, _ = _http_minute(name, job, n, 0.0004, 0.0)
+            minute, _ = http_minute(name, job, n, 0.0004, 0.0)
         else:
-            minute, _, _ = _grpc_minute(name, job, n, 0.0003, 0.004, 0.0, "0.3")
+            minute, _, _ = grpc_minute(name, job, n, 0.0003, 0.004, 0.0, "0.3")
         for series, inc in minute.items():
             metric = series.split("{", 1)[0]
             families.setdefault(metric, []).append(f"{series} {inc * uptime} {stamp}")
@@ -72,7 +72,7 @@ def _snapshot(name: str, rng: random.Random) -> str:
              "up": ("untyped", "")}
     lines = []
     for family, kind_help in kinds.items():
-        members = [m for m in families if m == family or m.startswith(family + "_") and family != "up"]
+        members = [m for m in families if m == family or (m.startswith(family + "_") and family != "up")]
         if not members:
             continue
         kind, text = kind_help
@@ -94,8 +94,10 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         (reference_dir / f["file"]).write_text(f["text"])
     v = VARIANTS[name]
     reference = {
-        "team": v["team"], "tiers": tiers(name), "hidden": [{k: f[k] for k in ("check", "file", "transitions")}
-                                                             for f in files],
+        "team": v["team"], "tiers": tiers(name),
+        "hidden": [{"check": f["check"], "file": f["file"], "transitions": f["transitions"],
+                    "expected": f["transitions"] or ("values within 2 %" if "recording" in f["file"] else "no alert")}
+                   for f in files],
         "slos": [{**slo, "runbook_url": runbook(name, slo)} for slo in v["slos"]],
     }
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
@@ -227,7 +229,7 @@ def grade(g: Grading) -> None:
     for hidden in ref["hidden"]:
         rc = _read(work / f"{hidden['file']}.rc").strip()
         g.check(f"hidden test: {hidden['check']}", rc == "0", weight=1.5 if hidden["transitions"] else 1.0,
-                expected=hidden["transitions"] or "no alert", found=f"promtool exit {rc or '?'}",
+                expected=hidden["expected"], found=f"promtool exit {rc or '?'}",
                 reason="" if rc == "0" else _failure(_read(work / f"{hidden['file']}.out")))
     _agent_tests(g, ref, tests_doc, work)
     _conventions(g, ref, _rules(rules_doc))
