@@ -228,7 +228,7 @@ def grade(g: Grading) -> None:
         return
     for hidden in ref["hidden"]:
         rc = _read(work / f"{hidden['file']}.rc").strip()
-        g.check(f"hidden test: {hidden['check']}", rc == "0", weight=1.5 if hidden["transitions"] else 1.0,
+        g.check(f"hidden test: {hidden['check']}", rc == "0", weight=1.25 if hidden["transitions"] else 1.0,
                 expected=hidden["expected"], found=f"promtool exit {rc or '?'}",
                 reason="" if rc == "0" else _failure(_read(work / f"{hidden['file']}.out")))
     _agent_tests(g, ref, tests_doc, work)
