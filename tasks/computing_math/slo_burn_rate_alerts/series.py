@@ -59,7 +59,7 @@ def http_minute(name: str, job: str, n: int, err: float, health_err: float) -> t
 def _histogram(base: dict[str, str], n: int, slow: int, threshold: str) -> dict[str, int]:
     fast = n - slow
     below = {"0.025": 30, "0.05": 60, "0.1": 85}
-    above = {"0.6": 50, "1": 80, "2.5": 95}
+    above = {"0.3": 30, "0.6": 50, "1": 80, "2.5": 95}
     out = {}
     for le in HISTOGRAM_BUCKETS:
         if le == "+Inf":

@@ -15,6 +15,7 @@ POLICIES = {
     # severity, budget consumed (%), long window, short window, for
     "storefront": [("page", 2, "1h", "5m", "2m"), ("page", 5, "6h", "30m", "15m"), ("ticket", 10, "1d", "2h", "30m")],
     "payments": [("page", 2, "1h", "5m", "2m"), ("page", 5, "6h", "30m", "15m"), ("ticket", 10, "3d", "6h", "1h")],
+    "identity": [("page", 2, "1h", "5m", "2m"), ("page", 4, "6h", "30m", "10m"), ("ticket", 10, "2d", "4h", "1h")],
 }
 
 HTTP_ERRORS = "any 5xx status code (500-599)"
@@ -42,6 +43,18 @@ VARIANTS: dict[str, dict[str, Any]] = {
              "alert": "PaymentsApiAvailabilityBudgetBurn"},
             {"service": "payments-api", "slo": "latency", "kind": "latency", "objective": 99.0, "threshold": "0.3",
              "alert": "PaymentsApiLatencyBudgetBurn"},
+        ],
+    },
+    "identity": {
+        "team": "identity", "period": "30d", "family": "grpc", "neighbour": "directory-api",
+        "jobs": {"auth-api": ["identity.v1.AuthService/Login", "identity.v1.AuthService/RefreshToken"],
+                 "token-api": ["identity.v1.TokenService/Issue", "identity.v1.TokenService/Introspect"],
+                 "directory-api": ["identity.v1.DirectoryService/LookupUser", "identity.v1.DirectoryService/ListGroups"]},
+        "slos": [
+            {"service": "auth-api", "slo": "availability", "kind": "errors", "objective": 99.9,
+             "alert": "AuthApiAvailabilityBudgetBurn"},
+            {"service": "token-api", "slo": "latency", "kind": "latency", "objective": 99.5, "threshold": "0.1",
+             "alert": "TokenApiLatencyBudgetBurn"},
         ],
     },
 }

@@ -9,7 +9,9 @@ annotations), unit-test them with promtool and hand over the rule file and its t
 
 Variants: a storefront team's two HTTP availability SLOs over 30 days (health-check endpoint excluded,
 ticket tier 10 % over 1d/2h), and a payments team's gRPC availability and latency-histogram SLOs over
-28 days (server-side error codes only, ticket tier 10 % over 3d/6h).
+28 days (server-side error codes only, ticket tier 10 % over 3d/6h), and an identity team's gRPC
+availability SLO on one service and 100 ms latency SLO on another over 30 days (second paging tier 4 % over
+6h held 10 minutes, ticket tier 10 % over 2d/4h: factors off the SRE workbook's).
 
 Grade: promtool check rules (a gate); the grader's own promtool unit tests, one per incident built by
 construction (a fast burn, a fast burn or latency breach at night traffic, a slow burn, a blip, failing
