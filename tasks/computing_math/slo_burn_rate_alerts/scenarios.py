@@ -1,0 +1,225 @@
+"""The grader's hidden promtool unit tests: incidents built by construction, and the alert states that the
+SLO document's policy implies for them.
+
+Each scenario is a few hours of every service's metrics (step functions of traffic, server-error,
+slow-request and health-check-failure ratios). The reference alert state of every SLO and tier is
+simulated minute by minute from the exact window error ratios: a tier's condition holds when both its
+long- and short-window ratios exceed factor x budget; an alert is firing once its condition has held
+for the tier's ``for:`` (Prometheus' pending-to-firing rule). The test asserts, at checkpoints where the
+reference state is steady (the same for MARGIN minutes either side and with the ratios scaled by 3 %),
+how many firing ALERTS series each SLO and tier has.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import yaml
+
+from .series import build, labels, ratio, values_notation
+from .spec import VARIANTS, budget, minutes, tiers, windows
+
+MARGIN = 3  # minutes kept between a checkpoint and a reference transition
+SLACK = (0.97, 1.03)  # error-ratio scales a checkpoint's reference state must not depend on
+SPARSE = 6  # minutes between checkpoints outside the scenario's focus
+SURGE = 25  # traffic multiplier of the surge scenario
+
+
+def _base(name: str, rng: random.Random) -> dict[str, Any]:
+    """Steady traffic and error levels of every job (a quiet day), and each SLO's baseline burn rate."""
+    v = VARIANTS[name]
+    jobs = {}
+    for job in v["jobs"]:
+        jobs[job] = {"traffic": [(0, float(rng.randrange(12000, 30001, 500)))], "err": [(0, 0.0002)],
+                     "slow": [(0, 0.002)], "health": [(0, 0.0)]}
+    baseline = [round(rng.uniform(0.15, 0.35), 3) for _ in v["slos"]]
+    for slo, b in zip(v["slos"], baseline, strict=True):
+        jobs[slo["service"]]["err" if slo["kind"] == "errors" else "slow"] = [(0, b * budget(slo))]
+    return {"jobs": jobs, "baseline": baseline}
+
+
+def _burn(name: str, base: dict[str, Any], index: int, steps: list[tuple[int, float]]) -> None:
+    """Set SLO ``index``'s burn rate (multiples of its budget) over time."""
+    slo = VARIANTS[name]["slos"][index]
+    key = "err" if slo["kind"] == "errors" else "slow"
+    base["jobs"][slo["service"]][key] = [(t, b * budget(slo)) for t, b in steps]
+
+
+def scenarios(name: str, seed: int) -> list[dict[str, Any]]:
+    """The hidden scenarios of a variant: what each shows, its metrics, and what must (not) fire."""
+    rng = random.Random(seed * 7919 + 17)
+    v = VARIANTS[name]
+    s1, s2 = v["slos"]
+    fast, slow_page, ticket = (t["factor"] for t in tiers(name))
+    out = []
+
+    def scenario(key: str, check: str, end: int, focus: tuple[int, int], must_fire: list[tuple[int, int]],
+                 build_fn: Any) -> None:
+        base = _base(name, rng)
+        b = base["baseline"]
+        build_fn(base, b)
+        out.append({"key": key, "check": check, "end": end, "focus": focus, "jobs": base["jobs"],
+                    "must_fire": must_fire})
+
+    t1, d, f = rng.randrange(60, 91), rng.randrange(45, 61), fast * rng.uniform(1.9, 2.3)
+    scenario("fast_burn", f"{s1['alert']}: a fast burn pages within the hour and stops paging once it ends",
+             t1 + d + 60, (t1, t1 + d + 60), [(0, 0)],
+             lambda base, b: _burn(name, base, 0, [(0, b[0]), (t1, f), (t1 + d, b[0])]))
+
+    t2, d2, f2 = rng.randrange(100, 121), rng.randrange(50, 61), fast * rng.uniform(1.7, 2.0)
+
+    def night(base: dict[str, Any], b: list[float]) -> None:
+        traffic = base["jobs"][s2["service"]]["traffic"][0][1]
+        base["jobs"][s2["service"]]["traffic"] = [(0, traffic), (30, round(traffic / 15))]
+        _burn(name, base, 1, [(0, b[1]), (t2, f2), (t2 + d2, b[1])])
+
+    what = "a latency breach" if s2["kind"] == "latency" else "a fast burn"
+    scenario("night_burn", f"{s2['alert']}: {what} at night-time traffic (1/15 of the day's) pages",
+             t2 + d2 + 40, (t2, t2 + d2 + 40), [(1, 0)], night)
+
+    mix = rng.uniform(0.4, 0.6)
+    slow_burn = ticket + (slow_page - ticket) * mix
+    scenario("slow_burn", f"{s1['alert']}: a slow burn ({slow_burn:.2f}x) opens a ticket after the policy's delay "
+             "and never pages", 300, (60, 300), [(0, 2)],
+             lambda base, b: _burn(name, base, 0, [(0, b[0]), (60, slow_burn)]))
+
+    t3 = rng.randrange(330, 361)
+    scenario("blip", f"{s1['alert']}: a 3-minute error spike (60x burn) alerts no one", t3 + 60, (t3 - 5, t3 + 40), [],
+             lambda base, b: _burn(name, base, 0, [(0, b[0]), (t3, 60.0), (t3 + 3, b[0])]))
+
+    def health(base: dict[str, Any], b: list[float]) -> None:
+        base["jobs"][s1["service"]]["health"] = [(0, 0.0), (60, 1.0), (180, 0.0)]
+
+    scenario("healthcheck", f"{s1['service']}: failing health checks alone alert no one", 240, (60, 240), [], health)
+
+    def neighbour(base: dict[str, Any], b: list[float]) -> None:
+        job = base["jobs"][v["neighbour"]]
+        job["traffic"] = [(0, max(job["traffic"][0][1], base["jobs"][s1["service"]]["traffic"][0][1]))]
+        job["err"] = [(0, 0.0002), (60, 0.3), (180, 0.0002)]
+        job["slow"] = [(0, 0.002), (60, 0.3), (180, 0.002)]
+
+    scenario("neighbour", f"an outage of {v['neighbour']} (no SLO) alerts no one for the SLO services", 240,
+             (60, 240), [], neighbour)
+
+    t4 = rng.randrange(80, 101)
+
+    def surge(base: dict[str, Any], b: list[float]) -> None:
+        traffic = base["jobs"][s1["service"]]["traffic"][0][1]
+        base["jobs"][s1["service"]]["traffic"] = [(0, traffic), (t4, traffic * SURGE), (t4 + 90, traffic)]
+        _burn(name, base, 0, [(0, b[0]), (t4, 0.7), (t4 + 90, b[0])])
+
+    scenario("surge", f"{s1['alert']}: a {SURGE}x traffic surge at an unchanged error ratio (0.7x) alerts no one",
+             t4 + 120, (t4, t4 + 120), [], surge)
+
+    f5 = fast * rng.uniform(1.04, 1.06)
+    scenario("threshold", f"{s1['alert']}: a sustained burn just over the paging rate ({f5:.2f}x) pages", 150,
+             (100, 150), [(0, 0)], lambda base, b: _burn(name, base, 0, [(0, b[0]), (60, f5)]))
+    return out
+
+
+def simulate(name: str, cum: dict[int, tuple[list[int], list[int]]], end: int,
+             scale: float = 1.0) -> dict[tuple[int, int], list[bool]]:
+    """Reference firing state of every (SLO index, tier index) at every minute 0..end (with the error
+    ratios scaled by ``scale``)."""
+    states = {}
+    for i, slo in enumerate(VARIANTS[name]["slos"]):
+        bad, valid = cum[i]
+        for k, tier in enumerate(tiers(name)):
+            threshold = tier["factor"] * budget(slo) / scale
+            long, short, hold = minutes(tier["long"]), minutes(tier["short"]), minutes(tier["for"])
+            active_since = None
+            firing = []
+            for m in range(end + 1):
+                rl, rs = ratio(bad, valid, m, long), ratio(bad, valid, m, short)
+                if rl is not None and rs is not None and rl > threshold and rs > threshold:
+                    active_since = m if active_since is None else active_since
+                else:
+                    active_since = None
+                firing.append(active_since is not None and m - active_since >= hold)
+            states[(i, k)] = firing
+    return states
+
+
+def _selector(name: str, i: int, k: int) -> str:
+    v = VARIANTS[name]
+    slo, tier = v["slos"][i], tiers(name)[k]
+    return labels("ALERTS", alertname=slo["alert"], alertstate="firing", service=slo["service"], slo=slo["slo"],
+                  severity=tier["severity"], long_window=tier["long"], team=v["team"])
+
+
+def _count_test(expr: str, minute: int, count: int) -> dict[str, Any]:
+    return {"expr": f"count({expr})", "eval_time": f"{minute}m",
+            "exp_samples": [{"labels": "{}", "value": count}] if count else []}
+
+
+def robust(states: dict[tuple[int, int], list[bool]], others: list[dict[tuple[int, int], list[bool]]],
+           ) -> dict[tuple[int, int], list[bool]]:
+    """Per (SLO, tier) and minute: whether the reference state holds for MARGIN minutes either side and
+    is the same with the error ratios scaled within SLACK (a checkpoint an exact rule set cannot miss
+    and a near-exact one, such as a window averaged from 5m ratios, does not depend on by luck)."""
+    out = {}
+    for key, s in states.items():
+        end = len(s) - 1
+        out[key] = [all(s[j] == s[m] for j in range(max(0, m - MARGIN), min(end, m + MARGIN) + 1))
+                    and all(o[key][m] == s[m] for o in others) for m in range(end + 1)]
+    return out
+
+
+def hidden_test(name: str, sc: dict[str, Any], series: dict[str, list[int]],
+                states: dict[tuple[int, int], list[bool]], steady: dict[tuple[int, int], list[bool]],
+                extra: list[dict[str, Any]] | None = None) -> str:
+    """A promtool unit-test file over ``slo_rules.yml`` asserting the reference alert states at checkpoints
+    where they are ``steady``, or the ``extra`` tests instead."""
+    end = sc["end"]
+    focus = range(sc["focus"][0], min(sc["focus"][1], end) + 1)
+    grid = sorted({m for m in range(SPARSE, end + 1, SPARSE)} | set(focus))
+    tests: list[dict[str, Any]] = []
+    for m in grid if extra is None else ():
+        for key in states:
+            if steady[key][m]:
+                tests.append(_count_test(_selector(name, *key), m, int(states[key][m])))
+        if all(s[m] for s in steady.values()):
+            tests.append(_count_test('ALERTS{alertstate="firing"}', m, sum(int(s[m]) for s in states.values())))
+    test = {"interval": "1m", "name": sc["key"],
+            "input_series": [{"series": k, "values": values_notation(inc)} for k, inc in sorted(series.items())],
+            "promql_expr_test": tests + (extra or [])}
+    doc = {"rule_files": ["slo_rules.yml"], "evaluation_interval": "1m", "tests": [test]}
+    return yaml.safe_dump(doc, sort_keys=False, width=100000)
+
+
+def recording_checks(name: str, cum: dict[int, tuple[list[int], list[int]]], minute: int) -> list[dict[str, Any]]:
+    """Tests that each SLO's recording rule of every window holds the window's error ratio (within 2 %)."""
+    tests = []
+    for i, slo in enumerate(VARIANTS[name]["slos"]):
+        for w in windows(name):
+            value = ratio(*cum[i], minute, minutes(w))
+            tol = value * 0.02 + 1e-12
+            metric = labels(f"slo:sli_error:ratio_rate{w}", service=slo["service"], slo=slo["slo"])
+            tests.append({"expr": f"count(abs({metric} - {value!r}) <= {tol!r})", "eval_time": f"{minute}m",
+                          "exp_samples": [{"labels": "{}", "value": 1}]})
+    return tests
+
+
+def hidden_tests(name: str, seed: int) -> list[dict[str, Any]]:
+    """Every hidden test file: its check name, file name and text (plus the reference transitions)."""
+    files = []
+    for sc in scenarios(name, seed):
+        series, cum = build(name, sc)
+        states = simulate(name, cum, sc["end"])
+        steady = robust(states, [simulate(name, cum, sc["end"], scale) for scale in SLACK])
+        for key in sc["must_fire"]:
+            if not any(states[key]):
+                raise AssertionError(f"scenario {sc['key']}: {key} never fires; the scenario is mis-built")
+        if not sc["must_fire"] and any(any(s) for s in states.values()):
+            raise AssertionError(f"scenario {sc['key']} fires an alert; the scenario is mis-built")
+        fired = {f"{VARIANTS[name]['slos'][i]['alert']}/{tiers(name)[k]['long']}": [m for m in range(1, sc["end"] + 1)
+                 if s[m] != s[m - 1]] for (i, k), s in states.items() if any(s)}
+        files.append({"check": sc["check"], "file": f"hidden_{sc['key']}.yml", "transitions": fired,
+                      "text": hidden_test(name, sc, series, states, steady)})
+        if sc["key"] == "slow_burn":
+            files.append({"check": "recording rules hold each SLO's error ratio for every window of the policy",
+                          "file": "hidden_recording.yml", "transitions": {},
+                          "text": hidden_test(name, {**sc, "key": "recording"}, series, states, steady,
+                                              recording_checks(name, cum, sc["end"]))})
+    return files
