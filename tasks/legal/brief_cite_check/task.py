@@ -30,12 +30,6 @@ from .build import TYPES, build, norm
 CANARY = "ALE-CANARY-b43a7ceb-db6d-412e-be00-d99dc7e1bc76"
 TOA, CORRECTIONS, MEMO = "table_of_authorities.csv", "corrections.csv", "cite_check_memo.md"
 PASSIM = 5
-STAGES = {  # recall checks: the stage of the cite-check that finds each error type, and its weight
-    "quotations verified word for word (misquotations, unnoted emphasis)": (("misquotation", "emphasis_not_noted"), 2.0),
-    "pin cites and short forms verified (wrong pin, wrong antecedent)": (("wrong_pin", "wrong_antecedent"), 2.0),
-    "citation form verified (volume, year, parallel cite, case not in the library)": (("wrong_citation", "not_in_library"), 1.5),
-    "subsequent history checked in the citator (bad law, scope of partial reversal)": (("bad_law",), 2.0),
-}
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
@@ -93,17 +87,26 @@ def _found_errors(rows: list[dict]) -> dict[tuple[int, str, str], str]:
 
 
 def _grade_errors(g: Grading, truth: dict, found: dict) -> dict[tuple, tuple[dict, str]]:
+    """Recall by the stage of the cite-check that finds each error type, then precision over every report."""
     expected = {(e["page"], authority_key(e["authority"]), e["type"]): e for e in truth["errors"]}
-    matched = {k: (expected[k], found[k]) for k in expected if k in found}
-    for name, (types, weight) in STAGES.items():
-        wanted = {k: e for k, e in expected.items() if e["type"] in types}
-        missing = [f"p. {k[0]} {e['authority']} {e['type']}: not reported" for k, e in wanted.items() if k not in found]
-        g.share(name, len(wanted) - len(missing), len(wanted), wrong=missing, weight=weight, noun="planted errors")
-    false = [f"p. {k[0]} {k[1]} {k[2]}" + (" (not an error type of the instruction)" if k[2] not in TYPES else "")
-             for k in found if k not in expected]
-    g.share("no false or mislocated error reports (precision)", len(found) - len(false), max(len(found), 1),
-            wrong=false, weight=2.0, noun="reported errors")
-    return matched
+    _recall(g, "quotations verified word for word (misquotations, unnoted emphasis)", expected, found,
+            ("misquotation", "emphasis_not_noted"), 2.0)
+    _recall(g, "pin cites and short forms verified (wrong pin, wrong antecedent)", expected, found,
+            ("wrong_pin", "wrong_antecedent"), 2.0)
+    _recall(g, "citation form verified (volume, year, parallel cite, case not in the library)", expected, found,
+            ("wrong_citation", "not_in_library"), 1.5)
+    _recall(g, "subsequent history checked in the citator (bad law, scope of a partial reversal)", expected, found,
+            ("bad_law",), 2.0)
+    verdicts = {f"p. {k[0]} {k[1]} {k[2]}": k in expected or ("not an error" if k[2] in TYPES else "unknown type")
+                for k in found}
+    g.fraction("no false or mislocated error reports (precision)", verdicts, weight=2.0, noun="reported errors")
+    return {k: (expected[k], found[k]) for k in expected if k in found}
+
+
+def _recall(g: Grading, name: str, expected: dict, found: dict, types: tuple[str, ...], weight: float) -> None:
+    verdicts = {f"p. {k[0]} {e['authority']} {e['type']}": k in found or "not reported"
+                for k, e in expected.items() if e["type"] in types}
+    g.fraction(name, verdicts, weight=weight, noun="planted errors")
 
 
 def _numbers(text: str, *keys: str) -> tuple[set[int], set[int]]:
@@ -142,15 +145,15 @@ def _correction_right(error: dict, text: str) -> bool | str:
 
 
 def _grade_corrections(g: Grading, truth: dict, matched: dict) -> None:
-    checkable = {k: v for k, v in matched.items() if v[0]["type"] != "not_in_library"}
-    wrong = []
-    for key, (error, text) in checkable.items():
-        verdict = _correction_right(error, text)
-        if verdict is not True:
-            wrong.append(f"p. {key[0]} {error['authority']} {error['type']}: {verdict}")
-    total = sum(e["type"] != "not_in_library" for e in truth["errors"])
-    g.share("each correction gives the exact quotation, page or citation", len(checkable) - len(wrong), total,
-            wrong=wrong, weight=2.0, noun="corrections")
+    verdicts = {}
+    for error in truth["errors"]:
+        if error["type"] == "not_in_library":
+            continue
+        key = (error["page"], authority_key(error["authority"]), error["type"])
+        verdicts[f"p. {key[0]} {error['authority']} {error['type']}"] = \
+            _correction_right(error, matched[key][1]) if key in matched else "not reported"
+    g.fraction("each correction gives the exact quotation, page or citation", verdicts, weight=2.0,
+               noun="corrections")
 
 
 def _grade_toa(g: Grading, truth: dict, toa: list[dict]) -> None:
@@ -176,7 +179,7 @@ def _grade_toa(g: Grading, truth: dict, toa: list[dict]) -> None:
 def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
     counts: dict[str, int] = {}
     for kind in TYPES:
-        hit = re.search(rf"{kind}\W{{0,6}}(\d+)", memo, re.IGNORECASE)
+        hit = re.search(rf"^[\s*|-]*`?{kind}`?[\s*|:]+(\d+)", memo, re.IGNORECASE | re.MULTILINE)
         if hit:
             counts[kind] = int(hit.group(1))
     own = {kind: sum(1 for k in found if k[2] == kind) for kind in TYPES}
@@ -187,7 +190,10 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
     verdict = None if not line else ("does not survive" not in line.lower() and "survives" in line.lower())
     if line and "does not survive" in line.lower():
         verdict = False
-    right = verdict is truth["survives"] and (not truth["survives"] or authority_key(truth["accord"]) in authority_key(line))
+    # a surviving argument rests on the one authority that states the rule: naming every case cited does not do
+    named = {authority_key(e["authority"]) for e in truth["toa"] if authority_key(e["authority"]) in authority_key(line)}
+    carried = named - {authority_key(truth["bad_authority"])} == {authority_key(truth["accord"])}
+    right = verdict is truth["survives"] and (not truth["survives"] or carried)
     g.check("assessment: whether the argument resting on the bad authority survives (and on what)", right,
             weight=2.0, expected=("survives on " + truth["accord"]) if truth["survives"] else "does not survive",
             found=line[:200] or "no Assessment line")
