@@ -188,9 +188,12 @@ def _quote_span(sentence: str, rng: random.Random) -> str:
     return body
 
 
-def _mutate(span: str, rng: random.Random, pages_text: str) -> str:
-    """A misquotation: one word changed or dropped, never first or last, not found in the opinion."""
+def _mutate(span: str, rng: random.Random, pages_text: str, sentences: list[str]) -> str:
+    """A misquotation: one word changed or dropped, never first or last, not found in the library, and not
+    one word away from another passage of the same authority (so the quotation it garbles is certain)."""
     words = span.split()
+    rivals = [ws[j:] for ws in (x.rstrip(".").split() for x in sentences) for j in range(len(ws))
+              if len(ws) - j == len(words) and ws[j:] != words]
     for _ in range(50):
         i = rng.randint(1, len(words) - 2)
         w = words[i]
@@ -201,6 +204,8 @@ def _mutate(span: str, rng: random.Random, pages_text: str) -> str:
         else:
             continue
         text = " ".join(new)
+        if len(new) < len(words) and any(r[:i] + r[i + 1:] == new for r in rivals):
+            continue
         if norm(text) not in pages_text:
             return text
     raise RuntimeError("no misquotation found")
@@ -330,8 +335,8 @@ def _lay_out(rng, jurisdiction, cases, statutes, bad, accord, proposition, p_pag
             else:
                 cite(bad, page, rng.random() < 0.6, locked=True)
         if page == triple_page:
-            a, b = rng.sample([c for c in cases if c is not bad and c.key in seen] or
-                              [c for c in cases if c is not bad], 2)
+            cited = [c for c in cases if c is not bad and c.key in seen]
+            a, b = rng.sample(cited if len(cited) >= 2 else [c for c in cases if c is not bad], 2)
             cite(a, page, True, locked=True)
             cite(b, page, True, locked=True)
             pin = rng.choice(sorted(a.pages))
@@ -376,7 +381,8 @@ def _plant(rng, jurisdiction, moves, cases, statutes, bad, superseding, reversed
     chosen = statute_quotes[:1] + [m for m in pool if m.authority.kind == "case"][:3 - len(statute_quotes[:1])]
     for move in chosen:
         library = " | ".join(norm(x) for a in cases + statutes for p in a.pages.values() for x in p)
-        move.written_quote = _mutate(move.quote, rng, library)
+        own = [x for page in move.authority.pages.values() for x in page]
+        move.written_quote = _mutate(move.quote, rng, library, own)
         mark(move, "misquotation", quote=move.quote)
     # emphasis: two noted, one not
     emph = [m for m in moves if m.quote and not m.error and not m.locked and _emphasize(m.quote)]

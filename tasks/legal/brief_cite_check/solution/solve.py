@@ -159,11 +159,13 @@ def extract(brief: str, library: dict) -> list[Cite]:
     return cites
 
 
-def best_span(quote: str, authority: Authority) -> str:
-    """The passage of the authority a misquotation was taken from, as the opinion words it."""
+def best_span(quote: str, authority: Authority, pin: int | None) -> str:
+    """The passage of the authority a misquotation was taken from, as the opinion words it (on the pin page
+    when a passage there is as close as any elsewhere)."""
     target, best, score = norm(quote), "", 0.0
     first, last = target.split()[0], target.split()[-1]
-    for text in authority.pages.values():
+    pages = sorted(authority.pages.items(), key=lambda item: item[0] != pin)
+    for _, text in pages:
         for sentence in re.split(r"(?<=\.)\s+", text.strip()):
             words = sentence.rstrip(".").split()
             for i in range(len(words)):
@@ -212,7 +214,7 @@ def check(cites: list[Cite], library: dict, citator: list[dict]) -> list[dict]:
                     other, pages = elsewhere[0]
                     add(cite, "wrong_antecedent", other.key, f"{other.short}, {other.volume} {other.reporter} at {pages[0]}")
                 else:
-                    add(cite, "misquotation", auth.key, best_span(cite.quote, auth))
+                    add(cite, "misquotation", auth.key, best_span(cite.quote, auth, cite.pin))
             if "_" in cite.quote and not cite.emphasis_noted:
                 add(cite, "emphasis_not_noted", auth.key, 'add "(emphasis added)" after the citation')
     if SHORTCUT != "no_citator":
