@@ -1,6 +1,7 @@
 """Synthesis of one cite-check matter: the record library, the citator, the court's rules and the brief.
 
-``build(jurisdiction, rng)`` returns a ``Matter``: the input files' text and the truth by construction (every
+``build(jurisdiction, rng, cases)`` returns a ``Matter`` (``cases``: authorities the brief cites, 9 federal
+or 8 state unless given): the input files' text and the truth by construction (every
 citation's authority and brief page, and every planted error with its correction). The opinions are made
 of template sentences, star-paged; the brief quotes and cites them, and errors are planted on chosen
 citations after the brief's citation sequence is laid out.
@@ -222,9 +223,9 @@ def _written_quote(quote: str, sentence_start: bool) -> str:
     return f"[{quote[0].lower()}]{quote[1:]}" if sentence_start else quote
 
 
-def build(jurisdiction: str, rng: random.Random) -> Matter:
+def build(jurisdiction: str, rng: random.Random, cases: int | None = None) -> Matter:
     sentences = Sentences(rng)
-    n_cases = 9 if jurisdiction == "federal" else 8
+    n_cases = cases or (9 if jurisdiction == "federal" else 8)
     pool = _cases(rng, jurisdiction, sentences, n_cases)
     cases, spare = pool[:n_cases], pool[n_cases:]
     ghost, superseding, _ = spare  # a case not in the library; the case that overruled or reversed the bad one
@@ -282,7 +283,7 @@ def build(jurisdiction: str, rng: random.Random) -> Matter:
 
 def _lay_out(rng, jurisdiction, cases, statutes, bad, accord, proposition, p_page, accord_page, reversed_pages, ghost):
     """The brief's citation sequence with pages (no errors yet)."""
-    weights = {c.key: w for c, w in zip(cases, [6, 5, 3, 3, 2, 2, 2, 2, 2, 2], strict=False)}
+    weights = {c.key: w for c, w in zip(cases, [6, 5, 3, 3] + [2] * (len(cases) - 4), strict=True)}
     authorities = cases + statutes
     for s in statutes:
         weights[s.key] = 2

@@ -13,6 +13,9 @@ generate() builds the library and the brief from template sentences (build.py) a
 chosen citations, so every citation's authority and page and every error with its correction are known by
 construction. grade() scores the corrections by recall per stage and by precision, checks each correction,
 compares the table of authorities page for page, and reads the memo's counts and its assessment.
+
+Variants: a Ninth Circuit brief citing 9 authorities; an Oregon Court of Appeals brief (parallel Pacific
+Reporter cites, supra, statutes, a case reversed only in part); a longer Ninth Circuit brief citing 12.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ PASSIM = 5
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
-    matter = build(params["jurisdiction"], random.Random(params["seed"]))
+    matter = build(params["jurisdiction"], random.Random(params["seed"]), params.get("cases"))
     for relative, text in matter.files.items():
         path = input_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
