@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Oracle: extract every citation of the brief with eyecite, resolve short forms, Id. and supra to their
+authority, verify each quotation and pin cite against the star-paged library copy, check the citation's
+volume, year and parallel cite, read the citator (scope of partial reversals included), and write the table
+of authorities, the corrections list and the memo.
+
+The near-miss adversaries (adversaries/_shortcuts.py links here) run this same file under another name,
+and that name switches on one shortcut; run as solve.py, none is taken.
+
+ALE-CANARY-b43a7ceb-db6d-412e-be00-d99dc7e1bc76
+"""
+
+import csv
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eyecite import get_citations
+
+INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
+OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
+SHORTCUT = Path(__file__).name.removesuffix(".py")
+SHORT_FORMS = ("IdCitation", "ShortCaseCitation", "SupraCitation")
+TYPES = ("misquotation", "wrong_pin", "wrong_citation", "bad_law", "wrong_antecedent", "emphasis_not_noted",
+         "not_in_library")
+
+
+def norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", re.sub(r"[\[\]]", "", text.lower()).replace("-", " ")).split())
+
+
+@dataclass
+class Authority:
+    key: str
+    name: str
+    short: str
+    statute: bool = False
+    volume: str = ""
+    reporter: str = ""
+    year: str = ""
+    parallel: str = ""
+    pages: dict = field(default_factory=dict)  # page -> original text of the page
+
+    def full(self) -> str:
+        if self.statute:
+            return self.key
+        court = {"F.3d": "9th Cir. ", "F.4th": "9th Cir. ", "F. Supp. 3d": "D. Or. "}.get(self.reporter, "")
+        parallel = f", {self.parallel}" if self.parallel else ""
+        return f"{self.name}, {self.key}{parallel} ({court}{self.year})"
+
+
+def load_library() -> dict[str, Authority]:
+    library = {}
+    for path in sorted((INPUT / "library").glob("*.txt")):
+        text = path.read_text()
+        first = text.splitlines()[0].strip()
+        if first.startswith("Or. Rev. Stat."):
+            body = " ".join(re.sub(r"^\(\d+\)\s*", "", ln) for ln in text.splitlines() if ln.startswith("("))
+            library[first] = Authority(first, first, first, statute=True, pages={0: body})
+            continue
+        reported = re.search(r"Reported at: (\d+) (.+?) (\d+)(?:; parallel citation (.+))?$", text, re.M)
+        year = re.search(r"Decided: (\d{4})", text).group(1)
+        volume, reporter, page, parallel = reported.groups()
+        body = text.split("OPINION", 1)[1]
+        pages, current = {}, int(page)
+        for piece in re.split(r"(\*\d+)\s", body):
+            if re.fullmatch(r"\*\d+", piece):
+                current = int(piece[1:])
+            else:
+                pages[current] = pages.get(current, "") + " " + piece
+        name = " v. ".join(part.title() for part in first.split(" V. "))
+        key = f"{volume} {reporter} {page}"
+        library[key] = Authority(key, name, name.split(" v. ")[0], volume=volume, reporter=reporter, year=year,
+                                 parallel=parallel or "", pages=pages)
+    return library
+
+
+def by_short(library: dict, text: str | None) -> Authority | None:
+    words = (text or "").replace(",", " ").split()
+    return next((a for a in library.values() if not a.statute and words and a.short.lower() == words[-1].lower()), None)
+
+
+def pin_of(value: str | None) -> int | None:
+    hit = re.search(r"\d+", value or "")
+    return int(hit.group()) if hit else None
+
+
+@dataclass
+class Cite:
+    page: int
+    form: str
+    key: str
+    authority: Authority | None
+    pin: int | None
+    quote: str
+    emphasis_noted: bool
+    written: object
+    year: str = ""
+
+
+def extract(brief: str, library: dict) -> list[Cite]:
+    marks = [(m.start(), int(m.group(1))) for m in re.finditer(r"^\[Page (\d+)\]", brief, re.M)]
+
+    def page_at(pos: int) -> int:
+        return max((p for start, p in marks if start <= pos), default=1)
+
+    found = sorted(get_citations(brief), key=lambda c: c.span()[0])
+    if SHORTCUT == "regex_only":
+        found = [c for c in found if type(c).__name__ not in SHORT_FORMS]
+    cites: list[Cite] = []
+    prev_end, last_extra = 0, ""
+    for i, c in enumerate(found):
+        form = type(c).__name__
+        start, end = c.span()
+        if form == "FullCaseCitation" and last_extra and c.matched_text() in last_extra:
+            prev_end, last_extra = end, ""
+            continue  # the parallel cite of the preceding citation
+        meta = c.metadata
+        last_extra = getattr(meta, "extra", None) or ""
+        if form == "FullLawCitation":
+            key = f"{c.groups['reporter']} § {c.groups['section']}"
+            auth, pin = library.get(key), None
+        elif form == "FullCaseCitation":
+            auth = by_short(library, getattr(meta, "plaintiff", None))
+            if auth is None:  # eyecite leaves the name out after some signals and corporate suffixes
+                names = re.findall(r"([A-Z][\w'-]+) v\. ", brief[max(0, start - 150):start])
+                auth = by_short(library, names[-1]) if names else None
+            key = auth.key if auth else f"{c.groups['volume']} {c.groups['reporter']} {c.groups['page']}"
+            pin = pin_of(meta.pin_cite) or int(c.groups["page"])
+        elif form == "IdCitation":
+            if not cites:
+                continue
+            auth, key = cites[-1].authority, cites[-1].key
+            pin = pin_of(meta.pin_cite) or cites[-1].pin
+        elif form in ("ShortCaseCitation", "SupraCitation"):
+            # the name written just before the short form, checked against its volume and reporter, identifies
+            # the case more surely than eyecite's antecedent guess (which can take a name from the sentence before)
+            named = re.findall(r"([A-Z][\w'-]+),\s*(?:supra,\s*)?$", brief[max(0, start - 60):start])
+            auth = by_short(library, named[-1] if named else meta.antecedent_guess)
+            if auth is None and form == "ShortCaseCitation":
+                auth = next((a for a in library.values() if a.volume == c.groups.get("volume")
+                             and a.reporter == c.groups.get("reporter")), None)
+            if auth is None:
+                continue
+            key, pin = auth.key, pin_of(meta.pin_cite)
+        else:
+            continue
+        quotes = re.findall(r'"([^"]+)"', brief[prev_end:start])
+        later = [d for d in found[i + 1:] if d.matched_text() not in last_extra]
+        following = later[0].span()[0] if later else len(brief)
+        after = brief[end:following].split('"')[0]
+        # eyecite sometimes takes the year of a later citation: read the citation's own parenthetical
+        year = re.match(r"[^()]*?\([^()]*?(\d{4})\)", brief[end:following])
+        cites.append(Cite(page_at(start), form, key, auth, pin, quotes[-1] if quotes else "",
+                          "emphasis added" in after.lower(), c, year.group(1) if year else ""))
+        prev_end = end
+    return cites
+
+
+def best_span(quote: str, authority: Authority, pin: int | None) -> str:
+    """The passage of the authority a misquotation was taken from, as the opinion words it (on the pin page
+    when a passage there is as close as any elsewhere)."""
+    target, best, score = norm(quote), "", 0.0
+    first, last = target.split()[0], target.split()[-1]
+    pages = sorted(authority.pages.items(), key=lambda item: item[0] != pin)
+    for _, text in pages:
+        for sentence in re.split(r"(?<=\.)\s+", text.strip()):
+            words = sentence.rstrip(".").split()
+            for i in range(len(words)):
+                candidate = " ".join(words[i:])
+                if norm(words[i]) != first or norm(words[-1]) != last:
+                    continue
+                ratio = difflib.SequenceMatcher(None, target, norm(candidate)).ratio()
+                if ratio > score:
+                    best, score = candidate, ratio
+    return best
+
+
+def pages_with(quote: str, authority: Authority) -> list[int]:
+    target = f" {norm(quote)} "
+    return [p for p, text in sorted(authority.pages.items()) if target in f" {norm(text)} "]
+
+
+def check(cites: list[Cite], library: dict, citator: list[dict]) -> list[dict]:
+    errors: list[dict] = []
+
+    def add(cite: Cite, kind: str, key: str, correction: str) -> None:
+        if not any(e["page"] == cite.page and e["authority"] == key and e["error_type"] == kind for e in errors):
+            errors.append({"page": cite.page, "authority": key, "error_type": kind, "correction": correction})
+
+    for cite in cites:
+        auth = cite.authority
+        if auth is None:
+            if cite.form == "FullCaseCitation":
+                add(cite, "not_in_library", cite.key, "not in the record library: remove or replace the authority")
+            continue
+        if cite.form == "FullCaseCitation":
+            g, meta = cite.written.groups, cite.written.metadata
+            extra = (meta.extra or "").strip(", ")
+            if (g["volume"], g["reporter"], g["page"]) != (auth.volume, auth.reporter, auth.key.rsplit(" ", 1)[1]) \
+                    or cite.year != auth.year or (auth.parallel and auth.parallel not in extra):
+                add(cite, "wrong_citation", auth.key, auth.full())
+        if cite.quote:
+            hits = pages_with(cite.quote, auth)
+            if hits:
+                if not auth.statute and cite.pin not in hits and SHORTCUT != "quotes_no_pin":
+                    add(cite, "wrong_pin", auth.key, str(hits[0]))
+            else:
+                elsewhere = [(a, pages_with(cite.quote, a)) for a in library.values() if a is not auth]
+                elsewhere = [(a, p) for a, p in elsewhere if p]
+                if elsewhere and cite.form in SHORT_FORMS:
+                    other, pages = elsewhere[0]
+                    add(cite, "wrong_antecedent", other.key, f"{other.short}, {other.volume} {other.reporter} at {pages[0]}")
+                else:
+                    add(cite, "misquotation", auth.key, best_span(cite.quote, auth, cite.pin))
+            if "_" in cite.quote and not cite.emphasis_noted:
+                add(cite, "emphasis_not_noted", auth.key, 'add "(emphasis added)" after the citation')
+    if SHORTCUT != "no_citator":
+        for row in citator:
+            treatment = row["treatment"].lower()
+            if "overruled" not in treatment and "reversed" not in treatment:
+                continue
+            span = re.search(r"pages (\d+)-(\d+)", row["scope"]) if "in part" in treatment else None
+            for cite in cites:
+                if cite.key != row["citation"]:
+                    continue
+                if span and not int(span.group(1)) <= (cite.pin or 0) <= int(span.group(2)):
+                    continue
+                add(cite, "bad_law", cite.key, f"{row['treatment']} by {row['citing_case']}, {row['citing_citation']}")
+    return errors
+
+
+def write_outputs(cites: list[Cite], errors: list[dict], library: dict, citator: list[dict]) -> None:
+    rules = (INPUT / "citation_rules.md").read_text()
+    passim = int(re.search(r"cited on (\d+) or more pages", rules).group(1))
+    toa: dict[str, dict] = {}
+    for cite in cites:
+        if SHORTCUT == "toa_full_only" and cite.form in SHORT_FORMS:
+            continue
+        statute = cite.form == "FullLawCitation" or (cite.authority is not None and cite.authority.statute)
+        entry = toa.setdefault(cite.key, {"category": "statutes" if statute else "cases", "pages": set()})
+        entry["pages"].add(cite.page)
+    with (OUTPUT / "table_of_authorities.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["authority", "category", "pages"])
+        for key, entry in sorted(toa.items(), key=lambda kv: (kv[1]["category"], kv[0])):
+            pages = "passim" if len(entry["pages"]) >= passim else ", ".join(map(str, sorted(entry["pages"])))
+            writer.writerow([key, entry["category"], pages])
+    errors.sort(key=lambda e: (e["page"], e["authority"], e["error_type"]))
+    with (OUTPUT / "corrections.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["page", "authority", "error_type", "correction"])
+        writer.writeheader()
+        writer.writerows(errors)
+    (OUTPUT / "cite_check_memo.md").write_text(memo(cites, errors, library, citator))
+
+
+def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dict]) -> str:
+    lines = ["# Cite-check memo", "", "To: supervising partner", "Re: cite-check of Appellant's Opening Brief", "",
+             "## Errors by type", ""]
+    lines += [f"- {kind}: {sum(e['error_type'] == kind for e in errors)}" for kind in TYPES]
+    lines += ["", "## Corrections to make before filing", ""]
+    lines += [f"- Page {e['page']}, {e['authority']} ({e['error_type']}): {e['correction']}" for e in errors]
+    bad = [e for e in errors if e["error_type"] == "bad_law"]
+    lines += ["", "## Subsequent history", ""]
+    if not bad:
+        lines += ["No authority relied on has negative subsequent history.", "",
+                  "Assessment: no authority relied on is bad law; the argument survives as written."]
+        return "\n".join(lines) + "\n"
+    key = bad[0]["authority"]
+    row = next(r for r in citator if r["citation"] == key)
+    lines.append(f"{library[key].name}, {key}, was {row['treatment']} by {row['citing_case']}, {row['citing_citation']}"
+                 + (f" ({row['scope']})" if row["scope"] else "") + ".")
+    relied = next((c for c in cites if c.key == key and c.quote and c.page == bad[0]["page"]), None)
+    proposition = relied.quote if relied else ""
+    support = [a for a in {c.key: c.authority for c in cites if c.authority}.values()
+               if a.key != key and not a.statute and proposition and pages_with(proposition, a)]
+    lines += ["", f'The brief relies on {library[key].name} on page {bad[0]["page"]} for the proposition that '
+              f'"{proposition}."', ""]
+    if support:
+        other = support[0]
+        at = pages_with(proposition, other)[0]
+        lines.append(f"Assessment: the argument survives: {other.name}, {other.key}, at {at}, which the brief also "
+                     f"cites and which is good law, states the same rule in the same words; the brief should rest the "
+                     f"proposition on {other.key} and drop {key}.")
+    else:
+        lines.append(f"Assessment: the argument does not survive on the authority cited: no other authority the brief "
+                     f"cites states the rule taken from {key} (the accord case cited states a different rule on its "
+                     f"page), so the point needs new authority or must be recast.")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    library = load_library()
+    with (INPUT / "citator.csv").open() as handle:
+        citator = list(csv.DictReader(handle))
+    cites = extract((INPUT / "brief.md").read_text(), library)
+    errors = check(cites, library, citator)
+    write_outputs(cites, errors, library, citator)
+
+
+main()

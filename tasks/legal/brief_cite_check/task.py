@@ -1,0 +1,206 @@
+"""Cite-check of an appellate brief before filing.
+
+ALE-CANARY-b43a7ceb-db6d-412e-be00-d99dc7e1bc76
+
+Workflow: an associate checks every citation of a brief against the record library (the cited opinions,
+star-paged, and the statutes) and a citator: resolve every short form, Id. and supra to its authority,
+verify each quotation word for word and each pin cite against the star paging, check volume, reporter,
+year and parallel cites, check subsequent history (an overruled case; a case reversed only as to some
+pages), then write the table of authorities, the corrections list and a memo judging whether the argument
+resting on the bad authority survives on the brief's other authority.
+
+generate() builds the library and the brief from template sentences (build.py) and plants the errors on
+chosen citations, so every citation's authority and page and every error with its correction are known by
+construction. grade() scores the corrections by recall per stage and by precision, checks each correction,
+compares the table of authorities page for page, and reads the memo's counts and its assessment.
+
+Variants: a Ninth Circuit brief citing 9 authorities; an Oregon Court of Appeals brief (parallel Pacific
+Reporter cites, supra, statutes, a case reversed only in part); a longer Ninth Circuit brief citing 12.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+from lastexam.task import Grading, Params
+
+from .build import TYPES, build, norm
+
+CANARY = "ALE-CANARY-b43a7ceb-db6d-412e-be00-d99dc7e1bc76"
+TOA, CORRECTIONS, MEMO = "table_of_authorities.csv", "corrections.csv", "cite_check_memo.md"
+PASSIM = 5
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    matter = build(params["jurisdiction"], random.Random(params["seed"]), params.get("cases"))
+    for relative, text in matter.files.items():
+        path = input_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (reference_dir / "truth.json").write_text(json.dumps(matter.truth, indent=1), encoding="utf-8")
+
+
+def authority_key(text: Any) -> str:
+    """An authority as the grader compares it: letters and digits only; "ORS" spelled as the rules do."""
+    key = re.sub(r"[^a-z0-9]", "", str(text or "").lower())
+    return "orrevstat" + key[3:] if key.startswith("ors") and not key.startswith("orsta") else key
+
+
+def _pages(cell: Any) -> set[int] | str | None:
+    text = str(cell or "").strip().lower()
+    if text == "passim":
+        return "passim"
+    if not re.fullmatch(r"[\d\s,;]+", text):
+        return None
+    return {int(x) for x in re.findall(r"\d+", text)}
+
+
+def _expected_pages(pages: list[int]) -> set[int] | str:
+    return "passim" if len(pages) >= PASSIM else set(pages)
+
+
+def grade(g: Grading) -> None:
+    if not g.require_files(TOA, CORRECTIONS, MEMO):
+        return
+    truth = g.reference_json("truth.json")
+    toa = g.read_csv(TOA, required_columns=["authority", "category", "pages"])
+    rows = g.read_csv(CORRECTIONS, required_columns=["page", "authority", "error_type", "correction"])
+    memo = g.read_text(MEMO)
+    if toa is None or rows is None or memo is None:
+        return
+    found = _found_errors(rows)
+    matched = _grade_errors(g, truth, found)
+    _grade_corrections(g, truth, matched)
+    _grade_toa(g, truth, toa)
+    _grade_memo(g, truth, found, memo)
+
+
+def _found_errors(rows: list[dict]) -> dict[tuple[int, str, str], str]:
+    """The agent's corrections keyed by (page, authority, type); a row with no page number keys on page -1."""
+    out = {}
+    for row in rows:
+        page = re.search(r"\d+", row.get("page", ""))
+        kind = re.sub(r"[\s-]+", "_", row.get("error_type", "").strip().lower())
+        out[(int(page.group()) if page else -1, authority_key(row.get("authority")), kind)] = row.get("correction", "")
+    return out
+
+
+def _grade_errors(g: Grading, truth: dict, found: dict) -> dict[tuple, tuple[dict, str]]:
+    """Recall by the stage of the cite-check that finds each error type, then precision over every report."""
+    expected = {(e["page"], authority_key(e["authority"]), e["type"]): e for e in truth["errors"]}
+    _recall(g, "quotations verified word for word (misquotations, unnoted emphasis)", expected, found,
+            ("misquotation", "emphasis_not_noted"), 2.0)
+    _recall(g, "pin cites and short forms verified (wrong pin, wrong antecedent)", expected, found,
+            ("wrong_pin", "wrong_antecedent"), 2.0)
+    _recall(g, "citation form verified (volume, year, parallel cite, case not in the library)", expected, found,
+            ("wrong_citation", "not_in_library"), 1.5)
+    _recall(g, "subsequent history checked in the citator (bad law, scope of a partial reversal)", expected, found,
+            ("bad_law",), 2.0)
+    verdicts = {f"p. {k[0]} {k[1]} {k[2]}": k in expected or ("not an error" if k[2] in TYPES else "unknown type")
+                for k in found}
+    g.fraction("no false or mislocated error reports (precision)", verdicts, weight=2.0, noun="reported errors")
+    return {k: (expected[k], found[k]) for k in expected if k in found}
+
+
+def _recall(g: Grading, name: str, expected: dict, found: dict, types: tuple[str, ...], weight: float) -> None:
+    verdicts = {f"p. {k[0]} {e['authority']} {e['type']}": k in found or "not reported"
+                for k, e in expected.items() if e["type"] in types}
+    g.fraction(name, verdicts, weight=weight, noun="planted errors")
+
+
+def _numbers(text: str, *keys: str) -> tuple[set[int], set[int]]:
+    """The numbers a correction states (ordinals and reporter series such as 9th, F.3d left out), and those of
+    the given citations, which a correction may repeat."""
+    def ints(value: str) -> set[int]:
+        return {int(x) for x in re.findall(r"\d+", re.sub(r"\d+(?:st|nd|rd|th|d)\b", " ", value))}
+    return ints(text), set().union(*(ints(k) for k in keys))
+
+
+def _correction_right(error: dict, text: str) -> bool | str:
+    """Whether a correction gives what the error needs (the exact quotation, the right page, the right cite),
+    stating no other page or year."""
+    fix, kind, plain = error["correction"], error["type"], authority_key(text)
+    if kind == "misquotation":
+        return norm(text.strip().strip('"“”')) == norm(fix["quote"]) or f"quotation should read {fix['quote']!r}"
+    if kind == "wrong_pin":
+        numbers, allowed = _numbers(text, error["authority"])
+        ok = fix["pin"] in numbers and not numbers - allowed - {fix["pin"]}
+        return ok or f"pin should be {fix['pin']}"
+    if kind == "wrong_citation":
+        numbers, allowed = _numbers(text, error["authority"], fix["parallel"])
+        ok = authority_key(error["authority"]) in plain and fix["year"] in numbers \
+            and (not fix["parallel"] or authority_key(fix["parallel"]) in plain) \
+            and not numbers - allowed - {fix["year"], fix.get("pin") or 0}
+        return ok or f"citation should be {fix['citation']}"
+    if kind == "bad_law":
+        return authority_key(fix["by"].split(" (")[0]) in plain or f"should name the superseding decision {fix['by']}"
+    if kind == "wrong_antecedent":
+        numbers, allowed = _numbers(text, error["authority"])
+        ok = fix["short"].lower() in text.lower() and fix["pin"] in numbers and not numbers - allowed - {fix["pin"]}
+        return ok or f"short form should point to {fix['short']} at {fix['pin']}"
+    if kind == "emphasis_not_noted":
+        return "emphasis added" in text.lower() or 'should add "(emphasis added)"'
+    return True
+
+
+def _grade_corrections(g: Grading, truth: dict, matched: dict) -> None:
+    verdicts = {}
+    for error in truth["errors"]:
+        if error["type"] == "not_in_library":
+            continue
+        key = (error["page"], authority_key(error["authority"]), error["type"])
+        verdicts[f"p. {key[0]} {error['authority']} {error['type']}"] = \
+            _correction_right(error, matched[key][1]) if key in matched else "not reported"
+    g.fraction("each correction gives the exact quotation, page or citation", verdicts, weight=2.0,
+               noun="corrections")
+
+
+def _grade_toa(g: Grading, truth: dict, toa: list[dict]) -> None:
+    expected = [{"authority": e["authority"], "category": e["category"], "pages": _expected_pages(e["pages"])}
+                for e in truth["toa"]]
+
+    def same_pages(found: Any, want: Any) -> bool:
+        return _pages(found) == want
+
+    g.table("table of authorities: every authority, its category and every page (short forms, Id. and supra "
+            "included)", toa, expected, key="authority", columns={"category": None, "pages": same_pages},
+            normalize=authority_key, weight=3.0)
+    own = {authority_key(r.get("authority")): _pages(r.get("pages")) for r in toa}
+    passim = [e for e in truth["toa"] if len(e["pages"]) >= PASSIM]
+    wrong = [f"{e['authority']}: cited on {len(e['pages'])} pages" for e in passim
+             if own.get(authority_key(e["authority"])) != "passim"]
+    wrong += [f"{a}: passim on fewer than {PASSIM} pages" for a, v in own.items()
+              if v == "passim" and not any(authority_key(e["authority"]) == a for e in passim)]
+    g.check("passim used exactly for the authorities cited on 5 or more pages", not wrong,
+            weight=1.0, expected=[e["authority"] for e in passim], reason="; ".join(wrong[:5]))
+
+
+def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
+    counts: dict[str, int] = {}
+    for kind in TYPES:
+        hit = re.search(rf"^[\s*|-]*`?{kind}`?[\s*|:]+(\d+)", memo, re.IGNORECASE | re.MULTILINE)
+        if hit:
+            counts[kind] = int(hit.group(1))
+    own = {kind: sum(1 for k in found if k[2] == kind) for kind in TYPES}
+    wrong = [f"{kind}: memo {counts.get(kind)}, corrections.csv {n}" for kind, n in own.items() if counts.get(kind) != n]
+    g.check("memo's error counts by type agree with corrections.csv", not wrong, weight=1.0, reason="; ".join(wrong[:4]))
+
+    line = next((ln for ln in memo.splitlines() if ln.strip().lower().lstrip("#*- ").startswith("assessment")), "")
+    verdict = None if not line else ("does not survive" not in line.lower() and "survives" in line.lower())
+    if line and "does not survive" in line.lower():
+        verdict = False
+    # a surviving argument rests on the one authority that states the rule: naming every case cited does not do
+    named = {authority_key(e["authority"]) for e in truth["toa"] if authority_key(e["authority"]) in authority_key(line)}
+    carried = named - {authority_key(truth["bad_authority"])} == {authority_key(truth["accord"])}
+    right = verdict is truth["survives"] and (not truth["survives"] or carried)
+    g.check("assessment: whether the argument resting on the bad authority survives (and on what)", right,
+            weight=2.0, expected=("survives on " + truth["accord"]) if truth["survives"] else "does not survive",
+            found=line[:200] or "no Assessment line")
+    plain = authority_key(memo)
+    g.check("memo names the bad authority and the decision that overruled or reversed it",
+            authority_key(truth["bad_authority"]) in plain and authority_key(truth["superseding"].split(" (")[0]) in plain,
+            weight=1.0, expected=[truth["bad_authority"], truth["superseding"]])
