@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Oracle: read the Holter record with wfdb, mark lead-off (flat, railed) and artefact segments,
+detect QRS complexes on both leads after band-pass filtering, classify beats against the dominant
+morphology, write beats.atr with wfdb.wrann and the lab's summary.
+
+The near-miss adversaries (adversaries/_shortcuts.py links here) run this same file under another
+name, and that name switches on one shortcut; run as solve.py, none is taken.
+
+ALE-CANARY-9a3c8dec-936f-4e9c-9bde-eb78c7886f60
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import wfdb
+from scipy import ndimage, signal
+
+INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
+OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
+SHORTCUT = Path(__file__).name.removesuffix(".py")
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last + 1) index of every run of True."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def excluded_segments(digital: np.ndarray, clean: np.ndarray, fs: int) -> list[dict]:
+    """Lead-off: both leads flat for over a second. Artefact: the median absolute deviation of the
+    filtered signal over 1 s, on both leads, far above what QRS complexes and muscle noise give."""
+    flat = np.all(np.abs(np.diff(digital, axis=0, prepend=digital[:1])) == 0, axis=1)
+    flat = ndimage.binary_opening(flat, structure=np.ones(int(fs)))
+    win = int(1.0 * fs)
+    level = np.min([ndimage.median_filter(np.abs(clean[:, i]), size=win, mode="nearest") for i in range(2)], axis=0)
+    noisy = (level > 0.8) & ~flat
+    noisy = ndimage.binary_closing(noisy, structure=np.ones(int(fs)))
+    noisy = ndimage.binary_opening(noisy, structure=np.ones(int(2 * fs)))
+    out = [{"start_s": a / fs, "end_s": b / fs, "type": "lead_off"} for a, b in runs(flat)]
+    out += [{"start_s": a / fs, "end_s": b / fs, "type": "artefact"} for a, b in runs(noisy)]
+    return sorted(out, key=lambda s: s["start_s"])
+
+
+def detect_qrs(x: np.ndarray, fs: int, mask: np.ndarray) -> np.ndarray:
+    """QRS complexes from the band-passed energy of both leads, with an adaptive threshold."""
+    if SHORTCUT == "threshold_detector":
+        raw = x[:, 0]
+        peaks, _ = signal.find_peaks(raw, height=np.percentile(raw, 99) * 0.55, distance=int(0.25 * fs))
+        return peaks
+    sos = signal.butter(3, [4, 20], btype="bandpass", fs=fs, output="sos")
+    bp = signal.sosfiltfilt(sos, x, axis=0)
+    energy = np.sum(bp**2, axis=1)
+    energy = ndimage.uniform_filter1d(energy, int(0.08 * fs))
+    energy[mask] = 0.0
+    envelope = ndimage.maximum_filter1d(energy, int(5 * fs))
+    peaks, _ = signal.find_peaks(energy, height=0.12 * envelope + 1e-9, distance=int(0.24 * fs))
+    return peaks
+
+
+def refine(peaks: np.ndarray, clean: np.ndarray, fs: int) -> np.ndarray:
+    """Move each detection to the largest deflection of lead MLII within 80 ms."""
+    w = int(0.08 * fs)
+    out = []
+    for p in peaks:
+        lo, hi = max(0, p - w), min(clean.shape[0], p + w + 1)
+        out.append(lo + int(np.argmax(np.abs(clean[lo:hi, 0]))))
+    return np.unique(np.array(out, dtype=int))
+
+
+def classify(peaks: np.ndarray, clean: np.ndarray, fs: int) -> list[str]:
+    """V when the complex does not correlate with the dominant (median) morphology on both leads."""
+    if SHORTCUT == "all_normal":
+        return ["N"] * len(peaks)
+    lo, hi = int(0.1 * fs), int(0.12 * fs)
+    ok = [p for p in peaks if p - lo >= 0 and p + hi < clean.shape[0]]
+    shapes = {p: np.concatenate([clean[p - lo:p + hi, 0], clean[p - lo:p + hi, 1]]) for p in ok}
+    template = np.median(np.array(list(shapes.values())), axis=0)
+    labels = []
+    for p in peaks:
+        if p not in shapes:
+            labels.append("N")
+            continue
+        r = np.corrcoef(shapes[p], template)[0, 1]
+        labels.append("N" if r > 0.4 else "V")
+    return labels
+
+
+def valid_rr(times: np.ndarray, segs: list[tuple[float, float]], exclude: bool = True) -> list[tuple[float, float]]:
+    """Consecutive beats both in analysable time with no excluded time between them."""
+
+    def inside(t: float) -> bool:
+        return any(s <= t <= e for s, e in segs)
+
+    out = []
+    for a, b in zip(times[:-1], times[1:], strict=True):
+        if exclude and (inside(a) or inside(b) or any(s < b and e > a for s, e in segs)):
+            continue
+        out.append((a, b))
+    return out
+
+
+def minute_rates(times: np.ndarray, segs: list[tuple[float, float]], duration: float) -> dict[int, float]:
+    exclude = SHORTCUT != "hr_unexcluded"
+    rr = valid_rr(times, segs, exclude)
+    rates = {}
+    for m in range(int(duration // 60)):
+        m0, m1 = 60.0 * m, 60.0 * m + 60.0
+        if exclude and any(s < m1 and e > m0 for s, e in segs):
+            continue
+        sel = [b - a for a, b in rr if m0 <= b < m1]
+        if sel:
+            rates[m] = 60.0 * len(sel) / sum(sel)
+    return rates
+
+
+def af_episodes(times: np.ndarray, labels: list[str], segs: list[tuple[float, float]]) -> list[dict]:
+    """AF where the RR sequence is irregularly irregular: median successive difference over 15 beats
+    above 50 ms, lasting at least 30 s."""
+    rr = np.diff(times)
+    drr = np.abs(np.diff(rr))
+    irregular = ndimage.median_filter(drr, size=15, mode="nearest") > 0.05
+    irregular = ndimage.binary_closing(irregular, structure=np.ones(15))  # bridge brief regular stretches
+    episodes = []
+    for a, b in runs(irregular):
+        onset, offset = float(times[a + 1]), float(times[min(b + 1, len(times) - 1)])
+        if offset - onset >= 30 and not any(s < offset and e > onset for s, e in segs):
+            episodes.append({"onset_s": round(onset, 3), "offset_s": round(offset, 3)})
+    return episodes
+
+
+def main() -> None:
+    record = wfdb.rdrecord(str(INPUT / "holter"))
+    fs = int(record.fs)
+    digital = record.d_signal if record.d_signal is not None else record.adc()
+    x = record.p_signal
+    duration = x.shape[0] / fs
+    sos = signal.butter(2, [0.5, 40], btype="bandpass", fs=fs, output="sos")
+    clean = signal.sosfiltfilt(sos, x, axis=0)
+
+    segments = excluded_segments(digital, clean, fs)
+    segs = [(s["start_s"], s["end_s"]) for s in segments]
+    mask = np.zeros(x.shape[0], dtype=bool)  # the segments and 0.5 s either side, where the filters ring
+    for s, e in segs:
+        mask[max(0, int((s - 0.5) * fs)):int((e + 0.5) * fs) + 1] = True
+
+    peaks = refine(detect_qrs(x, fs, mask), clean, fs)
+    peaks = peaks[~mask[peaks]]
+    labels = classify(peaks, clean, fs)
+    wfdb.wrann("beats", "atr", peaks, np.array(labels), fs=fs, write_dir=str(OUTPUT))
+
+    times = peaks / fs
+    rates = minute_rates(times, segs, duration)
+    lo, hi = min(rates, key=rates.get), max(rates, key=rates.get)
+    rr = valid_rr(times, segs, exclude=SHORTCUT != "pauses_unexcluded")
+    pauses = [{"start_s": round(a, 3), "duration_s": round(b - a, 3)} for a, b in rr if b - a > 2.0]
+    vt, current = [], []
+    for t, lab in [*zip(times, labels, strict=True), (None, "N")]:
+        if lab == "V":
+            current.append(t)
+            continue
+        if len(current) >= 3:
+            vt.append({"start_s": round(current[0], 3), "beats": len(current),
+                       "rate_bpm": round(60 * (len(current) - 1) / (current[-1] - current[0]), 1)})
+        current = []
+    analysable = duration - sum(e - s for s, e in segs)
+    episodes = af_episodes(times, labels, segs)
+    summary = {
+        "record": "holter",
+        "sampling_rate_hz": fs,
+        "recording_time_s": duration,
+        "excluded_segments": [{k: round(v, 2) if k != "type" else v for k, v in s.items()} for s in segments],
+        "analysable_time_s": round(analysable, 2),
+        "beats_analysed": len(times),
+        "min_hr_bpm": round(rates[lo], 1),
+        "min_hr_minute_start_s": lo * 60,
+        "mean_hr_bpm": round(float(np.mean(list(rates.values()))), 1),
+        "max_hr_bpm": round(rates[hi], 1),
+        "max_hr_minute_start_s": hi * 60,
+        "pvc_count": labels.count("V"),
+        "pauses": pauses,
+        "vt_runs": vt,
+        "af_episodes": episodes,
+        "af_burden_percent": round(100 * sum(e["offset_s"] - e["onset_s"] for e in episodes) / analysable, 2),
+    }
+    (OUTPUT / "holter_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
