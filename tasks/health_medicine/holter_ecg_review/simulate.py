@@ -306,7 +306,13 @@ def add_quirks(ecg: np.ndarray, truth: Truth, rng: np.random.Generator, mains_hz
     for _ in range(3):
         t0 = float(rng.uniform(30, truth.duration_s - 60))
         burst = (t >= t0) & (t < t0 + float(rng.uniform(10, 25)))
-        out[:, burst] += 0.05 * _band_noise(rng, int(burst.sum()), fs, 20.0, min(120.0, 0.45 * fs))
+        out[:, burst] += 0.12 * _band_noise(rng, int(burst.sum()), fs, 20.0, min(120.0, 0.45 * fs))
+    # mains surges while an electrode's impedance is high (analysable, but the interference is large)
+    for _ in range(2):
+        t0 = float(rng.uniform(30, truth.duration_s - 90))
+        surge = (t >= t0) & (t < t0 + float(rng.uniform(30, 60)))
+        lead = int(rng.integers(0, 2))
+        out[lead, surge] += float(rng.uniform(0.35, 0.5)) * np.sin(2 * np.pi * mains_hz * t[surge])
     # fibrillatory waves
     for s, e in truth.af:
         sel = (t >= s - 1.0) & (t <= e + 0.3)

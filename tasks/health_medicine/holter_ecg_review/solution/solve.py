@@ -36,31 +36,38 @@ def excluded_segments(digital: np.ndarray, clean: np.ndarray, fs: int) -> list[d
     win = int(1.0 * fs)
     level = np.min([ndimage.median_filter(np.abs(clean[:, i]), size=win, mode="nearest") for i in range(2)], axis=0)
     noisy = (level > 0.8) & ~flat
-    noisy = ndimage.binary_closing(noisy, structure=np.ones(int(fs)))
+    noisy = ndimage.binary_closing(noisy, structure=np.ones(int(4 * fs)))
     noisy = ndimage.binary_opening(noisy, structure=np.ones(int(2 * fs)))
     out = [{"start_s": a / fs, "end_s": b / fs, "type": "lead_off"} for a, b in runs(flat)]
-    out += [{"start_s": a / fs, "end_s": b / fs, "type": "artefact"} for a, b in runs(noisy)]
+    # artefact edges are blurred by the 1 s window: mark them generously
+    out += [{"start_s": max(0.0, a / fs - 0.75), "end_s": min(len(flat), b) / fs + 0.75, "type": "artefact"}
+            for a, b in runs(noisy)]
     return sorted(out, key=lambda s: s["start_s"])
 
 
 def detect_qrs(x: np.ndarray, fs: int, mask: np.ndarray) -> np.ndarray:
     """QRS complexes from the band-passed energy of both leads, with an adaptive threshold."""
     if SHORTCUT == "threshold_detector":
-        raw = x[:, 0]
-        peaks, _ = signal.find_peaks(raw, height=np.percentile(raw, 99) * 0.55, distance=int(0.25 * fs))
+        raw = np.where(mask, np.median(x[~mask, 0]), x[:, 0])
+        peaks, _ = signal.find_peaks(raw, prominence=0.6, distance=int(0.25 * fs))
         return peaks
     sos = signal.butter(3, [4, 20], btype="bandpass", fs=fs, output="sos")
     bp = signal.sosfiltfilt(sos, x, axis=0)
     energy = np.sum(bp**2, axis=1)
     energy = ndimage.uniform_filter1d(energy, int(0.08 * fs))
     energy[mask] = 0.0
-    envelope = ndimage.maximum_filter1d(energy, int(5 * fs))
+    candidates, _ = signal.find_peaks(energy, distance=int(0.24 * fs))
+    typical = np.median(np.sort(energy[candidates])[-max(1, len(candidates) // 2):])
+    # the threshold follows the local QRS energy, capped so that an artefact's tail cannot raise it
+    envelope = ndimage.maximum_filter1d(np.minimum(energy, 2.0 * typical), int(5 * fs))
     peaks, _ = signal.find_peaks(energy, height=0.12 * envelope + 1e-9, distance=int(0.24 * fs))
     return peaks
 
 
 def refine(peaks: np.ndarray, clean: np.ndarray, fs: int) -> np.ndarray:
     """Move each detection to the largest deflection of lead MLII within 80 ms."""
+    if SHORTCUT == "threshold_detector":
+        return peaks
     w = int(0.08 * fs)
     out = []
     for p in peaks:
