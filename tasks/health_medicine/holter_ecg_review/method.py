@@ -15,6 +15,7 @@ annotation and excluded segments to check that its summary follows from its beat
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,7 +30,7 @@ def in_segments(t: float, segments: Sequence[tuple[float, float]]) -> bool:
 def valid_intervals(times: np.ndarray, segments: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """(start, end) of every valid RR interval."""
     out = []
-    for a, b in zip(times[:-1], times[1:], strict=True):
+    for a, b in itertools.pairwise(times):
         if in_segments(a, segments) or in_segments(b, segments):
             continue
         if any(s < b and e > a for s, e in segments):

@@ -135,6 +135,7 @@ def _plan_once(params: dict, rng: np.random.Generator) -> Truth:
         events.append((_place_event(rng, 4.0, busy, 30.0, duration - 30.0), "couplet", 2.0))
     events.sort()
 
+    resp_f = float(rng.uniform(0.2, 0.3))
     ectopy_ok = [(s - EDGE_GUARD, e + EDGE_GUARD) for s, e, _ in truth.excluded]
     pvc_rate = float(rng.uniform(0.015, 0.03))
     beats: list[tuple[float, str]] = []
@@ -142,9 +143,10 @@ def _plan_once(params: dict, rng: np.random.Generator) -> Truth:
     beats.append((t, "N"))
     queue = list(events)
     while t < duration - 0.5:
-        rr = 60.0 / rate(t) * (1.0 + 0.025 * rng.standard_normal())
+        # respiratory sinus arrhythmia and a little beat-to-beat jitter
+        rr = 60.0 / rate(t) * (1.0 + 0.03 * math.sin(2 * math.pi * resp_f * t) + 0.012 * rng.standard_normal())
         if queue and t + rr >= queue[0][0]:
-            start, kind, detail = queue.pop(0)
+            _, kind, detail = queue.pop(0)
             t = _insert_event(rng, truth, beats, t, rr, kind, detail, rate)
             continue
         near_segment = not _free(t - 2.0, t + 2.0 * rr + 2.0, ectopy_ok)
@@ -166,7 +168,10 @@ def _insert_event(rng: np.random.Generator, truth: Truth, beats: list, t: float,
     if kind == "af":
         end = t + detail
         while True:
-            nxt = t + float(np.clip(rng.normal(0.62, 0.13), 0.36, 1.45))
+            rr_af = float(np.clip(rng.normal(0.62, 0.14), 0.36, 1.45))
+            while abs(rr_af - (t - beats[-2][0] if len(beats) > 1 else 0.0)) < 0.03:  # irregularly irregular
+                rr_af = float(np.clip(rng.normal(0.62, 0.14), 0.36, 1.45))
+            nxt = t + rr_af
             if nxt > end:
                 break
             label = "V" if rng.random() < 0.01 and nxt - t > 0.45 else "N"

@@ -9,6 +9,7 @@ name, and that name switches on one shortcut; run as solve.py, none is taken.
 ALE-CANARY-9a3c8dec-936f-4e9c-9bde-eb78c7886f60
 """
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -28,11 +29,33 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
 
-def excluded_segments(digital: np.ndarray, clean: np.ndarray, fs: int) -> list[dict]:
+def lead_off(digital: np.ndarray, fs: int) -> np.ndarray:
+    """Samples where both leads are flat (unchanged) for over a second."""
+    flat = np.all(np.abs(np.diff(digital, axis=0, prepend=digital[:1])) == 0, axis=1)
+    return ndimage.binary_opening(flat, structure=np.ones(int(fs)))
+
+
+def bridge(x: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """The signal with each flat stretch replaced by a straight line between its neighbours."""
+    x = x.copy()
+    idx = np.arange(x.shape[0])
+    good = ~flat
+    for lead in range(x.shape[1]):
+        x[flat, lead] = np.interp(idx[flat], idx[good], x[good, lead])
+    return x
+
+
+def notch_mains(x: np.ndarray, fs: int) -> np.ndarray:
+    """Remove the mains interference (50 or 60 Hz, whichever the spectrum shows) with a notch filter."""
+    freqs, power = signal.welch(x[:, 0], fs=fs, nperseg=4 * fs)
+    mains = 50 if power[np.argmin(np.abs(freqs - 50))] > power[np.argmin(np.abs(freqs - 60))] else 60
+    b, a = signal.iirnotch(mains, 25, fs)
+    return signal.filtfilt(b, a, x, axis=0, padlen=3 * fs)
+
+
+def excluded_segments(flat: np.ndarray, clean: np.ndarray, fs: int) -> list[dict]:
     """Lead-off: both leads flat for over a second. Artefact: the median absolute deviation of the
     filtered signal over 1 s, on both leads, far above what QRS complexes and muscle noise give."""
-    flat = np.all(np.abs(np.diff(digital, axis=0, prepend=digital[:1])) == 0, axis=1)
-    flat = ndimage.binary_opening(flat, structure=np.ones(int(fs)))
     win = int(1.0 * fs)
     level = np.min([ndimage.median_filter(np.abs(clean[:, i]), size=win, mode="nearest") for i in range(2)], axis=0)
     noisy = (level > 0.8) & ~flat
@@ -52,7 +75,7 @@ def detect_qrs(x: np.ndarray, fs: int, mask: np.ndarray) -> np.ndarray:
         peaks, _ = signal.find_peaks(raw, prominence=0.6, distance=int(0.25 * fs))
         return peaks
     sos = signal.butter(3, [4, 20], btype="bandpass", fs=fs, output="sos")
-    bp = signal.sosfiltfilt(sos, x, axis=0)
+    bp = signal.sosfiltfilt(sos, x, axis=0, padlen=3 * fs)
     energy = np.sum(bp**2, axis=1)
     energy = ndimage.uniform_filter1d(energy, int(0.08 * fs))
     energy[mask] = 0.0
@@ -101,7 +124,7 @@ def valid_rr(times: np.ndarray, segs: list[tuple[float, float]], exclude: bool =
         return any(s <= t <= e for s, e in segs)
 
     out = []
-    for a, b in zip(times[:-1], times[1:], strict=True):
+    for a, b in itertools.pairwise(times):
         if exclude and (inside(a) or inside(b) or any(s < b and e > a for s, e in segs)):
             continue
         out.append((a, b))
@@ -123,12 +146,12 @@ def minute_rates(times: np.ndarray, segs: list[tuple[float, float]], duration: f
 
 
 def af_episodes(times: np.ndarray, labels: list[str], segs: list[tuple[float, float]]) -> list[dict]:
-    """AF where the RR sequence is irregularly irregular: median successive difference over 15 beats
-    above 50 ms, lasting at least 30 s."""
+    """AF where the RR sequence is irregularly irregular: median successive difference over 25 beats
+    above 8% of the RR interval, lasting at least 30 s."""
     rr = np.diff(times)
-    drr = np.abs(np.diff(rr))
-    irregular = ndimage.median_filter(drr, size=15, mode="nearest") > 0.05
-    irregular = ndimage.binary_closing(irregular, structure=np.ones(15))  # bridge brief regular stretches
+    drr = np.abs(np.diff(rr)) / rr[1:]
+    irregular = ndimage.median_filter(drr, size=25, mode="nearest") > 0.08
+    irregular = ndimage.binary_closing(irregular, structure=np.ones(31))  # bridge brief regular stretches
     episodes = []
     for a, b in runs(irregular):
         onset, offset = float(times[a + 1]), float(times[min(b + 1, len(times) - 1)])
@@ -143,18 +166,23 @@ def main() -> None:
     digital = record.d_signal if record.d_signal is not None else record.adc()
     x = record.p_signal
     duration = x.shape[0] / fs
+    flat = lead_off(digital, fs)
+    x = bridge(x, flat)  # no step into and out of the railed stretch for the filters to ring on
+    x = notch_mains(x, fs)
     sos = signal.butter(2, [0.5, 40], btype="bandpass", fs=fs, output="sos")
-    clean = signal.sosfiltfilt(sos, x, axis=0)
+    clean = signal.sosfiltfilt(sos, x, axis=0, padlen=3 * fs)
+    sos = signal.butter(2, [1, 25], btype="bandpass", fs=fs, output="sos")
+    smooth = signal.sosfiltfilt(sos, x, axis=0, padlen=3 * fs)  # for morphology: no muscle noise
 
-    segments = excluded_segments(digital, clean, fs)
+    segments = excluded_segments(flat, clean, fs)
     segs = [(s["start_s"], s["end_s"]) for s in segments]
     mask = np.zeros(x.shape[0], dtype=bool)  # the segments and 0.5 s either side, where the filters ring
     for s, e in segs:
         mask[max(0, int((s - 0.5) * fs)):int((e + 0.5) * fs) + 1] = True
 
-    peaks = refine(detect_qrs(x, fs, mask), clean, fs)
+    peaks = refine(detect_qrs(x, fs, mask), smooth, fs)
     peaks = peaks[~mask[peaks]]
-    labels = classify(peaks, clean, fs)
+    labels = classify(peaks, smooth, fs)
     wfdb.wrann("beats", "atr", peaks, np.array(labels), fs=fs, write_dir=str(OUTPUT))
 
     times = peaks / fs
