@@ -99,21 +99,25 @@ def refine(peaks: np.ndarray, clean: np.ndarray, fs: int) -> np.ndarray:
     return np.unique(np.array(out, dtype=int))
 
 
-def classify(peaks: np.ndarray, clean: np.ndarray, fs: int) -> list[str]:
-    """V when the complex does not correlate with the dominant (median) morphology on both leads."""
+def classify(peaks: np.ndarray, smooth: np.ndarray, fs: int) -> list[str]:
+    """V when the QRS complex does not correlate with the dominant (median) morphology of both leads,
+    at its best alignment within 40 ms."""
     if SHORTCUT == "all_normal":
         return ["N"] * len(peaks)
-    lo, hi = int(0.1 * fs), int(0.12 * fs)
-    ok = [p for p in peaks if p - lo >= 0 and p + hi < clean.shape[0]]
-    shapes = {p: np.concatenate([clean[p - lo:p + hi, 0], clean[p - lo:p + hi, 1]]) for p in ok}
-    template = np.median(np.array(list(shapes.values())), axis=0)
+    lo, hi, lag = int(0.06 * fs), int(0.09 * fs), int(0.04 * fs)
+
+    def shape(p: int) -> np.ndarray:
+        return np.concatenate([smooth[p - lo:p + hi, 0], smooth[p - lo:p + hi, 1]])
+
+    inside = [p for p in peaks if p - lo - lag >= 0 and p + hi + lag < smooth.shape[0]]
+    template = np.median(np.array([shape(p) for p in inside]), axis=0)
     labels = []
     for p in peaks:
-        if p not in shapes:
+        if p - lo - lag < 0 or p + hi + lag >= smooth.shape[0]:
             labels.append("N")
             continue
-        r = np.corrcoef(shapes[p], template)[0, 1]
-        labels.append("N" if r > 0.4 else "V")
+        r = max(np.corrcoef(shape(p + k), template)[0, 1] for k in range(-lag, lag + 1, 2))
+        labels.append("N" if r > 0.5 else "V")
     return labels
 
 
