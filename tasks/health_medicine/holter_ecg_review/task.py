@@ -38,6 +38,7 @@ MATCH_S = 0.150
 GUARD_S = 3.0  # beats this close to a true excluded segment are not scored
 EDGE_TOL_S = 3.0
 QRS_TARGET, V_TARGET = 0.995, 0.97
+MAX_ITEMS = 500  # longer lists of segments or events are not a summary (and would slow the grader)
 
 
 # ------------------------------------------------------------------------------------------
@@ -92,7 +93,7 @@ def _num(value: Any) -> float | None:
 def _records(summary: dict, key: str, fields: tuple[str, ...]) -> list[dict] | None:
     """A list of objects with numeric ``fields`` from the summary, or None when malformed."""
     items = summary.get(key)
-    if not isinstance(items, list):
+    if not isinstance(items, list) or len(items) > MAX_ITEMS:
         return None
     out = []
     for item in items:

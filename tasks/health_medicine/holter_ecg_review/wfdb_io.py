@@ -50,6 +50,8 @@ def read_annotations(path: Path, max_annotations: int = 200_000) -> list[tuple[i
     Raises ValueError when the bytes are not an MIT annotation file (odd length, a SKIP or AUX running
     past the end, no end marker, decreasing times, too many annotations).
     """
+    if Path(path).stat().st_size > 4 * max_annotations:
+        raise ValueError("implausibly large for a beat annotation file")
     data = Path(path).read_bytes()
     if len(data) % 2:
         raise ValueError("odd number of bytes: not an MIT annotation file")

@@ -70,7 +70,7 @@ def excluded_segments(flat: np.ndarray, clean: np.ndarray, fs: int) -> list[dict
 
 def detect_qrs(x: np.ndarray, fs: int, mask: np.ndarray) -> np.ndarray:
     """QRS complexes from the band-passed energy of both leads, with an adaptive threshold."""
-    if SHORTCUT == "threshold_detector":
+    if SHORTCUT == "threshold_detector":  # peaks of MLII above a fixed prominence, no band-pass filtering
         raw = np.where(mask, np.median(x[~mask, 0]), x[:, 0])
         peaks, _ = signal.find_peaks(raw, prominence=0.6, distance=int(0.25 * fs))
         return peaks
