@@ -7,7 +7,8 @@ lab's summary: analysable time, minimum/mean/maximum minute heart rate, PVC coun
 2.0 s, VT runs, AF episodes and AF burden.
 
 Variants: an AF paroxysm ending in a post-conversion pause, 250 Hz, 50 Hz mains; VT runs, couplets
-and sinus arrests, 360 Hz, 60 Hz mains. Both carry baseline wander with electrode pops, muscle-noise
+and sinus arrests, 360 Hz, 60 Hz mains; an AF paroxysm at 360 Hz, 60 Hz mains, on a 20-minute record
+(a stroke work-up). All carry baseline wander with electrode pops, muscle-noise
 bursts, two motion-artefact segments and a lead-off segment (both leads railed).
 
 Grade: the reference is the generating truth (simulate.py) put through the lab's rules (method.py).
