@@ -144,7 +144,7 @@ def field(rng: np.random.Generator, spec: dict, well: dict, dark: np.ndarray, fl
                         extras_marker += ndimage.gaussian_filter(core * cam["marker_neg"] * 0.6, 4.0)
                     else:
                         extras += core * cam["dapi"] * rng.uniform(1.5, 3.0)
-                        extras_marker += core * cam["marker_pos"] * rng.uniform(0.3, 1.5)
+                        extras_marker += core * cam["marker_pos"] * rng.uniform(0.2, 0.8)
                     occupied |= mask
                     break
     dapi_signal = ndimage.gaussian_filter(dapi, 0.9) + extras + cam["dapi_bg"]
@@ -154,10 +154,10 @@ def field(rng: np.random.Generator, spec: dict, well: dict, dark: np.ndarray, fl
     corrected = (clean_marker - dark) / flats[1] - cam["marker_bg"]
     truth = []
     index_of = ndimage.value_indices(labels, ignore_value=0)
-    for index, pixels in sorted(index_of.items()):
+    for _, pixels in sorted(index_of.items()):
         ys, xs = pixels
         truth.append({
-            "x": float(xs.mean()), "y": float(ys.mean()), "area_px": int(len(xs)),
+            "x": float(xs.mean()), "y": float(ys.mean()), "area_px": len(xs),
             "border": bool(xs.min() == 0 or ys.min() == 0 or xs.max() == SIZE - 1 or ys.max() == SIZE - 1),
             "marker": float(corrected[ys, xs].mean()), "saturated": bool((clean_marker[ys, xs] >= cam["sat"]).any()),
         })

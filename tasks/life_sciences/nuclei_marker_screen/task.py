@@ -37,7 +37,7 @@ MATCH_PX = 3.0
 SCENARIOS: dict[str, dict[str, Any]] = {
     "edu_proliferation": {
         "rows": "BCD", "cols": [2, 3, 4, 5], "area_um2": (40.0, 250.0), "edge": "exclude", "threshold": "mean_3sd",
-        "negative": "No EdU", "nuclei_per_field": 120, "blobs_per_field": 1.3, "debris_per_field": 10,
+        "negative": "No EdU", "nuclei_per_field": 120, "blobs_per_field": 1.3, "debris_per_field": 8,
         "cluster_share": 0.16, "mitotic_share": 0.04,
         "camera": {"offset": 100, "sat": 4095, "gain": 0.5, "dapi": 1300, "dapi_bg": 60, "marker_neg": 110,
                    "marker_pos": 1500, "marker_bg": 70, "vignetting": 0.5, "flat_level": 2000},
@@ -52,7 +52,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     },
     "gh2ax_damage": {
         "rows": "CDEF", "cols": [3, 4, 5, 6], "area_um2": (45.0, 260.0), "edge": "include", "threshold": "median_5mad",
-        "negative": "DMSO 0.2%", "nuclei_per_field": 135, "blobs_per_field": 1.0, "debris_per_field": 12,
+        "negative": "DMSO 0.2%", "nuclei_per_field": 135, "blobs_per_field": 1.0, "debris_per_field": 9,
         "cluster_share": 0.2, "mitotic_share": 0.03,
         "camera": {"offset": 100, "sat": 65535, "gain": 0.12, "dapi": 9000, "dapi_bg": 500, "marker_neg": 800,
                    "marker_pos": 5200, "marker_bg": 450, "vignetting": 0.45, "flat_level": 15000},
@@ -224,17 +224,17 @@ def _grade_wells(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) ->
 
     def count_ok(row: dict[str, str], exp: dict[str, Any]) -> bool | str:
         got = as_number(row.get("nuclei_count"))
-        tol = max(3.0, 0.03 * exp["nuclei_count"])
-        return got is not None and abs(got - exp["nuclei_count"]) <= tol or f"{got} vs {exp['nuclei_count']}"
+        tol = max(4.0, 0.05 * exp["nuclei_count"])
+        return (got is not None and abs(got - exp["nuclei_count"]) <= tol) or f"{got} vs {exp['nuclei_count']}"
 
     def percent_ok(row: dict[str, str], exp: dict[str, Any]) -> bool | str:
         got = as_number(row.get("percent_positive"))
-        return got is not None and abs(got - exp["percent_positive"]) <= 2.5 or \
+        return (got is not None and abs(got - exp["percent_positive"]) <= 2.5) or \
             f"{got} vs {exp['percent_positive']:.2f}"
 
     def mean_ok(row: dict[str, str], exp: dict[str, Any]) -> bool | str:
         got, want = as_number(row.get("mean_marker_intensity")), exp["mean_marker_intensity"]
-        return got is not None and abs(got - want) <= 0.05 * abs(want) + 2.0 or f"{got} vs {want:.1f}"
+        return (got is not None and abs(got - want) <= 0.05 * abs(want) + 2.0) or f"{got} vs {want:.1f}"
 
     def treatment_ok(row: dict[str, str], exp: dict[str, Any]) -> bool | str:
         return " ".join(row.get("treatment", "").split()).casefold() == exp["treatment"].casefold() or \
@@ -242,7 +242,7 @@ def _grade_wells(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) ->
 
     g.fraction("every well with its treatment from the plate map", verdicts(treatment_ok), threshold=1.0,
                noun="wells", weight=0.5)
-    g.fraction("nuclei count per well (within 3% or 3 nuclei)", verdicts(count_ok), noun="wells", weight=3.0)
+    g.fraction("nuclei count per well (within 5% or 4 nuclei)", verdicts(count_ok), noun="wells", weight=3.0)
     g.fraction("percent marker-positive per well (within 2.5 points)", verdicts(percent_ok), noun="wells", weight=2.0)
     g.fraction("mean marker intensity per well (within 5%)", verdicts(mean_ok), noun="wells", weight=2.0)
 
@@ -311,9 +311,9 @@ def grade(g: Grading) -> None:
     info = info if isinstance(info, dict) else {}
     threshold = as_number(info.get("marker_threshold"))
     _grade_wells(g, ref, rows)
-    g.number("marker threshold from the negative controls (within 5%)", info.get("marker_threshold"),
-             ref["threshold"], rel_tol=0.05, weight=1.5)
-    g.number("negative-control nuclei pooled (within 3%)", info.get("negative_control_nuclei"),
-             ref["negative_nuclei"], rel_tol=0.03, abs_tol=3, weight=0.5)
+    g.number("marker threshold from the negative controls (within 7%)", info.get("marker_threshold"),
+             ref["threshold"], rel_tol=0.07, weight=1.5)
+    g.number("negative-control nuclei pooled (within 4%)", info.get("negative_control_nuclei"),
+             ref["negative_nuclei"], rel_tol=0.04, abs_tol=4, weight=0.5)
     _grade_nuclei(g, ref, nuclei)
     _grade_consistency(g, ref, rows, nuclei, threshold)
