@@ -9,7 +9,8 @@ wells and report per well the count, positives, percent positive and mean marker
 
 Variants: an EdU proliferation plate (12-bit camera, edge nuclei excluded, threshold mean + 3 SD of the
 no-EdU wells) and a gamma-H2AX DNA-damage plate (16-bit camera, edge nuclei kept when their visible area is
-in range, threshold median + 5 MAD of the DMSO wells).
+in range, threshold median + 5 MAD of the DMSO wells), and a second EdU plate on the 16-bit camera with
+two fields per well.
 
 Grade: synth.py (run with the task's tifffile) draws every nucleus and records its true mask; the reference
 applies the SOP to the truth. The grader checks per-well counts, percent positive and mean marker, the
