@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 from conftest import FIXTURE_TASKS, REPO, script
@@ -35,7 +36,7 @@ def test_canary_scan_exits_1_on_a_hit_and_0_on_clean_text(tmp_path: Path) -> Non
     dirty, clean = tmp_path / "dirty.txt", tmp_path / "clean.txt"
     dirty.write_bytes(b"\xff\xfe model said: " + truss.spec.canary.encode() + b" ok")
     clean.write_text("no canary here, only ALE-CANARY-notaguid")
-    ale = str(REPO / ".venv" / "bin" / "ale")
+    ale = str(Path(sys.executable).parent / "ale")  # the CLI of the environment running the tests
     found = subprocess.run([ale, "canary", "scan", str(dirty), str(clean), "--json"], capture_output=True, text=True)
     assert found.returncode == 1, found.stderr
     assert json.loads(found.stdout) == [{"path": str(dirty), "canary": truss.spec.canary, "task": truss.id}]
