@@ -1,0 +1,216 @@
+"""Frequent transit network coverage: a transit planner's section of a comprehensive plan, from a GTFS feed.
+
+Workflow: the planner reads the agency's GTFS feed and the census blocks, applies the plan's definition
+of a frequent stop (worst wait over the 07:00-19:00 span on a service date, in both directions, no
+longer than the threshold), tabulates scheduled peak and midday headways by route and direction, and
+measures the population and jobs whose block centroid lies within the walking buffer of a frequent
+stop (straight-line distance in the plan's projected CRS times a detour factor).
+
+Variants: a school-term Tuesday at 15 minutes and 400 m; Independence Day, a Saturday run on the
+Sunday schedule through calendar_dates.txt; a school-term Wednesday at 10 minutes and 800 m.
+
+Grade: the reference is computed by generate() from the generating timetable and geometry (see
+``network``), never from the written feed. The grader checks the frequent classification (F1 over
+stops), every stop's worst headway, every route and direction's peak and midday headway, the covered
+population and jobs and their shares (1 %), the totals, the JSON's count against the CSV, and that the
+memo cites the JSON's figures and the plan's standard.
+"""
+# ALE-CANARY-977b6d19-eca5-4d14-8f42-2fce5e888046
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import random
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from lastexam.task import Grading, Params, as_number, run_tool_script
+
+from . import feed, network
+
+DELIVERABLES = ("stop_frequency.csv", "route_headways.csv", "coverage.json", "coverage_memo.md")
+EDGE_MARGIN_M = 5.0  # no block centroid lies within this straight-line distance of any stop's buffer edge
+YES = {"yes", "y", "true", "1", "frequent"}
+
+
+def _blocks(rng: random.Random, stops: list[network.Stop], reach: float) -> list[dict[str, Any]]:
+    """Census block centroids on a jittered grid, with population and jobs, none near a buffer edge."""
+    centres = [(-200, -200, 380.0), (1000, -2300, 90.0), (2900, -4000, 70.0)]  # downtown, university, hospital
+    blocks = []
+    for gx in range(-5000, 5001, 200):
+        for gy in range(-5000, 5001, 200):
+            for _ in range(20):
+                x, y = gx + rng.uniform(-70, 70), gy + rng.uniform(-70, 70)
+                if all(abs(math.hypot(x - s.x, y - s.y) - reach) > EDGE_MARGIN_M for s in stops):
+                    break
+            else:
+                continue
+            r = math.hypot(x, y)
+            pop = 0 if rng.random() < 0.12 else round(rng.gammavariate(2.0, 1.0) * 55 * math.exp(-r / 4500))
+            jobs = round(sum(w * rng.gammavariate(1.5, 1.0) * math.exp(-math.hypot(x - cx, y - cy) / 700)
+                             for cx, cy, w in centres) + rng.gammavariate(1.0, 4.0))
+            tract = 100 + (gx + 5000) // 1000 * 11 + (gy + 5000) // 1000
+            blocks.append({"x": x, "y": y, "pop": pop, "jobs": jobs, "tract": tract})
+    counts: dict[int, int] = {}
+    for block in blocks:
+        counts[block["tract"]] = counts.get(block["tract"], 0) + 1
+        block["geoid"] = f"26077{block['tract']:04d}00{1000 + counts[block['tract']]:04d}"
+    return blocks
+
+
+def _lonlat(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target = Path(tmp, "in.json"), Path(tmp, "out.json")
+        source.write_text(json.dumps([[network.ORIGIN[0] + x, network.ORIGIN[1] + y] for x, y in points]))
+        run_tool_script(__file__, Path(__file__).with_name("tools") / "to_lonlat.py", network.CRS, str(source),
+                        str(target))
+        return [(round(lon, 6), round(lat, 6)) for lon, lat in json.loads(target.read_text())]
+
+
+def _reference(net: network.Network, blocks: list[dict[str, Any]], params: Params) -> dict[str, Any]:
+    date = params["service_date"].replace("-", "")
+    deps = network.departures(net, date)
+    stops = {}
+    for stop in net.stops:
+        if stop.same_as is None:
+            worst = max(network.worst_gap(deps.get((stop.stop_id, d), [])) for d in (0, 1))
+            stops[stop.stop_id] = {"worst_headway_min": round(worst / 60, 4),
+                                   "frequent": worst <= params["threshold_min"] * 60}
+    frequent = [s for s in net.stops if stops[s.same_as or s.stop_id]["frequent"]]
+    reach = params["buffer_m"] / params["detour"]
+    covered = [b for b in blocks if any(math.hypot(b["x"] - s.x, b["y"] - s.y) <= reach for s in frequent)]
+    pop, jobs = sum(b["pop"] for b in blocks), sum(b["jobs"] for b in blocks)
+    pop_cov, jobs_cov = sum(b["pop"] for b in covered), sum(b["jobs"] for b in covered)
+    routes = [{"route_id": r, "direction_id": str(d), "peak_headway_min": v["peak"], "midday_headway_min": v["midday"]}
+              for (r, d), v in network.route_headways(net, date).items()]
+    return {"stops": stops, "routes": routes, "coverage": {
+        "frequent_stops": sum(v["frequent"] for v in stops.values()), "population_total": pop, "jobs_total": jobs,
+        "population_covered": pop_cov, "jobs_covered": jobs_cov, "population_share": pop_cov / pop,
+        "jobs_share": jobs_cov / jobs, "blocks_covered": len(covered)}}
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    net = network.build(params["seed"])
+    rng = random.Random(params["seed"] * 7919 + 17)
+    blocks = _blocks(rng, net.stops, params["buffer_m"] / params["detour"])
+    lonlat = _lonlat([(s.x, s.y) for s in net.stops] + [(b["x"], b["y"]) for b in blocks])
+    feed.write_gtfs(input_dir / "lakeview_gtfs.zip", net, lonlat[:len(net.stops)])
+    feed.write_blocks(input_dir / "census_blocks.geojson", blocks, lonlat[len(net.stops):])
+    (reference_dir / "reference.json").write_text(json.dumps(_reference(net, blocks, params), indent=1))
+
+
+# --------------------------------------------------------------------------------------------
+# grading
+# --------------------------------------------------------------------------------------------
+
+
+def _id(value: Any) -> str:
+    """A stop_id as written, "1001.0" (a float-typed column) read as "1001"."""
+    text = str(value if value is not None else "").strip()
+    return text.split(".")[0] if re.fullmatch(r"\d+\.0+", text) else text
+
+
+def _direction(value: Any) -> str:
+    number = as_number(value)
+    return str(int(number)) if number is not None and number == int(number) else str(value or "").strip()
+
+
+def _optional_minutes(found: Any, expected: Any) -> bool:
+    if expected is None:
+        return str(found or "").strip().casefold() in ("", "na", "n/a", "none", "null", "nan")
+    value = as_number(found)
+    return value is not None and abs(value - expected) <= 0.06
+
+
+def _grade_stops(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> int:
+    expected = {k for k, v in ref["stops"].items() if v["frequent"]}
+    found = {_id(r.get("stop_id")) for r in rows if str(r.get("frequent", "")).strip().casefold() in YES}
+    tp = len(expected & found)
+    f1 = 2 * tp / (len(expected) + len(found)) if expected or found else 1.0
+    wrong = [f"{s}: not frequent" for s in sorted(found - expected)] + [f"{s}: frequent" for s in sorted(expected - found)]
+    g.check("frequent stop classification (F1 over stops)", f1, weight=3, expected=f"{len(expected)} frequent stops",
+            found=f"{len(found)} marked frequent, F1 {f1:.3f}", reason="; ".join(wrong[:8]))
+    want = [{"stop_id": k, "worst_headway_min": v["worst_headway_min"]} for k, v in ref["stops"].items()]
+    g.table("worst headway of every stop over the span", rows, want, key="stop_id",
+            columns={"worst_headway_min": (0.06, 0.0)}, weight=2, normalize=_id)
+    return len(found)
+
+
+def _grade_routes(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
+    found = [{**r, "direction_id": _direction(r.get("direction_id"))} for r in rows]
+    g.table("peak and midday headway of every route and direction", found, ref["routes"],
+            key=("route_id", "direction_id"), weight=2,
+            columns={"peak_headway_min": _optional_minutes, "midday_headway_min": _optional_minutes})
+
+
+def _grade_coverage(g: Grading, ref: dict[str, Any], cov: dict[str, Any], marked: int) -> None:
+    want = ref["coverage"]
+    g.number("population within the walking buffer of frequent stops", cov.get("population_covered"),
+             want["population_covered"], rel_tol=0.01, weight=2)
+    g.number("jobs within the walking buffer of frequent stops", cov.get("jobs_covered"), want["jobs_covered"],
+             rel_tol=0.01, weight=2)
+    shares = {k: as_number(cov.get(k)) for k in ("population_share", "jobs_share")}
+    g.check("coverage shares (fractions of the totals)",
+            all(v is not None and math.isclose(v, want[k], rel_tol=0.01) for k, v in shares.items()),
+            expected={k: round(want[k], 4) for k in shares}, found=shares)
+    g.check("population and jobs totals of the blocks",
+            as_number(cov.get("population_total")) == want["population_total"]
+            and as_number(cov.get("jobs_total")) == want["jobs_total"],
+            weight=0.5, expected={k: want[k] for k in ("population_total", "jobs_total")},
+            found={k: cov.get(k) for k in ("population_total", "jobs_total")})
+    count = as_number(cov.get("frequent_stops"))
+    g.check("frequent stop count agrees with stop_frequency.csv and the plan",
+            count == want["frequent_stops"] == marked, weight=0.5,
+            expected=want["frequent_stops"], found={"coverage.json": cov.get("frequent_stops"), "csv": marked})
+
+
+def _memo_numbers(text: str) -> list[float]:
+    plain = re.sub(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))", "", text)
+    return [float(n) for n in re.findall(r"(?<![\d.])\d+(?:\.\d+)?", plain)]
+
+
+def _grade_memo(g: Grading, params: Params, cov: dict[str, Any], memo: str) -> None:
+    numbers = _memo_numbers(memo)
+    figures = {"frequent_stops": (as_number(cov.get("frequent_stops")), 0.5),
+               "population_covered": (as_number(cov.get("population_covered")), 0.5),
+               "jobs_covered": (as_number(cov.get("jobs_covered")), 0.5)}
+    for key in ("population_share", "jobs_share"):
+        share = as_number(cov.get(key))
+        figures[key] = (None if share is None else round(share * 100, 1), 0.051)
+    missing = [k for k, (v, tol) in figures.items()
+               if v is None or not any(abs(n - (round(v) if tol == 0.5 else v)) < tol for n in numbers)]
+    g.check("memo cites the figures of coverage.json (count, population, jobs, shares in %)", not missing,
+            weight=1.5, expected={k: v for k, (v, _) in figures.items()}, reason=f"not found in the memo: {missing}"
+            if missing else "")
+    day = dt.date.fromisoformat(params["service_date"])
+    dates = {params["service_date"], day.strftime("%B %-d"), day.strftime("%-d %B"), day.strftime("%m/%d/%Y")}
+    lowered = memo.casefold()
+    standard = (re.search(rf"\b{params['threshold_min']}[\s-]*min", lowered) is not None
+                and re.search(rf"\b{params['buffer_m']}[\s-]*m\b|\b{params['buffer_m']}[\s-]*met", lowered) is not None
+                and any(d.casefold() in lowered for d in dates))
+    g.check("memo states the standard applied (threshold, buffer, service date)", standard, weight=0.5,
+            expected=f"{params['threshold_min']} min, {params['buffer_m']} m, {params['service_date']}")
+
+
+def grade(g: Grading) -> None:
+    ref = g.reference_json("reference.json")
+    if not g.require_files(*DELIVERABLES):
+        return
+    stops = g.read_csv("stop_frequency.csv", required_columns=("stop_id", "worst_headway_min", "frequent"))
+    routes = g.read_csv("route_headways.csv",
+                        required_columns=("route_id", "direction_id", "peak_headway_min", "midday_headway_min"))
+    cov = g.read_json("coverage.json")
+    memo = g.read_text("coverage_memo.md")
+    if not isinstance(cov, dict):
+        g.check("coverage.json is an object", False, gate=True, weight=0)
+        return
+    if stops is None or routes is None or memo is None:
+        return
+    marked = _grade_stops(g, ref, stops)
+    _grade_routes(g, ref, routes)
+    _grade_coverage(g, ref, cov, marked)
+    _grade_memo(g, g.params, cov, memo)
