@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Oracle for business_finance/pay_equity_audit: pandas cleaning, statsmodels OLS, scipy Welch tests.
+
+Reads the HRIS export, the FX table and the audit protocol; writes model.json, cohorts.csv,
+remediation.csv and audit_memo.md. The near-miss adversaries (adversaries/_shortcuts.py links here)
+run this same file under another name, and that name switches on one shortcut; run as solve.py,
+none is taken.
+
+ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
+"""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+from scipy import stats
+
+INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
+OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
+SHORTCUT = Path(__file__).name.removesuffix(".py")
+PROTOCOL = (INPUT / "audit_protocol.md").read_text()
+AUDIT_DATE = pd.Timestamp(re.search(r"Audit date: \*\*(\d{4}-\d\d-\d\d)", PROTOCOL).group(1))
+ALPHA = float(re.search(r"alpha = ([\d.]+)", PROTOCOL).group(1))
+THRESHOLD = 1 - float(re.search(r"below ([\d.]+)% of her gender-neutral", PROTOCOL).group(1)) / 100
+BUDGET = float(re.search(r"Budget: \*\*USD ([\d,]+)", PROTOCOL).group(1).replace(",", ""))
+CLUSTERED = "clustered by job family" in PROTOCOL
+MIN_N = int(re.search(r"at least (\d+) women", PROTOCOL).group(1))
+FORMULA = ("log_pay ~ female + C(job_family) + C(job_level) + C(col_zone) + tenure_years + time_in_level_years"
+           " + C(rating, Treatment('3'))")
+
+
+def load() -> pd.DataFrame:
+    """The audit population: current records, FTE-annualised USD pay, tenure, ratings with NR."""
+    hris = pd.read_csv(INPUT / "hris_export.csv", dtype={"employee_id": str, "performance_rating": "Int64"},
+                       parse_dates=["hire_date", "level_start_date"])
+    fx = pd.read_csv(INPUT / "fx_rates.csv", parse_dates=["rate_date"])
+    rates = fx[fx["rate_date"] == AUDIT_DATE].set_index("currency")["usd_per_unit"]
+    if SHORTCUT != "duplicates_kept":
+        hris = hris.sort_values("hire_date").drop_duplicates("employee_id", keep="last")
+    df = hris.sort_values("employee_id").reset_index(drop=True)
+    df["usd_per_unit"] = 1.0 if SHORTCUT == "fx_not_applied" else df["currency"].map(rates)
+    fte = 1.0 if SHORTCUT == "fte_not_annualised" else df["fte"]
+    df["pay_usd"] = df["base_salary"] / fte * df["usd_per_unit"]
+    df["log_pay"] = np.log(df["pay_usd"])
+    df["female"] = (df["gender"] == "F").astype(float)
+    df["tenure_years"] = (AUDIT_DATE - df["hire_date"]).dt.days / 365.25
+    df["time_in_level_years"] = (AUDIT_DATE - df["level_start_date"]).dt.days / 365.25
+    df["rating"] = [str(r) if pd.notna(r) else "NR" for r in df["performance_rating"]]
+    return df
+
+
+def fit(df: pd.DataFrame):
+    model = smf.ols(FORMULA, data=df)
+    if CLUSTERED:
+        groups = pd.factorize(df["job_family"])[0]
+        return model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    return model.fit(cov_type="HC3", use_t=True)
+
+
+def pct(log_points: float) -> float:
+    return float(100 * np.expm1(log_points))
+
+
+def cohort_table(df: pd.DataFrame, resid: pd.Series) -> pd.DataFrame:
+    rows = []
+    for (family, level), part in df.groupby(["job_family", "job_level"]):
+        women, men = part[part["female"] == 1], part[part["female"] == 0]
+        if len(women) < MIN_N or len(men) < MIN_N:
+            continue
+        raw = women["log_pay"].mean() - men["log_pay"].mean()
+        if SHORTCUT == "raw_gap_only":  # compare the cohort's pay directly: "same job, same level"
+            adjusted, test = raw, stats.ttest_ind(women["log_pay"], men["log_pay"], equal_var=False)
+        else:
+            rw, rm = resid[women.index], resid[men.index]
+            adjusted, test = rw.mean() - rm.mean(), stats.ttest_ind(rw, rm, equal_var=False)
+        rows.append({"job_family": family, "job_level": level, "n_women": len(women), "n_men": len(men),
+                     "raw_gap_pct": round(pct(raw), 3), "adjusted_gap_pct": round(pct(adjusted), 3),
+                     "p_value": round(float(test.pvalue), 6), "flagged": bool(test.pvalue < ALPHA)})
+    return pd.DataFrame(rows)
+
+
+def remediation(df: pd.DataFrame, resid: pd.Series) -> pd.DataFrame:
+    eligible = df[(df["female"] == 1) & (resid < np.log(1 - THRESHOLD))].copy()
+    eligible["residual"] = resid[eligible.index]
+    predicted_fte_usd = np.exp(eligible["log_pay"] - eligible["residual"])
+    fte = 1.0 if SHORTCUT == "fte_not_annualised" else eligible["fte"]
+    eligible["proposed_salary"] = (predicted_fte_usd * fte / eligible["usd_per_unit"]).round()
+    eligible["current_salary"] = eligible["base_salary"]
+    eligible["increase"] = eligible["proposed_salary"] - eligible["current_salary"]
+    eligible["increase_usd"] = (eligible["increase"] * eligible["usd_per_unit"]).round(2)
+    eligible = eligible.sort_values(["residual", "employee_id"])
+    funded, total, open_ = [], 0.0, True
+    for cost in eligible["increase_usd"]:
+        ok = SHORTCUT == "cap_ignored" or (open_ and total + cost <= BUDGET)
+        open_ = ok
+        total += cost if ok else 0.0
+        funded.append(ok)
+    eligible["funded"] = np.array(funded, dtype=bool)
+    return eligible[["employee_id", "currency", "current_salary", "proposed_salary", "increase", "increase_usd",
+                     "funded", "residual"]]
+
+
+def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
+    gap = model["adjusted_gap"]
+    flagged = cohorts[cohorts["flagged"]]
+    verdict = ("is statistically significant" if gap["significant"] else "is not statistically significant")
+    se_text = "clustered by job family" if CLUSTERED else "HC3 heteroskedasticity-robust"
+    p_text = "p < 0.001" if gap["p_value"] < 0.001 else f"p = {gap['p_value']:.4f}"
+    lines = [
+        "# Pay equity audit FY2026: memo to the Compensation Committee", "",
+        f"Population: {model['n']} employees (current records; part-time pay annualised to FTE; "
+        "all pay converted to USD at the audit-date rate).", "",
+        "## Headline figures", "",
+        f"- Raw gap: women's mean pay is {model['raw_gap_pct']:.1f}% relative to men's (negative: lower), "
+        "before any controls.",
+        f"- Adjusted gap: {gap['pct']:.1f}% after controlling for job family, level, cost-of-living zone, "
+        f"tenure, time in level and performance rating (95% CI {gap['ci_low_pct']:.1f}% to "
+        f"{gap['ci_high_pct']:.1f}%, {p_text}, {se_text} standard errors).",
+        f"- At alpha = {ALPHA}, the adjusted gap {verdict}. Model R-squared {model['r_squared']:.3f}.", "",
+        "The raw gap mostly reflects where women and men sit in the job structure; the adjusted gap is the "
+        "difference that the legitimate pay factors do not explain.", "",
+        "## Cohort review (job family x level)", "",
+    ]
+    if flagged.empty:
+        lines.append(f"No cohort shows a significant adjusted gap ({len(cohorts)} cohorts tested).")
+    else:
+        lines.append(f"{len(flagged)} of {len(cohorts)} cohorts tested show a significant adjusted gap:")
+        lines += [f"- {r.job_family} {r.job_level}: adjusted {r.adjusted_gap_pct:.1f}% (raw {r.raw_gap_pct:.1f}%), "
+                  f"p = {r.p_value:.4f}" for r in flagged.itertuples()]
+    funded = rem[rem["funded"]]
+    lines += [
+        "", "## Remediation", "",
+        f"{len(rem)} women are paid below {100 * (1 - THRESHOLD):g}% of their gender-neutral predicted pay. "
+        f"Within the budget of USD {BUDGET:,.0f}, {len(funded)} raises are funded in rank order, costing "
+        f"USD {funded['increase_usd'].sum():,.2f}; {len(rem) - len(funded)} remain unfunded and are "
+        "recommended for next year's cycle.", "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    df = load()
+    res = fit(df)
+    resid = pd.Series(res.resid, index=df.index) + res.params["female"] * df["female"]
+    b, se = float(res.params["female"]), float(res.bse["female"])
+    low, high = res.conf_int().loc["female"]
+    p = float(res.pvalues["female"])
+    raw = df.loc[df["female"] == 1, "log_pay"].mean() - df.loc[df["female"] == 0, "log_pay"].mean()
+    cohorts = cohort_table(df, resid)
+    rem = remediation(df, resid)
+    funded = rem[rem["funded"]]
+    model = {
+        "n": int(res.nobs), "se_type": "cluster:job_family" if CLUSTERED else "HC3",
+        "r_squared": float(res.rsquared),
+        "coefficients": {re.sub(r"C\((\w+)[^)]*\)", r"\1", name): {"estimate": float(res.params[name]),
+                                                                     "se": float(res.bse[name])}
+                         for name in res.params.index},
+        "raw_gap_pct": pct(raw),
+        "adjusted_gap": {"coefficient": b, "se": se, "pct": pct(b), "ci_low_pct": pct(low), "ci_high_pct": pct(high),
+                         "p_value": p, "significant": bool(p < ALPHA)},
+        "remediation": {"budget_usd": BUDGET, "eligible": len(rem), "funded": len(funded),
+                        "total_increase_usd": round(float(funded["increase_usd"].sum()), 2)},
+    }
+    (OUTPUT / "model.json").write_text(json.dumps(model, indent=2) + "\n")
+    cohorts.to_csv(OUTPUT / "cohorts.csv", index=False)
+    rem.drop(columns="residual").to_csv(OUTPUT / "remediation.csv", index=False)
+    (OUTPUT / "audit_memo.md").write_text(memo(model, cohorts, rem))
+
+
+if __name__ == "__main__":
+    main()

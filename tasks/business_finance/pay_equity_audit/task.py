@@ -1,0 +1,269 @@
+"""Annual pay equity audit: log-pay regression, cohort gaps and a capped remediation plan.
+
+Workflow: the HR analytics lead receives the HRIS export (one row per employment record, so re-hires
+appear twice; part-timers' pay pro-rated; one or more locations paid in their own currency; new hires
+not yet rated), the treasury FX table and the audit protocol. They clean the data, fit the protocol's
+log-pay OLS (statsmodels, HC3 or job-family-clustered errors), report the raw and the adjusted gender
+gap, test job family x level cohorts on the model's gender-neutral residuals, rank the women paid
+below the protocol's threshold for raises within the budget, and write the memo to the committee.
+
+Variants: a significant adjusted gap concentrated in one job family (HC3, one CAD location); no
+adjusted gap but a large raw gap from the level mix (clustered errors, few women at senior levels);
+a multi-currency company with many part-timers and a company-wide gap (clustered errors, 4 currencies).
+
+Grade: the reference is computed by ``audit.py`` from the export generate() wrote. The grader checks
+the headcount, raw and adjusted gaps, the SE, CI, p and significance, R-squared and two slopes; the
+cohort gaps and flags (F1); the eligible list, proposed salaries, the funded set within the budget and
+the totals against the list; and the memo's figures and conclusions against the reference.
+"""
+# ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lastexam.task import Grading, Params, as_number, normalize_text, write_csv
+
+from . import audit, workforce
+
+COHORT_COLUMNS = ["job_family", "job_level", "n_women", "n_men", "raw_gap_pct", "adjusted_gap_pct", "p_value",
+                  "flagged"]
+REMEDIATION_COLUMNS = ["employee_id", "currency", "current_salary", "proposed_salary", "increase", "increase_usd",
+                       "funded"]
+SE_TEXT = {
+    "HC3": "heteroskedasticity-consistent HC3 standard errors; t inference with N - K degrees of freedom",
+    "cluster": "standard errors clustered by job family (CR1: the sandwich scaled by G/(G-1) x (N-1)/(N-K)); "
+               "t inference with G - 1 degrees of freedom (G = number of job families)",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# generation
+# --------------------------------------------------------------------------------------------
+
+
+def _protocol(params: Params, sc: workforce.Scenario, budget: float) -> str:
+    return f"""# {params['company']}: pay equity audit protocol, FY2026
+
+Approved by the Compensation Committee. Audit date: **{workforce.AUDIT_DATE.isoformat()}**.
+Reporting currency: **USD**.
+
+## Population and pay measure
+1. Population: every employee in the HRIS export. The export has one row per employment record:
+   a re-hired employee appears once per stint. Use each employee's current record (the latest
+   `hire_date`).
+2. Pay measure: full-time-equivalent annual base salary in USD. `base_salary` is in the
+   location's `currency` and is the salary paid for the contracted `fte` (part-timers' pay is not
+   annualised): divide by `fte`, then convert at the treasury rate of the audit date
+   (`fx_rates.csv`, `usd_per_unit` on {workforce.AUDIT_DATE.isoformat()}).
+3. `tenure_years` = (audit date - `hire_date`) in days / 365.25; `time_in_level_years` =
+   (audit date - `level_start_date`) in days / 365.25.
+4. Employees hired on or after {workforce.RATING_CYCLE_START.isoformat()} have no performance rating yet:
+   they stay in the audit, in a rating category of their own ("NR").
+
+## Pay model
+OLS of ln(pay) on: an indicator for women (`gender` = F), and the legitimate pay factors job family,
+job level and cost-of-living zone (categorical), `tenure_years` and `time_in_level_years` (linear), and
+performance rating (categorical, rating 3 the reference, NR its own category). Job grade is not a
+separate factor: it is a function of job family and level.
+
+Standard errors: {SE_TEXT[sc.se_type]}.
+
+Gaps are reported as the percentage difference of women's pay relative to men's:
+100 x (exp(d) - 1) for a difference d in log pay (negative when women are paid less). The raw gap is
+the difference in mean ln(pay), women minus men; the adjusted gap is the women coefficient of the
+model, with its 95% confidence interval (the same transform of the coefficient's interval) and
+p-value. Significance level: **alpha = {sc.alpha}** (two-sided).
+
+## Cohort review
+Cohorts are job family x job level with at least {audit.MIN_PER_GENDER} women and {audit.MIN_PER_GENDER} men.
+For each, the raw gap (mean ln(pay), women minus men) and the adjusted gap: the difference in mean
+gender-neutral residual, women minus men, where an employee's gender-neutral residual is ln(pay) minus
+the model's prediction with the women coefficient set to zero. Test the residuals of women against
+those of men with Welch's unequal-variances t-test; flag the cohort when p < alpha.
+
+## Remediation rule
+Every woman whose pay is below {100 - sc.threshold_pct:g}% of her gender-neutral predicted pay
+(the model's prediction with the women coefficient set to zero) is eligible for a raise to that
+predicted pay. The proposed salary is in her own currency, on her contracted FTE (the same basis as
+`base_salary`), rounded to a whole currency unit. Increases are costed in USD at the audit-date rate.
+Budget: **USD {budget:,.0f}**. Rank the eligible employees by residual, the most underpaid first, and
+fund raises in full in that order; stop at the first raise that would take the total over the budget
+(no partial raises, and no raise after it is funded).
+"""
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    sc = workforce.SCENARIOS[params["scenario"]]
+    rng = np.random.default_rng(params["seed"])
+    rows = workforce.hris_rows(sc, int(params["employees"]), rng)
+    fx = workforce.fx_rows(sc)
+    write_csv(input_dir / "hris_export.csv", workforce.HRIS_COLUMNS, rows)
+    write_csv(input_dir / "fx_rates.csv", ["rate_date", "currency", "usd_per_unit"], fx)
+
+    emps = audit.clean([dict(zip(workforce.HRIS_COLUMNS, r, strict=True)) for r in rows],
+                       [{"rate_date": d, "currency": c, "usd_per_unit": u} for d, c, u in fx], workforce.AUDIT_DATE)
+    model = audit.fit(emps, sc.se_type)
+    candidates = audit.remediation_candidates(emps, model, sc.threshold_pct)
+    budget = audit.choose_budget(candidates)
+    ranked, total = audit.fund(candidates, budget)
+    (input_dir / "audit_protocol.md").write_text(_protocol(params, sc, budget), encoding="utf-8")
+    reference = {
+        "model": {key: value for key, value in model.items() if key not in ("beta", "resid")},
+        "significant": model["p_value"] < sc.alpha, "alpha": sc.alpha,
+        "cohorts": audit.cohorts(emps, model, sc.alpha),
+        "remediation": ranked, "budget_usd": budget, "total_increase_usd": total,
+        "funded": sum(r["funded"] for r in ranked),
+    }
+    (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# grading
+# --------------------------------------------------------------------------------------------
+
+
+def _get(obj: Any, *path: str) -> Any:
+    for key in path:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj
+
+
+def _flag(value: Any) -> bool | None:
+    text = normalize_text(value)
+    return True if text in ("1", "true", "yes", "y") else False if text in ("0", "false", "no", "n", "") else None
+
+
+def _grade_model(g: Grading, model: dict, ref: dict) -> None:
+    want = ref["model"]
+    g.check("headcount after removing re-hire duplicates", as_number(model.get("n")) == want["n"],
+            expected=want["n"], found=model.get("n"))
+    g.number("raw gap (pct)", model.get("raw_gap_pct"), want["raw_gap_pct"], abs_tol=0.1)
+    g.number("adjusted gap (pct)", _get(model, "adjusted_gap", "pct"), want["adjusted_gap_pct"], abs_tol=0.1,
+             weight=2)
+    g.number("SE of the women coefficient", _get(model, "coefficients", "female", "se"), want["female"]["se"],
+             rel_tol=0.05, weight=1.5)
+    low, high = as_number(_get(model, "adjusted_gap", "ci_low_pct")), as_number(_get(model, "adjusted_gap", "ci_high_pct"))
+    ok = (low is not None and high is not None and abs(low - want["ci_low_pct"]) <= 0.15
+          and abs(high - want["ci_high_pct"]) <= 0.15)
+    g.check("95% CI of the adjusted gap", ok, expected=[want["ci_low_pct"], want["ci_high_pct"]], found=[low, high])
+    p = as_number(_get(model, "adjusted_gap", "p_value"))
+    sig = _get(model, "adjusted_gap", "significant")
+    p_ok = p is not None and (abs(p - want["p_value"]) <= 0.002 or abs(p - want["p_value"]) <= 0.05 * want["p_value"])
+    g.check("p-value and significance of the adjusted gap", p_ok and sig is ref["significant"],
+            expected={"p_value": want["p_value"], "significant": ref["significant"]},
+            found={"p_value": p, "significant": sig})
+    g.number("R-squared", model.get("r_squared"), want["r_squared"], abs_tol=0.002, weight=0.5)
+    slopes = [as_number(_get(model, "coefficients", term, "estimate")) for term in ("tenure_years", "time_in_level_years")]
+    targets = [want["tenure_years"]["estimate"], want["time_in_level_years"]["estimate"]]
+    g.check("tenure and time-in-level coefficients", all(s is not None and abs(s - t) <= 2e-4
+                                                          for s, t in zip(slopes, targets, strict=True)),
+            weight=0.5, expected=targets, found=slopes)
+
+
+def _grade_cohorts(g: Grading, rows: list[dict], ref: dict) -> None:
+    g.table("cohort sizes, raw and adjusted gaps", rows, ref["cohorts"], key=("job_family", "job_level"),
+            columns={"n_women": 0.0, "n_men": 0.0, "raw_gap_pct": 0.1, "adjusted_gap_pct": 0.1},
+            normalize=normalize_text, weight=2)
+    found = {(normalize_text(r.get("job_family")), normalize_text(r.get("job_level")))
+             for r in rows if _flag(r.get("flagged"))}
+    want = {(normalize_text(c["job_family"]), normalize_text(c["job_level"])) for c in ref["cohorts"] if c["flagged"]}
+    hits = len(found & want)
+    f1 = 1.0 if not found and not want else 2 * hits / (len(found) + len(want))
+    g.check("cohort significance flags (F1)", f1, weight=1.5, expected=sorted(" ".join(k) for k in want),
+            found=sorted(" ".join(k) for k in found))
+
+
+def _grade_remediation(g: Grading, rows: list[dict], model: dict, ref: dict) -> None:
+    want = ref["remediation"]
+    ids = {normalize_text(r.get("employee_id")) for r in rows}
+    want_ids = {normalize_text(r["employee_id"]) for r in want}
+    g.check("eligible employees exactly", ids == want_ids and len(rows) == len(want), weight=1.5,
+            expected=f"{len(want_ids)} employees", found=f"{len(ids & want_ids)} right, {len(ids - want_ids)} extra, "
+            f"{len(want_ids - ids)} missing")
+    g.table("current and proposed salaries, increases in USD", rows, want, key="employee_id",
+            columns={"current_salary": 0.5, "proposed_salary": (1.5, 1e-4), "increase_usd": (2.5, 1e-3)},
+            normalize=normalize_text, weight=2)
+    funded = [r for r in rows if _flag(r.get("funded"))]
+    spent = sum(as_number(r.get("increase_usd")) or 0.0 for r in funded)
+    want_funded = {normalize_text(r["employee_id"]) for r in want if r["funded"]}
+    ok = {normalize_text(r.get("employee_id")) for r in funded} == want_funded and spent <= ref["budget_usd"] + 0.5
+    g.check("funded raises in rank order within the budget", ok, weight=1.5,
+            expected=f"{len(want_funded)} funded, USD {ref['total_increase_usd']:,.2f} of {ref['budget_usd']:,.0f}",
+            found=f"{len(funded)} funded, USD {spent:,.2f}")
+    block = model.get("remediation")
+    total = as_number(_get(block, "total_increase_usd"))
+    ok = (total is not None and abs(total - spent) <= 1.0 and abs(total - ref["total_increase_usd"]) <= 5.0
+          and as_number(_get(block, "funded")) == len(funded) and as_number(_get(block, "eligible")) == len(rows)
+          and as_number(_get(block, "budget_usd")) == ref["budget_usd"])
+    g.check("remediation totals in model.json agree with the list", ok,
+            expected={"total_increase_usd": ref["total_increase_usd"], "funded": ref["funded"],
+                      "eligible": len(want), "budget_usd": ref["budget_usd"]}, found=block)
+
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_NEGATION = re.compile(r"\b(not|no|none|neither|insignificant|non-?significant)\b|n't")
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(m.replace(",", "")) for m in _NUMBER.findall(text.replace("\u2212", "-"))]
+
+
+def _has(text: str, value: float, tol: float) -> bool:
+    return any(abs(x - abs(value)) <= tol for x in _numbers(text))
+
+
+def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
+    want = ref["model"]
+    lines = [line.casefold() for line in memo.splitlines()]
+    raw_ok = any("raw" in ln and _has(ln, round(want["raw_gap_pct"], 1), 0.051) for ln in lines)
+    adj_ok = any("adjusted" in ln and _has(ln, round(want["adjusted_gap_pct"], 1), 0.051) for ln in lines)
+    g.check("memo states the raw and the adjusted gap", raw_ok and adj_ok,
+            expected=f"raw {want['raw_gap_pct']:.1f}%, adjusted {want['adjusted_gap_pct']:.1f}% (1 decimal)",
+            found={"raw gap stated": raw_ok, "adjusted gap stated": adj_ok})
+    p = want["p_value"]
+    p_ok = (re.search(r"<\s*0?\.001", memo) is not None) if p < 0.001 else _has(memo, p, max(0.0015, 0.05 * p))
+    ci_ok = _has(memo, round(want["ci_low_pct"], 1), 0.051) and _has(memo, round(want["ci_high_pct"], 1), 0.051)
+    g.check("memo states the CI and p-value of the adjusted gap", p_ok and ci_ok, weight=0.5,
+            expected={"ci": [round(want["ci_low_pct"], 1), round(want["ci_high_pct"], 1)], "p": p},
+            found={"ci": ci_ok, "p": p_ok})
+    sentences = [s for s in re.split(r"[.;\n]", memo.casefold()) if "significan" in s
+                 and ("adjusted" in s or "overall" in s)]
+    concluded = any(bool(_NEGATION.search(s)) != ref["significant"] for s in sentences)
+    g.check("memo concludes on the significance of the adjusted gap", concluded, weight=0.5,
+            expected="significant" if ref["significant"] else "not significant",
+            found=sentences[:2])
+    flagged = [c for c in ref["cohorts"] if c["flagged"]]
+    if flagged:
+        named = all(any(c["job_family"].casefold() in ln and re.search(rf"\b{c['job_level'].casefold()}\b", ln)
+                        for ln in lines) for c in flagged)
+    else:
+        named = any("cohort" in ln and _NEGATION.search(ln) for ln in lines)
+    g.check("memo names the flagged cohorts", named, weight=0.5,
+            expected=[f"{c['job_family']} {c['job_level']}" for c in flagged] or "no cohort flagged")
+    money = _has(memo, ref["total_increase_usd"], 1.0) and _has(memo, ref["funded"], 0.0)
+    g.check("memo states the funded remediation total and headcount", money, weight=0.5,
+            expected=f"USD {ref['total_increase_usd']:,.2f}, {ref['funded']} employees")
+
+
+def grade(g: Grading) -> None:
+    ref = g.reference_json("reference.json")
+    if not g.require_files("model.json", "cohorts.csv", "remediation.csv", "audit_memo.md"):
+        return
+    model = g.read_json("model.json")
+    cohorts = g.read_csv("cohorts.csv", required_columns=COHORT_COLUMNS)
+    remediation = g.read_csv("remediation.csv", required_columns=REMEDIATION_COLUMNS)
+    memo = g.read_text("audit_memo.md")
+    if not g.check("model.json is an object", isinstance(model, dict), gate=True, weight=0):
+        return
+    if cohorts is None or remediation is None or memo is None:
+        return
+    _grade_model(g, model, ref)
+    _grade_cohorts(g, cohorts, ref)
+    _grade_remediation(g, remediation, model, ref)
+    _grade_memo(g, memo, ref)
