@@ -113,9 +113,13 @@ class Trial:
             knee = hip_c + geo["thigh"] * d_th
             ankle = knee + geo["shank"] * d_sh
             lat = sign * geo["hip_half"]
-            put(f"{side}THI", hip_c + 0.55 * geo["thigh"] * d_th, lat + sign * 0.07 * geo["scale"])
+            ahead_th = np.stack([np.cos(a_th), np.sin(a_th)])  # wands stand off the segment axis, anteriorly
+            ahead_sh = np.stack([np.cos(a_sh), np.sin(a_sh)])
+            put(f"{side}THI", hip_c + 0.55 * geo["thigh"] * d_th + 0.035 * geo["scale"] * ahead_th,
+                lat + sign * 0.07 * geo["scale"])
             put(f"{side}KNE", knee, lat + sign * 0.05 * geo["scale"])
-            put(f"{side}TIB", knee + 0.5 * geo["shank"] * d_sh, lat + sign * 0.055 * geo["scale"])
+            put(f"{side}TIB", knee + 0.5 * geo["shank"] * d_sh + 0.03 * geo["scale"] * ahead_sh,
+                lat + sign * 0.055 * geo["scale"])
             put(f"{side}ANK", ankle, lat + sign * 0.04 * geo["scale"])
             put(f"{side}HEE", ankle - geo["heel"] * f - geo["foot_drop"] * n, lat)
             put(f"{side}TOE", ankle + geo["toe"] * f - geo["foot_drop"] * n, lat - sign * 0.01 * geo["scale"])
@@ -231,7 +235,7 @@ def _place_plates(trial: Trial, rng: np.random.Generator) -> None:
                    [cx - length / 2, -width / 2, 0], [cx + length / 2, -width / 2, 0]]
         plate = {"number": number, "side": side, "contact_s": contact, "release_s": release,
                  "corners_mm": [[round(c, 1) for c in corner] for corner in corners],
-                 "offset_n": float(rng.choice([-1, 1]) * rng.uniform(12, 45))}
+                 "offset_n": 0.0}
         plate["strike_s"] = brentq(lambda x, p=plate: trial.plate_force(p, x) - FORCE_THRESHOLD_N,
                                    contact + 1e-6, contact + 0.3 * (release - contact))
         plate["off_s"] = brentq(lambda x, p=plate: trial.plate_force(p, x) - FORCE_THRESHOLD_N,
@@ -241,6 +245,10 @@ def _place_plates(trial: Trial, rng: np.random.Generator) -> None:
         plates.append(plate)
     for e in raw:
         e.setdefault("source", "markers")
+    # amplifier offsets of an unzeroed plate: one reads above the event threshold when unloaded
+    high = int(rng.integers(2))
+    for i, plate in enumerate(plates):
+        plate["offset_n"] = float(rng.uniform(25, 60) if i == high else -rng.uniform(15, 50))
     trial.plates = plates
     trial.all_events = raw
 
