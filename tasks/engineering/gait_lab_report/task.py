@@ -130,7 +130,7 @@ def grade(g: Grading) -> None:
     g.chart_draws("figure draws the six angle curves of kinematics.csv (read from the PNG)", g.image(FIGURE),
                   {f"{side} {joint}": curves.get(side, {}).get(joint, [math.nan] * 101)
                    for side in model.SIDES for joint in ANGLES}, weight=2)
-    _grade_report(g, truth, params, report)
+    _grade_report(g, truth, params, curves, report)
 
 
 def _side(value: str) -> str:
@@ -221,12 +221,16 @@ def _numbers(text: str) -> list[float]:
     return [float(x) for x in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?", text)]
 
 
-def _grade_report(g: Grading, truth: dict, params: dict, report: str) -> None:
+def _complete(curve: list[float]) -> bool:
+    return not any(math.isnan(v) for v in curve)
+
+
+def _grade_report(g: Grading, truth: dict, params: dict, curves: dict, report: str) -> None:
     numbers = _numbers(report)
 
     def cited(value: float | None, rel: float, abs_: float) -> bool | str:
         if value is None:
-            return "not in spatiotemporal.csv"
+            return "not in the CSV files"
         return any(math.isclose(n, value, rel_tol=rel, abs_tol=abs_) for n in numbers) or f"{value:g} not cited"
 
     expected = {}
@@ -239,6 +243,9 @@ def _grade_report(g: Grading, truth: dict, params: dict, report: str) -> None:
         expected[f"{side} stance %"] = cited(p["stance_pct"], 0.0, 0.051)
     g.fraction("the report cites the spatiotemporal values of spatiotemporal.csv", expected, weight=2,
                noun="values")
+    peaks = {f"{side} peak knee flexion": cited(max(curves[side]["knee"]) if _complete(curves[side]["knee"]) else None,
+                                                0.0, 0.151) for side in model.SIDES}
+    g.fraction("the report cites each side's peak knee flexion of kinematics.csv", peaks, weight=1, noun="peaks")
     upper = report.upper()
     quirks = truth["quirks"]
     repairs = {f"gap in {name}": name in upper for name, _, _ in quirks["gaps"]}
