@@ -1,0 +1,254 @@
+"""Clinical gait analysis of a barefoot walking trial from a C3D file (ezc3d).
+
+ALE-CANARY-ae2a025d-5a4f-43ad-9a88-645506ca3317
+
+Workflow: a gait-lab engineer reads the trial's C3D file (lower-body markers, two force plates), repairs the
+marker data (short gaps filled by interpolation, a swapped pair of labels), zeroes the plates' offsets,
+detects foot strikes and foot offs from the plate where a foot lands on one and from the marker coordinates
+elsewhere, and reports the spatiotemporal parameters, the time-normalised sagittal hip, knee and ankle
+angles per side with their figure, and the lab report.
+
+generate() simulates the trial from a planar joint-angle model (model.py), adds the lab's quirks (marker
+noise, gaps, a swapped label, plate offsets and noise) and writes the C3D file with ezc3d in the task's tool
+environment (write_c3d.py). The reference is the generating truth: the events, the cycle parameters and the
+mean angle curves of the noise-free model. The grader compares within tolerances a careful analysis of the
+noisy file reaches, and cross-checks the figure and the report against the CSV files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from lastexam.task import Grading, Params, as_number, run_tool_script
+
+from . import model
+
+HERE = Path(__file__).parent
+EVENTS, SPATIO, KINEMATICS, FIGURE, REPORT = ("gait_events.csv", "spatiotemporal.csv", "kinematics.csv",
+                                              "kinematics.png", "gait_report.md")
+EVENT_COLUMNS = ["side", "event", "time_s", "frame", "source"]
+SPATIO_COLUMNS = ["side", "cycles", "stride_time_s", "cadence_steps_per_min", "walking_speed_m_s",
+                  "stride_length_m", "step_length_m", "stance_pct"]
+KIN_COLUMNS = ["side", "percent", "hip_flexion_deg", "knee_flexion_deg", "ankle_dorsiflexion_deg"]
+ANGLES = {"hip": "hip_flexion_deg", "knee": "knee_flexion_deg", "ankle": "ankle_dorsiflexion_deg"}
+MARKER_NOISE_MM = 0.15
+PLATE_NOISE_N = 1.5
+EVENT_FRAMES = 2.0       # an event within two marker frames of the truth
+ANGLE_RMS_DEG = 2.0      # a mean angle curve within 2 degrees RMS of the truth over the cycle
+# cycle parameters: a careful analysis is far inside these; an event rule or a skipped repair is not
+SPATIO_TOL = {"stride_time_s": (None, 0.015), "cadence_steps_per_min": (0.015, None),
+              "walking_speed_m_s": (0.03, None), "stride_length_m": (None, 0.03), "step_length_m": (None, 0.03),
+              "stance_pct": (None, 1.5)}
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    trial = model.simulate(dict(params))
+    rng = np.random.default_rng(params["seed"] + 1)
+    hz, ahz = params["marker_hz"], params["analog_hz"]
+    frames = round(trial.duration_s * hz) + 1
+    t = np.arange(frames) / hz
+    markers = trial.markers(t)
+    labels = [f"{side}{name}" for side in model.SIDES for name in model.SEGMENT_MARKERS]
+    points = np.stack([markers[name] for name in labels], axis=1)
+    points = points + rng.normal(0.0, MARKER_NOISE_MM, points.shape)
+    quirks = _quirks(trial, rng, labels, frames)
+    for name, first, last in quirks["gaps"]:
+        points[:, labels.index(name), first - 1:last] = np.nan
+    a, b = (labels.index(name) for name in quirks["swapped"])
+    labels[a], labels[b] = labels[b], labels[a]
+    ta = np.arange(frames * (ahz // hz)) / ahz
+    analogs = np.stack([trial.plate_force(p, ta) + p["offset_n"] + rng.normal(0.0, PLATE_NOISE_N, ta.size)
+                        for p in trial.plates])
+    corners = np.array([p["corners_mm"] for p in trial.plates], dtype=float).transpose(2, 1, 0)
+    with tempfile.TemporaryDirectory() as tmp:
+        npz = Path(tmp) / "trial.npz"
+        np.savez(npz, labels=np.array(labels), points=points, analogs=analogs, marker_hz=hz, analog_hz=ahz,
+                 corners=corners)
+        run_tool_script(__file__, HERE / "write_c3d.py", str(npz), str(input_dir / "walk_01.c3d"))
+    geo = trial.geometry
+    session = {
+        "patient": "PATIENT01", "trial": "walk_01", "condition": "barefoot, self-selected speed",
+        "body_mass_kg": round(trial.mass_kg, 1),
+        "progression": "+X of the lab (Y to the patient's left, Z up)",
+        "hip_joint_centre_mm": {
+            "frame": "pelvis: origin at the ASIS midpoint, x anterior (from the PSIS midpoint towards the ASIS "
+                     "midpoint, perpendicular to y), y from RASI to LASI, z = x cross y (superior)",
+            "x": round(-geo["hjc_posterior"] * 1000, 1), "y_left": round(geo["hip_half"] * 1000, 1),
+            "y_right": round(-geo["hip_half"] * 1000, 1), "z": round(-geo["hjc_inferior"] * 1000, 1)},
+        "marker_set": {f"{s}{m}": what for s in model.SIDES for m, what in (
+            ("ASI", "anterior superior iliac spine"), ("PSI", "posterior superior iliac spine"),
+            ("THI", "lateral thigh wand"), ("KNE", "lateral femoral epicondyle (knee flexion axis)"),
+            ("TIB", "lateral shank wand"), ("ANK", "lateral malleolus (ankle axis)"),
+            ("HEE", "calcaneus, at the height of the toe marker"), ("TOE", "second metatarsal head"))},
+    }
+    (input_dir / "session.json").write_text(json.dumps(session, indent=2) + "\n")
+    truth = model.truth(trial)
+    truth.update(events=trial.events, duration_s=(frames - 1) / hz, marker_hz=hz, quirks=quirks,
+                 plates=[{k: p[k] for k in ("number", "side", "strike_s", "off_s")} for p in trial.plates])
+    (reference_dir / "truth.json").write_text(json.dumps(truth, indent=1))
+
+
+def _quirks(trial: model.Trial, rng: np.random.Generator, labels: list[str], frames: int) -> dict:
+    """A heel-marker gap over a foot strike detected from the markers, a knee-marker gap in swing, and a
+    pair of neighbouring leg-marker labels swapped for the whole trial."""
+    hz = trial.params["marker_hz"]
+    strikes = [e for e in trial.events if e["event"] == "foot_strike" and e["source"] == "markers"
+               and 0.6 < e["time_s"] < trial.duration_s - 0.6]
+    strike = strikes[int(rng.integers(len(strikes)))]
+    length = int(rng.integers(8, 11))
+    first = round(strike["time_s"] * hz) + 1 - length // 2 + int(rng.integers(-1, 2))
+    gaps = [(f"{strike['side']}HEE", first, first + length - 1)]
+    other = "R" if strike["side"] == "L" else "L"
+    offs = [e for e in trial.events if e["event"] == "foot_off" and e["side"] == other]
+    off = offs[int(rng.integers(len(offs)))]
+    first = round((off["time_s"] + 0.1 * trial.stride_s) * hz) + 1
+    gaps.append((f"{other}KNE", first, min(first + int(rng.integers(6, 9)) - 1, frames - 5)))
+    side = "LR"[int(rng.integers(2))]
+    pair = [("THI", "KNE"), ("KNE", "TIB"), ("TIB", "ANK")][int(rng.integers(3))]
+    return {"gaps": gaps, "swapped": [f"{side}{pair[0]}", f"{side}{pair[1]}"]}
+
+
+def grade(g: Grading) -> None:
+    if not g.require_files(EVENTS, SPATIO, KINEMATICS, FIGURE, REPORT):
+        return
+    truth = g.reference_json("truth.json")
+    events = g.read_csv(EVENTS, required_columns=EVENT_COLUMNS)
+    spatio = g.read_csv(SPATIO, required_columns=SPATIO_COLUMNS)
+    kinematics = g.read_csv(KINEMATICS, required_columns=KIN_COLUMNS)
+    report = g.read_text(REPORT)
+    if events is None or spatio is None or kinematics is None or report is None:
+        return
+    _grade_events(g, truth, events)
+    params = _grade_spatiotemporal(g, truth, spatio)
+    curves = _grade_kinematics(g, truth, kinematics)
+    g.chart_draws("figure draws the six angle curves of kinematics.csv (read from the PNG)", g.image(FIGURE),
+                  {f"{side} {joint}": curves.get(side, {}).get(joint, [math.nan] * 101)
+                   for side in model.SIDES for joint in ANGLES}, weight=2)
+    _grade_report(g, truth, params, curves, report)
+
+
+def _side(value: str) -> str:
+    text = (value or "").strip().upper()
+    return {"LEFT": "L", "RIGHT": "R"}.get(text, text)
+
+
+def _kind(value: str) -> str:
+    return re.sub(r"[\s-]+", "_", (value or "").strip().lower())
+
+
+def _grade_events(g: Grading, truth: dict, rows: list[dict]) -> None:
+    tol = EVENT_FRAMES / truth["marker_hz"]
+    lo, hi = model.WINDOW_S, truth["duration_s"] - model.WINDOW_S
+    found = []
+    for row in rows:
+        t = as_number(row.get("time_s"))
+        if t is not None and lo - tol <= t <= hi + tol:
+            found.append((_side(row.get("side")), _kind(row.get("event")), t, (row.get("source") or "").strip().lower()))
+    verdicts, plate_verdicts, used = {}, {}, set()
+    for ev in truth["events"]:
+        name = f"{ev['side']} {ev['event']} at {ev['time_s']:.3f} s"
+        near = [(abs(f[2] - ev["time_s"]), j) for j, f in enumerate(found) if f[0] == ev["side"] and f[1] == ev["event"]]
+        best = min(near, default=None)
+        if best is None:
+            verdicts[name] = "missing"
+            continue
+        used.add(best[1])
+        verdicts[name] = True if best[0] <= tol else f"off by {best[0] * truth['marker_hz']:.1f} frames"
+        if ev["source"] != "markers":
+            plate_verdicts[name] = (True if best[0] <= tol and re.sub(r"\W", "", found[best[1]][3]) ==
+                                    ev["source"] else f"source {found[best[1]][3]!r}, off {best[0]:.3f} s")
+    extra = [f"{f[0]} {f[1]} at {f[2]:.3f} s" for j, f in enumerate(found) if j not in used]
+    g.fraction("every foot strike and foot off of the window within 2 marker frames of the truth", verdicts,
+               weight=4, noun="events")
+    g.fraction("the steps on the force plates timed from the plates' 20 N threshold (source named)", plate_verdicts,
+               weight=2, noun="plate events")
+    g.check("no spurious or duplicate events", not extra, weight=1, expected="none", found=extra[:6] or None)
+
+
+def _grade_spatiotemporal(g: Grading, truth: dict, rows: list[dict]) -> dict:
+    found = {_side(r.get("side")): r for r in rows}
+    verdicts = {}
+    for side in model.SIDES:
+        want = truth["spatiotemporal"][side]
+        row = found.get(side, {})
+        verdicts[f"{side} cycles"] = as_number(row.get("cycles")) == want["cycles"] or f"{row.get('cycles')!r}"
+        for col, (rel, abs_) in SPATIO_TOL.items():
+            value = as_number(row.get(col))
+            ok = value is not None and math.isclose(value, want[col], rel_tol=rel or 0.0, abs_tol=abs_ or 0.0)
+            verdicts[f"{side} {col}"] = True if ok else f"{value} for {want[col]:.4g}"
+    timing = {k: v for k, v in verdicts.items() if any(c in k for c in ("cycles", "stride_time", "cadence", "stance"))}
+    spatial = {k: v for k, v in verdicts.items() if k not in timing}
+    g.fraction("temporal parameters per side (cycles, stride time, cadence, stance %) within tolerance", timing,
+               weight=3, noun="values")
+    g.fraction("spatial parameters per side (speed, stride and step length) within tolerance", spatial,
+               weight=3, noun="values")
+    return {side: {col: as_number(found.get(side, {}).get(col)) for col in SPATIO_COLUMNS[1:]}
+            for side in model.SIDES}
+
+
+def _grade_kinematics(g: Grading, truth: dict, rows: list[dict]) -> dict:
+    curves: dict = {side: {joint: [math.nan] * 101 for joint in ANGLES} for side in model.SIDES}
+    for row in rows:
+        side, pct = _side(row.get("side")), as_number(row.get("percent"))
+        if side in curves and pct is not None and float(pct).is_integer() and 0 <= pct <= 100:
+            for joint, col in ANGLES.items():
+                value = as_number(row.get(col))
+                curves[side][joint][int(pct)] = math.nan if value is None else float(value)
+
+    def verdicts(joint: str) -> dict:
+        out = {}
+        for side in model.SIDES:
+            error = model.rms(curves[side][joint], truth["kinematics"][side][joint])
+            out[f"{side} {joint}"] = True if error <= ANGLE_RMS_DEG else (
+                "incomplete curve" if math.isnan(error) else f"RMS {error:.2f} deg")
+        return out
+
+    g.fraction("hip flexion curves (pelvis frame) within 2 deg RMS of the truth", verdicts("hip"), weight=2,
+               noun="curves")
+    g.fraction("knee flexion curves within 2 deg RMS of the truth", verdicts("knee"), weight=2, noun="curves")
+    g.fraction("ankle dorsiflexion curves within 2 deg RMS of the truth", verdicts("ankle"), weight=2,
+               noun="curves")
+    return curves
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?", text)]
+
+
+def _complete(curve: list[float]) -> bool:
+    return not any(math.isnan(v) for v in curve)
+
+
+def _grade_report(g: Grading, truth: dict, params: dict, curves: dict, report: str) -> None:
+    numbers = _numbers(report)
+
+    def cited(value: float | None, rel: float, abs_: float) -> bool | str:
+        if value is None:
+            return "not in the CSV files"
+        return any(math.isclose(n, value, rel_tol=rel, abs_tol=abs_) for n in numbers) or f"{value:g} not cited"
+
+    expected = {}
+    for side in model.SIDES:
+        p = params[side]
+        expected[f"{side} cadence"] = cited(p["cadence_steps_per_min"], 0.0, 0.51)
+        expected[f"{side} walking speed"] = cited(p["walking_speed_m_s"], 0.0, 0.0051)
+        expected[f"{side} stride length"] = cited(p["stride_length_m"], 0.0, 0.0051)
+        expected[f"{side} step length"] = cited(p["step_length_m"], 0.0, 0.0051)
+        expected[f"{side} stance %"] = cited(p["stance_pct"], 0.0, 0.051)
+    g.fraction("the report cites the spatiotemporal values of spatiotemporal.csv", expected, weight=2,
+               noun="values")
+    peaks = {f"{side} peak knee flexion": cited(max(curves[side]["knee"]) if _complete(curves[side]["knee"]) else None,
+                                                0.0, 0.151) for side in model.SIDES}
+    g.fraction("the report cites each side's peak knee flexion of kinematics.csv", peaks, weight=1, noun="peaks")
+    upper = report.upper()
+    quirks = truth["quirks"]
+    repairs = {f"gap in {name}": name in upper for name, _, _ in quirks["gaps"]}
+    repairs["swapped labels " + " / ".join(quirks["swapped"])] = all(n in upper for n in quirks["swapped"])
+    g.fraction("the report names the repaired marker gaps and the swapped labels", repairs, weight=1,
+               noun="repairs")
