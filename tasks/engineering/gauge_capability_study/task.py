@@ -344,7 +344,7 @@ def _grade_spc(g: Grading, ref: dict, spc: list[dict[str, str]]) -> None:
 def _grade_capability(g: Grading, ref: dict, cap: dict) -> None:
     want_cap = ref["capability"]
     found_excluded = cap.get("subgroups_excluded")
-    excluded = sorted(int(v) for v in found_excluded if as_number(v) is not None) \
+    excluded = sorted(int(as_number(v)) for v in found_excluded if as_number(v) is not None) \
         if isinstance(found_excluded, list) else None
     g.check("subgroups excluded from capability", excluded == ref["excluded"], expected=ref["excluded"],
             found=found_excluded)
