@@ -374,6 +374,13 @@ def _grade_report(g: Grading, ref: dict, grr: dict, cap: dict, report: str) -> N
                if as_number(value) is None or not any(abs(n - as_number(value)) <= tol + 1e-9 for n in numbers)]
     g.check("report states the figures of grr.json and capability.json", not missing, found=len(numbers),
             reason=f"not stated: {', '.join(missing)}" if missing else "")
+    quirks = ref["quirks"]
+    named = {"inch appraiser": quirks["inch_appraiser"].split()[-1], "mistyped part id": quirks["transposed_id"],
+             "re-tested part": quirks["retest"][0]}
+    unnamed = [what for what, token in named.items()
+               if not re.search(rf"(?<!\d){re.escape(token.split('-')[-1])}(?!\d)", report, re.IGNORECASE)]
+    g.check("report names the export's data problems", not unnamed, expected=named,
+            reason=f"not named: {', '.join(unnamed)}" if unnamed else "")
     gauge = re.search(r"gauge decision\W*\s*(accept|conditional|reject)", report, re.IGNORECASE)
     process = re.search(r"process decision\W*\s*(accept|conditional|reject)", report, re.IGNORECASE)
     found = (gauge.group(1).lower() if gauge else None, process.group(1).lower() if process else None)
