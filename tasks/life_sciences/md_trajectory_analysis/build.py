@@ -306,9 +306,7 @@ class Motion:
 
 def build_trajectory(system: System, scenario: str, n_frames: int, rng: np.random.Generator) -> Motion:
     x0 = system.coords()
-    n = len(x0)
     chains = np.array(system.chains)
-    resid = np.array(system.resids)
     lig = np.flatnonzero(chains == "L")
     keys = list(zip(system.chains, system.resids, strict=True))
     residue_of = np.array([sorted(set(keys)).index(k) for k in keys])

@@ -21,7 +21,7 @@ from MDAnalysis.coordinates.memory import MemoryReader
 from MDAnalysis.lib.distances import distance_array
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 IN = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
@@ -78,8 +78,13 @@ def main() -> None:
     two_chain = "B" in set(top.atoms.chainIDs)
     dt = u.trajectory.dt
     box = u.trajectory.ts.dimensions.copy()
-    coords = made_whole(u, top.atoms.positions)
-    u = mda.Universe(str(IN / "topology.pdb"), coords, format=MemoryReader, dimensions=box, dt=dt)
+    whole = made_whole(u, top.atoms.positions)
+
+    def in_memory(coords: np.ndarray) -> mda.Universe:
+        """A fresh universe over a copy (RMSD with group selections moves the frames it reads in place)."""
+        return mda.Universe(str(IN / "topology.pdb"), coords.copy(), format=MemoryReader, dimensions=box, dt=dt)
+
+    u = in_memory(whole)
     fit_sel = "backbone and chainID A" if two_chain else "backbone"
     if SHORTCUT == "fit_all_atoms":
         fit_sel = "all"
@@ -105,11 +110,11 @@ def main() -> None:
         for f in range(n):
             fh.write(f"{f},{times[f]:.3f},{bb[f]:.4f},{lig[f]:.4f}\n")
 
+    u = in_memory(whole)
     hbonds = hydrogen_bonds(u)
 
     if SHORTCUT != "rmsf_no_align":
-        ref = mda.Universe(str(IN / "topology.pdb"), coords[:1], format=MemoryReader, dimensions=box)
-        align.AlignTraj(u, ref, select=fit_sel, in_memory=True).run()
+        align.AlignTraj(u, in_memory(whole[:1]), select=fit_sel, in_memory=True).run()
     ca = u.select_atoms("protein and name CA")
     rmsf = rms.RMSF(ca).run().results.rmsf
     with open(OUT / "rmsf.csv", "w") as fh:
