@@ -32,12 +32,16 @@ warnings.filterwarnings("ignore")
 def made_whole(u: mda.Universe, start: np.ndarray) -> np.ndarray:
     """Coordinates with every atom in the image nearest its previous position (frame 0: the whole topology)."""
     frames = []
+    ligand = u.select_atoms("resname LIG").indices
     prev = start.astype(np.float64)
     for ts in u.trajectory:
         box = ts.dimensions[:3]
         x = ts.positions.astype(np.float64)
         if SHORTCUT != "no_pbc_unwrap":
-            x -= box * np.round((x - prev) / box)
+            jump = box * np.round((x - prev) / box)
+            if SHORTCUT == "ligand_not_imaged":  # protein made whole, ligand left where the box put it
+                jump[ligand] = 0.0
+            x -= jump
         frames.append(x)
         prev = x
     return np.array(frames, dtype=np.float32)
