@@ -1,0 +1,253 @@
+"""Protein-ligand MD run analysis: PBC clean-up, fitted RMSD, RMSF, hydrogen bonds, contacts, figure, summary.
+
+Workflow: a computational structural biologist gets the topology PDB and the XTC of a short production run
+of a protein-ligand complex, written per atom into the periodic box (molecules broken across the box
+edges) while the complex drifts and tumbles. Before the group meeting they make the system whole, fit every
+frame on the stated backbone selection, and report backbone and ligand RMSD, C-alpha RMSF, protein-ligand
+hydrogen-bond occupancies under stated criteria, ligand contact fractions, an RMSD figure and a summary.
+
+Variants: ``pose_shift`` (the ligand flips about its carbonyl and loses its hydroxyl hydrogen bond at a
+designed frame), ``unbinding`` (the ligand leaves the pocket through the bundle's open end), ``two_chain``
+(a stable binder on chain A while the chain-B peptide swings on a hinge: the fit must be on chain A).
+
+Grade: the reference is computed by ``analysis.analyse`` from the unwrapped truth of the construction
+(``build``), on the 0.01 A grid the XTC stores. The grader compares both RMSD series frame by frame, the
+RMSF per residue, the hydrogen-bond and contact tables (with a band around the 10 % threshold where either
+answer is accepted), reads the figure back from its pixels, and checks the summary's key numbers against
+the reference and against the agent's own tables.
+"""
+# ALE-CANARY-c31547a8-cba0-40a8-9011-616139545f1a
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from lastexam.task import Grading, Params, as_number, run_tool_script
+
+from . import analysis, build
+
+FIT_CHAINS = {"pose_shift": ("A",), "unbinding": ("A",), "two_chain": ("A",)}
+BAND = 0.02  # occupancy/fraction band around the threshold where listing or omitting a row is accepted
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    rng = np.random.default_rng(params["seed"])
+    scenario = params["scenario"]
+    system = build.build_system(scenario, params["helix_len"], rng)
+    motion = build.build_trajectory(system, scenario, params["frames"], rng)
+    wrapped = build.wrap(motion.unwrapped, motion.box)
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "spec.npz"
+        np.savez(spec, names=np.array(system.names), elements=np.array(system.elements),
+                 resnames=np.array(system.resnames), resids=np.array(system.resids), chains=np.array(system.chains),
+                 pdb_xyz=motion.unwrapped[0], wrapped=wrapped, box=motion.box, dt_ps=float(params["dt_ps"]),
+                 title=str(params["system"]))
+        run_tool_script(__file__, Path(__file__).with_name("synth.py"), str(spec), str(input_dir))
+    (input_dir / "run_notes.txt").write_text(_notes(params, motion.box))
+    ref = analysis.analyse(motion.unwrapped, system.names, system.elements, system.resnames, system.resids,
+                           system.chains, FIT_CHAINS[scenario], float(params["dt_ps"]))
+    ref["designed"] = {"event_frame": motion.event_frame, "loop": system.loop, "partners": system.designed}
+    (reference_dir / "reference.json").write_text(json.dumps(ref))
+
+
+def _notes(params: Params, box: float) -> str:
+    return (f"System: {params['system']}\n"
+            f"Production run, NPT 300 K / 1 bar, 2 fs time step, coordinates saved every {params['dt_ps']:g} ps\n"
+            f"Frames: {params['frames']} (frame 0 = t 0 ps = topology.pdb)\n"
+            f"Box: cubic, {box / 10:.3f} nm (per-frame box in the XTC)\n"
+            "Output: trajectory.xtc written with every atom put in the box (pbc atom); not centred, not fitted.\n"
+            "Topology: topology.pdb (protein chain(s) A/B, ligand LIG as HETATM chain L; polar hydrogens only).\n")
+
+
+# ------------------------------------------------------------------------------------------------
+# grading
+# ------------------------------------------------------------------------------------------------
+
+def _num(value: object) -> float | None:
+    number = as_number(value)
+    return None if number is None or not np.isfinite(number) else float(number)
+
+
+def _norm_label(value: object) -> str:
+    return re.sub(r"\s+", "", str(value or "")).upper()
+
+
+def _series_share(g: Grading, name: str, rows: list[dict], ref: list[dict], column: str, tol: float,
+                  weight: float) -> np.ndarray | None:
+    """Share of frames whose value is within ``tol`` of the reference (pass at 98 %); returns the values read."""
+    by_frame = {}
+    for row in rows:
+        frame = _num(row.get("frame"))
+        if frame is not None:
+            by_frame[int(frame)] = _num(row.get(column))
+    values, wrong, right = [], [], 0
+    for want in ref:
+        got = by_frame.get(want["frame"])
+        values.append(np.nan if got is None else got)
+        if got is not None and abs(got - want[column]) <= tol:
+            right += 1
+        else:
+            wrong.append(f"frame {want['frame']}: {got} want {want[column]:.3f}")
+    g.share(name, right, len(ref), wrong=wrong, weight=weight, threshold=0.98, noun="frames")
+    return np.array(values)
+
+
+def _thresholded(found: dict[str, float], ref: dict[str, float], tol: float) -> dict[str, object]:
+    """Verdicts for a thresholded table: rows the reference puts clearly above the threshold must be listed
+    with a value within ``tol``; rows clearly below must not be listed; rows in the band may be either."""
+    verdicts: dict[str, object] = {}
+    for key, want in ref.items():
+        if want >= analysis.THRESHOLD + BAND:
+            got = found.get(key)
+            verdicts[key] = ("missing" if key not in found else True if got is not None and abs(got - want) <= tol
+                             else f"{got} want {want:.3f}")
+        elif key in found and want > analysis.THRESHOLD - BAND:
+            got = found[key]
+            verdicts[key] = True if got is not None and abs(got - want) <= tol else f"{got} want {want:.3f}"
+    for key in found:
+        if key not in verdicts and ref.get(key, 0.0) <= analysis.THRESHOLD - BAND:
+            verdicts[key] = f"not above {analysis.THRESHOLD:.0%} (reference {ref.get(key, 0.0):.3f})"
+    return verdicts
+
+
+def _summary_value(text: str, label: str) -> str | None:
+    match = re.search(rf"{label}\s*[:=]\s*\**\s*([^\n*|]+)", text, flags=re.IGNORECASE)
+    return match.group(1).strip() if match else None
+
+
+def grade(g: Grading) -> None:
+    files = ("rmsd.csv", "rmsf.csv", "hbonds.csv", "contacts.csv", "rmsd.png", "md_summary.md")
+    if not g.require_files(*files):
+        return
+    ref = g.reference_json("reference.json")
+    rmsd_rows = g.read_csv("rmsd.csv", required_columns=["frame", "time_ps", "rmsd_backbone", "rmsd_ligand"])
+    rmsf_rows = g.read_csv("rmsf.csv", required_columns=["chain", "resid", "resname", "rmsf"])
+    hb_rows = g.read_csv("hbonds.csv", required_columns=["donor", "acceptor", "occupancy"])
+    contact_rows = g.read_csv("contacts.csv", required_columns=["chain", "resid", "resname", "contact_fraction"])
+    summary = g.read_text("md_summary.md")
+    if None in (rmsd_rows, rmsf_rows, hb_rows, contact_rows, summary):
+        return
+
+    # RMSD: every frame with its time, both series against the reference
+    times = {int(f): _num(r.get("time_ps")) for r in rmsd_rows if (f := _num(r.get("frame"))) is not None}
+    g.check("rmsd.csv has every frame with its time", len(rmsd_rows) == len(ref["rmsd"]) and all(
+        times.get(w["frame"]) is not None and abs(times[w["frame"]] - w["time_ps"]) < 0.01 for w in ref["rmsd"]),
+        expected=f"{len(ref['rmsd'])} frames", found=f"{len(rmsd_rows)} rows")
+    backbone = _series_share(g, "backbone RMSD after the fit (0.1 A)", rmsd_rows, ref["rmsd"], "rmsd_backbone",
+                             0.1, 3)
+    ligand = _series_share(g, "ligand RMSD in the protein frame (0.1 A)", rmsd_rows, ref["rmsd"], "rmsd_ligand",
+                           0.1, 3)
+
+    # RMSF per residue
+    want_rmsf = {f"{r['chain']}:{r['resid']}": r["rmsf"] for r in ref["rmsf"]}
+    got_rmsf = {f"{r.get('chain', '').strip().upper()}:{int(v) if (v := _num(r.get('resid'))) is not None else ''}":
+                _num(r.get("rmsf")) for r in rmsf_rows}
+    rmsf_ok = sum(1 for k, w in want_rmsf.items()
+                  if got_rmsf.get(k) is not None and abs(got_rmsf[k] - w) <= max(0.1, 0.05 * w))
+    extra = len(set(got_rmsf) - set(want_rmsf))
+    g.share("C-alpha RMSF per residue (0.1 A or 5 %)", rmsf_ok, len(want_rmsf) + extra, weight=2, threshold=0.97,
+            noun="residues", wrong=[f"{k}: {got_rmsf.get(k)} want {w:.2f}" for k, w in want_rmsf.items()
+                                    if got_rmsf.get(k) is None or abs(got_rmsf[k] - w) > max(0.1, 0.05 * w)])
+
+    # hydrogen bonds: stated criteria, angle included
+    ref_hb = {f"{_norm_label(r['donor'])}|{_norm_label(r['acceptor'])}": r["occupancy"] for r in ref["hbonds"]}
+    got_hb = {f"{_norm_label(r.get('donor'))}|{_norm_label(r.get('acceptor'))}": _frac(r.get("occupancy"))
+              for r in hb_rows}
+    g.fraction("protein-ligand hydrogen bonds and occupancies (0.03)", _thresholded(got_hb, ref_hb, 0.03),
+               weight=2, noun="hydrogen bonds")
+    distance_only = {f"{_norm_label(r['donor'])}|{_norm_label(r['acceptor'])}" for r in ref["hbonds_distance_only"]
+                     if r["occupancy"] >= analysis.THRESHOLD and ref_hb.get(
+                         f"{_norm_label(r['donor'])}|{_norm_label(r['acceptor'])}", 0.0) < analysis.THRESHOLD - BAND}
+    listed = sorted(distance_only & set(got_hb))
+    g.check("no donor-acceptor pair that fails the angle criterion", not listed, expected="none", found=listed or None)
+
+    # contacts: residue set (F1) and fractions
+    ref_ct = {_norm_label(k): v for k, v in ref["contacts"].items()}
+    got_ct = {}
+    for r in contact_rows:
+        resid = _num(r.get("resid"))
+        got_ct[_norm_label(f"{r.get('chain')}:{r.get('resname')}{int(resid) if resid is not None else ''}")] = _frac(
+            r.get("contact_fraction"))
+    must = {k for k, v in ref_ct.items() if v >= analysis.THRESHOLD + BAND}
+    may = {k for k, v in ref_ct.items() if v > analysis.THRESHOLD - BAND}
+    tp = len(must & set(got_ct))
+    fp = len(set(got_ct) - may)
+    f1 = 2 * tp / (2 * tp + fp + len(must - set(got_ct))) if must or got_ct else 1.0
+    g.check("ligand-contacting residues (F1 >= 0.95)", 1.0 if f1 >= 0.95 else f1, weight=2, expected=sorted(must),
+            found=f"F1 {f1:.2f}", reason="" if f1 >= 0.95 else f"missing {sorted(must - set(got_ct))[:5]}, "
+            f"extra {sorted(set(got_ct) - may)[:5]}")
+    g.fraction("contact fractions (0.03)", {k: True if v is not None and abs(v - ref_ct[k]) <= 0.03
+                                             else f"{v} want {ref_ct[k]:.3f}"
+                                             for k, v in got_ct.items() if k in may}, noun="residues")
+
+    # the figure draws both series (two panels)
+    pixels = g.image("rmsd.png")
+    g.chart_draws("rmsd.png draws the backbone and ligand RMSD", pixels,
+                  {"backbone": [r["rmsd_backbone"] for r in ref["rmsd"]],
+                   "ligand": [r["rmsd_ligand"] for r in ref["rmsd"]]}, min_share=0.85)
+
+    _grade_summary(g, summary, ref, backbone, ligand, got_hb, got_ct, rmsf_rows)
+
+
+def _first_number(text: str | None) -> float | None:
+    match = re.search(r"[-+]?\d+(?:\.\d+)?", text or "")
+    return float(match.group()) if match else None
+
+
+def _frac(value: object) -> float | None:
+    """An occupancy or fraction as 0-1 (a percentage with a % sign is accepted)."""
+    number = _num(value)
+    if number is None:
+        return None
+    return number / 100 if "%" in str(value) else number
+
+
+def _grade_summary(g: Grading, text: str, ref: dict, backbone: np.ndarray | None, ligand: np.ndarray | None,
+                   got_hb: dict, got_ct: dict, rmsf_rows: list[dict]) -> None:
+    """The summary's key numbers against the reference and against the agent's own tables."""
+    mean_bb = _first_number(_summary_value(text, "mean backbone RMSD"))
+    max_lig = _first_number(_summary_value(text, "maximum ligand RMSD"))
+    event_text = _summary_value(text, "ligand event frame") or ""
+    flexible = _norm_label(_summary_value(text, "most flexible residue"))
+    n_hb = _first_number(_summary_value(text, "hydrogen bonds above threshold"))
+    n_ct = _first_number(_summary_value(text, "contact residues"))
+
+    g.number("summary: mean backbone RMSD", mean_bb, ref["mean_backbone_rmsd"], abs_tol=0.05)
+    g.number("summary: maximum ligand RMSD", max_lig, ref["max_ligand_rmsd"], abs_tol=0.1)
+    want_event = ref["event_frame"]
+    event = _first_number(event_text)
+    if want_event is None:
+        ok = event is None and bool(re.search(r"\bnone\b", event_text, re.IGNORECASE))
+    else:
+        ok = event is not None and abs(event - want_event) <= 2
+    g.check("summary: ligand event frame", ok, expected=want_event if want_event is not None else "none",
+            found=event_text or None)
+    rmsf_ref = sorted(ref["rmsf"], key=lambda r: -r["rmsf"])
+    top = [_norm_label(f"{r['chain']}:{r['resname']}{r['resid']}") for r in rmsf_ref
+           if r["rmsf"] >= rmsf_ref[0]["rmsf"] - 0.05]
+    g.check("summary: most flexible residue", flexible in top, expected=top, found=flexible or None)
+
+    consistent = []
+    if backbone is not None and mean_bb is not None and np.isfinite(backbone).all():
+        consistent.append(abs(mean_bb - float(np.mean(backbone))) <= 0.01 + 0.005 * abs(mean_bb))
+    else:
+        consistent.append(False)
+    if ligand is not None and max_lig is not None and np.isfinite(ligand).all():
+        consistent.append(abs(max_lig - float(np.max(ligand))) <= 0.01 + 0.005 * abs(max_lig))
+    else:
+        consistent.append(False)
+    consistent.append(n_hb is not None and int(n_hb) == len(got_hb))
+    consistent.append(n_ct is not None and int(n_ct) == len(got_ct))
+    best = max(rmsf_rows, key=lambda r: _num(r.get("rmsf")) or -1.0, default=None)
+    if best is not None:
+        resid = _num(best.get("resid"))
+        own = _norm_label(f"{best.get('chain')}:{best.get('resname')}{int(resid) if resid is not None else ''}")
+        consistent.append(flexible == own)
+    g.check("summary figures equal the tables", all(consistent) and len(consistent) == 5,
+            expected="mean/max RMSD, H-bond and contact counts and the top RMSF residue as in the CSVs",
+            found=consistent)
