@@ -55,7 +55,7 @@ def verdict_rows(verdicts: list[TaskVerdict]) -> list[VerdictRow]:
         if not any(a.startswith("adversaries/") for a in task.adversaries):
             rows.append(VerdictRow(task=task.task, variant="*", check="adversaries", score=None,
                                    ok=not any("adversaries/" in p for p in task.problems),
-                                   detail="no adversaries/ folder"))
+                                   detail="no adversaries/ script ran (the package has none, or --no-probes)"))
     return rows
 
 
