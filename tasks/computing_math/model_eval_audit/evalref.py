@@ -87,14 +87,14 @@ def _resample_weights(n: int, replicates: int, seed: int) -> np.ndarray:
 
 
 def _macro_f1_weighted(weights: np.ndarray, y: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
-    scores = []
-    for c in range(k):
-        tp = weights @ ((pred == c) & (y == c))
-        fp = weights @ ((pred == c) & (y != c))
-        fn = weights @ ((pred != c) & (y == c))
-        denom = 2 * tp + fp + fn
-        scores.append(np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0))
-    return np.mean(scores, axis=0)
+    """Macro-F1 of every resample (a row of item multiplicities), from one product with the per-class
+    TP, FP and FN indicators."""
+    indicators = np.concatenate([np.stack([(pred == c) & (y == c), (pred == c) & (y != c), (pred != c) & (y == c)],
+                                          axis=1) for c in range(k)], axis=1).astype(float)
+    counts = (weights @ indicators).reshape(len(weights), k, 3)
+    tp, fp, fn = counts[..., 0], counts[..., 1], counts[..., 2]
+    denom = 2 * tp + fp + fn
+    return np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0).mean(axis=1)
 
 
 def paired_bootstrap(y: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, k: int, replicates: int,
@@ -133,11 +133,14 @@ def verdict(ref: dict[str, Any], protocol: dict[str, Any]) -> dict[str, bool]:
     return criteria
 
 
-def audit(data: dict[str, Any], protocol: dict[str, Any], *, remove_leaks: bool = True) -> dict[str, Any]:
-    """The full reference (see the module docstring). ``data`` holds the label/prob arrays and hashes."""
+def audit(data: dict[str, Any], protocol: dict[str, Any], *, remove_leaks: bool = True,
+          leaked: dict[str, str] | None = None) -> dict[str, Any]:
+    """The full reference (see the module docstring). ``data`` holds the label/prob arrays and hashes;
+    ``leaked`` is ``leakage(...)`` when the caller has it already."""
     k = len(data["classes"])
-    leaked = leakage(data["test_sha"], data["test_simhash"], data["train_sha"], data["train_simhash"],
-                     protocol["max_hamming"])
+    if leaked is None:
+        leaked = leakage(data["test_sha"], data["test_simhash"], data["train_sha"], data["train_simhash"],
+                         protocol["max_hamming"])
     keep = np.ones(len(data["test_y"]), dtype=bool)
     if remove_leaks:
         keep[[int(i) for i in leaked]] = False
