@@ -1,0 +1,363 @@
+"""Pre-ship evaluation audit of the claim "model B beats model A".
+
+Workflow: an ML engineer receives the labelled test set (content hashes and SimHashes of each item,
+subgroup, label), the index of the training set, a validation split, both models' exported class
+probabilities and the team's evaluation protocol. They remove test items leaked from training
+(exact content hash, or SimHash within 3 bits), recompute accuracy, macro-F1 and ECE after temperature
+scaling fitted on the validation split, paired bootstrap CIs of B - A and McNemar's exact test,
+per-subgroup metrics with each model's worst group, draw the reliability diagram, and sign a verdict.
+
+Variants: a binary moderation classifier where the claim holds; a 4-class router whose gain over A
+exists only on the leaky test set (B memorised leaked items); a 6-class triage classifier that is far
+worse calibrated raw but as good once temperature-scaled, so the calibration criterion flips with it.
+``generate`` draws pools until the variant's story holds with margins (deterministic in the seed).
+
+Grade: the reference is recomputed from the written inputs with numpy/scipy (``evalref``). The grader
+checks the leakage set exactly, the counts, accuracy and macro-F1 (2e-4), the temperatures, the ECEs,
+the CIs within a bootstrap tolerance, McNemar's counts and exact p, the subgroup table and worst
+groups, the reliability table (and that it reproduces the reported ECE), that the PNG draws the
+calibrated reliability curves of both models, the verdict, and that the note's figures equal the JSON.
+"""
+# ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lastexam.task import Grading, Params, as_number, judge, normalize_text, write_csv
+
+from . import evalref
+from .simulate import SCENARIOS, simulate
+
+PROTOCOL = {"max_hamming": 3, "bins": 15, "bootstrap_replicates": 2000, "bootstrap_seed": 20261204,
+            "alpha": 0.05, "ece_margin": 0.01, "worst_group_margin": 0.02}
+METRIC_TOL = 2e-4  # accuracy and F1 are exact once the item set is right: this is rounding to 4 decimals
+ECE_TOL = 1.5e-3  # a temperature a little off the optimum moves a few items across bin edges
+NOTE_TOL = 1e-4
+
+
+# --------------------------------------------------------------------------------------------
+# generation
+# --------------------------------------------------------------------------------------------
+
+
+def _story_holds(scenario: str, ref: dict[str, Any], leaky: dict[str, Any], data: dict[str, Any]) -> bool:
+    """Whether a drawn pool tells the variant's story, with margins wide enough that an honest audit
+    with another bootstrap generator or optimiser reaches the same verdict."""
+    a, b, d = ref["models"]["A"], ref["models"]["B"], ref["difference"]
+
+    def clear(r: dict[str, Any]) -> bool:
+        """Every criterion that decides the verdict is far from its threshold: all of them when the claim
+        holds, at least one failing one when it does not."""
+        ra, rb, rd = r["models"]["A"], r["models"]["B"], r["difference"]
+        p = r["mcnemar"]["p_value"]
+        margins = [(rd["accuracy"]["ci_low"] > 0, abs(rd["accuracy"]["ci_low"]) > 0.004),
+                   (p < PROTOCOL["alpha"], p < 0.01 or p > 0.2),
+                   (rd["macro_f1"]["estimate"] > 0, abs(rd["macro_f1"]["estimate"]) > 0.004),
+                   (rb["ece"] <= ra["ece"] + 0.01, abs(rb["ece"] - ra["ece"] - 0.01) > 0.004),
+                   (rb["worst_subgroup_accuracy"] >= ra["worst_subgroup_accuracy"] - 0.02,
+                    abs(rb["worst_subgroup_accuracy"] - ra["worst_subgroup_accuracy"] + 0.02) > 0.01)]
+        if r["claim_holds"]:
+            return all(wide for _, wide in margins)
+        return any(wide and not met for met, wide in margins)
+
+    keep = np.ones(len(data["test_y"]), dtype=bool)
+    keep[[int(i) for i in ref["leaked"]]] = False
+    groups = np.asarray(data["test_group"])[keep]
+    k = len(data["classes"])
+    every_class = all(len(set(data["test_y"][keep][groups == g])) == k for g in set(groups))
+    distinct = (max(abs(m["ece"] - m["ece_uncalibrated"]) for m in (a, b)) > 0.005
+                and max(abs(m["macro_f1"] - m["accuracy"]) for m in (a, b)) > 0.003)
+    if not (every_class and distinct and clear(ref)):
+        return False
+    if scenario == "moderation":
+        return ref["claim_holds"]
+    if scenario == "routing":
+        return clear(leaky) and leaky["claim_holds"] and not ref["claim_holds"] and d["accuracy"]["ci_low"] < 0
+    return (ref["claim_holds"] and b["ece_uncalibrated"] > a["ece_uncalibrated"] + PROTOCOL["ece_margin"] + 0.01)
+
+
+def _audits(scenario: str, data: dict[str, Any], protocol: dict[str, Any],
+            leaked: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The audit of the clean test set and, for the leakage story, of the leaky one."""
+    ref = evalref.audit(data, protocol, leaked=leaked)
+    return ref, evalref.audit(data, protocol, remove_leaks=False, leaked=leaked) if scenario == "routing" else ref
+
+
+def _protocol_text(params: Params, names: dict[str, str]) -> str:
+    p = PROTOCOL
+    classes = ", ".join(f"`{c}`" for c in params["classes"])
+    return f"""# Evaluation protocol: {params["task_name"]}
+
+Claim under audit: **model B (`{names["B"]}`) beats model A (`{names["A"]}`, in production)**
+on the held-out test set. Classes: {classes}.
+
+1. **Leakage.** Remove from the test set every item that also occurs in the training set:
+   an *exact* match has the same `content_sha256` as a training item; a *near* duplicate has no
+   exact match but a 64-bit `simhash64` within Hamming distance {p["max_hamming"]} (inclusive) of some
+   training item's. Hashes compare case-insensitively. The validation split is used as it is.
+2. **Metrics** on the remaining test items, per model: accuracy; macro-F1 = the unweighted mean over
+   all classes of F1_k = 2TP_k / (2TP_k + FP_k + FN_k); the predicted class is the arg-max probability.
+3. **Calibration.** Fit one temperature T per model on the validation split by minimising the mean
+   negative log-likelihood of softmax(ln p / T), where p are the exported probabilities. Expected
+   calibration error (ECE) is top-label ECE over {p["bins"]} equal-width confidence bins, right-closed
+   ((k-1)/{p["bins"]}, k/{p["bins"]}] for bin k = 1..{p["bins"]}: sum over bins of (n_bin / n) * |accuracy_bin -
+   mean confidence_bin|. ECE is compared after temperature scaling; report the uncalibrated ECE too.
+4. **Uncertainty.** Differences are B minus A. 95% CIs of the accuracy and macro-F1 differences by the
+   paired percentile bootstrap: {p["bootstrap_replicates"]} resamples of the evaluated items (the same
+   resampled items for both models), drawn as `numpy.random.default_rng({p["bootstrap_seed"]}).integers(0, n,
+   size=({p["bootstrap_replicates"]}, n))` over the evaluated items in `test_set.csv` order; percentiles 2.5 and 97.5
+   (numpy's default linear interpolation). Significance: McNemar's exact test (two-sided binomial on the
+   discordant pairs).
+5. **Subgroups.** Accuracy and macro-F1 per subgroup; a model's worst subgroup is the one with its
+   lowest accuracy.
+6. **Decision rule.** The claim holds only if all of: the accuracy-difference CI lies above 0; McNemar
+   p < {p["alpha"]}; B's macro-F1 is higher; B's calibrated ECE is at most A's + {p["ece_margin"]}; B's
+   worst-subgroup accuracy is at least A's worst-subgroup accuracy - {p["worst_group_margin"]}.
+"""
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    scenario, classes = params["scenario"], list(params["classes"])
+    seed = int(params["seed"])
+    screen = {**PROTOCOL, "bootstrap_replicates": 200}  # a cheap first look before the full audit
+    for attempt in range(200):
+        data = simulate(scenario, classes, np.random.default_rng([seed, attempt]))
+        leaked = evalref.leakage(data["test_sha"], data["test_simhash"], data["train_sha"], data["train_simhash"],
+                                 PROTOCOL["max_hamming"])
+        if scenario == "routing" and not _story_holds(scenario, *_audits(scenario, data, screen, leaked), data):
+            continue
+        ref, leaky = _audits(scenario, data, PROTOCOL, leaked)
+        if _story_holds(scenario, ref, leaky, data):
+            break
+    else:
+        raise RuntimeError(f"no pool told the {scenario} story in 200 draws")
+    rng = np.random.default_rng([seed, attempt, 7])
+    names = SCENARIOS[scenario]["model_names"]
+    test_ids = [f"te-{i + 1:05d}" for i in range(len(data["test_y"]))]
+    val_ids = [f"va-{i + 1:05d}" for i in range(len(data["val_y"]))]
+    write_csv(input_dir / "test_set.csv", ["item_id", "content_sha256", "simhash64", "subgroup", "label"],
+              [(i, sha, f"{int(sim):016x}", g, classes[y]) for i, sha, sim, g, y in
+               zip(test_ids, data["test_sha"], data["test_simhash"], data["test_group"], data["test_y"], strict=True)])
+    write_csv(input_dir / "validation_set.csv", ["item_id", "subgroup", "label"],
+              [(i, g, classes[y]) for i, g, y in zip(val_ids, data["val_group"], data["val_y"], strict=True)])
+    sources = ["forum_dump_2025q4", "vendor_batch_07", "crowd_labels_v3", "prod_sample_2026h1"]
+    write_csv(input_dir / "train_index.csv", ["train_id", "source", "content_sha256", "simhash64"],
+              [(f"tr-{j + 1:06d}", sources[j % len(sources)], sha.upper(), f"0x{int(sim):016X}")
+               for j, (sha, sim) in enumerate(zip(data["train_sha"], data["train_simhash"], strict=True))])
+    for m, fname in (("A", "predictions_model_a.csv"), ("B", "predictions_model_b.csv")):
+        rows = [(i, *(f"{v:.6f}" for v in p)) for i, p in zip(test_ids, data["test_probs"][m], strict=True)]
+        rows += [(i, *(f"{v:.6f}" for v in p)) for i, p in zip(val_ids, data["val_probs"][m], strict=True)]
+        order = rng.permutation(len(rows))
+        write_csv(input_dir / fname, ["item_id", *(f"p_{c}" for c in classes)], [rows[j] for j in order])
+    (input_dir / "evaluation_protocol.md").write_text(_protocol_text(params, names), encoding="utf-8")
+
+    ref["leaked"] = {test_ids[int(i)]: kind for i, kind in ref["leaked"].items()}
+    ref["classes"] = classes
+    (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# grading
+# --------------------------------------------------------------------------------------------
+
+FILES = ("metrics.json", "leakage.csv", "subgroups.csv", "reliability.csv", "reliability.png", "audit_note.md")
+
+
+def _get(obj: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _close(found: Any, expected: float, tol: float) -> bool:
+    value = as_number(found)
+    return value is not None and math.isclose(value, expected, abs_tol=tol, rel_tol=0.0)
+
+
+def _record(g: Grading, name: str, pairs: list[tuple[str, Any, float, float]], weight: float = 1.0) -> None:
+    bad = [f"{label}={found!r} want {want:.6g} (tol {tol:g})" for label, found, want, tol in pairs
+           if not _close(found, want, tol)]
+    g.check(name, not bad, weight=weight, expected={label: round(want, 6) for label, _, want, _ in pairs},
+            found={label: found for label, found, _, _ in pairs}, reason="; ".join(bad[:4]))
+
+
+def _reliability_verdict(found: dict[str, str], want: dict[str, Any]) -> bool | str:
+    count = as_number(found.get("count"))
+    if count is None or abs(count - want["count"]) > 1:
+        return f"count {found.get('count')!r} want {want['count']}"
+    if want["count"] == 0:
+        return True
+    if not _close(found.get("mean_confidence"), want["mean_confidence"], 2e-3):
+        return f"mean_confidence {found.get('mean_confidence')!r} want {want['mean_confidence']:.4f}"
+    if not _close(found.get("accuracy"), want["accuracy"], 1.0 / want["count"] + 1e-6):
+        return f"accuracy {found.get('accuracy')!r} want {want['accuracy']:.4f}"
+    return True
+
+
+def _ece_from_rows(rows: list[dict[str, str]], model: str) -> float | None:
+    mine = [r for r in rows if normalize_text(r.get("model")) == model.casefold()]
+    counts = [as_number(r.get("count")) or 0.0 for r in mine]
+    total = sum(counts)
+    if not total:
+        return None
+    ece = 0.0
+    for r, n in zip(mine, counts, strict=True):
+        if n:
+            acc, conf = as_number(r.get("accuracy")), as_number(r.get("mean_confidence"))
+            if acc is None or conf is None:
+                return None
+            ece += n / total * abs(acc - conf)
+    return ece
+
+
+_NUMBER = re.compile(r"[-+\u2212]?\d+(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?")
+
+
+def _note_numbers(text: str) -> list[float]:
+    values = []
+    for match in _NUMBER.finditer(text.replace(",", "")):
+        value = as_number(match.group().replace("\u2212", "-"))
+        if value is not None:
+            values += [value, value / 100]
+    return values
+
+
+def _note_verdict(text: str) -> bool | None:
+    lines = [ln for ln in text.splitlines() if re.match(r"^[#*>\s_-]*verdict\b", ln.strip(), re.IGNORECASE)]
+    if not lines:
+        return None
+    said = normalize_text(re.sub(r"[*_`:]", " ", lines[0]))
+    if "does not hold" in said or "not hold" in said:
+        return False
+    return True if "claim holds" in said else None
+
+
+def grade(g: Grading) -> None:
+    if not g.require_files(*FILES):
+        return
+    ref = g.reference_json("reference.json")
+    metrics = g.read_json("metrics.json")
+    leak_rows = g.read_csv("leakage.csv", required_columns=["item_id", "match"])
+    sub_rows = g.read_csv("subgroups.csv", required_columns=["model", "subgroup", "n", "accuracy", "macro_f1"])
+    rel_rows = g.read_csv("reliability.csv", required_columns=["model", "bin", "count", "mean_confidence", "accuracy"])
+    note = g.read_text("audit_note.md")
+    pixels = g.image("reliability.png")
+    if not g.check("metrics.json is an object", isinstance(metrics, dict), gate=True, weight=0):
+        return
+    if leak_rows is None or sub_rows is None or rel_rows is None or note is None:
+        return
+    models = {m: _get(metrics, "models", m) for m in ("A", "B")}
+    want = ref["models"]
+
+    # leakage
+    found_leaks = {r.get("item_id", "").strip(): normalize_text(r.get("match")) for r in leak_rows}
+    g.fraction("leakage set (exact and near duplicates)",
+               judge(found_leaks, ref["leaked"], lambda f, w: f == w or f"match {f!r}, want {w!r}"),
+               weight=2, noun="leaked items")
+    counts = [(k, _get(metrics, k), ref[k]) for k in ("test_items", "leaked_exact", "leaked_near", "evaluated_items")]
+    g.check("leakage counts in metrics.json", all(as_number(f) == w for _, f, w in counts),
+            expected={k: w for k, _, w in counts}, found={k: f for k, f, _ in counts})
+
+    # per-model metrics
+    _record(g, "accuracy per model", [(m, _get(models[m], "accuracy"), want[m]["accuracy"], METRIC_TOL) for m in "AB"])
+    _record(g, "macro-F1 per model", [(m, _get(models[m], "macro_f1"), want[m]["macro_f1"], METRIC_TOL) for m in "AB"])
+    _record(g, "temperature per model (fitted on validation)",
+            [(m, _get(models[m], "temperature"), want[m]["temperature"], 5e-3 * want[m]["temperature"]) for m in "AB"])
+    _record(g, "calibrated ECE per model", [(m, _get(models[m], "ece"), want[m]["ece"], ECE_TOL) for m in "AB"])
+    _record(g, "uncalibrated ECE per model",
+            [(m, _get(models[m], "ece_uncalibrated"), want[m]["ece_uncalibrated"], 5e-4) for m in "AB"])
+
+    # differences and test
+    diff = ref["difference"]
+    for key in ("accuracy", "macro_f1"):
+        tol = 0.25 * diff[key]["sd"] + 5e-4
+        pairs = [("estimate", _get(metrics, "difference", key, "estimate"), diff[key]["estimate"], METRIC_TOL),
+                 ("ci_low", _get(metrics, "difference", key, "ci_low"), diff[key]["ci_low"], tol),
+                 ("ci_high", _get(metrics, "difference", key, "ci_high"), diff[key]["ci_high"], tol)]
+        if key == "accuracy":
+            _record(g, "accuracy difference with paired bootstrap CI", pairs, weight=1.5)
+        else:
+            _record(g, "macro-F1 difference with paired bootstrap CI", pairs, weight=1.5)
+    _record(g, "calibrated ECE difference", [("estimate", _get(metrics, "difference", "ece", "estimate"),
+                                              diff["ece"]["estimate"], 2 * ECE_TOL)])
+    mc = ref["mcnemar"]
+    found_p = as_number(_get(metrics, "mcnemar", "p_value"))
+    exact = (as_number(_get(metrics, "mcnemar", "a_right_b_wrong")) == mc["a_right_b_wrong"]
+             and as_number(_get(metrics, "mcnemar", "a_wrong_b_right")) == mc["a_wrong_b_right"]
+             and found_p is not None and math.isclose(found_p, mc["p_value"], rel_tol=1e-4, abs_tol=1e-15))
+    g.check("McNemar exact test", exact, weight=1.5, expected=mc, found=_get(metrics, "mcnemar"))
+
+    # subgroups
+    expected_sub = [{"model": m, "subgroup": s, **v} for m in "AB" for s, v in want[m]["subgroups"].items()]
+    g.table("per-subgroup table", sub_rows, expected_sub, key=["model", "subgroup"], weight=2,
+            columns={"n": 0.0, "accuracy": METRIC_TOL, "macro_f1": METRIC_TOL}, normalize=normalize_text)
+    worst_ok = all(normalize_text(_get(models[m], "worst_subgroup")) == normalize_text(want[m]["worst_subgroup"])
+                   and _close(_get(models[m], "worst_subgroup_accuracy"), want[m]["worst_subgroup_accuracy"], METRIC_TOL)
+                   for m in "AB")
+    g.check("worst subgroup per model", worst_ok,
+            expected={m: [want[m]["worst_subgroup"], round(want[m]["worst_subgroup_accuracy"], 4)] for m in "AB"},
+            found={m: [_get(models[m], "worst_subgroup"), _get(models[m], "worst_subgroup_accuracy")] for m in "AB"})
+
+    # reliability
+    found_bins = {f"{normalize_text(r.get('model')).upper()}/{as_number(r.get('bin'))}": r for r in rel_rows}
+    expected_bins = {f"{m}/{float(b['bin'])}": b for m in "AB" for b in want[m]["reliability"]}
+    g.fraction("reliability table after temperature scaling", judge(found_bins, expected_bins, _reliability_verdict),
+               noun="model bins")
+    own = {m: _ece_from_rows(rel_rows, m) for m in "AB"}
+    consistent = all(own[m] is not None and _close(_get(models[m], "ece"), own[m], 1e-3) for m in "AB")
+    g.check("reliability.csv reproduces the reported ECE", consistent, expected="ECE from the bins = metrics.json ece",
+            found={m: own[m] for m in "AB"})
+    series = {}
+    for m in "AB":
+        values = [b["accuracy"] if b["count"] else math.nan for b in want[m]["reliability"]]
+        filled = [i for i, v in enumerate(values) if not math.isnan(v)]
+        series[f"model {m}"] = values[filled[0]:filled[-1] + 1]
+    g.chart_draws("reliability diagram draws both calibrated curves", pixels, series, weight=1.5)
+
+    # verdict and note
+    claim = _get(metrics, "claim_holds")
+    g.check("verdict in metrics.json", claim is ref["claim_holds"], weight=2, expected=ref["claim_holds"], found=claim)
+    said = _note_verdict(note)
+    g.check("audit note verdict", said is ref["claim_holds"] and said is claim, weight=1,
+            expected=ref["claim_holds"], found=said, reason="" if said is not None else "no 'Verdict:' line")
+    _grade_note_figures(g, note, metrics, models)
+
+
+def _grade_note_figures(g: Grading, note: str, metrics: dict[str, Any], models: dict[str, Any]) -> None:
+    """The note's key figures are those of the agent's own metrics.json (consistency, not correctness)."""
+    numbers = _note_numbers(note)
+    wanted: dict[str, tuple[Any, str]] = {
+        "evaluated_items": (_get(metrics, "evaluated_items"), "int"),
+        "leaked items": ((as_number(_get(metrics, "leaked_exact")) or 0) + (as_number(_get(metrics, "leaked_near")) or 0),
+                         "int"),
+        "accuracy difference": (_get(metrics, "difference", "accuracy", "estimate"), "metric"),
+        "accuracy CI low": (_get(metrics, "difference", "accuracy", "ci_low"), "metric"),
+        "accuracy CI high": (_get(metrics, "difference", "accuracy", "ci_high"), "metric"),
+        "McNemar p": (_get(metrics, "mcnemar", "p_value"), "p"),
+    }
+    for m in "AB":
+        for key in ("accuracy", "macro_f1", "ece"):
+            wanted[f"{m} {key}"] = (_get(models[m], key), "metric")
+    verdicts: dict[str, bool | str] = {}
+    for label, (value, kind) in wanted.items():
+        v = as_number(value)
+        if v is None:
+            verdicts[label] = "not in metrics.json"
+            continue
+        if kind == "int":
+            hit = any(x == v for x in numbers)
+        elif kind == "p":
+            hit = any(math.isclose(x, v, rel_tol=0.01, abs_tol=1e-15) for x in numbers)
+        else:
+            hit = any(abs(x - v) <= NOTE_TOL for x in numbers)
+        verdicts[label] = hit or f"{v:.6g} not stated"
+    g.fraction("audit note figures equal metrics.json", verdicts, noun="figures")
