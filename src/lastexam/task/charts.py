@@ -44,9 +44,7 @@ def chart_problems(pixels: np.ndarray) -> list[str]:
     inside = np.zeros(grey.shape, dtype=bool)
     for rows, cols in panels:
         inside[rows.start + 2:rows.stop - 1, cols.start + 2:cols.stop - 1] = True
-    coloured = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
-    strokes = ((grey < 200) | coloured) & ~ndimage.binary_dilation(long_runs(grey < 200, 40) | long_runs(
-        (grey < 200).T, 40).T, iterations=2)
+    strokes = ((grey < 200) | _coloured(rgb)) & ~_straight_lines(grey < 200, margin=2)
     plotted = float(strokes[inside].mean()) if inside.any() else 0.0
     if plotted < 0.003:
         problems.append(f"{plotted:.2%} of the plot area holds plotted strokes: empty axes")
@@ -62,6 +60,17 @@ def long_runs(mask: np.ndarray, length: int) -> np.ndarray:
             if stop - start >= length:
                 out[y, start:stop] = True
     return out
+
+
+def _coloured(rgb: np.ndarray) -> np.ndarray:
+    """Strongly coloured pixels (a line colour, not grey ink) of an int16 RGB image."""
+    return (rgb.max(axis=2) - rgb.min(axis=2)) > 60
+
+
+def _straight_lines(mask: np.ndarray, *, margin: int) -> np.ndarray:
+    """The straight horizontal and vertical runs of a mask at least 40 px long (axis, frame and grid lines),
+    widened by ``margin`` px."""
+    return ndimage.binary_dilation(long_runs(mask, 40) | long_runs(mask.T, 40).T, iterations=margin)
 
 
 def plot_panels(rgb: np.ndarray) -> list[tuple[slice, slice]]:
@@ -86,7 +95,7 @@ def colour_traces(rgb: np.ndarray) -> list[np.ndarray]:
     not straight axis or grid lines."""
     rgb = rgb.astype(np.int16)
     grey = rgb.mean(axis=2)
-    coloured = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
+    coloured = _coloured(rgb)
     traces = []
     left = coloured.copy()
     while left.sum() >= max(40, 0.01 * coloured.sum()) and len(traces) < 16:
@@ -98,7 +107,7 @@ def colour_traces(rgb: np.ndarray) -> list[np.ndarray]:
             traces.append(mask)
         left &= ~mask
     for ink in (grey < 100, (grey >= 100) & (grey < 200) & ~coloured):
-        ink &= ~ndimage.binary_dilation(long_runs(ink, 40) | long_runs(ink.T, 40).T, iterations=1)
+        ink &= ~_straight_lines(ink, margin=1)
         if ink.sum() >= 40:
             traces.append(ink)
     return traces
