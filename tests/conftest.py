@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import socket
@@ -32,6 +33,18 @@ HOSTILE_TASKS = TESTS / "fixtures" / "hostile_tasks"
 AGENTS = TESTS / "agents"
 REPO = TESTS.parent
 KEY_ENV = "ALE_TEST_MODEL_KEY"
+
+
+def rotation() -> int:
+    """This CI run's turn: the ISO week, or ``ALE_GATE_ROTATION``."""
+    return int(os.environ.get("ALE_GATE_ROTATION", dt.date.today().isocalendar().week))
+
+
+def rotated(index: int, count: int, size: int) -> list[int]:
+    """``size`` of ``count`` positions (all when fewer) for the item at ``index``: they differ between neighbouring
+    items and move on with each turn, so successive runs visit every position."""
+    start = rotation() + index * size
+    return sorted({(start + k) % count for k in range(min(size, count))})
 
 
 @pytest.fixture

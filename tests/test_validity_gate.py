@@ -15,6 +15,7 @@ import sqlite3
 import struct
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,47 @@ def test_exec_log_counts_successful_execs_only() -> None:
            "cbc: the solver said execve(\"/usr/bin/awk\") in its own output\n")
     assert executed_declared(log, ["python3", "gdal_sieve.py", "cbc", "awk", "bash"]) == \
         ["python3", "gdal_sieve.py", "bash"]
+
+
+def _desktop_copy(root: Path, gui_oracle: str | None) -> Path:
+    """The strict fixture as a desktop task (a display declared), with ``gui_oracle`` as its
+    gui_oracle/solve.sh (None: without one)."""
+    package = root / "other" / "group_totals"
+    shutil.copytree(FIXTURE, package)
+    toml = package / "task.toml"
+    toml.write_text(toml.read_text().replace("[resources]", '[environment]\ndisplay = "800x600"\n\n[resources]'))
+    if gui_oracle is not None:
+        (package / "gui_oracle").mkdir()
+        (package / "gui_oracle" / "solve.sh").write_text(gui_oracle)
+        (package / "gui_oracle" / "solve.sh").chmod(0o755)
+    return package
+
+
+@pytest.mark.slow
+def test_gate_runs_a_desktop_tasks_gui_oracle_and_fails_one_that_does_not_do_the_work(tmp_path: Path) -> None:
+    # a GUI-driven oracle runs on the task's desktop: this one looks at it, then does the work
+    working = (FIXTURE / "solution" / "solve.sh").read_text().replace(
+        "set -euo pipefail\n", "set -euo pipefail\nale-computer screenshot /tmp/desktop.png\n")
+    only_looking = "#!/bin/sh\nale-computer screenshot /tmp/desktop.png\n"
+    options = GateOptions(adversaries=False, ablations=False)
+    verdict = check_task(load_task(_desktop_copy(tmp_path / "working", working)), options)
+    assert verdict.ok, [*verdict.problems, *(p for v in verdict.variants for p in v.problems)]
+    assert verdict.variants[0].gui_oracle_score == 1.0
+
+    verdict = check_task(load_task(_desktop_copy(tmp_path / "looking", only_looking)), options)
+    [variant] = verdict.variants
+    assert not verdict.ok and variant.gui_oracle_score == 0.0
+    assert any("GUI-driven oracle (gui_oracle/solve.sh) scored 0.000" in p for p in variant.problems), variant.problems
+
+    verdict = check_task(load_task(_desktop_copy(tmp_path / "none", None)), replace(options, strict=True))
+    assert any("needs a GUI-driven oracle" in p for p in verdict.problems), verdict.problems
+    assert verdict.variants[0].gui_oracle_score is None
+
+
+@pytest.mark.slow
+def test_gate_runs_only_the_named_adversaries() -> None:
+    verdict = check_task(load_task(FIXTURE), GateOptions(adversary_names=("fabricate.py",), ablations=False))
+    assert verdict.ok and verdict.adversaries == [] and verdict.variants[0].probes == []
+    verdict = check_task(load_task(FIXTURE), GateOptions(adversary_names=("adversaries/made_up_totals.sh",),
+                                                         ablations=False))
+    assert [p.name for p in verdict.variants[0].probes] == ["adversaries/made_up_totals.sh"]

@@ -142,11 +142,17 @@ def tasks_check(
     probe_variant: Annotated[list[int] | None, typer.Option(
         "--probe-variant", help="Run adversaries and ablations on this variant only (repeat; default: all).")] = None,
     no_probes: Annotated[bool, typer.Option("--no-probes", help="Skip adversaries/ and ablations.")] = False,
+    adversary: Annotated[list[str] | None, typer.Option(
+        "--adversary", help="Run this adversary only, by its path in the package, e.g. adversaries/no_filter.py "
+                            "or fabricate.py (repeat; default: all).")] = None,
+    no_gui_oracle: Annotated[bool, typer.Option(
+        "--no-gui-oracle", help="Skip desktop tasks' GUI-driven oracles (gui_oracle/solve.sh).")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="A task without adversaries/ fails.")] = False,
     judge: JudgeOption = None,
 ) -> None:
-    """The validity gate: oracle 1.0, nop 0, determinism, every adversary and ablation short of a full pass,
-    declared software executed by the oracle; a verdict table, exit status 1 on any problem."""
+    """The validity gate: oracle 1.0 (a desktop task's GUI-driven oracle too), nop 0, determinism, every adversary
+    and ablation short of a full pass, declared software executed by the oracle; a verdict table, exit status 1
+    on any problem."""
     try:
         _use_judge(judge)
         tasks, root = _tasks(tasks_dir, import_graders=True)
@@ -154,6 +160,7 @@ def tasks_check(
     except LastExamError as exc:
         _fail(exc)
     options = GateOptions(jobs=jobs, adversaries=not no_probes, ablations=not no_probes, salted=salted,
+                          adversary_names=tuple(adversary) if adversary else None, gui_oracle=not no_gui_oracle,
                           variants=tuple(variant) if variant else None,
                           probe_variants=tuple(probe_variant) if probe_variant else None, strict=strict)
     verdicts = []

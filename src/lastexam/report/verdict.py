@@ -11,7 +11,7 @@ from lastexam.runner.validate import TaskVerdict
 
 
 class VerdictRow(BaseModel):
-    """One line of the table: ``check`` is oracle, nop, determinism, an adversary, an ablation, salted runs
+    """One line of the table: ``check`` is oracle, nop, the GUI-driven oracle, determinism, an adversary, an ablation, salted runs
     or declared software; ``ok`` says whether it holds."""
 
     task: str
@@ -39,6 +39,8 @@ def verdict_rows(verdicts: list[TaskVerdict]) -> list[VerdictRow]:
 
             row("oracle", v.oracle_score, _score_ok(v.oracle_score, 1.0))
             row("nop", v.nop_score, _score_ok(v.nop_score, 0.0))
+            if v.gui_oracle_score is not None or any("GUI-driven oracle" in p for p in v.problems):
+                row("GUI-driven oracle", v.gui_oracle_score, _score_ok(v.gui_oracle_score, 1.0))
             row("determinism", None, v.deterministic)
             for probe in v.probes:
                 row(probe.name, probe.score, not probe.applicable or (probe.score is not None and not probe.passed),

@@ -9,8 +9,9 @@ For every variant (all run in real sandboxes, graded through the real grader run
   hollow stand-in (``ablation.py``) is regraded; none may fully pass.
 Per task: every executable ``[software] executables`` declares is executed by the oracle on at least
 one variant (the ``execve`` log of ``oracle:traced``), judged only when every variant is checked. With
-``salted=N``, the oracle and nop also run on N fresh randomly salted instances per variant. With
-``strict``, a package without adversaries fails.
+``salted=N``, the oracle and nop also run on N fresh randomly salted instances per variant. A desktop
+task's GUI-driven oracle (``gui_oracle/solve.sh``, the work done through ``ale-computer`` only) must score
+1.0 too. With ``strict``, a package without adversaries, or a desktop task without a GUI-driven oracle, fails.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from lastexam.tasks.loader import Task
 
 FABRICATOR = "fabricate.py"
 ADVERSARIES_DIR = "adversaries"
+GUI_ORACLE = "gui_oracle/solve.sh"
 T = TypeVar("T")
 
 
@@ -69,6 +71,7 @@ class VariantVerdict(BaseModel):
     oracle_score: float | None = None
     nop_score: float | None = None
     fabricate_score: float | None = None
+    gui_oracle_score: float | None = Field(None, description="the GUI-driven oracle's score (desktop tasks only)")
     deterministic: bool = False
     probes: list[Probe] = []
     salted: list[SaltedRun] = []
@@ -92,6 +95,8 @@ class GateOptions:
 
     ``variants``: the variants checked at all (None: every variant).
     ``probe_variants``: the variants adversaries and ablations run on (None: every variant checked).
+    ``adversary_names``: the adversaries run, as labels ('fabricate.py', 'adversaries/NAME.py'; None: all).
+    ``gui_oracle``: run a desktop task's ``gui_oracle/solve.sh`` on every variant checked.
     ``salted``: fresh random salts per variant on which the oracle and nop also run.
     ``strict``: a package with no ``adversaries/`` is a problem (else only reported).
     """
@@ -99,6 +104,8 @@ class GateOptions:
     jobs: int = 2
     adversaries: bool = True
     ablations: bool = True
+    adversary_names: tuple[str, ...] | None = None
+    gui_oracle: bool = True
     variants: tuple[int, ...] | None = None
     probe_variants: tuple[int, ...] | None = None
     salted: int = 0
@@ -140,7 +147,11 @@ class _Gate:
     def __init__(self, task: Task, options: GateOptions, scratch: Path) -> None:
         self.task, self.options, self.scratch = task, options, scratch
         self.slots = asyncio.Semaphore(options.jobs)
-        self.adversaries = adversaries_of(task) if options.adversaries else []
+        found = adversaries_of(task) if options.adversaries else []
+        wanted = options.adversary_names
+        self.adversaries = [p for p in found if wanted is None or _label(task, p) in wanted]
+        gui_oracle = task.path / GUI_ORACLE
+        self.gui_oracle = gui_oracle if options.gui_oracle and gui_oracle.is_file() else None
 
     async def _limited(self, work: Awaitable[T]) -> T:
         async with self.slots:
@@ -158,6 +169,9 @@ class _Gate:
         problems = []
         if not (task.path / ADVERSARIES_DIR).is_dir() and self.options.strict:
             problems.append(f"no {ADVERSARIES_DIR}/ folder: the gate needs near-miss adversaries (see the README)")
+        if task.spec.environment.display and not (task.path / GUI_ORACLE).is_file() and self.options.strict:
+            problems.append(f"a desktop task needs a GUI-driven oracle: add {GUI_ORACLE}, which does the work through "
+                            "ale-computer only (see docs/writing-tasks.md)")
         for path in self.adversaries:
             if path.name != FABRICATOR and not _runnable_script(path):
                 problems.append(f"{_label(task, path)} is not an executable script with a shebang: chmod +x it and "
@@ -185,10 +199,20 @@ class _Gate:
             verdict.problems.append(f"instruction.md does not render: {exc}")
         probing = self._probing(instance)
         adversaries = self.adversaries if probing else [a for a in self.adversaries if a.name == FABRICATOR]
-        oracle, nop, *adversary_results = await asyncio.gather(
-            self._trial(instance, TRACED_ORACLE, "oracle"), self._trial(instance, "nop", "nop"),
+        gui = [self._trial(instance, f"script:{self.gui_oracle}", "gui-oracle")] if self.gui_oracle else []
+        oracle, nop, *others = await asyncio.gather(
+            self._trial(instance, TRACED_ORACLE, "oracle"), self._trial(instance, "nop", "nop"), *gui,
             *(self._trial(instance, f"script:{path}", _label(self.task, path)) for path in adversaries))
+        gui_results, adversary_results = others[:len(gui)], others[len(gui):]
         self._judge_floor_and_ceiling(verdict, oracle, nop)
+        for result in gui_results:
+            verdict.gui_oracle_score = None if result.status == "infra_error" else result.score
+            if result.status == "infra_error":
+                verdict.problems.append(f"the GUI-driven oracle: infrastructure error: {result.error}")
+            elif not (result.passed and result.score == 1.0):
+                failing = [f"{c.name} ({c.reason})" for c in result.checks if not c.passed]
+                verdict.problems.append(f"the GUI-driven oracle ({GUI_ORACLE}) scored {result.score:.3f}, failing: "
+                                        f"{'; '.join(failing) or result.error or result.agent_outcome}")
         verdict.oracle_score = None if oracle.status == "infra_error" else oracle.score
         verdict.nop_score = None if nop.status == "infra_error" else nop.score
         for path, result in zip(adversaries, adversary_results, strict=True):

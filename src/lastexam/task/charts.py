@@ -16,6 +16,7 @@ import numpy as np
 from scipy import ndimage
 
 AXIS_GREY = 215  # axis and frame lines: darker than a light ground (light-grey spines of some styles included)
+FILL_INSIDE = 7  # px: an area this thick both ways is filled, thicker than any plotted line
 
 
 def chart_problems(pixels: np.ndarray) -> list[str]:
@@ -89,10 +90,16 @@ def plot_panels(rgb: np.ndarray) -> list[tuple[slice, slice]]:
     return panels
 
 
+def _outline(mask: np.ndarray) -> np.ndarray:
+    """A mask without the inside of its solid areas (FILL_INSIDE px thick both ways): a filled band or bar
+    draws its values with its edges, and its inside must not count as strokes through every value."""
+    return mask & ~ndimage.binary_erosion(mask, structure=np.ones((FILL_INSIDE, FILL_INSIDE), dtype=bool))
+
+
 def colour_traces(rgb: np.ndarray) -> list[np.ndarray]:
     """Masks of the plotted strokes of one panel, one per line colour: each strongly coloured colour that
     covers enough pixels (near shades of it included), then the dark and the mid-grey strokes that are
-    not straight axis or grid lines."""
+    not straight axis or grid lines; filled areas by their outlines only (``_outline``)."""
     rgb = rgb.astype(np.int16)
     grey = rgb.mean(axis=2)
     coloured = _coloured(rgb)
@@ -103,11 +110,12 @@ def colour_traces(rgb: np.ndarray) -> list[np.ndarray]:
         mode = np.bincount(codes).argmax()
         centre = rgb[left][codes == mode].mean(axis=0)
         mask = left & (np.abs(rgb - centre).sum(axis=2) <= 90)
+        left &= ~mask
+        mask = _outline(mask)
         if mask.sum() >= 40:
             traces.append(mask)
-        left &= ~mask
     for ink in (grey < 100, (grey >= 100) & (grey < 200) & ~coloured):
-        ink &= ~_straight_lines(ink, margin=1)
+        ink = _outline(ink & ~_straight_lines(ink, margin=1))
         if ink.sum() >= 40:
             traces.append(ink)
     return traces
@@ -207,7 +215,6 @@ def curve_fit(trace: np.ndarray, filled: np.ndarray, values: np.ndarray, *, eith
             best = CurveFit(float(scores[pick]), all_xs, float(scales[pick]), float(r1[pick] - scales[pick] * top[pick]))
         if best.score == 1.0:
             return best
-    return best
     return best
 
 
