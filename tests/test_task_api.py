@@ -112,6 +112,18 @@ def test_chart_draws_reads_the_plotted_series_back(g: Grading) -> None:
     assert "noise" in _last(g)[1] and not g.chart_draws("no image", None, {"wave": wave})
 
 
+
+def test_a_filled_band_draws_its_edges_not_every_value_inside_it(g: Grading) -> None:
+    t = np.linspace(0, 1, 60)
+    upper, lower = 1 - 0.5 * t ** 2, 0.2 * np.sin(5 * t)
+    band = _line_chart((upper, (30, 80, 200)), (lower, (30, 80, 200)))
+    blue = (band == (30, 80, 200)).all(axis=2)
+    for x in range(70, 491):  # filled as matplotlib draws a fill of alpha 0.35 in tab:blue
+        rows = np.flatnonzero(blue[:, x])
+        band[rows.min() + 2:rows.max() - 1, x] = (177, 207, 229)
+    assert g.chart_draws("the band's upper edge", band, {"upper": upper})
+    assert not g.chart_draws("a curve through the band's inside", band, {"middle": 0.5 + 0.3 * np.cos(4 * t)})
+
 def _bars(horizontal: bool = False) -> np.ndarray:
     """``_axes`` with eight tall bars (most over 60 % of the image high) in place of a curve; turned a
     quarter for horizontal bars."""

@@ -30,6 +30,7 @@ MODEL_FILE = "e_coli_core.json"
 STRONG_FROM = 0.10  # coupling is strong when product is forced at every growth >= 10 % of the design's maximum
 STRONG_FLUX = 0.10  # ... at no less than 0.1 mmol/gDW/h
 ENVELOPE_POINTS = 11
+FIGURE_POINTS = 41  # growth rates, zero to maximum, at which the figure's upper bounds are read back
 
 
 # -- generate ---------------------------------------------------------------------------------
@@ -128,7 +129,13 @@ def grade(g: Grading) -> None:
         grade_coupling_type(g, design.get("coupling"), net, product, knockouts, result.growth)
         grade_scaleup(g, design.get("scale_up"), net, scenario, knockouts, target)
         grade_recommendation(g, design.get("recommendation"), design.get("gene_deletions"), net)
-    g.plot_has_data("envelope figure shows plotted envelopes", g.image("envelope.png"))
+    ceilings = {"parent": ([], parent["growth"])}
+    if knockouts is not None:
+        ceilings["design"] = (knockouts, result.growth)
+    g.chart_draws("envelope figure draws each strain's envelope", g.image("envelope.png"), {
+        f"{strain} maximum product": [product_range(net, product, top * k / (FIGURE_POINTS - 1), kos)[1]
+                                      for k in range(FIGURE_POINTS)]
+        for strain, (kos, top) in ceilings.items()}, min_share=0.95)
 
 
 def grade_essential(g: Grading, rows: list[dict[str, str]], expected: list[str]) -> None:
