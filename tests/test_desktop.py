@@ -152,7 +152,7 @@ def test_llm_agent_types_into_a_real_editor_with_computer_tools_and_the_grader_s
     shown = [c for c in results.values() if isinstance(c, str)]
     assert any("off the 1024x768 screen" in c for c in shown)
     assert any(c.startswith("pressed ctrl+s") for c in shown) and any("the pointer is at (400, 300)" in c for c in shown)
-    assert any("not available" in c and "AT-SPI" in c for c in shown)
+    assert any(c.startswith("mousepad: frame") and "text=" in c for c in shown), shown
     final_screenshot(result)
 
 
@@ -163,6 +163,24 @@ def _desktop_sandbox_run(script: str, tmp_path: Path, display: str | None = "800
     out, err = (tmp_path / "out").read_text(), (tmp_path / "err").read_text()
     assert result.returncode == 0, (out, err)
     return out, err
+
+
+@pytest.mark.slow
+def test_the_accessibility_tree_shows_the_focused_window_s_widgets_where_they_are(tmp_path: Path) -> None:
+    script = """
+    printf 'Quarterly figures, draft 2' > /tmp/memo.txt
+    ale-computer launch "mousepad --disable-server /tmp/memo.txt" >/dev/null
+    ale-computer wait 1 >/dev/null
+    ale-computer accessibility_tree
+    """
+    out, _ = _desktop_sandbox_run(script, tmp_path)
+    lines = out.splitlines()
+    assert lines[0].startswith("mousepad: frame ") and "memo.txt" in lines[0], out
+    assert any("text=" in line and "'Quarterly figures, draft 2'" in line and "focused" in line for line in lines), out
+    [file_menu] = [line for line in lines if line.strip().startswith("menu 'File' [")]
+    x, y, width, height = (int(v) for v in file_menu.split("[", 1)[1].split("]", 1)[0].split(","))
+    assert 0 <= x < 800 and 0 <= y < 600 and width > 0 and height > 0
+    assert not any("'Save As" in line for line in lines), "a closed menu's items are not on screen"
 
 
 @pytest.mark.slow

@@ -27,7 +27,8 @@ BIN_DIR = f"{SANDBOX_DIR}/bin"
 RECORD_DIR = "/run/ale-desktop-record"
 """A writable directory inside the sandbox where the desktop leaves its final screenshot and its videos."""
 FINAL_SCREENSHOT = "final.png"
-DESKTOP_DEBIAN = ("xvfb", "openbox", "xdotool", "xfonts-base", "x11-utils", "python3-pil", "ffmpeg")
+DESKTOP_DEBIAN = ("xvfb", "openbox", "xdotool", "xfonts-base", "x11-utils", "python3-pil", "ffmpeg", "dbus",
+                  "at-spi2-core", "libatk-adaptor", "python3-pyatspi")
 """The Debian packages a desktop needs (``ale setup`` installs them when a selected task declares a display)."""
 MCP_COMMAND = ["/usr/bin/python3", f"{SANDBOX_DIR}/computer.py", "mcp"]
 """How an agent CLI starts the computer tools' MCP server inside the sandbox."""

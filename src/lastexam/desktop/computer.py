@@ -33,6 +33,10 @@ XDOTOOL_TIMEOUT = 30.0
 MAX_WAIT = 30.0
 TYPE_DELAY_MS = 8
 X_SOCKET_DIR = "/tmp/.X11-unix"
+SESSION_BUS = "/tmp/.ale-desktop/session-bus"  # desktop.py's session bus, for callers that dropped its variable
+A11Y_TIMEOUT_MS = 3000
+A11Y_MAX_LINES = 400
+A11Y_MAX_DEPTH = 30
 
 _X = {"type": "integer", "description": "x in screen pixels, from the left edge"}
 _Y = {"type": "integer", "description": "y in screen pixels, from the top edge"}
@@ -73,8 +77,9 @@ TOOLS: list[dict[str, Any]] = [
            "seconds": {"type": "number", "description": f"how long to wait for its window, 0 to {MAX_WAIT:g} "
                                                         f"(default {MAX_WAIT:g})"}}, ["command"]),
     _tool("cursor_position", "Where the pointer is, in screen pixels.", {}, []),
-    _tool("accessibility_tree", "The accessibility (AT-SPI) tree of the focused window: roles, names, "
-          "positions of its widgets, where the desktop offers one.", {}, []),
+    _tool("accessibility_tree", "The accessibility (AT-SPI) tree of the focused window: one line per widget on "
+          "screen with its role, name, position [x, y, width, height] in screen pixels, the text of text fields "
+          "and its focused/selected/checked state, indented by nesting.", {}, []),
 ]
 TOOL_NAMES = [tool["name"] for tool in TOOLS]
 
@@ -275,8 +280,55 @@ def cursor_position(args: dict[str, Any]) -> dict[str, Any]:
 
 def accessibility_tree(args: dict[str, Any]) -> dict[str, Any]:
     screen_size()
-    raise ActionError("not available: this desktop runs no accessibility bus (AT-SPI), so there is no widget "
-                      "tree; read the screen with screenshot instead")
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and os.path.exists(SESSION_BUS):
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={SESSION_BUS}"
+    try:
+        import pyatspi  # Debian's python3-pyatspi
+    except ImportError as exc:
+        raise ActionError("not available: this sandbox has no AT-SPI client (Debian package python3-pyatspi); "
+                          "read the screen with screenshot instead") from exc
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        raise ActionError("not available: this desktop runs no accessibility bus (Debian packages dbus and "
+                          "at-spi2-core); read the screen with screenshot instead")
+    pyatspi.setTimeout(A11Y_TIMEOUT_MS, A11Y_TIMEOUT_MS)
+    desktop = pyatspi.Registry.getDesktop(0)
+    windows = [(app, window) for app in desktop if app is not None for window in app if window is not None]
+    active = [(a, w) for a, w in windows if w.getState().contains(pyatspi.STATE_ACTIVE)]
+    if not active and not windows:
+        return {"text": "no application on the desktop publishes an accessibility tree"}
+    app, window = (active or windows)[-1]
+    lines = [f"{app.name}: {window.getRoleName()} {window.name!r} (screen pixels: x, y, width, height)"]
+    _walk(pyatspi, window, 1, lines)
+    if len(lines) > A11Y_MAX_LINES:
+        lines = [*lines[:A11Y_MAX_LINES], f"... {len(lines) - A11Y_MAX_LINES} more widgets not shown"]
+    return {"text": "\n".join(lines)}
+
+
+def _walk(pyatspi: Any, node: Any, depth: int, lines: list[str]) -> None:
+    """One line per widget on screen under ``node`` (role, name, position, states that matter, the text of
+    a text field), indented by depth; hidden widgets (a closed menu's items) left out."""
+    for child in node:
+        if child is None or len(lines) > A11Y_MAX_LINES:
+            continue
+        state = child.getState()
+        if not state.contains(pyatspi.STATE_SHOWING):
+            continue
+        try:
+            box = child.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+            where = f" [{box.x}, {box.y}, {box.width}, {box.height}]"
+        except NotImplementedError:
+            where = ""
+        flags = [name for name, flag in (("focused", pyatspi.STATE_FOCUSED), ("selected", pyatspi.STATE_SELECTED),
+                                         ("checked", pyatspi.STATE_CHECKED)) if state.contains(flag)]
+        text = ""
+        if child.getRoleName() in ("text", "entry", "paragraph", "terminal"):
+            with contextlib.suppress(NotImplementedError):
+                content = child.queryText().getText(0, 200)
+                text = f" text={content!r}" if content else ""
+        name = f" {child.name!r}" if child.name else ""
+        lines.append(f"{'  ' * depth}{child.getRoleName()}{name}{where}{text}{' ' + ','.join(flags) if flags else ''}")
+        if depth < A11Y_MAX_DEPTH:
+            _walk(pyatspi, child, depth + 1, lines)
 
 
 ACTIONS = {"screenshot": screenshot, "click": click, "double_click": double_click, "right_click": right_click,

@@ -5,8 +5,9 @@ Usage::
     python3 desktop.py --size 1280x800 [--final PNG] [--video DIR] -- COMMAND [ARG...]
     python3 desktop.py --size 1280x800 -- python3 desktop.py serve --socket PATH
 
-The first form starts a headless X server (Xvfb) and a window manager (openbox) as the sandbox's own
-user, runs COMMAND with ``DISPLAY`` set, saves a final screenshot to PNG when COMMAND has ended,
+The first form starts a headless X server (Xvfb), a window manager (openbox) and, where Debian's
+dbus and at-spi2-core are installed, a session bus with the accessibility (AT-SPI) bus on it (so that
+applications publish their widget trees), all as the sandbox's own user, runs COMMAND with ``DISPLAY`` set, saves a final screenshot to PNG when COMMAND has ended,
 stops the desktop and exits with COMMAND's status. The X server listens only on its socket in the
 sandbox's private /tmp: no TCP, no abstract socket (which a sandbox sharing the host's network would
 share with the host). With ``--video DIR``, ffmpeg records the screen from start to stop into
@@ -28,6 +29,7 @@ import contextlib
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +42,8 @@ VIDEO_FPS = 4
 VIDEO_STOP_TIMEOUT = 10.0
 X_SOCKET_DIR = "/tmp/.X11-unix"
 LOG_DIR = "/tmp/.ale-desktop"
+SESSION_BUS = f"{LOG_DIR}/session-bus"  # computer.py looks for the bus here when its caller dropped the variable
+ACCESSIBILITY_BUS_LAUNCHER = "/usr/libexec/at-spi-bus-launcher"
 
 
 def _wait_for_display(read_fd: int, server: subprocess.Popen) -> str:
@@ -70,8 +74,32 @@ def _wait_for_window_manager(env: dict[str, str], manager: subprocess.Popen) -> 
     raise RuntimeError(f"openbox did not start (see {LOG_DIR}/openbox.log)")
 
 
+def _start_accessibility(env: dict[str, str]) -> list[subprocess.Popen]:
+    """A session bus on a socket in the private /tmp, and the AT-SPI bus launcher on it; sets
+    DBUS_SESSION_BUS_ADDRESS in ``env``. None of it (an empty list) when the packages are missing: the
+    desktop works without, and the accessibility_tree tool says it is not available."""
+    if not (shutil.which("dbus-daemon") and os.path.exists(ACCESSIBILITY_BUS_LAUNCHER)):
+        return []
+    address = f"unix:path={SESSION_BUS}"
+    with open(f"{LOG_DIR}/dbus.log", "wb") as log:
+        bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--nopidfile", f"--address={address}"],
+                               env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not os.path.exists(SESSION_BUS):
+        if time.monotonic() > deadline or bus.poll() is not None:
+            raise RuntimeError(f"dbus-daemon did not start (see {LOG_DIR}/dbus.log)")
+        time.sleep(0.005)
+    # Qt applications publish their trees only when told to; GTK ones find the bus themselves.
+    env.update(DBUS_SESSION_BUS_ADDRESS=address, QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1")
+    with open(f"{LOG_DIR}/at-spi.log", "wb") as log:
+        launcher = subprocess.Popen([ACCESSIBILITY_BUS_LAUNCHER, "--launch-immediately"], env=env,
+                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    return [launcher, bus]
+
+
 def start(size: str) -> tuple[dict[str, str], list[subprocess.Popen]]:
-    """Start Xvfb and openbox; returns the environment with DISPLAY and the two processes."""
+    """Start Xvfb, openbox and the accessibility bus; returns the environment with DISPLAY (and
+    DBUS_SESSION_BUS_ADDRESS) and the processes."""
     os.makedirs(X_SOCKET_DIR, mode=0o1777, exist_ok=True)
     os.makedirs(LOG_DIR, mode=0o700, exist_ok=True)
     read_fd, write_fd = os.pipe()
@@ -90,7 +118,7 @@ def start(size: str) -> tuple[dict[str, str], list[subprocess.Popen]]:
         manager = subprocess.Popen(["openbox", "--sm-disable"], env=env, stdin=subprocess.DEVNULL,
                                    stdout=log, stderr=log)
     _wait_for_window_manager(env, manager)
-    return env, [manager, server]
+    return env, [*_start_accessibility(env), manager, server]
 
 
 def start_recording(env: dict[str, str], size: str, directory: str) -> subprocess.Popen | None:
