@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The file-level oracle: the bracket modelled as a FreeCAD PartDesign body in freecadcmd.
+"""The file-level oracle: the bracket modelled as a FreeCAD PartDesign body in FreeCAD's console mode.
 
 It reads the part from part_spec.json (the drawing's dimensions and tables), builds a PartDesign
 body (pads for the stock blocks, a fillet feature on the stated corner edges, pockets for the
@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 INPUT, OUTPUT = Path(os.environ["ALE_INPUT_DIR"]), Path(os.environ["ALE_OUTPUT_DIR"])
@@ -107,7 +108,9 @@ exported = shape.copy()
 if shortcut == "inch_units":
     exported = exported.scale(1 / 25.4)
 exported.exportStep(job["step"])
-if shortcut == "dumb_solid":
+if job["fcstd"] is None:
+    pass  # the GUI saves the document (ctrl+s)
+elif shortcut == "dumb_solid":
     doc2 = FreeCAD.newDocument("imported")
     dumb = Part.Shape()
     dumb.read(job["step"])
@@ -161,16 +164,65 @@ json.dump({"volume": shape.Volume, "com": [com.x, com.y, com.z],
 
 
 def freecad_build(spec: dict, work: Path) -> dict:
-    """Build, save and export the part with freecadcmd; the model's measurements."""
+    """Build, save and export the part with FreeCAD in console mode; the model's measurements."""
     job = {"spec": spec, "shortcut": SHORTCUT, "step": str(OUTPUT / "bracket.step"),
            "fcstd": str(OUTPUT / "bracket.FCStd"), "result": str(work / "result.json")}
     (work / "job.json").write_text(json.dumps(job))
     script = work / "build.py"
     script.write_text(f"JOB = {str(work / 'job.json')!r}\n" + BUILD)
     env = dict(os.environ, HOME=str(work))
-    done = subprocess.run(["freecadcmd", str(script)], capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run(["freecad", "--console", f"exec(open({str(script)!r}).read())"], capture_output=True, text=True, env=env, timeout=600)
     if not (work / "result.json").exists():
         sys.exit(f"freecadcmd failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return json.loads((work / "result.json").read_text())
+
+
+def computer(*args: str) -> None:
+    """One action on the desktop through the computer tools."""
+    subprocess.run(["ale-computer", *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def wait_for(path: Path, seconds: float) -> bool:
+    for _ in range(int(seconds * 5)):
+        if path.exists() and path.stat().st_size > 0:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def gui_build(spec: dict, work: Path) -> dict:
+    """The same construction typed into the Python console of FreeCAD's GUI; saved from the GUI."""
+    fcstd = OUTPUT / "bracket.FCStd"
+    job = {"spec": spec, "shortcut": SHORTCUT, "step": str(OUTPUT / "bracket.step"), "fcstd": None,
+           "result": str(work / "result.json")}
+    (work / "job.json").write_text(json.dumps(job))
+    (work / "build.py").write_text(f"JOB = {str(work / 'job.json')!r}\n" + BUILD)
+    computer("launch", "freecad")
+    computer("wait", "20")
+    computer("click", "96", "9")  # View
+    computer("wait", "1")
+    computer("click", "126", "522")  # Panels
+    computer("wait", "1")
+    computer("click", "499", "591")  # Python console
+    computer("wait", "2")
+    computer("click", "700", "700")
+    computer("type", f"exec(open({str(work / 'build.py')!r}).read())")
+    computer("key", "Return")
+    if not wait_for(work / "result.json", 120):
+        computer("screenshot", str(OUTPUT / "debug1.png"))
+        sys.exit("the build in FreeCAD's console did not finish")
+    computer("wait", "2")
+    computer("key", "ctrl+s")
+    computer("wait", "3")
+    computer("key", "ctrl+a")
+    computer("type", str(fcstd))
+    computer("key", "Return")
+    if not wait_for(fcstd, 60):
+        computer("screenshot", str(OUTPUT / "debug3.png"))
+        sys.exit("FreeCAD did not save the document")
+    computer("wait", "2")
+    computer("key", "ctrl+q")
+    computer("wait", "3")
     return json.loads((work / "result.json").read_text())
 
 
@@ -197,7 +249,7 @@ def main() -> None:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     spec = json.loads((INPUT / "part_spec.json").read_text())
     with tempfile.TemporaryDirectory() as tmp:
-        model = freecad_build(spec, Path(tmp))
+        model = gui_build(spec, Path(tmp)) if GUI else freecad_build(spec, Path(tmp))
     write_reports(spec, model)
 
 
