@@ -153,6 +153,10 @@ def drawing_svg(spec: dict, title: str) -> str:
             if h["type"] == "counterbore":
                 el.append(f'<circle cx="{ox + x * k:.2f}" cy="{oy - y * k:.2f}" r="{h["cbore_diameter"] / 2 * k:.2f}" {line}/>')
             el.append(_t(ox + x * k + 4, oy - y * k - 4, h["id"], 2.8))
+        elif h["axis"][1]:
+            z = h["entry"][2]
+            el.append(f'<circle cx="{ox + x * k:.2f}" cy="{fy - z * k:.2f}" r="{h["diameter"] / 2 * k:.2f}" {line}/>')
+            el.append(_t(ox + x * k + 5, fy - z * k - 5, h["id"], 2.8))
     s, p = spec["slot"], spec["pocket"]
     el.append(f'<line x1="{ox + s["from"][0] * k:.2f}" y1="{oy - s["from"][1] * k:.2f}" x2="{ox + s["to"][0] * k:.2f}" '
               f'y2="{oy - s["to"][1] * k:.2f}" stroke="black" stroke-width="{s["width"] * k:.2f}" stroke-linecap="round" '

@@ -170,8 +170,8 @@ def freecad_build(spec: dict, work: Path) -> dict:
     (work / "job.json").write_text(json.dumps(job))
     script = work / "build.py"
     script.write_text(f"JOB = {str(work / 'job.json')!r}\n" + BUILD)
-    env = dict(os.environ, HOME=str(work))
-    done = subprocess.run(["freecad", "--console", f"exec(open({str(script)!r}).read())"], capture_output=True, text=True, env=env, timeout=600)
+    env = dict(os.environ, HOME=str(work), QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(["freecad", "-c", f"exec(open({str(script)!r}).read())"], capture_output=True, text=True, env=env, timeout=600)
     if not (work / "result.json").exists():
         sys.exit(f"freecadcmd failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return json.loads((work / "result.json").read_text())
