@@ -171,12 +171,14 @@ def test_the_accessibility_tree_shows_the_focused_window_s_widgets_where_they_ar
     printf 'Quarterly figures, draft 2' > /tmp/memo.txt
     ale-computer launch "mousepad --disable-server /tmp/memo.txt" >/dev/null
     ale-computer wait 1 >/dev/null
+    ale-computer key ctrl+End >/dev/null
+    ale-computer type "$(printf '\\nsigned off')" >/dev/null
     ale-computer accessibility_tree
     """
     out, _ = _desktop_sandbox_run(script, tmp_path)
     lines = out.splitlines()
     assert lines[0].startswith("mousepad: frame ") and "memo.txt" in lines[0], out
-    assert any("text=" in line and "'Quarterly figures, draft 2'" in line and "focused" in line for line in lines), out
+    assert any("text='Quarterly figures, draft 2\\nsigned off'" in line and "focused" in line for line in lines), out
     [file_menu] = [line for line in lines if line.strip().startswith("menu 'File' [")]
     x, y, width, height = (int(v) for v in file_menu.split("[", 1)[1].split("]", 1)[0].split(","))
     assert 0 <= x < 800 and 0 <= y < 600 and width > 0 and height > 0

@@ -218,7 +218,12 @@ def type_text(args: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(text, str) or not text:
         raise ActionError("type needs a non-empty string 'text'")
     screen_size()
-    _xdotool("type", "--delay", str(TYPE_DELAY_MS), "--", text)
+    # xdotool types a newline as Linefeed, which Qt and LibreOffice ignore: press Return between lines
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            _xdotool("key", "--clearmodifiers", "Return")
+        if line:
+            _xdotool("type", "--delay", str(TYPE_DELAY_MS), "--", line)
     return {"text": f"typed {len(text)} characters"}
 
 
