@@ -161,12 +161,13 @@ def grade(g: Grading) -> None:
         return [s for s in doc.shapes if s.layer.strip().lower() == layer and s.subpaths]
 
     cut, creases = on("cutcontour"), on("crease")
-    outline = cut[0].subpaths[0][0] if len(cut) == 1 and len(cut[0].subpaths) == 1 else []
-    closed = bool(outline) and (cut[0].subpaths[0][1] or math.dist(outline[0], outline[-1]) <= TOL)
-    if outline and math.dist(outline[0], outline[-1]) <= TOL:
-        outline = outline[:-1]
-    g.check("the cut layer holds one closed straight-edged outline", closed and not cut[0].curved and len(outline) >= 3,
-            weight=2, found=f"{len(cut)} shape(s), {sum(len(s.subpaths) for s in cut)} subpath(s), closed: {closed}")
+    # the geometry checks measure the largest closed subpath on the cut layer; the first check wants it alone
+    rings = [(pts[:-1] if math.dist(pts[0], pts[-1]) <= TOL else pts, s.curved) for s in cut
+             for pts, c in s.subpaths if len(pts) >= 3 and (c or math.dist(pts[0], pts[-1]) <= TOL)]
+    outline, curved = max(rings, key=lambda r: carton.area(r[0]), default=([], False))
+    alone = len(cut) == 1 and len(cut[0].subpaths) == 1 and len(rings) == 1
+    g.check("the cut layer holds one closed straight-edged outline", alone and not curved, weight=2,
+            found=f"{len(cut)} shape(s), {sum(len(s.subpaths) for s in cut)} subpath(s), {len(rings)} closed")
     g.number("cut outline area (mm2)", carton.area(outline) if len(outline) >= 3 else None, ref["area"], abs_tol=1.0,
              weight=2)
     g.number("cut outline perimeter (mm)", carton.perimeter(outline) if len(outline) >= 3 else None, ref["perimeter"],
