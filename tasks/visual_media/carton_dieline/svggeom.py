@@ -1,7 +1,7 @@
 """Reading an SVG's layers and shapes in page millimetres.
 
 ``read(text)`` returns the document's page size in mm and, for every element that draws, its layer
-(the label of the outermost Inkscape layer holding it), its subpaths as point lists in mm after every
+(the label of the innermost Inkscape layer or sublayer holding it), its subpaths as point lists in mm after every
 transform (curves reduced to their end points, flagged), and its effective stroke, dash and fill.
 Malformed input raises ``ValueError``.
 """
@@ -174,7 +174,7 @@ def read(text: str) -> Document:
                 continue
             if tag == "g":
                 here = layer
-                if child.get(INK + "groupmode") == "layer" and not layer:
+                if child.get(INK + "groupmode") == "layer":
                     here = child.get(INK + "label") or child.get("id") or ""
                     doc.layers[child.get("id") or here] = here
                 walk(child, m, st, here)

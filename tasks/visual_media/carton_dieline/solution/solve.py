@@ -17,6 +17,7 @@ import csv
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -128,8 +129,50 @@ def svg(spec: dict, n: dict) -> str:
 """
 
 
+def computer(*args: str) -> None:
+    subprocess.run(["ale-computer", *args], check=True, stdout=subprocess.DEVNULL)
+
+
 def gui_draw(spec: dict, n: dict) -> None:
-    raise SystemExit("the GUI path is not written yet")
+    """The drawing made in the Inkscape window: the SVG source typed with the Text tool, copied and pasted
+    back as objects (Inkscape reads SVG code on the clipboard), the page fitted to the drawing's page frame,
+    then saved (Inkscape SVG) and a PDF copy saved from the File menu's dialogs."""
+    w, h = n["page"]
+    px = 96 / 25.4  # Inkscape reads pasted SVG code in px; the document's user unit is the mm
+    source = re.sub(r">\s+<", "><", svg(spec, n)).split("<defs>", 1)[1]
+    layers = source.split("</defs>", 1)[1].rsplit("</svg>", 1)[0]
+    frame = f'<rect id="page_frame" style="fill:none;stroke:none" x="0" y="0" width="{fmt(w)}" height="{fmt(h)}"/>'
+    code = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape">'
+            f'<defs>{source.split("</defs>", 1)[0]}</defs><g id="net" transform="scale({px:.9f})">{frame}{layers}</g></svg>')
+    computer("launch", "inkscape")
+    computer("wait", "8")
+    computer("key", "Escape")  # the first-run welcome dialog
+    computer("wait", "2")
+    computer("click", "16", "466")  # Text tool
+    computer("click", "650", "400")
+    computer("type", code)
+    computer("key", "ctrl+a")
+    computer("key", "ctrl+c")
+    computer("key", "Escape")
+    computer("click", "16", "144")  # Selector tool
+    computer("key", "ctrl+a")
+    computer("key", "Delete")  # the typed source text
+    computer("key", "ctrl+alt+v")  # Paste In Place: the code comes in as objects
+    computer("wait", "3")
+    computer("key", "ctrl+shift+r")  # Resize Page to Selection: the page frame
+    computer("wait", "2")
+    for combo, name, confirm in (("ctrl+shift+s", "dieline.svg", False), ("ctrl+shift+alt+s", "dieline.pdf", True)):
+        computer("key", combo)
+        computer("wait", "3")
+        computer("key", "ctrl+a")
+        computer("type", str(OUTPUT / name))
+        computer("key", "Return")
+        computer("wait", "4")
+        if confirm:  # the PDF options dialog: OK
+            computer("click", "810", "562")
+            computer("wait", "4")
+    computer("key", "ctrl+q")
+    computer("wait", "2")
 
 
 def write_table(n: dict) -> None:
