@@ -145,19 +145,19 @@ def gui_draw(spec: dict, n: dict) -> None:
     code = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape">'
             f'<defs>{source.split("</defs>", 1)[0]}</defs><g id="net" transform="scale({px:.9f})">{frame}{layers}</g></svg>')
     computer("launch", "inkscape")
-    computer("wait", "8")
-    computer("key", "Escape")  # the first-run welcome dialog
+    for _ in range(2):  # the first-run welcome dialog, which may show a while after the main window
+        computer("wait", "10")
+        computer("key", "Escape")
     computer("wait", "2")
     computer("click", "16", "466")  # Text tool
     computer("click", "650", "400")
     computer("type", code)
-    computer("key", "ctrl+a")
-    computer("key", "ctrl+c")
-    computer("key", "Escape")
-    computer("click", "16", "144")  # Selector tool
-    computer("key", "ctrl+a")
-    computer("key", "Delete")  # the typed source text
-    computer("key", "ctrl+alt+v")  # Paste In Place: the code comes in as objects
+    computer("wait", "10")  # Inkscape lays the long line out as it comes
+    for step in (("key", "ctrl+a"), ("key", "ctrl+c"), ("key", "Escape"), ("click", "16", "144"),  # Selector tool
+                 ("key", "ctrl+a"), ("key", "Delete"),  # the typed source text
+                 ("key", "ctrl+alt+v")):  # Paste In Place: the code comes in as objects
+        computer(*step)
+        computer("wait", "2")
     computer("wait", "3")
     computer("key", "ctrl+shift+r")  # Resize Page to Selection: the page frame
     computer("wait", "2")
