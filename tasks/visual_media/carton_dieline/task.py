@@ -47,7 +47,8 @@ Inner dimensions: L {d['L']} mm (front/back width) x W {d['W']} mm (side width) 
   panel 3 (front); bottom closure on {bottom}.
 - Tuck flap on each closure panel's free edge: {spec['tuck_flap']['height_mm']} mm high, inset
   {spec['tuck_flap']['side_clearance_calipers']:g}t from each side of the closure panel (clearance), both outer corners
-  chamfered {spec['tuck_flap']['chamfer_mm']} mm x {spec['tuck_flap']['chamfer_mm']} mm at 45 degrees.
+  chamfered {spec['tuck_flap']['chamfer_mm']} mm x {spec['tuck_flap']['chamfer_mm']} mm at 45 degrees; the tuck fold
+  runs along the tuck flap's base only, the clearance steps beside it are cut.
 - Dust flaps on both side panels (2 and 4), top and bottom: height {spec['dust_flap']['height_fraction_of_W']} x W
   rounded to 0.1 mm, tapered {spec['dust_flap']['taper_mm']} mm in at both free corners (straight cuts from the
   flap's base corners).
