@@ -58,7 +58,7 @@ def slide(page) -> dict:
         kind = shape.getShapeType()
         if kind == "com.sun.star.presentation.TitleTextShape":
             out["title"] = shape.getString()
-        elif kind == "com.sun.star.drawing.TableShape":
+        elif kind in ("com.sun.star.drawing.TableShape", "com.sun.star.presentation.TableShape"):
             model = shape.Model
             out["tables"].append([[model.getCellByPosition(c, r).getString() for c in range(model.getColumns().getCount())]
                                   for r in range(model.getRows().getCount())])

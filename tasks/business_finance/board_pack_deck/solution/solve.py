@@ -8,6 +8,12 @@ company's template: a title slide, the P&L table, a native line chart of revenue
 against budget, the variance commentary and the cash and KPI slide, each with speaker notes; saves it
 as ODP, exports the PDF with Impress and writes variances.csv from the same figures.
 
+Run as gui_oracle/solve.sh (a link to this file), it makes the same deck in Impress on the sandbox's
+desktop through ale-computer only: the template opened, the five slides typed in the outline view, the
+table and the chart from the Insert menu (the chart's series typed into its data table), the notes typed
+in the notes view, saved with Save As and exported with Export Directly as PDF. The figures are the same
+Python; variances.csv is written directly.
+
 The adversaries (adversaries/*, links to this file) are this oracle with one shortcut, chosen by the
 name it runs under.
 """
@@ -37,6 +43,7 @@ except ImportError:  # the sandbox's tool environment hides Debian's python3-uno
 
 INPUT, OUTPUT = Path(os.environ["ALE_INPUT_DIR"]), Path(os.environ["ALE_OUTPUT_DIR"])
 SHORTCUT = Path(sys.argv[0]).stem  # "solve" for the oracle, an adversary's name otherwise
+GUI = sys.argv[0].endswith(".sh")
 SERIES = ["Revenue actual", "Revenue budget", "EBITDA actual", "EBITDA budget"]
 TITLE_SLIDE, TITLE_CONTENT, TITLE_ONLY = 0, 1, 19  # Impress AutoLayout numbers
 CHART_CLSID = "12dcae26-281f-416f-a234-c3086127382e"
@@ -290,13 +297,147 @@ def main() -> None:
              f"({debit['description']}). {one_off_line} includes a one-off of {one_off_amount} "
              f"for the {one_off_what}.",
              f"Closing cash {closing}, movement {movement:+d}."]
-    office_deck(brief, table, months, series, notes, texts)
+    (gui_deck if GUI else office_deck)(brief, table, months, series, notes, texts)
     with open(OUTPUT / "variances.csv", "w", newline="") as out:
         writer = csv.DictWriter(out, ["line", "actual", "budget", "variance", "variance_pct", "prior_year",
                                       "variance_py", "variance_py_pct", "top3_rank"])
         writer.writeheader()
         writer.writerows(table)
 
+
+def computer(*args: str) -> None:
+    """One action on the desktop through the computer tools."""
+    subprocess.run(["ale-computer", *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def impress_profile() -> None:
+    user = Path.home() / ".config/libreoffice/4/user"
+    user.mkdir(parents=True, exist_ok=True)
+    settings = {("/org.openoffice.Office.Common/Misc", "ShowTipOfTheDay"): "false",
+                ("/org.openoffice.Office.Common/Misc", "FirstRun"): "false",
+                ("/org.openoffice.Office.Impress/Misc", "StartWithTemplate"): "false"}
+    items = "".join(f'<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse"><value>{value}</value></prop></item>'
+                    for (path, name), value in settings.items())
+    (user / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        f'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">{items}</oor:items>')
+
+
+def menu(x: int, y: int, item_x: int, item_y: int) -> None:
+    computer("click", str(x), str(y))
+    computer("wait", "1")
+    computer("click", str(item_x), str(item_y))
+    computer("wait", "2")
+
+
+def field(x: int, y: int, text: str) -> None:
+    computer("click", str(x), str(y))
+    computer("key", "ctrl+a")
+    computer("type", text)
+
+
+THUMBS = {i: (87, 153 + 77 * i) for i in range(5)}  # the slide pane's thumbnails in the normal view
+
+
+def gui_deck(brief: dict, table: list[dict], months: list[str], series: dict, notes: list[str], texts: dict) -> None:
+    """The deck made in Impress on the desktop: slides typed in the outline view, the table and the chart
+    from the Insert menu with the chart's data typed into its data table, notes in the notes view."""
+    impress_profile()
+    computer("launch", f"soffice --impress --norestore --nologo {INPUT / 'company_template.otp'}")
+    computer("wait", "10")
+    menu(82, 28, 118, 68)  # View > Outline
+    for title in [brief["title"], *brief["titles"][:3]]:
+        computer("type", title)
+        computer("key", "Return")
+    computer("key", "Tab")
+    for bullet in texts["commentary"]:
+        computer("type", bullet)
+        computer("key", "Return")
+    computer("key", "shift+Tab")
+    computer("type", brief["titles"][3])
+    computer("key", "Return")
+    computer("key", "Tab")
+    for line in texts["cash"]:
+        computer("type", line)
+        computer("key", "Return")
+    computer("wait", "1")
+    menu(82, 28, 118, 48)  # View > Normal
+
+    computer("click", *map(str, THUMBS[1]))
+    computer("wait", "1")
+    menu(123, 28, 153, 107)  # Insert > Table...
+    field(733, 368, "8")
+    field(733, 401, str(len(table) + 1))
+    computer("key", "Return")
+    computer("wait", "2")
+    header = ["Line", "Actual", "Budget", "Var vs budget", "Var %", "Prior year", "Var vs PY", "Var % PY"]
+    cells = [header, *([r["line"], fmt(r["actual"]), fmt(r["budget"]), fmt(r["variance"]), fmt(r["variance_pct"], 1),
+                        fmt(r["prior_year"]), fmt(r["variance_py"]), fmt(r["variance_py_pct"], 1)] for r in table)]
+    computer("click", "254", "313")  # the first cell
+    flat = [text for row in cells for text in row]
+    for k, text in enumerate(flat):
+        computer("type", text)
+        if k < len(flat) - 1:  # a Tab in the last cell would add a row
+            computer("key", "Tab")
+    computer("key", "Escape")  # out of the cell: the table stays selected
+    computer("wait", "0.5")
+    field(1195, 146, "9")  # the sidebar's font size, for the whole selected table, so that it fits the slide
+    computer("key", "Return")
+    computer("wait", "1")
+    computer("key", "Escape")
+
+    computer("click", *map(str, THUMBS[2]))
+    computer("wait", "1")
+    menu(123, 28, 155, 87)  # Insert > Chart...
+    computer("wait", "2")
+    menu(82, 28, 131, 105)  # View > Data Table...
+    computer("click", "766", "362")
+    computer("click", "411", "274")  # insert a series after the third
+    computer("click", "469", "412")
+    for _ in range(len(months) - 4):
+        computer("click", "388", "274")  # insert a row
+    computer("wait", "1")
+    computer("click", "469", "362")
+    for i, m in enumerate(months):
+        computer("type", "\t".join([m, *(fmt(series[s][i]) for s in SERIES)]) + "\t")
+    computer("wait", "1")
+    for k, name in enumerate(SERIES):  # the series' name fields, where they are once the grid scrolled
+        field(470 + 99 * k, 308, name)
+    computer("wait", "1")
+    computer("click", "853", "535")  # Close
+    computer("wait", "1")
+    computer("key", "Escape")
+    computer("key", "Escape")
+    computer("wait", "1")
+    menu(82, 28, 114, 88)  # View > Notes
+    for i, text in enumerate(notes):
+        computer("click", *map(str, THUMBS[i]))
+        computer("wait", "1.5")
+        computer("click", "552", "553")  # the notes placeholder
+        computer("wait", "0.5")
+        computer("type", text)
+        computer("key", "Escape")
+        computer("wait", "0.5")
+    menu(82, 28, 118, 48)  # View > Normal
+    computer("key", "ctrl+shift+s")
+    computer("wait", "2")
+    computer("key", "ctrl+a")
+    computer("type", str(OUTPUT / "board_pack.odp"))
+    computer("key", "Return")
+    computer("wait", "3")
+    computer("click", "124", "51")  # Export Directly as PDF
+    computer("wait", "2")
+    computer("key", "ctrl+a")
+    computer("type", str(OUTPUT / "board_pack.pdf"))
+    computer("key", "Return")
+    pdf = OUTPUT / "board_pack.pdf"
+    for _ in range(150):
+        if pdf.exists() and pdf.stat().st_size > 0:
+            break
+        time.sleep(0.2)
+    computer("wait", "2")
+    computer("key", "ctrl+q")
+    computer("wait", "3")
 
 if __name__ == "__main__":
     main()
