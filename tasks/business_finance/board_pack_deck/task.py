@@ -1,0 +1,378 @@
+"""Board pack deck: a finance business partner's monthly board slides in LibreOffice Impress.
+
+The generator draws a year-to-date of monthly management accounts (actual, budget, prior year by P&L
+line) for one company, a reclass journal posted after the ledger export and a one-off item in the
+month, the cash and KPI history, and the company's Impress template. The reference (the month's P&L
+table after the reclass, its variances, the top three by size, the chart series, the cash figures) is
+computed from that truth. The grader opens the submitted deck in a headless soffice (inspect_deck.py,
+in a tool sandbox) and reads each slide's master page, title, texts, table cells, chart data and
+speaker notes; it reads the PDF's pages and text, and cross-checks variances.csv against the slide table.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import json
+import math
+import random
+import re
+from pathlib import Path
+
+from lastexam.task import Grading, Params
+
+from .companies import COMPANIES, Company
+from .template import write_template
+
+YEAR = 2026
+INSPECTOR = Path(__file__).with_name("inspect_deck.py")
+CSV_COLUMNS = ["line", "actual", "budget", "variance", "variance_pct", "prior_year", "variance_py",
+               "variance_py_pct", "top3_rank"]
+SLIDE_TITLES = ["P&L summary", "Revenue and EBITDA vs budget", "Variance commentary", "Cash and KPIs"]
+SERIES = ["Revenue actual", "Revenue budget", "EBITDA actual", "EBITDA budget"]
+
+
+def deck_title(company: Company, month: int) -> str:
+    return f"{company.name} board pack: {calendar.month_name[month]} {YEAR}"
+
+
+def detail_lines(company: Company) -> list[str]:
+    return [*company.revenue, company.cost_of_sales[0], *company.overheads]
+
+
+def table_lines(company: Company) -> list[str]:
+    return [*company.revenue, "Total revenue", company.cost_of_sales[0], "Gross profit", *company.overheads, "EBITDA"]
+
+
+def pct(variance: float, base: float) -> float:
+    return round(100 * variance / abs(base), 1) + 0.0 if base else 0.0
+
+
+def summary_table(company: Company, figures: dict[str, dict[str, float]]) -> list[dict]:
+    """The P&L summary rows from detail figures (costs as positive amounts): subtotals and favourable-positive
+    variances against budget and prior year, percentages on the comparative's base."""
+    revenue_lines = set(company.revenue)
+    rows = dict(figures)
+    cos = company.cost_of_sales[0]
+    for key in ("actual", "budget", "prior_year"):
+        revenue = sum(figures[r][key] for r in company.revenue)
+        gross = revenue - figures[cos][key]
+        rows.setdefault("Total revenue", {})[key] = revenue
+        rows.setdefault("Gross profit", {})[key] = gross
+        rows.setdefault("EBITDA", {})[key] = gross - sum(figures[o][key] for o in company.overheads)
+    out = []
+    for line in table_lines(company):
+        r = rows[line]
+        sign = -1 if line not in revenue_lines | {"Total revenue", "Gross profit", "EBITDA"} else 1
+        var, var_py = sign * (r["actual"] - r["budget"]), sign * (r["actual"] - r["prior_year"])
+        out.append({"line": line, "actual": r["actual"], "budget": r["budget"], "variance": var,
+                    "variance_pct": pct(var, r["budget"]), "prior_year": r["prior_year"], "variance_py": var_py,
+                    "variance_py_pct": pct(var_py, r["prior_year"])})
+    return out
+
+
+def top_three(company: Company, table: list[dict]) -> list[str]:
+    details = [r for r in table if r["line"] in detail_lines(company)]
+    return [r["line"] for r in sorted(details, key=lambda r: -abs(r["variance"]))[:3]]
+
+
+def _draw(company: Company, month: int, rng: random.Random) -> tuple[dict, int, int]:
+    """Monthly figures per detail line (true, after the reclass; costs positive), the reclass and one-off amounts."""
+    figures: dict[int, dict[str, dict[str, float]]] = {}
+    base = {**company.revenue, company.cost_of_sales[0]: company.cost_of_sales[1], **company.overheads}
+    for m in range(1, month + 1):
+        season = 1 + 0.08 * math.sin(2 * math.pi * (m - 3) / 12)
+        figures[m] = {}
+        for line, b in base.items():
+            budget = round(b * season * rng.uniform(0.95, 1.05))
+            spread = 0.16 if m == month else 0.05
+            figures[m][line] = {"budget": budget, "actual": round(budget * (1 + rng.uniform(-spread, spread))),
+                                "prior_year": round(budget * rng.uniform(0.82, 1.02))}
+    frm, _, _ = company.reclass
+    reclass = round(base[frm] * rng.uniform(0.12, 0.3))
+    one_off = round(base[company.one_off[0]] * rng.uniform(0.2, 0.4))
+    figures[month][company.one_off[0]]["actual"] += one_off
+    return figures, reclass, one_off
+
+
+def _sound(company: Company, true_table: list[dict], raw_table: list[dict]) -> bool:
+    """The reclass changes the top three, the signed ranking differs from the absolute one, and the
+    third and fourth largest variances are clear of each other."""
+    details = sorted((r for r in true_table if r["line"] in detail_lines(company)), key=lambda r: -abs(r["variance"]))
+    signed = sorted(details, key=lambda r: -r["variance"])[:3]
+    clear = abs(details[2]["variance"]) - abs(details[3]["variance"]) >= 3 and abs(details[2]["variance"]) >= 8
+    return (clear and set(top_three(company, raw_table)) != set(top_three(company, true_table))
+            and {r["line"] for r in signed} != {r["line"] for r in details[:3]}
+            and all(r["budget"] and r["prior_year"] for r in true_table))
+
+
+def _ledger_sign(company: Company, line: str) -> int:
+    return -1 if company.costs_negative and line not in company.revenue else 1
+
+
+def _brief(company: Company, month: int, one_off: int) -> str:
+    sign = ("Revenue is positive and costs are **negative** (the ledger's credit/debit sign)." if company.costs_negative
+            else "All amounts are positive: revenue and costs alike.")
+    return f"""# Board pack: {calendar.month_name[month]} {YEAR}, brief for the finance business partner
+
+Company: {company.name}. Amounts in {company.currency} thousands.
+
+## Inputs
+- `management_accounts.csv`: the ledger's management accounts export, one row per month and P&L line, with
+  the month's actual, budget and prior-year figures. {sign}
+- `journals.csv`: journals posted **after** the export above; they belong in this month's actuals.
+- `cash_kpis.csv`: month-end closing cash ({company.currency} thousands), headcount and debtor days.
+- `company_template.otp`: the company's Impress template. Every slide of the pack is on its master page.
+
+## Slides, in this order (titles exactly as given)
+1. Title slide, title `{deck_title(company, month)}`.
+2. `P&L summary`: a table for the month, one row per line in this order: {", ".join(table_lines(company))};
+   columns Line, Actual, Budget, Var vs budget, Var %, Prior year, Var vs PY, Var % PY.
+3. `Revenue and EBITDA vs budget`: a native chart (not a picture) by month, January to
+   {calendar.month_name[month]} {YEAR}, with the series {", ".join(SERIES)} (total revenue and EBITDA).
+4. `Variance commentary`: one bullet for each of the month's three largest variances against budget (detail
+   lines only, ranked by size whatever their sign), largest first; each bullet starts with the line's name
+   and gives the variance and its percentage.
+5. `Cash and KPIs`: the month's closing cash, the cash movement in the month, headcount and debtor days.
+
+Every slide carries speaker notes for the chair; those of the variance commentary explain the journal
+applied and the month's one-off item ({company.one_off[1]}: {one_off}, in {company.one_off[0]}) with their amounts.
+
+## Conventions
+- Costs are shown as positive amounts. Subtotals: Total revenue; Gross profit = Total revenue - {company.cost_of_sales[0]};
+  EBITDA = Gross profit - overheads.
+- Variances are favourable-positive: revenue and profit lines actual - comparative; cost lines
+  comparative - actual. Variance % = variance / comparative x 100, one decimal.
+- Figures in whole {company.currency} thousands.
+"""
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    company, month = COMPANIES[params["company"]], int(params["month"])
+    for attempt in range(2000):
+        rng = random.Random(f"{params['seed']}:{attempt}")
+        figures, reclass, one_off = _draw(company, month, rng)
+        frm, to, why = company.reclass
+        raw = {line: dict(v) for line, v in figures[month].items()}
+        raw[frm]["actual"] += reclass
+        raw[to]["actual"] -= reclass
+        if raw[to]["actual"] <= 0:
+            continue
+        true_table, raw_table = summary_table(company, figures[month]), summary_table(company, raw)
+        if _sound(company, true_table, raw_table):
+            break
+    else:
+        raise RuntimeError("no sound month drawn")
+    with open(input_dir / "management_accounts.csv", "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["month", "line", "actual", "budget", "prior_year"])
+        for m, lines in figures.items():
+            for line, v in (raw if m == month else lines).items():
+                s = _ledger_sign(company, line)
+                writer.writerow([f"{YEAR}-{m:02d}", line, s * v["actual"], s * v["budget"], s * v["prior_year"]])
+    period = f"{YEAR}-{month:02d}"
+    with open(input_dir / "journals.csv", "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["journal", "month", "line", "debit", "credit", "description"])
+        writer.writerow([f"RJ-{period}-04", period, to, reclass, "", f"Reclass: {why}"])
+        writer.writerow([f"RJ-{period}-04", period, frm, "", reclass, f"Reclass: {why}"])
+    cash, kpis = rng.uniform(2000, 6000), []
+    for m in range(0, month + 1):
+        cash += rng.uniform(-300, 400)
+        kpis.append({"month": f"{YEAR - (m == 0)}-{m or 12:02d}", "closing_cash": round(cash),
+                     "headcount": rng.randint(80, 240), "debtor_days": rng.randint(28, 62)})
+    with open(input_dir / "cash_kpis.csv", "w", newline="") as out:
+        writer = csv.DictWriter(out, list(kpis[0]))
+        writer.writeheader()
+        writer.writerows(kpis)
+    (input_dir / "board_pack_brief.md").write_text(_brief(company, month, one_off))
+    write_template(input_dir / "company_template.otp", company.master, company.name, company.colour)
+
+    top = top_three(company, true_table)
+    for r in true_table:
+        r["top3_rank"] = top.index(r["line"]) + 1 if r["line"] in top else ""
+    series = {name: [] for name in SERIES}
+    for m in range(1, month + 1):
+        t = {r["line"]: r for r in summary_table(company, figures[m])}
+        series["Revenue actual"].append(t["Total revenue"]["actual"])
+        series["Revenue budget"].append(t["Total revenue"]["budget"])
+        series["EBITDA actual"].append(t["EBITDA"]["actual"])
+        series["EBITDA budget"].append(t["EBITDA"]["budget"])
+    reference = {"titles": [deck_title(company, month), *SLIDE_TITLES], "master": company.master,
+                 "table": true_table, "top3": top, "series": series, "months": month,
+                 "reclass": reclass, "one_off": one_off, "details": detail_lines(company),
+                 "cash": {"closing_cash": kpis[-1]["closing_cash"],
+                          "cash_movement": kpis[-1]["closing_cash"] - kpis[-2]["closing_cash"],
+                          "headcount": kpis[-1]["headcount"], "debtor_days": kpis[-1]["debtor_days"]}}
+    (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
+
+
+# -- grading ----------------------------------------------------------------------------------
+
+AMOUNTS = ["actual", "budget", "variance", "prior_year", "variance_py"]
+PERCENTS = ["variance_pct", "variance_py_pct"]
+TABLE_COLUMNS = ["actual", "budget", "variance", "variance_pct", "prior_year", "variance_py", "variance_py_pct"]
+
+
+def _num(text: object) -> float | None:
+    s = str(text).strip().replace("\u2212", "-").replace(",", "").replace("%", "").replace(" ", "")
+    negative = s.startswith("(") and s.endswith(")")
+    try:
+        value = float(s.strip("()"))
+    except ValueError:
+        return None
+    return -value if negative else value
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]
+
+
+def _has(text: str, value: float) -> bool:
+    return any(abs(n - abs(value)) < 0.051 for n in _numbers(text))
+
+
+def _squash(text: str | None) -> str:
+    return re.sub(r"\s+", " ", str(text or "")).strip().lower()
+
+
+def _close(found: object, want: float, column: str) -> bool:
+    value = _num(found)
+    return value is not None and abs(value - want) <= (0.051 if column in PERCENTS else 0.5)
+
+
+def _slide(slides: list[dict], title: str) -> dict:
+    return next((s for s in slides if _squash(s["title"]) == _squash(title)), {"texts": [], "tables": [], "charts": [],
+                                                                               "notes": "", "pictures": 0})
+
+
+def _deck_table(slide: dict) -> dict[str, list[str]]:
+    """The P&L table's rows by line name (the first cell), from the slide's largest table."""
+    tables = sorted(slide["tables"], key=len, reverse=True)
+    return {_squash(row[0]): row[1:] for row in tables[0] if row} if tables else {}
+
+
+def _grade_table(g: Grading, ref: dict, rows: dict[str, list[str]]) -> None:
+    def verdict(want: dict, columns: list[str]) -> bool | str:
+        row = rows.get(_squash(want["line"]))
+        if row is None:
+            return "no row"
+        wrong = [c for c in columns if len(row) <= TABLE_COLUMNS.index(c)
+                 or not _close(row[TABLE_COLUMNS.index(c)], want[c], c)]
+        return not wrong or f"{wrong} are {[row[TABLE_COLUMNS.index(c)] for c in wrong if TABLE_COLUMNS.index(c) < len(row)]}"
+    g.fraction("the P&L table's amounts and variances are the month's after the journals",
+               {r["line"]: verdict(r, AMOUNTS) for r in ref["table"]}, weight=2)
+    g.fraction("the P&L table's variance percentages are on the comparative's base",
+               {r["line"]: verdict(r, PERCENTS) for r in ref["table"]}, weight=2)
+
+
+def _grade_chart(g: Grading, ref: dict, slides: list[dict]) -> None:
+    want = ref["series"]
+    def draws(chart: dict) -> bool:
+        columns, data = [_squash(c) for c in chart["columns"]], chart["data"]
+        by_series = {c: [row[j] for row in data] for j, c in enumerate(columns)}
+        if not all(_squash(s) in by_series for s in want):  # the series may be the data table's rows
+            rows = [_squash(r) for r in chart["rows"]]
+            by_series = dict(zip(rows, data, strict=False))
+        return all(_squash(s) in by_series and len(by_series[_squash(s)]) == ref["months"]
+                   and all(abs(a - b) <= 0.5 for a, b in zip(by_series[_squash(s)], values, strict=True))
+                   for s, values in want.items())
+    slide = _slide(slides, ref["titles"][2])
+    g.check("the revenue and EBITDA slide holds a native chart whose data are the monthly series",
+            any(draws(c) for c in slide["charts"]), weight=2,
+            expected={k: v for k, v in want.items()}, found=[c["columns"] for c in slide["charts"]] or
+            f"{slide['pictures']} pictures, no chart object")
+
+
+def _grade_commentary(g: Grading, ref: dict, slides: list[dict]) -> None:
+    slide = _slide(slides, ref["titles"][3])
+    details = sorted(ref["details"], key=len, reverse=True)
+    table = {r["line"]: r for r in ref["table"]}
+    bullets = []
+    for text in slide["texts"]:
+        head = _squash(text).lstrip("-*•0123456789.) ")
+        line = next((d for d in details if head.startswith(d.lower())), None)
+        if line:
+            bullets.append((line, text))
+    named = [line for line, _ in bullets]
+    figures = all(_has(text, table[line]["variance"]) and _has(text, table[line]["variance_pct"])
+                  for line, text in bullets)
+    g.check("the commentary explains the three largest variances, largest first, with their amounts and %",
+            named == ref["top3"] and figures, weight=2, expected=ref["top3"], found=slide["texts"])
+    notes = slide["notes"]
+    g.check("the commentary's notes give the reclass journal and the one-off item with their amounts",
+            _has(notes, ref["reclass"]) and _has(notes, ref["one_off"]), weight=1,
+            expected={"reclass": ref["reclass"], "one_off": ref["one_off"]}, found=notes[:300])
+
+
+def _grade_csv(g: Grading, ref: dict, rows: list[dict], deck: dict[str, list[str]]) -> None:
+    found = {_squash(r.get("line")): r for r in rows}
+    def figures(want: dict) -> bool | str:
+        r = found.get(_squash(want["line"]))
+        if r is None:
+            return "missing"
+        wrong = [c for c in TABLE_COLUMNS if not _close(r.get(c), want[c], c)]
+        return not wrong or f"{wrong} are {[r.get(c) for c in wrong]}"
+    g.fraction("variances.csv holds the month's figures and variances", {w["line"]: figures(w) for w in ref["table"]},
+               weight=2)
+    def rank(row: dict | None) -> str:
+        value = _num((row or {}).get("top3_rank", ""))
+        return str(int(value)) if value is not None and value.is_integer() else str((row or {}).get("top3_rank", "")).strip()
+    ranks = {w["line"]: str(w["top3_rank"]) for w in ref["table"]}
+    g.check("variances.csv ranks the three largest variances",
+            all(rank(found.get(_squash(line))) == want for line, want in ranks.items()), weight=1, expected=ranks)
+    same = bool(deck) and bool(found) and all(
+        key in deck and len(deck[key]) >= len(TABLE_COLUMNS)
+        and all(_close(deck[key][i], _num(r.get(c)) or 0.0, c) for i, c in enumerate(TABLE_COLUMNS)) for key, r in found.items())
+    g.check("variances.csv equals the deck's P&L table", same, weight=1)
+
+
+def _grade_pdf(g: Grading, ref: dict, slides: list[dict]) -> None:
+    name = "the PDF is the deck: one page per slide, the titles and the P&L figures"
+    pages = g.pdf_text("board_pack.pdf", gate=False)
+    if pages is None:
+        g.check(name, False, weight=1, reason="no readable PDF")
+        return
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[\w&%]+", text.lower()))
+    titled = len(pages) == len(slides) == len(ref["titles"]) and all(
+        words(t) <= words(page) for t, page in zip(ref["titles"], pages, strict=True))
+    ebitda = next(r for r in ref["table"] if r["line"] == "EBITDA")
+    table_page = pages[1] if len(pages) > 1 else ""
+    g.check(name, titled and _has(table_page, ebitda["actual"]) and _has(table_page, ebitda["variance"]), weight=1,
+            expected={"pages": len(ref["titles"])}, found={"pages": len(pages)})
+
+
+def grade(g: Grading) -> None:
+    if not g.require_files("board_pack.odp", "board_pack.pdf", "variances.csv"):
+        return
+    ref = g.reference_json("reference.json")
+    run = g.run_tool(["/usr/bin/python3", "inspect_deck.py", "board_pack.odp"],
+                     {"inspect_deck.py": INSPECTOR, "board_pack.odp": g.output("board_pack.odp")},
+                     timeout=180, memory_mb=3072)
+    report = run.workdir / "report.json"
+    try:
+        deck = json.loads(report.read_text()) if run.returncode == 0 and report.exists() else None
+    except ValueError:
+        deck = None
+    if not g.check("the deck opens in Impress", isinstance(deck, dict) and bool(deck.get("slides")), gate=True,
+                   reason=(deck or {}).get("error") or run.stderr[-400:]):
+        return
+    slides = deck["slides"]
+    g.check("the brief's five slides, in order, titled as the brief", [_squash(s["title"]) for s in slides]
+            == [_squash(t) for t in ref["titles"]], weight=1, expected=ref["titles"], found=[s["title"] for s in slides])
+    g.check("every slide is on the company template's master page", all(s["master"] == ref["master"] for s in slides),
+            weight=2, expected=ref["master"], found=sorted({s["master"] for s in slides}))
+    g.check("every slide has speaker notes", all(len(s["notes"].strip()) >= 10 for s in slides), weight=1)
+    rows = _deck_table(_slide(slides, ref["titles"][1]))
+    _grade_table(g, ref, rows)
+    _grade_chart(g, ref, slides)
+    _grade_commentary(g, ref, slides)
+    cash = _slide(slides, ref["titles"][4])
+    text = "\n".join(cash["texts"] + [c for t in cash["tables"] for row in t for c in row])
+    g.check("the cash and KPI slide gives closing cash, the month's movement, headcount and debtor days",
+            all(_has(text, v) for v in ref["cash"].values()), weight=1, expected=ref["cash"], found=cash["texts"])
+    _grade_pdf(g, ref, slides)
+    csv_rows = g.read_csv("variances.csv", required_columns=CSV_COLUMNS)
+    if csv_rows is not None:
+        _grade_csv(g, ref, csv_rows, rows)
