@@ -28,6 +28,7 @@ from pathlib import Path
 
 INPUT, OUTPUT = Path(os.environ["ALE_INPUT_DIR"]), Path(os.environ["ALE_OUTPUT_DIR"])
 SHORTCUT = Path(sys.argv[0]).name.removesuffix(".py")  # "solve" for the oracle, an adversary's name otherwise
+GUI = sys.argv[0].endswith(".sh")  # gui_oracle/solve.sh: the MuseScore work done on the desktop
 
 STEPS = "CDEFGAB"
 NATURAL = (0, 2, 4, 5, 7, 9, 11)
@@ -37,6 +38,7 @@ INSTRUMENTS = {
     "Alto Saxophone": ("alto_sax_in_Eb", (5, 9), ("Bb3", "F6")),
     "Horn in F": ("horn_in_F", (4, 7), ("F#3", "C6")),
 }
+STEPS_IN_LIST = {"clarinet_in_Bb": 4, "alto_sax_in_Eb": 18, "horn_in_F": 14}  # Staff/Part Properties' intervals
 SHARPS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
@@ -65,7 +67,8 @@ def parse(label: str) -> int:
 
 
 def written_part(root: ET.Element, part_id: str, label: str, d: int, c: int) -> ET.Element:
-    """A one-part score of ``part_id`` at written pitch, declaring the instrument's transposition."""
+    """A one-part score of ``part_id`` at written pitch, declaring the instrument's transposition
+    (with d = c = 0: the part as it stands in the concert score, declaring none)."""
     if SHORTCUT == "wrong_direction":
         d, c = -d, -c
     score = ET.Element("score-partwise", version="3.1")
@@ -94,7 +97,7 @@ def written_part(root: ET.Element, part_id: str, label: str, d: int, c: int) -> 
                     attributes.remove(attributes.find("key"))
                 else:
                     fifths.text = str(int(fifths.text) + shift)
-            if number == 0:
+            if number == 0 and (d or c):
                 transpose = ET.SubElement(attributes, "transpose")
                 ET.SubElement(transpose, "diatonic").text = str(-abs(d))
                 ET.SubElement(transpose, "chromatic").text = str(-abs(c))
@@ -146,23 +149,82 @@ def concert_pitch_on(mscz: Path) -> None:
             archive.writestr(member, data)
 
 
+def computer(*args: str) -> None:
+    """One action on the desktop through the computer tools."""
+    subprocess.run(["ale-computer", *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def shot(tag: str) -> None:
+    if os.environ.get("PARTS_DEBUG"):  # a directory for screenshots of the steps, while developing
+        computer("screenshot", f"{os.environ['PARTS_DEBUG']}/{tag}.png")
+
+
+def quiet_first_start() -> None:
+    """MuseScore's settings as a returning user has them: no startup wizard, start centre or tours."""
+    settings = Path.home() / ".config/MuseScore/MuseScore3.ini"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text("[application]\nstartup\\firstStart=false\n[ui]\n" + "".join(
+        f"application\\startup\\{key}=false\n" for key in
+        ("showStartCenter", "showTours", "checkUpdate", "showSplashScreen", "checkExtensionsUpdate",
+         "showNavigator", "showPlayPanel")))
+
+
+def gui_part(concert: Path, slug: str) -> None:
+    """In MuseScore on the desktop: open the part as it stands in the concert score, give its
+    instrument the transposition in Staff/Part Properties, save the .mscz and export the PDF."""
+    computer("launch", f"mscore3 {concert}")
+    computer("wait", "20")
+    computer("right_click", "296", "331")  # the first staff's bottom space, under the key signature
+    computer("wait", "2")
+    computer("click", "389", "403")  # Staff/Part Properties...
+    computer("wait", "3")
+    computer("click", "872", "587")  # Down
+    computer("click", "718", "587")  # the interval
+    computer("wait", "1")
+    for _ in range(STEPS_IN_LIST[slug]):
+        computer("key", "Down")
+    computer("key", "Return")
+    computer("wait", "1")
+    computer("click", "796", "658")  # OK
+    computer("wait", "3")
+    for item, target, tag in ((168, OUTPUT / f"{slug}.mscz", "saved"), (260, OUTPUT / f"{slug}.pdf", "exported")):
+        computer("click", "71", "29")  # File
+        computer("wait", "2")
+        computer("click", "110", str(item))  # Save As... / Export...
+        computer("wait", "4")
+        computer("key", "ctrl+a")
+        computer("type", str(target))
+        computer("key", "Return")
+        computer("wait", "5")
+        shot(f"{slug}_{tag}")
+    computer("key", "ctrl+q")  # quit: the score is saved
+    computer("wait", "4")
+
+
 def main() -> None:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     root = ET.parse(INPUT / "score_concert.musicxml").getroot()
     names = {sp.get("id"): (sp.findtext("part-name") or "").strip() for sp in root.iter("score-part")}
     report: list[list[str]] = []
     work = Path(tempfile.mkdtemp())
+    if GUI:
+        quiet_first_start()
     for part_id, label in names.items():
         if label not in INSTRUMENTS:
             continue
         slug, (d, c), ranges = INSTRUMENTS[label]
         score = written_part(root, part_id, label, d, c)
         source = work / f"{slug}.musicxml"
-        ET.ElementTree(score).write(source, encoding="UTF-8", xml_declaration=True)
-        mscore("-o", str(OUTPUT / f"{slug}.mscz"), str(source))
-        if SHORTCUT == "concert_pitch_left":
-            concert_pitch_on(OUTPUT / f"{slug}.mscz")
-        mscore("-o", str(OUTPUT / f"{slug}.pdf"), str(OUTPUT / f"{slug}.mscz"))
+        if GUI:
+            ET.ElementTree(written_part(root, part_id, label, 0, 0)).write(source, encoding="UTF-8",
+                                                                         xml_declaration=True)
+            gui_part(source, slug)
+        else:
+            ET.ElementTree(score).write(source, encoding="UTF-8", xml_declaration=True)
+            mscore("-o", str(OUTPUT / f"{slug}.mscz"), str(source))
+            if SHORTCUT == "concert_pitch_left":
+                concert_pitch_on(OUTPUT / f"{slug}.mscz")
+            mscore("-o", str(OUTPUT / f"{slug}.pdf"), str(OUTPUT / f"{slug}.mscz"))
         if SHORTCUT == "no_range_report_judgement":  # the concert pitches read against the written ranges
             concert = next(p for p in root.findall("part") if p.get("id") == part_id)
             report += out_of_range(slug, concert, ranges)
