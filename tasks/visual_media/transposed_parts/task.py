@@ -10,7 +10,7 @@ signatures, rhythm and ties, rehearsal marks and dynamics, the instrument's tran
 text, and the range report against the reference and against the submitted parts themselves.
 
 Variants: a wind quintet in E-flat moving to A-flat; a larger ensemble with alto saxophone in D major
-moving to F major (sharp keys written, then flat); a piece in C moving to B-flat whose horn line
+moving to F major (sharp keys written, then flat); a piece in G moving to B-flat whose horn line
 goes below the horn's written range (a passage the copyist must flag for an octave call).
 """
 
@@ -69,7 +69,7 @@ ENSEMBLES = {
     "sax_modulating": Ensemble("Harbour Lights", (FLUTE, CLARINET, ALTO_SAX, HORN, CELLO), 24, ((1, 2), (13, -1)),
                                (5, 13, 19), (("alto_sax_in_Eb", 4, "A6"), ("alto_sax_in_Eb", 16, "A3"),
                                              ("clarinet_in_Bb", 20, "E6"), ("horn_in_F", 9, "E3")), "Moderato"),
-    "horn_low": Ensemble("Evening Chorale", (FLUTE, CLARINET, HORN, BASSOON), 20, ((1, 0), (11, -2)),
+    "horn_low": Ensemble("Evening Chorale", (FLUTE, CLARINET, HORN, BASSOON), 20, ((1, 1), (11, -2)),
                          (7, 11, 15), (("horn_in_F", 13, "E3"), ("horn_in_F", 13, "D3"), ("horn_in_F", 14, "C#3"),
                                        ("horn_in_F", 14, "E3"), ("clarinet_in_Bb", 17, "D6")), "Adagio"),
 }

@@ -174,7 +174,9 @@ def gui_part(concert: Path, slug: str) -> None:
     instrument the transposition in Staff/Part Properties, save the .mscz and export the PDF."""
     computer("launch", f"mscore3 {concert}")
     computer("wait", "20")
-    computer("right_click", "296", "331")  # the first staff's bottom space, under the key signature
+    # the first staff's bottom space under the key signature (every variant opens with one), which
+    # opens the staff's context menu rather than a note's
+    computer("right_click", "296", "331")
     computer("wait", "2")
     computer("click", "389", "403")  # Staff/Part Properties...
     computer("wait", "3")
