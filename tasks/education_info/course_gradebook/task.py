@@ -74,14 +74,15 @@ def _place_boundary(course: Course, rows: list[list], rng: random.Random) -> str
 
 
 def _sound(course: Course, rows: list[list]) -> bool:
-    """Every shortcut of the policy changes someone's grade; no final sits on a rounding knife-edge."""
+    """Every shortcut of the policy changes someone's grade; no final sits exactly on a letter's rounding edge
+    (where a float sum could round either way), and someone's extra credit is over the cap."""
     true = grades(course, rows)
     for flag in ("excused_as_zero", "no_drop", "uncapped"):
         other = grades(course, rows, **{flag: True})
         if all(abs(other[s]["final"] - true[s]["final"]) < 0.05 for s in true):
             return False
-    edges = [abs((g["final"] * 10) % 1 - 0.5) for g in true.values()]
-    return min(edges) > 1e-4 and any((r[-1] or 0) > course.extra_credit_cap for r in rows)
+    edges = [abs(g["final"] - (cut - 0.05)) for g in true.values() for cut, _name in course.letters[1:]]
+    return min(edges) > 1e-6 and any((r[-1] or 0) > course.extra_credit_cap for r in rows)
 
 
 def _export(course: Course, rows: list[list], rng: random.Random) -> tuple[list[dict], list[str]]:

@@ -9,6 +9,11 @@ scores dropped, the weighted final percent, the letter by VLOOKUP of the rounded
 scale), a conditional format flagging students at risk and a column chart of the letter counts; saves the
 workbook and writes grades_export.csv from the values Calc computed.
 
+Run as gui_oracle/solve.sh (a link to this file), it makes the same workbook in Calc on the sandbox's
+desktop: the cleaned roster is written as the Data sheet of a bare ODS file (the cleaning is the same
+Python); the Policy table, the helper and Grades formulas (typed in row 2 and filled down), the
+conditional format and the chart are made in Calc through ale-computer only, and saved with ctrl+s.
+
 The adversaries (adversaries/*, links to this file) are this oracle with one shortcut, chosen by the
 name it runs under.
 """
@@ -17,12 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 try:
@@ -35,6 +42,7 @@ except ImportError:  # the sandbox's tool environment hides Debian's python3-uno
 
 INPUT, OUTPUT = Path(os.environ["ALE_INPUT_DIR"]), Path(os.environ["ALE_OUTPUT_DIR"])
 SHORTCUT = Path(sys.argv[0]).stem  # "solve" for the oracle, an adversary's name otherwise
+GUI = sys.argv[0].endswith(".sh")
 
 
 def read_policy() -> dict:
@@ -202,33 +210,226 @@ def connect(pipe: str, office: subprocess.Popen):
     raise SystemExit("soffice did not answer on its pipe in 120 s")
 
 
-def main() -> None:
-    policy = read_policy()
-    rows = clean(policy)
+def open_office():
     profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
     pipe = f"ale_gradebook_{os.getpid()}"
     office = subprocess.Popen(["soffice", "--headless", "--norestore", "--nologo", "--nodefault",
                                f"-env:UserInstallation={profile.as_uri()}", f"--accept=pipe,name={pipe};urp;"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return office, connect(pipe, office)
+
+
+def close_office(office: subprocess.Popen, desktop) -> None:
+    with contextlib.suppress(Exception):  # the bridge goes down with soffice
+        desktop.terminate()
     try:
-        ctx = connect(pipe, office)
-        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        office.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        office.kill()
+        office.wait()
+
+
+def uno_workbook(policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]:
+    office, ctx = open_office()
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    try:
         doc = desktop.loadComponentFromURL("private:factory/scalc", "_blank", 0, (prop("Hidden", True),))
         finals = build(doc, policy, rows)
         doc.storeToURL((OUTPUT / "gradebook.ods").as_uri(), (prop("FilterName", "calc8"),))
         doc.close(True)
-        with contextlib.suppress(Exception):  # the bridge goes down with soffice
-            desktop.terminate()
     finally:
-        try:
-            office.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            office.kill()
-            office.wait()
+        close_office(office, desktop)
+    return finals
+
+
+def saved_grades(policy: dict, n: int) -> dict[str, tuple[float, str]]:
+    """The final percents and letters of the saved workbook, as Calc computes them."""
+    office, ctx = open_office()
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    try:
+        doc = desktop.loadComponentFromURL((OUTPUT / "gradebook.ods").as_uri(), "_blank", 0, (prop("Hidden", True),))
+        doc.calculateAll()
+        sheet, k = doc.Sheets.getByName("Grades"), len(policy["categories"])
+        finals = {sheet.getCellByPosition(0, i).getString(): (sheet.getCellByPosition(3 + k, i).getValue(),
+                                                              sheet.getCellByPosition(4 + k, i).getString())
+                  for i in range(1, n + 1)}
+        doc.close(True)
+    finally:
+        close_office(office, desktop)
+    return finals
+
+
+def main() -> None:
+    policy = read_policy()
+    rows = clean(policy)
+    finals = gui_workbook(policy, rows) if GUI else uno_workbook(policy, rows)
     with open(OUTPUT / "grades_export.csv", "w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["student_id", "final_percent", "letter"])
         writer.writerows([sid, f"{final:.2f}", letter] for sid, (final, letter) in finals.items())
+
+
+def computer(*args: str) -> None:
+    """One action on the desktop through the computer tools."""
+    subprocess.run(["ale-computer", *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def goto(reference: str) -> None:
+    """Select a cell or range through the Name Box."""
+    computer("key", "ctrl+shift+F5")
+    computer("key", "ctrl+a")
+    computer("type", reference)
+    computer("key", "Return")
+    computer("wait", "0.3")
+
+
+def type_rows(lines: list[list[str]]) -> None:
+    """Type rows of cells from the current cell: tab between cells, Return back to the row's first column."""
+    for line in lines:
+        computer("type", "\t".join(line))
+        computer("key", "Return")
+
+
+def bare_workbook(path: Path, head: list[str], rows: list[list]) -> None:
+    """An ODS file with the roster on Data and empty Policy, Grades and Adjusted sheets."""
+    def cell(value: object) -> str:
+        if isinstance(value, float):
+            return f'<table:table-cell office:value-type="float" office:value="{value!r}"/>'
+        if value is None:
+            return "<table:table-cell/>"
+        return f'<table:table-cell office:value-type="string"><text:p>{html.escape(value)}</text:p></table:table-cell>'
+    data = "".join(f"<table:table-row>{''.join(cell(v) for v in r)}</table:table-row>" for r in [head, *rows])
+    empty = "<table:table-row><table:table-cell/></table:table-row>"
+    sheets = f'<table:table table:name="Data">{data}</table:table>' + "".join(
+        f'<table:table table:name="{name}">{empty}</table:table>' for name in ("Policy", "Grades", "Adjusted"))
+    ns = " ".join(f'xmlns:{p}="urn:oasis:names:tc:opendocument:xmlns:{u}:1.0"'
+                  for p, u in (("office", "office"), ("table", "table"), ("text", "text"), ("manifest", "manifest")))
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2"><office:body>'
+               f"<office:spreadsheet>{sheets}</office:spreadsheet></office:body></office:document-content>")
+    manifest = (f'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest {ns} manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+                'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    with zipfile.ZipFile(path, "w") as ods:
+        ods.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        ods.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        ods.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+
+
+def quiet_profile() -> None:
+    """No tip of the day, no first-run wizard, no AutoInput completing typed text."""
+    user = Path.home() / ".config/libreoffice/4/user"
+    user.mkdir(parents=True, exist_ok=True)
+    items = "".join(f'<item oor:path="/org.openoffice.Office.{path}"><prop oor:name="{name}" oor:op="fuse">'
+                    f"<value>{value}</value></prop></item>"
+                    for path, name, value in (("Common/Misc", "ShowTipOfTheDay", "false"),
+                                              ("Common/Misc", "FirstRun", "false"),
+                                              ("Calc/Input", "AutoInput", "false")))
+    (user / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        f'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">{items}'
+        "</oor:items>")
+
+
+def gui_workbook(policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]:
+    """The workbook made in Calc on the desktop; returns the grades Calc computed in the saved file."""
+    workbook = OUTPUT / "gradebook.ods"
+    head, cats = policy["header"], policy["categories"]
+    items = head[3:(len(head) - 1) // 2 + 2]
+    n, last, k = len(rows), len(rows) + 1, len(policy["letters"])
+    final_col, letter_col = col(3 + len(cats)), col(4 + len(cats))
+    bare_workbook(workbook, head, rows)
+    quiet_profile()
+    computer("launch", f"soffice --calc --norestore --nologo {workbook}")
+    computer("wait", "4")
+    computer("click", "700", "450")
+
+    computer("key", "ctrl+Page_Down")  # Policy
+    goto("A1")
+    rules = [("late_penalty_per_day", policy["late_per_day"]), ("late_penalty_cap", policy["late_cap"]),
+             ("extra_credit_cap", policy["extra_cap"]), ("at_risk_below", policy["at_risk"])]
+    lines = []
+    for i in range(max(len(cats), k) + 1):
+        cat = ("category", "weight", "drop_lowest") if i == 0 else (
+            (cats[i - 1]["name"], f"{cats[i - 1]['weight']:g}", str(cats[i - 1]["drop"])) if i <= len(cats) else ("",) * 3)
+        scale = ("min_percent", "letter", "count") if i == 0 else (
+            (f"{policy['letters'][i - 1][0]:g}", policy["letters"][i - 1][1],
+             f"=COUNTIF($Grades.${letter_col}$2:${letter_col}${last};F{i + 1})") if i <= k else ("",) * 3)
+        rule = (rules[i][0], f"{rules[i][1]:g}") if i < len(rules) else ()
+        lines.append([*cat, "", *scale, *rule])
+    type_rows(lines)
+
+    computer("key", "ctrl+Page_Down")  # Grades
+    goto("A1")
+    terms, averages = [], []
+    for ci, cat in enumerate(cats):
+        first = 1 + items.index(cat["items"][0])
+        span = f"$Adjusted.{col(first)}2:{col(first + len(cat['items']) - 1)}2"
+        drop = f"$Policy.$C${ci + 2}"
+        averages.append(f"=SUMPRODUCT(LARGE({span};ROW(OFFSET($A$1;0;0;COUNT({span})-{drop}))))/(COUNT({span})-{drop})")
+        terms.append(f"$Policy.$B${ci + 2}*{col(3 + ci)}2")
+    type_rows([["student_id", "name", "section", *(c["name"] for c in cats), "final_percent", "letter"],
+               ["=$Data.A2", "=$Data.B2", "=$Data.C2", *averages,
+                f"={'+'.join(terms)}+MIN(N($Data.{col(len(head) - 1)}2);$Policy.$I$3)",
+                f"=VLOOKUP(ROUND({final_col}2;1);$Policy.$E$2:$F${k + 1};2;1)"]])
+    goto(f"A2:{letter_col}{last}")
+    computer("key", "ctrl+d")
+
+    computer("key", "ctrl+Page_Down")  # Adjusted
+    goto("A1")
+    type_rows([["student_id", *items],
+               ["=$Data.A2", *(adjusted_formula(f"{col(3 + j)}2", f"{col(3 + len(items) + j)}2")
+                               for j in range(len(items)))]])
+    goto(f"A2:{col(len(items))}{last}")
+    computer("key", "ctrl+d")
+    computer("wait", "1")
+
+    computer("key", "ctrl+Page_Up")  # Grades: the at-risk conditional format
+    goto(f"{final_col}2:{final_col}{last}")
+    conditional_format(policy["at_risk"])
+
+    computer("key", "ctrl+Page_Up")  # Policy: the distribution chart
+    goto(f"F1:G{k + 1}")
+    computer("click", "123", "28")  # Insert
+    computer("wait", "0.8")
+    computer("click", "156", "68")  # Chart...
+    computer("wait", "3")
+    shot("chart")
+    computer("click", "867", "544")  # Finish
+    computer("wait", "2")
+    computer("key", "Escape")
+    computer("key", "Escape")
+    computer("wait", "1")
+
+    before = workbook.stat().st_mtime
+    computer("key", "ctrl+s")
+    for _ in range(100):
+        if workbook.stat().st_mtime != before:
+            break
+        time.sleep(0.2)
+    computer("wait", "1")
+    shot("saved")
+    computer("key", "ctrl+q")
+    lock = workbook.with_name(f".~lock.{workbook.name}#")
+    for _ in range(150):
+        if not lock.exists():
+            break
+        time.sleep(0.2)
+    return saved_grades(policy, n)
+
+
+def shot(name: str) -> None:
+    if True:  # DEV
+        computer("screenshot", f"/tmp/shot_{name}.png")
+        subprocess.run(["cp", f"/tmp/shot_{name}.png", str(OUTPUT / f"shot_{name}.png")], check=False)
+
+
+def conditional_format(at_risk: float) -> None:
+    """Format > Conditional > Condition: cell value less than the at-risk threshold, style Bad."""
+    computer("click", "168", "28")  # Format
+    computer("wait", "0.8")
+    shot("format_menu")
+    computer("key", "Escape")
 
 
 if __name__ == "__main__":
