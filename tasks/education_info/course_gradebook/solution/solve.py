@@ -394,7 +394,6 @@ def gui_workbook(policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]
     computer("wait", "0.8")
     computer("click", "156", "68")  # Chart...
     computer("wait", "3")
-    shot("chart")
     computer("click", "867", "544")  # Finish
     computer("wait", "2")
     computer("key", "Escape")
@@ -408,7 +407,6 @@ def gui_workbook(policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]
             break
         time.sleep(0.2)
     computer("wait", "1")
-    shot("saved")
     computer("key", "ctrl+q")
     lock = workbook.with_name(f".~lock.{workbook.name}#")
     for _ in range(150):
@@ -418,18 +416,24 @@ def gui_workbook(policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]
     return saved_grades(policy, n)
 
 
-def shot(name: str) -> None:
-    if True:  # DEV
-        computer("screenshot", f"/tmp/shot_{name}.png")
-        subprocess.run(["cp", f"/tmp/shot_{name}.png", str(OUTPUT / f"shot_{name}.png")], check=False)
-
-
 def conditional_format(at_risk: float) -> None:
     """Format > Conditional > Condition: cell value less than the at-risk threshold, style Bad."""
-    computer("click", "168", "28")  # Format
+    computer("click", "171", "28")  # Format
     computer("wait", "0.8")
-    shot("format_menu")
-    computer("key", "Escape")
+    computer("click", "212", "318")  # Conditional
+    computer("wait", "0.8")
+    computer("click", "420", "318")  # Condition...
+    computer("wait", "2.5")
+    computer("key", "Tab")  # to the operator
+    computer("key", "Down")  # is less than
+    computer("click", "835", "230")
+    computer("type", "$Policy.$I$4")
+    computer("click", "638", "259")  # the style list
+    computer("wait", "1")
+    computer("click", "560", "349")  # Bad
+    computer("wait", "0.5")
+    computer("click", "900", "625")  # OK
+    computer("wait", "1.5")
 
 
 if __name__ == "__main__":
