@@ -3,7 +3,7 @@
 
 It cleans the LMS export (the latest grading of each item, points as a percent of the row's own maximum,
 "EX" kept, extra credit summed), then in a headless soffice writes the Data sheet, the Policy sheet
-(weights, drops, letter scale with COUNTIF letter counts, late and extra-credit rules), a helper sheet
+(weights, drops, letter scale with SUMPRODUCT letter counts (exact match: COUNTIF would read "C+" as a regular expression), late and extra-credit rules), a helper sheet
 of late-adjusted item percents, and the Grades sheet of formulas (category averages with the lowest
 scores dropped, the weighted final percent, the letter by VLOOKUP of the rounded percent on the Policy
 scale), a conditional format flagging students at risk and a column chart of the letter counts; saves the
@@ -113,7 +113,7 @@ def write_policy(sheet, policy: dict, last: int, letter_col: str) -> int:
     for i, (cut, name) in enumerate(policy["letters"], start=1):
         sheet.getCellByPosition(4, i).setValue(cut)
         sheet.getCellByPosition(5, i).setString(name)
-        sheet.getCellByPosition(6, i).setFormula(f"=COUNTIF($Grades.${letter_col}$2:${letter_col}${last};F{i + 1})")
+        sheet.getCellByPosition(6, i).setFormula(f"=SUMPRODUCT($Grades.${letter_col}$2:${letter_col}${last}=F{i + 1})")
     rules = (("late_penalty_per_day", policy["late_per_day"]), ("late_penalty_cap", policy["late_cap"]),
              ("extra_credit_cap", policy["extra_cap"]), ("at_risk_below", policy["at_risk"]))
     for i, (name, value) in enumerate(rules):
@@ -354,7 +354,7 @@ def gui_workbook(policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]
             (cats[i - 1]["name"], f"{cats[i - 1]['weight']:g}", str(cats[i - 1]["drop"])) if i <= len(cats) else ("",) * 3)
         scale = ("min_percent", "letter", "count") if i == 0 else (
             (f"{policy['letters'][i - 1][0]:g}", policy["letters"][i - 1][1],
-             f"=COUNTIF($Grades.${letter_col}$2:${letter_col}${last};F{i + 1})") if i <= k else ("",) * 3)
+             f"=SUMPRODUCT($Grades.${letter_col}$2:${letter_col}${last}=F{i + 1})") if i <= k else ("",) * 3)
         rule = (rules[i][0], f"{rules[i][1]:g}") if i < len(rules) else ()
         lines.append([*cat, "", *scale, *rule])
     type_rows(lines)
