@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Run by the grader in a tool sandbox: open a gradebook in a headless soffice and report what Calc sees.
+
+Usage: inspect_workbook.py WORKBOOK JOB_JSON. Writes report.json: the Data sheet's cells, the Policy
+sheet's weights (by category name in column A) and letter counts (G2 down), the Grades sheet's rows (by
+its header), its final_percent and letter formulas and whether each final percent has a conditional
+format, every chart's value ranges; then the Grades rows again after the Policy weights of the job were
+set and the document recalculated (weights restored after), and after the job's hidden roster was written
+over the Data sheet and the document recalculated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import uno
+from com.sun.star.beans import PropertyValue
+
+
+def prop(name: str, value: object) -> PropertyValue:
+    p = PropertyValue()
+    p.Name, p.Value = name, value
+    return p
+
+
+def used_rows(sheet) -> list[list]:
+    cursor = sheet.createCursor()
+    cursor.gotoEndOfUsedArea(False)
+    addr = cursor.getRangeAddress()
+    return [list(r) for r in sheet.getCellRangeByPosition(0, 0, addr.EndColumn, addr.EndRow).getDataArray()]
+
+
+def grades_sheet(sheet) -> dict:
+    table = used_rows(sheet)
+    head = [str(h).strip().lower() for h in table[0]] if table else []
+    rows, formulas, conditional = [], [], bool(head)
+    for i, r in enumerate(table[1:], start=1):
+        if not str(r[0]).strip():
+            continue
+        rows.append(dict(zip(head, r, strict=False)))
+        for name in ("final_percent", "letter"):
+            if name in head:
+                formulas.append(sheet.getCellByPosition(head.index(name), i).getFormula())
+        if "final_percent" in head:
+            cell = sheet.getCellByPosition(head.index("final_percent"), i)
+            conditional = conditional and cell.getPropertyValue("ConditionalFormat").getCount() > 0
+        else:
+            conditional = False
+    return {"header": head, "rows": rows, "formulas": formulas, "conditional": conditional and bool(rows)}
+
+
+def charts(doc) -> list[dict]:
+    out = []
+    for s in range(doc.Sheets.getCount()):
+        sheet = doc.Sheets.getByIndex(s)
+        for name in sheet.getCharts().getElementNames():
+            chart = sheet.getCharts().getByName(name).getEmbeddedObject()
+            for cs in chart.getFirstDiagram().getCoordinateSystems():
+                for ct in cs.getChartTypes():
+                    values = [seq.getValues().getSourceRangeRepresentation()
+                              for series in ct.getDataSeries() for seq in series.getDataSequences()
+                              if seq.getValues().Role == "values-y"]
+                    out.append({"sheet": sheet.Name, "name": name, "type": ct.getChartType(), "values": values})
+    return out
+
+
+def weight_cells(policy, categories: list[str]) -> dict[str, object]:
+    cells = {}
+    for i in range(1, 40):
+        name = policy.getCellByPosition(0, i).getString().strip()
+        if name in categories:
+            cells[name] = policy.getCellByPosition(1, i)
+    return cells
+
+
+def write_roster(sheet, head: list[str], rows: list[list]) -> None:
+    sheet.getCellRangeByPosition(0, 1, len(head) - 1, len(rows)).clearContents(1 | 2 | 4 | 16)
+    for i, row in enumerate(rows, start=1):
+        for j, value in enumerate(row):
+            cell = sheet.getCellByPosition(j, i)
+            if isinstance(value, int | float):
+                cell.setValue(value)
+            elif value is not None:
+                cell.setString(str(value))
+
+
+def inspect(doc, job: dict) -> dict:
+    data, policy, grades = (doc.Sheets.getByName(n) for n in ("Data", "Policy", "Grades"))
+    doc.calculateAll()
+    cells = weight_cells(policy, job["categories"])
+    k = job["letters"]
+    report = {"data": {"table": used_rows(data)}, "policy_weights": {c: cell.getValue() for c, cell in cells.items()},
+              "counts": [policy.getCellByPosition(6, i).getValue() for i in range(1, k + 1)],
+              "grades": grades_sheet(grades), "charts": charts(doc)}
+    original = {c: cell.getValue() for c, cell in cells.items()}
+    for c, w in zip(job["categories"], job["swapped_weights"], strict=True):
+        if c in cells:
+            cells[c].setValue(w)
+    doc.calculateAll()
+    report["reweighted"] = grades_sheet(grades)
+    for c, w in original.items():
+        cells[c].setValue(w)
+    # the hidden roster in the workbook's own student order, so that Grades rows tied to Data rows keep their student
+    order = {str(r[0]).strip(): i for i, r in enumerate(report["data"]["table"][1:])}
+    hidden = sorted(job["hidden_rows"], key=lambda r: order.get(r[0], len(order)))
+    write_roster(data, job["header"], hidden)
+    doc.calculateAll()
+    report["perturbed"] = grades_sheet(grades)
+    return report
+
+
+def main() -> None:
+    workbook, job = Path(sys.argv[1]).resolve(), json.loads(Path(sys.argv[2]).read_text())
+    profile = Path("lo-profile").resolve()
+    pipe = f"ale_gradebook_{os.getpid()}"
+    office = subprocess.Popen(["soffice", "--headless", "--norestore", "--nologo", "--nodefault",
+                               f"-env:UserInstallation={profile.as_uri()}", f"--accept=pipe,name={pipe};urp;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    report: dict = {}
+    try:
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+        for _ in range(600):
+            try:
+                ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+                break
+            except Exception:  # soffice still starting
+                time.sleep(0.2)
+        else:
+            raise SystemExit("soffice did not answer")
+        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        doc = desktop.loadComponentFromURL(workbook.as_uri(), "_blank", 0, (prop("Hidden", True),))
+        if doc is None or not hasattr(doc, "Sheets"):
+            report = {"error": "not a spreadsheet Calc can open"}
+        elif not all(doc.Sheets.hasByName(s) for s in ("Data", "Policy", "Grades")):
+            report = {"error": f"sheets are {list(doc.Sheets.getElementNames())}, Data, Policy and Grades required"}
+        else:
+            report = inspect(doc, job)
+        if doc is not None:
+            doc.close(True)
+        with contextlib.suppress(Exception):
+            desktop.terminate()
+    finally:
+        try:
+            office.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            office.kill()
+    Path("report.json").write_text(json.dumps(report, default=str))
+
+
+if __name__ == "__main__":
+    main()
