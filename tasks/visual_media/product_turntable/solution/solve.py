@@ -40,7 +40,8 @@ def projected_share(corners, lens, sensor, aspect, elevation, target, distance):
     return lens / sensor * aspect * (max(vs) - min(vs))
 
 
-def build_scene() -> None:
+def setup_scene() -> dict:
+    """Everything up to the saved file; returns what the render and the report need."""
     import bpy
     from mathutils import Vector
 
@@ -134,8 +135,16 @@ def build_scene() -> None:
         ob.location = (r * math.cos(b) * math.cos(a), r * math.cos(b) * math.sin(a), target[2] + r * math.sin(b))
         ob.rotation_euler = (Vector(target) - ob.location).to_track_quat("-Z", "Y").to_euler()
 
-    bpy.ops.wm.save_as_mainfile(filepath=str(OUTPUT / "turntable.blend"))
+    return {"brief": brief, "product": product, "corners": corners_by_frame, "args": args, "distance": distance,
+            "factor": factor, "height": height, "tallest": tallest}
 
+
+def render_and_report(state: dict) -> None:
+    """Render the brief's frames of the current scene and write the shot report from it."""
+    import bpy
+
+    scene, brief, product = bpy.context.scene, state["brief"], state["product"]
+    corners_by_frame, args, distance = state["corners"], state["args"], state["distance"]
     (OUTPUT / "frames").mkdir(exist_ok=True)
     rows = []
     for f in brief["render_frames"]:
@@ -146,22 +155,27 @@ def build_scene() -> None:
         rot = product.matrix_world.to_euler().z
         rows.append({"frame": f, "rotation_deg": round(math.degrees(rot) % 360, 4),
                      "height_share": round(projected_share(corners_by_frame[f - 1], *args, distance), 5)})
-    report = {"scale_factor": factor, "product_height_m": round(height, 6), "camera_distance_m": round(distance, 6),
+    scene.frame_set(1)
+    report = {"scale_factor": state["factor"], "product_height_m": round(state["height"], 6), "camera_distance_m": round(distance, 6),
               "camera_elevation_deg": brief["camera_elevation_deg"],
-              "max_height_share": round(tallest(distance, corners_by_frame), 5),
+              "max_height_share": round(state["tallest"](distance, corners_by_frame), 5),
               "pivot_m": [0.0, 0.0, 0.0], "frames": rows}
     (OUTPUT / "shot_report.json").write_text(json.dumps(report, indent=2) + "\n")
 
 
 def main() -> None:
     try:
-        import bpy  # noqa: F401 - present only inside Blender
+        import bpy  # present only inside Blender
     except ImportError:
         env = dict(os.environ, TURNTABLE_SHORTCUT=SHORTCUT)
         subprocess.run(["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python",
                         str(Path(__file__).resolve()), "--", SHORTCUT], check=True, env=env)
         return
-    build_scene()
+    import bpy
+
+    state = setup_scene()
+    bpy.ops.wm.save_as_mainfile(filepath=str(OUTPUT / "turntable.blend"))
+    render_and_report(state)
 
 
 if __name__ == "__main__":
