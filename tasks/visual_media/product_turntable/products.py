@@ -49,8 +49,9 @@ SHOTS = {
 
 
 def render_frames(shot: Shot) -> list[int]:
-    """The frames the brief asks to render: the loop's quarter points."""
-    return [1 + k * shot.frames // 4 for k in range(4)]
+    """The frames the brief asks to render: the product turned 0, 60, 90 and 240 degrees (no two alike)."""
+    step = 360 * shot.turns / shot.frames
+    return [1 + round(angle / step) for angle in (0, 60, 90, 240)]
 
 
 def _revolution(profile: list[tuple[float, float]]) -> tuple[list, list]:
