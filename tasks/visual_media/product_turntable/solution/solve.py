@@ -21,6 +21,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 INPUT, OUTPUT = Path(os.environ["ALE_INPUT_DIR"]), Path(os.environ["ALE_OUTPUT_DIR"])
@@ -163,7 +164,56 @@ def render_and_report(state: dict) -> None:
     (OUTPUT / "shot_report.json").write_text(json.dumps(report, indent=2) + "\n")
 
 
+def computer(*args: str) -> None:
+    subprocess.run(["ale-computer", *args], check=True)
+
+
+def wait_for(path: Path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.is_file() and path.stat().st_size > 0:
+            return True
+        time.sleep(2)
+    return False
+
+
+def gui() -> None:
+    """The same work in Blender on the desktop: statements typed into its Python console, the file saved
+    through its Save As dialog, the frames rendered from the open scene."""
+    computer("launch", "blender --factory-startup", "30")
+    computer("wait", "10")
+    computer("key", "Escape")  # the splash screen
+    computer("move", "640", "420")  # over the 3D viewport
+    computer("key", "shift+F4")  # the area under the pointer becomes a Python console
+    computer("wait", "2")
+    computer("click", "640", "420")
+    solve = Path(__file__).resolve()
+    for line in (
+        f"import os, runpy; os.environ.update(ALE_INPUT_DIR={str(INPUT)!r}, ALE_OUTPUT_DIR={str(OUTPUT)!r})",
+        f"tt = runpy.run_path({str(solve)!r}, run_name='gui')",
+        "state = tt['setup_scene']()",
+        f"bpy.ops.wm.save_as_mainfile('INVOKE_DEFAULT', filepath={str(OUTPUT / 'turntable.blend')!r})",
+    ):
+        computer("type", line)
+        computer("key", "Return")  # Blender reads typed newlines as nothing: Return runs the line
+        computer("wait", "4")
+    blend = OUTPUT / "turntable.blend"
+    for _ in range(3):  # the Save As dialog: Return confirms the typed-in name, then saves
+        computer("key", "Return")
+        if wait_for(blend, 10):
+            break
+    computer("move", "640", "420")
+    computer("type", "tt['render_and_report'](state)")
+    computer("key", "Return")
+    if not wait_for(OUTPUT / "shot_report.json", 300):
+        sys.exit("Blender did not finish the render")
+    computer("key", "ctrl+q")
+
+
 def main() -> None:
+    if sys.argv[0].endswith(".sh"):
+        gui()
+        return
     try:
         import bpy  # present only inside Blender
     except ImportError:
@@ -178,5 +228,5 @@ def main() -> None:
     render_and_report(state)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # run_path(..., run_name="gui") from Blender's console only loads the functions
     main()
