@@ -109,8 +109,6 @@ def test_gui_oracle_drives_the_editor_with_ale_computer_only_and_its_screen_and_
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="flaky: about one run in three the typed text never reaches the saved file, "
-                                        "even with a second ctrl+s (issue 9); the Claude Code desktop test covers the path")
 def test_llm_agent_types_into_a_real_editor_with_computer_tools_and_the_grader_sees_the_saved_file(
         run_agent, agent_yaml) -> None:
     def type_the_sentence(body: dict) -> Reply:
