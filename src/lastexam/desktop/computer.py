@@ -305,7 +305,7 @@ def accessibility_tree(args: dict[str, Any]) -> dict[str, Any]:
     lines = [f"{app.name}: {window.getRoleName()} {window.name!r} (screen pixels: x, y, width, height)"]
     _walk(pyatspi, window, 1, lines)
     if len(lines) > A11Y_MAX_LINES:
-        lines = [*lines[:A11Y_MAX_LINES], f"... {len(lines) - A11Y_MAX_LINES} more widgets not shown"]
+        lines = [*lines[:A11Y_MAX_LINES], f"... more widgets not shown (the tree is cut at {A11Y_MAX_LINES} lines)"]
     return {"text": "\n".join(lines)}
 
 
