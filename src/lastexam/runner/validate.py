@@ -207,12 +207,7 @@ class _Gate:
         self._judge_floor_and_ceiling(verdict, oracle, nop)
         for result in gui_results:
             verdict.gui_oracle_score = None if result.status == "infra_error" else result.score
-            if result.status == "infra_error":
-                verdict.problems.append(f"the GUI-driven oracle: infrastructure error: {result.error}")
-            elif not (result.passed and result.score == 1.0):
-                failing = [f"{c.name} ({c.reason})" for c in result.checks if not c.passed]
-                verdict.problems.append(f"the GUI-driven oracle ({GUI_ORACLE}) scored {result.score:.3f}, failing: "
-                                        f"{'; '.join(failing) or result.error or result.agent_outcome}")
+            verdict.problems += _full_pass_problems(f"the GUI-driven oracle ({GUI_ORACLE})", result)
         verdict.oracle_score = None if oracle.status == "infra_error" else oracle.score
         verdict.nop_score = None if nop.status == "infra_error" else nop.score
         for path, result in zip(adversaries, adversary_results, strict=True):
@@ -249,14 +244,10 @@ class _Gate:
     def _judge_floor_and_ceiling(verdict: VariantVerdict, oracle: TrialResult, nop: TrialResult,
                                  what: str = "") -> None:
         """Problems unless the oracle fully passes with 1.0 and nop scores 0; ``what`` prefixes each."""
-        for name, result in (("oracle", oracle), ("nop", nop)):
-            if result.status == "infra_error":
-                verdict.problems.append(f"{what}{name}: infrastructure error: {result.error}")
-        if oracle.status != "infra_error" and not (oracle.passed and oracle.score == 1.0):
-            failing = [f"{c.name} ({c.reason})" for c in oracle.checks if not c.passed]
-            verdict.problems.append(f"{what}oracle scored {oracle.score:.3f}, failing: "
-                                    f"{'; '.join(failing) or oracle.agent_outcome}")
-        if nop.status != "infra_error" and nop.score != 0.0:
+        verdict.problems += _full_pass_problems(f"{what}oracle", oracle)
+        if nop.status == "infra_error":
+            verdict.problems.append(f"{what}nop: infrastructure error: {nop.error}")
+        elif nop.score != 0.0:
             verdict.problems.append(f"{what}nop scored {nop.score:.3f}; it must score 0")
 
     async def _salted(self, instance: Instance, k: int, verdict: VariantVerdict) -> SaltedRun:
@@ -284,6 +275,17 @@ class _Gate:
         except GraderError as exc:
             return Probe(name=name, detail=f"{stand_in}: {exc}")
         return Probe(name=name, score=grade.score, passed=grade.passed, detail=stand_in)
+
+
+def _full_pass_problems(who: str, result: TrialResult) -> list[str]:
+    """The problem (none or one) with an oracle's trial, which must fully pass with 1.0: an infrastructure
+    error, or its score and the checks it failed."""
+    if result.status == "infra_error":
+        return [f"{who}: infrastructure error: {result.error}"]
+    if result.passed and result.score == 1.0:
+        return []
+    failing = [f"{c.name} ({c.reason})" for c in result.checks if not c.passed]
+    return [f"{who} scored {result.score:.3f}, failing: {'; '.join(failing) or result.agent_outcome}"]
 
 
 def _stand_in_note(probe: Probe) -> str:
