@@ -31,7 +31,7 @@ from lastexam.sandbox import BwrapSandbox, new_workspace
 from lastexam.sandbox.bwrap import processes_of_uid
 from lastexam.store.db import ResultsStore, default_db_url
 from lastexam.tasks.loader import load_task
-from modelserver import ModelServer, Reply, call
+from modelserver import ModelServer, Reply, ToolCallSpec, call
 
 DESKTOP_TASKS = TESTS / "fixtures" / "desktop_tasks"
 NOTE_TASK = DESKTOP_TASKS / "other" / "desktop_note"
@@ -111,25 +111,31 @@ def test_gui_oracle_drives_the_editor_with_ale_computer_only_and_its_screen_and_
 @pytest.mark.slow
 def test_llm_agent_types_into_a_real_editor_with_computer_tools_and_the_grader_sees_the_saved_file(
         run_agent, agent_yaml) -> None:
-    def type_the_sentence(body: dict) -> Reply:
-        sentence = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "tool" and
-                        m["tool_call_id"] == "read").split("--- stdout ---\n", 1)[1].strip()
-        # As an agent would: wait until the save has reached the disk, and press ctrl+s again when it has not
-        # (a loaded editor now and then drops the first one; a second save of the same text changes nothing).
-        saved = call("shell", command=f"for i in $(seq 50); do test -s {NOTE} && exit; sleep 0.2; done; exit 1")
-        return Reply(tool_calls=[call("click", x=400, y=300), call("type", text=sentence),
-                                 call("key", keys="ctrl+s"), saved, call("key", keys="ctrl+s"), saved])
+    def last_result(body: dict, call_id: str) -> str:
+        return next(m["content"] for m in reversed(body["messages"]) if m["role"] == "tool" and
+                    m["tool_call_id"] == call_id)
+
+    def type_and_save(body: dict) -> list[ToolCallSpec]:
+        sentence = last_result(body, "read").split("--- stdout ---\n", 1)[1].strip()
+        # As a careful agent would: check what reached the disk (a loaded machine may show the editor's window
+        # before it takes keys, or drop a ctrl+s); the checks decide whether the next turn types again.
+        saved = call("shell", id="saved", command=f"for i in $(seq 50); do grep -qx '{sentence}' {NOTE} && exit; "
+                                                  "sleep 0.2; done; exit 1")
+        return [call("click", x=512, y=400), call("key", keys="ctrl+a"), call("type", text=sentence),
+                call("key", keys="ctrl+s"), saved]
+
+    def check_or_type_again(body: dict) -> Reply:
+        again = [] if last_result(body, "saved").startswith("exit status 0") else type_and_save(body)
+        return Reply(tool_calls=[*again, call("shell", command=f"cat {NOTE}"), call("cursor_position"),
+                                 call("accessibility_tree")])
 
     turns = [
         Reply(tool_calls=[call("shell", id="read", command="cat /workspace/input/sentence.txt"),
-                          call("shell", command=f"mousepad --disable-server {NOTE} >/dev/null 2>&1 &"),
-                          call("shell", command="for i in $(seq 100); do xdotool search --name note.txt && exit; "
-                                               "sleep 0.2; done; exit 1"),
-                          call("wait", seconds=2), call("screenshot", id="look", scale=0.5),
+                          call("launch", command=f"mousepad --disable-server {NOTE}"),
+                          call("wait", seconds=1), call("screenshot", id="look", scale=0.5),
                           call("click", x=5000, y=10)]),
-        type_the_sentence,
-        Reply(tool_calls=[call("shell", command=f"cat {NOTE}"), call("cursor_position"),
-                          call("accessibility_tree")]),
+        lambda body: Reply(tool_calls=type_and_save(body)),
+        check_or_type_again,
         Reply(tool_calls=[call("finish", summary="typed and saved")]),
     ]
     with ModelServer(turns) as server:
@@ -149,7 +155,7 @@ def test_llm_agent_types_into_a_real_editor_with_computer_tools_and_the_grader_s
     assert sent[0]["content"][1]["image_url"]["url"].startswith("data:image/png;base64,")
     shown = [c for c in results.values() if isinstance(c, str)]
     assert any("off the 1024x768 screen" in c for c in shown)
-    assert any(c.startswith("pressed ctrl+s") for c in shown) and any("the pointer is at (400, 300)" in c for c in shown)
+    assert any(c.startswith("pressed ctrl+s") for c in shown) and any("the pointer is at (512, 400)" in c for c in shown)
     assert any(c.startswith("mousepad: frame") and "text=" in c for c in shown), shown
     final_screenshot(result)
 
@@ -161,6 +167,12 @@ def _desktop_sandbox_run(script: str, tmp_path: Path, display: str | None = "800
     out, err = (tmp_path / "out").read_text(), (tmp_path / "err").read_text()
     assert result.returncode == 0, (out, err)
     return out, err
+
+
+def test_a_window_opened_the_moment_the_desktop_is_up_shows(tmp_path: Path) -> None:
+    # The window manager's check window shows before it takes windows; one mapped in between never showed.
+    out, _ = _desktop_sandbox_run('ale-computer launch "xmessage -center ready" 5', tmp_path)
+    assert "a new window shows" in out, out
 
 
 @pytest.mark.slow

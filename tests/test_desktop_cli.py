@@ -58,7 +58,7 @@ def _type_and_save(tmp_path: Path, monkeypatch, harness: str, model: str, opener
 
 def test_claude_code_types_into_a_real_editor_through_the_mcp_server(tmp_path: Path, monkeypatch) -> None:
     opener = call("Bash", command=f"(mousepad --disable-server {NOTE} >/dev/null 2>&1 &); "
-                                  "for i in $(seq 100); do xdotool search --name note.txt && exit; sleep 0.2; done")
+                                  "for i in $(seq 100); do xdotool search --onlyvisible --name note.txt && exit; sleep 0.2; done")
     result = _type_and_save(tmp_path, monkeypatch, "claude_code", "claude-sonnet-4-20250514", opener,
                             lambda action, **arguments: call(f"mcp__computer__{action}", **arguments))
     # Claude Code loads the server from the user scope (~/.claude.json) and defers the tools' definitions (found

@@ -42,6 +42,7 @@ VIDEO_FPS = 4
 VIDEO_STOP_TIMEOUT = 10.0
 X_SOCKET_DIR = "/tmp/.X11-unix"
 LOG_DIR = "/tmp/.ale-desktop"
+MANAGER_READY = f"{LOG_DIR}/openbox-ready"
 SESSION_BUS = f"{LOG_DIR}/session-bus"  # computer.py looks for the bus here when its caller dropped the variable
 ACCESSIBILITY_BUS_LAUNCHER = "/usr/libexec/at-spi-bus-launcher"
 
@@ -63,14 +64,14 @@ def _wait_for_display(read_fd: int, server: subprocess.Popen) -> str:
     return ":" + data.decode().strip()
 
 
-def _wait_for_window_manager(env: dict[str, str], manager: subprocess.Popen) -> None:
-    """Wait until the window manager has claimed the screen (its EWMH check window is set on the root)."""
+def _wait_for_window_manager(manager: subprocess.Popen) -> None:
+    """Wait until the window manager runs its event loop (it runs its startup command just before). Its check
+    window on the root shows earlier, while it still sets up: a window mapped then never shows."""
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline and manager.poll() is None:
-        done = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env, capture_output=True, text=True)
-        if "window id" in done.stdout:
+        if os.path.exists(MANAGER_READY):
             return
-        time.sleep(0.01)
+        time.sleep(0.005)
     raise RuntimeError(f"openbox did not start (see {LOG_DIR}/openbox.log)")
 
 
@@ -102,6 +103,8 @@ def start(size: str) -> tuple[dict[str, str], list[subprocess.Popen]]:
     DBUS_SESSION_BUS_ADDRESS) and the processes."""
     os.makedirs(X_SOCKET_DIR, mode=0o1777, exist_ok=True)
     os.makedirs(LOG_DIR, mode=0o700, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(MANAGER_READY)
     read_fd, write_fd = os.pipe()
     with open(f"{LOG_DIR}/xvfb.log", "wb") as log:
         server = subprocess.Popen(
@@ -115,9 +118,9 @@ def start(size: str) -> tuple[dict[str, str], list[subprocess.Popen]]:
         os.close(read_fd)
     env = {**os.environ, "DISPLAY": display, "ALE_DISPLAY_SIZE": size}
     with open(f"{LOG_DIR}/openbox.log", "wb") as log:
-        manager = subprocess.Popen(["openbox", "--sm-disable"], env=env, stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=log)
-    _wait_for_window_manager(env, manager)
+        manager = subprocess.Popen(["openbox", "--sm-disable", "--startup", f"touch {MANAGER_READY}"], env=env,
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    _wait_for_window_manager(manager)
     return env, [*_start_accessibility(env), manager, server]
 
 
