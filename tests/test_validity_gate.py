@@ -28,6 +28,7 @@ from lastexam.report.text import print_report
 from lastexam.runner.ablation import STAND_INS, ablated_copy, hollow_out, noise_png, stand_in_for
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import run_experiment
+from lastexam.runner.gate_record import GateRecord, gate_key
 from lastexam.runner.regrade import regrade_experiment
 from lastexam.runner.validate import GateOptions, TaskVerdict, check_task, executed_declared
 from lastexam.store.db import ResultsStore
@@ -234,3 +235,40 @@ def test_gate_runs_only_the_named_adversaries() -> None:
     verdict = check_task(load_task(FIXTURE), GateOptions(adversary_names=("adversaries/made_up_totals.sh",),
                                                          ablations=False))
     assert [p.name for p in verdict.variants[0].probes] == ["adversaries/made_up_totals.sh"]
+
+
+def _check_recorded(tasks_dir: Path, record: Path) -> subprocess.CompletedProcess:
+    """``ale tasks check --record`` of the fixture; its console lines and the verdict table are on stderr."""
+    return subprocess.run([sys.executable, "-m", "lastexam.cli", "tasks", "check", "other/group_totals", "--no-probes",
+                           "--record", str(record), "--tasks-dir", str(tasks_dir)], capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.mark.slow
+def test_a_recorded_gate_resumes_skipping_only_passes_under_the_same_task_framework_and_options(tmp_path: Path) -> None:
+    tasks, record = tmp_path / "tasks", tmp_path / "gate.jsonl"
+    shutil.copytree(FIXTURE, tasks / "other" / "group_totals")
+    first = _check_recorded(tasks, record)
+    assert first.returncode == 0 and "(recorded" not in first.stderr, first.stderr
+    again = _check_recorded(tasks, record)
+    assert again.returncode == 0 and "OK other/group_totals (recorded" in again.stderr, again.stderr
+    assert len(record.read_text().splitlines()) == 1  # a pass is recorded once
+    task = load_task(tasks / "other" / "group_totals")
+    kept = GateRecord(record)
+    assert kept.passed(gate_key(task, GateOptions(adversaries=False, ablations=False))) is not None
+    assert kept.passed(gate_key(task, GateOptions())) is None  # other options, another key
+    assert kept.passed(gate_key(task, GateOptions(adversaries=False, ablations=False), framework="0" * 64)) is None
+
+    # The lax grader is a change to the task: it is checked again, fails, and the failure is no pass to resume from
+    (tasks / "other" / "group_totals" / "task.py").write_text(
+        (FIXTURE / "task.py").read_text() + "\n\ngrade = grade_header_only\n")
+    toml = tasks / "other" / "group_totals" / "task.toml"
+    toml.write_text(toml.read_text().replace('executables = ["sqlite3"]', 'executables = ["sqlite3", "awk"]'))
+    changed = _check_recorded(tasks, record)
+    assert changed.returncode == 1 and "(recorded" not in changed.stderr, changed.stderr
+    assert _check_recorded(tasks, record).returncode == 1
+    assert [e.verdict.ok for e in GateRecord(record).entries] == [True, False, False]
+
+    record.write_text(record.read_text() + "not json\n")
+    broken = _check_recorded(tasks, record)
+    assert broken.returncode != 0 and f"{record} [line 4]: not a recorded verdict" in " ".join(broken.stderr.split())

@@ -30,6 +30,7 @@ from lastexam.report.text import print_leaderboard, print_report, terminal
 from lastexam.report.verdict import print_verdicts
 from lastexam.runner.config import ExperimentConfig
 from lastexam.runner.experiment import plan_instances, run_experiment
+from lastexam.runner.gate_record import GateRecord, framework_digest, gate_key
 from lastexam.runner.manifest import Manifest, diff_manifests, pooling_warning
 from lastexam.runner.regrade import regrade_experiment
 from lastexam.runner.validate import GateOptions, check_task
@@ -148,6 +149,9 @@ def tasks_check(
     no_gui_oracle: Annotated[bool, typer.Option(
         "--no-gui-oracle", help="Skip desktop tasks' GUI-driven oracles (gui_oracle/solve.sh).")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="A task without adversaries/ fails.")] = False,
+    record: Annotated[Path | None, typer.Option(
+        "--record", help="Append each verdict to this JSONL record; a task whose passing verdict it holds for the "
+                         "same task files, framework and options is not run again (resume a suite-wide gate).")] = None,
     judge: JudgeOption = None,
 ) -> None:
     """The validity gate: oracle 1.0 (a desktop task's GUI-driven oracle too), nop 0, determinism, every adversary
@@ -157,6 +161,7 @@ def tasks_check(
         _use_judge(judge)
         tasks, root = _tasks(tasks_dir, import_graders=True)
         chosen = {i.task.id: i.task for i in select_instances(selectors or ["*/*"], tasks, root.parent / "suites")}
+        kept = GateRecord(record) if record else None
     except LastExamError as exc:
         _fail(exc)
     options = GateOptions(jobs=jobs, adversaries=not no_probes, ablations=not no_probes, salted=salted,
@@ -164,10 +169,16 @@ def tasks_check(
                           variants=tuple(variant) if variant else None,
                           probe_variants=tuple(probe_variant) if probe_variant else None, strict=strict)
     verdicts = []
+    framework = framework_digest()
     for task in chosen.values():
-        verdict = check_task(task, options)
+        key = gate_key(task, options, framework)
+        recorded = kept.passed(key) if kept else None
+        verdict = recorded.verdict if recorded else check_task(task, options)
+        if kept and not recorded:
+            kept.add(key, verdict)
         verdicts.append(verdict)
-        console.print(f"{'[green]OK[/]' if verdict.ok else '[red]FAIL[/]'} {task.id}")
+        since = f" (recorded {recorded.recorded_at:%Y-%m-%d %H:%M} on {recorded.host})" if recorded else ""
+        console.print(f"{'[green]OK[/]' if verdict.ok else '[red]FAIL[/]'} {task.id}{since}")
     print_verdicts(verdicts, console if console.is_terminal else Console(stderr=True, width=200))
     if as_json:
         print(json.dumps([v.model_dump() for v in verdicts], indent=2))
