@@ -13,7 +13,7 @@ a multi-currency company with many part-timers and a company-wide gap (clustered
 
 Grade: the reference is computed by ``audit.py`` from the export generate() wrote. The grader checks
 the headcount, raw and adjusted gaps, the SE, CI, p and significance, R-squared and two slopes; the
-cohort gaps and flags (F1); the eligible list, proposed salaries, the funded set within the budget and
+cohort gaps, Welch p-values and flags (F1); the eligible list, proposed salaries, the funded set within the budget and
 the totals against the list; and the memo's figures and conclusions against the reference.
 """
 # ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
@@ -170,6 +170,8 @@ def _grade_cohorts(g: Grading, rows: list[dict], ref: dict) -> None:
     g.table("cohort sizes, raw and adjusted gaps", rows, ref["cohorts"], key=("job_family", "job_level"),
             columns={"n_women": 0.0, "n_men": 0.0, "raw_gap_pct": 0.1, "adjusted_gap_pct": 0.1},
             normalize=normalize_text, weight=2)
+    g.table("cohort p-values (Welch's t-test on the gender-neutral residuals)", rows, ref["cohorts"],
+            key=("job_family", "job_level"), columns={"p_value": (0.002, 0.05)}, normalize=normalize_text)
     found = {(normalize_text(r.get("job_family")), normalize_text(r.get("job_level")))
              for r in rows if _flag(r.get("flagged"))}
     want = {(normalize_text(c["job_family"]), normalize_text(c["job_level"])) for c in ref["cohorts"] if c["flagged"]}
@@ -208,6 +210,11 @@ def _grade_remediation(g: Grading, rows: list[dict], model: dict, ref: dict) -> 
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _NEGATION = re.compile(r"\b(not|no|none|neither|insignificant|non-?significant)\b|n't")
+# plain conclusions on significance, for a sentence that contradicts the memo's conclusion
+_PLAINLY_NOT = re.compile(r"\b(not|n't)\s+(statistically\s+)?significant\b|n't\s+(statistically\s+)?significant\b"
+                          r"|\b(in|non-?)significant\b")
+_PLAINLY_YES = re.compile(r"\b(is|was|are|remains)\s+(statistically\s+)?significant\b")
+_SENTENCE = re.compile(r"(?<!\d)\.|\.(?!\d)|[;\n]")  # a full stop, but not a decimal point
 
 
 def _numbers(text: str) -> list[float]:
@@ -232,12 +239,23 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
     g.check("memo states the CI and p-value of the adjusted gap", p_ok and ci_ok, weight=0.5,
             expected={"ci": [round(want["ci_low_pct"], 1), round(want["ci_high_pct"], 1)], "p": p},
             found={"ci": ci_ok, "p": p_ok})
-    sentences = [s for s in re.split(r"[.;\n]", memo.casefold()) if "significan" in s
+    # some sentence on the overall adjusted gap's significance concludes as the reference does, and none
+    # (cohort sentences aside) plainly concludes the other way: a memo that says both "is significant" and
+    # "is not significant" concludes nothing
+    sentences = [s for s in _SENTENCE.split(memo.casefold()) if "significan" in s
                  and ("adjusted" in s or "overall" in s)]
-    concluded = any(bool(_NEGATION.search(s)) != ref["significant"] for s in sentences)
+    agree = [s for s in sentences if bool(_NEGATION.search(s)) != ref["significant"]]
+    overall = [s for s in sentences if "cohort" not in s]
+    if ref["significant"]:
+        contrary = [s for s in overall if _PLAINLY_NOT.search(s)]
+    else:
+        contrary = [s for s in overall if _PLAINLY_YES.search(s) and not _NEGATION.search(s)]
+    concluded = bool(agree) and not contrary
     g.check("memo concludes on the significance of the adjusted gap", concluded, weight=0.5,
             expected="significant" if ref["significant"] else "not significant",
-            found=sentences[:2])
+            found=[s.strip()[:120] for s in sentences[:4]],
+            reason="" if concluded else "a sentence concludes the other way: " + contrary[0].strip()[:120]
+            if contrary else "no sentence concludes as the reference does")
     flagged = [c for c in ref["cohorts"] if c["flagged"]]
     if flagged:
         named = all(any(c["job_family"].casefold() in ln and re.search(rf"\b{c['job_level'].casefold()}\b", ln)
