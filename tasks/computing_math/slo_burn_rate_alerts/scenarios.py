@@ -24,6 +24,7 @@ MARGIN = 3  # minutes kept between a checkpoint and a reference transition
 SLACK = (0.97, 1.03)  # error-ratio scales a checkpoint's reference state must not depend on
 SPARSE = 6  # minutes between checkpoints outside the scenario's focus
 SURGE = 25  # traffic multiplier of the surge scenario
+CLIENT_SHARE = 0.3  # share of requests answered with a client error in the slow-burn scenario (good events)
 
 
 def _base(name: str, rng: random.Random) -> dict[str, Any]:
@@ -80,9 +81,16 @@ def scenarios(name: str, seed: int) -> list[dict[str, Any]]:
 
     mix = rng.uniform(0.4, 0.6)
     slow_burn = ticket + (slow_page - ticket) * mix
-    scenario("slow_burn", f"{s1['alert']}: a slow burn ({slow_burn:.2f}x) opens a ticket after the policy's delay "
-             "and never pages", 300, (60, 300), [(0, 2)],
-             lambda base, b: _burn(name, base, 0, [(0, b[0]), (60, slow_burn)]))
+    def slow(base: dict[str, Any], b: list[float]) -> None:
+        # a client bug answers CLIENT_SHARE of every service's requests with a client error (4xx,
+        # InvalidArgument): good events of the SLIs, so the error ratios (and the recording rules' values
+        # checked on this scenario) are those of the server errors over all valid events
+        for job in base["jobs"].values():
+            job["client"] = [(0, CLIENT_SHARE)]
+        _burn(name, base, 0, [(0, b[0]), (60, slow_burn)])
+
+    scenario("slow_burn", f"{s1['alert']}: a slow burn ({slow_burn:.2f}x), with {CLIENT_SHARE:.0%} client errors, "
+             "opens a ticket after the policy's delay and never pages", 300, (60, 300), [(0, 2)], slow)
 
     t3 = rng.randrange(330, 361)
     scenario("blip", f"{s1['alert']}: a 3-minute error spike (60x burn) alerts no one", t3 + 60, (t3 - 5, t3 + 40), [],

@@ -36,12 +36,14 @@ def labels(metric: str, **pairs: str) -> str:
     return metric + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(pairs.items())) + "}"
 
 
-def http_minute(name: str, job: str, n: int, err: float, health_err: float) -> tuple[dict[str, int], int]:
-    """Counter increments of one HTTP service for one minute, and its server errors."""
+def http_minute(name: str, job: str, n: int, err: float, health_err: float,
+                client: float | None = None) -> tuple[dict[str, int], int]:
+    """Counter increments of one HTTP service for one minute, and its server errors (``client``: the share of
+    requests answered with a client error, 4xx; 1 % when not given)."""
     r0, r1 = VARIANTS[name]["jobs"][job]
     i0, i1 = instances(name, job)
     e = round(err * n)
-    c = n // 100
+    c = n // 100 if client is None else round(client * n)
     good = n - e - c
     he = round(health_err * HEALTH_PER_MINUTE)
     m = "http_requests_total"
@@ -76,12 +78,13 @@ def _histogram(base: dict[str, str], n: int, slow: int, threshold: str) -> dict[
 
 
 def grpc_minute(name: str, job: str, n: int, err: float, slow_ratio: float, health_err: float,
-                 threshold: str) -> tuple[dict[str, int], int, int]:
-    """Counter increments of one gRPC service for one minute, its server errors and its slow RPCs."""
+                 threshold: str, client: float | None = None) -> tuple[dict[str, int], int, int]:
+    """Counter increments of one gRPC service for one minute, its server errors and its slow RPCs (``client``:
+    the share of RPCs that end with a client-side code, InvalidArgument; 1 % when not given)."""
     (svc, m0), (_, m1) = (route.split("/") for route in VARIANTS[name]["jobs"][job])
     i0, i1 = instances(name, job)
     e = round(err * n)
-    c = n // 100
+    c = n // 100 if client is None else round(client * n)
     good = n - e - c
     he = round(health_err * HEALTH_PER_MINUTE)
     s = round(slow_ratio * n)
@@ -111,7 +114,8 @@ def build(name: str, scenario: dict[str, Any]) -> tuple[dict[str, list[int]], di
 
     ``scenario`` holds ``end`` (last minute) and, per job, step functions ``traffic`` (requests a minute),
     ``err`` (server-error ratio), ``slow`` (ratio of requests slower than the latency threshold) and
-    ``health`` (health-check failure ratio).
+    ``health`` (health-check failure ratio), and optionally ``client`` (client-error ratio: 4xx or
+    InvalidArgument, good events of the availability SLIs; 1 % when absent).
     """
     v = VARIANTS[name]
     slos = v["slos"]
@@ -124,12 +128,13 @@ def build(name: str, scenario: dict[str, Any]) -> tuple[dict[str, list[int]], di
         for job in v["jobs"]:
             p = scenario["jobs"][job]
             n = round(at(p["traffic"], minute))
+            client = at(p["client"], minute) if "client" in p else None
             if v["family"] == "http":
-                inc, e = http_minute(name, job, n, at(p["err"], minute), at(p["health"], minute))
+                inc, e = http_minute(name, job, n, at(p["err"], minute), at(p["health"], minute), client)
                 s = 0
             else:
                 inc, e, s = grpc_minute(name, job, n, at(p["err"], minute), at(p["slow"], minute),
-                                         at(p["health"], minute), threshold)
+                                         at(p["health"], minute), threshold, client)
             events[job] = (n, e, s)
             for key, value in inc.items():
                 increments.setdefault(key, []).append(value if minute else 0)

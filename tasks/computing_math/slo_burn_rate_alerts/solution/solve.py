@@ -50,6 +50,9 @@ def selectors(slo: dict) -> dict:
     else:
         codes = re.search(r"one of (.+)$", sli["bad_events"]).group(1).replace(" ", "").split(",")
         bad = f'{metric}{{{where}, grpc_code=~"{"|".join(codes)}"}}'
+    if SHORTCUT == "client_errors_not_valid":  # only OK and server errors count as valid events
+        ok = 'code!~"4.."' if metric == "http_requests_total" else f'grpc_code=~"OK|{"|".join(codes)}"'
+        return {"kind": "errors", "bad": bad, "valid": f"{metric}{{{where}, {ok}}}"}
     return {"kind": "errors", "bad": bad, "valid": f"{metric}{{{where}}}"}
 
 
