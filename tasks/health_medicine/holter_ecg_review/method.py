@@ -16,6 +16,7 @@ annotation and excluded segments to check that its summary follows from its beat
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -80,7 +81,9 @@ def vt_runs(times: np.ndarray, labels: Sequence[str], segments: Sequence[tuple[f
         current = []
     if len(current) >= 3:
         runs.append(current)
-    return [{"start_s": r[0], "beats": len(r), "rate_bpm": 60.0 * (len(r) - 1) / (r[-1] - r[0])} for r in runs]
+    # an annotation file may mark several beats at one sample: such a run has no finite rate
+    return [{"start_s": r[0], "beats": len(r),
+             "rate_bpm": 60.0 * (len(r) - 1) / (r[-1] - r[0]) if r[-1] > r[0] else math.inf} for r in runs]
 
 
 def pvc_count(times: np.ndarray, labels: Sequence[str], segments: Sequence[tuple[float, float]]) -> int:
