@@ -2,6 +2,12 @@
 """Simulate an EPANET network against the design standard with WNTR's EPANET engine; print JSON.
 
 usage: evaluate_network.py NETWORK.inp STANDARD.json [DEMAND_SCALE]
+       evaluate_network.py NETWORK.inp STANDARD.json --onto ORIGINAL.inp
+
+With --onto, the simulations are of the ORIGINAL network with NETWORK's pipe diameters and roughness
+coefficients (the design: its replacements) and the base demands times the standard's growth factor, so
+that nothing else a delivered file may carry (a demand multiplier, patterns, controls, valves, pump curves)
+can move the simulated performance; the description is still NETWORK's own, for the identity checks.
 
 Extended period: 24 h per recovery day at a 1 h step (demand-driven), the network's own patterns, base
 demands times DEMAND_SCALE (default 1). Fire flow: one steady state per hydrant, every junction at its
@@ -41,9 +47,28 @@ def _model(path: str, scale: float, hours: int) -> wntr.network.WaterNetworkMode
     return wn
 
 
+def _r(values) -> list:
+    return [round(float(v), 6) for v in values]
+
+
 def describe(wn: wntr.network.WaterNetworkModel) -> dict:
-    """Ids, connectivity and properties in task units (m, mm, L/s)."""
+    """Ids, connectivity and properties in task units (m, mm, L/s), and every other setting that moves a
+    simulation (options, patterns, curves, valves, controls, emitters, pump definitions)."""
+    hyd = wn.options.hydraulic
     return {
+        "settings": {"demand_multiplier": round(float(hyd.demand_multiplier), 6), "headloss": str(hyd.headloss),
+                     "emitter_exponent": round(float(hyd.emitter_exponent), 6), "default_pattern": str(hyd.pattern),
+                     "junction_patterns": sorted({str(d.pattern_name) for _, j in wn.junctions()
+                                                  for d in j.demand_timeseries_list})},
+        "patterns": {n: _r(p.multipliers) for n, p in wn.patterns()},
+        "curves": {n: [_r(point) for point in c.points] for n, c in wn.curves()},
+        "valves": sorted(wn.valve_name_list),
+        "controls": len(list(wn.controls())),
+        "emitters": {n: j.emitter_coefficient for n, j in wn.junctions() if j.emitter_coefficient},
+        "pipe_settings": {n: [round(p.minor_loss, 4), str(p.initial_status), bool(p.check_valve)] for n, p in wn.pipes()},
+        "pump_settings": {n: [type(p).__name__, getattr(p, "pump_curve_name", None), getattr(p, "power", None),
+                              round(float(p.base_speed), 6), str(p.speed_pattern_name), str(p.initial_status)]
+                          for n, p in wn.pumps()},
         "junctions": {n: [round(j.elevation, 3), round(sum(d.base_value for d in j.demand_timeseries_list) * LPS, 4)]
                       for n, j in wn.junctions()},
         "pipes": {n: [p.start_node_name, p.end_node_name, round(p.length, 2), round(p.diameter * 1000, 2),
@@ -92,13 +117,34 @@ def fire_flows(path: str, standard: dict, scale: float) -> dict:
     return out
 
 
+def onto(path: str, original: str, scratch: str) -> str:
+    """The original network with the pipe diameters and roughness coefficients of the network at ``path``."""
+    design, wn = wntr.network.WaterNetworkModel(path), wntr.network.WaterNetworkModel(original)
+    for name, pipe in wn.pipes():
+        if name in design.pipe_name_list:
+            mine = design.get_link(name)
+            pipe.diameter, pipe.roughness = mine.diameter, mine.roughness
+    out = f"{scratch}/design.inp"
+    wntr.network.write_inpfile(wn, out, units="LPS")
+    return out
+
+
 def main() -> None:
-    path, standard_path = sys.argv[1], sys.argv[2]
-    scale = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
+    args = sys.argv[1:]
+    original = None
+    if "--onto" in args:
+        at = args.index("--onto")
+        original = args[at + 1]
+        del args[at:at + 2]
+    path, standard_path = args[0], args[1]
+    scale = float(args[2]) if len(args) > 2 else 1.0
     with open(standard_path) as handle:
         standard = json.load(handle)
-    report = {"network": describe(wntr.network.WaterNetworkModel(path)),
-              "eps": extended_period(path, standard, scale), "fire": fire_flows(path, standard, scale)}
+    report = {"network": describe(wntr.network.WaterNetworkModel(path))}
+    with tempfile.TemporaryDirectory() as scratch:
+        if original is not None:
+            path, scale = onto(path, original, scratch), float(standard["demand_growth_factor"])
+        report.update(eps=extended_period(path, standard, scale), fire=fire_flows(path, standard, scale))
     print(json.dumps(report))
 
 

@@ -13,8 +13,10 @@ generate() draws the network (looped gravity grid with a tank, branched pumped z
 whose problem is fire flow), runs the oracle's greedy design engine (solution/design.py, EPANET toolkit)
 for the reference cost, and evaluates the existing network with the grader's own simulation script
 (evaluate_network.py, WNTR's EPANET simulator) for the deficit table; it retries the draw until the
-existing network has fire-flow and tank-recovery deficits that pipe replacements can cure. grade() re-simulates the agent's network,
-checks it is the original one with only the scheduled replacements, and that it meets every criterion,
+existing network has fire-flow and tank-recovery deficits that pipe replacements can cure. grade() re-simulates the agent's design
+(the original network with the delivered pipes' diameters and roughness, at design-year demands), checks the
+delivered file is the original one with only the scheduled replacements (options, patterns, curves, valves,
+controls and pumps included), and that it meets every criterion,
 costs at most LEAST_COST_MARGIN over the reference, and that the memo's figures and verdicts follow.
 """
 
@@ -173,9 +175,13 @@ def _changed_pipes(g: Grading, ref: dict[str, Any], net: dict[str, Any]) -> dict
         mine = net["junctions"].get(j)
         if mine and (abs(mine[0] - elev) > 1e-3 or not math.isclose(mine[1], demand * growth, rel_tol=2e-3, abs_tol=1e-3)):
             problems.append(f"junction {j}: elevation/demand {mine}, want [{elev}, {demand * growth:.4f}]")
-    for key in ("tanks", "reservoirs", "pumps"):
-        if net[key] != orig[key]:
+    for key in ("tanks", "reservoirs", "pumps", "settings", "patterns", "curves", "valves", "controls", "emitters",
+                "pump_settings"):
+        if net.get(key) != orig.get(key):
             problems.append(f"{key} differ from the original network")
+    for p, setting in orig.get("pipe_settings", {}).items():
+        if net.get("pipe_settings", {}).get(p, setting) != setting:
+            problems.append(f"pipe {p}: minor loss, status or check valve changed")
     if set(net["pipes"]) != set(orig["pipes"]):
         problems.append(f"pipe ids differ: {sorted(set(net['pipes']) ^ set(orig['pipes']))[:5]}")
     changed: dict[str, float] = {}
@@ -281,9 +287,12 @@ def grade(g: Grading) -> None:
     if deficits is None or schedule is None or not isinstance(memo, dict):
         return
     _grade_deficits(g, ref, deficits)
-    run = g.run_tool(["python3", "evaluate_network.py", UPGRADED, STANDARD],
+    # the design is simulated as the original network with the delivered pipes' diameters and roughness (and
+    # the design-year demands), so no other edit of the file (a demand multiplier, a flattened pattern, a
+    # control, a valve, a stronger pump) can buy performance; the identity check reports such edits
+    run = g.run_tool(["python3", "evaluate_network.py", UPGRADED, STANDARD, "--onto", NETWORK],
                      {"evaluate_network.py": EVALUATOR, UPGRADED: g.output(UPGRADED),
-                      STANDARD: g.input_dir / STANDARD}, timeout=120)
+                      STANDARD: g.input_dir / STANDARD, NETWORK: g.input_dir / NETWORK}, timeout=120)
     try:
         sim = json.loads(run.stdout)
     except json.JSONDecodeError:
