@@ -2,7 +2,7 @@
 """Run by the grader in a tool sandbox: open a deck in a headless soffice and report what Impress sees.
 
 Usage: inspect_deck.py DECK. Writes report.json: {"slides": [...]} with, per slide, its master page's
-name, its layout, its title placeholder's text, the paragraphs of its other text shapes, its tables'
+name and drawing shapes (kind, solid fill colour, text), its layout, its title placeholder's text, the paragraphs of its other text shapes, its tables'
 cells, its charts (type, row and column descriptions, data) and pictures, and its speaker notes; or
 {"error": ...} when the file is no presentation.
 """
@@ -51,8 +51,27 @@ def chart_of(shape) -> dict | None:
             "columns": list(data.getColumnDescriptions()), "data": [list(r) for r in data.getData()]}
 
 
+def master_shapes(master) -> list[dict]:
+    """The master page's drawing shapes (not its placeholders): kind, fill colour (RGB int, solid fills) and text."""
+    out = []
+    for shape in shapes(master):
+        kind = shape.getShapeType()
+        if kind.startswith("com.sun.star.presentation."):
+            continue
+        fill = None
+        with contextlib.suppress(Exception):
+            if shape.FillStyle.value == "SOLID":
+                fill = shape.FillColor
+        text = ""
+        with contextlib.suppress(Exception):
+            text = shape.getString()
+        out.append({"kind": kind, "fill": fill, "text": text})
+    return out
+
+
 def slide(page) -> dict:
-    out = {"master": page.MasterPage.Name, "layout": page.Layout, "title": None, "texts": [], "tables": [],
+    out = {"master": page.MasterPage.Name, "master_shapes": master_shapes(page.MasterPage), "layout": page.Layout,
+           "title": None, "texts": [], "tables": [],
            "charts": [], "pictures": 0, "notes": ""}
     for shape in shapes(page):
         kind = shape.getShapeType()

@@ -5,8 +5,9 @@ line) for one company, a reclass journal posted after the ledger export and a on
 month, the cash and KPI history, and the company's Impress template. The reference (the month's P&L
 table after the reclass, its variances, the top three by size, the chart series, the cash figures) is
 computed from that truth. The grader opens the submitted deck in a headless soffice (inspect_deck.py,
-in a tool sandbox) and reads each slide's master page, title, texts, table cells, chart data and
-speaker notes; it reads the PDF's pages and text, and cross-checks variances.csv against the slide table.
+in a tool sandbox) and reads each slide's master page (its name and the template's band and logo on it),
+title, texts, table cells, chart data and speaker notes; it reads the PDF's pages and text, renders its
+pages (the template's page size and band must show), and cross-checks variances.csv against the slide table.
 """
 
 from __future__ import annotations
@@ -327,8 +328,38 @@ def _grade_csv(g: Grading, ref: dict, rows: list[dict], deck: dict[str, list[str
     g.check("variances.csv equals the deck's P&L table", same, weight=1)
 
 
+def _logo(company: Company) -> str:
+    return company.name.split()[0].upper()
+
+
+def _template_master(company: Company, shapes: list[dict]) -> bool:
+    """The master carries the template's drawing: the band in the company's colour and the logo block."""
+    colour = int(company.colour.lstrip("#"), 16)
+    return (any(sh.get("fill") == colour for sh in shapes)
+            and any(_squash(sh.get("text")) == _squash(_logo(company)) for sh in shapes))
+
+
+def _band_on_pages(g: Grading, company: Company, pages: int) -> bool:
+    """Every PDF page is 28 x 15.75 cm (the template's page) and shows the template's band, in the company's
+    colour, at its foot (at least in the slide's margins, where content does not cover it): the pages are
+    the deck's slides rendered, not text typeset elsewhere."""
+    want = [int(company.colour[i:i + 2], 16) for i in (1, 3, 5)]
+    for page in range(1, pages + 1):
+        pixels = g.image("board_pack.pdf", page=page, dpi=36, gate=False)
+        if pixels is None:
+            return False
+        height, width = pixels.shape[:2]
+        if abs(width / height - 28 / 15.75) > 0.02:
+            return False
+        foot = pixels[int(height * 0.94):int(height * 0.99)].reshape(-1, 3).astype(int)
+        band = (abs(foot - want) <= 30).all(axis=1)  # a slide's content may cover the band but for its margins
+        if not len(foot) or band.mean() < 0.05:
+            return False
+    return True
+
+
 def _grade_pdf(g: Grading, ref: dict, slides: list[dict]) -> None:
-    name = "the PDF is the deck: one page per slide, the titles and the P&L figures"
+    name = "the PDF is the deck: one page per slide (the template's pages), the titles and the P&L figures"
     pages = g.pdf_text("board_pack.pdf", gate=False)
     if pages is None:
         g.check(name, False, weight=1, reason="no readable PDF")
@@ -339,8 +370,11 @@ def _grade_pdf(g: Grading, ref: dict, slides: list[dict]) -> None:
         words(t) <= words(page) for t, page in zip(ref["titles"], pages, strict=True))
     ebitda = next(r for r in ref["table"] if r["line"] == "EBITDA")
     table_page = pages[1] if len(pages) > 1 else ""
-    g.check(name, titled and _has(table_page, ebitda["actual"]) and _has(table_page, ebitda["variance"]), weight=1,
-            expected={"pages": len(ref["titles"])}, found={"pages": len(pages)})
+    company = next(c for c in COMPANIES.values() if c.master == ref["master"])
+    figures = titled and _has(table_page, ebitda["actual"]) and _has(table_page, ebitda["variance"]) and all(
+        _has(table_page, r["actual"]) for r in ref["table"])
+    g.check(name, figures and _band_on_pages(g, company, len(pages)), weight=1,
+            expected={"pages": len(ref["titles"]), "band": company.colour}, found={"pages": len(pages)})
 
 
 def grade(g: Grading) -> None:
@@ -361,8 +395,11 @@ def grade(g: Grading) -> None:
     slides = deck["slides"]
     g.check("the brief's five slides, in order, titled as the brief", [_squash(s["title"]) for s in slides]
             == [_squash(t) for t in ref["titles"]], weight=1, expected=ref["titles"], found=[s["title"] for s in slides])
-    g.check("every slide is on the company template's master page", all(s["master"] == ref["master"] for s in slides),
-            weight=2, expected=ref["master"], found=sorted({s["master"] for s in slides}))
+    company = next(c for c in COMPANIES.values() if c.master == ref["master"])
+    g.check("every slide is on the company template's master page (its name, band and logo)",
+            all(s["master"] == ref["master"] and _template_master(company, s.get("master_shapes", [])) for s in slides),
+            weight=2, expected={"master": ref["master"], "band": company.colour, "logo": _logo(company)},
+            found={s["master"]: s.get("master_shapes", [])[:4] for s in slides})
     g.check("every slide has speaker notes", all(len(s["notes"].strip()) >= 10 for s in slides), weight=1)
     rows = _deck_table(_slide(slides, ref["titles"][1]))
     _grade_table(g, ref, rows)

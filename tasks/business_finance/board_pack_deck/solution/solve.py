@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -100,9 +101,9 @@ def summary(brief: dict, month: dict[str, dict[str, float]]) -> list[dict]:
         var, var_py = sign * (v["actual"] - v["budget"]), sign * (v["actual"] - v["prior_year"])
         base, base_py = (v["actual"], v["actual"]) if SHORTCUT == "pct_of_actual" else (v["budget"], v["prior_year"])
         table.append({"line": line, "actual": round(v["actual"]), "budget": round(v["budget"]),
-                      "variance": round(var), "variance_pct": round(100 * var / abs(base), 1),
+                      "variance": round(var), "variance_pct": round(100 * var / abs(base), 1) if base else 0.0,
                       "prior_year": round(v["prior_year"]), "variance_py": round(var_py),
-                      "variance_py_pct": round(100 * var_py / abs(base_py), 1)})
+                      "variance_py_pct": round(100 * var_py / abs(base_py), 1) if base_py else 0.0})
     details = [r for r in table if r["line"] not in ("Total revenue", "Gross profit", "EBITDA")]
     key = (lambda r: -r["variance"]) if SHORTCUT == "top3_by_signed_value" else (lambda r: -abs(r["variance"]))
     top = [r["line"] for r in sorted(details, key=key)[:3]]
@@ -237,6 +238,31 @@ def build(doc, brief: dict, table: list[dict], months: list[str], series: dict, 
     placeholder(pages.getByIndex(4), "OutlinerShape").setString("\n".join(texts["cash"]))
 
 
+def text_pdf(brief: dict, table: list[dict]) -> None:
+    """A bare PDF of text pages: each slide's title, the P&L figures under the second."""
+    pages = [[t] for t in [brief["title"], *brief["titles"]]]
+    pages[1] += [" ".join([r["line"], *(str(r[k]) for k in ("actual", "budget", "variance", "variance_pct"))])
+                 for r in table]
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for lines in pages:
+        body = "BT /F1 12 Tf 40 560 Td " + " ".join(f"({re.sub(r'[()]', '', t)}) Tj 0 -16 Td" for t in lines) + " ET"
+        objects.append(f"<< /Length {len(body)} >>\nstream\n{body}\nendstream")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 794 446] /Contents {len(objects)} 0 R "
+                       "/Resources << /Font << /F1 3 0 R >> >> >>")
+        kids.append(len(objects))
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>"
+    out, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{obj}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    (OUTPUT / "board_pack.pdf").write_bytes(out)
+
+
 def office_deck(brief: dict, *content) -> None:
     profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
     pipe = f"ale_deck_{os.getpid()}"
@@ -246,12 +272,19 @@ def office_deck(brief: dict, *content) -> None:
     try:
         ctx = connect(pipe, office)
         desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-        source = ("private:factory/simpress" if SHORTCUT == "default_master"
+        source = ("private:factory/simpress" if SHORTCUT in ("default_master", "renamed_default_master")
                   else (INPUT / "company_template.otp").as_uri())
         doc = desktop.loadComponentFromURL(source, "_blank", 0, (prop("Hidden", True), prop("AsTemplate", True)))
+        if SHORTCUT == "renamed_default_master":  # Impress's blank master given the template master's name
+            styles = zipfile.ZipFile(INPUT / "company_template.otp").read("styles.xml").decode()
+            name = re.search(r'style:master-page style:name="([^"]+)"', styles).group(1)
+            doc.getMasterPages().getByIndex(0).Name = name
         build(doc, brief, *content)
         doc.storeToURL((OUTPUT / "board_pack.odp").as_uri(), (prop("FilterName", "impress8"),))
-        doc.storeToURL((OUTPUT / "board_pack.pdf").as_uri(), (prop("FilterName", "impress_pdf_Export"),))
+        if SHORTCUT == "text_pdf":  # a PDF typeset by hand: the titles and the P&L figures, not the slides
+            text_pdf(brief, content[0])
+        else:
+            doc.storeToURL((OUTPUT / "board_pack.pdf").as_uri(), (prop("FilterName", "impress_pdf_Export"),))
         with contextlib.suppress(Exception):  # the bridge goes down with soffice
             doc.close(True)
             desktop.terminate()
