@@ -3,10 +3,12 @@
 
 Usage: inspect_workbook.py WORKBOOK JOB_JSON. Writes report.json: the Data sheet's cells, the Policy
 sheet's weights (by category name in column A) and letter counts (G2 down), the Grades sheet's rows (by
-its header), its final_percent and letter formulas and whether each final percent has a conditional
-format, every chart's value ranges; then the Grades rows again after the Policy weights of the job were
-set and the document recalculated (weights restored after), and after the job's hidden roster was written
-over the Data sheet and the document recalculated.
+its header), its final_percent and letter formulas, whether each final percent has a conditional format
+and the first one's conditions (operator, formula), every chart's value ranges; then the Grades rows again
+after the Policy weights of the job were set and the document recalculated (weights restored after),
+after the job's altered rules, drops and letter cut-offs were set on the Policy sheet and the document
+recalculated (with the letter counts; the cells restored after), and after the job's hidden roster was
+written over the Data sheet and the document recalculated.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def used_rows(sheet) -> list[list]:
 def grades_sheet(sheet) -> dict:
     table = used_rows(sheet)
     head = [str(h).strip().lower() for h in table[0]] if table else []
-    rows, formulas, conditional = [], [], bool(head)
+    rows, formulas, conditional, conditions = [], [], bool(head), []
     for i, r in enumerate(table[1:], start=1):
         if not str(r[0]).strip():
             continue
@@ -49,10 +51,17 @@ def grades_sheet(sheet) -> dict:
                 formulas.append(sheet.getCellByPosition(head.index(name), i).getFormula())
         if "final_percent" in head:
             cell = sheet.getCellByPosition(head.index("final_percent"), i)
-            conditional = conditional and cell.getPropertyValue("ConditionalFormat").getCount() > 0
+            entries = cell.getPropertyValue("ConditionalFormat")
+            conditional = conditional and entries.getCount() > 0
+            if i == 1:
+                for e in range(entries.getCount()):
+                    with contextlib.suppress(Exception):  # an entry that is no condition (a colour scale, ...)
+                        entry = entries.getByIndex(e)
+                        conditions.append([entry.getOperator().value, entry.getFormula1()])
         else:
             conditional = False
-    return {"header": head, "rows": rows, "formulas": formulas, "conditional": conditional and bool(rows)}
+    return {"header": head, "rows": rows, "formulas": formulas, "conditional": conditional and bool(rows),
+            "conditions": conditions}
 
 
 def charts(doc) -> list[dict]:
@@ -106,6 +115,24 @@ def inspect(doc, job: dict) -> dict:
     report["reweighted"] = grades_sheet(grades)
     for c, w in original.items():
         cells[c].setValue(w)
+    # the altered rules (H1:I3 by name), drops (column C of the categories) and letter cut-offs (E2 down)
+    altered, saved = job["altered"], []
+    rules = {policy.getCellByPosition(7, i).getString().strip(): policy.getCellByPosition(8, i) for i in range(8)}
+    targets = [rules.get(name) for name in ("late_penalty_per_day", "late_penalty_cap", "extra_credit_cap")]
+    targets = list(zip(targets, altered["rules"], strict=True))
+    targets += [(policy.getCellByPosition(2, cells[c].getCellAddress().Row), d)
+                for c, d in zip(job["categories"], altered["drops"], strict=True) if c in cells]
+    targets += [(policy.getCellByPosition(4, i + 1), cut) for i, cut in enumerate(altered["cuts"])]
+    for cell, value in targets:
+        if cell is not None:
+            saved.append((cell, cell.getFormula()))
+            cell.setValue(value)
+    doc.calculateAll()
+    report["altered"] = grades_sheet(grades)
+    report["altered"]["counts"] = [policy.getCellByPosition(6, i).getValue() for i in range(1, k + 1)]
+    for cell, formula in saved:
+        cell.setFormula(formula)
+    doc.calculateAll()
     # the hidden roster in the workbook's own student order, so that Grades rows tied to Data rows keep their student
     order = {str(r[0]).strip(): i for i, r in enumerate(report["data"]["table"][1:])}
     hidden = sorted(job["hidden_rows"], key=lambda r: order.get(r[0], len(order)))

@@ -6,13 +6,16 @@ syllabus policy and the accommodation letters, and computes the grades the polic
 a hidden second roster of the same students in the Data sheet's layout. The grader opens the submitted
 workbook in a headless soffice (inspect_workbook.py, in a tool sandbox): it reads the Data, Policy and
 Grades sheets, the conditional formats and the charts, then swaps two category weights on the Policy
-sheet and recalculates, then writes the hidden roster over the Data sheet and recalculates: the Grades
-sheet must follow both.
+sheet and recalculates, then writes altered late-penalty and extra-credit rules, drops and letter
+cut-offs on the Policy sheet and recalculates, then writes the hidden roster over the Data sheet and
+recalculates: the Grades sheet (and the letter counts) must follow all three. The at-risk conditional
+format must compare the final percent with the Policy sheet's threshold.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -150,6 +153,17 @@ The Data sheet's header row:
 """
 
 
+def altered_policy(course: Course) -> Course:
+    """The policy the grader writes on the Policy sheet to see that the Grades sheet reads its rules, drops and
+    letter scale from there: heavier and later-capped late penalties, a higher extra-credit cap, one score
+    fewer dropped where scores are dropped, every letter's cut-off two points higher."""
+    return dataclasses.replace(
+        course, late_per_day=course.late_per_day + 5, late_cap=course.late_cap + 15,
+        extra_credit_cap=course.extra_credit_cap + 1.5,
+        categories=tuple(dataclasses.replace(c, drop_lowest=max(0, c.drop_lowest - 1)) for c in course.categories),
+        letters=tuple((cut + 2 if cut else cut, name) for cut, name in course.letters))
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     course = COURSES[params["course"]]
     for attempt in range(500):
@@ -188,7 +202,14 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         "categories": [c.name for c in course.categories], "weights": weights, "swapped_weights": swapped,
         "letters": [[cut, name] for cut, name in course.letters],
         "grades": grades(course, rows), "hidden_grades": grades(course, hidden),
-        "swapped_grades": grades(course, rows, weights=swapped)}
+        "swapped_grades": grades(course, rows, weights=swapped), "at_risk_below": course.at_risk_below}
+    altered = altered_policy(course)
+    altered_grades = grades(altered, rows)
+    reference["altered"] = {
+        "rules": [altered.late_per_day, altered.late_cap, altered.extra_credit_cap],
+        "drops": [c.drop_lowest for c in altered.categories], "cuts": [cut for cut, _name in altered.letters],
+        "grades": altered_grades,
+        "counts": [sum(g_["letter"] == name for g_ in altered_grades.values()) for _cut, name in altered.letters]}
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
 
 
@@ -243,6 +264,23 @@ def _data_matches(ref: dict, data: dict) -> dict[str, bool | str]:
     return {row[0]: verdict(row) for row in ref["rows"]}
 
 
+def _flags_at_risk(conditions: list, at_risk: float) -> bool:
+    """Some condition of the final percent cells is 'less than' the Policy sheet's at_risk_below (I4) or its
+    value: as a cell-value condition, or as a formula condition comparing with '<'."""
+    def threshold(text: str) -> bool:
+        bare = re.sub(r"[$' ]", "", text).lower()
+        return bool(re.search(r"policy\.i4(?![0-9])", bare)) or any(
+            abs(float(n) - at_risk) < 1e-9 for n in re.findall(r"(?<![a-z0-9.])\d+(?:\.\d+)?(?![0-9])", bare))
+    ok = False
+    for entry in conditions:
+        if not isinstance(entry, list | tuple) or len(entry) < 2:
+            continue
+        operator, formula = str(entry[0]), str(entry[1])
+        ok = ok or (operator == "LESS" and threshold(formula)) or (operator == "FORMULA" and "<" in formula
+                                                                  and threshold(formula.split("<", 1)[1]))
+    return ok
+
+
 def _grade_workbook(g: Grading, ref: dict, book: dict) -> None:
     g.fraction("the Data sheet holds the cleaned roster (latest grading, percent of each item's maximum)",
                _data_matches(ref, book["data"]), weight=2)
@@ -267,14 +305,21 @@ def _grade_workbook(g: Grading, ref: dict, book: dict) -> None:
                _follows(book["perturbed"], ref["hidden_grades"]), weight=3)
     g.fraction("the Grades sheet follows the Policy sheet's weights",
                _follows(book["reweighted"], ref["swapped_grades"]), weight=2)
-    g.check("conditional formatting on the final percent column", book["grades"].get("conditional", False), weight=1)
+    g.fraction("the Grades sheet follows the Policy sheet's rules, drops and letter scale",
+               _follows(book.get("altered", {}), ref["altered"]["grades"]), weight=2)
+    conditions = book["grades"].get("conditions", [])
+    g.check("conditional formatting flags the final percents below the at-risk threshold",
+            book["grades"].get("conditional", False) and _flags_at_risk(conditions, ref["at_risk_below"]), weight=1,
+            expected=f"less than $Policy.$I$4 ({ref['at_risk_below']:g})", found=conditions[:3])
     k = len(ref["letters"])
     counts = book.get("counts", [])
     want = [sum(g_["letter"] == name for g_ in ref["grades"].values()) for _cut, name in ref["letters"]]
     def chart_ok(ch: dict) -> bool:
         return [_range_cells(v) for v in ch["values"]] == [("Policy", "G", 2, k + 1)]
-    g.check("the letter counts on the Policy sheet", [_num(c) for c in counts] == want, weight=1,
-            expected=want, found=counts)
+    altered_counts = [_num(c) for c in book.get("altered", {}).get("counts", [])]
+    g.check("the letter counts on the Policy sheet, live with the grades",
+            [_num(c) for c in counts] == want and altered_counts == ref["altered"]["counts"], weight=1,
+            expected=[want, ref["altered"]["counts"]], found=[counts, altered_counts])
     g.check("a chart of the grade distribution on the letter counts", any(chart_ok(ch) for ch in book["charts"]),
             weight=1, expected="$Policy.$G$2:$G$" + str(k + 1), found=book["charts"][:3])
 
@@ -304,7 +349,8 @@ def grade(g: Grading) -> None:
         return
     ref = g.reference_json("reference.json")
     job = {"header": ref["header"], "hidden_rows": ref["hidden_rows"], "categories": ref["categories"],
-           "swapped_weights": ref["swapped_weights"], "letters": len(ref["letters"])}
+           "swapped_weights": ref["swapped_weights"], "letters": len(ref["letters"]),
+           "altered": {k: ref["altered"][k] for k in ("rules", "drops", "cuts")}}
     run = g.run_tool(["/usr/bin/python3", "inspect_workbook.py", "gradebook.ods", "job.json"],
                      {"inspect_workbook.py": INSPECTOR, "gradebook.ods": g.output("gradebook.ods"),
                       "job.json": json.dumps(job)}, timeout=180, memory_mb=3072)

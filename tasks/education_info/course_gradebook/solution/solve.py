@@ -122,11 +122,16 @@ def write_policy(sheet, policy: dict, last: int, letter_col: str) -> int:
     return len(policy["letters"])
 
 
-def adjusted_formula(data_cell: str, late_cell: str) -> str:
+def rule(cell: str, policy: dict, name: str) -> str:
+    """A Policy sheet rule as a formula reads it: its cell, or its value typed in (policy_typed_in)."""
+    return repr(policy[name]) if SHORTCUT == "policy_typed_in" else cell
+
+
+def adjusted_formula(data_cell: str, late_cell: str, policy: dict) -> str:
     """An item's percent after the late penalty; excused items become text, which the averages skip."""
-    penalty = f"N($Data.{late_cell})*$Policy.$I$1"
+    penalty = f"N($Data.{late_cell})*{rule('$Policy.$I$1', policy, 'late_per_day')}"
     if SHORTCUT != "late_penalty_uncapped":
-        penalty = f"MIN({penalty};$Policy.$I$2)"
+        penalty = f"MIN({penalty};{rule('$Policy.$I$2', policy, 'late_cap')})"
     value = f"MAX(0;N($Data.{data_cell})-{penalty})"
     return value if SHORTCUT == "excused_as_zero" else f'=IF($Data.{data_cell}="EX";"";{value})'
 
@@ -158,7 +163,7 @@ def build(doc, policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]:
     for r in range(2, last + 1):
         adjusted.getCellByPosition(0, r - 1).setFormula(f"=$Data.A{r}")
         for j in range(len(items)):
-            formula = adjusted_formula(f"{col(3 + j)}{r}", f"{col(3 + len(items) + j)}{r}")
+            formula = adjusted_formula(f"{col(3 + j)}{r}", f"{col(3 + len(items) + j)}{r}", policy)
             adjusted.getCellByPosition(j + 1, r - 1).setFormula(formula)
         for j, c in enumerate(("A", "B", "C")):
             grades.getCellByPosition(j, r - 1).setFormula(f"=$Data.{c}{r}")
@@ -166,15 +171,21 @@ def build(doc, policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]:
         for ci, cat in enumerate(cats):
             first = 1 + items.index(cat["items"][0])
             span = f"$Adjusted.{col(first)}{r}:{col(first + len(cat['items']) - 1)}{r}"
-            drop = "0" if SHORTCUT == "no_drop_lowest" else f"$Policy.$C${ci + 2}"
+            drop = "0" if SHORTCUT == "no_drop_lowest" else str(cat["drop"]) if SHORTCUT == "policy_typed_in" \
+                else f"$Policy.$C${ci + 2}"
             grades.getCellByPosition(3 + ci, r - 1).setFormula(
                 f"=SUMPRODUCT(LARGE({span};ROW(OFFSET($A$1;0;0;COUNT({span})-{drop}))))/(COUNT({span})-{drop})")
             weight = repr(cat["weight"]) if SHORTCUT == "hardcoded_weights" else f"$Policy.$B${ci + 2}"
             terms.append(f"{weight}*{col(3 + ci)}{r}")
         grades.getCellByPosition(3 + len(cats), r - 1).setFormula(
-            f"={'+'.join(terms)}+MIN(N($Data.{col(len(head) - 1)}{r});$Policy.$I$3)")
+            f"={'+'.join(terms)}+MIN(N($Data.{col(len(head) - 1)}{r});{rule('$Policy.$I$3', policy, 'extra_cap')})")
         shown = f"{final_col}{r}" if SHORTCUT == "rounding_before_letter" else f"ROUND({final_col}{r};1)"
-        grades.getCellByPosition(4 + len(cats), r - 1).setFormula(f"=VLOOKUP({shown};$Policy.$E$2:$F${k + 1};2;1)")
+        lookup = f"VLOOKUP({shown};$Policy.$E$2:$F${k + 1};2;1)"
+        if SHORTCUT == "policy_typed_in":  # the scale typed into nested IFs
+            lookup = f'"{policy["letters"][0][1]}"'
+            for cut, name in policy["letters"][1:]:
+                lookup = f'IF({shown}>={cut!r};"{name}";{lookup})'
+        grades.getCellByPosition(4 + len(cats), r - 1).setFormula(f"={lookup}")
     doc.calculateAll()
     if SHORTCUT == "values_not_formulas":
         block = grades.getCellRangeByPosition(0, 1, len(grade_head) - 1, n)
@@ -183,7 +194,7 @@ def build(doc, policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]:
     finals = grades.getCellRangeByPosition(3 + len(cats), 1, 3 + len(cats), n)
     entries = finals.getPropertyValue("ConditionalFormat")
     entries.addNew((prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "LESS")),
-                    prop("Formula1", "$Policy.$I$4"), prop("StyleName", "Bad")))
+                    prop("Formula1", rule("$Policy.$I$4", policy, "at_risk")), prop("StyleName", "Bad")))
     finals.setPropertyValue("ConditionalFormat", entries)
 
     frame = uno.createUnoStruct("com.sun.star.awt.Rectangle")
@@ -378,7 +389,7 @@ def gui_workbook(policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]
     computer("key", "ctrl+Page_Down")  # Adjusted
     goto("A1")
     type_rows([["student_id", *items],
-               ["=$Data.A2", *(adjusted_formula(f"{col(3 + j)}2", f"{col(3 + len(items) + j)}2")
+               ["=$Data.A2", *(adjusted_formula(f"{col(3 + j)}2", f"{col(3 + len(items) + j)}2", policy)
                                for j in range(len(items)))]])
     goto(f"A2:{col(len(items))}{last}")
     computer("key", "ctrl+d")
