@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -173,3 +176,16 @@ def test_tool_runs_from_grader_threads_each_get_their_own_reply(tmp_path: Path) 
     assert [(r.workdir / "r.txt").read_text() for r in replies] == [f"{n}\n" for n in range(6)]
     grader.close()
     server.join(10)
+
+
+@pytest.mark.slow
+def test_a_python_environment_reached_through_a_symlink_still_grades(tmp_path: Path) -> None:
+    # The grader's sandbox binds the environment by its resolved path; it must start the grader by that path too
+    linked = tmp_path / "env"
+    linked.symlink_to(Path(sys.prefix).resolve())
+    done = subprocess.run([str(linked / "bin" / "python"), "-m", "lastexam.cli", "run", "--agent", "oracle", "--tasks",
+                           "other/league_table@0", "--tasks-dir", str(FIXTURE_TASKS), "--results-dir",
+                           str(tmp_path / "results"), "--retries", "0", "--json"], capture_output=True, text=True,
+                          timeout=600)
+    [trial] = json.loads(done.stdout[done.stdout.index("{"):])["trials"]
+    assert trial["status"] == "passed", (trial["error"], done.stderr[-2000:])

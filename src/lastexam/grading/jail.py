@@ -35,6 +35,15 @@ def software_paths() -> list[Path]:
     return paths
 
 
+def interpreter() -> str:
+    """This Python as the grader sandbox sees it: the sandbox binds the environment by its resolved path
+    (``software_paths``), so an environment reached through a symlink is named by that path too."""
+    executable, prefix = Path(sys.executable), Path(sys.prefix)
+    if executable.is_relative_to(prefix):
+        return str(prefix.resolve() / executable.relative_to(prefix))
+    return str(executable)
+
+
 def grader_command(
     bwrap: str, argv: list[str], *, task_dir: Path, output_dir: Path, input_dir: Path, reference_dir: Path,
     work_dir: Path, uid: int | None, tool_fd: int,

@@ -133,7 +133,7 @@ def run_grader(
                                           "setup_faults": setup_faults, "tools": task_tool_env(task_dir)})
         server.start()
         command = jail.grader_command(
-            bwrap_executable(), [sys.executable, "-m", "lastexam.grading.worker", str(jail.WORK / "request.json")],
+            bwrap_executable(), [jail.interpreter(), "-m", "lastexam.grading.worker", str(jail.WORK / "request.json")],
             task_dir=Path(task_dir), output_dir=Path(output_dir), input_dir=Path(input_dir),
             reference_dir=Path(reference_dir), work_dir=work, uid=lease.uid if lease else None,
             tool_fd=theirs.fileno(),
