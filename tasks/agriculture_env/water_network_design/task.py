@@ -10,13 +10,19 @@ least-cost set of pipe replacements that meets the whole standard, verify it by 
 memo with the cost, the budget verdict and the criterion that governs the design.
 
 generate() draws the network (looped gravity grid with a tank, branched pumped zone, or a looped grid
-whose problem is fire flow), runs the oracle's greedy design engine (solution/design.py, EPANET toolkit)
-for the reference cost, and evaluates the existing network with the grader's own simulation script
-(evaluate_network.py, WNTR's EPANET simulator) for the deficit table; it retries the draw until the
-existing network has fire-flow and tank-recovery deficits that pipe replacements can cure. grade() re-simulates the agent's design
-(the original network with the delivered pipes' diameters and roughness, at design-year demands), checks the
-delivered file is the original one with only the scheduled replacements (options, patterns, curves, valves,
-controls and pumps included), and that it meets every criterion,
+whose problem is fire flow) and its standard, then sizes the standard to the network from a hydraulic survey
+(survey.py, EPANET toolkit; townnet.size_growth and size_hydrants): the design growth reaches past the
+point where the tank stops recovering (and, but for fire_governed, peak-hour pressure fails) and stays short
+of what replacing every main at the largest size could serve, and the first hydrant test is the critical
+far hydrant at the fire-flow class above what it has today (and within what the largest mains give), so the
+fire-flow, tank-recovery and peak-pressure deficits exist by construction. It runs the oracle's greedy design
+engine (solution/design.py, EPANET toolkit) for the reference cost, and evaluates the existing network with
+the grader's own simulation script (evaluate_network.py, WNTR's EPANET simulator) for the deficit table; a
+draw whose deficits the designer does not confirm, or that no pipe replacements cure, is drawn again (a
+safety net, ATTEMPTS). grade() re-simulates the agent's design (the original network with the delivered
+pipes' diameters and roughness, at design-year demands), checks the delivered file is the original one with
+only the scheduled replacements (options, patterns, curves, valves, controls and pumps included), and that it
+meets every criterion,
 costs at most LEAST_COST_MARGIN over the reference, and that the memo's figures and verdicts follow.
 """
 
@@ -40,6 +46,10 @@ REFERENCE = "reference.json"
 HERE = Path(__file__).parent
 EVALUATOR = HERE / "evaluate_network.py"
 DESIGNER = HERE / "solution" / "design.py"
+SURVEY = HERE / "survey.py"
+# how far past a limit the sizing puts the existing network: peak-hour pressure (m), tank end-of-day level
+# (m), fire-test residual pressure (m); each well beyond NEAR_LIMIT, so every sized breach must be reported
+SURVEY_MARGINS = (0.5, 0.1, 2.0)
 CANARY = "ALE-CANARY-4043e03d-64a8-44fa-8f8a-43fc097114c1"
 CRITERIA = ("peak_pressure", "fire_flow", "velocity", "tank_recovery")
 LEAST_COST_MARGIN = 0.10
@@ -48,7 +58,7 @@ VALUE_TOL = {"peak_pressure": 0.1, "fire_flow": 0.1, "velocity": 0.01, "tank_rec
 MARGIN_TIE = 0.02
 FIGURE_TOL = {"min_peak_pressure_m": 0.1, "min_fire_residual_m": 0.1, "max_velocity_m_s": 0.01,
               "tank_lowest_midnight_level_m": 0.05}
-ATTEMPTS = 6
+ATTEMPTS = 30
 
 
 def _catalogue_csv() -> str:
@@ -105,11 +115,21 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         with tempfile.TemporaryDirectory() as scratch:
             work = Path(scratch)
             (work / NETWORK).write_text(townnet.inp_text(net, CANARY))
+            survey = _survey(work, standard)
+            growth = townnet.size_growth(layout, standard, survey, rng)
+            if growth is None:
+                continue
+            if growth != standard["demand_growth_factor"]:
+                standard["demand_growth_factor"] = growth
+                survey = _survey(work, standard)
+            if not townnet.size_hydrants(layout, net, standard, survey, rng):
+                continue
             (work / STANDARD).write_text(json.dumps(standard))
             (work / "catalogue.csv").write_text(_designer_catalogue(catalogue))
             design = json.loads(run_tool_script(__file__, DESIGNER, str(work / NETWORK), str(work / STANDARD),
                                                 str(work / "catalogue.csv"), str(work)))
             found = {row[0] for row in design["existing_deficits"]}
+            # the safety net: the sizing makes these breaches by construction, the designer confirms them
             if design["design"] is None or not {"fire_flow", "tank_recovery"} <= found or (layout != "fire_governed" and "peak_pressure" not in found):
                 continue
             evaluation = json.loads(run_tool_script(__file__, EVALUATOR, str(work / NETWORK), str(work / STANDARD),
@@ -131,6 +151,15 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     reference = {"standard": standard, "network": evaluation["network"], "existing": evaluation,
                  "deficits": deficits, "design": design["design"], "cost": cost}
     (reference_dir / REFERENCE).write_text(json.dumps(reference, indent=1) + "\n")
+
+
+def _survey(work: Path, standard: dict[str, Any]) -> dict[str, Any]:
+    """survey.py's breaking points and available fire flows of the network in ``work`` under ``standard``."""
+    (work / "survey").mkdir(exist_ok=True)
+    (work / "survey" / STANDARD).write_text(json.dumps(standard))
+    return json.loads(run_tool_script(__file__, SURVEY, str(work / NETWORK), str(work / "survey" / STANDARD),
+                                      str(work / "survey"), *(str(m) for m in SURVEY_MARGINS),
+                                      str(max(townnet.CATALOGUE_MM))))
 
 
 # -- grade -------------------------------------------------------------------------------------

@@ -4,6 +4,14 @@ Three layouts: ``looped_tank`` (a gravity-fed looped grid with an elevated tank)
 branched system fed by a pump station from a clearwell, a tank at the far end) and ``fire_governed`` (a
 looped grid of larger mains whose deficits are fire flows at commercial and industrial hydrants). The
 network is written as an EPANET input file (LPS, Hazen-Williams) with the texture of a utility's model.
+
+The standard is first drawn (``standard``) and then sized to the network from a hydraulic survey of it
+(survey.py; ``size_growth``, ``size_hydrants``), so that the deficits the task is about exist by construction: the design
+growth factor is at least the one at which the existing tank no longer recovers (and, but for
+``fire_governed``, the peak-hour pressure fails) and short of the one that not even the largest mains could
+serve, and the first named hydrant is the critical one of the far half of the town, with a required fire
+flow of the standard class above what the existing mains deliver there at the residual pressure (and within
+what the largest mains could).
 """
 
 from __future__ import annotations
@@ -16,6 +24,10 @@ import numpy as np
 LAYOUTS = ("looped_tank", "branched_pump", "fire_governed")
 CATALOGUE_MM = (100, 150, 200, 250, 300, 350, 400, 450, 500, 600)
 NEW_PIPE_C = 130.0
+# needed fire flows (L/s): the 500 to 3000 gpm classes of the fire-flow guides, as the utility rounds them
+FIRE_CLASSES = (32.0, 50.0, 63.0, 79.0, 95.0, 110.0, 126.0, 150.0, 190.0)
+# the highest design-year growth factor a planning horizon of 2040-2050 supports, per layout
+GROWTH_CAP = {"looped_tank": 1.9, "branched_pump": 1.9, "fire_governed": 1.5}
 DIURNAL = (0.55, 0.45, 0.40, 0.40, 0.45, 0.65, 1.05, 1.55, 1.75, 1.50, 1.25, 1.15,
            1.10, 1.05, 1.00, 1.00, 1.10, 1.30, 1.60, 1.65, 1.35, 1.05, 0.80, 0.65)
 
@@ -169,6 +181,58 @@ def standard(layout: str, net: Network, rng: np.random.Generator) -> dict:
         "tank_recovery_days": 3,
         "new_pipe_roughness_C": NEW_PIPE_C,
     }
+
+
+def size_growth(layout: str, standard: dict, survey: dict, rng: np.random.Generator) -> float | None:
+    """The design-year growth factor: the drawn one, moved past the existing network's breaking points (a
+    tank that no longer recovers; but for fire_governed, peak-hour pressure below the minimum) when it stops
+    short of them, and short of the growth that not even the largest mains could serve; None when no growth
+    within the planning horizon's cap does both."""
+    needed = survey["growth_tank"]
+    if layout != "fire_governed":
+        needed = max(needed, survey["growth_peak_pressure"])
+    low = math.ceil((needed + 0.01) * 100) / 100
+    high = math.floor(min(GROWTH_CAP[layout], survey["growth_feasible"] - 0.03) * 100) / 100
+    if high < low:
+        return None
+    growth = standard["demand_growth_factor"]
+    if not low <= growth <= high:
+        growth = min(high, low + math.floor(float(rng.uniform(0, 0.06)) * 100) / 100)
+    return round(growth, 2)
+
+
+def size_hydrants(layout: str, net: Network, standard: dict, survey: dict, rng: np.random.Generator) -> bool:
+    """Name the critical hydrant: the first hydrant test moves to one of the three junctions of the far half
+    of the town with the least fire flow available (at the survey's margin below the residual pressure), and
+    its required flow becomes the least fire-flow class above that (at least the drawn class, if the largest
+    mains could deliver it). Every required flow stays within what the largest mains could deliver. False
+    when no junction of the far half can be sized so."""
+    available, capacity = survey["available_L_s"], survey["capacity_L_s"]
+    hydrants = standard["fire_flow"]["hydrants"]
+    junctions = [j for j, _, d in net.junctions if d > 0]
+    far = sorted(junctions, key=lambda j: -math.dist(net.coordinates[j], net.coordinates[net.reservoir[0]]))
+    first = hydrants[0]
+    options = {}
+    for j in sorted(far[:len(far) // 2], key=lambda j: available[j]):
+        classes = [c for c in FIRE_CLASSES if available[j] + 0.5 < c <= capacity[j] - 5.0]
+        if classes:
+            options[j] = next((c for c in classes if c >= first["flow_L_s"]), classes[-1])
+        if len(options) == 3:
+            break
+    if not options:
+        return False
+    node = sorted(options)[int(rng.integers(len(options)))]
+    flow = options[node]
+    zone = first["zone"] if layout == "fire_governed" else "commercial" if flow < 126.0 else "industrial"
+    others = []
+    for h in hydrants:
+        if h["node"] != node:
+            fits = [c for c in FIRE_CLASSES if c <= min(h["flow_L_s"], capacity[h["node"]] - 5.0)]
+            if not fits:
+                return False
+            others.append({**h, "flow_L_s": fits[-1]})
+    standard["fire_flow"]["hydrants"] = [{"node": node, "flow_L_s": flow, "zone": zone}, *others[:2]]
+    return True
 
 
 def inp_text(net: Network, canary: str) -> str:
