@@ -29,7 +29,6 @@ from lastexam.runner.validate import GateOptions, TaskVerdict
 from lastexam.tasks.loader import Task
 
 PRESENTATION_ONLY = ("analysis", "report", "store", "web", "cli.py", "agents/llm", "agents/cli", "data/prices.toml")
-SKIPPED_PARTS = ("__pycache__",)
 
 
 class GateKey(BaseModel):
@@ -46,29 +45,29 @@ class RecordedVerdict(BaseModel):
     host: str
 
 
-def tree_digest(root: Path, leave_out: tuple[str, ...] = ()) -> str:
-    """sha256 over the relative path and bytes of every file under ``root`` (``__pycache__`` and the paths in
-    ``leave_out``, relative to ``root``, left out)."""
+def files_digest(files: dict[str, Path]) -> str:
+    """sha256 over each file's relative path and bytes (``files``: relative path -> file, as ``Task.files()``)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        relative = path.relative_to(root).as_posix()
-        if any(part in SKIPPED_PARTS for part in path.relative_to(root).parts) or any(
-                relative == out or relative.startswith(out + "/") for out in leave_out):
-            continue
+    for relative, path in sorted(files.items()):
         digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
 def framework_digest() -> str:
-    """The digest of the installed framework's parts that decide a verdict."""
-    return tree_digest(Path(lastexam.__file__).parent, PRESENTATION_ONLY)
+    """The digest of the installed framework's parts that decide a verdict (caches and ``PRESENTATION_ONLY``
+    left out)."""
+    root = Path(lastexam.__file__).parent
+    files = {path.relative_to(root).as_posix(): path for path in root.rglob("*")
+             if path.is_file() and "__pycache__" not in path.parts}
+    return files_digest({relative: path for relative, path in files.items()
+                         if not any(relative == out or relative.startswith(out + "/") for out in PRESENTATION_ONLY)})
 
 
 def gate_key(task: Task, options: GateOptions, framework: str | None = None) -> GateKey:
     """The key of ``task``'s verdict under ``options`` (``framework``: a precomputed ``framework_digest()``)."""
     chosen = {name: list(value) if isinstance(value, tuple) else value
               for name, value in asdict(options).items() if name != "jobs"}
-    return GateKey(task=task.id, task_digest=tree_digest(task.path), framework_digest=framework or framework_digest(),
+    return GateKey(task=task.id, task_digest=files_digest(task.files()), framework_digest=framework or framework_digest(),
                    options=chosen)
 
 
