@@ -285,7 +285,7 @@ def _full_pass_problems(who: str, result: TrialResult) -> list[str]:
     if result.passed and result.score == 1.0:
         return []
     failing = [f"{c.name} ({c.reason})" for c in result.checks if not c.passed]
-    return [f"{who} scored {result.score:.3f}, failing: {'; '.join(failing) or result.agent_outcome}"]
+    return [f"{who} scored {result.score:.3f}, failing: {'; '.join(failing) or result.error or result.agent_outcome}"]
 
 
 def _stand_in_note(probe: Probe) -> str:
