@@ -233,6 +233,15 @@ def _grade_histogram(g: Grading, ref: dict, result: dict, rows: list[dict[str, s
         return _within(b, ref_b, max(1.0, 0.08 * ref_b))
 
     g.fraction("fitted background curve per bin", judge(by_bin, expected, background), threshold=0.9, noun="bins")
+
+    def total(row: dict, exp: dict) -> bool | str:
+        # a fitted curve is smooth: half a Poisson standard deviation tells it from the bin's own data count
+        t = as_number(row.get("fit_total"))
+        ref_t = float(exp["fit_total"])
+        return _within(t, ref_t, 0.5 * math.sqrt(max(ref_t, 1.0)) + 0.02 * ref_t)
+
+    g.fraction("fitted total curve per bin (the fit's curve, not the data)", judge(by_bin, expected, total),
+               threshold=0.9, noun="bins")
     totals = [as_number(r.get("fit_total")) for r in rows]
     backs = [as_number(r.get("fit_background")) for r in rows]
     n_sel = _value(result, "n_selected")
