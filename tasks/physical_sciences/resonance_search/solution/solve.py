@@ -86,6 +86,7 @@ def calibrate(masses):
     fit.limits["n_sig"] = (0, None)
     fit.limits["n_bkg"] = (0, None)
     fit.limits["sigma"] = (1e-4 * m0, 0.2 * m0)
+    fit.limits["slope"] = (-30, 30)  # unbounded, a lost step overflows exp() and the fit never recovers
     fit.migrad()
     fit.hesse()
     mu, sigma = fit.values["mu"], fit.values["sigma"]
