@@ -290,8 +290,9 @@ def grade(g: Grading) -> None:
                     for m in p["measures"]]
         return _share(shape(parts[s]), shape(ref["parts"][s])) if s in parts else 0.0
 
+    # a part with one note misspelled goes back to the copyist: a part counts only when every note is right
     g.check("written pitches spelled right (step, alteration, octave) in every part",
-            sum(pitches(s) for s in slugs) / len(slugs), weight=4,
+            sum(pitches(s) == 1.0 for s in slugs) / len(slugs), weight=4,
             found={s: round(pitches(s), 3) for s in slugs})
     g.check("key signatures transposed, key change included",
             sum(keys(s) for s in slugs) / len(slugs), weight=2, found={s: keys(s) for s in slugs})
