@@ -133,7 +133,7 @@ Company: {company.name}. Amounts in {company.currency} thousands.
    {calendar.month_name[month]} {YEAR}, with the series {", ".join(SERIES)} (total revenue and EBITDA).
 4. `Variance commentary`: one bullet for each of the month's three largest variances against budget (detail
    lines only, ranked by size whatever their sign), largest first; each bullet starts with the line's name
-   and gives the variance and its percentage.
+   and gives the variance and its percentage, with their direction (favourable or adverse).
 5. `Cash and KPIs`: the month's closing cash, the cash movement in the month, headcount and debtor days.
 
 Every slide carries speaker notes for the chair; those of the variance commentary explain the journal
@@ -233,6 +233,20 @@ def _has(text: str, value: float) -> bool:
     return any(abs(n - abs(value)) < 0.051 for n in _numbers(text))
 
 
+def _says_direction(text: str, variance: float) -> bool:
+    """Whether a commentary bullet gives its variance's direction: called favourable or adverse, or the amount
+    written with its sign (a minus or accounting brackets for an adverse variance, a plus for a favourable one)."""
+    words = text.lower()
+    adverse = re.search(r"\b(adverse|unfavou?rable)\b", words) is not None
+    favourable = re.search(r"\bfavou?rable\b", words) is not None
+    if adverse != favourable:
+        return favourable == (variance > 0)
+    for sign, digits in re.findall(r"([-−+(]?)\s*(\d[\d,]*(?:\.\d+)?)", text):
+        if sign and abs(float(digits.replace(",", "")) - abs(variance)) < 0.051:
+            return (sign == "+") == (variance > 0)
+    return False
+
+
 def _squash(text: str | None) -> str:
     return re.sub(r"\s+", " ", str(text or "")).strip().lower()
 
@@ -297,8 +311,8 @@ def _grade_commentary(g: Grading, ref: dict, slides: list[dict]) -> None:
             bullets.append((line, text))
     named = [line for line, _ in bullets]
     figures = all(_has(text, table[line]["variance"]) and _has(text, table[line]["variance_pct"])
-                  for line, text in bullets)
-    g.check("the commentary explains the three largest variances, largest first, with their amounts and %",
+                  and _says_direction(text, table[line]["variance"]) for line, text in bullets)
+    g.check("the commentary explains the three largest variances, largest first, with their signed amounts and %",
             named == ref["top3"] and figures, weight=2, expected=ref["top3"], found=slide["texts"])
     notes = slide["notes"]
     g.check("the commentary's notes give the reclass journal and the one-off item with their amounts",

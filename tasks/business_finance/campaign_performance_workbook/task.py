@@ -328,16 +328,39 @@ def _grade_reallocation(g: Grading, ref: dict, rows: list[dict], kpi_roas: dict[
     g.check("the reallocation's ROAS are the workbook's", consistent, weight=1)
 
 
+def _numbers(text: str) -> list[float]:
+    return [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]
+
+
+def _has(numbers: list[float], amount: float) -> bool:
+    return any(abs(n - abs(amount)) <= max(1.0, 0.001 * abs(amount)) for n in numbers)
+
+
 def _grade_summary(g: Grading, ref: dict, text: str) -> None:
     lowered = text.lower()
-    numbers = [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]
-    def has(amount: float) -> bool:
-        return any(abs(n - amount) <= max(1.0, 0.001 * amount) for n in numbers)
+    numbers = _numbers(text)
     names = all(c.lower() in lowered for c in ref["donors"] + ref["recipients"])
     g.check("the summary names the channels cut and funded, the amount moved and the amount held",
-            names and has(ref["moved"]) and (has(ref["held"]) or ref["held"] < 1.0), weight=2,
+            names and _has(numbers, ref["moved"]) and (_has(numbers, ref["held"]) or ref["held"] < 1.0), weight=2,
             expected={"cut": ref["donors"], "funded": ref["recipients"], "moved": round(ref["moved"], 2),
                       "held": round(ref["held"], 2)})
+    # each channel cut or funded is stated with its own figure (its ROAS, change or budget), in a line or
+    # sentence that does not also name a channel on the other side of the move
+    passages = [p for line in text.splitlines() for p in re.split(r"(?<=[.;!?])\s+(?=[A-Z*_-])", line) if p.strip()]
+    moves = {m["channel"]: m for m in ref["moves"]}
+    def stated(c: str) -> bool | str:
+        others = ref["recipients"] if c in ref["donors"] else ref["donors"]
+        for p in passages:
+            low = p.lower()
+            numbers = _numbers(p)
+            if c.lower() in low and not any(o.lower() in low for o in others) and (
+                    any(_has(numbers, moves[c][f]) for f in ("change", "new_budget", "current_budget"))
+                    or any(abs(n - moves[c]["roas"]) <= 0.006 for n in numbers)):
+                return True
+        return (f"no line naming {c} (and no channel on the other side) with its ROAS {moves[c]['roas']:.2f}, "
+                f"change {moves[c]['change']:.2f} or budget {moves[c]['new_budget']:.2f}")
+    g.fraction("the summary gives each channel cut or funded its own figure",
+               {c: stated(c) for c in ref["donors"] + ref["recipients"]} or {"moves": True}, weight=2)
 
 
 def grade(g: Grading) -> None:

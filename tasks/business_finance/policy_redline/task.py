@@ -18,6 +18,7 @@ from . import odt
 from .policies import amended, build
 
 HEADING = re.compile(r"^(\d+(?:\.\d+)?)[. ]")
+CITE = re.compile(r"\bitems?\s*(?:no\.?\s*)?#?\s*(\d+(?:\s*(?:,|and|&|or|to|-|\u2013)\s*\d+)*)", re.I)
 KINDS = {"insert": "insert", "insertion": "insert", "add": "insert", "delete": "delete", "deletion": "delete",
          "omit": "delete", "replace": "replace", "replacement": "replace", "substitute": "replace"}
 
@@ -176,10 +177,14 @@ def grade(g: Grading) -> None:
             and all(a == ref["author"] for _, _, a in comments), expected=ref["author"],
             found=sorted(authors | {a for _, _, a in comments}))
 
-    def commented(clause: str) -> bool | str:
-        cite = re.compile(rf"\bitem\s*(no\.?\s*)?#?\s*{changed[clause]}\b", re.I)
-        ok = any(clause in near and cite.search(text) for near, text, _ in comments)
-        return ok or f"no comment citing Item {changed[clause]} on clause {clause}"
+    items = {int(e["item"]) for e in edits}
+
+    def cited(text: str) -> set[int]:  # the notice's items a comment cites
+        return {int(n) for group in CITE.findall(text) for n in re.findall(r"\d+", group)} & items
+
+    def commented(clause: str) -> bool | str:  # the comment names the clause's item, and no other
+        ok = any(clause in near and cited(text) == {changed[clause]} for near, text, _ in comments)
+        return ok or f"no comment citing Item {changed[clause]} (and no other item) on clause {clause}"
 
     g.fraction("a comment citing the item on each changed clause", {c: commented(c) for c in changed}, weight=1)
 

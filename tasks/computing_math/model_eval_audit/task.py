@@ -14,7 +14,7 @@ worse calibrated raw but as good once temperature-scaled, so the calibration cri
 
 Grade: the reference is recomputed from the written inputs with numpy/scipy (``evalref``). The grader
 checks the leakage set exactly, the counts, accuracy and macro-F1 (2e-4), the temperatures, the ECEs,
-the CIs within a bootstrap tolerance, McNemar's counts and exact p, the subgroup table and worst
+the CIs within a bootstrap tolerance and, separately, as the protocol's seeded resamples give them exactly, McNemar's counts and exact p, the subgroup table and worst
 groups, the reliability table (and that it reproduces the reported ECE), that the PNG draws the
 calibrated reliability curves of both models, the verdict, and that the note's figures equal the JSON.
 """
@@ -40,6 +40,7 @@ PROTOCOL = {"max_hamming": 3, "bins": 15, "bootstrap_replicates": 2000, "bootstr
 METRIC_TOL = 2e-4  # accuracy and F1 are exact once the item set is right: this is rounding to 4 decimals
 ECE_TOL = 1.5e-3  # a temperature a little off the optimum moves a few items across bin edges
 NOTE_TOL = 1e-4
+SEEDED_CI_TOL = 1e-6  # the protocol pins the resamples (generator, seed, order): its CI is one number, not a band
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,6 +288,11 @@ def grade(g: Grading) -> None:
             _record(g, "accuracy difference with paired bootstrap CI", pairs, weight=1.5)
         else:
             _record(g, "macro-F1 difference with paired bootstrap CI", pairs, weight=1.5)
+    # The band above accepts any CI close to the percentile bootstrap's, a normal-approximation or
+    # jackknife interval included; the protocol binds the resamples themselves, so its CI is reproducible.
+    _record(g, "CIs from the protocol's seeded paired resamples",
+            [(f"{key} {end}", _get(metrics, "difference", key, end), diff[key][end], SEEDED_CI_TOL)
+             for key in ("accuracy", "macro_f1") for end in ("ci_low", "ci_high")])
     _record(g, "calibrated ECE difference", [("estimate", _get(metrics, "difference", "ece", "estimate"),
                                               diff["ece"]["estimate"], 2 * ECE_TOL)])
     mc = ref["mcnemar"]

@@ -4,7 +4,9 @@ Reads spec.json (the drawing's part), probes.json (hidden test points), bracket.
 from the working directory; builds the reference solid from the spec by constructive solid geometry;
 writes report.json: the STEP solid's volume, bounding box, centre of mass, face/edge counts, the
 probes' verdicts, its symmetric difference with the reference, and the FCStd's object types and its
-body's volume and symmetric difference with the STEP.
+body's volume and symmetric difference with the STEP, after every feature of the document is rebuilt
+from its parameters (the shapes stored in the file are not trusted; a feature left failed or
+unrebuilt is noted).
 """
 
 import json
@@ -88,6 +90,14 @@ def main():
         report["fcstd_types"] = [o.TypeId for o in doc.Objects]
         bodies = [o for o in doc.Objects if o.TypeId == "PartDesign::Body"]
         report["body_features"] = [o.TypeId for b in bodies for o in b.Group]
+        report["bodies"] = len(bodies)
+        report["base_features"] = [b.BaseFeature.Name for b in bodies if getattr(b, "BaseFeature", None)]
+        # the shapes stored in the file are whatever was saved: rebuild every feature from its parameters
+        # so that the body's shape is what its tree of features makes, and note any feature that fails
+        for o in doc.Objects:
+            o.touch()
+        doc.recompute()
+        report["recompute_errors"] = [o.Name for o in doc.Objects if {"Invalid", "Error", "Touched"} & set(o.State)]
         tip = bodies[0].Shape if bodies else None
         if tip is not None and tip.Solids:
             report["body"] = describe(tip)

@@ -6,7 +6,7 @@ the drawing (SVG), the part spec (JSON: the drawing's dimensions and tables, mat
 budget). The grader runs inspect_part.py under freecadcmd in a tool sandbox: it rebuilds the part by
 constructive solid geometry from the hidden spec, and measures the submitted STEP (volume, bounding
 box, centre of mass, symmetric difference with the reference, hidden point probes per feature) and
-the submitted FCStd (a parametric PartDesign body whose shape equals the STEP). The mass properties
+the submitted FCStd (a parametric PartDesign body whose shape, rebuilt from its features, equals the STEP). The mass properties
 and the inspection table are checked against the model.
 """
 
@@ -30,6 +30,10 @@ PARAMETRIC = {"PartDesign::Pad", "PartDesign::Pocket", "PartDesign::Hole", "Part
               "PartDesign::Mirrored", "PartDesign::PolarPattern", "PartDesign::MultiTransform",
               "PartDesign::AdditiveBox", "PartDesign::SubtractiveCylinder", "PartDesign::AdditiveCylinder",
               "PartDesign::SubtractiveBox"}
+# what else a PartDesign body's tree may hold: sketches and datum geometry (no Boolean with a foreign solid,
+# no binder, no base feature)
+TREE = {"Sketcher::SketchObject", "PartDesign::Plane", "PartDesign::Line", "PartDesign::Point",
+        "PartDesign::CoordinateSystem"}
 
 
 def _mass_estimate(spec: dict) -> float:
@@ -133,14 +137,19 @@ def grade(g: Grading) -> None:
             and 0.7 * ref["edges"] <= step["edges"] <= 1.5 * ref["edges"], weight=0.5, expected=[ref["faces"], ref["edges"]],
             found=[step["faces"], step["edges"]])
     features = report.get("body_features", [])
+    foreign = sorted({f for f in features if f not in PARAMETRIC | TREE})
     g.check("the FCStd holds a parametric PartDesign body (sketch-based features, no imported solid)",
             "PartDesign::Body" in report.get("fcstd_types", []) and len([f for f in features if f in PARAMETRIC]) >= 4
-            and "Sketcher::SketchObject" in features and "PartDesign::FeatureBase" not in features, weight=2,
-            found=sorted(set(report.get("fcstd_types", []))), reason=report.get("fcstd_error", ""))
+            and "Sketcher::SketchObject" in features and not foreign and not report.get("base_features"), weight=2,
+            found=sorted(set(report.get("fcstd_types", []))), reason=report.get("fcstd_error", "") or
+            (f"not PartDesign modelling features: {foreign}" if foreign else "") or
+            (f"a base feature: {report.get('base_features')}" if report.get("base_features") else ""))
     body = report.get("body")
-    g.check("the FCStd body's shape equals the exported STEP", bool(body) and
+    errors = report.get("recompute_errors", ["(not rebuilt)"])
+    g.check("the FCStd body, rebuilt from its features, equals the exported STEP", bool(body) and not errors and
             abs(body["volume"] - step["volume"]) <= 1e-6 * vol and report.get("body_vs_step", vol) <= 1e-4 * vol,
-            weight=2, found=report.get("body_vs_step"))
+            weight=2, found=report.get("body_vs_step"),
+            reason=f"features that fail to rebuild: {errors[:6]}" if errors else "")
     _grade_mass(g, spec, step)
     _grade_inspection(g, spec, ref)
 

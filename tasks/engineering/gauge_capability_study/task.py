@@ -16,7 +16,8 @@ only when its decisions and flags are clear of every threshold; the reference is
 readings (msa.py, numpy/scipy, independent of the statsmodels the agent runs). The grader checks the interaction
 test, variance components, %contribution, %study variation, %tolerance, ndc and decision; the subgroup
 statistics, limits and rule flags (F1); the excluded subgroups, sigmas and indices; and that the report states
-the JSON figures and the right decisions.
+the JSON figures (the interaction p-value included), each control chart signal with its rule, the export's
+problems (the mistyped part id with its correct one) and the right decisions.
 """
 # ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 
@@ -281,7 +282,17 @@ def _flags(rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
 
 
 def _report_numbers(text: str) -> list[float]:
-    return [float(m) for m in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?", text)]
+    return [float(m) for m in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", text)]
+
+
+def _line_subgroups(line: str) -> set[int]:
+    """Whole numbers a line names (ranges such as 12-16 or 12 to 16 expanded); decimals are not subgroups."""
+    named: set[int] = set()
+    for low, high in re.findall(r"(?<![\w.])(\d+)\s*(?:-|\u2013|to)\s*(\d+)(?!\w|\.\d)", line):
+        if int(low) < int(high) <= SUBGROUPS:
+            named.update(range(int(low), int(high) + 1))
+    named.update(int(m) for m in re.findall(r"(?<![\w.])\d+(?!\w|\.\d)", line))
+    return named
 
 
 def grade(g: Grading) -> None:
@@ -372,10 +383,23 @@ def _grade_report(g: Grading, ref: dict, grr: dict, cap: dict, report: str) -> N
                "ndc": (grr.get("ndc"), 0.0), "Cpk": (cap.get("cpk"), 0.0051), "Ppk": (cap.get("ppk"), 0.0051)}
     missing = [name for name, (value, tol) in figures.items()
                if as_number(value) is None or not any(abs(n - as_number(value)) <= tol + 1e-9 for n in numbers)]
+    p_value = as_number(grr.get("interaction_p_value"))
+    if p_value is None or not any(abs(n - p_value) <= 1e-3 + 0.01 * p_value for n in numbers):
+        missing.append("interaction p-value")
     g.check("report states the figures of grr.json and capability.json", not missing, found=len(numbers),
             reason=f"not stated: {', '.join(missing)}" if missing else "")
+    # the control chart findings: each signalling subgroup named on a line with a rule it triggered
+    lines = report.splitlines()
+    signals = {row["subgroup"]: set(row["flags"]) for row in ref["spc"] if row["flags"]}
+    unstated = [sub for sub, rules in signals.items() if not any(
+        sub in _line_subgroups(line) and rules & {r.upper() for r in re.findall(r"\b[NR]\d\b", line, re.I)}
+        for line in lines)]
+    g.check("report states the control chart signals (subgroup and rule)", not unstated,
+            expected={sub: sorted(rules) for sub, rules in signals.items()},
+            reason=f"not stated with its rule: subgroups {unstated}" if unstated else "")
     quirks = ref["quirks"]
     named = {"inch appraiser": quirks["inch_appraiser"].split()[-1], "mistyped part id": quirks["transposed_id"],
+             "its correct part id": f"P-{_transposed(int(quirks['transposed_id'].split('-')[-1]))}",
              "re-tested part": quirks["retest"][0]}
     unnamed = [what for what, token in named.items()
                if not re.search(rf"(?<!\d){re.escape(token.split('-')[-1])}(?!\d)", report, re.IGNORECASE)]

@@ -278,6 +278,7 @@ def build(jurisdiction: str, rng: random.Random, cases: int | None = None) -> Ma
     for statute in statutes:
         files[f"library/ors_{statute.key.split('§ ')[1].replace('.', '_')}.txt"] = _statute_file(statute)
     truth = _truth(moves, bad, superseding, accord, survives)
+    truth["accord_page"] = accord_page
     return Matter(files=files, truth=truth)
 
 
@@ -584,5 +585,7 @@ def _truth(moves, bad, superseding, accord, survives) -> dict:
         "toa": [{**e, "pages": sorted(e["pages"])} for e in toa.values()],
         "errors": errors,
         "bad_authority": bad.key, "superseding": superseding.key, "accord": accord.key, "survives": survives,
+        "case_names": {m.authority.key: m.authority.name for m in moves if m.authority.kind == "case"}
+        | {superseding.key: superseding.name},
         "citations": [{"page": m.page, "authority": m.authority.key, "form": m.form, "pin": m.pin} for m in moves],
     }

@@ -193,14 +193,39 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
     verdict = None if not line else ("does not survive" not in line.lower() and "survives" in line.lower())
     if line and "does not survive" in line.lower():
         verdict = False
-    # a surviving argument rests on the one authority that states the rule: naming every case cited does not do
-    named = {authority_key(e["authority"]) for e in truth["toa"] if authority_key(e["authority"]) in authority_key(line)}
+    # a surviving argument rests on the one authority that states the rule, at the page that states it: naming
+    # every case cited does not do
+    named = named_cases(line, truth["case_names"])
     carried = named - {authority_key(truth["bad_authority"])} == {authority_key(truth["accord"])}
-    right = verdict is truth["survives"] and (not truth["survives"] or carried)
-    g.check("assessment: whether the argument resting on the bad authority survives (and on what)", right,
-            weight=2.0, expected=("survives on " + truth["accord"]) if truth["survives"] else "does not survive",
+    at_page = truth["accord_page"] in _numbers(line)[0]
+    right = verdict is truth["survives"] and (not truth["survives"] or (carried and at_page))
+    g.check("assessment: whether the argument resting on the bad authority survives (and on what, where)", right,
+            weight=2.0, expected=(f"survives on {truth['accord']} at {truth['accord_page']}" if truth["survives"]
+                                  else "does not survive"),
             found=line[:200] or "no Assessment line")
-    plain = authority_key(memo)
+    in_memo = named_cases(memo, truth["case_names"])
     g.check("memo names the bad authority and the decision that overruled or reversed it",
-            authority_key(truth["bad_authority"]) in plain and authority_key(truth["superseding"].split(" (")[0]) in plain,
+            {authority_key(truth["bad_authority"]), authority_key(truth["superseding"])} <= in_memo,
             weight=1.0, expected=[truth["bad_authority"], truth["superseding"]])
+
+
+def named_cases(text: str, names: dict[str, str]) -> set[str]:
+    """The cases a text names (as authority keys): by citation, by full case name, or by the first party's name
+    alone (a case name is removed before the first parties are looked for, so a second party that shares
+    another case's first party does not name that case)."""
+    plain = authority_key(text)
+    named = {authority_key(key) for key in names if authority_key(key) in plain}
+    words = _words(text)
+    for key, name in sorted(names.items(), key=lambda item: -len(item[1])):
+        if _words(name) in words:
+            named.add(authority_key(key))
+            words = words.replace(_words(name), " ")
+    for key, name in names.items():
+        if _words(name.split(" v. ")[0]) in words:
+            named.add(authority_key(key))
+    return named
+
+
+def _words(text: str) -> str:
+    """Lower-case letters and digits as space-separated words, padded so that a word matches only whole."""
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "

@@ -138,10 +138,12 @@ def grade(g: Grading) -> None:
     g.check("rmsd.csv has every frame with its time", len(rmsd_rows) == len(ref["rmsd"]) and all(
         times.get(w["frame"]) is not None and abs(times[w["frame"]] - w["time_ps"]) < 0.01 for w in ref["rmsd"]),
         expected=f"{len(ref['rmsd'])} frames", found=f"{len(rmsd_rows)} rows")
-    backbone = _series_share(g, "backbone RMSD after the fit (0.1 A)", rmsd_rows, ref["rmsd"], "rmsd_backbone",
-                             0.1, 3)
-    ligand = _series_share(g, "ligand RMSD in the protein frame (0.1 A)", rmsd_rows, ref["rmsd"], "rmsd_ligand",
-                           0.1, 3)
+    # the XTC's coordinates are the reference's to float precision, so the stated fit reproduces both series to
+    # about 1e-4 A; a fit on other atoms (C-alpha only) lands 0.006-0.04 A away
+    backbone = _series_share(g, "backbone RMSD after the fit (0.005 A)", rmsd_rows, ref["rmsd"], "rmsd_backbone",
+                             0.005, 3)
+    ligand = _series_share(g, "ligand RMSD in the protein frame (0.01 A)", rmsd_rows, ref["rmsd"], "rmsd_ligand",
+                           0.01, 3)
 
     # RMSF per residue
     want_rmsf = {f"{r['chain']}:{r['resid']}": r["rmsf"] for r in ref["rmsf"]}

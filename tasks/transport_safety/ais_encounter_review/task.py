@@ -157,11 +157,33 @@ def _garble_names(rng: random.Random, ref: dict[str, Any], txs: list[simulate.Tr
             tx.corrupt = {**tx.fields, "shipname": name[:k] + letter + name[k + 1:]}
 
 
+def _slipped_speeds(params: Params, txs: list[simulate.Transmission]) -> list[tuple[simulate.Transmission, dict]]:
+    """Garbled (bad-checksum) copies of two vessels' position reports that no other rule rejects: the real
+    report's MMSI and position a few seconds later, with a speed above any the vessel really reported. Kept,
+    they add a report and raise the vessel's highest SOG; only the checksum tells them apart."""
+    rng = random.Random(f"{params['seed']}:slipped-speeds")
+    by_vessel: dict[int, list[simulate.Transmission]] = {}
+    for tx in txs:
+        if tx.fields["type"] in (1, 2, 3, 18) and not tx.vessel.pilot and not tx.vessel.anchored:
+            by_vessel.setdefault(tx.vessel.mmsi, []).append(tx)
+    out = []
+    for mmsi in rng.sample(sorted(m for m, r in by_vessel.items() if len(r) > 12), 2):
+        reports = sorted(by_vessel[mmsi], key=lambda tx: tx.t)
+        top = max(tx.fields["speed"] for tx in reports if not tx.jump and tx.fields["speed"] < 102.2)
+        quiet = [tx for prev, tx, nxt in zip(reports, reports[1:], reports[2:], strict=False)
+                 if not (tx.jump or tx.position_na or tx.corrupt is not None or prev.jump or nxt.jump)
+                 and min(c for _, c in nxt.receptions) - max(c for _, c in tx.receptions) >= 6]
+        tx = rng.choice(quiet[2:-2] or quiet)
+        out.append((tx, {**tx.fields, "speed": round(top + rng.uniform(2.0, 5.0), 1)}))
+    return out
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     vessels, txs, start, rng = _scenario(params)
     pre = _reference(params, vessels, txs, {id(tx): (tx.fields["lat"], tx.fields["lon"], tx.fields["speed"])
                                             for tx in txs if tx.fields["type"] in (1, 2, 3, 18)}, start)
     _garble_names(rng, pre, txs)
+    slipped = _slipped_speeds(params, txs)
     items, seq = [], 0
     for tx in txs:
         multipart = tx.fields["type"] == 5
@@ -170,14 +192,16 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         items.append({"fields": tx.fields, "seq": seq if multipart else None, "channel": channel})
         if tx.corrupt is not None:
             items.append({"fields": tx.corrupt, "seq": seq if multipart else None, "channel": channel})
+    items += [{"fields": fields, "seq": None, "channel": "A"} for _, fields in slipped]
     with tempfile.TemporaryDirectory() as tmp:
         batch = Path(tmp) / "messages.json"
         batch.write_text(json.dumps(items))
         encoded = iter(json.loads(run_tool_script(__file__, ENCODER, str(batch))))
     lines: list[tuple[float, int, list[str]]] = []
-    decoded = {}
+    decoded, sentences_of = {}, {}
     for tx in txs:
         real = next(encoded)
+        sentences_of[id(tx)] = real["sentences"]
         if "lat" in real:
             decoded[id(tx)] = (real["lat"], real["lon"], real["speed"])
         for station, c in tx.receptions:
@@ -190,6 +214,11 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
             garbled = [_garble(real["sentences"][0], bad[0]), *real["sentences"][1:]]
             c = start + int(tx.t + 0.6)
             lines.append((c + rng.uniform(0, 90), c, [_tagged(s, simulate.STATIONS[1], c) for s in garbled]))
+    for tx, _ in slipped:
+        bad = next(encoded)["sentences"]
+        c = start + min(c for _, c in tx.receptions) + 3
+        line = _tagged(_garble(sentences_of[id(tx)][0], bad[0]), simulate.STATIONS[0], c)
+        lines.append((c + 0.5, c, [line]))
     lines.sort(key=lambda item: item[0])
     (input_dir / LOG_NAME).write_text("".join(line + "\n" for _, _, group in lines for line in group))
     ref = _reference(params, vessels, txs, decoded, start)

@@ -4,7 +4,8 @@ The reference net is built by construction from the generated spec (``carton.bui
 reads the saved SVG itself (layers, swatches, the cut outline and creases in page mm after every
 transform), has Inkscape render the artwork layer and the whole page and measure the legal text, and
 has poppler read and render the exported PDF: the bleed must follow the net 3 mm out, the PDF must draw
-what the SVG draws, and the panel table must give the net's panels.
+what the SVG draws (its inked areas overall, and the cut and crease lines point by point along the net),
+and the panel table must give the net's panels.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from . import carton, svggeom
 
 PX_PER_MM = 4  # the artwork render's resolution
 TOL = 0.05  # mm: a drawing placed from the spec's numbers lands on them
+LINE_DPI = 203  # about 8 px/mm: the resolution at which the PDF's die lines are compared with the SVG's
 
 
 def _spec_sheet(spec: dict, product: str) -> str:
@@ -124,6 +126,42 @@ def _alpha(g: Grading, png: Path) -> np.ndarray | None:
     if not (run.ok and raw.is_file()) or raw.stat().st_size != width * height * 4:
         return None
     return np.frombuffer(raw.read_bytes(), np.uint8).reshape(height, width, 4)[:, :, 3]
+
+
+def _rgb_on_white(g: Grading, png: Path) -> np.ndarray | None:
+    """A PNG Inkscape rendered (RGBA), composited on white, as (h, w, 3) float; None if unreadable."""
+    try:
+        width, height = struct.unpack(">II", png.read_bytes()[16:24])
+    except (OSError, struct.error):
+        return None
+    run = g.run_tool(["ffmpeg", "-v", "error", "-nostdin", "-i", "in.png", "-frames:v", "1", "-pix_fmt", "rgba",
+                      "-f", "rawvideo", "out.rgba"], {"in.png": png}, timeout=60)
+    raw = run.workdir / "out.rgba"
+    if not (run.ok and raw.is_file()) or raw.stat().st_size != width * height * 4:
+        return None
+    px = np.frombuffer(raw.read_bytes(), np.uint8).reshape(height, width, 4).astype(float)
+    a = px[:, :, 3:] / 255
+    return px[:, :, :3] * a + 255 * (1 - a)
+
+
+def _lines_agree(svg_rgb: np.ndarray, pdf_rgb: np.ndarray, lines: list[tuple]) -> float:
+    """The share of points along the die lines (each 0.5 mm) where the PDF proof and the SVG agree on
+    whether a line is drawn there: a line shows at a point when a pixel within 1 px of it differs (by more
+    than 60 in a channel) from the surrounding colour (the median of the ring 4 px out)."""
+    h, w = min(svg_rgb.shape[0], pdf_rgb.shape[0]), min(svg_rgb.shape[1], pdf_rgb.shape[1])
+    if h < 10 or w < 10:
+        return 0.0
+    scale = LINE_DPI / 25.4
+    pts = np.concatenate([np.linspace(a, b, max(2, int(math.dist(a, b) / 0.5) + 1)) for a, b in lines])
+    px = np.clip((pts * scale).astype(int), 4, [w - 5, h - 5])
+    ring = [(dy, dx) for dy in range(-4, 5) for dx in range(-4, 5) if max(abs(dy), abs(dx)) == 4]
+    core = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+
+    def shown(img: np.ndarray) -> np.ndarray:
+        around = np.median(np.stack([img[px[:, 1] + dy, px[:, 0] + dx] for dy, dx in ring]), axis=0)
+        near = np.stack([img[px[:, 1] + dy, px[:, 0] + dx] for dy, dx in core])
+        return np.max(np.abs(near - around), axis=(0, 2)) > 60
+    return float(np.mean(shown(svg_rgb) == shown(pdf_rgb)))
 
 
 def _paint(style: dict, key: str, paints: dict) -> str:
@@ -270,6 +308,15 @@ def _rendered_checks(g: Grading, text: str, doc: svggeom.Document, labels: dict,
         match = float(np.logical_and(a, b).sum() / union) if union else 0.0
     g.check("dieline.pdf draws what dieline.svg draws", match >= 0.9, weight=2, found=round(match, 3),
             expected=">= 0.9 overlap of the inked areas")
+    # the inked areas are mostly the artwork: the proof must also show the die lines where the SVG has them
+    fine = g.run_tool(["inkscape", "--export-area-page", f"--export-dpi={LINE_DPI}", "--export-filename=fine.png",
+                       "dieline.svg"], {"dieline.svg": text}, timeout=120)
+    svg_rgb = _rgb_on_white(g, fine.workdir / "fine.png")
+    pdf_fine = g.image("dieline.pdf", dpi=LINE_DPI, gate=False)
+    lines = [*_edges(ref_outline), *[(tuple(a), tuple(b)) for a, b in ref["creases"]]]
+    agree = _lines_agree(svg_rgb, pdf_fine.astype(float), lines) if svg_rgb is not None and pdf_fine is not None else 0.0
+    g.check("dieline.pdf shows the cut and crease lines as dieline.svg draws them", agree >= 0.95, weight=2,
+            found=round(agree, 3), expected=">= 0.95 of the points along the net's cut and folds with a line in both or in neither")
 
 
 def _table_check(g: Grading, ref: dict) -> None:

@@ -4,7 +4,9 @@ Writes report.json in the working directory: the scene's render settings, camera
 every frame 1..N+1 the object Product's world size, lowest point, bounding-box centre, rotation about
 Z relative to frame 1, and the projection through the scene camera of its bounding box and of its
 vertices (min u, min v, max u, max v in the camera's normalised frame); plus, for each submitted PNG,
-its size and the pixel box of its opaque silhouette (origin bottom left). On a missing object it
+its size, the pixel box of its opaque silhouette (origin bottom left), how many of its opaque pixels lie
+off the product's projected silhouette (rasterised from the mesh's triangles at that frame) and how many
+of the silhouette's are transparent, beyond 2 px of edge slack, and the spread of the shading inside. On a missing object it
 writes {"error": ...}.
 """
 
@@ -25,6 +27,52 @@ def extent(points):
     return [min(us), min(vs), max(us), max(vs)]
 
 
+def silhouette(uv, tris, w, h):
+    """The product's projected silhouette, rasterised at pixel centres (rows from the bottom, as Blender's
+    image pixels): the union of its triangles seen through the camera."""
+    mask = np.zeros((h, w), bool)
+    p = np.array([[u * w, v * h] for u, v, _ in uv], dtype=np.float64)
+    for a, b, c in tris:
+        (x0, y0), (x1, y1), (x2, y2) = p[a], p[b], p[c]
+        det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2)
+        if abs(det) < 1e-12:
+            continue
+        c0, c1 = max(math.floor(min(x0, x1, x2)), 0), min(math.ceil(max(x0, x1, x2)), w)
+        r0, r1 = max(math.floor(min(y0, y1, y2)), 0), min(math.ceil(max(y0, y1, y2)), h)
+        if c0 >= c1 or r0 >= r1:
+            continue
+        xs, ys = np.meshgrid(np.arange(c0, c1) + 0.5, np.arange(r0, r1) + 0.5)
+        l0 = ((y1 - y2) * (xs - x2) + (x2 - x1) * (ys - y2)) / det
+        l1 = ((y2 - y0) * (xs - x2) + (x0 - x2) * (ys - y2)) / det
+        mask[r0:r1, c0:c1] |= (l0 >= -1e-9) & (l1 >= -1e-9) & (1 - l0 - l1 >= -1e-9)
+    return mask
+
+
+def grow(mask, k):
+    """The mask dilated by k pixels (a square neighbourhood)."""
+    out = mask.copy()
+    h, w = mask.shape
+    for dy in range(-k, k + 1):
+        for dx in range(-k, k + 1):
+            out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] |= \
+                mask[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out
+
+
+def compare(px, alpha, mask):
+    """The PNG's opaque pixels against the projected silhouette, 2 px of edge slack either way (a render's
+    anti-aliasing), and the spread of the shading inside it (a render is lit, not one flat fill)."""
+    if mask is None or mask.shape != alpha.shape:
+        return {}
+    opaque = alpha > 0.5
+    area = max(int(mask.sum()), 1)
+    extra = int((opaque & ~grow(mask, 2)).sum())
+    missing = int((~opaque & ~grow(~mask, 2)).sum())
+    solid = alpha > 0.99
+    shade = float(np.std(px[:, :, :3][solid].mean(axis=1))) if px.shape[2] >= 3 and solid.sum() > 10 else 0.0
+    return {"silhouette_px": area, "extra_px": extra, "missing_px": missing, "shade_std": shade}
+
+
 def main(config):
     scene = bpy.context.scene
     product = bpy.data.objects.get("Product")
@@ -32,7 +80,7 @@ def main(config):
     if product is None or product.type != "MESH" or cam is None or cam.type != "CAMERA":
         return {"error": "no mesh object named Product or no scene camera"}
     n = int(config["frames"])
-    frames, cam_mats = [], []
+    frames, cam_mats, silhouettes = [], [], {}
     first_rot = None
     for f in range(1, n + 2):
         scene.frame_set(f)
@@ -41,6 +89,8 @@ def main(config):
         m = ob.matrix_world.copy()
         mesh = ob.to_mesh()
         verts = [m @ v.co for v in mesh.vertices]
+        mesh.calc_loop_triangles()
+        tris = [tuple(t.vertices) for t in mesh.loop_triangles]
         ob.to_mesh_clear()
         corners = [m @ Vector(c) for c in ob.bound_box]
         centre = sum(corners, Vector()) / 8
@@ -50,6 +100,11 @@ def main(config):
         rel = rot @ first_rot.inverted()
         camera = cam.evaluated_get(depsgraph)
         cam_mats.append(camera.matrix_world.copy())
+        if str(f) in config["pngs"]:
+            r = scene.render
+            size = (r.resolution_x * r.resolution_percentage // 100, r.resolution_y * r.resolution_percentage // 100)
+            uv = [world_to_camera_view(scene, camera, v) for v in verts]
+            silhouettes[str(f)] = silhouette(uv, tris, *size)
         frames.append({
             "size": [max(v[i] for v in verts) - min(v[i] for v in verts) for i in range(3)],
             "zmin": min(v.z for v in verts),
@@ -78,7 +133,7 @@ def main(config):
             box = [int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1] if len(rows) else None
             if len(rows) and alpha.min() > 0.5:
                 box = None  # an opaque background: no silhouette to read
-            pngs[f] = {"size": [w, h], "box": box}
+            pngs[f] = {"size": [w, h], "box": box, **compare(px, alpha, silhouettes.get(f))}
         except Exception as exc:
             pngs[f] = {"error": str(exc)}
     r = scene.render

@@ -8,10 +8,10 @@ The reference holds the product's true size in metres and the shot's numbers.
 The grader opens the submitted .blend in a headless Blender (inspect_turntable.py, in a tool sandbox):
 it steps through every frame of the loop plus one, reading the product's world transform, vertices and
 bounding box, their projection through the scene camera, the lights and the render settings, and
-measures the silhouette of each submitted PNG. It then checks the scale and orientation, the ground
-contact and pivot, the constant-speed seamless loop, the camera and framing over the whole turn, the
-lighting ratio, that the PNGs are renders of this scene at those frames, and that the shot report
-states what the scene holds.
+measures the silhouette of each submitted PNG against the product's projected silhouette at that frame.
+It then checks the scale and orientation, the ground contact and pivot, the constant-speed seamless
+loop, the camera and framing over the whole turn, the lighting ratio, that the PNGs are renders of this
+scene at those frames, and that the shot report states what the scene holds.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ SHARE_TOL = 0.01
 ANGLE_TOL_DEG = 0.05
 PIXEL_TOL = 2.5
 MM = 0.0005  # half a millimetre, in metres
+SILHOUETTE_TOL = 0.01  # share of the projected silhouette's pixels a render may miss or spill beyond 2 px of edge
+SHADE_MIN = 0.01  # spread (std) of the rendered product's grey level: lit, not one flat fill
 
 
 def _brief_md(shot, frames: list[int]) -> str:
@@ -207,6 +209,18 @@ def grade(g: Grading) -> None:
             bad.append(f"frame {f}: silhouette {png['box']} vs projection {[round(x, 1) for x in want]}")
     g.check("rendered frames are this scene at those frames (silhouette = projection)", not bad, weight=3,
             expected="silhouette boxes within 2.5 px of the projected product", found=bad[:4])
+    # the box alone is met by any opaque patch of the right extent: the opaque pixels must be the product's
+    # own silhouette (rasterised from its triangles at that frame) and be shaded by the lights, not one flat fill
+    unlike = []
+    for f in frames:
+        png = scene["pngs"].get(str(f)) or {}
+        area = png.get("silhouette_px")
+        if not area or png.get("extra_px", area) > SILHOUETTE_TOL * area or png.get("missing_px", area) > SILHOUETTE_TOL * area \
+                or png.get("shade_std", 0.0) < SHADE_MIN:
+            unlike.append({"frame": f, **{k: png.get(k) for k in ("silhouette_px", "extra_px", "missing_px", "shade_std")}})
+    g.check("rendered frames show the product's own silhouette, lit and shaded", not unlike, weight=3,
+            expected=f"opaque pixels off the projected silhouette (2 px slack) and silhouette pixels left transparent "
+                     f"each <= {SILHOUETTE_TOL:.0%} of it; shading spread >= {SHADE_MIN}", found=unlike[:4])
 
     # the shot report states what the scene holds
     _check_report(g, ref, report, scene, shares)

@@ -6,8 +6,10 @@ notes planted outside the transposing instruments' written practical ranges) and
 transposing part at written pitch and the out-of-range notes. The grader converts every submitted
 .mscz to MusicXML with MuseScore itself (inspect_parts.py in a tool sandbox), reads whether it was
 saved in concert pitch, and checks the written pitches by spelling (step, alteration, octave), the key
-signatures, rhythm and ties, rehearsal marks and dynamics, the instrument's transposition, the PDFs'
-text, and the range report against the reference and against the submitted parts themselves.
+signatures, rhythm and ties, rehearsal marks and each measure's dynamics, the instrument's transposition,
+the PDFs (their text, and that each is the engraving of its submitted part: the inspector engraves the
+.mscz itself and compares the glyphs and their places), that each file holds its one part and not the
+whole score, and the range report against the reference and against the submitted parts themselves.
 
 Variants: a wind quintet in E-flat moving to A-flat; a larger ensemble with alto saxophone in D major
 moving to F major (sharp keys written, then flat); a piece in G moving to B-flat whose horn line
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import random
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -209,17 +212,26 @@ def out_of_range(slug: str, written: dict, ranges: tuple[str, str]) -> list[dict
     return rows
 
 
+def _dynamics(score: str, ensemble: Ensemble, inst: Instrument) -> dict[str, list[str]]:
+    """The dynamics of one part of the concert score, by measure number."""
+    part = ET.fromstring(score).find(f"part[@id='P{ensemble.instruments.index(inst) + 1}']")
+    return {m.get("number"): [d.tag for dyn in m.iter("dynamics") for d in dyn]
+            for m in part.findall("measure") if m.find("direction/direction-type/dynamics") is not None}
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     ensemble = ENSEMBLES[params["ensemble"]]
     rng = random.Random(f"{params['seed']}:{params['ensemble']}")
     parts = {inst.label: _melody(ensemble, inst, rng) for inst in ensemble.instruments}
-    (input_dir / "score_concert.musicxml").write_text(_musicxml(ensemble, parts))
+    score = _musicxml(ensemble, parts)
+    (input_dir / "score_concert.musicxml").write_text(score)
     reference = {"title": ensemble.title, "parts": {}, "range_report": []}
     for inst in transposing(ensemble):
         written = written_part(ensemble, inst, parts[inst.label])
         reference["parts"][inst.slug] = written | {"label": inst.label, "ranges": list(inst.written_range),
                                                   "rehearsal": {str(m): "ABCDEFG"[k]
-                                                                for k, m in enumerate(ensemble.rehearsal)}}
+                                                                for k, m in enumerate(ensemble.rehearsal)},
+                                                  "dynamics": _dynamics(score, ensemble, inst)}
         reference["range_report"] += out_of_range(inst.slug, written, inst.written_range)
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
 
@@ -245,16 +257,20 @@ def grade(g: Grading) -> None:
     if not g.require_files(*(f"{s}.{ext}" for s in slugs for ext in ("mscz", "pdf")), "range_report.csv"):
         return
     run = g.run_tool(["/usr/bin/python3", "inspect_parts.py", *slugs],
-                     {"inspect_parts.py": INSPECTOR} | {f"{s}.mscz": g.output(f"{s}.mscz") for s in slugs},
+                     {"inspect_parts.py": INSPECTOR} | {f"{s}.mscz": g.output(f"{s}.mscz") for s in slugs}
+                     | {f"{s}.pdf": g.output(f"{s}.pdf") for s in slugs},
                      timeout=240)
     parts: dict[str, dict] = {}
     flags: dict[str, dict] = {}
+    staves: dict[str, int] = {}  # the parts each file holds
     for s in slugs:
         try:
             info = json.loads((run.workdir / f"{s}.json").read_text())
-            parts[s] = read_part((run.workdir / f"{s}.musicxml").read_bytes())
+            xml = (run.workdir / f"{s}.musicxml").read_bytes()
+            parts[s] = read_part(xml)
+            staves[s] = len(ET.fromstring(xml).findall("part"))
             flags[s] = info
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, ET.ParseError):
             continue
     g.check("every part opens in MuseScore and exports to MusicXML", len(parts) == len(slugs), gate=True,
             expected=slugs, found=sorted(parts), reason=run.stderr[-300:])
@@ -274,8 +290,9 @@ def grade(g: Grading) -> None:
                     for m in p["measures"]]
         return _share(shape(parts[s]), shape(ref["parts"][s])) if s in parts else 0.0
 
+    # a part with one note misspelled goes back to the copyist: a part counts only when every note is right
     g.check("written pitches spelled right (step, alteration, octave) in every part",
-            sum(pitches(s) for s in slugs) / len(slugs), weight=4,
+            sum(pitches(s) == 1.0 for s in slugs) / len(slugs), weight=4,
             found={s: round(pitches(s), 3) for s in slugs})
     g.check("key signatures transposed, key change included",
             sum(keys(s) for s in slugs) / len(slugs), weight=2, found={s: keys(s) for s in slugs})
@@ -286,8 +303,9 @@ def grade(g: Grading) -> None:
         if s not in parts:
             return False
         found = {m["number"]: "".join(m["rehearsal"]) for m in parts[s]["measures"] if m["rehearsal"]}
-        dyn = sum(bool(m["dynamics"]) for m in parts[s]["measures"])
-        return found == ref["parts"][s]["rehearsal"] and dyn >= len(ref["parts"][s]["rehearsal"]) + 1
+        dynamics = {m["number"]: m["dynamics"] for m in parts[s]["measures"]}
+        return found == ref["parts"][s]["rehearsal"] and all(
+            dynamics.get(number) == marks for number, marks in ref["parts"][s]["dynamics"].items())
 
     g.check("rehearsal marks and dynamics kept", sum(marks(s) for s in slugs) / len(slugs),
             found={s: marks(s) for s in slugs})
@@ -298,11 +316,15 @@ def grade(g: Grading) -> None:
 
     g.check("each part's instrument carries its transposition", sum(metadata(s) for s in slugs) / len(slugs),
             found={s: (parts.get(s, {}).get("transpose"), flags.get(s, {}).get("transposition")) for s in slugs})
+    g.check("each file holds its one part, not the score", sum(staves.get(s) == 1 for s in slugs) / len(slugs),
+            weight=2, found=staves)
     g.check("the parts are saved at written pitch (concert pitch off)",
             all(s in flags and flags[s].get("concert_pitch") is False for s in slugs),
             found={s: flags.get(s, {}).get("concert_pitch") for s in slugs})
 
     def pdf_ok(s: str) -> bool:
+        if flags.get(s, {}).get("pdf_match", 0.0) < 0.9:  # not the engraving of the submitted part
+            return False
         pages = g.pdf_text(f"{s}.pdf", gate=False)
         if not pages:
             return False
@@ -310,7 +332,9 @@ def grade(g: Grading) -> None:
         label = ref["parts"][s]["label"].lower().split(" in ")[0].split()[0]
         return label in text and "".join(ref["title"].lower().split()) in text
 
-    g.check("each PDF is the engraved part (title and instrument named)", sum(pdf_ok(s) for s in slugs) / len(slugs))
+    g.check("each PDF is the engraving of its submitted part (title and instrument named)",
+            sum(pdf_ok(s) for s in slugs) / len(slugs), weight=2,
+            found={s: round(flags.get(s, {}).get("pdf_match", 0.0), 3) for s in slugs})
 
     rows = g.read_csv("range_report.csv", required_columns=["part", "measure", "written_pitch", "issue"])
     if rows is None:

@@ -314,6 +314,9 @@ def main() -> None:
     commentary = [f"{r['line']}: {r['variance']:+d}k {cur} vs budget ({r['variance_pct']:+.1f}%), "
                   f"{'favourable' if r['variance'] > 0 else 'adverse'}; actual {r['actual']} vs budget {r['budget']}"
                   for r in ranked]
+    if SHORTCUT == "unsigned_commentary":  # the size of each variance without its direction
+        commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%)"
+                      for r in ranked]
     ebitda = next(r for r in table if r["line"] == "EBITDA")
     debit = next(j for j in journals if j["debit"])
     credit = next(j for j in journals if j["credit"])

@@ -216,7 +216,11 @@ def main() -> None:
         writer = csv.writer(out)
         writer.writerow(["channel", "roas", "current_budget", "change", "new_budget", "action"])
         writer.writerows(moves)
-    (OUTPUT / "summary.md").write_text(summary(brief, moves, moved, held))
+    if SHORTCUT == "summary_without_figures":  # the channels named and the totals given, nothing per channel
+        (OUTPUT / "summary.md").write_text(f"# Q4 budget\n\nChannels: {', '.join(channels)}.\n\n"
+                                           f"Moved {moved:,.2f}; held {held:,.2f}.\n")
+    else:
+        (OUTPUT / "summary.md").write_text(summary(brief, moves, moved, held))
 
 
 def computer(*args: str) -> None:

@@ -158,6 +158,8 @@ def redline(doc, edits: list[dict], clauses: dict[str, str], author: str) -> lis
         note = doc.createInstance("com.sun.star.text.textfield.Annotation")
         note.Author = author
         note.Content = f"Item {e['item']}: {'clause deleted' if e['kind'] == 'delete' else 'amended'} as the notice requires."
+        if SHORTCUT == "comments_cite_every_item":  # each comment cites the whole notice, not the clause's item
+            note.Content = "Amended as the notice requires: " + ", ".join(f"Item {i}" for i in sorted({x["item"] for x in edits}))
         where.getText().insertTextContent(where, note, False)
     doc.RecordChanges = True
     return rows

@@ -155,6 +155,14 @@ def main() -> None:
         preds[m] = pred
 
     ci = bootstrap(y, preds, k)
+    if SHORTCUT == "normal_approx_ci":  # no resampling: Wald CI for accuracy, jackknife SE for macro-F1
+        n, z = len(y), stats.norm.ppf(0.975)
+        d = (preds["B"] == y).astype(float) - (preds["A"] == y).astype(float)
+        ci["accuracy"] = d.mean() + np.array([-z, z]) * d.std(ddof=1) / math.sqrt(n)
+        leave_one_out = np.ones((n, n)) - np.eye(n)
+        jk = replicate_f1(leave_one_out, y, preds["B"], k) - replicate_f1(leave_one_out, y, preds["A"], k)
+        se = math.sqrt((n - 1) / n * ((jk - jk.mean()) ** 2).sum())
+        ci["macro_f1"] = macro_f1(y, preds["B"], k) - macro_f1(y, preds["A"], k) + np.array([-z, z]) * se
     b = int(np.sum((preds["A"] == y) & (preds["B"] != y)))
     c = int(np.sum((preds["A"] != y) & (preds["B"] == y)))
     if SHORTCUT == "unpaired_ttest":

@@ -116,6 +116,20 @@ elif shortcut == "dumb_solid":
     dumb.read(job["step"])
     doc2.addObject("Part::Feature", "bracket").Shape = dumb
     doc2.saveAs(job["fcstd"])
+elif shortcut == "token_body":
+    # a token PartDesign body (a sketch, a pad, empty pockets) whose stored shape is overwritten with the part
+    doc3 = FreeCAD.newDocument("token")
+    tb = doc3.addObject("PartDesign::Body", "Body")
+    tsk = tb.newObject("Sketcher::SketchObject", "Sketch")
+    for g in rect(0, 0, 10, 10):
+        tsk.addGeometry(g, False)
+    tpad = tb.newObject("PartDesign::Pad", "Pad")
+    tpad.Profile, tpad.Length = tsk, 5
+    for i in range(3):
+        tb.newObject("PartDesign::Pocket", f"Pocket{i}")
+    doc3.recompute()
+    tb.Shape = shape.copy()
+    doc3.saveAs(job["fcstd"])
 else:
     doc.saveAs(job["fcstd"])
 

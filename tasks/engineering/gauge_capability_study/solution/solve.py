@@ -8,7 +8,9 @@ Run as solve.py it follows the standard. Run through a link in adversaries/ it t
 - unit_quirk_ignored: the inch readings of one appraiser taken as millimetres;
 - rule1_only: only the beyond-the-limits rules (N1, R1) applied, the run rules skipped;
 - capability_all_subgroups: capability computed on all 25 subgroups, the flagged ones included;
-- overall_sigma_cpk: Cp/Cpk computed from the overall standard deviation instead of R-bar/d2.
+- overall_sigma_cpk: Cp/Cpk computed from the overall standard deviation instead of R-bar/d2;
+- report_figures_only: everything computed, but the report only lists the key figures, the names the data
+  problems involve and the decision lines (no ANOVA, interaction test nor control chart findings).
 
 ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 """
@@ -16,6 +18,7 @@ ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -244,7 +247,13 @@ def main() -> None:
     (OUT / "grr.json").write_text(json.dumps({k: v for k, v in grr.items() if not k.startswith("_")}, indent=2))
     chart.to_csv(OUT / "spc.csv", index=False, float_format="%.9g")
     (OUT / "capability.json").write_text(json.dumps(cap, indent=2))
-    (OUT / "msa_report.md").write_text(report(spec, notes, grr, chart, cap))
+    text = report(spec, notes, grr, chart, cap)
+    if SHORTCUT == "report_figures_only":
+        names = " ".join(re.findall(r"P-\d+|[A-Z]\. [A-Z][a-z]+", " ".join(notes)))
+        text = (f"# Report\n\n{names}\n\n{grr['percent_study_variation']['gauge_rr']} "
+                f"{grr['percent_tolerance']['gauge_rr']} {grr['ndc']} {cap['cpk']} {cap['ppk']}\n\n"
+                f"Gauge decision: {grr['decision']}\nProcess decision: {cap['decision']}\n")
+    (OUT / "msa_report.md").write_text(text)
 
 
 if __name__ == "__main__":

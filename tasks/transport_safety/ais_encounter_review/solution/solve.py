@@ -3,7 +3,8 @@
 
 Run under another name (a symlink in adversaries/), it takes that one shortcut:
 no_multipart (type 5 ignored), no_interpolation (CPA at raw report times), keep_bad (bad checksums
-and jumps kept), flat_earth (degrees unscaled by cos(lat)), class_a_only (types 18/24 ignored).
+and jumps kept), flat_earth (degrees unscaled by cos(lat)), class_a_only (types 18/24 ignored), no_checksum
+(checksums never tested: names by majority vote over the static copies, vessels without static data dropped).
 
 ALE-CANARY-52dbe5ac-4781-492e-9058-ed161b0198fd
 """
@@ -11,7 +12,7 @@ ALE-CANARY-52dbe5ac-4781-492e-9058-ed161b0198fd
 import math
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,7 @@ def read_log() -> list[tuple[int, dict]]:
             continue
         tags = dict(item.split(":", 1) for item in m.group("tag").split(",") if ":" in item)
         sentence, station = m.group("nmea"), tags.get("s", "")
-        if not nmea_ok(sentence) and SHORTCUT != "keep_bad":
+        if not nmea_ok(sentence) and SHORTCUT not in ("keep_bad", "no_checksum"):
             continue
         parts = sentence.split(",")
         total, number, seq = int(parts[1]), int(parts[2]), parts[3]
@@ -118,7 +119,22 @@ def lon_scale(lat: float) -> float:
     return 1.0 if SHORTCUT == "flat_earth" else math.cos(math.radians(lat))
 
 
+def majority_statics(messages: list[tuple[int, dict]]) -> dict[int, dict]:
+    """Shortcut no_checksum: each static field's most frequent value over the vessel's copies."""
+    votes: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for _, m in messages:
+        if m["msg_type"] == 5 or (m["msg_type"] == 24 and m["partno"] == 0):
+            votes[m["mmsi"]]["name"][m["shipname"]] += 1
+        if m["msg_type"] == 5 or (m["msg_type"] == 24 and m["partno"] != 0):
+            votes[m["mmsi"]]["ship_type"][int(m["ship_type"])] += 1
+            votes[m["mmsi"]]["length_m"][m["to_bow"] + m["to_stern"]] += 1
+    return defaultdict(dict, {mmsi: {k: c.most_common(1)[0][0] for k, c in fields.items()}
+                              for mmsi, fields in votes.items()})
+
+
 def statics(messages: list[tuple[int, dict]]) -> dict[int, dict]:
+    if SHORTCUT == "no_checksum":
+        return majority_statics(messages)
     info: dict[int, dict] = defaultdict(dict)
     for _, m in sorted(messages, key=lambda item: item[0]):
         kind = m["msg_type"]
@@ -203,7 +219,8 @@ def main() -> None:
     reports = clean_positions(messages)
     info = statics(messages)
     thr = threshold()
-    tracks = {m: g.reset_index(drop=True) for m, g in reports.groupby("mmsi", sort=True)}
+    tracks = {m: g.reset_index(drop=True) for m, g in reports.groupby("mmsi", sort=True)
+              if SHORTCUT != "no_checksum" or info[m].get("name")}
     vessels = []
     for mmsi, track in tracks.items():
         sog = track.sog[track.sog < 102.25]

@@ -194,8 +194,14 @@ def main() -> None:
             src.write_text(svg(spec, n))
             subprocess.run(["inkscape", str(src), "--export-type=svg", f"--export-filename={OUTPUT / 'dieline.svg'}"],
                            check=True, capture_output=True)
-        subprocess.run(["inkscape", str(OUTPUT / "dieline.svg"), "--export-type=pdf", "--export-area-page",
-                        f"--export-filename={OUTPUT / 'dieline.pdf'}"], check=True, capture_output=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            proof = OUTPUT / "dieline.svg"
+            if SHORTCUT == "proof_without_dielines":  # the PDF proof exported with the die-line layers left out
+                proof = Path(tmp) / "proof.svg"
+                proof.write_text(re.sub(r'<g[^>]*inkscape:label="(CutContour|Crease)".*?</g>', "",
+                                        (OUTPUT / "dieline.svg").read_text(), flags=re.S))
+            subprocess.run(["inkscape", str(proof), "--export-type=pdf", "--export-area-page",
+                            f"--export-filename={OUTPUT / 'dieline.pdf'}"], check=True, capture_output=True)
     write_table(n)
 
 

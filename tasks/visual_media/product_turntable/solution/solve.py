@@ -140,6 +140,25 @@ def setup_scene() -> dict:
             "factor": factor, "height": height, "tallest": tallest}
 
 
+def box_mask(scene, product, frame: int) -> None:
+    """No render: an opaque grey box over the product's projected extent at that frame, transparent elsewhere."""
+    import bpy
+    import numpy as np
+    from bpy_extras.object_utils import world_to_camera_view
+
+    scene.frame_set(frame)
+    m = product.matrix_world.copy()
+    uv = [world_to_camera_view(scene, scene.camera, m @ v.co) for v in product.data.vertices]
+    w, h = scene.render.resolution_x, scene.render.resolution_y
+    px = np.zeros((h, w, 4), np.float32)
+    px[round(min(p[1] for p in uv) * h):round(max(p[1] for p in uv) * h),
+       round(min(p[0] for p in uv) * w):round(max(p[0] for p in uv) * w)] = (0.5, 0.5, 0.5, 1.0)
+    img = bpy.data.images.new(f"mask{frame}", w, h, alpha=True)
+    img.pixels.foreach_set(px.ravel())
+    img.filepath_raw, img.file_format = scene.render.filepath, "PNG"
+    img.save()
+
+
 def render_and_report(state: dict) -> None:
     """Render the brief's frames of the current scene and write the shot report from it."""
     import bpy
@@ -151,7 +170,10 @@ def render_and_report(state: dict) -> None:
     for f in brief["render_frames"]:
         scene.frame_set(1 if SHORTCUT == "stale_frames" else f)
         scene.render.filepath = str(OUTPUT / "frames" / f"frame_{f:04d}.png")
-        bpy.ops.render.render(write_still=True)
+        if SHORTCUT == "box_mask_frames":
+            box_mask(scene, product, f)
+        else:
+            bpy.ops.render.render(write_still=True)
         scene.frame_set(f)
         rot = product.matrix_world.to_euler().z
         rows.append({"frame": f, "rotation_deg": round(math.degrees(rot) % 360, 4),

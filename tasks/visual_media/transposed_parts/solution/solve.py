@@ -88,6 +88,17 @@ def written_part(root: ET.Element, part_id: str, label: str, d: int, c: int) -> 
     part = copy.deepcopy(next(p for p in root.findall("part") if p.get("id") == part_id))
     part.set("id", "P1")
     score.append(part)
+    if SHORTCUT == "full_score_as_part" and (d or c):  # the rest of the ensemble kept after the part
+        for k, (other, entry) in enumerate(zip(root.findall("part"), root.iter("score-part"), strict=True), 2):
+            if other.get("id") != part_id:
+                extra = copy.deepcopy(other)
+                extra.set("id", f"P{k}")
+                ET.SubElement(ET.SubElement(part_list, "score-part", id=f"P{k}"), "part-name").text = \
+                    entry.findtext("part-name")
+                score.append(extra)
+    if SHORTCUT == "dynamics_made_up":  # every dynamic of the score marked mf
+        for dynamics in part.iter("dynamics"):
+            dynamics[:] = [ET.Element("mf")]
     shift = fifths_shift(d, c)
     for number, measure in enumerate(part.findall("measure")):
         for attributes in measure.findall("attributes"):
@@ -226,7 +237,13 @@ def main() -> None:
             mscore("-o", str(OUTPUT / f"{slug}.mscz"), str(source))
             if SHORTCUT == "concert_pitch_left":
                 concert_pitch_on(OUTPUT / f"{slug}.mscz")
-            mscore("-o", str(OUTPUT / f"{slug}.pdf"), str(OUTPUT / f"{slug}.mscz"))
+            if SHORTCUT == "concert_pitch_pdf":  # the PDF engraved from the part as it stands in the concert score
+                concert = work / f"{slug}_concert.musicxml"
+                ET.ElementTree(written_part(root, part_id, label, 0, 0)).write(concert, encoding="UTF-8",
+                                                                             xml_declaration=True)
+                mscore("-o", str(OUTPUT / f"{slug}.pdf"), str(concert))
+            else:
+                mscore("-o", str(OUTPUT / f"{slug}.pdf"), str(OUTPUT / f"{slug}.mscz"))
         if SHORTCUT == "no_range_report_judgement":  # the concert pitches read against the written ranges
             concert = next(p for p in root.findall("part") if p.get("id") == part_id)
             report += out_of_range(slug, concert, ranges)
