@@ -98,14 +98,14 @@ def disk_mask(cx: float, cy: float, r: float) -> np.ndarray:
 
 
 def amplifier_glow(spec: dict) -> np.ndarray:
-    """The dark frame's amplifier glow: a bright corner fading over about 200 px, which only subtracting the
+    """The dark frame's amplifier glow: a bright corner (twice a negative nucleus's marker level) fading over about 300 px, which only subtracting the
     dark frame removes (a field's one background level cannot). Drawn from its own stream, so the rest of the
     instance does not move."""
     rng = np.random.default_rng([spec["seed"], 7])
     corner_y, corner_x = rng.integers(0, 2, 2) * (SIZE - 1)
     yy, xx = np.mgrid[0:SIZE, 0:SIZE]
     distance = np.hypot(yy - corner_y, xx - corner_x)
-    return 0.6 * spec["camera"]["marker_neg"] * np.exp(-distance / rng.uniform(180, 230))
+    return 2.0 * spec["camera"]["marker_neg"] * np.exp(-distance / rng.uniform(250, 320))
 
 
 def camera(rng: np.random.Generator, dark: np.ndarray, flat: np.ndarray, signal: np.ndarray, sat: int,
