@@ -98,9 +98,9 @@ def disk_mask(cx: float, cy: float, r: float) -> np.ndarray:
 
 
 def amplifier_glow(spec: dict) -> np.ndarray:
-    """The dark frame's amplifier glow: a bright corner (twice a negative nucleus's marker level) fading over about 300 px, which only subtracting the
-    dark frame removes (a field's one background level cannot). Drawn from its own stream, so the rest of the
-    instance does not move."""
+    """The dark frame's amplifier glow: a bright corner (twice a negative nucleus's marker level) fading over
+    about 300 px, which only subtracting the dark frame removes (a field's one background level cannot). Drawn
+    from its own stream, so the rest of the instance does not move."""
     rng = np.random.default_rng([spec["seed"], 7])
     corner_y, corner_x = rng.integers(0, 2, 2) * (SIZE - 1)
     yy, xx = np.mgrid[0:SIZE, 0:SIZE]
