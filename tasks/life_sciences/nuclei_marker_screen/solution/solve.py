@@ -4,6 +4,7 @@
 Run as solve.py it follows the SOP. Run through a link in adversaries/ it takes the one shortcut its name says:
 - no_split: connected components of the Otsu mask, touching nuclei left merged (no watershed);
 - no_flatfield: raw frames segmented and measured without dark subtraction or flat-field correction;
+- no_dark_frame: the dark frame's median subtracted in place of the dark frame (its glow left in);
 - no_size_filter: every segmented object counted, debris and out-of-focus cells included;
 - control_free_threshold: the positivity threshold by Otsu over all nuclei of the plate, not the controls;
 - edge_rule_ignored: the SOP's rule for nuclei cut by the field edge applied the other way round.
@@ -40,6 +41,8 @@ def read_sop() -> dict:
 
 def correction() -> tuple[np.ndarray, list[np.ndarray]]:
     dark = tifffile.imread(IN / "calibration" / "dark.tif").astype(float)
+    if SHORTCUT == "no_dark_frame":  # the camera offset taken as one number, the dark frame itself unused
+        dark = np.full_like(dark, np.median(dark))
     flats = []
     for channel in (1, 2):
         flat = tifffile.imread(IN / "calibration" / f"flat_w{channel}.tif").astype(float) - dark
