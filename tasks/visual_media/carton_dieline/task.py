@@ -113,23 +113,8 @@ def _covered(segments: list[tuple], by: list[tuple]) -> list[bool]:
     return out
 
 
-def _alpha(g: Grading, png: Path) -> np.ndarray | None:
-    """The alpha channel of a PNG Inkscape rendered, decoded by ffmpeg in a sandbox; None if unreadable."""
-    try:
-        head = png.read_bytes()[:24]
-        width, height = struct.unpack(">II", head[16:24])
-    except (OSError, struct.error):
-        return None
-    run = g.run_tool(["ffmpeg", "-v", "error", "-nostdin", "-i", "in.png", "-frames:v", "1", "-pix_fmt", "rgba",
-                      "-f", "rawvideo", "out.rgba"], {"in.png": png}, timeout=60)
-    raw = run.workdir / "out.rgba"
-    if not (run.ok and raw.is_file()) or raw.stat().st_size != width * height * 4:
-        return None
-    return np.frombuffer(raw.read_bytes(), np.uint8).reshape(height, width, 4)[:, :, 3]
-
-
-def _rgb_on_white(g: Grading, png: Path) -> np.ndarray | None:
-    """A PNG Inkscape rendered (RGBA), composited on white, as (h, w, 3) float; None if unreadable."""
+def _rgba(g: Grading, png: Path) -> np.ndarray | None:
+    """A PNG Inkscape rendered, decoded by ffmpeg in a sandbox, as (h, w, 4) uint8; None if unreadable."""
     try:
         width, height = struct.unpack(">II", png.read_bytes()[16:24])
     except (OSError, struct.error):
@@ -139,9 +124,22 @@ def _rgb_on_white(g: Grading, png: Path) -> np.ndarray | None:
     raw = run.workdir / "out.rgba"
     if not (run.ok and raw.is_file()) or raw.stat().st_size != width * height * 4:
         return None
-    px = np.frombuffer(raw.read_bytes(), np.uint8).reshape(height, width, 4).astype(float)
-    a = px[:, :, 3:] / 255
-    return px[:, :, :3] * a + 255 * (1 - a)
+    return np.frombuffer(raw.read_bytes(), np.uint8).reshape(height, width, 4)
+
+
+def _alpha(g: Grading, png: Path) -> np.ndarray | None:
+    """The alpha channel of a rendered PNG; None if unreadable."""
+    px = _rgba(g, png)
+    return None if px is None else px[:, :, 3]
+
+
+def _rgb_on_white(g: Grading, png: Path) -> np.ndarray | None:
+    """A rendered PNG composited on white, as (h, w, 3) float; None if unreadable."""
+    px = _rgba(g, png)
+    if px is None:
+        return None
+    rgb, a = px[:, :, :3].astype(float), px[:, :, 3:] / 255
+    return rgb * a + 255 * (1 - a)
 
 
 def _lines_agree(svg_rgb: np.ndarray, pdf_rgb: np.ndarray, lines: list[tuple]) -> float:
