@@ -229,8 +229,11 @@ def _numbers(text: str) -> list[float]:
     return [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]
 
 
+AMOUNT_TOLERANCE = 0.051  # a commentary amount rounded to one decimal, as the pack shows it
+
+
 def _has(text: str, value: float) -> bool:
-    return any(abs(n - abs(value)) < 0.051 for n in _numbers(text))
+    return any(abs(n - abs(value)) < AMOUNT_TOLERANCE for n in _numbers(text))
 
 
 def _says_direction(text: str, variance: float) -> bool:
@@ -242,7 +245,7 @@ def _says_direction(text: str, variance: float) -> bool:
     if adverse != favourable:
         return favourable == (variance > 0)
     for sign, digits in re.findall(r"([-−+(]?)\s*(\d[\d,]*(?:\.\d+)?)", text):
-        if sign and abs(float(digits.replace(",", "")) - abs(variance)) < 0.051:
+        if sign and abs(float(digits.replace(",", "")) - abs(variance)) < AMOUNT_TOLERANCE:
             return (sign == "+") == (variance > 0)
     return False
 

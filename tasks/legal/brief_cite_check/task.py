@@ -195,7 +195,7 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
         verdict = False
     # a surviving argument rests on the one authority that states the rule, at the page that states it: naming
     # every case cited does not do
-    named = named_cases(line, truth["case_names"])
+    named = _named_cases(line, truth["case_names"])
     carried = named - {authority_key(truth["bad_authority"])} == {authority_key(truth["accord"])}
     at_page = truth["accord_page"] in _numbers(line)[0]
     right = verdict is truth["survives"] and (not truth["survives"] or (carried and at_page))
@@ -203,13 +203,13 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
             weight=2.0, expected=(f"survives on {truth['accord']} at {truth['accord_page']}" if truth["survives"]
                                   else "does not survive"),
             found=line[:200] or "no Assessment line")
-    in_memo = named_cases(memo, truth["case_names"])
+    in_memo = _named_cases(memo, truth["case_names"])
     g.check("memo names the bad authority and the decision that overruled or reversed it",
             {authority_key(truth["bad_authority"]), authority_key(truth["superseding"])} <= in_memo,
             weight=1.0, expected=[truth["bad_authority"], truth["superseding"]])
 
 
-def named_cases(text: str, names: dict[str, str]) -> set[str]:
+def _named_cases(text: str, names: dict[str, str]) -> set[str]:
     """The cases a text names (as authority keys): by citation, by full case name, or by the first party's name
     alone (a case name is removed before the first parties are looked for, so a second party that shares
     another case's first party does not name that case)."""
@@ -217,9 +217,10 @@ def named_cases(text: str, names: dict[str, str]) -> set[str]:
     named = {authority_key(key) for key in names if authority_key(key) in plain}
     words = _words(text)
     for key, name in sorted(names.items(), key=lambda item: -len(item[1])):
-        if _words(name) in words:
+        name_words = _words(name)
+        if name_words in words:
             named.add(authority_key(key))
-            words = words.replace(_words(name), " ")
+            words = words.replace(name_words, " ")
     for key, name in names.items():
         if _words(name.split(" v. ")[0]) in words:
             named.add(authority_key(key))
