@@ -24,6 +24,7 @@ from lastexam.contracts.trial import DEFAULT_MAX_WALL, TrialRequest, TrialResult
 from lastexam.errors import ConfigError, LastExamError
 from lastexam.grading.probes import JUDGE_ENV, load_judge
 from lastexam.report.export import write_csv
+from lastexam.report.gate_status import gate_status, print_gate_status
 from lastexam.report.html import render_html
 from lastexam.report.public import public_export
 from lastexam.report.text import print_leaderboard, print_report, terminal
@@ -183,6 +184,30 @@ def tasks_check(
     if as_json:
         print(json.dumps([v.model_dump() for v in verdicts], indent=2))
     raise typer.Exit(0 if all(v.ok for v in verdicts) else 1)
+
+
+@tasks_app.command("gate-status")
+def tasks_gate_status(
+    selectors: Annotated[list[str] | None, typer.Argument(help="Task ids or selectors; default: every task.")] = None,
+    record: Annotated[Path, typer.Option("--record", help="The suite-wide gate's record (scripts/check-suite).")]
+    = Path("suites/gate-record.jsonl"),
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """Which tasks hold a recorded pass of the full gate (`scripts/check-suite`) for their current files and
+    framework, with each one's lowest oracle, highest nop and closest adversary or ablation; exit status 1 when
+    any task is not covered."""
+    try:
+        tasks, root = _tasks(tasks_dir)
+        chosen = {i.task.id: i.task for i in select_instances(selectors or ["*/*"], tasks, root.parent / "suites")}
+        statuses = gate_status(list(chosen.values()), GateRecord(record))
+    except LastExamError as exc:
+        _fail(exc)
+    if as_json:
+        print(json.dumps([s.model_dump(mode="json") for s in statuses], indent=2))
+    else:
+        print_gate_status(statuses, console)
+    raise typer.Exit(0 if all(s.passed for s in statuses) else 1)
 
 
 @tasks_app.command("catalog")
