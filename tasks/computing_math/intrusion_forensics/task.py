@@ -275,6 +275,28 @@ def _dns_exfil(s: Scene, t: float, host: str, domain: str, data: bytes, encoding
     return first, last
 
 
+def _tls_records(rng: random.Random, size: int) -> bytes:
+    """Opaque TLS 1.3 application-data records carrying ``size`` bytes of plaintext."""
+    out = b""
+    while size > 0:
+        n = min(size, 16384)
+        out += b"\x17\x03\x03" + (n + 17).to_bytes(2, "big") + rng.randbytes(n + 17)
+        size -= n
+    return out
+
+
+def _https_get(s: Scene, t: float, cli: str, srv: str, path: str, body: bytes, ua: str,
+               tls: random.Random) -> float:
+    """A GET over TLS (the server logs it; the wire shows only ciphertext). Draws from ``s.rng`` as ``s.http``
+    does, the ciphertext from ``tls``."""
+    request = f"GET {path} HTTP/1.1\r\nHost: intranet.northwind.example\r\nUser-Agent: {ua}\r\n\r\n"
+    end = s.tcp_session(t, cli, srv, 443, [("c", _tls_records(tls, len(request))),
+                                           ("s", _tls_records(tls, len(body) + 160))])
+    stamp = dt.datetime.fromtimestamp(t, dt.UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+    s.access.append((t, f'{cli} - - [{stamp}] "GET {path} HTTP/1.1" 200 {len(body)} "-" "{ua}"'))
+    return end
+
+
 def _http_exfil(s: Scene, t: float, host: str, dest_ip: str, data: bytes) -> tuple[float, float]:
     encoded = base64.b64encode(gzip.compress(data, mtime=0)).decode()
     size = 700
@@ -381,8 +403,9 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     secret = stolen.data
     t = ok + rng.uniform(150, 200)
     if scenario == "pivot":
-        s.http(ok + rng.uniform(5, 12), victim, WEB, "GET", "/export/payroll.csv", "intranet.northwind.example", 200,
-               secret, ctype="text/csv", ua=USER_AGENTS[0], log=True)
+        # the foothold pulls the export from the intranet over HTTPS: the capture shows the transfer, not the file
+        _https_get(s, ok + rng.uniform(5, 12), victim, WEB, "/export/payroll.csv", secret, USER_AGENTS[0],
+                   random.Random(f"{params['seed']}:tls"))
     if params["exfil"] == "http":
         e0, e1 = _http_exfil(s, t, holder, pool[9], secret)
         exfil_dest, exfil_ioc = pool[9], {"ip": [pool[9]]}

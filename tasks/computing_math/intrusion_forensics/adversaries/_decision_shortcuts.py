@@ -5,6 +5,10 @@ notify_everyone: the forensics done properly (timeline, indicators, the stolen f
   but the procedure is not applied to what left: every data row is counted as a person, all of
   them are to be told directly, and only the guessed account is reset (the worst-case verdict a
   responder signs without reading the stolen rows against ir_policy.md).
+intranet_copy: the tunnel is found and timed but not decoded: the stolen file is taken from the copy of
+  the export the foothold fetched from the intranet, exported from the capture as an HTTP object (the
+  tunnel's undecoded text when there is none); the procedure is applied to its rows as a payroll export
+  (people by their id, those paid into a bank account told directly).
 """
 # ALE-CANARY-4ade4d2e-b6cb-41f8-b293-fdbab00495a3
 
@@ -22,6 +26,7 @@ import os
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -30,6 +35,7 @@ INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
 WORK = Path(tempfile.mkdtemp(prefix="forensics-"))
 PCAP = str(INPUT / "capture.pcap")
+MODE = Path(sys.argv[0]).name.split(".")[0]
 
 
 def tshark(display_filter: str, *fields: str) -> list[list[str]]:
@@ -170,7 +176,13 @@ def find_exfil(host: str) -> dict:
             labels = name.split(".")
             chunks.setdefault(int(labels[1]), labels[0])
         text = "".join(chunks[k] for k in sorted(chunks))
-        if set(text) <= set("0123456789abcdef"):
+        if MODE == "intranet_copy":
+            objects = WORK / "intranet"
+            objects.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["tshark", "-r", PCAP, "-q", "--export-objects", f"http,{objects}"], capture_output=True)
+            found = sorted(p for p in objects.iterdir() if p.suffix == ".csv")
+            data = found[0].read_bytes() if found else text.encode()
+        elif set(text) <= set("0123456789abcdef"):
             data = bytes.fromhex(text)
         else:
             data = base64.b32decode(text.upper() + "=" * (-len(text) % 8))
@@ -195,6 +207,14 @@ def assess(data: bytes) -> dict:
     text = data.decode("utf-8", "replace")
     rows = len(re.findall(r"^\(.*\)[,;]$", text, flags=re.M)) or max(len(text.splitlines()) - 1, 0)
     return {"people": rows, "high_risk": rows, "credential_accounts": []}
+
+
+def assess_payroll(data: bytes) -> dict:
+    """A payroll export under the procedure: one person per id, told directly when bank details left."""
+    rows = list(csv.DictReader(data.decode("utf-8", "replace").splitlines()))
+    key = next((c for c in (rows[0] if rows else {}) if c.endswith("_id")), "")
+    banked = {r[key] for r in rows if (r.get("sort_code") or "").strip() and (r.get("account") or "").strip()}
+    return {"people": len({r.get(key) for r in rows}), "high_risk": len(banked), "credential_accounts": []}
 
 
 def main() -> None:
@@ -241,7 +261,7 @@ def main() -> None:
             writer.writerow(["domain", domain, "C2 or exfiltration domain"])
         writer.writerow(["sha256", tool["sha256"], "downloaded tool"])
 
-    facts = assess(exfil["data"])
+    facts = assess_payroll(exfil["data"]) if MODE == "intranet_copy" else assess(exfil["data"])
     report = {
         "summary": f"Patient zero is {foothold}. {brute['src']} guessed the password of {brute['account']} after a "
                    f"port scan; {foothold} fetched a tool, beaconed to {c2['domain']} and sent {len(exfil['data'])} "
