@@ -128,6 +128,34 @@ def _company(rng: random.Random, used: set[str]) -> str:
             return name
 
 
+def _credit_across_region_change(credits: list[dict], posted: list[dict], customers_by_id: dict[str, dict],
+                                 country: str, change_day: dt.date, period_end: dt.date, business: str,
+                                 rng: random.Random) -> None:
+    """Make sure a credit note of a real customer of the moving country credits an invoice dated before the
+    move and is itself dated after it (its region is the one of its invoice's date): when the simulation
+    drew none, one is added against the largest uncredited such invoice, dated and sized from its own random
+    stream so that extracts which have one do not change."""
+    def crosses(inv_day: dt.date, cn_day: dt.date) -> bool:
+        return inv_day < change_day <= cn_day
+
+    invoice_day = {i["id"]: i["date"] for i in posted}
+    if any(cn["inv"] and not customers_by_id[cn["cust"]]["test"] and crosses(invoice_day[cn["inv"]], cn["date"])
+           and customers_by_id[cn["cust"]]["country"] == country for cn in credits):
+        return
+    credited = {cn["inv"] for cn in credits}
+    candidates = [i for i in posted if customers_by_id[i["cust"]]["country"] == country and i["id"] not in credited
+                  and not customers_by_id[i["cust"]]["test"] and change_day - dt.timedelta(days=50) <= i["date"] < change_day]
+    if not candidates:
+        return
+    inv = max(candidates, key=lambda i: (i["amount"] * (i["commission"] or 1.0), i["id"]))
+    day = _weekday_on_or_before(change_day + dt.timedelta(days=rng.randint(3, 20)))
+    if not crosses(inv["date"], day) or day > period_end:
+        return
+    credits.append({"id": "", "inv": inv["id"], "cust": inv["cust"], "date": day, "cur": inv["cur"],
+                    "amount": round(inv["amount"] * rng.choice([0.25, 0.5]), 2),
+                    "reason": rng.choice(CREDIT_REASONS[business])})
+
+
 def build(business: str, seed: int) -> dict[str, Any]:
     """Simulate one extract; returns its CSV tables (header, rows) and its truth (kpi rows, bridge rows, findings)."""
     rng = random.Random(f"{business}:{seed}")
@@ -228,6 +256,8 @@ def build(business: str, seed: int) -> dict[str, Any]:
         amount = round(inv["amount"] * rng.choice([0.1, 0.25, 0.5, 1.0]), 2)
         credits.append({"id": "", "inv": inv["id"], "cust": inv["cust"], "date": day, "cur": inv["cur"],
                         "amount": amount, "reason": rng.choice(CREDIT_REASONS[business])})
+    _credit_across_region_change(credits, posted, customers_by_id, country, change_day, period_end, business,
+                                 random.Random(f"{business}:{seed}:across"))
     if business == "wholesale":
         for cust in rng.sample([c for c in customers if not c["test"]], 12):
             day = _weekday_on_or_before(months[rng.randint(1, 11)] + dt.timedelta(days=rng.randint(3, 25)))

@@ -4,6 +4,8 @@
 All run the real PostgreSQL pipeline (private cluster, extract loaded, views, exports) with one slip:
 no_dedup: the double-exported invoice rows are counted twice.
 credit_posting_month: credit notes reduce revenue in the month they are posted, not their invoice's month.
+credit_region_own_date: a credit note takes the region in force on its own date instead of its invoice's
+  (month and rate those of its invoice, as defined).
 spot_fx: documents converted at the daily spot rate of their date instead of the month average.
 flag_only_test_accounts: only account_type = 'internal' is treated as a test account.
 values_view: everything right, then semantic_layer.sql replaced by views over VALUES lists of the results.
@@ -94,6 +96,11 @@ SLIPS = {
     "no_dedup": [("SELECT DISTINCT ON (invoice_id) * FROM invoices ORDER BY invoice_id, extracted_at DESC;",
                   "SELECT * FROM invoices;")],
     "credit_posting_month": [("coalesce(i.invoice_date, c.credit_date)", "c.credit_date")],
+    "credit_region_own_date": [
+        ("ELSE 1 END AS amount\n    FROM invoices_clean i", "ELSE 1 END AS amount, i.invoice_date AS dated\n    FROM invoices_clean i"),
+        ("ELSE 1 END\n    FROM credit_notes c", "ELSE 1 END, c.credit_date\n    FROM credit_notes c"),
+        ("d.recognised_on >= m.valid_from\n     AND (m.valid_to IS NULL OR d.recognised_on <= m.valid_to)",
+         "d.dated >= m.valid_from\n     AND (m.valid_to IS NULL OR d.dated <= m.valid_to)")],
     "spot_fx": [("SELECT currency, to_char(rate_date, 'YYYY-MM') AS month, avg(eur_per_unit) AS eur_per_unit\n"
                  "FROM fx_rates GROUP BY 1, 2;",
                  "SELECT currency, rate_date, eur_per_unit FROM fx_rates;"),
