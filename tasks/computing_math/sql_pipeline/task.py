@@ -659,9 +659,23 @@ def _grade_facts(g: Grading, sub: dict[str, list[dict]], ref: dict[str, Any], ni
     g.check(night + "referential integrity and a contiguous dim_date covering every fact date",
             contiguous and covered and dangling == 0,
             found={"dangling_fact_keys": dangling, "contiguous": contiguous, "covers_fact_dates": covered})
+    wrong_days = [r.get("date", "") for r in sub["dim_date"] if not _date_attributes_ok(r)]
+    g.check(night + "dim_date attributes: YYYYMMDD key, year, month, year_month, day_of_week (0 = Sunday)",
+            bool(sub["dim_date"]) and not wrong_days, found={"rows_wrong": len(wrong_days), "first": wrong_days[:3]})
     g.table(night + "fact_return: deduplicated matched returns with USD refunds", sub["fact_return"], ref["fact_return"],
             key="return_id", columns={"order_id": None, "order_line": None, "date": None, "quantity": 0.0,
                                       "refund_usd": 0.011})
+
+
+def _date_attributes_ok(row: dict[str, str]) -> bool:
+    """A dim_date row's key and calendar attributes agree with its date, as the data contract defines them."""
+    try:
+        day = dt.date.fromisoformat(row.get("date", ""))
+    except ValueError:
+        return False
+    numbers = {"date_key": int(day.strftime("%Y%m%d")), "year": day.year, "month": day.month,
+               "day_of_week": (day.weekday() + 1) % 7}
+    return row.get("year_month", "") == f"{day:%Y-%m}" and all(as_number(row.get(k)) == v for k, v in numbers.items())
 
 
 def _next_day(text: str) -> str:

@@ -9,6 +9,8 @@
 #                        taken as printed, the CRM merge log ignored
 #   skip_reconciliation  release call from the data-quality rules only, finance never compared
 #   net_vs_finance       finance's booked sales reconciled against net revenue (after refunds)
+#   calendar_guess       dim_date's calendar attributes not as the contract defines them: weekdays
+#                        numbered from Monday, year and month left empty
 set -euo pipefail
 MODE="$(basename "$0")"; MODE="${MODE%.*}"
 OUT="$ALE_OUTPUT_DIR"
@@ -304,6 +306,9 @@ PY
     ;;
   skip_reconciliation)
     sed -i 's/^gaps = {m: .*/gaps = {m: 0.0 for m in booked}/' "$WORK/release.py"
+    ;;
+  calendar_guess)
+    sed -i "s/CAST(strftime('%Y', d) AS INTEGER),\$/NULL,/; s/CAST(strftime('%m', d) AS INTEGER), strftime('%Y-%m', d), CAST(strftime('%w', d) AS INTEGER)/NULL, strftime('%Y-%m', d), (CAST(strftime('%w', d) AS INTEGER) + 6) % 7/" "$WORK/build.sql"
     ;;
   net_vs_finance)
     sed -i 's/^gross = {r\["month"\]: float(r\["gross_revenue_usd"\])/gross = {r["month"]: float(r["net_revenue_usd"])/' "$WORK/release.py"
