@@ -66,7 +66,9 @@ FORBIDDEN_RTL = re.compile(r"\$(?!(?:clog2|signed|unsigned)\b)\w*|\b(?:initial|f
 # anything can only be reading that RTL to recognise it. Nor does it paste tokens (``), which can spell one.
 FILE_INPUT = re.compile(r"\$(?:fopen|fgets|fgetc|ungetc|fscanf|fread|readmemh|readmemb|system|sreadmem\w*)\b"
                         r"|`include\b|``")
-LEXEMES = re.compile(r'"(?:[^"\\\n]|\\.)*"|/\*.*?\*/|//[^\n]*', re.S)
+# An escaped identifier (a backslash, then anything up to white space) is one token to the compiler: a quote,
+# "//" or "/*" inside it opens nothing, so it is read as a token here too, before comments and strings.
+LEXEMES = re.compile(r'\\\S+|"(?:[^"\\\n]|\\.)*"|/\*.*?\*/|//[^\n]*', re.S)
 # '#' after a module or instance name opens a parameter list; after anything else it is a delay.
 HASH = re.compile(r"(\w*)\s*#")
 KEYWORDS = {"always", "assign", "begin", "end", "else", "if", "case", "endcase", "or", "posedge", "negedge", ""}
@@ -186,9 +188,14 @@ def rtl_files(g: Grading) -> dict[str, Path]:
 
 
 def strip_comments(text: str) -> str:
-    """The code with comments blanked and string literals emptied, read left to right as a compiler
-    does (a "/*" inside a string opens no comment, a quote inside a comment opens no string)."""
-    return LEXEMES.sub(lambda m: '""' if m.group(0).startswith('"') else " ", text)
+    """The code with comments blanked, string literals emptied and escaped identifiers renamed, read left to
+    right as a compiler does (a "/*" inside a string opens no comment, a quote inside a comment opens no
+    string, and "//" inside an escaped identifier such as ``\\a//`` comments nothing out)."""
+    def token(m: re.Match[str]) -> str:
+        lexeme = m.group(0)
+        return '""' if lexeme.startswith('"') else " escaped_identifier " if lexeme.startswith("\\") else " "
+
+    return LEXEMES.sub(token, text)
 
 
 def simulation_only(code: str) -> list[str]:
