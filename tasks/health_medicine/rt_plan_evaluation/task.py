@@ -41,6 +41,7 @@ NORM_TOL = 0.01             # PTV D95 within 1 % of the prescription
 LIMIT_TOL = 0.006           # a constraint counts as held within 0.6 % of its limit (mask conventions)
 SUM_TOL_FRACTION = 0.005    # final dose vs weighted beam sum, as a fraction of Rx
 DVH_TOL_PCT = 4.0           # cumulative volume, percentage points
+DVH_END_PCT = 2.0           # a DVH taken above the maximum ends at (about) no volume
 DOSE_REL_TOL, DOSE_ABS_TOL, VOLUME_ABS_TOL = 0.015, 0.3, 2.0
 MARGIN_TIE = 0.01
 ATTEMPTS = 6
@@ -247,6 +248,9 @@ def _read_dose(g: Grading, ref: dict[str, Any]) -> np.ndarray | None:
     problems = []
     if meta["modality"] != "RTDOSE" or meta["units"].upper() != "GY" or meta["type"].upper() != "PHYSICAL":
         problems.append(f"modality/units/type {meta['modality']}/{meta['units']}/{meta['type']}")
+    if meta["summation"].upper() != "PLAN":
+        problems.append(f"DoseSummationType {meta['summation']!r}, not PLAN (a plan dose labelled otherwise is "
+                        "imported as something else)")
     if meta["frame_uid"] != ref["frame_uid"]:
         problems.append("frame of reference is not the planning CT's")
     if any(abs(a - b) > 0.01 for a, b in zip(meta["origin"], grid["origin"], strict=True)):
@@ -323,6 +327,11 @@ def _grade_dvh(g: Grading, ref: dict[str, Any], masks: dict[str, np.ndarray], ro
                 verdicts[f"{structure}/{plan}"] = "missing or fewer than 5 points"
                 continue
             xs, ys = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+            if ys[-1] > DVH_END_PCT:
+                # the curve is read up to its last point, so one cut short hides the rest of the structure
+                verdicts[f"{structure}/{plan}"] = (f"ends at {xs[-1]:.1f} Gy with {ys[-1]:.1f}% of the volume "
+                                                   "still receiving it: not taken above the maximum dose")
+                continue
             # every listed point, and the curve between them every 2.5 % of the prescription
             levels = np.concatenate([xs, rx * np.arange(0.0, 1.2, 0.025)])
             levels = levels[levels <= xs.max()]

@@ -15,6 +15,8 @@ that name switches on one shortcut; run as solve.py, none is taken:
   (plan_weights, homogeneous).
 - whole_grid_dvh: the plan is right, but the DVHs are taken over the whole dose grid, not the structures
   (dvh_voxels).
+- truncated_dvh: the plan and tables are right, but dvh.csv holds only the first few points of each curve (the
+  low-dose shoulder, all at full volume), never reaching the structure's maximum (in main).
 - protocol_copy: the plan is right, but the tables and report copy the protocol's limits as the values
   (copied_protocol).
 - stale_in_sum: every RTDOSE in the export goes into the initial plan (the superseded one too), none excluded
@@ -232,7 +234,10 @@ def main() -> None:
     final = pydicom.dcmread(OUTPUT / "final_dose.dcm").pixel_array * scaling
 
     structures = protocol["dvh_structures"]
-    levels = np.arange(0.0, 1.25 * rx, 0.5)
+    # from 0 Gy to above the highest dose of either plan, in 0.5 Gy steps
+    levels = np.arange(0.0, max(1.25 * rx, float(initial.max()), float(final.max())) + 0.5, 0.5)
+    if SHORTCUT == "truncated_dvh":
+        levels = levels[:5]
     with (OUTPUT / "dvh.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["structure", "plan", "dose_gy", "volume_pct"])
