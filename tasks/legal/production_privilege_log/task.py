@@ -25,7 +25,7 @@ hits a keyword of the request, and the supplier's quality report names none of t
 Grade: gates on the load file, the privilege log and the production folder; then the produced set,
 no privileged document produced, the privilege log's completeness, bases and metadata, the hard
 privilege calls (counsel on the business side or merely copied; the co-party's counsel under the
-regime), nothing re-produced from an earlier volume and the clawback notice, family
+regime), log descriptions that do not quote the withheld documents, nothing re-produced from an earlier volume and the clawback notice, family
 deduplication with custodians, a continuous Bates sequence from the agreed start, page counts and
 Bates stamps re-measured in the PDFs (pdfinfo/pdftotext in a sandbox), families kept together,
 load-file metadata against the source emails, chronological production order, and agreement
@@ -868,9 +868,13 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
             "call": m.call, "custodian": custodian_name(holders[0]) if holders else None,
             "all_custodians": [custodian_name(c) for c in holders],
             "words": content_words(f"{m.subject}\n{m.body}"),
+            # what the log must not disclose: the privileged document's own text
+            "text": m.body if m.privileged else "",
             "attachments": [{"name": n, "md5": hashlib.md5(b).hexdigest(),
                              "pages": b.count(b"/Type /Page ") if mime == "application/pdf" else None,
-                             "words": content_words(pdf_text(b) if mime == "application/pdf" else b.decode())}
+                             "words": content_words(pdf_text(b) if mime == "application/pdf" else b.decode()),
+                             "text": (pdf_text(b) if mime == "application/pdf" else b.decode()) if m.privileged
+                             else ""}
                             for n, b, mime in m.attachments],
         }
     prior, clawback = [], []
@@ -1056,6 +1060,15 @@ def grade_earlier_volumes(g: Grading, truth: Truth, keys: list[Key], log_keys: l
                                            f"missing: {missing}" if missing else ""])))
 
 
+QUOTE_WORDS = 6  # a run of this many consecutive words of a withheld document is a quotation of it
+
+
+def runs(text: str) -> set[tuple[str, ...]]:
+    """The runs of QUOTE_WORDS consecutive words of a text (lower-cased letters and digits)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {tuple(words[i:i + QUOTE_WORDS]) for i in range(len(words) - QUOTE_WORDS + 1)}
+
+
 def grade_log_metadata(g: Grading, truth: Truth, log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:
     ids = [r.get("Log_ID", "") for r in log_rows]
     by_id = dict(zip(ids, log_keys, strict=True))
@@ -1077,6 +1090,19 @@ def grade_log_metadata(g: Grading, truth: Truth, log_keys: list[Key], log_rows: 
         good += ok
     g.check("privilege log entries describe the source documents (date, parties, subject, parent)",
             good / total if total else 0.0, expected=total, found=good)
+    # The log is served on the other side: a description that reproduces the withheld document's text
+    # discloses what the log exists to protect.
+    revealing = []
+    for key, row in zip(log_keys, log_rows, strict=True):
+        if key[0] not in "EA" or not truth.mails[key[1]]["privileged"]:
+            continue
+        source = truth.attachment(key) if key[0] == "A" else truth.mails[key[1]]
+        shown = runs(source.get("text", "")) - runs(row.get("Subject_or_Filename", ""))
+        if runs(row.get("Description", "")) & shown:
+            revealing.append(row.get("Log_ID", "") or "?")
+    g.check("privilege log descriptions state the nature of each document without reproducing its privileged text",
+            not revealing and total > 0, found=revealing[:6],
+            reason=f"descriptions quoting the withheld document: {', '.join(revealing[:6])}" if revealing else "")
 
 
 def grade_dedup(g: Grading, truth: Truth, keys: list[Key], rows: list[dict[str, str]]) -> None:

@@ -8,7 +8,9 @@ chosen by the name this script is staged under:
 - subject_privilege: privilege called from a "privileged" marker alone, so threads that copy an
   outsider (the privilege is waived) are withheld instead of produced;
 - header_rule: privilege called from the headers alone (counsel on the thread, nobody outside Halcyon
-  but its counsel), never reading what the message is for and ignoring any common-interest agreement."""
+  but its counsel), never reading what the message is for and ignoring any common-interest agreement;
+- quoted_descriptions: the privilege log describes each withheld email by pasting its opening text, so the
+  log served on the other side discloses the advice it withholds."""
 
 import csv
 import datetime as dt
@@ -198,7 +200,8 @@ with open(OUT / "privilege_log.csv", "w", newline="") as fh:
         parent = f"PRIV-{n:04d}"
         w.writerow([parent, "", "Email", f"{f['sent']:%m/%d/%Y}", "; ".join(f["from"]), "; ".join(f["to"]),
                     "; ".join(f["cc"]), f["subject"], f["holders"][0], f["basis"],
-                    "Email reflecting a request for or the provision of legal advice", f["md5"]])
+                    " ".join(f["body"].split())[:300] if MODE == "quoted_descriptions"
+                    else "Email reflecting a request for or the provision of legal advice", f["md5"]])
         for name, _, data in f["att"]:
             n += 1
             w.writerow([f"PRIV-{n:04d}", parent, "Attachment", f"{f['sent']:%m/%d/%Y}", "; ".join(f["from"]),
