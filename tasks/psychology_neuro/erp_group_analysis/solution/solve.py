@@ -33,6 +33,7 @@ SHORTCUTS = {
     "no_filter": "the continuous data left unfiltered (the window means barely move)",
     "no_filter_smoothed_average": "the continuous data left unfiltered; only the delivered grand averages are "
                                   "low-passed, so the figure and its data look filtered",
+    "low_pass_only": "the continuous data low-passed at 30 Hz but not high-passed at 0.1 Hz",
     "stock_figure": "everything right, but the figure draws textbook-shaped waves instead of the data",
 }
 
@@ -66,7 +67,9 @@ def preprocess(vhdr, plan):
     raw.set_channel_types({"VEOG": "eog", "HEOG": "eog"})
     raw = mne.add_reference_channels(raw, "M1")
     raw.set_montage("standard_1020")
-    if MODE not in ("no_filter", "no_filter_smoothed_average"):
+    if MODE == "low_pass_only":
+        raw.filter(None, 30.0, picks=["eeg", "eog"])
+    elif MODE not in ("no_filter", "no_filter_smoothed_average"):
         raw.filter(0.1, 30.0, picks=["eeg", "eog"])
     scalp = [c for c in raw.ch_names if c not in ("VEOG", "HEOG", "M1")]
     sd = robust_sd(raw.get_data(picks=scalp)) * 1e6
