@@ -234,6 +234,26 @@ def simulate_subject(p: Paradigm, rng: np.random.Generator, subject: dict) -> di
     return {"data": data, "onsets": onsets, "labels": labels, "artefact": artefact}
 
 
+def add_mains_pickup(data: np.ndarray, rng: np.random.Generator, bad_channels: dict[str, str]) -> None:
+    """Strong 50 Hz pickup on a few high-impedance scalp electrodes (in place; never on a bad channel): the
+    SOP's 30 Hz low-pass removes it from the continuous data, but left in, it lifts every epoch of those
+    channels over the rejection limit and their robust SD over the noisy-channel criterion."""
+    candidates = [i for i, c in enumerate(RECORDED) if c not in bad_channels and c != "M2"]
+    t = np.arange(data.shape[1]) / SFREQ
+    for i in rng.choice(candidates, size=int(rng.integers(2, 5)), replace=False):
+        data[i] += rng.uniform(55, 80) * np.sin(2 * np.pi * 50.0 * t + rng.uniform(0, 2 * np.pi))
+
+
+def add_electrode_drift(data: np.ndarray, rng: np.random.Generator, bad_channels: dict[str, str]) -> None:
+    """Electrode polarisation: a slow ramp of a few hundred uV over the recording on a few scalp electrodes (in
+    place; never on a bad channel). The SOP's 0.1 Hz high-pass takes it out; without it those channels' robust
+    SD passes the noisy-channel criterion."""
+    candidates = [i for i, c in enumerate(RECORDED) if c not in bad_channels and c != "M2"]
+    ramp = np.linspace(-0.5, 0.5, data.shape[1])
+    for i in rng.choice(candidates, size=int(rng.integers(2, 4)), replace=False):
+        data[i] += rng.choice([-1, 1]) * rng.uniform(250, 400) * ramp
+
+
 def draw_subjects(p: Paradigm, rng: np.random.Generator, count: int) -> list[dict]:
     """Participants with their true parameters; one has too many artefacts, one a flat channel, one a noisy one."""
     ids = [f"sub-{i + 1:02d}" for i in range(count)]

@@ -11,9 +11,12 @@ and deliver tables, a grand-average figure and an APA results paragraph.
 
 generate() simulates every recording (eegsim.py), so the truth is known by construction: the trials that
 carry an artefact, the bad channels, the participant who falls below the minimum trial count, and each
-participant's noise-free ERP measured under the SOP's reference. grade() compares the agent's counts,
-exclusions, interpolated channels and measures with that truth, recomputes the group test from the agent's
-own participant measures, reads the figure, and checks the report's numbers against the JSON.
+participant's noise-free ERP measured under the SOP's reference. A few electrodes of each recording carry
+strong mains pickup, and a few a slow electrode drift, that only the SOP's band-pass on the continuous data
+removes: skipped (and the delivered grand averages smoothed instead), or its high-pass left out, it shows in the
+bad channels and the accepted epochs. grade() compares the agent's counts, exclusions, interpolated channels
+and measures with that truth, recomputes the group test from the agent's own participant measures, reads the
+figure, and checks the report's numbers against the JSON.
 """
 
 from __future__ import annotations
@@ -135,8 +138,12 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     truth: dict[str, Any] = {"paradigm": p.name, "conditions": list(p.conditions), "min_trials": p.min_trials,
                              "polarity": p.polarity, "window": list(p.window), "participants": {}}
     waves: dict[str, dict[str, list[float]]] = {}
-    for subject in subjects:
+    for index, subject in enumerate(subjects):
         rec = eegsim.simulate_subject(p, rng, subject)
+        # mains pickup from its own stream, so the rest of each recording is that of earlier versions
+        eegsim.add_mains_pickup(rec["data"], np.random.default_rng([params["seed"], 50, index]), subject["bad_channels"])
+        eegsim.add_electrode_drift(rec["data"], np.random.default_rng([params["seed"], 51, index]),
+                                   subject["bad_channels"])
         markers = []
         for onset, label in zip(rec["onsets"], rec["labels"], strict=True):
             code = p.codes[label]

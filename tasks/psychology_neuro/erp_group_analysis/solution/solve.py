@@ -31,6 +31,9 @@ SHORTCUTS = {
     "wrong_reference": "the other common reference (average for mastoids, mastoids for average)",
     "keep_everyone": "no bad-channel interpolation, and every participant analysed whatever the trial count",
     "no_filter": "the continuous data left unfiltered (the window means barely move)",
+    "no_filter_smoothed_average": "the continuous data left unfiltered; only the delivered grand averages are "
+                                  "low-passed, so the figure and its data look filtered",
+    "low_pass_only": "the continuous data low-passed at 30 Hz but not high-passed at 0.1 Hz",
     "stock_figure": "everything right, but the figure draws textbook-shaped waves instead of the data",
 }
 
@@ -64,7 +67,9 @@ def preprocess(vhdr, plan):
     raw.set_channel_types({"VEOG": "eog", "HEOG": "eog"})
     raw = mne.add_reference_channels(raw, "M1")
     raw.set_montage("standard_1020")
-    if MODE != "no_filter":
+    if MODE == "low_pass_only":
+        raw.filter(None, 30.0, picks=["eeg", "eog"])
+    elif MODE not in ("no_filter", "no_filter_smoothed_average"):
         raw.filter(0.1, 30.0, picks=["eeg", "eog"])
     scalp = [c for c in raw.ch_names if c not in ("VEOG", "HEOG", "M1")]
     sd = robust_sd(raw.get_data(picks=scalp)) * 1e6
@@ -172,6 +177,11 @@ def figure(waves, plan, control, critical):
     times = next(iter(waves.values()))[0] * 1000
     grand_control = np.mean([w[1] for w in waves.values()], axis=0)
     grand_critical = np.mean([w[2] for w in waves.values()], axis=0)
+    if MODE == "no_filter_smoothed_average":
+        from scipy.signal import butter, filtfilt
+
+        b, a = butter(4, 30.0, fs=1000 / float(np.median(np.diff(times))))
+        grand_control, grand_critical = filtfilt(b, a, grand_control), filtfilt(b, a, grand_critical)
     drawn_control, drawn_critical = grand_control, grand_critical
     if MODE == "stock_figure":
         drawn_control = 3 * np.sin(2 * np.pi * times / 400) * np.exp(-np.abs(times - 200) / 300)
