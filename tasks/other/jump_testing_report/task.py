@@ -369,6 +369,31 @@ def _grade_flags(g: Grading, ref: dict, summary: list[dict], flags: dict) -> Non
             found={"declined": flags.get("declined"), "asymmetry": flags.get("asymmetry")})
 
 
+# how a report may say why a trial was screened out: the reason code, or its words
+REASON_WORDS = {"unstable_weighing": r"unstable|weigh", "landing_off_plate": r"off\W{0,3}(?:the\W{0,3})?plate",
+                "double_contact": r"double", "countermovement": r"counter\W?movement|\bdip"}
+
+
+def _grade_screened_out(g: Grading, ref: dict, lines: list[str]) -> None:
+    """Every trial screened out is in the report with its reason: by file name, or by athlete and trial number."""
+    def stated(trial: dict) -> bool | str:
+        stem = trial["file"].lower().removesuffix(".c3d")
+        athlete = re.escape(trial["athlete_id"].lower())
+        number = rf"(?:\b(?:trial|t)\s*#?\s*|#\s*|\b){trial['trial']}\b"
+        mentions = [line.lower() for line in lines if stem in line.lower()
+                    or (re.search(rf"\b{athlete}\b", line.lower()) and re.search(number, line.lower().replace(stem, "")))]
+        if not mentions:
+            return "not in the report"
+        words = REASON_WORDS.get(trial["invalid_reason"], re.escape(trial["invalid_reason"]))
+        return True if any(re.search(words, m.replace("_", " ")) for m in mentions) else (
+            f"listed without its reason ({trial['invalid_reason']})")
+
+    invalid = {t["file"]: t for t in ref["trials"] if not t["valid"]}
+    verdicts = {name: stated(t) for name, t in invalid.items()}
+    if verdicts:
+        g.fraction("report lists the trials screened out, each with its reason", verdicts, noun="trials")
+
+
 def _grade_report(g: Grading, ref: dict, protocol: str, summary: list[dict], report: str) -> None:
     lines = report.splitlines()
     by_athlete = {normalize_text(r["athlete_id"]): r for r in summary}
@@ -395,6 +420,7 @@ def _grade_report(g: Grading, ref: dict, protocol: str, summary: list[dict], rep
     g.fraction("report states each athlete's best result, last block, change and class",
                judge(by_athlete, {normalize_text(a): s for a, s in ref["summary"].items()}, in_report), weight=2,
                noun="athletes")
+    _grade_screened_out(g, ref, lines)
     flagged = set(ref["flags"]["declined"]) | set(ref["flags"]["asymmetry"]) | set(ref["flags"]["no_valid_trial"])
     lower = report.lower()
     missing = sorted(a for a in flagged if a.lower() not in lower)

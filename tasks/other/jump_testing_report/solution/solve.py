@@ -238,6 +238,9 @@ def write_report(summary: list[dict], flags: dict, trials: list[dict], threshold
         lines.append(f"| {r['athlete_id']} | {r['best_trial_file']} | {r['best_value']:.{digits + 1}f} | "
                      f"{r['last_block']:.{digits}f} | {r['change']:+.{digits + 1}f} | {r['classification']} | "
                      f"{r['asymmetry_pct']:+.1f} |")
+    if SHORTCUT == "table_only_report":  # the coaches get the table, not the flags or the screened-out trials
+        (OUTPUT / "squad_report.md").write_text("\n".join(lines) + "\n")
+        return
     lines += ["", "## Flags", "",
               f"- Meaningful decline: {', '.join(flags['declined']) or 'none'}",
               f"- Meaningful improvement: {', '.join(flags['improved']) or 'none'}",
