@@ -25,7 +25,7 @@ hits a keyword of the request, and the supplier's quality report names none of t
 Grade: gates on the load file, the privilege log and the production folder; then the produced set,
 no privileged document produced, the privilege log's completeness, bases and metadata, the hard
 privilege calls (counsel on the business side or merely copied; the co-party's counsel under the
-regime), log descriptions that do not quote the withheld documents, nothing re-produced from an earlier volume and the clawback notice, family
+regime), log descriptions that support the basis claimed and do not quote the withheld documents, nothing re-produced from an earlier volume and the clawback notice, family
 deduplication with custodians, a continuous Bates sequence from the agreed start, page counts and
 Bates stamps re-measured in the PDFs (pdfinfo/pdftotext in a sandbox), families kept together,
 load-file metadata against the source emails, chronological production order, and agreement
@@ -718,7 +718,8 @@ under it.
    email; Doc_Type `Email` or `Attachment`; Date as MM/DD/YYYY; From/To/CC as for the load file;
    Privilege_Basis is `Attorney-Client Privilege`, `Work Product`, or both separated by "; ", followed by
    `Common Interest` when the protection rests on a common-interest agreement;
-   Description states the nature of the document without revealing the privileged content;
+   Description states the nature of the document, enough for the other side to assess each privilege
+   claimed, without revealing the privileged content;
    MD5Hash as in item 4. Documents that are not responsive are neither produced nor logged.
    A communication that includes anyone outside Halcyon other than its counsel is not privileged,
    unless a written common-interest agreement in force on its date covers it. Privilege is judged by
@@ -1069,6 +1070,20 @@ def runs(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + QUOTE_WORDS]) for i in range(len(words) - QUOTE_WORDS + 1)}
 
 
+# A log entry must let the other side assess the claim (FRCP 26(b)(5)(A)): the attorney-client privilege rests on
+# a lawyer and a legal purpose, work product on litigation anticipated; "privileged document withheld" names none.
+LAWYER = re.compile(r"\b(counsel|attorneys?|lawyers?|legal)\b")
+LEGAL_PURPOSE = re.compile(r"\b(advi[cs]\w*|analy[sz]\w*|opinions?|requests?\w*|guidance|review\w*|draft\w*)\b")
+LITIGATION = re.compile(r"\b(litigation|anticipat\w*|dispute|lawsuit|suit|trial|arbitration|claims?)\b")
+
+
+def supports_basis(description: str, basis: str) -> bool:
+    """Whether a log description states what each privilege named in ``basis`` rests on."""
+    text, claimed = description.lower(), basis.lower()
+    return (("attorney-client" not in claimed or bool(LAWYER.search(text) and LEGAL_PURPOSE.search(text)))
+            and ("work product" not in claimed or bool(LITIGATION.search(text))))
+
+
 def grade_log_metadata(g: Grading, truth: Truth, log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:
     ids = [r.get("Log_ID", "") for r in log_rows]
     by_id = dict(zip(ids, log_keys, strict=True))
@@ -1103,6 +1118,12 @@ def grade_log_metadata(g: Grading, truth: Truth, log_keys: list[Key], log_rows: 
     g.check("privilege log descriptions state the nature of each document without reproducing its privileged text",
             not revealing and total > 0, found=revealing[:6],
             reason=f"descriptions quoting the withheld document: {', '.join(revealing[:6])}" if revealing else "")
+    unsupported = [row.get("Log_ID", "") or "?" for key, row in zip(log_keys, log_rows, strict=True)
+                   if key[0] in "EA" and not supports_basis(row.get("Description", ""), row.get("Privilege_Basis", ""))]
+    g.check("privilege log descriptions support each privilege claimed (counsel and the legal purpose; the "
+            "anticipated litigation for work product)", not unsupported and total > 0, found=unsupported[:6],
+            reason=f"descriptions that do not support the claimed basis: {', '.join(unsupported[:6])}"
+            if unsupported else "")
 
 
 def grade_dedup(g: Grading, truth: Truth, keys: list[Key], rows: list[dict[str, str]]) -> None:

@@ -10,7 +10,9 @@ chosen by the name this script is staged under:
 - header_rule: privilege called from the headers alone (counsel on the thread, nobody outside Halcyon
   but its counsel), never reading what the message is for and ignoring any common-interest agreement;
 - quoted_descriptions: the privilege log describes each withheld email by pasting its opening text, so the
-  log served on the other side discloses the advice it withholds."""
+  log served on the other side discloses the advice it withholds;
+- boilerplate_descriptions: every log entry says only that a privileged document is withheld, which lets
+  nobody assess the claim."""
 
 import csv
 import datetime as dt
@@ -191,6 +193,13 @@ for f in (f for f in fams if f["resp"] and not f["priv"]):
 with open(OUT / "production" / "loadfile.dat", "w", encoding="utf-8") as fh:
     for r in [LOAD, *rows]:
         fh.write("\x14".join(f"\u00fe{v}\u00fe" for v in r) + "\n")
+BOILERPLATE = "Privileged and confidential document withheld from production"
+
+
+def litigation(family: dict) -> str:
+    return ", prepared in anticipation of litigation" if "Work Product" in family["basis"] else ""
+
+
 with open(OUT / "privilege_log.csv", "w", newline="") as fh:
     w = csv.writer(fh)
     w.writerow(LOG)
@@ -201,11 +210,14 @@ with open(OUT / "privilege_log.csv", "w", newline="") as fh:
         w.writerow([parent, "", "Email", f"{f['sent']:%m/%d/%Y}", "; ".join(f["from"]), "; ".join(f["to"]),
                     "; ".join(f["cc"]), f["subject"], f["holders"][0], f["basis"],
                     " ".join(f["body"].split())[:300] if MODE == "quoted_descriptions"
-                    else "Email reflecting a request for or the provision of legal advice", f["md5"]])
+                    else BOILERPLATE if MODE == "boilerplate_descriptions"
+                    else "Email reflecting a request for or the provision of legal advice" + litigation(f), f["md5"]])
         for name, _, data in f["att"]:
             n += 1
             w.writerow([f"PRIV-{n:04d}", parent, "Attachment", f"{f['sent']:%m/%d/%Y}", "; ".join(f["from"]),
                         "; ".join(f["to"]), "; ".join(f["cc"]), name, f["holders"][0], f["basis"],
-                        "Attachment reflecting legal analysis by counsel", hashlib.md5(data).hexdigest()])
+                        BOILERPLATE if MODE == "boilerplate_descriptions"
+                        else "Attachment reflecting legal analysis by counsel" + litigation(f),
+                        hashlib.md5(data).hexdigest()])
 # every mode treats the volume as a first volume: nothing clawed back
 (OUT / "clawback_notice.csv").write_text("BEGBATES,ENDBATES,Log_ID\n")

@@ -259,8 +259,8 @@ def write_log(withheld: list[dict], sc: dict) -> dict[tuple[str, str], str]:
             what = ("Email from counsel to Halcyon providing legal advice" if from_counsel
                     else "Email from Halcyon personnel to counsel requesting legal advice")
             what += " concerning the Meridian supply agreement"
-            if "Work Product" in f["basis"]:
-                what += ", prepared in anticipation of litigation with Meridian"
+            anticipation = ", prepared in anticipation of litigation with Meridian" if "Work Product" in f["basis"] else ""
+            what += anticipation
             w.writerow([parent, "", "Email", f"{f['sent']:%m/%d/%Y}", "; ".join(f["from"]), "; ".join(f["to"]),
                         "; ".join(f["cc"]), f["subject"], f["holders"][0], f["basis"], what, f["md5"]])
             for name, _, data in f["attachments"]:
@@ -269,7 +269,7 @@ def write_log(withheld: list[dict], sc: dict) -> dict[tuple[str, str], str]:
                 w.writerow([f"PRIV-{n:04d}", parent, "Attachment", f"{f['sent']:%m/%d/%Y}", "; ".join(f["from"]),
                             "; ".join(f["to"]), "; ".join(f["cc"]), name, f["holders"][0], f["basis"],
                             f"Attachment to {parent}: document prepared by counsel reflecting legal analysis "
-                            "concerning the Meridian supply agreement", hashlib.md5(data).hexdigest()])
+                            "concerning the Meridian supply agreement" + anticipation, hashlib.md5(data).hexdigest()])
     return ids
 
 
