@@ -8,6 +8,7 @@
 - hidden_photo: the photo is embedded at full resolution but painted over by the background.
 - overset_lines: a block's lines all set on one baseline (no line feed), so the layout fits anywhere
   and the text layer still holds every word, but the lines print on top of each other.
+- logo_patch: the logo artwork is never placed; a plain square in the logo's colour stands in for it.
 """
 
 from __future__ import annotations
@@ -115,6 +116,9 @@ def page_svg(items: list[str], brief: dict, copy: dict, trim: tuple[float, float
 
 def logo_svg(x: float, y: float, size: float) -> str:
     source = (INPUT / "logo.svg").read_text()
+    if MODE == "logo_patch":
+        colour = re.search(r'fill="(#[0-9A-Fa-f]{6})"', source).group(1)
+        return f'<rect x="{x:.3f}" y="{y:.3f}" width="{size:.3f}" height="{size:.3f}" fill="{colour}"/>'
     view = re.search(r'viewBox="([^"]+)"', source).group(1)
     inner = source[source.index(">", source.index("<svg")) + 1: source.rindex("</svg>")]
     return f'<svg x="{x:.3f}" y="{y:.3f}" width="{size:.3f}" height="{size:.3f}" viewBox="{view}">{inner}</svg>'
