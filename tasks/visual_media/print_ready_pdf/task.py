@@ -13,7 +13,7 @@ native pixel size, the logo kept vector (no extra raster images), the copy prese
 layer, a pdftoppm render showing the background colour filling the bleed and the margin band
 between trim and safe line clear of other content, each page read as printed (pdftotext word boxes
 over a render: the brief's copy on its page, every word at least 6 pt, none set over another, and
-visibly inked, the logo's mark with its accent drawn inside it and the photo's colours visible where the
+visibly inked, i.e. the page renders differently without its text (Ghostscript -dFILTERTEXT), the logo's mark with its accent drawn inside it and the photo's colours visible where the
 brief places them), and
 the preflight report against these measurements.
 
@@ -354,7 +354,9 @@ def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], page
             no_photo += [number] if "photo" in items else []
             continue
         far = np.linalg.norm(img.astype(float) - bg, axis=-1) > 60
-        uninked += [f"page {number}: {w['text']!r}" for w in words if _box_share(far, w["box"]) < 0.04]
+        printed = _text_ink(g, number, files)
+        uninked += [f"page {number}: {w['text']!r}" for w in words
+                    if _box_share(far, w["box"]) < 0.04 or printed is None or _box_share(printed, w["box"]) < 0.04]
         mm2 = (RENDER_DPI / 25.4) ** 2
         if "logo" in items:
             mark = np.linalg.norm(img.astype(float) - _rgb(ref["logo_colour"]), axis=-1) < 40
@@ -412,6 +414,34 @@ def _page_words_and_render(g: Grading, page: int, files: dict[str, Path]) -> tup
     html = text.workdir / "words.html"
     words = parse_words(html.read_text(errors="replace")) if text.ok and html.is_file() else []
     return words, g.image(PDF, page=page, dpi=RENDER_DPI, gate=False)
+
+
+def _ppm(path: Path) -> np.ndarray | None:
+    """The pixels of a binary PPM (P6, 8 bit) as an (height, width, 3) uint8 array; None if it is not one."""
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    head = re.match(rb"P6\s+(?:#[^\n]*\s+)*(\d+)\s+(\d+)\s+(\d+)\s", data)
+    if not head or int(head.group(3)) != 255:
+        return None
+    w, h = int(head.group(1)), int(head.group(2))
+    body = data[head.end():head.end() + w * h * 3]
+    return np.frombuffer(body, dtype=np.uint8).reshape(h, w, 3) if len(body) == w * h * 3 else None
+
+
+def _text_ink(g: Grading, page: int, files: dict[str, Path]) -> np.ndarray | None:
+    """Where the page's text changes the printed page: Ghostscript renders the page with and without its text
+    (-dFILTERTEXT); copy set in the background colour or painted over by artwork changes nothing."""
+    renders = []
+    for extra in ([], ["-dFILTERTEXT"]):
+        run = g.run_tool(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=ppmraw", f"-r{RENDER_DPI}",
+                          f"-dFirstPage={page}", f"-dLastPage={page}", *extra, "-sOutputFile=page.ppm", PDF],
+                         files, timeout=120)
+        renders.append(_ppm(run.workdir / "page.ppm") if run.ok else None)
+    full, bare = renders
+    if full is None or bare is None or full.shape != bare.shape:
+        return None
+    return np.linalg.norm(full.astype(float) - bare.astype(float), axis=-1) > 60
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
