@@ -13,7 +13,8 @@ native pixel size, the logo kept vector (no extra raster images), the copy prese
 layer, a pdftoppm render showing the background colour filling the bleed and the margin band
 between trim and safe line clear of other content, each page read as printed (pdftotext word boxes
 over a render: the brief's copy on its page, every word at least 6 pt, none set over another, and
-visibly inked, the logo's colour and the photo's colours visible where the brief places them), and
+visibly inked, i.e. the page renders differently without its text (Ghostscript -dFILTERTEXT), the logo's mark with its accent drawn inside it and the photo's colours visible where the
+brief places them), and
 the preflight report against these measurements.
 
 ALE-CANARY-448794c0-8edd-42db-877f-369a1e17e3f8
@@ -37,6 +38,9 @@ PDF = "print.pdf"
 REPORT = "preflight.json"
 MM = 72 / 25.4
 LOGO_COLOUR = "#F2C14E"
+LOGO_ACCENT = "#FFFFFF"
+# the accent inside the mark covers 20-40 % of the mark's own colour in every logo: the logo's drawing, not a patch
+LOGO_ACCENT_SHARE = 0.08
 RENDER_DPI = 72  # one pixel per point: word boxes from pdftotext map straight onto the render
 MIN_WORD_PT = 5.5  # a word box this tall holds text of about 6 pt, the smallest a printer accepts for copy
 COLOUR_STEP = 32  # RGB quantisation step for the photo's colour bins
@@ -114,7 +118,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     pw, ph = (int(v) for v in params["photo_px"].split("x"))
     photo = _photo(rng, pw, ph)
     _png(input_dir / "photo.png", photo)
-    (input_dir / "logo.svg").write_text(_logo(LOGO_COLOUR, "#FFFFFF", int(rng.integers(0, 3))))
+    (input_dir / "logo.svg").write_text(_logo(LOGO_COLOUR, LOGO_ACCENT, int(rng.integers(0, 3))))
     copy = {"company": business["name"], "headline": business["headline"], "body": business["body"],
             "contact": business["contact"]}
     (input_dir / "copy.json").write_text(json.dumps(copy, indent=2) + "\n")
@@ -350,11 +354,15 @@ def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], page
             no_photo += [number] if "photo" in items else []
             continue
         far = np.linalg.norm(img.astype(float) - bg, axis=-1) > 60
-        uninked += [f"page {number}: {w['text']!r}" for w in words if _box_share(far, w["box"]) < 0.04]
+        printed = _text_ink(g, number, files)
+        uninked += [f"page {number}: {w['text']!r}" for w in words
+                    if _box_share(far, w["box"]) < 0.04 or printed is None or _box_share(printed, w["box"]) < 0.04]
         mm2 = (RENDER_DPI / 25.4) ** 2
-        if "logo" in items and np.sum(np.linalg.norm(img.astype(float) - _rgb(ref["logo_colour"]), axis=-1) < 40) \
-                < 4 * mm2:
-            no_logo.append(number)
+        if "logo" in items:
+            mark = np.linalg.norm(img.astype(float) - _rgb(ref["logo_colour"]), axis=-1) < 40
+            accent = enclosed(np.linalg.norm(img.astype(float) - _rgb(LOGO_ACCENT), axis=-1) < 40, mark)
+            if mark.sum() < 4 * mm2 or accent.sum() < LOGO_ACCENT_SHARE * mark.sum():
+                no_logo.append(number)
         if "photo" in items:
             placed = [i["width"] / i["x_ppi"] * i["height"] / i["y_ppi"] * RENDER_DPI ** 2 for i in images
                       if i["page"] == number and i["x_ppi"] > 0 and i["y_ppi"] > 0]
@@ -374,6 +382,16 @@ def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], page
             reason=f"logo not visible on pages {no_logo}" if no_logo else "")
     g.check("photo visible on its page", not no_photo, expected="the photo's colours over at least half its placed area",
             reason=f"photo not visible on pages {no_photo}" if no_photo else "")
+
+
+def enclosed(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
+    """Pixels of ``inner`` with an ``outer`` pixel somewhere to their left, right, above and below: the logo's
+    accent drawn inside its mark (a plain patch of the logo colour has none)."""
+    def seen(axis: int, flip: bool) -> np.ndarray:
+        m = np.flip(outer, axis) if flip else outer
+        run = np.logical_or.accumulate(m, axis=axis)
+        return np.flip(run, axis) if flip else run
+    return inner & seen(0, False) & seen(0, True) & seen(1, False) & seen(1, True)
 
 
 def overlapping_words(words: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -396,6 +414,34 @@ def _page_words_and_render(g: Grading, page: int, files: dict[str, Path]) -> tup
     html = text.workdir / "words.html"
     words = parse_words(html.read_text(errors="replace")) if text.ok and html.is_file() else []
     return words, g.image(PDF, page=page, dpi=RENDER_DPI, gate=False)
+
+
+def _ppm(path: Path) -> np.ndarray | None:
+    """The pixels of a binary PPM (P6, 8 bit) as an (height, width, 3) uint8 array; None if it is not one."""
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    head = re.match(rb"P6\s+(?:#[^\n]*\s+)*(\d+)\s+(\d+)\s+(\d+)\s", data)
+    if not head or int(head.group(3)) != 255:
+        return None
+    w, h = int(head.group(1)), int(head.group(2))
+    body = data[head.end():head.end() + w * h * 3]
+    return np.frombuffer(body, dtype=np.uint8).reshape(h, w, 3) if len(body) == w * h * 3 else None
+
+
+def _text_ink(g: Grading, page: int, files: dict[str, Path]) -> np.ndarray | None:
+    """Where the page's text changes the printed page: Ghostscript renders the page with and without its text
+    (-dFILTERTEXT); copy set in the background colour or painted over by artwork changes nothing."""
+    renders = []
+    for extra in ([], ["-dFILTERTEXT"]):
+        run = g.run_tool(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=ppmraw", f"-r{RENDER_DPI}",
+                          f"-dFirstPage={page}", f"-dLastPage={page}", *extra, "-sOutputFile=page.ppm", PDF],
+                         files, timeout=120)
+        renders.append(_ppm(run.workdir / "page.ppm") if run.ok else None)
+    full, bare = renders
+    if full is None or bare is None or full.shape != bare.shape:
+        return None
+    return np.linalg.norm(full.astype(float) - bare.astype(float), axis=-1) > 60
 
 
 def _rgb(hex_colour: str) -> np.ndarray:

@@ -8,6 +8,9 @@
 - hidden_photo: the photo is embedded at full resolution but painted over by the background.
 - overset_lines: a block's lines all set on one baseline (no line feed), so the layout fits anywhere
   and the text layer still holds every word, but the lines print on top of each other.
+- logo_patch: the logo artwork is never placed; a plain square in the logo's colour stands in for it.
+- copy_under_photo: on a page with the photo, the copy is set under the photo, which paints over it, so
+  the page needs no room for it (the text layer holds it and its word boxes sit on the photo's ink).
 """
 
 from __future__ import annotations
@@ -77,6 +80,11 @@ def page_svg(items: list[str], brief: dict, copy: dict, trim: tuple[float, float
             blocks.append(("text", 0.0, (copy["contact"], 0.75 * text_unit, body_font, "normal")))
         elif item == "photo":
             blocks.append(("photo", 0.0, None))
+    hidden = []
+    if MODE == "copy_under_photo" and "photo" in items:
+        small = [block for block in blocks if block[0] == "text"]
+        hidden = [data for _, _, data in small]
+        blocks = [block for block in blocks if block not in small]
     sized = []
     for kind, h, data in blocks:
         if kind == "text":
@@ -100,6 +108,11 @@ def page_svg(items: list[str], brief: dict, copy: dict, trim: tuple[float, float
         elif kind == "photo":
             h = photo_h
             uri = "data:image/png;base64," + base64.b64encode((INPUT / "photo.png").read_bytes()).decode()
+            under = y
+            for lines, size, family, weight in hidden:
+                lines = wrap(" ".join(lines), 0.9 * photo_w, size)
+                out.append(text_block(lines, centre, under, size, family, weight, ink))
+                under += size * (1 + 1.25 * (len(lines) - 1)) + 0.6 * size
             out.append(f'<image x="{centre - photo_w / 2:.3f}" y="{y:.3f}" width="{photo_w:.3f}" height="{photo_h:.3f}" '
                        f'preserveAspectRatio="none" href="{uri}"/>')
         else:
@@ -115,6 +128,9 @@ def page_svg(items: list[str], brief: dict, copy: dict, trim: tuple[float, float
 
 def logo_svg(x: float, y: float, size: float) -> str:
     source = (INPUT / "logo.svg").read_text()
+    if MODE == "logo_patch":
+        colour = re.search(r'fill="(#[0-9A-Fa-f]{6})"', source).group(1)
+        return f'<rect x="{x:.3f}" y="{y:.3f}" width="{size:.3f}" height="{size:.3f}" fill="{colour}"/>'
     view = re.search(r'viewBox="([^"]+)"', source).group(1)
     inner = source[source.index(">", source.index("<svg")) + 1: source.rindex("</svg>")]
     return f'<svg x="{x:.3f}" y="{y:.3f}" width="{size:.3f}" height="{size:.3f}" viewBox="{view}">{inner}</svg>'
