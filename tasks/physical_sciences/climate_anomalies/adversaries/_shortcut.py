@@ -10,7 +10,9 @@ this script is staged under:
   line and dashed trend per region and variable) whose curves are smoothed noise around the real
   trends, not the annual anomalies;
 - curves_without_trends: every number right, and each region's annual curve drawn in its own colour, but
-  no trend lines: the trends are only in figure_data.csv."""
+  no trend lines: the trends are only in figure_data.csv;
+- normal_trend_ci: every number right except the trend inference, whose 95% interval and p-value use the
+  normal distribution (1.96 standard errors) instead of Student's t with n - 2 degrees of freedom."""
 
 import csv
 import json
@@ -132,8 +134,11 @@ with open(OUT / "trends.csv", "w", newline="") as fh, open(OUT / "figure_data.cs
             annual = np.array([series[name, k][years == y].mean() for y in annual_years])
             fit = stats.linregress(annual_years, annual)
             half = stats.t.ppf(0.975, len(annual) - 2) * fit.stderr
-            tr.writerow([name, k, 10 * fit.slope, 10 * (fit.slope - half), 10 * (fit.slope + half), fit.pvalue,
-                         ("significant increase" if fit.slope > 0 else "significant decrease") if fit.pvalue < 0.05 else "no significant trend"])
+            pvalue = fit.pvalue
+            if MODE == "normal_trend_ci":
+                half, pvalue = 1.96 * fit.stderr, 2 * stats.norm.sf(abs(fit.slope / fit.stderr))
+            tr.writerow([name, k, 10 * fit.slope, 10 * (fit.slope - half), 10 * (fit.slope + half), pvalue,
+                         ("significant increase" if fit.slope > 0 else "significant decrease") if pvalue < 0.05 else "no significant trend"])
             line = fit.intercept + fit.slope * annual_years
             fg.writerows([name, k, y, a, b] for y, a, b in zip(annual_years, annual, line, strict=True))
             if MODE == "decorative_figure":
