@@ -240,6 +240,7 @@ def grade(g: Grading) -> None:
     missing = [w for w in wanted if _norm(w) not in flat]
     g.check("copy present and unaltered in the text layer", not missing, expected=len(wanted),
             found=len(wanted) - len(missing), reason=f"missing: {missing}" if missing else "")
+    _check_copy_fonts(g, p, copy, placed, files)
     _check_render(g, p, ref, boxes, trim_ok and bleed_ok)
     _check_page_content(g, p, ref, len(boxes), files, images)
     _check_report(g, p, report, boxes, fonts, images)
@@ -279,6 +280,47 @@ def _check_fonts(g: Grading, p: dict[str, Any], fonts: list[dict[str, Any]]) -> 
             reason=f"not embedded: {unembedded}" if unembedded else ("" if fonts else "no fonts: text outlined or absent"))
     g.check("brief's font families used", bool(fonts) and not absent, expected=families,
             found=sorted(set(names)), reason=f"absent: {absent}" if absent else "")
+
+
+# Prints each text-showing run of the PDF as [page, font's BaseFont, text] (pypdf, in the grader's sandbox).
+FONT_RUNS = """
+import json, sys
+from pypdf import PdfReader
+runs = []
+for number, page in enumerate(PdfReader(sys.argv[1]).pages, start=1):
+    def visit(text, cm, tm, font, size, number=number):
+        if text.strip():
+            runs.append([number, str((font or {}).get("/BaseFont", "")), text])
+    page.extract_text(visitor_text=visit)
+print(json.dumps(runs))
+"""
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text.replace("\u00ad", "")).lower()
+
+
+def _check_copy_fonts(g: Grading, p: dict[str, Any], copy: dict[str, Any], placed: set[str],
+                      files: dict[str, Path]) -> None:
+    """The company name and the headline are set in the heading family, the body and contact in the text family:
+    each part's text is found in the runs set in its family's fonts (subset tags and style suffixes aside)."""
+    run = g.run_tool(["/usr/bin/python3", "font_runs.py", PDF], {**files, "font_runs.py": FONT_RUNS}, timeout=120)
+    try:
+        runs = json.loads(run.stdout) if run.ok else []
+    except json.JSONDecodeError:
+        runs = []
+    def set_in(family: str) -> str:
+        want = family.replace(" ", "").lower()
+        return "".join(_squeeze(text) for _page, font, text in runs
+                       if font.lstrip("/").split("+")[-1].replace(" ", "").lower().startswith(want))
+    parts = {"company": (copy["company"], p["heading_font"]), "headline": (copy["headline"], p["heading_font"]),
+             "body": (copy["body"], p["text_font"]), "contact": (" ".join(copy["contact"]), p["text_font"])}
+    wrong = [f"{part} not in {family}" for part, (text, family) in parts.items()
+             if part in placed and not all(_squeeze(line) in set_in(family)
+                                           for line in (copy["contact"] if part == "contact" else [text]))]
+    g.check("copy set in the brief's families (company and headline in the heading family, body and contact in the "
+            "text family)", bool(runs) and not wrong, expected={"headings": p["heading_font"], "text": p["text_font"]},
+            reason="; ".join(wrong) if runs else "no text runs read from the PDF")
 
 
 def _check_images(g: Grading, ref: dict[str, Any], images: list[dict[str, Any]]) -> None:

@@ -11,6 +11,8 @@
 - logo_patch: the logo artwork is never placed; a plain square in the logo's colour stands in for it.
 - copy_under_photo: on a page with the photo, the copy is set under the photo, which paints over it, so
   the page needs no room for it (the text layer holds it and its word boxes sit on the photo's ink).
+- one_font: every word set in the text family; the heading family appears only as a 3 pt asterisk, so
+  both families are in the PDF's font list.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ def page_svg(items: list[str], brief: dict, copy: dict, trim: tuple[float, float
     unit = min(height / 40, width / 28)
     text_unit = 0.7 / 0.85 if MODE == "micro_text" else max(unit, 2.2 / 0.75)
     heading, body_font = brief["fonts"]["headings"], brief["fonts"]["text"]
+    stray = heading if MODE == "one_font" else None  # the heading family only as a 3 pt asterisk
+    heading = body_font if MODE == "one_font" else heading
     blocks: list[tuple[str, float, object]] = []
     for item in items:
         if item == "logo" and MODE != "no_logo":
@@ -119,6 +123,8 @@ def page_svg(items: list[str], brief: dict, copy: dict, trim: tuple[float, float
             lines, size, family, weight = data
             out.append(text_block(lines, centre, y, size, family, weight, ink))
         y += h + gap
+    if stray:
+        out.append(text_block(["*"], bleed + safe + 3.0, bleed + safe + 1.0, 3.0, stray, "normal", "#FFFFFF"))
     if MODE == "hidden_photo":
         photo = [part for part in out if part.startswith("<image")]
         out = photo + [backdrop] + [part for part in out if not part.startswith("<image")]
