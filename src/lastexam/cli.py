@@ -97,6 +97,11 @@ def _tasks(tasks_dir: Path | None, *, import_graders: bool = False) -> tuple[lis
     return tasks, root
 
 
+def _chosen_tasks(selectors: list[str], tasks: list[Task], root: Path) -> list[Task]:
+    """The tasks the selectors name (each once, in selection order), with the suites beside ``root``."""
+    return list({i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}.values())
+
+
 @tasks_app.command("list")
 def tasks_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
@@ -161,7 +166,7 @@ def tasks_check(
     try:
         _use_judge(judge)
         tasks, root = _tasks(tasks_dir, import_graders=True)
-        chosen = {i.task.id: i.task for i in select_instances(selectors or ["*/*"], tasks, root.parent / "suites")}
+        chosen = _chosen_tasks(selectors or ["*/*"], tasks, root)
         kept = GateRecord(record) if record else None
     except LastExamError as exc:
         _fail(exc)
@@ -171,7 +176,7 @@ def tasks_check(
                           probe_variants=tuple(probe_variant) if probe_variant else None, strict=strict)
     verdicts = []
     framework = framework_digest()
-    for task in chosen.values():
+    for task in chosen:
         key = gate_key(task, options, framework)
         recorded = kept.passed(key) if kept else None
         verdict = recorded.verdict if recorded else check_task(task, options)
@@ -199,8 +204,8 @@ def tasks_gate_status(
     any task is not covered."""
     try:
         tasks, root = _tasks(tasks_dir)
-        chosen = {i.task.id: i.task for i in select_instances(selectors or ["*/*"], tasks, root.parent / "suites")}
-        statuses = gate_status(list(chosen.values()), GateRecord(record))
+        chosen = _chosen_tasks(selectors or ["*/*"], tasks, root)
+        statuses = gate_status(chosen, GateRecord(record))
     except LastExamError as exc:
         _fail(exc)
     if as_json:
@@ -277,7 +282,7 @@ def setup(
     try:
         tasks, root = _tasks(tasks_dir)
         if selectors:
-            tasks = list({i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}.values())
+            tasks = _chosen_tasks(selectors, tasks, root)
         for line in install(tasks, dry_run=dry_run, agents=agents):
             console.print(line)
     except LastExamError as exc:
@@ -518,7 +523,7 @@ def pack(
         if not selectors:
             raise ConfigError(None, "--tasks", "no tasks to pack", "give --tasks SELECTOR (or --retire pool.ale)")
         tasks, root = _tasks(tasks_dir, import_graders=True)
-        chosen = list({i.task.id: i.task for i in select_instances(selectors, tasks, root.parent / "suites")}.values())
+        chosen = _chosen_tasks(selectors, tasks, root)
         if public:
             manifest = pack_public(chosen, signing_key, out)
             console.print(f"wrote public bundle {out} of {len(manifest.tasks)} task(s) (signer {manifest.signer[:16]}...)")
