@@ -25,11 +25,12 @@ hits a keyword of the request, and the supplier's quality report names none of t
 Grade: gates on the load file, the privilege log and the production folder; then the produced set,
 no privileged document produced, the privilege log's completeness, bases and metadata, the hard
 privilege calls (counsel on the business side or merely copied; the co-party's counsel under the
-regime), log descriptions that support the basis claimed and do not quote the withheld documents, nothing re-produced from an earlier volume and the clawback notice, family
-deduplication with custodians, a continuous Bates sequence from the agreed start, page counts and
-Bates stamps re-measured in the PDFs (pdfinfo/pdftotext in a sandbox), families kept together,
-load-file metadata against the source emails, chronological production order, and agreement
-between the load file and the production folder.
+regime), log descriptions that support the basis claimed and do not quote the withheld documents,
+nothing re-produced from an earlier volume and the clawback notice, family deduplication with
+custodians, a continuous Bates sequence from the agreed start, page counts and Bates stamps
+re-measured in the PDFs (pdfinfo/pdftotext in a sandbox), families kept together, load-file metadata
+against the source emails, chronological production order, and agreement between the load file and
+the production folder.
 """
 # ALE-CANARY-aea3f2e4-c9a3-4c26-997b-83e1db709c1d
 
@@ -1064,7 +1065,7 @@ def grade_earlier_volumes(g: Grading, truth: Truth, keys: list[Key], log_keys: l
 QUOTE_WORDS = 6  # a run of this many consecutive words of a withheld document is a quotation of it
 
 
-def runs(text: str) -> set[tuple[str, ...]]:
+def _word_runs(text: str) -> set[tuple[str, ...]]:
     """The runs of QUOTE_WORDS consecutive words of a text (lower-cased letters and digits)."""
     words = re.findall(r"[a-z0-9]+", text.lower())
     return {tuple(words[i:i + QUOTE_WORDS]) for i in range(len(words) - QUOTE_WORDS + 1)}
@@ -1077,7 +1078,7 @@ LEGAL_PURPOSE = re.compile(r"\b(advi[cs]\w*|analy[sz]\w*|opinions?|requests?\w*|
 LITIGATION = re.compile(r"\b(litigation|anticipat\w*|dispute|lawsuit|suit|trial|arbitration|claims?)\b")
 
 
-def supports_basis(description: str, basis: str) -> bool:
+def _supports_basis(description: str, basis: str) -> bool:
     """Whether a log description states what each privilege named in ``basis`` rests on."""
     text, claimed = description.lower(), basis.lower()
     return (("attorney-client" not in claimed or bool(LAWYER.search(text) and LEGAL_PURPOSE.search(text)))
@@ -1112,14 +1113,14 @@ def grade_log_metadata(g: Grading, truth: Truth, log_keys: list[Key], log_rows: 
         if key[0] not in "EA" or not truth.mails[key[1]]["privileged"]:
             continue
         source = truth.attachment(key) if key[0] == "A" else truth.mails[key[1]]
-        shown = runs(source.get("text", "")) - runs(row.get("Subject_or_Filename", ""))
-        if runs(row.get("Description", "")) & shown:
+        shown = _word_runs(source.get("text", "")) - _word_runs(row.get("Subject_or_Filename", ""))
+        if _word_runs(row.get("Description", "")) & shown:
             revealing.append(row.get("Log_ID", "") or "?")
     g.check("privilege log descriptions state the nature of each document without reproducing its privileged text",
             not revealing and total > 0, found=revealing[:6],
             reason=f"descriptions quoting the withheld document: {', '.join(revealing[:6])}" if revealing else "")
     unsupported = [row.get("Log_ID", "") or "?" for key, row in zip(log_keys, log_rows, strict=True)
-                   if key[0] in "EA" and not supports_basis(row.get("Description", ""), row.get("Privilege_Basis", ""))]
+                   if key[0] in "EA" and not _supports_basis(row.get("Description", ""), row.get("Privilege_Basis", ""))]
     g.check("privilege log descriptions support each privilege claimed (counsel and the legal purpose; the "
             "anticipated litigation for work product)", not unsupported and total > 0, found=unsupported[:6],
             reason=f"descriptions that do not support the claimed basis: {', '.join(unsupported[:6])}"

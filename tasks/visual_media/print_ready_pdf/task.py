@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from lastexam.task import Grading, Params, PdfPage
+from lastexam.task import Grading, Params, PdfPage, parse_ppm
 
 PDF = "print.pdf"
 REPORT = "preflight.json"
@@ -313,10 +313,11 @@ def _check_copy_fonts(g: Grading, p: dict[str, Any], copy: dict[str, Any], place
         want = family.replace(" ", "").lower()
         return "".join(_squeeze(text) for _page, font, text in runs
                        if font.lstrip("/").split("+")[-1].replace(" ", "").lower().startswith(want))
+    text_by_family = {family: set_in(family) for family in (p["heading_font"], p["text_font"])}
     parts = {"company": (copy["company"], p["heading_font"]), "headline": (copy["headline"], p["heading_font"]),
              "body": (copy["body"], p["text_font"]), "contact": (" ".join(copy["contact"]), p["text_font"])}
     wrong = [f"{part} not in {family}" for part, (text, family) in parts.items()
-             if part in placed and not all(_squeeze(line) in set_in(family)
+             if part in placed and not all(_squeeze(line) in text_by_family[family]
                                            for line in (copy["contact"] if part == "contact" else [text]))]
     g.check("copy set in the brief's families (company and headline in the heading family, body and contact in the "
             "text family)", bool(runs) and not wrong, expected={"headings": p["heading_font"], "text": p["text_font"]},
@@ -458,19 +459,6 @@ def _page_words_and_render(g: Grading, page: int, files: dict[str, Path]) -> tup
     return words, g.image(PDF, page=page, dpi=RENDER_DPI, gate=False)
 
 
-def _ppm(path: Path) -> np.ndarray | None:
-    """The pixels of a binary PPM (P6, 8 bit) as an (height, width, 3) uint8 array; None if it is not one."""
-    if not path.is_file():
-        return None
-    data = path.read_bytes()
-    head = re.match(rb"P6\s+(?:#[^\n]*\s+)*(\d+)\s+(\d+)\s+(\d+)\s", data)
-    if not head or int(head.group(3)) != 255:
-        return None
-    w, h = int(head.group(1)), int(head.group(2))
-    body = data[head.end():head.end() + w * h * 3]
-    return np.frombuffer(body, dtype=np.uint8).reshape(h, w, 3) if len(body) == w * h * 3 else None
-
-
 def _text_ink(g: Grading, page: int, files: dict[str, Path]) -> np.ndarray | None:
     """Where the page's text changes the printed page: Ghostscript renders the page with and without its text
     (-dFILTERTEXT); copy set in the background colour or painted over by artwork changes nothing."""
@@ -479,7 +467,8 @@ def _text_ink(g: Grading, page: int, files: dict[str, Path]) -> np.ndarray | Non
         run = g.run_tool(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=ppmraw", f"-r{RENDER_DPI}",
                           f"-dFirstPage={page}", f"-dLastPage={page}", *extra, "-sOutputFile=page.ppm", PDF],
                          files, timeout=120)
-        renders.append(_ppm(run.workdir / "page.ppm") if run.ok else None)
+        render = run.workdir / "page.ppm"
+        renders.append(parse_ppm(render.read_bytes()) if run.ok and render.is_file() else None)
     full, bare = renders
     if full is None or bare is None or full.shape != bare.shape:
         return None
