@@ -17,7 +17,10 @@ against the plan's distance recomputed from the matrix, the plan's cost against 
 submitted model generator run on a hidden day's instance (drawn in generate from another seed) in
 a sandbox, its model solved by CBC reaching that day's optimum, and solved again with one road of that
 day's optimal plan closed through the model's named arc variables, reaching the best plan that avoids it
-(so the generator must write a model of the routing, not a model of a plan it found some other way).
+(so the generator must write a model of the routing, not a model of a plan it found some other way). The
+rules a day's optimum may not reveal are forced to break through the arc variables, and the model must
+then be infeasible: one more vehicle leaving a depot than it has, and (with time windows) two roads driven
+in a row that no vehicle can drive and still meet the next window.
 """
 # ALE-CANARY-2ce2c20f-700b-4064-9e33-7be363f8d526
 
@@ -318,12 +321,8 @@ def grade_model(g: Grading, ref: dict[str, Any]) -> None:
 def close_link(model: str, link: list[str]) -> str | None:
     """The LP text with a road closed (``arc_a_b + arc_b_a = 0`` added first under Subject To), or None
     when the text has no Subject To section."""
-    lines = model.splitlines()
-    for k, line in enumerate(lines):
-        if re.fullmatch(r"\s*(subject\s+to|such\s+that|st|s\.t\.)\s*", line, re.IGNORECASE):
-            a, b = link
-            return "\n".join([*lines[:k + 1], f" ale_road_closed: arc_{a}_{b} + arc_{b}_{a} = 0", *lines[k + 1:]]) + "\n"
-    return None
+    a, b = link
+    return add_constraints(model, [f" ale_road_closed: arc_{a}_{b} + arc_{b}_{a} = 0"])
 
 
 def solves_to(result: Any, want: float) -> tuple[bool, dict[str, Any]]:
@@ -332,6 +331,104 @@ def solves_to(result: Any, want: float) -> tuple[bool, dict[str, Any]]:
     status, objective, _ = parse_solution(sol.read_text(errors="replace") if sol.is_file() else "")
     ok = objective is not None and status.startswith("Optimal") and abs(objective - want) <= max(0.05, GAP * want)
     return ok, {"status": status, "objective": objective}
+
+
+def read_day(folder: Path) -> dict[str, Any]:
+    """A day's instance (sites, distances, fleet) read back from its input files."""
+    with (folder / "sites.csv").open(newline="") as fh:
+        sites = []
+        for r in csv.DictReader(fh):
+            site = {"id": r["Site_ID"], "type": r["Type"], "demand": int(r["Demand_Pallets"])}
+            if "TW_Open_Min" in r:
+                site.update(open=float(r["TW_Open_Min"]), close=float(r["TW_Close_Min"]), service=float(r["Service_Min"]))
+            sites.append(site)
+    with (folder / "distance_km.csv").open(newline="") as fh:
+        dist = {r["Site_ID"]: {k: float(v) for k, v in r.items() if k != "Site_ID"} for r in csv.DictReader(fh)}
+    with (folder / "fleet.csv").open(newline="") as fh:
+        fleet = [{"id": r["Vehicle_ID"], "depot": r["Home_Depot"], "capacity": int(r["Capacity_Pallets"])}
+                 for r in csv.DictReader(fh)]
+    return {"sites": sites, "dist": dist, "fleet": fleet, "time_windows": "open" in sites[0]}
+
+
+def fleet_probe(day: dict[str, Any]) -> list[str]:
+    """Constraints sending one more vehicle out of the first depot than it has: every plan that keeps to the
+    fleet is ruled out, so a model of the routing must become infeasible."""
+    depot = sorted({v["depot"] for v in day["fleet"]})[0]
+    fleet = sum(v["depot"] == depot for v in day["fleet"])
+    customers = [s["id"] for s in day["sites"] if s["type"] == "customer"
+                 and (not day["time_windows"] or schedule(day, depot, [s["id"]]) is not None)]
+    return [f" ale_fleet_probe: {' + '.join(f'arc_{depot}_{c}' for c in customers)} >= {fleet + 1}"]
+
+
+def window_probe(day: dict[str, Any], margin: float = 10.0) -> list[str]:
+    """Constraints forcing a chain of two roads, a to b and b to c, each driven by some feasible route, that
+    no vehicle can drive in a row and still reach c before its window closes (by ``margin`` minutes or more,
+    leaving any depot at opening): a model that keeps the windows becomes infeasible. Empty without time
+    windows or when the day has no such chain."""
+    if not day["time_windows"]:
+        return []
+    depots = sorted({v["depot"] for v in day["fleet"]})
+    cap = max(v["capacity"] for v in day["fleet"])
+    by_id = {s["id"]: s for s in day["sites"]}
+    demand = {s["id"]: s["demand"] for s in day["sites"] if s["type"] == "customer"}
+    drivable: set[tuple[str, str]] = set()
+    for size in range(1, len(demand) + 1):
+        subsets = [s for s in itertools.combinations(sorted(demand), size) if sum(demand[c] for c in s) <= cap]
+        for subset, depot in itertools.product(subsets, depots):
+            for order in itertools.permutations(subset):
+                if schedule(day, depot, list(order)) is not None:
+                    drivable.update(itertools.pairwise(order))
+        if not subsets:
+            break
+    d = day["dist"]
+
+    def arrive(t: float, here: str, there: str) -> float:
+        return max(t + d[here][there] / SPEED_KMH * 60, by_id[there]["open"])
+
+    for a, b, c in itertools.permutations(sorted(demand), 3):
+        if demand[a] + demand[b] + demand[c] > cap or not {(a, b), (b, c)} <= drivable:
+            continue
+        at_c = min(arrive(arrive(arrive(0.0, depot, a) + by_id[a]["service"], a, b) + by_id[b]["service"], b, c)
+                   for depot in depots)
+        if at_c > by_id[c]["close"] + margin:
+            return [f" ale_window_probe_1: arc_{a}_{b} = 1", f" ale_window_probe_2: arc_{b}_{c} = 1"]
+    return []
+
+
+def add_constraints(model: str, constraints: list[str]) -> str | None:
+    """The LP text with ``constraints`` added first under Subject To, or None when it has no such section."""
+    lines = model.splitlines()
+    for k, line in enumerate(lines):
+        if re.fullmatch(r"\s*(subject\s+to|such\s+that|st|s\.t\.)\s*", line, re.IGNORECASE):
+            return "\n".join([*lines[:k + 1], *constraints, *lines[k + 1:]]) + "\n"
+    return None
+
+
+def infeasible(result: Any) -> tuple[bool, dict[str, Any]]:
+    """Whether the run left a CBC answer proving the model infeasible, and what it found."""
+    sol = result.workdir / "sol.txt"
+    status, objective, _ = parse_solution(sol.read_text(errors="replace") if sol.is_file() else "")
+    return "infeasible" in status.lower(), {"status": status, "objective": objective}
+
+
+def grade_rules(g: Grading, model: Path, solved: bool) -> None:
+    """The generated model must keep the day's rules that its optimum alone may not reveal: no more routes
+    from a depot than its vehicles, and (with time windows) no route that misses a window. Each is forced
+    through the arc variables; a model of the routing becomes infeasible."""
+    day = read_day(g.reference(HIDDEN_DATA))
+    probes = [("the generated model sends no more vehicles out of a depot than it has (arc variables)", fleet_probe(day))]
+    if window := window_probe(day):  # a day without such a chain of roads has nothing to force
+        probes.append(("the generated model rejects a route that misses a time window (arc variables)", window))
+    for name, constraints in probes:
+        text = add_constraints(model.read_text(errors="replace"), constraints) if model.is_file() else None
+        if text is None or not solved:
+            g.check(name, False, weight=2, reason="build_model.py wrote no model that solves to the day's optimum")
+            continue
+        run = g.run_tool(["cbc", "model.lp", "sec", "45", "solve", "solu", "sol.txt"], files={"model.lp": text},
+                         timeout=75)
+        ok, found = infeasible(run)
+        g.check(name, ok, weight=2, expected="infeasible", found=found,
+                reason="" if ok else "the model still finds a plan when the rule is forced to break")
 
 
 def grade_generator(g: Grading, ref: dict[str, Any]) -> None:
@@ -350,6 +447,7 @@ def grade_generator(g: Grading, ref: dict[str, Any]) -> None:
     closure = ref["hidden_closure"]
     name = "the generated model, with a road of the optimal plan closed (arc variables), finds the best plan avoiding it"
     model = result.workdir / "model.lp"
+    grade_rules(g, model, ok)
     closed = close_link(model.read_text(errors="replace"), closure["link"]) if model.is_file() else None
     if closed is None:
         g.check(name, False, weight=3, reason="build_model.py wrote no LP model with a Subject To section")

@@ -9,6 +9,9 @@ plan_with_arcs: the generator is honest about the day (it enumerates the routes 
   but the model it writes is the plan it found, dressed with the arc variables of that plan only.
 nearest_neighbour: trucks filled by a nearest-neighbour heuristic; the model chooses among the
   heuristic's routes and the one- and two-stop routes only, so CBC "proves" a restricted plan optimal.
+fleet_blind: the honest plan; model and generator are the set-partitioning model over every feasible route
+  with its arc variables, but without the fleet-size limit (the optimum seldom needs more trucks than
+  the depot has, so its figure alone does not show the rule is missing).
 """
 
 import csv
@@ -17,6 +20,7 @@ import itertools
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pulp
@@ -132,9 +136,31 @@ def plan_model(folder: Path) -> str:
                       "End", ""])
 
 
-GENERATOR = "\n".join(["import csv, itertools, sys", "from pathlib import Path", "import pulp",
-                        *(inspect.getsource(f) for f in (read, on_time, km, enumerate_routes, plan_model)),
-                        "Path(sys.argv[2]).write_text(plan_model(Path(sys.argv[1])))", ""])
+def route_model(folder: Path) -> str:
+    """Set partitioning over every feasible route with arc variables, the fleet-size limit left out."""
+    sites, dist, fleet = read(folder)
+    columns = enumerate_routes(sites, dist, fleet)
+    prob = pulp.LpProblem("routes", pulp.LpMinimize)
+    x = [pulp.LpVariable(f"r{i}", cat="Binary") for i in range(len(columns))]
+    prob += pulp.lpSum(round(c, 1) * x[i] for i, (_, _, c) in enumerate(columns))
+    for cust in (k for k, s in sites.items() if s["Type"] == "customer"):
+        prob += pulp.lpSum(x[i] for i, (_, o, _) in enumerate(columns) if cust in o) == 1
+    uses: dict[tuple, list[int]] = {}
+    for i, (d, o, _) in enumerate(columns):
+        for a, b in itertools.pairwise((d, *o, d)):
+            uses.setdefault((a, b), []).append(i)
+    for (a, b), cols in sorted(uses.items()):
+        prob += pulp.LpVariable(f"arc_{a}_{b}", 0) - pulp.lpSum(x[i] for i in cols) == 0
+    with tempfile.TemporaryDirectory() as tmp:
+        prob.writeLP(str(Path(tmp) / "model.lp"))
+        return (Path(tmp) / "model.lp").read_text()
+
+
+def generator(last: object) -> str:
+    """Source of a build_model.py writing the model ``last`` (a function of the data folder) returns."""
+    return "\n".join(["import csv, itertools, sys, tempfile", "from pathlib import Path", "import pulp",
+                      *(inspect.getsource(f) for f in (read, on_time, km, enumerate_routes, last)),
+                      f"Path(sys.argv[2]).write_text({last.__name__}(Path(sys.argv[1])))", ""])
 
 
 def main() -> None:
@@ -148,8 +174,11 @@ def main() -> None:
         model = f"Minimize\n obj: {total} plan\nSubject To\n pick: plan = 1\nBinary\n plan\nEnd\n"
     if MODE == "plan_with_arcs":
         model = plan_model(IN)
+    if MODE == "fleet_blind":
+        model = route_model(IN)
     (OUT / "model.lp").write_text(model)
-    (OUT / "build_model.py").write_text(GENERATOR if MODE == "plan_with_arcs" else
+    (OUT / "build_model.py").write_text(generator(plan_model) if MODE == "plan_with_arcs" else
+                                        generator(route_model) if MODE == "fleet_blind" else
                                         f"import sys\nopen(sys.argv[2], 'w').write({model!r})\n")
     with open(OUT / "routes.csv", "w", newline="") as fh:
         w = csv.writer(fh)
