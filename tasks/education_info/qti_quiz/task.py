@@ -19,8 +19,9 @@ grade() opens the zip (gate: manifest parses), checks the manifest and the test 
 references) against the files, parses every item with lxml against the QTI 2.1 structure, matches
 each item to the bank (content faithful, correct response equal to the key), runs each item's own
 responseProcessing rules (an external template is refused, as the instruction says) in a small QTI
-interpreter on the key, on wrong and empty responses (and on a partial response where the policy
-gives partial credit) to verify the awarded score and the feedback shown, and checks every
+interpreter on the key, on wrong and empty responses (for multiple response also on one correct option,
+one wrong option, one of each and every option, which the policy scores between 0 and the item points)
+to verify the awarded score and the feedback shown, and checks every
 blueprint constraint on the selected set.
 
 The item families that write the bank's content are in families.py; the grader's QTI parser and
@@ -365,6 +366,7 @@ def _probes(item: ParsedItem, bank_item: Item, partial: bool) -> list[tuple[str,
     share = p / len(key_ids)
     return [("key", frozenset(key_ids), p, True),
             ("one correct", frozenset(key_ids[:1]), share if partial else 0.0, False),
+            ("one wrong", frozenset(wrong_ids[:1]), 0.0, False),
             ("one correct one wrong", frozenset([key_ids[0], wrong_ids[0]]), 0.0, False),
             ("all options", frozenset(item.choices), max(0.0, share * (2 * len(key_ids) - len(item.choices)))
              if partial else 0.0, False),

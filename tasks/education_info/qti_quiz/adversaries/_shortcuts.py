@@ -11,6 +11,8 @@ Each one writes the package from string templates (items, test, manifest) and zi
 - no_feedback_on_empty: custom processing, but an empty response exits early with SCORE 0 and no
   feedback outcome set.
 - unescaped_templates: the XML is assembled with f-strings and no escaping of the bank's text.
+- unfloored_credit: every multiple-response item gets per-option credit (a mapping with a deduction for
+  each wrong option) whatever the policy, and the mapping has no lower bound.
 """
 
 import csv
@@ -89,11 +91,12 @@ def item_xml(item):
     keys = [item["key"]] if kind == "text_entry" else [k.strip() for k in re.split(r"[;,]", item["key"])]
     values = "".join(f"<value>{esc(k)}</value>" for k in keys)
     mapping = ""
-    mr_partial = kind == "multiple_response" and partial
+    mr_partial = kind == "multiple_response" and (partial or MODE == "unfloored_credit")
     if mr_partial:
         share = round(points / len(keys), 4)
         entries = "".join(f'<mapEntry mapKey="{k}" mappedValue="{share}"/>' for k in keys)
-        mapping = f'<mapping lowerBound="0" upperBound="{points}" defaultValue="{-share}">{entries}</mapping>'
+        floor = "" if MODE == "unfloored_credit" else ' lowerBound="0"'
+        mapping = f'<mapping{floor} upperBound="{points}" defaultValue="{-share}">{entries}</mapping>'
     if kind == "text_entry":
         body = f'<p>{esc(item["stem"])} <textEntryInteraction responseIdentifier="RESPONSE"/></p>'
     else:
