@@ -11,7 +11,12 @@ of every block and maximises the total priority, and write a summary of the nigh
 Generation: targets are drawn around the night's sidereal time (some never high enough, some
 too close to the Moon all night, some circumpolar), then the reference is computed with astropy
 on a one-minute grid: Sun and Moon events, per-target quantities and a greedy priority-first,
-earliest-start schedule.
+earliest-start schedule. Where the pole stands higher than the airmass limit (Tautenburg), one more
+target, from its own random stream, is circumpolar with its lower culmination inside the dark
+window, at least an hour below the airmass limit: its window breaks in two, and its block (asserted at least
+10 min longer than either stretch and 10 min shorter than both together) makes it unobservable
+although its hours add up. At La Palma and Paranal the pole is below the limit's altitude, so no
+window can break within one night there.
 
 Grade (astropy on the host, on the submitted times and names only): twilight and Sun events,
 the site, night and dark hours; Moon illumination; transit, rise and set times; J2000 position,
@@ -19,7 +24,8 @@ best altitude, airmass and Moon distance; observable windows and the observable 
 blocks recomputed minute by minute (airmass, Moon distance, Sun altitude), their order, lengths,
 priorities, overlaps and overheads, and the airmass at start, middle and end and the Moon distance
 each block row states; the plan's total priority against the greedy reference; the summary
-against the plan (names, times, total); the backup list (observable targets left out of the
+against the plan (names, times, total); the observable verdict of a target whose window breaks in
+two; the backup list (observable targets left out of the
 plan); and the summary's finder data (J2000 position, V magnitude, alt/az and airmass at each
 block's middle) recomputed with astropy. Every field the instruction asks for is read.
 """
@@ -277,6 +283,72 @@ def _candidates(rng: random.Random, site: dict, sky: Sky, events: dict, count: i
     return out
 
 
+SPLIT_MARGIN_MIN = 10  # the split-window target's block is this much longer than its longest stretch, and shorter
+# than its stretches together, so no tolerance on times can turn it observable or a total-time reading into "no"
+
+
+def _stretches(mask: np.ndarray) -> list[int]:
+    """The length in minutes (first to last grid point) of each run of ``True`` in a one-minute mask."""
+    out, cur = [], 0
+    for value in [*mask, False]:
+        if value:
+            cur += 1
+        elif cur:
+            out.append((cur - 1) * GRID_MIN)
+            cur = 0
+    return out
+
+
+def _split_window_target(rng: random.Random, site: dict, sky: Sky, events: dict, cons: dict[str, Any],
+                         names: set[str]) -> dict | None:
+    """A circumpolar target whose lower culmination falls in the dark window and dips below the airmass limit.
+
+    It meets every limit at the start and at the end of the night, so its observable time adds up to more than
+    its block, but neither stretch alone holds the block: it is not observable tonight. Only possible where the
+    pole stands higher than the airmass limit's altitude (else the dip outlasts any night): None there.
+    """
+    h_lim = float(np.degrees(np.arcsin(1 / cons["max_airmass"])))
+    if abs(site["lat"]) <= h_lim + 0.5:
+        return None
+    mid_time = sky.times(np.array([events["mid"]]))
+    lst = float(mid_time.sidereal_time("apparent", longitude=site["lon"] * sky.u.deg).deg[0])
+    sign = 1.0 if site["lat"] > 0 else -1.0
+    top = 90.0 + h_lim - abs(site["lat"])  # |dec| from which the target stays within the limit all day
+    decs = np.round(sign * np.arange(top - 4.0, top, 0.05), 5)
+    grid = dark_grid(events)
+    limit = cons["min_moon_separation_deg"]
+    for _ in range(40):
+        # lower culmination 15-40 min off the middle of the night, so one upper transit is clearly the closest
+        offset = rng.choice([-1.0, 1.0]) * rng.uniform(15.0, 40.0)
+        ra = round((lst + 180.0 + offset * 0.25) % 360.0, 5)
+        alt = sky.target_altaz(np.full(len(decs), ra), decs, grid)
+        sep = sky.moon_separation(np.full(len(decs), ra), decs, grid)
+        ok = (airmass(alt) <= cons["max_airmass"]) & (sep >= limit)
+        fits = []
+        for k in range(len(decs)):
+            runs = _stretches(ok[k])
+            lo, hi = max(runs, default=0) + SPLIT_MARGIN_MIN, sum(runs) - SPLIT_MARGIN_MIN
+            lengths = list(range(-(-lo // 5) * 5, hi + 1, 5))
+            idx = np.nonzero(ok[k])[0]
+            dip = int(np.diff(idx).max()) - 1 if len(idx) > 1 else 0  # minutes below the limit between stretches
+            # a dip of an hour or more goes at least 0.1 deg below the limit: no small altitude difference closes it
+            if len(runs) == 2 and min(runs) >= 20 and dip >= 60 and lengths and sep[k].min() > limit + 3:
+                fits.append((k, lengths))
+        if not fits:
+            continue
+        k, lengths = rng.choice(fits)
+        while True:
+            style = rng.choice(NAME_STYLES)
+            tag = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(3)) if "20" in style else \
+                str(rng.randint(1000, 99999))
+            if style.format(tag) not in names:
+                break
+        return {"ra_deg": ra, "dec_deg": float(decs[k]), "name": style.format(tag),
+                "vmag": round(rng.uniform(8.0, 15.0), 1), "priority": rng.choice([3, 4, 5, 6, 8, 10]),
+                "exposure_min": rng.choice(lengths)}
+    raise AssertionError(f"no split-window target found for {site['name']}")
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     site = SITES[params["site"]]
     cons = {"max_airmass": params["max_airmass"], "min_moon_separation_deg": params["min_moon_sep"],
@@ -306,7 +378,27 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     ][: params["n_targets"]]
     targets = [targets[k] for k in clear]
     rows = [rows[k] for k in clear]
-    plan = greedy_plan(targets, dark_grid(events), ok[clear], cons)
+    ok = ok[clear]
+    # the split-window target, from its own stream so the other targets of an instance stay as they were
+    split_rng = random.Random(f"{params['seed']}/split-window")
+    splits = []
+    trap = _split_window_target(split_rng, site, sky, events, cons, {t["name"] for t in targets})
+    if trap is not None:
+        trap_rows, trap_ok = observability(sky, [trap], events, cons)
+        runs = _stretches(trap_ok[0])
+        assert len(runs) == 2 and sum(runs) >= trap["exposure_min"] + SPLIT_MARGIN_MIN \
+            and trap["exposure_min"] >= max(runs) + SPLIT_MARGIN_MIN and trap_rows[0]["observable"] == "no", runs
+        assert trap_rows[0]["moon_min_sep"] > cons["min_moon_separation_deg"] + 3
+        transit_off = abs((parse_time(trap_rows[0]["transit_utc"]) - events["mid"]).astype("timedelta64[s]").astype(float))
+        assert transit_off < 12 * 3600 - 600, transit_off
+        at = split_rng.randint(0, len(targets))
+        targets.insert(at, trap)
+        rows.insert(at, trap_rows[0])
+        ok = np.insert(ok, at, trap_ok[0], axis=0)
+        splits.append({"name": trap["name"], "stretches_min": runs, "exposure_min": trap["exposure_min"],
+                       "observable": trap_rows[0]["observable"]})
+    plan = greedy_plan(targets, dark_grid(events), ok, cons)
+    assert not {s["name"] for s in splits} & {b["name"] for b in plan}
 
     (input_dir / "observatory.json").write_text(json.dumps({
         "name": site["name"], "latitude_deg": site["lat"], "longitude_deg": site["lon"],
@@ -329,6 +421,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         "plan": [{"name": b["name"], "start": iso(b["start"]), "end": iso(b["end"]), "priority": b["priority"]}
                  for b in plan],
         "greedy_priority": sum(b["priority"] for b in plan),
+        "split_windows": splits,
     }
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
 
@@ -394,6 +487,23 @@ def _grade_observability(g: Grading, rows: list[dict[str, str]], ref: dict[str, 
     g.fraction("J2000 position, best altitude, best airmass and Moon distance in the dark window", shape, weight=1.5,
                noun="targets")
     g.fraction("observable windows, hours and observable flags", windows, weight=2, noun="targets")
+
+
+def _grade_split_windows(g: Grading, rows: list[dict[str, str]], ref: dict[str, Any]) -> None:
+    """Targets whose window breaks in two mid-night: observable only if the block fits in one stretch."""
+    splits = ref.get("split_windows") or []
+    if not splits:
+        return
+    found = {r.get("name", ""): r for r in rows}
+    verdicts = {}
+    for split in splits:
+        got = found.get(split["name"])
+        flag = str(got.get("observable", "")).strip().lower() if got else None
+        verdicts[split["name"]] = "" if flag == split["observable"] else (
+            f"observable {flag!r}: its window breaks into stretches of {split['stretches_min']} min and the block "
+            f"needs {split['exposure_min']} min in one")
+    g.fraction("observable verdict of targets whose window breaks in two (the block must fit one stretch)", verdicts,
+               noun="targets")
 
 
 def _grade_summary_events(g: Grading, summary: dict[str, Any], ref: dict[str, Any]) -> None:
@@ -606,5 +716,6 @@ def grade(g: Grading) -> None:
         return
     _grade_summary_events(g, summary, ref)
     _grade_observability(g, rows, ref)
+    _grade_split_windows(g, rows, ref)
     _grade_plan(g, plan, summary, ref)
 
