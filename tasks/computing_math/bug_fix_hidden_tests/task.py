@@ -6,7 +6,8 @@ regression test, and hand over the fixed tree plus a unified diff that applies t
 
 Variants are different libraries with different bugs: commercial rounding in an invoice
 calculator (two code paths), calendar month arithmetic in an ISO 8601 duration library, and the
-max-end augmentation lost by the rotations of an AVL interval tree.
+max-end augmentation lost by the rotations of an AVL interval tree (whose probes include a large
+tree queried many times, so that a query walking the whole tree runs out of the probe's time).
 
 The evidence of the fix is a set of hidden probes (``projects/<library>/probes.py``): calls into
 the public API with other inputs than the issue's and the suite's. ``generate`` runs them on the
@@ -18,7 +19,9 @@ and the probe's name carries the expected value. Nothing the submitted code writ
 JUnit file, a "passed" line) is trusted, and the expected values never enter its sandbox. The
 pytest runs (the original suite on the fixed source, the regression test on both sources) are
 checks of the engineer's process only: their exit codes are the code's own word, so they can never
-make up for a probe.
+make up for a probe. The submitted tests must also pass on the maintainer's fix (kept in the
+reference) and fail on the released source saved again with a comment added, so that a "regression
+test" that only recognises the submitted source or the released file's bytes does not count.
 """
 # ALE-CANARY-6d3b5773-dcf4-4cf5-a68f-c7007271b174
 
@@ -30,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +91,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         subprocess.run(["patch", "-p1", "--batch", "--quiet", "-i", str(fix)], cwd=fixed, check=True, timeout=60)
         before = _run_probes_here(probes, project / "repo" / "src", names)
         after = _run_probes_here(probes, fixed / "src", names)
+        shutil.copytree(fixed / "src", reference_dir / "fixed_src", ignore=shutil.ignore_patterns("__pycache__"))
     if sorted(after) != sorted(names) or any(after[n] is None or "value" not in after[n] for n in names):
         raise RuntimeError(f"{probes}: every probe must return a value on the fixed library, got {after}")
     expected = {n: {"result": after[n], "affected": before.get(n) != after[n]} for n in names}
@@ -110,7 +115,7 @@ def _tree_files(root: Path) -> dict[str, Path]:
     return files
 
 
-def _staged(prefix: str, files: dict[str, Path]) -> dict[str, Path | str | bytes]:
+def _staged(prefix: str, files: Mapping[str, Path | str]) -> dict[str, Path | str | bytes]:
     return {f"{prefix}/{rel}": path for rel, path in files.items()}
 
 
@@ -158,7 +163,7 @@ def _check_probes(g: Grading, package: str, submitted: dict[str, Path]) -> None:
     score(["issue_reproduction"], "the issue's reproduction now gives the expected result", 1)
 
 
-def _pytest_passes(g: Grading, pristine: Path, source: dict[str, Path], tests: dict[str, Path]) -> bool:
+def _pytest_passes(g: Grading, pristine: Path, source: Mapping[str, Path | str], tests: dict[str, Path]) -> bool:
     """Whether pytest, run on one source tree and one test tree, exits 0 in time."""
     files = {**_staged("run", source), **_staged("run", tests), "run/pyproject.toml": pristine / "pyproject.toml"}
     run = g.run_tool(["sh", "-c", "cd run && exec python3 -m pytest -q -p no:cacheprovider tests"], files=files,
@@ -166,7 +171,7 @@ def _pytest_passes(g: Grading, pristine: Path, source: dict[str, Path], tests: d
     return run.ok
 
 
-def _check_suites(g: Grading, pristine: Path, submitted: dict[str, Path]) -> None:
+def _check_suites(g: Grading, pristine: Path, fixed_src: Path, submitted: dict[str, Path]) -> None:
     original = _tree_files(pristine)
     new_src = {rel: p for rel, p in submitted.items() if rel.startswith("src/")}
     old_src = {rel: p for rel, p in original.items() if rel.startswith("src/")}
@@ -180,6 +185,17 @@ def _check_suites(g: Grading, pristine: Path, submitted: dict[str, Path]) -> Non
             catches and passes, weight=1,
             found=f"own suite {'fails' if catches else 'does not fail'} on the original source, "
                   f"{'passes' if passes else 'does not pass'} on the fix")
+    # A regression test is about behaviour: it must pass on the maintainer's independent fix of the same bug
+    # and still fail on the released code saved again with a comment added to every module (a test that only
+    # recognises the submitted source, or the released file's bytes, does neither).
+    maintainer = {f"src/{p.relative_to(fixed_src).as_posix()}": p for p in sorted(fixed_src.rglob("*.py"))}
+    reworded = {rel: path.read_text() + "\n# saved again from the released tree\n" for rel, path in old_src.items()}
+    on_maintainer = _pytest_passes(g, pristine, maintainer, own_tests)
+    on_reworded = not _pytest_passes(g, pristine, reworded, own_tests)
+    g.check("the regression test checks behaviour: it passes on an independent fix and fails on the released "
+            "code saved again", on_maintainer and on_reworded, weight=1,
+            found=f"own suite {'passes' if on_maintainer else 'does not pass'} on the maintainer's fix, "
+                  f"{'fails' if on_reworded else 'does not fail'} on the released code with a comment added")
 
 
 def grade(g: Grading) -> None:
@@ -189,4 +205,4 @@ def grade(g: Grading) -> None:
     submitted = _tree_files(g.output("repo"))
     _check_patch(g, g.reference("pristine"), submitted)
     _check_probes(g, package, submitted)
-    _check_suites(g, g.reference("pristine"), submitted)
+    _check_suites(g, g.reference("pristine"), g.reference("fixed_src"), submitted)

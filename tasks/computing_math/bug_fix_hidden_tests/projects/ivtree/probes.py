@@ -71,6 +71,26 @@ def _random_inserts_and_removals(seed: int) -> list[object]:
     return [len(tree), _digest(results)]
 
 
+def large_tree_many_queries() -> list[object]:
+    """Ten thousand bookings, a tenth of them cancelled, then ten thousand conflict checks: the README's
+    O(log n + k) queries take about a second here; a query that walks the whole tree takes minutes and
+    runs out of the probe's time."""
+    rng = random.Random(3131)
+    n = 12000
+    tree = IntervalTree()
+    items: list[tuple[int, int, int]] = []
+    for i in range(n):
+        start = rng.randint(0, 10 * n)
+        items.append((start, start + (rng.randint(50, 5000) if rng.random() < 0.02 else rng.randint(1, 20)), i))
+        tree.insert(*items[-1])
+    removed = [tree.remove(*items.pop(rng.randrange(len(items)))) for _ in range(n // 10)]
+    results = []
+    for _ in range(n):
+        start = rng.randint(0, 10 * n)
+        results.append(_found(tree.overlap(start, start + rng.randint(1, 30))))
+    return [len(tree), all(removed), list(tree.span()), _digest(results)]
+
+
 def touching_and_sorting() -> list[object]:
     tree = IntervalTree([(9, 12, "a"), (12, 14, "b"), (9, 12, "c")])
     return [_found(tree.overlap(11, 12)), _found(tree.at(12)), _found(tree), tree.remove(9, 12, "x")]
@@ -99,6 +119,7 @@ PROBES = {
     "touching_and_sorting": touching_and_sorting,
     "floats_and_empty_tree": floats_and_empty_tree,
     "bad_bounds": bad_bounds,
+    "large_tree_many_queries": large_tree_many_queries,
 }
 for _seed in range(20):
     PROBES[f"random_inserts_{_seed}"] = partial(_random_inserts, 7000 + _seed)
