@@ -8,6 +8,9 @@ hardcoded_pricer: the honest work, but the delivered pricer only prints the figu
 noisy_tree: the tree_as_lsm prices made to look like Monte Carlo: the pricer adds the seed's Gaussian draw
   times that European-spread standard error, so it repeats for a seed and varies across seeds.
 few_paths: an honest Longstaff-Schwartz that quietly simulates 10,000 paths whatever it is asked.
+boundary_mc: no regression: each simulated path is stopped at the exercise boundary read off a CRR tree
+  with exercise on the same dates (a near-optimal policy, so estimates and standard errors look right),
+  and the reported "continuation value" is the constant that crosses the payoff at that boundary.
 """
 
 import csv
@@ -70,17 +73,18 @@ def lsm(c, times, paths, seed):
     spot = c["S"] * np.exp(np.cumsum((c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts[:, None]
                                      + c["sigma"] * np.sqrt(dts)[:, None] * z, axis=0))
     sign = 1.0 if c["kind"] == "call" else -1.0
-    cash = np.maximum(sign * (spot[-1] - c["K"]), 0.0)
+    cash = np.maximum(sign * (spot[-1] - c["K"]), 0.0); coefs = [None] * (len(t) - 1)
     for k in range(len(t) - 2, -1, -1):
         cash *= math.exp(-c["r"] * (t[k + 1] - t[k]))
         payoff = np.maximum(sign * (spot[k] - c["K"]), 0.0)
         itm = np.flatnonzero(payoff > 0)
         if len(itm) > 4:
-            x = np.vander(spot[k, itm] / c["K"], 4)
-            stop = itm[payoff[itm] > x @ np.linalg.lstsq(x, cash[itm], rcond=None)[0]]
+            x = np.vander(spot[k, itm] / c["K"], 4, increasing=True)
+            coef = np.linalg.lstsq(x, cash[itm], rcond=None)[0]; coefs[k] = coef.tolist()
+            stop = itm[payoff[itm] > x @ coef]
             cash[stop] = payoff[stop]
     cash *= math.exp(-c["r"] * t[0])
-    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths))
+    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths)), {"basis": "power", "coefficients": coefs}
 '''
 PRICERS = {
     "tree_as_lsm": TREE + '''
@@ -122,18 +126,44 @@ def run(sheet, paths, seed):
     c = load(sheet); m = round(50 * c["T"]); used = min(paths, 10000)
     am = lsm(c, [c["T"] * i / m for i in range(1, m + 1)], used, seed)
     be = lsm(c, c["bermudan"], used, seed + 100)
-    return {"american": {"lsm": am[0], "lsm_std_error": am[1], "lsm_paths": paths, "lsm_exercise_steps": m},
+    return {"american": {"lsm": am[0], "lsm_std_error": am[1], "lsm_paths": paths, "lsm_exercise_steps": m,
+                         "continuation": am[2]},
             "bermudan": {"lsm": be[0], "lsm_std_error": be[1], "lsm_paths": paths}}
 ''',
 }
-PRICERS["hardcoded_pricer"] = LSM + '''
+RUN = '''
 def run(sheet, paths, seed):
     c = load(sheet); m = round(50 * c["T"])
     am = lsm(c, [c["T"] * i / m for i in range(1, m + 1)], paths, seed)
     be = lsm(c, c["bermudan"], paths, seed + 100)
-    return {"american": {"lsm": am[0], "lsm_std_error": am[1], "lsm_paths": paths, "lsm_exercise_steps": m},
+    return {"american": {"lsm": am[0], "lsm_std_error": am[1], "lsm_paths": paths, "lsm_exercise_steps": m,
+                         "continuation": am[2]},
             "bermudan": {"lsm": be[0], "lsm_std_error": be[1], "lsm_paths": paths}}
 '''
+PRICERS["boundary_mc"] = TREE + '''
+def lsm(c, times, paths, seed):
+    """Not Longstaff-Schwartz: paths stopped at the tree's boundary."""
+    steps = 40 * len(times)
+    critical = tree(c, steps, {round(t / c["T"] * steps) for t in times})["critical"]
+    crit = [critical.get(round(t / c["T"] * steps)) for t in times]
+    rng = np.random.default_rng(seed)
+    t = np.asarray(times); dts = np.diff(np.concatenate([[0.0], t]))
+    sign = 1.0 if c["kind"] == "call" else -1.0
+    logs = np.full(paths, math.log(c["S"])); cash = np.zeros(paths); alive = np.ones(paths, bool)
+    for k in range(len(t)):
+        logs += (c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts[k] + c["sigma"] * math.sqrt(dts[k]) * rng.standard_normal(paths)
+        s = np.exp(logs); pay = np.maximum(sign * (s - c["K"]), 0.0)
+        if k == len(t) - 1:
+            go = alive
+        elif crit[k] is None:
+            continue
+        else:
+            go = alive & (pay > 0) & (sign * (s - crit[k]) >= 0)
+        cash[go] = pay[go] * math.exp(-c["r"] * t[k]); alive &= ~go
+    policy = [None if b is None else [sign * (b - c["K"]), 0.0, 0.0] for b in crit[:-1]]
+    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths)), {"basis": "power", "coefficients": policy}
+''' + RUN
+PRICERS["hardcoded_pricer"] = LSM + RUN
 MAIN = '''
 if __name__ == "__main__":
     print(json.dumps(run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))
@@ -182,7 +212,7 @@ def main() -> None:
     bermudan = tree(c, 2000, steps)["price"]
     (OUT / "pricing.json").write_text(json.dumps({
         "european_bsm": european,
-        "american": {"crr": base["price"], **runs[160_000]["american"]},
+        "american": {"crr": base["price"], **{k: v for k, v in runs[160_000]["american"].items() if k != "continuation"}},
         "bermudan": {"crr": bermudan, **runs[160_000]["bermudan"]},
         "early_exercise_premium": base["price"] - european,
         "desk_mark_review": review_mark(json.loads(sheet.read_text()), european, base["price"], bermudan)},

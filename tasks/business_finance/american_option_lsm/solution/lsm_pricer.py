@@ -2,9 +2,10 @@
 """Longstaff-Schwartz pricer of the American option and its Bermudan sibling.
 
 Usage: python3 lsm_pricer.py TERM_SHEET PATHS SEED  -> JSON on stdout:
-{"american": {"lsm", "lsm_std_error", "lsm_paths", "lsm_exercise_steps"}, "bermudan": {...}}.
+{"american": {"lsm", "lsm_std_error", "lsm_paths", "lsm_exercise_steps", "continuation"}, "bermudan": {...}}.
 American exercise on a uniform grid of round(50 T) dates, Bermudan on the listed dates; exact GBM
-steps; cubic regression in S/K over in-the-money paths; seeded numpy generator."""
+steps; cubic regression in S/K over in-the-money paths (the American run's coefficients, per exercise
+date before expiry, in ascending powers, are reported as its exercise policy); seeded numpy generator."""
 # ALE-CANARY-01e903fe-61ee-4b3c-b0ab-ad641a3d0871
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def load(path: Path) -> dict:
     }
 
 
-def lsm(c: dict, times: list[float], paths: int, seed: int) -> tuple[float, float]:
-    """Longstaff-Schwartz price and standard error with exercise allowed at ``times`` (years)."""
+def lsm(c: dict, times: list[float], paths: int, seed: int) -> tuple[float, float, list]:
+    """Longstaff-Schwartz price, standard error and regression coefficients per exercise date before the last
+    (None where too few paths are in the money) with exercise allowed at ``times`` (years)."""
     rng = np.random.default_rng(seed)
     t = np.asarray(times)
     dts = np.diff(np.concatenate([[0.0], t]))
@@ -39,26 +41,30 @@ def lsm(c: dict, times: list[float], paths: int, seed: int) -> tuple[float, floa
     spot = c["S"] * np.exp(np.cumsum(drift + shocks, axis=0))
     sign = 1.0 if c["kind"] == "call" else -1.0
     cash = np.maximum(sign * (spot[-1] - c["K"]), 0.0)
+    coefficients: list = [None] * (len(t) - 1)
     for k in range(len(t) - 2, -1, -1):
         cash *= math.exp(-c["r"] * (t[k + 1] - t[k]))
         payoff = np.maximum(sign * (spot[k] - c["K"]), 0.0)
         itm = np.flatnonzero(payoff > 0)
         if len(itm) > 4:
-            x = np.vander(spot[k, itm] / c["K"], 4)
-            fitted = x @ np.linalg.lstsq(x, cash[itm], rcond=None)[0]
+            x = np.vander(spot[k, itm] / c["K"], 4, increasing=True)
+            coef = np.linalg.lstsq(x, cash[itm], rcond=None)[0]
+            coefficients[k] = coef.tolist()
+            fitted = x @ coef
             stop = itm[payoff[itm] > fitted]
             cash[stop] = payoff[stop]
     cash *= math.exp(-c["r"] * t[0])
-    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths))
+    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths)), coefficients
 
 
 def price(sheet: Path, paths: int, seed: int) -> dict:
     """Both LSM estimates for the term sheet at ``sheet``."""
     c = load(sheet)
     m = round(50 * c["T"])
-    am, am_se = lsm(c, [c["T"] * i / m for i in range(1, m + 1)], paths, seed)
-    be, be_se = lsm(c, c["bermudan"], paths, seed + 100)
-    return {"american": {"lsm": am, "lsm_std_error": am_se, "lsm_paths": paths, "lsm_exercise_steps": m},
+    am, am_se, policy = lsm(c, [c["T"] * i / m for i in range(1, m + 1)], paths, seed)
+    be, be_se, _ = lsm(c, c["bermudan"], paths, seed + 100)
+    return {"american": {"lsm": am, "lsm_std_error": am_se, "lsm_paths": paths, "lsm_exercise_steps": m,
+                         "continuation": {"basis": "power", "coefficients": policy}},
             "bermudan": {"lsm": be, "lsm_std_error": be_se, "lsm_paths": paths}}
 
 

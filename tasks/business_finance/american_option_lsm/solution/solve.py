@@ -110,7 +110,7 @@ def main() -> None:
     headline = runs[PATHS]
     pricing = {
         "european_bsm": european,
-        "american": {"crr": base["price"], **headline["american"]},
+        "american": {"crr": base["price"], **{k: v for k, v in headline["american"].items() if k != "continuation"}},
         "bermudan": {"crr": bermudan_crr, **headline["bermudan"]},
         "early_exercise_premium": base["price"] - european,
         "desk_mark_review": review_mark(json.loads((IN / "term_sheet.json").read_text()), european, base["price"],
