@@ -15,8 +15,8 @@ phrases of the descriptions and the burned-in files.
 
 Grade: every output file and every input file is dumped by pydicom in a tool sandbox (``dump_dicom.py``);
 released files are matched to their originals by the SHA-256 of their pixel data. Checks: the release
-set (burned-in withheld, nothing lost or altered), a byte search of every output file for every
-identifying string, private attributes gone, pseudonyms and the de-identification markers, exact date
+set (burned-in withheld, nothing lost or altered), a search of every output file for every identifying
+string (its bytes, a deflated data set inflated, and every value pydicom decodes from it), private attributes gone, pseudonyms and the de-identification markers, exact date
 shifts, one consistent UID map (references and file meta included), attributes the profile keeps,
 Type 2 attributes present, cleaned descriptors that keep their clinical content, the FHIR Bundle's R4
 structure and its agreement with the files, and the audit log against what really changed.
@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import zlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ DCM = "http://dicom.nema.org/resources/ontology/DCM"
 BUNDLE_TYPES = {"document", "message", "transaction", "transaction-response", "batch", "batch-response",
                 "history", "searchset", "collection"}
 STUDY_STATUS = {"registered", "available", "cancelled", "entered-in-error", "unknown"}
+DEFLATED = b"1.2.840.10008.1.2.1.99"
 ACTIONS = {"X", "Z", "D", "C", "U", "K", "EXCLUDED"}
 
 
@@ -141,7 +143,7 @@ def grade(g: Grading) -> None:
                    reason="; ".join(unreadable[:4])):
         return
     matched = _release_set(g, ref, out_dumps, in_dumps)
-    _no_phi(g, ref)
+    _no_phi(g, ref, out_dumps)
     _private_removed(g, out_dumps)
     _pseudonyms(g, ref, matched, out_dumps)
     _dates(g, ref, matched, out_dumps, in_dumps)
@@ -175,13 +177,43 @@ def _release_set(g: Grading, ref: dict[str, Any], out_dumps: dict[str, Any], in_
     return matched
 
 
-def _no_phi(g: Grading, ref: dict[str, Any]) -> None:
+def _inflated(data: bytes) -> bytes:
+    """The data set of a Part 10 file in the Deflated Explicit VR Little Endian transfer syntax, inflated
+    (so a byte search sees what the file carries); empty for any other file."""
+    if data[128:132] != b"DICM":
+        return b""
+    end = 132
+    while data[end:end + 2] == b"\x02\x00" and end + 8 <= len(data):  # the explicit-VR file meta group
+        if data[end + 4:end + 6] in (b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN"):
+            end += 12 + int.from_bytes(data[end + 8:end + 12], "little")
+        else:
+            end += 8 + int.from_bytes(data[end + 6:end + 8], "little")
+    if DEFLATED not in data[132:end]:
+        return b""
+    try:
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data[end:], 1 << 26)
+    except zlib.error:
+        return b""
+
+
+def _decoded_text(dump: dict[str, Any]) -> bytes:
+    """Every value pydicom decoded from a file (file meta, nested items), whatever its character set."""
+    values = [str(v) for v in dump.get("meta", {}).values()]
+    values += [str(e["value"]) for e in _walk(dump.get("elements", [])) if not isinstance(e["value"], list)
+               and not str(e["value"]).startswith("sha256:")]
+    return "\n".join(values).upper().encode("latin-1", "replace")
+
+
+def _no_phi(g: Grading, ref: dict[str, Any], out_dumps: dict[str, Any]) -> None:
+    """Every output file's bytes, a deflated data set inflated, and the values pydicom decodes from it."""
     tokens = [t.upper().encode("latin-1") for t in ref["phi_tokens"]]
     verdicts: dict[str, Verdict] = {}
     for path in sorted(p for p in g.output_dir.rglob("*") if p.is_file()):
-        data = path.read_bytes().upper()
+        name = str(path.relative_to(g.output_dir))
+        raw = path.read_bytes()
+        data = b"\n".join((raw, _inflated(raw), _decoded_text(out_dumps.get(name, {})))).upper()
         hits = [t.decode("latin-1") for t in tokens if t in data]
-        verdicts[str(path.relative_to(g.output_dir))] = True if not hits else "contains " + ", ".join(hits[:4])
+        verdicts[name] = True if not hits else "contains " + ", ".join(hits[:4])
     g.fraction("no identifying value of the export survives in any output file (byte search)", verdicts, weight=3,
                noun="files")
 

@@ -6,7 +6,10 @@ three deliverables in the right shape; each cuts one corner a hurried analyst cu
   block, the nested sequences and the free-text descriptions as exported;
 - random_uids: a full scrub, but every UID gets a fresh generate_uid() wherever it is met, file by file;
 - drop_dates: a full scrub, but the dates are deleted instead of shifted by the patient's offset;
-- keep_burned_in: a full scrub of every file, the burned-in secondary captures released with the rest.
+- keep_burned_in: a full scrub of every file, the burned-in secondary captures released with the rest;
+- deflated_unscrubbed: pseudonyms, dates, UIDs and the private block done, but the staff, institution and
+  nested identifiers and the free-text descriptions left as exported, the files written in the Deflated
+  Explicit VR Little Endian transfer syntax (so the identifiers are not visible in the raw bytes).
 
 ALE-CANARY-6cb0551e-5e42-4170-b222-9939ee80477d
 """
@@ -47,14 +50,16 @@ def shifted(value: str, days: int) -> str:
 
 
 def scrub(ds, rid: str, days: int, names: list[str]) -> None:
-    for keyword in BLANK:
+    for keyword in [] if MODE == "deflated_unscrubbed" else BLANK:
         if keyword in ds:
             delattr(ds, keyword)
     for keyword in EMPTY:
         if keyword in ds:
             setattr(ds, keyword, "")
     ds.PatientName = ds.PatientID = rid
-    if MODE != "top_level_only":
+    if MODE == "deflated_unscrubbed":
+        ds.remove_private_tags()
+    elif MODE != "top_level_only":
         ds.remove_private_tags()
         for keyword in [*SCRUB_SEQUENCES, "PerformedProcedureStepDescription", "ImageComments"]:
             if keyword in ds:
@@ -118,6 +123,9 @@ def main() -> None:
         row = key[str(ds.PatientID)]
         scrub(ds, row["research_id"], int(row["date_offset_days"]), sorted(names))
         name = f"dicom/{n:04d}.dcm"
+        if MODE == "deflated_unscrubbed":
+            ds.file_meta.TransferSyntaxUID = pydicom.uid.DeflatedExplicitVRLittleEndian
+            ds.is_little_endian, ds.is_implicit_VR = True, False
         ds.save_as(str(OUT / name), write_like_original=False)
         for tag, (keyword, value) in before.items():
             after = ds.get(tag)
