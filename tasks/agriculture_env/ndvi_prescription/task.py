@@ -21,7 +21,7 @@ raw ENVI, ogr2ogr to GeoJSON in the native and the projected CRS, gdal_rasterize
 polygons onto the input grid) and checks, stage by stage: the rasters' grid and CRS, the clip and
 cloud/no-data mask, the NDVI values, the zone classes, the minimum mapping unit (no undersized patch left
 beside another zone), polygons against the zone raster, polygon
-areas re-measured in the projected CRS, zone mean NDVI, the rates from the agronomic rule, the
+areas re-measured in the projected CRS, zone mean NDVI (summary and polygon attributes), the rates from the agronomic rule, the
 prescription's CRS and coverage, the product totals, and the QA hand-over: field and usable areas
 and the go / no-go decision (usable imagery on at least 90 % of the field) that follows from them.
 """
@@ -636,6 +636,21 @@ def _check_polygons(g: Grading, sub: Submission, ref: dict[str, Any]) -> dict[in
     return measured
 
 
+def _check_polygon_means(g: Grading, sub: Submission, ref_ndvi: np.ndarray, ref: dict[str, Any], k: int) -> None:
+    """zones.gpkg mean_ndvi: every feature carries its zone's mean NDVI (over the zone's pixels in zones.tif)."""
+    got = sub.zones if sub.zones is not None else np.zeros(ref_ndvi.shape, np.uint8)
+    bad = []
+    for z in range(1, k + 1):
+        sel = (got == z) & (ref_ndvi != NODATA)
+        own = float(ref_ndvi[sel].astype(np.float64).mean()) if sel.any() else math.nan
+        stated = sorted({_num((f.get("properties") or {}).get("mean_ndvi")) for f in _features(sub.zones_vec)
+                         if _zone_of(f.get("properties") or {}, "zone") == z}) or [math.nan]
+        if not all(is_close(v, own, abs_tol=0.005) and is_close(v, ref["zone_mean_ndvi"][str(z)], abs_tol=0.01)
+                   for v in stated):
+            bad.append(f"zone {z}: {[round(v, 4) for v in stated[:3]]} (its pixels {own:.4f})")
+    g.check("zones.gpkg mean_ndvi is each zone's mean NDVI", not bad, weight=1, reason="; ".join(bad[:4]))
+
+
 def _check_summary(g: Grading, table: dict[int, dict[str, float]], measured: dict[int, float], sub: Submission,
                    ref_ndvi: np.ndarray, sc: dict[str, Any], ref: dict[str, Any]) -> None:
     k = sc["zones"]
@@ -750,6 +765,7 @@ def grade(g: Grading) -> None:
     _check_ndvi(g, sub, ref_ndvi)
     _check_zones(g, sub, ref_zones, sc["zones"], sc["sieve"] or 1)
     measured = _check_polygons(g, sub, ref)
+    _check_polygon_means(g, sub, ref_ndvi, ref, sc["zones"])
     table = _summary(g, sc["zones"])
     if table is not None:
         _check_summary(g, table, measured, sub, ref_ndvi, sc, ref)
