@@ -10,8 +10,10 @@ with ffmpeg's ebur128 filter (in a fresh sandbox) and checks: the delivery forma
 the integrated loudness against the target, the true peak against the ceiling, that the master is
 the same programme as the premaster (correlation after downmix/resample at the best small lag, so
 a test tone at the right loudness fails), that it is the premaster under a smooth gain (a limiter,
-not a clipper: little is left after fitting one gain per half millisecond), and that the report's premaster figures, master figures
-and format fields agree with the measurements.
+not a clipper: little is left after fitting one gain per half millisecond), that the gain is
+turned down only where a peak demands it (a limiter, not a compressor or a dynamic normaliser),
+and that the report's premaster figures, master figures and format fields agree with the
+measurements.
 
 ALE-CANARY-9cd60b9d-c257-44d8-b299-81e790cf977c
 """
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import signal
+from scipy import ndimage, signal
 from scipy.io import wavfile
 
 from lastexam.task import Grading, Params, is_close
@@ -332,6 +334,39 @@ def distortion_db(master: dict[str, Any], premaster: dict[str, Any], channels: i
     return 10 * math.log10(max(best, 1e-12))
 
 
+RIDE_WINDOW_S = 0.1  # gain is compared with the premaster's over windows of 100 ms
+RIDE_REACH_S = 1.0  # a limiter's gain reduction follows a peak within this reach (attack, look-ahead, release)
+RIDE_MARGIN_DB = 2.0  # gain reduction allowed beyond what the nearby peaks demand of a limiter
+MAX_RIDING_SHARE = 0.05  # of the windows with sound
+
+
+def riding_share(master: dict[str, Any], premaster: dict[str, Any], channels: int, ceiling_dbtp: float) -> float:
+    """How much of the programme the master turns down where no peak demands it: the share of its 100 ms windows
+    with sound whose gain sits more than RIDE_MARGIN_DB under the master's static gain (the 95th percentile of the
+    window gains) beyond the reduction the loudest premaster peak within RIDE_REACH_S would need to meet the ceiling
+    at that gain. A static gain and a true-peak limiter (any attack and release up to a second) leave none; a
+    compressor or a dynamic normaliser rides the gain of loud passages that have no peak near the ceiling."""
+    src = _premaster_as_master(master, premaster, channels)
+    out = master["audio"]
+    window = max(1, int(master["rate"] * RIDE_WINDOW_S))
+    count = min(src.shape[1], out.shape[1]) // window
+    if count < 10:
+        return 0.0
+    cut = count * window
+    src_energy = (src[:, :cut] ** 2).reshape(channels, count, window).mean(axis=(0, 2))
+    out_energy = (out[:, :cut] ** 2).reshape(channels, count, window).mean(axis=(0, 2))
+    peaks = np.abs(src[:, :cut]).reshape(channels, count, window).max(axis=(0, 2))
+    src_db, out_db = 10 * np.log10(src_energy + 1e-20), 10 * np.log10(out_energy + 1e-20)
+    sound = src_db > src_db.max() - 40
+    gain = out_db - src_db
+    static = float(np.percentile(gain[sound], 95))
+    reach = round(RIDE_REACH_S / RIDE_WINDOW_S)
+    near = ndimage.maximum_filter1d(peaks, size=2 * reach + 1, mode="nearest")
+    needed = np.maximum(0.0, 20 * np.log10(near + 1e-12) + static - ceiling_dbtp)
+    excess = (static - gain) - needed
+    return float(np.mean(excess[sound] > RIDE_MARGIN_DB))
+
+
 def _report_section(report: Any, key: str) -> dict[str, Any]:
     section = report.get(key) if isinstance(report, dict) else None
     return section if isinstance(section, dict) else {}
@@ -397,9 +432,15 @@ def grade(g: Grading) -> None:
         g.check("only gain and limiting: no clipping or reshaping of the waveform", distortion <= MAX_DISTORTION_DB,
                 weight=2.0, expected=f"<= {MAX_DISTORTION_DB} dB left after a smooth gain", found=f"{distortion:.1f} dB",
                 reason="" if distortion <= MAX_DISTORTION_DB else "the peaks are clipped or the programme reshaped")
+        riding = riding_share(master, premaster, p["channels"], float(p["max_tp"]))
+        g.check("gain reduced only where the peaks demand it (no compression or riding gain)",
+                riding <= MAX_RIDING_SHARE, expected=f"<= {MAX_RIDING_SHARE:.0%} of the programme's 100 ms windows",
+                found=f"{riding:.1%}", reason="" if riding <= MAX_RIDING_SHARE else
+                f"the level of passages with no peak near the ceiling is turned down by more than {RIDE_MARGIN_DB:g} dB")
     else:
         for name in ("same programme as the premaster (correlation)", "master sample-aligned with the premaster",
-                     "only gain and limiting: no clipping or reshaping of the waveform"):
+                     "only gain and limiting: no clipping or reshaping of the waveform",
+                     "gain reduced only where the peaks demand it (no compression or riding gain)"):
             g.check(name, False, weight=2.0 if name.startswith("only") else 1.0,
                     reason="channel count or length unusable")
 
