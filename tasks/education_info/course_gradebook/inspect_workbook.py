@@ -4,7 +4,7 @@
 Usage: inspect_workbook.py WORKBOOK JOB_JSON. Writes report.json: the Data sheet's cells, the Policy
 sheet's weights (by category name in column A) and letter counts (G2 down), the Grades sheet's rows (by
 its header), its final_percent and letter formulas, whether each final percent has a conditional format
-and the first one's conditions (operator, formula), every chart's value ranges; then the Grades rows again
+and the first one's conditions (operator, formula), every chart's value ranges and category labels; then the Grades rows again
 after the Policy weights of the job were set and the document recalculated (weights restored after),
 after the job's altered rules, drops and letter cut-offs were set on the Policy sheet and the document
 recalculated (with the letter counts; the cells restored after), and after the job's hidden roster was
@@ -64,6 +64,16 @@ def grades_sheet(sheet) -> dict:
             "conditions": conditions}
 
 
+def categories(cs) -> list[str] | None:
+    """The labels on a coordinate system's category axis, as the chart shows them."""
+    with contextlib.suppress(Exception):  # no category axis, or no categories on it
+        seq = cs.getAxisByDimension(0, 0).getScaleData().Categories.getValues()
+        with contextlib.suppress(Exception):
+            return [str(t) for t in seq.getTextualData()]
+        return [str(v) for v in seq.getData()]
+    return None
+
+
 def charts(doc) -> list[dict]:
     out = []
     for s in range(doc.Sheets.getCount()):
@@ -75,7 +85,8 @@ def charts(doc) -> list[dict]:
                     values = [seq.getValues().getSourceRangeRepresentation()
                               for series in ct.getDataSeries() for seq in series.getDataSequences()
                               if seq.getValues().Role == "values-y"]
-                    out.append({"sheet": sheet.Name, "name": name, "type": ct.getChartType(), "values": values})
+                    out.append({"sheet": sheet.Name, "name": name, "type": ct.getChartType(), "values": values,
+                                "categories": categories(cs)})
     return out
 
 

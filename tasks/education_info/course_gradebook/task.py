@@ -8,8 +8,9 @@ workbook in a headless soffice (inspect_workbook.py, in a tool sandbox): it read
 Grades sheets, the conditional formats and the charts, then swaps two category weights on the Policy
 sheet and recalculates, then writes altered late-penalty and extra-credit rules, drops and letter
 cut-offs on the Policy sheet and recalculates, then writes the hidden roster over the Data sheet and
-recalculates: the Grades sheet (and the letter counts) must follow all three. The at-risk conditional
-format must compare the final percent with the Policy sheet's threshold.
+recalculates: the Grades sheet (and the letter counts) must follow all three, its category averages
+too. The at-risk conditional format must compare the final percent with the Policy sheet's threshold; the
+distribution chart must plot the letter counts against the letters.
 """
 
 from __future__ import annotations
@@ -244,6 +245,22 @@ def _follows(table: dict, want: dict) -> dict[str, bool | str]:
     return {sid: verdict(sid) for sid in want}
 
 
+def _averages(table: dict, want: dict, categories: list[str]) -> dict[str, bool | str]:
+    """Per student: the Grades sheet's category averages against the policy's (as percents, or as fractions)."""
+    got = {str(r.get("student_id", "")).strip(): r for r in table.get("rows", [])}
+    def close(value: object, average: float) -> bool:
+        v = _num(value)
+        return v is not None and (abs(v - average) <= 0.01 or abs(v * 100 - average) <= 0.01)
+    def verdict(sid: str) -> bool | str:
+        r = got.get(sid)
+        if r is None:
+            return "no Grades row"
+        wrong = [c for c in categories if not close(r.get(c.strip().lower()), want[sid]["averages"][c])]
+        return not wrong or "; ".join(f"{c}: found {r.get(c.strip().lower())!r}, policy gives "
+                                      f"{want[sid]['averages'][c]:.2f}" for c in wrong[:3])
+    return {sid: verdict(sid) for sid in want}
+
+
 def _data_matches(ref: dict, data: dict) -> dict[str, bool | str]:
     head = ref["header"]
     got = {str(r[0]).strip(): r for r in data.get("table", [])[1:] if r}
@@ -301,6 +318,10 @@ def _grade_workbook(g: Grading, ref: dict, book: dict) -> None:
     formulas = book["grades"].get("formulas", [])
     g.check("the final percents and letters are formulas", bool(formulas) and all(f.startswith("=") for f in formulas),
             weight=1, reason=f"{sum(not f.startswith('=') for f in formulas)} of {len(formulas)} cells hold values")
+    averages = _averages(book["grades"], ref["grades"], ref["categories"])
+    averages.update({f"{sid} (another roster)": v for sid, v in
+                     _averages(book["perturbed"], ref["hidden_grades"], ref["categories"]).items()})
+    g.fraction("the Grades sheet's category averages follow the policy (and the Data sheet)", averages, weight=2)
     g.fraction("the Grades sheet recalculates for a different roster on the Data sheet",
                _follows(book["perturbed"], ref["hidden_grades"]), weight=3)
     g.fraction("the Grades sheet follows the Policy sheet's weights",
@@ -314,14 +335,16 @@ def _grade_workbook(g: Grading, ref: dict, book: dict) -> None:
     k = len(ref["letters"])
     counts = book.get("counts", [])
     want = [sum(g_["letter"] == name for g_ in ref["grades"].values()) for _cut, name in ref["letters"]]
+    letters = [name for _cut, name in ref["letters"]]
     def chart_ok(ch: dict) -> bool:
-        return [_range_cells(v) for v in ch["values"]] == [("Policy", "G", 2, k + 1)]
+        return [_range_cells(v) for v in ch["values"]] == [("Policy", "G", 2, k + 1)] and \
+            [str(c).strip() for c in ch.get("categories") or []] == letters
     altered_counts = [_num(c) for c in book.get("altered", {}).get("counts", [])]
     g.check("the letter counts on the Policy sheet, live with the grades",
             [_num(c) for c in counts] == want and altered_counts == ref["altered"]["counts"], weight=1,
             expected=[want, ref["altered"]["counts"]], found=[counts, altered_counts])
     g.check("a chart of the grade distribution on the letter counts", any(chart_ok(ch) for ch in book["charts"]),
-            weight=1, expected="$Policy.$G$2:$G$" + str(k + 1), found=book["charts"][:3])
+            weight=1, expected=f"values $Policy.$G$2:$G${k + 1}, categories {letters}", found=book["charts"][:3])
 
 
 def _grade_export(g: Grading, ref: dict, rows: list[dict], book: dict | None) -> None:

@@ -173,9 +173,13 @@ def build(doc, policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]:
             span = f"$Adjusted.{col(first)}{r}:{col(first + len(cat['items']) - 1)}{r}"
             drop = "0" if SHORTCUT == "no_drop_lowest" else str(cat["drop"]) if SHORTCUT == "policy_typed_in" \
                 else f"$Policy.$C${ci + 2}"
-            grades.getCellByPosition(3 + ci, r - 1).setFormula(
-                f"=SUMPRODUCT(LARGE({span};ROW(OFFSET($A$1;0;0;COUNT({span})-{drop}))))/(COUNT({span})-{drop})")
+            average = f"SUMPRODUCT(LARGE({span};ROW(OFFSET($A$1;0;0;COUNT({span})-{drop}))))/(COUNT({span})-{drop})"
             weight = repr(cat["weight"]) if SHORTCUT == "hardcoded_weights" else f"$Policy.$B${ci + 2}"
+            if SHORTCUT == "averages_not_shown":  # the final from its own averages, the columns a plain mean
+                grades.getCellByPosition(3 + ci, r - 1).setFormula(f"=AVERAGE({span})")
+                terms.append(f"{weight}*({average})")
+                continue
+            grades.getCellByPosition(3 + ci, r - 1).setFormula(f"={average}")
             terms.append(f"{weight}*{col(3 + ci)}{r}")
         grades.getCellByPosition(3 + len(cats), r - 1).setFormula(
             f"={'+'.join(terms)}+MIN(N($Data.{col(len(head) - 1)}{r});{rule('$Policy.$I$3', policy, 'extra_cap')})")
@@ -199,7 +203,8 @@ def build(doc, policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]:
 
     frame = uno.createUnoStruct("com.sun.star.awt.Rectangle")
     frame.X, frame.Y, frame.Width, frame.Height = 1000, (k + 4) * 500, 14000, 8000
-    ranges = (pol.getCellRangeByPosition(5, 0, 5, k).getRangeAddress(),
+    labels = 4 if SHORTCUT == "chart_wrong_labels" else 5  # the cut-offs as the chart's categories
+    ranges = (pol.getCellRangeByPosition(labels, 0, labels, k).getRangeAddress(),
               pol.getCellRangeByPosition(6, 0, 6, k).getRangeAddress())
     pol.getCharts().addNewByName("grade_distribution", frame, ranges, True, True)
     doc.calculateAll()
