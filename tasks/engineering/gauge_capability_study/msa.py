@@ -48,8 +48,11 @@ def anova_grr(y: np.ndarray, pool_p: float = POOL_P) -> dict:
     var["reproducibility"] = var_a + var_pa
     var["gauge_rr"] = var["repeatability"] + var["reproducibility"]
     var["total"] = var["gauge_rr"] + var_p
+    table = {"part": (df_p, ss_p), "appraiser": (df_a, ss_a), "part_x_appraiser": (df_pa, ss_pa),
+             "repeatability": (df_e, ss_e)}
     return {"interaction_f": float(f_pa), "interaction_p_value": p_pa, "interaction_pooled": bool(pooled),
-            "variance_components": {k: float(var[k]) for k in COMPONENTS}, "grand_mean": float(grand)}
+            "variance_components": {k: float(var[k]) for k in COMPONENTS}, "grand_mean": float(grand),
+            "table": {k: {"df": df, "ss": float(ss)} for k, (df, ss) in table.items()}}
 
 
 def grr_percentages(result: dict, tolerance_width: float) -> dict:

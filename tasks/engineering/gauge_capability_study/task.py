@@ -17,7 +17,8 @@ readings (msa.py, numpy/scipy, independent of the statsmodels the agent runs). T
 test, variance components, %contribution, %study variation, %tolerance, ndc and decision; the subgroup
 statistics, limits and rule flags (F1); the excluded subgroups, sigmas and indices; and that the report states
 the JSON figures (the interaction p-value included), each control chart signal with its rule, the export's
-problems (the mistyped part id with its correct one) and the right decisions.
+problems (the mistyped part id with its correct one) and the right decisions, and that its ANOVA table gives
+each source's df, SS, MS, F and p as recomputed from the cleaned readings.
 """
 # ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from lastexam.task import Grading, Params, as_number, is_close, write_csv
 
@@ -217,7 +219,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     (reference_dir / "reference.json").write_text(json.dumps({
         "unit": "mm", "one_sided": spec["lsl"] is None,
         "interaction_f": ref["anova"]["interaction_f"], "interaction_p_value": ref["anova"]["interaction_p_value"],
-        "interaction_pooled": ref["anova"]["interaction_pooled"],
+        "interaction_pooled": ref["anova"]["interaction_pooled"], "anova_table": ref["anova"]["table"],
         "variance_components": ref["anova"]["variance_components"],
         **{k: ref["percent"][k] for k in ("percent_contribution", "percent_study_variation", "percent_tolerance")},
         "ndc": ref["percent"]["ndc"], "ndc_ratio": ref["percent"]["ndc_ratio"], "gauge_decision": ref["decision"],
@@ -295,6 +297,77 @@ def _line_subgroups(line: str) -> set[int]:
     return named
 
 
+ANOVA_SOURCES = {  # a line of the report's ANOVA table, by the label before its first figure
+    "part": lambda label: re.search(r"part", label) and not re.search(r"apprais|operator|inter", label),
+    "appraiser": lambda label: re.search(r"apprais|operator", label) and not re.search(r"part|inter", label),
+    "part_x_appraiser": lambda label: re.search(r"inter", label) or (
+        re.search(r"part", label) and re.search(r"apprais|operator", label)),
+    "repeatability": lambda label: re.search(r"repeat|resid|error|within|equipment", label),
+}
+
+
+def _anova_rows(ref: dict) -> dict[str, list[dict]]:
+    """Per source of the crossed ANOVA, the rows an expert's table may show: df, SS, MS and the F and p the
+    effect is tested with (against the interaction, the repeatability or, pooled, their pooled mean square)."""
+    t = ref["anova_table"]
+    df = {k: float(v["df"]) for k, v in t.items()}
+    ss = {k: float(v["ss"]) for k, v in t.items()}
+    ms = {k: ss[k] / df[k] for k in t}
+    pooled_df = df["part_x_appraiser"] + df["repeatability"]
+    pooled_ms = (ss["part_x_appraiser"] + ss["repeatability"]) / pooled_df
+    denominators = [(ms["repeatability"], df["repeatability"]), (ms["part_x_appraiser"], df["part_x_appraiser"]),
+                    (pooled_ms, pooled_df)]
+    def row(source: str, tests: list[tuple[float, float]]) -> dict:
+        f = [ms[source] / d for d, _ in tests]
+        return {"df": df[source], "ss": ss[source], "ms": ms[source], "f": f,
+                "p": [float(stats.f.sf(v, df[source], d)) for v, (_, d) in zip(f, tests, strict=True)]}
+    rows = {"part": [row("part", denominators)], "appraiser": [row("appraiser", denominators)],
+            "part_x_appraiser": [row("part_x_appraiser", denominators[:1])],
+            "repeatability": [row("repeatability", [])]}
+    if ref["interaction_pooled"]:
+        pooled = ss["part_x_appraiser"] + ss["repeatability"]
+        rows["repeatability"].append({"df": pooled_df, "ss": pooled, "ms": pooled_ms, "f": [], "p": []})
+    return rows
+
+
+def _shown_numbers(line: str) -> list[tuple[float, float]]:
+    """The numbers of a line, each with half a unit of its last decimal shown when it has two significant digits
+    or more (0.000017 printed by pandas stands for 1.7e-5 +- 5e-7; 0.00 stands for nothing)."""
+    out = []
+    for m in re.finditer(r"(?<![\w.])(-?\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?", line):
+        value = float(m.group(0))
+        digits = (m.group(1).lstrip("-") + (m.group(2) or "")).lstrip("0")
+        half = 0.5 * 10.0 ** (int(m.group(3) or 0) - len(m.group(2) or "")) if len(digits) >= 2 else 0.0
+        out.append((value, half))
+    return out
+
+
+def _anova_line(numbers: list[tuple[float, float]], want: dict) -> bool:
+    """The line shows the row's df, SS and MS (mm^2 or um^2, 1 % of the figure or as rounded), and its F and p if
+    it has any."""
+    def shown(value: float, rel: float = 0.01, absolute: float = 0.0) -> bool:
+        return any(abs(n - value) <= max(absolute + rel * abs(value), half * 1.0001) for n, half in numbers)
+    sums = any(shown(want["ss"] * scale) and shown(want["ms"] * scale) for scale in (1.0, 1e6))
+    tests = not want["f"] or any(shown(f) and shown(p, 0.01, 1e-3) for f, p in zip(want["f"], want["p"], strict=True))
+    return shown(want["df"], 0.0, 1e-9) and sums and tests
+
+
+def _grade_anova_table(g: Grading, ref: dict, report: str) -> None:
+    rows = _anova_rows(ref)
+    required = ["part", "appraiser", "repeatability"] + ([] if ref["interaction_pooled"] else ["part_x_appraiser"])
+    stated = {source: False for source in required}
+    for line in report.splitlines():
+        first = re.search(r"(?<![\w.])-?\d", line)
+        if first is None:
+            continue
+        label, numbers = line[:first.start()].lower(), _shown_numbers(line)
+        for source in required:
+            if ANOVA_SOURCES[source](label) and any(_anova_line(numbers, want) for want in rows[source]):
+                stated[source] = True
+    g.fraction("report's ANOVA table (df, SS, MS, F and p per source)",
+               {s: ok or "no table row with this source's df, SS, MS, F and p" for s, ok in stated.items()}, weight=2)
+
+
 def grade(g: Grading) -> None:
     ref = g.reference_json("reference.json")
     if not g.require_files("grr.json", "spc.csv", "capability.json", "msa_report.md"):
@@ -308,6 +381,7 @@ def grade(g: Grading) -> None:
     _grade_spc(g, ref, spc)
     _grade_capability(g, ref, cap)
     _grade_report(g, ref, grr, cap, report)
+    _grade_anova_table(g, ref, report)
 
 
 def _grade_grr(g: Grading, ref: dict, grr: dict) -> None:

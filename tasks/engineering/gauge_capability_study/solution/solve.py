@@ -10,7 +10,9 @@ Run as solve.py it follows the standard. Run through a link in adversaries/ it t
 - capability_all_subgroups: capability computed on all 25 subgroups, the flagged ones included;
 - overall_sigma_cpk: Cp/Cpk computed from the overall standard deviation instead of R-bar/d2;
 - report_figures_only: everything computed, but the report only lists the key figures, the names the data
-  problems involve and the decision lines (no ANOVA, interaction test nor control chart findings).
+  problems involve and the decision lines (no ANOVA, interaction test nor control chart findings);
+- anova_table_invented: everything computed, but the report's ANOVA table shows sums of squares and F ratios
+  that are not the data's.
 
 ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 """
@@ -182,6 +184,8 @@ def capability(chart: pd.DataFrame, values: np.ndarray, spec: dict) -> dict:
 def anova_markdown(table: pd.DataFrame | None) -> str:
     if table is None:
         return "(average-and-range method: no ANOVA table)"
+    if SHORTCUT == "anova_table_invented":
+        table = table.assign(sum_sq=table["sum_sq"] * 1.3, F=table["F"] * 0.8)
     lines = ["| Source | DF | SS (mm²) | MS (mm²) | F | p |", "|---|---:|---:|---:|---:|---:|"]
     for source, row in table.iterrows():
         f = "" if pd.isna(row["F"]) else f"{row['F']:.3f}"
