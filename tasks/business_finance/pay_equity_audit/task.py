@@ -14,7 +14,8 @@ a multi-currency company with many part-timers and a company-wide gap (clustered
 Grade: the reference is computed by ``audit.py`` from the export generate() wrote. The grader checks
 the headcount, raw and adjusted gaps, the SE, CI, p and significance, R-squared and two slopes; the
 cohort gaps, Welch p-values and flags (F1); the eligible list, proposed salaries, the funded set within the budget and
-the totals against the list; and the memo's figures and conclusions against the reference.
+the totals against the list; and the memo's figures and conclusions against the reference, each figure on a
+line or sentence that names it (the CI, the p-value, the funded total and headcount).
 """
 # ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
 
@@ -225,6 +226,26 @@ def _has(text: str, value: float, tol: float) -> bool:
     return any(abs(x - abs(value)) <= tol for x in _numbers(text))
 
 
+_CI_WORDS = re.compile(r"\bci\b|confiden|interval|95\s*%|\bbound")
+_P_WORDS = re.compile(r"\bp\b|p-?value|probabilit")
+_MONEY_WORDS = re.compile(r"usd|\$|cost|total|fund|raise|increase|remediat|spend|budget|adjustment")
+_COUNT_WORDS = re.compile(r"raise|employee|women|fund|increase|people|adjustment|staff|individual")
+
+
+def _statements(memo: str) -> list[str]:
+    """Where a figure can be tied to what it states: each line (a table row, a list item) and each sentence of
+    a paragraph whose lines are wrapped."""
+    text = memo.casefold().replace("\u2212", "-")
+    sentences = [s for para in re.split(r"\n\s*\n", text)
+                 for s in re.split(r"\.(?=\s|$)|[;!?](?=\s|$)", " ".join(para.split()))]
+    return text.splitlines() + sentences
+
+
+def _stated(units: list[str], words: re.Pattern, value: float, tol: float) -> bool:
+    """Some line or sentence that names the figure (by one of the words) states it."""
+    return any(words.search(u) and _has(u, value, tol) for u in units)
+
+
 def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
     want = ref["model"]
     lines = [line.casefold() for line in memo.splitlines()]
@@ -234,8 +255,11 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
             expected=f"raw {want['raw_gap_pct']:.1f}%, adjusted {want['adjusted_gap_pct']:.1f}% (1 decimal)",
             found={"raw gap stated": raw_ok, "adjusted gap stated": adj_ok})
     p = want["p_value"]
-    p_ok = (re.search(r"<\s*0?\.001", memo) is not None) if p < 0.001 else _has(memo, p, max(0.0015, 0.05 * p))
-    ci_ok = _has(memo, round(want["ci_low_pct"], 1), 0.051) and _has(memo, round(want["ci_high_pct"], 1), 0.051)
+    units = _statements(memo)
+    p_ok = any(_P_WORDS.search(u) and re.search(r"<\s*0?\.001", u) for u in units) if p < 0.001 else \
+        _stated(units, _P_WORDS, p, max(0.0015, 0.05 * p))
+    ci_ok = _stated(units, _CI_WORDS, round(want["ci_low_pct"], 1), 0.051) and \
+        _stated(units, _CI_WORDS, round(want["ci_high_pct"], 1), 0.051)
     g.check("memo states the CI and p-value of the adjusted gap", p_ok and ci_ok, weight=0.5,
             expected={"ci": [round(want["ci_low_pct"], 1), round(want["ci_high_pct"], 1)], "p": p},
             found={"ci": ci_ok, "p": p_ok})
@@ -264,7 +288,8 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
         named = any("cohort" in ln and _NEGATION.search(ln) for ln in lines)
     g.check("memo names the flagged cohorts", named, weight=0.5,
             expected=[f"{c['job_family']} {c['job_level']}" for c in flagged] or "no cohort flagged")
-    money = _has(memo, ref["total_increase_usd"], 1.0) and _has(memo, ref["funded"], 0.0)
+    money = _stated(units, _MONEY_WORDS, ref["total_increase_usd"], 1.0) and \
+        _stated(units, _COUNT_WORDS, ref["funded"], 0.0)
     g.check("memo states the funded remediation total and headcount", money, weight=0.5,
             expected=f"USD {ref['total_increase_usd']:,.2f}, {ref['funded']} employees")
 
