@@ -13,7 +13,7 @@ generate() builds clean records from word lists (the expected output, correct by
 plants defects into copies of some of them (every defect class at least once in every variant, so
 that skipping any one rule costs the full pass; a few titles begin with a word that is an article
 only in another language, and a few authors outside the authority file share a controlled name's
-surname), and writes the defective batch and the authority file with pymarc; the
+surname, at least one its forename initial too), and writes the defective batch and the authority file with pymarc; the
 expected records and the list of planted defects go to the reference.
 
 grade() reads the submitted records with pymarc and compares them with the expected ones: record
@@ -111,6 +111,10 @@ TRAPS_PER_BATCH = 2
 NAMESAKES = [("Okafor", "Ngozi", "1991-"), ("Schmidt", "Peter", "1969-"), ("Patel", "Raj", "1984-"),
              ("Thompson", "Eric", "1972-"), ("Reyes", "Marisol", "1990-")]
 NAMESAKES_PER_BATCH = 2
+# Namesakes who also share the controlled name's forename initial ("Thompson, Eric" beside "Thompson, Eleanor",
+# both "Thompson, E."): every batch holds at least one, so matching on surname and initial collocates wrongly.
+INITIAL_NAMESAKES = [("Thompson", "Edward", "1966-"), ("Okafor", "Chidi", "1987-"), ("Schmidt", "Andreas", "1971-"),
+                     ("Patel", "Pooja", "1990-"), ("Reyes", "Cristina", "1983-"), ("Müller", "Julia", "1982-")]
 PEOPLE = [("Okafor", "Chinwe", "1962-"), ("Lindqvist", "Maria", "1975-"), ("Müller", "Jürgen", "1948-2019"),
           ("Haddad", "Samir", "1980-"), ("García Ruiz", "Ana", "1971-"), ("Thompson", "Eleanor", "1955-"),
           ("Nakamura", "Kenji", "1968-"), ("Dubois", "Hélène", "1983-"), ("O'Neill", "Patrick", "1960-"),
@@ -406,6 +410,11 @@ def _plan_defects(records: list[Record], rng: np.random.Generator,
     return plans
 
 
+def _shares_initial(person: Person) -> bool:
+    """Whether an author outside the authority file shares a controlled name's surname and forename initial."""
+    return any(surname == person.surname and forename[0] == person.forename[0] for surname, forename, _ in PEOPLE)
+
+
 def build_batch(params: Params) -> tuple[list[Record], list[Record], list[Record], list[dict[str, str]]]:
     """(input records, expected records, authority records, planted defects)."""
     sc = SCENARIOS[params["scenario"]]
@@ -416,6 +425,11 @@ def build_batch(params: Params) -> tuple[list[Record], list[Record], list[Record
     picked = rng.choice(len(NAMESAKES), size=NAMESAKES_PER_BATCH, replace=False)
     places = rng.choice(sc["records"], size=NAMESAKES_PER_BATCH, replace=False)
     namesakes = {int(i): Person(*NAMESAKES[int(k)], lccn="") for i, k in zip(places, picked, strict=True)}
+    if not any(_shares_initial(p) for p in namesakes.values()):
+        # from a stream of its own, so that batches which already hold such a namesake do not shift
+        extra = np.random.default_rng([params["seed"], 1])
+        twin = INITIAL_NAMESAKES[int(extra.integers(len(INITIAL_NAMESAKES)))]
+        namesakes[int(places[-1])] = Person(*twin, lccn="")
     truths = [build_record(i, rng, sc, people, trap=i in traps, namesake=namesakes.get(i))
               for i in range(sc["records"])]
     inputs = [_copy(r) for r in truths]

@@ -9,6 +9,8 @@ Each one cleans the batch competently with pymarc and exports MARCXML, but cuts 
   language in 008/35-37 (an English "Die casting ..." gets 4).
 - surname_authority_match: rule 4 applied by surname: a heading that contains a controlled surname
   takes that authority's form (a quicker match than the headings and 400 variants).
+- initial_authority_match: rule 4 applied by surname and forename initial ("Okafor, C." or "C... Okafor"),
+  without looking up the headings and 400 variants, so "Thompson, Eric" takes "Thompson, Eleanor".
 - isbn_hyphens_only: 020 $a stripped of hyphens and duplicates dropped, but no check digit is ever
   computed, so invalid ISBNs stay in $a.
 - report_without_values: the records are right, but the change report lists only record, tag and
@@ -50,10 +52,12 @@ def bare(name):
     return re.sub(r"[\s,.;:]+$", "", name or "")
 
 
-authorized, by_surname = {}, {}
+authorized, by_surname, by_initial = {}, {}, {}
 for auth in read("authorities.mrc"):
     heading = auth.get_fields("100")[0]
     by_surname[heading.get("a").split(",")[0]] = heading
+    surname, forename = bare(heading.get("a")).split(", ", 1)
+    by_initial[surname, forename[0]] = heading
     for field in [heading, *auth.get_fields("400")]:
         authorized[bare(field.get("a"))] = heading
 
@@ -61,6 +65,11 @@ for auth in read("authorities.mrc"):
 def authority_for(name):
     if MODE == "surname_authority_match":
         return next((h for surname, h in by_surname.items() if surname in (name or "")), None)
+    if MODE == "initial_authority_match":
+        text = bare(name)
+        return next((h for (surname, initial), h in by_initial.items()
+                     if text.startswith(f"{surname}, {initial}") or (text.endswith(surname) and text.startswith(initial))),
+                    None)
     return authorized.get(bare(name))
 
 records = read("batch.mrc")
