@@ -8,6 +8,8 @@ with one inference convention taken from a default instead of the brief:
 - normal_pvalues: p-values and confidence intervals from the normal distribution, not t.
 - keyword_summary: every convention right, but the paper's paragraph names the findings (return to
   schooling, gender gap, returns to scale, first stage...) without stating a single figure.
+- misattributed_summary: every convention right, and the paragraph states every headline figure, but
+  each one under the name of another finding (the return to schooling given the gender gap's figure...).
 """
 
 import json
@@ -151,4 +153,12 @@ if MODE == "keyword_summary":
     out["summary"] = ("We find a sizeable return to schooling, a clear gender gap and a union premium; within firms "
                       "the output elasticities imply returns to scale close to constant and an exporter premium; "
                       "instrumenting schooling with college proximity raises the return, with a strong first stage F.")
+if MODE == "misattributed_summary":
+    names = {"wage": ("The return to schooling is", "Women earn", "The union premium for women is"),
+             "firm": ("Returns to scale are", "Exporters have a premium of"),
+             "iv": ("The OLS return to schooling is", "The IV return to schooling is", "The first-stage F is")}[scenario]
+    keys = [k for k in out if k != "summary" and not k.endswith(("_se", "_pvalue", "ci95", "ci95_model3"))]
+    figures = [abs(out[k]) for k in keys]
+    out["summary"] = "The preferred specification, with clustered standard errors, gives these headline estimates. " + " ".join(
+        f"{name} {value:.2f}." for name, value in zip(names, figures[1:] + figures[:1], strict=True))
 (OUTPUT / "interpretation.json").write_text(json.dumps(out, indent=1))
