@@ -13,7 +13,8 @@ Variants: the WHO 2000-2025 world standard over a multi-year colorectal-cancer e
 2000 U.S. standard (19 groups, infants separate) over a one-year mortality tabulation with
 subtotal rows, omitted zero cells and deaths of unknown age; the 2013 European standard over
 sparse mesothelioma data with dates of birth, coded regions, single-year populations and
-zero counts.
+zero counts (a few diagnoses on a birthday or the day before one, at an age-group bound, so that
+ages must be completed years).
 
 Grade: the reference is computed by generate() from the records it drew. The grader checks
 the age-specific cells, case counts and person-years, crude rates against the submitted
@@ -231,6 +232,32 @@ def _completed_years(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+def _birthday_cases(seed: int, sc: Scenario, valid: list[dict]) -> None:
+    """Move a few dates of birth so that the diagnosis falls on a birthday, or the day before one, at an age-group
+    bound: completed years then differ from days / 365.25 (or days / 365). Ages and age groups stay as drawn,
+    and the randomness is a stream of its own, so that the rest of the extract does not shift."""
+    rng = np.random.default_rng([seed, 7])
+    bounds = set(sc.groups[1:])
+    on, before = 0, 0
+    for i in rng.permutation(len(valid)):
+        case = valid[int(i)]
+        day, age = case["date"], case["age"]
+        if (day.month, day.day) in ((2, 28), (2, 29), (12, 31)):
+            continue
+        if on < 2 and age in bounds:
+            born = day.replace(year=day.year - age)  # the diagnosis on the birthday
+            if (day - born).days // 365.25 < age:
+                case["born"], on = born, on + 1
+        elif before < 2 and age + 1 in bounds:
+            after = day + dt.timedelta(days=1)
+            born = after.replace(year=after.year - age - 1)  # the diagnosis the day before the birthday
+            if (day - born).days // 365 > age:
+                case["born"], before = born, before + 1
+        assert _completed_years(case["born"], day) == age
+        if on == before == 2:
+            break
+
+
 def _line_list_colorectal(rng: np.random.Generator, sc: Scenario, valid: list[dict], out: Path) -> dict[str, int]:
     """The registry extract (2020-01-01 to 2024-06-30) with out-of-period, non-resident and duplicate records."""
     extra_years = [dict(c, date=dt.date(2020, 1, 1) + dt.timedelta(days=int(rng.integers(0, 366))))
@@ -394,6 +421,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
             born = case["date"] - dt.timedelta(days=int(case["age"] * 365.25 + rng.integers(1, 364)))
             case["born"] = born
             case["age"] = _completed_years(born, case["date"])
+        _birthday_cases(params["seed"], sc, valid)
     for case in valid:
         cells.d[case["region"], case["sex"], _group_of(min(case["age"], 100), sc.groups)] += 1
 

@@ -6,6 +6,9 @@ Each cleans the extract, builds the rate cube and writes all four deliverables, 
 - normal_crude_ci: crude-rate intervals from the normal approximation of the Poisson count.
 - records_as_cases: registrations counted as cases without removing repeat notifications; for the
   death tabulation, deaths of unknown age left out of the crude rates as well.
+- naive_ages: ages and age groups taken at face value: age at diagnosis as elapsed days / 365.25 from the
+  date of birth (not completed years), the tabulation's age codes read as lower bounds ("1" for under one
+  year), and the standard joined on the groups' lower bounds without collapsing its open top group.
 """
 
 import json
@@ -64,6 +67,8 @@ elif (INPUT / "registrations.csv").exists():
     counts["excluded_duplicate"], counts["cases_included"] = len(c) - len(dedup), len(dedup)
     b, d = dedup["date_of_birth"], dedup["date_of_diagnosis"]
     age = d.dt.year - b.dt.year - ((d.dt.month * 100 + d.dt.day) < (b.dt.month * 100 + b.dt.day))
+    if MODE == "naive_ages":
+        age = (d - b).dt.days // 365.25
     cases = pd.DataFrame({"region": dedup["region"], "sex": dedup["sex_code"].map(sexmap), "age": age})
     labels = list(std.iloc[:, 0])
     single = pd.read_csv(INPUT / "population_single_year.csv", dtype={"residence_code": str, "age": str})
@@ -83,12 +88,16 @@ else:
     known = raw[~ns]
     cases = known.loc[known.index.repeat(known["n"]), ["region", "sex", "Five-Year Age Groups"]]
     cases["age"] = [low(x) for x in cases["Five-Year Age Groups"]]
+    if MODE == "naive_ages":
+        cases["age"] = [low(x) for x in known.loc[cases.index, "Five-Year Age Groups Code"]]
     if MODE != "records_as_cases":
         extra = raw[ns][["region", "sex", "n"]]
 lows = np.array([low(x) for x in labels])
 cases["age_group"] = [labels[np.searchsorted(lows, int(a), "right") - 1] for a in cases["age"]]
 w = np.zeros(len(labels))
 for label, value in zip(std.iloc[:, 0], std.iloc[:, 1], strict=True):
+    if MODE == "naive_ages" and low(label) not in lows:
+        continue
     w[np.searchsorted(lows, low(label), "right") - 1] += float(value)
 w /= w.sum()
 dc = cases.groupby(["region", "sex", "age_group"]).size()
