@@ -171,7 +171,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     months = sorted({r["month"] for r in clean})
     pivot = {f"{c}|{m}": {f: sum(r[f] for r in clean if r["channel"] == c and r["month"] == m)
                           for f in ("spend", "revenue", "conversions")} for c in totals for m in months}
-    reference = {"rows": len(clean), "duplicate_day": repeated, "totals": totals, "pivot": pivot, "moves": moves,
+    row_keys = [[r["date"], r["channel"], r["campaign"], r["spend"], r["revenue"]] for r in clean]
+    reference = {"rows": len(clean), "row_keys": row_keys, "duplicate_day": repeated, "totals": totals, "pivot": pivot, "moves": moves,
                  "moved": moved, "held": held, "target": mix.target_roas, "currency": mix.currency,
                  "donors": [m["channel"] for m in moves if m["action"] == "cut"],
                  "recipients": [m["channel"] for m in moves if m["action"] == "increase"]}
@@ -189,6 +190,40 @@ def _num(text: object) -> float | None:
         return float(str(text).replace(",", "").replace("%", "").strip())
     except ValueError:
         return None
+
+
+def _day(value: object) -> str | None:
+    """A Data cell's date as YYYY-MM-DD: a Calc date serial (days from 1899-12-30) or a date string."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (dt.date(1899, 12, 30) + dt.timedelta(days=int(value))).isoformat() if 0 < value < 2e6 else None
+    text = str(value or "").strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _row_verdict(ref: dict, rows: list[dict]) -> bool | str:
+    """Every Data row is one campaign-day of the export, on its own date, with that day's spend and revenue."""
+    want: dict[tuple, list[tuple[float, float]]] = {}
+    for day, channel, campaign, spend, revenue in ref["row_keys"]:
+        want.setdefault((day, channel, campaign), []).append((spend, revenue))
+    wrong = []
+    for r in rows:
+        key = (_day(r.get("date")), str(r.get("channel", "")).strip(), str(r.get("campaign", "")).strip())
+        money = (_num(r.get("spend")), _num(r.get("revenue")))
+        options = want.get(key, [])
+        match = next((i for i, (s, v) in enumerate(options) if money[0] is not None and money[1] is not None
+                      and _close(money[0], s, 1e-6, 0.01) and _close(money[1], v, 1e-6, 0.01)), None)
+        if match is None:
+            wrong.append(f"{key[0] or r.get('date')!r} {key[1]} / {key[2]}")
+        else:
+            options.pop(match)
+    left = sum(len(v) for v in want.values())
+    return (not wrong and not left) or (f"{len(wrong)} rows not a campaign-day of the export as dated "
+                                        f"(e.g. {wrong[:3]}), {left} campaign-days missing")
 
 
 def _range_cells(rep: str) -> tuple[str, str, int, int] | None:
@@ -243,6 +278,7 @@ def _grade_workbook(g: Grading, ref: dict, book: dict) -> dict[str, float]:
         return ok or f"{len(rows)} rows, spend {sum(_num(r.get('spend')) or 0 for r in rows):.2f} vs {totals[c]['spend']:.2f}"
     verdicts = {c: data_verdict(c) for c in sorted(channels)}
     verdicts["row count"] = data["count"] == ref["rows"] or f"{data['count']} rows, {ref['rows']} expected"
+    verdicts["each row's date, campaign, spend and revenue"] = _row_verdict(ref, data["rows"])
     if missing:
         verdicts["columns"] = f"missing {missing}"
     g.fraction("the Data sheet holds the cleaned quarter in the reporting currency", verdicts, weight=2)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import html
 import os
 import re
@@ -66,7 +67,10 @@ def clean_rows(brief: dict) -> list[list]:
                 continue
             seen.add(key)
             rate = brief["rates"][r["currency"]]
-            rows.append([r["date"], r["date"][:7], r["channel"], r["campaign"], float(r["spend"]) * rate,
+            day = r["date"]
+            if SHORTCUT == "misdated_rows":  # each row dated a day late, the month column still the export's
+                day = (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+            rows.append([day, r["date"][:7], r["channel"], r["campaign"], float(r["spend"]) * rate,
                          float(r["impressions"]), float(r["clicks"]), float(r["conversions"]),
                          float(r["revenue"]) * rate])
     return rows
