@@ -196,6 +196,34 @@ def _grade_memo(g: Grading, params: Params, cov: dict[str, Any], memo: str) -> N
             expected=f"{params['threshold_min']} min, {params['buffer_m']} m, {params['service_date']}")
 
 
+ONE_DIRECTION = re.compile(r"one[\s-]*way|one direction|single[\s-]*direction|unidirectional")
+
+
+def _limiting_routes(params: Params, ref: dict[str, Any]) -> list[tuple[str, str]]:
+    """(route_id, long name) of every route that falls short of the threshold on the date: no service, or a
+    direction whose peak or midday scheduled headway is missing or longer than the threshold."""
+    rows: dict[str, list[Any]] = {}
+    for r in ref["routes"]:
+        rows.setdefault(r["route_id"], []).extend((r["peak_headway_min"], r["midday_headway_min"]))
+    short = [route for route in network.ROUTES
+             if route[0] not in rows or any(v is None or v > params["threshold_min"] + 1e-9 for v in rows[route[0]])
+             or len(rows[route[0]]) < 4]
+    return [(route_id, long_name.split(" (")[0]) for route_id, _, long_name, _ in short]
+
+
+def _grade_limits(g: Grading, params: Params, ref: dict[str, Any], memo: str) -> None:
+    lowered = memo.casefold()
+    routes = [rid for rid, name in _limiting_routes(params, ref)
+              if name.casefold() in lowered or re.search(rf"\b(?:route|routes|line|lines|rt\.?)\s*(?:\d+\s*(?:,|and|&)\s*)*"
+                                                        rf"{re.escape(rid)}\b", lowered)]
+    one_way = ONE_DIRECTION.search(lowered) is not None
+    g.check("memo says what limits the frequent network (one-direction service or the routes short of the standard)",
+            one_way or bool(routes), weight=1,
+            expected={"one-direction service or any of": [f"route {r} {n}" for r, n in _limiting_routes(params, ref)]},
+            reason="" if one_way or routes else "the memo names neither one-direction service nor a route below the "
+                                                  "standard")
+
+
 def grade(g: Grading) -> None:
     ref = g.reference_json("reference.json")
     if not g.require_files(*DELIVERABLES):
@@ -214,3 +242,4 @@ def grade(g: Grading) -> None:
     _grade_routes(g, ref, routes)
     _grade_coverage(g, ref, cov, marked)
     _grade_memo(g, g.params, cov, memo)
+    _grade_limits(g, g.params, ref, memo)

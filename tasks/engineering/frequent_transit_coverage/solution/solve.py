@@ -11,6 +11,7 @@ Run under another name (the adversaries/ symlinks), it takes one shortcut instea
 - calendar_only: the services of calendar.txt alone, calendar_dates.txt ignored;
 - degrees_as_metres: the buffer drawn in longitude/latitude degrees (metres / 111,320), no projection;
 - one_direction: direction 0 only, for the stops and the route table.
+- no_limits: the memo without its paragraph on what limits the frequent network.
 """
 
 import itertools
@@ -144,6 +145,8 @@ one-way couplet and the Westside Circulator loop) and cannot qualify under the b
 midday gaps on the branch trunk and the 30-minute Hospital Parkway service keep those corridors below the
 standard. Evening-edge and branch-merge gaps, not average frequency, decide most stops near the threshold.
 """
+    if SHORTCUT == "no_limits":
+        memo = memo[:memo.index("**What limits")]
     (OUTPUT / "coverage_memo.md").write_text(memo)
 
 
