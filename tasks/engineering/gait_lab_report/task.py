@@ -246,9 +246,43 @@ def _grade_report(g: Grading, truth: dict, params: dict, curves: dict, report: s
     peaks = {f"{side} peak knee flexion": cited(max(curves[side]["knee"]) if _complete(curves[side]["knee"]) else None,
                                                 0.0, 0.151) for side in model.SIDES}
     g.fraction("the report cites each side's peak knee flexion of kinematics.csv", peaks, weight=1, noun="peaks")
-    upper = report.upper()
     quirks = truth["quirks"]
-    repairs = {f"gap in {name}": name in upper for name, _, _ in quirks["gaps"]}
-    repairs["swapped labels " + " / ".join(quirks["swapped"])] = all(n in upper for n in quirks["swapped"])
-    g.fraction("the report names the repaired marker gaps and the swapped labels", repairs, weight=1,
-               noun="repairs")
+    gaps, swapped = {name for name, _, _ in quirks["gaps"]}, set(quirks["swapped"])
+    said = _repair_claims(report)
+    repairs = {f"gap in {name}": name in said["gap"] | said["both"] for name in sorted(gaps)}
+    repairs["swapped labels " + " / ".join(quirks["swapped"])] = swapped <= said["swap"] | said["both"]
+    # a repair claimed for a marker that was not repaired (a list of every marker, both candidates) is wrong
+    wrong = (said["gap"] - gaps) | (said["swap"] - swapped) | (said["both"] - gaps - swapped)
+    repairs["no repair claimed for an intact marker"] = not wrong or f"also claims {', '.join(sorted(wrong))}"
+    g.fraction("the report names the repaired marker gaps and the swapped labels, and only those", repairs,
+               weight=1, noun="repairs")
+
+
+MARKER_NAME = re.compile(r"\b[LR](?:" + "|".join(model.SEGMENT_MARKERS) + r")\b")
+GAP_WORDS = re.compile(r"gap|fill|missing|occlu|drop-?out", re.IGNORECASE)
+SWAP_WORDS = re.compile(r"swap|exchang|interchang|mislabel|relabel|transpos|revers|mix-?up|mixed up", re.IGNORECASE)
+NEGATION = re.compile(r"\b(?:no|not|none|nor|neither|without|never)\b|n't\b", re.IGNORECASE)
+EXCEPTION = re.compile(r"\b(?:except|but|only|apart from|other than|save)\b", re.IGNORECASE)
+
+
+def _negated(before: str, after: str) -> bool:
+    """Whether a name between ``before`` and ``after`` (the rest of its sentence) is under a negation: the last
+    negation before it comes after the last exception ("no other marker had gaps except LHEE" claims LHEE), or
+    its own clause denies it ("RHEE had no gap")."""
+    negations = [m.end() for m in NEGATION.finditer(before)]
+    exceptions = [m.end() for m in EXCEPTION.finditer(before)]
+    return (bool(negations) and negations[-1] > max(exceptions, default=-1)) or bool(
+        NEGATION.search(re.split(r"[,;:()]", after, maxsplit=1)[0]))
+
+
+def _repair_claims(report: str) -> dict[str, set[str]]:
+    """The marker names the report's sentences claim as gap-filled, as swapped, or both in one sentence; a
+    name under a negation ("no gaps in LTHI or LKNE") is not claimed."""
+    said: dict[str, set[str]] = {"gap": set(), "swap": set(), "both": set()}
+    for sentence in re.split(r"\n|(?<=[.!?;])\s+", report):
+        gap, swap = bool(GAP_WORDS.search(sentence)), bool(SWAP_WORDS.search(sentence))
+        if gap or swap:
+            names = {m.group() for m in MARKER_NAME.finditer(sentence)
+                     if not _negated(sentence[:m.start()], sentence[m.end():])}
+            said["both" if gap and swap else "gap" if gap else "swap"] |= names
+    return said

