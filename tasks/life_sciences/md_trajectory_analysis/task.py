@@ -253,3 +253,49 @@ def _grade_summary(g: Grading, text: str, ref: dict, backbone: np.ndarray | None
     g.check("summary figures equal the tables", all(consistent) and len(consistent) == 5,
             expected="mean/max RMSD, H-bond and contact counts and the top RMSF residue as in the CSVs",
             found=consistent)
+
+    moved, kept = _ligand_story(text)
+    if want_event is not None:  # the ligand RMSD leaves 2 A for good: the account must say the ligand moved
+        story_ok = bool(moved) and not kept
+        story = kept[0] if kept else moved[0] if moved else None
+        reason = "" if story_ok else "claims the pose is kept" if kept else "the ligand's move is not told"
+    else:  # the ligand stays within 2 A: the account must not tell it leaving or flipping
+        left = [s for s in moved if LIGAND_LEFT.search(s)]
+        story_ok, story, reason = not left, left[0] if left else None, "claims the ligand left" if left else ""
+    g.check("summary: its account of the ligand agrees with the ligand RMSD", story_ok,
+            expected="moves out of its pose" if want_event is not None else "stays in its pose", found=story,
+            reason=reason)
+
+
+KEY_LINE = re.compile(r"mean backbone rmsd|maximum ligand rmsd|ligand event frame|most flexible residue|"
+                      r"hydrogen bonds above threshold|contact residues", re.IGNORECASE)
+LIGAND = re.compile(r"\bligand\b|\bLIG\b|\bfragment\b|\binhibitor\b", re.IGNORECASE)
+LIGAND_LEFT = re.compile(r"\b(?:leav\w*|left\s+(?:its|the)|unbind\w*|unbound|dissociat\w*|exit\w*|escap\w*|"
+                         r"depart\w*|flip\w*)", re.IGNORECASE)
+LIGAND_MOVED = re.compile(LIGAND_LEFT.pattern + r"|\b(?:shift\w*|rotat\w*|reorient\w*|displac\w*|los(?:es|t|ing)|"
+                          r"rearrang\w*|drift\w*|moves?|moved|moving|chang\w*|ris(?:es|ing)|rose|increas\w*|jump\w*)",
+                          re.IGNORECASE)
+POSE_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|keeps?|kept|maintain\w*|retain\w*|unchanged|"
+                       r"stabl[ey])\b", re.IGNORECASE)
+NEGATED = re.compile(r"(?:\b(?:not|never|no|nor|without)|n't)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+
+
+def _ligand_story(text: str) -> tuple[list[str], list[str]]:
+    """The summary's sentences about the ligand (outside the labelled key lines) that tell it moving, and those
+    that tell its pose kept with no move in the same sentence; a negated verb ("does not leave") tells nothing."""
+    moved, kept = [], []
+    for line in text.splitlines():
+        if KEY_LINE.search(line):
+            continue
+        for sentence in re.split(r"(?<=[.!?;])\s+", line):
+            if not LIGAND.search(sentence):
+                continue
+
+            def says(pattern: re.Pattern, sentence: str = sentence) -> bool:
+                return any(not NEGATED.search(sentence[:m.start()]) for m in pattern.finditer(sentence))
+
+            if says(LIGAND_MOVED):
+                moved.append(sentence.strip())
+            elif says(POSE_KEPT) and re.search(r"\bpose\b", sentence, re.IGNORECASE):
+                kept.append(sentence.strip())
+    return moved, kept
