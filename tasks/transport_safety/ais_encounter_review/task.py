@@ -157,6 +157,61 @@ def _garble_names(rng: random.Random, ref: dict[str, Any], txs: list[simulate.Tr
             tx.corrupt = {**tx.fields, "shipname": name[:k] + letter + name[k + 1:]}
 
 
+def _broadcast_course(txs: list[simulate.Transmission], mmsi: int, t: float, start: int) -> float | None:
+    """The COG field of the vessel's last accepted position report received by time t (epoch)."""
+    best: tuple[float, float] | None = None
+    for tx in txs:
+        if tx.vessel.mmsi != mmsi or tx.fields["type"] not in (1, 2, 3, 18) or tx.jump or tx.position_na:
+            continue
+        c = start + min(c for _, c in tx.receptions)
+        if c <= t and (best is None or c >= best[0]):
+            best = (c, tx.fields["course"])
+    return None if best is None else best[1]
+
+
+def _misleads(course_a: float | None, course_b: float | None, bearing_ab: float, right: tuple[str, str],
+              margin: float = 5.0) -> bool:
+    """True when broadcast courses give a classification other than ``right`` under any ``margin`` change."""
+    if course_a is None or course_b is None:
+        return False
+    return all(geometry.classify(course_a + da, course_b + db, bearing_ab + dbr) != right
+               for da in (-margin, 0, margin) for db in (-margin, 0, margin) for dbr in (-margin, 0, margin))
+
+
+def _frozen_cog(params: Params, pre: dict[str, Any], txs: list[simulate.Transmission], start: int) -> dict[str, Any]:
+    """One vessel of a classified encounter whose transponder repeats a frozen course (a stuck gyro feed wired
+    to both COG and heading) while its positions stay true: classified from the broadcast courses, the
+    encounter lands on another type or give-way vessel; from the track it stays right."""
+    rng = random.Random(f"{params['seed']}:frozen-cog")
+    tracks = {int(k): v for k, v in pre["tracks"].items()}
+    pilots = {tx.vessel.mmsi for tx in txs if tx.vessel.pilot}
+    options = []
+    for e in pre["encounters"]:
+        a, b = int(e["mmsi_1"]), int(e["mmsi_2"])
+        t, _, _, brg = geometry.assess(tracks[a], tracks[b], e["cpa_epoch"])
+        right = (e["encounter_type"], "both" if e["give_way"] == "both" else "a" if e["give_way"] == str(a) else "b")
+        options += [(e, m, a, b, t, brg, right) for m in (a, b) if m not in pilots]
+    rng.shuffle(options)
+    for e, m, a, b, t, brg, right in options:
+        true = _broadcast_course(txs, m, t, start)
+        if true is None:
+            continue
+        for _ in range(40):
+            frozen = round((true + rng.choice((-1, 1)) * rng.uniform(25, 155)) % 360, 1) % 360
+            ca = frozen if m == a else _broadcast_course(txs, a, t, start)
+            cb = frozen if m == b else _broadcast_course(txs, b, t, start)
+            if _misleads(ca, cb, brg, right):
+                for tx in txs:
+                    if tx.vessel.mmsi == m and tx.fields["type"] in (1, 2, 3, 18):
+                        for fields in (tx.fields, tx.corrupt):
+                            if fields is not None:
+                                fields["course"] = frozen
+                                if fields["heading"] != 511:
+                                    fields["heading"] = round(frozen) % 360
+                return {"mmsi_1": e["mmsi_1"], "mmsi_2": e["mmsi_2"], "faulty": str(m), "right": right}
+    raise RuntimeError("no encounter a frozen course would misclassify")
+
+
 def _slipped_speeds(params: Params, txs: list[simulate.Transmission]) -> list[tuple[simulate.Transmission, dict]]:
     """Garbled (bad-checksum) copies of two vessels' position reports that no other rule rejects: the real
     report's MMSI and position a few seconds later, with a speed above any the vessel really reported. Kept,
@@ -182,6 +237,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     vessels, txs, start, rng = _scenario(params)
     pre = _reference(params, vessels, txs, {id(tx): (tx.fields["lat"], tx.fields["lon"], tx.fields["speed"])
                                             for tx in txs if tx.fields["type"] in (1, 2, 3, 18)}, start)
+    trap = _frozen_cog(params, pre, txs, start)
     _garble_names(rng, pre, txs)
     slipped = _slipped_speeds(params, txs)
     items, seq = [], 0
@@ -224,6 +280,15 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     ref = _reference(params, vessels, txs, decoded, start)
     if ref is None or len(ref["encounters"]) != len(pre["encounters"]):
         raise RuntimeError("decoded positions changed the encounter set")
+    trapped = next(e for e in ref["encounters"] if (e["mmsi_1"], e["mmsi_2"]) == (trap["mmsi_1"], trap["mmsi_2"]))
+    a, b = int(trap["mmsi_1"]), int(trap["mmsi_2"])
+    tracks = {int(k): v for k, v in ref["tracks"].items()}
+    t, _, _, brg = geometry.assess(tracks[a], tracks[b], trapped["cpa_epoch"])
+    side = "both" if trapped["give_way"] == "both" else "a" if trapped["give_way"] == trap["mmsi_1"] else "b"
+    if (trapped["encounter_type"], side) != trap["right"]:
+        raise RuntimeError("the trapped encounter changed its classification")
+    if not _misleads(_broadcast_course(txs, a, t, start), _broadcast_course(txs, b, t, start), brg, trap["right"]):
+        raise RuntimeError("the frozen course no longer misclassifies its encounter")
     ref["start_epoch"] = start
     ref["end_epoch"] = start + int(params["hours"] * 3600)
     (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))

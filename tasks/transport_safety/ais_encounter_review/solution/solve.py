@@ -4,7 +4,8 @@
 Run under another name (a symlink in adversaries/), it takes that one shortcut:
 no_multipart (type 5 ignored), no_interpolation (CPA at raw report times), keep_bad (bad checksums
 and jumps kept), flat_earth (degrees unscaled by cos(lat)), class_a_only (types 18/24 ignored), no_checksum
-(checksums never tested: names by majority vote over the static copies, vessels without static data dropped).
+(checksums never tested: names by majority vote over the static copies, vessels without static data dropped),
+broadcast_cog (each vessel's course taken from the COG field of its last report instead of its track).
 
 ALE-CANARY-52dbe5ac-4781-492e-9058-ed161b0198fd
 """
@@ -79,7 +80,8 @@ def read_log() -> list[tuple[int, dict]]:
 
 
 def clean_positions(messages: list[tuple[int, dict]]) -> pd.DataFrame:
-    rows = [{"t": t, "mmsi": m["mmsi"], "lat": m["lat"], "lon": m["lon"], "sog": m["speed"], "payload": m["payload"],
+    rows = [{"t": t, "mmsi": m["mmsi"], "lat": m["lat"], "lon": m["lon"], "sog": m["speed"], "cog": m["course"],
+             "payload": m["payload"],
              "cls": "B" if m["msg_type"] == 18 else "A"}
             for t, m in messages if m["msg_type"] in (1, 2, 3, 18)]
     df = pd.DataFrame(rows).sort_values(["t", "mmsi"], kind="stable")
@@ -190,6 +192,8 @@ def course_and_position(track: pd.DataFrame, t: float) -> tuple[float, float, fl
     i = int(np.clip(np.searchsorted(track.t.to_numpy(), t, side="right"), 1, len(track) - 1))
     p, q = track.iloc[i - 1], track.iloc[i]
     course = math.degrees(math.atan2((q.lon - p.lon) * lon_scale((p.lat + q.lat) / 2), q.lat - p.lat)) % 360
+    if SHORTCUT == "broadcast_cog":
+        course = float(track.cog.iloc[max(0, int(np.searchsorted(track.t.to_numpy(), t, side="right")) - 1)]) % 360
     lat, lon = np.interp(t, track.t, track.lat), np.interp(t, track.t, track.lon)
     return course, float(lat), float(lon)
 
