@@ -7,9 +7,11 @@ units, then report each unit's spike times, firing rate, refractory-period (ISI)
 peri-stimulus time histogram and whether the unit is excited, suppressed or unaffected by the
 stimulus.
 
-Generation: 2-4 units with distinct multi-channel waveform templates (in every variant two units of
-about the same size share their largest channel, so only the footprint over the other channels or
-the waveform's shape tells them apart, not the peak channel or the amplitude) fire as inhomogeneous
+Generation: 2-5 units (the scenario's units, one dropped or one added by a draw from the instance's
+own stream, so the count is not a property of the scenario) with distinct multi-channel waveform
+templates (in every variant two units of about the same size share their largest channel, so only
+the footprint over the other channels or the waveform's shape tells them apart, not the peak
+channel or the amplitude) fire as inhomogeneous
 Poisson processes with a refractory period (stimulus-locked excitation or suppression, one unit
 bursting in the hardest variant); waveforms are added at sub-sample positions onto band-limited
 noise, a slow LFP and, in one variant, mains hum. The ground-truth spike times and response
@@ -52,6 +54,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {"shape": "broad", "amp": [132.0], "rate": 6.0, "response": "excited", "burst": 0.0},
             {"shape": "narrow", "amp": [114.0], "rate": 14.0, "response": "suppressed", "burst": 0.0},
         ],
+        "extra": {"shape": "broad", "amp": [235.0], "rate": 5.0, "response": "none", "burst": 0.0},
+        "counts": (2, 3), "droppable": None,
     },
     "tetrode": {
         "fs": 20000, "duration": 90.0, "channels": 4, "noise_uv": 10.0, "lfp_uv": 80.0, "hum_uv": 0.0,
@@ -61,6 +65,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {"shape": "narrow", "amp": [35.0, 110.0, 40.0, 95.0], "rate": 16.0, "response": "suppressed",
              "burst": 0.0},
         ],
+        "extra": {"shape": "narrow", "amp": [40.0, 55.0, 35.0, 150.0], "rate": 7.0, "response": "none", "burst": 0.0},
+        "counts": (2, 3, 4), "droppable": 2,
     },
     "noisy_tetrode": {
         "fs": 25000, "duration": 90.0, "channels": 4, "noise_uv": 12.0, "lfp_uv": 120.0, "hum_uv": 35.0,
@@ -71,8 +77,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {"shape": "broad", "amp": [55.0, 130.0, 50.0, 60.0], "rate": 7.0, "response": "none", "burst": 0.0},
             {"shape": "narrow", "amp": [95.0, 40.0, 125.0, 30.0], "rate": 10.0, "response": "excited", "burst": 0.0},
         ],
+        "extra": {"shape": "broad", "amp": [50.0, 65.0, 45.0, 165.0], "rate": 6.0, "response": "none", "burst": 0.0},
+        "counts": (4, 5), "droppable": None,
     },
 }
+COUNT_STREAM = 12  # the instance's unit count is drawn from a stream of its own: (seed, COUNT_STREAM)
 SHAPES = {  # trough width, rebound delay, rebound width (ms), rebound ratio
     "broad": (0.20, 0.55, 0.32, 0.32),
     "narrow": (0.10, 0.30, 0.16, 0.50),
@@ -155,15 +164,32 @@ def _noise(rng: np.random.Generator, sc: dict, n: int) -> np.ndarray:
     return out
 
 
+def instance_units(sc: dict, seed: int) -> list[dict]:
+    """The units of one instance: the scenario's, less one or plus one by a draw of the instance's own.
+
+    The unit that may be dropped is never one of the two that share their largest channel, so the hard
+    pair stays in every instance; the added unit is largest on a channel no other unit peaks on (on a
+    tetrode) or far larger than the others (on a single electrode), so it is as separable as they are.
+    """
+    count = int(np.random.default_rng([seed, COUNT_STREAM]).choice(sc["counts"]))
+    units = list(sc["units"])
+    if count < len(units):
+        units.pop(sc["droppable"])
+    elif count > len(units):
+        units.append(sc["extra"])
+    return units
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     sc = SCENARIOS[params["scenario"]]
+    units = instance_units(sc, params["seed"])
     for attempt in range(20):
         rng = np.random.default_rng([params["seed"], attempt])
         onsets = np.cumsum(rng.uniform(1.6, 2.4, 60))
         onsets = np.round(onsets[onsets < sc["duration"] - 1.2], 4)
-        trains = [spike_train(rng, u, onsets, sc["duration"]) for u in sc["units"]]
+        trains = [spike_train(rng, u, onsets, sc["duration"]) for u in units]
         classes = [response_class(t, onsets) for t in trains]
-        clear = all(c == u["response"] and (p < 1e-3 or p > 0.1) for (c, p), u in zip(classes, sc["units"], strict=True))
+        clear = all(c == u["response"] and (p < 1e-3 or p > 0.1) for (c, p), u in zip(classes, units, strict=True))
         if clear:
             break
     fs, n = sc["fs"], int(sc["duration"] * sc["fs"])
@@ -171,7 +197,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     half = int(1.5e-3 * fs)
     offsets = np.arange(-half, 2 * half + 1)
     truth = []
-    for unit, times in zip(sc["units"], trains, strict=True):
+    for unit, times in zip(units, trains, strict=True):
         amp = np.array(unit["amp"])
         shift = trough_offset_ms(unit["shape"])
         prev = -1.0
@@ -203,7 +229,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     np.savez_compressed(reference_dir / "truth.npz", *truth)
     (reference_dir / "truth.json").write_text(json.dumps({
         "duration": sc["duration"], "responses": [c for c, _ in classes], "n_units": len(truth),
-        "peak_channels": [int(np.argmax(unit["amp"])) for unit in sc["units"]],
+        "peak_channels": [int(np.argmax(unit["amp"])) for unit in units],
     }))
 
 

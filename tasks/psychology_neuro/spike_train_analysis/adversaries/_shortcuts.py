@@ -10,6 +10,9 @@
   spike, not over the recording.
 - amplitude_groups: no clustering: spikes grouped by the channel where they are deepest and split
   by size within a channel (what works while every unit has its own channel or its own amplitude).
+- fixed_count: no model selection: k-means with the number of units read off the scenario table of
+  the public generator (2 on a single electrode, 3 on a 20 kHz tetrode, 4 on a 25 kHz one) instead
+  of chosen from the data.
 """
 # ALE-CANARY-734195ff-8860-4dda-b4b4-9674bf8a5454
 
@@ -83,7 +86,8 @@ else:
         snips.reshape(len(peaks), -1))
     best_k, best_score, best_labels = 1, -1.0, np.zeros(len(peaks), dtype=int)
     sample = np.random.default_rng(0).choice(len(peaks), min(4000, len(peaks)), replace=False)
-    for k in range(2, 7):
+    scenario_count = 2 if nch == 1 else {20000: 3, 25000: 4}.get(fs, 3)
+    for k in [scenario_count] if MODE == "fixed_count" else range(2, 7):
         labels = KMeans(n_clusters=k, n_init=4, random_state=0).fit_predict(feats)
         score = silhouette_score(feats[sample], labels[sample])
         if score > best_score:
