@@ -172,14 +172,20 @@ def boundary_curve(c: dict[str, Any], steps: int) -> list[tuple[float, float | N
     return out
 
 
+def gbm_paths(c: dict[str, Any], t: np.ndarray, paths: int, seed: int) -> np.ndarray:
+    """Spot prices of ``paths`` risk-neutral geometric Brownian motion paths drawn from ``seed`` at the ascending
+    times ``t`` (years), shape (len(t), paths)."""
+    dts = np.diff(np.concatenate([[0.0], t]))
+    z = np.random.default_rng(seed).standard_normal((len(t), paths))
+    drift, s = c["r"] - c["q"] - 0.5 * c["sigma"] ** 2, c["sigma"]
+    return c["S"] * np.exp(np.cumsum(drift * dts[:, None] + s * np.sqrt(dts)[:, None] * z, axis=0))
+
+
 def lsm(c: dict[str, Any], times: list[float], paths: int, seed: int, degree: int = 3) -> tuple[float, float]:
     """Longstaff-Schwartz on in-the-money paths with a cubic polynomial in S/K; (price, standard error)."""
-    rng = np.random.default_rng(seed)
     t = np.asarray(times)
-    dts = np.diff(np.concatenate([[0.0], t]))
-    S, K, r, q, s = c["S"], c["K"], c["r"], c["q"], c["sigma"]
-    z = rng.standard_normal((len(t), paths))
-    spot = S * np.exp(np.cumsum((r - q - 0.5 * s * s) * dts[:, None] + s * np.sqrt(dts)[:, None] * z, axis=0))
+    K, r = c["K"], c["r"]
+    spot = gbm_paths(c, t, paths, seed)
     sign = 1.0 if c["kind"] == "call" else -1.0
     value = np.maximum(sign * (spot[-1] - K), 0.0)
     for k in range(len(t) - 2, -1, -1):
@@ -297,17 +303,12 @@ def policy_value(c: dict[str, Any], policy: tuple[str, list[np.ndarray | None]],
     the benchmark's policy (exercise beyond the tree's critical spot) on the same paths, and the standard error of
     their difference."""
     basis, coefs = policy
-    rng = np.random.default_rng(seed)
     t = np.asarray(lsm_times(c))
-    dts = np.diff(np.concatenate([[0.0], t]))
+    spots = gbm_paths(c, t, paths, seed)
     sign = 1.0 if c["kind"] == "call" else -1.0
-    logs = np.full(paths, math.log(c["S"]))
     cash, bench = np.zeros(paths), np.zeros(paths)
     alive, bench_alive = np.ones(paths, dtype=bool), np.ones(paths, dtype=bool)
-    for k in range(len(t)):
-        logs += (c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts[k] + c["sigma"] * math.sqrt(dts[k]) * \
-            rng.standard_normal(paths)
-        spot = np.exp(logs)
+    for k, spot in enumerate(spots):
         payoff = np.maximum(sign * (spot - c["K"]), 0.0)
         last = k == len(t) - 1
         stop = bench_alive & (payoff > 0) & (last or (critical[k] is not None and sign * (spot - critical[k]) >= 0))

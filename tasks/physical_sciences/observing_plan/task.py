@@ -207,7 +207,7 @@ def observability(
         rise = rises[-1] if rises and (transit - rises[-1]) < np.timedelta64(13, "h") else None
         set_ = sets[0] if sets and (sets[0] - transit) < np.timedelta64(13, "h") else None
         good = ok[k]
-        run = _longest_run(good)
+        longest = max(_stretches(good), default=0)
         up = alt[k] > 0
         rows.append({
             "name": target["name"], "ra_deg": target["ra_deg"], "dec_deg": target["dec_deg"],
@@ -218,19 +218,23 @@ def observability(
             "window_start_utc": iso(grid[good][0]) if good.any() else "",
             "window_end_utc": iso(grid[good][-1]) if good.any() else "",
             "hours_observable": round(float(good.sum()) * GRID_MIN / 60, 3),
-            "observable": "yes" if (run - 1) * GRID_MIN >= target["exposure_min"] else "no",
+            "observable": "yes" if longest >= target["exposure_min"] else "no",
             "moon_min_sep": float(sep[k].min()), "moon_max_sep": float(sep[k].max()),
-            "longest_min": max(run - 1, 0) * GRID_MIN,
+            "longest_min": longest,
         })
     return rows, ok
 
 
-def _longest_run(mask: np.ndarray) -> int:
-    best = cur = 0
-    for value in mask:
-        cur = cur + 1 if value else 0
-        best = max(best, cur)
-    return best
+def _stretches(mask: np.ndarray) -> list[int]:
+    """The length in minutes (first to last grid point) of each run of ``True`` in a one-minute mask."""
+    out, cur = [], 0
+    for value in [*mask, False]:
+        if value:
+            cur += 1
+        elif cur:
+            out.append((cur - 1) * GRID_MIN)
+            cur = 0
+    return out
 
 
 def greedy_plan(targets: list[dict], grid: np.ndarray, ok: np.ndarray, cons: dict[str, Any]) -> list[dict]:
@@ -285,18 +289,6 @@ def _candidates(rng: random.Random, site: dict, sky: Sky, events: dict, count: i
 
 SPLIT_MARGIN_MIN = 10  # the split-window target's block is this much longer than its longest stretch, and shorter
 # than its stretches together, so no tolerance on times can turn it observable or a total-time reading into "no"
-
-
-def _stretches(mask: np.ndarray) -> list[int]:
-    """The length in minutes (first to last grid point) of each run of ``True`` in a one-minute mask."""
-    out, cur = [], 0
-    for value in [*mask, False]:
-        if value:
-            cur += 1
-        elif cur:
-            out.append((cur - 1) * GRID_MIN)
-            cur = 0
-    return out
 
 
 def _split_window_target(rng: random.Random, site: dict, sky: Sky, events: dict, cons: dict[str, Any],
