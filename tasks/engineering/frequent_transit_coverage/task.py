@@ -13,7 +13,8 @@ Grade: the reference is computed by generate() from the generating timetable and
 ``network``), never from the written feed. The grader checks the frequent classification (F1 over
 stops), every stop's worst headway, every route and direction's peak and midday headway, the covered
 population and jobs and their shares (1 %), the totals, the JSON's count against the CSV, and that the
-memo cites the JSON's figures and the plan's standard.
+memo cites the JSON's figures and the plan's standard and says what limits the frequent network
+(one-direction service, or a route short of the standard on the date named by number or name).
 """
 # ALE-CANARY-977b6d19-eca5-4d14-8f42-2fce5e888046
 
@@ -213,13 +214,14 @@ def _limiting_routes(params: Params, ref: dict[str, Any]) -> list[tuple[str, str
 
 def _grade_limits(g: Grading, params: Params, ref: dict[str, Any], memo: str) -> None:
     lowered = memo.casefold()
-    routes = [rid for rid, name in _limiting_routes(params, ref)
+    limiting = _limiting_routes(params, ref)
+    routes = [rid for rid, name in limiting
               if name.casefold() in lowered or re.search(rf"\b(?:route|routes|line|lines|rt\.?)\s*(?:\d+\s*(?:,|and|&)\s*)*"
                                                         rf"{re.escape(rid)}\b", lowered)]
     one_way = ONE_DIRECTION.search(lowered) is not None
     g.check("memo says what limits the frequent network (one-direction service or the routes short of the standard)",
             one_way or bool(routes), weight=1,
-            expected={"one-direction service or any of": [f"route {r} {n}" for r, n in _limiting_routes(params, ref)]},
+            expected={"one-direction service or any of": [f"route {r} {n}" for r, n in limiting]},
             reason="" if one_way or routes else "the memo names neither one-direction service nor a route below the "
                                                   "standard")
 
