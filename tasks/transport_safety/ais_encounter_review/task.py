@@ -169,6 +169,12 @@ def _broadcast_course(txs: list[simulate.Transmission], mmsi: int, t: float, sta
     return None if best is None else best[1]
 
 
+def _situation(encounter: dict[str, Any]) -> tuple[str, str]:
+    """An encounter row's classification as ``geometry.classify`` gives it: (type, give-way "a", "b" or "both")."""
+    give_way = encounter["give_way"]
+    return encounter["encounter_type"], "both" if give_way == "both" else "a" if give_way == encounter["mmsi_1"] else "b"
+
+
 def _misleads(course_a: float | None, course_b: float | None, bearing_ab: float, right: tuple[str, str],
               margin: float = 5.0) -> bool:
     """True when broadcast courses give a classification other than ``right`` under any ``margin`` change."""
@@ -189,7 +195,7 @@ def _frozen_cog(params: Params, pre: dict[str, Any], txs: list[simulate.Transmis
     for e in pre["encounters"]:
         a, b = int(e["mmsi_1"]), int(e["mmsi_2"])
         t, _, _, brg = geometry.assess(tracks[a], tracks[b], e["cpa_epoch"])
-        right = (e["encounter_type"], "both" if e["give_way"] == "both" else "a" if e["give_way"] == str(a) else "b")
+        right = _situation(e)
         options += [(e, m, a, b, t, brg, right) for m in (a, b) if m not in pilots]
     rng.shuffle(options)
     for e, m, a, b, t, brg, right in options:
@@ -284,8 +290,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     a, b = int(trap["mmsi_1"]), int(trap["mmsi_2"])
     tracks = {int(k): v for k, v in ref["tracks"].items()}
     t, _, _, brg = geometry.assess(tracks[a], tracks[b], trapped["cpa_epoch"])
-    side = "both" if trapped["give_way"] == "both" else "a" if trapped["give_way"] == trap["mmsi_1"] else "b"
-    if (trapped["encounter_type"], side) != trap["right"]:
+    if _situation(trapped) != trap["right"]:
         raise RuntimeError("the trapped encounter changed its classification")
     if not _misleads(_broadcast_course(txs, a, t, start), _broadcast_course(txs, b, t, start), brg, trap["right"]):
         raise RuntimeError("the frozen course no longer misclassifies its encounter")
