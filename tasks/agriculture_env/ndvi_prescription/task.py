@@ -20,10 +20,10 @@ grade() re-runs GDAL/OGR on the submitted files in a fresh sandbox (gdalinfo, gd
 raw ENVI, ogr2ogr to GeoJSON in the native and the projected CRS, gdal_rasterize of the zone
 polygons onto the input grid) and checks, stage by stage: the rasters' grid and CRS, the clip and
 cloud/no-data mask, the NDVI values, the zone classes, the minimum mapping unit (no undersized patch left
-beside another zone), polygons against the zone raster, polygon
-areas re-measured in the projected CRS, zone mean NDVI (summary and polygon attributes), the rates from the agronomic rule, the
-prescription's CRS and coverage, the product totals, and the QA hand-over: field and usable areas
-and the go / no-go decision (usable imagery on at least 90 % of the field) that follows from them.
+beside another zone), polygons against the zone raster, polygon areas re-measured in the projected CRS,
+zone mean NDVI (summary and polygon attributes), the rates from the agronomic rule, the prescription's
+CRS and coverage, the product totals, and the QA hand-over: field and usable areas and the go / no-go
+decision (usable imagery on at least 90 % of the field) that follows from them.
 """
 
 from __future__ import annotations
@@ -639,12 +639,15 @@ def _check_polygons(g: Grading, sub: Submission, ref: dict[str, Any]) -> dict[in
 def _check_polygon_means(g: Grading, sub: Submission, ref_ndvi: np.ndarray, ref: dict[str, Any], k: int) -> None:
     """zones.gpkg mean_ndvi: every feature carries its zone's mean NDVI (over the zone's pixels in zones.tif)."""
     got = sub.zones if sub.zones is not None else np.zeros(ref_ndvi.shape, np.uint8)
+    by_zone: dict[int | None, set[float]] = {}
+    for f in _features(sub.zones_vec):
+        props = f.get("properties") or {}
+        by_zone.setdefault(_zone_of(props, "zone"), set()).add(_num(props.get("mean_ndvi")))
     bad = []
     for z in range(1, k + 1):
         sel = (got == z) & (ref_ndvi != NODATA)
         own = float(ref_ndvi[sel].astype(np.float64).mean()) if sel.any() else math.nan
-        stated = sorted({_num((f.get("properties") or {}).get("mean_ndvi")) for f in _features(sub.zones_vec)
-                         if _zone_of(f.get("properties") or {}, "zone") == z}) or [math.nan]
+        stated = sorted(by_zone.get(z, set())) or [math.nan]
         if not all(is_close(v, own, abs_tol=0.005) and is_close(v, ref["zone_mean_ndvi"][str(z)], abs_tol=0.01)
                    for v in stated):
             bad.append(f"zone {z}: {[round(v, 4) for v in stated[:3]]} (its pixels {own:.4f})")
