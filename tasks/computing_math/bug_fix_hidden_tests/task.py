@@ -91,7 +91,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         subprocess.run(["patch", "-p1", "--batch", "--quiet", "-i", str(fix)], cwd=fixed, check=True, timeout=60)
         before = _run_probes_here(probes, project / "repo" / "src", names)
         after = _run_probes_here(probes, fixed / "src", names)
-        shutil.copytree(fixed / "src", reference_dir / "fixed_src", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(fixed / "src", reference_dir / "fixed" / "src", ignore=shutil.ignore_patterns("__pycache__"))
     if sorted(after) != sorted(names) or any(after[n] is None or "value" not in after[n] for n in names):
         raise RuntimeError(f"{probes}: every probe must return a value on the fixed library, got {after}")
     expected = {n: {"result": after[n], "affected": before.get(n) != after[n]} for n in names}
@@ -171,7 +171,7 @@ def _pytest_passes(g: Grading, pristine: Path, source: Mapping[str, Path | str],
     return run.ok
 
 
-def _check_suites(g: Grading, pristine: Path, fixed_src: Path, submitted: dict[str, Path]) -> None:
+def _check_suites(g: Grading, pristine: Path, fixed: Path, submitted: dict[str, Path]) -> None:
     original = _tree_files(pristine)
     new_src = {rel: p for rel, p in submitted.items() if rel.startswith("src/")}
     old_src = {rel: p for rel, p in original.items() if rel.startswith("src/")}
@@ -188,7 +188,7 @@ def _check_suites(g: Grading, pristine: Path, fixed_src: Path, submitted: dict[s
     # A regression test is about behaviour: it must pass on the maintainer's independent fix of the same bug
     # and still fail on the released code saved again with a comment added to every module (a test that only
     # recognises the submitted source, or the released file's bytes, does neither).
-    maintainer = {f"src/{p.relative_to(fixed_src).as_posix()}": p for p in sorted(fixed_src.rglob("*.py"))}
+    maintainer = _tree_files(fixed)
     reworded = {rel: path.read_text() + "\n# saved again from the released tree\n" for rel, path in old_src.items()}
     on_maintainer = _pytest_passes(g, pristine, maintainer, own_tests)
     on_reworded = not _pytest_passes(g, pristine, reworded, own_tests)
@@ -205,4 +205,4 @@ def grade(g: Grading) -> None:
     submitted = _tree_files(g.output("repo"))
     _check_patch(g, g.reference("pristine"), submitted)
     _check_probes(g, package, submitted)
-    _check_suites(g, g.reference("pristine"), g.reference("fixed_src"), submitted)
+    _check_suites(g, g.reference("pristine"), g.reference("fixed"), submitted)
