@@ -72,11 +72,11 @@ def _random_inserts_and_removals(seed: int) -> list[object]:
 
 
 def large_tree_many_queries() -> list[object]:
-    """Ten thousand bookings, a tenth of them cancelled, then ten thousand conflict checks: the README's
+    """Thirty thousand bookings, a tenth of them cancelled, then thirty thousand conflict checks: the README's
     O(log n + k) queries take about a second here; a query that walks the whole tree takes minutes and
     runs out of the probe's time."""
     rng = random.Random(3131)
-    n = 12000
+    n = 30000
     tree = IntervalTree()
     items: list[tuple[int, int, int]] = []
     for i in range(n):
