@@ -33,13 +33,18 @@ coefficients per exercise date): on the term sheet and on the hidden contract th
 the continuation value of a CRR tree exercisable on the same dates over the in-the-money region, and the policy it
 defines, applied to the grader's own paths, must price within its error of the value (paths stopped at a tree's
 exercise boundary give the right estimates and standard errors but have no regression to show); the regression must
-also change with the seed.
+also change with the seed. Finally the pricer is handed the reviewer's own paths of the hidden contract (--paths, a
+.npy array): on given paths the regression is determined by the reported basis and degree, so the grader replays the
+run (the in-the-money regression of the discounted realised cash flows under the pricer's own later decisions, date
+by date) and each reported fit must be that regression, and the American estimate its policy's value on those paths
+(a continuation curve fitted to a tree's values, with paths stopped at the tree's boundary, is not).
 """
 # ALE-CANARY-01e903fe-61ee-4b3c-b0ab-ad641a3d0871
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import json
 import math
@@ -327,6 +332,56 @@ def policy_value(c: dict[str, Any], policy: tuple[str, list[np.ndarray | None]],
     return float(cash.mean()), float(bench.mean()), float((cash - bench).std(ddof=1) / math.sqrt(paths))
 
 
+REPLAY_FILE = "reviewer_paths.npy"
+REPLAY_PATHS = 20_000  # the reviewer's own paths of the hidden contract, handed to the pricer with --paths
+REPLAY_ITM_SHARE = 0.05  # exercise dates with fewer in-the-money replay paths than this share are not compared
+REPLAY_TOL = 1e-4  # largest RMS gap (share of the strike) of the pricer's fit to the regression it claims to be
+REPLAY_PRICE_TOL = 0.05  # in-sample price vs the policy's value on the replay paths, in standard errors
+
+
+def replay_paths(c: dict[str, Any], seed: int) -> np.ndarray:
+    """The reviewer's own paths of contract ``c`` on its LSM grid, one row per path (paths x dates)."""
+    return gbm_paths(c, np.asarray(lsm_times(c)), REPLAY_PATHS, seed).T.copy()
+
+
+def replay_regression(c: dict[str, Any], policy: tuple[str, list[np.ndarray | None]],
+                      paths: np.ndarray) -> dict[str, Any]:
+    """Longstaff-Schwartz replayed on ``paths`` (paths x dates) with the pricer's own exercise decisions: backwards
+    from expiry, at each exercise date the discounted realised cash flows of the in-the-money paths (under the
+    policy the pricer reported for the later dates) are regressed on its basis and degree, and the fit it reported
+    for that date is compared with that regression at those paths (RMS gap as a share of the strike; a date with
+    enough paths in the money and no fit is a gap of infinity); then the date's decisions are the pricer's. Also
+    the value of its policy on these paths (the in-sample LSM estimate) and its standard error."""
+    basis, coefs = policy
+    t = np.asarray(lsm_times(c))
+    spot = paths.T
+    sign = 1.0 if c["kind"] == "call" else -1.0
+    n = spot.shape[1]
+    cash = np.maximum(sign * (spot[-1] - c["K"]), 0.0)
+    gaps: dict[int, float] = {}
+    for k in range(len(t) - 2, -1, -1):
+        cash *= math.exp(-c["r"] * (t[k + 1] - t[k]))
+        payoff = np.maximum(sign * (spot[k] - c["K"]), 0.0)
+        itm = np.flatnonzero(payoff > 0)
+        fitted = None
+        if coefs[k] is not None:
+            with np.errstate(all="ignore"):
+                fitted = basis_matrix(spot[k, itm] / c["K"], basis, len(coefs[k]) - 1) @ coefs[k]
+        if len(itm) >= REPLAY_ITM_SHARE * n:
+            if fitted is None:
+                gaps[k] = math.inf
+            else:
+                x = basis_matrix(spot[k, itm] / c["K"], basis, len(coefs[k]) - 1)
+                own = x @ np.linalg.lstsq(x, cash[itm], rcond=None)[0]
+                gap = float(np.sqrt(np.mean((fitted - own) ** 2))) / c["K"]
+                gaps[k] = gap if math.isfinite(gap) else math.inf
+        if fitted is not None:
+            stop = itm[payoff[itm] > np.nan_to_num(fitted, nan=np.inf)]
+            cash[stop] = payoff[stop]
+    cash *= math.exp(-c["r"] * t[0])
+    return {"gaps": gaps, "value": float(cash.mean()), "se": float(cash.std(ddof=1) / math.sqrt(n))}
+
+
 # ---------------------------------------------------------------------------------------------
 # generate
 # ---------------------------------------------------------------------------------------------
@@ -509,13 +564,18 @@ def lsm_consistent(price: float, se: float, band: tuple[float, float], ref_se: f
 
 
 def run_pricer(g: Grading, sheet: Path, paths: int, seed: int, policies: dict[str, Any] | None = None,
-               label: str = "") -> tuple[dict[str, Any] | None, str]:
-    """The submitted pricer's estimates for one term sheet, path count and seed, or None and why not; its
-    ``american.continuation`` object goes into ``policies[label]``."""
-    result = g.run_tool(["python3", PRICER, "term_sheet.json", str(paths), str(seed)],
-                        {PRICER: g.output(PRICER), "term_sheet.json": sheet}, timeout=150, memory_mb=4096)
+               label: str = "", supplied: bytes | None = None) -> tuple[dict[str, Any] | None, str]:
+    """The submitted pricer's estimates for one term sheet, path count and seed (with ``supplied``, the bytes of a
+    .npy file of paths handed to it with --paths), or None and why not; its ``american.continuation`` object goes
+    into ``policies[label]``."""
+    argv, files = ["python3", PRICER, "term_sheet.json", str(paths), str(seed)], {PRICER: g.output(PRICER),
+                                                                                  "term_sheet.json": sheet}
+    if supplied is not None:
+        argv += ["--paths", REPLAY_FILE]
+        files[REPLAY_FILE] = supplied
+    result = g.run_tool(argv, files, timeout=150, memory_mb=4096)
     if result.timed_out or result.returncode != 0:
-        return None, f"{PRICER} {paths} {seed}: exit {result.returncode} {result.stderr[-300:]}"
+        return None, f"{' '.join(argv[1:])}: exit {result.returncode} {result.stderr[-300:]}"
     try:
         data = json.loads(result.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -591,6 +651,47 @@ def grade_policy(g: Grading, ref: dict[str, Any], policies: dict[str, Any]) -> N
     g.check(POLICY_CHECK, not bad, weight=2, found=values, reason="; ".join(bad))
 
 
+REPLAY_CHECK = (f"{PRICER} on the reviewer's own paths (--paths) of the hidden contract: its continuation fits are the "
+                "in-the-money regressions of those paths' realised cash flows, and its estimate is its policy's value "
+                "there")
+
+
+def grade_replay(g: Grading, ref: dict[str, Any], hidden_sheet: Path, seed: int) -> None:
+    """Hand the pricer the reviewer's own paths of the hidden contract and replay its Longstaff-Schwartz run on
+    them: on given paths the regression is determined by the basis and degree it reports, so each date's fit must
+    be that regression of the discounted realised cash flows under its own later decisions, and its American
+    estimate must be what its policy is worth on those paths. A continuation curve fitted to anything else (a
+    lattice's values, another simulation) does not reproduce the regression on paths it never saw."""
+    c = ref["hidden"]["contract"]
+    paths = replay_paths(c, ref["policy_seed"] + 1)
+    buffer = io.BytesIO()
+    np.save(buffer, paths)
+    out: dict[str, Any] = {}
+    prices, error = run_pricer(g, hidden_sheet, REPLAY_PATHS, seed, out, "replay", buffer.getvalue())
+    if prices is None:
+        g.check(REPLAY_CHECK, False, weight=3, reason=error)
+        return
+    policy, why = parse_policy(out.get("replay"), ref["hidden"]["lsm_steps"])
+    if policy is None:
+        g.check(REPLAY_CHECK, False, weight=3, reason=why)
+        return
+    replay = replay_regression(c, policy, paths)
+    worst = max(replay["gaps"].values(), default=math.inf)
+    price = prices["american"][0]
+    intrinsic = max(0.0, (c["S"] - c["K"]) if c["kind"] == "call" else (c["K"] - c["S"]))
+    tol = REPLAY_PRICE_TOL * replay["se"] + 1e-9 * c["K"]
+    same_price = min(abs(price - replay["value"]), abs(price - max(intrinsic, replay["value"]))) <= tol
+    problems = [m for m, bad in (
+        (f"a fit is {worst:.2e} of the strike from the regression it claims (at most {REPLAY_TOL:.0e})",
+         not worst <= REPLAY_TOL),
+        (f"its estimate {price:.5f} is not its policy's value {replay['value']:.5f} on the given paths",
+         not same_price)) if bad]
+    g.check(REPLAY_CHECK, not problems, weight=3, expected={"largest_gap_share_of_strike": REPLAY_TOL,
+                                                            "policy_value_on_paths": round(replay["value"], 5)},
+            found={"largest_gap_share_of_strike": worst, "dates_compared": len(replay["gaps"]), "estimate": price},
+            reason="; ".join(problems))
+
+
 def grade_pricer(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
     """Re-run the submitted Longstaff-Schwartz pricer: on the task's sheet (it must reproduce the
     reported headline figures), on a hidden sibling contract twice with one seed and once with
@@ -620,10 +721,11 @@ def grade_pricer(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
             reason="; ".join(errors) if public is None else "" if same else "the re-run gives other prices")
     if any(runs.get(k) is None for k in ("a", "a again", "b", "deep")):
         for name, weight in ((HIDDEN_CHECK, 3), (MONTE_CARLO_CHECK, 2), (DEEP_CHECK, 2), (CONTINUATION_CHECK, 3),
-                             (POLICY_CHECK, 2)):
+                             (POLICY_CHECK, 2), (REPLAY_CHECK, 3)):
             g.check(name, False, weight=weight, reason="; ".join(errors) or "not run")
         return
     grade_policy(g, ref, policies)
+    grade_replay(g, ref, hidden_sheet, seed_a)
     bands = {"american": sorted((hidden["american"], hidden["american_discrete"])),
              "bermudan": (hidden["bermudan"], hidden["bermudan"])}
     bad = band_misses(runs, ("a", "b"), hidden)

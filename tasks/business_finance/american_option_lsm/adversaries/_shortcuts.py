@@ -11,6 +11,9 @@ few_paths: an honest Longstaff-Schwartz that quietly simulates 10,000 paths what
 boundary_mc: no regression: each simulated path is stopped at the exercise boundary read off a CRR tree
   with exercise on the same dates (a near-optimal policy, so estimates and standard errors look right),
   and the reported "continuation value" is the constant that crosses the payoff at that boundary.
+treefit_mc: no regression either: the paths (its own, or the reviewer's when handed them) are stopped at the
+  tree's boundary, and the reported "continuation value" is a cubic fitted to the tree's continuation values
+  over the likely in-the-money spots (plus a seed-dependent nudge, so it changes with the seed).
 """
 
 import csv
@@ -66,12 +69,13 @@ def tree(c, steps, exercise=None, **bump):
     return {"price": float(value[0]), "delta": delta, "gamma": gamma, "critical": critical}
 '''
 LSM = '''
-def lsm(c, times, paths, seed):
-    rng = np.random.default_rng(seed)
+def lsm(c, times, paths, seed, spot=None):
     t = np.asarray(times); dts = np.diff(np.concatenate([[0.0], t]))
-    z = rng.standard_normal((len(t), paths))
-    spot = c["S"] * np.exp(np.cumsum((c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts[:, None]
-                                     + c["sigma"] * np.sqrt(dts)[:, None] * z, axis=0))
+    if spot is None:
+        z = np.random.default_rng(seed).standard_normal((len(t), paths))
+        spot = c["S"] * np.exp(np.cumsum((c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts[:, None]
+                                         + c["sigma"] * np.sqrt(dts)[:, None] * z, axis=0))
+    paths = spot.shape[1]
     sign = 1.0 if c["kind"] == "call" else -1.0
     cash = np.maximum(sign * (spot[-1] - c["K"]), 0.0); coefs = [None] * (len(t) - 1)
     for k in range(len(t) - 2, -1, -1):
@@ -97,7 +101,7 @@ def price(c, times, paths):
     spread = float(np.std(np.maximum(sign * (end - c["K"]), 0) * math.exp(-c["r"] * c["T"])))
     return value, spread / math.sqrt(paths)
 
-def run(sheet, paths, seed):
+def run(sheet, paths, seed, spot=None):
     c = load(sheet); m = round(50 * c["T"])
     am = price(c, [c["T"] * i / m for i in range(1, m + 1)], paths)
     be = price(c, c["bermudan"], paths)
@@ -114,7 +118,7 @@ def price(c, times, paths, draw):
     se = float(np.std(np.maximum(sign * (end - c["K"]), 0) * math.exp(-c["r"] * c["T"]))) / math.sqrt(paths)
     return value + draw * se, se
 
-def run(sheet, paths, seed):
+def run(sheet, paths, seed, spot=None):
     c = load(sheet); m = round(50 * c["T"]); draws = np.random.default_rng(seed).standard_normal(2)
     am = price(c, [c["T"] * i / m for i in range(1, m + 1)], paths, draws[0])
     be = price(c, c["bermudan"], paths, draws[1])
@@ -122,9 +126,9 @@ def run(sheet, paths, seed):
             "bermudan": {"lsm": be[0], "lsm_std_error": be[1], "lsm_paths": paths}}
 ''',
     "few_paths": LSM + '''
-def run(sheet, paths, seed):
+def run(sheet, paths, seed, spot=None):
     c = load(sheet); m = round(50 * c["T"]); used = min(paths, 10000)
-    am = lsm(c, [c["T"] * i / m for i in range(1, m + 1)], used, seed)
+    am = lsm(c, [c["T"] * i / m for i in range(1, m + 1)], used, seed, None if spot is None else spot[:, :used])
     be = lsm(c, c["bermudan"], used, seed + 100)
     return {"american": {"lsm": am[0], "lsm_std_error": am[1], "lsm_paths": paths, "lsm_exercise_steps": m,
                          "continuation": am[2]},
@@ -132,27 +136,28 @@ def run(sheet, paths, seed):
 ''',
 }
 RUN = '''
-def run(sheet, paths, seed):
+def run(sheet, paths, seed, spot=None):
     c = load(sheet); m = round(50 * c["T"])
-    am = lsm(c, [c["T"] * i / m for i in range(1, m + 1)], paths, seed)
+    am = lsm(c, [c["T"] * i / m for i in range(1, m + 1)], paths, seed, spot)
     be = lsm(c, c["bermudan"], paths, seed + 100)
     return {"american": {"lsm": am[0], "lsm_std_error": am[1], "lsm_paths": paths, "lsm_exercise_steps": m,
                          "continuation": am[2]},
             "bermudan": {"lsm": be[0], "lsm_std_error": be[1], "lsm_paths": paths}}
 '''
-PRICERS["boundary_mc"] = TREE + '''
-def lsm(c, times, paths, seed):
-    """Not Longstaff-Schwartz: paths stopped at the tree's boundary."""
-    steps = 40 * len(times)
-    critical = tree(c, steps, {round(t / c["T"] * steps) for t in times})["critical"]
-    crit = [critical.get(round(t / c["T"] * steps)) for t in times]
+BOUNDARY = TREE + '''
+def stopped(c, times, paths, seed, crit, spot=None):
+    """Paths (simulated, or the given ``spot``, one row per date) stopped beyond the critical spots ``crit``:
+    price and standard error."""
     rng = np.random.default_rng(seed)
     t = np.asarray(times); dts = np.diff(np.concatenate([[0.0], t]))
     sign = 1.0 if c["kind"] == "call" else -1.0
+    paths = paths if spot is None else spot.shape[1]
     logs = np.full(paths, math.log(c["S"])); cash = np.zeros(paths); alive = np.ones(paths, bool)
     for k in range(len(t)):
-        logs += (c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts[k] + c["sigma"] * math.sqrt(dts[k]) * rng.standard_normal(paths)
-        s = np.exp(logs); pay = np.maximum(sign * (s - c["K"]), 0.0)
+        if spot is None:
+            logs += (c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts[k] + c["sigma"] * math.sqrt(dts[k]) * rng.standard_normal(paths)
+        s = np.exp(logs) if spot is None else spot[k]
+        pay = np.maximum(sign * (s - c["K"]), 0.0)
         if k == len(t) - 1:
             go = alive
         elif crit[k] is None:
@@ -160,13 +165,55 @@ def lsm(c, times, paths, seed):
         else:
             go = alive & (pay > 0) & (sign * (s - crit[k]) >= 0)
         cash[go] = pay[go] * math.exp(-c["r"] * t[k]); alive &= ~go
+    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths))
+'''
+PRICERS["boundary_mc"] = BOUNDARY + '''
+def lsm(c, times, paths, seed, spot=None):
+    """Not Longstaff-Schwartz: paths stopped at the tree's boundary."""
+    steps = 40 * len(times)
+    critical = tree(c, steps, {round(t / c["T"] * steps) for t in times})["critical"]
+    crit = [critical.get(round(t / c["T"] * steps)) for t in times]
+    sign = 1.0 if c["kind"] == "call" else -1.0
     policy = [None if b is None else [sign * (b - c["K"]), 0.0, 0.0] for b in crit[:-1]]
-    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths)), {"basis": "power", "coefficients": policy}
+    return (*stopped(c, times, paths, seed, crit, spot), {"basis": "power", "coefficients": policy})
+''' + RUN
+PRICERS["treefit_mc"] = BOUNDARY + '''
+def lsm(c, times, paths, seed, spot=None):
+    """Not Longstaff-Schwartz: paths stopped at the boundary of a tree exercisable on the same dates, and a cubic
+    in S/K fitted to that tree's continuation values (over in-the-money spots within 3 standard deviations of
+    the forward) reported as the regression, nudged by 1e-6 from the seed."""
+    steps = 40 * len(times) if len(times) > 20 else 2000
+    ex = {max(1, round(t / c["T"] * steps)): k for k, t in enumerate(times)}
+    dt_ = c["T"] / steps; u = math.exp(c["sigma"] * math.sqrt(dt_)); d = 1 / u
+    p = (math.exp((c["r"] - c["q"]) * dt_) - d) / (u - d); disc = math.exp(-c["r"] * dt_)
+    sign = 1.0 if c["kind"] == "call" else -1.0
+    grid = c["S"] * u ** np.arange(-steps, steps + 1)
+    value = np.maximum(sign * (grid[0::2][::-1] - c["K"]), 0.0)
+    crit, fits = [None] * len(times), [None] * (len(times) - 1)
+    for i in range(steps - 1, 0, -1):
+        value = disc * (p * value[:-1] + (1 - p) * value[1:])
+        if i in ex:
+            nodes = grid[steps - i:steps + i + 1:2][::-1]
+            mu = math.log(c["S"]) + (c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * i * dt_
+            sd = c["sigma"] * math.sqrt(i * dt_)
+            sel = (sign * (nodes - c["K"]) > 0) & (np.abs(np.log(nodes) - mu) < 3 * sd)
+            if sel.sum() > 6 and ex[i] < len(fits):
+                fits[ex[i]] = np.linalg.lstsq(np.vander(nodes[sel] / c["K"], 4, increasing=True), value[sel],
+                                              rcond=None)[0]
+            pay = sign * (nodes - c["K"])
+            stop = (pay >= value) & (pay > 0)
+            value = np.where(stop, pay, value)
+            if stop.any():
+                crit[ex[i]] = nodes[stop].max() if sign < 0 else nodes[stop].min()
+    noise = np.random.default_rng(seed + 1).normal(0, 1e-6, 4)
+    policy = [None if f is None else (f + noise).tolist() for f in fits]
+    return (*stopped(c, times, paths, seed, crit, spot), {"basis": "power", "coefficients": policy})
 ''' + RUN
 PRICERS["hardcoded_pricer"] = LSM + RUN
 MAIN = '''
 if __name__ == "__main__":
-    print(json.dumps(run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))
+    spot = np.load(sys.argv[sys.argv.index("--paths") + 1]).T if "--paths" in sys.argv else None
+    print(json.dumps(run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), spot)))
 '''
 
 ns: dict = {}

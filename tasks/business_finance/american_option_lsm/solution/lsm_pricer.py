@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
 """Longstaff-Schwartz pricer of the American option and its Bermudan sibling.
 
-Usage: python3 lsm_pricer.py TERM_SHEET PATHS SEED  -> JSON on stdout:
+Usage: python3 lsm_pricer.py TERM_SHEET PATHS SEED [--paths FILE]  -> JSON on stdout:
 {"american": {"lsm", "lsm_std_error", "lsm_paths", "lsm_exercise_steps", "continuation"}, "bermudan": {...}}.
 American exercise on a uniform grid of round(50 T) dates, Bermudan on the listed dates; exact GBM
 steps; cubic regression in S/K over in-the-money paths (the American run's coefficients, per exercise
-date before expiry, in ascending powers, are reported as its exercise policy); seeded numpy generator."""
+date before expiry, in ascending powers, are reported as its exercise policy); seeded numpy generator.
+With --paths FILE (a .npy array of underlying prices, one row per path, one column per American exercise
+date) the American run uses those paths instead of simulating its own."""
 # ALE-CANARY-01e903fe-61ee-4b3c-b0ab-ad641a3d0871
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,15 +32,21 @@ def load(path: Path) -> dict:
     }
 
 
-def lsm(c: dict, times: list[float], paths: int, seed: int) -> tuple[float, float, list]:
-    """Longstaff-Schwartz price, standard error and regression coefficients per exercise date before the last
-    (None where too few paths are in the money) with exercise allowed at ``times`` (years)."""
+def simulate(c: dict, t: np.ndarray, paths: int, seed: int) -> np.ndarray:
+    """Exact GBM spot prices at times ``t``, shape (len(t), paths)."""
     rng = np.random.default_rng(seed)
-    t = np.asarray(times)
     dts = np.diff(np.concatenate([[0.0], t]))
     drift = (c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts[:, None]
     shocks = c["sigma"] * np.sqrt(dts)[:, None] * rng.standard_normal((len(t), paths))
-    spot = c["S"] * np.exp(np.cumsum(drift + shocks, axis=0))
+    return c["S"] * np.exp(np.cumsum(drift + shocks, axis=0))
+
+
+def lsm(c: dict, times: list[float], spot: np.ndarray) -> tuple[float, float, list]:
+    """Longstaff-Schwartz price, standard error and regression coefficients per exercise date before the last
+    (None where too few paths are in the money) with exercise allowed at ``times`` (years) on the paths ``spot``
+    (one row per date)."""
+    t = np.asarray(times)
+    paths = spot.shape[1]
     sign = 1.0 if c["kind"] == "call" else -1.0
     cash = np.maximum(sign * (spot[-1] - c["K"]), 0.0)
     coefficients: list = [None] * (len(t) - 1)
@@ -57,16 +65,30 @@ def lsm(c: dict, times: list[float], paths: int, seed: int) -> tuple[float, floa
     return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths)), coefficients
 
 
-def price(sheet: Path, paths: int, seed: int) -> dict:
-    """Both LSM estimates for the term sheet at ``sheet``."""
+def price(sheet: Path, paths: int, seed: int, supplied: Path | None = None) -> dict:
+    """Both LSM estimates for the term sheet at ``sheet``; the American run on the supplied paths if given."""
     c = load(sheet)
     m = round(50 * c["T"])
-    am, am_se, policy = lsm(c, [c["T"] * i / m for i in range(1, m + 1)], paths, seed)
-    be, be_se, _ = lsm(c, c["bermudan"], paths, seed + 100)
+    grid = np.array([c["T"] * i / m for i in range(1, m + 1)])
+    if supplied is not None:
+        spot = np.asarray(np.load(supplied), dtype=float).T
+        if spot.shape[0] != m:
+            raise SystemExit(f"{supplied}: want one column per exercise date ({m}), got {spot.shape[0]}")
+        paths = spot.shape[1]
+    else:
+        spot = simulate(c, grid, paths, seed)
+    am, am_se, policy = lsm(c, list(grid), spot)
+    be, be_se, _ = lsm(c, c["bermudan"], simulate(c, np.asarray(c["bermudan"]), paths, seed + 100))
     return {"american": {"lsm": am, "lsm_std_error": am_se, "lsm_paths": paths, "lsm_exercise_steps": m,
                          "continuation": {"basis": "power", "coefficients": policy}},
             "bermudan": {"lsm": be, "lsm_std_error": be_se, "lsm_paths": paths}}
 
 
 if __name__ == "__main__":
-    print(json.dumps(price(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))))
+    cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    cli.add_argument("term_sheet", type=Path)
+    cli.add_argument("paths", type=int)
+    cli.add_argument("seed", type=int)
+    cli.add_argument("--paths", dest="supplied", type=Path, help=".npy array of spot prices, paths x exercise dates")
+    args = cli.parse_args()
+    print(json.dumps(price(args.term_sheet, args.paths, args.seed, args.supplied)))
