@@ -14,7 +14,7 @@ Variants: the WHO 2000-2025 world standard over a multi-year colorectal-cancer e
 subtotal rows, omitted zero cells and deaths of unknown age; the 2013 European standard over
 sparse mesothelioma data with dates of birth, coded regions, single-year populations and
 zero counts (a few diagnoses on a birthday or the day before one, at an age-group bound, so that
-ages must be completed years).
+ages must be completed years: neither days / 365, days / 365.25 nor days / 365.2425 gives them).
 
 Grade: the reference is computed by generate() from the records it drew. The grader checks
 the age-specific cells, case counts and person-years, crude rates against the submitted
@@ -258,6 +258,33 @@ def _birthday_cases(seed: int, sc: Scenario, valid: list[dict]) -> None:
             break
 
 
+def _mean_year_cases(seed: int, sc: Scenario, valid: list[dict]) -> None:
+    """Move two more diagnoses (within their year) and dates of birth so that the diagnosis falls on a birthday at
+    an age-group bound where even the mean Gregorian year (days / 365.2425, numpy's year unit, or the tropical
+    365.2422) falls short of the completed years: no fixed year length gives the age. A stream of its own again,
+    after the other moves; ages and age groups stay as drawn."""
+    rng = np.random.default_rng([seed, 8])
+    bounds = set(sc.groups[1:])
+    moved = 0
+    for i in rng.permutation(len(valid)):
+        case = valid[int(i)]
+        age = case["age"]
+        if age not in bounds or (case["born"].month, case["born"].day) in {
+                (d.month, d.day) for d in (case["date"], case["date"] + dt.timedelta(days=1))}:
+            continue  # not at a bound, or already on (or the day before) a birthday
+        for k in rng.permutation(365):
+            day = dt.date(case["date"].year, 1, 1) + dt.timedelta(days=int(k))
+            if (day.month, day.day) in ((2, 28), (2, 29), (12, 31)):
+                continue
+            born = day.replace(year=day.year - age)
+            if (day - born).days / 365.2422 < age:
+                case["date"], case["born"], moved = day, born, moved + 1
+                break
+        assert _completed_years(case["born"], case["date"]) == age
+        if moved == 2:
+            break
+
+
 def _line_list_colorectal(rng: np.random.Generator, sc: Scenario, valid: list[dict], out: Path) -> dict[str, int]:
     """The registry extract (2020-01-01 to 2024-06-30) with out-of-period, non-resident and duplicate records."""
     extra_years = [dict(c, date=dt.date(2020, 1, 1) + dt.timedelta(days=int(rng.integers(0, 366))))
@@ -422,6 +449,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
             case["born"] = born
             case["age"] = _completed_years(born, case["date"])
         _birthday_cases(params["seed"], sc, valid)
+        _mean_year_cases(params["seed"], sc, valid)
     for case in valid:
         cells.d[case["region"], case["sex"], _group_of(min(case["age"], 100), sc.groups)] += 1
 

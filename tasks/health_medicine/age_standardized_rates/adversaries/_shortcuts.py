@@ -9,6 +9,8 @@ Each cleans the extract, builds the rate cube and writes all four deliverables, 
 - naive_ages: ages and age groups taken at face value: age at diagnosis as elapsed days / 365.25 from the
   date of birth (not completed years), the tabulation's age codes read as lower bounds ("1" for under one
   year), and the standard joined on the groups' lower bounds without collapsing its open top group.
+- mean_year_ages: naive_ages with elapsed days / 365.2425 (the mean Gregorian year, numpy's year unit): right
+  on every date of birth but a birthday at a group bound where fewer leap days than average have passed.
 """
 
 import json
@@ -23,6 +25,7 @@ from scipy import stats
 
 INPUT, OUTPUT = Path(os.environ["ALE_INPUT_DIR"]), Path(os.environ["ALE_OUTPUT_DIR"])
 MODE = Path(__file__).name.removesuffix(".py")
+NAIVE = ("naive_ages", "mean_year_ages")
 req = json.loads((INPUT / "analysis_request.json").read_text())
 regions, ref = req["regions"], req["reference_region"]
 years = [int(y) for y in re.findall(r"\d{4}", req["period"])]
@@ -67,8 +70,8 @@ elif (INPUT / "registrations.csv").exists():
     counts["excluded_duplicate"], counts["cases_included"] = len(c) - len(dedup), len(dedup)
     b, d = dedup["date_of_birth"], dedup["date_of_diagnosis"]
     age = d.dt.year - b.dt.year - ((d.dt.month * 100 + d.dt.day) < (b.dt.month * 100 + b.dt.day))
-    if MODE == "naive_ages":
-        age = (d - b).dt.days // 365.25
+    if MODE in NAIVE:
+        age = (d - b).dt.days // (365.25 if MODE == "naive_ages" else 365.2425)
     cases = pd.DataFrame({"region": dedup["region"], "sex": dedup["sex_code"].map(sexmap), "age": age})
     labels = list(std.iloc[:, 0])
     single = pd.read_csv(INPUT / "population_single_year.csv", dtype={"residence_code": str, "age": str})
@@ -88,7 +91,7 @@ else:
     known = raw[~ns]
     cases = known.loc[known.index.repeat(known["n"]), ["region", "sex", "Five-Year Age Groups"]]
     cases["age"] = [low(x) for x in cases["Five-Year Age Groups"]]
-    if MODE == "naive_ages":
+    if MODE in NAIVE:
         cases["age"] = [low(x) for x in known.loc[cases.index, "Five-Year Age Groups Code"]]
     if MODE != "records_as_cases":
         extra = raw[ns][["region", "sex", "n"]]
@@ -96,7 +99,7 @@ lows = np.array([low(x) for x in labels])
 cases["age_group"] = [labels[np.searchsorted(lows, int(a), "right") - 1] for a in cases["age"]]
 w = np.zeros(len(labels))
 for label, value in zip(std.iloc[:, 0], std.iloc[:, 1], strict=True):
-    if MODE == "naive_ages" and low(label) not in lows:
+    if MODE in NAIVE and low(label) not in lows:
         continue
     w[np.searchsorted(lows, low(label), "right") - 1] += float(value)
 w /= w.sum()
