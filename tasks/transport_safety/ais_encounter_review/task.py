@@ -11,6 +11,11 @@ Variants: a commercial approach (mostly class A, type 5 statics, 0.5 nm threshol
 entrance with many class B leisure craft (type 18/24, 0.3 nm threshold), and a night-time river approach
 (a shorter log, few class B, 0.4 nm threshold).
 
+Traps: one vessel of an encounter repeats a frozen course over ground and heading (classified from the
+broadcast courses, its encounter lands wrong), and one encounter vessel comes in on another course and alters
+course again after its CPA (a course taken over the whole track, its first or its last leg instead of at the
+assessment time classifies an encounter wrongly).
+
 Grade: the reference is computed by construction from the transmissions generate() encoded (their
 positions as pyais decodes them back), with the cleaning rules the instruction states. The grader
 checks the pair set (precision and recall), each pair's CPA distance, CPA time (within a minute,
@@ -218,6 +223,104 @@ def _frozen_cog(params: Params, pre: dict[str, Any], txs: list[simulate.Transmis
     raise RuntimeError("no encounter a frozen course would misclassify")
 
 
+def _to_latlon(params: Params) -> Any:
+    lat0, lon0 = params["lat0"], params["lon0"]
+
+    def to_latlon(x: float, y: float) -> tuple[float, float]:
+        return lat0 + y / 60.0, lon0 + x / (60.0 * math.cos(math.radians(lat0)))
+    return to_latlon
+
+
+def _leg_course(p: tuple[float, float, float], q: tuple[float, float, float]) -> float:
+    """Course (degrees true) from track point p to track point q, both (t, lat, lon)."""
+    k = math.cos(math.radians((p[1] + q[1]) / 2))
+    return math.degrees(math.atan2((q[2] - p[2]) * k, q[1] - p[1])) % 360
+
+
+# courses a shortcut might give a vessel for the whole encounter instead of its course at the assessment time
+TRACK_SHORTCUTS = {
+    "first to last report": lambda track: _leg_course(track[0], track[-1]),
+    "first leg": lambda track: _leg_course(track[0], track[1]),
+    "last leg": lambda track: _leg_course(track[-2], track[-1]),
+}
+
+
+def _shortcut_misleads(ref: dict[str, Any], shortcut: str) -> bool:
+    """True when some encounter of ``ref`` lands on another classification with the shortcut's courses."""
+    tracks = {int(k): v for k, v in ref["tracks"].items()}
+    course = TRACK_SHORTCUTS[shortcut]
+    for e in ref["encounters"]:
+        a, b = int(e["mmsi_1"]), int(e["mmsi_2"])
+        _, _, _, brg = geometry.assess(tracks[a], tracks[b], e["cpa_epoch"])
+        if _misleads(course(tracks[a]), course(tracks[b]), brg, _situation(e)):
+            return True
+    return False
+
+
+def _dogleg(params: Params, vessels: list[simulate.Vessel], txs: list[simulate.Transmission],
+            start: int) -> dict[str, Any] | None:
+    """One vessel met in encounters comes in on another course, steadies on its planned course well before its
+    first assessment time and alters course again after its last CPA (its track, broadcast course and heading
+    with it): the encounters stay as they were, but a course taken over the whole track, its first leg or its
+    last leg instead of at the assessment time classifies one of them wrongly. A stream of its own."""
+    rng = random.Random(f"{params['seed']}:dogleg")
+    to_latlon = _to_latlon(params)
+
+    def rough() -> dict[int, tuple[float, float, float]]:
+        return {id(tx): (tx.fields["lat"], tx.fields["lon"], tx.fields["speed"]) for tx in txs
+                if tx.fields["type"] in (1, 2, 3, 18)}
+
+    pre = _reference(params, vessels, txs, rough(), start)
+    if pre is None:
+        return None
+    tracks = {int(k): v for k, v in pre["tracks"].items()}
+    want = {(e["mmsi_1"], e["mmsi_2"]): (round(e["cpa_epoch"]), _situation(e)) for e in pre["encounters"]}
+    reports: dict[int, list[simulate.Transmission]] = {}
+    for tx in txs:
+        if tx.fields["type"] in (1, 2, 3, 18):
+            reports.setdefault(tx.vessel.mmsi, []).append(tx)
+    by_mmsi = {v.mmsi: v for v in vessels}
+    met = sorted({int(e[k]) for e in pre["encounters"] for k in ("mmsi_1", "mmsi_2")})
+    options = [m for m in met if not (by_mmsi[m].pilot or by_mmsi[m].anchored or by_mmsi[m].turn_at is not None
+                                      or any(tx.jump for tx in reports[m]))]
+    rng.shuffle(options)
+    for m in options:
+        v, own = by_mmsi[m], reports[m]
+        mine = [e for e in pre["encounters"] if m in (int(e["mmsi_1"]), int(e["mmsi_2"]))]
+        first_assess = min(geometry.assess(tracks[int(e["mmsi_1"])], tracks[int(e["mmsi_2"])], e["cpa_epoch"])[0]
+                           for e in mine) - start
+        last_cpa = max(e["cpa_epoch"] for e in mine) - start
+        if first_assess - 300 <= own[0].t + 240 or last_cpa + 180 >= own[-1].t - 300:
+            continue
+        saved = [(tx, dict(tx.fields), None if tx.corrupt is None else dict(tx.corrupt)) for tx in own]
+        for _ in range(12):
+            early = rng.uniform(own[0].t + 240, first_assess - 300)
+            late = rng.uniform(last_cpa + 180, min(own[-1].t - 300, last_cpa + 900))
+            legs = ((early, (v.course + rng.choice((-1, 1)) * rng.uniform(35, 120)) % 360),
+                    (late, (v.course + rng.choice((-1, 1)) * rng.uniform(60, 150)) % 360))
+            for tx, fields, corrupt in saved:
+                tx.fields, tx.corrupt = dict(fields), None if corrupt is None else dict(corrupt)
+                if tx.position_na or early <= tx.t <= late:
+                    continue
+                pivot, course = legs[0] if tx.t < early else legs[1]
+                px, py = v.position(pivot)
+                dt, rad = (tx.t - pivot) / 3600.0, math.radians(course)
+                lat, lon = to_latlon(px + v.speed * dt * math.sin(rad), py + v.speed * dt * math.cos(rad))
+                moved = {"lat": lat, "lon": lon, "course": round(course, 1),
+                         "heading": 511 if fields["heading"] == 511 else round(course) % 360}
+                tx.fields.update(moved)
+                if tx.corrupt is not None and tx.corrupt["mmsi"] != m:  # the garbled copy under another MMSI
+                    tx.corrupt.update(moved)
+            ref = _reference(params, vessels, txs, rough(), start)
+            if ref is not None and {(e["mmsi_1"], e["mmsi_2"]): (round(e["cpa_epoch"]), _situation(e))
+                                    for e in ref["encounters"]} == want \
+                    and all(_shortcut_misleads(ref, name) for name in TRACK_SHORTCUTS):
+                return {"mmsi": str(m), "early": early, "late": late, "courses": [c for _, c in legs]}
+        for tx, fields, corrupt in saved:
+            tx.fields, tx.corrupt = fields, corrupt
+    return None
+
+
 def _slipped_speeds(params: Params, txs: list[simulate.Transmission]) -> list[tuple[simulate.Transmission, dict]]:
     """Garbled (bad-checksum) copies of two vessels' position reports that no other rule rejects: the real
     report's MMSI and position a few seconds later, with a speed above any the vessel really reported. Kept,
@@ -241,6 +344,8 @@ def _slipped_speeds(params: Params, txs: list[simulate.Transmission]) -> list[tu
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     vessels, txs, start, rng = _scenario(params)
+    if _dogleg(params, vessels, txs, start) is None:
+        raise RuntimeError("no encounter vessel whose dogleg misleads a whole-track course")
     pre = _reference(params, vessels, txs, {id(tx): (tx.fields["lat"], tx.fields["lon"], tx.fields["speed"])
                                             for tx in txs if tx.fields["type"] in (1, 2, 3, 18)}, start)
     trap = _frozen_cog(params, pre, txs, start)
@@ -294,6 +399,9 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         raise RuntimeError("the trapped encounter changed its classification")
     if not _misleads(_broadcast_course(txs, a, t, start), _broadcast_course(txs, b, t, start), brg, trap["right"]):
         raise RuntimeError("the frozen course no longer misclassifies its encounter")
+    for name in TRACK_SHORTCUTS:
+        if not _shortcut_misleads(ref, name):
+            raise RuntimeError(f"the dogleg no longer misleads a course taken from the {name}")
     ref["start_epoch"] = start
     ref["end_epoch"] = start + int(params["hours"] * 3600)
     (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))

@@ -5,7 +5,8 @@ Run under another name (a symlink in adversaries/), it takes that one shortcut:
 no_multipart (type 5 ignored), no_interpolation (CPA at raw report times), keep_bad (bad checksums
 and jumps kept), flat_earth (degrees unscaled by cos(lat)), class_a_only (types 18/24 ignored), no_checksum
 (checksums never tested: names by majority vote over the static copies, vessels without static data dropped),
-broadcast_cog (each vessel's course taken from the COG field of its last report instead of its track).
+broadcast_cog (each vessel's course taken from the COG field of its last report instead of its track),
+whole_track (each vessel's course made good from its first to its last accepted report, not at the assessment time).
 
 ALE-CANARY-52dbe5ac-4781-492e-9058-ed161b0198fd
 """
@@ -190,7 +191,7 @@ def cpa(a: pd.DataFrame, b: pd.DataFrame) -> tuple[float, float, float] | None:
 
 def course_and_position(track: pd.DataFrame, t: float) -> tuple[float, float, float]:
     i = int(np.clip(np.searchsorted(track.t.to_numpy(), t, side="right"), 1, len(track) - 1))
-    p, q = track.iloc[i - 1], track.iloc[i]
+    p, q = (track.iloc[0], track.iloc[-1]) if SHORTCUT == "whole_track" else (track.iloc[i - 1], track.iloc[i])
     course = math.degrees(math.atan2((q.lon - p.lon) * lon_scale((p.lat + q.lat) / 2), q.lat - p.lat)) % 360
     if SHORTCUT == "broadcast_cog":
         course = float(track.cog.iloc[max(0, int(np.searchsorted(track.t.to_numpy(), t, side="right")) - 1)]) % 360
