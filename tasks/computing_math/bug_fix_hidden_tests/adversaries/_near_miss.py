@@ -11,6 +11,9 @@ Each ships a well-formed repo/ and fix.patch (a genuine diff that applies), but 
 - symptom_workaround: no root cause; the symptom is papered over where it shows (ivtree: queries walk
   the whole tree instead of pruning on the broken max_end; isodur: month 0 read as 12; tallyinv: only
   the tax path rounds half up), with the issue's reproduction as its regression test.
+- lazy_repair: ivtree: the rotations are left broken; every max_end is rebuilt from scratch before a query
+  that follows a change (removals found by key), so each answer is right but a check after each booking
+  costs O(n); the other libraries get the symptom workaround.
 - marker_test: the complete fix, but its "regression test" only asserts a marker the fix adds to
   the package, and a second one that fails only on the released file's exact bytes.
 """
@@ -141,6 +144,44 @@ WORKAROUND = {
                 "        return (node.interval.start, max(iv.end for iv in self))")],
 }
 
+
+# ivtree: the augmentation repaired before it is read instead of maintained by the rotations
+LAZY_REPAIR = {
+    "ivtree": [("tree.py", "        self._size = 0\n", "        self._size = 0\n        self._stale = False\n"),
+               ("tree.py", "        self._root = self._insert(self._root, Node(interval, next(self._seq)))\n",
+                "        self._root = self._insert(self._root, Node(interval, next(self._seq)))\n"
+                "        self._stale = True\n"),
+               ("tree.py", "        self._root = self._remove(self._root, target.key)\n",
+                "        self._root = self._remove(self._root, target.key)\n        self._stale = True\n"),
+               ("tree.py", "        found: list[Node] = []\n        self._collect(self._root, start, end, found, "
+                           "exact=(start, end, data))\n        return found[0] if found else None\n",
+                "        def walk(node: Node | None) -> Node | None:\n"
+                "            if node is None:\n"
+                "                return None\n"
+                "            key = (node.interval.start, node.interval.end)\n"
+                "            hit = walk(node.left) if (start, end) <= key else None\n"
+                "            if hit is None and key == (start, end) and node.interval.data == data:\n"
+                "                hit = node\n"
+                "            return hit if hit is not None or key > (start, end) else walk(node.right)\n\n"
+                "        return walk(self._root)\n\n"
+                "    def _repair(self) -> None:\n"
+                "        def rebuild(node: Node | None) -> float:\n"
+                "            if node is None:\n"
+                "                return float(\"-inf\")\n"
+                "            node.max_end = max(node.interval.end, rebuild(node.left), rebuild(node.right))\n"
+                "            return node.max_end\n\n"
+                "        if self._stale:\n"
+                "            rebuild(self._root)\n"
+                "            self._stale = False\n"),
+               ("tree.py", "        check_bounds(start, end)\n        found: list[Node] = []\n",
+                "        check_bounds(start, end)\n        self._repair()\n        found: list[Node] = []\n"),
+               ("tree.py", "        found: list[Node] = []\n        self._collect(self._root, point, point, found, stab=True)\n",
+                "        self._repair()\n        found: list[Node] = []\n"
+                "        self._collect(self._root, point, point, found, stab=True)\n"),
+               ("tree.py", "        node = self._root\n        while node.left is not None:",
+                "        self._repair()\n        node = self._root\n        while node.left is not None:")],
+}
+
 # what each library's issue reproduction needs, and no more
 EASY_PART = {
     "tallyinv": ("money.py", [("from decimal import Decimal", "from decimal import ROUND_HALF_UP, Decimal"),
@@ -216,8 +257,8 @@ elif KIND == "easy_part_only":
     (REPO / "tests" / "test_regression.py").write_text(REPRODUCTION[PACKAGE])
 elif KIND == "guessed_lines":
     append(INIT, GUESSED_LINES)
-elif KIND == "symptom_workaround":
-    for module, old, new in WORKAROUND[PACKAGE]:
+elif KIND in ("symptom_workaround", "lazy_repair"):
+    for module, old, new in (LAZY_REPAIR if KIND == "lazy_repair" else {}).get(PACKAGE, WORKAROUND[PACKAGE]):
         source = REPO / "src" / PACKAGE / module
         text = source.read_text()
         assert old in text, (module, old)

@@ -91,6 +91,28 @@ def large_tree_many_queries() -> list[object]:
     return [len(tree), all(removed), list(tree.span()), _digest(results)]
 
 
+def bookings_and_checks_interleaved() -> list[object]:
+    """The booking service's day: twenty thousand bookings and cancellations in no particular order, each
+    followed by a conflict check, under one all-day maintenance block. Each check costs O(log n + k) in the
+    README; repairing the whole tree before a check costs O(n) and runs out of the probe's time."""
+    rng = random.Random(3137)
+    n = 20000
+    tree = IntervalTree()
+    tree.insert(0, 10 * n + 100, "maintenance, all day")
+    items: list[tuple[int, int, int]] = []
+    results = []
+    for i in range(n):
+        if items and rng.random() < 0.2:
+            results.append(tree.remove(*items.pop(rng.randrange(len(items)))))
+        else:
+            start = rng.randint(0, 10 * n)
+            items.append((start, start + (rng.randint(50, 5000) if rng.random() < 0.02 else rng.randint(1, 20)), i))
+            tree.insert(*items[-1])
+        start = rng.randint(0, 10 * n)
+        results.append(_found(tree.overlap(start, start + rng.randint(1, 30))))
+    return [len(tree), list(tree.span()), _digest(results)]
+
+
 def touching_and_sorting() -> list[object]:
     tree = IntervalTree([(9, 12, "a"), (12, 14, "b"), (9, 12, "c")])
     return [_found(tree.overlap(11, 12)), _found(tree.at(12)), _found(tree), tree.remove(9, 12, "x")]
@@ -120,6 +142,7 @@ PROBES = {
     "floats_and_empty_tree": floats_and_empty_tree,
     "bad_bounds": bad_bounds,
     "large_tree_many_queries": large_tree_many_queries,
+    "bookings_and_checks_interleaved": bookings_and_checks_interleaved,
 }
 for _seed in range(20):
     PROBES[f"random_inserts_{_seed}"] = partial(_random_inserts, 7000 + _seed)
