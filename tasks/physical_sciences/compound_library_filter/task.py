@@ -13,6 +13,10 @@ Variants: a kinase HTS follow-up (IC50 in nM/uM with censoring, Ro5 + Veber + PA
 potency), a fragment SPR screen (KD in uM/mM, rule of three, ligand efficiency), and a vendor
 catalogue triage (purity, QED, Ro5 + Veber + PAINS, radius-3 fingerprints).
 
+Every library holds at least one PAINS compound that matches more than one alert (one is added, from
+its own random stream, where the draw brought none), so listing the first alert a record matches is not
+listing its alerts.
+
 Grade: the reference is computed by generate() with RDKit on the host from the parents it
 drew. The grader checks the parent of every record (re-canonicalised with RDKit), the
 descriptors, the PAINS alerts each record matches (by name), the assay conversion, the rule flags and duplicate assignment, the
@@ -224,6 +228,24 @@ def _records(rng: np.random.Generator, sc: dict[str, Any]) -> list[dict[str, Any
     return records
 
 
+def _add_multi_alert(aux: np.random.Generator, sc: dict[str, Any], records: list[dict[str, Any]]) -> None:
+    """One more registration, drawn from its own stream so the others stay as they were: a PAINS compound
+    that matches more than one alert (unless the library holds one already), so that every library asks
+    for all the alerts a record matches, not the first."""
+    catalog = _pains()
+    parents = {r["parent"] for r in records}
+    multi = [(name, smiles) for name, smiles in _pool()["pains"]
+             if len(catalog.GetMatches(Chem.MolFromSmiles(smiles))) > 1]
+    if any(smiles in parents for _, smiles in multi):
+        return
+    name, smiles = multi[int(aux.integers(len(multi)))]
+    used = {int(r["id"].rsplit("-", 1)[1]) for r in records}
+    number = int(aux.choice([n for n in range(1000, 9999) if n not in used]))
+    record = {"name": name, "parent": smiles, "smiles": smiles, "pains_pool": True,
+              "id": f"{sc['prefix']}-{number:05d}", "tags": _activity(aux, sc, True)}
+    records.insert(int(aux.integers(len(records) + 1)), record)
+
+
 def _write_sdf(records: list[dict[str, Any]], path: Path, project: str) -> None:
     buffer = io.StringIO()
     for record in records:
@@ -317,6 +339,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     sc = {**SCENARIOS[params["scenario"]], **{k: params[k] for k in ("pick", "radius", "bits")}}
     rng = np.random.default_rng(params["seed"])
     records = _records(rng, sc)
+    _add_multi_alert(np.random.default_rng([params["seed"], 1]), sc, records)
     _write_sdf(records, input_dir / "library.sdf", params["project"])
     (reference_dir / "reference.json").write_text(json.dumps(_reference(sc, records), indent=1))
 

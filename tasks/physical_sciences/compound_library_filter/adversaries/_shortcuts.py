@@ -7,6 +7,7 @@ Each runs the whole triage in RDKit and writes all four deliverables, with one c
 - maxmin_unseeded: RDKit's MaxMin picker with its default start instead of the brief's first pick.
 - family_flags_only: each PAINS family screened with HasMatch, the column naming the families that hit
   (PAINS_A;PAINS_B) instead of the alerts that match.
+- first_alert_only: the catalogue's first matching alert (GetFirstMatch) stands for every alert a record matches.
 """
 
 import csv
@@ -44,6 +45,9 @@ for family in ("PAINS_A", "PAINS_B", "PAINS_C"):
 def pains_alerts(parent: Chem.Mol) -> str:
     if MODE == "family_flags_only":
         return ";".join(family for family, screen in FAMILIES.items() if screen.HasMatch(parent))
+    if MODE == "first_alert_only":
+        first = catalog.GetFirstMatch(parent)
+        return first.GetDescription() if first is not None else ""
     return ";".join(e.GetDescription() for e in catalog.GetMatches(parent))
 
 
