@@ -16,7 +16,8 @@ phrases of the descriptions and the burned-in files.
 Grade: every output file and every input file is dumped by pydicom in a tool sandbox (``dump_dicom.py``);
 released files are matched to their originals by the SHA-256 of their pixel data. Checks: the release
 set (burned-in withheld, nothing lost or altered), a search of every output file for every identifying
-string (its bytes, a deflated data set inflated, and every value pydicom decodes from it), private attributes gone, pseudonyms and the de-identification markers, exact date
+string (its name and every folder's, its bytes, a deflated data set inflated, a JSON file's decoded values and every value
+pydicom decodes from it), private attributes gone, pseudonyms and the de-identification markers, exact date
 shifts, one consistent UID map (references and file meta included), attributes the profile keeps,
 Type 2 attributes present, cleaned descriptors that keep their clinical content, the FHIR Bundle's R4
 structure and its agreement with the files, and the audit log against what really changed.
@@ -204,18 +205,28 @@ def _decoded_text(dump: dict[str, Any]) -> bytes:
     return "\n".join(values).upper().encode("latin-1", "replace")
 
 
+def _json_text(raw: bytes) -> bytes:
+    """A JSON file's values as they decode (so an escaped character hides nothing); empty for any other file."""
+    try:
+        return json.dumps(json.loads(raw.decode("utf-8")), ensure_ascii=False).encode("latin-1", "replace")
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return b""
+
+
 def _no_phi(g: Grading, ref: dict[str, Any], out_dumps: dict[str, Any]) -> None:
-    """Every output file's bytes, a deflated data set inflated, and the values pydicom decodes from it."""
+    """Every output file's and folder's name, every file's bytes, a deflated data set inflated, a JSON file's
+    decoded values, and the values pydicom decodes from a DICOM file."""
     tokens = [t.upper().encode("latin-1") for t in ref["phi_tokens"]]
     verdicts: dict[str, Verdict] = {}
-    for path in sorted(p for p in g.output_dir.rglob("*") if p.is_file()):
+    for path in sorted(g.output_dir.rglob("*")):
         name = str(path.relative_to(g.output_dir))
-        raw = path.read_bytes()
-        data = b"\n".join((raw, _inflated(raw), _decoded_text(out_dumps.get(name, {})))).upper()
+        raw = path.read_bytes() if path.is_file() else b""
+        data = b"\n".join((name.encode("latin-1", "replace"), raw, _inflated(raw), _json_text(raw),
+                           _decoded_text(out_dumps.get(name, {})))).upper()
         hits = [t.decode("latin-1") for t in tokens if t in data]
         verdicts[name] = True if not hits else "contains " + ", ".join(hits[:4])
-    g.fraction("no identifying value of the export survives in any output file (byte search)", verdicts, weight=3,
-               noun="files")
+    g.fraction("no identifying value of the export survives in any output file or name (byte search)", verdicts,
+               weight=3, noun="paths")
 
 
 def _private_removed(g: Grading, out_dumps: dict[str, Any]) -> None:

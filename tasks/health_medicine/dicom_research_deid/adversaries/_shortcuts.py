@@ -9,7 +9,9 @@ three deliverables in the right shape; each cuts one corner a hurried analyst cu
 - keep_burned_in: a full scrub of every file, the burned-in secondary captures released with the rest;
 - deflated_unscrubbed: pseudonyms, dates, UIDs and the private block done, but the staff, institution and
   nested identifiers and the free-text descriptions left as exported, the files written in the Deflated
-  Explicit VR Little Endian transfer syntax (so the identifiers are not visible in the raw bytes).
+  Explicit VR Little Endian transfer syntax (so the identifiers are not visible in the raw bytes);
+- identifying_names: a full scrub, but the per-patient working folders, named after the PACS patient (MRN and
+  name), are left behind empty under dicom/.
 
 ALE-CANARY-6cb0551e-5e42-4170-b222-9939ee80477d
 """
@@ -120,6 +122,8 @@ def main() -> None:
             log.append([source, "", "(0028,0301)", "BurnedInAnnotation", "EXCLUDED"])
             continue
         before = {e.tag: (e.keyword, e.value) for e in copy.deepcopy(ds)}
+        if MODE == "identifying_names":
+            (OUT / "dicom" / f"{ds.PatientID}_{str(ds.PatientName).replace('^', '_')}").mkdir(exist_ok=True)
         row = key[str(ds.PatientID)]
         scrub(ds, row["research_id"], int(row["date_offset_days"]), sorted(names))
         name = f"dicom/{n:04d}.dcm"
