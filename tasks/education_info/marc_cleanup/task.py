@@ -13,7 +13,8 @@ generate() builds clean records from word lists (the expected output, correct by
 plants defects into copies of some of them (every defect class at least once in every variant, so
 that skipping any one rule costs the full pass; a few titles begin with a word that is an article
 only in another language, and a few authors outside the authority file share a controlled name's
-surname, at least one its forename initial too), and writes the defective batch and the authority file with pymarc; the
+surname, at least one its forename initial too, their headings keyed without dates as a vendor would, the
+initial-sharing ones in direct order), and writes the defective batch and the authority file with pymarc; the
 expected records and the list of planted defects go to the reference.
 
 grade() reads the submitted records with pymarc and compares them with the expected ones: record
@@ -254,7 +255,12 @@ def build_record(i: int, rng: np.random.Generator, sc: dict[str, Any], people: l
         record.add_field(Field(tag="020", indicators=Indicators(" ", " "), subfields=_sf("a", isbn, "q", qual)))
     cat = _sf("a", VENDOR, "b", "eng", "e", "rda", "c", VENDOR) if sc["rda"] else _sf("a", VENDOR, "c", VENDOR)
     record.add_field(Field(tag="040", indicators=Indicators(" ", " "), subfields=cat))
-    if author:
+    if namesake:  # an uncontrolled heading as keyed: no dates, and in direct order when it shares an initial
+        direct = _shares_initial(namesake)
+        record.add_field(Field(tag="100", indicators=Indicators("0" if direct else "1", " "),
+                               subfields=_sf("a", f"{namesake.direct}," if direct else namesake.heading,
+                                             "e", "author.")))
+    elif author:
         record.add_field(Field(tag="100", indicators=Indicators("1", " "),
                                subfields=_sf("a", author.heading, "d", author.dates, "e", "author.")))
     ind2 = str(nonfiling(full, lang))

@@ -11,6 +11,8 @@ Each one cleans the batch competently with pymarc and exports MARCXML, but cuts 
   takes that authority's form (a quicker match than the headings and 400 variants).
 - initial_authority_match: rule 4 applied by surname and forename initial ("Okafor, C." or "C... Okafor"),
   without looking up the headings and 400 variants, so "Thompson, Eric" takes "Thompson, Eleanor".
+- dateless_initial_match: the same surname-and-initial match, but only on headings without dates (a dated
+  heading taken as established; the damaged ones in the batch lost their dates).
 - isbn_hyphens_only: 020 $a stripped of hyphens and duplicates dropped, but no check digit is ever
   computed, so invalid ISBNs stay in $a.
 - report_without_values: the records are right, but the change report lists only record, tag and
@@ -65,7 +67,7 @@ for auth in read("authorities.mrc"):
 def authority_for(name):
     if MODE == "surname_authority_match":
         return next((h for surname, h in by_surname.items() if surname in (name or "")), None)
-    if MODE == "initial_authority_match":
+    if MODE in ("initial_authority_match", "dateless_initial_match"):
         text = bare(name)
         return next((h for (surname, initial), h in by_initial.items()
                      if text.startswith(f"{surname}, {initial}") or (text.endswith(surname) and text.startswith(initial))),
@@ -107,7 +109,7 @@ for rec in records:
     if MODE != "no_authority_control":
         for field in rec.get_fields("100"):
             heading = authority_for(field.get("a"))
-            if heading is None:
+            if heading is None or (MODE == "dateless_initial_match" and field.get("d")):
                 continue
             subs = [s for s in heading.subfields if s.code in "ad"] + [s for s in field.subfields if s.code not in "ad"]
             if subs != field.subfields or field.indicator1 != heading.indicator1:
