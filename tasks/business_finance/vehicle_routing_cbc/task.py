@@ -20,7 +20,9 @@ day's optimal plan closed through the model's named arc variables, reaching the 
 (so the generator must write a model of the routing, not a model of a plan it found some other way). The
 rules a day's optimum may not reveal are forced to break through the arc variables, and the model must
 then be infeasible: one more vehicle leaving a depot than it has, and (with time windows) two roads driven
-in a row that no vehicle can drive and still meet the next window.
+in a row that no vehicle can drive and still meet the next window, and a chain of roads ending with the
+drive home that meets every window but cannot be back by the depot's closing (the hidden day's windows may
+close as late as the depot, so that its closing binds).
 """
 # ALE-CANARY-2ce2c20f-700b-4064-9e33-7be363f8d526
 
@@ -53,7 +55,9 @@ INPUT_FILES = ("sites.csv", "distance_km.csv", "fleet.csv")
 # ---------------------------------------------------------------------------------------------
 
 
-def draw_instance(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+def draw_instance(params: dict[str, Any], rng: random.Random, late_windows: bool = False) -> dict[str, Any]:
+    """A day's sites, distances and fleet; with ``late_windows`` a window may close as late as the depot does
+    (else an hour before), so that the depot's closing binds on some routes."""
     n, n_dep = params["customers"], params["depots"]
     depot_xy = [(30.0, 30.0)] if n_dep == 1 else [(15.0, 30.0), (45.0, 30.0)]
     sites = []
@@ -65,7 +69,7 @@ def draw_instance(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
                 "y": round(rng.uniform(0, 60), 1), "demand": rng.randint(params["demand_min"], params["demand_max"])}
         if params["time_windows"]:
             width = rng.choice([90, 120, 150, 180])
-            site["open"] = rng.randrange(0, int(DEPOT_CLOSE) - width - 60, 15)
+            site["open"] = rng.randrange(0, int(DEPOT_CLOSE) - width - (0 if late_windows else 60), 15)
             site["close"] = site["open"] + width
             site["service"] = rng.choice([10, 15, 20, 25])
         sites.append(site)
@@ -218,10 +222,11 @@ def write_inputs(input_dir: Path, inst: dict[str, Any]) -> None:
     (input_dir / "fleet.csv").write_text(buf.getvalue())
 
 
-def solvable_instance(params: dict[str, Any], rng: random.Random, input_dir: Path) -> dict[str, Any]:
+def solvable_instance(params: dict[str, Any], rng: random.Random, input_dir: Path,
+                      late_windows: bool = False) -> dict[str, Any]:
     """Draw an instance with an optimum, write its inputs to ``input_dir``; the instance and its optimum."""
     for _ in range(40):
-        inst = draw_instance(params, rng)
+        inst = draw_instance(params, rng, late_windows)
         best = optimum(inst)
         if best is not None:
             break
@@ -249,12 +254,13 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     ref = solvable_instance(params, random.Random(params["seed"]), input_dir)
     (reference_dir / HIDDEN_DATA).mkdir()
     rng = random.Random(f"{params['seed']}/hidden")
-    for _ in range(20):
-        hidden = solvable_instance(params, rng, reference_dir / HIDDEN_DATA)
-        if closure := road_closure(hidden):
+    for _ in range(60):  # with time windows, a day whose depot closing binds on some chain of roads
+        hidden = solvable_instance(params, rng, reference_dir / HIDDEN_DATA, late_windows=True)
+        if (closure := road_closure(hidden)) and (not params["time_windows"] or depot_hours_probe(
+                hidden["instance"], drivable_arcs(hidden["instance"]))):
             break
     else:
-        raise RuntimeError("no hidden day with a road closure that changes its optimum")
+        raise RuntimeError("no hidden day with a road closure that changes its optimum (and a depot-hours probe)")
     ref["hidden_optimum_km"] = hidden["optimum_km"]
     ref["hidden_closure"] = closure
     (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))
@@ -360,6 +366,56 @@ def fleet_probe(day: dict[str, Any]) -> list[str]:
     return [f" ale_fleet_probe: {' + '.join(f'arc_{depot}_{c}' for c in customers)} >= {fleet + 1}"]
 
 
+def drivable_arcs(day: dict[str, Any]) -> set[tuple[str, str]]:
+    """Every ordered pair of sites (depots included) driven directly by some feasible single-vehicle route."""
+    depots = sorted({v["depot"] for v in day["fleet"]})
+    cap = max(v["capacity"] for v in day["fleet"])
+    demand = {s["id"]: s["demand"] for s in day["sites"] if s["type"] == "customer"}
+    drivable: set[tuple[str, str]] = set()
+    for size in range(1, len(demand) + 1):
+        subsets = [s for s in itertools.combinations(sorted(demand), size) if sum(demand[c] for c in s) <= cap]
+        for subset, depot in itertools.product(subsets, depots):
+            for order in itertools.permutations(subset):
+                if schedule(day, depot, list(order)) is not None:
+                    drivable.update(itertools.pairwise((depot, *order, depot)))
+        if not subsets:
+            break
+    return drivable
+
+
+def depot_hours_probe(day: dict[str, Any], drivable: set[tuple[str, str]], margin: float = 10.0,
+                      longest: int = 4) -> list[str]:
+    """Constraints forcing a chain of roads, each driven by some feasible route, that ends with the drive home:
+    every window along it can be met, but no vehicle driving it can be back at the depot by closing (by
+    ``margin`` minutes or more, leaving any depot at opening): a model that keeps the depot hours becomes
+    infeasible. Empty without time windows or when the day has no such chain (the shortest is taken)."""
+    if not day["time_windows"]:
+        return []
+    depots = sorted({v["depot"] for v in day["fleet"]})
+    cap = max(v["capacity"] for v in day["fleet"])
+    by_id = {s["id"]: s for s in day["sites"]}
+    customers = sorted(s["id"] for s in day["sites"] if s["type"] == "customer")
+    d = day["dist"]
+    for size in range(2, longest + 1):
+        for chain in itertools.permutations(customers, size):
+            if sum(by_id[c]["demand"] for c in chain) > cap or not set(itertools.pairwise(chain)) <= drivable:
+                continue
+            t = min(max(d[depot][chain[0]] / SPEED_KMH * 60, by_id[chain[0]]["open"]) for depot in depots)
+            for here, there in itertools.pairwise(chain):
+                if t > by_id[here]["close"]:
+                    break
+                t = max(t + by_id[here]["service"] + d[here][there] / SPEED_KMH * 60, by_id[there]["open"])
+            else:
+                if t > by_id[chain[-1]]["close"]:
+                    continue
+                for depot in depots:
+                    back = t + by_id[chain[-1]]["service"] + d[chain[-1]][depot] / SPEED_KMH * 60
+                    if (chain[-1], depot) in drivable and back > DEPOT_CLOSE + margin:
+                        return [f" ale_hours_probe_{k + 1}: arc_{a}_{b} = 1"
+                                for k, (a, b) in enumerate(itertools.pairwise((*chain, depot)))]
+    return []
+
+
 def window_probe(day: dict[str, Any], margin: float = 10.0) -> list[str]:
     """Constraints forcing a chain of two roads, a to b and b to c, each driven by some feasible route, that
     no vehicle can drive in a row and still reach c before its window closes (by ``margin`` minutes or more,
@@ -371,15 +427,7 @@ def window_probe(day: dict[str, Any], margin: float = 10.0) -> list[str]:
     cap = max(v["capacity"] for v in day["fleet"])
     by_id = {s["id"]: s for s in day["sites"]}
     demand = {s["id"]: s["demand"] for s in day["sites"] if s["type"] == "customer"}
-    drivable: set[tuple[str, str]] = set()
-    for size in range(1, len(demand) + 1):
-        subsets = [s for s in itertools.combinations(sorted(demand), size) if sum(demand[c] for c in s) <= cap]
-        for subset, depot in itertools.product(subsets, depots):
-            for order in itertools.permutations(subset):
-                if schedule(day, depot, list(order)) is not None:
-                    drivable.update(itertools.pairwise(order))
-        if not subsets:
-            break
+    drivable = drivable_arcs(day)
     d = day["dist"]
 
     def arrive(t: float, here: str, there: str) -> float:
@@ -419,6 +467,8 @@ def grade_rules(g: Grading, model: Path, solved: bool) -> None:
     probes = [("the generated model sends no more vehicles out of a depot than it has (arc variables)", fleet_probe(day))]
     if window := window_probe(day):  # a day without such a chain of roads has nothing to force
         probes.append(("the generated model rejects a route that misses a time window (arc variables)", window))
+    if hours := depot_hours_probe(day, drivable_arcs(day) if day["time_windows"] else set()):
+        probes.append(("the generated model brings every vehicle home by the depot's closing (arc variables)", hours))
     for name, constraints in probes:
         text = add_constraints(model.read_text(errors="replace"), constraints) if model.is_file() else None
         if text is None or not solved:
