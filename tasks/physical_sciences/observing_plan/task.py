@@ -9,14 +9,18 @@ non-overlapping night plan inside the dark window that respects every constraint
 of every block and maximises the total priority, and write a summary of the night.
 
 Generation: targets are drawn around the night's sidereal time (some never high enough, some
-too close to the Moon all night, some circumpolar), then the reference is computed with astropy
+near the Moon as seen from the site, some circumpolar), then the reference is computed with astropy
 on a one-minute grid: Sun and Moon events, per-target quantities and a greedy priority-first,
-earliest-start schedule. Where the pole stands higher than the airmass limit (Tautenburg), one more
-target, from its own random stream, is circumpolar with its lower culmination inside the dark
-window, at least an hour below the airmass limit: its window breaks in two, and its block (asserted at least
+earliest-start schedule. Two more targets, each from its own random stream, are traps asserted on
+every instance. (1) A split-window target: circumpolar with its lower culmination inside the dark
+window, at least an hour below the airmass limit: its window breaks in two, and its block (at least
 10 min longer than either stretch and 10 min shorter than both together) makes it unobservable
-although its hours add up. At La Palma and Paranal the pole is below the limit's altitude, so no
-window can break within one night there.
+although its hours add up. This needs the pole higher than the airmass limit's altitude, which is why
+every variant's site and limit allow it (La Palma with airmass 2.2, Mount John and Tautenburg at
+higher latitudes). (2) A Moon-trap target: high enough for its block (with 10 min to spare) only while
+the Moon is up, and more than 3 deg inside the Moon limit all night: unobservable, though airmass
+alone would pass it; its priority is high, so a plan blind to the Moon schedules it. Every variant's
+night therefore has the Moon up during the dark window.
 
 Grade (astropy on the host, on the submitted times and names only): twilight and Sun events,
 the site, night and dark hours; Moon illumination; transit, rise and set times; J2000 position,
@@ -25,7 +29,7 @@ blocks recomputed minute by minute (airmass, Moon distance, Sun altitude), their
 priorities, overlaps and overheads, and the airmass at start, middle and end and the Moon distance
 each block row states; the plan's total priority against the greedy reference; the summary
 against the plan (names, times, total); the observable verdict of a target whose window breaks in
-two; the backup list (observable targets left out of the
+two and of a target too close to the Moon all night; the backup list (observable targets left out of the
 plan); and the summary's finder data (J2000 position, V magnitude, alt/az and airmass at each
 block's middle) recomputed with astropy. Every field the instruction asks for is read.
 """
@@ -49,10 +53,10 @@ from lastexam.task import Grading, Params, as_number
 SITES: dict[str, dict[str, Any]] = {
     "la_palma": {"name": "Roque de los Muchachos Observatory, La Palma", "lat": 28.7606, "lon": -17.8816,
                  "elevation_m": 2396.0, "night": "2025-03-14", "utc_offset_h": 0},
-    "paranal": {"name": "Cerro Paranal, Chile", "lat": -24.6272, "lon": -70.4042, "elevation_m": 2635.0,
-                "night": "2025-06-25", "utc_offset_h": -4},
+    "mount_john": {"name": "University of Canterbury Mount John Observatory, New Zealand", "lat": -43.9867,
+                   "lon": 170.4650, "elevation_m": 1029.0, "night": "2025-07-01", "utc_offset_h": 12},
     "tautenburg": {"name": "Karl Schwarzschild Observatory, Tautenburg", "lat": 50.9800, "lon": 11.7110,
-                   "elevation_m": 341.0, "night": "2025-05-20", "utc_offset_h": 2},
+                   "elevation_m": 341.0, "night": "2025-06-02", "utc_offset_h": 2},
 }
 GRID_MIN = 1
 SUN_STEP_MIN = 5
@@ -272,8 +276,8 @@ def _sexagesimal(value: float, hours: bool) -> str:
 def _candidates(rng: random.Random, site: dict, sky: Sky, events: dict, count: int) -> list[dict]:
     mid_time = sky.times(np.array([events["mid"]]))
     lst = float(mid_time.sidereal_time("apparent", longitude=site["lon"] * sky.u.deg).deg[0])
-    moon = sky.moon(np.array([events["mid"]]))
-    moon_ra, moon_dec = float(moon.icrs.ra.deg[0]), float(moon.icrs.dec.deg[0])
+    moon = sky.moon(np.array([events["mid"]]))  # apparent, as seen from the site (not the barycentric direction)
+    moon_ra, moon_dec = float(moon.ra.deg[0]), float(moon.dec.deg[0])
     out = []
     for i in range(count):
         if i % 9 == 4:  # near the Moon
@@ -285,6 +289,16 @@ def _candidates(rng: random.Random, site: dict, sky: Sky, events: dict, count: i
         ra, dec = round(ra, 5), round(dec, 5)
         out.append({"ra_deg": ra, "dec_deg": dec})
     return out
+
+
+def _new_name(rng: random.Random, names: set[str]) -> str:
+    """A catalogue-style name not yet in ``names``."""
+    while True:
+        style = rng.choice(NAME_STYLES)
+        tag = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(3)) if "20" in style else \
+            str(rng.randint(1000, 99999))
+        if style.format(tag) not in names:
+            return style.format(tag)
 
 
 SPLIT_MARGIN_MIN = 10  # the split-window target's block is this much longer than its longest stretch, and shorter
@@ -329,16 +343,59 @@ def _split_window_target(rng: random.Random, site: dict, sky: Sky, events: dict,
         if not fits:
             continue
         k, lengths = rng.choice(fits)
-        while True:
-            style = rng.choice(NAME_STYLES)
-            tag = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(3)) if "20" in style else \
-                str(rng.randint(1000, 99999))
-            if style.format(tag) not in names:
-                break
-        return {"ra_deg": ra, "dec_deg": float(decs[k]), "name": style.format(tag),
+        return {"ra_deg": ra, "dec_deg": float(decs[k]), "name": _new_name(rng, names),
                 "vmag": round(rng.uniform(8.0, 15.0), 1), "priority": rng.choice([3, 4, 5, 6, 8, 10]),
                 "exposure_min": rng.choice(lengths)}
     raise AssertionError(f"no split-window target found for {site['name']}")
+
+
+def _offset(ra: float, dec: float, pa_deg: np.ndarray, dist_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (deg) at angular distances ``dist_deg`` and position angles ``pa_deg`` from (ra, dec)."""
+    a0, d0, pa, d = np.radians(ra), np.radians(dec), np.radians(pa_deg), np.radians(dist_deg)
+    dec2 = np.arcsin(np.sin(d0) * np.cos(d) + np.cos(d0) * np.sin(d) * np.cos(pa))
+    ra2 = a0 + np.arctan2(np.sin(pa) * np.sin(d) * np.cos(d0), np.cos(d) - np.sin(d0) * np.sin(dec2))
+    return np.round(np.degrees(ra2) % 360.0, 5), np.round(np.degrees(dec2), 5)
+
+
+MOON_UP_DEG = 5.0  # the Moon-trap target's window lies where the Moon stands at least this high
+
+
+def _moon_trap_target(rng: random.Random, site: dict, sky: Sky, events: dict, cons: dict[str, Any],
+                      names: set[str]) -> dict:
+    """A target that meets the airmass limit long enough for its block while the Moon is up, but too close to it.
+
+    All through the dark window it stays more than 3 deg inside the Moon limit (as seen from the site), so it is
+    not observable tonight; judged by airmass alone it is, with a long stretch to spare, and its priority is high
+    enough that a plan ignoring the Moon puts it in.
+    """
+    grid = dark_grid(events)
+    moon = sky.moon(grid)
+    moon_alt = moon.transform_to(sky.AltAz(obstime=sky.times(grid), location=sky.location)).alt.deg
+    limit = cons["min_moon_separation_deg"]
+    up = np.nonzero(moon_alt >= 25.0)[0]
+    if not len(up):
+        raise AssertionError(f"the Moon does not rise high enough during the dark window at {site['name']}")
+    for _ in range(40):
+        i = int(up[rng.randrange(len(up))])
+        pa = np.array([rng.uniform(0.0, 360.0) for _ in range(48)])
+        dist = np.array([rng.uniform(0.25 * limit, limit - 6.0) for _ in range(48)])
+        ra, dec = _offset(float(moon.ra.deg[i]), float(moon.dec.deg[i]), pa, dist)
+        alt = sky.target_altaz(ra, dec, grid)
+        sep = sky.moon_separation(ra, dec, grid)
+        fits = []
+        for k in range(len(ra)):
+            air = airmass(alt[k]) <= cons["max_airmass"]
+            longest = max(_stretches(air), default=0)
+            lengths = [m for m in (20, 25, 30, 40, 45, 60, 75, 90) if m <= longest - SPLIT_MARGIN_MIN]
+            if sep[k].max() < limit - 3 and lengths and (moon_alt[air] >= MOON_UP_DEG).all():
+                fits.append((k, lengths))
+        if not fits:
+            continue
+        k, lengths = rng.choice(fits)
+        return {"ra_deg": float(ra[k]), "dec_deg": float(dec[k]), "name": _new_name(rng, names),
+                "vmag": round(rng.uniform(8.0, 15.0), 1), "priority": rng.choice([6, 8, 10]),
+                "exposure_min": rng.choice(lengths)}
+    raise AssertionError(f"no Moon-trap target found for {site['name']}")
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
@@ -375,6 +432,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     split_rng = random.Random(f"{params['seed']}/split-window")
     splits = []
     trap = _split_window_target(split_rng, site, sky, events, cons, {t["name"] for t in targets})
+    assert trap is not None, f"the pole is too low at {site['name']} for a window that breaks within the night"
     if trap is not None:
         trap_rows, trap_ok = observability(sky, [trap], events, cons)
         runs = _stretches(trap_ok[0])
@@ -389,8 +447,26 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         ok = np.insert(ok, at, trap_ok[0], axis=0)
         splits.append({"name": trap["name"], "stretches_min": runs, "exposure_min": trap["exposure_min"],
                        "observable": trap_rows[0]["observable"]})
-    plan = greedy_plan(targets, dark_grid(events), ok, cons)
-    assert not {s["name"] for s in splits} & {b["name"] for b in plan}
+    # the Moon-trap target, from its own stream too
+    moon_rng = random.Random(f"{params['seed']}/moon-trap")
+    moon_trap = _moon_trap_target(moon_rng, site, sky, events, cons, {t["name"] for t in targets})
+    trap_rows, trap_ok = observability(sky, [moon_trap], events, cons)
+    grid = dark_grid(events)
+    blind = airmass(sky.target_altaz(np.array([moon_trap["ra_deg"]]), np.array([moon_trap["dec_deg"]]), grid)[0]) \
+        <= cons["max_airmass"]
+    moon_alt = sky.moon(grid).transform_to(sky.AltAz(obstime=sky.times(grid), location=sky.location)).alt.deg
+    assert trap_rows[0]["observable"] == "no" and not trap_ok[0].any(), trap_rows[0]
+    assert trap_rows[0]["moon_max_sep"] < cons["min_moon_separation_deg"] - 3, trap_rows[0]
+    assert max(_stretches(blind), default=0) >= moon_trap["exposure_min"] + SPLIT_MARGIN_MIN
+    assert (moon_alt[blind] >= MOON_UP_DEG).all()
+    at = moon_rng.randint(0, len(targets))
+    targets.insert(at, moon_trap)
+    rows.insert(at, trap_rows[0])
+    ok = np.insert(ok, at, trap_ok[0], axis=0)
+    moon_traps = [{"name": moon_trap["name"], "exposure_min": moon_trap["exposure_min"],
+                   "moon_max_sep": round(trap_rows[0]["moon_max_sep"], 2), "observable": "no"}]
+    plan = greedy_plan(targets, grid, ok, cons)
+    assert not {s["name"] for s in splits + moon_traps} & {b["name"] for b in plan}
 
     (input_dir / "observatory.json").write_text(json.dumps({
         "name": site["name"], "latitude_deg": site["lat"], "longitude_deg": site["lon"],
@@ -414,6 +490,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
                  for b in plan],
         "greedy_priority": sum(b["priority"] for b in plan),
         "split_windows": splits,
+        "moon_traps": moon_traps,
     }
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
 
@@ -481,21 +558,28 @@ def _grade_observability(g: Grading, rows: list[dict[str, str]], ref: dict[str, 
     g.fraction("observable windows, hours and observable flags", windows, weight=2, noun="targets")
 
 
-def _grade_split_windows(g: Grading, rows: list[dict[str, str]], ref: dict[str, Any]) -> None:
-    """Targets whose window breaks in two mid-night: observable only if the block fits in one stretch."""
-    splits = ref.get("split_windows") or []
-    if not splits:
-        return
+def _grade_traps(g: Grading, rows: list[dict[str, str]], ref: dict[str, Any]) -> None:
+    """Two kinds of unobservable target, each judged by its own check.
+
+    A window that breaks in two mid-night: observable only if the block fits in one stretch. A target high
+    enough for its block while the Moon is up but too close to the Moon all night: the Moon limit applies.
+    """
     found = {r.get("name", ""): r for r in rows}
-    verdicts = {}
-    for split in splits:
-        got = found.get(split["name"])
-        flag = str(got.get("observable", "")).strip().lower() if got else None
-        verdicts[split["name"]] = "" if flag == split["observable"] else (
-            f"observable {flag!r}: its window breaks into stretches of {split['stretches_min']} min and the block "
-            f"needs {split['exposure_min']} min in one")
-    g.fraction("observable verdict of targets whose window breaks in two (the block must fit one stretch)", verdicts,
-               noun="targets")
+    kinds = (
+        ("split_windows", "observable verdict of targets whose window breaks in two (the block must fit one stretch)",
+         lambda t: f"its window breaks into stretches of {t['stretches_min']} min and the block needs "
+                   f"{t['exposure_min']} min in one"),
+        ("moon_traps", "observable verdict of targets too close to the Moon all night (the Moon limit applies)",
+         lambda t: f"it is never farther than {t['moon_max_sep']} deg from the Moon tonight"),
+    )
+    for key, label, why in kinds:
+        verdicts = {}
+        for trap in ref.get(key) or []:
+            got = found.get(trap["name"])
+            flag = str(got.get("observable", "")).strip().lower() if got else None
+            verdicts[trap["name"]] = "" if flag == trap["observable"] else f"observable {flag!r}: {why(trap)}"
+        if verdicts:
+            g.fraction(label, verdicts, noun="targets")
 
 
 def _grade_summary_events(g: Grading, summary: dict[str, Any], ref: dict[str, Any]) -> None:
@@ -708,6 +792,6 @@ def grade(g: Grading) -> None:
         return
     _grade_summary_events(g, summary, ref)
     _grade_observability(g, rows, ref)
-    _grade_split_windows(g, rows, ref)
+    _grade_traps(g, rows, ref)
     _grade_plan(g, plan, summary, ref)
 

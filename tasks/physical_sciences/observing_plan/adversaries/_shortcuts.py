@@ -7,6 +7,11 @@
   distance is the mid-night value from the observability table.
 - geocentric_moon: the Moon's position is taken geocentric (no observatory), so every Moon
   distance carries up to a degree of parallax.
+- moon_blind: the Moon limit is left out of the observable windows and the plan (airmass and dark
+  window only), so a target high enough but too close to the Moon passes for observable.
+- observable_total_time: a target counts as observable when its time within the limits adds up to its
+  block, whether or not one continuous stretch holds the block (a window broken by the lower
+  culmination passes for one).
 - backup_list_unfiltered: everything right, but the summary's backup list is every target left
   out of the plan, without judging which of them can actually be observed tonight.
 """
@@ -92,7 +97,7 @@ all_idx = np.arange(len(targets))
 alt = target_alt(all_idx, grid)
 moon = get_body("moon", tm(grid), None if MODE == "geocentric_moon" else location)
 sep = moon[None, :].separation(coords[:, None]).deg
-ok = (secz(alt) <= cons["max_airmass"]) & (sep >= cons["min_moon_separation_deg"])
+ok = (secz(alt) <= cons["max_airmass"]) & ((sep >= cons["min_moon_separation_deg"]) | (MODE == "moon_blind"))
 wide = mid.astype("datetime64[m]") + np.arange(-14 * 60, 14 * 60 + 1, 2) * MIN
 alt_wide = target_alt(all_idx, wide)
 near = np.abs((wide - mid).astype("timedelta64[m]").astype(int)) <= 12 * 60
@@ -125,7 +130,8 @@ for k, t in enumerate(targets):
         "window_start_utc": iso(grid[good][0]) if good.any() else "",
         "window_end_utc": iso(grid[good][-1]) if good.any() else "",
         "hours_observable": round(good.sum() / 60, 3),
-        "observable": "yes" if longest(good) - 1 >= int(t["exposure_min"]) else "no",
+        "observable": "yes" if (good.sum() if MODE == "observable_total_time" else longest(good)) - 1
+        >= int(t["exposure_min"]) else "no",
     })
 with open(OUT / "observability.csv", "w", newline="") as handle:
     writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
