@@ -355,7 +355,7 @@ def distortion_db(master: dict[str, Any], premaster: dict[str, Any], channels: i
 
 RIDE_WINDOW_S = 0.1  # gain is compared with the premaster's over windows of 100 ms
 RIDE_REACH_S = 1.0  # a limiter's gain reduction follows a peak within this reach (attack, look-ahead, release)
-RIDE_MARGIN_DB = 2.0  # gain reduction allowed beyond what the nearby peaks demand of a limiter
+RIDE_MARGIN_DB = 1.5  # gain reduction allowed beyond what the nearby peaks demand of a limiter
 MAX_RIDING_SHARE = 0.05  # of the windows with sound
 
 
