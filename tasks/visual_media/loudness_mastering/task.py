@@ -60,8 +60,9 @@ def _tone(freq: float, n: int, sr: int, harmonics: int, detune: float = 0.0) -> 
     return sum(np.sin(2 * np.pi * freq * h * (1 + detune) * t) / h for h in range(1, harmonics + 1))
 
 
-def _music(rng: np.random.Generator, sr: int, seconds: float, punch: float) -> np.ndarray:
-    """A stereo cue: pad chords, bass, hats, kick and snare, arranged intro / verse / chorus / outro."""
+def _music(rng: np.random.Generator, sr: int, seconds: float, punch: float, swell_db: float | None = None) -> np.ndarray:
+    """A stereo cue: pad chords, bass, hats, kick and snare, arranged intro / verse / chorus / outro; with
+    ``swell_db``, the intro carries a sustained organ swell whose RMS level sits that many dB under the cue's peak."""
     n = int(seconds * sr)
     out = np.zeros((2, n))
     beat = 60.0 / float(rng.choice([96, 104, 112, 120, 128]))
@@ -99,7 +100,25 @@ def _music(rng: np.random.Generator, sr: int, seconds: float, punch: float) -> n
             m = int(0.25 * sr)
             snare = (rng.normal(0, 1, m) * 0.7 + _tone(185, m, sr, 1)) * _env(m, sr, 0.0005, 0.06)
             _add(out, start, np.vstack([snare, snare * 0.9]) * 0.45 * punch)
-    return out * section
+    out *= section
+    if swell_db is not None:
+        out += _swell(sr, n, key, prog[0], float(np.max(np.abs(out))) * 10 ** (swell_db / 20))
+    return out
+
+
+def _swell(sr: int, n: int, key: float, root: int, rms: float) -> np.ndarray:
+    """A sustained organ note (with its octave) over the intro, the first 15 % of the cue: loud, but of so
+    low a crest that its peaks sit far under the drums' at the same level, so a static gain and a limiter
+    leave it alone while a compressor turns it down."""
+    m = int(0.15 * n)
+    t = np.arange(m) / sr
+    base = key * 2 ** (root / 12)
+    chord = [(0, 1.0), (12, 0.25)]
+    sound = np.vstack([sum(w * np.sin(2 * np.pi * base * 2 ** (s / 12) * t + phase) for s, w in chord)
+                       for phase in (0.0, 0.6)])
+    fade = np.minimum(1.0, np.minimum(t / 0.4, (m / sr - t) / 0.3))
+    sound *= fade
+    return np.pad(sound * rms / np.sqrt(np.mean(sound[:, m // 4: 3 * m // 4] ** 2)), ((0, 0), (0, n - m)))
 
 
 _VOWELS = ((730, 1090, 2440), (270, 2290, 3010), (530, 1840, 2480), (570, 840, 2410), (300, 870, 2240),
@@ -145,10 +164,10 @@ def _premaster(params: dict[str, Any]) -> tuple[int, np.ndarray]:
     sr = int(params["premaster_rate"])
     seconds = float(params["duration_s"])
     if params["programme"] == "music":
-        audio = _music(rng, sr, seconds, punch=float(params["punch"]))
+        audio = _music(rng, sr, seconds, punch=float(params["punch"]), swell_db=params.get("swell_db"))
     else:
         voice = _speech(rng, sr, seconds)
-        bed = _music(rng, sr, seconds, punch=0.6)
+        bed = _music(rng, sr, seconds, punch=0.6, swell_db=params.get("swell_db"))
         duck = np.interp(np.arange(voice.size) / sr, [0, 3.0, 3.6, seconds - 3.2, seconds - 2.6, seconds],
                          [1, 1, 0.06, 0.06, 1, 1])
         voice *= np.interp(np.arange(voice.size) / sr, [0, 3.4, 3.6, seconds - 3.2, seconds - 3.0, seconds],
@@ -336,7 +355,7 @@ def distortion_db(master: dict[str, Any], premaster: dict[str, Any], channels: i
 
 RIDE_WINDOW_S = 0.1  # gain is compared with the premaster's over windows of 100 ms
 RIDE_REACH_S = 1.0  # a limiter's gain reduction follows a peak within this reach (attack, look-ahead, release)
-RIDE_MARGIN_DB = 2.0  # gain reduction allowed beyond what the nearby peaks demand of a limiter
+RIDE_MARGIN_DB = 1.5  # gain reduction allowed beyond what the nearby peaks demand of a limiter
 MAX_RIDING_SHARE = 0.05  # of the windows with sound
 
 

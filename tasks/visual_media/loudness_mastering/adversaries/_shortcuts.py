@@ -7,6 +7,8 @@
   not compensated), so the master lags the premaster by a few milliseconds.
 - peak_clipper: gain to the target, then ffmpeg's hard clipper (4x oversampled) in place of a
   limiter, always on, set 3 dB under the ceiling "to be safe": the peaks are sliced off, not turned down.
+- bus_compressor: the oracle's chain with a 4:1 bus compressor (threshold -20 dBFS) ahead of the gain
+  and the limiter: loud passages are turned down whether or not their peaks need it.
 
 ALE-CANARY-9cd60b9d-c257-44d8-b299-81e790cf977c
 """
@@ -58,6 +60,8 @@ def master(spec: dict, premaster: Path, target: Path, gain_db: float, ceiling_db
     chain = [f"aformat=channel_layouts={'mono' if src_channels == 1 else 'stereo'}"]
     if spec["channels"] == 1 and src_channels > 1:
         chain.append("pan=mono|c0=" + "+".join(f"{1 / src_channels:.6f}*c{i}" for i in range(src_channels)))
+    if MODE == "bus_compressor":
+        chain.append("acompressor=threshold=0.1:ratio=4:attack=20:release=250:makeup=1")
     chain.append(f"volume={gain_db:.3f}dB:precision=double")
     if ceiling_dbtp < 0:
         limit = 10 ** (ceiling_dbtp / 20)
@@ -91,7 +95,7 @@ def main() -> None:
         limit_at = ceiling - 0.3
     if MODE == "peak_clipper":
         limit_at = ceiling - 3.0
-    for _ in range(5):
+    for _ in range(8):
         master(spec, premaster, target, gain, limit_at)
         measured = ebur128(target)
         error = measured["integrated_lufs"] - want
