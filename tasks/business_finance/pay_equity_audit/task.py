@@ -147,8 +147,10 @@ def _grade_model(g: Grading, model: dict, ref: dict) -> None:
     g.number("raw gap (pct)", model.get("raw_gap_pct"), want["raw_gap_pct"], abs_tol=0.1)
     g.number("adjusted gap (pct)", _get(model, "adjusted_gap", "pct"), want["adjusted_gap_pct"], abs_tol=0.1,
              weight=2)
+    # the protocol fixes the estimator and its small-sample factor, so the SE is exact: 0.3 % keeps rounding in and
+    # HC1 for HC3 (about 1 % here), HC2 or a cluster factor left out
     g.number("SE of the women coefficient", _get(model, "coefficients", "female", "se"), want["female"]["se"],
-             rel_tol=0.05, weight=1.5)
+             rel_tol=0.003, weight=1.5)
     low, high = as_number(_get(model, "adjusted_gap", "ci_low_pct")), as_number(_get(model, "adjusted_gap", "ci_high_pct"))
     ok = (low is not None and high is not None and abs(low - want["ci_low_pct"]) <= 0.15
           and abs(high - want["ci_high_pct"]) <= 0.15)
@@ -215,6 +217,10 @@ _NEGATION = re.compile(r"\b(not|no|none|neither|insignificant|non-?significant)\
 _PLAINLY_NOT = re.compile(r"\b(not|n't)\s+(statistically\s+)?significant\b|n't\s+(statistically\s+)?significant\b"
                           r"|\b(in|non-?)significant\b")
 _PLAINLY_YES = re.compile(r"\b(is|was|are|remains)\s+(statistically\s+)?significant\b")
+# a modal or a qualifier on the conclusion itself: the sentence weighs the question instead of concluding
+_HEDGE = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably|borderline|marginally)\b"
+                    r"(?:\W+\w+){0,4}?\W+significan")
+_RAW, _ADJUSTED = re.compile(r"\braw\b"), re.compile(r"\badjusted\b")
 _SENTENCE = re.compile(r"(?<!\d)\.|\.(?!\d)|[;\n]")  # a full stop, but not a decimal point
 
 
@@ -246,11 +252,30 @@ def _stated(units: list[str], words: re.Pattern, value: float, tol: float) -> bo
     return any(words.search(u) and _has(u, value, tol) for u in units)
 
 
+def _gap_stated(lines: list[str], own: re.Pattern, value: float, other: re.Pattern, other_value: float) -> bool:
+    """Some line names the gap (raw or adjusted) and states its figure; a line that names both gaps and states
+    both figures gives them in the order it names the gaps."""
+    for ln in lines:
+        mine = own.search(ln)
+        if not mine or not _has(ln, value, 0.051):
+            continue
+        theirs = other.search(ln)
+        figures = [abs(x - abs(value)) <= 0.051 for x in _numbers(ln)
+                   if abs(x - abs(value)) <= 0.051 or abs(x - abs(other_value)) <= 0.051]
+        if theirs is None or all(figures):
+            return True
+        i = int(theirs.start() < mine.start())
+        if i < len(figures) and figures[i]:
+            return True
+    return False
+
+
 def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
     want = ref["model"]
     lines = [line.casefold() for line in memo.splitlines()]
-    raw_ok = any("raw" in ln and _has(ln, round(want["raw_gap_pct"], 1), 0.051) for ln in lines)
-    adj_ok = any("adjusted" in ln and _has(ln, round(want["adjusted_gap_pct"], 1), 0.051) for ln in lines)
+    raw, adjusted = round(want["raw_gap_pct"], 1), round(want["adjusted_gap_pct"], 1)
+    raw_ok = _gap_stated(lines, _RAW, raw, _ADJUSTED, adjusted)
+    adj_ok = _gap_stated(lines, _ADJUSTED, adjusted, _RAW, raw)
     g.check("memo states the raw and the adjusted gap", raw_ok and adj_ok,
             expected=f"raw {want['raw_gap_pct']:.1f}%, adjusted {want['adjusted_gap_pct']:.1f}% (1 decimal)",
             found={"raw gap stated": raw_ok, "adjusted gap stated": adj_ok})
@@ -268,7 +293,9 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
     # "is not significant" concludes nothing
     sentences = [s for s in _SENTENCE.split(memo.casefold()) if "significan" in s
                  and ("adjusted" in s or "overall" in s)]
-    agree = [s for s in sentences if bool(_NEGATION.search(s)) != ref["significant"]]
+    # a cohort finding ("3 cohorts show a significant adjusted gap") is no conclusion on the overall gap
+    agree = [s for s in sentences if bool(_NEGATION.search(s)) != ref["significant"] and not _HEDGE.search(s)
+             and not re.search(r"cohort.*significan", s)]
     overall = [s for s in sentences if "cohort" not in s]
     if ref["significant"]:
         contrary = [s for s in overall if _PLAINLY_NOT.search(s)]
