@@ -237,11 +237,10 @@ SHORTFALL = re.compile(r"below|short|fail|miss|not\s+(?:meet|reach|frequent|qual
 
 
 def _sentences(memo: str) -> list[str]:
-    """Each line (a list item, a table row) and each sentence of a paragraph whose lines are wrapped."""
+    """Each sentence of a line (a list item, a table row) and of a paragraph whose lines are wrapped."""
     text = memo.casefold()
-    sentences = [s for para in re.split(r"\n\s*\n", text)
-                 for s in re.split(r"(?<!\d)\.(?!\d)|[;!?]", " ".join(para.split()))]
-    return [s for s in text.splitlines() + sentences if s.strip()]
+    blocks = text.splitlines() + [" ".join(para.split()) for para in re.split(r"\n\s*\n", text)]
+    return [s for block in blocks for s in re.split(r"(?<!\d)\.(?!\d)|[;!?]", block) if s.strip()]
 
 
 def _one_way_stops(params: Params, ref: dict[str, Any]) -> dict[str, Any]:
