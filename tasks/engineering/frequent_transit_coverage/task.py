@@ -13,8 +13,10 @@ Grade: the reference is computed by generate() from the generating timetable and
 ``network``), never from the written feed. The grader checks the frequent classification (F1 over
 stops), every stop's worst headway, every route and direction's peak and midday headway, the covered
 population and jobs and their shares (1 %), the totals, the JSON's count against the CSV, and that the
-memo cites the JSON's figures and the plan's standard and says what limits the frequent network
-(one-direction service, or a route short of the standard on the date named by number or name).
+memo cites the JSON's figures (the population's and the jobs' where it names them) and the plan's standard
+and says what limits the frequent network in this network: one-direction service placed (a route or street
+served one way, or how many stops), or a route short of the standard on the date, named by number or name,
+with its headway or its shortfall.
 """
 # ALE-CANARY-977b6d19-eca5-4d14-8f42-2fce5e888046
 
@@ -174,6 +176,32 @@ def _memo_numbers(text: str) -> list[float]:
     return [float(n) for n in re.findall(r"(?<![\d.])\d+(?:\.\d+)?", plain)]
 
 
+TOPICS = {"population": re.compile(r"resident|population|people|inhabitant|persons"),
+          "jobs": re.compile(r"\bjobs?\b|employment|\bworkers?\b|workplace")}
+
+
+def _cited_under(units: list[str], topic: str, value: float, tol: float,
+                 tagged: dict[str, list[tuple[float | None, float]]]) -> bool:
+    """Some line or sentence names the topic (population or jobs) and states the figure; one that names both
+    topics states their figures in the order it names them (each topic's figures together, or in turn)."""
+    other = next(t for t in TOPICS if t != topic)
+    for unit in units:
+        numbers = _memo_numbers(unit)
+        if not TOPICS[topic].search(unit) or not any(abs(n - value) < tol for n in numbers):
+            continue
+        if not TOPICS[other].search(unit):
+            return True
+        order = sorted(TOPICS, key=lambda t: TOPICS[t].search(unit).start())  # both topics are named
+        tags: list[str] = []
+        for n in numbers:
+            hit = [t for t, figs in tagged.items() if any(v is not None and abs(n - v) < tl for v, tl in figs)]
+            if len(hit) == 1 and (not tags or tags[-1] != hit[0]):
+                tags.append(hit[0])
+        if tags == (order * len(tags))[:len(tags)]:
+            return True
+    return False
+
+
 def _grade_memo(g: Grading, params: Params, cov: dict[str, Any], memo: str) -> None:
     numbers = _memo_numbers(memo)
     figures = {"frequent_stops": (as_number(cov.get("frequent_stops")), 0.5),
@@ -182,8 +210,12 @@ def _grade_memo(g: Grading, params: Params, cov: dict[str, Any], memo: str) -> N
     for key in ("population_share", "jobs_share"):
         share = as_number(cov.get(key))
         figures[key] = (None if share is None else round(share * 100, 1), 0.051)
-    missing = [k for k, (v, tol) in figures.items()
-               if v is None or not any(abs(n - (round(v) if tol == 0.5 else v)) < tol for n in numbers)]
+    wanted = {k: (None if v is None else round(v) if tol == 0.5 else v, tol) for k, (v, tol) in figures.items()}
+    tagged = {topic: [wanted[f"{topic}_covered"], wanted[f"{topic}_share"]] for topic in TOPICS}
+    units = _sentences(memo)
+    missing = [k for k, (v, tol) in wanted.items()
+               if v is None or not (any(abs(n - v) < tol for n in numbers) if k == "frequent_stops"
+                                    else _cited_under(units, k.split("_")[0], v, tol, tagged))]
     g.check("memo cites the figures of coverage.json (count, population, jobs, shares in %)", not missing,
             weight=1.5, expected={k: v for k, (v, _) in figures.items()}, reason=f"not found in the memo: {missing}"
             if missing else "")
@@ -198,32 +230,84 @@ def _grade_memo(g: Grading, params: Params, cov: dict[str, Any], memo: str) -> N
 
 
 ONE_DIRECTION = re.compile(r"one[\s-]*way|one direction|single[\s-]*direction|unidirectional")
+STREET_TYPE = r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|pkwy|parkway)\b"
+SHORTFALL = re.compile(r"below|short|fail|miss|not\s+(?:meet|reach|frequent|qualif)|n't\s+(?:meet|reach|qualif)|"
+                       r"infrequent|less\s+frequent|longer|exceed|worse|\bgaps?\b|no\s+(?:\w+\s+)?service|not\s+run|"
+                       r"n't\s+run|hourly|half[\s-]*hour|limit|only|too\s+(?:long|wide|sparse)")
 
 
-def _limiting_routes(params: Params, ref: dict[str, Any]) -> list[tuple[str, str]]:
-    """(route_id, long name) of every route that falls short of the threshold on the date: no service, or a
-    direction whose peak or midday scheduled headway is missing or longer than the threshold."""
+def _sentences(memo: str) -> list[str]:
+    """Each sentence of a line (a list item, a table row) and of a paragraph whose lines are wrapped."""
+    text = memo.casefold()
+    blocks = text.splitlines() + [" ".join(para.split()) for para in re.split(r"\n\s*\n", text)]
+    return [s for block in blocks for s in re.split(r"(?<!\d)\.(?!\d)|[;!?]", block) if s.strip()]
+
+
+def _one_way_stops(params: Params, ref: dict[str, Any]) -> dict[str, Any]:
+    """The stops served in one direction only on the date, from the generating network: the counts a memo may
+    give (those stops, or every stop with no departure in one direction, unserved stops included), the routes
+    that call there and the streets they stand on."""
+    net = network.build(params["seed"])
+    services = network.active_services(params["service_date"].replace("-", ""))
+    physical = {s.stop_id: s.same_as or s.stop_id for s in net.stops}
+    directions: dict[str, set[int]] = {}
+    routes: dict[str, set[str]] = {}
+    for trip in net.trips:
+        if trip.service_id in services:
+            for stop_id, _ in net.patterns[trip.pattern]:
+                directions.setdefault(physical[stop_id], set()).add(trip.direction_id)
+                routes.setdefault(physical[stop_id], set()).add(trip.route_id)
+    one_way = [s for s, d in directions.items() if len(d) == 1]
+    names = {s.stop_id: s.name for s in net.stops}
+    counts = {len(one_way), sum(v["worst_headway_min"] >= 720 for v in ref["stops"].values())}
+    return {"counts": counts, "routes": set().union(*(routes[s] for s in one_way)),
+            "streets": {names[s].split(" & ")[0].rsplit(" ", 1)[0].casefold() for s in one_way}}
+
+
+def _distinct(long_name: str) -> list[str]:
+    """The words of a route's name that name it alone ("circulator"; not "main" or "street")."""
+    return [w for w in long_name.casefold().split() if len(w) >= 6 and not re.fullmatch(STREET_TYPE, w)]
+
+
+def _names_route(sentence: str, route_id: str, long_name: str) -> bool:
+    return long_name.casefold() in sentence or re.search(
+        rf"\b(?:route|routes|line|lines|rt\.?)\s*(?:\d+\s*(?:,|and|&)\s*)*{re.escape(route_id)}\b", sentence) is not None
+
+
+def _limiting_routes(params: Params, ref: dict[str, Any]) -> list[tuple[str, str, list[float]]]:
+    """(route_id, long name, headways) of every route that falls short of the threshold on the date: no service,
+    or a direction whose peak or midday scheduled headway is missing or longer than the threshold."""
     rows: dict[str, list[Any]] = {}
     for r in ref["routes"]:
         rows.setdefault(r["route_id"], []).extend((r["peak_headway_min"], r["midday_headway_min"]))
     short = [route for route in network.ROUTES
              if route[0] not in rows or any(v is None or v > params["threshold_min"] + 1e-9 for v in rows[route[0]])
              or len(rows[route[0]]) < 4]
-    return [(route_id, long_name.split(" (")[0]) for route_id, _, long_name, _ in short]
+    return [(route_id, long_name.split(" (")[0], [v for v in rows.get(route_id, []) if v is not None])
+            for route_id, _, long_name, _ in short]
 
 
 def _grade_limits(g: Grading, params: Params, ref: dict[str, Any], memo: str) -> None:
-    lowered = memo.casefold()
+    """What limits the network, told for this network: one-direction service placed (the routes or streets
+    served one way, or the number of such stops), or a route short of the standard named with its headway or
+    its shortfall."""
+    sentences = _sentences(memo)
     limiting = _limiting_routes(params, ref)
-    routes = [rid for rid, name in limiting
-              if name.casefold() in lowered or re.search(rf"\b(?:route|routes|line|lines|rt\.?)\s*(?:\d+\s*(?:,|and|&)\s*)*"
-                                                        rf"{re.escape(rid)}\b", lowered)]
-    one_way = ONE_DIRECTION.search(lowered) is not None
+    routes = [rid for rid, name, headways in limiting for s in sentences if _names_route(s, rid, name) and (
+        SHORTFALL.search(s) or any(abs(n - h) <= 0.5 for n in _memo_numbers(s) for h in headways))]
+    one = _one_way_stops(params, ref)
+    one_way_routes = [(rid, long_name.split(" (")[0]) for rid, _, long_name, _ in network.ROUTES if rid in one["routes"]]
+    placed = [s for s in sentences if ONE_DIRECTION.search(s) and (
+        any(_names_route(s, rid, name) or any(w in s.split() for w in _distinct(name)) for rid, name in one_way_routes)
+        or any(re.search(rf"\b{re.escape(street)}\s+{STREET_TYPE}", s) for street in one["streets"])
+        or one["counts"] & set(_memo_numbers(s)))]
     g.check("memo says what limits the frequent network (one-direction service or the routes short of the standard)",
-            one_way or bool(routes), weight=1,
-            expected={"one-direction service or any of": [f"route {r} {n}" for r, n in limiting]},
-            reason="" if one_way or routes else "the memo names neither one-direction service nor a route below the "
-                                                  "standard")
+            bool(placed or routes), weight=1,
+            expected={"one-direction service at": sorted(one["streets"]), "or any of": [f"route {r} {n}" for r, n, _ in
+                                                                                       limiting]},
+            reason="" if placed or routes else "the memo neither places one-direction service (where, or how many "
+                                                "stops) nor names a route below the standard with its headway or "
+                                                "shortfall")
 
 
 def grade(g: Grading) -> None:

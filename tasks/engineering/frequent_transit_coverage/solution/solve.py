@@ -12,6 +12,10 @@ Run under another name (the adversaries/ symlinks), it takes one shortcut instea
 - degrees_as_metres: the buffer drawn in longitude/latitude degrees (metres / 111,320), no projection;
 - one_direction: direction 0 only, for the stops and the route table.
 - no_limits: the memo without its paragraph on what limits the frequent network.
+- figures_swapped: the memo gives the population's figures to the jobs and the jobs' to the population.
+- contradicted_limits: the paragraph names the routes below the standard, but as meeting it.
+- generic_limits: that paragraph reduced to a remark true of any network, with nothing of this one in it
+  (neither where one-direction service runs nor how many stops, nor a route short of the standard).
 """
 
 import itertools
@@ -129,6 +133,7 @@ def main() -> None:
 
 def write_memo(c: dict, p: dict, table: pd.DataFrame) -> None:
     one_way = int((table["worst_headway_min"] >= 720).sum())
+    pop, jobs = ("jobs_", "population_") if SHORTCUT == "figures_swapped" else ("population_", "jobs_")
     memo = f"""# Frequent transit network coverage
 
 **Standard applied.** A stop is frequent when the longest wait between 07:00 and 19:00 on the service
@@ -136,9 +141,9 @@ date {p['date']} is {p['threshold']} min or less in both directions; coverage co
 internal point lies within {p['buffer']} m walking distance (straight line in EPSG:32616 x {p['detour']})
 of a frequent stop.
 
-**Result.** {c['frequent_stops']} stops meet the standard. They reach {c['population_covered']:,} residents
-({100 * c['population_share']:.1f}% of {c['population_total']:,}) and {c['jobs_covered']:,} jobs
-({100 * c['jobs_share']:.1f}% of {c['jobs_total']:,}).
+**Result.** {c['frequent_stops']} stops meet the standard. They reach {c[pop + 'covered']:,} residents
+({100 * c[pop + 'share']:.1f}% of {c['population_total']:,}) and {c[jobs + 'covered']:,} jobs
+({100 * c[jobs + 'share']:.1f}% of {c['jobs_total']:,}).
 
 **What limits the frequent network.** {one_way} stops are served in one direction only (the downtown
 one-way couplet and the Westside Circulator loop) and cannot qualify under the both-directions rule;
@@ -147,6 +152,12 @@ standard. Evening-edge and branch-merge gaps, not average frequency, decide most
 """
     if SHORTCUT == "no_limits":
         memo = memo[:memo.index("**What limits")]
+    if SHORTCUT == "contradicted_limits":
+        memo = memo[:memo.index("**What limits")] + ("**What limits the frequent network.** Routes 1, 2, 3, 4, 5 and 6 "
+                                                     "all meet the standard; Route 5 is frequent all day.\n")
+    if SHORTCUT == "generic_limits":
+        memo = memo[:memo.index("**What limits")] + ("**What limits the frequent network.** Stops served in one "
+                                                     "direction only cannot qualify, and some routes run less often.\n")
     (OUTPUT / "coverage_memo.md").write_text(memo)
 
 
