@@ -225,26 +225,82 @@ def _complete(curve: list[float]) -> bool:
     return not any(math.isnan(v) for v in curve)
 
 
-def _grade_report(g: Grading, truth: dict, params: dict, curves: dict, report: str) -> None:
-    numbers = _numbers(report)
+SIDE_WORDS = {"L": re.compile(r"(?i:\bleft\b)|\bL\b"), "R": re.compile(r"(?i:\bright\b)|\bR\b")}
+PARAMETER_WORDS = {"cadence_steps_per_min": r"cadence|steps?\s*(?:/|per)\s*min", "walking_speed_m_s": r"speed|velocit",
+                   "stride_length_m": r"stride\s+length", "step_length_m": r"step\s+length", "stance_pct": r"stance",
+                   "knee": r"knee"}
 
-    def cited(value: float | None, rel: float, abs_: float) -> bool | str:
+
+def _report_units(report: str) -> list[str]:
+    """Where a figure can be tied to its side and parameter: each cell of a Markdown table read with its column
+    header and its row label, and each line and sentence elsewhere read with the heading it stands under."""
+    units: list[str] = []
+    heading, header = "", None
+    for line in report.splitlines():
+        text = line.strip()
+        if text.startswith("|"):
+            cells = [c.strip() for c in text.strip("|").split("|")]
+            if all(re.fullmatch(r":?-+:?|", c) for c in cells):
+                continue
+            if header is None:
+                header = cells
+                continue
+            units += [f"{heading} | {header[j] if j < len(header) else ''} | {cells[0]} | {cell}"
+                      for j, cell in enumerate(cells[1:], start=1)]
+            continue
+        header = None
+        if text.startswith("#"):
+            heading = text
+        units += [f"{heading} | {part}" for part in [text, *re.split(r"(?<=[.;!?])\s+", text)] if part]
+    return units
+
+
+def _cited_for(units: list[str], side: str, parameter: str, values: dict[str, float | None], tol: float) -> bool:
+    """Some unit names the parameter and the side and states the side's figure; one that names both sides gives
+    the figures matching either side in the order it names the sides (a heading's side gives way to the unit's)."""
+    other = "R" if side == "L" else "L"
+    for unit in units:
+        body = unit.rpartition(" | ")[2]
+        if not re.search(PARAMETER_WORDS[parameter], unit, re.IGNORECASE):
+            continue
+        matches = [[v is not None and abs(n - v) <= tol for v in (values[side], values[other])] for n in _numbers(body)]
+        matches = [m for m in matches if any(m)]
+        if not any(own for own, _ in matches):
+            continue
+        named = {s: (m.start() if (m := SIDE_WORDS[s].search(unit)) else None) for s in (side, other)}
+        if named[side] is None:
+            continue
+        if named[other] is None or all(own for own, _ in matches):
+            return True
+        first = {s: SIDE_WORDS[s].search(body) for s in (side, other)}
+        if first[side] is None or first[other] is None:
+            continue  # one side named by the heading or the table, the other in the text: the text's side wins
+        i = int(first[other].start() < first[side].start())
+        if i < len(matches) and matches[i][0]:
+            return True
+    return False
+
+
+def _grade_report(g: Grading, truth: dict, params: dict, curves: dict, report: str) -> None:
+    units = _report_units(report)
+
+    def cited(side: str, parameter: str, values: dict[str, float | None], tol: float) -> bool | str:
+        value = values[side]
         if value is None:
             return "not in the CSV files"
-        return any(math.isclose(n, value, rel_tol=rel, abs_tol=abs_) for n in numbers) or f"{value:g} not cited"
+        return _cited_for(units, side, parameter, values, tol) or f"{value:g} not cited for this side"
 
     expected = {}
-    for side in model.SIDES:
-        p = params[side]
-        expected[f"{side} cadence"] = cited(p["cadence_steps_per_min"], 0.0, 0.51)
-        expected[f"{side} walking speed"] = cited(p["walking_speed_m_s"], 0.0, 0.0051)
-        expected[f"{side} stride length"] = cited(p["stride_length_m"], 0.0, 0.0051)
-        expected[f"{side} step length"] = cited(p["step_length_m"], 0.0, 0.0051)
-        expected[f"{side} stance %"] = cited(p["stance_pct"], 0.0, 0.051)
+    for column, label, tol in (("cadence_steps_per_min", "cadence", 0.51), ("walking_speed_m_s", "walking speed", 0.0051),
+                               ("stride_length_m", "stride length", 0.0051), ("step_length_m", "step length", 0.0051),
+                               ("stance_pct", "stance %", 0.051)):
+        values = {side: params[side][column] for side in model.SIDES}
+        for side in model.SIDES:
+            expected[f"{side} {label}"] = cited(side, column, values, tol)
     g.fraction("the report cites the spatiotemporal values of spatiotemporal.csv", expected, weight=2,
                noun="values")
-    peaks = {f"{side} peak knee flexion": cited(max(curves[side]["knee"]) if _complete(curves[side]["knee"]) else None,
-                                                0.0, 0.151) for side in model.SIDES}
+    knee = {side: max(curves[side]["knee"]) if _complete(curves[side]["knee"]) else None for side in model.SIDES}
+    peaks = {f"{side} peak knee flexion": cited(side, "knee", knee, 0.151) for side in model.SIDES}
     g.fraction("the report cites each side's peak knee flexion of kinematics.csv", peaks, weight=1, noun="peaks")
     quirks = truth["quirks"]
     gaps, swapped = {name for name, _, _ in quirks["gaps"]}, set(quirks["swapped"])

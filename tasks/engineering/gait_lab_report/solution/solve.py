@@ -312,9 +312,13 @@ def report(events, params, curves, swaps, gaps, duration, hz):
         lines.append(f"- {side}: peak hip flexion {c['hip'].max():.1f} deg, peak hip extension {c['hip'].min():.1f} deg, "
                      f"peak swing knee flexion {c['knee'].max():.1f} deg, ankle range {c['ankle'].min():.1f} to "
                      f"{c['ankle'].max():.1f} deg.")
+    if SHORTCUT == "report_sides_swapped":  # the report's left and right figures exchanged (the CSVs are right)
+        lines = [ln.replace("| parameter | left | right |", "| parameter | right | left |") for ln in lines]
+        lines = [{"- L:": "- R:", "- R:": "- L:"}.get(ln[:4], ln[:4]) + ln[4:] for ln in lines]
     diff = abs(params["L"]["step_length_m"] - params["R"]["step_length_m"])
-    lines += ["", f"Step length asymmetry {diff:.3f} m; stance {params['L']['stance_pct']:.1f} % left and "
-              f"{params['R']['stance_pct']:.1f} % right.", ""]
+    left, right = ("R", "L") if SHORTCUT == "report_sides_swapped" else ("L", "R")
+    lines += ["", f"Step length asymmetry {diff:.3f} m; stance {params[left]['stance_pct']:.1f} % left and "
+              f"{params[right]['stance_pct']:.1f} % right.", ""]
     (OUTPUT / "gait_report.md").write_text("\n".join(lines))
 
 
