@@ -273,7 +273,12 @@ LIGAND = re.compile(r"\bligand\b|\bLIG\b|\bfragment\b|\binhibitor\b", re.IGNOREC
 LIGAND_LEFT = re.compile(r"\b(?:leav\w*|left\s+(?:its|the)|unbind\w*|unbound|dissociat\w*|exit\w*|escap\w*|"
                          r"depart\w*|flip\w*)", re.IGNORECASE)
 LIGAND_MOVED = re.compile(LIGAND_LEFT.pattern + r"|\b(?:shift\w*|rotat\w*|reorient\w*|displac\w*|los(?:es|t|ing)|"
-                          r"rearrang\w*|drift\w*|moves?|moved|moving|chang\w*|ris(?:es|ing)|rose|increas\w*|jump\w*)",
+                          r"rearrang\w*|drift\w*|moves?|moved|moving|chang\w*|ris(?:es|ing)|rose|increas\w*|jump\w*|"
+                          r"expel\w*|eject\w*|detach\w*|no\s+longer\s+(?:bound|binds?)|slid\w*|slides?|slip\w*|"
+                          r"migrat\w*|releas\w*|diffus\w*|relocat\w*|wander\w*|deviat\w*|"
+                          r"tilt\w*|twist\w*|swing\w*|swung|climb\w*|grow\w*|grew|spik\w*|exceed\w*|cross\w*|above|"
+                          r"pops?\s+out|breaks?\s+away|pulls?\s+away|goes\s+up|went\s+up|"
+                          r"(?:new|different|alternative|second|another)\s+(?:\w+\s+)?(?:pose|orientation|site|mode))",
                           re.IGNORECASE)
 POSE_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|keeps?|kept|maintain\w*|retain\w*|unchanged|"
                        r"stabl[ey])\b", re.IGNORECASE)
@@ -282,7 +287,8 @@ NEGATED = re.compile(r"(?:\b(?:not|never|no|nor|without)|n't)\W+(?:\w+\W+){0,2}$
 
 def _ligand_story(text: str) -> tuple[list[str], list[str]]:
     """The summary's sentences about the ligand (outside the labelled key lines) that tell it moving, and those
-    that tell its pose kept with no move in the same sentence; a negated verb ("does not leave") tells nothing."""
+    that tell its pose kept with no move in the same sentence; a negated verb ("does not leave") tells nothing,
+    but a pose not kept ("does not stay in its pose") tells a move."""
     moved, kept = [], []
     for line in text.splitlines():
         if KEY_LINE.search(line):
@@ -294,7 +300,7 @@ def _ligand_story(text: str) -> tuple[list[str], list[str]]:
             def says(pattern: re.Pattern, sentence: str = sentence) -> bool:
                 return any(not NEGATED.search(sentence[:m.start()]) for m in pattern.finditer(sentence))
 
-            if says(LIGAND_MOVED):
+            if says(LIGAND_MOVED) or any(NEGATED.search(sentence[:m.start()]) for m in POSE_KEPT.finditer(sentence)):
                 moved.append(sentence.strip())
             elif says(POSE_KEPT) and re.search(r"\bpose\b", sentence, re.IGNORECASE):
                 kept.append(sentence.strip())
