@@ -166,7 +166,7 @@ if MODE == "misattributed_summary":
         f"{name} {value:.2f}." for name, value in zip(names, figures[1:] + figures[:1], strict=True))
 if MODE == "swapped_in_clause":
     keys = [k for k in out if k != "summary" and not k.endswith(("_se", "_pvalue", "ci95", "ci95_model3"))]
-    a, b, *c = [abs(out[k]) for k in keys[1:] + keys[:1]]
+    a, b, *c = [abs(out[k]) for k in keys[1:] + keys[:1]] + [0.0]  # two headline figures on the firm panel
     out["summary"] = {
         "wage": f"In the preferred column the return to schooling is {a:.1f} percent and the gender gap is {b:.1f} "
                 f"percent and the union premium for women is {c[0]:.1f} percent.",
