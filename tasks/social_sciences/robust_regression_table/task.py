@@ -338,20 +338,46 @@ FINDINGS = {"return_to_schooling_pct": r"school|educat|return", "gender_gap_pct"
             "first_stage_f_clustered": r"first[- ]stage|\bF\b"}
 
 
-def stated_for(text: str, key: str, value: float, scenario: str) -> bool:
-    """Whether the text states ``value`` in a sentence that names its finding: where the sentence names
-    several headline findings, in a clause that names this one or right after it (or a "respectively" list)."""
+def _in_order(text: str, key: str, values: dict[str, float], scenario: str) -> bool:
+    """Whether, pairing the headline findings the text names (in the order it first names them) with the headline
+    figures it states (in order), ``key``'s finding is paired with its own figure: the reading of a "respectively"
+    list, and of one clause that names several findings and states several figures."""
+    firsts = sorted((m.start(), k) for k in HEADLINES[scenario]
+                    if (m := re.search(FINDINGS[k], text, re.IGNORECASE)) is not None)
+    named = [k for _, k in firsts]
+    figures = [[k for k, v in values.items() if quoted(n.group(), v)] for n in _NUMBER.finditer(text)]
+    figures = [keys for keys in figures if keys]
+    i = named.index(key) if key in named else len(figures)
+    return i < len(figures) and key in figures[i]
+
+
+def stated_for(text: str, key: str, values: dict[str, float], scenario: str) -> bool:
+    """Whether the text states ``values[key]`` in a sentence that names its finding: where the sentence names
+    several headline findings, in a clause that names this one (a clause that names several and states several
+    figures, or a "respectively" list, pairs them in order) or in a clause naming none right after one naming it."""
+    value = values[key]
     own = re.compile(FINDINGS[key], re.IGNORECASE)
     others = [re.compile(FINDINGS[k], re.IGNORECASE) for k in HEADLINES[scenario] if k != key]
     for sentence in re.split(r"[;!?]|\.(?=\s|$)", text):
         if not quoted(sentence, value) or not own.search(sentence):
             continue
-        if "respectively" in sentence.casefold() or not any(o.search(sentence) for o in others):
+        if not any(o.search(sentence) for o in others):
             return True
+        if "respectively" in sentence.casefold():
+            if _in_order(sentence, key, values, scenario):
+                return True
+            continue
         clauses = re.split(r"[,:]", sentence)
-        if any(quoted(clause, value) and (own.search(clause) or (i and own.search(clauses[i - 1])))
-               for i, clause in enumerate(clauses)):
-            return True
+        for i, clause in enumerate(clauses):
+            if not quoted(clause, value):
+                continue
+            names_other = any(o.search(clause) for o in others)
+            if own.search(clause):
+                stated = sum(1 for n in _NUMBER.finditer(clause) if any(quoted(n.group(), v) for v in values.values()))
+                if not names_other or stated <= 1 or _in_order(clause, key, values, scenario):
+                    return True
+            elif not names_other and i and own.search(clauses[i - 1]):
+                return True
     return False
 
 
@@ -520,7 +546,8 @@ def _check_interpretation(g: Grading, ref: dict[str, Any], scenario: str) -> Non
     if not isinstance(text, str) or len(text.split()) < 15:
         bad.append("summary: missing or too short")
     else:
-        unstated = [key for key in HEADLINES[scenario] if not stated_for(text, key, ref["derived"][key], scenario)]
+        headline = {key: ref["derived"][key] for key in HEADLINES[scenario]}
+        unstated = [key for key in HEADLINES[scenario] if not stated_for(text, key, headline, scenario)]
         if unstated:
             bad.append(f"summary: does not state {', '.join(unstated)} where it names the finding")
     items = len(ref["derived"]) + 1

@@ -10,6 +10,9 @@ with one inference convention taken from a default instead of the brief:
   schooling, gender gap, returns to scale, first stage...) without stating a single figure.
 - misattributed_summary: every convention right, and the paragraph states every headline figure, but
   each one under the name of another finding (the return to schooling given the gender gap's figure...).
+- swapped_in_clause: every convention right, and one sentence names every headline finding and states every
+  figure, but in the wrong order: one clause without commas on the wage extract and the schooling sample,
+  a "respectively" list on the firm panel.
 """
 
 import json
@@ -161,4 +164,13 @@ if MODE == "misattributed_summary":
     figures = [abs(out[k]) for k in keys]
     out["summary"] = "The preferred specification, with clustered standard errors, gives these headline estimates. " + " ".join(
         f"{name} {value:.2f}." for name, value in zip(names, figures[1:] + figures[:1], strict=True))
+if MODE == "swapped_in_clause":
+    keys = [k for k in out if k != "summary" and not k.endswith(("_se", "_pvalue", "ci95", "ci95_model3"))]
+    a, b, *c = [abs(out[k]) for k in keys[1:] + keys[:1]] + [0.0]  # two headline figures on the firm panel
+    out["summary"] = {
+        "wage": f"In the preferred column the return to schooling is {a:.1f} percent and the gender gap is {b:.1f} "
+                f"percent and the union premium for women is {c[0]:.1f} percent.",
+        "firm": f"Within firms, returns to scale and the exporter premium are {a:.3f} and {b:.1f} percent, respectively.",
+        "iv": f"With college proximity as the instrument the OLS return to schooling is {a:.1f} percent and the IV "
+              f"return is {b:.1f} percent and the first-stage F is {c[0]:.1f}."}[scenario]
 (OUTPUT / "interpretation.json").write_text(json.dumps(out, indent=1))
