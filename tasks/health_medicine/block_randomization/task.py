@@ -325,7 +325,7 @@ def _grade_sample_size(g: Grading, ref: dict[str, Any]) -> int | None:
             found={"method": doc.get("method"), "evaluable_per_arm": doc.get("evaluable_per_arm")},
             reason="" if ok else "method not one of the standard ones, arms not in the allocation ratio, "
                                  "or the evaluable number does not follow from the method")
-    if target is not None and evaluable is not None and n_c:
+    if target is not None and evaluable is not None and n_c and n_c > 0 and evaluable[ref["experimental"]] > 0:
         power = achieved_power(method, design, n_c, evaluable[ref["experimental"]])
         stated = as_number(doc.get("achieved_power"))
         tol = 0.02 if "continuity" in method else 0.01
@@ -366,7 +366,8 @@ def _block_ok(rows: list[dict[str, str]], ratios: dict[str, int], sizes: list[in
     unit = sum(ratios.values())
     if size is None or int(size) not in sizes or len(rows) != size:
         return False
-    if sorted(as_number(r["position"]) for r in rows) != list(range(1, int(size) + 1)):
+    positions = [as_number(r["position"]) for r in rows]
+    if None in positions or sorted(positions) != list(range(1, int(size) + 1)):
         return False
     counts = Counter(r["arm"] for r in rows)
     return set(counts) <= set(ratios) and all(counts.get(a, 0) == size * q / unit for a, q in ratios.items())
@@ -438,8 +439,10 @@ def list_findings(ref: dict[str, Any], rows: list[dict[str, str]], n_randomized:
         ordered = tuple(r["arm"] for r in sorted(block, key=lambda r: as_number(r["position"]) or 0))
         patterns[block[0]["block_size"]].add(ordered)
         counts[block[0]["block_size"]] += 1
+    # orders are counted for the permitted sizes only (a size outside them already fails the block check)
+    permitted = {str(s) for s in sizes}
     varied = all(len(patterns[s]) >= min(4, counts[s] // 3, _orderings(int(s), ratios))
-                 for s in counts if counts[s] >= 8 and s.isdigit())
+                 for s in counts if counts[s] >= 8 and s in permitted)
     repeats, pairs, size_p = size_repeats(blocks, len(sizes))
     random_sizes = all(share >= 0.5 / len(sizes) for share in shares.values()) and size_p >= SIZE_SEQUENCE_ALPHA
     findings.append(Finding("block sizes and orders are randomised", float(random_sizes and varied), details={
@@ -472,7 +475,8 @@ def _grade_summary(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) 
     plan = g.read_json("randomization_plan.json", gate=False)
     per_stratum = Counter(r["stratum"] for r in rows)
     ok = isinstance(plan, dict) and isinstance(plan.get("seed"), int) and not isinstance(plan.get("seed"), bool)
-    ok = ok and sorted(as_number(b) or 0 for b in plan.get("block_sizes", [])) == sorted(ref["block_sizes"])
+    listed = plan.get("block_sizes") if isinstance(plan, dict) else None
+    ok = ok and isinstance(listed, list) and sorted(as_number(b) or 0 for b in listed) == sorted(ref["block_sizes"])
     lengths = plan.get("list_length_per_stratum") if isinstance(plan, dict) else None
     ok = ok and isinstance(lengths, dict) and {k: as_number(v) for k, v in lengths.items()} == dict(per_stratum)
     g.check("randomisation plan records the seed, block sizes and list lengths", ok,

@@ -5,7 +5,9 @@ is a valid stratified permuted-block list, and one corner is cut, chosen by the 
 - stored_list: generate_schedule.py writes a stored copy of the list (it never draws anything);
 - fixed_seed: the script ignores the plan's seed and always draws from the seed it was written with;
 - one_block_size: every block has the smallest permitted size (sizes are not randomised);
-- batched_sizes: a size is drawn once for a run of five blocks, so the sizes come in predictable batches."""
+- batched_sizes: a size is drawn once for a run of five blocks, so the sizes come in predictable batches;
+- giant_block_size: the blocks are drawn as asked, but the list states an enormous block size for every block
+  (the grader must reject it quickly, not count the orders of such a block)."""
 
 import csv
 import json
@@ -85,6 +87,8 @@ seed_source = str(SEED) if MODE == "fixed_seed" else 'json.loads(Path("randomiza
 sizes = "[min(design['block_sizes'])]" if MODE == "one_block_size" else "design['block_sizes']"
 draw = "int(rng.choice(sizes)) if (block - 1) % 5 == 0 else size" if MODE == "batched_sizes" else "int(rng.choice(sizes))"
 script = SCRIPT.replace("SEED_SOURCE", seed_source).replace("SIZES", sizes).replace("SIZE_DRAW", draw)
+if MODE == "giant_block_size":
+    script = script.replace("rows.append([code, block, size,", "rows.append([code, block, 10**8,")
 strata = ["-".join(level[0] for level in combo) for combo in product(*[f["levels"] for f in design["factors"]])]
 plan = {"seed": SEED, "generator": "numpy default_rng", "block_sizes": design["block_sizes"], "strata": strata}
 (OUT / "randomization_plan.json").write_text(json.dumps(plan))
