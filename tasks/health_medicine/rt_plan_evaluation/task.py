@@ -223,6 +223,30 @@ DELIVERABLES = ("dvh.csv", "constraints.csv", "beam_weights.csv", "final_dose.dc
 
 
 NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?")
+MAX_REPORT_NUMBERS = 400    # a plan-check report, not a list of numbers (covering every figure blindly takes ~550)
+DECISION_WORD = re.compile(r"\b(approv|reject)\w*", re.IGNORECASE)
+NEGATED = re.compile(r"\b(?:not|cannot|can't|never|no|nor)\b\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+
+
+def _decisions_in(chunk: str) -> set[str]:
+    """The decisions a piece of text gives (``approve``/``reject``), leaving out negated ones ("cannot be approved")."""
+    return {"approve" if m.group(1).lower() == "approv" else "reject" for m in DECISION_WORD.finditer(chunk)
+            if not NEGATED.search(chunk[:m.start()])}
+
+
+def stated_decisions(text: str) -> set[str]:
+    """The decisions the report's decision statements give: for every "decision" or "verdict", the rest of its
+    sentence (or, under a heading that stands alone, the first sentence after it); the whole text when it has no
+    decision statement. A report that states one decision gives one."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    found: set[str] = set()
+    for i, line in enumerate(lines):
+        for m in re.finditer(r"\b(?:decision|verdict)\b", line, re.IGNORECASE):
+            rest = line[m.end():]
+            if not re.search(r"\w", rest) and i + 1 < len(lines):
+                rest = lines[i + 1]
+            found |= _decisions_in(re.split(r"[.;!?](?:\s|$)", rest, maxsplit=1)[0])
+    return found or _decisions_in(text)
 
 
 def _within(found: Any, expected: float, unit: str, rx: float) -> bool | str:
@@ -415,6 +439,8 @@ def _grade_report(g: Grading, ref: dict[str, Any], masks: dict[str, np.ndarray],
         problems.append("not signed by the report's signatory")
     if decision not in flat:
         problems.append("decision not stated")
+    elif (stated := stated_decisions(text)) != {decision}:
+        problems.append(f"decision stated as {' and '.join(sorted(stated)) or 'nothing'}, not as one {decision}")
     if named.lower() not in flat or not named:
         problems.append("governing constraint not named")
     if f"{objective:.1f}" not in text and f"{objective:.2f}" not in text:
@@ -429,6 +455,8 @@ def _grade_report_figures(g: Grading, evaluations: dict[str, dict[str, dict[str,
     the final weights and the indices (each as a number of the text, to its rounding)."""
     numbers = [value for token in NUMBER_TOKEN.findall(g.read_text("plan_report.md") or "")
                if (value := as_number(token)) is not None]
+    if len(numbers) > MAX_REPORT_NUMBERS:  # a spread of numbers that covers any figure states none of them
+        numbers = []
 
     def stated(value: float) -> bool:
         return any(abs(n - value) <= max(0.006, 0.0051 * abs(value)) for n in numbers)
@@ -442,6 +470,9 @@ def _grade_report_figures(g: Grading, evaluations: dict[str, dict[str, dict[str,
         wanted[f"final weight of beam {number}"] = float(weight)
     verdicts: dict[str, bool | str] = {name: stated(value) or f"{value:.3f} not in the report"
                                        for name, value in wanted.items()}
+    if not numbers:
+        verdicts = {name: "the report holds no figures, or more numbers than a report states "
+                          f"(over {MAX_REPORT_NUMBERS})" for name in wanted}
     g.fraction("plan_report.md states the constraint table of both plans, the final weights and the indices",
                verdicts, noun="figures", threshold=1.0)
 

@@ -21,6 +21,10 @@ that name switches on one shortcut; run as solve.py, none is taken:
   (copied_protocol).
 - stale_in_sum: every RTDOSE in the export goes into the initial plan (the superseded one too), none excluded
   (in main).
+- hedged_decision: all right, but the signed report states the decision as "approve or reject" (in main).
+- number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
+  indices and carries a run of numbers from 0 to 150 in steps of 0.01 instead, so that every figure is "in" it
+  (in main).
 
 ALE-CANARY-508e41a6-ba27-4044-becc-5a16b15cd260
 """
@@ -290,9 +294,14 @@ def main() -> None:
     lines += ["", f"Beam weights: {', '.join(f'{beams[n]} {w:.4f}' for n, w in zip(numbers, weights, strict=True))}.", "",
               f"Paddick CI {report['final_plan']['paddick_ci']:.3f}, ICRU-83 HI {report['final_plan']['homogeneity_index']:.3f}, "
               f"{priority['structure']} mean dose {objective:.2f} Gy.", "",
-              f"**Decision: {decision.upper()}**. Governing constraint: {report['governing_constraint']} "
+              f"**Decision: {'APPROVE or REJECT' if SHORTCUT == 'hedged_decision' else decision.upper()}**. "
+              f"Governing constraint: {report['governing_constraint']} "
               f"({governing['value']:.2f} against {governing['limit']:.2f} {governing['unit']}).", "",
               f"Signed: {report['signed_by']}, {report['date']}"]
+    if SHORTCUT == "number_spray_report":
+        lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
+        lines[-2:-2] = [f"{priority['structure']} mean dose {objective:.2f} Gy.", "",
+                        " ".join(f"{i / 100:.2f}" for i in range(15001)), ""]
     (OUTPUT / "plan_report.md").write_text("\n".join(lines) + "\n")
 
 
