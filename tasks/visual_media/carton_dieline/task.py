@@ -285,6 +285,16 @@ def _rendered_checks(g: Grading, text: str, doc: svggeom.Document, labels: dict,
     g.check("the EAN text sits in the safe area of the legal panel", bool(legal) and all(inside(s) for s in legal)
             and all(s.layer.strip().lower() == "artwork" for s in legal), expected=[round(v, 2) for v in safe],
             found=[[round(v, 2) for v in boxes.get(s.id, [])] for s in legal][:3])
+    # the legal panel also names the product: the spec's product name in the artwork text inside its safe area (it
+    # may be repeated elsewhere, e.g. on the front panel, and may run over several lines or text objects)
+    product = str(json.loads((g.input_dir / "carton_spec.json").read_text())["product"])
+
+    def squash(value: str) -> str:
+        return re.sub(r"\s", "", value).casefold()
+    safe_text = "".join(squash(s.text) for s in doc.shapes
+                        if s.tag == "text" and s.layer.strip().lower() == "artwork" and inside(s))
+    g.check("the product name is on the legal panel, in its safe area", squash(product) in safe_text,
+            expected=product, found=safe_text[:120])
 
     info = g.run_tool(["pdfinfo", "dieline.pdf"], {"dieline.pdf": g.output("dieline.pdf")}, timeout=60)
     size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info.stdout)

@@ -112,8 +112,9 @@ def svg(spec: dict, n: dict) -> str:
         back = (f'<path id="bleed" style="fill:#f3e6c8;stroke:#f3e6c8;stroke-width:6;stroke-linejoin:miter;'
                 f'stroke-miterlimit:4" d="{path_d(n["outline"])}"/>')
     x, y, _, _ = n["panels"][spec["legal_panel"]]
+    name = "" if SHORTCUT == "ean_only_legal_text" else spec["product"]  # the legal text without the product name
     text = (f'<text id="legal" style="font-family:sans-serif;font-size:3px;fill:#222222" x="{fmt(x + 6)}" '
-            f'y="{fmt(y + 14)}"><tspan x="{fmt(x + 6)}" y="{fmt(y + 14)}">{spec["product"]}</tspan>'
+            f'y="{fmt(y + 14)}"><tspan x="{fmt(x + 6)}" y="{fmt(y + 14)}">{name}</tspan>'
             f'<tspan x="{fmt(x + 6)}" y="{fmt(y + 19)}">EAN {spec["ean"]}</tspan></text>')
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
