@@ -1,6 +1,7 @@
 """Run inside Blender (blender -b turntable.blend --python inspect_turntable.py -- config.json).
 
-Writes report.json in the working directory: the scene's render settings, camera and lights, and for
+Writes report.json in the working directory: the scene's render settings, camera and lights (with their
+positions and the direction they shine in, at frame 1), and for
 every frame 1..N+1 the object Product's world size, lowest point, bounding-box centre, rotation about
 Z relative to frame 1, and the projection through the scene camera of its bounding box and of its
 vertices (min u, min v, max u, max v in the camera's normalised frame); plus, for each submitted PNG,
@@ -120,7 +121,9 @@ def main(config):
     target = Vector(frames[0]["centre"])
     d = loc - target
     static = all(max(abs(a - b) for ra, rb in zip(m, cam_mats[0], strict=True) for a, b in zip(ra, rb, strict=True)) < 1e-6 for m in cam_mats)
-    lights = {o.name: {"type": o.data.type, "energy": o.data.energy, "color": list(o.data.color)}
+    lights = {o.name: {"type": o.data.type, "energy": o.data.energy, "color": list(o.data.color),
+                       "location": list(o.matrix_world.translation),
+                       "direction": list((o.matrix_world.to_3x3() @ Vector((0, 0, -1))).normalized())}
               for o in scene.objects if o.type == "LIGHT"}
     pngs = {}
     for f, name in config["pngs"].items():
@@ -142,6 +145,7 @@ def main(config):
         "resolution": [r.resolution_x, r.resolution_y, r.resolution_percentage],
         "film_transparent": bool(r.film_transparent),
         "camera": {"lens": cam.data.lens, "sensor_width": cam.data.sensor_width, "distance": d.length,
+                   "location": list(loc),
                    "elevation_deg": math.degrees(math.asin(d.z / d.length)) if d.length else 0.0,
                    "front": bool(d.y < 0 and abs(d.x) <= 0.02 * d.length), "static": static},
         "lights": lights, "frames": frames, "pngs": pngs,

@@ -120,6 +120,28 @@ def _inspect(g: Grading, ref: dict) -> dict | None:
     return scene if ok else None
 
 
+def _lights_placed(key: dict, fill: dict, rim: dict, centre: list[float], camera: list[float] | None) -> bool:
+    """The rim light is behind the product as the camera sees it (a sun: shining from behind, towards the camera
+    side), and every spot or area light shines towards the product's centre (point and sun lights reach it anyway)."""
+    def vec(value: object) -> list[float] | None:
+        ok = isinstance(value, list) and len(value) == 3 and all(isinstance(v, (int, float)) for v in value)
+        return [float(v) for v in value] if ok else None
+
+    cam = vec(camera)
+    placed = {name: (vec(light.get("location")), vec(light.get("direction")), light.get("type"))
+              for name, light in (("Key", key), ("Fill", fill), ("Rim", rim))}
+    if cam is None or any(loc is None or direction is None for loc, direction, _ in placed.values()):
+        return False
+    for loc, direction, kind in placed.values():
+        if kind in ("SPOT", "AREA") and sum(d * (c - p) for d, c, p in zip(direction, centre, loc, strict=True)) <= 0:
+            return False
+    to_cam = [cam[0] - centre[0], cam[1] - centre[1]]
+    loc, direction, kind = placed["Rim"]
+    if kind == "SUN":
+        return direction[0] * to_cam[0] + direction[1] * to_cam[1] > 0
+    return (loc[0] - centre[0]) * to_cam[0] + (loc[1] - centre[1]) * to_cam[1] < 0
+
+
 def grade(g: Grading) -> None:
     ref = g.reference_json("reference.json")
     frames = ref["render_frames"]
@@ -192,6 +214,11 @@ def grade(g: Grading) -> None:
             found=[x and x["energy"] for x in (key, fill, rim)])
     g.check("key warm and rim cool", lit and key["color"][0] > key["color"][2] and rim["color"][2] > rim["color"][0],
             found=[x and x["color"] for x in (key, rim)])
+    g.check("rim light behind the product, every light facing it", lit and _lights_placed(key, fill, rim, first["centre"],
+                                                                             cam.get("location")),
+            expected="the rim on the far side of the product from the camera; spot and area lights shining at it",
+            found={k: x and {"type": x.get("type"), "location": x.get("location"), "direction": x.get("direction")}
+                   for k, x in (("Key", key), ("Fill", fill), ("Rim", rim))})
     res = scene["resolution"]
     g.check("render resolution and transparent film", res == [*ref["resolution"], 100] and scene["film_transparent"],
             expected=[*ref["resolution"], 100, True], found=[*res, scene["film_transparent"]])

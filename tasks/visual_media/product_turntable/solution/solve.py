@@ -127,7 +127,7 @@ def setup_scene() -> dict:
     for name, energy, color, (az, el) in (
             ("Key", brief["key_w"], (1.0, 0.78, 0.56), (-45, 35)),
             ("Fill", brief["key_w"] / brief["key_fill_ratio"], (1.0, 1.0, 1.0), (50, 15)),
-            ("Rim", brief["rim_w"], (0.78, 0.86, 1.0), (160, 45))):
+            ("Rim", brief["rim_w"], (0.78, 0.86, 1.0), (10 if SHORTCUT == "rim_in_front" else 160, 45))):
         light = bpy.data.lights.new(name, "AREA")
         light.energy, light.color, light.size = energy, color, r * 0.3
         ob = bpy.data.objects.new(name, light)
