@@ -416,7 +416,7 @@ def depot_hours_probe(day: dict[str, Any], drivable: set[tuple[str, str]], margi
     return []
 
 
-def window_probe(day: dict[str, Any], margin: float = 10.0) -> list[str]:
+def window_probe(day: dict[str, Any], drivable: set[tuple[str, str]], margin: float = 10.0) -> list[str]:
     """Constraints forcing a chain of two roads, a to b and b to c, each driven by some feasible route, that
     no vehicle can drive in a row and still reach c before its window closes (by ``margin`` minutes or more,
     leaving any depot at opening): a model that keeps the windows becomes infeasible. Empty without time
@@ -427,7 +427,6 @@ def window_probe(day: dict[str, Any], margin: float = 10.0) -> list[str]:
     cap = max(v["capacity"] for v in day["fleet"])
     by_id = {s["id"]: s for s in day["sites"]}
     demand = {s["id"]: s["demand"] for s in day["sites"] if s["type"] == "customer"}
-    drivable = drivable_arcs(day)
     d = day["dist"]
 
     def arrive(t: float, here: str, there: str) -> float:
@@ -465,9 +464,10 @@ def grade_rules(g: Grading, model: Path, solved: bool) -> None:
     through the arc variables; a model of the routing becomes infeasible."""
     day = read_day(g.reference(HIDDEN_DATA))
     probes = [("the generated model sends no more vehicles out of a depot than it has (arc variables)", fleet_probe(day))]
-    if window := window_probe(day):  # a day without such a chain of roads has nothing to force
+    drivable = drivable_arcs(day) if day["time_windows"] else set()
+    if window := window_probe(day, drivable):  # a day without such a chain of roads has nothing to force
         probes.append(("the generated model rejects a route that misses a time window (arc variables)", window))
-    if hours := depot_hours_probe(day, drivable_arcs(day) if day["time_windows"] else set()):
+    if hours := depot_hours_probe(day, drivable):
         probes.append(("the generated model brings every vehicle home by the depot's closing (arc variables)", hours))
     for name, constraints in probes:
         text = add_constraints(model.read_text(errors="replace"), constraints) if model.is_file() else None

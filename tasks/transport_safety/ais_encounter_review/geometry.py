@@ -75,9 +75,13 @@ def course_at(track: Track, t: float) -> float:
     """Course over ground (degrees true) of the track segment holding t."""
     times = [p[0] for p in track]
     i = min(max(bisect.bisect_right(times, t), 1), len(track) - 1)
-    (_, la0, lo0), (_, la1, lo1) = track[i - 1], track[i]
-    k = math.cos(math.radians((la0 + la1) / 2))
-    return math.degrees(math.atan2((lo1 - lo0) * k, la1 - la0)) % 360
+    return leg_course(track[i - 1], track[i])
+
+
+def leg_course(p: tuple[float, float, float], q: tuple[float, float, float]) -> float:
+    """Course over ground (degrees true) from track point p to track point q, both (t, lat, lon)."""
+    k = math.cos(math.radians((p[1] + q[1]) / 2))
+    return math.degrees(math.atan2((q[2] - p[2]) * k, q[1] - p[1])) % 360
 
 
 def bearing(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -130,11 +130,7 @@ def _reference(params: Params, vessels: list[simulate.Vessel], txs: list[simulat
 
 def _scenario(params: Params) -> tuple[list[simulate.Vessel], list[simulate.Transmission], int, Any]:
     start = calendar.timegm(time.strptime(params["start"], "%Y-%m-%dT%H:%M:%S"))
-    lat0, lon0 = params["lat0"], params["lon0"]
-
-    def to_latlon(x: float, y: float) -> tuple[float, float]:
-        return lat0 + y / 60.0, lon0 + x / (60.0 * math.cos(math.radians(lat0)))
-
+    to_latlon = _to_latlon(params)
     for attempt in range(200):
         rng = random.Random(f"{params['seed']}:{attempt}")
         vessels = simulate.build_traffic(rng, dict(params))
@@ -231,17 +227,11 @@ def _to_latlon(params: Params) -> Any:
     return to_latlon
 
 
-def _leg_course(p: tuple[float, float, float], q: tuple[float, float, float]) -> float:
-    """Course (degrees true) from track point p to track point q, both (t, lat, lon)."""
-    k = math.cos(math.radians((p[1] + q[1]) / 2))
-    return math.degrees(math.atan2((q[2] - p[2]) * k, q[1] - p[1])) % 360
-
-
 # courses a shortcut might give a vessel for the whole encounter instead of its course at the assessment time
 TRACK_SHORTCUTS = {
-    "first to last report": lambda track: _leg_course(track[0], track[-1]),
-    "first leg": lambda track: _leg_course(track[0], track[1]),
-    "last leg": lambda track: _leg_course(track[-2], track[-1]),
+    "first to last report": lambda track: geometry.leg_course(track[0], track[-1]),
+    "first leg": lambda track: geometry.leg_course(track[0], track[1]),
+    "last leg": lambda track: geometry.leg_course(track[-2], track[-1]),
 }
 
 
