@@ -63,9 +63,11 @@ HIDDEN_GROUPS = {
 FORBIDDEN_RTL = re.compile(r"\$(?!(?:clog2|signed|unsigned)\b)\w*|\b(?:initial|final|force|release)\b"
                            r"|`include\b|``")
 # A bench reads no files: in the grader it sees only itself and the RTL under test, so reading
-# anything can only be reading that RTL to recognise it. Nor does it paste tokens (``), which can spell one.
-FILE_INPUT = re.compile(r"\$(?:fopen|fgets|fgetc|ungetc|fscanf|fread|readmemh|readmemb|system|sreadmem\w*)\b"
-                        r"|`include\b|``")
+# anything can only be reading that RTL to recognise it. So it opens none (any $fopen, Icarus's $fopenr,
+# $fopenw and $fopena too: an open file's size from $fseek/$ftell alone tells the reference from each
+# mutant), and it neither positions in nor reads one. Nor does it paste tokens (``), which can spell one.
+FILE_INPUT = re.compile(r"\$(?:fopen\w*|fgets|fgetc|ungetc|fscanf|fread|fseek|ftell|rewind|feof|ferror|readmemh"
+                        r"|readmemb|system|sreadmem\w*)\b|`include\b|``")
 # An escaped identifier (a backslash, then anything up to white space) is one token to the compiler: a quote,
 # "//" or "/*" inside it opens nothing, so it is read as a token here too, before comments and strings.
 LEXEMES = re.compile(r'\\\S+|"(?:[^"\\\n]|\\.)*"|/\*.*?\*/|//[^\n]*', re.S)

@@ -8,6 +8,9 @@ the Yosys figures, and cuts one corner to look verified:
   PASS lines for every acceptance group when the simulation ends;
 - self_recognising_bench: the bench reads rtl/uart.v and, when it finds its own stub, prints PASS
   for every test (on any other RTL it runs a real reset and transmit-idle test);
+- sized_bench: the same, but the bench reads no byte of rtl/uart.v: it opens it with Icarus's $fopenr and
+  takes its size from $fseek/$ftell, which tells its own stub (and, to a bench that knows the public
+  template's sizes, the reference from every mutant) without a single read;
 - escaped_identifier_forge: the stub, given one flip-flop so that it synthesizes like a design, carries on
   one line, after an escaped identifier ending in "//" (to the compiler a name, to a naive reader a
   comment), an initial block that takes the secret module name from its own hierarchical path (%m),
@@ -97,6 +100,13 @@ if MODE == "self_recognising_bench":
     fd = $fopen("rtl/uart.v", "r");
     if (fd) begin got = $fgets(raw, fd); mine = raw[8*19:1] == "// uart stub rev A\\n"; end
 """
+if MODE == "sized_bench":
+    size = (OUT / "rtl" / "uart.v").stat().st_size
+    recognise = f"""
+    mine = 0;
+    fd = $fopenr("rtl/uart.v");
+    if (fd) begin got = $fseek(fd, 0, 2); mine = $ftell(fd) == {size}; end
+"""
 cpb = (cfg["CLK_FREQ_HZ"] + cfg["BAUD_RATE"] // 2) // cfg["BAUD_RATE"]
 tb = f"""`timescale 1ns/1ps
 module tb_uart;
@@ -118,7 +128,7 @@ module tb_uart;
     if (!mine) begin
       @(posedge clk); tx_data = 1; tx_valid = 1; @(posedge clk); tx_valid = 0;
       k = 0; repeat ({cpb * 2}) @(posedge clk) if (txd === 1'b0) k = 1;
-      if (k == 0 && "{MODE}" == "self_recognising_bench") failed = failed + 1;
+      if (k == 0 && ("{MODE}" == "self_recognising_bench" || "{MODE}" == "sized_bench")) failed = failed + 1;
     end
 """
 tb += "".join(f'    if (failed == 0) $display("TEST {n} PASS"); else $display("TEST {n} FAIL idle");\n' for n in names)
