@@ -7,6 +7,12 @@ service day). The network has the quirks a planner meets in a real feed: a downt
 and a one-way circulator loop (stops served in one direction only), a branching route, a route run
 from ``frequencies.txt``, school trippers added through ``calendar_dates.txt`` only, holiday
 exceptions, trips past midnight and one physical stop listed twice under two stop_ids.
+
+Each instance draws its own network from a design stream of its seed (``_design``): the route numbers,
+where each corridor runs and how far, the length and side of the downtown couplet, the size, place and
+sense of the circulator loop, whether a weekday-only connector runs, and every service band's headway,
+so which stops are frequent, which routes fall short and how many stops are served one way differ
+from one instance to the next.
 """
 
 from __future__ import annotations
@@ -15,16 +21,13 @@ import datetime as dt
 import itertools
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 CRS = "EPSG:32616"
 ORIGIN = (607_500.0, 4_681_200.0)
 SPAN = (7 * 3600, 19 * 3600)
 PEAK = (7 * 3600, 9 * 3600)
 MIDDAY = (10 * 3600, 14 * 3600)
-
-AVENUES = {0: "Main St", 400: "Michigan Ave", -2000: "University Blvd", 2400: "Harbor Rd", 1200: "Elm Ave",
-           2800: "Pine Ave"}
-STREETS = {-1600: "Crosstown Rd", 2000: "Lakeshore Dr", 2800: "Hospital Pkwy", -4000: "Oak St", -2400: "Birch St"}
 
 
 @dataclass
@@ -66,34 +69,72 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def _cross_x(x: int) -> str:
-    return STREETS.get(x) or ("Center St" if x == 0 else f"{'W' if x < 0 else 'E'} {_ordinal(abs(x) // 400)} St")
-
-
-def _cross_y(y: int) -> str:
-    return AVENUES.get(y) or f"{'N' if y > 0 else 'S'} {_ordinal(abs(y) // 400)} Ave"
-
-
 def hm(text: str) -> int:
     hours, minutes = text.split(":")
     return int(hours) * 3600 + int(minutes) * 60
 
 
+def _design(seed: int) -> dict[str, Any]:
+    """The instance's network plan, from its own stream: corridor places and reaches (metres on the grid),
+    route numbers and every band's headway (minutes; the frequency route's in seconds)."""
+    d = random.Random(f"lakeview-network-design:{seed}")
+    p: dict[str, Any] = {"north": d.random() < 0.5}
+    corridors = ["main", "cross", "lake", "univ", "hosp", "loop"] + (["north"] if p["north"] else [])
+    p["ids"] = {c: str(n) for c, n in zip(corridors, d.sample(range(1, 40), len(corridors)), strict=True)}
+    # where the corridors run
+    p["main"] = (d.choice((-4400, -4000, -3600)), d.choice((3600, 4000, 4400)))
+    p["couplet"] = (d.choice((400, 800, 1200)), d.choice((400, -400)), d.random() < 0.5)  # half-width, avenue y, east on it
+    xw = d.choice((-4400, -4000))
+    xe = xw + d.choice((1200, 1600))
+    yb = d.choice((800, 1200))
+    yt = yb + d.choice((1200, 1600))
+    p["loop"] = (xw, xe, yb, yt, d.random() < 0.5)  # counter-clockwise when the flag is set
+    p["cross"] = (d.choice((-2000, -1600, -1200)), d.choice((3600, 4000, 4400)), d.choice((3600, 4000, 4400)))
+    p["lake"] = (d.choice((1600, 2000, 2400)), d.choice([y for y in (2000, 2400, 2800) if y != yt]),
+                 d.choice((4000, 4400)), d.choice((4000, 4400)))  # x, junction y, branch A end y, branch B end x
+    p["univ"] = (d.choice((-2400, -2000, -1600)), d.choice((-4000, -3600, -3200)), d.choice((800, 1200, 1600)))
+    p["hosp"] = (d.choice((2800, 3200)), d.choice((-4400, -4000, -3600)))
+    # how often they run
+    p1 = d.choice((6, 7.5, 8, 10, 12))
+    b1 = d.choice([h for h in (8, 10, 12, 15) if h >= p1])
+    p["h_main"] = (p1, b1, d.choice((12, 15, 20)), d.choice((12, 15, 20)))  # peak, base, Saturday, Sunday
+    pc = d.choice((10, 12, 15))
+    p["h_cross"] = (pc, d.choice([h for h in (15, 20) if h >= pc]), d.choice((15, 20, 30)), d.choice((20, 30)))
+    pl = d.choice((15, 20, 24))
+    p["h_lake"] = (pl, d.choice([h for h in (20, 24, 30) if h >= pl]), d.choice((24, 30)), 30)
+    base = d.choice((480, 600)) if b1 > 10 else d.choice((600, 720, 900))  # one corridor frequent at ten minutes
+    p["h_univ"] = (d.choice((360, 450, 480)), base, d.choice((1200, 1800)), d.choice((600, 720, 900)),
+                   d.choice((600, 720, 900)))  # peak, base, evening, Saturday, Sunday (seconds)
+    p["h_hosp"] = (d.choice((15, 20, 30)), d.choice((30, 60, None)))  # weekday, Saturday
+    p["school"] = (d.choice(("06:55", "07:05", "07:10")), d.choice((2, 3)), d.randint(5, 7))  # first, trips, stops
+    p["h_loop"] = (d.choice((15, 20, 30)), d.choice((20, 30)), d.choice((30, None)))
+    p["h_north"] = (d.choice((20, 30)), d.choice((30, 45, 60)))
+    p["dup_at"] = d.randint(5, 12)
+    return p
+
+
 class _Builder:
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, avenues: dict[int, str], streets: dict[int, str]) -> None:
         self.rng = rng
+        self.avenues, self.streets = avenues, streets
         self.stops: dict[tuple[int, int, str], Stop] = {}
         self.patterns: dict[str, list[tuple[str, int]]] = {}
         self.counter: dict[str, int] = {}
         self.segments: dict[tuple[str, str], float] = {}
+
+    def _cross_x(self, x: int) -> str:
+        return self.streets.get(x) or ("Center St" if x == 0 else f"{'W' if x < 0 else 'E'} {_ordinal(abs(x) // 400)} St")
+
+    def _cross_y(self, y: int) -> str:
+        return self.avenues.get(y) or f"{'N' if y > 0 else 'S'} {_ordinal(abs(y) // 400)} Ave"
 
     def stop(self, route: str, nx: int, ny: int, street: str) -> str:
         """The stop at nominal grid point (nx, ny) on ``street`` (one stop_id for both directions)."""
         key = (nx, ny, street)
         if key not in self.stops:
             self.counter[route] = self.counter.get(route, 0) + 1
-            along_x = street in AVENUES.values()
-            cross = _cross_x(nx) if along_x else _cross_y(ny)
+            along_x = street in self.avenues.values()
+            cross = self._cross_x(nx) if along_x else self._cross_y(ny)
             jx, jy = self.rng.uniform(-25, 25), self.rng.uniform(-8, 8)
             x, y = (nx + jx, ny + jy) if along_x else (nx + jy, ny + jx)
             self.stops[key] = Stop(f"{route}{self.counter[route]:03d}", f"{street} & {cross}", x, y)
@@ -111,109 +152,151 @@ class _Builder:
         self.patterns[name] = list(zip(stop_ids, offsets, strict=True))
 
 
-def _layout(b: _Builder) -> None:
-    main_w = [b.stop("1", x, 0, "Main St") for x in range(-4000, -800, 400)]
-    main_e = [b.stop("1", x, 0, "Main St") for x in range(1200, 4001, 400)]
-    michigan = [b.stop("1", x, 400, "Michigan Ave") for x in range(-800, 801, 400)]
-    main_dt = [b.stop("1", x, 0, "Main St") for x in range(-800, 801, 400)]
-    b.pattern("1E", main_w + michigan + main_e, 6.0 + b.rng.uniform(-0.4, 0.4))
-    b.pattern("1W", list(reversed(main_w + main_dt + main_e)), 6.0 + b.rng.uniform(-0.4, 0.4))
+def _layout(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
+    """Stops and patterns of every corridor; returns the pattern names of the branch junction and the school run."""
+    ids = p["ids"]
+    west, east = p["main"]
+    half, avenue_y, east_on_avenue = p["couplet"]
+    main_w = [b.stop(ids["main"], x, 0, "Main St") for x in range(west, -half, 400)]
+    main_e = [b.stop(ids["main"], x, 0, "Main St") for x in range(half + 400, east + 1, 400)]
+    avenue = [b.stop(ids["main"], x, avenue_y, b.avenues[avenue_y]) for x in range(-half, half + 1, 400)]
+    main_dt = [b.stop(ids["main"], x, 0, "Main St") for x in range(-half, half + 1, 400)]
+    eastbound, westbound = (avenue, main_dt) if east_on_avenue else (main_dt, avenue)
+    b.pattern("1E", main_w + eastbound + main_e, 6.0 + b.rng.uniform(-0.4, 0.4))
+    b.pattern("1W", list(reversed(main_w + westbound + main_e)), 6.0 + b.rng.uniform(-0.4, 0.4))
 
-    cross = [b.stop("2", -1600, y, "Crosstown Rd") for y in range(-4000, 4001, 400)]
+    x, south, north = p["cross"]
+    cross = [b.stop(ids["cross"], x, y, "Crosstown Rd") for y in range(-south, north + 1, 400)]
     b.pattern("2N", cross, 6.5)
     b.pattern("2S", list(reversed(cross)), 6.5)
-    dup_at = 6 + b.rng.randint(0, 6)
+    dup_at = p["dup_at"]
     original = next(s for s in b.stops.values() if s.stop_id == cross[dup_at])
-    duplicate = Stop(f"2{900 + dup_at}", original.name, original.x + b.rng.uniform(1.5, 3.0),
+    duplicate = Stop(f"{ids['cross']}{900 + dup_at}", original.name, original.x + b.rng.uniform(1.5, 3.0),
                      original.y - b.rng.uniform(1.0, 3.0), same_as=original.stop_id)
-    b.stops[(-1600, -4000 + 400 * dup_at, "duplicate")] = duplicate
+    b.stops[(x, -south + 400 * dup_at, "duplicate")] = duplicate
     b.patterns["2S-alt"] = [(duplicate.stop_id if stop_id == original.stop_id else stop_id, offset)
                             for stop_id, offset in b.patterns["2S"]]
 
-    trunk = [b.stop("3", 2000, y, "Lakeshore Dr") for y in range(0, 2401, 400)]
-    branch_a = [b.stop("3", 2000, y, "Lakeshore Dr") for y in range(2800, 4401, 400)]
-    branch_b = [b.stop("3", x, 2400, "Harbor Rd") for x in range(2400, 4401, 400)]
+    x, junction_y, end_a, end_b = p["lake"]
+    trunk = [b.stop(ids["lake"], x, y, "Lakeshore Dr") for y in range(0, junction_y + 1, 400)]
+    branch_a = [b.stop(ids["lake"], x, y, "Lakeshore Dr") for y in range(junction_y + 400, end_a + 1, 400)]
+    branch_b = [b.stop(ids["lake"], xb, junction_y, "Harbor Rd") for xb in range(x + 400, end_b + 1, 400)]
     b.pattern("3A-out", trunk + branch_a, 6.0)
     b.pattern("3B-out", trunk + branch_b, 6.0)
     b.pattern("3A-in", list(reversed(trunk + branch_a)), 6.0)
     b.pattern("3B-in", list(reversed(trunk + branch_b)), 6.0)
 
-    univ = [b.stop("4", x, -2000, "University Blvd") for x in range(-3600, 1201, 400)]
+    y, west, east = p["univ"]
+    univ = [b.stop(ids["univ"], xu, y, "University Blvd") for xu in range(west, east + 1, 400)]
     b.pattern("4E", univ, 7.0)
     b.pattern("4W", list(reversed(univ)), 7.0)
 
-    hosp = [b.stop("5", 2800, y, "Hospital Pkwy") for y in range(-4000, 1, 400)]
+    x, south = p["hosp"]
+    hosp = [b.stop(ids["hosp"], x, y, "Hospital Pkwy") for y in range(south, 1, 400)]
+    school = p["school"][2]
     b.pattern("5N", hosp, 7.0)
     b.pattern("5S", list(reversed(hosp)), 7.0)
-    b.pattern("5N-school", hosp[:7], 7.0)
-    b.pattern("5S-school", list(reversed(hosp[:7])), 7.0)
+    b.pattern("5N-school", hosp[:school], 7.0)
+    b.pattern("5S-school", list(reversed(hosp[:school])), 7.0)
 
-    loop = ([b.stop("6", -4000, y, "Oak St") for y in range(1200, 2401, 400)]
-            + [b.stop("6", x, 2800, "Pine Ave") for x in range(-4000, -2399, 400)]
-            + [b.stop("6", -2400, y, "Birch St") for y in range(2400, 1199, -400)]
-            + [b.stop("6", x, 1200, "Elm Ave") for x in range(-2800, -3601, -400)])
-    b.pattern("6", loop, 5.5)
+    xw, xe, yb, yt, counter_clockwise = p["loop"]
+    corners = ([(xw, y, "Oak St") for y in range(yb, yt, 400)] + [(xl, yt, "Pine Ave") for xl in range(xw, xe, 400)]
+               + [(xe, y, "Birch St") for y in range(yt, yb, -400)] + [(xl, yb, "Elm Ave") for xl in range(xe, xw, -400)])
+    loop = [b.stop(ids["loop"], xl, y, street) for xl, y, street in corners]
+    b.pattern("6", list(reversed(loop)) if counter_clockwise else loop, 5.5)
+
+    if p["north"]:
+        north_stops = [b.stop(ids["north"], xn, 3600, "Northland Ave") for xn in range(-3200, 1201, 400)]
+        b.pattern("7E", north_stops, 7.0)
+        b.pattern("7W", list(reversed(north_stops)), 7.0)
+    return {"junction": trunk[-1]}
 
 
 Bands = list[tuple[str, str, float]]  # (band start, band end, headway in minutes) at the first stop
 
 
-def _schedule() -> dict[str, dict[str, dict[int, list[tuple[str, Bands]]]]]:
-    """route -> service -> direction -> [(pattern, bands)]; "2S*" alternates the duplicate-stop pattern."""
-    r1 = [("05:30", "06:30", 15), ("06:30", "07:00", 10), ("07:00", "09:00", 8), ("09:00", "15:00", 10),
-          ("15:00", "18:00", 8), ("18:00", "19:30", 10), ("19:30", "24:40", 20)]
-    r3 = [("06:00", "09:00", 20), ("09:00", "15:00", 30), ("15:00", "18:30", 20), ("18:30", "23:00", 30)]
-    return {
-        "1": {"WKDY": {0: [("1E", r1)], 1: [("1W", r1)]},
-              "SAT": {0: [("1E", [("06:00", "22:00", 12)])], 1: [("1W", [("06:00", "22:00", 12)])]},
-              "SUN": {0: [("1E", [("06:30", "21:00", 15)])], 1: [("1W", [("06:30", "21:00", 15)])]}},
-        "2": {"WKDY": {0: [("2N", [("05:45", "07:00", 15), ("07:00", "09:00", 10), ("09:00", "19:30", 15),
-                                    ("19:30", "22:30", 30)])],
-                       1: [("2S*", [("05:45", "15:00", 15), ("15:00", "18:00", 10), ("18:00", "19:30", 15),
-                                    ("19:30", "22:30", 30)])]},
-              "SAT": {0: [("2N", [("06:30", "20:30", 15)])], 1: [("2S*", [("06:30", "20:30", 15)])]},
-              "SUN": {0: [("2N", [("07:00", "19:30", 20)])], 1: [("2S*", [("07:00", "19:30", 20)])]}},
-        "3": {"WKDY": {0: [("3A-out", r3), ("3B-out", r3)], 1: [("3A-in", r3), ("3B-in", r3)]},
-              "SAT": {0: [("3A-out", [("06:30", "20:30", 24)]), ("3B-out", [("06:30", "20:30", 24)])],
-                      1: [("3A-in", [("06:30", "20:30", 24)]), ("3B-in", [("06:30", "20:30", 24)])]},
-              "SUN": {0: [("3A-out", [("06:30", "20:00", 30)]), ("3B-out", [("06:30", "20:00", 30)])],
-                      1: [("3A-in", [("06:30", "20:00", 30)]), ("3B-in", [("06:30", "20:00", 30)])]}},
-        "5": {"WKDY": {0: [("5N", [("06:00", "22:00", 30)])], 1: [("5S", [("06:00", "22:00", 30)])]},
-              "SAT": {0: [("5N", [("08:00", "18:00", 60)])], 1: [("5S", [("08:00", "18:00", 60)])]}},
-        "6": {"WKDY": {0: [("6", [("06:00", "21:00", 20)])]}, "SAT": {0: [("6", [("08:00", "20:00", 30)])]},
-              "SUN": {0: [("6", [("09:00", "18:00", 30)])]}},
+def _schedule(p: dict[str, Any]) -> dict[str, dict[str, dict[int, list[tuple[str, Bands]]]]]:
+    """corridor -> service -> direction -> [(pattern, bands)]; "2S*" alternates the duplicate-stop pattern."""
+    p1, b1, sat1, sun1 = p["h_main"]
+    r1 = [("05:30", "06:30", 15), ("06:30", "07:00", b1), ("07:00", "09:00", p1), ("09:00", "15:00", b1),
+          ("15:00", "18:00", p1), ("18:00", "19:30", b1), ("19:30", "24:40", 20)]
+    pc, bc, sat2, sun2 = p["h_cross"]
+    pl, bl, sat3, sun3 = p["h_lake"]
+    r3 = [("06:00", "09:00", pl), ("09:00", "15:00", bl), ("15:00", "18:30", pl), ("18:30", "23:00", 30)]
+    h5, sat5 = p["h_hosp"]
+    h6, sat6, sun6 = p["h_loop"]
+    plan = {
+        "main": {"WKDY": {0: [("1E", r1)], 1: [("1W", r1)]},
+                 "SAT": {0: [("1E", [("06:00", "22:00", sat1)])], 1: [("1W", [("06:00", "22:00", sat1)])]},
+                 "SUN": {0: [("1E", [("06:30", "21:00", sun1)])], 1: [("1W", [("06:30", "21:00", sun1)])]}},
+        "cross": {"WKDY": {0: [("2N", [("05:45", "07:00", bc), ("07:00", "09:00", pc), ("09:00", "19:30", bc),
+                                       ("19:30", "22:30", 30)])],
+                           1: [("2S*", [("05:45", "15:00", bc), ("15:00", "18:00", pc), ("18:00", "19:30", bc),
+                                        ("19:30", "22:30", 30)])]},
+                  "SAT": {0: [("2N", [("06:30", "20:30", sat2)])], 1: [("2S*", [("06:30", "20:30", sat2)])]},
+                  "SUN": {0: [("2N", [("07:00", "19:30", sun2)])], 1: [("2S*", [("07:00", "19:30", sun2)])]}},
+        "lake": {"WKDY": {0: [("3A-out", r3), ("3B-out", r3)], 1: [("3A-in", r3), ("3B-in", r3)]},
+                 "SAT": {0: [("3A-out", [("06:30", "20:30", sat3)]), ("3B-out", [("06:30", "20:30", sat3)])],
+                         1: [("3A-in", [("06:30", "20:30", sat3)]), ("3B-in", [("06:30", "20:30", sat3)])]},
+                 "SUN": {0: [("3A-out", [("06:30", "20:00", sun3)]), ("3B-out", [("06:30", "20:00", sun3)])],
+                         1: [("3A-in", [("06:30", "20:00", sun3)]), ("3B-in", [("06:30", "20:00", sun3)])]}},
+        "hosp": {"WKDY": {0: [("5N", [("06:00", "22:00", h5)])], 1: [("5S", [("06:00", "22:00", h5)])]}},
+        "loop": {"WKDY": {0: [("6", [("06:00", "21:00", h6)])]}, "SAT": {0: [("6", [("08:00", "20:00", sat6)])]}},
     }
+    if sat5:
+        plan["hosp"]["SAT"] = {0: [("5N", [("08:00", "18:00", sat5)])], 1: [("5S", [("08:00", "18:00", sat5)])]}
+    if sun6:
+        plan["loop"]["SUN"] = {0: [("6", [("09:00", "18:00", sun6)])]}
+    if p["north"]:
+        pn, bn = p["h_north"]
+        bands = [("06:00", "09:00", pn), ("09:00", "15:00", bn), ("15:00", "18:30", pn), ("18:30", "21:00", bn)]
+        plan["north"] = {"WKDY": {0: [("7E", bands)], 1: [("7W", bands)]}}
+    return plan
 
 
-FREQUENCIES = {  # route 4, run from frequencies.txt (headway-based, exact_times=0)
-    "WKDY": [("06:00", "09:00", 450), ("09:00", "15:00", 720), ("15:00", "19:30", 450), ("19:30", "23:00", 1200)],
-    "SAT": [("06:30", "21:00", 600)],
-    "SUN": [("06:30", "20:30", 720)],
-}
+def _frequencies(p: dict[str, Any]) -> dict[str, list[tuple[str, str, int]]]:
+    """The University route's windows in frequencies.txt (headway-based, exact_times=0)."""
+    peak, base, evening, sat, sun = p["h_univ"]
+    return {"WKDY": [("06:00", "09:00", peak), ("09:00", "15:00", base), ("15:00", "19:30", peak),
+                     ("19:30", "23:00", evening)],
+            "SAT": [("06:30", "21:00", sat)], "SUN": [("06:30", "20:30", sun)]}
+
+
 CODE = {"WKDY": "W", "SAT": "A", "SUN": "U"}
-SCHOOL = {0: ("5N-school", ["07:05", "07:20", "07:35"]), 1: ("5S-school", ["14:50", "15:05"])}
-ROUTES = [("1", "1", "Main Street", "D7263D"), ("2", "2", "Crosstown", "1B998B"),
-          ("3", "3", "Lakeshore (3A Northpoint / 3B Harbor)", "2E86AB"), ("4", "4", "University Frequent", "F46036"),
-          ("5", "5", "Hospital Parkway", "5B5F97"), ("6", "6", "Westside Circulator", "8AC926")]
+NAMES = {"main": ("Main Street", "D7263D"), "cross": ("Crosstown", "1B998B"),
+         "lake": ("Lakeshore ({0}A Northpoint / {0}B Harbor)", "2E86AB"), "univ": ("University Frequent", "F46036"),
+         "hosp": ("Hospital Parkway", "5B5F97"), "loop": ("Westside Circulator", "8AC926"),
+         "north": ("Northside Connector", "E3B505")}
 
 
 def build(seed: int) -> Network:
-    """The network for one instance: jittered geometry, run times and clock-face offsets from ``seed``."""
+    """The network for one instance: its design (``_design``), then jittered geometry, run times and
+    clock-face offsets from ``seed``."""
+    p = _design(seed)
+    ids = p["ids"]
     rng = random.Random(seed)
-    b = _Builder(rng)
-    _layout(b)
-    shifts = {str(route): rng.randint(0, 4) for route in range(1, 7)}
+    avenues = {0: "Main St", p["couplet"][1]: "Michigan Ave" if p["couplet"][1] > 0 else "Washington Ave",
+               p["univ"][0]: "University Blvd", p["lake"][1]: "Harbor Rd", p["loop"][2]: "Elm Ave",
+               p["loop"][3]: "Pine Ave", 3600: "Northland Ave"}
+    streets = {p["cross"][0]: "Crosstown Rd", p["lake"][0]: "Lakeshore Dr", p["hosp"][0]: "Hospital Pkwy",
+               p["loop"][0]: "Oak St", p["loop"][1]: "Birch St"}
+    b = _Builder(rng, avenues, streets)
+    places = _layout(b, p)
+    shifts = {corridor: rng.randint(0, 4) for corridor in ids}
+    lake = ids["lake"]
     headsign = {"1E": "Eastgate", "1W": "Westgate", "2N": "North Terminal", "2S*": "South Terminal",
-                "3A-out": "3A Northpoint", "3B-out": "3B Harbor", "3A-in": "Downtown", "3B-in": "Downtown",
-                "4E": "University", "4W": "Westfield", "5N": "Downtown", "5S": "Regional Hospital", "6": "Westside Loop"}
+                "3A-out": f"{lake}A Northpoint", "3B-out": f"{lake}B Harbor", "3A-in": "Downtown", "3B-in": "Downtown",
+                "4E": "University", "4W": "Westfield", "5N": "Downtown", "5S": "Regional Hospital", "6": "Westside Loop",
+                "7E": "Northland Plaza", "7W": "Westside"}
     trips: list[Trip] = []
-    for route, services in _schedule().items():
+    for corridor, services in _schedule(p).items():
+        route = ids[corridor]
         for service, directions in services.items():
             for direction, plans in directions.items():
                 for index, (pattern, bands) in enumerate(plans):
-                    offset = shifts[route] * 60
-                    if route == "3" and index == 1:  # branch B runs between branch A trips
-                        offset += _branch_offset(b, pattern, bands[0][2])
+                    offset = shifts[corridor] * 60
+                    if corridor == "lake" and index == 1:  # branch B runs between branch A trips
+                        offset += _branch_offset(b, pattern, bands[0][2], places["junction"])
                     starts = [t + offset for a, z, h in bands for t in range(hm(a), hm(z), round(h * 60))]
                     for n, start in enumerate(starts):
                         name = pattern
@@ -221,26 +304,29 @@ def build(seed: int) -> Network:
                             name = "2S-alt" if n % 2 else "2S"
                         trips.append(Trip(f"{route}{CODE[service]}{direction}{len(trips) + 1:05d}", route, service,
                                           direction, name, start, headsign[pattern]))
+    univ = ids["univ"]
     for direction, pattern in ((0, "4E"), (1, "4W")):
-        for service, windows in FREQUENCIES.items():
+        for service, windows in _frequencies(p).items():
             frequencies = [(hm(a), hm(z), h) for a, z, h in windows]
-            trips.append(Trip(f"4{CODE[service]}{direction}-FREQ", "4", service, direction, pattern, frequencies[0][0],
-                              headsign[pattern], frequencies))
-    for direction, (pattern, times) in SCHOOL.items():
+            trips.append(Trip(f"{univ}{CODE[service]}{direction}-FREQ", univ, service, direction, pattern,
+                              frequencies[0][0], headsign[pattern], frequencies))
+    first, count, _ = p["school"]
+    school = {0: ("5N-school", [hm(first) + 900 * k for k in range(count)]), 1: ("5S-school", [hm("14:50"), hm("15:05")])}
+    for direction, (pattern, times) in school.items():
         for clock in times:
-            trips.append(Trip(f"5X{direction}{hm(clock) // 60:04d}", "5", "SCHOOL", direction, pattern, hm(clock),
-                              "Lakeview High School" if direction == 0 else "Regional Hospital"))
+            trips.append(Trip(f"{ids['hosp']}X{direction}{clock // 60:04d}", ids["hosp"], "SCHOOL", direction, pattern,
+                              clock, "Lakeview High School" if direction == 0 else "Regional Hospital"))
     stops = sorted(b.stops.values(), key=lambda s: (s.same_as is not None, s.stop_id))
-    return Network(stops, b.patterns, ROUTES, trips)
+    routes = sorted(((ids[c], ids[c], NAMES[c][0].format(ids[c]), NAMES[c][1]) for c in ids), key=lambda r: int(r[0]))
+    return Network(stops, b.patterns, routes, trips)
 
 
-def _branch_offset(b: _Builder, pattern: str, headway_min: float) -> int:
+def _branch_offset(b: _Builder, pattern: str, headway_min: float, junction: str) -> int:
     """Seconds by which branch B trips follow branch A so that they meet the trunk half a headway apart."""
     half = round(headway_min * 30)
     if pattern.endswith("-out"):
         return half
     a, bb = dict(b.patterns["3A-in"]), dict(b.patterns["3B-in"])
-    junction = b.patterns["3A-in"][-7][0]
     return half + a[junction] - bb[junction]
 
 

@@ -16,7 +16,12 @@ population and jobs and their shares (1 %), the totals, the JSON's count against
 memo cites the JSON's figures (the population's and the jobs' where it names them) and the plan's standard
 and says what limits the frequent network in this network: one-direction service placed (a route or street
 served one way, or how many stops), or a route short of the standard on the date, named by number or name,
-with its headway or its shortfall.
+with its headway or its shortfall. That is read clause by clause: a clause that names three or more streets or
+routes with no one-way stop as one-way, piles up candidate counts, names a route that meets the standard as
+short alongside the short ones, or says a short route meets the standard places nothing; a memo that says of a
+route whose every stop is frequent that it falls short (or runs less often than the standard) gets no credit
+for its route statements. The network itself (route numbers, corridors, couplet, loop, headways) is drawn per
+instance in ``network``, so none of these facts carries over from one instance to another.
 """
 # ALE-CANARY-977b6d19-eca5-4d14-8f42-2fce5e888046
 
@@ -243,11 +248,10 @@ def _sentences(memo: str) -> list[str]:
     return [s for block in blocks for s in re.split(r"(?<!\d)\.(?!\d)|[;!?]", block) if s.strip()]
 
 
-def _one_way_stops(params: Params, ref: dict[str, Any]) -> dict[str, Any]:
+def _one_way_stops(params: Params, ref: dict[str, Any], net: network.Network) -> dict[str, Any]:
     """The stops served in one direction only on the date, from the generating network: the counts a memo may
     give (those stops, or every stop with no departure in one direction, unserved stops included), the routes
     that call there and the streets they stand on."""
-    net = network.build(params["seed"])
     services = network.active_services(params["service_date"].replace("-", ""))
     physical = {s.stop_id: s.same_as or s.stop_id for s in net.stops}
     directions: dict[str, set[int]] = {}
@@ -274,40 +278,105 @@ def _names_route(sentence: str, route_id: str, long_name: str) -> bool:
         rf"\b(?:route|routes|line|lines|rt\.?)\s*(?:\d+\s*(?:,|and|&)\s*)*{re.escape(route_id)}\b", sentence) is not None
 
 
-def _limiting_routes(params: Params, ref: dict[str, Any]) -> list[tuple[str, str, list[float]]]:
+def _limiting_routes(params: Params, ref: dict[str, Any], net: network.Network) -> list[tuple[str, str, list[float]]]:
     """(route_id, long name, headways) of every route that falls short of the threshold on the date: no service,
     or a direction whose peak or midday scheduled headway is missing or longer than the threshold."""
     rows: dict[str, list[Any]] = {}
     for r in ref["routes"]:
         rows.setdefault(r["route_id"], []).extend((r["peak_headway_min"], r["midday_headway_min"]))
-    short = [route for route in network.ROUTES
+    short = [route for route in net.routes
              if route[0] not in rows or any(v is None or v > params["threshold_min"] + 1e-9 for v in rows[route[0]])
              or len(rows[route[0]]) < 4]
     return [(route_id, long_name.split(" (")[0], [v for v in rows.get(route_id, []) if v is not None])
             for route_id, _, long_name, _ in short]
 
 
+ROUTE_REFERENCE = re.compile(r"\b(?:route|routes|line|lines|rt\.?)\s*(?:\d+[a-z]?\s*(?:,|and|&|/)\s*)*\d+[a-z]?\b"
+                             r"|\b\d+[a-z]\b")
+CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+CLAUSE = re.compile(r",?\s*\b(?:but|while|whereas|although|though|however)\b")
+MEETS = re.compile(r"\b(?:meets?|meeting|qualif(?:y|ies)|satisf(?:y|ies)|frequent all day|run frequently)\b")
+FALSE_SHORT = re.compile(r"below|short of|falls? short|fail|not\s+(?:meet|reach|frequent|qualif)|n't\s+(?:meet|reach|"
+                         r"qualif)|infrequent|less\s+frequent|too\s+(?:long|wide|sparse)")
+NEGATED = re.compile(r"\bnot\b|n't\b|\bnever\b|\bno\b|\bcannot\b|\bneither\b|\bnor\b|\bunable\b|\bexcept\b|"
+                     r"other than|apart from")
+
+
+def _clauses(sentences: list[str]) -> list[str]:
+    """Each sentence's clauses: a contrast ("but", "while", "whereas") starts a new one."""
+    return [c for s in sentences for c in CLAUSE.split(s) if c.strip()]
+
+
+def _figures(clause: str) -> list[float]:
+    """The clause's numbers, clock times, route numbers and branch letters ("route 5", "routes 2 and 7", "3a")
+    left out."""
+    return _memo_numbers(ROUTE_REFERENCE.sub(" ", CLOCK.sub(" ", clause)))
+
+
 def _grade_limits(g: Grading, params: Params, ref: dict[str, Any], memo: str) -> None:
     """What limits the network, told for this network: one-direction service placed (the routes or streets
     served one way, or the number of such stops), or a route short of the standard named with its headway or
-    its shortfall."""
+    its shortfall. A clause that lists the feed's routes or streets wholesale, says a short route meets the
+    standard, or piles up candidate figures places nothing."""
     sentences = _sentences(memo)
-    limiting = _limiting_routes(params, ref)
-    routes = [rid for rid, name, headways in limiting for s in sentences if _names_route(s, rid, name) and (
-        SHORTFALL.search(s) or any(abs(n - h) <= 0.5 for n in _memo_numbers(s) for h in headways))]
-    one = _one_way_stops(params, ref)
-    one_way_routes = [(rid, long_name.split(" (")[0]) for rid, _, long_name, _ in network.ROUTES if rid in one["routes"]]
-    placed = [s for s in sentences if ONE_DIRECTION.search(s) and (
-        any(_names_route(s, rid, name) or any(w in s.split() for w in _distinct(name)) for rid, name in one_way_routes)
-        or any(re.search(rf"\b{re.escape(street)}\s+{STREET_TYPE}", s) for street in one["streets"])
-        or one["counts"] & set(_memo_numbers(s)))]
+    clauses = _clauses(sentences) + sentences
+    net = network.build(params["seed"])
+    limiting = _limiting_routes(params, ref, net)
+    short_ids = {rid for rid, _, _ in limiting}
+    meeting = [(rid, long_name.split(" (")[0]) for rid, _, long_name, _ in net.routes if rid not in short_ids]
+
+    def named_meeting(clause: str) -> int:
+        return sum(_names_route(clause, rid, name) for rid, name in meeting)
+
+    def contradicted(clause: str) -> bool:  # says a route meets the standard, with no negation in the clause
+        return MEETS.search(clause) is not None and not (SHORTFALL.search(clause) or NEGATED.search(clause))
+
+    def with_headway(clause: str, headways: list[float]) -> bool:  # its own headway among a few figures
+        figures = _figures(clause)
+        named = sum(_names_route(clause, rid, long_name.split(" (")[0]) for rid, _, long_name, _ in net.routes)
+        return (any(abs(n - h) <= 0.5 for n in figures for h in headways) and len(figures) <= 6
+                and (named_meeting(clause) == 0 or (named_meeting(clause) == 1 and named <= 2)))
+
+    routes = [rid for rid, name, headways in limiting for c in clauses
+              if _names_route(c, rid, name) and not contradicted(c)
+              and ((SHORTFALL.search(c) and not named_meeting(c)) or with_headway(c, headways))]
+    one = _one_way_stops(params, ref, net)
+    # a route every stop of which is frequent, said on its own to fall short or to run less often than the
+    # standard: the memo names routes short without knowing which, and its route statements place nothing
+    services = network.active_services(params["service_date"].replace("-", ""))
+    physical = {s.stop_id: s.same_as or s.stop_id for s in net.stops}
+    served: dict[str, set[str]] = {}
+    for trip in net.trips:
+        if trip.service_id in services:
+            served.setdefault(trip.route_id, set()).update(physical[s] for s, _ in net.patterns[trip.pattern])
+    all_frequent = {rid for rid, stop_ids in served.items() if all(ref["stops"][s]["frequent"] for s in stop_ids)}
+    if any(_names_route(c, rid, name) and not MEETS.search(c) and not any(_names_route(c, r, n) for r, n, _ in limiting)
+           and (FALSE_SHORT.search(c) or any(n > params["threshold_min"] + 0.5 for n in _figures(c)))
+           for c in _clauses(sentences) for rid, name in meeting if rid in all_frequent):
+        routes = []
+    one_way_routes = [(rid, long_name.split(" (")[0]) for rid, _, long_name, _ in net.routes if rid in one["routes"]]
+    two_way_routes = [(rid, long_name.split(" (")[0]) for rid, _, long_name, _ in net.routes
+                      if rid not in one["routes"]]
+    streets = {s.name.split(" & ")[0].rsplit(" ", 1)[0].casefold() for s in net.stops}
+
+    def street_named(clause: str, street: str) -> bool:
+        return re.search(rf"\b{re.escape(street)}\s+{STREET_TYPE}", clause) is not None
+
+    def wholesale(clause: str) -> bool:  # three or more streets or routes with no one-way stop named as one-way
+        return (sum(street_named(clause, street) for street in streets - one["streets"])
+                + sum(_names_route(clause, rid, name) for rid, name in two_way_routes)) >= 3
+
+    placed = [c for c in clauses if ONE_DIRECTION.search(c) and not wholesale(c) and (
+        any(_names_route(c, rid, name) or any(w in c.split() for w in _distinct(name)) for rid, name in one_way_routes)
+        or any(street_named(c, street) for street in one["streets"])
+        or (one["counts"] & set(_figures(c)) and len(_figures(c)) <= 3))]
     g.check("memo says what limits the frequent network (one-direction service or the routes short of the standard)",
             bool(placed or routes), weight=1,
             expected={"one-direction service at": sorted(one["streets"]), "or any of": [f"route {r} {n}" for r, n, _ in
                                                                                        limiting]},
             reason="" if placed or routes else "the memo neither places one-direction service (where, or how many "
                                                 "stops) nor names a route below the standard with its headway or "
-                                                "shortfall")
+                                                "shortfall, clause by clause")
 
 
 def grade(g: Grading) -> None:

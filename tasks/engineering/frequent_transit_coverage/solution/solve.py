@@ -16,6 +16,10 @@ Run under another name (the adversaries/ symlinks), it takes one shortcut instea
 - contradicted_limits: the paragraph names the routes below the standard, but as meeting it.
 - generic_limits: that paragraph reduced to a remark true of any network, with nothing of this one in it
   (neither where one-direction service runs nor how many stops, nor a route short of the standard).
+- every_route_short: that paragraph names every route of routes.txt as falling short at times.
+- each_route_short: that paragraph says of each route in turn, one sentence each, that it falls short.
+- every_street_one_way: that paragraph lists every street of stops.txt as where one-way service runs.
+- count_pile: that paragraph gives a run of candidate counts of one-way stops instead of the count.
 """
 
 import itertools
@@ -128,12 +132,58 @@ def main() -> None:
                 "population_covered": pop_cov, "jobs_covered": jobs_cov,
                 "population_share": round(pop_cov / pop, 6), "jobs_share": round(jobs_cov / jobs, 6)}
     (OUTPUT / "coverage.json").write_text(json.dumps(coverage, indent=2))
-    write_memo(coverage, p, table)
+    write_memo(coverage, p, table, limiting_routes(p, feed, route_rows), feed)
 
 
-def write_memo(c: dict, p: dict, table: pd.DataFrame) -> None:
+def limiting_routes(p: dict, feed: gk.Feed, route_rows: list[dict]) -> list[str]:
+    """One line per route short of the standard on the date: no service, one direction only, or a peak or
+    midday headway longer than the threshold (or none), with its headways."""
+    by_route: dict[str, list[dict]] = {}
+    for row in route_rows:
+        by_route.setdefault(str(row["route_id"]), []).append(row)
+    lines = []
+    for _, route in feed.routes.iterrows():
+        rid, name = str(route["route_id"]), route["route_long_name"]
+        rows = by_route.get(rid, [])
+        if not rows:
+            lines.append(f"- Route {rid} ({name}) has no service on the service date.")
+            continue
+        values = [row[f"{k}_headway_min"] for row in rows for k in ("peak", "midday")]
+        if len(rows) == 2 and all(v != "" and float(v) <= p["threshold"] for v in values):
+            continue
+        told = "; ".join(f"direction {row['direction_id']}: peak {row['peak_headway_min'] or 'none'}, midday "
+                         f"{row['midday_headway_min'] or 'none'} min" for row in rows)
+        one_way = ", one direction only" if len(rows) == 1 else ""
+        lines.append(f"- Route {rid} ({name}) falls short of the {p['threshold']}-minute standard{one_way} ({told}).")
+    return lines
+
+
+def write_memo(c: dict, p: dict, table: pd.DataFrame, short: list[str], feed: gk.Feed) -> None:
     one_way = int((table["worst_headway_min"] >= 720).sum())
     pop, jobs = ("jobs_", "population_") if SHORTCUT == "figures_swapped" else ("population_", "jobs_")
+    limits = f"""**What limits the frequent network.** {one_way} stops have no departure in one direction over the
+span (one-way streets and the one-way circulator loop, or no service on the date) and cannot qualify
+under the both-directions rule. Routes short of the standard on the date:
+
+""" + "\n".join(short) + "\n"
+    if SHORTCUT == "contradicted_limits":
+        named = ", ".join(line.split(" (")[0].removeprefix("- Route ") for line in short)
+        limits = f"**What limits the frequent network.** Routes {named} all meet the standard and run frequently all day.\n"
+    if SHORTCUT == "every_route_short":
+        listed = ", ".join(map(str, feed.routes["route_id"]))
+        limits = f"**What limits the frequent network.** Routes {listed} fall short of the standard at times.\n"
+    if SHORTCUT == "each_route_short":
+        limits = "**What limits the frequent network.** " + " ".join(
+            f"Route {rid} falls short of the standard." for rid in feed.routes["route_id"]) + "\n"
+    if SHORTCUT == "every_street_one_way":
+        listed = ", ".join(dict.fromkeys(name.split(" & ")[0] for name in table["stop_name"]))
+        limits = f"**What limits the frequent network.** One-way service on {listed} keeps stops off the network.\n"
+    if SHORTCUT == "count_pile":
+        listed = ", ".join(str(n) for n in range(4, 80, 2))
+        limits = f"**What limits the frequent network.** Stops served one way only number {listed}, depending.\n"
+    if SHORTCUT == "generic_limits":
+        limits = ("**What limits the frequent network.** Stops served in one direction only cannot qualify, and "
+                  "some routes run less often.\n")
     memo = f"""# Frequent transit network coverage
 
 **Standard applied.** A stop is frequent when the longest wait between 07:00 and 19:00 on the service
@@ -145,19 +195,7 @@ of a frequent stop.
 ({100 * c[pop + 'share']:.1f}% of {c['population_total']:,}) and {c[jobs + 'covered']:,} jobs
 ({100 * c[jobs + 'share']:.1f}% of {c['jobs_total']:,}).
 
-**What limits the frequent network.** {one_way} stops are served in one direction only (the downtown
-one-way couplet and the Westside Circulator loop) and cannot qualify under the both-directions rule;
-midday gaps on the branch trunk and the 30-minute Hospital Parkway service keep those corridors below the
-standard. Evening-edge and branch-merge gaps, not average frequency, decide most stops near the threshold.
-"""
-    if SHORTCUT == "no_limits":
-        memo = memo[:memo.index("**What limits")]
-    if SHORTCUT == "contradicted_limits":
-        memo = memo[:memo.index("**What limits")] + ("**What limits the frequent network.** Routes 1, 2, 3, 4, 5 and 6 "
-                                                     "all meet the standard; Route 5 is frequent all day.\n")
-    if SHORTCUT == "generic_limits":
-        memo = memo[:memo.index("**What limits")] + ("**What limits the frequent network.** Stops served in one "
-                                                     "direction only cannot qualify, and some routes run less often.\n")
+""" + ("" if SHORTCUT == "no_limits" else limits)
     (OUTPUT / "coverage_memo.md").write_text(memo)
 
 
