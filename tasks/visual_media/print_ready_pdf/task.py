@@ -44,6 +44,10 @@ LOGO_ACCENT_SHARE = 0.08
 RENDER_DPI = 72  # one pixel per point: word boxes from pdftotext map straight onto the render
 MIN_WORD_PT = 5.5  # a word box this tall holds text of about 6 pt, the smallest a printer accepts for copy
 COLOUR_STEP = 32  # RGB quantisation step for the photo's colour bins
+# the band between trim and safe line shows only the background: the share allows anti-aliasing, not artwork parked in
+# a corner of the band (a logo there leaves about 98 % of it clear)
+MARGIN_CLEAR = 0.995
+SAFE_SLACK_PT = 1.0  # a word box may reach this far past the safe line (font bearings), not further
 
 _BUSINESSES = [
     {"name": "Harbour Lane Bakery", "headline": "Fresh from the oven since 1987",
@@ -242,7 +246,7 @@ def grade(g: Grading) -> None:
             found=len(wanted) - len(missing), reason=f"missing: {missing}" if missing else "")
     _check_copy_fonts(g, p, copy, placed, files)
     _check_render(g, p, ref, boxes, trim_ok and bleed_ok)
-    _check_page_content(g, p, ref, len(boxes), files, images)
+    _check_page_content(g, p, ref, boxes, files, images)
     _check_report(g, p, report, boxes, fonts, images)
 
 
@@ -374,17 +378,20 @@ def _check_render(g: Grading, p: dict[str, Any], ref: dict[str, Any], boxes: dic
         margin_clear.append(_band_fraction(close, edge, inner, shrink=1))
     g.check(names[0], all(f >= 0.97 for f in bleed_fill), expected=f"background {ref['background']} in >= 97%",
             found=[round(f, 3) for f in bleed_fill])
-    g.check(names[1], all(f >= 0.97 for f in margin_clear), expected="only background between trim and safe line",
+    g.check(names[1], all(f >= MARGIN_CLEAR for f in margin_clear), expected="only background between trim and safe line",
             found=[round(f, 3) for f in margin_clear])
 
 
-def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], pages: int, files: dict[str, Path],
-                        images: list[dict[str, Any]]) -> None:
-    """Each page read as printed: its copy where the brief puts it, legible and inked; logo and photo visible."""
-    copy, bg = ref["copy"], _rgb(ref["background"])
-    misplaced, small, uninked, no_logo, no_photo, overprinted = [], [], [], [], [], []
+def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], boxes: dict[int, PdfPage],
+                        files: dict[str, Path], images: list[dict[str, Any]]) -> None:
+    """Each page read as printed: its copy where the brief puts it, inside the safe line, legible and inked; logo
+    and photo visible."""
+    copy, bg, pages = ref["copy"], _rgb(ref["background"]), len(boxes)
+    misplaced, small, uninked, no_logo, no_photo, overprinted, unsafe = [], [], [], [], [], [], []
     for number, items in enumerate(p["page_contents"], 1):
         words, img = _page_words_and_render(g, number, files) if number <= pages else ([], None)
+        if number in boxes:
+            unsafe += [f"page {number}: {w['text']!r}" for w in outside_safe_area(words, boxes[number], p["safe_mm"] * MM)]
         flat = _norm(" ".join(w["text"] for w in words))
         texts = [copy[k] for k in ("company", "headline", "body") if k in items]
         texts += copy["contact"] if "contact" in items else []
@@ -415,6 +422,9 @@ def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], page
             if not placed or photo_like.sum() < 0.5 * max(placed):
                 no_photo.append(number)
     g.check("copy set on the pages the brief assigns", not misplaced, reason=f"not found: {misplaced[:6]}")
+    g.check("copy set inside the safe line (no word in the band between trim and safe line, or beyond)", not unsafe,
+            expected=f"every word box {p['safe_mm']:g} mm or more inside the TrimBox",
+            reason=f"outside the safe area: {unsafe[:6]}" if unsafe else "")
     g.check("copy legible: every word at least 6 pt", not small, expected=f"word boxes >= {MIN_WORD_PT} pt tall",
             reason=f"too small: {small[:6]}" if small else "")
     g.check("copy set without overprinting (no two words on top of each other)", not overprinted,
@@ -425,6 +435,15 @@ def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], page
             reason=f"logo not visible on pages {no_logo}" if no_logo else "")
     g.check("photo visible on its page", not no_photo, expected="the photo's colours over at least half its placed area",
             reason=f"photo not visible on pages {no_photo}" if no_photo else "")
+
+
+def outside_safe_area(words: list[dict[str, Any]], page: PdfPage, safe: float) -> list[dict[str, Any]]:
+    """The words whose box (pdftotext -bbox: points from the MediaBox's top left) reaches past the safe line, i.e.
+    into the band the trimmer may cut or beyond the trim (SAFE_SLACK_PT allowed for the box's side bearings)."""
+    media, trim = page.media, page.trim
+    x0, x1 = trim[0] + safe - media[0] - SAFE_SLACK_PT, trim[2] - safe - media[0] + SAFE_SLACK_PT
+    y0, y1 = media[3] - trim[3] + safe - SAFE_SLACK_PT, media[3] - trim[1] - safe + SAFE_SLACK_PT
+    return [w for w in words if w["box"][0] < x0 or w["box"][2] > x1 or w["box"][1] < y0 or w["box"][3] > y1]
 
 
 def enclosed(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:

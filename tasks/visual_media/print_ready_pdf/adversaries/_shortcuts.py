@@ -13,6 +13,9 @@
   the page needs no room for it (the text layer holds it and its word boxes sit on the photo's ink).
 - one_font: every word set in the text family; the heading family appears only as a 3 pt asterisk, so
   both families are in the PDF's font list.
+- copy_in_margin: the copy is set flush left 1 mm inside the trim, the safe line ignored: the type sits in
+  the band the trimmer may cut, yet covers only a few per cent of that band.
+- logo_in_corner: the logo is parked in the top-left corner 0.5 mm inside the trim, across the safe line.
 """
 
 from __future__ import annotations
@@ -51,8 +54,9 @@ def text_block(lines: list[str], x: float, y: float, size: float, family: str, w
     leading = 0.0 if MODE == "overset_lines" else 1.25
     spans = "".join(f'<tspan x="{x:.3f}" dy="{size * (0 if i == 0 else leading):.3f}">{esc(t)}</tspan>'
                     for i, t in enumerate(lines))
+    anchor = "start" if MODE == "copy_in_margin" else "middle"
     return (f'<text x="{x:.3f}" y="{y + size:.3f}" font-family="{family}" font-weight="{weight}" '
-            f'font-size="{size:.3f}" fill="{colour}" text-anchor="middle">{spans}</text>')
+            f'font-size="{size:.3f}" fill="{colour}" text-anchor="{anchor}">{spans}</text>')
 
 
 def wrap(text: str, width: float, size: float) -> list[str]:
@@ -108,7 +112,8 @@ def page_svg(items: list[str], brief: dict, copy: dict, trim: tuple[float, float
     centre = full_w / 2
     for kind, h, data in sized:
         if kind == "logo":
-            out.append(logo_svg(centre - h / 2, y, h))
+            corner = MODE == "logo_in_corner"
+            out.append(logo_svg(bleed + 0.5 if corner else centre - h / 2, bleed + 0.5 if corner else y, h))
         elif kind == "photo":
             h = photo_h
             uri = "data:image/png;base64," + base64.b64encode((INPUT / "photo.png").read_bytes()).decode()
@@ -121,7 +126,8 @@ def page_svg(items: list[str], brief: dict, copy: dict, trim: tuple[float, float
                        f'preserveAspectRatio="none" href="{uri}"/>')
         else:
             lines, size, family, weight = data
-            out.append(text_block(lines, centre, y, size, family, weight, ink))
+            out.append(text_block(lines, bleed + 1.0 if MODE == "copy_in_margin" else centre, y, size, family, weight,
+                                  ink))
         y += h + gap
     if stray:
         out.append(text_block(["*"], bleed + safe + 3.0, bleed + safe + 1.0, 3.0, stray, "normal", "#FFFFFF"))
