@@ -1219,9 +1219,29 @@ def _grey(render: Path) -> np.ndarray | None:
     return None if pixels is None else pixels[..., 0]
 
 
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def shows_header(mail: dict[str, Any], seen: set[str]) -> bool:
+    """Whether an email's rendered pages show its header block: every party of From, To and Cc (by address or
+    surname) and the date sent (year, month by name or number, and day, in any usual form)."""
+    names = {a: n for n, a in PEOPLE.values()}
+
+    def party(address: str) -> bool:
+        surname = names.get(address, "").lower().split()[-1:]
+        return address.split("@")[0] in seen or bool(surname and surname[0] in seen)
+
+    when = dt.date.fromisoformat(mail["when"][:10])
+    numbers = {int(w) for w in seen if w.isdigit() and len(w) <= 4}
+    month = any(w.startswith(MONTHS[when.month - 1]) for w in seen if w.isalpha()) or when.month in numbers
+    return all(party(a) for a in mail["from"] + mail["to"] + mail["cc"]) and when.year in numbers and month \
+        and when.day in numbers
+
+
 def grade_pdfs(g: Grading, truth: Truth, keys: list[Key], rows: list[dict[str, str]],
                ranges: dict[int, tuple[int, int]], measured: dict[str, Measured]) -> None:
     counted, stamped, shown = 0, 0, 0
+    headed, emails = 0, 0
     for i, r in enumerate(rows):
         pdf = measured.get(Path(r.get("PDFPATH", "").strip()).name, Measured(None, []))
         if i not in ranges or pdf.pages is None:
@@ -1238,6 +1258,9 @@ def grade_pdfs(g: Grading, truth: Truth, keys: list[Key], rows: list[dict[str, s
             seen = {w for page in pages for word in page for w in re.findall(r"[a-z0-9]+", word.lower())}
             content_on_every_page = all(any(w != stamps[p] for w in pages[p]) for p in range(pdf.pages))
             shown += len(want & seen) >= SHOWN_FRACTION * len(want) and content_on_every_page
+            if keys[i][0] == "E":
+                emails += 1
+                headed += shows_header(truth.mails[keys[i][1]], seen)
     n = len(rows)
     g.check("page counts re-measured in the PDFs match the Bates ranges and PAGECOUNT", counted / n if n else 0.0,
             weight=2, expected=n, found=counted)
@@ -1247,6 +1270,10 @@ def grade_pdfs(g: Grading, truth: Truth, keys: list[Key], rows: list[dict[str, s
             "no hidden, tiny, covered or blank pages)", shown / n if n else 0.0, weight=3, expected=n, found=shown,
             reason="" if shown == n else f"{n - shown} documents do not show at least {SHOWN_FRACTION:.0%} of their "
             f"words in legible type (>= {MIN_WORD_HEIGHT_PT} pt glyphs, dark on light in the rendered page)")
+    g.check("each produced email's PDF legibly shows its header fields (From, To, Cc, Date)",
+            headed / emails if emails else 0.0, weight=2, expected=emails, found=headed,
+            reason="" if headed == emails else f"{emails - headed} emails rendered without the sender, every "
+            "recipient and the date sent")
 
 
 def grade_families(g: Grading, truth: Truth, keys: list[Key], rows: list[dict[str, str]],

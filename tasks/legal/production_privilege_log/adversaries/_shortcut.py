@@ -12,7 +12,9 @@ chosen by the name this script is staged under:
 - quoted_descriptions: the privilege log describes each withheld email by pasting its opening text, so the
   log served on the other side discloses the advice it withholds;
 - boilerplate_descriptions: every log entry says only that a privileged document is withheld, which lets
-  nobody assess the claim."""
+  nobody assess the claim;
+- body_only: each email's PDF shows its subject and body but no header block (From, To, Cc, Date), so the
+  produced document is not the email as sent."""
 
 import csv
 import datetime as dt
@@ -173,6 +175,8 @@ for f in (f for f in fams if f["resp"] and not f["priv"]):
     m = f["msg"]
     head = [f"From: {m['From']}", f"To: {m['To']}"] + ([f"Cc: {m['Cc']}"] if m["Cc"] else []) + \
         [f"Date: {m['Date']}", f"Subject: {f['subject']}", ""]
+    if MODE == "body_only":
+        head = head[-2:]
     docs = [("Email", head + f["body"].splitlines(), None, "", f["md5"])]
     for name, ctype, data in f["att"]:
         pdf = data if ctype == "application/pdf" else None
