@@ -197,11 +197,18 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
     # every case cited does not do
     named = _named_cases(line, truth["case_names"])
     carried = named - {authority_key(truth["bad_authority"])} == {authority_key(truth["accord"])}
-    at_page = truth["accord_page"] in _numbers(line)[0]
-    right = verdict is truth["survives"] and (not truth["survives"] or (carried and at_page))
+    # the page that states the rule, not every page of the opinion listed in the hope of naming it
+    numbers, of_keys = _numbers(line, truth["accord"], truth["bad_authority"])
+    first = int(re.findall(r"\d+", truth["accord"])[-1])
+    spray = {n for n in numbers - of_keys if first <= n <= first + 12} - {truth["accord_page"]}
+    at_page = truth["accord_page"] in numbers and not spray
+    # either way the verdict rests on the other authority's text: the page where it states the rule, or states a
+    # different one (a bare "does not survive" is a guess that is right half the time)
+    right = verdict is truth["survives"] and carried and at_page
     g.check("assessment: whether the argument resting on the bad authority survives (and on what, where)", right,
             weight=2.0, expected=(f"survives on {truth['accord']} at {truth['accord_page']}" if truth["survives"]
-                                  else "does not survive"),
+                                  else f"does not survive: {truth['accord']} states a different rule at "
+                                  f"{truth['accord_page']}"),
             found=line[:200] or "no Assessment line")
     in_memo = _named_cases(memo, truth["case_names"])
     g.check("memo names the bad authority and the decision that overruled or reversed it",

@@ -278,16 +278,34 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
                if a.key != key and not a.statute and proposition and pages_with(proposition, a)]
     lines += ["", f'The brief relies on {library[key].name} on page {bad[0]["page"]} for the proposition that '
               f'"{proposition}."', ""]
-    if support:
+    if SHORTCUT == "bare_verdict":  # the verdict without reading the other authority
+        lines.append("Assessment: the argument does not survive without new authority.")
+    elif support:
         other = support[0]
         at = pages_with(proposition, other)[0]
+        if SHORTCUT == "page_spray":  # every page of the opinion, so that the right one is among them
+            at = ", ".join(map(str, sorted(other.pages)))
         lines.append(f"Assessment: the argument survives: {other.name}, {other.key}, at {at}, which the brief also "
                      f"cites and which is good law, states the same rule in the same words; the brief should rest the "
                      f"proposition on {other.key} and drop {key}.")
     else:
-        lines.append(f"Assessment: the argument does not survive on the authority cited: no other authority the brief "
-                     f"cites states the rule taken from {key} (the accord case cited states a different rule on its "
-                     f"page), so the point needs new authority or must be recast.")
+        # the other authority's nearest statement of the point: read each cited case for the sentence closest to the
+        # proposition (the accord case words it with another modal)
+        target = norm(proposition)
+        nearest = max(((difflib.SequenceMatcher(None, target, norm(sentence)).ratio(), a, page, sentence.strip())
+                       for a in {c.key: c.authority for c in cites if c.authority}.values()
+                       if a.key != key and not a.statute
+                       for page, text in a.pages.items() for sentence in re.split(r"(?<=\.)\s+", text.strip())),
+                      key=lambda item: item[0], default=None)
+        if nearest:
+            _, other, at, sentence = nearest
+            if SHORTCUT == "page_spray":
+                at = ", ".join(map(str, sorted(other.pages)))
+            lines.append(f"Assessment: the argument does not survive on the authority cited: the brief's other authority "
+                         f"for the point, {other.name}, {other.key}, states a different rule at {at} (\"{sentence}\"), "
+                         f"so the point needs new authority or must be recast.")
+        else:
+            lines.append("Assessment: the argument does not survive: no other authority the brief cites states the rule.")
     return "\n".join(lines) + "\n"
 
 
