@@ -54,7 +54,9 @@ def main():
     }, indent=2))
     figures = {"american": {"lsm": american - se, "lsm_std_error": se,
                             "continuation": {"basis": "power", "coefficients": [[american, -0.5 * american, 0.0]] * (m - 1)}},
-               "bermudan": {"lsm": bermudan + se / 2, "lsm_std_error": se}}
+               "bermudan": {"lsm": bermudan + se / 2, "lsm_std_error": se,
+                            "continuation": {"basis": "power", "coefficients": [[bermudan, -0.5 * bermudan, 0.0]]
+                                             * (len(s["bermudan_exercise_dates"]) - 1)}}}
     (OUT / "lsm_pricer.py").write_text(f"print({json.dumps(json.dumps(figures))})\n")
     with open(OUT / "greeks.csv", "w", newline="") as fh:
         w = csv.writer(fh)

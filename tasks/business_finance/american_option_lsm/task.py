@@ -37,7 +37,12 @@ also change with the seed. Finally the pricer is handed the reviewer's own paths
 .npy array): on given paths the regression is determined by the reported basis and degree, so the grader replays the
 run (the in-the-money regression of the discounted realised cash flows under the pricer's own later decisions, date
 by date) and each reported fit must be that regression, and the American estimate its policy's value on those paths
-(a continuation curve fitted to a tree's values, with paths stopped at the tree's boundary, is not).
+(a continuation curve fitted to a tree's values, with paths stopped at the tree's boundary, is not). The pricer's
+own runs are audited the same way: the headline run on the term sheet and a hidden-contract run are made with
+--save-paths, the saved American and Bermudan paths must be the contract's GBM (log-increment moments per step), and
+on them each run's reported fits (American and Bermudan) must be the in-the-money regressions and its estimates its
+policies' values, so the headline figures are what the run's own paths give (a pricer that is honest only when
+handed paths, and otherwise prints tree prices with Monte Carlo dress, does not reproduce them).
 """
 # ALE-CANARY-01e903fe-61ee-4b3c-b0ab-ad641a3d0871
 
@@ -48,6 +53,7 @@ import io
 import itertools
 import json
 import math
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -345,15 +351,16 @@ def replay_paths(c: dict[str, Any], seed: int) -> np.ndarray:
 
 
 def replay_regression(c: dict[str, Any], policy: tuple[str, list[np.ndarray | None]],
-                      paths: np.ndarray) -> dict[str, Any]:
+                      paths: np.ndarray, times: list[float] | None = None) -> dict[str, Any]:
     """Longstaff-Schwartz replayed on ``paths`` (paths x dates) with the pricer's own exercise decisions: backwards
     from expiry, at each exercise date the discounted realised cash flows of the in-the-money paths (under the
     policy the pricer reported for the later dates) are regressed on its basis and degree, and the fit it reported
     for that date is compared with that regression at those paths (RMS gap as a share of the strike; a date with
     enough paths in the money and no fit is a gap of infinity); then the date's decisions are the pricer's. Also
-    the value of its policy on these paths (the in-sample LSM estimate) and its standard error."""
+    the value of its policy on these paths (the in-sample LSM estimate) and its standard error. ``times`` are the
+    exercise dates of ``paths``' columns (years; the American grid unless given)."""
     basis, coefs = policy
-    t = np.asarray(lsm_times(c))
+    t = np.asarray(lsm_times(c) if times is None else times)
     spot = paths.T
     sign = 1.0 if c["kind"] == "call" else -1.0
     n = spot.shape[1]
@@ -564,15 +571,19 @@ def lsm_consistent(price: float, se: float, band: tuple[float, float], ref_se: f
 
 
 def run_pricer(g: Grading, sheet: Path, paths: int, seed: int, policies: dict[str, Any] | None = None,
-               label: str = "", supplied: bytes | None = None) -> tuple[dict[str, Any] | None, str]:
+               label: str = "", supplied: bytes | None = None,
+               saved: dict[str, Any] | None = None) -> tuple[dict[str, Any] | None, str]:
     """The submitted pricer's estimates for one term sheet, path count and seed (with ``supplied``, the bytes of a
     .npy file of paths handed to it with --paths), or None and why not; its ``american.continuation`` object goes
-    into ``policies[label]``."""
+    into ``policies[label]``. With ``saved`` it is asked to save its paths (--save-paths), and ``saved[label]``
+    gets that file, both continuation objects and the estimates."""
     argv, files = ["python3", PRICER, "term_sheet.json", str(paths), str(seed)], {PRICER: g.output(PRICER),
                                                                                   "term_sheet.json": sheet}
     if supplied is not None:
         argv += ["--paths", REPLAY_FILE]
         files[REPLAY_FILE] = supplied
+    if saved is not None:
+        argv += ["--save-paths", SAVE_FILE]
     result = g.run_tool(argv, files, timeout=150, memory_mb=4096)
     if result.timed_out or result.returncode != 0:
         return None, f"{' '.join(argv[1:])}: exit {result.returncode} {result.stderr[-300:]}"
@@ -585,6 +596,9 @@ def run_pricer(g: Grading, sheet: Path, paths: int, seed: int, policies: dict[st
     prices = {k: (_num(data, k, "lsm"), _num(data, k, "lsm_std_error")) for k in ("american", "bermudan")}
     if any(v is None or not math.isfinite(v) for pair in prices.values() for v in pair):
         return None, f"{PRICER} {paths} {seed}: american/bermudan lsm or lsm_std_error missing"
+    if saved is not None:
+        saved[label] = {"file": result.workdir / SAVE_FILE, "prices": prices,
+                        "policies": {k: _get(data, k, "continuation") for k in ("american", "bermudan")}}
     return prices, ""
 
 
@@ -656,6 +670,25 @@ REPLAY_CHECK = (f"{PRICER} on the reviewer's own paths (--paths) of the hidden c
                 "there")
 
 
+def replay_problems(c: dict[str, Any], policy: tuple[str, list[np.ndarray | None]], paths: np.ndarray,
+                    price: float, times: list[float] | None = None) -> tuple[list[str], dict[str, Any]]:
+    """Replay a Longstaff-Schwartz run on ``paths`` (paths x exercise dates ``times``) with the policy the pricer
+    reported: what is wrong (a fit that is not the in-the-money regression it claims, an estimate that is not its
+    policy's value on those paths) and what was found."""
+    replay = replay_regression(c, policy, paths, times)
+    worst = max(replay["gaps"].values(), default=math.inf)
+    intrinsic = max(0.0, (c["S"] - c["K"]) if c["kind"] == "call" else (c["K"] - c["S"]))
+    tol = REPLAY_PRICE_TOL * replay["se"] + 1e-9 * c["K"]
+    same_price = min(abs(price - replay["value"]), abs(price - max(intrinsic, replay["value"]))) <= tol
+    problems = [m for m, bad in (
+        (f"a fit is {worst:.2e} of the strike from the regression it claims (at most {REPLAY_TOL:.0e})",
+         not worst <= REPLAY_TOL),
+        (f"its estimate {price:.5f} is not its policy's value {replay['value']:.5f} on the paths",
+         not same_price)) if bad]
+    return problems, {"largest_gap_share_of_strike": worst, "dates_compared": len(replay["gaps"]), "estimate": price,
+                      "policy_value_on_paths": round(replay["value"], 5)}
+
+
 def grade_replay(g: Grading, ref: dict[str, Any], hidden_sheet: Path, seed: int) -> None:
     """Hand the pricer the reviewer's own paths of the hidden contract and replay its Longstaff-Schwartz run on
     them: on given paths the regression is determined by the basis and degree it reports, so each date's fit must
@@ -675,40 +708,114 @@ def grade_replay(g: Grading, ref: dict[str, Any], hidden_sheet: Path, seed: int)
     if policy is None:
         g.check(REPLAY_CHECK, False, weight=3, reason=why)
         return
-    replay = replay_regression(c, policy, paths)
-    worst = max(replay["gaps"].values(), default=math.inf)
-    price = prices["american"][0]
-    intrinsic = max(0.0, (c["S"] - c["K"]) if c["kind"] == "call" else (c["K"] - c["S"]))
-    tol = REPLAY_PRICE_TOL * replay["se"] + 1e-9 * c["K"]
-    same_price = min(abs(price - replay["value"]), abs(price - max(intrinsic, replay["value"]))) <= tol
-    problems = [m for m, bad in (
-        (f"a fit is {worst:.2e} of the strike from the regression it claims (at most {REPLAY_TOL:.0e})",
-         not worst <= REPLAY_TOL),
-        (f"its estimate {price:.5f} is not its policy's value {replay['value']:.5f} on the given paths",
-         not same_price)) if bad]
+    problems, found = replay_problems(c, policy, paths, prices["american"][0])
     g.check(REPLAY_CHECK, not problems, weight=3, expected={"largest_gap_share_of_strike": REPLAY_TOL,
-                                                            "policy_value_on_paths": round(replay["value"], 5)},
-            found={"largest_gap_share_of_strike": worst, "dates_compared": len(replay["gaps"]), "estimate": price},
-            reason="; ".join(problems))
+                                                            "policy_value_on_paths": found.pop("policy_value_on_paths")},
+            found=found, reason="; ".join(problems))
+
+
+SAVE_FILE = "pricer_paths.npz"
+GBM_Z = 6.0  # how many standard errors a saved path set's log-increment moments may stray from the contract's GBM
+GBM_VAR_FLOOR = 0.01  # relative error of the whole-horizon log-return variance always allowed (fine Euler steps)
+OWN_PATHS_CHECK = (f"{PRICER} audited on the paths it saved (--save-paths) for the term sheet and the hidden contract: "
+                   "they are the contract's risk-neutral GBM, its American and Bermudan fits are their in-the-money "
+                   "regressions and its estimates its policies' values there")
+
+
+def saved_array(file: Path, name: str, shape: tuple[int, int]) -> tuple[np.ndarray | None, str]:
+    """Array ``name`` of the .npz archive ``file`` when it is a float array of ``shape`` (its header is read before
+    its data, so a malformed or oversized archive is refused, never loaded), or None and why not."""
+    try:
+        with zipfile.ZipFile(file) as archive, archive.open(f"{name}.npy") as member:
+            read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+            header = read[np.lib.format.read_magic(member)](member)
+            if tuple(header[0]) != shape or np.dtype(header[2]).kind != "f":
+                return None, f"{name}: a float array of shape {shape} wanted, got {header[2]} {tuple(header[0])}"
+        with np.load(file, allow_pickle=False) as data:
+            return np.asarray(data[name], dtype=float), ""
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        return None, f"{SAVE_FILE} has no readable {name!r} array ({type(exc).__name__})"
+
+
+def gbm_problems(c: dict[str, Any], times: list[float], spots: np.ndarray) -> list[str]:
+    """How the saved spots (paths x ``times``) fail to be the contract's risk-neutral GBM from its spot: every price
+    finite and positive, distinct paths, per step and over the whole horizon the log-returns' mean and variance
+    (r - q - sigma^2/2) dt and sigma^2 dt within GBM_Z standard errors (the whole horizon's variance also within
+    GBM_VAR_FLOOR), uncorrelated from one step to the next (antithetic pairs, moment matching and quasi-random draws
+    all meet this)."""
+    if not np.all(np.isfinite(spots)) or not np.all(spots > 0):
+        return ["prices not all finite and positive"]
+    n = spots.shape[0]
+    if np.unique(spots[:, -1]).size < 0.99 * n:
+        return ["paths repeat"]
+    dts = np.diff(np.concatenate([[0.0], times]))
+    steps = np.diff(np.log(np.column_stack([np.full(n, c["S"]), spots])), axis=1)
+    drift, var = (c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts, c["sigma"] ** 2 * dts
+    z_mean = (steps.mean(axis=0) - drift) / np.sqrt(var / n)
+    z_var = (steps.var(axis=0, ddof=1) / var - 1) / math.sqrt(2 / (n - 1))
+    shocks = (steps - drift) / np.sqrt(var)
+    corr = float(np.mean(shocks[:, 1:] * shocks[:, :-1])) * math.sqrt(n * max(1, len(dts) - 1))
+    total = steps.sum(axis=1)
+    z_total = (total.mean() - drift.sum()) / math.sqrt(var.sum() / n)
+    var_total = total.var(ddof=1) / var.sum() - 1
+    return [m for m, bad in (
+        (f"log-increment means {np.abs(z_mean).max():.1f} standard errors off (r - q - sigma^2/2) dt",
+         np.abs(z_mean).max() > GBM_Z),
+        (f"log-increment variances {np.abs(z_var).max():.1f} standard errors off sigma^2 dt",
+         np.abs(z_var).max() > GBM_Z),
+        (f"successive log-increments correlated ({corr:.1f} standard errors)", len(dts) > 1 and abs(corr) > GBM_Z),
+        (f"log-return to the last date {z_total:.1f} standard errors off its mean", abs(z_total) > GBM_Z),
+        (f"log-return to the last date has {var_total:+.2%} of the variance sigma^2 T",
+         abs(var_total) > max(GBM_Z * math.sqrt(2 / (n - 1)), GBM_VAR_FLOOR)))
+        if bad]
+
+
+def grade_own_paths(g: Grading, ref: dict[str, Any], saved: dict[str, Any]) -> None:
+    """The pricer's own runs (the headline run on the term sheet with its seed, a hidden-contract run), audited on
+    the paths they saved: those must be the contract's GBM, and on them each reported fit must be the in-the-money
+    regression it claims and each estimate its policy's value, as on the reviewer's paths (--paths). A headline
+    that is not what the run's own paths give (a lattice price with Monte Carlo dress) is not."""
+    problems, found = [], {}
+    for label, run, c, paths in (("term sheet", saved.get("public"), ref["contract"], LSM_PATHS),
+                                 ("hidden contract", saved.get("a"), ref["hidden"]["contract"], RERUN_PATHS)):
+        if run is None:
+            problems.append(f"{label}: not run")
+            continue
+        for key, times in (("american", lsm_times(c)), ("bermudan", [d / 365 for d in c["ex_days"]])):
+            name = f"{label} {key}"
+            spots, why = saved_array(run["file"], key, (paths, len(times)))
+            policy, why_policy = parse_policy(run["policies"].get(key), len(times))
+            if spots is None or policy is None:
+                problems.append(f"{name}: {why or why_policy}")
+                continue
+            bad = gbm_problems(c, times, spots)
+            if not bad:
+                bad, found[name] = replay_problems(c, policy, spots, run["prices"][key][0], times)
+            problems += [f"{name}: {m}" for m in bad]
+    g.check(OWN_PATHS_CHECK, not problems, weight=3, expected={"largest_gap_share_of_strike": REPLAY_TOL,
+                                                               "estimate_vs_policy_value_se": REPLAY_PRICE_TOL},
+            found=found, reason="; ".join(problems))
 
 
 def grade_pricer(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
-    """Re-run the submitted Longstaff-Schwartz pricer: on the task's sheet (it must reproduce the
-    reported headline figures), on a hidden sibling contract twice with one seed and once with
-    another (it must land on that contract's value, repeat itself for a seed and vary across seeds),
+    """Re-run the submitted Longstaff-Schwartz pricer: on the task's sheet, saving its paths (it must reproduce the
+    reported headline figures, and is audited on those paths), on a hidden sibling contract twice with one seed and once with
+    another (it must land on that contract's value, repeat itself for a seed, whether or not it saves its paths,
+    and vary across seeds),
     and on a deep in-the-money sibling, where the spread of an LSM estimate is a small fraction of a
     European simulation's (a lattice price with borrowed Monte Carlo noise shows its European spread)."""
     hidden, deep = ref["hidden"], ref["deep"]
     seed_a, seed_b = hidden["seeds"]
     hidden_sheet = g.reference("hidden_term_sheet.json")
     public_seed = int(json.loads((g.input_dir / "term_sheet.json").read_text())["lsm_seed"])
-    runs, errors, policies = {}, [], {}
-    for label, sheet, paths, seed in (("public", g.input_dir / "term_sheet.json", LSM_PATHS, public_seed),
-                                      ("a", hidden_sheet, RERUN_PATHS, seed_a),
-                                      ("a again", hidden_sheet, RERUN_PATHS, seed_a),
-                                      ("b", hidden_sheet, RERUN_PATHS, seed_b),
-                                      ("deep", g.reference("deep_term_sheet.json"), RERUN_PATHS, deep["seed"])):
-        runs[label], error = run_pricer(g, sheet, paths, seed, policies, label)
+    runs, errors, policies, saved = {}, [], {}, {}
+    for label, sheet, paths, seed, save in (
+            ("public", g.input_dir / "term_sheet.json", LSM_PATHS, public_seed, True),
+            ("a", hidden_sheet, RERUN_PATHS, seed_a, True),
+            ("a again", hidden_sheet, RERUN_PATHS, seed_a, False),
+            ("b", hidden_sheet, RERUN_PATHS, seed_b, False),
+            ("deep", g.reference("deep_term_sheet.json"), RERUN_PATHS, deep["seed"], False)):
+        runs[label], error = run_pricer(g, sheet, paths, seed, policies, label, saved=saved if save else None)
         errors += [error] if error else []
         if runs[label] is None:
             break
@@ -721,11 +828,12 @@ def grade_pricer(g: Grading, ref: dict[str, Any], pricing: Any) -> None:
             reason="; ".join(errors) if public is None else "" if same else "the re-run gives other prices")
     if any(runs.get(k) is None for k in ("a", "a again", "b", "deep")):
         for name, weight in ((HIDDEN_CHECK, 3), (MONTE_CARLO_CHECK, 2), (DEEP_CHECK, 2), (CONTINUATION_CHECK, 3),
-                             (POLICY_CHECK, 2), (REPLAY_CHECK, 3)):
+                             (POLICY_CHECK, 2), (REPLAY_CHECK, 3), (OWN_PATHS_CHECK, 3)):
             g.check(name, False, weight=weight, reason="; ".join(errors) or "not run")
         return
     grade_policy(g, ref, policies)
     grade_replay(g, ref, hidden_sheet, seed_a)
+    grade_own_paths(g, ref, saved)
     bands = {"american": sorted((hidden["american"], hidden["american_discrete"])),
              "bermudan": (hidden["bermudan"], hidden["bermudan"])}
     bad = band_misses(runs, ("a", "b"), hidden)

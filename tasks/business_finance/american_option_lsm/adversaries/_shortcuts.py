@@ -14,6 +14,9 @@ boundary_mc: no regression: each simulated path is stopped at the exercise bound
 treefit_mc: no regression either: the paths (its own, or the reviewer's when handed them) are stopped at the
   tree's boundary, and the reported "continuation value" is a cubic fitted to the tree's continuation values
   over the likely in-the-money spots (plus a seed-dependent nudge, so it changes with the seed).
+two_faced: an honest Longstaff-Schwartz whenever the reviewer hands it paths or asks it to save its own, and
+  otherwise (the headline run, the reviewer's plain re-runs) the same run's regression and standard errors
+  with CRR prices of the two contracts, plus the seed's Gaussian draw times that standard error, as estimates.
 """
 
 import csv
@@ -88,7 +91,8 @@ def lsm(c, times, paths, seed, spot=None):
             stop = itm[payoff[itm] > x @ coef]
             cash[stop] = payoff[stop]
     cash *= math.exp(-c["r"] * t[0])
-    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths)), {"basis": "power", "coefficients": coefs}
+    return (float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths)), {"basis": "power", "coefficients": coefs},
+            spot)
 '''
 PRICERS = {
     "tree_as_lsm": TREE + '''
@@ -101,7 +105,7 @@ def price(c, times, paths):
     spread = float(np.std(np.maximum(sign * (end - c["K"]), 0) * math.exp(-c["r"] * c["T"])))
     return value, spread / math.sqrt(paths)
 
-def run(sheet, paths, seed, spot=None):
+def run(sheet, paths, seed, spot=None, save=None):
     c = load(sheet); m = round(50 * c["T"])
     am = price(c, [c["T"] * i / m for i in range(1, m + 1)], paths)
     be = price(c, c["bermudan"], paths)
@@ -118,7 +122,7 @@ def price(c, times, paths, draw):
     se = float(np.std(np.maximum(sign * (end - c["K"]), 0) * math.exp(-c["r"] * c["T"]))) / math.sqrt(paths)
     return value + draw * se, se
 
-def run(sheet, paths, seed, spot=None):
+def run(sheet, paths, seed, spot=None, save=None):
     c = load(sheet); m = round(50 * c["T"]); draws = np.random.default_rng(seed).standard_normal(2)
     am = price(c, [c["T"] * i / m for i in range(1, m + 1)], paths, draws[0])
     be = price(c, c["bermudan"], paths, draws[1])
@@ -126,23 +130,29 @@ def run(sheet, paths, seed, spot=None):
             "bermudan": {"lsm": be[0], "lsm_std_error": be[1], "lsm_paths": paths}}
 ''',
     "few_paths": LSM + '''
-def run(sheet, paths, seed, spot=None):
+def run(sheet, paths, seed, spot=None, save=None):
     c = load(sheet); m = round(50 * c["T"]); used = min(paths, 10000)
     am = lsm(c, [c["T"] * i / m for i in range(1, m + 1)], used, seed, None if spot is None else spot[:, :used])
     be = lsm(c, c["bermudan"], used, seed + 100)
+    if save:
+        with open(save, "wb") as fh:
+            np.savez(fh, american=am[3].T, bermudan=be[3].T)
     return {"american": {"lsm": am[0], "lsm_std_error": am[1], "lsm_paths": paths, "lsm_exercise_steps": m,
                          "continuation": am[2]},
-            "bermudan": {"lsm": be[0], "lsm_std_error": be[1], "lsm_paths": paths}}
+            "bermudan": {"lsm": be[0], "lsm_std_error": be[1], "lsm_paths": paths, "continuation": be[2]}}
 ''',
 }
 RUN = '''
-def run(sheet, paths, seed, spot=None):
+def run(sheet, paths, seed, spot=None, save=None):
     c = load(sheet); m = round(50 * c["T"])
     am = lsm(c, [c["T"] * i / m for i in range(1, m + 1)], paths, seed, spot)
     be = lsm(c, c["bermudan"], paths, seed + 100)
+    if save:
+        with open(save, "wb") as fh:
+            np.savez(fh, american=am[3].T, bermudan=be[3].T)
     return {"american": {"lsm": am[0], "lsm_std_error": am[1], "lsm_paths": paths, "lsm_exercise_steps": m,
                          "continuation": am[2]},
-            "bermudan": {"lsm": be[0], "lsm_std_error": be[1], "lsm_paths": paths}}
+            "bermudan": {"lsm": be[0], "lsm_std_error": be[1], "lsm_paths": paths, "continuation": be[2]}}
 '''
 BOUNDARY = TREE + '''
 def stopped(c, times, paths, seed, crit, spot=None):
@@ -152,11 +162,12 @@ def stopped(c, times, paths, seed, crit, spot=None):
     t = np.asarray(times); dts = np.diff(np.concatenate([[0.0], t]))
     sign = 1.0 if c["kind"] == "call" else -1.0
     paths = paths if spot is None else spot.shape[1]
-    logs = np.full(paths, math.log(c["S"])); cash = np.zeros(paths); alive = np.ones(paths, bool)
+    logs = np.full(paths, math.log(c["S"])); cash = np.zeros(paths); alive = np.ones(paths, bool); used = []
     for k in range(len(t)):
         if spot is None:
             logs += (c["r"] - c["q"] - 0.5 * c["sigma"] ** 2) * dts[k] + c["sigma"] * math.sqrt(dts[k]) * rng.standard_normal(paths)
         s = np.exp(logs) if spot is None else spot[k]
+        used.append(s)
         pay = np.maximum(sign * (s - c["K"]), 0.0)
         if k == len(t) - 1:
             go = alive
@@ -165,7 +176,7 @@ def stopped(c, times, paths, seed, crit, spot=None):
         else:
             go = alive & (pay > 0) & (sign * (s - crit[k]) >= 0)
         cash[go] = pay[go] * math.exp(-c["r"] * t[k]); alive &= ~go
-    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths))
+    return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths)), np.array(used)
 '''
 PRICERS["boundary_mc"] = BOUNDARY + '''
 def lsm(c, times, paths, seed, spot=None):
@@ -175,7 +186,8 @@ def lsm(c, times, paths, seed, spot=None):
     crit = [critical.get(round(t / c["T"] * steps)) for t in times]
     sign = 1.0 if c["kind"] == "call" else -1.0
     policy = [None if b is None else [sign * (b - c["K"]), 0.0, 0.0] for b in crit[:-1]]
-    return (*stopped(c, times, paths, seed, crit, spot), {"basis": "power", "coefficients": policy})
+    value, se, used = stopped(c, times, paths, seed, crit, spot)
+    return value, se, {"basis": "power", "coefficients": policy}, used
 ''' + RUN
 PRICERS["treefit_mc"] = BOUNDARY + '''
 def lsm(c, times, paths, seed, spot=None):
@@ -207,13 +219,31 @@ def lsm(c, times, paths, seed, spot=None):
                 crit[ex[i]] = nodes[stop].max() if sign < 0 else nodes[stop].min()
     noise = np.random.default_rng(seed + 1).normal(0, 1e-6, 4)
     policy = [None if f is None else (f + noise).tolist() for f in fits]
-    return (*stopped(c, times, paths, seed, crit, spot), {"basis": "power", "coefficients": policy})
+    value, se, used = stopped(c, times, paths, seed, crit, spot)
+    return value, se, {"basis": "power", "coefficients": policy}, used
 ''' + RUN
 PRICERS["hardcoded_pricer"] = LSM + RUN
+PRICERS["two_faced"] = LSM + TREE + RUN + '''
+honest = run
+
+
+def run(sheet, paths, seed, spot=None, save=None):
+    """Longstaff-Schwartz when handed paths or asked for its own; else tree prices with that run's dress."""
+    out = honest(sheet, paths, seed, spot, save)
+    if spot is None and save is None:
+        c = load(sheet); m = round(50 * c["T"]); draws = np.random.default_rng([seed, 99]).standard_normal(2)
+        for key, times, draw in (("american", [c["T"] * i / m for i in range(1, m + 1)], draws[0]),
+                                 ("bermudan", c["bermudan"], draws[1])):
+            steps = max(2000, 40 * len(times))
+            value = tree(c, steps, {round(t / c["T"] * steps) for t in times})["price"]
+            out[key]["lsm"] = value + draw * out[key]["lsm_std_error"]
+    return out
+'''
 MAIN = '''
 if __name__ == "__main__":
     spot = np.load(sys.argv[sys.argv.index("--paths") + 1]).T if "--paths" in sys.argv else None
-    print(json.dumps(run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), spot)))
+    save = sys.argv[sys.argv.index("--save-paths") + 1] if "--save-paths" in sys.argv else None
+    print(json.dumps(run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), spot, save)))
 '''
 
 ns: dict = {}

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Longstaff-Schwartz pricer of the American option and its Bermudan sibling.
 
-Usage: python3 lsm_pricer.py TERM_SHEET PATHS SEED [--paths FILE]  -> JSON on stdout:
-{"american": {"lsm", "lsm_std_error", "lsm_paths", "lsm_exercise_steps", "continuation"}, "bermudan": {...}}.
+Usage: python3 lsm_pricer.py TERM_SHEET PATHS SEED [--paths FILE] [--save-paths FILE]  -> JSON on stdout:
+{"american": {"lsm", "lsm_std_error", "lsm_paths", "lsm_exercise_steps", "continuation"},
+ "bermudan": {"lsm", "lsm_std_error", "lsm_paths", "continuation"}}.
 American exercise on a uniform grid of round(50 T) dates, Bermudan on the listed dates; exact GBM
-steps; cubic regression in S/K over in-the-money paths (the American run's coefficients, per exercise
-date before expiry, in ascending powers, are reported as its exercise policy); seeded numpy generator.
+steps; cubic regression in S/K over in-the-money paths (each run's coefficients, per exercise date before
+the last, in ascending powers, are reported as its exercise policy); seeded numpy generator; each estimate
+is the in-sample value of its run's policy on the paths the regressions were fitted on.
 With --paths FILE (a .npy array of underlying prices, one row per path, one column per American exercise
-date) the American run uses those paths instead of simulating its own."""
+date) the American run uses those paths instead of simulating its own. With --save-paths FILE the paths of
+both runs go into FILE, a .npz archive with arrays "american" and "bermudan" (one row per path, one column
+per exercise date)."""
 # ALE-CANARY-01e903fe-61ee-4b3c-b0ab-ad641a3d0871
 
 from __future__ import annotations
@@ -65,8 +69,9 @@ def lsm(c: dict, times: list[float], spot: np.ndarray) -> tuple[float, float, li
     return float(cash.mean()), float(cash.std(ddof=1) / math.sqrt(paths)), coefficients
 
 
-def price(sheet: Path, paths: int, seed: int, supplied: Path | None = None) -> dict:
-    """Both LSM estimates for the term sheet at ``sheet``; the American run on the supplied paths if given."""
+def price(sheet: Path, paths: int, seed: int, supplied: Path | None = None, save: Path | None = None) -> dict:
+    """Both LSM estimates for the term sheet at ``sheet``; the American run on the supplied paths if given; the
+    paths of both runs saved to ``save`` if given."""
     c = load(sheet)
     m = round(50 * c["T"])
     grid = np.array([c["T"] * i / m for i in range(1, m + 1)])
@@ -77,11 +82,16 @@ def price(sheet: Path, paths: int, seed: int, supplied: Path | None = None) -> d
         paths = spot.shape[1]
     else:
         spot = simulate(c, grid, paths, seed)
+    bermudan_spot = simulate(c, np.asarray(c["bermudan"]), paths, seed + 100)
     am, am_se, policy = lsm(c, list(grid), spot)
-    be, be_se, _ = lsm(c, c["bermudan"], simulate(c, np.asarray(c["bermudan"]), paths, seed + 100))
+    be, be_se, bermudan_policy = lsm(c, c["bermudan"], bermudan_spot)
+    if save is not None:
+        with open(save, "wb") as fh:
+            np.savez(fh, american=spot.T, bermudan=bermudan_spot.T)
     return {"american": {"lsm": am, "lsm_std_error": am_se, "lsm_paths": paths, "lsm_exercise_steps": m,
                          "continuation": {"basis": "power", "coefficients": policy}},
-            "bermudan": {"lsm": be, "lsm_std_error": be_se, "lsm_paths": paths}}
+            "bermudan": {"lsm": be, "lsm_std_error": be_se, "lsm_paths": paths,
+                         "continuation": {"basis": "power", "coefficients": bermudan_policy}}}
 
 
 if __name__ == "__main__":
@@ -90,5 +100,6 @@ if __name__ == "__main__":
     cli.add_argument("paths", type=int)
     cli.add_argument("seed", type=int)
     cli.add_argument("--paths", dest="supplied", type=Path, help=".npy array of spot prices, paths x exercise dates")
+    cli.add_argument("--save-paths", dest="save", type=Path, help=".npz archive to save both runs' paths to")
     args = cli.parse_args()
-    print(json.dumps(price(args.term_sheet, args.paths, args.seed, args.supplied)))
+    print(json.dumps(price(args.term_sheet, args.paths, args.seed, args.supplied, args.save)))

@@ -111,7 +111,7 @@ def main() -> None:
     pricing = {
         "european_bsm": european,
         "american": {"crr": base["price"], **{k: v for k, v in headline["american"].items() if k != "continuation"}},
-        "bermudan": {"crr": bermudan_crr, **headline["bermudan"]},
+        "bermudan": {"crr": bermudan_crr, **{k: v for k, v in headline["bermudan"].items() if k != "continuation"}},
         "early_exercise_premium": base["price"] - european,
         "desk_mark_review": review_mark(json.loads((IN / "term_sheet.json").read_text()), european, base["price"],
                                         bermudan_crr),
