@@ -24,6 +24,8 @@ MARGIN = 3  # minutes kept between a checkpoint and a reference transition
 SLACK = (0.97, 1.03)  # error-ratio scales a checkpoint's reference state must not depend on
 SPARSE = 6  # minutes between checkpoints outside the scenario's focus
 SURGE = 25  # traffic multiplier of the surge scenario
+HISTORY = 720  # minutes of the history scenario before its burns: twice the 6h window, an old incident at its start
+HISTORY_TAIL = 420  # minutes of the history scenario after it
 CLIENT_SHARE = 0.3  # share of requests answered with a client error in the slow-burn scenario (good events)
 
 
@@ -123,7 +125,31 @@ def scenarios(name: str, seed: int) -> list[dict[str, Any]]:
     f5 = fast * rng.uniform(1.04, 1.06)
     scenario("threshold", f"{s1['alert']}: a sustained burn just over the paging rate ({f5:.2f}x) pages", 150,
              (100, 150), [(0, 0)], lambda base, b: _burn(name, base, 0, [(0, b[0]), (60, f5)]))
+    out.append(_history(name, seed))
     return out
+
+
+def _history(name: str, seed: int) -> dict[str, Any]:
+    """An old incident, twelve hours of quiet, then a slow burn of the first SLO and a burn of the second just
+    over the 6h paging rate: the 6h tier pages on its own window's schedule (not a shorter or longer one's), and
+    the ticket tier's long window still holds the old incident that shorter windows have forgotten."""
+    rng = random.Random(seed * 7919 + 29)  # its own stream: the other scenarios' draws stay as they were
+    v = VARIANTS[name]
+    s1, s2 = v["slos"]
+    _, slow_page, ticket = (t["factor"] for t in tiers(name))
+    base = _base(name, rng)
+    b = base["baseline"]
+    old = ticket + (slow_page - ticket) * rng.uniform(0.4, 0.6)
+    creep = ticket + (slow_page - ticket) * rng.uniform(0.4, 0.6)
+    over = slow_page * rng.uniform(1.25, 1.35)
+    start1, start2 = HISTORY + rng.randrange(50, 71), HISTORY + rng.randrange(20, 41)
+    end = HISTORY + HISTORY_TAIL
+    _burn(name, base, 0, [(0, old), (240, b[0]), (start1, creep)])
+    _burn(name, base, 1, [(0, b[1]), (start2, over)])
+    return {"key": "history", "end": end, "focus": (HISTORY - 30, end), "jobs": base["jobs"], "must_fire": [(1, 1)],
+            "check": f"12 hours after an old incident, {s2['alert']}'s burn at {over:.2f}x pages on the 6h "
+                     f"window's schedule, {s1['alert']}'s slow burn ({creep:.2f}x) tickets as the long window says, "
+                     "and every window's recording rule holds its ratio"}
 
 
 def simulate(name: str, cum: dict[int, tuple[list[int], list[int]]], end: int,
@@ -176,9 +202,9 @@ def robust(states: dict[tuple[int, int], list[bool]], others: list[dict[tuple[in
 
 def hidden_test(name: str, sc: dict[str, Any], series: dict[str, list[int]],
                 states: dict[tuple[int, int], list[bool]], steady: dict[tuple[int, int], list[bool]],
-                extra: list[dict[str, Any]] | None = None) -> str:
+                extra: list[dict[str, Any]] | None = None, also: list[dict[str, Any]] | None = None) -> str:
     """A promtool unit-test file over ``slo_rules.yml`` asserting the reference alert states at checkpoints
-    where they are ``steady``, or the ``extra`` tests instead."""
+    where they are ``steady``, or the ``extra`` tests instead; ``also`` tests are added to the former."""
     end = sc["end"]
     focus = range(sc["focus"][0], min(sc["focus"][1], end) + 1)
     grid = sorted({m for m in range(SPARSE, end + 1, SPARSE)} | set(focus))
@@ -191,7 +217,7 @@ def hidden_test(name: str, sc: dict[str, Any], series: dict[str, list[int]],
             tests.append(_count_test('ALERTS{alertstate="firing"}', m, sum(int(s[m]) for s in states.values())))
     test = {"interval": "1m", "name": sc["key"],
             "input_series": [{"series": k, "values": values_notation(inc)} for k, inc in sorted(series.items())],
-            "promql_expr_test": tests + (extra or [])}
+            "promql_expr_test": tests + (extra or []) + (also or [])}
     doc = {"rule_files": ["slo_rules.yml"], "evaluation_interval": "1m", "tests": [test]}
     return yaml.safe_dump(doc, sort_keys=False, width=100000)
 
@@ -223,8 +249,10 @@ def hidden_tests(name: str, seed: int) -> list[dict[str, Any]]:
             raise AssertionError(f"scenario {sc['key']} fires an alert; the scenario is mis-built")
         fired = {f"{VARIANTS[name]['slos'][i]['alert']}/{tiers(name)[k]['long']}": [m for m in range(1, sc["end"] + 1)
                  if s[m] != s[m - 1]] for (i, k), s in states.items() if any(s)}
+        also = ([t for m in (sc["end"] - 180, sc["end"]) for t in recording_checks(name, cum, m)]
+                if sc["key"] == "history" else None)
         files.append({"check": sc["check"], "file": f"hidden_{sc['key']}.yml", "transitions": fired,
-                      "text": hidden_test(name, sc, series, states, steady)})
+                      "text": hidden_test(name, sc, series, states, steady, also=also)})
         if sc["key"] == "slow_burn":
             files.append({"check": "recording rules hold each SLO's error ratio for every window of the policy",
                           "file": "hidden_recording.yml", "transitions": {},

@@ -15,7 +15,8 @@ availability SLO on one service and 100 ms latency SLO on another over 30 days (
 
 Grade: promtool check rules (a gate); the grader's own promtool unit tests, one per incident built by
 construction (a fast burn, a fast burn or latency breach at night traffic, a slow burn, a blip, failing
-health checks, another service's outage, a traffic surge, a burn just over the paging rate), each
+health checks, another service's outage, a traffic surge, a burn just over the paging rate, burns twelve hours
+after an old incident, where only the policy's own long windows give the states and the recorded ratios), each
 asserting at checkpoints the reference state of every SLO's every tier, plus the recording rules' values;
 the agent's own tests pass, and fail on a copy of its rules whose alerts never fire; and the rule file's
 conventions (one rule per SLO and tier with its labels, for: durations, runbook and summary annotations).
@@ -222,7 +223,7 @@ def grade(g: Grading) -> None:
                                     "mutant/slo_rules.yml": mutant, "mutant/slo_rules_test.yml": tests_text}
     for hidden in ref["hidden"]:
         files[hidden["file"]] = g.reference(hidden["file"])
-    result = g.run_tool(["sh", "-c", RUN], files, timeout=150)
+    result = g.run_tool(["sh", "-c", RUN], files, timeout=360)
     work = result.workdir
     check_rc = _read(work / "check.rc").strip()
     if not g.check("promtool check rules accepts slo_rules.yml", check_rc == "0", gate=True, weight=0,
