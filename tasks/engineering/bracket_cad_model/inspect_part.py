@@ -64,6 +64,17 @@ def describe(shape):
             "solids": len(shape.Solids), "valid": shape.isValid()}
 
 
+# objects outside a body that its features may depend on: datum geometry and parameter containers
+PARAMETERS = {"App::Origin", "App::Plane", "App::Line", "App::Point", "Spreadsheet::Sheet", "App::VarSet"}
+
+
+def _profile(feature):
+    """The name of the object a sketch-based feature is drawn from (its Profile), else None."""
+    link = getattr(feature, "Profile", None)
+    link = link[0] if isinstance(link, (tuple, list)) and link else link
+    return getattr(link, "Name", None)
+
+
 def symdiff(a, b):
     return a.cut(b).Volume + b.cut(a).Volume
 
@@ -92,6 +103,14 @@ def main():
         report["body_features"] = [o.TypeId for b in bodies for o in b.Group]
         report["bodies"] = len(bodies)
         report["base_features"] = [b.BaseFeature.Name for b in bodies if getattr(b, "BaseFeature", None)]
+        # what the body's features draw on must be the body's own (its features, sketches and origin) or
+        # parameters: a feature linked to a solid outside the body (say a fillet whose base is an imported
+        # shape) makes the body that solid, not a model built from its features
+        inside = {o.Name for b in bodies for o in [b, *b.Group, *(b.Origin.OutList if b.Origin else [])]}
+        report["foreign_links"] = sorted({f"{o.Name} -> {d.Name} ({d.TypeId})" for b in bodies for o in b.Group
+                                          for d in o.OutList if d.Name not in inside and d.TypeId not in PARAMETERS})
+        sketches = {o.Name for b in bodies for o in b.Group if o.TypeId == "Sketcher::SketchObject"}
+        report["sketch_profiles"] = sorted(o.Name for b in bodies for o in b.Group if _profile(o) in sketches)
         # the shapes stored in the file are whatever was saved: rebuild every feature from its parameters
         # so that the body's shape is what its tree of features makes, and note any feature that fails
         for o in doc.Objects:

@@ -6,8 +6,10 @@ the drawing (SVG), the part spec (JSON: the drawing's dimensions and tables, mat
 budget). The grader runs inspect_part.py under freecadcmd in a tool sandbox: it rebuilds the part by
 constructive solid geometry from the hidden spec, and measures the submitted STEP (volume, bounding
 box, centre of mass, symmetric difference with the reference, hidden point probes per feature) and
-the submitted FCStd (a parametric PartDesign body whose shape, rebuilt from its features, equals the STEP). The mass properties
-and the inspection table are checked against the model.
+the submitted FCStd (a parametric PartDesign body whose shape, rebuilt from its features, equals the STEP;
+at least one feature drawn from one of its sketches, and no feature drawing on an object outside the body
+but datum geometry and parameters, so that a solid made elsewhere cannot stand in for the modelling). The
+mass properties and the inspection table are checked against the model.
 """
 
 from __future__ import annotations
@@ -138,12 +140,15 @@ def grade(g: Grading) -> None:
             found=[step["faces"], step["edges"]])
     features = report.get("body_features", [])
     foreign = sorted({f for f in features if f not in PARAMETRIC | TREE})
+    links = report.get("foreign_links", ["(not inspected)"])
     g.check("the FCStd holds a parametric PartDesign body (sketch-based features, no imported solid)",
             "PartDesign::Body" in report.get("fcstd_types", []) and len([f for f in features if f in PARAMETRIC]) >= 4
-            and "Sketcher::SketchObject" in features and not foreign and not report.get("base_features"), weight=2,
-            found=sorted(set(report.get("fcstd_types", []))), reason=report.get("fcstd_error", "") or
+            and bool(report.get("sketch_profiles")) and not foreign and not report.get("base_features") and not links,
+            weight=2, found=sorted(set(report.get("fcstd_types", []))), reason=report.get("fcstd_error", "") or
             (f"not PartDesign modelling features: {foreign}" if foreign else "") or
-            (f"a base feature: {report.get('base_features')}" if report.get("base_features") else ""))
+            (f"a base feature: {report.get('base_features')}" if report.get("base_features") else "") or
+            (f"features drawing on objects outside the body: {links[:4]}" if links else "") or
+            ("no feature of the body is drawn from one of its sketches" if not report.get("sketch_profiles") else ""))
     body = report.get("body")
     errors = report.get("recompute_errors", ["(not rebuilt)"])
     g.check("the FCStd body, rebuilt from its features, equals the exported STEP", bool(body) and not errors and

@@ -7,7 +7,8 @@ counterbores, holes, slot and the blind pocket), saves bracket.FCStd, exports br
 writes mass_properties.json and inspection.csv from the model's own measurements.
 
 The adversaries (adversaries/*, links to this file) are this oracle with one shortcut, chosen by the
-name it runs under. Run as gui_oracle/solve.sh, the same construction is typed into the Python
+name it runs under (fillet_on_foreign_solid: the part as a plain solid outside the body, the body a fillet
+on it; primitives_token_sketch: the body built from primitives with an empty sketch for the tree). Run as gui_oracle/solve.sh, the same construction is typed into the Python
 console of FreeCAD's GUI on the sandbox's desktop and the file is saved from the GUI.
 """
 
@@ -65,6 +66,17 @@ def pocket(label, sk, depth=None):
         f.Length = depth
     return f
 
+def corner_edges(shape):
+    """The names of the shape's vertical edges at the drawing's fillet corners, through the base's thickness."""
+    names = []
+    for i, e in enumerate(shape.Edges):
+        bb = e.BoundBox
+        for cx, cy in cf["corners"]:
+            if (abs(bb.XMin - cx) < 1e-6 and abs(bb.XMax - cx) < 1e-6 and abs(bb.YMin - cy) < 1e-6
+                    and abs(bb.YMax - cy) < 1e-6 and abs(bb.ZMin) < 1e-6 and abs(bb.ZMax - T) < 1e-6):
+                names.append(f"Edge{i + 1}")
+    return names
+
 L, W, T = spec["blocks"][0]["size"]
 for b in spec["blocks"]:
     (x, y, z), (dx, dy, dz) = b["min"], b["size"]
@@ -72,15 +84,8 @@ for b in spec["blocks"]:
 doc.recompute()
 cf = spec["corner_fillets"]
 if shortcut != "no_fillets":
-    names = []
-    for i, e in enumerate(last.Shape.Edges):
-        bb = e.BoundBox
-        for cx, cy in cf["corners"]:
-            if (abs(bb.XMin - cx) < 1e-6 and abs(bb.XMax - cx) < 1e-6 and abs(bb.YMin - cy) < 1e-6
-                    and abs(bb.YMax - cy) < 1e-6 and abs(bb.ZMin) < 1e-6 and abs(bb.ZMax - T) < 1e-6):
-                names.append(f"Edge{i + 1}")
     fil = body.newObject("PartDesign::Fillet", "Fillet_corners")
-    fil.Base = (last, names)
+    fil.Base = (last, corner_edges(last.Shape))
     fil.Radius = cf["radius"]
     doc.recompute()
 for h in spec["holes"]:
@@ -130,6 +135,70 @@ elif shortcut == "token_body":
     doc3.recompute()
     tb.Shape = shape.copy()
     doc3.saveAs(job["fcstd"])
+elif shortcut == "fillet_on_foreign_solid":
+    # the part without its fillets as a plain solid outside the body; the body is a fillet whose base is
+    # that solid, then pockets that re-cut three holes
+    doc4 = FreeCAD.newDocument("foreign")
+    bare = Part.makeBox(L, W, T)
+    for b in spec["blocks"][1:]:
+        bare = bare.fuse(Part.makeBox(*b["size"], V(*b["min"])))
+    for h in spec["holes"]:
+        e, ax = V(*h["entry"]), V(*h["axis"])
+        bare = bare.cut(Part.makeCylinder(h["diameter"] / 2, 1000, e - ax * 500, ax))
+        if h["type"] == "counterbore":
+            bare = bare.cut(Part.makeCylinder(h["cbore_diameter"] / 2, h["cbore_depth"] + 50, e - ax * 50, ax))
+    (x1, y), (x2, _) = s["from"], s["to"]
+    for tool in (Part.makeCylinder(r, 1000, V(x1, y, -500)), Part.makeCylinder(r, 1000, V(x2, y, -500)),
+                 Part.makeBox(x2 - x1, 2 * r, 1000, V(x1, y - r, -500)),
+                 Part.makeBox(p["max"][0] - p["min"][0], p["max"][1] - p["min"][1], p["depth"] + 50,
+                              V(p["min"][0], p["min"][1], p["top"] - p["depth"]))):
+        bare = bare.cut(tool)
+    stock = doc4.addObject("Part::Feature", "Stock")
+    stock.Shape = bare.removeSplitter()
+    body = doc4.addObject("PartDesign::Body", "Body")
+    body.newObject("Sketcher::SketchObject", "Sketch")
+    fil = body.newObject("PartDesign::Fillet", "Fillet")
+    fil.Base = (stock, corner_edges(stock.Shape))
+    fil.Radius = cf["radius"]
+    doc4.recompute()
+    for h in spec["holes"][:3]:
+        pocket(h["id"], sketch(h["id"], h["entry"], [-a for a in h["axis"]], circle(h["diameter"] / 2)))
+    doc4.recompute()
+    doc4.saveAs(job["fcstd"])
+elif shortcut == "primitives_token_sketch":
+    # the part typed as PartDesign primitives (boxes and cylinders, as the solid is built by CSG) with one
+    # empty sketch in the tree
+    doc5 = FreeCAD.newDocument("primitives")
+    body = doc5.addObject("PartDesign::Body", "Body")
+    body.newObject("Sketcher::SketchObject", "Sketch")
+
+    def primitive(kind, base, axis, **sizes):
+        f = body.newObject("PartDesign::" + kind, kind)
+        for k, v in sizes.items():
+            setattr(f, k, v)
+        f.Placement = FreeCAD.Placement(V(*base), FreeCAD.Rotation(V(0, 0, 1), V(*axis)))
+        return f
+
+    for b in spec["blocks"]:
+        stock = primitive("AdditiveBox", b["min"], (0, 0, 1), Length=b["size"][0], Width=b["size"][1], Height=b["size"][2])
+    doc5.recompute()
+    fil = body.newObject("PartDesign::Fillet", "Fillet")
+    fil.Base = (stock, corner_edges(stock.Shape))
+    fil.Radius = cf["radius"]
+    doc5.recompute()
+    for h in spec["holes"]:
+        e, ax = V(*h["entry"]), V(*h["axis"])
+        primitive("SubtractiveCylinder", e - ax * 500, h["axis"], Radius=h["diameter"] / 2, Height=1000)
+        if h["type"] == "counterbore":
+            primitive("SubtractiveCylinder", e - ax * 50, h["axis"], Radius=h["cbore_diameter"] / 2,
+                      Height=h["cbore_depth"] + 50)
+    primitive("SubtractiveCylinder", (x1, y, -500), (0, 0, 1), Radius=r, Height=1000)
+    primitive("SubtractiveCylinder", (x2, y, -500), (0, 0, 1), Radius=r, Height=1000)
+    primitive("SubtractiveBox", (x1, y - r, -500), (0, 0, 1), Length=x2 - x1, Width=2 * r, Height=1000)
+    primitive("SubtractiveBox", (p["min"][0], p["min"][1], p["top"] - p["depth"]), (0, 0, 1),
+              Length=p["max"][0] - p["min"][0], Width=p["max"][1] - p["min"][1], Height=p["depth"] + 50)
+    doc5.recompute()
+    doc5.saveAs(job["fcstd"])
 else:
     doc.saveAs(job["fcstd"])
 
