@@ -121,7 +121,8 @@ def solve(net: Any, study: dict[str, Any], outage: str | None) -> dict[str, Any]
     crit = study["criteria"]
     names = {name: (table, index) for name, table, index in branch_names(net)}
     result: dict[str, Any] = {"outage": outage or "BASE", "converged": True, "max_loading_percent": None,
-                              "min_vm_pu": None, "max_vm_pu": None, "islanded_buses": 0, "violations": []}
+                              "min_vm_pu": None, "max_vm_pu": None, "islanded_buses": 0, "violations": [],
+                              "loadings": {}}
     with out_of_service(net, names.get(outage or "")):
         try:
             pp.runpp(net, algorithm="nr", numba=False)
@@ -139,6 +140,7 @@ def solve(net: Any, study: dict[str, Any], outage: str | None) -> dict[str, Any]
         if name == outage or not np.isfinite(value):
             continue
         loadings.append(float(value))
+        result["loadings"][name] = float(value)
         if value > crit["max_loading_percent"]:
             result["violations"].append(["thermal", name])
     result["max_loading_percent"] = max(loadings)
@@ -360,7 +362,13 @@ def reference_for(net: Any, study: dict[str, Any], capacity: float) -> dict[str,
     else:
         clearing = upgrades_that_clear(net, study, requested)
         decision = "approve_with_upgrade" if clearing else "reject"
+    # the upgrade screen's candidates: each branch with a project thermal violation at the requested size, with
+    # its highest loading over the base case and every outage there (an uprating leaves the flows as they are)
+    candidates = sorted({v[1] for r in table for v in r["violations"] if v[0] == "thermal"})
+    screened = {name: max(r["loadings"][name] for r in table if name in r["loadings"]) for name in candidates}
+    table = [{k: v for k, v in r.items() if k != "loadings"} for r in table]
     return {"requested_mw": requested, "base_buses": buses, "base_branches": branches, "contingencies": table,
+            "upgrade_screen": screened,
             "max_injection_mw": capacity, "binding_above": [list(b) for b in binding], "decision": decision,
             "clearing_upgrades": clearing, "preexisting": sorted(list(v) for v in study["_pre"])}
 

@@ -4,7 +4,9 @@ point of interconnection, and the approve / upgrade / reject recommendation.
 The instance and its reference come from ``study_engine.py`` run with the tool environment's pandapower
 (the agent's own). The grader compares the agent's tables with the reference, re-runs the screen through
 ``g.run_tool`` at the claimed capacity and one resolution step above it, and checks that the
-recommendation follows both from the reference figures and from the agent's own.
+recommendation follows both from the reference figures and from the agent's own, and that its upgrade screen
+(each branch the project overloads at the requested size, its worst loading, whether uprating it alone clears
+the request) is the study's, so that the decision cannot be taken from the request's distance to the capacity.
 """
 
 from __future__ import annotations
@@ -124,10 +126,34 @@ def _recommendation_checks(g: Grading, rec: Any, ref: dict[str, Any], claimed: f
         right = upgrade in (None, "", "none")
     g.check("upgrade named as the study calls for", right, weight=2, expected=ref["clearing_upgrades"] or None,
             found=upgrade)
+    _upgrade_screen_check(g, rec.get("upgrade_screen") if isinstance(rec, dict) else None, ref)
     consistent = decision in DECISIONS and claimed is not None and (
         (decision == "approve") == (ref["requested_mw"] <= claimed))
     g.check("decision consistent with the stated capacity", consistent, weight=1,
             found={"decision": decision, "capacity": claimed, "requested": ref["requested_mw"]})
+
+
+def _upgrade_screen_check(g: Grading, rows: Any, ref: dict[str, Any]) -> None:
+    """The upgrade screen behind the decision: every branch overloaded by the project at the requested size, its
+    worst loading there, and whether uprating it alone clears the request."""
+    expected = {normalize_text(name): (worst, name in ref["clearing_upgrades"])
+                for name, worst in ref["upgrade_screen"].items()}
+    found = {normalize_text(r.get("branch")): r for r in rows if isinstance(r, dict)} if isinstance(rows, list) else {}
+
+    def right(row: dict[str, Any], want: tuple[float, bool]) -> bool | str:
+        worst, clears = want
+        if not _close(LOADING_TOL)(row.get("worst_loading_percent"), worst):
+            return f"worst_loading_percent {row.get('worst_loading_percent')!r}, expected {worst:.2f}"
+        return _flag(row.get("clears")) is clears or f"clears {row.get('clears')!r}, expected {clears}"
+
+    verdicts = judge(found, expected, right)
+    name = "upgrade screen: each branch the project overloads, its worst loading and whether uprating it clears"
+    if not isinstance(rows, list):
+        g.check(name, False, weight=2, reason="upgrade_screen is not a list")
+    elif verdicts:
+        g.fraction(name, verdicts, weight=2, noun="branches")
+    else:
+        g.check(name, True, weight=2, expected="no branch overloaded by the project at the requested size")
 
 
 def grade(g: Grading) -> None:

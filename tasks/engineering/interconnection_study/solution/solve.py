@@ -12,6 +12,7 @@ import csv
 import json
 import math
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -20,6 +21,9 @@ import pandapower as pp
 warnings.filterwarnings("ignore")
 IN = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
+# run under the name of adversaries/upgrade_guessed.py (a link to this file): the upgrade screen skipped, the
+# decision taken from how far the request is past the capacity and the derated branch named as the upgrade
+GUESS = Path(sys.argv[0]).name.startswith("upgrade_guessed")
 
 
 class Study:
@@ -72,7 +76,7 @@ class Study:
     def one(self, net, outage):
         case = net  # the outage is taken in place and undone: a copy of the network costs more than the solve
         row = {"outage": outage or "BASE", "kind": "", "converged": True, "max_loading_percent": None,
-               "min_vm_pu": None, "max_vm_pu": None, "islanded_buses": 0, "found": []}
+               "min_vm_pu": None, "max_vm_pu": None, "islanded_buses": 0, "found": [], "loadings": {}}
         kind, idx = self.lookup(outage) if outage else (None, None)
         if outage:
             row["kind"] = kind
@@ -95,6 +99,7 @@ class Study:
             if name == outage or value != value:
                 continue
             worst.append(value)
+            row["loadings"][name] = value
             if value > self.crit["max_loading_percent"]:
                 row["found"].append((row["outage"], "thermal", name))
         row["max_loading_percent"] = max(worst)
@@ -178,24 +183,27 @@ def main():
         binding = {"outage": hit[0], "type": hit[1], "element": hit[2]}
     (OUT / "hosting_capacity.json").write_text(json.dumps({"max_injection_mw": cap, "resolution_mw": s.basis["hosting_capacity"]["resolution_mw"],
                "binding_constraint": binding}, indent=2))
-    upgrade = None
-    if requested <= cap:
-        decision = "approve"
-    else:
-        overloaded = sorted({v[2] for r in rows for v in r["found"] if v[1] == "thermal"})
-        factor = s.basis["upgrade_option"]["rating_factor"]
-        for name in overloaded:
-            trial = copy.deepcopy(s.net)
-            s.rerate(trial, name, s.mva(s.net, name) * factor)
-            if s.secure(requested, trial):
-                upgrade = name
-                break
-        decision = "approve_with_upgrade" if upgrade else "reject"
+    # the upgrade screen: every branch the project overloads at the requested size, uprated alone (an uprating
+    # leaves the flows as they are, so its worst loading is the one of the requested size's screen)
+    overloaded = sorted({v[2] for r in rows for v in r["found"] if v[1] == "thermal"})
+    factor = s.basis["upgrade_option"]["rating_factor"]
+    screened = []
+    for name in overloaded:
+        trial = copy.deepcopy(s.net)
+        s.rerate(trial, name, s.mva(s.net, name) * factor)
+        worst = max(r["loadings"][name] for r in rows if name in r["loadings"])
+        screened.append({"branch": name, "worst_loading_percent": round(worst, 3), "clears": s.secure(requested, trial)})
+    if GUESS:  # the adversary: no screen; the decision from the request's distance to the capacity
+        screened = [{"branch": s.basis["rating_changes"][0]["branch"], "worst_loading_percent": 100.0,
+                     "clears": requested <= 1.4 * cap}]
+    upgrade = next((row["branch"] for row in screened if row["clears"]), None) if requested > cap else None
+    decision = "approve" if requested <= cap else "approve_with_upgrade" if upgrade else "reject"
     why = (f"Requested {requested} MW against an N-1 hosting capacity of {cap} MW"
            + (f"; binding: {binding['type']} on {binding['element']} for outage {binding['outage']}" if binding else "")
            + (f"; uprating {upgrade} by x{s.basis['upgrade_option']['rating_factor']} makes the request secure"
               if upgrade else ""))
-    (OUT / "recommendation.json").write_text(json.dumps({"decision": decision, "upgrade": upgrade, "requested_mw": requested, "rationale": why}, indent=2))
+    (OUT / "recommendation.json").write_text(json.dumps({"decision": decision, "upgrade": upgrade, "requested_mw": requested,
+                                                         "upgrade_screen": screened, "rationale": why}, indent=2))
 
 
 if __name__ == "__main__":
