@@ -351,17 +351,52 @@ def _in_order(text: str, key: str, values: dict[str, float], scenario: str) -> b
     return i < len(figures) and key in figures[i]
 
 
+# a finding whose own phrase names another's words: the union premium for women names women, not the gender gap
+COVERS = {"union_premium_women_pct": ("gender_gap_pct",)}
+# the words that tie a figure to the finding named right before it ("the OLS estimate of 15.3", "F is 37.7")
+ATTACHED = re.compile(r"(?:\W+\w+){0,3}?(?:\W+(?:of|is|was|are|were|at|equals?|to)|\s*[=(])"
+                      r"(?:\s+(?:about|around|roughly|approximately|nearly|almost|some|only|just))?\s*[-\u2212$]?$", re.IGNORECASE)
+
+
+def _named(clause: str, scenario: str, *, cover: bool = True) -> list[tuple[int, int, str]]:
+    """The headline findings a clause names, each occurrence as (start, end, key), in order (with ``cover``, a
+    finding's words inside another's phrase left out)."""
+    found = sorted((m.start(), m.end(), k) for k in HEADLINES[scenario]
+                   for m in re.finditer(FINDINGS[k], clause, re.IGNORECASE))
+    if not cover:
+        return found
+
+    def inside(item: tuple[int, int, str]) -> bool:  # within a few words of a finding that covers it
+        return any(item[2] in COVERS.get(k, ()) and len(re.findall(r"\w+", clause[min(e, end):max(s, start)])) <= 3
+                   for s, e, k in found for start, end in [item[:2]])
+    return [item for item in found if not inside(item)]
+
+
+def _owner(clause: str, at: int, scenario: str) -> str | None:
+    """Whose figure a number at ``at`` in a clause naming several findings is: the finding named right before it
+    when words tie them ("the OLS estimate of 15.3"), else the clause's first-named finding, its subject
+    ("schooling raises the wages of men and women alike by 8.6 percent" is about schooling)."""
+    named = _named(clause, scenario)
+    before = [item for item in named if item[1] <= at]
+    if before and ATTACHED.search(clause[before[-1][1]:at]):
+        return before[-1][2]
+    return named[0][2] if named else None
+
+
 def stated_for(text: str, key: str, values: dict[str, float], scenario: str) -> bool:
     """Whether the text states ``values[key]`` in a sentence that names its finding: where the sentence names
-    several headline findings, in a clause that names this one (a clause that names several and states several
-    figures, or a "respectively" list, pairs them in order) or in a clause naming none right after one naming it."""
+    several headline findings, in a clause whose figure is this finding's (a clause that names several and states
+    several figures, or a "respectively" list, pairs them in order; one that states one figure gives it to the
+    finding it is tied to, else to its subject) or in a clause naming none right after one whose subject it is."""
     value = values[key]
-    own = re.compile(FINDINGS[key], re.IGNORECASE)
-    others = [re.compile(FINDINGS[k], re.IGNORECASE) for k in HEADLINES[scenario] if k != key]
+
+    def names(clause: str, cover: bool = True) -> set[str]:
+        return {k for _, _, k in _named(clause, scenario, cover=cover)}
+
     for sentence in re.split(r"[;!?]|\.(?=\s|$)", text):
-        if not quoted(sentence, value) or not own.search(sentence):
+        if not quoted(sentence, value) or key not in names(sentence, cover=False):
             continue
-        if not any(o.search(sentence) for o in others):
+        if names(sentence, cover=False) == {key}:
             return True
         if "respectively" in sentence.casefold():
             if _in_order(sentence, key, values, scenario):
@@ -371,12 +406,14 @@ def stated_for(text: str, key: str, values: dict[str, float], scenario: str) -> 
         for i, clause in enumerate(clauses):
             if not quoted(clause, value):
                 continue
-            names_other = any(o.search(clause) for o in others)
-            if own.search(clause):
-                stated = sum(1 for n in _NUMBER.finditer(clause) if any(quoted(n.group(), v) for v in values.values()))
-                if not names_other or stated <= 1 or _in_order(clause, key, values, scenario):
+            here = names(clause)
+            if key in here:
+                figures = [n for n in _NUMBER.finditer(clause) if any(quoted(n.group(), v) for v in values.values())]
+                if here == {key} or (len(figures) > 1 and _in_order(clause, key, values, scenario)) or any(
+                        len(figures) <= 1 and quoted(n.group(), value) and _owner(clause, n.start(), scenario) == key
+                        for n in figures):
                     return True
-            elif not names_other and i and own.search(clauses[i - 1]):
+            elif not here and i and _owner(clauses[i - 1], len(clauses[i - 1]), scenario) == key:
                 return True
     return False
 

@@ -13,6 +13,9 @@ with one inference convention taken from a default instead of the brief:
 - swapped_in_clause: every convention right, and one sentence names every headline finding and states every
   figure, but in the wrong order: one clause without commas on the wage extract and the schooling sample,
   a "respectively" list on the firm panel.
+- subject_swap: every convention right, and each clause states one headline figure, but the one of a finding it
+  names only in passing: "schooling raises the wages of men and women alike by <the gender gap's figure>, women
+  earn <the return to schooling's figure> less than men with the same schooling".
 """
 
 import json
@@ -173,4 +176,16 @@ if MODE == "swapped_in_clause":
         "firm": f"Within firms, returns to scale and the exporter premium are {a:.3f} and {b:.1f} percent, respectively.",
         "iv": f"With college proximity as the instrument the OLS return to schooling is {a:.1f} percent and the IV "
               f"return is {b:.1f} percent and the first-stage F is {c[0]:.1f}."}[scenario]
+if MODE == "subject_swap":
+    if scenario == "wage":
+        out["summary"] = (f"Schooling raises the wages of men and women alike by {abs(out['gender_gap_pct']):.1f} percent "
+                          f"a year, women earn {abs(out['return_to_schooling_pct']):.1f} percent less than men with the "
+                          f"same schooling, and the union premium for women is {out['union_premium_women_pct']:.1f} percent.")
+    elif scenario == "firm":
+        out["summary"] = (f"Returns to scale rise by {out['exporter_premium_pct']:.1f} percent for exporters, and exporting "
+                          f"firms have capital and labor elasticities summing to {out['returns_to_scale']:.3f}.")
+    else:
+        out["summary"] = (f"OLS understates what instrumenting schooling with college proximity gives, "
+                          f"{out['ols_return_pct']:.1f} percent a year, and the IV estimate exceeds the OLS return "
+                          f"of {out['iv_return_pct']:.1f} percent; the first-stage F is {out['first_stage_f_clustered']:.1f}.")
 (OUTPUT / "interpretation.json").write_text(json.dumps(out, indent=1))
