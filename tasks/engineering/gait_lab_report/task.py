@@ -332,13 +332,23 @@ def _negated(before: str, after: str) -> bool:
 
 
 def _repair_claims(report: str) -> dict[str, set[str]]:
-    """The marker names the report's sentences claim as gap-filled, as swapped, or both in one sentence; a
-    name under a negation ("no gaps in LTHI or LKNE") is not claimed."""
+    """The marker names the report's sentences claim as gap-filled, as swapped, or both in one clause; a name under a
+    negation ("no gaps in LTHI or LKNE") is not claimed. A sentence that speaks of both repairs is read clause by
+    clause (commas and semicolons), a clause naming no repair continuing the one before it: "the LANK and LTIB labels
+    were swapped, and LHEE and RKNE had gaps" claims the first two as swapped and the last two as gap-filled."""
     said: dict[str, set[str]] = {"gap": set(), "swap": set(), "both": set()}
     for sentence in re.split(r"\n|(?<=[.!?;])\s+", report):
-        gap, swap = bool(GAP_WORDS.search(sentence)), bool(SWAP_WORDS.search(sentence))
-        if gap or swap:
-            names = {m.group() for m in MARKER_NAME.finditer(sentence)
-                     if not _negated(sentence[:m.start()], sentence[m.end():])}
-            said["both" if gap and swap else "gap" if gap else "swap"] |= names
+        if not (GAP_WORDS.search(sentence) or SWAP_WORDS.search(sentence)):
+            continue
+        kinds: set[str] = set()
+        at = 0
+        for clause in re.split(r"(?<=[,;])", sentence):
+            here = {kind for kind, words in (("gap", GAP_WORDS), ("swap", SWAP_WORDS)) if words.search(clause)}
+            kinds = here or kinds or {"gap", "swap"}
+            claim = "both" if len(kinds) == 2 else next(iter(kinds))
+            for m in MARKER_NAME.finditer(clause):
+                start = at + m.start()
+                if not _negated(sentence[:start], sentence[start + len(m.group()):]):
+                    said[claim].add(m.group())
+            at += len(clause)
     return said

@@ -293,6 +293,10 @@ def report(events, params, curves, swaps, gaps, duration, hz):
         lines.append(f"- Labels of {', '.join(every)} checked against the anatomy; swapped labels corrected.")
         lines.append(f"- Gaps in {', '.join(every)} filled by cubic spline where present.")
         swaps, gaps = [], []
+    if SHORTCUT == "repairs_exchanged":  # one sentence for both repairs, each marker given the other repair
+        lines.append(f"- Label swaps corrected on {' and '.join(name for name, _, _ in gaps)}, gaps filled in "
+                     f"{' and '.join(have for _, have in swaps)}.")
+        swaps, gaps = [], []
     for want, have in swaps:
         lines.append(f"- Label swap corrected: the trajectory labelled {have} is {want}.")
     for name, first, last in gaps:
