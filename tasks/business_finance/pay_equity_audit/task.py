@@ -213,13 +213,51 @@ def _grade_remediation(g: Grading, rows: list[dict], model: dict, ref: dict) -> 
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _NEGATION = re.compile(r"\b(not|no|none|neither|insignificant|non-?significant)\b|n't")
-# plain conclusions on significance, for a sentence that contradicts the memo's conclusion
-_PLAINLY_NOT = re.compile(r"\b(not|n't)\s+(statistically\s+)?significant\b|n't\s+(statistically\s+)?significant\b"
-                          r"|\b(in|non-?)significant\b")
-_PLAINLY_YES = re.compile(r"\b(is|was|are|remains)\s+(statistically\s+)?significant\b")
-# a modal or a qualifier on the conclusion itself: the sentence weighs the question instead of concluding
-_HEDGE = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably|borderline|marginally)\b"
-                    r"(?:\W+\w+){0,4}?\W+significan")
+# a significance word under a negation a few words before it ("is not statistically significant", "fails to
+# reach significance", "lacks statistical significance", "no significant gap", "insignificant"); a negation
+# elsewhere in the sentence ("significant, not a chance result", "no doubt that it is significant") denies nothing
+_DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|without|cannot|fails?|failed|failing|lacks?|lacking|short\s+of)\b|n't)"
+                     r"(?:\W+\w+){0,3}?\W+$|(?:\bin|\bnon-?)$")
+_ZERO = re.compile(r"indistinguishable\s+from\s+(?:zero|0)\b")
+# a modal or a qualifier on the conclusion itself, or a sentence that leaves the question open: it weighs the
+# question instead of concluding
+_HEDGE = re.compile(r"\b(?:may|might|could|would|possibly|perhaps|probably|likely|arguably|borderline|marginally)\b"
+                    r"(?:\W+\w+){0,4}?\W+significan"
+                    r"|\bwhether\b|\bdepend|\bunclear\b|\buncertain|\binconclusive|\bdebatable\b|\bonly\s+(?:if|under|when)\b"
+                    r"|\b(?:may|might|could)\s+(?:also\s+|well\s+)?be\s+(?:\w+\s+){0,2}(?:noise|chance|zero)")
+
+
+_LEVEL = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:significance\s+)?level|\bat\s+(?:the\s+)?(\d+(?:\.\d+)?)\s*%"
+                    r"|(?:alpha|\u03b1)\s*(?:=|of)?\s*(0?\.\d+)")
+_CONTRAST = re.compile(r"\b(?:but|though|although|yet)\s+not\s+(?:at|under|on)\b")
+
+
+def _levels(text: str) -> set[float]:
+    """The significance levels a piece of text names, as fractions ("5% level", "at 10%", "alpha = 0.05")."""
+    return {round(float(pct) / 100, 6) if pct else round(float(frac), 6)
+            for a, b, frac in _LEVEL.findall(text) for pct in [a or b]}
+
+
+def _conclusion(sentence: str, alpha: float) -> str | None:
+    """What a sentence on the overall gap concludes on its significance at the protocol's level: "yes", "no",
+    "hedged", or None when it says neither or speaks of another level only. Two levels set against each other
+    ("significant at 10 % but not at 5 %") conclude as the protocol's level does. A sentence that both affirms
+    and denies it is hedged."""
+    if _HEDGE.search(sentence):
+        return "hedged"
+    alpha = round(alpha, 6)
+    if (contrast := _CONTRAST.search(sentence)) is not None:
+        head, tail = sentence[:contrast.start()], sentence[contrast.start():]
+        return "no" if alpha in _levels(tail) else "yes" if alpha in _levels(head) else None
+    if (levels := _levels(sentence)) and alpha not in levels:
+        return None
+    words = [bool(_DENIAL.search(sentence[max(0, m.start() - 60):m.start()])) for m in re.finditer(r"significan", sentence)]
+    denied, affirmed = any(words) or bool(_ZERO.search(sentence)), not all(words)
+    if denied and affirmed:
+        return "hedged"
+    return "no" if denied else "yes" if affirmed else None
+
+
 _RAW, _ADJUSTED = re.compile(r"\braw\b"), re.compile(r"\badjusted\b")
 _SENTENCE = re.compile(r"(?<!\d)\.|\.(?!\d)|[;\n]")  # a full stop, but not a decimal point
 
@@ -289,23 +327,20 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
             expected={"ci": [round(want["ci_low_pct"], 1), round(want["ci_high_pct"], 1)], "p": p},
             found={"ci": ci_ok, "p": p_ok})
     # some sentence on the overall adjusted gap's significance concludes as the reference does, and none
-    # (cohort sentences aside) plainly concludes the other way: a memo that says both "is significant" and
-    # "is not significant" concludes nothing
-    sentences = [s for s in _SENTENCE.split(memo.casefold()) if "significan" in s
+    # (cohort sentences aside) concludes the other way or leaves it open: a memo that says both "is significant"
+    # and "fails to reach significance", or "whether it is significant is for counsel", concludes nothing
+    sentences = [s for s in _SENTENCE.split(memo.casefold()) if ("significan" in s or "indistinguishable" in s)
                  and ("adjusted" in s or "overall" in s)]
     # a cohort finding ("3 cohorts show a significant adjusted gap") is no conclusion on the overall gap
-    agree = [s for s in sentences if bool(_NEGATION.search(s)) != ref["significant"] and not _HEDGE.search(s)
-             and not re.search(r"cohort.*significan", s)]
-    overall = [s for s in sentences if "cohort" not in s]
-    if ref["significant"]:
-        contrary = [s for s in overall if _PLAINLY_NOT.search(s)]
-    else:
-        contrary = [s for s in overall if _PLAINLY_YES.search(s) and not _NEGATION.search(s)]
+    overall = [s for s in sentences if not re.search(r"cohort", s)]
+    want_word = "yes" if ref["significant"] else "no"
+    agree = [s for s in overall if _conclusion(s, ref["alpha"]) == want_word]
+    contrary = [s for s in overall if _conclusion(s, ref["alpha"]) not in (want_word, None)]
     concluded = bool(agree) and not contrary
     g.check("memo concludes on the significance of the adjusted gap", concluded, weight=0.5,
             expected="significant" if ref["significant"] else "not significant",
             found=[s.strip()[:120] for s in sentences[:4]],
-            reason="" if concluded else "a sentence concludes the other way: " + contrary[0].strip()[:120]
+            reason="" if concluded else "a sentence concludes the other way or hedges: " + contrary[0].strip()[:120]
             if contrary else "no sentence concludes as the reference does")
     flagged = [c for c in ref["cohorts"] if c["flagged"]]
     if flagged:

@@ -117,6 +117,9 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
     if SHORTCUT == "memo_modal_hedge":  # a modal instead of a conclusion, leaning the way the test went
         verdict = "could be statistically significant" if gap["significant"] else \
             "may or may not be statistically significant"
+    if SHORTCUT == "memo_conclusion_reversed":  # the other conclusion, with a negation elsewhere in its sentence
+        verdict = "fails to reach statistical significance" if gap["significant"] else \
+            "is statistically significant, not a chance result"
     se_text = "clustered by job family" if CLUSTERED else "HC3 heteroskedasticity-robust"
     p_text = "p < 0.001" if gap["p_value"] < 0.001 else f"p = {gap['p_value']:.4f}"
     lines = [
