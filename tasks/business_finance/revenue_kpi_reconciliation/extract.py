@@ -3,7 +3,8 @@
 The clean truth (customers, invoices, credit notes, daily FX) is simulated first; the KPIs and the GL
 bridge are computed from it; then the extract is dirtied (exact duplicate invoice rows) and the GL is
 booked the way the ledger does it (spot rates, credit notes in their posting month, test accounts not
-excluded, a few invoices posted twice by the billing interface).
+excluded, a few invoices posted twice by the billing interface; in the reviewer's hidden extract, one
+invoice never posted at all).
 """
 
 from __future__ import annotations
@@ -156,8 +157,12 @@ def _credit_across_region_change(credits: list[dict], posted: list[dict], custom
                     "reason": rng.choice(CREDIT_REASONS[business])})
 
 
-def build(business: str, seed: int) -> dict[str, Any]:
-    """Simulate one extract; returns its CSV tables (header, rows) and its truth (kpi rows, bridge rows, findings)."""
+def build(business: str, seed: int, *, unposted: bool = False) -> dict[str, Any]:
+    """Simulate one extract; returns its CSV tables (header, rows) and its truth (kpi rows, bridge rows, findings).
+
+    ``unposted``: one posted invoice of a real customer never reached the GL (the billing interface dropped
+    it), so the bridge leaves its KPI value unexplained; it is drawn from its own random stream, so the rest
+    of the extract is the same as without it."""
     rng = random.Random(f"{business}:{seed}")
     spec = BUSINESS[business]
     start = 2024 * 12 + rng.choice([0, 3, 6, 9])
@@ -308,6 +313,12 @@ def build(business: str, seed: int) -> dict[str, Any]:
         journal.append((cn["date"], "CN", cn["id"], cn["cust"], -round(cn["amount"] * rev_share * spot(cn["cur"], cn["date"]), 2)))
     journal.sort(key=lambda j: (j[0], j[2]))
     doubled = sorted(rng.sample([j for j in journal if j[1] == "INV"], rng.randint(3, 6)), key=lambda j: (j[0], j[2]))
+    if unposted:
+        credited = {cn["inv"] for cn in credits}
+        dropped = random.Random(f"{business}:{seed}:unposted").choice(
+            [j for j in journal if j[1] == "INV" and j not in doubled and not customers_by_id[j[3]]["test"]
+             and j[2] not in credited and j[4] >= 50])
+        journal.remove(dropped)
     gl_rows, bridge = [], {key: dict.fromkeys(BRIDGE, 0.0) for key in month_keys}
     gl_total: dict[str, float] = defaultdict(float)
     n_entry = 0

@@ -10,6 +10,8 @@ spot_fx: documents converted at the daily spot rate of their date instead of the
 flag_only_test_accounts: only account_type = 'internal' is treated as a test account.
 values_view: everything right, then semantic_layer.sql replaced by views over VALUES lists of the results.
 plug_to_fx: the KPI side right, but the whole GL difference plugged into the FX column of the bridge.
+fx_as_residual: everything right but the FX column, which is not computed document by document but taken
+  as the GL difference the other categories leave (so the unexplained rest is zero by construction).
 shell_escape: everything right, but semantic_layer.sql also runs a shell command through psql's \\! (the
   reviewer's psql refuses backslash commands, so the layer does not run).
 """
@@ -113,6 +115,12 @@ SLIPS = {
                     "       round(coalesce(b.fx_eur, 0), 2) AS fx_eur, round(coalesce(b.test_account_eur, 0), 2) AS test_account_eur,",
                     "0::numeric AS duplicate_eur, 0::numeric AS timing_eur, round(gl.amount - kpi.net, 2) AS fx_eur, "
                     "0::numeric AS test_account_eur,")],
+    "fx_as_residual": [
+        ("    UNION ALL SELECT month, 0, 0, amount_eur - coalesce(value_eur, 0), 0 FROM p WHERE posting_no = 1 AND NOT is_test\n", ""),
+        ("round(coalesce(b.fx_eur, 0), 2) AS fx_eur,",
+         "round(gl.amount - kpi.net - coalesce(b.duplicate_eur + b.timing_eur + b.test_account_eur, 0), 2) AS fx_eur,"),
+        ("round(gl.amount - kpi.net - coalesce(b.duplicate_eur + b.timing_eur + b.fx_eur + b.test_account_eur, 0), 2)\n"
+         "           AS unexplained_eur", "0::numeric AS unexplained_eur")],
 }
 
 
