@@ -344,8 +344,13 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
             if contrary else "no sentence concludes as the reference does")
     flagged = [c for c in ref["cohorts"] if c["flagged"]]
     if flagged:
-        named = all(any(c["job_family"].casefold() in ln and re.search(rf"\b{c['job_level'].casefold()}\b", ln)
-                        for ln in lines) for c in flagged)
+        # a flagged cohort counts where a line or sentence names it and no cohort that is not flagged: a list of every
+        # cohort reviewed names the flagged ones without saying which they are
+        clear = [u for u in units if not any(
+            re.search(rf"{re.escape(c['job_family'].casefold())}\W+(?:\w+\W+){{0,1}}{re.escape(c['job_level'].casefold())}\b", u)
+            for c in ref["cohorts"] if not c["flagged"])]
+        named = all(any(c["job_family"].casefold() in u and re.search(rf"\b{c['job_level'].casefold()}\b", u)
+                        for u in clear) for c in flagged)
     else:
         named = any("cohort" in ln and _NEGATION.search(ln) for ln in lines)
     g.check("memo names the flagged cohorts", named, weight=0.5,

@@ -143,6 +143,9 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
         lines.append(f"{len(flagged)} of {len(cohorts)} cohorts tested show a significant adjusted gap:")
         lines += [f"- {r.job_family} {r.job_level}: adjusted {r.adjusted_gap_pct:.1f}% (raw {r.raw_gap_pct:.1f}%), "
                   f"p = {r.p_value:.4f}" for r in flagged.itertuples()]
+    if SHORTCUT == "memo_cohorts_listed":  # every cohort reviewed, without saying which are flagged
+        lines = [*lines[:lines.index("## Cohort review (job family x level)") + 2],
+                 "Cohorts reviewed: " + ", ".join(f"{r.job_family} {r.job_level}" for r in cohorts.itertuples()) + "."]
     funded = rem[rem["funded"]]
     if SHORTCUT == "memo_figures_loose":  # labels on invented figures, the right ones in an unlabelled line
         figures = (f"{gap['ci_low_pct']:.1f} {gap['ci_high_pct']:.1f} {p_text.removeprefix('p ')} {len(funded)} "
