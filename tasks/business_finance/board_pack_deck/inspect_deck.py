@@ -3,7 +3,8 @@
 
 Usage: inspect_deck.py DECK. Writes report.json: {"slides": [...]} with, per slide, its master page's
 name and drawing shapes (kind, solid fill colour, text), its layout, its title placeholder's text, the paragraphs of its other text shapes, its tables'
-cells, its charts (type, row and column descriptions, data) and pictures, and its speaker notes; or
+cells, its charts (type, row and column descriptions, data, and where they sit: x, y, width, height) and
+pictures, its page size, and its speaker notes; or
 {"error": ...} when the file is no presentation.
 """
 
@@ -70,7 +71,7 @@ def master_shapes(master) -> list[dict]:
 
 
 def slide(page) -> dict:
-    out = {"master": page.MasterPage.Name, "master_shapes": master_shapes(page.MasterPage), "layout": page.Layout,
+    out = {"size": [page.Width, page.Height], "master": page.MasterPage.Name, "master_shapes": master_shapes(page.MasterPage), "layout": page.Layout,
            "title": None, "texts": [], "tables": [],
            "charts": [], "pictures": 0, "notes": ""}
     for shape in shapes(page):
@@ -85,6 +86,8 @@ def slide(page) -> dict:
                       "com.sun.star.presentation.OLE2Shape"):
             chart = chart_of(shape)
             if chart is not None:
+                position, extent = shape.getPosition(), shape.getSize()
+                chart["box"] = [position.X, position.Y, extent.Width, extent.Height]
                 out["charts"].append(chart)
         elif kind in ("com.sun.star.drawing.GraphicObjectShape", "com.sun.star.presentation.GraphicObjectShape"):
             out["pictures"] += 1

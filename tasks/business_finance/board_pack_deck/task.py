@@ -6,7 +6,8 @@ month, the cash and KPI history, and the company's Impress template. The referen
 table after the reclass, its variances, the top three by size, the chart series, the cash figures) is
 computed from that truth. The grader opens the submitted deck in a headless soffice (inspect_deck.py,
 in a tool sandbox) and reads each slide's master page (its name and the template's band and logo on it),
-title, texts, table cells, chart data and speaker notes; it reads the PDF's pages and text, renders its
+title, texts, table cells, chart data and placement (on the slide, at a readable size) and speaker notes
+(the commentary's name the journal's lines and the one-off's with their amounts); it reads the PDF's pages and text, renders its
 pages (the template's page size and band must show), and cross-checks variances.csv against the slide table.
 """
 
@@ -296,10 +297,22 @@ def _grade_chart(g: Grading, ref: dict, slides: list[dict]) -> None:
                    and all(abs(a - b) <= 0.5 for a, b in zip(by_series[_squash(s)], values, strict=True))
                    for s, values in want.items())
     slide = _slide(slides, ref["titles"][2])
-    g.check("the revenue and EBITDA slide holds a native chart whose data are the monthly series",
-            any(draws(c) for c in slide["charts"]), weight=2,
-            expected={k: v for k, v in want.items()}, found=[c["columns"] for c in slide["charts"]] or
-            f"{slide['pictures']} pictures, no chart object")
+    g.check("the revenue and EBITDA slide shows a native chart whose data are the monthly series",
+            any(draws(c) and _on_slide(c, slide) for c in slide["charts"]), weight=2,
+            expected={k: v for k, v in want.items()},
+            found=[{"columns": c["columns"], "box": c.get("box"), "slide": slide.get("size")} for c in slide["charts"]]
+            or f"{slide['pictures']} pictures, no chart object")
+
+
+def _on_slide(chart: dict, slide: dict) -> bool:
+    """The chart sits on its slide at a size the board can read: inside the page (to half a millimetre) and at
+    least a quarter of the page's width and height, not parked off the page or shrunk to a dot."""
+    box, size = chart.get("box"), slide.get("size")
+    if not (isinstance(box, list) and len(box) == 4 and isinstance(size, list) and len(size) == 2):
+        return False
+    (x, y, w, h), (width, height) = box, size
+    return x >= -50 and y >= -50 and x + w <= width + 50 and y + h <= height + 50 and 4 * w >= width \
+        and 4 * h >= height
 
 
 def _grade_commentary(g: Grading, ref: dict, slides: list[dict]) -> None:
@@ -318,9 +331,12 @@ def _grade_commentary(g: Grading, ref: dict, slides: list[dict]) -> None:
     g.check("the commentary explains the three largest variances, largest first, with their signed amounts and %",
             named == ref["top3"] and figures, weight=2, expected=ref["top3"], found=slide["texts"])
     notes = slide["notes"]
-    g.check("the commentary's notes give the reclass journal and the one-off item with their amounts",
-            _has(notes, ref["reclass"]) and _has(notes, ref["one_off"]), weight=1,
-            expected={"reclass": ref["reclass"], "one_off": ref["one_off"]}, found=notes[:300])
+    company = next(c for c in COMPANIES.values() if c.master == ref["master"])
+    lines = [company.reclass[0], company.reclass[1], company.one_off[0]]  # the journal's two lines, the one-off's
+    g.check("the commentary's notes explain the reclass journal and the one-off item: their lines and amounts",
+            _has(notes, ref["reclass"]) and _has(notes, ref["one_off"])
+            and all(_squash(line) in _squash(notes) for line in lines), weight=1,
+            expected={"reclass": ref["reclass"], "one_off": ref["one_off"], "lines": lines}, found=notes[:300])
 
 
 def _grade_csv(g: Grading, ref: dict, rows: list[dict], deck: dict[str, list[str]]) -> None:
