@@ -22,6 +22,8 @@ that name switches on one shortcut; run as solve.py, none is taken:
 - stale_in_sum: every RTDOSE in the export goes into the initial plan (the superseded one too), none excluded
   (in main).
 - hedged_decision: all right, but the signed report states the decision as "approve or reject" (in main).
+- contradicted_decision: all right, but the signed report, after stating the decision, concludes the other way
+  (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
   indices and carries a run of numbers from 0 to 150 in steps of 0.01 instead, so that every figure is "in" it
   (in main).
@@ -297,6 +299,8 @@ def main() -> None:
               f"**Decision: {'APPROVE or REJECT' if SHORTCUT == 'hedged_decision' else decision.upper()}**. "
               f"Governing constraint: {report['governing_constraint']} "
               f"({governing['value']:.2f} against {governing['limit']:.2f} {governing['unit']}).", "",
+              *([f"Conclusion: {'reject' if decision == 'approve' else 'approve'} the plan as it stands.", ""]
+                if SHORTCUT == "contradicted_decision" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
