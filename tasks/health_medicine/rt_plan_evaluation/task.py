@@ -279,6 +279,17 @@ def stated_decisions(text: str) -> set[str]:
     return found or _decisions_in(text)
 
 
+def governing_named(text: str, constraints: dict[str, Any]) -> set[str]:
+    """The constraints (lower-case keys) the report's "governing ..." statements name, each statement read to the end
+    of its sentence: the constraint table names every one, the statement names the one the physicist signs for."""
+    found: set[str] = set()
+    for line in text.splitlines():
+        for m in re.finditer(r"\bgoverning\b", line, re.IGNORECASE):
+            statement = " ".join(_statement_end(line[m.end():]).split()).lower()
+            found |= {k.lower() for k in constraints if k.lower() in statement}
+    return found
+
+
 def _within(found: Any, expected: float, unit: str, rx: float) -> bool | str:
     value = as_number(found)
     if value is None or not math.isfinite(value):
@@ -473,6 +484,8 @@ def _grade_report(g: Grading, ref: dict[str, Any], masks: dict[str, np.ndarray],
         problems.append(f"decision stated as {' and '.join(sorted(stated)) or 'nothing'}, not as one {decision}")
     if named.lower() not in flat or not named:
         problems.append("governing constraint not named")
+    elif stated := sorted(governing_named(text, final) - {k.lower() for k in fits}):
+        problems.append(f"governing constraint stated as {', '.join(stated)}")
     if f"{objective:.1f}" not in text and f"{objective:.2f}" not in text:
         problems.append(f"priority organ mean dose {objective:.2f} Gy not reported")
     g.check("signed plan-check report states the decision, governing constraint and priority organ dose", not problems,
