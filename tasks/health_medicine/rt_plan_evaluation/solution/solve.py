@@ -24,7 +24,7 @@ that name switches on one shortcut; run as solve.py, none is taken:
 - hedged_decision: all right, but the signed report states the decision as "approve or reject" (in main).
 - contradicted_decision: all right, but the signed report, after stating the decision, concludes the other way
   (in main).
-- governing_misstated: all right, but the signed report names another constraint (the last of the table) as the
+- governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
   indices and carries a run of numbers from 0 to 150 in steps of 0.01 instead, so that every figure is "in" it
@@ -289,7 +289,8 @@ def main() -> None:
     (OUTPUT / "plan_report.json").write_text(json.dumps(report, indent=2) + "\n")
     stated_governing = report["governing_constraint"]
     if SHORTCUT == "governing_misstated":  # the JSON names the right constraint, the signed report another one
-        stated_governing = next(key for b in reversed(rows) if (key := f"{b['structure']} {b['metric']}") != stated_governing)
+        widest = max(rows, key=lambda r: r["margin"])  # never within the tie of the least margin
+        stated_governing = f"{widest['structure']} {widest['metric']}"
     lines = [f"# Plan check: {plan.RTPlanLabel} ({protocol['site']})", "",
              f"Prescription {rx:g} Gy in {protocol['prescription']['fractions']} fractions to the PTV; final plan "
              f"normalised to PTV D95% = {d95:.2f} Gy.", "",
