@@ -234,19 +234,60 @@ def _decisions_in(chunk: str) -> set[str]:
             if not NEGATED.search(chunk[:m.start()])}
 
 
+STATEMENT = re.compile(r"\b(?:decision|verdict|conclusion|recommendation)s?\b", re.IGNORECASE)
+OTHER_PLAN = re.compile(r"\b(?:initial|original|dosimetrist)", re.IGNORECASE)
+
+
+def _statement_end(rest: str) -> str:
+    """A statement up to the end of its sentence; a semicolon ends it too, unless it stands inside parentheses
+    ("approve (pending review; otherwise reject)" is one statement)."""
+    depth = 0
+    for i, ch in enumerate(rest):
+        depth += (ch == "(") - (ch == ")")
+        if (ch in ".!?" and (i + 1 == len(rest) or rest[i + 1].isspace())) or (ch == ";" and depth <= 0):
+            return rest[:i]
+    return rest
+
+
+def _statement_decisions(chunk: str) -> set[str]:
+    """The decisions one statement gives: its first decision, and any other it goes on to name (a hedge: "approve,
+    although one could reject it"), leaving out negated ones ("cannot be approved"), the noun "approval" after the
+    decision ("reject: the plan does not meet the criteria for approval") and what the statement says of the
+    initial plan."""
+    found: list[str] = []
+    for m in DECISION_WORD.finditer(chunk):
+        if NEGATED.search(chunk[:m.start()]) or OTHER_PLAN.search(chunk[:m.start()]):
+            continue
+        if found and m.group(0).lower() == "approval":
+            continue
+        found.append("approve" if m.group(1).lower() == "approv" else "reject")
+    return set(found)
+
+
 def stated_decisions(text: str) -> set[str]:
-    """The decisions the report's decision statements give: for every "decision" or "verdict", the rest of its
-    sentence (or, under a heading that stands alone, the first sentence after it); the whole text when it has no
-    decision statement. A report that states one decision gives one."""
+    """The decisions the report's decision statements give: for every "decision", "verdict", "conclusion" or
+    "recommendation", the rest of its sentence (or, under a heading that stands alone, the first sentence after it);
+    the whole text when it has no such statement. A report that states one decision gives one."""
     lines = [line for line in text.splitlines() if line.strip()]
     found: set[str] = set()
     for i, line in enumerate(lines):
-        for m in re.finditer(r"\b(?:decision|verdict)\b", line, re.IGNORECASE):
+        for m in STATEMENT.finditer(line):
             rest = line[m.end():]
             if not re.search(r"\w", rest) and i + 1 < len(lines):
                 rest = lines[i + 1]
-            found |= _decisions_in(re.split(r"[.;!?](?:\s|$)", rest, maxsplit=1)[0])
+            found |= _statement_decisions(_statement_end(rest))
     return found or _decisions_in(text)
+
+
+def governing_named(text: str, constraints: dict[str, Any]) -> set[str]:
+    """The constraints (lower-case keys) the report's "governing ..." statements name, each statement read to the end
+    of its sentence: the constraint table names every one, the statement names the one the physicist signs for."""
+    found: set[str] = set()
+    for line in text.splitlines():
+        for m in re.finditer(r"\bgoverning\b", line, re.IGNORECASE):
+            statement = " ".join(_statement_end(line[m.end():]).split()).lower()
+            found |= {k.lower() for k in constraints if k.lower() in statement}
+    return found
 
 
 def _within(found: Any, expected: float, unit: str, rx: float) -> bool | str:
@@ -443,6 +484,8 @@ def _grade_report(g: Grading, ref: dict[str, Any], masks: dict[str, np.ndarray],
         problems.append(f"decision stated as {' and '.join(sorted(stated)) or 'nothing'}, not as one {decision}")
     if named.lower() not in flat or not named:
         problems.append("governing constraint not named")
+    elif stated := sorted(governing_named(text, final) - {k.lower() for k in fits}):
+        problems.append(f"governing constraint stated as {', '.join(stated)}")
     if f"{objective:.1f}" not in text and f"{objective:.2f}" not in text:
         problems.append(f"priority organ mean dose {objective:.2f} Gy not reported")
     g.check("signed plan-check report states the decision, governing constraint and priority organ dose", not problems,

@@ -22,6 +22,10 @@ that name switches on one shortcut; run as solve.py, none is taken:
 - stale_in_sum: every RTDOSE in the export goes into the initial plan (the superseded one too), none excluded
   (in main).
 - hedged_decision: all right, but the signed report states the decision as "approve or reject" (in main).
+- contradicted_decision: all right, but the signed report, after stating the decision, concludes the other way
+  (in main).
+- governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
+  governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
   indices and carries a run of numbers from 0 to 150 in steps of 0.01 instead, so that every figure is "in" it
   (in main).
@@ -283,6 +287,10 @@ def main() -> None:
         "signed_by": "A. Physicist, MPE", "date": "2026-12-03",
     }
     (OUTPUT / "plan_report.json").write_text(json.dumps(report, indent=2) + "\n")
+    stated_governing = report["governing_constraint"]
+    if SHORTCUT == "governing_misstated":  # the JSON names the right constraint, the signed report another one
+        widest = max(rows, key=lambda r: r["margin"])  # never within the tie of the least margin
+        stated_governing = f"{widest['structure']} {widest['metric']}"
     lines = [f"# Plan check: {plan.RTPlanLabel} ({protocol['site']})", "",
              f"Prescription {rx:g} Gy in {protocol['prescription']['fractions']} fractions to the PTV; final plan "
              f"normalised to PTV D95% = {d95:.2f} Gy.", "",
@@ -295,8 +303,10 @@ def main() -> None:
               f"Paddick CI {report['final_plan']['paddick_ci']:.3f}, ICRU-83 HI {report['final_plan']['homogeneity_index']:.3f}, "
               f"{priority['structure']} mean dose {objective:.2f} Gy.", "",
               f"**Decision: {'APPROVE or REJECT' if SHORTCUT == 'hedged_decision' else decision.upper()}**. "
-              f"Governing constraint: {report['governing_constraint']} "
+              f"Governing constraint: {stated_governing} "
               f"({governing['value']:.2f} against {governing['limit']:.2f} {governing['unit']}).", "",
+              *([f"Conclusion: {'reject' if decision == 'approve' else 'approve'} the plan as it stands.", ""]
+                if SHORTCUT == "contradicted_decision" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
