@@ -20,12 +20,18 @@ Generation writes the mailboxes from seeded threads whose review calls are known
 calls do not follow the words: in-house counsel's business recommendation uses legal vocabulary, a business
 report copies "Legal", a request for advice and outside counsel's analysis are put in plain words, a
 labelled request for advice is copied to an outside consultant under its usual subject, a street name
-hits a keyword of the request, and the supplier's quality report names none of them.
+hits a keyword of the request, and the supplier's quality report names none of them. Nor do the templates:
+each kind of privilege thread also occurs as a twin worded the same (same subject, label and text) whose
+call is reversed by a fact the reviewer must weigh (the consultant copied or not, the advice forwarded
+inside the company or to Meridian, counsel's update closing on legal advice, the report sent to counsel for
+her view, the co-party's counsel writing before or after the common-interest agreement's effective date).
+The twins and the Message-IDs come from seeded streams of their own, so nothing in a message names the
+template that wrote it.
 
 Grade: gates on the load file, the privilege log and the production folder; then the produced set,
 no privileged document produced, the privilege log's completeness, bases and metadata, the hard
 privilege calls (counsel on the business side or merely copied; the co-party's counsel under the
-regime), log descriptions that support the basis claimed and do not quote the withheld documents,
+regime; each twin thread on its own facts), log descriptions that support the basis claimed and do not quote the withheld documents,
 nothing re-produced from an earlier volume and the clawback notice, family deduplication with
 custodians, a continuous Bates sequence from the agreed start, page counts and Bates stamps
 re-measured in the PDFs (pdfinfo/pdftotext in a sandbox), families kept together, load-file metadata
@@ -281,13 +287,12 @@ def ac_question(w: Writer, copy_consultant: bool | None = None) -> Mail:
     its privileged label and subject but the disclosure waives the privilege."""
     sender = w.pick(("whitfield", "oyelaran"))[0]
     copied = w.rng.random() < 0.35 if copy_consultant is None else copy_consultant
-    aside = "\n\nCopying Paul at Crestline, who is running the sourcing review with us." if copied else ""
-    body = wrap(f"""
+    body = wrap("""
 Elena,
 
 Privileged and confidential - request for legal advice. Meridian has missed the on-time delivery
 level three months running. Do we have the right to terminate the supply agreement under section 11,
-and what notice do we need to give? I would like your view before we raise it with them.{aside}""") + signature(sender)
+and what notice do we need to give? I would like your view before we raise it with them.""") + signature(sender)
     return w.add(when=w.inside(), sender=sender, to=["brandt"], cc=["dunne"] if copied else [], topic=True,
                  privileged=not copied, call="copied_out" if copied else "",
                  subject="Privileged - termination rights under Meridian supply agreement", body=body)
@@ -354,7 +359,7 @@ circulate only to the litigation working group.""") + signature("baxter")
 def waiver_cc(w: Writer) -> Mail:
     sender = w.pick(("whitfield", "oyelaran"))[0]
     body = wrap("""
-Elena, copying Paul from Crestline since he is advising us on the sourcing strategy.
+Elena,
 
 Question on the Meridian supply agreement: does the exclusivity clause stop us from qualifying a second
 supplier for the Falcon housings before the term ends?""") + signature(sender)
@@ -362,14 +367,14 @@ supplier for the Falcon housings before the term ends?""") + signature(sender)
                  subject="Meridian supply agreement - exclusivity question", body=body)
 
 
-def waiver_forward(w: Writer, advice: Mail) -> Mail:
+def waiver_forward(w: Writer, advice: Mail, delay: dt.timedelta = dt.timedelta(days=2, hours=1)) -> Mail:
     sender = advice.to[0]
     quoted = "\n".join("> " + line for line in advice.body.splitlines())
     body = (wrap("""
-Frank, see below - our lawyer's position on the delivery failures. We expect a cure plan within 30 days.""")
+See below - our lawyer's position on the Meridian delivery failures. We expect a cure plan within 30 days.""")
             + signature(sender) + f"\n\n-----Original Message-----\nFrom: {PEOPLE['brandt'][0]}\n"
             f"Subject: {advice.subject}\n\n{quoted}\n")
-    return w.add(when=advice.when + dt.timedelta(days=2, hours=1), sender=sender, to=["moreau"], cc=[], topic=True,
+    return w.add(when=advice.when + delay, sender=sender, to=["moreau"], cc=[], topic=True,
                  subject=f"FW: {advice.subject}", body=body)
 
 
@@ -423,10 +428,11 @@ Please split the variance between freight and unit price for the board pack.""")
                  subject="Project Falcon budget variance", body=body)
 
 
-def counsel_business(w: Writer) -> Mail:
-    """In-house counsel negotiating on the business side under a privilege label: not legal advice."""
+def counsel_business(w: Writer, advice: str | None = None) -> Mail:
+    """In-house counsel negotiating on the business side under a privilege label: not legal advice (with
+    ``advice``, the same update closing on her legal advice about the commitment)."""
     units = w.rng.randint(12, 30)
-    close = w.rng.choice([
+    close = advice or w.rng.choice([
         "My advice is to take the offer: the numbers work for the Falcon budget and it keeps the Dayton line "
         "running. There is no legal question in this, it is a pricing call.",
         "Speaking for the business side here, my advice is to take the offer: the numbers work for the Falcon "
@@ -448,15 +454,17 @@ by Friday.""") + signature("brandt")
                  subject="Meridian Q4 volumes - commercial terms", body=body, call="counsel_business")
 
 
-def counsel_copied(w: Writer) -> Mail:
-    """A business report that merely copies in-house counsel: not privileged."""
+def counsel_copied(w: Writer, ask: str | None = None) -> Mail:
+    """A business report that merely copies in-house counsel: not privileged (with ``ask``, the same report
+    sent to counsel for her advice on it)."""
     other = w.pick(("whitfield", "natarajan"))[0]
     body = wrap(f"""
 Team,
 
 For the Falcon steering pack: Meridian delivered {w.rng.randint(81, 94)}% of lots on time this quarter against
 the supply agreement schedule, and expedite freight is running at {w.rng.randint(20, 60)} thousand dollars.
-Copying Elena in Legal so she has the same figures as the steering group{w.rng.choice(["", " if this ends in litigation"])}.
+{ask or "Copying Elena in Legal so she has the same figures as the steering group"
+ + w.rng.choice(["", " if this ends in litigation"]) + "."}
 """) + signature("oyelaran")
     return w.add(when=w.inside(), sender="oyelaran", to=[other, "carver"], cc=["brandt"], topic=True,
                  subject="Project Falcon steering pack - Meridian delivery figures", body=body, call="counsel_copied")
@@ -548,12 +556,62 @@ consistent positions in their responses to Meridian.""") + signature("hale")
                  subject="Meridian force majeure - Norland analysis", body=body)
 
 
+# The counterparts' closing lines: counsel's legal advice on the commercial commitment, and the business report
+# put to counsel for her advice.
+COMMITMENT_ADVICE = (
+    "Before you confirm, a legal point: a commitment under section 4.2 as worded would settle our claim to the "
+    "expedite costs under section 9.4, so the confirmation must expressly reserve that claim. I will draft the "
+    "reservation.",
+    "My legal advice before anyone confirms: the commitment has to reserve our set-off rights under section 9.4, "
+    "or Meridian will argue that the expedite claim was settled. Send me the draft confirmation first.")
+REPORT_QUESTION = (
+    "Elena, before these go in the pack: do they support a notice of breach under section 11, and is there "
+    "anything we should leave out of the steering pack?",
+    "Elena, do these figures give us grounds for a notice of breach under section 11? I would like your view "
+    "before the steering group sees them.")
+
+
+def forwarded(rng: random.Random) -> dt.timedelta:
+    """How long after counsel's advice a recipient forwarded it."""
+    return dt.timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 4), minutes=rng.randint(0, 59))
+
+
+def counterparts(w: Writer, advice: Mail, regime: str) -> None:
+    """Each kind of privilege thread once more, worded as its twin, with the call reversed by a fact the
+    reviewer must weigh: the sourcing consultant copied (waiver), the consultant dropped (a plain request),
+    counsel's advice forwarded inside the company rather than to Meridian, counsel's update closing on legal
+    advice, the report sent to counsel for her view, and the co-party's counsel writing on the other side of
+    the common-interest agreement's effective date. Drawn from ``w.rng``, a stream of its own."""
+    def twin(mail: Mail, privileged: bool, **facts: object) -> None:
+        mail.call, mail.privileged = "twin", privileged
+        for name, value in facts.items():
+            setattr(mail, name, value)
+
+    for template in (ac_advice, outside_advice, plain_answer):
+        mail = template(w)
+        twin(mail, False, cc=[*mail.cc, "dunne"])
+    twin(plain_question(w), False, cc=["dunne"])
+    twin(waiver_cc(w), True, cc=[])
+    twin(waiver_forward(w, advice, forwarded(w.rng)), True, to=["natarajan"], cc=["brandt"])
+    twin(counsel_business(w, advice=w.rng.choice(COMMITMENT_ADVICE)), True)
+    report = counsel_copied(w, ask=w.rng.choice(REPORT_QUESTION))
+    twin(report, True, to=["brandt"], cc=[*report.to])
+    shared = regime == "common_interest"
+    request = co_party_before(w)
+    twin(request, shared, common_interest=shared, when=w.when(COMMON_INTEREST + dt.timedelta(days=3), w.date_to))
+    analysis = co_party_after(w, regime)
+    twin(analysis, False, common_interest=False,
+         when=w.when(max(w.date_from, dt.date(2025, 3, 1)), COMMON_INTEREST - dt.timedelta(days=3)))
+
+
 EXTRA = (status, external, decoy, helpdesk, other_vendor, ac_question, outside_advice, budget_only, quality_note,
          street_notice)
 
 
-def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_threads: int, regime: str) -> list[Mail]:
-    """The collection: every kind of thread at least once, plus seeded extras."""
+def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_threads: int, regime: str,
+          forms: random.Random) -> list[Mail]:
+    """The collection: every kind of thread at least once, plus seeded extras, then the privilege threads'
+    counterparts drawn from ``forms``."""
     w = Writer(rng, date_from, date_to)
     log_rows = ["po,promised,received,days_late"] + [
         f"PO{rng.randint(40000, 49999)},2025-0{m}-{d:02d},2025-0{m}-{d + rng.randint(0, 9):02d},{rng.randint(0, 9)}"
@@ -574,7 +632,7 @@ def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_thread
     outside_advice(w)
     work_product(w)
     waiver_cc(w)
-    waiver_forward(w, advice)
+    waiver_forward(w, advice, forwarded(forms))
     decoy(w)
     helpdesk(w)
     other_vendor(w)
@@ -590,6 +648,9 @@ def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_thread
     street_notice(w)
     for _ in range(extra_threads):
         rng.choice(EXTRA)(w)
+    w.rng = forms
+    counterparts(w, advice, regime)
+    w.rng = rng
     return sorted(w.mails, key=lambda m: m.when)
 
 
@@ -609,7 +670,8 @@ def utc_offset(when: dt.datetime) -> dt.timezone:
     return dt.timezone(dt.timedelta(hours=-4 if summer else -5))
 
 
-def raw_message(mail: Mail, seed: int) -> bytes:
+def raw_message(mail: Mail, token: str) -> bytes:
+    """The message as sent; ``token``, drawn at random, makes its Message-ID (which says nothing of the thread)."""
     msg = EmailMessage()
     msg["From"] = address(mail.sender)
     msg["To"] = ", ".join(address(p) for p in mail.to)
@@ -618,13 +680,13 @@ def raw_message(mail: Mail, seed: int) -> bytes:
     msg["Subject"] = mail.subject
     msg["Date"] = email.utils.format_datetime(mail.when.replace(tzinfo=utc_offset(mail.when)))
     domain = PEOPLE[mail.sender][1].split("@")[1]
-    msg["Message-ID"] = f"<{mail.key}.{seed % 100000:05d}.{mail.when:%Y%m%d%H%M}@{domain}>"
+    msg["Message-ID"] = f"<{mail.when:%Y%m%d%H%M}.{token}@{domain}>"
     msg.set_content(mail.body)
     for name, data, mime in mail.attachments:
         maintype, subtype = mime.split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     if mail.attachments:
-        msg.set_boundary(f"=_halcyon_{mail.key}_{seed % 100000:05d}")
+        msg.set_boundary(f"=_halcyon_{token}")
     return msg.as_bytes(policy=email.policy.default)
 
 
@@ -842,8 +904,9 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     regime = params.get("regime", "standard")
     if regime not in REGIMES:
         raise ValueError(f"task.toml [variants]: regime must be one of {list(REGIMES)}, got {regime!r}")
-    mails = build(rng, lo, hi, params["extra_threads"], regime)
-    raws = {m.key: raw_message(m, params["seed"]) for m in mails}
+    mails = build(rng, lo, hi, params["extra_threads"], regime, random.Random(f"counterparts-{params['seed']}"))
+    ids = random.Random(f"message-ids-{params['seed']}")
+    raws = {m.key: raw_message(m, f"{ids.getrandbits(64):016x}") for m in mails}
     stored_md5: dict[str, str] = {}
     (input_dir / "mailboxes").mkdir()
     for box in MAILBOXES:
@@ -1021,6 +1084,8 @@ CALLS = {
     "privilege called on each message's substance and recipients, not its label, subject or vocabulary "
     "(a plain-worded request or analysis withheld; a labelled request copied to a consultant produced)":
         ("plain", "copied_out"),
+    "twin threads of the same wording called on their own facts (the consultant copied or not, advice forwarded "
+    "inside or outside, counsel advising or trading, the date against the common-interest agreement)": ("twin",),
 }
 
 

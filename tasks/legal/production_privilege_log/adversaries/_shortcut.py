@@ -14,7 +14,10 @@ chosen by the name this script is staged under:
 - boilerplate_descriptions: every log entry says only that a privileged document is withheld, which lets
   nobody assess the claim;
 - body_only: each email's PDF shows its subject and body but no header block (From, To, Cc, Date), so the
-  produced document is not the email as sent."""
+  produced document is not the email as sent;
+- template_lookup: privilege called by looking up the generator's thread templates by subject (the
+  templates that are privileged, the co-party's analysis when a common-interest agreement exists), never
+  weighing who is on the thread, when it was sent or what it is for."""
 
 import csv
 import datetime as dt
@@ -78,8 +81,14 @@ for last, first in people:
 
 LEGAL = re.compile(r"legal advice|\badvice on\b|legal (?:view|analysis)|force majeure (?:claim|position) is|"
                    r"reserve its rights|attorney work product|anticipated litigation|what should i not put in writing|"
-                   r"set off the documented", re.I)
+                   r"set off the documented|does the exclusivity clause|\blegal point\b|"
+                   r"notice of breach under section 11", re.I)
 LEGAL_WORDS = re.compile(r"\blegal\b|\badvi(?:ce|se|sing)\b|\battorney|\blitigat|\bwork product\b|\bbreach\b", re.I)
+TEMPLATES_PRIVILEGED = {
+    "Privileged - termination rights under Meridian supply agreement",
+    "Privileged & Confidential - advice on Meridian notice of breach", "Meridian - force majeure position",
+    "Privileged - Meridian dispute: litigation assessment (draft)", "Meridian expedite invoices - before I reply to Frank",
+    "Expedite invoices - set-off"}
 agreement_parties: set[str] = set()
 agreement_from = None
 if (IN / "common_interest_agreement.md").is_file():
@@ -97,7 +106,11 @@ for f in fams:
     outsiders = [p for p in parties if not p.endswith("@halcyonind.com") and p not in counsel]
     shared = bool(outsiders) and agreement_from is not None and f["sent"].date() >= agreement_from and \
         all(p in agreement_parties for p in outsiders)
-    if MODE == "subject_privilege":
+    if MODE == "template_lookup":
+        f["priv"] = f["subject"] in TEMPLATES_PRIVILEGED or (
+            f["subject"] == "Meridian force majeure - Norland analysis" and agreement_from is not None)
+        shared = f["priv"] and "Norland" in f["subject"]
+    elif MODE == "subject_privilege":
         f["priv"] = "privileged" in text.lower()
     elif MODE == "header_rule":
         f["priv"] = any(p in counsel for p in parties) and not outsiders

@@ -38,7 +38,8 @@ TOPIC = re.compile(r"\bmeridian\b(?!\s+street)|\bproject falcon\b|\bsupply agree
 # (counsel's business recommendation is not, whatever words it uses)
 LEGAL = re.compile(r"legal advice|\badvice on\b|legal (?:view|analysis)|force majeure (?:claim|position) is|"
                    r"reserve its rights|attorney work product|anticipated litigation|what should i not put in writing|"
-                   r"set off the documented", re.I)
+                   r"set off the documented|does the exclusivity clause|\blegal point\b|"
+                   r"notice of breach under section 11", re.I)
 
 
 def scope() -> dict:
