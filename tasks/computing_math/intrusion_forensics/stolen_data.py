@@ -8,6 +8,9 @@ details. ``Stolen.people`` counts distinct persons, ``Stolen.high_risk`` those t
 (data/ir_policy.md, 2.3) says must be told, ``Stolen.credential_accounts`` the logins whose
 credentials left (1.3).
 
+Every kind keeps at least one person at high risk and at least one who is not, so that neither
+"no one" nor "everyone" is the answer without reading every row.
+
 ALE-CANARY-4ade4d2e-b6cb-41f8-b293-fdbab00495a3
 """
 
@@ -41,11 +44,13 @@ def _luhn_complete(rng: random.Random, prefix: str) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def _customers(rng: random.Random) -> Stolen:
+def _customers(rng: random.Random, aside: random.Random) -> Stolen:
     rows = ["customer_id,name,email,card_number,postcode"]
     count = rng.randrange(40, 60)
     second_card = set(rng.sample(range(count), rng.randrange(2, 5)))
     legacy = set(rng.sample(range(count), rng.choice([0, 1, 2, 3, 4])))
+    if not legacy:  # at least one legacy row with a full card number, drawn aside so that ``rng`` runs on unchanged
+        legacy = {aside.randrange(count)}
     for i in range(count):
         f, l_ = rng.choice(FIRST), rng.choice(LAST)
         postcode = (f"{rng.choice('ABCDEFGHKLMNPRS')}{rng.randrange(1, 30)} {rng.randrange(1, 10)}"
@@ -59,7 +64,7 @@ def _customers(rng: random.Random) -> Stolen:
     return Stolen(("\n".join(rows) + "\n").encode(), people=count, high_risk=len(legacy))
 
 
-def _user_dump(rng: random.Random) -> Stolen:
+def _user_dump(rng: random.Random, aside: random.Random) -> Stolen:
     rows = ["-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB", "-- Host: localhost    Database: shop", "",
             "INSERT INTO `users` (`id`,`login`,`pwhash`,`role`) VALUES"]
     count = rng.randrange(30, 45)
@@ -75,7 +80,7 @@ def _user_dump(rng: random.Random) -> Stolen:
     return Stolen(("\n".join(rows) + "\n").encode(), people=count, high_risk=len(legacy), credential_accounts=logins)
 
 
-def _payroll(rng: random.Random) -> Stolen:
+def _payroll(rng: random.Random, aside: random.Random) -> Stolen:
     rows = ["employee_id,name,department,component,amount_gbp,sort_code,account"]
     count = rng.randrange(35, 50)
     contractors = set(rng.sample(range(count), rng.randrange(2, 6)))
@@ -92,6 +97,7 @@ def _payroll(rng: random.Random) -> Stolen:
     return Stolen(("\n".join(rows) + "\n").encode(), people=count, high_risk=count - len(contractors))
 
 
-def stolen_file(rng: random.Random, kind: str) -> Stolen:
-    """The stolen file of ``kind`` (customers, sqldump or payroll) with its facts."""
-    return {"customers": _customers, "sqldump": _user_dump, "payroll": _payroll}[kind](rng)
+def stolen_file(rng: random.Random, kind: str, aside: random.Random) -> Stolen:
+    """The stolen file of ``kind`` (customers, sqldump or payroll) with its facts; ``aside`` is a stream of its
+    own for draws added later, so that the instances drawn before them do not shift."""
+    return {"customers": _customers, "sqldump": _user_dump, "payroll": _payroll}[kind](rng, aside)

@@ -4,8 +4,8 @@ Workflow: the agent receives a pcap from the affected segment plus the web serve
 the host's auth log and Northwind's incident and breach procedure. Hidden in ordinary traffic is
 an attack chain (which differs by variant): a port scan, a password brute force that ends in a
 successful login, a tool download, a C2 beacon (HTTP or DNS) and data exfiltration (DNS tunnelling
-or chunked HTTP POSTs, encoded and in one variant compressed). The agent must reconstruct a phase
-timeline, list the attacker-controlled indicators (IPs, domains, SHA-256 of the downloaded tool),
+or chunked HTTP POSTs, a few chunks sent out of order, encoded and in one variant compressed). The
+agent must reconstruct a phase timeline, list the attacker-controlled indicators (IPs, domains, SHA-256 of the downloaded tool),
 recover the exfiltrated file byte for byte, read it, and decide under the procedure what to
 isolate and reset and whom to notify (the stolen file's defect differs by variant: a few full
 card numbers among masked ones, legacy unsalted hashes among bcrypt ones, contractors without
@@ -259,14 +259,24 @@ def _ssh_bruteforce(s: Scene, t: float, attacker: str, user: str, tries: int) ->
     return first, last_fail, t
 
 
-def _dns_exfil(s: Scene, t: float, host: str, domain: str, data: bytes, encoding: str) -> tuple[float, float]:
+def _out_of_order(count: int, aside: random.Random) -> list[int]:
+    """The order in which a tunnel with parallel workers sends ``count`` numbered chunks: a few are overtaken by
+    the next one (never the identity when there are two chunks or more)."""
+    order = list(range(count))
+    for i in aside.sample(range(count - 1), min(max(1, count // 12), count - 1)):
+        order[i], order[i + 1] = order[i + 1], order[i]
+    return order
+
+
+def _dns_exfil(s: Scene, t: float, host: str, domain: str, data: bytes, encoding: str,
+               aside: random.Random) -> tuple[float, float]:
     text = base64.b32encode(data).decode().rstrip("=").lower() if encoding == "base32" else data.hex()
     size = 52 if encoding == "base32" else 56
     chunks = [text[i:i + size] for i in range(0, len(text), size)]
     session = f"{s.rng.getrandbits(24):06x}"
     first = t
-    order = list(range(len(chunks)))
-    retries = set(s.rng.sample(order, 2))
+    retries = set(s.rng.sample(list(range(len(chunks))), 2))
+    order = _out_of_order(len(chunks), aside)
     for seq in order:
         for _ in range(2 if seq in retries else 1):
             s.dns_query(t, host, f"{chunks[seq]}.{seq:03d}.{session}.{domain}", answer="127.0.0.1")
@@ -297,12 +307,13 @@ def _https_get(s: Scene, t: float, cli: str, srv: str, path: str, body: bytes, u
     return end
 
 
-def _http_exfil(s: Scene, t: float, host: str, dest_ip: str, data: bytes) -> tuple[float, float]:
+def _http_exfil(s: Scene, t: float, host: str, dest_ip: str, data: bytes, aside: random.Random) -> tuple[float, float]:
     encoded = base64.b64encode(gzip.compress(data, mtime=0)).decode()
     size = 700
     parts = [encoded[i:i + size] for i in range(0, len(encoded), size)]
     first = t
-    for i, part in enumerate(parts):
+    for i in _out_of_order(len(parts), aside):
+        part = parts[i]
         body = f"id=web01&part={i}&total={len(parts)}&data={part.replace('+', '%2B').replace('/', '%2F').replace('=', '%3D')}"
         last = t
         s.http(t, host, dest_ip, "POST", "/upload.php", dest_ip, 200, b"ok", body.encode(), "text/plain",
@@ -399,7 +410,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
                                      "dst_ip": [RESOLVER, c2_domain] if params["c2_protocol"] == "dns" else [c2_ip]}
 
     # exfiltration
-    stolen = stolen_file(rng, params["secret"])
+    aside = random.Random(f"{params['seed']}:aside")  # draws added later, so that older instances do not shift
+    stolen = stolen_file(rng, params["secret"], aside)
     secret = stolen.data
     t = ok + rng.uniform(150, 200)
     if scenario == "pivot":
@@ -407,10 +419,10 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         _https_get(s, ok + rng.uniform(5, 12), victim, WEB, "/export/payroll.csv", secret, USER_AGENTS[0],
                    random.Random(f"{params['seed']}:tls"))
     if params["exfil"] == "http":
-        e0, e1 = _http_exfil(s, t, holder, pool[9], secret)
+        e0, e1 = _http_exfil(s, t, holder, pool[9], secret, aside)
         exfil_dest, exfil_ioc = pool[9], {"ip": [pool[9]]}
     else:
-        e0, e1 = _dns_exfil(s, t, holder, exfil_domain, secret, params["exfil"])
+        e0, e1 = _dns_exfil(s, t, holder, exfil_domain, secret, params["exfil"], aside)
         exfil_dest, exfil_ioc = exfil_domain, {"domain": [exfil_domain]}
     phases["exfiltration"] = {"start": e0, "end": e1, "src_ip": holder,
                               "dst_ip": [pool[9]] if params["exfil"] == "http" else [RESOLVER, exfil_domain]}

@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
-"""Near-miss shortcut on the incident's decisions; the name this file runs under picks the shortcut.
+"""Near-miss shortcuts on the stolen file and the incident's decisions; the name this file runs under picks the
+shortcut.
+
+arrival_order: the forensics and the decisions done properly, retransmitted chunks dropped and the payload
+  decoded, but the exfiltrated chunks joined in the order they were captured, not by their sequence numbers.
 
 notify_everyone: the forensics done properly (timeline, indicators, the stolen file recovered),
   but the procedure is not applied to what left: every data row is counted as a person, all of
   them are to be told directly, and only the guessed account is reset (the worst-case verdict a
   responder signs without reading the stolen rows against ir_policy.md).
+first_rows_only: the forensics done properly and people counted once each, but the stolen rows are read
+  only as far as the first screen: the risk seen there (masked cards, salted hashes, bank details) is taken
+  for everyone, so either no one or everyone is to be told directly.
 intranet_copy: the tunnel is found and timed but not decoded: the stolen file is taken from the copy of
   the export the foothold fetched from the intranet, exported from the capture as an HTTP object (the
   tunnel's undecoded text when there is none); the procedure is applied to its rows as a payroll export
@@ -28,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -175,7 +183,7 @@ def find_exfil(host: str) -> dict:
         for _, _, name in queries:
             labels = name.split(".")
             chunks.setdefault(int(labels[1]), labels[0])
-        text = "".join(chunks[k] for k in sorted(chunks))
+        text = "".join(chunks[k] for k in (list(chunks) if MODE == "arrival_order" else sorted(chunks)))
         if MODE == "intranet_copy":
             objects = WORK / "intranet"
             objects.mkdir(parents=True, exist_ok=True)
@@ -195,9 +203,12 @@ def find_exfil(host: str) -> dict:
         form = dict(zip(keys.split("|"), values.split("|"), strict=False))
         if "data" in form and "part" in form:
             parts[int(form["part"])] = (float(t), dst, form["data"])
-    blob = base64.b64decode("".join(parts[k][2] for k in sorted(parts)))
-    data = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
-    first, last = parts[min(parts)], parts[max(parts)]
+    blob = base64.b64decode("".join(parts[k][2] for k in (list(parts) if MODE == "arrival_order" else sorted(parts))))
+    try:
+        data = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
+    except (OSError, EOFError, zlib.error):
+        data = blob  # a stream that does not inflate (parts out of order) delivered as it is
+    first, last = min(parts.values()), max(parts.values())  # by time: the parts need not arrive in order
     return {"data": data, "protocol": "http", "destination": first[1], "dst": first[1], "start": first[0],
             "end": last[0]}
 
@@ -215,6 +226,32 @@ def assess_payroll(data: bytes) -> dict:
     key = next((c for c in (rows[0] if rows else {}) if c.endswith("_id")), "")
     banked = {r[key] for r in rows if (r.get("sort_code") or "").strip() and (r.get("account") or "").strip()}
     return {"people": len({r.get(key) for r in rows}), "high_risk": len(banked), "credential_accounts": []}
+
+
+def assess_rows(data: bytes) -> dict:
+    """The procedure applied to the rows: people counted once each, credentials from every row, those at high
+    risk told directly; under first_rows_only the verdict of the first five rows is applied to everyone."""
+    text = data.decode("utf-8", "replace")
+    insert = re.search(r"INSERT INTO `?\w+`? \(([^)]*)\) VALUES", text)
+    if insert:
+        names = [c.strip(" `") for c in insert.group(1).split(",")]
+        rows = [dict(zip(names, (v.strip(" '") for v in line.split(",")), strict=False))
+                for line in re.findall(r"^\((.*)\)[,;]$", text, flags=re.M)]
+    else:
+        rows = list(csv.DictReader(text.splitlines()))
+    key = "login" if rows and "login" in rows[0] else next((c for c in (rows[0] if rows else {}) if c.endswith("_id")), "")
+    people = {r.get(key) for r in rows}
+
+    def at_risk(row: dict) -> bool:
+        card = (row.get("card_number") or "").replace(" ", "")
+        return (card.isdigit() or bool((row.get("sort_code") or "").strip() and (row.get("account") or "").strip())
+                or bool(re.fullmatch(r"[0-9a-f]{32}|[0-9a-f]{40}", (row.get("pwhash") or "").lower())))
+
+    risky = {r.get(key) for r in rows if at_risk(r)}
+    if MODE == "first_rows_only":
+        risky = people if any(at_risk(r) for r in rows[:5]) else set()
+    return {"people": len(people), "high_risk": len(risky),
+            "credential_accounts": sorted({r.get(key, "") for r in rows if r.get("pwhash")})}
 
 
 def main() -> None:
@@ -261,7 +298,8 @@ def main() -> None:
             writer.writerow(["domain", domain, "C2 or exfiltration domain"])
         writer.writerow(["sha256", tool["sha256"], "downloaded tool"])
 
-    facts = assess_payroll(exfil["data"]) if MODE == "intranet_copy" else assess(exfil["data"])
+    facts = {"intranet_copy": assess_payroll, "first_rows_only": assess_rows,
+             "arrival_order": assess_rows}.get(MODE, assess)(exfil["data"])
     report = {
         "summary": f"Patient zero is {foothold}. {brute['src']} guessed the password of {brute['account']} after a "
                    f"port scan; {foothold} fetched a tool, beaconed to {c2['domain']} and sent {len(exfil['data'])} "

@@ -181,7 +181,7 @@ def find_exfil(host: str) -> dict:
             parts[int(form["part"])] = (float(t), dst, form["data"])
     blob = base64.b64decode("".join(parts[k][2] for k in sorted(parts)))
     data = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
-    first, last = parts[min(parts)], parts[max(parts)]
+    first, last = min(parts.values()), max(parts.values())  # by time: the parts need not arrive in order
     return {"data": data, "protocol": "http", "destination": first[1], "dst": first[1], "start": first[0],
             "end": last[0]}
 

@@ -1,0 +1,1 @@
+_decision_shortcuts.py
