@@ -15,8 +15,10 @@ reconciles monthly gross revenue to finance's booked sales and makes the release
 (publish, publish with caveats or hold).
 
 Generation: a clean truth (customers, products, orders, returns, FX) is simulated from the seed,
-then dirtied into the extracts; the reference tables, counts, KPIs and the release call are
-computed from the truth in plain Python (correct by construction, independent of any SQL).
+then dirtied into the extracts (every night with at least one order line on an unknown customer and
+one on an unknown SKU, so that the mapping to the unknown members is always exercised); the
+reference tables, counts, KPIs and the release call are computed from the truth in plain Python
+(correct by construction, independent of any SQL).
 Finance's booked sales equal the true gross revenue except in months given an injected gap
 (a blocking break and/or a minor variance, by profile). A second, hidden night of extracts (same
 profile and scenario, other seed) goes to the reference with its own reference tables.
@@ -229,25 +231,34 @@ def _merge_aliases(truth: dict, profile: dict, rng: random.Random) -> dict[str, 
     return {cid: f"C5{n:04d}" for n, cid in enumerate(chosen)}
 
 
-def _extract_orders(truth: dict, profile: dict, rng: random.Random,
-                    aliases: dict[str, str]) -> tuple[list[list[str]], dict[str, Any]]:
+def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dict[str, str],
+                    aside: random.Random) -> tuple[list[list[str]], dict[str, Any]]:
+    """The order extract rows and the fact lines behind them. Every night has at least one fact line on an
+    unknown customer and one on an unknown SKU: when the random draws gave none, the last order is made an
+    orphan and its last line gets an unknown SKU (from ``aside``, so that the other nights do not shift)."""
     known = {c["customer_id"] for c in truth["customers"]}
     skus = [p["sku"] for p in truth["products"]]
     voids = profile["scenario"] == "late_voids"
     rows: list[list[str]] = []
     fact = []
     orphan_n = lines = voided = remapped = 0
-    for order in truth["orders"]:
-        if rng.random() < profile["orphan_rate"]:
+    last_order = len(truth["orders"]) - 1
+    for k, order in enumerate(truth["orders"]):
+        orphan_due = k == last_order and not any(f["customer_id"] not in known for f in fact)
+        if rng.random() < profile["orphan_rate"] or orphan_due:
             order["customer_id"] = f"C9{orphan_n:04d}"
             orphan_n += 1
         sent_id = order["customer_id"]
         if order["customer_id"] in aliases and rng.random() < 0.5:
             sent_id = aliases[order["customer_id"]]
         fmt = SYSTEMS[order["system"]][1]
-        for line in order["lines"]:
+        for n, line in enumerate(order["lines"]):
+            sku_due = (k == last_order and n == len(order["lines"]) - 1
+                       and not any(f["sku"] not in skus for f in fact))
             if rng.random() < profile["unknown_sku_rate"]:
                 line["sku"] = f"ZZ-{rng.randint(9000, 9999)}"
+            elif sku_due:
+                line["sku"] = f"ZZ-{aside.randint(9000, 9999)}"
             final_at = order["when"] + dt.timedelta(hours=rng.randint(2, 60))
             versions = []
             if rng.random() < profile["update_rate"]:
@@ -262,7 +273,7 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random,
                         old["unit_price"] = round(line["unit_price"] * 1.1, 0 if order["currency"] == "JPY" else 2)
                     versions.append((old, final_at - dt.timedelta(hours=6 * back + rng.randint(1, 5))))
             versions.append((line, final_at))
-            is_void = voids and rng.random() < VOID_RATE
+            is_void = voids and rng.random() < VOID_RATE and not (orphan_due or sku_due)
             if is_void:  # the source deleted the line later: a tombstone version arrives days after
                 versions.append(({**line, "status": "voided"}, final_at + dt.timedelta(days=rng.randint(3, 30))))
             lines += 1
@@ -413,7 +424,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     if params["scenario"] == "fx_quote_switch" and "marketplace_jp" not in profile["systems"]:
         raise ValueError(f"task.toml [variants]: scenario fx_quote_switch needs a JPY channel; profile "
                          f"{params['profile']!r} has none")
-    reference = _write_night(profile, random.Random(params["seed"]), input_dir)
+    reference = _write_night(profile, random.Random(params["seed"]), input_dir, random.Random(f"{params['seed']}:aside"))
     notice = (HERE / f"notice_{params['scenario']}.md").read_text()
     if "fx_switch" in profile:
         notice = notice.replace("{fx_switch}", profile["fx_switch"].isoformat())
@@ -421,7 +432,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     (input_dir / "data_contract.md").write_text((HERE / "data_contract.md").read_text())
     hidden_dir = reference_dir / HIDDEN_NIGHT
     hidden_dir.mkdir()
-    hidden = _write_night(profile, random.Random(f"{params['seed']}/hidden-night"), hidden_dir)
+    hidden = _write_night(profile, random.Random(f"{params['seed']}/hidden-night"), hidden_dir,
+                          random.Random(f"{params['seed']}/hidden-night:aside"))
     (reference_dir / "reference.json").write_text(json.dumps({**reference, "hidden": hidden}))
 
 
@@ -463,11 +475,12 @@ def _release(monthly: list[dict], booked: dict[str, float], counts: dict[str, in
             "variance_months": variance_months, **{k: round(v, 4) for k, v in pct.items()}}
 
 
-def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path) -> dict[str, Any]:
-    """Simulate one night's truth, write its dirty extracts to ``input_dir``, return the reference."""
+def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path, aside: random.Random) -> dict[str, Any]:
+    """Simulate one night's truth, write its dirty extracts to ``input_dir``, return the reference. ``aside`` is
+    a stream of its own for draws added later, so that the nights drawn before them do not shift."""
     truth = _truth(profile, rng)
     aliases = _merge_aliases(truth, profile, rng)
-    order_rows, orders = _extract_orders(truth, profile, rng, aliases)
+    order_rows, orders = _extract_orders(truth, profile, rng, aliases, aside)
     customer_rows, cust_superseded = _extract_customers(truth, profile, rng)
     product_rows, prod_superseded = _extract_products(truth, profile, rng)
     fact = orders["fact"]

@@ -11,6 +11,8 @@
 #   net_vs_finance       finance's booked sales reconciled against net revenue (after refunds)
 #   calendar_guess       dim_date's calendar attributes not as the contract defines them: weekdays
 #                        numbered from Monday, year and month left empty
+#   unknown_sku_dropped  the facts inner-join the product dimension: lines whose SKU the catalogue lacks
+#                        are dropped instead of mapped to the unknown product
 set -euo pipefail
 MODE="$(basename "$0")"; MODE="${MODE%.*}"
 OUT="$ALE_OUTPUT_DIR"
@@ -309,6 +311,9 @@ PY
     ;;
   calendar_guess)
     sed -i "s/CAST(strftime('%Y', d) AS INTEGER),\$/NULL,/; s/CAST(strftime('%m', d) AS INTEGER), strftime('%Y-%m', d), CAST(strftime('%w', d) AS INTEGER)/NULL, strftime('%Y-%m', d), (CAST(strftime('%w', d) AS INTEGER) + 6) % 7/" "$WORK/build.sql"
+    ;;
+  unknown_sku_dropped)
+    sed -i 's/COALESCE(p.product_key, 0),/p.product_key,/; s/^LEFT JOIN dim_product p ON p.sku = o.sku$/JOIN dim_product p ON p.sku = o.sku/' "$WORK/build.sql"
     ;;
   net_vs_finance)
     sed -i 's/^gross = {r\["month"\]: float(r\["gross_revenue_usd"\])/gross = {r["month"]: float(r["net_revenue_usd"])/' "$WORK/release.py"
