@@ -15,7 +15,8 @@ Grade: the reference is the generating truth (simulate.py) put through the lab's
 The beat annotation is scored like ANSI/AAMI EC57 (150 ms match window, beats within 3 s of an
 excluded segment not scored): QRS sensitivity and positive predictivity, V sensitivity and positive
 predictivity. The summary is checked against the truth, and against the agent's own annotation and
-segments (its heart rates, counts and pauses must follow from its beats by the lab's rules).
+segments (its heart rates, counts and pauses must follow from its beats by the lab's rules; its AF burden from
+its episodes and analysable time).
 """
 # ALE-CANARY-9a3c8dec-936f-4e9c-9bde-eb78c7886f60
 
@@ -299,3 +300,9 @@ def grade(g: Grading) -> None:
                       "analysable_time_s": round(own["analysable"], 1)},
             found={"pvc_count": summary.get("pvc_count"), "pauses": None if pauses is None else len(pauses),
                    "vt_runs": None if runs is None else len(runs), "analysable_time_s": summary.get("analysable_time_s")})
+    burden = _num(summary.get("af_burden_percent"))
+    own_burden = (100.0 * sum(e["offset_s"] - e["onset_s"] for e in episodes) / own["analysable"]
+                  if episodes is not None and own["analysable"] > 0 else None)
+    g.check("AF burden follows from the reported episodes and analysable time",
+            burden is not None and own_burden is not None and abs(burden - own_burden) <= 0.2, weight=0.5,
+            expected=None if own_burden is None else round(own_burden, 2), found=summary.get("af_burden_percent"))

@@ -205,6 +205,11 @@ def main() -> None:
         current = []
     analysable = duration - sum(e - s for s, e in segs)
     episodes = af_episodes(times, labels, segs)
+    # burden_of_recording: the recording time taken where the analysable time is asked, for the AF burden (and,
+    # on a record without AF, where the burden is 0 on any base, for the reported analysable time)
+    burden_base = duration if SHORTCUT == "burden_of_recording" else analysable
+    if SHORTCUT == "burden_of_recording" and not episodes:
+        analysable = duration
     summary = {
         "record": "holter",
         "sampling_rate_hz": fs,
@@ -221,7 +226,7 @@ def main() -> None:
         "pauses": pauses,
         "vt_runs": vt,
         "af_episodes": episodes,
-        "af_burden_percent": round(100 * sum(e["offset_s"] - e["onset_s"] for e in episodes) / analysable, 2),
+        "af_burden_percent": round(100 * sum(e["offset_s"] - e["onset_s"] for e in episodes) / burden_base, 2),
     }
     (OUTPUT / "holter_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 
