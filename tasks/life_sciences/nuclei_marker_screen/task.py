@@ -21,7 +21,9 @@ calls follow the reported threshold, and that the well table is the sum of the n
 
 from __future__ import annotations
 
+import csv
 import json
+import math
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -300,6 +302,24 @@ def _grade_consistency(g: Grading, ref: dict[str, Any], rows: list[dict[str, str
             weight=0.5, reason=f"{len(wrong)} nuclei called against the threshold" if wrong else "")
 
 
+def _grade_threshold_rule(g: Grading, ref: dict[str, Any], nuclei: list[dict[str, str]], info: dict[str, Any]) -> None:
+    """The reported threshold and control count are the SOP's rule applied to the agent's own negative-control
+    nuclei (the tolerance of the reference check leaves room for segmentation, not for another rule)."""
+    with (g.input_dir / "plate_map.csv").open(newline="") as handle:
+        negatives = {r["well"].strip().upper() for r in csv.DictReader(handle) if r["role"] == "negative_control"}
+    values = [as_number(r.get("marker_intensity")) for r in nuclei if (r.get("well") or "").strip().upper() in negatives]
+    values = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    own = threshold_of(values, SCENARIOS[ref["scenario"]]["threshold"]) if len(values) >= 2 else None
+    reported, count = as_number(info.get("marker_threshold")), as_number(info.get("negative_control_nuclei"))
+    ok = own is not None and reported is not None and abs(reported - own) <= max(1.0, 0.005 * abs(own)) \
+        and count == len(values)
+    g.check("threshold is the SOP's rule over the reported negative-control nuclei", ok,
+            expected={"marker_threshold": None if own is None else round(own, 3), "negative_control_nuclei": len(values)},
+            found={"marker_threshold": info.get("marker_threshold"),
+                   "negative_control_nuclei": info.get("negative_control_nuclei")},
+            reason="" if ok else "the threshold or the control count does not follow from nuclei.csv by the SOP's rule")
+
+
 def grade(g: Grading) -> None:
     ref = g.reference_json("reference.json")
     if not g.require_files("well_summary.csv", "nuclei.csv", "threshold.json"):
@@ -318,3 +338,4 @@ def grade(g: Grading) -> None:
              ref["negative_nuclei"], rel_tol=0.04, abs_tol=4, weight=0.5)
     _grade_nuclei(g, ref, nuclei)
     _grade_consistency(g, ref, rows, nuclei, threshold)
+    _grade_threshold_rule(g, ref, nuclei, info)

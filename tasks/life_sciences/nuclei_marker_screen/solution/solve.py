@@ -7,7 +7,8 @@ Run as solve.py it follows the SOP. Run through a link in adversaries/ it takes 
 - no_dark_frame: the dark frame's median subtracted in place of the dark frame (its glow left in);
 - no_size_filter: every segmented object counted, debris and out-of-focus cells included;
 - control_free_threshold: the positivity threshold by Otsu over all nuclei of the plate, not the controls;
-- edge_rule_ignored: the SOP's rule for nuclei cut by the field edge applied the other way round.
+- edge_rule_ignored: the SOP's rule for nuclei cut by the field edge applied the other way round;
+- wrong_threshold_rule: the other plate type's threshold rule (median + 5 MAD for mean + 3 SD and back).
 
 ALE-CANARY-d01121f3-9216-48c3-b821-e8ece1ffc28e
 """
@@ -36,6 +37,8 @@ def read_sop() -> dict:
     if SHORTCUT == "edge_rule_ignored":
         keep_edges = not keep_edges
     rule = "mean_3sd" if "mean + 3 x SD" in text else "median_5mad"
+    if SHORTCUT == "wrong_threshold_rule":
+        rule = "median_5mad" if rule == "mean_3sd" else "mean_3sd"
     return {"low": low, "high": high, "keep_edges": keep_edges, "rule": rule}
 
 
