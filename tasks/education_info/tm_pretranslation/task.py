@@ -142,14 +142,16 @@ def _fills(g: Grading, ref: dict[str, Any], found: dict[str, dict[str, Any]], el
     wrong = []
     for uid, r in fuzzy.items():
         alts = found[uid]["alt"]
-        alt_ok = any(a["quality"] is not None and a["quality"].strip().rstrip("%") == str(r["score"])
-                     and a["source"] == r["tm_source"] and a["target"] == r["tm_target"] for a in alts)
+        # every alternative the unit offers must be that entry at that score: several scores are no score
+        alt_ok = bool(alts) and all(a["quality"] is not None and a["quality"].strip().rstrip("%") == str(r["score"])
+                                    and a["source"] == r["tm_source"] and a["target"] == r["tm_target"] for a in alts)
         if found[uid]["target"] != r["target"] or _target_state(elements[uid]) != "needs-review-translation" \
                 or elements[uid].get("approved") == "yes":
             wrong.append(f"{uid}: target {found[uid]['target']!r} state {_target_state(elements[uid])}, "
                          f"expected {r['target']!r} needing review, not approved")
         elif not alt_ok:
-            wrong.append(f"{uid}: no alt-trans with match-quality {r['score']} and the TM entry")
+            wrong.append(f"{uid}: not one alt-trans with match-quality {r['score']} and the TM entry "
+                         f"({len(alts)} alt-trans)")
     g.share(f"fuzzy matches of {ref['threshold']} or more filled for review with their score", len(fuzzy) - len(wrong),
             len(fuzzy), weight=2, noun="units", wrong=wrong)
     stale = [uid for uid, targets in ref["outdated"].items() if found[uid]["target"] in targets]

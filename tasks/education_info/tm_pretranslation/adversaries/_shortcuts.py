@@ -9,6 +9,8 @@ Each one edits the XLIFF with lxml, writes the QA report and the analysis compet
 - first_tm_entry: the first TM entry of a source wins, whatever its change date.
 - locked_blind: translate="no" ignored, locked units filled like the others.
 - difflib_scores: fuzzy scores from difflib's SequenceMatcher ratio instead of the Levenshtein score.
+- hedged_scores: the Levenshtein score rounded instead of floored, each fuzzy fill offered with that score and its
+  neighbours as three alt-trans.
 """
 
 import csv
@@ -46,6 +48,8 @@ def similarity(a, b):
     if MODE == "difflib_scores":
         return int(100 * difflib.SequenceMatcher(None, a, b).ratio())
     n = max(len(a), len(b))
+    if MODE == "hedged_scores":
+        return round(100 * (n - lev(a, b)) / n)
     return 100 * (n - lev(a, b)) // n
 
 
@@ -105,8 +109,9 @@ for unit in tree.getroot().iter(f"{X}trans-unit"):
     target = etree.Element(f"{X}target", state="needs-review-translation" if kind == "fuzzy" else "translated")
     target.text = text
     unit.find(f"{X}source").addnext(target)
-    if kind == "fuzzy":
-        alt = etree.SubElement(unit, f"{X}alt-trans", {"match-quality": str(value), "origin": "memory.tmx"})
+    qualities = (value - 1, value, value + 1) if MODE == "hedged_scores" else (value,)
+    for quality in qualities if kind == "fuzzy" else ():
+        alt = etree.SubElement(unit, f"{X}alt-trans", {"match-quality": str(quality), "origin": "memory.tmx"})
         etree.SubElement(alt, f"{X}source").text = entry[0]
         etree.SubElement(alt, f"{X}target").text = entry[1]
     uid = unit.get("id")
