@@ -9,7 +9,9 @@ approximation and order, sizes the stages with real part values, verifies the de
 and delivers the netlist (subcircuit FILTER) and a design summary.
 
 generate() writes the machine-readable request (spec.json) and the op-amp model (opamp.lib) into
-the inputs, and the same limits into the reference.
+the inputs, and the same limits into the reference. The band plan is drawn per seed around the
+variant's nominal request (edges scaled together, attenuation and an MFB gain moved), so an answer
+designed for one instance (the public one, say) does not carry over to another.
 
 grade() never trusts the agent's numbers: it extracts the FILTER subcircuit, checks that it holds
 only resistors, capacitors and the supplied op-amp with literal values (gate), that the parts are
@@ -30,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lastexam.task import Grading, Params, as_number
 
 E12 = (1.0, 1.2, 1.5, 1.8, 2.2, 2.7, 3.3, 3.9, 4.7, 5.6, 6.8, 8.2)
@@ -49,17 +53,34 @@ MAX_RISE_DB = 0.5
 
 # -- generation -------------------------------------------------------------------------------
 
+def _sig3(value: float) -> float:
+    return float(f"{value:.3g}")
+
+
+def instance_figures(params: dict[str, Any]) -> dict[str, float]:
+    """This instance's band edges, gain and attenuation: the variant's nominal request moved by the seed (the
+    whole band plan scaled by 0.8-1.25, the stopband attenuation by -2..+3 dB, an MFB stage's gain by -6..+6 dB),
+    so that every instance needs its own design."""
+    rng = np.random.default_rng([params["seed"], 1])
+    scale = math.exp(rng.uniform(math.log(0.8), math.log(1.25)))
+    attenuation = params["min_atten_db"] + int(rng.integers(0, 5))
+    gain = params["gain_db"] + (int(rng.integers(-6, 7)) if params["topology"] == "multiple-feedback" else 0)
+    return {"gain_db": float(gain), "min_atten_db": float(attenuation),
+            **{key: _sig3(params[key] * scale) for key in ("pass_from_hz", "pass_to_hz", "stop_from_hz", "stop_to_hz")}}
+
+
 def build_spec(params: dict[str, Any]) -> dict[str, Any]:
-    """The machine-readable design request of one variant."""
+    """The machine-readable design request of one instance."""
+    fig = instance_figures(params)
     return {
         "project": params["application"],
         "response": params["response"],
         "topology": "multiple-feedback" if params["topology"] == "multiple-feedback" else "sallen-key-unity-gain",
-        "nominal_gain_db": params["gain_db"],
-        "passband": {"from_hz": params["pass_from_hz"], "to_hz": params["pass_to_hz"],
+        "nominal_gain_db": fig["gain_db"],
+        "passband": {"from_hz": fig["pass_from_hz"], "to_hz": fig["pass_to_hz"],
                      "max_drop_db": params["max_drop_db"], "max_rise_db": MAX_RISE_DB},
-        "stopband": {"from_hz": params["stop_from_hz"], "to_hz": params["stop_to_hz"],
-                     "min_attenuation_db": params["min_atten_db"]},
+        "stopband": {"from_hz": fig["stop_from_hz"], "to_hz": fig["stop_to_hz"],
+                     "min_attenuation_db": fig["min_atten_db"]},
         "parts": dict(PARTS),
         "opamp": {"model_file": "opamp.lib", "subckt": params["opamp"], "max_count": params["max_opamps"]},
         "deliverable_subckt": {"name": "FILTER", "ports": ["in", "out"]},

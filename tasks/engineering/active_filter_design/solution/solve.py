@@ -321,7 +321,8 @@ def minimum_order(spec: dict, kind: str) -> int:
 def candidates(spec: dict) -> list[tuple[str, int, float, list[tuple[float, float]]]]:
     max_stages = spec["opamp"]["max_count"]
     out = []
-    for kind, ripple in (("butterworth", 0.0), ("chebyshev", 0.1), ("chebyshev", 0.25)):
+    for kind, ripple in (("butterworth", 0.0), ("chebyshev", 0.01), ("chebyshev", 0.05), ("chebyshev", 0.1),
+                        ("chebyshev", 0.25)):
         if ripple >= spec["passband"]["max_drop_db"]:
             continue
         low = max(2, minimum_order(spec, kind))
@@ -337,7 +338,7 @@ def design(spec: dict) -> tuple[list[str], dict, dict, str]:
     best = None
     with tempfile.TemporaryDirectory() as tmp:
         for kind, order, ripple, sections in candidates(spec):
-            for scale in (0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3):
+            for scale in (0.9 + 0.025 * k for k in range(17)):
                 wc = 2 * math.pi * fp * (scale if spec["response"] == "lowpass" else 1 / scale)
                 real = realise(spec, parts, sections, wc)
                 if real is None:
