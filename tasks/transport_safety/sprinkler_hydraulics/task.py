@@ -16,7 +16,8 @@ far end, so the flow split must be balanced round the loop; supply inadequate), 
 ordinary hazard group 1 where part of the design area hangs lower under a mezzanine (so the
 governing sprinkler is not simply the farthest one).
 
-generate() builds the layout from the seed, solves it with its own Hazen-Williams solver (NFPA 13
+generate() builds the layout from the seed (the riser runs, the first run of the cross main and each branch
+line's offset from its tee vary, so no two instances share a solution below the feed main), solves it with its own Hazen-Williams solver (NFPA 13
 form, p = 4.52 Q^1.85 / (C^1.85 d^4.87) psi/ft, 0.433 psi/ft of elevation; sprinkler flows iterated,
 the loop balanced by Hardy Cross) and writes the reference, choosing the flow-test figures so that the
 supply verdict is clear-cut.
@@ -102,8 +103,9 @@ class Layout:
 
 
 def branch_line(lay: Layout, tag: str, tee: str, z: float, heads: int, flowing: int, spacing: float, k: float,
-                hazard: str, drop: float = 0.0, side: str = "") -> None:
-    """A branch line off the cross-main tee: optional drop, then heads at spacing, the far ones flowing."""
+                hazard: str, drop: float = 0.0, side: str = "", offset: float = 0.0) -> None:
+    """A branch line off the cross-main tee: optional drop, then heads at spacing (the first one half a spacing
+    plus the line's as-built offset from the tee), the far ones flowing."""
     start = tee
     if drop:
         start = lay.node(f"{tag}D", z, f"branch line {tag}: foot of the drop")
@@ -113,13 +115,17 @@ def branch_line(lay: Layout, tag: str, tee: str, z: float, heads: int, flowing: 
         nid = lay.node(f"{tag}H{h}", z, f"branch line {tag}{side}: sprinkler {h} from the cross main", k,
                        flowing=h > heads - flowing)
         downstream = heads - h + 1
-        length = spacing / 2 if h == 1 else spacing
+        length = spacing / 2 + offset if h == 1 else spacing
         fit = "TEE" if h == 1 and not drop else ""
         lay.pipe(prev, nid, pipe_size(downstream, hazard), length, 120, fit)
         prev = nid
 
 
 def build_layout(p: dict[str, Any], rng: np.random.Generator) -> Layout:
+    """The layout of one instance: the variant's system with the riser runs drawn from ``rng`` and, from a stream
+    of its own, each branch line's as-built offset from its cross-main tee and the length of the cross main's
+    first run (so that the solution below the feed main differs from one instance to the next as well)."""
+    as_built = np.random.default_rng([p["seed"], 1])
     lay = Layout(SCH10 if p["schedule"] == "10" else SCH40)
     ceiling = p["ceiling_ft"]
     src = lay.node("S", p["source_z"], "connection to the city main (flow-test reference point)")
@@ -134,10 +140,11 @@ def build_layout(p: dict[str, Any], rng: np.random.Generator) -> Layout:
     spacing_l, spacing_s = p["line_spacing_ft"], p["head_spacing_ft"]
     flowing = p["flowing"]  # flowing heads per line, from the far end of the cross main
     lines_left = p["lines"]
+    first_run = float(as_built.integers(16, 33)) / 2  # 8-16 ft from the feed main to the first tee
     for i in range(1, p["lines"] + 1):
         tee = lay.node(f"CM{i}", ceiling, f"cross main at branch line {i}")
         heads_beyond = lines_left * p["heads_per_line"] * (2 if p["both_sides"] else 1)
-        lay.pipe(prev, tee, pipe_size(heads_beyond, p["hazard"]), spacing_l if i > 1 else 12.0, 120,
+        lay.pipe(prev, tee, pipe_size(heads_beyond, p["hazard"]), spacing_l if i > 1 else first_run, 120,
                  "TEE" if i == 1 else "")
         lines_left -= 1
         low = i in p["low_lines"]
@@ -146,13 +153,13 @@ def build_layout(p: dict[str, Any], rng: np.random.Generator) -> Layout:
         sides = [("E", " (east)", flowing[i - 1]), ("W", " (west)", 0)] if p["both_sides"] else [("", "", flowing[i - 1])]
         for letter, label, n_flow in sides:
             branch_line(lay, f"L{i}{letter}", tee, z, p["heads_per_line"], n_flow, spacing_s, p["k_factor"],
-                        p["hazard"], drop=drop, side=label)
+                        p["hazard"], drop=drop, side=label, offset=float(as_built.integers(0, 7)) / 2)
         prev = tee
     if p["looped"]:  # a return main from the feed main round to the far end of the cross main
         size = lay.pipes[3]["nominal_in"]  # the first cross-main segment's size
         corner = lay.node("RM", ceiling, "return main: corner of the loop back to the far end of the cross main")
         lay.pipe(feed_end, corner, size, float(rng.integers(15, 35)), 120, "TEE,E90")
-        lay.pipe(corner, prev, size, 12.0 + (p["lines"] - 1) * spacing_l, 120, "E90,TEE")
+        lay.pipe(corner, prev, size, lay.pipes[3]["length_ft"] + (p["lines"] - 1) * spacing_l, 120, "E90,TEE")
     return lay
 
 
