@@ -197,10 +197,12 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
     # every case cited does not do
     named = _named_cases(line, truth["case_names"])
     carried = named - {authority_key(truth["bad_authority"])} == {authority_key(truth["accord"])}
-    # the page that states the rule, not every page of the opinion listed in the hope of naming it
+    # the page that states the rule, not every page of the opinion listed in the hope of naming it; the numbers of
+    # the matter's own citations (a parallel cite, the overruling decision's) are a citation, not a page named
     numbers, of_keys = _numbers(line, truth["accord"], truth["bad_authority"])
     first = int(re.findall(r"\d+", truth["accord"])[-1])
-    spray = {n for n in numbers - of_keys if first <= n <= first + 12} - {truth["accord_page"]}
+    cited, _ = _numbers(_without_citations(line, _known_citations(g.input_dir, truth)))
+    spray = {n for n in cited - of_keys if first <= n <= first + 12} - {truth["accord_page"]}
     at_page = truth["accord_page"] in numbers and not spray
     # either way the verdict rests on the other authority's text: the page where it states the rule, or states a
     # different one (a bare "does not survive" is a guess that is right half the time)
@@ -214,6 +216,24 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
     g.check("memo names the bad authority and the decision that overruled or reversed it",
             {authority_key(truth["bad_authority"]), authority_key(truth["superseding"])} <= in_memo,
             weight=1.0, expected=[truth["bad_authority"], truth["superseding"]])
+
+
+CITATION = re.compile(r"\b\d+ (?:F\.(?: Supp\.)? ?\dd|F\.4th|U\.S\.|Or\. App\.|Or\.|P\.\dd) \d+\b")
+
+
+def _known_citations(input_dir: Path, truth: dict) -> set[str]:
+    """Every citation of the matter: the cited cases and the overruling decision, and each reported and parallel
+    cite the library's captions and the citator give."""
+    texts = [(input_dir / "citator.csv").read_text(encoding="utf-8", errors="replace")]
+    texts += ["\n".join(p.read_text(encoding="utf-8", errors="replace").splitlines()[:4])
+              for p in sorted((input_dir / "library").glob("*.txt"))]
+    return set(truth["case_names"]) | {c for text in texts for c in CITATION.findall(text)}
+
+
+def _without_citations(text: str, citations: set[str]) -> str:
+    for citation in sorted(citations, key=len, reverse=True):
+        text = re.sub(rf"(?<!\d){re.escape(citation)}(?!\d)", " ", text)
+    return text
 
 
 def _named_cases(text: str, names: dict[str, str]) -> set[str]:

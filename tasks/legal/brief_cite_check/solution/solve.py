@@ -285,7 +285,7 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
         at = pages_with(proposition, other)[0]
         if SHORTCUT == "page_spray":  # every page of the opinion, so that the right one is among them
             at = ", ".join(map(str, sorted(other.pages)))
-        lines.append(f"Assessment: the argument survives: {other.name}, {other.key}, at {at}, which the brief also "
+        lines.append(f"Assessment: the argument survives: {other.full()}, at {at}, which the brief also "
                      f"cites and which is good law, states the same rule in the same words; the brief should rest the "
                      f"proposition on {other.key} and drop {key}.")
     else:
@@ -302,7 +302,7 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
             if SHORTCUT == "page_spray":
                 at = ", ".join(map(str, sorted(other.pages)))
             lines.append(f"Assessment: the argument does not survive on the authority cited: the brief's other authority "
-                         f"for the point, {other.name}, {other.key}, states a different rule at {at} (\"{sentence}\"), "
+                         f"for the point, {other.full()}, states a different rule at {at} (\"{sentence}\"), "
                          f"so the point needs new authority or must be recast.")
         else:
             lines.append("Assessment: the argument does not survive: no other authority the brief cites states the rule.")
