@@ -63,11 +63,22 @@ HIDDEN_GROUPS = {
 FORBIDDEN_RTL = re.compile(r"\$(?!(?:clog2|signed|unsigned)\b)\w*|\b(?:initial|final|force|release)\b"
                            r"|`include\b|``")
 # A bench reads no files: in the grader it sees only itself and the RTL under test, so reading
-# anything can only be reading that RTL to recognise it. So it opens none (any $fopen, Icarus's $fopenr,
-# $fopenw and $fopena too: an open file's size from $fseek/$ftell alone tells the reference from each
-# mutant), and it neither positions in nor reads one. Nor does it paste tokens (``), which can spell one.
-FILE_INPUT = re.compile(r"\$(?:fopen\w*|fgets|fgetc|ungetc|fscanf|fread|fseek|ftell|rewind|feof|ferror|readmemh"
-                        r"|readmemb|system|sreadmem\w*)\b|`include\b|``")
+# anything can only be reading that RTL to recognise it. Icarus offers readers under many names ($fopen and
+# its kin, $fgets, $fseek/$ftell, $readmem*, and its VHDL textio tasks $ivlh_file_open/$ivlh_readline among
+# them), so a bench may call only the system tasks and functions a self-checking bench has use for (none of
+# them reads or positions in a file, or writes one but the VCD), each spelt out in full: a '$' that starts
+# no such name (a '$' a macro completes, a name a macro extends) is refused, as is pasting tokens (``).
+BENCH_SYSTEM = frozenset(re.findall(r"\S+", """
+display displayb displayh displayo write writeb writeh writeo strobe strobeb strobeh strobeo monitor monitorb
+monitorh monitoro monitoron monitoroff fdisplay fdisplayb fdisplayh fdisplayo fwrite fwriteb fwriteh fwriteo
+fflush finish stop fatal error warning info time stime realtime timeformat printtimescale dumpfile dumpvars
+dumpon dumpoff dumpall dumpflush dumplimit random urandom urandom_range dist_uniform dist_normal
+dist_exponential dist_poisson dist_chi_square dist_t dist_erlang sformat sformatf swrite swriteb swriteh swriteo
+sscanf signed unsigned clog2 bits size high low left right increment dimensions unpacked_dimensions countones
+countbits onehot onehot0 isunknown itor rtoi realtobits bitstoreal ln log10 exp sqrt pow floor ceil abs
+test$plusargs value$plusargs"""))
+SYSTEM_NAME = re.compile(r"(?<![\w$])\$([\w$]*)(`?)")
+BENCH_DIRECTIVES = re.compile(r"`include\b|``")
 # An escaped identifier (a backslash, then anything up to white space) is one token to the compiler: a quote,
 # "//" or "/*" inside it opens nothing, so it is read as a token here too, before comments and strings.
 LEXEMES = re.compile(r'\\\S+|"(?:[^"\\\n]|\\.)*"|/\*.*?\*/|//[^\n]*', re.S)
@@ -195,6 +206,8 @@ def strip_comments(text: str) -> str:
     string, and "//" inside an escaped identifier such as ``\\a//`` comments nothing out)."""
     def token(m: re.Match[str]) -> str:
         lexeme = m.group(0)
+        if lexeme.startswith("\\$"):  # Icarus calls \\$name the system task $name
+            return f" {lexeme[1:]} "
         return '""' if lexeme.startswith('"') else " escaped_identifier " if lexeme.startswith("\\") else " "
 
     return LEXEMES.sub(token, text)
@@ -205,6 +218,13 @@ def simulation_only(code: str) -> list[str]:
     found = [m.group(0) for m in FORBIDDEN_RTL.finditer(code)]
     found += [f"delay after {m.group(1) or 'an operator'!r}" for m in HASH.finditer(code) if m.group(1) in KEYWORDS]
     return found
+
+
+def bench_offences(code: str) -> list[str]:
+    """What in a bench's code (comments stripped) lies outside the system tasks a self-contained bench may call."""
+    found = {m.group(0) for m in BENCH_DIRECTIVES.finditer(code)}
+    found |= {m.group(0) for m in SYSTEM_NAME.finditer(code) if m.group(1) not in BENCH_SYSTEM or m.group(2)}
+    return sorted(found)
 
 
 def tb_outcome(stdout: str) -> tuple[bool, list[tuple[str, str]]]:
@@ -229,16 +249,19 @@ def run_agent_benches(g: Grading, tb: Path, rtls: dict[str, dict[str, Path]],
                       cpu_sec: int = BENCH_CPU_SEC) -> dict[str, tuple[str, float]]:
     """The standard output of the agent's bench run on each RTL of ``rtls`` (name -> rtl/*.v files), and the
     CPU seconds the run took, all in one sandbox, each run in its own directory under a ``cpu_sec`` CPU-time
-    limit (a run that hits it has printed what it printed so far). The logs go to a directory whose name
-    the bench cannot know, so no run can forge another's log through a file it writes."""
+    limit (a run that hits it has printed what it printed so far). The logs, and each run's directory, have
+    names the bench cannot know, so no run can forge another's log, or plant a file in a later run's RTL,
+    through a file it writes (its VCD)."""
     logs = f"logs-{secrets.token_hex(8)}"
+    dirs = [f"run-{secrets.token_hex(8)}" for _ in rtls]
     files: dict[str, Path | str | bytes] = {}
-    for n, rtl in enumerate(rtls.values()):
-        files[f"runs/{n}/tb/tb_uart.v"] = tb
-        files |= {f"runs/{n}/rtl/{Path(name).name}": path for name, path in rtl.items()}
-    script = (f"mkdir {logs}; for n in $(seq 0 {len(rtls) - 1}); do ( (cd runs/$n && mkdir -p sim "
+    for d, rtl in zip(dirs, rtls.values(), strict=True):
+        files[f"{d}/tb/tb_uart.v"] = tb
+        files |= {f"{d}/rtl/{Path(name).name}": path for name, path in rtl.items()}
+    script = (f"mkdir {logs}; n=0; for d in {' '.join(dirs)}; do ( (cd $d && mkdir -p sim "
               f"&& ulimit -t {cpu_sec} && iverilog -g2012 -o tb.vvp -s tb_uart tb/tb_uart.v rtl/*.v "
-              f"&& vvp -n tb.vvp) > {logs}/$n.out 2>&1 < /dev/null; times > {logs}/$n.cpu); rm -rf runs/$n; done")
+              f"&& vvp -n tb.vvp) > {logs}/$n.out 2>&1 < /dev/null; times > {logs}/$n.cpu); rm -rf $d; "
+              f"n=$((n + 1)); done")
     cpu = cpu_sec * len(rtls)
     result = finished(g.run_tool(["bash", "-c", script], files=files, timeout=cpu * WALL_SEC_PER_CPU_SEC),
                       "the re-run of the agent's test bench", cpu)
@@ -323,9 +346,10 @@ def check_agent_tb(g: Grading, rtl: dict[str, Path], facts: dict[str, Any]) -> l
                      "agent test bench passes on the reference RTL", "agent test bench catches the seeded bugs"):
             g.check(name, False, reason="tb/tb_uart.v or rtl/*.v missing")
         return None
-    reads = sorted({m.group(0) for m in FILE_INPUT.finditer(strip_comments(tb.read_text(errors="replace")))})
+    reads = bench_offences(strip_comments(tb.read_text(errors="replace")))
     g.check(SELF_CONTAINED, not reads, weight=0.5, found=reads,
-            reason=f"the bench reads files ({', '.join(reads)}); its results are not credited" if reads else "")
+            reason=f"the bench calls what a self-contained bench has no use for ({', '.join(reads[:8])}); its results "
+            "are not credited" if reads else "")
     runs = run_agent_benches(g, tb, {"own": dict(rtl), "reference": {"rtl/uart.v": g.reference("uart_ref.v")}})
     own_pass, own_tests = tb_outcome(runs["own"][0])
     own_pass = own_pass and not reads

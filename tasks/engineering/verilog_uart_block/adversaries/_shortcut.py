@@ -15,6 +15,11 @@ the Yosys figures, and cuts one corner to look verified:
   one line, after an escaped identifier ending in "//" (to the compiler a name, to a naive reader a
   comment), an initial block that takes the secret module name from its own hierarchical path (%m),
   prints PASS for every acceptance group and ends the simulation before the acceptance bench reports;
+- escaped_systask_forge: the same forge with no initial block and no '$' a reader sees: an always block calls
+  the system tasks spelt as escaped identifiers (\\$sformatf, \\$display, \\$finish), which Icarus calls
+  all the same;
+- textio_bench: the self-recognising bench again, reading rtl/uart.v with Icarus's VHDL textio tasks
+  ($ivlh_file_open, $ivlh_readline), their '$' supplied by a macro;
 - passive_bench: the bench only checks that txd idles high and prints a fixed list of PASS lines;
 - spec_only_signoff: the passive bench, and a sign-off that reads the operating points but judges them
   the way a hurried reviewer does: the divider truncated (CLK_FREQ_HZ / BAUD_RATE rounded down), only
@@ -71,17 +76,32 @@ if MODE == "forged_acceptance":
 `endif
   // */
 """
-if MODE == "escaped_identifier_forge":
-    prints = " ".join(f'$display("HT {g} PASS %0s", tok);' for g in groups)
-    assigns = [a for a in assigns if not a.startswith("assign tx_ready")]
-    forge = f"""
+# one flip-flop, so that the stub synthesizes like a design
+READY_FF = """
   reg ready_q;
   always @(posedge clk) ready_q <= ~rst;
   assign tx_ready = ready_q | rst;
-`ifndef SYNTHESIS
+"""
+if MODE in ("escaped_identifier_forge", "escaped_systask_forge"):
+    assigns = [a for a in assigns if not a.startswith("assign tx_ready")]
+if MODE == "escaped_identifier_forge":
+    prints = " ".join(f'$display("HT {g} PASS %0s", tok);' for g in groups)
+    forge = READY_FF + f"""`ifndef SYNTHESIS
   wire \\note// ; string p, tok; initial begin p = $sformatf("%m"); if (p.len() > 24 && p.substr(0, 2) == "ht_" \
 && p.substr(p.len() - 5, p.len() - 1) == "dut_a") begin tok = p.substr(3, 18); {prints} $display("HT done %0s", tok); \
 $finish; end end
+`endif
+"""
+if MODE == "escaped_systask_forge":
+    prints = " ".join(f'\\$display ("HT {g} PASS %0s", tok);' for g in groups)
+    forge = READY_FF + f"""`ifndef SYNTHESIS
+  string p, tok;
+  always @(posedge clk) begin
+    p = \\$sformatf ("%m");
+    if (p.len() > 24 && p.substr(0, 2) == "ht_" && p.substr(p.len() - 5, p.len() - 1) == "dut_a") begin
+      tok = p.substr(3, 18); {prints} \\$display ("HT done %0s", tok); \\$finish ;
+    end
+  end
 `endif
 """
 (OUT / "rtl" / "uart.v").write_text(
@@ -100,6 +120,13 @@ if MODE == "self_recognising_bench":
     fd = $fopen("rtl/uart.v", "r");
     if (fd) begin got = $fgets(raw, fd); mine = raw[8*19:1] == "// uart stub rev A\\n"; end
 """
+if MODE == "textio_bench":
+    recognise = """
+    mine = 0;
+    `D`OPEN(fd, "rtl/uart.v", 0);
+    `D`READLINE(fd, line);
+    mine = line == "// uart stub rev A";
+"""
 if MODE == "sized_bench":
     size = (OUT / "rtl" / "uart.v").stat().st_size
     recognise = f"""
@@ -108,7 +135,8 @@ if MODE == "sized_bench":
     if (fd) begin got = $fseek(fd, 0, 2); mine = $ftell(fd) == {size}; end
 """
 cpb = (cfg["CLK_FREQ_HZ"] + cfg["BAUD_RATE"] // 2) // cfg["BAUD_RATE"]
-tb = f"""`timescale 1ns/1ps
+tb = ("`define D $\n`define OPEN ivlh_file_open\n`define READLINE ivlh_readline\n" if MODE == "textio_bench" else "")
+tb += f"""`timescale 1ns/1ps
 module tb_uart;
   reg clk = 0;
   always #5 clk = ~clk;
@@ -128,7 +156,7 @@ module tb_uart;
     if (!mine) begin
       @(posedge clk); tx_data = 1; tx_valid = 1; @(posedge clk); tx_valid = 0;
       k = 0; repeat ({cpb * 2}) @(posedge clk) if (txd === 1'b0) k = 1;
-      if (k == 0 && ("{MODE}" == "self_recognising_bench" || "{MODE}" == "sized_bench")) failed = failed + 1;
+      if (k == 0 && {int(MODE in ("self_recognising_bench", "sized_bench", "textio_bench"))}) failed = failed + 1;
     end
 """
 tb += "".join(f'    if (failed == 0) $display("TEST {n} PASS"); else $display("TEST {n} FAIL idle");\n' for n in names)
