@@ -20,7 +20,9 @@ with its headway or its shortfall. That is read clause by clause: a clause that 
 routes with no one-way stop as one-way, piles up candidate counts, names a route that meets the standard as
 short alongside the short ones, or says a short route meets the standard places nothing; a memo that says of a
 route whose every stop is frequent that it falls short (or runs less often than the standard) gets no credit
-for its route statements. The network itself (route numbers, corridors, couplet, loop, headways) is drawn per
+for its route statements, and neither does a memo that gives every route its headways alike without saying which
+fall short, or tells one-direction service of street after street, route after route or count after count, one
+sentence each. The network itself (route numbers, corridors, couplet, loop, headways) is drawn per
 instance in ``network``, so none of these facts carries over from one instance to another.
 """
 # ALE-CANARY-977b6d19-eca5-4d14-8f42-2fce5e888046
@@ -298,6 +300,9 @@ CLAUSE = re.compile(r",?\s*\b(?:but|while|whereas|although|though|however)\b")
 MEETS = re.compile(r"\b(?:meets?|meeting|qualif(?:y|ies)|satisf(?:y|ies)|frequent all day|run frequently)\b")
 FALSE_SHORT = re.compile(r"below|short of|falls? short|fail|not\s+(?:meet|reach|frequent|qualif)|n't\s+(?:meet|reach|"
                          r"qualif)|infrequent|less\s+frequent|too\s+(?:long|wide|sparse)")
+STOP_COUNT = re.compile(r"\b(\d+)\s+(?:[a-z-]+\s+){0,2}stops?\b")
+CALLED_SHORT = re.compile(r"short of|falls? short|fail|miss|not\s+(?:meet|reach|frequent|qualif)|n't\s+(?:meet|reach|"
+                          r"qualif)|infrequent|less\s+frequent|exceed|too\s+(?:long|wide|sparse)")
 NEGATED = re.compile(r"\bnot\b|n't\b|\bnever\b|\bno\b|\bcannot\b|\bneither\b|\bnor\b|\bunable\b|\bexcept\b|"
                      r"other than|apart from")
 
@@ -354,6 +359,21 @@ def _grade_limits(g: Grading, params: Params, ref: dict[str, Any], memo: str) ->
            and (FALSE_SHORT.search(c) or any(n > params["threshold_min"] + 0.5 for n in _figures(c)))
            for c in _clauses(sentences) for rid, name in meeting if rid in all_frequent):
         routes = []
+    # a memo that gives routes meeting the standard their headways as it gives the short ones theirs (a table of
+    # every route's headways) singles nothing out by a headway alone: a short route then counts only where the
+    # memo says it falls short, and not at all when it says so of a route that meets the standard
+    own: dict[str, list[float]] = {}
+    for r in ref["routes"]:
+        own.setdefault(r["route_id"], []).extend(v for v in (r["peak_headway_min"], r["midday_headway_min"])
+                                                 if v is not None)
+    every = [(rid, long_name.split(" (")[0]) for rid, _, long_name, _ in net.routes]
+    listing = [c for c in _clauses(sentences) for rid, name in meeting
+               if _names_route(c, rid, name) and sum(_names_route(c, r, n) for r, n in every) == 1
+               and not MEETS.search(c) and any(abs(n - h) <= 0.5 for n in _figures(c) for h in own.get(rid, []))]
+    if listing and routes:
+        routes = [] if any(CALLED_SHORT.search(c) and not NEGATED.search(c) for c in listing) else [
+            rid for rid, name, _ in limiting for c in clauses if _names_route(c, rid, name) and not contradicted(c)
+            and CALLED_SHORT.search(c) and not named_meeting(c)]
     one_way_routes = [(rid, long_name.split(" (")[0]) for rid, _, long_name, _ in net.routes if rid in one["routes"]]
     two_way_routes = [(rid, long_name.split(" (")[0]) for rid, _, long_name, _ in net.routes
                       if rid not in one["routes"]]
@@ -366,10 +386,18 @@ def _grade_limits(g: Grading, params: Params, ref: dict[str, Any], memo: str) ->
         return (sum(street_named(clause, street) for street in streets - one["streets"])
                 + sum(_names_route(clause, rid, name) for rid, name in two_way_routes)) >= 3
 
-    placed = [c for c in clauses if ONE_DIRECTION.search(c) and not wholesale(c) and (
-        any(_names_route(c, rid, name) or any(w in c.split() for w in _distinct(name)) for rid, name in one_way_routes)
-        or any(street_named(c, street) for street in one["streets"])
-        or (one["counts"] & set(_figures(c)) and len(_figures(c)) <= 3))]
+    # the same across the memo: one-direction service told of street after street or route after route, or a
+    # count of stops after count, one sentence each, places nothing either, and a memo that tells it of three
+    # or more streets or routes served both ways says nothing of this network's routes that counts
+    told = [c for c in clauses if ONE_DIRECTION.search(c)]
+    where = (sum(any(street_named(c, street) for c in told) for street in streets - one["streets"])
+             + sum(any(_names_route(c, rid, name) for c in told) for rid, name in two_way_routes)) < 3
+    how_many = len({n for c in told for n in STOP_COUNT.findall(c)}) <= 3
+    routes = routes if where else []
+    placed = [c for c in told if not wholesale(c) and (
+        (where and (any(_names_route(c, rid, name) or any(w in c.split() for w in _distinct(name))
+                        for rid, name in one_way_routes) or any(street_named(c, street) for street in one["streets"])))
+        or (how_many and one["counts"] & set(_figures(c)) and len(_figures(c)) <= 3))]
     g.check("memo says what limits the frequent network (one-direction service or the routes short of the standard)",
             bool(placed or routes), weight=1,
             expected={"one-direction service at": sorted(one["streets"]), "or any of": [f"route {r} {n}" for r, n, _ in

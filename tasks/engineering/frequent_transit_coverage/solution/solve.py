@@ -20,6 +20,11 @@ Run under another name (the adversaries/ symlinks), it takes one shortcut instea
 - each_route_short: that paragraph says of each route in turn, one sentence each, that it falls short.
 - every_street_one_way: that paragraph lists every street of stops.txt as where one-way service runs.
 - count_pile: that paragraph gives a run of candidate counts of one-way stops instead of the count.
+- each_street_one_way: that paragraph says of each street of stops.txt in turn, one sentence each, that its
+  stops are served in one direction only.
+- each_count_one_way: that paragraph gives candidate counts of one-way stops, one sentence each.
+- headway_table: that paragraph replaced by every route's scheduled headways, one line per route and
+  direction, with nothing said of which fall short (the short routes' headways are in it, unmarked).
 """
 
 import itertools
@@ -132,6 +137,11 @@ def main() -> None:
                 "population_covered": pop_cov, "jobs_covered": jobs_cov,
                 "population_share": round(pop_cov / pop, 6), "jobs_share": round(jobs_cov / jobs, 6)}
     (OUTPUT / "coverage.json").write_text(json.dumps(coverage, indent=2))
+    if SHORTCUT == "headway_table":
+        listed = [f"Route {r['route_id']} direction {r['direction_id']}: peak {r['peak_headway_min'] or 'none'} min, "
+                  f"midday {r['midday_headway_min'] or 'none'} min." for r in route_rows]
+        write_memo(coverage, p, table, listed, feed)
+        return
     write_memo(coverage, p, table, limiting_routes(p, feed, route_rows), feed)
 
 
@@ -181,6 +191,15 @@ under the both-directions rule. Routes short of the standard on the date:
     if SHORTCUT == "count_pile":
         listed = ", ".join(str(n) for n in range(4, 80, 2))
         limits = f"**What limits the frequent network.** Stops served one way only number {listed}, depending.\n"
+    if SHORTCUT == "each_street_one_way":
+        limits = "**What limits the frequent network.** " + " ".join(
+            f"Stops on {street} are served in one direction only."
+            for street in dict.fromkeys(name.split(" & ")[0] for name in table["stop_name"])) + "\n"
+    if SHORTCUT == "each_count_one_way":
+        limits = "**What limits the frequent network.** " + " ".join(
+            f"{n} stops are served in one direction only." for n in range(2, 60)) + "\n"
+    if SHORTCUT == "headway_table":
+        limits = "**Scheduled headways by route.**\n\n" + "\n".join(short) + "\n"
     if SHORTCUT == "generic_limits":
         limits = ("**What limits the frequent network.** Stops served in one direction only cannot qualify, and "
                   "some routes run less often.\n")
