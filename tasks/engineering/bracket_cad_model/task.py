@@ -7,7 +7,8 @@ budget). The grader runs inspect_part.py under freecadcmd in a tool sandbox: it 
 constructive solid geometry from the hidden spec, and measures the submitted STEP (volume, bounding
 box, centre of mass, symmetric difference with the reference, hidden point probes per feature) and
 the submitted FCStd (a parametric PartDesign body whose shape, rebuilt from its features, equals the STEP;
-at least one feature drawn from one of its sketches, and no feature drawing on an object outside the body
+at least one feature drawn from one of its sketches, no PartDesign primitive (a box or cylinder typed in by
+coordinates, as constructive solid geometry) in place of a sketch-based feature, and no feature drawing on an object outside the body
 but datum geometry and parameters, so that a solid made elsewhere cannot stand in for the modelling). The
 mass properties and the inspection table are checked against the model.
 """
@@ -29,9 +30,15 @@ INSPECTOR = Path(__file__).with_name("inspect_part.py")
 DENSITY = 2.70  # g/cm3, AA 6061-T6
 PARAMETRIC = {"PartDesign::Pad", "PartDesign::Pocket", "PartDesign::Hole", "PartDesign::Fillet",
               "PartDesign::Chamfer", "PartDesign::Revolution", "PartDesign::Groove", "PartDesign::LinearPattern",
-              "PartDesign::Mirrored", "PartDesign::PolarPattern", "PartDesign::MultiTransform",
-              "PartDesign::AdditiveBox", "PartDesign::SubtractiveCylinder", "PartDesign::AdditiveCylinder",
-              "PartDesign::SubtractiveBox"}
+              "PartDesign::Mirrored", "PartDesign::PolarPattern", "PartDesign::MultiTransform"}
+# PartDesign's primitives (a box, a cylinder placed by coordinates) type the part in as constructive solid geometry:
+# the drawing asks for sketch-based features, so a body built from them is not the modelling asked for
+PRIMITIVES = {"PartDesign::AdditiveBox", "PartDesign::SubtractiveBox", "PartDesign::AdditiveCylinder",
+              "PartDesign::SubtractiveCylinder", "PartDesign::AdditiveSphere", "PartDesign::SubtractiveSphere",
+              "PartDesign::AdditiveCone", "PartDesign::SubtractiveCone", "PartDesign::AdditiveEllipsoid",
+              "PartDesign::SubtractiveEllipsoid", "PartDesign::AdditiveTorus", "PartDesign::SubtractiveTorus",
+              "PartDesign::AdditivePrism", "PartDesign::SubtractivePrism", "PartDesign::AdditiveWedge",
+              "PartDesign::SubtractiveWedge"}
 # what else a PartDesign body's tree may hold: sketches and datum geometry (no Boolean with a foreign solid,
 # no binder, no base feature)
 TREE = {"Sketcher::SketchObject", "PartDesign::Plane", "PartDesign::Line", "PartDesign::Point",
@@ -139,13 +146,15 @@ def grade(g: Grading) -> None:
             and 0.7 * ref["edges"] <= step["edges"] <= 1.5 * ref["edges"], weight=0.5, expected=[ref["faces"], ref["edges"]],
             found=[step["faces"], step["edges"]])
     features = report.get("body_features", [])
-    foreign = sorted({f for f in features if f not in PARAMETRIC | TREE})
+    primitives = sorted({f for f in features if f in PRIMITIVES})
+    foreign = sorted({f for f in features if f not in PARAMETRIC | TREE | PRIMITIVES})
     links = report.get("foreign_links", ["(not inspected)"])
     g.check("the FCStd holds a parametric PartDesign body (sketch-based features, no imported solid)",
             "PartDesign::Body" in report.get("fcstd_types", []) and len([f for f in features if f in PARAMETRIC]) >= 4
-            and bool(report.get("sketch_profiles")) and not foreign and not report.get("base_features") and not links,
-            weight=2, found=sorted(set(report.get("fcstd_types", []))), reason=report.get("fcstd_error", "") or
-            (f"not PartDesign modelling features: {foreign}" if foreign else "") or
+            and bool(report.get("sketch_profiles")) and not foreign and not primitives and not report.get("base_features")
+            and not links, weight=2, found=sorted(set(report.get("fcstd_types", []))), reason=report.get("fcstd_error", "")
+            or (f"not PartDesign modelling features: {foreign}" if foreign else "") or
+            (f"primitives in place of sketch-based features: {primitives}" if primitives else "") or
             (f"a base feature: {report.get('base_features')}" if report.get("base_features") else "") or
             (f"features drawing on objects outside the body: {links[:4]}" if links else "") or
             ("no feature of the body is drawn from one of its sketches" if not report.get("sketch_profiles") else ""))

@@ -8,7 +8,8 @@ writes mass_properties.json and inspection.csv from the model's own measurements
 
 The adversaries (adversaries/*, links to this file) are this oracle with one shortcut, chosen by the
 name it runs under (fillet_on_foreign_solid: the part as a plain solid outside the body, the body a fillet
-on it; primitives_token_sketch: the body built from primitives with an empty sketch for the tree). Run as gui_oracle/solve.sh, the same construction is typed into the Python
+on it; primitives_token_sketch: the body built from primitives with an empty sketch for the tree;
+primitives_one_sketch: the same primitives, the slot alone pocketed from a sketch). Run as gui_oracle/solve.sh, the same construction is typed into the Python
 console of FreeCAD's GUI on the sandbox's desktop and the file is saved from the GUI.
 """
 
@@ -165,12 +166,13 @@ elif shortcut == "fillet_on_foreign_solid":
         pocket(h["id"], sketch(h["id"], h["entry"], [-a for a in h["axis"]], circle(h["diameter"] / 2)))
     doc4.recompute()
     doc4.saveAs(job["fcstd"])
-elif shortcut == "primitives_token_sketch":
+elif shortcut in ("primitives_token_sketch", "primitives_one_sketch"):
     # the part typed as PartDesign primitives (boxes and cylinders, as the solid is built by CSG) with one
-    # empty sketch in the tree
+    # empty sketch in the tree, or with the slot alone drawn and pocketed from a sketch
     doc5 = FreeCAD.newDocument("primitives")
     body = doc5.addObject("PartDesign::Body", "Body")
-    body.newObject("Sketcher::SketchObject", "Sketch")
+    if shortcut == "primitives_token_sketch":
+        body.newObject("Sketcher::SketchObject", "Sketch")
 
     def primitive(kind, base, axis, **sizes):
         f = body.newObject("PartDesign::" + kind, kind)
@@ -192,9 +194,13 @@ elif shortcut == "primitives_token_sketch":
         if h["type"] == "counterbore":
             primitive("SubtractiveCylinder", e - ax * 50, h["axis"], Radius=h["cbore_diameter"] / 2,
                       Height=h["cbore_depth"] + 50)
-    primitive("SubtractiveCylinder", (x1, y, -500), (0, 0, 1), Radius=r, Height=1000)
-    primitive("SubtractiveCylinder", (x2, y, -500), (0, 0, 1), Radius=r, Height=1000)
-    primitive("SubtractiveBox", (x1, y - r, -500), (0, 0, 1), Length=x2 - x1, Width=2 * r, Height=1000)
+    if shortcut == "primitives_one_sketch":
+        doc5.recompute()
+        pocket(s["id"], sketch(s["id"], (0, 0, s["top"]), (0, 0, 1), geos))
+    else:
+        primitive("SubtractiveCylinder", (x1, y, -500), (0, 0, 1), Radius=r, Height=1000)
+        primitive("SubtractiveCylinder", (x2, y, -500), (0, 0, 1), Radius=r, Height=1000)
+        primitive("SubtractiveBox", (x1, y - r, -500), (0, 0, 1), Length=x2 - x1, Width=2 * r, Height=1000)
     primitive("SubtractiveBox", (p["min"][0], p["min"][1], p["top"] - p["depth"]), (0, 0, 1),
               Length=p["max"][0] - p["min"][0], Width=p["max"][1] - p["min"][1], Height=p["depth"] + 50)
     doc5.recompute()
