@@ -247,7 +247,7 @@ def grade(g: Grading) -> None:
     _check_copy_fonts(g, p, copy, placed, files)
     _check_render(g, p, ref, boxes, trim_ok and bleed_ok)
     _check_page_content(g, p, ref, boxes, files, images)
-    _check_report(g, p, report, boxes, fonts, images)
+    _check_report(g, p, report, boxes, fonts, images, trim_ok and bleed_ok)
 
 
 def _check_boxes(g: Grading, p: dict[str, Any], boxes: dict[int, PdfPage]) -> tuple[bool, bool]:
@@ -520,7 +520,7 @@ def _band_fraction(mask: np.ndarray, outer: tuple[int, ...], inner: tuple[int, .
 
 
 def _check_report(g: Grading, p: dict[str, Any], report: Any, boxes: dict[int, PdfPage],
-                  fonts: list[dict[str, Any]], images: list[dict[str, Any]]) -> None:
+                  fonts: list[dict[str, Any]], images: list[dict[str, Any]], boxes_ok: bool) -> None:
     rep = report if isinstance(report, dict) else {}
     wrong = []
     trim, bleed_box = boxes[min(boxes)].trim, boxes[min(boxes)].bleed
@@ -545,4 +545,9 @@ def _check_report(g: Grading, p: dict[str, Any], report: Any, boxes: dict[int, P
     actual = {f["name"].split("+")[-1] for f in fonts}
     if listed_names != actual:
         wrong.append(f"fonts={sorted(listed_names)} (pdffonts: {sorted(actual)})")
+    # the verdict is the preflight's own: the file passes when its pages, boxes, fonts and images do
+    clean = (len(boxes) == int(p["pages"]) and boxes_ok and bool(fonts) and all(f["embedded"] for f in fonts)
+             and bool(images) and measured["min_image_ppi"] >= 299.5)
+    if rep.get("pass") is not clean:
+        wrong.append(f"pass={rep.get('pass')!r} (the file's pages, boxes, fonts and images {'pass' if clean else 'fail'})")
     g.check("preflight report matches the PDF", not wrong, expected=measured, reason="; ".join(wrong))
