@@ -1,7 +1,8 @@
 """Simulated EEG experiments whose ERP truth is known by construction.
 
 Every scalp site (the 25 recorded electrodes and M1, the online reference) carries a potential that is the sum
-of ERP components (each a Gaussian in time times a smooth topography), background EEG (pink noise per site and
+of ERP components (each a Gaussian in time, or for the MMN a skewed one with a fast onset and a slow offset,
+times a smooth topography), background EEG (pink noise per site and
 a posterior alpha rhythm), slow drifts, mains hum, and the propagated part of blinks and saccades. The recorded
 channels are site minus M1. VEOG and HEOG are bipolar eye channels: eye activity and amplifier noise only, no
 brain signal, so an ocular regression or ICA cannot remove any part of the ERP.
@@ -54,6 +55,10 @@ class Paradigm:
     control_share: float                 # share of the component the control condition also carries
     mastoid_inversion: float = 0.0
     extra: dict = field(default_factory=dict)
+    # an asymmetric component (fast onset, slow offset): per participant, the rise and decay widths (s) of a
+    # two-sided Gaussian peaking at the latency; None keeps the symmetric Gaussian of width ``width``
+    rise: tuple[float, float] | None = None
+    decay: tuple[float, float] | None = None
 
 
 PARADIGMS = {
@@ -64,11 +69,12 @@ PARADIGMS = {
     "mmn": Paradigm(
         "mmn", ("standard", "deviant"), (1, 2), (480, 100), (0.56, 0.66), (-0.1, 0.4), (-0.1, 0.0),
         "linked_mastoids", ("F3", "Fz", "F4", "FC1", "FC2", "Cz"), (0.10, 0.25), "negative", 60,
-        (0.0, 0.35), 0.50, (0.150, 0.190), 0.032, (-6.5, -3.5), 0.0, mastoid_inversion=0.55),
+        (0.0, 0.35), 0.50, (0.110, 0.180), 0.032, (-6.5, -3.5), 0.0, mastoid_inversion=0.55,
+        rise=(0.014, 0.020), decay=(0.055, 0.085)),
     "n400": Paradigm(
         "n400", ("congruent", "incongruent"), (11, 12), (110, 110), (1.30, 1.50), (-0.2, 0.8), (-0.2, 0.0),
         "average", ("C3", "Cz", "C4", "CP1", "CP2", "Pz"), (0.30, 0.50), "negative", 70,
-        (0.0, -0.15), 0.60, (0.385, 0.425), 0.075, (-12.0, -7.0), 0.25),
+        (0.0, -0.15), 0.60, (0.330, 0.470), 0.075, (-12.0, -7.0), 0.25),
 }
 
 # components both conditions carry (latency s, width s, amplitude uV, topography centre, spread)
@@ -101,6 +107,29 @@ def gaussian(t: np.ndarray, latency: float, width: float) -> np.ndarray:
     return np.exp(-((t - latency) ** 2) / (2 * width**2))
 
 
+def skewed(t: np.ndarray, latency: float, rise: float, decay: float) -> np.ndarray:
+    """A component with a fast onset and a slow offset: a Gaussian of width ``rise`` before its peak and of width
+    ``decay`` after it (the MMN's deviance detection outlasts its sharp onset)."""
+    return np.exp(-((t - latency) ** 2) / (2 * np.where(t < latency, rise, decay) ** 2))
+
+
+def component(p: Paradigm, subject: dict, t: np.ndarray) -> np.ndarray:
+    """Time course of the paradigm's component for one participant, peak 1."""
+    if "rise" in subject:
+        return skewed(t, subject["latency"], subject["rise"], subject["decay"])
+    return gaussian(t, subject["latency"], p.width)
+
+
+def draw_shapes(p: Paradigm, rng: np.random.Generator, subjects: list[dict]) -> None:
+    """Per participant, the rise and decay widths of an asymmetric component (in place; from its own stream, so
+    that every other draw of an instance stays where it was)."""
+    if p.rise is None or p.decay is None:
+        return
+    for subject in subjects:
+        subject["rise"] = float(rng.uniform(*p.rise))
+        subject["decay"] = float(rng.uniform(*p.decay))
+
+
 def condition_erp(p: Paradigm, subject: dict, condition: int, t: np.ndarray) -> np.ndarray:
     """Noise-free ERP of one condition at every site (sites x times), in uV, against an ideal reference."""
     erp = np.zeros((len(SITES), len(t)))
@@ -108,7 +137,7 @@ def condition_erp(p: Paradigm, subject: dict, condition: int, t: np.ndarray) -> 
         erp += np.outer(topography(center, spread), amp * subject["common_gain"] * gaussian(t, latency, width))
     share = p.control_share if condition == 0 else 1.0
     erp += np.outer(topography(p.center, p.spread, p.mastoid_inversion),
-                    share * subject["amplitude"] * gaussian(t, subject["latency"], p.width))
+                    share * subject["amplitude"] * component(p, subject, t))
     return erp
 
 

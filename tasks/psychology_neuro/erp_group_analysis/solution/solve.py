@@ -35,6 +35,8 @@ SHORTCUTS = {
                                   "low-passed, so the figure and its data look filtered",
     "low_pass_only": "the continuous data low-passed at 30 Hz but not high-passed at 0.1 Hz",
     "stock_figure": "everything right, but the figure draws textbook-shaped waves instead of the data",
+    "peak_latency": "the peak latency of the difference wave in the window instead of its 50% fractional-area latency",
+    "window_centre_latency": "no latency measured: every participant gets the centre of the measurement window",
 }
 
 
@@ -99,6 +101,10 @@ def cluster_wave(evoked, plan):
 
 
 def fractional_latency(wave, times, positive):
+    if MODE == "peak_latency":
+        return float(times[np.argmax(wave if positive else -wave)]) * 1000
+    if MODE == "window_centre_latency":
+        return float(times[0] + times[-1]) * 500
     signed = np.clip(wave if positive else -wave, 0, None)
     area = np.cumsum(signed)
     if area[-1] <= 0:
