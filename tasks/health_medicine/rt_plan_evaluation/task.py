@@ -264,10 +264,74 @@ def _statement_decisions(chunk: str) -> set[str]:
     return set(found)
 
 
+# A plain statement of the decision on the plan, without a "decision" keyword: "The plan is approved.", "the
+# re-weighted plan is therefore rejected", "I approve the final plan", "Rejected for treatment." The verb forms only
+# ("approval is withheld", "the criteria for approval" state nothing), the plan its subject or object.
+VERB = r"(?:approv(?:e|es|ed)|reject(?:s|ed)?)\b(?!\s+by\b)"  # "approved by" names who signs, or signed before
+PLAIN_DECISION = re.compile(
+    r"\bplans?\b(?P<gap>[^.!?;\n]{0,80}?)\b(?P<verb>" + VERB + ")"              # the plan ... approved
+    + r"|\b(?P<verb2>" + VERB + r")\s+(?P<gap2>(?:[\w'-]+\s+){0,3}?)plans?\b"   # approve the ... plan
+    + r"|^[\s*_#>|-]*(?P<verb3>" + VERB + r")(?P<gap3>[^.!?;\n]*)",               # "Rejected." opening a sentence
+    re.IGNORECASE)
+# what is not an assertion of the decision on the plan: a condition, a possibility or a step still to come, another
+# plan or object
+CONDITIONAL = re.compile(r"\b(?:if|unless|would|could|should|might|may|can|must|once|provided|until|whether|were|"
+                         r"only|before|after|pending|when)\b", re.IGNORECASE)
+OTHER_OBJECT = re.compile(r"\b(?:initial|original|dosimetrist\w*|submitted|equal|equally|unweighted|incoming|first|"
+                          r"previous|earlier|superseded|stale|draft|"
+                          r"dose|rtdose|object|objects|file|files|frame|uid|grid|series|hypothesis|protocol)\b",
+                          re.IGNORECASE)
+CHOICE = re.compile(r"\s*(?:/|\bor\b)\s*(?:approv|reject)", re.IGNORECASE)  # "approve/reject": the options, not a decision
+CHOICE_BEFORE = re.compile(r"(?:approv|reject)\w*\s*(?:/|\bor\b)\s*$", re.IGNORECASE)
+CLAUSE = re.compile(r"[,:;()\u2013\u2014]|\s-\s")
+NEGATION = re.compile(r"\b(?:not|cannot|can't|never|no|nor|neither|without)\b|n't\b", re.IGNORECASE)
+
+
+def _sentences(text: str) -> list[str]:
+    """The text's statements: lines, cut at sentence ends and at semicolons outside parentheses."""
+    out = []
+    for line in text.splitlines():
+        rest = line
+        while rest.strip():
+            chunk = _statement_end(rest)
+            out.append(chunk)
+            rest = rest[len(chunk) + 1:]
+    return out
+
+
+def plain_decisions(text: str) -> set[str]:
+    """The decisions the report states in plain sentences on the plan ("The plan is approved."), leaving out negated
+    ones ("the plan cannot be approved as it stands"), conditionals ("the plan would be approved only if ..."), those
+    on another plan or object ("the dosimetrist's plan is rejected", "the stale dose object was rejected") and the
+    options of a form ("approve/reject")."""
+    found: set[str] = set()
+    for sentence in _sentences(text):
+        if CONDITIONAL.search(sentence):
+            continue
+        pos = 0
+        while m := PLAIN_DECISION.search(sentence, pos):  # every mention of the plan, the later ones too
+            pos = m.start() + 1
+            name = next(n for n in ("verb", "verb2", "verb3") if m.group(n))
+            if name == "verb3":  # what follows an opening "Rejected:" is its reason, or the object it rejects
+                gap, scope = "", " ".join(m.group("gap3").split()[:4])
+            else:
+                gap = scope = m.group("gap" if name == "verb" else "gap2")
+            before, after = sentence[:m.start()], sentence[m.end(name):]
+            if (NEGATION.search(gap) or NEGATED.search(before) or NEGATION.search(CLAUSE.split(before)[-1])
+                    or OTHER_OBJECT.search(scope) or (OTHER_OBJECT if name == "verb" else OTHER_PLAN).search(
+                        " ".join(before.split()[-3:]))  # "the equal-weight plan is rejected"
+                    or (name != "verb2" and OTHER_OBJECT.search(" ".join(after.split()[:3])))  # "approved protocol"
+                    or CHOICE.match(after) or CHOICE_BEFORE.search(sentence[:m.start(name)])):
+                continue
+            found.add("approve" if m.group(name).lower().startswith("approv") else "reject")
+    return found
+
+
 def stated_decisions(text: str) -> set[str]:
-    """The decisions the report's decision statements give: for every "decision", "verdict", "conclusion" or
-    "recommendation", the rest of its sentence (or, under a heading that stands alone, the first sentence after it);
-    the whole text when it has no such statement. A report that states one decision gives one."""
+    """The decisions the report states: for every "decision", "verdict", "conclusion" or "recommendation", the rest of
+    its sentence (or, under a heading that stands alone, the first sentence after it), and every plain statement of
+    the decision on the plan ("The plan is approved."); the whole text when it has neither. A report that states one
+    decision gives one."""
     lines = [line for line in text.splitlines() if line.strip()]
     found: set[str] = set()
     for i, line in enumerate(lines):
@@ -276,6 +340,7 @@ def stated_decisions(text: str) -> set[str]:
             if not re.search(r"\w", rest) and i + 1 < len(lines):
                 rest = lines[i + 1]
             found |= _statement_decisions(_statement_end(rest))
+    found |= plain_decisions(text)
     return found or _decisions_in(text)
 
 

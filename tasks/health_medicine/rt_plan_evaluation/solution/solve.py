@@ -24,6 +24,8 @@ that name switches on one shortcut; run as solve.py, none is taken:
 - hedged_decision: all right, but the signed report states the decision as "approve or reject" (in main).
 - contradicted_decision: all right, but the signed report, after stating the decision, concludes the other way
   (in main).
+- plain_contradiction: all right, but the signed report also says, in a plain sentence before its decision line,
+  that the plan is approved (or rejected) the other way (in main).
 - governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
@@ -302,6 +304,8 @@ def main() -> None:
     lines += ["", f"Beam weights: {', '.join(f'{beams[n]} {w:.4f}' for n, w in zip(numbers, weights, strict=True))}.", "",
               f"Paddick CI {report['final_plan']['paddick_ci']:.3f}, ICRU-83 HI {report['final_plan']['homogeneity_index']:.3f}, "
               f"{priority['structure']} mean dose {objective:.2f} Gy.", "",
+              *([f"The plan is {'approved' if decision == 'reject' else 'rejected'}.", ""]
+                if SHORTCUT == "plain_contradiction" else []),
               f"**Decision: {'APPROVE or REJECT' if SHORTCUT == 'hedged_decision' else decision.upper()}**. "
               f"Governing constraint: {stated_governing} "
               f"({governing['value']:.2f} against {governing['limit']:.2f} {governing['unit']}).", "",
