@@ -22,9 +22,12 @@ cell methods, fill values), recomputes the regional series from the reference an
 submitted anomalies (cross-check), recomputes the trends and p-values (the 95 % interval to its Student t width), checks the bulletin's wording of each trend (significant
 increase / decrease or none at 5 %) against them, checks that the
 figure is a line chart, reads its curves back from the pixels (per panel and line colour, on the
-linear scale that best fits) and matches each region's annual anomalies to a drawn curve and its
-trend line to strokes along the trend's path where the curve runs away from it (in the curve's colour,
-dark ink or a colour that draws no other series; another series' curve does not count), and checks the plotted numbers (figure_data.csv) against the annual anomalies and trend lines.
+linear scale that best fits) and matches each region's annual anomalies to a drawn curve (a colour whose
+strokes lie along the curve, not a hatch that crosses the yearly points by chance) and its trend line to
+strokes along the trend's path where the curve runs away from it (in the curve's colour, dark ink or a
+colour that draws no other series; another series' curve, grid lines and strokes that cover the plot
+evenly do not count), and checks the plotted numbers (figure_data.csv) against the annual anomalies and
+trend lines.
 """
 # ALE-CANARY-e81306b9-82ce-4af4-a635-97bfb7df7c7f
 
@@ -41,7 +44,7 @@ from scipy import ndimage, stats
 from scipy.io import netcdf_file
 
 from lastexam.task import Grading, Params, as_number
-from lastexam.task.charts import chart_problems, read_chart
+from lastexam.task.charts import chart_problems, long_runs, read_chart
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "reanalysis_europe": {
@@ -609,7 +612,8 @@ def figure_curves(pixels: np.ndarray, series: dict[str, tuple[np.ndarray, np.nda
     """Read the figure: for each named (annual values, trend line) pair, how well the best-matching
     line colour of any panel draws the annual values (``ChartReading.match``), and how much of the trend
     line is drawn on that scale, in the curve's own colour, in dark ink or in a colour that draws no other
-    series' annual values (another region's curve crossing the trend's path is not a trend line)."""
+    series' annual values (another region's curve crossing the trend's path is not a trend line), less
+    what the same strokes draw along paths parallel to it (``trend_drawn``)."""
     reading = read_chart(pixels)
     matched = {name: fit for name, fit in reading.match({k: v[0] for k, v in series.items()}).items() if fit}
     taken = {index for index, _ in matched.values()}
@@ -617,15 +621,80 @@ def figure_curves(pixels: np.ndarray, series: dict[str, tuple[np.ndarray, np.nda
     for name, (index, fit) in matched.items():
         panel = reading.traces[index].panel
         here = [(i, t.mask) for i, t in enumerate(reading.traces) if t.panel == panel]
+        trend_rows = fit.scale * series[name][1] + fit.offset
+        along = curve_drawn(reading.traces[index].mask, fit.columns, fit.scale * series[name][0] + fit.offset,
+                            trend_rows)
+        score = fit.score if along >= 0.3 or _line_like(reading.traces[index].mask) else min(fit.score, along)
         mine = [mask for i, mask in here if i == index or i not in taken]
         others = [mask for i, mask in here if i in taken and i != index]
         covered = ndimage.binary_dilation(np.logical_or.reduce(others), iterations=2) if others else None
         strokes = np.logical_or.reduce([reading.ink[panel], *mine])
         if covered is not None:
             strokes &= ~covered
-        found[name] = (fit.score, trend_drawn(strokes, covered, fit.columns, fit.scale * series[name][0] + fit.offset,
-                                              fit.scale * series[name][1] + fit.offset))
+        rows, cols = reading.panels[panel]
+        strokes &= ~_rules(pixels[rows, cols].astype(np.int16), fit.columns, trend_rows)
+        found[name] = (score, trend_drawn(strokes, covered, fit.columns, fit.scale * series[name][0] + fit.offset,
+                                          trend_rows))
     return found
+
+
+def curve_drawn(trace: np.ndarray, xs: np.ndarray, curve_rows: np.ndarray, trend_rows: np.ndarray) -> float:
+    """The share of the matched colour's strokes that lie along the curve's path (through ``curve_rows`` at
+    the year columns ``xs``, within the reading tolerance of it 3 columns either side) or along its trend
+    line. A series' colour draws its curve (and perhaps its trend line, markers, a legend sample); a hatch
+    or texture that passes through the yearly points (the rest of them "hidden" under other colours) has
+    most of its strokes elsewhere."""
+    tol = max(3.0, 0.02 * trace.shape[0])
+    columns = np.arange(xs[0], xs[-1] + 1)
+    inside = (columns >= 0) & (columns < trace.shape[1])
+    columns = columns[inside]
+    path = np.interp(columns, xs, curve_rows)
+    low = ndimage.minimum_filter1d(path, 7, mode="nearest") - tol
+    high = ndimage.maximum_filter1d(path, 7, mode="nearest") + tol
+    trend = np.interp(columns, xs, trend_rows)
+    rows = np.arange(trace.shape[0])[:, None]
+    near = ((rows >= low) & (rows <= high)) | (np.abs(rows - trend) <= tol)
+    total = int(trace.sum())
+    return float((trace[:, columns] & near).sum() / total) if total else 0.0
+
+
+def _line_like(trace: np.ndarray) -> bool:
+    """Whether a colour's strokes are a few lines: at most 3 separate strokes down the median column (a
+    curve, its trend line and a marker or crossing), where a hatch or texture has many."""
+    columns = np.flatnonzero(trace.any(axis=0))
+    counts = [np.count_nonzero(np.diff(np.concatenate(([0], trace[:, x].astype(np.int8), [0]))) == 1)
+              for x in columns]
+    return bool(counts) and float(np.median(counts)) <= 3
+
+
+def _rules(rgb: np.ndarray, xs: np.ndarray, trend_rows: np.ndarray) -> np.ndarray:
+    """The straight horizontal and vertical lines of a panel (grid, reference and frame lines, at least 40 px
+    long, read through whatever crosses them), widened by a pixel: they draw no trend line, however dense,
+    unless a horizontal one runs along the trend's own path (a flat trend)."""
+    drawn = (rgb.mean(axis=2) < 215) | ((rgb.max(axis=2) - rgb.min(axis=2)) > 60)
+    across, down = long_runs(drawn, 40), long_runs(drawn.T, 40).T
+    hug = max(3.0, 0.02 * drawn.shape[0])  # the reading tolerance
+    labels, _ = ndimage.label(across, structure=[[0, 0, 0], [1, 1, 1], [0, 0, 0]])
+    for k, where in enumerate(ndimage.find_objects(labels), 1):
+        row, span = where[0].start, np.arange(where[1].start, where[1].stop)
+        inside = (span >= xs[0] - 2) & (span <= xs[-1] + 2)
+        if inside.all() and np.abs(np.interp(span, xs, trend_rows) - row).max() <= hug:
+            across[labels == k] = False
+    return ndimage.binary_dilation(across, structure=[[0, 1, 0], [0, 1, 0], [0, 1, 0]]) | ndimage.binary_dilation(
+        down, structure=[[0, 0, 0], [1, 1, 1], [0, 0, 0]])
+
+
+def _path_drawn(strokes: np.ndarray, covered: np.ndarray | None, columns: np.ndarray, rows: np.ndarray,
+                tol: float) -> tuple[int, int]:
+    """How many of the path's columns ``strokes`` draw within ``tol`` rows, and how many ``covered`` hides."""
+    drawn = hidden = 0
+    for x, r in zip(columns, rows, strict=True):
+        window = (slice(int(max(0, r - tol)), int(max(0, r + tol + 1))), slice(max(x - 1, 0), x + 2))
+        if strokes[window].any():
+            drawn += 1
+        elif covered is not None and covered[window].any():
+            hidden += 1
+    return drawn, hidden
 
 
 def trend_drawn(strokes: np.ndarray, covered: np.ndarray | None, xs: np.ndarray, curve_rows: np.ndarray,
@@ -634,24 +703,35 @@ def trend_drawn(strokes: np.ndarray, covered: np.ndarray | None, xs: np.ndarray,
     (through ``curve_rows`` at the year columns ``xs``) runs well away from it, so that the curve itself
     cannot stand in for the trend line (over the year columns when the curve never leaves the trend).
     Columns where another series' strokes (``covered``) hide the path are left out; a path hidden almost
-    everywhere counts as drawn, since no reader could tell either."""
+    everywhere counts as drawn, since no reader could tell either. Strokes that fill the plot evenly (a
+    hatch, a texture) draw every path alike, and a trend line stands out from its surroundings: when the
+    share is not at least 0.3 above what the same strokes draw along paths parallel to the trend, 3 to 5
+    tolerances off it (the median; the curve's own strokes left out), the share is that difference."""
     tol = max(3.0, 0.02 * strokes.shape[0])
     columns = np.arange(xs[0], xs[-1] + 1)
     curve, trend = np.interp(columns, xs, curve_rows), np.interp(columns, xs, trend_rows)
     apart = np.abs(curve - trend) > 3 * tol
     if apart.sum() < 0.05 * len(columns):
-        columns, trend = xs, trend_rows
+        path_columns, path = xs, trend_rows
     else:
-        columns, trend = columns[apart], trend[apart]
-    drawn = hidden = 0
-    for x, r in zip(columns, trend, strict=True):
-        window = (slice(int(max(0, r - tol)), int(r + tol) + 1), slice(max(x - 1, 0), x + 2))
-        if strokes[window].any():
-            drawn += 1
-        elif covered is not None and covered[window].any():
-            hidden += 1
-    visible = len(columns) - hidden
-    return drawn / visible if visible >= 0.1 * len(columns) else 1.0
+        path_columns, path = columns[apart], trend[apart]
+    drawn, hidden = _path_drawn(strokes, covered, path_columns, path, tol)
+    visible = len(path_columns) - hidden
+    if visible < 0.1 * len(path_columns):
+        return 1.0
+    share = drawn / visible
+    off_curve = strokes.copy()
+    off_curve[:, columns] &= np.abs(np.arange(strokes.shape[0])[:, None] - curve[None, :]) > tol
+    around = []
+    for k in (-5, -4, -3, 3, 4, 5):
+        parallel = trend + k * tol
+        keep = (np.abs(curve - parallel) > 3 * tol) & (parallel >= 0) & (parallel < strokes.shape[0])
+        if keep.sum() >= 0.2 * len(columns):
+            drawn, hidden = _path_drawn(off_curve, covered, columns[keep], parallel[keep], tol)
+            if keep.sum() - hidden >= 0.1 * keep.sum():
+                around.append(drawn / (keep.sum() - hidden))
+    background = float(np.median(around)) if around else 0.0
+    return share if share - background >= 0.3 else share - background
 
 
 def _grade_figure(g: Grading, sc: dict[str, Any], ref: dict[str, Any]) -> None:

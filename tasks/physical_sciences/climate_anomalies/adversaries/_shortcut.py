@@ -12,7 +12,11 @@ this script is staged under:
 - curves_without_trends: every number right, and each region's annual curve drawn in its own colour, but
   no trend lines: the trends are only in figure_data.csv;
 - normal_trend_ci: every number right except the trend inference, whose 95% interval and p-value use the
-  normal distribution (1.96 standard errors) instead of Student's t with n - 2 degrees of freedom."""
+  normal distribution (1.96 standard errors) instead of Student's t with n - 2 degrees of freedom;
+- grid_for_trends: every number right and the annual curves drawn, but no trend lines: a dense black grid
+  runs through every trend's path instead;
+- hatched_figure: every number right, and panels of diagonal stripes in the series' colours that pass
+  through the yearly points by chance, no curve or trend line drawn."""
 
 import csv
 import json
@@ -146,11 +150,23 @@ with open(OUT / "trends.csv", "w", newline="") as fh, open(OUT / "figure_data.cs
                                      np.ones(5) / 5, "valid") * 2
                 ax.plot(annual_years, line + wiggle, marker=".", label=name)
                 ax.plot(annual_years, line, ls="--")
-            elif MODE == "curves_without_trends":
+            elif MODE == "hatched_figure":
+                for shift in np.arange(-60, 45, 4.0):
+                    start = annual_years[0] + shift + list(regions).index(name)
+                    ax.plot([start, start + 40], [-1, 1], color=f"C{list(regions).index(name)}", lw=0.7)
+            elif MODE in ("curves_without_trends", "grid_for_trends"):
                 ax.plot(annual_years, annual, lw=1.2, label=f"{name} (trend in figure_data.csv)")
             elif MODE != "empty_axes_figure":
                 ax.plot(annual_years, annual, label=name)
                 ax.plot(annual_years, line, ls="--")
+for ax in axes:
+    if MODE == "grid_for_trends":
+        low, high = ax.get_ylim()
+        ax.set_yticks(np.linspace(low, high, 40), minor=True)
+        ax.grid(True, which="minor", axis="y", color="black", lw=0.8)
+        ax.set_ylim(low, high)
+    elif MODE == "hatched_figure":
+        ax.set_ylim(-1, 1)
 axes[0].set_title(f"Annual regional anomalies relative to {start}-{end}")
 axes[0].set_xlim(annual_years[0], annual_years[-1])
 fig.savefig(OUT / "regional_anomalies.png", dpi=100)
