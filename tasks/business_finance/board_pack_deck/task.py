@@ -8,7 +8,7 @@ computed from that truth. The grader opens the submitted deck in a headless soff
 in a tool sandbox) and reads each slide's master page (its name and the template's band and logo on it),
 title, texts, table cells, chart data and placement (on the slide, at a readable size) and speaker notes
 (the commentary's name the journal's lines and the one-off's with their amounts); it reads the PDF's pages and text, renders its
-pages (the template's page size and band must show), and cross-checks variances.csv against the slide table.
+pages (the template's page size and band must show, and the chart where the deck places it), and cross-checks variances.csv against the slide table.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import math
 import random
 import re
 from pathlib import Path
+
+import numpy as np
 
 from lastexam.task import Grading, Params
 
@@ -315,6 +317,30 @@ def _on_slide(chart: dict, slide: dict) -> bool:
         and 4 * h >= height
 
 
+def _grade_chart_shown(g: Grading, ref: dict, slides: list[dict]) -> None:
+    """The PDF's chart page shows the chart where the deck places it: inside the chart's box, at least 1% of the
+    pixels stand out from the box's dominant colour (axes, lines, labels), which a chart hidden in the export or
+    covered by an opaque shape does not give."""
+    index = next((i for i, s in enumerate(slides) if _squash(s["title"]) == _squash(ref["titles"][2])), None)
+    slide = slides[index] if index is not None else {}
+    charts = [c for c in slide.get("charts", []) if _on_slide(c, slide)]
+    ink: list[float] = []
+    pixels = g.image("board_pack.pdf", page=index + 1, dpi=36, gate=False) if charts and index is not None else None
+    if pixels is not None:
+        height, width = pixels.shape[:2]
+        slide_w, slide_h = slide["size"]
+        for chart in charts:
+            x, y, w, h = chart["box"]
+            crop = pixels[max(0, int(y / slide_h * height)):int((y + h) / slide_h * height),
+                          max(0, int(x / slide_w * width)):int((x + w) / slide_w * width)].reshape(-1, 3).astype(int)
+            if len(crop):
+                colours, counts = np.unique(crop, axis=0, return_counts=True)
+                ink.append(round(float((np.abs(crop - colours[counts.argmax()]).max(axis=1) > 48).mean()), 4))
+    g.check("the PDF shows the chart on its slide (not hidden in the export or covered)", any(v >= 0.01 for v in ink),
+            weight=1, expected="the chart's box on its PDF page drawn (>= 1% of its pixels off its main colour)",
+            found={"share drawn": ink} if ink else "no chart on its slide, or no such PDF page")
+
+
 def _grade_commentary(g: Grading, ref: dict, slides: list[dict]) -> None:
     slide = _slide(slides, ref["titles"][3])
     details = sorted(ref["details"], key=len, reverse=True)
@@ -443,6 +469,7 @@ def grade(g: Grading) -> None:
     g.check("the cash and KPI slide gives closing cash, the month's movement, headcount and debtor days",
             all(_has(text, v) for v in ref["cash"].values()), weight=1, expected=ref["cash"], found=cash["texts"])
     _grade_pdf(g, ref, slides)
+    _grade_chart_shown(g, ref, slides)
     csv_rows = g.read_csv("variances.csv", required_columns=CSV_COLUMNS)
     if csv_rows is not None:
         _grade_csv(g, ref, csv_rows, rows)
