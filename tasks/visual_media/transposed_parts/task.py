@@ -2,7 +2,7 @@
 
 The generator draws a small ensemble's piece in concert pitch (MusicXML: key signature and a
 mid-piece key change, dynamics, rehearsal marks, chromatic notes, ties across bar lines, and a few
-notes planted outside the transposing instruments' written practical ranges) and computes each
+notes planted, at measures and pitches drawn per seed, outside the transposing instruments' written practical ranges) and computes each
 transposing part at written pitch and the out-of-range notes. The grader converts every submitted
 .mscz to MusicXML with MuseScore itself (inspect_parts.py in a tool sandbox), reads whether it was
 saved in concert pitch, and checks the written pitches by spelling (step, alteration, octave), the key
@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import random
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -131,6 +132,29 @@ def _melody(ensemble: Ensemble, inst: Instrument, rng: random.Random) -> list[li
     return measures
 
 
+def planted_for(ensemble: Ensemble, rng: random.Random) -> tuple[tuple[str, int, str], ...]:
+    """This instance's out-of-range notes, drawn from ``rng`` (a stream of its own): each part's planted notes
+    moved together to other measures, and a note that stands alone in its measure given another natural
+    pitch one to three steps beyond the same end of the written range (a passage of several keeps its pitches)."""
+    ranges = {i.slug: i.written_range for i in transposing(ensemble)}
+    per_measure = Counter((slug, number) for slug, number, _ in ensemble.planted)
+    moved = []
+    for slug in dict.fromkeys(s for s, _, _ in ensemble.planted):
+        numbers = [m for s, m, _ in ensemble.planted if s == slug]
+        shift = rng.randint(2 - min(numbers), ensemble.measures - 1 - max(numbers))
+        low, high = (parse_name(x) for x in ranges[slug])
+        for s, number, written in ensemble.planted:
+            if s != slug:
+                continue
+            if per_measure[slug, number] == 1:
+                above = midi(parse_name(written)) > midi(high)
+                edge = _diatonic(high if above else low)
+                steps = [edge + k if above else edge - k for k in (1, 2, 3)]
+                written = name(_from_diatonic(rng.choice(steps), 0))
+            moved.append((slug, number + shift, written))
+    return tuple(moved)
+
+
 def _tonic(fifths: int) -> str:
     return ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#")[fifths + 7]
 
@@ -221,6 +245,7 @@ def _dynamics(score: str, ensemble: Ensemble, inst: Instrument) -> dict[str, lis
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     ensemble = ENSEMBLES[params["ensemble"]]
+    ensemble = replace(ensemble, planted=planted_for(ensemble, random.Random(f"plants-{params['seed']}:{params['ensemble']}")))
     rng = random.Random(f"{params['seed']}:{params['ensemble']}")
     parts = {inst.label: _melody(ensemble, inst, rng) for inst in ensemble.instruments}
     score = _musicxml(ensemble, parts)
