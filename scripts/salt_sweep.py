@@ -6,8 +6,8 @@ this prints how much of the generated inputs and of the reference is the same un
 share of JSON leaves or text lines found in both, or of whole files for binary ones; files copied from the package's
 ``data/`` and the canary are left out, being the same by design), and the file that changed least.
 
-Exit status 1 when any variant's reference or generated inputs are byte-for-byte the same under both
-salts; a high share that is not total is printed for a reader to judge (some lines, such as headers or
+Exit status 1 when any variant's generator fails under a salt, or its reference or generated inputs
+are byte-for-byte the same under both salts; a high share that is not total is printed for a reader to judge (some lines, such as headers or
 a fixed device description, are rightly the same).
 
 Usage: .venv/bin/python scripts/salt_sweep.py [--tasks-dir tasks] [--flag 0.8] [TASK_ID ...]
@@ -120,14 +120,19 @@ def main(argv: list[str] | None = None) -> int:
     for task in tasks:
         for instance in instances_of(task):
             with tempfile.TemporaryDirectory(prefix="ale-salt-sweep-") as tmp:
-                inputs, reference = sweep_variant(instance, Path(tmp))
+                try:
+                    inputs, reference = sweep_variant(instance, Path(tmp))
+                except Exception as exc:  # a generator that fails on some seed is a finding, not a stop
+                    failed += 1
+                    print(f"{instance.id:<48} {'':>11} {'':>9}  ERROR     {type(exc).__name__}: {exc}", flush=True)
+                    continue
             if inputs.identical or reference.identical:
                 verdict, failed = "SAME", failed + 1
             else:
                 verdict = "REVIEW" if reference.share >= args.flag else "ok"
             print(f"{instance.id:<48} {inputs.share:>11.0%} {reference.share:>9.0%}  {verdict:<8}  "
                   f"{reference.least_changed}", flush=True)
-    print(f"{failed} variant(s) the same under two salts" if failed else "every variant differs under two salts")
+    print(f"{failed} variant(s) failed or the same under two salts" if failed else "every variant differs under two salts")
     return 1 if failed else 0
 
 

@@ -39,7 +39,20 @@ def test_a_generator_that_ignores_the_seed_fails_the_sweep(tmp_path: Path) -> No
     task_py.write_text(task_py.read_text().replace('random.Random(params["seed"])', "random.Random(7)"))
     result = _sweep(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "SAME" in result.stdout and "1 variant(s) the same under two salts" in result.stdout
+    assert "SAME" in result.stdout and "1 variant(s) failed or the same under two salts" in result.stdout
+
+
+def test_a_generator_that_fails_under_a_salt_is_reported_and_the_sweep_goes_on(tmp_path: Path) -> None:
+    task_py = _package(tmp_path) / "task.py"
+    task_py.write_text(task_py.read_text().replace('    rng = random.Random(params["seed"])\n',
+                                                   '    raise ValueError("no carbon to break")\n'))
+    shutil.copytree(FIXTURE, tmp_path / "other" / "group_totals_b")
+    toml = tmp_path / "other" / "group_totals_b" / "task.toml"
+    toml.write_text(toml.read_text().replace('"other/group_totals"', '"other/group_totals_b"'))
+    result = _sweep(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "ERROR     ValueError: no carbon to break" in result.stdout
+    assert "other/group_totals_b@0" in result.stdout
 
 
 def test_files_copied_from_data_are_left_out_of_the_inputs_share(tmp_path: Path) -> None:
