@@ -16,7 +16,8 @@ reconciles monthly gross revenue to finance's booked sales and makes the release
 
 Generation: a clean truth (customers, products, orders, returns, FX) is simulated from the seed,
 then dirtied into the extracts (every night with at least one order line on an unknown customer and
-one on an unknown SKU, so that the mapping to the unknown members is always exercised); the
+one on an unknown SKU, and with some untidy customer ids and SKUs in the orders and customer ids in the
+CRM extract, so that the mapping to the unknown members and the id tidying are always exercised); the
 reference tables, counts, KPIs and the release call are computed from the truth in plain Python
 (correct by construction, independent of any SQL).
 Finance's booked sales equal the true gross revenue except in months given an injected gap
@@ -292,6 +293,7 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dic
             fact.append({**line, "order_id": order["order_id"], "customer_id": order["customer_id"],
                          "day": order["day"], "currency": order["currency"], "rate": order["rate"],
                          "system": order["system"]})
+    _untidy_ids(rows, (2, 3), aside)
     superseded = len(rows) - lines
     duplicates = [list(r) for r in rows if rng.random() < profile["dup_rate"]]
     rows += duplicates
@@ -305,7 +307,19 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dic
     return rows, {"fact": fact, "counts": counts}
 
 
-def _extract_customers(truth: dict, profile: dict, rng: random.Random) -> tuple[list[list[str]], int]:
+def _untidy_ids(rows: list[list[str]], columns: tuple[int, ...], aside: random.Random) -> None:
+    """Some ids of every night's extract arrive untidy (stray spaces, lower case), as the data dictionary warns:
+    when the profile's own draws left every id in ``columns`` tidy, a few rows get an untidy id, drawn from
+    ``aside`` so that the nights that already had some do not shift."""
+    if any(row[c] != row[c].strip().upper() for row in rows for c in columns):
+        return
+    for c in columns:
+        for row in aside.sample(rows, max(3, len(rows) // 50)):
+            row[c] = _noisy_id(aside, row[c], 1.0)
+
+
+def _extract_customers(truth: dict, profile: dict, rng: random.Random,
+                       aside: random.Random) -> tuple[list[list[str]], int]:
     rows, superseded = [], 0
     for c in truth["customers"]:
         final_at = dt.datetime.combine(c["signup_date"], dt.time(9)) + dt.timedelta(days=rng.randint(0, 300))
@@ -322,6 +336,7 @@ def _extract_customers(truth: dict, profile: dict, rng: random.Random) -> tuple[
             shown = signup.isoformat() if rng.random() < 0.7 else f"{signup.isoformat()} 00:00:00"
             rows.append([_noisy_id(rng, version["customer_id"], profile["id_noise"]), version["customer_name"],
                          version["email"], version["country"], shown, at.strftime("%Y-%m-%d %H:%M:%S")])
+    _untidy_ids(rows, (0,), aside)
     rng.shuffle(rows)
     return rows, superseded
 
@@ -481,7 +496,7 @@ def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path, a
     truth = _truth(profile, rng)
     aliases = _merge_aliases(truth, profile, rng)
     order_rows, orders = _extract_orders(truth, profile, rng, aliases, aside)
-    customer_rows, cust_superseded = _extract_customers(truth, profile, rng)
+    customer_rows, cust_superseded = _extract_customers(truth, profile, rng, aside)
     product_rows, prod_superseded = _extract_products(truth, profile, rng)
     fact = orders["fact"]
     for f in fact:

@@ -13,6 +13,8 @@
 #                        numbered from Monday, year and month left empty
 #   unknown_sku_dropped  the facts inner-join the product dimension: lines whose SKU the catalogue lacks
 #                        are dropped instead of mapped to the unknown product
+#   raw_ids              customer ids and SKUs of the orders, and the CRM's customer ids, taken as the
+#                        extracts send them (no trimming, no upper case)
 set -euo pipefail
 MODE="$(basename "$0")"; MODE="${MODE%.*}"
 OUT="$ALE_OUTPUT_DIR"
@@ -314,6 +316,9 @@ PY
     ;;
   unknown_sku_dropped)
     sed -i 's/COALESCE(p.product_key, 0),/p.product_key,/; s/^LEFT JOIN dim_product p ON p.sku = o.sku$/JOIN dim_product p ON p.sku = o.sku/' "$WORK/build.sql"
+    ;;
+  raw_ids)
+    sed -i 's/^         UPPER(TRIM(customer_id)) AS customer_id,$/         customer_id,/; s/^         UPPER(TRIM(sku)) AS sku,$/         sku,/; s/SELECT UPPER(TRIM(customer_id)) AS customer_id, TRIM(customer_name)/SELECT customer_id, TRIM(customer_name)/; s/PARTITION BY UPPER(TRIM(customer_id)) ORDER BY updated_at DESC/PARTITION BY customer_id ORDER BY updated_at DESC/' "$WORK/build.sql"
     ;;
   net_vs_finance)
     sed -i 's/^gross = {r\["month"\]: float(r\["gross_revenue_usd"\])/gross = {r["month"]: float(r["net_revenue_usd"])/' "$WORK/release.py"
