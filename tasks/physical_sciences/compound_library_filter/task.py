@@ -149,16 +149,19 @@ def _salt_form(rng: np.random.Generator, smiles: str) -> str:
 
 
 def _broken_molblock(smiles: str, name: str) -> str:
-    """A molblock whose first carbon gets a fifth bond: it will not sanitise."""
+    """A molblock with a carbon bonded five times: it will not sanitise. The carbon is the first with three
+    neighbours (two bonds added) or, in a fragment without one, the most bonded (bonds added up to five)."""
     mol = Chem.MolFromSmiles(smiles if smiles else "CC(C)(C)C")
     rdDepictor.Compute2DCoords(mol)
     lines = Chem.MolToMolBlock(mol).splitlines()
     lines[0] = name
     counts = lines[3]
     n_atoms, n_bonds = int(counts[:3]), int(counts[3:6])
-    centre = next(a.GetIdx() for a in mol.GetAtoms() if a.GetSymbol() == "C" and a.GetDegree() >= 3)
+    carbons = [a for a in mol.GetAtoms() if a.GetSymbol() == "C"]
+    atom = next((a for a in carbons if a.GetDegree() >= 3), None) or max(carbons, key=lambda a: a.GetDegree())
+    centre = atom.GetIdx()
     others = [a.GetIdx() for a in mol.GetAtoms() if a.GetIdx() != centre
-              and mol.GetBondBetweenAtoms(centre, a.GetIdx()) is None][:2]
+              and mol.GetBondBetweenAtoms(centre, a.GetIdx()) is None][:max(2, 5 - atom.GetDegree())]
     extra = [f"{centre + 1:>3}{o + 1:>3}  1  0" for o in others]
     lines[3] = f"{n_atoms:>3}{n_bonds + len(extra):>3}" + counts[6:]
     bond_end = 4 + n_atoms + n_bonds
