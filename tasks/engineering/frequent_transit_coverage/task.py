@@ -21,8 +21,9 @@ routes with no one-way stop as one-way, piles up candidate counts, names a route
 short alongside the short ones, or says a short route meets the standard places nothing; a memo that says of a
 route whose every stop is frequent that it falls short (or runs less often than the standard) gets no credit
 for its route statements, and neither does a memo that gives every route its headways alike without saying which
-fall short, or tells one-direction service of street after street, route after route or count after count, one
-sentence each. The network itself (route numbers, corridors, couplet, loop, headways) is drawn per
+fall short, or tells one-direction service of street after street or route after route, one sentence each; a
+count of one-way stops counts where it is the memo's one count of that service (or parts of it that add up to
+no more than it), not one candidate among others in a sentence or across the memo. The network itself (route numbers, corridors, couplet, loop, headways) is drawn per
 instance in ``network``, so none of these facts carries over from one instance to another.
 """
 # ALE-CANARY-977b6d19-eca5-4d14-8f42-2fce5e888046
@@ -250,20 +251,29 @@ def _sentences(memo: str) -> list[str]:
     return [s for block in blocks for s in re.split(r"(?<!\d)\.(?!\d)|[;!?]", block) if s.strip()]
 
 
-def _one_way_stops(params: Params, ref: dict[str, Any], net: network.Network) -> dict[str, Any]:
-    """The stops served in one direction only on the date, from the generating network: the counts a memo may
-    give (those stops, or every stop with no departure in one direction, unserved stops included), the routes
-    that call there and the streets they stand on."""
+def _service(params: Params, net: network.Network) -> dict[str, dict[str, set[Any]]]:
+    """The service on the date, from the generating network, by physical stop (a duplicate under the stop_id
+    listed first): the directions and the routes that call at each stop, and the stops each route serves."""
     services = network.active_services(params["service_date"].replace("-", ""))
     physical = {s.stop_id: s.same_as or s.stop_id for s in net.stops}
-    directions: dict[str, set[int]] = {}
-    routes: dict[str, set[str]] = {}
+    found: dict[str, dict[str, set[Any]]] = {"directions": {}, "routes": {}, "stops": {}}
     for trip in net.trips:
         if trip.service_id in services:
             for stop_id, _ in net.patterns[trip.pattern]:
-                directions.setdefault(physical[stop_id], set()).add(trip.direction_id)
-                routes.setdefault(physical[stop_id], set()).add(trip.route_id)
-    one_way = [s for s, d in directions.items() if len(d) == 1]
+                stop = physical[stop_id]
+                found["directions"].setdefault(stop, set()).add(trip.direction_id)
+                found["routes"].setdefault(stop, set()).add(trip.route_id)
+                found["stops"].setdefault(trip.route_id, set()).add(stop)
+    return found
+
+
+def _one_way_stops(ref: dict[str, Any], net: network.Network, service: dict[str, dict[str, set[Any]]]
+                   ) -> dict[str, Any]:
+    """The stops served in one direction only on the date: the counts a memo may give (those stops, or every
+    stop with no departure in one direction, unserved stops included), the routes that call there and the
+    streets they stand on."""
+    routes = service["routes"]
+    one_way = [s for s, d in service["directions"].items() if len(d) == 1]
     names = {s.stop_id: s.name for s in net.stops}
     counts = {len(one_way), sum(v["worst_headway_min"] >= 720 for v in ref["stops"].values())}
     return {"counts": counts, "routes": set().union(*(routes[s] for s in one_way)),
@@ -300,7 +310,6 @@ CLAUSE = re.compile(r",?\s*\b(?:but|while|whereas|although|though|however)\b")
 MEETS = re.compile(r"\b(?:meets?|meeting|qualif(?:y|ies)|satisf(?:y|ies)|frequent all day|run frequently)\b")
 FALSE_SHORT = re.compile(r"below|short of|falls? short|fail|not\s+(?:meet|reach|frequent|qualif)|n't\s+(?:meet|reach|"
                          r"qualif)|infrequent|less\s+frequent|too\s+(?:long|wide|sparse)")
-STOP_COUNT = re.compile(r"\b(\d+)\s+(?:[a-z-]+\s+){0,2}stops?\b")
 CALLED_SHORT = re.compile(r"short of|falls? short|fail|miss|not\s+(?:meet|reach|frequent|qualif)|n't\s+(?:meet|reach|"
                           r"qualif)|infrequent|less\s+frequent|exceed|too\s+(?:long|wide|sparse)")
 NEGATED = re.compile(r"\bnot\b|n't\b|\bnever\b|\bno\b|\bcannot\b|\bneither\b|\bnor\b|\bunable\b|\bexcept\b|"
@@ -345,16 +354,12 @@ def _grade_limits(g: Grading, params: Params, ref: dict[str, Any], memo: str) ->
     routes = [rid for rid, name, headways in limiting for c in clauses
               if _names_route(c, rid, name) and not contradicted(c)
               and ((SHORTFALL.search(c) and not named_meeting(c)) or with_headway(c, headways))]
-    one = _one_way_stops(params, ref, net)
+    service = _service(params, net)
+    one = _one_way_stops(ref, net, service)
     # a route every stop of which is frequent, said on its own to fall short or to run less often than the
     # standard: the memo names routes short without knowing which, and its route statements place nothing
-    services = network.active_services(params["service_date"].replace("-", ""))
-    physical = {s.stop_id: s.same_as or s.stop_id for s in net.stops}
-    served: dict[str, set[str]] = {}
-    for trip in net.trips:
-        if trip.service_id in services:
-            served.setdefault(trip.route_id, set()).update(physical[s] for s, _ in net.patterns[trip.pattern])
-    all_frequent = {rid for rid, stop_ids in served.items() if all(ref["stops"][s]["frequent"] for s in stop_ids)}
+    all_frequent = {rid for rid, stop_ids in service["stops"].items()
+                    if all(ref["stops"][s]["frequent"] for s in stop_ids)}
     if any(_names_route(c, rid, name) and not MEETS.search(c) and not any(_names_route(c, r, n) for r, n, _ in limiting)
            and (FALSE_SHORT.search(c) or any(n > params["threshold_min"] + 0.5 for n in _figures(c)))
            for c in _clauses(sentences) for rid, name in meeting if rid in all_frequent):
@@ -392,7 +397,16 @@ def _grade_limits(g: Grading, params: Params, ref: dict[str, Any], memo: str) ->
     told = [c for c in clauses if ONE_DIRECTION.search(c)]
     where = (sum(any(street_named(c, street) for c in told) for street in streets - one["streets"])
              + sum(any(_names_route(c, rid, name) for c in told) for rid, name in two_way_routes)) < 3
-    how_many = len({n for c in told for n in STOP_COUNT.findall(c)}) <= 3
+    # a count is told once: the figures the memo's one-direction statements give, the plan's own figures, the
+    # date, the routes' headways, the stop totals and direction ids aside, must be that count or a breakdown of
+    # it (parts that add up to no more than it), not candidates beside it, in one sentence or spread over many
+    day = dt.date.fromisoformat(params["service_date"])
+    plan = {params["threshold_min"], params["buffer_m"], params["detour"], day.year, day.month, day.day, 0, 1,
+            len(ref["stops"]), len(net.stops)}
+    headways = [h for hs in own.values() for h in hs]
+    stated = {n for c in told for n in _figures(c)}
+    beside = {n for n in stated if n not in plan and not any(abs(n - h) < 0.5 for h in headways)}
+    how_many = any(k in stated and sum(beside - {k}) <= k for k in one["counts"])
     routes = routes if where else []
     placed = [c for c in told if not wholesale(c) and (
         (where and (any(_names_route(c, rid, name) or any(w in c.split() for w in _distinct(name))

@@ -23,6 +23,8 @@ Run under another name (the adversaries/ symlinks), it takes one shortcut instea
 - each_street_one_way: that paragraph says of each street of stops.txt in turn, one sentence each, that its
   stops are served in one direction only.
 - each_count_one_way: that paragraph gives candidate counts of one-way stops, one sentence each.
+- count_spread: that paragraph gives candidate counts of one-way service three to a sentence ("n, n+1 or n+2
+  of them"), never a number of stops as such.
 - headway_table: that paragraph replaced by every route's scheduled headways, one line per route and
   direction, with nothing said of which fall short (the short routes' headways are in it, unmarked).
 """
@@ -200,6 +202,9 @@ under the both-directions rule. Routes short of the standard on the date:
             f"{n} stops are served in one direction only." for n in range(2, 60)) + "\n"
     if SHORTCUT == "headway_table":
         limits = "**Scheduled headways by route.**\n\n" + "\n".join(short) + "\n"
+    if SHORTCUT == "count_spread":
+        limits = "**What limits the frequent network.** " + " ".join(
+            f"One-way service: {n}, {n + 1} or {n + 2} of them." for n in range(1, 90, 3)) + "\n"
     if SHORTCUT == "generic_limits":
         limits = ("**What limits the frequent network.** Stops served in one direction only cannot qualify, and "
                   "some routes run less often.\n")
