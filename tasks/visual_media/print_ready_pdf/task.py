@@ -15,7 +15,7 @@ between trim and safe line clear of other content, each page read as printed (pd
 over a render: the brief's copy on its page, every word at least 6 pt, none set over another, and
 visibly inked, i.e. the page renders differently without its text (Ghostscript -dFILTERTEXT), the logo's mark with its accent drawn inside it and the photo's colours visible where the
 brief places them), and
-the preflight report against these measurements.
+the preflight report against these measurements (each listed font's embedded flag and the verdict included).
 
 ALE-CANARY-448794c0-8edd-42db-877f-369a1e17e3f8
 """
@@ -519,6 +519,14 @@ def _band_fraction(mask: np.ndarray, outer: tuple[int, ...], inner: tuple[int, .
     return float(mask[region].mean()) if count else 0.0
 
 
+def _flag(value: Any) -> bool | None:
+    """A report's yes/no field: a JSON boolean, or yes/no, true/false written out."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower() if isinstance(value, str) else ""
+    return True if word in ("yes", "true") else False if word in ("no", "false") else None
+
+
 def _check_report(g: Grading, p: dict[str, Any], report: Any, boxes: dict[int, PdfPage],
                   fonts: list[dict[str, Any]], images: list[dict[str, Any]], boxes_ok: bool) -> None:
     rep = report if isinstance(report, dict) else {}
@@ -545,6 +553,15 @@ def _check_report(g: Grading, p: dict[str, Any], report: Any, boxes: dict[int, P
     actual = {f["name"].split("+")[-1] for f in fonts}
     if listed_names != actual:
         wrong.append(f"fonts={sorted(listed_names)} (pdffonts: {sorted(actual)})")
+    # each font the report lists says whether it is embedded, as pdffonts finds it
+    embedded: dict[str, set[bool]] = {}
+    for f in fonts:
+        embedded.setdefault(f["name"].split("+")[-1], set()).add(f["embedded"])
+    misflagged = sorted({str(f.get("name")) for f in listed if isinstance(f, dict)
+                         and _flag(f.get("embedded")) not in embedded.get(str(f.get("name", "")).split("+")[-1], set())}
+                        ) if isinstance(listed, list) else []
+    if misflagged:
+        wrong.append(f"embedded flag wrong for {misflagged[:4]} (pdffonts' emb column)")
     # the verdict is the preflight's own: the file passes when its pages, boxes, fonts and images do
     clean = (len(boxes) == int(p["pages"]) and boxes_ok and bool(fonts) and all(f["embedded"] for f in fonts)
              and bool(images) and measured["min_image_ppi"] >= 299.5)
