@@ -20,9 +20,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
+from . import method
+
 GAIN = 200.0  # adu per mV
 RAIL = 2047  # 12-bit format 212
 EDGE_GUARD = 8.0  # seconds kept free of ectopy and events either side of an excluded segment
+ACTIVITY_GAIN_BPM = (22.0, 32.0)  # sinus rate rise over the minutes around an excluded segment
+ACTIVITY_RAMP_S = 6.0
+RATED_APART_BPM = 1.5  # |mean of the rated minutes - mean rate over all analysable time|, at least
 LONGEST_ORDINARY_RR = 1.8  # every RR that is not a designed pause stays below this (s)
 
 
@@ -79,9 +84,11 @@ def _place_event(rng: np.random.Generator, length: float, busy: list[tuple[float
     raise PlacementError("could not place an event")
 
 
-def _sinus_rate(rng: np.random.Generator, duration: float, busy: list[tuple[float, float]]):
+def _sinus_rate(rng: np.random.Generator, duration: float, busy: list[tuple[float, float]],
+                activity: list[tuple[float, float, float]]):
     """Heart rate (bpm) as a function of time: a resting baseline, a slow drift, one exercise bout
-    and one rest period (kept out of the excluded segments so that the extremes are rated)."""
+    and one rest period (kept out of the excluded segments so that the extremes are rated), and the
+    activity that went with each excluded segment (``activity``: start, end, rise in bpm)."""
     base = float(rng.uniform(66, 76))
     knots = np.arange(0.0, duration + 60.0, 60.0)
     drift = rng.normal(0.0, 3.0, knots.size)
@@ -98,23 +105,59 @@ def _sinus_rate(rng: np.random.Generator, duration: float, busy: list[tuple[floa
 
     def rate(t: float) -> float:
         return (base + float(np.interp(t, knots, drift)) + ex_gain * bump(t, ex0, ex_len)
-                - rest_drop * bump(t, rest0, rest_len))
+                - rest_drop * bump(t, rest0, rest_len)
+                + sum(gain * min(1.0, max(0.0, (t - a0) / ACTIVITY_RAMP_S), max(0.0, (a1 - t) / ACTIVITY_RAMP_S))
+                      for a0, a1, gain in activity))
 
     return rate
 
 
+def _activity(rng: np.random.Generator, excluded: list[tuple[float, float, str]],
+              extra: float) -> list[tuple[float, float, float]]:
+    """The patient was moving when the electrodes came off or the signal was lost to motion: the
+    sinus rate is raised over the clock minutes each excluded segment touches (start, end, rise in
+    bpm). Those minutes are not rated, so the rated minutes and the rest of the analysable time keep
+    different mean rates."""
+    out = []
+    for start, end, _ in excluded:
+        m0, m1 = 60.0 * math.floor(start / 60.0), 60.0 * math.ceil(end / 60.0)
+        out.append((m0, m1, float(rng.uniform(*ACTIVITY_GAIN_BPM)) + extra))
+    return out
+
+
+def _rated_apart(truth: Truth) -> bool:
+    """The mean of the rated minutes and the mean rate over all analysable time differ clearly."""
+    times = np.array([t for t, _ in truth.beats])
+    segments = [(s, e) for s, e, _ in truth.excluded]
+    rates = method.minute_rates(times, segments, truth.duration_s)
+    intervals = method.valid_intervals(times, segments)
+    pooled = 60.0 * len(intervals) / sum(b - a for a, b in intervals)
+    return abs(pooled - float(np.mean(list(rates.values())))) >= RATED_APART_BPM
+
+
 def plan_rhythm(params: dict, rng: np.random.Generator) -> Truth:
     """Beat times and labels with their segments and events; redrawn (from the same generator) when
-    the events cannot all be placed."""
-    for _ in range(100):
-        try:
-            return _plan_once(params, rng)
-        except PlacementError:
-            continue
-    raise RuntimeError("no rhythm plan fits the recording")  # pragma: no cover
+    the events cannot all be placed. The activity around the excluded segments comes from a stream
+    of its own (so that the other draws do not shift), stronger on each attempt until the rated
+    minutes stand apart from the rest of the analysable time."""
+    activity = np.random.default_rng([int(params["seed"]) % 2**32, 1])
+    state = rng.bit_generator.state
+    for attempt in range(12):
+        rng.bit_generator.state = state
+        for _ in range(100):
+            try:
+                truth = _plan_once(params, rng, activity, 4.0 * attempt)
+                break
+            except PlacementError:
+                continue
+        else:
+            raise RuntimeError("no rhythm plan fits the recording")  # pragma: no cover
+        if _rated_apart(truth):
+            return truth
+    raise RuntimeError("no rhythm plan sets the rated minutes apart")  # pragma: no cover
 
 
-def _plan_once(params: dict, rng: np.random.Generator) -> Truth:
+def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Generator, extra: float) -> Truth:
     fs = int(params["fs"])
     duration = float(params["minutes"]) * 60.0
     truth = Truth(fs=fs, duration_s=duration, excluded=_place_segments(rng, duration))
@@ -125,7 +168,7 @@ def _plan_once(params: dict, rng: np.random.Generator) -> Truth:
     if scenario == "af_paroxysm":
         af_len = float(rng.uniform(220, 330))
         events.append((_place_event(rng, af_len + 10.0, busy, 120.0, duration - 60.0), "af", af_len))
-    rate = _sinus_rate(rng, duration, busy)
+    rate = _sinus_rate(rng, duration, busy, _activity(activity, truth.excluded, extra))
     for _ in range(3 if scenario == "vt_pauses" else 0):
         events.append((_place_event(rng, 10.0, busy, 40.0, duration - 30.0), "vt", float(rng.integers(3, 12))))
     for _ in range(3 if scenario == "vt_pauses" else 1):

@@ -204,6 +204,10 @@ def main() -> None:
                        "rate_bpm": round(60 * (len(current) - 1) / (current[-1] - current[0]), 1)})
         current = []
     analysable = duration - sum(e - s for s, e in segs)
+    mean_hr = float(np.mean(list(rates.values())))
+    if SHORTCUT == "hr_pooled":  # one pooled rate over all valid intervals, not the mean of the rated minutes
+        valid = valid_rr(times, segs)
+        mean_hr = 60.0 * len(valid) / sum(b - a for a, b in valid)
     episodes = af_episodes(times, labels, segs)
     # burden_of_recording: the recording time taken where the analysable time is asked, for the AF burden (and,
     # on a record without AF, where the burden is 0 on any base, for the reported analysable time)
@@ -219,7 +223,7 @@ def main() -> None:
         "beats_analysed": len(times),
         "min_hr_bpm": round(rates[lo], 1),
         "min_hr_minute_start_s": lo * 60,
-        "mean_hr_bpm": round(float(np.mean(list(rates.values()))), 1),
+        "mean_hr_bpm": round(mean_hr, 1),
         "max_hr_bpm": round(rates[hi], 1),
         "max_hr_minute_start_s": hi * 60,
         "pvc_count": labels.count("V"),
