@@ -25,8 +25,8 @@ each kind of privilege thread also occurs as a twin worded the same (same subjec
 call is reversed by a fact the reviewer must weigh (the consultant copied or not, the advice forwarded
 inside the company or to Meridian, counsel's update closing on legal advice, the report sent to counsel for
 her view, the co-party's counsel writing before or after the common-interest agreement's effective date).
-The twins and the Message-IDs come from seeded streams of their own, so nothing in a message names the
-template that wrote it.
+The twins, counsel's closing lines (short and long, advising or trading) and the Message-IDs come from seeded
+streams of their own, so nothing in a message but what it says names the template that wrote it or its call.
 
 Grade: gates on the load file, the privilege log and the production folder; then the produced set,
 no privileged document produced, the privilege log's completeness, bases and metadata, the hard
@@ -169,6 +169,7 @@ class Writer:
 
     def __init__(self, rng: random.Random, date_from: dt.date, date_to: dt.date) -> None:
         self.rng = rng
+        self.closings: random.Random | None = None  # the stream counsel's closing lines are drawn from
         self.date_from, self.date_to = date_from, date_to
         self.mails: list[Mail] = []
 
@@ -432,15 +433,13 @@ def counsel_business(w: Writer, advice: str | None = None) -> Mail:
     """In-house counsel negotiating on the business side under a privilege label: not legal advice (with
     ``advice``, the same update closing on her legal advice about the commitment)."""
     units = w.rng.randint(12, 30)
-    close = advice or w.rng.choice([
-        "My advice is to take the offer: the numbers work for the Falcon budget and it keeps the Dayton line "
-        "running. There is no legal question in this, it is a pricing call.",
-        "Speaking for the business side here, my advice is to take the offer: the numbers work for the Falcon "
-        "budget and it keeps the Dayton line running.",
-        "I would advise taking the offer. The numbers work for the Falcon budget, it keeps the Dayton line running, "
-        "and it spares us a legal fight over a few lots."])
+    close = advice or w.rng.choice(BUSINESS_CLOSINGS[:3])
     label = w.rng.choice(["PRIVILEGED & CONFIDENTIAL", "ATTORNEY-CLIENT PRIVILEGED AND CONFIDENTIAL",
                           "Privileged & Confidential / Attorney-Client Communication"])
+    if w.closings is not None:
+        # the line itself comes from a stream of its own, over pools whose lengths overlap (so that nothing but
+        # what it says tells the two apart); the writer's draws above are kept so that the others do not shift
+        close = w.closings.choice(COMMITMENT_ADVICE if advice else BUSINESS_CLOSINGS)
     body = wrap(f"""
 {label}
 
@@ -556,14 +555,32 @@ consistent positions in their responses to Meridian.""") + signature("hale")
                  subject="Meridian force majeure - Norland analysis", body=body)
 
 
-# The counterparts' closing lines: counsel's legal advice on the commercial commitment, and the business report
-# put to counsel for her advice.
+# Counsel's closing lines on the commercial update: a business recommendation, or (the counterpart) her legal advice
+# on the commitment. Short and long lines in both, so that a line's length says nothing of what it is.
+BUSINESS_CLOSINGS = (
+    "My advice is to take the offer: the numbers work for the Falcon budget and it keeps the Dayton line "
+    "running. There is no legal question in this, it is a pricing call.",
+    "Speaking for the business side here, my advice is to take the offer: the numbers work for the Falcon "
+    "budget and it keeps the Dayton line running.",
+    "I would advise taking the offer. The numbers work for the Falcon budget, it keeps the Dayton line running, "
+    "and it spares us a legal fight over a few lots.",
+    "I would take it; this is a pricing call.",
+    "My recommendation is to accept. Tier 2 through Q4 with half the expedite freight is better than Frank's first "
+    "position, better than anything the second-source candidates have quoted, and it keeps the Dayton line "
+    "running through the quarter. It is a commercial call, not a legal one.",
+    "Take the offer, in my view: half the expedite freight and a held price are worth more to the Falcon budget "
+    "than another round with Frank, and the planners say the volumes are within the forecast anyway.")
 COMMITMENT_ADVICE = (
     "Before you confirm, a legal point: a commitment under section 4.2 as worded would settle our claim to the "
     "expedite costs under section 9.4, so the confirmation must expressly reserve that claim. I will draft the "
     "reservation.",
     "My legal advice before anyone confirms: the commitment has to reserve our set-off rights under section 9.4, "
-    "or Meridian will argue that the expedite claim was settled. Send me the draft confirmation first.")
+    "or Meridian will argue that the expedite claim was settled. Send me the draft confirmation first.",
+    "One legal point: reserve the section 9.4 claim.",
+    "My legal advice: confirm only with an express reservation of the section 9.4 set-off.",
+    "A legal point first: as worded, section 4.2 would settle our expedite claim under section 9.4, so the "
+    "confirmation has to reserve it.")
+# The counterpart of the business report: the report put to counsel for her advice.
 REPORT_QUESTION = (
     "Elena, before these go in the pack: do they support a notice of breach under section 11, and is there "
     "anything we should leave out of the steering pack?",
@@ -593,7 +610,7 @@ def counterparts(w: Writer, advice: Mail, regime: str) -> None:
     twin(plain_question(w), False, cc=["dunne"])
     twin(waiver_cc(w), True, cc=[])
     twin(waiver_forward(w, advice, forwarded(w.rng)), True, to=["natarajan"], cc=["brandt"])
-    twin(counsel_business(w, advice=w.rng.choice(COMMITMENT_ADVICE)), True)
+    twin(counsel_business(w, advice=w.rng.choice(COMMITMENT_ADVICE[:2])), True)
     report = counsel_copied(w, ask=w.rng.choice(REPORT_QUESTION))
     twin(report, True, to=["brandt"], cc=[*report.to])
     shared = regime == "common_interest"
@@ -604,15 +621,26 @@ def counterparts(w: Writer, advice: Mail, regime: str) -> None:
          when=w.when(max(w.date_from, dt.date(2025, 3, 1)), COMMON_INTEREST - dt.timedelta(days=3)))
 
 
+def second_update(w: Writer) -> None:
+    """Counsel's commercial update once more under the same subject and label, trading or (as often) advising,
+    so that how many of them are privileged, and which, follows only from what each one's closing says."""
+    if w.rng.random() < 0.5:
+        counsel_business(w)
+    else:
+        mail = counsel_business(w, advice=COMMITMENT_ADVICE[0])
+        mail.call, mail.privileged = "twin", True
+
+
 EXTRA = (status, external, decoy, helpdesk, other_vendor, ac_question, outside_advice, budget_only, quality_note,
          street_notice)
 
 
 def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_threads: int, regime: str,
-          forms: random.Random) -> list[Mail]:
+          forms: random.Random, closings: random.Random) -> list[Mail]:
     """The collection: every kind of thread at least once, plus seeded extras, then the privilege threads'
-    counterparts drawn from ``forms``."""
+    counterparts drawn from ``forms``; counsel's closing lines are drawn from ``closings``."""
     w = Writer(rng, date_from, date_to)
+    w.closings = closings
     log_rows = ["po,promised,received,days_late"] + [
         f"PO{rng.randint(40000, 49999)},2025-0{m}-{d:02d},2025-0{m}-{d + rng.randint(0, 9):02d},{rng.randint(0, 9)}"
         for m in (5, 6, 7) for d in (3, 12)]
@@ -650,6 +678,8 @@ def build(rng: random.Random, date_from: dt.date, date_to: dt.date, extra_thread
         rng.choice(EXTRA)(w)
     w.rng = forms
     counterparts(w, advice, regime)
+    w.rng = closings
+    second_update(w)
     w.rng = rng
     return sorted(w.mails, key=lambda m: m.when)
 
@@ -904,7 +934,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     regime = params.get("regime", "standard")
     if regime not in REGIMES:
         raise ValueError(f"task.toml [variants]: regime must be one of {list(REGIMES)}, got {regime!r}")
-    mails = build(rng, lo, hi, params["extra_threads"], regime, random.Random(f"counterparts-{params['seed']}"))
+    mails = build(rng, lo, hi, params["extra_threads"], regime, random.Random(f"counterparts-{params['seed']}"),
+                  random.Random(f"updates-{params['seed']}"))
     ids = random.Random(f"message-ids-{params['seed']}")
     raws = {m.key: raw_message(m, f"{ids.getrandbits(64):016x}") for m in mails}
     stored_md5: dict[str, str] = {}

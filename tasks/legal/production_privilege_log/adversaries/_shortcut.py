@@ -17,7 +17,10 @@ chosen by the name this script is staged under:
   produced document is not the email as sent;
 - template_lookup: privilege called by looking up the generator's thread templates by subject (the
   templates that are privileged, the co-party's analysis when a common-interest agreement exists), never
-  weighing who is on the thread, when it was sent or what it is for."""
+  weighing who is on the thread, when it was sent or what it is for;
+- length_lookup: privilege called from the headers (counsel on the thread, nobody outside it but counsel or
+  the agreement's party after its date, counsel addressed rather than copied on the steering pack), and
+  counsel's commercial update taken as privileged in its longer form, never reading what its closing says."""
 
 import csv
 import datetime as dt
@@ -110,6 +113,12 @@ for f in fams:
         f["priv"] = f["subject"] in TEMPLATES_PRIVILEGED or (
             f["subject"] == "Meridian force majeure - Norland analysis" and agreement_from is not None)
         shared = f["priv"] and "Norland" in f["subject"]
+    elif MODE == "length_lookup":
+        f["priv"] = any(p in counsel for p in parties) and (not outsiders or shared)
+        if f["subject"] == "Meridian Q4 volumes - commercial terms":
+            f["priv"] = len(f["body"]) == max(len(o["body"]) for o in seen.values() if o["subject"] == f["subject"])
+        if f["subject"] == "Project Falcon steering pack - Meridian delivery figures":
+            f["priv"] = any(p in counsel for p in f["to"])
     elif MODE == "subject_privilege":
         f["priv"] = "privileged" in text.lower()
     elif MODE == "header_rule":
