@@ -9,9 +9,11 @@ approximation and order, sizes the stages with real part values, verifies the de
 and delivers the netlist (subcircuit FILTER) and a design summary.
 
 generate() writes the machine-readable request (spec.json) and the op-amp model (opamp.lib) into
-the inputs, and the same limits into the reference. The band plan is drawn per seed around the
-variant's nominal request (edges scaled together, attenuation and an MFB gain moved), so an answer
-designed for one instance (the public one, say) does not carry over to another.
+the inputs, and the same limits into the reference. The band plan is drawn per seed from the
+variant's nominal request (edges and the op-amp's gain-bandwidth product scaled together, an MFB gain
+moved, the attenuation set beyond what a Butterworth cascade within the op-amp budget reaches), and a
+salted instance's band plan is kept well away from the public one's, so an answer designed for one
+instance (the public one, say) does not carry over to another.
 
 grade() never trusts the agent's numbers: it extracts the FILTER subcircuit, checks that it holds
 only resistors, capacitors and the supplied op-amp with literal values (gate), that the parts are
@@ -24,6 +26,7 @@ re-simulation.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
@@ -49,6 +52,9 @@ _NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(meg|mil|[tgkmun
 FIGURES_DB = ("gain_at_fp_db", "passband_min_gain_db", "passband_max_gain_db",
               "stopband_max_gain_db", "attenuation_at_fs_db")
 MAX_RISE_DB = 0.5
+TASK_ID = "engineering/active_filter_design"
+SCALE_RANGE = (math.log(0.25), math.log(0.55))  # ln of the factor on the variant's band plan
+SCALE_GAP = 0.25
 
 
 # -- generation -------------------------------------------------------------------------------
@@ -57,16 +63,40 @@ def _sig3(value: float) -> float:
     return float(f"{value:.3g}")
 
 
+def butterworth_limit_db(params: dict[str, Any], edges: dict[str, float]) -> float:
+    """The stopband attenuation (dB) that an ideal Butterworth cascade using every op-amp of the budget (two poles
+    each) reaches at the stopband edge when its passband edge sits exactly at the allowed drop."""
+    lowpass = params["response"] == "lowpass"
+    ratio = edges["stop_from_hz"] / edges["pass_to_hz"] if lowpass else edges["pass_from_hz"] / edges["stop_to_hz"]
+    eps2 = 10 ** (params["max_drop_db"] / 10) - 1
+    return 10 * math.log10(1 + eps2 * ratio ** (4 * params["max_opamps"]))
+
+
+def public_seed(variant: int) -> int:
+    """The seed of the variant's public (unsalted) instance: the suite's variant seed, sha256 of 'task@variant'."""
+    return int.from_bytes(hashlib.sha256(f"{TASK_ID}@{variant}".encode()).digest()[:4], "big")
+
+
 def instance_figures(params: dict[str, Any]) -> dict[str, float]:
-    """This instance's band edges, gain and attenuation: the variant's nominal request moved by the seed (the
-    whole band plan scaled by 0.8-1.25, the stopband attenuation by -2..+3 dB, an MFB stage's gain by -6..+6 dB),
-    so that every instance needs its own design."""
+    """This instance's band edges, gain, attenuation and op-amp speed: the variant's nominal request moved by the
+    seed. The whole band plan and the op-amp's gain-bandwidth product are scaled together by a factor drawn
+    log-uniform in 0.25-0.55, an MFB stage's gain is moved by -6..+6 dB, and the stopband attenuation is one of
+    the five whole-dB values from floor(butterworth_limit_db) + 2 dB up (from the variant's nominal up, if that is
+    higher), so that every instance needs its own design and a steeper approximation than Butterworth. A salted
+    instance's scale factor is kept at least a factor exp(SCALE_GAP) (about 28 %) away from the public instance's:
+    the published instance's design, whose response fits only a narrower window around its own band plan, never
+    carries over."""
     rng = np.random.default_rng([params["seed"], 1])
-    scale = math.exp(rng.uniform(math.log(0.8), math.log(1.25)))
-    attenuation = params["min_atten_db"] + int(rng.integers(0, 5))
+    scale = math.exp(rng.uniform(*SCALE_RANGE))
+    public = math.exp(np.random.default_rng([public_seed(params["variant"]), 1]).uniform(*SCALE_RANGE))
+    redraw = np.random.default_rng([params["seed"], 3])
+    while params["seed"] != public_seed(params["variant"]) and abs(math.log(scale / public)) < SCALE_GAP:
+        scale = math.exp(redraw.uniform(*SCALE_RANGE))
+    edges = {key: _sig3(params[key] * scale) for key in ("pass_from_hz", "pass_to_hz", "stop_from_hz", "stop_to_hz")}
+    floor = max(float(params["min_atten_db"]), math.floor(butterworth_limit_db(params, edges)) + 2.0)
+    attenuation = floor + int(rng.integers(0, 5))
     gain = params["gain_db"] + (int(rng.integers(-6, 7)) if params["topology"] == "multiple-feedback" else 0)
-    return {"gain_db": float(gain), "min_atten_db": float(attenuation),
-            **{key: _sig3(params[key] * scale) for key in ("pass_from_hz", "pass_to_hz", "stop_from_hz", "stop_to_hz")}}
+    return {"gain_db": float(gain), "min_atten_db": float(attenuation), "gbw_hz": _sig3(params["gbw_hz"] * scale), **edges}
 
 
 def build_spec(params: dict[str, Any]) -> dict[str, Any]:
@@ -88,8 +118,9 @@ def build_spec(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def opamp_model(params: dict[str, Any]) -> str:
-    """A single-pole voltage-feedback op-amp macro-model with literal element values."""
-    name, gbw, rout = params["opamp"], params["gbw_hz"], params["rout_ohm"]
+    """A single-pole voltage-feedback op-amp macro-model with literal element values; its gain-bandwidth product
+    scales with the instance's band plan, so that it weighs on the design as much as in the variant's nominal request."""
+    name, gbw, rout = params["opamp"], instance_figures(params)["gbw_hz"], params["rout_ohm"]
     aol = 10 ** (params["aol_db"] / 20)
     gm = 1e-3
     rp = aol / gm
@@ -202,7 +233,7 @@ def in_series(value: float, series: str, low: float, high: float) -> bool:
 def testbench(ports: list[str], body: list[str]) -> str:
     return "\n".join([
         "* grader test bench", ".include opamp.lib", f".subckt FILTER {' '.join(ports)}", *body, ".ends FILTER",
-        "VIN vin 0 AC 1", "XF vin vout FILTER", ".ac dec 200 1 1Meg", ".control", "set wr_singlescale",
+        "VIN vin 0 AC 1", "XF vin vout FILTER", ".ac dec 200 0.1 1Meg", ".control", "set wr_singlescale",
         "run", "wrdata ac.txt vdb(vout)", "quit 0", ".endc", ".end", "",
     ])
 

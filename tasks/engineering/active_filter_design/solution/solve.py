@@ -242,7 +242,7 @@ def realise(spec: dict, parts: Parts, sections: list[tuple[float, float]], wc: f
 def simulate(spec: dict, body: list[str], workdir: Path) -> list[tuple[float, float]]:
     model = (INPUT / spec["opamp"]["model_file"]).read_text()
     deck = ["* candidate", model, ".subckt FILTER in out", *body, ".ends FILTER",
-            "VIN vin 0 AC 1", "XF vin vout FILTER", ".ac dec 200 1 1Meg", ".control", "set wr_singlescale",
+            "VIN vin 0 AC 1", "XF vin vout FILTER", ".ac dec 200 0.1 1Meg", ".control", "set wr_singlescale",
             "run", "wrdata ac.txt vdb(vout)", "quit 0", ".endc", ".end"]
     (workdir / "cand.cir").write_text("\n".join(deck) + "\n")
     for attempt in range(2):  # one retry: a transient crash of the simulator should not sink the design run
@@ -361,7 +361,7 @@ def main() -> None:
         f"* {spec['project']} - {approx} {spec['response']}, {spec['topology']}",
         f".include {INPUT / model_file}",
         ".subckt FILTER in out", *body, ".ends FILTER",
-        "", "* test bench", "VIN vin 0 AC 1", "XF vin vout FILTER", ".ac dec 200 1 1Meg", ".end",
+        "", "* test bench", "VIN vin 0 AC 1", "XF vin vout FILTER", ".ac dec 200 0.1 1Meg", ".end",
     ]
     (OUTPUT / "filter.cir").write_text("\n".join(netlist) + "\n")
     summary = {
