@@ -146,6 +146,8 @@ def build_layout(p: dict[str, Any], rng: np.random.Generator) -> Layout:
         heads_beyond = lines_left * p["heads_per_line"] * (2 if p["both_sides"] else 1)
         lay.pipe(prev, tee, pipe_size(heads_beyond, p["hazard"]), spacing_l if i > 1 else first_run, 120,
                  "TEE" if i == 1 else "")
+        if i == 1:
+            main_size = lay.pipes[-1]["nominal_in"]  # the first cross-main segment's size
         lines_left -= 1
         low = i in p["low_lines"]
         z = p["low_ceiling_ft"] if low else ceiling
@@ -156,10 +158,10 @@ def build_layout(p: dict[str, Any], rng: np.random.Generator) -> Layout:
                         p["hazard"], drop=drop, side=label, offset=float(as_built.integers(0, 7)) / 2)
         prev = tee
     if p["looped"]:  # a return main from the feed main round to the far end of the cross main
-        size = lay.pipes[3]["nominal_in"]  # the first cross-main segment's size
         corner = lay.node("RM", ceiling, "return main: corner of the loop back to the far end of the cross main")
-        lay.pipe(feed_end, corner, size, float(rng.integers(15, 35)), 120, "TEE,E90")
-        lay.pipe(corner, prev, size, lay.pipes[3]["length_ft"] + (p["lines"] - 1) * spacing_l, 120, "E90,TEE")
+        lay.pipe(feed_end, corner, main_size, float(rng.integers(15, 35)), 120, "TEE,E90")
+        # as long as the cross main it parallels: the drawn first run plus the spacings between the lines
+        lay.pipe(corner, prev, main_size, first_run + (p["lines"] - 1) * spacing_l, 120, "E90,TEE")
     return lay
 
 
