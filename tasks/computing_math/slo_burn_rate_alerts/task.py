@@ -19,7 +19,12 @@ health checks, another service's outage, a traffic surge, a burn just over the p
 after an old incident, where only the policy's own long windows give the states and the recorded ratios), each
 asserting at checkpoints the reference state of every SLO's every tier, plus the recording rules' values;
 the agent's own tests pass, and fail on a copy of its rules whose alerts never fire; and the rule file's
-conventions (one rule per SLO and tier with its labels, for: durations, runbook and summary annotations).
+conventions (one rule per SLO and tier with its labels, for: durations, runbook and summary annotations);
+and, read from the rule file, the time range each window's recording rule and each tier's alert look back
+over (followed through the recording rules they read): the hidden incidents span less than a day, so a long
+window of a day or more (1d, 2d or 3d) cannot be told from another by replaying them, and promtool evaluates
+the rules every minute of a replay, so one longer than three days (even from sparse samples) would cost about
+as much as all the other hidden tests together.
 """
 
 from __future__ import annotations
@@ -191,6 +196,44 @@ def _conventions(g: Grading, ref: dict[str, Any], rules: list[dict[str, Any]]) -
     g.fraction("each alert carries the SLO's runbook_url and a summary", notes, noun="rules")
 
 
+RANGE = re.compile(r"\[\s*(\w+)\s*(?::[^\]]*)?\]")  # a range selector or subquery: [3d], [3d:5m]
+NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+
+
+def _span(expr: Any, recorded: dict[str, list[str]], seen: frozenset[str] = frozenset()) -> float:
+    """The longest time range an expression looks back over (seconds): its own range selectors and subqueries,
+    and those of the rule file's recording rules it reads, followed to the raw series; 0 when it has none."""
+    text = str(expr or "")
+    spans = [seconds(d) or 0.0 for d in RANGE.findall(text)]
+    for name in set(NAME.findall(text)) & set(recorded) - seen:
+        spans += [_span(e, recorded, seen | {name}) for e in recorded[name]]
+    return max(spans, default=0.0)
+
+
+def _windows(g: Grading, ref: dict[str, Any], rules: list[dict[str, Any]]) -> None:
+    """Each window's recording rule and each tier's alert look back over the policy's window (a window a day
+    long or longer cannot be told from another by the hidden incidents, which span less than a day)."""
+    recorded: dict[str, list[str]] = {}
+    for rule in rules:
+        if "record" in rule:
+            recorded.setdefault(str(rule["record"]), []).append(str(rule.get("expr", "")))
+    spans: dict[str, Any] = {}
+    for w in sorted({t[k] for t in ref["tiers"] for k in ("long", "short")}, key=lambda d: seconds(d) or 0):
+        name = f"slo:sli_error:ratio_rate{w}"
+        for n, expr in enumerate(recorded.get(name, [])):
+            found = _span(expr, recorded, frozenset({name}))
+            spans[f"{name} #{n + 1}"] = found == seconds(w) or f"looks back {found:g} s, the window is {w}"
+    for rule in rules:
+        tier = next((t for t in ref["tiers"] if isinstance(rule.get("labels"), dict)
+                     and str(rule["labels"].get("long_window")) == t["long"]), None)
+        if "alert" in rule and tier is not None:
+            found = _span(rule.get("expr"), recorded)
+            spans[f"{rule['alert']}/{tier['long']}"] = found == seconds(tier["long"]) or \
+                f"looks back {found:g} s at most, the long window is {tier['long']}"
+    g.fraction("recording rules and alerts look back over the policy's windows (the long window included)",
+               spans, noun="rules")
+
+
 def _agent_tests(g: Grading, ref: dict[str, Any], tests_doc: Any, work: Path) -> None:
     agent_rc, mutant_rc = _read(work / "agent.rc").strip(), _read(work / "mutant.rc").strip()
     g.check("the agent's unit tests pass (promtool test rules slo_rules_test.yml)", agent_rc == "0",
@@ -236,3 +279,4 @@ def grade(g: Grading) -> None:
                 reason="" if rc == "0" else _failure(_read(work / f"{hidden['file']}.out")))
     _agent_tests(g, ref, tests_doc, work)
     _conventions(g, ref, _rules(rules_doc))
+    _windows(g, ref, _rules(rules_doc))
