@@ -55,6 +55,7 @@ AMP_TOL_UV = {"oddball_p3b": 0.9, "mmn": 0.7, "n400": 0.7}
 # so that one latency for everyone (the grand average's, the window's centre) is off for more than a few.
 LATENCY_TOL_MS = {"oddball_p3b": 16.0, "mmn": 12.0, "n400": 16.0}
 SHARE_WITHIN = 0.85           # share of included participants within tolerance for a measure check to pass
+BASELINE_TOL_UV = 0.05        # grand averages' mean over the baseline (the oracle's is 0 to 1e-4; uncorrected 0.2-0.6)
 GROUP_DIFF_TOL_UV = 0.4       # group mean difference against the truth (the oracle's is within 0.15)
 REFERENCE_NAMES = {"linked_mastoids": "linked mastoids (mean of M1 and M2)",
                    "average": "common average of all 26 scalp sites, M1 and M2 included"}
@@ -381,7 +382,8 @@ def _grade_report_design(g: Grading, truth: dict[str, Any], text: str) -> None:
             reason="; ".join(problems))
 
 
-def _grade_figure(g: Grading, truth: dict[str, Any], group: dict[str, Any]) -> None:
+def _grade_figure(g: Grading, truth: dict[str, Any], group: dict[str, Any], measures: dict[str, dict[str, str]],
+                  included: list[str]) -> None:
     """grand_average.csv holds the plotted waves: they must follow the simulated ERPs, agree with the test's
     mean difference, and be what the PNG draws."""
     control, critical = truth["conditions"]
@@ -392,6 +394,8 @@ def _grade_figure(g: Grading, truth: dict[str, Any], group: dict[str, Any]) -> N
     if table is None or len(table) < 20 or not np.isfinite(table).all() or np.any(np.diff(table[:, 0]) <= 0):
         for name in ("grand averages follow the simulated ERPs", "grand averages are low-pass filtered",
                      "grand-average difference agrees with the test",
+                     "grand averages are baseline-corrected",
+                     "grand averages over the window equal the participants' mean amplitudes",
                      "figure draws the grand averages of grand_average.csv (read from the PNG)"):
             g.check(name, False, reason=f"{FIGURE_DATA}: at least 20 numeric rows in increasing time wanted")
         return
@@ -421,6 +425,27 @@ def _grade_figure(g: Grading, truth: dict[str, Any], group: dict[str, Any]) -> N
     stated = as_number(group.get("mean_difference_uv"))
     g.check("grand-average difference over the window equals the test's mean difference", stated is not None
             and abs(mean - stated) <= 0.05 + 0.02 * abs(stated), expected=stated, found=round(mean, 3))
+    # the SOP's baseline correction: each participant's average is zero over the baseline, and so is their grand
+    # average. Left out, the 0.1 Hz high-pass leaves the waves 0.2-0.6 uV off zero there, which the loose
+    # per-participant amplitude tolerance does not see; so the plotted averages must be baseline-corrected, and
+    # the participants' condition amplitudes must be those of the plotted averages.
+    start, end = eegsim.PARADIGMS[truth["paradigm"]].baseline
+    base = (times >= start - 1e-9) & (times <= end + 1e-9)
+    offsets = {name: float(table[base, k].mean()) if base.any() else math.nan
+               for k, name in enumerate(columns, start=1)}
+    g.check("grand averages are baseline-corrected (zero mean over the SOP's baseline)",
+            all(abs(v) <= BASELINE_TOL_UV for v in offsets.values()), expected=f"|mean| <= {BASELINE_TOL_UV} uV",
+            found={k: round(v, 3) for k, v in offsets.items()})
+    agreement = {}
+    for k, name in enumerate((control, critical), start=1):
+        values = [as_number(measures.get(sid, {}).get(f"amp_{name}_uv")) for sid in included]
+        values = [v for v in values if v is not None and math.isfinite(v)]
+        plotted = float(table[window, k].mean()) if window.any() else math.nan
+        own = float(np.mean(values)) if values and len(values) == len(included) else math.nan
+        agreement[name] = True if abs(plotted - own) <= 0.05 + 0.02 * abs(own) else \
+            f"window mean {plotted:.3f}, participants' mean amplitude {own:.3f}"
+    g.fraction("grand averages over the window equal the participants' mean amplitudes of each condition",
+               agreement, noun="conditions", threshold=1.0)
     picks = np.unique(np.linspace(0, len(table) - 1, 81).round().astype(int))
     g.chart_draws("figure draws the grand averages of grand_average.csv (read from the PNG)",
                   g.image(FIGURE, gate=False), {name: table[picks, k] for k, name in enumerate(columns, start=1)},
@@ -460,4 +485,4 @@ def grade(g: Grading) -> None:
     _grade_group(g, truth, measures, included, group)
     _grade_report(g, group, report)
     _grade_report_design(g, truth, report)
-    _grade_figure(g, truth, group)
+    _grade_figure(g, truth, group, measures, included)

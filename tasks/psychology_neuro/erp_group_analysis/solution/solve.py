@@ -37,6 +37,9 @@ SHORTCUTS = {
     "stock_figure": "everything right, but the figure draws textbook-shaped waves instead of the data",
     "peak_latency": "the peak latency of the difference wave in the window instead of its 50% fractional-area latency",
     "window_centre_latency": "no latency measured: every participant gets the centre of the measurement window",
+    "no_baseline": "the epochs left without baseline correction (the high-pass keeps them near zero anyway)",
+    "baseline_on_plot_only": "the epochs left without baseline correction; only the plotted grand averages are "
+                             "baseline-corrected, so the figure and its data look corrected",
 }
 
 
@@ -91,7 +94,8 @@ def epochs_for(raw, plan):
     event_id = {name: ids[code] for code, name in plan["conditions"]}
     reject = None if MODE == "no_rejection" else {"eeg": 100e-6}
     epochs = mne.Epochs(raw, events, event_id, tmin=plan["epoch"][0], tmax=plan["epoch"][1],
-                        baseline=tuple(plan["baseline"]), picks="eeg", reject=reject, preload=True)
+                        baseline=None if MODE in ("no_baseline", "baseline_on_plot_only") else tuple(plan["baseline"]),
+                        picks="eeg", reject=reject, preload=True)
     n_events = {name: int(np.sum(events[:, 2] == ids[code])) for code, name in plan["conditions"]}
     return epochs, n_events
 
@@ -188,6 +192,9 @@ def figure(waves, plan, control, critical):
 
         b, a = butter(4, 30.0, fs=1000 / float(np.median(np.diff(times))))
         grand_control, grand_critical = filtfilt(b, a, grand_control), filtfilt(b, a, grand_critical)
+    if MODE == "baseline_on_plot_only":
+        base = (times >= plan["baseline"][0] * 1000 - 1e-6) & (times <= plan["baseline"][1] * 1000 + 1e-6)
+        grand_control, grand_critical = grand_control - grand_control[base].mean(), grand_critical - grand_critical[base].mean()
     drawn_control, drawn_critical = grand_control, grand_critical
     if MODE == "stock_figure":
         drawn_control = 3 * np.sin(2 * np.pi * times / 400) * np.exp(-np.abs(times - 200) / 300)
