@@ -299,12 +299,14 @@ def _expenses(rng: random.Random, lay: random.Random, company: str) -> Policy:
             ("3", "Travel", [
                 ("3.1", "Rail travel is booked in standard class through the Company's travel agent."),
                 ("3.2", f"Business mileage in a private car is reimbursed at GBP {rate_old} per mile."),
-                ("3.3", "Air travel is booked in economy class for flights of less than six hours.")]),
+                ("3.3", "Air travel is booked in economy class for flights of less than six hours; longer flights "
+                        "need the Line Manager's approval.")]),
             ("4", "Subsistence", [
                 ("4.1", f"Meals while travelling are reimbursed up to GBP {meal} per day."),
                 ("4.2", bills)]),
             ("5", "Approval", [
-                ("5.1", "Claims by employees are approved by the Line Manager before payment."),
+                ("5.1", "Claims by employees are approved by the Line Manager before payment, and also by the "
+                        "Finance Director where a claim exceeds GBP 500."),
                 ("5.2", "Claims by directors are approved by the Finance Director before payment."),
                 ("5.3", "Approvers may not approve their own claims.")]),
         ],

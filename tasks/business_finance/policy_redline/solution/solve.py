@@ -96,6 +96,8 @@ def plan(notice: str, clauses: dict[str, str], title: str) -> list[dict]:
             hits = [c for c, text in clauses.items() if old in text and subject.search(text)]
         if SHORTCUT == "literal" and kind == "replace":  # only the first clause the item's words fit
             hits = [c for c, text in clauses.items() if old in text][:1]
+        if SHORTCUT == "everywhere" and kind == "replace":  # every clause holding the old words, none judged
+            hits = [c for c, text in clauses.items() if old in text]
         if SHORTCUT == "memorised":  # the clauses of a public instance, the notice's words not read for them
             hits = [c for c in next(table for key, table in MEMORISED.items() if key in title)[item] if old in clauses[c]]
         edits += [{"item": item, "clause": c, "kind": kind, "old": old, "new": new} for c in hits]
