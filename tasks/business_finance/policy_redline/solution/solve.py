@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The file-level oracle: LibreOffice Writer driven through Python-UNO.
 
-It reads the notice item by item, finds the clauses each item touches (the subject words below are the
+It reads the notice item by item, finds the clauses each item touches (the subjects below are the
 reading an officer gives each item's prose), then opens the policy in a headless soffice, sets the
 author in the user profile, records changes, makes each edit, comments each changed clause, saves the
 redline and writes the change log.
@@ -39,14 +39,33 @@ INPUT, OUTPUT = Path(os.environ["ALE_INPUT_DIR"]), Path(os.environ["ALE_OUTPUT_D
 SHORTCUT = Path(sys.argv[0]).stem  # "solve" for the oracle, an adversary's name otherwise
 GUI = sys.argv[0].endswith(".sh")  # gui_oracle/solve.sh: the same work through the desktop's computer tools
 
-# Which clause each item points at: the clause must hold the item's old text (a replacement) and this subject.
-SUBJECTS = {
-    "Gifts and Hospitality": {1: "GBP", 2: "public officials", 3: "Register entries", 4: "Ethics Committee",
-                              5: "influence a business decision"},
-    "Records Retention": {1: "customer due diligence", 2: "call", 3: "destroyed", 4: "microfilm",
-                          5: "Destruction is carried out"},
-    "Travel and Expenses": {1: "receipt|itemised", 2: "mileage", 3: "directors", 4: "fax", 5: "Meals"},
-}
+# What each item speaks of, and what the clauses it changes say: the reading an officer gives the prose.
+# An item's clauses are those holding its old text and this subject; without a subject, the clause it names.
+SUBJECTS = [
+    (r"gift limit", r"\bGifts?\b"),
+    (r"offered to public officials must", r"public officials"),
+    (r"offered to business partners must", r"business partners"),
+    (r"Ethics Committee", r"Ethics Committee"),
+    (r"live tender", r"live tender"),
+    (r"customer due diligence", r"customer due diligence"),
+    (r"call recordings", r"call"),
+    (r"^The destruction of records", r"destroyed"),
+    (r"^The retention schedule", r"retention schedule"),
+    (r"microfilm", r"microfilm"),
+    (r"CCTV", r"CCTV"),
+    (r"receipt or itemised bill", r"receipt|itemised"),
+    (r"mileage", r"mileage"),
+    (r"^Claims by directors", r"directors"),
+    (r"^Claims by employees", r"employees"),
+    (r"\bfax\b", r"\bfax\b"),
+    (r"rail travel", r"rail travel"),
+    (r"air travel", r"air travel"),
+]
+# The shortcut "memorised": the clauses each item changed in the public instances of an earlier version,
+# when which clauses a notice touched was the same for every seed.
+MEMORISED = {"Gifts and Hospitality": {1: ["4.2", "6.1"], 2: ["5.2"], 3: ["6.2"], 4: ["7.2"], 5: ["3.1"]},
+             "Records Retention": {1: ["3.2", "6.1"], 2: ["3.4", "6.3"], 3: ["5.1"], 4: ["4.3"], 5: ["5.2"]},
+             "Travel and Expenses": {1: ["2.2", "4.2"], 2: ["3.2"], 3: ["5.2"], 4: ["2.3"], 5: ["4.1"]}}
 CLAUSE = re.compile(r"^(\d+\.\d+) ")
 
 
@@ -56,11 +75,10 @@ def clauses_of(policy_text: list[str]) -> dict[str, str]:
 
 def plan(notice: str, clauses: dict[str, str], title: str) -> list[dict]:
     """The edits: one dict per (item, clause) with kind, old and new."""
-    subjects = next(s for key, s in SUBJECTS.items() if key in title)
     edits = []
     for number, prose in re.findall(r"^## Item (\d+)\n(.*?)(?=^## |\Z)", notice, re.M | re.S):
         item, prose = int(number), " ".join(prose.split())
-        subject = re.compile(subjects[item], re.I)
+        named = re.findall(r"\bclause (\d+\.\d+)", prose)
         if re.search(r"\bomit\b", prose):
             kind, old, new = "delete", "", ""
         elif (m := re.search(r'insert the sentence "(.+?)"', prose)):
@@ -71,9 +89,17 @@ def plan(notice: str, clauses: dict[str, str], title: str) -> list[dict]:
         else:
             m = re.search(r"by the (.+?) instead of the (.+?)[.;]", prose)
             kind, old, new = "replace", m.group(2), m.group(1)
-        hits = [c for c, text in clauses.items() if old in text and subject.search(text)]
+        subject = next((re.compile(c, re.I) for p, c in SUBJECTS if re.search(p, prose, re.I)), None)
+        if kind == "insert" or subject is None:
+            hits = named[:1] or [c for c, text in clauses.items() if old in text]
+        else:
+            hits = [c for c, text in clauses.items() if old in text and subject.search(text)]
         if SHORTCUT == "literal" and kind == "replace":  # only the first clause the item's words fit
             hits = [c for c, text in clauses.items() if old in text][:1]
+        if SHORTCUT == "everywhere" and kind == "replace":  # every clause holding the old words, none judged
+            hits = [c for c, text in clauses.items() if old in text]
+        if SHORTCUT == "memorised":  # the clauses of a public instance, the notice's words not read for them
+            hits = [c for c in next(table for key, table in MEMORISED.items() if key in title)[item] if old in clauses[c]]
         edits += [{"item": item, "clause": c, "kind": kind, "old": old, "new": new} for c in hits]
     return edits
 
