@@ -8,7 +8,8 @@ computed from that truth. The grader opens the submitted deck in a headless soff
 in a tool sandbox) and reads each slide's master page (its name and the template's band and logo on it),
 title, texts, table cells, chart data and placement (on the slide, at a readable size) and speaker notes
 (the commentary's name the journal's lines and the one-off's with their amounts); it reads the PDF's pages and text, renders its
-pages (the template's page size and band must show, and the chart where the deck places it), and cross-checks variances.csv against the slide table.
+pages (the template's page size and band must show, and the chart where the deck places it, its series names
+and months inked where the PDF's text puts them), and cross-checks variances.csv against the slide table.
 """
 
 from __future__ import annotations
@@ -317,28 +318,60 @@ def _on_slide(chart: dict, slide: dict) -> bool:
         and 4 * h >= height
 
 
+CHART_WORD_INK = 0.02  # a word the chart prints (a series name, a month) inks this share of its box, or it is hidden
+
+
+def _chart_words(g: Grading, page: int) -> tuple[list[tuple[float, float, float, float, str]], tuple[float, float]]:
+    """The words of a PDF page with their boxes (points from the top left, pdftotext -bbox) and the page's size."""
+    run = g.run_tool(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "board_pack.pdf", "words.html"],
+                     {"board_pack.pdf": g.output("board_pack.pdf")})
+    html = run.workdir / "words.html"
+    text = html.read_text(errors="replace") if run.ok and html.is_file() else ""
+    size = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', text)
+    words = [(float(m[1]), float(m[2]), float(m[3]), float(m[4]), m[5]) for m in re.finditer(
+        r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">(.*?)</word>', text)]
+    return words, (float(size[1]), float(size[2])) if size else (0.0, 0.0)
+
+
 def _grade_chart_shown(g: Grading, ref: dict, slides: list[dict]) -> None:
     """The PDF's chart page shows the chart where the deck places it: inside the chart's box, at least 1% of the
-    pixels stand out from the box's dominant colour (axes, lines, labels), which a chart hidden in the export or
-    covered by an opaque shape does not give."""
+    pixels stand out from the box's dominant colour (axes, lines, labels), and the words the chart prints there
+    (its series names and its months, as the PDF's text gives them) are inked, which a chart hidden in the export
+    or covered by an opaque shape, blank or lettered, does not give."""
     index = next((i for i, s in enumerate(slides) if _squash(s["title"]) == _squash(ref["titles"][2])), None)
     slide = slides[index] if index is not None else {}
     charts = [c for c in slide.get("charts", []) if _on_slide(c, slide)]
     ink: list[float] = []
-    pixels = g.image("board_pack.pdf", page=index + 1, dpi=36, gate=False) if charts and index is not None else None
-    if pixels is not None:
+    labels: list[str] = []
+    pixels = g.image("board_pack.pdf", page=index + 1, dpi=72, gate=False) if charts and index is not None else None
+    words, (page_w, page_h) = _chart_words(g, index + 1) if pixels is not None else ([], (0.0, 0.0))
+    if pixels is not None and page_w and page_h:
         height, width = pixels.shape[:2]
         slide_w, slide_h = slide["size"]
         for chart in charts:
             x, y, w, h = chart["box"]
             crop = pixels[max(0, int(y / slide_h * height)):int((y + h) / slide_h * height),
                           max(0, int(x / slide_w * width)):int((x + w) / slide_w * width)].reshape(-1, 3).astype(int)
-            if len(crop):
-                colours, counts = np.unique(crop, axis=0, return_counts=True)
-                ink.append(round(float((np.abs(crop - colours[counts.argmax()]).max(axis=1) > 48).mean()), 4))
-    g.check("the PDF shows the chart on its slide (not hidden in the export or covered)", any(v >= 0.01 for v in ink),
-            weight=1, expected="the chart's box on its PDF page drawn (>= 1% of its pixels off its main colour)",
-            found={"share drawn": ink} if ink else "no chart on its slide, or no such PDF page")
+            if not len(crop):
+                continue
+            colours, counts = np.unique(crop, axis=0, return_counts=True)
+            far = np.abs(pixels.astype(int) - colours[counts.argmax()]).max(axis=2) > 48
+            ink.append(round(float(far[max(0, int(y / slide_h * height)):int((y + h) / slide_h * height),
+                                       max(0, int(x / slide_w * width)):int((x + w) / slide_w * width)].mean()), 4))
+            own = {_squash(t) for name in [*chart["columns"], *chart["rows"]] for t in str(name).split()}
+            left, top = x / slide_w * page_w - 2, y / slide_h * page_h - 2
+            right, bottom = (x + w) / slide_w * page_w + 2, (y + h) / slide_h * page_h + 2
+            for x0, y0, x1, y1, text in words:
+                if _squash(text) in own and left <= x0 and x1 <= right and top <= y0 and y1 <= bottom:
+                    box = far[int(y0 / page_h * height):math.ceil(y1 / page_h * height),
+                              int(x0 / page_w * width):math.ceil(x1 / page_w * width)]
+                    labels.append(text if box.size and box.mean() >= CHART_WORD_INK else f"{text} (hidden)")
+    printed = [t for t in labels if not t.endswith("(hidden)")]
+    g.check("the PDF shows the chart on its slide (not hidden in the export or covered)",
+            any(v >= 0.01 for v in ink) and len(printed) >= 3 and 2 * len(printed) >= len(labels), weight=1,
+            expected="the chart's box on its PDF page drawn (>= 1% of its pixels off its main colour) and most of the "
+                     "chart's series names and months printed there visible",
+            found={"share drawn": ink, "chart words": labels[:16]} if ink else "no chart on its slide, or no such PDF page")
 
 
 def _grade_commentary(g: Grading, ref: dict, slides: list[dict]) -> None:

@@ -221,13 +221,17 @@ def add_chart(doc, page, months: list[str], series: dict[str, list[float]]) -> N
     shape.setSize(size(25200, 11000))
     if SHORTCUT == "chart_hidden":  # the chart on its slide at size, but not shown in the exported PDF
         shape.Visible = False
-    elif SHORTCUT == "chart_covered":  # the chart on its slide at size, under an opaque white box
-        box = doc.createInstance("com.sun.star.drawing.RectangleShape")
+    elif SHORTCUT in ("chart_covered", "chart_lettered_cover"):  # the chart on its slide at size, under an opaque
+        box = doc.createInstance("com.sun.star.drawing.RectangleShape")  # white box (lettered: with a caption on it)
         page.add(box)
         box.setPosition(point(1300, 3100))
         box.setSize(size(25400, 11200))
         box.FillColor = 0xFFFFFF
         box.LineStyle = uno.Enum("com.sun.star.drawing.LineStyle", "NONE")
+        if SHORTCUT == "chart_lettered_cover":
+            box.setString("Chart: see the appendix")
+            box.CharHeight = 40
+            box.CharColor = 0x333333
 
 
 def build(doc, brief: dict, table: list[dict], months: list[str], series: dict, notes: list[str], texts: dict) -> None:
