@@ -225,17 +225,37 @@ DELIVERABLES = ("dvh.csv", "constraints.csv", "beam_weights.csv", "final_dose.dc
 NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?")
 MAX_REPORT_NUMBERS = 400    # a plan-check report, not a list of numbers (covering every figure blindly takes ~550)
 DECISION_WORD = re.compile(r"\b(approv|reject)\w*", re.IGNORECASE)
-NEGATED = re.compile(r"\b(?:not|cannot|can't|never|no|nor)\b\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
-
-
-def _decisions_in(chunk: str) -> set[str]:
-    """The decisions a piece of text gives (``approve``/``reject``), leaving out negated ones ("cannot be approved")."""
-    return {"approve" if m.group(1).lower() == "approv" else "reject" for m in DECISION_WORD.finditer(chunk)
-            if not NEGATED.search(chunk[:m.start()])}
-
-
+# one negation vocabulary for every reading of a decision: a word of it within two words before the decision in its
+# clause ("cannot be approved", "not rejected", but "without reservation, approve"), or, in a plain sentence, anywhere
+# between the plan and its verb or in the verb's clause
+NEGATION = re.compile(r"\b(?:not|cannot|can't|never|no|nor|neither|without)\b|n't\b", re.IGNORECASE)
+_SPACE = r"[^\w,:;()\u2013\u2014]+"  # between two words of one clause
+NEGATED = re.compile(rf"(?:{NEGATION.pattern}){_SPACE}(?:\w+{_SPACE}){{0,2}}$", re.IGNORECASE)
 STATEMENT = re.compile(r"\b(?:decision|verdict|conclusion|recommendation)s?\b", re.IGNORECASE)
-OTHER_PLAN = re.compile(r"\b(?:initial|original|dosimetrist)", re.IGNORECASE)
+# another plan than the final one; then, for a plain sentence, any other plan or object the verb may bear on
+OTHER_PLAN_WORDS = r"initial|original|dosimetrist"
+OTHER_PLAN = re.compile(rf"\b(?:{OTHER_PLAN_WORDS})", re.IGNORECASE)
+OTHER_OBJECT = re.compile(rf"\b(?:(?:{OTHER_PLAN_WORDS})\w*|submitted|equal|equally|unweighted|incoming|first|"
+                          r"previous|earlier|superseded|stale|draft|"
+                          r"dose|rtdose|object|objects|file|files|frame|uid|grid|series|hypothesis|protocol)\b",
+                          re.IGNORECASE)
+# A plain statement of the decision on the plan, without a "decision" keyword: "The plan is approved.", "the
+# re-weighted plan is therefore rejected", "I approve the final plan", "Rejected for treatment." The verb forms only
+# ("approval is withheld", "the criteria for approval" state nothing), the plan its subject or object.
+VERB = r"(?:approv(?:e|es|ed)|reject(?:s|ed)?)\b(?!\s+by\b)"  # "approved by" names who signs, or signed before
+PLAIN_DECISION = re.compile(
+    r"\bplans?\b(?P<gap>[^.!?;\n]{0,80}?)\b(?P<verb>" + VERB + ")"              # the plan ... approved
+    + r"|\b(?P<verb2>" + VERB + r")\s+(?P<gap2>(?:[\w'-]+\s+){0,3}?)plans?\b"   # approve the ... plan
+    + r"|^[\s*_#>|-]*(?P<label>[a-z][\w' -]{0,30}?\s*(?::|\s[\u2013\u2014-])\s*)?"   # "Rejected." opening a
+    + r"(?P<verb3>" + VERB + r")(?P<gap3>[^.!?;\n]*)",                           # sentence, or after a label
+    re.IGNORECASE)
+# what is not an assertion of the decision on the plan: a condition, a possibility or a step still to come, another
+# plan or object (above)
+CONDITIONAL = re.compile(r"\b(?:if|unless|would|could|should|might|may|can|must|once|provided|until|whether|were|"
+                         r"only|before|after|pending|when)\b", re.IGNORECASE)
+CHOICE = re.compile(r"\s*(?:/|\bor\b)\s*(?:approv|reject)", re.IGNORECASE)  # "approve/reject": the options, not a decision
+CHOICE_BEFORE = re.compile(r"(?:approv|reject)\w*\s*(?:/|\bor\b)\s*$", re.IGNORECASE)
+CLAUSE = re.compile(r"[,:;()\u2013\u2014]|\s-\s")
 
 
 def _statement_end(rest: str) -> str:
@@ -247,44 +267,6 @@ def _statement_end(rest: str) -> str:
         if (ch in ".!?" and (i + 1 == len(rest) or rest[i + 1].isspace())) or (ch == ";" and depth <= 0):
             return rest[:i]
     return rest
-
-
-def _statement_decisions(chunk: str) -> set[str]:
-    """The decisions one statement gives: its first decision, and any other it goes on to name (a hedge: "approve,
-    although one could reject it"), leaving out negated ones ("cannot be approved"), the noun "approval" after the
-    decision ("reject: the plan does not meet the criteria for approval") and what the statement says of the
-    initial plan."""
-    found: list[str] = []
-    for m in DECISION_WORD.finditer(chunk):
-        if NEGATED.search(chunk[:m.start()]) or OTHER_PLAN.search(chunk[:m.start()]):
-            continue
-        if found and m.group(0).lower() == "approval":
-            continue
-        found.append("approve" if m.group(1).lower() == "approv" else "reject")
-    return set(found)
-
-
-# A plain statement of the decision on the plan, without a "decision" keyword: "The plan is approved.", "the
-# re-weighted plan is therefore rejected", "I approve the final plan", "Rejected for treatment." The verb forms only
-# ("approval is withheld", "the criteria for approval" state nothing), the plan its subject or object.
-VERB = r"(?:approv(?:e|es|ed)|reject(?:s|ed)?)\b(?!\s+by\b)"  # "approved by" names who signs, or signed before
-PLAIN_DECISION = re.compile(
-    r"\bplans?\b(?P<gap>[^.!?;\n]{0,80}?)\b(?P<verb>" + VERB + ")"              # the plan ... approved
-    + r"|\b(?P<verb2>" + VERB + r")\s+(?P<gap2>(?:[\w'-]+\s+){0,3}?)plans?\b"   # approve the ... plan
-    + r"|^[\s*_#>|-]*(?P<verb3>" + VERB + r")(?P<gap3>[^.!?;\n]*)",               # "Rejected." opening a sentence
-    re.IGNORECASE)
-# what is not an assertion of the decision on the plan: a condition, a possibility or a step still to come, another
-# plan or object
-CONDITIONAL = re.compile(r"\b(?:if|unless|would|could|should|might|may|can|must|once|provided|until|whether|were|"
-                         r"only|before|after|pending|when)\b", re.IGNORECASE)
-OTHER_OBJECT = re.compile(r"\b(?:initial|original|dosimetrist\w*|submitted|equal|equally|unweighted|incoming|first|"
-                          r"previous|earlier|superseded|stale|draft|"
-                          r"dose|rtdose|object|objects|file|files|frame|uid|grid|series|hypothesis|protocol)\b",
-                          re.IGNORECASE)
-CHOICE = re.compile(r"\s*(?:/|\bor\b)\s*(?:approv|reject)", re.IGNORECASE)  # "approve/reject": the options, not a decision
-CHOICE_BEFORE = re.compile(r"(?:approv|reject)\w*\s*(?:/|\bor\b)\s*$", re.IGNORECASE)
-CLAUSE = re.compile(r"[,:;()\u2013\u2014]|\s-\s")
-NEGATION = re.compile(r"\b(?:not|cannot|can't|never|no|nor|neither|without)\b|n't\b", re.IGNORECASE)
 
 
 def _sentences(text: str) -> list[str]:
@@ -299,38 +281,57 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def plain_decisions(text: str) -> set[str]:
-    """The decisions the report states in plain sentences on the plan ("The plan is approved."), leaving out negated
-    ones ("the plan cannot be approved as it stands"), conditionals ("the plan would be approved only if ..."), those
-    on another plan or object ("the dosimetrist's plan is rejected", "the stale dose object was rejected") and the
-    options of a form ("approve/reject")."""
-    found: set[str] = set()
-    for sentence in _sentences(text):
-        if CONDITIONAL.search(sentence):
+def _plain_aside(chunk: str, m: re.Match[str]) -> bool:
+    """A plain sentence's mention of the decision that asserts nothing on the final plan: negated ("the plan cannot be
+    approved as it stands"), on another plan or object ("the dosimetrist's plan is rejected", "the stale dose object was
+    rejected", "the approved protocol") or the options of a form ("approve/reject")."""
+    name = next(n for n in ("verb", "verb2", "verb3") if m.group(n))
+    if name == "verb3":  # what follows an opening "Rejected:" is its reason, or the object it rejects; a label
+        gap, scope = m.group("label") or "", " ".join([*(m.group("label") or "").split(), *m.group("gap3").split()[:4]])
+    else:
+        gap = scope = m.group("gap" if name == "verb" else "gap2")
+    before, after = chunk[:m.start()], chunk[m.end(name):]
+    return bool(NEGATION.search(gap) or NEGATION.search(CLAUSE.split(before)[-1]) or OTHER_OBJECT.search(scope)
+                or (OTHER_OBJECT if name == "verb" else OTHER_PLAN).search(" ".join(before.split()[-3:]))
+                or (name != "verb2" and OTHER_OBJECT.search(" ".join(after.split()[:3])))
+                or CHOICE.match(after) or CHOICE_BEFORE.search(chunk[:m.start(name)]))
+
+
+def decisions(chunk: str, *, plain: bool = False) -> set[str]:
+    """The decisions (``approve``/``reject``) one statement gives; every place a report states its decision is read
+    here, with one vocabulary of negation.
+
+    A decision statement (the rest of the sentence after "decision", "verdict", ...), or any sentence of a report that
+    has neither those nor a plain one: its first decision and any other it goes on to name (a hedge: "approve, although
+    one could reject it"), leaving out negated ones ("cannot be approved"), those on another plan ("the initial plan
+    was rejected") and the noun "approval" after the decision ("reject: the plan does not meet the criteria for
+    approval").
+
+    ``plain``: a sentence stating the decision on the plan without such a keyword ("The plan is approved.", "I approve
+    the final plan", "Rejected for treatment."): the verb forms only, the plan its subject or object, every mention of
+    the plan read, leaving out as well conditionals ("the plan would be approved only if ...") and asides
+    (_plain_aside)."""
+    if plain and CONDITIONAL.search(chunk):
+        return set()
+    pattern = PLAIN_DECISION if plain else DECISION_WORD
+    found: list[str] = []
+    pos = 0
+    while m := pattern.search(chunk, pos):
+        pos = m.start() + 1 if plain else m.end()
+        word = m.group(next(n for n in ("verb", "verb2", "verb3") if m.group(n))) if plain else m.group(0)
+        before = chunk[:m.start()]
+        if NEGATED.search(before) or (_plain_aside(chunk, m) if plain else OTHER_PLAN.search(before)):
             continue
-        pos = 0
-        while m := PLAIN_DECISION.search(sentence, pos):  # every mention of the plan, the later ones too
-            pos = m.start() + 1
-            name = next(n for n in ("verb", "verb2", "verb3") if m.group(n))
-            if name == "verb3":  # what follows an opening "Rejected:" is its reason, or the object it rejects
-                gap, scope = "", " ".join(m.group("gap3").split()[:4])
-            else:
-                gap = scope = m.group("gap" if name == "verb" else "gap2")
-            before, after = sentence[:m.start()], sentence[m.end(name):]
-            if (NEGATION.search(gap) or NEGATED.search(before) or NEGATION.search(CLAUSE.split(before)[-1])
-                    or OTHER_OBJECT.search(scope) or (OTHER_OBJECT if name == "verb" else OTHER_PLAN).search(
-                        " ".join(before.split()[-3:]))  # "the equal-weight plan is rejected"
-                    or (name != "verb2" and OTHER_OBJECT.search(" ".join(after.split()[:3])))  # "approved protocol"
-                    or CHOICE.match(after) or CHOICE_BEFORE.search(sentence[:m.start(name)])):
-                continue
-            found.add("approve" if m.group(name).lower().startswith("approv") else "reject")
-    return found
+        if found and not plain and word.lower() == "approval":
+            continue
+        found.append("approve" if word.lower().startswith("approv") else "reject")
+    return set(found)
 
 
 def stated_decisions(text: str) -> set[str]:
     """The decisions the report states: for every "decision", "verdict", "conclusion" or "recommendation", the rest of
     its sentence (or, under a heading that stands alone, the first sentence after it), and every plain statement of
-    the decision on the plan ("The plan is approved."); the whole text when it has neither. A report that states one
+    the decision on the plan ("The plan is approved."); every sentence when it has neither. A report that states one
     decision gives one."""
     lines = [line for line in text.splitlines() if line.strip()]
     found: set[str] = set()
@@ -339,9 +340,11 @@ def stated_decisions(text: str) -> set[str]:
             rest = line[m.end():]
             if not re.search(r"\w", rest) and i + 1 < len(lines):
                 rest = lines[i + 1]
-            found |= _statement_decisions(_statement_end(rest))
-    found |= plain_decisions(text)
-    return found or _decisions_in(text)
+            found |= decisions(_statement_end(rest))
+    sentences = _sentences(text)
+    for sentence in sentences:
+        found |= decisions(sentence, plain=True)
+    return found or set().union(*(decisions(sentence) for sentence in sentences))
 
 
 def governing_named(text: str, constraints: dict[str, Any]) -> set[str]:

@@ -26,6 +26,8 @@ that name switches on one shortcut; run as solve.py, none is taken:
   (in main).
 - plain_contradiction: all right, but the signed report also says, in a plain sentence before its decision line,
   that the plan is approved (or rejected) the other way (in main).
+- label_contradiction: all right, but the signed report, after its decision line, gives the other decision after a
+  label ("Outcome: rejected.") (in main).
 - governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
@@ -311,6 +313,8 @@ def main() -> None:
               f"({governing['value']:.2f} against {governing['limit']:.2f} {governing['unit']}).", "",
               *([f"Conclusion: {'reject' if decision == 'approve' else 'approve'} the plan as it stands.", ""]
                 if SHORTCUT == "contradicted_decision" else []),
+              *([f"Outcome: {'rejected' if decision == 'approve' else 'approved'}.", ""]
+                if SHORTCUT == "label_contradiction" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
