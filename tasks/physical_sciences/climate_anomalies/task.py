@@ -621,9 +621,8 @@ def figure_curves(pixels: np.ndarray, series: dict[str, tuple[np.ndarray, np.nda
     for name, (index, fit) in matched.items():
         panel = reading.traces[index].panel
         here = [(i, t.mask) for i, t in enumerate(reading.traces) if t.panel == panel]
-        trend_rows = fit.scale * series[name][1] + fit.offset
-        along = curve_drawn(reading.traces[index].mask, fit.columns, fit.scale * series[name][0] + fit.offset,
-                            trend_rows)
+        curve_rows, trend_rows = (fit.scale * values + fit.offset for values in series[name])
+        along = curve_drawn(reading.traces[index].mask, fit.columns, curve_rows, trend_rows)
         score = fit.score if along >= 0.3 or _line_like(reading.traces[index].mask) else min(fit.score, along)
         mine = [mask for i, mask in here if i == index or i not in taken]
         others = [mask for i, mask in here if i in taken and i != index]
@@ -633,9 +632,14 @@ def figure_curves(pixels: np.ndarray, series: dict[str, tuple[np.ndarray, np.nda
             strokes &= ~covered
         rows, cols = reading.panels[panel]
         strokes &= ~_rules(pixels[rows, cols].astype(np.int16), fit.columns, trend_rows)
-        found[name] = (score, trend_drawn(strokes, covered, fit.columns, fit.scale * series[name][0] + fit.offset,
-                                          trend_rows))
+        found[name] = (score, trend_drawn(strokes, covered, fit.columns, curve_rows, trend_rows))
     return found
+
+
+def reading_tolerance(height: int) -> float:
+    """How far (in pixel rows) a drawn stroke may lie from the path it is read along, on a panel ``height`` rows
+    high: line width and antialiasing, and the reading's fit of the axis scale."""
+    return max(3.0, 0.02 * height)
 
 
 def curve_drawn(trace: np.ndarray, xs: np.ndarray, curve_rows: np.ndarray, trend_rows: np.ndarray) -> float:
@@ -644,7 +648,7 @@ def curve_drawn(trace: np.ndarray, xs: np.ndarray, curve_rows: np.ndarray, trend
     line. A series' colour draws its curve (and perhaps its trend line, markers, a legend sample); a hatch
     or texture that passes through the yearly points (the rest of them "hidden" under other colours) has
     most of its strokes elsewhere."""
-    tol = max(3.0, 0.02 * trace.shape[0])
+    tol = reading_tolerance(trace.shape[0])
     columns = np.arange(xs[0], xs[-1] + 1)
     inside = (columns >= 0) & (columns < trace.shape[1])
     columns = columns[inside]
@@ -673,7 +677,7 @@ def _rules(rgb: np.ndarray, xs: np.ndarray, trend_rows: np.ndarray) -> np.ndarra
     unless a horizontal one runs along the trend's own path (a flat trend)."""
     drawn = (rgb.mean(axis=2) < 215) | ((rgb.max(axis=2) - rgb.min(axis=2)) > 60)
     across, down = long_runs(drawn, 40), long_runs(drawn.T, 40).T
-    hug = max(3.0, 0.02 * drawn.shape[0])  # the reading tolerance
+    hug = reading_tolerance(drawn.shape[0])
     labels, _ = ndimage.label(across, structure=[[0, 0, 0], [1, 1, 1], [0, 0, 0]])
     for k, where in enumerate(ndimage.find_objects(labels), 1):
         row, span = where[0].start, np.arange(where[1].start, where[1].stop)
@@ -707,7 +711,7 @@ def trend_drawn(strokes: np.ndarray, covered: np.ndarray | None, xs: np.ndarray,
     hatch, a texture) draw every path alike, and a trend line stands out from its surroundings: when the
     share is not at least 0.3 above what the same strokes draw along paths parallel to the trend, 3 to 5
     tolerances off it (the median; the curve's own strokes left out), the share is that difference."""
-    tol = max(3.0, 0.02 * strokes.shape[0])
+    tol = reading_tolerance(strokes.shape[0])
     columns = np.arange(xs[0], xs[-1] + 1)
     curve, trend = np.interp(columns, xs, curve_rows), np.interp(columns, xs, trend_rows)
     apart = np.abs(curve - trend) > 3 * tol
