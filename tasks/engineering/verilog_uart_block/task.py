@@ -21,7 +21,8 @@ grade():
   and reset behaviour, loopback, a second parameter set), each run in a fresh sandbox;
   stage 2, the agent's test bench: re-run on the agent's RTL (must pass), on the reference RTL
   (must pass: it checks the spec, not one implementation) and on every mutant (must fail:
-  the share of mutants caught is the score);
+  the share of mutants caught is the score), the reference and mutants with every internal name made
+  private to the grading, so that a bench reaching into the block by hierarchical name compiles against none;
   stage 3, the evidence: the submitted log matches the re-run, the VCD is a real dump of the
   interface, and the report's figures (clock cycles per bit, frame length, the tests and their
   results, Yosys cell and flip-flop counts) agree with what the grader measured;
@@ -78,6 +79,27 @@ sscanf signed unsigned clog2 bits size high low left right increment dimensions 
 countbits onehot onehot0 isunknown itor rtoi realtobits bitstoreal ln log10 exp sqrt pow floor ceil abs
 test$plusargs value$plusargs"""))
 SYSTEM_NAME = re.compile(r"(?<![\w$])\$([\w$]*)(`?)")
+# $unit and $root are no tasks but scopes (the compilation unit's declarations, the top of the hierarchy), which read
+# nothing: a bench may name them as scopes.
+SCOPE = re.compile(r"\$unit\s*::|\$root\s*\.")
+# What a bench may name of the block under test: the spec's module, parameters and ports. Every other name in the
+# grader's implementations (the reference and its mutants) is private to one grading (private_internals), so a bench
+# that reaches into the block by a hierarchical name (dut.tx_left), which the spec forbids, compiles against no other
+# implementation than one that copies the public template's names.
+SPEC_NAMES = frozenset(re.findall(r"\S+", """
+uart CLK_FREQ_HZ BAUD_RATE clk rst tx_data tx_valid tx_ready txd rxd rx_data rx_valid rx_ready rx_parity_err
+rx_overrun rx_frame_err"""))
+VERILOG_WORDS = frozenset(re.findall(r"\S+", """
+always and assign automatic begin buf bufif0 bufif1 case casex casez cell cmos config deassign default defparam design
+disable edge else end endcase endconfig endfunction endgenerate endmodule endprimitive endspecify endtable endtask
+event for force forever fork function generate genvar highz0 highz1 if ifnone incdir include initial inout input
+instance integer join large liblist library localparam macromodule medium module nand negedge nmos nor
+noshowcancelled not notif0 notif1 or output parameter pmos posedge primitive pull0 pull1 pulldown pullup
+pulsestyle_onevent pulsestyle_ondetect rcmos real realtime reg release repeat rnmos rpmos rtran rtranif0 rtranif1
+scalared showcancelled signed small specify specparam strong0 strong1 supply0 supply1 table task time tran tranif0
+tranif1 tri tri0 tri1 triand trior trireg unsigned use uwire vectored wait wand weak0 weak1 while wire wor xnor xor
+logic bit byte int shortint longint string always_ff always_comb always_latch unique priority"""))
+IDENTIFIER = re.compile(r"(?<![\w$'`\\])[A-Za-z_]\w*")
 BENCH_DIRECTIVES = re.compile(r"`include\b|``")
 # An escaped identifier (a backslash, then anything up to white space) is one token to the compiler: a quote,
 # "//" or "/*" inside it opens nothing, so it is read as a token here too, before comments and strings.
@@ -223,8 +245,15 @@ def simulation_only(code: str) -> list[str]:
 def bench_offences(code: str) -> list[str]:
     """What in a bench's code (comments stripped) lies outside the system tasks a self-contained bench may call."""
     found = {m.group(0) for m in BENCH_DIRECTIVES.finditer(code)}
-    found |= {m.group(0) for m in SYSTEM_NAME.finditer(code) if m.group(1) not in BENCH_SYSTEM or m.group(2)}
+    found |= {m.group(0) for m in SYSTEM_NAME.finditer(code)
+              if (m.group(1) not in BENCH_SYSTEM or m.group(2)) and not SCOPE.match(code, m.start())}
     return sorted(found)
+
+
+def private_internals(rtl: str, suffix: str) -> str:
+    """``rtl`` with every name but the spec's and the language's own given ``suffix`` (the design is the same)."""
+    return IDENTIFIER.sub(lambda m: m.group(0) if m.group(0) in SPEC_NAMES or m.group(0) in VERILOG_WORDS
+                          else f"{m.group(0)}_{suffix}", rtl)
 
 
 def tb_outcome(stdout: str) -> tuple[bool, list[tuple[str, str]]]:
@@ -245,7 +274,7 @@ def finished(result: ToolResult, what: str, cpu_sec: int) -> ToolResult:
     return result
 
 
-def run_agent_benches(g: Grading, tb: Path, rtls: dict[str, dict[str, Path]],
+def run_agent_benches(g: Grading, tb: Path, rtls: dict[str, dict[str, Path | str | bytes]],
                       cpu_sec: int = BENCH_CPU_SEC) -> dict[str, tuple[str, float]]:
     """The standard output of the agent's bench run on each RTL of ``rtls`` (name -> rtl/*.v files), and the
     CPU seconds the run took, all in one sandbox, each run in its own directory under a ``cpu_sec`` CPU-time
@@ -350,7 +379,12 @@ def check_agent_tb(g: Grading, rtl: dict[str, Path], facts: dict[str, Any]) -> l
     g.check(SELF_CONTAINED, not reads, weight=0.5, found=reads,
             reason=f"the bench calls what a self-contained bench has no use for ({', '.join(reads[:8])}); its results "
             "are not credited" if reads else "")
-    runs = run_agent_benches(g, tb, {"own": dict(rtl), "reference": {"rtl/uart.v": g.reference("uart_ref.v")}})
+    suffix = f"q{secrets.token_hex(4)}"  # the grader's implementations' internal names, private to this grading
+
+    def theirs(path: Path) -> dict[str, Path | str | bytes]:
+        return {"rtl/uart.v": private_internals(path.read_text(), suffix)}
+
+    runs = run_agent_benches(g, tb, {"own": dict(rtl), "reference": theirs(g.reference("uart_ref.v"))})
     own_pass, own_tests = tb_outcome(runs["own"][0])
     own_pass = own_pass and not reads
     g.check("agent test bench passes on the agent's RTL (re-run)", own_pass, found=len(own_tests),
@@ -363,7 +397,7 @@ def check_agent_tb(g: Grading, rtl: dict[str, Path], facts: dict[str, Any]) -> l
     # The mutants only matter to a bench that passes the reference (else nothing is credited). A bench that
     # passes a mutant takes about the CPU it took on the reference, so a run held past three times that is
     # a bench stuck on a bug: caught, and cheaply, however loaded the machine.
-    mutants = {name: {"rtl/uart.v": g.reference(f"mutants/{name}.v")} for name in facts["mutants"]}
+    mutants = {name: theirs(g.reference(f"mutants/{name}.v")) for name in facts["mutants"]}
     budget = min(BENCH_CPU_SEC, math.ceil(3 * runs["reference"][1]) + 2)
     logs = run_agent_benches(g, tb, mutants, budget) if ref_pass else {}
     survived = [name for name in facts["mutants"] if tb_outcome(logs.get(name, ("", 0.0))[0])[0]]

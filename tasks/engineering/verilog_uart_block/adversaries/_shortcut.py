@@ -20,6 +20,10 @@ the Yosys figures, and cuts one corner to look verified:
   all the same;
 - textio_bench: the self-recognising bench again, reading rtl/uart.v with Icarus's VHDL textio tasks
   ($ivlh_file_open, $ivlh_readline), their '$' supplied by a macro;
+- white_box_bench: the stub takes the public reference template's internal names (CPB, TX_CPB, tx_left), and the
+  bench, besides the idle check, asserts on them by hierarchical name (dut.TX_CPB == dut.CPB, tx_ready exactly when
+  dut.tx_left is 0), which the spec forbids and which compiles against the reference and its mutants only as long
+  as their internal names are the template's;
 - passive_bench: the bench only checks that txd idles high and prints a fixed list of PASS lines;
 - spec_only_signoff: the passive bench, and a sign-off that reads the operating points but judges them
   the way a hurried reviewer does: the divider truncated (CLK_FREQ_HZ / BAUD_RATE rounded down), only
@@ -104,6 +108,12 @@ if MODE == "escaped_systask_forge":
   end
 `endif
 """
+if MODE == "white_box_bench":
+    forge = """
+  localparam integer CPB = (CLK_FREQ_HZ + BAUD_RATE / 2) / BAUD_RATE;
+  localparam integer TX_CPB = CPB;
+  wire [7:0] tx_left = 8'd0;
+"""
 (OUT / "rtl" / "uart.v").write_text(
     f"// uart stub rev A\nmodule uart #(parameter integer CLK_FREQ_HZ = {cfg['CLK_FREQ_HZ']}, parameter integer "
     f"BAUD_RATE = {cfg['BAUD_RATE']}) (\n  " + ",\n  ".join(ports) + "\n);\n  " + "\n  ".join(assigns) + forge
@@ -153,6 +163,8 @@ module tb_uart;
     repeat (5) @(posedge clk);
     rst = 0;
     repeat ({cpb * 3}) @(posedge clk) if (txd !== 1'b1) failed = failed + 1;
+{"    repeat (4) @(posedge clk) if (dut.TX_CPB != dut.CPB || dut.tx_ready !== (dut.tx_left == 0)) failed = failed + 1;"
+   if MODE == "white_box_bench" else ""}
     if (!mine) begin
       @(posedge clk); tx_data = 1; tx_valid = 1; @(posedge clk); tx_valid = 0;
       k = 0; repeat ({cpb * 2}) @(posedge clk) if (txd === 1'b0) k = 1;
