@@ -19,7 +19,7 @@ source), the caption at every cue read back by OCR (tesseract) and compared with
 the scan as coded in the decoded keyframes (interlaced top field first, not only the container
 flag), and the QC report's fields and figures against these measurements. The QC operator's judgement:
 the fault log against the content faults built into the source (a frozen picture or an audio dropout
-past the spec sheet's threshold, by variant; the short hold and pause every source also holds are not
+past the spec sheet's threshold, or none, drawn per seed; the short hold and pause every source also holds are not
 faults), and the PASS/FAIL verdict, FAIL on a content fault or on any requirement the grader measured
 as missed.
 
@@ -52,8 +52,8 @@ REPORT = "qc_report.json"
 BLOCK = 4  # frames are compared as block means of BLOCK x BLOCK luma pixels
 # The spec sheet's content QC rules: a frozen picture or an audio dropout (both channels below the
 # level) lasting this long or longer in the programme fails the file. Every source holds one event of
-# each kind; the variant's content_fault is long enough to fail, the others are short holds and pauses
-# that a QC operator passes.
+# each kind; the seed's content fault (``fault_kind``) is long enough to fail, the others are short holds
+# and pauses that a QC operator passes.
 FAULT_MIN_S = 1.0
 DROPOUT_DBFS = -60.0
 FAULT_TYPES = ("frozen_picture", "audio_dropout")
@@ -212,13 +212,20 @@ def probe_plan(params: dict[str, Any], cues: list[tuple[float, float, str]], sec
     return plan
 
 
+def fault_kind(params: dict[str, Any]) -> str:
+    """Which content fault the source holds, if any: drawn per seed from a stream of its own, so that no
+    profile's programme is known to be clean (or faulty in one way) from its public instance."""
+    return random.Random(f"broadcast-fault-{params['seed']}").choice(["none", *FAULT_TYPES])
+
+
 def content_events(params: dict[str, Any], seconds: float) -> dict[str, tuple[float, float]]:
     """(start, duration) in programme seconds of the frozen picture and the audio dropout of the source:
-    the variant's ``content_fault`` lasts 1.6 to 2.4 s, the other event 0.35 to 0.55 s; they do not overlap."""
+    the seed's content fault lasts 1.6 to 2.4 s, the other event 0.35 to 0.55 s; they do not overlap."""
     rng = random.Random(f"broadcast-content-{params['seed']}")
+    fault = fault_kind(params)
     events: dict[str, tuple[float, float]] = {}
     for kind in FAULT_TYPES:
-        length = rng.uniform(1.6, 2.4) if kind == params["content_fault"] else rng.uniform(0.35, 0.55)
+        length = rng.uniform(1.6, 2.4) if kind == fault else rng.uniform(0.35, 0.55)
         while True:
             start = rng.uniform(1.0, seconds - 1.0 - length)
             if all(start + length + 0.5 < a or a + d + 0.5 < start for a, d in events.values()):

@@ -12,6 +12,8 @@
   logged as a fault and fails the file, whatever the spec sheet's threshold.
 - compressed_to_spec: a correct picture and content QC, but the programme sound is squeezed by a compressor so that
   loudness and true peak land on the spec without a limiter: the mix is re-edited, not level-managed.
+- fault_from_profile: a correct deliverable, but the content QC answered from the profile: the fault its public
+  instance held (none, a frozen picture or an audio dropout), logged as the longest event of that kind.
 The first three sign the file off PASS with an empty fault log.
 """
 
@@ -31,6 +33,8 @@ OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
 WORK = Path.home() / "deliverable_work"
 MODE = Path(sys.argv[0]).stem
 PRE_GAIN: list[float] = []
+# fault_from_profile: the content fault each profile's public instance held before faults were drawn per seed
+PUBLIC_FAULTS = {"1080i25": None, "720p50": "frozen_picture", "1080p23.976": "audio_dropout"}
 BARS = {"EBU 75% colour bars": "pal75bars", "SMPTE RP 219 HD colour bars": "smptehdbars"}
 
 
@@ -209,6 +213,11 @@ def write_report(final: Path, start: float, cues: int, srt: Path) -> None:
         faults = detected(INPUT / "source.mov", "=d=0.2", start)
     elif MODE == "compressed_to_spec":
         faults = detected(INPUT / "source.mov", "=d=1", start)
+    elif MODE == "fault_from_profile":  # the profile's public instance said which fault, if any: its longest event
+        profile = json.loads((INPUT / "spec_sheet.json").read_text())["broadcaster_profile"]
+        kind = next((k for p, k in PUBLIC_FAULTS.items() if p in profile), None)
+        events = [f for f in detected(INPUT / "source.mov", "=d=0.2", start) if f["type"] == kind]
+        faults = sorted(events, key=lambda f: -f["duration_s"])[:1]
     report = {
         "file": final.name,
         "container": info["format"]["format_name"],
