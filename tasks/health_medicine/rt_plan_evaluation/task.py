@@ -243,11 +243,15 @@ OTHER_OBJECT = re.compile(rf"\b(?:(?:{OTHER_PLAN_WORDS})\w*|submitted|equal|equa
 # re-weighted plan is therefore rejected", "I approve the final plan", "Rejected for treatment." The verb forms only
 # ("approval is withheld", "the criteria for approval" state nothing), the plan its subject or object.
 VERB = r"(?:approv(?:e|es|ed)|reject(?:s|ed)?)\b(?!\s+by\b)"  # "approved by" names who signs, or signed before
+# a line-opening label that names the plan's outcome ("Outcome:", "Sign-off:", "Final status -"); a label naming
+# anything else ("Option B -", "Beam 3 wedge:") introduces a decision on that thing, not on the plan
+OUTCOME_LABEL = (r"(?:[\w' -]{0,20}?\b)?(?:outcome|status|sign-?off|result|final|overall|disposition|determination|"
+                 r"assessment|action|physics|physicist|plan|qa)\b[\w' -]{0,20}?\s*(?::|\s[\u2013\u2014-])\s*")
 PLAIN_DECISION = re.compile(
     r"\bplans?\b(?P<gap>[^.!?;\n]{0,80}?)\b(?P<verb>" + VERB + ")"              # the plan ... approved
     + r"|\b(?P<verb2>" + VERB + r")\s+(?P<gap2>(?:[\w'-]+\s+){0,3}?)plans?\b"   # approve the ... plan
-    + r"|^[\s*_#>|-]*(?P<label>[a-z][\w' -]{0,30}?\s*(?::|\s[\u2013\u2014-])\s*)?"   # "Rejected." opening a
-    + r"(?P<verb3>" + VERB + r")(?P<gap3>[^.!?;\n]*)",                           # sentence, or after a label
+    + r"|^[\s*_#>|-]*(?P<label>" + OUTCOME_LABEL + r")?"                       # "Rejected." opening a sentence,
+    + r"(?P<verb3>" + VERB + r")(?P<gap3>[^.!?;\n]*)",                           # or after an outcome label
     re.IGNORECASE)
 # what is not an assertion of the decision on the plan: a condition, a possibility or a step still to come, another
 # plan or object (above)
