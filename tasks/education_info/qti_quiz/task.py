@@ -20,7 +20,8 @@ references) against the files, parses every item with lxml against the QTI 2.1 s
 each item to the bank (content faithful, correct response equal to the key), runs each item's own
 responseProcessing rules (an external template is refused, as the instruction says) in a small QTI
 interpreter on the key, on wrong and empty responses (for multiple response also on one correct option,
-one wrong option, one of each and every option, which the policy scores between 0 and the item points)
+one wrong option, one of each, every correct option and one wrong, and every option, which the policy scores
+between 0 and the item points)
 to verify the awarded score and the feedback shown, and checks every
 blueprint constraint on the selected set.
 
@@ -368,6 +369,8 @@ def _probes(item: ParsedItem, bank_item: Item, partial: bool) -> list[tuple[str,
             ("one correct", frozenset(key_ids[:1]), share if partial else 0.0, False),
             ("one wrong", frozenset(wrong_ids[:1]), 0.0, False),
             ("one correct one wrong", frozenset([key_ids[0], wrong_ids[0]]), 0.0, False),
+            ("every correct and one wrong", frozenset([*key_ids, wrong_ids[0]]),
+             share * (len(key_ids) - 1) if partial else 0.0, False),
             ("all options", frozenset(item.choices), max(0.0, share * (2 * len(key_ids) - len(item.choices)))
              if partial else 0.0, False),
             ("empty", None, 0.0, False)]

@@ -13,6 +13,10 @@ Each one writes the package from string templates (items, test, manifest) and zi
 - unescaped_templates: the XML is assembled with f-strings and no escaping of the bank's text.
 - unfloored_credit: every multiple-response item gets per-option credit (a mapping with a deduction for
   each wrong option) whatever the policy, and the mapping has no lower bound.
+- wrong_option_voids_credit: every multiple-response item gets partial credit per correct option whatever the
+  policy, and any wrong option selected voids the item (a deduction of the full points, floored at 0) instead
+  of deducting one share; it prefers multiple-response items with two keyed options of five, where selecting
+  every option scores 0 under both rules.
 """
 
 import csv
@@ -57,6 +61,9 @@ partial = "each correct option selected earns" in text
 title = re.search(r"^# Assessment blueprint: (.+)$", text, re.M).group(1)
 pools = {cell: [i for i in bank if i["status"] == "active" and (i["objective"], i["difficulty"]) == cell]
          for cell in cells}
+if MODE == "wrong_option_voids_credit":
+    pools = {cell: sorted(pool, key=lambda i: i["type"] == "multiple_response"
+                          and 2 * len(i["key"].split(";")) > len(i["options"])) for cell, pool in pools.items()}
 
 
 def search(k, chosen, groups):
@@ -91,12 +98,13 @@ def item_xml(item):
     keys = [item["key"]] if kind == "text_entry" else [k.strip() for k in re.split(r"[;,]", item["key"])]
     values = "".join(f"<value>{esc(k)}</value>" for k in keys)
     mapping = ""
-    mr_partial = kind == "multiple_response" and (partial or MODE == "unfloored_credit")
+    mr_partial = kind == "multiple_response" and (partial or MODE in ("unfloored_credit", "wrong_option_voids_credit"))
     if mr_partial:
         share = round(points / len(keys), 4)
         entries = "".join(f'<mapEntry mapKey="{k}" mappedValue="{share}"/>' for k in keys)
         floor = "" if MODE == "unfloored_credit" else ' lowerBound="0"'
-        mapping = f'<mapping{floor} upperBound="{points}" defaultValue="{-share}">{entries}</mapping>'
+        deduction = points if MODE == "wrong_option_voids_credit" else share
+        mapping = f'<mapping{floor} upperBound="{points}" defaultValue="{-deduction}">{entries}</mapping>'
     if kind == "text_entry":
         body = f'<p>{esc(item["stem"])} <textEntryInteraction responseIdentifier="RESPONSE"/></p>'
     else:
