@@ -14,7 +14,9 @@ major street, four-phase with protected lefts on both streets, and split phasing
 
 generate() writes the count board CSV, lane_groups.csv, phases.csv and design_basis.json from the
 seed, and computes the reference plan (reference/plan.json) from the same ground truth; seeds are
-drawn until the cycle, LOS and critical choices are not knife-edge cases.
+drawn until the cycle, LOS and critical choices are not knife-edge cases and, in at least one phase, the
+lane group with the highest flow is not the one with the highest flow ratio (lane counts and saturation
+flows differ between the groups of a phase).
 
 grade() reads timing_plan.xlsx and summary.json and compares them with the reference (peak hour,
 PHF, design flows, flow ratios and critical lane groups, cycle, greens, capacity, v/c, delay, LOS)
@@ -41,6 +43,7 @@ NAMES = {"SB": "Southbound", "WB": "Westbound", "NB": "Northbound", "EB": "Eastb
 MOVES = ["L", "T", "R"]
 LOS_LIMITS = [(10.0, "A"), (20.0, "B"), (35.0, "C"), (55.0, "D"), (80.0, "E")]
 T_HOURS, K_DELAY, I_UPSTREAM = 0.25, 0.5, 1.0
+GEOMETRY_STREAM = 1  # the seed's own stream for lane counts and saturation flows
 SHEETS = {
     "Volumes": ["approach", "movement", "peak_hour_volume", "design_flow_vph"],
     "LaneGroups": ["lane_group", "phase", "flow_vph", "sat_flow_vph", "flow_ratio", "critical", "eff_green_s",
@@ -52,29 +55,31 @@ SHEETS = {
 SUMMARY_KEYS = ["peak_hour_start", "peak_hour_volume", "phf", "sum_critical_flow_ratios", "total_lost_time_s",
                 "optimal_cycle_s", "cycle_s", "critical_vc_ratio", "intersection_delay_s", "intersection_los"]
 
-# Lane groups per phasing scheme: (lane group, approach, movements, lanes, base saturation per lane, phase)
-LAYOUTS: dict[str, list[tuple[str, str, str, int, float, int]]] = {
+# Lane groups per phasing scheme: (lane group, approach, movements, lane counts a site may have, base saturation
+# per lane, phase). Opposing approaches differ in lanes and site conditions, so within a phase the group with the
+# most traffic is often not the one with the highest flow ratio; the first lane count is the design-volume basis.
+LAYOUTS: dict[str, list[tuple[str, str, str, tuple[int, ...], float, int]]] = {
     "two_phase": [
-        ("NB-L", "NB", "L", 1, 520, 1), ("NB-TR", "NB", "TR", 2, 1750, 1),
-        ("SB-L", "SB", "L", 1, 520, 1), ("SB-TR", "SB", "TR", 2, 1750, 1),
-        ("EB-LTR", "EB", "LTR", 1, 1480, 2), ("WB-LTR", "WB", "LTR", 1, 1480, 2),
+        ("NB-L", "NB", "L", (1,), 520, 1), ("NB-TR", "NB", "TR", (2, 3), 1750, 1),
+        ("SB-L", "SB", "L", (1,), 520, 1), ("SB-TR", "SB", "TR", (2, 3), 1750, 1),
+        ("EB-LTR", "EB", "LTR", (1, 2), 1480, 2), ("WB-LTR", "WB", "LTR", (1, 2), 1480, 2),
     ],
     "three_phase": [
-        ("NB-L", "NB", "L", 1, 1710, 1), ("SB-L", "SB", "L", 1, 1710, 1),
-        ("NB-TR", "NB", "TR", 2, 1760, 2), ("SB-TR", "SB", "TR", 2, 1760, 2),
-        ("EB-L", "EB", "L", 1, 560, 3), ("EB-TR", "EB", "TR", 1, 1690, 3),
-        ("WB-L", "WB", "L", 1, 560, 3), ("WB-TR", "WB", "TR", 1, 1690, 3),
+        ("NB-L", "NB", "L", (1, 2), 1710, 1), ("SB-L", "SB", "L", (1, 2), 1710, 1),
+        ("NB-TR", "NB", "TR", (2, 3), 1760, 2), ("SB-TR", "SB", "TR", (2, 3), 1760, 2),
+        ("EB-L", "EB", "L", (1,), 560, 3), ("EB-TR", "EB", "TR", (1, 2), 1690, 3),
+        ("WB-L", "WB", "L", (1,), 560, 3), ("WB-TR", "WB", "TR", (1, 2), 1690, 3),
     ],
     "four_phase": [
-        ("NB-L", "NB", "L", 1, 1710, 1), ("SB-L", "SB", "L", 1, 1710, 1),
-        ("NB-TR", "NB", "TR", 2, 1760, 2), ("SB-TR", "SB", "TR", 2, 1760, 2),
-        ("EB-L", "EB", "L", 1, 1690, 3), ("WB-L", "WB", "L", 1, 1690, 3),
-        ("EB-TR", "EB", "TR", 2, 1740, 4), ("WB-TR", "WB", "TR", 2, 1740, 4),
+        ("NB-L", "NB", "L", (1, 2), 1710, 1), ("SB-L", "SB", "L", (1, 2), 1710, 1),
+        ("NB-TR", "NB", "TR", (2, 3), 1760, 2), ("SB-TR", "SB", "TR", (2, 3), 1760, 2),
+        ("EB-L", "EB", "L", (1, 2), 1690, 3), ("WB-L", "WB", "L", (1, 2), 1690, 3),
+        ("EB-TR", "EB", "TR", (2, 3), 1740, 4), ("WB-TR", "WB", "TR", (2, 3), 1740, 4),
     ],
     "split": [
-        ("NB-LTR", "NB", "LTR", 2, 1650, 1), ("SB-LTR", "SB", "LTR", 2, 1650, 2),
-        ("EB-L", "EB", "L", 1, 1700, 3), ("EB-TR", "EB", "TR", 1, 1720, 3),
-        ("WB-L", "WB", "L", 1, 1700, 4), ("WB-TR", "WB", "TR", 1, 1720, 4),
+        ("NB-LTR", "NB", "LTR", (2,), 1650, 1), ("SB-LTR", "SB", "LTR", (2,), 1650, 2),
+        ("EB-L", "EB", "L", (1,), 1700, 3), ("EB-TR", "EB", "TR", (1, 2), 1720, 3),
+        ("WB-L", "WB", "L", (1,), 1700, 4), ("WB-TR", "WB", "TR", (1, 2), 1720, 4),
     ],
 }
 PHASE_NAMES = {
@@ -87,9 +92,12 @@ PHASE_NAMES = {
 
 # -- ground truth -----------------------------------------------------------------------------
 
-def hourly_demand(rng: np.random.Generator, scheme: str) -> dict[tuple[str, str], float]:
-    """Peak-hour demand per movement (veh/h) shaped by the phasing scheme."""
+def hourly_demand(rng: np.random.Generator, scheme: str, groups: list[dict[str, Any]]) -> dict[tuple[str, str], float]:
+    """Peak-hour demand per movement (veh/h) shaped by the phasing scheme; an approach built with more lanes
+    carries more traffic, but less per lane."""
     heavy_left = scheme in ("three_phase", "four_phase")
+    lane_scale = {(grp["approach"], mv): math.sqrt(grp["lanes"] / grp["design_lanes"])
+                  for grp in groups for mv in grp["movements"]}
     demand = {}
     for app in APPROACHES:
         major = app in ("NB", "SB")
@@ -97,10 +105,12 @@ def hourly_demand(rng: np.random.Generator, scheme: str) -> dict[tuple[str, str]
         if scheme == "four_phase" and not major:
             through = rng.uniform(420, 620)
         if scheme == "split":
-            through = rng.uniform(280, 520)
-        left = through * (rng.uniform(0.22, 0.32) if heavy_left or scheme == "split" else rng.uniform(0.07, 0.12))
+            through = rng.uniform(280, 520) if major else rng.uniform(180, 330)
+        share = (rng.uniform(0.22, 0.32) if heavy_left or (scheme == "split" and major)
+                 else rng.uniform(0.6, 1.2) if scheme == "split" else rng.uniform(0.08, 0.22))
         right = through * rng.uniform(0.10, 0.22)
-        demand.update({(app, "L"): left, (app, "T"): through, (app, "R"): right})
+        demand.update({(app, "L"): through * share * lane_scale[(app, "L")],
+                       (app, "T"): through * lane_scale[(app, "T")], (app, "R"): right * lane_scale[(app, "R")]})
     return demand
 
 
@@ -123,11 +133,14 @@ def count_board(rng: np.random.Generator, demand: dict[tuple[str, str], float], 
 
 
 def lane_groups(rng: np.random.Generator, scheme: str) -> list[dict[str, Any]]:
+    """Lane counts and adjusted saturation flows (grade, heavy vehicles, parking, lane width) of the site."""
     groups = []
-    for name, app, moves, lanes, base, phase in LAYOUTS[scheme]:
-        factor = rng.uniform(0.93, 1.0)
+    for name, app, moves, lane_counts, base, phase in LAYOUTS[scheme]:
+        lanes = int(rng.choice(lane_counts))
+        factor = rng.uniform(0.84, 1.0)
         groups.append({"lane_group": name, "approach": app, "movements": moves, "lanes": lanes,
-                       "sat_flow_vph": int(round(base * lanes * factor / 10) * 10), "phase": phase})
+                       "design_lanes": lane_counts[0], "sat_flow_vph": int(round(base * lanes * factor / 10) * 10),
+                       "phase": phase})
     return groups
 
 
@@ -226,11 +239,15 @@ def robust(ref: dict[str, Any], board: dict[str, Any]) -> bool:
         return False
     if any(r["vc_ratio"] > 0.98 for r in ref["lane_groups"]):
         return False
+    busiest_not_critical = False
     for p in ref["phases"]:
-        others = [r["flow_ratio"] for r in ref["lane_groups"] if r["phase"] == p["phase"]
-                  and r["lane_group"] != p["critical_lane_group"]]
+        members = [r for r in ref["lane_groups"] if r["phase"] == p["phase"]]
+        others = [r["flow_ratio"] for r in members if r["lane_group"] != p["critical_lane_group"]]
         if others and max(others) > 0.97 * p["critical_flow_ratio"]:
             return False
+        busiest_not_critical |= max(members, key=lambda r: r["flow_vph"])["lane_group"] != p["critical_lane_group"]
+    if not busiest_not_critical:  # the phase's heaviest flow must not stand in for its highest flow ratio
+        return False
     totals = [sum(v for (_, mv), v in row.items() if mv != "P") for row in board["rows"]]
     sums = sorted((sum(totals[k:k + 4]) for k in range(5)), reverse=True)
     return sums[0] - sums[1] >= 8
@@ -281,8 +298,9 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
              "uniform + incremental, PF = 1, T = 0.25 h, k = 0.50, I = 1.0 (no initial queue)"}
     for attempt in range(200):
         rng = np.random.default_rng([params["seed"], attempt])
-        board = count_board(rng, hourly_demand(rng, scheme), params["start_min"])
-        groups, phase_rows = lane_groups(rng, scheme), phases(rng, scheme)
+        groups = lane_groups(np.random.default_rng([params["seed"], attempt, GEOMETRY_STREAM]), scheme)
+        board = count_board(rng, hourly_demand(rng, scheme, groups), params["start_min"])
+        phase_rows = phases(rng, scheme)
         ref = plan(board, groups, phase_rows, basis)
         if robust(ref, board):
             break

@@ -5,6 +5,8 @@
 - uniform_delay_only: control delay is Webster's uniform term alone (no incremental delay).
 - unrounded_cycle: Webster's optimum cycle is adopted as computed, neither rounded up nor held
   within the design basis's cycle limits.
+- critical_by_flow: the critical lane group of each phase is the one with the highest flow, not the
+  highest flow ratio v/s.
 
 ALE-CANARY-0c3b288f-0a89-40bc-8a53-656f26a0ea6c
 
@@ -86,7 +88,7 @@ def main() -> None:
 
     groups["flow_vph"] = [sum(flow[(a, m)] for m in mv) for a, mv in zip(groups["approach"], groups["movements"], strict=True)]
     groups["flow_ratio"] = groups["flow_vph"] / groups["sat_flow_vph"]
-    crit_idx = groups.groupby("phase")["flow_ratio"].idxmax()
+    crit_idx = groups.groupby("phase")["flow_vph" if MODE == "critical_by_flow" else "flow_ratio"].idxmax()
     groups["critical"] = groups.index.isin(crit_idx)
     big_y = groups.loc[crit_idx, "flow_ratio"].sum()
     lost = phases["lost_time_s"].sum()
