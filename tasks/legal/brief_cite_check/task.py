@@ -12,7 +12,8 @@ resting on the bad authority survives on the brief's other authority.
 generate() builds the library and the brief from template sentences (build.py) and plants the errors on
 chosen citations, so every citation's authority and page and every error with its correction are known by
 construction. grade() scores the corrections by recall per stage and by precision, checks each correction,
-compares the table of authorities page for page, and reads the memo's counts and its assessment.
+compares the table of authorities page for page, and reads the memo's counts and its assessment (every Assessment
+line: a verdict negated, hedged, turned round or stated both ways is no verdict).
 
 Variants: a Ninth Circuit brief citing 9 authorities; an Oregon Court of Appeals brief (parallel Pacific
 Reporter cites, supra, statutes, a case reversed only in part); a longer Ninth Circuit brief citing 12.
@@ -189,10 +190,9 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
     wrong = [f"{kind}: memo {counts.get(kind)}, corrections.csv {n}" for kind, n in own.items() if counts.get(kind) != n]
     g.check("memo's error counts by type agree with corrections.csv", not wrong, weight=1.0, reason="; ".join(wrong[:4]))
 
-    line = next((ln for ln in memo.splitlines() if ln.strip().lower().lstrip("#*- ").startswith("assessment")), "")
-    verdict = None if not line else ("does not survive" not in line.lower() and "survives" in line.lower())
-    if line and "does not survive" in line.lower():
-        verdict = False
+    lines = [ln for ln in memo.splitlines() if ln.strip().lower().lstrip("#*- ").startswith("assessment")]
+    line = lines[0] if lines else ""
+    verdict = _verdict(lines)
     # a surviving argument rests on the one authority that states the rule, at the page that states it: naming
     # every case cited does not do
     named = _named_cases(line, truth["case_names"])
@@ -216,6 +216,28 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
     g.check("memo names the bad authority and the decision that overruled or reversed it",
             {authority_key(truth["bad_authority"]), authority_key(truth["superseding"])} <= in_memo,
             weight=1.0, expected=[truth["bad_authority"], truth["superseding"]])
+
+
+# "survive" under a negation a few words before it in its clause ("does not survive", "cannot survive", "no longer
+# survives", "fails to survive"); a modal on it ("may survive") or a frame that turns the sentence round ("it is
+# wrong to say that the argument does not survive") leaves the question open
+_DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|neither|cannot|fails?|failed|longer)\b|n['\u2019]t)(?:\W+\w+){0,3}?\W+$")
+_HEDGE = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b(?:\W+\w+){0,3}?\W+$")
+_TURNED = re.compile(r"\b(?:wrong|incorrect|false|untrue|mistaken|not\s+(?:the\s+case|true|correct|right))"
+                     r"\s+(?:to\s+(?:say|conclude|claim|state|find)|that)\b")
+
+
+def _verdict(lines: list[str]) -> bool | None:
+    """What the Assessment lines conclude: True (survives), False (does not survive), or None when they say
+    neither, hedge, or say both (in one line or across several)."""
+    said = set()
+    for line in (ln.lower() for ln in lines):
+        for mention in re.finditer(r"\bsurvives?\b", line):
+            before = re.split(r"[,;:.()\u2014]", line[max(0, mention.start() - 60):mention.start()])[-1]
+            if _HEDGE.search(before) or _TURNED.search(line[:mention.start()]):
+                return None
+            said.add(not _DENIAL.search(before))
+    return said.pop() if len(said) == 1 else None
 
 
 CITATION = re.compile(r"\b\d+ (?:F\.(?: Supp\.)? ?\dd|F\.4th|U\.S\.|Or\. App\.|Or\.|P\.\dd) \d+\b")

@@ -306,6 +306,12 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
                          f"so the point needs new authority or must be recast.")
         else:
             lines.append("Assessment: the argument does not survive: no other authority the brief cites states the rule.")
+    if SHORTCUT == "reversed_assessment":  # the opposite conclusion, worded so that a phrase search reads the right one
+        lines[-1] = (lines[-1].replace("the argument survives:", "the argument no longer survives:")
+                     .replace("states the same rule in the same words", "states a different rule")
+                     .replace("Assessment: the argument does not survive",
+                              "Assessment: it is wrong to say that the argument does not survive")
+                     .replace("states a different rule at", "states the same rule at"))
     return "\n".join(lines) + "\n"
 
 
