@@ -16,7 +16,8 @@ Grade: the reference is recomputed from the written inputs with numpy/scipy (``e
 checks the leakage set exactly, the counts, accuracy and macro-F1 (2e-4), the temperatures, the ECEs,
 the CIs within a bootstrap tolerance and, separately, as the protocol's seeded resamples give them exactly, McNemar's counts and exact p, the subgroup table and worst
 groups, the reliability table (and that it reproduces the reported ECE), that the PNG draws the
-calibrated reliability curves of both models, the verdict, and that the note's figures equal the JSON.
+calibrated reliability curves of both models, the verdict (the note's Verdict lines must state the JSON's, neither
+hedged nor contradicted), and that the note's figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
 
@@ -232,14 +233,26 @@ def _note_numbers(text: str) -> list[float]:
     return values
 
 
+# "the claim holds" / "the claim does not hold": a negation between the claim and "hold" denies it, a modal there
+# leaves it open, and so does a frame that turns the sentence round ("it is not the case that the claim holds")
+_CLAIM_HOLDS = re.compile(r"\bclaim\b((?:\W+\w+){0,3}?)\W+holds?\b")
+_DENIED = re.compile(r"\b(?:not|no|never|longer|cannot)\b|n['\u2019]t")
+_OPEN = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b")
+_TURNED = re.compile(r"\b(?:not\s+the\s+case|wrong|incorrect|false|untrue|mistaken|not\s+(?:true|correct|right))"
+                     r"\s+(?:to\s+(?:say|conclude|claim|state|find)|that)\b")
+
+
 def _note_verdict(text: str) -> bool | None:
+    """What the note's Verdict lines conclude: True, False, or None when they say neither, hedge, or say both."""
     lines = [ln for ln in text.splitlines() if re.match(r"^[#*>\s_-]*verdict\b", ln.strip(), re.IGNORECASE)]
-    if not lines:
-        return None
-    said = normalize_text(re.sub(r"[*_`:]", " ", lines[0]))
-    if "does not hold" in said or "not hold" in said:
-        return False
-    return True if "claim holds" in said else None
+    said = set()
+    for line in lines:
+        plain = normalize_text(re.sub(r"[*_`:]", " ", line))
+        for mention in _CLAIM_HOLDS.finditer(plain):
+            if _OPEN.search(mention.group(1)) or _TURNED.search(plain[:mention.start()]):
+                return None
+            said.add(not _DENIED.search(mention.group(1)))
+    return said.pop() if len(said) == 1 else None
 
 
 def grade(g: Grading) -> None:
@@ -334,7 +347,8 @@ def grade(g: Grading) -> None:
     g.check("verdict in metrics.json", claim is ref["claim_holds"], weight=2, expected=ref["claim_holds"], found=claim)
     said = _note_verdict(note)
     g.check("audit note verdict", said is ref["claim_holds"] and said is claim, weight=1,
-            expected=ref["claim_holds"], found=said, reason="" if said is not None else "no 'Verdict:' line")
+            expected=ref["claim_holds"], found=said,
+            reason="" if said is not None else "no Verdict line that states one conclusion, unhedged")
     _grade_note_figures(g, note, metrics, models)
 
 

@@ -199,9 +199,13 @@ def main() -> None:
 def write_note(metrics: dict, reasons: dict) -> None:
     a, b, d = metrics["models"]["A"], metrics["models"]["B"], metrics["difference"]
     leaked = metrics["leaked_exact"] + metrics["leaked_near"]
+    verdict = f"Verdict: claim {'holds' if metrics['claim_holds'] else 'does not hold'}"
+    if SHORTCUT == "contradicted_note":  # the note concludes the opposite of metrics.json, in words a phrase search misreads
+        verdict = ("Verdict: it is not the case that the claim holds" if metrics["claim_holds"]
+                   else "Verdict: it is wrong to say that the claim does not hold")
     lines = [
         "# Release review: audit of \"model B beats model A\"", "",
-        f"Verdict: claim {'holds' if metrics['claim_holds'] else 'does not hold'}", "",
+        verdict, "",
         f"- Leakage: {leaked} test items removed ({metrics['leaked_exact']} exact, {metrics['leaked_near']} near "
         f"duplicates); {metrics['evaluated_items']} items evaluated.",
         f"- Accuracy: A {a['accuracy']:.4f}, B {b['accuracy']:.4f}; difference {d['accuracy']['estimate']:.4f} "
