@@ -297,6 +297,18 @@ def _line_subgroups(line: str) -> set[int]:
     return named
 
 
+def _signals_stated(line: str, signals: dict[int, set[str]]) -> set[int]:
+    """The signalling subgroups a line states with a rule they triggered. A line that names more than half the
+    chart, or a rule that none of the signalling subgroups it names triggered, is a screening statement
+    ("subgroups 1-25 checked against N1, N2, N5 and R1: no signal"), not a finding."""
+    named = {sub for sub in _line_subgroups(line) if 1 <= sub <= SUBGROUPS}
+    rules = {r.upper() for r in re.findall(r"(?<!\bno )(?<!\bnot )\b[NR]\d\b", line, re.IGNORECASE)}  # "no N1" names none
+    found = named & set(signals)
+    if len(named) > SUBGROUPS // 2 or not rules <= set().union(*(signals[sub] for sub in found)):
+        return set()
+    return {sub for sub in found if signals[sub] & rules}
+
+
 ANOVA_SOURCES = {  # a line of the report's ANOVA table, by the label before its first figure
     "part": lambda label: re.search(r"part", label) and not re.search(r"apprais|operator|inter", label),
     "appraiser": lambda label: re.search(r"apprais|operator", label) and not re.search(r"part|inter", label),
@@ -465,9 +477,8 @@ def _grade_report(g: Grading, ref: dict, grr: dict, cap: dict, report: str) -> N
     # the control chart findings: each signalling subgroup named on a line with a rule it triggered
     lines = report.splitlines()
     signals = {row["subgroup"]: set(row["flags"]) for row in ref["spc"] if row["flags"]}
-    unstated = [sub for sub, rules in signals.items() if not any(
-        sub in _line_subgroups(line) and rules & {r.upper() for r in re.findall(r"\b[NR]\d\b", line, re.I)}
-        for line in lines)]
+    stated = set().union(*(_signals_stated(line, signals) for line in lines))
+    unstated = [sub for sub in signals if sub not in stated]
     g.check("report states the control chart signals (subgroup and rule)", not unstated,
             expected={sub: sorted(rules) for sub, rules in signals.items()},
             reason=f"not stated with its rule: subgroups {unstated}" if unstated else "")
@@ -479,8 +490,8 @@ def _grade_report(g: Grading, ref: dict, grr: dict, cap: dict, report: str) -> N
                if not re.search(rf"(?<!\d){re.escape(token.split('-')[-1])}(?!\d)", report, re.IGNORECASE)]
     g.check("report names the export's data problems", not unnamed, expected=named,
             reason=f"not named: {', '.join(unnamed)}" if unnamed else "")
-    gauge = re.search(r"gauge decision\W*\s*(accept|conditional|reject)", report, re.IGNORECASE)
-    process = re.search(r"process decision\W*\s*(accept|conditional|reject)", report, re.IGNORECASE)
-    found = (gauge.group(1).lower() if gauge else None, process.group(1).lower() if process else None)
-    g.check("report decisions", found == (ref["gauge_decision"], ref["process_decision"]),
-            expected=[ref["gauge_decision"], ref["process_decision"]], found=list(found))
+    # every decision line counts: a report that states one decision and then another has not decided
+    found = [sorted({m.lower() for m in re.findall(rf"{kind} decision\W*\s*(accept|conditional|reject)", report,
+                                                    re.IGNORECASE)}) for kind in ("gauge", "process")]
+    g.check("report decisions", found == [[ref["gauge_decision"]], [ref["process_decision"]]],
+            expected=[ref["gauge_decision"], ref["process_decision"]], found=found)

@@ -13,6 +13,10 @@ Run as solve.py it follows the standard. Run through a link in adversaries/ it t
   problems involve and the decision lines (no ANOVA, interaction test nor control chart findings);
 - anova_table_invented: everything computed, but the report's ANOVA table shows sums of squares and F ratios
   that are not the data's.
+- report_no_signals: everything computed, but the report's control chart findings are one screening line over
+  subgroups 1-25 and every rule, saying that no subgroup signalled;
+- report_two_decisions: everything computed, but each decision line of the report is followed by another one
+  with a different decision.
 
 ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 """
@@ -257,6 +261,13 @@ def main() -> None:
         text = (f"# Report\n\n{names}\n\n{grr['percent_study_variation']['gauge_rr']} "
                 f"{grr['percent_tolerance']['gauge_rr']} {grr['ndc']} {cap['cpk']} {cap['ppk']}\n\n"
                 f"Gauge decision: {grr['decision']}\nProcess decision: {cap['decision']}\n")
+    if SHORTCUT == "report_no_signals":
+        text = re.sub(r"Signals:\n(?:- .*\n)+", "Signals: subgroups 1-25 screened with rules N1, N2, N5 and R1; no "
+                      "subgroup signalled.\n", text)
+    if SHORTCUT == "report_two_decisions":
+        other = {"accept": "reject", "conditional": "accept", "reject": "accept"}
+        text = re.sub(r"(Gauge|Process) decision: (\w+)\n",
+                      lambda m: f"{m.group(0)}{m.group(1)} decision: {other[m.group(2)]}\n", text)
     (OUT / "msa_report.md").write_text(text)
 
 
