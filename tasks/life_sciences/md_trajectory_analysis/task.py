@@ -254,7 +254,8 @@ def _grade_summary(g: Grading, text: str, ref: dict, backbone: np.ndarray | None
             expected="mean/max RMSD, H-bond and contact counts and the top RMSF residue as in the CSVs",
             found=consistent)
 
-    moved, kept = _ligand_story(text)
+    # leaving the pocket is the unbinding run's move: there a ligand told still bound or in its pocket is a pose kept
+    moved, kept = _ligand_story(text, HELD_OR_BOUND if g.params["scenario"] == "unbinding" else HELD)
     if want_event is not None:  # the ligand RMSD leaves 2 A for good: the account must say the ligand moved
         story_ok = bool(moved) and not kept
         story = kept[0] if kept else moved[0] if moved else None
@@ -283,12 +284,17 @@ LIGAND_MOVED = re.compile(LIGAND_LEFT.pattern + r"|\b(?:shift\w*|rotat\w*|reorie
 POSE_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|keeps?|kept|maintain\w*|retain\w*|unchanged|"
                        r"stabl[ey])\b", re.IGNORECASE)
 NEGATED = re.compile(r"(?:\b(?:not|never|no|nor|without)|n't)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+HELD = re.compile(r"\b(?:pose|binding\s+mode|orientation|conformation|position)\b", re.IGNORECASE)
+HELD_OR_BOUND = re.compile(HELD.pattern + r"|\b(?:bound|pocket|site|cavity)\b", re.IGNORECASE)
+FOR_A_WHILE = re.compile(r"\b(?:until|till|before)\s+(?:frame|about|around|approximately|roughly|t\s*=|~?\d)|"
+                         r"\b(?:for|during)\s+the\s+first\b|\binitially\b|\bat\s+first\b", re.IGNORECASE)
 
 
-def _ligand_story(text: str) -> tuple[list[str], list[str]]:
+def _ligand_story(text: str, held: re.Pattern) -> tuple[list[str], list[str]]:
     """The summary's sentences about the ligand (outside the labelled key lines) that tell it moving, and those
-    that tell its pose kept with no move in the same sentence; a negated verb ("does not leave") tells nothing,
-    but a pose not kept ("does not stay in its pose") tells a move."""
+    that tell what ``held`` names (its pose, binding mode...) kept for the run, with no move in the same sentence;
+    a negated verb ("does not leave") tells nothing, but a pose not kept ("does not stay in its pose") tells a
+    move, and a pose kept for a while ("until frame 120") tells neither."""
     moved, kept = [], []
     for line in text.splitlines():
         if KEY_LINE.search(line):
@@ -302,6 +308,6 @@ def _ligand_story(text: str) -> tuple[list[str], list[str]]:
 
             if says(LIGAND_MOVED) or any(NEGATED.search(sentence[:m.start()]) for m in POSE_KEPT.finditer(sentence)):
                 moved.append(sentence.strip())
-            elif says(POSE_KEPT) and re.search(r"\bpose\b", sentence, re.IGNORECASE):
+            elif says(POSE_KEPT) and held.search(sentence) and not FOR_A_WHILE.search(sentence):
                 kept.append(sentence.strip())
     return moved, kept
