@@ -11,8 +11,8 @@ ratio and features (receive FIFO with overrun).
 
 generate() writes the spec (uart_spec.md) and its machine-readable twin (uart_config.json) as
 inputs. The reference holds a hidden acceptance test bench (with a secret token in its messages),
-a reference RTL implementation and a set of mutants of it (each one realistic bug), all rendered
-from templates/.
+a reference RTL implementation and mutants of it (each one realistic bug, drawn per seed from the
+variant's pool of mutation sites), all rendered from templates/.
 
 grade():
   stage 1, the RTL: it must be free of simulation-only constructs (system tasks, delays, initial
@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import random
 import re
 import secrets
 from pathlib import Path
@@ -49,8 +50,15 @@ from lastexam.task import Grading, Params, ToolResult, as_number, is_close, judg
 from . import signoff
 
 TEMPLATES = Path(__file__).parent / "templates"
-MUTANTS_COMMON = ["tx_msb_first", "tx_bit_long", "tx_ready_early", "rst_txd_low",
-                  "rx_no_glitch_reject", "rx_no_frame_err", "rx_msb_stuck"]
+# The seeded bugs (mutation sites of templates/uart_ref.v.j2): each breaks a rule of the spec that a good bench checks.
+# Every instance draws MUTANTS_DRAWN of those its variant has, so a bench aimed at one instance's bugs misses others.
+MUTANTS_COMMON = ["tx_msb_first", "tx_bit_long", "tx_bit_short", "tx_stop_short", "tx_stop_low", "tx_ready_early",
+                  "tx_ready_late", "rst_txd_low", "rst_tx_busy", "rx_no_glitch_reject", "rx_no_frame_err",
+                  "rx_frame_err_always", "rx_msb_stuck", "rx_lsb_stuck", "rx_msb_first", "rx_sample_late"]
+MUTANTS_PARITY = ["tx_parity_flip", "rx_no_parity_err", "rx_parity_inverted"]
+MUTANTS_FIFO = ["fifo_no_overrun", "fifo_pop_ignored", "fifo_depth_short", "fifo_keeps_bad_frames",
+                "fifo_overrun_not_sticky"]
+MUTANTS_DRAWN = 10
 HIDDEN_GROUPS = {
     "hidden tests: transmitter frame format, bit timing and back-to-back handshake":
         (["tx_format", "tx_timing", "tx_backtoback"], 2.0),
@@ -128,15 +136,23 @@ def frame_bits(p: dict[str, Any]) -> int:
     return 1 + p["dw"] + (0 if p["parity"] == "none" else 1) + p["stop"]
 
 
-def mutants_of(p: dict[str, Any]) -> list[str]:
+def mutant_pool(p: dict[str, Any]) -> list[str]:
+    """Every seeded bug the variant's design can carry."""
+    cpb = clks_per_bit(p["clk_hz"], p["baud"])
     names = list(MUTANTS_COMMON)
-    if clks_per_bit(p["clk_hz"], p["baud"]) >= 64:
+    if cpb >= 64:  # sampling at the start of each bit fails the +/-2 % tests only with enough clocks per bit
         names.append("rx_sample_early")
-    if p["parity"] != "none":
-        names += ["tx_parity_flip", "rx_no_parity_err"]
-    if p["fifo"]:
-        names += ["fifo_no_overrun", "fifo_pop_ignored"]
+    if cpb != 16:  # a divider fixed at the default: told apart by a second parameter pair (the oracle's gives 16)
+        names.append("cpb_hardcoded")
+    names += MUTANTS_PARITY if p["parity"] != "none" else []
+    names += MUTANTS_FIFO if p["fifo"] else ["rx_valid_long"]
     return names
+
+
+def mutants_of(p: dict[str, Any]) -> list[str]:
+    """The seeded bugs of this instance, drawn from the variant's pool on a stream of their own."""
+    pool = mutant_pool(p)
+    return sorted(random.Random(f"uart-mutants-{p['seed']}").sample(pool, min(MUTANTS_DRAWN, len(pool))))
 
 
 def hidden_groups(p: dict[str, Any]) -> dict[str, tuple[list[str], float]]:
@@ -160,7 +176,7 @@ def _env() -> jinja2.Environment:
 def render_rtl(p: dict[str, Any], mutant: str = "") -> str:
     return _env().get_template("uart_ref.v.j2").render(
         label=p["label"], mutant=mutant, clk_hz=p["clk_hz"], baud=p["baud"], dw=p["dw"], parity=p["parity"],
-        stop=p["stop"], fifo=p["fifo"], fifo_impl=p["fifo"])
+        stop=p["stop"], fifo=p["fifo"])
 
 
 def render_hidden_tb(p: dict[str, Any]) -> str:
