@@ -13,7 +13,9 @@ hypotheses, with the calibration systematic, a fit figure and its table.
 generate() draws the run list and the generating truth (card.py), simulates the three ROOT files with uproot
 (simulate.py, in the task's tool environment), and runs the oracle on them (solution/solve.py) for the
 reference: the grader compares the agent's fits with fits of the same events, with tolerances set from the
-reference's statistical uncertainties, and cross-checks the deliverables against each other.
+reference's statistical uncertainties, compares each of the four shifted-calibration analyses with the
+reference's own (the shifted selection, and how far the refit moves the result), requires the systematics to
+follow from them, and cross-checks the deliverables against each other.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ FIT_SIGMA_TOL = 0.25     # mass, yield, cross-section: a quarter of the referenc
 UNC_REL_TOL = 0.15       # a statistical uncertainty (Hesse or Minos, symmetrised)
 SYST_REL_TOL = 0.35      # a systematic from shifted refits
 LIMIT_REL_TOL = 0.02     # an upper limit from the profile likelihood
+# a shifted-calibration refit moves the result from the nominal fit; the same refit of the same events moves it
+# by the reference's move within SHIFT_REL_TOL of that move, plus SHIFT_SIGMA_TOL statistical standard deviations
+# (or SHIFT_LIMIT_TOL of an upper limit) for the minimiser's precision
+SHIFT_REL_TOL = 0.2
+SHIFT_SIGMA_TOL = 0.02
+SHIFT_LIMIT_TOL = 0.005
+VARIATIONS = ("scale_up", "scale_down", "resolution_up", "resolution_down")
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
@@ -81,6 +90,7 @@ def grade(g: Grading) -> None:
         _grade_measurement(g, ref, result)
     else:
         _grade_limits(g, ref, result)
+    _grade_variations(g, ref, result)
     _grade_histogram(g, ref, result, histogram)
     _grade_figure(g, histogram)
     _grade_summary(g, ref, result, summary)
@@ -195,6 +205,108 @@ def _grade_limits(g: Grading, ref: dict, result: dict) -> None:
         return True if math.isclose(xsec, n / (eff * lumi), rel_tol=0.01) else "xsec limit != yield/(eff*lumi)"
 
     g.fraction("cross-section limit = yield limit / (efficiency x luminosity)", judge(found, expected, converted),
+               noun="mass points")
+
+
+def _by_variation(result: dict) -> dict[str, Any]:
+    rows = result.get("calibration_variations")
+    return {str(row.get("variation", "")).strip().lower(): row for row in (rows if isinstance(rows, list) else [])
+            if isinstance(row, dict)}
+
+
+def _rows_by_mass(rows: Any) -> dict[str, dict]:
+    return {f"{mass:g}": row for row in (rows if isinstance(rows, list) else [])
+            if (mass := _value(row, "mass_gev")) is not None}
+
+
+def _limits_by_mass(rows: Any) -> dict[str, float | None]:
+    return {mass: _value(row, "yield_upper_95") for mass, row in _rows_by_mass(rows).items()}
+
+
+def _grade_variations(g: Grading, ref: dict, result: dict) -> None:
+    """The four shifted-calibration analyses of the note, each compared with the reference's own refit of the
+    same shifted selection: the selected events, and how far each refit moves the result from the nominal one.
+    The systematics must then follow from the agent's own refits."""
+    found, expected = _by_variation(result), _by_variation(ref)
+
+    def selected(row: dict, want: dict) -> bool | str:
+        n = float(want["n_selected"])
+        return _within(_value(row, "n_selected"), n, max(2.0, 0.001 * n))
+
+    g.fraction("selection redone under each shifted calibration", judge(found, expected, selected),
+               noun="variations")
+    if g.params["mode"] == "measurement":
+        _grade_measurement_variations(g, ref, result, found, expected)
+    else:
+        _grade_limit_variations(g, ref, result, found, expected)
+
+
+def _grade_measurement_variations(g: Grading, ref: dict, result: dict, found: dict, expected: dict) -> None:
+    def moves(row: dict, want: dict) -> bool | str:
+        bad = []
+        for key, stat_key in (("mass_gev", "mass_stat_gev"), ("signal_yield", "signal_yield_stat")):
+            shifted, nominal = _value(row, key), _value(result, key)
+            if shifted is None or nominal is None:
+                bad.append(f"{key}: not a number")
+                continue
+            want_move = want[key] - ref[key]
+            verdict = _within(shifted - nominal, want_move,
+                              SHIFT_REL_TOL * abs(want_move) + SHIFT_SIGMA_TOL * ref[stat_key])
+            if verdict is not True:
+                bad.append(f"{key} move {verdict}")
+        return "; ".join(bad) if bad else True
+
+    g.fraction("each shifted-calibration refit moves the mass and the yield as the reference refit does",
+               judge(found, expected, moves), weight=2, noun="variations")
+    shifts = {key: [abs(_value(found.get(name), key) - _value(result, key))
+                    if None not in (_value(found.get(name), key), _value(result, key)) else None
+                    for name in VARIATIONS] for key in ("mass_gev", "signal_yield")}
+    eff, lumi = _value(result, "efficiency"), _value(result, "luminosity_fb")
+    if any(None in moved for moved in shifts.values()) or None in (eff, lumi) or eff <= 0 or lumi <= 0:
+        g.check("systematics are the note's combination of the shifted refits", False,
+                reason="the four refits, the efficiency or the luminosity are missing or not numbers")
+        return
+    mass_syst = math.hypot(max(shifts["mass_gev"][:2]), max(shifts["mass_gev"][2:]))
+    yield_syst = math.hypot(max(shifts["signal_yield"][:2]), max(shifts["signal_yield"][2:]))
+    want = {"mass_syst_gev": mass_syst, "signal_yield_syst": yield_syst, "xsec_syst_fb": yield_syst / (eff * lumi)}
+    bad = [f"{k}: {v}" for k, want_k in want.items()
+           if (v := _within(_value(result, k), want_k, 0.02 * want_k + 1e-3)) is not True]
+    g.check("systematics are the note's combination of the shifted refits", not bad,
+            expected={k: round(v, 4) for k, v in want.items()}, reason="; ".join(bad))
+
+
+def _grade_limit_variations(g: Grading, ref: dict, result: dict, found: dict, expected: dict) -> None:
+    nominal, ref_nominal = _limits_by_mass(result.get("limits")), _limits_by_mass(ref["limits"])
+
+    def moves(row: dict, want: dict) -> bool | str:
+        limits, want_limits = _limits_by_mass(row.get("limits")), _limits_by_mass(want["limits"])
+        bad = []
+        for mass, want_limit in want_limits.items():
+            shifted, base = limits.get(mass), nominal.get(mass)
+            if shifted is None or base is None:
+                bad.append(f"{mass} GeV: missing")
+                continue
+            want_move = want_limit - ref_nominal[mass]
+            verdict = _within(shifted - base, want_move, SHIFT_REL_TOL * abs(want_move) + SHIFT_LIMIT_TOL * want_limit)
+            if verdict is not True:
+                bad.append(f"{mass} GeV move {verdict}")
+        return "; ".join(bad) if bad else True
+
+    g.fraction("each shifted-calibration analysis moves the yield limits as the reference's does",
+               judge(found, expected, moves), weight=2, noun="variations")
+    eff, lumi = _value(result, "efficiency"), _value(result, "luminosity_fb")
+    shifted = {name: _limits_by_mass(row.get("limits")) for name, row in found.items()}
+
+    def combined(row: dict, _want: dict) -> bool | str:
+        mass, full = _value(row, "mass_gev"), _value(row, "xsec_upper_95_fb")
+        limits = [nominal.get(f"{mass:g}") if mass is not None else None]
+        limits += [shifted.get(name, {}).get(f"{mass:g}") if mass is not None else None for name in VARIATIONS]
+        if None in (full, eff, lumi, *limits) or eff <= 0 or lumi <= 0:
+            return "the nominal and four shifted limits, efficiency or luminosity missing"
+        return _within(full, max(limits) / (eff * lumi), 0.01 * full)
+
+    g.fraction("the limit with the systematic is the largest of the nominal and shifted limits",
+               judge(_rows_by_mass(result.get("limits")), _rows_by_mass(ref["limits"]), combined),
                noun="mass points")
 
 

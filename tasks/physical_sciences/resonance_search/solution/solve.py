@@ -37,6 +37,9 @@ else:
 SHORTCUT = Path(__file__).name.removesuffix(".py")
 CARD = json.loads((INPUT / "analysis_card.json").read_text())
 Q_95 = 2.705543  # one-sided 95% CL: -2 delta lnL of 1.645^2
+# the calibration shifts of the note, in total standard deviations: (name, scale shift, resolution shift)
+VARIATIONS = [("scale_up", 1, 0), ("scale_down", -1, 0), ("resolution_up", 0, 1), ("resolution_down", 0, -1)]
+STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcuts' guessed yield systematic
 
 
 def read_tree(name):
@@ -261,6 +264,17 @@ def analysis(cal, shift_scale=0.0, shift_res=0.0, runs=None, data=None):
     return Model(select_data(data, scales, runs), res, weights)
 
 
+def guessed_refits(cal, n_selected, mass, n_sig):
+    """The shifted refits a shortcut writes without doing them: the selection unchanged, the mass moved by the
+    total scale uncertainty, the yield by the stock percentage under the resolution shifts."""
+    syst = CARD["systematics"]
+    scale_rel = max(math.hypot(c["scale_stat_unc"] / c["scale"], syst["scale_extrapolation_rel"]) for c in cal.values())
+    moves = {"scale_up": (-scale_rel * mass, 0.0), "scale_down": (scale_rel * mass, 0.0),
+             "resolution_up": (0.0, STOCK_SYST_REL * n_sig), "resolution_down": (0.0, -STOCK_SYST_REL * n_sig)}
+    return [{"variation": name, "n_selected": int(n_selected), "mass_gev": mass + moves[name][0],
+             "signal_yield": n_sig + moves[name][1]} for name, _, _ in VARIATIONS]
+
+
 def mc_resolution():
     mc = read_tree("signal_mc.root")
     ratio = pair_mass(mc, 1.0) / mc["true_mass"] - 1
@@ -334,7 +348,8 @@ def main():
     if SHORTCUT == "no_efficiency":
         eff, eff_unc = 1.0, 0.0
     nominal = analysis(cal, runs=runs, data=data)
-    shifted = [analysis(cal, sx, sr, runs=runs, data=data) for sx, sr in ((1, 0), (-1, 0), (0, 1), (0, -1))]
+    guessed = SHORTCUT in ("stock_systematic", "fabricated_variations")
+    shifted = [] if guessed else [analysis(cal, sx, sr, runs=runs, data=data) for _, sx, sr in VARIATIONS]
     cal_lines = "\n".join(
         f"| {p} | {c['scale']:.5f} ± {c['scale_stat_unc']:.5f} | {100 * c['resolution']:.3f} ± "
         f"{100 * c['resolution_unc']:.3f} | {c['events']} |" for p, c in cal.items())
@@ -352,9 +367,15 @@ def main():
         if SHORTCUT == "counting":
             n_obs, b = counting(nominal, mass, bonly)
             n_sig, z = n_obs - b, (n_obs - b) / math.sqrt(b)
-        fits = [m.fit(mass=v["mass"], fix_mass=False, start=v.to_dict()) for m in shifted]
-        d_mass = [abs(f.values["mass"] - v["mass"]) for f in fits]
-        d_yield = [abs(f.values["n_sig"] - v["n_sig"]) for f in fits]
+        if guessed:  # no shifted refit: the mass moves with the scale uncertainty, the yield by a stock 4 %
+            refits = guessed_refits(cal, nominal.m.size, v["mass"], v["n_sig"])
+        else:
+            fits = [m.fit(mass=v["mass"], fix_mass=False, start=v.to_dict()) for m in shifted]
+            refits = [{"variation": name, "n_selected": int(m.m.size), "mass_gev": f.values["mass"],
+                       "signal_yield": f.values["n_sig"]} for (name, _, _), m, f in zip(VARIATIONS, shifted, fits,
+                                                                                        strict=True)]
+        d_mass = [abs(r["mass_gev"] - v["mass"]) for r in refits]
+        d_yield = [abs(r["signal_yield"] - v["n_sig"]) for r in refits]
         mass_syst = math.hypot(max(d_mass[:2]), max(d_mass[2:]))
         yield_syst = math.hypot(max(d_yield[:2]), max(d_yield[2:]))
         if SHORTCUT == "no_systematic":
@@ -364,6 +385,8 @@ def main():
                        "signal_yield": n_sig, "signal_yield_stat": e["n_sig"], "signal_yield_syst": yield_syst,
                        "local_significance": z, "xsec_fb": xsec, "xsec_stat_fb": e["n_sig"] / (eff * lumi_fb),
                        "xsec_syst_fb": yield_syst / (eff * lumi_fb)})
+        if SHORTCUT != "stock_systematic":
+            result["calibration_variations"] = refits
         body = (f"## Result\n\nExtended unbinned maximum-likelihood fit (signal + {CARD['search']['background_model']} "
                 f"background):\n\n- mass M = {mass:.2f} ± {e['mass']:.2f} (stat) ± {mass_syst:.2f} (syst) GeV\n"
                 f"- signal yield N = {n_sig:.1f} ± {e['n_sig']:.1f} (stat) ± {yield_syst:.1f} (syst)\n"
@@ -380,17 +403,27 @@ def main():
     else:
         bonly = nominal.fit(mass=300.0, n_sig=0.0)
         limits = []
+        selected = [nominal.m.size] * len(VARIATIONS) if guessed else [m.m.size for m in shifted]
+        refits = [{"variation": name, "n_selected": int(n), "limits": []}
+                  for (name, _, _), n in zip(VARIATIONS, selected, strict=True)]
         for mass in CARD["search"]["mass_hypotheses_gev"]:
             n_up, n_hat = upper_limit(nominal, mass)
             if SHORTCUT == "counting":
                 n_obs, b = counting(nominal, mass, bonly)
                 n_up = max(n_obs - b, 0.0) + 1.645 * math.sqrt(b)
-            variations = [upper_limit(m, mass)[0] for m in shifted]
+            if guessed:  # no shifted refit: unchanged under the scale shifts, the stock percentage under resolution
+                variations = [n_up, n_up, (1 + STOCK_SYST_REL) * n_up, (1 - STOCK_SYST_REL) * n_up]
+            else:
+                variations = [upper_limit(m, mass)[0] for m in shifted]
+            for refit, n_shifted in zip(refits, variations, strict=True):
+                refit["limits"].append({"mass_gev": mass, "yield_upper_95": n_shifted})
             with_syst = n_up if SHORTCUT in ("no_systematic", "counting") else max([n_up, *variations])
             limits.append({"mass_gev": mass, "signal_yield": n_hat, "yield_upper_95": n_up,
                            "xsec_upper_95_stat_only_fb": n_up / (eff * lumi_fb),
                            "xsec_upper_95_fb": with_syst / (eff * lumi_fb)})
         result["limits"] = limits
+        if SHORTCUT != "stock_systematic":
+            result["calibration_variations"] = refits
         table = "\n".join(f"| {x['mass_gev']:g} | {x['signal_yield']:.1f} | {x['yield_upper_95']:.1f} | "
                           f"{x['xsec_upper_95_stat_only_fb']:.3f} | {x['xsec_upper_95_fb']:.3f} |" for x in limits)
         body = ("## Result\n\nNo significant excess over the background-only fit. 95% CL upper limits from the "
