@@ -7,15 +7,16 @@ units, then report each unit's spike times, firing rate, refractory-period (ISI)
 peri-stimulus time histogram and whether the unit is excited, suppressed or unaffected by the
 stimulus.
 
-Generation: 2-5 units (the scenario's units, one dropped or one added by a draw from the instance's
-own stream, so the count is not a property of the scenario) with distinct multi-channel waveform
-templates (in every variant two units of about the same size share their largest channel, so only
-the footprint over the other channels or the waveform's shape tells them apart, not the peak
-channel or the amplitude) fire as inhomogeneous
-Poisson processes with a refractory period (stimulus-locked excitation or suppression, one unit
-bursting in the hardest variant); waveforms are added at sub-sample positions onto band-limited
-noise, a slow LFP and, in one variant, mains hum. The ground-truth spike times and response
-classes are the reference.
+Generation: 2-5 units (the scenario's units, one dropped or one added by a draw from the instance's own
+stream, so the count is not a property of the scenario) with distinct multi-channel waveform templates (in
+every variant two units of about the same size share their largest channel, so only the footprint over the
+other channels or the waveform's shape tells them apart, not the peak channel or the amplitude; each
+unit's amplitudes on its other channels, the channels' labels and gains, each unit's waveform time course and
+which unit responds how are drawn from a second stream of the instance's own, so no template, peak channel or response role can be replayed from the
+public instances) fire as inhomogeneous Poisson processes with a refractory period (stimulus-locked
+excitation or suppression, one unit bursting in the hardest variant); waveforms are added at sub-sample
+positions onto band-limited noise, a slow LFP and, in one variant, mains hum. The ground-truth spike times
+and response classes are the reference.
 
 Grade: ground-truth units are matched one-to-one to submitted units (Hungarian assignment on the
 agreement accuracy, spikes matched to the true trough within 0.2 ms, so a threshold-crossing time
@@ -30,6 +31,7 @@ channel, and the summary against the spike table.
 from __future__ import annotations
 
 import json
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,8 @@ REFRACTORY_S = 0.0015
 PSTH_PRE, PSTH_POST, PSTH_BIN = 0.5, 1.0, 0.025
 RESP_WINDOW = 0.3
 RESP_ALPHA = 0.01
+# a bin may be one spike off (a time written to 1 us can cross a bin edge), plus the rate's own rounding
+PSTH_RATE_ROUNDING = 1e-3
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "single_electrode": {
@@ -82,6 +86,9 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     },
 }
 COUNT_STREAM = 12  # the instance's unit count is drawn from a stream of its own: (seed, COUNT_STREAM)
+GEOMETRY_STREAM = 13  # and its units' footprints, sizes, shapes and response roles from another: (seed, GEOMETRY_STREAM)
+FOOTPRINT_SHARE = (0.2, 0.75)  # a unit's amplitude on its other channels, as a share of its largest
+FOOTPRINT_DISTANCE_UV = 75.0  # the least distance between the footprints of two units on a tetrode
 SHAPES = {  # trough width, rebound delay, rebound width (ms), rebound ratio
     "broad": (0.20, 0.55, 0.32, 0.32),
     "narrow": (0.10, 0.30, 0.16, 0.50),
@@ -91,15 +98,16 @@ SHAPES = {  # trough width, rebound delay, rebound width (ms), rebound ratio
 # -- generation ---------------------------------------------------------------------------------
 
 
-def waveform(shape: str, tau_ms: np.ndarray) -> np.ndarray:
-    """Unit-amplitude extracellular spike shape, trough near 0 ms."""
+def waveform(shape: str, tau_ms: np.ndarray, stretch: float = 1.0) -> np.ndarray:
+    """Unit-amplitude extracellular spike shape, trough near 0 ms, its time course scaled by ``stretch``."""
     s1, d, s2, ratio = SHAPES[shape]
+    s1, d, s2 = s1 * stretch, d * stretch, s2 * stretch
     return -np.exp(-(tau_ms**2) / (2 * s1**2)) + ratio * np.exp(-((tau_ms - d) ** 2) / (2 * s2**2))
 
 
-def trough_offset_ms(shape: str) -> float:
+def trough_offset_ms(shape: str, stretch: float = 1.0) -> float:
     tau = np.linspace(-0.5, 0.5, 20001)
-    return float(tau[np.argmin(waveform(shape, tau))])
+    return float(tau[np.argmin(waveform(shape, tau, stretch))])
 
 
 def rate_profile(unit: dict, rel: np.ndarray) -> np.ndarray:
@@ -177,7 +185,43 @@ def instance_units(sc: dict, seed: int) -> list[dict]:
         units.pop(sc["droppable"])
     elif count > len(units):
         units.append(sc["extra"])
-    return units
+    return drawn_geometry(units, np.random.default_rng([seed, GEOMETRY_STREAM]))
+
+
+def drawn_geometry(units: list[dict], rng: np.random.Generator) -> list[dict]:
+    """The units as this instance draws them, so that no template or role can be read off the public instances.
+
+    Each unit keeps its largest channel and its size there, but its other channels are drawn afresh (see
+    ``drawn_footprints``); then the channels are relabelled and each gets a gain of its own (for every unit
+    alike), each unit's time course is stretched, and the response roles are dealt out afresh among the units.
+    """
+    channels = len(units[0]["amp"])
+    order = rng.permutation(channels)
+    gain = rng.uniform(0.92, 1.08, channels)
+    responses = rng.permutation([unit["response"] for unit in units])
+    stretches = rng.uniform(0.93, 1.07, len(units))
+    footprints = drawn_footprints(units, rng)
+    return [{**unit, "amp": [round(float(a), 1) for a in footprint[order] * gain], "stretch": float(stretch),
+             "response": str(response)}
+            for unit, footprint, stretch, response in zip(units, footprints, stretches, responses, strict=True)]
+
+
+def drawn_footprints(units: list[dict], rng: np.random.Generator) -> list[np.ndarray]:
+    """Each unit's amplitude per channel: its largest as in the scenario, the others a fresh share of it.
+
+    On a tetrode the draw is repeated until every two units stand at least ``FOOTPRINT_DISTANCE_UV`` apart
+    over the channels, so the pair that shares its largest channel stays separable by its footprint.
+    """
+    while True:
+        footprints = []
+        for unit in units:
+            amp = np.array(unit["amp"])
+            peak = int(np.argmax(amp))
+            drawn = amp[peak] * rng.uniform(*FOOTPRINT_SHARE, amp.size)
+            drawn[peak] = amp[peak]
+            footprints.append(drawn)
+        if amp.size == 1 or all(np.linalg.norm(a - b) >= FOOTPRINT_DISTANCE_UV for a, b in combinations(footprints, 2)):
+            return footprints
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
@@ -199,7 +243,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     truth = []
     for unit, times in zip(units, trains, strict=True):
         amp = np.array(unit["amp"])
-        shift = trough_offset_ms(unit["shape"])
+        shift = trough_offset_ms(unit["shape"], unit["stretch"])
         prev = -1.0
         scale_run = 1.0
         for t in times:
@@ -208,7 +252,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
             center = round(t * fs)
             idx = center + offsets
             tau_ms = (idx / fs - t) * 1000 + shift
-            wave = waveform(unit["shape"], tau_ms)[:, None] * amp[None, :] * scale_run * rng.uniform(0.92, 1.08)
+            wave = waveform(unit["shape"], tau_ms, unit["stretch"])[:, None] * amp[None, :] * scale_run * rng.uniform(0.92, 1.08)
             data[idx] += wave
         truth.append(times)
     raw = np.clip(np.round(data / UV_PER_BIT), -32768, 32767).astype("<i2")
@@ -318,7 +362,7 @@ def _grade_psth(g: Grading, rows: list[dict[str, str]], subs: dict[str, np.ndarr
         start = as_number(row.get("bin_start_s"))
         if start is not None:
             found.setdefault(row.get("unit_id", ""), {})[round(start, 4)] = as_number(row.get("rate_hz"))
-    tol = 1.0 / (len(onsets) * PSTH_BIN) + 1e-6
+    tol = 1.0 / (len(onsets) * PSTH_BIN) + PSTH_RATE_ROUNDING
     bad = []
     for name, times in subs.items():
         starts, rates = psth(times, onsets)

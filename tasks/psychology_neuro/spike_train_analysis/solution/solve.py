@@ -4,8 +4,8 @@
 Band-pass 300-6000 Hz (zero phase), robust noise estimate (median absolute deviation), negative
 threshold at 4.5 sigma on any channel, trough alignment with sub-sample refinement, waveform
 snippets on all channels, features (per-channel trough depths on a tetrode, waveform PCA on a
-single electrode), k-means with the number of clusters chosen by silhouette score, then per-unit
-rates, ISI violations, PSTHs and a Wilcoxon response test.
+single electrode), k-means with the number of clusters chosen as the most that stay well apart along
+their Fisher discriminants, then per-unit rates, ISI violations, PSTHs and a Wilcoxon response test.
 """
 # ALE-CANARY-734195ff-8860-4dda-b4b4-9674bf8a5454
 
@@ -21,7 +21,6 @@ import numpy as np
 from scipy import signal, stats
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
 
 IN, OUT = Path(os.environ["ALE_INPUT_DIR"]), Path(os.environ["ALE_OUTPUT_DIR"])
 head = json.loads((IN / "recording.json").read_text())
@@ -64,16 +63,26 @@ if nch > 1:
 else:
     feats = PCA(n_components=3, random_state=0).fit_transform(snips.reshape(len(peaks), -1))
 
-best_k, best_score, best_labels = 1, -1.0, np.zeros(len(peaks), dtype=int)
-sample = np.random.default_rng(0).choice(len(peaks), min(4000, len(peaks)), replace=False)
+SEPARATION_MIN = 4.0  # a k-means cut through one unit leaves halves about 2.7 apart; two units stand 5 or more apart
+
+
+def separation(a: np.ndarray, b: np.ndarray) -> float:
+    """Distance between two clusters along their Fisher discriminant, in pooled standard deviations."""
+    w = np.linalg.solve(np.atleast_2d(np.cov(a.T) + np.cov(b.T)), a.mean(axis=0) - b.mean(axis=0))
+    pa, pb = a @ w, b @ w
+    return float(abs(pa.mean() - pb.mean()) / np.sqrt((pa.var() + pb.var()) / 2))
+
+
+# the number of units: the most clusters (of 2 % of the detected spikes or more; fewer are collisions or
+# noise, not a single unit) that k-means finds with every pair still well apart
+best_score, best_labels, clusters = 0.0, np.zeros(len(peaks), dtype=int), [0]
 for k in range(2, 7):
     labels = KMeans(n_clusters=k, n_init=4, random_state=0).fit_predict(feats)
-    score = silhouette_score(feats[sample], labels[sample])
-    if score > best_score:
-        best_k, best_score, best_labels = k, score, labels
-counts = np.bincount(best_labels, minlength=best_k)
-# a cluster of under 2 % of the detected spikes is collisions or noise, not a single unit
-clusters = [c for c in range(best_k) if counts[c] >= max(30, 0.02 * len(peaks))]
+    counts = np.bincount(labels, minlength=k)
+    kept = [c for c in range(k) if counts[c] >= max(30, 0.02 * len(peaks))]
+    closest = min((separation(feats[labels == a], feats[labels == b]) for a in kept for b in kept if a < b), default=0.0)
+    if closest >= SEPARATION_MIN and len(kept) > len(clusters):
+        best_score, best_labels, clusters = closest, labels, kept
 amplitude = {c: float(-snips[best_labels == c].mean(axis=0).min()) for c in clusters}
 order = sorted(clusters, key=lambda c: -amplitude[c])
 
@@ -113,6 +122,6 @@ summary = {
     "sampling_rate_hz": fs, "n_channels": nch, "duration_s": duration, "filter": "Butterworth 300-6000 Hz, zero phase",
     "threshold": "-4.5 x MAD noise estimate", "noise_uv": [round(float(s), 2) for s in sigma],
     "n_detected": len(peaks), "n_units": len(units), "n_spikes_total": len(spike_rows),
-    "silhouette": round(float(best_score), 3), "units": units,
+    "min_cluster_separation": round(best_score, 2), "units": units,
 }
 (OUT / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
