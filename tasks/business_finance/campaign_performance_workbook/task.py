@@ -382,10 +382,11 @@ _NEGATED = re.compile(r"\b(?:not|no|never|nor|without)\b(?:\W+\w+)?\W+$|n't\W+$"
 _HEDGE = re.compile(r"\b(?:or|either|whether)\b")
 
 
-def _direction(passage: str, move: dict | None = None) -> str | None:
-    """Which way a passage moves a channel's budget: "cut" or "increase" by the first direction word, the
-    channel's own change figure signed, or its current and new budgets given in that order; "hedged" when it
-    weighs both ways, None when it says neither."""
+def _directions(passage: str, move: dict | None = None) -> set[str]:
+    """The ways a passage moves a channel's budget: "cut" and "increase" by its direction words, the channel's
+    own change figure signed, or its current and new budgets given in that order; {"hedged"} when it weighs
+    both ways ("cut or increase"), empty when it says neither. Both ways may be found in one passage that
+    also tells the channel's history ("its CPA increased, so it is cut")."""
     found = [(m.start(), way) for way, words in (("cut", _CUT_WORDS), ("increase", _RAISE_WORDS))
              for m in words.finditer(passage) if not _NEGATED.search(passage[max(0, m.start() - 25):m.start()])]
     if move is not None:
@@ -395,13 +396,10 @@ def _direction(passage: str, move: dict | None = None) -> str | None:
               for f in ("current_budget", "new_budget")}
         if at["current_budget"] and at["new_budget"] and min(at["current_budget"]) < max(at["new_budget"]):
             found.append((min(at["current_budget"]), move["action"]))
-    found.sort()
-    if not found:
-        return None
-    first = {way: at for at, way in reversed(found)}
+    first = {way: at for at, way in sorted(found, reverse=True)}
     if len(first) == 2 and _HEDGE.search(passage[min(first.values()):max(first.values())]):
-        return "hedged"
-    return found[0][1]
+        return {"hedged"}
+    return set(first)
 
 
 def _grade_summary(g: Grading, ref: dict, text: str) -> None:
@@ -424,14 +422,14 @@ def _grade_summary(g: Grading, ref: dict, text: str) -> None:
             line.rstrip().endswith(":") and not any(c.lower() in line.lower() for c in moves))
         if is_heading:
             one_way = not (_CUT_WORDS.search(line.lower()) and _RAISE_WORDS.search(line.lower()))
-            heading = _direction(line.lower()) if one_way else None
+            heading = next(iter(_directions(line.lower())), None) if one_way else None
         passages += [(p, heading) for p in re.split(r"(?<=[.;!?])\s+(?=[A-Z*_-])", line) if p.strip()]
     def stated(c: str) -> bool | str:
         others = ref["recipients"] if c in ref["donors"] else ref["donors"]
         own = [(p, under) for p, under in passages
                if c.lower() in p.lower() and not any(o.lower() in p.lower() for o in others)]
-        ways = {p: {_direction(p.lower(), moves[c]), under} - {None} for p, under in own}
-        if wrong := [p for p, said in ways.items() if said - {moves[c]["action"]}]:
+        ways = {p: _directions(p.lower(), moves[c]) | ({under} - {None}) for p, under in own}
+        if wrong := [p for p, said in ways.items() if (said and moves[c]["action"] not in said) or "hedged" in said]:
             return f"{c} is to be {moves[c]['action']}, but the summary says: {wrong[0].strip()[:120]!r}"
         for p in ways:
             numbers = _numbers(p)
