@@ -5,7 +5,9 @@ re-exported day and a campaign paused mid-quarter), and computes the clean data,
 budget reallocation the brief's rule gives. The grader opens the submitted workbook in a headless
 soffice (inspect_workbook.py, in a tool sandbox): it reads the data sheet, the DataPilot's source and
 fields and its output, the KPI cells and whether they are formulas, and the chart's type and data
-ranges; then it changes the data sheet's numbers, recalculates and checks that the KPIs follow.
+ranges; then it changes the data sheet's numbers, recalculates and checks that the KPIs follow. The
+reallocation is checked against the rule, and the summary must give each channel cut or funded its move, in
+the rule's direction, with its own figure (a line that moves it the other way or weighs both ways fails).
 """
 
 from __future__ import annotations
@@ -372,6 +374,34 @@ def _has(numbers: list[float], amount: float) -> bool:
     return any(abs(n - abs(amount)) <= max(1.0, 0.001 * abs(amount)) for n in numbers)
 
 
+_CUT_WORDS = re.compile(r"\b(?:cut|cuts|cutting|reduc\w*|decreas\w*|trim\w*|scal\w*\s+(?:back|down))\b")
+_RAISE_WORDS = re.compile(r"\b(?:increas\w*|rais\w*|boost\w*|grow\w*|receiv\w*|expand\w*|funded|gets?|gains?|adds?|"
+                          r"added|additional|extra|top(?:s|ped)?\s+up|scal\w*\s+up)\b")
+_SIGNED = re.compile(r"(?<![\w.])([-+\u2212])\s?(\d[\d,]*(?:\.\d+)?)")
+_NEGATED = re.compile(r"\b(?:not|no|never|nor|without)\b(?:\W+\w+)?\W+$|n't\W+$")
+_HEDGE = re.compile(r"\b(?:or|either|whether)\b")
+
+
+def _directions(passage: str, move: dict | None = None) -> set[str]:
+    """The ways a passage moves a channel's budget: "cut" and "increase" by its direction words, the channel's
+    own change figure signed, or its current and new budgets given in that order; {"hedged"} when it weighs
+    both ways ("cut or increase"), empty when it says neither. Both ways may be found in one passage that
+    also tells the channel's history ("its CPA increased, so it is cut")."""
+    found = [(m.start(), way) for way, words in (("cut", _CUT_WORDS), ("increase", _RAISE_WORDS))
+             for m in words.finditer(passage) if not _NEGATED.search(passage[max(0, m.start() - 25):m.start()])]
+    if move is not None:
+        found += [(m.start(), "cut" if m.group(1) in "-\u2212" else "increase") for m in _SIGNED.finditer(passage)
+                  if _has(_numbers(m.group(2)), move["change"])]
+        at = {f: [m.start() for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", passage) if _has(_numbers(m.group()), move[f])]
+              for f in ("current_budget", "new_budget")}
+        if at["current_budget"] and at["new_budget"] and min(at["current_budget"]) < max(at["new_budget"]):
+            found.append((min(at["current_budget"]), move["action"]))
+    first = {way: at for at, way in sorted(found, reverse=True)}
+    if len(first) == 2 and _HEDGE.search(passage[min(first.values()):max(first.values())]):
+        return {"hedged"}
+    return set(first)
+
+
 def _grade_summary(g: Grading, ref: dict, text: str) -> None:
     lowered = text.lower()
     numbers = _numbers(text)
@@ -380,22 +410,37 @@ def _grade_summary(g: Grading, ref: dict, text: str) -> None:
             names and _has(numbers, ref["moved"]) and (_has(numbers, ref["held"]) or ref["held"] < 1.0), weight=2,
             expected={"cut": ref["donors"], "funded": ref["recipients"], "moved": round(ref["moved"], 2),
                       "held": round(ref["held"], 2)})
-    # each channel cut or funded is stated with its own figure (its ROAS, change or budget), in a line or
-    # sentence that does not also name a channel on the other side of the move
-    passages = [p for line in text.splitlines() for p in re.split(r"(?<=[.;!?])\s+(?=[A-Z*_-])", line) if p.strip()]
+    # each channel cut or funded is stated with its own figure (its ROAS, change or budget) and the direction of
+    # its move, in a line or sentence that does not also name a channel on the other side of the move; and no
+    # such line moves it the other way or leaves the direction open
+    # (a line under a heading such as "Channels cut:" moves the way the heading says unless it says otherwise)
     moves = {m["channel"]: m for m in ref["moves"]}
+    passages: list[tuple[str, str | None]] = []
+    heading: str | None = None
+    for line in text.splitlines():
+        is_heading = re.match(r"\s*#", line) is not None or (
+            line.rstrip().endswith(":") and not any(c.lower() in line.lower() for c in moves))
+        if is_heading:
+            one_way = not (_CUT_WORDS.search(line.lower()) and _RAISE_WORDS.search(line.lower()))
+            heading = next(iter(_directions(line.lower())), None) if one_way else None
+        passages += [(p, heading) for p in re.split(r"(?<=[.;!?])\s+(?=[A-Z*_-])", line) if p.strip()]
     def stated(c: str) -> bool | str:
         others = ref["recipients"] if c in ref["donors"] else ref["donors"]
-        for p in passages:
-            low = p.lower()
+        own = [(p, under) for p, under in passages
+               if c.lower() in p.lower() and not any(o.lower() in p.lower() for o in others)]
+        ways = {p: _directions(p.lower(), moves[c]) | ({under} - {None}) for p, under in own}
+        if wrong := [p for p, said in ways.items() if (said and moves[c]["action"] not in said) or "hedged" in said]:
+            return f"{c} is to be {moves[c]['action']}, but the summary says: {wrong[0].strip()[:120]!r}"
+        for p in ways:
             numbers = _numbers(p)
-            if c.lower() in low and not any(o.lower() in low for o in others) and (
+            if ways[p] and (
                     any(_has(numbers, moves[c][f]) for f in ("change", "new_budget", "current_budget"))
                     or any(abs(n - moves[c]["roas"]) <= 0.006 for n in numbers)):
                 return True
-        return (f"no line naming {c} (and no channel on the other side) with its ROAS {moves[c]['roas']:.2f}, "
-                f"change {moves[c]['change']:.2f} or budget {moves[c]['new_budget']:.2f}")
-    g.fraction("the summary gives each channel cut or funded its own figure",
+        return (f"no line naming {c} (and no channel on the other side) with its move ({moves[c]['action']}) and "
+                f"its ROAS {moves[c]['roas']:.2f}, change {moves[c]['change']:.2f} or budget "
+                f"{moves[c]['new_budget']:.2f}")
+    g.fraction("the summary gives each channel cut or funded its move and its own figure",
                {c: stated(c) for c in ref["donors"] + ref["recipients"]} or {"moves": True}, weight=2)
 
 

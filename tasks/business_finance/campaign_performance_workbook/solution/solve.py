@@ -202,6 +202,9 @@ def summary(brief: dict, rows: list[list], moved: float, held: float) -> str:
              f"Target ROAS {brief['target']:.2f}; budgets are September 2026 spend, in {cur}.", ""]
     for c, roas, budget, change, new, action in sorted(rows, key=lambda r: -r[1]):
         verb = {"cut": "cut", "increase": "increase", "hold": "keep"}[action]
+        if SHORTCUT == "reversed_summary":  # every channel's figures, each move stated the other way round
+            verb = {"cut": "increase", "increase": "cut", "hold": "keep"}[action]
+            change, new = -change, budget - change
         lines.append(f"- {c}: ROAS {roas:.2f}; {verb} the monthly budget from {budget:,.2f} to {new:,.2f} "
                      f"({change:+,.2f} {cur}).")
     lines += ["", f"In total {moved:,.2f} {cur} a month moves from the channels below target to the best ones; "
