@@ -309,7 +309,8 @@ def _gap_stated(lines: list[str], own: re.Pattern, value: float, other: re.Patte
     return False
 
 
-_FLAG_WORDS = re.compile(r"significan|(?<!un)flag")
+_FLAG_WORDS = re.compile(r"significan(?!ce\s+(?:level|threshold|cut-?off))|(?<!un)flag")
+_SHORT_OF = re.compile(r"\b(?:close\s+to|near(?:ly)?|approach\w*|borderline|marginal\w*)\W+(?:\w+\W+){0,2}$")
 _NO_COHORT = re.compile(r"\b(?:no|none\s+of\s+the)\s+(?!other\b|further\b|remaining\b|additional\b|more\b)(?:\w+\s+)?cohorts?\b")
 
 
@@ -321,8 +322,8 @@ def _names_cohort(unit: str, cohort: dict) -> bool:
 def _stance(text: str) -> str | None:
     """Whether a line or sentence calls what it names flagged or significant ("flagged"), says it is not
     ("cleared"), or neither (None)."""
-    said = ["cleared" if _DENIAL.search(text[max(0, m.start() - 60):m.start()]) else "flagged"
-            for m in _FLAG_WORDS.finditer(text)]
+    said = ["cleared" if _DENIAL.search(before := text[max(0, m.start() - 60):m.start()]) or _SHORT_OF.search(before)
+            else "flagged" for m in _FLAG_WORDS.finditer(text)]
     return said[0] if said and len(set(said)) == 1 else None
 
 
