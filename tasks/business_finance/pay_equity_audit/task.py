@@ -15,7 +15,8 @@ Grade: the reference is computed by ``audit.py`` from the export generate() wrot
 the headcount, raw and adjusted gaps, the SE, CI, p and significance, R-squared and two slopes; the
 cohort gaps, Welch p-values and flags (F1); the eligible list, proposed salaries, the funded set within the budget and
 the totals against the list; and the memo's figures and conclusions against the reference, each figure on a
-line or sentence that names it (the CI, the p-value, the funded total and headcount).
+line or sentence that names it (the CI, the p-value, the funded total and headcount), and no line or sentence
+saying a cohort is flagged that is not, or not flagged that is (a line listed under a heading takes its word).
 """
 # ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
 
@@ -308,6 +309,49 @@ def _gap_stated(lines: list[str], own: re.Pattern, value: float, other: re.Patte
     return False
 
 
+_FLAG_WORDS = re.compile(r"significan(?!ce\s+(?:level|threshold|cut-?off))|(?<!un)flag")
+_SHORT_OF = re.compile(r"\b(?:close\s+to|near(?:ly)?|approach\w*|borderline|marginal\w*)\W+(?:\w+\W+){0,2}$")
+_NO_COHORT = re.compile(r"\b(?:no|none\s+of\s+the)\s+(?!other\b|further\b|remaining\b|additional\b|more\b)(?:\w+\s+)?cohorts?\b")
+
+
+def _names_cohort(unit: str, cohort: dict) -> bool:
+    return re.search(rf"{re.escape(cohort['job_family'].casefold())}\W+(?:\w+\W+){{0,1}}"
+                     rf"{re.escape(cohort['job_level'].casefold())}\b", unit) is not None
+
+
+def _stance(text: str) -> str | None:
+    """Whether a line or sentence calls what it names flagged or significant ("flagged"), says it is not
+    ("cleared"), or neither (None)."""
+    said = ["cleared" if _DENIAL.search(before := text[max(0, m.start() - 60):m.start()]) or _SHORT_OF.search(before)
+            else "flagged" for m in _FLAG_WORDS.finditer(text)]
+    return said[0] if said and len(set(said)) == 1 else None
+
+
+def _cohorts_misstated(memo: str, units: list[str], cohorts: list[dict]) -> list[str]:
+    """Lines and sentences that say a flagged cohort is not flagged or a cohort that is not flagged is, and (when
+    some cohort is flagged) those that say no cohort is. A line that names no such word takes the word of the
+    heading it is listed under (a line ending in a colon, up to the next blank line, or a Markdown heading)."""
+    text = memo.casefold().replace("\u2212", "-")
+    heading, colon = None, None
+    stated: list[tuple[str, str | None]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            colon = None
+        elif line.lstrip().startswith("#"):
+            heading, colon = _stance(line), None
+        elif line.rstrip().endswith(":") and not any(_names_cohort(line, c) for c in cohorts):
+            colon = _stance(line)
+        stated.append((line, _stance(line) or colon or heading))
+    stated += [(u, _stance(u)) for u in units if u not in text.splitlines()]
+    flagged = [c for c in cohorts if c["flagged"]]
+    wrong = [u for u in units if flagged and _NO_COHORT.search(u)]
+    for u, stance in stated:
+        named = {c["flagged"] for c in cohorts if _names_cohort(u, c)}
+        if (named, stance) in (({True}, "cleared"), ({False}, "flagged")):
+            wrong.append(u)
+    return wrong
+
+
 def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
     want = ref["model"]
     lines = [line.casefold() for line in memo.splitlines()]
@@ -346,15 +390,16 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
     if flagged:
         # a flagged cohort counts where a line or sentence names it and no cohort that is not flagged: a list of every
         # cohort reviewed names the flagged ones without saying which they are
-        clear = [u for u in units if not any(
-            re.search(rf"{re.escape(c['job_family'].casefold())}\W+(?:\w+\W+){{0,1}}{re.escape(c['job_level'].casefold())}\b", u)
-            for c in ref["cohorts"] if not c["flagged"])]
+        clear = [u for u in units if not any(_names_cohort(u, c) for c in ref["cohorts"] if not c["flagged"])]
         named = all(any(c["job_family"].casefold() in u and re.search(rf"\b{c['job_level'].casefold()}\b", u)
                         for u in clear) for c in flagged)
     else:
         named = any("cohort" in ln and _NEGATION.search(ln) for ln in lines)
-    g.check("memo names the flagged cohorts", named, weight=0.5,
-            expected=[f"{c['job_family']} {c['job_level']}" for c in flagged] or "no cohort flagged")
+    misread = _cohorts_misstated(memo, units, ref["cohorts"])
+    g.check("memo names the flagged cohorts", named and not misread, weight=0.5,
+            expected=[f"{c['job_family']} {c['job_level']}" for c in flagged] or "no cohort flagged",
+            found={"flagged cohorts named": named, "stated the other way": misread[:3]},
+            reason=f"the memo says otherwise of a cohort: {misread[0][:120]!r}" if misread else "")
     money = _stated(units, _MONEY_WORDS, ref["total_increase_usd"], 1.0) and \
         _stated(units, _COUNT_WORDS, ref["funded"], 0.0)
     g.check("memo states the funded remediation total and headcount", money, weight=0.5,

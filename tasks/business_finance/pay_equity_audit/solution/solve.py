@@ -143,6 +143,10 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
         lines.append(f"{len(flagged)} of {len(cohorts)} cohorts tested show a significant adjusted gap:")
         lines += [f"- {r.job_family} {r.job_level}: adjusted {r.adjusted_gap_pct:.1f}% (raw {r.raw_gap_pct:.1f}%), "
                   f"p = {r.p_value:.4f}" for r in flagged.itertuples()]
+    if SHORTCUT == "memo_all_flagged":  # every cohort tested listed as flagged, one line each
+        lines = [*lines[:lines.index("## Cohort review (job family x level)") + 2],
+                 f"All {len(cohorts)} cohorts tested show a significant adjusted gap:",
+                 *(f"- {r.job_family} {r.job_level}: adjusted {r.adjusted_gap_pct:.1f}%" for r in cohorts.itertuples())]
     if SHORTCUT == "memo_cohorts_listed":  # every cohort reviewed, without saying which are flagged
         lines = [*lines[:lines.index("## Cohort review (job family x level)") + 2],
                  "Cohorts reviewed: " + ", ".join(f"{r.job_family} {r.job_level}" for r in cohorts.itertuples()) + "."]
