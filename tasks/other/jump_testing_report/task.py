@@ -13,7 +13,7 @@ generate() simulates every trial from a body-mass and impulse model (simulate.py
 task's tool environment), so each metric is known exactly; last block's values are set so each athlete's
 change is clearly improved, declined or trivial. grade() compares the per-trial table with the truth,
 recomputes the best trial, the change class and the flags from the agent's own table, and reads the report
-and the figure.
+and the figure (figure.py: it must draw the summary's own values, each at its place on one value axis).
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from lastexam.task import Grading, Params, as_number, judge, normalize_text, run_tool_script, write_csv
+from lastexam.task.charts import chart_problems
+
+from . import figure
 
 HERE = Path(__file__).parent
 CANARY = "ALE-CANARY-17693ffd-e4b2-4a4d-a841-c91fac3a7b91"
@@ -235,12 +238,30 @@ def grade(g: Grading) -> None:
     _grade_change(g, ref, protocol, summary, own_best)
     _grade_flags(g, ref, summary, flags)
     _grade_report(g, ref, protocol, summary, report)
+    _grade_figure(g, ref, summary)
+
+
+def _grade_figure(g: Grading, ref: dict, summary: list[dict]) -> None:
+    """The figure draws each athlete's best and last block's value, those of its own summary (checked against the
+    truth above), each to the pixel on one value axis (figure.py): a figure of other numbers, such as each athlete's
+    mean trial or last block nudged up, lands off it. (``Grading.chart_draws`` fits each series under a scale of its
+    own, lets half its points hide and may give a series the wrong line colour: it passed the mean-trial figure and
+    failed the oracle's on some instances.)"""
     athletes = sorted(ref["summary"])
-    g.chart_draws("figure draws this block's best and last block's value of every athlete (read from the PNG)",
-                  g.image(FIGURE), {
-                      "this block": [math.nan if ref["summary"][a]["best_value"] is None else ref["summary"][a]["best_value"]
-                                     for a in athletes],
-                      "last block": [ref["summary"][a]["last_block"] for a in athletes]}, weight=1)
+    pixels = g.image(FIGURE)
+    by_athlete = {normalize_text(r["athlete_id"]): r for r in summary}
+
+    def column(name: str) -> list[float]:
+        found = [as_number(by_athlete.get(normalize_text(a), {}).get(name)) for a in athletes]
+        return [math.nan if value is None else float(value) for value in found]
+
+    own = {"this block": column("best_value"), "last block": column("last_block")}
+    off = None if pixels is None or chart_problems(pixels) else figure.points_off(pixels, own)
+    missed = {name: [athletes[k] for k in ks] for name, ks in (off or {}).items() if ks}
+    g.check("figure draws its own summary's best and last-block values in place on one value axis", off is not None
+            and not missed, weight=1, found=missed or None,
+            reason="no chart of the two series" if off is None else
+            "; ".join(f"{name} not at its value for {', '.join(names)}" for name, names in missed.items()))
 
 
 def _grade_screening(g: Grading, truth: dict, rows: dict) -> None:

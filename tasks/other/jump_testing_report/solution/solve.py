@@ -219,7 +219,7 @@ def main() -> None:
     }
     (OUTPUT / "flags.json").write_text(json.dumps(flags, indent=2) + "\n")
     write_report(summary, flags, trials, reliability)
-    write_figure(summary, reliability)
+    write_figure(summary, reliability, trials)
 
 
 def write_report(summary: list[dict], flags: dict, trials: list[dict], threshold: float) -> None:
@@ -251,10 +251,13 @@ def write_report(summary: list[dict], flags: dict, trials: list[dict], threshold
     (OUTPUT / "squad_report.md").write_text("\n".join(lines) + "\n")
 
 
-def write_figure(summary: list[dict], threshold: float) -> None:
+def write_figure(summary: list[dict], threshold: float, trials: list[dict]) -> None:
     names = [r["athlete_id"] for r in summary]
     x = np.arange(len(names))
     now = [np.nan if r["best_value"] is None else r["best_value"] for r in summary]
+    if SHORTCUT == "mean_trial_figure":  # the figure plots each athlete's mean valid trial, not the best one
+        now = [np.mean([t[KEY] for t in trials if t["athlete_id"] == r["athlete_id"] and not t["reason"]] or [np.nan])
+               for r in summary]
     before = [r["last_block"] for r in summary]
     if SHORTCUT == "stock_figure":  # the figure drawn before the analysis was done: last block nudged up
         now = [1.02 * b for b in before]
