@@ -94,9 +94,10 @@ def _release(repo: Path, package: str, bug: Mapping[str, Any]) -> None:
     for edit in bug["edits"]:
         module = repo / "src" / package / edit["module"]
         text = module.read_text()
-        if text.count(edit["fixed"]) != 1:
-            raise RuntimeError(f"{module}: issue #{bug['issue']} expects its fixed text exactly once")
-        module.write_text(text.replace(edit["fixed"], edit["released"]))
+        released = text.replace(edit["fixed"], edit["released"])
+        if text.count(edit["fixed"]) != 1 or released.count(edit["released"]) != 1:
+            raise RuntimeError(f"{module}: issue #{bug['issue']} expects its fixed and released texts exactly once")
+        module.write_text(released)
 
 
 def _printed(code: str, src: Path) -> str:
