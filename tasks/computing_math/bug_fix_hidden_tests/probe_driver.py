@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Callable
 from types import ModuleType
 
-PROBE_SECONDS = 20
+PROBE_SECONDS = 60
 MAX_PROBE_OUTPUT = 1 << 16
 
 

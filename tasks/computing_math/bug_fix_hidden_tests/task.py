@@ -4,47 +4,57 @@ Workflow: the engineer gets a library's repository (source, README, its test sui
 with a reproduction. They find the root cause, fix it without breaking anything else, add a
 regression test, and hand over the fixed tree plus a unified diff that applies to the original.
 
-Variants are different libraries with different bugs: commercial rounding in an invoice
-calculator (two code paths), calendar month arithmetic in an ISO 8601 duration library, and the
-max-end augmentation lost by the rotations of an AVL interval tree (whose probes include a large
-tree queried many times, so that a query walking the whole tree runs out of the probe's time).
+Variants are different libraries. Each instance draws from its seed the bug its release carries, out of a pool
+of realistic bugs per library (``solution/bugs/<library>.toml``: the edits that turn the correct library of
+``projects/<library>/repo`` into the release, the issue reporting it, and the maintainer's regression test), and
+the reporter's example out of several, so that a fix memorised from the public instance does not carry over:
+tallyinv (commercial rounding on two code paths, the discount taken from the unrounded extension, the contained
+tax of gross prices, lower-case currency codes in the rounding helpers and in invoices), isodur (month
+arithmetic into December, century leap years, seconds formatted with an exponent, days applied before months)
+and ivtree (the max-end augmentation lost by the rotations or by removals, the in-order successor of a removal,
+stabbing queries at a shared start; its probes include a large tree queried many times, so that a query walking
+the whole tree runs out of the probe's time).
 
-The evidence of the fix is a set of hidden probes (``projects/<library>/probes.py``): calls into
-the public API with other inputs than the issue's and the suite's. ``generate`` runs them on the
-original library and on the maintainer's fix (``solution/patches``) and keeps the fixed results,
-each marked as affected by the bug or not, in the reference. ``grade`` runs them on the submitted
-source through ``probe_driver.py`` in ``g.run_tool``, each in a fresh interpreter, and compares
-the values itself: a probe counts only when exactly one line tagged with this grade's random nonce
-and the probe's name carries the expected value. Nothing the submitted code writes (an exit code, a
-JUnit file, a "passed" line) is trusted, and the expected values never enter its sandbox. The
-pytest runs (the original suite on the fixed source, the regression test on both sources) are
-checks of the engineer's process only: their exit codes are the code's own word, so they can never
-make up for a probe. The submitted tests must also pass on the maintainer's fix (kept in the
-reference) and fail on the released source saved again with a comment added, so that a "regression
-test" that only recognises the submitted source or the released file's bytes does not count.
+The evidence of the fix is a set of hidden probes (``projects/<library>/probes.py``): calls into the public API
+with other inputs than the issue's and the suite's, covering every bug of the pool (those of the bugs not drawn
+check that the rest of the library keeps working). ``generate`` runs them on the release and on the correct
+library and keeps the correct results, each marked as affected by the bug or not and the issue's own example (a
+probe that runs the reproduction shown) marked as such, in the reference. ``grade`` runs them on the submitted
+source through ``probe_driver.py`` in ``g.run_tool``, each in a fresh interpreter, and compares the values
+itself: a probe counts only when exactly one line tagged with this grade's random nonce and the probe's name
+carries the expected value. Nothing the submitted code writes (an exit code, a JUnit file, a "passed" line) is
+trusted, and the expected values never enter its sandbox. The pytest runs (the original suite on the fixed
+source, the regression test on both sources) are checks of the engineer's process only: their exit codes are the
+code's own word, so they can never make up for a probe. The submitted tests must also pass on the maintainer's
+fix (kept in the reference) and fail on the released source saved again with a comment added, so that a
+"regression test" that only recognises the submitted source or the released file's bytes does not count.
 """
 # ALE-CANARY-6d3b5773-dcf4-4cf5-a68f-c7007271b174
 
 from __future__ import annotations
 
 import json
+import random
 import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from string import Template
 from typing import Any
 
 from lastexam.task import Grading, Params
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "probe_driver.py"
+BUGS = HERE / "solution" / "bugs"
 MAX_FILES = 400
 MAX_FILE_BYTES = 1_000_000
 MIN_AFFECTED_PROBES = 5
-PROBE_RUN_SECONDS = 150
+PROBE_RUN_SECONDS = 240
 PYTEST_SECONDS = 45
 
 
@@ -74,31 +84,64 @@ def _run_probes_here(probes: Path, src: Path, names: list[str]) -> dict[str, Any
     return _probe_results(run.stdout, nonce)
 
 
+def bug_pool(project: str) -> list[dict[str, Any]]:
+    """The bugs a release of ``project`` may carry (``solution/bugs/<project>.toml``), in a stable order."""
+    return tomllib.loads((BUGS / f"{project}.toml").read_text())["bugs"]
+
+
+def _release(repo: Path, package: str, bug: Mapping[str, Any]) -> None:
+    """Turn the correct library in ``repo`` into the release carrying ``bug``."""
+    for edit in bug["edits"]:
+        module = repo / "src" / package / edit["module"]
+        text = module.read_text()
+        released = text.replace(edit["fixed"], edit["released"])
+        if text.count(edit["fixed"]) != 1 or released.count(edit["released"]) != 1:
+            raise RuntimeError(f"{module}: issue #{bug['issue']} expects its fixed and released texts exactly once")
+        module.write_text(released)
+
+
+def _printed(code: str, src: Path) -> str:
+    """What a reproduction prints with the library under ``src``, ending with the exception line if it raises."""
+    run = subprocess.run([sys.executable, "-B", "-c", f"import sys\nsys.path.insert(0, {str(src)!r})\n{code}"],
+                         capture_output=True, text=True, timeout=60)
+    lines = run.stdout.splitlines() + (run.stderr.strip().splitlines()[-1:] if run.returncode else [])
+    return "\n".join(lines)
+
+
+def _issue(bug: Mapping[str, Any], case: Mapping[str, str], released: Path, fixed: Path) -> str:
+    """The bug's report for one reporter's example: its reproduction and what it prints before and after the fix."""
+    code = Template(bug["reproduction"]).substitute(case)
+    return Template(bug["issue_text"]).substitute(case, reproduction=code, released_output=_printed(code, released),
+                                                  expected_output=_printed(code, fixed))
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     name = params["project"]
     project = HERE / "projects" / name
-    shutil.copytree(project / "repo", input_dir / "repo", dirs_exist_ok=True)
-    shutil.copyfile(project / "ISSUE.md", input_dir / "ISSUE.md")
-    shutil.copytree(project / "repo", reference_dir / "pristine", dirs_exist_ok=True)
+    pool = bug_pool(name)
+    bug = pool[random.Random(f"{params['seed']}:bug").randrange(len(pool))]
+    case = random.Random(f"{params['seed']}:example").choice(bug["cases"])
+    shutil.copytree(project / "repo", input_dir / "repo", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    _release(input_dir / "repo", name, bug)
+    (input_dir / "ISSUE.md").write_text(_issue(bug, case, input_dir / "repo" / "src", project / "repo" / "src"))
+    shutil.copytree(input_dir / "repo", reference_dir / "pristine", dirs_exist_ok=True)
+    shutil.copytree(project / "repo" / "src", reference_dir / "fixed" / "src", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
     probes = project / "probes.py"
     listed = subprocess.run([sys.executable, "-B", str(DRIVER), "names", str(probes), str(project / "repo" / "src")],
                             capture_output=True, text=True, check=True, timeout=120)
     names = listed.stdout.split()
-    with tempfile.TemporaryDirectory() as tmp:
-        fixed = Path(tmp) / "fixed"
-        shutil.copytree(project / "repo", fixed)
-        fix = HERE / "solution" / "patches" / f"{name}.patch"
-        subprocess.run(["patch", "-p1", "--batch", "--quiet", "-i", str(fix)], cwd=fixed, check=True, timeout=60)
-        before = _run_probes_here(probes, project / "repo" / "src", names)
-        after = _run_probes_here(probes, fixed / "src", names)
-        shutil.copytree(fixed / "src", reference_dir / "fixed" / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    before = _run_probes_here(probes, input_dir / "repo" / "src", names)
+    after = _run_probes_here(probes, project / "repo" / "src", names)
     if sorted(after) != sorted(names) or any(after[n] is None or "value" not in after[n] for n in names):
         raise RuntimeError(f"{probes}: every probe must return a value on the fixed library, got {after}")
-    expected = {n: {"result": after[n], "affected": before.get(n) != after[n]} for n in names}
+    issue = case["probe"]
+    expected = {n: {"result": after[n], "affected": before.get(n) != after[n], "issue": n == issue} for n in names}
     affected = [n for n in names if expected[n]["affected"]]
-    if "issue_reproduction" not in affected or len(affected) < MIN_AFFECTED_PROBES:
-        raise RuntimeError(f"{probes}: needs an issue_reproduction probe and at least {MIN_AFFECTED_PROBES} probes "
-                           f"the bug changes; the bug changes only {affected}")
+    if issue not in affected or len(affected) < MIN_AFFECTED_PROBES:
+        raise RuntimeError(f"{probes}: issue #{bug['issue']} needs its example's probe {issue} and at least "
+                           f"{MIN_AFFECTED_PROBES} probes the bug changes; it changes only {affected}")
     (reference_dir / "probes.json").write_text(json.dumps(expected, indent=1, sort_keys=True))
 
 
@@ -155,12 +198,12 @@ def _check_probes(g: Grading, package: str, submitted: dict[str, Path]) -> None:
                 expected=f"{len(names)} probes", found=f"{len(names) - len(wrong)} give the fixed library's results",
                 reason=(evidence + cut_short)[:600] if wrong else "")
 
-    affected = [n for n, probe in expected.items() if probe["affected"]]
-    score([n for n in affected if n != "issue_reproduction"],
-          "hidden probes of the bug give the fixed results (other inputs than the issue's)", 4)
+    affected = [n for n, probe in expected.items() if probe["affected"] and not probe["issue"]]
+    score(affected, "hidden probes of the bug give the fixed results (other inputs than the issue's)", 4)
     score([n for n, probe in expected.items() if not probe["affected"]],
           "hidden probes of unaffected behaviour keep their results", 1)
-    score(["issue_reproduction"], "the issue's reproduction now gives the expected result", 1)
+    score([n for n, probe in expected.items() if probe["issue"]],
+          "the issue's reproduction now gives the expected result", 1)
 
 
 def _pytest_passes(g: Grading, pristine: Path, source: Mapping[str, Path | str], tests: dict[str, Path]) -> bool:

@@ -1,13 +1,15 @@
-"""Hidden probes of isodur #87: month arithmetic from every month, both signs, dates and datetimes.
+"""Hidden probes of isodur: month arithmetic from every month, both signs, dates and datetimes; month lengths;
+canonical formatting.
 
 Each probe calls the public API and returns plain data; dates are given in ISO 8601.
 """
 # ALE-CANARY-6d3b5773-dcf4-4cf5-a68f-c7007271b174
 
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from functools import partial
 
-from isodur import add_months, parse_duration
+from isodur import Duration, add_months, days_in_month, format_duration, parse_duration
 
 
 def _iso(value: object) -> str:
@@ -15,9 +17,6 @@ def _iso(value: object) -> str:
         return f"not a date: {type(value).__name__}"
     return f"{type(value).__name__} {value.isoformat()}"
 
-
-def issue_reproduction() -> str:
-    return _iso(parse_duration("P1M").add_to(date(2023, 11, 30)))
 
 
 def _months_from(year: int, month: int) -> list[str]:
@@ -65,8 +64,26 @@ def parse_errors() -> list[str]:
     return found
 
 
+
+
+
+def february_lengths() -> list[int]:
+    return [days_in_month(year, 2) for year in (1600, 1700, 1800, 1900, 2000, 2023, 2024, 2100, 2200, 2400)]
+
+
+def _format(text: str) -> str:
+    return str(parse_duration(text))
+
+
+def formatted_parts() -> list[str]:
+    return [format_duration(Duration(seconds=Decimal("120.00"))),
+            format_duration(Duration(days=1, seconds=Decimal("0.50"))),
+            format_duration(Duration(hours=2, seconds=Decimal("1E+2"), negative=True))]
+
+
 PROBES = {
-    "issue_reproduction": issue_reproduction,
+    "february_lengths": february_lengths,
+    "formatted_parts": formatted_parts,
     "datetime_across_december": datetime_across_december,
     "subtract_into_december": subtract_into_december,
     "unaffected_behaviour": unaffected_behaviour,
@@ -75,8 +92,19 @@ PROBES = {
 for _month in range(1, 13):
     PROBES[f"add_months_from_2022_{_month:02d}"] = partial(_months_from, 2022, _month)
 PROBES["add_months_from_2024_02"] = partial(_months_from, 2024, 2)
-for _text, _start in [("P1M", "2024-11-15"), ("P6M", "2024-06-30"), ("P12M", "2024-12-31"), ("-P1M", "2024-01-31"),
+for _year, _month in [(1900, 1), (2100, 3)]:
+    PROBES[f"add_months_from_{_year}_{_month:02d}"] = partial(_months_from, _year, _month)
+for _text, _start in [("P1M", "2023-11-30"), ("P1M", "2024-11-15"), ("P6M", "2024-06-30"), ("P12M", "2024-12-31"),
+                      ("-P1M", "2024-01-31"),
                       ("-P1Y3M", "2024-03-31"), ("-P2M", "2024-05-31"), ("P0M", "2024-12-10"), ("P1Y10M", "2023-02-28"),
                       ("-P1Y1M", "2025-01-31"), ("P1Y11M", "2023-01-31"), ("P11M", "2000-01-29"),
-                      ("-P11M", "2001-11-30"), ("P23M", "1999-01-31"), ("P1M2W", "2021-11-30")]:
+                      ("-P11M", "2001-11-30"), ("P23M", "1999-01-31"), ("P1M2W", "2021-11-30"),
+                      ("P1M1D", "2023-01-30"), ("-P1M1D", "2024-03-31"), ("P1Y1D", "2024-02-28"),
+                      ("P2M1W", "2024-12-28"),
+                      ("-P3M2D", "2023-06-01"), ("P4Y", "2096-02-29"), ("-P1M", "2100-03-31"), ("P1M", "1900-01-29"),
+                      ("P1M", "1900-01-31"), ("P2M", "2099-12-30"), ("P1Y1M", "1899-01-30"), ("-P2M", "1800-04-30"),
+                      ("P1M1D", "2024-01-30")]:
     PROBES[f"duration_{_text}_from_{_start}"] = partial(_duration_add, _text, _start)
+for _text in ("PT30S", "PT1M10S", "PT10S", "PT100S", "P1DT20S", "-PT60S", "PT0.0000001S", "PT1.5S", "P2W", "PT2H30M",
+              "PT1M0.250S"):
+    PROBES[f"format_{_text}"] = partial(_format, _text)

@@ -1,4 +1,4 @@
-"""Hidden probes of tallyinv #214: other amounts, currencies and code paths than the issue's and the suite's.
+"""Hidden probes of tallyinv: other amounts, currencies and code paths than the issues' and the suite's.
 
 Each probe calls the public API and returns plain data; amounts are compared as decimal values.
 """
@@ -7,7 +7,7 @@ Each probe calls the public API and returns plain data; amounts are compared as 
 from decimal import Decimal
 from functools import partial
 
-from tallyinv import Invoice, LineItem, Money, TaxRate, TaxTable, round_to_minor, tax_on
+from tallyinv import Invoice, LineItem, Money, TaxRate, TaxTable, minor_units, round_to_minor, tax_on
 
 
 def _dec(value: object) -> str:
@@ -22,9 +22,10 @@ def _money(value: object) -> list[str]:
     return [_dec(value.amount), value.currency]
 
 
-def issue_reproduction() -> list[list[str]]:
+
+def _one_line_invoice(quantity: str, price: str) -> list[list[str]]:
     invoice = Invoice("EUR", TaxTable([TaxRate("STD", Decimal("19"))]))
-    invoice.add(LineItem("A-100", "Cable clips", Decimal("3"), Money.of("0.335", "EUR")))
+    invoice.add(LineItem("A-100", "Cable clips", Decimal(quantity), Money.of(price, "EUR")))
     totals = invoice.totals()
     return [_money(totals.subtotal), _money(totals.total)]
 
@@ -86,8 +87,44 @@ def currency_mismatch() -> str:
     return "no error"
 
 
+
+
+
+
+def _discounted_line(quantity: str, price: str, currency: str, discount_pct: str) -> list[list[str]]:
+    line = LineItem("L", "line", Decimal(quantity), Money.of(price, currency), Decimal(discount_pct))
+    return [_money(line.discount()), _money(line.amount())]
+
+
+def discounted_invoice() -> list[object]:
+    invoice = Invoice("EUR", TaxTable([TaxRate("STD", Decimal("19")), TaxRate("RED", Decimal("7"))]))
+    invoice.add(LineItem("S-1", "Screws", Decimal("24"), Money.of("2.914", "EUR"), Decimal("75")))
+    invoice.add(LineItem("F-2", "Flour", Decimal("8"), Money.of("0.882", "EUR"), Decimal("60"), tax_code="RED"))
+    totals = invoice.totals()
+    return [_money(totals.subtotal), _money(totals.discount_total), _money(totals.tax_total), _money(totals.total)]
+
+
+def _gross_invoice(gross: str, currency: str, rate: str) -> list[list[str]]:
+    invoice = Invoice(currency, TaxTable([TaxRate("STD", Decimal(rate))]), prices_include_tax=True)
+    invoice.add(LineItem("G", "goods", Decimal("1"), Money.of(gross, currency)))
+    totals = invoice.totals()
+    return [_money(totals.subtotal), _money(totals.tax_total), _money(totals.total)]
+
+
+def _case_insensitive_rounding(code: str) -> list[object]:
+    return [minor_units(code), _round("2.5", code), _round("0.0125", code), _round("-7.7751", code)]
+
+
+def _invoice_in(code: str) -> list[object]:
+    invoice = Invoice(code, TaxTable([TaxRate("STD", Decimal("20")), TaxRate("RED", Decimal("5"))]))
+    invoice.add(LineItem("A", "a", Decimal("2"), Money.of("4.25", code.upper())))
+    invoice.add(LineItem("B", "b", Decimal("1"), Money.of("10", code.lower()), tax_code="RED"))
+    totals = invoice.totals()
+    return [_money(totals.subtotal), _money(totals.tax_total), _money(totals.total)]
+
+
 PROBES = {
-    "issue_reproduction": issue_reproduction,
+    "discounted_invoice": discounted_invoice,
     "line_extension_and_discount": line_extension_and_discount,
     "tax_summary_two_rates": tax_summary_two_rates,
     "invoice_with_tax_ties": invoice_with_tax_ties,
@@ -96,6 +133,8 @@ PROBES = {
     "money_arithmetic": money_arithmetic,
     "currency_mismatch": currency_mismatch,
 }
+for _quantity, _price in [("3", "0.335"), ("5", "0.025"), ("2", "1.3325"), ("4", "0.51125"), ("9", "0.245")]:
+    PROBES[f"one_line_invoice_{_quantity}x{_price}"] = partial(_one_line_invoice, _quantity, _price)
 for _amount, _currency in [("0.125", "EUR"), ("2.675", "USD"), ("-1.005", "EUR"), ("2.5", "JPY"), ("-0.5", "JPY"),
                            ("0.0005", "KWD"), ("7.7750", "GBP"), ("12345678.905", "EUR"), ("-0.015", "CHF"),
                            ("1.0049", "EUR"), ("-2.994", "USD"), ("1499.4", "JPY"), ("0.1236", "KWD"), ("3.3", "EUR")]:
@@ -106,3 +145,19 @@ for _net, _currency, _rate in [("10.50", "EUR", "5"), ("1.50", "USD", "7"), ("0.
                                ("20.10", "EUR", "5"), ("4.10", "EUR", "15"), ("19.90", "USD", "5"),
                                ("5.50", "GBP", "19"), ("12.30", "CHF", "15"), ("-2.10", "EUR", "5")]:
     PROBES[f"tax_{_net}_{_currency}_{_rate}"] = partial(_tax, _net, _currency, _rate)
+for _quantity, _price, _currency, _pct in [("3", "0.335", "EUR", "50"), ("8", "3.872", "USD", "75"),
+                                           ("1", "308.4", "JPY", "30"), ("15", "1.483", "USD", "50"),
+                                           ("8", "3.1992", "KWD", "40"), ("24", "2.914", "EUR", "75"),
+                                           ("6", "0.008", "EUR", "30"), ("3", "454.6", "JPY", "12.5"),
+                                           ("9", "1.115", "EUR", "25"), ("7.25", "86.00", "EUR", "12.5"),
+                                           ("11", "0.0455", "EUR", "10")]:
+    _name = f"discount_{_quantity}x{_price}_{_currency}_{_pct}"
+    PROBES[_name] = partial(_discounted_line, _quantity, _price, _currency, _pct)
+for _gross, _currency, _rate in [("10000.00", "EUR", "19"), ("1200.00", "EUR", "20"), ("53500.00", "EUR", "7"),
+                                 ("2100000", "JPY", "5"), ("24200.00", "EUR", "21"), ("99999.99", "GBP", "20"),
+                                 ("7777.77", "USD", "8.25"), ("1100.000", "KWD", "10"), ("59.90", "EUR", "19")]:
+    PROBES[f"gross_{_gross}_{_currency}_{_rate}"] = partial(_gross_invoice, _gross, _currency, _rate)
+for _code in ("jpy", "Krw", "isk", "kwd", "bhd", "eur", "JPY"):
+    PROBES[f"rounding_code_{_code}"] = partial(_case_insensitive_rounding, _code)
+for _code in ("gbp", "Eur", "chf", "jpy", "usd", "Jpy", "USD"):
+    PROBES[f"invoice_in_{_code}"] = partial(_invoice_in, _code)

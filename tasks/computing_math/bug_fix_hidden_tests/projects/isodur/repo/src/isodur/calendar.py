@@ -18,7 +18,8 @@ def add_months(value: D, months: int) -> D:
 
     Works for ``date`` and ``datetime`` (the time of day and tzinfo are kept).
     """
-    month = (value.month + months) % 12
-    year = value.year + (value.month + months) // 12
+    index = value.month - 1 + months
+    year = value.year + index // 12
+    month = index % 12 + 1
     day = min(value.day, days_in_month(year, month))
     return value.replace(year=year, month=month, day=day)

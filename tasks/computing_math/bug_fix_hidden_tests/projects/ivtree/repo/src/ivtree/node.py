@@ -49,8 +49,8 @@ def rotate_left(x: Node) -> Node:
     assert y is not None
     x.right = y.left
     y.left = x
-    update_height(x)
-    update_height(y)
+    update(x)
+    update(y)
     return y
 
 
@@ -60,8 +60,8 @@ def rotate_right(y: Node) -> Node:
     assert x is not None
     y.left = x.right
     x.right = y
-    update_height(y)
-    update_height(x)
+    update(y)
+    update(x)
     return x
 
 

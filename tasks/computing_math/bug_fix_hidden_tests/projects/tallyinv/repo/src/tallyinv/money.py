@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 _MINOR_UNITS = {"JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "JOD": 3, "KWD": 3, "OMR": 3, "TND": 3}
 
@@ -28,7 +28,7 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
 def round_to_minor(amount: Decimal, currency: str) -> Decimal:
     """Round to the currency's minor unit, half away from zero (commercial rounding)."""
     exponent = Decimal(1).scaleb(-minor_units(currency))
-    return amount.quantize(exponent)
+    return amount.quantize(exponent, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tallyinv.money import Money, minor_units, to_decimal
+from tallyinv.money import Money, round_to_minor, to_decimal
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,7 @@ class TaxTable:
 
 def tax_on(net: Money, rate: TaxRate) -> Money:
     """Tax on a net amount, rounded to the minor unit (half away from zero)."""
-    raw = net.amount * rate.rate / 100
-    places = minor_units(net.currency)
-    return Money(Decimal(str(round(float(raw), places))), net.currency)
+    return Money(round_to_minor(net.amount * rate.rate / 100, net.currency), net.currency)
 
 
 def tax_in(gross: Money, rate: TaxRate) -> Money:

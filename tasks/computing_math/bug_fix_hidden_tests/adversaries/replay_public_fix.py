@@ -1,0 +1,1 @@
+_near_miss.py
