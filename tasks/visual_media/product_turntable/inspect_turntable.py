@@ -4,8 +4,9 @@ Writes report.json in the working directory: the scene's render settings, camera
 positions and the direction they shine in, at frame 1), and for
 every frame 1..N+1 the object Product's world size, lowest point, bounding-box centre, rotation about
 Z relative to frame 1, and the projection through the scene camera of its bounding box and of its
-vertices (min u, min v, max u, max v in the camera's normalised frame); plus, for each submitted PNG,
-its size, the pixel box of its opaque silhouette (origin bottom left), how many of its opaque pixels lie
+vertices (min u, min v, max u, max v in the camera's normalised frame); at frame 1 its mesh's shape
+(each vertex's height above its lowest point and distance from the world Z axis, and its surface area);
+plus, for each submitted PNG, its size, the pixel box of its opaque silhouette (origin bottom left), how many of its opaque pixels lie
 off the product's projected silhouette (rasterised from the mesh's triangles at that frame) and how many
 of the silhouette's are transparent, beyond 2 px of edge slack, and the spread of the shading inside. On a missing object it
 writes {"error": ...}.
@@ -26,6 +27,11 @@ def extent(points):
     us = [p[0] for p in points]
     vs = [p[1] for p in points]
     return [min(us), min(vs), max(us), max(vs)]
+
+
+def mesh_area(verts, tri):
+    a, b, c = (verts[i] for i in tri)
+    return (b - a).cross(c - a).length / 2
 
 
 def silhouette(uv, tris, w, h):
@@ -106,6 +112,10 @@ def main(config):
             size = (r.resolution_x * r.resolution_percentage // 100, r.resolution_y * r.resolution_percentage // 100)
             uv = [world_to_camera_view(scene, camera, v) for v in verts]
             silhouettes[str(f)] = silhouette(uv, tris, *size)
+        if f == 1:
+            zmin = min(v.z for v in verts)
+            shape = {"height_radius": [[v.z - zmin, math.hypot(v.x, v.y)] for v in verts],
+                     "area": sum(mesh_area(verts, t) for t in tris)}
         frames.append({
             "size": [max(v[i] for v in verts) - min(v[i] for v in verts) for i in range(3)],
             "zmin": min(v.z for v in verts),
@@ -148,7 +158,7 @@ def main(config):
                    "location": list(loc),
                    "elevation_deg": math.degrees(math.asin(d.z / d.length)) if d.length else 0.0,
                    "front": bool(d.y < 0 and abs(d.x) <= 0.02 * d.length), "static": static},
-        "lights": lights, "frames": frames, "pngs": pngs,
+        "lights": lights, "frames": frames, "pngs": pngs, "shape": shape,
     }
 
 

@@ -9,9 +9,10 @@ The grader opens the submitted .blend in a headless Blender (inspect_turntable.p
 it steps through every frame of the loop plus one, reading the product's world transform, vertices and
 bounding box, their projection through the scene camera, the lights and the render settings, and
 measures the silhouette of each submitted PNG against the product's projected silhouette at that frame.
-It then checks the scale and orientation, the ground contact and pivot, the constant-speed seamless
-loop, the camera and framing over the whole turn, the lighting ratio, that the PNGs are renders of this
-scene at those frames, and that the shot report states what the scene holds.
+It then checks that the object is the client's model (not a stand-in of its size), the scale and orientation,
+the ground contact and pivot, the constant-speed seamless loop, the camera and framing over the whole turn,
+the lighting ratio, that the PNGs are renders of this scene at those frames, and that the shot report states
+what the scene holds.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import json
 import math
 import random
 from pathlib import Path
+
+import numpy as np
 
 from lastexam.task import Grading, Params
 
@@ -33,6 +36,8 @@ PIXEL_TOL = 2.5
 MM = 0.0005  # half a millimetre, in metres
 SILHOUETTE_TOL = 0.01  # share of the projected silhouette's pixels a render may miss or spill beyond 2 px of edge
 SHADE_MIN = 0.01  # spread (std) of the rendered product's grey level: lit, not one flat fill
+SHAPE_TOL = 0.001  # a millimetre, in metres: the model's vertices in the scene, after centring on the axis
+AREA_TOL = 0.01
 
 
 def _brief_md(shot, frames: list[int]) -> str:
@@ -91,7 +96,25 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     size = [(box["hi"][i] - box["lo"][i]) * f for i in range(3)]
     sign = 1 if shot.direction == "counter-clockwise" else -1
     (reference_dir / "reference.json").write_text(json.dumps({
-        **brief, "scale_factor": f, "size_m": size, "degrees_per_frame": sign * 360 * shot.turns / shot.frames}))
+        **brief, "scale_factor": f, "size_m": size, "degrees_per_frame": sign * 360 * shot.turns / shot.frames,
+        **model_shape(parts, box, f)}))
+
+
+def model_shape(parts: list, box: dict, factor: float) -> dict:
+    """The client's model as it stands on the turntable, in metres: each vertex's height above the ground and
+    distance from the turning axis (through its bounding-box centre), which no turn about that axis changes, and
+    its surface area."""
+    cx, cy = ((box["lo"][i] + box["hi"][i]) / 2 for i in range(2))
+    points, area = [], 0.0
+    for _, verts, faces in parts:
+        points += [[(up - box["lo"][2]) * factor, math.hypot(x - cx, y - cy) * factor] for x, y, up in verts]
+        for face in faces:
+            a = verts[face[0]]
+            for b, c in zip((verts[i] for i in face[1:-1]), (verts[i] for i in face[2:]), strict=True):
+                u, v = [b[k] - a[k] for k in range(3)], [c[k] - a[k] for k in range(3)]
+                cross = (u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0])
+                area += math.hypot(*cross) / 2 * factor**2
+    return {"model_height_radius": points, "model_area_m2": area}
 
 
 def _angle_error(a: float, b: float) -> float:
@@ -169,6 +192,7 @@ def grade(g: Grading) -> None:
     worst = max(math.hypot(*c) for c in centres)
     g.check("bounding-box centre on the turntable axis at every frame (no wobble)", worst <= MM, weight=2,
             expected=0, found=round(worst, 5))
+    _check_model(g, ref, scene["shape"])
 
     # the loop: scene timing, constant speed, turns and direction, seamless loop point
     fps = scene["fps"]
@@ -251,6 +275,22 @@ def grade(g: Grading) -> None:
 
     # the shot report states what the scene holds
     _check_report(g, ref, report, scene, shares)
+
+
+def _check_model(g: Grading, ref: dict, shape: dict) -> None:
+    """The object Product is the client's model, not a stand-in of its size (a box over its bounding box): every
+    vertex of the model is one of its vertices (height above the ground and distance from the turning axis), and
+    its surface is the model's."""
+    want = np.asarray(ref["model_height_radius"], float)
+    got = np.asarray(shape["height_radius"], float).reshape(-1, 2)
+    gaps = [float(np.min(np.hypot(*(got - p).T))) if len(got) else math.inf for p in want]
+    absent = sum(gap > SHAPE_TOL for gap in gaps)
+    area = shape["area"]
+    g.check("the product is the client's model (its vertices and surface, not a stand-in)", absent == 0
+            and math.isclose(area, ref["model_area_m2"], rel_tol=AREA_TOL), weight=2,
+            expected=f"all {len(want)} vertices of the model within {SHAPE_TOL * 1000:g} mm, "
+                     f"area {ref['model_area_m2']:.5f} m2 within {AREA_TOL:.0%}",
+            found=f"{absent} vertices of the model absent, area {area:.5f} m2")
 
 
 def _num(x: object) -> float | None:

@@ -10,7 +10,8 @@ over the turn fills the asked share, adds key/fill/rim area lights, saves the .b
 frames with Cycles at a few samples and writes the shot report from the scene.
 
 The adversaries (adversaries/*, links to this file) are this oracle with one shortcut, chosen by the
-name they run under. Run as gui_oracle/solve.sh, the same steps are typed into Blender's Python
+name they run under (box_proxy: the client's model swapped for a box of its bounding box, so that the
+framing, the report and the renders all agree with the scene while the frames show no product). Run as gui_oracle/solve.sh, the same steps are typed into Blender's Python
 console on the desktop and the file is saved from the GUI.
 """
 
@@ -73,6 +74,12 @@ def setup_scene() -> dict:
         for v in product.data.vertices:
             v.co += shift
     height = hi.z - lo.z
+    if SHORTCUT == "box_proxy":  # the client's model swapped for a box over its bounding box
+        corners = [(x, y, z) for x in (lo.x + shift.x, hi.x + shift.x) for y in (lo.y + shift.y, hi.y + shift.y)
+                   for z in (0.0, height)]
+        box = bpy.data.meshes.new("ProductBox")
+        box.from_pydata(corners, [], [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)])
+        product.data = box
 
     end = n if SHORTCUT == "loop_off_by_one" else n + 1
     product.rotation_euler = (0, 0, 0)
