@@ -243,6 +243,21 @@ class Interp:
             total = min(total, float(mapping.get("upperBound")))
         return total
 
+    @staticmethod
+    def _equal(e: Any, a: float, b: float) -> bool:
+        """QTI 2.1 ``equal``: exact, or ``b`` within the absolute or relative tolerance (t0 below, t1 above) of ``a``."""
+        mode = e.get("toleranceMode", "exact")
+        if mode == "exact":
+            return a == b
+        if mode not in ("absolute", "relative"):
+            raise QtiError(f"unsupported toleranceMode {mode!r}")
+        tolerance = [float(t) for t in (e.get("tolerance") or "0").split()]
+        below, above = tolerance[0], tolerance[-1]
+        low, high = (a - below, a + above) if mode == "absolute" else (a * (1 - below / 100), a * (1 + above / 100))
+        lower_ok = b >= low if e.get("includeLowerBound", "true") == "true" else b > low
+        upper_ok = b <= high if e.get("includeUpperBound", "true") == "true" else b < high
+        return lower_ok and upper_ok
+
     def _expr(self, e: Any) -> Any:
         name = _local(e)
         kids = [c for c in e if isinstance(c.tag, str)]
@@ -272,7 +287,8 @@ class Interp:
             a, b = (self._expr(k) for k in kids)
             if a is None or b is None:
                 return None
-            return a == b if e.get("caseSensitive") != "false" else str(a).casefold() == str(b).casefold()
+            a, b = (str(a), str(b)) if e.get("caseSensitive") != "false" else (str(a).casefold(), str(b).casefold())
+            return b in a if e.get("substring") == "true" else a == b  # substring: the first contains the second
         if name in ("and", "or"):
             values = [self._expr(k) for k in kids]
             if name == "and":
@@ -298,7 +314,9 @@ class Interp:
             if a is None or b is None:
                 return None
             a, b = float(a), float(b)
-            return {"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b, "equal": a == b}[name]
+            if name == "equal":
+                return self._equal(e, a, b)
+            return {"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[name]
         if name in ("multiple", "ordered"):
             values = [self._expr(k) for k in kids]
             flat = [x for v in values if v is not None for x in (v if isinstance(v, (tuple, frozenset)) else [v])]

@@ -19,7 +19,9 @@ grade() opens the zip (gate: manifest parses), checks the manifest and the test 
 references) against the files, parses every item with lxml against the QTI 2.1 structure, matches
 each item to the bank (content faithful, correct response equal to the key), runs each item's own
 responseProcessing rules (an external template is refused, as the instruction says) in a small QTI
-interpreter on the key, on wrong and empty responses (for multiple response also on one correct option,
+interpreter on the key, on wrong and empty responses (for choice every wrong option; for text entry the key one
+character longer and one shorter at either end, so a rule that takes a part of the key or a range of numbers
+fails; for multiple response also on one correct option,
 one wrong option, one of each, every correct option and one wrong, and every option, which the policy scores
 between 0 and the item points)
 to verify the awarded score and the feedback shown, and checks every
@@ -350,17 +352,33 @@ def _key_matches(item: ParsedItem, bank_item: Item) -> bool:
     return sorted(t or "" for t in texts) == sorted(keyed)
 
 
+def _near_answers(key: str) -> list[tuple[str, str]]:
+    """Wrong answers beside a text-entry key: one character longer, and shorter at either end (a rule that matches a
+    part of the answer, or a range of numbers, takes one of them), leaving out any that is the key's number."""
+    def number(text: str) -> float | None:
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+    near = [("longer", key + "9"), ("last character dropped", key[:-1]), ("first character dropped", key[1:])]
+    return [(label, text) for label, text in near
+            if norm_space(text) and (number(text) is None or number(text) != number(key))]
+
+
 def _probes(item: ParsedItem, bank_item: Item, partial: bool) -> list[tuple[str, Value, float, bool]]:
     """(label, response, expected score, fully correct?) probes for one item."""
     ids = {text: ident for ident, text in item.choices.items()}
     keyed = [norm_space(t) for t in bank_item.key_texts()]
     p = float(bank_item.points)
     if item.kind == "text_entry":
-        return [("key", keyed[0], p, True), ("wrong", keyed[0] + "9", 0.0, False), ("empty", None, 0.0, False)]
+        return [("key", keyed[0], p, True), ("empty", None, 0.0, False),
+                *((label, answer, 0.0, False) for label, answer in _near_answers(keyed[0]))]
     key_ids = [ids[t] for t in keyed]
     wrong_ids = [i for i in item.choices if i not in key_ids]
     if item.kind == "choice":
-        return [("key", key_ids[0], p, True), ("wrong", wrong_ids[0], 0.0, False), ("empty", None, 0.0, False)]
+        return [("key", key_ids[0], p, True), *((f"wrong {i}", i, 0.0, False) for i in wrong_ids),
+                ("empty", None, 0.0, False)]
     if item.kind == "order":
         swapped = (key_ids[1], key_ids[0], *key_ids[2:])
         return [("key", tuple(key_ids), p, True), ("swapped", swapped, 0.0, False), ("empty", None, 0.0, False)]

@@ -13,6 +13,8 @@ Each one writes the package from string templates (items, test, manifest) and zi
 - unescaped_templates: the XML is assembled with f-strings and no escaping of the bank's text.
 - unfloored_credit: every multiple-response item gets per-option credit (a mapping with a deduction for
   each wrong option) whatever the policy, and the mapping has no lower bound.
+- loose_matching: the scoring rule accepts more than the key: a text-entry answer earns the points when it is any
+  part of the key (stringMatch substring="true"), and a single-answer choice item also accepts its last wrong option.
 - wrong_option_voids_credit: every multiple-response item gets partial credit per correct option whatever the
   policy, and any wrong option selected voids the item (a deduction of the full points, floored at 0) instead
   of deducting one share; it prefers multiple-response items with two keyed options of five, where selecting
@@ -124,8 +126,15 @@ def item_xml(item):
         if MODE == "no_feedback_on_empty":
             early = ('<responseCondition><responseIf><isNull><variable identifier="RESPONSE"/></isNull>'
                      f'{set_value("SCORE", "float", 0)}<exitResponse/></responseIf></responseCondition>')
-        processing = (f'<responseProcessing>{early}<responseCondition><responseIf><match>'
-                      f'<variable identifier="RESPONSE"/><correct identifier="RESPONSE"/></match>'
+        keyed = '<match><variable identifier="RESPONSE"/><correct identifier="RESPONSE"/></match>'
+        if MODE == "loose_matching" and kind == "text_entry":
+            keyed = ('<stringMatch caseSensitive="true" substring="true"><correct identifier="RESPONSE"/>'
+                     '<variable identifier="RESPONSE"/></stringMatch>')
+        if MODE == "loose_matching" and kind == "choice":
+            second = [letter for letter in "ABCDE"[:len(item["options"])] if letter not in keys][-1]
+            keyed = (f'<or>{keyed}<match><variable identifier="RESPONSE"/>'
+                     f'<baseValue baseType="identifier">{second}</baseValue></match></or>')
+        processing = (f'<responseProcessing>{early}<responseCondition><responseIf>{keyed}'
                       f'{set_value("SCORE", "float", points)}'
                       f'{set_value("FEEDBACK", "identifier", "correct")}</responseIf><responseElse>'
                       f'<responseCondition><responseIf><isNull><variable identifier="RESPONSE"/></isNull>'
