@@ -16,7 +16,9 @@ the headcount, raw and adjusted gaps, the SE, CI, p and significance, R-squared 
 cohort gaps, Welch p-values and flags (F1); the eligible list, proposed salaries, the funded set within the budget and
 the totals against the list; and the memo's figures and conclusions against the reference, each figure on a
 line or sentence that names it (the CI, the p-value, the funded total and headcount), and no line or sentence
-saying a cohort is flagged that is not, or not flagged that is (a line listed under a heading takes its word).
+saying a cohort is flagged that is not, or not flagged that is, in those words or others ("cleared", "no gap";
+a line listed under a heading takes its word); the overall gap's significance is read in other words too
+("distinguishable from zero", "consistent with chance"), and in the clauses of a cohort sentence that name no cohort.
 """
 # ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
 
@@ -219,7 +221,12 @@ _NEGATION = re.compile(r"\b(not|no|none|neither|insignificant|non-?significant)\
 # elsewhere in the sentence ("significant, not a chance result", "no doubt that it is significant") denies nothing
 _DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|without|cannot|fails?|failed|failing|lacks?|lacking|short\s+of)\b|n't)"
                      r"(?:\W+\w+){0,3}?\W+$|(?:\bin|\bnon-?)$")
-_ZERO = re.compile(r"indistinguishable\s+from\s+(?:zero|0)\b")
+# the verdict in other words: "(in)distinguishable from zero", "different from zero", "consistent with chance";
+# the group "null" marks the words that deny significance by themselves
+_VERDICT = re.compile(r"significan|(?P<null>in)?distinguishable\s+from\s+(?:zero|0|no\s+gap|chance)\b"
+                      r"|\bdiff\w*\s+from\s+(?:zero|0)\b"
+                      r"|(?P<null2>\bconsistent\s+with\s+(?:zero|0|chance|noise|no\s+(?:gap|difference))\b"
+                      r"|\bwithin\s+(?:the\s+)?(?:range|margin)\s+of\s+(?:chance|error|noise)\b)")
 # a modal or a qualifier on the conclusion itself, or a sentence that leaves the question open: it weighs the
 # question instead of concluding
 _HEDGE = re.compile(r"\b(?:may|might|could|would|possibly|perhaps|probably|likely|arguably|borderline|marginally)\b"
@@ -252,8 +259,9 @@ def _conclusion(sentence: str, alpha: float) -> str | None:
         return "no" if alpha in _levels(tail) else "yes" if alpha in _levels(head) else None
     if (levels := _levels(sentence)) and alpha not in levels:
         return None
-    words = [bool(_DENIAL.search(sentence[max(0, m.start() - 60):m.start()])) for m in re.finditer(r"significan", sentence)]
-    denied, affirmed = any(words) or bool(_ZERO.search(sentence)), not all(words)
+    words = [bool(_DENIAL.search(sentence[max(0, m.start() - 60):m.start()])) != bool(m["null"] or m["null2"])
+             for m in _VERDICT.finditer(sentence)]
+    denied, affirmed = any(words), not all(words)
     if denied and affirmed:
         return "hedged"
     return "no" if denied else "yes" if affirmed else None
@@ -310,6 +318,9 @@ def _gap_stated(lines: list[str], own: re.Pattern, value: float, other: re.Patte
 
 
 _FLAG_WORDS = re.compile(r"significan(?!ce\s+(?:level|threshold|cut-?off))|(?<!un)flag")
+# what a line says of the cohorts it names in other words: cleared, no gap, within tolerance
+_CLEAR_WORDS = re.compile(r"\bclear(?:ed|s|\s+of)\b|\bunflagged\b|\bno\s+(?:\w+\s+){0,2}(?:gap|difference|disparity|concern)s?\b"
+                          r"|\bwithin\s+(?:the\s+)?(?:tolerance|threshold)\b|\bno\s+(?:further\s+)?action\b")
 _SHORT_OF = re.compile(r"\b(?:close\s+to|near(?:ly)?|approach\w*|borderline|marginal\w*)\W+(?:\w+\W+){0,2}$")
 _NO_COHORT = re.compile(r"\b(?:no|none\s+of\s+the)\s+(?!other\b|further\b|remaining\b|additional\b|more\b)(?:\w+\s+)?cohorts?\b")
 
@@ -324,6 +335,8 @@ def _stance(text: str) -> str | None:
     ("cleared"), or neither (None)."""
     said = ["cleared" if _DENIAL.search(before := text[max(0, m.start() - 60):m.start()]) or _SHORT_OF.search(before)
             else "flagged" for m in _FLAG_WORDS.finditer(text)]
+    said += ["flagged" if _DENIAL.search(re.split(r"[,;:]", text[max(0, m.start() - 60):m.start()])[-1]) else "cleared"
+             for m in _CLEAR_WORDS.finditer(text)]
     return said[0] if said and len(set(said)) == 1 else None
 
 
@@ -373,10 +386,12 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
     # some sentence on the overall adjusted gap's significance concludes as the reference does, and none
     # (cohort sentences aside) concludes the other way or leaves it open: a memo that says both "is significant"
     # and "fails to reach significance", or "whether it is significant is for counsel", concludes nothing
-    sentences = [s for s in _SENTENCE.split(memo.casefold()) if ("significan" in s or "indistinguishable" in s)
-                 and ("adjusted" in s or "overall" in s)]
-    # a cohort finding ("3 cohorts show a significant adjusted gap") is no conclusion on the overall gap
-    overall = [s for s in sentences if not re.search(r"cohort", s)]
+    sentences = [s for s in _SENTENCE.split(memo.casefold()) if _VERDICT.search(s) and ("adjusted" in s or "overall" in s)]
+    # a cohort finding ("3 cohorts show a significant adjusted gap") is no conclusion on the overall gap, but the
+    # clauses of its sentence that name no cohort may be ("as in most cohorts, the overall gap is not significant")
+    overall = [rest for s in sentences
+               if _VERDICT.search(rest := ",".join(c for c in re.split(r"[,:()\u2014]", s) if "cohort" not in c))
+               and ("adjusted" in rest or "overall" in rest)]
     want_word = "yes" if ref["significant"] else "no"
     agree = [s for s in overall if _conclusion(s, ref["alpha"]) == want_word]
     contrary = [s for s in overall if _conclusion(s, ref["alpha"]) not in (want_word, None)]

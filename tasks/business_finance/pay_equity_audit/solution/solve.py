@@ -143,6 +143,17 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
         lines.append(f"{len(flagged)} of {len(cohorts)} cohorts tested show a significant adjusted gap:")
         lines += [f"- {r.job_family} {r.job_level}: adjusted {r.adjusted_gap_pct:.1f}% (raw {r.raw_gap_pct:.1f}%), "
                   f"p = {r.p_value:.4f}" for r in flagged.itertuples()]
+    if SHORTCUT == "memo_cohorts_cleared" and not flagged.empty:  # the flagged list, introduced as cleared
+        lines[-len(flagged) - 1] = (f"{len(flagged)} of {len(cohorts)} cohorts tested are cleared, with no unexplained "
+                                    "gap:")
+    if SHORTCUT == "memo_cohorts_cleared" and flagged.empty:  # a cohort tested, said to be flagged
+        lines[-1] = f"{cohorts.iloc[0].job_family} {cohorts.iloc[0].job_level} is flagged for review."
+    if SHORTCUT == "memo_contrary_cohort_clause":  # the other conclusion, in a sentence that also speaks of cohorts
+        lines.append(f"As in the flagged cohorts, the overall adjusted gap {'is not' if gap['significant'] else 'is'} "
+                     "statistically significant.")
+    if SHORTCUT == "memo_contrary_synonym":  # the other conclusion, in words that avoid "significant"
+        lines.append(f"Read plainly, the adjusted gap is {'not ' if gap['significant'] else ''}statistically "
+                     "distinguishable from zero.")
     if SHORTCUT == "memo_all_flagged":  # every cohort tested listed as flagged, one line each
         lines = [*lines[:lines.index("## Cohort review (job family x level)") + 2],
                  f"All {len(cohorts)} cohorts tested show a significant adjusted gap:",
