@@ -13,7 +13,8 @@ generate() builds the library and the brief from template sentences (build.py) a
 chosen citations, so every citation's authority and page and every error with its correction are known by
 construction. grade() scores the corrections by recall per stage and by precision, checks each correction,
 compares the table of authorities page for page, and reads the memo's counts and its assessment (every Assessment
-line: a verdict negated, hedged, turned round or stated both ways is no verdict).
+line, and every "Conclusion:" or "Bottom line:" line on the argument: a verdict negated, hedged, turned round, put as
+the rejection of a view or stated both ways is no verdict).
 
 Variants: a Ninth Circuit brief citing 9 authorities; an Oregon Court of Appeals brief (parallel Pacific
 Reporter cites, supra, statutes, a case reversed only in part); a longer Ninth Circuit brief citing 12.
@@ -192,7 +193,7 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
 
     lines = [ln for ln in memo.splitlines() if ln.strip().lower().lstrip("#*- ").startswith("assessment")]
     line = lines[0] if lines else ""
-    verdict = _verdict(lines)
+    verdict = _verdict(lines + [ln for ln in memo.splitlines() if _CONCLUSION.search(ln)])
     # a surviving argument rests on the one authority that states the rule, at the page that states it: naming
     # every case cited does not do
     named = _named_cases(line, truth["case_names"])
@@ -224,7 +225,13 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
 _DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|neither|cannot|fails?|failed|longer)\b|n['\u2019]t)(?:\W+\w+){0,3}?\W+$")
 _HEDGE = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b(?:\W+\w+){0,3}?\W+$")
 _TURNED = re.compile(r"\b(?:wrong|incorrect|false|untrue|mistaken|not\s+(?:the\s+case|true|correct|right))"
-                     r"\s+(?:to\s+(?:say|conclude|claim|state|find)|that)\b")
+                     r"\s+(?:to\s+(?:say|conclude|claim|state|find)|that)\b"
+                     r"|\b(?:reject|disagree|den(?:y|ie)|disput|refut|contest|doubt)\w*\s+(?:\w+\s+){0,3}?that\b"
+                     r"|\b(?:cannot|can\s+not|can't)\s+be\s+(?:said|claimed|concluded|maintained)\b")
+# a line that concludes the memo other than the Assessment line ("Conclusion: ...", "Bottom line: ...") and speaks of
+# the argument: it must not conclude the other way
+_CONCLUSION = re.compile(r"^[#*>|\s_-]*(?:\d+[.)]\s*)?(?:conclusion|bottom\s+line|final|verdict|in\s+sum|overall)\b"
+                         r".*\bargument", re.IGNORECASE)
 
 
 def _verdict(lines: list[str]) -> bool | None:

@@ -312,6 +312,12 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
                      .replace("Assessment: the argument does not survive",
                               "Assessment: it is wrong to say that the argument does not survive")
                      .replace("states a different rule at", "states the same rule at"))
+    survives = "the argument survives" in lines[-1]
+    if SHORTCUT == "conclusion_reversed":  # the Assessment right, then the other verdict as the memo's conclusion
+        lines += ["", f"Conclusion: the argument {'does not survive' if survives else 'survives'} on the brief's other "
+                      "authority."]
+    if SHORTCUT == "rejected_assessment":  # the other verdict, put as the rejection of the right one
+        lines[-1] = lines[-1].replace("Assessment: the argument", "Assessment: I reject the view that the argument", 1)
     return "\n".join(lines) + "\n"
 
 
