@@ -415,6 +415,15 @@ def _grade_screened_out(g: Grading, ref: dict, lines: list[str]) -> None:
         g.fraction("report lists the trials screened out, each with its reason", verdicts, noun="trials")
 
 
+# a class a line gives an athlete; "not improved" gives none
+CLASS_WORDS = {"improved": r"(?<!not )\bimproved\b", "declined": r"(?<!not )\bdeclined\b",
+               "trivial": r"(?<!not )\btrivial\b", "no_valid_trial": r"\bno\W{0,3}valid\W{0,3}trials?\b"}
+
+
+def _classes_named(line: str) -> set[str]:
+    return {label for label, words in CLASS_WORDS.items() if re.search(words, line.lower())}
+
+
 def _grade_report(g: Grading, ref: dict, protocol: str, summary: list[dict], report: str) -> None:
     lines = report.splitlines()
     by_athlete = {normalize_text(r["athlete_id"]): r for r in summary}
@@ -424,19 +433,25 @@ def _grade_report(g: Grading, ref: dict, protocol: str, summary: list[dict], rep
         mentions = [line for line in lines if re.search(rf"\b{re.escape(athlete)}\b", line, re.IGNORECASE)]
         if not mentions:
             return "not in the report"
-        numbers = [float(x) for line in mentions for x in re.findall(r"-?\d+(?:\.\d+)?", line.replace(",", ""))]
         absolute, relative = METRIC_TOLERANCE[protocol][KEY_METRIC[protocol]]
         # the change carries the best value's error: one tolerance, on the scale of the metric, for all three
         tolerance = max(absolute, abs(want["best_value"] or want["last_block"]) * relative)
+        values = (("best value", want["best_value"]), ("last block", want["last_block"]), ("change", want["change"]))
 
-        def stated(value: float | None) -> bool:
-            return value is None or any(abs(n - value) <= tolerance for n in numbers)
+        def unstated(line: str) -> list[str]:
+            numbers = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", line.replace(",", ""))]
+            return [label for label, value in values
+                    if value is not None and not any(abs(n - value) <= tolerance for n in numbers)]
 
-        missing = [label for label, value in (("best value", want["best_value"]), ("last block", want["last_block"]),
-                                              ("change", want["change"])) if not stated(value)]
-        if want["classification"].replace("_", " ") not in " ".join(mentions).lower().replace("_", " "):
-            missing.append("class")
-        return f"{', '.join(missing)} not on its line" if missing else True
+        # its line: one line giving the best value, last block and change, and there the class it names
+        rows = [line for line in mentions if not unstated(line)]
+        if not rows:
+            return f"{', '.join(unstated(' '.join(mentions)) or ['best value, last block and change'])} not on its line"
+        named = [_classes_named(line) for line in rows]
+        if {want["classification"]} not in named:
+            return f"its line names {sorted(set().union(*named)) or 'no class'}, not {want['classification']}"
+        wrong = sorted({c for classes in named if classes and classes != {want["classification"]} for c in classes})
+        return f"a line with its figures also classes it {wrong}" if wrong else True
 
     g.fraction("report states each athlete's best result, last block, change and class",
                judge(by_athlete, {normalize_text(a): s for a, s in ref["summary"].items()}, in_report), weight=2,

@@ -231,13 +231,21 @@ def write_report(summary: list[dict], flags: dict, trials: list[dict], threshold
              f"{len(trials)} trials, {len(invalid)} screened out as invalid.", "",
              f"| Athlete | Best trial | {KEY} | Last block | Change | Class | Asymmetry % |",
              "|---|---|---|---|---|---|---|"]
+    # report_classes_swapped: the table gives every athlete another class, and a list by class gives the right one
+    swapped = {"improved": "declined", "declined": "improved", "trivial": "improved", "no_valid_trial": "trivial"}
     for r in summary:
+        label = swapped[r["classification"]] if SHORTCUT == "report_classes_swapped" else r["classification"]
         if r["best_value"] is None:
-            lines.append(f"| {r['athlete_id']} | none valid | - | {r['last_block']:.{digits}f} | - | no valid trial | - |")
+            lines.append(f"| {r['athlete_id']} | none valid | - | {r['last_block']:.{digits}f} | - | "
+                         f"{label.replace('_', ' ')} | - |")
             continue
         lines.append(f"| {r['athlete_id']} | {r['best_trial_file']} | {r['best_value']:.{digits + 1}f} | "
-                     f"{r['last_block']:.{digits}f} | {r['change']:+.{digits + 1}f} | {r['classification']} | "
+                     f"{r['last_block']:.{digits}f} | {r['change']:+.{digits + 1}f} | {label} | "
                      f"{r['asymmetry_pct']:+.1f} |")
+    if SHORTCUT == "report_classes_swapped":
+        classes = sorted({r["classification"] for r in summary})
+        lines += ["", "## Classes", ""] + [f"- {c.replace('_', ' ').capitalize()}: " + ", ".join(
+            r["athlete_id"] for r in summary if r["classification"] == c) for c in classes]
     if SHORTCUT == "table_only_report":  # the coaches get the table, not the flags or the screened-out trials
         (OUTPUT / "squad_report.md").write_text("\n".join(lines) + "\n")
         return
