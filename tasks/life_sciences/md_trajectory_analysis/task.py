@@ -255,13 +255,15 @@ def _grade_summary(g: Grading, text: str, ref: dict, backbone: np.ndarray | None
             found=consistent)
 
     # leaving the pocket is the unbinding run's move: there a ligand told still bound or in its pocket is a pose kept
-    moved, kept = _ligand_story(text, HELD_OR_BOUND if g.params["scenario"] == "unbinding" else HELD)
+    unbinding = g.params["scenario"] == "unbinding"
+    moved, kept = _ligand_story(text, HELD_OR_BOUND if unbinding else HELD, KEPT_BOUND if unbinding else KEPT_POSE,
+                                departed_denied=unbinding)
     if want_event is not None:  # the ligand RMSD leaves 2 A for good: the account must say the ligand moved
         story_ok = bool(moved) and not kept
         story = kept[0] if kept else moved[0] if moved else None
         reason = "" if story_ok else "claims the pose is kept" if kept else "the ligand's move is not told"
     else:  # the ligand stays within 2 A: the account must not tell it leaving or flipping
-        left = [s for s in moved if LIGAND_LEFT.search(s)]
+        left = [s for s in moved if _says(LIGAND_LEFT, s)]
         story_ok, story, reason = not left, left[0] if left else None, "claims the ligand left" if left else ""
     g.check("summary: its account of the ligand agrees with the ligand RMSD", story_ok,
             expected="moves out of its pose" if want_event is not None else "stays in its pose", found=story,
@@ -271,14 +273,18 @@ def _grade_summary(g: Grading, text: str, ref: dict, backbone: np.ndarray | None
 KEY_LINE = re.compile(r"mean backbone rmsd|maximum ligand rmsd|ligand event frame|most flexible residue|"
                       r"hydrogen bonds above threshold|contact residues", re.IGNORECASE)
 LIGAND = re.compile(r"\bligand\b|\bLIG\b|\bfragment\b|\binhibitor\b", re.IGNORECASE)
-LIGAND_LEFT = re.compile(r"\b(?:leav\w*|left\s+(?:its|the)|unbind\w*|unbound|dissociat\w*|exit\w*|escap\w*|"
-                         r"depart\w*|flip\w*)", re.IGNORECASE)
+# a sentence that goes on about the ligand of the sentence before ("It then leaves the pocket.")
+SAME_SUBJECT = re.compile(r"(?:it|its|it's|this|the\s+(?:compound|molecule))\b", re.IGNORECASE)
+DEPARTED = re.compile(r"\b(?:leav\w*|left\s+(?:its|the)|unbind\w*|unbound|dissociat\w*|exit\w*|escap\w*|depart\w*|"
+                      r"expel\w*|eject\w*|detach\w*|no\s+longer\s+(?:bound|binds?)|releas\w*|pops?\s+out|"
+                      r"breaks?\s+away|pulls?\s+away|(?:diffus|wander|drift)\w*\s+(?:away|off|out)|"
+                      r"out\s+of\s+(?:its|the)\s+(?:\w+\s+)?(?:pocket|site|cavity|groove))", re.IGNORECASE)
+LIGAND_LEFT = re.compile(DEPARTED.pattern + r"|\bflip\w*", re.IGNORECASE)
 LIGAND_MOVED = re.compile(LIGAND_LEFT.pattern + r"|\b(?:shift\w*|rotat\w*|reorient\w*|displac\w*|los(?:es|t|ing)|"
                           r"rearrang\w*|drift\w*|moves?|moved|moving|chang\w*|ris(?:es|ing)|rose|increas\w*|jump\w*|"
-                          r"expel\w*|eject\w*|detach\w*|no\s+longer\s+(?:bound|binds?)|slid\w*|slides?|slip\w*|"
-                          r"migrat\w*|releas\w*|diffus\w*|relocat\w*|wander\w*|deviat\w*|"
+                          r"slid\w*|slides?|slip\w*|migrat\w*|diffus\w*|relocat\w*|wander\w*|deviat\w*|"
                           r"tilt\w*|twist\w*|swing\w*|swung|climb\w*|grow\w*|grew|spik\w*|exceed\w*|cross\w*|above|"
-                          r"pops?\s+out|breaks?\s+away|pulls?\s+away|goes\s+up|went\s+up|"
+                          r"goes\s+up|went\s+up|"
                           r"(?:new|different|alternative|second|another)\s+(?:\w+\s+)?(?:pose|orientation|site|mode))",
                           re.IGNORECASE)
 POSE_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|keeps?|kept|maintain\w*|retain\w*|unchanged|"
@@ -286,28 +292,59 @@ POSE_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|keeps?|kept|mainta
 NEGATED = re.compile(r"(?:\b(?:not|never|no|nor|without)|n't)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
 HELD = re.compile(r"\b(?:pose|binding\s+mode|orientation|conformation|position)\b", re.IGNORECASE)
 HELD_OR_BOUND = re.compile(HELD.pattern + r"|\b(?:bound|pocket|site|cavity)\b", re.IGNORECASE)
+# a kept pose or binding told right after its verb, even beside a move ("leaves its pose but stays bound")
+KEPT_POSE = re.compile(r"\W+(?:\w+\W+){0,2}?(?:pose|binding\s+mode|orientation)\b", re.IGNORECASE)
+KEPT_BOUND = re.compile(KEPT_POSE.pattern + r"|\W+(?:\w+\W+){0,2}?(?:bound\b|(?:in|inside|within)\s+(?:the|its)\s+"
+                        r"(?:\w+\s+)?(?:pocket|site|cavity))", re.IGNORECASE)
+NEW_POSE = re.compile(r"\b(?:new|different|alternative|flipped|second|final|other|rotated|reversed|altered|this|that|"
+                      r"latter)\b", re.IGNORECASE)
 FOR_A_WHILE = re.compile(r"\b(?:until|till|before)\s+(?:frame|about|around|approximately|roughly|t\s*=|~?\d)|"
-                         r"\b(?:for|during)\s+the\s+first\b|\binitially\b|\bat\s+first\b", re.IGNORECASE)
+                         r"\b(?:for|during|in|over|within)\s+(?:the\s+first|about|around|approximately|roughly|"
+                         r"nearly|almost|~?\d)|\binitially\b|\bat\s+first\b|\bthen\b|\bafter\s+which\b|"
+                         r"\beventually\b|\bsubsequently\b|\blater\b", re.IGNORECASE)
 
 
-def _ligand_story(text: str, held: re.Pattern) -> tuple[list[str], list[str]]:
+def _says(pattern: re.Pattern, sentence: str) -> bool:
+    """``pattern`` occurs in ``sentence`` with no negation before it."""
+    return any(not NEGATED.search(sentence[:m.start()]) for m in pattern.finditer(sentence))
+
+
+def _claims_kept(sentence: str, kept_what: re.Pattern) -> bool:
+    """The sentence tells the ligand keeping its (old) pose or binding: a verb of keeping, not negated, followed
+    within a few words by what ``kept_what`` names, and not a new pose ("keeps this new orientation")."""
+    for verb in POSE_KEPT.finditer(sentence):
+        held = kept_what.match(sentence, verb.end())
+        if held and not NEGATED.search(sentence[:verb.start()]) and not NEW_POSE.search(held.group()):
+            return True
+    return False
+
+
+def _ligand_story(text: str, held: re.Pattern, kept_what: re.Pattern,
+                  departed_denied: bool) -> tuple[list[str], list[str]]:
     """The summary's sentences about the ligand (outside the labelled key lines) that tell it moving, and those
-    that tell what ``held`` names (its pose, binding mode...) kept for the run, with no move in the same sentence;
-    a negated verb ("does not leave") tells nothing, but a pose not kept ("does not stay in its pose") tells a
-    move, and a pose kept for a while ("until frame 120") tells neither."""
+    that tell what ``held`` names (its pose, binding mode...) kept for the run: with no move in the same sentence,
+    or, beside a move, told right after the verb (``kept_what``: "leaves its pose but stays bound"); with
+    ``departed_denied``, a departure denied ("never leaves the pocket") is a pose kept too. A negated move ("does
+    not leave") tells nothing else, but a pose not kept ("does not stay in its pose") tells a move, and a pose
+    kept for a while ("until frame 120", "then leaves") tells neither. A sentence that opens with "It" after one
+    about the ligand is about the ligand."""
     moved, kept = [], []
     for line in text.splitlines():
         if KEY_LINE.search(line):
             continue
+        about_ligand = False
         for sentence in re.split(r"(?<=[.!?;])\s+", line):
-            if not LIGAND.search(sentence):
+            about_ligand = bool(LIGAND.search(sentence) or (about_ligand and SAME_SUBJECT.match(sentence.strip())))
+            if not about_ligand:
                 continue
-
-            def says(pattern: re.Pattern, sentence: str = sentence) -> bool:
-                return any(not NEGATED.search(sentence[:m.start()]) for m in pattern.finditer(sentence))
-
-            if says(LIGAND_MOVED) or any(NEGATED.search(sentence[:m.start()]) for m in POSE_KEPT.finditer(sentence)):
+            told_move = _says(LIGAND_MOVED, sentence) or any(NEGATED.search(sentence[:m.start()])
+                                                              for m in POSE_KEPT.finditer(sentence))
+            if told_move:
                 moved.append(sentence.strip())
-            elif says(POSE_KEPT) and held.search(sentence) and not FOR_A_WHILE.search(sentence):
+            if FOR_A_WHILE.search(sentence):
+                continue
+            denied = departed_denied and any(NEGATED.search(sentence[:m.start()]) for m in DEPARTED.finditer(sentence))
+            if (_claims_kept(sentence, kept_what) or denied
+                    or (not told_move and _says(POSE_KEPT, sentence) and held.search(sentence))):
                 kept.append(sentence.strip())
     return moved, kept

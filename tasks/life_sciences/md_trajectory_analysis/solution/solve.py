@@ -173,6 +173,9 @@ def main() -> None:
     if SHORTCUT == "story_against_rmsd":  # the account of the ligand contradicts its own RMSD series
         story = ("The ligand stays in its pose throughout the run" if event != "none"
                  else "The ligand leaves its starting pose")
+    if SHORTCUT == "story_in_other_words":  # the account against the RMSD, in words the story reader once missed
+        story = (f"The ligand shifts after frame {event} but keeps its binding pose" if event != "none"
+                 else "The ligand detaches from the pocket and is expelled into the solvent")
     if SHORTCUT == "story_hedged":  # the right account, and its opposite told in other words
         story += (". The ligand keeps its initial binding mode in the pocket throughout the run" if event != "none"
                   else ". The ligand then flips out of its pocket")
