@@ -16,8 +16,9 @@ Grade: the reference is recomputed from the written inputs with numpy/scipy (``e
 checks the leakage set exactly, the counts, accuracy and macro-F1 (2e-4), the temperatures, the ECEs,
 the CIs within a bootstrap tolerance and, separately, as the protocol's seeded resamples give them exactly, McNemar's counts and exact p, the subgroup table and worst
 groups, the reliability table (and that it reproduces the reported ECE), that the PNG draws the
-calibrated reliability curves of both models, the verdict (the note's Verdict lines must state the JSON's, neither
-hedged nor contradicted), and that the note's figures equal the JSON.
+calibrated reliability curves of both models, the verdict (the note's Verdict lines, a "final verdict" or a
+"Conclusion:" line included, must state the JSON's, neither hedged, contradicted nor turned round as the rejection of
+a view), and that the note's figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
 
@@ -239,12 +240,18 @@ _CLAIM_HOLDS = re.compile(r"\bclaim\b((?:\W+\w+){0,3}?)\W+holds?\b")
 _DENIED = re.compile(r"\b(?:not|no|never|longer|cannot)\b|n['\u2019]t")
 _OPEN = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b")
 _TURNED = re.compile(r"\b(?:not\s+the\s+case|wrong|incorrect|false|untrue|mistaken|not\s+(?:true|correct|right))"
-                     r"\s+(?:to\s+(?:say|conclude|claim|state|find)|that)\b")
+                     r"\s+(?:to\s+(?:say|conclude|claim|state|find)|that)\b"
+                     r"|\b(?:reject|disagree|den(?:y|ie)|disput|refut|contest|doubt)\w*\s+(?:\w+\s+){0,3}?that\b"
+                     r"|\b(?:cannot|can\s+not|can't)\s+be\s+(?:said|claimed|concluded|maintained)\b")
+# a line that gives the note's conclusion: the Verdict line, a "final verdict" or "overall verdict" anywhere in a line,
+# and a line that opens as a conclusion
+_VERDICT_LINE = re.compile(r"\bverdict\b|^[#*>|\s_-]*(?:\d+[.)]\s*)?(?:conclusion|bottom\s+line|final\b)",
+                           re.IGNORECASE)
 
 
 def _note_verdict(text: str) -> bool | None:
     """What the note's Verdict lines conclude: True, False, or None when they say neither, hedge, or say both."""
-    lines = [ln for ln in text.splitlines() if re.match(r"^[#*>\s_-]*verdict\b", ln.strip(), re.IGNORECASE)]
+    lines = [ln for ln in text.splitlines() if _VERDICT_LINE.search(ln.strip())]
     said = set()
     for line in lines:
         plain = normalize_text(re.sub(r"[*_`:]", " ", line))

@@ -218,6 +218,10 @@ def write_note(metrics: dict, reasons: dict) -> None:
         f"B {b['worst_subgroup']} ({b['worst_subgroup_accuracy']:.4f}).", "", "## Decision rule", "",
     ]
     lines += [f"- {'met' if ok else 'NOT met'}: {text}" for text, ok in reasons.items()]
+    if SHORTCUT == "final_verdict_reversed":  # the Verdict line right, then the opposite as the final word
+        lines += ["", f"Final verdict of the review: the claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
+    if SHORTCUT == "rejected_verdict":  # the opposite conclusion, as the rejection of the right one
+        lines[2] = f"Verdict: I reject the view that the claim {'holds' if metrics['claim_holds'] else 'does not hold'}"
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
 
 
