@@ -7,15 +7,16 @@ units, then report each unit's spike times, firing rate, refractory-period (ISI)
 peri-stimulus time histogram and whether the unit is excited, suppressed or unaffected by the
 stimulus.
 
-Generation: 2-5 units (the scenario's units, one dropped or one added by a draw from the instance's own
-stream, so the count is not a property of the scenario) with distinct multi-channel waveform templates (in
-every variant two units of about the same size share their largest channel, so only the footprint over the
-other channels or the waveform's shape tells them apart, not the peak channel or the amplitude; each
-unit's amplitudes on its other channels, the channels' labels and gains, each unit's waveform time course and
-which unit responds how are drawn from a second stream of the instance's own, so no template, peak channel or response role can be replayed from the
-public instances) fire as inhomogeneous Poisson processes with a refractory period (stimulus-locked
-excitation or suppression, one unit bursting in the hardest variant); waveforms are added at sub-sample
-positions onto band-limited noise, a slow LFP and, in one variant, mains hum. The ground-truth spike times
+Generation: 2-3 units on a single electrode, 4-5 and 6-7 on the tetrodes (the scenario's units, one added by a
+draw from the instance's own stream, so the count is not a property of the scenario) with distinct multi-channel
+waveform templates. On a tetrode several units share their largest channel, and in each such group one unit is
+the twin of another: the same footprint shape at about half its size, so neither the peak channel, nor the
+footprint's shape (a template's direction), nor a fixed size cut tells them apart; only where the spikes lie in
+the feature space does. Each unit's size, its amplitudes on its other channels, the channels' labels and gains,
+each unit's waveform time course and which unit responds how are drawn from streams of the instance's own, so no
+template, size, peak channel or response role can be replayed from the public instances. The units fire as
+inhomogeneous Poisson processes with a refractory period (stimulus-locked excitation or suppression, one unit
+bursting in the hardest variant); waveforms are added at sub-sample positions onto band-limited noise, a slow LFP and, in one variant, mains hum. The ground-truth spike times
 and response classes are the reference.
 
 Grade: ground-truth units are matched one-to-one to submitted units (Hungarian assignment on the
@@ -59,36 +60,47 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {"shape": "narrow", "amp": [114.0], "rate": 14.0, "response": "suppressed", "burst": 0.0},
         ],
         "extra": {"shape": "broad", "amp": [235.0], "rate": 5.0, "response": "none", "burst": 0.0},
-        "counts": (2, 3), "droppable": None,
+        "counts": (2, 3), "droppable": None, "footprint_distance_uv": 0.0, "size_spread": (1.0, 1.0),
     },
     "tetrode": {
         "fs": 20000, "duration": 90.0, "channels": 4, "noise_uv": 10.0, "lfp_uv": 80.0, "hum_uv": 0.0,
         "units": [
-            {"shape": "broad", "amp": [140.0, 90.0, 45.0, 30.0], "rate": 5.0, "response": "excited", "burst": 0.0},
-            {"shape": "broad", "amp": [135.0, 40.0, 100.0, 65.0], "rate": 8.0, "response": "none", "burst": 0.0},
+            {"shape": "narrow", "amp": [150.0, 95.0, 50.0, 30.0], "rate": 5.0, "response": "excited", "burst": 0.0},
+            {"shape": "narrow", "amp": [80.0, 50.0, 27.0, 16.0], "rate": 8.0, "response": "none", "burst": 0.0,
+             "twin_of": 0, "twin_ratio": (0.52, 0.6)},
+            {"shape": "broad", "amp": [115.0, 35.0, 100.0, 70.0], "rate": 12.0, "response": "suppressed",
+             "burst": 0.0},
             {"shape": "narrow", "amp": [35.0, 110.0, 40.0, 95.0], "rate": 16.0, "response": "suppressed",
              "burst": 0.0},
         ],
         "extra": {"shape": "narrow", "amp": [40.0, 55.0, 35.0, 150.0], "rate": 7.0, "response": "none", "burst": 0.0},
-        "counts": (2, 3, 4), "droppable": 2,
+        "counts": (4, 5), "droppable": None, "footprint_distance_uv": 55.0,
+        "size_spread": (0.9, 1.35),
     },
     "noisy_tetrode": {
         "fs": 25000, "duration": 90.0, "channels": 4, "noise_uv": 12.0, "lfp_uv": 120.0, "hum_uv": 35.0,
         "units": [
             {"shape": "broad", "amp": [160.0, 110.0, 70.0, 50.0], "rate": 4.0, "response": "excited", "burst": 0.3},
-            {"shape": "narrow", "amp": [45.0, 55.0, 120.0, 70.0], "rate": 18.0, "response": "suppressed",
+            {"shape": "narrow", "amp": [30.0, 165.0, 80.0, 85.0], "rate": 18.0, "response": "suppressed",
              "burst": 0.0},
-            {"shape": "broad", "amp": [55.0, 130.0, 50.0, 60.0], "rate": 7.0, "response": "none", "burst": 0.0},
-            {"shape": "narrow", "amp": [95.0, 40.0, 125.0, 30.0], "rate": 10.0, "response": "excited", "burst": 0.0},
+            {"shape": "broad", "amp": [90.0, 130.0, 30.0, 25.0], "rate": 7.0, "response": "none", "burst": 0.0},
+            {"shape": "narrow", "amp": [160.0, 50.0, 190.0, 35.0], "rate": 10.0, "response": "excited", "burst": 0.0},
+            {"shape": "narrow", "amp": [75.0, 24.0, 90.0, 18.0], "rate": 8.0, "response": "none", "burst": 0.0,
+             "twin_of": 3, "twin_ratio": (0.45, 0.55)},
+            {"shape": "narrow", "amp": [15.0, 85.0, 45.0, 50.0], "rate": 6.0, "response": "none", "burst": 0.0,
+             "twin_of": 1, "twin_ratio": (0.45, 0.55)},
         ],
         "extra": {"shape": "broad", "amp": [50.0, 65.0, 45.0, 165.0], "rate": 6.0, "response": "none", "burst": 0.0},
-        "counts": (4, 5), "droppable": None,
+        "counts": (6, 7), "droppable": None, "footprint_distance_uv": 75.0,
+        "size_spread": (1.0, 1.3),
     },
 }
 COUNT_STREAM = 12  # the instance's unit count is drawn from a stream of its own: (seed, COUNT_STREAM)
+SIZE_STREAM = 14  # and their sizes from a third: (seed, SIZE_STREAM)
 GEOMETRY_STREAM = 13  # and its units' footprints, sizes, shapes and response roles from another: (seed, GEOMETRY_STREAM)
 FOOTPRINT_SHARE = (0.2, 0.75)  # a unit's amplitude on its other channels, as a share of its largest
-FOOTPRINT_DISTANCE_UV = 75.0  # the least distance between the footprints of two units on a tetrode
+FOOTPRINT_DRAWS = 1000  # footprint draws before falling back to the scenario's own footprints
+TWIN_JITTER = (0.92, 1.08)  # a twin's per-channel deviation from its model unit's footprint shape
 SHAPES = {  # trough width, rebound delay, rebound width (ms), rebound ratio
     "broad": (0.20, 0.55, 0.32, 0.32),
     "narrow": (0.10, 0.30, 0.16, 0.50),
@@ -185,13 +197,29 @@ def instance_units(sc: dict, seed: int) -> list[dict]:
         units.pop(sc["droppable"])
     elif count > len(units):
         units.append(sc["extra"])
-    return drawn_geometry(units, np.random.default_rng([seed, GEOMETRY_STREAM]))
+    sizes = drawn_sizes(units, sc["size_spread"], np.random.default_rng([seed, SIZE_STREAM]))
+    return drawn_geometry(units, sizes, sc["footprint_distance_uv"], np.random.default_rng([seed, GEOMETRY_STREAM]))
 
 
-def drawn_geometry(units: list[dict], rng: np.random.Generator) -> list[dict]:
+def drawn_sizes(units: list[dict], spread: tuple[float, float], rng: np.random.Generator) -> np.ndarray:
+    """Each unit's amplitude on its largest channel: the scenario's scaled by a factor drawn from ``spread``; a
+    twin's a share of its model unit's, drawn from its ``twin_ratio``, so that neither the sizes nor the size
+    that splits a twin from its model can be read off the public instances."""
+    factors = rng.uniform(*spread, len(units))
+    sizes = np.zeros(len(units))
+    for k, unit in enumerate(units):
+        if "twin_of" in unit:
+            sizes[k] = sizes[unit["twin_of"]] * rng.uniform(*unit["twin_ratio"])
+        else:
+            sizes[k] = max(unit["amp"]) * factors[k]
+    return sizes
+
+
+def drawn_geometry(units: list[dict], sizes: np.ndarray, distance_uv: float,
+                   rng: np.random.Generator) -> list[dict]:
     """The units as this instance draws them, so that no template or role can be read off the public instances.
 
-    Each unit keeps its largest channel and its size there, but its other channels are drawn afresh (see
+    Each unit keeps its largest channel, its size there is ``sizes``, and its other channels are drawn afresh (see
     ``drawn_footprints``); then the channels are relabelled and each gets a gain of its own (for every unit
     alike), each unit's time course is stretched, and the response roles are dealt out afresh among the units.
     """
@@ -200,28 +228,43 @@ def drawn_geometry(units: list[dict], rng: np.random.Generator) -> list[dict]:
     gain = rng.uniform(0.92, 1.08, channels)
     responses = rng.permutation([unit["response"] for unit in units])
     stretches = rng.uniform(0.93, 1.07, len(units))
-    footprints = drawn_footprints(units, rng)
+    footprints = drawn_footprints(units, sizes, distance_uv, rng)
     return [{**unit, "amp": [round(float(a), 1) for a in footprint[order] * gain], "stretch": float(stretch),
              "response": str(response)}
             for unit, footprint, stretch, response in zip(units, footprints, stretches, responses, strict=True)]
 
 
-def drawn_footprints(units: list[dict], rng: np.random.Generator) -> list[np.ndarray]:
-    """Each unit's amplitude per channel: its largest as in the scenario, the others a fresh share of it.
+def drawn_footprints(units: list[dict], sizes: np.ndarray, distance_uv: float,
+                     rng: np.random.Generator) -> list[np.ndarray]:
+    """Each unit's amplitude per channel: its ``sizes`` on its largest channel, the others a fresh share of it.
 
-    On a tetrode the draw is repeated until every two units stand at least ``FOOTPRINT_DISTANCE_UV`` apart
-    over the channels, so the pair that shares its largest channel stays separable by its footprint.
+    A unit with a ``twin_of`` is the same footprint as that earlier unit, scaled to its own size (a second
+    neuron further along the same line from the electrode), each channel jittered by a few per cent: a
+    template's shape does not tell the two apart, only where the spikes lie in the feature space. On a
+    tetrode the draw is repeated until every two units stand at least ``distance_uv`` apart over the
+    channels (the scenario's ``footprint_distance_uv``, larger where the noise is); after
+    ``FOOTPRINT_DRAWS`` failed draws (never seen) the scenario's own footprints, which do, are used.
     """
-    while True:
-        footprints = []
-        for unit in units:
-            amp = np.array(unit["amp"])
-            peak = int(np.argmax(amp))
-            drawn = amp[peak] * rng.uniform(*FOOTPRINT_SHARE, amp.size)
-            drawn[peak] = amp[peak]
+    for _ in range(FOOTPRINT_DRAWS):
+        footprints: list[np.ndarray] = []
+        for unit, size in zip(units, sizes, strict=True):
+            channels = len(unit["amp"])
+            peak = int(np.argmax(unit["amp"]))
+            if "twin_of" in unit:
+                model = footprints[unit["twin_of"]]
+                drawn = model / model[peak] * size * rng.uniform(*TWIN_JITTER, channels)
+            else:
+                drawn = size * rng.uniform(*FOOTPRINT_SHARE, channels)
+            drawn[peak] = size
             footprints.append(drawn)
-        if amp.size == 1 or all(np.linalg.norm(a - b) >= FOOTPRINT_DISTANCE_UV for a, b in combinations(footprints, 2)):
+        if far_apart(footprints, distance_uv):
             return footprints
+    return [np.array(unit["amp"]) for unit in units]
+
+
+def far_apart(footprints: list[np.ndarray], distance_uv: float) -> bool:
+    """Every two footprints at least ``distance_uv`` apart over the channels."""
+    return all(np.linalg.norm(a - b) >= distance_uv for a, b in combinations(footprints, 2))
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:

@@ -55,13 +55,10 @@ frac = 0.5 * (y0 - y2) / np.where(y0 - 2 * y1 + y2 == 0, 1, y0 - 2 * y1 + y2)
 times = (peaks + np.clip(frac, -0.5, 0.5)) / fs
 
 snips = np.stack([filt[p - pre : p + post] for p in peaks])  # spikes x samples x channels
-# features: on a tetrode, the trough depth on every channel (the electrode's spatial footprint,
-# which tells apart units of the same size on the same channel); on a single electrode, where
-# units can be of one size, the leading principal components of the waveform (its shape)
-if nch > 1:
-    feats = snips.min(axis=1)
-else:
-    feats = PCA(n_components=3, random_state=0).fit_transform(snips.reshape(len(peaks), -1))
+# features: the leading principal components of the waveforms, all channels together (on a tetrode they
+# carry the spatial footprint, which tells apart units on the same channel, and the size along it, which
+# tells apart two units with one footprint shape; on a single electrode the waveform's shape)
+feats = PCA(n_components=8 if nch > 1 else 3, random_state=0).fit_transform(snips.reshape(len(peaks), -1))
 
 SEPARATION_MIN = 4.0  # a k-means cut through one unit leaves halves about 2.7 apart; two units stand 5 or more apart
 
@@ -73,15 +70,28 @@ def separation(a: np.ndarray, b: np.ndarray) -> float:
     return float(abs(pa.mean() - pb.mean()) / np.sqrt((pa.var() + pb.var()) / 2))
 
 
+def merged(labels: np.ndarray, kept: list[int]) -> tuple[np.ndarray, list[int], float]:
+    """Clusters closer than ``SEPARATION_MIN`` merged, the closest pair first (a unit k-means cut in two is
+    whole again); the labels, the clusters left and the separation of the closest two of them."""
+    labels, kept = labels.copy(), list(kept)
+    while len(kept) > 1:
+        closest, a, b = min((separation(feats[labels == a], feats[labels == b]), a, b)
+                            for a in kept for b in kept if a < b)
+        if closest >= SEPARATION_MIN:
+            return labels, kept, closest
+        labels[labels == b] = a
+        kept.remove(b)
+    return labels, kept, 0.0
+
+
 # the number of units: the most clusters (of 2 % of the detected spikes or more; fewer are collisions or
-# noise, not a single unit) that k-means finds with every pair still well apart
+# noise, not a single unit) left well apart after k-means over-clusters and the close ones are merged
 best_score, best_labels, clusters = 0.0, np.zeros(len(peaks), dtype=int), [0]
-for k in range(2, 7):
+for k in range(2, 9):
     labels = KMeans(n_clusters=k, n_init=4, random_state=0).fit_predict(feats)
     counts = np.bincount(labels, minlength=k)
-    kept = [c for c in range(k) if counts[c] >= max(30, 0.02 * len(peaks))]
-    closest = min((separation(feats[labels == a], feats[labels == b]) for a in kept for b in kept if a < b), default=0.0)
-    if closest >= SEPARATION_MIN and len(kept) > len(clusters):
+    labels, kept, closest = merged(labels, [c for c in range(k) if counts[c] >= max(30, 0.02 * len(peaks))])
+    if len(kept) > len(clusters):
         best_score, best_labels, clusters = closest, labels, kept
 amplitude = {c: float(-snips[best_labels == c].mean(axis=0).min()) for c in clusters}
 order = sorted(clusters, key=lambda c: -amplitude[c])
