@@ -7,7 +7,8 @@ soffice (inspect_workbook.py, in a tool sandbox): it reads the data sheet, the D
 fields and its output, the KPI cells and whether they are formulas, and the chart's type and data
 ranges; then it changes the data sheet's numbers, recalculates and checks that the KPIs follow. The
 reallocation is checked against the rule, and the summary must give each channel cut or funded its move, in
-the rule's direction, with its own figure (a line that moves it the other way or weighs both ways fails).
+the rule's direction, with its own figure (a line that moves it the other way, keeps its budget, denies its move or
+weighs both ways fails; a sentence naming channels on both sides of the move is read clause by clause).
 """
 
 from __future__ import annotations
@@ -377,9 +378,22 @@ def _has(numbers: list[float], amount: float) -> bool:
 _CUT_WORDS = re.compile(r"\b(?:cut|cuts|cutting|reduc\w*|decreas\w*|trim\w*|scal\w*\s+(?:back|down))\b")
 _RAISE_WORDS = re.compile(r"\b(?:increas\w*|rais\w*|boost\w*|grow\w*|receiv\w*|expand\w*|funded|gets?|gains?|adds?|"
                           r"added|additional|extra|top(?:s|ped)?\s+up|scal\w*\s+up)\b")
+_HOLD_WORDS = re.compile(r"\b(?:keep|keeps|kept|hold|holds|maintain\w*|freez\w*)\b(?:\W+\w+){0,3}?\W+(?:budget|spend|level)"
+                         r"|\b(?:budget|spend)\w*(?:\W+\w+){0,3}?\W+(?:unchanged|flat|the\s+same|as\s+is)\b"
+                         r"|\b(?:stays?|remains?|left)\s+(?:unchanged|flat|the\s+same|as\s+is)\b|\bno\s+change\b")
 _SIGNED = re.compile(r"(?<![\w.])([-+\u2212])\s?(\d[\d,]*(?:\.\d+)?)")
-_NEGATED = re.compile(r"\b(?:not|no|never|nor|without)\b(?:\W+\w+)?\W+$|n't\W+$")
+# a negation a few words before a direction word, in its clause ("is not cut", "will not be cut", "is not going to be
+# cut", "will not, in the end, be cut"); "misses target, so is cut" is no negation of the cut
+_NEGATED = re.compile(r"\b(?:not|no|never|nor|without)\b(?:\W+\w+){0,3}?\W+$|n't(?:\W+\w+){0,3}?\W+$")
+_ASIDE = re.compile(r",[^,]{0,30},")
+_CLAUSE = re.compile(r"[;:.()]|,|\b(?:so|and|but|therefore|thus|hence|then|because|since|while|whereas)\b")
 _HEDGE = re.compile(r"\b(?:or|either|whether)\b")
+_SIDES = re.compile(r"[,;:()]|\b(?:while|whilst|whereas|but)\b")
+
+
+def _negated(passage: str, at: int) -> bool:
+    before = _ASIDE.sub(" ", passage[max(0, at - 60):at])
+    return bool(_NEGATED.search(_CLAUSE.split(before)[-1] if _CLAUSE.search(before) else before))
 
 
 def _directions(passage: str, move: dict | None = None) -> set[str]:
@@ -387,8 +401,9 @@ def _directions(passage: str, move: dict | None = None) -> set[str]:
     own change figure signed, or its current and new budgets given in that order; {"hedged"} when it weighs
     both ways ("cut or increase"), empty when it says neither. Both ways may be found in one passage that
     also tells the channel's history ("its CPA increased, so it is cut")."""
-    found = [(m.start(), way) for way, words in (("cut", _CUT_WORDS), ("increase", _RAISE_WORDS))
-             for m in words.finditer(passage) if not _NEGATED.search(passage[max(0, m.start() - 25):m.start()])]
+    found = [(m.start(), f"not {way}" if _negated(passage, m.start()) else way)
+             for way, words in (("cut", _CUT_WORDS), ("increase", _RAISE_WORDS)) for m in words.finditer(passage)]
+    found += [(m.start(), "hold") for m in _HOLD_WORDS.finditer(passage) if not _negated(passage, m.start())]
     if move is not None:
         found += [(m.start(), "cut" if m.group(1) in "-\u2212" else "increase") for m in _SIGNED.finditer(passage)
                   if _has(_numbers(m.group(2)), move["change"])]
@@ -397,7 +412,7 @@ def _directions(passage: str, move: dict | None = None) -> set[str]:
         if at["current_budget"] and at["new_budget"] and min(at["current_budget"]) < max(at["new_budget"]):
             found.append((min(at["current_budget"]), move["action"]))
     first = {way: at for at, way in sorted(found, reverse=True)}
-    if len(first) == 2 and _HEDGE.search(passage[min(first.values()):max(first.values())]):
+    if len(first) >= 2 and _HEDGE.search(passage[min(first.values()):max(first.values())]):
         return {"hedged"}
     return set(first)
 
@@ -426,10 +441,15 @@ def _grade_summary(g: Grading, ref: dict, text: str) -> None:
         passages += [(p, heading) for p in re.split(r"(?<=[.;!?])\s+(?=[A-Z*_-])", line) if p.strip()]
     def stated(c: str) -> bool | str:
         others = ref["recipients"] if c in ref["donors"] else ref["donors"]
-        own = [(p, under) for p, under in passages
-               if c.lower() in p.lower() and not any(o.lower() in p.lower() for o in others)]
+        def alone(text: str) -> bool:
+            return c.lower() in text.lower() and not any(o.lower() in text.lower() for o in others)
+        # a sentence that names both sides is read clause by clause ("Meta is cut, while Display gets more")
+        own = [(q, under) for p, under in passages
+               for q in ([p] if alone(p) else _SIDES.split(p)) if alone(q)]
         ways = {p: _directions(p.lower(), moves[c]) | ({under} - {None}) for p, under in own}
-        if wrong := [p for p, said in ways.items() if (said and moves[c]["action"] not in said) or "hedged" in said]:
+        action = moves[c]["action"]
+        if wrong := [p for p, said in ways.items()
+                     if (said and action not in said) or "hedged" in said or f"not {action}" in said]:
             return f"{c} is to be {moves[c]['action']}, but the summary says: {wrong[0].strip()[:120]!r}"
         for p in ways:
             numbers = _numbers(p)

@@ -209,6 +209,14 @@ def summary(brief: dict, rows: list[list], moved: float, held: float) -> str:
                      f"({change:+,.2f} {cur}).")
     lines += ["", f"In total {moved:,.2f} {cur} a month moves from the channels below target to the best ones; "
               f"{held:,.2f} {cur} that no channel can absorb within the cap is held back."]
+    cuts = [r[0] for r in rows if r[5] == "cut"]
+    gains = [r[0] for r in rows if r[5] == "increase"]
+    if SHORTCUT == "summary_kept_flat":  # every move right, then the channels cut said to keep their budget
+        lines += ["", f"On reflection, {' and '.join(cuts)} keep their budget unchanged for Q4."]
+    if SHORTCUT == "summary_far_negation":  # the cuts denied a few words before the verb
+        lines += ["", *(f"{c} is not going to be cut in Q4 after all." for c in cuts)]
+    if SHORTCUT == "summary_sides_swapped":  # a bottom line naming both sides, each given the other's move
+        lines += ["", f"Bottom line: {' and '.join(cuts)} get the extra money, while {' and '.join(gains)} are cut back."]
     return "\n".join(lines) + "\n"
 
 
