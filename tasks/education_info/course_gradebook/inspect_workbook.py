@@ -3,12 +3,13 @@
 
 Usage: inspect_workbook.py WORKBOOK JOB_JSON. Writes report.json: the Data sheet's cells, the Policy
 sheet's weights (by category name in column A) and letter counts (G2 down), the Grades sheet's rows (by
-its header), its final_percent and letter formulas, whether each final percent has a conditional format
-and the first one's conditions (operator, formula), every chart's value ranges and category labels; then the Grades rows again
-after the Policy weights of the job were set and the document recalculated (weights restored after),
-after the job's altered rules, drops and letter cut-offs were set on the Policy sheet and the document
-recalculated (with the letter counts; the cells restored after), and after the job's hidden roster was
-written over the Data sheet and the document recalculated.
+its header), its final_percent and letter formulas, per student whether the conditional format of the
+final percent gives it a visible style (evaluated as Calc applies it) and the first row's conditions,
+every chart's value ranges and category labels; then the Grades rows again after the Policy weights of
+the job were set and the document recalculated (weights restored after), after the job's altered rules,
+drops and letter cut-offs were set on the Policy sheet and the document recalculated (with the letter
+counts; the cells restored after), and after the job's hidden roster was written over the Data sheet and
+the document recalculated.
 """
 
 from __future__ import annotations
@@ -38,10 +39,70 @@ def used_rows(sheet) -> list[list]:
     return [list(r) for r in sheet.getCellRangeByPosition(0, 0, addr.EndColumn, addr.EndRow).getDataArray()]
 
 
-def grades_sheet(sheet) -> dict:
+FONT_FACE = ("CharWeight", "CharPosture", "CharUnderline", "CharStrikeout")
+COMPARE = {"EQUAL": lambda v, a, b: v == a, "NOT_EQUAL": lambda v, a, b: v != a, "GREATER": lambda v, a, b: v > a,
+           "GREATER_EQUAL": lambda v, a, b: v >= a, "LESS": lambda v, a, b: v < a, "LESS_EQUAL": lambda v, a, b: v <= a,
+           "BETWEEN": lambda v, a, b: min(a, b) <= v <= max(a, b),
+           "NOT_BETWEEN": lambda v, a, b: not min(a, b) <= v <= max(a, b)}
+
+
+def visible_style(doc, name: str) -> bool:
+    """Whether a cell style looks different from the Default style: a background, a font colour or a font face."""
+    styles = doc.StyleFamilies.getByName("CellStyles")
+    if not styles.hasByName(name):
+        return False
+    style, default = styles.getByName(name), styles.getByName("Default")
+    if not style.IsCellBackgroundTransparent and style.CellBackColor not in (-1, 0xFFFFFF):
+        return True
+    if style.CharColor not in (-1, 0x000000):  # automatic or black: the text colour a cell has anyway
+        return True
+    return any(style.getPropertyValue(p) != default.getPropertyValue(p) for p in FONT_FACE)
+
+
+class Conditions:
+    """Evaluates a cell's conditional format as Calc applies it: the first entry whose condition holds gives the
+    cell its style. An entry's formulas are moved from the entry's source position to the cell (relative
+    references follow) and computed in a scratch cell of the same sheet."""
+
+    def __init__(self, doc, sheet) -> None:
+        self.doc, self.parser = doc, doc.createInstance("com.sun.star.sheet.FormulaParser")
+        self.scratch = sheet.getCellByPosition(sheet.Columns.getCount() - 1, 0)
+        self.styles: dict[str, bool] = {}
+
+    def value(self, formula: str, source, cell) -> float | None:
+        moved = self.parser.printFormula(self.parser.parseFormula(formula, source), cell.getCellAddress())
+        self.scratch.setTokens(self.parser.parseFormula(moved, self.scratch.getCellAddress()))
+        value = None if self.scratch.getError() else self.scratch.getValue()
+        self.scratch.setFormula("")
+        return value
+
+    def holds(self, entry, cell) -> bool:
+        operator, source = entry.getOperator().value, entry.getSourcePosition()
+        first = self.value(entry.getFormula1(), source, cell)
+        if operator == "FORMULA":
+            return bool(first)
+        second = self.value(entry.getFormula2(), source, cell) if operator.endswith("BETWEEN") else first
+        return operator in COMPARE and first is not None and second is not None and not cell.getError() and \
+            COMPARE[operator](cell.getValue(), first, second)
+
+    def flagged(self, cell) -> bool:
+        """Whether the cell's conditional format gives it a visible style."""
+        entries = cell.getPropertyValue("ConditionalFormat")
+        for e in range(entries.getCount()):
+            with contextlib.suppress(Exception):  # an entry that is no condition (a colour scale, ...)
+                entry = entries.getByIndex(e)
+                if self.holds(entry, cell):
+                    name = entry.getStyleName()
+                    self.styles.setdefault(name, visible_style(self.doc, name))
+                    return self.styles[name]
+        return False
+
+
+def grades_sheet(doc, sheet) -> dict:
     table = used_rows(sheet)
     head = [str(h).strip().lower() for h in table[0]] if table else []
-    rows, formulas, conditional, conditions = [], [], bool(head), []
+    rows, formulas, conditions, at_risk = [], [], [], {}
+    evaluate = Conditions(doc, sheet)
     for i, r in enumerate(table[1:], start=1):
         if not str(r[0]).strip():
             continue
@@ -51,17 +112,14 @@ def grades_sheet(sheet) -> dict:
                 formulas.append(sheet.getCellByPosition(head.index(name), i).getFormula())
         if "final_percent" in head:
             cell = sheet.getCellByPosition(head.index("final_percent"), i)
+            at_risk[str(r[0]).strip()] = evaluate.flagged(cell)
             entries = cell.getPropertyValue("ConditionalFormat")
-            conditional = conditional and entries.getCount() > 0
             if i == 1:
                 for e in range(entries.getCount()):
                     with contextlib.suppress(Exception):  # an entry that is no condition (a colour scale, ...)
                         entry = entries.getByIndex(e)
-                        conditions.append([entry.getOperator().value, entry.getFormula1()])
-        else:
-            conditional = False
-    return {"header": head, "rows": rows, "formulas": formulas, "conditional": conditional and bool(rows),
-            "conditions": conditions}
+                        conditions.append([entry.getOperator().value, entry.getFormula1(), entry.getStyleName()])
+    return {"header": head, "rows": rows, "formulas": formulas, "at_risk": at_risk, "conditions": conditions}
 
 
 def categories(cs) -> list[str] | None:
@@ -117,13 +175,13 @@ def inspect(doc, job: dict) -> dict:
     k = job["letters"]
     report = {"data": {"table": used_rows(data)}, "policy_weights": {c: cell.getValue() for c, cell in cells.items()},
               "counts": [policy.getCellByPosition(6, i).getValue() for i in range(1, k + 1)],
-              "grades": grades_sheet(grades), "charts": charts(doc)}
+              "grades": grades_sheet(doc, grades), "charts": charts(doc)}
     original = {c: cell.getValue() for c, cell in cells.items()}
     for c, w in zip(job["categories"], job["swapped_weights"], strict=True):
         if c in cells:
             cells[c].setValue(w)
     doc.calculateAll()
-    report["reweighted"] = grades_sheet(grades)
+    report["reweighted"] = grades_sheet(doc, grades)
     for c, w in original.items():
         cells[c].setValue(w)
     # the altered rules (H1:I3 by name), drops (column C of the categories) and letter cut-offs (E2 down)
@@ -139,7 +197,7 @@ def inspect(doc, job: dict) -> dict:
             saved.append((cell, cell.getFormula()))
             cell.setValue(value)
     doc.calculateAll()
-    report["altered"] = grades_sheet(grades)
+    report["altered"] = grades_sheet(doc, grades)
     report["altered"]["counts"] = [policy.getCellByPosition(6, i).getValue() for i in range(1, k + 1)]
     for cell, formula in saved:
         cell.setFormula(formula)
@@ -149,7 +207,7 @@ def inspect(doc, job: dict) -> dict:
     hidden = sorted(job["hidden_rows"], key=lambda r: order.get(r[0], len(order)))
     write_roster(data, job["header"], hidden)
     doc.calculateAll()
-    report["perturbed"] = grades_sheet(grades)
+    report["perturbed"] = grades_sheet(doc, grades)
     return report
 
 

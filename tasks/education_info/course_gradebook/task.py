@@ -9,8 +9,9 @@ Grades sheets, the conditional formats and the charts, then swaps two category w
 sheet and recalculates, then writes altered late-penalty and extra-credit rules, drops and letter
 cut-offs on the Policy sheet and recalculates, then writes the hidden roster over the Data sheet and
 recalculates: the Grades sheet (and the letter counts) must follow all three, its category averages
-too. The at-risk conditional format must compare the final percent with the Policy sheet's threshold; the
-distribution chart must plot the letter counts against the letters.
+too. The at-risk conditional format, evaluated per student as Calc applies it, must give a visible style to
+exactly the students below the threshold, on the delivered workbook, after the altered policy and on the
+hidden roster; the distribution chart must plot the letter counts against the letters.
 """
 
 from __future__ import annotations
@@ -79,14 +80,17 @@ def _place_boundary(course: Course, rows: list[list], rng: random.Random) -> str
 
 def _sound(course: Course, rows: list[list]) -> bool:
     """Every shortcut of the policy changes someone's grade; no final sits exactly on a letter's rounding edge
-    (where a float sum could round either way), and someone's extra credit is over the cap."""
+    (where a float sum could round either way); someone's extra credit is over the cap; some students are at
+    risk and some are not."""
     true = grades(course, rows)
     for flag in ("excused_as_zero", "no_drop", "uncapped"):
         other = grades(course, rows, **{flag: True})
         if all(abs(other[s]["final"] - true[s]["final"]) < 0.05 for s in true):
             return False
     edges = [abs(g["final"] - (cut - 0.05)) for g in true.values() for cut, _name in course.letters[1:]]
-    return min(edges) > 1e-6 and any((r[-1] or 0) > course.extra_credit_cap for r in rows)
+    finals = [g["final"] for g in true.values()]
+    mixed = min(finals) < course.at_risk_below - 0.05 and max(finals) > course.at_risk_below + 0.05
+    return mixed and min(edges) > 1e-6 and any((r[-1] or 0) > course.extra_credit_cap for r in rows)
 
 
 def _export(course: Course, rows: list[list], rng: random.Random) -> tuple[list[dict], list[str]]:
@@ -281,21 +285,16 @@ def _data_matches(ref: dict, data: dict) -> dict[str, bool | str]:
     return {row[0]: verdict(row) for row in ref["rows"]}
 
 
-def _flags_at_risk(conditions: list, at_risk: float) -> bool:
-    """Some condition of the final percent cells is 'less than' the Policy sheet's at_risk_below (I4) or its
-    value: as a cell-value condition, or as a formula condition comparing with '<'."""
-    def threshold(text: str) -> bool:
-        bare = re.sub(r"[$' ]", "", text).lower()
-        return bool(re.search(r"policy\.i4(?![0-9])", bare)) or any(
-            abs(float(n) - at_risk) < 1e-9 for n in re.findall(r"(?<![a-z0-9.])\d+(?:\.\d+)?(?![0-9])", bare))
-    ok = False
-    for entry in conditions:
-        if not isinstance(entry, list | tuple) or len(entry) < 2:
-            continue
-        operator, formula = str(entry[0]), str(entry[1])
-        ok = ok or (operator == "LESS" and threshold(formula)) or (operator == "FORMULA" and "<" in formula
-                                                                  and threshold(formula.split("<", 1)[1]))
-    return ok
+def _at_risk(table: dict, want: dict, threshold: float) -> dict[str, bool | str]:
+    """Per student: whether the conditional format gives the final percent a visible style exactly when the
+    policy's final percent is below the threshold (students within 0.05 of it, where a rounded comparison could
+    go either way, are not judged)."""
+    flagged = table.get("at_risk", {})
+    def verdict(sid: str) -> bool | str:
+        below = want[sid]["final"] < threshold
+        return flagged.get(sid) == below or f"final {want[sid]['final']:.2f} " + \
+            ("is below the threshold but not flagged" if below else "is not below the threshold but flagged")
+    return {sid: verdict(sid) for sid in want if abs(want[sid]["final"] - threshold) >= 0.05}
 
 
 def _grade_workbook(g: Grading, ref: dict, book: dict) -> None:
@@ -328,10 +327,13 @@ def _grade_workbook(g: Grading, ref: dict, book: dict) -> None:
                _follows(book["reweighted"], ref["swapped_grades"]), weight=2)
     g.fraction("the Grades sheet follows the Policy sheet's rules, drops and letter scale",
                _follows(book.get("altered", {}), ref["altered"]["grades"]), weight=2)
-    conditions = book["grades"].get("conditions", [])
-    g.check("conditional formatting flags the final percents below the at-risk threshold",
-            book["grades"].get("conditional", False) and _flags_at_risk(conditions, ref["at_risk_below"]), weight=1,
-            expected=f"less than $Policy.$I$4 ({ref['at_risk_below']:g})", found=conditions[:3])
+    threshold = ref["at_risk_below"]
+    flags = _at_risk(book["grades"], ref["grades"], threshold)
+    flags.update({f"{sid} (altered policy)": v for sid, v in
+                  _at_risk(book.get("altered", {}), ref["altered"]["grades"], threshold).items()})
+    flags.update({f"{sid} (another roster)": v for sid, v in
+                  _at_risk(book["perturbed"], ref["hidden_grades"], threshold).items()})
+    g.fraction("conditional formatting visibly flags the final percents below the at-risk threshold", flags, weight=1)
     k = len(ref["letters"])
     counts = book.get("counts", [])
     want = [sum(g_["letter"] == name for g_ in ref["grades"].values()) for _cut, name in ref["letters"]]

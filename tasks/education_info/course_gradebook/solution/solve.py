@@ -197,8 +197,18 @@ def build(doc, policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]:
 
     finals = grades.getCellRangeByPosition(3 + len(cats), 1, 3 + len(cats), n)
     entries = finals.getPropertyValue("ConditionalFormat")
-    entries.addNew((prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "LESS")),
-                    prop("Formula1", rule("$Policy.$I$4", policy, "at_risk")), prop("StyleName", "Bad")))
+    condition = [prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "LESS")),
+                 prop("Formula1", rule("$Policy.$I$4", policy, "at_risk")),
+                 prop("StyleName", "Default" if SHORTCUT == "at_risk_default_style" else "Bad")]
+    if SHORTCUT == "at_risk_never_true":  # the threshold referenced in a condition that never holds
+        condition[1] = prop("Formula1", "$Policy.$I$4-1000")
+    if SHORTCUT == "at_risk_listed":  # the students at risk on this roster, by id
+        below = [f'$A2="{grades.getCellByPosition(0, i).getString()}"' for i in range(1, n + 1)
+                 if grades.getCellByPosition(3 + len(cats), i).getValue() < policy["at_risk"]]
+        condition = [prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "FORMULA")),
+                     prop("Formula1", f"OR({';'.join(below)})"), prop("StyleName", "Bad"),
+                     prop("SourcePosition", finals.getCellByPosition(0, 0).getCellAddress())]
+    entries.addNew(tuple(condition))
     finals.setPropertyValue("ConditionalFormat", entries)
 
     frame = uno.createUnoStruct("com.sun.star.awt.Rectangle")
