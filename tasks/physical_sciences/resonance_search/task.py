@@ -399,24 +399,67 @@ def _grade_summary(g: Grading, ref: dict, result: dict, summary: str) -> None:
     _grade_conclusion(g, result, summary.lower())
 
 
+SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+")
+CLAIM = re.compile(r"\b(?:observ(?:e|es|ed|ing|ation)|discover(?:y|ies|ed|s|ing)?)\b")
+FORMAL_CLAIM = re.compile(r"\bobservation\b|\bdiscover(?:y|ies|ed|s|ing)?\b")
+SEEN_CLAIM = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+\s+)?observed\b")
+EVIDENCE_CLAIM = re.compile(r"\bevidence\b")
+EVIDENCE = re.compile(r"\bevidence\b|\bexcess\b")
+NEGATOR = re.compile(r"\b(?:no|not|cannot|never|without|nor)\b|n't\b")
+# what, a few words before a claim, says that the result falls short of it ("below the threshold of an observation")
+SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than)\b|n't\b")
+# a sentence about what a claim would need makes none ("an observation would require 5 sigma")
+CONDITIONAL = re.compile(r"\b(?:would|could|requires?|required|threshold|needs?|needed)\b")
+DENIAL = re.compile(r"\bno (?:significant )?(?:excess|signal|evidence)\b")
+ELSEWHERE = re.compile(r"\b(?:elsewhere|other|outside|away from)\b")
+NEGATION_REACH = 4  # words before a claim within which a negator denies it ("cannot claim an observation")
+SHORT_OF_REACH = 8  # words before a claim within which the text may say the result falls short of it
+
+
+def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], reach: int) -> list[tuple[bool, str]]:
+    """Each match of ``pattern``: whether ``before`` occurs within ``reach`` words before it, and its sentence."""
+    found = []
+    for sentence in SENTENCE_BREAK.split(text):
+        for match in pattern.finditer(sentence):
+            words = re.findall(r"[\w']+", sentence[:match.start()])[-reach:]
+            found.append((bool(before.search(" ".join(words))), sentence))
+    return found
+
+
+def _overclaims(text: str, *patterns: re.Pattern[str]) -> bool:
+    """A claim of one of ``patterns`` that the text neither says the result falls short of nor makes conditional."""
+    return any(not short and not CONDITIONAL.search(sentence) for pattern in patterns
+               for short, sentence in _mentions(text, pattern, SHORT_OF, SHORT_OF_REACH))
+
+
+def _denies_excess(text: str) -> bool:
+    """'No significant excess' said of the result (not of another part of the spectrum)."""
+    return any(DENIAL.search(s) and not ELSEWHERE.search(s) for s in SENTENCE_BREAK.split(text))
+
+
 def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
-    """The conclusion a reviewer reads: an observation claimed only at 5 sigma or more, evidence at 3 to 5, no
-    excess below; for the limits, no excess and the 95% CL limits."""
-    says_observed = bool(re.search(r"\bobserv(ed|ation)\b", text)) and not re.search(
-        r"\bno (significant )?(excess|signal)\b", text)
-    says_evidence = bool(re.search(r"\bevidence\b|\bexcess\b", text))
+    """The conclusion a reviewer reads: an observation (or discovery) claimed only at 5 sigma or more, and then not
+    denied anywhere in the summary; at 3 to 5, evidence or an excess, neither claimed as an observation or a
+    discovery nor denied; below, no such claim; for the limits, no excess and the 95% CL limits. A negator just
+    before a claim denies it ("this is not an observation"); wording that the result falls short of a claim
+    ("below the 5 sigma threshold for an observation") makes none."""
     if g.params["mode"] == "measurement":
         z = _value(result, "local_significance")
+        claims = [denied for denied, _ in _mentions(text, CLAIM, NEGATOR, NEGATION_REACH)]
         if z is None:
             ok, want = False, "a local significance"
         elif z >= 5:
-            ok, want = says_observed, "an observation (Z >= 5)"
+            ok = not all(claims) and not any(claims) and not _denies_excess(text)
+            want = "an observation (Z >= 5), not denied"
         elif z >= 3:
-            ok, want = says_evidence and not says_observed, "evidence or an excess, not an observation (3 <= Z < 5)"
+            ok = (not all(denied for denied, _ in _mentions(text, EVIDENCE, NEGATOR, NEGATION_REACH))
+                  and not _overclaims(text, FORMAL_CLAIM) and not _denies_excess(text))
+            want = "evidence or an excess, neither an observation or a discovery nor denied (3 <= Z < 5)"
         else:
-            ok, want = not says_observed, "no observation claimed (Z < 3)"
+            ok = not _overclaims(text, FORMAL_CLAIM, SEEN_CLAIM, EVIDENCE_CLAIM)
+            want = "no observation, discovery or evidence claimed (Z < 3)"
     else:
-        ok = (not says_observed and "95" in text and "limit" in text
+        ok = (not _overclaims(text, FORMAL_CLAIM, SEEN_CLAIM, EVIDENCE_CLAIM) and "95" in text and "limit" in text
               and bool(re.search(r"no (significant )?(excess|signal)|background.only|consistent with (the )?background",
                                  text)))
         want = "no excess, 95% CL upper limits"
