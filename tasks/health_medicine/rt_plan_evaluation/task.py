@@ -8,7 +8,7 @@ protocol for the site. They validate the set, compute cumulative DVHs from the c
 on the initial plan, re-weight the beams to minimise the priority organ's mean dose under the coverage,
 hot-spot and other organ constraints, write the final RTDOSE and sign a plan-check report.
 
-generate() draws the site's geometry, computes the beam doses with a conformal-field model (rtcase.py),
+generate() draws the site's geometry and beam arrangement, computes the beam doses with a conformal-field model (rtcase.py),
 writes the DICOM set with pydicom in the task's tool environment (write_case.py), rasterises the contours
 for the grader's own voxel DVHs, and finds the reference optimum (optimise() in solution/solve.py). The
 protocol's limits are set from that optimum so the decision is clear: the priority organ's limit either has
@@ -19,6 +19,7 @@ report against its recomputation and the reference optimum.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import math
@@ -44,7 +45,9 @@ DVH_TOL_PCT = 4.0           # cumulative volume, percentage points
 DVH_END_PCT = 2.0           # a DVH taken above the maximum ends at (about) no volume
 DOSE_REL_TOL, DOSE_ABS_TOL, VOLUME_ABS_TOL = 0.015, 0.3, 2.0
 MARGIN_TIE = 0.01
-ATTEMPTS = 6
+ATTEMPTS = 8
+# the beam arrangement is turned as a whole by 15-45 degrees either way, and each beam moved by up to 15 degrees
+TURN_DEG, JITTER_DEG = (15.0, 45.0), 15.0
 
 
 def _optimiser():
@@ -94,8 +97,17 @@ def _protocol(site: rtcase.Site, priority_limit: float, limits: dict[tuple[str, 
             "canary": CANARY}
 
 
-def _build(site_name: str, rng: np.random.Generator) -> dict[str, Any]:
+def beam_arrangement(nominal: list[float], rng: np.random.Generator) -> list[float]:
+    """The case's gantry angles: the site's nominal arrangement (that of every instance before version 1.7.0) turned
+    as a whole and each beam moved, drawn per case, so that no instance's optimal weights, beam by beam, carry over
+    to another."""
+    turn = rng.choice([-1.0, 1.0]) * rng.uniform(*TURN_DEG)
+    return [float(round(g + turn + rng.uniform(-JITTER_DEG, JITTER_DEG)) % 360) for g in nominal]
+
+
+def _build(site_name: str, rng: np.random.Generator, arrangement: np.random.Generator) -> dict[str, Any]:
     site = rtcase.build_site(site_name, rng)
+    site = dataclasses.replace(site, gantry=beam_arrangement(site.gantry, arrangement))
     grid = rtcase.site_grid(site)
     contours = rtcase.contours(site, grid)
     masks = {name: rtcase.rasterise(roi, grid) for name, roi in contours.items()}
@@ -157,9 +169,10 @@ def _round_limit(value: float) -> float:
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     site_name = params["site"]
     rng = np.random.default_rng(params["seed"])
+    arrangement = np.random.default_rng([params["seed"], 2])
     optimise = _optimiser()
     for _ in range(ATTEMPTS):
-        case = _build(site_name, rng)
+        case = _build(site_name, rng, arrangement)
         site, masks, beams = case["site"], case["masks"], case["beams"]
         rx = site.rx_gy
         def stack(name: str, masks: dict[str, np.ndarray] = masks, beams: list[np.ndarray] = beams) -> np.ndarray:

@@ -13,6 +13,8 @@ that name switches on one shortcut; run as solve.py, none is taken:
 - equal_weights: no forward planning, the dosimetrist's equal weights renormalised to D95 = Rx (plan_weights).
 - homogeneity_only: weights chosen for the most homogeneous PTV dose (least D2% - D98%), organs ignored
   (plan_weights, homogeneous).
+- replay_public_weights: no forward planning, the optimal weights of the site's public instance of version 1.6.1
+  (whose beam arrangement was the same for every seed) replayed beam by beam (plan_weights, PUBLIC_WEIGHTS).
 - whole_grid_dvh: the plan is right, but the DVHs are taken over the whole dose grid, not the structures
   (dvh_voxels).
 - truncated_dvh: the plan and tables are right, but dvh.csv holds only the first few points of each curve (the
@@ -53,6 +55,10 @@ from scipy.optimize import minimize
 INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
 SHORTCUT = Path(__file__).stem
+# shortcut replay_public_weights: the public instances' optimal weights in version 1.6.1, by priority organ (site)
+PUBLIC_WEIGHTS = {"Rectum": [0.0, 0.0, 2.2978, 0.9334, 1.5738],
+                  "Parotid_R": [0.0727, 0.8448, 0.0, 2.2641, 0.6176, 2.0289],
+                  "Lungs": [0.0, 2.9077, 0.0, 2.2614, 0.7245, 0.0]}
 
 
 def normalised(w: np.ndarray, ptv_doses: np.ndarray, rx: float) -> np.ndarray:
@@ -114,11 +120,14 @@ def homogeneous(ptv_doses: np.ndarray) -> np.ndarray:
 
 
 def plan_weights(stack, priority: dict, others: list[dict], rx: float, n: int) -> np.ndarray:
-    """The forward-planned beam weights (before normalisation); shortcuts equal_weights and homogeneity_only."""
+    """The forward-planned beam weights (before normalisation); shortcuts equal_weights, homogeneity_only and
+    replay_public_weights."""
     if SHORTCUT == "equal_weights":
         return np.ones(n)
     if SHORTCUT == "homogeneity_only":
         return homogeneous(stack("PTV"))
+    if SHORTCUT == "replay_public_weights":
+        return np.array(PUBLIC_WEIGHTS[priority["structure"]])
     return optimise(stack("PTV"), stack(priority["structure"]), rx,
                     [(stack(c["structure"]), c["metric"], c["limit"]) for c in others])
 
