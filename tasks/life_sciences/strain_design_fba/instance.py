@@ -41,6 +41,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                          "gene": "RHE_CH04002", "gene_name": "pyc"},
         "scaleup_oxygen": (0.8, 1.6)},
 }
+# reactions of one pathway step that a knockout design can use interchangeably (removing either blocks the step)
+TWINS = [("ACALD", "ALCD2x"), ("ACKr", "PTAr"), ("D_LACt2", "LDH_D")]
+# other reactions that good designs use; each is ruled out by the team with even odds
+OPTIONAL = ["ATPS4r", "CYTBD", "G6PDH2r", "GLUDy", "ME2", "PFL", "THD2"]
+MIN_TARGET_SHARE = 0.3  # a target below this share of the stretch yield is too easy to hit: redraw
 BASE_MEDIUM = [("ammonium", "EX_nh4_e"), ("phosphate", "EX_pi_e"), ("water", "EX_h2o_e"), ("protons", "EX_h_e"),
                ("carbon dioxide", "EX_co2_e")]
 
@@ -144,11 +149,16 @@ def with_heterologous(base: dict[str, Any], step: dict[str, Any] | None) -> dict
     return doc
 
 
-def draw(name: str, base: dict[str, Any], rng: np.random.Generator) -> tuple[Scenario, Network, dict[str, Any]]:
+def draw(name: str, base: dict[str, Any], rng: np.random.Generator, exclusion_rng: np.random.Generator
+         ) -> tuple[Scenario, Network, dict[str, Any]]:
     """A scenario whose acceptance standard is reachable (the generator's own search finds a design) and not
-    met by the parent strain or by any single knockout; redrawn until it is."""
+    met by the parent strain or by any single knockout; redrawn until it is. ``exclusion_rng`` picks the reactions the team
+    will not target (one of each twin pair, each optional one with even odds), so that a design memorised from
+    another instance is rarely legal."""
     spec = SCENARIOS[name]
     for _ in range(12):
+        ruled_out = [str(pair[int(exclusion_rng.integers(2))]) for pair in TWINS]
+        ruled_out += [r for r, out in zip(OPTIONAL, exclusion_rng.integers(2, size=len(OPTIONAL)), strict=True) if out]
         lo, hi = spec["oxygen"]
         scenario = Scenario(
             name=name, carbon_uptake=round(float(rng.uniform(8.5, 11.5)), 2),
@@ -160,13 +170,17 @@ def draw(name: str, base: dict[str, Any], rng: np.random.Generator) -> tuple[Sce
         net = instance_network(base, scenario)
         parent = max_growth(net)
         floor = scenario.growth_floor * parent
-        candidates = [r for r in net.knockable() if net.upper[net.index[r]] != 0 or net.lower[net.index[r]] != 0]
+        candidates = [r for r in net.removable_alone(scenario.background)
+                      if (net.upper[net.index[r]] != 0 or net.lower[net.index[r]] != 0) and r not in ruled_out]
         stretch = spec["stretch_yield"] * scenario.carbon_uptake
         first = beam_search(net, spec["product"], candidates, spec["max_knockouts"], floor, stretch)
         if first.design is None:
             continue
-        # the team has ruled out one reaction of the obvious design: the search must find another way
-        excluded = sorted(rng.choice(first.design[0], size=1, replace=False).tolist())
+        # the team has ruled out one reaction of the obvious design (not a twin: its partner would still be
+        # legal): the search must find another way
+        twins = {r for pair in TWINS for r in pair}
+        obvious = [r for r in first.design[0] if r not in twins] or first.design[0]
+        excluded = sorted([*ruled_out, *rng.choice(obvious, size=1, replace=False).tolist()])
         allowed = [r for r in candidates if r not in excluded]
         found = beam_search(net, spec["product"], allowed, spec["max_knockouts"], floor, stretch)
         if found.design is None:
@@ -175,7 +189,8 @@ def draw(name: str, base: dict[str, Any], rng: np.random.Generator) -> tuple[Sce
         best_single = max(first.best_single, found.best_single)
         target = math.floor(min(result.product_min, stretch) * 0.9 / scenario.carbon_uptake * 100) / 100
         wild = coupling(net, spec["product"])
-        if target * scenario.carbon_uptake <= 1.1 * max(best_single, wild.product_min) + 0.1:
+        if target < MIN_TARGET_SHARE * spec["stretch_yield"] or \
+                target * scenario.carbon_uptake <= 1.1 * max(best_single, wild.product_min) + 0.1:
             continue
         shares = essential_genes(net, scenario.background)
         if any(0.5 * ESSENTIAL_SHARE <= s <= 5 * ESSENTIAL_SHARE for s in shares.values()):

@@ -91,6 +91,28 @@ class Network:
         return [r for r in self.reactions if self.rules[r].strip() and SPONTANEOUS not in self.rules[r]
                 and not r.startswith("EX_") and r != self.biomass]
 
+    def removable_alone(self, background: Sequence[str]) -> list[str]:
+        """Knockable reactions that deleting, in the host lacking ``background``, one gene of each of their
+        isozymes (the one with the fewest reactions) removes without any other reaction."""
+        before = self.blocked_by(background)
+        reactions_of = {g: sum(g in rule_genes(rule) for rule in self.rules.values()) for g in self.genes}
+        found = []
+        for r in self.knockable():
+            chosen: set[str] = set()
+            for clause in self.rules[r].split(" or "):
+                genes = rule_genes(clause)
+                if genes & chosen or genes & set(background):
+                    continue
+                chosen.add(min(genes, key=lambda g: (reactions_of.get(g, 0), g)))
+            if self.blocked_by([*background, *chosen]) - before == {r}:
+                found.append(r)
+        return found
+
+
+def rule_genes(rule: str) -> set[str]:
+    """The locus tags a gene-reaction rule mentions."""
+    return {t for t in re.findall(r"[^\s()]+", rule) if t.lower() not in ("and", "or")}
+
 
 def rule_holds(rule: str, deleted: set[str]) -> bool:
     """Evaluate a gene-reaction rule (``and``/``or``/parentheses over locus tags) with ``deleted`` genes absent."""

@@ -16,6 +16,8 @@ that network: the design is verified by applying its gene deletions, whatever me
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +26,14 @@ import numpy as np
 from lastexam.task import Grading, Params, as_number, is_close, write_csv
 
 from .instance import BASE_MEDIUM, SCENARIOS, Scenario, bundled_model_path, draw, read_sbml
-from .network import Network, coupling, product_range
+from .network import Coupling, Network, coupling, product_range
 
 MODEL_FILE = "e_coli_core.json"
 STRONG_FROM = 0.10  # coupling is strong when product is forced at every growth >= 10 % of the design's maximum
 STRONG_FLUX = 0.10  # ... at no less than 0.1 mmol/gDW/h
 ENVELOPE_POINTS = 11
 FIGURE_POINTS = 41  # growth rates, zero to maximum, at which the figure's upper bounds are read back
+EXCLUSION_STREAM = zlib.crc32(b"excluded twins")  # the seed's own random stream for the ruled-out reactions
 
 
 # -- generate ---------------------------------------------------------------------------------
@@ -39,7 +42,8 @@ FIGURE_POINTS = 41  # growth rates, zero to maximum, at which the figure's upper
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     base = read_sbml(bundled_model_path())
-    scenario, net, witness = draw(params["scenario"], base, rng)
+    exclusion_rng = np.random.default_rng([params["seed"], EXCLUSION_STREAM])
+    scenario, net, witness = draw(params["scenario"], base, rng, exclusion_rng)
     spec = scenario.spec
     (input_dir / MODEL_FILE).write_text(json.dumps(base, indent=1))
     rate = {exchange: "unlimited" for _, exchange in BASE_MEDIUM}
@@ -113,7 +117,7 @@ def grade(g: Grading) -> None:
                 reason="no legal design to verify")
         for name in ("design figures match a recomputation", "design envelope recomputes", "every knockout is "
                      "needed", "coupling type follows from the envelope", "scale-up verdict follows from a "
-                     "recomputation", "recommendation names the design's genes"):
+                     "recomputation", "recommendation names the design's genes and what they guarantee"):
             g.check(name, False, reason="no legal design to verify")
     else:
         result = coupling(net, product, knockouts)
@@ -128,7 +132,8 @@ def grade(g: Grading) -> None:
         grade_minimal(g, net, product, knockouts, target, floor)
         grade_coupling_type(g, design.get("coupling"), net, product, knockouts, result.growth)
         grade_scaleup(g, design.get("scale_up"), net, scenario, knockouts, target)
-        grade_recommendation(g, design.get("recommendation"), design.get("gene_deletions"), net)
+        grade_recommendation(g, design.get("recommendation"), design.get("gene_deletions"), net, result,
+                             scenario.carbon_uptake)
     ceilings = {"parent": ([], parent["growth"])}
     if knockouts is not None:
         ceilings["design"] = (knockouts, result.growth)
@@ -262,9 +267,18 @@ def grade_scaleup(g: Grading, reported: Any, net: Network, scenario: Scenario, k
             found=reported)
 
 
-def grade_recommendation(g: Grading, text: Any, genes: Any, net: Network) -> None:
+def grade_recommendation(g: Grading, text: Any, genes: Any, net: Network, result: Coupling, uptake: float) -> None:
+    """The paragraph names every gene to delete and cites what the design guarantees: its guaranteed yield
+    (mol/mol or %) or its minimum product flux at maximum growth, to about two significant figures."""
     text = text if isinstance(text, str) else ""
     lowered = text.lower()
     missing = [x for x in genes if x.lower() not in lowered and net.genes.get(x, x).lower() not in lowered]
-    g.check("recommendation names the design's genes", len(text.split()) >= 20 and not missing,
-            reason=f"does not name {missing}" if missing else ("" if len(text.split()) >= 20 else "too short"))
+    numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", text)]
+    guaranteed = result.product_min / uptake
+    cites = any(is_close(n, want, abs_tol=0.01, rel_tol=0.05) for n in numbers
+                for want in (guaranteed, 100 * guaranteed, result.product_min))
+    problems = [*([f"does not name {missing}"] if missing else []), *([] if len(text.split()) >= 20 else ["too short"]),
+                *([] if cites else [f"cites neither the guaranteed yield ({guaranteed:.3f} mol/mol) nor the minimum "
+                                    f"product at maximum growth ({result.product_min:.3f} mmol/gDW/h)"])]
+    g.check("recommendation names the design's genes and what they guarantee", not problems,
+            reason="; ".join(problems))
