@@ -7,7 +7,13 @@ regression test, and hand over the fixed tree plus a unified diff that applies t
 Variants are different libraries. Each instance draws from its seed the bug its release carries, out of a pool
 of realistic bugs per library (``solution/bugs/<library>.toml``: the edits that turn the correct library of
 ``projects/<library>/repo`` into the release, the issue reporting it, and the maintainer's regression test), and
-the reporter's example out of several, so that a fix memorised from the public instance does not carry over:
+the reporter's example out of several, so that a fix memorised from the public instance does not carry over.
+The library itself is configured from the seed too: each documented rule of ``projects/<library>/options.toml``
+(tallyinv: the order of the tax summary, where str(money) puts the currency code; isodur: weeks written as weeks
+or days, the decimal sign of the seconds, the zero duration; ivtree: which of several equal intervals a removal
+takes, whether an empty query range is refused) draws one of its choices, whose edits change the library, its
+README and its test suite alike, so that the fixed library of one instance, memorised, is the wrong library for
+most others (in 1.4.0 the public instance's fixed src/ was the right answer for every instance). The pool:
 tallyinv (commercial rounding on two code paths, the discount taken from the unrounded extension, the contained
 tax of gross prices, lower-case currency codes in the rounding helpers and in invoices), isodur (month
 arithmetic into December, century leap years, seconds formatted with an exponent, days applied before months)
@@ -89,6 +95,23 @@ def bug_pool(project: str) -> list[dict[str, Any]]:
     return tomllib.loads((BUGS / f"{project}.toml").read_text())["bugs"]
 
 
+def drawn_options(project: str, seed: object) -> list[list[dict[str, str]]]:
+    """The edits of the documented rules (``projects/<project>/options.toml``) one seed configures the library with."""
+    options = tomllib.loads((HERE / "projects" / project / "options.toml").read_text())["options"]
+    rng = random.Random(f"{seed}:options")
+    return [rng.choice(option["choices"])["edits"] for option in options]
+
+
+def configure(repo: Path, edits: list[dict[str, str]]) -> None:
+    """Turn ``repo`` (the library as in ``projects/<project>/repo``) into the library of other documented rules."""
+    for edit in edits:
+        path = repo / edit["file"]
+        text = path.read_text()
+        if text.count(edit["text"]) != 1:
+            raise RuntimeError(f"{path}: an option expects its text exactly once: {edit['text']!r}")
+        path.write_text(text.replace(edit["text"], edit["chosen"]))
+
+
 def _release(repo: Path, package: str, bug: Mapping[str, Any]) -> None:
     """Turn the correct library in ``repo`` into the release carrying ``bug``."""
     for edit in bug["edits"]:
@@ -121,19 +144,22 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     pool = bug_pool(name)
     bug = pool[random.Random(f"{params['seed']}:bug").randrange(len(pool))]
     case = random.Random(f"{params['seed']}:example").choice(bug["cases"])
-    shutil.copytree(project / "repo", input_dir / "repo", dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    with tempfile.TemporaryDirectory() as work:
+        correct = Path(work) / "repo"
+        shutil.copytree(project / "repo", correct, ignore=shutil.ignore_patterns("__pycache__"))
+        configure(correct, [edit for edits in drawn_options(name, params["seed"]) for edit in edits])
+        shutil.copytree(correct, input_dir / "repo", dirs_exist_ok=True)
+        shutil.copytree(correct / "src", reference_dir / "fixed" / "src", dirs_exist_ok=True)
+    fixed = reference_dir / "fixed"
     _release(input_dir / "repo", name, bug)
-    (input_dir / "ISSUE.md").write_text(_issue(bug, case, input_dir / "repo" / "src", project / "repo" / "src"))
+    (input_dir / "ISSUE.md").write_text(_issue(bug, case, input_dir / "repo" / "src", fixed / "src"))
     shutil.copytree(input_dir / "repo", reference_dir / "pristine", dirs_exist_ok=True)
-    shutil.copytree(project / "repo" / "src", reference_dir / "fixed" / "src", dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
     probes = project / "probes.py"
-    listed = subprocess.run([sys.executable, "-B", str(DRIVER), "names", str(probes), str(project / "repo" / "src")],
+    listed = subprocess.run([sys.executable, "-B", str(DRIVER), "names", str(probes), str(fixed / "src")],
                             capture_output=True, text=True, check=True, timeout=120)
     names = listed.stdout.split()
     before = _run_probes_here(probes, input_dir / "repo" / "src", names)
-    after = _run_probes_here(probes, project / "repo" / "src", names)
+    after = _run_probes_here(probes, fixed / "src", names)
     if sorted(after) != sorted(names) or any(after[n] is None or "value" not in after[n] for n in names):
         raise RuntimeError(f"{probes}: every probe must return a value on the fixed library, got {after}")
     issue = case["probe"]

@@ -81,6 +81,10 @@ def formatted_parts() -> list[str]:
             format_duration(Duration(hours=2, seconds=Decimal("1E+2"), negative=True))]
 
 
+def zero_durations() -> list[str]:
+    return [str(Duration()), str(parse_duration("P0D")), str(-parse_duration("PT0S")), format_duration(Duration(weeks=0))]
+
+
 PROBES = {
     "february_lengths": february_lengths,
     "formatted_parts": formatted_parts,
@@ -88,6 +92,7 @@ PROBES = {
     "subtract_into_december": subtract_into_december,
     "unaffected_behaviour": unaffected_behaviour,
     "parse_errors": parse_errors,
+    "zero_durations": zero_durations,
 }
 for _month in range(1, 13):
     PROBES[f"add_months_from_2022_{_month:02d}"] = partial(_months_from, 2022, _month)
@@ -106,5 +111,5 @@ for _text, _start in [("P1M", "2023-11-30"), ("P1M", "2024-11-15"), ("P6M", "202
                       ("P1M1D", "2024-01-30")]:
     PROBES[f"duration_{_text}_from_{_start}"] = partial(_duration_add, _text, _start)
 for _text in ("PT30S", "PT1M10S", "PT10S", "PT100S", "P1DT20S", "-PT60S", "PT0.0000001S", "PT1.5S", "P2W", "PT2H30M",
-              "PT1M0.250S"):
+              "PT1M0.250S", "P1M2W3DT0.5S"):
     PROBES[f"format_{_text}"] = partial(_format, _text)

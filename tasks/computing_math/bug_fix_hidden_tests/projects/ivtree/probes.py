@@ -150,6 +150,27 @@ def floats_and_empty_tree() -> list[object]:
     return [empty, _found(tree.overlap(5.9, 6.1)), _found(tree.at(-50.0))]
 
 
+def duplicate_removal() -> list[object]:
+    """Equal bookings made twice: which of them a cancellation takes shows among bookings of the same slot."""
+    tree = IntervalTree()
+    for data in ("a", "b", "a", "c", "a"):
+        tree.insert(10, 20, data)
+    tree.insert(12, 18, "a")
+    removed = [tree.remove(10, 20, "a"), tree.remove(10, 20, "a")]
+    return [removed, _found(tree), _found(tree.at(15))]
+
+
+def empty_query() -> list[str]:
+    tree = IntervalTree([(0, 10, "a"), (5, 6, "b")])
+    found = []
+    for start, end in ((5, 5), (10, 10), (6, 5)):
+        try:
+            found.append(json.dumps(_found(tree.overlap(start, end))))
+        except ValueError as exc:
+            found.append(type(exc).__name__)
+    return found
+
+
 def bad_bounds() -> str:
     try:
         IntervalTree().insert(5, 5, "empty")
@@ -194,6 +215,8 @@ PROBES = {
     "touching_and_sorting": touching_and_sorting,
     "floats_and_empty_tree": floats_and_empty_tree,
     "bad_bounds": bad_bounds,
+    "duplicate_removal": duplicate_removal,
+    "empty_query": empty_query,
     "large_tree_many_queries": large_tree_many_queries,
     "bookings_and_checks_interleaved": bookings_and_checks_interleaved,
 }

@@ -84,4 +84,5 @@ class Money:
         return self.amount == 0
 
     def __str__(self) -> str:
-        return f"{self.currency} {round_to_minor(self.amount, self.currency)}"
+        amount = round_to_minor(self.amount, self.currency)
+        return f"{self.currency} {amount}"
