@@ -20,8 +20,8 @@ references) against the files, parses every item with lxml against the QTI 2.1 s
 each item to the bank (content faithful, correct response equal to the key), runs each item's own
 responseProcessing rules (an external template is refused, as the instruction says) in a small QTI
 interpreter on the key, on wrong and empty responses (for choice every wrong option; for text entry the key one
-character longer and one shorter at either end, so a rule that takes a part of the key or a range of numbers
-fails; for multiple response also on one correct option,
+character longer and one shorter at either end, and a numeric key also one unit of its last digit either side and
+a tenth of a unit above, so a rule that takes a part of the key or a range of numbers fails; for multiple response also on one correct option,
 one wrong option, one of each, every correct option and one wrong, and every option, which the policy scores
 between 0 and the item points)
 to verify the awarded score and the feedback shown, and checks every
@@ -38,6 +38,7 @@ import itertools
 import json
 import math
 import posixpath
+import re
 import zipfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -352,18 +353,35 @@ def _key_matches(item: ParsedItem, bank_item: Item) -> bool:
     return sorted(t or "" for t in texts) == sorted(keyed)
 
 
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _numeric_neighbours(key: str) -> list[tuple[str, str]]:
+    """For a numeric key, the numbers one unit of its last digit either side and a tenth of that unit above: a rule
+    that accepts a numeric range (QTI ``equal`` with a tolerance) takes one of them."""
+    if not re.fullmatch(r"\d+(?:\.\d+)?", key):
+        return []
+    decimals = len(key.partition(".")[2])
+    units = round(float(key) * 10 ** decimals)
+    neighbours = [("one unit above", f"{(units + 1) / 10 ** decimals:.{decimals}f}"),
+                  ("a tenth of a unit above", key + "1" if decimals else key + ".1")]
+    if units:
+        neighbours.append(("one unit below", f"{(units - 1) / 10 ** decimals:.{decimals}f}"))
+    return neighbours
+
+
 def _near_answers(key: str) -> list[tuple[str, str]]:
     """Wrong answers beside a text-entry key: one character longer, and shorter at either end (a rule that matches a
-    part of the answer, or a range of numbers, takes one of them), leaving out any that is the key's number."""
-    def number(text: str) -> float | None:
-        try:
-            return float(text)
-        except ValueError:
-            return None
-
-    near = [("longer", key + "9"), ("last character dropped", key[:-1]), ("first character dropped", key[1:])]
+    part of the answer, or a range of numbers, takes one of them), and a numeric key's next numbers, leaving out any
+    that is the key's number."""
+    near = [("longer", key + "9"), ("last character dropped", key[:-1]), ("first character dropped", key[1:]),
+            *_numeric_neighbours(key)]
     return [(label, text) for label, text in near
-            if norm_space(text) and (number(text) is None or number(text) != number(key))]
+            if norm_space(text) and (_number(text) is None or _number(text) != _number(key))]
 
 
 def _probes(item: ParsedItem, bank_item: Item, partial: bool) -> list[tuple[str, Value, float, bool]]:

@@ -15,6 +15,11 @@ Each one writes the package from string templates (items, test, manifest) and zi
   each wrong option) whatever the policy, and the mapping has no lower bound.
 - loose_matching: the scoring rule accepts more than the key: a text-entry answer earns the points when it is any
   part of the key (stringMatch substring="true"), and a single-answer choice item also accepts its last wrong option.
+- numeric_tolerance: a numeric answer near the key earns the points: a numeric text-entry answer anywhere within
+  a margin of the key (QTI `equal` with an absolute tolerance: 2 for a whole number, half a unit of the last
+  decimal otherwise, narrow enough that the key with a digit added or dropped still scores 0), preferring such
+  items; where the selection holds none, a choice item whose options end in numbers (values, prefixes,
+  addresses) also credits the option whose number is nearest the key's.
 - wrong_option_voids_credit: every multiple-response item gets partial credit per correct option whatever the
   policy, and any wrong option selected voids the item (a deduction of the full points, floored at 0) instead
   of deducting one share; it prefers multiple-response items with two keyed options of five, where selecting
@@ -66,6 +71,15 @@ pools = {cell: [i for i in bank if i["status"] == "active" and (i["objective"], 
 if MODE == "wrong_option_voids_credit":
     pools = {cell: sorted(pool, key=lambda i: i["type"] == "multiple_response"
                           and 2 * len(i["key"].split(";")) > len(i["options"])) for cell, pool in pools.items()}
+
+
+
+def numeric_entry(item):
+    return item["type"] == "text_entry" and re.fullmatch(r"\d+(?:\.\d+)?", item["key"]) is not None
+
+
+if MODE == "numeric_tolerance":
+    pools = {cell: sorted(pool, key=lambda i: not numeric_entry(i)) for cell, pool in pools.items()}
 
 
 def search(k, chosen, groups):
@@ -127,6 +141,17 @@ def item_xml(item):
             early = ('<responseCondition><responseIf><isNull><variable identifier="RESPONSE"/></isNull>'
                      f'{set_value("SCORE", "float", 0)}<exitResponse/></responseIf></responseCondition>')
         keyed = '<match><variable identifier="RESPONSE"/><correct identifier="RESPONSE"/></match>'
+        if MODE == "numeric_tolerance" and numeric_entry(item):
+            decimals = len(item["key"].partition(".")[2])
+            keyed = (f'<equal toleranceMode="absolute" tolerance="{0.5 * 10 ** -decimals if decimals else 2:g}">'
+                     '<correct identifier="RESPONSE"/><variable identifier="RESPONSE"/></equal>')
+        if MODE == "numeric_tolerance" and kind == "choice" and not any(numeric_entry(i) for i in chosen):
+            ends = {letter: re.search(r"\d+(?:\.\d+)?$", o) for letter, o in zip("ABCDE", item["options"], strict=False)}
+            numbers = {letter: float(end.group()) for letter, end in ends.items() if end}
+            if keys[0] in numbers and len(numbers) > 1:
+                nearest = min((v for v in numbers if v != keys[0]), key=lambda v: abs(numbers[v] - numbers[keys[0]]))
+                keyed = (f'<or>{keyed}<match><variable identifier="RESPONSE"/>'
+                         f'<baseValue baseType="identifier">{nearest}</baseValue></match></or>')
         if MODE == "loose_matching" and kind == "text_entry":
             keyed = ('<stringMatch caseSensitive="true" substring="true"><correct identifier="RESPONSE"/>'
                      '<variable identifier="RESPONSE"/></stringMatch>')
