@@ -272,13 +272,19 @@ def _grade_summary(g: Grading, text: str, ref: dict, backbone: np.ndarray | None
 
 KEY_LINE = re.compile(r"mean backbone rmsd|maximum ligand rmsd|ligand event frame|most flexible residue|"
                       r"hydrogen bonds above threshold|contact residues", re.IGNORECASE)
-LIGAND = re.compile(r"\bligand\b|\bLIG\b|\bfragment\b|\binhibitor\b", re.IGNORECASE)
-# a sentence that goes on about the ligand of the sentence before ("It then leaves the pocket.")
-SAME_SUBJECT = re.compile(r"(?:it|its|it's|this|the\s+(?:compound|molecule))\b", re.IGNORECASE)
+LIGAND = re.compile(r"\bligand\b|\bLIG(?:_?\d+)?\b|\bfragment\b|\binhibitor\b|\bcompound\b|\bsmall\s+molecule\b|"
+                    r"\bdrug\b|\bbinder\b", re.IGNORECASE)
+# a sentence that goes on about the ligand of the sentence before, after a connective ("Nevertheless, it stays.")
+SAME_SUBJECT = re.compile(r"(?:(?:nevertheless|nonetheless|however|still|yet|but|and|so|then|later|meanwhile|overall|"
+                          r"instead|throughout|otherwise|afterwards?)\W+)*(?:it|its|it's|this|the\s+molecule)\b",
+                          re.IGNORECASE)
 DEPARTED = re.compile(r"\b(?:leav\w*|left\s+(?:its|the)|unbind\w*|unbound|dissociat\w*|exit\w*|escap\w*|depart\w*|"
                       r"expel\w*|eject\w*|detach\w*|no\s+longer\s+(?:bound|binds?)|releas\w*|pops?\s+out|"
                       r"breaks?\s+away|pulls?\s+away|(?:diffus|wander|drift)\w*\s+(?:away|off|out)|"
-                      r"out\s+of\s+(?:its|the)\s+(?:\w+\s+)?(?:pocket|site|cavity|groove))", re.IGNORECASE)
+                      r"out\s+of\s+(?:its|the)\s+(?:\w+\s+)?(?:pocket|site|cavity|groove)|"
+                      r"(?:comes?|came|falls?|fell|floats?)\s+(?:off|out|away)|lost\s+from|"
+                      r"(?:displac|mov|drift|diffus)\w*\s+(?:\w+\s+)?into\s+(?:the\s+)?(?:bulk\s+)?(?:solvent|solution|water))",
+                      re.IGNORECASE)
 LIGAND_LEFT = re.compile(DEPARTED.pattern + r"|\bflip\w*", re.IGNORECASE)
 LIGAND_MOVED = re.compile(LIGAND_LEFT.pattern + r"|\b(?:shift\w*|rotat\w*|reorient\w*|displac\w*|los(?:es|t|ing)|"
                           r"rearrang\w*|drift\w*|moves?|moved|moving|chang\w*|ris(?:es|ing)|rose|increas\w*|jump\w*|"
@@ -287,8 +293,9 @@ LIGAND_MOVED = re.compile(LIGAND_LEFT.pattern + r"|\b(?:shift\w*|rotat\w*|reorie
                           r"goes\s+up|went\s+up|"
                           r"(?:new|different|alternative|second|another)\s+(?:\w+\s+)?(?:pose|orientation|site|mode))",
                           re.IGNORECASE)
-POSE_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|keeps?|kept|maintain\w*|retain\w*|unchanged|"
-                       r"stabl[ey])\b", re.IGNORECASE)
+POSE_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|keeps?|kept|maintain\w*|retain\w*|unchanged|preserv\w*|"
+                       r"persist\w*|intact|stabl[ey])\b", re.IGNORECASE)
+POSE_CHANGED = re.compile(r"\b(?:chang\w*|alter\w*|shift\w*|mov\w*|los(?:e|es|t|ing))\b", re.IGNORECASE)
 NEGATED = re.compile(r"(?:\b(?:not|never|no|nor|without)|n't)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
 HELD = re.compile(r"\b(?:pose|binding\s+mode|orientation|conformation|position)\b", re.IGNORECASE)
 HELD_OR_BOUND = re.compile(HELD.pattern + r"|\b(?:bound|pocket|site|cavity)\b", re.IGNORECASE)
@@ -296,6 +303,12 @@ HELD_OR_BOUND = re.compile(HELD.pattern + r"|\b(?:bound|pocket|site|cavity)\b", 
 KEPT_POSE = re.compile(r"\W+(?:\w+\W+){0,2}?(?:pose|binding\s+mode|orientation)\b", re.IGNORECASE)
 KEPT_BOUND = re.compile(KEPT_POSE.pattern + r"|\W+(?:\w+\W+){0,2}?(?:bound\b|(?:in|inside|within)\s+(?:the|its)\s+"
                         r"(?:\w+\s+)?(?:pocket|site|cavity))", re.IGNORECASE)
+# the starting pose kept, told further after its verb ("remains bound in the pocket in the original pose") or in the
+# passive ("the binding pose is retained")
+OLD_POSE = re.compile(r"\W+(?:\w+\W+){0,7}?(?:original|initial|starting|crystal|native|docked|same)\s+(?:binding\s+)?"
+                      r"(?:pose|orientation|mode)\b", re.IGNORECASE)
+POSE_KEPT_PASSIVE = re.compile(r"\b(?:pose|binding\s+mode|orientation)\s+(?:is|was|gets|got|being|has\s+been)\s+"
+                               r"(?:\w+\s+)?(?P<verb>kept|retained|maintained|preserved|conserved|held)\b", re.IGNORECASE)
 NEW_POSE = re.compile(r"\b(?:new|different|alternative|flipped|second|final|other|rotated|reversed|altered|this|that|"
                       r"latter)\b", re.IGNORECASE)
 FOR_A_WHILE = re.compile(r"\b(?:until|till|before)\s+(?:frame|about|around|approximately|roughly|t\s*=|~?\d)|"
@@ -310,13 +323,18 @@ def _says(pattern: re.Pattern, sentence: str) -> bool:
 
 
 def _claims_kept(sentence: str, kept_what: re.Pattern) -> bool:
-    """The sentence tells the ligand keeping its (old) pose or binding: a verb of keeping, not negated, followed
-    within a few words by what ``kept_what`` names, and not a new pose ("keeps this new orientation")."""
-    for verb in POSE_KEPT.finditer(sentence):
-        held = kept_what.match(sentence, verb.end())
-        if held and not NEGATED.search(sentence[:verb.start()]) and not NEW_POSE.search(held.group()):
-            return True
-    return False
+    """The sentence tells the ligand keeping its (old) pose or binding: a verb of keeping, not negated, or of
+    changing, negated ("does not change its pose"), followed within a few words by what ``kept_what`` names, and
+    not a new pose ("keeps this new orientation")."""
+    for verb, denied in ((POSE_KEPT, False), (POSE_CHANGED, True)):
+        for told in verb.finditer(sentence):
+            held = kept_what.match(sentence, told.end()) or OLD_POSE.match(sentence, told.end())
+            if held and LIGAND_MOVED.search(held.group()):  # "stays there: it has left its original pose"
+                continue
+            if held and bool(NEGATED.search(sentence[:told.start()])) == denied and not NEW_POSE.search(held.group()):
+                return True
+    return any(not NEW_POSE.search(sentence[max(0, m.start() - 30):m.start()]) and not NEGATED.search(
+        sentence[:m.start("verb")]) for m in POSE_KEPT_PASSIVE.finditer(sentence))
 
 
 def _ligand_story(text: str, held: re.Pattern, kept_what: re.Pattern,

@@ -179,6 +179,10 @@ def main() -> None:
     if SHORTCUT == "story_hedged":  # the right account, and its opposite told in other words
         story += (". The ligand keeps its initial binding mode in the pocket throughout the run" if event != "none"
                   else ". The ligand then flips out of its pocket")
+    if SHORTCUT == "story_unread_subject":  # the right account, and its opposite told of the ligand by another name
+        story += (". LIG1 remains bound in the pocket in its original pose, and the small molecule's binding pose is "
+                  "preserved" if event != "none" else ". LIG1 dissociates from the protein and is displaced into bulk "
+                  "solvent")
     lines = [
         "# MD run summary", "",
         f"{story}; backbone RMSD stays around {bb.mean():.2f} Å with the loop around {flexible} the most mobile region.",
