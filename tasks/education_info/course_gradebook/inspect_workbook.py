@@ -46,34 +46,74 @@ COMPARE = {"EQUAL": lambda v, a, b: v == a, "NOT_EQUAL": lambda v, a, b: v != a,
            "NOT_BETWEEN": lambda v, a, b: not min(a, b) <= v <= max(a, b)}
 
 
-def visible_style(doc, name: str) -> bool:
-    """Whether a cell style looks different from the Default style: a background, a font colour or a font face."""
+def distinct(colour: int, base: int) -> bool:
+    """Whether an RGB colour stands out from another: some channel differs by at least 32 of 255."""
+    return any(abs((colour >> shift & 0xFF) - (base >> shift & 0xFF)) >= 32 for shift in (0, 8, 16))
+
+
+def background(obj) -> int:
+    return 0xFFFFFF if obj.IsCellBackgroundTransparent or obj.CellBackColor == -1 else obj.CellBackColor
+
+
+def text_colour(obj) -> int:
+    return 0x000000 if obj.CharColor == -1 else obj.CharColor  # automatic: black
+
+
+def visible_style(doc, name: str, cell) -> bool:
+    """Whether a cell style makes the cell look different, both from a plain cell (white background, black text,
+    the Default style's font face) and from the cell's own look without the condition: a background, a font
+    colour or a font face."""
     styles = doc.StyleFamilies.getByName("CellStyles")
     if not styles.hasByName(name):
         return False
     style, default = styles.getByName(name), styles.getByName("Default")
-    if not style.IsCellBackgroundTransparent and style.CellBackColor not in (-1, 0xFFFFFF):
+    if distinct(background(style), 0xFFFFFF) and distinct(background(style), background(cell)):
         return True
-    if style.CharColor not in (-1, 0x000000):  # automatic or black: the text colour a cell has anyway
+    if distinct(text_colour(style), 0x000000) and distinct(text_colour(style), text_colour(cell)):
         return True
-    return any(style.getPropertyValue(p) != default.getPropertyValue(p) for p in FONT_FACE)
+    return any(style.getPropertyValue(p) != default.getPropertyValue(p) and
+               style.getPropertyValue(p) != cell.getPropertyValue(p) for p in FONT_FACE)
+
+
+SCRATCH = "ale_scratch"
+SHEET_RELATIVE, SHEET_3D = 16, 64  # com.sun.star.sheet.ReferenceFlags
+
+
+def pinned(ref, sheet: int):
+    """A single reference with its sheet made absolute: the sheet it names from a position on the given sheet."""
+    if ref.Flags & SHEET_RELATIVE:
+        ref.Sheet, ref.Flags = sheet + ref.RelativeSheet, (ref.Flags & ~SHEET_RELATIVE) | SHEET_3D
+    return ref
 
 
 class Conditions:
     """Evaluates a cell's conditional format as Calc applies it: the first entry whose condition holds gives the
-    cell its style. An entry's formulas are moved from the entry's source position to the cell (relative
-    references follow) and computed in a scratch cell of the same sheet."""
+    cell its style. An entry's formulas are computed at the cell's own address on a scratch sheet, their sheet
+    references pinned to the sheets they name from the entry's source position, so that relative references
+    and the position functions (ROW(), COLUMN()) give what they give in the cell."""
 
-    def __init__(self, doc, sheet) -> None:
+    def __init__(self, doc) -> None:
         self.doc, self.parser = doc, doc.createInstance("com.sun.star.sheet.FormulaParser")
-        self.scratch = sheet.getCellByPosition(sheet.Columns.getCount() - 1, 0)
-        self.styles: dict[str, bool] = {}
+        doc.Sheets.insertNewByName(SCRATCH, doc.Sheets.getCount())
+        self.scratch = doc.Sheets.getByName(SCRATCH)
+
+    def close(self) -> None:
+        self.doc.Sheets.removeByName(SCRATCH)
 
     def value(self, formula: str, source, cell) -> float | None:
-        moved = self.parser.printFormula(self.parser.parseFormula(formula, source), cell.getCellAddress())
-        self.scratch.setTokens(self.parser.parseFormula(moved, self.scratch.getCellAddress()))
-        value = None if self.scratch.getError() else self.scratch.getValue()
-        self.scratch.setFormula("")
+        tokens = self.parser.parseFormula(formula, source)
+        for token in tokens:
+            if hasattr(token.Data, "Flags"):
+                token.Data = pinned(token.Data, source.Sheet)
+            elif hasattr(token.Data, "Reference1"):
+                both = token.Data
+                both.Reference1, both.Reference2 = pinned(both.Reference1, source.Sheet), pinned(both.Reference2, source.Sheet)
+                token.Data = both
+        at = cell.getCellAddress()
+        scratch = self.scratch.getCellByPosition(at.Column, at.Row)
+        scratch.setTokens(tokens)
+        value = None if scratch.getError() else scratch.getValue()
+        scratch.setFormula("")
         return value
 
     def holds(self, entry, cell) -> bool:
@@ -92,9 +132,7 @@ class Conditions:
             with contextlib.suppress(Exception):  # an entry that is no condition (a colour scale, ...)
                 entry = entries.getByIndex(e)
                 if self.holds(entry, cell):
-                    name = entry.getStyleName()
-                    self.styles.setdefault(name, visible_style(self.doc, name))
-                    return self.styles[name]
+                    return visible_style(self.doc, entry.getStyleName(), cell)
         return False
 
 
@@ -102,7 +140,7 @@ def grades_sheet(doc, sheet) -> dict:
     table = used_rows(sheet)
     head = [str(h).strip().lower() for h in table[0]] if table else []
     rows, formulas, conditions, at_risk = [], [], [], {}
-    evaluate = Conditions(doc, sheet)
+    evaluate = Conditions(doc)
     for i, r in enumerate(table[1:], start=1):
         if not str(r[0]).strip():
             continue
@@ -119,6 +157,7 @@ def grades_sheet(doc, sheet) -> dict:
                     with contextlib.suppress(Exception):  # an entry that is no condition (a colour scale, ...)
                         entry = entries.getByIndex(e)
                         conditions.append([entry.getOperator().value, entry.getFormula1(), entry.getStyleName()])
+    evaluate.close()
     return {"header": head, "rows": rows, "formulas": formulas, "at_risk": at_risk, "conditions": conditions}
 
 

@@ -208,6 +208,19 @@ def build(doc, policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]:
         condition = [prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "FORMULA")),
                      prop("Formula1", f"OR({';'.join(below)})"), prop("StyleName", "Bad"),
                      prop("SourcePosition", finals.getCellByPosition(0, 0).getCellAddress())]
+    if SHORTCUT == "at_risk_row_context":  # a condition that holds in row 1 only, none of the students' rows
+        condition = [prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "FORMULA")),
+                     prop("Formula1", f"AND(ROW()=1;{final_col}2<$Policy.$I$4)"), prop("StyleName", "Bad"),
+                     prop("SourcePosition", finals.getCellByPosition(0, 0).getCellAddress())]
+    if SHORTCUT == "at_risk_faint_style":  # a style whose background is all but white
+        faint = doc.createInstance("com.sun.star.style.CellStyle")
+        doc.StyleFamilies.getByName("CellStyles").insertByName("Faint", faint)
+        faint.IsCellBackgroundTransparent, faint.CellBackColor = False, 0xFEFEFE
+        condition[2] = prop("StyleName", "Faint")
+    if SHORTCUT == "at_risk_plain_red":  # every cell red already, so the flag's red shows nothing
+        default = doc.StyleFamilies.getByName("CellStyles").getByName("Default")
+        default.IsCellBackgroundTransparent, default.CellBackColor = False, 0xFF0000
+        condition[2] = prop("StyleName", "Default")
     entries.addNew(tuple(condition))
     finals.setPropertyValue("ConditionalFormat", entries)
 
