@@ -235,6 +235,11 @@ _NEGATED_VIEW = re.compile(r"(?:\b(?:not|no|never|nothing|nobody|none|cannot|har
                            r"[^\w,]+(?:\w+[^\w,]+){0,4}?(?:that|whether|think|believe|find|accept|agree|say|conclude"
                            r"|consider|persuaded|convinced|satisfied|shown?|shows|established|clear|evident|evidence"
                            r"|suggests?|supports?|basis|reason|sure|certain)\b")
+# a negated doubt affirms the view it frames ("there is no doubt that", "it is not disputed that"): read as if it
+# were not there
+_NO_DOUBT = re.compile(r"(?:\b(?:not|no|never|cannot|without|beyond)\b|n['\u2019]t)\W+"
+                       r"(?:(?:a|any|the|real|serious|reasonable|much|room|for|open|to|be|been|is|in|my|our)\W+){0,3}"
+                       r"(?:doubt|disput|question|hesitat|contest|debat)\w*")
 # a comma-delimited aside of a few words ("does not, on this record, survive") is read as if it were not there
 _ASIDE = re.compile(r",(?:\s*[\w'\u2019.-]+){1,5}\s*,")
 # a line that concludes the memo other than the Assessment line ("Conclusion: ...", "In short, ...") and speaks of
@@ -261,7 +266,7 @@ def _verdict(lines: list[str]) -> bool | None:
     """What the Assessment lines conclude: True (survives), False (does not survive), or None when they say
     neither, hedge, or say both (in one line or across several)."""
     said = set()
-    for line in (_ASIDE.sub(" ", ln.lower()) for ln in lines):
+    for line in (_NO_DOUBT.sub(" ", _ASIDE.sub(" ", ln.lower())) for ln in lines):
         for mention in re.finditer(r"\bsurvives?\b", line):
             before = re.split(r"[,;:.()\u2014]", line[max(0, mention.start() - 60):mention.start()])[-1]
             clause = re.split(r"[;:.()\u2014]", line[:mention.start()])[-1]
