@@ -13,8 +13,9 @@ generate() builds the library and the brief from template sentences (build.py) a
 chosen citations, so every citation's authority and page and every error with its correction are known by
 construction. grade() scores the corrections by recall per stage and by precision, checks each correction,
 compares the table of authorities page for page, and reads the memo's counts and its assessment (every Assessment
-line, and every "Conclusion:" or "Bottom line:" line on the argument: a verdict negated, hedged, turned round, put as
-the rejection of a view or stated both ways is no verdict).
+line, and every "Conclusion:", "Bottom line:", "Summary:" or "In short" line on the argument and the line under such a
+heading: a verdict hedged, turned round, put as the rejection of a view or under a negated view ("I am not persuaded
+that"), or stated both ways is no verdict; a negation split from "survive" by an aside still negates it).
 
 Variants: a Ninth Circuit brief citing 9 authorities; an Oregon Court of Appeals brief (parallel Pacific
 Reporter cites, supra, statutes, a case reversed only in part); a longer Ninth Circuit brief citing 12.
@@ -193,7 +194,7 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
 
     lines = [ln for ln in memo.splitlines() if ln.strip().lower().lstrip("#*- ").startswith("assessment")]
     line = lines[0] if lines else ""
-    verdict = _verdict(lines + [ln for ln in memo.splitlines() if _CONCLUSION.search(ln)])
+    verdict = _verdict(lines + _conclusion_lines(memo))
     # a surviving argument rests on the one authority that states the rule, at the page that states it: naming
     # every case cited does not do
     named = _named_cases(line, truth["case_names"])
@@ -220,28 +221,56 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
 
 
 # "survive" under a negation a few words before it in its clause ("does not survive", "cannot survive", "no longer
-# survives", "fails to survive"); a modal on it ("may survive") or a frame that turns the sentence round ("it is
-# wrong to say that the argument does not survive") leaves the question open
-_DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|neither|cannot|fails?|failed|longer)\b|n['\u2019]t)(?:\W+\w+){0,3}?\W+$")
+# survives", "fails to survive"); a modal on it ("may survive"), a frame that turns the sentence round ("it is
+# wrong to say that the argument does not survive") or one that negates the view it states ("I am not persuaded
+# that the argument survives") leaves the question open
+_DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|neither|cannot|fails?|failed|unable|longer|hardly|scarcely)\b|n['\u2019]t)"
+                     r"(?:\W+\w+){0,3}?\W+$")
 _HEDGE = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b(?:\W+\w+){0,3}?\W+$")
 _TURNED = re.compile(r"\b(?:wrong|incorrect|false|untrue|mistaken|not\s+(?:the\s+case|true|correct|right))"
                      r"\s+(?:to\s+(?:say|conclude|claim|state|find)|that)\b"
                      r"|\b(?:reject|disagree|den(?:y|ie)|disput|refut|contest|doubt)\w*\s+(?:\w+\s+){0,3}?that\b"
                      r"|\b(?:cannot|can\s+not|can't)\s+be\s+(?:said|claimed|concluded|maintained)\b")
-# a line that concludes the memo other than the Assessment line ("Conclusion: ...", "Bottom line: ...") and speaks of
-# the argument: it must not conclude the other way
-_CONCLUSION = re.compile(r"^[#*>|\s_-]*(?:\d+[.)]\s*)?(?:conclusion|bottom\s+line|final|verdict|in\s+sum|overall)\b"
-                         r".*\bargument", re.IGNORECASE)
+_NEGATED_VIEW = re.compile(r"(?:\b(?:not|no|never|nothing|nobody|none|cannot|hardly|scarcely)\b|n['\u2019]t)"
+                           r"[^\w,]+(?:\w+[^\w,]+){0,4}?(?:that|whether|think|believe|find|accept|agree|say|conclude"
+                           r"|consider|persuaded|convinced|satisfied|shown?|shows|established|clear|evident|evidence"
+                           r"|suggests?|supports?|basis|reason|sure|certain)\b")
+# a negated doubt affirms the view it frames ("there is no doubt that", "it is not disputed that"): read as if it
+# were not there
+_NO_DOUBT = re.compile(r"(?:\b(?:not|no|never|cannot|without|beyond)\b|n['\u2019]t)\W+"
+                       r"(?:(?:a|any|the|real|serious|reasonable|much|room|for|open|to|be|been|is|in|my|our)\W+){0,3}"
+                       r"(?:doubt|disput|question|hesitat|contest|debat)\w*")
+# a comma-delimited aside of a few words ("does not, on this record, survive") is read as if it were not there
+_ASIDE = re.compile(r",(?:\s*[\w'\u2019.-]+){1,5}\s*,")
+# a line that concludes the memo other than the Assessment line ("Conclusion: ...", "In short, ...") and speaks of
+# the argument or its survival: it must not conclude the other way; a bare heading ("## Conclusion") brings the line
+# under it
+_OPENER = (r"^[#*>|\s_-]*(?:\d+[.)]\s*)?(?:conclusions?|bottom\s+line|final|verdict|overall|summary|recommendation"
+           r"|tl;?\s*dr|in\s+(?:sum|short|summary|conclusion|brief)|to\s+(?:sum\s+up|conclude))\b")
+_CONCLUSION = re.compile(rf"{_OPENER}.*\b(?:argument|surviv)", re.IGNORECASE)
+_HEADING = re.compile(rf"{_OPENER}[\s:*_#.-]*$", re.IGNORECASE)
+
+
+def _conclusion_lines(memo: str) -> list[str]:
+    lines, under_heading = [], False
+    for line in memo.splitlines():
+        if not line.strip():
+            continue
+        if _CONCLUSION.search(line) or (under_heading and re.search(r"argument|surviv", line, re.IGNORECASE)):
+            lines.append(line)
+        under_heading = bool(_HEADING.search(line))
+    return lines
 
 
 def _verdict(lines: list[str]) -> bool | None:
     """What the Assessment lines conclude: True (survives), False (does not survive), or None when they say
     neither, hedge, or say both (in one line or across several)."""
     said = set()
-    for line in (ln.lower() for ln in lines):
+    for line in (_NO_DOUBT.sub(" ", _ASIDE.sub(" ", ln.lower())) for ln in lines):
         for mention in re.finditer(r"\bsurvives?\b", line):
             before = re.split(r"[,;:.()\u2014]", line[max(0, mention.start() - 60):mention.start()])[-1]
-            if _HEDGE.search(before) or _TURNED.search(line[:mention.start()]):
+            clause = re.split(r"[;:.()\u2014]", line[:mention.start()])[-1]
+            if _HEDGE.search(before) or _TURNED.search(line[:mention.start()]) or _NEGATED_VIEW.search(clause):
                 return None
             said.add(not _DENIAL.search(before))
     return said.pop() if len(said) == 1 else None

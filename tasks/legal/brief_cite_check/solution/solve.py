@@ -318,6 +318,12 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
                       "authority."]
     if SHORTCUT == "rejected_assessment":  # the other verdict, put as the rejection of the right one
         lines[-1] = lines[-1].replace("Assessment: the argument", "Assessment: I reject the view that the argument", 1)
+    if SHORTCUT == "negated_assessment":  # the other verdict, or none, under a negation a phrase search misses
+        lines[-1] = (lines[-1].replace("the argument survives:", "the argument does not, on this record, survive:")
+                     .replace("Assessment: the argument does not survive",
+                              "Assessment: I am not persuaded that the argument does not survive"))
+    if SHORTCUT == "summary_reversed":  # the Assessment right, then the other verdict under a Summary heading
+        lines += ["", "## Summary", "", f"The argument {'does not survive' if survives else 'survives'}."]
     return "\n".join(lines) + "\n"
 
 
