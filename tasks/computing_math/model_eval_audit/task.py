@@ -249,6 +249,11 @@ _NEGATED_VIEW = re.compile(r"(?:\b(?:not|no|never|nothing|nobody|none|cannot|har
                            r"[^\w,]+(?:\w+[^\w,]+){0,4}?(?:that|whether|think|believe|find|accept|agree|say|conclude"
                            r"|consider|persuaded|convinced|satisfied|shown?|shows|established|clear|evident|evidence"
                            r"|suggests?|supports?|basis|reason|sure|certain)\b")
+# a negated doubt affirms the view it frames ("there is no doubt that", "it is not disputed that"): read as if it
+# were not there
+_NO_DOUBT = re.compile(r"(?:\b(?:not|no|never|cannot|without|beyond)\b|n['\u2019]t)\W+"
+                       r"(?:(?:a|any|the|real|serious|reasonable|much|room|for|open|to|be|been|is|in|my|our)\W+){0,3}"
+                       r"(?:doubt|disput|question|hesitat|contest|debat)\w*")
 # a comma-delimited aside of a few words ("does not, in my view, hold") is read as if it were not there
 _ASIDE = re.compile(r",(?:\s*[\w'\u2019-]+){1,5}\s*,")
 # a line that gives the note's conclusion: the Verdict line, a "final verdict" or "overall verdict" anywhere in a line,
@@ -275,7 +280,7 @@ def _note_verdict(text: str) -> bool | None:
     """What the note's Verdict lines conclude: True, False, or None when they say neither, hedge, or say both."""
     said = set()
     for line in _verdict_lines(text):
-        plain = _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`:]", " ", line)))
+        plain = _NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`:]", " ", line))))
         for mention in _CLAIM_HOLDS.finditer(plain):
             clause = re.split(r"[.;!?]\s", plain[:mention.start()])[-1]
             if _OPEN.search(mention.group(1)) or _TURNED.search(plain[:mention.start()]) or _NEGATED_VIEW.search(clause):
