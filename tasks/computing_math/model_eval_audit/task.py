@@ -16,9 +16,10 @@ Grade: the reference is recomputed from the written inputs with numpy/scipy (``e
 checks the leakage set exactly, the counts, accuracy and macro-F1 (2e-4), the temperatures, the ECEs,
 the CIs within a bootstrap tolerance and, separately, as the protocol's seeded resamples give them exactly, McNemar's counts and exact p, the subgroup table and worst
 groups, the reliability table (and that it reproduces the reported ECE), that the PNG draws the
-calibrated reliability curves of both models, the verdict (the note's Verdict lines, a "final verdict" or a
-"Conclusion:" line included, must state the JSON's, neither hedged, contradicted nor turned round as the rejection of
-a view), and that the note's figures equal the JSON.
+calibrated reliability curves of both models, the verdict (the note's Verdict lines, a "final verdict", a
+"Conclusion:", "Summary:" or "In sum" line and the line under such a heading included, must state the JSON's, neither
+hedged, contradicted, turned round as the rejection of a view nor put under a negated view such as "I am not persuaded
+that"), and that the note's figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
 
@@ -235,28 +236,54 @@ def _note_numbers(text: str) -> list[float]:
 
 
 # "the claim holds" / "the claim does not hold": a negation between the claim and "hold" denies it, a modal there
-# leaves it open, and so does a frame that turns the sentence round ("it is not the case that the claim holds")
+# leaves it open, and so does a frame that turns the sentence round ("it is not the case that the claim holds") or
+# negates the view it states ("I am not persuaded that the claim holds", "I don't think the claim holds")
 _CLAIM_HOLDS = re.compile(r"\bclaim\b((?:\W+\w+){0,3}?)\W+holds?\b")
-_DENIED = re.compile(r"\b(?:not|no|never|longer|cannot)\b|n['\u2019]t")
+_DENIED = re.compile(r"\b(?:not|no|never|longer|cannot|fails?|failed|unable|neither|nor|hardly|scarcely)\b|n['\u2019]t")
 _OPEN = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b")
 _TURNED = re.compile(r"\b(?:not\s+the\s+case|wrong|incorrect|false|untrue|mistaken|not\s+(?:true|correct|right))"
                      r"\s+(?:to\s+(?:say|conclude|claim|state|find)|that)\b"
                      r"|\b(?:reject|disagree|den(?:y|ie)|disput|refut|contest|doubt)\w*\s+(?:\w+\s+){0,3}?that\b"
                      r"|\b(?:cannot|can\s+not|can't)\s+be\s+(?:said|claimed|concluded|maintained)\b")
+_NEGATED_VIEW = re.compile(r"(?:\b(?:not|no|never|nothing|nobody|none|cannot|hardly|scarcely)\b|n['\u2019]t)"
+                           r"[^\w,]+(?:\w+[^\w,]+){0,4}?(?:that|whether|think|believe|find|accept|agree|say|conclude"
+                           r"|consider|persuaded|convinced|satisfied|shown?|shows|established|clear|evident|evidence"
+                           r"|suggests?|supports?|basis|reason|sure|certain)\b")
+# a negated doubt affirms the view it frames ("there is no doubt that", "it is not disputed that"): read as if it
+# were not there
+_NO_DOUBT = re.compile(r"(?:\b(?:not|no|never|cannot|without|beyond)\b|n['\u2019]t)\W+"
+                       r"(?:(?:a|any|the|real|serious|reasonable|much|room|for|open|to|be|been|is|in|my|our)\W+){0,3}"
+                       r"(?:doubt|disput|question|hesitat|contest|debat)\w*")
+# a comma-delimited aside of a few words ("does not, in my view, hold") is read as if it were not there
+_ASIDE = re.compile(r",(?:\s*[\w'\u2019-]+){1,5}\s*,")
 # a line that gives the note's conclusion: the Verdict line, a "final verdict" or "overall verdict" anywhere in a line,
-# and a line that opens as a conclusion
-_VERDICT_LINE = re.compile(r"\bverdict\b|^[#*>|\s_-]*(?:\d+[.)]\s*)?(?:conclusion|bottom\s+line|final\b)",
-                           re.IGNORECASE)
+# and a line that opens as a conclusion or a summary (a heading such as "## Conclusion" also brings the line under it)
+_OPENER = (r"^[#*>|\s_-]*(?:\d+[.)]\s*)?(?:conclusions?|bottom\s+line|final|overall|summary|recommendation|tl;?\s*dr"
+           r"|in\s+(?:sum|short|summary|conclusion|brief)|to\s+(?:sum\s+up|conclude))\b")
+_VERDICT_LINE = re.compile(rf"\bverdict\b|{_OPENER}", re.IGNORECASE)
+_HEADING = re.compile(rf"(?:{_OPENER}|^[#*>|\s_-]*verdict\b)[\s:*_#.-]*$", re.IGNORECASE)
+
+
+def _verdict_lines(text: str) -> list[str]:
+    """The note's Verdict and conclusion lines, and the first line of text under a bare conclusion heading."""
+    lines, under_heading = [], False
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if under_heading or _VERDICT_LINE.search(line.strip()):
+            lines.append(line)
+        under_heading = bool(_HEADING.search(line.strip()))
+    return lines
 
 
 def _note_verdict(text: str) -> bool | None:
     """What the note's Verdict lines conclude: True, False, or None when they say neither, hedge, or say both."""
-    lines = [ln for ln in text.splitlines() if _VERDICT_LINE.search(ln.strip())]
     said = set()
-    for line in lines:
-        plain = normalize_text(re.sub(r"[*_`:]", " ", line))
+    for line in _verdict_lines(text):
+        plain = _NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`:]", " ", line))))
         for mention in _CLAIM_HOLDS.finditer(plain):
-            if _OPEN.search(mention.group(1)) or _TURNED.search(plain[:mention.start()]):
+            clause = re.split(r"[.;!?]\s", plain[:mention.start()])[-1]
+            if _OPEN.search(mention.group(1)) or _TURNED.search(plain[:mention.start()]) or _NEGATED_VIEW.search(clause):
                 return None
             said.add(not _DENIED.search(mention.group(1)))
     return said.pop() if len(said) == 1 else None

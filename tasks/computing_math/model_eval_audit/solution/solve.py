@@ -222,6 +222,11 @@ def write_note(metrics: dict, reasons: dict) -> None:
         lines += ["", f"Final verdict of the review: the claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     if SHORTCUT == "rejected_verdict":  # the opposite conclusion, as the rejection of the right one
         lines[2] = f"Verdict: I reject the view that the claim {'holds' if metrics['claim_holds'] else 'does not hold'}"
+    if SHORTCUT == "negated_verdict":  # the opposite conclusion, or none, under a negation a phrase search misses
+        lines[2] = ("Verdict: the claim fails to hold" if metrics["claim_holds"]
+                    else "Verdict: I am not persuaded that the claim does not hold")
+    if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
+        lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
 
 
