@@ -391,23 +391,44 @@ def _grade_flags(g: Grading, ref: dict, summary: list[dict], flags: dict) -> Non
 
 
 # how a report may say why a trial was screened out: the reason code, or its words
-REASON_WORDS = {"unstable_weighing": r"unstable|weigh", "landing_off_plate": r"off\W{0,3}(?:the\W{0,3})?plate",
+REASON_WORDS = {"unstable_weighing": r"unstable|\bweigh(?:ing|ed)?\b", "landing_off_plate": r"off\W{0,3}(?:the\W{0,3})?plate",
                 "double_contact": r"double", "countermovement": r"counter\W?movement|\bdip"}
 
 
+def _reason_told(clause: str, at: int) -> str | None:
+    """The reason a clause gives the trial it names at ``at``: its one reason, or of several the first after the
+    trial that is not a heading ("unstable weighing: ..."), else the last before it."""
+    told = sorted((m.start(), m.end(), reason) for reason, words in REASON_WORDS.items()
+                  for m in re.finditer(words, clause.replace("_", " ")))
+    if len({reason for *_, reason in told}) <= 1:
+        return told[0][2] if told else None
+    after = [reason for start, end, reason in told if start > at and not re.match(r"\W{0,3}:", clause[end:])]
+    before = [reason for start, _, reason in told if start < at]
+    return after[0] if after else before[-1] if before else None
+
+
 def _grade_screened_out(g: Grading, ref: dict, lines: list[str]) -> None:
-    """Every trial screened out is in the report with its reason: by file name, or by athlete and trial number."""
+    """Every trial screened out is in the report with its reason, and with no other: by file name, or by athlete
+    and trial number in one clause (a sentence or a part between semicolons); a clause that piles up reasons gives
+    each trial the one told next to it."""
+    clauses = [clause.lower() for line in lines for clause in re.split(r"(?<=[.!?;])\s+", line)]
+
     def stated(trial: dict) -> bool | str:
         stem = trial["file"].lower().removesuffix(".c3d")
-        athlete = re.escape(trial["athlete_id"].lower())
+        athlete = re.compile(rf"\b{re.escape(trial['athlete_id'].lower())}\b")
         number = rf"(?:\b(?:trial|t)\s*#?\s*|#\s*|\b){trial['trial']}\b"
-        mentions = [line.lower() for line in lines if stem in line.lower()
-                    or (re.search(rf"\b{athlete}\b", line.lower()) and re.search(number, line.lower().replace(stem, "")))]
-        if not mentions:
+        told = []
+        for clause in clauses:
+            named = athlete.search(clause) if re.search(number, clause.replace(stem, "")) else None
+            at = clause.find(stem) if stem in clause else named.start() if named else None
+            if at is not None:
+                told.append(_reason_told(clause, at))
+        if not told:
             return "not in the report"
-        words = REASON_WORDS.get(trial["invalid_reason"], re.escape(trial["invalid_reason"]))
-        return True if any(re.search(words, m.replace("_", " ")) for m in mentions) else (
-            f"listed without its reason ({trial['invalid_reason']})")
+        wrong = sorted({reason for reason in told if reason not in (None, trial["invalid_reason"])})
+        if wrong:
+            return f"told {', '.join(wrong)}, not {trial['invalid_reason']}"
+        return True if trial["invalid_reason"] in told else f"listed without its reason ({trial['invalid_reason']})"
 
     invalid = {t["file"]: t for t in ref["trials"] if not t["valid"]}
     verdicts = {name: stated(t) for name, t in invalid.items()}

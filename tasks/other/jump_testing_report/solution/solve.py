@@ -260,6 +260,11 @@ def write_report(summary: list[dict], flags: dict, trials: list[dict], threshold
               f"- No valid trial (retest): {', '.join(flags['no_valid_trial']) or 'none'}", "",
               "## Screened-out trials", ""]
     lines += [f"- {t['trial_file']}: {t['reason']}" for t in invalid] or ["- none"]
+    if SHORTCUT == "screened_reasons_piled":  # every screened-out trial listed with every reason of the sheet
+        reasons = [t["reason"] for t in invalid]
+        piled = sorted(SHEET["validity"], key=lambda reason: reasons.count(reason))
+        lines[-len(invalid):] = [", ".join(t["trial_file"] for t in invalid) + ": " + ", ".join(
+            reason.replace("_", " ") for reason in piled)]
     (OUTPUT / "squad_report.md").write_text("\n".join(lines) + "\n")
 
 
