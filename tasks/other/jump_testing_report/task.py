@@ -12,8 +12,8 @@ asymmetries, and send the coaches a squad report with a figure.
 generate() simulates every trial from a body-mass and impulse model (simulate.py, run with ezc3d in the
 task's tool environment), so each metric is known exactly; last block's values are set so each athlete's
 change is clearly improved, declined or trivial. grade() compares the per-trial table with the truth,
-recomputes the best trial, the change class and the flags from the agent's own table, and reads the report
-and the figure (figure.py: it must draw the summary's own values, each at its place on one value axis).
+recomputes the best trial, the change class and the flags from the agent's own table, and reads the report (each
+flag told of the flagged athletes and of no other) and the figure (figure.py: it must draw the summary's own values, each at its place on one value axis).
 """
 
 from __future__ import annotations
@@ -391,23 +391,44 @@ def _grade_flags(g: Grading, ref: dict, summary: list[dict], flags: dict) -> Non
 
 
 # how a report may say why a trial was screened out: the reason code, or its words
-REASON_WORDS = {"unstable_weighing": r"unstable|weigh", "landing_off_plate": r"off\W{0,3}(?:the\W{0,3})?plate",
+REASON_WORDS = {"unstable_weighing": r"unstable|\bweigh(?:ing|ed)?\b", "landing_off_plate": r"off\W{0,3}(?:the\W{0,3})?plate",
                 "double_contact": r"double", "countermovement": r"counter\W?movement|\bdip"}
 
 
+def _reason_told(clause: str, at: int) -> str | None:
+    """The reason a clause gives the trial it names at ``at``: its one reason, or of several the first after the
+    trial that is not a heading ("unstable weighing: ..."), else the last before it."""
+    told = sorted((m.start(), m.end(), reason) for reason, words in REASON_WORDS.items()
+                  for m in re.finditer(words, clause.replace("_", " ")))
+    if len({reason for *_, reason in told}) <= 1:
+        return told[0][2] if told else None
+    after = [reason for start, end, reason in told if start > at and not re.match(r"\W{0,3}:", clause[end:])]
+    before = [reason for start, _, reason in told if start < at]
+    return after[0] if after else before[-1] if before else None
+
+
 def _grade_screened_out(g: Grading, ref: dict, lines: list[str]) -> None:
-    """Every trial screened out is in the report with its reason: by file name, or by athlete and trial number."""
+    """Every trial screened out is in the report with its reason, and with no other: by file name, or by athlete
+    and trial number in one clause (a sentence or a part between semicolons); a clause that piles up reasons gives
+    each trial the one told next to it."""
+    clauses = [clause.lower() for line in lines for clause in re.split(r"(?<=[.!?;])\s+", line)]
+
     def stated(trial: dict) -> bool | str:
         stem = trial["file"].lower().removesuffix(".c3d")
-        athlete = re.escape(trial["athlete_id"].lower())
+        athlete = re.compile(rf"\b{re.escape(trial['athlete_id'].lower())}\b")
         number = rf"(?:\b(?:trial|t)\s*#?\s*|#\s*|\b){trial['trial']}\b"
-        mentions = [line.lower() for line in lines if stem in line.lower()
-                    or (re.search(rf"\b{athlete}\b", line.lower()) and re.search(number, line.lower().replace(stem, "")))]
-        if not mentions:
+        told = []
+        for clause in clauses:
+            named = athlete.search(clause) if re.search(number, clause.replace(stem, "")) else None
+            at = clause.find(stem) if stem in clause else named.start() if named else None
+            if at is not None:
+                told.append(_reason_told(clause, at))
+        if not told:
             return "not in the report"
-        words = REASON_WORDS.get(trial["invalid_reason"], re.escape(trial["invalid_reason"]))
-        return True if any(re.search(words, m.replace("_", " ")) for m in mentions) else (
-            f"listed without its reason ({trial['invalid_reason']})")
+        wrong = sorted({reason for reason in told if reason not in (None, trial["invalid_reason"])})
+        if wrong:
+            return f"told {', '.join(wrong)}, not {trial['invalid_reason']}"
+        return True if trial["invalid_reason"] in told else f"listed without its reason ({trial['invalid_reason']})"
 
     invalid = {t["file"]: t for t in ref["trials"] if not t["valid"]}
     verdicts = {name: stated(t) for name, t in invalid.items()}
@@ -457,8 +478,46 @@ def _grade_report(g: Grading, ref: dict, protocol: str, summary: list[dict], rep
                judge(by_athlete, {normalize_text(a): s for a, s in ref["summary"].items()}, in_report), weight=2,
                noun="athletes")
     _grade_screened_out(g, ref, lines)
-    flagged = set(ref["flags"]["declined"]) | set(ref["flags"]["asymmetry"]) | set(ref["flags"]["no_valid_trial"])
-    lower = report.lower()
-    missing = sorted(a for a in flagged if a.lower() not in lower)
-    g.check("report names every athlete flagged for a decline, an asymmetry or no valid trial", not missing,
-            weight=1, expected=sorted(flagged), reason=f"not named: {missing}" if missing else "")
+    _grade_flags_told(g, ref, report)
+
+
+# the flags a clause of the report gives the athletes it names (a negated word gives none); "trivial" is no flag, but
+# a clause that also names it, or names two flags, is not read for a wrong flag (it may tell a trivial change as a
+# small improvement)
+FLAG_WORDS = {"improved": r"\bimprove(?:d|ment)\b", "declined": r"\bdeclin\w*", "trivial": r"\btrivial\w*",
+              "asymmetry": r"\basymmetr\w*|\bimbalance\w*", "no_valid_trial": r"\bno\W{0,3}valid\W{0,3}trials?\b"}
+NEGATION = re.compile(r"(?:\b(?:not|no|never|without|nor)|n't)\W+(?:\w+\W+){0,2}$")
+# an asymmetry told within the limit is no flag; one told as a flag puts it past the limit
+WITHIN_LIMIT = re.compile(r"\b(?:within|below|under|inside)\b|<")
+OVER_LIMIT = re.compile(r"\b(?:over|above|exceed\w*|beyond|outside|flag\w*)\b|>")
+
+
+def _flags_told(clause: str) -> set[str]:
+    """The flags a clause gives its athletes: each flag word it names, not negated, an asymmetry not within the limit."""
+    flags = {flag for flag, words in FLAG_WORDS.items()
+             if any(not NEGATION.search(clause[:m.start()]) for m in re.finditer(words, clause))}
+    return flags - {"asymmetry"} if WITHIN_LIMIT.search(clause) else flags
+
+
+def _grade_flags_told(g: Grading, ref: dict, report: str) -> None:
+    """Each flagged athlete is told its flag in the report, and no athlete a flag it does not carry: a clause (a
+    sentence, or a part between semicolons) naming athletes and one flag gives that flag to each of them (an
+    asymmetry only where the clause puts it past the limit)."""
+    athletes = sorted(ref["summary"])
+    carried = {a: {ref["summary"][a]["classification"]} | ({"asymmetry"} if a in ref["flags"]["asymmetry"] else set())
+               for a in athletes}
+    told: dict[str, set[str]] = {a: set() for a in athletes}
+    wrong = set()
+    for line in report.lower().splitlines():
+        for clause in re.split(r"(?<=[.!?;])\s+", line):
+            named = [a for a in athletes if re.search(rf"\b{re.escape(a.lower())}\b", clause)]
+            flags = _flags_told(clause)
+            for athlete in named:
+                told[athlete] |= flags
+            if len(flags) == 1 and flags != {"trivial"} and (flags != {"asymmetry"} or OVER_LIMIT.search(clause)):
+                wrong |= {f"{a} told {next(iter(flags))}" for a in named if not flags <= carried[a]}
+    flagged = [(a, flag) for flag in ("declined", "asymmetry", "no_valid_trial") for a in ref["flags"][flag]]
+    missing = {f"{a} not told {flag}" for a, flag in flagged if flag not in told[a]}
+    g.check("report tells each flagged athlete its flag (decline, asymmetry, no valid trial) and no athlete another",
+            not missing and not wrong, weight=1, expected=sorted(f"{a}: {flag}" for a, flag in flagged),
+            reason="; ".join(sorted(missing | wrong)[:8]))

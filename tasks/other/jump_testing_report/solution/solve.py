@@ -249,6 +249,10 @@ def write_report(summary: list[dict], flags: dict, trials: list[dict], threshold
     if SHORTCUT == "table_only_report":  # the coaches get the table, not the flags or the screened-out trials
         (OUTPUT / "squad_report.md").write_text("\n".join(lines) + "\n")
         return
+    if SHORTCUT == "report_flags_swapped":  # the right table, then the flags told of the wrong athletes
+        unflagged = [r["athlete_id"] for r in summary if r["athlete_id"] not in flags["asymmetry"]
+                     and r["best_value"] is not None]
+        flags = {**flags, "declined": flags["improved"], "improved": flags["declined"], "asymmetry": unflagged[:2]}
     lines += ["", "## Flags", "",
               f"- Meaningful decline: {', '.join(flags['declined']) or 'none'}",
               f"- Meaningful improvement: {', '.join(flags['improved']) or 'none'}",
@@ -256,6 +260,11 @@ def write_report(summary: list[dict], flags: dict, trials: list[dict], threshold
               f"- No valid trial (retest): {', '.join(flags['no_valid_trial']) or 'none'}", "",
               "## Screened-out trials", ""]
     lines += [f"- {t['trial_file']}: {t['reason']}" for t in invalid] or ["- none"]
+    if SHORTCUT == "screened_reasons_piled":  # every screened-out trial listed with every reason of the sheet
+        reasons = [t["reason"] for t in invalid]
+        piled = sorted(SHEET["validity"], key=lambda reason: reasons.count(reason))
+        lines[-len(invalid):] = [", ".join(t["trial_file"] for t in invalid) + ": " + ", ".join(
+            reason.replace("_", " ") for reason in piled)]
     (OUTPUT / "squad_report.md").write_text("\n".join(lines) + "\n")
 
 
