@@ -16,9 +16,11 @@ the headcount, raw and adjusted gaps, the SE, CI, p and significance, R-squared 
 cohort gaps, Welch p-values and flags (F1); the eligible list, proposed salaries, the funded set within the budget and
 the totals against the list; and the memo's figures and conclusions against the reference, each figure on a
 line or sentence that names it (the CI, the p-value, the funded total and headcount), and no line or sentence
-saying a cohort is flagged that is not, or not flagged that is, in those words or others ("cleared", "no gap";
-a line listed under a heading takes its word); the overall gap's significance is read in other words too
-("distinguishable from zero", "consistent with chance"), and in the clauses of a cohort sentence that name no cohort.
+saying a cohort is flagged that is not, or not flagged that is, in those words or others ("cleared", "no gap",
+"passes the test", "explained by"; a line listed under a heading takes its word); the overall gap's significance
+is read in other words too ("distinguishable from zero", "consistent with chance"), of the gap named in other words
+("the remaining gap", "the women coefficient"), and in the clauses of a sentence that name no cohort, job family or
+raw gap.
 """
 # ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
 
@@ -223,7 +225,7 @@ _DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|without|cannot|fails?|failed|fai
                      r"(?:\W+\w+){0,3}?\W+$|(?:\bin|\bnon-?)$")
 # the verdict in other words: "(in)distinguishable from zero", "different from zero", "consistent with chance";
 # the group "null" marks the words that deny significance by themselves
-_VERDICT = re.compile(r"significan|(?P<null>in)?distinguishable\s+from\s+(?:zero|0|no\s+gap|chance)\b"
+_VERDICT = re.compile(r"significan(?!ce\s+(?:level|threshold|cut-?off))|(?P<null>in)?distinguishable\s+from\s+(?:zero|0|no\s+gap|chance)\b"
                       r"|\bdiff\w*\s+from\s+(?:zero|0)\b"
                       r"|(?P<null2>\bconsistent\s+with\s+(?:zero|0|chance|noise|no\s+(?:gap|difference))\b"
                       r"|\bwithin\s+(?:the\s+)?(?:range|margin)\s+of\s+(?:chance|error|noise)\b)")
@@ -265,6 +267,23 @@ def _conclusion(sentence: str, alpha: float) -> str | None:
     if denied and affirmed:
         return "hedged"
     return "no" if denied else "yes" if affirmed else None
+
+
+# the overall adjusted gap in other words too ("the remaining gap", "the women coefficient"); and the raw gap
+_SUBJECT = re.compile(r"\b(?:adjusted|overall|gaps?|coefficients?|unexplained|disparit(?:y|ies))\b")
+_RAW_GAP = re.compile(r"\b(?:raw|unadjusted|headline|uncontrolled)\b|\bbefore\s+(?:any\s+)?controls?\b")
+_CLAUSES = re.compile(r"[,:()\u2014]|(?=\b(?:but|while|whereas|although|though|unlike)\b)")
+
+
+def _on_overall_gap(sentence: str, families: list[str]) -> str | None:
+    """The clauses of a sentence that conclude on the overall adjusted gap's significance, joined, or None. A clause
+    that names a cohort or a job family ("3 cohorts show a significant adjusted gap", "Finance L3 shows a significant
+    adjusted gap") or the raw gap alone ("the raw gap is significant, but ...") speaks of something else."""
+    def elsewhere(clause: str) -> bool:
+        return "cohort" in clause or any(re.search(rf"\b{re.escape(f)}\b", clause) for f in families) or (
+            _RAW_GAP.search(clause) is not None and re.search(r"\b(?:adjusted|overall)\b", clause) is None)
+    rest = ",".join(c for c in _CLAUSES.split(sentence) if not elsewhere(c))
+    return rest if _VERDICT.search(rest) and _SUBJECT.search(rest) else None
 
 
 _RAW, _ADJUSTED = re.compile(r"\braw\b"), re.compile(r"\badjusted\b")
@@ -318,9 +337,12 @@ def _gap_stated(lines: list[str], own: re.Pattern, value: float, other: re.Patte
 
 
 _FLAG_WORDS = re.compile(r"significan(?!ce\s+(?:level|threshold|cut-?off))|(?<!un)flag")
-# what a line says of the cohorts it names in other words: cleared, no gap, within tolerance
+# what a line says of the cohorts it names in other words: cleared, no gap, within tolerance, passes the test,
+# explained by the pay factors
 _CLEAR_WORDS = re.compile(r"\bclear(?:ed|s|\s+of)\b|\bunflagged\b|\bno\s+(?:\w+\s+){0,2}(?:gap|difference|disparity|concern)s?\b"
-                          r"|\bwithin\s+(?:the\s+)?(?:tolerance|threshold)\b|\bno\s+(?:further\s+)?action\b")
+                          r"|\bwithin\s+(?:the\s+)?(?:tolerance|threshold)\b|\bno\s+(?:further\s+)?action\b"
+                          r"|\bpass(?:es|ed)?\s+(?:\w+\s+){0,2}(?:test|review|check|audit)s?\b|\bexplained\s+by\b"
+                          r"|\b(?:legitimate|pay)\s+factors\s+(?:fully\s+)?explain")
 _SHORT_OF = re.compile(r"\b(?:close\s+to|near(?:ly)?|approach\w*|borderline|marginal\w*)\W+(?:\w+\W+){0,2}$")
 _NO_COHORT = re.compile(r"\b(?:no|none\s+of\s+the)\s+(?!other\b|further\b|remaining\b|additional\b|more\b)(?:\w+\s+)?cohorts?\b")
 
@@ -386,19 +408,15 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
     # some sentence on the overall adjusted gap's significance concludes as the reference does, and none
     # (cohort sentences aside) concludes the other way or leaves it open: a memo that says both "is significant"
     # and "fails to reach significance", or "whether it is significant is for counsel", concludes nothing
-    sentences = [s for s in _SENTENCE.split(memo.casefold()) if _VERDICT.search(s) and ("adjusted" in s or "overall" in s)]
-    # a cohort finding ("3 cohorts show a significant adjusted gap") is no conclusion on the overall gap, but the
-    # clauses of its sentence that name no cohort may be ("as in most cohorts, the overall gap is not significant")
-    overall = [rest for s in sentences
-               if _VERDICT.search(rest := ",".join(c for c in re.split(r"[,:()\u2014]", s) if "cohort" not in c))
-               and ("adjusted" in rest or "overall" in rest)]
+    families = sorted({c["job_family"].casefold() for c in ref["cohorts"]})
+    overall = [rest for s in _SENTENCE.split(memo.casefold()) if (rest := _on_overall_gap(s, families))]
     want_word = "yes" if ref["significant"] else "no"
     agree = [s for s in overall if _conclusion(s, ref["alpha"]) == want_word]
     contrary = [s for s in overall if _conclusion(s, ref["alpha"]) not in (want_word, None)]
     concluded = bool(agree) and not contrary
     g.check("memo concludes on the significance of the adjusted gap", concluded, weight=0.5,
             expected="significant" if ref["significant"] else "not significant",
-            found=[s.strip()[:120] for s in sentences[:4]],
+            found=[s.strip()[:120] for s in overall[:4]],
             reason="" if concluded else "a sentence concludes the other way or hedges: " + contrary[0].strip()[:120]
             if contrary else "no sentence concludes as the reference does")
     flagged = [c for c in ref["cohorts"] if c["flagged"]]

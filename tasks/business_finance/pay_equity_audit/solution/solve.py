@@ -154,6 +154,14 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
     if SHORTCUT == "memo_contrary_synonym":  # the other conclusion, in words that avoid "significant"
         lines.append(f"Read plainly, the adjusted gap is {'not ' if gap['significant'] else ''}statistically "
                      "distinguishable from zero.")
+    if SHORTCUT == "memo_contrary_paraphrase":  # the other conclusion, naming the gap neither adjusted nor overall
+        lines.append("Once the legitimate pay factors are controlled for, the remaining gender pay gap is "
+                     f"{'not ' if gap['significant'] else ''}statistically significant.")
+    if SHORTCUT == "memo_cohorts_explained" and not flagged.empty:  # the flagged cohorts, said to pass the review
+        lines.append(f"On closer review, {' and '.join(f'{r.job_family} {r.job_level}' for r in flagged.itertuples())} "
+                     "pass the equity test.")
+    if SHORTCUT == "memo_cohorts_explained" and flagged.empty:  # a cohort tested, said to fail the review
+        lines.append(f"{cohorts.iloc[0].job_family} {cohorts.iloc[0].job_level} does not pass the equity test.")
     if SHORTCUT == "memo_all_flagged":  # every cohort tested listed as flagged, one line each
         lines = [*lines[:lines.index("## Cohort review (job family x level)") + 2],
                  f"All {len(cohorts)} cohorts tested show a significant adjusted gap:",
