@@ -7,7 +7,8 @@ soffice (inspect_workbook.py, in a tool sandbox): it reads the data sheet, the D
 fields and its output, the KPI cells and whether they are formulas, and the chart's type and data
 ranges; then it changes the data sheet's numbers, recalculates and checks that the KPIs follow. The
 reallocation is checked against the rule, and the summary must give each channel cut or funded its move, in
-the rule's direction, with its own figure (a line that moves it the other way, keeps its budget, denies its move or
+the rule's direction, with its own figure (a line that moves it the other way, in direction words or in other words
+around its budget such as "lower its budget" or "move money into", keeps its budget, denies its move or
 weighs both ways fails; a sentence naming channels on both sides of the move is read clause by clause).
 """
 
@@ -375,9 +376,18 @@ def _has(numbers: list[float], amount: float) -> bool:
     return any(abs(n - abs(amount)) <= max(1.0, 0.001 * abs(amount)) for n in numbers)
 
 
-_CUT_WORDS = re.compile(r"\b(?:cut|cuts|cutting|reduc\w*|decreas\w*|trim\w*|scal\w*\s+(?:back|down))\b")
+# the direction words, and the moves put in other words around the budget ("lower its budget", "budget goes up",
+# "move money into", "take spend out of")
+_MONEY = r"(?:budget|spend\w*|money|funding|allocation|investment)"
+_CUT_WORDS = re.compile(r"\b(?:cut|cuts|cutting|reduc\w*|decreas\w*|trim\w*|scal\w*\s+(?:back|down))\b"
+                        rf"|\b(?:lower\w*|slash\w*|shrink\w*|less|fewer)\W+(?:\w+\W+){{0,3}}?{_MONEY}\b"
+                        rf"|\b{_MONEY}\W+(?:\w+\W+){{0,3}}?(?:lowered|goes\s+down|go\s+down|down)\b"
+                        r"|\b(?:mov|shift|tak|pull|withdraw)\w*\W+(?:\w+\W+){0,3}?(?:out\s+of|away\s+from)\b")
 _RAISE_WORDS = re.compile(r"\b(?:increas\w*|rais\w*|boost\w*|grow\w*|receiv\w*|expand\w*|funded|gets?|gains?|adds?|"
-                          r"added|additional|extra|top(?:s|ped)?\s+up|scal\w*\s+up)\b")
+                          r"added|additional|extra|top(?:s|ped)?\s+up|scal\w*\s+up)\b"
+                          rf"|\b(?:more|higher|bigger|larger)\W+(?:\w+\W+){{0,2}}?{_MONEY}\b"
+                          rf"|\b{_MONEY}\W+(?:\w+\W+){{0,3}}?(?:raised|goes\s+up|go\s+up|up)\b"
+                          r"|\b(?:mov|shift|put|pour|channel|invest)\w*\W+(?:\w+\W+){0,3}?into\b")
 _HOLD_WORDS = re.compile(r"\b(?:keep|keeps|kept|hold|holds|maintain\w*|freez\w*)\b(?:\W+\w+){0,3}?\W+(?:budget|spend|level)"
                          r"|\b(?:budget|spend)\w*(?:\W+\w+){0,3}?\W+(?:unchanged|flat|the\s+same|as\s+is)\b"
                          r"|\b(?:stays?|remains?|left)\s+(?:unchanged|flat|the\s+same|as\s+is)\b|\bno\s+change\b")

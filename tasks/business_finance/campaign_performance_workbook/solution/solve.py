@@ -217,6 +217,9 @@ def summary(brief: dict, rows: list[list], moved: float, held: float) -> str:
         lines += ["", *(f"{c} is not going to be cut in Q4 after all." for c in cuts)]
     if SHORTCUT == "summary_sides_swapped":  # a bottom line naming both sides, each given the other's move
         lines += ["", f"Bottom line: {' and '.join(cuts)} get the extra money, while {' and '.join(gains)} are cut back."]
+    if SHORTCUT == "summary_moves_reworded":  # every move right, then each one stated the other way in other words
+        lines += ["", *(f"We should move more money into {c} next quarter." for c in cuts),
+                  *(f"{c} should have its budget lowered next quarter." for c in gains)]
     return "\n".join(lines) + "\n"
 
 
