@@ -148,19 +148,23 @@ def epoch_times(p: Paradigm) -> np.ndarray:
 
 
 def truth_measures(p: Paradigm, subject: dict) -> dict:
-    """The pre-registered measures of the noise-free ERP under the SOP's reference."""
+    """The pre-registered measures of the noise-free ERP under the SOP's reference, and the window mean amplitude of
+    each condition at each of the participant's bad channels (what their interpolation must recover)."""
     t = epoch_times(p)
     idx = [SITES.index(c) for c in p.cluster]
     in_window = (t >= p.window[0] - 1e-9) & (t <= p.window[1] + 1e-9)
     in_base = (t >= p.baseline[0] - 1e-9) & (t <= p.baseline[1] + 1e-9)
-    waves = []
+    erps = []
     for condition in (0, 1):
-        wave = rereference(condition_erp(p, subject, condition, t), p.reference)[idx].mean(axis=0)
-        waves.append(wave - wave[in_base].mean())
+        erp = rereference(condition_erp(p, subject, condition, t), p.reference)
+        erps.append(erp - erp[:, in_base].mean(axis=1, keepdims=True))
+    waves = [erp[idx].mean(axis=0) for erp in erps]
     diff = waves[1] - waves[0]
     amps = [float(w[in_window].mean()) for w in waves]
+    interpolated = {ch: [float(erp[SITES.index(ch), in_window].mean()) for erp in erps] for ch in subject["bad_channels"]}
     return {"amp_control": amps[0], "amp_critical": amps[1], "amp_difference": amps[1] - amps[0],
             "latency_ms": 1000 * fractional_area_latency(diff[in_window], t[in_window], p.polarity),
+            "interpolated": interpolated,
             "grand_wave": {"times": t.tolist(), "control": waves[0].tolist(), "critical": waves[1].tolist()}}
 
 
@@ -305,6 +309,22 @@ def draw_subjects(p: Paradigm, rng: np.random.Generator, count: int) -> list[dic
             "bad_channels": bad,
         })
     return subjects
+
+
+def large_erp_sites(p: Paradigm, share: float = 0.9) -> list[str]:
+    """The cluster electrodes where the paradigm's component reaches ``share`` of its largest value in the cluster."""
+    topo = topography(p.center, p.spread, p.mastoid_inversion)
+    weights = {c: float(topo[SITES.index(c)]) for c in p.cluster}
+    return [c for c, w in weights.items() if w >= share * max(weights.values())]
+
+
+def place_flat_channel(p: Paradigm, rng: np.random.Generator, subjects: list[dict]) -> None:
+    """Moves the flat channel onto a cluster electrode with a large component (in place; from its own stream, so
+    that every other draw of an instance stays where it was). A flat electrode keeps none of its ERP: only its
+    interpolation recovers it."""
+    site = str(rng.choice(large_erp_sites(p)))
+    for subject in subjects:
+        subject["bad_channels"] = {site if kind == "flat" else ch: kind for ch, kind in subject["bad_channels"].items()}
 
 
 def write_brainvision(stem: Path, data: np.ndarray, markers: list[tuple[str, str, int]], note: str) -> None:

@@ -14,8 +14,11 @@ carry an artefact, the bad channels, the participant who falls below the minimum
 participant's noise-free ERP measured under the SOP's reference. A few electrodes of each recording carry
 strong mains pickup, and a few a slow electrode drift, that only the SOP's band-pass on the continuous data
 removes: skipped (and the delivered grand averages smoothed instead), or its high-pass left out, it shows in the
-bad channels and the accepted epochs. grade() compares the agent's counts, exclusions, interpolated channels
-and measures with that truth, recomputes the group test from the agent's own participant measures, reads the
+bad channels and the accepted epochs. The flat channel sits on a cluster electrode with a large component, where
+its recording keeps none of the ERP: the window mean amplitudes the agent reports at its interpolated channels
+are those of the noise-free ERP only after a real interpolation (left out of the reference, the rejection and
+the cluster, a bad channel changes the cluster measures too little to see). grade() compares the agent's
+counts, exclusions, interpolated channels, their amplitudes and the measures with that truth, recomputes the group test from the agent's own participant measures, reads the
 figure, and checks the report's numbers against the JSON.
 """
 
@@ -37,9 +40,9 @@ from . import eegsim
 CANARY = "ALE-CANARY-32482ff9-ae19-44d2-bffc-387902b0f019"
 PARTICIPANTS = 12
 REFERENCE = "truth.json"
-COUNTS, MEASURES, STATS, FIGURE, FIGURE_DATA, REPORT = (
+COUNTS, MEASURES, STATS, FIGURE, FIGURE_DATA, REPORT, INTERPOLATED = (
     "trial_counts.csv", "participant_measures.csv", "group_stats.json", "grand_average.png", "grand_average.csv",
-    "report.md")
+    "report.md", "interpolated_channels.csv")
 HIGH_HZ, HIGH_SHARE = 40.0, 1e-5  # unfiltered grand averages keep 1e-4 to 1e-3 of their power above 40 Hz (line noise,
 # EMG), the SOP's FIR low-pass under 1e-8, a zero-phase 4th-order Butterworth at 30 Hz under 1e-7
 SHAPE_MIN_R = 0.9             # correlation of a plotted grand average with the noise-free one (jitter smooths it)
@@ -54,6 +57,11 @@ AMP_TOL_UV = {"oddball_p3b": 0.9, "mmn": 0.7, "n400": 0.7}
 # 16-28 ms after its peak. The latencies spread over 70 ms (MMN), 100 (P3b) and 140 (N400) between participants,
 # so that one latency for everyone (the grand average's, the window's centre) is off for more than a few.
 LATENCY_TOL_MS = {"oddball_p3b": 16.0, "mmn": 12.0, "n400": 16.0}
+# window mean amplitude of a condition at an interpolated channel: MNE's spherical-spline interpolation (fast or
+# accurate, before or after re-referencing) was within 0.66 uV of the truth (P3b), 0.53 (MMN), 0.43 (N400) over 10
+# seeds each; the flat electrode sits where the critical condition's window mean is 3.2 uV or more (P3b), 1.9 (MMN),
+# 2.1 (N400), so a channel left flat, zero-filled or dropped misses it
+INTERPOLATED_TOL_UV = {"oddball_p3b": 1.2, "mmn": 1.0, "n400": 1.0}
 SHARE_WITHIN = 0.85           # share of included participants within tolerance for a measure check to pass
 BASELINE_TOL_UV = 0.05        # grand averages' mean over the baseline (the oracle's is 0 to 1e-4; uncorrected 0.2-0.6)
 GROUP_DIFF_TOL_UV = 0.4       # group mean difference against the truth (the oracle's is within 0.15)
@@ -140,6 +148,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     subjects = eegsim.draw_subjects(p, rng, PARTICIPANTS)
     eegsim.draw_shapes(p, np.random.default_rng([params["seed"], 52]), subjects)
+    eegsim.place_flat_channel(p, np.random.default_rng([params["seed"], 53]), subjects)
     eeg_dir = input_dir / "eeg"
     eeg_dir.mkdir(parents=True, exist_ok=True)
     truth: dict[str, Any] = {"paradigm": p.name, "conditions": list(p.conditions), "min_trials": p.min_trials,
@@ -269,6 +278,28 @@ def _grade_inclusion(g: Grading, truth: dict, measures: dict[str, dict[str, str]
     g.fraction("flat and noisy channels found and interpolated per participant", verdicts, weight=2,
                noun="participants", threshold=1.0)
     return agent_included
+
+
+def _grade_interpolated(g: Grading, truth: dict, rows: list[dict[str, str]] | None, tol: float) -> None:
+    """The window mean amplitudes at each participant's bad channels: a flat electrode keeps none of its ERP, so
+    only its interpolation gives them."""
+    control, critical = truth["conditions"]
+    found = {(r.get("participant", "").strip(), r.get("channel", "").strip().lower()): r for r in rows or []}
+    verdicts: dict[str, bool | str] = {}
+    for sid, part in truth["participants"].items():
+        for channel, wants in part["interpolated"].items():
+            row = found.get((sid, channel.lower()))
+            if row is None:
+                verdicts[f"{sid}/{channel}"] = "missing"
+                continue
+            off = []
+            for condition, want in zip((control, critical), wants, strict=True):
+                value = as_number(row.get(f"amp_{condition}_uv"))
+                if value is None or not math.isfinite(value) or abs(value - want) > tol:
+                    off.append(f"{condition} {row.get(f'amp_{condition}_uv')}, truth {want:.2f}")
+            verdicts[f"{sid}/{channel}"] = True if not off else "; ".join(off)
+    g.fraction("window mean amplitudes at the interpolated channels recover the bad electrodes' ERPs", verdicts,
+               weight=2, noun="channels", threshold=1.0)
 
 
 def _measure_check(g: Grading, name: str, truth: dict, measures: dict[str, dict[str, str]], column: str,
@@ -468,6 +499,8 @@ def grade(g: Grading) -> None:
         f"amp_{critical}_uv", "amp_difference_uv", "latency_ms"])
     group = g.read_json(STATS)
     report = g.read_text(REPORT)
+    interpolated_rows = g.read_csv(INTERPOLATED, required_columns=[
+        "participant", "channel", f"amp_{control}_uv", f"amp_{critical}_uv"], gate=False)
     if count_rows is None or measure_rows is None or not isinstance(group, dict) or report is None:
         return
     counts = _grade_counts(g, truth, count_rows)
@@ -482,6 +515,7 @@ def grade(g: Grading) -> None:
                    "amp_difference", amp_tol, 3)
     _measure_check(g, "fractional-area latency of the difference wave per participant", truth, measures,
                    "latency_ms", "latency_ms", LATENCY_TOL_MS[truth["paradigm"]], 2)
+    _grade_interpolated(g, truth, interpolated_rows, INTERPOLATED_TOL_UV[truth["paradigm"]])
     _grade_group(g, truth, measures, included, group)
     _grade_report(g, group, report)
     _grade_report_design(g, truth, report)

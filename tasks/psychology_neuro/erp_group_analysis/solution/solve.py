@@ -40,6 +40,8 @@ SHORTCUTS = {
     "no_baseline": "the epochs left without baseline correction (the high-pass keeps them near zero anyway)",
     "baseline_on_plot_only": "the epochs left without baseline correction; only the plotted grand averages are "
                              "baseline-corrected, so the figure and its data look corrected",
+    "bads_not_interpolated": "the bad channels marked (so left out of the reference, the rejection and the cluster) "
+                             "but never interpolated; their amplitudes read from their own flat or noisy data",
 }
 
 
@@ -81,7 +83,8 @@ def preprocess(vhdr, plan):
     bads = [c for c, s in zip(scalp, sd, strict=True) if s < 1.0 or s > 3 * np.median(sd)]
     if MODE != "keep_everyone" and bads:
         raw.info["bads"] = bads
-        raw.interpolate_bads(reset_bads=True)
+        if MODE != "bads_not_interpolated":
+            raw.interpolate_bads(reset_bads=True)
     raw.set_eeg_reference(["M1", "M2"] if plan["linked"] else "average")
     if MODE != "no_ocular_correction":
         model = mne.preprocessing.EOGRegression(picks="eeg", picks_artifact="eog").fit(raw)
@@ -95,13 +98,14 @@ def epochs_for(raw, plan):
     reject = None if MODE == "no_rejection" else {"eeg": 100e-6}
     epochs = mne.Epochs(raw, events, event_id, tmin=plan["epoch"][0], tmax=plan["epoch"][1],
                         baseline=None if MODE in ("no_baseline", "baseline_on_plot_only") else tuple(plan["baseline"]),
-                        picks="eeg", reject=reject, preload=True)
+                        picks=mne.pick_types(raw.info, eeg=True, exclude=[]), reject=reject, preload=True)
     n_events = {name: int(np.sum(events[:, 2] == ids[code])) for code, name in plan["conditions"]}
     return epochs, n_events
 
 
 def cluster_wave(evoked, plan):
-    return evoked.copy().pick(plan["cluster"]).data.mean(axis=0) * 1e6
+    channels = [c for c in plan["cluster"] if MODE != "bads_not_interpolated" or c not in evoked.info["bads"]]
+    return evoked.copy().pick(channels).data.mean(axis=0) * 1e6
 
 
 def fractional_latency(wave, times, positive):
@@ -119,7 +123,7 @@ def fractional_latency(wave, times, positive):
 def main():
     plan = read_plan()
     (_, control), (_, critical) = plan["conditions"]
-    counts, measures, waves = [], [], {}
+    counts, measures, waves, interpolated = [], [], {}, []
     for vhdr in sorted((IN / "eeg").glob("*.vhdr")):
         sid = vhdr.stem
         raw, bads = preprocess(vhdr, plan)
@@ -134,6 +138,9 @@ def main():
         times = evokeds[control].times
         in_window = (times >= plan["window"][0] - 1e-9) & (times <= plan["window"][1] + 1e-9)
         cw, kw = cluster_wave(evokeds[control], plan), cluster_wave(evokeds[critical], plan)
+        if MODE != "keep_everyone":
+            interpolated += [[sid, ch] + [f"{evokeds[name].copy().pick([ch]).data[0, in_window].mean() * 1e6:.4f}"
+                                          for name in (control, critical)] for ch in bads]
         diff = kw - cw
         row |= {f"amp_{control}_uv": cw[in_window].mean(), f"amp_{critical}_uv": kw[in_window].mean(),
                 "amp_difference_uv": kw[in_window].mean() - cw[in_window].mean(),
@@ -145,6 +152,10 @@ def main():
         out = csv.writer(handle)
         out.writerow(["participant", "condition", "n_events", "n_kept"])
         out.writerows(counts)
+    with (OUT / "interpolated_channels.csv").open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["participant", "channel", f"amp_{control}_uv", f"amp_{critical}_uv"])
+        out.writerows(interpolated)
     columns = ["participant", "included", "exclusion_reason", "interpolated_channels", f"amp_{control}_uv",
                f"amp_{critical}_uv", "amp_difference_uv", "latency_ms"]
     with (OUT / "participant_measures.csv").open("w", newline="") as handle:
