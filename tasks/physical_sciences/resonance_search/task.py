@@ -417,6 +417,9 @@ EVIDENCE = re.compile(r"\bevidence\b|\bexcess\b")
 NEGATOR = re.compile(r"\b(?:no|not|cannot|never|without|nor)\b|n't\b")
 # what, a few words before a claim, says that the result falls short of it ("below the threshold of an observation")
 SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than)\b|n't\b")
+# what, a few words before a claim, puts the result under it whatever the significance ("evidence, below the 5 sigma
+# threshold for an observation"; "more than enough for an observation" does not)
+FALLS_SHORT = re.compile(r"\b(?:below|short|insufficient|until)\b")
 # a sentence about what a claim would need makes none ("an observation would require 5 sigma")
 CONDITIONAL = re.compile(r"\b(?:would|could|requires?|required|threshold|needs?|needed)\b")
 DENIAL = re.compile(r"\bno (?:significant )?(?:excess|signal|evidence)\b")
@@ -452,10 +455,11 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     discovery nor denied; below, no such claim; for the limits, no excess and the 95% CL limits. Below 5 sigma a new
     particle claimed with a verb ("we observe a new resonance") is an observation claimed too. A negator just
     before a claim denies it ("this is not an observation"); wording that the result falls short of a claim
-    ("below the 5 sigma threshold for an observation") makes none."""
+    ("below the 5 sigma threshold for an observation") makes none, and at 5 sigma or more denies it."""
     if g.params["mode"] == "measurement":
         z = _value(result, "local_significance")
         claims = [denied for denied, _ in _mentions(text, CLAIM, NEGATOR, NEGATION_REACH)]
+        claims += [short for short, _ in _mentions(text, CLAIM, FALLS_SHORT, SHORT_OF_REACH) if short]
         if z is None:
             ok, want = False, "a local significance"
         elif z >= 5:
