@@ -402,12 +402,24 @@ def _grade_summary(g: Grading, ref: dict, result: dict, summary: str) -> None:
 SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+")
 CLAIM = re.compile(r"\b(?:observ(?:e|es|ed|ing|ation)|discover(?:y|ies|ed|s|ing)?)\b")
 FORMAL_CLAIM = re.compile(r"\bobservation\b|\bdiscover(?:y|ies|ed|s|ing)?\b")
-SEEN_CLAIM = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+\s+)?observed\b")
+NOT_NEGATED_WORD = r"(?:(?!(?:not|never)\b)\w+\s+)?"  # "is clearly observed", not "is not observed"
+SEEN_CLAIM = re.compile(rf"\b(?:is|are|was|were)\s+{NOT_NEGATED_WORD}observed\b")
+# a new particle claimed with a verb ("we observe a new resonance", "a resonance is seen"), not a resonance as a
+# word of something else ("we find a resonance mass of", "a resonance-like excess")
+FOUND = r"(?:observ(?:e|es|ed|ing)|see|sees|saw|seen|find|finds|found|detect(?:s|ed|ing)?)"
+PARTICLE = (r"(?:resonance|particle|boson)s?\b(?!-|\s+(?:candidate|hypothes|search|model|mass|width|signal|shape|yield|peak|"
+            r"interpretation|production|cross))")
+RESONANCE_CLAIM = re.compile(
+    rf"\b{FOUND}\s+(?:(?:a|an|the|this|that|one|new|narrow|heavy|neutral|dimuon)\s+){{0,3}}{PARTICLE}"
+    rf"|\b{PARTICLE}\s+(?:is|are|was|were|has been|have been)\s+{NOT_NEGATED_WORD}{FOUND}\b")
 EVIDENCE_CLAIM = re.compile(r"\bevidence\b")
 EVIDENCE = re.compile(r"\bevidence\b|\bexcess\b")
 NEGATOR = re.compile(r"\b(?:no|not|cannot|never|without|nor)\b|n't\b")
 # what, a few words before a claim, says that the result falls short of it ("below the threshold of an observation")
 SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than)\b|n't\b")
+# what, a few words before a claim, puts the result under it whatever the significance ("evidence, below the 5 sigma
+# threshold for an observation"; "more than enough for an observation" does not)
+FALLS_SHORT = re.compile(r"\b(?:below|short|insufficient|until)\b")
 # a sentence about what a claim would need makes none ("an observation would require 5 sigma")
 CONDITIONAL = re.compile(r"\b(?:would|could|requires?|required|threshold|needs?|needed)\b")
 DENIAL = re.compile(r"\bno (?:significant )?(?:excess|signal|evidence)\b")
@@ -440,12 +452,14 @@ def _denies_excess(text: str) -> bool:
 def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     """The conclusion a reviewer reads: an observation (or discovery) claimed only at 5 sigma or more, and then not
     denied anywhere in the summary; at 3 to 5, evidence or an excess, neither claimed as an observation or a
-    discovery nor denied; below, no such claim; for the limits, no excess and the 95% CL limits. A negator just
+    discovery nor denied; below, no such claim; for the limits, no excess and the 95% CL limits. Below 5 sigma a new
+    particle claimed with a verb ("we observe a new resonance") is an observation claimed too. A negator just
     before a claim denies it ("this is not an observation"); wording that the result falls short of a claim
-    ("below the 5 sigma threshold for an observation") makes none."""
+    ("below the 5 sigma threshold for an observation") makes none, and at 5 sigma or more denies it."""
     if g.params["mode"] == "measurement":
         z = _value(result, "local_significance")
         claims = [denied for denied, _ in _mentions(text, CLAIM, NEGATOR, NEGATION_REACH)]
+        claims += [short for short, _ in _mentions(text, CLAIM, FALLS_SHORT, SHORT_OF_REACH) if short]
         if z is None:
             ok, want = False, "a local significance"
         elif z >= 5:
@@ -453,13 +467,13 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
             want = "an observation (Z >= 5), not denied"
         elif z >= 3:
             ok = (not all(denied for denied, _ in _mentions(text, EVIDENCE, NEGATOR, NEGATION_REACH))
-                  and not _overclaims(text, FORMAL_CLAIM) and not _denies_excess(text))
+                  and not _overclaims(text, FORMAL_CLAIM, RESONANCE_CLAIM) and not _denies_excess(text))
             want = "evidence or an excess, neither an observation or a discovery nor denied (3 <= Z < 5)"
         else:
-            ok = not _overclaims(text, FORMAL_CLAIM, SEEN_CLAIM, EVIDENCE_CLAIM)
+            ok = not _overclaims(text, FORMAL_CLAIM, SEEN_CLAIM, EVIDENCE_CLAIM, RESONANCE_CLAIM)
             want = "no observation, discovery or evidence claimed (Z < 3)"
     else:
-        ok = (not _overclaims(text, FORMAL_CLAIM, SEEN_CLAIM, EVIDENCE_CLAIM) and "95" in text and "limit" in text
+        ok = (not _overclaims(text, FORMAL_CLAIM, SEEN_CLAIM, EVIDENCE_CLAIM, RESONANCE_CLAIM) and "95" in text and "limit" in text
               and bool(re.search(r"no (significant )?(excess|signal)|background.only|consistent with (the )?background",
                                  text)))
         want = "no excess, 95% CL upper limits"

@@ -40,9 +40,16 @@ Q_95 = 2.705543  # one-sided 95% CL: -2 delta lnL of 1.645^2
 # the calibration shifts of the note, in total standard deviations: (name, scale shift, resolution shift)
 VARIATIONS = [("scale_up", 1, 0), ("scale_down", -1, 0), ("resolution_up", 0, 1), ("resolution_down", 0, -1)]
 STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcuts' guessed yield systematic
-# the hedged_conclusion shortcut's last sentence: whatever the significance, it claims and denies an observation
-HEDGE = {"measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
-         "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"}
+# the last sentence of the conclusion shortcuts, whatever the significance: hedged_conclusion claims and denies an
+# observation; observed_resonance claims the resonance with the verb alone ("we observe"), no "observation" noun;
+# evidence_wording states evidence below the 5 sigma threshold (and concludes a measurement so whatever its Z)
+HEDGES = {"hedged_conclusion": {
+              "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
+              "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
+          "observed_resonance": {
+              "measurement": "We observe this resonance, although it is not an observation yet.\n",
+              "limit": "We observe a new resonance near the largest best-fit yield.\n"},
+          "evidence_wording": {"limit": "There is evidence for an excess, short of an observation.\n"}}
 
 
 def read_tree(name):
@@ -396,11 +403,12 @@ def main():
                 f"- local significance Z = {z:.2f} sigma (likelihood ratio against background only)\n"
                 f"- cross-section x BR = {xsec:.3f} ± {result['xsec_stat_fb']:.3f} (stat) ± "
                 f"{result['xsec_syst_fb']:.3f} (syst) fb\n\n## Conclusion\n\n"
-                + ("A significant excess over the background is observed" if z >= 5 else
+                + ("There is evidence for an excess, short of an observation," if SHORTCUT == "evidence_wording"
+                   else "A significant excess over the background is observed" if z >= 5 else
                    "There is evidence for an excess over the background, below the 5 sigma threshold" if z >= 3
                    else "No significant excess over the background is seen")
                 + f" at {mass:.1f} GeV; the systematic uncertainties come from the momentum-scale and resolution "
-                "calibration.\n" + (HEDGE["measurement"] if SHORTCUT == "hedged_conclusion" else ""))
+                "calibration.\n" + HEDGES.get(SHORTCUT, {}).get("measurement", ""))
         rows = histogram(nominal, fit)
         title = f"signal + background fit, M = {mass:.1f} GeV"
     else:
@@ -435,7 +443,7 @@ def main():
                 "sigma x BR limit incl. calibration syst (fb) |\n|---|---|---|---|---|\n" + table
                 + "\n\n## Conclusion\n\nThe data agree with the background-only hypothesis; the limits including the "
                 "calibration systematic are the largest over the shifted scale and resolution.\n"
-                + (HEDGE["limit"] if SHORTCUT == "hedged_conclusion" else ""))
+                + HEDGES.get(SHORTCUT, {}).get("limit", ""))
         fit = bonly
         rows = histogram(nominal, bonly)
         title = "background-only fit"
