@@ -9,6 +9,9 @@ lp_relaxation: setups are relaxed to continuous [0, 1] variables in the delivere
   (the plan itself comes from the exact MILP).
 overtime_unlimited: the delivered generator and model leave out the weekly overtime limit (overtime is
   taken to be held in check by its price alone).
+priced_overtime_uncapped: the delivered generator and model keep the overtime limit only on lines without an
+  overtime rate (no overtime there); a line with a rate buys as many hours as it likes. On a plant where no
+  line has a rate that would be the right model, so there the limit is left out everywhere, as above.
 """
 
 import csv
@@ -29,9 +32,10 @@ def table(folder: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def milp(folder: Path, relax: bool = False, fixed: dict[str, float] | None = None, overtime_open: bool = False):
+def milp(folder: Path, relax: bool = False, fixed: dict[str, float] | None = None, overtime_open: bool = False,
+         priced_overtime_open: bool = False):
     """The lot-sizing model; setups continuous when ``relax``; variables fixed at ``fixed`` values; no overtime
-    limit when ``overtime_open``."""
+    limit when ``overtime_open``, or on the lines with an overtime rate when ``priced_overtime_open``."""
     prod = table(folder, "products.csv")
     dem = {(r["product"], int(r["week"])): float(r["demand_t"]) for r in table(folder, "demand.csv")}
     weeks = sorted({w for _, w in dem})
@@ -45,7 +49,12 @@ def milp(folder: Path, relax: bool = False, fixed: dict[str, float] | None = Non
     x = {(a, p, w): pulp.LpVariable(f"x_{a}_{p}_{w}", 0) for a, p in route for w in weeks}
     y = {(a, p, w): pulp.LpVariable(f"y_{a}_{p}_{w}", 0, 1, cat="Continuous" if relax else "Binary")
          for a, p in route for w in weeks}
-    ot = {(a, w): pulp.LpVariable(f"o_{a}_{w}", 0, None if overtime_open else cap[a, w][1])
+    priced = {a for a, rate in otc.items() if rate > 0}
+    if overtime_open or (priced_overtime_open and not priced):
+        uncapped = set(otc)
+    else:
+        uncapped = priced if priced_overtime_open else set()
+    ot = {(a, w): pulp.LpVariable(f"o_{a}_{w}", 0, None if a in uncapped else cap[a, w][1])
           for a in otc for w in weeks}
     inv = {(r["product"], w): pulp.LpVariable(f"i_{r['product']}_{w}", 0) for r in prod for w in weeks}
     bk = {(r["product"], w): pulp.LpVariable(f"b_{r['product']}_{w}", 0, None if backlog and w != weeks[-1] else 0)
@@ -89,11 +98,13 @@ def main() -> None:
         fixed = {f"{a}|{p}|{w}": q for (a, p, w), q in plan.items()} if MODE == "frozen_plan_model" else None
         relax = MODE == "lp_relaxation"
         open_ot = MODE == "overtime_unlimited"
+        open_priced = MODE == "priced_overtime_uncapped"
         source = me.read_text().rsplit("if __name__ ==", 1)[0]
         generator.write_text(source + "if __name__ == \"__main__\":\n    milp(Path(sys.argv[1]), relax="
-                             f"{relax}, fixed=json.loads({json.dumps(json.dumps(fixed))}), overtime_open={open_ot})[0]"
+                             f"{relax}, fixed=json.loads({json.dumps(json.dumps(fixed))}), overtime_open={open_ot}, "
+                             f"priced_overtime_open={open_priced})[0]"
                              ".writeLP(sys.argv[2])\n")
-        milp(IN, relax=relax, fixed=fixed, overtime_open=open_ot)[0].writeLP(str(OUT / "model.lp"))
+        milp(IN, relax=relax, fixed=fixed, overtime_open=open_ot, priced_overtime_open=open_priced)[0].writeLP(str(OUT / "model.lp"))
     costs = {"setup": 0.0, "production": 0.0, "holding": 0.0, "backlog": 0.0, "overtime": 0.0}
     route = {(r["line"], r["product"]): r for r in table(IN, "routings.csv")}
     otc = {r["line"]: float(r["overtime_cost_per_hour"]) for r in table(IN, "lines.csv")}
