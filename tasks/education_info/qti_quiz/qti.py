@@ -100,7 +100,7 @@ def parse_item(root: Any) -> ParsedItem:
     elif local == "orderInteraction":
         kind, ok = "order", base == "identifier" and card == "ordered" and len(choices) >= 2
     else:
-        kind, ok = "text_entry", base == "string" and card == "single"
+        kind, ok = "text_entry", base in ("string", "float", "integer") and card == "single"
     if not ok:
         raise QtiError(f"{local} with a {card}/{base} responseDeclaration is inconsistent")
     return ParsedItem(root.get("identifier", ""), kind, rid, card, base, correct, choices, _text(body), root)

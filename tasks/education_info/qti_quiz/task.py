@@ -17,7 +17,8 @@ without escaping breaks.
 
 grade() opens the zip (gate: manifest parses), checks the manifest and the test (title, item
 references) against the files, parses every item with lxml against the QTI 2.1 structure, matches
-each item to the bank (content faithful, correct response equal to the key), runs each item's own
+each item to the bank (content faithful, correct response equal to the key; a numeric text entry may be typed
+float, or integer for a whole number, and is then matched by value), runs each item's own
 responseProcessing rules (an external template is refused, as the instruction says) in a small QTI
 interpreter on the key, on wrong and empty responses (for choice every wrong option; for text entry the key one
 character longer and one shorter at either end, and a numeric key also one unit of its last digit either side and
@@ -345,12 +346,22 @@ def _faithful(item: ParsedItem, bank_item: Item) -> str:
 
 def _key_matches(item: ParsedItem, bank_item: Item) -> bool:
     keyed = [norm_space(t) for t in bank_item.key_texts()]
+    if item.kind == "text_entry" and item.base_type in NUMERIC_BASES:
+        number = _number(item.correct[0])
+        return (len(item.correct) == 1 and NUMERIC_KEY.fullmatch(keyed[0]) is not None and number is not None
+                and number == float(keyed[0]) and (item.base_type == "float" or "." not in keyed[0]))
     if item.kind == "text_entry":
         return item.correct == keyed
     texts = [item.choices.get(c) for c in item.correct]
     if item.kind == "order":
         return texts == keyed
     return sorted(t or "" for t in texts) == sorted(keyed)
+
+
+NUMERIC_KEY = re.compile(r"\d+(?:\.\d+)?")
+NUMERIC_BASES = ("float", "integer")
+"""A text entry declared float or integer (QTI 2.1 allows it) takes only numbers: its key must be a number, and
+a response is matched by its value."""
 
 
 def _number(text: str) -> float | None:
@@ -363,7 +374,7 @@ def _number(text: str) -> float | None:
 def _numeric_neighbours(key: str) -> list[tuple[str, str]]:
     """For a numeric key, the numbers one unit of its last digit either side and a tenth of that unit above: a rule
     that accepts a numeric range (QTI ``equal`` with a tolerance) takes one of them."""
-    if not re.fullmatch(r"\d+(?:\.\d+)?", key):
+    if not NUMERIC_KEY.fullmatch(key):
         return []
     decimals = len(key.partition(".")[2])
     units = round(float(key) * 10 ** decimals)
@@ -389,6 +400,10 @@ def _probes(item: ParsedItem, bank_item: Item, partial: bool) -> list[tuple[str,
     ids = {text: ident for ident, text in item.choices.items()}
     keyed = [norm_space(t) for t in bank_item.key_texts()]
     p = float(bank_item.points)
+    if item.kind == "text_entry" and item.base_type in NUMERIC_BASES:
+        return [("key", float(keyed[0]), p, True), ("empty", None, 0.0, False),
+                *((label, number, 0.0, False) for label, answer in _near_answers(keyed[0])
+                  if (number := _number(answer)) is not None)]
     if item.kind == "text_entry":
         return [("key", keyed[0], p, True), ("empty", None, 0.0, False),
                 *((label, answer, 0.0, False) for label, answer in _near_answers(keyed[0]))]
