@@ -106,7 +106,9 @@ def simulate(arm_name: str, mounting: str, rng: np.random.Generator) -> dict:
         pick = working(home[0] + side * rng.uniform(40, 70), rng.uniform(*PICK_ROLL[arm_name]))
         place = working(home[0] - side * rng.uniform(40, 70), rng.uniform(100, 150))
         taught = np.radians([home, pick + lift, pick, pick + lift, place + lift, place, place + lift, home])
-        thetas = minimal_motion(arm, taught, tool, truth_err)
+        thetas = minimal_motion(arm, taught[:-1], tool, truth_err)
+        if thetas is not None:  # the cycle ends at HOME as taught in joint space, not at another IK solution
+            thetas = np.vstack([thetas, taught[-1:]])
         if thetas is not None and np.max(thetas[:, -1] - np.radians(offsets[-1])) > np.radians(188):
             break
     else:
