@@ -7,7 +7,10 @@ regression test, and hand over the fixed tree plus a unified diff that applies t
 Variants are different libraries. Each instance draws from its seed the bug its release carries, out of a pool
 of realistic bugs per library (``solution/bugs/<library>.toml``: the edits that turn the correct library of
 ``projects/<library>/repo`` into the release, the issue reporting it, and the maintainer's regression test), and
-the reporter's example out of several, so that a fix memorised from the public instance does not carry over.
+the reporter's example out of several, so that a fix memorised from the public instance does not carry over. The
+released code of a bug takes one of several forms, also drawn from the seed (an edit's list of released texts: the
+same mistake written another way, or a near variant of it), so that the maintainer's diff of one instance, memorised
+per issue and applied to another release of the same bug, misses its hunks (in 1.5.0 it applied everywhere).
 The library itself is configured from the seed too: each documented rule of ``projects/<library>/options.toml``
 (tallyinv: the order of the tax summary, where str(money) puts the currency code; isodur: weeks written as weeks
 or days, the decimal sign of the seconds, the zero duration; ivtree: which of several equal intervals a removal
@@ -112,13 +115,28 @@ def configure(repo: Path, edits: list[dict[str, str]]) -> None:
         path.write_text(text.replace(edit["text"], edit["chosen"]))
 
 
-def _release(repo: Path, package: str, bug: Mapping[str, Any]) -> None:
-    """Turn the correct library in ``repo`` into the release carrying ``bug``."""
+def release_forms(bug: Mapping[str, Any]) -> int:
+    """How many forms the released code of ``bug`` takes: the length of its edits' lists of released texts."""
+    lengths = {len(edit["released"]) for edit in bug["edits"] if isinstance(edit["released"], list)}
+    if len(lengths) > 1:
+        raise RuntimeError(f"issue #{bug['issue']}: its edits list different numbers of released forms")
+    return lengths.pop() if lengths else 1
+
+
+def released_text(edit: Mapping[str, Any], form: int) -> str:
+    """An edit's released text in one form of the release (an edit with one text has it in every form)."""
+    released = edit["released"]
+    return released[form] if isinstance(released, list) else released
+
+
+def _release(repo: Path, package: str, bug: Mapping[str, Any], form: int) -> None:
+    """Turn the correct library in ``repo`` into the release carrying ``bug`` in its ``form``."""
     for edit in bug["edits"]:
         module = repo / "src" / package / edit["module"]
         text = module.read_text()
-        released = text.replace(edit["fixed"], edit["released"])
-        if text.count(edit["fixed"]) != 1 or released.count(edit["released"]) != 1:
+        wrong = released_text(edit, form)
+        released = text.replace(edit["fixed"], wrong)
+        if text.count(edit["fixed"]) != 1 or released.count(wrong) != 1:
             raise RuntimeError(f"{module}: issue #{bug['issue']} expects its fixed and released texts exactly once")
         module.write_text(released)
 
@@ -143,6 +161,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     project = HERE / "projects" / name
     pool = bug_pool(name)
     bug = pool[random.Random(f"{params['seed']}:bug").randrange(len(pool))]
+    form = random.Random(f"{params['seed']}:form").randrange(release_forms(bug))
     case = random.Random(f"{params['seed']}:example").choice(bug["cases"])
     with tempfile.TemporaryDirectory() as work:
         correct = Path(work) / "repo"
@@ -151,7 +170,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         shutil.copytree(correct, input_dir / "repo", dirs_exist_ok=True)
         shutil.copytree(correct / "src", reference_dir / "fixed" / "src", dirs_exist_ok=True)
     fixed = reference_dir / "fixed"
-    _release(input_dir / "repo", name, bug)
+    _release(input_dir / "repo", name, bug, form)
     (input_dir / "ISSUE.md").write_text(_issue(bug, case, input_dir / "repo" / "src", fixed / "src"))
     shutil.copytree(input_dir / "repo", reference_dir / "pristine", dirs_exist_ok=True)
     probes = project / "probes.py"

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Memorised patch: no diagnosis. Look up the issue number of ISSUE.md in a memory of the maintainer's diff (fix and
+regression test) for every bug of the 1.5.0 pools, and apply it to the release with patch (fuzz allowed).
+
+In 1.5.0 a bug's released code was the same text in every instance, so a diff memorised per issue from instances
+made with the public generator fixed every release of that bug (red team round 15: 1.0 on 9 of 9 instances). From
+1.6.0 the released code of a bug takes one of several forms drawn from the seed, none of them 1.5.0's, so the
+memorised hunks miss. MEMORY is {library: {issue: the oracle's fix.patch}}, as zlib-compressed JSON in base64.
+"""
+# ALE-CANARY-6d3b5773-dcf4-4cf5-a68f-c7007271b174
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import zlib
+from pathlib import Path
+
+MEMORY = """
+eNrVXAt328ax/itb5fQUjEgYbwI85T1OqtwmTe342ErdHEkHgcilhAoCGADUI67/+52Z3cWLIEjLSm7rKBKwj9nXzHwzs7v4cBQX2XKTH83YhyN/Cn+O
+lvFqxSb55jWLXhT54oUo8GIRJTxdRrm+fmSXOzLO08lksrPaeWkZljcxrYnhMcOe2e7M9vWp55imFfgWOzbg33l6fHy8u4EeEoFuBKbpWZ5RkXj5kk1M
+fzxlx/DbZy9fnqcMfvDf+yy/Kdgqy9nPPy+jkv/8M4vSpXwp41tM0MprzvCZZSu2jB6pRPlrnK4yFuWc3fB1OdIlwfMj+i+d4MttlpbXbM60uyjZcF28
+HovkYsT+yExLlnzkUQ4FRTl6Od5V68ULqnaM1eJ0yR+qeqLkhJlVaVmsj7qo2iSmeitysHNQzJTjwnHP2W2cyl7B+xgTizBOQ6qpIeGxoDIayWo5Lzd5
+KlvO+TqJFpwKzhul5/SbyM3hf6jbZLqSF2VBv8OcX+W8KOIsDf2p4LyBXMV+Q0VKM5gaE8OEH2YYM/rRDfWvzYODdHYwom1NHc9rMqIxBrLm2DKJD48F
+v7yt6DFqhTjyC386k4sS5XF5fQsMuWAJcF+cXsEqsRO+4LeXPNcV0x3DzyrPbpniXhbfrrO8pPdGtpAklRktl2IFizFbR3nBQ8iMSuiMqAI/S76ijoVp
+dkdNhutkU4RZyuXaj2aSiaKi4ECzTUc7P3pjvjo/GunYVplp2B8NpsweM9McM9sYjdh8zprJFiVv9wDmaZOUxHZLOf7whvN1CFIa5vHVdRkia231qB5l
+1boDzUAr5mgM+qG3A+boICKWpGJaLSruDio9k/OTuXN+iECLrtOk25kefsfzxzBbrQpehsgruEphFIIExsvuYiGXieEgO+VResW1iW0QaVVGSDHOOch/
+z/ihIx70xx2NlYZqVJQD1gQBoXq+FIpFJgl1AUqLaKlMj8ardNjRmB0F5u8NRkage64VWG5gOU8EIyAR+L5nB67pNHVAMDZtdhwoLDqBmT19XPN/ANue
+H52cw3gvs026nOMcjwRYQffDk69+eodoYgNPWD6uEspI5+9WGhCY0A9DJtlW2TNY+1IuHj3DavwP/p1JbIpXChrmzCLwo3X8I3MwxVDFGureCmSafKee
+n1XwdCE5ROZWc0gFBBc2seQMK4g5oCE0mJBwZcZOFO/V/T+ZHYIigTmEIpQ7jCKiyOejiKSzg4OmgWU40x4UMf39KBKYCkVgmq9Q1ldZkmT3DM2av0If
+sjyOUsiM1hNa2HyT8E+BFJmwfsRGD0KZFhPuBJ2XgqJ+G+U3OpSJAADz+FeugZBgR1FOzo+QFmjOMTvTzMAwUDLgRbPM+tn0G+kGPQfiGVVp9WxTmYtR
+U52u+GW+ifJHyZDYWBdY+owghQOPxbaGpnIhR80MtRY8BSF4JMwq9oKWGKECrQZmyaHTCPaBjfPTNtIEnqgdNJHGPJjmpA/eqbrdha8WUdLszoBmBw6+
+jcqSb6v2Zk6Pbm9ld+XKn7mublumPwU3Ybdy309japiWaU5BDJuuhkeuBv4m9Y7/Cr7IYMVBe6tZ02WSnmIrCfK1MppRzEKYY0RclEL9XxnY3TKTcPv8
+6AOpvo8fNmlcfqwcDgXqlDlmmInIrmlVq9fZJi9Qbr4loakzwLTfAH9i1iuRVZS5Jjs5wuR3kNwE92drCIcjG5qtPgqxlo1VQwYQorYIf8TTH3B2DBw7
+lahmjz+IiXtzfgSmBHKdmEzwqM6PTimxnmGgW7/wpOA04we5IIEzCB7OfvBwngk8nCEGBT63Avup4OHMKt5FX1eJxBJUAQNvLkZIXsTAwCzdoC1e9CCH
+LCCB4ES8fgp2nEjeGcv2K9Xz6dhxfoT8gTx2BhxyahvvBL+9OTVfmY0Xo3o2T04t9TJ5c+rVhdQymXU13YXnNoTkaMqF0Ppaw6YrFf8FAbCanCK+SjG+
+gGmLKM3SGMwiGi7MBaW+/eark1ff/Klgi+ssXoDVw8En5DlmdxYiK9VkNHQ2SnNHb1N3RpVbDoMQ44AlJIVNMzWk+HfSpOp9OdtwWOZRnIBDG/7K86wI
+l3m2XvNleA+DyzbgzzyswctMyy1o7HCCdlJ1SrDrXPIZDMu0cKVQoVC/aKFoSSUAeQMAVKmtLv40Mnrgp5nbFUxn5gS6D6Bh+bbn70SfYRIuDMk1zcC1
+jaAp264HXsUx/a7AhwAI+WsO4IQar+DJSk/5FdC/40LrmW1dCzwEjBWnRRmlwBpSzSsbcERamKhcR0WISbNGfbLtoxioolfzTZ5n6NcAVyNVMBFYVKEg
+w3WGd7IsSQeXGWajcYlaeLLlggrdfywG9CVVXPKkjLR7zm+KOXWKHoW1JhLIbuuj1jCwRNpYEdZM9EapNtlm2CS+SCd3tMc9ljP2GcTkw9NG2lzLwXVq
+2hp1CwTegqDEcYnaIq2CcCVrqySLSo3ylMUw6jLE0LioBwdhrjeIud5+zPWeCXO9IbnEAHZbLhXmegdgrjdjgktQymR8BsE3Wq+TGKD3kkM5zmjtqQwu
++mEeWy3DO8F2XwgQ4AKKgYq+ygE1wjXP42x5UADQPOkJcckgnLEV4sLY12iH+1SEqzhH8LjmaYij39/+ZKADdm+M7TBvyvxpF1VRvxsRVMPaM1fW+x6i
+Zn+41KIpNO3RIUtwan7boYzc0Ag2onsGj402GgVsGpaB2QCeHwE947sy55w2jOz+GB0VeJFmS94A0VZiC0DbOV0J82ZmoFuBa1hg2do94HlAdSfwg6kT
+TFtxeQfDccdO0AROOZGPaGMhdr0GU0RmPegUawZ99qgnfFXKZPECqQ8SbTZrckCuOZbWHka9yY9q5UQyFWu+P3a2Ux5VPAw77hnYcfrd7fhDT8frHooR
+bI9nZxd3DKjb0+5Imj1/UD3fr+rtwdicvT82Zz9TbM42BzgpMAPPds2+HZ5gv6q3zRnLpblesNtNUcJELbLbNcAru40eMEzUUuxSR+eg9bPbpgontlcq
+/Lu05DlYIOPq6RRyt3VpkoHdfZllN2h/r8hPiVZQIVR9qtUqkZ+36GmjRp4OtiKwnOb4GKAy8Pf50S24JSVP0YQcs/vrLOEIVWTYbVV0HajiGVQPrc7l
+Zt1fkMp4HhVccjIicn4X8/u6uGR/qpXd8TyJ1trUghpT3yCtdqbGcWB/L3oIg8EzNZ5OrouqtKJhBnAquCEE72ZxHV7mwAqwNjlY4dVi5OkVGlJURX9L
+f7R6lwl7N2ZxyW+LrRUDt/eisfmT1vs+DoyluecDhqMggQYGNKiL5rQR+zMzdLtZtDszOb+FWde+pPr6Oltrqr5oKuGpRnngkDVNX3REunSBFcg2VRRg
+RjWaYsMYdYqK5sBIAqHRNKo4lvWPW/UJ5QyYi3TUpdFkNNH/s4l5MWpMmSBYTRv2xaZA57Q1feC38gXGSeasIHNJ0+I7IgB/oLaYW5zkuzPjAuZUddQy
+hHNFr3/GbGh/zG744zyJbi+XESTNMHlmXfRstZ2Vm3XCoa1Ro7GWIHQmxjJGF8jDqsPCJ7bdASgncl0ol4k9UK5yenY3TH3qOo5pB/XuxhaUD1S3QJGb
+pm9MrZYCNk2XIrD0p+UF16FL0HWKVdBWaHorPIFlgRnUwZEpQYQLMWUj8qXK6FI4zJAvZ7RQUwrERqOug9XX1KQpZHe6Wmso0ZXAViaDBdWoB8ghdd6c
+Wu42TN5YuMiSBNaVWhYQL5eeujsW3aOkyzn+guSHaFHO6feoPiiDiqpYRyk5ebTDRox2Rp4fkME/F+zfZGkctPVmu4Pw7u6Hd/eZ4N0d4i4bmGvaFz21
+nAPg3Z0xgAkQxRgDqLQ3jzuUpJDFMuBRjqikAN8vG3ClQGOsMyjyGajfj/WV23bLObZaHIbtOA5ilDRCTzJlZ5pnE7pFIngvkfhSvgX0thBvhLmA0gh5
+Tc7egvOqhQ6CnwGTgx0ZdXVZRPWE4jqjrsg+yMZlqz04izx+ieYOwSsvmgBLQcewuAZfexnS6hR7MNdV/VVouwtd7Q66Klhz2ZddaHNawDYIat3aAGxe
+C9b6VlYgb6ObxG8tRLMc47PAbC5pPid8wZIT0V608n97tJrODF83Atv1HMP3PhmtqLrtm4HhOYHb1CdTfwzkpn43YltFYpXiRmdOqtctQJPuFRVuuKMV
+u20WC1BPGZ4CrAl2bJ/76xgs1Kqo8BMbDmTXNOsSbtfs9IBajSu/hF4L/kurWp1dp0GZPkrKWRUgJw3OFsZVFID1muj+BfuKUXnQwIsoZVmaPLLiOo/T
+G+VxzRpOWFwyUrW0LwMTtMx5qh+Eb/4gvvn78c1/JnzzB/jRMn3XCZwefLONA/DNn4m5JBSjlREB/fI+q2aL4ek8sYVF6ijLlxwU7G8HcHJ1D8e3yqTX
+XFR+8L/w4kQwbAr/B+SbjnZhWFcty8c+d1SyKjbkQjnXOAzxBNKZsns2dUd0zafuXRyGm8oHwMqeK/HTM3b7o3IuP90b9T/PG3U/yRt1/su9Ue8pzug+
+xKTFlXBNlbdQWCO4HguQpj+AyXt8XTq+Y9rP4+uav7Ova/b6uo75e/i6VqBPfccCb8IMnuDr2qD1g6llT13PaGpr30LrAX77/Z7ufw1AHz8vQFfkZCC6
+6+RLgynnl1FCW9yqQMPfrbgIxiCZaMakw0u9oGdyhpO4KKso4MVBDrAzGN929se3nWeKbzvmEMs5hj117CfGtx1zptayIDtA+sByHUWsAaY2E7GFEZqb
+xB+/nXWwwNVOkieGt58zSt0sbhoW6VXhMOc84VHBWUpW+tGAHfHJ9eQ8gxKUY/H6LllgKbUV0DYEhmHf+cwgtP15sI/7GdB9vKgUPWhb8N5GlpkgfRZf
+nJkXo08yIFQ70L2tTrkiPPgfZ2M4T4p4NxdhyMhqsBXeERNA37EA8IYILAuh/Fae2k4uoyR5jNM72lC2zN6zwarMi1vwSh9rdN5KbwL0dub2jp491adT
+z7Z8wzS3MfogCr5uGh6e/pi2nHwHA9KOCkfDDykwGZzF7R49ulxUmgyEJbpMuCqGlvwiwekuGmc5RBIMcfiQZV/u2x9+fH0SfvvV3/83/PHNuC6MHQtf
+fff6h7fhj6+/O8XLJh/Oj/725qdzWAbSMN+/fV89f/fu++r5629P8NnG57/9UD9//75+/uHV2+r59LVI/1htY1t0QZN+0xyhLpJHJ7MQeCrLtegW3gGC
+ZX/HbLHJAe0XjzM83SiufYisWes25lskgwfLyEaQdf5UMKJKZ5fH7DpKViy6jx7FlONhRKaBjXHL80UMM0ddATd3VCGTMn3peCLMlDpvaI70Aq+0XGoT
+aiDEBgpNtTsate/GiEHpv2yitMQDqoriqH1JZlexcdWzeWtVq2tD7GXFKxoM7Veezk/zDe+ccG7xdxk99AiVSO0VKZm1S6BMxzGsIYHaXR/EyfQD3w7a
+t3nphH11wP4AIWGDQsKUFKke6STiqtwrfBmzxmqOgZvCZVvGBuu2Obldfd864YDt6Ri8BvhdaxACa7CjwIxJOUiFagms3Rk7jR7e4uUxlAnKaEsEZINd
+jSEbXkrWkn3klaDU0sG0HumoBUFwc3SPsUVe6oIcRqahAzr+Yi8QvWRBOmtciLvElXBgvUpA2vJBvdeUcOGJY+qnJo4cQrMAK4LmCBG+Q+l4i1JHpwz1
+uENtizhrLwTg3lWeFcUBS7HfOwDoG3IPRPawfyDLfL6DoAj1i2dguY4zNfo8hOl+DwFoz1iPnu3nOeE+3F/znD/PPQMltLUTcYeH68fs73HKAYdvx2ox
+5TLSwymic49QkzRuW9M4ErroFSZAVVwIKMLNuralY9EsWcr0pJ0fffPjW9zIUs1pZ7IHkPXulC6JNk64B3i6vQ7eSHp4yk9TI4FiX01QDml37C9Iky2S
+eF20Sdm0dUeD1rMVJBi6bbuiEnWptmDLrES/bl41JxK0rt9BqXqxuaQnNBIb5E3dMJvUe+v2V7SMTsV9dz8EaagrJF5uF0qBFm9VaAhmQZY/E700mpOA
+D6LnuM95fjTpKzBplrB0mU3mFD7YKgvE0bRkLhlM+ICJWOICu9G6UFLGvJC3SlA8QmRkuj2hKU2uhjSuIl3d47EdLaiWXxAY1RTIpFe5FbGeWxzA+tCv
+Pt5WKymgqrmA4Cy1VrASMsh8+02Hxd3q/kaLN127zQMY0LMsc9BtQCkseiwcld5r41SZPScFXN0NplM3cAetnGEKvuW5pmO392JsOshiuw3YV8GpZVws
+cLHqAxktnG9gPWA5Nl3VGED6NqY3sFOc7cci4TpHTSVvMwh7tHzEOw7i/oFsJFwvSoGieMNItKe17zk0CPOHkosSBxNqzoVg28NnQgI+BTiqaWFoC+AR
+GwLxMV5ww8kRw8X4HouL2ug5AMGtwQCfyN6D4NYzhfgUoR2M5/meYfl9m4AHfKUEaM/EVTY1kXhhLbrhaR2YVQxHs0+LjVT+3yF8IEyIPa11GPV7zhpQ
++n4iFc/7qABz5JNBtKXajMbNWqkuscVKBrQevTcAmlRXykRPzSejphJ2UZ8EQx61achqBzhthWbV+Gm0hHtTlVehn1nlBQpjTVPmYRmRJ4duBnoQyEzb
+2MJZbDJoNLkNpFW34yIkhhVQSh+SEQwbVryqqcGPhUYYs+agBxjln6ILD00GUbSaPCKpbvNHqx210kphQlu02rUC3ctGWlUXVG1vIzv19i7+qihOug1u
+S5i0FcMNOOqtqa4rPZdVbBkHWcXPL8qd+eqax7tM4R7ZHKJSrdkOWmaPZWTbg5bR80V+8Giv51uW6zvWUyI/ePrSd23fNjuBVGsMFhL97gZCPsH/7oRC
+5EFfYOAYgyJAbBKni2RT4PXYveGRTiBE2jXUFRSxZlBBMxGv6zgDyFgV0auZiMDdJEbaEsFPJN8icIDNYtuDNgtl77FZRJlnsFkkoR2s4VqBHfTeuzng
+iiXQFjZLub36YmaliQimjHh/YNtzPKqZIksX/D/ZnJHK4/kjDhIO8Vs2IDBLjp6gClwOKd13E6me3vH8DqzwPFrcdFroKl7cARMX+T87FkHual9MwQ08
+3XP2xiN2KHDfMWzd9p5qXxGn9QUlcroOj0/Q8W5kwupOChlLhvorP31AtpFru32FpR1WZUpDiubb6AQtKkNN5FVdoRpOf1/kSle5fTENWJBKDvG7SEmU
+X/GQZiQUslho0jGroxs5sT/UHWDruvQBfC2U5tO5us/Y2+LkzjD2mwv93AqpDSIS3x3jd9wwdWaOr7uO4waG5TpP2TAlCp41NQLD81qRD3mFx+1sePTt
+qNW7f+KjdQ1wf03fpKHvtorVKKpvrPRtA/YieXNDVL/iZYOjrA4q7yyqb9ZrnuPJB6uzb1DtA1XfspOY8W8cDfze3tk8AMYdYxDGKXsPjIsyzwDjktCO
+lTeDwJj2hR7MQzYPHGNWrSTg+JKLDyUsooJP8EwDuG70iRM8F6jCELi5cM2T9bN9q6iL2K19wnag9aBv2+E4pItN+1ry63bnR/9aEx4YQj9/n9833uLi
+pvF2c7/EN1u8XV433/iGvpxndb501+h1GF/BMw9xGjXsTbXD1onptqQRz8/RZ3/kBt98K1tJwWjAUFG6/sCANShXJwh0j+ZIzlArZo2YTphzIDkMRtiK
+HE1jhxwWcGqHypkOKlyly7dVbp3Tq3Qb2T0n8xwdj3y5oHuH1O4+Go5houb1W3t3Nh1VsZ3m1UmKXM/EIUeFdheAsauYJ0sNFjHaJGW4ihZllj/OsVg3
+QAswKU5RIqlZZcuSZpN3S5qXIimKUAn2H+Qx0krhtw8nDRdWTNf/gaK/yFKv4oJOuOO36CiG84GoFjebj+gDgP740Grm47gyNTCv1eJH4o72PUyCcDQ+
+yC/DE/Qa0RN2D0oO+4KtojhhPMqTR9qcTwGTbtLsPiXN1qUodhPk2S98OczBc6bDyDA9ABmmz4UM0yHW9F3H7795aRyCDNMZzqBcJPxqWhMmcE27IPHb
+gEGXwcZPcugGPmen0OIM/IfLtcCNv1YPX7/pfo4uye55Tqq9CsWpqRE6fMCUJih4ztDbux+/Vn7gK/yuD3A+wEe6xxHEuK+oRCM+wIDuc/XMigrNUg8o
+Zfh9vWp2wqKMkwQYeLUp+HLYk5Yr8aSpogtUcr1JSRVal4naZ2R/m6mt/eujjx//D1mLj+k=
+"""
+
+
+def main(inputs: Path, outputs: Path) -> None:
+    package = re.search(r'^name = "(.+)"', (inputs / "repo" / "pyproject.toml").read_text(), re.M).group(1)
+    issue = re.search(r"\(#(\d+)\)", (inputs / "ISSUE.md").read_text()).group(1)
+    work = Path(tempfile.mkdtemp())
+    for side in ("a", "b"):
+        shutil.copytree(inputs / "repo", work / side)
+    (work / "memorised.patch").write_text(json.loads(zlib.decompress(base64.b64decode(MEMORY)))[package][issue])
+    subprocess.run(["patch", "-p1", "--batch", "--forward", "-d", "b", "-i", "../memorised.patch"], cwd=work,
+                   capture_output=True, text=True)
+    for leftover in [*(work / "b").rglob("*.orig"), *(work / "b").rglob("*.rej")]:
+        leftover.unlink()
+    diff = subprocess.run(["diff", "-ruN", "a", "b"], cwd=work, capture_output=True, text=True)
+    (outputs / "fix.patch").write_text(diff.stdout)
+    shutil.copytree(work / "b", outputs / "repo")
+
+
+main(Path(os.environ["ALE_INPUT_DIR"]), Path(os.environ["ALE_OUTPUT_DIR"]))
