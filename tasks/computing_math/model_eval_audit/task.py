@@ -19,7 +19,8 @@ groups, the reliability table (and that it reproduces the reported ECE), that th
 calibrated reliability curves of both models, the verdict (the note's Verdict lines, a "final verdict", a
 "Conclusion:", "Summary:" or "In sum" line and the line under such a heading included, must state the JSON's, neither
 hedged, contradicted, turned round as the rejection of a view nor put under a negated view such as "I am not persuaded
-that"), and that the note's figures equal the JSON.
+that"; a mention limited to the leaky set or put as a counterfactual explains the verdict and states none), and that
+the note's figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
 
@@ -241,6 +242,13 @@ def _note_numbers(text: str) -> list[float]:
 _CLAIM_HOLDS = re.compile(r"\bclaim\b((?:\W+\w+){0,3}?)\W+holds?\b")
 _DENIED = re.compile(r"\b(?:not|no|never|longer|cannot|fails?|failed|unable|neither|nor|hardly|scarcely)\b|n['\u2019]t")
 _OPEN = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b")
+# a mention limited in scope or put under a counterfactual ("the claim only holds on the leaky set", "before leakage
+# removal the claim holds", "the claim would hold if the leaked items were kept") explains the verdict and states none
+_SCOPE = (r"only|on\s+the\s+(?:leaky|contaminated|unfiltered|uncleaned)"
+          r"|before\s+(?:the\s+)?(?:leak\w*|removal|removing|dedup\w*|decontaminat\w*)")
+_SCOPE_BEFORE = re.compile(rf"\b(?:{_SCOPE})\b")
+_SCOPE_AFTER = re.compile(rf"[^\w.;!?]+(?:{_SCOPE})\b")
+_WOULD, _CONDITION = re.compile(r"\bwould\b"), re.compile(r"[^.;!?]*\b(?:if|unless|were|had)\b")
 _TURNED = re.compile(r"\b(?:not\s+the\s+case|wrong|incorrect|false|untrue|mistaken|not\s+(?:true|correct|right))"
                      r"\s+(?:to\s+(?:say|conclude|claim|state|find)|that)\b"
                      r"|\b(?:reject|disagree|den(?:y|ie)|disput|refut|contest|doubt)\w*\s+(?:\w+\s+){0,3}?that\b"
@@ -276,16 +284,30 @@ def _verdict_lines(text: str) -> list[str]:
     return lines
 
 
+def _limited(plain: str, mention: re.Match, clause: str) -> bool:
+    """Whether a mention of the claim is limited in scope or put under a counterfactual."""
+    words = mention.group(1)
+    return bool(_SCOPE_BEFORE.search(words) or _SCOPE_AFTER.match(plain, mention.end()) or _SCOPE_BEFORE.search(clause)
+                or (_WOULD.search(words) and _CONDITION.match(plain, mention.end())))
+
+
 def _note_verdict(text: str) -> bool | None:
-    """What the note's Verdict lines conclude: True, False, or None when they say neither, hedge, or say both."""
-    said = set()
+    """What the note's Verdict lines conclude: True, False, or None when they say neither, hedge, or say both. A
+    mention under a condition counts only where the lines state no verdict without one."""
+    said: set[bool | None] = set()
+    conditional: set[bool | None] = set()
     for line in _verdict_lines(text):
-        plain = _NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`:]", " ", line))))
+        plain = _NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`]", " ", line))))
         for mention in _CLAIM_HOLDS.finditer(plain):
-            clause = re.split(r"[.;!?]\s", plain[:mention.start()])[-1]
-            if _OPEN.search(mention.group(1)) or _TURNED.search(plain[:mention.start()]) or _NEGATED_VIEW.search(clause):
-                return None
-            said.add(not _DENIED.search(mention.group(1)))
+            # a frame ends with its sentence, at a colon or a "but" ("some doubt that B is better, but the claim holds")
+            sentence = re.split(r"[.;:!?]\s|\bbut\b", plain[:mention.start()])[-1]
+            open_ = _OPEN.search(mention.group(1)) or _TURNED.search(sentence) or _NEGATED_VIEW.search(sentence)
+            reading = None if open_ else not _DENIED.search(mention.group(1))
+            if _limited(plain, mention, sentence.split(",")[-1]):
+                conditional.add(reading)
+            else:
+                said.add(reading)
+    said = said or conditional
     return said.pop() if len(said) == 1 else None
 
 

@@ -225,6 +225,8 @@ def write_note(metrics: dict, reasons: dict) -> None:
     if SHORTCUT == "negated_verdict":  # the opposite conclusion, or none, under a negation a phrase search misses
         lines[2] = ("Verdict: the claim fails to hold" if metrics["claim_holds"]
                     else "Verdict: I am not persuaded that the claim does not hold")
+    if SHORTCUT == "verdict_then_opposite":  # the Verdict line right, then the opposite under a "when" a scope reader skips
+        lines[2] += f". The claim {'does not hold' if metrics['claim_holds'] else 'holds'} when the protocol is followed."
     if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
         lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
