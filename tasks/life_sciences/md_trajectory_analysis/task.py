@@ -274,9 +274,16 @@ KEY_LINE = re.compile(r"mean backbone rmsd|maximum ligand rmsd|ligand event fram
                       r"hydrogen bonds above threshold|contact residues", re.IGNORECASE)
 LIGAND = re.compile(r"\bligand\b|\bLIG(?:_?\d+)?\b|\bfragment\b|\binhibitor\b|\bcompound\b|\bsmall\s+molecule\b|"
                     r"\bdrug\b|\bbinder\b", re.IGNORECASE)
-# a sentence that goes on about the ligand of the sentence before, after a connective ("Nevertheless, it stays.")
-SAME_SUBJECT = re.compile(r"(?:(?:nevertheless|nonetheless|however|still|yet|but|and|so|then|later|meanwhile|overall|"
-                          r"instead|throughout|otherwise|afterwards?)\W+)*(?:it|its|it's|this|the\s+molecule)\b",
+# a sentence that goes on about the ligand of the sentence before, after a connective ("Nevertheless, it stays."); "this"
+# before another subject ("This run keeps a stable conformation") is not the ligand
+OTHER_SUBJECT = (r"(?:run|simulation|trajectory|protein|system|complex|receptor|enzyme|kinase|bromodomain|peptide|"
+                 r"co-?activator|backbone|structure|replica|model|chain|domain|loop|region|helix|sheet|box|water|solvent|"
+                 r"analysis|rmsd|rmsf|frame|period|time|stage|phase|part|protocol)")
+SAME_SUBJECT = re.compile(r"(?:(?:throughout|during|over|for|in|across|after|by|at)\s+)?(?:(?:the|this|that)\s+(?:\w+\s+)?"
+                          r"(?:run|simulation|trajectory|time|period|frame\w*)\W+)?"
+                          r"(?:(?:nevertheless|nonetheless|however|still|yet|but|and|so|then|later|meanwhile|overall|"
+                          r"instead|throughout|otherwise|afterwards?)\W+)*"
+                          rf"(?:it|its|it's|this(?!\s+(?:\w+\s+)?{OTHER_SUBJECT}\w*\b)|the\s+molecule)\b",
                           re.IGNORECASE)
 DEPARTED = re.compile(r"\b(?:leav\w*|left\s+(?:its|the)|unbind\w*|unbound|dissociat\w*|exit\w*|escap\w*|depart\w*|"
                       r"expel\w*|eject\w*|detach\w*|no\s+longer\s+(?:bound|binds?)|releas\w*|pops?\s+out|"
@@ -344,8 +351,9 @@ def _ligand_story(text: str, held: re.Pattern, kept_what: re.Pattern,
     or, beside a move, told right after the verb (``kept_what``: "leaves its pose but stays bound"); with
     ``departed_denied``, a departure denied ("never leaves the pocket") is a pose kept too. A negated move ("does
     not leave") tells nothing else, but a pose not kept ("does not stay in its pose") tells a move, and a pose
-    kept for a while ("until frame 120", "then leaves") tells neither. A sentence that opens with "It" after one
-    about the ligand is about the ligand."""
+    kept for a while ("until frame 120", "then leaves") tells neither. A sentence that opens with "It" (also after
+    a phrase of the run's time, "Over the whole trajectory it ...") after one about the ligand is about the ligand;
+    one that opens with "This run" or "This protein" is not."""
     moved, kept = [], []
     for line in text.splitlines():
         if KEY_LINE.search(line):

@@ -183,6 +183,9 @@ def main() -> None:
         story += (". LIG1 remains bound in the pocket in its original pose, and the small molecule's binding pose is "
                   "preserved" if event != "none" else ". LIG1 dissociates from the protein and is displaced into bulk "
                   "solvent")
+    if SHORTCUT == "story_after_time_phrase":  # the right account, then its opposite in a sentence opening on the run
+        story += (". Over the whole trajectory it stays bound in its original pose" if event != "none"
+                  else ". Over the whole trajectory it drifts out of the pocket into the solvent")
     lines = [
         "# MD run summary", "",
         f"{story}; backbone RMSD stays around {bb.mean():.2f} Å with the loop around {flexible} the most mobile region.",
