@@ -419,10 +419,12 @@ def _grade_screened_out(g: Grading, ref: dict, lines: list[str]) -> None:
         number = rf"(?:\b(?:trial|t)\s*#?\s*|#\s*|\b){trial['trial']}\b"
         told = []
         for clause in clauses:
-            named = athlete.search(clause) if re.search(number, clause.replace(stem, "")) else None
-            at = clause.find(stem) if stem in clause else named.start() if named else None
-            if at is not None:
-                told.append(_reason_told(clause, at))
+            if stem in clause:
+                told.append(_reason_told(clause, clause.find(stem)))
+            elif (named := athlete.search(clause)) and (numbers := [m.start() for m in re.finditer(number, clause)]):
+                # the trial's number, not its athlete, places it among the reasons ("ATH01 trials 1, 2 unstable
+                # weighing, and countermovement for trial 3")
+                told.append(_reason_told(clause, next((n for n in numbers if n > named.start()), numbers[0])))
         if not told:
             return "not in the report"
         wrong = sorted({reason for reason in told if reason not in (None, trial["invalid_reason"])})
@@ -482,9 +484,12 @@ def _grade_report(g: Grading, ref: dict, protocol: str, summary: list[dict], rep
 
 
 # the flags a clause of the report gives the athletes it names (a negated word gives none); "trivial" is no flag, but
-# a clause that also names it, or names two flags, is not read for a wrong flag (it may tell a trivial change as a
-# small improvement)
-FLAG_WORDS = {"improved": r"\bimprove(?:d|ment)\b", "declined": r"\bdeclin\w*", "trivial": r"\btrivial\w*",
+# a clause that also names it (or calls the change not meaningful, within the SWC, TE or noise), or names two flags, is
+# not read for a wrong flag (it may tell a trivial change as a small improvement)
+NOT_MEANINGFUL = (r"\btrivial\w*|\bnegligibl\w*|\bnot\W+(?:a\W+|very\W+)?(?:meaningful|worthwhile|real|significant)\b"
+                  r"|\b(?:within|below|under|inside|(?:smaller|less)\W+than)\W+(?:\w+\W+){0,3}?"
+                  r"(?:swc|te|typical\W+error|smallest\W+worthwhile|threshold|noise|measurement\W+error)\b")
+FLAG_WORDS = {"improved": r"\bimprove(?:d|ment)\b", "declined": r"\bdeclin\w*", "trivial": NOT_MEANINGFUL,
               "asymmetry": r"\basymmetr\w*|\bimbalance\w*", "no_valid_trial": r"\bno\W{0,3}valid\W{0,3}trials?\b"}
 NEGATION = re.compile(r"(?:\b(?:not|no|never|without|nor)|n't)\W+(?:\w+\W+){0,2}$")
 # an asymmetry told within the limit is no flag; one told as a flag puts it past the limit
