@@ -15,7 +15,8 @@ construction. grade() scores the corrections by recall per stage and by precisio
 compares the table of authorities page for page, and reads the memo's counts and its assessment (every Assessment
 line, and every "Conclusion:", "Bottom line:", "Summary:" or "In short" line on the argument and the line under such a
 heading: a verdict hedged, turned round, put as the rejection of a view or under a negated view ("I am not persuaded
-that"), or stated both ways is no verdict; a negation split from "survive" by an aside still negates it).
+that"), or stated both ways is no verdict; a negation split from "survive" by an aside still negates it; "the argument
+stands", "falls with it", "fails" or "collapses" state it in other words).
 
 Variants: a Ninth Circuit brief citing 9 authorities; an Oregon Court of Appeals brief (parallel Pacific
 Reporter cites, supra, statutes, a case reversed only in part); a longer Ninth Circuit brief citing 12.
@@ -251,6 +252,16 @@ _CONCLUSION = re.compile(rf"{_OPENER}.*\b(?:argument|surviv)", re.IGNORECASE)
 _HEADING = re.compile(rf"{_OPENER}[\s:*_#.-]*$", re.IGNORECASE)
 
 
+# the argument's fate in other words ("the argument stands", "the argument falls with it", "the argument still fails"):
+# the words between the argument and the verb are auxiliaries, adverbs and negations only
+_AUXILIARY = (r"still|therefore|thus|also|then|now|simply|plainly|fully|not|no|longer|never|cannot|can|does|did|will"
+              r"|would|must|could|may|might|do|is|n['\u2019]t")
+_ARGUMENT_VERB = re.compile(rf"\bargument((?:\s+(?:{_AUXILIARY})(?:n['\u2019]t)?)*)\s+"
+                            r"(?:(?P<stands>stands?|prevails?|succeeds?|holds?\s+up)"
+                            r"|falls?(?!\s+(?:within|under|into|in)\b)|fails?|collapses?)\b")
+_MODAL = re.compile(r"\b(?:may|might|could)\b")
+
+
 def _conclusion_lines(memo: str) -> list[str]:
     lines, under_heading = [], False
     for line in memo.splitlines():
@@ -273,6 +284,12 @@ def _verdict(lines: list[str]) -> bool | None:
             if _HEDGE.search(before) or _TURNED.search(line[:mention.start()]) or _NEGATED_VIEW.search(clause):
                 return None
             said.add(not _DENIAL.search(before))
+        for mention in _ARGUMENT_VERB.finditer(line):
+            clause = re.split(r"[;:.()\u2014]", line[:mention.start()])[-1]
+            if _MODAL.search(mention.group(1)) or _TURNED.search(line[:mention.start()]) \
+                    or _NEGATED_VIEW.search(clause):
+                return None
+            said.add(bool(mention["stands"]) != bool(_DENIAL.search(mention.group(1) + " ")))
     return said.pop() if len(said) == 1 else None
 
 

@@ -316,6 +316,8 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
     if SHORTCUT == "conclusion_reversed":  # the Assessment right, then the other verdict as the memo's conclusion
         lines += ["", f"Conclusion: the argument {'does not survive' if survives else 'survives'} on the brief's other "
                       "authority."]
+    if SHORTCUT == "conclusion_reworded":  # the Assessment right, then the other verdict in words without "survive"
+        lines += ["", f"Conclusion: the argument {'falls with the overruled case' if survives else 'still stands'}."]
     if SHORTCUT == "rejected_assessment":  # the other verdict, put as the rejection of the right one
         lines[-1] = lines[-1].replace("Assessment: the argument", "Assessment: I reject the view that the argument", 1)
     if SHORTCUT == "negated_assessment":  # the other verdict, or none, under a negation a phrase search misses
