@@ -20,7 +20,7 @@ saying a cohort is flagged that is not, or not flagged that is, in those words o
 "passes the test", "explained by"; a line listed under a heading takes its word); the overall gap's significance
 is read in other words too ("distinguishable from zero", "consistent with chance"), of the gap named in other words
 ("the remaining gap", "the women coefficient"), and in the clauses of a sentence that name no cohort, job family or
-raw gap.
+raw gap; "significant" for large ("a significant part of the gap") states no significance.
 """
 # ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
 
@@ -223,9 +223,13 @@ _NEGATION = re.compile(r"\b(not|no|none|neither|insignificant|non-?significant)\
 # elsewhere in the sentence ("significant, not a chance result", "no doubt that it is significant") denies nothing
 _DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|without|cannot|fails?|failed|failing|lacks?|lacking|short\s+of)\b|n't)"
                      r"(?:\W+\w+){0,3}?\W+$|(?:\bin|\bnon-?)$")
+# the significance word, not the level it is tested at nor "significant" for large ("the raises close a significant part
+# of the gap")
+_SIGNIFICANT = (r"significan(?!ce\s+(?:level|threshold|cut-?off))"
+                r"(?!t\s+(?:part|portion|share|amount|number|proportion|fraction|chunk|majority|minority|sum|step)\b)")
 # the verdict in other words: "(in)distinguishable from zero", "different from zero", "consistent with chance";
 # the group "null" marks the words that deny significance by themselves
-_VERDICT = re.compile(r"significan(?!ce\s+(?:level|threshold|cut-?off))|(?P<null>in)?distinguishable\s+from\s+(?:zero|0|no\s+gap|chance)\b"
+_VERDICT = re.compile(rf"{_SIGNIFICANT}|(?P<null>in)?distinguishable\s+from\s+(?:zero|0|no\s+gap|chance)\b"
                       r"|\bdiff\w*\s+from\s+(?:zero|0)\b"
                       r"|(?P<null2>\bconsistent\s+with\s+(?:zero|0|chance|noise|no\s+(?:gap|difference))\b"
                       r"|\bwithin\s+(?:the\s+)?(?:range|margin)\s+of\s+(?:chance|error|noise)\b)")
@@ -336,7 +340,7 @@ def _gap_stated(lines: list[str], own: re.Pattern, value: float, other: re.Patte
     return False
 
 
-_FLAG_WORDS = re.compile(r"significan(?!ce\s+(?:level|threshold|cut-?off))|(?<!un)flag")
+_FLAG_WORDS = re.compile(rf"{_SIGNIFICANT}|(?<!un)flag")
 # what a line says of the cohorts it names in other words: cleared, no gap, within tolerance, passes the test,
 # explained by the pay factors
 _CLEAR_WORDS = re.compile(r"\bclear(?:ed|s|\s+of)\b|\bunflagged\b|\bno\s+(?:\w+\s+){0,2}(?:gap|difference|disparity|concern)s?\b"

@@ -157,6 +157,9 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
     if SHORTCUT == "memo_contrary_paraphrase":  # the other conclusion, naming the gap neither adjusted nor overall
         lines.append("Once the legitimate pay factors are controlled for, the remaining gender pay gap is "
                      f"{'not ' if gap['significant'] else ''}statistically significant.")
+    if SHORTCUT == "memo_contrary_magnitude":  # the other conclusion, next to "significant" meaning large
+        lines.append("The raises close a significant part of the gap, and the adjusted gap itself is "
+                     f"{'not ' if gap['significant'] else ''}statistically significant.")
     if SHORTCUT == "memo_cohorts_explained" and not flagged.empty:  # the flagged cohorts, said to pass the review
         lines.append(f"On closer review, {' and '.join(f'{r.job_family} {r.job_level}' for r in flagged.itertuples())} "
                      "pass the equity test.")
@@ -187,7 +190,8 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
         f"{len(rem)} women are paid below {100 * (1 - THRESHOLD):g}% of their gender-neutral predicted pay. "
         f"Within the budget of USD {BUDGET:,.0f}, {len(funded)} raises are funded in rank order, costing "
         f"USD {funded['increase_usd'].sum():,.2f}; {len(rem) - len(funded)} remain unfunded and are "
-        "recommended for next year's cycle.", "",
+        "recommended for next year's cycle. The funded raises close a significant part of the gap for the women "
+        "concerned.", "",
     ]
     return "\n".join(lines)
 
