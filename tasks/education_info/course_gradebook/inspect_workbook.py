@@ -223,10 +223,11 @@ def inspect(doc, job: dict) -> dict:
     report["reweighted"] = grades_sheet(doc, grades)
     for c, w in original.items():
         cells[c].setValue(w)
-    # the altered rules (H1:I3 by name), drops (column C of the categories) and letter cut-offs (E2 down)
+    # the altered rules (H1:I4 by name), drops (column C of the categories) and letter cut-offs (E2 down)
     altered, saved = job["altered"], []
     rules = {policy.getCellByPosition(7, i).getString().strip(): policy.getCellByPosition(8, i) for i in range(8)}
-    targets = [rules.get(name) for name in ("late_penalty_per_day", "late_penalty_cap", "extra_credit_cap")]
+    targets = [rules.get(name) for name in ("late_penalty_per_day", "late_penalty_cap", "extra_credit_cap",
+                                            "at_risk_below")]
     targets = list(zip(targets, altered["rules"], strict=True))
     targets += [(policy.getCellByPosition(2, cells[c].getCellAddress().Row), d)
                 for c, d in zip(job["categories"], altered["drops"], strict=True) if c in cells]

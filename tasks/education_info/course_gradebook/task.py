@@ -6,12 +6,12 @@ syllabus policy and the accommodation letters, and computes the grades the polic
 a hidden second roster of the same students in the Data sheet's layout. The grader opens the submitted
 workbook in a headless soffice (inspect_workbook.py, in a tool sandbox): it reads the Data, Policy and
 Grades sheets, the conditional formats and the charts, then swaps two category weights on the Policy
-sheet and recalculates, then writes altered late-penalty and extra-credit rules, drops and letter
+sheet and recalculates, then writes altered late-penalty, extra-credit and at-risk rules, drops and letter
 cut-offs on the Policy sheet and recalculates, then writes the hidden roster over the Data sheet and
 recalculates: the Grades sheet (and the letter counts) must follow all three, its category averages
 too. The at-risk conditional format, evaluated per student as Calc applies it, must give a visible style to
-exactly the students below the threshold, on the delivered workbook, after the altered policy and on the
-hidden roster; the distribution chart must plot the letter counts against the letters.
+exactly the students below the threshold, on the delivered workbook, after the altered policy (below its raised
+threshold, so a threshold typed into the format fails) and on the hidden roster; the distribution chart must plot the letter counts against the letters.
 """
 
 from __future__ import annotations
@@ -169,6 +169,13 @@ def altered_policy(course: Course) -> Course:
         letters=tuple((cut + 2 if cut else cut, name) for cut, name in course.letters))
 
 
+def _altered_at_risk(below: float, finals: list[float]) -> float:
+    """The at-risk threshold the grader writes with the altered rules: the policy's raised until some student's final
+    percent lies between the two, so that a conditional format with the threshold typed in misses that student."""
+    steps = (5, 3, 8, 10, 12, 15, 20, 25)
+    return below + next((s for s in steps if any(below + 0.05 <= f < below + s - 0.05 for f in finals)), steps[-1])
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     course = COURSES[params["course"]]
     for attempt in range(500):
@@ -210,8 +217,9 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         "swapped_grades": grades(course, rows, weights=swapped), "at_risk_below": course.at_risk_below}
     altered = altered_policy(course)
     altered_grades = grades(altered, rows)
+    at_risk = _altered_at_risk(course.at_risk_below, [g_["final"] for g_ in altered_grades.values()])
     reference["altered"] = {
-        "rules": [altered.late_per_day, altered.late_cap, altered.extra_credit_cap],
+        "rules": [altered.late_per_day, altered.late_cap, altered.extra_credit_cap, at_risk],
         "drops": [c.drop_lowest for c in altered.categories], "cuts": [cut for cut, _name in altered.letters],
         "grades": altered_grades,
         "counts": [sum(g_["letter"] == name for g_ in altered_grades.values()) for _cut, name in altered.letters]}
@@ -330,7 +338,7 @@ def _grade_workbook(g: Grading, ref: dict, book: dict) -> None:
     threshold = ref["at_risk_below"]
     flags = _at_risk(book["grades"], ref["grades"], threshold)
     flags.update({f"{sid} (altered policy)": v for sid, v in
-                  _at_risk(book.get("altered", {}), ref["altered"]["grades"], threshold).items()})
+                  _at_risk(book.get("altered", {}), ref["altered"]["grades"], ref["altered"]["rules"][3]).items()})
     flags.update({f"{sid} (another roster)": v for sid, v in
                   _at_risk(book["perturbed"], ref["hidden_grades"], threshold).items()})
     g.fraction("conditional formatting visibly flags the final percents below the at-risk threshold", flags, weight=1)

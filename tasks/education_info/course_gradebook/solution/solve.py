@@ -200,6 +200,8 @@ def build(doc, policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]:
     condition = [prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "LESS")),
                  prop("Formula1", rule("$Policy.$I$4", policy, "at_risk")),
                  prop("StyleName", "Default" if SHORTCUT == "at_risk_default_style" else "Bad")]
+    if SHORTCUT == "at_risk_typed_in":  # the threshold typed into the format, every grade formula reading the Policy sheet
+        condition[1] = prop("Formula1", repr(policy["at_risk"]))
     if SHORTCUT == "at_risk_never_true":  # the threshold referenced in a condition that never holds
         condition[1] = prop("Formula1", "$Policy.$I$4-1000")
     if SHORTCUT == "at_risk_listed":  # the students at risk on this roster, by id
