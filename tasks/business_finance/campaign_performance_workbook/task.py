@@ -8,8 +8,9 @@ fields and its output, the KPI cells and whether they are formulas, and the char
 ranges; then it changes the data sheet's numbers, recalculates and checks that the KPIs follow. The
 reallocation is checked against the rule, and the summary must give each channel cut or funded its move, in
 the rule's direction, with its own figure (a line that moves it the other way, in direction words or in other words
-around its budget such as "lower its budget" or "move money into", keeps its budget, denies its move or
-weighs both ways fails; a sentence naming channels on both sides of the move is read clause by clause).
+around its budget such as "lower its budget", "its budget should rise" or "move money into", keeps its budget,
+denies its move or weighs both ways fails; a sentence naming channels on both sides of the move is read clause by
+clause; the quarter's history, "its CPA increased" or "its spend went up in August", moves nothing).
 """
 
 from __future__ import annotations
@@ -378,19 +379,29 @@ def _has(numbers: list[float], amount: float) -> bool:
 
 # the direction words, and the moves put in other words around the budget ("lower its budget", "budget goes up",
 # "move money into", "take spend out of")
-_MONEY = r"(?:budget|spend\w*|money|funding|allocation|investment)"
+_MONEY = r"(?:budgets?|spend\w*|money|funding|allocations?|investments?|shares?)"
 _CUT_WORDS = re.compile(r"\b(?:cut|cuts|cutting|reduc\w*|decreas\w*|trim\w*|scal\w*\s+(?:back|down))\b"
-                        rf"|\b(?:lower\w*|slash\w*|shrink\w*|less|fewer)\W+(?:\w+\W+){{0,3}}?{_MONEY}\b"
-                        rf"|\b{_MONEY}\W+(?:\w+\W+){{0,3}}?(?:lowered|goes\s+down|go\s+down|down)\b"
+                        rf"|\b(?:lower\w*|slash\w*|shrink\w*|less|fewer|smaller|halv\w*)\W+(?:\w+\W+){{0,3}}?{_MONEY}\b"
+                        rf"|\b{_MONEY}\W+(?:\w+\W+){{0,3}}?(?:lowered|goes\s+down|go\s+down|down|falls?|falling|fell|"
+                        r"drops?|dropp\w*|halv\w*|shrinks?|shrinking)\b"
                         r"|\b(?:mov|shift|tak|pull|withdraw)\w*\W+(?:\w+\W+){0,3}?(?:out\s+of|away\s+from)\b")
 _RAISE_WORDS = re.compile(r"\b(?:increas\w*|rais\w*|boost\w*|grow\w*|receiv\w*|expand\w*|funded|gets?|gains?|adds?|"
                           r"added|additional|extra|top(?:s|ped)?\s+up|scal\w*\s+up)\b"
-                          rf"|\b(?:more|higher|bigger|larger)\W+(?:\w+\W+){{0,2}}?{_MONEY}\b"
-                          rf"|\b{_MONEY}\W+(?:\w+\W+){{0,3}}?(?:raised|goes\s+up|go\s+up|up)\b"
+                          rf"|\b(?:more|higher|bigger|larger|greater|doubl\w*)\W+(?:\w+\W+){{0,2}}?{_MONEY}\b"
+                          rf"|\b{_MONEY}\W+(?:\w+\W+){{0,3}}?(?:raised|goes\s+up|go\s+up|up|rises?|rising|rose|"
+                          r"doubl\w*|climbs?|climbing)\b"
                           r"|\b(?:mov|shift|put|pour|channel|invest)\w*\W+(?:\w+\W+){0,3}?into\b")
 _HOLD_WORDS = re.compile(r"\b(?:keep|keeps|kept|hold|holds|maintain\w*|freez\w*)\b(?:\W+\w+){0,3}?\W+(?:budget|spend|level)"
                          r"|\b(?:budget|spend)\w*(?:\W+\w+){0,3}?\W+(?:unchanged|flat|the\s+same|as\s+is)\b"
                          r"|\b(?:stays?|remains?|left)\s+(?:unchanged|flat|the\s+same|as\s+is)\b|\bno\s+change\b")
+# the quarter's history, not the budget move: a performance figure that changed ("its CPA increased", "ROAS fell"),
+# or the spend that changed in a past month or over the quarter ("Meta's spend went up in August")
+_CHANGED = r"(?:increas\w*|decreas\w*|rises?|rising|rose|risen|grows?|grew|grown|climb\w*|jump\w*|falls?|fell|" \
+           r"fallen|drops?|dropped|declin\w*|slipp?\w*|doubl\w*|halv\w*|went\s+(?:up|down)|(?:was|were)\s+(?:up|down))"
+_HISTORY = re.compile(r"\b(?:cpa|cpc|cpm|ctr|roas|cvr|costs?|conversions?|conversion\s+rate|revenue|sales|clicks?|"
+                      rf"impressions?|returns?)(?:\s+[a-z']+){{0,3}}?\s+{_CHANGED}\b"
+                      rf"|\bspend\w*(?:\s+[a-z']+){{0,3}}?\s+{_CHANGED}(?:\s+[a-z']+){{0,3}}?\s+"
+                      r"(?:in\s+(?:july|august|september|q3)|during|over\s+the\s+quarter|last\s+(?:month|quarter))\b")
 _SIGNED = re.compile(r"(?<![\w.])([-+\u2212])\s?(\d[\d,]*(?:\.\d+)?)")
 # a negation a few words before a direction word, in its clause ("is not cut", "will not be cut", "is not going to be
 # cut", "will not, in the end, be cut"); "misses target, so is cut" is no negation of the cut
@@ -411,8 +422,10 @@ def _directions(passage: str, move: dict | None = None) -> set[str]:
     own change figure signed, or its current and new budgets given in that order; {"hedged"} when it weighs
     both ways ("cut or increase"), empty when it says neither. Both ways may be found in one passage that
     also tells the channel's history ("its CPA increased, so it is cut")."""
+    history = [range(*m.span()) for m in _HISTORY.finditer(passage)]
     found = [(m.start(), f"not {way}" if _negated(passage, m.start()) else way)
-             for way, words in (("cut", _CUT_WORDS), ("increase", _RAISE_WORDS)) for m in words.finditer(passage)]
+             for way, words in (("cut", _CUT_WORDS), ("increase", _RAISE_WORDS)) for m in words.finditer(passage)
+             if not any(m.start() in told for told in history)]
     found += [(m.start(), "hold") for m in _HOLD_WORDS.finditer(passage) if not _negated(passage, m.start())]
     if move is not None:
         found += [(m.start(), "cut" if m.group(1) in "-\u2212" else "increase") for m in _SIGNED.finditer(passage)

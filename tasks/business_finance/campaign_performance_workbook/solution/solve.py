@@ -220,6 +220,9 @@ def summary(brief: dict, rows: list[list], moved: float, held: float) -> str:
     if SHORTCUT == "summary_moves_reworded":  # every move right, then each one stated the other way in other words
         lines += ["", *(f"We should move more money into {c} next quarter." for c in cuts),
                   *(f"{c} should have its budget lowered next quarter." for c in gains)]
+    if SHORTCUT == "summary_rise_and_fall":  # every move right, then each budget said to rise or fall the other way
+        lines += ["", *(f"{c}'s budget should rise next quarter." for c in cuts),
+                  *(f"{c}'s budget should fall next quarter." for c in gains)]
     return "\n".join(lines) + "\n"
 
 
