@@ -416,7 +416,8 @@ EVIDENCE_CLAIM = re.compile(r"\bevidence\b")
 EVIDENCE = re.compile(r"\bevidence\b|\bexcess\b")
 NEGATOR = re.compile(r"\b(?:no|not|cannot|never|without|nor)\b|n't\b")
 # what, a few words before a claim, says that the result falls short of it ("below the threshold of an observation")
-SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than)\b|n't\b")
+SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than|premature|"
+                      r"refrain(?:s|ed|ing)?|avoid(?:s|ed|ing)?)\b|n't\b")
 # what, a few words before a claim, puts the result under it whatever the significance ("evidence, below the 5 sigma
 # threshold for an observation"; "more than enough for an observation" does not)
 FALLS_SHORT = re.compile(r"\b(?:below|short|insufficient|until)\b")
@@ -424,24 +425,35 @@ FALLS_SHORT = re.compile(r"\b(?:below|short|insufficient|until)\b")
 CONDITIONAL = re.compile(r"\b(?:would|could|requires?|required|threshold|needs?|needed)\b")
 DENIAL = re.compile(r"\bno (?:significant )?(?:excess|signal|evidence)\b")
 ELSEWHERE = re.compile(r"\b(?:elsewhere|other|outside|away from)\b")
+# a claim denied by what follows it ("an observation cannot be claimed", "a discovery is not established")
+DENIED_AFTER = re.compile(r"\s*(?:(?:yet|still)\s+)?(?:cannot|can't|isn't|aren't|wasn't|weren't|won't|"
+                          r"(?:is|are|was|were|can|could|may|might|should|will|would|has|have|does|do|did)\s+"
+                          r"(?:not|never)\b)")
+CLAUSE_BREAK = re.compile(r"[,:()\u2013\u2014]")
 NEGATION_REACH = 4  # words before a claim within which a negator denies it ("cannot claim an observation")
-SHORT_OF_REACH = 8  # words before a claim within which the text may say the result falls short of it
+SHORT_OF_REACH = 8  # words before a claim, in its clause, within which the text may say the result falls short of it
 
 
-def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], reach: int) -> list[tuple[bool, str]]:
-    """Each match of ``pattern``: whether ``before`` occurs within ``reach`` words before it, and its sentence."""
+def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], reach: int, *,
+              clause: bool = False, denial_after: bool = True) -> list[tuple[bool, str]]:
+    """Each match of ``pattern``: whether ``before`` occurs within ``reach`` words before it (within its own clause
+    when ``clause``) or, when ``denial_after``, a denial follows it; and its sentence."""
     found = []
     for sentence in SENTENCE_BREAK.split(text):
         for match in pattern.finditer(sentence):
-            words = re.findall(r"[\w']+", sentence[:match.start()])[-reach:]
-            found.append((bool(before.search(" ".join(words))), sentence))
+            lead = sentence[:match.start()]
+            if clause:
+                lead = CLAUSE_BREAK.split(lead)[-1]
+            words = re.findall(r"[\w']+", lead)[-reach:]
+            denied = denial_after and DENIED_AFTER.match(sentence, match.end()) is not None
+            found.append((bool(before.search(" ".join(words))) or denied, sentence))
     return found
 
 
 def _overclaims(text: str, *patterns: re.Pattern[str]) -> bool:
     """A claim of one of ``patterns`` that the text neither says the result falls short of nor makes conditional."""
     return any(not short and not CONDITIONAL.search(sentence) for pattern in patterns
-               for short, sentence in _mentions(text, pattern, SHORT_OF, SHORT_OF_REACH))
+               for short, sentence in _mentions(text, pattern, SHORT_OF, SHORT_OF_REACH, clause=True))
 
 
 def _denies_excess(text: str) -> bool:
@@ -454,19 +466,21 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     denied anywhere in the summary; at 3 to 5, evidence or an excess, neither claimed as an observation or a
     discovery nor denied; below, no such claim; for the limits, no excess and the 95% CL limits. Below 5 sigma a new
     particle claimed with a verb ("we observe a new resonance") is an observation claimed too. A negator just
-    before a claim denies it ("this is not an observation"); wording that the result falls short of a claim
-    ("below the 5 sigma threshold for an observation") makes none, and at 5 sigma or more denies it."""
+    before a claim denies it ("this is not an observation"), and so does a negated verb just after it ("an
+    observation cannot be claimed"); wording in the claim's clause that the result falls short of it ("below the
+    5 sigma threshold for an observation") makes none, and at 5 sigma or more denies it."""
     if g.params["mode"] == "measurement":
         z = _value(result, "local_significance")
         claims = [denied for denied, _ in _mentions(text, CLAIM, NEGATOR, NEGATION_REACH)]
-        claims += [short for short, _ in _mentions(text, CLAIM, FALLS_SHORT, SHORT_OF_REACH) if short]
+        claims += [short for short, _ in _mentions(text, CLAIM, FALLS_SHORT, SHORT_OF_REACH, clause=True) if short]
         if z is None:
             ok, want = False, "a local significance"
         elif z >= 5:
             ok = not all(claims) and not any(claims) and not _denies_excess(text)
             want = "an observation (Z >= 5), not denied"
         elif z >= 3:
-            ok = (not all(denied for denied, _ in _mentions(text, EVIDENCE, NEGATOR, NEGATION_REACH))
+            # "the excess is not significant enough" does not deny the excess
+            ok = (not all(denied for denied, _ in _mentions(text, EVIDENCE, NEGATOR, NEGATION_REACH, denial_after=False))
                   and not _overclaims(text, FORMAL_CLAIM, RESONANCE_CLAIM) and not _denies_excess(text))
             want = "evidence or an excess, neither an observation or a discovery nor denied (3 <= Z < 5)"
         else:

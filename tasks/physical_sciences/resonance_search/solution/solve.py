@@ -42,14 +42,20 @@ VARIATIONS = [("scale_up", 1, 0), ("scale_down", -1, 0), ("resolution_up", 0, 1)
 STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcuts' guessed yield systematic
 # the last sentence of the conclusion shortcuts, whatever the significance: hedged_conclusion claims and denies an
 # observation; observed_resonance claims the resonance with the verb alone ("we observe"), no "observation" noun;
-# evidence_wording states evidence below the 5 sigma threshold (and concludes a measurement so whatever its Z)
+# evidence_wording states evidence below the 5 sigma threshold (and concludes a measurement so whatever its Z);
+# clause_hedge puts the shortfall in another clause than the claim, and denies the observation after naming it
 HEDGES = {"hedged_conclusion": {
               "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
               "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
           "observed_resonance": {
               "measurement": "We observe this resonance, although it is not an observation yet.\n",
               "limit": "We observe a new resonance near the largest best-fit yield.\n"},
-          "evidence_wording": {"limit": "There is evidence for an excess, short of an observation.\n"}}
+          "evidence_wording": {"limit": "There is evidence for an excess, short of an observation.\n"},
+          "clause_hedge": {
+              "measurement": "Although the global significance is below 5 sigma, we observe a new resonance; an "
+                             "observation cannot be claimed yet.\n",
+              "limit": "Although the global significance is below 3 sigma, we observe a new resonance near the "
+                       "largest best-fit yield.\n"}}
 
 
 def read_tree(name):
