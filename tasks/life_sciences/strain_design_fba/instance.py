@@ -15,7 +15,7 @@ import numpy as np
 
 from lastexam.task import tool_python
 
-from .network import ESSENTIAL_SHARE, Network, beam_search, coupling, essential_genes, max_growth
+from .network import ESSENTIAL_SHARE, Network, beam_search, coupling, essential_genes, isozymes, max_growth
 
 SBML = "{http://www.sbml.org/sbml/level3/version1/core}"
 FBC = "{http://www.sbml.org/sbml/level3/version1/fbc/version2}"
@@ -208,10 +208,10 @@ def _host_deletions(net: Network, rng: np.random.Generator) -> list[str]:
     parent = max_growth(net)
     options = []
     for r in net.knockable():
-        alternatives = [a.strip(" ()") for a in net.rules[r].split(" or ")]
-        if len(alternatives) == 2 and all(" and " not in a for a in alternatives) \
+        alternatives = isozymes(net.rules[r])
+        if len(alternatives) == 2 and all(len(a) == 1 for a in alternatives) \
                 and max_growth(net, [r]) < ESSENTIAL_SHARE * parent:
-            options.append(sorted(alternatives))
+            options.append(sorted(g for a in alternatives for g in a))
     options.sort()
     pick = options[int(rng.integers(len(options)))]
     return [pick[int(rng.integers(2))]]
