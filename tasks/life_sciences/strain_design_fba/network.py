@@ -8,8 +8,9 @@ optimum is a ``scipy.optimize.linprog`` solve of S v = 0 within the flux bounds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -99,8 +100,7 @@ class Network:
         found = []
         for r in self.knockable():
             chosen: set[str] = set()
-            for clause in self.rules[r].split(" or "):
-                genes = rule_genes(clause)
+            for genes in isozymes(self.rules[r]):
                 if genes & chosen or genes & set(background):
                     continue
                 chosen.add(min(genes, key=lambda g: (reactions_of.get(g, 0), g)))
@@ -109,43 +109,72 @@ class Network:
         return found
 
 
-def rule_genes(rule: str) -> set[str]:
-    """The locus tags a gene-reaction rule mentions."""
-    return {t for t in re.findall(r"[^\s()]+", rule) if t.lower() not in ("and", "or")}
+Rule = str | tuple[str, list["Rule"]]  # a locus tag, or ("and" | "or", operands)
 
 
-def rule_holds(rule: str, deleted: set[str]) -> bool:
-    """Evaluate a gene-reaction rule (``and``/``or``/parentheses over locus tags) with ``deleted`` genes absent."""
-    tokens = re.findall(r"\(|\)|[^\s()]+", rule)
+@cache
+def parse_rule(text: str) -> Rule | None:
+    """The tree of a gene-reaction rule (``and``/``or``/parentheses over locus tags); None when it is empty."""
+    tokens = re.findall(r"\(|\)|[^\s()]+", text)
     pos = 0
 
-    def any_of() -> bool:
+    def joined(operator: str, operand: Callable[[], Rule]) -> Rule:
         nonlocal pos
-        value = all_of()
-        while pos < len(tokens) and tokens[pos].lower() == "or":
+        operands = [operand()]
+        while pos < len(tokens) and tokens[pos].lower() == operator:
             pos += 1
-            value = all_of() or value
-        return value
+            operands.append(operand())
+        return operands[0] if len(operands) == 1 else (operator, operands)
 
-    def all_of() -> bool:
-        nonlocal pos
-        value = atom()
-        while pos < len(tokens) and tokens[pos].lower() == "and":
-            pos += 1
-            value = atom() and value
-        return value
+    def any_of() -> Rule:
+        return joined("or", all_of)
 
-    def atom() -> bool:
+    def all_of() -> Rule:
+        return joined("and", atom)
+
+    def atom() -> Rule:
         nonlocal pos
         token = tokens[pos]
         pos += 1
         if token == "(":
-            value = any_of()
+            inner = any_of()
             pos += 1
-            return value
-        return token not in deleted
+            return inner
+        return token
 
-    return any_of()
+    return any_of() if tokens else None
+
+
+def _genes(node: Rule) -> set[str]:
+    return {node} if isinstance(node, str) else set().union(*(_genes(n) for n in node[1]))
+
+
+def _holds(node: Rule, deleted: set[str]) -> bool:
+    if isinstance(node, str):
+        return node not in deleted
+    combine = all if node[0] == "and" else any
+    return combine(_holds(n, deleted) for n in node[1])
+
+
+def rule_genes(rule: str) -> set[str]:
+    """The locus tags a gene-reaction rule mentions."""
+    tree = parse_rule(rule)
+    return set() if tree is None else _genes(tree)
+
+
+def rule_holds(rule: str, deleted: set[str]) -> bool:
+    """Evaluate a gene-reaction rule with ``deleted`` genes absent (an empty rule always holds)."""
+    tree = parse_rule(rule)
+    return tree is None or _holds(tree, deleted)
+
+
+def isozymes(rule: str) -> list[set[str]]:
+    """The genes of each alternative of a rule's outermost ``or`` (the whole rule when it has none)."""
+    tree = parse_rule(rule)
+    if tree is None:
+        return []
+    alternatives = tree[1] if isinstance(tree, tuple) and tree[0] == "or" else [tree]
+    return [_genes(a) for a in alternatives]
 
 
 # -- linear programs --------------------------------------------------------------------------

@@ -197,17 +197,21 @@ def main() -> None:
         "recommendation": text,
     }
     (OUT / "design.json").write_text(json.dumps(result, indent=2) + "\n")
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for strain, colour in (("parent", "tab:grey"), ("design", "tab:blue")):
+    # one panel per strain, so that neither strain's ceiling can hide the other's where they coincide; the
+    # fill is pale (light and unsaturated) so that only the bounding lines read as plotted strokes
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), sharey=True)
+    for ax, strain, fill in zip(axes, ("parent", "design"), ("#dde6f0", "#f0e6dd"), strict=True):
         pts = [r for r in rows if r[0] == strain]
         xs = [r[1] for r in pts]
-        ax.fill_between(xs, [r[2] for r in pts], [r[3] for r in pts], alpha=0.35, color=colour, label=strain)
-        ax.plot(xs, [r[2] for r in pts], color=colour)
-        ax.plot(xs, [r[3] for r in pts], color=colour)
-    ax.set_xlabel("growth rate (1/h)")
-    ax.set_ylabel(f"{brief['target']['product']} secretion (mmol/gDW/h)")
-    ax.legend()
-    fig.tight_layout()
+        ax.fill_between(xs, [r[2] for r in pts], [r[3] for r in pts], color=fill)
+        ax.plot(xs, [r[3] for r in pts], color="tab:blue", label="maximum")
+        ax.plot(xs, [r[2] for r in pts], color="tab:red", label="minimum")
+        ax.set_title(f"{strain} strain")
+        ax.set_xlabel("growth rate (1/h)")
+    axes[0].set_ylabel(f"{brief['target']['product']} secretion (mmol/gDW/h)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", ncol=2)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
     fig.savefig(OUT / "envelope.png", dpi=120)
 
 
