@@ -19,8 +19,9 @@ groups, the reliability table (and that it reproduces the reported ECE), that th
 calibrated reliability curves of both models, the verdict (the note's Verdict lines, a "final verdict", a
 "Conclusion:", "Summary:" or "In sum" line and the line under such a heading included, must state the JSON's, neither
 hedged, contradicted, turned round as the rejection of a view nor put under a negated view such as "I am not persuaded
-that"; a mention limited to the leaky set or put as a counterfactual explains the verdict and states none), and that
-the note's figures equal the JSON.
+that"; "the claim fails", "stands" or "is not supported" and a pronoun carrying on the claim ("...; it does not hold")
+state it too; a mention limited to the leaky set, put as a counterfactual or as a modal caveat ("may not hold on other
+data") explains the verdict and states none), and that the note's figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
 
@@ -239,7 +240,16 @@ def _note_numbers(text: str) -> list[float]:
 # "the claim holds" / "the claim does not hold": a negation between the claim and "hold" denies it, a modal there
 # leaves it open, and so does a frame that turns the sentence round ("it is not the case that the claim holds") or
 # negates the view it states ("I am not persuaded that the claim holds", "I don't think the claim holds")
-_CLAIM_HOLDS = re.compile(r"\bclaim\b((?:\W+\w+){0,3}?)\W+holds?\b")
+_CLAIM_HOLDS = re.compile(r"\bclaim\b((?:\W+\w+){0,3}?)\W+(?:(?P<holds>holds?|(?<!\bas it )stands?|upheld|supported"
+                          r"|confirmed|sustained)|fails?|falls?(?!\s+(?:within|under|into|in)\b)|collapses?|rejected"
+                          r"|refuted|unsupported)\b")
+# a clause that goes on with the claim as its subject, by a pronoun or none ("the claim rests on leaked items; it does
+# not hold", "... and does not hold"), is read with the claim named
+_CLAUSE_END = re.compile(r"([;:.!?\u2014]\s+|,?\s+(?:and|but|so|yet)\s+)")
+_PRONOUN = re.compile(r"(?:(?:however|still|yet|but|and|so|thus|therefore|indeed|actually|in\s+fact)\W+)?it\b")
+_ELIDED = re.compile(r"(?:(?:still|therefore|thus|also|then|now|not|no|longer|never|cannot|can|does|did|will|would|must"
+                     r"|could|may|might|do|is|n['\u2019]t)\s+)*(?:holds?|fails?|stands?|falls?|collapses?)\b")
+_CLAIM_SUBJECT = re.compile(r"\W*(?:[\w'\u2019]+\W+){0,2}?claim\b")
 _DENIED = re.compile(r"\b(?:not|no|never|longer|cannot|fails?|failed|unable|neither|nor|hardly|scarcely)\b|n['\u2019]t")
 _OPEN = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b")
 # a mention limited in scope or put under a counterfactual ("the claim only holds on the leaky set", "before leakage
@@ -284,6 +294,19 @@ def _verdict_lines(text: str) -> list[str]:
     return lines
 
 
+def _claim_carried(plain: str) -> str:
+    """The text with a pronoun or a missing subject that carries on the previous clause's claim made "the claim"."""
+    pieces = _CLAUSE_END.split(plain)
+    for i in range(2, len(pieces), 2):
+        if not _CLAIM_SUBJECT.match(pieces[i - 2]):
+            continue
+        if pronoun := _PRONOUN.match(pieces[i]):
+            pieces[i] = "the claim" + pieces[i][pronoun.end():]
+        elif not re.match(r"[;:.!?\u2014]", pieces[i - 1]) and _ELIDED.match(pieces[i]):
+            pieces[i] = "the claim " + pieces[i]
+    return "".join(pieces)
+
+
 def _limited(plain: str, mention: re.Match, clause: str) -> bool:
     """Whether a mention of the claim is limited in scope or put under a counterfactual."""
     words = mention.group(1)
@@ -297,13 +320,16 @@ def _note_verdict(text: str) -> bool | None:
     said: set[bool | None] = set()
     conditional: set[bool | None] = set()
     for line in _verdict_lines(text):
-        plain = _NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`]", " ", line))))
+        plain = _claim_carried(_NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`]", " ", line)))))
         for mention in _CLAIM_HOLDS.finditer(plain):
             # a frame ends with its sentence, at a colon or a "but" ("some doubt that B is better, but the claim holds")
             sentence = re.split(r"[.;:!?]\s|\bbut\b", plain[:mention.start()])[-1]
-            open_ = _OPEN.search(mention.group(1)) or _TURNED.search(sentence) or _NEGATED_VIEW.search(sentence)
-            reading = None if open_ else not _DENIED.search(mention.group(1))
-            if _limited(plain, mention, sentence.split(",")[-1]):
+            open_ = _TURNED.search(sentence) or _NEGATED_VIEW.search(sentence)
+            reading = None if open_ else bool(mention["holds"]) != bool(_DENIED.search(mention.group(1)))
+            # a modal mention is a caveat ("the claim may not hold on other data"), and it states no verdict
+            if _OPEN.search(mention.group(1)):
+                conditional.add(None)
+            elif _limited(plain, mention, sentence.split(",")[-1]):
                 conditional.add(reading)
             else:
                 said.add(reading)

@@ -227,6 +227,9 @@ def write_note(metrics: dict, reasons: dict) -> None:
                     else "Verdict: I am not persuaded that the claim does not hold")
     if SHORTCUT == "verdict_then_opposite":  # the Verdict line right, then the opposite under a "when" a scope reader skips
         lines[2] += f". The claim {'does not hold' if metrics['claim_holds'] else 'holds'} when the protocol is followed."
+    if SHORTCUT == "opposite_in_other_words":  # the Verdict line right, then the opposite through a pronoun or a verb
+        lines += ["", "Conclusion: the claim rests on the evaluated items; it does not hold." if metrics["claim_holds"]
+                  else "Conclusion: the claim stands."]
     if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
         lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
