@@ -1174,11 +1174,37 @@ LEGAL_PURPOSE = re.compile(r"\b(advi[cs]\w*|analy[sz]\w*|opinions?|requests?\w*|
 LITIGATION = re.compile(r"\b(litigation|anticipat\w*|dispute|lawsuit|suit|trial|arbitration|claims?)\b")
 
 
+# A word is denied or hedged, not stated, under one of these in the three words before it (in its clause), or
+# when what follows denies it ("counsel was not involved", "litigation: none", "advice wasn't sought").
+DENIALS = {"no", "not", "never", "without", "neither", "nor", "none", "cannot", "perhaps", "possibly", "maybe",
+           "might", "arguably"}
+AUXILIARIES = {"is", "are", "was", "were", "be", "been", "has", "have", "had", "do", "does", "did"}
+
+
+def _denied(before: list[str], after: list[str]) -> bool:
+    if DENIALS & set(before[-3:]) or any(word.endswith("n't") for word in before[-3:] + after[:2]):
+        return True
+    if after[:1] in (["not"], ["never"], ["none"]) and after[1:2] not in (["to"], ["only"]):
+        return True
+    return any(a in AUXILIARIES and b in ("not", "never") for a, b in itertools.pairwise(after[:3]))
+
+
+def _affirms(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether the text states one of the pattern's words outright, neither denied nor hedged."""
+    for clause in re.split(r"[.;,()!?]|\bbut\b", text):
+        for match in pattern.finditer(clause):
+            before = re.findall(r"[a-z']+", clause[:match.start()])
+            after = re.findall(r"[a-z']+", clause[match.end():])
+            if not _denied(before, after):
+                return True
+    return False
+
+
 def _supports_basis(description: str, basis: str) -> bool:
     """Whether a log description states what each privilege named in ``basis`` rests on."""
     text, claimed = description.lower(), basis.lower()
-    return (("attorney-client" not in claimed or bool(LAWYER.search(text) and LEGAL_PURPOSE.search(text)))
-            and ("work product" not in claimed or bool(LITIGATION.search(text))))
+    return (("attorney-client" not in claimed or (_affirms(LAWYER, text) and _affirms(LEGAL_PURPOSE, text)))
+            and ("work product" not in claimed or _affirms(LITIGATION, text)))
 
 
 def grade_log_metadata(g: Grading, truth: Truth, log_keys: list[Key], log_rows: list[dict[str, str]]) -> None:

@@ -13,6 +13,8 @@ chosen by the name this script is staged under:
   log served on the other side discloses the advice it withholds;
 - boilerplate_descriptions: every log entry says only that a privileged document is withheld, which lets
   nobody assess the claim;
+- denied_descriptions: every log entry names counsel, legal advice and litigation only to deny them, so the
+  log served on the other side undermines each claim it makes;
 - body_only: each email's PDF shows its subject and body but no header block (From, To, Cc, Date), so the
   produced document is not the email as sent;
 - template_lookup: privilege called by looking up the generator's thread templates by subject (the
@@ -220,6 +222,8 @@ with open(OUT / "production" / "loadfile.dat", "w", encoding="utf-8") as fh:
     for r in [LOAD, *rows]:
         fh.write("\x14".join(f"\u00fe{v}\u00fe" for v in r) + "\n")
 BOILERPLATE = "Privileged and confidential document withheld from production"
+DENIED = ("Routine business email: counsel was not involved, legal advice was not sought, and no litigation is "
+          "anticipated")
 
 
 def litigation(family: dict) -> str:
@@ -237,12 +241,14 @@ with open(OUT / "privilege_log.csv", "w", newline="") as fh:
                     "; ".join(f["cc"]), f["subject"], f["holders"][0], f["basis"],
                     " ".join(f["body"].split())[:300] if MODE == "quoted_descriptions"
                     else BOILERPLATE if MODE == "boilerplate_descriptions"
+                    else DENIED if MODE == "denied_descriptions"
                     else "Email reflecting a request for or the provision of legal advice" + litigation(f), f["md5"]])
         for name, _, data in f["att"]:
             n += 1
             w.writerow([f"PRIV-{n:04d}", parent, "Attachment", f"{f['sent']:%m/%d/%Y}", "; ".join(f["from"]),
                         "; ".join(f["to"]), "; ".join(f["cc"]), name, f["holders"][0], f["basis"],
                         BOILERPLATE if MODE == "boilerplate_descriptions"
+                        else DENIED if MODE == "denied_descriptions"
                         else "Attachment reflecting legal analysis by counsel" + litigation(f),
                         hashlib.md5(data).hexdigest()])
 # every mode treats the volume as a first volume: nothing clawed back
