@@ -4,7 +4,8 @@ The clean truth (customers, invoices, credit notes, daily FX) is simulated first
 bridge are computed from it; then the extract is dirtied (exact duplicate invoice rows) and the GL is
 booked the way the ledger does it (spot rates, credit notes in their posting month, test accounts not
 excluded, a few invoices posted twice by the billing interface; in the reviewer's hidden extract, one
-invoice never posted at all).
+invoice never posted at all). One real customer's name begins with "Test" and a letter, as a test account's
+name does not.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ NAME_A = ["Alder", "Birch", "Cobalt", "Delta", "Ember", "Fjord", "Granite", "Har
 NAME_B = ["Logistics", "Foods", "Retail", "Systems", "Labs", "Partners", "Trading", "Health", "Media", "Works",
           "Outdoor", "Studio", "Supply", "Analytics"]
 TEST_NAMES = ["TEST - QA account", "test_sandbox billing", "Test-Integration EU", "TEST demo tenant"]
+# a real customer's name may begin with "Test" and a letter: not a test account ("test" and a space, hyphen or
+# underscore is)
+LOOKALIKE_STEMS = ["Testa", "Testwood", "Testarossa", "Testbury"]
 CREDIT_REASONS = {"saas": ["service_credit", "downgrade"], "wholesale": ["return"], "marketplace": ["refund"]}
 BUSINESS = {
     "saas": {"customers": 110, "invoice_p": 0.92, "credit_rate": 0.07, "amount": (7.2, 0.7)},
@@ -157,6 +161,15 @@ def _credit_across_region_change(credits: list[dict], posted: list[dict], custom
                     "reason": rng.choice(CREDIT_REASONS[business])})
 
 
+def _test_lookalike(customers: list[dict], invoices: list[dict], rng: random.Random) -> None:
+    """Rename a real customer with posted invoices so that its name begins with "Test" and a letter, which a
+    test-account rule looser than the definition's would exclude; from its own random stream, so that the rest
+    of the extract stays as it was."""
+    billed = {i["cust"] for i in invoices if i["status"] == "posted"}
+    cust = rng.choice([c for c in customers if not c["test"] and c["id"] in billed])
+    cust["name"] = f"{rng.choice(LOOKALIKE_STEMS)} {cust['name'].split(' ', 1)[1]}"
+
+
 def build(business: str, seed: int, *, unposted: bool = False) -> dict[str, Any]:
     """Simulate one extract; returns its CSV tables (header, rows) and its truth (kpi rows, bridge rows, findings).
 
@@ -245,6 +258,8 @@ def build(business: str, seed: int, *, unposted: bool = False) -> dict[str, Any]
                 orders.append([inv["order"], cust["id"], (day - dt.timedelta(days=rng.randint(0, 6))).isoformat(),
                                "cancelled" if cancelled else "completed"])
                 invoices.append(inv)
+
+    _test_lookalike(customers, invoices, random.Random(f"{business}:{seed}:lookalike"))
 
     def share(inv: dict) -> float:
         return inv["commission"] if inv["fulfilment"] == "3P" else 1.0

@@ -8,6 +8,8 @@ credit_region_own_date: a credit note takes the region in force on its own date 
   (month and rate those of its invoice, as defined).
 spot_fx: documents converted at the daily spot rate of their date instead of the month average.
 flag_only_test_accounts: only account_type = 'internal' is treated as a test account.
+test_prefix_accounts: every customer whose name begins with "test" is a test account, whatever follows
+  (the sheet asks for a space, hyphen or underscore after it).
 values_view: everything right, then semantic_layer.sql replaced by views over VALUES lists of the results.
 plug_to_fx: the KPI side right, but the whole GL difference plugged into the FX column of the bridge.
 fx_as_residual: everything right but the FX column, which is not computed document by document but taken
@@ -111,6 +113,8 @@ SLIPS = {
                  "AND f.rate_date <= d.recognised_on)")],
     "flag_only_test_accounts": [("account_type = 'internal' OR customer_name ~* '^test[ _-]'",
                                  "account_type = 'internal'")],
+    "test_prefix_accounts": [("account_type = 'internal' OR customer_name ~* '^test[ _-]'",
+                              "account_type = 'internal' OR customer_name ILIKE 'test%'")],
     "plug_to_fx": [("round(coalesce(b.duplicate_eur, 0), 2) AS duplicate_eur, round(coalesce(b.timing_eur, 0), 2) AS timing_eur,\n"
                     "       round(coalesce(b.fx_eur, 0), 2) AS fx_eur, round(coalesce(b.test_account_eur, 0), 2) AS test_account_eur,",
                     "0::numeric AS duplicate_eur, 0::numeric AS timing_eur, round(gl.amount - kpi.net, 2) AS fx_eur, "
