@@ -18,7 +18,8 @@ and derived quantities are the reference.
 grade() checks the CSV against the reference (coefficients, each column's standard errors,
 p-values, N, R-squared, first-stage F), the stars against the table's own p-values, the LaTeX
 table against the CSV (numbers as rounded, stars, N), and the interpretation's numbers against
-the reference, its summary paragraph stating each headline figure where it names that finding.
+the reference, its summary paragraph stating each headline figure where it names that finding, without taking
+it back (a negation, an alternative figure beside it, or the opposite direction of a percentage).
 """
 
 from __future__ import annotations
@@ -383,12 +384,53 @@ def _owner(clause: str, at: int, scenario: str) -> str | None:
     return named[0][2] if named else None
 
 
+# what withdraws a figure: a negation before it in its clause ("is not 8.6 percent", "rather than 8.6"), or another
+# figure offered beside it as an alternative ("8.6 or 12.6 percent")
+NEGATED = re.compile(r"\b(?:not|never|neither|nor|no longer|rather than|instead of)\b|n't\b", re.IGNORECASE)
+UNIT = r"\s*(?:%|percent\b|per cent\b|pct\b|percentage points?\b)?"
+ALTERNATIVE_BEFORE = re.compile(r"\d" + UNIT + r"\s+or\s+(?:\w+\s+)?[-\u2212+]?$", re.IGNORECASE)
+ALTERNATIVE_AFTER = re.compile(r"^" + UNIT + r"\s+or\s+(?:\w+\s+)?[-\u2212+]?\d", re.IGNORECASE)
+# the words that give a percentage change its direction: a verb before the figure ("schooling lowers wages by 8.6
+# percent") or a comparative right after it ("women earn 15.1 percent less")
+DOWN_VERB = re.compile(r"\b(?:lower(?:s|ed|ing)|reduc(?:es|ed|ing)|cuts|cutting|decreas(?:es|ed|ing)|depress(?:es|ed|ing)"
+                       r"|costs?)\b(?!\s+than)(?:\W+\w+){0,6}?\W*$", re.IGNORECASE)
+UP_VERB = re.compile(r"\b(?:rais(?:es|ed|ing)|increas(?:es|ed|ing)|boost(?:s|ed|ing)|lift(?:s|ed|ing)|adds)\b"
+                     r"(?!\s+than)(?:\W+\w+){0,6}?\W*$", re.IGNORECASE)
+DOWN_AFTER = re.compile(r"^" + UNIT + r"\s*(?:less|lower|below)\b", re.IGNORECASE)
+UP_AFTER = re.compile(r"^" + UNIT + r"\s*(?:more|higher|above)\b", re.IGNORECASE)
+CLAUSE_END = re.compile(r"[,;:!?()]|\.(?=\s|$)")
+
+
+def _withdrawn(text: str, number: re.Match[str], value: float, signed: bool) -> bool:
+    """Whether a figure is taken back where it stands: negated, offered with an alternative, or (for a signed
+    percentage) given the opposite direction by its sign or its words."""
+    start = max((m.end() for m in CLAUSE_END.finditer(text, 0, number.start())), default=0)
+    before, after = text[start:number.start()], text[number.end():]
+    after = after[:m.start()] if (m := CLAUSE_END.search(after)) else after
+    if NEGATED.search(before) or ALTERNATIVE_BEFORE.search(before) or ALTERNATIVE_AFTER.search(after):
+        return True
+    if not signed or value == 0:
+        return False
+    since = before[max((m.end() for m in _NUMBER.finditer(before)), default=0):]
+    signs = [-1] if re.search(r"(?:^|[\s(])[-\u2212]\s*$", before) else []
+    signs += [sign for pattern, sign in ((DOWN_VERB, -1), (UP_VERB, 1)) if pattern.search(since)]
+    signs += [sign for pattern, sign in ((DOWN_AFTER, -1), (UP_AFTER, 1)) if pattern.search(after)]
+    return bool(signs) and math.prod(signs) * value < 0
+
+
+def _withdrawn_masked(text: str, value: float, signed: bool) -> str:
+    """The text with each figure that states ``value`` but is withdrawn where it stands blanked out."""
+    return _NUMBER.sub(lambda n: "#" * len(n.group()) if quoted(n.group(), value) and _withdrawn(
+        text, n, value, signed) else n.group(), text)
+
+
 def stated_for(text: str, key: str, values: dict[str, float], scenario: str) -> bool:
     """Whether the text states ``values[key]`` in a sentence that names its finding: where the sentence names
     several headline findings, in a clause whose figure is this finding's (a clause that names several and states
     several figures, or a "respectively" list, pairs them in order; one that states one figure gives it to the
     finding it is tied to, else to its subject) or in a clause naming none right after one whose subject it is."""
     value = values[key]
+    text = _withdrawn_masked(text, value, key.endswith("_pct"))
 
     def names(clause: str, cover: bool = True) -> set[str]:
         return {k for _, _, k in _named(clause, scenario, cover=cover)}

@@ -16,6 +16,11 @@ with one inference convention taken from a default instead of the brief:
 - subject_swap: every convention right, and each clause states one headline figure, but the one of a finding it
   names only in passing: "schooling raises the wages of men and women alike by <the gender gap's figure>, women
   earn <the return to schooling's figure> less than men with the same schooling".
+- summary_reversed: every convention right, and each clause states its own headline figure, but each percentage
+  in the opposite direction: "each year of schooling lowers wages by <the return>", "women earn <the gap> more
+  than men", "exporting lowers value added by <the premium>".
+- summary_negated: every convention right, and each sentence names one finding and its figure, but takes the
+  figure back: "the return to schooling is not <the return>", or offers another beside it ("<figure> or <other>").
 """
 
 import json
@@ -188,4 +193,32 @@ if MODE == "subject_swap":
         out["summary"] = (f"OLS understates what instrumenting schooling with college proximity gives, "
                           f"{out['ols_return_pct']:.1f} percent a year, and the IV estimate exceeds the OLS return "
                           f"of {out['iv_return_pct']:.1f} percent; the first-stage F is {out['first_stage_f_clustered']:.1f}.")
+# each paragraph written only for its own scenario, where its figures exist
+TAKEN_BACK = {
+    ("summary_reversed", "wage"): lambda: (
+        f"Each year of schooling lowers hourly wages by {out['return_to_schooling_pct']:.1f} percent, women earn "
+        f"{-out['gender_gap_pct']:.1f} percent more than comparable men, and the union premium for women is "
+        f"{-out['union_premium_women_pct']:.1f} percent."),
+    ("summary_reversed", "firm"): lambda: (
+        f"Within firms, the capital and labor elasticities sum to {out['returns_to_scale']:.3f}, and exporting lowers "
+        f"value added by {out['exporter_premium_pct']:.1f} percent."),
+    ("summary_reversed", "iv"): lambda: (
+        f"OLS implies that schooling lowers wages by {out['ols_return_pct']:.1f} percent per year, the IV return is "
+        f"{-out['iv_return_pct']:.1f} percent, and the first-stage F is {out['first_stage_f_clustered']:.1f}."),
+    ("summary_negated", "wage"): lambda: (
+        f"The return to schooling is not {out['return_to_schooling_pct']:.1f} percent. The gender gap is "
+        f"{abs(out['gender_gap_pct']):.1f} or {abs(out['gender_gap_pct']) + 6:.1f} percent. The union premium for "
+        f"women is {out['union_premium_women_pct'] + 5:.1f} percent rather than {out['union_premium_women_pct']:.1f} "
+        f"percent."),
+    ("summary_negated", "firm"): lambda: (
+        f"Within firms, with firm and year fixed effects, returns to scale are not {out['returns_to_scale']:.3f}. The "
+        f"exporter premium in value added is {out['exporter_premium_pct']:.1f} or "
+        f"{out['exporter_premium_pct'] + 4:.1f} percent."),
+    ("summary_negated", "iv"): lambda: (
+        f"The OLS return to schooling is not {out['ols_return_pct']:.1f} percent. The IV return is "
+        f"{out['iv_return_pct']:.1f} or {out['iv_return_pct'] + 5:.1f} percent. The first-stage F is "
+        f"{out['first_stage_f_clustered'] + 9:.1f} rather than {out['first_stage_f_clustered']:.1f}."),
+}
+if (MODE, scenario) in TAKEN_BACK:
+    out["summary"] = TAKEN_BACK[MODE, scenario]()
 (OUTPUT / "interpretation.json").write_text(json.dumps(out, indent=1))
