@@ -484,8 +484,8 @@ def _grade_report(g: Grading, ref: dict, protocol: str, summary: list[dict], rep
 
 
 # the flags a clause of the report gives the athletes it names (a negated word gives none); "trivial" is no flag, but
-# a clause that also names it (or calls the change not meaningful, within the SWC, TE or noise), or names two flags, is
-# not read for a wrong flag (it may tell a trivial change as a small improvement)
+# a change it qualifies (called not meaningful, within the SWC, TE or noise) is not read for a wrong flag (it may tell a
+# trivial change as a small improvement)
 NOT_MEANINGFUL = (r"\btrivial\w*|\bnegligibl\w*|\bnot\W+(?:a\W+|very\W+)?(?:meaningful|worthwhile|real|significant)\b"
                   r"|\b(?:within|below|under|inside|(?:smaller|less)\W+than)\W+(?:\w+\W+){0,3}?"
                   r"(?:swc|te|typical\W+error|smallest\W+worthwhile|threshold|noise|measurement\W+error)\b")
@@ -497,17 +497,41 @@ WITHIN_LIMIT = re.compile(r"\b(?:within|below|under|inside)\b|<")
 OVER_LIMIT = re.compile(r"\b(?:over|above|exceed\w*|beyond|outside|flag\w*)\b|>")
 
 
-def _flags_told(clause: str) -> set[str]:
-    """The flags a clause gives its athletes: each flag word it names, not negated, an asymmetry not within the limit."""
-    flags = {flag for flag, words in FLAG_WORDS.items()
-             if any(not NEGATION.search(clause[:m.start()]) for m in re.finditer(words, clause))}
-    return flags - {"asymmetry"} if WITHIN_LIMIT.search(clause) else flags
+def _flag_places(clause: str) -> list[tuple[int, str]]:
+    """Where a clause names each flag, not negated, an asymmetry not within the limit."""
+    places = [(m.start(), flag) for flag, words in FLAG_WORDS.items() for m in re.finditer(words, clause)
+              if not NEGATION.search(clause[:m.start()])]
+    return [(at, flag) for at, flag in places if flag != "asymmetry" or not WITHIN_LIMIT.search(clause)]
+
+
+def _flags_by_place(clause: str, athletes: list[str]) -> dict[str, set[str]]:
+    """The flags a clause naming several flags ties to each athlete it names: its runs of athlete names and of flag
+    words, each run with the one after it when the clause opens with that kind ("ATH03 improved, ATH05 declined";
+    "improved and asymmetric: ATH03, ATH05"), and a last run left over with the one before it ("..., as did ATH06")."""
+    places = sorted([(m.start(), "athlete", a) for a in athletes
+                     for m in re.finditer(rf"\b{re.escape(a.lower())}\b", clause)]
+                    + [(at, "flag", flag) for at, flag in _flag_places(clause)])
+    runs: list[tuple[str, set[str]]] = []
+    for _, kind, name in places:
+        if runs and runs[-1][0] == kind:
+            runs[-1][1].add(name)
+        else:
+            runs.append((kind, {name}))
+    pairs = [(runs[i], runs[i + 1]) for i in range(0, len(runs) - 1, 2)]
+    if len(runs) % 2 and len(runs) > 1:
+        pairs.append((runs[-2], runs[-1]))
+    tied: dict[str, set[str]] = {}
+    for one, other in pairs:
+        (_, names), (_, flags) = (one, other) if one[0] == "athlete" else (other, one)
+        for name in names:
+            tied.setdefault(name, set()).update(flags)
+    return tied
 
 
 def _grade_flags_told(g: Grading, ref: dict, report: str) -> None:
     """Each flagged athlete is told its flag in the report, and no athlete a flag it does not carry: a clause (a
-    sentence, or a part between semicolons) naming athletes and one flag gives that flag to each of them (an
-    asymmetry only where the clause puts it past the limit)."""
+    sentence, or a part between semicolons) naming athletes and one flag gives that flag to each of them, one naming
+    several gives each flag to the athletes beside it (an asymmetry only where the clause puts it past the limit)."""
     athletes = sorted(ref["summary"])
     carried = {a: {ref["summary"][a]["classification"]} | ({"asymmetry"} if a in ref["flags"]["asymmetry"] else set())
                for a in athletes}
@@ -516,11 +540,16 @@ def _grade_flags_told(g: Grading, ref: dict, report: str) -> None:
     for line in report.lower().splitlines():
         for clause in re.split(r"(?<=[.!?;])\s+", line):
             named = [a for a in athletes if re.search(rf"\b{re.escape(a.lower())}\b", clause)]
-            flags = _flags_told(clause)
+            flags = {flag for _, flag in _flag_places(clause)}
             for athlete in named:
                 told[athlete] |= flags
             if len(flags) == 1 and flags != {"trivial"} and (flags != {"asymmetry"} or OVER_LIMIT.search(clause)):
                 wrong |= {f"{a} told {next(iter(flags))}" for a in named if not flags <= carried[a]}
+            elif len(flags) > 1:
+                for athlete, tied in _flags_by_place(clause, athletes).items():
+                    claimed = tied - {"trivial"} - ({"improved", "declined"} if "trivial" in tied else set()) - (
+                        set() if OVER_LIMIT.search(clause) else {"asymmetry"})
+                    wrong |= {f"{athlete} told {flag}" for flag in claimed - carried[athlete]}
     flagged = [(a, flag) for flag in ("declined", "asymmetry", "no_valid_trial") for a in ref["flags"][flag]]
     missing = {f"{a} not told {flag}" for a, flag in flagged if flag not in told[a]}
     g.check("report tells each flagged athlete its flag (decline, asymmetry, no valid trial) and no athlete another",

@@ -259,6 +259,9 @@ def write_report(summary: list[dict], flags: dict, trials: list[dict], threshold
               f"- Asymmetry over the limit: {', '.join(flags['asymmetry']) or 'none'}",
               f"- No valid trial (retest): {', '.join(flags['no_valid_trial']) or 'none'}", "",
               "## Screened-out trials", ""]
+    if SHORTCUT == "report_flags_paired":  # the right flags, then two flags in one line told of athletes with neither
+        others = [r["athlete_id"] for r in summary if r["athlete_id"] not in flags["improved"] + flags["asymmetry"]]
+        lines[-2:-2] = [f"Meaningful improvement and asymmetry over the limit: {', '.join(others)}", ""]
     lines += [f"- {t['trial_file']}: {t['reason']}" for t in invalid] or ["- none"]
     if SHORTCUT == "screened_reasons_piled":  # every screened-out trial listed with every reason of the sheet
         reasons = [t["reason"] for t in invalid]
