@@ -300,9 +300,10 @@ LIGAND_MOVED = re.compile(LIGAND_LEFT.pattern + r"|\b(?:shift\w*|rotat\w*|reorie
                           r"goes\s+up|went\s+up|"
                           r"(?:new|different|alternative|second|another)\s+(?:\w+\s+)?(?:pose|orientation|site|mode))",
                           re.IGNORECASE)
-POSE_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|keeps?|kept|maintain\w*|retain\w*|unchanged|preserv\w*|"
+POSE_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|keeps?|kept|holds?|held|sits?|sat|rests?|rested|"
+                       r"maintain\w*|retain\w*|unchanged|preserv\w*|"
                        r"persist\w*|intact|stabl[ey])\b", re.IGNORECASE)
-POSE_CHANGED = re.compile(r"\b(?:chang\w*|alter\w*|shift\w*|mov\w*|los(?:e|es|t|ing))\b", re.IGNORECASE)
+POSE_CHANGED = re.compile(r"\b(?:chang\w*|alter\w*|shift\w*|mov\w*|leav\w*|depart\w*|los(?:e|es|t|ing))\b", re.IGNORECASE)
 NEGATED = re.compile(r"(?:\b(?:not|never|no|nor|without)|n't)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
 HELD = re.compile(r"\b(?:pose|binding\s+mode|orientation|conformation|position)\b", re.IGNORECASE)
 HELD_OR_BOUND = re.compile(HELD.pattern + r"|\b(?:bound|pocket|site|cavity)\b", re.IGNORECASE)
@@ -316,8 +317,23 @@ OLD_POSE = re.compile(r"\W+(?:\w+\W+){0,7}?(?:original|initial|starting|crystal|
                       r"(?:pose|orientation|mode)\b", re.IGNORECASE)
 POSE_KEPT_PASSIVE = re.compile(r"\b(?:pose|binding\s+mode|orientation)\s+(?:is|was|gets|got|being|has\s+been)\s+"
                                r"(?:\w+\s+)?(?P<verb>kept|retained|maintained|preserved|conserved|held)\b", re.IGNORECASE)
+RETURN = re.compile(r"\b(?:back|return\w*)\b", re.IGNORECASE)
+NO_RETURN = re.compile(RETURN.pattern + r"|\b(?:again|not|never|no)\b|n't", re.IGNORECASE)
 NEW_POSE = re.compile(r"\b(?:new|different|alternative|flipped|second|final|other|rotated|reversed|altered|this|that|"
                       r"latter)\b", re.IGNORECASE)
+# the ligand told still for the run without naming a pose: a move denied ("does not move", "never budges", "no ligand
+# movement") or a stay ("stays put", "remains where it started", "is stable throughout"); not of another thing named
+# before it or right after (its contacts, H-bond partners, RMSD), of a later part of the run ("does not move back",
+# "after ...") or of staying bound ("does not move out of the pocket")
+STILL_DENIED = re.compile(r"\b(?:mov(?:e|es|ed|ing|ements?)|chang\w*|shift\w*|budg\w*|rotat\w*|drift\w*|deviat\w*|"
+                          r"rearrang\w*|reorient\w*|stir\w*)\b", re.IGNORECASE)
+STILL_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|is|was|sits?|sat|rests?|rested)\W+(?:\w+\W+)??"
+                        r"(?:put|stable|stationary|motionless|in\s+place|where\s+it\s+(?:start\w*|began|was|is)|"
+                        r"throughout|all\s+along|(?:over|for|during)\s+the\s+(?:whole|entire|full))\b", re.IGNORECASE)
+OTHER_THING = re.compile(r"\b(?:h-?bonds?|bonds?|bonding|hydrogen|partners?|contacts?|interactions?|rmsd|rmsf|"
+                         r"backbone|protein|helix|loop|residues?|water|solvent)\b", re.IGNORECASE)
+LATER_OR_BOUND = re.compile(r"\b(?:back|again|further|anymore|any\s+more|after\w*|since|once|new|second|another|"
+                            r"different|out|away|off|bound|pocket|site|cavity|groove)\b", re.IGNORECASE)
 FOR_A_WHILE = re.compile(r"\b(?:until|till|before)\s+(?:frame|about|around|approximately|roughly|t\s*=|~?\d)|"
                          r"\b(?:for|during|in|over|within)\s+(?:the\s+first|about|around|approximately|roughly|"
                          r"nearly|almost|~?\d)|\binitially\b|\bat\s+first\b|\bthen\b|\bafter\s+which\b|"
@@ -336,12 +352,21 @@ def _claims_kept(sentence: str, kept_what: re.Pattern) -> bool:
     for verb, denied in ((POSE_KEPT, False), (POSE_CHANGED, True)):
         for told in verb.finditer(sentence):
             held = kept_what.match(sentence, told.end()) or OLD_POSE.match(sentence, told.end())
-            if held and LIGAND_MOVED.search(held.group()):  # "stays there: it has left its original pose"
+            # "stays there: it has left its original pose", "does not move back to", "stays bound but never returns to"
+            if held and (LIGAND_MOVED.search(held.group()) or NO_RETURN.search(held.group())):
                 continue
             if held and bool(NEGATED.search(sentence[:told.start()])) == denied and not NEW_POSE.search(held.group()):
                 return True
     return any(not NEW_POSE.search(sentence[max(0, m.start() - 30):m.start()]) and not NEGATED.search(
         sentence[:m.start("verb")]) for m in POSE_KEPT_PASSIVE.finditer(sentence))
+
+
+def _claims_still(sentence: str) -> bool:
+    """The sentence tells the ligand still for the run (STILL_DENIED negated, or STILL_KEPT not negated)."""
+    return any(bool(NEGATED.search(sentence[:m.start()])) == denied
+               and not OTHER_THING.search(sentence[:m.end() + 30])
+               and not LATER_OR_BOUND.search(sentence[m.end():])
+               for words, denied in ((STILL_DENIED, True), (STILL_KEPT, False)) for m in words.finditer(sentence))
 
 
 def _ligand_story(text: str, held: re.Pattern, kept_what: re.Pattern,
@@ -370,7 +395,8 @@ def _ligand_story(text: str, held: re.Pattern, kept_what: re.Pattern,
             if FOR_A_WHILE.search(sentence):
                 continue
             denied = departed_denied and any(NEGATED.search(sentence[:m.start()]) for m in DEPARTED.finditer(sentence))
-            if (_claims_kept(sentence, kept_what) or denied
-                    or (not told_move and _says(POSE_KEPT, sentence) and held.search(sentence))):
+            if (_claims_kept(sentence, kept_what) or denied or (not told_move and _claims_still(sentence))
+                    or (not told_move and _says(POSE_KEPT, sentence) and held.search(sentence)
+                        and not RETURN.search(sentence))):
                 kept.append(sentence.strip())
     return moved, kept

@@ -186,6 +186,9 @@ def main() -> None:
     if SHORTCUT == "story_after_time_phrase":  # the right account, then its opposite in a sentence opening on the run
         story += (". Over the whole trajectory it stays bound in its original pose" if event != "none"
                   else ". Over the whole trajectory it drifts out of the pocket into the solvent")
+    if SHORTCUT == "story_told_still":  # the right account, then its opposite in plain words the reader once missed
+        story += (". The ligand does not move during the run" if event != "none"
+                  else ". The ligand then breaks away from the pocket")
     lines = [
         "# MD run summary", "",
         f"{story}; backbone RMSD stays around {bb.mean():.2f} Å with the loop around {flexible} the most mobile region.",
