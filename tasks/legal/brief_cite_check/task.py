@@ -16,7 +16,8 @@ compares the table of authorities page for page, and reads the memo's counts and
 line, and every "Conclusion:", "Bottom line:", "Summary:" or "In short" line on the argument and the line under such a
 heading: a verdict hedged, turned round, put as the rejection of a view or under a negated view ("I am not persuaded
 that"), or stated both ways is no verdict; a negation split from "survive" by an aside still negates it; "the argument
-stands", "falls with it", "fails" or "collapses" state it in other words).
+stands", "falls with it", "fails" or "collapses" state it in other words, and so do they with "it" or no subject
+carrying on the previous clause's argument: "the argument rests on Smith; it falls with Smith").
 
 Variants: a Ninth Circuit brief citing 9 authorities; an Oregon Court of Appeals brief (parallel Pacific
 Reporter cites, supra, statutes, a case reversed only in part); a longer Ninth Circuit brief citing 12.
@@ -260,6 +261,27 @@ _ARGUMENT_VERB = re.compile(rf"\bargument((?:\s+(?:{_AUXILIARY})(?:n['\u2019]t)?
                             r"(?:(?P<stands>stands?|prevails?|succeeds?|holds?\s+up)"
                             r"|falls?(?!\s+(?:within|under|into|in)\b)|fails?|collapses?)\b")
 _MODAL = re.compile(r"\b(?:may|might|could)\b")
+# a clause that goes on with the argument as its subject, by a pronoun or none ("the argument rests on Smith; it falls
+# with Smith", "... and falls with it"), is read with the argument named; the periods of a citation end no clause
+_ABBREVIATION = re.compile(r"(?<![\w.])(?:or|app|cir|supp|rev|stat|ct|dist|f|p|s|u|v|vs|no|id|cf|e\.g|i\.e|inc|co|corp)\.")
+_CLAUSE_END = re.compile(r"([;:.!?\u2014]\s+|,?\s+(?:and|but|so|yet)\s+)")
+_PRONOUN = re.compile(r"(?:(?:however|still|yet|but|and|so|thus|therefore|indeed|in\s+fact)\W+)?it\b")
+_ELIDED = re.compile(rf"(?:(?:{_AUXILIARY})\s+)*(?:stands?|prevails?|succeeds?|holds?\s+up|falls?|fails?|collapses?)\b")
+_ARGUMENT_SUBJECT = re.compile(r"\W*(?:[\w'\u2019]+\W+){0,3}?argument\b")
+
+
+def _argument_carried(line: str) -> str:
+    """The line with a pronoun or a missing subject that carries on the previous clause's argument made "the
+    argument"."""
+    pieces = _CLAUSE_END.split(_ABBREVIATION.sub(lambda m: m.group().replace(".", "\u2024"), line))
+    for i in range(2, len(pieces), 2):
+        if not _ARGUMENT_SUBJECT.match(pieces[i - 2]):
+            continue
+        if pronoun := _PRONOUN.match(pieces[i]):
+            pieces[i] = "the argument" + pieces[i][pronoun.end():]
+        elif not re.match(r"[;:.!?\u2014]", pieces[i - 1]) and _ELIDED.match(pieces[i]):
+            pieces[i] = "the argument " + pieces[i]
+    return "".join(pieces).replace("\u2024", ".")
 
 
 def _conclusion_lines(memo: str) -> list[str]:
@@ -277,7 +299,7 @@ def _verdict(lines: list[str]) -> bool | None:
     """What the Assessment lines conclude: True (survives), False (does not survive), or None when they say
     neither, hedge, or say both (in one line or across several)."""
     said = set()
-    for line in (_NO_DOUBT.sub(" ", _ASIDE.sub(" ", ln.lower())) for ln in lines):
+    for line in (_argument_carried(_NO_DOUBT.sub(" ", _ASIDE.sub(" ", ln.lower()))) for ln in lines):
         for mention in re.finditer(r"\bsurvives?\b", line):
             before = re.split(r"[,;:.()\u2014]", line[max(0, mention.start() - 60):mention.start()])[-1]
             clause = re.split(r"[;:.()\u2014]", line[:mention.start()])[-1]
