@@ -20,7 +20,8 @@ saying a cohort is flagged that is not, or not flagged that is, in those words o
 "passes the test", "explained by"; a line listed under a heading takes its word); the overall gap's significance
 is read in other words too ("distinguishable from zero", "consistent with chance"), of the gap named in other words
 ("the remaining gap", "the women coefficient"), and in the clauses of a sentence that name no cohort, job family or
-raw gap; "significant" for large ("a significant part of the gap") states no significance.
+raw gap; "significant" for large ("a significant part of the gap") states no significance, but "statistically
+significant" does whatever noun follows it ("not a statistically significant amount").
 """
 # ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
 
@@ -224,12 +225,13 @@ _NEGATION = re.compile(r"\b(not|no|none|neither|insignificant|non-?significant)\
 _DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|without|cannot|fails?|failed|failing|lacks?|lacking|short\s+of)\b|n't)"
                      r"(?:\W+\w+){0,3}?\W+$|(?:\bin|\bnon-?)$")
 # the significance word, not the level it is tested at nor "significant" for large ("the raises close a significant part
-# of the gap")
+# of the gap"); "statistically significant" is the test's word whatever follows it
 _SIGNIFICANT = (r"significan(?!ce\s+(?:level|threshold|cut-?off))"
-                r"(?!t\s+(?:part|portion|share|amount|number|proportion|fraction|chunk|majority|minority|sum|step)\b)")
+                r"(?:(?<=statistically\ssignifican)|(?!t\s+(?:part|portion|share|amount|number|proportion|fraction|chunk"
+                r"|majority|minority|sum|step)\b))")
 # the verdict in other words: "(in)distinguishable from zero", "different from zero", "consistent with chance";
 # the group "null" marks the words that deny significance by themselves
-_VERDICT = re.compile(rf"{_SIGNIFICANT}|(?P<null>in)?distinguishable\s+from\s+(?:zero|0|no\s+gap|chance)\b"
+_VERDICT = re.compile(rf"{_SIGNIFICANT}|(?P<null>in)?distinguishable\s+from\s+(?:zero|0|no\s+gap|chance|noise)\b"
                       r"|\bdiff\w*\s+from\s+(?:zero|0)\b"
                       r"|(?P<null2>\bconsistent\s+with\s+(?:zero|0|chance|noise|no\s+(?:gap|difference))\b"
                       r"|\bwithin\s+(?:the\s+)?(?:range|margin)\s+of\s+(?:chance|error|noise)\b)")
@@ -265,7 +267,10 @@ def _conclusion(sentence: str, alpha: float) -> str | None:
         return "no" if alpha in _levels(tail) else "yes" if alpha in _levels(head) else None
     if (levels := _levels(sentence)) and alpha not in levels:
         return None
-    words = [bool(_DENIAL.search(sentence[max(0, m.start() - 60):m.start()])) != bool(m["null"] or m["null2"])
+    # "statistically" is no word between a negation and the significance word ("does not amount to a statistically
+    # significant share")
+    words = [bool(_DENIAL.search(re.sub(r"\bstatistically\s+$", "", sentence[max(0, m.start() - 60):m.start()])))
+             != bool(m["null"] or m["null2"])
              for m in _VERDICT.finditer(sentence)]
     denied, affirmed = any(words), not all(words)
     if denied and affirmed:
