@@ -217,10 +217,6 @@ def _grade_kinematics(g: Grading, truth: dict, rows: list[dict]) -> dict:
     return curves
 
 
-def _numbers(text: str) -> list[float]:
-    return [float(x) for x in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?", text)]
-
-
 def _complete(curve: list[float]) -> bool:
     return not any(math.isnan(v) for v in curve)
 
@@ -255,15 +251,50 @@ def _report_units(report: str) -> list[str]:
     return units
 
 
+# what withdraws a figure: a negation before it in its clause ("cadence was not 105.2"), or another figure offered
+# beside it as an alternative ("105.2 or 131.0")
+NEGATED = re.compile(r"\b(?:not|never|neither|nor|rather than|instead of)\b|n't\b", re.IGNORECASE)
+ALTERNATIVE = re.compile(r"^\S*\s+or\s+(?:\w+\s+)?-?\d", re.IGNORECASE)
+
+
+def _claimed_numbers(body: str) -> list[float]:
+    """The figures a unit's text states and does not take back."""
+    claimed = []
+    for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?", body):
+        clause = re.split(r"[,;:()]", body[:m.start()])[-1]
+        if NEGATED.search(clause) or ALTERNATIVE.search(body[m.end():]) or re.search(
+                r"\d\S*\s+or\s+(?:\w+\s+)?$", clause, re.IGNORECASE):
+            continue
+        claimed.append(float(m.group()))
+    return claimed
+
+
+def _contradicted(units: list[str], side: str, parameter: str, values: dict[str, float | None], tol: float) -> bool:
+    """Some unit that names the parameter and this side alone states the other side's figure and not this side's
+    (a table whose left and right columns are exchanged, beside a sentence that gets them right)."""
+    other = "R" if side == "L" else "L"
+    for unit in units:
+        if not re.search(PARAMETER_WORDS[parameter], unit, re.IGNORECASE) or SIDE_WORDS[other].search(unit) \
+                or not SIDE_WORDS[side].search(unit):
+            continue
+        numbers = _claimed_numbers(unit.rpartition(" | ")[2])
+        own = any(values[side] is not None and abs(n - values[side]) <= tol for n in numbers)
+        if not own and any(values[other] is not None and abs(n - values[other]) <= tol for n in numbers):
+            return True
+    return False
+
+
 def _cited_for(units: list[str], side: str, parameter: str, values: dict[str, float | None], tol: float) -> bool:
     """Some unit names the parameter and the side and states the side's figure; one that names both sides gives
-    the figures matching either side in the order it names the sides (a heading's side gives way to the unit's)."""
+    the figures matching either side in the order it names the sides (a heading's side gives way to the unit's).
+    A figure the unit negates or offers with an alternative is not stated."""
     other = "R" if side == "L" else "L"
     for unit in units:
         body = unit.rpartition(" | ")[2]
         if not re.search(PARAMETER_WORDS[parameter], unit, re.IGNORECASE):
             continue
-        matches = [[v is not None and abs(n - v) <= tol for v in (values[side], values[other])] for n in _numbers(body)]
+        matches = [[v is not None and abs(n - v) <= tol for v in (values[side], values[other])]
+                   for n in _claimed_numbers(body)]
         matches = [m for m in matches if any(m)]
         if not any(own for own, _ in matches):
             continue
@@ -288,6 +319,8 @@ def _grade_report(g: Grading, truth: dict, params: dict, curves: dict, report: s
         value = values[side]
         if value is None:
             return "not in the CSV files"
+        if _contradicted(units, side, parameter, values, tol):
+            return "the other side's figure also given for this side"
         return _cited_for(units, side, parameter, values, tol) or f"{value:g} not cited for this side"
 
     expected = {}

@@ -319,6 +319,12 @@ def report(events, params, curves, swaps, gaps, duration, hz):
     if SHORTCUT == "report_sides_swapped":  # the report's left and right figures exchanged (the CSVs are right)
         lines = [ln.replace("| parameter | left | right |", "| parameter | right | left |") for ln in lines]
         lines = [{"- L:": "- R:", "- R:": "- L:"}.get(ln[:4], ln[:4]) + ln[4:] for ln in lines]
+    if SHORTCUT == "report_table_contradicted":  # the table's sides exchanged, each side's figures right beside it
+        lines = [ln.replace("| parameter | left | right |", "| parameter | right | left |") for ln in lines]
+        lines += [f"- {side}: cadence {params[side]['cadence_steps_per_min']:.1f} steps/min, walking speed "
+                  f"{params[side]['walking_speed_m_s']:.3f} m/s, stride length {params[side]['stride_length_m']:.3f} m, "
+                  f"step length {params[side]['step_length_m']:.3f} m, stance {params[side]['stance_pct']:.1f} %."
+                  for side in SIDES]
     diff = abs(params["L"]["step_length_m"] - params["R"]["step_length_m"])
     left, right = ("R", "L") if SHORTCUT == "report_sides_swapped" else ("L", "R")
     lines += ["", f"Step length asymmetry {diff:.3f} m; stance {params[left]['stance_pct']:.1f} % left and "
