@@ -378,16 +378,24 @@ def _has(numbers: list[float], amount: float) -> bool:
 
 
 # the direction words, and the moves put in other words around the budget ("lower its budget", "budget goes up",
-# "move money into", "take spend out of")
+# "move money into", "take spend out of", "its budget will be higher", "spend less on", "loses budget"); a budget
+# compared ("higher than") or told in the past ("was lower") is no move
 _MONEY = r"(?:budgets?|spend\w*|money|funding|allocations?|investments?|shares?)"
+_MONEY_WILL_BE = rf"\b{_MONEY}\W+(?:(?!(?:was|were|but|and|while)\b)\w+\W+){{0,3}}?"
 _CUT_WORDS = re.compile(r"\b(?:cut|cuts|cutting|reduc\w*|decreas\w*|trim\w*|scal\w*\s+(?:back|down))\b"
-                        rf"|\b(?:lower\w*|slash\w*|shrink\w*|less|fewer|smaller|halv\w*)\W+(?:\w+\W+){{0,3}}?{_MONEY}\b"
+                        rf"|\b(?:lower\w*|slash\w*|shrink\w*|less|fewer|smaller|halv\w*)\b(?!\s+than)\W+(?:\w+\W+){{0,3}}?{_MONEY}\b"
                         rf"|\b{_MONEY}\W+(?:\w+\W+){{0,3}}?(?:lowered|goes\s+down|go\s+down|down|falls?|falling|fell|"
                         r"drops?|dropp\w*|halv\w*|shrinks?|shrinking)\b"
+                        rf"|{_MONEY_WILL_BE}(?:lower|smaller|less)\b(?!\s+than)|\bspend(?:ing)?\s+(?:\w+\s+)?less\b"
+                        rf"|\blos(?:e|es|ing)\W+(?:\w+\W+){{0,2}}?{_MONEY}\b|\bpull\w*\s+back\b"
                         r"|\b(?:mov|shift|tak|pull|withdraw)\w*\W+(?:\w+\W+){0,3}?(?:out\s+of|away\s+from)\b")
-_RAISE_WORDS = re.compile(r"\b(?:increas\w*|rais\w*|boost\w*|grow\w*|receiv\w*|expand\w*|funded|gets?|gains?|adds?|"
+_RAISE_WORDS = re.compile(r"\b(?:increas\w*|rais\w*|boost\w*|grow\w*|expand\w*|funded|gains?|adds?|"
                           r"added|additional|extra|top(?:s|ped)?\s+up|scal\w*\s+up)\b"
-                          rf"|\b(?:more|higher|bigger|larger|greater|doubl\w*)\W+(?:\w+\W+){{0,2}}?{_MONEY}\b"
+                          r"|\b(?:gets?|receiv\w*)\b(?!\W+(?:\w+\W+)?(?:less|smaller|fewer|lower|reduced)\b)"
+                          rf"|\b(?:more|higher|bigger|larger|greater|doubl\w*)\b(?!\s+than)\W+(?:\w+\W+){{0,3}}?{_MONEY}\b"
+                          rf"|{_MONEY_WILL_BE}(?:higher|bigger|larger|greater)\b(?!\s+than)"
+                          r"|\bspend(?:ing)?\s+(?:\w+\s+)?more\b|\binvest\w*\s+more\b|\bdouble\s+down\b|\bprioriti[sz]\w*"
+                          rf"|\bwin\w*\W+(?:\w+\W+){{0,2}}?{_MONEY}\b"
                           rf"|\b{_MONEY}\W+(?:\w+\W+){{0,3}}?(?:raised|goes\s+up|go\s+up|up|rises?|rising|rose|"
                           r"doubl\w*|climbs?|climbing)\b"
                           r"|\b(?:mov|shift|put|pour|channel|invest)\w*\W+(?:\w+\W+){0,3}?into\b")
@@ -395,13 +403,17 @@ _HOLD_WORDS = re.compile(r"\b(?:keep|keeps|kept|hold|holds|maintain\w*|freez\w*)
                          r"|\b(?:budget|spend)\w*(?:\W+\w+){0,3}?\W+(?:unchanged|flat|the\s+same|as\s+is)\b"
                          r"|\b(?:stays?|remains?|left)\s+(?:unchanged|flat|the\s+same|as\s+is)\b|\bno\s+change\b")
 # the quarter's history, not the budget move: a performance figure that changed ("its CPA increased", "ROAS fell"),
-# or the spend that changed in a past month or over the quarter ("Meta's spend went up in August")
+# or the spend that changed in a past month or over the quarter ("Meta's spend went up in August"), not one that will
+# ("Meta's spend will increase over the quarter", "is to rise during"), or a share or budget it had ("had the larger
+# share of spend")
+_MODAL = r"(?!(?:will|would|should|shall|must|can|could|may|might|to|going|needs?|let)\b)"
 _CHANGED = r"(?:increas\w*|decreas\w*|rises?|rising|rose|risen|grows?|grew|grown|climb\w*|jump\w*|falls?|fell|" \
            r"fallen|drops?|dropped|declin\w*|slipp?\w*|doubl\w*|halv\w*|went\s+(?:up|down)|(?:was|were)\s+(?:up|down))"
 _HISTORY = re.compile(r"\b(?:cpa|cpc|cpm|ctr|roas|cvr|costs?|conversions?|conversion\s+rate|revenue|sales|clicks?|"
                       rf"impressions?|returns?)(?:\s+[a-z']+){{0,3}}?\s+{_CHANGED}\b"
-                      rf"|\bspend\w*(?:\s+[a-z']+){{0,3}}?\s+{_CHANGED}(?:\s+[a-z']+){{0,3}}?\s+"
-                      r"(?:in\s+(?:july|august|september|q3)|during|over\s+the\s+quarter|last\s+(?:month|quarter))\b")
+                      rf"|\bspend\w*(?:\s+{_MODAL}[a-z']+){{0,3}}?\s+{_CHANGED}(?:\s+[a-z']+){{0,3}}?\s+"
+                      r"(?:in\s+(?:july|august|september|q3)|during|over\s+the\s+quarter|last\s+(?:month|quarter))\b"
+                      r"|\b(?:had|was|were)\s+(?:\w+\s+){0,2}?(?:larger|bigger|higher|greater|smaller|lower|more|less|fewer)\b")
 _SIGNED = re.compile(r"(?<![\w.])([-+\u2212])\s?(\d[\d,]*(?:\.\d+)?)")
 # a negation a few words before a direction word, in its clause ("is not cut", "will not be cut", "is not going to be
 # cut", "will not, in the end, be cut"); "misses target, so is cut" is no negation of the cut

@@ -223,6 +223,11 @@ def summary(brief: dict, rows: list[list], moved: float, held: float) -> str:
     if SHORTCUT == "summary_rise_and_fall":  # every move right, then each budget said to rise or fall the other way
         lines += ["", *(f"{c}'s budget should rise next quarter." for c in cuts),
                   *(f"{c}'s budget should fall next quarter." for c in gains)]
+    if SHORTCUT == "summary_plain_reversal":  # every move right, then each one reversed in plain words
+        lines += ["", *(f"Invest more in {c}; {c}'s budget will be higher in Q4." for c in cuts),
+                  *(f"Spend less on {g}; {g} loses budget in Q4." for g in gains)]
+    if SHORTCUT == "summary_future_spend":  # every move right, then each channel cut said to spend more over Q4
+        lines += ["", *(f"{c}'s spend will increase over the quarter." for c in cuts)]
     return "\n".join(lines) + "\n"
 
 
