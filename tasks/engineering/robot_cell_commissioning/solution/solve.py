@@ -118,7 +118,7 @@ def solve_ik(model, frame, target: pin.SE3, start: np.ndarray) -> np.ndarray:
         # a redundant arm: the null-space step towards the previous waypoint gives the least joint motion
         back = start - theta
         null = back - pinv @ (jac @ back) if N > 6 else np.zeros(N)
-        if np.linalg.norm(error) < 1e-11 and np.linalg.norm(null) < 1e-9:
+        if np.linalg.norm(error) < 1e-10 and np.linalg.norm(null) < 1e-9:  # 1e-11 is at the rounding floor
             return theta
         step = pinv @ error + null
         theta = theta + step * min(1.0, 0.1 / np.linalg.norm(step))  # small steps keep to the nearest branch
