@@ -261,7 +261,7 @@ def simulate_subject(p: Paradigm, rng: np.random.Generator, subject: dict) -> di
         if kind == "flat":
             recorded[i] = 0.15 * rng.standard_normal(n)
         else:
-            recorded[i] += 45 * rng.standard_normal(n) + slow_drift(rng, 1, n, 120.0)[0]
+            recorded[i] = 45 * rng.standard_normal(n) + slow_drift(rng, 1, n, 120.0)[0]
     eog = np.vstack([veog + 2.0 * rng.standard_normal(n), heog + 2.0 * rng.standard_normal(n)])
     data = np.vstack([recorded, eog])
     return {"data": data, "onsets": onsets, "labels": labels, "artefact": artefact}
@@ -318,13 +318,13 @@ def large_erp_sites(p: Paradigm, share: float = 0.9) -> list[str]:
     return [c for c, w in weights.items() if w >= share * max(weights.values())]
 
 
-def place_flat_channel(p: Paradigm, rng: np.random.Generator, subjects: list[dict]) -> None:
-    """Moves the flat channel onto a cluster electrode with a large component (in place; from its own stream, so
-    that every other draw of an instance stays where it was). A flat electrode keeps none of its ERP: only its
-    interpolation recovers it."""
+def place_bad_channel(p: Paradigm, rng: np.random.Generator, subjects: list[dict], kind: str) -> None:
+    """Moves the bad channel of ``kind`` ("flat" or "noisy") onto a cluster electrode with a large component (in
+    place; from its own stream, so that every other draw of an instance stays where it was). A flat or noisy
+    electrode keeps none of its ERP: only its interpolation recovers it."""
     site = str(rng.choice(large_erp_sites(p)))
     for subject in subjects:
-        subject["bad_channels"] = {site if kind == "flat" else ch: kind for ch, kind in subject["bad_channels"].items()}
+        subject["bad_channels"] = {site if this == kind else ch: this for ch, this in subject["bad_channels"].items()}
 
 
 def write_brainvision(stem: Path, data: np.ndarray, markers: list[tuple[str, str, int]], note: str) -> None:

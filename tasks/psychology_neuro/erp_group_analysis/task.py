@@ -14,8 +14,8 @@ carry an artefact, the bad channels, the participant who falls below the minimum
 participant's noise-free ERP measured under the SOP's reference. A few electrodes of each recording carry
 strong mains pickup, and a few a slow electrode drift, that only the SOP's band-pass on the continuous data
 removes: skipped (and the delivered grand averages smoothed instead), or its high-pass left out, it shows in the
-bad channels and the accepted epochs. The flat channel sits on a cluster electrode with a large component, where
-its recording keeps none of the ERP: the window mean amplitudes the agent reports at its interpolated channels
+bad channels and the accepted epochs. The flat and the noisy channel sit on cluster electrodes with a large component,
+where their recordings keep none of the ERP (the noisy one is noise only): the window mean amplitudes the agent reports at its interpolated channels
 are those of the noise-free ERP only after a real interpolation (left out of the reference, the rejection and
 the cluster, a bad channel changes the cluster measures too little to see). grade() compares the agent's
 counts, exclusions, interpolated channels, their amplitudes and the measures with that truth, recomputes the group test from the agent's own participant measures, reads the
@@ -59,8 +59,8 @@ AMP_TOL_UV = {"oddball_p3b": 0.9, "mmn": 0.7, "n400": 0.7}
 LATENCY_TOL_MS = {"oddball_p3b": 16.0, "mmn": 12.0, "n400": 16.0}
 # window mean amplitude of a condition at an interpolated channel: MNE's spherical-spline interpolation (fast or
 # accurate, before or after re-referencing) was within 0.66 uV of the truth (P3b), 0.53 (MMN), 0.43 (N400) over 10
-# seeds each; the flat electrode sits where the critical condition's window mean is 3.2 uV or more (P3b), 1.9 (MMN),
-# 2.1 (N400), so a channel left flat, zero-filled or dropped misses it
+# seeds each; the flat and the noisy electrode sit where the critical condition's window mean is 3.2 uV or more (P3b),
+# 1.9 (MMN), 2.1 (N400), and keep none of it, so a channel left flat or noisy, zero-filled or dropped misses it
 INTERPOLATED_TOL_UV = {"oddball_p3b": 1.2, "mmn": 1.0, "n400": 1.0}
 SHARE_WITHIN = 0.85           # share of included participants within tolerance for a measure check to pass
 BASELINE_TOL_UV = 0.05        # grand averages' mean over the baseline (the oracle's is 0 to 1e-4; uncorrected 0.2-0.6)
@@ -148,7 +148,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     subjects = eegsim.draw_subjects(p, rng, PARTICIPANTS)
     eegsim.draw_shapes(p, np.random.default_rng([params["seed"], 52]), subjects)
-    eegsim.place_flat_channel(p, np.random.default_rng([params["seed"], 53]), subjects)
+    eegsim.place_bad_channel(p, np.random.default_rng([params["seed"], 53]), subjects, "flat")
+    eegsim.place_bad_channel(p, np.random.default_rng([params["seed"], 54]), subjects, "noisy")
     eeg_dir = input_dir / "eeg"
     eeg_dir.mkdir(parents=True, exist_ok=True)
     truth: dict[str, Any] = {"paradigm": p.name, "conditions": list(p.conditions), "min_trials": p.min_trials,
@@ -281,8 +282,8 @@ def _grade_inclusion(g: Grading, truth: dict, measures: dict[str, dict[str, str]
 
 
 def _grade_interpolated(g: Grading, truth: dict, rows: list[dict[str, str]] | None, tol: float) -> None:
-    """The window mean amplitudes at each participant's bad channels: a flat electrode keeps none of its ERP, so
-    only its interpolation gives them."""
+    """The window mean amplitudes at each participant's bad channels: a flat or noisy electrode keeps none of its
+    ERP, so only its interpolation gives them."""
     control, critical = truth["conditions"]
     found = {(r.get("participant", "").strip(), r.get("channel", "").strip().lower()): r for r in rows or []}
     verdicts: dict[str, bool | str] = {}

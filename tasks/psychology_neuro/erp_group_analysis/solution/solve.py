@@ -42,7 +42,10 @@ SHORTCUTS = {
                              "baseline-corrected, so the figure and its data look corrected",
     "bads_not_interpolated": "the bad channels marked (so left out of the reference, the rejection and the cluster) "
                              "but never interpolated; their amplitudes read from their own flat or noisy data",
+    "noisy_not_interpolated": "the flat channels interpolated, the noisy ones only marked bad (so left out of the "
+                              "reference, the rejection and the cluster); their amplitudes read from their own data",
 }
+UNINTERPOLATED = ("bads_not_interpolated", "noisy_not_interpolated")
 
 
 def read_plan():
@@ -83,7 +86,12 @@ def preprocess(vhdr, plan):
     bads = [c for c, s in zip(scalp, sd, strict=True) if s < 1.0 or s > 3 * np.median(sd)]
     if MODE != "keep_everyone" and bads:
         raw.info["bads"] = bads
-        if MODE != "bads_not_interpolated":
+        if MODE == "noisy_not_interpolated":
+            noisy = [c for c, s in zip(scalp, sd, strict=True) if c in bads and s >= 1.0]
+            raw.info["bads"] = [c for c in bads if c not in noisy]
+            raw.interpolate_bads(reset_bads=True)
+            raw.info["bads"] = noisy
+        elif MODE != "bads_not_interpolated":
             raw.interpolate_bads(reset_bads=True)
     raw.set_eeg_reference(["M1", "M2"] if plan["linked"] else "average")
     if MODE != "no_ocular_correction":
@@ -104,7 +112,7 @@ def epochs_for(raw, plan):
 
 
 def cluster_wave(evoked, plan):
-    channels = [c for c in plan["cluster"] if MODE != "bads_not_interpolated" or c not in evoked.info["bads"]]
+    channels = [c for c in plan["cluster"] if MODE not in UNINTERPOLATED or c not in evoked.info["bads"]]
     return evoked.copy().pick(channels).data.mean(axis=0) * 1e6
 
 
