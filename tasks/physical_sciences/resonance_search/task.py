@@ -416,7 +416,7 @@ EVIDENCE_CLAIM = re.compile(r"\bevidence\b")
 EVIDENCE = re.compile(r"\bevidence\b|\bexcess\b")
 NEGATOR = re.compile(r"\b(?:no|not|cannot|never|without|nor)\b|n't\b")
 # what, a few words before a claim, says that the result falls short of it ("below the threshold of an observation")
-SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than|premature|"
+SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than|premature|too\s+early|"
                       r"refrain(?:s|ed|ing)?|avoid(?:s|ed|ing)?)\b|n't\b")
 # what, a few words before a claim, puts the result under it whatever the significance ("evidence, below the 5 sigma
 # threshold for an observation"; "more than enough for an observation" does not)
@@ -429,6 +429,21 @@ ELSEWHERE = re.compile(r"\b(?:elsewhere|other|outside|away from)\b")
 DENIED_AFTER = re.compile(r"\s*(?:(?:yet|still)\s+)?(?:cannot|can't|isn't|aren't|wasn't|weren't|won't|"
                           r"(?:is|are|was|were|can|could|may|might|should|will|would|has|have|does|do|did)\s+"
                           r"(?:not|never)\b)")
+# evidence or an excess withdrawn: "evidence cannot be claimed", "we cannot claim evidence"
+WITHDRAWN = r"(?:claim|establish|demonstrat)\w*"
+# what may stand between the evidence and its verb ("evidence for a new resonance at 300 gev cannot be claimed")
+OF_WHAT = (r"(?:(?:for|of|in|at|near|a|an|the|this|that|such|any|new|narrow|dimuon|resonance|signal|local|"
+           r"statistical|significant|gev|\d[\d.]*)\s+){0,6}")
+EVIDENCE_WITHDRAWN = re.compile(
+    rf"\b(?:evidence|excess)\s+{OF_WHAT}(?:cannot|can't|(?:is|are|was|has|have|could|can)\s+not)\s+"
+    rf"(?:yet\s+)?(?:be\s+|been\s+)?{WITHDRAWN}"
+    rf"|\b(?:cannot|can't|not)\s+(?:yet\s+)?{WITHDRAWN}\s+(?:(?:a|an|any|the|statistical|significant)\s+)?"
+    rf"(?:evidence|excess)\b")
+# at 5 sigma or more, a claim put off in its sentence ("an observation would be premature") or the excess dismissed
+WITHHELD = re.compile(r"\b(?:premature|too (?:early|soon)|unconfirmed|tentative)\b")
+EXCESS_DISMISSED = re.compile(
+    rf"\b(?:excess|signal|peak|resonance|bump)\s+{OF_WHAT}(?:is|was|remains)\s+(?:not\s+(?:statistically\s+)?significant"
+    rf"|insignificant|(?:(?:most\s+)?(?:likely|probably|just|only|merely)\s+)?an?\s+(?:\w+\s+)?fluctuation)")
 CLAUSE_BREAK = re.compile(r"[,:()\u2013\u2014]")
 NEGATION_REACH = 4  # words before a claim within which a negator denies it ("cannot claim an observation")
 SHORT_OF_REACH = 8  # words before a claim, in its clause, within which the text may say the result falls short of it
@@ -461,6 +476,12 @@ def _denies_excess(text: str) -> bool:
     return any(DENIAL.search(s) and not ELSEWHERE.search(s) for s in SENTENCE_BREAK.split(text))
 
 
+def _withholds(text: str) -> bool:
+    """A claim put off in its own sentence, or the excess dismissed."""
+    return bool(EXCESS_DISMISSED.search(text)) or any(
+        CLAIM.search(s) and WITHHELD.search(s) for s in SENTENCE_BREAK.split(text))
+
+
 def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     """The conclusion a reviewer reads: an observation (or discovery) claimed only at 5 sigma or more, and then not
     denied anywhere in the summary; at 3 to 5, evidence or an excess, neither claimed as an observation or a
@@ -468,7 +489,10 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     particle claimed with a verb ("we observe a new resonance") is an observation claimed too. A negator just
     before a claim denies it ("this is not an observation"), and so does a negated verb just after it ("an
     observation cannot be claimed"); wording in the claim's clause that the result falls short of it ("below the
-    5 sigma threshold for an observation") makes none, and at 5 sigma or more denies it."""
+    5 sigma threshold for an observation") makes none, and at 5 sigma or more denies it. At 3 sigma or more, the
+    evidence or the excess may not be withdrawn either ("evidence cannot be claimed", "we cannot claim evidence"), and at
+    5 or more the claim not put off ("an observation would be premature") nor the excess dismissed ("is not
+    significant", "is a statistical fluctuation")."""
     if g.params["mode"] == "measurement":
         z = _value(result, "local_significance")
         claims = [denied for denied, _ in _mentions(text, CLAIM, NEGATOR, NEGATION_REACH)]
@@ -476,12 +500,14 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
         if z is None:
             ok, want = False, "a local significance"
         elif z >= 5:
-            ok = not all(claims) and not any(claims) and not _denies_excess(text)
+            ok = (not all(claims) and not any(claims) and not _denies_excess(text)
+                  and not EVIDENCE_WITHDRAWN.search(text) and not _withholds(text))
             want = "an observation (Z >= 5), not denied"
         elif z >= 3:
             # "the excess is not significant enough" does not deny the excess
             ok = (not all(denied for denied, _ in _mentions(text, EVIDENCE, NEGATOR, NEGATION_REACH, denial_after=False))
-                  and not _overclaims(text, FORMAL_CLAIM, RESONANCE_CLAIM) and not _denies_excess(text))
+                  and not _overclaims(text, FORMAL_CLAIM, RESONANCE_CLAIM) and not _denies_excess(text)
+                  and not EVIDENCE_WITHDRAWN.search(text))
             want = "evidence or an excess, neither an observation or a discovery nor denied (3 <= Z < 5)"
         else:
             ok = not _overclaims(text, FORMAL_CLAIM, SEEN_CLAIM, EVIDENCE_CLAIM, RESONANCE_CLAIM)

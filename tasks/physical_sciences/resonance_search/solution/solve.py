@@ -44,6 +44,8 @@ STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcut
 # observation; observed_resonance claims the resonance with the verb alone ("we observe"), no "observation" noun;
 # evidence_wording states evidence below the 5 sigma threshold (and concludes a measurement so whatever its Z);
 # clause_hedge puts the shortfall in another clause than the claim, and denies the observation after naming it
+# evidence_withdrawn states the conclusion, then withdraws the evidence in a sentence of its own
+# withheld_observation puts the claim off and dismisses the excess after the conclusion
 HEDGES = {"hedged_conclusion": {
               "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
               "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
@@ -55,7 +57,16 @@ HEDGES = {"hedged_conclusion": {
               "measurement": "Although the global significance is below 5 sigma, we observe a new resonance; an "
                              "observation cannot be claimed yet.\n",
               "limit": "Although the global significance is below 3 sigma, we observe a new resonance near the "
-                       "largest best-fit yield.\n"}}
+                       "largest best-fit yield.\n"},
+          "evidence_withdrawn": {
+              "measurement": "Evidence for this resonance cannot be claimed yet.\n",
+              "limit": "There is evidence for an excess near the largest best-fit yield; evidence for a resonance "
+                       "cannot be claimed yet.\n"},
+          "withheld_observation": {
+              "measurement": "Claiming an observation would be premature: the excess is most likely a statistical "
+                             "fluctuation.\n",
+              "limit": "There is evidence for a resonance near the largest best-fit yield; claiming an observation "
+                       "would be premature.\n"}}
 
 
 def read_tree(name):
