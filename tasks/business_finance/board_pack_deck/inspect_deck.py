@@ -2,9 +2,10 @@
 """Run by the grader in a tool sandbox: open a deck in a headless soffice and report what Impress sees.
 
 Usage: inspect_deck.py DECK. Writes report.json: {"slides": [...]} with, per slide, its master page's
-name and drawing shapes (kind, solid fill colour, text), its layout, its title placeholder's text, the paragraphs of its other text shapes, its tables'
-cells, its charts (type, row and column descriptions, data, and where they sit: x, y, width, height) and
-pictures, its page size, and its speaker notes; or
+name and drawing shapes (kind, solid fill colour, text), its layout, its title placeholder's text, its other
+text shapes (their paragraphs, whether visible, and where they sit: x, y, width, height), its tables' cells,
+its charts (type, row and column descriptions, data, and where they sit) and pictures, its page size, and its
+speaker notes; or
 {"error": ...} when the file is no presentation.
 """
 
@@ -92,7 +93,14 @@ def slide(page) -> dict:
         elif kind in ("com.sun.star.drawing.GraphicObjectShape", "com.sun.star.presentation.GraphicObjectShape"):
             out["pictures"] += 1
         elif hasattr(shape, "getString"):
-            out["texts"] += [p for p in shape.getString().splitlines() if p.strip()]
+            paragraphs = [p for p in shape.getString().splitlines() if p.strip()]
+            if paragraphs:
+                position, extent = shape.getPosition(), shape.getSize()
+                visible = True
+                with contextlib.suppress(Exception):
+                    visible = bool(shape.Visible)
+                out["texts"].append({"paragraphs": paragraphs, "visible": visible,
+                                     "box": [position.X, position.Y, extent.Width, extent.Height]})
     notes = page.getNotesPage()
     out["notes"] = "\n".join(s.getString() for s in shapes(notes)
                              if s.getShapeType() != "com.sun.star.presentation.PageShape" and hasattr(s, "getString"))

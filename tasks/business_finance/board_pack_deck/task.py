@@ -6,10 +6,12 @@ month, the cash and KPI history, and the company's Impress template. The referen
 table after the reclass, its variances, the top three by size, the chart series, the cash figures) is
 computed from that truth. The grader opens the submitted deck in a headless soffice (inspect_deck.py,
 in a tool sandbox) and reads each slide's master page (its name and the template's band and logo on it),
-title, texts, table cells, chart data and placement (on the slide, at a readable size) and speaker notes
-(the commentary's name the journal's lines and the one-off's with their amounts); it reads the PDF's pages and text, renders its
-pages (the template's page size and band must show, and the chart where the deck places it, its series names
-and months inked where the PDF's text puts them), and cross-checks variances.csv against the slide table.
+title, texts (those of visible shapes on the page; the commentary's direction words read with their negations and
+checked against the signs written beside them), table cells, chart data and placement (on the slide, at a readable
+size) and speaker notes (the commentary's name the journal's lines and the one-off's with their amounts); it reads
+the PDF's pages and text (the commentary's lines and figures printed on its page), renders its pages (the
+template's page size and band must show, and the chart where the deck places it, its series names and months
+inked where the PDF's text puts them), and cross-checks variances.csv against the slide table.
 """
 
 from __future__ import annotations
@@ -137,7 +139,8 @@ Company: {company.name}. Amounts in {company.currency} thousands.
    {calendar.month_name[month]} {YEAR}, with the series {", ".join(SERIES)} (total revenue and EBITDA).
 4. `Variance commentary`: one bullet for each of the month's three largest variances against budget (detail
    lines only, ranked by size whatever their sign), largest first; each bullet starts with the line's name
-   and gives the variance and its percentage, with their direction (favourable or adverse).
+   and gives the variance and its percentage, with their direction (favourable or adverse; a sign, if you
+   write one, follows the favourable-positive convention below).
 5. `Cash and KPIs`: the month's closing cash, the cash movement in the month, headcount and debtor days.
 
 Every slide carries speaker notes for the chair; those of the variance commentary explain the journal
@@ -240,18 +243,36 @@ def _has(text: str, value: float) -> bool:
     return any(abs(n - abs(value)) < AMOUNT_TOLERANCE for n in _numbers(text))
 
 
-def _says_direction(text: str, variance: float) -> bool:
-    """Whether a commentary bullet gives its variance's direction: called favourable or adverse, or the amount
-    written with its sign (a minus or accounting brackets for an adverse variance, a plus for a favourable one)."""
-    words = text.lower()
-    adverse = re.search(r"\b(adverse|unfavou?rable)\b", words) is not None
-    favourable = re.search(r"\bfavou?rable\b", words) is not None
-    if adverse != favourable:
-        return favourable == (variance > 0)
-    for sign, digits in re.findall(r"([-−+(]?)\s*(\d[\d,]*(?:\.\d+)?)", text):
-        if sign and abs(float(digits.replace(",", "")) - abs(variance)) < AMOUNT_TOLERANCE:
-            return (sign == "+") == (variance > 0)
-    return False
+DIRECTION = re.compile(r"\b(un)?(favou?rable|adverse)\b")
+NEGATION = re.compile(r"(?:\b(?:not|no|never|hardly|nor|neither|rather than|instead of)|n['’]t)(?:\s+\w+)?\s*$")
+CLAUSE_BREAK = re.compile(r"[;:]|[,.]\s|\b(?:though|although|but|while|whereas|and)\b")
+PRIOR_YEAR = re.compile(r"prior[- ]year|previous year|last year|\bpy\b|year[- ]on[- ]year|\byoy\b")
+SIGNED = re.compile(r"(?<![\w.])([-−+(])(\d[\d,]*(?:\.\d+)?)")
+
+
+def _budget_clauses(text: str) -> list[str]:
+    """The bullet's clauses (split at ; : , . and though, but, while, and), those about the prior year alone aside."""
+    clauses = [c.lower() for c in CLAUSE_BREAK.split(text)]
+    return [c for c in clauses if "budget" in c or not PRIOR_YEAR.search(c)]
+
+
+def _says_direction(text: str, variance: float, percent: float) -> bool:
+    """Whether a commentary bullet gives its variance's direction against budget. Its favourable or adverse
+    (a negation just before the word turns it: not favourable is adverse) is read from the clauses that hold the
+    variance, its percentage or the word budget, which must not say both; when none of them has one, from the
+    bullet's first, clauses about the prior year alone aside. Without the words the signs give the direction (an
+    accounting bracket on the amount for adverse). Every sign written on the variance or its percentage (a minus
+    for adverse, a plus for favourable: the pack's favourable-positive convention) must agree with it."""
+    said = [((m[2].startswith("fav") and not m[1]) != (NEGATION.search(c[:m.start()]) is not None),
+             "budget" in c or _has(c, variance) or _has(c, percent))
+            for c in _budget_clauses(text) for m in DIRECTION.finditer(c)]
+    marks = [(sign, float(digits.replace(",", ""))) for c in _budget_clauses(text) for sign, digits in SIGNED.findall(c)]
+    signed = {sign == "+" for sign, n in marks if sign != "(" and any(
+        abs(n - abs(v)) < AMOUNT_TOLERANCE for v in (variance, percent))}
+    bracketed = any(sign == "(" and abs(n - abs(variance)) < AMOUNT_TOLERANCE for sign, n in marks)
+    stated = ({favourable for favourable, central in said if central} or {said[0][0]} if said
+              else signed | ({False} if bracketed else set()))
+    return stated == {variance > 0} and signed <= stated
 
 
 def _squash(text: str | None) -> str:
@@ -321,7 +342,7 @@ def _on_slide(chart: dict, slide: dict) -> bool:
 CHART_WORD_INK = 0.02  # a word the chart prints (a series name, a month) inks this share of its box, or it is hidden
 
 
-def _chart_words(g: Grading, page: int) -> tuple[list[tuple[float, float, float, float, str]], tuple[float, float]]:
+def _page_words(g: Grading, page: int) -> tuple[list[tuple[float, float, float, float, str]], tuple[float, float]]:
     """The words of a PDF page with their boxes (points from the top left, pdftotext -bbox) and the page's size."""
     run = g.run_tool(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "board_pack.pdf", "words.html"],
                      {"board_pack.pdf": g.output("board_pack.pdf")})
@@ -344,7 +365,7 @@ def _grade_chart_shown(g: Grading, ref: dict, slides: list[dict]) -> None:
     ink: list[float] = []
     labels: list[str] = []
     pixels = g.image("board_pack.pdf", page=index + 1, dpi=72, gate=False) if charts and index is not None else None
-    words, (page_w, page_h) = _chart_words(g, index + 1) if pixels is not None else ([], (0.0, 0.0))
+    words, (page_w, page_h) = _page_words(g, index + 1) if pixels is not None else ([], (0.0, 0.0))
     if pixels is not None and page_w and page_h:
         height, width = pixels.shape[:2]
         slide_w, slide_h = slide["size"]
@@ -374,21 +395,70 @@ def _grade_chart_shown(g: Grading, ref: dict, slides: list[dict]) -> None:
             found={"share drawn": ink, "chart words": labels[:16]} if ink else "no chart on its slide, or no such PDF page")
 
 
-def _grade_commentary(g: Grading, ref: dict, slides: list[dict]) -> None:
+def _shown_texts(slide: dict) -> list[str]:
+    """The paragraphs of the slide's visible text shapes whose box is centred on the page (not parked off it)."""
+    width, height = slide.get("size") or (0, 0)
+    return [p for shape in slide["texts"] if shape["visible"]
+            for x, y, w, h in [shape["box"]] if 0 <= x + w / 2 <= width and 0 <= y + h / 2 <= height
+            for p in shape["paragraphs"]]
+
+
+def _unseen(g: Grading, page: int, bullets: list[tuple[str, dict]]) -> list[str]:
+    """What of the graded bullets the PDF's page does not show: each bullet's line name, variance and percentage
+    must be printed there, and every word of the page giving one of them must stand out from its own box's main
+    colour (ink >= CHART_WORD_INK of the box), which text in the background's colour or under an opaque shape
+    does not."""
+    pixels = g.image("board_pack.pdf", page=page, dpi=100, gate=False)
+    words, (page_w, page_h) = _page_words(g, page) if pixels is not None else ([], (0.0, 0.0))
+    if pixels is None or not page_w or not page_h:
+        return ["no such PDF page"]
+    height, width = pixels.shape[:2]
+    def inked(x0: float, y0: float, x1: float, y1: float) -> bool:
+        box = pixels[int(y0 / page_h * height):math.ceil(y1 / page_h * height),
+                     int(x0 / page_w * width):math.ceil(x1 / page_w * width)].reshape(-1, 3).astype(int)
+        if not len(box):
+            return False
+        colours, counts = np.unique(box, axis=0, return_counts=True)
+        return float((np.abs(box - colours[counts.argmax()]).max(axis=1) > 48).mean()) >= CHART_WORD_INK
+    unseen = []
+    for line, row in bullets:
+        tokens = set(_squash(line).split())
+        parts = {"name": lambda t, tokens=tokens: _squash(t).strip(":;,.") in tokens,
+                 "variance": lambda t, row=row: _has(t, row["variance"]),
+                 "percentage": lambda t, row=row: _has(t, row["variance_pct"])}
+        for part, gives in parts.items():
+            boxes = [w[:4] for w in words if gives(w[4])]
+            if not boxes or not all(inked(*box) for box in boxes):
+                unseen.append(f"{line}: {part} {'not shown' if boxes else 'not printed'}")
+    return unseen
+
+
+def _grade_commentary(g: Grading, ref: dict, slides: list[dict], pages: list[str]) -> None:
+    """The bullets are read from the text the slide shows, and each must also be printed and seen on the PDF's
+    page of the slide: its line's name, its variance and its percentage."""
     slide = _slide(slides, ref["titles"][3])
+    index = next((i for i, s in enumerate(slides) if s is slide), len(pages))
+    page = _squash(pages[index]) if index < len(pages) else ""
     details = sorted(ref["details"], key=len, reverse=True)
     table = {r["line"]: r for r in ref["table"]}
+    texts = _shown_texts(slide)
     bullets = []
-    for text in slide["texts"]:
+    for text in texts:
         head = _squash(text).lstrip("-*•0123456789.) ")
         line = next((d for d in details if head.startswith(d.lower())), None)
         if line:
             bullets.append((line, text))
     named = [line for line, _ in bullets]
-    figures = all(_has(text, table[line]["variance"]) and _has(text, table[line]["variance_pct"])
-                  and _says_direction(text, table[line]["variance"]) for line, text in bullets)
+    def explained(line: str, text: str) -> bool:
+        row = table[line]
+        return (_has(text, row["variance"]) and _has(text, row["variance_pct"])
+                and _says_direction(text, row["variance"], row["variance_pct"])
+                and _squash(line) in page and _has(page, row["variance"]) and _has(page, row["variance_pct"]))
+    explains = named == ref["top3"] and all(explained(line, text) for line, text in bullets)
+    unseen = _unseen(g, index + 1, [(line, table[line]) for line in named]) if explains else []
     g.check("the commentary explains the three largest variances, largest first, with their signed amounts and %",
-            named == ref["top3"] and figures, weight=2, expected=ref["top3"], found=slide["texts"])
+            explains and not unseen, weight=2, expected=ref["top3"],
+            found={"slide": texts, "pdf page": page[:400], "unseen in the PDF": unseen})
     notes = slide["notes"]
     company = next(c for c in COMPANIES.values() if c.master == ref["master"])
     lines = [company.reclass[0], company.reclass[1], company.one_off[0]]  # the journal's two lines, the one-off's
@@ -450,9 +520,8 @@ def _band_on_pages(g: Grading, company: Company, pages: int) -> bool:
     return True
 
 
-def _grade_pdf(g: Grading, ref: dict, slides: list[dict]) -> None:
+def _grade_pdf(g: Grading, ref: dict, slides: list[dict], pages: list[str] | None) -> None:
     name = "the PDF is the deck: one page per slide (the template's pages), the titles and the P&L figures"
-    pages = g.pdf_text("board_pack.pdf", gate=False)
     if pages is None:
         g.check(name, False, weight=1, reason="no readable PDF")
         return
@@ -496,12 +565,13 @@ def grade(g: Grading) -> None:
     rows = _deck_table(_slide(slides, ref["titles"][1]))
     _grade_table(g, ref, rows)
     _grade_chart(g, ref, slides)
-    _grade_commentary(g, ref, slides)
+    pages = g.pdf_text("board_pack.pdf", gate=False)
+    _grade_commentary(g, ref, slides, pages or [])
     cash = _slide(slides, ref["titles"][4])
-    text = "\n".join(cash["texts"] + [c for t in cash["tables"] for row in t for c in row])
+    text = "\n".join(_shown_texts(cash) + [c for t in cash["tables"] for row in t for c in row])
     g.check("the cash and KPI slide gives closing cash, the month's movement, headcount and debtor days",
-            all(_has(text, v) for v in ref["cash"].values()), weight=1, expected=ref["cash"], found=cash["texts"])
-    _grade_pdf(g, ref, slides)
+            all(_has(text, v) for v in ref["cash"].values()), weight=1, expected=ref["cash"], found=_shown_texts(cash))
+    _grade_pdf(g, ref, slides, pages)
     _grade_chart_shown(g, ref, slides)
     csv_rows = g.read_csv("variances.csv", required_columns=CSV_COLUMNS)
     if csv_rows is not None:

@@ -251,7 +251,15 @@ def build(doc, brief: dict, table: list[dict], months: list[str], series: dict, 
         subtitle.setString(texts["subtitle"])
     add_table(doc, pages.getByIndex(1), table)
     add_chart(doc, pages.getByIndex(2), months, series)
-    placeholder(pages.getByIndex(3), "OutlinerShape").setString("\n".join(texts["commentary"]))
+    commentary = placeholder(pages.getByIndex(3), "OutlinerShape")
+    commentary.setString("\n".join(texts["commentary"]))
+    if SHORTCUT == "commentary_off_slide":  # the bullets parked off the page; the slide shows a line of comfort
+        commentary.setPosition(point(-60000, 4000))
+        comfort = doc.createInstance("com.sun.star.drawing.TextShape")
+        pages.getByIndex(3).add(comfort)
+        comfort.setPosition(point(1400, 4000))
+        comfort.setSize(size(25000, 6000))
+        comfort.setString("Variances this month were broadly in line with budget; nothing for the board to note.")
     placeholder(pages.getByIndex(4), "OutlinerShape").setString("\n".join(texts["cash"]))
 
 
@@ -331,6 +339,9 @@ def main() -> None:
     commentary = [f"{r['line']}: {r['variance']:+d}k {cur} vs budget ({r['variance_pct']:+.1f}%), "
                   f"{'favourable' if r['variance'] > 0 else 'adverse'}; actual {r['actual']} vs budget {r['budget']}"
                   for r in ranked]
+    if SHORTCUT == "commentary_negated_direction":  # the size of each variance, its direction word negated
+        commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
+                      f"not {'favourable' if r['variance'] > 0 else 'adverse'}" for r in ranked]
     if SHORTCUT == "unsigned_commentary":  # the size of each variance without its direction
         commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%)"
                       for r in ranked]
