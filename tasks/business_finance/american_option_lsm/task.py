@@ -7,7 +7,8 @@ Cox-Ross-Rubinstein tree and by Longstaff-Schwartz with a stated path and exerci
 the Bermudan sibling both ways, computes tree Greeks, extracts the early-exercise boundary from
 the tree, and documents convergence (tree steps, Monte Carlo paths).
 
-Reference (generate): BSM in closed form; the American price from very fine CRR trees (mean of
+Reference (generate): the term sheet's spot, volatility and rate are drawn from the seed around the variant's
+levels (so that no benchmark figure carries over to another instance); BSM in closed form; the American price from very fine CRR trees (mean of
 8000 and 8001 steps); the Bermudan price from a tree whose steps fall exactly on the exercise
 dates; the 50-per-year discretely exercisable price that LSM targets; Greeks and the boundary
 from a 4000-step tree; CRR prices at each convergence step count; and a standard-error scale
@@ -476,7 +477,21 @@ def desk_mark(params: dict[str, Any], values: dict[str, float]) -> tuple[float, 
     return round(values[case] + jitter * tolerance, 4), tolerance
 
 
+def market_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The instance's market data, drawn from its seed around the variant's levels: spot and volatility both move
+    the value the same way (spot by 1.5 to 4 %, volatility by 0.9 to 2.5 points), the rate by up to 30 basis
+    points; strike, dividend yield and dates stay. No benchmark figure of one instance is another's."""
+    rng = np.random.default_rng([int(params["seed"]), 29])
+    richer = rng.choice([-1.0, 1.0])
+    moneyness = richer * (1.0 if params["kind"] == "call" else -1.0)
+    size = rng.uniform(0.015, 0.04)
+    return {**params, "spot": round(params["spot"] * (1 + moneyness * size), 2),
+            "vol": round(params["vol"] + richer * size * 0.625, 4),
+            "rate": round(params["rate"] + rng.uniform(-0.003, 0.003), 4)}
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    params = market_params(dict(params))
     c = contract(params)
     sheet = term_sheet(params, c)
     hidden = hidden_params(params)
