@@ -17,7 +17,7 @@ Grade: every output file and every input file is dumped by pydicom in a tool san
 released files are matched to their originals by the SHA-256 of their pixel data. Checks: the release
 set (burned-in withheld, nothing lost or altered), a search of every output file for every identifying
 string (its name and every folder's, its bytes, a deflated data set inflated, a JSON file's decoded values and every value
-pydicom decodes from it), private attributes gone, pseudonyms and the de-identification markers, exact date
+pydicom decodes from it; nothing beside the three deliverables may be written), private attributes gone, pseudonyms and the de-identification markers, exact date
 shifts, one consistent UID map (references and file meta included), attributes the profile keeps,
 Type 2 attributes present, cleaned descriptors that keep their clinical content, the FHIR Bundle's R4
 structure and its agreement with the files, and the audit log against what really changed.
@@ -65,6 +65,7 @@ BUNDLE_TYPES = {"document", "message", "transaction", "transaction-response", "b
 STUDY_STATUS = {"registered", "available", "cancelled", "entered-in-error", "unknown"}
 DEFLATED = b"1.2.840.10008.1.2.1.99"
 ACTIONS = {"X", "Z", "D", "C", "U", "K", "EXCLUDED"}
+RELEASE_FILES = {"imaging_study.json", "audit_log.csv"}
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
@@ -213,13 +214,22 @@ def _json_text(raw: bytes) -> bytes:
         return b""
 
 
+def _in_release(name: str, is_file: bool) -> bool:
+    """Whether an output path is part of the release: dicom/ and what it holds, the Bundle and the log."""
+    return name == "dicom" or name.startswith("dicom/") or (is_file and name in RELEASE_FILES)
+
+
 def _no_phi(g: Grading, ref: dict[str, Any], out_dumps: dict[str, Any]) -> None:
     """Every output file's and folder's name, every file's bytes, a deflated data set inflated, a JSON file's
-    decoded values, and the values pydicom decodes from a DICOM file."""
+    decoded values, and the values pydicom decodes from a DICOM file. The output folder is the release: a
+    file or folder beside the three deliverables (a backup, an archive, an encoded copy) leaves with it."""
     tokens = [t.upper().encode("latin-1") for t in ref["phi_tokens"]]
     verdicts: dict[str, Verdict] = {}
     for path in sorted(g.output_dir.rglob("*")):
         name = str(path.relative_to(g.output_dir))
+        if not _in_release(name, path.is_file()):
+            verdicts[name] = "not part of the release (only dicom/, imaging_study.json and audit_log.csv may be written)"
+            continue
         raw = path.read_bytes() if path.is_file() else b""
         data = b"\n".join((name.encode("latin-1", "replace"), raw, _inflated(raw), _json_text(raw),
                            _decoded_text(out_dumps.get(name, {})))).upper()

@@ -11,7 +11,9 @@ three deliverables in the right shape; each cuts one corner a hurried analyst cu
   nested identifiers and the free-text descriptions left as exported, the files written in the Deflated
   Explicit VR Little Endian transfer syntax (so the identifiers are not visible in the raw bytes);
 - identifying_names: a full scrub, but the per-patient working folders, named after the PACS patient (MRN and
-  name), are left behind empty under dicom/.
+  name), are left behind empty under dicom/;
+- export_backup_left: a full scrub, but the raw PACS export is left beside the release in the output folder as a
+  gzip'd tar (the analyst's working backup), so no byte search of the files sees the identifiers in it.
 
 ALE-CANARY-6cb0551e-5e42-4170-b222-9939ee80477d
 """
@@ -23,6 +25,7 @@ import json
 import os
 import re
 import sys
+import tarfile
 from pathlib import Path
 
 import pydicom
@@ -141,6 +144,9 @@ def main() -> None:
     with (OUT / "audit_log.csv").open("w", newline="") as handle:
         csv.writer(handle).writerows([["source_file", "output_file", "tag", "keyword", "action"], *log])
     (OUT / "imaging_study.json").write_text(json.dumps(fhir(studies)))
+    if MODE == "export_backup_left":
+        with tarfile.open(OUT / "pacs_export_backup.tar.gz", "w:gz") as archive:
+            archive.add(IN / "DICOM", arcname="DICOM")
 
 
 def fhir(studies: dict) -> dict:
