@@ -4,7 +4,8 @@
 Usage: inspect_workbook.py WORKBOOK JOB_JSON. Writes report.json: the Data sheet's cells, the Policy
 sheet's weights (by category name in column A) and letter counts (G2 down), the Grades sheet's rows (by
 its header), its final_percent and letter formulas, per student whether the conditional format of the
-final percent gives it a visible style (evaluated as Calc applies it) and the first row's conditions,
+final percent gives it a look of its own as Calc shows it (the HTML export, which applies the conditional
+formats, against that of a copy without them) and the first row's conditions,
 every chart's value ranges and category labels; then the Grades rows again after the Policy weights of
 the job were set and the document recalculated (weights restored after), after the job's altered rules,
 drops and letter cut-offs were set on the Policy sheet and the document recalculated (with the letter
@@ -15,11 +16,14 @@ the document recalculated.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 import uno
@@ -39,108 +43,136 @@ def used_rows(sheet) -> list[list]:
     return [list(r) for r in sheet.getCellRangeByPosition(0, 0, addr.EndColumn, addr.EndRow).getDataArray()]
 
 
-FONT_FACE = ("CharWeight", "CharPosture", "CharUnderline", "CharStrikeout")
-COMPARE = {"EQUAL": lambda v, a, b: v == a, "NOT_EQUAL": lambda v, a, b: v != a, "GREATER": lambda v, a, b: v > a,
-           "GREATER_EQUAL": lambda v, a, b: v >= a, "LESS": lambda v, a, b: v < a, "LESS_EQUAL": lambda v, a, b: v <= a,
-           "BETWEEN": lambda v, a, b: min(a, b) <= v <= max(a, b),
-           "NOT_BETWEEN": lambda v, a, b: not min(a, b) <= v <= max(a, b)}
-
-
 def distinct(colour: int, base: int) -> bool:
     """Whether an RGB colour stands out from another: some channel differs by at least 32 of 255."""
     return any(abs((colour >> shift & 0xFF) - (base >> shift & 0xFF)) >= 32 for shift in (0, 8, 16))
 
 
-def background(obj) -> int:
-    return 0xFFFFFF if obj.IsCellBackgroundTransparent or obj.CellBackColor == -1 else obj.CellBackColor
+@dataclasses.dataclass(frozen=True)
+class Look:
+    """How Calc shows a cell in its HTML export: the background, the text colour and the font tags (bold, italic,
+    underline, font face, ...) around the text."""
+
+    background: int = 0xFFFFFF
+    colour: int = 0x000000
+    tags: tuple[str, ...] = ()
+
+    def stands_out(self, plain: Look) -> bool:
+        return distinct(self.background, plain.background) or distinct(self.colour, plain.colour) or \
+            self.tags != plain.tags
 
 
-def text_colour(obj) -> int:
-    return 0x000000 if obj.CharColor == -1 else obj.CharColor  # automatic: black
+def colour(text: str | None, default: int) -> int:
+    try:
+        return int((text or "").strip().lstrip("#"), 16)
+    except ValueError:
+        return default
 
 
-def visible_style(doc, name: str, cell) -> bool:
-    """Whether a cell style makes the cell look different, both from a plain cell (white background, black text,
-    the Default style's font face) and from the cell's own look without the condition: a background, a font
-    colour or a font face."""
-    styles = doc.StyleFamilies.getByName("CellStyles")
-    if not styles.hasByName(name):
-        return False
-    style, default = styles.getByName(name), styles.getByName("Default")
-    if distinct(background(style), 0xFFFFFF) and distinct(background(style), background(cell)):
-        return True
-    if distinct(text_colour(style), 0x000000) and distinct(text_colour(style), text_colour(cell)):
-        return True
-    return any(style.getPropertyValue(p) != default.getPropertyValue(p) and
-               style.getPropertyValue(p) != cell.getPropertyValue(p) for p in FONT_FACE)
+FONT_TAGS = ("b", "i", "u", "s", "strike", "font")
 
 
-SCRATCH = "ale_scratch"
-SHEET_RELATIVE, SHEET_3D = 16, 64  # com.sun.star.sheet.ReferenceFlags
+class SheetTables(HTMLParser):
+    """Calc's HTML export: each sheet's table, by sheet name, as rows of (text, look) with merged cells repeated."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[tuple[str, Look]]]] = {}
+        self.heading: list[str] | None = None
+        self.name = ""
+        self.rows: list[list[tuple[str, Look]]] | None = None
+        self.spans: dict[int, tuple[int, tuple[str, Look]]] = {}
+        self.cell: dict | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        at = dict(attrs)
+        if tag == "h1":
+            self.heading = []
+        elif tag == "table" and self.name:
+            self.rows = self.tables.setdefault(self.name, [])
+        elif tag == "tr" and self.rows is not None:
+            self.rows.append([])
+            self.fill_spans()
+        elif tag == "td" and self.rows is not None:
+            self.cell = {"text": [], "background": colour(at.get("bgcolor"), 0xFFFFFF), "colour": 0x000000,
+                         "tags": [], "colspan": int(at.get("colspan") or 1), "rowspan": int(at.get("rowspan") or 1)}
+        elif self.cell is not None and tag in FONT_TAGS:
+            if tag == "font" and at.get("color"):
+                self.cell["colour"] = colour(at.pop("color"), 0x000000)
+            if tag != "font" or at:
+                self.cell["tags"].append(f"{tag} {sorted(at.items())}")
+
+    def fill_spans(self) -> None:
+        """Cells of earlier rows merged down into the current row, at their columns."""
+        row = self.rows[-1]
+        while len(row) in self.spans:
+            left, cell = self.spans.pop(len(row))
+            row.append(cell)
+            if left > 1:
+                self.spans[len(row) - 1] = (left - 1, cell)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h1" and self.heading is not None:
+            self.name, self.heading = "".join(self.heading).split(":", 1)[-1].strip(), None
+        elif tag == "table":
+            self.rows, self.name, self.spans = None, "", {}
+        elif tag == "td" and self.cell is not None and self.rows is not None:
+            c = self.cell
+            cell = ("".join(c["text"]).strip(), Look(c["background"], c["colour"], tuple(sorted(c["tags"]))))
+            row = self.rows[-1]
+            for _ in range(c["colspan"]):
+                if c["rowspan"] > 1:
+                    self.spans[len(row)] = (c["rowspan"] - 1, cell)
+                row.append(cell)
+                self.fill_spans()
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.heading is not None:
+            self.heading.append(data)
+        elif self.cell is not None:
+            self.cell["text"].append(data)
 
 
-def pinned(ref, sheet: int):
-    """A single reference with its sheet made absolute: the sheet it names from a position on the given sheet."""
-    if ref.Flags & SHEET_RELATIVE:
-        ref.Sheet, ref.Flags = sheet + ref.RelativeSheet, (ref.Flags & ~SHEET_RELATIVE) | SHEET_3D
-    return ref
+def rendered(doc, sheet: str) -> dict[str, Look]:
+    """Each student's final percent as Calc shows it (conditional formats applied), by student id: the document
+    exported as HTML, whose cells carry the style of the conditional format that holds, as on screen."""
+    path = Path(f"rendered_{time.monotonic_ns()}.html").resolve()
+    doc.storeToURL(path.as_uri(), (prop("FilterName", "HTML (StarCalc)"),))
+    parser = SheetTables()
+    parser.feed(path.read_text(errors="replace"))
+    path.unlink()
+    table = parser.tables.get(sheet, [])
+    head = [text.lower() for text, _look in table[0]] if table else []
+    if "student_id" not in head or "final_percent" not in head:
+        return {}
+    sid, final = head.index("student_id"), head.index("final_percent")
+    return {row[sid][0]: row[final][1] for row in table[1:] if len(row) > max(sid, final) and row[sid][0]}
 
 
-class Conditions:
-    """Evaluates a cell's conditional format as Calc applies it: the first entry whose condition holds gives the
-    cell its style. An entry's formulas are computed at the cell's own address on a scratch sheet, their sheet
-    references pinned to the sheets they name from the entry's source position, so that relative references
-    and the position functions (ROW(), COLUMN()) give what they give in the cell."""
-
-    def __init__(self, doc) -> None:
-        self.doc, self.parser = doc, doc.createInstance("com.sun.star.sheet.FormulaParser")
-        doc.Sheets.insertNewByName(SCRATCH, doc.Sheets.getCount())
-        self.scratch = doc.Sheets.getByName(SCRATCH)
-
-    def close(self) -> None:
-        self.doc.Sheets.removeByName(SCRATCH)
-
-    def value(self, formula: str, source, cell) -> float | None:
-        tokens = self.parser.parseFormula(formula, source)
-        for token in tokens:
-            if hasattr(token.Data, "Flags"):
-                token.Data = pinned(token.Data, source.Sheet)
-            elif hasattr(token.Data, "Reference1"):
-                both = token.Data
-                both.Reference1, both.Reference2 = pinned(both.Reference1, source.Sheet), pinned(both.Reference2, source.Sheet)
-                token.Data = both
-        at = cell.getCellAddress()
-        scratch = self.scratch.getCellByPosition(at.Column, at.Row)
-        scratch.setTokens(tokens)
-        value = None if scratch.getError() else scratch.getValue()
-        scratch.setFormula("")
-        return value
-
-    def holds(self, entry, cell) -> bool:
-        operator, source = entry.getOperator().value, entry.getSourcePosition()
-        first = self.value(entry.getFormula1(), source, cell)
-        if operator == "FORMULA":
-            return bool(first)
-        second = self.value(entry.getFormula2(), source, cell) if operator.endswith("BETWEEN") else first
-        return operator in COMPARE and first is not None and second is not None and not cell.getError() and \
-            COMPARE[operator](cell.getValue(), first, second)
-
-    def flagged(self, cell) -> bool:
-        """Whether the cell's conditional format gives it a visible style."""
-        entries = cell.getPropertyValue("ConditionalFormat")
-        for e in range(entries.getCount()):
-            with contextlib.suppress(Exception):  # an entry that is no condition (a colour scale, ...)
-                entry = entries.getByIndex(e)
-                if self.holds(entry, cell):
-                    return visible_style(self.doc, entry.getStyleName(), cell)
-        return False
+def plain_looks(workbook: Path, desktop) -> dict[str, Look]:
+    """The final percents as Calc shows them with no conditional format: a copy of the workbook loaded, the Grades
+    sheet's conditional formats removed."""
+    copy = Path("plain.ods").resolve()
+    shutil.copyfile(workbook, copy)
+    doc = desktop.loadComponentFromURL(copy.as_uri(), "_blank", 0, (prop("Hidden", True),))
+    try:
+        formats = doc.Sheets.getByName("Grades").ConditionalFormats
+        for entry in formats.getConditionalFormats():
+            formats.removeByID(entry.ID)
+        doc.calculateAll()
+        return rendered(doc, "Grades")
+    finally:
+        doc.close(True)
 
 
-def grades_sheet(doc, sheet) -> dict:
+def grades_sheet(doc, sheet, plain: dict[str, Look]) -> dict:
+    """The Grades rows by header, the final percent and letter formulas, per student whether Calc shows the final
+    percent in a look of its own (against the look without conditional formats) and the first row's conditions."""
     table = used_rows(sheet)
     head = [str(h).strip().lower() for h in table[0]] if table else []
     rows, formulas, conditions, at_risk = [], [], [], {}
-    evaluate = Conditions(doc)
+    shown = rendered(doc, sheet.Name)
     for i, r in enumerate(table[1:], start=1):
         if not str(r[0]).strip():
             continue
@@ -150,14 +182,14 @@ def grades_sheet(doc, sheet) -> dict:
                 formulas.append(sheet.getCellByPosition(head.index(name), i).getFormula())
         if "final_percent" in head:
             cell = sheet.getCellByPosition(head.index("final_percent"), i)
-            at_risk[str(r[0]).strip()] = evaluate.flagged(cell)
+            sid = str(r[0]).strip()
+            at_risk[sid] = sid in shown and shown[sid].stands_out(plain.get(sid, Look()))
             entries = cell.getPropertyValue("ConditionalFormat")
             if i == 1:
                 for e in range(entries.getCount()):
                     with contextlib.suppress(Exception):  # an entry that is no condition (a colour scale, ...)
                         entry = entries.getByIndex(e)
                         conditions.append([entry.getOperator().value, entry.getFormula1(), entry.getStyleName()])
-    evaluate.close()
     return {"header": head, "rows": rows, "formulas": formulas, "at_risk": at_risk, "conditions": conditions}
 
 
@@ -207,20 +239,20 @@ def write_roster(sheet, head: list[str], rows: list[list]) -> None:
                 cell.setString(str(value))
 
 
-def inspect(doc, job: dict) -> dict:
+def inspect(doc, job: dict, plain: dict[str, Look]) -> dict:
     data, policy, grades = (doc.Sheets.getByName(n) for n in ("Data", "Policy", "Grades"))
     doc.calculateAll()
     cells = weight_cells(policy, job["categories"])
     k = job["letters"]
     report = {"data": {"table": used_rows(data)}, "policy_weights": {c: cell.getValue() for c, cell in cells.items()},
               "counts": [policy.getCellByPosition(6, i).getValue() for i in range(1, k + 1)],
-              "grades": grades_sheet(doc, grades), "charts": charts(doc)}
+              "grades": grades_sheet(doc, grades, plain), "charts": charts(doc)}
     original = {c: cell.getValue() for c, cell in cells.items()}
     for c, w in zip(job["categories"], job["swapped_weights"], strict=True):
         if c in cells:
             cells[c].setValue(w)
     doc.calculateAll()
-    report["reweighted"] = grades_sheet(doc, grades)
+    report["reweighted"] = grades_sheet(doc, grades, plain)
     for c, w in original.items():
         cells[c].setValue(w)
     # the altered rules (H1:I4 by name), drops (column C of the categories) and letter cut-offs (E2 down)
@@ -237,7 +269,7 @@ def inspect(doc, job: dict) -> dict:
             saved.append((cell, cell.getFormula()))
             cell.setValue(value)
     doc.calculateAll()
-    report["altered"] = grades_sheet(doc, grades)
+    report["altered"] = grades_sheet(doc, grades, plain)
     report["altered"]["counts"] = [policy.getCellByPosition(6, i).getValue() for i in range(1, k + 1)]
     for cell, formula in saved:
         cell.setFormula(formula)
@@ -247,7 +279,7 @@ def inspect(doc, job: dict) -> dict:
     hidden = sorted(job["hidden_rows"], key=lambda r: order.get(r[0], len(order)))
     write_roster(data, job["header"], hidden)
     doc.calculateAll()
-    report["perturbed"] = grades_sheet(doc, grades)
+    report["perturbed"] = grades_sheet(doc, grades, plain)
     return report
 
 
@@ -277,7 +309,7 @@ def main() -> None:
         elif not all(doc.Sheets.hasByName(s) for s in ("Data", "Policy", "Grades")):
             report = {"error": f"sheets are {list(doc.Sheets.getElementNames())}, Data, Policy and Grades required"}
         else:
-            report = inspect(doc, job)
+            report = inspect(doc, job, plain_looks(workbook, desktop))
         if doc is not None:
             doc.close(True)
         with contextlib.suppress(Exception):

@@ -9,9 +9,11 @@ Grades sheets, the conditional formats and the charts, then swaps two category w
 sheet and recalculates, then writes altered late-penalty, extra-credit and at-risk rules, drops and letter
 cut-offs on the Policy sheet and recalculates, then writes the hidden roster over the Data sheet and
 recalculates: the Grades sheet (and the letter counts) must follow all three, its category averages
-too. The at-risk conditional format, evaluated per student as Calc applies it, must give a visible style to
-exactly the students below the threshold, on the delivered workbook, after the altered policy (below its raised
-threshold, so a threshold typed into the format fails) and on the hidden roster; the distribution chart must plot the letter counts against the letters.
+too. The at-risk conditional format, read per student as Calc shows it (the workbook's HTML export, which
+applies every conditional format on the cell, against a copy without them), must give a visible style to
+exactly the students below the threshold, on the delivered workbook, after the altered policy (below its
+raised threshold, so a threshold typed into the format fails) and on the hidden roster; the distribution
+chart must plot the letter counts against the letters.
 """
 
 from __future__ import annotations

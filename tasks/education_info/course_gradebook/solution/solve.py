@@ -223,8 +223,25 @@ def build(doc, policy: dict, rows: list[list]) -> dict[str, tuple[float, str]]:
         default = doc.StyleFamilies.getByName("CellStyles").getByName("Default")
         default.IsCellBackgroundTransparent, default.CellBackColor = False, 0xFF0000
         condition[2] = prop("StyleName", "Default")
+    on_grades = {"at_risk_sheet_typed": f'IF(INDIRECT("A1")="student_id";{final_col}2<{policy["at_risk"]!r};'
+                                        f'{final_col}2<$Policy.$I$4)',
+                 "at_risk_hidden_on_grades": f"AND({final_col}2<$Policy.$I$4;SHEET()<>3)",
+                 "at_risk_all_on_grades": f'OR({final_col}2<$Policy.$I$4;INDIRECT("A1")="student_id")'}
+    if SHORTCUT in on_grades:  # a condition that tells the Grades sheet (A1's header, the sheet's index) from others
+        condition = [prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "FORMULA")),
+                     prop("Formula1", on_grades[SHORTCUT]), prop("StyleName", "Bad"),
+                     prop("SourcePosition", finals.getCellByPosition(0, 0).getCellAddress())]
     entries.addNew(tuple(condition))
     finals.setPropertyValue("ConditionalFormat", entries)
+    if SHORTCUT == "at_risk_second_format":  # a second format over the same cells that flags every student
+        cells = doc.createInstance("com.sun.star.sheet.SheetCellRanges")
+        cells.addRangeAddress(finals.getRangeAddress(), False)
+        created = grades.ConditionalFormats.createByRange(cells)
+        second = next(f for f in grades.ConditionalFormats.getConditionalFormats() if created == f.ID)
+        second.createEntry(uno.getConstantByName("com.sun.star.sheet.ConditionEntryType.CONDITION"), 0)
+        entry = second.getByIndex(0)
+        entry.Operator = uno.getConstantByName("com.sun.star.sheet.ConditionFormatOperator.GREATER_EQUAL")
+        entry.Formula1, entry.StyleName = "0", "Bad"
 
     frame = uno.createUnoStruct("com.sun.star.awt.Rectangle")
     frame.X, frame.Y, frame.Width, frame.Height = 1000, (k + 4) * 500, 14000, 8000
