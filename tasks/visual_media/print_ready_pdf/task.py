@@ -13,7 +13,7 @@ native pixel size, the logo kept vector (no extra raster images), the copy prese
 layer, a pdftoppm render showing the background colour filling the bleed and the margin band
 between trim and safe line clear of other content, each page read as printed (pdftotext word boxes
 over a render: the brief's copy on its page, every word at least 6 pt, none set over another, and
-visibly inked, i.e. the page renders differently without its text (Ghostscript -dFILTERTEXT), the logo's mark with its accent drawn inside it and the photo's colours visible where the
+visibly inked, i.e. the page renders differently without its text (Ghostscript -dFILTERTEXT), the logo's mark with its accent drawn inside it, outline and accent matching the client's logo in a 288 dpi render, and the photo's colours visible where the
 brief places them), and
 the preflight report against these measurements (each listed font's embedded flag and the verdict included).
 
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import ndimage
 
 from lastexam.task import Grading, Params, PdfPage, parse_ppm
 
@@ -41,6 +42,7 @@ LOGO_COLOUR = "#F2C14E"
 LOGO_ACCENT = "#FFFFFF"
 # the accent inside the mark covers 20-40 % of the mark's own colour in every logo: the logo's drawing, not a patch
 LOGO_ACCENT_SHARE = 0.08
+LOGO_DPI = 288  # the logo's drawing is compared with the client's at four times the page render's resolution
 RENDER_DPI = 72  # one pixel per point: word boxes from pdftotext map straight onto the render
 MIN_WORD_PT = 5.5  # a word box this tall holds text of about 6 pt, the smallest a printer accepts for copy
 COLOUR_STEP = 32  # RGB quantisation step for the photo's colour bins
@@ -122,7 +124,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     pw, ph = (int(v) for v in params["photo_px"].split("x"))
     photo = _photo(rng, pw, ph)
     _png(input_dir / "photo.png", photo)
-    (input_dir / "logo.svg").write_text(_logo(LOGO_COLOUR, LOGO_ACCENT, int(rng.integers(0, 3))))
+    logo_shape = int(rng.integers(0, 3))
+    (input_dir / "logo.svg").write_text(_logo(LOGO_COLOUR, LOGO_ACCENT, logo_shape))
     copy = {"company": business["name"], "headline": business["headline"], "body": business["body"],
             "contact": business["contact"]}
     (input_dir / "copy.json").write_text(json.dumps(copy, indent=2) + "\n")
@@ -142,7 +145,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     }
     (input_dir / "job_brief.json").write_text(json.dumps(brief, indent=2) + "\n")
     reference = {"background": background, "copy": copy, "photo_px": [pw, ph], "logo_colour": LOGO_COLOUR,
-                 "photo_colours": photo_colour_bins(photo)}
+                 "logo_shape": logo_shape, "photo_colours": photo_colour_bins(photo)}
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n")
 
 
@@ -411,7 +414,8 @@ def _check_page_content(g: Grading, p: dict[str, Any], ref: dict[str, Any], boxe
         if "logo" in items:
             mark = np.linalg.norm(img.astype(float) - _rgb(ref["logo_colour"]), axis=-1) < 40
             accent = enclosed(np.linalg.norm(img.astype(float) - _rgb(LOGO_ACCENT), axis=-1) < 40, mark)
-            if mark.sum() < 4 * mm2 or accent.sum() < LOGO_ACCENT_SHARE * mark.sum():
+            if mark.sum() < 4 * mm2 or accent.sum() < LOGO_ACCENT_SHARE * mark.sum() \
+                    or not draws_logo(g.image(PDF, page=number, dpi=LOGO_DPI, gate=False), ref["logo_shape"]):
                 no_logo.append(number)
         if "photo" in items:
             placed = [i["width"] / i["x_ppi"] * i["height"] / i["y_ppi"] * RENDER_DPI ** 2 for i in images
@@ -454,6 +458,61 @@ def enclosed(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
         run = np.logical_or.accumulate(m, axis=axis)
         return np.flip(run, axis) if flip else run
     return inner & seen(0, False) & seen(0, True) & seen(1, False) & seen(1, True)
+
+
+# each logo of _logo(): its mark's extents in the 120-unit viewBox, and whether a point (x, y) lies in the mark
+# or in its accent
+LOGO_SHAPES: list[tuple[tuple[float, float, float, float], Any, Any]] = [
+    ((8, 8, 112, 112), lambda x, y: (x - 60) ** 2 + (y - 60) ** 2 <= 52 ** 2,
+     lambda x, y: _in_polygon(x, y, [(20, 78), (50, 40), (70, 64), (84, 48), (104, 78)])),
+    ((10, 10, 110, 110), lambda x, y: (np.maximum(np.abs(x - 60) - 28, 0) ** 2
+                                       + np.maximum(np.abs(y - 60) - 28, 0) ** 2 <= 22 ** 2),
+     lambda x, y: np.abs(np.hypot(x - 60, y - 60) - 28) <= 5),
+    ((8, 6, 112, 114), lambda x, y: np.abs(x - 60) / 52 + np.abs(y - 60) / 54 <= 1,
+     lambda x, y: np.abs(x - 60) / 26 + np.abs(y - 60) / 30 <= 1),
+]
+LOGO_MATCH = 0.8  # share of the mark's outline and of its accent that must match the client's logo
+
+
+def _in_polygon(x: np.ndarray, y: np.ndarray, corners: list[tuple[float, float]]) -> np.ndarray:
+    """Even-odd rule: whether each point lies inside the closed polygon."""
+    inside = np.zeros(np.broadcast(x, y).shape, dtype=bool)
+    for (x0, y0), (x1, y1) in zip(corners, corners[1:] + corners[:1], strict=True):
+        crosses = (y0 > y) != (y1 > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside ^= crosses & (x < x0 + (y - y0) * (x1 - x0) / (y1 - y0))
+    return inside
+
+
+def draws_logo(pixels: np.ndarray | None, shape: int) -> bool:
+    """Whether a patch of the logo's colours on a render (LOGO_DPI) draws the client's logo: its outline and its
+    accent compared with the logo's own, drawn at the patch's extents, to a tolerance of a twenty-fifth of the
+    patch (antialiased edges); a square of the logo colour with a white inset is not the logo."""
+    if pixels is None:
+        return False
+    mark = np.linalg.norm(pixels.astype(float) - _rgb(LOGO_COLOUR), axis=-1) < 40
+    accent = enclosed(np.linalg.norm(pixels.astype(float) - _rgb(LOGO_ACCENT), axis=-1) < 40, mark)
+    labels, count = ndimage.label(mark | accent)
+    sizes = ndimage.sum_labels(np.ones_like(labels), labels, range(1, count + 1))
+    boxes = ndimage.find_objects(labels)
+    return any(_patch_draws_logo(labels[boxes[k]] == k + 1, accent[boxes[k]], shape)
+               for k in np.argsort(sizes)[::-1][:10] if min(labels[boxes[k]].shape) >= 8)
+
+
+def _patch_draws_logo(drawn: np.ndarray, accent: np.ndarray, shape: int) -> bool:
+    """Whether one patch (its pixels ``drawn``, the accent's among them) is the logo ``shape`` at its extents."""
+    found_accent = accent & drawn
+    (x0, y0, x1, y1), in_mark, in_accent = LOGO_SHAPES[shape]
+    height, width = drawn.shape
+    y = y0 + (np.arange(height)[:, None] + 0.5) * (y1 - y0) / height
+    x = x0 + (np.arange(width)[None, :] + 0.5) * (x1 - x0) / width
+    outline, inset = in_mark(x, y), in_accent(x, y)
+    tol = max(1, round(max(height, width) / 25))
+    overlap = (drawn & outline).sum() / max(1, (drawn | outline).sum())
+    near, core = ndimage.binary_dilation(inset, iterations=tol), ndimage.binary_erosion(inset, iterations=tol)
+    precise = (found_accent & near).sum() >= LOGO_MATCH * max(1, found_accent.sum())
+    complete = (ndimage.binary_dilation(found_accent, iterations=tol) & core).sum() >= LOGO_MATCH * core.sum()
+    return bool(overlap >= LOGO_MATCH and precise and complete)
 
 
 def overlapping_words(words: list[dict[str, Any]]) -> list[tuple[str, str]]:

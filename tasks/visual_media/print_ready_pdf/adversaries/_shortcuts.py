@@ -9,6 +9,8 @@
 - overset_lines: a block's lines all set on one baseline (no line feed), so the layout fits anywhere
   and the text layer still holds every word, but the lines print on top of each other.
 - logo_patch: the logo artwork is never placed; a plain square in the logo's colour stands in for it.
+- logo_framed_patch: the same square with a white square inset in its middle, so the logo's colour frames a
+  white accent as the client's logo does.
 - copy_under_photo: on a page with the photo, the copy is set under the photo, which paints over it, so
   the page needs no room for it (the text layer holds it and its word boxes sit on the photo's ink).
 - one_font: every word set in the text family; the heading family appears only as a 3 pt asterisk, so
@@ -146,6 +148,11 @@ def logo_svg(x: float, y: float, size: float) -> str:
     if MODE == "logo_patch":
         colour = re.search(r'fill="(#[0-9A-Fa-f]{6})"', source).group(1)
         return f'<rect x="{x:.3f}" y="{y:.3f}" width="{size:.3f}" height="{size:.3f}" fill="{colour}"/>'
+    if MODE == "logo_framed_patch":
+        colour = re.search(r'fill="(#[0-9A-Fa-f]{6})"', source).group(1)
+        inset = size / 3
+        return (f'<rect x="{x:.3f}" y="{y:.3f}" width="{size:.3f}" height="{size:.3f}" fill="{colour}"/>'
+                f'<rect x="{x + inset:.3f}" y="{y + inset:.3f}" width="{inset:.3f}" height="{inset:.3f}" fill="#FFFFFF"/>')
     view = re.search(r'viewBox="([^"]+)"', source).group(1)
     inner = source[source.index(">", source.index("<svg")) + 1: source.rindex("</svg>")]
     return f'<svg x="{x:.3f}" y="{y:.3f}" width="{size:.3f}" height="{size:.3f}" viewBox="{view}">{inner}</svg>'
