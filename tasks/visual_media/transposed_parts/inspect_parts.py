@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Run by the grader in a tool sandbox: each <slug>.mscz given on the command line is exported to
 <slug>.musicxml by MuseScore itself, and <slug>.json records what the saved file says about the part:
-whether it was saved with concert pitch on, and its instrument's transposition (diatonic, chromatic).
+whether it was saved with concert pitch on, and its instrument's transposition (diatonic, chromatic), read from
+the archive's one .mscx, the one MuseScore opens.
 When the submitted <slug>.pdf is given too, the part is also engraved to PDF here from the .mscz, and
 pdf_match is the share of the engraving's glyphs (text, page and position, from pdftotext -bbox) that
 the submitted PDF shows at the same place: the PDF must be the engraving of the submitted part."""
@@ -37,8 +38,18 @@ def pdf_match(submitted: str, engraved: str) -> float:
 
 
 def saved_state(path: str) -> dict:
+    """The saved concert-pitch state and transposition of the one score in the archive: MuseScore opens the
+    .mscx that META-INF/container.xml names, so an archive holding a second .mscx (which would have this
+    reading one score and MuseScore another) is refused."""
     with zipfile.ZipFile(path) as archive:
-        member = next(i for i in archive.infolist() if i.filename.endswith(".mscx") and "/" not in i.filename)
+        scores = [i for i in archive.infolist() if i.filename.lower().endswith(".mscx")]
+        if len(scores) != 1:
+            raise ValueError(f"the archive holds {len(scores)} .mscx scores, not one")
+        member = scores[0]
+        if "META-INF/container.xml" in archive.namelist():
+            named = [f.get("full-path") for f in ET.fromstring(archive.read("META-INF/container.xml")).iter("rootfile")]
+            if named and named[0] != member.filename:
+                raise ValueError(f"container.xml names {named[0]!r}, not the archive's score {member.filename!r}")
         if member.file_size > MAX_MSCX:
             raise ValueError("score too large")
         root = ET.fromstring(archive.read(member))

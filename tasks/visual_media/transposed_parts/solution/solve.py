@@ -171,6 +171,22 @@ def concert_pitch_on(mscz: Path) -> None:
             archive.writestr(member, data)
 
 
+def decoy_score(mscz: Path) -> None:
+    """Re-save the file with concert pitch on, as a second score that META-INF/container.xml names (the one
+    MuseScore opens), behind a copy of the first with concert pitch off."""
+    with zipfile.ZipFile(mscz) as archive:
+        members = {i.filename: archive.read(i) for i in archive.infolist()}
+    score = next(member for member in members if member.endswith(".mscx") and "/" not in member)
+    written = members.pop(score)
+    members["META-INF/container.xml"] = members["META-INF/container.xml"].replace(
+        f'full-path="{score}"'.encode(), b'full-path="opened.mscx"')
+    with zipfile.ZipFile(mscz, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(score, written)
+        archive.writestr("opened.mscx", written.replace(b"<Style>", b"<Style>\n      <concertPitch>1</concertPitch>", 1))
+        for member, data in members.items():
+            archive.writestr(member, data)
+
+
 def computer(*args: str) -> None:
     """One action on the desktop through the computer tools."""
     subprocess.run(["ale-computer", *args], check=True, stdout=subprocess.DEVNULL)
@@ -248,6 +264,8 @@ def main() -> None:
             mscore("-o", str(OUTPUT / f"{slug}.mscz"), str(source))
             if SHORTCUT == "concert_pitch_left":
                 concert_pitch_on(OUTPUT / f"{slug}.mscz")
+            if SHORTCUT == "decoy_score":
+                decoy_score(OUTPUT / f"{slug}.mscz")
             if SHORTCUT == "concert_pitch_pdf":  # the PDF engraved from the part as it stands in the concert score
                 concert = work / f"{slug}_concert.musicxml"
                 ET.ElementTree(written_part(root, part_id, label, 0, 0)).write(concert, encoding="UTF-8",
