@@ -444,6 +444,23 @@ WITHHELD = re.compile(r"\b(?:premature|too (?:early|soon)|unconfirmed|tentative)
 EXCESS_DISMISSED = re.compile(
     rf"\b(?:excess|signal|peak|resonance|bump)\s+{OF_WHAT}(?:is|was|remains)\s+(?:not\s+(?:statistically\s+)?significant"
     rf"|insignificant|(?:(?:most\s+)?(?:likely|probably|just|only|merely)\s+)?an?\s+(?:\w+\s+)?fluctuation)")
+# at 5 sigma or more, the data said to agree with the background alone ("consistent with the background-only
+# hypothesis", "well described by the background", "no significant deviation from the background", "the
+# background-only hypothesis cannot be rejected"), not of the sidebands or of another part of the spectrum, and not
+# a probability ("a fluctuation of the background would be consistent with it once in ...")
+BACKGROUND = (r"(?:(?!signal\b|plus\b)\w+\W+){0,3}?"  # not "the signal plus background model"
+              r"(?:background|standard\s+model|sm\s+expectation|(?:statistical\s+)?fluctuation)")
+BACKGROUND_AGREES = re.compile(
+    rf"\b(?:consistent|compatible|in\s+(?:good\s+|full\s+)?agreement|agree(?:s|d|ing)?|accord(?:s|ed|ing)?)\s+with\s+{BACKGROUND}"
+    rf"|\b(?:described|explained|accounted\s+for|reproduced)\s+(?:\w+\s+){{0,2}}?by\s+{BACKGROUND}"
+    rf"|\bno\s+(?:\w+\s+)?(?:deviation|departure|discrepancy|tension)\s+(?:\w+\s+)?from\s+{BACKGROUND}"
+    r"|\bbackground.only\s+(?:\w+\s+)?(?:cannot|can't|could\s+not|is\s+not|was\s+not)\s+(?:be\s+|been\s+)?"
+    r"(?:rejected|excluded|ruled\s+out)"
+    r"|\bbackground.only\s+(?:\w+\s+)?(?:describes|explains|fits|reproduces|accounts\s+for)\s+(?:the\s+)?"
+    r"(?:data|spectrum|distribution)(?!\s+(?:poorly|badly|only))")
+AGREEMENT_DENIED = re.compile(r"\b(?:no|not|never|nor|hardly|barely|far\s+from|longer)\b|n't\b")
+AGREEMENT_ELSEWHERE = re.compile(r"\b(?:sidebands?|elsewhere|outside|away\s+from|apart\s+from|except|control\s+region)\b")
+AGREEMENT_CHANCE = re.compile(r"\b(?:would|if|unless|probability|chance|p-value)\b|\bp\s*[=<]")
 CLAUSE_BREAK = re.compile(r"[,:()\u2013\u2014]")
 NEGATION_REACH = 4  # words before a claim within which a negator denies it ("cannot claim an observation")
 SHORT_OF_REACH = 8  # words before a claim, in its clause, within which the text may say the result falls short of it
@@ -476,6 +493,19 @@ def _denies_excess(text: str) -> bool:
     return any(DENIAL.search(s) and not ELSEWHERE.search(s) for s in SENTENCE_BREAK.split(text))
 
 
+def _agrees_with_background(text: str) -> bool:
+    """The data, not their sidebands, said to agree with the background alone, the agreement not denied just before
+    ("not consistent with", "no longer compatible with")."""
+    for sentence in SENTENCE_BREAK.split(text):
+        if AGREEMENT_ELSEWHERE.search(sentence) or AGREEMENT_CHANCE.search(sentence):
+            continue
+        for match in BACKGROUND_AGREES.finditer(sentence):
+            lead = CLAUSE_BREAK.split(sentence[:match.start()])[-1]
+            if not AGREEMENT_DENIED.search(" ".join(re.findall(r"[\w']+", lead)[-NEGATION_REACH:])):
+                return True
+    return False
+
+
 def _withholds(text: str) -> bool:
     """A claim put off in its own sentence, or the excess dismissed."""
     return bool(EXCESS_DISMISSED.search(text)) or any(
@@ -491,8 +521,9 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     observation cannot be claimed"); wording in the claim's clause that the result falls short of it ("below the
     5 sigma threshold for an observation") makes none, and at 5 sigma or more denies it. At 3 sigma or more, the
     evidence or the excess may not be withdrawn either ("evidence cannot be claimed", "we cannot claim evidence"), and at
-    5 or more the claim not put off ("an observation would be premature") nor the excess dismissed ("is not
-    significant", "is a statistical fluctuation")."""
+    5 or more the claim not put off ("an observation would be premature"), the excess not dismissed ("is not
+    significant", "is a statistical fluctuation") and the data not said to agree with the background alone ("consistent
+    with the background-only hypothesis")."""
     if g.params["mode"] == "measurement":
         z = _value(result, "local_significance")
         claims = [denied for denied, _ in _mentions(text, CLAIM, NEGATOR, NEGATION_REACH)]
@@ -501,7 +532,7 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
             ok, want = False, "a local significance"
         elif z >= 5:
             ok = (not all(claims) and not any(claims) and not _denies_excess(text)
-                  and not EVIDENCE_WITHDRAWN.search(text) and not _withholds(text))
+                  and not EVIDENCE_WITHDRAWN.search(text) and not _withholds(text) and not _agrees_with_background(text))
             want = "an observation (Z >= 5), not denied"
         elif z >= 3:
             # "the excess is not significant enough" does not deny the excess

@@ -46,6 +46,7 @@ STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcut
 # clause_hedge puts the shortfall in another clause than the claim, and denies the observation after naming it
 # evidence_withdrawn states the conclusion, then withdraws the evidence in a sentence of its own
 # withheld_observation puts the claim off and dismisses the excess after the conclusion
+# background_agreement calls the data consistent with the background alone after the conclusion
 HEDGES = {"hedged_conclusion": {
               "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
               "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
@@ -66,7 +67,11 @@ HEDGES = {"hedged_conclusion": {
               "measurement": "Claiming an observation would be premature: the excess is most likely a statistical "
                              "fluctuation.\n",
               "limit": "There is evidence for a resonance near the largest best-fit yield; claiming an observation "
-                       "would be premature.\n"}}
+                       "would be premature.\n"},
+          "background_agreement": {
+              "measurement": "Overall, the data are consistent with the background-only hypothesis.\n",
+              "limit": "There is evidence for a resonance near the largest best-fit yield, although the data are "
+                       "consistent with the background-only hypothesis.\n"}}
 
 
 def read_tree(name):
