@@ -413,24 +413,70 @@ def _withdrawn(text: str, number: re.Match[str], value: float, signed: bool) -> 
         return False
     since = before[max((m.end() for m in _NUMBER.finditer(before)), default=0):]
     signs = [-1] if re.search(r"(?:^|[\s(])[-\u2212]\s*$", before) else []
-    signs += [sign for pattern, sign in ((DOWN_VERB, -1), (UP_VERB, 1)) if pattern.search(since)]
+    if not re.search(r"\bto\s*[-\u2212$]?$", since, re.IGNORECASE):  # "reduces the return to 8.6 percent" is a level
+        signs += [sign for pattern, sign in ((DOWN_VERB, -1), (UP_VERB, 1)) if pattern.search(since)]
     signs += [sign for pattern, sign in ((DOWN_AFTER, -1), (UP_AFTER, 1)) if pattern.search(after)]
     return bool(signs) and math.prod(signs) * value < 0
 
 
-def _withdrawn_masked(text: str, value: float, signed: bool) -> str:
-    """The text with each figure that states ``value`` but is withdrawn where it stands blanked out."""
+def _masked(text: str, value: float, signed: bool, *, withdrawn: bool) -> str:
+    """The text with each figure that states ``value`` and is (``withdrawn``) or is not withdrawn where it stands
+    blanked out."""
     return _NUMBER.sub(lambda n: "#" * len(n.group()) if quoted(n.group(), value) and _withdrawn(
-        text, n, value, signed) else n.group(), text)
+        text, n, value, signed) == withdrawn else n.group(), text)
 
 
 def stated_for(text: str, key: str, values: dict[str, float], scenario: str) -> bool:
+    """Whether the text states ``values[key]`` where it names its finding, and does not take it back there."""
+    return _attributed(_masked(text, values[key], key.endswith("_pct"), withdrawn=True), key, values, scenario)
+
+
+def withdrawn_for(text: str, key: str, values: dict[str, float], scenario: str) -> bool:
+    """Whether the text takes ``values[key]`` back (negates it, offers another beside it, reverses its direction)
+    where it names its finding, in any sentence: another sentence stating it does not make up for this one."""
+    return _attributed(_masked(text, values[key], key.endswith("_pct"), withdrawn=False), key, values, scenario)
+
+
+# a comparison of the figure with something else ("50 percent larger than OLS"), not the figure's level
+# or a test's level or an interval's coverage ("significant at 1 percent", "95 percent interval")
+COMPARED_AFTER = re.compile(r"^" + UNIT + r"\s*(?:larger|smaller|bigger|greater|higher|lower|more|less|above|below"
+                            r"|over|under|than|level|significan|confidence|interval|CI\b)", re.IGNORECASE)
+
+
+# a clause about other work than the paper's own estimates ("the 10 percent of earlier studies")
+OTHER_WORK = re.compile(r"literature|earlier|previous|prior|other\s+\w*\s*stud|studies|typical|benchmark|consensus"
+                        r"|usual", re.IGNORECASE)
+
+
+def other_figure_for(text: str, key: str, values: dict[str, float], scenario: str,
+                     estimates: list[float]) -> str | None:
+    """A percentage the text gives as a percentage finding's own level and that is neither a headline figure nor
+    one of the table's estimates as a percentage (another column's): a clause naming that finding alone ties it to
+    the figure ("the return to schooling is 4.3 percent"), wherever the text also states the right one."""
+    if not key.endswith("_pct"):
+        return None
+    known = [*values.values(), *estimates]
+    for clause in re.split(r"[;!?,:()]|\.(?=\s|$)", text):
+        named = _named(clause, scenario)
+        if {k for _, _, k in named} != {key} or OTHER_WORK.search(clause):
+            continue
+        for number in _NUMBER.finditer(clause):
+            after = clause[number.end():]
+            before = [item for item in named if item[1] <= number.start()]
+            gap = clause[before[-1][1]:number.start()] if before else ""
+            if (before and re.match(UNIT, after).group().strip() and not COMPARED_AFTER.search(after)
+                    and not re.search(r"\d", gap) and len(re.findall(r"\w+", gap)) <= 5 and ATTACHED.search(gap)
+                    and not any(quoted(number.group(), v) for v in known)):
+                return number.group()
+    return None
+
+
+def _attributed(text: str, key: str, values: dict[str, float], scenario: str) -> bool:
     """Whether the text states ``values[key]`` in a sentence that names its finding: where the sentence names
     several headline findings, in a clause whose figure is this finding's (a clause that names several and states
     several figures, or a "respectively" list, pairs them in order; one that states one figure gives it to the
     finding it is tied to, else to its subject) or in a clause naming none right after one whose subject it is."""
     value = values[key]
-    text = _withdrawn_masked(text, value, key.endswith("_pct"))
 
     def names(clause: str, cover: bool = True) -> set[str]:
         return {k for _, _, k in _named(clause, scenario, cover=cover)}
@@ -629,6 +675,15 @@ def _check_interpretation(g: Grading, ref: dict[str, Any], scenario: str) -> Non
         unstated = [key for key in HEADLINES[scenario] if not stated_for(text, key, headline, scenario)]
         if unstated:
             bad.append(f"summary: does not state {', '.join(unstated)} where it names the finding")
+        taken_back = [key for key in HEADLINES[scenario] if withdrawn_for(text, key, headline, scenario)]
+        if taken_back:
+            bad.append(f"summary: takes back {', '.join(taken_back)} where it names the finding")
+        coefficients = [b for model in ref["models"].values() for b in model["params"].values()]
+        estimates = [f(b) for b in coefficients for f in (_pct, lambda b: 100 * b)]
+        others = {key: other for key in HEADLINES[scenario]
+                  if (other := other_figure_for(text, key, headline, scenario, estimates)) is not None}
+        if others:
+            bad.append(f"summary: also gives {others} as the finding's figure")
     items = len(ref["derived"]) + 1
     g.share("interpretation.json numbers match the estimates", items - len(bad), items, wrong=bad, weight=2)
 

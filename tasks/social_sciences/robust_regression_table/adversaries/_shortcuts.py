@@ -21,6 +21,9 @@ with one inference convention taken from a default instead of the brief:
   than men", "exporting lowers value added by <the premium>".
 - summary_negated: every convention right, and each sentence names one finding and its figure, but takes the
   figure back: "the return to schooling is not <the return>", or offers another beside it ("<figure> or <other>").
+- summary_contradicted_apart: every convention right, and each sentence names one finding and states its figure,
+  then later sentences take each back or give the finding another figure: "Read differently, schooling lowers wages
+  by <the return>", "the gender gap is <another figure>".
 """
 
 import json
@@ -221,4 +224,15 @@ TAKEN_BACK = {
 }
 if (MODE, scenario) in TAKEN_BACK:
     out["summary"] = TAKEN_BACK[MODE, scenario]()
+if MODE == "summary_contradicted_apart":
+    findings = {"wage": {"return_to_schooling_pct": "The return to schooling", "gender_gap_pct": "The gender gap",
+                         "union_premium_women_pct": "The union premium for women"},
+                "firm": {"returns_to_scale": "Within firms, returns to scale", "exporter_premium_pct": "The exporter premium"},
+                "iv": {"ols_return_pct": "The OLS return to schooling", "iv_return_pct": "The IV return",
+                       "first_stage_f_clustered": "The first-stage F"}}[scenario]
+    stated = [f"{name} is {abs(out[key]):.3f}." for key, name in findings.items()]
+    # the first finding negated in a later sentence, every other one given a second figure
+    later = [f"{name} is not {abs(out[key]):.3f}." if i == 0 else f"{name} is {abs(out[key]) + 6:.1f} percent."
+             for i, (key, name) in enumerate(findings.items())]
+    out["summary"] = " ".join([*stated, "Read another way:", *later])
 (OUTPUT / "interpretation.json").write_text(json.dumps(out, indent=1))
