@@ -284,6 +284,87 @@ def _contradicted(units: list[str], side: str, parameter: str, values: dict[str,
     return False
 
 
+def _sides_named(text: str) -> list[str]:
+    """The sides a text names, in the order it first names them."""
+    first = {s: m.start() for s in model.SIDES if (m := SIDE_WORDS[s].search(text))}
+    return sorted(first, key=first.__getitem__)
+
+
+def _readings(clause: str, values: dict[str, float | None], tol: float) -> list[dict[str, list[float]]]:
+    """The ways a clause naming both sides gives its figures matching either side's to the sides: in the order it
+    names the sides ("the left and right cadences were 105.2 and 98.8"), and, where each figure has its own side
+    word, the side word just before it ("the right cadence was 98.8 (left 105.2)") or just after it ("98.8 on the
+    right and 105.2 on the left")."""
+    found = [(m.start(), s) for s in model.SIDES for m in SIDE_WORDS[s].finditer(clause)]
+    numbers = [(m.start(), float(m.group())) for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?", clause)
+               if any(v is not None and abs(float(m.group()) - v) <= tol for v in values.values())
+               and float(m.group()) in _claimed_numbers(clause)]
+    order = _sides_named(clause)
+    readings = [{s: [n for _, n in numbers[i:i + 1]] for i, s in enumerate(order)}]
+    for nearest in (lambda at: max((w for w in found if w[0] < at), default=None),
+                    lambda at: min((w for w in found if w[0] > at), default=None)):
+        words = [nearest(at) for at, _ in numbers]
+        sides = [w[1] for w in words if w is not None]
+        if numbers and len(sides) == len(numbers) and len(set(sides)) == len(sides):
+            readings.append({s: [n for (_, n), w in zip(numbers, words, strict=True) if w[1] == s] for s in order})
+    return readings
+
+
+def _clauses(unit: str) -> list[tuple[str, str | None]]:
+    """A unit's clauses (split at , ; : and sentence ends) with the side each continues: the one named by the last
+    clause naming a side alone, else the one its row label, column or heading names (the nearest naming one)."""
+    prefix, _, body = unit.rpartition(" | ")
+    side = next((named[0] if len(named) == 1 else None for label in reversed(prefix.split(" | "))
+                 if (named := _sides_named(label))), None)
+    out = []
+    for clause in re.split(r"[,;:]|(?<=[.!?])\s", body):
+        out.append((clause, side))
+        named = _sides_named(clause)
+        side = named[0] if len(named) == 1 else None if named else side
+    return out
+
+
+def _parameter_clauses(units: list[str], parameter: str) -> list[tuple[str, list[str], str | None]]:
+    """The clauses of the units naming the parameter that are about it (they name it or no other parameter), each
+    with the sides it names and the side it continues."""
+    others = [words for name, words in PARAMETER_WORDS.items() if name != parameter]
+    return [(clause, _sides_named(clause), continued) for unit in units
+            if re.search(PARAMETER_WORDS[parameter], unit, re.IGNORECASE)
+            for clause, continued in _clauses(unit)
+            if re.search(PARAMETER_WORDS[parameter], clause, re.IGNORECASE)
+            or not any(re.search(words, clause, re.IGNORECASE) for words in others)]
+
+
+def _crossed(units: list[str], side: str, parameter: str, values: dict[str, float | None], tol: float) -> bool:
+    """Some clause about the parameter gives this side the other side's figure and not its own: one naming this
+    side alone, or one naming both sides that gives it so in every reading ("step length was 0.560 m on the left
+    and 0.578 m on the right" with the sides' figures exchanged)."""
+    other = "R" if side == "L" else "L"
+
+    def crossed(given: list[float]) -> bool:
+        return not any(abs(n - values[side]) <= tol for n in given) and any(abs(n - values[other]) <= tol for n in given)
+
+    if values[side] is None or values[other] is None:
+        return False
+    return any((named == [side] and crossed(_claimed_numbers(clause))) or (
+        len(named) == 2 and all(crossed(reading[side]) for reading in _readings(clause, values, tol)))
+        for clause, named, _ in _parameter_clauses(units, parameter))
+
+
+def _cited_in_clause(units: list[str], side: str, parameter: str, values: dict[str, float | None], tol: float) -> bool:
+    """Some clause about the parameter gives this side its figure: a clause naming it alone, one naming no side
+    that continues it ("## Right: cadence 98.8, lower than the left's 105.2"), or one naming both that gives it so
+    in some reading."""
+    if values[side] is None:
+        return False
+    for clause, named, continued in _parameter_clauses(units, parameter):
+        given = ([_claimed_numbers(clause)] if (named or [continued]) == [side]
+                 else [r[side] for r in _readings(clause, values, tol)] if len(named) == 2 else [])
+        if any(abs(n - values[side]) <= tol for numbers in given for n in numbers):
+            return True
+    return False
+
+
 def _cited_for(units: list[str], side: str, parameter: str, values: dict[str, float | None], tol: float) -> bool:
     """Some unit names the parameter and the side and states the side's figure; one that names both sides gives
     the figures matching either side in the order it names the sides (a heading's side gives way to the unit's).
@@ -319,9 +400,10 @@ def _grade_report(g: Grading, truth: dict, params: dict, curves: dict, report: s
         value = values[side]
         if value is None:
             return "not in the CSV files"
-        if _contradicted(units, side, parameter, values, tol):
+        if _contradicted(units, side, parameter, values, tol) or _crossed(units, side, parameter, values, tol):
             return "the other side's figure also given for this side"
-        return _cited_for(units, side, parameter, values, tol) or f"{value:g} not cited for this side"
+        return (_cited_for(units, side, parameter, values, tol) or _cited_in_clause(units, side, parameter, values, tol)
+                or f"{value:g} not cited for this side")
 
     expected = {}
     for column, label, tol in (("cadence_steps_per_min", "cadence", 0.51), ("walking_speed_m_s", "walking speed", 0.0051),

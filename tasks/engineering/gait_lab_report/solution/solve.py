@@ -325,6 +325,14 @@ def report(events, params, curves, swaps, gaps, duration, hz):
                   f"{params[side]['walking_speed_m_s']:.3f} m/s, stride length {params[side]['stride_length_m']:.3f} m, "
                   f"step length {params[side]['step_length_m']:.3f} m, stance {params[side]['stance_pct']:.1f} %."
                   for side in SIDES]
+    if SHORTCUT == "report_pairs_exchanged":  # the right report, then every figure again with the sides exchanged
+        exchanged = [f"{label} was {params['R'][key]:.3f} on the left and {params['L'][key]:.3f} on the right"
+                     for key, label in (("cadence_steps_per_min", "cadence"), ("walking_speed_m_s", "walking speed"),
+                                        ("stride_length_m", "stride length"), ("step_length_m", "step length"),
+                                        ("stance_pct", "stance"))]
+        knee = {side: curves[side]["knee"].max() for side in SIDES}
+        exchanged.append(f"peak swing knee flexion was {knee['R']:.1f} on the left and {knee['L']:.1f} on the right")
+        lines += ["", "On re-checking the labels: " + "; ".join(exchanged) + "."]
     diff = abs(params["L"]["step_length_m"] - params["R"]["step_length_m"])
     left, right = ("R", "L") if SHORTCUT == "report_sides_swapped" else ("L", "R")
     lines += ["", f"Step length asymmetry {diff:.3f} m; stance {params[left]['stance_pct']:.1f} % left and "
