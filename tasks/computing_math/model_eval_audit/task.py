@@ -19,8 +19,9 @@ groups, the reliability table (and that it reproduces the reported ECE), that th
 calibrated reliability curves of both models, the verdict (the note's Verdict lines, a "final verdict", a
 "Conclusion:", "Summary:" or "In sum" line and the line under such a heading included, must state the JSON's, neither
 hedged, contradicted, turned round as the rejection of a view nor put under a negated view such as "I am not persuaded
-that"; "the claim fails", "stands" or "is not supported" and a pronoun carrying on the claim ("...; it does not hold")
-state it too; a mention limited to the leaky set, put as a counterfactual or as a modal caveat ("may not hold on other
+that"; "the claim fails", "stands", "is not supported" or "is false", a pronoun carrying on the claim ("...; it does not
+hold"), a conclusion line opening with "it" or no subject ("Conclusion: it holds") and the claim in its own words ("B does
+not beat A") state it too, and a predicate turning a mention round ("that the claim holds is false") leaves it open; a mention limited to the leaky set, put as a counterfactual or as a modal caveat ("may not hold on other
 data") explains the verdict and states none), and that the note's figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
@@ -241,8 +242,15 @@ def _note_numbers(text: str) -> list[float]:
 # leaves it open, and so does a frame that turns the sentence round ("it is not the case that the claim holds") or
 # negates the view it states ("I am not persuaded that the claim holds", "I don't think the claim holds")
 _CLAIM_HOLDS = re.compile(r"\bclaim\b((?:\W+\w+){0,3}?)\W+(?:(?P<holds>holds?|(?<!\bas it )stands?|upheld|supported"
-                          r"|confirmed|sustained)|fails?|falls?(?!\s+(?:within|under|into|in)\b)|collapses?|rejected"
-                          r"|refuted|unsupported)\b")
+                          r"|confirmed|sustained|true|valid|correct|justified|warranted)|fails?"
+                          r"|falls?(?!\s+(?:within|under|into|in)\b)|collapses?|rejected|refuted|unsupported|false|untrue"
+                          r"|invalid|incorrect|wrong|unfounded|unjustified)\b")
+# a mention that a predicate turns round ("that the claim does not hold is false") states no verdict
+_TURNED_AFTER = re.compile(r"\W+(?:is|was)\s+(?:false|wrong|incorrect|untrue|mistaken|not\s+(?:true|correct|right|the\s+case))\b")
+# the claim in its own words, unqualified to the end of its clause ("B beats A", "model B does not outperform model A",
+# "B is not better than A"), is read as "the claim holds" with the words between
+_B_BEATS_A = re.compile(r"\b(?:model\s+)?b\b((?:\W+\w+){0,3}?)\W+(?:beats?|outperforms?|(?:is\s+)?better\s+than|superior\s+to"
+                        r"|improves?\s+(?:on|upon))\s+(?:model\s+)?a\b(?=\s*(?:[.;:!?\u2014]|$)|,?\s+(?:and|but|so|yet)\b)")
 # a clause that goes on with the claim as its subject, by a pronoun or none ("the claim rests on leaked items; it does
 # not hold", "... and does not hold"), is read with the claim named
 _CLAUSE_END = re.compile(r"([;:.!?\u2014]\s+|,?\s+(?:and|but|so|yet)\s+)")
@@ -250,6 +258,9 @@ _PRONOUN = re.compile(r"(?:(?:however|still|yet|but|and|so|thus|therefore|indeed
 _ELIDED = re.compile(r"(?:(?:still|therefore|thus|also|then|now|not|no|longer|never|cannot|can|does|did|will|would|must"
                      r"|could|may|might|do|is|n['\u2019]t)\s+)*(?:holds?|fails?|stands?|falls?|collapses?)\b")
 _CLAIM_SUBJECT = re.compile(r"\W*(?:[\w'\u2019]+\W+){0,2}?claim\b")
+# a conclusion line that opens with "it" or no subject ("Conclusion: it does not hold", "In sum, holds") speaks of the claim
+_LINE_SUBJECT = re.compile(r"(?P<lead>(?:[^:]*:)?[\s,*_#>|.-]*(?:(?:overall|in\s+(?:sum|short|summary|conclusion|brief)"
+                           r"|to\s+(?:sum\s+up|conclude)|so|thus|therefore|hence)\b[\s,]*)?)(?:it\s+)?(?=" + _ELIDED.pattern + ")")
 _DENIED = re.compile(r"\b(?:not|no|never|longer|cannot|fails?|failed|unable|neither|nor|hardly|scarcely)\b|n['\u2019]t")
 _OPEN = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b")
 # a mention limited in scope or put under a counterfactual ("the claim only holds on the leaky set", "before leakage
@@ -320,11 +331,12 @@ def _note_verdict(text: str) -> bool | None:
     said: set[bool | None] = set()
     conditional: set[bool | None] = set()
     for line in _verdict_lines(text):
-        plain = _claim_carried(_NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`]", " ", line)))))
+        plain = _NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`]", " ", line))))
+        plain = _claim_carried(_B_BEATS_A.sub(r"the claim\1 holds", _LINE_SUBJECT.sub(r"\g<lead>the claim ", plain, count=1)))
         for mention in _CLAIM_HOLDS.finditer(plain):
             # a frame ends with its sentence, at a colon or a "but" ("some doubt that B is better, but the claim holds")
             sentence = re.split(r"[.;:!?]\s|\bbut\b", plain[:mention.start()])[-1]
-            open_ = _TURNED.search(sentence) or _NEGATED_VIEW.search(sentence)
+            open_ = _TURNED.search(sentence) or _NEGATED_VIEW.search(sentence) or _TURNED_AFTER.match(plain, mention.end())
             reading = None if open_ else bool(mention["holds"]) != bool(_DENIED.search(mention.group(1)))
             # a modal mention is a caveat ("the claim may not hold on other data"), and it states no verdict
             if _OPEN.search(mention.group(1)):

@@ -230,6 +230,8 @@ def write_note(metrics: dict, reasons: dict) -> None:
     if SHORTCUT == "opposite_in_other_words":  # the Verdict line right, then the opposite through a pronoun or a verb
         lines += ["", "Conclusion: the claim rests on the evaluated items; it does not hold." if metrics["claim_holds"]
                   else "Conclusion: the claim stands."]
+    if SHORTCUT == "claim_in_own_words":  # the Verdict line right, then the opposite as the claim's own words or "it"
+        lines += ["", "Conclusion: B does not beat A." if metrics["claim_holds"] else "Conclusion: it holds."]
     if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
         lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
