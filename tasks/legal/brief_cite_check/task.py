@@ -19,7 +19,7 @@ that"), or stated both ways is no verdict; a negation split from "survive" by an
 stands", "falls with it", "fails" or "collapses" state it in other words, and so do they with "it" or no subject
 carrying on the previous clause's argument: "the argument rests on Smith; it falls with Smith"; a conclusion line is
 read whatever it names, one opening with "it" or no subject ("Conclusion: it stands") speaks of the argument, "the
-point", "position", "contention" or "proposition" are the argument, "sound", "viable" or "untenable" state its fate, and
+point", "position", "contention" or "proposition" are the argument, "sound", "viable", "safe", "lost" or "untenable" state its fate, and
 a clause ending "is wrong" turns it round).
 
 Variants: a Ninth Circuit brief citing 9 authorities; an Oregon Court of Appeals brief (parallel Pacific
@@ -261,8 +261,10 @@ _ARGUMENT = r"(?:argument|point|position|contention|proposition)"
 _AUXILIARY = (r"still|therefore|thus|also|then|now|simply|plainly|fully|not|no|longer|never|cannot|can|does|did|will"
               r"|would|must|could|may|might|do|is|n['\u2019]t")
 _ARGUMENT_VERB = re.compile(rf"\b{_ARGUMENT}((?:\s+(?:{_AUXILIARY})(?:n['\u2019]t)?)*)\s+"
-                            r"(?:(?P<stands>stands?|prevails?|succeeds?|holds?\s+up|sound|valid|viable|tenable|intact)"
-                            r"|falls?(?!\s+(?:within|under|into|in)\b)|fails?|collapses?|unsound|invalid|untenable|doomed)\b")
+                            r"(?:(?P<stands>stands?|prevails?|succeeds?|holds?\s+up|endures?|lives\s+on|(?:remains?\s+)?(?:good"
+                            r"|sound|valid|viable|tenable|intact|safe|secure)|(?:well[\s-]+)?founded)"
+                            r"|falls?(?!\s+(?:within|under|into|in)\b)|fails?|collapses?|unsound|invalid|untenable|doomed"
+                            r"|lost|dead|defeated|unfounded|baseless)\b")
 _MODAL = re.compile(r"\b(?:may|might|could)\b")
 # a clause that goes on with the argument as its subject, by a pronoun or none ("the argument rests on Smith; it falls
 # with Smith", "... and falls with it"), is read with the argument named; the periods of a citation end no clause
