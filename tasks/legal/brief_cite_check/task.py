@@ -17,7 +17,10 @@ line, and every "Conclusion:", "Bottom line:", "Summary:" or "In short" line on 
 heading: a verdict hedged, turned round, put as the rejection of a view or under a negated view ("I am not persuaded
 that"), or stated both ways is no verdict; a negation split from "survive" by an aside still negates it; "the argument
 stands", "falls with it", "fails" or "collapses" state it in other words, and so do they with "it" or no subject
-carrying on the previous clause's argument: "the argument rests on Smith; it falls with Smith").
+carrying on the previous clause's argument: "the argument rests on Smith; it falls with Smith"; a conclusion line is
+read whatever it names, one opening with "it" or no subject ("Conclusion: it stands") speaks of the argument, "the
+point", "position", "contention" or "proposition" are the argument, "sound", "viable", "safe", "lost" or "untenable" state its fate, and
+a clause ending "is wrong" turns it round).
 
 Variants: a Ninth Circuit brief citing 9 authorities; an Oregon Court of Appeals brief (parallel Pacific
 Reporter cites, supra, statutes, a case reversed only in part); a longer Ninth Circuit brief citing 12.
@@ -244,22 +247,24 @@ _NO_DOUBT = re.compile(r"(?:\b(?:not|no|never|cannot|without|beyond)\b|n['\u2019
                        r"(?:doubt|disput|question|hesitat|contest|debat)\w*")
 # a comma-delimited aside of a few words ("does not, on this record, survive") is read as if it were not there
 _ASIDE = re.compile(r",(?:\s*[\w'\u2019.-]+){1,5}\s*,")
-# a line that concludes the memo other than the Assessment line ("Conclusion: ...", "In short, ...") and speaks of
-# the argument or its survival: it must not conclude the other way; a bare heading ("## Conclusion") brings the line
-# under it
+# a line that concludes the memo other than the Assessment line ("Conclusion: ...", "In short, ...", whatever it names):
+# it must not conclude the other way; a bare heading ("## Conclusion") brings the line under it
 _OPENER = (r"^[#*>|\s_-]*(?:\d+[.)]\s*)?(?:conclusions?|bottom\s+line|final|verdict|overall|summary|recommendation"
            r"|tl;?\s*dr|in\s+(?:sum|short|summary|conclusion|brief)|to\s+(?:sum\s+up|conclude))\b")
-_CONCLUSION = re.compile(rf"{_OPENER}.*\b(?:argument|surviv)", re.IGNORECASE)
+_CONCLUSION = re.compile(_OPENER, re.IGNORECASE)
 _HEADING = re.compile(rf"{_OPENER}[\s:*_#.-]*$", re.IGNORECASE)
 
 
-# the argument's fate in other words ("the argument stands", "the argument falls with it", "the argument still fails"):
-# the words between the argument and the verb are auxiliaries, adverbs and negations only
+# the argument's fate in other words ("the argument stands", "the argument falls with it", "the argument still fails",
+# "the point is not viable"): the words between the argument and the verb are auxiliaries, adverbs and negations only
+_ARGUMENT = r"(?:argument|point|position|contention|proposition)"
 _AUXILIARY = (r"still|therefore|thus|also|then|now|simply|plainly|fully|not|no|longer|never|cannot|can|does|did|will"
               r"|would|must|could|may|might|do|is|n['\u2019]t")
-_ARGUMENT_VERB = re.compile(rf"\bargument((?:\s+(?:{_AUXILIARY})(?:n['\u2019]t)?)*)\s+"
-                            r"(?:(?P<stands>stands?|prevails?|succeeds?|holds?\s+up)"
-                            r"|falls?(?!\s+(?:within|under|into|in)\b)|fails?|collapses?)\b")
+_ARGUMENT_VERB = re.compile(rf"\b{_ARGUMENT}((?:\s+(?:{_AUXILIARY})(?:n['\u2019]t)?)*)\s+"
+                            r"(?:(?P<stands>stands?|prevails?|succeeds?|holds?\s+up|endures?|lives\s+on|(?:remains?\s+)?(?:good"
+                            r"|sound|valid|viable|tenable|intact|safe|secure)|(?:well[\s-]+)?founded)"
+                            r"|falls?(?!\s+(?:within|under|into|in)\b)|fails?|collapses?|unsound|invalid|untenable|doomed"
+                            r"|lost|dead|defeated|unfounded|baseless)\b")
 _MODAL = re.compile(r"\b(?:may|might|could)\b")
 # a clause that goes on with the argument as its subject, by a pronoun or none ("the argument rests on Smith; it falls
 # with Smith", "... and falls with it"), is read with the argument named; the periods of a citation end no clause
@@ -267,7 +272,15 @@ _ABBREVIATION = re.compile(r"(?<![\w.])(?:or|app|cir|supp|rev|stat|ct|dist|f|p|s
 _CLAUSE_END = re.compile(r"([;:.!?\u2014]\s+|,?\s+(?:and|but|so|yet)\s+)")
 _PRONOUN = re.compile(r"(?:(?:however|still|yet|but|and|so|thus|therefore|indeed|in\s+fact)\W+)?it\b")
 _ELIDED = re.compile(rf"(?:(?:{_AUXILIARY})\s+)*(?:stands?|prevails?|succeeds?|holds?\s+up|falls?|fails?|collapses?)\b")
-_ARGUMENT_SUBJECT = re.compile(r"\W*(?:[\w'\u2019]+\W+){0,3}?argument\b")
+_ARGUMENT_SUBJECT = re.compile(rf"\W*(?:[\w'\u2019]+\W+){{0,3}}?{_ARGUMENT}\b")
+# a conclusion line that opens with "it" or no subject ("Conclusion: it stands", "In short, falls with Smith") speaks of
+# the argument
+_LINE_SUBJECT = re.compile(r"(?P<lead>(?:[^:]*:)?[\s,*_#>|.-]*(?:(?:overall|in\s+(?:sum|short|summary|conclusion|brief)"
+                           r"|to\s+(?:sum\s+up|conclude)|so|thus|therefore|hence)\b[\s,]*)?)(?:it\s+)?"
+                           rf"(?=(?:{_ELIDED.pattern}|(?:(?:{_AUXILIARY})\s+)*survives?\b))")
+# a predicate that turns the clause round at its end ("that the argument does not survive is wrong") leaves it open
+_TURNED_AFTER = re.compile(r"[^;:.()\u2014]*?\b(?:is|was)\s+(?:false|wrong|incorrect|untrue|mistaken"
+                           r"|not\s+(?:true|correct|right|the\s+case))\s*(?:[;:.()\u2014]|$)")
 
 
 def _argument_carried(line: str) -> str:
@@ -299,17 +312,19 @@ def _verdict(lines: list[str]) -> bool | None:
     """What the Assessment lines conclude: True (survives), False (does not survive), or None when they say
     neither, hedge, or say both (in one line or across several)."""
     said = set()
-    for line in (_argument_carried(_NO_DOUBT.sub(" ", _ASIDE.sub(" ", ln.lower()))) for ln in lines):
+    for line in (_argument_carried(_LINE_SUBJECT.sub(r"\g<lead>the argument ", _NO_DOUBT.sub(" ", _ASIDE.sub(" ", ln.lower())),
+                                                     count=1)) for ln in lines):
         for mention in re.finditer(r"\bsurvives?\b", line):
             before = re.split(r"[,;:.()\u2014]", line[max(0, mention.start() - 60):mention.start()])[-1]
             clause = re.split(r"[;:.()\u2014]", line[:mention.start()])[-1]
-            if _HEDGE.search(before) or _TURNED.search(line[:mention.start()]) or _NEGATED_VIEW.search(clause):
+            if _HEDGE.search(before) or _TURNED.search(line[:mention.start()]) or _NEGATED_VIEW.search(clause) \
+                    or _TURNED_AFTER.match(line, mention.end()):
                 return None
             said.add(not _DENIAL.search(before))
         for mention in _ARGUMENT_VERB.finditer(line):
             clause = re.split(r"[;:.()\u2014]", line[:mention.start()])[-1]
             if _MODAL.search(mention.group(1)) or _TURNED.search(line[:mention.start()]) \
-                    or _NEGATED_VIEW.search(clause):
+                    or _NEGATED_VIEW.search(clause) or _TURNED_AFTER.match(line, mention.end()):
                 return None
             said.add(bool(mention["stands"]) != bool(_DENIAL.search(mention.group(1) + " ")))
     return said.pop() if len(said) == 1 else None

@@ -321,6 +321,8 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
     if SHORTCUT == "conclusion_pronoun":  # the Assessment right, then the other verdict with "it" for the argument
         lines += ["", "Conclusion: the argument rests on the overruled case; it "
                       f"{'fails with that case' if survives else 'still stands'}."]
+    if SHORTCUT == "conclusion_no_subject":  # the Assessment right, then the other verdict with no argument named
+        lines += ["", f"Conclusion: it {'falls with that case' if survives else 'still stands'}."]
     if SHORTCUT == "rejected_assessment":  # the other verdict, put as the rejection of the right one
         lines[-1] = lines[-1].replace("Assessment: the argument", "Assessment: I reject the view that the argument", 1)
     if SHORTCUT == "negated_assessment":  # the other verdict, or none, under a negation a phrase search misses
