@@ -492,9 +492,12 @@ NOT_MEANINGFUL = (r"\btrivial\w*|\bnegligibl\w*|\bnot\W+(?:a\W+|very\W+)?(?:mean
 FLAG_WORDS = {"improved": r"\bimprove(?:d|ment)\b", "declined": r"\bdeclin\w*", "trivial": NOT_MEANINGFUL,
               "asymmetry": r"\basymmetr\w*|\bimbalance\w*", "no_valid_trial": r"\bno\W{0,3}valid\W{0,3}trials?\b"}
 NEGATION = re.compile(r"(?:\b(?:not|no|never|without|nor)|n't)\W+(?:\w+\W+){0,2}$")
-# an asymmetry told within the limit is no flag; one told as a flag puts it past the limit
-WITHIN_LIMIT = re.compile(r"\b(?:within|below|under|inside)\b|<")
-OVER_LIMIT = re.compile(r"\b(?:over|above|exceed\w*|beyond|outside|flag\w*)\b|>")
+# an asymmetry told within the limit is no flag ("rather than within" and "not within" are no such telling); one
+# told as a flag puts it past the limit
+WITHIN_LIMIT = re.compile(r"(?<!rather than )(?<!instead of )(?<!not )\b(?:within|below|under|inside)\b|<")
+# a clause ends at a sentence end or a semicolon, and before "while"/"whereas", which set one athlete against another
+CLAUSE_BREAK = re.compile(r"(?<=[.!?;])\s+|,?\s+(?=\b(?:while|whereas)\b)")
+OVER_LIMIT = re.compile(r"\b(?:over|above|exceed\w*|beyond|outside|flag\w*|not\W+(?:within|below|under|inside))\b|>")
 
 
 def _flag_places(clause: str) -> list[tuple[int, str]]:
@@ -530,7 +533,7 @@ def _flags_by_place(clause: str, athletes: list[str]) -> dict[str, set[str]]:
 
 def _grade_flags_told(g: Grading, ref: dict, report: str) -> None:
     """Each flagged athlete is told its flag in the report, and no athlete a flag it does not carry: a clause (a
-    sentence, or a part between semicolons) naming athletes and one flag gives that flag to each of them, one naming
+    sentence, a part between semicolons, or a part set against the next by "while"/"whereas") naming athletes and one flag gives that flag to each of them, one naming
     several gives each flag to the athletes beside it (an asymmetry only where the clause puts it past the limit)."""
     athletes = sorted(ref["summary"])
     carried = {a: {ref["summary"][a]["classification"]} | ({"asymmetry"} if a in ref["flags"]["asymmetry"] else set())
@@ -538,7 +541,7 @@ def _grade_flags_told(g: Grading, ref: dict, report: str) -> None:
     told: dict[str, set[str]] = {a: set() for a in athletes}
     wrong = set()
     for line in report.lower().splitlines():
-        for clause in re.split(r"(?<=[.!?;])\s+", line):
+        for clause in CLAUSE_BREAK.split(line):
             named = [a for a in athletes if re.search(rf"\b{re.escape(a.lower())}\b", clause)]
             flags = {flag for _, flag in _flag_places(clause)}
             for athlete in named:

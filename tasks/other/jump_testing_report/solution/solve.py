@@ -262,6 +262,10 @@ def write_report(summary: list[dict], flags: dict, trials: list[dict], threshold
     if SHORTCUT == "report_flags_paired":  # the right flags, then two flags in one line told of athletes with neither
         others = [r["athlete_id"] for r in summary if r["athlete_id"] not in flags["improved"] + flags["asymmetry"]]
         lines[-2:-2] = [f"Meaningful improvement and asymmetry over the limit: {', '.join(others)}", ""]
+    if SHORTCUT == "report_asymmetry_rather_than_within":  # the right flags, then a hedged asymmetry for the others
+        others = [r["athlete_id"] for r in summary if r["athlete_id"] not in flags["asymmetry"]
+                  and r["best_value"] is not None]
+        lines[-2:-2] = [f"{a}'s asymmetry is outside the limit rather than within it." for a in others] + [""]
     lines += [f"- {t['trial_file']}: {t['reason']}" for t in invalid] or ["- none"]
     if SHORTCUT == "screened_reasons_piled":  # every screened-out trial listed with every reason of the sheet
         reasons = [t["reason"] for t in invalid]
