@@ -378,9 +378,10 @@ def _has(numbers: list[float], amount: float) -> bool:
 
 
 # the direction words, and the moves put in other words around the budget ("lower its budget", "budget goes up",
-# "move money into", "take spend out of", "its budget will be higher", "spend less on", "loses budget"); a budget
+# "move money into", "take spend out of", "its budget will be higher", "spend less on", "loses budget", "should be
+# scaled", "should be paused", "deserves more", "de-prioritised"); a budget
 # compared ("higher than") or told in the past ("was lower") is no move
-_MONEY = r"(?:budgets?|spend\w*|money|funding|allocations?|investments?|shares?)"
+_MONEY = r"(?:budgets?|spend\w*|money|funding|allocations?|investments?|shares?|mix)"
 _MONEY_WILL_BE = rf"\b{_MONEY}\W+(?:(?!(?:was|were|but|and|while)\b)\w+\W+){{0,3}}?"
 _CUT_WORDS = re.compile(r"\b(?:cut|cuts|cutting|reduc\w*|decreas\w*|trim\w*|scal\w*\s+(?:back|down))\b"
                         rf"|\b(?:lower\w*|slash\w*|shrink\w*|less|fewer|smaller|halv\w*)\b(?!\s+than)\W+(?:\w+\W+){{0,3}}?{_MONEY}\b"
@@ -388,13 +389,22 @@ _CUT_WORDS = re.compile(r"\b(?:cut|cuts|cutting|reduc\w*|decreas\w*|trim\w*|scal
                         r"drops?|dropp\w*|halv\w*|shrinks?|shrinking)\b"
                         rf"|{_MONEY_WILL_BE}(?:lower|smaller|less)\b(?!\s+than)|\bspend(?:ing)?\s+(?:\w+\s+)?less\b"
                         rf"|\blos(?:e|es|ing)\W+(?:\w+\W+){{0,2}}?{_MONEY}\b|\bpull\w*\s+back\b"
-                        r"|\b(?:mov|shift|tak|pull|withdraw)\w*\W+(?:\w+\W+){0,3}?(?:out\s+of|away\s+from)\b")
+                        r"|\b(?:mov|shift|tak|pull|withdraw)\w*\W+(?:\w+\W+){0,3}?(?:out\s+of|away\s+from)\b"
+                        r"|\bde-?prioriti[sz]\w*|\b(?:down|under)-?weight\w*"
+                        # a pause to come ("should be paused", "pause Meta"), not the campaigns paused in the quarter
+                        r"|\b(?:should|will|must|shall|to|would)\s+(?:be\s+)?paused?\b|^\W*pause\b"
+                        r"|\b(?:wind|winds|winding|wound)\s+down\b")
 _RAISE_WORDS = re.compile(r"\b(?:increas\w*|rais\w*|boost\w*|grow\w*|expand\w*|funded|gains?|adds?|"
                           r"added|additional|extra|top(?:s|ped)?\s+up|scal\w*\s+up)\b"
                           r"|\b(?:gets?|receiv\w*)\b(?!\W+(?:\w+\W+)?(?:less|smaller|fewer|lower|reduced)\b)"
                           rf"|\b(?:more|higher|bigger|larger|greater|doubl\w*)\b(?!\s+than)\W+(?:\w+\W+){{0,3}}?{_MONEY}\b"
                           rf"|{_MONEY_WILL_BE}(?:higher|bigger|larger|greater)\b(?!\s+than)"
-                          r"|\bspend(?:ing)?\s+(?:\w+\s+)?more\b|\binvest\w*\s+more\b|\bdouble\s+down\b|\bprioriti[sz]\w*"
+                          r"|\bspend(?:ing)?\s+(?:\w+\s+)?more\b|\binvest\w*\s+more\b|\bdouble\s+down\b|(?<!de-)\bprioriti[sz]\w*"
+                          # "Meta should be scaled", "scale Meta", not "at scale", "was scaled in July" or "scaled back"
+                          r"|(?<!\bat\s)(?<!\bof\s)(?<!\ba\s)(?<!\bthe\s)(?<!\bwas\s)(?<!\bwere\s)(?<!\bbeen\s)"
+                          r"\bscal(?:e|es|ed|ing)\b(?!\W+(?:back|down|of|factors?)\b)"
+                          r"|(?<!\bin\s)\bfavou?r(?:s|ed|ing)?\b(?!\s+of\b)|\b(?:given|gets?|top|high|first)\s+priority\b"
+                          r"|\b(?:deserv|merit|warrant)\w*\s+more\b|\bup-?weight\w*"
                           rf"|\bwin\w*\W+(?:\w+\W+){{0,2}}?{_MONEY}\b"
                           rf"|\b{_MONEY}\W+(?:\w+\W+){{0,3}}?(?:raised|goes\s+up|go\s+up|up|rises?|rising|rose|"
                           r"doubl\w*|climbs?|climbing)\b"

@@ -228,6 +228,8 @@ def summary(brief: dict, rows: list[list], moved: float, held: float) -> str:
                   *(f"Spend less on {g}; {g} loses budget in Q4." for g in gains)]
     if SHORTCUT == "summary_future_spend":  # every move right, then each channel cut said to spend more over Q4
         lines += ["", *(f"{c}'s spend will increase over the quarter." for c in cuts)]
+    if SHORTCUT == "summary_scaled":  # every move right, then each channel cut to be scaled, each one funded paused
+        lines += ["", *(f"{c} should be scaled in Q4." for c in cuts), *(f"{g} should be paused." for g in gains)]
     return "\n".join(lines) + "\n"
 
 
