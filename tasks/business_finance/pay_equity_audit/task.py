@@ -18,7 +18,8 @@ the totals against the list; and the memo's figures and conclusions against the 
 line or sentence that names it (the CI, the p-value, the funded total and headcount), and no line or sentence
 saying a cohort is flagged that is not, or not flagged that is, in those words or others ("cleared", "no gap",
 "passes the test", "explained by"; a line listed under a heading takes its word); the overall gap's significance
-is read in other words too ("distinguishable from zero", "consistent with chance"), of the gap named in other words
+is read in other words too ("distinguishable from zero", "cannot be told apart from zero", "the CI excludes zero",
+"consistent with chance", "within sampling error", "the CI includes zero", "a statistical fluke"), of the gap named in other words
 ("the remaining gap", "the women coefficient"), and in the clauses of a sentence that name no cohort, job family or
 raw gap; "significant" for large ("a significant part of the gap") states no significance, but "statistically
 significant" does whatever noun follows it ("not a statistically significant amount").
@@ -229,12 +230,21 @@ _DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|without|cannot|fails?|failed|fai
 _SIGNIFICANT = (r"significan(?!ce\s+(?:level|threshold|cut-?off))"
                 r"(?:(?<=statistically\ssignifican)|(?!t\s+(?:part|portion|share|amount|number|proportion|fraction|chunk"
                 r"|majority|minority|sum|step)\b))")
-# the verdict in other words: "(in)distinguishable from zero", "different from zero", "consistent with chance";
-# the group "null" marks the words that deny significance by themselves
-_VERDICT = re.compile(rf"{_SIGNIFICANT}|(?P<null>in)?distinguishable\s+from\s+(?:zero|0|no\s+gap|chance|noise)\b"
-                      r"|\bdiff\w*\s+from\s+(?:zero|0)\b"
-                      r"|(?P<null2>\bconsistent\s+with\s+(?:zero|0|chance|noise|no\s+(?:gap|difference))\b"
-                      r"|\bwithin\s+(?:the\s+)?(?:range|margin)\s+of\s+(?:chance|error|noise)\b)")
+# the verdict in other words: "(in)distinguishable from zero", "told apart from zero", "different from zero", "the CI
+# excludes zero", "reject the null", "consistent with chance", "within sampling error", "the CI includes zero", "due
+# to chance"; the groups "null" and "null2" mark the words that deny significance by themselves
+_ZERO = r"(?:zero(?![\w-])|0(?![.,]?\d))"
+_VERDICT = re.compile(rf"{_SIGNIFICANT}|(?P<null>in|un)?(?:distinguishable|separable|distinguished|separated"
+                      rf"|told\s+apart|set\s+apart)\s+from\s+(?:{_ZERO}|no\s+gap|chance|noise|nothing)\b"
+                      rf"|\bdiff\w*\s+from\s+{_ZERO}|\bexclud\w*\s+{_ZERO}|\breject\w*\s+(?:the\s+)?null\b"
+                      r"|\bstatistically\s+(?:meaningful|detectable|reliable)\b"
+                      rf"|(?P<null2>\b(?:consistent|compatible)\s+with\s+(?:{_ZERO}|chance|noise|no\s+(?:gap|difference))"
+                      r"|\bwithin\s+(?:the\s+)?(?:range|margin|bounds?)\s+of\s+(?:\w+\s+)?(?:chance|error|noise)\b"
+                      r"|\bwithin\s+(?:the\s+)?(?:\w+\s+)?(?:sampling|statistical|random|measurement)\s+(?:error|noise"
+                      rf"|variation|variability|uncertainty)\b|\b(?:includ|contain|span|cover|cross|straddl)\w*\s+{_ZERO}"
+                      r"|\b(?:attributable|due)\s+to\s+(?:chance|noise|sampling)\b"
+                      r"|\b(?:just|only|mere(?:ly)?|pure(?:ly)?)\s+(?:\w+\s+)?noise\b|\b(?:is|are|was)\s+noise\b"
+                      r"|\b(?:chance|statistical)\s+(?:finding|fluke|artefact|artifact)|\bfluke\b)")
 # a modal or a qualifier on the conclusion itself, or a sentence that leaves the question open: it weighs the
 # question instead of concluding
 _HEDGE = re.compile(r"\b(?:may|might|could|would|possibly|perhaps|probably|likely|arguably|borderline|marginally)\b"

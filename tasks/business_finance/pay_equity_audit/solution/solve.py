@@ -160,6 +160,9 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
     if SHORTCUT == "memo_contrary_magnitude":  # the other conclusion, next to "significant" meaning large
         lines.append("The raises close a significant part of the gap, and the adjusted gap itself is "
                      f"{'not ' if gap['significant'] else ''}statistically significant.")
+    if SHORTCUT == "memo_contrary_told_apart":  # the other conclusion, in words the significance reader did not know
+        lines.append("Read plainly, the adjusted gap cannot be told apart from zero: it is within sampling error."
+                     if gap["significant"] else "Read plainly, the adjusted gap's confidence interval excludes zero.")
     if SHORTCUT == "memo_contrary_amount":  # the other conclusion, "statistically significant" before "amount"
         lines.append(f"The adjusted gap is {'not ' if gap['significant'] else ''}a statistically significant amount.")
     if SHORTCUT == "memo_cohorts_explained" and not flagged.empty:  # the flagged cohorts, said to pass the review
