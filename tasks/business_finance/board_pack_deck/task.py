@@ -244,7 +244,9 @@ def _has(text: str, value: float) -> bool:
 
 
 DIRECTION = re.compile(r"\b(un)?(favou?rable|adverse)\b")
-NEGATION = re.compile(r"(?:\b(?:not|no|never|hardly|nor|neither|rather than|instead of)|n['’]t)(?:\s+\w+)?\s*$")
+# a negation, or a phrase that turns the word the same way ("far from favourable", "less than favourable", "un-")
+NEGATION = re.compile(r"(?:\b(?:not|no|never|hardly|scarcely|barely|nor|neither|rather than|instead of|less than"
+                      r"|far from|anything but|opposite of|short of)|n['’]t)(?:\s+\w+)?\s*$|\bun-$")
 CLAUSE_BREAK = re.compile(r"[;:]|[,.]\s|\b(?:though|although|but|while|whereas|and)\b")
 PRIOR_YEAR = re.compile(r"prior[- ]year|previous year|last year|\bpy\b|year[- ]on[- ]year|\byoy\b")
 SIGNED = re.compile(r"(?<![\w.])([-−+(])(\d[\d,]*(?:\.\d+)?)")

@@ -342,6 +342,9 @@ def main() -> None:
     if SHORTCUT == "commentary_negated_direction":  # the size of each variance, its direction word negated
         commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
                       f"not {'favourable' if r['variance'] > 0 else 'adverse'}" for r in ranked]
+    if SHORTCUT == "commentary_turned_direction":  # each direction word turned by a phrase, not a plain negation
+        commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
+                      f"far from {'favourable' if r['variance'] > 0 else 'adverse'}" for r in ranked]
     if SHORTCUT == "unsigned_commentary":  # the size of each variance without its direction
         commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%)"
                       for r in ranked]
