@@ -336,8 +336,10 @@ OTHER_THING = re.compile(r"\b(?:h-?bonds?|bonds?|bonding|hydrogen|partners?|cont
                          r"backbone|protein|helix|loop|residues?|water|solvent)\b", re.IGNORECASE)
 # the ligand told in its old pose at the end of the run ("ends in its starting pose", "at the end of the run the ligand
 # is in its original pose", "returns to its original pose by the end", "ends up where it started")
-OLD_POSE_AT_END = re.compile(r"(?<!relative\s)(?<!compared\s)\b(?:in|to)\s+(?:its|the)\s+(?:\w+\s+)?(?:original|initial|starting|crystal|native|docked)\s+"
-                             r"(?:binding\s+)?(?:pose|orientation|mode|position)\b|\bwhere\s+it\s+(?:start\w*|began)\b",
+# ("far from where it started", "relative to its original pose" measure from the old pose: no such telling)
+OLD_POSE_AT_END = re.compile(r"(?<!relative\s)(?<!compared\s)(?<!respect\s)\b(?:in|to)\s+(?:its|the)\s+(?:\w+\s+)?"
+                             r"(?:original|initial|starting|crystal|native|docked)\s+(?:binding\s+)?"
+                             r"(?:pose|orientation|mode|position)\b|(?<!from\s)\bwhere\s+it\s+(?:start\w*|began)\b",
                              re.IGNORECASE)
 AT_END = re.compile(r"\b(?:ends?|ended|ending|final|finish\w*|last\s+frames?)\b", re.IGNORECASE)
 LATER_OR_BOUND = re.compile(r"\b(?:back|again|further|anymore|any\s+more|after\w*|since|once|new|second|another|"
