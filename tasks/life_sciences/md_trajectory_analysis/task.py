@@ -300,7 +300,8 @@ LIGAND_MOVED = re.compile(LIGAND_LEFT.pattern + r"|\b(?:shift\w*|rotat\w*|reorie
                           r"goes\s+up|went\s+up|"
                           r"(?:new|different|alternative|second|another)\s+(?:\w+\s+)?(?:pose|orientation|site|mode))",
                           re.IGNORECASE)
-POSE_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|keeps?|kept|holds?|held|sits?|sat|rests?|rested|"
+POSE_KEPT = re.compile(r"\b(?:stay(?:s|ed|ing)?|remain(?:s|ed|ing)?|keep(?:s|ing)?|kept|hold(?:s|ing)?|held|"
+                       r"sit(?:s|ting)?|sat|rest(?:s|ed|ing)?|"
                        r"maintain\w*|retain\w*|unchanged|preserv\w*|"
                        r"persist\w*|intact|stabl[ey])\b", re.IGNORECASE)
 POSE_CHANGED = re.compile(r"\b(?:chang\w*|alter\w*|shift\w*|mov\w*|leav\w*|depart\w*|los(?:e|es|t|ing))\b", re.IGNORECASE)
@@ -327,11 +328,20 @@ NEW_POSE = re.compile(r"\b(?:new|different|alternative|flipped|second|final|othe
 # "after ...") or of staying bound ("does not move out of the pocket")
 STILL_DENIED = re.compile(r"\b(?:mov(?:e|es|ed|ing|ements?)|chang\w*|shift\w*|budg\w*|rotat\w*|drift\w*|deviat\w*|"
                           r"rearrang\w*|reorient\w*|stir\w*)\b", re.IGNORECASE)
-STILL_KEPT = re.compile(r"\b(?:stays?|stayed|remains?|remained|is|was|sits?|sat|rests?|rested)\W+(?:\w+\W+)??"
+STILL_KEPT = re.compile(r"\b(?:stay(?:s|ed|ing)?|remain(?:s|ed|ing)?|is|was|are|were|sit(?:s|ting)?|sat|"
+                        r"rest(?:s|ed|ing)?)\W+(?:\w+\W+)??"
                         r"(?:put|stable|stationary|motionless|in\s+place|where\s+it\s+(?:start\w*|began|was|is)|"
                         r"throughout|all\s+along|(?:over|for|during)\s+the\s+(?:whole|entire|full))\b", re.IGNORECASE)
 OTHER_THING = re.compile(r"\b(?:h-?bonds?|bonds?|bonding|hydrogen|partners?|contacts?|interactions?|rmsd|rmsf|"
                          r"backbone|protein|helix|loop|residues?|water|solvent)\b", re.IGNORECASE)
+# the ligand told in its old pose at the end of the run ("ends in its starting pose", "at the end of the run the ligand
+# is in its original pose", "returns to its original pose by the end", "ends up where it started")
+# ("far from where it started", "relative to its original pose" measure from the old pose: no such telling)
+OLD_POSE_AT_END = re.compile(r"(?<!relative\s)(?<!compared\s)(?<!respect\s)\b(?:in|to)\s+(?:its|the)\s+(?:\w+\s+)?"
+                             r"(?:original|initial|starting|crystal|native|docked)\s+(?:binding\s+)?"
+                             r"(?:pose|orientation|mode|position)\b|(?<!from\s)\bwhere\s+it\s+(?:start\w*|began)\b",
+                             re.IGNORECASE)
+AT_END = re.compile(r"\b(?:ends?|ended|ending|final|finish\w*|last\s+frames?)\b", re.IGNORECASE)
 LATER_OR_BOUND = re.compile(r"\b(?:back|again|further|anymore|any\s+more|after\w*|since|once|new|second|another|"
                             r"different|out|away|off|bound|pocket|site|cavity|groove)\b", re.IGNORECASE)
 FOR_A_WHILE = re.compile(r"\b(?:until|till|before)\s+(?:frame|about|around|approximately|roughly|t\s*=|~?\d)|"
@@ -362,11 +372,20 @@ def _claims_kept(sentence: str, kept_what: re.Pattern) -> bool:
 
 
 def _claims_still(sentence: str) -> bool:
-    """The sentence tells the ligand still for the run (STILL_DENIED negated, or STILL_KEPT not negated)."""
+    """The sentence tells the ligand still for the run (STILL_DENIED negated, or STILL_KEPT not negated), or in its
+    old pose at the end. Another thing named between the ligand and the verb, or right after, tells of that thing
+    ("the ligand's contacts remain stable"); one named before the ligand does not ("the loop is flexible, but the
+    ligand stays put")."""
+    def subject_start(at: int) -> int:
+        named = [m.end() for m in LIGAND.finditer(sentence, 0, at)]
+        return named[-1] if named else 0
+
     return any(bool(NEGATED.search(sentence[:m.start()])) == denied
-               and not OTHER_THING.search(sentence[:m.end() + 30])
+               and not OTHER_THING.search(sentence[subject_start(m.start()):m.end() + 30])
                and not LATER_OR_BOUND.search(sentence[m.end():])
-               for words, denied in ((STILL_DENIED, True), (STILL_KEPT, False)) for m in words.finditer(sentence))
+               for words, denied in ((STILL_DENIED, True), (STILL_KEPT, False)) for m in words.finditer(sentence)) or (
+        bool(AT_END.search(sentence)) and any(not NEGATED.search(sentence[:m.start()]) and not OTHER_THING.search(
+            sentence[subject_start(m.start()):m.start()]) for m in OLD_POSE_AT_END.finditer(sentence)))
 
 
 def _ligand_story(text: str, held: re.Pattern, kept_what: re.Pattern,

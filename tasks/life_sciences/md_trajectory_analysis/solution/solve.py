@@ -189,6 +189,9 @@ def main() -> None:
     if SHORTCUT == "story_told_still":  # the right account, then its opposite in plain words the reader once missed
         story += (". The ligand does not move during the run" if event != "none"
                   else ". The ligand then breaks away from the pocket")
+    if SHORTCUT == "story_later_clause":  # the right account, then its opposite in a later clause, told in progress
+        story += (". The loop is flexible, but the ligand is staying in its original pose" if event != "none"
+                  else ". The loop is flexible, but the ligand is drifting out of the pocket")
     lines = [
         "# MD run summary", "",
         f"{story}; backbone RMSD stays around {bb.mean():.2f} Å with the loop around {flexible} the most mobile region.",
