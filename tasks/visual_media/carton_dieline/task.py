@@ -5,7 +5,7 @@ reads the saved SVG itself (layers, swatches, the cut outline and creases in pag
 transform), has Inkscape render the artwork layer and the whole page and measure the legal text, and
 has poppler read and render the exported PDF: the bleed must follow the net 3 mm out, the PDF must draw
 what the SVG draws (its inked areas overall, and the cut and crease lines point by point along the net),
-and the panel table must give the net's panels.
+the die lines must show on it (in swatches the file defines), and the panel table must give the net's panels.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from . import carton, svggeom
 PX_PER_MM = 4  # the artwork render's resolution
 TOL = 0.05  # mm: a drawing placed from the spec's numbers lands on them
 LINE_DPI = 203  # about 8 px/mm: the resolution at which the PDF's die lines are compared with the SVG's
+CUT_SHOWN, FOLD_SHOWN = 0.9, 0.2  # shares of the points along the cut and the folds where the proof must show a line
 
 
 def _spec_sheet(spec: dict, product: str) -> str:
@@ -142,29 +143,24 @@ def _rgb_on_white(g: Grading, png: Path) -> np.ndarray | None:
     return rgb * a + 255 * (1 - a)
 
 
-def _lines_agree(svg_rgb: np.ndarray, pdf_rgb: np.ndarray, lines: list[tuple]) -> float:
-    """The share of points along the die lines (each 0.5 mm) where the PDF proof and the SVG agree on
-    whether a line is drawn there: a line shows at a point when a pixel within 1 px of it differs (by more
-    than 60 in a channel) from the surrounding colour (the median of the ring 4 px out)."""
-    h, w = min(svg_rgb.shape[0], pdf_rgb.shape[0]), min(svg_rgb.shape[1], pdf_rgb.shape[1])
-    if h < 10 or w < 10:
-        return 0.0
+def _lines_shown(img: np.ndarray, lines: list[tuple]) -> np.ndarray:
+    """At each point along the die lines (each 0.5 mm), whether a line is drawn there: a pixel within 1 px of
+    it differs (by more than 60 in a channel) from the surrounding colour (the median of the ring 4 px out)."""
+    h, w = img.shape[:2]
     scale = LINE_DPI / 25.4
     pts = np.concatenate([np.linspace(a, b, max(2, int(math.dist(a, b) / 0.5) + 1)) for a, b in lines])
     px = np.clip((pts * scale).astype(int), 4, [w - 5, h - 5])
     ring = [(dy, dx) for dy in range(-4, 5) for dx in range(-4, 5) if max(abs(dy), abs(dx)) == 4]
     core = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
-
-    def shown(img: np.ndarray) -> np.ndarray:
-        around = np.median(np.stack([img[px[:, 1] + dy, px[:, 0] + dx] for dy, dx in ring]), axis=0)
-        near = np.stack([img[px[:, 1] + dy, px[:, 0] + dx] for dy, dx in core])
-        return np.max(np.abs(near - around), axis=(0, 2)) > 60
-    return float(np.mean(shown(svg_rgb) == shown(pdf_rgb)))
+    around = np.median(np.stack([img[px[:, 1] + dy, px[:, 0] + dx] for dy, dx in ring]), axis=0)
+    near = np.stack([img[px[:, 1] + dy, px[:, 0] + dx] for dy, dx in core])
+    return np.max(np.abs(near - around), axis=(0, 2)) > 60
 
 
 def _paint(style: dict, key: str, paints: dict) -> str:
+    """The name (label or id) of the paint server a stroke or fill uses; '' when it names none the file defines."""
     m = re.fullmatch(r"url\(#([^)]+)\)", style.get(key, "").strip())
-    return paints.get(m.group(1), m.group(1)) if m else ""
+    return paints.get(m.group(1), "") if m else ""
 
 
 def _dashed(style: dict) -> bool:
@@ -321,10 +317,21 @@ def _rendered_checks(g: Grading, text: str, doc: svggeom.Document, labels: dict,
                        "dieline.svg"], {"dieline.svg": text}, timeout=120)
     svg_rgb = _rgb_on_white(g, fine.workdir / "fine.png")
     pdf_fine = g.image("dieline.pdf", dpi=LINE_DPI, gate=False)
-    lines = [*_edges(ref_outline), *[(tuple(a), tuple(b)) for a, b in ref["creases"]]]
-    agree = _lines_agree(svg_rgb, pdf_fine.astype(float), lines) if svg_rgb is not None and pdf_fine is not None else 0.0
+    cut_lines, fold_lines = _edges(ref_outline), [(tuple(a), tuple(b)) for a, b in ref["creases"]]
+    agree, cut_shown, fold_shown = 0.0, 0.0, 0.0
+    if svg_rgb is not None and pdf_fine is not None and min(svg_rgb.shape[0], pdf_fine.shape[0]) >= 10 \
+            and min(svg_rgb.shape[1], pdf_fine.shape[1]) >= 10:
+        h, w = min(svg_rgb.shape[0], pdf_fine.shape[0]), min(svg_rgb.shape[1], pdf_fine.shape[1])
+        svg_img, pdf_img = svg_rgb[:h, :w], pdf_fine[:h, :w].astype(float)
+        agree = float(np.mean(_lines_shown(svg_img, cut_lines + fold_lines) == _lines_shown(pdf_img, cut_lines + fold_lines)))
+        cut_shown = float(np.mean(_lines_shown(pdf_img, cut_lines)))
+        fold_shown = float(np.mean(_lines_shown(pdf_img, fold_lines)))
     g.check("dieline.pdf shows the cut and crease lines as dieline.svg draws them", agree >= 0.95, weight=2,
             found=round(agree, 3), expected=">= 0.95 of the points along the net's cut and folds with a line in both or in neither")
+    # a stroke whose swatch paints nothing (undefined, empty, transparent) agrees with itself: the lines must show
+    g.check("the proof draws the cut line (solid) and the creases (dashed)", cut_shown >= CUT_SHOWN and fold_shown >= FOLD_SHOWN,
+            weight=2, found={"cut": round(cut_shown, 3), "creases": round(fold_shown, 3)},
+            expected=f"a line at >= {CUT_SHOWN} of the points along the cut and >= {FOLD_SHOWN} along the folds")
 
 
 def _table_check(g: Grading, ref: dict) -> None:

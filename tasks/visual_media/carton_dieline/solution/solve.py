@@ -8,7 +8,8 @@ save it as an Inkscape SVG and export the PDF, and writes the panel table.
 
 Run as gui_oracle/solve.sh (a link to this file) it does the drawing work in the Inkscape GUI through
 ale-computer. The adversaries (adversaries/*, links to this file) are this oracle with one shortcut,
-chosen by the name it runs under.
+chosen by the name it runs under (undefined_swatches: the strokes name the CutContour and Crease swatches, but the
+file never defines them, so no die line is drawn, in the SVG or in the proof).
 """
 
 from __future__ import annotations
@@ -116,12 +117,13 @@ def svg(spec: dict, n: dict) -> str:
     text = (f'<text id="legal" style="font-family:sans-serif;font-size:3px;fill:#222222" x="{fmt(x + 6)}" '
             f'y="{fmt(y + 14)}"><tspan x="{fmt(x + 6)}" y="{fmt(y + 14)}">{name}</tspan>'
             f'<tspan x="{fmt(x + 6)}" y="{fmt(y + 19)}">EAN {spec["ean"]}</tspan></text>')
+    swatches = "" if SHORTCUT == "undefined_swatches" else """
+  <linearGradient id="CutContour" inkscape:swatch="solid"><stop offset="0" style="stop-color:#ec008c"/></linearGradient>
+  <linearGradient id="Crease" inkscape:swatch="solid"><stop offset="0" style="stop-color:#00a0e0"/></linearGradient>"""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
      width="{fmt(w)}mm" height="{fmt(h)}mm" viewBox="0 0 {fmt(w)} {fmt(h)}">
- <defs>
-  <linearGradient id="CutContour" inkscape:swatch="solid"><stop offset="0" style="stop-color:#ec008c"/></linearGradient>
-  <linearGradient id="Crease" inkscape:swatch="solid"><stop offset="0" style="stop-color:#00a0e0"/></linearGradient>
+ <defs>{swatches}
  </defs>
  <g id="layer_art" inkscape:groupmode="layer" inkscape:label="Artwork">{back}{text}</g>
  <g id="layer_cut" inkscape:groupmode="layer" inkscape:label="CutContour">{"".join(cut)}</g>
