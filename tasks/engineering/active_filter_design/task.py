@@ -10,10 +10,11 @@ and delivers the netlist (subcircuit FILTER) and a design summary.
 
 generate() writes the machine-readable request (spec.json) and the op-amp model (opamp.lib) into
 the inputs, and the same limits into the reference. The band plan is drawn per seed from the
-variant's nominal request (edges and the op-amp's gain-bandwidth product scaled together, an MFB gain
-moved, the attenuation set beyond what a Butterworth cascade within the op-amp budget reaches), and a
-salted instance's band plan is kept well away from the public one's, so an answer designed for one
-instance (the public one, say) does not carry over to another.
+variant's nominal request (edges and the op-amp's gain-bandwidth product scaled together, the passband's
+allowed drop and rise and the stopband-to-passband edge ratio drawn, an MFB gain moved, the attenuation
+set a few dB short of what an ideal Chebyshev cascade within the op-amp budget reaches), and a salted
+instance allows a larger passband rise than the public one, so an answer designed for one instance
+(the public one, frequency-scaled, say) does not carry over to another.
 
 grade() never trusts the agent's numbers: it extracts the FILTER subcircuit, checks that it holds
 only resistors, capacitors and the supplied op-amp with literal values (gate), that the parts are
@@ -51,10 +52,13 @@ SPICE_SCALE = {"t": 1e12, "g": 1e9, "meg": 1e6, "k": 1e3, "mil": 25.4e-6, "m": 1
 _NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(meg|mil|[tgkmunpf])?[a-z]*$")
 FIGURES_DB = ("gain_at_fp_db", "passband_min_gain_db", "passband_max_gain_db",
               "stopband_max_gain_db", "attenuation_at_fs_db")
-MAX_RISE_DB = 0.5
 TASK_ID = "engineering/active_filter_design"
 SCALE_RANGE = (math.log(0.25), math.log(0.55))  # ln of the factor on the variant's band plan
 SCALE_GAP = 0.25
+DROPS_DB = (0.5, 1.0)  # allowed passband drops
+RISES_DB = (0.1, 0.5, 1.0)  # allowed passband rises: the public instance's, then the salted ones'
+RATIO_RANGE = (math.log(0.85), math.log(1.2))  # ln of the factor on the variant's edge ratio
+CHEBYSHEV_SHORTFALL_DB = 3
 
 
 # -- generation -------------------------------------------------------------------------------
@@ -63,13 +67,13 @@ def _sig3(value: float) -> float:
     return float(f"{value:.3g}")
 
 
-def butterworth_limit_db(params: dict[str, Any], edges: dict[str, float]) -> float:
-    """The stopband attenuation (dB) that an ideal Butterworth cascade using every op-amp of the budget (two poles
-    each) reaches at the stopband edge when its passband edge sits exactly at the allowed drop."""
-    lowpass = params["response"] == "lowpass"
-    ratio = edges["stop_from_hz"] / edges["pass_to_hz"] if lowpass else edges["pass_from_hz"] / edges["stop_to_hz"]
-    eps2 = 10 ** (params["max_drop_db"] / 10) - 1
-    return 10 * math.log10(1 + eps2 * ratio ** (4 * params["max_opamps"]))
+def chebyshev_limit_db(drop_db: float, rise_db: float, ratio: float, order: int) -> float:
+    """The attenuation (dB below the DC gain) at ``ratio`` times the passband edge of an ideal even-order Chebyshev
+    low-pass whose DC gain is the nominal one, whose ripple peaks reach the allowed rise and whose passband edge
+    sits at the allowed drop: the most a cascade of unity-DC-gain biquads of that order reaches."""
+    eps2 = 10 ** (rise_db / 10) - 1
+    edge = math.cosh(math.acosh(math.sqrt(((1 + eps2) * 10 ** (drop_db / 10) - 1) / eps2)) / order)
+    return 10 * math.log10((1 + eps2 * math.cosh(order * math.acosh(ratio * edge)) ** 2) / (1 + eps2))
 
 
 def public_seed(variant: int) -> int:
@@ -77,26 +81,47 @@ def public_seed(variant: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{TASK_ID}@{variant}".encode()).digest()[:4], "big")
 
 
+def passband_plan(params: dict[str, Any]) -> tuple[float, float, float]:
+    """(allowed passband drop and rise in dB, stopband-to-passband edge ratio) of this instance. The public
+    instance allows the smallest rise and a salted one a larger rise, so the public design's small ripple leaves
+    several dB of a salted instance's attainable (and required) attenuation unused, at any frequency scale."""
+    plan = np.random.default_rng([params["seed"], 5])
+    salted = params["seed"] != public_seed(params["variant"])
+    rise = RISES_DB[1 + int(plan.integers(len(RISES_DB) - 1))] if salted else RISES_DB[0]
+    drop = DROPS_DB[int(plan.integers(len(DROPS_DB)))]
+    nominal = (params["stop_from_hz"] / params["pass_to_hz"] if params["response"] == "lowpass"
+               else params["pass_from_hz"] / params["stop_to_hz"])
+    return drop, rise, nominal * math.exp(plan.uniform(*RATIO_RANGE))
+
+
 def instance_figures(params: dict[str, Any]) -> dict[str, float]:
-    """This instance's band edges, gain, attenuation and op-amp speed: the variant's nominal request moved by the
-    seed. The whole band plan and the op-amp's gain-bandwidth product are scaled together by a factor drawn
-    log-uniform in 0.25-0.55, an MFB stage's gain is moved by -6..+6 dB, and the stopband attenuation is one of
-    the five whole-dB values from floor(butterworth_limit_db) + 2 dB up (from the variant's nominal up, if that is
-    higher), so that every instance needs its own design and a steeper approximation than Butterworth. A salted
-    instance's scale factor is kept at least a factor exp(SCALE_GAP) (about 28 %) away from the public instance's:
-    the published instance's design, whose response fits only a narrower window around its own band plan, never
-    carries over."""
+    """This instance's band edges, allowed drop, gain, attenuation and op-amp speed: the variant's nominal request
+    moved by the seed. The whole band plan and the op-amp's gain-bandwidth product are scaled together by a factor
+    drawn log-uniform in 0.25-0.55, the allowed passband drop and rise are drawn (passband_plan), the edge facing the stopband is
+    moved so that the stopband-to-passband edge ratio is the nominal one times 0.85-1.2, an MFB stage's gain is
+    moved by -6..+6 dB, and the stopband attenuation is set CHEBYSHEV_SHORTFALL_DB (plus 0-1 dB) below what an
+    ideal Chebyshev cascade using every op-amp of the budget reaches with that drop, rise and edge ratio: every instance
+    needs its own near-optimal design. A salted instance's scale factor is kept at least a factor exp(SCALE_GAP)
+    (about 28 %) away from the public instance's, and its allowed rise is larger than the public one's."""
     rng = np.random.default_rng([params["seed"], 1])
     scale = math.exp(rng.uniform(*SCALE_RANGE))
     public = math.exp(np.random.default_rng([public_seed(params["variant"]), 1]).uniform(*SCALE_RANGE))
     redraw = np.random.default_rng([params["seed"], 3])
     while params["seed"] != public_seed(params["variant"]) and abs(math.log(scale / public)) < SCALE_GAP:
         scale = math.exp(redraw.uniform(*SCALE_RANGE))
+    drop, rise, ratio = passband_plan(params)
     edges = {key: _sig3(params[key] * scale) for key in ("pass_from_hz", "pass_to_hz", "stop_from_hz", "stop_to_hz")}
-    floor = max(float(params["min_atten_db"]), math.floor(butterworth_limit_db(params, edges)) + 2.0)
-    attenuation = floor + int(rng.integers(0, 5))
+    if params["response"] == "lowpass":
+        edges["stop_from_hz"] = _sig3(edges["pass_to_hz"] * ratio)
+        ratio = edges["stop_from_hz"] / edges["pass_to_hz"]
+    else:
+        edges["stop_to_hz"] = _sig3(edges["pass_from_hz"] / ratio)
+        ratio = edges["pass_from_hz"] / edges["stop_to_hz"]
+    limit = chebyshev_limit_db(drop, rise, ratio, 2 * params["max_opamps"])
+    attenuation = math.floor(limit) - CHEBYSHEV_SHORTFALL_DB - int(rng.integers(0, 5)) // 3
     gain = params["gain_db"] + (int(rng.integers(-6, 7)) if params["topology"] == "multiple-feedback" else 0)
-    return {"gain_db": float(gain), "min_atten_db": float(attenuation), "gbw_hz": _sig3(params["gbw_hz"] * scale), **edges}
+    return {"gain_db": float(gain), "max_drop_db": drop, "max_rise_db": rise, "min_atten_db": float(attenuation),
+            "gbw_hz": _sig3(params["gbw_hz"] * scale), **edges}
 
 
 def build_spec(params: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +133,7 @@ def build_spec(params: dict[str, Any]) -> dict[str, Any]:
         "topology": "multiple-feedback" if params["topology"] == "multiple-feedback" else "sallen-key-unity-gain",
         "nominal_gain_db": fig["gain_db"],
         "passband": {"from_hz": fig["pass_from_hz"], "to_hz": fig["pass_to_hz"],
-                     "max_drop_db": params["max_drop_db"], "max_rise_db": MAX_RISE_DB},
+                     "max_drop_db": fig["max_drop_db"], "max_rise_db": fig["max_rise_db"]},
         "stopband": {"from_hz": fig["stop_from_hz"], "to_hz": fig["stop_to_hz"],
                      "min_attenuation_db": fig["min_atten_db"]},
         "parts": dict(PARTS),

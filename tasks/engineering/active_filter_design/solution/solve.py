@@ -26,6 +26,8 @@ E12 = [1.0, 1.2, 1.5, 1.8, 2.2, 2.7, 3.3, 3.9, 4.7, 5.6, 6.8, 8.2]
 E24 = [1.0, 1.1, 1.2, 1.3, 1.5, 1.6, 1.8, 2.0, 2.2, 2.4, 2.7, 3.0,
        3.3, 3.6, 3.9, 4.3, 4.7, 5.1, 5.6, 6.2, 6.8, 7.5, 8.2, 9.1]
 SERIES = {"E12": E12, "E24": E24}
+RIPPLE_SHARES = (0.2, 0.4, 0.6, 0.75, 0.9)  # Chebyshev ripples tried, as shares of the allowed passband rise
+Q_TRIMS = (1.0, 0.95, 0.9)  # stage Q pre-distortions tried: the op-amp's finite gain-bandwidth raises a stage's Q
 
 
 def series_values(name: str, low: float, high: float) -> list[float]:
@@ -321,12 +323,10 @@ def minimum_order(spec: dict, kind: str) -> int:
 def candidates(spec: dict) -> list[tuple[str, int, float, list[tuple[float, float]]]]:
     max_stages = spec["opamp"]["max_count"]
     out = []
-    for kind, ripple in (("butterworth", 0.0), ("chebyshev", 0.01), ("chebyshev", 0.05), ("chebyshev", 0.1),
-                        ("chebyshev", 0.25)):
-        if ripple >= spec["passband"]["max_drop_db"]:
-            continue
+    rise = spec["passband"]["max_rise_db"]
+    for kind, ripple in (("chebyshev", rise * share) for share in RIPPLE_SHARES):
         low = max(2, minimum_order(spec, kind))
-        for order in (low, low + 1):
+        for order in sorted({low, low + 1, 2 * max_stages}):
             if (order + 1) // 2 <= max_stages:
                 out.append((kind, order, ripple, prototype(kind, order, ripple)))
     return out
@@ -337,17 +337,18 @@ def design(spec: dict) -> tuple[list[str], dict, dict, str]:
     fp = spec["passband"]["to_hz"] if spec["response"] == "lowpass" else spec["passband"]["from_hz"]
     best = None
     with tempfile.TemporaryDirectory() as tmp:
-        for kind, order, ripple, sections in candidates(spec):
+        for (kind, order, ripple, sections), trim in itertools.product(candidates(spec), Q_TRIMS):
+            trimmed = [(w0, q * trim) for w0, q in sections]
             for scale in (0.9 + 0.025 * k for k in range(17)):
                 wc = 2 * math.pi * fp * (scale if spec["response"] == "lowpass" else 1 / scale)
-                real = realise(spec, parts, sections, wc)
+                real = realise(spec, parts, trimmed, wc)
                 if real is None:
                     continue
                 curve = simulate(spec, real[0], Path(tmp))
                 m = measure(spec, curve)
                 score = margin(spec, m) - 0.05 * order  # prefer fewer parts at equal margin
                 if best is None or score > best[0]:
-                    best = (score, real[0], real[1], m, f"{kind} order {order}" + (f" {ripple} dB" if ripple else ""))
+                    best = (score, real[0], real[1], m, f"{kind} order {order} {ripple:.3g} dB, stage Q x{trim:g}")
     assert best is not None
     return best[1], best[2], best[3], best[4]
 
