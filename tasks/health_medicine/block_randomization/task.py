@@ -19,8 +19,10 @@ power, the dropout inflation and rounding, then the list: strata, balance of eve
 permitted and complete blocks, random block sizes (drawn, not taken in turn: how often a block
 repeats the size of the one before it, against the binomial) and orders, list length per stratum,
 randomisation numbers, agreement of the summary and the plan with the list, a re-run of the
-submitted script in a sandbox that must reproduce the list exactly, and two re-runs with a hidden
-seed that must give one new valid list (a script that prints a stored list fails).
+submitted script in a sandbox that must reproduce the list exactly, and two re-runs with each of three
+hidden seeds: each must give one valid list, new and drawn afresh (not the submitted list or another
+seed's list with its blocks reordered, its arms relabelled or most allocations kept). A script or plan
+holding the list's randomisation numbers or assignments as text fails (a real generator builds them).
 """
 # ALE-CANARY-24df4d0a-58b7-4d11-9419-e997129687fd
 
@@ -30,7 +32,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from itertools import pairwise, product
+from itertools import pairwise, permutations, product
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +103,9 @@ METHODS = {
     "continuous": ("t-test", "normal approximation"),
     "binary": ("pooled normal approximation", "pooled normal approximation with continuity correction", "arcsine"),
 }
-RESEEDED = "the script, re-run with a seed it was never given, makes a different valid list, the same on every run"
+RESEEDED = ("the script, re-run with seeds it was never given, makes a different valid list for each, the same on "
+            "every run")
+STORED = "the script and the plan hold no stored copy of the list"
 SCHEDULE_COLUMNS = ("stratum", "block_number", "block_size", "position", "randomization_number", "arm")
 
 
@@ -276,7 +280,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
                  "endpoint": ep["type"], "dropout": sc["dropout"], "block_sizes": sc["block_sizes"],
                  "capacity": sc["capacity"], "strata": strata(sc),
                  "control_n": {m: control_n(m, design) for m in METHODS[ep["type"]]},
-                 "rerun_seed": int(np.random.default_rng([params["seed"], 1]).integers(1, 2**31))}
+                 "rerun_seeds": [int(np.random.default_rng([params["seed"], 1]).integers(1, 2**31)),
+                                 *(int(x) for x in np.random.default_rng([params["seed"], 2]).integers(1, 2**31, 2))]}
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
 
 
@@ -390,6 +395,8 @@ class Finding:
 
 
 SIZE_SEQUENCE_ALPHA = 1e-4  # a list drawn as asked fails this about once in five thousand
+LONGEST_RING = 500  # blocks in a stratum, far above any list the design asks for
+REWORK_MARGIN = 0.15  # agreement with another list above chance by this much: its allocations were kept, not drawn
 
 
 def size_repeats(blocks: dict[tuple[str, str], list[dict[str, str]]], n_sizes: int) -> tuple[int, int, float]:
@@ -491,10 +498,83 @@ def _read_schedule(path: Path) -> list[tuple[str, ...]] | None:
     return [tuple((r.get(c) or "").strip() for c in SCHEDULE_COLUMNS) for r in rows]
 
 
+def _blocks_by_stratum(rows: list[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    """Each stratum's blocks in block order, each block its arms in position order."""
+    cells: dict[str, dict[float, list[tuple[float, str]]]] = defaultdict(lambda: defaultdict(list))
+    for stratum, number, _size, position, _code, arm in rows:
+        cells[stratum][as_number(number) or 0.0].append((as_number(position) or 0.0, arm))
+    return {stratum: [tuple(arm for _, arm in sorted(block)) for _, block in sorted(blocks.items())]
+            for stratum, blocks in cells.items()}
+
+
+def _relabelled(arms: tuple[str, ...]) -> tuple[int, ...]:
+    first: dict[str, int] = {}
+    return tuple(first.setdefault(arm, len(first)) for arm in arms)
+
+
+def _block_shape(arms: tuple[str, ...], largest: int) -> tuple[int, ...]:
+    """A block's arm pattern whatever the arm names, the starting position and the direction."""
+    if len(arms) > largest:
+        return (-len(arms),)
+    turns = [arms[i:] + arms[:i] for i in range(len(arms))]
+    return min(_relabelled(t) for turn in turns for t in (turn, turn[::-1]))
+
+
+def _ring(sizes: list[int]) -> tuple[int, ...]:
+    """A sequence of block sizes whatever its starting block and direction (taken as it is when too long to turn)."""
+    if len(sizes) > LONGEST_RING:
+        return tuple(sizes)
+    turns = [tuple(sizes[i:] + sizes[:i]) for i in range(len(sizes))]
+    return min((t for turn in turns for t in (turn, turn[::-1])), default=())
+
+
+def reworked(ref: dict[str, Any], first: list[tuple[str, ...]], second: list[tuple[str, ...]]) -> str:
+    """Why ``second`` looks like ``first`` reworked (blocks reordered or reversed, arms relabelled, strata swapped,
+    or most allocations kept in place) rather than drawn afresh; empty when the two lists look independent."""
+    a, b = _blocks_by_stratum(first), _blocks_by_stratum(second)
+    largest = max(ref["block_sizes"])
+    if sorted(_ring([len(x) for x in blocks]) for blocks in a.values()) == \
+            sorted(_ring([len(x) for x in blocks]) for blocks in b.values()):
+        return "the same block-size sequence in every stratum"
+    if sorted(sorted(_block_shape(x, largest) for x in blocks) for blocks in a.values()) == \
+            sorted(sorted(_block_shape(x, largest) for x in blocks) for blocks in b.values()):
+        return "the same blocks in every stratum, reordered or relabelled"
+    ratios = ref["ratios"]
+    unit = sum(ratios.values())
+    chance = sum((q / unit) ** 2 for q in ratios.values())
+    pairs = [(x, y) for stratum in a.keys() & b.keys()
+             for x, y in zip([arm for block in a[stratum] for arm in block],
+                             [arm for block in b[stratum] for arm in block], strict=False)]
+    best = 0.0
+    for names in permutations(ratios):
+        relabel = dict(zip(ratios, names, strict=True))
+        if pairs and all(ratios[old] == ratios[new] for old, new in relabel.items()):
+            best = max(best, sum(relabel.get(x) == y for x, y in pairs) / len(pairs))
+    if best >= chance + REWORK_MARGIN:
+        return f"{best:.0%} of the allocations agree position by position (chance {chance:.0%})"
+    return ""
+
+
+def _stored_copy(g: Grading, rows: list[tuple[str, ...]]) -> str:
+    """Which submitted file holds the list's randomisation numbers or assignments as text."""
+    numbers = {row[4] for row in rows}
+    arms = {row[5] for row in rows}
+    enough = max(3, len(rows) // 10)
+    for name in ("generate_schedule.py", "randomization_plan.json"):
+        path = g.output(name)
+        text = path.read_text(errors="replace") if path.is_file() else ""
+        if sum(number in text for number in numbers) >= enough:
+            return f"{name} holds {sum(number in text for number in numbers)} of the list's randomisation numbers"
+        if name.endswith(".py") and sum(text.count(arm) for arm in arms) >= enough:
+            return f"{name} names the arms {sum(text.count(arm) for arm in arms)} times"
+    return ""
+
+
 def _grade_reproducible(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> None:
-    """Re-run the script on the submitted plan (the list must come back identical), then twice on a copy of
-    the plan holding a seed the agent never saw (the same new list both times, different from the submitted
-    one, and a valid list by every check the submitted one passes)."""
+    """Re-run the script on the submitted plan (the list must come back identical), then twice each on copies of
+    the plan holding seeds the agent never saw: each seed must give the same list on both runs, a valid list by
+    every check the submitted one passes, and a list drawn afresh (not the submitted one or another seed's list
+    reworked). The script and the plan must not hold the list itself."""
     files: dict[str, Path | str] = {"generate_schedule.py": g.output("generate_schedule.py"),
                                     "design_parameters.json": g.input_dir / "design_parameters.json"}
     if g.output("sample_size.json").is_file():
@@ -506,26 +586,37 @@ def _grade_reproducible(g: Grading, ref: dict[str, Any], rows: list[dict[str, st
     same = result.ok and _read_schedule(result.workdir / "regenerated.csv") == submitted
     g.check("the script regenerates the identical list", same, weight=1.5,
             reason="" if same else (result.stderr[-300:] or "output differs from randomization_schedule.csv"))
+    stored = _stored_copy(g, submitted)
+    g.check(STORED, not stored, reason=stored)
 
     if not isinstance(plan, dict):
         g.check(RESEEDED, False, weight=1.5, reason="randomization_plan.json unreadable")
         return
-    hidden = ref["rerun_seed"] if plan.get("seed") != ref["rerun_seed"] else ref["rerun_seed"] + 1
-    files["randomization_plan.json"] = json.dumps({**plan, "seed": hidden})
-    result = g.run_tool(["bash", "-c", "python3 generate_schedule.py a.csv && python3 generate_schedule.py b.csv"],
-                        files=files, timeout=90)
-    first, second = (_read_schedule(result.workdir / name) for name in ("a.csv", "b.csv"))
-    problems = []
-    if not result.ok or first is None:
-        problems.append(f"the script failed with another seed: {result.stderr[-300:]}")
-    else:
+    hidden = [seed if seed != plan.get("seed") else seed + 1 for seed in ref["rerun_seeds"]]
+    staged = dict(files)
+    for number, seed in enumerate(hidden):
+        staged.update({f"seed{number}/{name}": path for name, path in files.items()})
+        staged[f"seed{number}/randomization_plan.json"] = json.dumps({**plan, "seed": seed})
+    runs = " && ".join(f"(cd seed{number} && python3 generate_schedule.py a.csv && python3 generate_schedule.py b.csv)"
+                       for number in range(len(hidden)))
+    result = g.run_tool(["bash", "-c", runs], files=staged, timeout=90)
+    problems: list[str] = []
+    lists: dict[str, list[tuple[str, ...]]] = {"the submitted list": submitted}
+    for number, seed in enumerate(hidden):
+        first, second = (_read_schedule(result.workdir / f"seed{number}" / name) for name in ("a.csv", "b.csv"))
+        if first is None:
+            problems.append(f"the script failed with seed {seed}: {result.stderr[-300:]}")
+            continue
         if first != second:
-            problems.append("two runs with the same seed gave different lists")
-        if first == submitted:
-            problems.append("another seed gave the submitted list again (the seed is not used)")
+            problems.append(f"two runs with seed {seed} gave different lists")
         again = [dict(zip(SCHEDULE_COLUMNS, row, strict=True)) for row in first]
-        problems += [f"{f.name}: fails" for f in list_findings(ref, again, n_randomized) if f.score < 1]
-    g.check(RESEEDED, not problems, weight=1.5, expected=f"a valid, reproducible list for seed {hidden}",
+        problems += [f"seed {seed}, {f.name}: fails" for f in list_findings(ref, again, n_randomized) if f.score < 1]
+        for name, other in lists.items():
+            why = reworked(ref, other, first)
+            if why:
+                problems.append(f"the list for seed {seed} is {name} reworked: {why}")
+        lists[f"the list for seed {seed}"] = first
+    g.check(RESEEDED, not problems, weight=1.5, expected=f"a valid, reproducible, fresh list for each of seeds {hidden}",
             reason="; ".join(problems))
 
 

@@ -3,18 +3,23 @@
 is a valid stratified permuted-block list, and one corner is cut, chosen by the staged name:
 
 - stored_list: generate_schedule.py writes a stored copy of the list (it never draws anything);
+- stored_lists: generate_schedule.py holds two lists, compressed: the submitted one for the plan's seed, and for
+  any other seed the second one with each stratum's blocks turned round by the seed and two arms swapped on odd
+  seeds (every seed seems to get its own list, yet nothing is drawn);
 - fixed_seed: the script ignores the plan's seed and always draws from the seed it was written with;
 - one_block_size: every block has the smallest permitted size (sizes are not randomised);
 - batched_sizes: a size is drawn once for a run of five blocks, so the sizes come in predictable batches;
 - giant_block_size: the blocks are drawn as asked, but the list states an enormous block size for every block
   (the grader must reject it quickly, not count the orders of such a block)."""
 
+import base64
 import csv
 import json
 import math
 import os
 import subprocess
 import sys
+import zlib
 from collections import Counter
 from itertools import product
 from pathlib import Path
@@ -83,6 +88,31 @@ with open(sys.argv[1], "w", newline="") as fh:
     w.writerow(["stratum", "block_number", "block_size", "position", "randomization_number", "arm"])
     w.writerows(rows)
 '''
+STORED_LISTS = """import base64, csv, io, json, sys, zlib
+from collections import defaultdict
+from pathlib import Path
+submitted, second = (zlib.decompress(base64.b64decode(text)).decode() for text in PACKED)
+seed = json.loads(Path("randomization_plan.json").read_text())["seed"]
+if seed == SEED:
+    Path(sys.argv[1]).write_text(submitted)
+    sys.exit()
+names = [a["name"] for a in json.loads(Path("design_parameters.json").read_text())["arms"]]
+swap = {names[-2]: names[-1], names[-1]: names[-2]} if seed % 2 else {}
+blocks = defaultdict(lambda: defaultdict(list))
+for row in list(csv.reader(io.StringIO(second)))[1:]:
+    blocks[row[0]][int(row[1])].append(row)
+out = [["stratum", "block_number", "block_size", "position", "randomization_number", "arm"]]
+for stratum, numbered in blocks.items():
+    order = [numbered[k] for k in sorted(numbered)]
+    turn = seed % len(order)
+    count = 0
+    for number, block in enumerate(order[turn:] + order[:turn], start=1):
+        for row in block:
+            count += 1
+            out.append([stratum, number, row[2], row[3], f"{stratum}-{count:03d}", swap.get(row[5], row[5])])
+with open(sys.argv[1], "w", newline="") as handle:
+    csv.writer(handle, lineterminator="\\n").writerows(out)
+"""
 seed_source = str(SEED) if MODE == "fixed_seed" else 'json.loads(Path("randomization_plan.json").read_text())["seed"]'
 sizes = "[min(design['block_sizes'])]" if MODE == "one_block_size" else "design['block_sizes']"
 draw = "int(rng.choice(sizes)) if (block - 1) % 5 == 0 else size" if MODE == "batched_sizes" else "int(rng.choice(sizes))"
@@ -100,6 +130,15 @@ listing = (OUT / "randomization_schedule.csv").read_text()
 if MODE == "stored_list":
     (OUT / "generate_schedule.py").write_text(
         f"import sys\nLIST = {listing!r}\nopen(sys.argv[1], 'w').write(LIST)\n")
+if MODE == "stored_lists":
+    (OUT / "design_parameters.json").write_text((IN / "design_parameters.json").read_text())
+    (OUT / "randomization_plan.json").write_text(json.dumps({**plan, "seed": SEED + 1}))
+    subprocess.run([sys.executable, "generate_schedule.py", "second.csv"], cwd=OUT, check=True)
+    second = (OUT / "second.csv").read_text()
+    for name in ("design_parameters.json", "second.csv"):
+        (OUT / name).unlink()
+    packed = [base64.b64encode(zlib.compress(text.encode())).decode() for text in (listing, second)]
+    (OUT / "generate_schedule.py").write_text(STORED_LISTS.replace("PACKED", repr(packed)).replace("SEED", str(SEED)))
 rows = list(csv.DictReader(listing.splitlines()))
 counts = Counter((r["stratum"], r["arm"]) for r in rows)
 with open(OUT / "allocation_summary.csv", "w", newline="") as fh:
