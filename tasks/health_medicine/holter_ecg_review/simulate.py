@@ -4,12 +4,14 @@
 the AF episode, the designed pauses) and the two leads in millivolts. Everything is drawn from
 ``params["seed"]``: the same parameters give the same recording.
 
-The rhythm is planned first (sinus rate with a rest and an exercise period, isolated PVCs and
-couplets, and per scenario an AF paroxysm ending in a post-conversion pause, or VT runs and sinus
-arrests), then each beat is drawn as a sum of Gaussian waves (P, Q, R, S, T; a wide, discordant
-complex without P for a ventricular beat), and the recording's quirks are added: respiratory and
-drifting baseline wander with electrode "pops", mains interference, muscle noise with bursts,
-fibrillatory waves during AF, motion artefact segments and a lead-off segment (both leads railed).
+The rhythm is planned first (sinus rate with a rest and an exercise period, isolated PVCs (most
+early with a full compensatory pause, some late-coupled or interpolated) and couplets, premature
+atrial beats about as often as PVCs (normal QRS, mostly resetting the sinus node), and per scenario
+an AF paroxysm ending in a post-conversion pause, or VT runs and sinus arrests), then each beat is
+drawn as a sum of Gaussian waves (P, Q, R, S, T; a wide, discordant complex without P for a
+ventricular beat), and the recording's quirks are added: respiratory and drifting baseline wander
+with electrode "pops", mains interference, muscle noise with bursts, fibrillatory waves during AF,
+motion artefact segments and a lead-off segment (both leads railed).
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ ACTIVITY_GAIN_BPM = (22.0, 32.0)  # sinus rate rise over the minutes around an e
 ACTIVITY_RAMP_S = 6.0
 RATED_APART_BPM = 1.5  # |mean of the rated minutes - mean rate over all analysable time|, at least
 LONGEST_ORDINARY_RR = 1.8  # every RR that is not a designed pause stays below this (s)
+PAC_COMPENSATED = 0.3  # share of premature atrial beats that do not reset the sinus node
+UNTIMELY_PVC_RATE = 0.005  # late-coupled or interpolated PVCs, per sinus beat
+NOISE_WARMUP_S = 10.0
+AF_QUIET_S = 30.0  # seconds either side of an AF paroxysm without premature atrial beats or untimely PVCs
 
 
 class PlacementError(RuntimeError):
@@ -181,6 +187,12 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
     resp_f = float(rng.uniform(0.2, 0.3))
     ectopy_ok = [(s - EDGE_GUARD, e + EDGE_GUARD) for s, e, _ in truth.excluded]
     pvc_rate = float(rng.uniform(0.015, 0.03))
+    # premature atrial beats and the PVCs that timing does not betray come from a stream of their own
+    ectopy = np.random.default_rng([int(params["seed"]) % 2**32, 2])
+    pac_rate = float(ectopy.uniform(0.015, 0.03))
+    # they stay clear of the edges of an AF paroxysm, which the lab reads to within 10 s
+    ectopy_quiet = ectopy_ok + [(start - AF_QUIET_S, start + length + AF_QUIET_S)
+                                for start, kind, length in events if kind == "af"]
     beats: list[tuple[float, str]] = []
     t = float(rng.uniform(0.3, 0.9))
     beats.append((t, "N"))
@@ -193,16 +205,45 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
             t = _insert_event(rng, truth, beats, t, rr, kind, detail, rate)
             continue
         near_segment = not _free(t - 2.0, t + 2.0 * rr + 2.0, ectopy_ok)
+        quiet = not _free(t - 2.0, t + 2.0 * rr + 2.0, ectopy_quiet)
         if not near_segment and rr < 0.88 and rng.random() < pvc_rate:
             coupling = max(0.38, rr * float(rng.uniform(0.5, 0.62)))
             beats.append((t + coupling, "V"))
             t += 2.0 * rr  # full compensatory pause
+        elif not quiet and rr >= 0.5 and ectopy.random() < pac_rate:
+            t = _premature_atrial(ectopy, beats, t, rr)
+        elif not quiet and rr >= 0.6 and ectopy.random() < UNTIMELY_PVC_RATE:
+            t = _untimely_pvc(ectopy, beats, t, rr)
         else:
             t += rr
         beats.append((t, "N"))
     truth.beats = [(round(b, 4), lab) for b, lab in beats if b < duration - 0.3]
     _assert_rr(truth)
     return truth
+
+
+def _premature_atrial(ectopy: np.random.Generator, beats: list, t: float, rr: float) -> float:
+    """Append a premature supraventricular beat (a normal QRS complex) after the sinus beat at ``t``;
+    return the time of the next sinus beat. The sinus node is usually reset (no compensatory pause),
+    sometimes not (a full compensatory pause, as after a PVC)."""
+    coupling = max(0.36, rr * float(ectopy.uniform(0.5, 0.75)))
+    beats.append((t + coupling, "N"))
+    if rr < 1.0 and ectopy.random() < PAC_COMPENSATED:
+        return t + 2.0 * rr
+    return t + coupling + rr * float(ectopy.uniform(1.0, 1.1))
+
+
+def _untimely_pvc(ectopy: np.random.Generator, beats: list, t: float, rr: float) -> float:
+    """Append a PVC that prematurity alone does not reveal after the sinus beat at ``t``; return the
+    time of the next sinus beat. At a slow rate it may be interpolated (no pause: the next sinus beat
+    comes only a little late, after the PVC's T wave); otherwise it is late-coupled (end-diastolic,
+    barely premature) with a full compensatory pause."""
+    if rr >= 0.85 and ectopy.random() < 0.5:
+        coupling = rr * float(ectopy.uniform(0.42, 0.5))
+        beats.append((t + coupling, "V"))
+        return t + max(rr * float(ectopy.uniform(1.04, 1.12)), coupling + 0.56)
+    beats.append((t + rr * float(ectopy.uniform(0.7, 0.92)), "V"))
+    return t + 2.0 * rr
 
 
 def _insert_event(rng: np.random.Generator, truth: Truth, beats: list, t: float, rr: float, kind: str,
@@ -320,14 +361,17 @@ def draw_beats(truth: Truth, rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _band_noise(rng: np.random.Generator, n: int, fs: int, lo: float | None, hi: float | None) -> np.ndarray:
-    x = rng.standard_normal(n)
+    """Band-limited noise of unit variance, filtered from NOISE_WARMUP_S before to after its span
+    (so that no filter start-up transient rails the record's first second)."""
+    pad = int(NOISE_WARMUP_S * fs)
+    x = rng.standard_normal(n + 2 * pad)
     if lo and hi:
         sos = signal.butter(4, [lo, hi], btype="bandpass", fs=fs, output="sos")
     elif hi:
         sos = signal.butter(4, hi, btype="lowpass", fs=fs, output="sos")
     else:
         sos = signal.butter(4, lo, btype="highpass", fs=fs, output="sos")
-    y = signal.sosfiltfilt(sos, x)
+    y = signal.sosfiltfilt(sos, x)[pad:pad + n]
     return y / (y.std() + 1e-12)
 
 

@@ -8,10 +8,12 @@ lab's summary: analysable time, minimum/mean/maximum minute heart rate, PVC coun
 
 Variants: an AF paroxysm ending in a post-conversion pause, 250 Hz, 50 Hz mains; VT runs, couplets
 and sinus arrests, 360 Hz, 60 Hz mains; an AF paroxysm at 360 Hz, 60 Hz mains, on a 20-minute record
-(a stroke work-up). All carry baseline wander with electrode pops, muscle-noise
-bursts, two motion-artefact segments and a lead-off segment (both leads railed); the sinus rate
-rises with the movement over the clock minutes those segments touch, so that the mean of the rated
-minutes stands at least 1.5 bpm away from a rate pooled over all analysable time.
+(a stroke work-up). All carry premature atrial beats about as often as PVCs, and PVCs that are
+late-coupled or interpolated, so that prematurity alone does not tell a ventricular beat (only its
+QRS shape does); and baseline wander with electrode pops, muscle-noise bursts, two motion-artefact
+segments and a lead-off segment (both leads railed); the sinus rate rises with the movement over
+the clock minutes those segments touch, so that the mean of the rated minutes stands at least 1.5
+bpm away from a rate pooled over all analysable time.
 
 Grade: the reference is the generating truth (simulate.py) put through the lab's rules (method.py).
 The beat annotation is scored like ANSI/AAMI EC57 (150 ms match window, beats within 3 s of an
