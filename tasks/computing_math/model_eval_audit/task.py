@@ -242,15 +242,41 @@ def _note_numbers(text: str) -> list[float]:
 # leaves it open, and so does a frame that turns the sentence round ("it is not the case that the claim holds") or
 # negates the view it states ("I am not persuaded that the claim holds", "I don't think the claim holds")
 _CLAIM_HOLDS = re.compile(r"\bclaim\b((?:\W+\w+){0,3}?)\W+(?:(?P<holds>holds?|(?<!\bas it )stands?|upheld|supported"
-                          r"|confirmed|sustained|true|valid|correct|justified|warranted)|fails?"
+                          r"|confirmed|sustained|true|valid|correct|justified|warranted|proven|borne\s+out|established"
+                          r"|demonstrated|substantiated)|fails?"
                           r"|falls?(?!\s+(?:within|under|into|in)\b)|collapses?|rejected|refuted|unsupported|false|untrue"
-                          r"|invalid|incorrect|wrong|unfounded|unjustified)\b")
+                          r"|invalid|incorrect|wrong|unfounded|unjustified|unproven|unsubstantiated|undemonstrated)\b")
 # a mention that a predicate turns round ("that the claim does not hold is false") states no verdict
 _TURNED_AFTER = re.compile(r"\W+(?:is|was)\s+(?:false|wrong|incorrect|untrue|mistaken|not\s+(?:true|correct|right|the\s+case))\b")
-# the claim in its own words, unqualified to the end of its clause ("B beats A", "model B does not outperform model A",
-# "B is not better than A"), is read as "the claim holds" with the words between
-_B_BEATS_A = re.compile(r"\b(?:model\s+)?b\b((?:\W+\w+){0,3}?)\W+(?:beats?|outperforms?|(?:is\s+)?better\s+than|superior\s+to"
-                        r"|improves?\s+(?:on|upon))\s+(?:model\s+)?a\b(?=\s*(?:[.;:!?\u2014]|$)|,?\s+(?:and|but|so|yet)\b)")
+# the claim in its own words, unqualified to the end of its clause but for the evaluated set ("B beats A", "model B
+# does not outperform model A on the clean set", "the new model is not better than production") is read as "the claim
+# holds" with the words between, and so is "A is worse than B"; the other way round ("A beats B", "B is worse than A")
+# it is read as "the claim fails", and negated it says neither ("A does not beat B" leaves a tie open)
+_MODEL_B = r"(?:model\s+b|b|the\s+(?:new|candidate|challenger)(?:\s+(?:model|classifier))?|the\s+candidate|the\s+challenger)"
+_MODEL_A = (r"(?:model\s+a|a|(?:the\s+)?production(?:\s+(?:model|classifier))?"
+            r"|the\s+(?:baseline|incumbent|current|existing|old)(?:\s+(?:model|classifier))?)")
+_BETTER = r"beats?|outperforms?|(?:is\s+)?better\s+than|superior\s+to|improves?\s+(?:on|upon)"
+_WORSE = (r"(?:is\s+)?worse\s+than|inferior\s+to|underperforms?|trails?|lags?(?:\s+behind)?"
+          r"|loses?\s+to|falls?\s+short\s+of")
+_CLEAN_SET = (r"(?:\s+(?:on|over|across)\s+(?:the\s+)?(?:clean(?:ed)?|evaluated|deduplicated|decontaminated|filtered"
+              r"|remaining|held[\s-]out)\s+(?:test\s+)?(?:set|items|data|split)"
+              r"|\s+after\s+(?:the\s+)?(?:leak\w*\s+)?(?:removal|dedup\w*|decontamination))?")
+_CLAUSE_ENDS = _CLEAN_SET + r"(?=\s*(?:[.;:!?\u2014]|$)|,?\s+(?:and|but|so|yet)\b)"
+_COMPARISON = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|(?P<a>{_MODEL_A}))((?:\W+\w+){{0,3}}?)\W+(?:(?P<better>{_BETTER})"
+                         rf"|{_WORSE})\s+(?:(?P<b2>{_MODEL_B})|{_MODEL_A}){_CLAUSE_ENDS}")
+
+
+def _comparison_as_claim(match: re.Match) -> str:
+    """A comparison of the two models read as a mention of the claim."""
+    subject_b, object_b = bool(match["b"]), bool(match["b2"])
+    words = match.group(3)
+    if subject_b == object_b:
+        return match.group()
+    if subject_b == bool(match["better"]):
+        return f"the claim{words} holds"
+    return match.group() if _DENIED.search(words) else f"the claim{words} fails"
+
+
 # a clause that goes on with the claim as its subject, by a pronoun or none ("the claim rests on leaked items; it does
 # not hold", "... and does not hold"), is read with the claim named
 _CLAUSE_END = re.compile(r"([;:.!?\u2014]\s+|,?\s+(?:and|but|so|yet)\s+)")
@@ -332,7 +358,7 @@ def _note_verdict(text: str) -> bool | None:
     conditional: set[bool | None] = set()
     for line in _verdict_lines(text):
         plain = _NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`]", " ", line))))
-        plain = _claim_carried(_B_BEATS_A.sub(r"the claim\1 holds", _LINE_SUBJECT.sub(r"\g<lead>the claim ", plain, count=1)))
+        plain = _claim_carried(_COMPARISON.sub(_comparison_as_claim, _LINE_SUBJECT.sub(r"\g<lead>the claim ", plain, count=1)))
         for mention in _CLAIM_HOLDS.finditer(plain):
             # a frame ends with its sentence, at a colon or a "but" ("some doubt that B is better, but the claim holds")
             sentence = re.split(r"[.;:!?]\s|\bbut\b", plain[:mention.start()])[-1]

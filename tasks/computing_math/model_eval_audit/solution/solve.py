@@ -232,6 +232,10 @@ def write_note(metrics: dict, reasons: dict) -> None:
                   else "Conclusion: the claim stands."]
     if SHORTCUT == "claim_in_own_words":  # the Verdict line right, then the opposite as the claim's own words or "it"
         lines += ["", "Conclusion: B does not beat A." if metrics["claim_holds"] else "Conclusion: it holds."]
+    if SHORTCUT == "models_compared":  # the Verdict line right, then the opposite as a comparison the other way round,
+        # with the models described, or as the claim "borne out"
+        lines += ["", "Conclusion: the new model is worse than production on the clean set." if metrics["claim_holds"]
+                  else "Conclusion: the claim is borne out."]
     if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
         lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
