@@ -48,13 +48,14 @@ _NEGATION = re.compile(r"(?:\b(?:not(?!\s+(?:only|just|merely|simply)\b)|no|neve
 # a stance that is required, planned or supposed ("must be re-qualified", "until it is accepted", "would be
 # accepted"), not taken
 _UNTAKEN = re.compile(r"\b(?:must|should|shall|needs?\s+to|has\s+to|have\s+to|to\s+be|would|until|before|once"
-                      r"|after|unless|pending|if|when|whether)\W+(?:\w+\W+){0,2}?$", re.IGNORECASE)
+                      r"|after|unless|pending|if|when|whether)\W+(?:\w+\W+){0,3}?$", re.IGNORECASE)
 # words that make an acceptance conditional, before or after the stance word
 _HEDGE_BEFORE = re.compile(r"\b(?:may|might|could|temporarily|partially|partly|limited|restricted|interim)\W+(?:\w+\W+){0,2}?$",
                            re.IGNORECASE)
 _HEDGE_AFTER = re.compile(r"\b(?:if|provided|subject\s+to|pending|until|once|on\s+condition|with\s+(?:\w+\s+)?(?:condition"
                           r"|restriction|caveat|reservation|limitation|deviation|concession|waiver)s?|for\s+now"
-                          r"|temporar|interim|depend|only\s+(?:if|when|with|after|under|for)|deviation|concession|waiver)",
+                          r"|temporar|interim|depend|only\s+(?:if|when|with|after|under|for)|deviation|concession|waiver"
+                          r"|but\s+not|not\s+for|except|restricted\s+to|limited\s+to)",
                           re.IGNORECASE)
 # a restated criterion ("accept when %GRR < 10 % and ndc >= 5", "otherwise conditional"), not a stance
 _CRITERION = re.compile(r"\botherwise\b|\b(?:when|if|whenever|where|unless)\b.*(?:[<>\u2264\u2265]|\b(?:less|greater|"
@@ -99,8 +100,10 @@ def _clauses(sentence: str) -> list[str]:
     return [c for c in re.split(r"[,:()]|\b(?=(?:but|while|whereas|although|though|however|yet)\b)", sentence) if c.strip()]
 
 
-def _stance(clause: str, match: re.Match) -> str | None:
-    before, after = clause[:match.start()], clause[match.end():]
+def _stance(clause: str, match: re.Match, rest: str) -> str | None:
+    """The stance ``match`` takes in ``clause`` (``rest``: the sentence after the clause, where a restriction such
+    as "but not for final inspection" makes an acceptance conditional)."""
+    before, after = clause[:match.start()], clause[match.end():] + " " + rest
     kind = match.lastgroup or ""
     if _NEGATION.search(before):
         return f"not {kind}"
@@ -121,7 +124,8 @@ def stances(report: str) -> list[tuple[str, str, str]]:
         subject: str | None = None
         for sentence in block:
             taken = []
-            for clause in _clauses(sentence):
+            clauses = _clauses(sentence)
+            for index, clause in enumerate(clauses):
                 last = 0
                 for match in _STANCE.finditer(clause):
                     before = list(_SUBJECT.finditer(clause, last, match.start()))
@@ -131,7 +135,7 @@ def stances(report: str) -> list[tuple[str, str, str]]:
                     elif before:
                         subject = before[-1].lastgroup
                     last = match.end()
-                    stance = None if _CRITERION.search(clause) else _stance(clause, match)
+                    stance = None if _CRITERION.search(clause) else _stance(clause, match, " ".join(clauses[index + 1:]))
                     if subject in ("gauge", "process") and stance is not None:
                         taken.append((subject, stance))
                 for noun in _SUBJECT.finditer(clause, last):
