@@ -17,8 +17,9 @@ readings (msa.py, numpy/scipy, independent of the statsmodels the agent runs). T
 test, variance components, %contribution, %study variation, %tolerance, ndc and decision; the subgroup
 statistics, limits and rule flags (F1); the excluded subgroups, sigmas and indices; and that the report states
 the JSON figures (the interaction p-value included), each control chart signal with its rule, the export's
-problems (the mistyped part id with its correct one) and the right decisions, and that its ANOVA table gives
-each source's df, SS, MS, F and p as recomputed from the cleaned readings.
+problems (the mistyped part id with its correct one) and the right decisions, that no sentence of its prose
+takes another stance on the gauge or the process or calls the flagged subgroups false alarms (prose.py), and that
+its ANOVA table gives each source's df, SS, MS, F and p as recomputed from the cleaned readings.
 """
 # ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 
@@ -36,7 +37,7 @@ from scipy import stats
 
 from lastexam.task import Grading, Params, as_number, is_close, write_csv
 
-from . import msa
+from . import msa, prose
 
 PARTS, APPRAISERS, SUBGROUPS, SUBGROUP_SIZE = 10, 3, 25, 5
 APPRAISER_NAMES = ("A. Okafor", "B. Lindqvist", "C. Ramos")
@@ -495,3 +496,8 @@ def _grade_report(g: Grading, ref: dict, grr: dict, cap: dict, report: str) -> N
                                                     re.IGNORECASE)}) for kind in ("gauge", "process")]
     g.check("report decisions", found == [[ref["gauge_decision"]], [ref["process_decision"]]],
             expected=[ref["gauge_decision"], ref["process_decision"]], found=found)
+    # and so does every sentence of its prose that takes a stance on the gauge or the process, or on the signals
+    contradicting = prose.contradictions(report, ref["gauge_decision"], ref["process_decision"])
+    g.check("report prose agrees with the decisions and the exclusions", not contradicting,
+            expected=[ref["gauge_decision"], ref["process_decision"]], found=contradicting[:5],
+            reason=f"{len(contradicting)} contradicting sentence(s): {contradicting[0]}" if contradicting else "")

@@ -17,6 +17,9 @@ Run as solve.py it follows the standard. Run through a link in adversaries/ it t
   subgroups 1-25 and every rule, saying that no subgroup signalled;
 - report_two_decisions: everything computed, but each decision line of the report is followed by another one
   with a different decision.
+- report_prose_contradiction: everything computed, but each decision line of the report is followed by a sentence
+  taking another stance in practice ("the gauge is accepted for production use as it stands"), and the control
+  chart signals are called false alarms with no assignable cause.
 
 ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 """
@@ -268,6 +271,12 @@ def main() -> None:
         other = {"accept": "reject", "conditional": "accept", "reject": "accept"}
         text = re.sub(r"(Gauge|Process) decision: (\w+)\n",
                       lambda m: f"{m.group(0)}{m.group(1)} decision: {other[m.group(2)]}\n", text)
+    if SHORTCUT == "report_prose_contradiction":
+        other = {"accept": "rejected", "conditional": "accepted", "reject": "accepted"}
+        text = re.sub(r"Gauge decision: (\w+)\n", lambda m: f"{m.group(0)}\nIn practice the gauge is {other[m.group(1)]} for "
+                      "production use as it stands; no action will be taken on this study.\n", text)
+        text = re.sub(r"Process decision: (\w+)\n", lambda m: f"{m.group(0)}\nIn practice the process is "
+                      f"{other[m.group(1)]}; the control chart signals were false alarms with no assignable cause.\n", text)
     (OUT / "msa_report.md").write_text(text)
 
 
