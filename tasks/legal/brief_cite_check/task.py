@@ -199,7 +199,9 @@ def _grade_memo(g: Grading, truth: dict, found: dict, memo: str) -> None:
 
     lines = [ln for ln in memo.splitlines() if ln.strip().lower().lstrip("#*- ").startswith("assessment")]
     line = lines[0] if lines else ""
-    verdict = _verdict(lines + _conclusion_lines(memo))
+    bad_names = {key: name for key, name in truth["case_names"].items()
+                 if authority_key(key) == authority_key(truth["bad_authority"])}
+    verdict = _verdict(lines + _conclusion_lines(memo), bad_names)
     # a surviving argument rests on the one authority that states the rule, at the page that states it: naming
     # every case cited does not do
     named = _named_cases(line, truth["case_names"])
@@ -278,6 +280,14 @@ _ARGUMENT_SUBJECT = re.compile(rf"\W*(?:[\w'\u2019]+\W+){{0,3}}?{_ARGUMENT}\b")
 _LINE_SUBJECT = re.compile(r"(?P<lead>(?:[^:]*:)?[\s,*_#>|.-]*(?:(?:overall|in\s+(?:sum|short|summary|conclusion|brief)"
                            r"|to\s+(?:sum\s+up|conclude)|so|thus|therefore|hence)\b[\s,]*)?)(?:it\s+)?"
                            rf"(?=(?:{_ELIDED.pattern}|(?:(?:{_AUXILIARY})\s+)*survives?\b))")
+# an authority that carries the argument ("Jones carries the argument", "no case the brief cites sustains the point")
+# says the argument survives, unless the authority is the bad one (the argument rests on it, and falls with it)
+_CARRIES = re.compile(rf"(?P<subject>\b[\w'\u2019.\s-]*?)\s*(?P<aux>(?:\b(?:{_AUXILIARY})(?:n['\u2019]t)?\s+)*)"
+                      rf"(?:carr(?:y|ies)|sustains?|supports?|saves?|rescues?|upholds?)\s+(?:the\s+|its\s+|this\s+"
+                      rf"|that\s+|the\s+brief['\u2019]s\s+)?{_ARGUMENT}\b")
+_NO_SUBJECT = re.compile(r"^(?:nothing|none|neither|no\b)")
+
+
 # a predicate that turns the clause round at its end ("that the argument does not survive is wrong") leaves it open
 _TURNED_AFTER = re.compile(r"[^;:.()\u2014]*?\b(?:is|was)\s+(?:false|wrong|incorrect|untrue|mistaken"
                            r"|not\s+(?:true|correct|right|the\s+case))\s*(?:[;:.()\u2014]|$)")
@@ -308,23 +318,41 @@ def _conclusion_lines(memo: str) -> list[str]:
     return lines
 
 
-def _verdict(lines: list[str]) -> bool | None:
+def _carried_as_survival(line: str, bad_names: dict[str, str]) -> str:
+    """The line with "<authority> carries the argument" made "the argument survives" (or "does not survive" when no
+    authority carries it); the bad authority carrying it says nothing of survival."""
+    def rewrite(match: re.Match) -> str:
+        subject = match["subject"].strip()
+        if _named_cases(subject, bad_names):
+            return match.group()
+        denied = " not" if _NO_SUBJECT.match(subject) else ""
+        return f"{match['subject']} the argument {match['aux']}{denied} survives"
+    return _CARRIES.sub(rewrite, line)
+
+
+def _verdict(lines: list[str], bad_names: dict[str, str]) -> bool | None:
     """What the Assessment lines conclude: True (survives), False (does not survive), or None when they say
-    neither, hedge, or say both (in one line or across several)."""
+    neither, hedge, or say both (in one line or across several). A modal mention ("it might not survive en banc
+    review") is a caveat, and states no verdict."""
     said = set()
-    for line in (_argument_carried(_LINE_SUBJECT.sub(r"\g<lead>the argument ", _NO_DOUBT.sub(" ", _ASIDE.sub(" ", ln.lower())),
-                                                     count=1)) for ln in lines):
+    for line in (_carried_as_survival(_argument_carried(_LINE_SUBJECT.sub(
+            r"\g<lead>the argument ", _NO_DOUBT.sub(" ", _ASIDE.sub(" ", ln.lower())), count=1)), bad_names)
+            for ln in lines):
         for mention in re.finditer(r"\bsurvives?\b", line):
             before = re.split(r"[,;:.()\u2014]", line[max(0, mention.start() - 60):mention.start()])[-1]
             clause = re.split(r"[;:.()\u2014]", line[:mention.start()])[-1]
-            if _HEDGE.search(before) or _TURNED.search(line[:mention.start()]) or _NEGATED_VIEW.search(clause) \
+            if _HEDGE.search(before):
+                continue
+            if _TURNED.search(line[:mention.start()]) or _NEGATED_VIEW.search(clause) \
                     or _TURNED_AFTER.match(line, mention.end()):
                 return None
             said.add(not _DENIAL.search(before))
         for mention in _ARGUMENT_VERB.finditer(line):
             clause = re.split(r"[;:.()\u2014]", line[:mention.start()])[-1]
-            if _MODAL.search(mention.group(1)) or _TURNED.search(line[:mention.start()]) \
-                    or _NEGATED_VIEW.search(clause) or _TURNED_AFTER.match(line, mention.end()):
+            if _MODAL.search(mention.group(1)):
+                continue
+            if _TURNED.search(line[:mention.start()]) or _NEGATED_VIEW.search(clause) \
+                    or _TURNED_AFTER.match(line, mention.end()):
                 return None
             said.add(bool(mention["stands"]) != bool(_DENIAL.search(mention.group(1) + " ")))
     return said.pop() if len(said) == 1 else None

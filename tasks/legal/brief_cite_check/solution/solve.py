@@ -278,6 +278,7 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
                if a.key != key and not a.statute and proposition and pages_with(proposition, a)]
     lines += ["", f'The brief relies on {library[key].name} on page {bad[0]["page"]} for the proposition that '
               f'"{proposition}."', ""]
+    other = None
     if SHORTCUT == "bare_verdict":  # the verdict without reading the other authority
         lines.append("Assessment: the argument does not survive without new authority.")
     elif support:
@@ -323,6 +324,9 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
                       f"{'fails with that case' if survives else 'still stands'}."]
     if SHORTCUT == "conclusion_no_subject":  # the Assessment right, then the other verdict with no argument named
         lines += ["", f"Conclusion: it {'falls with that case' if survives else 'still stands'}."]
+    if SHORTCUT == "conclusion_carried":  # the Assessment right, then the other verdict as the other authority carrying it
+        name = other.name.split(" v. ")[0] if other else "the brief's other authority"
+        lines += ["", f"Conclusion: {name} {'does not carry' if survives else 'carries'} the argument."]
     if SHORTCUT == "rejected_assessment":  # the other verdict, put as the rejection of the right one
         lines[-1] = lines[-1].replace("Assessment: the argument", "Assessment: I reject the view that the argument", 1)
     if SHORTCUT == "negated_assessment":  # the other verdict, or none, under a negation a phrase search misses
