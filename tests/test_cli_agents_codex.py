@@ -22,7 +22,7 @@ from modelserver import ModelServer, Reply, TokenUsage, call
 
 HARNESS = "codex"
 USAGE = [TokenUsage(prompt_tokens=6000 + 700 * i, completion_tokens=30 + i, cached_tokens=2000 * i,
-                    reasoning_tokens=10) for i in range(5)]
+                    reasoning_tokens=10) for i in range(6)]
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +31,9 @@ def _installed() -> None:
 
 
 def shell(command: str):  # type: ignore[no-untyped-def]
-    return call("exec_command", cmd=command)
+    # Codex returns from a command after yield_time_ms (at most 30 s) and leaves it running: the design script
+    # can take longer on a loaded machine, so the model waits for it in a second command
+    return call("exec_command", cmd=command, yield_time_ms=30_000)
 
 
 def test_codex_solves_the_task_through_the_channel(tmp_path, monkeypatch):
@@ -41,9 +43,11 @@ def test_codex_solves_the_task_through_the_channel(tmp_path, monkeypatch):
                   tool_calls=[shell("ls /workspace/input")], usage=USAGE[0]),
             Reply(content="I write my design script.", usage=USAGE[1], tool_calls=[
                 shell(f"mkdir -p ~/work && cat > ~/work/solve.py <<'ALE_EOF'\n{solution_source()}ALE_EOF")]),
-            Reply(tool_calls=[shell("cd ~/work && python3 solve.py && ls /workspace/output")], usage=USAGE[2]),
-            Reply(tool_calls=[shell(probe_command(server.port))], usage=USAGE[3]),
-            Reply(content="The filter is designed and verified.", usage=USAGE[4]),
+            Reply(tool_calls=[shell("cd ~/work && python3 solve.py; touch solve.done")], usage=USAGE[2]),
+            Reply(tool_calls=[shell("cd ~/work && until [ -e solve.done ]; do sleep 0.5; done; ls /workspace/output")],
+                  usage=USAGE[3]),
+            Reply(tool_calls=[shell(probe_command(server.port))], usage=USAGE[4]),
+            Reply(content="The filter is designed and verified.", usage=USAGE[5]),
         )
         result = run_cli_trial(HARNESS, "gpt-5", server.base_url, tmp_path, monkeypatch, limits={"turns": 10})
         assert server.remaining == 0 and server.exhausted == 0
@@ -56,10 +60,10 @@ def test_codex_solves_the_task_through_the_channel(tmp_path, monkeypatch):
     trajectory = trajectory_of(result)
     assert trajectory["final_metrics"]["extra"]["reported"]["rollout"] is True
     agent_steps = [s for s in trajectory["steps"] if s["source"] == "agent"]
-    assert len(agent_steps) == 5
+    assert len(agent_steps) == 6
     assert agent_steps[0]["reasoning_content"] == "Look at the request."
-    assert [c["function_name"] for s in agent_steps[:4] for c in s["tool_calls"]] == ["exec_command"] * 4
-    assert "design_summary.json" in agent_steps[2]["observation"]["results"][0]["content"]
+    assert [c["function_name"] for s in agent_steps[:5] for c in s["tool_calls"]] == ["exec_command"] * 5
+    assert "design_summary.json" in agent_steps[3]["observation"]["results"][0]["content"]
     assert agent_steps[-1]["message"] == "The filter is designed and verified."
     assert_probe_failed(trajectory, server.port)
     assert_totals(result, trajectory, USAGE)
