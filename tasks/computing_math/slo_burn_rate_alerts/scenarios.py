@@ -27,6 +27,7 @@ SURGE = 25  # traffic multiplier of the surge scenario
 HISTORY = 720  # minutes of the history scenario before its burns: twice the 6h window, an old incident at its start
 HISTORY_TAIL = 420  # minutes of the history scenario after it
 CLIENT_SHARE = 0.3  # share of requests answered with a client error in the slow-burn scenario (good events)
+WINDOW_RULES = "slo_rules_windows.yml"  # the grader's copy of the rules in one group without an interval
 
 
 def _base(name: str, rng: random.Random) -> dict[str, Any]:
@@ -183,20 +184,20 @@ def _selector(name: str, i: int, k: int) -> str:
                   severity=tier["severity"], long_window=tier["long"], team=v["team"])
 
 
-def _count_test(expr: str, minute: int, count: int) -> dict[str, Any]:
-    return {"expr": f"count({expr})", "eval_time": f"{minute}m",
+def _count_test(expr: str, time: int, count: int, unit: str = "m") -> dict[str, Any]:
+    return {"expr": f"count({expr})", "eval_time": f"{time}{unit}",
             "exp_samples": [{"labels": "{}", "value": count}] if count else []}
 
 
 def robust(states: dict[tuple[int, int], list[bool]], others: list[dict[tuple[int, int], list[bool]]],
-           ) -> dict[tuple[int, int], list[bool]]:
-    """Per (SLO, tier) and minute: whether the reference state holds for MARGIN minutes either side and
-    is the same with the error ratios scaled within SLACK (a checkpoint an exact rule set cannot miss
+           margin: int = MARGIN) -> dict[tuple[int, int], list[bool]]:
+    """Per (SLO, tier) and checkpoint: whether the reference state holds for ``margin`` checkpoints either side and
+    is the same in ``others`` (the error ratios scaled within SLACK: a checkpoint an exact rule set cannot miss
     and a near-exact one, such as a window averaged from 5m ratios, does not depend on by luck)."""
     out = {}
     for key, s in states.items():
         end = len(s) - 1
-        out[key] = [all(s[j] == s[m] for j in range(max(0, m - MARGIN), min(end, m + MARGIN) + 1))
+        out[key] = [all(s[j] == s[m] for j in range(max(0, m - margin), min(end, m + margin) + 1))
                     and all(o[key][m] == s[m] for o in others) for m in range(end + 1)]
     return out
 
@@ -264,4 +265,100 @@ def hidden_tests(name: str, seed: int) -> list[dict[str, Any]]:
                           "file": "hidden_recording.yml", "transitions": {},
                           "text": hidden_test(name, {**sc, "key": "recording"}, series, states, steady,
                                               recording_checks(name, cum, sc["end"]))})
+    files.append(window_test(name, seed))
     return files
+
+
+STEP = 5  # minutes between the samples and between the rule evaluations of the window test
+HOUR = 60 // STEP  # samples an hour: its checkpoints are hourly
+HOUR_MARGIN = 2  # hours kept between one of its checkpoints and a reference transition
+RATIO_AGREE = 0.005  # how close the closed- and open-range ratios must be where a recorded ratio is checked
+WRONG_WINDOWS = ("12h", "1d", "2d", "3d", "4d")  # long windows the window test must tell from the policy's
+
+
+def _window_states(name: str, cum: dict[int, tuple[list[int], list[int]]], end: int, open_range: bool,
+                   scale: float, long_window: str | None = None) -> dict[tuple[int, int], list[bool]]:
+    """Reference firing state of every (SLO index, tier index) at every hour 0..end, the rules evaluated at every
+    sample (``open_range``: a range selector leaves out its oldest sample; ``long_window``: the ticket tier's long
+    window, the policy's when None)."""
+    states = {}
+    for i, slo in enumerate(VARIANTS[name]["slos"]):
+        bad, valid = cum[i]
+        for k, tier in enumerate(tiers(name)):
+            threshold = tier["factor"] * budget(slo) / scale
+            long = long_window if long_window and tier["severity"] == "ticket" else tier["long"]
+            spans = [minutes(w) // STEP - int(open_range) for w in (long, tier["short"])]
+            active_since = None
+            firing = []
+            for step in range(end * HOUR + 1):
+                rs = [ratio(bad, valid, step, n) if n > 0 else None for n in spans]
+                if all(r is not None and r > threshold for r in rs):
+                    active_since = step if active_since is None else active_since
+                else:
+                    active_since = None
+                if step % HOUR == 0:
+                    firing.append(active_since is not None and (step - active_since) * STEP >= minutes(tier["for"]))
+            states[(i, k)] = firing
+    return states
+
+
+def window_test(name: str, seed: int) -> dict[str, Any]:
+    """Days of samples and rule evaluations every STEP minutes, each SLO's error ratio rising at about day 2
+    so that the ticket tier's long window crosses its threshold a drawn share of that window later: the ticket
+    tier fires when the policy's long window says (a day or two of samples apart from another day window), and
+    every long window's recording rule holds its ratio (the minute-by-minute incidents span less than a day)."""
+    rng = random.Random(seed * 7919 + 43)  # its own stream: the other scenarios' draws stay as they were
+    v = VARIANTS[name]
+    ticket = next(t for t in tiers(name) if t["severity"] == "ticket")
+    base = _base(name, rng)
+    for job in base["jobs"].values():
+        job["traffic"] = [(0, job["traffic"][0][1] * STEP)]
+    changes = []
+    for i in range(len(v["slos"])):
+        change = rng.randrange(40, 49) * HOUR
+        before = ticket["factor"] * rng.uniform(0.1, 0.3)
+        after = before + (ticket["factor"] - before) / rng.uniform(0.6, 0.7)
+        _burn(name, base, i, [(0, before), (change, after)])
+        changes.append(change // HOUR)
+    end = max(changes) + minutes(ticket["long"]) // 60 + 8
+    series, cum = build(name, {"end": end * HOUR, "jobs": base["jobs"]})
+    states = _window_states(name, cum, end, False, 1.0)
+    others = [_window_states(name, cum, end, open_range, scale)
+              for open_range in (False, True) for scale in (1.0, *SLACK)]
+    steady = robust(states, others, HOUR_MARGIN)
+    tests = []
+    for hour in range(1, end + 1):
+        for key in states:
+            if steady[key][hour]:
+                tests.append(_count_test(_selector(name, *key), hour, int(states[key][hour]), "h"))
+    for key, s in states.items():
+        if any(s) != (tiers(name)[key[1]]["severity"] == "ticket"):
+            raise AssertionError(f"window test: {key} fires {any(s)}; the scenario is mis-built")
+    for wrong in set(WRONG_WINDOWS) - {ticket["long"]}:
+        seen = _window_states(name, cum, end, False, 1.0, wrong)
+        if not any(steady[key][h] and seen[key][h] != states[key][h] for key in states for h in range(end + 1)):
+            raise AssertionError(f"window test: a {wrong} ticket window is not told from {ticket['long']}")
+    long_windows = sorted({t["long"] for t in tiers(name)}, key=minutes)
+    for hour in range(min(changes) + 1, end + 1, 3):
+        for i, slo in enumerate(v["slos"]):
+            for w in long_windows:
+                n = minutes(w) // STEP
+                value = ratio(*cum[i], hour * HOUR, n)
+                other = ratio(*cum[i], hour * HOUR, n - 1)
+                if value is None or other is None or abs(other - value) > value * RATIO_AGREE:
+                    continue
+                metric = labels(f"slo:sli_error:ratio_rate{w}", service=slo["service"], slo=slo["slo"])
+                tol = value * 0.02 + 1e-12
+                tests.append({"expr": f"count(abs({metric} - {value!r}) <= {tol!r})", "eval_time": f"{hour}h",
+                              "exp_samples": [{"labels": "{}", "value": 1}]})
+    test = {"interval": f"{STEP}m", "name": "windows",
+            "input_series": [{"series": k, "values": values_notation(inc)} for k, inc in sorted(series.items())],
+            "promql_expr_test": tests}
+    doc = {"rule_files": [WINDOW_RULES], "evaluation_interval": f"{STEP}m", "tests": [test]}
+    fired = {f"{v['slos'][i]['alert']}/{tiers(name)[k]['long']}": [h * 60 for h in range(1, end + 1)
+             if s[h] != s[h - 1]] for (i, k), s in states.items() if any(s)}
+    return {"check": f"over {end // 24} days, the ticket tier fires when the {ticket['long']} "
+                     "window's error ratio says (the ratio rises at about day 2), and every long window's "
+                     "recording rule holds its ratio",
+            "file": "hidden_windows.yml", "transitions": fired,
+            "text": yaml.safe_dump(doc, sort_keys=False, width=100000)}

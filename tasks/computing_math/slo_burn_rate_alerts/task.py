@@ -20,11 +20,12 @@ after an old incident, where only the policy's own long windows give the states 
 asserting at checkpoints the reference state of every SLO's every tier, plus the recording rules' values;
 the agent's own tests pass, and fail on a copy of its rules whose alerts never fire; and the rule file's
 conventions (one rule per SLO and tier with its labels, for: durations, runbook and summary annotations);
-and, read from the rule file, the time range each window's recording rule and each tier's alert look back
-over (followed through the recording rules they read): the hidden incidents span less than a day, so a long
-window of a day or more (1d, 2d or 3d) cannot be told from another by replaying them, and promtool evaluates
-the rules every minute of a replay, so one longer than three days (even from sparse samples) would cost about
-as much as all the other hidden tests together.
+a window test, since those incidents span less than a day and cannot tell a long window of a day or more (1d, 2d
+or 3d) from another: days of samples every 5 minutes, each SLO's error ratio rising at about day 2, replayed on a
+copy of the rules in one group evaluated every 5 minutes (the recording rules first), asserting hourly the ticket
+tier's state where it is steady and every long window's recorded ratio; and, as an early warning, the time range
+each window's recording rule and each tier's alert look back over, read from the rule file without its comments
+and strings (followed through the recording rules they read).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import yaml
 
 from lastexam.task import Grading, Params
 
-from .scenarios import hidden_tests
+from .scenarios import WINDOW_RULES, hidden_tests
 from .series import grpc_minute, http_minute, instances, labels
 from .spec import VARIANTS, runbook, spec_yaml, tiers
 
@@ -150,6 +151,25 @@ def _mutant(doc: Any) -> str | None:
     return yaml.safe_dump(doc, sort_keys=False)
 
 
+def _window_copy(doc: Any) -> str | None:
+    """The agent's rules as one group without an interval, for the window test's 5-minute evaluation (a 1m group
+    interval over days of samples would take as long as all the other hidden tests): the recording rules first,
+    each after those it reads, then the alerts, so that every rule reads values of the same evaluation (promtool
+    evaluates separate groups in no fixed order, and a value one evaluation old is at PromQL's 5-minute lookback)."""
+    rules = _rules(doc)
+    if not rules:
+        return None
+    waiting = [r for r in rules if "record" in r]
+    ordered: list[dict[str, Any]] = []
+    while waiting:
+        pending = {str(r["record"]) for r in waiting}
+        ready = [r for r in waiting if not _reads(r.get("expr"), pending - {str(r["record"])})] or waiting
+        ordered += ready
+        waiting = [r for r in waiting if not any(r is d for d in ready)]
+    alerts = [r for r in rules if "record" not in r]
+    return yaml.safe_dump({"groups": [{"name": "slo-windows", "rules": ordered + alerts}]}, sort_keys=False)
+
+
 def _load_yaml(text: str | None) -> Any:
     try:
         return yaml.safe_load(text) if text is not None else None
@@ -197,15 +217,22 @@ def _conventions(g: Grading, ref: dict[str, Any], rules: list[dict[str, Any]]) -
 
 
 RANGE = re.compile(r"\[\s*(\w+)\s*(?::[^\]]*)?\]")  # a range selector or subquery: [3d], [3d:5m]
+LITERAL = re.compile(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|`[^`]*`|#[^\n]*")  # a PromQL string or comment
 NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+
+
+def _reads(expr: Any, recorded: Any) -> set[str]:
+    """The names of ``recorded`` that an expression reads (outside its strings and comments)."""
+    text = LITERAL.sub(lambda m: "" if m.group().startswith("#") else '""', str(expr or ""))
+    return set(NAME.findall(text)) & set(recorded)
 
 
 def _span(expr: Any, recorded: dict[str, list[str]], seen: frozenset[str] = frozenset()) -> float:
     """The longest time range an expression looks back over (seconds): its own range selectors and subqueries,
     and those of the rule file's recording rules it reads, followed to the raw series; 0 when it has none."""
-    text = str(expr or "")
+    text = LITERAL.sub(lambda m: "" if m.group().startswith("#") else '""', str(expr or ""))
     spans = [seconds(d) or 0.0 for d in RANGE.findall(text)]
-    for name in set(NAME.findall(text)) & set(recorded) - seen:
+    for name in _reads(text, recorded) - seen:
         spans += [_span(e, recorded, seen | {name}) for e in recorded[name]]
     return max(spans, default=0.0)
 
@@ -263,6 +290,7 @@ def grade(g: Grading) -> None:
     rules_doc, tests_doc = _load_yaml(rules_text), _load_yaml(tests_text)
     mutant = _mutant(_load_yaml(rules_text)) or rules_text
     files: dict[str, Path | str] = {"slo_rules.yml": rules_text, "slo_rules_test.yml": tests_text,
+                                    WINDOW_RULES: _window_copy(_load_yaml(rules_text)) or rules_text,
                                     "mutant/slo_rules.yml": mutant, "mutant/slo_rules_test.yml": tests_text}
     for hidden in ref["hidden"]:
         files[hidden["file"]] = g.reference(hidden["file"])

