@@ -234,6 +234,17 @@ _SIGNIFICANT = (r"significan(?!ce\s+(?:level|threshold|cut-?off))"
 # excludes zero", "reject the null", "consistent with chance", "within sampling error", "the CI includes zero", "due
 # to chance"; the groups "null" and "null2" mark the words that deny significance by themselves
 _ZERO = r"(?:zero(?![\w-])|0(?![.,]?\d))"
+# the p-value set against a threshold ("the p-value is above 0.05", "p < 0.001", "p exceeds alpha"): it concludes as
+# the threshold stands to the protocol's level, and under a condition ("significant when p < 0.05") not at all
+_P_OPERATOR = (r">=?|<=?|\u2265|\u2264|above|over|greater\s+than|more\s+than|higher\s+than|exceeds?|in\s+excess\s+of"
+               r"|below|under|less\s+than|lower\s+than|smaller\s+than")
+_P_LEVEL = r"(?:significance\s+)?(?:level|threshold|cut-?off)"
+_P_THRESHOLD = rf"0?\.\d+|\d+(?:\.\d+)?\s*%|alpha\b|\u03b1|{_P_LEVEL}\b"
+_P_COMPARED = (rf"\bp(?:[\s-]*values?)?\b(?P<p_words>(?:\W+(?!(?:above|over|below|under|exceeds?)\b)\w+){{0,3}}?)\s*"
+               rf"(?P<p_op>{_P_OPERATOR})\s*(?:the\s+)?(?:{_P_LEVEL}\s+(?:of\s+)?)?(?:alpha\s*(?:=|of)?\s*)?"
+               rf"(?P<p_at>{_P_THRESHOLD})")
+_ABOVE = re.compile(r"[>\u2265]|above|over|greater|more|higher|exceed|excess")
+_CONDITION = re.compile(r"\b(?:if|when|whenever|unless|where)\b(?:\W+\w+){0,3}?\W*$")
 _VERDICT = re.compile(rf"{_SIGNIFICANT}|(?P<null>in|un)?(?:distinguishable|separable|distinguished|separated"
                       rf"|told\s+apart|set\s+apart)\s+from\s+(?:{_ZERO}|no\s+gap|chance|noise|nothing)\b"
                       rf"|\bdiff\w*\s+from\s+{_ZERO}|\bexclud\w*\s+{_ZERO}|\breject\w*\s+(?:the\s+)?null\b"
@@ -244,13 +255,15 @@ _VERDICT = re.compile(rf"{_SIGNIFICANT}|(?P<null>in|un)?(?:distinguishable|separ
                       rf"|variation|variability|uncertainty)\b|\b(?:includ|contain|span|cover|cross|straddl)\w*\s+{_ZERO}"
                       r"|\b(?:attributable|due)\s+to\s+(?:chance|noise|sampling)\b"
                       r"|\b(?:just|only|mere(?:ly)?|pure(?:ly)?)\s+(?:\w+\s+)?noise\b|\b(?:is|are|was)\s+noise\b"
-                      r"|\b(?:chance|statistical)\s+(?:finding|fluke|artefact|artifact)|\bfluke\b)")
+                      r"|\b(?:chance|statistical)\s+(?:finding|fluke|artefact|artifact)|\bfluke\b)"
+                      rf"|(?P<p_value>{_P_COMPARED})")
 # a modal or a qualifier on the conclusion itself, or a sentence that leaves the question open: it weighs the
 # question instead of concluding
 _HEDGE = re.compile(r"\b(?:may|might|could|would|possibly|perhaps|probably|likely|arguably|borderline|marginally)\b"
                     r"(?:\W+\w+){0,4}?\W+significan"
-                    r"|\bwhether\b|\bdepend|\bunclear\b|\buncertain|\binconclusive|\bdebatable\b|\bonly\s+(?:if|under|when)\b"
-                    r"|\b(?:may|might|could)\s+(?:also\s+|well\s+)?be\s+(?:\w+\s+){0,2}(?:noise|chance|zero)")
+                    r"|\bwhether\b|\bdepend|\bunclear\b|\buncertain|\binconclusive|\bdebatable\b|\bonly\s+(?:if|under|when)\b")
+# "it could well be zero" hedges a gap said to be significant, and agrees with one said not to be
+_MAYBE_NULL = re.compile(r"\b(?:may|might|could)\s+(?:also\s+|well\s+)?be\s+(?:\w+\s+){0,2}(?:noise|chance|zero)")
 
 
 _LEVEL = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:significance\s+)?level|\bat\s+(?:the\s+)?(\d+(?:\.\d+)?)\s*%"
@@ -279,30 +292,64 @@ def _conclusion(sentence: str, alpha: float) -> str | None:
         return None
     # "statistically" is no word between a negation and the significance word ("does not amount to a statistically
     # significant share")
-    words = [bool(_DENIAL.search(re.sub(r"\bstatistically\s+$", "", sentence[max(0, m.start() - 60):m.start()])))
-             != bool(m["null"] or m["null2"])
-             for m in _VERDICT.finditer(sentence)]
+    words = [_denies(sentence, m, alpha) for m in _VERDICT.finditer(sentence)]
+    words = [w for w in words if w is not None]
     denied, affirmed = any(words), not all(words)
-    if denied and affirmed:
+    if (denied and affirmed) or (_MAYBE_NULL.search(sentence) and not denied):
         return "hedged"
     return "no" if denied else "yes" if affirmed else None
 
 
+def _denies(sentence: str, match: re.Match, alpha: float) -> bool | None:
+    """Whether a verdict word denies significance; None for a p-value set against another threshold or under a
+    condition, which concludes nothing at the protocol's level."""
+    before = sentence[max(0, match.start() - 60):match.start()]
+    if not match["p_value"]:
+        return bool(_DENIAL.search(re.sub(r"\bstatistically\s+$", "", before))) != bool(match["null"] or match["null2"])
+    if _CONDITION.search(before):
+        return None
+    at = match["p_at"]
+    scale = 100 if at.endswith("%") else 1
+    threshold = float(at.rstrip("% ")) / scale if re.match(r"[\d.]", at) else alpha
+    above = bool(_ABOVE.match(match["p_op"])) != bool(re.search(r"\bnot\b|n't", match["p_words"]))
+    return (True if threshold >= alpha else None) if above else (False if threshold <= alpha else None)
+
+
 # the overall adjusted gap in other words too ("the remaining gap", "the women coefficient"); and the raw gap
-_SUBJECT = re.compile(r"\b(?:adjusted|overall|gaps?|coefficients?|unexplained|disparit(?:y|ies))\b")
+_SUBJECT = re.compile(r"\b(?:adjusted|overall|gaps?|coefficients?|unexplained|disparit(?:y|ies)|p(?:[\s-]*values?)?)\b")
 _RAW_GAP = re.compile(r"\b(?:raw|unadjusted|headline|uncontrolled)\b|\bbefore\s+(?:any\s+)?controls?\b")
 _CLAUSES = re.compile(r"[,:()\u2014]|(?=\b(?:but|while|whereas|although|though|unlike)\b)")
 
 
 def _on_overall_gap(sentence: str, families: list[str]) -> str | None:
-    """The clauses of a sentence that conclude on the overall adjusted gap's significance, joined, or None. A clause
+    """The clauses of a sentence that speak of the overall adjusted gap, joined, or None. A clause
     that names a cohort or a job family ("3 cohorts show a significant adjusted gap", "Finance L3 shows a significant
     adjusted gap") or the raw gap alone ("the raw gap is significant, but ...") speaks of something else."""
     def elsewhere(clause: str) -> bool:
         return "cohort" in clause or any(re.search(rf"\b{re.escape(f)}\b", clause) for f in families) or (
             _RAW_GAP.search(clause) is not None and re.search(r"\b(?:adjusted|overall)\b", clause) is None)
     rest = ",".join(c for c in _CLAUSES.split(sentence) if not elsewhere(c))
-    return rest if _VERDICT.search(rest) and _SUBJECT.search(rest) else None
+    return rest if _SUBJECT.search(rest) else None
+
+
+# a sentence that opens with a pronoun for the gap the sentence before spoke of ("It is within sampling error.")
+_PRONOUN = re.compile(r"^[\s*>-]*(?:(?:and|so|but|yet|thus|still|however|indeed)\W+)?(?:it|this|that|this\s+gap)\b")
+
+
+def _overall_sentences(memo: str, families: list[str]) -> list[str]:
+    """The memo's sentences that conclude on the overall adjusted gap's significance (the clauses on it, joined), a
+    pronoun for the overall gap in the sentence before read as the gap."""
+    found, before_on_gap = [], False
+    for sentence in _SENTENCE.split(memo.casefold()):
+        if not sentence.strip():
+            continue
+        if before_on_gap and (pronoun := _PRONOUN.match(sentence)):
+            sentence = "the adjusted gap" + sentence[pronoun.end():]
+        rest = _on_overall_gap(sentence, families)
+        before_on_gap = rest is not None
+        if rest is not None and _VERDICT.search(rest):
+            found.append(rest)
+    return found
 
 
 _RAW, _ADJUSTED = re.compile(r"\braw\b"), re.compile(r"\badjusted\b")
@@ -428,7 +475,7 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
     # (cohort sentences aside) concludes the other way or leaves it open: a memo that says both "is significant"
     # and "fails to reach significance", or "whether it is significant is for counsel", concludes nothing
     families = sorted({c["job_family"].casefold() for c in ref["cohorts"]})
-    overall = [rest for s in _SENTENCE.split(memo.casefold()) if (rest := _on_overall_gap(s, families))]
+    overall = _overall_sentences(memo, families)
     want_word = "yes" if ref["significant"] else "no"
     agree = [s for s in overall if _conclusion(s, ref["alpha"]) == want_word]
     contrary = [s for s in overall if _conclusion(s, ref["alpha"]) not in (want_word, None)]

@@ -137,6 +137,8 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
         "difference that the legitimate pay factors do not explain.", "",
         "## Cohort review (job family x level)", "",
     ]
+    if SHORTCUT == "memo_contrary_pronoun":  # the other conclusion, the gap as a pronoun or as its p-value to the level
+        lines.insert(-3, "It is within sampling error." if gap["significant"] else f"The p-value is below {ALPHA}.")
     if flagged.empty:
         lines.append(f"No cohort shows a significant adjusted gap ({len(cohorts)} cohorts tested).")
     else:
