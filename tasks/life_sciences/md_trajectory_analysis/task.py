@@ -310,12 +310,23 @@ HELD = re.compile(r"\b(?:pose|binding\s+mode|orientation|conformation|position)\
 HELD_OR_BOUND = re.compile(HELD.pattern + r"|\b(?:bound|pocket|site|cavity)\b", re.IGNORECASE)
 # a kept pose or binding told right after its verb, even beside a move ("leaves its pose but stays bound")
 KEPT_POSE = re.compile(r"\W+(?:\w+\W+){0,2}?(?:pose|binding\s+mode|orientation)\b", re.IGNORECASE)
-KEPT_BOUND = re.compile(KEPT_POSE.pattern + r"|\W+(?:\w+\W+){0,2}?(?:bound\b|(?:in|inside|within)\s+(?:the|its)\s+"
+KEPT_BOUND = re.compile(KEPT_POSE.pattern + r"|\W+(?:\w+\W+){0,2}?(?:bound\b|docked\b|(?:in|inside|within)\s+(?:the|its)\s+"
                         r"(?:\w+\s+)?(?:pocket|site|cavity))", re.IGNORECASE)
 # the starting pose kept, told further after its verb ("remains bound in the pocket in the original pose") or in the
 # passive ("the binding pose is retained")
 OLD_POSE = re.compile(r"\W+(?:\w+\W+){0,7}?(?:original|initial|starting|crystal|native|docked|same)\s+(?:binding\s+)?"
                       r"(?:pose|orientation|mode)\b", re.IGNORECASE)
+# the ligand kept as it was docked, told after its verb ("stays docked as it was", "remains seated as at the start"),
+# not bound as before (in the pose-shift run it stays bound in another pose)
+AS_DOCKED = re.compile(r"\W+(?:\w+\W+){0,2}?(?:docked|posed|placed|positioned|oriented|seated|sitting|lying)\W+"
+                       r"(?:\w+\W+){0,2}?as\s+(?:it\s+(?:was|started|began|did)|(?:at|in)\s+(?:the\s+)?(?:start|beginning|"
+                       r"outset|first\s+frame|crystal\s+structure)|before|initially|originally)\b", re.IGNORECASE)
+# its pose said the same at the end as at the start ("the ligand pose is the same at the end as at the start", "the
+# pose at the end is the same as in the first frame")
+SAME_AS_START = re.compile(r"\b(?P<same>same|identical|unchanged|indistinguishable)\b(?:\W+\w+){0,8}?\W+(?:as|to|from|with)"
+                           r"\s+(?:(?:at|in|on)\s+)?(?:(?:the|its)\s+)?(?:\w+\s+)?(?:start\w*|beginning|outset|initial\w*|"
+                           r"first\s+frames?|original|crystal|docked)\b", re.IGNORECASE)
+SAME_POSE = re.compile(r"\s+(?:\w+\s+)?(?:binding\s+)?(?:pose|orientation|mode|position|conformation)\b", re.IGNORECASE)
 POSE_KEPT_PASSIVE = re.compile(r"\b(?:pose|binding\s+mode|orientation)\s+(?:is|was|gets|got|being|has\s+been)\s+"
                                r"(?:\w+\s+)?(?P<verb>kept|retained|maintained|preserved|conserved|held)\b", re.IGNORECASE)
 RETURN = re.compile(r"\b(?:back|return\w*)\b", re.IGNORECASE)
@@ -361,7 +372,8 @@ def _claims_kept(sentence: str, kept_what: re.Pattern) -> bool:
     not a new pose ("keeps this new orientation")."""
     for verb, denied in ((POSE_KEPT, False), (POSE_CHANGED, True)):
         for told in verb.finditer(sentence):
-            held = kept_what.match(sentence, told.end()) or OLD_POSE.match(sentence, told.end())
+            held = (kept_what.match(sentence, told.end()) or OLD_POSE.match(sentence, told.end())
+                    or AS_DOCKED.match(sentence, told.end()))
             # "stays there: it has left its original pose", "does not move back to", "stays bound but never returns to"
             if held and (LIGAND_MOVED.search(held.group()) or NO_RETURN.search(held.group())):
                 continue
@@ -369,6 +381,20 @@ def _claims_kept(sentence: str, kept_what: re.Pattern) -> bool:
                 return True
     return any(not NEW_POSE.search(sentence[max(0, m.start() - 30):m.start()]) and not NEGATED.search(
         sentence[:m.start("verb")]) for m in POSE_KEPT_PASSIVE.finditer(sentence))
+
+
+def _same_as_start(sentence: str) -> bool:
+    """The sentence says the ligand's pose the same as at the start: its pose named before "same" or right after it,
+    no other thing named between the ligand (or the sentence's start) and "same" ("the ligand's contacts are the same
+    as at the start", "the ligand shifts, and the protein conformation is the same as at the start" are not); "same"
+    not negated."""
+    for m in SAME_AS_START.finditer(sentence):
+        subject = max((ligand.end() for ligand in LIGAND.finditer(sentence, 0, m.start())), default=0)
+        named = HELD.search(sentence, 0, m.start()) or SAME_POSE.match(sentence, m.end("same"))
+        if (named and not OTHER_THING.search(sentence[subject:m.start()])
+                and not NEGATED.search(sentence[:m.start()])):
+            return True
+    return False
 
 
 def _claims_still(sentence: str) -> bool:
@@ -414,7 +440,8 @@ def _ligand_story(text: str, held: re.Pattern, kept_what: re.Pattern,
             if FOR_A_WHILE.search(sentence):
                 continue
             denied = departed_denied and any(NEGATED.search(sentence[:m.start()]) for m in DEPARTED.finditer(sentence))
-            if (_claims_kept(sentence, kept_what) or denied or (not told_move and _claims_still(sentence))
+            if (_claims_kept(sentence, kept_what) or denied or _same_as_start(sentence)
+                    or (not told_move and _claims_still(sentence))
                     or (not told_move and _says(POSE_KEPT, sentence) and held.search(sentence)
                         and not RETURN.search(sentence))):
                 kept.append(sentence.strip())

@@ -192,6 +192,9 @@ def main() -> None:
     if SHORTCUT == "story_later_clause":  # the right account, then its opposite in a later clause, told in progress
         story += (". The loop is flexible, but the ligand is staying in its original pose" if event != "none"
                   else ". The loop is flexible, but the ligand is drifting out of the pocket")
+    if SHORTCUT == "story_same_as_start":  # the right account, then its opposite told as the pose the same at both ends
+        story += (". The ligand pose is the same at the end as at the start" if event != "none"
+                  else ". The ligand is then released from the pocket")
     lines = [
         "# MD run summary", "",
         f"{story}; backbone RMSD stays around {bb.mean():.2f} Å with the loop around {flexible} the most mobile region.",
