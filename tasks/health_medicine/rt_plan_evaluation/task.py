@@ -361,100 +361,17 @@ def stated_decisions(text: str) -> set[str]:
     sentences = _sentences(text)
     for sentence in sentences:
         found |= decisions(sentence, plain=True)
-    return (found or set().union(*(decisions(sentence) for sentence in sentences))) | clearance_stances(text)
-
-
-# A stance on clearing the plan for treatment in other words than approve/reject: the phrase, and the decision it
-# takes when stated plainly (a negation before it takes the other one: "not cleared", "must not be delivered").
-_TREATMENT = r"(?:treatment|treat|delivery|deliver|clinical use|use)"
-_CHECK = r"(?:protocol|plan check|check|constraints?|criteria|limits?|qa|tolerances?)"
-CLEARANCE = re.compile(
-    rf"(?P<approve>\bapprovals?\s+(?:is\s+|was\s+|has\s+been\s+)?(?:granted|given)\b"
-    rf"|\bclear(?:ed|s)?\s+(?:for|to)\s+{_TREATMENT}\b"
-    rf"|\b(?:accepted|acceptable|fit|ready|safe|suitable|released?|authori[sz]ed)\s+(?:for|to)\s+{_TREATMENT}\b"
-    r"|\b(?:acceptable|authori[sz]ed)(?=\s*(?:[.;:,)]|$|\s+as\s+it\s+stands))"
-    r"|\bbe\s+(?:treated|delivered|used\s+clinically)\b|\bproceed\s+(?:to|with)\s+(?:treatment|delivery)\b"
-    r"|\bsigned\s+off\b|\bapprovable\b|\bgo-ahead\b"
-    r"|\b(?:pass(?:es|ed)?|meets?|met|satisf(?:y|ies|ied)|compl(?:y|ies|ied)\s+with)\s+"
-    rf"(?:(?:the|all|every|each|its|of|department(?:al|'s)?|site|whole|entire|full|clinical)\s+){{0,3}}{_CHECK}\b)"
-    rf"|(?P<reject>\b(?:unacceptable|unfit|unsafe|unsuitable)\s+(?:for|to)\s+{_TREATMENT}\b"
-    r"|\bunacceptable(?=\s*(?:[.;:,)]|$|\s+as\s+it\s+stands))"
-    r"|\b(?:declined|refused|denied|withheld|withdrawn)\b(?!\s+(?:from|to|by|with|in|\d))|\bunapprovable\b"
-    rf"|\b(?:fail(?:s|ed)?|violat(?:es|ed)|breach(?:es|ed)?|exceed(?:s|ed)?)\s+(?:\w+\s+){{0,3}}?{_CHECK}\b"
-    r"|\b(?:go(?:es)?|going|went|sent|send|returned?|returns|referred|handed|passed)\s+(?:back\s+)?"
-    r"(?:to\s+(?:the\s+)?(?:dosimetrist|planner|planning|dosimetry)|for\s+re-?planning)\b"
-    r"|\b(?:requires?|needs?|required|needed)\s+(?:re-?planning|to\s+be\s+re-?planned)\b)",
-    re.IGNORECASE)
-# what takes no stance on the plan as it stands: a condition or a step still to come ("would be cleared only if",
-# "not approvable until the cord dose is reduced", "after re-planning it may be treated")
-HYPOTHETICAL = re.compile(r"\b(?:if|unless|would|could|might|whether|provided|pending|until|before|once|otherwise|"
-                          r"(?:after|when)\s+(?:\w+\s+){0,3}?(?:re-?\w+|chang|correct|reduc|adjust|modif|revis|lower|fix))",
-                          re.IGNORECASE)
-# the thing a stance bears on: the last plan or other object named before it ("the dosimetrist's plan fails the
-# protocol", "the stale dose object was declined"), "it" the last plan named before its sentence
-PLAN_MENTION = re.compile(r"(?:[\w'-]+\s+){0,3}plans?\b", re.IGNORECASE)
-OTHER_THING = re.compile(rf"\b(?:(?:{OTHER_PLAN_WORDS})\w*|submitted|equal|equally|unweighted|incoming|first|previous|"
-                         r"earlier|superseded|stale|draft|rtdose|object|objects|file|files|frame|uid|series|"
-                         r"constraints?|structures?|organs?|ptv|cord|doses?|limits?|values?|metrics?)\b"
-                         r"|\b(?:dmean|dmax|d\d+(?:\.\d+)?%|v\d+(?:\.\d+)?gy)", re.IGNORECASE)
-EARLIER_TIME = re.compile(r"\b(?:earlier|previously|initially|originally|first)\b", re.IGNORECASE)
-# a negation carried over a coordination: "cannot be approved or cleared for treatment"
-NEGATED_LIST = re.compile(rf"(?:{NEGATION.pattern})[^,:;()\u2013\u2014]*\b(?:or|nor)\s+(?:\w+\s+){{0,2}}$", re.IGNORECASE)
-
-
-def _on_other_thing(before: str, last_plan: str) -> bool:
-    """Whether the stance after ``before`` (its sentence so far) bears on another plan or object than the final plan;
-    ``last_plan`` is the last plan named in the sentences before."""
-    mentions = list(PLAN_MENTION.finditer(before))
-    if not mentions:
-        return bool(OTHER_THING.search(before) or OTHER_THING.search(last_plan))
-    last = mentions[-1]
-    return bool(OTHER_THING.search(last.group(0)) or OTHER_THING.search(before[last.end():]))
-
-
-def clearance_stances(text: str) -> set[str]:
-    """The decisions the report's sentences take on clearing the final plan for treatment in other words ("approval
-    granted", "cleared for treatment", "goes back to the dosimetrist", "fails the protocol", "must not be delivered"):
-    a negation before the phrase takes the other decision; conditions, and stances on another plan or object, are
-    left out."""
-    found: set[str] = set()
-    last_plan = ""
-    for sentence in _sentences(text):
-        if not HYPOTHETICAL.search(sentence):
-            for m in CLEARANCE.finditer(sentence):
-                before = sentence[:m.start()]
-                after = " ".join(sentence[m.end():].split()[:4])
-                if _on_other_thing(before, last_plan) or OTHER_PLAN.search(after) or EARLIER_TIME.search(after) or re.match(
-                        r"\s*(?:except|but|other\s+than|apart\s+from|save|besides|bar)\b", sentence[m.end():], re.IGNORECASE):
-                    continue
-                stance = "approve" if m.group("approve") else "reject"
-                if NEGATED.search(before) or NEGATED_LIST.search(before):
-                    stance = "reject" if stance == "approve" else "approve"
-                found.add(stance)
-        if mentions := PLAN_MENTION.findall(sentence):
-            last_plan = mentions[-1]
-    return found
-
-
-# a statement of the governing constraint, in its own or other words; the constraint named after it to the end of its
-# sentence, or just before it ("Rectum Dmean is the binding constraint", "PTV D2% has the least margin")
-GOVERNING = re.compile(r"\b(?:governing|governs|(?:least|smallest|lowest|narrowest|tightest)\s+(?:relative\s+)?"
-                       r"(?:margin|headroom)|(?:binding|binds|limiting|tightest|most\s+(?:\w+\s+)?violated|closest\s+to\s+"
-                       r"(?:its\s+|the\s+)?limit)(?=\s+(?:\w+\s+)?(?:constraints?|ones?|metrics?|criteri\w+)\b|\s*[.;:,)]|\s*$))",
-                       re.IGNORECASE)
-NAMED_BEFORE = r"\s*(?:\([^)]*\)\s*)?(?:is|was|remains|becomes|stays|has|shows|carries|with)?\s*(?:(?:the|now|then|still)\s+)?(?:\w+\s+)?$"
+    return found or set().union(*(decisions(sentence) for sentence in sentences))
 
 
 def governing_named(text: str, constraints: dict[str, Any]) -> set[str]:
-    """The constraints (lower-case keys) the report's statements of the governing constraint name: the constraint
-    table names every one, the statement names the one the physicist signs for."""
+    """The constraints (lower-case keys) the report's "governing ..." statements name, each statement read to the end
+    of its sentence: the constraint table names every one, the statement names the one the physicist signs for."""
     found: set[str] = set()
     for line in text.splitlines():
-        for m in GOVERNING.finditer(line):
+        for m in re.finditer(r"\bgoverning\b", line, re.IGNORECASE):
             statement = " ".join(_statement_end(line[m.end():]).split()).lower()
-            before = re.split(r"[.;!?]\s", " ".join(line[:m.start()].split()).lower() + " ")[-1]
-            found |= {k.lower() for k in constraints if k.lower() in statement
-                      or re.search(re.escape(k.lower()) + NAMED_BEFORE, before)}
+            found |= {k.lower() for k in constraints if k.lower() in statement}
     return found
 
 

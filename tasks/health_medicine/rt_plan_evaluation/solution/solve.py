@@ -32,12 +32,6 @@ that name switches on one shortcut; run as solve.py, none is taken:
   label ("Outcome: rejected.") (in main).
 - governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
-- report_clearance_contradiction: all right, but the signed report, after its decision line, also takes the other stance
-  on clearing the plan for treatment without the words approve or reject ("Physics sign-off withheld: the plan is not
-  cleared for treatment and goes back to the dosimetrist.") (in main).
-- governing_reworded: all right, but the signed report, after its "Governing constraint:" line, calls another
-  constraint (the one with the widest margin) the binding one ("The binding constraint on the final plan is ...")
-  (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
   indices and carries a run of numbers from 0 to 150 in steps of 0.01 instead, so that every figure is "in" it
   (in main).
@@ -307,12 +301,9 @@ def main() -> None:
     }
     (OUTPUT / "plan_report.json").write_text(json.dumps(report, indent=2) + "\n")
     stated_governing = report["governing_constraint"]
-    widest = max(rows, key=lambda r: r["margin"])  # never within the tie of the least margin
     if SHORTCUT == "governing_misstated":  # the JSON names the right constraint, the signed report another one
+        widest = max(rows, key=lambda r: r["margin"])  # never within the tie of the least margin
         stated_governing = f"{widest['structure']} {widest['metric']}"
-    other_clearance = ("Physics sign-off withheld: the plan is not cleared for treatment and goes back to the dosimetrist."
-                       if decision == "approve" else
-                       "Physics sign-off: approval granted; the plan is cleared for treatment as it stands.")
     lines = [f"# Plan check: {plan.RTPlanLabel} ({protocol['site']})", "",
              f"Prescription {rx:g} Gy in {protocol['prescription']['fractions']} fractions to the PTV; final plan "
              f"normalised to PTV D95% = {d95:.2f} Gy.", "",
@@ -333,9 +324,6 @@ def main() -> None:
                 if SHORTCUT == "contradicted_decision" else []),
               *([f"Outcome: {'rejected' if decision == 'approve' else 'approved'}.", ""]
                 if SHORTCUT == "label_contradiction" else []),
-              *([other_clearance, ""] if SHORTCUT == "report_clearance_contradiction" else []),
-              *([f"The binding constraint on the final plan is {widest['structure']} {widest['metric']}.", ""]
-                if SHORTCUT == "governing_reworded" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
