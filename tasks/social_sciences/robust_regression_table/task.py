@@ -451,6 +451,10 @@ EARNS = re.compile(r"\b(?:earn(?:s|ed|ing)?|(?:are|is|get|gets|got)\s+paid|make|
 WOMEN = re.compile(r"wom[ae]n|female", re.IGNORECASE)
 MEN = re.compile(r"\b(?:men|males?|man)\b", re.IGNORECASE)
 TOLD_NOT = re.compile(r"\b(?:not|never|neither|nor|no longer|fails?\s+to|failed\s+to)\b|n't\b", re.IGNORECASE)
+# a direction inside "that ..." under a negated frame ("does not change the conclusion that schooling raises wages",
+# "none of the checks suggests that schooling lowers wages") is told neither way
+THAT = re.compile(r"\bthat\b", re.IGNORECASE)
+MATRIX_NOT = re.compile(r"\b(?:not|never|neither|nor|no|none|nothing|nobody|without)\b|n't\b", re.IGNORECASE)
 # what makes a clause about the size, the precision or a hypothetical, not the direction ("does not raise wages as
 # much as OLS", "does not significantly raise wages", "whether schooling raises wages")
 NOT_THE_DIRECTION = re.compile(r"\b(?:as\s+much|much|more\s+than|further|significan\w*|statistically|precisely|"
@@ -464,7 +468,15 @@ def _told_ways(clause: str) -> list[tuple[int, int]]:
     told = [(m.start(), way) for pattern, way in ((RAISES, 1), (LOWERS, -1)) for m in pattern.finditer(clause)]
     told += [(m.start(), 1 if m["way"].lower() == "more" else -1) for m in EARNS.finditer(clause)
              if WOMEN.search(clause[:m.start()]) and not MEN.search(clause[:m.start()])]
-    return [(at, -way if TOLD_NOT.search(clause[:at]) else way) for at, way in told]
+    return [(at, -way if TOLD_NOT.search(clause[:at][_embedded_from(clause[:at]):]) else way) for at, way in told
+            if not MATRIX_NOT.search(clause[:_embedded_from(clause[:at])])]
+
+
+def _embedded_from(before: str) -> int:
+    """Where the proposition a direction belongs to starts: after the last "that" before it ("the finding that
+    schooling raises wages"), else at the clause's start."""
+    thats = list(THAT.finditer(before))
+    return thats[-1].end() if thats else 0
 
 
 def reversed_for(text: str, key: str, values: dict[str, float], scenario: str) -> bool:
