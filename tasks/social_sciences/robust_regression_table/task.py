@@ -437,6 +437,66 @@ def withdrawn_for(text: str, key: str, values: dict[str, float], scenario: str) 
     return _attributed(_masked(text, values[key], key.endswith("_pct"), withdrawn=False), key, values, scenario)
 
 
+# a finding's direction told in words, with or without a figure: a verb on the pay or output ("a year of schooling
+# does not raise wages", "exporting lowers value added") or women said to earn less or more; a negated verb ("does not
+# raise", "fails to lower") tells the other direction
+PAY = r"(?:\s+[\w']+){0,3}?\s+(?:wages?|earnings|pay|income|salar\w*|value\s+added|output|productivity|sales|revenue)\b"
+RAISES = re.compile(r"\b(?:rais(?:e|es|ed|ing)|increas(?:e|es|ed|ing)|boost(?:s|ed|ing)?|lift(?:s|ed|ing)?|"
+                    r"improv(?:e|es|ed|ing))" + PAY, re.IGNORECASE)
+LOWERS = re.compile(r"\b(?:lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|cut(?:s|ting)?|decreas(?:e|es|ed|ing)|"
+                    r"depress(?:es|ed|ing)?|hurt(?:s|ing)?)" + PAY, re.IGNORECASE)
+EARNS = re.compile(r"\b(?:earn(?:s|ed|ing)?|(?:are|is|get|gets|got)\s+paid|make|makes|made)\s+(?:[\w.%]+\s+){0,3}?"
+                   r"(?P<way>less|more)\b",
+                   re.IGNORECASE)
+WOMEN = re.compile(r"wom[ae]n|female", re.IGNORECASE)
+MEN = re.compile(r"\b(?:men|males?|man)\b", re.IGNORECASE)
+TOLD_NOT = re.compile(r"\b(?:not|never|neither|nor|no longer|fails?\s+to|failed\s+to)\b|n't\b", re.IGNORECASE)
+# a direction inside "that ..." under a negated frame ("does not change the conclusion that schooling raises wages",
+# "none of the checks suggests that schooling lowers wages") is told neither way
+THAT = re.compile(r"\bthat\b", re.IGNORECASE)
+MATRIX_NOT = re.compile(r"\b(?:not|never|neither|nor|no|none|nothing|nobody|without)\b|n't\b", re.IGNORECASE)
+# what makes a clause about the size, the precision or a hypothetical, not the direction ("does not raise wages as
+# much as OLS", "does not significantly raise wages", "whether schooling raises wages")
+NOT_THE_DIRECTION = re.compile(r"\b(?:as\s+much|much|more\s+than|further|significan\w*|statistically|precisely|"
+                               r"detectabl\w*|reliabl\w*|necessarily|if|whether|would|might|could)\b", re.IGNORECASE)
+SCHOOLING = re.compile(r"school|educat", re.IGNORECASE)
+
+
+def _told_ways(clause: str) -> list[tuple[int, int]]:
+    """Each direction the clause tells in words, as (where, +1 up or -1 down), a negation before it in the clause
+    turning it."""
+    told = [(m.start(), way) for pattern, way in ((RAISES, 1), (LOWERS, -1)) for m in pattern.finditer(clause)]
+    told += [(m.start(), 1 if m["way"].lower() == "more" else -1) for m in EARNS.finditer(clause)
+             if WOMEN.search(clause[:m.start()]) and not MEN.search(clause[:m.start()])]
+    return [(at, -way if TOLD_NOT.search(clause[:at][_embedded_from(clause[:at]):]) else way) for at, way in told
+            if not MATRIX_NOT.search(clause[:_embedded_from(clause[:at])])]
+
+
+def _embedded_from(before: str) -> int:
+    """Where the proposition a direction belongs to starts: after the last "that" before it ("the finding that
+    schooling raises wages"), else at the clause's start."""
+    thats = list(THAT.finditer(before))
+    return thats[-1].end() if thats else 0
+
+
+def reversed_for(text: str, key: str, values: dict[str, float], scenario: str) -> bool:
+    """Whether a clause about a percentage finding tells it in the other direction than its figure, in words alone:
+    the finding it names (or, on the schooling sample, schooling for the OLS and IV returns alike), its subject where
+    it names several."""
+    if not key.endswith("_pct") or values[key] == 0:
+        return False
+    for clause in re.split(r"[;!?,:()]|\.(?=\s|$)", text):
+        if OTHER_WORK.search(clause) or NOT_THE_DIRECTION.search(clause):
+            continue
+        named = {k for _, _, k in _named(clause, scenario)}
+        for at, way in _told_ways(clause):
+            about = (_owner(clause, at, scenario) if named
+                     else key if scenario == "returns_iv" and SCHOOLING.search(clause) else None)
+            if about == key and way * values[key] < 0:
+                return True
+    return False
+
+
 # a comparison of the figure with something else ("50 percent larger than OLS"), not the figure's level
 # or a test's level or an interval's coverage ("significant at 1 percent", "95 percent interval")
 COMPARED_AFTER = re.compile(r"^" + UNIT + r"\s*(?:larger|smaller|bigger|greater|higher|lower|more|less|above|below"
@@ -675,7 +735,8 @@ def _check_interpretation(g: Grading, ref: dict[str, Any], scenario: str) -> Non
         unstated = [key for key in HEADLINES[scenario] if not stated_for(text, key, headline, scenario)]
         if unstated:
             bad.append(f"summary: does not state {', '.join(unstated)} where it names the finding")
-        taken_back = [key for key in HEADLINES[scenario] if withdrawn_for(text, key, headline, scenario)]
+        taken_back = [key for key in HEADLINES[scenario] if withdrawn_for(text, key, headline, scenario)
+                      or reversed_for(text, key, headline, scenario)]
         if taken_back:
             bad.append(f"summary: takes back {', '.join(taken_back)} where it names the finding")
         coefficients = [b for model in ref["models"].values() for b in model["params"].values()]

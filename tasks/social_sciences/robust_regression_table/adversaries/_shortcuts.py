@@ -24,6 +24,8 @@ with one inference convention taken from a default instead of the brief:
 - summary_contradicted_apart: every convention right, and each sentence names one finding and states its figure,
   then later sentences take each back or give the finding another figure: "Read differently, schooling lowers wages
   by <the return>", "the gender gap is <another figure>".
+- summary_reversed_in_words: every convention right, and each sentence names one finding and states its figure, then
+  a last sentence reverses a finding in words alone, with no figure: "However, a year of schooling does not raise wages."
 """
 
 import json
@@ -224,7 +226,11 @@ TAKEN_BACK = {
 }
 if (MODE, scenario) in TAKEN_BACK:
     out["summary"] = TAKEN_BACK[MODE, scenario]()
-if MODE == "summary_contradicted_apart":
+# a finding reversed in words alone, after every figure is stated
+REVERSED_IN_WORDS = {"wage": "However, a year of schooling does not raise wages.",
+                     "firm": "However, exporting does not raise value added.",
+                     "iv": "However, a year of schooling does not raise wages."}
+if MODE in ("summary_contradicted_apart", "summary_reversed_in_words"):
     findings = {"wage": {"return_to_schooling_pct": "The return to schooling", "gender_gap_pct": "The gender gap",
                          "union_premium_women_pct": "The union premium for women"},
                 "firm": {"returns_to_scale": "Within firms, returns to scale", "exporter_premium_pct": "The exporter premium"},
@@ -234,5 +240,6 @@ if MODE == "summary_contradicted_apart":
     # the first finding negated in a later sentence, every other one given a second figure
     later = [f"{name} is not {abs(out[key]):.3f}." if i == 0 else f"{name} is {abs(out[key]) + 6:.1f} percent."
              for i, (key, name) in enumerate(findings.items())]
-    out["summary"] = " ".join([*stated, "Read another way:", *later])
+    out["summary"] = " ".join([*stated, "Read another way:", *later] if MODE == "summary_contradicted_apart"
+                              else [*stated, REVERSED_IN_WORDS[scenario]])
 (OUTPUT / "interpretation.json").write_text(json.dumps(out, indent=1))
