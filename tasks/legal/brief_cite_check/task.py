@@ -261,7 +261,7 @@ _HEADING = re.compile(rf"{_OPENER}[\s:*_#.-]*$", re.IGNORECASE)
 # "the point is not viable"): the words between the argument and the verb are auxiliaries, adverbs and negations only
 _ARGUMENT = r"(?:argument|point|position|contention|proposition)"
 _AUXILIARY = (r"still|therefore|thus|also|then|now|simply|plainly|fully|not|no|longer|never|cannot|can|does|did|will"
-              r"|would|must|could|may|might|do|is|n['\u2019]t")
+              r"|would|must|could|may|might|do|is|be|been|well|n['\u2019]t")
 _ARGUMENT_VERB = re.compile(rf"\b{_ARGUMENT}((?:\s+(?:{_AUXILIARY})(?:n['\u2019]t)?)*)\s+"
                             r"(?:(?P<stands>stands?|prevails?|succeeds?|holds?\s+up|endures?|lives\s+on|(?:remains?\s+)?(?:good"
                             r"|sound|valid|viable|tenable|intact|safe|secure)|(?:well[\s-]+)?founded)"
@@ -285,7 +285,17 @@ _LINE_SUBJECT = re.compile(r"(?P<lead>(?:[^:]*:)?[\s,*_#>|.-]*(?:(?:overall|in\s
 _CARRIES = re.compile(rf"(?P<subject>\b[\w'\u2019.\s-]*?)\s*(?P<aux>(?:\b(?:{_AUXILIARY})(?:n['\u2019]t)?\s+)*)"
                       rf"(?:carr(?:y|ies)|sustains?|supports?|saves?|rescues?|upholds?)\s+(?:the\s+|its\s+|this\s+"
                       rf"|that\s+|the\s+brief['\u2019]s\s+)?{_ARGUMENT}\b")
-_NO_SUBJECT = re.compile(r"^(?:nothing|none|neither|no\b)")
+# no authority carries it, or the one named cannot ("the brief cites no authority that carries the argument", "Brown
+# is too narrow to carry the argument"); "nothing but Brown" names one that does
+_NOT_CARRIED = re.compile(r"\b(?:no|nothing|none|neither|nobody)\b(?!\s+but\b)|\b(?:insufficient|unable|fails?|failed"
+                          r"|too\s+[\w-]+|not\s+(?:\w+\s+)?enough)\s+to\s*$")
+# a possibility ("may", "might", "could") in a concessive clause beside the verdict is a caveat ("..., although it
+# might not survive en banc review"); elsewhere it hedges the verdict; "could not" denies
+_CONCESSIVE = re.compile(r"\b(?:although|though|albeit|even\s+if|even\s+though|while|whilst|whereas|but)\b[^;:.\u2014]*$")
+_FIRM_NOT = re.compile(r"\bcould\s+not\b|\bcouldn['\u2019]t\b")
+# a counterfactual ("the argument would survive only if Smith were good law") states no verdict
+_WOULD = re.compile(r"\bwould\b(?:\W+\w+){0,2}?\W+$")
+_CONDITION_AFTER = re.compile(r"\W+(?:\w+\W+){0,3}?(?:only\s+if|if|unless)\b")
 
 
 # a predicate that turns the clause round at its end ("that the argument does not survive is wrong") leaves it open
@@ -325,15 +335,15 @@ def _carried_as_survival(line: str, bad_names: dict[str, str]) -> str:
         subject = match["subject"].strip()
         if _named_cases(subject, bad_names):
             return match.group()
-        denied = " not" if _NO_SUBJECT.match(subject) else ""
-        return f"{match['subject']} the argument {match['aux']}{denied} survives"
+        denied = " not" if _NOT_CARRIED.search(subject) else ""
+        return f" the argument {match['aux']}{denied} survives"
     return _CARRIES.sub(rewrite, line)
 
 
 def _verdict(lines: list[str], bad_names: dict[str, str]) -> bool | None:
     """What the Assessment lines conclude: True (survives), False (does not survive), or None when they say
-    neither, hedge, or say both (in one line or across several). A modal mention ("it might not survive en banc
-    review") is a caveat, and states no verdict."""
+    neither, hedge, or say both (in one line or across several). A possibility in a concessive clause ("although it
+    might not survive en banc review") is a caveat and states no verdict; anywhere else a hedge leaves it open."""
     said = set()
     for line in (_carried_as_survival(_argument_carried(_LINE_SUBJECT.sub(
             r"\g<lead>the argument ", _NO_DOUBT.sub(" ", _ASIDE.sub(" ", ln.lower())), count=1)), bad_names)
@@ -341,7 +351,11 @@ def _verdict(lines: list[str], bad_names: dict[str, str]) -> bool | None:
         for mention in re.finditer(r"\bsurvives?\b", line):
             before = re.split(r"[,;:.()\u2014]", line[max(0, mention.start() - 60):mention.start()])[-1]
             clause = re.split(r"[;:.()\u2014]", line[:mention.start()])[-1]
-            if _HEDGE.search(before):
+            if _HEDGE.search(before) and not _FIRM_NOT.search(before):
+                if _MODAL.search(before) and _CONCESSIVE.search(line[:mention.start()]):
+                    continue
+                return None
+            if _WOULD.search(before) and _CONDITION_AFTER.match(line, mention.end()):
                 continue
             if _TURNED.search(line[:mention.start()]) or _NEGATED_VIEW.search(clause) \
                     or _TURNED_AFTER.match(line, mention.end()):
@@ -349,8 +363,10 @@ def _verdict(lines: list[str], bad_names: dict[str, str]) -> bool | None:
             said.add(not _DENIAL.search(before))
         for mention in _ARGUMENT_VERB.finditer(line):
             clause = re.split(r"[;:.()\u2014]", line[:mention.start()])[-1]
-            if _MODAL.search(mention.group(1)):
-                continue
+            if _MODAL.search(mention.group(1)) and not _FIRM_NOT.search(mention.group(1)):
+                if _CONCESSIVE.search(line[:mention.start()]):
+                    continue
+                return None
             if _TURNED.search(line[:mention.start()]) or _NEGATED_VIEW.search(clause) \
                     or _TURNED_AFTER.match(line, mention.end()):
                 return None

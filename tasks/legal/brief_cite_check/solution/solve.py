@@ -327,6 +327,10 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
     if SHORTCUT == "conclusion_carried":  # the Assessment right, then the other verdict as the other authority carrying it
         name = other.name.split(" v. ")[0] if other else "the brief's other authority"
         lines += ["", f"Conclusion: {name} {'does not carry' if survives else 'carries'} the argument."]
+    if SHORTCUT == "conclusion_hedged_contrary":  # the Assessment right, then the other verdict with a possibility
+        name = other.name.split(" v. ")[0] if other else "the brief's other authority"
+        lines += ["", f"Conclusion: the argument {'may well be dead' if survives else 'could well survive'}; "
+                      f"{name} is {'insufficient' if survives else 'enough'} to carry the argument."]
     if SHORTCUT == "rejected_assessment":  # the other verdict, put as the rejection of the right one
         lines[-1] = lines[-1].replace("Assessment: the argument", "Assessment: I reject the view that the argument", 1)
     if SHORTCUT == "negated_assessment":  # the other verdict, or none, under a negation a phrase search misses
