@@ -16,7 +16,11 @@ this script is staged under:
 - grid_for_trends: every number right and the annual curves drawn, but no trend lines: a dense black grid
   runs through every trend's path instead;
 - hatched_figure: every number right, and panels of diagonal stripes in the series' colours that pass
-  through the yearly points by chance, no curve or trend line drawn."""
+  through the yearly points by chance, no curve or trend line drawn;
+- reference_storage: every number right outside the gridded files, whose data variables hold no data of
+  their own: their HDF5 storage is declared external, at the offsets of the grader's reference arrays in
+  /grade/reference/fields.npz (laid out as np.savez lays out arrays of those shapes), so a grader that
+  opens the files where the reference is readable compares the reference with itself."""
 
 import csv
 import json
@@ -107,6 +111,43 @@ write(OUT / "anomalies.nc", {
     np.asarray(time[:], float), lambda ds: None)
 
 
+
+
+def reference_storage() -> None:
+    import io
+
+    import h5py
+
+    shapes = {"clim_tas": ((12, len(lat), len(lon)), np.float64), "clim_pr": ((12, len(lat), len(lon)), np.float64),
+              "anom_tas": ((len(years), len(lat), len(lon)), np.float32),
+              "anom_pr": ((len(years), len(lat), len(lon)), np.float32)}
+    buffer = io.BytesIO()
+    np.savez(buffer, **{key: np.zeros(shape, dtype) for key, (shape, dtype) in shapes.items()})
+    raw, at, offsets = buffer.getvalue(), 0, {}
+    for key, (shape, dtype) in shapes.items():
+        at = raw.index(b"\x93NUMPY", at)
+        at += 10 + int.from_bytes(raw[at + 8:at + 10], "little")
+        offsets[key] = (at, int(np.prod(shape)) * np.dtype(dtype).itemsize)
+    files = {"climatology.nc": {"tas_clim": "clim_tas", "pr_clim": "clim_pr"},
+             "anomalies.nc": {"tas_anom": "anom_tas", "pr_anom": "anom_pr"}}
+    for file, variables in files.items():
+        with h5py.File(OUT / file, "r+") as f:
+            for name, key in variables.items():
+                old = f[name]
+                shape, dims = old.shape, [old.dims[i][0].name.lstrip("/") for i in range(old.ndim)]
+                attrs = {k: v for k, v in old.attrs.items() if k not in ("DIMENSION_LIST", "_FillValue")}
+                del f[name]
+                dtype = shapes[key][1]
+                new = f.create_dataset(name, shape=shape, dtype=dtype, fillvalue=dtype(-9999.0),
+                                       external=[("/grade/reference/fields.npz", *offsets[key])])
+                new.attrs.update(attrs)
+                new.attrs["_FillValue"] = np.array([-9999.0], dtype)
+                for i, dim in enumerate(dims):
+                    new.dims[i].attach_scale(f[dim])
+
+
+if MODE == "reference_storage":
+    reference_storage()
 
 regions = json.loads((IN / "regions.json").read_text())
 lon180 = (lon + 180) % 360 - 180
