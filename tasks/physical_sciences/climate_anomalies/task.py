@@ -15,8 +15,9 @@ fill values and data gaps, temperature in Celsius, precipitation anomalies in pe
 climatology).
 
 Grade: the reference fields, series and trends are computed by generate() from the stored
-float32 data. The grader reads the submitted NetCDF files with netCDF4 in its own process (mapping the grid by
-coordinate values), compares climatology and anomalies cell by cell, checks CF metadata
+float32 data. The grader has nccopy copy each submitted NetCDF file in a tool sandbox, which holds no
+reference (so HDF5 storage a file declares outside itself, such as external data files, cannot reach the
+reference), and reads the copy with netCDF4 in its own process (mapping the grid by coordinate values), compares climatology and anomalies cell by cell, checks CF metadata
 (Conventions, coordinates, calendar and dates, units, standard names, climatology bounds,
 cell methods, fill values), recomputes the regional series from the reference and from the
 submitted anomalies (cross-check), recomputes the trends and p-values (the 95 % interval to its Student t width), checks the bulletin's wording of each trend (significant
@@ -401,9 +402,18 @@ class Submitted:
         return data[:, self.rows][:, :, self.cols]
 
 
+def _self_contained_copy(g: Grading, name: str) -> Path:
+    """``name`` as nccopy copies it where no reference exists: only data stored in the file itself survive."""
+    run = g.run_tool(["nccopy", name, "copy.nc"], {name: g.output(name)}, timeout=120)
+    copy = run.workdir / "copy.nc"
+    if run.returncode != 0 or not copy.is_file():
+        raise OSError(f"nccopy could not copy the file on its own (data stored outside it?): {run.stderr[-200:]}")
+    return copy
+
+
 def _open(g: Grading, name: str, sc: dict[str, Any], months: list[tuple[int, int]]) -> Submitted | None:
     try:
-        sub = Submitted(g.output(name), sc, months)
+        sub = Submitted(_self_contained_copy(g, name), sc, months)
     except (OSError, RuntimeError, ValueError, KeyError, AttributeError) as exc:
         g.check(f"{name} is a readable NetCDF file on the input grid", False, gate=True, reason=str(exc)[:300])
         return None

@@ -16,7 +16,11 @@ this script is staged under:
 - grid_for_trends: every number right and the annual curves drawn, but no trend lines: a dense black grid
   runs through every trend's path instead;
 - hatched_figure: every number right, and panels of diagonal stripes in the series' colours that pass
-  through the yearly points by chance, no curve or trend line drawn."""
+  through the yearly points by chance, no curve or trend line drawn;
+- reference_storage: every number right outside the gridded files, whose data variables hold no data of
+  their own: their HDF5 storage is declared external, at the offsets of the grader's reference arrays in
+  /grade/reference/fields.npz (laid out as np.savez lays out arrays of those shapes), so a grader that
+  opens the files where the reference is readable compares the reference with itself."""
 
 import csv
 import json
@@ -107,6 +111,66 @@ write(OUT / "anomalies.nc", {
     np.asarray(time[:], float), lambda ds: None)
 
 
+
+
+def reference_storage() -> None:
+    import ctypes
+    import io
+
+    shapes = {"clim_tas": ((12, len(lat), len(lon)), np.float64), "clim_pr": ((12, len(lat), len(lon)), np.float64),
+              "anom_tas": ((len(years), len(lat), len(lon)), np.float32),
+              "anom_pr": ((len(years), len(lat), len(lon)), np.float32)}
+    buffer = io.BytesIO()
+    np.savez(buffer, **{key: np.zeros(shape, dtype) for key, (shape, dtype) in shapes.items()})
+    raw, at, offsets = buffer.getvalue(), 0, {}
+    for key, (shape, dtype) in shapes.items():
+        at = raw.index(b"\x93NUMPY", at)
+        at += 10 + int.from_bytes(raw[at + 8:at + 10], "little")
+        offsets[key] = (at, int(np.prod(shape)) * np.dtype(dtype).itemsize)
+    # the HDF5 library netCDF4 is built on, through its C API (no h5py in the sandbox)
+    hdf5 = ctypes.CDLL("libhdf5_serial.so.103")
+    hl = ctypes.CDLL("libhdf5_serial_hl.so.100")
+    hid = ctypes.c_int64
+    for name, types in (("H5Fopen", [ctypes.c_char_p, ctypes.c_uint, hid]), ("H5Dopen2", [hid, ctypes.c_char_p, hid]),
+                        ("H5Pcreate", [hid]), ("H5Screate_simple", [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]),
+                        ("H5Pset_external", [hid, ctypes.c_char_p, ctypes.c_int64, ctypes.c_uint64]),
+                        ("H5Dcreate2", [hid, ctypes.c_char_p, hid, hid, hid, hid, hid]),
+                        ("H5Ldelete", [hid, ctypes.c_char_p, hid])):
+        getattr(hdf5, name).argtypes, getattr(hdf5, name).restype = types, hid
+    hl.H5DSattach_scale.argtypes = [hid, hid, ctypes.c_uint]
+    hdf5.H5open()
+    dcpl_class = hid.in_dll(hdf5, "H5P_CLS_DATASET_CREATE_ID_g").value
+    h5types = {np.float32: hid.in_dll(hdf5, "H5T_IEEE_F32LE_g").value,
+               np.float64: hid.in_dll(hdf5, "H5T_IEEE_F64LE_g").value}
+    files = {"climatology.nc": {"tas_clim": "clim_tas", "pr_clim": "clim_pr"},
+             "anomalies.nc": {"tas_anom": "anom_tas", "pr_anom": "anom_pr"}}
+    for file, variables in files.items():
+        with netCDF4.Dataset(OUT / file) as ds:
+            kept = {name: ({k: ds[name].getncattr(k) for k in ds[name].ncattrs() if k != "_FillValue"},
+                           ds[name].dimensions) for name in variables}
+        f = hdf5.H5Fopen(str(OUT / file).encode(), 1, 0)
+        for name, key in variables.items():
+            shape, dtype = shapes[key]
+            hdf5.H5Ldelete(f, name.encode(), 0)
+            dcpl = hdf5.H5Pcreate(dcpl_class)
+            hdf5.H5Pset_external(dcpl, b"/grade/reference/fields.npz", *offsets[key])
+            dims = (ctypes.c_uint64 * 3)(*shape)
+            space = hdf5.H5Screate_simple(3, dims, None)
+            dataset = hdf5.H5Dcreate2(f, name.encode(), h5types[dtype], space, 0, dcpl, 0)
+            for index, dim in enumerate(kept[name][1]):
+                scale = hdf5.H5Dopen2(f, dim.encode(), 0)
+                hl.H5DSattach_scale(dataset, scale, index)
+                hdf5.H5Dclose(scale)
+            for handle, close in ((dataset, hdf5.H5Dclose), (space, hdf5.H5Sclose), (dcpl, hdf5.H5Pclose)):
+                close(hid(handle))
+        hdf5.H5Fclose(hid(f))
+        with netCDF4.Dataset(OUT / file, "a") as ds:
+            for name in variables:
+                ds[name].setncatts(kept[name][0])
+
+
+if MODE == "reference_storage":
+    reference_storage()
 
 regions = json.loads((IN / "regions.json").read_text())
 lon180 = (lon + 180) % 360 - 180
