@@ -332,8 +332,12 @@ def _on_overall_gap(sentence: str, families: list[str]) -> str | None:
     return rest if _SUBJECT.search(rest) else None
 
 
-# a sentence that opens with a pronoun for the gap the sentence before spoke of ("It is within sampling error.")
-_PRONOUN = re.compile(r"^[\s*>-]*(?:(?:and|so|but|yet|thus|still|however|indeed)\W+)?(?:it|this|that|this\s+gap)\b")
+# a sentence that opens with a pronoun for the gap the sentence before spoke of, as the subject of its verb ("It is
+# within sampling error."), not a discourse marker ("That said, most residuals are not significant.")
+_PRONOUN = re.compile(r"^[\s*>-]*(?:(?:and|so|but|yet|thus|still|however|indeed)\W+)?(?:it|this|that|this\s+gap)"
+                      r"(?=['\u2019]s\b|\s+(?:is|was|remains?|stays?|lies|falls?|sits?|can(?:not)?|could|does|did|has|had"
+                      r"|would|will|may|might|must|appears?|seems?|looks?|reflects?|isn['\u2019]t|wasn['\u2019]t|doesn['\u2019]t"
+                      r"|can['\u2019]t|couldn['\u2019]t)\b)")
 
 
 def _overall_sentences(memo: str, families: list[str]) -> list[str]:
