@@ -461,6 +461,16 @@ BACKGROUND_AGREES = re.compile(
 AGREEMENT_DENIED = re.compile(r"\b(?:no|not|never|nor|hardly|barely|far\s+from|longer)\b|n't\b")
 AGREEMENT_ELSEWHERE = re.compile(r"\b(?:sidebands?|elsewhere|outside|away\s+from|apart\s+from|except|control\s+region)\b")
 AGREEMENT_CHANCE = re.compile(r"\b(?:would|if|unless|probability|chance|p-value)\b|\bp\s*[=<]")
+# the agreement's own part of its sentence is bounded by punctuation and conjunctions: a word about the sidebands or
+# a probability elsewhere in the sentence ("..., and the probability of a signal is small") does not excuse it
+AGREEMENT_PART_BREAK = re.compile(r"[,:()\u2013\u2014]|\b(?:and|but|while|whereas|yet|although|though)\b")
+# a part of the sentence that is a phrase qualifying the agreement: a place ("outside the signal window, the data
+# agree ...", "..., except near the peak") or a condition or probability ("..., if the peak is left out", "(p = 3e-7)",
+# "..., with a p-value of 3e-7"), not a clause about something else
+PLACE_QUALIFIER = re.compile(r"\s*(?:(?:only|even|everywhere)\s+)?(?:except|apart|away|outside|elsewhere|in|within|"
+                             r"across|for|save|excluding|barring)\b")
+CONDITION_QUALIFIER = re.compile(r"\s*(?:if|unless)\b")
+CHANCE_QUALIFIER = re.compile(r"\s*(?:with|at|p\b)")
 CLAUSE_BREAK = re.compile(r"[,:()\u2013\u2014]")
 NEGATION_REACH = 4  # words before a claim within which a negator denies it ("cannot claim an observation")
 SHORT_OF_REACH = 8  # words before a claim, in its clause, within which the text may say the result falls short of it
@@ -493,15 +503,29 @@ def _denies_excess(text: str) -> bool:
     return any(DENIAL.search(s) and not ELSEWHERE.search(s) for s in SENTENCE_BREAK.split(text))
 
 
+def _qualifies(clause: str) -> bool:
+    """Whether a clause opens with a phrase that puts an agreement elsewhere or under a condition or a
+    probability."""
+    return bool((PLACE_QUALIFIER.match(clause) and AGREEMENT_ELSEWHERE.search(clause))
+                or CONDITION_QUALIFIER.match(clause)
+                or (CHANCE_QUALIFIER.match(clause) and AGREEMENT_CHANCE.search(clause) and re.search(r"\d", clause)))
+
+
 def _agrees_with_background(text: str) -> bool:
     """The data, not their sidebands, said to agree with the background alone, the agreement not denied just before
-    ("not consistent with", "no longer compatible with")."""
+    ("not consistent with", "no longer compatible with"). The sidebands, another place or a probability excuse it
+    when named in the agreement's own part of the sentence (between punctuation and conjunctions) or in a phrase
+    that qualifies it: its clause, or the clause before or after it, opening with the place or the condition."""
     for sentence in SENTENCE_BREAK.split(text):
-        if AGREEMENT_ELSEWHERE.search(sentence) or AGREEMENT_CHANCE.search(sentence):
-            continue
         for match in BACKGROUND_AGREES.finditer(sentence):
-            lead = CLAUSE_BREAK.split(sentence[:match.start()])[-1]
-            if not AGREEMENT_DENIED.search(" ".join(re.findall(r"[\w']+", lead)[-NEGATION_REACH:])):
+            head, tail = sentence[:match.start()], sentence[match.end():]
+            own = AGREEMENT_PART_BREAK.split(head)[-1] + match.group() + AGREEMENT_PART_BREAK.split(tail)[0]
+            before, after = CLAUSE_BREAK.split(head), CLAUSE_BREAK.split(tail)
+            clauses = [before[-2] if len(before) > 1 else "", before[-1], after[1] if len(after) > 1 else ""]
+            if (AGREEMENT_ELSEWHERE.search(own) or AGREEMENT_CHANCE.search(own)
+                    or any(_qualifies(clause) for clause in clauses)):
+                continue
+            if not AGREEMENT_DENIED.search(" ".join(re.findall(r"[\w']+", before[-1])[-NEGATION_REACH:])):
                 return True
     return False
 

@@ -47,6 +47,7 @@ STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcut
 # evidence_withdrawn states the conclusion, then withdraws the evidence in a sentence of its own
 # withheld_observation puts the claim off and dismisses the excess after the conclusion
 # background_agreement calls the data consistent with the background alone after the conclusion
+# background_chance_clause does so with a probability in another clause of its sentence
 HEDGES = {"hedged_conclusion": {
               "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
               "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
@@ -71,7 +72,12 @@ HEDGES = {"hedged_conclusion": {
           "background_agreement": {
               "measurement": "Overall, the data are consistent with the background-only hypothesis.\n",
               "limit": "There is evidence for a resonance near the largest best-fit yield, although the data are "
-                       "consistent with the background-only hypothesis.\n"}}
+                       "consistent with the background-only hypothesis.\n"},
+          "background_chance_clause": {
+              "measurement": "Overall, the data are consistent with the background-only hypothesis, and the probability "
+                             "of a signal is small.\n",
+              "limit": "There is evidence for a resonance near the largest best-fit yield, and the probability of a "
+                       "signal is small.\n"}}
 
 
 def read_tree(name):
