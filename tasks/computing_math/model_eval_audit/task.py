@@ -270,8 +270,9 @@ _COMPARISON = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|(?P<a>{_MODEL_A}))((?:\W+\w+)
 
 
 # B's lead over A conceded but denied significance or put down to the leaked items ("B is better than A, but not
-# significantly", "..., but only because of leaked items", "..., but not after leakage removal") is the claim failing;
-# called nominal ("B is numerically better than A") it is neither
+# significantly", "..., but only because of leaked items", "..., but the gain vanishes after leakage removal") is the
+# claim failing; called nominal or slight ("B is numerically better than A"), or conceded before a verdict on the claim
+# ("B beats A, but the claim does not hold"), it is neither
 _CONCEDED = re.compile(r"[\s,;:\u2014-]*(?:(?:but|yet|though|although|albeit)\b|(?=(?:not|only)\b))"
                        r"((?:(?![.;!?](?:\s|$)).)*)")
 _INSIGNIFICANT = (r"(?:(?:\b(?:not|no|never)\b|n['\u2019]t)(?:\W+(?!but\b|rather\b)\w+){0,3}?\W+|\b(?:in|non-?))"
@@ -279,10 +280,10 @@ _INSIGNIFICANT = (r"(?:(?:\b(?:not|no|never)\b|n['\u2019]t)(?:\W+(?!but\b|rather
 _FROM_LEAKS = (r"(?<!not )\b(?:only\s+(?:on|over|with|because|thanks|due|through|before|from|by)|due\s+to|because\s+of"
                r"|driven\s+by|explained\s+by|owing\s+to|attributable\s+to|comes?\s+from)\b.*?"
                r"\b(?:leak|contaminat|memori[sz]|unfiltered|uncleaned|duplicat)")
-_NOT_ON_CLEAN = (r"\bnot\s+(?:after|once|when|on|over|across|in)\b.*?"
-                 r"\b(?:leak|clean|evaluated|dedup|decontaminat|filtered|remov)")
+_NOT_ON_CLEAN = (r"(?:\bnot\s+(?:after|once|when|on|over|across|in)\b|(?<!not )(?<!never )(?<!n't )(?<!n\u2019t )"
+                 r"\b(?:vanish|disappear|evaporat)\w*).*?\b(?:leak|clean|evaluated|dedup|decontaminat|filtered|remov)")
 _UNDERCUT = re.compile(f"{_INSIGNIFICANT}|{_FROM_LEAKS}|{_NOT_ON_CLEAN}")
-_NOMINAL = re.compile(r"\b(?:nominally|numerically)\b")
+_NOMINAL = re.compile(r"\b(?:nominally|numerically|slightly|marginally)\b")
 
 
 def _comparison_as_claim(match: re.Match) -> str:
@@ -297,7 +298,11 @@ def _comparison_as_claim(match: re.Match) -> str:
         if _NOMINAL.search(words):
             return match.group()
         conceded = _CONCEDED.match(match.string, match.end())
-        return f"the claim{words} {'fails' if conceded and _UNDERCUT.search(conceded.group(1)) else 'holds'}"
+        if conceded and _UNDERCUT.search(conceded.group(1)):
+            return f"the claim{words} fails"
+        if conceded and re.search(r"\bclaim\b", conceded.group(1)):
+            return match.group()
+        return f"the claim{words} holds"
     return match.group() if _DENIED.search(words) else f"the claim{words} fails"
 
 
