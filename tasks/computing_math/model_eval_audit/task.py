@@ -21,7 +21,8 @@ calibrated reliability curves of both models, the verdict (the note's Verdict li
 hedged, contradicted, turned round as the rejection of a view nor put under a negated view such as "I am not persuaded
 that"; "the claim fails", "stands", "is not supported" or "is false", a pronoun carrying on the claim ("...; it does not
 hold"), a conclusion line opening with "it" or no subject ("Conclusion: it holds") and the claim in its own words ("B does
-not beat A") state it too, and a predicate turning a mention round ("that the claim holds is false") leaves it open; a mention limited to the leaky set, put as a counterfactual or as a modal caveat ("may not hold on other
+not beat A on the test set", "B has not been shown to beat A") state it too, B's lead conceded but called not significant
+or put down to the leaked items ("B is better than A, but not significantly") states that the claim fails, and a predicate turning a mention round ("that the claim holds is false") leaves it open; a mention limited to the leaky set, put as a counterfactual or as a modal caveat ("may not hold on other
 data") explains the verdict and states none), and that the note's figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
@@ -249,21 +250,40 @@ _CLAIM_HOLDS = re.compile(r"\bclaim\b((?:\W+\w+){0,3}?)\W+(?:(?P<holds>holds?|(?
 # a mention that a predicate turns round ("that the claim does not hold is false") states no verdict
 _TURNED_AFTER = re.compile(r"\W+(?:is|was)\s+(?:false|wrong|incorrect|untrue|mistaken|not\s+(?:true|correct|right|the\s+case))\b")
 # the claim in its own words, unqualified to the end of its clause but for the evaluated set ("B beats A", "model B
-# does not outperform model A on the clean set", "the new model is not better than production") is read as "the claim
-# holds" with the words between, and so is "A is worse than B"; the other way round ("A beats B", "B is worse than A")
-# it is read as "the claim fails", and negated it says neither ("A does not beat B" leaves a tie open)
+# does not outperform model A on the clean set", "the new model is not better than production on the test set", "B has
+# not been shown to beat A") is read as "the claim holds" with the words between, and so is "A is worse than B"; the
+# other way round ("A beats B", "B is worse than A") it is read as "the claim fails", and negated it says neither ("A
+# does not beat B" leaves a tie open)
 _MODEL_B = r"(?:model\s+b|b|the\s+(?:new|candidate|challenger)(?:\s+(?:model|classifier))?|the\s+candidate|the\s+challenger)"
 _MODEL_A = (r"(?:model\s+a|a|(?:the\s+)?production(?:\s+(?:model|classifier))?"
             r"|the\s+(?:baseline|incumbent|current|existing|old)(?:\s+(?:model|classifier))?)")
 _BETTER = r"beats?|outperforms?|(?:is\s+)?better\s+than|superior\s+to|improves?\s+(?:on|upon)"
 _WORSE = (r"(?:is\s+)?worse\s+than|inferior\s+to|underperforms?|trails?|lags?(?:\s+behind)?"
           r"|loses?\s+to|falls?\s+short\s+of")
-_CLEAN_SET = (r"(?:\s+(?:on|over|across)\s+(?:the\s+)?(?:clean(?:ed)?|evaluated|deduplicated|decontaminated|filtered"
-              r"|remaining|held[\s-]out)\s+(?:test\s+)?(?:set|items|data|split)"
+_CLEAN_SET = (r"(?:\s+(?:on|over|across)\s+(?:the\s+)?(?:(?:clean(?:ed)?|evaluated|deduplicated|decontaminated|filtered"
+              r"|remaining|held[\s-]out)\s+(?:test\s+)?|test\s+)(?:set|items|data|split)"
               r"|\s+after\s+(?:the\s+)?(?:leak\w*\s+)?(?:removal|dedup\w*|decontamination))?")
+_SHOWN_TO = r"(?:(?:be(?:en)?\s+)?(?:shown|proven|proved|demonstrated|established|found|confirmed)\s+to\s+(?:be\s+)?)?"
 _CLAUSE_ENDS = _CLEAN_SET + r"(?=\s*(?:[.;:!?\u2014]|$)|,?\s+(?:and|but|so|yet)\b)"
-_COMPARISON = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|(?P<a>{_MODEL_A}))((?:\W+\w+){{0,3}}?)\W+(?:(?P<better>{_BETTER})"
+_COMPARISON = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|(?P<a>{_MODEL_A}))((?:\W+\w+){{0,3}}?)\W+{_SHOWN_TO}(?:(?P<better>{_BETTER})"
                          rf"|{_WORSE})\s+(?:(?P<b2>{_MODEL_B})|{_MODEL_A}){_CLAUSE_ENDS}")
+
+
+# B's lead over A conceded but denied significance or put down to the leaked items ("B is better than A, but not
+# significantly", "..., but only because of leaked items", "..., but the gain vanishes after leakage removal") is the
+# claim failing; called nominal or slight ("B is numerically better than A"), or conceded before a verdict on the claim
+# ("B beats A, but the claim does not hold"), it is neither
+_CONCEDED = re.compile(r"[\s,;:\u2014-]*(?:(?:but|yet|though|although|albeit)\b|(?=(?:not|only)\b))"
+                       r"((?:(?![.;!?](?:\s|$)).)*)")
+_INSIGNIFICANT = (r"(?:(?:\b(?:not|no|never)\b|n['\u2019]t)(?:\W+(?!but\b|rather\b)\w+){0,3}?\W+|\b(?:in|non-?))"
+                  r"significan(?:t|tly|ce)\b(?:\s+so)?(?:\s+(?:at|under|by)\s+the\s+[\w\s%-]*?)?\s*(?:$|[(,;:\u2014-])")
+_FROM_LEAKS = (r"(?<!not )\b(?:only\s+(?:on|over|with|because|thanks|due|through|before|from|by)|due\s+to|because\s+of"
+               r"|driven\s+by|explained\s+by|owing\s+to|attributable\s+to|comes?\s+from)\b.*?"
+               r"\b(?:leak|contaminat|memori[sz]|unfiltered|uncleaned|duplicat)")
+_NOT_ON_CLEAN = (r"(?:\bnot\s+(?:after|once|when|on|over|across|in)\b|(?<!not )(?<!never )(?<!n't )(?<!n\u2019t )"
+                 r"\b(?:vanish|disappear|evaporat)\w*).*?\b(?:leak|clean|evaluated|dedup|decontaminat|filtered|remov)")
+_UNDERCUT = re.compile(f"{_INSIGNIFICANT}|{_FROM_LEAKS}|{_NOT_ON_CLEAN}")
+_NOMINAL = re.compile(r"\b(?:nominally|numerically|slightly|marginally)\b")
 
 
 def _comparison_as_claim(match: re.Match) -> str:
@@ -273,6 +293,15 @@ def _comparison_as_claim(match: re.Match) -> str:
     if subject_b == object_b:
         return match.group()
     if subject_b == bool(match["better"]):
+        if _DENIED.search(words):
+            return f"the claim{words} holds"
+        if _NOMINAL.search(words):
+            return match.group()
+        conceded = _CONCEDED.match(match.string, match.end())
+        if conceded and _UNDERCUT.search(conceded.group(1)):
+            return f"the claim{words} fails"
+        if conceded and re.search(r"\bclaim\b", conceded.group(1)):
+            return match.group()
         return f"the claim{words} holds"
     return match.group() if _DENIED.search(words) else f"the claim{words} fails"
 
@@ -287,7 +316,8 @@ _CLAIM_SUBJECT = re.compile(r"\W*(?:[\w'\u2019]+\W+){0,2}?claim\b")
 # a conclusion line that opens with "it" or no subject ("Conclusion: it does not hold", "In sum, holds") speaks of the claim
 _LINE_SUBJECT = re.compile(r"(?P<lead>(?:[^:]*:)?[\s,*_#>|.-]*(?:(?:overall|in\s+(?:sum|short|summary|conclusion|brief)"
                            r"|to\s+(?:sum\s+up|conclude)|so|thus|therefore|hence)\b[\s,]*)?)(?:it\s+)?(?=" + _ELIDED.pattern + ")")
-_DENIED = re.compile(r"\b(?:not|no|never|longer|cannot|fails?|failed|unable|neither|nor|hardly|scarcely)\b|n['\u2019]t")
+_DENIED = re.compile(r"\b(?:not|no|never|longer|cannot|fails?|failed|unable|neither|nor|hardly|scarcely|yet\s+to)\b"
+                     r"|n['\u2019]t")
 _OPEN = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b")
 # a mention limited in scope or put under a counterfactual ("the claim only holds on the leaky set", "before leakage
 # removal the claim holds", "the claim would hold if the leaked items were kept") explains the verdict and states none

@@ -236,6 +236,11 @@ def write_note(metrics: dict, reasons: dict) -> None:
         # with the models described, or as the claim "borne out"
         lines += ["", "Conclusion: the new model is worse than production on the clean set." if metrics["claim_holds"]
                   else "Conclusion: the claim is borne out."]
+    if SHORTCUT == "comparison_reworded":  # the Verdict line right, then the opposite as a comparison scoped to
+        # "the test set" or put as B (not) "shown to beat" A
+        lines += ["", "Conclusion: the new model does not beat the production model on the test set."
+                  if metrics["claim_holds"] else "Conclusion: the new model beats the production model on the test set.",
+                  "In sum, B has not been shown to beat A." if metrics["claim_holds"] else "In sum, B has been shown to beat A."]
     if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
         lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
