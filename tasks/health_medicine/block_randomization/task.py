@@ -572,7 +572,7 @@ def _unpacked(blob: bytes) -> list[bytes]:
     """What a base64 or hex run, or a zlib, gzip, bz2 or lzma stream, decodes to (nothing when it is neither)."""
     inner: list[bytes] = []
     if ENCODED_RUN.fullmatch(blob):
-        for decode in (base64.b64decode, lambda b: bytes.fromhex(b.decode())):
+        for decode in (base64.b64decode, base64.urlsafe_b64decode, lambda b: bytes.fromhex(b.decode())):
             with contextlib.suppress(ValueError):
                 inner.append(decode(blob))
     for stream in (lambda: zlib.decompressobj(47), lambda: zlib.decompressobj(-15), bz2.BZ2Decompressor,
@@ -583,16 +583,20 @@ def _unpacked(blob: bytes) -> list[bytes]:
 
 
 def _literals(path: Path, data: bytes) -> list[bytes]:
-    """A script's string and bytes literals, or a JSON file's strings, long enough to hold packed data."""
+    """A script's string and bytes literals, or a JSON file's strings, long enough to hold packed data, and the
+    base64 or hex pieces among them joined in order (a packed list cut into short pieces)."""
     values: list[str | bytes] = []
     with contextlib.suppress(SyntaxError, ValueError, RecursionError):
         if path.suffix == ".py":
-            values = [c.value for c in ast.walk(ast.parse(data))
-                      if isinstance(c, ast.Constant) and isinstance(c.value, str | bytes)]
+            constants = [c for c in ast.walk(ast.parse(data))
+                         if isinstance(c, ast.Constant) and isinstance(c.value, str | bytes)]
+            values = [c.value for c in sorted(constants, key=lambda c: (c.lineno, c.col_offset))]
         else:
             values = _json_strings(json.loads(data))
-    return [v if isinstance(v, bytes) else v.encode("latin-1" if max(map(ord, v)) < 256 else "utf-8", "replace")
-            for v in values if len(v) >= 40]
+    chunks = [v if isinstance(v, bytes) else v.encode("latin-1" if max(map(ord, v)) < 256 else "utf-8", "replace")
+              for v in values if v]
+    pieces = b"".join(chunk for chunk in chunks if re.fullmatch(rb"[A-Za-z0-9+/=_-]+", chunk))
+    return [chunk for chunk in chunks if len(chunk) >= 40] + [pieces] * (len(pieces) >= 40)
 
 
 def _json_strings(value: Any) -> list[str]:
