@@ -21,15 +21,23 @@ repeats the size of the one before it, against the binomial) and orders, list le
 randomisation numbers, agreement of the summary and the plan with the list, a re-run of the
 submitted script in a sandbox that must reproduce the list exactly, and two re-runs with each of three
 hidden seeds: each must give one valid list, new and drawn afresh (not the submitted list or another
-seed's list with its blocks reordered, its arms relabelled or most allocations kept). A script or plan
-holding the list's randomisation numbers or assignments as text fails (a real generator builds them).
+seed's list with its blocks reordered, its arms relabelled or most allocations kept). A script, plan or
+sample size file holding any list the script writes (the submitted one or a hidden seed's: a table of lists
+picked by the seed) fails, whether the list is kept as text, packed (base64 or hex, zlib, gzip, bz2 or lzma)
+or coded one symbol per allocation (a real generator builds it).
 """
 # ALE-CANARY-24df4d0a-58b7-4d11-9419-e997129687fd
 
+import ast
+import base64
+import bz2
+import contextlib
 import csv
 import json
+import lzma
 import math
 import re
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise, permutations, product
@@ -105,7 +113,7 @@ METHODS = {
 }
 RESEEDED = ("the script, re-run with seeds it was never given, makes a different valid list for each, the same on "
             "every run")
-STORED = "the script and the plan hold no stored copy of the list"
+STORED = "the script, the plan and the sample size file hold no stored copy of a list the script writes"
 SCHEDULE_COLUMNS = ("stratum", "block_number", "block_size", "position", "randomization_number", "arm")
 
 
@@ -555,18 +563,113 @@ def reworked(ref: dict[str, Any], first: list[tuple[str, ...]], second: list[tup
     return ""
 
 
-def _stored_copy(g: Grading, rows: list[tuple[str, ...]]) -> str:
-    """Which submitted file holds the list's randomisation numbers or assignments as text."""
-    numbers = {row[4] for row in rows}
-    arms = {row[5] for row in rows}
-    enough = max(3, len(rows) // 10)
-    for name in ("generate_schedule.py", "randomization_plan.json"):
-        path = g.output(name)
-        text = path.read_text(errors="replace") if path.is_file() else ""
-        if sum(number in text for number in numbers) >= enough:
-            return f"{name} holds {sum(number in text for number in numbers)} of the list's randomisation numbers"
-        if name.endswith(".py") and sum(text.count(arm) for arm in arms) >= enough:
-            return f"{name} names the arms {sum(text.count(arm) for arm in arms)} times"
+ENCODED_RUN = re.compile(rb"[A-Za-z0-9+/=_-]{40,}")  # base64 or hex long enough to hold a list
+DECODED_LIMIT = 1 << 23  # bytes decoded from one submitted file, far above a table of stored lists
+CODED_WINDOW = 32  # allocations in a row written one symbol each: no text holds such a run by chance
+
+
+def _unpacked(blob: bytes) -> list[bytes]:
+    """What a base64 or hex run, or a zlib, gzip, bz2 or lzma stream, decodes to (nothing when it is neither)."""
+    inner: list[bytes] = []
+    if ENCODED_RUN.fullmatch(blob):
+        for decode in (base64.b64decode, base64.urlsafe_b64decode, lambda b: bytes.fromhex(b.decode())):
+            with contextlib.suppress(ValueError):
+                inner.append(decode(blob))
+    for stream in (lambda: zlib.decompressobj(47), lambda: zlib.decompressobj(-15), bz2.BZ2Decompressor,
+                   lzma.LZMADecompressor):
+        with contextlib.suppress(zlib.error, OSError, lzma.LZMAError, EOFError, ValueError):
+            inner.append(stream().decompress(blob, DECODED_LIMIT))
+    return [data for data in inner if len(data) >= 16]
+
+
+def _literals(path: Path, data: bytes) -> list[bytes]:
+    """A script's string and bytes literals, or a JSON file's strings, long enough to hold packed data, and the
+    base64 or hex pieces among them joined in order (a packed list cut into short pieces)."""
+    values: list[str | bytes] = []
+    with contextlib.suppress(SyntaxError, ValueError, RecursionError):
+        if path.suffix == ".py":
+            constants = [c for c in ast.walk(ast.parse(data))
+                         if isinstance(c, ast.Constant) and isinstance(c.value, str | bytes)]
+            values = [c.value for c in sorted(constants, key=lambda c: (c.lineno, c.col_offset))]
+        else:
+            values = _json_strings(json.loads(data))
+    chunks = [v if isinstance(v, bytes) else v.encode("latin-1" if max(map(ord, v)) < 256 else "utf-8", "replace")
+              for v in values if v]
+    pieces = b"".join(chunk for chunk in chunks if re.fullmatch(rb"[A-Za-z0-9+/=_-]+", chunk))
+    return [chunk for chunk in chunks if len(chunk) >= 40] + [pieces] * (len(pieces) >= 40)
+
+
+def _json_strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in (key, *_json_strings(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in _json_strings(item)]
+    return []
+
+
+def _decoded(path: Path) -> tuple[str, list[str]]:
+    """A submitted file's text, and what the encoded or compressed runs in it and in its literals decode to, three
+    levels down: a list kept as base64 of zlib is read as plainly as a list kept as text."""
+    data = path.read_bytes() if path.is_file() else b""
+    layer, found, size = [data, *_literals(path, data)], dict[bytes, None](), 0
+    for _ in range(3):
+        blobs = dict.fromkeys(blob for chunk in layer for blob in (chunk, *ENCODED_RUN.findall(chunk)))
+        layer = []
+        for inner in (inner for blob in blobs for inner in _unpacked(blob)):
+            if size > DECODED_LIMIT:
+                break
+            if inner not in found:
+                found[inner] = None
+                layer.append(inner)
+                size += len(inner)
+    return data.decode("utf-8", errors="replace"), [chunk.decode("utf-8", errors="replace") for chunk in found]
+
+
+def _coded_runs(rows: list[tuple[str, ...]], arms: list[str]) -> set[str]:
+    """Each stratum's first allocations written one symbol per arm (a digit, a letter, the arm's initial or its
+    name), every way of assigning the symbols, with nothing between them: how a list is kept once its
+    randomisation numbers and arm names are stripped."""
+    alphabets = [list("0123456789"), list("123456789"), list("abcdefghij")]
+    initials = [arm.casefold()[:1] for arm in arms]
+    names = [re.sub(r"[^0-9a-z]", "", arm.casefold()) for arm in arms]
+    alphabets += [symbols for symbols in (initials, names) if len(set(symbols)) == len(arms) and all(symbols)]
+    runs = set()
+    for blocks in _blocks_by_stratum(rows).values():
+        sequence = [arm for block in blocks for arm in block][:CODED_WINDOW]
+        if len(sequence) < CODED_WINDOW or not set(sequence) <= set(arms):
+            continue
+        for symbols in alphabets:
+            for order in permutations(symbols[:len(arms)]):
+                code = dict(zip(arms, order, strict=True))
+                runs.add("".join(code[arm] for arm in sequence))
+    return runs
+
+
+def _stored_copy(g: Grading, ref: dict[str, Any], lists: dict[str, list[tuple[str, ...]]]) -> str:
+    """Which file the script reads holds one of the lists it wrote (the submitted one, or one it wrote for a hidden
+    seed), as text or packed: its randomisation numbers, its arm names (a plan may name the arms), or its
+    allocations coded one symbol each."""
+    arms = list(ref["ratios"])
+    coded = {label: _coded_runs(rows, arms) for label, rows in lists.items()}
+    for name in ("generate_schedule.py", "randomization_plan.json", "sample_size.json"):
+        text, decoded = _decoded(g.output(name))
+        texts = [text, *decoded]
+        condensed = [re.sub(r"[^0-9a-z]", "", t.casefold()) for t in texts]
+        for label, rows in lists.items():
+            numbers = {row[4] for row in rows}
+            enough = max(3, len(rows) // 10)
+            for t in texts:
+                held = sum(number in t for number in numbers)
+                if held >= enough:
+                    return f"{name} holds {held} of the randomisation numbers of {label}"
+            for t in [text] * name.endswith(".py") + decoded:
+                named = sum(t.count(arm) for arm in arms)
+                if named >= enough:
+                    return f"{name} names the arms {named} times"
+            if any(run in t for run in coded[label] for t in condensed):
+                return f"{name} holds the allocations of {label}, coded one symbol per arm"
     return ""
 
 
@@ -586,11 +689,11 @@ def _grade_reproducible(g: Grading, ref: dict[str, Any], rows: list[dict[str, st
     same = result.ok and _read_schedule(result.workdir / "regenerated.csv") == submitted
     g.check("the script regenerates the identical list", same, weight=1.5,
             reason="" if same else (result.stderr[-300:] or "output differs from randomization_schedule.csv"))
-    stored = _stored_copy(g, submitted)
-    g.check(STORED, not stored, reason=stored)
-
+    lists: dict[str, list[tuple[str, ...]]] = {"the submitted list": submitted}
     if not isinstance(plan, dict):
         g.check(RESEEDED, False, weight=1.5, reason="randomization_plan.json unreadable")
+        stored = _stored_copy(g, ref, lists)
+        g.check(STORED, not stored, reason=stored)
         return
     hidden = [seed if seed != plan.get("seed") else seed + 1 for seed in ref["rerun_seeds"]]
     staged = dict(files)
@@ -601,7 +704,6 @@ def _grade_reproducible(g: Grading, ref: dict[str, Any], rows: list[dict[str, st
                        for number in range(len(hidden)))
     result = g.run_tool(["bash", "-c", runs], files=staged, timeout=90)
     problems: list[str] = []
-    lists: dict[str, list[tuple[str, ...]]] = {"the submitted list": submitted}
     for number, seed in enumerate(hidden):
         first, second = (_read_schedule(result.workdir / f"seed{number}" / name) for name in ("a.csv", "b.csv"))
         if first is None:
@@ -618,6 +720,8 @@ def _grade_reproducible(g: Grading, ref: dict[str, Any], rows: list[dict[str, st
         lists[f"the list for seed {seed}"] = first
     g.check(RESEEDED, not problems, weight=1.5, expected=f"a valid, reproducible, fresh list for each of seeds {hidden}",
             reason="; ".join(problems))
+    stored = _stored_copy(g, ref, lists)
+    g.check(STORED, not stored, reason=stored)
 
 
 def grade(g: Grading) -> None:

@@ -6,6 +6,11 @@ is a valid stratified permuted-block list, and one corner is cut, chosen by the 
 - stored_lists: generate_schedule.py holds two lists, compressed: the submitted one for the plan's seed, and for
   any other seed the second one with each stratum's blocks turned round by the seed and two arms swapped on odd
   seeds (every seed seems to get its own list, yet nothing is drawn);
+- packed_list: generate_schedule.py holds the submitted list zlib-compressed and base64-encoded and writes it for
+  the plan's seed; any other seed goes to a genuine generator (the submitted list is not the script's output);
+- lookup_lists: generate_schedule.py holds 64 lists drawn beforehand, each as its block sizes and its arms coded
+  0, 1, 2 (no randomisation numbers, no arm names), compressed and encoded, and picks one by the seed modulo 64
+  (the submitted list is the plan seed's entry): nothing is drawn from the seed it is given;
 - fixed_seed: the script ignores the plan's seed and always draws from the seed it was written with;
 - one_block_size: every block has the smallest permitted size (sizes are not randomised);
 - batched_sizes: a size is drawn once for a run of five blocks, so the sizes come in predictable batches;
@@ -88,6 +93,28 @@ with open(sys.argv[1], "w", newline="") as fh:
     w.writerow(["stratum", "block_number", "block_size", "position", "randomization_number", "arm"])
     w.writerows(rows)
 '''
+PACKED_LIST = """import base64, json, sys, zlib
+from pathlib import Path
+if json.loads(Path("randomization_plan.json").read_text())["seed"] == SEED:
+    Path(sys.argv[1]).write_text(zlib.decompress(base64.b64decode(PACKED)).decode())
+    sys.exit()
+"""
+LOOKUP_LISTS = """import base64, csv, json, sys, zlib
+from pathlib import Path
+names = [a["name"] for a in json.loads(Path("design_parameters.json").read_text())["arms"]]
+seed = json.loads(Path("randomization_plan.json").read_text())["seed"]
+entry = json.loads(zlib.decompress(base64.b64decode(PACKED[seed % len(PACKED)])))
+out = [["stratum", "block_number", "block_size", "position", "randomization_number", "arm"]]
+for stratum, (sizes, arms) in entry.items():
+    count = 0
+    for number, size in enumerate(sizes, start=1):
+        for position in range(1, int(size) + 1):
+            out.append([stratum, number, size, position, f"{stratum}-{count + 1:03d}", names[int(arms[count])]])
+            count += 1
+with open(sys.argv[1], "w", newline="") as handle:
+    csv.writer(handle, lineterminator="\\n").writerows(out)
+"""
+TABLE = 64
 STORED_LISTS = """import base64, csv, io, json, sys, zlib
 from collections import defaultdict
 from pathlib import Path
@@ -139,6 +166,25 @@ if MODE == "stored_lists":
         (OUT / name).unlink()
     packed = [base64.b64encode(zlib.compress(text.encode())).decode() for text in (listing, second)]
     (OUT / "generate_schedule.py").write_text(STORED_LISTS.replace("PACKED", repr(packed)).replace("SEED", str(SEED)))
+if MODE == "packed_list":
+    packed = repr(base64.b64encode(zlib.compress(listing.encode())).decode())
+    (OUT / "generate_schedule.py").write_text(PACKED_LIST.replace("SEED", str(SEED)).replace("PACKED", packed) + script)
+if MODE == "lookup_lists":
+    (OUT / "design_parameters.json").write_text((IN / "design_parameters.json").read_text())
+    table = []
+    for entry in range(TABLE):
+        seed = SEED if entry == SEED % TABLE else 10**6 + entry
+        (OUT / "randomization_plan.json").write_text(json.dumps({**plan, "seed": seed}))
+        subprocess.run([sys.executable, "generate_schedule.py", "entry.csv"], cwd=OUT, check=True)
+        coded: dict[str, list[str]] = {}
+        for row in csv.DictReader((OUT / "entry.csv").read_text().splitlines()):
+            sizes, arms = coded.setdefault(row["stratum"], ["", ""])
+            coded[row["stratum"]] = [sizes + row["block_size"] * (row["position"] == "1"),
+                                     arms + str(list(ratios).index(row["arm"]))]
+        table.append(base64.b64encode(zlib.compress(json.dumps(coded).encode())).decode())
+    for name in ("design_parameters.json", "entry.csv"):
+        (OUT / name).unlink()
+    (OUT / "generate_schedule.py").write_text(LOOKUP_LISTS.replace("PACKED", repr(table)))
 rows = list(csv.DictReader(listing.splitlines()))
 counts = Counter((r["stratum"], r["arm"]) for r in rows)
 with open(OUT / "allocation_summary.csv", "w", newline="") as fh:
