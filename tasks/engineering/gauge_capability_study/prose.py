@@ -95,8 +95,8 @@ _USE_RESTRICTED = re.compile(r"^\W*for\s+(?:\w+\s+){0,2}?(?:inspection|acceptanc
 _PASS_FAIL = re.compile(r"(?P<aux>\s+(?:\w+ly|therefore|thus|hence|also|still|then|now|does|did|do|has|had|have|will|not"
                         r"|doesn't|didn't|hasn't|won't)){0,3}\s+(?P<verb>fail(?:s|ed)?|pass(?:es|ed)?)"
                         r"(?=\s*(?:$|[.!,;:)\u2014\u2013]|-\s|(?:and|but|so|outright|overall|completely|entirely|again)\b"
-                        r"|(?:the|its|this|our)\s+(?:[\w&-]+\s+){0,2}?(?:study|qualification|assessment|evaluation|msa|ppap|test"
-                        r"|review|audit)(?![\w'\u2019])))", re.IGNORECASE)
+                        r"|(?:the|its|this|our)\s+(?:(?!calibration\b)[\w&-]+\s+){0,2}?(?:study|qualification|assessment"
+                        r"|evaluation|msa|ppap)(?![\w'\u2019])))", re.IGNORECASE)
 _PASS_FAIL_SUBJECT = re.compile(r"gauges?|gages?|measur\w*\s+(?:system|equipment|device)|msa|micrometers?|indicators?"
                                 r"|instruments?|process(?:es)?", re.IGNORECASE)
 # the decisions each stance agrees with
