@@ -16,9 +16,9 @@ import re
 # the subject a stance is about: the nearest of these words before it in the clause (a word such as "resolution"
 # or "drawing" takes the stance itself: "the gauge's resolution is adequate" says nothing of the gauge's R&R)
 _SUBJECTS = {
-    "other": r"(?:new|replacement|another|different|alternative|better|second|other)\s+(?:gauges?|gages?|micrometers?"
+    "other": r"(?:new|replacement|another|different|alternative|better|second|other)\s+(?:gauges?|gages?|fixtures?|micrometers?"
              r"|indicators?|instruments?|measur\w*\s+(?:system|equipment|device))",
-    "gauge": r"gauges?|gages?|measur\w*\s+(?:system|equipment|device)|msa|r\s*&\s*r|grr|micrometers?|indicators?"
+    "gauge": r"gauges?|gages?|fixtures?|measur\w*\s+(?:system|equipment|device)|msa|r\s*&\s*r|grr|micrometers?|indicators?"
              r"|instruments?",
     "process": r"process(?:es)?|capability|cpk|ppk|production|manufacturing",
     "unrelated": r"resolution|discrimination|calibration|readings?|export|software|drawing|data|sample|limits?|tolerance"
@@ -97,7 +97,7 @@ _PASS_FAIL = re.compile(r"(?P<aux>\s+(?:\w+ly|therefore|thus|hence|also|still|th
                         r"(?=\s*(?:$|[.!,;:)\u2014\u2013]|-\s|(?:and|but|so|outright|overall|completely|entirely|again)\b"
                         r"|(?:the|its|this|our)\s+(?:(?!calibration\b)[\w&-]+\s+){0,2}?(?:study|qualification|assessment"
                         r"|evaluation|msa|ppap)(?![\w'\u2019])))", re.IGNORECASE)
-_PASS_FAIL_SUBJECT = re.compile(r"gauges?|gages?|measur\w*\s+(?:system|equipment|device)|msa|micrometers?|indicators?"
+_PASS_FAIL_SUBJECT = re.compile(r"gauges?|gages?|fixtures?|measur\w*\s+(?:system|equipment|device)|msa|micrometers?|indicators?"
                                 r"|instruments?|process(?:es)?", re.IGNORECASE)
 # the decisions each stance agrees with
 _AGREES = {"accept": {"accept"}, "reject": {"reject"}, "conditional": {"conditional"},
