@@ -84,7 +84,10 @@ _CRITERION = re.compile(r"\botherwise\b|(?:\b(?:when|if|whenever|where|unless|wh
 # a sentence opening with a condition: its stances up to the next "but" or "while" clause are not taken when the
 # condition is a criterion ("If %GRR < 10 %, the gauge is accepted") or they are in the future or a modal ("If the
 # process passes the 30-day study, it will be accepted", "Once recalibrated, the gauge can be accepted")
-_CONDITION_OPENING = re.compile(r"\W*(?:if(?!\s+(?:anything|at\s+all)\b)|unless|provided|once(?!\s+(?:more|again)\b)|should)\b", re.IGNORECASE)
+_CONDITION_OPENING = re.compile(r"\W*(?:if(?!\s+(?:anything|at\s+all)\b)|unless|provided|once(?!\s+(?:more|again)\b)|should"
+                                r"|had|were)\b", re.IGNORECASE)
+# an inverted counterfactual ("Had the gauge passed, ...", "Were the process capable, ...") takes no stance at all
+_COUNTERFACTUAL = re.compile(r"\W*(?:had|were)\b", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|would|can|could|may|might|should|must|shall)\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"\s*(?:but|while|whereas|although|though|however|yet)\b", re.IGNORECASE)
 # a rejection restricted to a use ("unsuitable for final inspection", "rejected for product acceptance"): a partial
@@ -175,7 +178,8 @@ def _pass_fail(clause: str) -> list[tuple[str, str]]:
         if _UNTAKEN.search(clause[:noun.start()]):
             continue
         kind = "accept" if verdict.group("verb").lower().startswith("pass") else "reject"
-        negated = re.search(r"\bnot\b|n't", verdict.group(0), re.IGNORECASE)
+        negated = (re.search(r"\bnot\b|n't", verdict.group(0), re.IGNORECASE)
+                   or re.search(r"\b(?:neither|nor)\b", clause[:noun.start()], re.IGNORECASE))
         found.append((noun.lastgroup, f"not {kind}" if negated else kind))
     return found
 
@@ -191,7 +195,7 @@ def stances(report: str) -> list[tuple[str, str, str]]:
             taken = []
             clauses = _clauses(sentence)
             opening = bool(_CONDITION_OPENING.match(sentence))
-            criterion = opening and bool(_CRITERION.search(clauses[0]))
+            criterion = opening and bool(_CRITERION.search(clauses[0]) or _COUNTERFACTUAL.match(sentence))
             for index, clause in enumerate(clauses):
                 opening = opening and not (index and _CONTRAST.match(clause))
                 last = 0
