@@ -3,7 +3,9 @@
 A report could state the right decision lines and then say the opposite in a sentence ("In practice the gauge is
 accepted for production use as it stands"), or call the excluded subgroups false alarms. `contradictions` reads
 every clause that takes a stance on the gauge (measurement system) or the process and returns those that do not
-agree with the decisions, and every sentence that dismisses the control chart signals.
+agree with the decisions, and every sentence that dismisses the control chart signals. A verdict required of the
+gauge ("it must be rejected") is a stance, a requirement that leads to one ("must be recalibrated before it can be
+accepted") is not, and so is a bare pass or fail ("The gauge fails.").
 """
 # ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 
@@ -14,9 +16,9 @@ import re
 # the subject a stance is about: the nearest of these words before it in the clause (a word such as "resolution"
 # or "drawing" takes the stance itself: "the gauge's resolution is adequate" says nothing of the gauge's R&R)
 _SUBJECTS = {
-    "other": r"(?:new|replacement|another|different|alternative|better|second|other)\s+(?:gauges?|gages?|micrometers?"
+    "other": r"(?:new|replacement|another|different|alternative|better|second|other)\s+(?:gauges?|gages?|fixtures?|micrometers?"
              r"|indicators?|instruments?|measur\w*\s+(?:system|equipment|device))",
-    "gauge": r"gauges?|gages?|measur\w*\s+(?:system|equipment|device)|msa|r\s*&\s*r|grr|micrometers?|indicators?"
+    "gauge": r"gauges?|gages?|fixtures?|measur\w*\s+(?:system|equipment|device)|msa|r\s*&\s*r|grr|micrometers?|indicators?"
              r"|instruments?",
     "process": r"process(?:es)?|capability|cpk|ppk|production|manufacturing",
     "unrelated": r"resolution|discrimination|calibration|readings?|export|software|drawing|data|sample|limits?|tolerance"
@@ -30,7 +32,9 @@ _OBJECT = re.compile(rf"(?:\W+\w+){{0,4}}?\W+(?:{_SUBJECT.pattern})", re.IGNOREC
 
 # stance words: accept-like, reject-like, conditional, and "capable" (agrees with an accept or a conditional)
 _STANCES = {
-    "accept": r"accept(?:ed|s|able|ing)?|approv(?:ed|es?|ing)|releas(?:ed|es?|ing)|adequate|suitable|fit\s+for|usable"
+    "accept": r"(?:(?:accept|approv|releas|us)ed\s+)?(?:without|with\s+no)\s+(?:any\s+)?(?:restrictions?|conditions?"
+              r"|reservations?|limitations?|caveats?)|unrestricted(?:ly)?"
+              r"|accept(?:ed|s|able|ing)?|approv(?:ed|es?|ing)|releas(?:ed|es?|ing)|adequate|suitable|fit\s+for|usable"
               r"|good\s+enough|fine|ok(?:ay)?|cleared\s+for|signed\s+off|(?:may|can)\s+(?:proceed|go\s+ahead)"
               r"|(?:continues?|continued)\s+to\s+(?:be\s+)?use|remains?\s+in\s+(?:use|service)"
               r"|qualified|satisfactory|unconditional(?:ly)?|pass(?:es|ed)?\s+(?:the\s+)?(?:customer|criteria|requirement)"
@@ -42,30 +46,68 @@ _STANCES = {
     "capable": r"capable",
 }
 _STANCE = re.compile("|".join(rf"(?<!re-)\b(?P<{name}>{words})\b" for name, words in _STANCES.items()), re.IGNORECASE)
-_NEGATION = re.compile(r"(?:\b(?:not(?!\s+(?:only|just|merely|simply)\b)|no|never|cannot|neither|nor|without|no\s+longer|far\s+from|rather\s+than|instead\s+of)\b"
+_NEGATION = re.compile(r"(?:\b(?:not(?!\s+(?:only|just|merely|simply)\b)|no(?!\s+(?:doubt|question)\b)|never|cannot|neither|nor"
+                       r"|without(?!\s+(?:a\s+|any\s+)?(?:doubt|question)\b)|no\s+longer|far\s+from|rather\s+than|instead\s+of)\b"
                        r"|n't|^\W*(?:even|let\s+alone))"
                        r"(?:\W+\w+){0,3}?\W*$", re.IGNORECASE)
-# a stance that is required, planned or supposed ("must be re-qualified", "until it is accepted", "would be
+# a stance that is required, planned or supposed ("must be re-qualified", "until it is fully accepted", "would be
 # accepted"), not taken
 _UNTAKEN = re.compile(r"\b(?:must|should|shall|needs?\s+to|has\s+to|have\s+to|to\s+be|would|until|before|once"
-                      r"|after|unless|pending|if|when|whether)\W+(?:\w+\W+){0,3}?$", re.IGNORECASE)
+                      r"|after|unless|pending|if|when|whether)\W+(?:\w+\W+){0,3}?(?:\w+ly\W+)?$", re.IGNORECASE)
+# ... except a directive on the verdict itself ("the gauge must be rejected", "we should accept the process", "is
+# to be released"), a judgement ("must be considered unacceptable", "is deemed to be adequate") or a conditional
+# verdict ("must be accepted conditionally"): those take the stance unless a condition follows ("must not be
+# released until the PPAP is signed", "must be approved by the customer")
+_DIRECTIVE = re.compile(r"\b(?:must|should|shall|needs?\s+to|has\s+to|have\s+to|(?:is|are|going)\s+to|(?P<judged_to>considered|deemed|judged|found|shown|declared|proven"
+                        r"|proved|held|thought|believed)\s+to)"
+                        r"\W+(?:(?:be|been|now|therefore|thus|hence|then|also|still|not|accepted|approved|released|used)\W+"
+                        r"|\w+ly\W+|(?P<judged>considered|deemed|declared|judged|regarded\s+as|treated\s+as|classed\s+as"
+                        r"|classified\s+as|rated(?:\s+as)?|marked(?:\s+as)?|recorded\s+as)\W+)*$", re.IGNORECASE)
+_VERDICT = re.compile(r"(?:accept|approve|release|reject)(?:s|d|ed)?(?!\w)", re.IGNORECASE)
+_CONDITION_AFTER = re.compile(r"\b(?:until|unless|if|once|provided|pending|subject\s+to|on\s+condition|by\s+the\s+"
+                              r"(?:customer|client|sqe))\b", re.IGNORECASE)
 # words that make an acceptance conditional, before or after the stance word
 _HEDGE_BEFORE = re.compile(r"\b(?:may|might|could|temporarily|partially|partly|limited|restricted|interim)\W+(?:\w+\W+){0,2}?$",
                            re.IGNORECASE)
-_HEDGE_AFTER = re.compile(r"\b(?:if|provided|subject\s+to|pending|until|once|on\s+condition|with\s+(?:\w+\s+)?(?:condition"
-                          r"|restriction|caveat|reservation|limitation|deviation|concession|waiver)s?|for\s+now"
-                          r"|temporar|interim|depend|only\s+(?:if|when|with|after|under|for)|deviation|concession|waiver"
+_HEDGE_AFTER = re.compile(r"\b(?:(?<!even\s)if|provided|subject\s+to|pending|until|once|on\s+condition"
+                          r"|with\s+(?!no\b)(?:\w+\s+)?(?:condition|restriction|caveat|reservation|limitation|deviation"
+                          r"|concession|waiver)s?|for\s+now|temporar|interim|depending|dependent|(?<!not\s)only"
+                          r"|(?<!standard\s)deviation|concession|waiver"
                           r"|but\s+not|not\s+for|except|restricted\s+to|limited\s+to)",
                           re.IGNORECASE)
-# a restated criterion ("accept when %GRR < 10 % and ndc >= 5", "otherwise conditional"), not a stance
-_CRITERION = re.compile(r"\botherwise\b|\b(?:when|if|whenever|where|unless)\b.*(?:[<>\u2264\u2265]|\b(?:less|greater|"
+# a restated criterion ("accept when %GRR < 10 % and ndc >= 5", "otherwise conditional", "a gauge whose %GRR
+# exceeds 30 % is rejected"), not a stance
+_CRITERION = re.compile(r"\botherwise\b|(?:\b(?:when|if|whenever|where|unless|whose)\b|\b(?:a|any|every|each)\s+(?:gauge|gage"
+                        r"|process|measurement\s+system)\b).*(?:[<>\u2264\u2265]|\b(?:less|greater|"
                         r"more|lower|higher)\s+than\b|\b(?:below|above|exceeds?|at\s+least|at\s+most|between)\b)",
                         re.IGNORECASE)
+# a sentence opening with a condition: its stances up to the next "but" or "while" clause are not taken when the
+# condition is a criterion ("If %GRR < 10 %, the gauge is accepted") or they are in the future or a modal ("If the
+# process passes the 30-day study, it will be accepted", "Once recalibrated, the gauge can be accepted")
+_CONDITION_OPENING = re.compile(r"\W*(?:if(?!\s+(?:anything|at\s+all)\b)|unless|provided|once(?!\s+(?:more|again)\b)|should"
+                                r"|had|were)\b", re.IGNORECASE)
+# an inverted counterfactual ("Had the gauge passed, ...", "Were the process capable, ...") takes no stance at all
+_COUNTERFACTUAL = re.compile(r"\W*(?:had|were)\b", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:will|would|can|could|may|might|should|must|shall)\b", re.IGNORECASE)
+_CONTRAST = re.compile(r"\s*(?:but|while|whereas|although|though|however|yet)\b", re.IGNORECASE)
+# a rejection restricted to a use ("unsuitable for final inspection", "rejected for product acceptance"): a partial
+# rejection, as a conditional gauge is
+_USE_RESTRICTED = re.compile(r"^\W*for\s+(?:\w+\s+){0,2}?(?:inspection|acceptance|release|sorting|audits?)\b",
+                             re.IGNORECASE)
+# "the gauge fails", "the process passed the study": a verdict in a bare pass or fail, the subject just before it
+_PASS_FAIL = re.compile(r"(?P<aux>\s+(?:\w+ly|therefore|thus|hence|also|still|then|now|does|did|do|has|had|have|will|not"
+                        r"|doesn't|didn't|hasn't|won't)){0,3}\s+(?P<verb>fail(?:s|ed)?|pass(?:es|ed)?)"
+                        r"(?=\s*(?:$|[.!,;:)\u2014\u2013]|-\s|(?:and|but|so|outright|overall|completely|entirely|again)\b"
+                        r"|(?:the|its|this|our)\s+(?:(?!calibration\b)[\w&-]+\s+){0,2}?(?:study|qualification|assessment"
+                        r"|evaluation|msa|ppap)(?![\w'\u2019])))", re.IGNORECASE)
+_PASS_FAIL_SUBJECT = re.compile(r"gauges?|gages?|fixtures?|measur\w*\s+(?:system|equipment|device)|msa|micrometers?|indicators?"
+                                r"|instruments?|process(?:es)?", re.IGNORECASE)
 # the decisions each stance agrees with
 _AGREES = {"accept": {"accept"}, "reject": {"reject"}, "conditional": {"conditional"},
            "capable": {"accept", "conditional"}, "not accept": {"reject", "conditional"},
            "not reject": {"accept", "conditional"}, "not conditional": {"accept", "reject"},
-           "not capable": {"reject", "conditional"}, "hedged accept": {"accept", "conditional"}}
+           "not capable": {"reject", "conditional"}, "hedged accept": {"accept", "conditional"},
+           "hedged reject": {"reject", "conditional"}}
 
 # the control chart signals dismissed ("false alarms", "no assignable cause", "common-cause variation"), in a sentence
 # on the flagged subgroups, not on the remaining ones ("the remaining subgroups show only common-cause variation")
@@ -105,14 +147,41 @@ def _stance(clause: str, match: re.Match, rest: str) -> str | None:
     as "but not for final inspection" makes an acceptance conditional)."""
     before, after = clause[:match.start()], clause[match.end():] + " " + rest
     kind = match.lastgroup or ""
+    directive = _DIRECTIVE.search(before)
+    if directive and _CONDITION_AFTER.search(after):
+        return None
     if _NEGATION.search(before):
         return f"not {kind}"
-    if _UNTAKEN.search(before):
+    judged = directive and (directive.group("judged") or directive.group("judged_to"))
+    untaken = _UNTAKEN.search(before)
+    required = untaken and re.match(r"must|should|shall|needs?\s+to|ha(?:s|ve)\s+to", untaken.group(0), re.IGNORECASE)
+    if untaken and not (kind == "conditional" and required) \
+            and not (directive and (judged or kind == "conditional" or _VERDICT.match(match.group(0)))):
         return None
     permission = re.match(r"(?:be|is|are)\s+used", match.group(0), re.IGNORECASE)
+    if re.search(r"\b(?:without|with\s+no|unrestricted)", match.group(0), re.IGNORECASE):
+        return kind
     if kind == "accept" and ((_HEDGE_BEFORE.search(before) and not permission) or _HEDGE_AFTER.search(after)):
         return "hedged accept"
+    if kind == "reject" and _USE_RESTRICTED.search(clause[match.end():]):
+        return "hedged reject"
     return kind
+
+
+def _pass_fail(clause: str) -> list[tuple[str, str]]:
+    """(subject, stance) of every bare pass or fail of the gauge or the process in ``clause``."""
+    found = []
+    for noun in _SUBJECT.finditer(clause):
+        verdict = _PASS_FAIL.match(clause, noun.end())
+        if noun.lastgroup not in ("gauge", "process") or not _PASS_FAIL_SUBJECT.fullmatch(noun.group(0)) or not verdict:
+            continue
+        if _UNTAKEN.search(clause[:noun.start()]):
+            continue
+        kind = "accept" if verdict.group("verb").lower().startswith("pass") else "reject"
+        negated = (re.search(r"\bnot\b|n't", verdict.group(0), re.IGNORECASE)
+                   or re.search(r"\b(?:neither|nor)\b", clause[:noun.start()], re.IGNORECASE))
+        found.append((noun.lastgroup, f"not {kind}" if negated else kind))
+    return found
 
 
 def stances(report: str) -> list[tuple[str, str, str]]:
@@ -125,7 +194,10 @@ def stances(report: str) -> list[tuple[str, str, str]]:
         for sentence in block:
             taken = []
             clauses = _clauses(sentence)
+            opening = bool(_CONDITION_OPENING.match(sentence))
+            criterion = opening and bool(_CRITERION.search(clauses[0]) or _COUNTERFACTUAL.match(sentence))
             for index, clause in enumerate(clauses):
+                opening = opening and not (index and _CONTRAST.match(clause))
                 last = 0
                 for match in _STANCE.finditer(clause):
                     before = list(_SUBJECT.finditer(clause, last, match.start()))
@@ -135,14 +207,22 @@ def stances(report: str) -> list[tuple[str, str, str]]:
                     elif before:
                         subject = before[-1].lastgroup
                     last = match.end()
-                    stance = None if _CRITERION.search(clause) else _stance(clause, match, " ".join(clauses[index + 1:]))
+                    conditioned = opening and (criterion or _FUTURE.search(clause, 0, match.start()))
+                    stance = None if conditioned or _CRITERION.search(clause) else \
+                        _stance(clause, match, " ".join(clauses[index + 1:]))
                     if subject in ("gauge", "process") and stance is not None:
                         taken.append((subject, stance))
+                if not (opening and (criterion or _FUTURE.search(clause))) and not _CRITERION.search(clause):
+                    taken.extend(_pass_fail(clause))
                 for noun in _SUBJECT.finditer(clause, last):
                     subject = noun.lastgroup
             conditional = {who for who, stance in taken if stance == "conditional"}
-            found.extend((who, "conditional" if who in conditional and stance in ("accept", "reject") else stance,
-                          sentence) for who, stance in taken)
+            # a rejection for one use beside an acceptance for another ("unsuitable for final inspection but usable
+            # for SPC") is a conditional verdict
+            partial = {who for who, stance in taken if stance == "hedged reject"}
+            found.extend((who, "conditional" if who in conditional and stance in ("accept", "reject") else
+                          "hedged accept" if who in partial and stance == "accept" else stance, sentence)
+                         for who, stance in taken)
     return found
 
 

@@ -20,6 +20,9 @@ Run as solve.py it follows the standard. Run through a link in adversaries/ it t
 - report_prose_contradiction: everything computed, but each decision line of the report is followed by a sentence
   taking another stance in practice ("the gauge is accepted for production use as it stands"), and the control
   chart signals are called false alarms with no assignable cause.
+- report_prose_requirement: everything computed, but each decision line of the report is followed by a bare pass or
+  fail and a requirement of another verdict ("The gauge fails; it must be rejected.", "The process passes; it has to
+  be released with no restrictions.").
 
 ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 """
@@ -277,6 +280,13 @@ def main() -> None:
                       "production use as it stands; no action will be taken on this study.\n", text)
         text = re.sub(r"Process decision: (\w+)\n", lambda m: f"{m.group(0)}\nIn practice the process is "
                       f"{other[m.group(1)]}; the control chart signals were false alarms with no assignable cause.\n", text)
+    if SHORTCUT == "report_prose_requirement":
+        gauge = {"accept": "fails; it must be rejected", "conditional": "fails; it must be rejected",
+                 "reject": "passes; it must be accepted"}
+        process = {"accept": "fails; it has to be rejected", "conditional": "passes; it has to be released with no "
+                   "restrictions", "reject": "passes; it has to be released with no restrictions"}
+        text = re.sub(r"Gauge decision: (\w+)\n", lambda m: f"{m.group(0)}\nThe gauge {gauge[m.group(1)]}.\n", text)
+        text = re.sub(r"Process decision: (\w+)\n", lambda m: f"{m.group(0)}\nThe process {process[m.group(1)]}.\n", text)
     (OUT / "msa_report.md").write_text(text)
 
 
