@@ -303,7 +303,11 @@ def _conclusion(sentence: str, alpha: float) -> str | None:
     and denies it is hedged."""
     if (condition := _COUNTERFACTUAL.match(sentence)) and _VERDICT.search(condition.group()) and re.search(
             r"\bwould\b", sentence[condition.end():]):
-        return None
+        # it presupposes its condition false: "had p been above alpha" says p is below it; "had p been above 0.5" says
+        # nothing at the protocol's level
+        thresholds = {_threshold(m["p_at"], alpha) for m in _VERDICT.finditer(condition.group()) if m["p_value"]}
+        held = _conclusion(condition.group().rstrip(","), alpha) if thresholds <= {round(alpha, 6)} else None
+        return {"yes": "no", "no": "yes"}.get(held or "")
     if _HEDGE.search(sentence):
         return "hedged"
     alpha = round(alpha, 6)
@@ -322,6 +326,11 @@ def _conclusion(sentence: str, alpha: float) -> str | None:
     return "no" if denied else "yes" if affirmed else None
 
 
+def _threshold(at: str, alpha: float) -> float:
+    """The threshold a p-value is set against, as a fraction; alpha or "the level" is the protocol's level."""
+    return round(float(at.rstrip("% ")) / (100 if at.endswith("%") else 1), 6) if re.match(r"[\d.]", at) else alpha
+
+
 def _denies(sentence: str, match: re.Match, alpha: float) -> bool | None:
     """Whether a verdict word denies significance; None for a p-value set against another threshold or under a
     condition, which concludes nothing at the protocol's level."""
@@ -332,9 +341,7 @@ def _denies(sentence: str, match: re.Match, alpha: float) -> bool | None:
         return bool(_DENIAL.search(re.sub(r"\bstatistically\s+$", "", before))) != bool(match["null"] or match["null2"])
     if _CONDITION.search(before):
         return None
-    at = match["p_at"]
-    scale = 100 if at.endswith("%") else 1
-    threshold = float(at.rstrip("% ")) / scale if re.match(r"[\d.]", at) else alpha
+    threshold = _threshold(match["p_at"], alpha)
     above = bool(_ABOVE.match(match["p_op"])) != bool(re.search(r"\bnot\b|n't", match["p_words"]))
     return (True if threshold >= alpha else None) if above else (False if threshold <= alpha else None)
 
@@ -348,6 +355,8 @@ _SUBGROUP = re.compile(r"\b(?:in|within|among|for|at|across)\s+(?:the\s+)?(?:som
                        r"|smaller|larger|small|large|senior|junior|lower|upper|higher|top|entry|individual|other)\s+"
                        r"(?:\w+\s+)?(?:famil(?:y|ies)|levels|grades|groups|subgroups|segments|departments|functions"
                        r"|locations|countries|teams|sites|units)\b")
+_WHOLE = re.compile(r"\b(?:overall|as\s+a\s+whole|(?:company|organi[sz]ation|firm)[\s-]*wide|in\s+(?:aggregate|total)"
+                    r"|across\s+the\s+(?:whole\s+|entire\s+)?(?:company|organi[sz]ation|firm|workforce))\b")
 _CLAUSES = re.compile(r"[,:()\u2014]|(?=\b(?:but|while|whereas|although|though|unlike)\b)")
 
 
@@ -358,7 +367,7 @@ def _on_overall_gap(sentence: str, families: list[str]) -> str | None:
     not significant") or the raw gap alone ("the raw gap is significant, but ...") speaks of something else."""
     def elsewhere(clause: str) -> bool:
         return "cohort" in clause or any(re.search(rf"\b{re.escape(f)}\b", clause) for f in families) or (
-            _SUBGROUP.search(clause) is not None and re.search(r"\boverall\b", clause) is None) or (
+            _SUBGROUP.search(clause) is not None and _WHOLE.search(clause) is None) or (
             _RAW_GAP.search(clause) is not None and re.search(r"\b(?:adjusted|overall)\b", clause) is None)
     rest = ",".join(c for c in _CLAUSES.split(sentence) if not elsewhere(c))
     return rest if _SUBJECT.search(rest) else None
