@@ -19,9 +19,11 @@ line or sentence that names it (the CI, the p-value, the funded total and headco
 saying a cohort is flagged that is not, or not flagged that is, in those words or others ("cleared", "no gap",
 "passes the test", "explained by"; a line listed under a heading takes its word); the overall gap's significance
 is read in other words too ("distinguishable from zero", "cannot be told apart from zero", "the CI excludes zero",
-"consistent with chance", "within sampling error", "the CI includes zero", "a statistical fluke"), of the gap named in other words
-("the remaining gap", "the women coefficient"), and in the clauses of a sentence that name no cohort, job family or
-raw gap; "significant" for large ("a significant part of the gap") states no significance, but "statistically
+"consistent with chance", "within sampling error", "the CI includes zero", "a statistical fluke", "the p-value is larger
+than alpha", "the CI runs past zero", "cannot reject the hypothesis of no gap"), of the gap named in other words
+("the remaining gap", "the women coefficient", "the confidence interval"), and in the clauses of a sentence that name
+no cohort, job family, subgroup ("in the smaller job families") or raw gap, a counterfactual on the p-value ("had the
+p-value been above 0.05, ...") concluding nothing; "significant" for large ("a significant part of the gap") states no significance, but "statistically
 significant" does whatever noun follows it ("not a statistically significant amount").
 """
 # ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
@@ -223,36 +225,47 @@ _NEGATION = re.compile(r"\b(not|no|none|neither|insignificant|non-?significant)\
 # a significance word under a negation a few words before it ("is not statistically significant", "fails to
 # reach significance", "lacks statistical significance", "no significant gap", "insignificant"); a negation
 # elsewhere in the sentence ("significant, not a chance result", "no doubt that it is significant") denies nothing
-_DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|without|cannot|fails?|failed|failing|lacks?|lacking|short\s+of)\b|n't)"
+_DENIAL = re.compile(r"(?:\b(?:not|no|never|nor|without|cannot|unable|fails?|failed|failing|lacks?|lacking|short\s+of)\b"
+                     r"|n't)"
                      r"(?:\W+\w+){0,3}?\W+$|(?:\bin|\bnon-?)$")
 # the significance word, not the level it is tested at nor "significant" for large ("the raises close a significant part
 # of the gap"); "statistically significant" is the test's word whatever follows it
 _SIGNIFICANT = (r"significan(?!ce\s+(?:level|threshold|cut-?off))"
                 r"(?:(?<=statistically\ssignifican)|(?!t\s+(?:part|portion|share|amount|number|proportion|fraction|chunk"
                 r"|majority|minority|sum|step)\b))")
-# the verdict in other words: "(in)distinguishable from zero", "told apart from zero", "different from zero", "the CI
-# excludes zero", "reject the null", "consistent with chance", "within sampling error", "the CI includes zero", "due
-# to chance"; the groups "null" and "null2" mark the words that deny significance by themselves
+# the verdict in other words: "(in)distinguishable from (random) noise", "told apart from zero", "different from zero",
+# "the CI excludes zero", "clear of zero", "reject the null (hypothesis of no gap)", "consistent with chance", "within
+# sampling error", "the CI includes zero", "runs past zero", "due to chance"; the groups "null" and "null2" mark the words
+# that deny significance by themselves, "passive" a rejection with its negation inside ("the null cannot be rejected")
 _ZERO = r"(?:zero(?![\w-])|0(?![.,]?\d))"
 # the p-value set against a threshold ("the p-value is above 0.05", "p < 0.001", "p exceeds alpha"): it concludes as
 # the threshold stands to the protocol's level, and under a condition ("significant when p < 0.05") not at all
-_P_OPERATOR = (r">=?|<=?|\u2265|\u2264|above|over|greater\s+than|more\s+than|higher\s+than|exceeds?|in\s+excess\s+of"
+_P_OPERATOR = (r">=?|<=?|\u2265|\u2264|above|over|(?:greater|more|higher|larger|bigger)\s+than|exceed(?:s|ed|ing)?"
+               r"|in\s+excess\s+of"
                r"|below|under|less\s+than|lower\s+than|smaller\s+than")
 _P_LEVEL = r"(?:significance\s+)?(?:level|threshold|cut-?off)"
 _P_THRESHOLD = rf"0?\.\d+|\d+(?:\.\d+)?\s*%|alpha\b|\u03b1|{_P_LEVEL}\b"
 _P_COMPARED = (rf"\bp(?:[\s-]*values?)?\b(?P<p_words>(?:\W+(?!(?:above|over|below|under|exceeds?)\b)\w+){{0,3}}?)\s*"
                rf"(?P<p_op>{_P_OPERATOR})\s*(?:the\s+)?(?:{_P_LEVEL}\s+(?:of\s+)?)?(?:alpha\s*(?:=|of)?\s*)?"
                rf"(?P<p_at>{_P_THRESHOLD})")
-_ABOVE = re.compile(r"[>\u2265]|above|over|greater|more|higher|exceed|excess")
+_ABOVE = re.compile(r"[>\u2265]|above|over|greater|more|higher|larger|bigger|exceed|excess")
 _CONDITION = re.compile(r"\b(?:if|when|whenever|unless|where)\b(?:\W+\w+){0,3}?\W*$")
 _VERDICT = re.compile(rf"{_SIGNIFICANT}|(?P<null>in|un)?(?:distinguishable|separable|distinguished|separated"
-                      rf"|told\s+apart|set\s+apart)\s+from\s+(?:{_ZERO}|no\s+gap|chance|noise|nothing)\b"
-                      rf"|\bdiff\w*\s+from\s+{_ZERO}|\bexclud\w*\s+{_ZERO}|\breject\w*\s+(?:the\s+)?null\b"
+                      rf"|told\s+apart|set\s+apart)\s+from\s+(?:{_ZERO}|no\s+gap|nothing"
+                      r"|(?:random\s+|pure\s+|mere\s+|statistical\s+|sampling\s+)?(?:chance|noise|variation|error))\b"
+                      rf"|\bdiff\w*\s+from\s+{_ZERO}|\bexclud\w*\s+{_ZERO}|\bclear\s+of\s+{_ZERO}"
+                      rf"|\b(?:entirely|wholly|completely|strictly)\s+(?:below|above|under|over)\s+{_ZERO}"
+                      r"|\breject\w*\s+(?:the\s+)?(?:null\b|h0\b|(?:no|zero|equal)[\s-]+(?:gap|pay)\s+hypothes"
+                      r"|hypothes[ie]s\s+(?:of|that)\s+(?:\w+\s+){0,4}?(?:no|zero|equal\w*|chance|nothing)\b)"
+                      r"|(?P<passive>\b(?:null|h0|hypothes[ie]s\s+(?:of|that)\s+(?:\w+\s+){0,4}?(?:no|zero|equal\w*|chance"
+                      r"|nothing))\b(?:\W+\w+){0,6}?\W+(?:be|is|was|are|been)\s+(?:\w+\s+)?rejected\b)"
                       r"|\bstatistically\s+(?:meaningful|detectable|reliable)\b"
                       rf"|(?P<null2>\b(?:consistent|compatible)\s+with\s+(?:{_ZERO}|chance|noise|no\s+(?:gap|difference))"
                       r"|\bwithin\s+(?:the\s+)?(?:range|margin|bounds?)\s+of\s+(?:\w+\s+)?(?:chance|error|noise)\b"
                       r"|\bwithin\s+(?:the\s+)?(?:\w+\s+)?(?:sampling|statistical|random|measurement)\s+(?:error|noise"
                       rf"|variation|variability|uncertainty)\b|\b(?:includ|contain|span|cover|cross|straddl)\w*\s+{_ZERO}"
+                      r"|\b(?:runs?|running|extend(?:s|ing)?|reach(?:es|ing)?|goes|going|stretch(?:es|ing)?)\s+"
+                      rf"(?:well\s+|far\s+)?(?:past|beyond|across|over|through)\s+{_ZERO}|\b(?:both|either)\s+sides?\s+of\s+{_ZERO}"
                       r"|\b(?:attributable|due)\s+to\s+(?:chance|noise|sampling)\b"
                       r"|\b(?:just|only|mere(?:ly)?|pure(?:ly)?)\s+(?:\w+\s+)?noise\b|\b(?:is|are|was)\s+noise\b"
                       r"|\b(?:chance|statistical)\s+(?:finding|fluke|artefact|artifact)|\bfluke\b)"
@@ -264,6 +277,12 @@ _HEDGE = re.compile(r"\b(?:may|might|could|would|possibly|perhaps|probably|likel
                     r"|\bwhether\b|\bdepend|\bunclear\b|\buncertain|\binconclusive|\bdebatable\b|\bonly\s+(?:if|under|when)\b")
 # "it could well be zero" hedges a gap said to be significant, and agrees with one said not to be
 _MAYBE_NULL = re.compile(r"\b(?:may|might|could)\s+(?:also\s+|well\s+)?be\s+(?:\w+\s+){0,2}(?:noise|chance|zero)")
+
+
+# a counterfactual on the test's outcome ("Had the p-value been above 0.05, the gap would not be significant", "Were
+# the gap not significant, no raises would be needed"): its opening clause, up to the comma; it says what would
+# follow from another outcome, not what the test concluded
+_COUNTERFACTUAL = re.compile(r"^\W*(?:had|were|if\b[^,]*?\b(?:were|had))\b[^,]*,")
 
 
 _LEVEL = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:significance\s+)?level|\bat\s+(?:the\s+)?(\d+(?:\.\d+)?)\s*%"
@@ -282,6 +301,13 @@ def _conclusion(sentence: str, alpha: float) -> str | None:
     "hedged", or None when it says neither or speaks of another level only. Two levels set against each other
     ("significant at 10 % but not at 5 %") conclude as the protocol's level does. A sentence that both affirms
     and denies it is hedged."""
+    if (condition := _COUNTERFACTUAL.match(sentence)) and _VERDICT.search(condition.group()) and re.search(
+            r"\bwould\b", sentence[condition.end():]):
+        # it presupposes its condition false: "had p been above alpha" says p is below it; "had p been above 0.5" says
+        # nothing at the protocol's level
+        thresholds = {_threshold(m["p_at"], alpha) for m in _VERDICT.finditer(condition.group()) if m["p_value"]}
+        held = _conclusion(condition.group().rstrip(","), alpha) if thresholds <= {round(alpha, 6)} else None
+        return {"yes": "no", "no": "yes"}.get(held or "")
     if _HEDGE.search(sentence):
         return "hedged"
     alpha = round(alpha, 6)
@@ -300,33 +326,48 @@ def _conclusion(sentence: str, alpha: float) -> str | None:
     return "no" if denied else "yes" if affirmed else None
 
 
+def _threshold(at: str, alpha: float) -> float:
+    """The threshold a p-value is set against, as a fraction; alpha or "the level" is the protocol's level."""
+    return round(float(at.rstrip("% ")) / (100 if at.endswith("%") else 1), 6) if re.match(r"[\d.]", at) else alpha
+
+
 def _denies(sentence: str, match: re.Match, alpha: float) -> bool | None:
     """Whether a verdict word denies significance; None for a p-value set against another threshold or under a
     condition, which concludes nothing at the protocol's level."""
     before = sentence[max(0, match.start() - 60):match.start()]
+    if match["passive"]:  # "the null hypothesis cannot be rejected": the negation is inside the match
+        return re.search(r"\b(?:not|cannot|never)\b|n't", match["passive"]) is not None
     if not match["p_value"]:
         return bool(_DENIAL.search(re.sub(r"\bstatistically\s+$", "", before))) != bool(match["null"] or match["null2"])
     if _CONDITION.search(before):
         return None
-    at = match["p_at"]
-    scale = 100 if at.endswith("%") else 1
-    threshold = float(at.rstrip("% ")) / scale if re.match(r"[\d.]", at) else alpha
+    threshold = _threshold(match["p_at"], alpha)
     above = bool(_ABOVE.match(match["p_op"])) != bool(re.search(r"\bnot\b|n't", match["p_words"]))
     return (True if threshold >= alpha else None) if above else (False if threshold <= alpha else None)
 
 
 # the overall adjusted gap in other words too ("the remaining gap", "the women coefficient"); and the raw gap
-_SUBJECT = re.compile(r"\b(?:adjusted|overall|gaps?|coefficients?|unexplained|disparit(?:y|ies)|p(?:[\s-]*values?)?)\b")
+_SUBJECT = re.compile(r"\b(?:adjusted|overall|gaps?|coefficients?|unexplained|disparit(?:y|ies)|p(?:[\s-]*values?)?"
+                      r"|ci|confidence\s+interval|interval|null)\b")
 _RAW_GAP = re.compile(r"\b(?:raw|unadjusted|headline|uncontrolled)\b|\bbefore\s+(?:any\s+)?controls?\b")
+# some of the job families or levels ("in the smaller job families", "at senior levels"), not all of them
+_SUBGROUP = re.compile(r"\b(?:in|within|among|for|at|across)\s+(?:the\s+)?(?:some|certain|several|many|most|a\s+few|few"
+                       r"|smaller|larger|small|large|senior|junior|lower|upper|higher|top|entry|individual|other)\s+"
+                       r"(?:\w+\s+)?(?:famil(?:y|ies)|levels|grades|groups|subgroups|segments|departments|functions"
+                       r"|locations|countries|teams|sites|units)\b")
+_WHOLE = re.compile(r"\b(?:overall|as\s+a\s+whole|(?:company|organi[sz]ation|firm)[\s-]*wide|in\s+(?:aggregate|total)"
+                    r"|across\s+the\s+(?:whole\s+|entire\s+)?(?:company|organi[sz]ation|firm|workforce))\b")
 _CLAUSES = re.compile(r"[,:()\u2014]|(?=\b(?:but|while|whereas|although|though|unlike)\b)")
 
 
 def _on_overall_gap(sentence: str, families: list[str]) -> str | None:
     """The clauses of a sentence that speak of the overall adjusted gap, joined, or None. A clause
     that names a cohort or a job family ("3 cohorts show a significant adjusted gap", "Finance L3 shows a significant
-    adjusted gap") or the raw gap alone ("the raw gap is significant, but ...") speaks of something else."""
+    adjusted gap"), some of the families or levels and not the overall gap ("in the smaller job families the gap is
+    not significant") or the raw gap alone ("the raw gap is significant, but ...") speaks of something else."""
     def elsewhere(clause: str) -> bool:
         return "cohort" in clause or any(re.search(rf"\b{re.escape(f)}\b", clause) for f in families) or (
+            _SUBGROUP.search(clause) is not None and _WHOLE.search(clause) is None) or (
             _RAW_GAP.search(clause) is not None and re.search(r"\b(?:adjusted|overall)\b", clause) is None)
     rest = ",".join(c for c in _CLAUSES.split(sentence) if not elsewhere(c))
     return rest if _SUBJECT.search(rest) else None

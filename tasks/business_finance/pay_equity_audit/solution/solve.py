@@ -139,6 +139,11 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
     ]
     if SHORTCUT == "memo_contrary_pronoun":  # the other conclusion, the gap as a pronoun or as its p-value to the level
         lines.insert(-3, "It is within sampling error." if gap["significant"] else f"The p-value is below {ALPHA}.")
+    if SHORTCUT == "memo_contrary_hypothesis":  # the other conclusion as the p-value to alpha, the CI to zero, the null
+        lines.insert(-3, "The p-value is larger than alpha: the adjusted gap is indistinguishable from random noise. "
+                         "The confidence interval runs well past zero. We cannot reject the hypothesis of no gap."
+                     if gap["significant"] else "The adjusted gap is distinguishable from random noise. The confidence "
+                     "interval stays well clear of zero. We can reject the hypothesis of no gap.")
     if flagged.empty:
         lines.append(f"No cohort shows a significant adjusted gap ({len(cohorts)} cohorts tested).")
     else:
