@@ -423,8 +423,16 @@ SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insuffi
 FALLS_SHORT = re.compile(r"\b(?:below|short|insufficient|until)\b")
 # a sentence about what a claim would need makes none ("an observation would require 5 sigma")
 CONDITIONAL = re.compile(r"\b(?:would|could|requires?|required|threshold|needs?|needed)\b")
+# a relative clause ending the sentence after the claim says something about it, without making it conditional ("we
+# report the observation of a new resonance, which would be the first of its kind")
+RELATIVE_TAIL = re.compile(r",\s*(?:which|who|whose)\b[^,;:()]*$")
 DENIAL = re.compile(r"\bno (?:significant )?(?:excess|signal|evidence)\b")
-ELSEWHERE = re.compile(r"\b(?:elsewhere|other|outside|away from)\b")
+# another part of the spectrum: the sidebands or "elsewhere" (not the look-elsewhere effect), or a word setting a part
+# apart with a place in the spectrum beside it ("outside the signal window", "at other masses", "except near 343 gev";
+# not "except for one thing", "in other words")
+SPECTRUM_PLACE = re.compile(r"\b(?:sidebands?|(?<!look[- ])elsewhere|control\s+regions?)\b")
+PLACE_NOUN = re.compile(r"\b(?:peak|window|region|signal|excess|resonance|bump|mass(?:es)?|gev|bins?|range|spectrum)\b|\d")
+ELSEWHERE = re.compile(r"\b(?:other|outside|away\s+from|apart\s+from|except|excluding)\b")
 # a claim denied by what follows it ("an observation cannot be claimed", "a discovery is not established")
 DENIED_AFTER = re.compile(r"\s*(?:(?:yet|still)\s+)?(?:cannot|can't|isn't|aren't|wasn't|weren't|won't|"
                           r"(?:is|are|was|were|can|could|may|might|should|will|would|has|have|does|do|did)\s+"
@@ -459,8 +467,8 @@ BACKGROUND_AGREES = re.compile(
     r"|\bbackground.only\s+(?:\w+\s+)?(?:describes|explains|fits|reproduces|accounts\s+for)\s+(?:the\s+)?"
     r"(?:data|spectrum|distribution)(?!\s+(?:poorly|badly|only))")
 AGREEMENT_DENIED = re.compile(r"\b(?:no|not|never|nor|hardly|barely|far\s+from|longer)\b|n't\b")
-AGREEMENT_ELSEWHERE = re.compile(r"\b(?:sidebands?|elsewhere|outside|away\s+from|apart\s+from|except|control\s+region)\b")
-AGREEMENT_CHANCE = re.compile(r"\b(?:would|if|unless|probability|chance|p-value)\b|\bp\s*[=<]")
+AGREEMENT_ELSEWHERE = re.compile(r"\b(?:outside|away\s+from|apart\s+from|except|excluding)\b")
+AGREEMENT_CHANCE = re.compile(r"\b(?:would|probability|chance|p-value)\b|\bp\s*[=<]")
 # the agreement's own part of its sentence is bounded by punctuation and conjunctions: a word about the sidebands or
 # a probability elsewhere in the sentence ("..., and the probability of a signal is small") does not excuse it
 AGREEMENT_PART_BREAK = re.compile(r"[,:()\u2013\u2014]|\b(?:and|but|while|whereas|yet|although|though)\b")
@@ -469,7 +477,19 @@ AGREEMENT_PART_BREAK = re.compile(r"[,:()\u2013\u2014]|\b(?:and|but|while|wherea
 # "..., with a p-value of 3e-7"), not a clause about something else
 PLACE_QUALIFIER = re.compile(r"\s*(?:(?:only|even|everywhere)\s+)?(?:except|apart|away|outside|elsewhere|in|within|"
                              r"across|for|save|excluding|barring)\b")
-CONDITION_QUALIFIER = re.compile(r"\s*(?:if|unless)\b")
+CONDITION_QUALIFIER = re.compile(r"\s*(?:(?:but|and)\s+)?(?:(?:only|even)\s+)?(?:if|unless)\b")
+CONDITION = re.compile(r"\b(?:if|unless)\b")
+# a condition that changes what is compared: a part of the spectrum left out or named, the signal taken away, a chance
+# ("if the peak region is excluded", "unless the sidebands alone are fitted", "if the signal were absent"), not a
+# manner of speaking ("if nothing else", "if anything", "if you ask me", "if the fit is to be believed")
+REAL_CONDITION = re.compile(
+    r"\b(?:exclud\w*|remov\w*|mask\w*|ignor\w*|left\s+out|leav\w*\s+out|omit\w*|drop\w*|disregard\w*|set\s+aside|"
+    r"veto\w*|subtract\w*|restrict\w*|without|absent|no\s+signal|fluctuation|probability|chance)\b"
+    r"|\b(?:signal|excess|peak|resonance|bump)\w*\s+(?:\w+\s+){0,4}?(?:were|had\s+been|did\s+not|didn't|is\s+not|"
+    r"was\s+not|were\s+not)\b")
+# a clause that a conjunction opens stands on its own: the clause before it does not qualify it ("in the sidebands
+# the fit is good, and the data are consistent ...")
+OWN_CLAUSE = re.compile(r"\s*(?:and|but|while|whereas|yet|although|though|so)\b")
 CHANCE_QUALIFIER = re.compile(r"\s*(?:with|at|p\b)")
 CLAUSE_BREAK = re.compile(r"[,:()\u2013\u2014]")
 NEGATION_REACH = 4  # words before a claim within which a negator denies it ("cannot claim an observation")
@@ -494,38 +514,76 @@ def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], reac
 
 def _overclaims(text: str, *patterns: re.Pattern[str]) -> bool:
     """A claim of one of ``patterns`` that the text neither says the result falls short of nor makes conditional."""
-    return any(not short and not CONDITIONAL.search(sentence) for pattern in patterns
+    return any(not short and not CONDITIONAL.search(_conditions(sentence, pattern)) for pattern in patterns
                for short, sentence in _mentions(text, pattern, SHORT_OF, SHORT_OF_REACH, clause=True))
 
 
+def _conditions(sentence: str, pattern: re.Pattern[str]) -> str:
+    """The sentence without a relative clause ending it that holds no claim of ``pattern``."""
+    tail = RELATIVE_TAIL.search(sentence)
+    return sentence[:tail.start()] if tail and not pattern.search(tail.group()) else sentence
+
+
 def _denies_excess(text: str) -> bool:
-    """'No significant excess' said of the result (not of another part of the spectrum)."""
-    return any(DENIAL.search(s) and not ELSEWHERE.search(s) for s in SENTENCE_BREAK.split(text))
+    """'No significant excess' said of the result, not of another part of the spectrum or under a condition, in its
+    own part of the sentence or in a phrase qualifying it (as for the agreement with the background)."""
+    for sentence in SENTENCE_BREAK.split(text):
+        for match in DENIAL.finditer(sentence):
+            own, clauses = _parts(sentence, match)
+            if not _names_place(own, ELSEWHERE) and not any(_qualifies(clause, ELSEWHERE, chance=False)
+                                                            for clause in clauses):
+                return True
+    return False
 
 
-def _qualifies(clause: str) -> bool:
-    """Whether a clause opens with a phrase that puts an agreement elsewhere or under a condition or a
-    probability."""
-    return bool((PLACE_QUALIFIER.match(clause) and AGREEMENT_ELSEWHERE.search(clause))
-                or CONDITION_QUALIFIER.match(clause)
-                or (CHANCE_QUALIFIER.match(clause) and AGREEMENT_CHANCE.search(clause) and re.search(r"\d", clause)))
+def _names_place(part: str, words: re.Pattern[str]) -> bool:
+    """Whether a part of a sentence names another part of the spectrum."""
+    return bool(SPECTRUM_PLACE.search(part) or (words.search(part) and PLACE_NOUN.search(part)))
+
+
+def _real_condition(part: str) -> bool:
+    """Whether a part of a sentence holds 'if' or 'unless' with a condition that changes what is compared."""
+    condition = CONDITION.search(part)
+    return condition is not None and bool(REAL_CONDITION.search(part, condition.end())
+                                          or _names_place(part[condition.end():], AGREEMENT_ELSEWHERE))
+
+
+def _qualifies(clause: str, words: re.Pattern[str] = AGREEMENT_ELSEWHERE, chance: bool = True) -> bool:
+    """Whether a clause opens with a phrase that puts a statement elsewhere or under a condition or (when
+    ``chance``) a probability."""
+    return bool((PLACE_QUALIFIER.match(clause) and _names_place(clause, words))
+                or (CONDITION_QUALIFIER.match(clause) and _real_condition(clause))
+                or (chance and CHANCE_QUALIFIER.match(clause) and AGREEMENT_CHANCE.search(clause)
+                    and re.search(r"\d", clause)))
+
+
+def _parts(sentence: str, match: re.Match[str]) -> tuple[str, list[str]]:
+    """A statement's own part of its sentence (bounded by punctuation and conjunctions, the statement itself left
+    out) and the clauses that may qualify it: its own clause's opening, and the clauses just before and after it
+    (the one before only when no conjunction opens the statement's clause)."""
+    head, tail = sentence[:match.start()], sentence[match.end():]
+    own_head = AGREEMENT_PART_BREAK.split(head)[-1]
+    before, after = CLAUSE_BREAK.split(head), CLAUSE_BREAK.split(tail)
+    joined = len(before) > 1 and not OWN_CLAUSE.match(before[-1])
+    return own_head + " " + AGREEMENT_PART_BREAK.split(tail)[0], [before[-2] if joined else "", own_head,
+                                                                   after[1] if len(after) > 1 else ""]
 
 
 def _agrees_with_background(text: str) -> bool:
     """The data, not their sidebands, said to agree with the background alone, the agreement not denied just before
     ("not consistent with", "no longer compatible with"). The sidebands, another place or a probability excuse it
     when named in the agreement's own part of the sentence (between punctuation and conjunctions) or in a phrase
-    that qualifies it: its clause, or the clause before or after it, opening with the place or the condition."""
+    that qualifies it: its clause, or the clause before or after it, opening with the place or the condition. A
+    condition must change what is compared ("if the peak is excluded", not "if nothing else"), a place must be in the
+    spectrum ("except near 343 gev", not "except for one thing"; the look-elsewhere effect is none)."""
     for sentence in SENTENCE_BREAK.split(text):
         for match in BACKGROUND_AGREES.finditer(sentence):
-            head, tail = sentence[:match.start()], sentence[match.end():]
-            own = AGREEMENT_PART_BREAK.split(head)[-1] + match.group() + AGREEMENT_PART_BREAK.split(tail)[0]
-            before, after = CLAUSE_BREAK.split(head), CLAUSE_BREAK.split(tail)
-            clauses = [before[-2] if len(before) > 1 else "", before[-1], after[1] if len(after) > 1 else ""]
-            if (AGREEMENT_ELSEWHERE.search(own) or AGREEMENT_CHANCE.search(own)
-                    or any(_qualifies(clause) for clause in clauses)):
+            own, clauses = _parts(sentence, match)
+            if (_names_place(own, AGREEMENT_ELSEWHERE) or AGREEMENT_CHANCE.search(own + match.group())
+                    or _real_condition(own) or any(_qualifies(clause) for clause in clauses)):
                 continue
-            if not AGREEMENT_DENIED.search(" ".join(re.findall(r"[\w']+", before[-1])[-NEGATION_REACH:])):
+            lead = CLAUSE_BREAK.split(sentence[:match.start()])[-1]
+            if not AGREEMENT_DENIED.search(" ".join(re.findall(r"[\w']+", lead)[-NEGATION_REACH:])):
                 return True
     return False
 

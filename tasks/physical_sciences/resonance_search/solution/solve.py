@@ -48,6 +48,9 @@ STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcut
 # withheld_observation puts the claim off and dismisses the excess after the conclusion
 # background_agreement calls the data consistent with the background alone after the conclusion
 # background_chance_clause does so with a probability in another clause of its sentence
+# condition_clause does so under a condition that conditions nothing ("if nothing else"), place_clause after a place
+# that qualifies another clause, look_elsewhere_denial denies the excess "once the look-elsewhere effect is included";
+# below 5 sigma (and for the limits) these three claim an observation and add a relative clause with "would"
 HEDGES = {"hedged_conclusion": {
               "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
               "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
@@ -78,6 +81,16 @@ HEDGES = {"hedged_conclusion": {
                              "of a signal is small.\n",
               "limit": "There is evidence for a resonance near the largest best-fit yield, and the probability of a "
                        "signal is small.\n"}}
+RELATIVE_CLAIM = {"measurement": "We report the observation of a new resonance, which would be the first of its kind.\n",
+                  "limit": "We report the observation of a new resonance near the largest best-fit yield, which would be "
+                           "the first of its kind.\n"}
+HEDGES.update({
+    "condition_clause": {**RELATIVE_CLAIM, "observation": "Overall, the data are consistent with the background-only "
+                                                          "hypothesis, if nothing else.\n"},
+    "place_clause": {**RELATIVE_CLAIM, "observation": "In the sidebands the fit is good and the data are consistent "
+                                                      "with the background-only hypothesis.\n"},
+    "look_elsewhere_denial": {**RELATIVE_CLAIM, "observation": "There is no significant excess once the "
+                                                               "look-elsewhere effect is included.\n"}})
 
 
 def read_tree(name):
@@ -425,6 +438,7 @@ def main():
                        "xsec_syst_fb": yield_syst / (eff * lumi_fb)})
         if SHORTCUT != "stock_systematic":
             result["calibration_variations"] = refits
+        hedge = HEDGES.get(SHORTCUT, {})
         body = (f"## Result\n\nExtended unbinned maximum-likelihood fit (signal + {CARD['search']['background_model']} "
                 f"background):\n\n- mass M = {mass:.2f} ± {e['mass']:.2f} (stat) ± {mass_syst:.2f} (syst) GeV\n"
                 f"- signal yield N = {n_sig:.1f} ± {e['n_sig']:.1f} (stat) ± {yield_syst:.1f} (syst)\n"
@@ -436,7 +450,7 @@ def main():
                    "There is evidence for an excess over the background, below the 5 sigma threshold" if z >= 3
                    else "No significant excess over the background is seen")
                 + f" at {mass:.1f} GeV; the systematic uncertainties come from the momentum-scale and resolution "
-                "calibration.\n" + HEDGES.get(SHORTCUT, {}).get("measurement", ""))
+                "calibration.\n" + hedge.get("observation" if z >= 5 and "observation" in hedge else "measurement", ""))
         rows = histogram(nominal, fit)
         title = f"signal + background fit, M = {mass:.1f} GeV"
     else:
