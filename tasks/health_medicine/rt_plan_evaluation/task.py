@@ -397,20 +397,25 @@ ACTIVE = re.compile(r"\b(?:i|we)\b(?P<gap>[^.;]*?)\b(?P<verb>approve|reject)\s+(
 # what, between the subject and the stance, makes it bear on something else, or leaves it open: another noun
 # phrase (a determiner, a possessive), another plan, object, constraint or organ, a reversal ("prevents the plan from
 # being cleared"), a condition or a step still to come
+# another thing than the plan: "it" after one of these may be that thing ("the hot spot stays below its limit, so it
+# is acceptable"); the plan's dose ("the final plan's dose distribution means it ...") is the plan
+_THINGS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|first|previous|earlier|old|"
+           r"superseded|stale|draft|other|another|alternative|option|rtdose|object|file|frame|uid|grid|series|"
+           r"protocol|constraints?|limits?|structures?|organs?|ptv|ctv|gtv|oar|beams?|fields?|weights?|margins?|values?|"
+           r"coverage|homogeneity|conformity|index|indices|hot|spot|dvh|dmean|dmax|d\d+%?|v\d+gy|rectum|bladder|femoral\w*|"
+           r"parotid\w*|cord\w*|spinal\w*|brainstem|mandible|larynx|lungs?|heart|oesophagus|esophagus|physician|"
+           r"oncologist|department|machine|linac|patient")
+IT_OFF = re.compile(rf"\b(?:{_THINGS})\b", re.IGNORECASE)
 STANCE_OFF = re.compile(
-    rf"'s\b|\u2019s\b|\b(?:the|a|an|this|that|these|those|its|their|his|her|our|my|your|which|who|whose|"
-    rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|first|previous|earlier|old|"
-    r"superseded|stale|draft|other|another|alternative|option|dose|doses|rtdose|object|file|frame|uid|grid|series|"
-    r"protocol|constraints?|limits?|structures?|organs?|ptv|ctv|gtv|oar|beams?|fields?|weights?|margins?|values?|"
-    r"coverage|homogeneity|conformity|index|indices|hot|spot|dvh|dmean|dmax|d\d+%?|v\d+gy|rectum|bladder|femoral\w*|"
-    r"parotid\w*|cord\w*|spinal\w*|brainstem|mandible|larynx|lungs?|heart|oesophagus|esophagus|"
-    r"from|against|prevents?|precludes?|stops?|bars?|blocks?|without|instead|rather|than|except|but|and|or|because|"
-    r"since|although|though|while|whereas|so|if|unless|would|could|might|may|once(?!\s+again)|provided|until|"
+    rf"'s\b|\u2019s\b|\b(?:the|a|an|this|that|these|those|its|their|his|her|our|my|your|which|who|whose|{_THINGS}|"
+    r"dose|doses|from|against|prevents?|precludes?|stops?|bars?|blocks?|without|instead|rather|than|except|but|and|or|"
+    r"because|since|although|though|while|whereas|so|if|unless|would|could|might|may|once(?!\s+again)|provided|until|"
     r"whether|were|only|(?<!\bas\s)before|after|pending|when|yet|otherwise|hoped|expected|scheduled|planned|due)\b",
     re.IGNORECASE)
 STANCE_NEGATION = re.compile(r"\b(?:not|cannot|never|no|nothing|none|neither|nor)\b|n't\b", re.IGNORECASE)
 STANCE_AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:{OTHER_PLAN_WORDS})\w*|previously|earlier|initially|originally|"
-                          r"except|but|other|apart|save|besides|bar|if|unless|once(?!\s+again)|until|provided|when|after)\b",
+                          r"except|but|other|apart|save|besides|bar|if|unless|once(?!\s+again)|until|provided|when|after|"
+                          r"(?<!\bas\s)before|without|prior|pending|ahead)\b",
                           re.IGNORECASE)
 
 
@@ -438,8 +443,9 @@ def plan_stances(text: str) -> set[str]:
             found.add(_stance(m.group("verb").lower() == "approve", bool(STANCE_NEGATION.search(m.group("gap")))))
         # a plan or "it" after a negation in its clause is no subject: "no weighting makes the plan acceptable"
         subjects = [*(FINAL_PLAN if other else PLAN_WORD).finditer(sentence)]
-        if subjects and not other:  # "it" after the plan
-            subjects += IT.finditer(sentence, subjects[0].end())
+        if subjects and not other:  # "it" after the plan, no other thing named between them
+            subjects += [i for i in IT.finditer(sentence, subjects[0].end())
+                         if not IT_OFF.search(sentence, subjects[0].end(), i.start())]
         ends = [p.end() for p in subjects if not NO_PLAN.search(sentence[:p.start()])
                 and not NEGATION.search(CLAUSE.split(sentence[:p.start()])[-1])]
         for m in STANCE.finditer(sentence):
