@@ -369,8 +369,9 @@ def stated_decisions(text: str) -> set[str]:
 # (not) approved. A negation between the plan and the stance takes the other decision.
 _USE = r"(?:treatment|treat|delivery|deliver|clinical\s+use)\b"
 _ENDS = r"(?=\s*(?:[,:)\u2013\u2014]|$|as\s+it\s+stands\b))"  # the clause ends: "the plan is acceptable."
-_WHOLE = (r"(?:(?:the|all|of|its|department(?:al|'s)?|site)\s+){0,3}(?:protocol|constraints|criteria)"
-          r"|(?:every|each)\s+(?:protocol\s+)?(?:constraint|criterion)(?:\s+of\s+the\s+protocol)?")
+_WHOLE = (r"(?:(?:(?:the|all|of|its|department(?:al|'s)?|site)\s+){0,3}(?:protocol|constraints|criteria)"
+          r"|(?:every|each)\s+(?:protocol\s+)?(?:constraint|criterion)(?:\s+of\s+the\s+protocol)?)"
+          r"(?!['\u2019]s\b|\s+(?:for|on|in|regarding|as\s+regards|with\s+respect|at)\b)")  # not "... for coverage"
 STANCE = re.compile(
     rf"(?P<approve>\bclear(?:ed|s)?\s+(?:for|to)\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable|acceptable|accepted|authori[sz]ed|released|fine|good|appropriate)\s+for\s+{_USE}"
@@ -391,7 +392,9 @@ ANOTHER_PLAN = re.compile(rf"\b(?:(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|e
 FINAL_PLAN = re.compile(r"\b(?:final|re-?weighted|optimi[sz]ed|revised)\s+plan\b", re.IGNORECASE)
 PLAN_WORD = re.compile(r"\bplan\b", re.IGNORECASE)
 IT = re.compile(r"\bit\b", re.IGNORECASE)
-NO_PLAN = re.compile(r"\b(?:no|neither|nor|each|every|any|either|both)\s+(?:\w+\s+)?$", re.IGNORECASE)
+# no plan, every plan, or the plan in a prepositional phrase ("coverage of the plan is acceptable") is no subject
+NO_PLAN = re.compile(r"\b(?:no|neither|nor|each|every|any|either|both|of|in|for|with|on|across|from|to|by|within|under|"
+                     r"at|over|than)\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
 ACTIVE = re.compile(r"\b(?:i|we)\b(?P<gap>[^.;]*?)\b(?P<verb>approve|reject)\s+(?P<plan>(?:the\s+|this\s+)?"
                     r"(?:(?:final|re-?weighted|optimi[sz]ed|revised|new)\s+)?plan)\b", re.IGNORECASE)
 # what, between the subject and the stance, makes it bear on something else, or leaves it open: another noun
@@ -415,7 +418,7 @@ STANCE_OFF = re.compile(
 STANCE_NEGATION = re.compile(r"\b(?:not|cannot|never|no|nothing|none|neither|nor)\b|n't\b", re.IGNORECASE)
 STANCE_AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:{OTHER_PLAN_WORDS})\w*|previously|earlier|initially|originally|"
                           r"except|but|other|apart|save|besides|bar|if|unless|once(?!\s+again)|until|provided|when|after|"
-                          r"(?<!\bas\s)before|without|prior|pending|ahead)\b",
+                          r"(?<!\bas\s)before|without|prior|pending|ahead|exception|excluding|aside|short)\b",
                           re.IGNORECASE)
 
 
