@@ -241,7 +241,7 @@ DECISION_WORD = re.compile(r"\b(approv|reject)\w*", re.IGNORECASE)
 # one negation vocabulary for every reading of a decision: a word of it within two words before the decision in its
 # clause ("cannot be approved", "not rejected", but "without reservation, approve"), or, in a plain sentence, anywhere
 # between the plan and its verb or in the verb's clause
-NEGATION = re.compile(r"\b(?:not|cannot|can't|never|no|nor|neither|without)\b|n't\b", re.IGNORECASE)
+NEGATION = re.compile(r"\b(?:not|cannot|can't|never|no|nor|neither|without|nothing|none)\b|n't\b", re.IGNORECASE)
 _SPACE = r"[^\w,:;()\u2013\u2014]+"  # between two words of one clause
 NEGATED = re.compile(rf"(?:{NEGATION.pattern}){_SPACE}(?:\w+{_SPACE}){{0,2}}$", re.IGNORECASE)
 STATEMENT = re.compile(r"\b(?:decision|verdict|conclusion|recommendation)s?\b", re.IGNORECASE)
@@ -268,8 +268,8 @@ PLAIN_DECISION = re.compile(
     re.IGNORECASE)
 # what is not an assertion of the decision on the plan: a condition, a possibility or a step still to come, another
 # plan or object (above)
-CONDITIONAL = re.compile(r"\b(?:if|unless|would|could|should|might|may|can|must|once|provided|until|whether|were|"
-                         r"only|before|after|pending|when)\b", re.IGNORECASE)
+CONDITIONAL = re.compile(r"\b(?:if|unless|would|could|should|might|may|can|must|once(?!\s+again)|provided|until|whether|"
+                         r"were|only|(?<!\bas\s)before|after|pending|when)\b", re.IGNORECASE)  # "as before", "once again": no condition
 CHOICE = re.compile(r"\s*(?:/|\bor\b)\s*(?:approv|reject)", re.IGNORECASE)  # "approve/reject": the options, not a decision
 CHOICE_BEFORE = re.compile(r"(?:approv|reject)\w*\s*(?:/|\bor\b)\s*$", re.IGNORECASE)
 CLAUSE = re.compile(r"[,:;()\u2013\u2014]|\s-\s")
@@ -361,7 +361,104 @@ def stated_decisions(text: str) -> set[str]:
     sentences = _sentences(text)
     for sentence in sentences:
         found |= decisions(sentence, plain=True)
-    return found or set().union(*(decisions(sentence) for sentence in sentences))
+    return (found or set().union(*(decisions(sentence) for sentence in sentences))) | plan_stances(text)
+
+
+# A stance on the final plan in other words than a plain decision, or a negated one: cleared (fit, safe, ready,
+# acceptable) for treatment, must (not) be delivered, passes/fails the protocol, goes back to the dosimetrist, is
+# (not) approved. A negation between the plan and the stance takes the other decision.
+_USE = r"(?:treatment|treat|delivery|deliver|clinical\s+use)\b"
+_ENDS = r"(?=\s*(?:[,:)\u2013\u2014]|$|as\s+it\s+stands\b))"  # the clause ends: "the plan is acceptable."
+_WHOLE = (r"(?:(?:(?:the|all|of|its|department(?:al|'s)?|site)\s+){0,3}(?:protocol|constraints|criteria)"
+          r"|(?:every|each)\s+(?:protocol\s+)?(?:constraint|criterion)(?:\s+of\s+the\s+protocol)?)"
+          r"(?!['\u2019]s\b|\s+(?:for|on|in|regarding|as\s+regards|with\s+respect|at)\b)")  # not "... for coverage"
+STANCE = re.compile(
+    rf"(?P<approve>\bclear(?:ed|s)?\s+(?:for|to)\s+{_USE}"
+    rf"|\b(?:fit|safe|ready|suitable|acceptable|accepted|authori[sz]ed|released|fine|good|appropriate)\s+for\s+{_USE}"
+    r"|\bapprovable\b"
+    rf"|\b(?:acceptable|accepted){_ENDS}"
+    r"|\b(?:must|should|shall|will|is\s+to|can(?:\s*not|'t))\s+(?:not\s+)?be\s+(?:treated|delivered)\b"
+    rf"|\b(?:pass(?:es)?|meets?|satisf(?:y|ies)|compl(?:y|ies)\s+with)\s+(?:{_WHOLE})\b"
+    r"|\bapprov(?:e|es|ed)\b(?!\s+by\b))"
+    rf"|(?P<reject>\b(?:unacceptable|unfit|unsafe|unsuitable)\s+for\s+{_USE}|\bunacceptable{_ENDS}"
+    rf"|\bfails?\s+(?:{_WHOLE}|(?:the\s+)?plan\s+check)\b"
+    r"|\b(?:goes|is\s+(?:sent|returned))\s+back\s+to\s+the\s+(?:dosimetrist|planner)\b"
+    r"|\b(?:needs|requires)\s+re-?planning\b"
+    r"|\b(?:unapproved|disapproved|unapprovable)\b|\breject(?:s|ed)?\b(?!\s+by\b))",
+    re.IGNORECASE)
+# another plan than the final one, named in a sentence: "plan" and "it" may then mean that one
+ANOTHER_PLAN = re.compile(rf"\b(?:(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|"
+                          r"previous|earlier|old|superseded|draft|alternative|another|other)\b", re.IGNORECASE)
+FINAL_PLAN = re.compile(r"\b(?:final|re-?weighted|optimi[sz]ed|revised)\s+plan\b", re.IGNORECASE)
+PLAN_WORD = re.compile(r"\bplan\b", re.IGNORECASE)
+IT = re.compile(r"\bit\b", re.IGNORECASE)
+# no plan, every plan, or the plan in a prepositional phrase ("coverage of the plan is acceptable") is no subject
+NO_PLAN = re.compile(r"\b(?:no|neither|nor|each|every|any|either|both|of|in|for|with|on|across|from|to|by|within|under|"
+                     r"at|over|than)\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
+ACTIVE = re.compile(r"\b(?:i|we)\b(?P<gap>[^.;]*?)\b(?P<verb>approve|reject)\s+(?P<plan>(?:the\s+|this\s+)?"
+                    r"(?:(?:final|re-?weighted|optimi[sz]ed|revised|new)\s+)?plan)\b", re.IGNORECASE)
+# what, between the subject and the stance, makes it bear on something else, or leaves it open: another noun
+# phrase (a determiner, a possessive), another plan, object, constraint or organ, a reversal ("prevents the plan from
+# being cleared"), a condition or a step still to come
+# another thing than the plan: "it" after one of these may be that thing ("the hot spot stays below its limit, so it
+# is acceptable"); the plan's dose ("the final plan's dose distribution means it ...") is the plan
+_THINGS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|first|previous|earlier|old|"
+           r"superseded|stale|draft|other|another|alternative|option|rtdose|object|file|frame|uid|grid|series|"
+           r"protocol|constraints?|limits?|structures?|organs?|ptv|ctv|gtv|oar|beams?|fields?|weights?|margins?|values?|"
+           r"coverage|homogeneity|conformity|index|indices|hot|spot|dvh|dmean|dmax|d\d+%?|v\d+gy|rectum|bladder|femoral\w*|"
+           r"parotid\w*|cord\w*|spinal\w*|brainstem|mandible|larynx|lungs?|heart|oesophagus|esophagus|physician|"
+           r"oncologist|department|machine|linac|patient")
+IT_OFF = re.compile(rf"\b(?:{_THINGS})\b", re.IGNORECASE)
+STANCE_OFF = re.compile(
+    rf"'s\b|\u2019s\b|\b(?:the|a|an|this|that|these|those|its|their|his|her|our|my|your|which|who|whose|{_THINGS}|"
+    r"dose|doses|from|against|prevents?|precludes?|stops?|bars?|blocks?|without|instead|rather|than|except|but|and|or|"
+    r"because|since|although|though|while|whereas|so|if|unless|would|could|might|may|once(?!\s+again)|provided|until|"
+    r"whether|were|only|(?<!\bas\s)before|after|pending|when|yet|otherwise|hoped|expected|scheduled|planned|due)\b",
+    re.IGNORECASE)
+STANCE_NEGATION = re.compile(r"\b(?:not|cannot|never|no|nothing|none|neither|nor)\b|n't\b", re.IGNORECASE)
+STANCE_AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:{OTHER_PLAN_WORDS})\w*|previously|earlier|initially|originally|"
+                          r"except|but|other|apart|save|besides|bar|if|unless|once(?!\s+again)|until|provided|when|after|"
+                          r"(?<!\bas\s)before|without|prior|pending|ahead|exception|excluding|aside|short)\b",
+                          re.IGNORECASE)
+
+
+def _stance(approve: bool, negated: bool) -> str:
+    return "approve" if approve != negated else "reject"
+
+
+def plan_stances(text: str) -> set[str]:
+    """The decisions the report's sentences take on the final plan, negated ones read as the other decision: each
+    stance phrase (STANCE) after the plan, or "it" after the plan, in its sentence ("The final plan's dose
+    distribution means it cannot be cleared for treatment."), with nothing between them that turns it to another
+    subject, a reversal or a condition (STANCE_OFF); "I do not approve the final plan" too. Where the sentence or the
+    one before it names another plan (the initial plan, equal weights, the plan as submitted), only "the final (re-
+    weighted, optimised) plan" itself is read."""
+    found: set[str] = set()
+    previous = ""
+    for sentence in _sentences(text):
+        bare = STANCE.sub(" ", sentence)  # "goes back to the dosimetrist" names no other plan
+        other = bool(ANOTHER_PLAN.search(bare) or ANOTHER_PLAN.search(previous))
+        previous = bare
+        for m in ACTIVE.finditer(sentence):
+            if (other and not FINAL_PLAN.search(m.group("plan"))) or STANCE_OFF.search(m.group("gap")) \
+                    or STANCE_AFTER.match(sentence[m.end():]):
+                continue
+            found.add(_stance(m.group("verb").lower() == "approve", bool(STANCE_NEGATION.search(m.group("gap")))))
+        # a plan or "it" after a negation in its clause is no subject: "no weighting makes the plan acceptable"
+        subjects = [*(FINAL_PLAN if other else PLAN_WORD).finditer(sentence)]
+        if subjects and not other:  # "it" after the plan, no other thing named between them
+            subjects += [i for i in IT.finditer(sentence, subjects[0].end())
+                         if not IT_OFF.search(sentence, subjects[0].end(), i.start())]
+        ends = [p.end() for p in subjects if not NO_PLAN.search(sentence[:p.start()])
+                and not NEGATION.search(CLAUSE.split(sentence[:p.start()])[-1])]
+        for m in STANCE.finditer(sentence):
+            if not (before := [e for e in ends if e <= m.start()]):
+                continue
+            gap = sentence[max(before):m.start()]
+            if STANCE_OFF.search(gap) or STANCE_AFTER.match(sentence[m.end():]):
+                continue
+            found.add(_stance(bool(m.group("approve")), bool(STANCE_NEGATION.search(gap + " " + m.group(0)))))
+    return found
 
 
 def governing_named(text: str, constraints: dict[str, Any]) -> set[str]:

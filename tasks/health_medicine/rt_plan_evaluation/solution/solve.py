@@ -30,6 +30,10 @@ that name switches on one shortcut; run as solve.py, none is taken:
   that the plan is approved (or rejected) the other way (in main).
 - label_contradiction: all right, but the signed report, after its decision line, gives the other decision after a
   label ("Outcome: rejected.") (in main).
+- stance_contradiction: all right, but the signed report, after its decision line, says in other words that the final
+  plan cannot (or can) be cleared for treatment, the other way (in main).
+- negated_contradiction: all right, but the signed report, after its decision line, says that the final plan is not
+  approved (or not rejected) (in main).
 - governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
@@ -324,6 +328,10 @@ def main() -> None:
                 if SHORTCUT == "contradicted_decision" else []),
               *([f"Outcome: {'rejected' if decision == 'approve' else 'approved'}.", ""]
                 if SHORTCUT == "label_contradiction" else []),
+              *([f"The final plan's dose distribution means it {'cannot' if decision == 'approve' else 'can'} be cleared "
+                 "for treatment.", ""] if SHORTCUT == "stance_contradiction" else []),
+              *([f"The final plan is not {'approved' if decision == 'approve' else 'rejected'}.", ""]
+                if SHORTCUT == "negated_contradiction" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
