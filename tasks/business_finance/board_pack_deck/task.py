@@ -248,7 +248,8 @@ DIRECTION = re.compile(r"\b(un)?(favou?rable|adverse)\b")
 # a negation, or a phrase that turns the word the same way ("far from favourable", "less than favourable", "un-")
 NEGATION = re.compile(r"(?:\b(?:not|no|never|hardly|scarcely|barely|nor|neither|rather than|instead of|less than"
                       r"|far from|anything but|opposite of|short of)|n['’]t)(?:\s+\w+)?\s*$|\bun-$")
-CLAUSE_BREAK = re.compile(r"[;:]|[,.]\s|\b(?:though|although|but|while|whereas|and)\b")
+# not at a colon: a label before one ("Prior month: adverse") stays with what it labels
+CLAUSE_BREAK = re.compile(r";|[,.]\s|\b(?:though|although|but|while|whereas|and)\b")
 PRIOR_YEAR = re.compile(r"prior[- ]year|previous year|last year|\bpy\b|year[- ]on[- ]year|\byoy\b")
 SIGNED = re.compile(r"(?<![\w.])([-−+(])(\d[\d,]*(?:\.\d+)?)")
 OVER_UNDER = re.compile(r"\b(over|above|ahead of|under|below|behind)\s+(?:the\s+)?budget\b")
@@ -273,7 +274,7 @@ PLAIN_BEFORE = {
     "albeit", "however", "nevertheless", "nonetheless", "admittedly", "some", "others", "say", "says", "said", "argue",
     "argued", "like", "for", "basis", "terms"}
 # what may follow a direction word that speaks of the variance itself (after adverbs in -ly)
-PLAIN_AFTER = {"variance", "variances", "overall", "net", "once", "when", "after", "if", "then", "now", "too", "again",
+PLAIN_AFTER = {"overall", "net", "once", "when", "after", "if", "then", "now", "too", "again",
                "instead", "indeed", "still", "all", "really", "actually"}
 # a word after a preposition (on, in, by ...) that makes it a reading of the whole variance, not a driver
 BASIS = re.compile(r"basis|reality|substance|truth|fact|effect|practice|reflection|balance|inspection|\blook|measure"
@@ -285,12 +286,13 @@ ELSEWHERE = re.compile(r"\b(?:last|prior|previous|next|coming|following|precedin
                        r"|\b(?:january|february|march|april|june|july|august|september|october|november|december"
                        r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b|\b(?:19|20)\d\d\b|forecast|\bplan\b"
                        r"|exclud|\bexcl\b|without|\bex\b|one[- ]offs?\b|strip|ignor|adjust|normali[sz]|before|\bpre\b"
-                       r"|\bbut for\b|\babsent\b")
+                       r"|\bbut for\b|\babsent\b|\b(?:the|this|a)\s+(?:full\s+)?(?:year|quarter|half)\b|cumulativ|\bper\b"
+                       r"|constant[- ]currency")
 PREPOSITIONS = {"on", "in", "at", "by", "for", "from", "across", "within", "under", "over", "per"}
 
 
 def _budget_clauses(text: str) -> list[str]:
-    """The bullet's clauses (split at ; : , . and though, but, while, and), those about the prior year alone aside."""
+    """The bullet's clauses (split at ; , . and though, but, while, and), those about the prior year alone aside."""
     clauses = [c.lower() for c in CLAUSE_BREAK.split(text)]
     return [c for c in clauses if BUDGET.search(c) or not PRIOR_YEAR.search(c)]
 
@@ -306,6 +308,7 @@ def _plain(clause: str, start: int, end: int, since: int) -> bool:
     if ELSEWHERE.search(after):
         return False
     words = [w for w in re.findall(r"[a-z'’-]+", after) if not w.endswith("ly")]
+    words = words[1:] if words[:1] in (["variance"], ["variances"]) else words
     if not words:
         return True
     if words[0] in PREPOSITIONS:
