@@ -274,8 +274,8 @@ PLAIN_BEFORE = {
     "albeit", "however", "nevertheless", "nonetheless", "admittedly", "some", "others", "say", "says", "said", "argue",
     "argued", "like", "for", "basis", "terms"}
 # what may follow a direction word that speaks of the variance itself (after adverbs in -ly)
-PLAIN_AFTER = {"overall", "net", "once", "when", "after", "if", "then", "now", "too", "again",
-               "instead", "indeed", "still", "all", "really", "actually"}
+PLAIN_AFTER = {"overall", "net", "once", "when", "after", "if", "until", "pending", "depending", "subject", "then", "now",
+               "too", "again", "instead", "indeed", "still", "all", "really", "actually"}
 # a word after a preposition (on, in, by ...) that makes it a reading of the whole variance, not a driver
 BASIS = re.compile(r"basis|reality|substance|truth|fact|effect|practice|reflection|balance|inspection|\blook|measure"
                    r"|reading|view|analysis|terms|whole|total|aggregate|\bsum\b|paper|\bnet\b|\bmonth\b|underlying"
