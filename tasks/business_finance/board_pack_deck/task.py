@@ -288,6 +288,8 @@ ELSEWHERE = re.compile(r"\b(?:last|prior|previous|next|coming|following|precedin
                        r"|exclud|\bexcl\b|without|\bex\b|one[- ]offs?\b|strip|ignor|adjust|normali[sz]|before|\bpre\b"
                        r"|\bbut for\b|\babsent\b|\b(?:the|this|a)\s+(?:full\s+)?(?:year|quarter|half)\b|cumulativ|\bper\b"
                        r"|constant[- ]currency")
+# 'adverse vs budget', 'favourable relative to budget': the variance's own comparison
+AGAINST = {"vs", "versus", "against", "to", "compared", "relative"}
 PREPOSITIONS = {"on", "in", "at", "by", "for", "from", "across", "within", "under", "over", "per"}
 
 
@@ -309,7 +311,7 @@ def _plain(clause: str, start: int, end: int, since: int) -> bool:
         return False
     words = [w for w in re.findall(r"[a-z'’-]+", after) if not w.endswith("ly")]
     words = words[1:] if words[:1] in (["variance"], ["variances"]) else words
-    if not words:
+    if not words or (words[0] in AGAINST and BUDGET.search(after)):
         return True
     if words[0] in PREPOSITIONS:
         return BASIS.search(" ".join(words[1:])) is not None
