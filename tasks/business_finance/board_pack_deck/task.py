@@ -243,37 +243,110 @@ def _has(text: str, value: float) -> bool:
     return any(abs(n - abs(value)) < AMOUNT_TOLERANCE for n in _numbers(text))
 
 
+BUDGET = re.compile(r"\bbudgets?\b")
 DIRECTION = re.compile(r"\b(un)?(favou?rable|adverse)\b")
 # a negation, or a phrase that turns the word the same way ("far from favourable", "less than favourable", "un-")
 NEGATION = re.compile(r"(?:\b(?:not|no|never|hardly|scarcely|barely|nor|neither|rather than|instead of|less than"
                       r"|far from|anything but|opposite of|short of)|n['’]t)(?:\s+\w+)?\s*$|\bun-$")
-CLAUSE_BREAK = re.compile(r"[;:]|[,.]\s|\b(?:though|although|but|while|whereas|and)\b")
+# not at a colon: a label before one ("Prior month: adverse") stays with what it labels
+CLAUSE_BREAK = re.compile(r";|[,.]\s|\b(?:though|although|but|while|whereas|and)\b")
 PRIOR_YEAR = re.compile(r"prior[- ]year|previous year|last year|\bpy\b|year[- ]on[- ]year|\byoy\b")
 SIGNED = re.compile(r"(?<![\w.])([-−+(])(\d[\d,]*(?:\.\d+)?)")
+OVER_UNDER = re.compile(r"\b(over|above|ahead of|under|below|behind)\s+(?:the\s+)?budget\b")
+# what may stand before a direction word in a clause that names nothing else: the variance itself, links, hedges,
+# modals, negations, another direction word ("favourable, or adverse", "favourable/adverse", "actually adverse")
+PLAIN_BEFORE = {
+    "a", "an", "the", "this", "that", "it", "its", "it's", "which", "what", "variance", "variances", "figure", "result",
+    "position", "outcome", "movement", "gap", "number", "is", "was", "are", "were", "be", "been", "being", "become",
+    "becomes", "became", "turn", "turns", "turned", "go", "goes", "went", "remain", "remains", "remained", "stay",
+    "stays", "look", "looks", "seem", "seems", "appear", "appears", "read", "reads", "prove", "proves", "end", "ends",
+    "ended", "up", "come", "comes", "came", "out", "count", "counts", "call", "called", "treat", "treated", "class",
+    "classed", "classified", "show", "shows", "shown", "report", "reported", "flag", "flagged", "mark", "marked", "as",
+    "could", "would", "might", "may", "will", "shall", "should", "must", "can", "to", "so", "thus", "hence",
+    "therefore", "overall", "net", "underlying", "really", "actually", "truly", "genuinely", "effectively", "arguably",
+    "possibly", "perhaps", "maybe", "probably", "likely", "certainly", "clearly", "in", "fact", "reality", "truth",
+    "practice", "effect", "substance", "on", "balance", "at", "heart", "bottom", "all", "if", "anything", "or", "yet",
+    "nor", "either", "else", "otherwise", "alternatively", "rather", "instead", "even", "still", "now", "then", "again",
+    "also", "well", "very", "quite", "more", "most", "mostly", "largely", "essentially", "basically", "ultimately",
+    "fundamentally", "materially", "slightly", "somewhat", "broadly", "marginally", "significantly", "not", "no",
+    "never", "hardly", "scarcely", "barely", "less", "than", "far", "from", "opposite", "of", "short", "un", "vs",
+    "versus", "against", "budget", "k", "m", "favourable", "favorable", "adverse", "unfavourable", "unfavorable",
+    "albeit", "however", "nevertheless", "nonetheless", "admittedly", "some", "others", "say", "says", "said", "argue",
+    "argued", "like", "for", "basis", "terms"}
+# what may follow a direction word that speaks of the variance itself (after adverbs in -ly)
+PLAIN_AFTER = {"overall", "net", "once", "when", "after", "if", "until", "pending", "depending", "subject", "then", "now",
+               "too", "again", "instead", "indeed", "still", "all", "really", "actually"}
+# a word after a preposition (on, in, by ...) that makes it a reading of the whole variance, not a driver
+BASIS = re.compile(r"basis|reality|substance|truth|fact|effect|practice|reflection|balance|inspection|\blook|measure"
+                   r"|reading|view|analysis|terms|whole|total|aggregate|\bsum\b|paper|\bnet\b|\bmonth\b|underlying"
+                   r"|like[- ]for[- ]like|reckoning")
+# another period, or the variance with an item taken out: the direction word is about that, not this month's variance
+ELSEWHERE = re.compile(r"\b(?:last|prior|previous|next|coming|following|preceding|earlier|later|same)\s+(?:months?"
+                       r"|quarters?|years?|periods?|weeks?)\b|\bytd\b|year[- ]to[- ]date|full[- ]year|\b[qh][1-4]\b"
+                       r"|\b(?:january|february|march|april|june|july|august|september|october|november|december"
+                       r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b|\b(?:19|20)\d\d\b|forecast|\bplan\b"
+                       r"|exclud|\bexcl\b|without|\bex\b|one[- ]offs?\b|strip|ignor|adjust|normali[sz]|before|\bpre\b"
+                       r"|\bbut for\b|\babsent\b|\b(?:the|this|a)\s+(?:full\s+)?(?:year|quarter|half)\b|cumulativ|\bper\b"
+                       r"|constant[- ]currency")
+# 'adverse vs budget', 'favourable relative to budget': the variance's own comparison
+AGAINST = {"vs", "versus", "against", "to", "compared", "relative"}
+PREPOSITIONS = {"on", "in", "at", "by", "for", "from", "across", "within", "under", "over", "per"}
 
 
 def _budget_clauses(text: str) -> list[str]:
-    """The bullet's clauses (split at ; : , . and though, but, while, and), those about the prior year alone aside."""
+    """The bullet's clauses (split at ; , . and though, but, while, and), those about the prior year alone aside."""
     clauses = [c.lower() for c in CLAUSE_BREAK.split(text)]
-    return [c for c in clauses if "budget" in c or not PRIOR_YEAR.search(c)]
+    return [c for c in clauses if BUDGET.search(c) or not PRIOR_YEAR.search(c)]
 
 
-def _says_direction(text: str, variance: float, percent: float) -> bool:
+def _plain(clause: str, start: int, end: int, since: int) -> bool:
+    """Whether the direction word at clause[start:end] speaks of the variance itself: the words before it (from the
+    clause's start or the previous direction word) name nothing else, and the words after it name no driver
+    ('adverse price'), no other period or comparative ('adverse last month') and no item taken out ('adverse
+    without the one-off'); a reading of the whole may follow ('adverse on a like-for-like basis', 'once ...')."""
+    if not all(w in PLAIN_BEFORE for w in re.findall(r"[a-z'’]+", clause[since:start])):
+        return False
+    after = DIRECTION.split(clause[end:])[0]
+    if ELSEWHERE.search(after):
+        return False
+    words = [w for w in re.findall(r"[a-z'’-]+", after) if not w.endswith("ly")]
+    words = words[1:] if words[:1] in (["variance"], ["variances"]) else words
+    if not words or (words[0] in AGAINST and BUDGET.search(after)):
+        return True
+    if words[0] in PREPOSITIONS:
+        return BASIS.search(" ".join(words[1:])) is not None
+    return words[0] in PLAIN_AFTER
+
+
+def _says_direction(text: str, variance: float, percent: float, over_favourable: bool) -> bool:
     """Whether a commentary bullet gives its variance's direction against budget. Its favourable or adverse
-    (a negation just before the word turns it: not favourable is adverse) is read from the clauses that hold the
-    variance, its percentage or the word budget, which must not say both; when none of them has one, from the
-    bullet's first, clauses about the prior year alone aside. Without the words the signs give the direction (an
-    accounting bracket on the amount for adverse). Every sign written on the variance or its percentage (a minus
-    for adverse, a plus for favourable: the pack's favourable-positive convention) must agree with it."""
-    said = [((m[2].startswith("fav") and not m[1]) != (NEGATION.search(c[:m.start()]) is not None),
-             "budget" in c or _has(c, variance) or _has(c, percent))
-            for c in _budget_clauses(text) for m in DIRECTION.finditer(c)]
-    marks = [(sign, float(digits.replace(",", ""))) for c in _budget_clauses(text) for sign, digits in SIGNED.findall(c)]
+    (a negation just before the word turns it: not favourable is adverse) is read from the first such word of each
+    clause that holds the variance, its percentage or the word budget, and from every word that speaks of the
+    variance itself (_plain), in any clause but those about the prior year alone: they must not say both
+    ('favourable, or adverse once the reclass lands' does). When none of them has one, from the bullet's first.
+    Without the words, 'over/under budget' gives it (over_favourable: over budget is favourable, a revenue line),
+    and without those the signs (an accounting bracket on the amount for adverse). Every sign written on the
+    variance or its percentage (a minus for adverse, a plus for favourable: the pack's favourable-positive
+    convention) must agree with it."""
+    clauses = _budget_clauses(text)
+    said = []  # (favourable, counts)
+    for c in clauses:
+        central = bool(BUDGET.search(c)) or _has(c, variance) or _has(c, percent)
+        since = 0
+        for m in DIRECTION.finditer(c):
+            favourable = (m[2].startswith("fav") and not m[1]) != (NEGATION.search(c[:m.start()]) is not None)
+            said.append((favourable, (central and since == 0) or _plain(c, m.start(), m.end(), since)))
+            since = m.end()
+    marks = [(sign, float(digits.replace(",", ""))) for c in clauses for sign, digits in SIGNED.findall(c)]
     signed = {sign == "+" for sign, n in marks if sign != "(" and any(
         abs(n - abs(v)) < AMOUNT_TOLERANCE for v in (variance, percent))}
     bracketed = any(sign == "(" and abs(n - abs(variance)) < AMOUNT_TOLERANCE for sign, n in marks)
-    stated = ({favourable for favourable, central in said if central} or {said[0][0]} if said
-              else signed | ({False} if bracketed else set()))
+    over = {(m[1] in ("over", "above", "ahead of")) == over_favourable
+            for c in clauses for m in OVER_UNDER.finditer(c) if not NEGATION.search(c[:m.start()])}
+    if said:
+        stated = {favourable for favourable, counts in said if counts} or {said[0][0]}
+    else:
+        stated = over or signed | ({False} if bracketed else set())
     return stated == {variance > 0} and signed <= stated
 
 
@@ -454,7 +527,8 @@ def _grade_commentary(g: Grading, ref: dict, slides: list[dict], pages: list[str
     def explained(line: str, text: str) -> bool:
         row = table[line]
         return (_has(text, row["variance"]) and _has(text, row["variance_pct"])
-                and _says_direction(text, row["variance"], row["variance_pct"])
+                and _says_direction(text, row["variance"], row["variance_pct"],
+                                   (row["variance"] > 0) == (row["actual"] > row["budget"]))
                 and _squash(line) in page and _has(page, row["variance"]) and _has(page, row["variance_pct"]))
     explains = named == ref["top3"] and all(explained(line, text) for line, text in bullets)
     unseen = _unseen(g, index + 1, [(line, table[line]) for line in named]) if explains else []

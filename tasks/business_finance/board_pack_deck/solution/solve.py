@@ -345,6 +345,11 @@ def main() -> None:
     if SHORTCUT == "commentary_turned_direction":  # each direction word turned by a phrase, not a plain negation
         commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
                       f"far from {'favourable' if r['variance'] > 0 else 'adverse'}" for r in ranked]
+    if SHORTCUT == "commentary_hedged_direction":  # the right word, then the other one (or a hedge) in a later clause
+        turns = ["{}, though the variance is really {}", "{}, or {} once the reclass lands", "{}. Actually {}."]
+        commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
+                      + turn.format(*(["favourable", "adverse"] if r["variance"] > 0 else ["adverse", "favourable"]))
+                      for r, turn in zip(ranked, turns, strict=True)]
     if SHORTCUT == "unsigned_commentary":  # the size of each variance without its direction
         commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%)"
                       for r in ranked]
