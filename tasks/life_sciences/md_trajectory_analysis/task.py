@@ -355,8 +355,9 @@ OLD_POSE_AT_END = re.compile(r"(?<!relative\s)(?<!compared\s)(?<!respect\s)\b(?:
 AT_END = re.compile(r"\b(?:ends?|ended|ending|final|finish\w*|last\s+frames?)\b", re.IGNORECASE)
 LATER_OR_BOUND = re.compile(r"\b(?:back|again|further|anymore|any\s+more|after\w*|since|once|new|second|another|"
                             r"different|out|away|off|bound|pocket|site|cavity|groove)\b", re.IGNORECASE)
+# a pose told for part of the run only; "as in the first frame" names the frame compared with, not a time
 FOR_A_WHILE = re.compile(r"\b(?:until|till|before)\s+(?:frame|about|around|approximately|roughly|t\s*=|~?\d)|"
-                         r"\b(?:for|during|in|over|within)\s+(?:the\s+first|about|around|approximately|roughly|"
+                         r"(?<!\bas\s)\b(?:for|during|in|over|within)\s+(?:the\s+first|about|around|approximately|roughly|"
                          r"nearly|almost|~?\d)|\binitially\b|\bat\s+first\b|\bthen\b|\bafter\s+which\b|"
                          r"\beventually\b|\bsubsequently\b|\blater\b", re.IGNORECASE)
 

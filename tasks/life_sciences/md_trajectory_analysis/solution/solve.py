@@ -195,6 +195,9 @@ def main() -> None:
     if SHORTCUT == "story_same_as_start":  # the right account, then its opposite told as the pose the same at both ends
         story += (". The ligand pose is the same at the end as at the start" if event != "none"
                   else ". The ligand is then released from the pocket")
+    if SHORTCUT == "story_same_as_first_frame":  # as story_same_as_start, the pose compared with the first frame
+        story += (". The ligand pose is the same as in the first frame" if event != "none"
+                  else ". The ligand is then released from the pocket")
     lines = [
         "# MD run summary", "",
         f"{story}; backbone RMSD stays around {bb.mean():.2f} Å with the loop around {flexible} the most mobile region.",
