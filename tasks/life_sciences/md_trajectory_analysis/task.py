@@ -322,10 +322,11 @@ AS_DOCKED = re.compile(r"\W+(?:\w+\W+){0,2}?(?:docked|posed|placed|positioned|or
                        r"(?:\w+\W+){0,2}?as\s+(?:it\s+(?:was|started|began|did)|(?:at|in)\s+(?:the\s+)?(?:start|beginning|"
                        r"outset|first\s+frame|crystal\s+structure)|before|initially|originally)\b", re.IGNORECASE)
 # its pose said the same at the end as at the start ("the ligand pose is the same at the end as at the start", "the
-# pose at the end is the same as in the first frame")
+# pose at the end is the same as in the first frame", "identical to the one in frame 0")
 SAME_AS_START = re.compile(r"\b(?P<same>same|identical|unchanged|indistinguishable)\b(?:\W+\w+){0,8}?\W+(?:as|to|from|with)"
-                           r"\s+(?:(?:at|in|on)\s+)?(?:(?:the|its)\s+)?(?:\w+\s+)?(?:start\w*|beginning|outset|initial\w*|"
-                           r"first\s+frames?|original|crystal|docked)\b", re.IGNORECASE)
+                           r"\s+(?:(?:the\s+)?one\s+)?(?:(?:at|in|on)\s+)?(?:(?:the|its)\s+)?(?:\w+\s+)?(?:start\w*|beginning|"
+                           r"outset|initial\w*|first\s+frames?|original|crystal|docked|topology|frame\s+0|t\s*=\s*0)\b",
+                           re.IGNORECASE)
 SAME_POSE = re.compile(r"\s+(?:\w+\s+)?(?:binding\s+)?(?:pose|orientation|mode|position|conformation)\b", re.IGNORECASE)
 POSE_KEPT_PASSIVE = re.compile(r"\b(?:pose|binding\s+mode|orientation)\s+(?:is|was|gets|got|being|has\s+been)\s+"
                                r"(?:\w+\s+)?(?P<verb>kept|retained|maintained|preserved|conserved|held)\b", re.IGNORECASE)
@@ -355,9 +356,10 @@ OLD_POSE_AT_END = re.compile(r"(?<!relative\s)(?<!compared\s)(?<!respect\s)\b(?:
 AT_END = re.compile(r"\b(?:ends?|ended|ending|final|finish\w*|last\s+frames?)\b", re.IGNORECASE)
 LATER_OR_BOUND = re.compile(r"\b(?:back|again|further|anymore|any\s+more|after\w*|since|once|new|second|another|"
                             r"different|out|away|off|bound|pocket|site|cavity|groove)\b", re.IGNORECASE)
-# a pose told for part of the run only; "as in the first frame" names the frame compared with, not a time
+# a pose told for part of the run only; "as in the first frame", "the one in the first frame" name the frame compared
+# with, not a time
 FOR_A_WHILE = re.compile(r"\b(?:until|till|before)\s+(?:frame|about|around|approximately|roughly|t\s*=|~?\d)|"
-                         r"(?<!\bas\s)\b(?:for|during|in|over|within)\s+(?:the\s+first|about|around|approximately|roughly|"
+                         r"(?<!\bas\s)(?<!\bone\s)\b(?:for|during|in|over|within)\s+(?:the\s+first|about|around|approximately|roughly|"
                          r"nearly|almost|~?\d)|\binitially\b|\bat\s+first\b|\bthen\b|\bafter\s+which\b|"
                          r"\beventually\b|\bsubsequently\b|\blater\b", re.IGNORECASE)
 
