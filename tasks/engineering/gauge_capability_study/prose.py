@@ -15,12 +15,12 @@ import re
 
 # the subject a stance is about: the nearest of these words before it in the clause (a word such as "resolution"
 # or "drawing" takes the stance itself: "the gauge's resolution is adequate" says nothing of the gauge's R&R)
+_GAUGE = r"gauges?|gages?|fixtures?|micrometers?|indicators?|instruments?|measur\w*\s+(?:system|equipment|device)"
+_PROCESS = r"process(?:es)?"
 _SUBJECTS = {
-    "other": r"(?:new|replacement|another|different|alternative|better|second|other)\s+(?:gauges?|gages?|fixtures?|micrometers?"
-             r"|indicators?|instruments?|measur\w*\s+(?:system|equipment|device))",
-    "gauge": r"gauges?|gages?|fixtures?|measur\w*\s+(?:system|equipment|device)|msa|r\s*&\s*r|grr|micrometers?|indicators?"
-             r"|instruments?",
-    "process": r"process(?:es)?|capability|cpk|ppk|production|manufacturing",
+    "other": rf"(?:new|replacement|another|different|alternative|better|second|other|previous|former)\s+(?:{_GAUGE})",
+    "gauge": rf"{_GAUGE}|msa|r\s*&\s*r|grr",
+    "process": rf"{_PROCESS}|capability|cpk|ppk|production|manufacturing",
     "unrelated": r"resolution|discrimination|calibration|readings?|export|software|drawing|data|sample|limits?|tolerance"
              r"|re-?tests?|trials?|appraisers?|operators?",
 }
@@ -41,7 +41,7 @@ _STANCES = {
               r"|(?:meets?|met|satisf(?:y|ies|ied))\s+(?:all\s+)?(?:the\s+)?(?:customer|criteria|criterion|requirement)"
               r"|criteria\s+(?:are|were|is)\s+(?:all\s+)?(?:met|satisfied)|(?:be|is|are)\s+used\s+(?:for|in|as)",
     "reject": r"reject(?:ed|s|ion|ing)?|unacceptable|inadequate|unsuitable|unfit|incapable|disqualified|unsatisfactory"
-              r"|fail(?:s|ed)?\s+(?:the\s+)?(?:customer|criteria|requirement|acceptance)",
+              r"|fail(?:s|ed)?\s+(?:the\s+)?(?:customer|criteria|requirement|acceptance)|scrap(?:ped|s)?|deficient(?!\s+in\b)|unusable",
     "conditional": r"conditional(?:ly)?|provisional(?:ly)?|marginal(?:ly)?",
     "capable": r"capable",
 }
@@ -63,7 +63,31 @@ _DIRECTIVE = re.compile(r"\b(?:must|should|shall|needs?\s+to|has\s+to|have\s+to|
                         r"\W+(?:(?:be|been|now|therefore|thus|hence|then|also|still|not|accepted|approved|released|used)\W+"
                         r"|\w+ly\W+|(?P<judged>considered|deemed|declared|judged|regarded\s+as|treated\s+as|classed\s+as"
                         r"|classified\s+as|rated(?:\s+as)?|marked(?:\s+as)?|recorded\s+as)\W+)*$", re.IGNORECASE)
-_VERDICT = re.compile(r"(?:accept|approve|release|reject)(?:s|d|ed)?(?!\w)", re.IGNORECASE)
+_VERDICT = re.compile(r"(?:(?:accept|approve|release|reject)(?:s|d|ed)?|scrap(?:s|ped)?)(?!\w)", re.IGNORECASE)
+# words also said of parts, lots and readings ("the parts of subgroup 14 were scrapped") take a stance only as the
+# predicate of the gauge or the process named just before them ("the gauge is scrapped", "RF-07 is deficient"), not
+# of one named after a preposition ("the parts from the process were scrapped")
+_PREDICATE_ONLY = re.compile(r"scrap(?:ped|s)?|deficient|unusable", re.IGNORECASE)
+_PREDICATE_OF = re.compile(rf"\b(?:{_GAUGE}|msa|{_PROCESS})(?:\s+(?:is|are|was|were|be|been|being|has|have|had|not|now"
+                           r"|therefore|thus|hence|also|still|then|will|would|must|should|shall|to|considered|deemed"
+                           r"|declared|judged|found|rated|\w+ly))*\s+$", re.IGNORECASE)
+_PREPOSITION = re.compile(r"\b(?:from|of|by|in|on|at|with|for|through|under|after|before)\s+(?:(?:the|this|that|our|its|an?)\s+)?"
+                          r"(?:[\w&-]+\s+)?$", re.IGNORECASE)
+# a verdict predicted or imagined with nothing to wait for: the subject opens the sentence (after a comment such as
+# "In practice,") and nothing follows the verdict but, after "would", whoever would give it ("The gauge is expected to be rejected.", "The gauge would be
+# rejected by any auditor."); not "is expected to be accepted after recalibration" nor "would be rejected if ..."
+_PREDICTED = re.compile(rf"\W*(?:(?:the|this|our|its)\s+)?(?:(?!(?:then|now|so|after|once|when|if|with|later)\b)[\w&-]+\s+)"
+                        rf"{{0,2}}?(?:{_GAUGE}|msa|{_PROCESS})\s+(?:(?P<would>would)|(?:is|are)\s+(?:expected|likely"
+                        r"|certain|bound)\s+to)\s+(?:be\s+)?", re.IGNORECASE)
+_COMMENT = re.compile(r"\W*(?:in\s+(?:practice|short|summary|conclusion|reality|fact|(?:our|my)\s+view)|overall|clearly|frankly"
+                      r"|realistically|honestly|therefore|thus|hence|so|to\s+be\s+(?:clear|honest))\W*", re.IGNORECASE)
+_BY_ANYONE = re.compile(r"\W*(?P<judge>by\s+(?:any|every|each|all)\s+(?:[\w-]+\s+)?[\w-]+)?\W*", re.IGNORECASE)
+# a verdict named only to be refused ("Accepting the gauge outright would be premature", "To release the process is
+# not justified")
+_REFUSED = re.compile(r"(?:\W+\w+){0,6}?\W+(?:(?:would\s+be|is|was|seems|appears)\s+(?:(?!not\b)\w+\s+)?(?:premature"
+                      r"|unjustified|unwarranted|wrong|a\s+mistake|too\s+early|hasty|inappropriate|unwise)"
+                      r"|(?:is|was|would\s+be)\s+not\s+(?:justified|warranted|appropriate|advisable|possible)"
+                      r"|cannot\s+be\s+(?:justified|defended))\b", re.IGNORECASE)
 _CONDITION_AFTER = re.compile(r"\b(?:until|unless|if|once|provided|pending|subject\s+to|on\s+condition|by\s+the\s+"
                               r"(?:customer|client|sqe))\b", re.IGNORECASE)
 # words that make an acceptance conditional, before or after the stance word
@@ -86,7 +110,7 @@ _CRITERION = re.compile(r"\botherwise\b|(?:\b(?:when|if|whenever|where|unless|wh
 # process passes the 30-day study, it will be accepted", "Once recalibrated, the gauge can be accepted")
 _CONDITION_OPENING = re.compile(r"\W*(?:if(?!\s+(?:anything|at\s+all)\b)|unless|provided|once(?!\s+(?:more|again)\b)|should"
                                 r"|had|were)\b", re.IGNORECASE)
-# an inverted counterfactual ("Had the gauge passed, ...", "Were the process capable, ...") takes no stance at all
+# an inverted counterfactual ("Had the gauge passed, ...", "Were the process capable, ...")
 _COUNTERFACTUAL = re.compile(r"\W*(?:had|were)\b", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|would|can|could|may|might|should|must|shall)\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"\s*(?:but|while|whereas|although|though|however|yet)\b", re.IGNORECASE)
@@ -100,8 +124,7 @@ _PASS_FAIL = re.compile(r"(?P<aux>\s+(?:\w+ly|therefore|thus|hence|also|still|th
                         r"(?=\s*(?:$|[.!,;:)\u2014\u2013]|-\s|(?:and|but|so|outright|overall|completely|entirely|again)\b"
                         r"|(?:the|its|this|our)\s+(?:(?!calibration\b)[\w&-]+\s+){0,2}?(?:study|qualification|assessment"
                         r"|evaluation|msa|ppap)(?![\w'\u2019])))", re.IGNORECASE)
-_PASS_FAIL_SUBJECT = re.compile(r"gauges?|gages?|fixtures?|measur\w*\s+(?:system|equipment|device)|msa|micrometers?|indicators?"
-                                r"|instruments?|process(?:es)?", re.IGNORECASE)
+_PASS_FAIL_SUBJECT = re.compile(rf"{_GAUGE}|msa|{_PROCESS}", re.IGNORECASE)
 # the decisions each stance agrees with
 _AGREES = {"accept": {"accept"}, "reject": {"reject"}, "conditional": {"conditional"},
            "capable": {"accept", "conditional"}, "not accept": {"reject", "conditional"},
@@ -142,11 +165,22 @@ def _clauses(sentence: str) -> list[str]:
     return [c for c in re.split(r"[,:()]|\b(?=(?:but|while|whereas|although|though|however|yet)\b)", sentence) if c.strip()]
 
 
-def _stance(clause: str, match: re.Match, rest: str) -> str | None:
+def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
     """The stance ``match`` takes in ``clause`` (``rest``: the sentence after the clause, where a restriction such
-    as "but not for final inspection" makes an acceptance conditional)."""
+    as "but not for final inspection" makes an acceptance conditional; ``first``: only a comment such as "In
+    practice," comes before the clause in its sentence)."""
     before, after = clause[:match.start()], clause[match.end():] + " " + rest
     kind = match.lastgroup or ""
+    predicate = _PREDICATE_OF.search(before)
+    if _PREDICATE_ONLY.fullmatch(match.group(0)) and (not predicate or _PREPOSITION.search(before, 0, predicate.start())):
+        return None
+    if _VERB.fullmatch(match.group(0)) and re.fullmatch(r"\W*(?:to\s+)?", before, re.IGNORECASE) \
+            and _REFUSED.match(clause, match.end()):
+        return f"not {kind}"
+    predicted = _PREDICTED.fullmatch(before) if first else None
+    ending = _BY_ANYONE.fullmatch(after)
+    if predicted and ending and (ending.group("judge") or not predicted.group("would")):
+        return kind
     directive = _DIRECTIVE.search(before)
     if directive and _CONDITION_AFTER.search(after):
         return None
@@ -195,9 +229,15 @@ def stances(report: str) -> list[tuple[str, str, str]]:
             taken = []
             clauses = _clauses(sentence)
             opening = bool(_CONDITION_OPENING.match(sentence))
-            criterion = opening and bool(_CRITERION.search(clauses[0]) or _COUNTERFACTUAL.match(sentence))
+            criterion = opening and bool(_CRITERION.search(clauses[0]))
+            counterfactual = bool(_COUNTERFACTUAL.match(sentence))
+            modal = False
             for index, clause in enumerate(clauses):
                 opening = opening and not (index and _CONTRAST.match(clause))
+                # an inverted counterfactual ("Had the gauge passed, ...") takes no stance in its condition nor after
+                # its first modal ("..., %GRR would exceed 30 %, and the gauge rejected")
+                imagined = opening and (criterion or (counterfactual and (index == 0 or modal)))
+                modal = modal or bool(_FUTURE.search(clause))
                 last = 0
                 for match in _STANCE.finditer(clause):
                     before = list(_SUBJECT.finditer(clause, last, match.start()))
@@ -207,12 +247,13 @@ def stances(report: str) -> list[tuple[str, str, str]]:
                     elif before:
                         subject = before[-1].lastgroup
                     last = match.end()
-                    conditioned = opening and (criterion or _FUTURE.search(clause, 0, match.start()))
+                    conditioned = imagined or (opening and _FUTURE.search(clause, 0, match.start()))
                     stance = None if conditioned or _CRITERION.search(clause) else \
-                        _stance(clause, match, " ".join(clauses[index + 1:]))
+                        _stance(clause, match, " ".join(clauses[index + 1:]),
+                               all(_COMMENT.fullmatch(c) for c in clauses[:index]))
                     if subject in ("gauge", "process") and stance is not None:
                         taken.append((subject, stance))
-                if not (opening and (criterion or _FUTURE.search(clause))) and not _CRITERION.search(clause):
+                if not (imagined or (opening and _FUTURE.search(clause))) and not _CRITERION.search(clause):
                     taken.extend(_pass_fail(clause))
                 for noun in _SUBJECT.finditer(clause, last):
                     subject = noun.lastgroup
@@ -226,8 +267,11 @@ def stances(report: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def contradictions(report: str, gauge_decision: str, process_decision: str) -> list[str]:
-    """The report's sentences that disagree with the decisions or dismiss the flagged subgroups' signals."""
+def contradictions(report: str, gauge_decision: str, process_decision: str, gauge_id: str = "") -> list[str]:
+    """The report's sentences that disagree with the decisions or dismiss the flagged subgroups' signals; the
+    gauge's ID ("RF-07") names it as the word gauge does."""
+    if gauge_id:
+        report = re.sub(rf"(?<![\w-]){re.escape(gauge_id)}(?![\w-])", "gauge", report, flags=re.IGNORECASE)
     decisions = {"gauge": gauge_decision, "process": process_decision}
     wrong = [f"{subject} {stance} (decision {decisions[subject]}): {sentence}"
              for subject, stance, sentence in stances(report) if decisions[subject] not in _AGREES[stance]]

@@ -497,7 +497,9 @@ def _grade_report(g: Grading, ref: dict, grr: dict, cap: dict, report: str) -> N
     g.check("report decisions", found == [[ref["gauge_decision"]], [ref["process_decision"]]],
             expected=[ref["gauge_decision"], ref["process_decision"]], found=found)
     # and so does every sentence of its prose that takes a stance on the gauge or the process, or on the signals
-    contradicting = prose.contradictions(report, ref["gauge_decision"], ref["process_decision"])
+    gauge_id = re.search(r"\b[A-Z]{2}-\d+\b", SCENARIOS[g.params["scenario"]]["gauge"])
+    contradicting = prose.contradictions(report, ref["gauge_decision"], ref["process_decision"],
+                                         gauge_id[0] if gauge_id else "")
     g.check("report prose agrees with the decisions and the exclusions", not contradicting,
             expected=[ref["gauge_decision"], ref["process_decision"]], found=contradicting[:5],
             reason=f"{len(contradicting)} contradicting sentence(s): {contradicting[0]}" if contradicting else "")

@@ -23,6 +23,10 @@ Run as solve.py it follows the standard. Run through a link in adversaries/ it t
 - report_prose_requirement: everything computed, but each decision line of the report is followed by a bare pass or
   fail and a requirement of another verdict ("The gauge fails; it must be rejected.", "The process passes; it has to
   be released with no restrictions.").
+- report_prose_slips: everything computed, but the gauge decision line is followed by other verdicts in wordings
+  the first readers missed: predicted or imagined ("would be rejected by any auditor", "is expected to be
+  rejected"), words such as scrapped or deficient, the gauge named by its ID ("RF-07 is rejected"), and a plain
+  verdict after an inverted counterfactual ("Had we checked, the gauge is rejected.").
 
 ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 """
@@ -287,6 +291,13 @@ def main() -> None:
                    "restrictions", "reject": "passes; it has to be released with no restrictions"}
         text = re.sub(r"Gauge decision: (\w+)\n", lambda m: f"{m.group(0)}\nThe gauge {gauge[m.group(1)]}.\n", text)
         text = re.sub(r"Process decision: (\w+)\n", lambda m: f"{m.group(0)}\nThe process {process[m.group(1)]}.\n", text)
+    if SHORTCUT == "report_prose_slips":
+        gauge_id = re.search(r"^# Gauge: .*?\b([A-Z]{2}-\d+)", (IN / "grr_study.csv").read_text(), re.MULTILINE)[1]
+        other = "accepted" if grr["decision"] == "reject" else "rejected"
+        scrapped = "The gauge is not deficient." if grr["decision"] == "reject" else "The gauge is scrapped."
+        slips = (f"The gauge would be {other} by any auditor.", f"The gauge is expected to be {other}.", scrapped,
+                 f"{gauge_id} is {other}.", f"Had we checked, the gauge is {other}.")
+        text = re.sub(r"Gauge decision: \w+\n", lambda m: m.group(0) + "".join(f"\n{s}\n" for s in slips), text)
     (OUT / "msa_report.md").write_text(text)
 
 
