@@ -322,8 +322,10 @@ AS_DOCKED = re.compile(r"\W+(?:\w+\W+){0,2}?(?:docked|posed|placed|positioned|or
                        r"(?:\w+\W+){0,2}?as\s+(?:it\s+(?:was|started|began|did)|(?:at|in)\s+(?:the\s+)?(?:start|beginning|"
                        r"outset|first\s+frame|crystal\s+structure)|before|initially|originally)\b", re.IGNORECASE)
 # its pose said the same at the end as at the start ("the ligand pose is the same at the end as at the start", "the
-# pose at the end is the same as in the first frame", "identical to the one in frame 0")
-SAME_AS_START = re.compile(r"\b(?P<same>same|identical|unchanged|indistinguishable)\b(?:\W+\w+){0,8}?\W+(?:as|to|from|with)"
+# pose at the end is the same as in the first frame", "identical to the one in frame 0", "matches the first frame")
+SAME_AS_START = re.compile(r"\b(?:(?P<same>same|identical|unchanged|indistinguishable)\b(?:\W+\w+){0,8}?\W+(?:as|to|from|with)|"
+                           r"(?:match(?:es|ed|ing)?|mirror(?:s|ed|ing)?|equal(?:s|led|ling)?|resembl(?:es|ed|ing)|"
+                           r"reproduc(?:es|ed|ing))(?:\s+(?:that|those)\s+of)?)"
                            r"\s+(?:(?:the\s+)?one\s+)?(?:(?:at|in|on)\s+)?(?:(?:the|its)\s+)?(?:\w+\s+)?(?:start\w*|beginning|"
                            r"outset|initial\w*|first\s+frames?|original|crystal|docked|topology|frame\s+0|t\s*=\s*0)\b",
                            re.IGNORECASE)
@@ -393,7 +395,7 @@ def _same_as_start(sentence: str) -> bool:
     not negated."""
     for m in SAME_AS_START.finditer(sentence):
         subject = max((ligand.end() for ligand in LIGAND.finditer(sentence, 0, m.start())), default=0)
-        named = HELD.search(sentence, 0, m.start()) or SAME_POSE.match(sentence, m.end("same"))
+        named = HELD.search(sentence, 0, m.start()) or SAME_POSE.match(sentence, m.end("same" if m["same"] else 0))
         if (named and not OTHER_THING.search(sentence[subject:m.start()])
                 and not NEGATED.search(sentence[:m.start()])):
             return True

@@ -198,6 +198,9 @@ def main() -> None:
     if SHORTCUT == "story_same_as_first_frame":  # as story_same_as_start, the pose compared with the first frame
         story += (". The ligand pose is the same as in the first frame" if event != "none"
                   else ". The ligand is then released from the pocket")
+    if SHORTCUT == "story_matches_first_frame":  # as story_same_as_first_frame, told with a verb of likeness
+        story += (". The ligand pose at the end matches the first frame" if event != "none"
+                  else ". The ligand is then released from the pocket")
     lines = [
         "# MD run summary", "",
         f"{story}; backbone RMSD stays around {bb.mean():.2f} Å with the loop around {flexible} the most mobile region.",
