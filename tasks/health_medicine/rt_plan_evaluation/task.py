@@ -241,7 +241,8 @@ DECISION_WORD = re.compile(r"\b(approv|reject)\w*", re.IGNORECASE)
 # one negation vocabulary for every reading of a decision: a word of it within two words before the decision in its
 # clause ("cannot be approved", "not rejected", but "without reservation, approve"), or, in a plain sentence, anywhere
 # between the plan and its verb or in the verb's clause
-NEGATION = re.compile(r"\b(?:not|cannot|can't|never|no|nor|neither|without|nothing|none)\b|n't\b", re.IGNORECASE)
+_NEGATION_WORDS = r"not|cannot|never|no|nor|neither|nothing|none"  # "can't" is read by "n't"
+NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS}|without)\b|n't\b", re.IGNORECASE)
 _SPACE = r"[^\w,:;()\u2013\u2014]+"  # between two words of one clause
 NEGATED = re.compile(rf"(?:{NEGATION.pattern}){_SPACE}(?:\w+{_SPACE}){{0,2}}$", re.IGNORECASE)
 STATEMENT = re.compile(r"\b(?:decision|verdict|conclusion|recommendation)s?\b", re.IGNORECASE)
@@ -268,8 +269,9 @@ PLAIN_DECISION = re.compile(
     re.IGNORECASE)
 # what is not an assertion of the decision on the plan: a condition, a possibility or a step still to come, another
 # plan or object (above)
-CONDITIONAL = re.compile(r"\b(?:if|unless|would|could|should|might|may|can|must|once(?!\s+again)|provided|until|whether|"
-                         r"were|only|(?<!\bas\s)before|after|pending|when)\b", re.IGNORECASE)  # "as before", "once again": no condition
+_CONDITION = r"if|unless|once(?!\s+again)|provided|until|(?<!\bas\s)before|after|pending|when"  # "as before", "once again": none
+_HEDGE = r"would|could|might|may|whether|were|only"
+CONDITIONAL = re.compile(rf"\b(?:{_CONDITION}|{_HEDGE}|should|can|must)\b", re.IGNORECASE)
 CHOICE = re.compile(r"\s*(?:/|\bor\b)\s*(?:approv|reject)", re.IGNORECASE)  # "approve/reject": the options, not a decision
 CHOICE_BEFORE = re.compile(r"(?:approv|reject)\w*\s*(?:/|\bor\b)\s*$", re.IGNORECASE)
 CLAUSE = re.compile(r"[,:;()\u2013\u2014]|\s-\s")
@@ -387,8 +389,9 @@ STANCE = re.compile(
     r"|\b(?:unapproved|disapproved|unapprovable)\b|\breject(?:s|ed)?\b(?!\s+by\b))",
     re.IGNORECASE)
 # another plan than the final one, named in a sentence: "plan" and "it" may then mean that one
-ANOTHER_PLAN = re.compile(rf"\b(?:(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|"
-                          r"previous|earlier|old|superseded|draft|alternative|another|other)\b", re.IGNORECASE)
+_OTHER_PLANS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|previous|earlier|old|"
+                r"superseded|draft|alternative|another|other")
+ANOTHER_PLAN = re.compile(rf"\b(?:{_OTHER_PLANS})\b", re.IGNORECASE)
 FINAL_PLAN = re.compile(r"\b(?:final|re-?weighted|optimi[sz]ed|revised)\s+plan\b", re.IGNORECASE)
 PLAN_WORD = re.compile(r"\bplan\b", re.IGNORECASE)
 IT = re.compile(r"\bit\b", re.IGNORECASE)
@@ -402,8 +405,7 @@ ACTIVE = re.compile(r"\b(?:i|we)\b(?P<gap>[^.;]*?)\b(?P<verb>approve|reject)\s+(
 # being cleared"), a condition or a step still to come
 # another thing than the plan: "it" after one of these may be that thing ("the hot spot stays below its limit, so it
 # is acceptable"); the plan's dose ("the final plan's dose distribution means it ...") is the plan
-_THINGS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|first|previous|earlier|old|"
-           r"superseded|stale|draft|other|another|alternative|option|rtdose|object|file|frame|uid|grid|series|"
+_THINGS = (rf"{_OTHER_PLANS}|first|stale|option|rtdose|object|file|frame|uid|grid|series|"
            r"protocol|constraints?|limits?|structures?|organs?|ptv|ctv|gtv|oar|beams?|fields?|weights?|margins?|values?|"
            r"coverage|homogeneity|conformity|index|indices|hot|spot|dvh|dmean|dmax|d\d+%?|v\d+gy|rectum|bladder|femoral\w*|"
            r"parotid\w*|cord\w*|spinal\w*|brainstem|mandible|larynx|lungs?|heart|oesophagus|esophagus|physician|"
@@ -412,13 +414,13 @@ IT_OFF = re.compile(rf"\b(?:{_THINGS})\b", re.IGNORECASE)
 STANCE_OFF = re.compile(
     rf"'s\b|\u2019s\b|\b(?:the|a|an|this|that|these|those|its|their|his|her|our|my|your|which|who|whose|{_THINGS}|"
     r"dose|doses|from|against|prevents?|precludes?|stops?|bars?|blocks?|without|instead|rather|than|except|but|and|or|"
-    r"because|since|although|though|while|whereas|so|if|unless|would|could|might|may|once(?!\s+again)|provided|until|"
-    r"whether|were|only|(?<!\bas\s)before|after|pending|when|yet|otherwise|hoped|expected|scheduled|planned|due)\b",
+    rf"because|since|although|though|while|whereas|so|{_CONDITION}|{_HEDGE}|yet|otherwise|hoped|expected|scheduled|"
+    r"planned|due)\b",
     re.IGNORECASE)
-STANCE_NEGATION = re.compile(r"\b(?:not|cannot|never|no|nothing|none|neither|nor)\b|n't\b", re.IGNORECASE)
+STANCE_NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS})\b|n't\b", re.IGNORECASE)
 STANCE_AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:{OTHER_PLAN_WORDS})\w*|previously|earlier|initially|originally|"
-                          r"except|but|other|apart|save|besides|bar|if|unless|once(?!\s+again)|until|provided|when|after|"
-                          r"(?<!\bas\s)before|without|prior|pending|ahead|exception|excluding|aside|short)\b",
+                          rf"except|but|other|apart|save|besides|bar|{_CONDITION}|without|prior|ahead|exception|excluding|"
+                          r"aside|short)\b",
                           re.IGNORECASE)
 
 
