@@ -310,7 +310,8 @@ def _plain_aside(chunk: str, m: re.Match[str]) -> bool:
     else:
         gap = scope = m.group("gap" if name == "verb" else "gap2")
     before, after = chunk[:m.start()], chunk[m.end(name):]
-    return bool(NEGATION.search(gap) or NEGATION.search(CLAUSE.split(before)[-1]) or OTHER_OBJECT.search(scope)
+    clause = CLAUSE.split(before)[-1]
+    return bool(NEGATION.search(gap) or NEGATION.search(clause) or REFUSING.search(clause) or OTHER_OBJECT.search(scope)
                 or (OTHER_OBJECT if name == "verb" else OTHER_PLAN).search(" ".join(before.split()[-3:]))
                 or (name != "verb2" and OTHER_OBJECT.search(" ".join(after.split()[:3])))
                 or CHOICE.match(after) or CHOICE_BEFORE.search(chunk[:m.start(name)]))
@@ -380,13 +381,14 @@ STANCE = re.compile(
     r"|\bapprovable\b"
     rf"|\b(?:acceptable|accepted){_ENDS}"
     r"|\b(?:must|should|shall|will|is\s+to|can(?:\s*not|'t))\s+(?:not\s+)?be\s+(?:treated|delivered)\b"
+    rf"|\b(?:can|may)\s+(?:not\s+)?be\s+(?:treated|delivered)(?:\s+as\s+(?:it\s+)?(?:is|stands)\b|{_ENDS})"
     rf"|\b(?:pass(?:es)?|meets?|satisf(?:y|ies)|compl(?:y|ies)\s+with)\s+(?:{_WHOLE})\b"
     r"|\bapprov(?:e|es|ed)\b(?!\s+by\b))"
     rf"|(?P<reject>\b(?:unacceptable|unfit|unsafe|unsuitable)\s+for\s+{_USE}|\bunacceptable{_ENDS}"
     rf"|\bfails?\s+(?:{_WHOLE}|(?:the\s+)?plan\s+check)\b"
     r"|\b(?:goes|is\s+(?:sent|returned))\s+back\s+to\s+the\s+(?:dosimetrist|planner)\b"
     r"|\b(?:needs|requires)\s+re-?planning\b"
-    r"|\b(?:unapproved|disapproved|unapprovable)\b|\breject(?:s|ed)?\b(?!\s+by\b))",
+    r"|\b(?:unapproved|disapproved|unapprovable)\b|\b(?:reject(?:s|ed)?|declined|turned\s+down|refused)\b(?!\s+by\b))",
     re.IGNORECASE)
 # another plan than the final one, named in a sentence: "plan" and "it" may then mean that one
 _OTHER_PLANS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|previous|earlier|old|"
@@ -398,8 +400,26 @@ IT = re.compile(r"\bit\b", re.IGNORECASE)
 # no plan, every plan, or the plan in a prepositional phrase ("coverage of the plan is acceptable") is no subject
 NO_PLAN = re.compile(r"\b(?:no|neither|nor|each|every|any|either|both|of|in|for|with|on|across|from|to|by|within|under|"
                      r"at|over|than)\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
-ACTIVE = re.compile(r"\b(?:i|we)\b(?P<gap>[^.;]*?)\b(?P<verb>approve|reject)\s+(?P<plan>(?:the\s+|this\s+)?"
-                    r"(?:(?:final|re-?weighted|optimi[sz]ed|revised|new)\s+)?plan)\b", re.IGNORECASE)
+_THE_PLAN = r"(?:the\s+|this\s+)?(?:(?:final|re-?weighted|optimi[sz]ed|revised|new)\s+)?plan\b(?![\s-]+(?:check|report)\b|['\u2019]s\b)"
+# "I (do not) approve / accept / sign off the final plan", "we would not sign this plan off"
+ACTIVE = re.compile(r"\b(?:i|we)\b(?P<gap>[^.;]*?)\b(?P<verb>approve|accept|sign\s+off(?:\s+on)?|sign|reject|decline|refuse|"
+                    rf"turn\s+down)\s+(?P<plan>{_THE_PLAN})(?P<off>\s+off\b)?", re.IGNORECASE)
+REFUSING = re.compile(r"\b(?:declin|refus|fail)\w*\s+to\b", re.IGNORECASE)  # "I decline to approve the plan"
+# "treatment must not proceed with this plan", "delivery may go ahead on the final plan"
+PROCEED = re.compile(r"\b(?:treatment|delivery)\s+(?P<modal>(?:must|should|shall|will|can|may|is\s+to)(?:\s+not|n't)?|cannot|"
+                     rf"won't)\s+(?:proceed|go\s+ahead|start|begin|commence)\s+(?:with|on|using)\s+(?P<plan>{_THE_PLAN})",
+                     re.IGNORECASE)
+# "approval is withheld", "physics sign-off of the final plan was refused"
+WITHHELD = re.compile(rf"\b(?:approval|sign-?off)(?:\s+(?:of|for)\s+(?P<plan>{_THE_PLAN}))?(?:\s+(?:is|was|has\s+been|must\s+be|"
+                      r"remains|stays))?\s+(?P<neg>not\s+)?(?:withheld|refused|denied|declined)\b(?!\s+by\b)", re.IGNORECASE)
+# a comment set off between the plan and its stance: "The final plan, in my judgement, must not be delivered."
+ASIDE = re.compile(r"[,(\u2013\u2014]\s*(?:in\s+(?:my|our)\s+(?:professional\s+|clinical\s+)?(?:judge?ment|view|opinion|assessment)|"
+                   r"(?:i|we)\s+(?:believe|think|judge|consider|find|conclude)|to\s+my\s+mind|therefore|thus|hence|however|"
+                   r"accordingly|consequently|in\s+short|in\s+summary|in\s+conclusion|on\s+balance|overall)\s*[,)\u2013\u2014]",
+                   re.IGNORECASE)
+# "I would not sign it" is a refusal, unless the sentence sets a condition ("without the re-weighting, I would not ...")
+FIRM_WOULD = re.compile(r"\bwould(?=\s+not\b|n't\b)", re.IGNORECASE)
+SUPPOSED = re.compile(rf"\b(?:{_CONDITION}|were|had|without|otherwise)\b", re.IGNORECASE)
 # what, between the subject and the stance, makes it bear on something else, or leaves it open: another noun
 # phrase (a determiner, a possessive), another plan, object, constraint or organ, a reversal ("prevents the plan from
 # being cleared"), a condition or a step still to come
@@ -432,7 +452,9 @@ def plan_stances(text: str) -> set[str]:
     """The decisions the report's sentences take on the final plan, negated ones read as the other decision: each
     stance phrase (STANCE) after the plan, or "it" after the plan, in its sentence ("The final plan's dose
     distribution means it cannot be cleared for treatment."), with nothing between them that turns it to another
-    subject, a reversal or a condition (STANCE_OFF); "I do not approve the final plan" too. Where the sentence or the
+    subject, a reversal or a condition (STANCE_OFF), a comment set off between them ("in my judgement") skipped; "I do
+    not approve (accept, sign off) the final plan", "treatment must not proceed with this plan" and "approval is
+    withheld" too. Where the sentence or the
     one before it names another plan (the initial plan, equal weights, the plan as submitted), only "the final (re-
     weighted, optimised) plan" itself is read."""
     found: set[str] = set()
@@ -442,10 +464,23 @@ def plan_stances(text: str) -> set[str]:
         other = bool(ANOTHER_PLAN.search(bare) or ANOTHER_PLAN.search(previous))
         previous = bare
         for m in ACTIVE.finditer(sentence):
-            if (other and not FINAL_PLAN.search(m.group("plan"))) or STANCE_OFF.search(m.group("gap")) \
-                    or STANCE_AFTER.match(sentence[m.end():]):
+            gap, verb = ASIDE.sub(" ", m.group("gap")), m.group("verb").lower()
+            if not SUPPOSED.search(sentence):
+                gap = FIRM_WOULD.sub(" ", gap)
+            if (other and not FINAL_PLAN.search(m.group("plan"))) or STANCE_OFF.search(gap) \
+                    or STANCE_AFTER.match(sentence[m.end():]) or (verb == "sign" and not m.group("off")):
                 continue
-            found.add(_stance(m.group("verb").lower() == "approve", bool(STANCE_NEGATION.search(m.group("gap")))))
+            negated = bool(STANCE_NEGATION.search(gap) or REFUSING.search(gap))
+            found.add(_stance(verb.startswith(("approve", "accept", "sign")), negated))
+        for m in [*PROCEED.finditer(sentence), *WITHHELD.finditer(sentence)]:
+            plan = m.group("plan") or ""
+            if (other and not FINAL_PLAN.search(plan)) or STANCE_AFTER.match(sentence[m.end():]) \
+                    or SUPPOSED.search(sentence[:m.start()]) or NEGATION.search(CLAUSE.split(sentence[:m.start()])[-1]):
+                continue
+            if m.re is PROCEED:
+                found.add(_stance(True, bool(STANCE_NEGATION.search(m.group("modal")))))
+            else:
+                found.add(_stance(False, bool(m.group("neg"))))
         # a plan or "it" after a negation in its clause is no subject: "no weighting makes the plan acceptable"
         subjects = [*(FINAL_PLAN if other else PLAN_WORD).finditer(sentence)]
         if subjects and not other:  # "it" after the plan, no other thing named between them
@@ -456,7 +491,7 @@ def plan_stances(text: str) -> set[str]:
         for m in STANCE.finditer(sentence):
             if not (before := [e for e in ends if e <= m.start()]):
                 continue
-            gap = sentence[max(before):m.start()]
+            gap = ASIDE.sub(" ", sentence[max(before):m.start()])
             if STANCE_OFF.search(gap) or STANCE_AFTER.match(sentence[m.end():]):
                 continue
             found.add(_stance(bool(m.group("approve")), bool(STANCE_NEGATION.search(gap + " " + m.group(0)))))
