@@ -378,13 +378,18 @@ _WHOLE = (r"(?:(?:(?:the|all|of|its|department(?:al|'s)?|site)\s+){0,3}(?:protoc
 STANCE = re.compile(
     rf"(?P<approve>\bclear(?:ed|s)?\s+(?:for|to)\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable|acceptable|accepted|authori[sz]ed|released|fine|good|appropriate)\s+for\s+{_USE}"
+    rf"|\b(?:fit|safe|ready|suitable)\s+to\s+{_USE}"
+    r"|\b(?:(?:can|may|should|will|must|shall)(?:\s+not|n't)?|cannot|won't)\s+(?:go\s+ahead|proceed|go\s+to\s+treatment)"
+    rf"(?:\s+to\s+(?:treatment|delivery)\b|{_ENDS})"
+    r"|\bsigned\s+off\b(?!\s+by\b)"
     r"|\bapprovable\b"
     rf"|\b(?:acceptable|accepted){_ENDS}"
     r"|\b(?:must|should|shall|will|is\s+to|can(?:\s*not|'t))\s+(?:not\s+)?be\s+(?:treated|delivered)\b"
     rf"|\b(?:can|may)\s+(?:not\s+)?be\s+(?:treated|delivered)(?:\s+as\s+(?:it\s+)?(?:is|stands)\b|{_ENDS})"
     rf"|\b(?:pass(?:es)?|meets?|satisf(?:y|ies)|compl(?:y|ies)\s+with)\s+(?:{_WHOLE})\b"
     r"|\bapprov(?:e|es|ed)\b(?!\s+by\b))"
-    rf"|(?P<reject>\b(?:unacceptable|unfit|unsafe|unsuitable)\s+for\s+{_USE}|\bunacceptable{_ENDS}"
+    rf"|(?P<reject>\b(?:unacceptable|unfit|unsafe|unsuitable)\s+for\s+{_USE}|\b(?:unfit|unsafe|unsuitable)\s+to\s+{_USE}"
+    rf"|\bunacceptable{_ENDS}"
     rf"|\bfails?\s+(?:{_WHOLE}|(?:the\s+)?plan\s+check)\b"
     r"|\b(?:goes|is\s+(?:sent|returned))\s+back\s+to\s+the\s+(?:dosimetrist|planner)\b"
     r"|\b(?:needs|requires)\s+re-?planning\b"
@@ -406,12 +411,16 @@ ACTIVE = re.compile(r"\b(?:i|we)\b(?P<gap>[^.;]*?)\b(?P<verb>approve|accept|sign
                     rf"turn\s+down)\s+(?P<plan>{_THE_PLAN})(?P<off>\s+off\b)?", re.IGNORECASE)
 REFUSING = re.compile(r"\b(?:declin|refus|fail)\w*\s+to\b", re.IGNORECASE)  # "I decline to approve the plan"
 # "treatment must not proceed with this plan", "delivery may go ahead on the final plan"
-PROCEED = re.compile(r"\b(?:treatment|delivery)\s+(?P<modal>(?:must|should|shall|will|can|may|is\s+to)(?:\s+not|n't)?|cannot|"
-                     rf"won't)\s+(?:proceed|go\s+ahead|start|begin|commence)\s+(?:with|on|using)\s+(?P<plan>{_THE_PLAN})",
+PROCEED = re.compile(rf"\b(?:treatment|delivery)\s+(?:(?:with|of|using)\s+(?P<plan>{_THE_PLAN})\s+)?"
+                     r"(?P<modal>(?:must|should|shall|will|can|may|is\s+to)(?:\s+not|n't)?|cannot|won't)\s+"
+                     rf"(?:proceed|go\s+ahead|start|begin|commence)\b(?:\s+(?:with|on|using)\s+(?P<plan2>{_THE_PLAN}))?",
                      re.IGNORECASE)
 # "approval is withheld", "physics sign-off of the final plan was refused"
-WITHHELD = re.compile(rf"\b(?:approval|sign-?off)(?:\s+(?:of|for)\s+(?P<plan>{_THE_PLAN}))?(?:\s+(?:is|was|has\s+been|must\s+be|"
-                      r"remains|stays))?\s+(?P<neg>not\s+)?(?:withheld|refused|denied|declined)\b(?!\s+by\b)", re.IGNORECASE)
+_APPROVAL = r"(?:approval|sign-?off)"
+WITHHELD = re.compile(rf"\b{_APPROVAL}(?:\s+(?:of|for)\s+(?P<plan>{_THE_PLAN}))?(?:\s+(?:is|was|has\s+been|must\s+be|remains|"
+                      r"stays))?(?:\s*:\s*|\s+)(?P<neg>not\s+)?(?:withheld|refused|denied|declined)\b(?!\s+by\b)"
+                      rf"|\bwithh(?:olds?|eld|olding)\s+(?:(?:my|our|physics|the)\s+)?{_APPROVAL}(?:\s+(?:of|for)\s+(?P<plan2>{_THE_PLAN}))?",
+                      re.IGNORECASE)
 # a comment set off between the plan and its stance: "The final plan, in my judgement, must not be delivered."
 ASIDE = re.compile(r"[,(\u2013\u2014]\s*(?:in\s+(?:my|our)\s+(?:professional\s+|clinical\s+)?(?:judge?ment|view|opinion|assessment)|"
                    r"(?:i|we)\s+(?:believe|think|judge|consider|find|conclude)|to\s+my\s+mind|therefore|thus|hence|however|"
@@ -429,7 +438,7 @@ _THINGS = (rf"{_OTHER_PLANS}|first|stale|option|rtdose|object|file|frame|uid|gri
            r"protocol|constraints?|limits?|structures?|organs?|ptv|ctv|gtv|oar|beams?|fields?|weights?|margins?|values?|"
            r"coverage|homogeneity|conformity|index|indices|hot|spot|dvh|dmean|dmax|d\d+%?|v\d+gy|rectum|bladder|femoral\w*|"
            r"parotid\w*|cord\w*|spinal\w*|brainstem|mandible|larynx|lungs?|heart|oesophagus|esophagus|physician|"
-           r"oncologist|department|machine|linac|patient")
+           r"oncologist|department|machine|linac|patient|check|report")
 IT_OFF = re.compile(rf"\b(?:{_THINGS})\b", re.IGNORECASE)
 STANCE_OFF = re.compile(
     rf"'s\b|\u2019s\b|\b(?:the|a|an|this|that|these|those|its|their|his|her|our|my|your|which|who|whose|{_THINGS}|"
@@ -440,7 +449,7 @@ STANCE_OFF = re.compile(
 STANCE_NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS})\b|n't\b", re.IGNORECASE)
 STANCE_AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:{OTHER_PLAN_WORDS})\w*|previously|earlier|initially|originally|"
                           rf"except|but|other|apart|save|besides|bar|{_CONDITION}|without|prior|ahead|exception|excluding|"
-                          r"aside|short)\b",
+                          r"aside|short|as\s+far\s+as|in\s+(?:that|this)\s+respect|regarding|concerning)\b",
                           re.IGNORECASE)
 
 
@@ -473,7 +482,9 @@ def plan_stances(text: str) -> set[str]:
             negated = bool(STANCE_NEGATION.search(gap) or REFUSING.search(gap))
             found.add(_stance(verb.startswith(("approve", "accept", "sign")), negated))
         for m in [*PROCEED.finditer(sentence), *WITHHELD.finditer(sentence)]:
-            plan = m.group("plan") or ""
+            plan = m.group("plan") or m.group("plan2") or ""
+            if m.re is PROCEED and not plan:
+                continue
             if (other and not FINAL_PLAN.search(plan)) or STANCE_AFTER.match(sentence[m.end():]) \
                     or SUPPOSED.search(sentence[:m.start()]) or NEGATION.search(CLAUSE.split(sentence[:m.start()])[-1]):
                 continue
