@@ -379,7 +379,7 @@ STANCE = re.compile(
     rf"(?P<approve>\bclear(?:ed|s)?\s+(?:for|to)\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable|acceptable|accepted|authori[sz]ed|released|fine|good|appropriate)\s+for\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable)\s+to\s+{_USE}"
-    r"|\b(?:(?:can|may|should|will|must|shall)(?:\s+not|n't)?|cannot|won't)\s+(?:go\s+ahead|proceed|go\s+to\s+treatment)"
+    r"|\b(?:(?:can|may|should|will|must|shall)(?:\s+not|n't)?|cannot|can't|won't)\s+(?:go\s+ahead|proceed|go\s+to\s+treatment)"
     rf"(?:\s+to\s+(?:treatment|delivery)\b|{_ENDS})"
     r"|\bsigned\s+off\b(?!\s+by\b)"
     r"|\bapprovable\b"
@@ -412,7 +412,7 @@ ACTIVE = re.compile(r"\b(?:i|we)\b(?P<gap>[^.;]*?)\b(?P<verb>approve|accept|sign
 REFUSING = re.compile(r"\b(?:declin|refus|fail)\w*\s+to\b", re.IGNORECASE)  # "I decline to approve the plan"
 # "treatment must not proceed with this plan", "delivery may go ahead on the final plan"
 PROCEED = re.compile(rf"\b(?:treatment|delivery)\s+(?:(?:with|of|using)\s+(?P<plan>{_THE_PLAN})\s+)?"
-                     r"(?P<modal>(?:must|should|shall|will|can|may|is\s+to)(?:\s+not|n't)?|cannot|won't)\s+"
+                     r"(?P<modal>(?:must|should|shall|will|can|may|is\s+to)(?:\s+not|n't)?|cannot|can't|won't)\s+"
                      rf"(?:proceed|go\s+ahead|start|begin|commence)\b(?:\s+(?:with|on|using)\s+(?P<plan2>{_THE_PLAN}))?",
                      re.IGNORECASE)
 # "approval is withheld", "physics sign-off of the final plan was refused"
@@ -463,9 +463,8 @@ def plan_stances(text: str) -> set[str]:
     distribution means it cannot be cleared for treatment."), with nothing between them that turns it to another
     subject, a reversal or a condition (STANCE_OFF), a comment set off between them ("in my judgement") skipped; "I do
     not approve (accept, sign off) the final plan", "treatment must not proceed with this plan" and "approval is
-    withheld" too. Where the sentence or the
-    one before it names another plan (the initial plan, equal weights, the plan as submitted), only "the final (re-
-    weighted, optimised) plan" itself is read."""
+    withheld" too. Where the sentence or the one before it names another plan (the initial plan, equal weights, the
+    plan as submitted), only "the final (re-weighted, optimised) plan" itself is read."""
     found: set[str] = set()
     previous = ""
     for sentence in _sentences(text):
