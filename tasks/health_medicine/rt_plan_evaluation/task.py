@@ -241,7 +241,8 @@ DECISION_WORD = re.compile(r"\b(approv|reject)\w*", re.IGNORECASE)
 # one negation vocabulary for every reading of a decision: a word of it within two words before the decision in its
 # clause ("cannot be approved", "not rejected", but "without reservation, approve"), or, in a plain sentence, anywhere
 # between the plan and its verb or in the verb's clause
-NEGATION = re.compile(r"\b(?:not|cannot|can't|never|no|nor|neither|without|nothing|none)\b|n't\b", re.IGNORECASE)
+_NEGATION_WORDS = r"not|cannot|never|no|nor|neither|nothing|none"  # "can't" is read by "n't"
+NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS}|without)\b|n't\b", re.IGNORECASE)
 _SPACE = r"[^\w,:;()\u2013\u2014]+"  # between two words of one clause
 NEGATED = re.compile(rf"(?:{NEGATION.pattern}){_SPACE}(?:\w+{_SPACE}){{0,2}}$", re.IGNORECASE)
 STATEMENT = re.compile(r"\b(?:decision|verdict|conclusion|recommendation)s?\b", re.IGNORECASE)
@@ -268,8 +269,9 @@ PLAIN_DECISION = re.compile(
     re.IGNORECASE)
 # what is not an assertion of the decision on the plan: a condition, a possibility or a step still to come, another
 # plan or object (above)
-CONDITIONAL = re.compile(r"\b(?:if|unless|would|could|should|might|may|can|must|once(?!\s+again)|provided|until|whether|"
-                         r"were|only|(?<!\bas\s)before|after|pending|when)\b", re.IGNORECASE)  # "as before", "once again": no condition
+_CONDITION = r"if|unless|once(?!\s+again)|provided|until|(?<!\bas\s)before|after|pending|when"  # "as before", "once again": none
+_HEDGE = r"would|could|might|may|whether|were|only"
+CONDITIONAL = re.compile(rf"\b(?:{_CONDITION}|{_HEDGE}|should|can|must)\b", re.IGNORECASE)
 CHOICE = re.compile(r"\s*(?:/|\bor\b)\s*(?:approv|reject)", re.IGNORECASE)  # "approve/reject": the options, not a decision
 CHOICE_BEFORE = re.compile(r"(?:approv|reject)\w*\s*(?:/|\bor\b)\s*$", re.IGNORECASE)
 CLAUSE = re.compile(r"[,:;()\u2013\u2014]|\s-\s")
@@ -308,7 +310,8 @@ def _plain_aside(chunk: str, m: re.Match[str]) -> bool:
     else:
         gap = scope = m.group("gap" if name == "verb" else "gap2")
     before, after = chunk[:m.start()], chunk[m.end(name):]
-    return bool(NEGATION.search(gap) or NEGATION.search(CLAUSE.split(before)[-1]) or OTHER_OBJECT.search(scope)
+    clause = CLAUSE.split(before)[-1]
+    return bool(NEGATION.search(gap) or NEGATION.search(clause) or REFUSING.search(clause) or OTHER_OBJECT.search(scope)
                 or (OTHER_OBJECT if name == "verb" else OTHER_PLAN).search(" ".join(before.split()[-3:]))
                 or (name != "verb2" and OTHER_OBJECT.search(" ".join(after.split()[:3])))
                 or CHOICE.match(after) or CHOICE_BEFORE.search(chunk[:m.start(name)]))
@@ -375,50 +378,78 @@ _WHOLE = (r"(?:(?:(?:the|all|of|its|department(?:al|'s)?|site)\s+){0,3}(?:protoc
 STANCE = re.compile(
     rf"(?P<approve>\bclear(?:ed|s)?\s+(?:for|to)\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable|acceptable|accepted|authori[sz]ed|released|fine|good|appropriate)\s+for\s+{_USE}"
+    rf"|\b(?:fit|safe|ready|suitable)\s+to\s+{_USE}"
+    r"|\b(?:(?:can|may|should|will|must|shall)(?:\s+not|n't)?|cannot|can't|won't)\s+(?:go\s+ahead|proceed|go\s+to\s+treatment)"
+    rf"(?:\s+to\s+(?:treatment|delivery)\b|{_ENDS})"
+    r"|\bsigned\s+off\b(?!\s+by\b)"
     r"|\bapprovable\b"
     rf"|\b(?:acceptable|accepted){_ENDS}"
     r"|\b(?:must|should|shall|will|is\s+to|can(?:\s*not|'t))\s+(?:not\s+)?be\s+(?:treated|delivered)\b"
+    rf"|\b(?:can|may)\s+(?:not\s+)?be\s+(?:treated|delivered)(?:\s+as\s+(?:it\s+)?(?:is|stands)\b|{_ENDS})"
     rf"|\b(?:pass(?:es)?|meets?|satisf(?:y|ies)|compl(?:y|ies)\s+with)\s+(?:{_WHOLE})\b"
     r"|\bapprov(?:e|es|ed)\b(?!\s+by\b))"
-    rf"|(?P<reject>\b(?:unacceptable|unfit|unsafe|unsuitable)\s+for\s+{_USE}|\bunacceptable{_ENDS}"
+    rf"|(?P<reject>\b(?:unacceptable|unfit|unsafe|unsuitable)\s+for\s+{_USE}|\b(?:unfit|unsafe|unsuitable)\s+to\s+{_USE}"
+    rf"|\bunacceptable{_ENDS}"
     rf"|\bfails?\s+(?:{_WHOLE}|(?:the\s+)?plan\s+check)\b"
     r"|\b(?:goes|is\s+(?:sent|returned))\s+back\s+to\s+the\s+(?:dosimetrist|planner)\b"
     r"|\b(?:needs|requires)\s+re-?planning\b"
-    r"|\b(?:unapproved|disapproved|unapprovable)\b|\breject(?:s|ed)?\b(?!\s+by\b))",
+    r"|\b(?:unapproved|disapproved|unapprovable)\b|\b(?:reject(?:s|ed)?|declined|turned\s+down|refused)\b(?!\s+by\b))",
     re.IGNORECASE)
 # another plan than the final one, named in a sentence: "plan" and "it" may then mean that one
-ANOTHER_PLAN = re.compile(rf"\b(?:(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|"
-                          r"previous|earlier|old|superseded|draft|alternative|another|other)\b", re.IGNORECASE)
+_OTHER_PLANS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|previous|earlier|old|"
+                r"superseded|draft|alternative|another|other")
+ANOTHER_PLAN = re.compile(rf"\b(?:{_OTHER_PLANS})\b", re.IGNORECASE)
 FINAL_PLAN = re.compile(r"\b(?:final|re-?weighted|optimi[sz]ed|revised)\s+plan\b", re.IGNORECASE)
 PLAN_WORD = re.compile(r"\bplan\b", re.IGNORECASE)
 IT = re.compile(r"\bit\b", re.IGNORECASE)
 # no plan, every plan, or the plan in a prepositional phrase ("coverage of the plan is acceptable") is no subject
 NO_PLAN = re.compile(r"\b(?:no|neither|nor|each|every|any|either|both|of|in|for|with|on|across|from|to|by|within|under|"
                      r"at|over|than)\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
-ACTIVE = re.compile(r"\b(?:i|we)\b(?P<gap>[^.;]*?)\b(?P<verb>approve|reject)\s+(?P<plan>(?:the\s+|this\s+)?"
-                    r"(?:(?:final|re-?weighted|optimi[sz]ed|revised|new)\s+)?plan)\b", re.IGNORECASE)
+_THE_PLAN = r"(?:the\s+|this\s+)?(?:(?:final|re-?weighted|optimi[sz]ed|revised|new)\s+)?plan\b(?![\s-]+(?:check|report)\b|['\u2019]s\b)"
+# "I (do not) approve / accept / sign off the final plan", "we would not sign this plan off"
+ACTIVE = re.compile(r"\b(?:i|we)\b(?P<gap>[^.;]*?)\b(?P<verb>approve|accept|sign\s+off(?:\s+on)?|sign|reject|decline|refuse|"
+                    rf"turn\s+down)\s+(?P<plan>{_THE_PLAN})(?P<off>\s+off\b)?", re.IGNORECASE)
+REFUSING = re.compile(r"\b(?:declin|refus|fail)\w*\s+to\b", re.IGNORECASE)  # "I decline to approve the plan"
+# "treatment must not proceed with this plan", "delivery may go ahead on the final plan"
+PROCEED = re.compile(rf"\b(?:treatment|delivery)\s+(?:(?:with|of|using)\s+(?P<plan>{_THE_PLAN})\s+)?"
+                     r"(?P<modal>(?:must|should|shall|will|can|may|is\s+to)(?:\s+not|n't)?|cannot|can't|won't)\s+"
+                     rf"(?:proceed|go\s+ahead|start|begin|commence)\b(?:\s+(?:with|on|using)\s+(?P<plan2>{_THE_PLAN}))?",
+                     re.IGNORECASE)
+# "approval is withheld", "physics sign-off of the final plan was refused"
+_APPROVAL = r"(?:approval|sign-?off)"
+WITHHELD = re.compile(rf"\b{_APPROVAL}(?:\s+(?:of|for)\s+(?P<plan>{_THE_PLAN}))?(?:\s+(?:is|was|has\s+been|must\s+be|remains|"
+                      r"stays))?(?:\s*:\s*|\s+)(?P<neg>not\s+)?(?:withheld|refused|denied|declined)\b(?!\s+by\b)"
+                      rf"|\bwithh(?:olds?|eld|olding)\s+(?:(?:my|our|physics|the)\s+)?{_APPROVAL}(?:\s+(?:of|for)\s+(?P<plan2>{_THE_PLAN}))?",
+                      re.IGNORECASE)
+# a comment set off between the plan and its stance: "The final plan, in my judgement, must not be delivered."
+ASIDE = re.compile(r"[,(\u2013\u2014]\s*(?:in\s+(?:my|our)\s+(?:professional\s+|clinical\s+)?(?:judge?ment|view|opinion|assessment)|"
+                   r"(?:i|we)\s+(?:believe|think|judge|consider|find|conclude)|to\s+my\s+mind|therefore|thus|hence|however|"
+                   r"accordingly|consequently|in\s+short|in\s+summary|in\s+conclusion|on\s+balance|overall)\s*[,)\u2013\u2014]",
+                   re.IGNORECASE)
+# "I would not sign it" is a refusal, unless the sentence sets a condition ("without the re-weighting, I would not ...")
+FIRM_WOULD = re.compile(r"\bwould(?=\s+not\b|n't\b)", re.IGNORECASE)
+SUPPOSED = re.compile(rf"\b(?:{_CONDITION}|were|had|without|otherwise)\b", re.IGNORECASE)
 # what, between the subject and the stance, makes it bear on something else, or leaves it open: another noun
 # phrase (a determiner, a possessive), another plan, object, constraint or organ, a reversal ("prevents the plan from
 # being cleared"), a condition or a step still to come
 # another thing than the plan: "it" after one of these may be that thing ("the hot spot stays below its limit, so it
 # is acceptable"); the plan's dose ("the final plan's dose distribution means it ...") is the plan
-_THINGS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|first|previous|earlier|old|"
-           r"superseded|stale|draft|other|another|alternative|option|rtdose|object|file|frame|uid|grid|series|"
+_THINGS = (rf"{_OTHER_PLANS}|first|stale|option|rtdose|object|file|frame|uid|grid|series|"
            r"protocol|constraints?|limits?|structures?|organs?|ptv|ctv|gtv|oar|beams?|fields?|weights?|margins?|values?|"
            r"coverage|homogeneity|conformity|index|indices|hot|spot|dvh|dmean|dmax|d\d+%?|v\d+gy|rectum|bladder|femoral\w*|"
            r"parotid\w*|cord\w*|spinal\w*|brainstem|mandible|larynx|lungs?|heart|oesophagus|esophagus|physician|"
-           r"oncologist|department|machine|linac|patient")
+           r"oncologist|department|machine|linac|patient|check|report")
 IT_OFF = re.compile(rf"\b(?:{_THINGS})\b", re.IGNORECASE)
 STANCE_OFF = re.compile(
     rf"'s\b|\u2019s\b|\b(?:the|a|an|this|that|these|those|its|their|his|her|our|my|your|which|who|whose|{_THINGS}|"
     r"dose|doses|from|against|prevents?|precludes?|stops?|bars?|blocks?|without|instead|rather|than|except|but|and|or|"
-    r"because|since|although|though|while|whereas|so|if|unless|would|could|might|may|once(?!\s+again)|provided|until|"
-    r"whether|were|only|(?<!\bas\s)before|after|pending|when|yet|otherwise|hoped|expected|scheduled|planned|due)\b",
+    rf"because|since|although|though|while|whereas|so|{_CONDITION}|{_HEDGE}|yet|otherwise|hoped|expected|scheduled|"
+    r"planned|due)\b",
     re.IGNORECASE)
-STANCE_NEGATION = re.compile(r"\b(?:not|cannot|never|no|nothing|none|neither|nor)\b|n't\b", re.IGNORECASE)
+STANCE_NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS})\b|n't\b", re.IGNORECASE)
 STANCE_AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:{OTHER_PLAN_WORDS})\w*|previously|earlier|initially|originally|"
-                          r"except|but|other|apart|save|besides|bar|if|unless|once(?!\s+again)|until|provided|when|after|"
-                          r"(?<!\bas\s)before|without|prior|pending|ahead|exception|excluding|aside|short)\b",
+                          rf"except|but|other|apart|save|besides|bar|{_CONDITION}|without|prior|ahead|exception|excluding|"
+                          r"aside|short|as\s+far\s+as|in\s+(?:that|this)\s+respect|regarding|concerning)\b",
                           re.IGNORECASE)
 
 
@@ -430,9 +461,10 @@ def plan_stances(text: str) -> set[str]:
     """The decisions the report's sentences take on the final plan, negated ones read as the other decision: each
     stance phrase (STANCE) after the plan, or "it" after the plan, in its sentence ("The final plan's dose
     distribution means it cannot be cleared for treatment."), with nothing between them that turns it to another
-    subject, a reversal or a condition (STANCE_OFF); "I do not approve the final plan" too. Where the sentence or the
-    one before it names another plan (the initial plan, equal weights, the plan as submitted), only "the final (re-
-    weighted, optimised) plan" itself is read."""
+    subject, a reversal or a condition (STANCE_OFF), a comment set off between them ("in my judgement") skipped; "I do
+    not approve (accept, sign off) the final plan", "treatment must not proceed with this plan" and "approval is
+    withheld" too. Where the sentence or the one before it names another plan (the initial plan, equal weights, the
+    plan as submitted), only "the final (re-weighted, optimised) plan" itself is read."""
     found: set[str] = set()
     previous = ""
     for sentence in _sentences(text):
@@ -440,10 +472,25 @@ def plan_stances(text: str) -> set[str]:
         other = bool(ANOTHER_PLAN.search(bare) or ANOTHER_PLAN.search(previous))
         previous = bare
         for m in ACTIVE.finditer(sentence):
-            if (other and not FINAL_PLAN.search(m.group("plan"))) or STANCE_OFF.search(m.group("gap")) \
-                    or STANCE_AFTER.match(sentence[m.end():]):
+            gap, verb = ASIDE.sub(" ", m.group("gap")), m.group("verb").lower()
+            if not SUPPOSED.search(sentence):
+                gap = FIRM_WOULD.sub(" ", gap)
+            if (other and not FINAL_PLAN.search(m.group("plan"))) or STANCE_OFF.search(gap) \
+                    or STANCE_AFTER.match(sentence[m.end():]) or (verb == "sign" and not m.group("off")):
                 continue
-            found.add(_stance(m.group("verb").lower() == "approve", bool(STANCE_NEGATION.search(m.group("gap")))))
+            negated = bool(STANCE_NEGATION.search(gap) or REFUSING.search(gap))
+            found.add(_stance(verb.startswith(("approve", "accept", "sign")), negated))
+        for m in [*PROCEED.finditer(sentence), *WITHHELD.finditer(sentence)]:
+            plan = m.group("plan") or m.group("plan2") or ""
+            if m.re is PROCEED and not plan:
+                continue
+            if (other and not FINAL_PLAN.search(plan)) or STANCE_AFTER.match(sentence[m.end():]) \
+                    or SUPPOSED.search(sentence[:m.start()]) or NEGATION.search(CLAUSE.split(sentence[:m.start()])[-1]):
+                continue
+            if m.re is PROCEED:
+                found.add(_stance(True, bool(STANCE_NEGATION.search(m.group("modal")))))
+            else:
+                found.add(_stance(False, bool(m.group("neg"))))
         # a plan or "it" after a negation in its clause is no subject: "no weighting makes the plan acceptable"
         subjects = [*(FINAL_PLAN if other else PLAN_WORD).finditer(sentence)]
         if subjects and not other:  # "it" after the plan, no other thing named between them
@@ -454,7 +501,7 @@ def plan_stances(text: str) -> set[str]:
         for m in STANCE.finditer(sentence):
             if not (before := [e for e in ends if e <= m.start()]):
                 continue
-            gap = sentence[max(before):m.start()]
+            gap = ASIDE.sub(" ", sentence[max(before):m.start()])
             if STANCE_OFF.search(gap) or STANCE_AFTER.match(sentence[m.end():]):
                 continue
             found.add(_stance(bool(m.group("approve")), bool(STANCE_NEGATION.search(gap + " " + m.group(0)))))

@@ -34,6 +34,9 @@ that name switches on one shortcut; run as solve.py, none is taken:
   plan cannot (or can) be cleared for treatment, the other way (in main).
 - negated_contradiction: all right, but the signed report, after its decision line, says that the final plan is not
   approved (or not rejected) (in main).
+- reworded_contradiction: all right, but the signed report, after its decision line, takes the other stance in words the
+  earlier readers missed: "The final plan, in my judgement, must not be delivered." beside an approval, "I sign off the
+  final plan for treatment." beside a rejection (in main).
 - governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
@@ -332,6 +335,8 @@ def main() -> None:
                  "for treatment.", ""] if SHORTCUT == "stance_contradiction" else []),
               *([f"The final plan is not {'approved' if decision == 'approve' else 'rejected'}.", ""]
                 if SHORTCUT == "negated_contradiction" else []),
+              *([("The final plan, in my judgement, must not be delivered." if decision == "approve"
+                  else "I sign off the final plan for treatment."), ""] if SHORTCUT == "reworded_contradiction" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
