@@ -382,6 +382,13 @@ _NEGATED_VIEW = re.compile(r"(?:\b(?:not|no|never|nothing|nobody|none|cannot|har
                            r"[^\w,]+(?:\w+[^\w,]+){0,4}?(?:that|whether|think|believe|find|accept|agree|say|conclude"
                            r"|consider|persuaded|convinced|satisfied|shown?|shows|established|clear|evident|evidence"
                            r"|suggests?|supports?|basis|reason|sure|certain)\b")
+# the view negated is that it is shown or believed ("there is no evidence that", "we cannot conclude that", "I don't
+# think"), with only plain words between ("not surprising that", "no reservations in concluding that" are not)
+_NOT_SHOWN = re.compile(r"(?:\b(?:not|no|never|nothing|cannot)\b|n['\u2019]t)[^\w,]+(?:(?:yet|been|be|is|are|was|we|i|it"
+                        r"|can|so|far|any|enough|sufficient|sufficiently|real|clear|good|strong|convincing|statistical"
+                        r"|in|on|from|of|here|the|this|these|clean|data|results?|audit|test|evidence|figures)[^\w,]+){0,4}?"
+                        r"(?:think|believe|find|accept|agree|say|conclude|consider|persuaded|convinced|satisfied|shown?"
+                        r"|shows|established|clear|evident|evidence|suggests?|supports?|basis|reason|sure|certain)\b")
 # a negated doubt affirms the view it frames ("there is no doubt that", "it is not disputed that"): read as if it
 # were not there
 _NO_DOUBT = re.compile(r"(?:\b(?:not|no|never|cannot|without|beyond)\b|n['\u2019]t)\W+"
@@ -445,10 +452,12 @@ def _note_verdict(text: str) -> bool | None:
             reading: bool | None = bool(mention["holds"]) != bool(_DENIED.search(mention.group(1)))
             if _TURNED.search(sentence) or _TURNED_AFTER.match(plain, mention.end()):
                 reading = None
-            elif _NEGATED_VIEW.search(sentence):
+            elif _NOT_SHOWN.search(sentence):
                 # no evidence, nothing shown, no conclusion that the claim holds is its failing; a negated view of
                 # its failing ("I am not persuaded that the claim fails") leaves it open
                 reading = False if reading else None
+            elif _NEGATED_VIEW.search(sentence):
+                reading = None
             # a modal mention is a caveat ("the claim may not hold on other data"), and it states no verdict
             if _OPEN.search(mention.group(1)):
                 conditional.add(None)
