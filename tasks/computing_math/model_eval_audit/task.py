@@ -267,7 +267,11 @@ _CLEAN_SET = (r"(?:\s+(?:on|over|across)\s+(?:the\s+)?(?:(?:clean(?:ed)?|evaluat
               r"|remaining|held[\s-]out)\s+(?:test\s+)?|test\s+)(?:set|items|data|split)"
               r"|\s+after\s+(?:the\s+)?(?:leak\w*\s+)?(?:removal|dedup\w*|decontamination))?")
 _SHOWN_TO = r"(?:(?:be(?:en)?\s+)?(?:shown|proven|proved|demonstrated|established|found|confirmed)\s+to\s+(?:be\s+)?)?"
-_CLAUSE_ENDS = _CLEAN_SET + (r"(?=\s*(?:[.;:!?\u2014]|$)|,?\s+(?:and|but|so|yet|(?:even\s+)?though|although|albeit)\b"
+_NOISE = (r"(?:[\w-]+\s+){0,2}?(?:chance|noise|luck|randomness|a\s+fluke|sampling\s+(?:noise|error|variation)"
+          r"|(?:the\s+)?margin\s+of\s+error)\b")
+# a comparison put down to chance as it ends ("B beats A only by chance") is the claim failing
+_CHANCE_ENDS = rf"\s+(?:(?:only|merely|purely|just|simply)\s+)?(?:by|due\s+to|down\s+to)\s+{_NOISE}"
+_CLAUSE_ENDS = _CLEAN_SET + (rf"(?={_CHANCE_ENDS}|\s*(?:[.;:!?\u2014]|$)|,?\s+(?:and|but|so|yet|(?:even\s+)?though|although|albeit)\b"
                              r"|,?\s+(?:not|only)\b)")
 _COMPARISON = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|(?P<a>{_MODEL_A}))((?:\W+\w+){{0,3}}?)\W+{_SHOWN_TO}(?:(?P<better>{_BETTER})"
                          rf"|{_WORSE})\s+(?:(?P<b2>{_MODEL_B})|{_MODEL_A}){_CLAUSE_ENDS}")
@@ -287,8 +291,6 @@ _FROM_LEAKS = (r"(?<!not )\b(?:only\s+(?:on|over|with|because|thanks|due|through
 _NOT_ON_CLEAN = (r"(?:\bnot\s+(?:after|once|when|on|over|across|in)\b|(?<!not )(?<!never )(?<!n't )(?<!n\u2019t )"
                  r"\b(?:vanish|disappear|evaporat)\w*).*?\b(?:leak|clean|evaluated|dedup|decontaminat|filtered|remov)")
 # put down to chance ("..., though only by chance", "... within the noise"), unless negated or hedged before it
-_NOISE = (r"(?:[\w-]+\s+){0,2}?(?:chance|noise|luck|randomness|a\s+fluke|sampling\s+(?:noise|error|variation)"
-          r"|(?:the\s+)?margin\s+of\s+error)\b")
 _BY_CHANCE = (r"^(?:(?!\b(?:not|no|never|may|might|could|possibly|perhaps)\b|n['\u2019]t\b).)*?"
               rf"\b(?:by|due\s+to|down\s+to|owing\s+to|within|because\s+of|explained\s+by|attributable\s+to)\s+{_NOISE}")
 _UNDERCUT = re.compile(f"{_INSIGNIFICANT}|{_FROM_LEAKS}|{_NOT_ON_CLEAN}|{_BY_CHANCE}")
@@ -315,6 +317,8 @@ _LEAD = re.compile(rf"\b(?:(?P<own>{_MODEL_B}['\u2019]s)\s+(?:[\w-]+\s+){{0,2}}?
                    r"|(?:is|was|remains)\s+(?:(?:not|no\s+longer)\s+(?:statistically\s+)?significant"
                    r"|(?:statistically\s+)?(?:insignificant|non-?significant))\b(?:\s+(?:at|under|by)\s+[^,;.]*?)?"
                    r"(?=\s*(?:$|[(,;:.!?\u2014-]))"
+                   r"|(?:is|was)\s+(?:(?:just|merely|only|simply|nothing\s+but)\s+)?(?:a\s+(?:statistical\s+)?fluke"
+                   r"|(?:random\s+|sampling\s+|statistical\s+)?noise)(?=\s*(?:$|[(,;:.!?\u2014-]))"
                    r"|(?:vanishes|disappears|evaporates|goes\s+away)\s+(?:after|once|when|on|with)\s+(?:[\w-]+\s+){0,3}?"
                    r"(?:leak|clean|dedup|decontaminat|filter|remov)\w*)")
 
@@ -342,7 +346,7 @@ def _comparison_as_claim(match: re.Match) -> str:
         if _NOMINAL.search(words):
             return match.group()
         conceded = _CONCEDED.match(match.string, match.end())
-        if conceded and _UNDERCUT.search(conceded.group(1)):
+        if re.match(_CHANCE_ENDS, match.string[match.end():]) or (conceded and _UNDERCUT.search(conceded.group(1))):
             return f"the claim{words} fails"
         if conceded and re.search(r"\bclaim\b", conceded.group(1)):
             return match.group()
