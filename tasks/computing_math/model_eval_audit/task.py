@@ -18,11 +18,14 @@ the CIs within a bootstrap tolerance and, separately, as the protocol's seeded r
 groups, the reliability table (and that it reproduces the reported ECE), that the PNG draws the
 calibrated reliability curves of both models, the verdict (the note's Verdict lines, a "final verdict", a
 "Conclusion:", "Summary:" or "In sum" line and the line under such a heading included, must state the JSON's, neither
-hedged, contradicted, turned round as the rejection of a view nor put under a negated view such as "I am not persuaded
-that"; "the claim fails", "stands", "is not supported" or "is false", a pronoun carrying on the claim ("...; it does not
+hedged, contradicted, turned round as the rejection of a view nor put under a negated view of the claim failing ("I am
+not persuaded that the claim does not hold"); "the claim fails", "stands", "is not supported" or "is false", a pronoun carrying on the claim ("...; it does not
 hold"), a conclusion line opening with "it" or no subject ("Conclusion: it holds") and the claim in its own words ("B does
-not beat A on the test set", "B has not been shown to beat A") state it too, B's lead conceded but called not significant
-or put down to the leaked items ("B is better than A, but not significantly") states that the claim fails, and a predicate turning a mention round ("that the claim holds is false") leaves it open; a mention limited to the leaky set, put as a counterfactual or as a modal caveat ("may not hold on other
+not beat A on the test set", "B has not been shown to beat A") state it too, B's lead conceded but called not significant,
+put down to chance or to the leaked items ("B is better than A, though not significantly"; "B's win is only by chance")
+states that the claim fails, one model named the better one ("A remains the better model") is the comparison, a
+negated view of the claim holding ("There is no evidence that B beats A") states that it fails, and a predicate turning
+a mention round ("that the claim holds is false") leaves it open; a mention limited to the leaky set, put as a counterfactual or as a modal caveat ("may not hold on other
 data") explains the verdict and states none), and that the note's figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
@@ -264,7 +267,12 @@ _CLEAN_SET = (r"(?:\s+(?:on|over|across)\s+(?:the\s+)?(?:(?:clean(?:ed)?|evaluat
               r"|remaining|held[\s-]out)\s+(?:test\s+)?|test\s+)(?:set|items|data|split)"
               r"|\s+after\s+(?:the\s+)?(?:leak\w*\s+)?(?:removal|dedup\w*|decontamination))?")
 _SHOWN_TO = r"(?:(?:be(?:en)?\s+)?(?:shown|proven|proved|demonstrated|established|found|confirmed)\s+to\s+(?:be\s+)?)?"
-_CLAUSE_ENDS = _CLEAN_SET + r"(?=\s*(?:[.;:!?\u2014]|$)|,?\s+(?:and|but|so|yet)\b)"
+_NOISE = (r"(?:[\w-]+\s+){0,2}?(?:chance|noise|luck|randomness|a\s+fluke|sampling\s+(?:noise|error|variation)"
+          r"|(?:the\s+)?margin\s+of\s+error)\b")
+# a comparison put down to chance as it ends ("B beats A only by chance") is the claim failing
+_CHANCE_ENDS = rf"\s+(?:(?:only|merely|purely|just|simply)\s+)?(?:by|due\s+to|down\s+to)\s+{_NOISE}"
+_CLAUSE_ENDS = _CLEAN_SET + (rf"(?={_CHANCE_ENDS}|\s*(?:[.;:!?\u2014]|$)|,?\s+(?:and|but|so|yet|(?:even\s+)?though|although|albeit)\b"
+                             r"|,?\s+(?:not|only)\b)")
 _COMPARISON = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|(?P<a>{_MODEL_A}))((?:\W+\w+){{0,3}}?)\W+{_SHOWN_TO}(?:(?P<better>{_BETTER})"
                          rf"|{_WORSE})\s+(?:(?P<b2>{_MODEL_B})|{_MODEL_A}){_CLAUSE_ENDS}")
 
@@ -273,17 +281,57 @@ _COMPARISON = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|(?P<a>{_MODEL_A}))((?:\W+\w+)
 # significantly", "..., but only because of leaked items", "..., but the gain vanishes after leakage removal") is the
 # claim failing; called nominal or slight ("B is numerically better than A"), or conceded before a verdict on the claim
 # ("B beats A, but the claim does not hold"), it is neither
-_CONCEDED = re.compile(r"[\s,;:\u2014-]*(?:(?:but|yet|though|although|albeit)\b|(?=(?:not|only)\b))"
+_CONCEDED = re.compile(r"[\s,;:\u2014-]*(?:(?:but|yet|(?:even\s+)?though|although|albeit)\b|(?=(?:not|only)\b))"
                        r"((?:(?![.;!?](?:\s|$)).)*)")
-_INSIGNIFICANT = (r"(?:(?:\b(?:not|no|never)\b|n['\u2019]t)(?:\W+(?!but\b|rather\b)\w+){0,3}?\W+|\b(?:in|non-?))"
+_INSIGNIFICANT = (r"(?:(?:\b(?:not|no|never)\b|n['\u2019]t)(?:\W+(?!but\b|rather\b)\w+){0,3}?\W+|(?<!not )(?<!n't )\b(?:in|non-?))"
                   r"significan(?:t|tly|ce)\b(?:\s+so)?(?:\s+(?:at|under|by)\s+the\s+[\w\s%-]*?)?\s*(?:$|[(,;:\u2014-])")
 _FROM_LEAKS = (r"(?<!not )\b(?:only\s+(?:on|over|with|because|thanks|due|through|before|from|by)|due\s+to|because\s+of"
                r"|driven\s+by|explained\s+by|owing\s+to|attributable\s+to|comes?\s+from)\b.*?"
                r"\b(?:leak|contaminat|memori[sz]|unfiltered|uncleaned|duplicat)")
 _NOT_ON_CLEAN = (r"(?:\bnot\s+(?:after|once|when|on|over|across|in)\b|(?<!not )(?<!never )(?<!n't )(?<!n\u2019t )"
                  r"\b(?:vanish|disappear|evaporat)\w*).*?\b(?:leak|clean|evaluated|dedup|decontaminat|filtered|remov)")
-_UNDERCUT = re.compile(f"{_INSIGNIFICANT}|{_FROM_LEAKS}|{_NOT_ON_CLEAN}")
+# put down to chance ("..., though only by chance", "... within the noise"), unless negated or hedged before it
+_BY_CHANCE = (r"^(?:(?!\b(?:not|no|never|may|might|could|possibly|perhaps)\b|n['\u2019]t\b).)*?"
+              rf"\b(?:by|due\s+to|down\s+to|owing\s+to|within|because\s+of|explained\s+by|attributable\s+to)\s+{_NOISE}")
+_UNDERCUT = re.compile(f"{_INSIGNIFICANT}|{_FROM_LEAKS}|{_NOT_ON_CLEAN}|{_BY_CHANCE}")
+# chance denied ("..., though not by chance", "..., not just by chance") affirms the lead
+_NOT_CHANCE = re.compile(rf"\s*not\s+(?:(?:just|merely|only|simply|purely)\s+)?(?:by|due\s+to|down\s+to)\s+{_NOISE}")
 _NOMINAL = re.compile(r"\b(?:nominally|numerically|slightly|marginally)\b")
+
+
+# one model named the better one ("A remains the better model", "B is the stronger of the two") is read as the
+# comparison with the other
+_BETTER_MODEL = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|{_MODEL_A})(?P<words>(?:\s+(?:is|was|remains|remained|stays|still"
+                           r"|clearly|overall|also|now|not|no|longer|plainly|evidently|slightly|marginally|nominally"
+                           r"|numerically)(?:n['\u2019]t)?)+)\s+the\s+(?:better|stronger|superior|best)(?:\s+(?:model"
+                           r"|classifier|one|system|choice))?(?:\s+of\s+the\s+two(?:\s+(?:models|classifiers))?)?"
+                           rf"(?:\s+overall)?(?={_CLAUSE_ENDS})")
+# B's lead as the subject, put down to chance or the leaked items, or said not significant or gone once they are
+# removed ("B's win is only by chance", "B's advantage over A is due to leaked items"), is the claim failing
+_LEAD = re.compile(rf"\b(?:(?P<own>{_MODEL_B}['\u2019]s)\s+(?:[\w-]+\s+){{0,2}}?|the\s+(?:[\w-]+\s+){{0,2}}?)(?:win|lead|advantage|gain"
+                   rf"|edge|improvement|margin|superiority)s?(?P<of>\s+of\s+{_MODEL_B})?(?:\s+(?:over|on|against)\s+{_MODEL_A})?"
+                   r"\s+(?:(?:is|was|comes|came|stems|arises|results)\s+)?(?:(?:only|merely|just|purely|simply|entirely"
+                   r"|largely|mostly|wholly|all)\s+)?(?:(?:by|due\s+to|down\s+to|owing\s+to|within|from|because\s+of"
+                   r"|explained\s+by|attributable\s+to|driven\s+by|an\s+artefact\s+of|an\s+artifact\s+of)\s+"
+                   rf"(?:{_NOISE}|(?:[\w-]+\s+){{0,2}}?(?:leak|contaminat|memori[sz]|duplicat|near[\s-]duplicat)\w*)"
+                   r"|(?:is|was|remains)\s+(?:(?:not|no\s+longer)\s+(?:statistically\s+)?significant"
+                   r"|(?:statistically\s+)?(?:insignificant|non-?significant))\b(?:\s+(?:at|under|by)\s+[^,;.]*?)?"
+                   r"(?=\s*(?:$|[(,;:.!?\u2014-]))"
+                   r"|(?:is|was)\s+(?:(?:just|merely|only|simply|nothing\s+but)\s+)?(?:a\s+(?:statistical\s+)?fluke"
+                   r"|(?:random\s+|sampling\s+|statistical\s+)?noise)(?=\s*(?:$|[(,;:.!?\u2014-]))"
+                   r"|(?:vanishes|disappears|evaporates|goes\s+away)\s+(?:after|once|when|on|with)\s+(?:[\w-]+\s+){0,3}?"
+                   r"(?:leak|clean|dedup|decontaminat|filter|remov)\w*)")
+
+
+def _better_model(match: re.Match) -> str:
+    return f"{match.string[match.start():match.start('words')]}{match['words']} better than {'a' if match['b'] else 'b'}"
+
+
+def _lead_undone(match: re.Match) -> str:
+    """B's lead explained away reads as the claim failing; "the lead" must be B's, by "of B" or a possessive."""
+    if not (match["own"] or match["of"]):
+        return match.group()
+    return "the claim fails"
 
 
 def _comparison_as_claim(match: re.Match) -> str:
@@ -298,9 +346,13 @@ def _comparison_as_claim(match: re.Match) -> str:
         if _NOMINAL.search(words):
             return match.group()
         conceded = _CONCEDED.match(match.string, match.end())
-        if conceded and _UNDERCUT.search(conceded.group(1)):
+        if re.match(_CHANCE_ENDS, match.string[match.end():]) or (conceded and _UNDERCUT.search(conceded.group(1))):
             return f"the claim{words} fails"
         if conceded and re.search(r"\bclaim\b", conceded.group(1)):
+            return match.group()
+        # a hedged concession is a caveat, and one after "though" or a bare "not/only" that does not undercut says neither
+        if conceded and not _NOT_CHANCE.match(conceded.group(1)) and (_OPEN.search(conceded.group(1)) or re.match(
+                r",?\s+(?:(?:even\s+)?though|although|albeit|not|only)\b", match.string[match.end():])):
             return match.group()
         return f"the claim{words} holds"
     return match.group() if _DENIED.search(words) else f"the claim{words} fails"
@@ -334,6 +386,13 @@ _NEGATED_VIEW = re.compile(r"(?:\b(?:not|no|never|nothing|nobody|none|cannot|har
                            r"[^\w,]+(?:\w+[^\w,]+){0,4}?(?:that|whether|think|believe|find|accept|agree|say|conclude"
                            r"|consider|persuaded|convinced|satisfied|shown?|shows|established|clear|evident|evidence"
                            r"|suggests?|supports?|basis|reason|sure|certain)\b")
+# the view negated is that it is shown or believed ("there is no evidence that", "we cannot conclude that", "I don't
+# think"), with only plain words between ("not surprising that", "no reservations in concluding that" are not)
+_NOT_SHOWN = re.compile(r"(?:\b(?:not|no|never|nothing|cannot)\b|n['\u2019]t)[^\w,]+(?:(?:yet|been|be|is|are|was|we|i|it"
+                        r"|can|so|far|any|enough|sufficient|sufficiently|real|clear|good|strong|convincing|statistical"
+                        r"|in|on|from|of|here|the|this|these|clean|data|results?|audit|test|evidence|figures)[^\w,]+){0,4}?"
+                        r"(?:think|believe|find|accept|agree|say|conclude|consider|persuaded|convinced|satisfied|shown?"
+                        r"|shows|established|clear|evident|evidence|suggests?|supports?|basis|reason|sure|certain)\b")
 # a negated doubt affirms the view it frames ("there is no doubt that", "it is not disputed that"): read as if it
 # were not there
 _NO_DOUBT = re.compile(r"(?:\b(?:not|no|never|cannot|without|beyond)\b|n['\u2019]t)\W+"
@@ -388,12 +447,21 @@ def _note_verdict(text: str) -> bool | None:
     conditional: set[bool | None] = set()
     for line in _verdict_lines(text):
         plain = _NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`]", " ", line))))
-        plain = _claim_carried(_COMPARISON.sub(_comparison_as_claim, _LINE_SUBJECT.sub(r"\g<lead>the claim ", plain, count=1)))
+        plain = _LINE_SUBJECT.sub(r"\g<lead>the claim ", plain, count=1)
+        plain = _LEAD.sub(_lead_undone, _BETTER_MODEL.sub(_better_model, plain))
+        plain = _claim_carried(_COMPARISON.sub(_comparison_as_claim, plain))
         for mention in _CLAIM_HOLDS.finditer(plain):
             # a frame ends with its sentence, at a colon or a "but" ("some doubt that B is better, but the claim holds")
             sentence = re.split(r"[.;:!?]\s|\bbut\b", plain[:mention.start()])[-1]
-            open_ = _TURNED.search(sentence) or _NEGATED_VIEW.search(sentence) or _TURNED_AFTER.match(plain, mention.end())
-            reading = None if open_ else bool(mention["holds"]) != bool(_DENIED.search(mention.group(1)))
+            reading: bool | None = bool(mention["holds"]) != bool(_DENIED.search(mention.group(1)))
+            if _TURNED.search(sentence) or _TURNED_AFTER.match(plain, mention.end()):
+                reading = None
+            elif _NOT_SHOWN.search(sentence):
+                # no evidence, nothing shown, no conclusion that the claim holds is its failing; a negated view of
+                # its failing ("I am not persuaded that the claim fails") leaves it open
+                reading = False if reading else None
+            elif _NEGATED_VIEW.search(sentence):
+                reading = None
             # a modal mention is a caveat ("the claim may not hold on other data"), and it states no verdict
             if _OPEN.search(mention.group(1)):
                 conditional.add(None)

@@ -241,6 +241,13 @@ def write_note(metrics: dict, reasons: dict) -> None:
         lines += ["", "Conclusion: the new model does not beat the production model on the test set."
                   if metrics["claim_holds"] else "Conclusion: the new model beats the production model on the test set.",
                   "In sum, B has not been shown to beat A." if metrics["claim_holds"] else "In sum, B has been shown to beat A."]
+    if SHORTCUT == "lead_explained_away":  # the Verdict line right, then B's lead conceded after "though" and
+        # explained away (chance, leaked items), or, where the claim fails, conceded as real
+        lines += ["", "Conclusion: B is better than A, though not significantly.", "Conclusion: B's win is only by chance.",
+                  "Conclusion: B's advantage is due to leaked items."] if metrics["claim_holds"] else \
+            ["", "Conclusion: B is better than A, though not by chance."]
+    if SHORTCUT == "better_model_named":  # the Verdict line right, then the other model named "the better model"
+        lines += ["", f"Conclusion: {'A remains' if metrics['claim_holds'] else 'B is'} the better model."]
     if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
         lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
