@@ -19,14 +19,16 @@ line or sentence that names it (the CI, the p-value, the funded total and headco
 saying a cohort is flagged that is not, or not flagged that is, in those words or others ("cleared", "no gap",
 "passes the test", "explained by"; a line listed under a heading takes its word); the overall gap's significance
 is read in other words too ("distinguishable from zero", "cannot be told apart from zero", "the CI excludes zero",
-"consistent with chance", "within sampling error", "the CI includes zero", "a statistical fluke", "the p-value is larger
-than alpha", "the CI runs past zero", "cannot reject the hypothesis of no gap", "it may be chance", "we cannot rule out a gap of zero"), of the gap named in
-other words ("the remaining gap", "the women coefficient", "the confidence interval", "the evidence"), and in the
-clauses of a sentence that name no cohort, job family, subgroup ("in the smaller job families") or raw gap unless they
-join the whole company to it ("overall and in Administration"), a counterfactual on the p-value ("had the p-value been
-above 0.05, ...") concluding nothing, significance at a stricter level (or none at a looser one) settling the
-protocol's, and "would remain significant under HC1" a robustness statement, not a hedge; "significant" for large ("a significant part of the gap") states no significance, but "statistically
-significant" does whatever noun follows it ("not a statistically significant amount").
+"consistent with chance", "within sampling error", "the CI includes zero", "a statistical fluke", "the p-value is
+larger than alpha", "the CI runs past zero", "cannot reject the hypothesis of no gap", "it may be chance", "we cannot
+rule out a gap of zero"), of the gap named in other words ("the remaining gap", "the women coefficient", "the
+confidence interval", "the evidence"), and in the clauses of a sentence that name no cohort, job family, subgroup ("in
+the smaller job families") or raw gap unless they join the whole company to it ("overall and in Administration"; an
+acronym family, "IT", named in capitals only), a counterfactual on the p-value ("had the p-value been above 0.05,
+...") concluding nothing, significance at a stricter level (or none at a looser one) settling the protocol's, and
+"would remain significant under HC1" a robustness statement, not a hedge; "significant" for large ("a significant part
+of the gap") states no significance, but "statistically significant" does whatever noun follows it ("not a
+statistically significant amount").
 """
 # ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
 
@@ -292,6 +294,7 @@ _COUNTERFACTUAL = re.compile(r"^\W*(?:had|were|if\b[^,]*?\b(?:were|had))\b[^,]*,
 
 _LEVEL = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:significance\s+)?level|\bat\s+(?:the\s+)?(\d+(?:\.\d+)?)\s*%"
                     r"|(?:alpha|\u03b1)\s*(?:=|of)?\s*(0?\.\d+)|(?<![\d.])(0?\.\d+)\s+(?:significance\s+)?level\b")
+_DOUBTED = re.compile(r"\b(?:unlikely|implausible|improbable|no\s+reason\s+to\s+(?:think|believe|suspect|expect))\b")
 _EVEN = re.compile(r"\beven\s+(?:at|with|under|using|if|when|on|after)\b")
 _CONTRAST = re.compile(r"\b(?:but|though|although|yet)\s+not\s+(?:at|under|on)\b")
 
@@ -350,6 +353,8 @@ def _denies(sentence: str, match: re.Match, alpha: float) -> bool | None:
     null = bool(match["null"] or match["null2"])
     if null:  # the negation of a verdict before "and" is not this word's ("not significant and could well be zero")
         before = re.split(r"\band\b", before)[-1]
+        if _DOUBTED.search(before):  # "it is unlikely that the gap is due to chance"
+            return False
     if not match["p_value"]:
         return bool(_DENIAL.search(re.sub(r"\bstatistically\s+$", "", before))) != null
     if _CONDITION.search(before):
@@ -406,13 +411,17 @@ _PRONOUN = re.compile(r"^[\s*>-]*(?:(?:and|so|but|yet|thus|still|however|indeed)
 def _overall_sentences(memo: str, families: list[str]) -> list[str]:
     """The memo's sentences that conclude on the overall adjusted gap's significance (the clauses on it, joined), a
     pronoun for the overall gap in the sentence before read as the gap."""
-    found, before_on_gap = [], False
+    found, before_on_gap, names = [], False, []
+    for name in families:  # an acronym ("IT") names the family in capitals only: "it" is the pronoun
+        if name.isupper():
+            memo, name = re.sub(rf"\b{re.escape(name)}\b", f"{name}_family", memo), f"{name}_family"
+        names.append(name.casefold())
     for sentence in _SENTENCE.split(memo.casefold()):
         if not sentence.strip():
             continue
         if before_on_gap and (pronoun := _PRONOUN.match(sentence)):
             sentence = "the adjusted gap" + sentence[pronoun.end():]
-        rest = _on_overall_gap(sentence, families)
+        rest = _on_overall_gap(sentence, names)
         before_on_gap = rest is not None
         if rest is not None and _VERDICT.search(rest):
             found.append(rest)
@@ -541,8 +550,7 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
     # some sentence on the overall adjusted gap's significance concludes as the reference does, and none
     # (cohort sentences aside) concludes the other way or leaves it open: a memo that says both "is significant"
     # and "fails to reach significance", or "whether it is significant is for counsel", concludes nothing
-    families = sorted({c["job_family"].casefold() for c in ref["cohorts"]})
-    overall = _overall_sentences(memo, families)
+    overall = _overall_sentences(memo, sorted({c["job_family"] for c in ref["cohorts"]}))
     want_word = "yes" if ref["significant"] else "no"
     agree = [s for s in overall if _conclusion(s, ref["alpha"]) == want_word]
     contrary = [s for s in overall if _conclusion(s, ref["alpha"]) not in (want_word, None)]
