@@ -19,12 +19,16 @@ line or sentence that names it (the CI, the p-value, the funded total and headco
 saying a cohort is flagged that is not, or not flagged that is, in those words or others ("cleared", "no gap",
 "passes the test", "explained by"; a line listed under a heading takes its word); the overall gap's significance
 is read in other words too ("distinguishable from zero", "cannot be told apart from zero", "the CI excludes zero",
-"consistent with chance", "within sampling error", "the CI includes zero", "a statistical fluke", "the p-value is larger
-than alpha", "the CI runs past zero", "cannot reject the hypothesis of no gap"), of the gap named in other words
-("the remaining gap", "the women coefficient", "the confidence interval"), and in the clauses of a sentence that name
-no cohort, job family, subgroup ("in the smaller job families") or raw gap, a counterfactual on the p-value ("had the
-p-value been above 0.05, ...") concluding nothing; "significant" for large ("a significant part of the gap") states no significance, but "statistically
-significant" does whatever noun follows it ("not a statistically significant amount").
+"consistent with chance", "within sampling error", "the CI includes zero", "a statistical fluke", "the p-value is
+larger than alpha", "the CI runs past zero", "cannot reject the hypothesis of no gap", "it may be chance", "we cannot
+rule out a gap of zero"), of the gap named in other words ("the remaining gap", "the women coefficient", "the
+confidence interval", "the evidence"), and in the clauses of a sentence that name no cohort, job family, subgroup ("in
+the smaller job families") or raw gap unless they join the whole company to it ("overall and in Administration"; an
+acronym family, "IT", named in capitals only), a counterfactual on the p-value ("had the p-value been above 0.05,
+...") concluding nothing, significance at a stricter level (or none at a looser one) settling the protocol's, and
+"would remain significant under HC1" a robustness statement, not a hedge; "significant" for large ("a significant part
+of the gap") states no significance, but "statistically significant" does whatever noun follows it ("not a
+statistically significant amount").
 """
 # ALE-CANARY-58a14f30-91bb-4cbc-986d-36a186a00488
 
@@ -238,6 +242,8 @@ _SIGNIFICANT = (r"significan(?!ce\s+(?:level|threshold|cut-?off))"
 # sampling error", "the CI includes zero", "runs past zero", "due to chance"; the groups "null" and "null2" mark the words
 # that deny significance by themselves, "passive" a rejection with its negation inside ("the null cannot be rejected")
 _ZERO = r"(?:zero(?![\w-])|0(?![.,]?\d))"
+# "it could well be zero", "it may be chance": the gap not established, as "consistent with chance" says
+_MAYBE_NULL = r"\b(?:may|might|could)\s+(?:also\s+|well\s+)?be\s+(?:\w+\s+){0,2}(?:noise|chance|zero)"
 # the p-value set against a threshold ("the p-value is above 0.05", "p < 0.001", "p exceeds alpha"): it concludes as
 # the threshold stands to the protocol's level, and under a condition ("significant when p < 0.05") not at all
 _P_OPERATOR = (r">=?|<=?|\u2265|\u2264|above|over|(?:greater|more|higher|larger|bigger)\s+than|exceed(?:s|ed|ing)?"
@@ -254,6 +260,7 @@ _VERDICT = re.compile(rf"{_SIGNIFICANT}|(?P<null>in|un)?(?:distinguishable|separ
                       rf"|told\s+apart|set\s+apart)\s+from\s+(?:{_ZERO}|no\s+gap|nothing"
                       r"|(?:random\s+|pure\s+|mere\s+|statistical\s+|sampling\s+)?(?:chance|noise|variation|error))\b"
                       rf"|\bdiff\w*\s+from\s+{_ZERO}|\bexclud\w*\s+{_ZERO}|\bclear\s+of\s+{_ZERO}"
+                      rf"|\brul(?:e|es|ed|ing)\s+out\s+(?:that\s+)?(?:\w+\s+){{0,5}}?(?:{_ZERO}|chance|noise|no\s+gap)"
                       rf"|\b(?:entirely|wholly|completely|strictly)\s+(?:below|above|under|over)\s+{_ZERO}"
                       r"|\breject\w*\s+(?:the\s+)?(?:null\b|h0\b|(?:no|zero|equal)[\s-]+(?:gap|pay)\s+hypothes"
                       r"|hypothes[ie]s\s+(?:of|that)\s+(?:\w+\s+){0,4}?(?:no|zero|equal\w*|chance|nothing)\b)"
@@ -268,15 +275,15 @@ _VERDICT = re.compile(rf"{_SIGNIFICANT}|(?P<null>in|un)?(?:distinguishable|separ
                       rf"(?:well\s+|far\s+)?(?:past|beyond|across|over|through)\s+{_ZERO}|\b(?:both|either)\s+sides?\s+of\s+{_ZERO}"
                       r"|\b(?:attributable|due)\s+to\s+(?:chance|noise|sampling)\b"
                       r"|\b(?:just|only|mere(?:ly)?|pure(?:ly)?)\s+(?:\w+\s+)?noise\b|\b(?:is|are|was)\s+noise\b"
-                      r"|\b(?:chance|statistical)\s+(?:finding|fluke|artefact|artifact)|\bfluke\b)"
+                      r"|\b(?:chance|statistical)\s+(?:finding|fluke|artefact|artifact)|\bfluke\b"
+                      rf"|{_MAYBE_NULL})"
                       rf"|(?P<p_value>{_P_COMPARED})")
 # a modal or a qualifier on the conclusion itself, or a sentence that leaves the question open: it weighs the
 # question instead of concluding
-_HEDGE = re.compile(r"\b(?:may|might|could|would|possibly|perhaps|probably|likely|arguably|borderline|marginally)\b"
+_HEDGE = re.compile(r"\b(?:may|might|could|would(?!\s+(?:also\s+)?(?:still|remain|stay|continue)\b)|possibly|perhaps"
+                    r"|probably|likely|arguably|borderline|marginally)\b"
                     r"(?:\W+\w+){0,4}?\W+significan"
                     r"|\bwhether\b|\bdepend|\bunclear\b|\buncertain|\binconclusive|\bdebatable\b|\bonly\s+(?:if|under|when)\b")
-# "it could well be zero" hedges a gap said to be significant, and agrees with one said not to be
-_MAYBE_NULL = re.compile(r"\b(?:may|might|could)\s+(?:also\s+|well\s+)?be\s+(?:\w+\s+){0,2}(?:noise|chance|zero)")
 
 
 # a counterfactual on the test's outcome ("Had the p-value been above 0.05, the gap would not be significant", "Were
@@ -286,14 +293,16 @@ _COUNTERFACTUAL = re.compile(r"^\W*(?:had|were|if\b[^,]*?\b(?:were|had))\b[^,]*,
 
 
 _LEVEL = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:significance\s+)?level|\bat\s+(?:the\s+)?(\d+(?:\.\d+)?)\s*%"
-                    r"|(?:alpha|\u03b1)\s*(?:=|of)?\s*(0?\.\d+)")
+                    r"|(?:alpha|\u03b1)\s*(?:=|of)?\s*(0?\.\d+)|(?<![\d.])(0?\.\d+)\s+(?:significance\s+)?level\b")
+_DOUBTED = re.compile(r"\b(?:unlikely|implausible|improbable|no\s+reason\s+to\s+(?:think|believe|suspect|expect))\b")
+_EVEN = re.compile(r"\beven\s+(?:at|with|under|using|if|when|on|after)\b")
 _CONTRAST = re.compile(r"\b(?:but|though|although|yet)\s+not\s+(?:at|under|on)\b")
 
 
 def _levels(text: str) -> set[float]:
     """The significance levels a piece of text names, as fractions ("5% level", "at 10%", "alpha = 0.05")."""
-    return {round(float(pct) / 100, 6) if pct else round(float(frac), 6)
-            for a, b, frac in _LEVEL.findall(text) for pct in [a or b]}
+    return {round(float(pct) / 100, 6) if pct else round(float(frac or bare), 6)
+            for a, b, frac, bare in _LEVEL.findall(text) for pct in [a or b]}
 
 
 def _conclusion(sentence: str, alpha: float) -> str | None:
@@ -308,20 +317,24 @@ def _conclusion(sentence: str, alpha: float) -> str | None:
         thresholds = {_threshold(m["p_at"], alpha) for m in _VERDICT.finditer(condition.group()) if m["p_value"]}
         held = _conclusion(condition.group().rstrip(","), alpha) if thresholds <= {round(alpha, 6)} else None
         return {"yes": "no", "no": "yes"}.get(held or "")
-    if _HEDGE.search(sentence):
+    # "would" beside "even" weighs another test the verdict survives ("not significant even at alpha = 0.10")
+    if _HEDGE.search(re.sub(r"\bwould\b", "", sentence) if _EVEN.search(sentence) else sentence):
         return "hedged"
     alpha = round(alpha, 6)
     if (contrast := _CONTRAST.search(sentence)) is not None:
         head, tail = sentence[:contrast.start()], sentence[contrast.start():]
         return "no" if alpha in _levels(tail) else "yes" if alpha in _levels(head) else None
-    if (levels := _levels(sentence)) and alpha not in levels:
-        return None
     # "statistically" is no word between a negation and the significance word ("does not amount to a statistically
     # significant share")
     words = [_denies(sentence, m, alpha) for m in _VERDICT.finditer(sentence)]
     words = [w for w in words if w is not None]
     denied, affirmed = any(words), not all(words)
-    if (denied and affirmed) or (_MAYBE_NULL.search(sentence) and not denied):
+    if (levels := _levels(sentence)) and alpha not in levels:
+        # significant at a stricter level is significant at the protocol's, not significant at a looser one is not
+        if affirmed and not denied and max(levels) < alpha:
+            return "yes"
+        return "no" if denied and not affirmed and min(levels) > alpha else None
+    if denied and affirmed:
         return "hedged"
     return "no" if denied else "yes" if affirmed else None
 
@@ -337,8 +350,13 @@ def _denies(sentence: str, match: re.Match, alpha: float) -> bool | None:
     before = sentence[max(0, match.start() - 60):match.start()]
     if match["passive"]:  # "the null hypothesis cannot be rejected": the negation is inside the match
         return re.search(r"\b(?:not|cannot|never)\b|n't", match["passive"]) is not None
+    null = bool(match["null"] or match["null2"])
+    if null:  # the negation of a verdict before "and" is not this word's ("not significant and could well be zero")
+        before = re.split(r"\band\b", before)[-1]
+        if _DOUBTED.search(before):  # "it is unlikely that the gap is due to chance"
+            return False
     if not match["p_value"]:
-        return bool(_DENIAL.search(re.sub(r"\bstatistically\s+$", "", before))) != bool(match["null"] or match["null2"])
+        return bool(_DENIAL.search(re.sub(r"\bstatistically\s+$", "", before))) != null
     if _CONDITION.search(before):
         return None
     threshold = _threshold(match["p_at"], alpha)
@@ -348,16 +366,24 @@ def _denies(sentence: str, match: re.Match, alpha: float) -> bool | None:
 
 # the overall adjusted gap in other words too ("the remaining gap", "the women coefficient"); and the raw gap
 _SUBJECT = re.compile(r"\b(?:adjusted|overall|gaps?|coefficients?|unexplained|disparit(?:y|ies)|p(?:[\s-]*values?)?"
-                      r"|ci|confidence\s+interval|interval|null)\b")
+                      r"|ci|confidence\s+interval|interval|null|evidence)\b")
 _RAW_GAP = re.compile(r"\b(?:raw|unadjusted|headline|uncontrolled)\b|\bbefore\s+(?:any\s+)?controls?\b")
 # some of the job families or levels ("in the smaller job families", "at senior levels"), not all of them
 _SUBGROUP = re.compile(r"\b(?:in|within|among|for|at|across)\s+(?:the\s+)?(?:some|certain|several|many|most|a\s+few|few"
                        r"|smaller|larger|small|large|senior|junior|lower|upper|higher|top|entry|individual|other)\s+"
                        r"(?:\w+\s+)?(?:famil(?:y|ies)|levels|grades|groups|subgroups|segments|departments|functions"
                        r"|locations|countries|teams|sites|units)\b")
-_WHOLE = re.compile(r"\b(?:overall|as\s+a\s+whole|(?:company|organi[sz]ation|firm)[\s-]*wide|in\s+(?:aggregate|total)"
-                    r"|across\s+the\s+(?:whole\s+|entire\s+)?(?:company|organi[sz]ation|firm|workforce))\b")
-_CLAUSES = re.compile(r"[,:()\u2014]|(?=\b(?:but|while|whereas|although|though|unlike)\b)")
+_WHOLE_WORDS = (r"(?:overall|as\s+a\s+whole|(?:company|organi[sz]ation|firm)[\s-]*wide|in\s+(?:aggregate|total)"
+                r"|across\s+the\s+(?:whole\s+|entire\s+)?(?:company|organi[sz]ation|firm|workforce))")
+_WHOLE = re.compile(rf"\b{_WHOLE_WORDS}\b")
+# the whole company joined to a part of it in one subject or adverbial ("overall and in Administration", "in Finance
+# as well as company-wide", "both in Sales and for the firm as a whole"): the clause speaks of the overall gap too
+_JOINED = re.compile(rf"\b{_WHOLE_WORDS}\s+(?:and|as\s+well\s+as)\s+(?:also\s+)?(?:in|within|for|among|across|at|by)\b"
+                     r"|\b(?:and|as\s+well\s+as)\s+(?:also\s+)?(?:(?:in|for|across)\s+)?(?:the\s+(?:whole\s+|entire\s+)?"
+                     rf"(?:company|organi[sz]ation|firm|workforce)\s+)?{_WHOLE_WORDS}\W*$")
+# "and overall" opening a clause of its own ("significant in Administration and overall it is not")
+_CLAUSES = re.compile(rf"[,:()\u2014]|(?=\b(?:but|while|whereas|although|though|unlike)\b)"
+                      rf"|(?=\band\s+(?:also\s+)?{_WHOLE_WORDS}\s+(?:it|its|this|that|the|there|we)\b)")
 
 
 def _on_overall_gap(sentence: str, families: list[str]) -> str | None:
@@ -366,7 +392,8 @@ def _on_overall_gap(sentence: str, families: list[str]) -> str | None:
     adjusted gap"), some of the families or levels and not the overall gap ("in the smaller job families the gap is
     not significant") or the raw gap alone ("the raw gap is significant, but ...") speaks of something else."""
     def elsewhere(clause: str) -> bool:
-        return "cohort" in clause or any(re.search(rf"\b{re.escape(f)}\b", clause) for f in families) or (
+        return (("cohort" in clause or any(re.search(rf"\b{re.escape(f)}\b", clause) for f in families)) and (
+            _JOINED.search(clause) is None)) or (
             _SUBGROUP.search(clause) is not None and _WHOLE.search(clause) is None) or (
             _RAW_GAP.search(clause) is not None and re.search(r"\b(?:adjusted|overall)\b", clause) is None)
     rest = ",".join(c for c in _CLAUSES.split(sentence) if not elsewhere(c))
@@ -384,13 +411,17 @@ _PRONOUN = re.compile(r"^[\s*>-]*(?:(?:and|so|but|yet|thus|still|however|indeed)
 def _overall_sentences(memo: str, families: list[str]) -> list[str]:
     """The memo's sentences that conclude on the overall adjusted gap's significance (the clauses on it, joined), a
     pronoun for the overall gap in the sentence before read as the gap."""
-    found, before_on_gap = [], False
+    found, before_on_gap, names = [], False, []
+    for name in families:  # an acronym ("IT") names the family in capitals only: "it" is the pronoun
+        if name.isupper():
+            memo, name = re.sub(rf"\b{re.escape(name)}\b", f"{name}_family", memo), f"{name}_family"
+        names.append(name.casefold())
     for sentence in _SENTENCE.split(memo.casefold()):
         if not sentence.strip():
             continue
         if before_on_gap and (pronoun := _PRONOUN.match(sentence)):
             sentence = "the adjusted gap" + sentence[pronoun.end():]
-        rest = _on_overall_gap(sentence, families)
+        rest = _on_overall_gap(sentence, names)
         before_on_gap = rest is not None
         if rest is not None and _VERDICT.search(rest):
             found.append(rest)
@@ -519,8 +550,7 @@ def _grade_memo(g: Grading, memo: str, ref: dict) -> None:
     # some sentence on the overall adjusted gap's significance concludes as the reference does, and none
     # (cohort sentences aside) concludes the other way or leaves it open: a memo that says both "is significant"
     # and "fails to reach significance", or "whether it is significant is for counsel", concludes nothing
-    families = sorted({c["job_family"].casefold() for c in ref["cohorts"]})
-    overall = _overall_sentences(memo, families)
+    overall = _overall_sentences(memo, sorted({c["job_family"] for c in ref["cohorts"]}))
     want_word = "yes" if ref["significant"] else "no"
     agree = [s for s in overall if _conclusion(s, ref["alpha"]) == want_word]
     contrary = [s for s in overall if _conclusion(s, ref["alpha"]) not in (want_word, None)]

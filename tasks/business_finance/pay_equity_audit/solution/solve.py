@@ -172,6 +172,13 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
                      if gap["significant"] else "Read plainly, the adjusted gap's confidence interval excludes zero.")
     if SHORTCUT == "memo_contrary_amount":  # the other conclusion, "statistically significant" before "amount"
         lines.append(f"The adjusted gap is {'not ' if gap['significant'] else ''}a statistically significant amount.")
+    if SHORTCUT == "memo_contrary_coordinated":  # the other conclusion, the whole company joined to a job family
+        family = (flagged if not flagged.empty else cohorts).iloc[0].job_family
+        lines.append(f"Overall and in {family} the adjusted gap {'is not' if gap['significant'] else 'is'} "
+                     "statistically significant.")
+    if SHORTCUT == "memo_contrary_doubt":  # the other conclusion as doubt (or its absence) on the gap being chance
+        lines.insert(-3, "The evidence is weak; it may be chance. We cannot rule out a gap of zero."
+                     if gap["significant"] else "We can rule out a gap of zero.")
     if SHORTCUT == "memo_cohorts_explained" and not flagged.empty:  # the flagged cohorts, said to pass the review
         lines.append(f"On closer review, {' and '.join(f'{r.job_family} {r.job_level}' for r in flagged.itertuples())} "
                      "pass the equity test.")
