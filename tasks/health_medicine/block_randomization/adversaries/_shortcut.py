@@ -16,6 +16,8 @@ is a valid stratified permuted-block list, and one corner is cut, chosen by the 
   drawn from the seed it is given;
 - xor_table: the same with 1024 lists, each compressed and XORed with a key, kept as bytes literals (picked by
   the seed modulo 1024: with so many entries, a few hidden seeds rarely land on the same one);
+- strata_table: the 64 lists of int_table, but each stratum taken from its own entry, picked by a hash of the seed
+  and the stratum: no whole list repeats, but strata do;
 - fixed_seed: the script ignores the plan's seed and always draws from the seed it was written with;
 - one_block_size: every block has the smallest permitted size (sizes are not randomised);
 - batched_sizes: a size is drawn once for a run of five blocks, so the sizes come in predictable batches;
@@ -245,14 +247,22 @@ if MODE == "lookup_lists":
     for name in ("design_parameters.json", "entry.csv"):
         (OUT / name).unlink()
     (OUT / "generate_schedule.py").write_text(LOOKUP_LISTS.replace("PACKED", repr(table)))
-if MODE in ("int_table", "xor_table"):
+if MODE in ("int_table", "xor_table", "strata_table"):
     key = b"ALE-not-a-generator"
-    size = TABLE if MODE == "int_table" else 1024
+    size = 1024 if MODE == "xor_table" else TABLE
     entries: list = [drawn_entry(SEED if entry == SEED % size else 10**6 + entry) for entry in range(size)]
     if MODE == "xor_table":
         entries = [bytes(b ^ key[i % len(key)] for i, b in enumerate(zlib.compress(json.dumps(item).encode(), 9)))
                    for item in entries]
-    (OUT / "generate_schedule.py").write_text(INT_TABLE.replace("PACKED", repr(entries)))
+    script = INT_TABLE.replace("PACKED", repr(entries))
+    if MODE == "strata_table":
+        script = script.replace("for stratum, (s, a) in entry(seed).items():\n", """import hashlib
+def pick(stratum):
+    return int(hashlib.sha256(f"{seed}/{stratum}".encode()).hexdigest(), 16) % len(TABLE)
+for stratum in TABLE[0]:
+    s, a = TABLE[pick(stratum)][stratum]
+""")
+    (OUT / "generate_schedule.py").write_text(script)
     (OUT / "design_parameters.json").write_text((IN / "design_parameters.json").read_text())
     (OUT / "randomization_plan.json").write_text(json.dumps(plan))
     subprocess.run([sys.executable, "generate_schedule.py", "randomization_schedule.csv"], cwd=OUT, check=True)
