@@ -19,12 +19,15 @@ power, the dropout inflation and rounding, then the list: strata, balance of eve
 permitted and complete blocks, random block sizes (drawn, not taken in turn: how often a block
 repeats the size of the one before it, against the binomial) and orders, list length per stratum,
 randomisation numbers, agreement of the summary and the plan with the list, a re-run of the
-submitted script in a sandbox that must reproduce the list exactly, and two re-runs with each of three
-hidden seeds: each must give one valid list, new and drawn afresh (not the submitted list or another
-seed's list with its blocks reordered, its arms relabelled or most allocations kept). A script, plan or
-sample size file holding any list the script writes (the submitted one or a hidden seed's: a table of lists
-picked by the seed) fails, whether the list is kept as text, packed (base64 or hex, zlib, gzip, bz2 or lzma)
-or coded one symbol per allocation (a real generator builds it).
+submitted script in a sandbox that must reproduce the list exactly, and re-runs with 32 hidden seeds, each in
+a sandbox of its own (the first three twice): each must give one valid list, new and drawn afresh (not the
+submitted list or another seed's list with its blocks reordered, its arms relabelled or most allocations
+kept, and sharing no run of 12 blocks or whole stratum with any other). A table of stored lists picked by the
+seed repeats an entry among 33 lists unless it is large, and the script, plan and sample size file together
+may hold only 8 KiB compressed, far more than a generator needs and far less than such a table. A script,
+plan or sample size file holding any list the script writes (the submitted one or a hidden seed's) fails,
+whether the list is kept as text, packed (base64 or hex, zlib, gzip, bz2 or lzma) or coded one symbol per
+allocation (a real generator builds it).
 """
 # ALE-CANARY-24df4d0a-58b7-4d11-9419-e997129687fd
 
@@ -111,9 +114,14 @@ METHODS = {
     "continuous": ("t-test", "normal approximation"),
     "binary": ("pooled normal approximation", "pooled normal approximation with continuity correction", "arcsine"),
 }
+HIDDEN_SEEDS = 32  # seeds the script is re-run with: a table of stored lists picked by the seed repeats an entry
+REPEATED_SEEDS = 3  # hidden seeds run twice (the list must come back the same)
+FILES_BUDGET = 8192  # bytes, lzma-compressed, of the script, plan and sample size file together: a generator needs a
+# fraction of it; a table of lists large enough to give 33 seeds 33 different entries does not fit
 RESEEDED = ("the script, re-run with seeds it was never given, makes a different valid list for each, the same on "
             "every run")
 STORED = "the script, the plan and the sample size file hold no stored copy of a list the script writes"
+READ_FILES = ("generate_schedule.py", "randomization_plan.json", "sample_size.json")  # what the script may read
 SCHEDULE_COLUMNS = ("stratum", "block_number", "block_size", "position", "randomization_number", "arm")
 
 
@@ -289,7 +297,9 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
                  "capacity": sc["capacity"], "strata": strata(sc),
                  "control_n": {m: control_n(m, design) for m in METHODS[ep["type"]]},
                  "rerun_seeds": [int(np.random.default_rng([params["seed"], 1]).integers(1, 2**31)),
-                                 *(int(x) for x in np.random.default_rng([params["seed"], 2]).integers(1, 2**31, 2))]}
+                                 *(int(x) for x in np.random.default_rng([params["seed"], 2]).integers(1, 2**31, 2)),
+                                 *(int(x) for x in np.random.default_rng([params["seed"], 3]).integers(
+                                     1, 2**31, HIDDEN_SEEDS - 3))]}
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
 
 
@@ -536,23 +546,37 @@ def _ring(sizes: list[int]) -> tuple[int, ...]:
     return min((t for turn in turns for t in (turn, turn[::-1])), default=())
 
 
-def reworked(ref: dict[str, Any], first: list[tuple[str, ...]], second: list[tuple[str, ...]]) -> str:
-    """Why ``second`` looks like ``first`` reworked (blocks reordered or reversed, arms relabelled, strata swapped,
-    or most allocations kept in place) rather than drawn afresh; empty when the two lists look independent."""
-    a, b = _blocks_by_stratum(first), _blocks_by_stratum(second)
+@dataclass
+class Outline:
+    """What ``reworked`` compares of a list, worked out once: each stratum's block-size ring, its block shapes and
+    its allocations in order."""
+
+    rings: list[tuple[int, ...]]
+    shapes: list[list[tuple[int, ...]]]
+    allocations: dict[str, list[str]]
+
+
+def outline(ref: dict[str, Any], rows: list[tuple[str, ...]]) -> Outline:
+    blocks = _blocks_by_stratum(rows)
     largest = max(ref["block_sizes"])
-    if sorted(_ring([len(x) for x in blocks]) for blocks in a.values()) == \
-            sorted(_ring([len(x) for x in blocks]) for blocks in b.values()):
+    return Outline(sorted(_ring([len(x) for x in stratum]) for stratum in blocks.values()),
+                   sorted(sorted(_block_shape(x, largest) for x in stratum) for stratum in blocks.values()),
+                   {name: [arm for block in stratum for arm in block] for name, stratum in blocks.items()})
+
+
+def reworked(ref: dict[str, Any], a: Outline, b: Outline) -> str:
+    """Why the list outlined by ``b`` looks like that of ``a`` reworked (blocks reordered or reversed, arms
+    relabelled, strata swapped, or most allocations kept in place) rather than drawn afresh; empty when the two
+    lists look independent."""
+    if a.rings == b.rings:
         return "the same block-size sequence in every stratum"
-    if sorted(sorted(_block_shape(x, largest) for x in blocks) for blocks in a.values()) == \
-            sorted(sorted(_block_shape(x, largest) for x in blocks) for blocks in b.values()):
+    if a.shapes == b.shapes:
         return "the same blocks in every stratum, reordered or relabelled"
     ratios = ref["ratios"]
     unit = sum(ratios.values())
     chance = sum((q / unit) ** 2 for q in ratios.values())
-    pairs = [(x, y) for stratum in a.keys() & b.keys()
-             for x, y in zip([arm for block in a[stratum] for arm in block],
-                             [arm for block in b[stratum] for arm in block], strict=False)]
+    pairs = [(x, y) for stratum in a.allocations.keys() & b.allocations.keys()
+             for x, y in zip(a.allocations[stratum], b.allocations[stratum], strict=False)]
     best = 0.0
     for names in permutations(ratios):
         relabel = dict(zip(ratios, names, strict=True))
@@ -561,6 +585,30 @@ def reworked(ref: dict[str, Any], first: list[tuple[str, ...]], second: list[tup
     if best >= chance + REWORK_MARGIN:
         return f"{best:.0%} of the allocations agree position by position (chance {chance:.0%})"
     return ""
+
+
+SHARED_BLOCKS = 12  # consecutive blocks two drawn lists share by chance once in ~10^5 gradings or less
+SHORT_STRATUM = 8  # a stratum of fewer blocks than SHARED_BLOCKS is compared whole from this many blocks
+
+
+def _runs(rows: list[tuple[str, ...]]) -> set[tuple[tuple[int, ...], ...]]:
+    """Every run of SHARED_BLOCKS consecutive blocks of a list (a shorter stratum whole), whatever the arm names and
+    the direction: what a list shares with another made from the same stored stratum or stretch of blocks."""
+    runs = set()
+    for blocks in _blocks_by_stratum(rows).values():
+        width = min(len(blocks), SHARED_BLOCKS)
+        if width < SHORT_STRATUM:
+            continue
+        for start in range(len(blocks) - width + 1):
+            run = blocks[start:start + width]
+            forms = (run, run[::-1], [block[::-1] for block in run[::-1]])
+            runs.add(min(_relabelled_run(form) for form in forms))
+    return runs
+
+
+def _relabelled_run(blocks: list[tuple[str, ...]]) -> tuple[tuple[int, ...], ...]:
+    first: dict[str, int] = {}
+    return tuple(tuple(first.setdefault(arm, len(first)) for arm in block) for block in blocks)
 
 
 ENCODED_RUN = re.compile(rb"[A-Za-z0-9+/=_-]{40,}")  # base64 or hex long enough to hold a list
@@ -648,12 +696,21 @@ def _coded_runs(rows: list[tuple[str, ...]], arms: list[str]) -> set[str]:
 
 
 def _stored_copy(g: Grading, ref: dict[str, Any], lists: dict[str, list[tuple[str, ...]]]) -> str:
-    """Which file the script reads holds one of the lists it wrote (the submitted one, or one it wrote for a hidden
-    seed), as text or packed: its randomisation numbers, its arm names (a plan may name the arms), or its
+    """Why the files the script reads may hold stored lists: more than FILES_BUDGET compressed (room for a table of
+    lists, however it is encoded), or one of the lists it wrote (the submitted one, or one it wrote for a hidden
+    seed) as text or packed: its randomisation numbers, its arm names (a plan may name the arms), or its
     allocations coded one symbol each."""
+    sizes = {name: g.output(name).stat().st_size if g.output(name).is_file() else 0 for name in READ_FILES}
+    if sum(sizes.values()) > 32 * FILES_BUDGET:
+        return f"the files the script reads hold {sum(sizes.values())} bytes: room for a table of lists"
+    packed = sum(len(lzma.compress(g.output(name).read_bytes(), preset=9 | lzma.PRESET_EXTREME))
+                 for name, size in sizes.items() if size)
+    if packed > FILES_BUDGET:
+        return (f"the files the script reads hold {packed} bytes compressed (a generator needs a fraction of "
+                f"{FILES_BUDGET}): room for a table of lists")
     arms = list(ref["ratios"])
     coded = {label: _coded_runs(rows, arms) for label, rows in lists.items()}
-    for name in ("generate_schedule.py", "randomization_plan.json", "sample_size.json"):
+    for name in READ_FILES:
         text, decoded = _decoded(g.output(name))
         texts = [text, *decoded]
         condensed = [re.sub(r"[^0-9a-z]", "", t.casefold()) for t in texts]
@@ -674,10 +731,11 @@ def _stored_copy(g: Grading, ref: dict[str, Any], lists: dict[str, list[tuple[st
 
 
 def _grade_reproducible(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]], n_randomized: int) -> None:
-    """Re-run the script on the submitted plan (the list must come back identical), then twice each on copies of
-    the plan holding seeds the agent never saw: each seed must give the same list on both runs, a valid list by
-    every check the submitted one passes, and a list drawn afresh (not the submitted one or another seed's list
-    reworked). The script and the plan must not hold the list itself."""
+    """Re-run the script on the submitted plan (the list must come back identical), then on copies of the plan
+    holding seeds the agent never saw, each in a sandbox of its own (the first few twice, the list the same on both
+    runs): each must give a valid list by every check the submitted one passes, drawn afresh (not the submitted one
+    or another seed's list reworked, and no stretch of blocks or stratum taken from another). The files the script
+    reads must not hold the list itself, nor have room for a table of lists."""
     files: dict[str, Path | str] = {"generate_schedule.py": g.output("generate_schedule.py"),
                                     "design_parameters.json": g.input_dir / "design_parameters.json"}
     if g.output("sample_size.json").is_file():
@@ -696,29 +754,37 @@ def _grade_reproducible(g: Grading, ref: dict[str, Any], rows: list[dict[str, st
         g.check(STORED, not stored, reason=stored)
         return
     hidden = [seed if seed != plan.get("seed") else seed + 1 for seed in ref["rerun_seeds"]]
-    staged = dict(files)
-    for number, seed in enumerate(hidden):
-        staged.update({f"seed{number}/{name}": path for name, path in files.items()})
-        staged[f"seed{number}/randomization_plan.json"] = json.dumps({**plan, "seed": seed})
-    runs = " && ".join(f"(cd seed{number} && python3 generate_schedule.py a.csv && python3 generate_schedule.py b.csv)"
-                       for number in range(len(hidden)))
-    result = g.run_tool(["bash", "-c", runs], files=staged, timeout=90)
     problems: list[str] = []
+    seen = dict.fromkeys(_runs(submitted), "the submitted list")
+    outlines = {"the submitted list": outline(ref, submitted)}
     for number, seed in enumerate(hidden):
-        first, second = (_read_schedule(result.workdir / f"seed{number}" / name) for name in ("a.csv", "b.csv"))
+        # a sandbox of its own for each seed: no run can learn which lists the others wrote
+        runs = ["python3 generate_schedule.py a.csv", "python3 generate_schedule.py b.csv"][:1 + (number < REPEATED_SEEDS)]
+        result = g.run_tool(["bash", "-c", " && ".join(runs)],
+                            files={**files, "randomization_plan.json": json.dumps({**plan, "seed": seed})}, timeout=60)
+        first = _read_schedule(result.workdir / "a.csv")
         if first is None:
             problems.append(f"the script failed with seed {seed}: {result.stderr[-300:]}")
-            continue
-        if first != second:
+            break
+        if number < REPEATED_SEEDS and first != _read_schedule(result.workdir / "b.csv"):
             problems.append(f"two runs with seed {seed} gave different lists")
         again = [dict(zip(SCHEDULE_COLUMNS, row, strict=True)) for row in first]
         problems += [f"seed {seed}, {f.name}: fails" for f in list_findings(ref, again, n_randomized) if f.score < 1]
-        for name, other in lists.items():
-            why = reworked(ref, other, first)
+        label = f"the list for seed {seed}"
+        outlines[label] = outline(ref, first)
+        for name in lists:
+            why = reworked(ref, outlines[name], outlines[label])
             if why:
                 problems.append(f"the list for seed {seed} is {name} reworked: {why}")
-        lists[f"the list for seed {seed}"] = first
-    g.check(RESEEDED, not problems, weight=1.5, expected=f"a valid, reproducible, fresh list for each of seeds {hidden}",
+        shared = {seen.setdefault(run, label) for run in _runs(first)} - {label}
+        if shared and not problems:
+            problems.append(f"the list for seed {seed} repeats {SHARED_BLOCKS} blocks in a row (or a whole stratum) "
+                            f"of {min(shared)}")
+        lists[label] = first
+        if problems:
+            break  # one seed failing fails the check: the remaining runs are not needed
+    g.check(RESEEDED, not problems, weight=1.5, expected=f"a valid, reproducible, fresh list for each of {len(hidden)} "
+            "hidden seeds, sharing no stratum or run of blocks with another",
             reason="; ".join(problems))
     stored = _stored_copy(g, ref, lists)
     g.check(STORED, not stored, reason=stored)

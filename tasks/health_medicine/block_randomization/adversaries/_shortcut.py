@@ -11,6 +11,13 @@ is a valid stratified permuted-block list, and one corner is cut, chosen by the 
 - lookup_lists: generate_schedule.py holds 64 lists drawn beforehand, each as its block sizes and its arms coded
   0, 1, 2 (no randomisation numbers, no arm names), compressed and encoded, and picks one by the seed modulo 64
   (the submitted list is the plan seed's entry): nothing is drawn from the seed it is given;
+- int_table: generate_schedule.py holds 64 lists drawn beforehand, each stratum's block sizes and arms packed into two
+  plain decimal integers (no text, no base64, no compression), and picks one by the seed modulo 64: nothing is
+  drawn from the seed it is given;
+- xor_table: the same with 1024 lists, each compressed and XORed with a key, kept as bytes literals (picked by
+  the seed modulo 1024: with so many entries, a few hidden seeds rarely land on the same one);
+- strata_table: the 64 lists of int_table, but each stratum taken from its own entry, picked by a hash of the seed
+  and the stratum: no whole list repeats, but strata do;
 - fixed_seed: the script ignores the plan's seed and always draws from the seed it was written with;
 - one_block_size: every block has the smallest permitted size (sizes are not randomised);
 - batched_sizes: a size is drawn once for a run of five blocks, so the sizes come in predictable batches;
@@ -29,6 +36,7 @@ from collections import Counter
 from itertools import product
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import proportion_effectsize
@@ -115,6 +123,60 @@ with open(sys.argv[1], "w", newline="") as handle:
     csv.writer(handle, lineterminator="\\n").writerows(out)
 """
 TABLE = 64
+INT_TABLE = """import csv, json, sys
+from pathlib import Path
+design = json.loads(Path("design_parameters.json").read_text())
+arms = [a["name"] for a in design["arms"]]
+sizes = [int(b) for b in design["block_sizes"]]
+TABLE = PACKED
+KEY = b"ALE-not-a-generator"
+def unpack(n, base):
+    out = []
+    while n > 1:
+        n, d = divmod(n, base)
+        out.append(d)
+    return out[::-1]
+def entry(seed):
+    item = TABLE[seed % len(TABLE)]
+    if isinstance(item, bytes):
+        import zlib
+        item = json.loads(zlib.decompress(bytes(b ^ KEY[i % len(KEY)] for i, b in enumerate(item))))
+    return item
+seed = json.loads(Path("randomization_plan.json").read_text())["seed"]
+out = [["stratum", "block_number", "block_size", "position", "randomization_number", "arm"]]
+for stratum, (s, a) in entry(seed).items():
+    allocations = unpack(a, len(arms))
+    count = 0
+    for number, index in enumerate(unpack(s, len(sizes)), start=1):
+        for position in range(1, sizes[index] + 1):
+            out.append([stratum, number, sizes[index], position, f"{stratum}-{count + 1:03d}", arms[allocations[count]]])
+            count += 1
+with open(sys.argv[1], "w", newline="") as handle:
+    csv.writer(handle, lineterminator="\\n").writerows(out)
+"""
+
+
+def drawn_entry(seed: int) -> dict[str, list[int]]:
+    """One list drawn in this process the way the generator draws it, each stratum's block-size indices and arm
+    indices packed into two integers (a leading 1 keeps leading zeros)."""
+    rng = np.random.default_rng(seed)
+    arm_names, sizes = list(ratios), [int(b) for b in design["block_sizes"]]
+    entry = {}
+    for combo in product(*[f["levels"] for f in design["factors"]]):
+        code = "-".join(level[0] for level in combo)
+        need = math.ceil(design["list_capacity_factor"] * total * math.prod(level[2] for level in combo) - 1e-9)
+        size_code, arm_code, count = 1, 1, 0
+        while count < need:
+            index = int(rng.integers(len(sizes)))
+            size_code = size_code * len(sizes) + index
+            content = [arm_names.index(n) for n, r in ratios.items() for _ in range(sizes[index] * r // unit)]
+            for arm in rng.permutation(content):
+                arm_code = arm_code * len(arm_names) + int(arm)
+            count += sizes[index]
+        entry[code] = [size_code, arm_code]
+    return entry
+
+
 STORED_LISTS = """import base64, csv, io, json, sys, zlib
 from collections import defaultdict
 from pathlib import Path
@@ -185,6 +247,27 @@ if MODE == "lookup_lists":
     for name in ("design_parameters.json", "entry.csv"):
         (OUT / name).unlink()
     (OUT / "generate_schedule.py").write_text(LOOKUP_LISTS.replace("PACKED", repr(table)))
+if MODE in ("int_table", "xor_table", "strata_table"):
+    key = b"ALE-not-a-generator"
+    size = 1024 if MODE == "xor_table" else TABLE
+    entries: list = [drawn_entry(SEED if entry == SEED % size else 10**6 + entry) for entry in range(size)]
+    if MODE == "xor_table":
+        entries = [bytes(b ^ key[i % len(key)] for i, b in enumerate(zlib.compress(json.dumps(item).encode(), 9)))
+                   for item in entries]
+    script = INT_TABLE.replace("PACKED", repr(entries))
+    if MODE == "strata_table":
+        script = script.replace("for stratum, (s, a) in entry(seed).items():\n", """import hashlib
+def pick(stratum):
+    return int(hashlib.sha256(f"{seed}/{stratum}".encode()).hexdigest(), 16) % len(TABLE)
+for stratum in TABLE[0]:
+    s, a = TABLE[pick(stratum)][stratum]
+""")
+    (OUT / "generate_schedule.py").write_text(script)
+    (OUT / "design_parameters.json").write_text((IN / "design_parameters.json").read_text())
+    (OUT / "randomization_plan.json").write_text(json.dumps(plan))
+    subprocess.run([sys.executable, "generate_schedule.py", "randomization_schedule.csv"], cwd=OUT, check=True)
+    (OUT / "design_parameters.json").unlink()
+    listing = (OUT / "randomization_schedule.csv").read_text()
 rows = list(csv.DictReader(listing.splitlines()))
 counts = Counter((r["stratum"], r["arm"]) for r in rows)
 with open(OUT / "allocation_summary.csv", "w", newline="") as fh:
