@@ -423,6 +423,18 @@ SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insuffi
 FALLS_SHORT = re.compile(r"\b(?:below|short|insufficient|until)\b")
 # a sentence about what a claim would need makes none ("an observation would require 5 sigma")
 CONDITIONAL = re.compile(r"\b(?:would|could|requires?|required|threshold|needs?|needed)\b")
+# "would" before a verb of seeming or naming hedges a statement without making it hypothetical ("the data would seem
+# consistent with ...", "which we would call a discovery")
+HEDGING_WOULD = (r"\bwould\s+(?:(?:we|one|i|you|\w+ly)\s+)?(?:seem|appear|look|sound|say|argue|conclude|call|describe|"
+                 r"characteri[sz]e|term|label|consider|regard|deem|judge|think)\w*")
+# what, in the sentence of a claim hedged so, conditions it still ("we would call it a discovery if confirmed",
+# "only at 5 sigma would we call it a discovery")
+HEDGE_CONDITION = re.compile(r"\b(?:if|unless|once|only|until|were|had)\b|\b(?:5|five)\s*(?:sigma|σ|standard)")
+# before the hedged claim, a word that denies it without a negator ("nothing here is what we would call a discovery")
+NOTHING = re.compile(r"\b(?:nothing|none|neither|nobody|hardly|scarcely|barely)\b")
+# a relative clause describing what the sentence reports: a claim hedged in it ("..., which we would call a discovery")
+# is conditioned only by what follows its opening
+RELATIVE_OPENING = re.compile(r",\s*(?:which|who|whose)\b")
 # a relative clause ending the sentence after the claim says something about it, without making it conditional ("we
 # report the observation of a new resonance, which would be the first of its kind")
 RELATIVE_TAIL = re.compile(r",\s*(?:which|who|whose)\b[^,;:()]*$")
@@ -432,7 +444,8 @@ DENIAL = re.compile(r"\bno (?:significant )?(?:excess|signal|evidence)\b")
 # not "except for one thing", "in other words")
 SPECTRUM_PLACE = re.compile(r"\b(?:sidebands?|(?<!look[- ])elsewhere|control\s+regions?)\b")
 PLACE_NOUN = re.compile(r"\b(?:peak|window|region|signal|excess|resonance|bump|mass(?:es)?|gev|bins?|range|spectrum)\b|\d")
-ELSEWHERE = re.compile(r"\b(?:other|outside|away\s+from|apart\s+from|except|excluding)\b")
+ELSEWHERE_WORDS = r"outside|away\s+from|apart\s+from|except|excluding"
+ELSEWHERE = re.compile(rf"\b(?:other|{ELSEWHERE_WORDS})\b")
 # a claim denied by what follows it ("an observation cannot be claimed", "a discovery is not established")
 DENIED_AFTER = re.compile(r"\s*(?:(?:yet|still)\s+)?(?:cannot|can't|isn't|aren't|wasn't|weren't|won't|"
                           r"(?:is|are|was|were|can|could|may|might|should|will|would|has|have|does|do|did)\s+"
@@ -467,8 +480,8 @@ BACKGROUND_AGREES = re.compile(
     r"|\bbackground.only\s+(?:\w+\s+)?(?:describes|explains|fits|reproduces|accounts\s+for)\s+(?:the\s+)?"
     r"(?:data|spectrum|distribution)(?!\s+(?:poorly|badly|only))")
 AGREEMENT_DENIED = re.compile(r"\b(?:no|not|never|nor|hardly|barely|far\s+from|longer)\b|n't\b")
-AGREEMENT_ELSEWHERE = re.compile(r"\b(?:outside|away\s+from|apart\s+from|except|excluding)\b")
-AGREEMENT_CHANCE = re.compile(r"\b(?:would|probability|chance|p-value)\b|\bp\s*[=<]")
+AGREEMENT_ELSEWHERE = re.compile(rf"\b(?:{ELSEWHERE_WORDS})\b")
+AGREEMENT_CHANCE = re.compile(rf"(?!{HEDGING_WOULD})\bwould\b|\b(?:probability|chance|p-value)\b|\bp\s*[=<]")
 # the agreement's own part of its sentence is bounded by punctuation and conjunctions: a word about the sidebands or
 # a probability elsewhere in the sentence ("..., and the probability of a signal is small") does not excuse it
 AGREEMENT_PART_BREAK = re.compile(r"[,:()\u2013\u2014]|\b(?:and|but|while|whereas|yet|although|though)\b")
@@ -492,14 +505,19 @@ REAL_CONDITION = re.compile(
 OWN_CLAUSE = re.compile(r"\s*(?:and|but|while|whereas|yet|although|though|so)\b")
 CHANCE_QUALIFIER = re.compile(r"\s*(?:with|at|p\b)")
 CLAUSE_BREAK = re.compile(r"[,:()\u2013\u2014]")
+# a place phrase qualifies the next clause, a clause with a verb of its own ("away from the peak the fit is good, ...")
+# qualifies nothing; a relative clause inside the phrase ("outside the region where the peak is") is not its verb
+OWN_VERB = re.compile(r"\b(?:is|are|was|were|be|been|has|have|had|agrees?|fits?|shows?|seems?|appears?|looks?|remains?|"
+                      r"describes?|matches?|gives?|yields?)\b")
+SUBORDINATE = re.compile(r"\b(?:where|which|that|who|whose|when)\b.*")
 NEGATION_REACH = 4  # words before a claim within which a negator denies it ("cannot claim an observation")
 SHORT_OF_REACH = 8  # words before a claim, in its clause, within which the text may say the result falls short of it
 
 
 def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], reach: int, *,
-              clause: bool = False, denial_after: bool = True) -> list[tuple[bool, str]]:
+              clause: bool = False, denial_after: bool = True) -> list[tuple[bool, str, re.Match[str]]]:
     """Each match of ``pattern``: whether ``before`` occurs within ``reach`` words before it (within its own clause
-    when ``clause``) or, when ``denial_after``, a denial follows it; and its sentence."""
+    when ``clause``) or, when ``denial_after``, a denial follows it; its sentence; and the match."""
     found = []
     for sentence in SENTENCE_BREAK.split(text):
         for match in pattern.finditer(sentence):
@@ -508,32 +526,45 @@ def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], reac
                 lead = CLAUSE_BREAK.split(lead)[-1]
             words = re.findall(r"[\w']+", lead)[-reach:]
             denied = denial_after and DENIED_AFTER.match(sentence, match.end()) is not None
-            found.append((bool(before.search(" ".join(words))) or denied, sentence))
+            found.append((bool(before.search(" ".join(words))) or denied, sentence, match))
     return found
 
 
 def _overclaims(text: str, *patterns: re.Pattern[str]) -> bool:
     """A claim of one of ``patterns`` that the text neither says the result falls short of nor makes conditional."""
-    return any(not short and not CONDITIONAL.search(_conditions(sentence, pattern)) for pattern in patterns
-               for short, sentence in _mentions(text, pattern, SHORT_OF, SHORT_OF_REACH, clause=True))
+    return any(not short and not _conditional(sentence, match, pattern) for pattern in patterns
+               for short, sentence, match in _mentions(text, pattern, SHORT_OF, SHORT_OF_REACH, clause=True))
 
 
-def _conditions(sentence: str, pattern: re.Pattern[str]) -> str:
-    """The sentence without a relative clause ending it that holds no claim of ``pattern``."""
+def _conditional(sentence: str, match: re.Match[str], pattern: re.Pattern[str]) -> bool:
+    """Whether a claim's sentence makes it conditional ("an observation would require 5 sigma"). A relative clause
+    ending the sentence without a claim does not; a claim hedged with 'would' in a relative clause is read from the
+    clause's opening on; a hedging 'would' ("would call", "would seem") conditions only beside a condition ("we would
+    call it a discovery if it were confirmed")."""
     tail = RELATIVE_TAIL.search(sentence)
-    return sentence[:tail.start()] if tail and not pattern.search(tail.group()) else sentence
+    scope = sentence[:tail.start()] if tail and not pattern.search(tail.group()) else sentence
+    hedge = re.compile(HEDGING_WOULD)
+    openings = [o for o in RELATIVE_OPENING.finditer(sentence, 0, match.start())
+                if hedge.search(sentence, o.end(), match.start())]
+    if openings:
+        scope = sentence[openings[-1].start():]
+    if hedge.search(scope) and not NOTHING.search(sentence, 0, match.start()):
+        return bool(CONDITIONAL.search(hedge.sub(" ", scope)) or HEDGE_CONDITION.search(scope))
+    return bool(CONDITIONAL.search(scope))
 
 
 def _denies_excess(text: str) -> bool:
     """'No significant excess' said of the result, not of another part of the spectrum or under a condition, in its
     own part of the sentence or in a phrase qualifying it (as for the agreement with the background)."""
-    for sentence in SENTENCE_BREAK.split(text):
-        for match in DENIAL.finditer(sentence):
-            own, clauses = _parts(sentence, match)
-            if not _names_place(own, ELSEWHERE) and not any(_qualifies(clause, ELSEWHERE, chance=False)
-                                                            for clause in clauses):
-                return True
-    return False
+    return any(not _said_elsewhere(sentence, match) for sentence in SENTENCE_BREAK.split(text)
+               for match in DENIAL.finditer(sentence))
+
+
+def _said_elsewhere(sentence: str, match: re.Match[str]) -> bool:
+    """Whether a statement is said of another part of the spectrum ("away from 343 gev no excess is observed", "no
+    other excess"), in its own part of the sentence or in a phrase qualifying it."""
+    own, clauses, _ = _parts(sentence, match)
+    return _names_place(own, ELSEWHERE) or any(_qualifies(clause, ELSEWHERE, chance=False) for clause in clauses)
 
 
 def _names_place(part: str, words: re.Pattern[str]) -> bool:
@@ -551,22 +582,23 @@ def _real_condition(part: str) -> bool:
 def _qualifies(clause: str, words: re.Pattern[str] = AGREEMENT_ELSEWHERE, chance: bool = True) -> bool:
     """Whether a clause opens with a phrase that puts a statement elsewhere or under a condition or (when
     ``chance``) a probability."""
-    return bool((PLACE_QUALIFIER.match(clause) and _names_place(clause, words))
+    return bool((PLACE_QUALIFIER.match(clause) and _names_place(clause, words)
+                 and not OWN_VERB.search(SUBORDINATE.sub("", clause)))
                 or (CONDITION_QUALIFIER.match(clause) and _real_condition(clause))
                 or (chance and CHANCE_QUALIFIER.match(clause) and AGREEMENT_CHANCE.search(clause)
                     and re.search(r"\d", clause)))
 
 
-def _parts(sentence: str, match: re.Match[str]) -> tuple[str, list[str]]:
+def _parts(sentence: str, match: re.Match[str]) -> tuple[str, list[str], str]:
     """A statement's own part of its sentence (bounded by punctuation and conjunctions, the statement itself left
-    out) and the clauses that may qualify it: its own clause's opening, and the clauses just before and after it
-    (the one before only when no conjunction opens the statement's clause)."""
+    out); the clauses that may qualify it: its own part's opening, and the clauses just before and after it (the one
+    before only when no conjunction opens the statement's clause); and its clause's opening."""
     head, tail = sentence[:match.start()], sentence[match.end():]
     own_head = AGREEMENT_PART_BREAK.split(head)[-1]
     before, after = CLAUSE_BREAK.split(head), CLAUSE_BREAK.split(tail)
     joined = len(before) > 1 and not OWN_CLAUSE.match(before[-1])
     return own_head + " " + AGREEMENT_PART_BREAK.split(tail)[0], [before[-2] if joined else "", own_head,
-                                                                   after[1] if len(after) > 1 else ""]
+                                                                   after[1] if len(after) > 1 else ""], before[-1]
 
 
 def _agrees_with_background(text: str) -> bool:
@@ -578,11 +610,10 @@ def _agrees_with_background(text: str) -> bool:
     spectrum ("except near 343 gev", not "except for one thing"; the look-elsewhere effect is none)."""
     for sentence in SENTENCE_BREAK.split(text):
         for match in BACKGROUND_AGREES.finditer(sentence):
-            own, clauses = _parts(sentence, match)
+            own, clauses, lead = _parts(sentence, match)
             if (_names_place(own, AGREEMENT_ELSEWHERE) or AGREEMENT_CHANCE.search(own + match.group())
                     or _real_condition(own) or any(_qualifies(clause) for clause in clauses)):
                 continue
-            lead = CLAUSE_BREAK.split(sentence[:match.start()])[-1]
             if not AGREEMENT_DENIED.search(" ".join(re.findall(r"[\w']+", lead)[-NEGATION_REACH:])):
                 return True
     return False
@@ -605,11 +636,15 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     evidence or the excess may not be withdrawn either ("evidence cannot be claimed", "we cannot claim evidence"), and at
     5 or more the claim not put off ("an observation would be premature"), the excess not dismissed ("is not
     significant", "is a statistical fluctuation") and the data not said to agree with the background alone ("consistent
-    with the background-only hypothesis")."""
+    with the background-only hypothesis"). A 'would' that only hedges ("would seem consistent", "which we would call a
+    discovery") makes neither a claim nor an agreement hypothetical, and a denial said of another part of the spectrum
+    ("away from 343 gev no significant excess is observed") denies nothing."""
     if g.params["mode"] == "measurement":
         z = _value(result, "local_significance")
-        claims = [denied for denied, _ in _mentions(text, CLAIM, NEGATOR, NEGATION_REACH)]
-        claims += [short for short, _ in _mentions(text, CLAIM, FALLS_SHORT, SHORT_OF_REACH, clause=True) if short]
+        # a denial said of another part of the spectrum ("away from 343 gev no excess is observed") denies no claim
+        claims = [denied for denied, sentence, match in _mentions(text, CLAIM, NEGATOR, NEGATION_REACH)
+                  if not (denied and _said_elsewhere(sentence, match))]
+        claims += [short for short, *_ in _mentions(text, CLAIM, FALLS_SHORT, SHORT_OF_REACH, clause=True) if short]
         if z is None:
             ok, want = False, "a local significance"
         elif z >= 5:
@@ -618,7 +653,7 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
             want = "an observation (Z >= 5), not denied"
         elif z >= 3:
             # "the excess is not significant enough" does not deny the excess
-            ok = (not all(denied for denied, _ in _mentions(text, EVIDENCE, NEGATOR, NEGATION_REACH, denial_after=False))
+            ok = (not all(denied for denied, *_ in _mentions(text, EVIDENCE, NEGATOR, NEGATION_REACH, denial_after=False))
                   and not _overclaims(text, FORMAL_CLAIM, RESONANCE_CLAIM) and not _denies_excess(text)
                   and not EVIDENCE_WITHDRAWN.search(text))
             want = "evidence or an excess, neither an observation or a discovery nor denied (3 <= Z < 5)"

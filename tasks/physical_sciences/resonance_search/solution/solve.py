@@ -51,6 +51,9 @@ STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcut
 # condition_clause does so under a condition that conditions nothing ("if nothing else"), place_clause after a place
 # that qualifies another clause, look_elsewhere_denial denies the excess "once the look-elsewhere effect is included";
 # below 5 sigma (and for the limits) these three claim an observation and add a relative clause with "would"
+# hedging_would calls the data "would seem consistent" with the background alone, place_splice denies the excess after
+# a place clause that has a verb of its own (a comma splice); below 5 sigma (and for the limits) both claim a
+# discovery in a relative clause hedged with "would" ("..., which we would call a discovery, ...")
 HEDGES = {"hedged_conclusion": {
               "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
               "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
@@ -91,6 +94,15 @@ HEDGES.update({
                                                       "with the background-only hypothesis.\n"},
     "look_elsewhere_denial": {**RELATIVE_CLAIM, "observation": "There is no significant excess once the "
                                                                "look-elsewhere effect is included.\n"}})
+HEDGED_CALL = {"measurement": "We see an excess over the background, which we would call a discovery, at the fitted "
+                              "mass.\n",
+               "limit": "There is a small excess near the largest best-fit yield, which we would call a discovery, "
+                        "although the limits stand.\n"}
+HEDGES.update({
+    "hedging_would": {**HEDGED_CALL, "observation": "The data would seem consistent with the background-only "
+                                                    "hypothesis.\n"},
+    "place_splice": {**HEDGED_CALL, "observation": "Away from the peak the fit is good, there is no significant "
+                                                   "excess near the fitted mass.\n"}})
 
 
 def read_tree(name):
