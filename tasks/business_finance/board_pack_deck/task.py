@@ -294,7 +294,7 @@ AGAINST = {"vs", "versus", "against", "to", "compared", "relative"}
 PREPOSITIONS = {"on", "in", "at", "by", "for", "from", "across", "within", "under", "over", "per"}
 # a verb that says or makes the variance itself what the direction word says, whoever its subject ('the auditors
 # would call it adverse', 'the reclass makes it adverse', 'which the board would class as adverse')
-SAID_OF = re.compile(r"\b(?:(?P<says>call|calls|called|deem|deems|deemed|consider|considers|considered|regard|regards"
+SAID_OF = re.compile(r"(?<![\w-])(?:(?P<says>call|calls|called|deem|deems|deemed|consider|considers|considered|regard|regards"
                      r"|regarded|see|sees|saw|view|views|viewed|class|classes|classed|classify|classifies|classified"
                      r"|treat|treats|treated|count|counts|counted|describe|describes|described|label|labels|labell?ed"
                      r"|term|terms|termed)|(?P<makes>make|makes|made|turn|turns|turned|render|renders|rendered|leave"
