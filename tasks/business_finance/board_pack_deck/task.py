@@ -276,11 +276,11 @@ PLAIN_BEFORE = {
 # what may follow a direction word that speaks of the variance itself (after adverbs in -ly)
 PLAIN_AFTER = {"overall", "net", "once", "when", "after", "if", "until", "pending", "depending", "dependent",
                "contingent", "conditional", "hinging", "subject", "then", "now", "too", "again", "instead", "indeed",
-               "still", "all", "really", "actually", "underneath", "beneath", "one"}
+               "still", "all", "really", "actually", "underneath", "beneath", "one", "territory", "according", "given"}
 # a word after a preposition (on, in, by ...) that makes it a reading of the whole variance, not a driver
 BASIS = re.compile(r"basis|reality|substance|truth|fact|effect|practice|reflection|balance|inspection|\blook|measure"
                    r"|reading|view|analysis|terms|whole|total|aggregate|\bsum\b|paper|\bnet\b|\bmonth\b|underlying"
-                   r"|like[- ]for[- ]like|reckoning|heart|\bcore\b|bottom")
+                   r"|like[- ]for[- ]like|reckoning|heart|\bcore\b|bottom|eyes|opinion")
 # another period, or the variance with an item taken out: the direction word is about that, not this month's variance
 ELSEWHERE = re.compile(r"\b(?:last|prior|previous|next|coming|following|preceding|earlier|later|same)\s+(?:months?"
                        r"|quarters?|years?|periods?|weeks?)\b|\bytd\b|year[- ]to[- ]date|full[- ]year|\b[qh][1-4]\b"
@@ -301,6 +301,8 @@ SAID_OF = re.compile(r"(?<![\w-])(?:(?P<says>call|calls|called|deem|deems|deemed
                      r"|leaves|left|tip|tips|tipped|swing|swings|swung|flip|flips|flipped|push|pushes|pushed))\s+"
                      r"(?:(?:it|this|that|the\s+(?:variance|line|figure|result|outcome|position|number|movement|gap))\s+)?"
                      r"(?:as\s+|to\s+|into\s+)?(?:an?\s+)?$")
+# a reading put in someone's mouth: 'according to the auditors adverse', 'in the board's eyes adverse'
+ATTRIBUTED = re.compile(r"\b(?:according\s+to\s+(?:the\s+)?[\w'’]+|in\s+(?:the\s+)?[\w'’]+\s+(?:view|eyes|opinion))\s+$")
 # a subject that speaks of a part or a what-if: 'price alone makes it favourable', 'a weaker dollar would have made
 # it adverse', 'if we ... it would be'; a modal before a making verb is a what-if too ('hiring would make it adverse')
 NOT_ITSELF = re.compile(r"\b(?:would|could|might|should|must|may)\s+have\b|['’]ve\b|\bhad\b|\bif\b|\bunless\b"
@@ -313,12 +315,12 @@ def _said_of(before: str) -> bool:
     """Whether the text before a direction word ends in a verb saying or making the variance itself so
     (SAID_OF), its subject taking nothing out and imagining nothing, and a negation, if any, just before the verb
     (NEGATION then turns the word)."""
-    verb = SAID_OF.search(before)
+    verb = SAID_OF.search(before) or ATTRIBUTED.search(before)
     if verb is None:
         return False
     subject = before[:verb.start()]
     return not (ELSEWHERE.search(subject) or NOT_ITSELF.search(subject)
-                or (verb["makes"] and MODAL.search(subject))
+                or (verb.groupdict().get("makes") and MODAL.search(subject))
                 or (NEGATING.search(subject) and not NEGATION.search(subject)))
 
 
