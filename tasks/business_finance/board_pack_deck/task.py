@@ -272,14 +272,15 @@ PLAIN_BEFORE = {
     "never", "hardly", "scarcely", "barely", "less", "than", "far", "from", "opposite", "of", "short", "un", "vs",
     "versus", "against", "budget", "k", "m", "favourable", "favorable", "adverse", "unfavourable", "unfavorable",
     "albeit", "however", "nevertheless", "nonetheless", "admittedly", "some", "others", "say", "says", "said", "argue",
-    "argued", "like", "for", "basis", "terms"}
+    "argued", "like", "for", "basis", "terms", "underneath", "beneath", "picture"}
 # what may follow a direction word that speaks of the variance itself (after adverbs in -ly)
-PLAIN_AFTER = {"overall", "net", "once", "when", "after", "if", "until", "pending", "depending", "subject", "then", "now",
-               "too", "again", "instead", "indeed", "still", "all", "really", "actually"}
+PLAIN_AFTER = {"overall", "net", "once", "when", "after", "if", "until", "pending", "depending", "dependent",
+               "contingent", "conditional", "hinging", "subject", "then", "now", "too", "again", "instead", "indeed",
+               "still", "all", "really", "actually", "underneath", "beneath", "one", "territory", "according", "given"}
 # a word after a preposition (on, in, by ...) that makes it a reading of the whole variance, not a driver
 BASIS = re.compile(r"basis|reality|substance|truth|fact|effect|practice|reflection|balance|inspection|\blook|measure"
                    r"|reading|view|analysis|terms|whole|total|aggregate|\bsum\b|paper|\bnet\b|\bmonth\b|underlying"
-                   r"|like[- ]for[- ]like|reckoning")
+                   r"|like[- ]for[- ]like|reckoning|heart|\bcore\b|bottom|eyes|opinion")
 # another period, or the variance with an item taken out: the direction word is about that, not this month's variance
 ELSEWHERE = re.compile(r"\b(?:last|prior|previous|next|coming|following|preceding|earlier|later|same)\s+(?:months?"
                        r"|quarters?|years?|periods?|weeks?)\b|\bytd\b|year[- ]to[- ]date|full[- ]year|\b[qh][1-4]\b"
@@ -291,6 +292,45 @@ ELSEWHERE = re.compile(r"\b(?:last|prior|previous|next|coming|following|precedin
 # 'adverse vs budget', 'favourable relative to budget': the variance's own comparison
 AGAINST = {"vs", "versus", "against", "to", "compared", "relative"}
 PREPOSITIONS = {"on", "in", "at", "by", "for", "from", "across", "within", "under", "over", "per"}
+# a verb that says or makes the variance itself what the direction word says, whoever its subject ('the auditors
+# would call it adverse', 'the reclass makes it adverse', 'which the board would class as adverse')
+SAID_OF = re.compile(r"(?<![\w-])(?:(?P<says>call|calls|called|deem|deems|deemed|consider|considers|considered|regard|regards"
+                     r"|regarded|see|sees|saw|view|views|viewed|class|classes|classed|classify|classifies|classified"
+                     r"|treat|treats|treated|count|counts|counted|describe|describes|described|label|labels|labell?ed"
+                     r"|term|terms|termed)|(?P<makes>make|makes|made|turn|turns|turned|render|renders|rendered|leave"
+                     r"|leaves|left|tip|tips|tipped|swing|swings|swung|flip|flips|flipped|push|pushes|pushed))\s+"
+                     r"(?:(?:it|this|that|the\s+(?:variance|line|figure|result|outcome|position|number|movement|gap))\s+)?"
+                     r"(?:as\s+|to\s+|into\s+)?(?:an?\s+)?$")
+# a reading put in someone's mouth: 'according to the auditors adverse', 'in the board's eyes adverse'
+ATTRIBUTED = re.compile(r"\b(?:according\s+to\s+(?:the\s+)?[\w'’]+|in\s+(?:the\s+)?[\w'’]+\s+(?:view|eyes|opinion))\s+$")
+# a subject that speaks of a part or a what-if: 'price alone makes it favourable', 'a weaker dollar would have made
+# it adverse', 'if we ... it would be'; a modal before a making verb is a what-if too ('hiring would make it adverse')
+NOT_ITSELF = re.compile(r"\b(?:would|could|might|should|must|may)\s+have\b|['’]ve\b|\bhad\b|\bif\b|\bunless\b"
+                        r"|\bwere\b|\balone\b|\bon\s+its\s+own\b|\bby\s+itself\b|\bin\s+isolation\b|\bonly\b")
+MODAL = re.compile(r"\b(?:would|will|could|can|might|may|should|shall|must|going\s+to)\b|['’](?:d|ll)\b|\bto\s*$")
+NEGATING = re.compile(r"\b(?:not|no|never|nor|neither|hardly|scarcely|barely|without)\b|n['’]t\b")
+
+
+def _said_of(before: str) -> bool:
+    """Whether the text before a direction word ends in a verb saying or making the variance itself so
+    (SAID_OF), its subject taking nothing out and imagining nothing, and a negation, if any, just before the verb
+    (NEGATION then turns the word)."""
+    verb = SAID_OF.search(before) or ATTRIBUTED.search(before)
+    if verb is None:
+        return False
+    subject = before[:verb.start()]
+    return not (ELSEWHERE.search(subject) or NOT_ITSELF.search(subject)
+                or (verb.groupdict().get("makes") and MODAL.search(subject))
+                or (NEGATING.search(subject) and not NEGATION.search(subject)))
+
+
+# a clause opening with an item taken out, read into the next one ('excluding the one-off, timing makes it ...')
+TAKEN_OUT = re.compile(r"^\s*(?:excluding|excl|ex|stripping(?:\s+out)?|ignoring|adjusting\s+for|adjusted\s+for"
+                       r"|normali[sz]ing\s+for|leaving\s+aside|setting\s+aside|before|without|but\s+for|absent"
+                       r"|removing|net\s+of)\s+(?:the|its|this|that|a|an)\b")
+# the direction made conditional ('favourable depending on the accrual'): it gives neither
+HEDGE = re.compile(r"^\s*(?:(?:vs|versus|against|to)\s+(?:the\s+)?budget\s*)?(?:\([^)]*\)\s*)?(?:\w+ly\s+)?"
+                   r"(?:depending|dependent|contingent|conditional|hinging)\s+(?:up)?on\b")
 
 
 def _budget_clauses(text: str) -> list[str]:
@@ -303,8 +343,11 @@ def _plain(clause: str, start: int, end: int, since: int) -> bool:
     """Whether the direction word at clause[start:end] speaks of the variance itself: the words before it (from the
     clause's start or the previous direction word) name nothing else, and the words after it name no driver
     ('adverse price'), no other period or comparative ('adverse last month') and no item taken out ('adverse
-    without the one-off'); a reading of the whole may follow ('adverse on a like-for-like basis', 'once ...')."""
-    if not all(w in PLAIN_BEFORE for w in re.findall(r"[a-z'’]+", clause[since:start])):
+    without the one-off'); a reading of the whole may follow ('adverse on a like-for-like basis', 'once ...',
+    'underneath'). A verb saying or making the variance so ('the auditors would call it adverse', 'the reclass makes
+    it adverse') stands for the variance whatever its subject (_said_of)."""
+    before = clause[since:start]
+    if not _said_of(before) and not all(w in PLAIN_BEFORE for w in re.findall(r"[a-z'’]+", before)):
         return False
     after = DIRECTION.split(clause[end:])[0]
     if ELSEWHERE.search(after):
@@ -323,20 +366,29 @@ def _says_direction(text: str, variance: float, percent: float, over_favourable:
     (a negation just before the word turns it: not favourable is adverse) is read from the first such word of each
     clause that holds the variance, its percentage or the word budget, and from every word that speaks of the
     variance itself (_plain), in any clause but those about the prior year alone: they must not say both
-    ('favourable, or adverse once the reclass lands' does). When none of them has one, from the bullet's first.
+    ('favourable, or adverse once the reclass lands' does), and one made conditional ('favourable depending on the
+    accrual') says both. When none of them has one, from the bullet's first.
     Without the words, 'over/under budget' gives it (over_favourable: over budget is favourable, a revenue line),
     and without those the signs (an accounting bracket on the amount for adverse). Every sign written on the
     variance or its percentage (a minus for adverse, a plus for favourable: the pack's favourable-positive
     convention) must agree with it."""
-    clauses = _budget_clauses(text)
+    # a comma before a hedge keeps it in its direction word's clause
+    clauses = _budget_clauses(re.sub(r",(?=\s*(?:\w+ly\s+)?(?:depending|dependent|contingent|conditional|hinging)\s)",
+                                     " ", text))
     said = []  # (favourable, counts)
+    taken_out = False  # the clause before took an item out: 'excluding the one-off, it is favourable'
     for c in clauses:
         central = bool(BUDGET.search(c)) or _has(c, variance) or _has(c, percent)
         since = 0
         for m in DIRECTION.finditer(c):
-            favourable = (m[2].startswith("fav") and not m[1]) != (NEGATION.search(c[:m.start()]) is not None)
-            said.append((favourable, (central and since == 0) or _plain(c, m.start(), m.end(), since)))
+            head = SAID_OF.sub("", c[:m.start()])  # 'would not call it adverse' is not adverse
+            favourable = (m[2].startswith("fav") and not m[1]) != (NEGATION.search(head) is not None)
+            counts = (central and since == 0) or (not taken_out and _plain(c, m.start(), m.end(), since))
+            said.append((favourable, counts))
+            if counts and HEDGE.search(c[m.end():]):
+                said.append((not favourable, True))
             since = m.end()
+        taken_out = TAKEN_OUT.search(c) is not None and not DIRECTION.search(c)
     marks = [(sign, float(digits.replace(",", ""))) for c in clauses for sign, digits in SIGNED.findall(c)]
     signed = {sign == "+" for sign, n in marks if sign != "(" and any(
         abs(n - abs(v)) < AMOUNT_TOLERANCE for v in (variance, percent))}

@@ -350,6 +350,11 @@ def main() -> None:
         commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
                       + turn.format(*(["favourable", "adverse"] if r["variance"] > 0 else ["adverse", "favourable"]))
                       for r, turn in zip(ranked, turns, strict=True)]
+    if SHORTCUT == "commentary_slipped_direction":  # the right word, then the other one said of the variance by a driver
+        turns = ["{}, though {} underneath", "{}; the auditors would call it {}", "{}, but the reclass makes it {}"]
+        commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
+                      + turn.format(*(["favourable", "adverse"] if r["variance"] > 0 else ["adverse", "favourable"]))
+                      for r, turn in zip(ranked, turns, strict=True)]
     if SHORTCUT == "unsigned_commentary":  # the size of each variance without its direction
         commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%)"
                       for r in ranked]
