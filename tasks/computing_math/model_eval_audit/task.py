@@ -327,9 +327,17 @@ def _better_model(match: re.Match) -> str:
     return f"{match.string[match.start():match.start('words')]}{match['words']} better than {'a' if match['b'] else 'b'}"
 
 
+# a share of the lead ("part of B's advantage was due to leaked items") or the lead before the leaked items were
+# removed ("B's original advantage") explained away leaves B beating A after their removal open
+_PARTIAL = re.compile(r"\b(?:part|some|much|most|half|a\s+(?:share|portion|fraction))\s+of\s+$")
+_BEFORE_REMOVAL = re.compile(r"\b(?:original|initial|raw|earlier|uncleaned|reported)\b")
+
+
 def _lead_undone(match: re.Match) -> str:
-    """B's lead explained away reads as the claim failing; "the lead" must be B's, by "of B" or a possessive."""
-    if not (match["own"] or match["of"]):
+    """B's lead explained away reads as the claim failing; "the lead" must be B's, by "of B" or a possessive, and
+    the whole lead after the leaked items' removal (_PARTIAL, _BEFORE_REMOVAL)."""
+    if not (match["own"] or match["of"]) or _PARTIAL.search(match.string, 0, match.start()) \
+            or _BEFORE_REMOVAL.search(match.group()):
         return match.group()
     return "the claim fails"
 
