@@ -378,7 +378,7 @@ _WHOLE = (r"(?:(?:(?:the|all|of|its|department(?:al|'s)?|site)\s+){0,3}(?:protoc
 STANCE = re.compile(
     rf"(?P<approve>\bclear(?:ed|s)?\s+(?:for|to)\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable|acceptable|accepted|authori[sz]ed|released|fine|good|appropriate)\s+for\s+{_USE}"
-    rf"|\b(?:fit|safe|ready|suitable)\s+to\s+{_USE}"
+    rf"|\b(?:fit|safe|ready|suitable)\s+to\s+{_USE}|\bused\s+for\s+{_USE}"
     r"|\b(?:(?:can|may|should|will|must|shall)(?:\s+not|n't)?|cannot|can't|won't)\s+(?:go\s+ahead|proceed|go\s+to\s+treatment)"
     rf"(?:\s+to\s+(?:treatment|delivery)\b|{_ENDS})"
     r"|\bsigned\s+off\b(?!\s+by\b)"
@@ -424,8 +424,11 @@ WITHHELD = re.compile(rf"\b{_APPROVAL}(?:\s+(?:of|for)\s+(?P<plan>{_THE_PLAN}))?
 # a comment set off between the plan and its stance: "The final plan, in my judgement, must not be delivered."
 ASIDE = re.compile(r"[,(\u2013\u2014]\s*(?:in\s+(?:my|our)\s+(?:professional\s+|clinical\s+)?(?:judge?ment|view|opinion|assessment)|"
                    r"(?:i|we)\s+(?:believe|think|judge|consider|find|conclude)|to\s+my\s+mind|therefore|thus|hence|however|"
-                   r"accordingly|consequently|in\s+short|in\s+summary|in\s+conclusion|on\s+balance|overall)\s*[,)\u2013\u2014]",
+                   r"accordingly|consequently|in\s+short|in\s+summary|in\s+conclusion|on\s+balance|overall)\s*[,)\u2013\u2014]"
+                   r"|[,(\u2013\u2014]\s*(?:although|though|even\s+though|while|whilst)\b[^,()\u2013\u2014]*[,)\u2013\u2014]",
                    re.IGNORECASE)
+# "I would not hesitate to sign it off" assents
+UNHESITATING = re.compile(r"\b(?:not|never)\s+hesitate\s+to\b|n't\s+hesitate\s+to\b", re.IGNORECASE)
 # "I would not sign it" is a refusal, unless the sentence sets a condition ("without the re-weighting, I would not ...")
 FIRM_WOULD = re.compile(r"\bwould(?=\s+not\b|n't\b)", re.IGNORECASE)
 SUPPOSED = re.compile(rf"\b(?:{_CONDITION}|were|had|without|otherwise)\b", re.IGNORECASE)
@@ -461,8 +464,9 @@ def plan_stances(text: str) -> set[str]:
     """The decisions the report's sentences take on the final plan, negated ones read as the other decision: each
     stance phrase (STANCE) after the plan, or "it" after the plan, in its sentence ("The final plan's dose
     distribution means it cannot be cleared for treatment."), with nothing between them that turns it to another
-    subject, a reversal or a condition (STANCE_OFF), a comment set off between them ("in my judgement") skipped; "I do
-    not approve (accept, sign off) the final plan", "treatment must not proceed with this plan" and "approval is
+    subject, a reversal or a condition (STANCE_OFF), a comment or a concession set off between them ("in my
+    judgement", "although coverage is good") skipped; "I do not approve (accept, sign off) the final plan" ("I would
+    not hesitate to sign it off" assents), "treatment must not proceed with this plan" and "approval is
     withheld" too. Where the sentence or the one before it names another plan (the initial plan, equal weights, the
     plan as submitted), only "the final (re-weighted, optimised) plan" itself is read."""
     found: set[str] = set()
@@ -472,7 +476,7 @@ def plan_stances(text: str) -> set[str]:
         other = bool(ANOTHER_PLAN.search(bare) or ANOTHER_PLAN.search(previous))
         previous = bare
         for m in ACTIVE.finditer(sentence):
-            gap, verb = ASIDE.sub(" ", m.group("gap")), m.group("verb").lower()
+            gap, verb = UNHESITATING.sub(" ", ASIDE.sub(" ", m.group("gap"))), m.group("verb").lower()
             if not SUPPOSED.search(sentence):
                 gap = FIRM_WOULD.sub(" ", gap)
             if (other and not FINAL_PLAN.search(m.group("plan"))) or STANCE_OFF.search(gap) \

@@ -37,6 +37,9 @@ that name switches on one shortcut; run as solve.py, none is taken:
 - reworded_contradiction: all right, but the signed report, after its decision line, takes the other stance in words the
   earlier readers missed: "The final plan, in my judgement, must not be delivered." beside an approval, "I sign off the
   final plan for treatment." beside a rejection (in main).
+- concessive_contradiction: all right, but the signed report, after its decision line, takes the other stance after a
+  concession set off by commas ("The final plan, although coverage is good, must not be delivered.") or says the plan
+  can be used for treatment beside a rejection (in main).
 - governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
@@ -337,6 +340,8 @@ def main() -> None:
                 if SHORTCUT == "negated_contradiction" else []),
               *([("The final plan, in my judgement, must not be delivered." if decision == "approve"
                   else "I sign off the final plan for treatment."), ""] if SHORTCUT == "reworded_contradiction" else []),
+              *([("The final plan, although coverage is good, must not be delivered." if decision == "approve"
+                  else "The final plan can be used for treatment."), ""] if SHORTCUT == "concessive_contradiction" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
