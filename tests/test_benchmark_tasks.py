@@ -17,7 +17,7 @@ from lastexam.tasks.loader import discover_tasks
 from lastexam.tasks.select import select_instances
 
 TASKS = discover_tasks(REPO / "tasks")
-SAMPLED_ADVERSARIES = 2
+SAMPLED_ADVERSARIES = 1
 
 
 @pytest.mark.slow
