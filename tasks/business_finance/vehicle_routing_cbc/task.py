@@ -22,7 +22,9 @@ rules a day's optimum may not reveal are forced to break through the arc variabl
 then be infeasible: one more vehicle leaving a depot than it has, and (with time windows) two roads driven
 in a row that no vehicle can drive and still meet the next window, and a chain of roads ending with the
 drive home that meets every window but cannot be back by the depot's closing (the hidden day's windows may
-close as late as the depot, so that its closing binds).
+close as late as the depot, so that its closing binds), and (with several depots) a vehicle driven from one
+depot to a customer and on to another depot. summary.json's vehicles used, solver and status must agree with the
+plan and a CBC optimum.
 """
 # ALE-CANARY-2ce2c20f-700b-4064-9e33-7be363f8d526
 
@@ -383,6 +385,19 @@ def drivable_arcs(day: dict[str, Any]) -> set[tuple[str, str]]:
     return drivable
 
 
+def home_depot_probe(day: dict[str, Any]) -> list[str]:
+    """Constraints driving a vehicle from the first depot to one customer and on to the second depot: a model that
+    brings every vehicle back to its home depot becomes infeasible. The customer with the largest order is taken, so
+    that the other vehicles can still carry the rest. Empty with one depot."""
+    depots = sorted({v["depot"] for v in day["fleet"]})
+    customers = [s for s in day["sites"] if s["type"] == "customer" and (not day["time_windows"] or all(
+        schedule(day, depot, [s["id"]]) is not None for depot in depots))]
+    if len(depots) < 2 or not customers:
+        return []
+    customer = max(customers, key=lambda s: s["demand"])["id"]
+    return [f" ale_home_probe_1: arc_{depots[0]}_{customer} = 1", f" ale_home_probe_2: arc_{customer}_{depots[1]} = 1"]
+
+
 def depot_hours_probe(day: dict[str, Any], drivable: set[tuple[str, str]], margin: float = 10.0,
                       longest: int = 4) -> list[str]:
     """Constraints forcing a chain of roads, each driven by some feasible route, that ends with the drive home:
@@ -460,7 +475,8 @@ def infeasible(result: Any) -> tuple[bool, dict[str, Any]]:
 
 def grade_rules(g: Grading, model: Path, solved: bool) -> None:
     """The generated model must keep the day's rules that its optimum alone may not reveal: no more routes
-    from a depot than its vehicles, and (with time windows) no route that misses a window. Each is forced
+    from a depot than its vehicles, (with time windows) no route that misses a window or the depot's closing, and
+    (with several depots) no route ending at another depot than the one it leaves. Each is forced
     through the arc variables; a model of the routing becomes infeasible."""
     day = read_day(g.reference(HIDDEN_DATA))
     probes = [("the generated model sends no more vehicles out of a depot than it has (arc variables)", fleet_probe(day))]
@@ -469,6 +485,8 @@ def grade_rules(g: Grading, model: Path, solved: bool) -> None:
         probes.append(("the generated model rejects a route that misses a time window (arc variables)", window))
     if hours := depot_hours_probe(day, drivable):
         probes.append(("the generated model brings every vehicle home by the depot's closing (arc variables)", hours))
+    if home := home_depot_probe(day):
+        probes.append(("the generated model brings every vehicle back to its home depot (arc variables)", home))
     for name, constraints in probes:
         text = add_constraints(model.read_text(errors="replace"), constraints) if model.is_file() else None
         if text is None or not solved:
@@ -509,6 +527,20 @@ def grade_generator(g: Grading, ref: dict[str, Any]) -> None:
             reason="" if ok else "the model does not reroute around the closed road to the best plan avoiding it")
 
 
+def grade_summary(g: Grading, summary: Any, plan: dict[str, list[str]]) -> None:
+    """summary.json's vehicles used, solver and status agree with the plan and a CBC optimum."""
+    claims = summary if isinstance(summary, dict) else {}
+    used = sum(1 for stops in plan.values() if stops)
+    status = str(claims.get("status", "")).lower()
+    wrong = {name: claims.get(name) for name, ok in (
+        ("vehicles_used", as_number(claims.get("vehicles_used")) == used),
+        ("solver", "cbc" in str(claims.get("solver", "")).lower()),
+        ("status", re.search(r"\boptimal\b", status) and not re.search(r"\b(not|non|sub|near)[- ]?optimal", status)),
+    ) if not ok}
+    g.check("summary.json: vehicles used, solver and status agree with the plan and a CBC optimum", not wrong,
+            expected={"vehicles_used": used, "solver": "cbc", "status": "Optimal"}, found=wrong or None)
+
+
 def grade(g: Grading) -> None:
     if not g.require_files("routes.csv", "summary.json", "build_model.py"):
         return
@@ -531,6 +563,7 @@ def grade(g: Grading) -> None:
                      if v in fleet and all(s in known for s in stops))
     reported = summary.get("total_distance_km") if isinstance(summary, dict) else None
     g.number("reported total distance equals the plan's distance from the matrix", reported, recomputed, abs_tol=0.05)
+    grade_summary(g, summary, plan)
     gap_ok = feasible and recomputed <= ref["optimum_km"] * (1 + GAP) + 0.05
     g.check("plan distance within 0.5% of the optimum", gap_ok, weight=3, expected=ref["optimum_km"],
             found=round(recomputed, 2), reason="" if gap_ok else "infeasible plan" if not feasible else

@@ -17,6 +17,12 @@ depot_hours_blind: the honest plan; model and generator are the set-partitioning
   being back at the depot by 18:00 (the windows close early enough that the day's optimum seldom shows it);
   on a day without time windows, where there are no hours to leave out, it leaves out the fleet-size limit
   instead, the other rule a day's optimum seldom shows.
+home_depot_blind: the honest plan; on a day with several depots, model and generator are a two-index flow model
+  (arc binaries, load constraints against subtours, as many arcs into each depot as out of it, the fleet-size limit),
+  so a vehicle may end its route at another depot than its home (the day's optimum seldom needs it); on a day with
+  one depot, where there is no other depot to end at, the fleet-size limit is left out instead.
+summary_unsolved: the honest plan, model and generator, but summary.json written without the solve: every vehicle
+  of the fleet counted as used, another solver named and a status that is not optimal.
 """
 
 import csv
@@ -74,7 +80,9 @@ def enumerate_routes(sites: dict, dist: dict, fleet: dict) -> list[tuple[str, tu
                 break
             for subset in subsets:
                 good = [o for o in itertools.permutations(subset) if on_time(sites, dist, depot, o)]
-                if good:
+                if good and MODE == "summary_unsolved":  # every stop order, so that a closed road has its detour
+                    out += [(depot, o, km(dist, depot, o)) for o in good]
+                elif good:
                     best = min(good, key=lambda o: km(dist, depot, o))
                     out.append((depot, best, km(dist, depot, best)))
     return out
@@ -151,7 +159,8 @@ def route_model(folder: Path) -> str:
     for cust in (k for k, s in sites.items() if s["Type"] == "customer"):
         prob += pulp.lpSum(x[i] for i, (_, o, _) in enumerate(columns) if cust in o) == 1
     timed = "TW_Open_Min" in next(iter(sites.values()))
-    for depot, vs in () if MODE == "fleet_blind" or (MODE == "depot_hours_blind" and not timed) else fleet.items():
+    fleet_blind = MODE in ("fleet_blind", "home_depot_blind") or (MODE == "depot_hours_blind" and not timed)
+    for depot, vs in () if fleet_blind else fleet.items():
         prob += pulp.lpSum(x[i] for i, (d, _, _) in enumerate(columns) if d == depot) <= len(vs)
     uses: dict[tuple, list[int]] = {}
     for i, (d, o, _) in enumerate(columns):
@@ -164,10 +173,38 @@ def route_model(folder: Path) -> str:
         return (Path(tmp) / "model.lp").read_text()
 
 
-def generator(last: object) -> str:
+def flow_model(folder: Path) -> str:
+    """Two-index flow model: arc binaries, load (MTZ) constraints, as many arcs into each depot as out of it and the
+    fleet-size limit, so a vehicle may end its route at another depot; route_model on a day with one depot."""
+    sites, dist, fleet = read(folder)
+    if len(fleet) < 2:
+        return route_model(folder)
+    demand = {k: int(s["Demand_Pallets"]) for k, s in sites.items() if s["Type"] == "customer"}
+    cap = int(next(iter(fleet.values()))[0]["Capacity_Pallets"])
+    pairs = [(a, b) for a in sites for b in sites if a != b and (a in demand or b in demand)]
+    prob = pulp.LpProblem("routes", pulp.LpMinimize)
+    arc = {(a, b): pulp.LpVariable(f"arc_{a}_{b}", cat="Binary") for a, b in pairs}
+    load = {c: pulp.LpVariable(f"load_{c}", demand[c], cap) for c in demand}
+    prob += pulp.lpSum(dist[a][b] * arc[a, b] for a, b in pairs)
+    for c in demand:
+        prob += pulp.lpSum(arc[a, b] for a, b in pairs if b == c) == 1
+        prob += pulp.lpSum(arc[a, b] for a, b in pairs if a == c) == 1
+    for depot, vs in fleet.items():
+        leaving = pulp.lpSum(arc[a, b] for a, b in pairs if a == depot)
+        prob += leaving == pulp.lpSum(arc[a, b] for a, b in pairs if b == depot)
+        prob += leaving <= len(vs)
+    for a, b in pairs:
+        if a in demand and b in demand:
+            prob += load[b] >= load[a] + demand[b] - cap * (1 - arc[a, b])
+    with tempfile.TemporaryDirectory() as tmp:
+        prob.writeLP(str(Path(tmp) / "model.lp"))
+        return (Path(tmp) / "model.lp").read_text()
+
+
+def generator(last: object, *helpers: object) -> str:
     """Source of a build_model.py writing the model ``last`` (a function of the data folder) returns."""
     return "\n".join(["import csv, itertools, sys, tempfile", "from pathlib import Path", "import pulp", f"MODE = {MODE!r}",
-                      *(inspect.getsource(f) for f in (read, on_time, km, enumerate_routes, last)),
+                      *(inspect.getsource(f) for f in (read, on_time, km, enumerate_routes, *helpers, last)),
                       f"Path(sys.argv[2]).write_text({last.__name__}(Path(sys.argv[1])))", ""])
 
 
@@ -182,11 +219,14 @@ def main() -> None:
         model = f"Minimize\n obj: {total} plan\nSubject To\n pick: plan = 1\nBinary\n plan\nEnd\n"
     if MODE == "plan_with_arcs":
         model = plan_model(IN)
-    if MODE in ("fleet_blind", "depot_hours_blind"):
+    if MODE in ("fleet_blind", "depot_hours_blind", "summary_unsolved"):
         model = route_model(IN)
+    if MODE == "home_depot_blind":
+        model = flow_model(IN)
     (OUT / "model.lp").write_text(model)
     (OUT / "build_model.py").write_text(generator(plan_model) if MODE == "plan_with_arcs" else
-                                        generator(route_model) if MODE in ("fleet_blind", "depot_hours_blind") else
+                                        generator(route_model) if MODE in ("fleet_blind", "depot_hours_blind", "summary_unsolved") else
+                                        generator(flow_model, route_model) if MODE == "home_depot_blind" else
                                         f"import sys\nopen(sys.argv[2], 'w').write({model!r})\n")
     with open(OUT / "routes.csv", "w", newline="") as fh:
         w = csv.writer(fh)
@@ -195,8 +235,11 @@ def main() -> None:
         for depot, order, _ in chosen:
             vehicle = free[depot].pop(0)
             w.writerows([vehicle, i, s] for i, s in enumerate(order, start=1))
-    (OUT / "summary.json").write_text(json.dumps({"total_distance_km": total, "vehicles_used": len(chosen),
-                                                  "solver": "cbc", "status": "Optimal"}))
+    summary = {"total_distance_km": total, "vehicles_used": len(chosen), "solver": "cbc", "status": "Optimal"}
+    if MODE == "summary_unsolved":
+        summary.update(vehicles_used=sum(len(vs) for vs in fleet.values()), solver="nearest insertion",
+                       status="Feasible")
+    (OUT / "summary.json").write_text(json.dumps(summary))
 
 
 if __name__ == "__main__":
