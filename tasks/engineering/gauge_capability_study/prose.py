@@ -5,7 +5,10 @@ accepted for production use as it stands"), or call the excluded subgroups false
 every clause that takes a stance on the gauge (measurement system) or the process and returns those that do not
 agree with the decisions, and every sentence that dismisses the control chart signals. A verdict required of the
 gauge ("it must be rejected") is a stance, a requirement that leads to one ("must be recalibrated before it can be
-accepted") is not, and so is a bare pass or fail ("The gauge fails.").
+accepted") is not, and so is a bare pass or fail ("The gauge fails."), a forecast with nothing to wait for ("is bound
+to fail", "Any auditor would reject the gauge.") and "it" standing for the gauge ("The gauge was studied. It is
+scrapped."); an aside between the gauge and its verdict is read as what follows the verdict ("The gauge is, with
+conditions, accepted"; "The gauge would, in that case, be rejected" takes no stance).
 """
 # ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 
@@ -18,7 +21,8 @@ import re
 _GAUGE = r"gauges?|gages?|fixtures?|micrometers?|indicators?|instruments?|measur\w*\s+(?:system|equipment|device)"
 _PROCESS = r"process(?:es)?"
 _SUBJECTS = {
-    "other": rf"(?:new|replacement|another|different|alternative|better|second|other|previous|former)\s+(?:{_GAUGE})",
+    "other": rf"(?:new|replacement|another|different|alternative|better|second|other|previous|former|old|older|earlier"
+             rf"|prior|legacy|retired|obsolete|outgoing|superseded)\s+(?:{_GAUGE})",
     "gauge": rf"{_GAUGE}|msa|r\s*&\s*r|grr",
     "process": rf"{_PROCESS}|capability|cpk|ppk|production|manufacturing",
     "unrelated": r"resolution|discrimination|calibration|readings?|export|software|drawing|data|sample|limits?|tolerance"
@@ -27,8 +31,13 @@ _SUBJECTS = {
 _SUBJECT = re.compile("|".join(rf"\b(?P<{name}>{words})\b" for name, words in _SUBJECTS.items()), re.IGNORECASE)
 
 # the subject just after a stance verb or noun ("we accept the gauge", "no rejection of the MSA")
-_VERB = re.compile(r"(?:accept|approve|reject|release)(?:s|ing)?|rejection", re.IGNORECASE)
+_VERB = re.compile(r"(?:accept|approve|reject|release)(?:s|ing)?|rejection|nothing\s+(?:prevents|stops|precludes|prohibits"
+                   r"|bars|blocks)", re.IGNORECASE)
 _OBJECT = re.compile(rf"(?:\W+\w+){{0,4}}?\W+(?:{_SUBJECT.pattern})", re.IGNORECASE)
+
+# reject words also said of parts, lots and readings ("the parts of subgroup 14 were scrapped"): a stance only as the
+# predicate of the gauge or the process named just before them (_PREDICATE_OF)
+_PREDICATE_ONLY_REJECT = r"scrap(?:ped|s)?|deficient(?!\s+in\b)|unusable|useless|worthless|no\s+good|good\s+for\s+nothing"
 
 # stance words: accept-like, reject-like, conditional, and "capable" (agrees with an accept or a conditional)
 _STANCES = {
@@ -36,12 +45,14 @@ _STANCES = {
               r"|reservations?|limitations?|caveats?)|unrestricted(?:ly)?"
               r"|accept(?:ed|s|able|ing)?|approv(?:ed|es?|ing)|releas(?:ed|es?|ing)|adequate|suitable|fit\s+for|usable"
               r"|good\s+enough|fine|ok(?:ay)?|cleared\s+for|signed\s+off|(?:may|can)\s+(?:proceed|go\s+ahead)"
-              r"|(?:continues?|continued)\s+to\s+(?:be\s+)?use|remains?\s+in\s+(?:use|service)"
+              r"|(?:continues?|continued)\s+to\s+(?:be\s+)?use|remains?\s+in\s+(?:use|service)|good\s+to\s+go"
+              r"|nothing\s+(?:prevents|stops|precludes|prohibits|bars|blocks)|ready\s+(?:for|to\s+be)\s+(?:\w+\s+)?(?:use"
+              r"|used|production|release|released|service)"
               r"|qualified|satisfactory|unconditional(?:ly)?|pass(?:es|ed)?\s+(?:the\s+)?(?:customer|criteria|requirement)"
               r"|(?:meets?|met|satisf(?:y|ies|ied))\s+(?:all\s+)?(?:the\s+)?(?:customer|criteria|criterion|requirement)"
               r"|criteria\s+(?:are|were|is)\s+(?:all\s+)?(?:met|satisfied)|(?:be|is|are)\s+used\s+(?:for|in|as)",
     "reject": r"reject(?:ed|s|ion|ing)?|unacceptable|inadequate|unsuitable|unfit|incapable|disqualified|unsatisfactory"
-              r"|fail(?:s|ed)?\s+(?:the\s+)?(?:customer|criteria|requirement|acceptance)|scrap(?:ped|s)?|deficient(?!\s+in\b)|unusable",
+              rf"|fail(?:s|ed)?\s+(?:the\s+)?(?:customer|criteria|requirement|acceptance)|{_PREDICATE_ONLY_REJECT}",
     "conditional": r"conditional(?:ly)?|provisional(?:ly)?|marginal(?:ly)?",
     "capable": r"capable",
 }
@@ -64,24 +75,39 @@ _DIRECTIVE = re.compile(r"\b(?:must|should|shall|needs?\s+to|has\s+to|have\s+to|
                         r"|\w+ly\W+|(?P<judged>considered|deemed|declared|judged|regarded\s+as|treated\s+as|classed\s+as"
                         r"|classified\s+as|rated(?:\s+as)?|marked(?:\s+as)?|recorded\s+as)\W+)*$", re.IGNORECASE)
 _VERDICT = re.compile(r"(?:(?:accept|approve|release|reject)(?:s|d|ed)?|scrap(?:s|ped)?)(?!\w)", re.IGNORECASE)
-# words also said of parts, lots and readings ("the parts of subgroup 14 were scrapped") take a stance only as the
-# predicate of the gauge or the process named just before them ("the gauge is scrapped", "RF-07 is deficient"), not
-# of one named after a preposition ("the parts from the process were scrapped")
-_PREDICATE_ONLY = re.compile(r"scrap(?:ped|s)?|deficient|unusable", re.IGNORECASE)
+# ("the gauge is scrapped", "RF-07 is deficient"), not of one named after a preposition ("the parts from the process
+# were scrapped")
+_PREDICATE_ONLY = re.compile(_PREDICATE_ONLY_REJECT, re.IGNORECASE)
 _PREDICATE_OF = re.compile(rf"\b(?:{_GAUGE}|msa|{_PROCESS})(?:\s+(?:is|are|was|were|be|been|being|has|have|had|not|now"
                            r"|therefore|thus|hence|also|still|then|will|would|must|should|shall|to|considered|deemed"
                            r"|declared|judged|found|rated|\w+ly))*\s+$", re.IGNORECASE)
 _PREPOSITION = re.compile(r"\b(?:from|of|by|in|on|at|with|for|through|under|after|before)\s+(?:(?:the|this|that|our|its|an?)\s+)?"
                           r"(?:[\w&-]+\s+)?$", re.IGNORECASE)
+_FORECAST = r"expected|likely|certain|bound|going|sure|destined|set"
+# a comment on the writer's own view opening a sentence ("In practice,", "Realistically speaking,", "To my mind,"), not
+# an adverb that supposes ("Hypothetically,", "Normally,")
+_COMMENT_WORDS = (r"in\s+(?:(?:our|my|the)\s+)?(?:practice|short|summary|conclusion|reality|fact|view|opinion|judge?ment"
+                  r"|assessment|truth|effect|sum|brief|essence|end)|overall|therefore|thus|hence|so|on\s+balance"
+                  r"|to\s+be\s+(?:clear|honest|frank|fair)|to\s+(?:my|our)\s+mind|as\s+(?:I|we)\s+see\s+it"
+                  r"|(?:all\s+things|everything)\s+considered|bottom\s+line"
+                  r"|(?!(?:hypothetical|theoretical|potential|possib|conceivab|eventual|probab|arguab|presumab|supposed"
+                  r"|ideal|typical|normal|usual|general|original|former|previous|initial|later|subsequent|on|like)ly\b)"
+                  r"\w+ly(?:\s+speaking)?")
+_COMMENT = re.compile(rf"\W*(?:{_COMMENT_WORDS})\W*", re.IGNORECASE)
 # a verdict predicted or imagined with nothing to wait for: the subject opens the sentence (after a comment such as
-# "In practice,") and nothing follows the verdict but, after "would", whoever would give it ("The gauge is expected to be rejected.", "The gauge would be
-# rejected by any auditor."); not "is expected to be accepted after recalibration" nor "would be rejected if ..."
-_PREDICTED = re.compile(rf"\W*(?:(?:the|this|our|its)\s+)?(?:(?!(?:then|now|so|after|once|when|if|with|later)\b)[\w&-]+\s+)"
-                        rf"{{0,2}}?(?:{_GAUGE}|msa|{_PROCESS})\s+(?:(?P<would>would)|(?:is|are)\s+(?:expected|likely"
-                        r"|certain|bound)\s+to)\s+(?:be\s+)?", re.IGNORECASE)
-_COMMENT = re.compile(r"\W*(?:in\s+(?:practice|short|summary|conclusion|reality|fact|(?:our|my)\s+view)|overall|clearly|frankly"
-                      r"|realistically|honestly|therefore|thus|hence|so|to\s+be\s+(?:clear|honest))\W*", re.IGNORECASE)
-_BY_ANYONE = re.compile(r"\W*(?P<judge>by\s+(?:any|every|each|all)\s+(?:[\w-]+\s+)?[\w-]+)?\W*", re.IGNORECASE)
+# "In practice,") and nothing follows the verdict but, after "would", whoever would give it ("The gauge is expected
+# to be rejected.", "The gauge would be rejected by any auditor."); not "is expected to be accepted after
+# recalibration" nor "would be rejected if ..."
+_PREDICTED = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?:the|this|our|its)\s+)?"
+                        rf"(?:(?!(?:then|now|so|after|once|when|if|with|later)\b)[\w&-]+\s+){{0,2}}?"
+                        rf"(?:{_GAUGE}|msa|{_PROCESS})\s+(?:(?P<would>would)|(?:is|are)\s+(?:{_FORECAST})\s+to)\s+(?:be\s+)?",
+                        re.IGNORECASE)
+_JUDGE = r"(?:any|every|each|all|most)\s+(?:[\w-]+\s+)?[\w-]+|anyone|anybody|everyone|everybody"
+_BY_ANYONE = re.compile(rf"\W*(?P<judge>by\s+(?:{_JUDGE}))?\W*", re.IGNORECASE)
+# ... or whoever would give it opens the sentence ("Any auditor would reject the gauge.", "Every customer would call the
+# process incapable."), and nothing but a reason follows the verdict and its object
+_JUDGE_WOULD = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:{_JUDGE})\s+would\b", re.IGNORECASE)
+_NOTHING_BUT_REASON = re.compile(r"\W*(?:(?:since|because|given|as)\b.*)?", re.IGNORECASE)
 # a verdict named only to be refused ("Accepting the gauge outright would be premature", "To release the process is
 # not justified")
 _REFUSED = re.compile(r"(?:\W+\w+){0,6}?\W+(?:(?:would\s+be|is|was|seems|appears)\s+(?:(?!not\b)\w+\s+)?(?:premature"
@@ -112,15 +138,43 @@ _CONDITION_OPENING = re.compile(r"\W*(?:if(?!\s+(?:anything|at\s+all)\b)|unless|
                                 r"|had|were)\b", re.IGNORECASE)
 # an inverted counterfactual ("Had the gauge passed, ...", "Were the process capable, ...")
 _COUNTERFACTUAL = re.compile(r"\W*(?:had|were)\b", re.IGNORECASE)
-_FUTURE = re.compile(r"\b(?:will|would|can|could|may|might|should|must|shall)\b", re.IGNORECASE)
+_FUTURE = re.compile(rf"\b(?:will|would|can|could|may|might|should|must|shall|(?:{_FORECAST})\s+to)\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"\s*(?:but|while|whereas|although|though|however|yet)\b", re.IGNORECASE)
+# what a prediction or an aside may wait for ("is expected to pass once the shift is corrected", "The gauge is, after
+# recalibration, expected to pass")
+_WAITED_FOR = (r"until|unless|if|once|provided|pending|subject\s+to|on\s+condition|after|when|whenever|before|later"
+               r"|eventually|otherwise|in\s+(?:that|this|which|such\s+an?)\s+(?:case|event)")
+# a clause cut off after its subject, modal or auxiliary by an aside ("The gauge would, in that case, be rejected"): it
+# is read on with the clause after the asides, the asides read as what follows it (a hedge such as "with conditions"),
+# and a modal or forecast verdict after an aside that is a condition ("in that case", "after recalibration", "with a
+# better fixture") is no stance
+_CUT_OFF = re.compile(rf"(?:\b(?:would|could|might|may|will|can|must|should|shall|is|are|was|were|be|been)(?:\s+(?:not"
+                      rf"|never|\w+ly))*|^\W*(?:(?:the|this|our|its)\s+)?(?:[\w&-]+\s+){{0,2}}?(?:{_GAUGE}|msa|{_PROCESS}))"
+                      r"\s*$", re.IGNORECASE)
+_ASIDE = re.compile(rf"\s*(?:{_WAITED_FOR}|where|whether|as|in|on|at|by|for|from|with|without|under|per|according"
+                    r"|following|despite|except|apart|barring|given|since|because|though|although|even|say|however"
+                    r"|therefore|thus|hence|then|also|still|indeed|of\s+course|\w+ly)\b", re.IGNORECASE)
+_WAITING_ASIDE = re.compile(rf"\s*(?:{_WAITED_FOR}|with|without)\b", re.IGNORECASE)
+_NEW_CLAUSE = re.compile(r"\s*(?:and|or|so|but|while|whereas|yet)\b", re.IGNORECASE)
+# "it" as the subject of a verb, standing for the gauge or the process that opens its sentence or the sentence before
+# ("The gauge was studied by three appraisers. It is scrapped."), not an "it" that anticipates ("It is clear that
+# ...", "It would be unwise to accept ...")
+_IT = re.compile(r"\bit(?=\s+(?:is|was|has|had|will|would|must|should|shall|can|cannot|could|may|might|does|did|remains"
+                 rf"|fails|passes|needs|stays)\b)(?!\s+(?:is|was|would\s+be|seems|appears)\s+(?!(?:{_FORECAST}|not)\b)\w+"
+                 r"\s+(?:to|that)\b)", re.IGNORECASE)
+_IT_OPENING = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?=it\b)", re.IGNORECASE)
+_OPENING_SUBJECT = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?:the|this|our|its|that)\s+)?(?:[\w&-]+\s+){{0,2}}?"
+                              rf"(?P<noun>{_GAUGE}|msa|{_PROCESS})(?=\s+(?:\w+ly\s+)?(?:is|are|was|were|has|have|had|does"
+                              r"|did|do|will|would|must|should|shall|can|cannot|could|may|might|fails?|failed|pass(?:es)?"
+                              r"|passed|remains?|meets?|met|shows?|showed|\w+ed)\b)", re.IGNORECASE)
 # a rejection restricted to a use ("unsuitable for final inspection", "rejected for product acceptance"): a partial
 # rejection, as a conditional gauge is
 _USE_RESTRICTED = re.compile(r"^\W*for\s+(?:\w+\s+){0,2}?(?:inspection|acceptance|release|sorting|audits?)\b",
                              re.IGNORECASE)
 # "the gauge fails", "the process passed the study": a verdict in a bare pass or fail, the subject just before it
 _PASS_FAIL = re.compile(r"(?P<aux>\s+(?:\w+ly|therefore|thus|hence|also|still|then|now|does|did|do|has|had|have|will|not"
-                        r"|doesn't|didn't|hasn't|won't)){0,3}\s+(?P<verb>fail(?:s|ed)?|pass(?:es|ed)?)"
+                        rf"|doesn't|didn't|hasn't|won't|(?P<predicted>(?:is|are)\s+(?:{_FORECAST})\s+to)))"
+                        r"{0,3}\s+(?P<verb>fail(?:s|ed)?|pass(?:es|ed)?)"
                         r"(?=\s*(?:$|[.!,;:)\u2014\u2013]|-\s|(?:and|but|so|outright|overall|completely|entirely|again)\b"
                         r"|(?:the|its|this|our)\s+(?:(?!calibration\b)[\w&-]+\s+){0,2}?(?:study|qualification|assessment"
                         r"|evaluation|msa|ppap)(?![\w'\u2019])))", re.IGNORECASE)
@@ -181,6 +235,10 @@ def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
     ending = _BY_ANYONE.fullmatch(after)
     if predicted and ending and (ending.group("judge") or not predicted.group("would")):
         return kind
+    obj = _OBJECT.match(clause, match.end()) if _VERB.fullmatch(match.group(0)) else None
+    if first and _JUDGE_WOULD.match(before) and not re.search(r"\b(?:not|never)\b|n't", before, re.IGNORECASE) \
+            and _NOTHING_BUT_REASON.fullmatch(clause[obj.end():] + " " + rest if obj else after):
+        return kind
     directive = _DIRECTIVE.search(before)
     if directive and _CONDITION_AFTER.search(after):
         return None
@@ -202,20 +260,32 @@ def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
     return kind
 
 
-def _pass_fail(clause: str) -> list[tuple[str, str]]:
-    """(subject, stance) of every bare pass or fail of the gauge or the process in ``clause``."""
+def _pass_fail(clause: str, rest: str) -> list[tuple[str, str]]:
+    """(subject, stance) of every bare pass or fail of the gauge or the process in ``clause`` (``rest``: the sentence
+    after it, where a predicted pass or fail may find what it waits for)."""
     found = []
     for noun in _SUBJECT.finditer(clause):
         verdict = _PASS_FAIL.match(clause, noun.end())
         if noun.lastgroup not in ("gauge", "process") or not _PASS_FAIL_SUBJECT.fullmatch(noun.group(0)) or not verdict:
             continue
-        if _UNTAKEN.search(clause[:noun.start()]):
+        if _UNTAKEN.search(clause[:noun.start()]) or (verdict.group("predicted") and re.search(
+                rf"\b(?:{_WAITED_FOR})\b", clause[verdict.end():] + " " + rest, re.IGNORECASE)):
             continue
         kind = "accept" if verdict.group("verb").lower().startswith("pass") else "reject"
         negated = (re.search(r"\bnot\b|n't", verdict.group(0), re.IGNORECASE)
                    or re.search(r"\b(?:neither|nor)\b", clause[:noun.start()], re.IGNORECASE))
         found.append((noun.lastgroup, f"not {kind}" if negated else kind))
     return found
+
+
+def _resolved(sentence: str, previous: str) -> str:
+    """``sentence`` with "it" as a subject replaced by the gauge or process opening it (or, for an "it" opening it,
+    opening ``previous``)."""
+    sentence = re.sub(r"\bit['\u2019]s\b", "it is", sentence, flags=re.IGNORECASE)
+    own, before, it = _OPENING_SUBJECT.match(sentence), _OPENING_SUBJECT.match(previous), _IT_OPENING.match(sentence)
+    if before and it:
+        sentence = sentence[:it.end()] + _IT.sub(before.group("noun"), sentence[it.end():], count=1)
+    return sentence[:own.end()] + _IT.sub(own.group("noun"), sentence[own.end():]) if own else sentence
 
 
 def stances(report: str) -> list[tuple[str, str, str]]:
@@ -225,18 +295,36 @@ def stances(report: str) -> list[tuple[str, str, str]]:
     found = []
     for block in _blocks(report):
         subject: str | None = None
+        previous = ""
         for sentence in block:
             taken = []
-            clauses = _clauses(sentence)
+            read = previous = _resolved(sentence, previous)
+            clauses = _clauses(read)
             opening = bool(_CONDITION_OPENING.match(sentence))
             criterion = opening and bool(_CRITERION.search(clauses[0]))
             counterfactual = bool(_COUNTERFACTUAL.match(sentence))
             modal = False
+            cut: int | None = None
+            asides: list[str] = []
             for index, clause in enumerate(clauses):
+                first_index, before_asides = index, []
+                if cut is not None and not _NEW_CLAUSE.match(clause):
+                    first_index, before_asides = cut, list(asides)
+                    if _ASIDE.match(clause):
+                        asides += [] if _COMMENT.fullmatch(clause) else [clause]
+                    else:
+                        cut = None
+                    clause = clauses[first_index] + clause
+                elif _CUT_OFF.search(clause):
+                    cut, asides = index, []
+                else:
+                    cut = None
+                rest = " ".join(before_asides + clauses[index + 1:])
+                waiting = _FUTURE.search(clause) and any(_WAITING_ASIDE.match(aside) for aside in before_asides)
                 opening = opening and not (index and _CONTRAST.match(clause))
                 # an inverted counterfactual ("Had the gauge passed, ...") takes no stance in its condition nor after
                 # its first modal ("..., %GRR would exceed 30 %, and the gauge rejected")
-                imagined = opening and (criterion or (counterfactual and (index == 0 or modal)))
+                imagined = bool(waiting) or (opening and (criterion or (counterfactual and (index == 0 or modal))))
                 modal = modal or bool(_FUTURE.search(clause))
                 last = 0
                 for match in _STANCE.finditer(clause):
@@ -249,12 +337,12 @@ def stances(report: str) -> list[tuple[str, str, str]]:
                     last = match.end()
                     conditioned = imagined or (opening and _FUTURE.search(clause, 0, match.start()))
                     stance = None if conditioned or _CRITERION.search(clause) else \
-                        _stance(clause, match, " ".join(clauses[index + 1:]),
-                               all(_COMMENT.fullmatch(c) for c in clauses[:index]))
+                        _stance(clause, match, rest,
+                               all(_COMMENT.fullmatch(c) for c in clauses[:first_index]))
                     if subject in ("gauge", "process") and stance is not None:
                         taken.append((subject, stance))
                 if not (imagined or (opening and _FUTURE.search(clause))) and not _CRITERION.search(clause):
-                    taken.extend(_pass_fail(clause))
+                    taken.extend(_pass_fail(clause, rest))
                 for noun in _SUBJECT.finditer(clause, last):
                     subject = noun.lastgroup
             conditional = {who for who, stance in taken if stance == "conditional"}
@@ -271,7 +359,9 @@ def contradictions(report: str, gauge_decision: str, process_decision: str, gaug
     """The report's sentences that disagree with the decisions or dismiss the flagged subgroups' signals; the
     gauge's ID ("RF-07") names it as the word gauge does."""
     if gauge_id:
-        report = re.sub(rf"(?<![\w-]){re.escape(gauge_id)}(?![\w-])", "gauge", report, flags=re.IGNORECASE)
+        # written with or without its hyphen and leading zeros ("RF-07", "RF07", "RF 7")
+        letters, digits = re.fullmatch(r"([A-Za-z]+)-0*(\d+)", gauge_id).groups()
+        report = re.sub(rf"(?<![\w-]){letters}[\s-]?0*{digits}(?![\w-])", "gauge", report, flags=re.IGNORECASE)
     decisions = {"gauge": gauge_decision, "process": process_decision}
     wrong = [f"{subject} {stance} (decision {decisions[subject]}): {sentence}"
              for subject, stance, sentence in stances(report) if decisions[subject] not in _AGREES[stance]]

@@ -27,6 +27,12 @@ Run as solve.py it follows the standard. Run through a link in adversaries/ it t
   the first readers missed: predicted or imagined ("would be rejected by any auditor", "is expected to be
   rejected"), words such as scrapped or deficient, the gauge named by its ID ("RF-07 is rejected"), and a plain
   verdict after an inverted counterfactual ("Had we checked, the gauge is rejected.").
+- report_prose_forecasts: everything computed, but the gauge decision line is followed by other verdicts given as a
+  forecast or by a judge ("Any auditor would reject the gauge.", "The gauge is bound to fail.", "Realistically
+  speaking, the gauge is expected to be rejected."), or naming the gauge by its ID without the hyphen ("RF07").
+- report_prose_idioms: everything computed, but the gauge decision line is followed by other verdicts in idioms
+  ("The gauge is useless.", "The gauge is good to go.", "Nothing prevents using the gauge.") or through a pronoun
+  ("The gauge was studied by three appraisers. It is scrapped.").
 
 ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 """
@@ -297,6 +303,18 @@ def main() -> None:
         scrapped = "The gauge is not deficient." if grr["decision"] == "reject" else "The gauge is scrapped."
         slips = (f"The gauge would be {other} by any auditor.", f"The gauge is expected to be {other}.", scrapped,
                  f"{gauge_id} is {other}.", f"Had we checked, the gauge is {other}.")
+        text = re.sub(r"Gauge decision: \w+\n", lambda m: m.group(0) + "".join(f"\n{s}\n" for s in slips), text)
+    if SHORTCUT in ("report_prose_forecasts", "report_prose_idioms"):
+        gauge_id = re.search(r"^# Gauge: .*?\b([A-Z]{2}-\d+)", (IN / "grr_study.csv").read_text(), re.MULTILINE)[1]
+        rejected = grr["decision"] != "reject"
+        verdict, judge_verb, outcome = ("rejected", "reject", "fail") if rejected else ("accepted", "accept", "pass")
+        if SHORTCUT == "report_prose_forecasts":
+            slips = (f"Any auditor would {judge_verb} the gauge.", f"The gauge is bound to {outcome}.",
+                     f"Realistically speaking, the gauge is expected to be {verdict}.",
+                     f"{gauge_id.replace('-', '')} is {verdict}.")
+        else:
+            slips = (("The gauge is useless.", "The gauge was studied by three appraisers. It is scrapped.") if rejected
+                     else ("The gauge is good to go.", "Nothing prevents using the gauge."))
         text = re.sub(r"Gauge decision: \w+\n", lambda m: m.group(0) + "".join(f"\n{s}\n" for s in slips), text)
     (OUT / "msa_report.md").write_text(text)
 
