@@ -14,7 +14,10 @@ chain ladder and Mack model computed here with numpy on the exact triangles the 
 Grade: gates on the five deliverables and their columns; then the triangles, the link ratios,
 the selected factors and CDFs, the latest diagonal and ultimates, IBNR/unpaid (both their
 identities with the ultimates and their values), the Mack sigmas, the Mack standard errors by
-accident year and in total, and the summary totals against the reference.
+accident year and in total, and the summary totals against the reference. The labels are graded with
+the numbers they label (1.1.0): To_Age of the link ratios and of the selected factors, Latest_Age of
+the ultimates and the summary's valuation_date, so a file with right numbers under wrong development
+ages or a wrong valuation date (adversaries ages_mislabelled, stale_valuation_date) is not a full pass.
 """
 # ALE-CANARY-82a1dbd8-1a6e-4290-9cb6-1ade12b3e614
 
@@ -259,7 +262,7 @@ def write_transactions(path: Path, rows: list[list[Any]]) -> None:
 
 
 def reference(tris: dict[tuple[str, str], np.ndarray], first_year: int) -> dict[str, Any]:
-    ref: dict[str, list[dict[str, Any]]] = {"triangles": [], "links": [], "factors": [], "ultimates": [],
+    ref: dict[str, Any] = {"triangles": [], "links": [], "factors": [], "ultimates": [],
                                             "summary": []}
     for (code, basis), tri in tris.items():
         n = tri.shape[0]
@@ -274,7 +277,7 @@ def reference(tris: dict[tuple[str, str], np.ndarray], first_year: int) -> dict[
                                          "Cumulative": float(tri[i, k])})
             for k in range(n - i - 1):
                 ref["links"].append({**key, "Accident_Year": first_year + i, "From_Age": 12 * (k + 1),
-                                     "Link_Ratio": float(model["links"][i, k])})
+                                     "To_Age": 12 * (k + 2), "Link_Ratio": float(model["links"][i, k])})
         for k in range(n - 1):
             ref["factors"].append({**key, "From_Age": 12 * (k + 1), "To_Age": 12 * (k + 2),
                                    "Selected_Factor": float(model["f"][k]), "CDF": float(model["cdf"][k]),
@@ -290,6 +293,7 @@ def reference(tris: dict[tuple[str, str], np.ndarray], first_year: int) -> dict[
         ult_total = float(model["ult"].sum())
         ref["summary"].append({**key, "ultimate": ult_total, "ibnr": ult_total - float(inc_latest.sum()),
                                "unpaid": ult_total - float(paid_latest.sum()), "mack_se": model["se_total"]})
+    ref["valuation_date"] = VALUATION.isoformat()
     return ref
 
 
@@ -390,6 +394,28 @@ def grade_identities(g: Grading, found: list[dict[str, Any]], ref_rows: list[dic
             expected=f"{len(ref_rows)} rows", found=f"{good} good", reason="; ".join(problems[:6]))
 
 
+def as_date(value: Any) -> dt.date | None:
+    """A date written as ISO (optionally with a time), "31 December 2025", "December 31, 2025", "12/31/2025" or
+    "31/12/2025"; None otherwise."""
+    text = str(value).strip()
+    try:
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    for form in ("%d %B %Y", "%B %d, %Y", "%d %b %Y", "%b %d, %Y", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+    return None
+
+
+def grade_valuation_date(g: Grading, summary: Any, expected: str) -> None:
+    found = summary.get("valuation_date") if isinstance(summary, dict) else None
+    g.check("valuation date of the summary", as_date(found) == dt.date.fromisoformat(expected),
+            expected=expected, found=found)
+
+
 def grade_summary(g: Grading, summary: Any, ref_rows: list[dict[str, Any]]) -> None:
     entries = summary.get("results") if isinstance(summary, dict) else None
     found: dict[tuple[str, str], dict[str, Any]] = {}
@@ -438,16 +464,18 @@ def grade(g: Grading) -> None:
     g.table("cumulative paid and incurred triangles", tri, stringify(ref["triangles"], key_tri), key=list(key_tri),
             columns={"Cumulative": (0.5, 1e-7)})
     g.table("age-to-age factors", links, stringify(ref["links"], key_link), key=list(key_link),
-            columns={"Link_Ratio": (1e-4, 0.0)})
+            columns={"To_Age": 0.0, "Link_Ratio": (1e-4, 0.0)})
     ref_factors = stringify(ref["factors"], key_fac)
     g.table("selected volume-weighted factors and CDFs", factors, ref_factors, key=list(key_fac),
-            columns={"Selected_Factor": (1e-4, 0.0), "CDF": (0.0, 1e-4)})
+            columns={"To_Age": 0.0, "Selected_Factor": (1e-4, 0.0), "CDF": (0.0, 1e-4)})
     g.table("Mack sigma parameters", factors, ref_factors, key=list(key_fac), columns={"Sigma": (1e-3, 1e-3)})
     ref_ults = stringify(ref["ultimates"], key_ult)
     g.table("latest diagonal and ultimate losses by accident year", ults, ref_ults, key=list(key_ult),
-            columns={"Paid_To_Date": 1.0, "Incurred_To_Date": 1.0, "CDF": (0.0, 1e-4), "Ultimate": (1.0, 1e-4)},
+            columns={"Latest_Age": 0.0, "Paid_To_Date": 1.0, "Incurred_To_Date": 1.0, "CDF": (0.0, 1e-4),
+                     "Ultimate": (1.0, 1e-4)},
             weight=2)
     grade_identities(g, ults, ref_ults)
     g.table("Mack standard error by accident year", ults, ref_ults, key=list(key_ult),
             columns={"Mack_SE": (1.0, 2e-3)}, weight=2)
     grade_summary(g, summary, ref["summary"])
+    grade_valuation_date(g, summary, ref["valuation_date"])
