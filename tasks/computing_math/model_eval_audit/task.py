@@ -23,8 +23,13 @@ not persuaded that the claim does not hold"); "the claim fails", "stands", "is n
 hold"), a conclusion line opening with "it" or no subject ("Conclusion: it holds") and the claim in its own words ("B does
 not beat A on the test set", "B has not been shown to beat A") state it too, B's lead conceded but called not significant,
 put down to chance or to the leaked items ("B is better than A, though not significantly"; "B's win is only by chance")
-states that the claim fails, one model named the better one ("A remains the better model") is the comparison, a
-negated view of the claim holding ("There is no evidence that B beats A") states that it fails, and a predicate turning
+states that the claim fails, one model named the better one ("A remains the better model"), bare, with any adverb or by
+a verb ("A is still better", "B is truly the better model", "B wins") is the comparison, the difference between the models
+put down to chance ("The difference between B and A is due to chance", "B only beats A by chance") states that the claim
+fails, a concession that only calls the margin small ("A is worse than B, even though the margin is small") leaves the
+comparison standing, a comparison opened by another criterion ("On calibration, A is better") states nothing, a negated
+doubt ("There is no reason to doubt that B beats A") affirms the view it frames, a negated view of the claim holding
+("There is no evidence that B beats A") states that it fails, and a predicate turning
 a mention round ("that the claim holds is false") leaves it open; a mention limited to the leaky set, put as a counterfactual or as a modal caveat ("may not hold on other
 data") explains the verdict and states none), and that the note's figures equal the JSON.
 """
@@ -270,8 +275,10 @@ _SHOWN_TO = r"(?:(?:be(?:en)?\s+)?(?:shown|proven|proved|demonstrated|establishe
 _NOISE = (r"(?:[\w-]+\s+){0,2}?(?:chance|noise|luck|randomness|a\s+fluke|sampling\s+(?:noise|error|variation)"
           r"|(?:the\s+)?margin\s+of\s+error)\b")
 # a comparison put down to chance as it ends ("B beats A only by chance") is the claim failing
-_CHANCE_ENDS = rf"\s+(?:(?:only|merely|purely|just|simply)\s+)?(?:by|due\s+to|down\s+to)\s+{_NOISE}"
-_CLAUSE_ENDS = _CLEAN_SET + (rf"(?={_CHANCE_ENDS}|\s*(?:[.;:!?\u2014]|$)|,?\s+(?:and|but|so|yet|(?:even\s+)?though|although|albeit)\b"
+_PUT_DOWN_TO_CHANCE = rf"(?:by|due\s+to|down\s+to)\s+{_NOISE}"
+_CHANCE_ENDS = rf"\s+(?:(?:only|merely|purely|just|simply)\s+)?{_PUT_DOWN_TO_CHANCE}"
+_CLAUSE_ENDS = _CLEAN_SET + (rf"(?={_CHANCE_ENDS}|\s*(?:[.;:!?\u2014]|$)|,?\s+(?:and|but|so|yet|(?:even\s+)?though|even\s+if"
+                             r"|although|albeit)\b"
                              r"|,?\s+(?:not|only)\b)")
 _COMPARISON = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|(?P<a>{_MODEL_A}))((?:\W+\w+){{0,3}}?)\W+{_SHOWN_TO}(?:(?P<better>{_BETTER})"
                          rf"|{_WORSE})\s+(?:(?P<b2>{_MODEL_B})|{_MODEL_A}){_CLAUSE_ENDS}")
@@ -281,7 +288,7 @@ _COMPARISON = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|(?P<a>{_MODEL_A}))((?:\W+\w+)
 # significantly", "..., but only because of leaked items", "..., but the gain vanishes after leakage removal") is the
 # claim failing; called nominal or slight ("B is numerically better than A"), or conceded before a verdict on the claim
 # ("B beats A, but the claim does not hold"), it is neither
-_CONCEDED = re.compile(r"[\s,;:\u2014-]*(?:(?:but|yet|(?:even\s+)?though|although|albeit)\b|(?=(?:not|only)\b))"
+_CONCEDED = re.compile(r"[\s,;:\u2014-]*(?:(?:but|yet|(?:even\s+)?though|even\s+if|although|albeit)\b|(?=(?:not|only)\b))"
                        r"((?:(?![.;!?](?:\s|$)).)*)")
 _INSIGNIFICANT = (r"(?:(?:\b(?:not|no|never)\b|n['\u2019]t)(?:\W+(?!but\b|rather\b)\w+){0,3}?\W+|(?<!not )(?<!n't )\b(?:in|non-?))"
                   r"significan(?:t|tly|ce)\b(?:\s+so)?(?:\s+(?:at|under|by)\s+the\s+[\w\s%-]*?)?\s*(?:$|[(,;:\u2014-])")
@@ -295,21 +302,43 @@ _BY_CHANCE = (r"^(?:(?!\b(?:not|no|never|may|might|could|possibly|perhaps)\b|n['
               rf"\b(?:by|due\s+to|down\s+to|owing\s+to|within|because\s+of|explained\s+by|attributable\s+to)\s+{_NOISE}")
 _UNDERCUT = re.compile(f"{_INSIGNIFICANT}|{_FROM_LEAKS}|{_NOT_ON_CLEAN}|{_BY_CHANCE}")
 # chance denied ("..., though not by chance", "..., not just by chance") affirms the lead
-_NOT_CHANCE = re.compile(rf"\s*not\s+(?:(?:just|merely|only|simply|purely)\s+)?(?:by|due\s+to|down\s+to)\s+{_NOISE}")
+_NOT_CHANCE = re.compile(rf"\s*not\s+(?:(?:just|merely|only|simply|purely)\s+)?{_PUT_DOWN_TO_CHANCE}")
 _NOMINAL = re.compile(r"\b(?:nominally|numerically|slightly|marginally)\b")
+# a concession that only calls the lead small ("..., even though the margin is small", "..., if only slightly") leaves it
+# standing
+_SMALL = r"(?:small|narrow|slim|slight|modest|thin|tight|tiny|minor|limited)"
+_ONLY_SMALL = re.compile(rf"\s*(?:(?:the\s+)?(?:margin|gap|difference|lead|gain|improvement|advantage|edge)\s+(?:is|was|remains"
+                         rf"|stays)\s+(?:(?:quite|rather|very|fairly|relatively|only|still)\s+)*{_SMALL}"
+                         rf"|(?:only\s+)?(?:slightly|marginally|narrowly|modestly|(?:by\s+)?(?:a\s+)?{_SMALL}\s+(?:margin|amount)))\s*$")
+_ONLY_WORDS = re.compile(r"\s+(?:only|merely|just|simply|purely)\b")
+# a comparison opened by another criterion than the claim ("On calibration, A is better") is about that criterion
+_ASPECT = r"\b(?:calibrat|ece\b|f1|macro|subgroup|worst|confidence|precision|recall|latency|speed|cost)"
+_ASPECT_FIRST = re.compile(rf"(?:^|[.;:!?,]\s*)(?:(?:on|in|for|by|regarding|as\s+for|in\s+terms\s+of|with\s+respect\s+to"
+                           rf"|when\s+it\s+comes\s+to)\s+(?:(?!accura|overall|all\b|every|both)[\w-]+\s+){{0,3}}?{_ASPECT}"
+                           rf"[\w-]*|{_ASPECT}[\w-]*-wise)\s*,?\s*$")
 
 
-# one model named the better one ("A remains the better model", "B is the stronger of the two") is read as the
-# comparison with the other
-_BETTER_MODEL = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|{_MODEL_A})(?P<words>(?:\s+(?:is|was|remains|remained|stays|still"
-                           r"|clearly|overall|also|now|not|no|longer|plainly|evidently|slightly|marginally|nominally"
-                           r"|numerically)(?:n['\u2019]t)?)+)\s+the\s+(?:better|stronger|superior|best)(?:\s+(?:model"
-                           r"|classifier|one|system|choice))?(?:\s+of\s+the\s+two(?:\s+(?:models|classifiers))?)?"
-                           rf"(?:\s+overall)?(?={_CLAUSE_ENDS})")
+def _about_another_criterion(match: re.Match) -> bool:
+    return bool(_ASPECT_FIRST.search(match.string, 0, match.start()))
+
+
+# one model named the better or the worse one ("A remains the better model", "B is the stronger of the two", "A is
+# still better", "B is truly the better model", "B wins", "A performs worse") is read as the comparison with the other;
+# any adverb may qualify it (a hedging or nominal one is read as such in the comparison)
+_RANKED = (r"(?:(?P<adjective{2}>the\s+(?:{0})(?:\s+(?:model|classifier|one|system|choice))?"
+           r"(?:\s+of\s+the\s+two(?:\s+(?:models|classifiers))?)?|{0})|(?:performs?|performed|does|did|scores?|scored)\s+(?:{1}))")
+_BETTER_MODEL = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|{_MODEL_A})(?P<words>(?:\s+(?:is|was|remains|remained|stays|still|overall"
+                           r"|also|now|not|no|longer|[a-z]+ly)(?:n['\u2019]t)?)*)\s+"
+                           rf"(?:(?P<better>{_RANKED.format('better|stronger|superior|best', 'better', '')}|wins|won"
+                           rf"|comes\s+out\s+(?:ahead|on\s+top))|{_RANKED.format('worse|weaker|inferior|worst', 'worse', '_worse')}"
+                           rf"|loses|lost)(?:\s+overall)?(?={_CLAUSE_ENDS})")
 # B's lead as the subject, put down to chance or the leaked items, or said not significant or gone once they are
-# removed ("B's win is only by chance", "B's advantage over A is due to leaked items"), is the claim failing
+# removed ("B's win is only by chance", "B's advantage over A is due to leaked items"), is the claim failing, and so
+# is the difference between the models ("the difference between B and A is due to chance")
 _LEAD = re.compile(rf"\b(?:(?P<own>{_MODEL_B}['\u2019]s)\s+(?:[\w-]+\s+){{0,2}}?|the\s+(?:[\w-]+\s+){{0,2}}?)(?:win|lead|advantage|gain"
-                   rf"|edge|improvement|margin|superiority)s?(?P<of>\s+of\s+{_MODEL_B})?(?:\s+(?:over|on|against)\s+{_MODEL_A})?"
+                   rf"|edge|improvement|margin|superiority|(?P<difference>difference|gap))s?(?P<of>\s+of\s+{_MODEL_B})?"
+                   rf"(?:\s+(?:over|on|against)\s+{_MODEL_A}|\s+between\s+(?:{_MODEL_B}\s+and\s+{_MODEL_A}|{_MODEL_A}\s+and\s+{_MODEL_B}"
+                   r"|(?:the\s+)?(?:two\s+)?(?:models|classifiers)|them))?"
                    r"\s+(?:(?:is|was|comes|came|stems|arises|results)\s+)?(?:(?:only|merely|just|purely|simply|entirely"
                    r"|largely|mostly|wholly|all)\s+)?(?:(?:by|due\s+to|down\s+to|owing\s+to|within|from|because\s+of"
                    r"|explained\s+by|attributable\s+to|driven\s+by|an\s+artefact\s+of|an\s+artifact\s+of)\s+"
@@ -318,13 +347,17 @@ _LEAD = re.compile(rf"\b(?:(?P<own>{_MODEL_B}['\u2019]s)\s+(?:[\w-]+\s+){{0,2}}?
                    r"|(?:statistically\s+)?(?:insignificant|non-?significant))\b(?:\s+(?:at|under|by)\s+[^,;.]*?)?"
                    r"(?=\s*(?:$|[(,;:.!?\u2014-]))"
                    r"|(?:is|was)\s+(?:(?:just|merely|only|simply|nothing\s+but)\s+)?(?:a\s+(?:statistical\s+)?fluke"
-                   r"|(?:random\s+|sampling\s+|statistical\s+)?noise)(?=\s*(?:$|[(,;:.!?\u2014-]))"
+                   r"|(?:random\s+|sampling\s+|statistical\s+)?noise|(?:pure\s+|random\s+)?(?:chance|luck))(?=\s*(?:$|[(,;:.!?\u2014-]))"
                    r"|(?:vanishes|disappears|evaporates|goes\s+away)\s+(?:after|once|when|on|with)\s+(?:[\w-]+\s+){0,3}?"
                    r"(?:leak|clean|dedup|decontaminat|filter|remov)\w*)")
 
 
 def _better_model(match: re.Match) -> str:
-    return f"{match.string[match.start():match.start('words')]}{match['words']} better than {'a' if match['b'] else 'b'}"
+    # "better" or "the better model" needs a verb or an adverb before it ("A is better", not "Is B better?")
+    if _about_another_criterion(match) or ((match["adjective"] or match["adjective_worse"]) and not match["words"]):
+        return match.group()
+    ranked = "better" if match["better"] else "worse"
+    return f"{match.string[match.start():match.start('words')]}{match['words']} {ranked} than {'a' if match['b'] else 'b'}"
 
 
 # a share of the lead ("part of B's advantage was due to leaked items") or the lead before the leaked items were
@@ -336,8 +369,8 @@ _BEFORE_REMOVAL = re.compile(r"\b(?:original|initial|raw|earlier|uncleaned|repor
 def _lead_undone(match: re.Match) -> str:
     """B's lead explained away reads as the claim failing; "the lead" must be B's, by "of B" or a possessive, and
     the whole lead after the leaked items' removal (_PARTIAL, _BEFORE_REMOVAL)."""
-    if not (match["own"] or match["of"]) or _PARTIAL.search(match.string, 0, match.start()) \
-            or _BEFORE_REMOVAL.search(match.group()):
+    if not (match["own"] or match["of"] or match["difference"]) or _PARTIAL.search(match.string, 0, match.start()) \
+            or _BEFORE_REMOVAL.search(match.group()) or re.search(_ASPECT, match.group()):
         return match.group()
     return "the claim fails"
 
@@ -355,9 +388,11 @@ def _comparison_as_claim(match: re.Match) -> str:
             return match.group()
         conceded = _CONCEDED.match(match.string, match.end())
         if re.match(_CHANCE_ENDS, match.string[match.end():]) or (conceded and _UNDERCUT.search(conceded.group(1))):
-            return f"the claim{words} fails"
+            return f"the claim{_ONLY_WORDS.sub('', words)} fails"
         if conceded and re.search(r"\bclaim\b", conceded.group(1)):
             return match.group()
+        if conceded and _ONLY_SMALL.match(conceded.group(1)):
+            return f"the claim{words} holds"
         # a hedged concession is a caveat, and one after "though" or a bare "not/only" that does not undercut says neither
         if conceded and not _NOT_CHANCE.match(conceded.group(1)) and (_OPEN.search(conceded.group(1)) or re.match(
                 r",?\s+(?:(?:even\s+)?though|although|albeit|not|only)\b", match.string[match.end():])):
@@ -381,7 +416,8 @@ _DENIED = re.compile(r"\b(?:not|no|never|longer|cannot|fails?|failed|unable|neit
 _OPEN = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b")
 # a mention limited in scope or put under a counterfactual ("the claim only holds on the leaky set", "before leakage
 # removal the claim holds", "the claim would hold if the leaked items were kept") explains the verdict and states none
-_SCOPE = (r"only|on\s+the\s+(?:leaky|contaminated|unfiltered|uncleaned)"
+# ("only by chance" puts the mention down to chance: it limits nothing)
+_SCOPE = (rf"only(?!\s+{_PUT_DOWN_TO_CHANCE})|on\s+the\s+(?:leaky|contaminated|unfiltered|uncleaned)"
           r"|before\s+(?:the\s+)?(?:leak\w*|removal|removing|dedup\w*|decontaminat\w*)")
 _SCOPE_BEFORE = re.compile(rf"\b(?:{_SCOPE})\b")
 _SCOPE_AFTER = re.compile(rf"[^\w.;!?]+(?:{_SCOPE})\b")
@@ -403,8 +439,9 @@ _NOT_SHOWN = re.compile(r"(?:\b(?:not|no|never|nothing|cannot)\b|n['\u2019]t)[^\
                         r"|shows|established|clear|evident|evidence|suggests?|supports?|basis|reason|sure|certain)\b")
 # a negated doubt affirms the view it frames ("there is no doubt that", "it is not disputed that"): read as if it
 # were not there
-_NO_DOUBT = re.compile(r"(?:\b(?:not|no|never|cannot|without|beyond)\b|n['\u2019]t)\W+"
-                       r"(?:(?:a|any|the|real|serious|reasonable|much|room|for|open|to|be|been|is|in|my|our)\W+){0,3}"
+_NO_DOUBT = re.compile(r"(?:\b(?:not|no|never|cannot|without|beyond|nobody|no\s+one|none|little|hardly|scarcely)\b|n['\u2019]t)\W+"
+                       r"(?:(?:a|any|the|real|serious|seriously|reasonable|reasonably|much|room|for|open|to|be|been|is|in"
+                       r"|my|our|reason|cause|grounds|need|can|could|would|should|one|anyone|we|i)\W+){0,3}"
                        r"(?:doubt|disput|question|hesitat|contest|debat)\w*")
 # a comma-delimited aside of a few words ("does not, in my view, hold") is read as if it were not there
 _ASIDE = re.compile(r",(?:\s*[\w'\u2019-]+){1,5}\s*,")
@@ -462,6 +499,8 @@ def _note_verdict(text: str) -> bool | None:
             # a frame ends with its sentence, at a colon or a "but" ("some doubt that B is better, but the claim holds")
             sentence = re.split(r"[.;:!?]\s|\bbut\b", plain[:mention.start()])[-1]
             reading: bool | None = bool(mention["holds"]) != bool(_DENIED.search(mention.group(1)))
+            if reading and re.match(_CHANCE_ENDS, plain[mention.end():]):  # it holds "only by chance": it fails
+                reading = False
             if _TURNED.search(sentence) or _TURNED_AFTER.match(plain, mention.end()):
                 reading = None
             elif _NOT_SHOWN.search(sentence):

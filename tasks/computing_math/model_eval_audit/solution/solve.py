@@ -248,6 +248,14 @@ def write_note(metrics: dict, reasons: dict) -> None:
             ["", "Conclusion: B is better than A, though not by chance."]
     if SHORTCUT == "better_model_named":  # the Verdict line right, then the other model named "the better model"
         lines += ["", f"Conclusion: {'A remains' if metrics['claim_holds'] else 'B is'} the better model."]
+    if SHORTCUT == "lead_put_down_to_chance":  # the Verdict line right, then the difference or B's win put down to
+        # chance, or, where the claim fails, B's lead conceded with only its size doubted
+        lines += ["", "Conclusion: The difference between B and A is due to chance.", "Conclusion: B wins only by chance.",
+                  "Conclusion: B only beats A by chance."] if metrics["claim_holds"] else \
+            ["", "Conclusion: A is worse than B, even though the margin is small."]
+    if SHORTCUT == "better_model_restated":  # the Verdict line right, then the other model called better, bare or
+        # with an adverb the reader did not know
+        lines += ["", f"Conclusion: {'A is still better.' if metrics['claim_holds'] else 'B is truly the better model.'}"]
     if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
         lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
