@@ -23,10 +23,14 @@ is read in other words too ("distinguishable from zero", "cannot be told apart f
 larger than alpha", "the CI runs past zero", "cannot reject the hypothesis of no gap", "it may be chance", "we cannot
 rule out a gap of zero"), of the gap named in other words ("the remaining gap", "the women coefficient", "the
 confidence interval", "the evidence"), and in the clauses of a sentence that name no cohort, job family, subgroup ("in
-the smaller job families") or raw gap unless they join the whole company to it ("overall and in Administration"; an
-acronym family, "IT", named in capitals only), a counterfactual on the p-value ("had the p-value been above 0.05,
-...") concluding nothing, significance at a stricter level (or none at a looser one) settling the protocol's, and
-"would remain significant under HC1" a robustness statement, not a hedge; "significant" for large ("a significant part
+the smaller job families") or raw gap unless they join the whole company to it ("overall and in Administration",
+"Administration and the company as a whole show"; an acronym family, "IT", named in capitals only, and a family's name
+after a determiner the common word it also is, "for the people it affects", unless a team, level or gap follows), a
+counterfactual on the p-value ("had the p-value been above 0.05, ...") concluding nothing, significance at a stricter
+level (or none at a looser one) settling the protocol's, two levels set against each other concluding as the half
+naming the protocol's ("not significant at the 1% level but is at the 5% level"), "would remain significant under HC1"
+a robustness statement, not a hedge, and what another estimator or level would find ("would be significant under HC1",
+"would no longer be significant at alpha = 0.001") no conclusion; "significant" for large ("a significant part
 of the gap") states no significance, but "statistically significant" does whatever noun follows it ("not a
 statistically significant amount").
 """
@@ -296,7 +300,10 @@ _LEVEL = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%\s*(?:significance\s+)?level|
                     r"|(?:alpha|\u03b1)\s*(?:=|of)?\s*(0?\.\d+)|(?<![\d.])(0?\.\d+)\s+(?:significance\s+)?level\b")
 _DOUBTED = re.compile(r"\b(?:unlikely|implausible|improbable|no\s+reason\s+to\s+(?:think|believe|suspect|expect))\b")
 _EVEN = re.compile(r"\beven\s+(?:at|with|under|using|if|when|on|after)\b")
-_CONTRAST = re.compile(r"\b(?:but|though|although|yet)\s+not\s+(?:at|under|on)\b")
+_CONTRAST = re.compile(r"\b(?:but|though|although|yet|while|whereas)\b")
+# a counterfactual on another test than the protocol's: another level ("would no longer be significant at alpha =
+# 0.001") or another estimator ("would be significant under HC1 errors") says nothing of the protocol's test
+_OTHER_ESTIMATOR = re.compile(r"\b(?:hc[0-2]|classical|conventional|homoskedastic\w*|non-?robust|unclustered|iid)\b")
 
 
 def _levels(text: str) -> set[float]:
@@ -319,11 +326,16 @@ def _conclusion(sentence: str, alpha: float) -> str | None:
         return {"yes": "no", "no": "yes"}.get(held or "")
     # "would" beside "even" weighs another test the verdict survives ("not significant even at alpha = 0.10")
     if _HEDGE.search(re.sub(r"\bwould\b", "", sentence) if _EVEN.search(sentence) else sentence):
-        return "hedged"
+        other_test = _OTHER_ESTIMATOR.search(sentence) or (_levels(sentence) and round(alpha, 6) not in _levels(sentence))
+        return None if other_test and not _HEDGE.search(re.sub(r"\bwould\b", "", sentence)) else "hedged"
     alpha = round(alpha, 6)
-    if (contrast := _CONTRAST.search(sentence)) is not None:
-        head, tail = sentence[:contrast.start()], sentence[contrast.start():]
-        return "no" if alpha in _levels(tail) else "yes" if alpha in _levels(head) else None
+    contrast = _CONTRAST.search(sentence)
+    if contrast is not None and _levels(head := sentence[:contrast.start()]) and _levels(tail := sentence[contrast.start():]):
+        # the half that names the protocol's level concludes; an elliptic one ("but is at the 5% level", "but not at
+        # 5%") takes the other half's verdict, affirmed or denied by its own negation
+        if alpha in _levels(tail):
+            return _conclusion(tail, alpha) if _VERDICT.search(tail) else "no" if _NEGATION.search(tail) else "yes"
+        return _conclusion(head, alpha) if alpha in _levels(head) else None
     # "statistically" is no word between a negation and the significance word ("does not amount to a statistically
     # significant share")
     words = [_denies(sentence, m, alpha) for m in _VERDICT.finditer(sentence)]
@@ -376,11 +388,17 @@ _SUBGROUP = re.compile(r"\b(?:in|within|among|for|at|across)\s+(?:the\s+)?(?:som
 _WHOLE_WORDS = (r"(?:overall|as\s+a\s+whole|(?:company|organi[sz]ation|firm)[\s-]*wide|in\s+(?:aggregate|total)"
                 r"|across\s+the\s+(?:whole\s+|entire\s+)?(?:company|organi[sz]ation|firm|workforce))")
 _WHOLE = re.compile(rf"\b{_WHOLE_WORDS}\b")
+_COMPANY = r"(?:the\s+)?(?:(?:whole|entire|wider)\s+)?(?:company|organi[sz]ation|firm|workforce)(?![\w'\u2019-])"
 # the whole company joined to a part of it in one subject or adverbial ("overall and in Administration", "in Finance
-# as well as company-wide", "both in Sales and for the firm as a whole"): the clause speaks of the overall gap too
+# as well as company-wide", "both in Sales and for the firm as a whole", "Administration and the company as a whole
+# show"): the clause speaks of the overall gap too
 _JOINED = re.compile(rf"\b{_WHOLE_WORDS}\s+(?:and|as\s+well\s+as)\s+(?:also\s+)?(?:in|within|for|among|across|at|by)\b"
                      r"|\b(?:and|as\s+well\s+as)\s+(?:also\s+)?(?:(?:in|for|across)\s+)?(?:the\s+(?:whole\s+|entire\s+)?"
-                     rf"(?:company|organi[sz]ation|firm|workforce)\s+)?{_WHOLE_WORDS}\W*$")
+                     rf"(?:company|organi[sz]ation|firm|workforce)\s+)?{_WHOLE_WORDS}\W*$"
+                     rf"|\b\w+_family\s+(?:and|as\s+well\s+as|along\s+with|together\s+with)\s+(?:also\s+)?"
+                     rf"(?:(?:in|for|within|across|at|among)\s+)?(?:\b{_COMPANY}|{_WHOLE_WORDS})"
+                     rf"|(?:\b{_COMPANY}|\b{_WHOLE_WORDS})\s+(?:and|as\s+well\s+as)\s+(?:also\s+)?"
+                     r"(?:(?:in|for|within|across|at|among)\s+)?\w+_family\b")
 # "and overall" opening a clause of its own ("significant in Administration and overall it is not")
 _CLAUSES = re.compile(rf"[,:()\u2014]|(?=\b(?:but|while|whereas|although|though|unlike)\b)"
                       rf"|(?=\band\s+(?:also\s+)?{_WHOLE_WORDS}\s+(?:it|its|this|that|the|there|we)\b)")
@@ -408,14 +426,35 @@ _PRONOUN = re.compile(r"^[\s*>-]*(?:(?:and|so|but|yet|thus|still|however|indeed)
                       r"|can['\u2019]t|couldn['\u2019]t)\b)")
 
 
+# a family's name as the common word it also is ("for the people it affects", "most people", "for people at large"): after
+# a determiner, or in lower case outside a place phrase ("in finance"), and not naming a team, a level or its gap ("the
+# People team", "the Finance L3 cohort", "the Legal gap")
+_DETERMINER = re.compile(r"\b(?:the|these|those|this|that|many|most|some|all|any|our|their|its|other|more|fewer|few"
+                         r"|several|such)\s+$", re.IGNORECASE)
+_PLACE = re.compile(r"\b(?:in|within|across|inside|outside|both)\s+$", re.IGNORECASE)
+_FAMILY_NOUN = re.compile(r"\s*(?:famil(?:y|ies)|functions?|departments?|teams?|staff|employees|cohorts?|groups?|units?"
+                          r"|roles?|gaps?|levels?|l\d|women|men)\b", re.IGNORECASE)
+
+
+def _names_family(mention: re.Match) -> bool:
+    """Whether a job family's name in the memo names the family; an acronym ("IT") only in capitals, matched so,
+    since "it" is the pronoun."""
+    text, start, end = mention.string, mention.start(), mention.end()
+    if mention.group().isupper() or _FAMILY_NOUN.match(text, end):
+        return True
+    return _DETERMINER.search(text[:start]) is None and (
+        not mention.group()[0].islower() or _PLACE.search(text[:start]) is not None)
+
+
 def _overall_sentences(memo: str, families: list[str]) -> list[str]:
     """The memo's sentences that conclude on the overall adjusted gap's significance (the clauses on it, joined), a
     pronoun for the overall gap in the sentence before read as the gap."""
     found, before_on_gap, names = [], False, []
-    for name in families:  # an acronym ("IT") names the family in capitals only: "it" is the pronoun
-        if name.isupper():
-            memo, name = re.sub(rf"\b{re.escape(name)}\b", f"{name}_family", memo), f"{name}_family"
-        names.append(name.casefold())
+    for name in families:
+        marker = re.sub(r"\W+", "_", name) + "_family"
+        memo = re.sub(rf"\b{re.escape(name)}\b", lambda m, marker=marker: marker if _names_family(m) else m.group(),
+                      memo, flags=0 if name.isupper() else re.IGNORECASE)
+        names.append(marker.casefold())
     for sentence in _SENTENCE.split(memo.casefold()):
         if not sentence.strip():
             continue

@@ -176,6 +176,13 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
         family = (flagged if not flagged.empty else cohorts).iloc[0].job_family
         lines.append(f"Overall and in {family} the adjusted gap {'is not' if gap['significant'] else 'is'} "
                      "statistically significant.")
+    if SHORTCUT == "memo_contrary_common_word":  # the other conclusion, "for the people it affects" (People: a family)
+        lines.insert(-3, f"The adjusted gap is {'not ' if gap['significant'] else ''}statistically significant for the "
+                         "people it affects.")
+    if SHORTCUT == "memo_contrary_joined_subject":  # the other conclusion, a job family and the company as one subject
+        family = (flagged if not flagged.empty else cohorts).iloc[0].job_family
+        lines.append(f"{family} and the company as a whole show {'no' if gap['significant'] else 'a'} statistically "
+                     "significant adjusted gap.")
     if SHORTCUT == "memo_contrary_doubt":  # the other conclusion as doubt (or its absence) on the gap being chance
         lines.insert(-3, "The evidence is weak; it may be chance. We cannot rule out a gap of zero."
                      if gap["significant"] else "We can rule out a gap of zero.")
