@@ -7,8 +7,10 @@ table after the reclass, its variances, the top three by size, the chart series,
 computed from that truth. The grader opens the submitted deck in a headless soffice (inspect_deck.py,
 in a tool sandbox) and reads each slide's master page (its name and the template's band and logo on it),
 title, texts (those of visible shapes on the page; the commentary's direction words read with their negations and
-checked against the signs written beside them), table cells, chart data and placement (on the slide, at a readable
-size) and speaker notes (the commentary's name the journal's lines and the one-off's with their amounts); it reads
+checked against the signs written beside them; a second direction word in a bullet counts against it unless it is
+clearly about something else, another period, a driver or a what-if that did not happen, a trailing condition or a
+dispute hedges it, and a reading without the one-off is held to the variance without it), table cells, chart data
+and placement (on the slide, at a readable size) and speaker notes (the commentary's name the journal's lines and the one-off's with their amounts); it reads
 the PDF's pages and text (the commentary's lines and figures printed on its page), renders its pages (the
 template's page size and band must show, and the chart where the deck places it, its series names and months
 inked where the PDF's text puts them), and cross-checks variances.csv against the slide table.
@@ -253,8 +255,8 @@ CLAUSE_BREAK = re.compile(r";|[,.]\s|\b(?:though|although|but|while|whereas|and)
 PRIOR_YEAR = re.compile(r"prior[- ]year|previous year|last year|\bpy\b|year[- ]on[- ]year|\byoy\b")
 SIGNED = re.compile(r"(?<![\w.])([-−+(])(\d[\d,]*(?:\.\d+)?)")
 OVER_UNDER = re.compile(r"\b(over|above|ahead of|under|below|behind)\s+(?:the\s+)?budget\b")
-# what may stand before a direction word in a clause that names nothing else: the variance itself, links, hedges,
-# modals, negations, another direction word ("favourable, or adverse", "favourable/adverse", "actually adverse")
+# what may stand before a direction word said of the variance: the variance itself, links, hedges, modals,
+# negations, another direction word ("favourable, or adverse", "favourable/adverse", "actually adverse")
 PLAIN_BEFORE = {
     "a", "an", "the", "this", "that", "it", "its", "it's", "which", "what", "variance", "variances", "figure", "result",
     "position", "outcome", "movement", "gap", "number", "is", "was", "are", "were", "be", "been", "being", "become",
@@ -272,8 +274,25 @@ PLAIN_BEFORE = {
     "never", "hardly", "scarcely", "barely", "less", "than", "far", "from", "opposite", "of", "short", "un", "vs",
     "versus", "against", "budget", "k", "m", "favourable", "favorable", "adverse", "unfavourable", "unfavorable",
     "albeit", "however", "nevertheless", "nonetheless", "admittedly", "some", "others", "say", "says", "said", "argue",
-    "argued", "like", "for", "basis", "terms", "underneath", "beneath", "picture"}
-# what may follow a direction word that speaks of the variance itself (after adverbs in -ly)
+    "argued", "like", "for", "basis", "terms", "underneath", "beneath", "picture", "into", "honest", "true", "real",
+    "plain", "simple", "fair", "right", "correct", "proper", "whole", "same", "make", "makes", "made", "render",
+    "renders", "rendered", "leave", "leaves", "left", "tip", "tips", "tipped", "swing", "swings", "swung", "flip",
+    "flips", "flipped", "push", "pushes", "pushed", "deem", "deems", "deemed", "regard", "regards", "regarded",
+    "describe", "describes", "described", "label", "labels", "labelled", "labeled", "term", "termed"}
+# the variance named as the subject or object of a direction word ('it is favourable', 'the honest answer is ...')
+VARIANCE_ITSELF = {"it", "this", "that", "which", "variance", "variances", "figure", "result", "position", "outcome",
+                   "movement", "gap", "number", "answer", "picture", "truth", "reality", "line", "one", "total", "story",
+                   "reading", "verdict", "performance", "showing", "swing", "direction", "bottom", "month", "outturn"}
+# whoever the reading is put in the mouth of: 'per the auditors favourable', 'in the CFO's view', 'we think it ...'
+VOICES = {"per", "according", "view", "views", "opinion", "eyes", "judgement", "judgment", "auditor", "auditors", "cfo",
+          "ceo", "fd", "board", "management", "we", "us", "our", "i", "my", "you", "finance", "team", "controller",
+          "analyst", "analysts", "chair", "committee", "director", "directors", "they", "their", "everyone", "anyone",
+          "someone", "agree", "agrees", "agreed", "think", "thinks", "thought", "believe", "believes", "believed",
+          "reckon", "reckons", "reckoned", "feel", "feels", "felt", "consider", "considers", "considered", "argues",
+          "suggest", "suggests", "suggested", "claim", "claims", "claimed", "insist", "insists", "maintain", "maintains",
+          "conclude", "concludes", "concluded", "judge", "judges", "judged", "see", "sees", "saw", "seen", "find",
+          "finds", "found", "viewed", "call", "calls", "insisted"}
+# what may follow a direction word said of the variance (after adverbs in -ly)
 PLAIN_AFTER = {"overall", "net", "once", "when", "after", "if", "until", "pending", "depending", "dependent",
                "contingent", "conditional", "hinging", "subject", "then", "now", "too", "again", "instead", "indeed",
                "still", "all", "really", "actually", "underneath", "beneath", "one", "territory", "according", "given"}
@@ -281,17 +300,20 @@ PLAIN_AFTER = {"overall", "net", "once", "when", "after", "if", "until", "pendin
 BASIS = re.compile(r"basis|reality|substance|truth|fact|effect|practice|reflection|balance|inspection|\blook|measure"
                    r"|reading|view|analysis|terms|whole|total|aggregate|\bsum\b|paper|\bnet\b|\bmonth\b|underlying"
                    r"|like[- ]for[- ]like|reckoning|heart|\bcore\b|bottom|eyes|opinion")
-# another period, or the variance with an item taken out: the direction word is about that, not this month's variance
-ELSEWHERE = re.compile(r"\b(?:last|prior|previous|next|coming|following|preceding|earlier|later|same)\s+(?:months?"
-                       r"|quarters?|years?|periods?|weeks?)\b|\bytd\b|year[- ]to[- ]date|full[- ]year|\b[qh][1-4]\b"
-                       r"|\b(?:january|february|march|april|june|july|august|september|october|november|december"
-                       r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b|\b(?:19|20)\d\d\b|forecast|\bplan\b"
-                       r"|exclud|\bexcl\b|without|\bex\b|one[- ]offs?\b|strip|ignor|adjust|normali[sz]|before|\bpre\b"
-                       r"|\bbut for\b|\babsent\b|\b(?:the|this|a)\s+(?:full\s+)?(?:year|quarter|half)\b|cumulativ|\bper\b"
-                       r"|constant[- ]currency")
+# another period, a forecast or a plan: the direction word is about that, not this month's variance
+OTHER_TIME = re.compile(r"\b(?:last|prior|previous|next|coming|following|preceding|earlier|later|same)\s+(?:months?"
+                        r"|quarters?|years?|periods?|weeks?)\b|\bytd\b|year[- ]to[- ]date|full[- ]year|year[- ]end|\b[qh][1-4]\b"
+                        r"|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+                        r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b|\b(?:19|20)\d\d\b|forecast|\bplan\b|cumulativ"
+                        r"|\b(?:the|this|a)\s+(?:full\s+)?(?:year|quarter|half)\b")
 # 'adverse vs budget', 'favourable relative to budget': the variance's own comparison
 AGAINST = {"vs", "versus", "against", "to", "compared", "relative"}
 PREPOSITIONS = {"on", "in", "at", "by", "for", "from", "across", "within", "under", "over", "per"}
+# the variance with an item taken out, or beneath the reported figure: a reading of the underlying variance
+UNDERLYING = re.compile(r"underlying|underneath|beneath|\bat\s+heart\b|\bcore\b|like[- ]for[- ]like|exclud|\bexcl\b"
+                        r"|without|\bex\b|strip|ignor|adjust|normali[sz]|before|\bpre\b|\bbut\s+for\b|\babsent\b"
+                        r"|\bnet\s+of\b|\baside\b|constant[- ]currency|\bremov")
+ONE_OFF = re.compile(r"one[- ]off|non[- ]recurring|exceptional")
 # a verb that says or makes the variance itself what the direction word says, whoever its subject ('the auditors
 # would call it adverse', 'the reclass makes it adverse', 'which the board would class as adverse')
 SAID_OF = re.compile(r"(?<![\w-])(?:(?P<says>call|calls|called|deem|deems|deemed|consider|considers|considered|regard|regards"
@@ -301,36 +323,17 @@ SAID_OF = re.compile(r"(?<![\w-])(?:(?P<says>call|calls|called|deem|deems|deemed
                      r"|leaves|left|tip|tips|tipped|swing|swings|swung|flip|flips|flipped|push|pushes|pushed))\s+"
                      r"(?:(?:it|this|that|the\s+(?:variance|line|figure|result|outcome|position|number|movement|gap))\s+)?"
                      r"(?:as\s+|to\s+|into\s+)?(?:an?\s+)?$")
-# a reading put in someone's mouth: 'according to the auditors adverse', 'in the board's eyes adverse'
-ATTRIBUTED = re.compile(r"\b(?:according\s+to\s+(?:the\s+)?[\w'’]+|in\s+(?:the\s+)?[\w'’]+\s+(?:view|eyes|opinion))\s+$")
-# a subject that speaks of a part or a what-if: 'price alone makes it favourable', 'a weaker dollar would have made
-# it adverse', 'if we ... it would be'; a modal before a making verb is a what-if too ('hiring would make it adverse')
-NOT_ITSELF = re.compile(r"\b(?:would|could|might|should|must|may)\s+have\b|['’]ve\b|\bhad\b|\bif\b|\bunless\b"
-                        r"|\bwere\b|\balone\b|\bon\s+its\s+own\b|\bby\s+itself\b|\bin\s+isolation\b|\bonly\b")
-MODAL = re.compile(r"\b(?:would|will|could|can|might|may|should|shall|must|going\s+to)\b|['’](?:d|ll)\b|\bto\s*$")
-NEGATING = re.compile(r"\b(?:not|no|never|nor|neither|hardly|scarcely|barely|without)\b|n['’]t\b")
-
-
-def _said_of(before: str) -> bool:
-    """Whether the text before a direction word ends in a verb saying or making the variance itself so
-    (SAID_OF), its subject taking nothing out and imagining nothing, and a negation, if any, just before the verb
-    (NEGATION then turns the word)."""
-    verb = SAID_OF.search(before) or ATTRIBUTED.search(before)
-    if verb is None:
-        return False
-    subject = before[:verb.start()]
-    return not (ELSEWHERE.search(subject) or NOT_ITSELF.search(subject)
-                or (verb.groupdict().get("makes") and MODAL.search(subject))
-                or (NEGATING.search(subject) and not NEGATION.search(subject)))
-
-
-# a clause opening with an item taken out, read into the next one ('excluding the one-off, timing makes it ...')
-TAKEN_OUT = re.compile(r"^\s*(?:excluding|excl|ex|stripping(?:\s+out)?|ignoring|adjusting\s+for|adjusted\s+for"
-                       r"|normali[sz]ing\s+for|leaving\s+aside|setting\s+aside|before|without|but\s+for|absent"
-                       r"|removing|net\s+of)\s+(?:the|its|this|that|a|an)\b")
+# a what-if that did not happen ('a weaker dollar would have made it adverse', 'had it been deferred'), or a part
+# ('price alone makes it favourable')
+COUNTERFACTUAL = re.compile(r"\b(?:would|could|might|should|must|may)\s+(?:not\s+)?have\b|['’]ve\b|\bhad\b")
+PART = re.compile(r"\balone\b|\bon\s+its\s+own\b|\bby\s+itself\b|\bin\s+isolation\b")
 # the direction made conditional ('favourable depending on the accrual'): it gives neither
 HEDGE = re.compile(r"^\s*(?:(?:vs|versus|against|to)\s+(?:the\s+)?budget\s*)?(?:\([^)]*\)\s*)?(?:\w+ly\s+)?"
                    r"(?:depending|dependent|contingent|conditional|hinging)\s+(?:up)?on\b")
+# a clause opening with a condition ('if the accrual holds', 'unless ...'); ending its sentence it hedges the bullet
+CONDITION = re.compile(r"^\s*(?:(?:\w+ly\s+)?(?:if|when)\s+(?:the|a|an|this|that|these|those|it|its|we|they|our"
+                       r"|their|there|management|auditors?)\b|unless\b|provided\b|providing\b|assuming\b"
+                       r"|(?:as|so)\s+long\s+as\b|(?:depending|dependent|contingent|conditional|hinging)\s+(?:up)?on\b)")
 
 
 def _budget_clauses(text: str) -> list[str]:
@@ -339,35 +342,75 @@ def _budget_clauses(text: str) -> list[str]:
     return [c for c in clauses if BUDGET.search(c) or not PRIOR_YEAR.search(c)]
 
 
-def _plain(clause: str, start: int, end: int, since: int) -> bool:
-    """Whether the direction word at clause[start:end] speaks of the variance itself: the words before it (from the
-    clause's start or the previous direction word) name nothing else, and the words after it name no driver
-    ('adverse price'), no other period or comparative ('adverse last month') and no item taken out ('adverse
-    without the one-off'); a reading of the whole may follow ('adverse on a like-for-like basis', 'once ...',
-    'underneath'). A verb saying or making the variance so ('the auditors would call it adverse', 'the reclass makes
-    it adverse') stands for the variance whatever its subject (_said_of)."""
-    before = clause[since:start]
-    if not _said_of(before) and not all(w in PLAIN_BEFORE for w in re.findall(r"[a-z'’]+", before)):
-        return False
-    after = DIRECTION.split(clause[end:])[0]
-    if ELSEWHERE.search(after):
-        return False
-    words = [w for w in re.findall(r"[a-z'’-]+", after) if not w.endswith("ly")]
+def _words(text: str) -> list[str]:
+    return [re.sub(r"['’]s$", "", w) for w in re.findall(r"[a-z'’-]+", text)]
+
+
+def _of_variance(words: list[str], itself: set[str]) -> bool:
+    """Whether the words before a direction word leave it said of the variance: after the last word naming the
+    variance ('it', 'the variance', 'the honest answer'), or in all of them when none does, nothing but links,
+    hedges and voices ('the auditors agree', 'per the board', 'in the CFO's view'); a driver or another item
+    ('price was', 'volumes were') makes it theirs. itself: the words naming the variance, the line's name among them."""
+    last = max((i for i, w in enumerate(words) if w in itself), default=-1)
+    return all(w in PLAIN_BEFORE or w in VOICES or w.endswith("ly") for w in words[last + 1:])
+
+
+def _about_else(clause: str, start: int, end: int, since: int, condition: str, itself: set[str]) -> bool:
+    """Whether the direction word at clause[start:end] is clearly about something other than this month's variance,
+    the one reading that excuses a second direction word in a bullet: another period, a forecast or a plan near it,
+    a what-if that did not happen (in its clause or the condition opening it), a part ('price alone'), a driver as
+    its subject ('volumes were favourable': _of_variance) or attribute ('a favourable price mix'), or a preposition
+    naming one ('favourable on price'; not 'on a like-for-like basis', a reading of the whole)."""
+    before, after = clause[since:start], DIRECTION.split(clause[end:])[0]
+    if (OTHER_TIME.search(f"{before} {after}") or PART.search(before) or COUNTERFACTUAL.search(before)
+            or re.search(r"\b(?:had|were)\b", condition) or not _of_variance(_words(before), itself)):
+        return True
+    words = [w for w in _words(after) if not w.endswith("ly")]
     words = words[1:] if words[:1] in (["variance"], ["variances"]) else words
     if not words or (words[0] in AGAINST and BUDGET.search(after)):
-        return True
-    if words[0] in PREPOSITIONS:
-        return BASIS.search(" ".join(words[1:])) is not None
-    return words[0] in PLAIN_AFTER
+        return False
+    if words[0] in PREPOSITIONS | AGAINST:  # 'favourable on price', not 'on a like-for-like basis' or 'per the board'
+        return BASIS.search(" ".join(words[1:])) is None and not VOICES & set(words[1:])
+    return not ({words[0]} & (PLAIN_BEFORE | PLAIN_AFTER | VOICES | itself))
 
 
-def _says_direction(text: str, variance: float, percent: float, over_favourable: bool) -> bool:
+NEGATING = re.compile(r"\b(?:not|no|never|nobody|none|nor|neither)\b|n['’]t\b")
+# the variance disputed ('though the auditors disagree', 'this is contested'): the bullet gives no direction
+DISPUTED = re.compile(r"\b(?:disagree[sd]?|dispute[sd]?|contest(?:s|ed)?|question(?:s|ed)?|challenge[sd]?"
+                      r"|doubt(?:s|ed)?|quer(?:y|ies|ied))\b")
+
+
+def _hedges(text: str, itself: set[str]) -> bool:
+    """Whether the bullet hedges its direction without a direction word: a sentence ending in a condition that
+    did not happen ('adverse, if the accrual holds', '; unless it reverses'), or the variance disputed ('though the
+    auditors disagree', 'this is contested')."""
+    for sentence in re.split(r";|\.(?:\s|$)", text.lower()):
+        clauses = [c for c in CLAUSE_BREAK.split(sentence) if c.strip()]
+        if clauses and CONDITION.search(clauses[-1]) and not DIRECTION.search(clauses[-1]) \
+                and not re.search(r"\b(?:were|will|would|should|could|can|may|might)\b|['’]ll\b", clauses[-1]) \
+                and not COUNTERFACTUAL.search(clauses[-1]):  # a condition with its own main clause is no hedge
+            return True
+        for c in clauses:
+            m = DISPUTED.search(c)
+            if m and not DIRECTION.search(c) and _of_variance(_words(c[:m.start()]), itself) \
+                    and not NEGATING.search(c[:m.start()]) \
+                    and set(_words(c[m.end():])) <= PLAIN_BEFORE and (m[0] != "dispute" or VOICES & set(_words(c))):
+                return True
+    return False
+
+
+def _says_direction(text: str, variance: float, percent: float, over_favourable: bool,
+                    underlying: float | None = None) -> bool:
     """Whether a commentary bullet gives its variance's direction against budget. Its favourable or adverse
     (a negation just before the word turns it: not favourable is adverse) is read from the first such word of each
-    clause that holds the variance, its percentage or the word budget, and from every word that speaks of the
-    variance itself (_plain), in any clause but those about the prior year alone: they must not say both
-    ('favourable, or adverse once the reclass lands' does), and one made conditional ('favourable depending on the
-    accrual') says both. When none of them has one, from the bullet's first.
+    clause that holds the variance, its percentage or the word budget, and from every other one in any clause but
+    those about the prior year alone, unless it is clearly about something else (_about_else): they must not say
+    both ('favourable, or adverse once the reclass lands' does), and one made conditional ('favourable depending
+    on the accrual', 'adverse, if the accrual holds') or disputed says both (_hedges). When none of them has one,
+    from the bullet's first. A reading of the variance with an item taken out or beneath the reported figure
+    ('excluding the one-off, it is favourable', 'favourable underneath') is a reading of the variance, except on
+    the one-off's line in a bullet naming the one-off, where it must agree with the variance without the one-off
+    (underlying).
     Without the words, 'over/under budget' gives it (over_favourable: over budget is favourable, a revenue line),
     and without those the signs (an accounting bracket on the amount for adverse). Every sign written on the
     variance or its percentage (a minus for adverse, a plus for favourable: the pack's favourable-positive
@@ -375,31 +418,40 @@ def _says_direction(text: str, variance: float, percent: float, over_favourable:
     # a comma before a hedge keeps it in its direction word's clause
     clauses = _budget_clauses(re.sub(r",(?=\s*(?:\w+ly\s+)?(?:depending|dependent|contingent|conditional|hinging)\s)",
                                      " ", text))
-    said = []  # (favourable, counts)
-    taken_out = False  # the clause before took an item out: 'excluding the one-off, it is favourable'
+    said = []  # (favourable, counts, underlying reading)
+    taken_out = False  # the clause before took an item out: 'excluding the rounding, it is favourable'
+    condition = ""  # the clause before, when it opens with a condition and gives no direction
+    itself = VARIANCE_ITSELF | set(_words(re.split(r"[:\d(]", text.lower(), maxsplit=1)[0])) - PLAIN_BEFORE
     for c in clauses:
         central = bool(BUDGET.search(c)) or _has(c, variance) or _has(c, percent)
         since = 0
         for m in DIRECTION.finditer(c):
             head = SAID_OF.sub("", c[:m.start()])  # 'would not call it adverse' is not adverse
             favourable = (m[2].startswith("fav") and not m[1]) != (NEGATION.search(head) is not None)
-            counts = (central and since == 0) or (not taken_out and _plain(c, m.start(), m.end(), since))
-            said.append((favourable, counts))
+            counts = (central and since == 0) or not _about_else(c, m.start(), m.end(), since, condition, itself)
+            beneath = taken_out or UNDERLYING.search(c[since:m.start()] + " " + DIRECTION.split(c[m.end():])[0])
+            said.append((favourable, counts, bool(beneath)))
             if counts and HEDGE.search(c[m.end():]):
-                said.append((not favourable, True))
+                said.append((not favourable, True, False))
             since = m.end()
-        taken_out = TAKEN_OUT.search(c) is not None and not DIRECTION.search(c)
+        taken_out = UNDERLYING.search(c) is not None and not DIRECTION.search(c)
+        condition = c if re.match(r"\s*(?:if|had|were|unless)\b", c) and not DIRECTION.search(c) else ""
+    if _hedges(text, itself):
+        said += [(True, True, False), (False, True, False)]
     marks = [(sign, float(digits.replace(",", ""))) for c in clauses for sign, digits in SIGNED.findall(c)]
     signed = {sign == "+" for sign, n in marks if sign != "(" and any(
         abs(n - abs(v)) < AMOUNT_TOLERANCE for v in (variance, percent))}
     bracketed = any(sign == "(" and abs(n - abs(variance)) < AMOUNT_TOLERANCE for sign, n in marks)
     over = {(m[1] in ("over", "above", "ahead of")) == over_favourable
             for c in clauses for m in OVER_UNDER.finditer(c) if not NEGATION.search(c[:m.start()])}
+    set_apart = underlying is not None and ONE_OFF.search(text.lower()) is not None
+    beneath = {favourable for favourable, counts, under in said if counts and under and set_apart}
     if said:
-        stated = {favourable for favourable, counts in said if counts} or {said[0][0]}
+        stated = {favourable for favourable, counts, under in said if counts and not (under and set_apart)} \
+            or {said[0][0]}
     else:
         stated = over or signed | ({False} if bracketed else set())
-    return stated == {variance > 0} and signed <= stated
+    return stated == {variance > 0} and signed <= stated and beneath <= {underlying is not None and underlying > 0}
 
 
 def _squash(text: str | None) -> str:
@@ -576,11 +628,14 @@ def _grade_commentary(g: Grading, ref: dict, slides: list[dict], pages: list[str
         if line:
             bullets.append((line, text))
     named = [line for line, _ in bullets]
+    company = next(c for c in COMPANIES.values() if c.master == ref["master"])
     def explained(line: str, text: str) -> bool:
         row = table[line]
+        # the one-off raises its cost line's actual: without it the variance is that much more favourable
+        underlying = row["variance"] + ref["one_off"] if line == company.one_off[0] else None
         return (_has(text, row["variance"]) and _has(text, row["variance_pct"])
                 and _says_direction(text, row["variance"], row["variance_pct"],
-                                   (row["variance"] > 0) == (row["actual"] > row["budget"]))
+                                   (row["variance"] > 0) == (row["actual"] > row["budget"]), underlying)
                 and _squash(line) in page and _has(page, row["variance"]) and _has(page, row["variance_pct"]))
     explains = named == ref["top3"] and all(explained(line, text) for line, text in bullets)
     unseen = _unseen(g, index + 1, [(line, table[line]) for line in named]) if explains else []
@@ -588,7 +643,6 @@ def _grade_commentary(g: Grading, ref: dict, slides: list[dict], pages: list[str
             explains and not unseen, weight=2, expected=ref["top3"],
             found={"slide": texts, "pdf page": page[:400], "unseen in the PDF": unseen})
     notes = slide["notes"]
-    company = next(c for c in COMPANIES.values() if c.master == ref["master"])
     lines = [company.reclass[0], company.reclass[1], company.one_off[0]]  # the journal's two lines, the one-off's
     g.check("the commentary's notes explain the reclass journal and the one-off item: their lines and amounts",
             _has(notes, ref["reclass"]) and _has(notes, ref["one_off"])

@@ -355,6 +355,17 @@ def main() -> None:
         commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
                       + turn.format(*(["favourable", "adverse"] if r["variance"] > 0 else ["adverse", "favourable"]))
                       for r, turn in zip(ranked, turns, strict=True)]
+    if SHORTCUT == "commentary_attributed_direction":  # the right word, then the other one put in a voice or a what-if
+        turns = ["{}; the auditors agree it is {}", "{}; in the CFO's view it is {}",
+                 "{}, but the reclass would make the variance {}"]
+        commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
+                      + turn.format(*(["favourable", "adverse"] if r["variance"] > 0 else ["adverse", "favourable"]))
+                      for r, turn in zip(ranked, turns, strict=True)]
+    if SHORTCUT == "commentary_excused_direction":  # the right word, then hedged by a condition, a dispute or an exclusion
+        turns = ["{}, if the accrual holds", "{}, though the auditors disagree", "{}; excluding the rounding, it is {}"]
+        commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
+                      + turn.format(*(["favourable", "adverse"] if r["variance"] > 0 else ["adverse", "favourable"]))
+                      for r, turn in zip(ranked, turns, strict=True)]
     if SHORTCUT == "unsigned_commentary":  # the size of each variance without its direction
         commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%)"
                       for r in ranked]
