@@ -415,6 +415,12 @@ RESONANCE_CLAIM = re.compile(
 EVIDENCE_CLAIM = re.compile(r"\bevidence\b")
 EVIDENCE = re.compile(r"\bevidence\b|\bexcess\b")
 NEGATOR = re.compile(r"\b(?:no|not|cannot|never|without|nor)\b|n't\b")
+# a shortfall negated affirms the claim ("nothing short of a discovery", "no less than an observation")
+AFFIRMED = re.compile(r"\b(?:no|not|nothing|none|never)\s+(?:short\s+of|(?:less|other|else)\s+than)\b")
+# a mass range named by its bounds ("below 300 gev", "between 200 and 300 gev") is another part of the spectrum when
+# the fitted mass and its peak (PEAK_HALF_WIDTH of the mass either side) are outside it, and names no shortfall
+MASS_BOUND = re.compile(r"\b(below|under|above|over|beyond|between|from)\s+(\d+(?:\.\d+)?)\s*(?:gev\s*)?"
+                        r"(?:(?:and|to|-|\u2013)\s*(\d+(?:\.\d+)?)\s*)?gev\b")
 # what, a few words before a claim, says that the result falls short of it ("below the threshold of an observation")
 SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than|premature|too\s+early|"
                       r"refrain(?:s|ed|ing)?|avoid(?:s|ed|ing)?)\b|n't\b")
@@ -425,8 +431,8 @@ FALLS_SHORT = re.compile(r"\b(?:below|short|insufficient|until)\b")
 CONDITIONAL = re.compile(r"\b(?:would|could|requires?|required|threshold|needs?|needed)\b")
 # "would" before a verb of seeming or naming hedges a statement without making it hypothetical ("the data would seem
 # consistent with ...", "which we would call a discovery")
-HEDGING_WOULD = (r"\bwould\s+(?:(?:we|one|i|you|\w+ly)\s+)?(?:seem|appear|look|sound|say|argue|conclude|call|describe|"
-                 r"characteri[sz]e|term|label|consider|regard|deem|judge|think)\w*")
+HEDGING_WOULD = re.compile(r"\bwould\s+(?:(?:we|one|i|you|\w+ly)\s+)?(?:seem|appear|look|sound|say|argue|conclude|"
+                           r"call|describe|characteri[sz]e|term|label|consider|regard|deem|judge|think)\w*")
 # what, in the sentence of a claim hedged so, conditions it still ("we would call it a discovery if confirmed",
 # "only at 5 sigma would we call it a discovery")
 HEDGE_CONDITION = re.compile(r"\b(?:if|unless|once|only|until|were|had)\b|\b(?:5|five)\s*(?:sigma|σ|standard)")
@@ -435,9 +441,14 @@ NOTHING = re.compile(r"\b(?:nothing|none|neither|nobody|hardly|scarcely|barely)\
 # a relative clause describing what the sentence reports: a claim hedged in it ("..., which we would call a discovery")
 # is conditioned only by what follows its opening
 RELATIVE_OPENING = re.compile(r",\s*(?:which|who|whose)\b")
-# a relative clause ending the sentence after the claim says something about it, without making it conditional ("we
-# report the observation of a new resonance, which would be the first of its kind")
-RELATIVE_TAIL = re.compile(r",\s*(?:which|who|whose)\b[^,;:()]*$")
+# a relative clause without the claim says something about it, without making it conditional ("we report the
+# observation of a new resonance, which would be the first of its kind, at 343 gev")
+RELATIVE_CLAUSE = re.compile(r"[,(]\s*(?:which|who|whose)\b[^,;:()]*")
+# a clause of its own before the claim's does not condition it ("it is below the 5 sigma threshold, and we would call
+# it a discovery", "although it is below the threshold, ..."), unless the claim's clause refers back to it ("and only
+# then")
+OTHER_CLAUSE = re.compile(r",\s*(?:and|but|yet|so|whereas|while)\b(?!\s+(?:only\s+)?then\b)"
+                          r"|^\s*(?:although|though|even\s+though|despite|whereas|while)\b[^,]*,")
 DENIAL = re.compile(r"\bno (?:significant )?(?:excess|signal|evidence)\b")
 # another part of the spectrum: the sidebands or "elsewhere" (not the look-elsewhere effect), or a word setting a part
 # apart with a place in the spectrum beside it ("outside the signal window", "at other masses", "except near 343 gev";
@@ -446,10 +457,11 @@ SPECTRUM_PLACE = re.compile(r"\b(?:sidebands?|(?<!look[- ])elsewhere|control\s+r
 PLACE_NOUN = re.compile(r"\b(?:peak|window|region|signal|excess|resonance|bump|mass(?:es)?|gev|bins?|range|spectrum)\b|\d")
 ELSEWHERE_WORDS = r"outside|away\s+from|apart\s+from|except|excluding"
 ELSEWHERE = re.compile(rf"\b(?:other|{ELSEWHERE_WORDS})\b")
-# a claim denied by what follows it ("an observation cannot be claimed", "a discovery is not established")
-DENIED_AFTER = re.compile(r"\s*(?:(?:yet|still)\s+)?(?:cannot|can't|isn't|aren't|wasn't|weren't|won't|"
-                          r"(?:is|are|was|were|can|could|may|might|should|will|would|has|have|does|do|did)\s+"
-                          r"(?:not|never)\b)")
+# a claim denied by what follows it, past a relative clause ("an observation cannot be claimed", "a discovery, which
+# would need 5 sigma, is not established")
+DENIED_AFTER = re.compile(rf"(?:\s*{RELATIVE_CLAUSE.pattern},)?\s*(?:(?:yet|still)\s+)?(?:cannot|can't|isn't|"
+                          r"aren't|wasn't|weren't|won't|(?:is|are|was|were|can|could|may|might|should|will|would|has|"
+                          r"have|does|do|did)\s+(?:not|never)\b)")
 # evidence or an excess withdrawn: "evidence cannot be claimed", "we cannot claim evidence"
 WITHDRAWN = r"(?:claim|establish|demonstrat)\w*"
 # what may stand between the evidence and its verb ("evidence for a new resonance at 300 gev cannot be claimed")
@@ -481,15 +493,23 @@ BACKGROUND_AGREES = re.compile(
     r"(?:data|spectrum|distribution)(?!\s+(?:poorly|badly|only))")
 AGREEMENT_DENIED = re.compile(r"\b(?:no|not|never|nor|hardly|barely|far\s+from|longer)\b|n't\b")
 AGREEMENT_ELSEWHERE = re.compile(rf"\b(?:{ELSEWHERE_WORDS})\b")
-AGREEMENT_CHANCE = re.compile(rf"(?!{HEDGING_WOULD})\bwould\b|\b(?:probability|chance|p-value)\b|\bp\s*[=<]")
+AGREEMENT_CHANCE = re.compile(r"\b(?:probability|chance|p-value)\b|\bp\s*[=<]|\b(?:once|one)\s+in\s+(?:a\s+|\d)")
+# a 'would' makes the agreement hypothetical only beside the signal taken away ("without the peak, the data would be
+# consistent with ...", "had there been no signal, ..."); alone it is a manner of speaking ("the data would be
+# consistent with the background-only hypothesis")
+HYPOTHETICAL = re.compile(r"\b(?:would|could|might)\b")
+SIGNAL_TAKEN_AWAY = re.compile(r"\b(?:without|absent|absence\s+of|but\s+for|not\s+for|"
+                               r"(?:had|were)\s+there\s+(?:been\s+)?no)"
+                               r"\s+(?:(?:the|a|an|any|its|this|that|fitted|observed|new|narrow)\s+){0,3}"
+                               r"(?:signal|peak|excess|resonance|bump)")
 # the agreement's own part of its sentence is bounded by punctuation and conjunctions: a word about the sidebands or
 # a probability elsewhere in the sentence ("..., and the probability of a signal is small") does not excuse it
-AGREEMENT_PART_BREAK = re.compile(r"[,:()\u2013\u2014]|\b(?:and|but|while|whereas|yet|although|though)\b")
+AGREEMENT_PART_BREAK = re.compile(r"[,:()\u2013\u2014]|\b(?:(?<!\d\s)and|but|while|whereas|yet|although|though)\b")
 # a part of the sentence that is a phrase qualifying the agreement: a place ("outside the signal window, the data
 # agree ...", "..., except near the peak") or a condition or probability ("..., if the peak is left out", "(p = 3e-7)",
 # "..., with a p-value of 3e-7"), not a clause about something else
 PLACE_QUALIFIER = re.compile(r"\s*(?:(?:only|even|everywhere)\s+)?(?:except|apart|away|outside|elsewhere|in|within|"
-                             r"across|for|save|excluding|barring)\b")
+                             r"across|for|save|excluding|barring|at|below|under|above|over|beyond|between|from)\b")
 CONDITION_QUALIFIER = re.compile(r"\s*(?:(?:but|and)\s+)?(?:(?:only|even)\s+)?(?:if|unless)\b")
 CONDITION = re.compile(r"\b(?:if|unless)\b")
 # a condition that changes what is compared: a part of the spectrum left out or named, the signal taken away, a chance
@@ -505,11 +525,19 @@ REAL_CONDITION = re.compile(
 OWN_CLAUSE = re.compile(r"\s*(?:and|but|while|whereas|yet|although|though|so)\b")
 CHANCE_QUALIFIER = re.compile(r"\s*(?:with|at|p\b)")
 CLAUSE_BREAK = re.compile(r"[,:()\u2013\u2014]")
+# a relative clause belongs to the phrase it follows ("in the sidebands, where the fit is good, the data agree ...",
+# "in the control regions, which contain no signal, ...")
+RELATIVE = r"\s*(?:where|which|who|whose|when)\b"
+RELATIVE_START = re.compile(RELATIVE)
+PHRASE_BREAK = re.compile(rf"[,:()\u2013\u2014](?!{RELATIVE})")
+# a denial supposed, not stated ("had there been no signal, ...", "if there were no excess, ...")
+SUPPOSED = re.compile(r"\b(?:if|unless|(?:had|were)\s+there)\b")
 # a place phrase qualifies the next clause, a clause with a verb of its own ("away from the peak the fit is good, ...")
 # qualifies nothing; a relative clause inside the phrase ("outside the region where the peak is") is not its verb
 OWN_VERB = re.compile(r"\b(?:is|are|was|were|be|been|has|have|had|agrees?|fits?|shows?|seems?|appears?|looks?|remains?|"
                       r"describes?|matches?|gives?|yields?)\b")
 SUBORDINATE = re.compile(r"\b(?:where|which|that|who|whose|when)\b.*")
+PEAK_HALF_WIDTH = 0.03  # of the mass: the signal's width and resolution are 1-2 %
 NEGATION_REACH = 4  # words before a claim within which a negator denies it ("cannot claim an observation")
 SHORT_OF_REACH = 8  # words before a claim, in its clause, within which the text may say the result falls short of it
 
@@ -521,7 +549,7 @@ def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], reac
     found = []
     for sentence in SENTENCE_BREAK.split(text):
         for match in pattern.finditer(sentence):
-            lead = sentence[:match.start()]
+            lead = MASS_BOUND.sub(" ", AFFIRMED.sub(" ", sentence[:match.start()]))
             if clause:
                 lead = CLAUSE_BREAK.split(lead)[-1]
             words = re.findall(r"[\w']+", lead)[-reach:]
@@ -532,59 +560,73 @@ def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], reac
 
 def _overclaims(text: str, *patterns: re.Pattern[str]) -> bool:
     """A claim of one of ``patterns`` that the text neither says the result falls short of nor makes conditional."""
-    return any(not short and not _conditional(sentence, match, pattern) for pattern in patterns
+    return any(not short and not _conditional(sentence, match) for pattern in patterns
                for short, sentence, match in _mentions(text, pattern, SHORT_OF, SHORT_OF_REACH, clause=True))
 
 
-def _conditional(sentence: str, match: re.Match[str], pattern: re.Pattern[str]) -> bool:
+def _conditional(sentence: str, match: re.Match[str]) -> bool:
     """Whether a claim's sentence makes it conditional ("an observation would require 5 sigma"). A relative clause
-    ending the sentence without a claim does not; a claim hedged with 'would' in a relative clause is read from the
-    clause's opening on; a hedging 'would' ("would call", "would seem") conditions only beside a condition ("we would
-    call it a discovery if it were confirmed")."""
-    tail = RELATIVE_TAIL.search(sentence)
-    scope = sentence[:tail.start()] if tail and not pattern.search(tail.group()) else sentence
-    hedge = re.compile(HEDGING_WOULD)
-    openings = [o for o in RELATIVE_OPENING.finditer(sentence, 0, match.start())
-                if hedge.search(sentence, o.end(), match.start())]
-    if openings:
-        scope = sentence[openings[-1].start():]
-    if hedge.search(scope) and not NOTHING.search(sentence, 0, match.start()):
-        return bool(CONDITIONAL.search(hedge.sub(" ", scope)) or HEDGE_CONDITION.search(scope))
+    without the claim does not, nor a clause of its own before the claim's; a claim hedged with 'would' in a relative
+    clause is read from the clause's opening on; a hedging 'would' ("would call", "would seem") conditions only beside a
+    condition ("we would call it a discovery if it were confirmed")."""
+    sentence = RELATIVE_CLAUSE.sub(lambda c: c.group() if c.start() < match.start() < c.end() else " " * len(c.group()),
+                                   sentence)
+    start = max((c.end() for c in OTHER_CLAUSE.finditer(sentence, 0, match.start())), default=0)
+    openings = [o for o in RELATIVE_OPENING.finditer(sentence, start, match.start())
+                if HEDGING_WOULD.search(sentence, o.end(), match.start())]
+    scope = sentence[openings[-1].start() if openings else start:]
+    if HEDGING_WOULD.search(scope) and not NOTHING.search(AFFIRMED.sub(" ", sentence[start:match.start()])):
+        return bool(CONDITIONAL.search(HEDGING_WOULD.sub(" ", scope)) or HEDGE_CONDITION.search(scope))
     return bool(CONDITIONAL.search(scope))
 
 
-def _denies_excess(text: str) -> bool:
-    """'No significant excess' said of the result, not of another part of the spectrum or under a condition, in its
-    own part of the sentence or in a phrase qualifying it (as for the agreement with the background)."""
-    return any(not _said_elsewhere(sentence, match) for sentence in SENTENCE_BREAK.split(text)
-               for match in DENIAL.finditer(sentence))
+def _denies_excess(text: str, mass: float | None) -> bool:
+    """'No significant excess' said of the result, not of another part of the spectrum (away from the fitted ``mass``)
+    or under a condition, in its own part of the sentence or in a phrase qualifying it (as for the agreement with the
+    background), nor supposed in its clause ("had there been no signal")."""
+    return any(not _said_elsewhere(sentence, match, mass) and not SUPPOSED.search(_parts(sentence, match)[2])
+               for sentence in SENTENCE_BREAK.split(text) for match in DENIAL.finditer(sentence))
 
 
-def _said_elsewhere(sentence: str, match: re.Match[str]) -> bool:
+def _said_elsewhere(sentence: str, match: re.Match[str], mass: float | None) -> bool:
     """Whether a statement is said of another part of the spectrum ("away from 343 gev no excess is observed", "no
     other excess"), in its own part of the sentence or in a phrase qualifying it."""
     own, clauses, _ = _parts(sentence, match)
-    return _names_place(own, ELSEWHERE) or any(_qualifies(clause, ELSEWHERE, chance=False) for clause in clauses)
+    return _names_place(own, mass, ELSEWHERE) or any(_qualifies(clause, mass, ELSEWHERE, chance=False)
+                                                     for clause in clauses)
 
 
-def _names_place(part: str, words: re.Pattern[str]) -> bool:
-    """Whether a part of a sentence names another part of the spectrum."""
-    return bool(SPECTRUM_PLACE.search(part) or (words.search(part) and PLACE_NOUN.search(part)))
+def _names_place(part: str, mass: float | None, words: re.Pattern[str] = AGREEMENT_ELSEWHERE) -> bool:
+    """Whether a part of a sentence names another part of the spectrum than the fitted ``mass``."""
+    return bool(SPECTRUM_PLACE.search(part) or (words.search(part) and PLACE_NOUN.search(part))
+                or any(_excludes(bound, mass) for bound in MASS_BOUND.finditer(part)))
 
 
-def _real_condition(part: str) -> bool:
+def _excludes(bound: re.Match[str], mass: float | None) -> bool:
+    """Whether a mass range named by its bounds leaves the peak at ``mass`` out."""
+    if mass is None:
+        return False
+    word, low, high = bound.group(1), float(bound.group(2)), bound.group(3)
+    if high is None:
+        low, high = (-math.inf, low) if word in ("below", "under") else (low, math.inf)
+    low, high = sorted((low, float(high)))
+    return not low - PEAK_HALF_WIDTH * mass < mass < high + PEAK_HALF_WIDTH * mass
+
+
+def _real_condition(part: str, mass: float | None) -> bool:
     """Whether a part of a sentence holds 'if' or 'unless' with a condition that changes what is compared."""
     condition = CONDITION.search(part)
     return condition is not None and bool(REAL_CONDITION.search(part, condition.end())
-                                          or _names_place(part[condition.end():], AGREEMENT_ELSEWHERE))
+                                          or _names_place(part[condition.end():], mass))
 
 
-def _qualifies(clause: str, words: re.Pattern[str] = AGREEMENT_ELSEWHERE, chance: bool = True) -> bool:
+def _qualifies(clause: str, mass: float | None, words: re.Pattern[str] = AGREEMENT_ELSEWHERE,
+               chance: bool = True) -> bool:
     """Whether a clause opens with a phrase that puts a statement elsewhere or under a condition or (when
     ``chance``) a probability."""
-    return bool((PLACE_QUALIFIER.match(clause) and _names_place(clause, words)
+    return bool((PLACE_QUALIFIER.match(clause) and _names_place(clause, mass, words)
                  and not OWN_VERB.search(SUBORDINATE.sub("", clause)))
-                or (CONDITION_QUALIFIER.match(clause) and _real_condition(clause))
+                or (CONDITION_QUALIFIER.match(clause) and _real_condition(clause, mass))
                 or (chance and CHANCE_QUALIFIER.match(clause) and AGREEMENT_CHANCE.search(clause)
                     and re.search(r"\d", clause)))
 
@@ -592,27 +634,34 @@ def _qualifies(clause: str, words: re.Pattern[str] = AGREEMENT_ELSEWHERE, chance
 def _parts(sentence: str, match: re.Match[str]) -> tuple[str, list[str], str]:
     """A statement's own part of its sentence (bounded by punctuation and conjunctions, the statement itself left
     out); the clauses that may qualify it: its own part's opening, and the clauses just before and after it (the one
-    before only when no conjunction opens the statement's clause); and its clause's opening."""
+    before only when no conjunction opens the statement's clause, and the phrase a relative clause holding the
+    statement follows); and its clause's opening."""
     head, tail = sentence[:match.start()], sentence[match.end():]
     own_head = AGREEMENT_PART_BREAK.split(head)[-1]
-    before, after = CLAUSE_BREAK.split(head), CLAUSE_BREAK.split(tail)
+    before, pieces, after = PHRASE_BREAK.split(head), CLAUSE_BREAK.split(head), CLAUSE_BREAK.split(tail)
     joined = len(before) > 1 and not OWN_CLAUSE.match(before[-1])
+    antecedent = pieces[-2] if len(pieces) > 1 and RELATIVE_START.match(pieces[-1]) else ""
     return own_head + " " + AGREEMENT_PART_BREAK.split(tail)[0], [before[-2] if joined else "", own_head,
-                                                                   after[1] if len(after) > 1 else ""], before[-1]
+                                                                   after[1] if len(after) > 1 else "",
+                                                                   antecedent], before[-1]
 
 
-def _agrees_with_background(text: str) -> bool:
+def _agrees_with_background(text: str, mass: float | None) -> bool:
     """The data, not their sidebands, said to agree with the background alone, the agreement not denied just before
     ("not consistent with", "no longer compatible with"). The sidebands, another place or a probability excuse it
     when named in the agreement's own part of the sentence (between punctuation and conjunctions) or in a phrase
     that qualifies it: its clause, or the clause before or after it, opening with the place or the condition. A
     condition must change what is compared ("if the peak is excluded", not "if nothing else"), a place must be in the
-    spectrum ("except near 343 gev", not "except for one thing"; the look-elsewhere effect is none)."""
+    spectrum ("except near 343 gev", not "except for one thing"; the look-elsewhere effect is none). A 'would' makes
+    the agreement hypothetical only beside the signal taken away ("without the peak, the data would be ...")."""
     for sentence in SENTENCE_BREAK.split(text):
         for match in BACKGROUND_AGREES.finditer(sentence):
             own, clauses, lead = _parts(sentence, match)
-            if (_names_place(own, AGREEMENT_ELSEWHERE) or AGREEMENT_CHANCE.search(own + match.group())
-                    or _real_condition(own) or any(_qualifies(clause) for clause in clauses)):
+            own_clause = lead + match.group() + CLAUSE_BREAK.split(sentence[match.end():])[0]
+            hypothetical = HYPOTHETICAL.search(own) and any(SIGNAL_TAKEN_AWAY.search(part)
+                                                            for part in (own_clause, *clauses))
+            if (_names_place(own, mass) or AGREEMENT_CHANCE.search(own + match.group()) or _real_condition(own, mass)
+                    or any(_qualifies(clause, mass) for clause in clauses) or hypothetical):
                 continue
             if not AGREEMENT_DENIED.search(" ".join(re.findall(r"[\w']+", lead)[-NEGATION_REACH:])):
                 return True
@@ -638,23 +687,29 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     significant", "is a statistical fluctuation") and the data not said to agree with the background alone ("consistent
     with the background-only hypothesis"). A 'would' that only hedges ("would seem consistent", "which we would call a
     discovery") makes neither a claim nor an agreement hypothetical, and a denial said of another part of the spectrum
-    ("away from 343 gev no significant excess is observed") denies nothing."""
+    ("away from 343 gev no significant excess is observed", "below 300 gev ...": a mass range that leaves the fitted
+    peak out) denies nothing. A negated shortfall affirms a claim ("nothing short of a discovery"); a relative clause
+    without the claim, or a clause of its own before the claim's, does not make it conditional ("we report the
+    observation of a new resonance, which would be the first of its kind, at ...", "it is below the 5 sigma threshold,
+    and we would call it a discovery"); a 'would' makes the agreement with the background hypothetical only beside the
+    signal taken away ("without the peak, the data would be consistent with ...")."""
     if g.params["mode"] == "measurement":
-        z = _value(result, "local_significance")
+        z, mass = _value(result, "local_significance"), _value(result, "mass_gev")
         # a denial said of another part of the spectrum ("away from 343 gev no excess is observed") denies no claim
         claims = [denied for denied, sentence, match in _mentions(text, CLAIM, NEGATOR, NEGATION_REACH)
-                  if not (denied and _said_elsewhere(sentence, match))]
+                  if not (denied and _said_elsewhere(sentence, match, mass))]
         claims += [short for short, *_ in _mentions(text, CLAIM, FALLS_SHORT, SHORT_OF_REACH, clause=True) if short]
         if z is None:
             ok, want = False, "a local significance"
         elif z >= 5:
-            ok = (not all(claims) and not any(claims) and not _denies_excess(text)
-                  and not EVIDENCE_WITHDRAWN.search(text) and not _withholds(text) and not _agrees_with_background(text))
+            ok = (not all(claims) and not any(claims) and not _denies_excess(text, mass)
+                  and not EVIDENCE_WITHDRAWN.search(text) and not _withholds(text)
+                  and not _agrees_with_background(text, mass))
             want = "an observation (Z >= 5), not denied"
         elif z >= 3:
             # "the excess is not significant enough" does not deny the excess
             ok = (not all(denied for denied, *_ in _mentions(text, EVIDENCE, NEGATOR, NEGATION_REACH, denial_after=False))
-                  and not _overclaims(text, FORMAL_CLAIM, RESONANCE_CLAIM) and not _denies_excess(text)
+                  and not _overclaims(text, FORMAL_CLAIM, RESONANCE_CLAIM) and not _denies_excess(text, mass)
                   and not EVIDENCE_WITHDRAWN.search(text))
             want = "evidence or an excess, neither an observation or a discovery nor denied (3 <= Z < 5)"
         else:

@@ -54,6 +54,10 @@ STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcut
 # hedging_would calls the data "would seem consistent" with the background alone, place_splice denies the excess after
 # a place clause that has a verb of its own (a comma splice); below 5 sigma (and for the limits) both claim a
 # discovery in a relative clause hedged with "would" ("..., which we would call a discovery, ...")
+# nothing_short calls the data "would be consistent" with the background alone; below 5 sigma (and for the limits) it
+# claims a discovery in a negated shortfall ("nothing short of a discovery"); relative_would does so with "would be
+# compatible", and below 5 sigma claims an observation before a mid-sentence "which would" clause and a discovery
+# hedged with "would" in a clause of its own after the threshold
 HEDGES = {"hedged_conclusion": {
               "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
               "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
@@ -102,7 +106,16 @@ HEDGES.update({
     "hedging_would": {**HEDGED_CALL, "observation": "The data would seem consistent with the background-only "
                                                     "hypothesis.\n"},
     "place_splice": {**HEDGED_CALL, "observation": "Away from the peak the fit is good, there is no significant "
-                                                   "excess near the fitted mass.\n"}})
+                                                   "excess near the fitted mass.\n"},
+    "nothing_short": {"measurement": "This is nothing short of a discovery.\n",
+                      "limit": "The excess near the largest best-fit yield is nothing short of a discovery.\n",
+                      "observation": "The data would be consistent with the background-only hypothesis.\n"},
+    "relative_would": {"measurement": "We report the observation of a new resonance, which would be the first of its "
+                                      "kind, at the fitted mass; it is below the 5 sigma threshold, and we would call "
+                                      "it a discovery.\n",
+                       "limit": "We report the observation of a new resonance, which would be the first of its kind, "
+                                "near the largest best-fit yield.\n",
+                       "observation": "Overall, the data would be compatible with the background-only hypothesis.\n"}})
 
 
 def read_tree(name):
