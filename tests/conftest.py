@@ -40,10 +40,10 @@ def rotation() -> int:
     return int(os.environ.get("ALE_GATE_ROTATION", dt.date.today().isocalendar().week))
 
 
-def rotated(index: int, count: int, size: int) -> list[int]:
+def rotated(index: int, count: int, size: int, turn: int | None = None) -> list[int]:
     """``size`` of ``count`` positions (all when fewer) for the item at ``index``: they differ between neighbouring
-    items and move on with each turn, so successive runs visit every position."""
-    start = rotation() + index * size
+    items and move on with each turn (``rotation()`` unless given), so successive turns visit every position."""
+    start = (rotation() if turn is None else turn) + index * size
     return sorted({(start + k) % count for k in range(min(size, count))})
 
 
