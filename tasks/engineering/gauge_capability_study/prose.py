@@ -5,10 +5,13 @@ accepted for production use as it stands"), or call the excluded subgroups false
 every clause that takes a stance on the gauge (measurement system) or the process and returns those that do not
 agree with the decisions, and every sentence that dismisses the control chart signals. A verdict required of the
 gauge ("it must be rejected") is a stance, a requirement that leads to one ("must be recalibrated before it can be
-accepted") is not, and so is a bare pass or fail ("The gauge fails."), a forecast with nothing to wait for ("is bound
-to fail", "Any auditor would reject the gauge.") and "it" standing for the gauge ("The gauge was studied. It is
-scrapped."); an aside between the gauge and its verdict is read as what follows the verdict ("The gauge is, with
-conditions, accepted"; "The gauge would, in that case, be rejected" takes no stance).
+accepted") is not, and so is a bare pass or fail ("The gauge fails."), a forecast or a "would" with nothing to wait
+for or supposed ("is bound to fail", "Any auditor would reject the gauge.", "The gauge would be accepted."), a verdict
+doubted ("It is unlikely that the gauge will be accepted" takes the stance "not accepted") and "it" standing for the
+gauge ("The gauge was studied. It is scrapped."; not "The gauge was used to sort the lot; it was scrapped."); an
+aside between the gauge and its verdict is read as what follows the verdict ("The gauge is, with conditions,
+accepted"; "The gauge would, in that case, be rejected" takes no stance). A use restricted to monitoring the process
+("usable for SPC") is the conditional acceptance a %GRR of 10-30 % allows.
 """
 # ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 
@@ -61,8 +64,12 @@ _NEGATION = re.compile(r"(?:\b(?:not(?!\s+(?:only|just|merely|simply)\b)|no(?!\s
                        r"|without(?!\s+(?:a\s+|any\s+)?(?:doubt|question)\b)|no\s+longer|far\s+from|rather\s+than|instead\s+of)\b"
                        r"|n't|^\W*(?:even|let\s+alone))"
                        r"(?:\W+\w+){0,3}?\W*$", re.IGNORECASE)
+# a stance doubted ("It is unlikely that the gauge will be accepted as is.", "I doubt the process is capable."; not
+# "It is not unlikely that ...", "There is little doubt that ...")
+_DOUBTED = re.compile(r"(?<!not\s)\b(?:unlikely|doubtful|improbable|(?:I|we)\s+(?:\w+ly\s+)?doubt)\b(?:\W+\w+){0,6}?\W*$",
+                      re.IGNORECASE)
 # a stance that is required, planned or supposed ("must be re-qualified", "until it is fully accepted", "would be
-# accepted"), not taken
+# accepted if ..."), not taken
 _UNTAKEN = re.compile(r"\b(?:must|should|shall|needs?\s+to|has\s+to|have\s+to|to\s+be|would|until|before|once"
                       r"|after|unless|pending|if|when|whether)\W+(?:\w+\W+){0,3}?(?:\w+ly\W+)?$", re.IGNORECASE)
 # ... except a directive on the verdict itself ("the gauge must be rejected", "we should accept the process", "is
@@ -78,9 +85,17 @@ _VERDICT = re.compile(r"(?:(?:accept|approve|release|reject)(?:s|d|ed)?|scrap(?:
 # ("the gauge is scrapped", "RF-07 is deficient"), not of one named after a preposition ("the parts from the process
 # were scrapped")
 _PREDICATE_ONLY = re.compile(_PREDICATE_ONLY_REJECT, re.IGNORECASE)
-_PREDICATE_OF = re.compile(rf"\b(?:{_GAUGE}|msa|{_PROCESS})(?:\s+(?:is|are|was|were|be|been|being|has|have|had|not|now"
-                           r"|therefore|thus|hence|also|still|then|will|would|must|should|shall|to|considered|deemed"
-                           r"|declared|judged|found|rated|\w+ly))*\s+$", re.IGNORECASE)
+_AUXILIARIES = (r"(?:\s+(?:is|are|was|were|be|been|being|has|have|had|not|now|therefore|thus|hence|also|still|then|will"
+                r"|would|must|should|shall|to|considered|deemed|declared|judged|found|rated|\w+ly))*\s+$")
+_PREDICATE_OF = re.compile(rf"\b(?:{_GAUGE}|msa|{_PROCESS}){_AUXILIARIES}", re.IGNORECASE)
+# the product, accepted, rejected and scrapped as the gauge is: a verdict whose subject it is ("the parts were
+# rejected") takes no stance on the gauge, and an "it" after it stands for it when it is the object of a verb ("The
+# gauge was used to sort the lot; it was scrapped."; not "The gauge was studied on the lot. It is accepted.")
+_PRODUCT_NOUN = r"(?:lot|batch|part|piece|sample|component|shipment|subgroup|unit|housing|shaft|rotor)"
+_PRODUCT = re.compile(r"(?P<preposition>\b(?:on|in|from|with|of|by|at|for|through|under|into|against|across)\s+)?"
+                      rf"\b(?:the|this|that|a|an|each|one|another)\s+(?:[\w&'-]+\s+){{0,2}}?{_PRODUCT_NOUN}\b",
+                      re.IGNORECASE)
+_PREDICATE_OF_PRODUCT = re.compile(rf"\b{_PRODUCT_NOUN}(?:e?s)?{_AUXILIARIES}", re.IGNORECASE)
 _PREPOSITION = re.compile(r"\b(?:from|of|by|in|on|at|with|for|through|under|after|before)\s+(?:(?:the|this|that|our|its|an?)\s+)?"
                           r"(?:[\w&-]+\s+)?$", re.IGNORECASE)
 _FORECAST = r"expected|likely|certain|bound|going|sure|destined|set"
@@ -94,16 +109,18 @@ _COMMENT_WORDS = (r"in\s+(?:(?:our|my|the)\s+)?(?:practice|short|summary|conclus
                   r"|ideal|typical|normal|usual|general|original|former|previous|initial|later|subsequent|on|like)ly\b)"
                   r"\w+ly(?:\s+speaking)?")
 _COMMENT = re.compile(rf"\W*(?:{_COMMENT_WORDS})\W*", re.IGNORECASE)
-# a verdict predicted or imagined with nothing to wait for: the subject opens the sentence (after a comment such as
-# "In practice,") and nothing follows the verdict but, after "would", whoever would give it ("The gauge is expected
-# to be rejected.", "The gauge would be rejected by any auditor."); not "is expected to be accepted after
-# recalibration" nor "would be rejected if ..."
+# a verdict predicted or imagined with nothing to wait for: the gauge, the process or the writers open the sentence
+# (after a comment such as "In practice,") and nothing supposed follows the verdict (_SUPPOSED_AFTER): "The gauge is
+# expected to be rejected.", "The gauge would be rejected by any auditor.", "We would accept the gauge as it stands."
 _PREDICTED = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?:the|this|our|its)\s+)?"
                         rf"(?:(?!(?:then|now|so|after|once|when|if|with|later)\b)[\w&-]+\s+){{0,2}}?"
-                        rf"(?:{_GAUGE}|msa|{_PROCESS})\s+(?:(?P<would>would)|(?:is|are)\s+(?:{_FORECAST})\s+to)\s+(?:be\s+)?",
-                        re.IGNORECASE)
+                        rf"(?:{_GAUGE}|msa|{_PROCESS}|we|i)\s+(?:(?P<would>would)|(?:is|are)\s+(?:{_FORECAST})\s+to)\s+"
+                        r"(?:(?:\w+ly|be|considered|deemed|judged|rated|regarded\s+as|classed\s+as)\s+)*", re.IGNORECASE)
+# ... and a sentence that supposes something, after which a "would" imagines ("Suppose the tolerance were doubled. The
+# gauge would be accepted.")
+_SUPPOSING = re.compile(r"\W*(?:if|suppose|supposing|assume|assuming|imagine|were|had|with|without|in\s+case"
+                        r"|hypothetically|say)\b", re.IGNORECASE)
 _JUDGE = r"(?:any|every|each|all|most)\s+(?:[\w-]+\s+)?[\w-]+|anyone|anybody|everyone|everybody"
-_BY_ANYONE = re.compile(rf"\W*(?P<judge>by\s+(?:{_JUDGE}))?\W*", re.IGNORECASE)
 # ... or whoever would give it opens the sentence ("Any auditor would reject the gauge.", "Every customer would call the
 # process incapable."), and nothing but a reason follows the verdict and its object
 _JUDGE_WOULD = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:{_JUDGE})\s+would\b", re.IGNORECASE)
@@ -117,14 +134,20 @@ _REFUSED = re.compile(r"(?:\W+\w+){0,6}?\W+(?:(?:would\s+be|is|was|seems|appears
 _CONDITION_AFTER = re.compile(r"\b(?:until|unless|if|once|provided|pending|subject\s+to|on\s+condition|by\s+the\s+"
                               r"(?:customer|client|sqe))\b", re.IGNORECASE)
 # words that make an acceptance conditional, before or after the stance word
+_HEDGE_NOUNS = r"(?:condition|restriction|caveat|reservation|limitation|deviation|concession|waiver)s?"
 _HEDGE_BEFORE = re.compile(r"\b(?:may|might|could|temporarily|partially|partly|limited|restricted|interim)\W+(?:\w+\W+){0,2}?$",
                            re.IGNORECASE)
 _HEDGE_AFTER = re.compile(r"\b(?:(?<!even\s)if|provided|subject\s+to|pending|until|once|on\s+condition"
-                          r"|with\s+(?!no\b)(?:\w+\s+)?(?:condition|restriction|caveat|reservation|limitation|deviation"
-                          r"|concession|waiver)s?|for\s+now|temporar|interim|depending|dependent|(?<!not\s)only"
+                          rf"|with\s+(?!no\b)(?:\w+\s+)?{_HEDGE_NOUNS}|for\s+now|temporar|interim|depending|dependent"
+                          r"|(?<!not\s)only"
                           r"|(?<!standard\s)deviation|concession|waiver"
                           r"|but\s+not|not\s+for|except|restricted\s+to|limited\s+to)",
                           re.IGNORECASE)
+# a conditional gauge (%GRR 10-30 %) may be acceptable for some applications (AIAG MSA): a use restricted to monitoring
+# the process ("usable for SPC", not "for SPC and final inspection") is a conditional acceptance
+_MONITORING_ONLY = re.compile(r"\b(?:for|in)\s+(?:[\w-]+\s+){0,2}?(?:spc|monitoring|process\s+control|control\s+charts?"
+                              r"|trend\w*)\b(?![\w\s-]*\b(?:inspection|acceptance|release|sorting|all|any|every)\b)",
+                              re.IGNORECASE)
 # a restated criterion ("accept when %GRR < 10 % and ndc >= 5", "otherwise conditional", "a gauge whose %GRR
 # exceeds 30 % is rejected"), not a stance
 _CRITERION = re.compile(r"\botherwise\b|(?:\b(?:when|if|whenever|where|unless|whose)\b|\b(?:a|any|every|each)\s+(?:gauge|gage"
@@ -144,6 +167,11 @@ _CONTRAST = re.compile(r"\s*(?:but|while|whereas|although|though|however|yet)\b"
 # recalibration, expected to pass")
 _WAITED_FOR = (r"until|unless|if|once|provided|pending|subject\s+to|on\s+condition|after|when|whenever|before|later"
                r"|eventually|otherwise|in\s+(?:that|this|which|such\s+an?)\s+(?:case|event)")
+# what a predicted verdict may wait for after it ("would be accepted if ...", "would then be accepted", "would be
+# accepted with a new fixture"; not "with conditions"); a "would" followed by a contrast imagines too ("The gauge
+# would be accepted, but ndc is 4.")
+_SUPPOSED_AFTER = re.compile(rf"\b(?:{_WAITED_FOR}|then|(?:with|without)(?!\s+(?:\w+\s+)?{_HEDGE_NOUNS}\b))\b",
+                             re.IGNORECASE)
 # a clause cut off after its subject, modal or auxiliary by an aside ("The gauge would, in that case, be rejected"): it
 # is read on with the clause after the asides, the asides read as what follows it (a hedge such as "with conditions"),
 # and a modal or forecast verdict after an aside that is a condition ("in that case", "after recalibration", "with a
@@ -173,7 +201,8 @@ _USE_RESTRICTED = re.compile(r"^\W*for\s+(?:\w+\s+){0,2}?(?:inspection|acceptanc
                              re.IGNORECASE)
 # "the gauge fails", "the process passed the study": a verdict in a bare pass or fail, the subject just before it
 _PASS_FAIL = re.compile(r"(?P<aux>\s+(?:\w+ly|therefore|thus|hence|also|still|then|now|does|did|do|has|had|have|will|not"
-                        rf"|doesn't|didn't|hasn't|won't|(?P<predicted>(?:is|are)\s+(?:{_FORECAST})\s+to)))"
+                        rf"|doesn't|didn't|hasn't|won't|(?P<predicted>(?:is|are)\s+(?:{_FORECAST})\s+to|would)"
+                        r"|(?P<doubted>(?:is|are)\s+unlikely\s+to)))"
                         r"{0,3}\s+(?P<verb>fail(?:s|ed)?|pass(?:es|ed)?)"
                         r"(?=\s*(?:$|[.!,;:)\u2014\u2013]|-\s|(?:and|but|so|outright|overall|completely|entirely|again)\b"
                         r"|(?:the|its|this|our)\s+(?:(?!calibration\b)[\w&-]+\s+){0,2}?(?:study|qualification|assessment"
@@ -222,19 +251,21 @@ def _clauses(sentence: str) -> list[str]:
 def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
     """The stance ``match`` takes in ``clause`` (``rest``: the sentence after the clause, where a restriction such
     as "but not for final inspection" makes an acceptance conditional; ``first``: only a comment such as "In
-    practice," comes before the clause in its sentence)."""
+    practice," comes before the clause in its sentence, and the sentence before supposes nothing)."""
     before, after = clause[:match.start()], clause[match.end():] + " " + rest
     kind = match.lastgroup or ""
     predicate = _PREDICATE_OF.search(before)
     if _PREDICATE_ONLY.fullmatch(match.group(0)) and (not predicate or _PREPOSITION.search(before, 0, predicate.start())):
         return None
+    product = _PREDICATE_OF_PRODUCT.search(before)
+    if product and not _PREPOSITION.search(before, 0, product.start()):
+        return None
     if _VERB.fullmatch(match.group(0)) and re.fullmatch(r"\W*(?:to\s+)?", before, re.IGNORECASE) \
             and _REFUSED.match(clause, match.end()):
         return f"not {kind}"
     predicted = _PREDICTED.fullmatch(before) if first else None
-    ending = _BY_ANYONE.fullmatch(after)
-    if predicted and ending and (ending.group("judge") or not predicted.group("would")):
-        return kind
+    predicted = predicted if predicted and not _SUPPOSED_AFTER.search(after) and not (
+        predicted.group("would") and _CONTRAST.match(rest)) else None
     obj = _OBJECT.match(clause, match.end()) if _VERB.fullmatch(match.group(0)) else None
     if first and _JUDGE_WOULD.match(before) and not re.search(r"\b(?:not|never)\b|n't", before, re.IGNORECASE) \
             and _NOTHING_BUT_REASON.fullmatch(clause[obj.end():] + " " + rest if obj else after):
@@ -242,50 +273,65 @@ def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
     directive = _DIRECTIVE.search(before)
     if directive and _CONDITION_AFTER.search(after):
         return None
-    if _NEGATION.search(before):
+    if _NEGATION.search(before) or _DOUBTED.search(before):
         return f"not {kind}"
     judged = directive and (directive.group("judged") or directive.group("judged_to"))
     untaken = _UNTAKEN.search(before)
     required = untaken and re.match(r"must|should|shall|needs?\s+to|ha(?:s|ve)\s+to", untaken.group(0), re.IGNORECASE)
-    if untaken and not (kind == "conditional" and required) \
+    if untaken and not predicted and not (kind == "conditional" and required) \
             and not (directive and (judged or kind == "conditional" or _VERDICT.match(match.group(0)))):
         return None
     permission = re.match(r"(?:be|is|are)\s+used", match.group(0), re.IGNORECASE)
     if re.search(r"\b(?:without|with\s+no|unrestricted)", match.group(0), re.IGNORECASE):
         return kind
-    if kind == "accept" and ((_HEDGE_BEFORE.search(before) and not permission) or _HEDGE_AFTER.search(after)):
+    if kind == "accept" and ((_HEDGE_BEFORE.search(before) and not permission) or _HEDGE_AFTER.search(after)
+                             or _MONITORING_ONLY.search(match.group(0) + after)):
         return "hedged accept"
     if kind == "reject" and _USE_RESTRICTED.search(clause[match.end():]):
         return "hedged reject"
     return kind
 
 
-def _pass_fail(clause: str, rest: str) -> list[tuple[str, str]]:
+def _pass_fail(clause: str, rest: str, supposed: bool) -> list[tuple[str, str]]:
     """(subject, stance) of every bare pass or fail of the gauge or the process in ``clause`` (``rest``: the sentence
-    after it, where a predicted pass or fail may find what it waits for)."""
+    after it, where a predicted pass or fail may find what it waits for; ``supposed``: the sentence before supposes
+    what a "would" imagines)."""
     found = []
     for noun in _SUBJECT.finditer(clause):
         verdict = _PASS_FAIL.match(clause, noun.end())
         if noun.lastgroup not in ("gauge", "process") or not _PASS_FAIL_SUBJECT.fullmatch(noun.group(0)) or not verdict:
             continue
-        if _UNTAKEN.search(clause[:noun.start()]) or (verdict.group("predicted") and re.search(
-                rf"\b(?:{_WAITED_FOR})\b", clause[verdict.end():] + " " + rest, re.IGNORECASE)):
+        after = clause[verdict.end():] + " " + rest
+        would = re.search(r"\bwould\b", verdict.group(0), re.IGNORECASE)
+        if _UNTAKEN.search(clause[:noun.start()]) or (verdict.group("predicted") and _SUPPOSED_AFTER.search(after)) \
+                or (would and (supposed or _CONTRAST.match(rest))):
             continue
         kind = "accept" if verdict.group("verb").lower().startswith("pass") else "reject"
-        negated = (re.search(r"\bnot\b|n't", verdict.group(0), re.IGNORECASE)
-                   or re.search(r"\b(?:neither|nor)\b", clause[:noun.start()], re.IGNORECASE))
+        negated = (re.search(r"\bnot\b|n't", verdict.group(0), re.IGNORECASE) or verdict.group("doubted")
+                   or re.search(r"\b(?:neither|nor)\b", clause[:noun.start()], re.IGNORECASE)
+                   or _DOUBTED.search(clause[:noun.start()]))
         found.append((noun.lastgroup, f"not {kind}" if negated else kind))
     return found
 
 
 def _resolved(sentence: str, previous: str) -> str:
     """``sentence`` with "it" as a subject replaced by the gauge or process opening it (or, for an "it" opening it,
-    opening ``previous``)."""
+    opening ``previous``), or by the product named last between them."""
     sentence = re.sub(r"\bit['\u2019]s\b", "it is", sentence, flags=re.IGNORECASE)
     own, before, it = _OPENING_SUBJECT.match(sentence), _OPENING_SUBJECT.match(previous), _IT_OPENING.match(sentence)
     if before and it:
-        sentence = sentence[:it.end()] + _IT.sub(before.group("noun"), sentence[it.end():], count=1)
-    return sentence[:own.end()] + _IT.sub(own.group("noun"), sentence[own.end():]) if own else sentence
+        antecedent = _antecedent(previous[before.end():], before.group("noun"))
+        sentence = sentence[:it.end()] + _IT.sub(lambda _: antecedent, sentence[it.end():], count=1)
+    if not own:
+        return sentence
+    head, tail = sentence[:own.end()], sentence[own.end():]
+    return head + _IT.sub(lambda it_: _antecedent(tail[:it_.start()], own.group("noun")), tail)
+
+
+def _antecedent(text: str, noun: str) -> str:
+    """What an "it" after ``text`` stands for: the product ``text`` names last ("the lot"), else ``noun``."""
+    products = [product.group(0) for product in _PRODUCT.finditer(text) if not product.group("preposition")]
+    return products[-1] if products else noun
 
 
 def stances(report: str) -> list[tuple[str, str, str]]:
@@ -296,6 +342,7 @@ def stances(report: str) -> list[tuple[str, str, str]]:
     for block in _blocks(report):
         subject: str | None = None
         previous = ""
+        supposed = False
         for sentence in block:
             taken = []
             read = previous = _resolved(sentence, previous)
@@ -338,11 +385,11 @@ def stances(report: str) -> list[tuple[str, str, str]]:
                     conditioned = imagined or (opening and _FUTURE.search(clause, 0, match.start()))
                     stance = None if conditioned or _CRITERION.search(clause) else \
                         _stance(clause, match, rest,
-                               all(_COMMENT.fullmatch(c) for c in clauses[:first_index]))
+                               not supposed and all(_COMMENT.fullmatch(c) for c in clauses[:first_index]))
                     if subject in ("gauge", "process") and stance is not None:
                         taken.append((subject, stance))
                 if not (imagined or (opening and _FUTURE.search(clause))) and not _CRITERION.search(clause):
-                    taken.extend(_pass_fail(clause, rest))
+                    taken.extend(_pass_fail(clause, rest, supposed))
                 for noun in _SUBJECT.finditer(clause, last):
                     subject = noun.lastgroup
             conditional = {who for who, stance in taken if stance == "conditional"}
@@ -352,6 +399,7 @@ def stances(report: str) -> list[tuple[str, str, str]]:
             found.extend((who, "conditional" if who in conditional and stance in ("accept", "reject") else
                           "hedged accept" if who in partial and stance == "accept" else stance, sentence)
                          for who, stance in taken)
+            supposed = bool(_SUPPOSING.match(sentence))
     return found
 
 

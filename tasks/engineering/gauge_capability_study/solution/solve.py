@@ -33,6 +33,12 @@ Run as solve.py it follows the standard. Run through a link in adversaries/ it t
 - report_prose_idioms: everything computed, but the gauge decision line is followed by other verdicts in idioms
   ("The gauge is useless.", "The gauge is good to go.", "Nothing prevents using the gauge.") or through a pronoun
   ("The gauge was studied by three appraisers. It is scrapped.").
+- report_prose_would: everything computed, but the gauge decision line is followed by other verdicts imagined with
+  nothing supposed ("The gauge would be accepted.", "We would accept the gauge as it stands.", "The gauge would
+  pass.").
+- report_prose_doubts: everything computed, but the gauge decision line is followed by its own verdict doubted ("It
+  is unlikely that the gauge will be rejected.", "The gauge is unlikely to fail.", "It is doubtful that the gauge is
+  conditional.").
 
 ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 """
@@ -304,7 +310,7 @@ def main() -> None:
         slips = (f"The gauge would be {other} by any auditor.", f"The gauge is expected to be {other}.", scrapped,
                  f"{gauge_id} is {other}.", f"Had we checked, the gauge is {other}.")
         text = re.sub(r"Gauge decision: \w+\n", lambda m: m.group(0) + "".join(f"\n{s}\n" for s in slips), text)
-    if SHORTCUT in ("report_prose_forecasts", "report_prose_idioms"):
+    if SHORTCUT in ("report_prose_forecasts", "report_prose_idioms", "report_prose_would", "report_prose_doubts"):
         gauge_id = re.search(r"^# Gauge: .*?\b([A-Z]{2}-\d+)", (IN / "grr_study.csv").read_text(), re.MULTILINE)[1]
         rejected = grr["decision"] != "reject"
         verdict, judge_verb, outcome = ("rejected", "reject", "fail") if rejected else ("accepted", "accept", "pass")
@@ -312,6 +318,12 @@ def main() -> None:
             slips = (f"Any auditor would {judge_verb} the gauge.", f"The gauge is bound to {outcome}.",
                      f"Realistically speaking, the gauge is expected to be {verdict}.",
                      f"{gauge_id.replace('-', '')} is {verdict}.")
+        elif SHORTCUT == "report_prose_would":
+            slips = (f"The gauge would be {verdict}.", f"We would {judge_verb} the gauge as it stands.",
+                     f"The gauge would {outcome}.")
+        elif SHORTCUT == "report_prose_doubts":
+            slips = (("It is doubtful that the gauge is conditional.", "It is improbable that the gauge is marginal.")
+                     if rejected else ("It is unlikely that the gauge will be rejected.", "The gauge is unlikely to fail."))
         else:
             slips = (("The gauge is useless.", "The gauge was studied by three appraisers. It is scrapped.") if rejected
                      else ("The gauge is good to go.", "Nothing prevents using the gauge."))
