@@ -10,12 +10,12 @@ their authorized form), stamp the records they change (005, 040 $d), and deliver
 binary file, a MARCXML export of it and a change report.
 
 generate() builds clean records from word lists (the expected output, correct by construction),
-plants defects into copies of some of them (every defect class at least once in every variant, so
-that skipping any one rule costs the full pass; a few titles begin with a word that is an article
-only in another language, and a few authors outside the authority file share a controlled name's
-surname, at least one its forename initial too, their headings keyed without dates as a vendor would, the
-initial-sharing ones in direct order), and writes the defective batch and the authority file with pymarc; the
-expected records and the list of planted defects go to the reference.
+plants defects into copies of some of them (every defect class, in each of its forms, at least once in
+every variant, so that skipping any one rule, or part of one, costs the full pass; a few titles begin
+with a word that is an article only in another language, and a few authors outside the authority file
+share a controlled name's surname, at least one its forename initial too, their headings keyed without
+dates as a vendor would, the initial-sharing ones in direct order), and writes the defective batch and
+the authority file with pymarc; the expected records and the list of planted defects go to the reference.
 
 grade() reads the submitted records with pymarc and compares them with the expected ones: record
 set and order (gate), one check per defect class (each planted defect fixed), no collateral
@@ -44,9 +44,14 @@ STAMP = "20261125093000.0"
 VENDOR = "VnMARC"
 MAX_BYTES = 20 * 1024 * 1024
 
-# Every scenario plants every defect class at least once (a shortcut that skips one rule fails on each
-# variant); the scenarios differ in record style: RDA or AACR2, ISBN-13 or ISBN-10, languages, batch size.
+# Every scenario plants every defect class, in each of its forms, at least once (a shortcut that skips one
+# rule, or applies it to one form only, fails on each variant); the scenarios differ in record style: RDA or
+# AACR2, ISBN-13 or ISBN-10, languages, batch size.
 DEFECTS = ["leader", "leader09", "date1", "isbn_check", "isbn_hyphen", "dup_020", "ind245", "name_auth"]
+# The forms of the classes planted more than one way: leader/07 fixed but /18 never compared with 040 $e, or the
+# direct-order variants of a name looked up but not the initial ones, had passed a batch that lacked the other.
+FORMS = {"leader": ("leader/07", "leader/18"), "date1": ("unknown year", "wrong year"),
+         "ind245": ("both blank", "first indicator", "nonfiling count"), "name_auth": ("direct order", "initial")}
 SCENARIOS: dict[str, dict[str, Any]] = {
     "vendor_load": {"records": 40, "rda": True, "languages": ["eng"]},
     "retrocon": {"records": 40, "rda": False, "languages": ["eng", "fre", "ger", "spa"]},
@@ -333,19 +338,22 @@ def _applicable(kind: str, record: Record, people: dict[str, Person]) -> bool:
     return True
 
 
-def plant(kind: str, record: Record, rng: np.random.Generator, people: dict[str, Person]) -> None:
-    """Damage one aspect of the record in place (the truth copy stays clean)."""
+def plant(kind: str, form: str, record: Record, rng: np.random.Generator, people: dict[str, Person]) -> None:
+    """Damage one aspect of the record in place, in the given form of FORMS (the truth copy stays clean)."""
     if kind == "leader":
-        pos, bad = (7, str(rng.choice(["a", "s", " "]))) if rng.random() < 0.6 else (18, str(rng.choice([" ", "c"])))
+        pos, bad = (7, str(rng.choice(["a", "s", " "]))) if form == "leader/07" else (18, str(rng.choice([" ", "c"])))
         record.leader = record.leader[:pos] + bad + record.leader[pos + 1:]
     elif kind == "leader09":
         record.leader = record.leader[:9] + " " + record.leader[10:]
     elif kind == "date1":
         f008 = _fields(record, "008")[0]
         year = f008.data[7:11]
-        bad = str(rng.choice([f"{year[:2]}uu", year[0] + year[2] + year[1] + year[3], str(int(year) - 1), "||||"]))
-        if bad == year:
-            bad = f"{year[:2]}uu"
+        if form == "unknown year":
+            bad = str(rng.choice([f"{year[:2]}uu", "||||"]))
+        else:
+            bad = str(rng.choice([year[0] + year[2] + year[1] + year[3], str(int(year) - 1)]))
+            if bad == year:
+                bad = str(int(year) - 1)
         f008.data = f008.data[:7] + bad + f008.data[11:]
     elif kind == "isbn_hyphen":
         field = next(f for f in _fields(record, "020") if f.get("a"))
@@ -358,12 +366,13 @@ def plant(kind: str, record: Record, rng: np.random.Generator, people: dict[str,
     elif kind == "ind245":
         field = _fields(record, "245")[0]
         ind1, ind2 = field.indicator1, field.indicator2
-        choices = [(" ", " "), ("0" if ind1 == "1" else "1", ind2), (ind1, "0" if ind2 != "0" else "4")]
-        field.indicators = Indicators(*choices[int(rng.integers(len(choices)))])
+        damaged = {"both blank": (" ", " "), "first indicator": ("0" if ind1 == "1" else "1", ind2),
+                   "nonfiling count": (ind1, "0" if ind2 != "0" else "4")}
+        field.indicators = Indicators(*damaged[form])
     elif kind == "name_auth":
         field = _fields(record, "100")[0]
         person = people[field.get("a")]
-        direct = rng.random() < 0.5
+        direct = form == "direct order"
         field.indicators = Indicators("0" if direct else "1", " ")
         field.subfields = _sf("a", f"{person.direct if direct else person.initial},", "e", "author.")
 
@@ -390,8 +399,9 @@ def stamp(record: Record) -> None:
 
 
 def _plan_defects(records: list[Record], rng: np.random.Generator,
-                  by_heading: dict[str, Person]) -> list[list[str]]:
-    """Defect classes to plant in each record, every class at least once, in DEFECTS order.
+                  by_heading: dict[str, Person]) -> list[list[tuple[str, str]]]:
+    """The (class, form) defects to plant in each record, every form of every class at least once, in DEFECTS
+    order ('' is the form of a class planted one way only).
 
     The order matters: a bad check digit is planted before a duplicate 020 is made, so that the
     duplicate repeats the damaged field (the rules then move both to $z and delete the second).
@@ -407,13 +417,17 @@ def _plan_defects(records: list[Record], rng: np.random.Generator,
             chosen.remove("isbn_hyphen")
         plans.append([k for k in DEFECTS if k in chosen and _applicable(k, record, by_heading)])
     for kind in DEFECTS:
-        if any(kind in plan for plan in plans):
-            continue
-        spare = [i for i, plan in enumerate(plans) if not plan and _applicable(kind, records[i], by_heading)]
-        if not spare:
-            raise ValueError(f"no clean record can take a {kind} defect; the batch is too small")
-        plans[spare[int(rng.integers(len(spare)))]] = [kind]
-    return plans
+        for _ in range(len(FORMS.get(kind, ("",))) - sum(kind in plan for plan in plans)):
+            spare = [i for i, plan in enumerate(plans) if not plan and _applicable(kind, records[i], by_heading)]
+            if not spare:
+                raise ValueError(f"no clean record can take a {kind} defect; the batch is too small")
+            plans[spare[int(rng.integers(len(spare)))]] = [kind]
+    form_of: dict[tuple[int, str], str] = {}
+    for kind, forms in FORMS.items():  # the holders, in random order, take each form once, then forms at random
+        holders = [i for i, plan in enumerate(plans) if kind in plan]
+        for rank, index in enumerate(rng.permutation(holders)):
+            form_of[int(index), kind] = forms[rank] if rank < len(forms) else forms[int(rng.integers(len(forms)))]
+    return [[(kind, form_of.get((i, kind), "")) for kind in plan] for i, plan in enumerate(plans)]
 
 
 def _shares_initial(person: Person) -> bool:
@@ -441,11 +455,11 @@ def build_batch(params: Params) -> tuple[list[Record], list[Record], list[Record
     inputs = [_copy(r) for r in truths]
     defects: list[dict[str, str]] = []
     for truth, damaged, plan in zip(truths, inputs, _plan_defects(inputs, rng, by_heading), strict=True):
-        for kind in plan:
+        for kind, form in plan:
             if kind == "isbn_check":
                 _truth_for_isbn_check(truth, damaged, rng)
             else:
-                plant(kind, damaged, rng, by_heading)
+                plant(kind, form, damaged, rng, by_heading)
             defects.append({"record_id": record_id(truth), "kind": kind, "tag": DEFECT_TAG[kind]})
         if plan:
             stamp(truth)

@@ -13,11 +13,15 @@ Each one cleans the batch competently with pymarc and exports MARCXML, but cuts 
   without looking up the headings and 400 variants, so "Thompson, Eric" takes "Thompson, Eleanor".
 - dateless_initial_match: the same surname-and-initial match, but only on headings without dates (a dated
   heading taken as established; the damaged ones in the batch lost their dates).
+- heading_only_match: rule 4 without the 400 variants: a heading in direct order ("Maria Lindqvist") is
+  inverted and looked up among the authorized headings, so "Lindqvist, M." is never recognised.
 - isbn_hyphens_only: 020 $a stripped of hyphens and duplicates dropped, but no check digit is ever
   computed, so invalid ISBNs stay in $a.
 - report_without_values: the records are right, but the change report lists only record, tag and
   action, with the old and new values left empty.
 - restamp_all: the records are right, but 005 and 040 $d are stamped on every record of the batch.
+- leader18_unchecked: leader/06, 07 and 09 set to the house values, but leader/18 (descriptive cataloging form)
+  is never compared with 040 $e.
 """
 
 import csv
@@ -72,6 +76,10 @@ def authority_for(name):
         return next((h for (surname, initial), h in by_initial.items()
                      if text.startswith(f"{surname}, {initial}") or (text.endswith(surname) and text.startswith(initial))),
                     None)
+    if MODE == "heading_only_match":
+        words = bare(name).split()
+        forms = {bare(name)} | {f"{' '.join(words[k:])}, {' '.join(words[:k])}" for k in range(1, len(words))}
+        return next((h for h in by_surname.values() if bare(h.get("a")) in forms), None)
     return authorized.get(bare(name))
 
 records = read("batch.mrc")
@@ -81,7 +89,8 @@ for rec in records:
     rows = []
     old = str(rec.leader)
     rda = any(f.get("e") == "rda" for f in rec.get_fields("040"))
-    new = old[:6] + "am" + old[8] + "a" + old[10:18] + ("i" if rda else "a") + old[19:]
+    form = old[18] if MODE == "leader18_unchecked" else "i" if rda else "a"
+    new = old[:6] + "am" + old[8] + "a" + old[10:18] + form + old[19:]
     if new != old:
         rec.leader = new
         rows.append(("LDR", "leader fixed", old, new))
