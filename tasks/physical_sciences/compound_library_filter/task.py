@@ -15,7 +15,11 @@ catalogue triage (purity, QED, Ro5 + Veber + PAINS, radius-3 fingerprints).
 
 Every library holds at least one PAINS compound that matches more than one alert (one is added, from
 its own random stream, where the draw brought none), so listing the first alert a record matches is not
-listing its alerts.
+listing its alerts. Every assay library holds a parent whose first registration is its most active one and a
+parent whose later one is (two registrations' activities swapped, from a stream of their own, where the draw
+brought only one kind), so keeping the first or the last registration of each parent is not the activity rule.
+Every library holds an ionic salt registration (one parent registered so, from a stream of its own, where the
+draw brought none), so the largest fragment alone is not the neutral parent.
 
 Grade: the reference is computed by generate() with RDKit on the host from the parents it
 drew. The grader checks the parent of every record (re-canonicalised with RDKit), the
@@ -126,8 +130,9 @@ _BASIC_N = Chem.MolFromSmarts("[NX3;H2,H1,H0;+0;!$(N-[a]);!$(N-C=[O,N,S]);!$(N-S
 _ACID_O = Chem.MolFromSmarts("[OX2H1]-C(=O)")
 
 
-def _salt_form(rng: np.random.Generator, smiles: str) -> str:
-    """A registered salt form of a parent: hydrochloride, mesylate or sodium salt, neutral or ionic."""
+def _salt_form(rng: np.random.Generator, smiles: str, *, ionic: bool = False) -> str:
+    """A registered salt form of a parent: hydrochloride, mesylate or sodium salt, neutral or (when ``ionic``
+    always) ionic."""
     mol = Chem.MolFromSmiles(smiles)
     acid = mol.GetSubstructMatches(_ACID_O)
     base = mol.GetSubstructMatches(_BASIC_N)
@@ -138,7 +143,7 @@ def _salt_form(rng: np.random.Generator, smiles: str) -> str:
         atom.SetNumExplicitHs(0)
         return Chem.MolToSmiles(rw) + ".[Na+]"
     if base:
-        if rng.random() < 0.5:
+        if not ionic and rng.random() < 0.5:
             return smiles + (".Cl" if rng.random() < 0.7 else ".CS(=O)(=O)O")
         rw = Chem.RWMol(mol)
         atom = rw.GetAtomWithIdx(base[0][0])
@@ -249,6 +254,46 @@ def _add_multi_alert(aux: np.random.Generator, sc: dict[str, Any], records: list
     records.insert(int(aux.integers(len(records) + 1)), record)
 
 
+def _add_ionic_salt(aux: np.random.Generator, records: list[dict[str, Any]]) -> None:
+    """Register one parent with an acid or a basic nitrogen as an ionic salt, from a stream of its own, where the
+    draw brought none: the largest fragment of every record had been its parent, so skipping the uncharger had passed
+    those libraries."""
+    def largest_is_parent(record: dict[str, Any]) -> bool:
+        fragments = Chem.GetMolFrags(Chem.MolFromSmiles(record["smiles"]), asMols=True)
+        return Chem.MolToSmiles(max(fragments, key=lambda f: f.GetNumHeavyAtoms())) == canonical(record["parent"])
+
+    readable = [r for r in records if r["parent"] is not None]
+    if not all(largest_is_parent(r) for r in readable):
+        return
+    ionisable = [r for r in readable if any(Chem.MolFromSmiles(r["parent"]).HasSubstructMatch(group)
+                                            for group in (_ACID_O, _BASIC_N))]
+    record = ionisable[int(aux.integers(len(ionisable)))]
+    record["smiles"] = _salt_form(aux, record["parent"], ionic=True)
+
+
+def _activity_decides_duplicates(aux: np.random.Generator, sc: dict[str, Any], records: list[dict[str, Any]]) -> None:
+    """In an assay library, swap the activities of two registrations of one parent where needed, so that some parent
+    keeps its first registration and some a later, more active one: keeping the first (or the last) registration of
+    each parent whatever the activities had passed the libraries where it happened to be the most active one."""
+    if sc["assay"] == "vendor":
+        return
+
+    def activity(record: dict[str, Any]) -> float:
+        return log_activity(record["tags"], sc["assay"])[0]
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        if record["parent"] is not None:
+            groups.setdefault(record["parent"], []).append(record)
+    decided = [g for g in groups.values() if len(g) > 1 and max(map(activity, g[1:])) != activity(g[0])]
+    first_kept = [activity(g[0]) > max(map(activity, g[1:])) for g in decided]
+    if len(decided) < 2 or (any(first_kept) and not all(first_kept)):
+        return
+    group = decided[int(aux.integers(len(decided)))]
+    later = max(group[1:], key=activity)
+    group[0]["tags"], later["tags"] = later["tags"], group[0]["tags"]
+
+
 def _write_sdf(records: list[dict[str, Any]], path: Path, project: str) -> None:
     buffer = io.StringIO()
     for record in records:
@@ -343,6 +388,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     records = _records(rng, sc)
     _add_multi_alert(np.random.default_rng([params["seed"], 1]), sc, records)
+    _add_ionic_salt(np.random.default_rng([params["seed"], 3]), records)
+    _activity_decides_duplicates(np.random.default_rng([params["seed"], 2]), sc, records)
     _write_sdf(records, input_dir / "library.sdf", params["project"])
     (reference_dir / "reference.json").write_text(json.dumps(_reference(sc, records), indent=1))
 

@@ -8,6 +8,8 @@ Each runs the whole triage in RDKit and writes all four deliverables, with one c
 - family_flags_only: each PAINS family screened with HasMatch, the column naming the families that hit
   (PAINS_A;PAINS_B) instead of the alerts that match.
 - first_alert_only: the catalogue's first matching alert (GetFirstMatch) stands for every alert a record matches.
+- latest_registration_kept: of the records of one parent, the last registration in the file is kept (taken to
+  supersede the earlier ones), whatever the activities.
 """
 
 import csv
@@ -99,7 +101,8 @@ for mol in Chem.SDMolSupplier(str(sdf)):
 best = {}
 for i, r in enumerate(rows):
     k = r["parent_smiles"]
-    if k not in best or (assay != "vendor" and r["_score"] > rows[best[k]]["_score"]):
+    more_active = k in best and assay != "vendor" and r["_score"] > rows[best[k]]["_score"]
+    if MODE == "latest_registration_kept" or k not in best or more_active:
         best[k] = i
 for r in rows:
     keeper = rows[best[r["parent_smiles"]]]["compound_id"]
