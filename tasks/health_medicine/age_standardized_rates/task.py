@@ -316,7 +316,9 @@ def _line_list_mesothelioma(rng: np.random.Generator, sc: Scenario, valid: list[
              for c in valid if rng.random() < 0.2]
     extra += [dict(c, date=dt.date(2024, 1, 1) + dt.timedelta(days=int(rng.integers(0, 90))))
               for c in valid if rng.random() < 0.05]
-    non_res = [dict(c, region=-1) for c in valid if rng.random() < 0.05]
+    # at least one record of each exclusion: a small extract had drawn none, and skipping that exclusion had passed
+    non_res = ([dict(c, region=-1) for c in valid if rng.random() < 0.05]
+               or [dict(valid[int(rng.integers(len(valid)))], region=-1)])
     records = valid + extra + non_res
     ids = rng.choice(np.arange(200000, 999999), size=len(records), replace=False)
     rows = []
@@ -325,7 +327,7 @@ def _line_list_mesothelioma(rng: np.random.Generator, sc: Scenario, valid: list[
         code = "99" if rec["region"] < 0 else sc.regions[rec["region"]].code
         rows.append([f"M{rid}", born.isoformat(), rec["date"].isoformat(), rec["sex"] + 1, code,
                      str(rng.choice(["9050/3", "9051/3", "9052/3", "9052/3", "9053/3"]))])
-    dups = [list(rows[i]) for i in range(len(valid)) if rng.random() < 0.04]
+    dups = [list(rows[i]) for i in range(len(valid)) if rng.random() < 0.04] or [list(rows[int(rng.integers(len(valid)))])]
     all_rows = rows + dups
     order = rng.permutation(len(all_rows))
     write_csv(out / "registrations.csv",
@@ -460,6 +462,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         counts = _line_list_mesothelioma(rng, sc, valid, input_dir)
     else:
         cells.unknown_age[:] = rng.poisson(0.6, size=cells.unknown_age.shape)
+        if not cells.unknown_age.any():  # leaving the deaths of unknown age out of the crude rates must cost the pass
+            cells.unknown_age.flat[int(rng.integers(cells.unknown_age.size))] = 1
         _wonder_export(rng, sc, cells, input_dir)
         counts = {"deaths_total": int(cells.d.sum() + cells.unknown_age.sum()),
                   "deaths_age_not_stated": int(cells.unknown_age.sum()),
