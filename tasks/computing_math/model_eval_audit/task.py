@@ -31,7 +31,13 @@ comparison standing, a comparison opened by another criterion ("On calibration, 
 doubt ("There is no reason to doubt that B beats A") affirms the view it frames, a negated view of the claim holding
 ("There is no evidence that B beats A") states that it fails, and a predicate turning
 a mention round ("that the claim holds is false") leaves it open; a mention limited to the leaky set, put as a counterfactual or as a modal caveat ("may not hold on other
-data") explains the verdict and states none), and that the note's figures equal the JSON.
+data") explains the verdict and states none, and so does a sentence that opens on the leaky evaluation ("Before leakage
+removal, B beats A; ..."); the models said to be even ("the two models are tied", "A is at least as good as B", "neither
+model is better") or B's lead dismissed ("B's lead is spurious", "chance explains the difference") states that the claim
+fails and B's own lead said real or significant that it holds, more verbs of ranking ("edges out", "is ahead of", "offers
+no improvement over") make the comparison, unless another criterion opens it, and a stance on which model to run ("Ship
+B", "B should replace A", "keep A in production", "do not ship B") states the verdict it implies), and that the note's
+figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
 
@@ -265,17 +271,23 @@ _TURNED_AFTER = re.compile(r"\W+(?:is|was)\s+(?:false|wrong|incorrect|untrue|mis
 _MODEL_B = r"(?:model\s+b|b|the\s+(?:new|candidate|challenger)(?:\s+(?:model|classifier))?|the\s+candidate|the\s+challenger)"
 _MODEL_A = (r"(?:model\s+a|a|(?:the\s+)?production(?:\s+(?:model|classifier))?"
             r"|the\s+(?:baseline|incumbent|current|existing|old)(?:\s+(?:model|classifier))?)")
-_BETTER = r"beats?|outperforms?|(?:is\s+)?better\s+than|superior\s+to|improves?\s+(?:on|upon)"
-_WORSE = (r"(?:is\s+)?worse\s+than|inferior\s+to|underperforms?|trails?|lags?(?:\s+behind)?"
-          r"|loses?\s+to|falls?\s+short\s+of")
+# a gain named with "no" before it ("B offers no improvement over A") is denied like a "not" among the words between
+_BETTER = (r"beats?|outperforms?|(?:is\s+)?(?:better|stronger|more\s+accurate)\s+than|superior\s+to|preferable\s+to"
+           r"|improves?\s+(?:on|upon)|edges?\s+(?:out|past)|(?:is\s+)?ahead\s+of|leads|tops|bests|surpasses|exceeds"
+           r"|outscores|outclasses|wins?\s+(?:over|against)|(?:offers?|brings?|shows?|provides?|delivers?|has|gives?"
+           r"|yields?|achieves?)\s+(?:(?P<none>no)\s+|an?\s+|any\s+)?(?:[\w-]+\s+){0,2}?(?:improvement|gain|advantage|edge"
+           r"|lead)\s+(?:over|on)")
+_WORSE = (r"(?:is\s+)?(?:worse|weaker|less\s+accurate)\s+than|inferior\s+to|underperforms?|trails?|lags?(?:\s+behind)?"
+          r"|(?:is\s+)?behind|loses?\s+to|falls?\s+short\s+of")
 _CLEAN_SET = (r"(?:\s+(?:on|over|across)\s+(?:the\s+)?(?:(?:clean(?:ed)?|evaluated|deduplicated|decontaminated|filtered"
               r"|remaining|held[\s-]out)\s+(?:test\s+)?|test\s+)(?:set|items|data|split)"
               r"|\s+after\s+(?:the\s+)?(?:leak\w*\s+)?(?:removal|dedup\w*|decontamination))?")
 _SHOWN_TO = r"(?:(?:be(?:en)?\s+)?(?:shown|proven|proved|demonstrated|established|found|confirmed)\s+to\s+(?:be\s+)?)?"
-_NOISE = (r"(?:[\w-]+\s+){0,2}?(?:chance|noise|luck|randomness|a\s+fluke|sampling\s+(?:noise|error|variation)"
-          r"|(?:the\s+)?margin\s+of\s+error)\b")
+_NOISE_WORD = r"(?:chance|noise|luck|randomness|a\s+fluke|sampling\s+(?:noise|error|variation)|(?:the\s+)?margin\s+of\s+error)"
+_NOISE = rf"(?:[\w-]+\s+){{0,2}}?{_NOISE_WORD}\b"
+_CAUSED_BY = r"by|due\s+to|down\s+to|owing\s+to|thanks\s+to|because\s+of|explained\s+by|attributable\s+to"
 # a comparison put down to chance as it ends ("B beats A only by chance") is the claim failing
-_PUT_DOWN_TO_CHANCE = rf"(?:by|due\s+to|down\s+to)\s+{_NOISE}"
+_PUT_DOWN_TO_CHANCE = rf"(?:{_CAUSED_BY})\s+{_NOISE}"
 _CHANCE_ENDS = rf"\s+(?:(?:only|merely|purely|just|simply)\s+)?{_PUT_DOWN_TO_CHANCE}"
 _CLAUSE_ENDS = _CLEAN_SET + (rf"(?={_CHANCE_ENDS}|\s*(?:[.;:!?\u2014]|$)|,?\s+(?:and|but|so|yet|(?:even\s+)?though|even\s+if"
                              r"|although|albeit)\b"
@@ -299,8 +311,13 @@ _NOT_ON_CLEAN = (r"(?:\bnot\s+(?:after|once|when|on|over|across|in)\b|(?<!not )(
                  r"\b(?:vanish|disappear|evaporat)\w*).*?\b(?:leak|clean|evaluated|dedup|decontaminat|filtered|remov)")
 # put down to chance ("..., though only by chance", "... within the noise"), unless negated or hedged before it
 _BY_CHANCE = (r"^(?:(?!\b(?:not|no|never|may|might|could|possibly|perhaps)\b|n['\u2019]t\b).)*?"
-              rf"\b(?:by|due\s+to|down\s+to|owing\s+to|within|because\s+of|explained\s+by|attributable\s+to)\s+{_NOISE}")
-_UNDERCUT = re.compile(f"{_INSIGNIFICANT}|{_FROM_LEAKS}|{_NOT_ON_CLEAN}|{_BY_CHANCE}")
+              rf"\b(?:{_CAUSED_BY}|within)\s+{_NOISE}")
+# dismissed as a fluke or as not real ("B's lead is spurious", "..., but it is a fluke")
+_DISMISSED = (r"(?:(?:just|merely|only|simply|nothing\s+but|largely|entirely)\s+)?(?:an?\s+(?:statistical\s+|mere\s+"
+              r"|pure\s+)?(?:fluke|coincidence|illusion|mirage|art[ei]fact)|spurious|illusory|not\s+(?:real|genuine)"
+              r"|(?:random\s+|sampling\s+|statistical\s+)?noise|(?:pure\s+|random\s+)?(?:chance|luck))")
+_UNDERCUT = re.compile(rf"{_INSIGNIFICANT}|{_FROM_LEAKS}|{_NOT_ON_CLEAN}|{_BY_CHANCE}"
+                       rf"|\b(?:it|this|that)(?:['\u2019]s|\s+is|\s+was)\s+{_DISMISSED}\b")
 # chance denied ("..., though not by chance", "..., not just by chance") affirms the lead
 _NOT_CHANCE = re.compile(rf"\s*not\s+(?:(?:just|merely|only|simply|purely)\s+)?{_PUT_DOWN_TO_CHANCE}")
 _NOMINAL = re.compile(r"\b(?:nominally|numerically|slightly|marginally)\b")
@@ -329,27 +346,33 @@ _RANKED = (r"(?:(?P<adjective{2}>the\s+(?:{0})(?:\s+(?:model|classifier|one|syst
            r"(?:\s+of\s+the\s+two(?:\s+(?:models|classifiers))?)?|{0})|(?:performs?|performed|does|did|scores?|scored)\s+(?:{1}))")
 _BETTER_MODEL = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|{_MODEL_A})(?P<words>(?:\s+(?:is|was|remains|remained|stays|still|overall"
                            r"|also|now|not|no|longer|[a-z]+ly)(?:n['\u2019]t)?)*)\s+"
-                           rf"(?:(?P<better>{_RANKED.format('better|stronger|superior|best', 'better', '')}|wins|won"
+                           rf"(?:(?P<better>{_RANKED.format('better|stronger|superior|best|(?:clear +)?winner', 'better', '')}|wins|won"
                            rf"|comes\s+out\s+(?:ahead|on\s+top))|{_RANKED.format('worse|weaker|inferior|worst', 'worse', '_worse')}"
                            rf"|loses|lost)(?:\s+overall)?(?={_CLAUSE_ENDS})")
 # B's lead as the subject, put down to chance or the leaked items, or said not significant or gone once they are
 # removed ("B's win is only by chance", "B's advantage over A is due to leaked items"), is the claim failing, and so
-# is the difference between the models ("the difference between B and A is due to chance")
+# is the difference between the models ("the difference between B and A is due to chance"); B's own lead said real or
+# significant ("B's gain over A is significant") is the claim holding
 _LEAD = re.compile(rf"\b(?:(?P<own>{_MODEL_B}['\u2019]s)\s+(?:[\w-]+\s+){{0,2}}?|the\s+(?:[\w-]+\s+){{0,2}}?)(?:win|lead|advantage|gain"
                    rf"|edge|improvement|margin|superiority|(?P<difference>difference|gap))s?(?P<of>\s+of\s+{_MODEL_B})?"
                    rf"(?:\s+(?:over|on|against)\s+{_MODEL_A}|\s+between\s+(?:{_MODEL_B}\s+and\s+{_MODEL_A}|{_MODEL_A}\s+and\s+{_MODEL_B}"
                    r"|(?:the\s+)?(?:two\s+)?(?:models|classifiers)|them))?"
-                   r"\s+(?:(?:is|was|comes|came|stems|arises|results)\s+)?(?:(?:only|merely|just|purely|simply|entirely"
-                   r"|largely|mostly|wholly|all)\s+)?(?:(?:by|due\s+to|down\s+to|owing\s+to|within|from|because\s+of"
-                   r"|explained\s+by|attributable\s+to|driven\s+by|an\s+artefact\s+of|an\s+artifact\s+of)\s+"
+                   r"\s+(?:(?P<real>(?:is|was|remains)\s+(?:(?:statistically|clearly)\s+)?(?:real|genuine|significant|robust))"
+                   r"(?=\s*(?:$|[(,;:.!?\u2014-]))|(?:(?:is|was|comes|came|stems|arises|results)\s+)?(?:(?:only|merely|just|purely|simply|entirely"
+                   rf"|largely|mostly|wholly|all)\s+)?(?:(?:{_CAUSED_BY}|within|from|driven\s+by|an\s+art[ei]fact\s+of)\s+"
                    rf"(?:{_NOISE}|(?:[\w-]+\s+){{0,2}}?(?:leak|contaminat|memori[sz]|duplicat|near[\s-]duplicat)\w*)"
                    r"|(?:is|was|remains)\s+(?:(?:not|no\s+longer)\s+(?:statistically\s+)?significant"
                    r"|(?:statistically\s+)?(?:insignificant|non-?significant))\b(?:\s+(?:at|under|by)\s+[^,;.]*?)?"
                    r"(?=\s*(?:$|[(,;:.!?\u2014-]))"
-                   r"|(?:is|was)\s+(?:(?:just|merely|only|simply|nothing\s+but)\s+)?(?:a\s+(?:statistical\s+)?fluke"
-                   r"|(?:random\s+|sampling\s+|statistical\s+)?noise|(?:pure\s+|random\s+)?(?:chance|luck))(?=\s*(?:$|[(,;:.!?\u2014-]))"
+                   rf"|(?:is|was)\s+{_DISMISSED}(?=\s*(?:$|[(,;:.!?\u2014-]))"
                    r"|(?:vanishes|disappears|evaporates|goes\s+away)\s+(?:after|once|when|on|with)\s+(?:[\w-]+\s+){0,3}?"
-                   r"(?:leak|clean|dedup|decontaminat|filter|remov)\w*)")
+                   r"(?:leak|clean|dedup|decontaminat|filter|remov)\w*))")
+
+# ... and so is chance as the subject that explains it ("chance explains the difference")
+_CHANCE_EXPLAINS = re.compile(rf"\b(?:(?:pure|random|mere)\s+)?{_NOISE_WORD}\s+(?:(?:alone|largely|fully|entirely|mostly)\s+)?"
+                              rf"(?:explains?|accounts?\s+for|drives?)\s+(?:(?P<own>{_MODEL_B}['\u2019]s)\s+|the\s+)(?:[\w-]+\s+){{0,2}}?"
+                              rf"(?:win|lead|advantage|gain|edge|improvement|margin|(?P<difference>difference|gap))s?"
+                              rf"(?P<of>\s+of\s+{_MODEL_B})?\b")
 
 
 def _better_model(match: re.Match) -> str:
@@ -366,20 +389,22 @@ _PARTIAL = re.compile(r"\b(?:part|some|much|most|half|a\s+(?:share|portion|fract
 _BEFORE_REMOVAL = re.compile(r"\b(?:original|initial|raw|earlier|uncleaned|reported)\b")
 
 
-def _lead_undone(match: re.Match) -> str:
-    """B's lead explained away reads as the claim failing; "the lead" must be B's, by "of B" or a possessive, and
-    the whole lead after the leaked items' removal (_PARTIAL, _BEFORE_REMOVAL)."""
+def _lead_as_claim(match: re.Match) -> str:
+    """B's lead explained away reads as the claim failing, and B's own lead said real as it holding; "the lead" must
+    be B's, by "of B" or a possessive, and the whole lead after the leaked items' removal (_PARTIAL, _BEFORE_REMOVAL)."""
     if not (match["own"] or match["of"] or match["difference"]) or _PARTIAL.search(match.string, 0, match.start()) \
             or _BEFORE_REMOVAL.search(match.group()) or re.search(_ASPECT, match.group()):
         return match.group()
+    if match.re is _LEAD and match["real"]:
+        return "the claim holds" if match["own"] or match["of"] else match.group()
     return "the claim fails"
 
 
 def _comparison_as_claim(match: re.Match) -> str:
     """A comparison of the two models read as a mention of the claim."""
     subject_b, object_b = bool(match["b"]), bool(match["b2"])
-    words = match.group(3)
-    if subject_b == object_b:
+    words = match.group(3) + (" no" if match["none"] else "")
+    if subject_b == object_b or _about_another_criterion(match):
         return match.group()
     if subject_b == bool(match["better"]):
         if _DENIED.search(words):
@@ -401,6 +426,64 @@ def _comparison_as_claim(match: re.Match) -> str:
     return match.group() if _DENIED.search(words) else f"the claim{words} fails"
 
 
+_PAIR = rf"(?:{_MODEL_A}\s+and\s+{_MODEL_B}|{_MODEL_B}\s+and\s+{_MODEL_A}|(?:the|both)(?:\s+two)?\s+models|the\s+two|both)"
+_EVEN = (r"(?:tied|level|even|equivalent|indistinguishable|equal|comparable|on\s+par|(?:(?:about|roughly|essentially)\s+)?the"
+         r"\s+same|equally\s+(?:good|accurate|strong|well)|a\s+(?:tie|wash|draw)|as\s+good\s+as\s+each\s+other"
+         r"|not\s+(?:(?:significantly|statistically|meaningfully|materially)\s+)*different)")
+# the models said to be even ("the two models are tied", "A and B perform equally well", "neither model is better", "A is
+# at least as good as B", "there is no real difference between the models") is the claim failing; negated, or "B is at
+# least as good as A", it says neither
+_TIED = re.compile(rf"\b(?:{_PAIR}\s+(?P<words>(?:[\w'\u2019]+\s+){{0,3}}?){_EVEN}"
+                   rf"|(?:{_MODEL_A}|(?P<b>{_MODEL_B}))\s+(?P<verb>(?:[\w'\u2019]+\s+){{0,2}}?)(?P<least>at\s+least\s+)?"
+                   rf"(?:just\s+|every\s+bit\s+)?as\s+(?:good|accurate|strong|well)\s+as\s+(?:{_MODEL_A}|{_MODEL_B})"
+                   r"|neither\s+(?:model|classifier|one|of\s+(?:the\s+two|them)(?:\s+(?:models|classifiers))?)\s+(?:is|was"
+                   r"|performs?|performed|does|did|scores?|scored)\s+(?:[\w-]+ly\s+)?(?:better|worse|superior|stronger|ahead)"
+                   r"(?:\s+than\s+the\s+other)?"
+                   r"|no\s+(?:(?:real|meaningful|significant|statistically|detectable|material|clear|reliable|practical)\s+)*"
+                   rf"(?:difference|gap)\s+between\s+{_PAIR}){_CLAUSE_ENDS}")
+
+
+def _tie_as_claim(match: re.Match) -> str:
+    words = match["words"] or match["verb"] or ""
+    if _about_another_criterion(match) or _DENIED.search(words) or (match["b"] and match["least"]):
+        return match.group()
+    return f"the claim {words}fails"
+
+
+# a stance on which model to run ("Ship B", "we recommend deploying model B", "B should replace A", "keep A in
+# production", "A should stay") is the claim holding or failing, turned round by a negation ("do not ship B", "B must not
+# replace A"); it must open its clause with no more than words of advice before it ("the team wants to ship B" is not one)
+_ADVICE = (r"(?:we|i|so|therefore|thus|hence|then|now|please|recommend|advise|propose|suggest|should|must|can|ca|cannot"
+           r"|could|may|might|will|wo|would|do|does|not|never|it|is|safe|ok|okay|fine|to|our|my|the|decision"
+           r"|recommendation)(?:n['\u2019]t|['\u2019]d)?")
+_SHIP = (r"ship(?:ping)?|deploy(?:ing)?|releas(?:e|ing)|launch(?:ing)?|promot(?:e|ing)|roll(?:ing)?\s+out|adopt(?:ing)?"
+         r"|approv(?:e|ing)|green-?light(?:ing)?|switch(?:ing)?\s+to|go(?:ing)?\s+with|choos(?:e|ing)|prefer(?:ring)?")
+_KEEP = (r"keep(?:ing)?(?:\s+using)?|retain(?:ing)?|stay(?:ing)?\s+with|stick(?:ing)?\s+with"
+         r"|continu(?:e|ing)\s+(?:with|using)")
+_DEPLOYMENT = re.compile(
+    rf"(?:(?<![\w'\u2019]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bso\s))(?P<advice>(?:{_ADVICE}\s+)*)"
+    rf"(?:(?:{_SHIP})\s+(?P<ship>{_MODEL_B})|(?:{_KEEP})\s+{_MODEL_A}|replac(?:e|ing)\s+{_MODEL_A}\s+(?:with|by)\s+(?P<replace>{_MODEL_B})"
+    rf"|(?:(?P<b>{_MODEL_B})|{_MODEL_A})\s+(?P<words>(?:(?:{_ADVICE}|be|ready|fit)\s+)*)"
+    rf"(?:(?P<promoted>ships?|(?:be\s+)?(?:shipped|deployed|released|promoted|adopted|rolled\s+out|approved)|go(?:es)?\s+live"
+    rf"|replaces?\s+{_MODEL_A}|takes?\s+over|ready\s+(?:to\s+ship|for\s+(?:production|release|deployment)))"
+    r"|(?P<kept>stays?|remains?|(?:be\s+)?(?:kept|retained))))"
+    r"(?=(?:\s+(?:in|to|into)\s+production|\s+in\s+place|\s+now)?\s*(?:$|[.;:!?,\u2014]|\s+(?:and|but|until|unless|instead"
+    r"|for\s+now)\b))")
+
+
+def _deployment_as_claim(match: re.Match) -> str:
+    if match["ship"] or match["replace"] or (match["b"] and match["promoted"]):
+        for_b = True
+    elif not match["b"] and not match["promoted"]:
+        for_b = False
+    else:  # B kept or A promoted: not a choice between them
+        return match.group()
+    qualifiers = match["advice"] + (match["words"] or "")
+    if _OPEN.search(qualifiers):
+        return match.group()
+    return "the claim holds" if for_b != bool(_DENIED.search(qualifiers)) else "the claim fails"
+
+
 # a clause that goes on with the claim as its subject, by a pronoun or none ("the claim rests on leaked items; it does
 # not hold", "... and does not hold"), is read with the claim named
 _CLAUSE_END = re.compile(r"([;:.!?\u2014]\s+|,?\s+(?:and|but|so|yet)\s+)")
@@ -417,9 +500,12 @@ _OPEN = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|argua
 # a mention limited in scope or put under a counterfactual ("the claim only holds on the leaky set", "before leakage
 # removal the claim holds", "the claim would hold if the leaked items were kept") explains the verdict and states none
 # ("only by chance" puts the mention down to chance: it limits nothing)
-_SCOPE = (rf"only(?!\s+{_PUT_DOWN_TO_CHANCE})|on\s+the\s+(?:leaky|contaminated|unfiltered|uncleaned)"
-          r"|before\s+(?:the\s+)?(?:leak\w*|removal|removing|dedup\w*|decontaminat\w*)")
+_LEAKY_SET = (r"on\s+the\s+(?:leaky|contaminated|unfiltered|uncleaned)"
+              r"|before\s+(?:the\s+)?(?:leak\w*|removal|removing|dedup\w*|decontaminat\w*)")
+_SCOPE = rf"only(?!\s+{_PUT_DOWN_TO_CHANCE})|{_LEAKY_SET}"
 _SCOPE_BEFORE = re.compile(rf"\b(?:{_SCOPE})\b")
+# a sentence that opens with the leaky evaluation ("Before leakage removal, B beats A") is about it to its end
+_OPENS_ON_LEAKY_SET = re.compile(rf"\W*(?:{_LEAKY_SET})\b(?:\s+(?!(?:and|or|after)\b)[\w-]+){{0,3}}\s*,\s*(?!(?:and|or|after)\b)")
 _SCOPE_AFTER = re.compile(rf"[^\w.;!?]+(?:{_SCOPE})\b")
 _WOULD, _CONDITION = re.compile(r"\bwould\b"), re.compile(r"[^.;!?]*\b(?:if|unless|were|had)\b")
 _TURNED = re.compile(r"\b(?:not\s+the\s+case|wrong|incorrect|false|untrue|mistaken|not\s+(?:true|correct|right))"
@@ -478,10 +564,11 @@ def _claim_carried(plain: str) -> str:
     return "".join(pieces)
 
 
-def _limited(plain: str, mention: re.Match, clause: str) -> bool:
+def _limited(plain: str, mention: re.Match, sentence: str) -> bool:
     """Whether a mention of the claim is limited in scope or put under a counterfactual."""
     words = mention.group(1)
-    return bool(_SCOPE_BEFORE.search(words) or _SCOPE_AFTER.match(plain, mention.end()) or _SCOPE_BEFORE.search(clause)
+    return bool(_SCOPE_BEFORE.search(words) or _SCOPE_AFTER.match(plain, mention.end())
+                or _SCOPE_BEFORE.search(sentence.split(",")[-1]) or _OPENS_ON_LEAKY_SET.match(sentence)
                 or (_WOULD.search(words) and _CONDITION.match(plain, mention.end())))
 
 
@@ -493,7 +580,8 @@ def _note_verdict(text: str) -> bool | None:
     for line in _verdict_lines(text):
         plain = _NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`]", " ", line))))
         plain = _LINE_SUBJECT.sub(r"\g<lead>the claim ", plain, count=1)
-        plain = _LEAD.sub(_lead_undone, _BETTER_MODEL.sub(_better_model, plain))
+        plain = _CHANCE_EXPLAINS.sub(_lead_as_claim, _LEAD.sub(_lead_as_claim, _BETTER_MODEL.sub(_better_model, plain)))
+        plain = _DEPLOYMENT.sub(_deployment_as_claim, _TIED.sub(_tie_as_claim, plain))
         plain = _claim_carried(_COMPARISON.sub(_comparison_as_claim, plain))
         for mention in _CLAIM_HOLDS.finditer(plain):
             # a frame ends with its sentence, at a colon or a "but" ("some doubt that B is better, but the claim holds")
@@ -512,7 +600,7 @@ def _note_verdict(text: str) -> bool | None:
             # a modal mention is a caveat ("the claim may not hold on other data"), and it states no verdict
             if _OPEN.search(mention.group(1)):
                 conditional.add(None)
-            elif _limited(plain, mention, sentence.split(",")[-1]):
+            elif _limited(plain, mention, sentence):
                 conditional.add(reading)
             else:
                 said.add(reading)

@@ -256,6 +256,11 @@ def write_note(metrics: dict, reasons: dict) -> None:
     if SHORTCUT == "better_model_restated":  # the Verdict line right, then the other model called better, bare or
         # with an adverb the reader did not know
         lines += ["", f"Conclusion: {'A is still better.' if metrics['claim_holds'] else 'B is truly the better model.'}"]
+    if SHORTCUT == "models_tied_or_edged":  # the Verdict line right, then the opposite as a tie or as a verb of
+        # ranking the reader did not know
+        lines += ["", f"Conclusion: {'The two models are tied.' if metrics['claim_holds'] else 'B edges out A.'}"]
+    if SHORTCUT == "deployment_stance":  # the Verdict line right, then the opposite as what to do with the models
+        lines += ["", f"Conclusion: {'Keep A in production.' if metrics['claim_holds'] else 'Ship B.'}"]
     if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
         lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
