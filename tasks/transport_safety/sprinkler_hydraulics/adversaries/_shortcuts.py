@@ -9,6 +9,10 @@
 - equivalent_k_scaled_lines: the same hand calculation, but every balanced line keeps its sprinkler
   pressures scaled with its flows (P x ratio^2), so Q = K sqrt(p) holds at every sprinkler and the
   balance error hides in the pipe friction instead.
+- equivalent_k_corrected: the same hand calculation, then one correction pass instead of a network solve:
+  every sprinkler's discharge recomputed as K sqrt(p) at its walked-out pressure (all pressures raised
+  first so that the lowest sprinkler sits at the minimum) and the pipe flows summed again from those
+  discharges; the pressures are not walked out again, so the friction the flows imply is a little off.
 - minimum_flow_heads: EPANET with every design-area sprinkler as a fixed demand of the minimum
   flow (demand-driven, no sprinkler overflow), the connection pressure set so that the worst
   sprinkler sits at the minimum pressure; discharges reported as that fixed minimum flow.
@@ -124,6 +128,21 @@ def hand_calculation():
     pressure = walk_out(p_source, flows)
     if MODE == "equivalent_k_scaled_lines":
         pressure.update(at_head)
+    if MODE == "equivalent_k_corrected":
+        lift = P_MIN - min(pressure[h] for h in heads)
+        pressure = {n: v + lift for n, v in pressure.items()}
+        p_source += lift
+        discharge = {h: K * math.sqrt(pressure[h]) for h in heads}
+
+        def resum(node):
+            total = discharge.get(node, 0.0)
+            for p in below.get(node, []):
+                flows[p["pipe"]] = resum(p["to_node"])
+                total += flows[p["pipe"]]
+            return total
+
+        resum("S")
+        return p_source, pressure, discharge, flows
     discharge = {}
     for n in heads:
         inflow = sum(flows[p["pipe"]] for p in pipes if p["to_node"] == n)
