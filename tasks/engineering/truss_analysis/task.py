@@ -10,7 +10,8 @@ forces with the stress check, support reactions, the largest displacement and a 
 Variants: a statically determinate planar Pratt truss, a two-span continuous (indeterminate)
 Warren truss under an ASD combination with wind, a square lattice tower (space truss), and a
 cantilever bracket truss; the sections are sized by the generator so that some variants pass and
-others fail.
+others fail, and so that one strut at least is stocky enough for the tension allowable to cap its
+compression allowable.
 
 generate() writes the tables and design basis, solves the truss by the direct stiffness method
 (numpy) and writes the reference (displacements, member forces and checks, reactions, summary).
@@ -267,14 +268,15 @@ def solve(t: Truss, combination: dict[str, float], loads: np.ndarray | None = No
     return {"u": disp, "N": forces, "L": lengths, "R": react, "f": f}
 
 
+def euler_allowable(sec: Section, length_mm: float) -> float:
+    """sigma_E / FS of the design basis, sigma_E = pi^2 E I / (A (K L)^2)."""
+    return math.pi**2 * E_MPA * sec.inertia / (sec.area * (BUCKLING_K * length_mm) ** 2) / BUCKLING_FS
+
+
 def member_check(t: Truss, mid: int, force_n: float, length_mm: float) -> dict[str, Any]:
     sec = section_of(t, mid)
     stress = force_n / sec.area
-    if force_n >= 0:
-        allowable = ALLOW_T_MPA
-    else:
-        euler = math.pi**2 * E_MPA * sec.inertia / (sec.area * (BUCKLING_K * length_mm) ** 2)
-        allowable = min(ALLOW_T_MPA, euler / BUCKLING_FS)
+    allowable = ALLOW_T_MPA if force_n >= 0 else min(ALLOW_T_MPA, euler_allowable(sec, length_mm))
     util = abs(stress) / allowable
     return {"member": mid, "axial_force_kN": force_n / 1000.0, "stress_MPa": stress, "allowable_MPa": allowable,
             "utilization": util, "status": "OK" if util <= 1.0 else "FAIL"}
@@ -301,8 +303,36 @@ def analyse(t: Truss, combination: dict[str, float], limit_mm: float) -> dict[st
     return {"res": res, "checks": checks, "summary": summary, "mags": mags}
 
 
+def stocky_struts(t: Truss, a: dict[str, Any]) -> list[int]:
+    """Members in clear compression whose allowable is the tension allowable (sigma_E / FS at least 5 % above it)."""
+    fscale = max(abs(c["axial_force_kN"]) for c in a["checks"])
+    return [c["member"] for c in a["checks"] if c["axial_force_kN"] < -0.05 * fscale
+            and euler_allowable(section_of(t, c["member"]), a["res"]["L"][c["member"]]) >= 1.05 * ALLOW_T_MPA]
+
+
+def make_stocky_strut(t: Truss, a: dict[str, Any], keep: str | None) -> None:
+    """Upsize one group (not ``keep``) by the fewest catalogue steps that make one of its members in clear
+    compression stocky (see stocky_struts), so that every instance exercises the tension cap of the
+    compression rule: sized to 0.85 utilization, the struts of most draws are all slender."""
+    if any(t.members[m][2] != keep for m in stocky_struts(t, a)):
+        return
+    fscale = max(abs(c["axial_force_kN"]) for c in a["checks"])
+    steps = []
+    for c in a["checks"]:
+        group = t.members[c["member"]][2]
+        if c["axial_force_kN"] >= -0.05 * fscale or group == keep:
+            continue
+        stocky = [idx for idx in range(t.groups[group], len(SECTIONS))
+                  if euler_allowable(SECTIONS[idx], a["res"]["L"][c["member"]]) >= 1.1 * ALLOW_T_MPA]
+        if stocky:
+            steps.append((stocky[0] - t.groups[group], group, stocky[0]))
+    _, group, idx = min(steps)
+    t.groups[group] = idx
+
+
 def size_sections(t: Truss, combination: dict[str, float], limit_mm: float, verdict: str) -> None:
-    """Smallest section per group at <= 0.85 utilization; for a FAIL target, undersize one compression group."""
+    """Smallest section per group at <= 0.85 utilization, one group upsized for a stocky strut; for a FAIL
+    target, undersize the group of the most compressed member."""
     for _ in range(4):  # forces of an indeterminate truss depend on the sizes: iterate
         a = analyse(t, combination, limit_mm)
         for group in t.groups:
@@ -312,18 +342,19 @@ def size_sections(t: Truss, combination: dict[str, float], limit_mm: float, verd
                 if all(member_check(t, c["member"], c["axial_force_kN"] * 1000, a["res"]["L"][c["member"]])
                        ["utilization"] <= 0.85 for c in members):
                     break
+    a = analyse(t, combination, limit_mm)
+    weakest = t.members[min(a["checks"], key=lambda c: c["axial_force_kN"])["member"]][2]
+    make_stocky_strut(t, a, keep=weakest if verdict == "FAIL" else None)
     if verdict == "FAIL":
-        a = analyse(t, combination, limit_mm)
-        worst = min(a["checks"], key=lambda c: c["axial_force_kN"])
-        group = t.members[worst["member"]][2]
-        sized = t.groups[group]
-        for idx in range(sized - 1, -1, -1):  # the largest smaller section that fails clearly
-            t.groups[group] = idx
+        for idx in range(t.groups[weakest] - 1, -1, -1):  # the largest smaller section that fails clearly
+            t.groups[weakest] = idx
             if analyse(t, combination, limit_mm)["summary"]["max_utilization"] >= 1.08:
                 break
-    final = analyse(t, combination, limit_mm)["summary"]
-    assert final["verdict"] == verdict, f"sizing did not reach {verdict}"
-    assert abs(final["max_utilization"] - 1) > 0.03 and abs(final["max_displacement_mm"] / limit_mm - 1) > 0.03
+    final = analyse(t, combination, limit_mm)
+    assert final["summary"]["verdict"] == verdict, f"sizing did not reach {verdict}"
+    assert (abs(final["summary"]["max_utilization"] - 1) > 0.03
+            and abs(final["summary"]["max_displacement_mm"] / limit_mm - 1) > 0.03)
+    assert stocky_struts(t, final), "no strut exercises the tension cap of the compression rule"
 
 
 def hidden_loads(t: Truss, combination: dict[str, float], seed: int) -> np.ndarray:
