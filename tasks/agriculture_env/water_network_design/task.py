@@ -221,11 +221,13 @@ def _changed_pipes(g: Grading, ref: dict[str, Any], net: dict[str, Any]) -> dict
         if mine[:2] != [a, b] or abs(mine[2] - length) > 0.05:
             problems.append(f"pipe {p}: nodes or length changed")
         if abs(mine[3] - diameter) > 0.01 or abs(mine[4] - rough) > 0.01:
-            if not any(abs(mine[3] - s) < 0.01 for s in sizes) or mine[3] < diameter - 0.01:
+            # an off-catalogue size fails here and is priced as the nearest catalogue size
+            nearest = min(sizes, key=lambda size: abs(size - mine[3]))
+            if abs(mine[3] - nearest) >= 0.01 or mine[3] < diameter - 0.01:
                 problems.append(f"pipe {p}: {mine[3]:g} mm is not a catalogue size at least the existing {diameter:g} mm")
             if abs(mine[4] - std["new_pipe_roughness_C"]) > 0.01:
                 problems.append(f"pipe {p}: replaced but C = {mine[4]:g}, new mains are C {std['new_pipe_roughness_C']:g}")
-            changed[p] = round(mine[3])
+            changed[p] = round(nearest)
     g.check("upgraded network is the original at design-year demands, changed only by catalogue replacements",
             not problems, weight=2, reason="; ".join(problems[:6]))
     return changed
