@@ -431,13 +431,14 @@ PROCEED = re.compile(rf"\b(?:treatment|delivery)\s+(?:(?:with|of|using)\s+(?P<pl
 ORDER = re.compile(r"\b(?P<action>treat(?:ing)?|deliver(?:ing)?|us(?:e|ing)|go(?:ing)?\s+ahead|proceed(?:ing)?|approv(?:e|ing)|"
                    rf"releas(?:e|ing)|be\s+treated)(?:\s+(?:with|using|on))?\s+(?P<plan>{_THE_PLAN})", re.IGNORECASE)
 # what an order follows in its clause, and the forms of the action each takes: an imperative opens it, "I would not
-# treat with it" refuses (as in ACTIVE)
+# treat with it" refuses (as in ACTIVE), "it is (un)safe to treat with it" judges it
 LEAD_FORMS = {"imperative": {"base"}, "modal": {"base", "passive"}, "advice": {"base", "gerund"}, "infinitive": {"base"},
-              "opposed": {"gerund"}}
+              "opposed": {"gerund"}, "judged": {"base"}}
 ORDER_LEAD = re.compile(
     rf"(?:(?P<imperative>^[\s*_#>|-]*(?:please\s+)?(?:do\s+not\s+|don't\s+|never\s+)?)|(?P<modal>\b(?:{_MODAL}|would(?:\s+not|n't))\s+)"
     r"|(?P<advice>\b(?:recommend|advis|suggest)\w*(?:\s+that\s+we)?\s+(?:to\s+)?)|(?P<infinitive>\bnot\s+to\s+)"
-    r"|(?P<opposed>\b(?:against|not)\s+))$", re.IGNORECASE)
+    r"|(?P<opposed>\b(?:against|not)\s+)|(?P<judged>\b(?P<judgement>(?:un)?safe|fine|ok|okay|(?:un)?acceptable|"
+    r"(?:in)?appropriate|(?:in)?advisable)\s+to\s+))$", re.IGNORECASE)
 AGAINST = re.compile(r"\bagainst\b", re.IGNORECASE)
 # the plan in "treatment with the final plan" is the subject's ("... is not authorised")
 TREATMENT_WITH = re.compile(r"\b(?:treatment|treating|delivery|delivering)\s+(?:with|of|using)\s+(?:[\w'-]+\s+){0,2}$",
@@ -522,7 +523,8 @@ def plan_stances(text: str) -> set[str]:
                     or STANCE_AFTER.match(sentence[m.end():]) or SUPPOSED.search(sentence[:m.start()]):
                 continue
             # the negations before it in its clause, counted: "there is no reason not to treat with the final plan"
-            opposed = len(STANCE_NEGATION.findall(before)) + len(AGAINST.findall(before))
+            opposed = len(STANCE_NEGATION.findall(before)) + len(AGAINST.findall(before)) \
+                + bool(re.match(r"un|in", lead.group("judgement") or ""))
             found.add(_stance(True, opposed % 2 == 1))
         for m in [*PROCEED.finditer(sentence), *WITHHELD.finditer(sentence)]:
             plan = m.group("plan") or m.group("plan2") or ""
