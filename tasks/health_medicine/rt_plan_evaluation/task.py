@@ -368,32 +368,39 @@ def stated_decisions(text: str) -> set[str]:
 
 
 # A stance on the final plan in other words than a plain decision, or a negated one: cleared (fit, safe, ready,
-# acceptable) for treatment, must (not) be delivered, passes/fails the protocol, goes back to the dosimetrist, is
-# (not) approved. A negation between the plan and the stance takes the other decision.
+# acceptable) for treatment, (not) deliverable, good to go, fit for purpose, on hold, must (not) be delivered,
+# passes/fails the protocol or the plan check, goes back to the dosimetrist, is (not) approved (by physics). A
+# negation between the plan and the stance takes the other decision.
 _USE = r"(?:treatment|treat|delivery|deliver|clinical\s+use)\b"
 _ENDS = r"(?=\s*(?:[,:)\u2013\u2014]|$|as\s+it\s+stands\b))"  # the clause ends: "the plan is acceptable."
+_MODAL = r"(?:(?:must|should|shall|will|can|may|is\s+to)(?:\s+not|n't)?|cannot|can't|won't)"
+# who signs for physics besides I or we: "Physics does not approve the final plan", "approved by the physicist"
+_APPROVER = r"(?:(?:medical\s+)?physics|(?:the\s+)?(?:(?:medical|checking|reviewing)\s+)?physicists?|the\s+undersigned)\b"
+_NOT_BY_OTHER = rf"(?!\s+by\b(?!\s+(?:me|us|{_APPROVER})))"  # "approved by" another names who signs, or signed before
 _WHOLE = (r"(?:(?:(?:the|all|of|its|department(?:al|'s)?|site)\s+){0,3}(?:protocol|constraints|criteria)"
           r"|(?:every|each)\s+(?:protocol\s+)?(?:constraint|criterion)(?:\s+of\s+the\s+protocol)?)"
           r"(?!['\u2019]s\b|\s+(?:for|on|in|regarding|as\s+regards|with\s+respect|at)\b)")  # not "... for coverage"
+_STANDARD = rf"(?:{_WHOLE}|(?:the\s+)?plan\s+check)"  # the protocol as a whole, or the plan check
 STANCE = re.compile(
     rf"(?P<approve>\bclear(?:ed|s)?\s+(?:for|to)\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable|acceptable|accepted|authori[sz]ed|released|fine|good|appropriate)\s+for\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable)\s+to\s+{_USE}|\bused\s+for\s+{_USE}"
-    r"|\b(?:(?:can|may|should|will|must|shall)(?:\s+not|n't)?|cannot|can't|won't)\s+(?:go\s+ahead|proceed|go\s+to\s+treatment)"
+    rf"|\b{_MODAL}\s+(?:go\s+ahead|proceed|go\s+to\s+treatment)"
     rf"(?:\s+to\s+(?:treatment|delivery)\b|{_ENDS})"
-    r"|\bsigned\s+off\b(?!\s+by\b)"
-    r"|\bapprovable\b"
-    rf"|\b(?:acceptable|accepted){_ENDS}"
+    rf"|\bsigned\s+off\b{_NOT_BY_OTHER}"
+    r"|\bapprovable\b|\bgood\s+to\s+go\b|\bfit\s+for\s+purpose\b"
+    rf"|\b(?:acceptable|accepted|deliverable|treatable|advisable|advised|recommended|authori[sz]ed|good|safe|ready|ok|okay)"
+    rf"{_ENDS}"
     r"|\b(?:must|should|shall|will|is\s+to|can(?:\s*not|'t))\s+(?:not\s+)?be\s+(?:treated|delivered)\b"
     rf"|\b(?:can|may)\s+(?:not\s+)?be\s+(?:treated|delivered)(?:\s+as\s+(?:it\s+)?(?:is|stands)\b|{_ENDS})"
-    rf"|\b(?:pass(?:es)?|meets?|satisf(?:y|ies)|compl(?:y|ies)\s+with)\s+(?:{_WHOLE})\b"
-    r"|\bapprov(?:e|es|ed)\b(?!\s+by\b))"
+    rf"|\b(?:pass(?:es)?|meets?|satisf(?:y|ies)|compl(?:y|ies)\s+with)\s+{_STANDARD}\b"
+    rf"|\bapprov(?:e|es|ed)\b{_NOT_BY_OTHER})"
     rf"|(?P<reject>\b(?:unacceptable|unfit|unsafe|unsuitable)\s+for\s+{_USE}|\b(?:unfit|unsafe|unsuitable)\s+to\s+{_USE}"
-    rf"|\bunacceptable{_ENDS}"
-    rf"|\bfails?\s+(?:{_WHOLE}|(?:the\s+)?plan\s+check)\b"
+    rf"|\b(?:unacceptable|unsafe|unfit|unsuitable|inadvisable|undeliverable){_ENDS}|\bunfit\s+for\s+purpose\b"
+    rf"|\bfails?\s+{_STANDARD}\b|\bon\s+hold\b"
     r"|\b(?:goes|is\s+(?:sent|returned))\s+back\s+to\s+the\s+(?:dosimetrist|planner)\b"
     r"|\b(?:needs|requires)\s+re-?planning\b"
-    r"|\b(?:unapproved|disapproved|unapprovable)\b|\b(?:reject(?:s|ed)?|declined|turned\s+down|refused)\b(?!\s+by\b))",
+    rf"|\b(?:unapproved|disapproved|unapprovable)\b|\b(?:reject(?:s|ed)?|declined|turned\s+down|refused)\b{_NOT_BY_OTHER})",
     re.IGNORECASE)
 # another plan than the final one, named in a sentence: "plan" and "it" may then mean that one
 _OTHER_PLANS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|previous|earlier|old|"
@@ -406,15 +413,36 @@ IT = re.compile(r"\bit\b", re.IGNORECASE)
 NO_PLAN = re.compile(r"\b(?:no|neither|nor|each|every|any|either|both|of|in|for|with|on|across|from|to|by|within|under|"
                      r"at|over|than)\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
 _THE_PLAN = r"(?:the\s+|this\s+)?(?:(?:final|re-?weighted|optimi[sz]ed|revised|new)\s+)?plan\b(?![\s-]+(?:check|report)\b|['\u2019]s\b)"
-# "I (do not) approve / accept / sign off the final plan", "we would not sign this plan off"
-ACTIVE = re.compile(r"\b(?:i|we)\b(?P<gap>[^.;]*?)\b(?P<verb>approve|accept|sign\s+off(?:\s+on)?|sign|reject|decline|refuse|"
-                    rf"turn\s+down)\s+(?P<plan>{_THE_PLAN})(?P<off>\s+off\b)?", re.IGNORECASE)
+# "I (do not) approve / accept / sign off the final plan", "we would not sign this plan off", "physics has not approved
+# the final plan"
+ACTIVE = re.compile(rf"\b(?:i|we|{_APPROVER})\b(?P<gap>[^.;]*?)\b(?:(?P<assent>approv(?:e|es|ed)|accept(?:s|ed)?|"
+                    r"recommend(?:s|ed)?|(?P<sign>sign(?:s|ed)?)(?P<sign_off>\s+off(?:\s+on)?)?)"
+                    r"|reject(?:s|ed)?|declin(?:e|es|ed)|refus(?:e|es|ed)|turn(?:s|ed)?\s+down)"
+                    rf"\s+(?P<plan>{_THE_PLAN})(?P<off>\s+off\b)?", re.IGNORECASE)
 REFUSING = re.compile(r"\b(?:declin|refus|fail)\w*\s+to\b", re.IGNORECASE)  # "I decline to approve the plan"
 # "treatment must not proceed with this plan", "delivery may go ahead on the final plan"
 PROCEED = re.compile(rf"\b(?:treatment|delivery)\s+(?:(?:with|of|using)\s+(?P<plan>{_THE_PLAN})\s+)?"
-                     r"(?P<modal>(?:must|should|shall|will|can|may|is\s+to)(?:\s+not|n't)?|cannot|can't|won't)\s+"
+                     rf"(?P<modal>{_MODAL})\s+"
                      rf"(?:proceed|go\s+ahead|start|begin|commence)\b(?:\s+(?:with|on|using)\s+(?P<plan2>{_THE_PLAN}))?",
                      re.IGNORECASE)
+# an order on the final plan: "Do not treat with this plan.", "My recommendation: go ahead with the final plan.", "It
+# is my recommendation not to treat with the final plan", "I advise against treating with the final plan", "The
+# patient won't be treated with the final plan"
+ORDER = re.compile(r"\b(?P<action>treat(?:ing)?|deliver(?:ing)?|us(?:e|ing)|go(?:ing)?\s+ahead|proceed(?:ing)?|approv(?:e|ing)|"
+                   rf"releas(?:e|ing)|be\s+treated)(?:\s+(?:with|using|on))?\s+(?P<plan>{_THE_PLAN})", re.IGNORECASE)
+# what an order follows in its clause, and the forms of the action each takes: an imperative opens it, "I would not
+# treat with it" refuses (as in ACTIVE), "it is (un)safe to treat with it" judges it
+LEAD_FORMS = {"imperative": {"base"}, "modal": {"base", "passive"}, "advice": {"base", "gerund"}, "infinitive": {"base"},
+              "opposed": {"gerund"}, "judged": {"base"}}
+ORDER_LEAD = re.compile(
+    rf"(?:(?P<imperative>^[\s*_#>|-]*(?:please\s+)?(?:do\s+not\s+|don't\s+|never\s+)?)|(?P<modal>\b(?:{_MODAL}|would(?:\s+not|n't))\s+)"
+    r"|(?P<advice>\b(?:recommend|advis|suggest)\w*(?:\s+that\s+we)?\s+(?:to\s+)?)|(?P<infinitive>\bnot\s+to\s+)"
+    r"|(?P<opposed>\b(?:against|not)\s+)|(?P<judged>\b(?P<judgement>(?:un)?safe|fine|ok|okay|(?:un)?acceptable|"
+    r"(?:in)?appropriate|(?:in)?advisable)\s+to\s+))$", re.IGNORECASE)
+AGAINST = re.compile(r"\bagainst\b", re.IGNORECASE)
+# the plan in "treatment with the final plan" is the subject's ("... is not authorised")
+TREATMENT_WITH = re.compile(r"\b(?:treatment|treating|delivery|delivering)\s+(?:with|of|using)\s+(?:[\w'-]+\s+){0,2}$",
+                            re.IGNORECASE)
 # "approval is withheld", "physics sign-off of the final plan was refused"
 _APPROVAL = r"(?:approval|sign-?off)"
 WITHHELD = re.compile(rf"\b{_APPROVAL}(?:\s+(?:of|for)\s+(?P<plan>{_THE_PLAN}))?(?:\s+(?:is|was|has\s+been|must\s+be|remains|"
@@ -466,8 +494,9 @@ def plan_stances(text: str) -> set[str]:
     distribution means it cannot be cleared for treatment."), with nothing between them that turns it to another
     subject, a reversal or a condition (STANCE_OFF), a comment or a concession set off between them ("in my
     judgement", "although coverage is good") skipped; "I do not approve (accept, sign off) the final plan" ("I would
-    not hesitate to sign it off" assents), "treatment must not proceed with this plan" and "approval is
-    withheld" too. Where the sentence or the one before it names another plan (the initial plan, equal weights, the
+    not hesitate to sign it off" assents; "physics has not approved the final plan"), "treatment must not proceed
+    with this plan", an order on the final plan ("Do not treat with this plan.", "I advise against treating with the
+    final plan", "go ahead with the final plan") and "approval is withheld" too. Where the sentence or the one before it names another plan (the initial plan, equal weights, the
     plan as submitted), only "the final (re-weighted, optimised) plan" itself is read."""
     found: set[str] = set()
     previous = ""
@@ -476,14 +505,27 @@ def plan_stances(text: str) -> set[str]:
         other = bool(ANOTHER_PLAN.search(bare) or ANOTHER_PLAN.search(previous))
         previous = bare
         for m in ACTIVE.finditer(sentence):
-            gap, verb = UNHESITATING.sub(" ", ASIDE.sub(" ", m.group("gap"))), m.group("verb").lower()
+            gap = UNHESITATING.sub(" ", ASIDE.sub(" ", m.group("gap")))
             if not SUPPOSED.search(sentence):
                 gap = FIRM_WOULD.sub(" ", gap)
+            signs_only = m.group("sign") and not (m.group("sign_off") or m.group("off"))  # "I sign the plan"
             if (other and not FINAL_PLAN.search(m.group("plan"))) or STANCE_OFF.search(gap) \
-                    or STANCE_AFTER.match(sentence[m.end():]) or (verb == "sign" and not m.group("off")):
+                    or STANCE_AFTER.match(sentence[m.end():]) or signs_only:
                 continue
             negated = bool(STANCE_NEGATION.search(gap) or REFUSING.search(gap))
-            found.add(_stance(verb.startswith(("approve", "accept", "sign")), negated))
+            found.add(_stance(bool(m.group("assent")), negated))
+        for m in ORDER.finditer(sentence):
+            before = CLAUSE.split(sentence[:m.start()])[-1]
+            action = m.group("action").lower()
+            form = "passive" if action.startswith("be") else "gerund" if action.split()[0].endswith("ing") else "base"
+            lead = ORDER_LEAD.search(before)
+            if not lead or form not in LEAD_FORMS[lead.lastgroup] or (other and not FINAL_PLAN.search(m.group("plan"))) \
+                    or STANCE_AFTER.match(sentence[m.end():]) or SUPPOSED.search(sentence[:m.start()]):
+                continue
+            # the negations before it in its clause, counted: "there is no reason not to treat with the final plan"
+            opposed = len(STANCE_NEGATION.findall(before)) + len(AGAINST.findall(before)) \
+                + bool(re.match(r"un|in", lead.group("judgement") or ""))
+            found.add(_stance(True, opposed % 2 == 1))
         for m in [*PROCEED.finditer(sentence), *WITHHELD.finditer(sentence)]:
             plan = m.group("plan") or m.group("plan2") or ""
             if m.re is PROCEED and not plan:
@@ -500,7 +542,8 @@ def plan_stances(text: str) -> set[str]:
         if subjects and not other:  # "it" after the plan, no other thing named between them
             subjects += [i for i in IT.finditer(sentence, subjects[0].end())
                          if not IT_OFF.search(sentence, subjects[0].end(), i.start())]
-        ends = [p.end() for p in subjects if not NO_PLAN.search(sentence[:p.start()])
+        ends = [p.end() for p in subjects
+                if (not NO_PLAN.search(sentence[:p.start()]) or TREATMENT_WITH.search(sentence[:p.start()]))
                 and not NEGATION.search(CLAUSE.split(sentence[:p.start()])[-1])]
         for m in STANCE.finditer(sentence):
             if not (before := [e for e in ends if e <= m.start()]):

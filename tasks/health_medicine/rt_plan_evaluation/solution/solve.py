@@ -40,6 +40,11 @@ that name switches on one shortcut; run as solve.py, none is taken:
 - concessive_contradiction: all right, but the signed report, after its decision line, takes the other stance after a
   concession set off by commas ("The final plan, although coverage is good, must not be delivered.") or says the plan
   can be used for treatment beside a rejection (in main).
+- approver_contradiction: all right, but the signed report, after its decision line, has a named approver take the
+  other stance: "Physics does not approve the final plan." beside an approval, "The final plan is good to go." beside a
+  rejection (in main).
+- order_contradiction: all right, but the signed report, after its decision line, gives an order the other way: "Do not
+  treat with this plan." beside an approval, "Go ahead with the final plan." beside a rejection (in main).
 - governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
@@ -342,6 +347,10 @@ def main() -> None:
                   else "I sign off the final plan for treatment."), ""] if SHORTCUT == "reworded_contradiction" else []),
               *([("The final plan, although coverage is good, must not be delivered." if decision == "approve"
                   else "The final plan can be used for treatment."), ""] if SHORTCUT == "concessive_contradiction" else []),
+              *([("Physics does not approve the final plan." if decision == "approve"
+                  else "The final plan is good to go."), ""] if SHORTCUT == "approver_contradiction" else []),
+              *([("Do not treat with this plan." if decision == "approve"
+                  else "Go ahead with the final plan."), ""] if SHORTCUT == "order_contradiction" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
