@@ -21,8 +21,9 @@ grade() reads the submitted records with pymarc and compares them with the expec
 set and order (gate), one check per defect class (each planted defect fixed), no collateral
 damage (every field that needed no change is identical, clean records untouched), the 005/040
 bookkeeping on exactly the changed records, MARCXML identical in content to the binary file, and
-a change report that lists every planted defect and nothing on untouched records, with old and new
-values that show each change (the corrected year, ISBN or authorized name among them).
+a change report that lists every planted defect and nothing on untouched records, each with a row whose old and
+new values show what the batch held and what the cleaned record holds at the corrected place (leader positions,
+245 indicators, Date 1, the ISBN moved, unhyphenated or deleted, the replaced and authorized name).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -596,22 +598,74 @@ def _check_xml(g: Grading, binary: list[Record]) -> None:
             else "record counts differ")
 
 
-def _squash(text: str) -> str:
-    """Letters and digits only, casefolded: how report values are compared whatever their notation."""
-    return re.sub(r"[\W_]+", "", text).casefold()
+BLANK_SIGNS = str.maketrans("\\#_", "   ")  # how a report may show a blank leader position or indicator
+SUBFIELD_MARK = re.compile(r"[$‡ǂ|\x1f]")
 
 
-def _evidence(kind: str, before: Record, after: Record) -> str:
-    """Text a report row on this correction must carry in its old or new value (squashed; '' for none)."""
+def _plain(text: str) -> str:
+    """Text as report values are compared: NFC, casefolded, without spaces and punctuation (hyphens kept)."""
+    return re.sub(r"[\s.,;:/'\"()\[\]]+", "", unicodedata.normalize("NFC", text)).casefold()
+
+
+def _leader_shown(text: str) -> dict[int, str]:
+    """The leader positions a report value shows: the whole leader, or 'position=character' pairs ('07=m; 18=i')."""
+    whole = re.sub(r"^=?(?:LDR|leader)\b[\s:]*", "", text, flags=re.IGNORECASE).translate(BLANK_SIGNS)
+    if re.fullmatch(r"[\d ]{5}.{7}[\d ]{5}.{3}\d{4}", whole):  # lengths and addresses may be blank, the entry map not
+        return dict(enumerate(whole))
+    pairs = re.findall(r"(?<!\d)/?(\d{1,2})\s*[=:]\s*(blank|[a-z0-9\\#_])", text, flags=re.IGNORECASE)
+    return {int(pos): " " if char.lower() == "blank" else char.translate(BLANK_SIGNS) for pos, char in pairs}
+
+
+def _indicators_shown(text: str) -> str | None:
+    """The indicators a 245 report value shows, blanks left out ('10', '1 0', '1\\', '10$aThe ...', 'ind1=1 ind2=0');
+    None when the text before the first subfield holds anything but indicators."""
+    head = SUBFIELD_MARK.split(text, maxsplit=1)[0].casefold()
+    head = re.sub(r"^=?245\b|\b(?:first|second|1st|2nd|ind(?:icator)?s?[12]?)\b|[=:]", " ", head)
+    return re.sub(r"[\s\\#_,;/]", "", head) if re.fullmatch(r"[\d\s\\#_,;/]*", head) else None
+
+
+def _isbn_digits(text: str) -> str:
+    return re.sub(r"[\s-]", "", text)
+
+
+def _deleted_020(before: Record) -> Field | None:
+    """The 020 of the batch record that repeats an earlier one exactly."""
+    seen: list[tuple[Any, ...]] = []
+    for field in before.get_fields("020"):
+        if field_key(field) in seen:
+            return field
+        seen.append(field_key(field))
+    return None
+
+
+def _row_shows(kind: str, old: str, new: str, before: Record, after: Record) -> bool:
+    """Whether one report row's old and new values show this correction: what the batch record held and what the
+    cleaned record holds at the corrected place."""
+    if kind in ("leader", "leader09"):
+        was, now = str(before.leader), str(after.leader)
+        places = [9] if kind == "leader09" else [p for p in (6, 7, 18) if was[p] != now[p]]
+        old_shown, new_shown = _leader_shown(old), _leader_shown(new)
+        return all(old_shown.get(p) == was[p] and new_shown.get(p) == now[p] for p in places)
+    if kind == "ind245":
+        was, now = (re.sub(r"\s", "", "".join(r.get_fields("245")[0].indicators)) for r in (before, after))
+        return _indicators_shown(old) == was and _indicators_shown(new) == now
     if kind == "date1":
-        return after.get_fields("008")[0].data[7:11]
-    if kind in ("isbn_check", "isbn_hyphen", "dup_020"):
-        kept = {field_key(f) for f in after.get_fields("020")}
-        changed = [f for f in before.get_fields("020") if field_key(f) not in kept]
-        return _squash(changed[0].get("a") or "") if changed else ""
-    if kind == "name_auth":
-        return _squash(after.get_fields("100")[0].get("a") or "")
-    return ""
+        was, now = (r.get_fields("008")[0].data[7:11].casefold() for r in (before, after))
+        return was in _plain(old) and now in _plain(new)
+    if kind == "dup_020":
+        deleted = _deleted_020(before)
+        isbns = [_isbn_digits(s.value) for s in (deleted.subfields if deleted else []) if s.code in "az"]
+        return bool(isbns) and all(i in _isbn_digits(old) for i in isbns) and not re.search(r"\d{9}", _isbn_digits(new))
+    tag = DEFECT_TAG[kind]
+    was_fields, now_fields = before.get_fields(tag), after.get_fields(tag)
+    if kind == "isbn_check":  # the invalid ISBN, in $a before and in $z after
+        moved = {s.value for f in now_fields for s in f.subfields if s.code == "z"}
+        return any(_plain(s.value) in _plain(old) and _plain(s.value) in _plain(new)
+                   for f in was_fields for s in f.subfields if s.code == "a" and s.value in moved)
+    # isbn_hyphen, name_auth: the subfields the correction replaced, and those it put in their place
+    return any(all(_plain(s.value) in _plain(old) for s in f.subfields if s not in g.subfields)
+               and all(_plain(s.value) in _plain(new) for s in g.subfields if s not in f.subfields)
+               for f, g in zip(was_fields, now_fields, strict=False) if field_key(f) != field_key(g))
 
 
 def _check_report(g: Grading, defects: list[dict[str, str]], inputs: dict[str, Record], want: dict[str, Record]) -> None:
@@ -635,10 +689,10 @@ def _check_report(g: Grading, defects: list[dict[str, str]], inputs: dict[str, R
     g.check("change report lists every correction and nothing on untouched records", score, weight=2, reason=reason)
     blank = []
     for d in defects:
-        pair_rows = by_pair.get((d["record_id"], d["tag"]), [])
-        shown = " ".join(_squash(r["old_value"]) + " " + _squash(r["new_value"]) for r in pair_rows)
-        token = _evidence(d["kind"], inputs[d["record_id"]], want[d["record_id"]])
-        if not any(r["old_value"].split() != r["new_value"].split() for r in pair_rows) or token not in shown:
+        before, after = inputs[d["record_id"]], want[d["record_id"]]
+        if not any(r["old_value"].split() != r["new_value"].split()
+                   and _row_shows(d["kind"], r["old_value"], r["new_value"], before, after)
+                   for r in by_pair.get((d["record_id"], d["tag"]), [])):
             blank.append(f"{d['record_id']}/{d['tag']}")
     g.share("change report rows show each correction's old and new values", len(defects) - len(blank), len(defects),
             noun="corrections", wrong=[f"no old/new values showing the change for {pair}" for pair in blank])

@@ -20,6 +20,8 @@ Each one cleans the batch competently with pymarc and exports MARCXML, but cuts 
 - report_without_values: the records are right, but the change report lists only record, tag and
   action, with the old and new values left empty.
 - restamp_all: the records are right, but 005 and 040 $d are stamped on every record of the batch.
+- report_placeholder_values: the records are right, but the change report's old_value reads "as received" on
+  every row, and the new_value of the leader and 245 rows reads "corrected".
 - leader18_unchecked: leader/06, 07 and 09 set to the house values, but leader/18 (descriptive cataloging form)
   is never compared with 040 $e.
 """
@@ -137,8 +139,11 @@ for rec in records:
         rec.get_fields("005")[0].data = "20261125093000.0"
         rec.get_fields("040")[0].add_subfield("d", "XxAcU")
     for tag, action, before, after in rows:
-        report.append([rid, tag, action, "" if MODE == "report_without_values" else before,
-                       "" if MODE == "report_without_values" else after])
+        if MODE == "report_without_values":
+            before, after = "", ""
+        elif MODE == "report_placeholder_values":
+            before, after = "as received", "corrected" if tag in ("LDR", "245") else after
+        report.append([rid, tag, action, before, after])
 
 OUTPUT.mkdir(parents=True, exist_ok=True)
 with (OUTPUT / "cleaned.mrc").open("wb") as handle:

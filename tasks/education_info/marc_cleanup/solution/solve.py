@@ -41,6 +41,11 @@ def shown(field: Field) -> str:
     return str(field)[6:]
 
 
+def shown_indicators(indicators: Indicators) -> str:
+    """Two indicators as the report shows them, a blank as a backslash."""
+    return "".join(indicators).replace(" ", "\\")
+
+
 class Cleaner:
     def __init__(self, authorities: list[Record]) -> None:
         self.see_from: dict[str, Field] = {}
@@ -125,9 +130,9 @@ class Cleaner:
         has_main = any(rec.get_fields(t) for t in ("100", "110", "111", "130"))
         ind = Indicators("1" if has_main else "0", str(skip))
         if field.indicators != ind:
-            old = f"{field.indicator1}{field.indicator2}"
+            old = shown_indicators(field.indicators)
             field.indicators = ind
-            self.log(rid, "245", "indicators corrected", old, f"{ind[0]}{ind[1]}")
+            self.log(rid, "245", "indicators corrected", old, shown_indicators(ind))
 
 
 def main() -> None:
