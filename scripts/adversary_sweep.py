@@ -36,7 +36,8 @@ def sweep(tasks: list[Task], tasks_dir: Path, salts: list[str], results_dir: Pat
           adversary_names: list[str] | None = None) -> dict[str, list[tuple[str, TrialResult]]]:
     """Run the oracle and the tasks' adversaries (``adversary_names``: labels relative to the package, None: all)
     on every variant under each salt. Returns, per agent, (salt, trial) for every trial recorded."""
-    agents = [ORACLE] + [f"script:{path.resolve()}" for task in tasks for path in adversaries_of(task)
+    # absolute, not resolved: many adversaries are links to one script that reads its shortcut from the name
+    agents = [ORACLE] + [f"script:{path.absolute()}" for task in tasks for path in adversaries_of(task)
                          if adversary_names is None or str(path.relative_to(task.path)) in adversary_names]
     trials: dict[str, list[tuple[str, TrialResult]]] = defaultdict(list)
     for k, salt in enumerate(salts):

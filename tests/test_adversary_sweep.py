@@ -40,10 +40,12 @@ def test_an_adversary_right_on_every_ledger_but_the_public_one_is_caught_with_it
     public = hashlib.sha256((tmp_path / "public" / "ledger.csv").read_bytes()).hexdigest()
     oracle = (FIXTURE / "solution" / "solve.sh").read_text().split("set -euo pipefail\n", 1)[1]
     script = package / "adversaries" / "public_only_wrong.sh"
-    script.write_text("#!/usr/bin/env bash\n# Near miss: the guessed totals on the public ledger only.\nset -euo pipefail\n"
+    target = package / "adversaries" / "_public_only_wrong.sh"  # a link, as most packages' adversaries are
+    script.symlink_to(target.name)
+    target.write_text("#!/usr/bin/env bash\n# Near miss: the guessed totals on the public ledger only.\nset -euo pipefail\n"
                       f'if [ "$(sha256sum < "$ALE_INPUT_DIR/ledger.csv" | cut -c1-64)" = "{public}" ]; then\n'
                       f'  exec bash "$(dirname "$0")/made_up_totals.sh"\nfi\n{oracle}')
-    script.chmod(0o755)
+    target.chmod(0o755)
     result = _sweep(tmp_path, "--salt", "sweep-a", "--adversary", "adversaries/public_only_wrong.sh")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "other/group_totals/adversaries/public_only_wrong.sh: 1 graded, highest 1.000" in result.stdout
