@@ -25,9 +25,11 @@ rule out a gap of zero"), of the gap named in other words ("the remaining gap", 
 confidence interval", "the evidence"), and in the clauses of a sentence that name no cohort, job family, subgroup ("in
 the smaller job families") or raw gap unless they join the whole company to it ("overall and in Administration",
 "Administration and the company as a whole show"; an acronym family, "IT", named in capitals only, and a family's name
-after a determiner the common word it also is, "for the people it affects", unless a team, level or gap follows), a
-counterfactual on the p-value ("had the p-value been above 0.05, ...") concluding nothing, significance at a stricter
-level (or none at a looser one) settling the protocol's, two levels set against each other concluding as the half
+after a determiner the common word it also is, "for the people it affects", unless a team, level or gap follows, and
+so is one opening a sentence whose clause names the gap itself, "People should note that the adjusted gap is"; an
+opening adverbial on a family or subgroup, "Outside engineering, ...", scopes its sentence unless it names the whole
+company), a counterfactual on the p-value ("had the p-value been above 0.05, ...") concluding nothing, significance
+at a stricter level (or none at a looser one) settling the protocol's, two levels set against each other concluding as the half
 naming the protocol's ("not significant at the 1% level but is at the 5% level"), "would remain significant under HC1"
 a robustness statement, not a hedge, and what another estimator or level would find ("would be significant under HC1",
 "would no longer be significant at alpha = 0.001") no conclusion; "significant" for large ("a significant part
@@ -408,32 +410,47 @@ def _on_overall_gap(sentence: str, families: list[str]) -> str | None:
     """The clauses of a sentence that speak of the overall adjusted gap, joined, or None. A clause
     that names a cohort or a job family ("3 cohorts show a significant adjusted gap", "Finance L3 shows a significant
     adjusted gap"), some of the families or levels and not the overall gap ("in the smaller job families the gap is
-    not significant") or the raw gap alone ("the raw gap is significant, but ...") speaks of something else."""
+    not significant") or the raw gap alone ("the raw gap is significant, but ...") speaks of something else, and so
+    does the rest of a sentence such a clause opens as an adverbial ("In People, the adjusted gap is ...") unless the
+    sentence names the whole company."""
     def elsewhere(clause: str) -> bool:
         return (("cohort" in clause or any(re.search(rf"\b{re.escape(f)}\b", clause) for f in families)) and (
             _JOINED.search(clause) is None)) or (
             _SUBGROUP.search(clause) is not None and _WHOLE.search(clause) is None) or (
             _RAW_GAP.search(clause) is not None and re.search(r"\b(?:adjusted|overall)\b", clause) is None)
-    rest = ",".join(c for c in _CLAUSES.split(sentence) if not elsewhere(c))
+    clauses = _CLAUSES.split(sentence)
+    if _OPENING_SCOPE.match(clauses[0]) and _WHOLE.search(sentence) is None:
+        return None  # an opening adverbial on a family or a subgroup ("Outside engineering, ...") scopes the sentence
+    rest = ",".join(c for c in clauses if not elsewhere(c))
     return rest if _SUBJECT.search(rest) else None
 
 
 # a sentence that opens with a pronoun for the gap the sentence before spoke of, as the subject of its verb ("It is
 # within sampling error."), not a discourse marker ("That said, most residuals are not significant.")
+_VERB = (r"(?:is|was|remains?|stays?|lies|falls?|sits?|can(?:not)?|could|does|did|has|had|would|will|may|might|must"
+         r"|appears?|seems?|looks?|reflects?|isn['\u2019]t|wasn['\u2019]t|doesn['\u2019]t|can['\u2019]t|couldn['\u2019]t)\b")
 _PRONOUN = re.compile(r"^[\s*>-]*(?:(?:and|so|but|yet|thus|still|however|indeed)\W+)?(?:it|this|that|this\s+gap)"
-                      r"(?=['\u2019]s\b|\s+(?:is|was|remains?|stays?|lies|falls?|sits?|can(?:not)?|could|does|did|has|had"
-                      r"|would|will|may|might|must|appears?|seems?|looks?|reflects?|isn['\u2019]t|wasn['\u2019]t|doesn['\u2019]t"
-                      r"|can['\u2019]t|couldn['\u2019]t)\b)")
+                      rf"(?=['\u2019]s\b|\s+{_VERB})")
 
 
 # a family's name as the common word it also is ("for the people it affects", "most people", "for people at large"): after
-# a determiner, or in lower case outside a place phrase ("in finance"), and not naming a team, a level or its gap ("the
-# People team", "the Finance L3 cohort", "the Legal gap")
+# a determiner, in lower case outside a place phrase ("in finance") or opening a sentence whose clause names the gap
+# itself ("People should note that the adjusted gap ..."), and not naming a team, a level or its gap ("the People team",
+# "the Finance L3 cohort", "the Legal gap")
 _DETERMINER = re.compile(r"\b(?:the|these|those|this|that|many|most|some|all|any|our|their|its|other|more|fewer|few"
                          r"|several|such)\s+$", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:in|within|across|inside|outside|both)\s+$", re.IGNORECASE)
+_SENTENCE_OPENING = re.compile(r"(?:\A|[:;!?\n]|(?<!\d)\.|\.(?!\d))[\s*>#_\"'\u201c-]*\Z")
+# the gap as the subject of a verb of its own ("... that the adjusted gap is"), not an object ("has the adjusted gap")
+_GAP_NAMED = re.compile(rf"\b(?:the|its|our)\s+{_SUBJECT.pattern}\s+(?:\w+\s+){{0,2}}?{_VERB}")
 _FAMILY_NOUN = re.compile(r"\s*(?:famil(?:y|ies)|functions?|departments?|teams?|staff|employees|cohorts?|groups?|units?"
                           r"|roles?|gaps?|levels?|l\d|women|men)\b", re.IGNORECASE)
+
+
+# an opening adverbial that is only a place in the company, a family or a subgroup ("Outside engineering,", "For the
+# People team,", "At senior levels,"), not a family's name as a common word in a phrase ("In legal terms,")
+_OPENING_SCOPE = re.compile(rf"\W*(?:(?:in|within|outside|inside|across|for|among|at)\s+(?:the\s+)?\w+_family"
+                            rf"(?:{_FAMILY_NOUN.pattern})?|{_SUBGROUP.pattern})\W*$")
 
 
 def _names_family(mention: re.Match) -> bool:
@@ -442,8 +459,14 @@ def _names_family(mention: re.Match) -> bool:
     text, start, end = mention.string, mention.start(), mention.end()
     if mention.group().isupper() or _FAMILY_NOUN.match(text, end):
         return True
-    return _DETERMINER.search(text[:start]) is None and (
-        not mention.group()[0].islower() or _PLACE.search(text[:start]) is not None)
+    if _DETERMINER.search(text[:start]):
+        return False
+    if mention.group()[0].isupper() and _SENTENCE_OPENING.search(text, 0, start):
+        # the capital is the sentence's: an opening word whose clause names the gap itself addresses someone ("People
+        # should note that the adjusted gap is ...") instead of scoping the claim to the family
+        clause = _CLAUSES.split(_SENTENCE.split(text[end:].casefold(), maxsplit=1)[0], maxsplit=1)[0]
+        return _GAP_NAMED.search(clause) is None
+    return not mention.group()[0].islower() or _PLACE.search(text[:start]) is not None
 
 
 def _overall_sentences(memo: str, families: list[str]) -> list[str]:

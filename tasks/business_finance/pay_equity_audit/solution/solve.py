@@ -179,6 +179,10 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
     if SHORTCUT == "memo_contrary_common_word":  # the other conclusion, "for the people it affects" (People: a family)
         lines.insert(-3, f"The adjusted gap is {'not ' if gap['significant'] else ''}statistically significant for the "
                          "people it affects.")
+    if SHORTCUT == "memo_contrary_sentence_start":  # the other conclusion, opening with a family's name as a common word
+        opener = "Management" if "Management" in set(cohorts["job_family"]) else "People"
+        lines.insert(-3, f"{opener} should note that the adjusted gap is {'not ' if gap['significant'] else ''}"
+                         "statistically significant.")
     if SHORTCUT == "memo_contrary_joined_subject":  # the other conclusion, a job family and the company as one subject
         family = (flagged if not flagged.empty else cohorts).iloc[0].job_family
         lines.append(f"{family} and the company as a whole show {'no' if gap['significant'] else 'a'} statistically "
