@@ -415,8 +415,10 @@ RESONANCE_CLAIM = re.compile(
 EVIDENCE_CLAIM = re.compile(r"\bevidence\b")
 EVIDENCE = re.compile(r"\bevidence\b|\bexcess\b")
 NEGATOR = re.compile(r"\b(?:no|not|cannot|never|without|nor)\b|n't\b")
-# a shortfall negated affirms the claim ("nothing short of a discovery", "no less than an observation")
-AFFIRMED = re.compile(r"\b(?:no|not|nothing|none|never)\s+(?:short\s+of|(?:less|other|else)\s+than)\b")
+# a shortfall negated affirms the claim ("nothing short of a discovery", "no less than an observation", "nothing if
+# not a discovery")
+AFFIRMED = re.compile(r"\b(?:no|not|nothing|none|never)\s+(?:short\s+of|(?:less|other|else)\s+than)\b"
+                      r"|\bnothing\s+if\s+not\b")
 # a mass range named by its bounds ("below 300 gev", "between 200 and 300 gev") is another part of the spectrum when
 # the fitted mass and its peak (PEAK_HALF_WIDTH of the mass either side) are outside it, and names no shortfall
 MASS_BOUND = re.compile(r"\b(below|under|above|over|beyond|between|from)\s+(\d+(?:\.\d+)?)\s*(?:gev\s*)?"
@@ -428,7 +430,8 @@ SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insuffi
 # threshold for an observation"; "more than enough for an observation" does not)
 FALLS_SHORT = re.compile(r"\b(?:below|short|insufficient|until)\b")
 # a sentence about what a claim would need makes none ("an observation would require 5 sigma")
-CONDITIONAL = re.compile(r"\b(?:would|could|requires?|required|threshold|needs?|needed)\b")
+REQUIREMENT = r"(?:requires?|required|threshold|needs?|needed)"
+CONDITIONAL = re.compile(rf"\b(?:would|could|{REQUIREMENT})\b")
 # "would" before a verb of seeming or naming hedges a statement without making it hypothetical ("the data would seem
 # consistent with ...", "which we would call a discovery")
 HEDGING_WOULD = re.compile(r"\bwould\s+(?:(?:we|one|i|you|\w+ly)\s+)?(?:seem|appear|look|sound|say|argue|conclude|"
@@ -438,12 +441,16 @@ HEDGING_WOULD = re.compile(r"\bwould\s+(?:(?:we|one|i|you|\w+ly)\s+)?(?:seem|app
 HEDGE_CONDITION = re.compile(r"\b(?:if|unless|once|only|until|were|had)\b|\b(?:5|five)\s*(?:sigma|σ|standard)")
 # before the hedged claim, a word that denies it without a negator ("nothing here is what we would call a discovery")
 NOTHING = re.compile(r"\b(?:nothing|none|neither|nobody|hardly|scarcely|barely)\b")
+RELATIVE_PRONOUN = r"(?:which|who|whose|that|where|when)"
 # a relative clause describing what the sentence reports: a claim hedged in it ("..., which we would call a discovery")
 # is conditioned only by what follows its opening
-RELATIVE_OPENING = re.compile(r",\s*(?:which|who|whose)\b")
+RELATIVE_OPENING = re.compile(rf",\s*{RELATIVE_PRONOUN}\b")
 # a relative clause without the claim says something about it, without making it conditional ("we report the
-# observation of a new resonance, which would be the first of its kind, at 343 gev")
-RELATIVE_CLAUSE = re.compile(r"[,(]\s*(?:which|who|whose)\b[^,;:()]*")
+# observation of a new resonance, which would be the first of its kind, at 343 gev", "..., a result that would be ...",
+# "... a new resonance that would be ..."); it runs to the next punctuation, a clause without a comma only up to a
+# requirement that belongs to the sentence ("an observation that would be the first of its kind requires 5 sigma")
+RELATIVE_CLAUSE = re.compile(rf"[,(]\s*(?:(?:a|an|the|one)\s+(?:\w+\s+){{0,2}}?)?{RELATIVE_PRONOUN}\b[^,;:()]*"
+                             rf"|\b{RELATIVE_PRONOUN}\b(?:(?!\b{REQUIREMENT}\b)[^,;:()])*")
 # a clause of its own before the claim's does not condition it ("it is below the 5 sigma threshold, and we would call
 # it a discovery", "although it is below the threshold, ..."), unless the claim's clause refers back to it ("and only
 # then")
@@ -459,7 +466,7 @@ ELSEWHERE_WORDS = r"outside|away\s+from|apart\s+from|except|excluding"
 ELSEWHERE = re.compile(rf"\b(?:other|{ELSEWHERE_WORDS})\b")
 # a claim denied by what follows it, past a relative clause ("an observation cannot be claimed", "a discovery, which
 # would need 5 sigma, is not established")
-DENIED_AFTER = re.compile(rf"(?:\s*{RELATIVE_CLAUSE.pattern},)?\s*(?:(?:yet|still)\s+)?(?:cannot|can't|isn't|"
+DENIED_AFTER = re.compile(rf"(?:\s*(?:{RELATIVE_CLAUSE.pattern}),)?\s*(?:(?:yet|still)\s+)?(?:cannot|can't|isn't|"
                           r"aren't|wasn't|weren't|won't|(?:is|are|was|were|can|could|may|might|should|will|would|has|"
                           r"have|does|do|did)\s+(?:not|never)\b)")
 # evidence or an excess withdrawn: "evidence cannot be claimed", "we cannot claim evidence"
@@ -502,9 +509,20 @@ SIGNAL_TAKEN_AWAY = re.compile(r"\b(?:without|absent|absence\s+of|but\s+for|not\
                                r"(?:had|were)\s+there\s+(?:been\s+)?no)"
                                r"\s+(?:(?:the|a|an|any|its|this|that|fitted|observed|new|narrow)\s+){0,3}"
                                r"(?:signal|peak|excess|resonance|bump)")
+# a place phrase qualifies the next clause, a clause with a verb of its own ("away from the peak the fit is good, ...")
+# qualifies nothing; a relative clause inside the phrase ("outside the region where the peak is") is not its verb
+OWN_VERB = re.compile(r"\b(?:is|are|was|were|be|been|has|have|had|agrees?|fits?|shows?|seems?|appears?|looks?|remains?|"
+                      r"describes?|matches?|gives?|yields?)\b")
+# a place listed after another ("in the sidebands and at the fitted mass", "... or everywhere else") is a phrase without a
+# verb of its own (not "and at 343 gev there is a peak"); the list names another part of the spectrum only if each
+# place in it does: "in the sidebands and everywhere else" takes the peak in
+LISTED_PLACE = (r"(?=(?:everywhere|anywhere|in|at|within|across|near|around|below|under|above|over|beyond|between|"
+                rf"from)\b(?:(?!{OWN_VERB.pattern})[^,;:()])*(?:[,;:()]|$))")
+PLACE_LIST_BREAK = re.compile(rf"\b(?:and|or)\s+{LISTED_PLACE}")
 # the agreement's own part of its sentence is bounded by punctuation and conjunctions: a word about the sidebands or
 # a probability elsewhere in the sentence ("..., and the probability of a signal is small") does not excuse it
-AGREEMENT_PART_BREAK = re.compile(r"[,:()\u2013\u2014]|\b(?:(?<!\d\s)and|but|while|whereas|yet|although|though)\b")
+AGREEMENT_PART_BREAK = re.compile(rf"[,:()\u2013\u2014]|\b(?:(?<!\d\s)and(?!\s+{LISTED_PLACE})|but|while|whereas|yet|"
+                                  r"although|though)\b")
 # a part of the sentence that is a phrase qualifying the agreement: a place ("outside the signal window, the data
 # agree ...", "..., except near the peak") or a condition or probability ("..., if the peak is left out", "(p = 3e-7)",
 # "..., with a p-value of 3e-7"), not a clause about something else
@@ -527,16 +545,11 @@ CHANCE_QUALIFIER = re.compile(r"\s*(?:with|at|p\b)")
 CLAUSE_BREAK = re.compile(r"[,:()\u2013\u2014]")
 # a relative clause belongs to the phrase it follows ("in the sidebands, where the fit is good, the data agree ...",
 # "in the control regions, which contain no signal, ...")
-RELATIVE = r"\s*(?:where|which|who|whose|when)\b"
-RELATIVE_START = re.compile(RELATIVE)
-PHRASE_BREAK = re.compile(rf"[,:()\u2013\u2014](?!{RELATIVE})")
+RELATIVE_START = re.compile(rf"\s*{RELATIVE_PRONOUN}\b")
+PHRASE_BREAK = re.compile(rf"[,:()\u2013\u2014](?!{RELATIVE_START.pattern})")
 # a denial supposed, not stated ("had there been no signal, ...", "if there were no excess, ...")
 SUPPOSED = re.compile(r"\b(?:if|unless|(?:had|were)\s+there)\b")
-# a place phrase qualifies the next clause, a clause with a verb of its own ("away from the peak the fit is good, ...")
-# qualifies nothing; a relative clause inside the phrase ("outside the region where the peak is") is not its verb
-OWN_VERB = re.compile(r"\b(?:is|are|was|were|be|been|has|have|had|agrees?|fits?|shows?|seems?|appears?|looks?|remains?|"
-                      r"describes?|matches?|gives?|yields?)\b")
-SUBORDINATE = re.compile(r"\b(?:where|which|that|who|whose|when)\b.*")
+SUBORDINATE = re.compile(rf"\b{RELATIVE_PRONOUN}\b.*")
 PEAK_HALF_WIDTH = 0.03  # of the mass: the signal's width and resolution are 1-2 %
 NEGATION_REACH = 4  # words before a claim within which a negator denies it ("cannot claim an observation")
 SHORT_OF_REACH = 8  # words before a claim, in its clause, within which the text may say the result falls short of it
@@ -597,9 +610,11 @@ def _said_elsewhere(sentence: str, match: re.Match[str], mass: float | None) -> 
 
 
 def _names_place(part: str, mass: float | None, words: re.Pattern[str] = AGREEMENT_ELSEWHERE) -> bool:
-    """Whether a part of a sentence names another part of the spectrum than the fitted ``mass``."""
-    return bool(SPECTRUM_PLACE.search(part) or (words.search(part) and PLACE_NOUN.search(part))
-                or any(_excludes(bound, mass) for bound in MASS_BOUND.finditer(part)))
+    """Whether a part of a sentence names another part of the spectrum than the fitted ``mass``, in each place it
+    lists."""
+    return all(SPECTRUM_PLACE.search(place) or (words.search(place) and PLACE_NOUN.search(place))
+               or any(_excludes(bound, mass) for bound in MASS_BOUND.finditer(place))
+               for place in PLACE_LIST_BREAK.split(part))
 
 
 def _excludes(bound: re.Match[str], mass: float | None) -> bool:
@@ -690,8 +705,10 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     ("away from 343 gev no significant excess is observed", "below 300 gev ...": a mass range that leaves the fitted
     peak out) denies nothing. A negated shortfall affirms a claim ("nothing short of a discovery"); a relative clause
     without the claim, or a clause of its own before the claim's, does not make it conditional ("we report the
-    observation of a new resonance, which would be the first of its kind, at ...", "it is below the 5 sigma threshold,
-    and we would call it a discovery"); a 'would' makes the agreement with the background hypothetical only beside the
+    observation of a new resonance, which would be the first of its kind, at ...", "... a new resonance that would be
+    the first of its kind", "..., a result that would be ...", "it is below the 5 sigma threshold, and we would call it
+    a discovery"); a place listing places names another part of the spectrum only if each of them does ("in the
+    sidebands and everywhere else" denies the excess at the peak too); a 'would' makes the agreement with the background hypothetical only beside the
     signal taken away ("without the peak, the data would be consistent with ...")."""
     if g.params["mode"] == "measurement":
         z, mass = _value(result, "local_significance"), _value(result, "mass_gev")

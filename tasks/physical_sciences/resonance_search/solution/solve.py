@@ -58,6 +58,8 @@ STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcut
 # claims a discovery in a negated shortfall ("nothing short of a discovery"); relative_would does so with "would be
 # compatible", and below 5 sigma claims an observation before a mid-sentence "which would" clause and a discovery
 # hedged with "would" in a clause of its own after the threshold
+# relative_that_claim claims an observation before a "that would" clause without a comma (and, in limit mode, an
+# appositive "a result that would"); at 5 sigma or more it denies the excess "in the sidebands and everywhere else"
 HEDGES = {"hedged_conclusion": {
               "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
               "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
@@ -115,7 +117,12 @@ HEDGES.update({
                                       "it a discovery.\n",
                        "limit": "We report the observation of a new resonance, which would be the first of its kind, "
                                 "near the largest best-fit yield.\n",
-                       "observation": "Overall, the data would be compatible with the background-only hypothesis.\n"}})
+                       "observation": "Overall, the data would be compatible with the background-only hypothesis.\n"},
+    "relative_that_claim": {"measurement": "We report the observation of a new resonance that would be the first of its "
+                                           "kind.\n",
+                            "limit": "We report the observation of a new resonance near the largest best-fit yield, a "
+                                     "result that would be the first of its kind.\n",
+                            "observation": "In the sidebands and everywhere else, no significant excess is observed.\n"}})
 
 
 def read_tree(name):
