@@ -12,9 +12,10 @@ entrance with many class B leisure craft (type 18/24, 0.3 nm threshold), and a n
 (a shorter log, few class B, 0.4 nm threshold).
 
 Traps: one vessel of an encounter repeats a frozen course over ground and heading (classified from the
-broadcast courses, its encounter lands wrong), and one encounter vessel comes in on another course and alters
+broadcast courses, its encounter lands wrong), one encounter vessel comes in on another course and alters
 course again after its CPA (a course taken over the whole track, its first or its last leg instead of at the
-assessment time classifies an encounter wrongly).
+assessment time classifies an encounter wrongly), and another alters course between an encounter's assessment
+time and its CPA (courses taken on the track at the CPA classify an encounter wrongly).
 
 Grade: the reference is computed by construction from the transmissions generate() encoded (their
 positions as pyais decodes them back), with the cleaning rules the instruction states. The grader
@@ -135,9 +136,7 @@ def _scenario(params: Params) -> tuple[list[simulate.Vessel], list[simulate.Tran
         rng = random.Random(f"{params['seed']}:{attempt}")
         vessels = simulate.build_traffic(rng, dict(params))
         txs = simulate.transmissions(rng, vessels, to_latlon, start)
-        rough = {id(tx): (tx.fields["lat"], tx.fields["lon"], tx.fields["speed"]) for tx in txs
-                 if tx.fields["type"] in (1, 2, 3, 18)}
-        if _reference(params, vessels, txs, rough, start) is not None:
+        if _reference(params, vessels, txs, _rough_positions(txs), start) is not None:
             return vessels, txs, start, rng
     raise RuntimeError("no gradable scenario in 200 attempts")
 
@@ -247,6 +246,39 @@ def _shortcut_misleads(ref: dict[str, Any], shortcut: str) -> bool:
     return False
 
 
+def _cpa_course_misleads(ref: dict[str, Any]) -> bool:
+    """True when some encounter of ``ref`` lands on another classification with both courses taken on the
+    track segment at the CPA instead of at the assessment time."""
+    tracks = {int(k): v for k, v in ref["tracks"].items()}
+    for e in ref["encounters"]:
+        a, b = int(e["mmsi_1"]), int(e["mmsi_2"])
+        _, _, _, brg = geometry.assess(tracks[a], tracks[b], e["cpa_epoch"])
+        courses = (geometry.course_at(tracks[a], e["cpa_epoch"]), geometry.course_at(tracks[b], e["cpa_epoch"]))
+        if _misleads(*courses, brg, _situation(e)):
+            return True
+    return False
+
+
+def _rough_positions(txs: list[simulate.Transmission]) -> dict[int, tuple[float, float, float]]:
+    """Each position report's position and speed as generated (before encoding)."""
+    return {id(tx): (tx.fields["lat"], tx.fields["lon"], tx.fields["speed"]) for tx in txs
+            if tx.fields["type"] in (1, 2, 3, 18)}
+
+
+def _steer(tx: simulate.Transmission, fields: dict, v: simulate.Vessel, pivot: float, course: float,
+           to_latlon: Any) -> None:
+    """Put a report of ``v`` (its original ``fields``) on a straight leg from its planned position at ``pivot``
+    on ``course``, broadcast course and heading with it (and its garbled copy under another MMSI, if any)."""
+    px, py = v.position(pivot)
+    dt, rad = (tx.t - pivot) / 3600.0, math.radians(course)
+    lat, lon = to_latlon(px + v.speed * dt * math.sin(rad), py + v.speed * dt * math.cos(rad))
+    moved = {"lat": lat, "lon": lon, "course": round(course, 1),
+             "heading": 511 if fields["heading"] == 511 else round(course) % 360}
+    tx.fields.update(moved)
+    if tx.corrupt is not None and tx.corrupt["mmsi"] != v.mmsi:
+        tx.corrupt.update(moved)
+
+
 def _dogleg(params: Params, vessels: list[simulate.Vessel], txs: list[simulate.Transmission],
             start: int) -> dict[str, Any] | None:
     """One vessel met in encounters comes in on another course, steadies on its planned course well before its
@@ -255,12 +287,7 @@ def _dogleg(params: Params, vessels: list[simulate.Vessel], txs: list[simulate.T
     last leg instead of at the assessment time classifies one of them wrongly. A stream of its own."""
     rng = random.Random(f"{params['seed']}:dogleg")
     to_latlon = _to_latlon(params)
-
-    def rough() -> dict[int, tuple[float, float, float]]:
-        return {id(tx): (tx.fields["lat"], tx.fields["lon"], tx.fields["speed"]) for tx in txs
-                if tx.fields["type"] in (1, 2, 3, 18)}
-
-    pre = _reference(params, vessels, txs, rough(), start)
+    pre = _reference(params, vessels, txs, _rough_positions(txs), start)
     if pre is None:
         return None
     tracks = {int(k): v for k, v in pre["tracks"].items()}
@@ -292,20 +319,56 @@ def _dogleg(params: Params, vessels: list[simulate.Vessel], txs: list[simulate.T
                 tx.fields, tx.corrupt = dict(fields), None if corrupt is None else dict(corrupt)
                 if tx.position_na or early <= tx.t <= late:
                     continue
-                pivot, course = legs[0] if tx.t < early else legs[1]
-                px, py = v.position(pivot)
-                dt, rad = (tx.t - pivot) / 3600.0, math.radians(course)
-                lat, lon = to_latlon(px + v.speed * dt * math.sin(rad), py + v.speed * dt * math.cos(rad))
-                moved = {"lat": lat, "lon": lon, "course": round(course, 1),
-                         "heading": 511 if fields["heading"] == 511 else round(course) % 360}
-                tx.fields.update(moved)
-                if tx.corrupt is not None and tx.corrupt["mmsi"] != m:  # the garbled copy under another MMSI
-                    tx.corrupt.update(moved)
-            ref = _reference(params, vessels, txs, rough(), start)
+                _steer(tx, fields, v, *(legs[0] if tx.t < early else legs[1]), to_latlon)
+            ref = _reference(params, vessels, txs, _rough_positions(txs), start)
             if ref is not None and {(e["mmsi_1"], e["mmsi_2"]): (round(e["cpa_epoch"]), _situation(e))
                                     for e in ref["encounters"]} == want \
                     and all(_shortcut_misleads(ref, name) for name in TRACK_SHORTCUTS):
                 return {"mmsi": str(m), "early": early, "late": late, "courses": [c for _, c in legs]}
+        for tx, fields, corrupt in saved:
+            tx.fields, tx.corrupt = fields, corrupt
+    return None
+
+
+def _late_alteration(params: Params, vessels: list[simulate.Vessel], txs: list[simulate.Transmission], start: int,
+                     dogleg: str) -> dict[str, Any] | None:
+    """One vessel of an encounter (not the dogleg's) alters course between the assessment time and the CPA, as a
+    give-way vessel's late avoiding action would, and holds the new course: classified from the courses on the
+    track segment at the CPA instead of at the assessment time, an encounter lands wrong. The dogleg still
+    misleads the whole-track courses. A stream of its own."""
+    rng = random.Random(f"{params['seed']}:late-alteration")
+    to_latlon = _to_latlon(params)
+    pre = _reference(params, vessels, txs, _rough_positions(txs), start)
+    if pre is None:
+        return None
+    tracks = {int(k): v for k, v in pre["tracks"].items()}
+    reports: dict[int, list[simulate.Transmission]] = {}
+    for tx in txs:
+        if tx.fields["type"] in (1, 2, 3, 18):
+            reports.setdefault(tx.vessel.mmsi, []).append(tx)
+    by_mmsi = {v.mmsi: v for v in vessels}
+    options = [(e, m) for e in pre["encounters"] for m in (int(e["mmsi_1"]), int(e["mmsi_2"]))
+               if str(m) != dogleg and not (by_mmsi[m].pilot or by_mmsi[m].anchored or by_mmsi[m].turn_at is not None
+                                            or any(tx.jump for tx in reports[m]))]
+    rng.shuffle(options)
+    for e, m in options:
+        v, own = by_mmsi[m], reports[m]
+        assess_at = geometry.assess(tracks[int(e["mmsi_1"])], tracks[int(e["mmsi_2"])], e["cpa_epoch"])[0] - start
+        cpa_at = e["cpa_epoch"] - start
+        if cpa_at - assess_at < 300:
+            continue
+        saved = [(tx, dict(tx.fields), None if tx.corrupt is None else dict(tx.corrupt)) for tx in own]
+        for _ in range(12):
+            turn = rng.uniform(assess_at + 90, cpa_at - 150)
+            course = (v.course + rng.choice((-1, 1)) * rng.uniform(30, 90)) % 360
+            for tx, fields, corrupt in saved:
+                tx.fields, tx.corrupt = dict(fields), None if corrupt is None else dict(corrupt)
+                if not tx.position_na and tx.t > turn:
+                    _steer(tx, fields, v, turn, course, to_latlon)
+            ref = _reference(params, vessels, txs, _rough_positions(txs), start)
+            if ref is not None and _cpa_course_misleads(ref) \
+                    and all(_shortcut_misleads(ref, name) for name in TRACK_SHORTCUTS):
+                return {"mmsi": str(m), "turn": turn, "course": course}
         for tx, fields, corrupt in saved:
             tx.fields, tx.corrupt = fields, corrupt
     return None
@@ -334,10 +397,12 @@ def _slipped_speeds(params: Params, txs: list[simulate.Transmission]) -> list[tu
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     vessels, txs, start, rng = _scenario(params)
-    if _dogleg(params, vessels, txs, start) is None:
+    dogleg = _dogleg(params, vessels, txs, start)
+    if dogleg is None:
         raise RuntimeError("no encounter vessel whose dogleg misleads a whole-track course")
-    pre = _reference(params, vessels, txs, {id(tx): (tx.fields["lat"], tx.fields["lon"], tx.fields["speed"])
-                                            for tx in txs if tx.fields["type"] in (1, 2, 3, 18)}, start)
+    if _late_alteration(params, vessels, txs, start, dogleg["mmsi"]) is None:
+        raise RuntimeError("no encounter vessel whose late alteration misleads a course taken at the CPA")
+    pre = _reference(params, vessels, txs, _rough_positions(txs), start)
     trap = _frozen_cog(params, pre, txs, start)
     _garble_names(rng, pre, txs)
     slipped = _slipped_speeds(params, txs)
@@ -392,6 +457,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     for name in TRACK_SHORTCUTS:
         if not _shortcut_misleads(ref, name):
             raise RuntimeError(f"the dogleg no longer misleads a course taken from the {name}")
+    if not _cpa_course_misleads(ref):
+        raise RuntimeError("the late alteration no longer misleads a course taken at the CPA")
     ref["start_epoch"] = start
     ref["end_epoch"] = start + int(params["hours"] * 3600)
     (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))

@@ -6,7 +6,8 @@ no_multipart (type 5 ignored), no_interpolation (CPA at raw report times), keep_
 and jumps kept), flat_earth (degrees unscaled by cos(lat)), class_a_only (types 18/24 ignored), no_checksum
 (checksums never tested: names by majority vote over the static copies, vessels without static data dropped),
 broadcast_cog (each vessel's course taken from the COG field of its last report instead of its track),
-whole_track (each vessel's course made good from its first to its last accepted report, not at the assessment time).
+whole_track (each vessel's course made good from its first to its last accepted report, not at the assessment time),
+course_at_cpa (each vessel's course made good on its track segment at the CPA, not at the assessment time).
 
 ALE-CANARY-52dbe5ac-4781-492e-9058-ed161b0198fd
 """
@@ -203,6 +204,8 @@ def situation(a: pd.DataFrame, b: pd.DataFrame, t_cpa: float, lo: float) -> tupl
     t = max(t_cpa - 600, lo)
     ca, la, oa = course_and_position(a, t)
     cb, lb, ob = course_and_position(b, t)
+    if SHORTCUT == "course_at_cpa":
+        ca, cb = course_and_position(a, t_cpa)[0], course_and_position(b, t_cpa)[0]
     brg = math.degrees(math.atan2((ob - oa) * lon_scale((la + lb) / 2), lb - la)) % 360
     diff = abs((ca - cb + 180) % 360 - 180)
     b_from_a, a_from_b = (brg - ca) % 360, (brg + 180 - cb) % 360
