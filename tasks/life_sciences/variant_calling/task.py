@@ -21,7 +21,8 @@ Grade: gates for the files, a valid bgzip VCF with a usable index and a readable
 indexed BAM (both re-read with bcftools/samtools in a sandbox). Then: sample naming, SNV and
 indel recall and precision against the truth after left-normalisation (expert thresholds per
 scenario), genotype concordance (haploid or diploid), per kind of planted artefact the share
-still reported PASS, every FILTER declared with its rationale, BAM mapped-read count against the truth,
+still reported PASS, every FILTER declared with its rationale, the BAM's read group against the sample
+sheet, its read, mapped-read and duplicate counts against the truth,
 and the QC summary against the BAM recount, the truth depth and a recount of its own VCF.
 """
 # ALE-CANARY-fd3889fa-0e43-4760-9067-bc814d2255aa
@@ -795,13 +796,19 @@ def _grade_calls(g: Grading, truth: dict[str, Any], calls: list[Call]) -> dict[C
     return found
 
 
+def _sample_sheet(path: Path) -> dict[str, str]:
+    """The sample sheet's one data row, by column name."""
+    header, row = path.read_text().splitlines()[:2]
+    return dict(zip(header.split("\t"), row.split("\t"), strict=True))
+
+
 def _grade_bam(g: Grading, truth: dict[str, Any]) -> dict[str, int] | None:
-    """BAM gates, read group, mapped and duplicate counts; returns the recounts or None."""
+    """BAM gates, read group, all-read, mapped and duplicate counts; returns the recounts or None."""
     result = g.run_tool(
         ["bash", "-c",
          "samtools quickcheck aligned.bam && samtools view -H aligned.bam > header.txt && "
          "samtools idxstats aligned.bam > idxstats.txt && samtools view -c -F 0x904 aligned.bam > mapped.txt && "
-         "samtools view -c -f 0x400 -F 0x904 aligned.bam > dups.txt"],
+         "samtools view -c -f 0x400 -F 0x904 aligned.bam > dups.txt && samtools view -c -F 0x900 aligned.bam > primary.txt"],
         files={"aligned.bam": g.output("aligned.bam"), "aligned.bam.bai": g.output("aligned.bam.bai")},
         timeout=60,
     )
@@ -809,13 +816,21 @@ def _grade_bam(g: Grading, truth: dict[str, Any]) -> dict[str, int] | None:
                    reason="" if result.ok else result.stderr[-400:]):
         return None
     header = (result.workdir / "header.txt").read_text(errors="replace")
-    counts = {name: int((result.workdir / f"{name}.txt").read_text().strip() or 0) for name in ("mapped", "dups")}
+    counts = {name: int((result.workdir / f"{name}.txt").read_text().strip() or 0)
+              for name in ("mapped", "dups", "primary")}
     sorted_ok = bool(re.search(r"^@HD\t.*SO:coordinate", header, re.M))
-    rg_samples = re.findall(r"^@RG\t.*?SM:([^\t\n]+)", header, re.M)
-    g.check("BAM is coordinate-sorted with a read group for the sample",
-            sorted_ok and set(rg_samples) == {truth["sample"]},
-            expected={"SO": "coordinate", "SM": truth["sample"]},
-            found={"sorted": sorted_ok, "SM": rg_samples})
+    sheet = _sample_sheet(g.input_dir / "sample_sheet.tsv")
+    wanted = {"SM": truth["sample"], "PL": sheet["platform"], "LB": sheet["library_id"]}
+    groups = [dict(tag.split(":", 1) for tag in line.split("\t")[1:] if ":" in tag)
+              for line in header.splitlines() if line.startswith("@RG\t")]
+    named = bool(groups) and all(
+        group.get("SM") == wanted["SM"] and group.get("LB") == wanted["LB"]
+        and group.get("PL", "").upper() == wanted["PL"].upper() for group in groups)
+    g.check("BAM is coordinate-sorted with a read group naming the sample, platform and library",
+            sorted_ok and named, expected={"SO": "coordinate", **wanted},
+            found={"sorted": sorted_ok, "read groups": [{t: grp.get(t) for t in wanted} for grp in groups]})
+    g.number("BAM holds every read once as a primary record, mapped or not", counts["primary"],
+             truth["total_reads"], abs_tol=0.5)
     g.number("BAM primary mapped reads match the mappable reads", counts["mapped"], truth["mappable_reads"],
              rel_tol=0.01)
     g.number("BAM has the PCR duplicates marked (pairs by both mates' positions)", counts["dups"],

@@ -2,7 +2,11 @@
 # Oracle for life_sciences/variant_calling: bwa mem -> samtools sort/markdup/index -> bcftools mpileup/call/norm/filter
 # -> bgzip/tabix.
 # ALE-CANARY-fd3889fa-0e43-4760-9067-bc814d2255aa
+# Run under another name (a symlink in adversaries/), it takes one shortcut:
+#   bare_read_group.sh  the read group names the sample only (no platform, no library from the sample sheet).
+#   mapped_only_bam.sh  the unmapped reads are left out of aligned.bam.
 set -euo pipefail
+MODE="$(basename "$0" .sh)"
 
 IN="${ALE_INPUT_DIR:-/workspace/input}"
 OUT="${ALE_OUTPUT_DIR:-/workspace/output}"
@@ -17,11 +21,16 @@ bwa index "$WORK/ref.fa" 2>/dev/null
 samtools faidx "$WORK/ref.fa"
 
 RG="@RG\tID:${LIBRARY}.1\tSM:${SAMPLE}\tLB:${LIBRARY}\tPL:${PLATFORM}"
+[ "$MODE" = bare_read_group ] && RG="@RG\tID:${LIBRARY}.1\tSM:${SAMPLE}"
 # name-grouped output -> fixmate (mate scores) -> coordinate sort -> mark PCR duplicates
 bwa mem -t "$THREADS" -R "$RG" "$WORK/ref.fa" "$IN/$R1" "$IN/$R2" 2>/dev/null \
   | samtools fixmate -m - - \
   | samtools sort -@ "$THREADS" -o "$WORK/sorted.bam" -
-samtools markdup "$WORK/sorted.bam" "$OUT/aligned.bam"
+if [ "$MODE" = mapped_only_bam ]; then
+  samtools markdup "$WORK/sorted.bam" - | samtools view -b -F 0x4 -o "$OUT/aligned.bam" -
+else
+  samtools markdup "$WORK/sorted.bam" "$OUT/aligned.bam"
+fi
 samtools index "$OUT/aligned.bam"
 
 total_reads=$(( $(zcat "$IN/$R1" | wc -l) / 4 * 2 ))
