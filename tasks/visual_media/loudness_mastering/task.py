@@ -6,8 +6,9 @@ and true-peak ceiling, in the spec's sample rate, bit depth and channel count, k
 programme and its duration, and file a loudness report of the premaster and the master.
 
 Grade: gates on the two files and on a parseable PCM WAV. Then the host re-measures the master
-with ffmpeg's ebur128 filter (in a fresh sandbox) and checks: the delivery format, the duration,
-the integrated loudness against the target, the true peak against the ceiling, that the master is
+with ffmpeg's ebur128 filter (in a fresh sandbox), gates on ffmpeg playing the very samples the
+grader reads from the file (no second reading hidden in its RIFF chunks), and checks: the delivery
+format, the duration, the integrated loudness against the target, the true peak against the ceiling, that the master is
 the same programme as the premaster (correlation after downmix/resample at the best small lag, so
 a test tone at the right loudness fails), that it is the premaster under a smooth gain (a limiter,
 not a clipper: little is left after fitting one gain per half millisecond, and where the peaks are
@@ -40,6 +41,7 @@ PREMASTER = "premaster.wav"
 SPEC = "delivery_spec.json"
 MASTER = "master.wav"
 REPORT = "loudness_report.json"
+PLAYED = "played.wav"
 
 # -- synthesis ---------------------------------------------------------------------------------
 
@@ -263,6 +265,23 @@ def read_wav(path: Path) -> dict[str, Any]:
             "audio": samples.reshape(-1, channels).T}
 
 
+def played_differently(played_path: Path, master: dict[str, Any]) -> str:
+    """Why the samples ffmpeg played (written as 64-bit float) are not the master as read_wav reads it, or "".
+
+    A RIFF file can be read two ways (two fmt chunks, an empty or second data chunk, a chunk after an odd-sized
+    one): ffmpeg's reading is what is measured and what a player plays, read_wav's what the programme checks see."""
+    try:
+        played = read_wav(played_path)
+    except (OSError, ValueError, struct.error) as exc:
+        return f"ffmpeg's decode is unreadable: {exc}"
+    if (played["rate"], played["channels"]) != (master["rate"], master["channels"]):
+        return (f"ffmpeg plays {played['channels']} channel(s) at {played['rate']} Hz, the chunks read as "
+                f"{master['channels']} at {master['rate']} Hz")
+    if played["audio"].shape != master["audio"].shape:
+        return f"ffmpeg plays {played['audio'].shape[1]} frames, the data chunk holds {master['audio'].shape[1]}"
+    return "" if np.array_equal(played["audio"], master["audio"]) else "ffmpeg plays other samples than the data chunk's"
+
+
 # -- generate ----------------------------------------------------------------------------------
 
 
@@ -481,13 +500,19 @@ def grade(g: Grading) -> None:
     duration = master["audio"].shape[1] / master["rate"]
     g.number("duration matches the premaster (s)", duration, ref["duration_s"], abs_tol=0.05)
 
-    run = g.run_tool(ebur128_argv("master.wav"), {"master.wav": g.output(MASTER)}, timeout=60)
+    # ffmpeg measures the master and writes the samples it played, to be held against those the checks below read
+    run = g.run_tool([*ebur128_argv("master.wav"), "-c:a", "pcm_f64le", PLAYED], {"master.wav": g.output(MASTER)},
+                     timeout=60)
     measured = parse_ebur128(run.stderr) if run.ok else None
     if measured is None:
         g.check("master re-measured with ffmpeg ebur128", False, reason=f"ffmpeg failed: {run.stderr[-300:]}")
         for name in ("integrated loudness on target", "true peak under the ceiling", "report: master figures"):
             g.check(name, False, weight=1.0 if name.startswith("report") else 2.0, reason="no measurement of the master")
     else:
+        differs = played_differently(run.workdir / PLAYED, master)
+        if not g.check("ffmpeg plays master.wav as the samples its fmt and data chunks hold (one reading of the file)",
+                       not differs, gate=True, weight=0, reason=differs):
+            return
         g.number("integrated loudness on target", measured["integrated_lufs"], float(p["target_lufs"]),
                  abs_tol=float(p["tolerance_lu"]), weight=2.0)
         tp = measured["true_peak_dbtp"]

@@ -9,6 +9,10 @@
   limiter, always on, set 3 dB under the ceiling "to be safe": the peaks are sliced off, not turned down.
 - bus_compressor: the oracle's chain with a 4:1 bus compressor (threshold -20 dBFS) ahead of the gain
   and the limiter: loud passages are turned down whether or not their peaks need it.
+- split_wav: the premaster only gained (no limiter), set quiet enough that no peak nears the ceiling, written
+  after an empty first `data` chunk and an unknown chunk holding a sine at the level that makes ffmpeg's
+  reading of the file (from the empty data chunk to its end, in the first of two fmt chunks' format) measure
+  on target: a player hears the sine, a parser that takes the last fmt and data chunks hears the premaster.
 
 ALE-CANARY-9cd60b9d-c257-44d8-b299-81e790cf977c
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +85,63 @@ def master(spec: dict, premaster: Path, target: Path, gain_db: float, ceiling_db
     ffmpeg("-i", str(premaster), "-af", ",".join(chain), "-c:a", codec, "-map_metadata", "-1", str(target))
 
 
+def chunks(path: Path) -> dict[bytes, bytes]:
+    """The bodies of a RIFF/WAVE file's chunks by id (the last of each id)."""
+    data, pos, found = path.read_bytes(), 12, {}
+    while pos + 8 <= len(data):
+        cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        found[cid] = data[pos + 8:pos + 8 + size]
+        pos += 8 + size + (size & 1)
+    return found
+
+
+def chunk(cid: bytes, body: bytes) -> bytes:
+    return cid + struct.pack("<I", len(body)) + body + b"\0" * (len(body) & 1)
+
+
+def split_wav(spec: dict, premaster: Path, target: Path, before: dict[str, float]) -> dict[str, float]:
+    """The file a player and a last-chunk parser hear differently (see the docstring); its ffmpeg figures.
+
+    ffmpeg plays from the empty data chunk to the end of the file in the first fmt chunk's format: the decoy
+    (32-bit mono for a 16-bit delivery, so the programme's 16-bit pairs read as quiet 32-bit words), then the
+    programme. Chunk sizes are padded so every chunk header read as samples is small, "data" aside (one sample
+    at about -2.4 dBFS)."""
+    programme = WORK / "programme.wav"
+    master(spec, premaster, programme, spec["max_true_peak_dbtp"] - 3.0 - before["true_peak_dbtp"], 0.0)
+    parts = chunks(programme)
+    frame = spec["channels"] * spec["bit_depth"] // 8
+    audio = parts[b"data"] + b"\0" * frame * (-(len(parts[b"data"]) // frame) % 128)
+    seconds = len(audio) / (spec["sample_rate_hz"] * frame)
+    if spec["bit_depth"] == 16:
+        view_rate, view_layout, codec = spec["sample_rate_hz"] * spec["channels"] // 2, "mono", "pcm_s32le"
+    else:
+        view_rate, view_layout = spec["sample_rate_hz"], "mono" if spec["channels"] == 1 else "stereo"
+        codec = {24: "pcm_s24le", 32: "pcm_s32le"}[spec["bit_depth"]]
+    level = -3.0
+    for _ in range(8):
+        decoy = WORK / "decoy.wav"
+        ffmpeg("-f", "lavfi", "-i", f"sine=frequency=997:sample_rate={view_rate}:duration={seconds}",
+               "-af", f"volume={level:.3f}dB,aformat=channel_layouts={view_layout}", "-c:a", codec, str(decoy))
+        view = chunks(decoy)
+        align = struct.unpack("<H", view[b"fmt "][12:14])[0]
+        sine = view[b"data"]
+        lead = b"\0" * (-8 % align)
+        while True:
+            tail = b"\0" * next(q for q in range(0, 2 * align + 2, 2) if (16 + len(lead) + len(sine) + q) % align == 0)
+            junk = lead + sine + tail
+            if (len(junk) >> 8) & 0xFF == 0:
+                break
+            sine += b"\0" * align
+        body = (b"WAVE" + chunk(b"fmt ", view[b"fmt "]) + chunk(b"fmt ", parts[b"fmt "]) + b"data" + struct.pack("<I", 0)
+                + chunk(b"\0\0\0\0", junk) + chunk(b"data", audio))
+        target.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+        measured = ebur128(target)
+        if abs(measured["integrated_lufs"] - spec["integrated_loudness_lufs"]) <= 0.1:
+            break
+        level += spec["integrated_loudness_lufs"] - measured["integrated_lufs"]
+    return measured
+
+
 def main() -> None:
     spec = json.loads((INPUT / "delivery_spec.json").read_text())
     premaster = INPUT / "premaster.wav"
@@ -91,11 +153,13 @@ def main() -> None:
     gain = want - before["integrated_lufs"]
     # Linear gain alone when the peaks stay under the ceiling with room for resampling, else limit.
     limit_at = 0.0 if before["true_peak_dbtp"] + gain <= ceiling - 0.5 else ceiling - 0.6
+    if MODE == "split_wav":
+        measured = split_wav(spec, premaster, target, before)
     if MODE == "unaligned_limiter":
         limit_at = ceiling - 0.3
     if MODE == "peak_clipper":
         limit_at = ceiling - 3.0
-    for _ in range(8):
+    for _ in range(0 if MODE == "split_wav" else 8):
         master(spec, premaster, target, gain, limit_at)
         measured = ebur128(target)
         error = measured["integrated_lufs"] - want
@@ -106,7 +170,7 @@ def main() -> None:
             limit_at = min(limit_at, ceiling) - 0.3
     else:
         pass  # the shortcut delivers what it has
-    stream = probe(target)
+    stream = probe(WORK / "programme.wav" if MODE == "split_wav" else target)
     report = {
         "premaster": before,
         "master": {
