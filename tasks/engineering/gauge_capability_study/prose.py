@@ -1,17 +1,18 @@
 """What the report's prose says about the gauge and the process decisions, and about the flagged subgroups.
 
 A report could state the right decision lines and then say the opposite in a sentence ("In practice the gauge is
-accepted for production use as it stands"), or call the excluded subgroups false alarms. `contradictions` reads
-every clause that takes a stance on the gauge (measurement system) or the process and returns those that do not
-agree with the decisions, and every sentence that dismisses the control chart signals. A verdict required of the
-gauge ("it must be rejected") is a stance, a requirement that leads to one ("must be recalibrated before it can be
-accepted") is not, and so is a bare pass or fail ("The gauge fails."), a forecast or a "would" with nothing to wait
-for or supposed ("is bound to fail", "Any auditor would reject the gauge.", "The gauge would be accepted."), a verdict
-doubted ("It is unlikely that the gauge will be accepted" takes the stance "not accepted") and "it" standing for the
-gauge ("The gauge was studied. It is scrapped."; not "The gauge was used to sort the lot; it was scrapped."); an
-aside between the gauge and its verdict is read as what follows the verdict ("The gauge is, with conditions,
-accepted"; "The gauge would, in that case, be rejected" takes no stance). A use restricted to monitoring the process
-("usable for SPC") is the conditional acceptance a %GRR of 10-30 % allows.
+accepted for production use as it stands"), or call the excluded subgroups false alarms. `contradictions` reads every
+clause that takes a stance on the gauge (measurement system) or the process and returns those that do not agree with the
+decisions, and every sentence that dismisses the control chart signals. A verdict required of the gauge ("it must be
+rejected") is a stance, a requirement that leads to one ("must be recalibrated before it can be accepted") is not, and
+so is a bare pass or fail ("The gauge fails.", "The gauge should pass."), a forecast or a "would" with nothing to wait
+for or supposed, however hedged and whoever gives it ("is bound to fail", "Any auditor would reject the gauge.", "The
+customer would accept the gauge.", "The gauge would most probably be accepted."), a verdict doubted ("It is unlikely
+that the gauge will be accepted" takes the stance "not accepted") and "it" standing for the gauge ("The gauge was
+studied. It is scrapped."; not "The gauge was used to sort the lot; it was scrapped.", nor "The parts measured by the
+gauge were rejected.", the product's verdict); an aside between the gauge and its verdict is read as what follows the
+verdict ("The gauge is, with conditions, accepted"; "The gauge would, in that case, be rejected" takes no stance). A use
+restricted to monitoring the process ("usable for SPC") is the conditional acceptance a %GRR of 10-30 % allows.
 """
 # ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 
@@ -44,7 +45,7 @@ _PREDICATE_ONLY_REJECT = r"scrap(?:ped|s)?|deficient(?!\s+in\b)|unusable|useless
 
 # stance words: accept-like, reject-like, conditional, and "capable" (agrees with an accept or a conditional)
 _STANCES = {
-    "accept": r"(?:(?:accept|approv|releas|us)ed\s+)?(?:without|with\s+no)\s+(?:any\s+)?(?:restrictions?|conditions?"
+    "accept": r"(?:(?:accept|approv|releas|us)(?:ed|able)\s+)?(?:without|with\s+no)\s+(?:any\s+)?(?:restrictions?|conditions?"
               r"|reservations?|limitations?|caveats?)|unrestricted(?:ly)?"
               r"|accept(?:ed|s|able|ing)?|approv(?:ed|es?|ing)|releas(?:ed|es?|ing)|adequate|suitable|fit\s+for|usable"
               r"|good\s+enough|fine|ok(?:ay)?|cleared\s+for|signed\s+off|(?:may|can)\s+(?:proceed|go\s+ahead)"
@@ -60,7 +61,7 @@ _STANCES = {
     "capable": r"capable",
 }
 _STANCE = re.compile("|".join(rf"(?<!re-)\b(?P<{name}>{words})\b" for name, words in _STANCES.items()), re.IGNORECASE)
-_NEGATION = re.compile(r"(?:\b(?:not(?!\s+(?:only|just|merely|simply)\b)|no(?!\s+(?:doubt|question)\b)|never|cannot|neither|nor"
+_NEGATION = re.compile(r"(?:\b(?:not(?!\s+(?:only|just|merely|simply)\b)|no(?!\s+(?:doubt|question)\b)|never|nobody|cannot|neither|nor"
                        r"|without(?!\s+(?:a\s+|any\s+)?(?:doubt|question)\b)|no\s+longer|far\s+from|rather\s+than|instead\s+of)\b"
                        r"|n't|^\W*(?:even|let\s+alone))"
                        r"(?:\W+\w+){0,3}?\W*$", re.IGNORECASE)
@@ -96,9 +97,15 @@ _PRODUCT = re.compile(r"(?P<preposition>\b(?:on|in|from|with|of|by|at|for|throug
                       rf"\b(?:the|this|that|a|an|each|one|another)\s+(?:[\w&'-]+\s+){{0,2}}?{_PRODUCT_NOUN}\b",
                       re.IGNORECASE)
 _PREDICATE_OF_PRODUCT = re.compile(rf"\b{_PRODUCT_NOUN}(?:e?s)?{_AUXILIARIES}", re.IGNORECASE)
+# ... and a clause opening with the product, the gauge named in what qualifies it ("The parts measured by the gauge
+# were rejected.", "The lot that the gauge sorted was scrapped.")
+_PRODUCT_OPENING = re.compile(r"\W*(?:(?:the|this|that|these|those|all|some|each|every|both|\d+)\s+)?"
+                              rf"(?:(?!(?:{_GAUGE}|msa)\b)[\w&'-]+\s+){{0,2}}?{_PRODUCT_NOUN}(?:e?s)?\b", re.IGNORECASE)
 _PREPOSITION = re.compile(r"\b(?:from|of|by|in|on|at|with|for|through|under|after|before)\s+(?:(?:the|this|that|our|its|an?)\s+)?"
                           r"(?:[\w&-]+\s+)?$", re.IGNORECASE)
 _FORECAST = r"expected|likely|certain|bound|going|sure|destined|set"
+# adverbs that hedge a prediction and leave it one ("would most probably be rejected", "in all likelihood")
+_HEDGING = r"\w+ly|most|very|quite|almost|in\s+all\s+likelihood"
 # a comment on the writer's own view opening a sentence ("In practice,", "Realistically speaking,", "To my mind,"), not
 # an adverb that supposes ("Hypothetically,", "Normally,")
 _COMMENT_WORDS = (r"in\s+(?:(?:our|my|the)\s+)?(?:practice|short|summary|conclusion|reality|fact|view|opinion|judge?ment"
@@ -115,7 +122,15 @@ _COMMENT = re.compile(rf"\W*(?:{_COMMENT_WORDS})\W*", re.IGNORECASE)
 _PREDICTED = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?:the|this|our|its)\s+)?"
                         rf"(?:(?!(?:then|now|so|after|once|when|if|with|later)\b)[\w&-]+\s+){{0,2}}?"
                         rf"(?:{_GAUGE}|msa|{_PROCESS}|we|i)\s+(?:(?P<would>would)|(?:is|are)\s+(?:{_FORECAST})\s+to)\s+"
-                        r"(?:(?:\w+ly|be|considered|deemed|judged|rated|regarded\s+as|classed\s+as)\s+)*", re.IGNORECASE)
+                        rf"(?:(?:{_HEDGING}|be|considered|deemed|judged|rated|regarded\s+as|classed\s+as)\s+)*", re.IGNORECASE)
+# ... or given by whoever opens the sentence, the gauge or the process its object ("The customer would accept the
+# gauge.", "Our SQE is expected to reject the process."; not a judge who is one of several or applies another standard:
+# "Some customers would reject the gauge.", "A stricter auditor would ...")
+_JUDGE_PREDICTED = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?!(?:if|when|whenever|whether|unless|once|until"
+                              r"|before|after|because|since|as|although|though|even|only|it|there|then|that|which|who"
+                              r"|what|some|many|several|certain|few|other|others|stricter|tighter|more|less)\b)[\w&'-]+\s+)"
+                              rf"{{1,4}}?(?:(?P<would>would)|(?:is|are)\s+(?:{_FORECAST})\s+to)\s+(?:(?:{_HEDGING})\s+)*",
+                              re.IGNORECASE)
 # ... and a sentence that supposes something, after which a "would" imagines ("Suppose the tolerance were doubled. The
 # gauge would be accepted.")
 _SUPPOSING = re.compile(r"\W*(?:if|suppose|supposing|assume|assuming|imagine|were|had|with|without|in\s+case"
@@ -156,9 +171,11 @@ _CRITERION = re.compile(r"\botherwise\b|(?:\b(?:when|if|whenever|where|unless|wh
                         re.IGNORECASE)
 # a sentence opening with a condition: its stances up to the next "but" or "while" clause are not taken when the
 # condition is a criterion ("If %GRR < 10 %, the gauge is accepted") or they are in the future or a modal ("If the
-# process passes the 30-day study, it will be accepted", "Once recalibrated, the gauge can be accepted")
+# process passes the 30-day study, it will be accepted", "Once recalibrated, the gauge can be accepted"), and so is a
+# purpose naming a verdict ("To be accepted, the gauge must pass.")
 _CONDITION_OPENING = re.compile(r"\W*(?:if(?!\s+(?:anything|at\s+all)\b)|unless|provided|once(?!\s+(?:more|again)\b)|should"
-                                r"|had|were)\b", re.IGNORECASE)
+                                r"|had|were|to\s+(?:\w+\s+){0,2}?(?:accept|approv|releas|qualif|pass|meet|satisf)\w*)\b",
+                                re.IGNORECASE)
 # an inverted counterfactual ("Had the gauge passed, ...", "Were the process capable, ...")
 _COUNTERFACTUAL = re.compile(r"\W*(?:had|were)\b", re.IGNORECASE)
 _FUTURE = re.compile(rf"\b(?:will|would|can|could|may|might|should|must|shall|(?:{_FORECAST})\s+to)\b", re.IGNORECASE)
@@ -199,9 +216,12 @@ _OPENING_SUBJECT = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?:the|this|o
 # rejection, as a conditional gauge is
 _USE_RESTRICTED = re.compile(r"^\W*for\s+(?:\w+\s+){0,2}?(?:inspection|acceptance|release|sorting|audits?)\b",
                              re.IGNORECASE)
-# "the gauge fails", "the process passed the study": a verdict in a bare pass or fail, the subject just before it
-_PASS_FAIL = re.compile(r"(?P<aux>\s+(?:\w+ly|therefore|thus|hence|also|still|then|now|does|did|do|has|had|have|will|not"
+# "the gauge fails", "the process passed the study": a verdict in a bare pass or fail, the subject just before it, also
+# predicted or required ("The gauge would most probably fail.", "The gauge should pass."; not "must pass the study", a
+# test still to take)
+_PASS_FAIL = re.compile(rf"(?P<aux>\s+(?:{_HEDGING}|therefore|thus|hence|also|still|then|now|does|did|do|has|had|have|will|not"
                         rf"|doesn't|didn't|hasn't|won't|(?P<predicted>(?:is|are)\s+(?:{_FORECAST})\s+to|would)"
+                        r"|(?P<required>must|should|shall|ought\s+to|ha(?:s|ve)\s+to|needs?\s+to)"
                         r"|(?P<doubted>(?:is|are)\s+unlikely\s+to)))"
                         r"{0,3}\s+(?P<verb>fail(?:s|ed)?|pass(?:es|ed)?)"
                         r"(?=\s*(?:$|[.!,;:)\u2014\u2013]|-\s|(?:and|but|so|outright|overall|completely|entirely|again)\b"
@@ -263,10 +283,12 @@ def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
     if _VERB.fullmatch(match.group(0)) and re.fullmatch(r"\W*(?:to\s+)?", before, re.IGNORECASE) \
             and _REFUSED.match(clause, match.end()):
         return f"not {kind}"
-    predicted = _PREDICTED.fullmatch(before) if first else None
+    obj = _OBJECT.match(clause, match.end()) if _VERB.fullmatch(match.group(0)) else None
+    if _PRODUCT_OPENING.match(before) and not obj and (not predicate or _PREPOSITION.search(before, 0, predicate.start())):
+        return None
+    predicted = (_PREDICTED.fullmatch(before) or (obj and _JUDGE_PREDICTED.fullmatch(before))) if first else None
     predicted = predicted if predicted and not _SUPPOSED_AFTER.search(after) and not (
         predicted.group("would") and _CONTRAST.match(rest)) else None
-    obj = _OBJECT.match(clause, match.end()) if _VERB.fullmatch(match.group(0)) else None
     if first and _JUDGE_WOULD.match(before) and not re.search(r"\b(?:not|never)\b|n't", before, re.IGNORECASE) \
             and _NOTHING_BUT_REASON.fullmatch(clause[obj.end():] + " " + rest if obj else after):
         return kind
@@ -303,8 +325,9 @@ def _pass_fail(clause: str, rest: str, supposed: bool) -> list[tuple[str, str]]:
             continue
         after = clause[verdict.end():] + " " + rest
         would = re.search(r"\bwould\b", verdict.group(0), re.IGNORECASE)
-        if _UNTAKEN.search(clause[:noun.start()]) or (verdict.group("predicted") and _SUPPOSED_AFTER.search(after)) \
-                or (would and (supposed or _CONTRAST.match(rest))):
+        test_to_take = verdict.group("required") and clause[verdict.end():].strip(" .!")
+        if _UNTAKEN.search(clause[:noun.start()]) or test_to_take or (would and (supposed or _CONTRAST.match(rest))) \
+                or ((verdict.group("predicted") or verdict.group("required")) and _SUPPOSED_AFTER.search(after)):
             continue
         kind = "accept" if verdict.group("verb").lower().startswith("pass") else "reject"
         negated = (re.search(r"\bnot\b|n't", verdict.group(0), re.IGNORECASE) or verdict.group("doubted")

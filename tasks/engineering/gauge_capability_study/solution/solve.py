@@ -39,6 +39,9 @@ Run as solve.py it follows the standard. Run through a link in adversaries/ it t
 - report_prose_doubts: everything computed, but the gauge decision line is followed by its own verdict doubted ("It
   is unlikely that the gauge will be rejected.", "The gauge is unlikely to fail.", "It is doubtful that the gauge is
   conditional.").
+- report_prose_other_judge: everything computed, but the gauge decision line is followed by other verdicts given by
+  another judge, hedged or required ("The customer would reject the gauge.", "The gauge would most probably be
+  rejected.", "The gauge should fail.").
 
 ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 """
@@ -310,7 +313,8 @@ def main() -> None:
         slips = (f"The gauge would be {other} by any auditor.", f"The gauge is expected to be {other}.", scrapped,
                  f"{gauge_id} is {other}.", f"Had we checked, the gauge is {other}.")
         text = re.sub(r"Gauge decision: \w+\n", lambda m: m.group(0) + "".join(f"\n{s}\n" for s in slips), text)
-    if SHORTCUT in ("report_prose_forecasts", "report_prose_idioms", "report_prose_would", "report_prose_doubts"):
+    if SHORTCUT in ("report_prose_forecasts", "report_prose_idioms", "report_prose_would", "report_prose_doubts",
+                    "report_prose_other_judge"):
         gauge_id = re.search(r"^# Gauge: .*?\b([A-Z]{2}-\d+)", (IN / "grr_study.csv").read_text(), re.MULTILINE)[1]
         rejected = grr["decision"] != "reject"
         verdict, judge_verb, outcome = ("rejected", "reject", "fail") if rejected else ("accepted", "accept", "pass")
@@ -321,6 +325,9 @@ def main() -> None:
         elif SHORTCUT == "report_prose_would":
             slips = (f"The gauge would be {verdict}.", f"We would {judge_verb} the gauge as it stands.",
                      f"The gauge would {outcome}.")
+        elif SHORTCUT == "report_prose_other_judge":
+            slips = (f"The customer would {judge_verb} the gauge.", f"The gauge would most probably be {verdict}.",
+                     f"The gauge should {outcome}.")
         elif SHORTCUT == "report_prose_doubts":
             slips = (("It is doubtful that the gauge is conditional.", "It is improbable that the gauge is marginal.")
                      if rejected else ("It is unlikely that the gauge will be rejected.", "The gauge is unlikely to fail."))
