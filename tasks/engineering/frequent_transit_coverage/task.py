@@ -13,9 +13,10 @@ Grade: the reference is computed by generate() from the generating timetable and
 ``network``), never from the written feed. The grader checks the frequent classification (F1 over
 stops), every stop's worst headway, every route and direction's peak and midday headway, the covered
 population and jobs and their shares (1 %), the totals, the JSON's count against the CSV, and that the
-memo cites the JSON's figures (the population's and the jobs' where it names them) and the plan's standard
-and says what limits the frequent network in this network: one-direction service placed (a route or street
-served one way, or how many stops), or a route short of the standard on the date, named by number or name,
+memo cites the JSON's figures (the population's and the jobs' where it names them), gives the network's
+reach no other population or jobs figure (a part of the network, a comparison, a total or a rounding aside),
+states the plan's standard, and says what limits the frequent network in this network: one-direction service
+placed (a route or street served one way, or how many stops), or a route short of the standard on the date, named by number or name,
 with its headway or its shortfall. That is read clause by clause: a clause that names three or more streets or
 routes with no one-way stop as one-way, piles up candidate counts, names a route that meets the standard as
 short alongside the short ones, or says a short route meets the standard places nothing; a memo that says of a
@@ -23,8 +24,10 @@ route whose every stop is frequent that it falls short (or runs less often than 
 for its route statements, and neither does a memo that gives every route its headways alike without saying which
 fall short, or tells one-direction service of street after street or route after route, one sentence each; a
 count of one-way stops counts where it is the memo's one count of that service (or parts of it that add up to
-no more than it), not one candidate among others in a sentence or across the memo. The network itself (route numbers, corridors, couplet, loop, headways) is drawn per
-instance in ``network``, so none of these facts carries over from one instance to another.
+no more than it), not one candidate among others in a sentence or across the memo. A clause that says nothing
+limits the network, or that every route meets the standard, voids all of it. The network itself (route
+numbers, corridors, couplet, loop, headways) is drawn per instance in ``network``, so none of these facts
+carries over from one instance to another.
 """
 # ALE-CANARY-977b6d19-eca5-4d14-8f42-2fce5e888046
 
@@ -210,6 +213,58 @@ def _cited_under(units: list[str], topic: str, value: float, tol: float,
     return False
 
 
+ATTACHED = r"(?<![\d.])(\d+(?:\.\d+)?)(?!\d|\.\d)(?:\s*(thousand|million|k\b))?"
+FIGURE_BEFORE_NOUN = re.compile(ATTACHED + r"\s+(?:[a-z-]+\s+)?(resident|population|people|inhabitant|persons|jobs?\b|"
+                                r"employment|workers?\b)")
+NOUN_BEFORE_FIGURE = re.compile(r"\b(population|residents|jobs|employment)[\s:|]+(?:(?:of|covered|reached|served|within|"
+                                r"walking|distance|near|a|the|frequent|stops?|network|is|was|only|about|approximately|"
+                                r"roughly|some|around|nearly|almost|\d+\s*m)\b[\s:|]*){0,5}" + ATTACHED +
+                                r"(?!\s*(?:%|percent|per\s*cent|m\b|metres|meters|min\b|minutes|"
+                                r"(?:[a-z-]+\s+)?(?:blocks?|stops?|routes?|census)\b))")
+COVERED_CONTEXT = re.compile(r"\breach|\bserv(?:e|es|ed|ing)\b|\bcover|\bwithin\b|\bwalk|\baccess|\bcatchment|\bbuffer")
+# a figure for part of the network (a route, an area, "of which") or beside another (more, fewer, if ...)
+PART_OR_COMPARISON = re.compile(r"\b(?:alone|of (?:which|whom|them|these|those)|includ\w*|among|each|per|along|"
+                                r"corridors?|downtown|areas?|district|neighbou?rhoods?|tracts?|zones?|core|campus|"
+                                r"university|hospital|couplet|loop|branch|(?:routes?|lines?|rt)\s*\d+|more|fewer|less|"
+                                r"additional|another|further|extra|new|would|could|if|than|gain\w*|los[et]\w*|"
+                                r"increase\w*|decrease\w*|previous|prior|compared)\b")
+
+
+def _stated_figure(number: str, scale: str | None) -> tuple[float, float]:
+    """A figure as written ("31,000", "14.4 thousand") and half the unit of its last written digit."""
+    factor = {"thousand": 1e3, "k": 1e3, "million": 1e6}.get(scale or "", 1.0)
+    whole, _, decimals = number.partition(".")
+    unit = 10.0 ** -len(decimals) if decimals else 10.0 ** (len(whole) - len(whole.rstrip("0")))
+    return float(number) * factor, unit * factor / 2
+
+
+def _contradicting_figures(units: list[str], params: Params, cov: dict[str, Any]) -> list[str]:
+    """Sentences about who the network reaches that give the population or the jobs a figure other than its
+    covered figure, its total or the rest (rounded at the figure's last written digit), or a plan figure or year;
+    a figure for a part of the network or set beside another is not one."""
+    allowed: dict[str, list[float]] = {}
+    for topic in TOPICS:
+        covered, total = as_number(cov.get(f"{topic}_covered")), as_number(cov.get(f"{topic}_total"))
+        allowed[topic] = [v for v in (covered, total, None if covered is None or total is None else total - covered)
+                          if v is not None]
+    plan = {float(params["threshold_min"]), float(params["buffer_m"]), float(params["detour"]), 2020.0,
+            float(params["service_date"][:4])}
+    found = []
+    for unit in units:
+        plain = re.sub(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))", "", unit)
+        if not COVERED_CONTEXT.search(plain) or PART_OR_COMPARISON.search(plain):
+            continue
+        pairs = [(m.group(1), m.group(2), m.group(3)) for m in FIGURE_BEFORE_NOUN.finditer(plain)]
+        pairs += [(m.group(2), m.group(3), m.group(1)) for m in NOUN_BEFORE_FIGURE.finditer(plain)]
+        for number, scale, noun in pairs:
+            value, rounding = _stated_figure(number, scale)
+            topic = next(t for t, pattern in TOPICS.items() if pattern.search(noun))
+            if value not in plan and not any(abs(value - v) <= max(0.5, rounding) for v in allowed[topic]):
+                found.append(unit.strip())
+                break
+    return found
+
+
 def _grade_memo(g: Grading, params: Params, cov: dict[str, Any], memo: str) -> None:
     numbers = _memo_numbers(memo)
     figures = {"frequent_stops": (as_number(cov.get("frequent_stops")), 0.5),
@@ -224,9 +279,11 @@ def _grade_memo(g: Grading, params: Params, cov: dict[str, Any], memo: str) -> N
     missing = [k for k, (v, tol) in wanted.items()
                if v is None or not (any(abs(n - v) < tol for n in numbers) if k == "frequent_stops"
                                     else _cited_under(units, k.split("_")[0], v, tol, tagged))]
-    g.check("memo cites the figures of coverage.json (count, population, jobs, shares in %)", not missing,
-            weight=1.5, expected={k: v for k, (v, _) in figures.items()}, reason=f"not found in the memo: {missing}"
-            if missing else "")
+    contradicting = _contradicting_figures(units, params, cov)
+    g.check("memo cites the figures of coverage.json (count, population, jobs, shares in %)",
+            not missing and not contradicting, weight=1.5, expected={k: v for k, (v, _) in figures.items()},
+            reason="; ".join([f"not found in the memo: {missing}"] * bool(missing)
+                             + [f"another covered figure: {contradicting[:2]}"] * bool(contradicting)))
     day = dt.date.fromisoformat(params["service_date"])
     dates = {params["service_date"], day.strftime("%B %-d"), day.strftime("%-d %B"), day.strftime("%m/%d/%Y")}
     lowered = memo.casefold()
@@ -314,6 +371,31 @@ CALLED_SHORT = re.compile(r"short of|falls? short|fail|miss|not\s+(?:meet|reach|
                           r"qualif)|infrequent|less\s+frequent|exceed|too\s+(?:long|wide|sparse)")
 NEGATED = re.compile(r"\bnot\b|n't\b|\bnever\b|\bno\b|\bcannot\b|\bneither\b|\bnor\b|\bunable\b|\bexcept\b|"
                      r"other than|apart from")
+
+
+# a clause that denies the network any limit: nothing limits it, it has no limits, or every route meets the
+# standard (no route falls short)
+NOTHING_LIMITS = re.compile(r"\bnothing\s+(?:\w+\s+)?(?:limits|constrains|restricts|holds\s+back)\b"
+                            r"(?!.*\b(?:more|as much)\b)|\bno\s+(?:\w+\s+)?(?:limits?|limitations?|constraints?)\s+"
+                            r"(?:on|to|for)\s+(?:the\s+)?(?:frequent\s+)?network"
+                            r"|\b(?:is|are)\s+(?:not|never|in\s+no\s+way)\s+(?:limited|constrained)\b")
+EVERY_ROUTE_MEETS = re.compile(r"\b(?:every|each|all)\s+(?:of\s+)?(?:the\s+)?(?:(?:bus|transit|\d+)\s+)?"
+                               r"(?:routes?|lines?)\b(?!\s*(?:'s|that|which|with|whose|where))[^;]*?"
+                               r"\b(?:meets?|qualif(?:y|ies)|satisf(?:y|ies)|runs?\s+frequently|"
+                               r"(?:is|are)\s+frequent)\b"
+                               r"|\b(?:no|none\s+of\s+the)\s+(?:(?:bus|transit)\s+)?(?:routes?|lines?)\s+(?:\w+\s+)?"
+                               r"(?:falls?\s+short|fails?|(?:is|are)\s+(?:below|infrequent))")
+EXCEPTED = re.compile(r"\b(?:else|other|others|except|excepting|apart|aside|besides|beyond|must|should|would|could|"
+                      r"needs?)\b")
+SUPPOSED = re.compile(r"\b(?:if|when|unless|whether|not|never)\b|n't\b")
+
+
+def _denies_limits(clause: str) -> bool:
+    """The clause denies the network any limit: no exception or requirement in the denial or before it, no
+    condition or negation before it, and none in a denial that every route meets the standard."""
+    return any(not EXCEPTED.search(clause[:m.end()]) and not SUPPOSED.search(clause[:m.start()])
+               and not (pattern is EVERY_ROUTE_MEETS and SUPPOSED.search(m.group()))
+               for pattern in (NOTHING_LIMITS, EVERY_ROUTE_MEETS) for m in pattern.finditer(clause))
 
 
 def _clauses(sentences: list[str]) -> list[str]:
@@ -412,11 +494,15 @@ def _grade_limits(g: Grading, params: Params, ref: dict[str, Any], memo: str) ->
         (where and (any(_names_route(c, rid, name) or any(w in c.split() for w in _distinct(name))
                         for rid, name in one_way_routes) or any(street_named(c, street) for street in one["streets"])))
         or (how_many and one["counts"] & set(_figures(c)) and len(_figures(c)) <= 3))]
+    denied = [c.strip() for c in _clauses(sentences) if _denies_limits(c)] if limiting or one["counts"] - {0} else []
+    if denied:
+        placed, routes = [], []
     g.check("memo says what limits the frequent network (one-direction service or the routes short of the standard)",
             bool(placed or routes), weight=1,
             expected={"one-direction service at": sorted(one["streets"]), "or any of": [f"route {r} {n}" for r, n, _ in
                                                                                        limiting]},
-            reason="" if placed or routes else "the memo neither places one-direction service (where, or how many "
+            reason=f"the memo denies the network any limit: {denied[0]!r}" if denied else
+            "" if placed or routes else "the memo neither places one-direction service (where, or how many "
                                                 "stops) nor names a route below the standard with its headway or "
                                                 "shortfall, clause by clause")
 

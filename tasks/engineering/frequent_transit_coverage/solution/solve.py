@@ -25,6 +25,9 @@ Run under another name (the adversaries/ symlinks), it takes one shortcut instea
 - each_count_one_way: that paragraph gives candidate counts of one-way stops, one sentence each.
 - count_spread: that paragraph gives candidate counts of one-way service three to a sentence ("n, n+1 or n+2
   of them"), never a number of stops as such.
+- limits_denied: the oracle's memo, closed by 'nothing limits the frequent network: every route meets the
+  standard all day'.
+- figures_contradicted: the oracle's memo, plus a sentence giving half the covered residents and jobs as the count.
 - headway_table: that paragraph replaced by every route's scheduled headways, one line per route and
   direction, with nothing said of which fall short (the short routes' headways are in it, unmarked).
 """
@@ -208,6 +211,11 @@ under the both-directions rule. Routes short of the standard on the date:
     if SHORTCUT == "generic_limits":
         limits = ("**What limits the frequent network.** Stops served in one direction only cannot qualify, and "
                   "some routes run less often.\n")
+    if SHORTCUT == "limits_denied":
+        limits += "\nIn short, nothing limits the frequent network: every route meets the standard all day.\n"
+    if SHORTCUT == "figures_contradicted":
+        limits += (f"\nOn a corrected count the frequent network reaches only {c['population_covered'] // 2:,} residents "
+                   f"and {c['jobs_covered'] // 2:,} jobs.\n")
     memo = f"""# Frequent transit network coverage
 
 **Standard applied.** A stop is frequent when the longest wait between 07:00 and 19:00 on the service
