@@ -35,9 +35,11 @@ data") explains the verdict and states none, and so does a sentence that opens o
 removal, B beats A; ..."); the models said to be even ("the two models are tied", "A is at least as good as B", "neither
 model is better") or B's lead dismissed ("B's lead is spurious", "chance explains the difference") states that the claim
 fails and B's own lead said real or significant that it holds, more verbs of ranking ("edges out", "is ahead of", "offers
-no improvement over") make the comparison, unless another criterion opens it, and a stance on which model to run ("Ship
-B", "B should replace A", "keep A in production", "do not ship B") states the verdict it implies), and that the note's
-figures equal the JSON.
+no improvement over") make the comparison, unless another criterion opens it, a model ranked with no
+second model named ("B is an upgrade", "B is clearly preferable", "A is the model to keep", "A gets my vote") is the
+comparison, and a stance on which model to run ("Ship B", "B should replace A", "keep A in production", "do not ship B",
+"nobody should ship B", "switch production to B", "roll back to A", "retire A", "shipping B is premature") states the
+verdict it implies, but A kept until B's rollout is a hand-over plan), and that the note's figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
 
@@ -259,7 +261,7 @@ def _note_numbers(text: str) -> list[float]:
 _CLAIM_HOLDS = re.compile(r"\bclaim\b((?:\W+\w+){0,3}?)\W+(?:(?P<holds>holds?|(?<!\bas it )stands?|upheld|supported"
                           r"|confirmed|sustained|true|valid|correct|justified|warranted|proven|borne\s+out|established"
                           r"|demonstrated|substantiated)|fails?"
-                          r"|falls?(?!\s+(?:within|under|into|in)\b)|collapses?|rejected|refuted|unsupported|false|untrue"
+                          r"|falls?(?!\s+(?:within|under|into|in|back)\b)|collapses?|rejected|refuted|unsupported|false|untrue"
                           r"|invalid|incorrect|wrong|unfounded|unjustified|unproven|unsubstantiated|undemonstrated)\b")
 # a mention that a predicate turns round ("that the claim does not hold is false") states no verdict
 _TURNED_AFTER = re.compile(r"\W+(?:is|was)\s+(?:false|wrong|incorrect|untrue|mistaken|not\s+(?:true|correct|right|the\s+case))\b")
@@ -271,12 +273,13 @@ _TURNED_AFTER = re.compile(r"\W+(?:is|was)\s+(?:false|wrong|incorrect|untrue|mis
 _MODEL_B = r"(?:model\s+b|b|the\s+(?:new|candidate|challenger)(?:\s+(?:model|classifier))?|the\s+candidate|the\s+challenger)"
 _MODEL_A = (r"(?:model\s+a|a|(?:the\s+)?production(?:\s+(?:model|classifier))?"
             r"|the\s+(?:baseline|incumbent|current|existing|old)(?:\s+(?:model|classifier))?)")
-# a gain named with "no" before it ("B offers no improvement over A") is denied like a "not" among the words between
+# a gain named with "no" before it ("B offers no improvement over A", "B offers nothing over A") is denied like a "not"
+# among the words between
 _BETTER = (r"beats?|outperforms?|(?:is\s+)?(?:better|stronger|more\s+accurate)\s+than|superior\s+to|preferable\s+to"
            r"|improves?\s+(?:on|upon)|edges?\s+(?:out|past)|(?:is\s+)?ahead\s+of|leads|tops|bests|surpasses|exceeds"
            r"|outscores|outclasses|wins?\s+(?:over|against)|(?:offers?|brings?|shows?|provides?|delivers?|has|gives?"
-           r"|yields?|achieves?)\s+(?:(?P<none>no)\s+|an?\s+|any\s+)?(?:[\w-]+\s+){0,2}?(?:improvement|gain|advantage|edge"
-           r"|lead)\s+(?:over|on)")
+           r"|yields?|achieves?|adds?)\s+(?:(?:(?P<none>no)\s+|an?\s+|any\s+)?(?:[\w-]+\s+){0,2}?(?:improvement|gain|advantage"
+           r"|edge|lead)|(?P<nothing>nothing|little))\s+(?:over|on)")
 _WORSE = (r"(?:is\s+)?(?:worse|weaker|less\s+accurate)\s+than|inferior\s+to|underperforms?|trails?|lags?(?:\s+behind)?"
           r"|(?:is\s+)?behind|loses?\s+to|falls?\s+short\s+of")
 _CLEAN_SET = (r"(?:\s+(?:on|over|across)\s+(?:the\s+)?(?:(?:clean(?:ed)?|evaluated|deduplicated|decontaminated|filtered"
@@ -340,15 +343,22 @@ def _about_another_criterion(match: re.Match) -> bool:
 
 
 # one model named the better or the worse one ("A remains the better model", "B is the stronger of the two", "A is
-# still better", "B is truly the better model", "B wins", "A performs worse") is read as the comparison with the other;
-# any adverb may qualify it (a hedging or nominal one is read as such in the comparison)
+# still better", "B is truly the better model", "B wins", "A performs worse", "B is clearly preferable", "B is an
+# upgrade", "A is the model to keep", "B is a downgrade from A") is read as the comparison with the other; any adverb
+# may qualify it (a hedging or nominal one is read as such in the comparison)
 _RANKED = (r"(?:(?P<adjective{2}>the\s+(?:{0})(?:\s+(?:model|classifier|one|system|choice))?"
            r"(?:\s+of\s+the\s+two(?:\s+(?:models|classifiers))?)?|{0})|(?:performs?|performed|does|did|scores?|scored)\s+(?:{1}))")
+_STEP = r"an?\s+(?:(?:clear|real|genuine|definite|significant|meaningful|big|major|solid|small|slight|marginal)\s+)?"
+_PREFERRED = (rf"better|stronger|superior|best|(?:clear +)?winner|preferable|preferred|{_STEP}(?:upgrade|step\s+(?:up|forward))"
+              r"|the\s+(?:model|one|classifier|system)\s+to\s+(?:keep|ship|deploy|use|run|choose|pick|trust|back|prefer)"
+              r"|the\s+(?:right|safer|safe|better|best|obvious|preferred)\s+(?:choice|option|pick|bet|call)")
+_DISPREFERRED = rf"worse|weaker|inferior|worst|{_STEP}(?:downgrade|step\s+(?:back(?:wards?)?|down))"
 _BETTER_MODEL = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|{_MODEL_A})(?P<words>(?:\s+(?:is|was|remains|remained|stays|still|overall"
                            r"|also|now|not|no|longer|[a-z]+ly)(?:n['\u2019]t)?)*)\s+"
-                           rf"(?:(?P<better>{_RANKED.format('better|stronger|superior|best|(?:clear +)?winner', 'better', '')}|wins|won"
-                           rf"|comes\s+out\s+(?:ahead|on\s+top))|{_RANKED.format('worse|weaker|inferior|worst', 'worse', '_worse')}"
-                           rf"|loses|lost)(?:\s+overall)?(?={_CLAUSE_ENDS})")
+                           rf"(?:(?P<better>{_RANKED.format(_PREFERRED, 'better', '')}|wins|won|comes\s+out\s+(?:ahead|on\s+top)"
+                           r"|gets\s+(?:my|our)\s+vote)"
+                           rf"|{_RANKED.format(_DISPREFERRED, 'worse', '_worse')}|loses|lost)"
+                           rf"(?:\s+(?:over|on|upon|from|to)\s+(?:{_MODEL_A}|{_MODEL_B}))?(?:\s+overall)?(?={_CLAUSE_ENDS})")
 # B's lead as the subject, put down to chance or the leaked items, or said not significant or gone once they are
 # removed ("B's win is only by chance", "B's advantage over A is due to leaked items"), is the claim failing, and so
 # is the difference between the models ("the difference between B and A is due to chance"); B's own lead said real or
@@ -403,7 +413,7 @@ def _lead_as_claim(match: re.Match) -> str:
 def _comparison_as_claim(match: re.Match) -> str:
     """A comparison of the two models read as a mention of the claim."""
     subject_b, object_b = bool(match["b"]), bool(match["b2"])
-    words = match.group(3) + (" no" if match["none"] else "")
+    words = match.group(3) + (" no" if match["none"] or match["nothing"] else "")
     if subject_b == object_b or _about_another_criterion(match):
         return match.group()
     if subject_b == bool(match["better"]):
@@ -429,7 +439,8 @@ def _comparison_as_claim(match: re.Match) -> str:
 _PAIR = rf"(?:{_MODEL_A}\s+and\s+{_MODEL_B}|{_MODEL_B}\s+and\s+{_MODEL_A}|(?:the|both)(?:\s+two)?\s+models|the\s+two|both)"
 _EVEN = (r"(?:tied|level|even|equivalent|indistinguishable|equal|comparable|on\s+par|(?:(?:about|roughly|essentially)\s+)?the"
          r"\s+same|equally\s+(?:good|accurate|strong|well)|a\s+(?:tie|wash|draw)|as\s+good\s+as\s+each\s+other"
-         r"|not\s+(?:(?:significantly|statistically|meaningfully|materially)\s+)*different)")
+         r"|not\s+(?:(?:significantly|statistically|meaningfully|materially)\s+)*different|neck\s+and\s+neck"
+         r"|(?:evenly|closely)\s+matched|interchangeable|a\s+toss-?up)")
 # the models said to be even ("the two models are tied", "A and B perform equally well", "neither model is better", "A is
 # at least as good as B", "there is no real difference between the models") is the claim failing; negated, or "B is at
 # least as good as A", it says neither
@@ -440,7 +451,8 @@ _TIED = re.compile(rf"\b(?:{_PAIR}\s+(?P<words>(?:[\w'\u2019]+\s+){{0,3}}?){_EVE
                    r"|performs?|performed|does|did|scores?|scored)\s+(?:[\w-]+ly\s+)?(?:better|worse|superior|stronger|ahead)"
                    r"(?:\s+than\s+the\s+other)?"
                    r"|no\s+(?:(?:real|meaningful|significant|statistically|detectable|material|clear|reliable|practical)\s+)*"
-                   rf"(?:difference|gap)\s+between\s+{_PAIR}){_CLAUSE_ENDS}")
+                   rf"(?:difference|gap)\s+between\s+{_PAIR}|(?:nothing|little)\s+to\s+(?:choose|separate)\s+between\s+{_PAIR})"
+                   rf"{_CLAUSE_ENDS}")
 
 
 def _tie_as_claim(match: re.Match) -> str:
@@ -451,37 +463,58 @@ def _tie_as_claim(match: re.Match) -> str:
 
 
 # a stance on which model to run ("Ship B", "we recommend deploying model B", "B should replace A", "keep A in
-# production", "A should stay") is the claim holding or failing, turned round by a negation ("do not ship B", "B must not
-# replace A"); it must open its clause with no more than words of advice before it ("the team wants to ship B" is not one)
+# production", "A should stay", "switch production to B", "roll back to A", "retire A", "drop B", "A should be retired")
+# is the claim holding or failing, turned round by a negation ("do not ship B", "B must not replace A", "nobody should
+# ship B") or a judgement ("shipping B is premature"); it must open its clause with no more than words of advice or
+# production as the subject before it ("the team wants to ship B" is not one)
 _ADVICE = (r"(?:we|i|so|therefore|thus|hence|then|now|please|recommend|advise|propose|suggest|should|must|can|ca|cannot"
-           r"|could|may|might|will|wo|would|do|does|not|never|it|is|safe|ok|okay|fine|to|our|my|the|decision"
-           r"|recommendation)(?:n['\u2019]t|['\u2019]d)?")
+           r"|could|may|might|will|wo|would|do|does|not|never|nobody|no|one|it|is|safe|ok|okay|fine|to|our|my|the|decision"
+           r"|recommendation|production|prod|traffic|serving|users)(?:n['\u2019]t|['\u2019]d)?")
 _SHIP = (r"ship(?:ping)?|deploy(?:ing)?|releas(?:e|ing)|launch(?:ing)?|promot(?:e|ing)|roll(?:ing)?\s+out|adopt(?:ing)?"
-         r"|approv(?:e|ing)|green-?light(?:ing)?|switch(?:ing)?\s+to|go(?:ing)?\s+with|choos(?:e|ing)|prefer(?:ring)?")
-_KEEP = (r"keep(?:ing)?(?:\s+using)?|retain(?:ing)?|stay(?:ing)?\s+with|stick(?:ing)?\s+with"
-         r"|continu(?:e|ing)\s+(?:with|using)")
+         r"|approv(?:e|ing)|green-?light(?:ing)?|go(?:ing)?\s+with|choos(?:e|ing)|prefer(?:ring)?")
+# a move to a model ("switch production to B", "roll back to A", "stay on A") is for it whichever model it names
+_MOVE_TO = (r"(?:switch|mov|migrat|cut|roll|revert|fall|go|return|stay|remain|stick|continu)(?:e|es|ed|ing|s)?"
+            r"(?:\s+(?:production|prod|traffic|serving|users|everything|all\s+traffic))?\s+(?:over\s+|back\s+)?(?:to|on|with)")
+_KEEP = (r"keep(?:ing)?(?:\s+using)?|retain(?:ing)?|continu(?:e|ing)\s+using")
+# a verb against the model it names ("retire A", "drop B") is for the other one
+_DROP = (r"retir(?:e|ing)|decommission(?:ing)?|sunset(?:ting)?|phas(?:e|ing)\s+out|deprecat(?:e|ing)|drop(?:ping)?"
+         r"|reject(?:ing)?|abandon(?:ing)?|shelv(?:e|ing)|scrap(?:ping)?")
 _DEPLOYMENT = re.compile(
     rf"(?:(?<![\w'\u2019]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bso\s))(?P<advice>(?:{_ADVICE}\s+)*)"
     rf"(?:(?:{_SHIP})\s+(?P<ship>{_MODEL_B})|(?:{_KEEP})\s+{_MODEL_A}|replac(?:e|ing)\s+{_MODEL_A}\s+(?:with|by)\s+(?P<replace>{_MODEL_B})"
+    rf"|(?:{_MOVE_TO})\s+(?:(?P<moved_to_b>{_MODEL_B})|{_MODEL_A})|(?P<drop>{_DROP})\s+(?:(?P<dropped_b>{_MODEL_B})|{_MODEL_A})"
     rf"|(?:(?P<b>{_MODEL_B})|{_MODEL_A})\s+(?P<words>(?:(?:{_ADVICE}|be|ready|fit)\s+)*)"
     rf"(?:(?P<promoted>ships?|(?:be\s+)?(?:shipped|deployed|released|promoted|adopted|rolled\s+out|approved)|go(?:es)?\s+live"
-    rf"|replaces?\s+{_MODEL_A}|takes?\s+over|ready\s+(?:to\s+ship|for\s+(?:production|release|deployment)))"
-    r"|(?P<kept>stays?|remains?|(?:be\s+)?(?:kept|retained))))"
+    rf"|replaces?\s+{_MODEL_A}|takes?\s+over|ready\s+(?:to\s+ship|for\s+(?:production|release|deployment))"
+    r"|deserves?\s+to\s+(?:ship|go\s+live|be\s+(?:shipped|deployed|released|promoted|adopted)))"
+    r"|(?P<kept>stays?|remains?|(?:be\s+)?(?:kept|retained))"
+    r"|(?P<dropped>(?:be\s+)?(?:retired|decommissioned|sunset|phased\s+out|deprecated|dropped|rejected|abandoned|shelved))))"
+    rf"(?P<judged>\s+(?:is|was|would\s+be|seems|looks)\s+(?:(?:not|n['\u2019]t|still|[a-z]+ly)\s+)*"
+    r"(?:(?P<unadvised>premature|unjustified|unwarranted|unsafe|risky|inadvisable|ill-advised|a\s+mistake)|justified|warranted"
+    r"|advisable|recommended|supported|safe|sensible|wise|the\s+right\s+call))?"
     r"(?=(?:\s+(?:in|to|into)\s+production|\s+in\s+place|\s+now)?\s*(?:$|[.;:!?,\u2014]|\s+(?:and|but|until|unless|instead"
     r"|for\s+now)\b))")
 
 
+_UNTIL_B = re.compile(rf"(?:\s+(?:in|to|into)\s+production|\s+in\s+place|\s+now)?\s+(?:until|till|pending)\b[^.;:!?]*?\b{_MODEL_B}\b")
+
+
 def _deployment_as_claim(match: re.Match) -> str:
-    if match["ship"] or match["replace"] or (match["b"] and match["promoted"]):
+    if match["ship"] or match["replace"] or match["moved_to_b"] or (match["b"] and match["promoted"]):
         for_b = True
+    elif match["drop"] or match["dropped"]:
+        for_b = not (match["dropped_b"] or match["b"])
     elif not match["b"] and not match["promoted"]:
+        if _UNTIL_B.match(match.string, match.end()):  # a hand-over plan ("A stays in production until B's rollout")
+            return match.group()
         for_b = False
     else:  # B kept or A promoted: not a choice between them
         return match.group()
-    qualifiers = match["advice"] + (match["words"] or "")
+    qualifiers = match["advice"] + (match["words"] or "") + (match["judged"] or "")
     if _OPEN.search(qualifiers):
         return match.group()
-    return "the claim holds" if for_b != bool(_DENIED.search(qualifiers)) else "the claim fails"
+    advised = (_DENIED.search(qualifiers) is None) != bool(match["unadvised"])
+    return "the claim holds" if for_b == advised else "the claim fails"
 
 
 # a clause that goes on with the claim as its subject, by a pronoun or none ("the claim rests on leaked items; it does
@@ -494,7 +527,7 @@ _CLAIM_SUBJECT = re.compile(r"\W*(?:[\w'\u2019]+\W+){0,2}?claim\b")
 # a conclusion line that opens with "it" or no subject ("Conclusion: it does not hold", "In sum, holds") speaks of the claim
 _LINE_SUBJECT = re.compile(r"(?P<lead>(?:[^:]*:)?[\s,*_#>|.-]*(?:(?:overall|in\s+(?:sum|short|summary|conclusion|brief)"
                            r"|to\s+(?:sum\s+up|conclude)|so|thus|therefore|hence)\b[\s,]*)?)(?:it\s+)?(?=" + _ELIDED.pattern + ")")
-_DENIED = re.compile(r"\b(?:not|no|never|longer|cannot|fails?|failed|unable|neither|nor|hardly|scarcely|yet\s+to)\b"
+_DENIED = re.compile(r"\b(?:not|no|nobody|never|longer|cannot|fails?|failed|unable|neither|nor|hardly|scarcely|yet\s+to)\b"
                      r"|n['\u2019]t")
 _OPEN = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|arguably)\b")
 # a mention limited in scope or put under a counterfactual ("the claim only holds on the leaky set", "before leakage

@@ -261,6 +261,13 @@ def write_note(metrics: dict, reasons: dict) -> None:
         lines += ["", f"Conclusion: {'The two models are tied.' if metrics['claim_holds'] else 'B edges out A.'}"]
     if SHORTCUT == "deployment_stance":  # the Verdict line right, then the opposite as what to do with the models
         lines += ["", f"Conclusion: {'Keep A in production.' if metrics['claim_holds'] else 'Ship B.'}"]
+    if SHORTCUT == "deployment_noun_phrases":  # the Verdict line right, then the opposite as which model production
+        # runs, with the model as a noun or another subject
+        lines += ["", "Conclusion: A is the model to keep; production should stay on A." if metrics["claim_holds"]
+                  else "Conclusion: Switch production to B."]
+    if SHORTCUT == "comparison_without_rival":  # the Verdict line right, then the opposite as a ranking with no second
+        # model named
+        lines += ["", f"Conclusion: {'B is a downgrade.' if metrics['claim_holds'] else 'B is an upgrade.'}"]
     if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
         lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
