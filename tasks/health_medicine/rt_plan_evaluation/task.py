@@ -387,12 +387,13 @@ STANCE = re.compile(
     rf"|\b(?:fit|safe|ready|suitable|acceptable|accepted|authori[sz]ed|released|fine|good|appropriate)\s+for\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable)\s+to\s+{_USE}|\bused\s+(?:for\s+{_USE}|clinically\b)"
     rf"|(?:(?<=\bis\s)|(?<=\bare\s)|(?<=\bwas\s)|(?<=\bnot\s))for\s+{_USE}{_ENDS}"
-    rf"|\bpass(?:es|ed)?{_ENDS}|\bgets?\s+(?:the\s+|a\s+)?go-?ahead\b|\ba\s+go{_ENDS}"
-    rf"|\b{_MODAL}\s+(?:go\s+ahead|proceed|go\s+to\s+treatment)"
+    rf"|\b(?:pass(?:es|ed)?|holds?\s+up){_ENDS}|\bgets?\s+(?:the\s+|a\s+)?go-?ahead\b|\ba\s+(?:go|pass|success){_ENDS}"
+    rf"|\bgreen-?lit\b|\bup\s+to\s+(?:standard|scratch)\b|\b(?:{_MODAL}\s+)?(?:not\s+)?be\s+used{_ENDS}"
+    rf"|\b(?:{_MODAL}\s+)?(?:go\s+ahead|proceed|go\s+to\s+treatment)"
     rf"(?:\s+to\s+(?:treatment|delivery)\b|{_ENDS})"
     rf"|\bsigned\s+off\b{_NOT_BY_OTHER}"
     r"|\bapprovable\b|\bgood\s+to\s+go\b|\bfit\s+for\s+purpose\b"
-    rf"|\b(?:acceptable|accepted|deliverable|treatable|advisable|advised|recommended|authori[sz]ed|good|safe|ready|ok|okay)"
+    rf"|\b(?:acceptable|accepted|deliverable|treatable|advisable|advised|recommended|authori[sz]ed|good|fine|safe|ready|ok|okay)"
     rf"{_ENDS}"
     r"|\b(?:must|should|shall|will|is\s+to|can(?:\s*not|'t))\s+(?:not\s+)?be\s+(?:treated|delivered)\b"
     rf"|\b(?:can|may)\s+(?:not\s+)?be\s+(?:treated|delivered)(?:\s+as\s+(?:it\s+)?(?:is|stands)\b|{_ENDS})"
@@ -400,8 +401,9 @@ STANCE = re.compile(
     rf"|\bapprov(?:e|es|ed)\b{_NOT_BY_OTHER})"
     rf"|(?P<reject>\b(?:unacceptable|unfit|unsafe|unsuitable)\s+for\s+{_USE}|\b(?:unfit|unsafe|unsuitable)\s+to\s+{_USE}"
     rf"|\b(?:unacceptable|unsafe|unfit|unsuitable|inadvisable|undeliverable){_ENDS}|\bunfit\s+for\s+purpose\b"
-    rf"|\bfail(?:s|ed)?(?:\s+{_STANDARD}\b|{_ENDS})|\bon\s+hold\b|\b(?:a\s+)?no-go\b"
-    rf"|\b(?:{_MODAL}|needs?\s+to|ha(?:s|ve)\s+to)\s+be\s+re-?planned\b"
+    rf"|\bfail(?:s|ed)?(?:\s+{_STANDARD}\b|{_ENDS})|\b(?:flunks?|falls?\s+short){_ENDS}|\ba\s+fail(?:ure)?{_ENDS}"
+    r"|\bon\s+hold\b|\b(?:a\s+)?no-go\b|\bvetoed\b"
+    rf"|\b(?:{_MODAL}|needs?\s+to|ha(?:s|ve)\s+to)\s+be\s+(?:re-?planned|re-?done|re-?optimi[sz]ed)\b"
     r"|\b(?:goes|is\s+(?:sent|returned))\s+back\s+to\s+the\s+(?:dosimetrist|planner)\b"
     r"|\b(?:needs|requires)\s+re-?planning\b"
     rf"|\b(?:unapproved|disapproved|unapprovable)\b|\b(?:reject(?:s|ed)?|declined|turned\s+down|refused)\b{_NOT_BY_OTHER})",
@@ -420,8 +422,8 @@ _THE_PLAN = r"(?:the\s+|this\s+)?(?:(?:final|re-?weighted|optimi[sz]ed|revised|n
 # "I (do not) approve / accept / sign off the final plan", "we would not sign this plan off", "physics has not approved
 # the final plan", "physics is happy with (disapproves of) the final plan"
 ACTIVE = re.compile(rf"\b(?:i|we|{_APPROVER})\b(?P<gap>[^.;]*?)\b(?:(?P<assent>approv(?:e|es|ed)|accept(?:s|ed)?|"
-                    r"recommend(?:s|ed)?|(?P<sign>sign(?:s|ed)?)(?P<sign_off>\s+off(?:\s+on)?)?|(?:happy|satisfied|content)\s+with)"
-                    r"|reject(?:s|ed)?|declin(?:e|es|ed)|refus(?:e|es|ed)|turn(?:s|ed)?\s+down|disapprov(?:e|es|ed)\s+of)"
+                    r"recommend(?:s|ed)?|(?P<sign>sign(?:s|ed)?)(?P<sign_off>\s+off(?:\s+on)?)?|(?:happy|satisfied|content)\s+with|endors(?:e|es|ed))"
+                    r"|reject(?:s|ed)?|declin(?:e|es|ed)|refus(?:e|es|ed)|turn(?:s|ed)?\s+down|disapprov(?:e|es|ed)\s+of|object(?:s|ed)?\s+to)"
                     rf"\s+(?P<plan>{_THE_PLAN})(?P<off>\s+off\b)?", re.IGNORECASE)
 REFUSING = re.compile(r"\b(?:declin|refus|fail)\w*\s+to\b", re.IGNORECASE)  # "I decline to approve the plan"
 # "treatment must not proceed with this plan", "delivery may go ahead on the final plan"
@@ -433,7 +435,7 @@ PROCEED = re.compile(rf"\b(?:treatment|delivery)\s+(?:(?:with|of|using)\s+(?P<pl
 # is my recommendation not to treat with the final plan", "I advise against treating with the final plan", "The
 # patient won't be treated with the final plan"; holding or re-planning it withholds it ("Hold the final plan.")
 ORDER = re.compile(r"\b(?P<action>treat(?:ing)?|deliver(?:ing)?|us(?:e|ing)|go(?:ing)?\s+ahead|proceed(?:ing)?|approv(?:e|ing)|"
-                   r"releas(?:e|ing)|be\s+treated|(?P<withhold>hold(?:ing)?|re-?plan(?:ning)?))"
+                   r"releas(?:e|ing)|be\s+treated|(?P<withhold>hold(?:ing)?|re-?plan(?:ning)?|scrap(?:ping)?|discard(?:ing)?))"
                    rf"(?:\s+(?:with|using|on))?\s+(?P<plan>{_THE_PLAN})", re.IGNORECASE)
 # what an order follows in its clause, and the forms of the action each takes: an imperative opens it, "I would not
 # treat with it" refuses (as in ACTIVE), "it is (un)safe to treat with it" judges it
@@ -494,7 +496,7 @@ STANCE_AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:{OTHER_PLAN_WORDS})\w*|
 
 # a sentence of the report with the plan left out, on the plan: "Not for treatment.", "It is not approved." ("it" only
 # with a verdict no constraint or organ takes; "Passed: coverage" is a label, not a verdict)
-OPENING = re.compile(r"^[\s*_#>|-]*(?P<it>it\b)?(?:\s*\b(?:is|was|has|have|been|be|does|did|must|should|shall|will|can|cannot|"
+OPENING = re.compile(r"^[\s*_#>|-]*(?P<it>it\b)?(?:\s*\b(?:is|was|has|have|been|be|do|does|did|must|should|shall|will|can|cannot|"
                      r"may|not|never|\w+n't)\b)*\s*", re.IGNORECASE)
 PLAN_ONLY_VERDICT = re.compile(r"approv|reject|treat|deliver|clinical|\bgo\b|re-?plan", re.IGNORECASE)
 LABEL_AFTER = re.compile(r"\s*(?::|[\u2013\u2014]|-\s)")
