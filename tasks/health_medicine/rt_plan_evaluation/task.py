@@ -369,9 +369,10 @@ def stated_decisions(text: str) -> set[str]:
 
 # A stance on the final plan in other words than a plain decision, or a negated one: cleared (fit, safe, ready,
 # acceptable) for treatment, (not) deliverable, good to go, fit for purpose, on hold, must (not) be delivered,
-# passes/fails the protocol or the plan check, or just passes/fails, gets the go-ahead, is a (no-)go, is (not) for
-# treatment, (not) used clinically, must be re-planned, goes back to the dosimetrist, is (not) approved (by physics).
-# A negation between the plan and the stance takes the other decision.
+# passes/fails the protocol or the plan check, or just passes/fails (flunks, falls short, holds up, is a pass or a
+# failure, up to standard), gets the go-ahead, is a (no-)go, is (not) for treatment, (not) used (clinically), must be
+# re-planned, goes back to the dosimetrist, is (not) approved (by physics). A negation between the plan and the
+# stance takes the other decision.
 _USE = r"(?:treatment|treat|delivery|deliver|clinical\s+use)\b"
 _ENDS = r"(?=\s*(?:[,:)\u2013\u2014]|$|as\s+it\s+stands\b))"  # the clause ends: "the plan is acceptable."
 _MODAL = r"(?:(?:must|should|shall|will|can|may|is\s+to)(?:\s+not|n't)?|cannot|can't|won't)"
@@ -494,8 +495,8 @@ STANCE_AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:{OTHER_PLAN_WORDS})\w*|
                           re.IGNORECASE)
 
 
-# a sentence of the report with the plan left out, on the plan: "Not for treatment.", "It is not approved." ("it" only
-# with a verdict no constraint or organ takes; "Passed: coverage" is a label, not a verdict)
+# a sentence of the report with the plan left out, on the plan: "Not for treatment.", "Do not proceed.", "It is not
+# approved." ("it" only with a verdict no constraint or organ takes; "Passed: coverage" is a label, not a verdict)
 OPENING = re.compile(r"^[\s*_#>|-]*(?P<it>it\b)?(?:\s*\b(?:is|was|has|have|been|be|do|does|did|must|should|shall|will|can|cannot|"
                      r"may|not|never|\w+n't)\b)*\s*", re.IGNORECASE)
 PLAN_ONLY_VERDICT = re.compile(r"approv|reject|treat|deliver|clinical|\bgo\b|re-?plan", re.IGNORECASE)
