@@ -369,8 +369,10 @@ def stated_decisions(text: str) -> set[str]:
 
 # A stance on the final plan in other words than a plain decision, or a negated one: cleared (fit, safe, ready,
 # acceptable) for treatment, (not) deliverable, good to go, fit for purpose, on hold, must (not) be delivered,
-# passes/fails the protocol or the plan check, goes back to the dosimetrist, is (not) approved (by physics). A
-# negation between the plan and the stance takes the other decision.
+# passes/fails the protocol or the plan check, or just passes/fails (flunks, falls short, holds up, is a pass or a
+# failure, up to standard), gets the go-ahead, is a (no-)go, is (not) for treatment, (not) used (clinically), must be
+# re-planned, goes back to the dosimetrist, is (not) approved (by physics). A negation between the plan and the
+# stance takes the other decision.
 _USE = r"(?:treatment|treat|delivery|deliver|clinical\s+use)\b"
 _ENDS = r"(?=\s*(?:[,:)\u2013\u2014]|$|as\s+it\s+stands\b))"  # the clause ends: "the plan is acceptable."
 _MODAL = r"(?:(?:must|should|shall|will|can|may|is\s+to)(?:\s+not|n't)?|cannot|can't|won't)"
@@ -384,12 +386,15 @@ _STANDARD = rf"(?:{_WHOLE}|(?:the\s+)?plan\s+check)"  # the protocol as a whole,
 STANCE = re.compile(
     rf"(?P<approve>\bclear(?:ed|s)?\s+(?:for|to)\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable|acceptable|accepted|authori[sz]ed|released|fine|good|appropriate)\s+for\s+{_USE}"
-    rf"|\b(?:fit|safe|ready|suitable)\s+to\s+{_USE}|\bused\s+for\s+{_USE}"
-    rf"|\b{_MODAL}\s+(?:go\s+ahead|proceed|go\s+to\s+treatment)"
+    rf"|\b(?:fit|safe|ready|suitable)\s+to\s+{_USE}|\bused\s+(?:for\s+{_USE}|clinically\b)"
+    rf"|(?:(?<=\bis\s)|(?<=\bare\s)|(?<=\bwas\s)|(?<=\bnot\s))for\s+{_USE}{_ENDS}"
+    rf"|\b(?:pass(?:es|ed)?|holds?\s+up){_ENDS}|\bgets?\s+(?:the\s+|a\s+)?go-?ahead\b|\ba\s+(?:go|pass|success){_ENDS}"
+    rf"|\bgreen-?lit\b|\bup\s+to\s+(?:standard|scratch)\b|\b(?:{_MODAL}\s+)?(?:not\s+)?be\s+used{_ENDS}"
+    rf"|\b(?:{_MODAL}\s+)?(?:go\s+ahead|proceed|go\s+to\s+treatment)"
     rf"(?:\s+to\s+(?:treatment|delivery)\b|{_ENDS})"
     rf"|\bsigned\s+off\b{_NOT_BY_OTHER}"
     r"|\bapprovable\b|\bgood\s+to\s+go\b|\bfit\s+for\s+purpose\b"
-    rf"|\b(?:acceptable|accepted|deliverable|treatable|advisable|advised|recommended|authori[sz]ed|good|safe|ready|ok|okay)"
+    rf"|\b(?:acceptable|accepted|deliverable|treatable|advisable|advised|recommended|authori[sz]ed|good|fine|safe|ready|ok|okay)"
     rf"{_ENDS}"
     r"|\b(?:must|should|shall|will|is\s+to|can(?:\s*not|'t))\s+(?:not\s+)?be\s+(?:treated|delivered)\b"
     rf"|\b(?:can|may)\s+(?:not\s+)?be\s+(?:treated|delivered)(?:\s+as\s+(?:it\s+)?(?:is|stands)\b|{_ENDS})"
@@ -397,7 +402,9 @@ STANCE = re.compile(
     rf"|\bapprov(?:e|es|ed)\b{_NOT_BY_OTHER})"
     rf"|(?P<reject>\b(?:unacceptable|unfit|unsafe|unsuitable)\s+for\s+{_USE}|\b(?:unfit|unsafe|unsuitable)\s+to\s+{_USE}"
     rf"|\b(?:unacceptable|unsafe|unfit|unsuitable|inadvisable|undeliverable){_ENDS}|\bunfit\s+for\s+purpose\b"
-    rf"|\bfails?\s+{_STANDARD}\b|\bon\s+hold\b"
+    rf"|\bfail(?:s|ed)?(?:\s+{_STANDARD}\b|{_ENDS})|\b(?:flunks?|falls?\s+short){_ENDS}|\ba\s+fail(?:ure)?{_ENDS}"
+    r"|\bon\s+hold\b|\b(?:a\s+)?no-go\b|\bvetoed\b"
+    rf"|\b(?:{_MODAL}|needs?\s+to|ha(?:s|ve)\s+to)\s+be\s+(?:re-?planned|re-?done|re-?optimi[sz]ed)\b"
     r"|\b(?:goes|is\s+(?:sent|returned))\s+back\s+to\s+the\s+(?:dosimetrist|planner)\b"
     r"|\b(?:needs|requires)\s+re-?planning\b"
     rf"|\b(?:unapproved|disapproved|unapprovable)\b|\b(?:reject(?:s|ed)?|declined|turned\s+down|refused)\b{_NOT_BY_OTHER})",
@@ -414,10 +421,10 @@ NO_PLAN = re.compile(r"\b(?:no|neither|nor|each|every|any|either|both|of|in|for|
                      r"at|over|than)\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
 _THE_PLAN = r"(?:the\s+|this\s+)?(?:(?:final|re-?weighted|optimi[sz]ed|revised|new)\s+)?plan\b(?![\s-]+(?:check|report)\b|['\u2019]s\b)"
 # "I (do not) approve / accept / sign off the final plan", "we would not sign this plan off", "physics has not approved
-# the final plan"
+# the final plan", "physics is happy with (disapproves of) the final plan"
 ACTIVE = re.compile(rf"\b(?:i|we|{_APPROVER})\b(?P<gap>[^.;]*?)\b(?:(?P<assent>approv(?:e|es|ed)|accept(?:s|ed)?|"
-                    r"recommend(?:s|ed)?|(?P<sign>sign(?:s|ed)?)(?P<sign_off>\s+off(?:\s+on)?)?)"
-                    r"|reject(?:s|ed)?|declin(?:e|es|ed)|refus(?:e|es|ed)|turn(?:s|ed)?\s+down)"
+                    r"recommend(?:s|ed)?|(?P<sign>sign(?:s|ed)?)(?P<sign_off>\s+off(?:\s+on)?)?|(?:happy|satisfied|content)\s+with|endors(?:e|es|ed))"
+                    r"|reject(?:s|ed)?|declin(?:e|es|ed)|refus(?:e|es|ed)|turn(?:s|ed)?\s+down|disapprov(?:e|es|ed)\s+of|object(?:s|ed)?\s+to)"
                     rf"\s+(?P<plan>{_THE_PLAN})(?P<off>\s+off\b)?", re.IGNORECASE)
 REFUSING = re.compile(r"\b(?:declin|refus|fail)\w*\s+to\b", re.IGNORECASE)  # "I decline to approve the plan"
 # "treatment must not proceed with this plan", "delivery may go ahead on the final plan"
@@ -427,9 +434,10 @@ PROCEED = re.compile(rf"\b(?:treatment|delivery)\s+(?:(?:with|of|using)\s+(?P<pl
                      re.IGNORECASE)
 # an order on the final plan: "Do not treat with this plan.", "My recommendation: go ahead with the final plan.", "It
 # is my recommendation not to treat with the final plan", "I advise against treating with the final plan", "The
-# patient won't be treated with the final plan"
+# patient won't be treated with the final plan"; holding or re-planning it withholds it ("Hold the final plan.")
 ORDER = re.compile(r"\b(?P<action>treat(?:ing)?|deliver(?:ing)?|us(?:e|ing)|go(?:ing)?\s+ahead|proceed(?:ing)?|approv(?:e|ing)|"
-                   rf"releas(?:e|ing)|be\s+treated)(?:\s+(?:with|using|on))?\s+(?P<plan>{_THE_PLAN})", re.IGNORECASE)
+                   r"releas(?:e|ing)|be\s+treated|(?P<withhold>hold(?:ing)?|re-?plan(?:ning)?|scrap(?:ping)?|discard(?:ing)?))"
+                   rf"(?:\s+(?:with|using|on))?\s+(?P<plan>{_THE_PLAN})", re.IGNORECASE)
 # what an order follows in its clause, and the forms of the action each takes: an imperative opens it, "I would not
 # treat with it" refuses (as in ACTIVE), "it is (un)safe to treat with it" judges it
 LEAD_FORMS = {"imperative": {"base"}, "modal": {"base", "passive"}, "advice": {"base", "gerund"}, "infinitive": {"base"},
@@ -443,6 +451,9 @@ AGAINST = re.compile(r"\bagainst\b", re.IGNORECASE)
 # the plan in "treatment with the final plan" is the subject's ("... is not authorised")
 TREATMENT_WITH = re.compile(r"\b(?:treatment|treating|delivery|delivering)\s+(?:with|of|using)\s+(?:[\w'-]+\s+){0,2}$",
                             re.IGNORECASE)
+# "Yes to the final plan.", "No treatment with the final plan."
+ANSWER = re.compile(rf"^[\s*_#>|-]*(?P<answer>yes|no)\s+(?:to\s+)?(?:(?:treatment|delivery)\s+(?:with|of|using)\s+)?"
+                    rf"(?P<plan>{_THE_PLAN})", re.IGNORECASE)
 # "approval is withheld", "physics sign-off of the final plan was refused"
 _APPROVAL = r"(?:approval|sign-?off)"
 WITHHELD = re.compile(rf"\b{_APPROVAL}(?:\s+(?:of|for)\s+(?P<plan>{_THE_PLAN}))?(?:\s+(?:is|was|has\s+been|must\s+be|remains|"
@@ -477,11 +488,19 @@ STANCE_OFF = re.compile(
     rf"because|since|although|though|while|whereas|so|{_CONDITION}|{_HEDGE}|yet|otherwise|hoped|expected|scheduled|"
     r"planned|due)\b",
     re.IGNORECASE)
-STANCE_NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS})\b|n't\b", re.IGNORECASE)
+STANCE_NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS})\b(?!-)|n't\b", re.IGNORECASE)  # "a no-go" is no negation
 STANCE_AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:{OTHER_PLAN_WORDS})\w*|previously|earlier|initially|originally|"
                           rf"except|but|other|apart|save|besides|bar|{_CONDITION}|without|prior|ahead|exception|excluding|"
                           r"aside|short|as\s+far\s+as|in\s+(?:that|this)\s+respect|regarding|concerning)\b",
                           re.IGNORECASE)
+
+
+# a sentence of the report with the plan left out, on the plan: "Not for treatment.", "Do not proceed.", "It is not
+# approved." ("it" only with a verdict no constraint or organ takes; "Passed: coverage" is a label, not a verdict)
+OPENING = re.compile(r"^[\s*_#>|-]*(?P<it>it\b)?(?:\s*\b(?:is|was|has|have|been|be|do|does|did|must|should|shall|will|can|cannot|"
+                     r"may|not|never|\w+n't)\b)*\s*", re.IGNORECASE)
+PLAN_ONLY_VERDICT = re.compile(r"approv|reject|treat|deliver|clinical|\bgo\b|re-?plan", re.IGNORECASE)
+LABEL_AFTER = re.compile(r"\s*(?::|[\u2013\u2014]|-\s)")
 
 
 def _stance(approve: bool, negated: bool) -> str:
@@ -496,8 +515,10 @@ def plan_stances(text: str) -> set[str]:
     judgement", "although coverage is good") skipped; "I do not approve (accept, sign off) the final plan" ("I would
     not hesitate to sign it off" assents; "physics has not approved the final plan"), "treatment must not proceed
     with this plan", an order on the final plan ("Do not treat with this plan.", "I advise against treating with the
-    final plan", "go ahead with the final plan") and "approval is withheld" too. Where the sentence or the one before it names another plan (the initial plan, equal weights, the
-    plan as submitted), only "the final (re-weighted, optimised) plan" itself is read."""
+    final plan", "go ahead with the final plan", "Hold the final plan."), "Yes (no) to the final plan", "approval is
+    withheld", and a sentence that leaves the plan out ("Not for treatment.", "It is not approved.") too. Where the
+    sentence or the one before it names another plan (the initial plan, equal weights, the plan as submitted), only
+    "the final (re-weighted, optimised) plan" itself is read, and a sentence that leaves the plan out is not."""
     found: set[str] = set()
     previous = ""
     for sentence in _sentences(text):
@@ -525,8 +546,8 @@ def plan_stances(text: str) -> set[str]:
             # the negations before it in its clause, counted: "there is no reason not to treat with the final plan"
             opposed = len(STANCE_NEGATION.findall(before)) + len(AGAINST.findall(before)) \
                 + bool(re.match(r"un|in", lead.group("judgement") or ""))
-            found.add(_stance(True, opposed % 2 == 1))
-        for m in [*PROCEED.finditer(sentence), *WITHHELD.finditer(sentence)]:
+            found.add(_stance(not m.group("withhold"), opposed % 2 == 1))
+        for m in [*PROCEED.finditer(sentence), *WITHHELD.finditer(sentence), *ANSWER.finditer(sentence)]:
             plan = m.group("plan") or m.group("plan2") or ""
             if m.re is PROCEED and not plan:
                 continue
@@ -535,8 +556,15 @@ def plan_stances(text: str) -> set[str]:
                 continue
             if m.re is PROCEED:
                 found.add(_stance(True, bool(STANCE_NEGATION.search(m.group("modal")))))
+            elif m.re is ANSWER:
+                found.add(_stance(m.group("answer").lower() == "yes", False))
             else:
                 found.add(_stance(False, bool(m.group("neg"))))
+        opening = OPENING.match(sentence)
+        if not other and (m := STANCE.match(sentence, opening.end())) and not SUPPOSED.search(sentence) \
+                and not LABEL_AFTER.match(sentence[m.end():]) and not STANCE_AFTER.match(sentence[m.end():]) \
+                and (not opening.group("it") or PLAN_ONLY_VERDICT.search(m.group(0))):
+            found.add(_stance(bool(m.group("approve")), bool(STANCE_NEGATION.search(opening.group(0) + " " + m.group(0)))))
         # a plan or "it" after a negation in its clause is no subject: "no weighting makes the plan acceptable"
         subjects = [*(FINAL_PLAN if other else PLAN_WORD).finditer(sentence)]
         if subjects and not other:  # "it" after the plan, no other thing named between them

@@ -45,6 +45,11 @@ that name switches on one shortcut; run as solve.py, none is taken:
   rejection (in main).
 - order_contradiction: all right, but the signed report, after its decision line, gives an order the other way: "Do not
   treat with this plan." beside an approval, "Go ahead with the final plan." beside a rejection (in main).
+- plan_verdict_verbs: all right, but the signed report, after its decision line, gives the final plan the other verdict
+  with a bare verdict verb: "The final plan fails." beside an approval, "The final plan passes." beside a rejection (in
+  main).
+- go_ahead_on_reject: all right, but the signed report, after its decision line, says the final plan is a no-go beside an
+  approval, or gets the go-ahead beside a rejection (in main).
 - governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
@@ -351,6 +356,10 @@ def main() -> None:
                   else "The final plan is good to go."), ""] if SHORTCUT == "approver_contradiction" else []),
               *([("Do not treat with this plan." if decision == "approve"
                   else "Go ahead with the final plan."), ""] if SHORTCUT == "order_contradiction" else []),
+              *([f"The final plan {'fails' if decision == 'approve' else 'passes'}.", ""]
+                if SHORTCUT == "plan_verdict_verbs" else []),
+              *([f"The final plan {'is a no-go' if decision == 'approve' else 'gets the go-ahead'}.", ""]
+                if SHORTCUT == "go_ahead_on_reject" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
