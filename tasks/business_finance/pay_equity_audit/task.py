@@ -26,7 +26,8 @@ confidence interval", "the evidence"), and in the clauses of a sentence that nam
 the smaller job families") or raw gap unless they join the whole company to it ("overall and in Administration",
 "Administration and the company as a whole show"; an acronym family, "IT", named in capitals only, and a family's name
 after a determiner the common word it also is, "for the people it affects", unless a team, level or gap follows, and
-so is one opening a sentence whose clause names the gap itself, "People should note that the adjusted gap is"; an
+so is one opening a sentence whose clause names the gap itself, "People should note that the adjusted gap is", in a
+relative clause, "People should note the adjusted gap, which is", or as a pronoun, "Management notes that it is"; an
 opening adverbial on a family or subgroup, "Outside engineering, ...", scopes its sentence unless it names the whole
 company), a counterfactual on the p-value ("had the p-value been above 0.05, ...") concluding nothing, significance
 at a stricter level (or none at a looser one) settling the protocol's, two levels set against each other concluding as the half
@@ -425,24 +426,28 @@ def _on_overall_gap(sentence: str, families: list[str]) -> str | None:
     return rest if _SUBJECT.search(rest) else None
 
 
-# a sentence that opens with a pronoun for the gap the sentence before spoke of, as the subject of its verb ("It is
-# within sampling error."), not a discourse marker ("That said, most residuals are not significant.")
+# a pronoun for the gap the sentence before spoke of, as the subject of its verb: opening the sentence ("It is within
+# sampling error.") or what the sentence's first few words report ("Management notes that it is ..."), not a discourse
+# marker ("That said, most residuals are not significant.")
 _VERB = (r"(?:is|was|remains?|stays?|lies|falls?|sits?|can(?:not)?|could|does|did|has|had|would|will|may|might|must"
          r"|appears?|seems?|looks?|reflects?|isn['\u2019]t|wasn['\u2019]t|doesn['\u2019]t|can['\u2019]t|couldn['\u2019]t)\b")
-_PRONOUN = re.compile(r"^[\s*>-]*(?:(?:and|so|but|yet|thus|still|however|indeed)\W+)?(?:it|this|that|this\s+gap)"
+_PRONOUN = re.compile(r"^[\s*>-]*(?:(?:and|so|but|yet|thus|still|however|indeed)\W+|\w+\s+(?:\w+\s+){0,2}?that\s+)?"
+                      r"(?P<pronoun>it|this|that|this\s+gap)"
                       rf"(?=['\u2019]s\b|\s+{_VERB})")
 
 
 # a family's name as the common word it also is ("for the people it affects", "most people", "for people at large"): after
 # a determiner, in lower case outside a place phrase ("in finance") or opening a sentence whose clause names the gap
-# itself ("People should note that the adjusted gap ..."), and not naming a team, a level or its gap ("the People team",
+# itself or a pronoun for it ("People should note that the adjusted gap ...", "People should note the adjusted gap, which
+# is ...", "Management notes that it is ..."), and not naming a team, a level or its gap ("the People team",
 # "the Finance L3 cohort", "the Legal gap")
 _DETERMINER = re.compile(r"\b(?:the|these|those|this|that|many|most|some|all|any|our|their|its|other|more|fewer|few"
                          r"|several|such)\s+$", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:in|within|across|inside|outside|both)\s+$", re.IGNORECASE)
 _SENTENCE_OPENING = re.compile(r"(?:\A|[:;!?\n]|(?<!\d)\.|\.(?!\d))[\s*>#_\"'\u201c-]*\Z")
-# the gap as the subject of a verb of its own ("... that the adjusted gap is"), not an object ("has the adjusted gap")
-_GAP_NAMED = re.compile(rf"\b(?:the|its|our)\s+{_SUBJECT.pattern}\s+(?:\w+\s+){{0,2}}?{_VERB}")
+# the gap as the subject of a verb of its own, directly or through a relative pronoun ("... that the adjusted gap is",
+# "... the adjusted gap, which is"), not an object alone ("has the adjusted gap")
+_GAP_NAMED = re.compile(rf"\b(?:the|its|our)\s+{_SUBJECT.pattern}(?:\s+\w+){{0,2}}?(?:,?\s+(?:which|that))?\s+{_VERB}")
 _FAMILY_NOUN = re.compile(r"\s*(?:famil(?:y|ies)|functions?|departments?|teams?|staff|employees|cohorts?|groups?|units?"
                           r"|roles?|gaps?|levels?|l\d|women|men)\b", re.IGNORECASE)
 
@@ -462,10 +467,12 @@ def _names_family(mention: re.Match) -> bool:
     if _DETERMINER.search(text[:start]):
         return False
     if mention.group()[0].isupper() and _SENTENCE_OPENING.search(text, 0, start):
-        # the capital is the sentence's: an opening word whose clause names the gap itself addresses someone ("People
-        # should note that the adjusted gap is ...") instead of scoping the claim to the family
-        clause = _CLAUSES.split(_SENTENCE.split(text[end:].casefold(), maxsplit=1)[0], maxsplit=1)[0]
-        return _GAP_NAMED.search(clause) is None
+        # the capital is the sentence's: an opening word whose clause names the gap itself, or a pronoun for it,
+        # addresses someone ("People should note that the adjusted gap is ...") instead of scoping the claim to the family
+        sentence = _SENTENCE.split(text[start:].casefold(), maxsplit=1)[0]
+        gap = _GAP_NAMED.search(sentence)
+        in_clause = gap is not None and gap.start() < len(_CLAUSES.split(sentence, maxsplit=1)[0])
+        return not in_clause and _PRONOUN.match(sentence) is None
     return not mention.group()[0].islower() or _PLACE.search(text[:start]) is not None
 
 
@@ -482,7 +489,7 @@ def _overall_sentences(memo: str, families: list[str]) -> list[str]:
         if not sentence.strip():
             continue
         if before_on_gap and (pronoun := _PRONOUN.match(sentence)):
-            sentence = "the adjusted gap" + sentence[pronoun.end():]
+            sentence = sentence[:pronoun.start("pronoun")] + "the adjusted gap" + sentence[pronoun.end():]
         rest = _on_overall_gap(sentence, names)
         before_on_gap = rest is not None
         if rest is not None and _VERDICT.search(rest):

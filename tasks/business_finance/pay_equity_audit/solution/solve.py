@@ -183,6 +183,12 @@ def memo(model: dict, cohorts: pd.DataFrame, rem: pd.DataFrame) -> str:
         opener = "Management" if "Management" in set(cohorts["job_family"]) else "People"
         lines.insert(-3, f"{opener} should note that the adjusted gap is {'not ' if gap['significant'] else ''}"
                          "statistically significant.")
+    if SHORTCUT == "memo_relative_or_pronoun":  # the other conclusion in a relative clause on the gap, or in a pronoun for it
+        opener, negation = ("Management" if "Management" in set(cohorts["job_family"]) else "People",
+                            "not " if gap["significant"] else "")
+        lines.insert(-3, f"{opener} should note the adjusted gap, which is {negation}statistically significant. The "
+                         f"adjusted gap is {gap['pct']:.1f}%. {opener} should know that it is {negation}statistically "
+                         "significant.")
     if SHORTCUT == "memo_contrary_joined_subject":  # the other conclusion, a job family and the company as one subject
         family = (flagged if not flagged.empty else cohorts).iloc[0].job_family
         lines.append(f"{family} and the company as a whole show {'no' if gap['significant'] else 'a'} statistically "
