@@ -226,6 +226,13 @@ def rule_blind_selection(bank: list[Item], bp: Blueprint, ignored: str,
     ranked = sorted(bank, key=order)
     pools = {cell: [i for i in ranked if (ignored == "status" or i.status == "active")
                     and (i.objective, i.difficulty) == cell] for cell, _ in cells}
+    fewest = [0] * (len(cells) + 1)  # fewest and most points the cells from k on can add
+    most = [0] * (len(cells) + 1)
+    for k in reversed(range(len(cells))):
+        cell, n = cells[k]
+        ranked_points = sorted(i.points for i in pools[cell])
+        fewest[k] = fewest[k + 1] + sum(ranked_points[:n])
+        most[k] = most[k + 1] + sum(ranked_points[len(ranked_points) - n:])
 
     def search(k: int, chosen: list[Item], groups: set[str], points: int) -> list[Item] | None:
         if k == len(cells):
@@ -237,10 +244,10 @@ def rule_blind_selection(bank: list[Item], bp: Blueprint, ignored: str,
             tags = [i.enemy_group for i in combo if i.enemy_group]
             if ignored != "enemies" and (len(set(tags)) != len(tags) or groups & set(tags)):
                 continue
-            gain = sum(i.points for i in combo)
-            if ignored != "points" and points + gain > bp.total_points:
+            reach = points + sum(i.points for i in combo)
+            if ignored != "points" and not reach + fewest[k + 1] <= bp.total_points <= reach + most[k + 1]:
                 continue
-            found = search(k + 1, [*chosen, *combo], groups | set(tags), points + gain)
+            found = search(k + 1, [*chosen, *combo], groups | set(tags), reach)
             if found:
                 return found
         return None
