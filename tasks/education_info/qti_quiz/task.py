@@ -10,9 +10,12 @@ rules, scoring policy). They select items that satisfy the blueprint, author eac
 assessmentTest and the IMS content-package manifest, and deliver the zip for LMS import.
 
 generate() builds the bank from computed item families (the keys are correct by construction),
-draws a hidden feasible selection, publishes the blueprint derived from it (redrawn until its
-points total binds: a search that honours every other rule but ignores the points misses it), and
-stores the bank and blueprint in the reference. The test titles hold an ampersand, so XML written
+draws a hidden feasible selection, publishes the blueprint derived from it, and plants two traps in the
+bank from a separate stream, first in their cells: a retired item and a new enemy pair of the type the
+selection takes there. Blueprint and traps are redrawn until every selection rule binds: a search that honours
+every other rule but ignores the enemy groups or the item status (in bank order, or with the fewest or most
+points first) breaks it, and so does one in bank order that ignores the points total. The bank and
+blueprint are stored in the reference. The test titles hold an ampersand, so XML written
 without escaping breaks.
 
 grade() opens the zip (gate: manifest parses), checks the manifest and the test (title, item
@@ -42,6 +45,7 @@ import posixpath
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -128,12 +132,16 @@ def build_bank(subject: str, rng: np.random.Generator) -> list[Item]:
         if a.objective == b.objective and a.difficulty != b.difficulty and not a.enemy_group and not b.enemy_group:
             enemy += 1
             a.enemy_group = b.enemy_group = f"E{enemy:02d}"
-    order = rng.permutation(len(items))
-    numbers = sorted(int(n) for n in rng.choice(np.arange(100, 999), size=len(items), replace=False))
-    bank = [items[i] for i in order]
-    for item, number in zip(bank, numbers, strict=True):
-        item.item_id = f"{spec['prefix']}-{number}"
+    bank = [items[i] for i in rng.permutation(len(items))]
+    number_items(bank, spec["prefix"], rng)
     return bank
+
+
+def number_items(bank: list[Item], prefix: str, rng: np.random.Generator) -> None:
+    """Distinct random ids that rise in bank order."""
+    numbers = sorted(int(n) for n in rng.choice(np.arange(100, 999), size=len(bank), replace=False))
+    for item, number in zip(bank, numbers, strict=True):
+        item.item_id = f"{prefix}-{number}"
 
 
 def draw_blueprint(subject: str, bank: list[Item], mr_partial: bool, rng: np.random.Generator) -> Blueprint:
@@ -205,47 +213,121 @@ def blueprint_markdown(bp: Blueprint) -> str:
     return "\n".join(lines)
 
 
-def points_blind_selection(bank: list[Item], bp: Blueprint) -> list[Item] | None:
-    """The first set, searching cells in blueprint order and items in bank order, that meets every rule
-    but the points total (status, enemies, repeats, type minimums); None when there is none."""
-    cells = [((objective, difficulty), n) for objective, row in bp.cells.items() for difficulty, n in row.items() if n]
-    pools = {cell: [i for i in bank if i.status == "active" and (i.objective, i.difficulty) == cell]
-             for cell, _ in cells}
+SELECTION_RULES = ("points", "enemies", "status")
+NATURAL_ORDERS = (lambda item: 0, lambda item: item.points, lambda item: -item.points)
+"""Orders a search may take each cell's items in: the bank's (which is also the ids'), fewest and most points first."""
 
-    def search(k: int, chosen: list[Item], groups: set[str]) -> list[Item] | None:
+
+def rule_blind_selection(bank: list[Item], bp: Blueprint, ignored: str,
+                         order: Callable[[Item], int]) -> list[Item] | None:
+    """The first set, searching cells in blueprint order and items in ``order`` (a sort key), that meets every rule
+    but ``ignored`` (one of SELECTION_RULES); None when there is none."""
+    cells = [((objective, difficulty), n) for objective, row in bp.cells.items() for difficulty, n in row.items() if n]
+    ranked = sorted(bank, key=order)
+    pools = {cell: [i for i in ranked if (ignored == "status" or i.status == "active")
+                    and (i.objective, i.difficulty) == cell] for cell, _ in cells}
+    fewest = [0] * (len(cells) + 1)  # fewest and most points the cells from k on can add
+    most = [0] * (len(cells) + 1)
+    for k in reversed(range(len(cells))):
+        cell, n = cells[k]
+        ranked_points = sorted(i.points for i in pools[cell])
+        fewest[k] = fewest[k + 1] + sum(ranked_points[:n])
+        most[k] = most[k + 1] + sum(ranked_points[len(ranked_points) - n:])
+
+    def search(k: int, chosen: list[Item], groups: set[str], points: int) -> list[Item] | None:
         if k == len(cells):
             types = Counter(i.type for i in chosen)
-            return chosen if all(types[t] >= n for t, n in bp.type_minimums.items()) else None
+            points_ok = ignored == "points" or points == bp.total_points
+            return chosen if points_ok and all(types[t] >= n for t, n in bp.type_minimums.items()) else None
         cell, n = cells[k]
         for combo in itertools.combinations(pools[cell], n):
             tags = [i.enemy_group for i in combo if i.enemy_group]
-            if len(set(tags)) == len(tags) and not groups & set(tags):
-                found = search(k + 1, [*chosen, *combo], groups | set(tags))
-                if found:
-                    return found
+            if ignored != "enemies" and (len(set(tags)) != len(tags) or groups & set(tags)):
+                continue
+            reach = points + sum(i.points for i in combo)
+            if ignored != "points" and not reach + fewest[k + 1] <= bp.total_points <= reach + most[k + 1]:
+                continue
+            found = search(k + 1, [*chosen, *combo], groups | set(tags), reach)
+            if found:
+                return found
         return None
 
-    return search(0, [], set())
+    return search(0, [], set(), 0)
 
 
-def points_bind(bank: list[Item], bp: Blueprint) -> bool:
-    """Whether the points total is a real constraint: the points-blind selection misses it."""
-    naive = points_blind_selection(bank, bp)
-    return naive is None or sum(i.points for i in naive) != bp.total_points
+def breaks_rule(chosen: list[Item], bp: Blueprint, rule: str) -> bool:
+    if rule == "points":
+        return sum(i.points for i in chosen) != bp.total_points
+    if rule == "enemies":
+        return any(n > 1 for n in Counter(i.enemy_group for i in chosen if i.enemy_group).values())
+    return any(i.status != "active" for i in chosen)
+
+
+def rules_bind(bank: list[Item], bp: Blueprint) -> bool:
+    """Whether every selection rule is a real constraint: a search that ignores the enemies or the status, in any
+    natural order, breaks that rule, and so does one in bank order that ignores the points total (in every order
+    too, few blueprints would do)."""
+    return all((naive := rule_blind_selection(bank, bp, rule, order)) is None or breaks_rule(naive, bp, rule)
+               for rule in SELECTION_RULES for order in (NATURAL_ORDERS[:1] if rule == "points" else NATURAL_ORDERS))
+
+
+def new_item(subject: str, cell: tuple[str, str], kind: str, bank: list[Item], rng: np.random.Generator) -> Item:
+    """A fresh item of type ``kind`` for ``cell``, unlike every bank item."""
+    families = [family for objective, difficulty, family in SUBJECTS[subject]["families"]
+                if (objective, difficulty) == cell]
+    seen = {(i.stem, *sorted(i.options)) for i in bank}
+    while True:
+        raw = families[int(rng.integers(len(families)))](rng)
+        if raw["type"] == kind and (raw["stem"], *sorted(raw["options"])) not in seen:
+            points = TYPE_POINTS[kind] + (1 if cell[1] == "hard" else 0)
+            return Item("", kind, *cell, points, raw["stem"], raw["options"], raw["key"], *raw["fb"])
+
+
+def plant_traps(subject: str, bank: list[Item], bp: Blueprint, rng: np.random.Generator) -> list[Item] | None:
+    """The bank with two traps, each first in its cell and of the type the hidden selection takes there: a retired
+    item, and a new enemy pair in a cell the blueprint needs two items of. A search that ignores status or enemies
+    picks them; None when no cell of the hidden selection holds a single type."""
+    hidden = [i for i in bank if i.item_id in bp.hidden_selection]
+    cell_types: dict[tuple[str, str], set[str]] = {}
+    for item in hidden:
+        cell_types.setdefault((item.objective, item.difficulty), set()).add(item.type)
+    single = [cell for cell, kinds in cell_types.items() if len(kinds) == 1]
+    paired = [cell for cell in single if bp.cells[cell[0]][cell[1]] == 2]
+    if not paired:
+        return None
+    retired_cell = single[int(rng.integers(len(single)))]
+    enemy_cell = paired[int(rng.integers(len(paired)))]
+    retired = new_item(subject, retired_cell, next(iter(cell_types[retired_cell])), bank, rng)
+    retired.status = "retired"
+    group = f"E{len({i.enemy_group for i in bank if i.enemy_group}) + 1:02d}"
+    enemies = []
+    for _ in range(2):
+        enemies.append(new_item(subject, enemy_cell, next(iter(cell_types[enemy_cell])), bank + enemies, rng))
+        enemies[-1].enemy_group = group
+    planted = list(bank)
+    for cell, traps in ((retired_cell, [retired]), (enemy_cell, enemies)):
+        first = next(k for k, i in enumerate(planted) if (i.objective, i.difficulty) == cell)
+        planted[first:first] = traps
+    return planted
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
+    trap_rng = np.random.default_rng([params["seed"], 1])
     bank = build_bank(params["subject"], rng)
-    for _ in range(200):  # a blueprint whose points total binds: ignoring it must not happen to meet it
+    for _ in range(200):  # a blueprint and traps under which ignoring any selection rule breaks it
         blueprint = draw_blueprint(params["subject"], bank, params["mr_scoring"] == "partial", rng)
-        if points_bind(bank, blueprint):
+        planted = plant_traps(params["subject"], bank, blueprint, trap_rng)
+        if planted is not None and rules_bind(planted, blueprint):
             break
     else:
-        raise ValueError(f"seed {params['seed']}: no blueprint whose points total binds in 200 draws")
-    write_bank_csv(bank, input_dir / "item_bank.csv")
+        raise ValueError(f"seed {params['seed']}: no blueprint whose selection rules all bind in 200 draws")
+    hidden = [i for i in planted if i.item_id in blueprint.hidden_selection]
+    number_items(planted, SUBJECTS[params["subject"]]["prefix"], trap_rng)
+    blueprint.hidden_selection = sorted(i.item_id for i in hidden)
+    write_bank_csv(planted, input_dir / "item_bank.csv")
     (input_dir / "blueprint.md").write_text(blueprint_markdown(blueprint), encoding="utf-8")
-    (reference_dir / "bank.json").write_text(json.dumps([asdict(i) for i in bank], indent=1))
+    (reference_dir / "bank.json").write_text(json.dumps([asdict(i) for i in planted], indent=1))
     (reference_dir / "blueprint.json").write_text(json.dumps(asdict(blueprint), indent=1))
 
 

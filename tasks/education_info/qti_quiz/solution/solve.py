@@ -1,5 +1,10 @@
 #!/usr/bin/env python3
-"""Oracle: select items to the blueprint, author QTI 2.1 items, test and manifest with lxml, zip them."""
+"""Oracle: select items to the blueprint, author QTI 2.1 items, test and manifest with lxml, zip them.
+
+Run under another name (a symlink in adversaries/), the selection ignores one rule of the blueprint:
+- enemy_blind_selection.py: enemy groups (two items that cue each other may both be chosen);
+- retired_blind_selection.py: item status (retired items may be chosen).
+"""
 # ALE-CANARY-0b1f4f83-8c0e-4d4b-9a55-3f7f4de3e2a1
 
 import csv
@@ -19,6 +24,7 @@ QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 LETTERS = "ABCDE"
+IGNORED_RULE = Path(__file__).name.removesuffix("_blind_selection.py")
 
 
 def read_bank() -> list[dict]:
@@ -51,7 +57,8 @@ def read_blueprint() -> dict:
 def select(bank: list[dict], bp: dict) -> list[dict]:
     """Depth-first search over the blueprint cells for a set meeting every rule."""
     cells = [(cell, n) for cell, n in bp["cells"].items() if n]
-    pools = {cell: [i for i in bank if i["status"] == "active" and (i["objective"], i["difficulty"]) == cell]
+    pools = {cell: [i for i in bank if (i["status"] == "active" or IGNORED_RULE == "retired")
+                    and (i["objective"], i["difficulty"]) == cell]
              for cell, _ in cells}
 
     def search(k: int, chosen: list[dict], groups: set[str], points: int) -> list[dict] | None:
@@ -62,7 +69,7 @@ def select(bank: list[dict], bp: dict) -> list[dict]:
         cell, n = cells[k]
         for combo in itertools.combinations(pools[cell], n):
             tags = [i["enemy_group"] for i in combo if i["enemy_group"]]
-            if len(set(tags)) < len(tags) or groups & set(tags):
+            if IGNORED_RULE != "enemy" and (len(set(tags)) < len(tags) or groups & set(tags)):
                 continue
             gain = sum(i["points"] for i in combo)
             if points + gain > bp["total_points"]:
