@@ -7,13 +7,14 @@ units, then report each unit's spike times, firing rate, refractory-period (ISI)
 peri-stimulus time histogram and whether the unit is excited, suppressed or unaffected by the
 stimulus.
 
-Generation: 2-3 units on a single electrode, 4-5 and 6-7 on the tetrodes (the scenario's units, one added by a
-draw from the instance's own stream, so the count is not a property of the scenario) with distinct multi-channel
-waveform templates. On a tetrode several units share their largest channel, and in each such group one unit is
-the twin of another: the same footprint shape at about half its size, so neither the peak channel, nor the
-footprint's shape (a template's direction), nor a fixed size cut tells them apart; only where the spikes lie in
-the feature space does. Each unit's size, its amplitudes on its other channels, the channels' labels and gains,
-each unit's waveform time course and which unit responds how are drawn from streams of the instance's own, so no
+Generation: 3-4 units on a single electrode, 3 or 5 and 5 or 7 on the tetrodes (the scenario's units, one dropped
+or one or two added by a draw from the instance's own stream, never the scenario's own count, so the count is not a
+property of the scenario) with distinct multi-channel waveform templates. On a tetrode several units share their
+largest channel, and in each such group one unit is the twin of another: the same footprint shape at about half
+its size, so neither the peak channel, nor the footprint's shape (a template's direction), nor a fixed size cut
+tells them apart; only where the spikes lie in the feature space does. Each unit's size, its amplitudes on its
+other channels, the channels' labels and gains, each unit's waveform time course and which unit responds how
+are drawn from streams of the instance's own, so no
 template, size, peak channel or response role can be replayed from the public instances. The units fire as
 inhomogeneous Poisson processes with a refractory period (stimulus-locked excitation or suppression, one unit
 bursting in the hardest variant); waveforms are added at sub-sample positions onto band-limited noise, a slow LFP and, in one variant, mains hum. The ground-truth spike times
@@ -59,8 +60,9 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {"shape": "broad", "amp": [132.0], "rate": 6.0, "response": "excited", "burst": 0.0},
             {"shape": "narrow", "amp": [114.0], "rate": 14.0, "response": "suppressed", "burst": 0.0},
         ],
-        "extra": {"shape": "broad", "amp": [235.0], "rate": 5.0, "response": "none", "burst": 0.0},
-        "counts": (2, 3), "droppable": None, "footprint_distance_uv": 0.0, "size_spread": (1.0, 1.0),
+        "extras": [{"shape": "broad", "amp": [235.0], "rate": 5.0, "response": "none", "burst": 0.0},
+                   {"shape": "narrow", "amp": [340.0], "rate": 4.0, "response": "none", "burst": 0.0}],
+        "counts": (4, 3), "droppable": None, "footprint_distance_uv": 0.0, "size_spread": (1.0, 1.0),
     },
     "tetrode": {
         "fs": 20000, "duration": 90.0, "channels": 4, "noise_uv": 10.0, "lfp_uv": 80.0, "hum_uv": 0.0,
@@ -73,8 +75,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {"shape": "narrow", "amp": [35.0, 110.0, 40.0, 95.0], "rate": 16.0, "response": "suppressed",
              "burst": 0.0},
         ],
-        "extra": {"shape": "narrow", "amp": [40.0, 55.0, 35.0, 150.0], "rate": 7.0, "response": "none", "burst": 0.0},
-        "counts": (4, 5), "droppable": None, "footprint_distance_uv": 55.0,
+        "extras": [{"shape": "narrow", "amp": [40.0, 55.0, 35.0, 150.0], "rate": 7.0, "response": "none", "burst": 0.0}],
+        "counts": (3, 5), "droppable": 3, "footprint_distance_uv": 55.0,
         "size_spread": (0.9, 1.35),
     },
     "noisy_tetrode": {
@@ -90,8 +92,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {"shape": "narrow", "amp": [15.0, 85.0, 45.0, 50.0], "rate": 6.0, "response": "none", "burst": 0.0,
              "twin_of": 1, "twin_ratio": (0.45, 0.55)},
         ],
-        "extra": {"shape": "broad", "amp": [50.0, 65.0, 45.0, 165.0], "rate": 6.0, "response": "none", "burst": 0.0},
-        "counts": (6, 7), "droppable": None, "footprint_distance_uv": 75.0,
+        "extras": [{"shape": "broad", "amp": [50.0, 65.0, 45.0, 165.0], "rate": 6.0, "response": "none", "burst": 0.0}],
+        "counts": (5, 7), "droppable": 0, "footprint_distance_uv": 75.0,
         "size_spread": (1.0, 1.3),
     },
 }
@@ -185,18 +187,20 @@ def _noise(rng: np.random.Generator, sc: dict, n: int) -> np.ndarray:
 
 
 def instance_units(sc: dict, seed: int) -> list[dict]:
-    """The units of one instance: the scenario's, less one or plus one by a draw of the instance's own.
+    """The units of one instance: the scenario's, less one or plus one or two by a draw of the instance's own.
 
-    The unit that may be dropped is never one of the two that share their largest channel, so the hard
-    pair stays in every instance; the added unit is largest on a channel no other unit peaks on (on a
+    Neither count a draw can bring is the scenario table's own, so no count can be read off this table. The unit
+    that may be dropped is never a twin or a twin's model, nor one of the units that share their largest channel,
+    so the hard pairs stay in every instance; an added unit is largest on a channel no other unit peaks on (on a
     tetrode) or far larger than the others (on a single electrode), so it is as separable as they are.
     """
     count = int(np.random.default_rng([seed, COUNT_STREAM]).choice(sc["counts"]))
     units = list(sc["units"])
     if count < len(units):
-        units.pop(sc["droppable"])
-    elif count > len(units):
-        units.append(sc["extra"])
+        dropped = sc["droppable"]
+        units = [{**unit, "twin_of": unit["twin_of"] - (unit["twin_of"] > dropped)} if "twin_of" in unit else unit
+                 for k, unit in enumerate(units) if k != dropped]
+    units += sc["extras"][:count - len(units)]
     sizes = drawn_sizes(units, sc["size_spread"], np.random.default_rng([seed, SIZE_STREAM]))
     return drawn_geometry(units, sizes, sc["footprint_distance_uv"], np.random.default_rng([seed, GEOMETRY_STREAM]))
 
