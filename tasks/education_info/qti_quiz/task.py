@@ -10,11 +10,11 @@ rules, scoring policy). They select items that satisfy the blueprint, author eac
 assessmentTest and the IMS content-package manifest, and deliver the zip for LMS import.
 
 generate() builds the bank from computed item families (the keys are correct by construction),
-draws a hidden feasible selection, publishes the blueprint derived from it, and plants two traps in the
-bank from a separate stream, first in their cells: a retired item and a new enemy pair of the type the
-selection takes there. Blueprint and traps are redrawn until every selection rule binds: a search that honours
-every other rule but ignores the enemy groups or the item status (in bank order, or with the fewest or most
-points first) breaks it, and so does one in bank order that ignores the points total. The bank and
+draws a hidden feasible selection, publishes the blueprint derived from it, and plants traps in the
+bank from a separate stream, first and again last in their cells: a retired item and a new enemy pair of the type
+the selection takes there. Blueprint and traps are redrawn until every selection rule binds: a search that honours
+every other rule but ignores the enemy groups or the item status (in bank order or reversed, or with the fewest or
+most points first) breaks it, and so does one in bank order that ignores the points total. The bank and
 blueprint are stored in the reference. The test titles hold an ampersand, so XML written
 without escaping breaks.
 
@@ -214,16 +214,19 @@ def blueprint_markdown(bp: Blueprint) -> str:
 
 
 SELECTION_RULES = ("points", "enemies", "status")
-NATURAL_ORDERS = (lambda item: 0, lambda item: item.points, lambda item: -item.points)
-"""Orders a search may take each cell's items in: the bank's (which is also the ids'), fewest and most points first."""
+NATURAL_ORDERS: tuple[Callable[[list[Item]], list[Item]], ...] = (
+    list, lambda bank: bank[::-1], lambda bank: sorted(bank, key=lambda i: i.points),
+    lambda bank: sorted(bank, key=lambda i: -i.points))
+"""Orders a search may take each cell's items in: the bank's (which is also the ids'), reversed, fewest and most
+points first (ties in bank order)."""
 
 
 def rule_blind_selection(bank: list[Item], bp: Blueprint, ignored: str,
-                         order: Callable[[Item], int]) -> list[Item] | None:
-    """The first set, searching cells in blueprint order and items in ``order`` (a sort key), that meets every rule
-    but ``ignored`` (one of SELECTION_RULES); None when there is none."""
+                         order: Callable[[list[Item]], list[Item]]) -> list[Item] | None:
+    """The first set, searching cells in blueprint order and items as ``order`` arranges the bank, that meets every
+    rule but ``ignored`` (one of SELECTION_RULES); None when there is none."""
     cells = [((objective, difficulty), n) for objective, row in bp.cells.items() for difficulty, n in row.items() if n]
-    ranked = sorted(bank, key=order)
+    ranked = order(bank)
     pools = {cell: [i for i in ranked if (ignored == "status" or i.status == "active")
                     and (i.objective, i.difficulty) == cell] for cell, _ in cells}
     fewest = [0] * (len(cells) + 1)  # fewest and most points the cells from k on can add
@@ -284,9 +287,10 @@ def new_item(subject: str, cell: tuple[str, str], kind: str, bank: list[Item], r
 
 
 def plant_traps(subject: str, bank: list[Item], bp: Blueprint, rng: np.random.Generator) -> list[Item] | None:
-    """The bank with two traps, each first in its cell and of the type the hidden selection takes there: a retired
-    item, and a new enemy pair in a cell the blueprint needs two items of. A search that ignores status or enemies
-    picks them; None when no cell of the hidden selection holds a single type."""
+    """The bank with traps at both ends of their cells, of the type the hidden selection takes there: a retired item
+    first and another last in one cell, and a new enemy pair first and another last in a cell the blueprint needs
+    two items of. A search that ignores status or enemies, in bank order or reversed, picks them; None when no cell
+    of the hidden selection holds a single type."""
     hidden = [i for i in bank if i.item_id in bp.hidden_selection]
     cell_types: dict[tuple[str, str], set[str]] = {}
     for item in hidden:
@@ -297,17 +301,22 @@ def plant_traps(subject: str, bank: list[Item], bp: Blueprint, rng: np.random.Ge
         return None
     retired_cell = single[int(rng.integers(len(single)))]
     enemy_cell = paired[int(rng.integers(len(paired)))]
-    retired = new_item(subject, retired_cell, next(iter(cell_types[retired_cell])), bank, rng)
-    retired.status = "retired"
-    group = f"E{len({i.enemy_group for i in bank if i.enemy_group}) + 1:02d}"
-    enemies = []
-    for _ in range(2):
-        enemies.append(new_item(subject, enemy_cell, next(iter(cell_types[enemy_cell])), bank + enemies, rng))
-        enemies[-1].enemy_group = group
+    group_count = len({i.enemy_group for i in bank if i.enemy_group})
+    made: list[Item] = []
+
+    def trap(cell: tuple[str, str], status: str = "active", group: str = "") -> Item:
+        item = new_item(subject, cell, next(iter(cell_types[cell])), bank + made, rng)
+        item.status, item.enemy_group = status, group
+        made.append(item)
+        return item
+
     planted = list(bank)
-    for cell, traps in ((retired_cell, [retired]), (enemy_cell, enemies)):
-        first = next(k for k, i in enumerate(planted) if (i.objective, i.difficulty) == cell)
-        planted[first:first] = traps
+    for end, group in (("first", f"E{group_count + 1:02d}"), ("last", f"E{group_count + 2:02d}")):
+        for cell, traps in ((retired_cell, [trap(retired_cell, status="retired")]),
+                            (enemy_cell, [trap(enemy_cell, group=group), trap(enemy_cell, group=group)])):
+            at = [k for k, i in enumerate(planted) if (i.objective, i.difficulty) == cell]
+            where = at[0] if end == "first" else at[-1] + 1
+            planted[where:where] = traps
     return planted
 
 

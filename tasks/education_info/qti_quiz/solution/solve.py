@@ -3,7 +3,8 @@
 
 Run under another name (a symlink in adversaries/), the selection ignores one rule of the blueprint:
 - enemy_blind_selection.py: enemy groups (two items that cue each other may both be chosen);
-- retired_blind_selection.py: item status (retired items may be chosen).
+- retired_blind_selection.py: item status (retired items may be chosen);
+- enemy_blind_reversed.py: enemy groups, taking each cell's items in reversed bank order.
 """
 # ALE-CANARY-0b1f4f83-8c0e-4d4b-9a55-3f7f4de3e2a1
 
@@ -24,7 +25,7 @@ QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 LETTERS = "ABCDE"
-IGNORED_RULE = Path(__file__).name.removesuffix("_blind_selection.py")
+IGNORED_RULE, _, ORDER = Path(__file__).stem.partition("_blind_")
 
 
 def read_bank() -> list[dict]:
@@ -57,7 +58,8 @@ def read_blueprint() -> dict:
 def select(bank: list[dict], bp: dict) -> list[dict]:
     """Depth-first search over the blueprint cells for a set meeting every rule."""
     cells = [(cell, n) for cell, n in bp["cells"].items() if n]
-    pools = {cell: [i for i in bank if (i["status"] == "active" or IGNORED_RULE == "retired")
+    ranked = bank[::-1] if ORDER == "reversed" else bank
+    pools = {cell: [i for i in ranked if (i["status"] == "active" or IGNORED_RULE == "retired")
                     and (i["objective"], i["difficulty"]) == cell]
              for cell, _ in cells}
 
