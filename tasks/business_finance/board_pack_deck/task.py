@@ -255,15 +255,23 @@ CLAUSE_BREAK = re.compile(r";|[,.]\s|\b(?:though|although|but|while|whereas|and)
 PRIOR_YEAR = re.compile(r"prior[- ]year|previous year|last year|\bpy\b|year[- ]on[- ]year|\byoy\b")
 SIGNED = re.compile(r"(?<![\w.])([-−+(])(\d[\d,]*(?:\.\d+)?)")
 OVER_UNDER = re.compile(r"\b(over|above|ahead of|under|below|behind)\s+(?:the\s+)?budget\b")
+# a verb that says or makes the variance what a direction word says, whoever its subject ('the auditors would call it
+# adverse', 'the reclass makes it adverse', 'which the board would class as adverse')
+VERDICT_VERBS = {
+    "call", "calls", "called", "deem", "deems", "deemed", "consider", "considers", "considered", "regard", "regards",
+    "regarded", "see", "sees", "saw", "view", "views", "viewed", "class", "classes", "classed", "classify", "classifies",
+    "classified", "treat", "treats", "treated", "count", "counts", "counted", "describe", "describes", "described",
+    "label", "labels", "labelled", "labeled", "term", "terms", "termed", "make", "makes", "made", "turn", "turns",
+    "turned", "render", "renders", "rendered", "leave", "leaves", "left", "tip", "tips", "tipped", "swing", "swings",
+    "swung", "flip", "flips", "flipped", "push", "pushes", "pushed"}
 # what may stand before a direction word said of the variance: the variance itself, links, hedges, modals,
-# negations, another direction word ("favourable, or adverse", "favourable/adverse", "actually adverse")
-PLAIN_BEFORE = {
+# negations, verdict verbs, another direction word ("favourable, or adverse", "favourable/adverse", "actually adverse")
+PLAIN_BEFORE = VERDICT_VERBS | {
     "a", "an", "the", "this", "that", "it", "its", "it's", "which", "what", "variance", "variances", "figure", "result",
     "position", "outcome", "movement", "gap", "number", "is", "was", "are", "were", "be", "been", "being", "become",
-    "becomes", "became", "turn", "turns", "turned", "go", "goes", "went", "remain", "remains", "remained", "stay",
-    "stays", "look", "looks", "seem", "seems", "appear", "appears", "read", "reads", "prove", "proves", "end", "ends",
-    "ended", "up", "come", "comes", "came", "out", "count", "counts", "call", "called", "treat", "treated", "class",
-    "classed", "classified", "show", "shows", "shown", "report", "reported", "flag", "flagged", "mark", "marked", "as",
+    "becomes", "became", "go", "goes", "went", "remain", "remains", "remained", "stay", "stays", "look", "looks",
+    "seem", "seems", "appear", "appears", "read", "reads", "prove", "proves", "end", "ends", "ended", "up", "come",
+    "comes", "came", "out", "show", "shows", "shown", "report", "reported", "flag", "flagged", "mark", "marked", "as",
     "could", "would", "might", "may", "will", "shall", "should", "must", "can", "to", "so", "thus", "hence",
     "therefore", "overall", "net", "underlying", "really", "actually", "truly", "genuinely", "effectively", "arguably",
     "possibly", "perhaps", "maybe", "probably", "likely", "certainly", "clearly", "in", "fact", "reality", "truth",
@@ -273,29 +281,33 @@ PLAIN_BEFORE = {
     "fundamentally", "materially", "slightly", "somewhat", "broadly", "marginally", "significantly", "not", "no",
     "never", "hardly", "scarcely", "barely", "less", "than", "far", "from", "opposite", "of", "short", "un", "vs",
     "versus", "against", "budget", "k", "m", "favourable", "favorable", "adverse", "unfavourable", "unfavorable",
-    "albeit", "however", "nevertheless", "nonetheless", "admittedly", "some", "others", "say", "says", "said", "argue",
-    "argued", "like", "for", "basis", "terms", "underneath", "beneath", "picture", "into", "honest", "true", "real",
-    "plain", "simple", "fair", "right", "correct", "proper", "whole", "same", "make", "makes", "made", "render",
-    "renders", "rendered", "leave", "leaves", "left", "tip", "tips", "tipped", "swing", "swings", "swung", "flip",
-    "flips", "flipped", "push", "pushes", "pushed", "deem", "deems", "deemed", "regard", "regards", "regarded",
-    "describe", "describes", "described", "label", "labels", "labelled", "labeled", "term", "termed"}
+    "albeit", "however", "nevertheless", "nonetheless", "admittedly", "some", "others", "said", "like", "for", "basis",
+    "underneath", "beneath", "picture", "into", "honest", "true", "real", "plain", "simple", "fair", "right", "correct",
+    "proper", "whole", "same"}
 # the variance named as the subject or object of a direction word ('it is favourable', 'the honest answer is ...')
 VARIANCE_ITSELF = {"it", "this", "that", "which", "variance", "variances", "figure", "result", "position", "outcome",
                    "movement", "gap", "number", "answer", "picture", "truth", "reality", "line", "one", "total", "story",
                    "reading", "verdict", "performance", "showing", "swing", "direction", "bottom", "month", "outturn"}
+# a voice that names its speaker after it, whoever that is: 'per Deloitte favourable', 'according to KPMG adverse'
+VOICED_BY = {"per", "according"}
+# a voice that names its speaker before it, whoever that is: 'KPMG reckons favourable', 'in Deloitte's view adverse'
+OPINIONS = {"say", "says", "argue", "argues", "argued", "view", "views", "opinion", "eyes", "judgement", "judgment",
+            "agree", "agrees", "agreed", "think", "thinks", "thought", "believe", "believes", "believed", "reckon",
+            "reckons", "reckoned", "feel", "feels", "felt", "consider", "considers", "considered", "suggest",
+            "suggests", "suggested", "claim", "claims", "claimed", "insist", "insists", "insisted", "maintain",
+            "maintains", "conclude", "concludes", "concluded", "judge", "judges", "judged"}
 # whoever the reading is put in the mouth of: 'per the auditors favourable', 'in the CFO's view', 'we think it ...'
-VOICES = {"per", "according", "view", "views", "opinion", "eyes", "judgement", "judgment", "auditor", "auditors", "cfo",
-          "ceo", "fd", "board", "management", "we", "us", "our", "i", "my", "you", "finance", "team", "controller",
-          "analyst", "analysts", "chair", "committee", "director", "directors", "they", "their", "everyone", "anyone",
-          "someone", "agree", "agrees", "agreed", "think", "thinks", "thought", "believe", "believes", "believed",
-          "reckon", "reckons", "reckoned", "feel", "feels", "felt", "consider", "considers", "considered", "argues",
-          "suggest", "suggests", "suggested", "claim", "claims", "claimed", "insist", "insists", "maintain", "maintains",
-          "conclude", "concludes", "concluded", "judge", "judges", "judged", "see", "sees", "saw", "seen", "find",
-          "finds", "found", "viewed", "call", "calls", "insisted"}
+VOICES = VOICED_BY | OPINIONS | {
+    "auditor", "auditors", "cfo", "ceo", "fd", "board", "management", "we", "us", "our", "i", "my", "you", "finance",
+    "team", "controller", "analyst", "analysts", "chair", "committee", "director", "directors", "they", "their",
+    "everyone", "anyone", "someone", "see", "sees", "saw", "seen", "find", "finds", "found", "viewed", "call", "calls"}
+# the words that make a direction conditional ('favourable depending on the accrual'), before 'on' or 'upon'
+CONDITIONAL = ("depending", "dependent", "contingent", "conditional", "hinging")
+CONDITIONAL_ON = rf"(?:{'|'.join(CONDITIONAL)})\s+(?:up)?on\b"
 # what may follow a direction word said of the variance (after adverbs in -ly)
-PLAIN_AFTER = {"overall", "net", "once", "when", "after", "if", "until", "pending", "depending", "dependent",
-               "contingent", "conditional", "hinging", "subject", "then", "now", "too", "again", "instead", "indeed",
-               "still", "all", "really", "actually", "underneath", "beneath", "one", "territory", "according", "given"}
+PLAIN_AFTER = set(CONDITIONAL) | {"overall", "net", "once", "when", "after", "if", "until", "pending", "subject", "then",
+                                  "now", "too", "again", "instead", "indeed", "still", "all", "really", "actually",
+                                  "underneath", "beneath", "one", "territory", "according", "given"}
 # a word after a preposition (on, in, by ...) that makes it a reading of the whole variance, not a driver
 BASIS = re.compile(r"basis|reality|substance|truth|fact|effect|practice|reflection|balance|inspection|\blook|measure"
                    r"|reading|view|analysis|terms|whole|total|aggregate|\bsum\b|paper|\bnet\b|\bmonth\b|underlying"
@@ -314,13 +326,8 @@ UNDERLYING = re.compile(r"underlying|underneath|beneath|\bat\s+heart\b|\bcore\b|
                         r"|without|\bex\b|strip|ignor|adjust|normali[sz]|before|\bpre\b|\bbut\s+for\b|\babsent\b"
                         r"|\bnet\s+of\b|\baside\b|constant[- ]currency|\bremov")
 ONE_OFF = re.compile(r"one[- ]off|non[- ]recurring|exceptional")
-# a verb that says or makes the variance itself what the direction word says, whoever its subject ('the auditors
-# would call it adverse', 'the reclass makes it adverse', 'which the board would class as adverse')
-SAID_OF = re.compile(r"(?<![\w-])(?:(?P<says>call|calls|called|deem|deems|deemed|consider|considers|considered|regard|regards"
-                     r"|regarded|see|sees|saw|view|views|viewed|class|classes|classed|classify|classifies|classified"
-                     r"|treat|treats|treated|count|counts|counted|describe|describes|described|label|labels|labell?ed"
-                     r"|term|terms|termed)|(?P<makes>make|makes|made|turn|turns|turned|render|renders|rendered|leave"
-                     r"|leaves|left|tip|tips|tipped|swing|swings|swung|flip|flips|flipped|push|pushes|pushed))\s+"
+# a verdict verb with the variance as its object: 'would not call it adverse' is not adverse
+SAID_OF = re.compile(rf"(?<![\w-])(?:{'|'.join(sorted(VERDICT_VERBS))})\s+"
                      r"(?:(?:it|this|that|the\s+(?:variance|line|figure|result|outcome|position|number|movement|gap))\s+)?"
                      r"(?:as\s+|to\s+|into\s+)?(?:an?\s+)?$")
 # a what-if that did not happen ('a weaker dollar would have made it adverse', 'had it been deferred'), or a part
@@ -329,11 +336,11 @@ COUNTERFACTUAL = re.compile(r"\b(?:would|could|might|should|must|may)\s+(?:not\s
 PART = re.compile(r"\balone\b|\bon\s+its\s+own\b|\bby\s+itself\b|\bin\s+isolation\b")
 # the direction made conditional ('favourable depending on the accrual'): it gives neither
 HEDGE = re.compile(r"^\s*(?:(?:vs|versus|against|to)\s+(?:the\s+)?budget\s*)?(?:\([^)]*\)\s*)?(?:\w+ly\s+)?"
-                   r"(?:depending|dependent|contingent|conditional|hinging)\s+(?:up)?on\b")
+                   + CONDITIONAL_ON)
 # a clause opening with a condition ('if the accrual holds', 'unless ...'); ending its sentence it hedges the bullet
 CONDITION = re.compile(r"^\s*(?:(?:\w+ly\s+)?(?:if|when)\s+(?:the|a|an|this|that|these|those|it|its|we|they|our"
                        r"|their|there|management|auditors?)\b|unless\b|provided\b|providing\b|assuming\b"
-                       r"|(?:as|so)\s+long\s+as\b|(?:depending|dependent|contingent|conditional|hinging)\s+(?:up)?on\b)")
+                       r"|(?:as|so)\s+long\s+as\b|" + CONDITIONAL_ON + ")")
 
 
 def _budget_clauses(text: str) -> list[str]:
@@ -350,9 +357,15 @@ def _of_variance(words: list[str], itself: set[str]) -> bool:
     """Whether the words before a direction word leave it said of the variance: after the last word naming the
     variance ('it', 'the variance', 'the honest answer'), or in all of them when none does, nothing but links,
     hedges and voices ('the auditors agree', 'per the board', 'in the CFO's view'); a driver or another item
-    ('price was', 'volumes were') makes it theirs. itself: the words naming the variance, the line's name among them."""
+    ('price was', 'volumes were') makes it theirs. Any speaker may give a voice: the words before an opinion ('KPMG
+    reckons', 'in Deloitte's view') or after a 'per' or 'according to' with nothing but plain words before it
+    ('per Deloitte'; not 'revenue per head'). itself: the words naming the variance, the line's name among them."""
+    def plain(word: str) -> bool:
+        return word in PLAIN_BEFORE or word in VOICES or word.endswith("ly")
     last = max((i for i, w in enumerate(words) if w in itself), default=-1)
-    return all(w in PLAIN_BEFORE or w in VOICES or w.endswith("ly") for w in words[last + 1:])
+    spoken = max((i for i, w in enumerate(words) if w in OPINIONS), default=-1)
+    voiced = next((i for i, w in enumerate(words) if w in VOICED_BY and all(map(plain, words[:i]))), len(words))
+    return all(map(plain, words[max(last, spoken) + 1:voiced]))
 
 
 def _about_else(clause: str, start: int, end: int, since: int, condition: str, itself: set[str]) -> bool:
@@ -361,13 +374,15 @@ def _about_else(clause: str, start: int, end: int, since: int, condition: str, i
     a what-if that did not happen (in its clause or the condition opening it), a part ('price alone'), a driver as
     its subject ('volumes were favourable': _of_variance) or attribute ('a favourable price mix'), or a preposition
     naming one ('favourable on price'; not 'on a like-for-like basis', a reading of the whole)."""
-    before, after = clause[since:start], DIRECTION.split(clause[end:])[0]
+    # a word glued to the direction word by a hyphen shades it ('adverse-ish', 'semi-favourable')
+    before = re.sub(r"[a-z]+-$", "", clause[since:start])
+    after = re.sub(r"^-[a-z]+", "", DIRECTION.split(clause[end:])[0])
     if (OTHER_TIME.search(f"{before} {after}") or PART.search(before) or COUNTERFACTUAL.search(before)
             or re.search(r"\b(?:had|were)\b", condition) or not _of_variance(_words(before), itself)):
         return True
     words = [w for w in _words(after) if not w.endswith("ly")]
     words = words[1:] if words[:1] in (["variance"], ["variances"]) else words
-    if not words or (words[0] in AGAINST and BUDGET.search(after)):
+    if not words or (words[0] in AGAINST and BUDGET.search(after)) or words[0] in VOICED_BY:
         return False
     if words[0] in PREPOSITIONS | AGAINST:  # 'favourable on price', not 'on a like-for-like basis' or 'per the board'
         return BASIS.search(" ".join(words[1:])) is None and not VOICES & set(words[1:])
@@ -416,7 +431,7 @@ def _says_direction(text: str, variance: float, percent: float, over_favourable:
     variance or its percentage (a minus for adverse, a plus for favourable: the pack's favourable-positive
     convention) must agree with it."""
     # a comma before a hedge keeps it in its direction word's clause
-    clauses = _budget_clauses(re.sub(r",(?=\s*(?:\w+ly\s+)?(?:depending|dependent|contingent|conditional|hinging)\s)",
+    clauses = _budget_clauses(re.sub(rf",(?=\s*(?:\w+ly\s+)?{CONDITIONAL_ON})",
                                      " ", text))
     said = []  # (favourable, counts, underlying reading)
     taken_out = False  # the clause before took an item out: 'excluding the rounding, it is favourable'
@@ -426,7 +441,7 @@ def _says_direction(text: str, variance: float, percent: float, over_favourable:
         central = bool(BUDGET.search(c)) or _has(c, variance) or _has(c, percent)
         since = 0
         for m in DIRECTION.finditer(c):
-            head = SAID_OF.sub("", c[:m.start()])  # 'would not call it adverse' is not adverse
+            head = SAID_OF.sub("", c[:m.start()])
             favourable = (m[2].startswith("fav") and not m[1]) != (NEGATION.search(head) is not None)
             counts = (central and since == 0) or not _about_else(c, m.start(), m.end(), since, condition, itself)
             beneath = taken_out or UNDERLYING.search(c[since:m.start()] + " " + DIRECTION.split(c[m.end():])[0])

@@ -366,6 +366,11 @@ def main() -> None:
         commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
                       + turn.format(*(["favourable", "adverse"] if r["variance"] > 0 else ["adverse", "favourable"]))
                       for r, turn in zip(ranked, turns, strict=True)]
+    if SHORTCUT == "commentary_third_party_direction":  # the right word, then the other one in a named firm's mouth or softened
+        turns = ["{}; per Deloitte {}", "{}; KPMG reckons {}", "{}; {}-ish"]
+        commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%), "
+                      + turn.format(*(["favourable", "adverse"] if r["variance"] > 0 else ["adverse", "favourable"]))
+                      for r, turn in zip(ranked, turns, strict=True)]
     if SHORTCUT == "unsigned_commentary":  # the size of each variance without its direction
         commentary = [f"{r['line']}: {abs(r['variance'])}k {cur} vs budget ({abs(r['variance_pct']):.1f}%)"
                       for r in ranked]
