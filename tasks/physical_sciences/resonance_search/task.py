@@ -418,14 +418,16 @@ NEGATOR = re.compile(r"\b(?:no|not|cannot|never|without|nor)\b|n't\b")
 # a shortfall negated affirms the claim ("nothing short of a discovery", "no less than an observation", "nothing if
 # not a discovery")
 AFFIRMED = re.compile(r"\b(?:no|not|nothing|none|never)\s+(?:short\s+of|(?:less|other|else)\s+than)\b"
-                      r"|\bnothing\s+if\s+not\b")
+                      r"|\bnothing\s+if\s+not\b|\b(?:nothing|none)\s+but\b")
 # a mass range named by its bounds ("below 300 gev", "between 200 and 300 gev") is another part of the spectrum when
 # the fitted mass and its peak (PEAK_HALF_WIDTH of the mass either side) are outside it, and names no shortfall
 MASS_BOUND = re.compile(r"\b(below|under|above|over|beyond|between|from)\s+(\d+(?:\.\d+)?)\s*(?:gev\s*)?"
                         r"(?:(?:and|to|-|\u2013)\s*(\d+(?:\.\d+)?)\s*)?gev\b")
+# a word that denies what follows without a negator ("nothing in the spectrum resembles a discovery")
+NOTHING = re.compile(r"\b(?:nothing|none|neither|nobody|hardly|scarcely|barely)\b")
 # what, a few words before a claim, says that the result falls short of it ("below the threshold of an observation")
-SHORT_OF = re.compile(r"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than|premature|too\s+early|"
-                      r"refrain(?:s|ed|ing)?|avoid(?:s|ed|ing)?)\b|n't\b")
+SHORT_OF = re.compile(rf"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than|premature|too\s+early|"
+                      rf"refrain(?:s|ed|ing)?|avoid(?:s|ed|ing)?)\b|n't\b|{NOTHING.pattern}")
 # what, a few words before a claim, puts the result under it whatever the significance ("evidence, below the 5 sigma
 # threshold for an observation"; "more than enough for an observation" does not)
 FALLS_SHORT = re.compile(r"\b(?:below|short|insufficient|until)\b")
@@ -439,8 +441,6 @@ HEDGING_WOULD = re.compile(r"\bwould\s+(?:(?:we|one|i|you|\w+ly)\s+)?(?:seem|app
 # what, in the sentence of a claim hedged so, conditions it still ("we would call it a discovery if confirmed",
 # "only at 5 sigma would we call it a discovery")
 HEDGE_CONDITION = re.compile(r"\b(?:if|unless|once|only|until|were|had)\b|\b(?:5|five)\s*(?:sigma|σ|standard)")
-# before the hedged claim, a word that denies it without a negator ("nothing here is what we would call a discovery")
-NOTHING = re.compile(r"\b(?:nothing|none|neither|nobody|hardly|scarcely|barely)\b")
 RELATIVE_PRONOUN = r"(?:which|who|whose|that|where|when)"
 # a relative clause describing what the sentence reports: a claim hedged in it ("..., which we would call a discovery")
 # is conditioned only by what follows its opening
@@ -448,26 +448,34 @@ RELATIVE_OPENING = re.compile(rf",\s*{RELATIVE_PRONOUN}\b")
 # a relative clause without the claim says something about it, without making it conditional ("we report the
 # observation of a new resonance, which would be the first of its kind, at 343 gev", "..., a result that would be ...",
 # "... a new resonance that would be ..."); it runs to the next punctuation, a clause without a comma only up to a
-# requirement that belongs to the sentence ("an observation that would be the first of its kind requires 5 sigma")
+# requirement that belongs to the sentence ("an observation that would be the first of its kind requires 5 sigma"),
+# or, when a requirement is its own verb, up to the sentence's own verb ("a new resonance that would require
+# confirmation", "a discovery that needs confirmation is not claimed"); a requirement of a significance is the
+# claim's ("an observation is a result that requires 5 sigma")
+CLAUSE_END = r"(?:is|are|was|were|has|have|had|can|cannot|could|would|will|must|should|may|might|does|did|\w+n't)"
+SIGNIFICANCE = r"(?:\d|sigma|\u03c3|standard\s+deviation|threshold|significan)"
+OWN_REQUIREMENT_CLAUSE = (rf"\b{RELATIVE_PRONOUN}\s+(?:(?:would|could|might|may|will|also|still|\w+ly)\s+){{0,2}}"
+                          rf"(?:require|need)\w*(?:(?!\b{CLAUSE_END}\b|{SIGNIFICANCE})[^,;:()])*"
+                          rf"(?=[,;:()]|\b{CLAUSE_END}\b|$)")
 RELATIVE_CLAUSE = re.compile(rf"[,(]\s*(?:(?:a|an|the|one)\s+(?:\w+\s+){{0,2}}?)?{RELATIVE_PRONOUN}\b[^,;:()]*"
-                             rf"|\b{RELATIVE_PRONOUN}\b(?:(?!\b{REQUIREMENT}\b)[^,;:()])*")
+                             rf"|{OWN_REQUIREMENT_CLAUSE}|\b{RELATIVE_PRONOUN}\b(?:(?!\b{REQUIREMENT}\b)[^,;:()])*")
 # a clause of its own before the claim's does not condition it ("it is below the 5 sigma threshold, and we would call
 # it a discovery", "although it is below the threshold, ..."), unless the claim's clause refers back to it ("and only
 # then")
 OTHER_CLAUSE = re.compile(r",\s*(?:and|but|yet|so|whereas|while)\b(?!\s+(?:only\s+)?then\b)"
                           r"|^\s*(?:although|though|even\s+though|despite|whereas|while)\b[^,]*,")
 DENIAL = re.compile(r"\bno (?:significant )?(?:excess|signal|evidence)\b")
-# another part of the spectrum: the sidebands or "elsewhere" (not the look-elsewhere effect), or a word setting a part
-# apart with a place in the spectrum beside it ("outside the signal window", "at other masses", "except near 343 gev";
-# not "except for one thing", "in other words")
-SPECTRUM_PLACE = re.compile(r"\b(?:sidebands?|(?<!look[- ])elsewhere|control\s+regions?)\b")
+# another part of the spectrum: the sidebands, higher or lower masses or "elsewhere" (not the look-elsewhere effect), or
+# a word setting a part apart with a place in the spectrum beside it ("outside the signal window", "at other masses",
+# "except near 343 gev"; not "except for one thing", "in other words")
+SPECTRUM_PLACE = re.compile(r"\b(?:sidebands?|(?<!look[- ])elsewhere|control\s+regions?|(?:higher|lower)\s+masses)\b")
 PLACE_NOUN = re.compile(r"\b(?:peak|window|region|signal|excess|resonance|bump|mass(?:es)?|gev|bins?|range|spectrum)\b|\d")
 ELSEWHERE_WORDS = r"outside|away\s+from|apart\s+from|except|excluding"
 ELSEWHERE = re.compile(rf"\b(?:other|{ELSEWHERE_WORDS})\b")
 # a claim denied by what follows it, past a relative clause ("an observation cannot be claimed", "a discovery, which
-# would need 5 sigma, is not established")
-DENIED_AFTER = re.compile(rf"(?:\s*(?:{RELATIVE_CLAUSE.pattern}),)?\s*(?:(?:yet|still)\s+)?(?:cannot|can't|isn't|"
-                          r"aren't|wasn't|weren't|won't|(?:is|are|was|were|can|could|may|might|should|will|would|has|"
+# would need 5 sigma, is not established", "a discovery that needs confirmation is not claimed")
+DENIED_AFTER = re.compile(rf"(?:\s*(?:{RELATIVE_CLAUSE.pattern}),|\s*{OWN_REQUIREMENT_CLAUSE})?\s*(?:(?:yet|still)\s+)?"
+                          r"(?:cannot|can't|isn't|aren't|wasn't|weren't|won't|(?:is|are|was|were|can|could|may|might|should|will|would|has|"
                           r"have|does|do|did)\s+(?:not|never)\b)")
 # evidence or an excess withdrawn: "evidence cannot be claimed", "we cannot claim evidence"
 WITHDRAWN = r"(?:claim|establish|demonstrat)\w*"
@@ -513,12 +521,14 @@ SIGNAL_TAKEN_AWAY = re.compile(r"\b(?:without|absent|absence\s+of|but\s+for|not\
 # qualifies nothing; a relative clause inside the phrase ("outside the region where the peak is") is not its verb
 OWN_VERB = re.compile(r"\b(?:is|are|was|were|be|been|has|have|had|agrees?|fits?|shows?|seems?|appears?|looks?|remains?|"
                       r"describes?|matches?|gives?|yields?)\b")
-# a place listed after another ("in the sidebands and at the fitted mass", "... or everywhere else") is a phrase without a
-# verb of its own (not "and at 343 gev there is a peak"); the list names another part of the spectrum only if each
-# place in it does: "in the sidebands and everywhere else" takes the peak in
-LISTED_PLACE = (r"(?=(?:everywhere|anywhere|in|at|within|across|near|around|below|under|above|over|beyond|between|"
-                rf"from)\b(?:(?!{OWN_VERB.pattern})[^,;:()])*(?:[,;:()]|$))")
-PLACE_LIST_BREAK = re.compile(rf"\b(?:and|or)\s+{LISTED_PLACE}")
+# a place listed after another ("in the sidebands and at the fitted mass", "... or everywhere else", "... as well as at
+# the fitted mass", "... along with the peak region") is a phrase without a verb of its own (not "and at 343 gev there
+# is a peak"); the list names another part of the spectrum only if each place in it does: "in the sidebands and
+# everywhere else" takes the peak in, "outside the peak window and everywhere else" leaves it out
+LISTED_PLACE = (r"(?=(?:(?:also|even)\s+)?(?:everywhere|anywhere|in|at|within|across|near|around|below|under|above|over|"
+                rf"beyond|between|from)\b(?:(?!{OWN_VERB.pattern})[^,;:()])*(?:[,;:()]|$))")
+PLACE_LIST_BREAK = re.compile(rf"\b(?:(?:and|or|plus)\s+{LISTED_PLACE}|(?:as\s+well\s+as|along\s+with|together\s+with)\s+)")
+REST_OF_SPECTRUM = re.compile(r"\s*(?:everywhere|anywhere)\s+else\b")
 # the agreement's own part of its sentence is bounded by punctuation and conjunctions: a word about the sidebands or
 # a probability elsewhere in the sentence ("..., and the probability of a signal is small") does not excuse it
 AGREEMENT_PART_BREAK = re.compile(rf"[,:()\u2013\u2014]|\b(?:(?<!\d\s)and(?!\s+{LISTED_PLACE})|but|while|whereas|yet|"
@@ -611,10 +621,12 @@ def _said_elsewhere(sentence: str, match: re.Match[str], mass: float | None) -> 
 
 def _names_place(part: str, mass: float | None, words: re.Pattern[str] = AGREEMENT_ELSEWHERE) -> bool:
     """Whether a part of a sentence names another part of the spectrum than the fitted ``mass``, in each place it
-    lists."""
+    lists ("everywhere else" when another place sets the peak apart)."""
+    places = PLACE_LIST_BREAK.split(part)
+    set_apart = [bool(AGREEMENT_ELSEWHERE.search(place) and PLACE_NOUN.search(place)) for place in places]
     return all(SPECTRUM_PLACE.search(place) or (words.search(place) and PLACE_NOUN.search(place))
                or any(_excludes(bound, mass) for bound in MASS_BOUND.finditer(place))
-               for place in PLACE_LIST_BREAK.split(part))
+               or (any(set_apart) and REST_OF_SPECTRUM.match(place)) for place in places)
 
 
 def _excludes(bound: re.Match[str], mass: float | None) -> bool:
@@ -707,9 +719,11 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     without the claim, or a clause of its own before the claim's, does not make it conditional ("we report the
     observation of a new resonance, which would be the first of its kind, at ...", "... a new resonance that would be
     the first of its kind", "..., a result that would be ...", "it is below the 5 sigma threshold, and we would call it
-    a discovery"); a place listing places names another part of the spectrum only if each of them does ("in the
-    sidebands and everywhere else" denies the excess at the peak too); a 'would' makes the agreement with the background hypothetical only beside the
-    signal taken away ("without the peak, the data would be consistent with ...")."""
+    a discovery", "... a new resonance that would require confirmation"); a word that denies without a negator, before
+    a claim, denies it ("nothing in the spectrum resembles a discovery"); a place listing places names another part of
+    the spectrum only if each of them does ("in the sidebands and everywhere else" or "... as well as at the fitted
+    mass" denies the excess at the peak too); a 'would' makes the agreement with the background hypothetical only
+    beside the signal taken away ("without the peak, the data would be consistent with ...")."""
     if g.params["mode"] == "measurement":
         z, mass = _value(result, "local_significance"), _value(result, "mass_gev")
         # a denial said of another part of the spectrum ("away from 343 gev no excess is observed") denies no claim

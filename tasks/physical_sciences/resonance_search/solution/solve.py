@@ -60,6 +60,8 @@ STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcut
 # hedged with "would" in a clause of its own after the threshold
 # relative_that_claim claims an observation before a "that would" clause without a comma (and, in limit mode, an
 # appositive "a result that would"); at 5 sigma or more it denies the excess "in the sidebands and everywhere else"
+# relative_clause_modal claims an observation before a comma-less relative clause whose own verb is a requirement ("that
+# would require confirmation"); at 5 sigma or more it denies the excess "in the sidebands as well as at the fitted mass"
 HEDGES = {"hedged_conclusion": {
               "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
               "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
@@ -122,7 +124,13 @@ HEDGES.update({
                                            "kind.\n",
                             "limit": "We report the observation of a new resonance near the largest best-fit yield, a "
                                      "result that would be the first of its kind.\n",
-                            "observation": "In the sidebands and everywhere else, no significant excess is observed.\n"}})
+                            "observation": "In the sidebands and everywhere else, no significant excess is observed.\n"},
+    "relative_clause_modal": {"measurement": "We report the observation of a new resonance that would require "
+                                             "confirmation.\n",
+                              "limit": "We report the observation of a new resonance near the largest best-fit yield "
+                                       "that would require confirmation.\n",
+                              "observation": "In the sidebands as well as at the fitted mass, no significant excess is "
+                                             "observed.\n"}})
 
 
 def read_tree(name):
