@@ -265,6 +265,15 @@ def _rough_positions(txs: list[simulate.Transmission]) -> dict[int, tuple[float,
             if tx.fields["type"] in (1, 2, 3, 18)}
 
 
+def _position_reports(txs: list[simulate.Transmission]) -> dict[int, list[simulate.Transmission]]:
+    """Each vessel's position reports, by MMSI, in transmission order."""
+    reports: dict[int, list[simulate.Transmission]] = {}
+    for tx in txs:
+        if tx.fields["type"] in (1, 2, 3, 18):
+            reports.setdefault(tx.vessel.mmsi, []).append(tx)
+    return reports
+
+
 def _steer(tx: simulate.Transmission, fields: dict, v: simulate.Vessel, pivot: float, course: float,
            to_latlon: Any) -> None:
     """Put a report of ``v`` (its original ``fields``) on a straight leg from its planned position at ``pivot``
@@ -292,10 +301,7 @@ def _dogleg(params: Params, vessels: list[simulate.Vessel], txs: list[simulate.T
         return None
     tracks = {int(k): v for k, v in pre["tracks"].items()}
     want = {(e["mmsi_1"], e["mmsi_2"]): (round(e["cpa_epoch"]), _situation(e)) for e in pre["encounters"]}
-    reports: dict[int, list[simulate.Transmission]] = {}
-    for tx in txs:
-        if tx.fields["type"] in (1, 2, 3, 18):
-            reports.setdefault(tx.vessel.mmsi, []).append(tx)
+    reports = _position_reports(txs)
     by_mmsi = {v.mmsi: v for v in vessels}
     met = sorted({int(e[k]) for e in pre["encounters"] for k in ("mmsi_1", "mmsi_2")})
     options = [m for m in met if not (by_mmsi[m].pilot or by_mmsi[m].anchored or by_mmsi[m].turn_at is not None
@@ -342,10 +348,7 @@ def _late_alteration(params: Params, vessels: list[simulate.Vessel], txs: list[s
     if pre is None:
         return None
     tracks = {int(k): v for k, v in pre["tracks"].items()}
-    reports: dict[int, list[simulate.Transmission]] = {}
-    for tx in txs:
-        if tx.fields["type"] in (1, 2, 3, 18):
-            reports.setdefault(tx.vessel.mmsi, []).append(tx)
+    reports = _position_reports(txs)
     by_mmsi = {v.mmsi: v for v in vessels}
     options = [(e, m) for e in pre["encounters"] for m in (int(e["mmsi_1"]), int(e["mmsi_2"]))
                if str(m) != dogleg and not (by_mmsi[m].pilot or by_mmsi[m].anchored or by_mmsi[m].turn_at is not None
