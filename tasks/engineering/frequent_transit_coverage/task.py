@@ -182,9 +182,13 @@ def _grade_coverage(g: Grading, ref: dict[str, Any], cov: dict[str, Any], marked
             expected=want["frequent_stops"], found={"coverage.json": cov.get("frequent_stops"), "csv": marked})
 
 
+def _unseparated(text: str) -> str:
+    """The text with thousands separators (comma, no-break and thin spaces, space) taken out of its numbers."""
+    return re.sub(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))", "", text)
+
+
 def _memo_numbers(text: str) -> list[float]:
-    plain = re.sub(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))", "", text)
-    return [float(n) for n in re.findall(r"(?<![\d.])\d+(?:\.\d+)?", plain)]
+    return [float(n) for n in re.findall(r"(?<![\d.])\d+(?:\.\d+)?", _unseparated(text))]
 
 
 TOPICS = {"population": re.compile(r"resident|population|people|inhabitant|persons"),
@@ -251,7 +255,7 @@ def _contradicting_figures(units: list[str], params: Params, cov: dict[str, Any]
             float(params["service_date"][:4])}
     found = []
     for unit in units:
-        plain = re.sub(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))", "", unit)
+        plain = _unseparated(unit)
         if not COVERED_CONTEXT.search(plain) or PART_OR_COMPARISON.search(plain):
             continue
         pairs = [(m.group(1), m.group(2), m.group(3)) for m in FIGURE_BEFORE_NOUN.finditer(plain)]
