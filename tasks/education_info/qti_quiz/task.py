@@ -258,19 +258,20 @@ def rule_blind_selection(bank: list[Item], bp: Blueprint, ignored: str,
     return search(0, [], set(), 0)
 
 
-def breaks_rule(chosen: list[Item], bp: Blueprint, rule: str) -> bool:
-    if rule == "points":
-        return sum(i.points for i in chosen) != bp.total_points
-    if rule == "enemies":
-        return any(n > 1 for n in Counter(i.enemy_group for i in chosen if i.enemy_group).values())
-    return any(i.status != "active" for i in chosen)
+def rule_breaches(chosen: list[Item], bp: Blueprint) -> dict[str, list[str]]:
+    """What ``chosen`` breaks of each rule in SELECTION_RULES, one message per breach (an empty list: kept)."""
+    points = sum(i.points for i in chosen)
+    groups = Counter(i.enemy_group for i in chosen if i.enemy_group)
+    return {"points": [f"{points} points, not {bp.total_points}"] if points != bp.total_points else [],
+            "enemies": [f"enemy group {grp} used {n} times" for grp, n in groups.items() if n > 1],
+            "status": [f"{i.item_id} is retired" for i in chosen if i.status != "active"]}
 
 
 def rules_bind(bank: list[Item], bp: Blueprint) -> bool:
     """Whether every selection rule is a real constraint: a search that ignores the enemies or the status, in any
     natural order, breaks that rule, and so does one in bank order that ignores the points total (in every order
     too, few blueprints would do)."""
-    return all((naive := rule_blind_selection(bank, bp, rule, order)) is None or breaks_rule(naive, bp, rule)
+    return all((naive := rule_blind_selection(bank, bp, rule, order)) is None or bool(rule_breaches(naive, bp)[rule])
                for rule in SELECTION_RULES for order in (NATURAL_ORDERS[:1] if rule == "points" else NATURAL_ORDERS))
 
 
@@ -568,9 +569,8 @@ def _check_blueprint(g: Grading, chosen: list[Item], bp: Blueprint) -> None:
     types = Counter(i.type for i in chosen)
     short = [f"{t}: {types[t]} < {n}" for t, n in bp.type_minimums.items() if types[t] < n]
     g.check("item-type minimums met", not short, reason="; ".join(short))
-    groups = Counter(i.enemy_group for i in chosen if i.enemy_group)
-    bad = [f"{i.item_id} is retired" for i in chosen if i.status != "active"]
-    bad += [f"enemy group {grp} used {n} times" for grp, n in groups.items() if n > 1]
+    breaches = rule_breaches(chosen, bp)
+    bad = breaches["status"] + breaches["enemies"]
     ids = Counter(i.item_id for i in chosen)
     bad += [f"{k} appears {n} times" for k, n in ids.items() if n > 1]
     g.check("no retired items, no enemy pairs, no repeats", not bad and bool(chosen), weight=2,
