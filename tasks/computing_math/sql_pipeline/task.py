@@ -23,11 +23,11 @@ reference tables, counts, KPIs and the release call are computed from the truth 
 Each night first draws its release plan from a stream of its own: the decision (hold on half the
 nights, publish with caveats on a third, publish on a sixth), then the rules that give it (a finance
 rule among them unless the night is published). A breached completeness rule gets the fewest orphan
-lines, unknown-SKU lines or unmatched returns past its threshold; a rule held either its natural count
-or the most the threshold allows. Finance's booked sales equal the true gross revenue except in a
-month per breached finance rule, given an injected gap (a blocking break, a minor variance). A
-second, hidden night of extracts (same profile and scenario, other seed) goes to the reference with
-its own reference tables.
+lines, unknown-SKU lines or unmatched returns past its threshold at two decimals; a rule held either
+its natural count or the most the threshold allows. Finance's booked sales equal the true gross
+revenue except in a month per breached finance rule, given an injected gap (a blocking break, a minor
+variance). A second, hidden night of extracts (same profile and scenario, other seed) goes to the
+reference with its own reference tables.
 
 Grade: the submitted build.sql is re-run from the raw extracts in a fresh sandbox
 (``sqlite3 warehouse.db < build.sql``) and, in another, on the hidden night's extracts; the
@@ -308,10 +308,10 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dic
                          "day": order["day"], "currency": order["currency"], "rate": order["rate"],
                          "system": order["system"]})
     orphans = sum(f["customer_id"] not in known for f in fact)
-    wanted = _planted_count(plan["orphan_customers"], orphans, _rule_limit("orphan_customers", len(fact)))
+    wanted = _planted_count("orphan_customers", plan["orphan_customers"], orphans, len(fact))
     _plant_orphans(fact, rows, wanted - orphans, known - set(aliases), orphan_n, profile, plan_rng)
     unknown = sum(f["sku"] not in skus for f in fact)
-    wanted = _planted_count(plan["unknown_skus"], unknown, _rule_limit("unknown_skus", len(fact)))
+    wanted = _planted_count("unknown_skus", plan["unknown_skus"], unknown, len(fact))
     _plant_unknown_skus(fact, rows, wanted - unknown, set(skus), profile, plan_rng)
     _untidy_ids(rows, (2, 3), aside)
     superseded = len(rows) - lines
@@ -344,18 +344,22 @@ def _release_plan(plan_rng: random.Random) -> dict[str, str]:
             else "clear" for rule in RELEASE_RULES}
 
 
-def _rule_limit(rule: str, base: int) -> Fraction:
-    """The count of orphan or unknown-SKU lines, or of unmatched returns, at which ``rule`` reaches its threshold;
-    ``base`` is the number of fact lines, or of matched returns (the rule's percentage includes the unmatched)."""
-    threshold = Fraction(str(RELEASE_RULES[rule][1]))
+def _rule_limit(rule: str, base: int, above: Fraction = Fraction(0)) -> Fraction:
+    """The count of orphan or unknown-SKU lines, or of unmatched returns, at which ``rule``'s percentage reaches
+    its threshold plus ``above``; ``base`` is the number of fact lines, or of matched returns (the rule's
+    percentage includes the unmatched)."""
+    threshold = Fraction(str(RELEASE_RULES[rule][1])) + above
     return threshold * base / (100 - threshold if rule == "unmatched_returns" else 100)
 
 
-def _planted_count(state: str, natural: int, limit: Fraction) -> int:
-    """The count a counted rule's ``state`` asks for: the fewest past ``limit``, the most short of it, or the
+def _planted_count(rule: str, state: str, natural: int, base: int) -> int:
+    """The count a counted rule's ``state`` asks for: the fewest whose percentage is past the threshold even
+    when rounded to two decimals (as the report may give it), the most short of the threshold, or the
     ``natural`` count drawn (which must itself be short of it, as planting only adds)."""
-    count = {"past": math.floor(limit) + 1, "edge": math.ceil(limit) - 1}.get(state, natural)
-    assert natural <= count and (count > limit) == (state == "past"), (state, natural, limit)
+    limit = _rule_limit(rule, base)
+    past = math.floor(_rule_limit(rule, base, Fraction(1, 200))) + 1
+    count = {"past": past, "edge": math.ceil(limit) - 1}.get(state, natural)
+    assert natural <= count and (count > limit) == (state == "past"), (rule, state, natural, limit)
     return count
 
 
@@ -459,7 +463,7 @@ def _extract_returns(fact: list[dict], profile: dict, rng: random.Random,
                       "date": day, "quantity": qty, "refund_usd": refund})
     days = sorted(line["day"] for line in fact)
     natural = max(1, round(UNMATCHED_SHARE * len(truth)))
-    unmatched = _planted_count(unmatched_state, natural, _rule_limit("unmatched_returns", len(truth)))
+    unmatched = _planted_count("unmatched_returns", unmatched_state, natural, len(truth))
     assert unmatched >= 1, "every night has an unmatched return"
     for k in range(unmatched):
         n += 1
