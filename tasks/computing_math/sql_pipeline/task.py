@@ -20,9 +20,14 @@ one on an unknown SKU, and with some untidy customer ids and SKUs in the orders 
 CRM extract, so that the mapping to the unknown members and the id tidying are always exercised); the
 reference tables, counts, KPIs and the release call are computed from the truth in plain Python
 (correct by construction, independent of any SQL).
-Finance's booked sales equal the true gross revenue except in months given an injected gap
-(a blocking break and/or a minor variance, by profile). A second, hidden night of extracts (same
-profile and scenario, other seed) goes to the reference with its own reference tables.
+Each night first draws its release plan from a stream of its own: the decision (hold on half the
+nights, publish with caveats on a third, publish on a sixth), then the rules that give it (a finance
+rule among them unless the night is published). A breached completeness rule gets the fewest orphan
+lines, unknown-SKU lines or unmatched returns past its threshold at two decimals; a rule held either
+its natural count or the most the threshold allows. Finance's booked sales equal the true gross
+revenue except in a month per breached finance rule, given an injected gap (a blocking break, a minor
+variance). A second, hidden night of extracts (same profile and scenario, other seed) goes to the
+reference with its own reference tables.
 
 Grade: the submitted build.sql is re-run from the raw extracts in a fresh sandbox
 (``sqlite3 warehouse.db < build.sql``) and, in another, on the hidden night's extracts; the
@@ -47,6 +52,7 @@ import json
 import math
 import random
 from collections import defaultdict
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -72,20 +78,18 @@ PROFILES: dict[str, dict[str, Any]] = {
     "eu_webshop": {
         "start": (2023, 1), "months": 12, "systems": ["web", "pos_eu", "uk_store"], "customers": 260,
         "update_rate": 0.10, "dup_rate": 0.03, "cancel_rate": 0.04, "orphan_rate": 0.002, "unknown_sku_rate": 0.001,
-        "id_noise": 0.0, "return_rate": 0.06, "unmatched_share": 0.01, "customer_versions": 0.15,
-        "finance_gaps": [(3.0, 5.0), (0.8, 1.5)],
+        "id_noise": 0.0, "return_rate": 0.06, "customer_versions": 0.15,
     },
     "jp_marketplace": {
         "start": (2023, 7), "months": 18, "systems": ["web", "pos_eu", "marketplace_jp"], "customers": 300,
         "update_rate": 0.25, "dup_rate": 0.02, "cancel_rate": 0.08, "orphan_rate": 0.002, "unknown_sku_rate": 0.001,
-        "id_noise": 0.05, "return_rate": 0.05, "unmatched_share": 0.06, "customer_versions": 0.3,
-        "finance_gaps": [(0.8, 1.5)], "fx_switch": dt.date(2024, 1, 1),
+        "id_noise": 0.05, "return_rate": 0.05, "customer_versions": 0.3, "fx_switch": dt.date(2024, 1, 1),
     },
     "omnichannel": {
         "start": (2024, 2), "months": 10, "systems": ["web", "pos_eu", "uk_store", "marketplace_jp"],
         "customers": 280, "update_rate": 0.12, "dup_rate": 0.05, "cancel_rate": 0.05, "orphan_rate": 0.0015,
-        "unknown_sku_rate": 0.001, "id_noise": 0.3, "return_rate": 0.08, "unmatched_share": 0.01,
-        "customer_versions": 0.2, "finance_gaps": [(0.8, 1.5)], "merge_share": 0.12,
+        "unknown_sku_rate": 0.001, "id_noise": 0.3, "return_rate": 0.08, "customer_versions": 0.2,
+        "merge_share": 0.12,
     },
 }
 SCENARIOS = ("late_voids", "fx_quote_switch", "customer_merges")
@@ -95,6 +99,13 @@ RELEASE_RULES = {
     "orphan_customers": ("blocking", 1.0), "unknown_skus": ("blocking", 0.5), "finance_break": ("blocking", 2.0),
     "finance_variance": ("caveat", 0.5), "unmatched_returns": ("caveat", 3.0),
 }
+# rules counted in lines or returns, which a night may meet with the most the threshold allows ("edge")
+COUNTED_RULES = ("orphan_customers", "unknown_skus", "unmatched_returns")
+# the release plan's stream: its name is one under which each public instance breaches orphan_customers or
+# unknown_skus and a finance rule, so that the public instances show the shortcuts these rules catch
+PLAN_STREAM = "release-plan-196"
+UNMATCHED_SHARE = 0.01  # returns on order lines the extract lacks, on a night within the rule
+FINANCE_GAPS = {"finance_break": (3.0, 5.0), "finance_variance": (0.8, 1.5)}  # injected gap, percent
 FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Gus", "Hana", "Ivan", "Jia", "Kofi", "Lena", "Mateo", "Nora",
          "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Vera", "Wen", "Yusuf", "Zoe"]
 LAST = ["Alvarez", "Becker", "Chen", "Dubois", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jansen", "Kowalski",
@@ -233,10 +244,13 @@ def _merge_aliases(truth: dict, profile: dict, rng: random.Random) -> dict[str, 
 
 
 def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dict[str, str],
-                    aside: random.Random) -> tuple[list[list[str]], dict[str, Any]]:
+                    aside: random.Random, plan: dict[str, str],
+                    plan_rng: random.Random) -> tuple[list[list[str]], dict[str, Any]]:
     """The order extract rows and the fact lines behind them. Every night has at least one fact line on an
     unknown customer and one on an unknown SKU: when the random draws gave none, the last order is made an
-    orphan and its last line gets an unknown SKU (from ``aside``, so that the other nights do not shift)."""
+    orphan and its last line gets an unknown SKU (from ``aside``, so that the other nights do not shift).
+    Then more lines are moved to unknown customers and SKUs as far as the night's release ``plan`` asks
+    (drawn from ``plan_rng``)."""
     known = {c["customer_id"] for c in truth["customers"]}
     skus = [p["sku"] for p in truth["products"]]
     voids = profile["scenario"] == "late_voids"
@@ -293,6 +307,12 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dic
             fact.append({**line, "order_id": order["order_id"], "customer_id": order["customer_id"],
                          "day": order["day"], "currency": order["currency"], "rate": order["rate"],
                          "system": order["system"]})
+    orphans = sum(f["customer_id"] not in known for f in fact)
+    wanted = _planted_count("orphan_customers", plan["orphan_customers"], orphans, len(fact))
+    _plant_orphans(fact, rows, wanted - orphans, known - set(aliases), orphan_n, profile, plan_rng)
+    unknown = sum(f["sku"] not in skus for f in fact)
+    wanted = _planted_count("unknown_skus", plan["unknown_skus"], unknown, len(fact))
+    _plant_unknown_skus(fact, rows, wanted - unknown, set(skus), profile, plan_rng)
     _untidy_ids(rows, (2, 3), aside)
     superseded = len(rows) - lines
     duplicates = [list(r) for r in rows if rng.random() < profile["dup_rate"]]
@@ -305,6 +325,77 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dic
         "orders_unknown_sku": sum(f["sku"] not in skus for f in fact),
     }
     return rows, {"fact": fact, "counts": counts}
+
+
+def _release_plan(plan_rng: random.Random) -> dict[str, str]:
+    """Which release rules a night breaches: rule -> "past" (breached), "edge" (a counted rule held with the most
+    lines or returns its threshold allows) or "clear". The decision is drawn first (hold on half the nights,
+    publish_with_caveats on a third, publish on a sixth), then the rules that give it, each at even odds, so
+    that each rule is breached on some nights and not on others; finance ties out only on the publish nights,
+    so that a call made without the reconciliation is right on few nights."""
+    decision = plan_rng.choices(DECISIONS, weights=(1, 2, 3))[0]
+    severity = "blocking" if decision == "hold" else "caveat" if decision == "publish_with_caveats" else None
+    breached: set[str] = set()
+    while severity and not (any(RELEASE_RULES[rule][0] == severity for rule in breached)
+                            and breached & FINANCE_GAPS.keys()):
+        breached = {rule for rule, (level, _) in RELEASE_RULES.items()
+                    if (level == severity or decision == "hold") and plan_rng.random() < 0.5}
+    return {rule: "past" if rule in breached else "edge" if rule in COUNTED_RULES and plan_rng.random() < 0.5
+            else "clear" for rule in RELEASE_RULES}
+
+
+def _rule_limit(rule: str, base: int, above: Fraction = Fraction(0)) -> Fraction:
+    """The count of orphan or unknown-SKU lines, or of unmatched returns, at which ``rule``'s percentage reaches
+    its threshold plus ``above``; ``base`` is the number of fact lines, or of matched returns (the rule's
+    percentage includes the unmatched)."""
+    threshold = Fraction(str(RELEASE_RULES[rule][1])) + above
+    return threshold * base / (100 - threshold if rule == "unmatched_returns" else 100)
+
+
+def _planted_count(rule: str, state: str, natural: int, base: int) -> int:
+    """The count a counted rule's ``state`` asks for: the fewest whose percentage is past the threshold even
+    when rounded to two decimals (as the report may give it), the most short of the threshold, or the
+    ``natural`` count drawn (which must itself be short of it, as planting only adds)."""
+    limit = _rule_limit(rule, base)
+    past = math.floor(_rule_limit(rule, base, Fraction(1, 200))) + 1
+    count = {"past": past, "edge": math.ceil(limit) - 1}.get(state, natural)
+    assert natural <= count and (count > limit) == (state == "past"), (rule, state, natural, limit)
+    return count
+
+
+def _plant_orphans(fact: list[dict], rows: list[list[str]], extra: int, movable: set[str], orphan_n: int,
+                   profile: dict, plan_rng: random.Random) -> None:
+    """Move whole orders of ``movable`` customers to new unknown customers until ``extra`` more fact lines are
+    orphans; their extract rows carry the new id."""
+    lines_of: dict[str, int] = defaultdict(int)
+    for f in fact:
+        if f["customer_id"] in movable:
+            lines_of[f["order_id"]] += 1
+    candidates = sorted(lines_of)
+    plan_rng.shuffle(candidates)
+    moved: dict[str, str] = {}
+    for order_id in candidates:
+        if 0 < lines_of[order_id] <= extra:
+            moved[order_id] = f"C9{orphan_n + len(moved):04d}"
+            extra -= lines_of[order_id]
+    assert extra == 0, "not enough orders to plant the orphan lines"
+    for f in fact:
+        f["customer_id"] = moved.get(f["order_id"], f["customer_id"])
+    for row in rows:
+        if row[0] in moved:
+            row[2] = _noisy_id(plan_rng, moved[row[0]], profile["id_noise"])
+
+
+def _plant_unknown_skus(fact: list[dict], rows: list[list[str]], extra: int, skus: set[str], profile: dict,
+                        plan_rng: random.Random) -> None:
+    """Give ``extra`` more fact lines, and every extract row of those lines, SKUs the catalogue lacks."""
+    moved = {}
+    for f in plan_rng.sample([f for f in fact if f["sku"] in skus], extra):
+        f["sku"] = f"ZZ-{plan_rng.randint(9000, 9999)}"
+        moved[(f["order_id"], str(f["order_line"]))] = f["sku"]
+    for row in rows:
+        if (row[0], row[1]) in moved:
+            row[3] = _noisy_id(plan_rng, moved[(row[0], row[1])], profile["id_noise"])
 
 
 def _untidy_ids(rows: list[list[str]], columns: tuple[int, ...], aside: random.Random) -> None:
@@ -354,7 +445,8 @@ def _extract_products(truth: dict, profile: dict, rng: random.Random) -> tuple[l
     return rows, superseded
 
 
-def _extract_returns(fact: list[dict], profile: dict, rng: random.Random) -> tuple[list[list[str]], list[dict], dict]:
+def _extract_returns(fact: list[dict], profile: dict, rng: random.Random,
+                     unmatched_state: str) -> tuple[list[list[str]], list[dict], dict]:
     rows, truth = [], []
     n = 0
     for line in fact:
@@ -370,7 +462,9 @@ def _extract_returns(fact: list[dict], profile: dict, rng: random.Random) -> tup
         truth.append({"return_id": rid, "order_id": line["order_id"], "order_line": line["order_line"],
                       "date": day, "quantity": qty, "refund_usd": refund})
     days = sorted(line["day"] for line in fact)
-    unmatched = max(1, round(profile["unmatched_share"] * len(truth)))
+    natural = max(1, round(UNMATCHED_SHARE * len(truth)))
+    unmatched = _planted_count("unmatched_returns", unmatched_state, natural, len(truth))
+    assert unmatched >= 1, "every night has an unmatched return"
     for k in range(unmatched):
         n += 1
         day = rng.choice(days)
@@ -439,7 +533,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     if params["scenario"] == "fx_quote_switch" and "marketplace_jp" not in profile["systems"]:
         raise ValueError(f"task.toml [variants]: scenario fx_quote_switch needs a JPY channel; profile "
                          f"{params['profile']!r} has none")
-    reference = _write_night(profile, random.Random(params["seed"]), input_dir, random.Random(f"{params['seed']}:aside"))
+    reference = _write_night(profile, random.Random(params["seed"]), input_dir, random.Random(f"{params['seed']}:aside"),
+                             random.Random(f"{params['seed']}:{PLAN_STREAM}"))
     notice = (HERE / f"notice_{params['scenario']}.md").read_text()
     if "fx_switch" in profile:
         notice = notice.replace("{fx_switch}", profile["fx_switch"].isoformat())
@@ -448,17 +543,18 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     hidden_dir = reference_dir / HIDDEN_NIGHT
     hidden_dir.mkdir()
     hidden = _write_night(profile, random.Random(f"{params['seed']}/hidden-night"), hidden_dir,
-                          random.Random(f"{params['seed']}/hidden-night:aside"))
+                          random.Random(f"{params['seed']}/hidden-night:aside"),
+                          random.Random(f"{params['seed']}/hidden-night:{PLAN_STREAM}"))
     (reference_dir / "reference.json").write_text(json.dumps({**reference, "hidden": hidden}))
 
 
-def _finance_totals(monthly: list[dict], profile: dict, rng: random.Random) -> dict[str, float]:
-    """Finance's booked sales per month: the warehouse's gross revenue, except in a few months where the
-    ledger differs by an injected gap (percent ranges in ``profile["finance_gaps"]``, random sign)."""
+def _finance_totals(monthly: list[dict], plan: dict[str, str], rng: random.Random) -> dict[str, float]:
+    """Finance's booked sales per month: the warehouse's gross revenue, except in a month per finance rule the
+    ``plan`` breaches, where the ledger differs by an injected gap (``FINANCE_GAPS``, random sign)."""
     booked = {m["month"]: m["gross_revenue_usd"] for m in monthly if m["gross_revenue_usd"] > 0}
     months = sorted(booked)
-    for (low, high), month in zip(profile["finance_gaps"], rng.sample(months, len(profile["finance_gaps"])),
-                                  strict=True):
+    gaps = [span for rule, span in FINANCE_GAPS.items() if plan[rule] == "past"]
+    for (low, high), month in zip(gaps, rng.sample(months, len(gaps)), strict=True):
         gap = rng.uniform(low, high) * rng.choice([-1, 1]) / 100
         booked[month] = round(booked[month] / (1 + gap), 2)  # warehouse = finance * (1 + gap)
     return booked
@@ -490,18 +586,21 @@ def _release(monthly: list[dict], booked: dict[str, float], counts: dict[str, in
             "variance_months": variance_months, **{k: round(v, 4) for k, v in pct.items()}}
 
 
-def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path, aside: random.Random) -> dict[str, Any]:
+def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path, aside: random.Random,
+                 plan_rng: random.Random) -> dict[str, Any]:
     """Simulate one night's truth, write its dirty extracts to ``input_dir``, return the reference. ``aside`` is
-    a stream of its own for draws added later, so that the nights drawn before them do not shift."""
+    a stream of its own for draws added later, so that the nights drawn before them do not shift; ``plan_rng``
+    draws the night's release plan (``_release_plan``) and plants it."""
+    plan = _release_plan(plan_rng)
     truth = _truth(profile, rng)
     aliases = _merge_aliases(truth, profile, rng)
-    order_rows, orders = _extract_orders(truth, profile, rng, aliases, aside)
+    order_rows, orders = _extract_orders(truth, profile, rng, aliases, aside, plan, plan_rng)
     customer_rows, cust_superseded = _extract_customers(truth, profile, rng, aside)
     product_rows, prod_superseded = _extract_products(truth, profile, rng)
     fact = orders["fact"]
     for f in fact:
         f["revenue_usd"] = round(f["quantity"] * f["unit_price"] * f["rate"], 2)
-    return_rows, returns, return_counts = _extract_returns(fact, profile, rng)
+    return_rows, returns, return_counts = _extract_returns(fact, profile, rng, plan["unmatched_returns"])
     write_csv(input_dir / "orders.csv", ["order_id", "order_line", "customer_id", "sku", "quantity", "unit_price",
                                           "currency", "order_date", "source_system", "status", "extracted_at"],
                order_rows)
@@ -525,12 +624,13 @@ def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path, a
     known = {c["customer_id"] for c in truth["customers"]}
     skus = {p["sku"] for p in truth["products"]}
     monthly, retention = _kpis(fact, returns, known)
-    booked = _finance_totals(monthly, profile, rng)
+    booked = _finance_totals(monthly, plan, rng)
     write_csv(input_dir / FINANCE_FILE, ["month", "booked_sales_usd"],
               [[month, f"{value:.2f}"] for month, value in sorted(booked.items())])
     counts = {**orders["counts"], "customers_superseded_versions": cust_superseded,
               "products_superseded_versions": prod_superseded, **return_counts}
     release = _release(monthly, booked, counts, len(fact), len(returns) + counts["returns_unmatched"])
+    assert release["rules_breached"] == sorted(rule for rule, state in plan.items() if state == "past"), (plan, release)
     return {
         "dim_customer": [{"customer_id": c["customer_id"], "customer_name": c["customer_name"], "email": c["email"],
                           "country": c["country"], "signup_date": c["signup_date"].isoformat()}

@@ -15,6 +15,10 @@
 #                        are dropped instead of mapped to the unknown product
 #   raw_ids              customer ids and SKUs of the orders, and the CRM's customer ids, taken as the
 #                        extracts send them (no trimming, no upper case)
+#   decision_ignores_two_rules  release call without the orphan_customers and unknown_skus rules (the
+#                        completeness rates still reported)
+#   constant_decision    the decision and rules breached of the public instance of the variant (told
+#                        apart by the merge log and the yen notice); months and rates computed
 set -euo pipefail
 MODE="$(basename "$0")"; MODE="${MODE%.*}"
 OUT="$ALE_OUTPUT_DIR"
@@ -320,6 +324,9 @@ PY
   raw_ids)
     sed -i 's/^         UPPER(TRIM(customer_id)) AS customer_id,$/         customer_id,/; s/^         UPPER(TRIM(sku)) AS sku,$/         sku,/; s/SELECT UPPER(TRIM(customer_id)) AS customer_id, TRIM(customer_name)/SELECT customer_id, TRIM(customer_name)/; s/PARTITION BY UPPER(TRIM(customer_id)) ORDER BY updated_at DESC/PARTITION BY customer_id ORDER BY updated_at DESC/' "$WORK/build.sql"
     ;;
+  decision_ignores_two_rules)
+    sed -i '/^    "orphan_customers": pct\["orphan_customer_line_pct"\] > 1.0, "unknown_skus"/d' "$WORK/release.py"
+    ;;
   net_vs_finance)
     sed -i 's/^gross = {r\["month"\]: float(r\["gross_revenue_usd"\])/gross = {r["month"]: float(r["net_revenue_usd"])/' "$WORK/release.py"
     ;;
@@ -334,3 +341,19 @@ sqlite3 -csv -header "$OUT/warehouse.db" < "$WORK/kpi_monthly.sql" > "$OUT/kpi_m
 sqlite3 -csv -header "$OUT/warehouse.db" < "$WORK/kpi_cohorts.sql" > "$OUT/kpi_cohort_retention.csv"
 python3 "$WORK/release.py" "$OUT/kpi_monthly_revenue.csv" "$OUT/dq_report.csv" "$OUT/warehouse.db" \
   "$ALE_INPUT_DIR/finance_monthly_sales.csv" > "$OUT/release_assessment.json"
+if [ "$MODE" = constant_decision ]; then
+  python3 - "$OUT/release_assessment.json" "$ALE_INPUT_DIR" <<'PY'
+import json, sys
+from pathlib import Path
+out, inputs = Path(sys.argv[1]), Path(sys.argv[2])
+if (inputs / "customer_merges.csv").is_file():
+    call = ("publish_with_caveats", ["finance_variance"])
+elif "Treasury notice: JPY quotation" in (inputs / "README.md").read_text():
+    call = ("publish_with_caveats", ["finance_variance", "unmatched_returns"])
+else:
+    call = ("hold", ["finance_break", "finance_variance"])
+release = json.loads(out.read_text())
+release["decision"], release["rules_breached"] = call
+out.write_text(json.dumps(release, indent=2))
+PY
+fi
