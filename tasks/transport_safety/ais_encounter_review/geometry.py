@@ -37,6 +37,13 @@ def at(track: Track, t: float, times: Sequence[float] | None = None) -> tuple[fl
     return la0 + s * (la1 - la0), lo0 + s * (lo1 - lo0)
 
 
+def extrapolate_back(track: Track, t: float) -> tuple[float, float]:
+    """(lat, lon) at a time t before the track's first report, its first leg carried back linearly."""
+    (t0, la0, lo0), (t1, la1, lo1) = track[0], track[1]
+    s = (t - t0) / (t1 - t0)
+    return la0 + s * (la1 - la0), lo0 + s * (lo1 - lo0)
+
+
 def distance_at(a: Track, b: Track, t: float) -> float:
     return haversine_nm(*at(a, t), *at(b, t))
 

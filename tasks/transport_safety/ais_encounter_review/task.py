@@ -14,8 +14,10 @@ entrance with many class B leisure craft (type 18/24, 0.3 nm threshold), and a n
 Traps: one vessel of an encounter repeats a frozen course over ground and heading (classified from the
 broadcast courses, its encounter lands wrong), one encounter vessel comes in on another course and alters
 course again after its CPA (a course taken over the whole track, its first or its last leg instead of at the
-assessment time classifies an encounter wrongly), and another alters course between an encounter's assessment
-time and its CPA (courses taken on the track at the CPA classify an encounter wrongly).
+assessment time classifies an encounter wrongly), another alters course between an encounter's assessment
+time and its CPA (courses taken on the track at the CPA classify an encounter wrongly), and one vessel of an
+encounter switches its transponder on after CPA-10 min while the other steadied on its course shortly before
+(an encounter assessed at CPA-10 min anyway lands wrong).
 
 Grade: the reference is computed by construction from the transmissions generate() encoded (their
 positions as pyais decodes them back), with the cleaning rules the instruction states. The grader
@@ -274,6 +276,17 @@ def _position_reports(txs: list[simulate.Transmission]) -> dict[int, list[simula
     return reports
 
 
+def _saved(reports: list[simulate.Transmission]) -> list[tuple[simulate.Transmission, dict, dict | None]]:
+    """Copies of the reports' fields (and garbled copies' fields) as they are, for ``_restore``."""
+    return [(tx, dict(tx.fields), None if tx.corrupt is None else dict(tx.corrupt)) for tx in reports]
+
+
+def _restore(saved: list[tuple[simulate.Transmission, dict, dict | None]]) -> None:
+    """Put ``_saved`` reports back as they were (fresh copies, so they can be changed again)."""
+    for tx, fields, corrupt in saved:
+        tx.fields, tx.corrupt = dict(fields), None if corrupt is None else dict(corrupt)
+
+
 def _steer(tx: simulate.Transmission, fields: dict, v: simulate.Vessel, pivot: float, course: float,
            to_latlon: Any) -> None:
     """Put a report of ``v`` (its original ``fields``) on a straight leg from its planned position at ``pivot``
@@ -315,14 +328,14 @@ def _dogleg(params: Params, vessels: list[simulate.Vessel], txs: list[simulate.T
         last_cpa = max(e["cpa_epoch"] for e in mine) - start
         if first_assess - 300 <= own[0].t + 240 or last_cpa + 180 >= own[-1].t - 300:
             continue
-        saved = [(tx, dict(tx.fields), None if tx.corrupt is None else dict(tx.corrupt)) for tx in own]
+        saved = _saved(own)
         for _ in range(12):
             early = rng.uniform(own[0].t + 240, first_assess - 300)
             late = rng.uniform(last_cpa + 180, min(own[-1].t - 300, last_cpa + 900))
             legs = ((early, (v.course + rng.choice((-1, 1)) * rng.uniform(35, 120)) % 360),
                     (late, (v.course + rng.choice((-1, 1)) * rng.uniform(60, 150)) % 360))
-            for tx, fields, corrupt in saved:
-                tx.fields, tx.corrupt = dict(fields), None if corrupt is None else dict(corrupt)
+            _restore(saved)
+            for tx, fields, _ in saved:
                 if tx.position_na or early <= tx.t <= late:
                     continue
                 _steer(tx, fields, v, *(legs[0] if tx.t < early else legs[1]), to_latlon)
@@ -331,8 +344,7 @@ def _dogleg(params: Params, vessels: list[simulate.Vessel], txs: list[simulate.T
                                     for e in ref["encounters"]} == want \
                     and all(_shortcut_misleads(ref, name) for name in TRACK_SHORTCUTS):
                 return {"mmsi": str(m), "early": early, "late": late, "courses": [c for _, c in legs]}
-        for tx, fields, corrupt in saved:
-            tx.fields, tx.corrupt = fields, corrupt
+        _restore(saved)
     return None
 
 
@@ -360,20 +372,88 @@ def _late_alteration(params: Params, vessels: list[simulate.Vessel], txs: list[s
         cpa_at = e["cpa_epoch"] - start
         if cpa_at - assess_at < 300:
             continue
-        saved = [(tx, dict(tx.fields), None if tx.corrupt is None else dict(tx.corrupt)) for tx in own]
+        saved = _saved(own)
         for _ in range(12):
             turn = rng.uniform(assess_at + 90, cpa_at - 150)
             course = (v.course + rng.choice((-1, 1)) * rng.uniform(30, 90)) % 360
-            for tx, fields, corrupt in saved:
-                tx.fields, tx.corrupt = dict(fields), None if corrupt is None else dict(corrupt)
+            _restore(saved)
+            for tx, fields, _ in saved:
                 if not tx.position_na and tx.t > turn:
                     _steer(tx, fields, v, turn, course, to_latlon)
             ref = _reference(params, vessels, txs, _rough_positions(txs), start)
             if ref is not None and _cpa_course_misleads(ref) \
                     and all(_shortcut_misleads(ref, name) for name in TRACK_SHORTCUTS):
                 return {"mmsi": str(m), "turn": turn, "course": course}
-        for tx, fields, corrupt in saved:
-            tx.fields, tx.corrupt = fields, corrupt
+        _restore(saved)
+    return None
+
+
+def _undetected_assessment_misleads(ref: dict[str, Any]) -> bool:
+    """True when some encounter of ``ref`` whose later vessel is first on the log after CPA-10 min lands on another
+    classification when assessed at CPA-10 min anyway, that vessel's first report standing in for it and for its
+    course, or its first leg extrapolated back."""
+    tracks = {int(k): v for k, v in ref["tracks"].items()}
+    for e in ref["encounters"]:
+        t = e["cpa_epoch"] - geometry.ASSESS_LEAD_S
+        if e["detect_epoch"] <= t:
+            continue
+        pair = (tracks[int(e["mmsi_1"])], tracks[int(e["mmsi_2"])])
+        courses = [geometry.course_at(track, t) for track in pair]
+        nearest = [geometry.at(track, t) for track in pair]
+        extrapolated = [geometry.at(track, t) if track[0][0] <= t else geometry.extrapolate_back(track, t)
+                        for track in pair]
+        if all(_misleads(*courses, geometry.bearing(*pa, *pb), _situation(e)) for pa, pb in (nearest, extrapolated)):
+            return True
+    return False
+
+
+def _late_switch_on(params: Params, vessels: list[simulate.Vessel], txs: list[simulate.Transmission], start: int,
+                    planted: set[str]) -> dict[str, Any] | None:
+    """One vessel of an encounter (neither the dogleg's nor the late alteration's) switches its transponder on
+    5.5-7.5 min before the CPA (nothing of it is on the log earlier, its static data is heard after), and the other
+    vessel steadied on its course shortly before that after coming in on another: assessed at CPA-10 min anyway
+    (the late vessel's first report or its first leg extrapolated back standing in), the encounter lands wrong.
+    The other traps still mislead. A stream of its own."""
+    rng = random.Random(f"{params['seed']}:late-switch-on")
+    to_latlon = _to_latlon(params)
+    pre = _reference(params, vessels, txs, _rough_positions(txs), start)
+    if pre is None:
+        return None
+    reports = _position_reports(txs)
+    by_mmsi = {v.mmsi: v for v in vessels}
+    free = {m for m, v in by_mmsi.items() if str(m) not in planted and m in reports
+            and not (v.pilot or v.anchored or v.turn_at is not None or any(tx.jump for tx in reports[m]))}
+    options = [(e, late, steady) for e in pre["encounters"]
+               for late, steady in ((int(e["mmsi_1"]), int(e["mmsi_2"])), (int(e["mmsi_2"]), int(e["mmsi_1"])))
+               if late in free and steady in free]
+    rng.shuffle(options)
+    heard = list(txs)
+    for e, late, steady in options:
+        cpa_at = e["cpa_epoch"] - start
+        if reports[steady][0].t > cpa_at - geometry.ASSESS_LEAD_S - 300:
+            continue
+        v = by_mmsi[steady]
+        saved = _saved(reports[steady])
+        for _ in range(8):
+            switch_on = rng.uniform(cpa_at - 450, cpa_at - 330)
+            turn = rng.uniform(cpa_at - 510, switch_on - 60)
+            course = (v.course + rng.choice((-1, 1)) * rng.uniform(35, 120)) % 360
+            txs[:] = [tx for tx in heard if tx.vessel.mmsi != late or tx.t >= switch_on]
+            statics = {(tx.fields["type"], tx.fields.get("partno")) for tx in txs
+                       if tx.vessel.mmsi == late and tx.fields["type"] in (5, 24)}
+            if statics not in ({(5, None)}, {(24, 0), (24, 1)}):
+                continue
+            _restore(saved)
+            for tx, fields, _ in saved:
+                if not tx.position_na and tx.t < turn:
+                    _steer(tx, fields, v, turn, course, to_latlon)
+            ref = _reference(params, vessels, txs, _rough_positions(txs), start)
+            if ref is not None and _undetected_assessment_misleads(ref) and _cpa_course_misleads(ref) \
+                    and all(_shortcut_misleads(ref, name) for name in TRACK_SHORTCUTS):
+                return {"mmsi": str(late), "switch_on": switch_on, "steady": str(steady), "turn": turn,
+                        "course": course}
+        _restore(saved)
+    txs[:] = heard
     return None
 
 
@@ -403,8 +483,11 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     dogleg = _dogleg(params, vessels, txs, start)
     if dogleg is None:
         raise RuntimeError("no encounter vessel whose dogleg misleads a whole-track course")
-    if _late_alteration(params, vessels, txs, start, dogleg["mmsi"]) is None:
+    late_alteration = _late_alteration(params, vessels, txs, start, dogleg["mmsi"])
+    if late_alteration is None:
         raise RuntimeError("no encounter vessel whose late alteration misleads a course taken at the CPA")
+    if _late_switch_on(params, vessels, txs, start, {dogleg["mmsi"], late_alteration["mmsi"]}) is None:
+        raise RuntimeError("no encounter whose late switch-on misleads an assessment at CPA-10 min")
     pre = _reference(params, vessels, txs, _rough_positions(txs), start)
     trap = _frozen_cog(params, pre, txs, start)
     _garble_names(rng, pre, txs)
@@ -462,6 +545,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
             raise RuntimeError(f"the dogleg no longer misleads a course taken from the {name}")
     if not _cpa_course_misleads(ref):
         raise RuntimeError("the late alteration no longer misleads a course taken at the CPA")
+    if not _undetected_assessment_misleads(ref):
+        raise RuntimeError("the late switch-on no longer misleads an assessment at CPA-10 min")
     ref["start_epoch"] = start
     ref["end_epoch"] = start + int(params["hours"] * 3600)
     (reference_dir / "reference.json").write_text(json.dumps(ref, indent=1))

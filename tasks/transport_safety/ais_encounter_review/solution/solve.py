@@ -7,7 +7,9 @@ and jumps kept), flat_earth (degrees unscaled by cos(lat)), class_a_only (types 
 (checksums never tested: names by majority vote over the static copies, vessels without static data dropped),
 broadcast_cog (each vessel's course taken from the COG field of its last report instead of its track),
 whole_track (each vessel's course made good from its first to its last accepted report, not at the assessment time),
-course_at_cpa (each vessel's course made good on its track segment at the CPA, not at the assessment time).
+course_at_cpa (each vessel's course made good on its track segment at the CPA, not at the assessment time),
+no_detection_floor (the encounter assessed ten minutes before the CPA even when a vessel is not yet on the log: its
+first report's course and position stand in).
 
 ALE-CANARY-52dbe5ac-4781-492e-9058-ed161b0198fd
 """
@@ -201,7 +203,7 @@ def course_and_position(track: pd.DataFrame, t: float) -> tuple[float, float, fl
 
 
 def situation(a: pd.DataFrame, b: pd.DataFrame, t_cpa: float, lo: float) -> tuple[str, str]:
-    t = max(t_cpa - 600, lo)
+    t = t_cpa - 600 if SHORTCUT == "no_detection_floor" else max(t_cpa - 600, lo)
     ca, la, oa = course_and_position(a, t)
     cb, lb, ob = course_and_position(b, t)
     if SHORTCUT == "course_at_cpa":
