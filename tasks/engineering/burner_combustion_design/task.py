@@ -17,8 +17,9 @@ independent atom balance in numpy (it refuses to write an instance where the two
 
 grade() compares every figure with the reference at tolerances that a constant-cp,
 no-dissociation estimate, an equilibrium over a reduced species set, a one-temperature mixture, a
-correlation for the ignition delay or a wet-basis flue gas all miss, and checks that the
-recommendation follows both from the true table and from the agent's own table.
+fuel taken at a reference temperature, a correlation for the ignition delay or a wet-basis flue gas
+all miss, and checks that the recommendation follows both from the true table and from the agent's
+own table.
 """
 
 from __future__ import annotations
@@ -87,14 +88,18 @@ def _oxidiser(kind: str, rng: np.random.Generator) -> dict[str, float]:
 
 
 def _datasheet(kind: str, rng: np.random.Generator) -> dict[str, Any]:
-    """The burner datasheet without its flame-temperature limit (set from the computed table)."""
+    """The burner datasheet without its flame-temperature limit (set from the computed table).
+
+    The fuel gas is preheated at least 45 K above 25 C and the air at least 130 K above the fuel, so that
+    taking the fuel at a reference temperature, or both streams at one temperature or at their mole-weighted
+    mean, moves some flame temperature of the grid by more than T_TOL_K."""
     def pick(low: float, high: float, digits: int = 1) -> float:
         return round(float(rng.uniform(low, high)), digits)
 
     if kind == "hydrogen_blend":
         service = "Dry-low-NOx premix burner of a 45 MW industrial gas turbine, hydrogen-blend fuel conversion study"
         pressure = pick(1200.0, 2000.0, 0)
-        air_c, fuel_c = pick(320.0, 440.0), pick(25.0, 180.0)
+        air_c, fuel_c = pick(320.0, 440.0), pick(70.0, 180.0)
         phi_grid = {"from": 0.40, "to": 1.20, "step": 0.05}
         excess = pick(70.0, 110.0)
         ignition = {"equivalence_ratio": round(1.0 / (1.0 + excess / 100.0), 2), "pressure_kPa_abs": pressure,
@@ -105,7 +110,7 @@ def _datasheet(kind: str, rng: np.random.Generator) -> dict[str, Any]:
         service = ("Regenerative reheat furnace burner fired with VPSA oxygen-enriched combustion air" if enriched
                    else "Crude charge heater H-101 low-NOx burner with combustion-air preheater")
         pressure = pick(100.5, 103.0)
-        air_c, fuel_c = (pick(100.0, 400.0) if enriched else pick(150.0, 320.0)), pick(10.0, 40.0)
+        air_c, fuel_c = (pick(230.0, 400.0) if enriched else pick(230.0, 320.0)), pick(70.0, 100.0)
         phi_grid = {"from": float(rng.choice([0.55, 0.60, 0.65])), "to": float(rng.choice([1.30, 1.35, 1.40])),
                     "step": 0.05}
         excess = pick(5.0, 15.0) if enriched else pick(10.0, 25.0)

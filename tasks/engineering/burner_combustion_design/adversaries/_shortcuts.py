@@ -7,6 +7,8 @@ Each does the whole job with Cantera except for one cheaper step:
 - major_species_only: HP equilibrium over the major species only (no O, H, OH, N and other radicals).
 - single_temperature: the fuel and the air both taken at the air's temperature (the fuel's own supply
   temperature ignored when mixing).
+- fuel_at_reference_temperature: the fuel taken at 25 C, the reference temperature of its heating value,
+  instead of its supply temperature.
 - ignition_correlation: ignition delays from the Spadaccini-Colket natural-gas correlation, no reactor run.
 - constant_volume_ignition: the ignition run in a constant-volume reactor instead of at constant pressure.
 - wet_flue_gas: the flue-gas composition reported on a wet basis (the analyser's dry reading not derived).
@@ -36,6 +38,8 @@ T_FUEL = sheet["fuel_gas"]["supply_temperature_C"] + 273.15
 T_AIR = sheet["combustion_air"]["temperature_C"] + 273.15
 if MODE == "single_temperature":
     T_FUEL = T_AIR
+if MODE == "fuel_at_reference_temperature":
+    T_FUEL = 298.15
 
 gri = ct.Solution("gri30.yaml")
 eq_gas = gri if MODE != "major_species_only" else ct.Solution(
