@@ -17,7 +17,9 @@ ordinary hazard group 1 where part of the design area hangs lower under a mezzan
 governing sprinkler is not simply the farthest one).
 
 generate() builds the layout from the seed (the riser runs, the first run of the cross main and each branch
-line's offset from its tee vary, so no two instances share a solution below the feed main), solves it with its own Hazen-Williams solver (NFPA 13
+line's offset from its tee vary, so no two instances share a solution below the feed main; where the drawn
+offsets leave every flowing pipe's friction within twice the grader's tolerance of the drawing's, they are drawn
+again from the next stream), solves it with its own Hazen-Williams solver (NFPA 13
 form, p = 4.52 Q^1.85 / (C^1.85 d^4.87) psi/ft, 0.433 psi/ft of elevation; sprinkler flows iterated,
 the loop balanced by Hardy Cross) and writes the reference, choosing the flow-test figures so that the
 supply verdict is clear-cut.
@@ -65,6 +67,10 @@ BALANCE_TOL_GPM = 0.05
 SPRINKLER_TOL_GPM = 0.03
 FRICTION_ABS_TOL_PSI = 0.03
 FRICTION_REL_TOL = 0.005
+# The as-built layout departs from the drawing (DRAWING_FIRST_RUN_FT, no branch-line offsets) on at least this many
+# flowing pipes by twice the friction tolerance: within it, a memorised solution of the drawing passed.
+DRAWING_FIRST_RUN_FT = 12.0
+AS_BUILT_PIPES_SHOWN = 1
 # EPANET's Hazen-Williams in US units: h (ft) = 4.727 L q^1.852 / (C^1.852 d^4.871), q in cfs and d in ft
 EPANET_HW_COEFFICIENT = 4.727
 GPM_PER_CFS = 448.831
@@ -130,11 +136,11 @@ def branch_line(lay: Layout, tag: str, tee: str, z: float, heads: int, flowing: 
         prev = nid
 
 
-def build_layout(p: dict[str, Any], rng: np.random.Generator) -> Layout:
-    """The layout of one instance: the variant's system with the riser runs drawn from ``rng`` and, from a stream
-    of its own, each branch line's as-built offset from its cross-main tee and the length of the cross main's
-    first run (so that the solution below the feed main differs from one instance to the next as well)."""
-    as_built = np.random.default_rng([p["seed"], 1])
+def build_layout(p: dict[str, Any], rng: np.random.Generator, as_built: np.random.Generator | None) -> Layout:
+    """The layout of one instance: the variant's system with the riser runs drawn from ``rng`` and, from
+    ``as_built``, each branch line's as-built offset from its cross-main tee and the length of the cross main's
+    first run (so that the solution below the feed main differs from one instance to the next as well); with
+    ``as_built`` None, the drawing: no offsets and a first run of DRAWING_FIRST_RUN_FT."""
     lay = Layout(SCH10 if p["schedule"] == "10" else SCH40)
     ceiling = p["ceiling_ft"]
     src = lay.node("S", p["source_z"], "connection to the city main (flow-test reference point)")
@@ -149,7 +155,8 @@ def build_layout(p: dict[str, Any], rng: np.random.Generator) -> Layout:
     spacing_l, spacing_s = p["line_spacing_ft"], p["head_spacing_ft"]
     flowing = p["flowing"]  # flowing heads per line, from the far end of the cross main
     lines_left = p["lines"]
-    first_run = float(as_built.integers(16, 33)) / 2  # 8-16 ft from the feed main to the first tee
+    # 8-16 ft from the feed main to the first tee
+    first_run = float(as_built.integers(16, 33)) / 2 if as_built is not None else DRAWING_FIRST_RUN_FT
     for i in range(1, p["lines"] + 1):
         tee = lay.node(f"CM{i}", ceiling, f"cross main at branch line {i}")
         heads_beyond = lines_left * p["heads_per_line"] * (2 if p["both_sides"] else 1)
@@ -164,7 +171,8 @@ def build_layout(p: dict[str, Any], rng: np.random.Generator) -> Layout:
         sides = [("E", " (east)", flowing[i - 1]), ("W", " (west)", 0)] if p["both_sides"] else [("", "", flowing[i - 1])]
         for letter, label, n_flow in sides:
             branch_line(lay, f"L{i}{letter}", tee, z, p["heads_per_line"], n_flow, spacing_s, p["k_factor"],
-                        p["hazard"], drop=drop, side=label, offset=float(as_built.integers(0, 7)) / 2)
+                        p["hazard"], drop=drop, side=label,
+                        offset=float(as_built.integers(0, 7)) / 2 if as_built is not None else 0.0)
         prev = tee
     if p["looped"]:  # a return main from the feed main round to the far end of the cross main
         corner = lay.node("RM", ceiling, "return main: corner of the loop back to the far end of the cross main")
@@ -345,10 +353,34 @@ def write_table(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> N
     write_csv(path, columns, ([row[c] for c in columns] for row in rows))
 
 
+def shows_as_built(lay: Layout, drawing: Layout, ref: dict[str, Any]) -> bool:
+    """Whether the drawing's lengths miss the friction of at least AS_BUILT_PIPES_SHOWN flowing pipes by twice the
+    grader's tolerance, so that a solution of the drawing replayed here fails the pressure drop along them."""
+    drawn = {pipe["pipe"]: pipe["length_ft"] for pipe in drawing.pipes}
+    shown = 0
+    for pipe, solved in zip(lay.pipes, ref["pipes"], strict=True):
+        fpf = solved["friction_psi_per_ft"]
+        miss = fpf * abs(pipe["length_ft"] - drawn[pipe["pipe"]])
+        shown += miss > 2 * (FRICTION_ABS_TOL_PSI + FRICTION_REL_TOL * fpf * solved["total_length_ft"])
+    return shown >= AS_BUILT_PIPES_SHOWN
+
+
+def as_built_layout(params: Params) -> tuple[Layout, dict[str, Any], np.random.Generator]:
+    """The instance's layout, its solution and the seed's stream after the layout's draws. The as-built
+    lengths come from stream [seed, 1], or, where they stay so close to the drawing that a replayed drawing
+    solution keeps every pipe's drop in tolerance, from the next stream that shows them."""
+    drawing = build_layout(params, np.random.default_rng(params["seed"]), None)
+    for stream in range(1, 40):
+        rng = np.random.default_rng(params["seed"])
+        lay = build_layout(params, rng, np.random.default_rng([params["seed"], stream]))
+        ref = analyse(lay, params)
+        if shows_as_built(lay, drawing, ref):
+            return lay, ref, rng
+    raise ValueError(f"no as-built layout departs from the drawing for seed {params['seed']}")
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
-    rng = np.random.default_rng(params["seed"])
-    lay = build_layout(params, rng)
-    ref = analyse(lay, params)
+    lay, ref, rng = as_built_layout(params)
     supply = pick_supply(rng, ref, params["adequate"])
     s = ref["summary"]
     available = supply_available(supply, s["total_demand_gpm"])
