@@ -94,4 +94,5 @@ with open(OUT / "kpi_cohort_retention.csv", "w", newline="") as handle:
 
 with open(OUT / "release_assessment.json", "w") as handle:
     json.dump({"decision": "publish", "rules_breached": [], "blocking_months": [], "variance_months": [],
-               "orphan_customer_line_pct": 0.0, "unknown_sku_line_pct": 0.0, "unmatched_return_pct": 0.0}, handle)
+               "largest_finance_gap_pct": 0.0, "orphan_customer_line_pct": 0.0, "unknown_sku_line_pct": 0.0,
+               "unmatched_return_pct": 0.0}, handle)

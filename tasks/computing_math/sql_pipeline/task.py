@@ -26,8 +26,10 @@ rule among them unless the night is published). A breached completeness rule get
 lines, unknown-SKU lines or unmatched returns past its threshold at two decimals; a rule held either
 its natural count or the most the threshold allows. Finance's booked sales equal the true gross
 revenue except in a month per breached finance rule, given an injected gap (a blocking break, a minor
-variance). A second, hidden night of extracts (same profile and scenario, other seed) goes to the
-reference with its own reference tables.
+variance), and in one to three other months of every night, publish nights included, by a timing
+gap within the rules (0.05-0.40 %, from the night's aside stream): the largest monthly gap, which the
+release assessment reports, is known only from the reconciliation. A second, hidden night of extracts
+(same profile and scenario, other seed) goes to the reference with its own reference tables.
 
 Grade: the submitted build.sql is re-run from the raw extracts in a fresh sandbox
 (``sqlite3 warehouse.db < build.sql``) and, in another, on the hidden night's extracts; the
@@ -37,8 +39,8 @@ the submitted database, each dimension, the fact grain and deduplication, FX con
 dimension mapping, referential integrity and date coverage, returns, data-quality counts, monthly
 KPIs and cohort retention against the reference, the KPI report against the submitted database's
 own numbers; the dimension and fact checks again on the hidden night's build; and the release
-call: the completeness rates, the months breaking or in variance against finance, the rules
-breached and the decision.
+call: the completeness rates, the largest monthly gap to finance and the months breaking or in variance
+against it, the rules breached and the decision.
 """
 # ALE-CANARY-a9c4c53e-13f1-44b7-9939-8c1c4dbee7ea
 
@@ -106,6 +108,8 @@ COUNTED_RULES = ("orphan_customers", "unknown_skus", "unmatched_returns")
 PLAN_STREAM = "release-plan-196"
 UNMATCHED_SHARE = 0.01  # returns on order lines the extract lacks, on a night within the rule
 FINANCE_GAPS = {"finance_break": (3.0, 5.0), "finance_variance": (0.8, 1.5)}  # injected gap, percent
+TIMING_GAPS = (1, 3)  # months of every night whose booked sales differ by a timing gap within the rules
+TIMING_GAP = (0.05, 0.40)  # percent
 FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Gus", "Hana", "Ivan", "Jia", "Kofi", "Lena", "Mateo", "Nora",
          "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Vera", "Wen", "Yusuf", "Zoe"]
 LAST = ["Alvarez", "Becker", "Chen", "Dubois", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jansen", "Kowalski",
@@ -331,8 +335,8 @@ def _release_plan(plan_rng: random.Random) -> dict[str, str]:
     """Which release rules a night breaches: rule -> "past" (breached), "edge" (a counted rule held with the most
     lines or returns its threshold allows) or "clear". The decision is drawn first (hold on half the nights,
     publish_with_caveats on a third, publish on a sixth), then the rules that give it, each at even odds, so
-    that each rule is breached on some nights and not on others; finance ties out only on the publish nights,
-    so that a call made without the reconciliation is right on few nights."""
+    that each rule is breached on some nights and not on others; finance is within the rules only on the
+    publish nights, so that a call made without the reconciliation is right on few nights."""
     decision = plan_rng.choices(DECISIONS, weights=(1, 2, 3))[0]
     severity = "blocking" if decision == "hold" else "caveat" if decision == "publish_with_caveats" else None
     breached: set[str] = set()
@@ -548,15 +552,25 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     (reference_dir / "reference.json").write_text(json.dumps({**reference, "hidden": hidden}))
 
 
-def _finance_totals(monthly: list[dict], plan: dict[str, str], rng: random.Random) -> dict[str, float]:
+def _finance_totals(monthly: list[dict], plan: dict[str, str], rng: random.Random,
+                    aside: random.Random) -> dict[str, float]:
     """Finance's booked sales per month: the warehouse's gross revenue, except in a month per finance rule the
-    ``plan`` breaches, where the ledger differs by an injected gap (``FINANCE_GAPS``, random sign)."""
+    ``plan`` breaches, where the ledger differs by an injected gap (``FINANCE_GAPS``, random sign), and in
+    ``TIMING_GAPS`` other months, which differ by a timing gap within the rules (``TIMING_GAP``, drawn from
+    ``aside``)."""
     booked = {m["month"]: m["gross_revenue_usd"] for m in monthly if m["gross_revenue_usd"] > 0}
     months = sorted(booked)
-    gaps = [span for rule, span in FINANCE_GAPS.items() if plan[rule] == "past"]
-    for (low, high), month in zip(gaps, rng.sample(months, len(gaps)), strict=True):
-        gap = rng.uniform(low, high) * rng.choice([-1, 1]) / 100
+
+    def book_gap(month: str, span: tuple[float, float], draw: random.Random) -> None:
+        gap = draw.uniform(*span) * draw.choice([-1, 1]) / 100
         booked[month] = round(booked[month] / (1 + gap), 2)  # warehouse = finance * (1 + gap)
+
+    gaps = [span for rule, span in FINANCE_GAPS.items() if plan[rule] == "past"]
+    breached = rng.sample(months, len(gaps))
+    for span, month in zip(gaps, breached, strict=True):
+        book_gap(month, span, rng)
+    for month in aside.sample([m for m in months if m not in breached], aside.randint(*TIMING_GAPS)):
+        book_gap(month, TIMING_GAP, aside)
     return booked
 
 
@@ -583,7 +597,8 @@ def _release(monthly: list[dict], booked: dict[str, float], counts: dict[str, in
     severities = {RELEASE_RULES[rule][0] for rule in rules}
     decision = "hold" if "blocking" in severities else "publish_with_caveats" if severities else "publish"
     return {"decision": decision, "rules_breached": rules, "blocking_months": blocking_months,
-            "variance_months": variance_months, **{k: round(v, 4) for k, v in pct.items()}}
+            "variance_months": variance_months, "largest_finance_gap_pct": round(max(map(abs, gaps.values())), 4),
+            **{k: round(v, 4) for k, v in pct.items()}}
 
 
 def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path, aside: random.Random,
@@ -624,7 +639,7 @@ def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path, a
     known = {c["customer_id"] for c in truth["customers"]}
     skus = {p["sku"] for p in truth["products"]}
     monthly, retention = _kpis(fact, returns, known)
-    booked = _finance_totals(monthly, plan, rng)
+    booked = _finance_totals(monthly, plan, rng, aside)
     write_csv(input_dir / FINANCE_FILE, ["month", "booked_sales_usd"],
               [[month, f"{value:.2f}"] for month, value in sorted(booked.items())])
     counts = {**orders["counts"], "customers_superseded_versions": cust_superseded,
@@ -857,6 +872,10 @@ def _grade_release(g: Grading, ref: dict[str, Any]) -> None:
              if (v := as_number(release.get(k))) is None or abs(v - expected[k]) > 0.006}
     g.check("release rates: orphan-customer, unknown-SKU and unmatched-return percentages", not wrong,
             expected={k: round(expected[k], 2) for k in rates}, found=wrong or None)
+    largest_gap = as_number(release.get("largest_finance_gap_pct"))
+    g.check("finance reconciliation: largest monthly gap between gross revenue and booked sales",
+            largest_gap is not None and abs(abs(largest_gap) - expected["largest_finance_gap_pct"]) <= 0.006,
+            expected=round(expected["largest_finance_gap_pct"], 2), found=release.get("largest_finance_gap_pct"))
     months = {k: _month_list(release.get(k)) for k in ("blocking_months", "variance_months")}
     g.check("finance reconciliation: months breaking (> 2 %) and in variance (0.5-2 %)",
             all(months[k] == set(expected[k]) for k in months),

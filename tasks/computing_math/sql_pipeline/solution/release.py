@@ -42,4 +42,5 @@ rules = sorted(rule for rule, hit in breached.items() if hit)
 blocking_hit = {"orphan_customers", "unknown_skus", "finance_break"} & set(rules)
 decision = "hold" if blocking_hit else "publish_with_caveats" if rules else "publish"
 json.dump({"decision": decision, "rules_breached": rules, "blocking_months": blocking, "variance_months": variance,
+           "largest_finance_gap_pct": round(max(map(abs, gaps.values())), 4),
            **{k: round(v, 4) for k, v in pct.items()}}, sys.stdout, indent=2)
