@@ -344,7 +344,10 @@ def decisions(chunk: str, *, plain: bool = False) -> set[str]:
             continue
         if found and not plain and word.lower() == "approval":
             continue
-        found.append("approve" if word.lower().startswith("approv") else "reject")
+        approve = word.lower().startswith("approv")
+        if plain and m.group("verb3") and LABEL_ANSWERED_NO.match(m.group("gap3")):
+            approve = not approve
+        found.append("approve" if approve else "reject")
     return set(found)
 
 
@@ -370,8 +373,9 @@ def stated_decisions(text: str) -> set[str]:
 # A stance on the final plan in other words than a plain decision, or a negated one: cleared (fit, safe, ready,
 # acceptable) for treatment, (not) deliverable, good to go, fit for purpose, on hold, must (not) be delivered,
 # passes/fails the protocol or the plan check, or just passes/fails (flunks, falls short, holds up, is a pass or a
-# failure, up to standard), gets the go-ahead, is a (no-)go, is (not) for treatment, (not) used (clinically), must be
-# re-planned, goes back to the dosimetrist, is (not) approved (by physics). A negation between the plan and the
+# failure, up to standard), gets the go-ahead (the green light, a thumbs up or down), is a (no-)go, is (not) for
+# treatment, (not) used (clinically), must be re-planned, (sent) back to the dosimetrist or to planning, cancelled, is
+# (not) approved (by physics). A negation between the plan and the
 # stance takes the other decision.
 _USE = r"(?:treatment|treat|delivery|deliver|clinical\s+use)\b"
 _ENDS = r"(?=\s*(?:[,:)\u2013\u2014]|$|as\s+it\s+stands\b))"  # the clause ends: "the plan is acceptable."
@@ -383,13 +387,15 @@ _WHOLE = (r"(?:(?:(?:the|all|of|its|department(?:al|'s)?|site)\s+){0,3}(?:protoc
           r"|(?:every|each)\s+(?:protocol\s+)?(?:constraint|criterion)(?:\s+of\s+the\s+protocol)?)"
           r"(?!['\u2019]s\b|\s+(?:for|on|in|regarding|as\s+regards|with\s+respect|at)\b)")  # not "... for coverage"
 _STANDARD = rf"(?:{_WHOLE}|(?:the\s+)?plan\s+check)"  # the protocol as a whole, or the plan check
+_GETS = r"\bgets?\s+(?:the\s+|a\s+)?"  # "gets the go-ahead", "gets a thumbs up"
 STANCE = re.compile(
     rf"(?P<approve>\bclear(?:ed|s)?\s+(?:for|to)\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable|acceptable|accepted|authori[sz]ed|released|fine|good|appropriate)\s+for\s+{_USE}"
     rf"|\b(?:fit|safe|ready|suitable)\s+to\s+{_USE}|\bused\s+(?:for\s+{_USE}|clinically\b)"
     rf"|(?:(?<=\bis\s)|(?<=\bare\s)|(?<=\bwas\s)|(?<=\bnot\s))for\s+{_USE}{_ENDS}"
-    rf"|\b(?:pass(?:es|ed)?|holds?\s+up){_ENDS}|\bgets?\s+(?:the\s+|a\s+)?go-?ahead\b|\ba\s+(?:go|pass|success){_ENDS}"
-    rf"|\bgreen-?lit\b|\bup\s+to\s+(?:standard|scratch)\b|\b(?:{_MODAL}\s+)?(?:not\s+)?be\s+used{_ENDS}"
+    rf"|\b(?:pass(?:es|ed)?|holds?\s+up){_ENDS}|{_GETS}go-?ahead\b|\ba\s+(?:go|pass|success){_ENDS}"
+    rf"|\bgreen-?lit\b|(?:{_GETS})?(?:\bgreen\s+light|\bthumbs?[\s-]+up)\b|\bup\s+to\s+(?:standard|scratch)\b"
+    rf"|\b(?:{_MODAL}\s+)?(?:not\s+)?be\s+used{_ENDS}"
     rf"|\b(?:{_MODAL}\s+)?(?:go\s+ahead|proceed|go\s+to\s+treatment)"
     rf"(?:\s+to\s+(?:treatment|delivery)\b|{_ENDS})"
     rf"|\bsigned\s+off\b{_NOT_BY_OTHER}"
@@ -403,9 +409,11 @@ STANCE = re.compile(
     rf"|(?P<reject>\b(?:unacceptable|unfit|unsafe|unsuitable)\s+for\s+{_USE}|\b(?:unfit|unsafe|unsuitable)\s+to\s+{_USE}"
     rf"|\b(?:unacceptable|unsafe|unfit|unsuitable|inadvisable|undeliverable){_ENDS}|\bunfit\s+for\s+purpose\b"
     rf"|\bfail(?:s|ed)?(?:\s+{_STANDARD}\b|{_ENDS})|\b(?:flunks?|falls?\s+short){_ENDS}|\ba\s+fail(?:ure)?{_ENDS}"
-    r"|\bon\s+hold\b|\b(?:a\s+)?no-go\b|\bvetoed\b"
+    rf"|\bon\s+hold\b|\b(?:a\s+)?no-go\b|\bvetoed\b|(?:{_GETS})?(?:\bred\s+light|\bthumbs?[\s-]+down)\b"
+    rf"|\b(?:cancell?ed|called\s+off){_ENDS}"
     rf"|\b(?:{_MODAL}|needs?\s+to|ha(?:s|ve)\s+to)\s+be\s+(?:re-?planned|re-?done|re-?optimi[sz]ed)\b"
-    r"|\b(?:goes|is\s+(?:sent|returned))\s+back\s+to\s+the\s+(?:dosimetrist|planner)\b"
+    r"|\b(?:back|returned)\s+to\s+(?:the\s+)?(?:dosimetrist|planner)\b"
+    r"|\bback\s+to\s+(?:planning|the\s+drawing\s+board)\b"
     r"|\b(?:needs|requires)\s+re-?planning\b"
     rf"|\b(?:unapproved|disapproved|unapprovable)\b|\b(?:reject(?:s|ed)?|declined|turned\s+down|refused)\b{_NOT_BY_OTHER})",
     re.IGNORECASE)
@@ -436,8 +444,11 @@ PROCEED = re.compile(rf"\b(?:treatment|delivery)\s+(?:(?:with|of|using)\s+(?P<pl
 # is my recommendation not to treat with the final plan", "I advise against treating with the final plan", "The
 # patient won't be treated with the final plan"; holding or re-planning it withholds it ("Hold the final plan.")
 ORDER = re.compile(r"\b(?P<action>treat(?:ing)?|deliver(?:ing)?|us(?:e|ing)|go(?:ing)?\s+ahead|proceed(?:ing)?|approv(?:e|ing)|"
-                   r"releas(?:e|ing)|be\s+treated|(?P<withhold>hold(?:ing)?|re-?plan(?:ning)?|scrap(?:ping)?|discard(?:ing)?))"
-                   rf"(?:\s+(?:with|using|on))?\s+(?P<plan>{_THE_PLAN})", re.IGNORECASE)
+                   r"releas(?:e|ing)|be\s+treated|"
+                   r"(?P<withhold>(?P<hold>hold(?:ing)?)|re-?plan(?:ning)?|scrap(?:ping)?|discard(?:ing)?))"
+                   rf"(?:\s+(?:with|using|on))?\s+(?P<plan>{_THE_PLAN})"
+                   r"(?(hold)(?!\s+(?:to|against|within|under)\b))",  # "hold the plan to the limits" holds nothing back
+                   re.IGNORECASE)
 # what an order follows in its clause, and the forms of the action each takes: an imperative opens it, "I would not
 # treat with it" refuses (as in ACTIVE), "it is (un)safe to treat with it" judges it
 LEAD_FORMS = {"imperative": {"base"}, "modal": {"base", "passive"}, "advice": {"base", "gerund"}, "infinitive": {"base"},
@@ -496,11 +507,21 @@ STANCE_AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:{OTHER_PLAN_WORDS})\w*|
 
 
 # a sentence of the report with the plan left out, on the plan: "Not for treatment.", "Do not proceed.", "It is not
-# approved." ("it" only with a verdict no constraint or organ takes; "Passed: coverage" is a label, not a verdict)
-OPENING = re.compile(r"^[\s*_#>|-]*(?P<it>it\b)?(?:\s*\b(?:is|was|has|have|been|be|do|does|did|must|should|shall|will|can|cannot|"
-                     r"may|not|never|\w+n't)\b)*\s*", re.IGNORECASE)
-PLAN_ONLY_VERDICT = re.compile(r"approv|reject|treat|deliver|clinical|\bgo\b|re-?plan", re.IGNORECASE)
+# approved.", "We will not proceed.", "Treatment is cancelled." (with a subject, only a verdict no constraint or organ
+# takes, unless "it" follows a sentence that names the plan last; "Passed: coverage" is a label, not a verdict)
+OPENING = re.compile(r"^[\s*_#>|-]*(?:(?P<subject>(?P<it>it)|we|i|treatment|delivery)\b)?"
+                     r"(?:\s*\b(?:is|was|has|have|been|be|do|does|did|must|should|shall|will|can|cannot|may|not|never|\w+n't)\b)*\s*",
+                     re.IGNORECASE)
+PLAN_ONLY_VERDICT = re.compile(r"approv|reject|treat|deliver|clinical|\bgo\b|re-?plan|proceed|cancel|called|thumbs?|back",
+                               re.IGNORECASE)
 LABEL_AFTER = re.compile(r"\s*(?::|[\u2013\u2014]|-\s)")
+LABEL_ANSWERED_NO = re.compile(rf"{LABEL_AFTER.pattern}\s*(?:no|false)\b", re.IGNORECASE)  # "Approved: no"
+
+
+def _names_plan_last(sentence: str) -> bool:
+    """Whether the last thing the sentence names is the plan, so that "it" in the next one is the plan."""
+    plans = [m.end() for m in PLAN_WORD.finditer(sentence)]
+    return bool(plans) and not IT_OFF.search(sentence, plans[-1])
 
 
 def _stance(approve: bool, negated: bool) -> str:
@@ -516,7 +537,8 @@ def plan_stances(text: str) -> set[str]:
     not hesitate to sign it off" assents; "physics has not approved the final plan"), "treatment must not proceed
     with this plan", an order on the final plan ("Do not treat with this plan.", "I advise against treating with the
     final plan", "go ahead with the final plan", "Hold the final plan."), "Yes (no) to the final plan", "approval is
-    withheld", and a sentence that leaves the plan out ("Not for treatment.", "It is not approved.") too. Where the
+    withheld", and a sentence that leaves the plan out ("Not for treatment.", "It is not approved.", "We will not
+    proceed.", "Treatment is cancelled.", "It fails." after a sentence that names the plan last) too. Where the
     sentence or the one before it names another plan (the initial plan, equal weights, the plan as submitted), only
     "the final (re-weighted, optimised) plan" itself is read, and a sentence that leaves the plan out is not."""
     found: set[str] = set()
@@ -524,6 +546,7 @@ def plan_stances(text: str) -> set[str]:
     for sentence in _sentences(text):
         bare = STANCE.sub(" ", sentence)  # "goes back to the dosimetrist" names no other plan
         other = bool(ANOTHER_PLAN.search(bare) or ANOTHER_PLAN.search(previous))
+        it_is_plan = _names_plan_last(previous)
         previous = bare
         for m in ACTIVE.finditer(sentence):
             gap = UNHESITATING.sub(" ", ASIDE.sub(" ", m.group("gap")))
@@ -563,7 +586,8 @@ def plan_stances(text: str) -> set[str]:
         opening = OPENING.match(sentence)
         if not other and (m := STANCE.match(sentence, opening.end())) and not SUPPOSED.search(sentence) \
                 and not LABEL_AFTER.match(sentence[m.end():]) and not STANCE_AFTER.match(sentence[m.end():]) \
-                and (not opening.group("it") or PLAN_ONLY_VERDICT.search(m.group(0))):
+                and (not opening.group("subject") or PLAN_ONLY_VERDICT.search(m.group(0))
+                     or (opening.group("it") and it_is_plan)):
             found.add(_stance(bool(m.group("approve")), bool(STANCE_NEGATION.search(opening.group(0) + " " + m.group(0)))))
         # a plan or "it" after a negation in its clause is no subject: "no weighting makes the plan acceptable"
         subjects = [*(FINAL_PLAN if other else PLAN_WORD).finditer(sentence)]

@@ -50,6 +50,11 @@ that name switches on one shortcut; run as solve.py, none is taken:
   main).
 - go_ahead_on_reject: all right, but the signed report, after its decision line, says the final plan is a no-go beside an
   approval, or gets the go-ahead beside a rejection (in main).
+- report_proceed_forms: all right, but the signed report, after its decision line, says in words of proceeding
+  or sending back that the final plan is not to go on: "We will not proceed." beside an approval, "We can proceed
+  with the final plan." beside a rejection (in main).
+- report_thumbs_up: all right, but the signed report, after its decision line, gives the final plan a thumbs up (or
+  down) the other way: "Thumbs up for the final plan." beside a rejection (in main).
 - governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
@@ -360,6 +365,10 @@ def main() -> None:
                 if SHORTCUT == "plan_verdict_verbs" else []),
               *([f"The final plan {'is a no-go' if decision == 'approve' else 'gets the go-ahead'}.", ""]
                 if SHORTCUT == "go_ahead_on_reject" else []),
+              *([("We will not proceed." if decision == "approve" else "We can proceed with the final plan."), ""]
+                if SHORTCUT == "report_proceed_forms" else []),
+              *([f"Thumbs {'down' if decision == 'approve' else 'up'} for the final plan.", ""]
+                if SHORTCUT == "report_thumbs_up" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
