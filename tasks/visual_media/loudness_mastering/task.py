@@ -265,15 +265,25 @@ def read_wav(path: Path) -> dict[str, Any]:
             "audio": samples.reshape(-1, channels).T}
 
 
-def played_differently(played_path: Path, master: dict[str, Any]) -> str:
-    """Why the samples ffmpeg played (written as 64-bit float) are not the master as read_wav reads it, or "".
+def read_played(played_path: Path) -> dict[str, Any]:
+    """The samples ffmpeg played, as its run wrote them (a 64-bit float WAV).
+
+    Raises RuntimeError when they cannot be read back: whatever master ffmpeg decoded, its own WAV writer wrote
+    them in a run that ended normally, and they take no more bytes than the master's samples read into memory
+    before (so the tool run collects them whole); an unreadable file is the grader's tool sandbox at fault,
+    never the submission."""
+    try:
+        return read_wav(played_path)
+    except (OSError, ValueError, struct.error) as exc:
+        raise RuntimeError(f"ffmpeg measured master.wav and ended normally, but the samples it wrote cannot be read "
+                           f"back ({exc}): the grader's tool sandbox is at fault; regrade") from exc
+
+
+def played_differently(played: dict[str, Any], master: dict[str, Any]) -> str:
+    """Why the samples ffmpeg played (``read_played``) are not the master as read_wav reads it, or "".
 
     A RIFF file can be read two ways (two fmt chunks, an empty or second data chunk, a chunk after an odd-sized
     one): ffmpeg's reading is what is measured and what a player plays, read_wav's what the programme checks see."""
-    try:
-        played = read_wav(played_path)
-    except (OSError, ValueError, struct.error) as exc:
-        return f"ffmpeg's decode is unreadable: {exc}"
     if (played["rate"], played["channels"]) != (master["rate"], master["channels"]):
         return (f"ffmpeg plays {played['channels']} channel(s) at {played['rate']} Hz, the chunks read as "
                 f"{master['channels']} at {master['rate']} Hz")
@@ -509,7 +519,7 @@ def grade(g: Grading) -> None:
         for name in ("integrated loudness on target", "true peak under the ceiling", "report: master figures"):
             g.check(name, False, weight=1.0 if name.startswith("report") else 2.0, reason="no measurement of the master")
     else:
-        differs = played_differently(run.workdir / PLAYED, master)
+        differs = played_differently(read_played(run.workdir / PLAYED), master)
         if not g.check("ffmpeg plays master.wav as the samples its fmt and data chunks hold (one reading of the file)",
                        not differs, gate=True, weight=0, reason=differs):
             return
