@@ -15,8 +15,10 @@ not a clipper: little is left after fitting one gain per half millisecond, and w
 turned down, little of what is taken off is left after fitting a gain moving smoothly between knots a quarter
 of a millisecond apart), that the gain is
 turned down only where a peak demands it (a limiter, not a compressor or a dynamic normaliser),
-and that the report's premaster figures, master figures and format fields agree with the
-measurements.
+that the report's premaster figures, master figures and format fields agree with the
+measurements, and that its processing line does not contradict the master (limiting denied where the
+peaks were turned down, a gain other than the master's, a ceiling far under its true peak). An
+unreadable decode from a successful ffmpeg run is the grader's fault and raises.
 
 ALE-CANARY-9cd60b9d-c257-44d8-b299-81e790cf977c
 """
@@ -265,15 +267,25 @@ def read_wav(path: Path) -> dict[str, Any]:
             "audio": samples.reshape(-1, channels).T}
 
 
-def played_differently(played_path: Path, master: dict[str, Any]) -> str:
-    """Why the samples ffmpeg played (written as 64-bit float) are not the master as read_wav reads it, or "".
+def read_played(played_path: Path) -> dict[str, Any]:
+    """The samples ffmpeg played, as its run wrote them (a 64-bit float WAV).
+
+    Raises RuntimeError when they cannot be read back: whatever master ffmpeg decoded, its own WAV writer wrote
+    them in a run that ended normally, and they take no more bytes than the master's samples read into memory
+    before (so the tool run collects them whole); an unreadable file is the grader's tool sandbox at fault,
+    never the submission."""
+    try:
+        return read_wav(played_path)
+    except (OSError, ValueError, struct.error) as exc:
+        raise RuntimeError(f"ffmpeg measured master.wav and ended normally, but the samples it wrote cannot be read "
+                           f"back ({exc}): the grader's tool sandbox is at fault; regrade") from exc
+
+
+def played_differently(played: dict[str, Any], master: dict[str, Any]) -> str:
+    """Why the samples ffmpeg played (``read_played``) are not the master as read_wav reads it, or "".
 
     A RIFF file can be read two ways (two fmt chunks, an empty or second data chunk, a chunk after an odd-sized
     one): ffmpeg's reading is what is measured and what a player plays, read_wav's what the programme checks see."""
-    try:
-        played = read_wav(played_path)
-    except (OSError, ValueError, struct.error) as exc:
-        return f"ffmpeg's decode is unreadable: {exc}"
     if (played["rate"], played["channels"]) != (master["rate"], master["channels"]):
         return (f"ffmpeg plays {played['channels']} channel(s) at {played['rate']} Hz, the chunks read as "
                 f"{master['channels']} at {master['rate']} Hz")
@@ -434,18 +446,20 @@ RIDE_MARGIN_DB = 1.5  # gain reduction allowed beyond what the nearby peaks dema
 MAX_RIDING_SHARE = 0.05  # of the windows with sound
 
 
-def riding_share(master: dict[str, Any], premaster: dict[str, Any], channels: int, ceiling_dbtp: float) -> float:
-    """How much of the programme the master turns down where no peak demands it: the share of its 100 ms windows
-    with sound whose gain sits more than RIDE_MARGIN_DB under the master's static gain (the 95th percentile of the
-    window gains) beyond the reduction the loudest premaster peak within RIDE_REACH_S would need to meet the ceiling
-    at that gain. A static gain and a true-peak limiter (any attack and release up to a second) leave none; a
-    compressor or a dynamic normaliser rides the gain of loud passages that have no peak near the ceiling."""
+def gain_riding(master: dict[str, Any], premaster: dict[str, Any], channels: int,
+                ceiling_dbtp: float) -> tuple[float, float]:
+    """The master's static gain over the premaster (the 95th percentile of its 100 ms window gains, dB; NaN when
+    too short), and how much of the programme it turns down where no peak demands it: the share of the windows
+    with sound whose gain sits more than RIDE_MARGIN_DB under the static gain beyond the reduction the loudest
+    premaster peak within RIDE_REACH_S would need to meet the ceiling at that gain. A static gain and a true-peak
+    limiter (any attack and release up to a second) leave none; a compressor or a dynamic normaliser rides the
+    gain of loud passages that have no peak near the ceiling."""
     src = _premaster_as_master(master, premaster, channels)
     out = master["audio"]
     window = max(1, int(master["rate"] * RIDE_WINDOW_S))
     count = min(src.shape[1], out.shape[1]) // window
     if count < 10:
-        return 0.0
+        return math.nan, 0.0
     cut = count * window
     src_energy = (src[:, :cut] ** 2).reshape(channels, count, window).mean(axis=(0, 2))
     out_energy = (out[:, :cut] ** 2).reshape(channels, count, window).mean(axis=(0, 2))
@@ -458,7 +472,55 @@ def riding_share(master: dict[str, Any], premaster: dict[str, Any], channels: in
     near = ndimage.maximum_filter1d(peaks, size=2 * reach + 1, mode="nearest")
     needed = np.maximum(0.0, 20 * np.log10(near + 1e-12) + static - ceiling_dbtp)
     excess = (static - gain) - needed
-    return float(np.mean(excess[sound] > RIDE_MARGIN_DB))
+    return static, float(np.mean(excess[sound] > RIDE_MARGIN_DB))
+
+
+PROCESSING_CHECK = "report: the processing line agrees with the master (limiting, gain, ceiling)"
+GAIN_STATED_TOL_DB = 1.0  # a gain the processing line states, against the master's static gain
+CEILING_STATED_TOL_DB = 1.5  # a limiter's sample-peak ceiling lets inter-sample overs through, up to about 1 dB
+_CLAUSE = re.compile(r"[,;]|\.(?!\d)|:(?!\d)|->|→|\bthen\b|\bfollowed by\b", re.I)
+_DB_FIGURE = re.compile(r"([+\-−]?\d+(?:\.\d+)?)\s*dB(TP|FS)?\b", re.I)
+_LIMITING = r"limit(?:er|ers|ing|ed)\b(?!\s+(?:artefact|artifact|distortion|pumping|overshoot)s?\b)"
+_LIMITING_DENIED = re.compile("|".join((
+    rf"\b(?:no|not|without|never|nor)\s+(?:[\w-]+\s+){{0,2}}?{_LIMITING}",  # "no limiter", "without any limiting"
+    rf"{_LIMITING}\s+(?:(?:was|is|were|had|has)\s+)?(?:(?:not|never|wasn't|isn't)\s+(?:[\w-]+\s+)?"  # "was not needed"
+    r"(?:needed|used|applied|engaged|required|necessary|triggered|active)|unused|bypassed|off|disabled|unnecessary)\b",
+    rf"\b(?:didn't|did not|no need (?:for|to))\s+(?:[\w-]+\s+){{0,2}}?{_LIMITING}",  # "did not need a limiter"
+)), re.I)
+_GAIN_ONLY = re.compile(r"\b(?:only|just|pure|purely|plain|simple)\s+(?:(?:linear|static|a)\s+)?gain\b|\bgain\s+only\b",
+                        re.I)
+_GAIN_FIGURE = re.compile(r"\b(?:gain|volume)\s*(?:of|by|=|:)?\s*([+\-−]?\d+(?:\.\d+)?)\s*dB\b(?!TP|FS)"
+                          r"|([+\-−]?\d+(?:\.\d+)?)\s*dB\s+(?:of\s+)?(?:[\w-]+\s+)?(?:gain|volume)\b(?!\s+reduction)", re.I)
+_LOWERED = re.compile(r"\b(?:negative|attenuat\w*|reduc\w*|lower\w*|cut|down|decrease\w*)\b", re.I)
+
+
+def _decibels(text: str) -> float:
+    return float(text.replace("−", "-"))
+
+
+def processing_contradictions(line: str, static_gain_db: float | None, peaks_turned_down: bool,
+                              true_peak_dbtp: float) -> list[str]:
+    """What the report's one line on the chain says that the master contradicts, clause by clause: limiting (or
+    anything but gain) denied where the peaks were turned down; gain figures ("gain +4.2 dB", "volume=4.2dB",
+    "+4.2 dB of make-up gain"; not gain reduction) none of which is the master's static gain (None when a downmix
+    leaves the gain's scale open); a limiter's or ceiling's figures all far under the master's true peak."""
+    wrong = []
+    for clause in (c.strip() for c in _CLAUSE.split(line)):
+        gain_only = _GAIN_ONLY.search(clause) and not re.search(_LIMITING, clause, re.I)
+        if peaks_turned_down and (_LIMITING_DENIED.search(clause) or gain_only):
+            wrong.append(f"{clause!r}: the master's peaks are turned down by a limiter")
+        stated = [before or after for before, after in _GAIN_FIGURE.findall(clause)]
+        if stated and static_gain_db is not None:
+            lowered = _LOWERED.search(clause) is not None  # an unsigned figure then reads either way
+            readings = [sign * _decibels(text) for text in stated
+                        for sign in ((1, -1) if lowered and text[0] not in "+-−" else (1,))]
+            if all(abs(r - static_gain_db) > GAIN_STATED_TOL_DB for r in readings):
+                wrong.append(f"{clause!r}: the master's static gain is {static_gain_db:+.1f} dB")
+        figures = [_decibels(value) for value, _ in _DB_FIGURE.findall(clause)]
+        if (re.search(_LIMITING + r"|\bceiling\b", clause, re.I) and figures
+                and all(value < true_peak_dbtp - CEILING_STATED_TOL_DB for value in figures)):
+            wrong.append(f"{clause!r}: the master's true peak is {true_peak_dbtp:.1f} dBTP")
+    return wrong
 
 
 def _report_section(report: Any, key: str) -> dict[str, Any]:
@@ -506,10 +568,11 @@ def grade(g: Grading) -> None:
     measured = parse_ebur128(run.stderr) if run.ok else None
     if measured is None:
         g.check("master re-measured with ffmpeg ebur128", False, reason=f"ffmpeg failed: {run.stderr[-300:]}")
-        for name in ("integrated loudness on target", "true peak under the ceiling", "report: master figures"):
+        for name in ("integrated loudness on target", "true peak under the ceiling", "report: master figures",
+                     PROCESSING_CHECK):
             g.check(name, False, weight=1.0 if name.startswith("report") else 2.0, reason="no measurement of the master")
     else:
-        differs = played_differently(run.workdir / PLAYED, master)
+        differs = played_differently(read_played(run.workdir / PLAYED), master)
         if not g.check("ffmpeg plays master.wav as the samples its fmt and data chunks hold (one reading of the file)",
                        not differs, gate=True, weight=0, reason=differs):
             return
@@ -537,15 +600,21 @@ def grade(g: Grading) -> None:
                 found=f"{distortion:.1f} dB; {clipped:.1f} dB of {limited:.1f} dB taken off",
                 reason="the peaks are clipped, not limited" if cut else "" if distortion <= MAX_DISTORTION_DB
                 else "the peaks are clipped or the programme reshaped")
-        riding = riding_share(master, premaster, p["channels"], float(p["max_tp"]))
+        static, riding = gain_riding(master, premaster, p["channels"], float(p["max_tp"]))
         g.check("gain reduced only where the peaks demand it (no compression or riding gain)",
                 riding <= MAX_RIDING_SHARE, expected=f"<= {MAX_RIDING_SHARE:.0%} of the programme's 100 ms windows",
                 found=f"{riding:.1%}", reason="" if riding <= MAX_RIDING_SHARE else
                 f"the level of passages with no peak near the ceiling is turned down by more than {RIDE_MARGIN_DB:g} dB")
+        if measured is not None:
+            line = report.get("processing") if isinstance(report, dict) else None
+            wrong = (processing_contradictions(line, static if premaster["channels"] == p["channels"] else None,
+                                               limited > LIMITED_DB, measured["true_peak_dbtp"])
+                     if isinstance(line, str) and line.strip() else ["no processing line"])
+            g.check(PROCESSING_CHECK, not wrong, found=line, reason="; ".join(wrong))
     else:
         for name in ("same programme as the premaster (correlation)", "master sample-aligned with the premaster",
                      "only gain and limiting: no clipping or reshaping of the waveform",
-                     "gain reduced only where the peaks demand it (no compression or riding gain)"):
+                     "gain reduced only where the peaks demand it (no compression or riding gain)", PROCESSING_CHECK):
             g.check(name, False, weight=2.0 if name.startswith("only") else 1.0,
                     reason="channel count or length unusable")
 

@@ -13,6 +13,8 @@
   after an empty first `data` chunk and an unknown chunk holding a sine at the level that makes ffmpeg's
   reading of the file (from the empty data chunk to its end, in the first of two fmt chunks' format) measure
   on target: a player hears the sine, a parser that takes the last fmt and data chunks hears the premaster.
+- processing_misreported: the oracle's master with a processing line the master contradicts: no limiter
+  where the peaks were limited, else a gain 6 dB off and a limiter ceiling 4 dB under the spec's.
 
 ALE-CANARY-9cd60b9d-c257-44d8-b299-81e790cf977c
 """
@@ -186,6 +188,9 @@ def main() -> None:
                       + (f", 4x-oversampled look-ahead limiter at {limit_at:.1f} dBFS" if limit_at < 0 else "")
                       + ", soxr resampling" + (", triangular dither" if spec["bit_depth"] == 16 else ""),
     }
+    if MODE == "processing_misreported":
+        report["processing"] = ("ffmpeg: gain only, no limiter, soxr resampling" if limit_at < 0 else
+                                f"ffmpeg: gain {gain + 6:+.1f} dB, limiter ceiling {ceiling - 4:.1f} dBTP, soxr resampling")
     (OUTPUT / "loudness_report.json").write_text(json.dumps(report, indent=2) + "\n")
 
 
