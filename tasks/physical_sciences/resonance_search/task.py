@@ -416,21 +416,23 @@ EVIDENCE_CLAIM = re.compile(r"\bevidence\b")
 EVIDENCE = re.compile(r"\bevidence\b|\bexcess\b")
 NEGATOR = re.compile(r"\b(?:no|not|cannot|never|without|nor)\b|n't\b")
 # a negation that denies no claim: a shortfall or a doubt negated affirms it ("nothing short of a discovery", "no less
-# than an observation", "nothing if not a discovery", "no doubt", "hardly any doubt", "not only"), and "no other", "no
+# than an observation", "nothing if not a discovery", "no doubt", "not surprising", "not only"), and "no other", "no
 # previous", "nothing else" speak of something else
 AFFIRMED = re.compile(r"\b(?:no|not|nothing|none|never)\s+(?:short\s+of|(?:less|other|else)\s+than)\b"
                       r"|\bnothing\s+if\s+not\b|\b(?:nothing|none)\s+but\b|\bnot\s+only\b"
-                      r"|\b(?:no|not|without|beyond|hardly|little)\s+(?:\w+\s+){0,2}?(?:doubt|question)\b"
+                      r"|\b(?:no|not|without|beyond|hardly|little)\s+(?:\w+\s+){0,2}?(?:doubt|question|surpris\w*|wonder|coincidence)\b"
                       r"|\b(?:no|not|nothing|none|neither)\s+(?:of\s+the\s+)?(?:other|else|previous|earlier|prior)\b")
 # a mass range named by its bounds ("below 300 gev", "between 200 and 300 gev") is another part of the spectrum when
 # the fitted mass and its peak (PEAK_HALF_WIDTH of the mass either side) are outside it, and names no shortfall
 MASS_BOUND = re.compile(r"\b(below|under|above|over|beyond|between|from)\s+(\d+(?:\.\d+)?)\s*(?:gev\s*)?"
                         r"(?:(?:and|to|-|\u2013)\s*(\d+(?:\.\d+)?)\s*)?gev\b")
 # a word that denies what follows without a negator ("nothing in the spectrum resembles a discovery")
-NOTHING = re.compile(r"\b(?:nothing|none|neither|nobody|hardly|scarcely|barely|(?:absence|lack)\s+of)\b")
+NOTHING = re.compile(r"\b(?:nothing|none|neither|nobody|hardly|scarcely|barely)\b")
 # a claim is denied by a negator anywhere in its clause before it ("none of the mass points shows anything like a
-# discovery")
-DENYING = re.compile(rf"{NEGATOR.pattern}|{NOTHING.pattern}")
+# discovery"), by a preposition that negates only its own object just before it ("without a discovery", not "even
+# without the systematic uncertainty the result is an observation")
+DENYING = re.compile(rf"\b(?<!with\s)(?:no|not|cannot|never|nor)\b|n't\b|{NOTHING.pattern}"
+                     r"|\b(?:without|with\s+no|(?:absence|lack)\s+of)\s+(?:[\w-]+\s+){0,3}$")
 # a verb that itself denies a claim: negated, it affirms the claim ("no systematic shift changes the observation")
 UNDERMINES = re.compile(r"\b(?:chang|alter|affect|remov|eras|weaken|undermin|diminish|invalidat|spoil|fak|mimic|"
                         r"contradict|challeng)\w*|\bexplain\w*\s+away\b|\bcast\w*\s+doubt\b|\bcall\w*\s+into\s+question\b")
@@ -459,7 +461,7 @@ RELATIVE_OPENING = re.compile(rf",\s*{RELATIVE_PRONOUN}\b")
 # a new resonance, which needs confirmation, is reported")
 NOUN_PHRASE_OPENING = r"(?:(?!(?:that|which|who|would|could|if)\b)[\w-]+\s+){0,3}"
 ASSERTED_BEFORE = re.compile(rf"(?:\b(?:(?:report|present|announce|claim|observe|see|find|establish|constitute|represent)"
-                             rf"(?:s|d|ed|ing)?|saw|found|is|are|was|were)\s+{NOUN_PHRASE_OPENING}"
+                             rf"(?:s|d|ed|ing)?|saw|found|is|are|was|were)(?:\s+\w+)?(?:\s*,[^,;:()]*,)?\s+{NOUN_PHRASE_OPENING}"
                              r"|\b(?:we|i)\s+(?:\w+ly\s+)?)$")
 ASSERTED_AFTER = re.compile(r"\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:(?:\w+ly|here|now)\s+)?"
                             r"(?:report|present|announc|claim|observ|seen|found|establish)\w*")
@@ -583,17 +585,26 @@ PEAK_HALF_WIDTH = 0.03  # of the mass: the signal's width and resolution are 1-2
 NEGATION_REACH = 4  # words before an agreement within which a negator denies it ("not consistent with")
 # a conjunction opens a clause of its own; "and" and "or" only after a verb ("no excess appears elsewhere and the peak is
 # an observation", not "nothing in the spectrum and in the fit resembles a discovery")
-CONJUNCTION = re.compile(r"\b(?:and|or|but|yet|so|while|whereas|although|though|because)\b")
+CONJUNCTION = re.compile(r"\b(?:and|or|but|while|whereas|although|though|because)\b")
 CLAUSE_VERB = re.compile(rf"\b{CLAUSE_END}\b|{OWN_VERB.pattern}|\b{FOUND}\b")
+# a relative clause that ends before the claim, at the next verb, speaks of its own noun ("a resonance that no background
+# model can explain is observed"); one still open holds the claim ("we cannot claim that this is an observation")
+CLOSED_RELATIVE = re.compile(rf"\b{RELATIVE_PRONOUN}\b.*?(?:{CLAUSE_VERB.pattern}).*?(?=(?:{CLAUSE_VERB.pattern}))")
 
 
 def _clause_before(sentence: str, match: re.Match[str]) -> str:
-    """The part of a claim's clause before it, from the last punctuation or conjunction opening a clause; negations
-    that deny no claim ("nothing short of", "no doubt", "no other") and mass ranges left out."""
-    lead = CLAUSE_BREAK.split(MASS_BOUND.sub(" ", AFFIRMED.sub(" ", sentence[:match.start()])))[-1]
+    """The part of a claim's clause before it, from the last punctuation or conjunction opening a clause, past a
+    parenthesis without a verb ("nothing, in our view, resembles a discovery"); negations that deny no claim ("nothing
+    short of", "no doubt", "no other"), mass ranges, parentheses and relative clauses that end before the claim left
+    out."""
+    pieces = CLAUSE_BREAK.split(MASS_BOUND.sub(" ", AFFIRMED.sub(" ", sentence[:match.start()])))
+    lead = pieces.pop()
+    while len(pieces) > 1 and not CLAUSE_VERB.search(pieces[-1]):
+        pieces.pop()
+        lead = pieces.pop() + " " + lead
     openings = [c.end() for c in CONJUNCTION.finditer(lead)
                 if c.group() not in ("and", "or") or CLAUSE_VERB.search(lead, 0, c.start())]
-    return lead[max(openings, default=0):]
+    return CLOSED_RELATIVE.sub(" ", lead[max(openings, default=0):])
 
 
 def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], *,
@@ -742,9 +753,11 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     discovery nor denied; below, no such claim; for the limits, no excess and the 95% CL limits. Below 5 sigma a new
     particle claimed with a verb ("we observe a new resonance", "we report a new resonance") is an observation claimed
     too. A negator anywhere in a claim's clause before it denies it ("this is not an observation", "nothing in the
-    spectrum resembles a discovery", "none of the mass points shows anything like a discovery"), unless a verb that
-    itself denies the claim follows it ("no calibration shift removes the observation") or it negates a doubt or
-    speaks of something else ("no doubt", "no other experiment"); so does a negated verb just after the claim ("an
+    spectrum resembles a discovery", "none of the mass points shows anything like a discovery", past a parenthesis:
+    "nothing, in our view, resembles ..."; "without" only just before the claim), unless a verb that itself denies
+    the claim follows it ("no calibration shift removes the observation"), it negates a doubt or speaks of something
+    else ("no doubt", "no other experiment") or it stands in a relative clause that ends before the claim ("a
+    resonance that no background model can explain is observed"); so does a negated verb just after the claim ("an
     observation cannot be claimed"); wording in the claim's clause that the result falls short of it ("below the
     5 sigma threshold for an observation") makes none, and at 5 sigma or more denies it. At 3 sigma or more, the
     evidence or the excess may not be withdrawn either ("evidence cannot be claimed", "we cannot claim evidence"), and at
