@@ -406,7 +406,7 @@ NOT_NEGATED_WORD = r"(?:(?!(?:not|never)\b)\w+\s+)?"  # "is clearly observed", n
 SEEN_CLAIM = re.compile(rf"\b(?:is|are|was|were)\s+{NOT_NEGATED_WORD}observed\b")
 # a new particle claimed with a verb ("we observe a new resonance", "a resonance is seen"), not a resonance as a
 # word of something else ("we find a resonance mass of", "a resonance-like excess")
-FOUND = r"(?:observ(?:e|es|ed|ing)|see|sees|saw|seen|find|finds|found|detect(?:s|ed|ing)?)"
+FOUND = r"(?:observ(?:e|es|ed|ing)|see|sees|saw|seen|find|finds|found|detect(?:s|ed|ing)?|report(?:s|ed|ing)?)"
 PARTICLE = (r"(?:resonance|particle|boson)s?\b(?!-|\s+(?:candidate|hypothes|search|model|mass|width|signal|shape|yield|peak|"
             r"interpretation|production|cross))")
 RESONANCE_CLAIM = re.compile(
@@ -415,20 +415,31 @@ RESONANCE_CLAIM = re.compile(
 EVIDENCE_CLAIM = re.compile(r"\bevidence\b")
 EVIDENCE = re.compile(r"\bevidence\b|\bexcess\b")
 NEGATOR = re.compile(r"\b(?:no|not|cannot|never|without|nor)\b|n't\b")
-# a shortfall negated affirms the claim ("nothing short of a discovery", "no less than an observation", "nothing if
-# not a discovery")
+# a negation that denies no claim: a shortfall or a doubt negated affirms it ("nothing short of a discovery", "no less
+# than an observation", "nothing if not a discovery", "no doubt", "not surprising", "not only"), and "no other", "no
+# previous", "nothing else" speak of something else
 AFFIRMED = re.compile(r"\b(?:no|not|nothing|none|never)\s+(?:short\s+of|(?:less|other|else)\s+than)\b"
-                      r"|\bnothing\s+if\s+not\b|\b(?:nothing|none)\s+but\b")
+                      r"|\bnothing\s+if\s+not\b|\b(?:nothing|none)\s+but\b|\bnot\s+only\b"
+                      r"|\b(?:no|not|without|beyond|hardly|little)\s+(?:\w+\s+){0,2}?(?:doubt|question|surpris\w*|wonder|coincidence)\b"
+                      r"|\b(?:no|not|nothing|none|neither)\s+(?:of\s+the\s+)?(?:other|else|previous|earlier|prior)\b")
 # a mass range named by its bounds ("below 300 gev", "between 200 and 300 gev") is another part of the spectrum when
 # the fitted mass and its peak (PEAK_HALF_WIDTH of the mass either side) are outside it, and names no shortfall
 MASS_BOUND = re.compile(r"\b(below|under|above|over|beyond|between|from)\s+(\d+(?:\.\d+)?)\s*(?:gev\s*)?"
                         r"(?:(?:and|to|-|\u2013)\s*(\d+(?:\.\d+)?)\s*)?gev\b")
 # a word that denies what follows without a negator ("nothing in the spectrum resembles a discovery")
 NOTHING = re.compile(r"\b(?:nothing|none|neither|nobody|hardly|scarcely|barely)\b")
-# what, a few words before a claim, says that the result falls short of it ("below the threshold of an observation")
+# a claim is denied by a negator anywhere in its clause before it ("none of the mass points shows anything like a
+# discovery"), by a preposition that negates only its own object just before it ("without a discovery", not "even
+# without the systematic uncertainty the result is an observation")
+DENYING = re.compile(rf"\b(?<!with\s)(?:no|not|cannot|never|nor)\b|n't\b|{NOTHING.pattern}"
+                     r"|\b(?:without|with\s+no|(?:absence|lack)\s+of)\s+(?:[\w-]+\s+){0,3}$")
+# a verb that itself denies a claim: negated, it affirms the claim ("no systematic shift changes the observation")
+UNDERMINES = re.compile(r"\b(?:chang|alter|affect|remov|eras|weaken|undermin|diminish|invalidat|spoil|fak|mimic|"
+                        r"contradict|challeng)\w*|\bexplain\w*\s+away\b|\bcast\w*\s+doubt\b|\bcall\w*\s+into\s+question\b")
+# what, before a claim in its clause, says that the result falls short of it ("below the threshold of an observation")
 SHORT_OF = re.compile(rf"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than|premature|too\s+early|"
                       rf"refrain(?:s|ed|ing)?|avoid(?:s|ed|ing)?)\b|n't\b|{NOTHING.pattern}")
-# what, a few words before a claim, puts the result under it whatever the significance ("evidence, below the 5 sigma
+# what, before a claim in its clause, puts the result under it whatever the significance ("evidence, below the 5 sigma
 # threshold for an observation"; "more than enough for an observation" does not)
 FALLS_SHORT = re.compile(r"\b(?:below|short|insufficient|until)\b")
 # a sentence about what a claim would need makes none ("an observation would require 5 sigma")
@@ -445,20 +456,25 @@ RELATIVE_PRONOUN = r"(?:which|who|whose|that|where|when)"
 # a relative clause describing what the sentence reports: a claim hedged in it ("..., which we would call a discovery")
 # is conditioned only by what follows its opening
 RELATIVE_OPENING = re.compile(rf",\s*{RELATIVE_PRONOUN}\b")
+# a claim the sentence asserts: the object of a verb of reporting or being ("we report the observation of", "we observe
+# a new resonance", "this is the discovery of"), or the subject of a reporting verb in the passive ("the discovery of
+# a new resonance, which needs confirmation, is reported")
+NOUN_PHRASE_OPENING = r"(?:(?!(?:that|which|who|would|could|if)\b)[\w-]+\s+){0,3}"
+ASSERTED_BEFORE = re.compile(rf"(?:\b(?:(?:report|present|announce|claim|observe|see|find|establish|constitute|represent)"
+                             rf"(?:s|d|ed|ing)?|saw|found|is|are|was|were)(?:\s+\w+)?(?:\s*,[^,;:()]*,)?\s+{NOUN_PHRASE_OPENING}"
+                             r"|\b(?:we|i)\s+(?:\w+ly\s+)?)$")
+ASSERTED_AFTER = re.compile(r"\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:(?:\w+ly|here|now)\s+)?"
+                            r"(?:report|present|announc|claim|observ|seen|found|establish)\w*")
 # a relative clause without the claim says something about it, without making it conditional ("we report the
 # observation of a new resonance, which would be the first of its kind, at 343 gev", "..., a result that would be ...",
 # "... a new resonance that would be ..."); it runs to the next punctuation, a clause without a comma only up to a
-# requirement that belongs to the sentence ("an observation that would be the first of its kind requires 5 sigma"),
-# or, when a requirement is its own verb, up to the sentence's own verb ("a new resonance that would require
-# confirmation", "a discovery that needs confirmation is not claimed"); a requirement of a significance is the
-# claim's ("an observation is a result that requires 5 sigma")
-CLAUSE_END = r"(?:is|are|was|were|has|have|had|can|cannot|could|would|will|must|should|may|might|does|did|\w+n't)"
-SIGNIFICANCE = r"(?:\d|sigma|\u03c3|standard\s+deviation|threshold|significan)"
-OWN_REQUIREMENT_CLAUSE = (rf"\b{RELATIVE_PRONOUN}\s+(?:(?:would|could|might|may|will|also|still|\w+ly)\s+){{0,2}}"
-                          rf"(?:require|need)\w*(?:(?!\b{CLAUSE_END}\b|{SIGNIFICANCE})[^,;:()])*"
-                          rf"(?=[,;:()]|\b{CLAUSE_END}\b|$)")
-RELATIVE_CLAUSE = re.compile(rf"[,(]\s*(?:(?:a|an|the|one)\s+(?:\w+\s+){{0,2}}?)?{RELATIVE_PRONOUN}\b[^,;:()]*"
-                             rf"|{OWN_REQUIREMENT_CLAUSE}|\b{RELATIVE_PRONOUN}\b(?:(?!\b{REQUIREMENT}\b)[^,;:()])*")
+# requirement, which may belong to the sentence ("an observation that would be the first of its kind requires 5 sigma",
+# "a discovery is a claim that needs confirmation"); after a claim the sentence asserts (ASSERTED_BEFORE,
+# ASSERTED_AFTER) every relative clause runs to the next punctuation: it says something about the claim made ("we
+# report the observation of a new resonance that would require 5 sigma")
+APPOSITIVE_CLAUSE = rf"[,(]\s*(?:(?:a|an|the|one)\s+(?:\w+\s+){{0,2}}?)?{RELATIVE_PRONOUN}\b[^,;:()]*"
+RELATIVE_CLAUSE = re.compile(rf"{APPOSITIVE_CLAUSE}|\b{RELATIVE_PRONOUN}\b(?:(?!\b{REQUIREMENT}\b)[^,;:()])*")
+ANY_RELATIVE_CLAUSE = re.compile(rf"{APPOSITIVE_CLAUSE}|\b{RELATIVE_PRONOUN}\b[^,;:()]*")
 # a clause of its own before the claim's does not condition it ("it is below the 5 sigma threshold, and we would call
 # it a discovery", "although it is below the threshold, ..."), unless the claim's clause refers back to it ("and only
 # then")
@@ -472,6 +488,11 @@ SPECTRUM_PLACE = re.compile(r"\b(?:sidebands?|(?<!look[- ])elsewhere|control\s+r
 PLACE_NOUN = re.compile(r"\b(?:peak|window|region|signal|excess|resonance|bump|mass(?:es)?|gev|bins?|range|spectrum)\b|\d")
 ELSEWHERE_WORDS = r"outside|away\s+from|apart\s+from|except|excluding"
 ELSEWHERE = re.compile(rf"\b(?:other|{ELSEWHERE_WORDS})\b")
+# a relative clause whose own verb is a requirement runs to the sentence's own verb ("a discovery that needs
+# confirmation is not claimed")
+CLAUSE_END = r"(?:is|are|was|were|has|have|had|can|cannot|could|would|will|must|should|may|might|does|did|\w+n't)"
+OWN_REQUIREMENT_CLAUSE = (rf"\b{RELATIVE_PRONOUN}\s+(?:(?:would|could|might|may|will|also|still|\w+ly)\s+){{0,2}}"
+                          rf"(?:require|need)\w*(?:(?!\b{CLAUSE_END}\b)[^,;:()])*(?=[,;:()]|\b{CLAUSE_END}\b|$)")
 # a claim denied by what follows it, past a relative clause ("an observation cannot be claimed", "a discovery, which
 # would need 5 sigma, is not established", "a discovery that needs confirmation is not claimed")
 DENIED_AFTER = re.compile(rf"(?:\s*(?:{RELATIVE_CLAUSE.pattern}),|\s*{OWN_REQUIREMENT_CLAUSE})?\s*(?:(?:yet|still)\s+)?"
@@ -561,37 +582,62 @@ PHRASE_BREAK = re.compile(rf"[,:()\u2013\u2014](?!{RELATIVE_START.pattern})")
 SUPPOSED = re.compile(r"\b(?:if|unless|(?:had|were)\s+there)\b")
 SUBORDINATE = re.compile(rf"\b{RELATIVE_PRONOUN}\b.*")
 PEAK_HALF_WIDTH = 0.03  # of the mass: the signal's width and resolution are 1-2 %
-NEGATION_REACH = 4  # words before a claim within which a negator denies it ("cannot claim an observation")
-SHORT_OF_REACH = 8  # words before a claim, in its clause, within which the text may say the result falls short of it
+NEGATION_REACH = 4  # words before an agreement within which a negator denies it ("not consistent with")
+# a conjunction opens a clause of its own; "and" and "or" only after a verb ("no excess appears elsewhere and the peak is
+# an observation", not "nothing in the spectrum and in the fit resembles a discovery")
+CONJUNCTION = re.compile(r"\b(?:and|or|but|while|whereas|although|though|because)\b")
+CLAUSE_VERB = re.compile(rf"\b{CLAUSE_END}\b|{OWN_VERB.pattern}|\b{FOUND}\b")
+# a relative clause that ends before the claim, at the next verb, speaks of its own noun ("a resonance that no background
+# model can explain is observed"); one still open holds the claim ("we cannot claim that this is an observation")
+CLOSED_RELATIVE = re.compile(rf"\b{RELATIVE_PRONOUN}\b.*?(?:{CLAUSE_VERB.pattern}).*?(?=(?:{CLAUSE_VERB.pattern}))")
 
 
-def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], reach: int, *,
-              clause: bool = False, denial_after: bool = True) -> list[tuple[bool, str, re.Match[str]]]:
-    """Each match of ``pattern``: whether ``before`` occurs within ``reach`` words before it (within its own clause
-    when ``clause``) or, when ``denial_after``, a denial follows it; its sentence; and the match."""
+def _clause_before(sentence: str, match: re.Match[str]) -> str:
+    """The part of a claim's clause before it, from the last punctuation or conjunction opening a clause, past a
+    parenthesis without a verb ("nothing, in our view, resembles a discovery"); negations that deny no claim ("nothing
+    short of", "no doubt", "no other"), mass ranges, parentheses and relative clauses that end before the claim left
+    out."""
+    pieces = CLAUSE_BREAK.split(MASS_BOUND.sub(" ", AFFIRMED.sub(" ", sentence[:match.start()])))
+    lead = pieces.pop()
+    while len(pieces) > 1 and not CLAUSE_VERB.search(pieces[-1]):
+        pieces.pop()
+        lead = pieces.pop() + " " + lead
+    openings = [c.end() for c in CONJUNCTION.finditer(lead)
+                if c.group() not in ("and", "or") or CLAUSE_VERB.search(lead, 0, c.start())]
+    return CLOSED_RELATIVE.sub(" ", lead[max(openings, default=0):])
+
+
+def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], *,
+              denial_after: bool = True) -> list[tuple[bool, str, re.Match[str]]]:
+    """Each match of ``pattern``: whether ``before`` occurs anywhere in its clause before it, not cancelled by a verb
+    that itself denies the claim ("no systematic shift changes the observation"), or, when ``denial_after``, a denial
+    follows it; its sentence; and the match."""
     found = []
     for sentence in SENTENCE_BREAK.split(text):
         for match in pattern.finditer(sentence):
-            lead = MASS_BOUND.sub(" ", AFFIRMED.sub(" ", sentence[:match.start()]))
-            if clause:
-                lead = CLAUSE_BREAK.split(lead)[-1]
-            words = re.findall(r"[\w']+", lead)[-reach:]
+            lead = _clause_before(sentence, match)
+            negations = list(before.finditer(lead))
+            negated = bool(negations) and not UNDERMINES.search(lead, negations[-1].end())
             denied = denial_after and DENIED_AFTER.match(sentence, match.end()) is not None
-            found.append((bool(before.search(" ".join(words))) or denied, sentence, match))
+            found.append((negated or denied, sentence, match))
     return found
 
 
 def _overclaims(text: str, *patterns: re.Pattern[str]) -> bool:
     """A claim of one of ``patterns`` that the text neither says the result falls short of nor makes conditional."""
     return any(not short and not _conditional(sentence, match) for pattern in patterns
-               for short, sentence, match in _mentions(text, pattern, SHORT_OF, SHORT_OF_REACH, clause=True))
+               for short, sentence, match in _mentions(text, pattern, SHORT_OF))
 
 
 def _conditional(sentence: str, match: re.Match[str]) -> bool:
     """Whether a claim's sentence makes it conditional ("an observation would require 5 sigma"). A relative clause
-    without the claim does not, nor a clause of its own before the claim's; a claim hedged with 'would' in a relative
-    clause is read from the clause's opening on; a hedging 'would' ("would call", "would seem") conditions only beside a
-    condition ("we would call it a discovery if it were confirmed")."""
+    without the claim does not (after a claim the sentence asserts, whatever it requires), nor a clause of its own
+    before the claim's; a claim hedged with 'would' in a relative clause is read from the clause's opening on; a hedging
+    'would' ("would call", "would seem") conditions only beside a condition ("we would call it a discovery if it were
+    confirmed")."""
+    if ASSERTED_BEFORE.search(sentence, 0, match.start()) or ASSERTED_AFTER.search(sentence, match.end()):
+        sentence = sentence[:match.end()] + ANY_RELATIVE_CLAUSE.sub(lambda c: " " * len(c.group()),
+                                                                    sentence[match.end():])
     sentence = RELATIVE_CLAUSE.sub(lambda c: c.group() if c.start() < match.start() < c.end() else " " * len(c.group()),
                                    sentence)
     start = max((c.end() for c in OTHER_CLAUSE.finditer(sentence, 0, match.start())), default=0)
@@ -705,8 +751,13 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     """The conclusion a reviewer reads: an observation (or discovery) claimed only at 5 sigma or more, and then not
     denied anywhere in the summary; at 3 to 5, evidence or an excess, neither claimed as an observation or a
     discovery nor denied; below, no such claim; for the limits, no excess and the 95% CL limits. Below 5 sigma a new
-    particle claimed with a verb ("we observe a new resonance") is an observation claimed too. A negator just
-    before a claim denies it ("this is not an observation"), and so does a negated verb just after it ("an
+    particle claimed with a verb ("we observe a new resonance", "we report a new resonance") is an observation claimed
+    too. A negator anywhere in a claim's clause before it denies it ("this is not an observation", "nothing in the
+    spectrum resembles a discovery", "none of the mass points shows anything like a discovery", past a parenthesis:
+    "nothing, in our view, resembles ..."; "without" only just before the claim), unless a verb that itself denies
+    the claim follows it ("no calibration shift removes the observation"), it negates a doubt or speaks of something
+    else ("no doubt", "no other experiment") or it stands in a relative clause that ends before the claim ("a
+    resonance that no background model can explain is observed"); so does a negated verb just after the claim ("an
     observation cannot be claimed"); wording in the claim's clause that the result falls short of it ("below the
     5 sigma threshold for an observation") makes none, and at 5 sigma or more denies it. At 3 sigma or more, the
     evidence or the excess may not be withdrawn either ("evidence cannot be claimed", "we cannot claim evidence"), and at
@@ -719,17 +770,18 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     without the claim, or a clause of its own before the claim's, does not make it conditional ("we report the
     observation of a new resonance, which would be the first of its kind, at ...", "... a new resonance that would be
     the first of its kind", "..., a result that would be ...", "it is below the 5 sigma threshold, and we would call it
-    a discovery", "... a new resonance that would require confirmation"); a word that denies without a negator, before
-    a claim, denies it ("nothing in the spectrum resembles a discovery"); a place listing places names another part of
+    a discovery"), nor, after a claim the sentence asserts, one that states a requirement ("we report the observation
+    of a new resonance that would require 5 sigma"), while a requirement makes a claim the sentence does not assert
+    conditional ("a discovery is a claim that needs independent confirmation"); a place listing places names another part of
     the spectrum only if each of them does ("in the sidebands and everywhere else" or "... as well as at the fitted
     mass" denies the excess at the peak too); a 'would' makes the agreement with the background hypothetical only
     beside the signal taken away ("without the peak, the data would be consistent with ...")."""
     if g.params["mode"] == "measurement":
         z, mass = _value(result, "local_significance"), _value(result, "mass_gev")
         # a denial said of another part of the spectrum ("away from 343 gev no excess is observed") denies no claim
-        claims = [denied for denied, sentence, match in _mentions(text, CLAIM, NEGATOR, NEGATION_REACH)
+        claims = [denied for denied, sentence, match in _mentions(text, CLAIM, DENYING)
                   if not (denied and _said_elsewhere(sentence, match, mass))]
-        claims += [short for short, *_ in _mentions(text, CLAIM, FALLS_SHORT, SHORT_OF_REACH, clause=True) if short]
+        claims += [short for short, *_ in _mentions(text, CLAIM, FALLS_SHORT) if short]
         if z is None:
             ok, want = False, "a local significance"
         elif z >= 5:
@@ -739,7 +791,7 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
             want = "an observation (Z >= 5), not denied"
         elif z >= 3:
             # "the excess is not significant enough" does not deny the excess
-            ok = (not all(denied for denied, *_ in _mentions(text, EVIDENCE, NEGATOR, NEGATION_REACH, denial_after=False))
+            ok = (not all(denied for denied, *_ in _mentions(text, EVIDENCE, DENYING, denial_after=False))
                   and not _overclaims(text, FORMAL_CLAIM, RESONANCE_CLAIM) and not _denies_excess(text, mass)
                   and not EVIDENCE_WITHDRAWN.search(text))
             want = "evidence or an excess, neither an observation or a discovery nor denied (3 <= Z < 5)"

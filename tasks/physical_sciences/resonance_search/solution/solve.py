@@ -62,6 +62,10 @@ STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcut
 # appositive "a result that would"); at 5 sigma or more it denies the excess "in the sidebands and everywhere else"
 # relative_clause_modal claims an observation before a comma-less relative clause whose own verb is a requirement ("that
 # would require confirmation"); at 5 sigma or more it denies the excess "in the sidebands as well as at the fitted mass"
+# discovery_denied_nothing denies the discovery with a subject that denies without a negator ("nothing in the spectrum
+# resembles a discovery"); below 5 sigma (and for the limits) it reports a new resonance with the verb "report"
+# resonance_claim_modal claims an observation before a relative clause requiring a significance ("that would require
+# 5 sigma"); at 5 sigma or more it denies the observation with "neither" beyond the old four-word reach
 HEDGES = {"hedged_conclusion": {
               "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
               "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
@@ -130,7 +134,14 @@ HEDGES.update({
                               "limit": "We report the observation of a new resonance near the largest best-fit yield "
                                        "that would require confirmation.\n",
                               "observation": "In the sidebands as well as at the fitted mass, no significant excess is "
-                                             "observed.\n"}})
+                                             "observed.\n"},
+    "discovery_denied_nothing": {"measurement": "We report a new resonance that would require 5 sigma.\n",
+                                 "limit": "We report a new resonance near the largest best-fit yield.\n",
+                                 "observation": "Nothing in the spectrum resembles a discovery.\n"},
+    "resonance_claim_modal": {"measurement": "We report the observation of a new resonance that would require 5 sigma.\n",
+                              "limit": "We report the observation of a new resonance near the largest best-fit yield "
+                                       "that would require 5 sigma.\n",
+                              "observation": "Neither fit shows anything resembling an observation.\n"}})
 
 
 def read_tree(name):
