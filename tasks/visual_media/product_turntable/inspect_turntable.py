@@ -8,8 +8,10 @@ vertices (min u, min v, max u, max v in the camera's normalised frame); at frame
 (each vertex's height above its lowest point and distance from the world Z axis, and its surface area);
 plus, for each submitted PNG, its size, the pixel box of its opaque silhouette (origin bottom left), how many of its opaque pixels lie
 off the product's projected silhouette (rasterised from the mesh's triangles at that frame) and how many
-of the silhouette's are transparent, beyond 2 px of edge slack, and the spread of the shading inside. On a missing object it
-writes {"error": ...}.
+of the silhouette's are transparent, beyond 2 px of edge slack, and the spread of the shading inside; and how far
+each PNG's colours inside the silhouette lie from the scene rendered again at that frame by Cycles (the scene's
+lights and materials, a few samples), and how much of the product's light at the first listed frame goes when
+the scene's lights are switched off. On a missing object it writes {"error": ...}.
 """
 
 import json
@@ -21,6 +23,9 @@ import bpy
 import numpy as np
 from bpy_extras.object_utils import world_to_camera_view
 from mathutils import Vector
+
+RERENDER_SAMPLES = 16
+RERENDER_SECONDS = 30
 
 
 def extent(points):
@@ -66,6 +71,62 @@ def grow(mask, k):
     return out
 
 
+def blur(img, k):
+    """The image averaged over a (2k+1)-pixel square neighbourhood (edges averaged over what lies inside)."""
+    total, count = np.zeros_like(img), np.zeros(img.shape[:2] + (1,) * (img.ndim - 2))
+    h, w = img.shape[:2]
+    for dy in range(-k, k + 1):
+        for dx in range(-k, k + 1):
+            total[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] += \
+                img[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+            count[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] += 1
+    return total / count
+
+
+def load_pixels(path):
+    img = bpy.data.images.load(str(Path(path).resolve()))
+    w, h = img.size
+    px = np.array(img.pixels[:], dtype=np.float32).reshape(h, w, img.channels)
+    bpy.data.images.remove(img)
+    return px
+
+
+def render_cycles(scene, frame, path, file_format="PNG"):
+    """The scene at that frame rendered by Cycles on the CPU at a few samples, with its own lights, materials,
+    world and colour management, on a transparent film, as the render itself (no compositor or sequencer strips
+    in between); its RGBA pixels (an OPEN_EXR file holds the linear light, before the view transform)."""
+    scene.frame_set(frame)
+    scene.render.use_compositing = scene.render.use_sequencer = False
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.cycles.samples = RERENDER_SAMPLES
+    scene.cycles.use_denoising = False
+    scene.cycles.time_limit = RERENDER_SECONDS
+    scene.render.film_transparent = True
+    settings = scene.render.image_settings
+    settings.file_format, settings.color_mode = file_format, "RGBA"
+    settings.color_depth = "8" if file_format == "PNG" else "32"
+    scene.render.filepath = str(Path(path).resolve())
+    bpy.ops.render.render(write_still=True)
+    return load_pixels(path)
+
+
+def inside(px, rendered):
+    """The pixels opaque in both images, 2 px in from their edges (anti-aliasing and sampling noise aside)."""
+    both = (px[:, :, 3] > 0.99) & (rendered[:, :, 3] > 0.99) if px.shape == rendered.shape else None
+    return None if both is None else ~grow(~both, 2)
+
+
+def render_diff(px, rendered):
+    """Mean colour difference between a PNG and the scene's own render, both smoothed over 5 px (sampling noise),
+    inside the product, as a share of the render's mean colour."""
+    core = inside(px, rendered)
+    if core is None or core.sum() < 10:
+        return None
+    ours, theirs = blur(rendered[:, :, :3], 2)[core], blur(px[:, :, :3], 2)[core]
+    return float(np.abs(ours - theirs).mean() / max(ours.mean(), 1e-6))
+
+
 def compare(px, alpha, mask):
     """The PNG's opaque pixels against the projected silhouette, 2 px of edge slack either way (a render's
     anti-aliasing), and the spread of the shading inside it (a render is lit, not one flat fill)."""
@@ -78,6 +139,21 @@ def compare(px, alpha, mask):
     solid = alpha > 0.99
     shade = float(np.std(px[:, :, :3][solid].mean(axis=1))) if px.shape[2] >= 3 and solid.sum() > 10 else 0.0
     return {"silhouette_px": area, "extra_px": extra, "missing_px": missing, "shade_std": shade}
+
+
+def light_from_lights(scene, frame):
+    """How much switching every light off (world and emission left) changes the product's linear light at that
+    frame: the mean change of its pixels as a share of their mean with the lights on."""
+    lit = render_cycles(scene, frame, f"cycles_{frame}_lit.exr", "OPEN_EXR")
+    for ob in scene.objects:
+        if ob.type == "LIGHT":
+            ob.hide_render = True
+    dark = render_cycles(scene, frame, f"cycles_{frame}_unlit.exr", "OPEN_EXR")
+    core = ~grow(lit[:, :, 3] <= 0.99, 2)
+    if core.sum() < 10:
+        return None
+    lit, dark = lit[:, :, :3][core], dark[:, :, :3][core]
+    return float(np.abs(lit - dark).mean() / max(np.abs(lit).mean(), 1e-6))
 
 
 def main(config):
@@ -135,13 +211,12 @@ def main(config):
                        "location": list(o.matrix_world.translation),
                        "direction": list((o.matrix_world.to_3x3() @ Vector((0, 0, -1))).normalized())}
               for o in scene.objects if o.type == "LIGHT"}
-    pngs = {}
+    pngs, pixels = {}, {}
     for f, name in config["pngs"].items():
         try:
-            img = bpy.data.images.load(str(Path(name).resolve()))
-            w, h = img.size
-            px = np.array(img.pixels[:], dtype=np.float32).reshape(h, w, img.channels)
-            alpha = px[:, :, 3] if img.channels == 4 else np.ones((h, w))
+            px = pixels[f] = load_pixels(name)
+            h, w = px.shape[:2]
+            alpha = px[:, :, 3] if px.shape[2] == 4 else np.ones((h, w))
             rows, cols = np.nonzero(alpha > 0.5)
             box = [int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1] if len(rows) else None
             if len(rows) and alpha.min() > 0.5:
@@ -150,10 +225,15 @@ def main(config):
         except Exception as exc:
             pngs[f] = {"error": str(exc)}
     r = scene.render
+    settings = {"fps": r.fps / r.fps_base, "frame_start": scene.frame_start, "frame_end": scene.frame_end,
+                "resolution": [r.resolution_x, r.resolution_y, r.resolution_percentage],
+                "film_transparent": bool(r.film_transparent)}
+    renders = {f: render_cycles(scene, int(f), f"cycles_{f}.png") for f, px in pixels.items() if px.shape[2] == 4}
+    for f, rendered in renders.items():
+        pngs[f]["render_diff"] = render_diff(pixels[f], rendered)
+    lights_share = next((light_from_lights(scene, int(f)) for f in renders), None)
     return {
-        "fps": r.fps / r.fps_base, "frame_start": scene.frame_start, "frame_end": scene.frame_end,
-        "resolution": [r.resolution_x, r.resolution_y, r.resolution_percentage],
-        "film_transparent": bool(r.film_transparent),
+        **settings, "lights_share": lights_share,
         "camera": {"lens": cam.data.lens, "sensor_width": cam.data.sensor_width, "distance": d.length,
                    "location": list(loc),
                    "elevation_deg": math.degrees(math.asin(d.z / d.length)) if d.length else 0.0,

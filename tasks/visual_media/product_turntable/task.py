@@ -11,7 +11,8 @@ bounding box, their projection through the scene camera, the lights and the rend
 measures the silhouette of each submitted PNG against the product's projected silhouette at that frame.
 It then checks that the object is the client's model (not a stand-in of its size), the scale and orientation,
 the ground contact and pivot, the constant-speed seamless loop, the camera and framing over the whole turn,
-the lighting ratio, that the PNGs are renders of this scene at those frames, and that the shot report states
+the lighting ratio, that the PNGs are renders of this scene at those frames, lit by its lights (the inspector
+renders each listed frame again with Cycles, and once with the lights off), and that the shot report states
 what the scene holds.
 """
 
@@ -38,6 +39,8 @@ SILHOUETTE_TOL = 0.01  # share of the projected silhouette's pixels a render may
 SHADE_MIN = 0.01  # spread (std) of the rendered product's grey level: lit, not one flat fill
 SHAPE_TOL = 0.001  # a millimetre, in metres: the model's vertices in the scene, after centring on the axis
 AREA_TOL = 0.01
+RENDER_DIFF_MAX = 0.10  # mean colour difference from Cycles' render of the scene, as a share of its mean colour
+LIGHTS_MIN = 0.20  # share of the product's linear light that goes with the scene's lights off
 
 
 def _brief_md(shot, frames: list[int]) -> str:
@@ -272,6 +275,17 @@ def grade(g: Grading) -> None:
     g.check("rendered frames show the product's own silhouette, lit and shaded", not unlike, weight=3,
             expected=f"opaque pixels off the projected silhouette (2 px slack) and silhouette pixels left transparent "
                      f"each <= {SILHOUETTE_TOL:.0%} of it; shading spread >= {SHADE_MIN}", found=unlike[:4])
+
+    # the shading is the scene's lights on its materials: each PNG matches the scene rendered again by Cycles at that
+    # frame (not an engine that ignores the lights, nor pixels painted over the silhouette), and the lights matter
+    diffs = {f: (scene["pngs"].get(str(f)) or {}).get("render_diff") for f in frames}
+    unmatched = {f: d and round(d, 3) for f, d in diffs.items() if d is None or d > RENDER_DIFF_MAX}
+    g.check("rendered frames match the scene rendered by Cycles at those frames", not unmatched, weight=3,
+            expected=f"mean colour inside the product within {RENDER_DIFF_MAX:.0%} of Cycles' render", found=unmatched)
+    lights = scene["lights_share"]
+    g.check("the scene's lights light the product", lights is not None and lights >= LIGHTS_MIN,
+            expected=f"switching the lights off takes at least {LIGHTS_MIN:.0%} of the product's light",
+            found=lights and round(lights, 2))
 
     # the shot report states what the scene holds
     _check_report(g, ref, report, scene, shares)

@@ -11,7 +11,9 @@ frames with Cycles at a few samples and writes the shot report from the scene.
 
 The adversaries (adversaries/*, links to this file) are this oracle with one shortcut, chosen by the
 name they run under (box_proxy: the client's model swapped for a box of its bounding box, so that the
-framing, the report and the renders all agree with the scene while the frames show no product). Run as gui_oracle/solve.sh, the same steps are typed into Blender's Python
+framing, the report and the renders all agree with the scene while the frames show no product;
+workbench_render: the frames rendered by the Workbench engine, whose studio shading ignores the scene's lights;
+unlit_emission: the product's material an emission shaded by its normals, rendered by Cycles, lit by nothing). Run as gui_oracle/solve.sh, the same steps are typed into Blender's Python
 console on the desktop and the file is saved from the GUI.
 """
 
@@ -80,6 +82,16 @@ def setup_scene() -> dict:
         box = bpy.data.meshes.new("ProductBox")
         box.from_pydata(corners, [], [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)])
         product.data = box
+    if SHORTCUT == "unlit_emission":  # shaded by its normals through an emission shader: the lights change nothing
+        material = bpy.data.materials.new("Unlit")
+        material.use_nodes = True
+        nodes, links = material.node_tree.nodes, material.node_tree.links
+        nodes.clear()
+        emission = nodes.new("ShaderNodeEmission")
+        links.new(nodes.new("ShaderNodeNewGeometry").outputs["Normal"], emission.inputs["Color"])
+        links.new(emission.outputs["Emission"], nodes.new("ShaderNodeOutputMaterial").inputs["Surface"])
+        product.data.materials.clear()
+        product.data.materials.append(material)
 
     end = n if SHORTCUT == "loop_off_by_one" else n + 1
     product.rotation_euler = (0, 0, 0)
@@ -95,7 +107,7 @@ def setup_scene() -> dict:
     scene.frame_start, scene.frame_end = 1, n
     scene.render.resolution_x, scene.render.resolution_y, scene.render.resolution_percentage = w, h, 100
     scene.render.film_transparent = True
-    scene.render.engine = "CYCLES"
+    scene.render.engine = "BLENDER_WORKBENCH" if SHORTCUT == "workbench_render" else "CYCLES"
     scene.cycles.samples = 4
     scene.cycles.use_denoising = False
     scene.render.image_settings.file_format = "PNG"
