@@ -34,10 +34,14 @@ _SUBJECTS = {
 }
 _SUBJECT = re.compile("|".join(rf"\b(?P<{name}>{words})\b" for name, words in _SUBJECTS.items()), re.IGNORECASE)
 
-# the subject just after a stance verb or noun ("we accept the gauge", "no rejection of the MSA")
-_VERB = re.compile(r"(?:accept|approve|reject|release)(?:s|ing)?|rejection|nothing\s+(?:prevents|stops|precludes|prohibits"
-                   r"|bars|blocks)", re.IGNORECASE)
+# the subject just after a stance verb or noun ("we accept the gauge", "no rejection of the MSA"), or just after a
+# verb in the past ("the customer accepted the gauge"; not a participle: "released for production", "the lots
+# released with the gauge")
+_VERB = re.compile(r"(?:accept|approve|reject|release)(?:s|ing)?|(?P<past>accepted|approved|rejected|released)|rejection"
+                   r"|nothing\s+(?:prevents|stops|precludes|prohibits|bars|blocks)", re.IGNORECASE)
 _OBJECT = re.compile(rf"(?:\W+\w+){{0,4}}?\W+(?:{_SUBJECT.pattern})", re.IGNORECASE)
+_DIRECT_OBJECT = re.compile(rf"\s+(?:the|this|that|our|its)\s+(?:[\w&-]+\s+){{0,2}}?(?:{_SUBJECT.pattern})",
+                            re.IGNORECASE)
 
 # reject words also said of parts, lots and readings ("the parts of subgroup 14 were scrapped"): a stance only as the
 # predicate of the gauge or the process named just before them (_PREDICATE_OF)
@@ -96,7 +100,9 @@ _PRODUCT_NOUN = r"(?:lot|batch|part|piece|sample|component|shipment|subgroup|uni
 _PRODUCT = re.compile(r"(?P<preposition>\b(?:on|in|from|with|of|by|at|for|through|under|into|against|across)\s+)?"
                       rf"\b(?:the|this|that|a|an|each|one|another)\s+(?:[\w&'-]+\s+){{0,2}}?{_PRODUCT_NOUN}\b",
                       re.IGNORECASE)
-_PREDICATE_OF_PRODUCT = re.compile(rf"\b{_PRODUCT_NOUN}(?:e?s)?{_AUXILIARIES}", re.IGNORECASE)
+# (a product noun after the gauge names the gauge: "the gauge unit was accepted")
+_PREDICATE_OF_PRODUCT = re.compile(rf"\b(?P<gauge>(?:{_GAUGE}|msa)\s+)?{_PRODUCT_NOUN}(?:e?s)?{_AUXILIARIES}",
+                                   re.IGNORECASE)
 # ... and a clause opening with the product, the gauge named in what qualifies it ("The parts measured by the gauge
 # were rejected.", "The lot that the gauge sorted was scrapped.")
 _PRODUCT_OPENING = re.compile(r"\W*(?:(?:the|this|that|these|those|all|some|each|every|both|\d+)\s+)?"
@@ -106,10 +112,13 @@ _PREPOSITION = re.compile(r"\b(?:from|of|by|in|on|at|with|for|through|under|afte
 _FORECAST = r"expected|likely|certain|bound|going|sure|destined|set"
 # adverbs that hedge a prediction and leave it one ("would most probably be rejected", "in all likelihood")
 _HEDGING = r"\w+ly|most|very|quite|almost|in\s+all\s+likelihood"
-# a comment on the writer's own view opening a sentence ("In practice,", "Realistically speaking,", "To my mind,"), not
-# an adverb that supposes ("Hypothetically,", "Normally,")
-_COMMENT_WORDS = (r"in\s+(?:(?:our|my|the)\s+)?(?:practice|short|summary|conclusion|reality|fact|view|opinion|judge?ment"
-                  r"|assessment|truth|effect|sum|brief|essence|end)|overall|therefore|thus|hence|so|on\s+balance"
+# a hedge opening a sentence ("Most likely,", "Probably"): its verdicts are hedged ones
+_HEDGED_LEAD = r"(?:(?:most|very|quite|almost|more\s+than)\s+)?(?:likely|probably|possibly|presumably)|in\s+all\s+likelihood"
+_HEDGED_OPENING = re.compile(rf"\W*(?:{_HEDGED_LEAD})\b", re.IGNORECASE)
+# a comment on the writer's own view opening a sentence ("In practice,", "Realistically speaking,", "To my mind,"), or
+# a hedge, not an adverb that supposes ("Hypothetically,", "Normally,")
+_COMMENT_WORDS = (rf"{_HEDGED_LEAD}|in\s+(?:(?:our|my|the)\s+)?(?:practice|short|summary|conclusion|reality|fact|view"
+                  r"|opinion|judge?ment|assessment|truth|effect|sum|brief|essence|end)|overall|therefore|thus|hence|so|on\s+balance"
                   r"|to\s+be\s+(?:clear|honest|frank|fair)|to\s+(?:my|our)\s+mind|as\s+(?:I|we)\s+see\s+it"
                   r"|(?:all\s+things|everything)\s+considered|bottom\s+line"
                   r"|(?!(?:hypothetical|theoretical|potential|possib|conceivab|eventual|probab|arguab|presumab|supposed"
@@ -123,13 +132,16 @@ _PREDICTED = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?:the|this|our|its
                         rf"(?:(?!(?:then|now|so|after|once|when|if|with|later)\b)[\w&-]+\s+){{0,2}}?"
                         rf"(?:{_GAUGE}|msa|{_PROCESS}|we|i)\s+(?:(?P<would>would)|(?:is|are)\s+(?:{_FORECAST})\s+to)\s+"
                         rf"(?:(?:{_HEDGING}|be|considered|deemed|judged|rated|regarded\s+as|classed\s+as)\s+)*", re.IGNORECASE)
-# ... or given by whoever opens the sentence, the gauge or the process its object ("The customer would accept the
-# gauge.", "Our SQE is expected to reject the process."; not a judge who is one of several or applies another standard:
-# "Some customers would reject the gauge.", "A stricter auditor would ...")
-_JUDGE_PREDICTED = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?!(?:if|when|whenever|whether|unless|once|until"
-                              r"|before|after|because|since|as|although|though|even|only|it|there|then|that|which|who"
-                              r"|what|some|many|several|certain|few|other|others|stricter|tighter|more|less)\b)[\w&'-]+\s+)"
-                              rf"{{1,4}}?(?:(?P<would>would)|(?:is|are)\s+(?:{_FORECAST})\s+to)\s+(?:(?:{_HEDGING})\s+)*",
+# ... or given by the judge who opens the sentence, the gauge or the process its object or called what the verdict
+# says ("The customer would accept the gauge.", "Our SQE is expected to reject the process.", "The auditor would call
+# the gauge acceptable."; not a judge who is one of several or applies another standard: "Some customers would reject
+# the gauge.", "A stricter auditor would ...", "Customer X would ...")
+_JUDGE_PREDICTED = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?:the|our|this|that|your|their|its|my)\s+(?:(?!(?:"
+                              r"some|many|several|certain|few|other|others|stricter|tighter|more|less)\b)[\w&'-]+\s+)"
+                              r"{1,3}?|(?:they|he|she|[\w-]+s)\s+)"
+                              rf"(?:(?P<would>would)|(?:is|are)\s+(?:{_FORECAST})\s+to)\s+(?:(?:{_HEDGING})\s+)*"
+                              r"(?P<called>(?:call|consider|deem|find|judge|rate|declare)\s+(?:the|this|our|its)\s+"
+                              rf"(?:[\w&-]+\s+){{0,2}}?(?:{_GAUGE}|msa|{_PROCESS})\s+(?:(?:to\s+be|as)\s+)?)?",
                               re.IGNORECASE)
 # ... and a sentence that supposes something, after which a "would" imagines ("Suppose the tolerance were doubled. The
 # gauge would be accepted.")
@@ -139,7 +151,11 @@ _JUDGE = r"(?:any|every|each|all|most)\s+(?:[\w-]+\s+)?[\w-]+|anyone|anybody|eve
 # ... or whoever would give it opens the sentence ("Any auditor would reject the gauge.", "Every customer would call the
 # process incapable."), and nothing but a reason follows the verdict and its object
 _JUDGE_WOULD = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:{_JUDGE})\s+would\b", re.IGNORECASE)
-_NOTHING_BUT_REASON = re.compile(r"\W*(?:(?:since|because|given|as)\b.*)?", re.IGNORECASE)
+_REASON = r"\W*(?:since|because|given|as)\b"
+_NOTHING_BUT_REASON = re.compile(rf"(?:{_REASON}.*)?\W*", re.IGNORECASE)
+# a verdict expected ("should") for a reason is inferred from the figures, a hedged verdict ("The gauge should pass,
+# given the 20 % GRR.")
+_INFERRED = re.compile(_REASON, re.IGNORECASE)
 # a verdict named only to be refused ("Accepting the gauge outright would be premature", "To release the process is
 # not justified")
 _REFUSED = re.compile(r"(?:\W+\w+){0,6}?\W+(?:(?:would\s+be|is|was|seems|appears)\s+(?:(?!not\b)\w+\s+)?(?:premature"
@@ -185,10 +201,12 @@ _CONTRAST = re.compile(r"\s*(?:but|while|whereas|although|though|however|yet)\b"
 _WAITED_FOR = (r"until|unless|if|once|provided|pending|subject\s+to|on\s+condition|after|when|whenever|before|later"
                r"|eventually|otherwise|in\s+(?:that|this|which|such\s+an?)\s+(?:case|event)")
 # what a predicted verdict may wait for after it ("would be accepted if ...", "would then be accepted", "would be
-# accepted with a new fixture"; not "with conditions"); a "would" followed by a contrast imagines too ("The gauge
+# accepted with a new fixture"; not "with conditions") or another standard it applies ("would reject the gauge under
+# its 10 % rule"; not "under the customer's criteria"); a "would" followed by a contrast imagines too ("The gauge
 # would be accepted, but ndc is 4.")
-_SUPPOSED_AFTER = re.compile(rf"\b(?:{_WAITED_FOR}|then|(?:with|without)(?!\s+(?:\w+\s+)?{_HEDGE_NOUNS}\b))\b",
-                             re.IGNORECASE)
+_SUPPOSED_AFTER = re.compile(rf"\b(?:{_WAITED_FOR}|then|(?:with|without)(?!\s+(?:\w+\s+)?{_HEDGE_NOUNS}\b)"
+                             r"|(?:under|per|by|against|according\s+to)\s+(?:a|an|its|their|his|her|another|other"
+                             r"|some|stricter|tighter)\b)\b", re.IGNORECASE)
 # a clause cut off after its subject, modal or auxiliary by an aside ("The gauge would, in that case, be rejected"): it
 # is read on with the clause after the asides, the asides read as what follows it (a hedge such as "with conditions"),
 # and a modal or forecast verdict after an aside that is a condition ("in that case", "after recalibration", "with a
@@ -228,6 +246,16 @@ _PASS_FAIL = re.compile(rf"(?P<aux>\s+(?:{_HEDGING}|therefore|thus|hence|also|st
                         r"|(?:the|its|this|our)\s+(?:(?!calibration\b)[\w&-]+\s+){0,2}?(?:study|qualification|assessment"
                         r"|evaluation|msa|ppap)(?![\w'\u2019])))", re.IGNORECASE)
 _PASS_FAIL_SUBJECT = re.compile(rf"{_GAUGE}|msa|{_PROCESS}", re.IGNORECASE)
+# a verb that gives its object, the gauge or the process, a verdict ("The customer would pass the gauge.", "The auditor
+# would sign off the gauge.", "would fail the process"), the object ending its noun phrase (not "passed the gauge R&R
+# study")
+_OBJECT_VERDICT = re.compile(r"\b(?:(?P<accept>pass(?=(?:es|ed|ing)?\s)|sign(?=(?:s|ed|ing)?\s+off\b))"
+                             r"|(?P<reject>fail(?=(?:s|ed|ing)?\s)))(?P<ending>es|s|ed|ing)?(?:\s+off(?:\s+on)?)?"
+                             rf"(?=\s+(?:the|this|that|our|its|their)\s+(?:[\w&-]+\s+)?(?:{_GAUGE}|msa|{_PROCESS})"
+                             r"(?:\s*(?:[.,;:!?)]|$)|\s+(?:as|for|with|without|since|because|given|in|on|at|and|but|or|if"
+                             r"|once|unless|until|when|under|per|by|against|according|\w+ly|outright|now|today|again)\b))",
+                             re.IGNORECASE)
+_PRODUCT_NAMED = re.compile(rf"\b{_PRODUCT_NOUN}(?:e?s)?\b", re.IGNORECASE)
 # the decisions each stance agrees with
 _AGREES = {"accept": {"accept"}, "reject": {"reject"}, "conditional": {"conditional"},
            "capable": {"accept", "conditional"}, "not accept": {"reject", "conditional"},
@@ -268,6 +296,14 @@ def _clauses(sentence: str) -> list[str]:
     return [c for c in re.split(r"[,:()]|\b(?=(?:but|while|whereas|although|though|however|yet)\b)", sentence) if c.strip()]
 
 
+def _object(clause: str, match: re.Match) -> re.Match | None:
+    """The gauge, the process or another subject as the object of the stance verb ``match``, if it is one."""
+    verb = _VERB.fullmatch(match.group(0))
+    if not verb:
+        return None
+    return (_DIRECT_OBJECT if verb.group("past") else _OBJECT).match(clause, match.end())
+
+
 def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
     """The stance ``match`` takes in ``clause`` (``rest``: the sentence after the clause, where a restriction such
     as "but not for final inspection" makes an acceptance conditional; ``first``: only a comment such as "In
@@ -278,15 +314,17 @@ def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
     if _PREDICATE_ONLY.fullmatch(match.group(0)) and (not predicate or _PREPOSITION.search(before, 0, predicate.start())):
         return None
     product = _PREDICATE_OF_PRODUCT.search(before)
-    if product and not _PREPOSITION.search(before, 0, product.start()):
+    if product and not product.group("gauge") and not _PREPOSITION.search(before, 0, product.start()):
         return None
     if _VERB.fullmatch(match.group(0)) and re.fullmatch(r"\W*(?:to\s+)?", before, re.IGNORECASE) \
             and _REFUSED.match(clause, match.end()):
         return f"not {kind}"
-    obj = _OBJECT.match(clause, match.end()) if _VERB.fullmatch(match.group(0)) else None
+    obj = _object(clause, match)
     if _PRODUCT_OPENING.match(before) and not obj and (not predicate or _PREPOSITION.search(before, 0, predicate.start())):
         return None
-    predicted = (_PREDICTED.fullmatch(before) or (obj and _JUDGE_PREDICTED.fullmatch(before))) if first else None
+    judge = _JUDGE_PREDICTED.fullmatch(before)
+    predicted = (_PREDICTED.fullmatch(before) or (judge if judge and (obj or judge.group("called")) else None)) \
+        if first else None
     predicted = predicted if predicted and not _SUPPOSED_AFTER.search(after) and not (
         predicted.group("would") and _CONTRAST.match(rest)) else None
     if first and _JUDGE_WOULD.match(before) and not re.search(r"\b(?:not|never)\b|n't", before, re.IGNORECASE) \
@@ -300,9 +338,13 @@ def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
     judged = directive and (directive.group("judged") or directive.group("judged_to"))
     untaken = _UNTAKEN.search(before)
     required = untaken and re.match(r"must|should|shall|needs?\s+to|ha(?:s|ve)\s+to", untaken.group(0), re.IGNORECASE)
-    if untaken and not predicted and not (kind == "conditional" and required) \
-            and not (directive and (judged or kind == "conditional" or _VERDICT.match(match.group(0)))):
+    directed = directive and (judged or kind == "conditional" or _VERDICT.match(match.group(0)))
+    # "should" before a verdict with nothing after it but a reason expects the verdict ("The gauge should be fine.")
+    expected = untaken and re.match(r"should\b", untaken.group(0), re.IGNORECASE) and _NOTHING_BUT_REASON.fullmatch(after)
+    if untaken and not predicted and not expected and not (kind == "conditional" and required) and not directed:
         return None
+    if expected and not directed and kind in ("accept", "reject") and _INFERRED.match(after):
+        return f"hedged {kind}"
     permission = re.match(r"(?:be|is|are)\s+used", match.group(0), re.IGNORECASE)
     if re.search(r"\b(?:without|with\s+no|unrestricted)", match.group(0), re.IGNORECASE):
         return kind
@@ -325,7 +367,8 @@ def _pass_fail(clause: str, rest: str, supposed: bool) -> list[tuple[str, str]]:
             continue
         after = clause[verdict.end():] + " " + rest
         would = re.search(r"\bwould\b", verdict.group(0), re.IGNORECASE)
-        test_to_take = verdict.group("required") and clause[verdict.end():].strip(" .!")
+        inferred = re.search(r"\bshould\b", verdict.group(0), re.IGNORECASE) and _INFERRED.match(after)
+        test_to_take = verdict.group("required") and clause[verdict.end():].strip(" .!") and not inferred
         if _UNTAKEN.search(clause[:noun.start()]) or test_to_take or (would and (supposed or _CONTRAST.match(rest))) \
                 or ((verdict.group("predicted") or verdict.group("required")) and _SUPPOSED_AFTER.search(after)):
             continue
@@ -333,7 +376,7 @@ def _pass_fail(clause: str, rest: str, supposed: bool) -> list[tuple[str, str]]:
         negated = (re.search(r"\bnot\b|n't", verdict.group(0), re.IGNORECASE) or verdict.group("doubted")
                    or re.search(r"\b(?:neither|nor)\b", clause[:noun.start()], re.IGNORECASE)
                    or _DOUBTED.search(clause[:noun.start()]))
-        found.append((noun.lastgroup, f"not {kind}" if negated else kind))
+        found.append((noun.lastgroup, f"not {kind}" if negated else f"hedged {kind}" if inferred else kind))
     return found
 
 
@@ -357,6 +400,16 @@ def _antecedent(text: str, noun: str) -> str:
     return products[-1] if products else noun
 
 
+def _object_verdicts(sentence: str) -> str:
+    """``sentence`` with a verb that gives the gauge or the process a verdict as its object read as accept or reject,
+    unless the product gives it ("parts that pass the gauge are shipped")."""
+    def verdict(verb: re.Match) -> str:
+        if _PRODUCT_NAMED.search(sentence, 0, verb.start()):
+            return verb.group(0)
+        return ("accept" if verb.group("accept") else "reject") + {"es": "s"}.get(verb["ending"], verb["ending"] or "")
+    return _OBJECT_VERDICT.sub(verdict, sentence)
+
+
 def stances(report: str) -> list[tuple[str, str, str]]:
     """(subject, stance, sentence) for every stance the report's prose takes on the gauge or the process. A stance
     is about the nearest subject before it, in its sentence or earlier in its paragraph ("In practice it is
@@ -368,7 +421,7 @@ def stances(report: str) -> list[tuple[str, str, str]]:
         supposed = False
         for sentence in block:
             taken = []
-            read = previous = _resolved(sentence, previous)
+            read = previous = _object_verdicts(_resolved(sentence, previous))
             clauses = _clauses(read)
             opening = bool(_CONDITION_OPENING.match(sentence))
             criterion = opening and bool(_CRITERION.search(clauses[0]))
@@ -399,9 +452,9 @@ def stances(report: str) -> list[tuple[str, str, str]]:
                 last = 0
                 for match in _STANCE.finditer(clause):
                     before = list(_SUBJECT.finditer(clause, last, match.start()))
-                    after = _OBJECT.match(clause, match.end())
-                    if after and _VERB.fullmatch(match.group(0)):
-                        subject = after.lastgroup
+                    obj = _object(clause, match)
+                    if obj:
+                        subject = obj.lastgroup
                     elif before:
                         subject = before[-1].lastgroup
                     last = match.end()
@@ -415,6 +468,8 @@ def stances(report: str) -> list[tuple[str, str, str]]:
                     taken.extend(_pass_fail(clause, rest, supposed))
                 for noun in _SUBJECT.finditer(clause, last):
                     subject = noun.lastgroup
+            if _HEDGED_OPENING.match(sentence):
+                taken = [(who, f"hedged {stance}" if stance in ("accept", "reject") else stance) for who, stance in taken]
             conditional = {who for who, stance in taken if stance == "conditional"}
             # a rejection for one use beside an acceptance for another ("unsuitable for final inspection but usable
             # for SPC") is a conditional verdict
