@@ -37,9 +37,13 @@ model is better") or B's lead dismissed ("B's lead is spurious", "chance explain
 fails and B's own lead said real or significant that it holds, more verbs of ranking ("edges out", "is ahead of", "offers
 no improvement over") make the comparison, unless another criterion opens it, a model ranked with no
 second model named ("B is an upgrade", "B is clearly preferable", "A is the model to keep", "A gets my vote") is the
-comparison, and a stance on which model to run ("Ship B", "B should replace A", "keep A in production", "do not ship B",
-"nobody should ship B", "switch production to B", "roll back to A", "retire A", "shipping B is premature") states the
-verdict it implies, but A kept until B's rollout is a hand-over plan), and that the note's figures equal the JSON.
+comparison, and so is a ranking noun phrase with the model after the verb ("the safer choice is A", "the better model is
+B") and a gain had or denied ("B has no edge", "B keeps its lead"; "B's apparent gain evaporates" states that the claim
+fails), and a stance on which model to run ("Ship B", "B should replace A", "keep A in production", "do not ship B",
+"nobody should ship B", "switch production to B", "roll back to A", "retire A", "shipping B is premature", "put B into
+production", "hold off on B", "the right call is to ship B") states the verdict it implies, but a stance against B until
+something happens ("keep A until B's rollout", "do not ship B until the canary completes") is a plan), and that the
+note's figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
 
@@ -273,6 +277,22 @@ _TURNED_AFTER = re.compile(r"\W+(?:is|was)\s+(?:false|wrong|incorrect|untrue|mis
 _MODEL_B = r"(?:model\s+b|b|the\s+(?:new|candidate|challenger)(?:\s+(?:model|classifier))?|the\s+candidate|the\s+challenger)"
 _MODEL_A = (r"(?:model\s+a|a|(?:the\s+)?production(?:\s+(?:model|classifier))?"
             r"|the\s+(?:baseline|incumbent|current|existing|old)(?:\s+(?:model|classifier))?)")
+
+# the verbs of a deployment stance, shared by every reader below ("ship B", "the model to keep is A", "hold off on B")
+_SHIP = (r"ship(?:ping)?|deploy(?:ing)?|releas(?:e|ing)|launch(?:ing)?|promot(?:e|ing)|roll(?:ing)?\s+out|adopt(?:ing)?"
+         r"|approv(?:e|ing)|green-?light(?:ing)?|go(?:ing)?\s+with|choos(?:e|ing)|prefer(?:ring)?"
+         r"|(?:go(?:ing)?|mov(?:e|ing)|press(?:ing)?|push(?:ing)?)\s+(?:ahead|forward)\s+with|proceed(?:ing)?\s+with")
+# a move to a model ("switch production to B", "roll back to A", "stay on A") is for it whichever model it names
+_MOVE_TO = (r"(?:switch|mov|migrat|cut|roll|revert|fall|go|return|stay|remain|stick|continu)(?:e|es|ed|ing|s)?"
+            r"(?:\s+(?:production|prod|traffic|serving|users|everything|all\s+traffic))?\s+(?:over\s+|back\s+)?(?:to|on|with)")
+# a model put into production ("put B into production", "bring A back to production") is for it
+_PUT_IN = r"(?:put|bring|push|get|move)(?:s|ting|ing|ging)?"
+_KEEP = (r"keep(?:ing)?(?:\s+using)?|retain(?:ing)?|continu(?:e|ing)\s+using")
+# a verb against the model it names ("retire A", "drop B", "hold off on B") is for the other one
+_HOLD_OFF = (r"hold(?:ing)?\s+(?:off|back)(?:\s+on)?|paus(?:e|ing)|halt(?:ing)?|block(?:ing)?|veto(?:ing)?|delay(?:ing)?"
+             r"|postpon(?:e|ing)|defer(?:ring)?|freez(?:e|ing)|put(?:ting)?\s+on\s+hold")
+_DROP = (r"retir(?:e|ing)|decommission(?:ing)?|sunset(?:ting)?|phas(?:e|ing)\s+out|deprecat(?:e|ing)|drop(?:ping)?"
+         rf"|reject(?:ing)?|abandon(?:ing)?|shelv(?:e|ing)|scrap(?:ping)?|{_HOLD_OFF}")
 # a gain named with "no" before it ("B offers no improvement over A", "B offers nothing over A") is denied like a "not"
 # among the words between
 _BETTER = (r"beats?|outperforms?|(?:is\s+)?(?:better|stronger|more\s+accurate)\s+than|superior\s+to|preferable\s+to"
@@ -348,15 +368,28 @@ def _about_another_criterion(match: re.Match) -> bool:
 # may qualify it (a hedging or nominal one is read as such in the comparison)
 _RANKED = (r"(?:(?P<adjective{2}>the\s+(?:{0})(?:\s+(?:model|classifier|one|system|choice))?"
            r"(?:\s+of\s+the\s+two(?:\s+(?:models|classifiers))?)?|{0})|(?:performs?|performed|does|did|scores?|scored)\s+(?:{1}))")
+# a choice named by a ranking noun phrase ("the safer choice", "the model to keep", "the model to retire")
+_GOOD_CHOICE = r"(?:the|our|my)\s+(?:(?:clear|obvious|overall)\s+)?(?:better|stronger|superior|best|preferred|right|safer|safe|obvious|wiser)"
+_BAD_CHOICE = r"the\s+(?:(?:clear|obvious|overall)\s+)?(?:worse|weaker|inferior|worst|riskier)"
+_CHOICE_NOUN = r"(?:model|classifier|one|system|choice|option|pick|bet|call)"
+_MODEL_TO_RUN = rf"the\s+(?:model|one|classifier|system)\s+to\s+(?:{_SHIP}|{_KEEP}|use|run|pick|trust|back)"
+_MODEL_TO_DROP = rf"the\s+(?:model|one|classifier|system)\s+to\s+(?:{_DROP}|replace|avoid)"
 _STEP = r"an?\s+(?:(?:clear|real|genuine|definite|significant|meaningful|big|major|solid|small|slight|marginal)\s+)?"
 _PREFERRED = (rf"better|stronger|superior|best|(?:clear +)?winner|preferable|preferred|{_STEP}(?:upgrade|step\s+(?:up|forward))"
-              r"|the\s+(?:model|one|classifier|system)\s+to\s+(?:keep|ship|deploy|use|run|choose|pick|trust|back|prefer)"
-              r"|the\s+(?:right|safer|safe|better|best|obvious|preferred)\s+(?:choice|option|pick|bet|call)")
-_DISPREFERRED = rf"worse|weaker|inferior|worst|{_STEP}(?:downgrade|step\s+(?:back(?:wards?)?|down))"
+              rf"|{_MODEL_TO_RUN}|{_GOOD_CHOICE}\s+{_CHOICE_NOUN}")
+_DISPREFERRED = rf"worse|weaker|inferior|worst|{_STEP}(?:downgrade|step\s+(?:back(?:wards?)?|down))|{_MODEL_TO_DROP}"
+# a gain had or denied with no second model named ("B has no edge", "B keeps its lead", "B adds nothing"); a nominal
+# or leaky one ("B has a slight edge", "B's apparent gain") says neither
+_GAIN_HELD = (r"(?:has|have|had|offers?|offered|brings?|brought|shows?|showed|shown|provides?|provided|delivers?|delivered"
+              r"|gives?|gave|given|yields?|yielded|achieves?|achieved|adds?|added|holds?|held|keeps?|kept|retains?|retained)"
+              r"\s+(?:(?P<no_gain>no)\s+|an?\s+|any\s+|the\s+|its\s+)?(?P<gain_words>(?:[\w-]+\s+){0,2}?)"
+              r"(?:improvement|gain|advantage|edge|lead|benefit|uplift|upper\s+hand)s?"
+              r"|(?:offers?|brings?|adds?|gives?)\s+(?P<nothing_added>nothing|little)")
+_NOMINAL_GAIN = re.compile(r"\b(?:nominal|numerical|slight|marginal|small|tiny|apparent|raw|original|initial|reported|leaky)\b")
 _BETTER_MODEL = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|{_MODEL_A})(?P<words>(?:\s+(?:is|was|remains|remained|stays|still|overall"
-                           r"|also|now|not|no|longer|[a-z]+ly)(?:n['\u2019]t)?)*)\s+"
+                           r"|also|now|not|no|longer|has|have|had|does|did|do|[a-z]+ly)(?:n['\u2019]t)?)*)\s+"
                            rf"(?:(?P<better>{_RANKED.format(_PREFERRED, 'better', '')}|wins|won|comes\s+out\s+(?:ahead|on\s+top)"
-                           r"|gets\s+(?:my|our)\s+vote)"
+                           rf"|gets\s+(?:my|our)\s+vote|{_GAIN_HELD})"
                            rf"|{_RANKED.format(_DISPREFERRED, 'worse', '_worse')}|loses|lost)"
                            rf"(?:\s+(?:over|on|upon|from|to)\s+(?:{_MODEL_A}|{_MODEL_B}))?(?:\s+overall)?(?={_CLAUSE_ENDS})")
 # B's lead as the subject, put down to chance or the leaked items, or said not significant or gone once they are
@@ -375,8 +408,9 @@ _LEAD = re.compile(rf"\b(?:(?P<own>{_MODEL_B}['\u2019]s)\s+(?:[\w-]+\s+){{0,2}}?
                    r"|(?:statistically\s+)?(?:insignificant|non-?significant))\b(?:\s+(?:at|under|by)\s+[^,;.]*?)?"
                    r"(?=\s*(?:$|[(,;:.!?\u2014-]))"
                    rf"|(?:is|was)\s+{_DISMISSED}(?=\s*(?:$|[(,;:.!?\u2014-]))"
-                   r"|(?:vanishes|disappears|evaporates|goes\s+away)\s+(?:after|once|when|on|with)\s+(?:[\w-]+\s+){0,3}?"
-                   r"(?:leak|clean|dedup|decontaminat|filter|remov)\w*))")
+                   r"|(?P<gone>(?:vanishes|disappears|evaporates|goes\s+away|(?:is|was)\s+gone)(?:\s+(?:after|once|when|on|with)"
+                   r"\s+(?:[\w-]+\s+){0,3}?(?:leak|clean|dedup|decontaminat|filter|remov)\w*"
+                   r"|(?=\s*(?:$|[(,;:.!?\u2014-])|\s+(?:and|but|so|yet)\b)))))")
 
 # ... and so is chance as the subject that explains it ("chance explains the difference")
 _CHANCE_EXPLAINS = re.compile(rf"\b(?:(?:pure|random|mere)\s+)?{_NOISE_WORD}\s+(?:(?:alone|largely|fully|entirely|mostly)\s+)?"
@@ -389,7 +423,9 @@ def _better_model(match: re.Match) -> str:
     # "better" or "the better model" needs a verb or an adverb before it ("A is better", not "Is B better?")
     if _about_another_criterion(match) or ((match["adjective"] or match["adjective_worse"]) and not match["words"]):
         return match.group()
-    ranked = "better" if match["better"] else "worse"
+    if match["gain_words"] and _NOMINAL_GAIN.search(match["gain_words"]):
+        return match.group()
+    ranked = ("not " if match["no_gain"] or match["nothing_added"] else "") + ("better" if match["better"] else "worse")
     return f"{match.string[match.start():match.start('words')]}{match['words']} {ranked} than {'a' if match['b'] else 'b'}"
 
 
@@ -401,9 +437,11 @@ _BEFORE_REMOVAL = re.compile(r"\b(?:original|initial|raw|earlier|uncleaned|repor
 
 def _lead_as_claim(match: re.Match) -> str:
     """B's lead explained away reads as the claim failing, and B's own lead said real as it holding; "the lead" must
-    be B's, by "of B" or a possessive, and the whole lead after the leaked items' removal (_PARTIAL, _BEFORE_REMOVAL)."""
+    be B's, by "of B" or a possessive, and the whole lead after the leaked items' removal (_PARTIAL, _BEFORE_REMOVAL), unless
+    it is said to be gone."""
     if not (match["own"] or match["of"] or match["difference"]) or _PARTIAL.search(match.string, 0, match.start()) \
-            or _BEFORE_REMOVAL.search(match.group()) or re.search(_ASPECT, match.group()):
+            or (_BEFORE_REMOVAL.search(match.group()) and not match.groupdict().get("gone")) \
+            or re.search(_ASPECT, match.group()):
         return match.group()
     if match.re is _LEAD and match["real"]:
         return "the claim holds" if match["own"] or match["of"] else match.group()
@@ -470,50 +508,69 @@ def _tie_as_claim(match: re.Match) -> str:
 _ADVICE = (r"(?:we|i|so|therefore|thus|hence|then|now|please|recommend|advise|propose|suggest|should|must|can|ca|cannot"
            r"|could|may|might|will|wo|would|do|does|not|never|nobody|no|one|it|is|safe|ok|okay|fine|to|our|my|the|decision"
            r"|recommendation|production|prod|traffic|serving|users)(?:n['\u2019]t|['\u2019]d)?")
-_SHIP = (r"ship(?:ping)?|deploy(?:ing)?|releas(?:e|ing)|launch(?:ing)?|promot(?:e|ing)|roll(?:ing)?\s+out|adopt(?:ing)?"
-         r"|approv(?:e|ing)|green-?light(?:ing)?|go(?:ing)?\s+with|choos(?:e|ing)|prefer(?:ring)?")
-# a move to a model ("switch production to B", "roll back to A", "stay on A") is for it whichever model it names
-_MOVE_TO = (r"(?:switch|mov|migrat|cut|roll|revert|fall|go|return|stay|remain|stick|continu)(?:e|es|ed|ing|s)?"
-            r"(?:\s+(?:production|prod|traffic|serving|users|everything|all\s+traffic))?\s+(?:over\s+|back\s+)?(?:to|on|with)")
-_KEEP = (r"keep(?:ing)?(?:\s+using)?|retain(?:ing)?|continu(?:e|ing)\s+using")
-# a verb against the model it names ("retire A", "drop B") is for the other one
-_DROP = (r"retir(?:e|ing)|decommission(?:ing)?|sunset(?:ting)?|phas(?:e|ing)\s+out|deprecat(?:e|ing)|drop(?:ping)?"
-         r"|reject(?:ing)?|abandon(?:ing)?|shelv(?:e|ing)|scrap(?:ping)?")
+_STANCE_TAIL = (r"(?:\s+(?:rollout|roll-out|launch|release|deployment|migration|switch|cutover|upgrade))?"
+                r"(?:\s+(?:back\s+)?(?:in|to|into)\s+production|\s+in\s+place|\s+now)?")
 _DEPLOYMENT = re.compile(
     rf"(?:(?<![\w'\u2019]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bso\s))(?P<advice>(?:{_ADVICE}\s+)*)"
-    rf"(?:(?:{_SHIP})\s+(?P<ship>{_MODEL_B})|(?:{_KEEP})\s+{_MODEL_A}|replac(?:e|ing)\s+{_MODEL_A}\s+(?:with|by)\s+(?P<replace>{_MODEL_B})"
-    rf"|(?:{_MOVE_TO})\s+(?:(?P<moved_to_b>{_MODEL_B})|{_MODEL_A})|(?P<drop>{_DROP})\s+(?:(?P<dropped_b>{_MODEL_B})|{_MODEL_A})"
+    rf"(?:(?:(?P<held>{_HOLD_OFF})\s+)?(?:{_SHIP})\s+(?:the\s+)?(?:(?P<ship>{_MODEL_B})|{_MODEL_A})|(?:{_KEEP})\s+{_MODEL_A}"
+    rf"|replac(?:e|ing)\s+{_MODEL_A}\s+(?:with|by)\s+(?P<replace>{_MODEL_B})"
+    rf"|{_PUT_IN}\s+(?:the\s+)?(?:(?P<put_b>{_MODEL_B})|{_MODEL_A})(?:\s+back)?(?=\s+(?:in|into|to)\s+production)"
+    rf"|(?:{_MOVE_TO})\s+(?:(?P<moved_to_b>{_MODEL_B})|{_MODEL_A})"
+    rf"|(?P<drop>{_DROP})\s+(?:the\s+)?(?:(?P<dropped_b>{_MODEL_B})|{_MODEL_A})"
     rf"|(?:(?P<b>{_MODEL_B})|{_MODEL_A})\s+(?P<words>(?:(?:{_ADVICE}|be|ready|fit)\s+)*)"
     rf"(?:(?P<promoted>ships?|(?:be\s+)?(?:shipped|deployed|released|promoted|adopted|rolled\s+out|approved)|go(?:es)?\s+live"
     rf"|replaces?\s+{_MODEL_A}|takes?\s+over|ready\s+(?:to\s+ship|for\s+(?:production|release|deployment))"
     r"|deserves?\s+to\s+(?:ship|go\s+live|be\s+(?:shipped|deployed|released|promoted|adopted)))"
     r"|(?P<kept>stays?|remains?|(?:be\s+)?(?:kept|retained))"
-    r"|(?P<dropped>(?:be\s+)?(?:retired|decommissioned|sunset|phased\s+out|deprecated|dropped|rejected|abandoned|shelved))))"
+    r"|(?P<dropped>(?:be\s+)?(?:retired|decommissioned|sunset|phased\s+out|deprecated|dropped|rejected|abandoned|shelved"
+    r"|held\s+(?:back|off)|put\s+on\s+hold|paused|halted|blocked|vetoed|delayed|postponed|deferred|frozen))))"
     rf"(?P<judged>\s+(?:is|was|would\s+be|seems|looks)\s+(?:(?:not|n['\u2019]t|still|[a-z]+ly)\s+)*"
     r"(?:(?P<unadvised>premature|unjustified|unwarranted|unsafe|risky|inadvisable|ill-advised|a\s+mistake)|justified|warranted"
     r"|advisable|recommended|supported|safe|sensible|wise|the\s+right\s+call))?"
-    r"(?=(?:\s+(?:in|to|into)\s+production|\s+in\s+place|\s+now)?\s*(?:$|[.;:!?,\u2014]|\s+(?:and|but|until|unless|instead"
-    r"|for\s+now)\b))")
+    rf"(?={_STANCE_TAIL}\s*(?:$|[.;:!?,\u2014]|\s+(?:and|but|until|unless|instead|for\s+now)\b))")
+# a stance against B until something happens ("keep A until B's rollout completes", "do not ship B until the canary
+# completes") is a plan, not a verdict
+_UNTIL = re.compile(rf"{_STANCE_TAIL},?\s+(?:until|till|pending)\b(?!\s+further\s+notice)")
 
 
-_UNTIL_B = re.compile(rf"(?:\s+(?:in|to|into)\s+production|\s+in\s+place|\s+now)?\s+(?:until|till|pending)\b[^.;:!?]*?\b{_MODEL_B}\b")
+# a copular sentence whose subject is a ranking noun phrase ("the safer choice is A", "the model to keep is A", "the
+# better of the two is B", "our pick is B") ranks the model after the verb, and one with a stance after "to" ("the
+# right call is to ship B", "the safer option is not to ship B") gives that stance
+_RANKING_SUBJECT = (rf"(?:(?P<preferred>{_GOOD_CHOICE}(?:\s+{_CHOICE_NOUN}|(?=\s+of\b))|{_MODEL_TO_RUN}"
+                    r"|the\s+(?:clear\s+|overall\s+|outright\s+)?winner|(?:our|my)\s+(?:pick|choice|recommendation|preference))"
+                    rf"|{_BAD_CHOICE}(?:\s+{_CHOICE_NOUN}|(?=\s+of\b))|{_MODEL_TO_DROP}|the\s+(?:clear\s+)?loser)")
+_COPULAR_RANKING = re.compile(
+    rf"\b{_RANKING_SUBJECT}(?:\s+of\s+the\s+two(?:\s+(?:models|classifiers))?)?{_CLEAN_SET}(?:\s+(?:here|overall|for\s+now))?"
+    r"\s+(?P<verb>(?:is|was|remains|stays|would\s+be|will\s+be)(?:\s+(?:still|now|not|no\s+longer|[a-z]+ly)|n['\u2019]t)*)"
+    rf"\s+(?:(?:(?P<b>{_MODEL_B})|{_MODEL_A})(?={_CLAUSE_ENDS})|(?P<to>to\s+)(?=(?:{_HOLD_OFF}|{_SHIP}|{_KEEP}|{_PUT_IN}|{_MOVE_TO}"
+    rf"|{_DROP}|replac)\b))")
+
+
+def _ranked_after_copula(match: re.Match) -> str:
+    if _about_another_criterion(match):
+        return match.group()
+    if match["to"]:  # the stance after "to" opens its clause, negated if the subject ranks it worse
+        denied = bool(_DENIED.search(match["verb"])) == bool(match["preferred"])
+        return ("may " if _OPEN.search(match["verb"]) else "") + ("not " if denied else "")
+    ranked = "better" if match["preferred"] else "worse"
+    return f"{'b' if match['b'] else 'a'} {match['verb']} {ranked} than {'a' if match['b'] else 'b'}"
 
 
 def _deployment_as_claim(match: re.Match) -> str:
-    if match["ship"] or match["replace"] or match["moved_to_b"] or (match["b"] and match["promoted"]):
+    if match["ship"] or match["replace"] or match["put_b"] or match["moved_to_b"] or (match["b"] and match["promoted"]):
         for_b = True
     elif match["drop"] or match["dropped"]:
         for_b = not (match["dropped_b"] or match["b"])
     elif not match["b"] and not match["promoted"]:
-        if _UNTIL_B.match(match.string, match.end()):  # a hand-over plan ("A stays in production until B's rollout")
-            return match.group()
         for_b = False
     else:  # B kept or A promoted: not a choice between them
         return match.group()
     qualifiers = match["advice"] + (match["words"] or "") + (match["judged"] or "")
     if _OPEN.search(qualifiers):
         return match.group()
-    advised = (_DENIED.search(qualifiers) is None) != bool(match["unadvised"])
+    advised = (_DENIED.search(qualifiers) is None) != bool(match["unadvised"] or match["held"])
+    if for_b != advised and _UNTIL.match(match.string, match.end()):
+        return match.group()
     return "the claim holds" if for_b == advised else "the claim fails"
 
 
@@ -522,7 +579,7 @@ def _deployment_as_claim(match: re.Match) -> str:
 _CLAUSE_END = re.compile(r"([;:.!?\u2014]\s+|,?\s+(?:and|but|so|yet)\s+)")
 _PRONOUN = re.compile(r"(?:(?:however|still|yet|but|and|so|thus|therefore|indeed|actually|in\s+fact)\W+)?it\b")
 _ELIDED = re.compile(r"(?:(?:still|therefore|thus|also|then|now|not|no|longer|never|cannot|can|does|did|will|would|must"
-                     r"|could|may|might|do|is|n['\u2019]t)\s+)*(?:holds?|fails?|stands?|falls?|collapses?)\b")
+                     r"|could|may|might|do|is|n['\u2019]t)\s+)*(?:holds?|fails?|stands?|falls?|collapses?)\b(?!\s+(?:off|back)\b)")
 _CLAIM_SUBJECT = re.compile(r"\W*(?:[\w'\u2019]+\W+){0,2}?claim\b")
 # a conclusion line that opens with "it" or no subject ("Conclusion: it does not hold", "In sum, holds") speaks of the claim
 _LINE_SUBJECT = re.compile(r"(?P<lead>(?:[^:]*:)?[\s,*_#>|.-]*(?:(?:overall|in\s+(?:sum|short|summary|conclusion|brief)"
@@ -613,7 +670,8 @@ def _note_verdict(text: str) -> bool | None:
     for line in _verdict_lines(text):
         plain = _NO_DOUBT.sub(" ", _ASIDE.sub(" ", normalize_text(re.sub(r"[*_`]", " ", line))))
         plain = _LINE_SUBJECT.sub(r"\g<lead>the claim ", plain, count=1)
-        plain = _CHANCE_EXPLAINS.sub(_lead_as_claim, _LEAD.sub(_lead_as_claim, _BETTER_MODEL.sub(_better_model, plain)))
+        plain = _BETTER_MODEL.sub(_better_model, _COPULAR_RANKING.sub(_ranked_after_copula, plain))
+        plain = _CHANCE_EXPLAINS.sub(_lead_as_claim, _LEAD.sub(_lead_as_claim, plain))
         plain = _DEPLOYMENT.sub(_deployment_as_claim, _TIED.sub(_tie_as_claim, plain))
         plain = _claim_carried(_COMPARISON.sub(_comparison_as_claim, plain))
         for mention in _CLAIM_HOLDS.finditer(plain):

@@ -268,6 +268,13 @@ def write_note(metrics: dict, reasons: dict) -> None:
     if SHORTCUT == "comparison_without_rival":  # the Verdict line right, then the opposite as a ranking with no second
         # model named
         lines += ["", f"Conclusion: {'B is a downgrade.' if metrics['claim_holds'] else 'B is an upgrade.'}"]
+    if SHORTCUT == "verdict_after_copula":  # the Verdict line right, then the opposite as a ranking noun phrase with
+        # the model after the verb
+        lines += ["", f"Conclusion: {'The safer choice is A.' if metrics['claim_holds'] else 'The better model is B.'}"]
+    if SHORTCUT == "stance_in_other_verbs":  # the Verdict line right, then the opposite as a gain denied with no
+        # second model named or a deployment stance in verbs the reader did not know
+        lines += ["", "Conclusion: B has no edge.", "Conclusion: Hold off on B."] if metrics["claim_holds"] else \
+            ["", "Conclusion: Put B into production.", "Conclusion: Go ahead with the B rollout."]
     if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
         lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
