@@ -11,6 +11,8 @@ Each does the whole job with Cantera except for one cheaper step:
   instead of its supply temperature.
 - ignition_correlation: ignition delays from the Spadaccini-Colket natural-gas correlation, no reactor run.
 - constant_volume_ignition: the ignition run in a constant-volume reactor instead of at constant pressure.
+- arrhenius_interpolated_ignition: reactor runs at the first and last initial temperatures only; the delays
+  between them interpolated linearly in ln(tau) against 1/T0 (an Arrhenius line through the two ends).
 - wet_flue_gas: the flue-gas composition reported on a wet basis (the analyser's dry reading not derived).
 """
 
@@ -121,6 +123,13 @@ def ignition_ms(T0):
     return 1e3 * 0.5 * (t[k] + t[k + 1])
 
 
+def arrhenius_line(delays, T0):
+    """The delay at T0 on the straight line of ln(tau) against 1/T through the two delays run."""
+    (t_low, tau_low), (t_high, tau_high) = sorted(delays.items())
+    share = (1 / T0 - 1 / t_low) / (1 / t_high - 1 / t_low)
+    return math.exp(math.log(tau_low) + share * math.log(tau_high / tau_low))
+
+
 def flue_gas():
     excess = sheet["operating_excess_air_pct"]
     phi = 1 / (1 + excess / 100)
@@ -159,8 +168,11 @@ def main():
     doc = {"afr_stoich_mass": afr_mass, "afr_stoich_volume": air_moles_per_fuel(1.0), "flue_gas": flue_gas()}
     (OUTPUT / "air_and_flue_gas.json").write_text(json.dumps(doc, indent=1))
     ign = sheet["ignition_check"]
+    temperatures = ign["initial_temperatures_K"]
+    delays = {T0: ignition_ms(T0) for T0 in (temperatures if MODE != "arrhenius_interpolated_ignition"
+                                             else (temperatures[0], temperatures[-1]))}
     (OUTPUT / "ignition.json").write_text(json.dumps({"criterion": ign["criterion"], "delays": [
-        {"T0_K": T0, "ignition_delay_ms": ignition_ms(T0)} for T0 in ign["initial_temperatures_K"]]}))
+        {"T0_K": T0, "ignition_delay_ms": delays.get(T0) or arrhenius_line(delays, T0)} for T0 in temperatures]}))
     limit = sheet["flame_temperature_limit_K"]
     best = max((r for r in rows if r[0] <= 1.0 and r[1] <= limit), key=lambda r: r[0], default=rows[0])
     t_op = products(1 / (1 + sheet["operating_excess_air_pct"] / 100)).T
