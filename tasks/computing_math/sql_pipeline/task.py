@@ -24,12 +24,15 @@ Each night first draws its release plan from a stream of its own: the decision (
 nights, publish with caveats on a third, publish on a sixth), then the rules that give it (a finance
 rule among them unless the night is published). A breached completeness rule gets the fewest orphan
 lines, unknown-SKU lines or unmatched returns past its threshold at two decimals; a rule held either
-its natural count or the most the threshold allows. Finance's booked sales equal the true gross
-revenue except in a month per breached finance rule, given an injected gap (a blocking break, a minor
-variance), and in one to three other months of every night, publish nights included, by a timing
-gap within the rules (0.05-0.40 %, from the night's aside stream): the largest monthly gap, which the
-release assessment reports, is known only from the reconciliation. A second, hidden night of extracts
-(same profile and scenario, other seed) goes to the reference with its own reference tables.
+its natural count or the most the threshold allows, orphan_customers always the latter (on such a night
+the fact lines are first trimmed, by whole orders, to a multiple of 200, so that the orphan and
+unknown-SKU thresholds are whole counts and the night sits exactly on them). Finance's booked sales
+equal the true gross revenue except in a month per breached finance rule, given an injected gap (a
+blocking break, a minor variance), and in one to three other months of every night, publish nights
+included, by a timing gap within the rules (0.05-0.40 %, from the night's aside stream): the largest
+monthly gap, which the release assessment reports, is known only from the reconciliation. A second, hidden night of extracts
+(same profile and scenario, other seed) goes to the reference with its own reference tables; its release
+plan breaches exactly the rules tonight's holds, so that every rule is breached on one of the two nights.
 
 Grade: the submitted build.sql is re-run from the raw extracts in a fresh sandbox
 (``sqlite3 warehouse.db < build.sql``) and, in another, on the hidden night's extracts; the
@@ -38,9 +41,10 @@ joined through the dimensions) in a second sandbox. Checks: schema (gate), the s
 the submitted database, each dimension, the fact grain and deduplication, FX conversion,
 dimension mapping, referential integrity and date coverage, returns, data-quality counts, monthly
 KPIs and cohort retention against the reference, the KPI report against the submitted database's
-own numbers; the dimension and fact checks again on the hidden night's build; and the release
-call: the completeness rates, the largest monthly gap to finance and the months breaking or in variance
-against it, the rules breached and the decision.
+own numbers; the build's release_check table (each rule's verdict) on tonight's and on the hidden night's
+build; the dimension and fact checks again on the hidden night's build; and the release call: the
+completeness rates, the largest monthly gap to finance and the months breaking or in variance against it,
+the rules breached and the decision.
 """
 # ALE-CANARY-a9c4c53e-13f1-44b7-9939-8c1c4dbee7ea
 
@@ -103,6 +107,9 @@ RELEASE_RULES = {
 }
 # rules counted in lines or returns, which a night may meet with the most the threshold allows ("edge")
 COUNTED_RULES = ("orphan_customers", "unknown_skus", "unmatched_returns")
+# on a night with orphan_customers or unknown_skus at its edge the fact lines are a multiple of this, at which
+# both thresholds (1.0 % and 0.5 %) are whole line counts
+WHOLE_THRESHOLD_LINES = 200
 # the release plan's stream: its name is one under which each public instance breaches orphan_customers or
 # unknown_skus and a finance rule, so that the public instances show the shortcuts these rules catch
 PLAN_STREAM = "release-plan-196"
@@ -261,6 +268,7 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dic
     rows: list[list[str]] = []
     fact = []
     orphan_n = lines = voided = remapped = 0
+    counted_elsewhere: set[str] = set()  # orders with a voided or remapped line, which the dq report counts
     last_order = len(truth["orders"]) - 1
     for k, order in enumerate(truth["orders"]):
         orphan_due = k == last_order and not any(f["customer_id"] not in known for f in fact)
@@ -304,6 +312,8 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dic
                     _noisy_currency(rng, order["currency"]), _fmt_order_date(order["when"], fmt), order["system"],
                     version["status"], at.strftime("%Y-%m-%d %H:%M:%S"),
                 ])
+            if is_void or sent_id != order["customer_id"]:
+                counted_elsewhere.add(order["order_id"])
             if is_void:
                 voided += 1
                 continue
@@ -311,6 +321,8 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dic
             fact.append({**line, "order_id": order["order_id"], "customer_id": order["customer_id"],
                          "day": order["day"], "currency": order["currency"], "rate": order["rate"],
                          "system": order["system"]})
+    if "edge" in (plan["orphan_customers"], plan["unknown_skus"]):
+        lines -= _drop_orders_to_whole_thresholds(fact, rows, counted_elsewhere, known, set(skus), plan_rng)
     orphans = sum(f["customer_id"] not in known for f in fact)
     wanted = _planted_count("orphan_customers", plan["orphan_customers"], orphans, len(fact))
     _plant_orphans(fact, rows, wanted - orphans, known - set(aliases), orphan_n, profile, plan_rng)
@@ -331,12 +343,35 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dic
     return rows, {"fact": fact, "counts": counts}
 
 
+def _drop_orders_to_whole_thresholds(fact: list[dict], rows: list[list[str]], keep: set[str], known: set[str],
+                                     skus: set[str], plan_rng: random.Random) -> int:
+    """Drop whole orders (not in ``keep``, on known customers and SKUs) from the facts and the extract until the
+    fact lines are a multiple of ``WHOLE_THRESHOLD_LINES``, so that the orphan_customers and unknown_skus
+    thresholds are whole line counts and a night at its edge sits exactly on them. Returns the lines dropped."""
+    lines_of: dict[str, int] = defaultdict(int)
+    for f in fact:
+        lines_of[f["order_id"]] += 1
+    keep = keep | {f["order_id"] for f in fact if f["customer_id"] not in known or f["sku"] not in skus}
+    candidates = sorted(set(lines_of) - keep)
+    plan_rng.shuffle(candidates)
+    excess = dropped = len(fact) % WHOLE_THRESHOLD_LINES
+    gone = set()
+    for order_id in candidates:
+        if 0 < lines_of[order_id] <= excess:
+            gone.add(order_id)
+            excess -= lines_of[order_id]
+    assert excess == 0, "not enough orders to drop"
+    fact[:] = [f for f in fact if f["order_id"] not in gone]
+    rows[:] = [row for row in rows if row[0] not in gone]
+    return dropped
+
+
 def _release_plan(plan_rng: random.Random) -> dict[str, str]:
     """Which release rules a night breaches: rule -> "past" (breached), "edge" (a counted rule held with the most
-    lines or returns its threshold allows) or "clear". The decision is drawn first (hold on half the nights,
-    publish_with_caveats on a third, publish on a sixth), then the rules that give it, each at even odds, so
-    that each rule is breached on some nights and not on others; finance is within the rules only on the
-    publish nights, so that a call made without the reconciliation is right on few nights."""
+    lines or returns its threshold allows) or "clear" (``_held_state``). The decision is drawn first (hold on
+    half the nights, publish_with_caveats on a third, publish on a sixth), then the rules that give it, each at
+    even odds, so that each rule is breached on some nights and not on others; finance is within the rules
+    only on the publish nights, so that a call made without the reconciliation is right on few nights."""
     decision = plan_rng.choices(DECISIONS, weights=(1, 2, 3))[0]
     severity = "blocking" if decision == "hold" else "caveat" if decision == "publish_with_caveats" else None
     breached: set[str] = set()
@@ -344,8 +379,23 @@ def _release_plan(plan_rng: random.Random) -> dict[str, str]:
                             and breached & FINANCE_GAPS.keys()):
         breached = {rule for rule, (level, _) in RELEASE_RULES.items()
                     if (level == severity or decision == "hold") and plan_rng.random() < 0.5}
-    return {rule: "past" if rule in breached else "edge" if rule in COUNTED_RULES and plan_rng.random() < 0.5
-            else "clear" for rule in RELEASE_RULES}
+    return {rule: "past" if rule in breached else _held_state(rule, plan_rng) for rule in RELEASE_RULES}
+
+
+def _opposite_plan(plan: dict[str, str], plan_rng: random.Random) -> dict[str, str]:
+    """The hidden night's release plan: it breaches exactly the rules tonight's ``plan`` holds, so that across the
+    two nights every rule is breached once and held once, and a release check that leaves a rule out is wrong on
+    one of them."""
+    return {rule: "past" if state != "past" else _held_state(rule, plan_rng) for rule, state in plan.items()}
+
+
+def _held_state(rule: str, plan_rng: random.Random) -> str:
+    """A held rule's state: orphan_customers always at its edge, exactly on its threshold, so that one of the two
+    nights of every instance tells "more than" from "at least"; unknown_skus and unmatched_returns at their edge
+    at even odds; the finance rules clear."""
+    if rule == "orphan_customers":
+        return "edge"
+    return "edge" if rule in COUNTED_RULES and plan_rng.random() < 0.5 else "clear"
 
 
 def _rule_limit(rule: str, base: int, above: Fraction = Fraction(0)) -> Fraction:
@@ -358,11 +408,12 @@ def _rule_limit(rule: str, base: int, above: Fraction = Fraction(0)) -> Fraction
 
 def _planted_count(rule: str, state: str, natural: int, base: int) -> int:
     """The count a counted rule's ``state`` asks for: the fewest whose percentage is past the threshold even
-    when rounded to two decimals (as the report may give it), the most short of the threshold, or the
-    ``natural`` count drawn (which must itself be short of it, as planting only adds)."""
+    when rounded to two decimals (as the report may give it), the most the threshold allows (exactly on it
+    when it is a whole count: the rule says "more than"), or the ``natural`` count drawn (which must itself
+    be within it, as planting only adds)."""
     limit = _rule_limit(rule, base)
     past = math.floor(_rule_limit(rule, base, Fraction(1, 200))) + 1
-    count = {"past": past, "edge": math.ceil(limit) - 1}.get(state, natural)
+    count = {"past": past, "edge": math.floor(limit)}.get(state, natural)
     assert natural <= count and (count > limit) == (state == "past"), (rule, state, natural, limit)
     return count
 
@@ -537,8 +588,10 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     if params["scenario"] == "fx_quote_switch" and "marketplace_jp" not in profile["systems"]:
         raise ValueError(f"task.toml [variants]: scenario fx_quote_switch needs a JPY channel; profile "
                          f"{params['profile']!r} has none")
+    plan_rng = random.Random(f"{params['seed']}:{PLAN_STREAM}")
+    plan = _release_plan(plan_rng)
     reference = _write_night(profile, random.Random(params["seed"]), input_dir, random.Random(f"{params['seed']}:aside"),
-                             random.Random(f"{params['seed']}:{PLAN_STREAM}"))
+                             plan_rng, plan)
     notice = (HERE / f"notice_{params['scenario']}.md").read_text()
     if "fx_switch" in profile:
         notice = notice.replace("{fx_switch}", profile["fx_switch"].isoformat())
@@ -546,9 +599,10 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     (input_dir / "data_contract.md").write_text((HERE / "data_contract.md").read_text())
     hidden_dir = reference_dir / HIDDEN_NIGHT
     hidden_dir.mkdir()
+    hidden_plan_rng = random.Random(f"{params['seed']}/hidden-night:{PLAN_STREAM}")
     hidden = _write_night(profile, random.Random(f"{params['seed']}/hidden-night"), hidden_dir,
-                          random.Random(f"{params['seed']}/hidden-night:aside"),
-                          random.Random(f"{params['seed']}/hidden-night:{PLAN_STREAM}"))
+                          random.Random(f"{params['seed']}/hidden-night:aside"), hidden_plan_rng,
+                          _opposite_plan(plan, hidden_plan_rng))
     (reference_dir / "reference.json").write_text(json.dumps({**reference, "hidden": hidden}))
 
 
@@ -602,11 +656,10 @@ def _release(monthly: list[dict], booked: dict[str, float], counts: dict[str, in
 
 
 def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path, aside: random.Random,
-                 plan_rng: random.Random) -> dict[str, Any]:
+                 plan_rng: random.Random, plan: dict[str, str]) -> dict[str, Any]:
     """Simulate one night's truth, write its dirty extracts to ``input_dir``, return the reference. ``aside`` is
-    a stream of its own for draws added later, so that the nights drawn before them do not shift; ``plan_rng``
-    draws the night's release plan (``_release_plan``) and plants it."""
-    plan = _release_plan(plan_rng)
+    a stream of its own for draws added later, so that the nights drawn before them do not shift; ``plan`` is the
+    night's release plan (``_release_plan``), which ``plan_rng`` plants."""
     truth = _truth(profile, rng)
     aliases = _merge_aliases(truth, profile, rng)
     order_rows, orders = _extract_orders(truth, profile, rng, aliases, aside, plan, plan_rng)
@@ -689,7 +742,9 @@ EXPORTS = {
         "SELECT m.month, COALESCE(g.gross, 0) AS gross, COALESCE(r.refunds, 0) AS refunds FROM "
         "(SELECT month FROM g UNION SELECT month FROM r) m LEFT JOIN g USING (month) LEFT JOIN r USING (month)"
     ),
+    "release_check": "SELECT rule, breached FROM release_check",
 }
+OPTIONAL_EXPORTS = {"release_check"}  # a build without it fails its own checks, not the schema gate
 
 
 DATABASES = ("submitted", "rebuilt", "hidden")
@@ -739,15 +794,14 @@ def _exports(g: Grading) -> tuple[dict[str, dict[str, list[dict]] | None], dict[
             path = out / f"{db}_{name}.csv"
             err = out / f"{db}_{name}.err"
             if not path.is_file() or (err.is_file() and err.read_text().strip()):
+                if name in OPTIONAL_EXPORTS:
+                    tables[name] = []
+                    continue
                 return None
             tables[name] = _parse(path.read_text(errors="replace"))
         return tables
 
     return {db: load(db) for db in DATABASES}, notes
-
-
-def _key(row: dict, *cols: str) -> tuple:
-    return tuple(str(row.get(c, "")) for c in cols)
 
 
 def _same_rows(a: list[dict], b: list[dict], cols: tuple[str, ...]) -> bool:
@@ -808,6 +862,14 @@ def _grade_facts(g: Grading, sub: dict[str, list[dict]], ref: dict[str, Any], ni
     g.table(night + "fact_return: deduplicated matched returns with USD refunds", sub["fact_return"], ref["fact_return"],
             key="return_id", columns={"order_id": None, "order_line": None, "date": None, "quantity": 0.0,
                                       "refund_usd": 0.011})
+
+
+def _grade_release_check(g: Grading, sub: dict[str, list[dict]], ref: dict[str, Any], night: str = "") -> None:
+    """The build's release_check table: every rule of the contract with its verdict on that night's extracts."""
+    found = {r.get("rule", ""): as_number(r.get("breached")) for r in sub["release_check"]}
+    expected = {rule: int(rule in ref["release"]["rules_breached"]) for rule in RELEASE_RULES}
+    g.check(night + "release_check: each contract rule's verdict, computed by the build", found == expected,
+            weight=1.5, expected=expected, found=found)
 
 
 def _date_attributes_ok(row: dict[str, str]) -> bool:
@@ -906,10 +968,12 @@ def grade(g: Grading) -> None:
             reason="" if reproduces else (notes["rebuilt"] or "the rebuilt tables differ from the submitted ones"))
     _grade_dims(g, submitted, ref)
     _grade_facts(g, submitted, ref)
+    _grade_release_check(g, submitted, ref)
     if g.check("build.sql builds the star schema from a hidden night's extracts", hidden is not None, weight=2,
                reason="" if hidden is not None else notes["hidden"] or "a required table or column is missing"):
         assert hidden is not None
         _grade_dims(g, hidden, ref["hidden"], night="hidden night: ")
         _grade_facts(g, hidden, ref["hidden"], night="hidden night: ")
+        _grade_release_check(g, hidden, ref["hidden"], night="hidden night: ")
     _grade_reports(g, submitted, ref)
     _grade_release(g, ref)

@@ -16,7 +16,9 @@
 #   raw_ids              customer ids and SKUs of the orders, and the CRM's customer ids, taken as the
 #                        extracts send them (no trimming, no upper case)
 #   decision_ignores_two_rules  release call without the orphan_customers and unknown_skus rules (the
-#                        completeness rates still reported)
+#                        completeness rates still reported; release_check says both always hold)
+#   inclusive_thresholds the counted rules (orphan_customers, unknown_skus, unmatched_returns) read as
+#                        breached at their threshold (>=), where the contract says "more than"
 #   constant_decision    the decision and rules breached of the public instance of the variant (told
 #                        apart by the merge log and the yen notice); months and rates computed
 set -euo pipefail
@@ -35,6 +37,7 @@ DROP TABLE IF EXISTS dim_date;
 DROP TABLE IF EXISTS dim_product;
 DROP TABLE IF EXISTS dim_customer;
 DROP TABLE IF EXISTS dq_report;
+DROP TABLE IF EXISTS release_check;
 
 -- 1. land the extracts as text ------------------------------------------------------------------
 CREATE TEMP TABLE raw_orders(order_id TEXT, order_line TEXT, customer_id TEXT, sku TEXT, quantity TEXT,
@@ -184,6 +187,27 @@ INSERT INTO dq_report VALUES
   ('products_superseded_versions', (SELECT COUNT(*) FROM raw_products) - (SELECT COUNT(*) FROM stg_products)),
   ('returns_exact_duplicates', (SELECT COUNT(*) FROM raw_returns) - (SELECT COUNT(*) FROM stg_returns)),
   ('returns_unmatched', (SELECT COUNT(*) FROM stg_returns) - (SELECT COUNT(*) FROM fact_return));
+
+-- 6. release check under the contract's criteria -------------------------------------------------
+CREATE TEMP TABLE raw_finance(month TEXT, booked_sales_usd TEXT);
+.import --csv --skip 1 --schema temp raw/finance_monthly_sales.csv raw_finance
+CREATE TEMP TABLE finance_gap AS
+SELECT f.month, 100.0 * (COALESCE(g.gross, 0) - CAST(f.booked_sales_usd AS REAL)) / CAST(f.booked_sales_usd AS REAL)
+         AS gap_pct
+FROM raw_finance f LEFT JOIN (
+  SELECT d.year_month AS month, ROUND(SUM(x.revenue_usd), 2) AS gross
+  FROM fact_order_line x JOIN dim_date d ON d.date_key = x.date_key
+  WHERE x.status <> 'cancelled' GROUP BY d.year_month
+) g ON g.month = TRIM(f.month);
+
+CREATE TABLE release_check(rule TEXT PRIMARY KEY, breached INTEGER NOT NULL);
+INSERT INTO release_check VALUES
+  ('orphan_customers', (SELECT 100.0 * SUM(customer_key = 0) / COUNT(*) > 1.0 FROM fact_order_line)),
+  ('unknown_skus', (SELECT 100.0 * SUM(product_key = 0) / COUNT(*) > 0.5 FROM fact_order_line)),
+  ('finance_break', EXISTS (SELECT 1 FROM finance_gap WHERE ABS(gap_pct) > 2.0)),
+  ('finance_variance', EXISTS (SELECT 1 FROM finance_gap WHERE ABS(gap_pct) > 0.5 AND ABS(gap_pct) <= 2.0)),
+  ('unmatched_returns', (SELECT 100.0 * (COUNT(*) - (SELECT COUNT(*) FROM fact_return)) / COUNT(*) > 3.0
+                         FROM stg_returns));
 EOF_BUILD_SQL
 cat > "$WORK/kpi_monthly.sql" <<'EOF_KPI_MONTHLY_SQL'
 -- Monthly revenue KPIs from the warehouse (cancelled lines excluded).
@@ -327,6 +351,12 @@ PY
     ;;
   decision_ignores_two_rules)
     sed -i '/^    "orphan_customers": pct\["orphan_customer_line_pct"\] > 1.0, "unknown_skus"/d' "$WORK/release.py"
+    sed -i "s/^  ('orphan_customers', .*/  ('orphan_customers', 0),/; s/^  ('unknown_skus', .*/  ('unknown_skus', 0),/" \
+      "$WORK/build.sql"
+    ;;
+  inclusive_thresholds)
+    sed -i 's/_pct"\] > /_pct"] >= /g' "$WORK/release.py"
+    sed -i 's/COUNT(\*) > \([0-9.]*\)/COUNT(*) >= \1/' "$WORK/build.sql"
     ;;
   net_vs_finance)
     sed -i 's/^gross = {r\["month"\]: float(r\["gross_revenue_usd"\])/gross = {r["month"]: float(r["net_revenue_usd"])/' "$WORK/release.py"
