@@ -5,11 +5,13 @@ seed: stock blocks, corner fillets, counterbored and through holes, a slot and a
 the drawing (SVG), the part spec (JSON: the drawing's dimensions and tables, material, tolerance, mass
 budget). The grader runs inspect_part.py under freecadcmd in a tool sandbox: it rebuilds the part by
 constructive solid geometry from the hidden spec, and measures the submitted STEP (volume, bounding
-box, centre of mass, symmetric difference with the reference, hidden point probes per feature) and
+box, centre of mass, symmetric difference with the reference, hidden point probes per feature and
+probes 0.02 mm either side of every drawn surface of a hole, counterbore, slot, pocket and fillet) and
 the submitted FCStd (a parametric PartDesign body whose shape, rebuilt from its features, equals the STEP;
 at least one feature drawn from one of its sketches, no PartDesign primitive (a box or cylinder typed in by
-coordinates, as constructive solid geometry) in place of a sketch-based feature, and no feature drawing on an object outside the body
-but datum geometry and parameters, so that a solid made elsewhere cannot stand in for the modelling). The
+coordinates, as constructive solid geometry) in place of a sketch-based feature, and neither the body (its Tip)
+nor a feature drawing on an object outside the body but datum geometry and parameters, so that a solid made
+elsewhere cannot stand in for the modelling). The
 mass properties and the inspection table are checked against the model.
 """
 
@@ -137,11 +139,11 @@ def grade(g: Grading) -> None:
     g.check("STEP equals the drawn part (symmetric difference under 0.05 % of volume)",
             report.get("step_vs_reference", vol) <= 5e-4 * vol, weight=2,
             found=report.get("step_vs_reference"))
-    g.check("through holes open where drawn", _probe_share(report, "hole") == 1.0, weight=1)
-    g.check("counterbores of the drawn diameter and depth", _probe_share(report, "counterbore") == 1.0, weight=1)
-    g.check("slot ends where drawn", _probe_share(report, "slot") == 1.0, weight=1)
-    g.check("pocket floor at the drawn depth", _probe_share(report, "pocket") == 1.0, weight=1)
-    g.check("corner fillets of the drawn radius", _probe_share(report, "fillet") == 1.0, weight=1)
+    g.check("through holes of the drawn diameter where drawn (within 0.02 mm)", _probe_share(report, "hole") == 1.0, weight=1)
+    g.check("counterbores of the drawn diameter and depth (within 0.02 mm)", _probe_share(report, "counterbore") == 1.0, weight=1)
+    g.check("slot of the drawn width, its ends where drawn (within 0.02 mm)", _probe_share(report, "slot") == 1.0, weight=1)
+    g.check("pocket walls and floor where drawn (within 0.02 mm)", _probe_share(report, "pocket") == 1.0, weight=1)
+    g.check("corner fillets of the drawn radius (arc within 0.02 mm)", _probe_share(report, "fillet") == 1.0, weight=1)
     g.check("face and edge counts plausible for the drawn part", 0.7 * ref["faces"] <= step["faces"] <= 1.5 * ref["faces"]
             and 0.7 * ref["edges"] <= step["edges"] <= 1.5 * ref["edges"], weight=0.5, expected=[ref["faces"], ref["edges"]],
             found=[step["faces"], step["edges"]])

@@ -9,7 +9,9 @@ writes mass_properties.json and inspection.csv from the model's own measurements
 The adversaries (adversaries/*, links to this file) are this oracle with one shortcut, chosen by the
 name it runs under (fillet_on_foreign_solid: the part as a plain solid outside the body, the body a fillet
 on it; primitives_token_sketch: the body built from primitives with an empty sketch for the tree;
-primitives_one_sketch: the same primitives, the slot alone pocketed from a sketch). Run as gui_oracle/solve.sh, the same construction is typed into the Python
+primitives_one_sketch: the same primitives, the slot alone pocketed from a sketch; tip_outside_body: the part as a
+plain solid outside the body, the body's Tip a base feature on it beside a token tree of sketched features;
+cbores_shallow: the counterbores 0.25 mm shallower than drawn, the inspection table copying the nominal sizes). Run as gui_oracle/solve.sh, the same construction is typed into the Python
 console of FreeCAD's GUI on the sandbox's desktop and the file is saved from the GUI.
 """
 
@@ -95,7 +97,8 @@ for h in spec["holes"]:
         e[1] = W - e[1]
     normal = [-a for a in ax]
     if h["type"] == "counterbore" and shortcut != "counterbore_as_through":
-        pocket(h["id"] + "_cbore", sketch(h["id"] + "_cbore", e, normal, circle(h["cbore_diameter"] / 2)), h["cbore_depth"])
+        depth = h["cbore_depth"] - (0.25 if shortcut == "cbores_shallow" else 0)
+        pocket(h["id"] + "_cbore", sketch(h["id"] + "_cbore", e, normal, circle(h["cbore_diameter"] / 2)), depth)
     pocket(h["id"], sketch(h["id"], e, normal, circle(h["diameter"] / 2)))
 s = spec["slot"]
 (x1, y), (x2, _) = s["from"], s["to"]
@@ -166,6 +169,22 @@ elif shortcut == "fillet_on_foreign_solid":
         pocket(h["id"], sketch(h["id"], h["entry"], [-a for a in h["axis"]], circle(h["diameter"] / 2)))
     doc4.recompute()
     doc4.saveAs(job["fcstd"])
+elif shortcut == "tip_outside_body":
+    # the part as a plain solid outside the body; the body holds a token tree (a pad and three pockets drawn
+    # from sketches) and its Tip is a base feature outside the body that takes that solid
+    doc6 = FreeCAD.newDocument("outside")
+    solid = doc6.addObject("Part::Feature", "Solid")
+    solid.Shape = shape.copy()
+    outside_tip = doc6.addObject("PartDesign::FeatureBase", "Tip")
+    outside_tip.BaseFeature = solid
+    body = doc6.addObject("PartDesign::Body", "Body")
+    pad("Pad", sketch("token", (0, 0, 0), (0, 0, 1), rect(0, 0, 10, 10)), 5)
+    for i in range(3):
+        pocket(f"Pocket{i}", sketch(f"token_hole{i}", (2 + 3 * i, 5, 5), (0, 0, 1), circle(1)))
+    doc6.recompute()
+    body.Tip = outside_tip
+    doc6.recompute()
+    doc6.saveAs(job["fcstd"])
 elif shortcut in ("primitives_token_sketch", "primitives_one_sketch"):
     # the part typed as PartDesign primitives (boxes and cylinders, as the solid is built by CSG) with one
     # empty sketch in the tree, or with the slot alone drawn and pocketed from a sketch
@@ -331,6 +350,8 @@ def write_reports(spec: dict, model: dict) -> None:
         out = csv.writer(handle)
         out.writerow(["feature", "nominal_mm", "measured_mm"])
         for name, nominal, measured in model["inspection"]:
+            if SHORTCUT == "cbores_shallow":
+                measured = nominal
             out.writerow([name, f"{nominal:g}", "" if measured is None else f"{measured:.4f}"])
 
 
