@@ -10,6 +10,8 @@ Each runs the whole triage in RDKit and writes all four deliverables, with one c
 - first_alert_only: the catalogue's first matching alert (GetFirstMatch) stands for every alert a record matches.
 - latest_registration_kept: of the records of one parent, the last registration in the file is kept (taken to
   supersede the earlier ones), whatever the activities.
+- ligand_efficiency_unfiltered: fragments are filtered on the rule of three and censoring only; the ligand-efficiency
+  cut (LE >= 0.30) is left out, though LE is reported and seeds the pick.
 """
 
 import csv
@@ -91,7 +93,7 @@ for mol in Chem.SDMolSupplier(str(sdf)):
             ro3 = (r["mw"] <= 300 and r["clogp"] <= 3 and r["hbd"] <= 3 and r["hba"] <= 3 and r["rotb"] <= 3
                    and r["tpsa"] <= 60)
             r.update(pkd=value, censored=cens, ligand_efficiency=le, ro3_pass=int(ro3))
-            ok = ro3 and not cens and le >= 0.30
+            ok = ro3 and not cens and (le >= 0.30 or MODE == "ligand_efficiency_unfiltered")
             score = le
         score = score if not cens else -1e9
     r["passes_filters"] = int(bool(ok) and not r["pains_alerts"])
