@@ -20,6 +20,9 @@ parent whose later one is (two registrations' activities swapped, from a stream 
 brought only one kind), so keeping the first or the last registration of each parent is not the activity rule.
 Every library holds an ionic salt registration (one parent registered so, from a stream of its own, where the
 draw brought none), so the largest fragment alone is not the neutral parent.
+Every fragment library holds a fragment that passes the rule of three with a measured KD but falls below the
+ligand-efficiency cut (one parent registered once is given such a KD, from a stream of its own, where the draw
+brought none), so the cut decides a record.
 
 Grade: the reference is computed by generate() with RDKit on the host from the parents it
 drew. The grader checks the parent of every record (re-canonicalised with RDKit), the
@@ -294,6 +297,35 @@ def _activity_decides_duplicates(aux: np.random.Generator, sc: dict[str, Any], r
     group[0]["tags"], later["tags"] = later["tags"], group[0]["tags"]
 
 
+def _efficiency_decides(aux: np.random.Generator, sc: dict[str, Any], records: list[dict[str, Any]]) -> None:
+    """In a fragment library where no fragment that passes the rule of three with a measured KD falls below the
+    ligand-efficiency cut, give one parent registered once such a KD, from a stream of its own: leaving the cut out
+    had passed those libraries."""
+    if sc["rules"] != "ro3":
+        return
+    catalog = _pains()
+    counts: dict[str, int] = {}
+    for record in records:
+        if record["parent"] is not None:
+            counts[record["parent"]] = counts.get(record["parent"], 0) + 1
+    candidates = []
+    for record in records:
+        if record["parent"] is None:
+            continue
+        d = describe(Chem.MolFromSmiles(record["parent"]), catalog)
+        if d["pains"] or not _rule_flags(sc, d)["ro3_pass"]:
+            continue
+        pkd, censored = log_activity(record["tags"], sc["assay"])
+        if not censored and 1.37 * pkd / d["heavy_atoms"] < sc["le_min"]:
+            return
+        # a measured pKD (above the censoring bound, 2.3) below the cut needs 12 heavy atoms or more
+        if counts[record["parent"]] == 1 and d["heavy_atoms"] >= 12:
+            candidates.append((record, d["heavy_atoms"]))
+    record, heavy_atoms = candidates[int(aux.integers(len(candidates)))]
+    pkd = aux.uniform(2.4, sc["le_min"] * heavy_atoms / 1.37 - 0.03)
+    record["tags"] = {"KD": f"{10 ** (3 - pkd):.3g}", "KD_UNIT": "mM"}
+
+
 def _write_sdf(records: list[dict[str, Any]], path: Path, project: str) -> None:
     buffer = io.StringIO()
     for record in records:
@@ -390,6 +422,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     _add_multi_alert(np.random.default_rng([params["seed"], 1]), sc, records)
     _add_ionic_salt(np.random.default_rng([params["seed"], 3]), records)
     _activity_decides_duplicates(np.random.default_rng([params["seed"], 2]), sc, records)
+    _efficiency_decides(np.random.default_rng([params["seed"], 4]), sc, records)
     _write_sdf(records, input_dir / "library.sdf", params["project"])
     (reference_dir / "reference.json").write_text(json.dumps(_reference(sc, records), indent=1))
 
