@@ -145,7 +145,7 @@ _PREDICTED = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?:the|this|our|its
 # ... or given by the judge who opens the sentence, the gauge or the process its object or called what the verdict
 # says ("The customer would accept the gauge.", "Our SQE is expected to reject the process.", "The auditor would call
 # the gauge acceptable."; not a judge who is one of several or applies another standard: "Some customers would reject
-# the gauge.", "A stricter auditor would ...", "Customer X would ...")
+# the gauge.", "A stricter auditor would ..."; a judge named or indefinite, "Customer X would ...", gives a hedged one)
 _JUDGE_PREDICTED = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?:the|our|this|that|your|their|its|my)\s+(?:(?!(?:"
                               r"some|many|several|certain|few|other|others|stricter|tighter|more|less)\b)[\w&'-]+\s+)"
                               r"{1,3}?|(?:they|he|she|[\w-]+s)\s+"
