@@ -12,7 +12,11 @@ that the gauge will be accepted" takes the stance "not accepted") and "it" stand
 studied. It is scrapped."; not "The gauge was used to sort the lot; it was scrapped.", nor "The parts measured by the
 gauge were rejected.", the product's verdict); an aside between the gauge and its verdict is read as what follows the
 verdict ("The gauge is, with conditions, accepted"; "The gauge would, in that case, be rejected" takes no stance). A use
-restricted to monitoring the process ("usable for SPC") is the conditional acceptance a %GRR of 10-30 % allows.
+restricted to monitoring the process ("usable for SPC") is the conditional acceptance a %GRR of 10-30 % allows. A judge
+named or indefinite ("GM would accept the gauge.", "A customer would reject the gauge.") gives a hedged verdict, as "It is
+likely that the gauge would be accepted." does; a verdict given by a phrasal verb or as a noun ("would sign the gauge off",
+"would OK the gauge", "The gauge gets a pass.") is one; a past verdict with an earlier time in its clause ("The customer
+rejected the gauge in last year's PPAP.") is history, not a stance.
 """
 # ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 
@@ -47,6 +51,9 @@ _DIRECT_OBJECT = re.compile(rf"\s+(?:the|this|that|our|its)\s+(?:[\w&-]+\s+){{0,
 # predicate of the gauge or the process named just before them (_PREDICATE_OF)
 _PREDICATE_ONLY_REJECT = r"scrap(?:ped|s)?|deficient(?!\s+in\b)|unusable|useless|worthless|no\s+good|good\s+for\s+nothing"
 
+# a verdict got as a noun ("the gauge gets a pass", "the process was given the green light")
+_GETS = (r"(?:gets?|got|gotten|getting|receives?|received|earns?|earned|deserves?|deserved|given|granted)\s+(?:a|an|the|its)"
+         r"\s+")
 # stance words: accept-like, reject-like, conditional, and "capable" (agrees with an accept or a conditional)
 _STANCES = {
     "accept": r"(?:(?:accept|approv|releas|us)(?:ed|able)\s+)?(?:without|with\s+no)\s+(?:any\s+)?(?:restrictions?|conditions?"
@@ -58,9 +65,11 @@ _STANCES = {
               r"|used|production|release|released|service)"
               r"|qualified|satisfactory|unconditional(?:ly)?|pass(?:es|ed)?\s+(?:the\s+)?(?:customer|criteria|requirement)"
               r"|(?:meets?|met|satisf(?:y|ies|ied))\s+(?:all\s+)?(?:the\s+)?(?:customer|criteria|criterion|requirement)"
-              r"|criteria\s+(?:are|were|is)\s+(?:all\s+)?(?:met|satisfied)|(?:be|is|are)\s+used\s+(?:for|in|as)",
+              r"|criteria\s+(?:are|were|is)\s+(?:all\s+)?(?:met|satisfied)|(?:be|is|are)\s+used\s+(?:for|in|as)"
+              rf"|{_GETS}(?:pass(?:ing\s+(?:grade|mark))?(?!\s*/)|green\s+light|go-?ahead|thumbs[\s-]up|nod|seal\s+of\s+approval)",
     "reject": r"reject(?:ed|s|ion|ing)?|unacceptable|inadequate|unsuitable|unfit|incapable|disqualified|unsatisfactory"
-              rf"|fail(?:s|ed)?\s+(?:the\s+)?(?:customer|criteria|requirement|acceptance)|{_PREDICATE_ONLY_REJECT}",
+              rf"|fail(?:s|ed)?\s+(?:the\s+)?(?:customer|criteria|requirement|acceptance)|{_PREDICATE_ONLY_REJECT}"
+              rf"|{_GETS}(?:fail(?:ing\s+(?:grade|mark))?|red\s+light|thumbs[\s-]down)",
     "conditional": r"conditional(?:ly)?|provisional(?:ly)?|marginal(?:ly)?",
     "capable": r"capable",
 }
@@ -113,7 +122,8 @@ _FORECAST = r"expected|likely|certain|bound|going|sure|destined|set"
 # adverbs that hedge a prediction and leave it one ("would most probably be rejected", "in all likelihood")
 _HEDGING = r"\w+ly|most|very|quite|almost|in\s+all\s+likelihood"
 # a hedge opening a sentence ("Most likely,", "Probably"): its verdicts are hedged ones
-_HEDGED_LEAD = r"(?:(?:most|very|quite|almost|more\s+than)\s+)?(?:likely|probably|possibly|presumably)|in\s+all\s+likelihood"
+_HEDGED_LEAD = (r"(?:(?:most|very|quite|almost|more\s+than)\s+)?(?:likely|probably|possibly|presumably)|in\s+all\s+likelihood"
+                r"|it\s+(?:is|seems|looks|appears)\s+(?:(?:very|most|highly|quite)\s+)?(?:likely|probable)\s+that")
 _HEDGED_OPENING = re.compile(rf"\W*(?:{_HEDGED_LEAD})\b", re.IGNORECASE)
 # a comment on the writer's own view opening a sentence ("In practice,", "Realistically speaking,", "To my mind,"), or
 # a hedge, not an adverb that supposes ("Hypothetically,", "Normally,")
@@ -135,10 +145,14 @@ _PREDICTED = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?:the|this|our|its
 # ... or given by the judge who opens the sentence, the gauge or the process its object or called what the verdict
 # says ("The customer would accept the gauge.", "Our SQE is expected to reject the process.", "The auditor would call
 # the gauge acceptable."; not a judge who is one of several or applies another standard: "Some customers would reject
-# the gauge.", "A stricter auditor would ...", "Customer X would ...")
+# the gauge.", "A stricter auditor would ..."; a judge named or indefinite, "Customer X would ...", gives a hedged one)
 _JUDGE_PREDICTED = re.compile(rf"\W*(?:(?:{_COMMENT_WORDS})\W+)?(?:(?:the|our|this|that|your|their|its|my)\s+(?:(?!(?:"
                               r"some|many|several|certain|few|other|others|stricter|tighter|more|less)\b)[\w&'-]+\s+)"
-                              r"{1,3}?|(?:they|he|she|[\w-]+s)\s+)"
+                              r"{1,3}?|(?:they|he|she|[\w-]+s)\s+"
+                              # a judge named ("GM", "Customer X") or indefinite ("a customer"): a verdict it might give
+                              r"|(?P<other_judge>(?:an?\s+|(?=(?-i:[A-Z])))(?:(?!(?:the|our|this|that|your|their|its|my|an?|it|there"
+                              r"|we|i|you|one|nobody|no|none|any|every|each|all|most|some|many|several|certain|few|other|others"
+                              r"|stricter|tighter|more|less)\b)[\w&'-]+\s+){1,3}?))"
                               rf"(?:(?P<would>would)|(?:is|are)\s+(?:{_FORECAST})\s+to)\s+(?:(?:{_HEDGING})\s+)*"
                               r"(?P<called>(?:call|consider|deem|find|judge|rate|declare)\s+(?:the|this|our|its)\s+"
                               rf"(?:[\w&-]+\s+){{0,2}}?(?:{_GAUGE}|msa|{_PROCESS})\s+(?:(?:to\s+be|as)\s+)?)?",
@@ -249,12 +263,22 @@ _PASS_FAIL_SUBJECT = re.compile(rf"{_GAUGE}|msa|{_PROCESS}", re.IGNORECASE)
 # a verb that gives its object, the gauge or the process, a verdict ("The customer would pass the gauge.", "The auditor
 # would sign off the gauge.", "would fail the process"), the object ending its noun phrase (not "passed the gauge R&R
 # study")
-_OBJECT_VERDICT = re.compile(r"\b(?:(?P<accept>pass(?=(?:es|ed|ing)?\s)|sign(?=(?:s|ed|ing)?\s+off\b))"
-                             r"|(?P<reject>fail(?=(?:s|ed|ing)?\s)))(?P<ending>es|s|ed|ing)?(?:\s+off(?:\s+on)?)?"
-                             rf"(?=\s+(?:the|this|that|our|its|their)\s+(?:[\w&-]+\s+)?(?:{_GAUGE}|msa|{_PROCESS})"
+# (also "OK the gauge", "wave the gauge through", "turn the process down", "give the gauge a pass")
+_VERDICT_OBJECT = rf"(?:the|this|that|our|its|their)\s+(?:[\w&-]+\s+)?(?:{_GAUGE}|msa|{_PROCESS})"
+_OBJECT_VERDICT = re.compile(r"\b(?:(?P<accept>pass(?:es|ed|ing)?|sign(?:s|ed|ing)?\s+off(?:\s+on)?|ok(?:ay)?(?:s|ed|'d|ing)?"
+                             r"|green-?light(?:s|ed|ing)?|wav(?:e|es|ed|ing)\s+through)"
+                             r"|(?P<reject>fail(?:s|ed|ing)?|turn(?:s|ed|ing)?\s+down))"
+                             rf"(?=\s+{_VERDICT_OBJECT}"
                              r"(?:\s*(?:[.,;:!?)]|$)|\s+(?:as|for|with|without|since|because|given|in|on|at|and|but|or|if"
                              r"|once|unless|until|when|under|per|by|against|according|\w+ly|outright|now|today|again)\b))",
                              re.IGNORECASE)
+# a particle after the object ("sign the gauge off") is read before it, and a verdict given as a noun ("give the gauge
+# a pass") as its verb
+_PARTICLE_AFTER = re.compile(rf"\b(?P<verb>(?:sign|wav|turn)\w*)\s+(?P<object>{_VERDICT_OBJECT})\s+(?P<particle>off|through|down)\b",
+                             re.IGNORECASE)
+_GIVEN_VERDICT = re.compile(rf"\b(?P<verb>giv(?:e|es|en|ing)|gave|grant(?:s|ed|ing)?)\s+(?P<object>{_VERDICT_OBJECT})\s+(?:a|an|the)"
+                            r"\s+(?:(?P<accept>pass|passing\s+grade|green\s+light|go-?ahead|thumbs[\s-]up|nod)|fail|failing\s+grade"
+                            r"|red\s+light|thumbs[\s-]down)\b", re.IGNORECASE)
 _PRODUCT_NAMED = re.compile(rf"\b{_PRODUCT_NOUN}(?:e?s)?\b", re.IGNORECASE)
 # the decisions each stance agrees with
 _AGREES = {"accept": {"accept"}, "reject": {"reject"}, "conditional": {"conditional"},
@@ -304,12 +328,34 @@ def _object(clause: str, match: re.Match) -> re.Match | None:
     return (_DIRECT_OBJECT if verb.group("past") else _OBJECT).match(clause, match.end())
 
 
+# a verdict in the past with an earlier time in its clause ("The customer rejected the gauge in last year's PPAP", "the
+# gauge was accepted before the fixture rework") is the gauge's history, not a stance on it now
+_EARLIER_EVENT = r"(?:ppap|study|studies|submission|msa|run|qualification|audit|assessment|review)"
+_EARLIER_CHANGE = r"(?:rework|repair|recalibration|refurbishment|fix|modification|overhaul|replacement|upgrade)"
+_EARLIER = re.compile(rf"\b(?:last\s+(?:year|month|quarter|time)|(?:previous|prior|earlier|original|initial|first|former)\s+"
+                      rf"(?:[\w-]+\s+){{0,2}}?{_EARLIER_EVENT}|previously|originally|initially|formerly|back\s+in|in\s+(?:19|20)\d\d"
+                      rf"|(?:years?|months?)\s+ago|before\s+(?:the\s+|its\s+)?(?:[\w-]+\s+)?{_EARLIER_CHANGE})\b", re.IGNORECASE)
+_PAST_AUXILIARY = re.compile(r"\b(?:was|were|had(?:\s+been)?)\s+(?:\w+\s+){0,2}?$", re.IGNORECASE)
+_PRESENT_AUXILIARY = re.compile(r"\b(?:is|are|am|be|being)\s+(?:\w+\s+){0,2}?$", re.IGNORECASE)
+
+
+def _in_history(clause: str, match: re.Match) -> bool:
+    before = re.split(r"\b(?:and|but|or|so|yet|while|whereas|now|today|currently)\b", clause[:match.start()],
+                      flags=re.IGNORECASE)[-1]
+    verb = _VERB.fullmatch(match.group(0))
+    past = _PAST_AUXILIARY.search(before) or (verb and verb.group("past") and not _PRESENT_AUXILIARY.search(before))
+    return bool(past and _EARLIER.search(before + match.group(0) + re.split(r"\b(?:and|but|so|yet|now|today)\b",
+                                                                           clause[match.end():], flags=re.IGNORECASE)[0]))
+
+
 def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
     """The stance ``match`` takes in ``clause`` (``rest``: the sentence after the clause, where a restriction such
     as "but not for final inspection" makes an acceptance conditional; ``first``: only a comment such as "In
     practice," comes before the clause in its sentence, and the sentence before supposes nothing)."""
     before, after = clause[:match.start()], clause[match.end():] + " " + rest
     kind = match.lastgroup or ""
+    if _in_history(clause, match):
+        return None
     predicate = _PREDICATE_OF.search(before)
     if _PREDICATE_ONLY.fullmatch(match.group(0)) and (not predicate or _PREPOSITION.search(before, 0, predicate.start())):
         return None
@@ -343,6 +389,8 @@ def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
     expected = untaken and re.match(r"should\b", untaken.group(0), re.IGNORECASE) and _NOTHING_BUT_REASON.fullmatch(after)
     if untaken and not predicted and not expected and not (kind == "conditional" and required) and not directed:
         return None
+    if predicted and predicted.re is _JUDGE_PREDICTED and predicted.group("other_judge") and kind in ("accept", "reject"):
+        return f"hedged {kind}"
     if expected and not directed and kind in ("accept", "reject") and _INFERRED.match(after):
         return f"hedged {kind}"
     permission = re.match(r"(?:be|is|are)\s+used", match.group(0), re.IGNORECASE)
@@ -406,8 +454,13 @@ def _object_verdicts(sentence: str) -> str:
     def verdict(verb: re.Match) -> str:
         if _PRODUCT_NAMED.search(sentence, 0, verb.start()):
             return verb.group(0)
-        return ("accept" if verb.group("accept") else "reject") + {"es": "s"}.get(verb["ending"], verb["ending"] or "")
-    return _OBJECT_VERDICT.sub(verdict, sentence)
+        word = verb.group(0).split()[0].lower()
+        tense = ("ed" if word.endswith(("ed", "'d", "gave", "given")) else "ing" if word.endswith("ing")
+                 else "s" if word.endswith("s") and not word.endswith("ss") else "")
+        read = ("accept" if verb.group("accept") else "reject") + tense
+        return f"{read} {verb['object']}" if verb.re is _GIVEN_VERDICT else read
+    sentence = _PARTICLE_AFTER.sub(r"\g<verb> \g<particle> \g<object>", sentence)
+    return _OBJECT_VERDICT.sub(verdict, _GIVEN_VERDICT.sub(verdict, sentence))
 
 
 def stances(report: str) -> list[tuple[str, str, str]]:
