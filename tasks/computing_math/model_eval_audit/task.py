@@ -296,7 +296,7 @@ _HOLD_OFF = (r"hold(?:ing)?\s+(?:off|back)(?:\s+on)?|paus(?:e|ing)|halt(?:ing)?|
              r"|postpon(?:e|ing)|defer(?:ring)?|freez(?:e|ing)|put(?:ting)?\s+on\s+hold")
 _DROP = (r"retir(?:e|ing)|decommission(?:ing)?|sunset(?:ting)?|phas(?:e|ing)\s+out|deprecat(?:e|ing)|drop(?:ping)?"
          r"|reject(?:ing)?|abandon(?:ing)?|shelv(?:e|ing)|scrap(?:ping)?|cancel(?:l?ing)?|abort(?:ing)?|stop(?:ping)?"
-         rf"|kill(?:ing)?|call(?:ing)?\s+off|pull(?:ing)?|withdraw(?:ing)?|{_HOLD_OFF}")
+         rf"|kill(?:ing)?|call(?:ing)?\s+off|withdraw(?:ing)?|{_HOLD_OFF}")
 # a gain named with "no" before it ("B offers no improvement over A", "B offers nothing over A") is denied like a "not"
 # among the words between
 _BETTER = (r"beats?|outperforms?|(?:is\s+)?(?:better|stronger|more\s+accurate)\s+than|superior\s+to|preferable\s+to"
@@ -535,7 +535,7 @@ _DEPLOYMENT = re.compile(
     r"|(?P<kept>stays?|remains?|(?:be\s+)?(?:kept|retained))"
     r"|(?P<dropped>(?:be\s+)?(?:retired|decommissioned|sunset|phased\s+out|deprecated|dropped|rejected|abandoned|shelved"
     r"|held\s+(?:back|off)|put\s+on\s+hold|paused|halted|blocked|vetoed|delayed|postponed|deferred|frozen|cancel+ed"
-    r"|aborted|stopped|killed|called\s+off|pulled|withdrawn))))"
+    r"|aborted|stopped|killed|called\s+off|withdrawn))))"
     rf"(?P<judged>\s+(?:is|was|would\s+be|seems|looks)\s+(?:(?:not|n['\u2019]t|still|[a-z]+ly)\s+)*"
     r"(?:(?P<unadvised>premature|unjustified|unwarranted|unsafe|risky|inadvisable|ill-advised|unwise|pointless"
     r"|a\s+(?:mistake|bad\s+idea))|justified|warranted|advisable|recommended|supported|safe|sensible|wise|the\s+right\s+call"
