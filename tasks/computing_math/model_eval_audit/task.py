@@ -41,9 +41,11 @@ comparison, and so is a ranking noun phrase with the model after the verb ("the 
 B") and a gain had or denied ("B has no edge", "B keeps its lead"; "B's apparent gain evaporates" states that the claim
 fails), and a stance on which model to run ("Ship B", "B should replace A", "keep A in production", "do not ship B",
 "nobody should ship B", "switch production to B", "roll back to A", "retire A", "shipping B is premature", "put B into
-production", "hold off on B", "the right call is to ship B") states the verdict it implies, but a stance against B until
-something happens ("keep A until B's rollout", "do not ship B until the canary completes") is a plan), and that the
-note's figures equal the JSON.
+production", "hold off on B", "the right call is to ship B", "I think the right call is to keep A", "my vote goes to A",
+"cancel the B rollout", "B is not worth shipping") states the verdict it implies, but a stance against B until a step of
+its rollout ("keep A until B's rollout", "do not ship B until the canary completes") is a plan, while one until B is remade
+or shown better ("do not ship B until it is retrained") stands; B's gain said to survive the leaked items' removal is the
+claim holding), and that the note's figures equal the JSON.
 """
 # ALE-CANARY-5b9cc97a-8f9f-4311-85ed-79c88ddff72a
 
@@ -281,7 +283,8 @@ _MODEL_A = (r"(?:model\s+a|a|(?:the\s+)?production(?:\s+(?:model|classifier))?"
 # the verbs of a deployment stance, shared by every reader below ("ship B", "the model to keep is A", "hold off on B")
 _SHIP = (r"ship(?:ping)?|deploy(?:ing)?|releas(?:e|ing)|launch(?:ing)?|promot(?:e|ing)|roll(?:ing)?\s+out|adopt(?:ing)?"
          r"|approv(?:e|ing)|green-?light(?:ing)?|go(?:ing)?\s+with|choos(?:e|ing)|prefer(?:ring)?"
-         r"|(?:go(?:ing)?|mov(?:e|ing)|press(?:ing)?|push(?:ing)?)\s+(?:ahead|forward)\s+with|proceed(?:ing)?\s+with")
+         r"|(?:go(?:ing)?|mov(?:e|ing)|press(?:ing)?|push(?:ing)?)\s+(?:ahead|forward)\s+with|proceed(?:ing)?\s+with"
+         r"|vot(?:e|ing)\s+for|opt(?:ing)?\s+for|sid(?:e|ing)\s+with|settl(?:e|ing)\s+on|favou?r(?:ing)?|pick(?:ing)?")
 # a move to a model ("switch production to B", "roll back to A", "stay on A") is for it whichever model it names
 _MOVE_TO = (r"(?:switch|mov|migrat|cut|roll|revert|fall|go|return|stay|remain|stick|continu)(?:e|es|ed|ing|s)?"
             r"(?:\s+(?:production|prod|traffic|serving|users|everything|all\s+traffic))?\s+(?:over\s+|back\s+)?(?:to|on|with)")
@@ -292,7 +295,8 @@ _KEEP = (r"keep(?:ing)?(?:\s+using)?|retain(?:ing)?|continu(?:e|ing)\s+using")
 _HOLD_OFF = (r"hold(?:ing)?\s+(?:off|back)(?:\s+on)?|paus(?:e|ing)|halt(?:ing)?|block(?:ing)?|veto(?:ing)?|delay(?:ing)?"
              r"|postpon(?:e|ing)|defer(?:ring)?|freez(?:e|ing)|put(?:ting)?\s+on\s+hold")
 _DROP = (r"retir(?:e|ing)|decommission(?:ing)?|sunset(?:ting)?|phas(?:e|ing)\s+out|deprecat(?:e|ing)|drop(?:ping)?"
-         rf"|reject(?:ing)?|abandon(?:ing)?|shelv(?:e|ing)|scrap(?:ping)?|{_HOLD_OFF}")
+         r"|reject(?:ing)?|abandon(?:ing)?|shelv(?:e|ing)|scrap(?:ping)?|cancel(?:l?ing)?|abort(?:ing)?|stop(?:ping)?"
+         rf"|kill(?:ing)?|call(?:ing)?\s+off|withdraw(?:ing)?|{_HOLD_OFF}")
 # a gain named with "no" before it ("B offers no improvement over A", "B offers nothing over A") is denied like a "not"
 # among the words between
 _BETTER = (r"beats?|outperforms?|(?:is\s+)?(?:better|stronger|more\s+accurate)\s+than|superior\s+to|preferable\s+to"
@@ -396,19 +400,24 @@ _BETTER_MODEL = re.compile(rf"\b(?:(?P<b>{_MODEL_B})|{_MODEL_A})(?P<words>(?:\s+
 # removed ("B's win is only by chance", "B's advantage over A is due to leaked items"), is the claim failing, and so
 # is the difference between the models ("the difference between B and A is due to chance"); B's own lead said real or
 # significant ("B's gain over A is significant") is the claim holding
+# a lead that lasts through the leaked items' removal ("B's gain survives leakage removal") is said real
+_SURVIVES = (r"(?:survives?|persists?|holds?\s+up|stands?|remains?|stays?)(?:\s+(?:(?:after|through|once|beyond|despite)\s+)?"
+             r"(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:leak|clean|dedup|decontaminat|filter|remov)\w*(?:\s+(?:removal|set|data|items))?)?")
 _LEAD = re.compile(rf"\b(?:(?P<own>{_MODEL_B}['\u2019]s)\s+(?:[\w-]+\s+){{0,2}}?|the\s+(?:[\w-]+\s+){{0,2}}?)(?:win|lead|advantage|gain"
                    rf"|edge|improvement|margin|superiority|(?P<difference>difference|gap))s?(?P<of>\s+of\s+{_MODEL_B})?"
                    rf"(?:\s+(?:over|on|against)\s+{_MODEL_A}|\s+between\s+(?:{_MODEL_B}\s+and\s+{_MODEL_A}|{_MODEL_A}\s+and\s+{_MODEL_B}"
                    r"|(?:the\s+)?(?:two\s+)?(?:models|classifiers)|them))?"
-                   r"\s+(?:(?P<real>(?:is|was|remains)\s+(?:(?:statistically|clearly)\s+)?(?:real|genuine|significant|robust))"
-                   r"(?=\s*(?:$|[(,;:.!?\u2014-]))|(?:(?:is|was|comes|came|stems|arises|results)\s+)?(?:(?:only|merely|just|purely|simply|entirely"
+                   r"\s+(?:(?P<real>(?:is|was|remains)\s+(?:(?:statistically|clearly)\s+)?(?:real|genuine|significant|robust)"
+                   rf"|{_SURVIVES})(?=\s*(?:$|[(,;:.!?\u2014-]))|(?:(?:is|was|comes|came|stems|arises|results)\s+)?(?:(?:only|merely|just|purely|simply|entirely"
                    rf"|largely|mostly|wholly|all)\s+)?(?:(?:{_CAUSED_BY}|within|from|driven\s+by|an\s+art[ei]fact\s+of)\s+"
                    rf"(?:{_NOISE}|(?:[\w-]+\s+){{0,2}}?(?:leak|contaminat|memori[sz]|duplicat|near[\s-]duplicat)\w*)"
                    r"|(?:is|was|remains)\s+(?:(?:not|no\s+longer)\s+(?:statistically\s+)?significant"
                    r"|(?:statistically\s+)?(?:insignificant|non-?significant))\b(?:\s+(?:at|under|by)\s+[^,;.]*?)?"
                    r"(?=\s*(?:$|[(,;:.!?\u2014-]))"
                    rf"|(?:is|was)\s+{_DISMISSED}(?=\s*(?:$|[(,;:.!?\u2014-]))"
-                   r"|(?P<gone>(?:vanishes|disappears|evaporates|goes\s+away|(?:is|was)\s+gone)(?:\s+(?:after|once|when|on|with)"
+                   r"|(?P<gone>(?:does\s+not|doesn['\u2019]t|did\s+not|didn['\u2019]t|fails\s+to)\s+"
+                   rf"{_SURVIVES}(?=\s*(?:$|[(,;:.!?\u2014-]))"
+                   r"|(?:vanishes|disappears|evaporates|goes\s+away|(?:is|was)\s+gone)(?:\s+(?:after|once|when|on|with)"
                    r"\s+(?:[\w-]+\s+){0,3}?(?:leak|clean|dedup|decontaminat|filter|remov)\w*"
                    r"|(?=\s*(?:$|[(,;:.!?\u2014-])|\s+(?:and|but|so|yet)\b)))))")
 
@@ -507,8 +516,9 @@ def _tie_as_claim(match: re.Match) -> str:
 # production as the subject before it ("the team wants to ship B" is not one)
 _ADVICE = (r"(?:we|i|so|therefore|thus|hence|then|now|please|recommend|advise|propose|suggest|should|must|can|ca|cannot"
            r"|could|may|might|will|wo|would|do|does|not|never|nobody|no|one|it|is|safe|ok|okay|fine|to|our|my|the|decision"
-           r"|recommendation|production|prod|traffic|serving|users)(?:n['\u2019]t|['\u2019]d)?")
-_STANCE_TAIL = (r"(?:\s+(?:rollout|roll-out|launch|release|deployment|migration|switch|cutover|upgrade))?"
+           r"|recommendation|production|prod|traffic|serving|users|think|believe|feel|reckon|that)(?:n['\u2019]t|['\u2019]d)?")
+_ROLLOUT = r"(?:rollout|roll-out|launch|release|deployment|migration|switch|cutover|upgrade)"
+_STANCE_TAIL = (rf"(?:\s+{_ROLLOUT})?"
                 r"(?:\s+(?:back\s+)?(?:in|to|into)\s+production|\s+in\s+place|\s+now)?")
 _DEPLOYMENT = re.compile(
     rf"(?:(?<![\w'\u2019]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bso\s))(?P<advice>(?:{_ADVICE}\s+)*)"
@@ -517,32 +527,43 @@ _DEPLOYMENT = re.compile(
     rf"|{_PUT_IN}\s+(?:the\s+)?(?:(?P<put_b>{_MODEL_B})|{_MODEL_A})(?:\s+back)?(?=\s+(?:in|into|to)\s+production)"
     rf"|(?:{_MOVE_TO})\s+(?:(?P<moved_to_b>{_MODEL_B})|{_MODEL_A})"
     rf"|(?P<drop>{_DROP})\s+(?:the\s+)?(?:(?P<dropped_b>{_MODEL_B})|{_MODEL_A})"
-    rf"|(?:(?P<b>{_MODEL_B})|{_MODEL_A})\s+(?P<words>(?:(?:{_ADVICE}|be|ready|fit)\s+)*)"
+    rf"|(?:(?P<b>{_MODEL_B})|{_MODEL_A})(?:\s+{_ROLLOUT})?\s+(?P<words>(?:(?:{_ADVICE}|be|ready|fit)\s+)*)"
     rf"(?:(?P<promoted>ships?|(?:be\s+)?(?:shipped|deployed|released|promoted|adopted|rolled\s+out|approved)|go(?:es)?\s+live"
     rf"|replaces?\s+{_MODEL_A}|takes?\s+over|ready\s+(?:to\s+ship|for\s+(?:production|release|deployment))"
-    r"|deserves?\s+to\s+(?:ship|go\s+live|be\s+(?:shipped|deployed|released|promoted|adopted)))"
+    r"|deserves?\s+to\s+(?:ship|go\s+live|be\s+(?:shipped|deployed|released|promoted|adopted))"
+    r"|worth\s+(?:shipping|deploying|releasing|promoting|adopting|it|the\s+(?:switch|risk|upgrade|change)))"
     r"|(?P<kept>stays?|remains?|(?:be\s+)?(?:kept|retained))"
     r"|(?P<dropped>(?:be\s+)?(?:retired|decommissioned|sunset|phased\s+out|deprecated|dropped|rejected|abandoned|shelved"
-    r"|held\s+(?:back|off)|put\s+on\s+hold|paused|halted|blocked|vetoed|delayed|postponed|deferred|frozen))))"
+    r"|held\s+(?:back|off)|put\s+on\s+hold|paused|halted|blocked|vetoed|delayed|postponed|deferred|frozen|cancel+ed"
+    r"|aborted|stopped|killed|called\s+off|withdrawn))))"
     rf"(?P<judged>\s+(?:is|was|would\s+be|seems|looks)\s+(?:(?:not|n['\u2019]t|still|[a-z]+ly)\s+)*"
-    r"(?:(?P<unadvised>premature|unjustified|unwarranted|unsafe|risky|inadvisable|ill-advised|a\s+mistake)|justified|warranted"
-    r"|advisable|recommended|supported|safe|sensible|wise|the\s+right\s+call))?"
+    r"(?:(?P<unadvised>premature|unjustified|unwarranted|unsafe|risky|inadvisable|ill-advised|unwise|pointless"
+    r"|a\s+(?:mistake|bad\s+idea))|justified|warranted|advisable|recommended|supported|safe|sensible|wise|the\s+right\s+call"
+    r"|worth\s+it|worthwhile|a\s+good\s+idea))?"
     rf"(?={_STANCE_TAIL}\s*(?:$|[.;:!?,\u2014]|\s+(?:and|but|until|unless|instead|for\s+now)\b))")
-# a stance against B until something happens ("keep A until B's rollout completes", "do not ship B until the canary
-# completes") is a plan, not a verdict
-_UNTIL = re.compile(rf"{_STANCE_TAIL},?\s+(?:until|till|pending)\b(?!\s+further\s+notice)")
+# a stance against B until a step of its rollout ("keep A until B's rollout completes", "do not ship B until the canary
+# completes", "... until Monday") is a plan, not a verdict; until B is remade or shown better ("do not ship B until it is
+# retrained", "... until it shows a significant gain") or until anything else ("until further notice") it stands
+_ROLLOUT_STEP = (rf"{_ROLLOUT}|roll(?:s|ed)?\s+out|canary|shadow|pilot|a/b|staging|sign(?:s|ed)?[\s-]?off|approv|review"
+                 r"|window|monitor|load[\s-]test|on-?call|capacity|go-?live|deploy|week|month|quarter|sprint|tomorrow|[a-z]+day")
+_REMADE = (r"retrain|re-?train|fix|improv|re-?audit|(?:re-?)?evaluat|re-?test|re-?run|rework|tun|gain|better|beat|signific"
+           r"|prove|demonstrat|claim|leak")
+_WAITED_FOR = re.compile(r"\s+(?:until|till|pending)\b[^.;!?]*")  # what a stance waits for is not said to be so
+_UNTIL = re.compile(rf"{_STANCE_TAIL},?\s+(?:until|till|pending)\b(?!(?:(?![.;!?]).)*\b(?:{_REMADE}))"
+                    rf"(?=(?:(?![.;!?]).)*\b(?:{_ROLLOUT_STEP}))")
 
 
 # a copular sentence whose subject is a ranking noun phrase ("the safer choice is A", "the model to keep is A", "the
 # better of the two is B", "our pick is B") ranks the model after the verb, and one with a stance after "to" ("the
 # right call is to ship B", "the safer option is not to ship B") gives that stance
 _RANKING_SUBJECT = (rf"(?:(?P<preferred>{_GOOD_CHOICE}(?:\s+{_CHOICE_NOUN}|(?=\s+of\b))|{_MODEL_TO_RUN}"
-                    r"|the\s+(?:clear\s+|overall\s+|outright\s+)?winner|(?:our|my)\s+(?:pick|choice|recommendation|preference))"
+                    r"|the\s+(?:clear\s+|overall\s+|outright\s+)?winner|(?:our|my)\s+(?:pick|choice|recommendation|preference|vote|bet|money))"
                     rf"|{_BAD_CHOICE}(?:\s+{_CHOICE_NOUN}|(?=\s+of\b))|{_MODEL_TO_DROP}|the\s+(?:clear\s+)?loser)")
 _COPULAR_RANKING = re.compile(
     rf"\b{_RANKING_SUBJECT}(?:\s+of\s+the\s+two(?:\s+(?:models|classifiers))?)?{_CLEAN_SET}(?:\s+(?:here|overall|for\s+now))?"
-    r"\s+(?P<verb>(?:is|was|remains|stays|would\s+be|will\s+be)(?:\s+(?:still|now|not|no\s+longer|[a-z]+ly)|n['\u2019]t)*)"
-    rf"\s+(?:(?:(?P<b>{_MODEL_B})|{_MODEL_A})(?={_CLAUSE_ENDS})|(?P<to>to\s+)(?=(?:{_HOLD_OFF}|{_SHIP}|{_KEEP}|{_PUT_IN}|{_MOVE_TO}"
+    r"\s+(?P<verb>(?:is|was|remains|stays|would\s+be|will\s+be|(?:would\s+|will\s+)?go(?:es)?|lies|rests)"
+    r"(?:\s+(?:still|now|not|no\s+longer|[a-z]+ly)|n['\u2019]t)*)"
+    rf"(?:\s+(?:to|for|on|with)(?=\s+(?:{_MODEL_B}|{_MODEL_A}){_CLAUSE_ENDS}))?\s+(?:(?:(?P<b>{_MODEL_B})|{_MODEL_A})(?={_CLAUSE_ENDS})|(?P<to>to\s+)(?=(?:{_HOLD_OFF}|{_SHIP}|{_KEEP}|{_PUT_IN}|{_MOVE_TO}"
     rf"|{_DROP}|replac)\b))")
 
 
@@ -672,7 +693,7 @@ def _note_verdict(text: str) -> bool | None:
         plain = _LINE_SUBJECT.sub(r"\g<lead>the claim ", plain, count=1)
         plain = _BETTER_MODEL.sub(_better_model, _COPULAR_RANKING.sub(_ranked_after_copula, plain))
         plain = _CHANCE_EXPLAINS.sub(_lead_as_claim, _LEAD.sub(_lead_as_claim, plain))
-        plain = _DEPLOYMENT.sub(_deployment_as_claim, _TIED.sub(_tie_as_claim, plain))
+        plain = _WAITED_FOR.sub("", _DEPLOYMENT.sub(_deployment_as_claim, _TIED.sub(_tie_as_claim, plain)))
         plain = _claim_carried(_COMPARISON.sub(_comparison_as_claim, plain))
         for mention in _CLAIM_HOLDS.finditer(plain):
             # a frame ends with its sentence, at a colon or a "but" ("some doubt that B is better, but the claim holds")

@@ -275,6 +275,13 @@ def write_note(metrics: dict, reasons: dict) -> None:
         # second model named or a deployment stance in verbs the reader did not know
         lines += ["", "Conclusion: B has no edge.", "Conclusion: Hold off on B."] if metrics["claim_holds"] else \
             ["", "Conclusion: Put B into production.", "Conclusion: Go ahead with the B rollout."]
+    if SHORTCUT == "stance_in_more_words":  # the Verdict line right, then the opposite as a stance behind "I think",
+        # a vote, a cancelled rollout, a judgement of worth, a hold until B is remade, or B's gain said to survive
+        lines += ["", "Conclusion: I think the right call is to keep A.", "Conclusion: My vote goes to A.",
+                  "Conclusion: Cancel the B rollout.", "Conclusion: B is not worth shipping.",
+                  "Conclusion: Do not ship B until it is retrained."] if metrics["claim_holds"] else \
+            ["", "Conclusion: I think the right call is to ship B.", "Conclusion: My vote goes to B.",
+             "Conclusion: B is worth shipping.", "Conclusion: B's gain survives leakage removal."]
     if SHORTCUT == "summary_reversed":  # the Verdict line right, then the opposite under a Summary heading
         lines += ["", "## Summary", "", f"The claim {'does not hold' if metrics['claim_holds'] else 'holds'}."]
     (OUTPUT / "audit_note.md").write_text("\n".join(lines) + "\n")
