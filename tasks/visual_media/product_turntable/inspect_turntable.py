@@ -8,10 +8,10 @@ vertices (min u, min v, max u, max v in the camera's normalised frame); at frame
 (each vertex's height above its lowest point and distance from the world Z axis, and its surface area);
 plus, for each submitted PNG, its size, the pixel box of its opaque silhouette (origin bottom left), how many of its opaque pixels lie
 off the product's projected silhouette (rasterised from the mesh's triangles at that frame) and how many
-of the silhouette's are transparent, beyond 2 px of edge slack, and the spread of the shading inside; and how far
-each PNG's colours inside the silhouette lie from the scene rendered again at that frame by Cycles (the scene's
-lights and materials, a few samples), and how much of the product's light at the first listed frame goes when
-the scene's lights are switched off. On a missing object it writes {"error": ...}.
+of the silhouette's are transparent, beyond 2 px of edge slack; the product's mean grey level in the scene rendered
+again at that frame by Cycles (the scene's lights, materials and colour management, a few samples) and how far each
+PNG's colours inside the silhouette lie from that render, as a share of the render's own shading spread; and how
+much of the product's light at the first listed frame goes when the scene's lights are switched off. On a missing object it writes {"error": ...}.
 """
 
 import json
@@ -117,28 +117,28 @@ def inside(px, rendered):
     return None if both is None else ~grow(~both, 2)
 
 
-def render_diff(px, rendered):
-    """Mean colour difference between a PNG and the scene's own render, both smoothed over 5 px (sampling noise),
-    inside the product, as a share of the render's mean colour."""
+def against_render(px, rendered):
+    """The PNG against the scene's own render, both smoothed over 5 px (sampling noise), inside the product: the
+    render's mean grey level, and the PNG's mean colour difference from it as a share of the render's shading spread
+    (its mean deviation from its own mean colour), so that one fill of the right colour differs by the whole spread."""
     core = inside(px, rendered)
     if core is None or core.sum() < 10:
-        return None
+        return {}
     ours, theirs = blur(rendered[:, :, :3], 2)[core], blur(px[:, :, :3], 2)[core]
-    return float(np.abs(ours - theirs).mean() / max(ours.mean(), 1e-6))
+    spread = np.abs(ours - ours.mean(axis=0)).mean()
+    return {"render_grey": float(ours.mean()), "render_diff": float(np.abs(ours - theirs).mean() / max(spread, 1e-6))}
 
 
-def compare(px, alpha, mask):
+def compare(alpha, mask):
     """The PNG's opaque pixels against the projected silhouette, 2 px of edge slack either way (a render's
-    anti-aliasing), and the spread of the shading inside it (a render is lit, not one flat fill)."""
+    anti-aliasing)."""
     if mask is None or mask.shape != alpha.shape:
         return {}
     opaque = alpha > 0.5
     area = max(int(mask.sum()), 1)
     extra = int((opaque & ~grow(mask, 2)).sum())
     missing = int((~opaque & ~grow(~mask, 2)).sum())
-    solid = alpha > 0.99
-    shade = float(np.std(px[:, :, :3][solid].mean(axis=1))) if px.shape[2] >= 3 and solid.sum() > 10 else 0.0
-    return {"silhouette_px": area, "extra_px": extra, "missing_px": missing, "shade_std": shade}
+    return {"silhouette_px": area, "extra_px": extra, "missing_px": missing}
 
 
 def light_from_lights(scene, frame):
@@ -221,7 +221,7 @@ def main(config):
             box = [int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1] if len(rows) else None
             if len(rows) and alpha.min() > 0.5:
                 box = None  # an opaque background: no silhouette to read
-            pngs[f] = {"size": [w, h], "box": box, **compare(px, alpha, silhouettes.get(f))}
+            pngs[f] = {"size": [w, h], "box": box, **compare(alpha, silhouettes.get(f))}
         except Exception as exc:
             pngs[f] = {"error": str(exc)}
     r = scene.render
@@ -230,7 +230,7 @@ def main(config):
                 "film_transparent": bool(r.film_transparent)}
     renders = {f: render_cycles(scene, int(f), f"cycles_{f}.png") for f, px in pixels.items() if px.shape[2] == 4}
     for f, rendered in renders.items():
-        pngs[f]["render_diff"] = render_diff(pixels[f], rendered)
+        pngs[f].update(against_render(pixels[f], rendered))
     lights_share = next((light_from_lights(scene, int(f)) for f in renders), None)
     return {
         **settings, "lights_share": lights_share,

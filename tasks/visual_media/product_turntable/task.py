@@ -11,9 +11,9 @@ bounding box, their projection through the scene camera, the lights and the rend
 measures the silhouette of each submitted PNG against the product's projected silhouette at that frame.
 It then checks that the object is the client's model (not a stand-in of its size), the scale and orientation,
 the ground contact and pivot, the constant-speed seamless loop, the camera and framing over the whole turn,
-the lighting ratio, that the PNGs are renders of this scene at those frames, lit by its lights (the inspector
-renders each listed frame again with Cycles, and once with the lights off), and that the shot report states
-what the scene holds.
+the lighting ratio, that the PNGs are renders of this scene at those frames, lit by its lights and exposed as
+briefed (the inspector renders each listed frame again with Cycles, and once with the lights off), and that the
+shot report states what the scene holds.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ ANGLE_TOL_DEG = 0.05
 PIXEL_TOL = 2.5
 MM = 0.0005  # half a millimetre, in metres
 SILHOUETTE_TOL = 0.01  # share of the projected silhouette's pixels a render may miss or spill beyond 2 px of edge
-SHADE_MIN = 0.01  # spread (std) of the rendered product's grey level: lit, not one flat fill
+PRODUCT_GREY = (0.35, 0.60)  # the brief's exposure: the product's mean grey level in the render
 SHAPE_TOL = 0.001  # a millimetre, in metres: the model's vertices in the scene, after centring on the axis
 AREA_TOL = 0.01
-RENDER_DIFF_MAX = 0.10  # mean colour difference from Cycles' render of the scene, as a share of its mean colour
+RENDER_DIFF_MAX = 0.50  # mean colour difference from Cycles' render of the scene, as a share of its shading spread
 LIGHTS_MIN = 0.20  # share of the product's linear light that goes with the scene's lights off
 
 
@@ -71,6 +71,12 @@ Three-point lighting with lights named Key, Fill and Rim: Key **{shot.key_w:g} W
 Fill at a key:fill ratio of **{shot.key_fill_ratio:g}:1**, neutral; Rim **{shot.rim_w:g} W**, cool
 (about 7500 K), behind the product.
 
+## Exposure
+Expose for the product: it reads mid-grey, not washed out. In the rendered PNG the product's opaque pixels
+average **{PRODUCT_GREY[0]:g} to {PRODUCT_GREY[1]:g}** in grey level (the mean of R, G and B, 0 to 1, after the view
+transform). Keep the lights' powers as briefed: set the exposure with the film exposure (Color Management) or the
+lights' distance.
+
 ## Output
 Render **{w} x {h}** at 100 %, transparent background (RGBA PNG), frames {", ".join(map(str, frames))}.
 """
@@ -93,7 +99,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
              "camera_elevation_deg": shot.elevation_deg, "height_share": shot.height_share,
              "title_safe_margin": SAFE, "resolution": list(shot.resolution),
              "key_w": shot.key_w, "key_fill_ratio": shot.key_fill_ratio, "rim_w": shot.rim_w,
-             "render_frames": frames}
+             "product_grey": list(PRODUCT_GREY), "render_frames": frames}
     (input_dir / "shot_brief.json").write_text(json.dumps(brief, indent=2) + "\n")
     f = unit_factor(shot)
     size = [(box["hi"][i] - box["lo"][i]) * f for i in range(3)]
@@ -264,24 +270,31 @@ def grade(g: Grading) -> None:
     g.check("rendered frames are this scene at those frames (silhouette = projection)", not bad, weight=3,
             expected="silhouette boxes within 2.5 px of the projected product", found=bad[:4])
     # the box alone is met by any opaque patch of the right extent: the opaque pixels must be the product's
-    # own silhouette (rasterised from its triangles at that frame) and be shaded by the lights, not one flat fill
+    # own silhouette (rasterised from its triangles at that frame)
     unlike = []
     for f in frames:
         png = scene["pngs"].get(str(f)) or {}
         area = png.get("silhouette_px")
-        if not area or png.get("extra_px", area) > SILHOUETTE_TOL * area or png.get("missing_px", area) > SILHOUETTE_TOL * area \
-                or png.get("shade_std", 0.0) < SHADE_MIN:
-            unlike.append({"frame": f, **{k: png.get(k) for k in ("silhouette_px", "extra_px", "missing_px", "shade_std")}})
-    g.check("rendered frames show the product's own silhouette, lit and shaded", not unlike, weight=3,
+        if not area or png.get("extra_px", area) > SILHOUETTE_TOL * area or png.get("missing_px", area) > SILHOUETTE_TOL * area:
+            unlike.append({"frame": f, **{k: png.get(k) for k in ("silhouette_px", "extra_px", "missing_px")}})
+    g.check("rendered frames show the product's own silhouette", not unlike, weight=3,
             expected=f"opaque pixels off the projected silhouette (2 px slack) and silhouette pixels left transparent "
-                     f"each <= {SILHOUETTE_TOL:.0%} of it; shading spread >= {SHADE_MIN}", found=unlike[:4])
+                     f"each <= {SILHOUETTE_TOL:.0%} of it", found=unlike[:4])
 
     # the shading is the scene's lights on its materials: each PNG matches the scene rendered again by Cycles at that
-    # frame (not an engine that ignores the lights, nor pixels painted over the silhouette), and the lights matter
-    diffs = {f: (scene["pngs"].get(str(f)) or {}).get("render_diff") for f in frames}
-    unmatched = {f: d and round(d, 3) for f, d in diffs.items() if d is None or d > RENDER_DIFF_MAX}
-    g.check("rendered frames match the scene rendered by Cycles at those frames", not unmatched, weight=3,
-            expected=f"mean colour inside the product within {RENDER_DIFF_MAX:.0%} of Cycles' render", found=unmatched)
+    # frame, measured against the render's own shading spread (not an engine that ignores the lights, nor a fill
+    # painted over the silhouette), the scene is exposed as briefed (a washed-out product has no shading to match),
+    # and the lights matter
+    pngs = {f: scene["pngs"].get(str(f)) or {} for f in frames}
+    diffs = {f: png.get("render_diff") and round(png["render_diff"], 3) for f, png in pngs.items()}
+    g.check("rendered frames match the scene rendered by Cycles at those frames",
+            all(diff is not None and diff <= RENDER_DIFF_MAX for diff in diffs.values()), weight=3,
+            expected=f"mean colour difference inside the product within {RENDER_DIFF_MAX:.0%} of the shading spread "
+                     f"of Cycles' render", found=diffs)
+    greys = {f: png.get("render_grey") and round(png["render_grey"], 3) for f, png in pngs.items()}
+    g.check("product exposed as briefed (mid-grey in the scene's render)",
+            all(grey is not None and PRODUCT_GREY[0] <= grey <= PRODUCT_GREY[1] for grey in greys.values()), weight=2,
+            expected=list(PRODUCT_GREY), found=greys)
     lights = scene["lights_share"]
     g.check("the scene's lights light the product", lights is not None and lights >= LIGHTS_MIN,
             expected=f"switching the lights off takes at least {LIGHTS_MIN:.0%} of the product's light",

@@ -6,14 +6,17 @@ axis, scales it to metres, grounds it and centres its bounding box on the world 
 the origin on the axis), keys a linear rotation of the brief's turns from frame 1 to frame N+1 (so that
 frame N+1 is frame 1 and no frame repeats), places the camera at the brief's elevation aimed at the
 bounding-box centre and finds by bisection the distance at which the tallest projection of the box
-over the turn fills the asked share, adds key/fill/rim area lights, saves the .blend, renders the listed
-frames with Cycles at a few samples and writes the shot report from the scene.
+over the turn fills the asked share, adds key/fill/rim area lights, sets the film exposure by bisection so that
+the product's mean grey level in a test render sits mid-way in the brief's range, saves the .blend, renders the
+listed frames with Cycles at 32 samples and writes the shot report from the scene.
 
 The adversaries (adversaries/*, links to this file) are this oracle with one shortcut, chosen by the
 name they run under (box_proxy: the client's model swapped for a box of its bounding box, so that the
 framing, the report and the renders all agree with the scene while the frames show no product;
 workbench_render: the frames rendered by the Workbench engine, whose studio shading ignores the scene's lights;
-unlit_emission: the product's material an emission shaded by its normals, rendered by Cycles, lit by nothing). Run as gui_oracle/solve.sh, the same steps are typed into Blender's Python
+unlit_emission: the product's material an emission shaded by its normals, rendered by Cycles, lit by nothing;
+painted_fill: each frame's product silhouette, taken from its render, painted over in the render's mean colour
+with a little noise: the right outline and brightness, none of the lights' shading). Run as gui_oracle/solve.sh, the same steps are typed into Blender's Python
 console on the desktop and the file is saved from the GUI.
 """
 
@@ -24,6 +27,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -108,7 +112,7 @@ def setup_scene() -> dict:
     scene.render.resolution_x, scene.render.resolution_y, scene.render.resolution_percentage = w, h, 100
     scene.render.film_transparent = True
     scene.render.engine = "BLENDER_WORKBENCH" if SHORTCUT == "workbench_render" else "CYCLES"
-    scene.cycles.samples = 4
+    scene.cycles.samples = 32
     scene.cycles.use_denoising = False
     scene.render.image_settings.file_format = "PNG"
     scene.render.image_settings.color_mode = "RGBA"
@@ -155,8 +159,31 @@ def setup_scene() -> dict:
         ob.location = (r * math.cos(b) * math.cos(a), r * math.cos(b) * math.sin(a), target[2] + r * math.sin(b))
         ob.rotation_euler = (Vector(target) - ob.location).to_track_quat("-Z", "Y").to_euler()
 
+    expose(scene, brief["product_grey"])
     return {"brief": brief, "product": product, "corners": corners_by_frame, "args": args, "distance": distance,
             "factor": factor, "height": height, "tallest": tallest}
+
+
+def expose(scene, grey_range: list[float]) -> None:
+    """The film exposure at which the product's mean grey level in a render of the current frame is the middle of
+    the brief's range (bisection in stops: the view transform is monotonic)."""
+    import bpy
+    import numpy as np
+
+    target = sum(grey_range) / 2
+    path = Path(tempfile.gettempdir()) / "turntable_exposure.png"
+    scene.render.filepath = str(path)
+    low, high = -10.0, 2.0
+    for _ in range(6):
+        scene.view_settings.exposure = (low + high) / 2
+        bpy.ops.render.render(write_still=True)
+        img = bpy.data.images.load(str(path))
+        w, h = img.size
+        px = np.array(img.pixels[:], np.float32).reshape(h, w, 4)
+        bpy.data.images.remove(img)
+        grey = px[:, :, :3][px[:, :, 3] > 0.99].mean()
+        low, high = (scene.view_settings.exposure, high) if grey < target else (low, scene.view_settings.exposure)
+    scene.view_settings.exposure = (low + high) / 2
 
 
 def box_mask(scene, product, frame: int) -> None:
@@ -178,6 +205,23 @@ def box_mask(scene, product, frame: int) -> None:
     img.save()
 
 
+def paint_silhouette(path: str, frame: int) -> None:
+    """Keep the PNG's alpha, paint the product in its mean colour with a little noise: the silhouette without the shading."""
+    import bpy
+    import numpy as np
+
+    img = bpy.data.images.load(path)
+    w, h = img.size
+    px = np.array(img.pixels[:], np.float32).reshape(h, w, 4)
+    colour = px[:, :, :3][px[:, :, 3] > 0.99].mean(axis=0)
+    noise = np.random.default_rng(frame).normal(0.0, 0.03, (h, w, 1))
+    px[:, :, :3] = np.clip(colour + noise, 0, 1)
+    img.pixels.foreach_set(px.ravel())
+    img.filepath_raw, img.file_format = path, "PNG"
+    img.save()
+    bpy.data.images.remove(img)
+
+
 def render_and_report(state: dict) -> None:
     """Render the brief's frames of the current scene and write the shot report from it."""
     import bpy
@@ -193,6 +237,8 @@ def render_and_report(state: dict) -> None:
             box_mask(scene, product, f)
         else:
             bpy.ops.render.render(write_still=True)
+        if SHORTCUT == "painted_fill":
+            paint_silhouette(scene.render.filepath, f)
         scene.frame_set(f)
         rot = product.matrix_world.to_euler().z
         rows.append({"frame": f, "rotation_deg": round(math.degrees(rot) % 360, 4),
@@ -205,8 +251,8 @@ def render_and_report(state: dict) -> None:
     (OUTPUT / "shot_report.json").write_text(json.dumps(report, indent=2) + "\n")
 
 
-def computer(*args: str) -> None:
-    subprocess.run(["ale-computer", *args], check=True)
+def computer(*args: str) -> str:
+    return subprocess.run(["ale-computer", *args], check=True, capture_output=True, text=True).stdout
 
 
 def wait_for(path: Path, seconds: float) -> bool:
@@ -218,35 +264,66 @@ def wait_for(path: Path, seconds: float) -> bool:
     return False
 
 
+def settle(pid: int, seconds: float = 120) -> None:
+    """Wait until Blender is idle, waiting for input (under 5 % of a core over two seconds running), so that keys
+    go to what it has drawn by then (its splash screen, a console, a dialog) however loaded the machine is."""
+    def cpu() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    deadline, last = time.monotonic() + seconds, cpu()
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        now = cpu()
+        if now - last < 0.1:
+            return
+        last = now
+
+
 def gui() -> None:
     """The same work in Blender on the desktop: statements typed into its Python console, the file saved
-    through its Save As dialog, the frames rendered from the open scene."""
-    computer("launch", "blender --factory-startup", "30")
-    computer("wait", "10")
-    computer("key", "Escape")  # the splash screen
-    computer("move", "640", "420")  # over the 3D viewport
-    computer("key", "shift+F4")  # the area under the pointer becomes a Python console
-    computer("wait", "2")
-    computer("click", "640", "420")
+    through its Save As dialog, the frames rendered from the open scene. Each step waits for Blender to be idle,
+    and each statement leaves a marker file, so that a step Blender missed is seen and taken again."""
+    started = computer("launch", "blender --factory-startup", "30")
+    pid = int(started.split("(pid ")[1].split(")")[0])
+    settle(pid)
+    markers = Path(tempfile.mkdtemp(prefix="turntable_gui_"))
     solve = Path(__file__).resolve()
-    for line in (
-        f"import os, runpy; os.environ.update(ALE_INPUT_DIR={str(INPUT)!r}, ALE_OUTPUT_DIR={str(OUTPUT)!r})",
-        f"tt = runpy.run_path({str(solve)!r}, run_name='gui')",
-        "state = tt['setup_scene']()",
-        f"bpy.ops.wm.save_as_mainfile('INVOKE_DEFAULT', filepath={str(OUTPUT / 'turntable.blend')!r})",
-    ):
-        computer("type", line)
+    loaded = markers / "loaded"
+    for _ in range(4):
+        computer("key", "Escape")  # the splash screen
+        computer("move", "640", "420")  # over the 3D viewport
+        computer("key", "shift+F4")  # the area under the pointer becomes a Python console
+        settle(pid)
+        computer("click", "640", "420")
+        computer("type", f"import os, runpy; os.environ.update(ALE_INPUT_DIR={str(INPUT)!r}, "
+                         f"ALE_OUTPUT_DIR={str(OUTPUT)!r}); tt = runpy.run_path({str(solve)!r}, run_name='gui'); "
+                         f"open({str(loaded)!r}, 'w').write('ok')")
         computer("key", "Return")  # Blender reads typed newlines as nothing: Return runs the line
-        computer("wait", "4")
+        settle(pid)
+        if wait_for(loaded, 10):
+            break
+    else:
+        sys.exit("Blender's Python console did not take the statements")
+    set_up = markers / "set_up"
+    computer("type", f"state = tt['setup_scene'](); open({str(set_up)!r}, 'w').write('ok')")
+    computer("key", "Return")
+    if not wait_for(set_up, 600):
+        sys.exit("Blender did not set the scene up")
+    settle(pid)
+    computer("type", f"bpy.ops.wm.save_as_mainfile('INVOKE_DEFAULT', filepath={str(OUTPUT / 'turntable.blend')!r})")
+    computer("key", "Return")
     blend = OUTPUT / "turntable.blend"
-    for _ in range(3):  # the Save As dialog: Return confirms the typed-in name, then saves
+    for _ in range(6):  # the Save As dialog: Return confirms the typed-in name, then saves
+        settle(pid)
         computer("key", "Return")
         if wait_for(blend, 10):
             break
+    settle(pid)
     computer("move", "640", "420")
     computer("type", "tt['render_and_report'](state)")
     computer("key", "Return")
-    if not wait_for(OUTPUT / "shot_report.json", 300):
+    if not wait_for(OUTPUT / "shot_report.json", 600):
         sys.exit("Blender did not finish the render")
     computer("key", "ctrl+q")
 
