@@ -23,6 +23,7 @@ import dataclasses
 import importlib.util
 import json
 import math
+import random
 import re
 import tempfile
 from pathlib import Path
@@ -41,13 +42,16 @@ OPTIMUM_TOL = 0.03          # priority objective may exceed the reference optimu
 NORM_TOL = 0.01             # PTV D95 within 1 % of the prescription
 LIMIT_TOL = 0.006           # a constraint counts as held within 0.6 % of its limit (mask conventions)
 SUM_TOL_FRACTION = 0.005    # final dose vs weighted beam sum, as a fraction of Rx
-DVH_TOL_PCT = 4.0           # cumulative volume, percentage points
 DVH_END_PCT = 2.0           # a DVH taken above the maximum ends at (about) no volume
 DOSE_REL_TOL, DOSE_ABS_TOL, VOLUME_ABS_TOL = 0.015, 0.3, 2.0
 MARGIN_TIE = 0.01
 ATTEMPTS = 8
 # the beam arrangement is turned as a whole by 15-45 degrees either way, and each beam moved by up to 15 degrees
 TURN_DEG, JITTER_DEG = (15.0, 45.0), 15.0
+# the decision's own stream of the instance seed, a fair coin per instance; its name, screened once over a few, is
+# one under which the public instances show both decisions (prostate and lung reject, head and neck approves), so
+# that the gate runs every adversary beside a rejection too
+DECISION_STREAM = "plan-decision-0"
 
 
 def _optimiser():
@@ -171,6 +175,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     rng = np.random.default_rng(params["seed"])
     arrangement = np.random.default_rng([params["seed"], 2])
     optimise = _optimiser()
+    approve = random.Random(f"{params['seed']}:{DECISION_STREAM}").random() < 0.5
     for _ in range(ATTEMPTS):
         case = _build(site_name, rng, arrangement)
         site, masks, beams = case["site"], case["masks"], case["beams"]
@@ -195,7 +200,6 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         weights = optimise.optimise(ptv_doses, priority, rx, constraints, hot=HOT, cold=COLD)
         dose = sum(w * b for w, b in zip(weights, beams, strict=True))
         objective = rtmetrics.metric(dose, masks[site.priority[0]], "Dmean")
-        approve = bool(rng.random() < 0.5)
         priority_limit = round(objective * (rng.uniform(1.06, 1.2) if approve else rng.uniform(0.8, 0.93)), 1)
         protocol = _protocol(site, priority_limit, limits)
         final = evaluate_plan(dose, masks, protocol)
@@ -374,9 +378,9 @@ def stated_decisions(text: str) -> set[str]:
 # acceptable) for treatment, (not) deliverable, good to go, fit for purpose, on hold, must (not) be delivered,
 # passes/fails the protocol or the plan check, or just passes/fails (flunks, falls short, holds up, is a pass or a
 # failure, up to standard), gets the go-ahead (the green light, a thumbs up or down), is a (no-)go, is (not) for
-# treatment, (not) used (clinically), must be re-planned, (sent) back to the dosimetrist or to planning, cancelled, is
-# (not) approved (by physics). A negation between the plan and the
-# stance takes the other decision.
+# treatment, (not) used (clinically), (not) treated or delivered, must be re-planned, (sent) back to the dosimetrist or
+# to planning, sent back, cancelled (postponed, deferred, withdrawn), is (not) approved (by physics). A negation
+# between the plan and the stance takes the other decision.
 _USE = r"(?:treatment|treat|delivery|deliver|clinical\s+use)\b"
 _ENDS = r"(?=\s*(?:[,:)\u2013\u2014]|$|as\s+it\s+stands\b))"  # the clause ends: "the plan is acceptable."
 _MODAL = r"(?:(?:must|should|shall|will|can|may|is\s+to)(?:\s+not|n't)?|cannot|can't|won't)"
@@ -395,7 +399,7 @@ STANCE = re.compile(
     rf"|(?:(?<=\bis\s)|(?<=\bare\s)|(?<=\bwas\s)|(?<=\bnot\s))for\s+{_USE}{_ENDS}"
     rf"|\b(?:pass(?:es|ed)?|holds?\s+up){_ENDS}|{_GETS}go-?ahead\b|\ba\s+(?:go|pass|success){_ENDS}"
     rf"|\bgreen-?lit\b|(?:{_GETS})?(?:\bgreen\s+light|\bthumbs?[\s-]+up)\b|\bup\s+to\s+(?:standard|scratch)\b"
-    rf"|\b(?:{_MODAL}\s+)?(?:not\s+)?be\s+used{_ENDS}"
+    rf"|\b(?:{_MODAL}\s+)?(?:not\s+)?be\s+used{_ENDS}|\b(?:treat|deliver)(?:\s+(?:it|now|today|as\s+planned))?{_ENDS}"
     rf"|\b(?:{_MODAL}\s+)?(?:go\s+ahead|proceed|go\s+to\s+treatment)"
     rf"(?:\s+to\s+(?:treatment|delivery)\b|{_ENDS})"
     rf"|\bsigned\s+off\b{_NOT_BY_OTHER}"
@@ -410,7 +414,8 @@ STANCE = re.compile(
     rf"|\b(?:unacceptable|unsafe|unfit|unsuitable|inadvisable|undeliverable){_ENDS}|\bunfit\s+for\s+purpose\b"
     rf"|\bfail(?:s|ed)?(?:\s+{_STANDARD}\b|{_ENDS})|\b(?:flunks?|falls?\s+short){_ENDS}|\ba\s+fail(?:ure)?{_ENDS}"
     rf"|\bon\s+hold\b|\b(?:a\s+)?no-go\b|\bvetoed\b|(?:{_GETS})?(?:\bred\s+light|\bthumbs?[\s-]+down)\b"
-    rf"|\b(?:cancell?ed|called\s+off){_ENDS}"
+    rf"|\b(?:cancell?ed|called\s+off|put\s+off|postponed|deferred|suspended|withdrawn){_ENDS}"
+    r"|(?:\bsen[dt]\s+(?:it|this|(?:the\s+)?(?:final\s+)?plan)|\b(?:is|was|be|been)\s+sent)\s+back\b(?!\s+to\b)"  # "... back to the planner": below
     rf"|\b(?:{_MODAL}|needs?\s+to|ha(?:s|ve)\s+to)\s+be\s+(?:re-?planned|re-?done|re-?optimi[sz]ed)\b"
     r"|\b(?:back|returned)\s+to\s+(?:the\s+)?(?:dosimetrist|planner)\b"
     r"|\bback\s+to\s+(?:planning|the\s+drawing\s+board)\b"
@@ -418,7 +423,7 @@ STANCE = re.compile(
     rf"|\b(?:unapproved|disapproved|unapprovable)\b|\b(?:reject(?:s|ed)?|declined|turned\s+down|refused)\b{_NOT_BY_OTHER})",
     re.IGNORECASE)
 # another plan than the final one, named in a sentence: "plan" and "it" may then mean that one
-_OTHER_PLANS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|previous|earlier|old|"
+_OTHER_PLANS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|previous|earlier|old|re-?planned|"
                 r"superseded|draft|alternative|another|other")
 ANOTHER_PLAN = re.compile(rf"\b(?:{_OTHER_PLANS})\b", re.IGNORECASE)
 FINAL_PLAN = re.compile(r"\b(?:final|re-?weighted|optimi[sz]ed|revised)\s+plan\b", re.IGNORECASE)
@@ -435,10 +440,12 @@ ACTIVE = re.compile(rf"\b(?:i|we|{_APPROVER})\b(?P<gap>[^.;]*?)\b(?:(?P<assent>a
                     r"|reject(?:s|ed)?|declin(?:e|es|ed)|refus(?:e|es|ed)|turn(?:s|ed)?\s+down|disapprov(?:e|es|ed)\s+of|object(?:s|ed)?\s+to)"
                     rf"\s+(?P<plan>{_THE_PLAN})(?P<off>\s+off\b)?", re.IGNORECASE)
 REFUSING = re.compile(r"\b(?:declin|refus|fail)\w*\s+to\b", re.IGNORECASE)  # "I decline to approve the plan"
-# "treatment must not proceed with this plan", "delivery may go ahead on the final plan"
-PROCEED = re.compile(rf"\b(?:treatment|delivery)\s+(?:(?:with|of|using)\s+(?P<plan>{_THE_PLAN})\s+)?"
-                     rf"(?P<modal>{_MODAL})\s+"
-                     rf"(?:proceed|go\s+ahead|start|begin|commence)\b(?:\s+(?:with|on|using)\s+(?P<plan2>{_THE_PLAN}))?",
+# "treatment must not proceed with this plan", "delivery may go ahead on the final plan", and opening a sentence, the
+# plan left out: "Treatment starts on Monday."
+PROCEED = re.compile(rf"(?P<opens>^[\s*_#>|-]*(?:the\s+)?)?\b(?:treatment|delivery)\s+"
+                     rf"(?:(?:with|of|using)\s+(?P<plan>{_THE_PLAN})\s+)?"
+                     rf"(?:(?P<modal>{_MODAL})\s+(?:proceed|go\s+ahead|start|begin|commence)|proceeds|goes\s+ahead|starts|begins|"
+                     rf"commences)\b(?:\s+(?:with|on|using)\s+(?P<plan2>{_THE_PLAN}))?",
                      re.IGNORECASE)
 # an order on the final plan: "Do not treat with this plan.", "My recommendation: go ahead with the final plan.", "It
 # is my recommendation not to treat with the final plan", "I advise against treating with the final plan", "The
@@ -465,6 +472,12 @@ TREATMENT_WITH = re.compile(r"\b(?:treatment|treating|delivery|delivering)\s+(?:
 # "Yes to the final plan.", "No treatment with the final plan."
 ANSWER = re.compile(rf"^[\s*_#>|-]*(?P<answer>yes|no)\s+(?:to\s+)?(?:(?:treatment|delivery)\s+(?:with|of|using)\s+)?"
                     rf"(?P<plan>{_THE_PLAN})", re.IGNORECASE)
+# "Physics gives the final plan the green light", "the final plan is not given the go-ahead": the signal follows
+GIVEN = re.compile(r"\b(?:give|gives|gave|giving|grants?|granting)\s+(?P<plan>" + _THE_PLAN + r")\s+"
+                   r"|(?P<plan2>" + _THE_PLAN + r")\s+(?:is|was|has\s+been|will\s+be)(?P<neg>\s+not)?\s+(?:given|granted)\s+",
+                   re.IGNORECASE)
+SIGNAL = re.compile(r"(?:the\s+|a\s+|an\s+)?(?:(?P<approve>green\s+light|go-?ahead|thumbs?[\s-]+up|all[\s-]+clear)"
+                    r"|(?P<reject>red\s+light|thumbs?[\s-]+down))\b", re.IGNORECASE)
 # "approval is withheld", "physics sign-off of the final plan was refused"
 _APPROVAL = r"(?:approval|sign-?off)"
 WITHHELD = re.compile(rf"\b{_APPROVAL}(?:\s+(?:of|for)\s+(?P<plan>{_THE_PLAN}))?(?:\s+(?:is|was|has\s+been|must\s+be|remains|"
@@ -477,6 +490,8 @@ ASIDE = re.compile(r"[,(\u2013\u2014]\s*(?:in\s+(?:my|our)\s+(?:professional\s+|
                    r"accordingly|consequently|in\s+short|in\s+summary|in\s+conclusion|on\s+balance|overall)\s*[,)\u2013\u2014]"
                    r"|[,(\u2013\u2014]\s*(?:although|though|even\s+though|while|whilst)\b[^,()\u2013\u2014]*[,)\u2013\u2014]",
                    re.IGNORECASE)
+# a condition opening the plan's clause makes it a supposition: "treatment begins once the final plan is approved"
+SUBORDINATE = re.compile(r"\b(?:if|unless|once|provided|until|when)\b", re.IGNORECASE)
 # "I would not hesitate to sign it off" assents
 UNHESITATING = re.compile(r"\b(?:not|never)\s+hesitate\s+to\b|n't\s+hesitate\s+to\b", re.IGNORECASE)
 # "I would not sign it" is a refusal, unless the sentence sets a condition ("without the re-weighting, I would not ...")
@@ -512,16 +527,26 @@ STANCE_AFTER = re.compile(rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:{OTHER_PLAN_WORDS})\w*|
 OPENING = re.compile(r"^[\s*_#>|-]*(?:(?P<subject>(?P<it>it)|we|i|treatment|delivery)\b)?"
                      r"(?:\s*\b(?:is|was|has|have|been|be|do|does|did|must|should|shall|will|can|cannot|may|not|never|\w+n't)\b)*\s*",
                      re.IGNORECASE)
-PLAN_ONLY_VERDICT = re.compile(r"approv|reject|treat|deliver|clinical|\bgo\b|re-?plan|proceed|cancel|called|thumbs?|back",
+PLAN_ONLY_VERDICT = re.compile(r"approv|reject|treat|deliver|clinical|\bgo\b|re-?plan|proceed|cancel|called|thumbs?|back|"
+                               r"\bput\s+off|postpon|defer|suspend|withdr",
                                re.IGNORECASE)
 LABEL_AFTER = re.compile(r"\s*(?::|[\u2013\u2014]|-\s)")
 LABEL_ANSWERED_NO = re.compile(rf"{LABEL_AFTER.pattern}\s*(?:no|false)\b", re.IGNORECASE)  # "Approved: no"
+# "Sign-off: no.", "Physics sign-off of the final plan: yes", "OK to treat - no"
+LABEL_ANSWER = re.compile(rf"^[\s*_#>|-]*(?:physics\s+)?(?:sign-?off|go-?ahead|approv(?:al|ed)|accept(?:ed|ance)|"
+                          rf"(?:ok|okay|safe|fit|ready|cleared?)\s+(?:to|for)\s+{_USE}|treat|deliver|proceed)"
+                          rf"(?:\s+(?:of|for)\s+(?P<plan>{_THE_PLAN}))?{LABEL_AFTER.pattern}[\s*_]*(?P<answer>yes|no|true|false)\b",
+                          re.IGNORECASE)
+# the governing constraint fails exactly when the plan is rejected: "it" after a statement of it bears the decision as
+# well, unless the statement goes on to another subject ("... and the bladder is within its limit")
+GOVERNING = re.compile(r"\bgoverning\b(?!.*\b(?:and|but|while|whilst|whereas|although|though)\b)", re.IGNORECASE)
 
 
-def _names_plan_last(sentence: str) -> bool:
-    """Whether the last thing the sentence names is the plan, so that "it" in the next one is the plan."""
+def _it_takes_decision(sentence: str) -> bool:
+    """Whether "it" in the next sentence bears the decision: the sentence names the plan last, or the governing
+    constraint."""
     plans = [m.end() for m in PLAN_WORD.finditer(sentence)]
-    return bool(plans) and not IT_OFF.search(sentence, plans[-1])
+    return (bool(plans) and not IT_OFF.search(sentence, plans[-1])) or bool(GOVERNING.search(sentence))
 
 
 def _stance(approve: bool, negated: bool) -> str:
@@ -537,8 +562,10 @@ def plan_stances(text: str) -> set[str]:
     not hesitate to sign it off" assents; "physics has not approved the final plan"), "treatment must not proceed
     with this plan", an order on the final plan ("Do not treat with this plan.", "I advise against treating with the
     final plan", "go ahead with the final plan", "Hold the final plan."), "Yes (no) to the final plan", "approval is
-    withheld", and a sentence that leaves the plan out ("Not for treatment.", "It is not approved.", "We will not
-    proceed.", "Treatment is cancelled.", "It fails." after a sentence that names the plan last) too. Where the
+    withheld", "Sign-off: no", "Physics gives the final plan the green light", and a sentence that leaves the plan
+    out ("Not for treatment.", "It is not approved.", "We will not treat.", "Treatment is postponed.", "Treatment
+    starts on Monday.", "Send it back.", "It fails." after a sentence that names the plan last or the governing
+    constraint) too. Where the
     sentence or the one before it names another plan (the initial plan, equal weights, the plan as submitted), only
     "the final (re-weighted, optimised) plan" itself is read, and a sentence that leaves the plan out is not."""
     found: set[str] = set()
@@ -546,7 +573,7 @@ def plan_stances(text: str) -> set[str]:
     for sentence in _sentences(text):
         bare = STANCE.sub(" ", sentence)  # "goes back to the dosimetrist" names no other plan
         other = bool(ANOTHER_PLAN.search(bare) or ANOTHER_PLAN.search(previous))
-        it_is_plan = _names_plan_last(previous)
+        it_is_plan = _it_takes_decision(previous)
         previous = bare
         for m in ACTIVE.finditer(sentence):
             gap = UNHESITATING.sub(" ", ASIDE.sub(" ", m.group("gap")))
@@ -570,33 +597,42 @@ def plan_stances(text: str) -> set[str]:
             opposed = len(STANCE_NEGATION.findall(before)) + len(AGAINST.findall(before)) \
                 + bool(re.match(r"un|in", lead.group("judgement") or ""))
             found.add(_stance(not m.group("withhold"), opposed % 2 == 1))
-        for m in [*PROCEED.finditer(sentence), *WITHHELD.finditer(sentence), *ANSWER.finditer(sentence)]:
-            plan = m.group("plan") or m.group("plan2") or ""
-            if m.re is PROCEED and not plan:
+        for m in [*PROCEED.finditer(sentence), *WITHHELD.finditer(sentence), *ANSWER.finditer(sentence),
+                  *LABEL_ANSWER.finditer(sentence)]:
+            plan = m.groupdict().get("plan") or m.groupdict().get("plan2") or ""
+            if m.re is PROCEED and not plan and m.group("opens") is None:
                 continue
             if (other and not FINAL_PLAN.search(plan)) or STANCE_AFTER.match(sentence[m.end():]) \
                     or SUPPOSED.search(sentence[:m.start()]) or NEGATION.search(CLAUSE.split(sentence[:m.start()])[-1]):
                 continue
             if m.re is PROCEED:
-                found.add(_stance(True, bool(STANCE_NEGATION.search(m.group("modal")))))
-            elif m.re is ANSWER:
-                found.add(_stance(m.group("answer").lower() == "yes", False))
+                found.add(_stance(True, bool(STANCE_NEGATION.search(m.group("modal") or ""))))
+            elif m.re in (ANSWER, LABEL_ANSWER):
+                found.add(_stance(m.group("answer").lower() in ("yes", "true"), False))
             else:
                 found.add(_stance(False, bool(m.group("neg"))))
+        for m in GIVEN.finditer(sentence):
+            plan, signal = m.group("plan") or m.group("plan2"), SIGNAL.match(sentence, m.end())
+            if not signal or (other and not FINAL_PLAN.search(plan)) or STANCE_AFTER.match(sentence[signal.end():]) \
+                    or SUPPOSED.search(sentence[:m.start()]):
+                continue
+            negated = bool(m.group("neg") or STANCE_NEGATION.search(CLAUSE.split(sentence[:m.start()])[-1]))
+            found.add(_stance(bool(signal.group("approve")), negated))
         opening = OPENING.match(sentence)
         if not other and (m := STANCE.match(sentence, opening.end())) and not SUPPOSED.search(sentence) \
                 and not LABEL_AFTER.match(sentence[m.end():]) and not STANCE_AFTER.match(sentence[m.end():]) \
                 and (not opening.group("subject") or PLAN_ONLY_VERDICT.search(m.group(0))
                      or (opening.group("it") and it_is_plan)):
             found.add(_stance(bool(m.group("approve")), bool(STANCE_NEGATION.search(opening.group(0) + " " + m.group(0)))))
-        # a plan or "it" after a negation in its clause is no subject: "no weighting makes the plan acceptable"
+        # a plan or "it" after a negation or a condition in its clause is no subject: "no weighting makes the plan
+        # acceptable", "treatment begins once the plan is approved"
         subjects = [*(FINAL_PLAN if other else PLAN_WORD).finditer(sentence)]
         if subjects and not other:  # "it" after the plan, no other thing named between them
             subjects += [i for i in IT.finditer(sentence, subjects[0].end())
                          if not IT_OFF.search(sentence, subjects[0].end(), i.start())]
         ends = [p.end() for p in subjects
                 if (not NO_PLAN.search(sentence[:p.start()]) or TREATMENT_WITH.search(sentence[:p.start()]))
-                and not NEGATION.search(CLAUSE.split(sentence[:p.start()])[-1])]
+                and not NEGATION.search(clause := CLAUSE.split(sentence[:p.start()])[-1]) and not SUBORDINATE.search(clause)]
         for m in STANCE.finditer(sentence):
             if not (before := [e for e in ends if e <= m.start()]):
                 continue

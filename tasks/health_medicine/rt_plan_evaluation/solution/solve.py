@@ -55,6 +55,8 @@ that name switches on one shortcut; run as solve.py, none is taken:
   with the final plan." beside a rejection (in main).
 - report_thumbs_up: all right, but the signed report, after its decision line, gives the final plan a thumbs up (or
   down) the other way: "Thumbs up for the final plan." beside a rejection (in main).
+- treatment_timing: all right, but the signed report, after its decision line, says when treatment starts the other
+  way: "Treatment is postponed." beside an approval, "Treatment starts on Monday." beside a rejection (in main).
 - governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
@@ -369,6 +371,8 @@ def main() -> None:
                 if SHORTCUT == "report_proceed_forms" else []),
               *([f"Thumbs {'down' if decision == 'approve' else 'up'} for the final plan.", ""]
                 if SHORTCUT == "report_thumbs_up" else []),
+              *([("Treatment is postponed." if decision == "approve" else "Treatment starts on Monday."), ""]
+                if SHORTCUT == "treatment_timing" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]
