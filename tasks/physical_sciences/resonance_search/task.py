@@ -414,7 +414,6 @@ RESONANCE_CLAIM = re.compile(
     rf"|\b{PARTICLE}\s+(?:is|are|was|were|has been|have been)\s+{NOT_NEGATED_WORD}{FOUND}\b")
 EVIDENCE_CLAIM = re.compile(r"\bevidence\b")
 EVIDENCE = re.compile(r"\bevidence\b|\bexcess\b")
-NEGATOR = re.compile(r"\b(?:no|not|cannot|never|without|nor)\b|n't\b")
 # a negation that denies no claim: a shortfall or a doubt negated affirms it ("nothing short of a discovery", "no less
 # than an observation", "nothing if not a discovery", "no doubt", "not surprising", "not only"), and "no other", "no
 # previous", "nothing else" speak of something else
