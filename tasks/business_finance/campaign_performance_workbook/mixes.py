@@ -9,8 +9,8 @@ from dataclasses import dataclass
 class Channel:
     name: str
     campaigns: tuple[str, ...]
-    daily_spend: float  # per campaign, in the channel's export currency
-    roas: float  # the level its revenue is drawn around
+    daily_spend: float  # per campaign, in the channel's export currency, before the seed's factor
+    roas: float  # one of the account's ROAS levels, each drawn for a channel at random (task._deal)
     cpm: float
     ctr: float
     cvr: float

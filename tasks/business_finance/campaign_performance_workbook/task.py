@@ -1,7 +1,8 @@
 """Campaign performance workbook: a marketing analyst's quarter in LibreOffice Calc.
 
 The generator draws a quarter of daily campaign rows for one account (its channel mix, currencies, a
-re-exported day and a campaign paused mid-quarter), and computes the clean data, the KPIs and the
+re-exported day and a campaign paused mid-quarter; each channel's ROAS level and spend from the seed, until the
+rule's best-ROAS-first funding order decides the allocation), and computes the clean data, the KPIs and the
 budget reallocation the brief's rule gives. The grader opens the submitted workbook in a headless
 soffice (inspect_workbook.py, in a tool sandbox): it reads the data sheet, the DataPilot's source and
 fields and its output, the KPI cells and whether they are formulas, and the chart's type and data
@@ -57,8 +58,10 @@ def channel_totals(rows: list[dict]) -> dict[str, dict[str, float]]:
     return {c: kpis(*t) for c, t in totals.items()}
 
 
-def reallocate(mix: Mix, roas: dict[str, float], budget: dict[str, float]) -> tuple[list[dict], float, float]:
-    """The brief's rule: rows per channel, the amount moved and the amount held back."""
+def reallocate(mix: Mix, roas: dict[str, float], budget: dict[str, float],
+               funding_order: list[str] | None = None) -> tuple[list[dict], float, float]:
+    """The brief's rule: rows per channel, the amount moved and the amount held back. ``funding_order`` (the
+    channels at or above target) replaces the rule's best ROAS first, to see whether the order decides."""
     change = {c: 0.0 for c in roas}
     pool = 0.0
     for c in roas:
@@ -66,7 +69,7 @@ def reallocate(mix: Mix, roas: dict[str, float], budget: dict[str, float]) -> tu
             change[c] = -mix.cut_share * budget[c]
             pool -= change[c]
     freed = pool
-    for c in sorted((c for c in roas if roas[c] >= mix.target_roas), key=roas.get, reverse=True):
+    for c in funding_order or sorted(_recipients(mix, roas), key=roas.get, reverse=True):
         take = min(pool, mix.cap_share * budget[c])
         change[c], pool = take, pool - take
     rows = [{"channel": c, "roas": roas[c], "current_budget": budget[c], "change": change[c],
@@ -75,19 +78,31 @@ def reallocate(mix: Mix, roas: dict[str, float], budget: dict[str, float]) -> tu
     return rows, freed - pool, pool
 
 
-def _draw(mix: Mix, rng: random.Random) -> list[dict]:
+def _recipients(mix: Mix, roas: dict[str, float]) -> list[str]:
+    return [c for c in roas if roas[c] >= mix.target_roas]
+
+
+def _deal(mix: Mix, rng: random.Random) -> dict[str, tuple[float, float]]:
+    """Each channel's ROAS level, one of the account's levels drawn at random, and a factor on its daily spend: so
+    which channels miss the target, and which the rule funds first, change with the seed."""
+    levels = [ch.roas for ch in mix.channels]
+    return {ch.name: (rng.choice(levels) * rng.uniform(0.85, 1.15), rng.uniform(0.5, 2.0)) for ch in mix.channels}
+
+
+def _draw(mix: Mix, dealt: dict[str, tuple[float, float]], rng: random.Random) -> list[dict]:
     rows = []
     day = START
     paused_channel, paused_campaign, paused_from = mix.paused
     while day <= END:
         for ch in mix.channels:
+            roas, spend_factor = dealt[ch.name]
             for campaign in ch.campaigns:
                 paused = (ch.name, campaign) == (paused_channel, paused_campaign) and day.isoformat() >= paused_from
-                spend = 0.0 if paused else round(ch.daily_spend * rng.uniform(0.7, 1.3), 2)
+                spend = 0.0 if paused else round(ch.daily_spend * spend_factor * rng.uniform(0.7, 1.3), 2)
                 impressions = round(spend / ch.cpm * 1000 * rng.uniform(0.85, 1.15))
                 clicks = round(impressions * ch.ctr * rng.uniform(0.8, 1.2))
                 conversions = round(clicks * ch.cvr * rng.uniform(0.6, 1.4))
-                revenue = round(spend * ch.roas * rng.uniform(0.5, 1.5), 2) if conversions else 0.0
+                revenue = round(spend * roas * rng.uniform(0.5, 1.5), 2) if conversions else 0.0
                 rows.append({"date": day.isoformat(), "channel": ch.name, "campaign": campaign,
                              "currency": ch.currency, "spend": spend, "impressions": impressions, "clicks": clicks,
                              "conversions": conversions, "revenue": revenue})
@@ -109,12 +124,22 @@ def _clean(mix: Mix, export: list[dict]) -> list[dict]:
     return clean
 
 
-def _sound(mix: Mix, totals: dict[str, dict], moves: list[dict]) -> bool:
-    """Every channel's ROAS clear of the target and of each other, and the cap biting on the best channel."""
-    roas = sorted(t["roas"] for t in totals.values())
-    clear = all(abs(r - mix.target_roas) > 0.15 for r in roas) and all(b - a > 0.15 for a, b in itertools.pairwise(roas))
+def _sound(mix: Mix, totals: dict[str, dict], budget: dict[str, float], moves: list[dict]) -> bool:
+    """Every channel's ROAS clear of the target and of each other, the cap biting on the best channel, and the
+    funding order deciding the allocation: funded in file or name order instead of best ROAS first, some channel's
+    budget would move by another amount (more than 2 % of the money freed)."""
+    roas = {c: t["roas"] for c, t in totals.items()}
+    ranked = sorted(roas.values())
+    clear = all(abs(r - mix.target_roas) > 0.15 for r in ranked) and all(b - a > 0.15 for a, b in itertools.pairwise(ranked))
     best = max(moves, key=lambda m: m["roas"])
-    return clear and math.isclose(best["change"], mix.cap_share * best["current_budget"])
+    change = {m["channel"]: m["change"] for m in moves}
+    freed = -sum(c for c in change.values() if c < 0)
+    recipients = _recipients(mix, roas)
+    def allocates_otherwise(order: list[str]) -> bool:
+        other = {m["channel"]: m["change"] for m in reallocate(mix, roas, budget, order)[0]}
+        return max(abs(other[c] - change[c]) for c in recipients) > 0.02 * freed
+    return (clear and freed > 0 and math.isclose(best["change"], mix.cap_share * best["current_budget"])
+            and allocates_otherwise(recipients) and allocates_otherwise(sorted(recipients)))
 
 
 def _brief(mix: Mix) -> str:
@@ -154,8 +179,9 @@ Ratios are plain fractions (0.034, not 3.4 %).
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     mix = MIXES[params["mix"]]
     for attempt in range(500):
+        dealt = _deal(mix, random.Random(f"{params['seed']}:levels:{attempt}"))
         rng = random.Random(f"{params['seed']}:{attempt}")
-        export = _draw(mix, rng)
+        export = _draw(mix, dealt, rng)
         days = sorted({r["date"] for r in export if r["date"] < LAST_MONTH})
         repeated = rng.choice(days)
         export += [dict(r) for r in export if r["date"] == repeated]  # the re-run export job's rows, appended
@@ -163,7 +189,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         totals = channel_totals(clean)
         budget = {c: sum(r["spend"] for r in clean if r["channel"] == c and r["month"] == LAST_MONTH) for c in totals}
         moves, moved, held = reallocate(mix, {c: t["roas"] for c, t in totals.items()}, budget)
-        if _sound(mix, totals, moves):
+        if _sound(mix, totals, budget, moves):
             break
     else:
         raise RuntimeError("no sound quarter drawn")

@@ -188,7 +188,9 @@ def reallocation(brief: dict, roas: dict[str, float], budget: dict[str, float]) 
             change[c] = -brief["cut"] * budget[c]
             freed -= change[c]
     pool = freed
-    for c in sorted((c for c in roas if roas[c] >= brief["target"]), key=roas.get, reverse=True):
+    funded = [c for c in roas if roas[c] >= brief["target"]]
+    # alphabetical_funding: the channels at or above target funded in name order, not best ROAS first
+    for c in sorted(funded) if SHORTCUT == "alphabetical_funding" else sorted(funded, key=roas.get, reverse=True):
         take = pool if SHORTCUT == "uncapped" else min(pool, brief["cap"] * budget[c])
         change[c], pool = take, pool - take
     rows = [[c, round(roas[c], 4), round(budget[c], 2), round(change[c], 2), round(budget[c] + change[c], 2),
