@@ -24,8 +24,8 @@ Each night first draws its release plan from a stream of its own: the decision (
 nights, publish with caveats on a third, publish on a sixth), then the rules that give it (a finance
 rule among them unless the night is published). A breached completeness rule gets the fewest orphan
 lines, unknown-SKU lines or unmatched returns past its threshold at two decimals; a rule held either
-its natural count or the most the threshold allows, orphan_customers always the latter (on such a night
-the fact lines are first trimmed, by whole orders, to a multiple of 200, so that the orphan and
+its natural count or the most the threshold allows, orphan_customers and unknown_skus always the latter (on
+such a night the fact lines are first trimmed, by whole orders, to a multiple of 200, so that the orphan and
 unknown-SKU thresholds are whole counts and the night sits exactly on them). Finance's booked sales
 equal the true gross revenue except in a month per breached finance rule, given an injected gap (a
 blocking break, a minor variance), and in one to three other months of every night, publish nights
@@ -390,12 +390,14 @@ def _opposite_plan(plan: dict[str, str], plan_rng: random.Random) -> dict[str, s
 
 
 def _held_state(rule: str, plan_rng: random.Random) -> str:
-    """A held rule's state: orphan_customers always at its edge, exactly on its threshold, so that one of the two
-    nights of every instance tells "more than" from "at least"; unknown_skus and unmatched_returns at their edge
-    at even odds; the finance rules clear."""
+    """A held rule's state: orphan_customers and unknown_skus always at their edge, exactly on their thresholds, so
+    that for each of them one of the two nights of every instance tells "more than" from "at least";
+    unmatched_returns at its edge at even odds; the finance rules clear."""
     if rule == "orphan_customers":
         return "edge"
-    return "edge" if rule in COUNTED_RULES and plan_rng.random() < 0.5 else "clear"
+    # unknown_skus still draws the coin that once decided its state, so that the draws after it do not shift
+    at_edge = rule in COUNTED_RULES and plan_rng.random() < 0.5
+    return "edge" if at_edge or rule == "unknown_skus" else "clear"
 
 
 def _rule_limit(rule: str, base: int, above: Fraction = Fraction(0)) -> Fraction:

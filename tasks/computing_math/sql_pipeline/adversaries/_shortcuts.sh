@@ -19,6 +19,7 @@
 #                        completeness rates still reported; release_check says both always hold)
 #   inclusive_thresholds the counted rules (orphan_customers, unknown_skus, unmatched_returns) read as
 #                        breached at their threshold (>=), where the contract says "more than"
+#   inclusive_unknown_skus  the unknown_skus rule alone read as breached at its threshold (>=)
 #   constant_decision    the decision and rules breached of the public instance of the variant (told
 #                        apart by the merge log and the yen notice); months and rates computed
 set -euo pipefail
@@ -357,6 +358,10 @@ PY
   inclusive_thresholds)
     sed -i 's/_pct"\] > /_pct"] >= /g' "$WORK/release.py"
     sed -i 's/COUNT(\*) > \([0-9.]*\)/COUNT(*) >= \1/' "$WORK/build.sql"
+    ;;
+  inclusive_unknown_skus)
+    sed -i 's/"unknown_skus": pct\["unknown_sku_line_pct"\] > 0.5/"unknown_skus": pct["unknown_sku_line_pct"] >= 0.5/' "$WORK/release.py"
+    sed -i "s/^  ('unknown_skus', (SELECT 100.0 \* SUM(product_key = 0) \/ COUNT(\*) > 0.5/  ('unknown_skus', (SELECT 100.0 * SUM(product_key = 0) \/ COUNT(*) >= 0.5/" "$WORK/build.sql"
     ;;
   net_vs_finance)
     sed -i 's/^gross = {r\["month"\]: float(r\["gross_revenue_usd"\])/gross = {r["month"]: float(r["net_revenue_usd"])/' "$WORK/release.py"
