@@ -15,8 +15,11 @@ verdict ("The gauge is, with conditions, accepted"; "The gauge would, in that ca
 restricted to monitoring the process ("usable for SPC") is the conditional acceptance a %GRR of 10-30 % allows. A judge
 named or indefinite ("GM would accept the gauge.", "A customer would reject the gauge.") gives a hedged verdict, as "It is
 likely that the gauge would be accepted." does; a verdict given by a phrasal verb or as a noun ("would sign the gauge off",
-"would OK the gauge", "The gauge gets a pass.") is one; a past verdict with an earlier time in its clause ("The customer
-rejected the gauge in last year's PPAP.") is history, not a stance.
+"would OK the gauge", "The gauge gets a pass.") is one; a past verdict with an earlier time in its clause or opening its
+sentence ("The customer rejected the gauge in last year's PPAP.", "In last year's PPAP, the customer rejected the
+gauge.") is history, not a stance. The gauge as the object of what qualifies the product ("Parts that fail the gauge are
+scrapped.") takes no verdict, and an outcome expected of a test ("The gauge should fail the study.") is one, as "The
+gauge should fail." is, where a test required ("The gauge must pass the MSA.") is not.
 """
 # ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 
@@ -105,7 +108,7 @@ _PREDICATE_OF = re.compile(rf"\b(?:{_GAUGE}|msa|{_PROCESS}){_AUXILIARIES}", re.I
 # the product, accepted, rejected and scrapped as the gauge is: a verdict whose subject it is ("the parts were
 # rejected") takes no stance on the gauge, and an "it" after it stands for it when it is the object of a verb ("The
 # gauge was used to sort the lot; it was scrapped."; not "The gauge was studied on the lot. It is accepted.")
-_PRODUCT_NOUN = r"(?:lot|batch|part|piece|sample|component|shipment|subgroup|unit|housing|shaft|rotor)"
+_PRODUCT_NOUN = r"(?:lot|batch|part|product|piece|sample|component|shipment|subgroup|unit|housing|shaft|rotor)"
 _PRODUCT = re.compile(r"(?P<preposition>\b(?:on|in|from|with|of|by|at|for|through|under|into|against|across)\s+)?"
                       rf"\b(?:the|this|that|a|an|each|one|another)\s+(?:[\w&'-]+\s+){{0,2}}?{_PRODUCT_NOUN}\b",
                       re.IGNORECASE)
@@ -116,6 +119,12 @@ _PREDICATE_OF_PRODUCT = re.compile(rf"\b(?P<gauge>(?:{_GAUGE}|msa)\s+)?{_PRODUCT
 # were rejected.", "The lot that the gauge sorted was scrapped.")
 _PRODUCT_OPENING = re.compile(r"\W*(?:(?:the|this|that|these|those|all|some|each|every|both|\d+)\s+)?"
                               rf"(?:(?!(?:{_GAUGE}|msa)\b)[\w&'-]+\s+){{0,2}}?{_PRODUCT_NOUN}(?:e?s)?\b", re.IGNORECASE)
+# ... or the object of a relative clause or participle that qualifies the product ("Parts that fail the gauge are
+# scrapped.", "Products failing the gauge are rejected."; not one that reports the gauge's verdict: "The lot that shows
+# the gauge is rejected")
+_REPORTING = r"(?:show|prove|indicat|suggest|confirm|mean|demonstrat|reveal|say|tell|imply|impli)\w*"
+_QUALIFIER_OBJECT = re.compile(rf"\s+(?:(?:that|which|who)\s+(?:(?!(?:the|this|that|our|its|{_REPORTING})\b)\w+\s+){{1,3}}?"
+                               rf"|(?!{_REPORTING})\w+ing\s+)(?:the|this|that|our|its)\s+(?:[\w&-]+\s+)?$", re.IGNORECASE)
 _PREPOSITION = re.compile(r"\b(?:from|of|by|in|on|at|with|for|through|under|after|before)\s+(?:(?:the|this|that|our|its|an?)\s+)?"
                           r"(?:[\w&-]+\s+)?$", re.IGNORECASE)
 _FORECAST = r"expected|likely|certain|bound|going|sure|destined|set"
@@ -257,8 +266,8 @@ _PASS_FAIL = re.compile(rf"(?P<aux>\s+(?:{_HEDGING}|therefore|thus|hence|also|st
                         r"|(?P<doubted>(?:is|are)\s+unlikely\s+to)))"
                         r"{0,3}\s+(?P<verb>fail(?:s|ed)?|pass(?:es|ed)?)"
                         r"(?=\s*(?:$|[.!,;:)\u2014\u2013]|-\s|(?:and|but|so|outright|overall|completely|entirely|again)\b"
-                        r"|(?:the|its|this|our)\s+(?:(?!calibration\b)[\w&-]+\s+){0,2}?(?:study|qualification|assessment"
-                        r"|evaluation|msa|ppap)(?![\w'\u2019])))", re.IGNORECASE)
+                        r"|(?P<test>(?:the|its|this|our)\s+(?:(?!calibration\b)[\w&-]+\s+){0,2}?(?:study|qualification"
+                        r"|assessment|evaluation|msa|ppap))(?![\w'\u2019])))", re.IGNORECASE)
 _PASS_FAIL_SUBJECT = re.compile(rf"{_GAUGE}|msa|{_PROCESS}", re.IGNORECASE)
 # a verb that gives its object, the gauge or the process, a verdict ("The customer would pass the gauge.", "The auditor
 # would sign off the gauge.", "would fail the process"), the object ending its noun phrase (not "passed the gauge R&R
@@ -328,8 +337,9 @@ def _object(clause: str, match: re.Match) -> re.Match | None:
     return (_DIRECT_OBJECT if verb.group("past") else _OBJECT).match(clause, match.end())
 
 
-# a verdict in the past with an earlier time in its clause ("The customer rejected the gauge in last year's PPAP", "the
-# gauge was accepted before the fixture rework") is the gauge's history, not a stance on it now
+# a verdict in the past with an earlier time in its clause or in what opens its sentence ("The customer rejected the
+# gauge in last year's PPAP", "the gauge was accepted before the fixture rework", "In last year's PPAP, the customer
+# rejected the gauge.") is the gauge's history, not a stance on it now
 _EARLIER_EVENT = r"(?:ppap|study|studies|submission|msa|run|qualification|audit|assessment|review)"
 _EARLIER_CHANGE = r"(?:rework|repair|recalibration|refurbishment|fix|modification|overhaul|replacement|upgrade)"
 _EARLIER = re.compile(rf"\b(?:last\s+(?:year|month|quarter|time)|(?:previous|prior|earlier|original|initial|first|former)\s+"
@@ -339,8 +349,8 @@ _PAST_AUXILIARY = re.compile(r"\b(?:was|were|had(?:\s+been)?)\s+(?:\w+\s+){0,2}?
 _PRESENT_AUXILIARY = re.compile(r"\b(?:is|are|am|be|being)\s+(?:\w+\s+){0,2}?$", re.IGNORECASE)
 
 
-def _in_history(clause: str, match: re.Match) -> bool:
-    before = re.split(r"\b(?:and|but|or|so|yet|while|whereas|now|today|currently)\b", clause[:match.start()],
+def _in_history(clause: str, match: re.Match, lead: str) -> bool:
+    before = re.split(r"\b(?:and|but|or|so|yet|while|whereas|now|today|currently)\b", f"{lead} {clause[:match.start()]}",
                       flags=re.IGNORECASE)[-1]
     verb = _VERB.fullmatch(match.group(0))
     past = _PAST_AUXILIARY.search(before) or (verb and verb.group("past") and not _PRESENT_AUXILIARY.search(before))
@@ -348,13 +358,14 @@ def _in_history(clause: str, match: re.Match) -> bool:
                                                                            clause[match.end():], flags=re.IGNORECASE)[0]))
 
 
-def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
+def _stance(clause: str, match: re.Match, rest: str, first: bool, lead: str) -> str | None:
     """The stance ``match`` takes in ``clause`` (``rest``: the sentence after the clause, where a restriction such
     as "but not for final inspection" makes an acceptance conditional; ``first``: only a comment such as "In
-    practice," comes before the clause in its sentence, and the sentence before supposes nothing)."""
+    practice," comes before the clause in its sentence, and the sentence before supposes nothing; ``lead``: the
+    sentence before the clause)."""
     before, after = clause[:match.start()], clause[match.end():] + " " + rest
     kind = match.lastgroup or ""
-    if _in_history(clause, match):
+    if _in_history(clause, match, lead):
         return None
     predicate = _PREDICATE_OF.search(before)
     if _PREDICATE_ONLY.fullmatch(match.group(0)) and (not predicate or _PREPOSITION.search(before, 0, predicate.start())):
@@ -366,7 +377,9 @@ def _stance(clause: str, match: re.Match, rest: str, first: bool) -> str | None:
             and _REFUSED.match(clause, match.end()):
         return f"not {kind}"
     obj = _object(clause, match)
-    if _PRODUCT_OPENING.match(before) and not obj and (not predicate or _PREPOSITION.search(before, 0, predicate.start())):
+    product_opening = _PRODUCT_OPENING.match(before)
+    if product_opening and not obj and (not predicate or _PREPOSITION.search(before, 0, predicate.start())
+                                        or _QUALIFIER_OBJECT.fullmatch(before, product_opening.end(), predicate.start())):
         return None
     judge = _JUDGE_PREDICTED.fullmatch(before)
     predicted = (_PREDICTED.fullmatch(before) or (judge if judge and (obj or judge.group("called")) else None)) \
@@ -413,10 +426,14 @@ def _pass_fail(clause: str, rest: str, supposed: bool) -> list[tuple[str, str]]:
         verdict = _PASS_FAIL.match(clause, noun.end())
         if noun.lastgroup not in ("gauge", "process") or not _PASS_FAIL_SUBJECT.fullmatch(noun.group(0)) or not verdict:
             continue
-        after = clause[verdict.end():] + " " + rest
+        # "should" expects the outcome of the test it names ("The gauge should fail the study."), where "must" requires a
+        # test still to take ("The gauge must pass the MSA.")
+        expected = re.search(r"\b(?:should|ought\s+to)\b", verdict.group(0), re.IGNORECASE)
+        outcome_end = verdict.end("test") if expected and verdict.group("test") else verdict.end()
+        after = clause[outcome_end:] + " " + rest
         would = re.search(r"\bwould\b", verdict.group(0), re.IGNORECASE)
-        inferred = re.search(r"\bshould\b", verdict.group(0), re.IGNORECASE) and _INFERRED.match(after)
-        test_to_take = verdict.group("required") and clause[verdict.end():].strip(" .!") and not inferred
+        inferred = expected and _INFERRED.match(after)
+        test_to_take = verdict.group("required") and clause[outcome_end:].strip(" .!") and not inferred
         if _UNTAKEN.search(clause[:noun.start()]) or test_to_take or (would and (supposed or _CONTRAST.match(rest))) \
                 or ((verdict.group("predicted") or verdict.group("required")) and _SUPPOSED_AFTER.search(after)):
             continue
@@ -450,9 +467,12 @@ def _antecedent(text: str, noun: str) -> str:
 
 def _object_verdicts(sentence: str) -> str:
     """``sentence`` with a verb that gives the gauge or the process a verdict as its object read as accept or reject,
-    unless the product gives it ("parts that pass the gauge are shipped")."""
+    unless the product gives it ("parts that pass the gauge are shipped") or the gauge or the process passes or fails
+    it as its own test ("The gauge must pass the MSA.", read as a bare pass or fail)."""
     def verdict(verb: re.Match) -> str:
-        if _PRODUCT_NAMED.search(sentence, 0, verb.start()):
+        own_test = any((passed := _PASS_FAIL.match(verb.string, noun.end())) and passed.start("verb") == verb.start()
+                       for noun in _SUBJECT.finditer(verb.string, 0, verb.start()) if _PASS_FAIL_SUBJECT.fullmatch(noun.group(0)))
+        if own_test or _PRODUCT_NAMED.search(sentence, 0, verb.start()):
             return verb.group(0)
         word = verb.group(0).split()[0].lower()
         tense = ("ed" if word.endswith(("ed", "'d", "gave", "given")) else "ing" if word.endswith("ing")
@@ -514,7 +534,8 @@ def stances(report: str) -> list[tuple[str, str, str]]:
                     conditioned = imagined or (opening and _FUTURE.search(clause, 0, match.start()))
                     stance = None if conditioned or _CRITERION.search(clause) else \
                         _stance(clause, match, rest,
-                               not supposed and all(_COMMENT.fullmatch(c) for c in clauses[:first_index]))
+                               not supposed and all(_COMMENT.fullmatch(c) for c in clauses[:first_index]),
+                               " ".join(clauses[:first_index]))
                     if subject in ("gauge", "process") and stance is not None:
                         taken.append((subject, stance))
                 if not (imagined or (opening and _FUTURE.search(clause))) and not _CRITERION.search(clause):

@@ -52,6 +52,8 @@ Run as solve.py it follows the standard. Run through a link in adversaries/ it t
   judge named or indefinite, in a phrasal verb, as a pass got, or framed as likely ("GM would accept the gauge.", "A
   customer would accept the gauge.", "The customer would sign the gauge off.", "The gauge gets a pass.", "It is likely
   that the gauge would be accepted.").
+- report_prose_expected_outcome: everything computed, but the gauge decision line is followed by another outcome of
+  the study expected ("The gauge should fail the study.", "The gauge ought to pass its qualification.").
 
 ALE-CANARY-8e818c42-c0ac-42d0-84b5-dc7ae9a63213
 """
@@ -325,7 +327,7 @@ def main() -> None:
         text = re.sub(r"Gauge decision: \w+\n", lambda m: m.group(0) + "".join(f"\n{s}\n" for s in slips), text)
     if SHORTCUT in ("report_prose_forecasts", "report_prose_idioms", "report_prose_would", "report_prose_doubts",
                     "report_prose_other_judge", "report_prose_judged_pass", "report_prose_hedged",
-                    "report_prose_named_judge"):
+                    "report_prose_named_judge", "report_prose_expected_outcome"):
         gauge_id = re.search(r"^# Gauge: .*?\b([A-Z]{2}-\d+)", (IN / "grr_study.csv").read_text(), re.MULTILINE)[1]
         rejected = grr["decision"] != "reject"
         verdict, judge_verb, outcome = ("rejected", "reject", "fail") if rejected else ("accepted", "accept", "pass")
@@ -351,6 +353,8 @@ def main() -> None:
                      f"The gauge gets a {outcome}.", f"It is likely that the gauge would be {verdict}.")
             slips += ("The customer would turn the gauge down.",) if rejected else \
                 ("The customer would OK the gauge.", "The customer would sign the gauge off.")
+        elif SHORTCUT == "report_prose_expected_outcome":
+            slips = (f"The gauge should {outcome} the study.", f"The gauge ought to {outcome} its qualification.")
         elif SHORTCUT == "report_prose_doubts":
             slips = (("It is doubtful that the gauge is conditional.", "It is improbable that the gauge is marginal.")
                      if rejected else ("It is unlikely that the gauge will be rejected.", "The gauge is unlikely to fail."))
