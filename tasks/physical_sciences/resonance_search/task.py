@@ -407,14 +407,17 @@ SEEN_CLAIM = re.compile(rf"\b(?:is|are|was|were)\s+{NOT_NEGATED_WORD}observed\b"
 # a new particle claimed with a verb ("we observe a new resonance", "a resonance is seen"), not a resonance as a
 # word of something else ("we find a resonance mass of", "a resonance-like excess"); the subject of a passive claim
 # may carry a place, a relative clause or a parenthesis ("a new resonance near 343 gev that would require confirmation
-# has been observed")
+# has been observed"), and heads its noun phrase ("evidence for a new resonance at 343 gev is observed" claims evidence)
 RELATIVE_PRONOUN = r"(?:which|who|whose|that|where|when)"
 FOUND = r"(?:observ(?:e|es|ed|ing)|see|sees|saw|seen|find|finds|found|detect(?:s|ed|ing)?|report(?:s|ed|ing)?)"
 PARTICLE = (r"(?:resonance|particle|boson)s?\b(?!-|\s+(?:candidate|hypothes|search|model|mass|width|signal|shape|yield|peak|"
             r"interpretation|production|cross))")
+PARTICLE_OPENING_WORDS = ("a", "an", "the", "this", "one", "new", "narrow", "heavy", "neutral", "dimuon")
+PARTICLE_OPENING = rf"(?:{'|'.join(PARTICLE_OPENING_WORDS)})"
+SUBJECT_START = "".join(rf"(?<!\b{word}\s)" for word in ("for", "of", *PARTICLE_OPENING_WORDS))
 RESONANCE_CLAIM = re.compile(
-    rf"\b{FOUND}\s+(?:(?:a|an|the|this|that|one|new|narrow|heavy|neutral|dimuon)\s+){{0,3}}{PARTICLE}"
-    rf"|\b{PARTICLE}(?=(?:\s*,[^,;:()]*,|(?:\s+(?:near|at|around|of|in|with)\b(?:\s+[\w.-]+){{1,6}}?)?"
+    rf"\b{FOUND}\s+(?:(?:{PARTICLE_OPENING}|that)\s+){{0,3}}{PARTICLE}"
+    rf"|{SUBJECT_START}(?:{PARTICLE_OPENING}\s+){{0,3}}\b{PARTICLE}(?=(?:\s*,[^,;:()]*,|(?:\s+(?:near|at|around|of|in|with)\b(?:\s+[\w.-]+){{1,6}}?)?"
     rf"(?:\s+{RELATIVE_PRONOUN}\b[^,;:()]*?)?)\s+(?:is|are|was|were|has been|have been)\s+"
     rf"{NOT_NEGATED_WORD}{FOUND}\b)")
 EVIDENCE_CLAIM = re.compile(r"\bevidence\b")
@@ -450,7 +453,7 @@ UNDERMINES = re.compile(rf"\b(?:chang|alter|affect|remov|eras|weaken|diminish|fa
 # a denial of earlier work claims this one's first ("nobody has made this observation before", "never before has a
 # discovery ...")
 PRIOR_WORK = re.compile(r"\b(?:previously|hitherto|(?:never|ever)\s+before)\b")
-PRIOR_WORK_AFTER = re.compile(r"(?:\s+[\w-]+){0,4}?\s+(?:before|previously|until\s+now)\s*[.!?]?\s*$")
+PRIOR_WORK_AFTER = re.compile(r"(?:\s+[\w-]+){0,4}?\s+(?:before|previously)\s*[.!?]?\s*$")
 # what, before a claim in its clause, says that the result falls short of it ("below the threshold of an observation")
 SHORT_OF = re.compile(rf"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than|premature|too\s+early|"
                       rf"refrain(?:s|ed|ing)?|avoid(?:s|ed|ing)?)\b|n't\b|{NOTHING.pattern}")
