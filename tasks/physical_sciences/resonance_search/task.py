@@ -405,13 +405,21 @@ FORMAL_CLAIM = re.compile(r"\bobservation\b|\bdiscover(?:y|ies|ed|s|ing)?\b")
 NOT_NEGATED_WORD = r"(?:(?!(?:not|never)\b)\w+\s+)?"  # "is clearly observed", not "is not observed"
 SEEN_CLAIM = re.compile(rf"\b(?:is|are|was|were)\s+{NOT_NEGATED_WORD}observed\b")
 # a new particle claimed with a verb ("we observe a new resonance", "a resonance is seen"), not a resonance as a
-# word of something else ("we find a resonance mass of", "a resonance-like excess")
+# word of something else ("we find a resonance mass of", "a resonance-like excess"); the subject of a passive claim
+# may carry a place, a relative clause or a parenthesis ("a new resonance near 343 gev that would require confirmation
+# has been observed"), and heads its noun phrase ("evidence for a new resonance at 343 gev is observed" claims evidence)
+RELATIVE_PRONOUN = r"(?:which|who|whose|that|where|when)"
 FOUND = r"(?:observ(?:e|es|ed|ing)|see|sees|saw|seen|find|finds|found|detect(?:s|ed|ing)?|report(?:s|ed|ing)?)"
 PARTICLE = (r"(?:resonance|particle|boson)s?\b(?!-|\s+(?:candidate|hypothes|search|model|mass|width|signal|shape|yield|peak|"
             r"interpretation|production|cross))")
+PARTICLE_OPENING_WORDS = ("a", "an", "the", "this", "one", "new", "narrow", "heavy", "neutral", "dimuon")
+PARTICLE_OPENING = rf"(?:{'|'.join(PARTICLE_OPENING_WORDS)})"
+SUBJECT_START = "".join(rf"(?<!\b{word}\s)" for word in ("for", "of", *PARTICLE_OPENING_WORDS))
 RESONANCE_CLAIM = re.compile(
-    rf"\b{FOUND}\s+(?:(?:a|an|the|this|that|one|new|narrow|heavy|neutral|dimuon)\s+){{0,3}}{PARTICLE}"
-    rf"|\b{PARTICLE}\s+(?:is|are|was|were|has been|have been)\s+{NOT_NEGATED_WORD}{FOUND}\b")
+    rf"\b{FOUND}\s+(?:(?:{PARTICLE_OPENING}|that)\s+){{0,3}}{PARTICLE}"
+    rf"|{SUBJECT_START}(?:{PARTICLE_OPENING}\s+){{0,3}}\b{PARTICLE}(?=(?:\s*,[^,;:()]*,|(?:\s+(?:near|at|around|of|in|with)\b(?:\s+[\w.-]+){{1,6}}?)?"
+    rf"(?:\s+{RELATIVE_PRONOUN}\b[^,;:()]*?)?)\s+(?:is|are|was|were|has been|have been)\s+"
+    rf"{NOT_NEGATED_WORD}{FOUND}\b)")
 EVIDENCE_CLAIM = re.compile(r"\bevidence\b")
 EVIDENCE = re.compile(r"\bevidence\b|\bexcess\b")
 # a negation that denies no claim: a shortfall or a doubt negated affirms it ("nothing short of a discovery", "no less
@@ -428,13 +436,24 @@ MASS_BOUND = re.compile(r"\b(below|under|above|over|beyond|between|from)\s+(\d+(
 # a word that denies what follows without a negator ("nothing in the spectrum resembles a discovery")
 NOTHING = re.compile(r"\b(?:nothing|none|neither|nobody|hardly|scarcely|barely)\b")
 # a claim is denied by a negator anywhere in its clause before it ("none of the mass points shows anything like a
-# discovery"), by a preposition that negates only its own object just before it ("without a discovery", not "even
-# without the systematic uncertainty the result is an observation")
+# discovery"), by a preposition that negates only its own object, the claim or a noun phrase the claim completes
+# ("without a discovery", "an absence of anything that resembles a discovery", "a lack of any sign of an observation";
+# not "even without the systematic uncertainty the result is an observation")
 DENYING = re.compile(rf"\b(?<!with\s)(?:no|not|cannot|never|nor)\b|n't\b|{NOTHING.pattern}"
-                     r"|\b(?:without|with\s+no|(?:absence|lack)\s+of)\s+(?:[\w-]+\s+){0,3}$")
-# a verb that itself denies a claim: negated, it affirms the claim ("no systematic shift changes the observation")
-UNDERMINES = re.compile(r"\b(?:chang|alter|affect|remov|eras|weaken|undermin|diminish|invalidat|spoil|fak|mimic|"
-                        r"contradict|challeng)\w*|\bexplain\w*\s+away\b|\bcast\w*\s+doubt\b|\bcall\w*\s+into\s+question\b")
+                     r"|\b(?:without|with\s+no|(?:absence|lack)\s+of)\s+(?:[\w-]+\s+){0,3}"
+                     rf"(?:{RELATIVE_PRONOUN}\s+(?:[\w-]+\s+){{1,3}}|(?:like|resembling|of)\s+(?:[\w-]+\s+){{0,2}})?$")
+# a verb that itself denies a claim ("this undermines the observation"), unless negated or put as a possibility ("no
+# systematic shift invalidates the observation", "only a fluctuation of 1e-7 could explain away the observation")
+REFUTES = (r"\b(?:undermin|invalidat|spoil|contradict|challeng|refut|disprov)\w*|\bexplain\w*\s+away\b"
+           r"|\brul\w*\s+out\b|\bcast\w*\s+doubt\b|\bcall\w*\s+into\s+question\b")
+REFUTING = re.compile(rf"(?:{REFUTES})(?:\s+[\w-]+){{0,3}}\s*$")  # the claim its object
+POSSIBILITY = re.compile(r"\b(?:could|would|might|may|can)\b")
+# a verb that bears on a claim: negated, it affirms the claim ("no systematic shift changes the observation")
+UNDERMINES = re.compile(rf"\b(?:chang|alter|affect|remov|eras|weaken|diminish|fak|mimic)\w*|{REFUTES}")
+# a denial of earlier work claims this one's first ("nobody has made this observation before", "never before has a
+# discovery ...")
+PRIOR_WORK = re.compile(r"\b(?:previously|hitherto|(?:never|ever)\s+before)\b")
+PRIOR_WORK_AFTER = re.compile(r"(?:\s+[\w-]+){0,4}?\s+(?:before|previously)\s*[.!?]?\s*$")
 # what, before a claim in its clause, says that the result falls short of it ("below the threshold of an observation")
 SHORT_OF = re.compile(rf"\b(?:no|not|cannot|never|without|nor|below|short|insufficient|before|until|than|premature|too\s+early|"
                       rf"refrain(?:s|ed|ing)?|avoid(?:s|ed|ing)?)\b|n't\b|{NOTHING.pattern}")
@@ -451,7 +470,6 @@ HEDGING_WOULD = re.compile(r"\bwould\s+(?:(?:we|one|i|you|\w+ly)\s+)?(?:seem|app
 # what, in the sentence of a claim hedged so, conditions it still ("we would call it a discovery if confirmed",
 # "only at 5 sigma would we call it a discovery")
 HEDGE_CONDITION = re.compile(r"\b(?:if|unless|once|only|until|were|had)\b|\b(?:5|five)\s*(?:sigma|σ|standard)")
-RELATIVE_PRONOUN = r"(?:which|who|whose|that|where|when)"
 # a relative clause describing what the sentence reports: a claim hedged in it ("..., which we would call a discovery")
 # is conditioned only by what follows its opening
 RELATIVE_OPENING = re.compile(rf",\s*{RELATIVE_PRONOUN}\b")
@@ -526,7 +544,7 @@ BACKGROUND_AGREES = re.compile(
     r"(?:rejected|excluded|ruled\s+out)"
     r"|\bbackground.only\s+(?:\w+\s+)?(?:describes|explains|fits|reproduces|accounts\s+for)\s+(?:the\s+)?"
     r"(?:data|spectrum|distribution)(?!\s+(?:poorly|badly|only))")
-AGREEMENT_DENIED = re.compile(r"\b(?:no|not|never|nor|hardly|barely|far\s+from|longer)\b|n't\b")
+AGREEMENT_DENIED = re.compile(r"\b(?:no|not|cannot|never|nor|hardly|barely|far\s+from|longer)\b|n't\b")
 AGREEMENT_ELSEWHERE = re.compile(rf"\b(?:{ELSEWHERE_WORDS})\b")
 AGREEMENT_CHANCE = re.compile(r"\b(?:probability|chance|p-value)\b|\bp\s*[=<]|\b(?:once|one)\s+in\s+(?:a\s+|\d)")
 # a 'would' makes the agreement hypothetical only beside the signal taken away ("without the peak, the data would be
@@ -588,21 +606,34 @@ CONJUNCTION = re.compile(r"\b(?:and|or|but|while|whereas|although|though|because
 CLAUSE_VERB = re.compile(rf"\b{CLAUSE_END}\b|{OWN_VERB.pattern}|\b{FOUND}\b")
 # a relative clause that ends before the claim, at the next verb, speaks of its own noun ("a resonance that no background
 # model can explain is observed"); one still open holds the claim ("we cannot claim that this is an observation")
+# a claim noun that ends a list without a verb of its own lies in the clause of the list's head ("we cannot claim an
+# observation, a discovery or evidence"); the and/or before it joins nouns, not clauses
+NOUN_CLAIM = re.compile(r"observation|discover(?:y|ies)|evidence|excess")
+LIST_ITEM = re.compile(r"\s*(?:(?:and|or|nor)\s+)?(?:[\w-]+\s*){0,4}")
+LIST_CONJUNCTION = re.compile(r"\s*\b(?:and|or|nor)\b")
 CLOSED_RELATIVE = re.compile(rf"\b{RELATIVE_PRONOUN}\b.*?(?:{CLAUSE_VERB.pattern}).*?(?=(?:{CLAUSE_VERB.pattern}))")
 
 
 def _clause_before(sentence: str, match: re.Match[str]) -> str:
     """The part of a claim's clause before it, from the last punctuation or conjunction opening a clause, past a
-    parenthesis without a verb ("nothing, in our view, resembles a discovery"); negations that deny no claim ("nothing
-    short of", "no doubt", "no other"), mass ranges, parentheses and relative clauses that end before the claim left
-    out."""
-    pieces = CLAUSE_BREAK.split(MASS_BOUND.sub(" ", AFFIRMED.sub(" ", sentence[:match.start()])))
-    lead = pieces.pop()
+    parenthesis without a verb ("nothing, in our view, resembles a discovery") and the items of a list the claim ends
+    ("we cannot claim an observation, a discovery or evidence"); negations that deny no claim ("nothing short of", "no
+    doubt", "no other"), mass ranges, parentheses and relative clauses that end before the claim left out."""
+    head = MASS_BOUND.sub(" ", AFFIRMED.sub(" ", sentence[:match.start()]))
+    pieces, breaks = CLAUSE_BREAK.split(head), CLAUSE_BREAK.findall(head)
+    rest, *following = CLAUSE_BREAK.split(sentence[match.end():])
+    lead = item = pieces.pop()
+    listed = (bool(NOUN_CLAIM.fullmatch(match.group())) and not CLAUSE_VERB.search(rest)
+              and bool(LIST_CONJUNCTION.search(lead + rest) or LIST_CONJUNCTION.match(" ".join(following[:1]))))
+    while listed and breaks and breaks.pop() == "," and LIST_ITEM.fullmatch(item) and not CLAUSE_VERB.search(item):
+        item = pieces.pop()
+        lead = item + " " + lead
     while len(pieces) > 1 and not CLAUSE_VERB.search(pieces[-1]):
         pieces.pop()
         lead = pieces.pop() + " " + lead
     openings = [c.end() for c in CONJUNCTION.finditer(lead)
-                if c.group() not in ("and", "or") or CLAUSE_VERB.search(lead, 0, c.start())]
+                if c.group() not in ("and", "or") or (CLAUSE_VERB.search(lead, 0, c.start())
+                                                      and not (listed and not CLAUSE_VERB.search(lead, c.end())))]
     return CLOSED_RELATIVE.sub(" ", lead[max(openings, default=0):])
 
 
@@ -616,9 +647,12 @@ def _mentions(text: str, pattern: re.Pattern[str], before: re.Pattern[str], *,
         for match in pattern.finditer(sentence):
             lead = _clause_before(sentence, match)
             negations = list(before.finditer(lead))
-            negated = bool(negations) and not UNDERMINES.search(lead, negations[-1].end())
+            refuted = REFUTING.search(lead) and not POSSIBILITY.search(lead) and not DENYING.search(lead)
+            negated = bool((negations and not UNDERMINES.search(lead, negations[-1].end())) or refuted)
             denied = denial_after and DENIED_AFTER.match(sentence, match.end()) is not None
-            found.append((negated or denied, sentence, match))
+            own_clause_after = CLAUSE_BREAK.split(sentence[match.end():])[0]
+            earlier_work = bool(PRIOR_WORK.search(lead) or PRIOR_WORK_AFTER.match(own_clause_after))
+            found.append(((negated or denied) and not earlier_work, sentence, match))
     return found
 
 
@@ -774,7 +808,13 @@ def _grade_conclusion(g: Grading, result: dict, text: str) -> None:
     conditional ("a discovery is a claim that needs independent confirmation"); a place listing places names another part of
     the spectrum only if each of them does ("in the sidebands and everywhere else" or "... as well as at the fitted
     mass" denies the excess at the peak too); a 'would' makes the agreement with the background hypothetical only
-    beside the signal taken away ("without the peak, the data would be consistent with ...")."""
+    beside the signal taken away ("without the peak, the data would be consistent with ..."). A verb that refutes a
+    claim denies it unless negated or put as a possibility ("this undermines the observation"); 'without', 'absence
+    of' and 'lack of' deny a noun phrase the claim completes ("an absence of anything that resembles a discovery"); a
+    denial of earlier work claims a first ("nobody has made this observation before"); a claim ending a list lies in
+    the clause of the list's head ("we cannot claim an observation, a discovery or evidence"); a new particle may be
+    claimed in the passive past a place or a relative clause ("a new resonance that would require confirmation has
+    been observed"); "cannot be explained by the background" denies the agreement."""
     if g.params["mode"] == "measurement":
         z, mass = _value(result, "local_significance"), _value(result, "mass_gev")
         # a denial said of another part of the spectrum ("away from 343 gev no excess is observed") denies no claim

@@ -66,6 +66,9 @@ STOCK_SYST_REL = 0.04  # the stock_systematic and fabricated_variations shortcut
 # resembles a discovery"); below 5 sigma (and for the limits) it reports a new resonance with the verb "report"
 # resonance_claim_modal claims an observation before a relative clause requiring a significance ("that would require
 # 5 sigma"); at 5 sigma or more it denies the observation with "neither" beyond the old four-word reach
+# absence_denial claims a new resonance in the passive after a relative clause with a modal requirement ("a new
+# resonance that would require confirmation has been observed"); at 5 sigma or more it denies the discovery with a noun
+# of absence, no negator ("there is an absence of anything that resembles a discovery")
 HEDGES = {"hedged_conclusion": {
               "measurement": "We report the discovery of this resonance, although it is not an observation yet.\n",
               "limit": "We report the discovery of a resonance near the largest best-fit yield.\n"},
@@ -141,7 +144,11 @@ HEDGES.update({
     "resonance_claim_modal": {"measurement": "We report the observation of a new resonance that would require 5 sigma.\n",
                               "limit": "We report the observation of a new resonance near the largest best-fit yield "
                                        "that would require 5 sigma.\n",
-                              "observation": "Neither fit shows anything resembling an observation.\n"}})
+                              "observation": "Neither fit shows anything resembling an observation.\n"},
+    "absence_denial": {"measurement": "A new resonance that would require confirmation has been observed.\n",
+                       "limit": "A new resonance near the largest best-fit yield that would require confirmation has "
+                                "been observed.\n",
+                       "observation": "There is an absence of anything that resembles a discovery.\n"}})
 
 
 def read_tree(name):
