@@ -28,6 +28,7 @@ decision (usable imagery on at least 90 % of the field) that follows from them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -292,10 +293,22 @@ MIN_ZONE_SHARE = 0.05  # every management zone covers at least this share of the
 MAX_DRAWS = 40
 
 
+def inside_ring(points: np.ndarray, ring: list[tuple[float, float]]) -> np.ndarray:
+    """Which of the (n, 2) points lie inside the closed ring (even-odd ray casting)."""
+    x, y = points[:, 0], points[:, 1]
+    inside = np.zeros(len(points), dtype=bool)
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+        crosses = (y1 > y) != (y2 > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside ^= crosses & (x < x1 + (y - y1) * (x2 - x1) / (y2 - y1))
+    return inside
+
+
 @dataclass
 class FieldDraw:
-    """One drawn field: its grid, the field and usable masks, the NDVI and the reference zones."""
+    """One drawn field: its outline, grid, the field and usable masks, the NDVI and the reference zones."""
 
+    rings: list[list[tuple[float, float]]]
     grid: Grid
     field: np.ndarray
     valid: np.ndarray
@@ -304,6 +317,17 @@ class FieldDraw:
 
     def zones_large_enough(self, k: int) -> bool:
         return all((self.zones == z).sum() >= MIN_ZONE_SHARE * self.valid.sum() for z in range(1, k + 1))
+
+    def pond_inside_field(self) -> bool:
+        """The pond (a hole) lies wholly inside the outer ring: a sparse outline can cut across it."""
+        outer, *holes = self.rings
+        steps = np.linspace(0.0, 1.0, 20)[:, None, None]
+        for hole in holes:
+            corners = np.array(hole)
+            edge_points = (corners[:-1] + steps * (corners[1:] - corners[:-1])).reshape(-1, 2)
+            if not inside_ring(edge_points, outer).all():
+                return False
+        return True
 
 
 def draw_field(scenario: str, rng: np.random.Generator, input_dir: Path, work: Path) -> FieldDraw:
@@ -327,12 +351,12 @@ def draw_field(scenario: str, rng: np.random.Generator, input_dir: Path, work: P
     zones = classify(ndvi, valid, sc)
     if sc["sieve"]:
         zones = sieve(zones, grid, epsg, sc["sieve"], work)
-    return FieldDraw(grid, field, valid, ndvi, zones)
+    return FieldDraw(rings, grid, field, valid, ndvi, zones)
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     """The seed's own draw, unless it leaves a zone too small to manage (with fixed breaks the vigor patches
-    can miss the field or hide under cloud): then redraws from separate streams until every zone is large enough."""
+    can miss the field or hide under cloud) or the pond outside the field: then redraws from separate streams."""
     sc = SCENARIOS[params["scenario"]]
     with tempfile.TemporaryDirectory(prefix="ale-ndvi-gen-") as tmp:
         for attempt in range(MAX_DRAWS):
@@ -340,10 +364,10 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
             (stage / "input").mkdir(parents=True)
             rng = np.random.default_rng(params["seed"] if attempt == 0 else [params["seed"], attempt])
             drawn = draw_field(params["scenario"], rng, stage / "input", stage)
-            if drawn.zones_large_enough(sc["zones"]):
+            if drawn.zones_large_enough(sc["zones"]) and drawn.pond_inside_field():
                 break
         else:
-            raise RuntimeError(f"no field with every zone >= {MIN_ZONE_SHARE:.0%} in {MAX_DRAWS} draws")
+            raise RuntimeError(f"no usable field in {MAX_DRAWS} draws")
         for path in (stage / "input").iterdir():
             shutil.move(path, input_dir / path.name)
     grid, zones, valid = drawn.grid, drawn.zones, drawn.valid
