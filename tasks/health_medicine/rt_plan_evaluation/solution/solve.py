@@ -348,7 +348,7 @@ def main() -> None:
               f"{priority['structure']} mean dose {objective:.2f} Gy.", "",
               *([f"The plan is {'approved' if decision == 'reject' else 'rejected'}.", ""]
                 if SHORTCUT == "plain_contradiction" else []),
-              f"**Decision: {'APPROVE or REJECT' if SHORTCUT == 'hedged_decision' else decision.upper()}**. "
+              f"Decision: {'APPROVE or REJECT' if SHORTCUT == 'hedged_decision' else decision.upper()}", "",
               f"Governing constraint: {stated_governing} "
               f"({governing['value']:.2f} against {governing['limit']:.2f} {governing['unit']}).", "",
               *([f"Conclusion: {'reject' if decision == 'approve' else 'approve'} the plan as it stands.", ""]
