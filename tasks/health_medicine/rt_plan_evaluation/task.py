@@ -663,12 +663,12 @@ HOLD_BACK = re.compile(
     r"halt(?:s|ed)?|stop(?:s|ped|ping)?(?![\w\s'-]*\bfrom\b)|paused|slips?|shelved|scrap(?:s|ped|ping)?|binned|discard\w*|"
     r"abandon\w*|withdr[ae]wn?|untreated|non-?starter|dead\s+on\s+arrival|needs?\s+(?:more|further)\s+work|"
     r"(?:is|are)\s+off(?=\s*$)|"
-    r"(?:sen[dt]|hand\w*|go(?:es|ing)?|went|gone|pass\w*|kick\w*|bounc\w*)\s+(?:[\w'-]+\s+){0,3}?back"
+    r"(?:sen[dt]|hand\w*|go(?:es|ing)?|went|gone|pass\w*|kick\w*|bounc\w*)\s+(?:[\w'-]+\s+){0,3}?back(?!\s+(?:through|into|onto)\b)"
     rf"(?!\s+to(?:\s+the)?(?:\s+treatment)?(?:\s+planning)?\s+system)(?:\s+to\s+{_TO_PLANNING})?"
     rf"|(?:back|return\w*)\s+to\s+{_TO_PLANNING}|{_ANSWERED}\s*no(?=\s*(?:$|[.!,;:)]|(?:from|to|for)\b)))\b",
     re.IGNORECASE)
 GO_AHEAD = re.compile(
-    r"\b(?:treat(?:s|ed|ing)?(?!\s+as\b)|book(?:s|ed|ing)?|schedul\w*|first\s+fraction|fraction\s+(?:one|1)|"
+    r"\b(?:treat(?:s|ed|ing)?(?!\s+(?:as|(?:the\s+)?(?:ptv|ctv|gtv|target|tumou?r|prostate|lesion|volume|nodes?))\b)|book(?:s|ed|ing)?|schedul\w*|first\s+fraction|fraction\s+(?:one|1)|"
     r"(?:treatment|delivery|radiotherapy|irradiation|it|patient)\s+(?:(?:will|can|may|shall|is\s+to|is\s+due\s+to)\s+)?"
     r"(?:start|begin|commenc|proceed|go)\w*(?!\s+date)|(?:start|begin|commenc)\w*\s+(?:the\s+)?(?:treatment|delivery|"
     r"radiotherapy|irradiation)|all\s+systems\s+go|go(?:es|ing)?\s+(?:ahead|live|for\s+it)|is\s+live|cleared(?=\s*$)|"
@@ -695,8 +695,10 @@ A_PLAN = re.compile(r"\b(?:a|an|any|another)\s+(?:[\w'-]+\s+){0,2}?plan\b", re.I
 SIDE_NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS}|without|against|prevent\w*|preclud\w*|bar(?:s|red)?|block\w*|"
                            r"impossible|(?:un|in)(?:safe|wise|advisable|appropriate|acceptable|justified))\b(?!-)|n't\b",
                            re.IGNORECASE)
-# a side taken before, not now: "the final plan was sent back to the dosimetrist once, then re-weighted"
-EARLIER = re.compile(r"\b(?:previously|earlier|initially|originally|formerly|at\s+first)\b|\bonce\s*$", re.IGNORECASE)
+# a side taken before, not now: "the final plan was sent back to the dosimetrist once, then re-weighted", "the patient
+# was scheduled to start on Monday"
+EARLIER = re.compile(r"\b(?:previously|earlier|initially|originally|formerly|at\s+first|(?:was|were|had\s+been)\s+"
+                     r"(?:scheduled|booked|due|planned))\b|\bonce\s*$", re.IGNORECASE)
 
 
 def decision_lines(text: str) -> list[str]:
