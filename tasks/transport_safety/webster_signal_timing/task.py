@@ -181,6 +181,11 @@ def hcm_delay(cycle: float, green: float, capacity: float, x: float) -> float:
     return d1 + d2
 
 
+def rounded_up_to_5_s(cycle: float) -> int:
+    """A cycle rounded up to the next multiple of 5 s (one already on a multiple, to float precision, stays)."""
+    return 5 * math.ceil(cycle / 5 - 1e-9)
+
+
 def plan(board: dict[str, Any], groups: list[dict[str, Any]], phase_rows: list[dict[str, Any]],
          basis: dict[str, Any]) -> dict[str, Any]:
     first, phv_total, phf = peak_hour(board)
@@ -198,7 +203,7 @@ def plan(board: dict[str, Any], groups: list[dict[str, Any]], phase_rows: list[d
     big_y = sum(c["flow_ratio"] for c in crit.values())
     lost = sum(p["lost_time_s"] for p in phase_rows)
     c0 = (1.5 * lost + 5) / (1 - big_y)
-    cycle = min(basis["max_cycle_s"], max(basis["min_cycle_s"], 5 * math.ceil(c0 / 5 - 1e-9)))
+    cycle = min(basis["max_cycle_s"], max(basis["min_cycle_s"], rounded_up_to_5_s(c0)))
     ph = []
     for p in phase_rows:
         c = crit[p["phase"]]
@@ -235,7 +240,7 @@ def controller_max_cycle(rng: np.random.Generator, optimal_cycle: float) -> int 
     """The controller's maximum cycle: a whole second at least 1.5 s above Webster's optimum and at least 1 s
     under it rounded up to 5 s (so neither the unrounded optimum, nor it rounded up to the next second or to
     5 s, is the adopted cycle), above the agency's minimum and at most its maximum; None when there is none."""
-    rounded = 5 * math.ceil(optimal_cycle / 5 - 1e-9)
+    rounded = rounded_up_to_5_s(optimal_cycle)
     agency_min, agency_max = AGENCY_CYCLE_LIMITS_S
     low, high = max(math.ceil(optimal_cycle + 1.5), agency_min + 1), min(rounded - 1, agency_max)
     return int(rng.integers(low, high + 1)) if low <= high else None
