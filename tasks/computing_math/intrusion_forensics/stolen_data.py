@@ -9,13 +9,18 @@ details. ``Stolen.people`` counts distinct persons, ``Stolen.high_risk`` those t
 credentials left (1.3).
 
 Every kind keeps at least one person at high risk and at least one who is not, so that neither
-"no one" nor "everyone" is the answer without reading every row.
+"no one" nor "everyone" is the answer without reading every row. Then the application's field
+encryption (the procedure's 2.5, ``vault:v1:`` values) seals some of the people's personal fields:
+everyone's on about a third of the seeds, so that the breach goes to no one, a sixth to a third of
+the people's on the others, whose risk and credentials then no longer count, so that notifying by
+field names alone ("always notify") fails on every seed.
 
 ALE-CANARY-4ade4d2e-b6cb-41f8-b293-fdbab00495a3
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import random
 from dataclasses import dataclass, field
@@ -32,6 +37,19 @@ class Stolen:
     people: int
     high_risk: int
     credential_accounts: list[str] = field(default_factory=list)
+    all_sealed: bool = False
+
+
+@dataclass
+class Rows:
+    """A stolen file's lines before field encryption, with the record id of each person's row(s) (the first
+    column) and who is at high risk or has credentials in it, by record id."""
+
+    header: list[str]
+    rows: list[list[str]]
+    at_risk: set[str]
+    logins: dict[str, str] = field(default_factory=dict)
+    preamble: list[str] = field(default_factory=list)
 
 
 def _luhn_complete(rng: random.Random, prefix: str) -> str:
@@ -44,8 +62,8 @@ def _luhn_complete(rng: random.Random, prefix: str) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def _customers(rng: random.Random, aside: random.Random) -> Stolen:
-    rows = ["customer_id,name,email,card_number,postcode"]
+def _customers(rng: random.Random, aside: random.Random) -> Rows:
+    rows = []
     count = rng.randrange(40, 60)
     second_card = set(rng.sample(range(count), rng.randrange(2, 5)))
     legacy = set(rng.sample(range(count), rng.choice([0, 1, 2, 3, 4])))
@@ -60,44 +78,77 @@ def _customers(rng: random.Random, aside: random.Random) -> Stolen:
             pan = _luhn_complete(rng, rng.choice(["4", "51", "53", "55"]))
             full = i in legacy and k == cards - 1
             number = pan if full else pan[:6] + "******" + pan[-4:]
-            rows.append(f"C{10000 + i},{f} {l_},{f.lower()}.{l_.lower()}{i}@mail.example,{number},{postcode}")
-    return Stolen(("\n".join(rows) + "\n").encode(), people=count, high_risk=len(legacy))
+            rows.append([f"C{10000 + i}", f"{f} {l_}", f"{f.lower()}.{l_.lower()}{i}@mail.example", number, postcode])
+    return Rows(["customer_id", "name", "email", "card_number", "postcode"], rows,
+                at_risk={f"C{10000 + i}" for i in legacy})
 
 
-def _user_dump(rng: random.Random, aside: random.Random) -> Stolen:
-    rows = ["-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB", "-- Host: localhost    Database: shop", "",
-            "INSERT INTO `users` (`id`,`login`,`pwhash`,`role`) VALUES"]
+def _user_dump(rng: random.Random, aside: random.Random) -> Rows:
+    rows, logins = [], {}
     count = rng.randrange(30, 45)
     legacy = set(rng.sample(range(count), rng.randrange(2, 7)))
-    logins = []
     for i in range(count):
         login = f"{rng.choice(FIRST).lower()}{i}"
-        logins.append(login)
+        logins[str(i + 1)] = login
         digest = hashlib.sha256(f"{rng.random()}".encode()).hexdigest()
         pwhash = hashlib.md5(digest.encode()).hexdigest() if i in legacy else f"$2y$10${digest[:53]}"
-        rows.append(f"({i + 1},'{login}','{pwhash}','{rng.choice(['staff', 'admin', 'customer'])}'),")
-    rows[-1] = rows[-1][:-1] + ";"
-    return Stolen(("\n".join(rows) + "\n").encode(), people=count, high_risk=len(legacy), credential_accounts=logins)
+        rows.append([str(i + 1), login, pwhash, rng.choice(["staff", "admin", "customer"])])
+    return Rows(["id", "login", "pwhash", "role"], rows, at_risk={str(i + 1) for i in legacy}, logins=logins,
+                preamble=["-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB", "-- Host: localhost    Database: shop", ""])
 
 
-def _payroll(rng: random.Random, aside: random.Random) -> Stolen:
-    rows = ["employee_id,name,department,component,amount_gbp,sort_code,account"]
+def _payroll(rng: random.Random, aside: random.Random) -> Rows:
+    rows = []
     count = rng.randrange(35, 50)
     contractors = set(rng.sample(range(count), rng.randrange(2, 6)))
     bonus = set(rng.sample(sorted(set(range(count)) - contractors), rng.randrange(3, 8)))
     for i in range(count):
         name, dept = f"{rng.choice(FIRST)} {rng.choice(LAST)}", rng.choice(["Ops", "Finance", "Sales", "IT"])
         if i in contractors:
-            rows.append(f"E{2000 + i},{name},{dept},contractor_invoice,{rng.randrange(3, 12) * 1000},,")
+            rows.append([f"E{2000 + i}", name, dept, "contractor_invoice", str(rng.randrange(3, 12) * 1000), "", ""])
             continue
-        bank = f"{rng.randrange(10, 99)}-{rng.randrange(10, 99)}-{rng.randrange(10, 99)},{rng.randrange(10**7, 10**8)}"
-        rows.append(f"E{2000 + i},{name},{dept},salary,{rng.randrange(24, 95) * 1000},{bank}")
+        bank = [f"{rng.randrange(10, 99)}-{rng.randrange(10, 99)}-{rng.randrange(10, 99)}", str(rng.randrange(10**7, 10**8))]
+        rows.append([f"E{2000 + i}", name, dept, "salary", str(rng.randrange(24, 95) * 1000), *bank])
         if i in bonus:
-            rows.append(f"E{2000 + i},{name},{dept},bonus,{rng.randrange(1, 9) * 500},{bank}")
-    return Stolen(("\n".join(rows) + "\n").encode(), people=count, high_risk=count - len(contractors))
+            rows.append([f"E{2000 + i}", name, dept, "bonus", str(rng.randrange(1, 9) * 500), *bank])
+    return Rows(["employee_id", "name", "department", "component", "amount_gbp", "sort_code", "account"], rows,
+                at_risk={f"E{2000 + i}" for i in range(count) if i not in contractors})
 
 
-def stolen_file(rng: random.Random, kind: str, aside: random.Random) -> Stolen:
+PERSONAL_FIELDS = {"customers": ["name", "email", "card_number", "postcode"], "sqldump": ["login", "pwhash"],
+                   "payroll": ["name", "amount_gbp", "sort_code", "account"]}
+
+
+def _vault_token(vault: random.Random, value: str) -> str:
+    """A Vault transit ciphertext of ``value``: nonce, AES-GCM ciphertext and tag in base64 after ``vault:v1:``."""
+    return "vault:v1:" + base64.b64encode(vault.randbytes(12 + len(value.encode()) + 16)).decode()
+
+
+def _render(table: Rows) -> bytes:
+    """A CSV export, or an SQL dump (the record id bare, the other values quoted) when the table has a preamble."""
+    if not table.preamble:
+        return "".join(",".join(row) + "\n" for row in [table.header, *table.rows]).encode()
+    columns = ",".join(f"`{c}`" for c in table.header)
+    tuples = ["(" + ",".join([row[0], *(f"'{v}'" for v in row[1:])]) + ")" for row in table.rows]
+    lines = [*table.preamble, f"INSERT INTO `users` ({columns}) VALUES", *(t + "," for t in tuples[:-1]), tuples[-1] + ";"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def stolen_file(rng: random.Random, kind: str, aside: random.Random, vault: random.Random) -> Stolen:
     """The stolen file of ``kind`` (customers, sqldump or payroll) with its facts; ``aside`` is a stream of its
-    own for draws added later, so that the instances drawn before them do not shift."""
-    return {"customers": _customers, "sqldump": _user_dump, "payroll": _payroll}[kind](rng, aside)
+    own for draws added later, so that the instances drawn before them do not shift, and ``vault`` another
+    that picks the people whose personal fields the application had encrypted and writes their ciphertexts."""
+    table = {"customers": _customers, "sqldump": _user_dump, "payroll": _payroll}[kind](rng, aside)
+    people = list(dict.fromkeys(row[0] for row in table.rows))
+    if vault.random() < 1 / 3:
+        sealed = set(people)
+    else:
+        sealed = set(vault.sample(people, vault.randrange(len(people) // 6, len(people) // 3 + 1)))
+    columns = [table.header.index(c) for c in PERSONAL_FIELDS[kind]]
+    for row in table.rows:
+        for k in columns:
+            if row[0] in sealed and row[k]:
+                row[k] = _vault_token(vault, row[k])
+    return Stolen(_render(table), people=len(people), high_risk=len(table.at_risk - sealed),
+                  credential_accounts=sorted(login for rid, login in table.logins.items() if rid not in sealed),
+                  all_sealed=sealed == set(people))

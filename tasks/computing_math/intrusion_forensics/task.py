@@ -9,7 +9,9 @@ agent must reconstruct a phase timeline, list the attacker-controlled indicators
 recover the exfiltrated file byte for byte, read it, and decide under the procedure what to
 isolate and reset and whom to notify (the stolen file's defect differs by variant: a few full
 card numbers among masked ones, legacy unsalted hashes among bcrypt ones, contractors without
-bank details and people on several rows), then write the incident report.
+bank details and people on several rows; some people's personal fields, on a third of the seeds
+everyone's, encrypted by the key vault, which takes them out of the risk and, when it covers
+everyone, out of the authority's notification), then write the incident report.
 
 Grade: everything is compared with the ground truth the generator used to write the packets
 (so the truth is the capture itself): gates on the files and the timeline's columns; phase
@@ -411,7 +413,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
 
     # exfiltration
     aside = random.Random(f"{params['seed']}:aside")  # draws added later, so that older instances do not shift
-    stolen = stolen_file(rng, params["secret"], aside)
+    stolen = stolen_file(rng, params["secret"], aside, random.Random(f"{params['seed']}:vault"))
     secret = stolen.data
     t = ok + rng.uniform(150, 200)
     if scenario == "pivot":
@@ -447,7 +449,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         "c2": {"domain": c2_domain, "protocol": params["c2_protocol"], "interval_s": interval},
         "containment": {"isolate_hosts": sorted(compromised),
                         "reset_accounts": sorted({account, *stolen.credential_accounts})},
-        "notification": {"personal_data_breach": True, "notify_authority": True,
+        "notification": {"personal_data_breach": True, "notify_authority": not stolen.all_sealed,
                          "notify_data_subjects": stolen.high_risk > 0, "data_subjects_affected": stolen.people,
                          "data_subjects_to_notify": stolen.high_risk},
     }

@@ -13,6 +13,8 @@ where each corridor runs and how far, the length and side of the downtown couple
 sense of the circulator loop, whether a weekday-only connector runs, and every service band's headway,
 so which stops are frequent, which routes fall short and how many stops are served one way differ
 from one instance to the next.
+Where the draw leaves every stop's worst wait to a gap between departures, the Crosstown ends early
+(``build``), so that the waits at the span's edges decide on every instance.
 """
 
 from __future__ import annotations
@@ -269,10 +271,34 @@ NAMES = {"main": ("Main Street", "D7263D"), "cross": ("Crosstown", "1B998B"),
          "north": ("Northside Connector", "E3B505")}
 
 
-def build(seed: int) -> Network:
+def build(seed: int, date: str) -> Network:
     """The network for one instance: its design (``_design``), then jittered geometry, run times and
-    clock-face offsets from ``seed``."""
+    clock-face offsets from ``seed``. Where no stop's worst wait on ``date`` (YYYYMMDD) comes from the span's
+    edges (07:00 to its first departure, its last to 19:00), the Crosstown's last trips leave before a time
+    drawn from a stream of its own (17:30 or 18:00, every day), so that the edges decide on every instance."""
     p = _design(seed)
+    net = _assemble(seed, p, None)
+    if not _edges_decide(net, date):
+        net = _assemble(seed, p, hm(random.Random(f"lakeview-network-span-edge:{seed}").choice(("17:30", "18:00"))))
+    return net
+
+
+def _edges_decide(net: Network, date: str) -> bool:
+    """Some stop's worst wait on ``date`` is at least a minute longer than its longest gap between
+    departures inside the span: a wait from the span's start or to its end sets it."""
+    deps = departures(net, date)
+
+    def inner_gap(times: list[int]) -> int:
+        inside = [t for t in times if SPAN[0] <= t <= SPAN[1]]
+        return max((b - a for a, b in itertools.pairwise(inside)), default=SPAN[1] - SPAN[0])
+
+    return any(max(worst_gap(deps.get((s.stop_id, d), [])) for d in (0, 1))
+               - max(inner_gap(deps.get((s.stop_id, d), [])) for d in (0, 1)) >= 60
+               for s in net.stops if s.same_as is None)
+
+
+def _assemble(seed: int, p: dict[str, Any], crosstown_end: int | None) -> Network:
+    """The network of design ``p``; with ``crosstown_end``, no Crosstown trip starts at or after it."""
     ids = p["ids"]
     rng = random.Random(seed)
     avenues = {0: "Main St", p["couplet"][1]: "Michigan Ave" if p["couplet"][1] > 0 else "Washington Ave",
@@ -298,6 +324,8 @@ def build(seed: int) -> Network:
                     if corridor == "lake" and index == 1:  # branch B runs between branch A trips
                         offset += _branch_offset(b, pattern, bands[0][2], places["junction"])
                     starts = [t + offset for a, z, h in bands for t in range(hm(a), hm(z), round(h * 60))]
+                    if corridor == "cross" and crosstown_end is not None:
+                        starts = [t for t in starts if t < crosstown_end]
                     for n, start in enumerate(starts):
                         name = pattern
                         if pattern == "2S*":

@@ -17,7 +17,7 @@ out.mkdir(parents=True, exist_ok=True)
 nodes = list(csv.DictReader((inp / "nodes.csv").read_text().splitlines()))
 pipes = list(csv.DictReader((inp / "pipes.csv").read_text().splitlines()))
 crit = json.loads((inp / "design_criteria.json").read_text())
-q_min = crit["density_gpm_per_ft2"] * crit["coverage_per_sprinkler_ft2"]
+q_min = crit["density_gpm_per_ft2"] * max(float(n["coverage_ft2"]) for n in nodes)
 p_min = max(7.0, (q_min / crit["sprinkler_k_factor"]) ** 2)
 discharge = {n["node"]: (q_min if n["design_area"] == "1" else 0.0) for n in nodes}
 children = {}
@@ -37,9 +37,10 @@ pressure = {n["node"]: p_min + loss_to_end * 0.5 for n in nodes}
 pressure["S"] = p_min + loss_to_end + 15.0
 with open(out / "node_results.csv", "w", newline="") as fh:
     w = csv.writer(fh)
-    w.writerow(["node", "elevation_ft", "pressure_psi", "discharge_gpm"])
+    w.writerow(["node", "elevation_ft", "pressure_psi", "discharge_gpm", "minimum_pressure_psi"])
     for n in nodes:
-        w.writerow([n["node"], n["elevation_ft"], round(pressure[n["node"]], 2), discharge[n["node"]]])
+        w.writerow([n["node"], n["elevation_ft"], round(pressure[n["node"]], 2), discharge[n["node"]],
+                    round(p_min, 2) if n["design_area"] == "1" else ""])
 with open(out / "pipe_results.csv", "w", newline="") as fh:
     w = csv.writer(fh)
     w.writerow(["pipe", "from_node", "to_node", "flow_gpm", "total_length_ft", "friction_psi_per_ft",

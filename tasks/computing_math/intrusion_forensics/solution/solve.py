@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Oracle: analyse the capture with tshark and the logs with regexes, then write the four deliverables.
 
+Run under another name (adversaries/), it takes one shortcut:
+always_notify: the forensics and the people counted properly, but the key vault's ciphertexts are not
+  taken for unintelligible (ir_policy.md 2.5): the breach always goes to the authority, everyone with a
+  ciphertext in their record is told directly and every encrypted password hash counts for a reset.
+
 ALE-CANARY-4ade4d2e-b6cb-41f8-b293-fdbab00495a3
 """
 
@@ -18,6 +23,7 @@ import os
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -26,6 +32,9 @@ INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
 WORK = Path(tempfile.mkdtemp(prefix="forensics-"))
 PCAP = str(INPUT / "capture.pcap")
+VAULT_TRUSTED = Path(sys.argv[0]).name.split(".")[0] != "always_notify"
+VAULT_CIPHERTEXT = re.compile(r"vault:v\d+:[A-Za-z0-9+/]+=*")
+CLEAR_FIELDS = re.compile(r"id|\w+_id|role|department|component")  # identify no one outside Northwind (2.5)
 
 
 def tshark(display_filter: str, *fields: str) -> list[list[str]]:
@@ -216,13 +225,23 @@ def assess(data: bytes) -> dict:
         who = row.get(key, "") if key else json.dumps(row, sort_keys=True)
         values = [v or "" for v in row.values()]
         full_pan = any(re.fullmatch(r"\d{13,19}", v.replace(" ", "")) and luhn_ok(v.replace(" ", "")) for v in values)
-        bank = bool((row.get("sort_code") or "").strip() and (row.get("account") or "").strip())
-        hashes = [v for k, v in row.items() if k and ("hash" in k.lower() or "password" in k.lower()) and v]
+        bank = in_clear(row.get("sort_code")) and in_clear(row.get("account"))
+        hashes = [v for k, v in row.items() if k and ("hash" in k.lower() or "password" in k.lower()) and in_clear(v)]
         weak = any(re.fullmatch(r"[0-9a-f]{32}|[0-9a-f]{40}", h.lower()) for h in hashes)
         if hashes:
             credentials.add(who)
-        people[who] = people.get(who, False) or full_pan or bank or weak
-    return {"people": len(people), "high_risk": sum(people.values()), "credential_accounts": sorted(credentials)}
+        sealed_taken_for_exposed = not VAULT_TRUSTED and any(VAULT_CIPHERTEXT.fullmatch(v) for v in values)
+        people[who] = people.get(who, False) or full_pan or bank or weak or sealed_taken_for_exposed
+    all_sealed = VAULT_TRUSTED and bool(rows) and all(
+        not value or VAULT_CIPHERTEXT.fullmatch(value) or CLEAR_FIELDS.fullmatch(column)
+        for row in rows for column, value in row.items())
+    return {"people": len(people), "high_risk": sum(people.values()), "credential_accounts": sorted(credentials),
+            "all_sealed": all_sealed}
+
+
+def in_clear(value: str | None) -> bool:
+    """A value that left readable: not empty and not a key-vault ciphertext (ir_policy.md 2.5)."""
+    return bool((value or "").strip()) and (not VAULT_TRUSTED or not VAULT_CIPHERTEXT.fullmatch(value))
 
 
 def main() -> None:
@@ -285,7 +304,8 @@ def main() -> None:
         "attack_techniques": sorted({p[5] for p in phases}),
         "containment": {"isolate_hosts": [foothold],
                         "reset_accounts": sorted({brute["account"], *facts["credential_accounts"]})},
-        "breach_notification": {"personal_data_breach": facts["people"] > 0, "notify_authority": facts["people"] > 0,
+        "breach_notification": {"personal_data_breach": facts["people"] > 0,
+                                "notify_authority": facts["people"] > 0 and not facts["all_sealed"],
                                 "notify_data_subjects": facts["high_risk"] > 0,
                                 "data_subjects_affected": facts["people"],
                                 "data_subjects_to_notify": facts["high_risk"]},

@@ -8,6 +8,8 @@ buffers the frequent stops in EPSG:32616 and sums the blocks inside.
 
 Run under another name (the adversaries/ symlinks), it takes one shortcut instead:
 - average_headway: the span divided by the number of departures instead of the worst gap;
+- span_edges_ignored: the worst gap between consecutive departures in the span only, without the waits from
+  07:00 to the first departure and from the last to 19:00;
 - calendar_only: the services of calendar.txt alone, calendar_dates.txt ignored;
 - degrees_as_metres: the buffer drawn in longitude/latitude degrees (metres / 111,320), no projection;
 - one_direction: direction 0 only, for the stops and the route table.
@@ -85,6 +87,8 @@ def worst_headway(times: list[int]) -> float:
     inside = sorted(t for t in times if SPAN[0] <= t <= SPAN[1])
     if SHORTCUT == "average_headway":
         return (SPAN[1] - SPAN[0]) / len(inside) if inside else SPAN[1] - SPAN[0]
+    if SHORTCUT == "span_edges_ignored" and len(inside) > 1:
+        return max(b - a for a, b in itertools.pairwise(inside))
     points = [SPAN[0], *inside, SPAN[1]]
     return max(b - a for a, b in itertools.pairwise(points))
 

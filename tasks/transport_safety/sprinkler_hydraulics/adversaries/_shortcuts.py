@@ -49,8 +49,8 @@ equivalent = {row["nominal_in"]: row for row in table("equivalent_lengths.csv")}
 multiplier = {140: 1.33, 130: 1.16, 150: 1.51, 100: 0.713, 120: 1.0}
 heads = [n for n, a in nodes.items() if a["design_area"] == "1"]
 K = float(criteria["sprinkler_k_factor"])
-Q_MIN = criteria["density_gpm_per_ft2"] * criteria["coverage_per_sprinkler_ft2"]
-P_MIN = max(criteria["minimum_sprinkler_pressure_psi"], (Q_MIN / K) ** 2)
+Q_MIN = {h: criteria["density_gpm_per_ft2"] * float(nodes[h]["coverage_ft2"]) for h in heads}
+P_MIN = {h: max(criteria["minimum_sprinkler_pressure_psi"], (q / K) ** 2) for h, q in Q_MIN.items()}
 
 
 def total_length(p):
@@ -111,9 +111,9 @@ def hand_calculation():
         own = node in heads
         if not paths:
             if own:
-                at_head[node] = P_MIN
-            return (K * math.sqrt(P_MIN), P_MIN) if own else (0.0, -math.inf)
-        pressure = max([need for _, _, need in paths] + ([P_MIN] if own else []))
+                at_head[node] = P_MIN[node]
+            return (K * math.sqrt(P_MIN[node]), P_MIN[node]) if own else (0.0, -math.inf)
+        pressure = max([need for _, _, need in paths] + ([P_MIN[node]] if own else []))
         if own:
             at_head[node] = pressure
         total = K * math.sqrt(pressure) if own else 0.0
@@ -129,7 +129,7 @@ def hand_calculation():
     if MODE == "equivalent_k_scaled_lines":
         pressure.update(at_head)
     if MODE == "equivalent_k_corrected":
-        lift = P_MIN - min(pressure[h] for h in heads)
+        lift = -min(pressure[h] - P_MIN[h] for h in heads)
         pressure = {n: v + lift for n, v in pressure.items()}
         p_source += lift
         discharge = {h: K * math.sqrt(pressure[h]) for h in heads}
@@ -156,7 +156,7 @@ def epanet_calculation():
     work = Path(tempfile.mkdtemp())
     fixed = MODE == "minimum_flow_heads"
     lines = ["[JUNCTIONS]"]
-    lines += [f"{n} {a['elevation_ft']} {Q_MIN if fixed and n in heads else 0}" for n, a in nodes.items() if n != "S"]
+    lines += [f"{n} {a['elevation_ft']} {Q_MIN[n] if fixed and n in heads else 0}" for n, a in nodes.items() if n != "S"]
     lines += ["[RESERVOIRS]", f"S {nodes['S']['elevation_ft']}", "[PIPES]"]
     lines += [f"{p['pipe']} {p['from_node']} {p['to_node']} {LENGTH[p['pipe']]} {p['diameter_in']} {p['c_factor']} 0"
               for p in pipes]
@@ -180,11 +180,11 @@ def epanet_calculation():
     lo, hi = 0.0, 400.0
     for _ in range(60):
         mid = (lo + hi) / 2
-        worst = min(run(mid)[h] for h in heads)
-        lo, hi = (lo, mid) if worst >= P_MIN else (mid, hi)
+        at = run(mid)
+        lo, hi = (lo, mid) if all(at[h] >= P_MIN[h] for h in heads) else (mid, hi)
     pressure = {"S": hi, **run(hi)}
     flows = {p["pipe"]: en.getlinkvalue(ph, en.getlinkindex(ph, p["pipe"]), en.FLOW) for p in pipes}
-    discharge = {h: Q_MIN if fixed else K * math.sqrt(max(pressure[h], 0.0)) for h in heads}
+    discharge = {h: Q_MIN[h] if fixed else K * math.sqrt(max(pressure[h], 0.0)) for h in heads}
     return hi, pressure, discharge, flows
 
 
@@ -192,9 +192,10 @@ p_source, pressure, discharge, flows = hand_calculation() if MODE.startswith("eq
 OUTPUT.mkdir(parents=True, exist_ok=True)
 with open(OUTPUT / "node_results.csv", "w", newline="") as handle:
     w = csv.writer(handle)
-    w.writerow(["node", "elevation_ft", "pressure_psi", "discharge_gpm"])
+    w.writerow(["node", "elevation_ft", "pressure_psi", "discharge_gpm", "minimum_pressure_psi"])
     for n, a in nodes.items():
-        w.writerow([n, a["elevation_ft"], f"{pressure[n]:.3f}", f"{discharge.get(n, 0.0):.3f}"])
+        w.writerow([n, a["elevation_ft"], f"{pressure[n]:.3f}", f"{discharge.get(n, 0.0):.3f}",
+                    f"{P_MIN[n]:.3f}" if n in P_MIN else ""])
 with open(OUTPUT / "pipe_results.csv", "w", newline="") as handle:
     w = csv.writer(handle)
     w.writerow(["pipe", "from_node", "to_node", "flow_gpm", "total_length_ft", "friction_psi_per_ft",
@@ -207,9 +208,10 @@ q_sprinklers = sum(discharge.values())
 hose = criteria["hose_stream_allowance_gpm"]
 total = q_sprinklers + hose
 available = test["static_psi"] - (test["static_psi"] - test["residual_psi"]) * (total / test["residual_flow_gpm"]) ** 1.85
+governing = min(heads, key=lambda h: pressure[h] - P_MIN[h])
 summary = {
-    "governing_sprinkler": min(heads, key=lambda h: pressure[h]), "min_sprinkler_flow_gpm": Q_MIN,
-    "min_sprinkler_pressure_psi": P_MIN, "sprinkler_demand_gpm": round(q_sprinklers, 2),
+    "governing_sprinkler": governing, "min_sprinkler_flow_gpm": Q_MIN[governing],
+    "min_sprinkler_pressure_psi": P_MIN[governing], "sprinkler_demand_gpm": round(q_sprinklers, 2),
     "required_pressure_psi": round(p_source, 3), "hose_allowance_gpm": hose, "total_demand_gpm": round(total, 2),
     "available_pressure_psi": round(available, 3), "safety_margin_psi": round(available - p_source, 3),
     "supply_adequate": available - p_source >= criteria["safety_margin_psi"],

@@ -58,10 +58,10 @@ for p in reversed([p for p in pipes if p["from_node"] in RISER]):  # from the fe
 OUTPUT.mkdir(parents=True, exist_ok=True)
 with open(OUTPUT / "node_results.csv", "w", newline="") as fh:
     w = csv.writer(fh)
-    w.writerow(["node", "elevation_ft", "pressure_psi", "discharge_gpm"])
+    w.writerow(["node", "elevation_ft", "pressure_psi", "discharge_gpm", "minimum_pressure_psi"])
     for n in nodes:
         w.writerow([n["node"], n["elevation_ft"], f"{pressure.get(n['node'], 0.0):.3f}",
-                    f"{discharge.get(n['node'], 0.0):.3f}"])
+                    f"{discharge.get(n['node'], 0.0):.3f}", memo["p_min"] if n["design_area"] == "1" else ""])
 with open(OUTPUT / "pipe_results.csv", "w", newline="") as fh:
     w = csv.writer(fh)
     w.writerow(["pipe", "from_node", "to_node", "flow_gpm", "total_length_ft", "friction_psi_per_ft",

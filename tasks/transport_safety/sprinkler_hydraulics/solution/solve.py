@@ -5,8 +5,14 @@ ALE-CANARY-065b0c5c-ced7-4fbc-83a7-5b58f14f72a0
 
 Each pipe gets its length plus the C-adjusted equivalent length of its fittings; design-area
 sprinklers are EPANET emitters (coefficient = K, exponent 0.5); the connection S is a reservoir
-whose head is bisected until the most demanding sprinkler sits exactly at its minimum. Results
-come from EPANET (pressures, flows, head losses); the supply check uses the flow-test curve.
+whose head is bisected until the most demanding sprinkler sits exactly at its minimum (each sprinkler's own:
+density x its coverage, at no less than 7 psi). Results come from EPANET (pressures, flows, head losses); the
+supply check uses the flow-test curve.
+
+Run under another name (a symlink in adversaries/), it takes one shortcut:
+- floor_ignored: each sprinkler's minimum pressure is (Q/K)^2, the 7 psi floor skipped.
+- standard_coverage: every sprinkler is taken to cover the layout's full S x L (the largest coverage in
+  nodes.csv), the end sprinklers' smaller coverage ignored.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import epanet.toolkit as en
 INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
 PSI_PER_FT = 0.4333  # EPANET's own conversion between head and pressure
+SHORTCUT = Path(__file__).name.removesuffix(".py")
 
 
 def table(name: str) -> list[dict[str, str]]:
@@ -78,10 +85,13 @@ def main() -> None:
     test = json.loads((INPUT / "flow_test.json").read_text())
     nodes, pipes = table("nodes.csv"), table("pipes.csv")
     lengths = equivalent_lengths(pipes, criteria)
-    k = criteria["sprinkler_k_factor"]
-    q_min = criteria["density_gpm_per_ft2"] * criteria["coverage_per_sprinkler_ft2"]
-    p_min = max(criteria["minimum_sprinkler_pressure_psi"], (q_min / k) ** 2)
-    heads = [n["node"] for n in nodes if n["design_area"] == "1"]
+    floor = 0.0 if SHORTCUT == "floor_ignored" else criteria["minimum_sprinkler_pressure_psi"]
+    k_factor = {n["node"]: float(n["k_factor"]) for n in nodes if n["design_area"] == "1"}
+    coverage = {n["node"]: float(n["coverage_ft2"]) for n in nodes if n["node"] in k_factor}
+    if SHORTCUT == "standard_coverage":
+        coverage = dict.fromkeys(coverage, max(coverage.values()))
+    q_min = {h: criteria["density_gpm_per_ft2"] * area for h, area in coverage.items()}
+    p_min = {h: max(floor, (q / k_factor[h]) ** 2) for h, q in q_min.items()}
 
     work = Path(tempfile.mkdtemp())
     write_inp(work / "tree.inp", nodes, pipes, lengths)
@@ -89,7 +99,7 @@ def main() -> None:
 
     def slack(p: float) -> float:
         model.solve(p)
-        return min(model.pressure(h) - p_min for h in heads)
+        return min(model.pressure(h) - p_min[h] for h in k_factor)
 
     lo, hi = 0.0, 400.0
     for _ in range(60):
@@ -100,12 +110,14 @@ def main() -> None:
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
     pressures = {n["node"]: (p_source if n["node"] == "S" else model.pressure(n["node"])) for n in nodes}
-    discharge = {h: k * math.sqrt(max(pressures[h], 0.0)) for h in heads}
+    discharge = {h: k_factor[h] * math.sqrt(max(pressures[h], 0.0)) for h in k_factor}
     with open(OUTPUT / "node_results.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["node", "elevation_ft", "pressure_psi", "discharge_gpm"])
+        w.writerow(["node", "elevation_ft", "pressure_psi", "discharge_gpm", "minimum_pressure_psi"])
         for n in nodes:
-            w.writerow([n["node"], n["elevation_ft"], f"{pressures[n['node']]:.3f}", f"{discharge.get(n['node'], 0.0):.3f}"])
+            node = n["node"]
+            w.writerow([node, n["elevation_ft"], f"{pressures[node]:.3f}", f"{discharge.get(node, 0.0):.3f}",
+                        f"{p_min[node]:.3f}" if node in p_min else ""])
     with open(OUTPUT / "pipe_results.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["pipe", "from_node", "to_node", "flow_gpm", "total_length_ft", "friction_psi_per_ft",
@@ -116,14 +128,14 @@ def main() -> None:
             w.writerow([p["pipe"], p["from_node"], p["to_node"], f"{q:.3f}", f"{lengths[p['pipe']]:.2f}",
                         f"{loss_psi / lengths[p['pipe']]:.6f}", f"{loss_psi:.4f}",
                         f"{model.link(p['pipe'], en.VELOCITY):.3f}"])
-    governing = min(heads, key=lambda h: pressures[h])
+    governing = min(k_factor, key=lambda h: pressures[h] - p_min[h])
     q_sprinklers = sum(discharge.values())
     hose = criteria["hose_stream_allowance_gpm"]
     total = q_sprinklers + hose
     available = test["static_psi"] - (test["static_psi"] - test["residual_psi"]) * (total / test["residual_flow_gpm"]) ** 1.85
     summary = {
-        "governing_sprinkler": governing, "min_sprinkler_flow_gpm": round(q_min, 3),
-        "min_sprinkler_pressure_psi": round(p_min, 3), "sprinkler_demand_gpm": round(q_sprinklers, 2),
+        "governing_sprinkler": governing, "min_sprinkler_flow_gpm": round(q_min[governing], 3),
+        "min_sprinkler_pressure_psi": round(p_min[governing], 3), "sprinkler_demand_gpm": round(q_sprinklers, 2),
         "required_pressure_psi": round(p_source, 3), "hose_allowance_gpm": hose, "total_demand_gpm": round(total, 2),
         "available_pressure_psi": round(available, 3), "safety_margin_psi": round(available - p_source, 3),
         "supply_adequate": available - p_source >= criteria["safety_margin_psi"],
