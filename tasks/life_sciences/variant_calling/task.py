@@ -44,6 +44,10 @@ BASES = "ACGT"
 TRANSITION = {"A": "G", "G": "A", "C": "T", "T": "C"}
 COMPLEMENT = np.array([3, 2, 1, 0], dtype=np.uint8)
 PCR_ERROR_RATE = 4e-4
+# Low-fraction traps (context errors, stutter) per haplotype: at least this many reads show the error, so that a
+# caller reports it and only an allele-balance filter removes it, and at most this share of the reads.
+TRAP_MIN_READS = 4
+TRAP_MAX_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ SCENARIOS: dict[str, Scenario] = {
         contigs=(("chr11_region", 60_000, 0.41, 1.0),),
         depth=30.0, read_length=100, insert_mean=330.0, n_snv=120, n_indel=18,
         str_indel_fraction=0.3, n_repeats=14, het_fraction=0.62,
-        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2500, 0.012, 1),
+        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2500, 0.012, 2),
         traps=Traps(strand=(10, 0.6, 0.9), strand_other=0.0, low_fraction=(8, 0.1, 0.17),
                     stutter=(5, 0.1, 0.17), jackpots=(6, 10, 16)),
         thresholds={"snv_recall": 0.95, "snv_precision": 0.95, "indel_recall": 0.85,
@@ -113,8 +117,8 @@ SCENARIOS: dict[str, Scenario] = {
         contigs=(("chr4_region", 55_000, 0.38, 1.0),),
         depth=40.0, read_length=150, insert_mean=400.0, n_snv=70, n_indel=60,
         str_indel_fraction=0.75, n_repeats=60, het_fraction=0.6,
-        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2600, 0.012, 1),
-        traps=Traps(strand=(8, 0.6, 0.9), strand_other=0.0, low_fraction=(6, 0.1, 0.17),
+        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2600, 0.012, 2),
+        traps=Traps(strand=(8, 0.6, 0.9), strand_other=0.0, low_fraction=(8, 0.1, 0.17),
                     stutter=(8, 0.1, 0.17), jackpots=(6, 12, 18)),
         thresholds={"snv_recall": 0.95, "snv_precision": 0.95, "indel_recall": 0.80,
                     "indel_precision": 0.85, "genotype": 0.90, "artefact_pass": 0.25},
@@ -452,14 +456,24 @@ def _mutate_fragment(lib: Library, i: int, hap_pos: int, base: int) -> None:
         lib.rev[i, offset] = COMPLEMENT[base]
 
 
+def _trap_carriers(rng: np.random.Generator, eligible: np.ndarray, rate: float) -> np.ndarray:
+    """About ``rate`` of the ``eligible`` reads or fragments, within the low-fraction trap's floor and ceiling."""
+    count = max(int(rng.binomial(len(eligible), rate)), TRAP_MIN_READS)
+    count = min(count, int(TRAP_MAX_SHARE * len(eligible)))
+    return rng.choice(eligible, size=count, replace=False)
+
+
 def _stutter(rng: np.random.Generator, lib: Library, hap: np.ndarray, hap_pos: int, error: Artefact) -> None:
-    """PCR slippage: a share of the fragments spanning the tract carry ``error`` (an indel) instead."""
+    """PCR slippage: a share of the fragments whose reads show the tract carry ``error`` (an indel) instead."""
     delta = len(error.alt) - len(error.ref)
     edited = np.concatenate([hap[:hap_pos], _codes(error.alt), hap[hap_pos + len(error.ref):]])
     span = (lib.starts < hap_pos) & (lib.starts + lib.flen > hap_pos + len(error.ref) + 1)
     span &= lib.starts + lib.flen + delta <= len(edited)
-    offsets = np.arange(lib.fwd.shape[1])
-    for i in np.flatnonzero(span & (rng.random(len(span)) < error.rate)):
+    length = lib.fwd.shape[1]
+    shows = lambda index: (index >= 0) & (index + len(error.ref) < length)  # noqa: E731
+    span &= shows(lib.fwd_index(hap_pos)) | shows(lib.rev_index(hap_pos + len(error.ref)))
+    offsets = np.arange(length)
+    for i in _trap_carriers(rng, np.flatnonzero(span), error.rate):
         lib.fwd[i] = edited[lib.starts[i] + offsets]
         lib.rev[i] = COMPLEMENT[edited[lib.starts[i] + lib.flen[i] + delta - 1 - offsets]]
 
@@ -477,8 +491,26 @@ def _jackpot(rng: np.random.Generator, lib: Library, hap: np.ndarray, hap_pos: i
     return i, base
 
 
-def _read_errors(rng: np.random.Generator, lib: Library, hap_pos: int, error: Artefact) -> None:
-    """A systematic sequencing error: reads show the error's ALT at its rate (the other strand's at ``other_rate``)."""
+def _context_errors(rng: np.random.Generator, lib: Library, hap_pos: int, error: Artefact) -> None:
+    """A context-specific sequencing error on both strands: a share of the reads covering ``hap_pos`` show its ALT.
+
+    Drawn before PCR duplication, so a read's duplicates repeat it and marking them leaves the share unchanged.
+    """
+    alt = BASES.index(error.alt)
+    length = lib.fwd.shape[1]
+    fwd_index, rev_index = lib.fwd_index(hap_pos), lib.rev_index(hap_pos)
+    n = len(fwd_index)
+    covering = np.concatenate([np.flatnonzero((fwd_index >= 0) & (fwd_index < length)),
+                               n + np.flatnonzero((rev_index >= 0) & (rev_index < length))])
+    for read in _trap_carriers(rng, covering, error.rate):
+        if read < n:
+            lib.fwd[read, fwd_index[read]] = alt
+        else:
+            lib.rev[read - n, rev_index[read - n]] = COMPLEMENT[alt]
+
+
+def _strand_errors(rng: np.random.Generator, lib: Library, hap_pos: int, error: Artefact) -> None:
+    """A strand-specific systematic error: reads show its ALT at its rate (the other strand's at ``other_rate``)."""
     alt = BASES.index(error.alt)
     length = lib.fwd.shape[1]
     fwd_rate = error.rate if error.strand >= 0 else error.other_rate
@@ -527,6 +559,8 @@ def _simulate_reads(
         for error in mine:
             if error.kind == "stutter":
                 _stutter(rng, lib, src.hap, src.hap_pos(error.pos), error)
+            elif error.kind == "low_fraction":
+                _context_errors(rng, lib, src.hap_pos(error.pos), error)
         copies = np.ones(src.pairs, dtype=int)
         amplified = rng.random(src.pairs) < sc.duplicate_rate
         copies[amplified] += np.minimum(rng.geometric(0.45, size=int(amplified.sum())), 5)
@@ -537,8 +571,8 @@ def _simulate_reads(
                 jackpots.append(Artefact("pcr_jackpot", name, pos, seqs[name][pos], BASES[hit[1]]))
         lib = lib.take(np.repeat(np.arange(src.pairs), copies))
         for error in mine:
-            if error.kind != "stutter":
-                _read_errors(rng, lib, src.hap_pos(error.pos), error)
+            if error.kind == "strand_bias":
+                _strand_errors(rng, lib, src.hap_pos(error.pos), error)
         r1, r2 = lib.mates()
         r1_parts.append(r1)
         r2_parts.append(r2)
