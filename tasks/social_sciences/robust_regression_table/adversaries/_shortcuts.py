@@ -26,6 +26,8 @@ with one inference convention taken from a default instead of the brief:
   by <the return>", "the gender gap is <another figure>".
 - summary_reversed_in_words: every convention right, and each sentence names one finding and states its figure, then
   a last sentence reverses a finding in words alone, with no figure: "However, a year of schooling does not raise wages."
+- all_ages: every convention right and every headline figure stated, but the wage extract's sample keeps workers
+  of every age (the 18-64 band is never applied; the wage rules are).
 """
 
 import json
@@ -43,7 +45,8 @@ MODE = Path(__file__).name.removesuffix(".py")
 
 if (INPUT / "cps_extract.csv").exists():
     scenario, d = "wage", pd.read_csv(INPUT / "cps_extract.csv")
-    d = d[d["hourly_wage"].notna() & (d["hourly_wage"] >= 2) & d["age"].between(18, 64)].copy()
+    in_band = d["age"].between(18, 64) | (MODE == "all_ages")
+    d = d[d["hourly_wage"].notna() & (d["hourly_wage"] >= 2) & in_band].copy()
     d["y"], d["exper2"] = np.log(d["hourly_wage"]), d["exper"] ** 2 / 100
     d["female_x_union"] = d["female"] * d["union"]
     base = ["educ", "exper", "exper2", "female", "union"]
@@ -230,7 +233,7 @@ if (MODE, scenario) in TAKEN_BACK:
 REVERSED_IN_WORDS = {"wage": "However, a year of schooling does not raise wages.",
                      "firm": "However, exporting does not raise value added.",
                      "iv": "However, a year of schooling does not raise wages."}
-if MODE in ("summary_contradicted_apart", "summary_reversed_in_words"):
+if MODE in ("summary_contradicted_apart", "summary_reversed_in_words", "all_ages"):
     findings = {"wage": {"return_to_schooling_pct": "The return to schooling", "gender_gap_pct": "The gender gap",
                          "union_premium_women_pct": "The union premium for women"},
                 "firm": {"returns_to_scale": "Within firms, returns to scale", "exporter_premium_pct": "The exporter premium"},
@@ -240,6 +243,7 @@ if MODE in ("summary_contradicted_apart", "summary_reversed_in_words"):
     # the first finding negated in a later sentence, every other one given a second figure
     later = [f"{name} is not {abs(out[key]):.3f}." if i == 0 else f"{name} is {abs(out[key]) + 6:.1f} percent."
              for i, (key, name) in enumerate(findings.items())]
-    out["summary"] = " ".join([*stated, "Read another way:", *later] if MODE == "summary_contradicted_apart"
-                              else [*stated, REVERSED_IN_WORDS[scenario]])
+    taken_back = {"summary_contradicted_apart": ["Read another way:", *later],
+                  "summary_reversed_in_words": [REVERSED_IN_WORDS[scenario]]}
+    out["summary"] = " ".join([*stated, *taken_back.get(MODE, [])])
 (OUTPUT / "interpretation.json").write_text(json.dumps(out, indent=1))
