@@ -28,11 +28,14 @@ decision (usable imagery on at least 90 % of the field) that follows from them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
+import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -286,37 +289,95 @@ def _clouds(grid: Grid, sc: dict[str, Any], rng: np.random.Generator) -> np.ndar
     return scl
 
 
-def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
-    sc = SCENARIOS[params["scenario"]]
-    rng = np.random.default_rng(params["seed"])
+MIN_ZONE_SHARE = 0.05  # every management zone covers at least this share of the usable pixels
+MAX_DRAWS = 40
+
+
+def inside_ring(points: np.ndarray, ring: list[tuple[float, float]]) -> np.ndarray:
+    """Which of the (n, 2) points lie inside the closed ring (even-odd ray casting)."""
+    x, y = points[:, 0], points[:, 1]
+    inside = np.zeros(len(points), dtype=bool)
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+        crosses = (y1 > y) != (y2 > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside ^= crosses & (x < x1 + (y - y1) * (x2 - x1) / (y2 - y1))
+    return inside
+
+
+@dataclass
+class FieldDraw:
+    """One drawn field: its outline, grid, the field and usable masks, the NDVI and the reference zones."""
+
+    rings: list[list[tuple[float, float]]]
+    grid: Grid
+    field: np.ndarray
+    valid: np.ndarray
+    ndvi: np.ndarray
+    zones: np.ndarray
+
+    def zones_large_enough(self, k: int) -> bool:
+        return all((self.zones == z).sum() >= MIN_ZONE_SHARE * self.valid.sum() for z in range(1, k + 1))
+
+    def pond_inside_field(self) -> bool:
+        """The pond (a hole) lies wholly inside the outer ring: a sparse outline can cut across it."""
+        outer, *holes = self.rings
+        steps = np.linspace(0.0, 1.0, 20)[:, None, None]
+        for hole in holes:
+            corners = np.array(hole)
+            edge_points = (corners[:-1] + steps * (corners[1:] - corners[:-1])).reshape(-1, 2)
+            if not inside_ring(edge_points, outer).all():
+                return False
+        return True
+
+
+def draw_field(scenario: str, rng: np.random.Generator, input_dir: Path, work: Path) -> FieldDraw:
+    """Draw a field and its imagery, write the input files and compute the reference zones."""
+    sc = SCENARIOS[scenario]
     epsg, res = sc["epsg"], sc["res"]
-    rings = field_rings(sc, rng, hole=params["scenario"] == "drone_cotton")
+    rings = field_rings(sc, rng, hole=scenario == "drone_cotton")
     grid = _grid_for(rings, res, 60.0)
     truth = vigor(grid, sc, rng)
+    field = rasterize_mask(boundary_files(rings, epsg, input_dir, work), grid, work)
+    truth[~field] = np.clip(0.18 + rng.normal(0, 0.03, truth.shape), 0.05, 0.35)[~field]
+    red, nir = reflectances(truth, rng)
+    valid = field.copy()
+    if scenario == "sentinel2_wheat":
+        ndvi = _write_sentinel2(red, nir, grid, sc, rng, input_dir, valid)
+    elif scenario == "planetscope_corn":
+        ndvi = _write_planetscope(red, nir, grid, epsg, rng, input_dir)
+    else:
+        ndvi = _write_drone(red, nir, grid, epsg, rng, input_dir, valid)
+    valid &= np.isfinite(ndvi)
+    zones = classify(ndvi, valid, sc)
+    if sc["sieve"]:
+        zones = sieve(zones, grid, epsg, sc["sieve"], work)
+    return FieldDraw(rings, grid, field, valid, ndvi, zones)
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    """The seed's own draw, unless it leaves a zone too small to manage (with fixed breaks the vigor patches
+    can miss the field or hide under cloud) or the pond outside the field: then redraws from separate streams."""
+    sc = SCENARIOS[params["scenario"]]
     with tempfile.TemporaryDirectory(prefix="ale-ndvi-gen-") as tmp:
-        work = Path(tmp)
-        field = rasterize_mask(boundary_files(rings, epsg, input_dir, work), grid, work)
-        truth[~field] = np.clip(0.18 + rng.normal(0, 0.03, truth.shape), 0.05, 0.35)[~field]
-        red, nir = reflectances(truth, rng)
-        valid = field.copy()
-        origin = (grid.ulx, grid.uly)
-        if params["scenario"] == "sentinel2_wheat":
-            ndvi = _write_sentinel2(red, nir, grid, sc, rng, input_dir, valid)
-        elif params["scenario"] == "planetscope_corn":
-            ndvi = _write_planetscope(red, nir, grid, epsg, rng, input_dir)
+        for attempt in range(MAX_DRAWS):
+            stage = Path(tmp) / f"draw{attempt}"
+            (stage / "input").mkdir(parents=True)
+            rng = np.random.default_rng(params["seed"] if attempt == 0 else [params["seed"], attempt])
+            drawn = draw_field(params["scenario"], rng, stage / "input", stage)
+            if drawn.zones_large_enough(sc["zones"]) and drawn.pond_inside_field():
+                break
         else:
-            ndvi = _write_drone(red, nir, grid, epsg, rng, input_dir, valid)
-        valid &= np.isfinite(ndvi)
-        zones = classify(ndvi, valid, sc)
-        if sc["sieve"]:
-            zones = sieve(zones, grid, epsg, sc["sieve"], work)
-        np.save(reference_dir / "ndvi.npy", np.where(valid, ndvi, np.float32(NODATA)).astype(np.float32))
-        np.save(reference_dir / "zones.npy", zones)
-    means = {z: float(ndvi[zones == z].astype(np.float64).mean()) for z in range(1, sc["zones"] + 1)}
+            raise RuntimeError(f"no usable field in {MAX_DRAWS} draws")
+        for path in (stage / "input").iterdir():
+            shutil.move(path, input_dir / path.name)
+    grid, zones, valid = drawn.grid, drawn.zones, drawn.valid
+    np.save(reference_dir / "ndvi.npy", np.where(valid, drawn.ndvi, np.float32(NODATA)).astype(np.float32))
+    np.save(reference_dir / "zones.npy", zones)
+    means = {z: float(drawn.ndvi[zones == z].astype(np.float64).mean()) for z in range(1, sc["zones"] + 1)}
     (reference_dir / "reference.json").write_text(json.dumps({
-        "epsg": epsg, "transform": grid.transform(), "rows": grid.rows, "cols": grid.cols, "origin": origin,
-        "zone_pixels": {z: int((zones == z).sum()) for z in means}, "zone_mean_ndvi": means,
-        "field_pixels": int(field.sum()), "usable_pixels": int(valid.sum()),
+        "epsg": sc["epsg"], "transform": grid.transform(), "rows": grid.rows, "cols": grid.cols,
+        "origin": (grid.ulx, grid.uly), "zone_pixels": {z: int((zones == z).sum()) for z in means},
+        "zone_mean_ndvi": means, "field_pixels": int(drawn.field.sum()), "usable_pixels": int(valid.sum()),
     }, indent=1))
 
 

@@ -128,14 +128,23 @@ class Amounts:
                 self.used.add(cents)
                 return cents
 
-    def transpose(self, cents: int) -> int:
-        """The amount with two adjacent digits of its dollar part swapped (a new, unused amount)."""
+    @staticmethod
+    def _swaps(cents: int) -> list[int]:
+        """The amounts (in cents, unsigned) with two adjacent, different digits of the dollar part swapped."""
         dollars, rest = divmod(abs(cents), 100)
         digits = str(dollars)
-        spots = [i for i in range(len(digits) - 1) if digits[i] != digits[i + 1] and not (i == 0 and digits[1] == "0")]
-        self.rng.shuffle(spots)
-        for i in spots:
-            swapped = int(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]) * 100 + rest
+        return [int(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]) * 100 + rest
+                for i in range(len(digits) - 1) if digits[i] != digits[i + 1] and not (i == 0 and digits[1] == "0")]
+
+    def transposable(self, cents: int) -> bool:
+        """Whether ``transpose`` has a new amount for ``cents``."""
+        return any(swapped not in self.used for swapped in self._swaps(cents))
+
+    def transpose(self, cents: int) -> int:
+        """The amount with two adjacent digits of its dollar part swapped (a new, unused amount)."""
+        swaps = self._swaps(cents)
+        self.rng.shuffle(swaps)
+        for swapped in swaps:
             if swapped not in self.used:
                 self.used.add(swapped)
                 return swapped if cents > 0 else -swapped
@@ -158,6 +167,14 @@ def add_bdays(day: dt.date, n: int) -> dt.date:
 
 def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _transposable(drawn: Txn, candidates: list[Txn], amounts: Amounts, aside: random.Random) -> Txn:
+    """``drawn``, or where its amount has no digit transposition (500.00, 2222.22), another of ``candidates``
+    drawn from ``aside``, a stream of its own (so that the instances that never needed it stay as they were)."""
+    if amounts.transposable(drawn.amount):
+        return drawn
+    return aside.choice([t for t in candidates if amounts.transposable(t.amount)])
 
 
 def build_scenario(params: dict[str, Any]) -> dict[str, Any]:
@@ -247,11 +264,13 @@ def build_scenario(params: dict[str, Any]) -> dict[str, Any]:
         txns[-1].extra["trace"] = f"{rng.randint(10**9, 10**10 - 1)}"
 
     # Errors in the books.
+    aside = random.Random(f"{params['seed']}:transposable")
     if "check_transposition" in feats:
-        victim = rng.choice(cleared_checks)
+        victim = _transposable(rng.choice(cleared_checks), cleared_checks, amounts, aside)
         victim.book_amount = amounts.transpose(victim.amount)
     if "deposit_transposition" in feats:
-        victim = cleared_deposits.pop()
+        victim = _transposable(cleared_deposits[-1], cleared_deposits, amounts, aside)
+        cleared_deposits.remove(victim)
         victim.book_amount = amounts.transpose(victim.amount)
     duplicate_gl = cleared_deposits.pop() if "gl_duplicate" in feats else None
     duplicate_bank = next(t for t in txns if t.kind == "ach_out" and t.name == LANDLORD) \

@@ -2,16 +2,16 @@
 
 The generator draws a quarter of daily campaign rows for one account (its channel mix, currencies, a
 re-exported day and a campaign paused mid-quarter; each channel's ROAS level and spend from the seed, until the
-rule's best-ROAS-first funding order decides the allocation), and computes the clean data, the KPIs and the
-budget reallocation the brief's rule gives. The grader opens the submitted workbook in a headless
-soffice (inspect_workbook.py, in a tool sandbox): it reads the data sheet, the DataPilot's source and
-fields and its output, the KPI cells and whether they are formulas, and the chart's type and data
-ranges; then it changes the data sheet's numbers, recalculates and checks that the KPIs follow. The
-reallocation is checked against the rule, and the summary must give each channel cut or funded its move, in
-the rule's direction, with its own figure (a line that moves it the other way, in direction words or in other words
-around its budget such as "lower its budget", "its budget should rise" or "move money into", keeps its budget,
-denies its move or weighs both ways fails; a sentence naming channels on both sides of the move is read clause by
-clause; the quarter's history, "its CPA increased" or "its spend went up in August", moves nothing).
+rule's best-ROAS-first funding order decides the allocation and the halved cap holds money back), and computes
+the clean data, the KPIs and the budget reallocation the brief's rule gives, at its cap and at half of it. The
+grader opens the submitted workbook in a headless soffice (inspect_workbook.py, in a tool sandbox): it reads the
+data sheet, the DataPilot's source and fields and its output, the KPI cells and whether they are formulas, and
+the chart's type and data ranges; then it changes the data sheet's numbers, recalculates and checks that the KPIs
+follow. Both reallocations are checked against the rule, and the summary must give each channel cut or funded its
+move, in the rule's direction, with its own figure (a line that moves it the other way, in direction words or in
+other words around its budget such as "lower its budget", "its budget should rise" or "move money into", keeps its
+budget, denies its move or weighs both ways fails; a sentence naming channels on both sides of the move is read
+clause by clause; the quarter's history, "its CPA increased" or "its spend went up in August", moves nothing).
 """
 
 from __future__ import annotations
@@ -58,10 +58,11 @@ def channel_totals(rows: list[dict]) -> dict[str, dict[str, float]]:
     return {c: kpis(*t) for c, t in totals.items()}
 
 
-def reallocate(mix: Mix, roas: dict[str, float], budget: dict[str, float],
+def reallocate(mix: Mix, roas: dict[str, float], budget: dict[str, float], cap_share: float,
                funding_order: list[str] | None = None) -> tuple[list[dict], float, float]:
-    """The brief's rule: rows per channel, the amount moved and the amount held back. ``funding_order`` (the
-    channels at or above target) replaces the rule's best ROAS first, to see whether the order decides."""
+    """The brief's rule with growth capped at ``cap_share``: rows per channel, the amount moved and the amount held
+    back. ``funding_order`` (the channels at or above target) replaces the rule's best ROAS first, to see whether
+    the order decides."""
     change = {c: 0.0 for c in roas}
     pool = 0.0
     for c in roas:
@@ -70,7 +71,7 @@ def reallocate(mix: Mix, roas: dict[str, float], budget: dict[str, float],
             pool -= change[c]
     freed = pool
     for c in funding_order or sorted(_recipients(mix, roas), key=roas.get, reverse=True):
-        take = min(pool, mix.cap_share * budget[c])
+        take = min(pool, cap_share * budget[c])
         change[c], pool = take, pool - take
     rows = [{"channel": c, "roas": roas[c], "current_budget": budget[c], "change": change[c],
              "new_budget": budget[c] + change[c],
@@ -124,10 +125,10 @@ def _clean(mix: Mix, export: list[dict]) -> list[dict]:
     return clean
 
 
-def _sound(mix: Mix, totals: dict[str, dict], budget: dict[str, float], moves: list[dict]) -> bool:
-    """Every channel's ROAS clear of the target and of each other, the cap biting on the best channel, and the
-    funding order deciding the allocation: funded in file or name order instead of best ROAS first, some channel's
-    budget would move by another amount (more than 2 % of the money freed)."""
+def _sound(mix: Mix, totals: dict[str, dict], budget: dict[str, float], moves: list[dict], held_at_half_cap: float) -> bool:
+    """Every channel's ROAS clear of the target and of each other, the cap biting on the best channel, the funding
+    order deciding the base plan's allocation (funded in any other plain order, some channel's budget would move by
+    another amount: more than 2 % of the money freed), and the halved cap holding money back (more than 2 %)."""
     roas = {c: t["roas"] for c, t in totals.items()}
     ranked = sorted(roas.values())
     clear = all(abs(r - mix.target_roas) > 0.15 for r in ranked) and all(b - a > 0.15 for a, b in itertools.pairwise(ranked))
@@ -136,10 +137,14 @@ def _sound(mix: Mix, totals: dict[str, dict], budget: dict[str, float], moves: l
     freed = -sum(c for c in change.values() if c < 0)
     recipients = _recipients(mix, roas)
     def allocates_otherwise(order: list[str]) -> bool:
-        other = {m["channel"]: m["change"] for m in reallocate(mix, roas, budget, order)[0]}
+        other = {m["channel"]: m["change"] for m in reallocate(mix, roas, budget, mix.cap_share, order)[0]}
         return max(abs(other[c] - change[c]) for c in recipients) > 0.02 * freed
+    spend = {c: t["spend"] for c, t in totals.items()}
+    other_orders = [recipients, sorted(recipients), sorted(recipients, reverse=True), sorted(recipients, key=roas.get),
+                    sorted(recipients, key=budget.get), sorted(recipients, key=budget.get, reverse=True),
+                    sorted(recipients, key=spend.get), sorted(recipients, key=spend.get, reverse=True)]
     return (clear and freed > 0 and math.isclose(best["change"], mix.cap_share * best["current_budget"])
-            and allocates_otherwise(recipients) and allocates_otherwise(sorted(recipients)))
+            and all(allocates_otherwise(order) for order in other_orders) and held_at_half_cap > 0.02 * freed)
 
 
 def _brief(mix: Mix) -> str:
@@ -173,13 +178,19 @@ Ratios are plain fractions (0.034, not 3.4 %).
   by more than {mix.cap_share:.0%} of its current budget. Whatever no channel can absorb is held back
   (not spent).
 - Channels neither cut nor increased keep their budget.
+
+## Halved-cap case
+Finance also wants the same rule applied with the cap halved: no channel may grow by more than
+**{mix.cap_share / 2:.0%}** of its current budget (everything else as above).
 """
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     mix = MIXES[params["mix"]]
-    for attempt in range(500):
+    for attempt in range(5000):
         dealt = _deal(mix, random.Random(f"{params['seed']}:levels:{attempt}"))
+        if sum(roas >= mix.target_roas for roas, _ in dealt.values()) < 3:
+            continue  # two funded channels or fewer: some plain order always funds them as best ROAS first does
         rng = random.Random(f"{params['seed']}:{attempt}")
         export = _draw(mix, dealt, rng)
         days = sorted({r["date"] for r in export if r["date"] < LAST_MONTH})
@@ -188,8 +199,10 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         clean = _clean(mix, export)
         totals = channel_totals(clean)
         budget = {c: sum(r["spend"] for r in clean if r["channel"] == c and r["month"] == LAST_MONTH) for c in totals}
-        moves, moved, held = reallocate(mix, {c: t["roas"] for c, t in totals.items()}, budget)
-        if _sound(mix, totals, budget, moves):
+        roas = {c: t["roas"] for c, t in totals.items()}
+        moves, moved, held = reallocate(mix, roas, budget, mix.cap_share)
+        half_cap_moves, half_cap_moved, half_cap_held = reallocate(mix, roas, budget, mix.cap_share / 2)
+        if _sound(mix, totals, budget, moves, half_cap_held):
             break
     else:
         raise RuntimeError("no sound quarter drawn")
@@ -205,6 +218,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     row_keys = [[r["date"], r["channel"], r["campaign"], r["spend"], r["revenue"]] for r in clean]
     reference = {"rows": len(clean), "row_keys": row_keys, "duplicate_day": repeated, "totals": totals, "pivot": pivot, "moves": moves,
                  "moved": moved, "held": held, "target": mix.target_roas, "currency": mix.currency,
+                 "half_cap": {"cap_share": mix.cap_share / 2, "moves": half_cap_moves, "moved": half_cap_moved,
+                              "held": half_cap_held},
                  "donors": [m["channel"] for m in moves if m["action"] == "cut"],
                  "recipients": [m["channel"] for m in moves if m["action"] == "increase"]}
     (reference_dir / "reference.json").write_text(json.dumps(reference, indent=1))
@@ -375,8 +390,9 @@ def _grade_workbook(g: Grading, ref: dict, book: dict) -> dict[str, float]:
     return {c: _num(r.get("roas")) or 0.0 for c, r in before.items()}
 
 
-def _grade_reallocation(g: Grading, ref: dict, rows: list[dict], kpi_roas: dict[str, float]) -> None:
-    want = {m["channel"]: m for m in ref["moves"]}
+def _grade_reallocation(g: Grading, case: str, moves: list[dict], rows: list[dict], kpi_roas: dict[str, float],
+                        weight: int) -> None:
+    want = {m["channel"]: m for m in moves}
     found = {r["channel"].strip(): r for r in rows}
     def verdict(c: str) -> bool | str:
         r = found.get(c)
@@ -389,10 +405,10 @@ def _grade_reallocation(g: Grading, ref: dict, rows: list[dict], kpi_roas: dict[
                 or f"found {[r.get(f) for f in ('roas', 'current_budget', 'change', 'new_budget', 'action')]}")
     verdicts = {c: verdict(c) for c in want}
     verdicts.update({c: "not a channel of the export" for c in found if c not in want})
-    g.fraction("the reallocation applies the brief's rule to every channel", verdicts, weight=3)
+    g.fraction(f"the {case} applies the brief's rule to every channel", verdicts, weight=weight)
     consistent = bool(kpi_roas) and all(c in kpi_roas and _close(_num(r.get("roas")) or 0.0, kpi_roas[c], 1e-3, 1e-3)
                                         for c, r in found.items())
-    g.check("the reallocation's ROAS are the workbook's", consistent, weight=1)
+    g.check(f"the {case}'s ROAS are the workbook's", consistent, weight=1)
 
 
 def _numbers(text: str) -> list[float]:
@@ -422,7 +438,7 @@ _CUT_WORDS = re.compile(r"\b(?:cut|cuts|cutting|reduc\w*|decreas\w*|trim\w*|scal
                         r"|\b(?:wind|winds|winding|wound)\s+down\b")
 _RAISE_WORDS = re.compile(r"\b(?:increas\w*|rais\w*|boost\w*|grow\w*|expand\w*|funded|gains?|adds?|"
                           r"added|additional|extra|top(?:s|ped)?\s+up|scal\w*\s+up)\b"
-                          r"|\b(?:gets?|receiv\w*)\b(?!\W+(?:\w+\W+)?(?:less|smaller|fewer|lower|reduced)\b)"
+                          r"|\b(?:gets?|receiv\w*)\b(?!\W+(?:\w+\W+)?(?:less|smaller|fewer|lower|reduced|no|nothing)\b)"
                           rf"|\b(?:more|higher|bigger|larger|greater|doubl\w*)\b(?!\s+than)\W+(?:\w+\W+){{0,3}}?{_MONEY}\b"
                           rf"|{_MONEY_WILL_BE}(?:higher|bigger|larger|greater)\b(?!\s+than)"
                           r"|\bspend(?:ing)?\s+(?:\w+\s+)?more\b|\binvest\w*\s+more\b|\bdouble\s+down\b|(?<!de-)\bprioriti[sz]\w*"
@@ -435,9 +451,11 @@ _RAISE_WORDS = re.compile(r"\b(?:increas\w*|rais\w*|boost\w*|grow\w*|expand\w*|f
                           rf"|\b{_MONEY}\W+(?:\w+\W+){{0,3}}?(?:raised|goes\s+up|go\s+up|up|rises?|rising|rose|"
                           r"doubl\w*|climbs?|climbing)\b"
                           r"|\b(?:mov|shift|put|pour|channel|invest)\w*\W+(?:\w+\W+){0,3}?into\b")
+# a budget kept ("its budget is frozen", "stays untouched"), not a spend that was flat in the quarter
+_KEPT = r"(?:unchanged|untouched|unaltered|frozen|flat|the\s+same|as\s+is)"
 _HOLD_WORDS = re.compile(r"\b(?:keep|keeps|kept|hold|holds|maintain\w*|freez\w*)\b(?:\W+\w+){0,3}?\W+(?:budget|spend|level)"
-                         r"|\b(?:budget|spend)\w*(?:\W+\w+){0,3}?\W+(?:unchanged|flat|the\s+same|as\s+is)\b"
-                         r"|\b(?:stays?|remains?|left)\s+(?:unchanged|flat|the\s+same|as\s+is)\b|\bno\s+change\b")
+                         rf"|\b(?:budget|spend)\w*(?:\W+(?!(?:was|were)\b)\w+){{0,3}}?\W+{_KEPT}\b"
+                         rf"|\b(?:stays?|remains?|left)\s+{_KEPT}\b|\bno\s+change\b")
 # the quarter's history, not the budget move: a performance figure that changed ("its CPA increased", "ROAS fell"),
 # or the spend that changed in a past month or over the quarter ("Meta's spend went up in August"), not one that will
 # ("Meta's spend will increase over the quarter", "is to rise during"), or a share or budget it had ("had the larger
@@ -492,10 +510,11 @@ def _grade_summary(g: Grading, ref: dict, text: str) -> None:
     lowered = text.lower()
     numbers = _numbers(text)
     names = all(c.lower() in lowered for c in ref["donors"] + ref["recipients"])
-    g.check("the summary names the channels cut and funded, the amount moved and the amount held",
-            names and _has(numbers, ref["moved"]) and (_has(numbers, ref["held"]) or ref["held"] < 1.0), weight=2,
+    held = ref["half_cap"]["held"]
+    g.check("the summary names the channels cut and funded, the amount moved and the amount held at the halved cap",
+            names and _has(numbers, ref["moved"]) and _has(numbers, held), weight=2,
             expected={"cut": ref["donors"], "funded": ref["recipients"], "moved": round(ref["moved"], 2),
-                      "held": round(ref["held"], 2)})
+                      "held at the halved cap": round(held, 2)})
     # each channel cut or funded is stated with its own figure (its ROAS, change or budget) and the direction of
     # its move, in a line or sentence that does not also name a channel on the other side of the move; and no
     # such line moves it the other way or leaves the direction open
@@ -517,8 +536,10 @@ def _grade_summary(g: Grading, ref: dict, text: str) -> None:
         # a sentence that names both sides is read clause by clause ("Meta is cut, while Display gets more")
         own = [(q, under) for p, under in passages
                for q in ([p] if alone(p) else _SIDES.split(p)) if alone(q)]
-        ways = {p: _directions(p.lower(), moves[c]) | ({under} - {None}) for p, under in own}
         action = moves[c]["action"]
+        # denying the other way ("LinkedIn is not cut") agrees with the move and states nothing of it
+        other_way_denied = {f"not {way}" for way in ("cut", "increase") if way != action}
+        ways = {p: (_directions(p.lower(), moves[c]) | ({under} - {None})) - other_way_denied for p, under in own}
         if wrong := [p for p, said in ways.items()
                      if (said and action not in said) or "hedged" in said or f"not {action}" in said]:
             return f"{c} is to be {moves[c]['action']}, but the summary says: {wrong[0].strip()[:120]!r}"
@@ -536,7 +557,7 @@ def _grade_summary(g: Grading, ref: dict, text: str) -> None:
 
 
 def grade(g: Grading) -> None:
-    if not g.require_files("campaign_performance.ods", "reallocation.csv", "summary.md"):
+    if not g.require_files("campaign_performance.ods", "reallocation.csv", "reallocation_halved_cap.csv", "summary.md"):
         return
     ref = g.reference_json("reference.json")
     run = g.run_tool(["/usr/bin/python3", "inspect_workbook.py", "campaign_performance.ods", "perturb.json"],
@@ -549,10 +570,12 @@ def grade(g: Grading) -> None:
                    reason=(book or {}).get("error") or run.stderr[-400:]):
         return
     kpi_roas = _grade_workbook(g, ref, book)
-    rows = g.read_csv("reallocation.csv", required_columns=["channel", "roas", "current_budget", "change",
-                                                            "new_budget", "action"])
-    if rows is not None:
-        _grade_reallocation(g, ref, rows, kpi_roas)
+    for case, name, moves, weight in (("reallocation", "reallocation.csv", ref["moves"], 3),
+                                      ("halved-cap reallocation", "reallocation_halved_cap.csv",
+                                       ref["half_cap"]["moves"], 2)):
+        rows = g.read_csv(name, required_columns=["channel", "roas", "current_budget", "change", "new_budget", "action"])
+        if rows is not None:
+            _grade_reallocation(g, case, moves, rows, kpi_roas, weight)
     text = g.read_text("summary.md")
     if text is not None:
         _grade_summary(g, ref, text)

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 MIN_PER_GENDER = 5
+BUDGET_MARGIN = 300.0  # USD between the budget and any funded total it is to tell apart
 
 
 @dataclass
@@ -165,12 +166,18 @@ def fund(candidates: list[dict], budget_usd: float) -> tuple[list[dict], float]:
 
 
 def choose_budget(candidates: list[dict]) -> float:
-    """A round budget (USD 1,000s) that funds about 60% of the list with a clear margin on either side."""
-    sums = np.cumsum([c["increase_usd"] for c in candidates])
+    """A round budget (USD 1,000s) that funds about 60% of the list with a clear margin on either side, and with room
+    left for a later, smaller raise: stopping at the first raise over the budget (the protocol) and skipping it to fund
+    later ones then fund different lists. The midpoint of the two funded totals it separates comes first; a budget
+    nearer the raise that does not fit only where the midpoint leaves no later raise room."""
+    costs = [c["increase_usd"] for c in candidates]
+    sums = np.cumsum(costs)
     start = int(np.searchsorted(sums, 0.6 * sums[-1]))
     for k in [*range(start, len(sums) - 1), *range(start - 1, 0, -1)]:
         low, high = sums[k - 1] if k else 0.0, sums[k]
-        budget = round((low + high) / 2, -3)
-        if low + 300 < budget < high - 300:
-            return float(budget)
+        smallest_later = min(costs[k + 1:])
+        midpoint = round((low + high) / 2, -3)
+        for budget in (midpoint, *range(1000 * math.floor((high - BUDGET_MARGIN) / 1000), int(midpoint), -1000)):
+            if low + BUDGET_MARGIN < budget < high - BUDGET_MARGIN and smallest_later <= budget - low - BUDGET_MARGIN:
+                return float(budget)
     raise ValueError("no budget separates the ranked raises")

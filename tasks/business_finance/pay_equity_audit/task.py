@@ -42,7 +42,9 @@ statistically significant amount").
 from __future__ import annotations
 
 import json
+import math
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,11 @@ COHORT_COLUMNS = ["job_family", "job_level", "n_women", "n_men", "raw_gap_pct", 
                   "flagged"]
 REMEDIATION_COLUMNS = ["employee_id", "currency", "current_salary", "proposed_salary", "increase", "increase_usd",
                        "funded"]
+# log points: a women coefficient at least this far from zero sets the cohort gaps and raises from the gender-neutral
+# residuals apart from those from the model's own residuals by more than the grader's tolerances; one nearer zero is
+# moved out to WOMEN_COEFFICIENT_MOVED (past the floor whatever the rounding of the salaries)
+WOMEN_COEFFICIENT_FLOOR = 0.0015
+WOMEN_COEFFICIENT_MOVED = 0.002
 SE_TEXT = {
     "HC3": "heteroskedasticity-consistent HC3 standard errors; t inference with N - K degrees of freedom",
     "cluster": "standard errors clustered by job family (CR1: the sandwich scaled by G/(G-1) x (N-1)/(N-K)); "
@@ -119,17 +126,25 @@ fund raises in full in that order; stop at the first raise that would take the t
 """
 
 
-def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
-    sc = workforce.SCENARIOS[params["scenario"]]
-    rng = np.random.default_rng(params["seed"])
-    rows = workforce.hris_rows(sc, int(params["employees"]), rng)
+def _workforce(sc: workforce.Scenario, params: Params) -> tuple[list[list], list[list], list[audit.Employee], dict]:
+    """The export, the FX table, the audit population and its model."""
+    rows = workforce.hris_rows(sc, int(params["employees"]), np.random.default_rng(params["seed"]))
     fx = workforce.fx_rows(sc)
-    write_csv(input_dir / "hris_export.csv", workforce.HRIS_COLUMNS, rows)
-    write_csv(input_dir / "fx_rates.csv", ["rate_date", "currency", "usd_per_unit"], fx)
-
     emps = audit.clean([dict(zip(workforce.HRIS_COLUMNS, r, strict=True)) for r in rows],
                        [{"rate_date": d, "currency": c, "usd_per_unit": u} for d, c, u in fx], workforce.AUDIT_DATE)
-    model = audit.fit(emps, sc.se_type)
+    return rows, fx, emps, audit.fit(emps, sc.se_type)
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    sc = workforce.SCENARIOS[params["scenario"]]
+    rows, fx, emps, model = _workforce(sc, params)
+    women = model["female"]["estimate"]
+    if abs(women) < WOMEN_COEFFICIENT_FLOOR:
+        # the same draws, with women's pay shifted so that the estimate stands clear of zero on the side it fell
+        shift = math.copysign(WOMEN_COEFFICIENT_MOVED, women) - women
+        rows, fx, emps, model = _workforce(replace(sc, female_effect=sc.female_effect + shift), params)
+    write_csv(input_dir / "hris_export.csv", workforce.HRIS_COLUMNS, rows)
+    write_csv(input_dir / "fx_rates.csv", ["rate_date", "currency", "usd_per_unit"], fx)
     candidates = audit.remediation_candidates(emps, model, sc.threshold_pct)
     budget = audit.choose_budget(candidates)
     ranked, total = audit.fund(candidates, budget)

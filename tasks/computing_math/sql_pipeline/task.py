@@ -20,26 +20,26 @@ one on an unknown SKU, and with some untidy customer ids and SKUs in the orders 
 CRM extract, so that the mapping to the unknown members and the id tidying are always exercised); the
 reference tables, counts, KPIs and the release call are computed from the truth in plain Python
 (correct by construction, independent of any SQL).
-Each night first draws its release plan from a stream of its own: the decision (hold on half the
-nights, publish with caveats on a third, publish on a sixth), then the rules that give it (a finance
-rule among them unless the night is published). A breached completeness rule gets the fewest orphan
-lines, unknown-SKU lines or unmatched returns past its threshold at two decimals; a rule held either
-its natural count or the most the threshold allows, orphan_customers and unknown_skus always the latter (on
-such a night the fact lines are first trimmed, by whole orders, to a multiple of 200, so that the orphan and
-unknown-SKU thresholds are whole counts and the night sits exactly on them). Finance's booked sales
-equal the true gross revenue except in a month per breached finance rule, given an injected gap (a
-blocking break, a minor variance), and in one to three other months of every night, publish nights
-included, by a timing gap within the rules (0.05-0.40 %, from the night's aside stream): the largest
-monthly gap, which the release assessment reports, is known only from the reconciliation. A second, hidden night of extracts
-(same profile and scenario, other seed) goes to the reference with its own reference tables; its release
-plan breaches exactly the rules tonight's holds, so that every rule is breached on one of the two nights.
+Each night first draws its release plan from a stream of its own: the decision (hold on half the nights,
+publish with caveats on a third, publish on a sixth), then the rules that give it (a finance rule among them
+unless the night is published). A breached completeness rule gets the fewest orphan lines, unknown-SKU lines
+or unmatched returns past its threshold at two decimals; a held one the most the threshold allows, exactly on
+it: on such a night the fact lines are first trimmed, by whole orders, to a multiple of 200 (orphan_customers,
+unknown_skus), or the matched returns trimmed or topped up to a multiple of 97 (unmatched_returns), so that
+the threshold is a whole count; orphan orders past the plan's count go to known customers. Finance's booked
+sales equal the true gross revenue except in a month per breached finance rule, given an injected gap (a
+blocking break, a minor variance), and in one to three other months of every night, publish nights included,
+by a timing gap within the rules (0.05-0.40 %, from the night's aside stream): the largest monthly gap, which
+the release assessment reports, is known only from the reconciliation. A second, hidden night of extracts
+(same profile and scenario, other seed) goes to the reference with its own reference tables; its release plan
+breaches exactly the rules tonight's holds, so that every rule is breached on one of the two nights.
 
 Grade: the submitted build.sql is re-run from the raw extracts in a fresh sandbox
 (``sqlite3 warehouse.db < build.sql``) and, in another, on the hidden night's extracts; the
 rebuilt, hidden-night and submitted databases are exported through fixed queries (natural keys
 joined through the dimensions) in a second sandbox. Checks: schema (gate), the script reproduces
-the submitted database, each dimension, the fact grain and deduplication, FX conversion,
-dimension mapping, referential integrity and date coverage, returns, data-quality counts, monthly
+the submitted database (release_check included), each dimension, the fact grain and deduplication, FX
+conversion, dimension mapping, referential integrity and date coverage, returns, data-quality counts, monthly
 KPIs and cohort retention against the reference, the KPI report against the submitted database's
 own numbers; the build's release_check table (each rule's verdict) on tonight's and on the hidden night's
 build; the dimension and fact checks again on the hidden night's build; and the release call: the
@@ -105,15 +105,17 @@ RELEASE_RULES = {
     "orphan_customers": ("blocking", 1.0), "unknown_skus": ("blocking", 0.5), "finance_break": ("blocking", 2.0),
     "finance_variance": ("caveat", 0.5), "unmatched_returns": ("caveat", 3.0),
 }
-# rules counted in lines or returns, which a night may meet with the most the threshold allows ("edge")
+# rules counted in lines or returns, which a night holds with the most the threshold allows ("edge")
 COUNTED_RULES = ("orphan_customers", "unknown_skus", "unmatched_returns")
 # on a night with orphan_customers or unknown_skus at its edge the fact lines are a multiple of this, at which
 # both thresholds (1.0 % and 0.5 %) are whole line counts
 WHOLE_THRESHOLD_LINES = 200
+# on a night with unmatched_returns at its edge the matched returns are a multiple of this, at which 3.0 % of the
+# distinct returns (matched and unmatched) is a whole count
+WHOLE_THRESHOLD_MATCHED_RETURNS = 97
 # the release plan's stream: its name is one under which each public instance breaches orphan_customers or
 # unknown_skus and a finance rule, so that the public instances show the shortcuts these rules catch
 PLAN_STREAM = "release-plan-196"
-UNMATCHED_SHARE = 0.01  # returns on order lines the extract lacks, on a night within the rule
 FINANCE_GAPS = {"finance_break": (3.0, 5.0), "finance_variance": (0.8, 1.5)}  # injected gap, percent
 TIMING_GAPS = (1, 3)  # months of every night whose booked sales differ by a timing gap within the rules
 TIMING_GAP = (0.05, 0.40)  # percent
@@ -323,11 +325,13 @@ def _extract_orders(truth: dict, profile: dict, rng: random.Random, aliases: dic
                          "system": order["system"]})
     if "edge" in (plan["orphan_customers"], plan["unknown_skus"]):
         lines -= _drop_orders_to_whole_thresholds(fact, rows, counted_elsewhere, known, set(skus), plan_rng)
+    wanted = _planted_count("orphan_customers", plan["orphan_customers"], len(fact))
+    movable = {c["customer_id"]: c["system"] for c in truth["customers"] if c["customer_id"] not in aliases}
+    _adopt_orphans(fact, rows, wanted, known, movable, profile, plan_rng)
     orphans = sum(f["customer_id"] not in known for f in fact)
-    wanted = _planted_count("orphan_customers", plan["orphan_customers"], orphans, len(fact))
-    _plant_orphans(fact, rows, wanted - orphans, known - set(aliases), orphan_n, profile, plan_rng)
+    _plant_orphans(fact, rows, wanted - orphans, set(movable), orphan_n, profile, plan_rng)
     unknown = sum(f["sku"] not in skus for f in fact)
-    wanted = _planted_count("unknown_skus", plan["unknown_skus"], unknown, len(fact))
+    wanted = _planted_count("unknown_skus", plan["unknown_skus"], len(fact))
     _plant_unknown_skus(fact, rows, wanted - unknown, set(skus), profile, plan_rng)
     _untidy_ids(rows, (2, 3), aside)
     superseded = len(rows) - lines
@@ -367,10 +371,10 @@ def _drop_orders_to_whole_thresholds(fact: list[dict], rows: list[list[str]], ke
 
 
 def _release_plan(plan_rng: random.Random) -> dict[str, str]:
-    """Which release rules a night breaches: rule -> "past" (breached), "edge" (a counted rule held with the most
-    lines or returns its threshold allows) or "clear" (``_held_state``). The decision is drawn first (hold on
-    half the nights, publish_with_caveats on a third, publish on a sixth), then the rules that give it, each at
-    even odds, so that each rule is breached on some nights and not on others; finance is within the rules
+    """Which release rules a night breaches: rule -> "past" (breached), "edge" (a counted rule held with the most lines
+    or returns its threshold allows) or "clear" (a finance rule held; ``_held_state``). The decision is drawn first
+    (hold on half the nights, publish_with_caveats on a third, publish on a sixth), then the rules that give it,
+    each at even odds, so that each rule is breached on some nights and not on others; finance is within the rules
     only on the publish nights, so that a call made without the reconciliation is right on few nights."""
     decision = plan_rng.choices(DECISIONS, weights=(1, 2, 3))[0]
     severity = "blocking" if decision == "hold" else "caveat" if decision == "publish_with_caveats" else None
@@ -390,14 +394,13 @@ def _opposite_plan(plan: dict[str, str], plan_rng: random.Random) -> dict[str, s
 
 
 def _held_state(rule: str, plan_rng: random.Random) -> str:
-    """A held rule's state: orphan_customers and unknown_skus always at their edge, exactly on their thresholds, so
-    that for each of them one of the two nights of every instance tells "more than" from "at least";
-    unmatched_returns at its edge at even odds; the finance rules clear."""
-    if rule == "orphan_customers":
-        return "edge"
-    # unknown_skus still draws the coin that once decided its state, so that the draws after it do not shift
-    at_edge = rule in COUNTED_RULES and plan_rng.random() < 0.5
-    return "edge" if at_edge or rule == "unknown_skus" else "clear"
+    """A held rule's state: the counted rules always at their edge, exactly on their thresholds, so that for each of
+    them one of the two nights of every instance tells "more than" from "at least"; the finance rules clear."""
+    if rule not in COUNTED_RULES:
+        return "clear"
+    if rule != "orphan_customers":
+        plan_rng.random()  # the coin that once decided this rule's state, so that the draws after it do not shift
+    return "edge"
 
 
 def _rule_limit(rule: str, base: int, above: Fraction = Fraction(0)) -> Fraction:
@@ -408,16 +411,42 @@ def _rule_limit(rule: str, base: int, above: Fraction = Fraction(0)) -> Fraction
     return threshold * base / (100 - threshold if rule == "unmatched_returns" else 100)
 
 
-def _planted_count(rule: str, state: str, natural: int, base: int) -> int:
+def _planted_count(rule: str, state: str, base: int) -> int:
     """The count a counted rule's ``state`` asks for: the fewest whose percentage is past the threshold even
-    when rounded to two decimals (as the report may give it), the most the threshold allows (exactly on it
-    when it is a whole count: the rule says "more than"), or the ``natural`` count drawn (which must itself
-    be within it, as planting only adds)."""
-    limit = _rule_limit(rule, base)
-    past = math.floor(_rule_limit(rule, base, Fraction(1, 200))) + 1
-    count = {"past": past, "edge": math.floor(limit)}.get(state, natural)
-    assert natural <= count and (count > limit) == (state == "past"), (rule, state, natural, limit)
-    return count
+    when rounded to two decimals (as the report may give it) or the most the threshold allows (exactly on it
+    when it is a whole count: the rule says "more than")."""
+    if state == "past":
+        return math.floor(_rule_limit(rule, base, Fraction(1, 200))) + 1
+    return math.floor(_rule_limit(rule, base))
+
+
+def _adopt_orphans(fact: list[dict], rows: list[list[str]], most: int, known: set[str], movable: dict[str, str],
+                   profile: dict, plan_rng: random.Random) -> None:
+    """Give whole orphan orders to known customers of their channel (``movable``: customer id -> source system)
+    until at most ``most`` fact lines are orphans: the natural draws may give more than the night's plan allows.
+    Draws nothing when they are within it."""
+    lines_of: dict[str, int] = defaultdict(int)
+    system_of = {}
+    for f in fact:
+        if f["customer_id"] not in known:
+            lines_of[f["order_id"]] += 1
+            system_of[f["order_id"]] = f["system"]
+    excess = sum(lines_of.values()) - most
+    if excess <= 0:
+        return
+    candidates = sorted(lines_of)
+    plan_rng.shuffle(candidates)
+    adopted = {}
+    for order_id in candidates:
+        if excess <= 0:
+            break
+        adopted[order_id] = plan_rng.choice(sorted(c for c, system in movable.items() if system == system_of[order_id]))
+        excess -= lines_of[order_id]
+    for f in fact:
+        f["customer_id"] = adopted.get(f["order_id"], f["customer_id"])
+    for row in rows:
+        if row[0] in adopted:
+            row[2] = _noisy_id(plan_rng, adopted[row[0]], profile["id_noise"])
 
 
 def _plant_orphans(fact: list[dict], rows: list[list[str]], extra: int, movable: set[str], orphan_n: int,
@@ -446,6 +475,7 @@ def _plant_orphans(fact: list[dict], rows: list[list[str]], extra: int, movable:
 def _plant_unknown_skus(fact: list[dict], rows: list[list[str]], extra: int, skus: set[str], profile: dict,
                         plan_rng: random.Random) -> None:
     """Give ``extra`` more fact lines, and every extract row of those lines, SKUs the catalogue lacks."""
+    assert extra >= 0, "more unknown-SKU lines drawn than the night's plan allows"
     moved = {}
     for f in plan_rng.sample([f for f in fact if f["sku"] in skus], extra):
         f["sku"] = f"ZZ-{plan_rng.randint(9000, 9999)}"
@@ -502,25 +532,50 @@ def _extract_products(truth: dict, profile: dict, rng: random.Random) -> tuple[l
     return rows, superseded
 
 
-def _extract_returns(fact: list[dict], profile: dict, rng: random.Random,
-                     unmatched_state: str) -> tuple[list[list[str]], list[dict], dict]:
-    rows, truth = [], []
-    n = 0
+def _return_of(line: dict, n: int, draw: random.Random) -> tuple[list[str], dict]:
+    """The ``n``-th return, of fact ``line``: its extract row and its truth."""
+    day = line["day"] + dt.timedelta(days=draw.randint(3, 40))
+    qty = draw.randint(1, line["quantity"])
+    rid = f"R-{50000 + n}"
+    row = [rid, line["order_id"], str(line["order_line"]), day.isoformat(), str(qty),
+           draw.choice(["damaged", "wrong size", "not as described", "changed mind"])]
+    refund = round(qty * line["unit_price"] * line["rate"], 2)
+    return row, {"return_id": rid, "order_id": line["order_id"], "order_line": line["order_line"], "date": day,
+                 "quantity": qty, "refund_usd": refund}
+
+
+def _returns_to_whole_threshold(fact: list[dict], returns: list[tuple[list[str], dict]], issued: int,
+                                plan_rng: random.Random) -> int:
+    """Drop matched returns, or add returns of lines not yet returned, until they are the multiple of
+    ``WHOLE_THRESHOLD_MATCHED_RETURNS`` nearest their count (one at least), so that the unmatched_returns
+    threshold is a whole count of returns and a night at its edge sits exactly on it. ``issued`` is the number of
+    return ids given so far; returns the number after the added returns."""
+    target = max(1, round(len(returns) / WHOLE_THRESHOLD_MATCHED_RETURNS)) * WHOLE_THRESHOLD_MATCHED_RETURNS
+    if len(returns) > target:
+        kept = sorted(plan_rng.sample(range(len(returns)), target))
+        returns[:] = [returns[k] for k in kept]
+        return issued
+    returned = {(r["order_id"], r["order_line"]) for _, r in returns}
+    unreturned = [f for f in fact if f["status"] != "cancelled" and (f["order_id"], f["order_line"]) not in returned]
+    added = plan_rng.sample(unreturned, target - len(returns))
+    returns += [_return_of(line, issued + k, plan_rng) for k, line in enumerate(added, start=1)]
+    return issued + len(added)
+
+
+def _extract_returns(fact: list[dict], profile: dict, rng: random.Random, unmatched_state: str,
+                     plan_rng: random.Random) -> tuple[list[list[str]], list[dict], dict]:
+    returns = []
     for line in fact:
         if line["status"] == "cancelled" or rng.random() >= profile["return_rate"]:
             continue
-        n += 1
-        day = line["day"] + dt.timedelta(days=rng.randint(3, 40))
-        qty = rng.randint(1, line["quantity"])
-        rid = f"R-{50000 + n}"
-        rows.append([rid, line["order_id"], str(line["order_line"]), day.isoformat(), str(qty),
-                     rng.choice(["damaged", "wrong size", "not as described", "changed mind"])])
-        refund = round(qty * line["unit_price"] * line["rate"], 2)
-        truth.append({"return_id": rid, "order_id": line["order_id"], "order_line": line["order_line"],
-                      "date": day, "quantity": qty, "refund_usd": refund})
+        returns.append(_return_of(line, len(returns) + 1, rng))
+    n = len(returns)
+    if unmatched_state == "edge":
+        n = _returns_to_whole_threshold(fact, returns, n, plan_rng)
+    rows = [row for row, _ in returns]
+    truth = [r for _, r in returns]
     days = sorted(line["day"] for line in fact)
-    natural = max(1, round(UNMATCHED_SHARE * len(truth)))
-    unmatched = _planted_count("unmatched_returns", unmatched_state, natural, len(truth))
+    unmatched = _planted_count("unmatched_returns", unmatched_state, len(truth))
     assert unmatched >= 1, "every night has an unmatched return"
     for k in range(unmatched):
         n += 1
@@ -670,7 +725,7 @@ def _write_night(profile: dict[str, Any], rng: random.Random, input_dir: Path, a
     fact = orders["fact"]
     for f in fact:
         f["revenue_usd"] = round(f["quantity"] * f["unit_price"] * f["rate"], 2)
-    return_rows, returns, return_counts = _extract_returns(fact, profile, rng, plan["unmatched_returns"])
+    return_rows, returns, return_counts = _extract_returns(fact, profile, rng, plan["unmatched_returns"], plan_rng)
     write_csv(input_dir / "orders.csv", ["order_id", "order_line", "customer_id", "sku", "quantity", "unit_price",
                                           "currency", "order_date", "source_system", "status", "extracted_at"],
                order_rows)
@@ -964,7 +1019,7 @@ def grade(g: Grading) -> None:
     assert submitted is not None
     reproduces = rebuilt is not None and all(
         _same_rows(submitted[t], rebuilt[t], tuple(submitted[t][0]) if submitted[t] else ())
-        for t in ("dim_customer", "dim_product", "dim_date", "fact_order_line", "fact_return")
+        for t in ("dim_customer", "dim_product", "dim_date", "fact_order_line", "fact_return", "release_check")
     )
     g.check("build.sql rebuilds the submitted database from the raw extracts", reproduces, weight=2,
             reason="" if reproduces else (notes["rebuilt"] or "the rebuilt tables differ from the submitted ones"))

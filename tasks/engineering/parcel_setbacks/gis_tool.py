@@ -6,7 +6,9 @@ projected CRS, writes the inputs in the jurisdiction's geographic CRS (parcels a
 as a GeoPackage, building footprints as GeoJSON, the zoning table as CSV), reads them back,
 reprojects them with OGR and computes the reference: planar lot areas, buildable envelopes
 (lot minus the round buffers of its lot lines by their setbacks, the lot-line types known from
-the construction) and the compliance calls.
+the construction) and the compliance calls. Every building reason (front, side and rear setback,
+coverage) is given to some lot of the block: a lot left without one by the draw is rebuilt from its
+own stream.
 
 ``measure SUBMITTED.gpkg REFERENCE.gpkg EPSG`` runs inside the grader's sandbox on the
 submitted GeoPackage and prints JSON: the layers, their CRS, and per parcel the attribute
@@ -290,14 +292,16 @@ def margins_ok(lot_geom, labels, rules, buildings, margin: float) -> bool:
     return all(a.Distance(b) > 3 * margin for i, a in enumerate(buildings) for b in buildings[i + 1 :])
 
 
-def place_buildings(rng: random.Random, lot: dict, rules: dict, unit_m: float) -> list[list[Point]]:
-    """Footprints for one lot: vacant, compliant, encroaching on one setback, or over coverage."""
+def place_buildings(rng: random.Random, lot: dict, rules: dict, unit_m: float, kind: str | None = None,
+                    line: str | None = None) -> list[list[Point]]:
+    """Footprints for one lot: vacant, compliant, encroaching on one setback (of a ``line`` type if given),
+    or over coverage; the kind is drawn unless given."""
     geom = polygon(lot["pts"])
     labels = lot["labels"]
     env = envelope(geom, labels, rules)
     margin = 0.3 / unit_m
     u = lot["u"]
-    kind = rng.choices(["vacant", "ok", "encroach", "coverage"], [0.1, 0.45, 0.3, 0.15])[0]
+    kind = kind or rng.choices(["vacant", "ok", "encroach", "coverage"], [0.1, 0.45, 0.3, 0.15])[0]
     if kind == "vacant":
         return []
     env_pts = ring_points(env)
@@ -313,7 +317,7 @@ def place_buildings(rng: random.Random, lot: dict, rules: dict, unit_m: float) -
         center = (cu * u[0] - cv * u[1], cu * u[1] + cv * u[0])
         house = rectangle(center, u, width, depth)
         if kind == "encroach":
-            house = push_toward(rng, house, lot, rules, unit_m)
+            house = push_toward(rng, house, lot, rules, unit_m, line)
         footprints = [house]
         if rng.random() < 0.35:
             shed_center = lerp(center, rng.choice(lot["pts"]), rng.uniform(0.4, 0.9))
@@ -326,10 +330,12 @@ def place_buildings(rng: random.Random, lot: dict, rules: dict, unit_m: float) -
     return []
 
 
-def push_toward(rng: random.Random, house: list[Point], lot: dict, rules: dict, unit_m: float) -> list[Point]:
-    """Move a footprint toward one lot line so that it sits inside that line's setback."""
+def push_toward(rng: random.Random, house: list[Point], lot: dict, rules: dict, unit_m: float,
+                line: str | None) -> list[Point]:
+    """Move a footprint toward one lot line (of type ``line`` if given) so that it sits inside its setback."""
     pts, labels = lot["pts"], lot["labels"]
-    i = rng.randrange(len(pts))
+    edges = [k for k, label in enumerate(labels) if label == line] if line else range(len(pts))
+    i = edges[rng.randrange(len(edges))]
     a, b = pts[i], pts[(i + 1) % len(pts)]
     setback = rules[labels[i]]
     dist = polygon(house).Distance(segment(a, b))
@@ -338,6 +344,34 @@ def push_toward(rng: random.Random, house: list[Point], lot: dict, rules: dict, 
     ux, uy = unit(a, b)
     nx, ny = uy, -ux  # lots are counter-clockwise: the right-hand normal points out of the lot
     return [(x + shift * nx, y + shift * ny) for x, y in house]
+
+
+def building_reasons(lot: dict, rules: dict, footprints: list[list[Point]]) -> set[str]:
+    """The non-conformities a lot's buildings give it (lot area aside)."""
+    mins, coverage = lot_checks(polygon(lot["pts"]), lot["labels"], rules, [polygon(f) for f in footprints])
+    return {f"{t.upper()}_SETBACK" for t, d in mins.items() if d < rules[t]} | (
+        {"COVERAGE"} if coverage > rules["coverage"] else set())
+
+
+def plant_missing_reasons(rng: random.Random, lots: list[dict], sc: dict, footprints: dict[str, list[list[Point]]],
+                          unit_m: float) -> None:
+    """Every building reason on some lot of the block: where the draw left one out, a lot whose buildings
+    give it no reason is rebuilt, from ``rng`` (a stream of its own), to carry that one."""
+    for reason in ("FRONT_SETBACK", "SIDE_SETBACK", "REAR_SETBACK", "COVERAGE"):
+        given = {lot["id"]: building_reasons(lot, sc["zones"][lot["zone"]], footprints[lot["id"]]) for lot in lots}
+        if any(reason in r for r in given.values()):
+            continue
+        line = reason.removesuffix("_SETBACK").lower() if reason != "COVERAGE" else None
+        candidates = [lot for lot in lots if not given[lot["id"]] and (line is None or line in lot["labels"])]
+        rng.shuffle(candidates)
+        for lot in candidates * 5:
+            rules = sc["zones"][lot["zone"]]
+            drawn = place_buildings(rng, lot, rules, unit_m, kind="encroach" if line else "coverage", line=line)
+            if reason in building_reasons(lot, rules, drawn):
+                footprints[lot["id"]] = drawn
+                break
+        else:
+            raise RuntimeError(f"no lot of the block can carry {reason}")
 
 
 # -- writing and reading ------------------------------------------------------------------------
@@ -399,17 +433,17 @@ def generate(scenario: str, seed: int, input_dir: Path, reference_dir: Path) -> 
         lot["u"] = (lot["u"][0] * math.cos(rot) - lot["u"][1] * math.sin(rot),
                     lot["u"][0] * math.sin(rot) + lot["u"][1] * math.cos(rot))
     outer, inner = [place(p) for p in outer], [place(p) for p in inner]
-    numbers = iter(range(1, 1000))
     house_no = {0: 2, 1: 1}
-    buildings: list[tuple[dict, ogr.Geometry]] = []
+    footprints: dict[str, list[list[Point]]] = {}
     for k, lot in enumerate(lots):
         row = lot["row"]
         lot["id"] = f"{sc['prefix']}-{row + 1}{k + 1:02d}"
         lot["address"] = f"{house_no[row]} {sc['streets'][row]}"
         house_no[row] += 2
-        rules = sc["zones"][lot["zone"]]
-        for fp in place_buildings(rng, lot, rules, unit_m):
-            buildings.append(({"building_id": f"B{next(numbers):04d}"}, polygon(fp)))
+        footprints[lot["id"]] = place_buildings(rng, lot, sc["zones"][lot["zone"]], unit_m)
+    plant_missing_reasons(random.Random(f"{seed}/reasons"), lots, sc, footprints, unit_m)
+    numbers = iter(range(1, 1000))
+    buildings = [({"building_id": f"B{next(numbers):04d}"}, polygon(fp)) for lot in lots for fp in footprints[lot["id"]]]
     rng.shuffle(buildings)
     to_geo = osr.CoordinateTransformation(dst, src)
     to_wgs = osr.CoordinateTransformation(dst, srs_of(4326))

@@ -8,7 +8,9 @@ lot minus the setback buffers of its lines, and call each lot conforming or not 
 
 Generation (``gis_tool.py generate``, Debian's python3 with python3-gdal, on trusted data): a block
 is laid out in the projected CRS with lot-line types known by construction, written to the input
-CRS, read back, reprojected with OGR and measured to give the reference geometry and calls.
+CRS, read back, reprojected with OGR and measured to give the reference geometry and calls. Every
+block holds a lot for each building reason (front, side and rear setback, coverage): where the draw
+leaves one out, a lot whose buildings give it no reason is rebuilt from a stream of its own to carry it.
 
 Grade: the submitted GeoPackage is opened by OGR inside a grader sandbox (``g.run_tool`` running
 ``gis_tool.py measure``), which reports its layers, CRS and the symmetric difference of every

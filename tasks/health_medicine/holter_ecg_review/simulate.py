@@ -34,6 +34,8 @@ LONGEST_ORDINARY_RR = 1.8  # every RR that is not a designed pause stays below t
 PAC_COMPENSATED = 0.3  # share of premature atrial beats that do not reset the sinus node
 UNTIMELY_PVC_RATE = 0.005  # late-coupled or interpolated PVCs, per sinus beat
 NOISE_WARMUP_S = 10.0
+PAUSE_CONVENTION_S = 2.5  # the pause threshold of many Holter systems (the lab's is 2.0 s)
+SHORT_ARREST_S = (2.3, 2.45)  # an arrest between the two thresholds, clear of both
 AF_QUIET_S = 30.0  # seconds either side of an AF paroxysm without premature atrial beats or untimely PVCs
 
 
@@ -163,6 +165,15 @@ def plan_rhythm(params: dict, rng: np.random.Generator) -> Truth:
     raise RuntimeError("no rhythm plan sets the rated minutes apart")  # pragma: no cover
 
 
+def _shorten_an_arrest(events: list[tuple[float, str, float]], short: np.random.Generator) -> None:
+    """When every arrest is longer than PAUSE_CONVENTION_S, one of them (drawn from ``short``, a stream of its own)
+    becomes a short one: a pause only the lab's 2.0 s rule reports, so that a 2.5 s or 3 s convention misses it."""
+    arrests = [i for i, (_, kind, _) in enumerate(events) if kind == "arrest"]
+    if all(events[i][2] > PAUSE_CONVENTION_S for i in arrests):
+        i = arrests[int(short.integers(len(arrests)))]
+        events[i] = (events[i][0], "arrest", float(short.uniform(*SHORT_ARREST_S)))
+
+
 def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Generator, extra: float) -> Truth:
     fs = int(params["fs"])
     duration = float(params["minutes"]) * 60.0
@@ -179,6 +190,7 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
         events.append((_place_event(rng, 10.0, busy, 40.0, duration - 30.0), "vt", float(rng.integers(3, 12))))
     for _ in range(3 if scenario == "vt_pauses" else 1):
         events.append((_place_event(rng, 8.0, busy, 40.0, duration - 30.0), "arrest", float(rng.uniform(2.3, 3.6))))
+    _shorten_an_arrest(events, np.random.default_rng([int(params["seed"]) % 2**32, 3]))
     events.sort()
     for _ in range(4):
         events.append((_place_event(rng, 4.0, busy, 30.0, duration - 30.0), "couplet", 2.0))

@@ -249,7 +249,11 @@ _NEGATION_WORDS = r"not|cannot|never|no|nor|neither|nothing|none"  # "can't" is 
 NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS}|without)\b|n't\b", re.IGNORECASE)
 _SPACE = r"[^\w,:;()\u2013\u2014]+"  # between two words of one clause
 NEGATED = re.compile(rf"(?:{NEGATION.pattern}){_SPACE}(?:\w+{_SPACE}){{0,2}}$", re.IGNORECASE)
-STATEMENT = re.compile(r"\b(?:decision|verdict|conclusion|recommendation)s?\b", re.IGNORECASE)
+STATEMENT = re.compile(r"\b(?:decision|verdict|conclusion|recommendation)s?\b(?!\s+(?:rules?|criteri\w*|logic)\b)",  # a rule decides nothing
+                       re.IGNORECASE)
+# The report's one decision line; every other sentence that takes a side on the final plan must take the same one.
+DECISION_LINE = re.compile(r"^[\s*_#>-]*decision[\s*_]*:", re.IGNORECASE)
+DECISION_VALUE = re.compile(r"^[\s*_#>-]*decision[\s*_]*:[\s*_]*(?P<decision>APPROVE|REJECT)[\s*_.]*$", re.IGNORECASE)
 # another plan than the final one; then, for a plain sentence, any other plan or object the verb may bear on
 OTHER_PLAN_WORDS = r"initial|original|dosimetrist"
 OTHER_PLAN = re.compile(rf"\b(?:{OTHER_PLAN_WORDS})", re.IGNORECASE)
@@ -356,10 +360,12 @@ def decisions(chunk: str, *, plain: bool = False) -> set[str]:
 
 
 def stated_decisions(text: str) -> set[str]:
-    """The decisions the report states: for every "decision", "verdict", "conclusion" or "recommendation", the rest of
-    its sentence (or, under a heading that stands alone, the first sentence after it), and every plain statement of
-    the decision on the plan ("The plan is approved."); every sentence when it has neither. A report that states one
-    decision gives one."""
+    """The decisions the report states or takes besides its "Decision:" line: for every "decision", "verdict",
+    "conclusion" or "recommendation", the rest of its sentence (or, under a heading that stands alone, the first
+    sentence after it), every plain statement of the decision on the plan ("The plan is approved."), every stance on
+    the final plan (plan_stances) and every side taken on going ahead with it (side_stances). A report that agrees with
+    its decision line gives that decision or none."""
+    text = "\n".join(line for line in text.splitlines() if not DECISION_LINE.match(line))
     lines = [line for line in text.splitlines() if line.strip()]
     found: set[str] = set()
     for i, line in enumerate(lines):
@@ -368,10 +374,9 @@ def stated_decisions(text: str) -> set[str]:
             if not re.search(r"\w", rest) and i + 1 < len(lines):
                 rest = lines[i + 1]
             found |= decisions(_statement_end(rest))
-    sentences = _sentences(text)
-    for sentence in sentences:
+    for sentence in _sentences(text):
         found |= decisions(sentence, plain=True)
-    return (found or set().union(*(decisions(sentence) for sentence in sentences))) | plan_stances(text)
+    return found | plan_stances(text) | side_stances(text)
 
 
 # A stance on the final plan in other words than a plain decision, or a negated one: cleared (fit, safe, ready,
@@ -423,7 +428,7 @@ STANCE = re.compile(
     rf"|\b(?:unapproved|disapproved|unapprovable)\b|\b(?:reject(?:s|ed)?|declined|turned\s+down|refused)\b{_NOT_BY_OTHER})",
     re.IGNORECASE)
 # another plan than the final one, named in a sentence: "plan" and "it" may then mean that one
-_OTHER_PLANS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|previous|earlier|old|re-?planned|"
+_OTHER_PLANS = (rf"(?:{OTHER_PLAN_WORDS})\w*|submitted|exported|equal|equally|unweighted|incoming|previous|earlier|old|re-?plan(?:ned)?|"
                 r"superseded|draft|alternative|another|other")
 ANOTHER_PLAN = re.compile(rf"\b(?:{_OTHER_PLANS})\b", re.IGNORECASE)
 FINAL_PLAN = re.compile(r"\b(?:final|re-?weighted|optimi[sz]ed|revised)\s+plan\b", re.IGNORECASE)
@@ -502,11 +507,12 @@ SUPPOSED = re.compile(rf"\b(?:{_CONDITION}|were|had|without|otherwise)\b", re.IG
 # being cleared"), a condition or a step still to come
 # another thing than the plan: "it" after one of these may be that thing ("the hot spot stays below its limit, so it
 # is acceptable"); the plan's dose ("the final plan's dose distribution means it ...") is the plan
-_THINGS = (rf"{_OTHER_PLANS}|first|stale|option|rtdose|object|file|frame|uid|grid|series|"
-           r"protocol|constraints?|limits?|structures?|organs?|ptv|ctv|gtv|oar|beams?|fields?|weights?|margins?|values?|"
-           r"coverage|homogeneity|conformity|index|indices|hot|spot|dvh|dmean|dmax|d\d+%?|v\d+gy|rectum|bladder|femoral\w*|"
-           r"parotid\w*|cord\w*|spinal\w*|brainstem|mandible|larynx|lungs?|heart|oesophagus|esophagus|physician|"
-           r"oncologist|department|machine|linac|patient|check|report")
+_RECORDS = (r"stale|option|rtdose|objects?|files?|frame|uid|grid|series|"
+            r"protocol|constraints?|limits?|structures?|organs?|ptv|ctv|gtv|oar|beams?|fields?|weights?|margins?|values?|"
+            r"coverage|homogeneity|conformity|index|indices|hot|spot|dvh|dmean|dmax|d\d+%?|v\d+gy|rectum|bladder|femoral\w*|"
+            r"parotid\w*|cord\w*|spinal\w*|brainstem|mandible|larynx|lungs?|heart|oesophagus|esophagus|physician|"
+            r"oncologist|department|check|report|review")
+_THINGS = rf"{_OTHER_PLANS}|first|{_RECORDS}|machine|linac|patient"
 IT_OFF = re.compile(rf"\b(?:{_THINGS})\b", re.IGNORECASE)
 STANCE_OFF = re.compile(
     rf"'s\b|\u2019s\b|\b(?:the|a|an|this|that|these|those|its|their|his|her|our|my|your|which|who|whose|{_THINGS}|"
@@ -640,6 +646,89 @@ def plan_stances(text: str) -> set[str]:
             if STANCE_OFF.search(gap) or STANCE_AFTER.match(sentence[m.end():]):
                 continue
             found.add(_stance(bool(m.group("approve")), bool(STANCE_NEGATION.search(gap + " " + m.group(0)))))
+    return found
+
+
+# Words that take a side on going ahead with the final plan: holding it back (rejection, withheld, on hold or on ice,
+# postponed, rescheduled, stopped, paused, cancelled, scrapped, shelved, sent or handed back to planning, a "no" from
+# physics) or going ahead (treating, booking or scheduling it, starting treatment, the first fraction, sent to or on the
+# machine, all systems go, live, a name put to it, a "yes"). A negation anywhere in the clause turns the side; where a
+# clause holds both, the holding back is what it says ("approval is withheld").
+_TO_PLANNING = r"(?:the\s+)?(?:dosimetrist|planner|planning|drawing\s+board)(?!\s+system)"
+TO_PLANNING = re.compile(rf"\bto\s+{_TO_PLANNING}", re.IGNORECASE)
+_ANSWERED = r"(?:says?|said|answers?|answered|gets?|got|gives?|gave|is|was|a|firm|clear|physics[\s*_]*:[\s*_]*)"
+HOLD_BACK = re.compile(
+    r"\b(?:reject\w*|declin(?:e|es|ed|ing)|refus\w*|vetoe?\w*|disapprov\w*|withh(?:old|eld)\w*|on\s+(?:hold|ice)|"
+    r"postpon\w*|reschedul\w*|defer(?:s|red|ring)?|delay(?:s|ed|ing)?|suspend\w*|cancell?\w*|called\s+off|put\s+off|"
+    r"halt(?:s|ed)?|stop(?:s|ped|ping)?(?![\w\s'-]*\bfrom\b)|paused|slips?|shelved|scrap(?:s|ped|ping)?|binned|discard\w*|"
+    r"abandon\w*|withdr[ae]wn?|untreated|non-?starter|dead\s+on\s+arrival|needs?\s+(?:more|further)\s+work|"
+    r"(?:is|are)\s+off(?=\s*$)|"
+    r"(?:sen[dt]|hand\w*|go(?:es|ing)?|went|gone|pass\w*|kick\w*|bounc\w*)\s+(?:[\w'-]+\s+){0,3}?back(?!\s+(?:through|into|onto)\b)"
+    rf"(?!\s+to(?:\s+the)?(?:\s+treatment)?(?:\s+planning)?\s+system)(?:\s+to\s+{_TO_PLANNING})?"
+    rf"|(?:back|return\w*)\s+to\s+{_TO_PLANNING}|{_ANSWERED}\s*no(?=\s*(?:$|[.!,;:)]|(?:from|to|for)\b)))\b",
+    re.IGNORECASE)
+GO_AHEAD = re.compile(
+    r"\b(?:treat(?:s|ed|ing)?(?!\s+(?:as|(?:the\s+)?(?:ptv|ctv|gtv|target|tumou?r|prostate|lesion|volume|nodes?))\b)|book(?:s|ed|ing)?|schedul\w*|first\s+fraction|fraction\s+(?:one|1)|"
+    r"(?:treatment|delivery|radiotherapy|irradiation|it|patient)\s+(?:(?:will|can|may|shall|is\s+to|is\s+due\s+to)\s+)?"
+    r"(?:start|begin|commenc|proceed|go)\w*(?!\s+date)|(?:start|begin|commenc)\w*\s+(?:the\s+)?(?:treatment|delivery|"
+    r"radiotherapy|irradiation)|all\s+systems\s+go|go(?:es|ing)?\s+(?:ahead|live|for\s+it)|is\s+live|cleared(?=\s*$)|"
+    r"on\s+(?:the\s+)?(?:machine|linac)|put(?:s|ting)?\s+(?:my|our|its|their)\s+names?\s+to|"
+    r"(?:go(?:es|ing)?|sen[dt]|releas\w*|transferr?\w*|push\w*)\s+to\s+(?:the\s+)?(?:treatment\s+)?"
+    rf"(?:machine|linac|unit|treatment(?!\s+planning)|record)|{_ANSWERED}\s*yes)\b", re.IGNORECASE)
+# a clause of its own: after a comma, semicolon or dash, or a conjunction that opens another statement
+SIDE_CLAUSE = re.compile(r"[,;\u2013\u2014]|\s-\s|\b(?:and|but|so|while|whilst|whereas|although|though|because|since|"
+                         r"yet|hence|thus|therefore)\b", re.IGNORECASE)
+# a sentence that supposes or weighs rather than states ("if the cord limit were exceeded we would postpone")
+SUPPOSING = re.compile(r"\b(?:if|unless|otherwise|whether|would|could|might|were|had|in\s+case|hypothetical\w*)\b",
+                       re.IGNORECASE)
+# going ahead once something has happened is not going ahead now ("treatment starts once a compliant plan is approved")
+LATER = re.compile(r"\b(?:once|until|till|when|whenever|after|before|pending|provided|as\s+soon\s+as|only)\b", re.IGNORECASE)
+# a clause whose words before the side name something other than the final plan or its treatment ("the superseded
+# dose object was withdrawn", "the plan review was postponed", "the initial plan is rejected"); the patient, the
+# machine and the first fraction are the treatment's own
+OTHER_SUBJECT = re.compile(
+    rf"\b(?:{_OTHER_PLANS}|{_RECORDS}|optimi[sz]ation|optimi[sz]er|iterations?|search|run|calculation|computation|"
+    r"export|tps|software|prescription|contours?|imaging|scan|ct|meeting|audit|qa|chart|weighting|sum)\b", re.IGNORECASE)
+A_PLAN = re.compile(r"\b(?:a|an|any|another)\s+(?:[\w'-]+\s+){0,2}?plan\b", re.IGNORECASE)  # "a compliant plan": another one
+# what turns a side: a negation, a bar or an objection ("nothing prevents us from treating", "I advise against
+# treating", "it is unsafe to treat")
+SIDE_NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS}|without|against|prevent\w*|preclud\w*|bar(?:s|red)?|block\w*|"
+                           r"impossible|(?:un|in)(?:safe|wise|advisable|appropriate|acceptable|justified))\b(?!-)|n't\b",
+                           re.IGNORECASE)
+# a side taken before, not now: "the final plan was sent back to the dosimetrist once, then re-weighted", "the patient
+# was scheduled to start on Monday"
+EARLIER = re.compile(r"\b(?:previously|earlier|initially|originally|formerly|at\s+first|(?:was|were|had\s+been)\s+"
+                     r"(?:scheduled|booked|due|planned))\b|\bonce\s*$", re.IGNORECASE)
+
+
+def decision_lines(text: str) -> list[str]:
+    """The report's lines that open with a "Decision:" label."""
+    return [line for line in text.splitlines() if DECISION_LINE.match(line)]
+
+
+def side_stances(text: str) -> set[str]:
+    """The sides the report's sentences outside its tables take on going ahead with the final plan (HOLD_BACK,
+    GO_AHEAD), a clause at a time, a negation in the clause turning it: "Physics says no.", "Treatment will be
+    rescheduled.", "We are not treating." hold it back; "Book the first fraction.", "All systems go for the final
+    plan." go ahead. A sentence that supposes is not read, going ahead is not read beside a condition or a later
+    step, a clause is not read where another thing is named before its side word, nor, where the sentence names
+    another plan, unless the clause names the final plan."""
+    found: set[str] = set()
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("|"))
+    for sentence in _sentences(body):
+        if SUPPOSING.search(sentence):
+            continue
+        bare = TO_PLANNING.sub(" ", sentence)  # "hand it back to the dosimetrist" names no other plan
+        other = bool(ANOTHER_PLAN.search(bare) or A_PLAN.search(bare))
+        for clause in SIDE_CLAUSE.split(sentence):
+            if other and not FINAL_PLAN.search(clause):
+                continue
+            side = HOLD_BACK.search(clause) or (None if LATER.search(sentence) else GO_AHEAD.search(clause))
+            if not side or OTHER_SUBJECT.search(clause[:side.start()]) or A_PLAN.search(clause[:side.start()]) \
+                    or EARLIER.search(clause):
+                continue
+            negations = len(SIDE_NEGATION.findall(clause[:side.start()] + " " + clause[side.end():]))
+            found.add(_stance(side.re is GO_AHEAD, negations % 2 == 1))
     return found
 
 
@@ -842,10 +931,14 @@ def _grade_report(g: Grading, ref: dict[str, Any], masks: dict[str, np.ndarray],
     problems = []
     if len(signed) < 3 or signed.lower() not in flat:
         problems.append("not signed by the report's signatory")
-    if decision not in flat:
-        problems.append("decision not stated")
-    elif (stated := stated_decisions(text)) != {decision}:
-        problems.append(f"decision stated as {' and '.join(sorted(stated)) or 'nothing'}, not as one {decision}")
+    lines = decision_lines(text)
+    line = DECISION_VALUE.match(lines[0]) if len(lines) == 1 else None
+    if not line:
+        problems.append(f"{len(lines)} lines open with 'Decision:', not one 'Decision: APPROVE' or 'Decision: REJECT'")
+    elif line.group("decision").lower() != decision:
+        problems.append(f"the decision line says {line.group('decision').lower()}, the JSON {decision or 'nothing'}")
+    elif contrary := stated_decisions(text) - {decision}:
+        problems.append(f"the report also takes the {' and '.join(sorted(contrary))} side against its decision line")
     if named.lower() not in flat or not named:
         problems.append("governing constraint not named")
     elif stated := sorted(governing_named(text, final) - {k.lower() for k in fits}):

@@ -14,6 +14,11 @@ crossing the prime meridian, precipitation flux in kg m-2 s-1); E-OBS-style (lan
 fill values and data gaps, temperature in Celsius, precipitation anomalies in percent of the
 climatology).
 
+Every instance shows each bulletin wording of a trend with a margin (a significant increase and decrease with
+p < 0.04, and a slope that is not significant, p 0.15 to 0.7): where the draw leaves one out, a stream of its
+own steers one region's precipitation trend there (|t| 4 to 6, or 0.8 to 1.3), so that the wording must
+follow the significance test, not the slope's sign.
+
 Grade: the reference fields, series and trends are computed by generate() from the stored
 float32 data. The grader has nccopy copy each submitted NetCDF file in a tool sandbox, which holds no
 reference (so HDF5 storage a file declares outside itself, such as external data files, cannot reach the
@@ -297,19 +302,16 @@ def _write_inputs(name: str, sc: dict[str, Any], fields: dict[str, np.ndarray], 
                 v[:] = data.astype(np.float32)
 
 
-def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
-    name = params["scenario"]
-    sc = SCENARIOS[name]
-    rng = np.random.default_rng(params["seed"])
-    first, last = sc["years"]
-    fields = _fields(rng, name, sc, last - first + 1)
-    native = {"tas": fields["tas"], "pr": fields["pr"] / sc["pr_to_output"]}
-    stored = {k: v.astype(np.float32) for k, v in native.items()}
-    _write_inputs(name, sc, stored, input_dir)
-    regions = {k: dict(zip(("lat_min", "lat_max", "lon_min", "lon_max"), v, strict=True))
-               for k, v in sc["regions"].items()}
-    (input_dir / "regions.json").write_text(json.dumps(regions, indent=2) + "\n")
+def _stored(sc: dict[str, Any], fields: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The fields as the input files store them: native units, float32."""
+    return {"tas": fields["tas"].astype(np.float32), "pr": (fields["pr"] / sc["pr_to_output"]).astype(np.float32)}
 
+
+def _analysis(
+    sc: dict[str, Any], params: Params, stored: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, dict[str, list[float]]],
+           dict[str, dict[str, dict[str, float]]]]:
+    """The reference analysis of the stored data: climatology, anomalies, regional series and trends."""
     _, _, months_list = _times(sc)
     months = np.array([m for _, m in months_list])
     years = np.array([y for y, _ in months_list])
@@ -321,10 +323,96 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     if sc["pr_output"] == "%":
         anom["pr"] = 100.0 * anom["pr"] / clim["pr"][months - 1]
     series, trends = _series_and_trends(sc, anom, years)
+    return clim, anom, series, trends
+
+
+WORDINGS = ("significant increase", "significant decrease", "no significant trend")
+CLEARLY_SIGNIFICANT_P = 0.04
+CLEARLY_NOT_SIGNIFICANT_P = (0.15, 0.7)
+
+
+def _clear_wordings(trends: dict[str, dict[str, dict[str, float]]]) -> dict[str, list[tuple[str, str]]]:
+    """The (region, variable) series whose trend each bulletin wording describes with a margin: significant
+    well below 5 %, or a slope whose p-value lies well above 5 % yet is no flat line."""
+    shown: dict[str, list[tuple[str, str]]] = {wording: [] for wording in WORDINGS}
+    for region, by_var in trends.items():
+        for var, fit in by_var.items():
+            if fit["p_value"] < CLEARLY_SIGNIFICANT_P:
+                shown[WORDINGS[0] if fit["slope_per_decade"] > 0 else WORDINGS[1]].append((region, var))
+            elif CLEARLY_NOT_SIGNIFICANT_P[0] <= fit["p_value"] <= CLEARLY_NOT_SIGNIFICANT_P[1]:
+                shown[WORDINGS[2]].append((region, var))
+    return shown
+
+
+def _steer_precipitation_trend(sc: dict[str, Any], params: Params, fields: dict[str, np.ndarray], region: str,
+                               target_t: float) -> None:
+    """Scale ``region``'s precipitation by exp(c x decades from the record's middle), on the cells of that region
+    and no other (the other series stay as drawn), with c found by the secant method so that the OLS trend of
+    its annual anomalies has the t statistic ``target_t``."""
+    lat2, lon2 = np.meshgrid(sc["lat"], sc["lon"], indexing="ij")
+    lon180 = (lon2 + 180.0) % 360.0 - 180.0
+    inside = {name: (lat2 >= south) & (lat2 <= north) & (lon180 >= west) & (lon180 <= east)
+              for name, (south, north, west, east) in sc["regions"].items()}
+    cells = inside[region] & (np.sum(list(inside.values()), axis=0) == 1)
+    _, _, months_list = _times(sc)
+    years = np.array([y for y, _ in months_list])
+    decades = (np.arange(len(years)) - (len(years) - 1) / 2) / 120.0
+    drawn = fields["pr"]
+
+    def t_statistic(c: float) -> float:
+        fields["pr"] = np.where(cells, drawn * np.exp(c * decades)[:, None, None], drawn)
+        monthly = _analysis(sc, params, _stored(sc, fields))[2][region]["pr"]
+        annual_years, annual, _ = annual_and_fit(monthly, years)
+        fit = stats.linregress(annual_years, annual)
+        return float(fit.slope / fit.stderr)
+
+    c_old, t_old = 0.0, t_statistic(0.0)
+    c, t = 0.05 * np.sign(target_t - t_old), t_statistic(0.05 * np.sign(target_t - t_old))
+    for _ in range(8):
+        if abs(t - target_t) < 0.05:
+            return
+        c, c_old, t_old = c + (target_t - t) * (c - c_old) / (t - t_old), c, t
+        t = t_statistic(c)
+
+
+def _show_every_wording(rng: np.random.Generator, sc: dict[str, Any], params: Params,
+                        fields: dict[str, np.ndarray]) -> None:
+    """Where the draw leaves a bulletin wording without a series it clearly describes, give one region's
+    precipitation (not the only series showing another wording) such a trend: a steep significant increase or
+    decrease (|t| 4 to 6), or a slope that is not significant at 5 % (|t| 0.8 to 1.3, p about 0.2 to 0.4), so
+    that every instance asks for the significance test and for both signs."""
+    for wording in WORDINGS:
+        shown = _clear_wordings(_analysis(sc, params, _stored(sc, fields))[3])
+        if shown[wording]:
+            continue
+        sole = {series for holders in shown.values() if len(holders) == 1 for series in holders}
+        candidates = [region for region in sc["regions"] if (region, "pr") not in sole]
+        region = candidates[int(rng.integers(len(candidates)))]
+        steep, slight = rng.uniform(4.0, 6.0), rng.choice([-1.0, 1.0]) * rng.uniform(0.8, 1.3)
+        target = {WORDINGS[0]: steep, WORDINGS[1]: -steep, WORDINGS[2]: slight}[wording]
+        _steer_precipitation_trend(sc, params, fields, region, target)
+
+
+ASSESSMENT_STREAM = 1
+
+
+def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
+    name = params["scenario"]
+    sc = SCENARIOS[name]
+    rng = np.random.default_rng(params["seed"])
+    first, last = sc["years"]
+    fields = _fields(rng, name, sc, last - first + 1)
+    _show_every_wording(np.random.default_rng([params["seed"], ASSESSMENT_STREAM]), sc, params, fields)
+    stored = _stored(sc, fields)
+    _write_inputs(name, sc, stored, input_dir)
+    regions = {k: dict(zip(("lat_min", "lat_max", "lon_min", "lon_max"), v, strict=True))
+               for k, v in sc["regions"].items()}
+    (input_dir / "regions.json").write_text(json.dumps(regions, indent=2) + "\n")
+    clim, anom, series, trends = _analysis(sc, params, stored)
     np.savez(reference_dir / "fields.npz", clim_tas=clim["tas"], clim_pr=clim["pr"],
              anom_tas=anom["tas"].astype(np.float32), anom_pr=anom["pr"].astype(np.float32))
     (reference_dir / "reference.json").write_text(json.dumps(
-        {"months": months_list, "series": series, "trends": trends}, indent=1))
+        {"months": _times(sc)[2], "series": series, "trends": trends}, indent=1))
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ generate() writes the count board CSV, lane_groups.csv, phases.csv and design_ba
 seed, and computes the reference plan (reference/plan.json) from the same ground truth; seeds are
 drawn until the cycle, LOS and critical choices are not knife-edge cases and, in at least one phase, the
 lane group with the highest flow is not the one with the highest flow ratio (lane counts and saturation
-flows differ between the groups of a phase).
+flows differ between the groups of a phase). The design basis's maximum cycle is the controller's
+programmed maximum, a whole second that Webster's cycle rounded up to 5 s exceeds while the unrounded
+optimum stays under it, so both the rounding rule and the cycle limit decide the adopted cycle.
 
 grade() reads timing_plan.xlsx and summary.json and compares them with the reference (peak hour,
 PHF, design flows, flow ratios and critical lane groups, cycle, greens, capacity, v/c, delay, LOS)
@@ -44,6 +46,7 @@ MOVES = ["L", "T", "R"]
 LOS_LIMITS = [(10.0, "A"), (20.0, "B"), (35.0, "C"), (55.0, "D"), (80.0, "E")]
 T_HOURS, K_DELAY, I_UPSTREAM = 0.25, 0.5, 1.0
 GEOMETRY_STREAM = 1  # the seed's own stream for lane counts and saturation flows
+AGENCY_CYCLE_LIMITS_S = (40, 150)  # the agency's design range; the controller's maximum lies inside it
 SHEETS = {
     "Volumes": ["approach", "movement", "peak_hour_volume", "design_flow_vph"],
     "LaneGroups": ["lane_group", "phase", "flow_vph", "sat_flow_vph", "flow_ratio", "critical", "eff_green_s",
@@ -178,6 +181,11 @@ def hcm_delay(cycle: float, green: float, capacity: float, x: float) -> float:
     return d1 + d2
 
 
+def rounded_up_to_5_s(cycle: float) -> int:
+    """A cycle rounded up to the next multiple of 5 s (one already on a multiple, to float precision, stays)."""
+    return 5 * math.ceil(cycle / 5 - 1e-9)
+
+
 def plan(board: dict[str, Any], groups: list[dict[str, Any]], phase_rows: list[dict[str, Any]],
          basis: dict[str, Any]) -> dict[str, Any]:
     first, phv_total, phf = peak_hour(board)
@@ -195,7 +203,7 @@ def plan(board: dict[str, Any], groups: list[dict[str, Any]], phase_rows: list[d
     big_y = sum(c["flow_ratio"] for c in crit.values())
     lost = sum(p["lost_time_s"] for p in phase_rows)
     c0 = (1.5 * lost + 5) / (1 - big_y)
-    cycle = min(basis["max_cycle_s"], max(basis["min_cycle_s"], 5 * math.ceil(c0 / 5 - 1e-9)))
+    cycle = min(basis["max_cycle_s"], max(basis["min_cycle_s"], rounded_up_to_5_s(c0)))
     ph = []
     for p in phase_rows:
         c = crit[p["phase"]]
@@ -226,6 +234,16 @@ def plan(board: dict[str, Any], groups: list[dict[str, Any]], phase_rows: list[d
     vol_rows = [{"approach": app, "movement": mv, "peak_hour_volume": volumes[(app, mv)],
                  "design_flow_vph": flows[(app, mv)]} for app in APPROACHES for mv in MOVES]
     return {"summary": summary, "volumes": vol_rows, "lane_groups": lg, "phases": ph, "approaches": approaches}
+
+
+def controller_max_cycle(rng: np.random.Generator, optimal_cycle: float) -> int | None:
+    """The controller's maximum cycle: a whole second at least 1.5 s above Webster's optimum and at least 1 s
+    under it rounded up to 5 s (so neither the unrounded optimum, nor it rounded up to the next second or to
+    5 s, is the adopted cycle), above the agency's minimum and at most its maximum; None when there is none."""
+    rounded = rounded_up_to_5_s(optimal_cycle)
+    agency_min, agency_max = AGENCY_CYCLE_LIMITS_S
+    low, high = max(math.ceil(optimal_cycle + 1.5), agency_min + 1), min(rounded - 1, agency_max)
+    return int(rng.integers(low, high + 1)) if low <= high else None
 
 
 def robust(ref: dict[str, Any], board: dict[str, Any]) -> bool:
@@ -293,14 +311,22 @@ def board_csv(board: dict[str, Any], params: dict[str, Any]) -> str:
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     scheme = params["scheme"]
-    basis = {"min_cycle_s": 40, "max_cycle_s": 150, "cycle_rounding": "up to the next multiple of 5 s",
-             "phf": "intersection peak-hour factor of the peak hour", "delay_model": "HCM 2000 control delay, "
-             "uniform + incremental, PF = 1, T = 0.25 h, k = 0.50, I = 1.0 (no initial queue)"}
+    agency_basis = dict(zip(("min_cycle_s", "max_cycle_s"), AGENCY_CYCLE_LIMITS_S, strict=True))
     for attempt in range(200):
         rng = np.random.default_rng([params["seed"], attempt])
         groups = lane_groups(np.random.default_rng([params["seed"], attempt, GEOMETRY_STREAM]), scheme)
         board = count_board(rng, hourly_demand(rng, scheme, groups), params["start_min"])
         phase_rows = phases(rng, scheme)
+        max_cycle = controller_max_cycle(rng, plan(board, groups, phase_rows, agency_basis)["summary"]["optimal_cycle_s"])
+        if max_cycle is None:
+            continue
+        basis = {
+            **agency_basis, "max_cycle_s": max_cycle,
+            "max_cycle_source": "controller's programmed maximum cycle (cabinet timing sheet)",
+            "cycle_rounding": "up to the next multiple of 5 s, then held within the limits (a cycle above the "
+                              "maximum is set to the maximum)",
+            "phf": "intersection peak-hour factor of the peak hour", "delay_model": "HCM 2000 control delay, "
+            "uniform + incremental, PF = 1, T = 0.25 h, k = 0.50, I = 1.0 (no initial queue)"}
         ref = plan(board, groups, phase_rows, basis)
         if robust(ref, board):
             break

@@ -5,7 +5,7 @@ It cleans the export (the re-run export job's repeated rows dropped, money conve
 currency at the brief's rates), then in a headless soffice writes the Data sheet, a DataPilot of spend,
 revenue and conversions by channel x month, a KPI sheet of SUMIF and ratio formulas, and a column chart
 of ROAS by channel on the KPI cells; saves the workbook, and applies the reallocation rule to the ROAS
-the workbook computed.
+the workbook computed, at the brief's cap and at the halved cap.
 
 Run as gui_oracle/solve.sh (a link to this file), it builds the same workbook in Calc on the sandbox's
 desktop: the cleaned rows are written as the Data sheet of a bare ODS file (the cleaning is the same
@@ -55,7 +55,8 @@ def read_brief() -> dict:
     return {"currency": currency, "rates": rates,
             "target": float(re.search(r"Target ROAS: \*\*([\d.]+)\*\*", text).group(1)),
             "cut": float(re.search(r"cut by (\d+)%", text).group(1)) / 100,
-            "cap": float(re.search(r"more than (\d+)%", text).group(1)) / 100}
+            "cap": float(re.search(r"more than (\d+)%", text).group(1)) / 100,
+            "halved_cap": float(re.search(r"more than\s+\*\*(\d+)%\*\*", text).group(1)) / 100}
 
 
 def clean_rows(brief: dict) -> list[list]:
@@ -180,7 +181,8 @@ def uno_workbook(rows: list[list], channels: list[str]) -> dict[str, float]:
     return roas
 
 
-def reallocation(brief: dict, roas: dict[str, float], budget: dict[str, float]) -> tuple[list[list], float, float]:
+def reallocation(brief: dict, roas: dict[str, float], budget: dict[str, float],
+                 cap: float) -> tuple[list[list], float, float]:
     change = {c: 0.0 for c in roas}
     freed = 0.0
     for c in roas:
@@ -189,16 +191,18 @@ def reallocation(brief: dict, roas: dict[str, float], budget: dict[str, float]) 
             freed -= change[c]
     pool = freed
     funded = [c for c in roas if roas[c] >= brief["target"]]
-    # alphabetical_funding: the channels at or above target funded in name order, not best ROAS first
-    for c in sorted(funded) if SHORTCUT == "alphabetical_funding" else sorted(funded, key=roas.get, reverse=True):
-        take = pool if SHORTCUT == "uncapped" else min(pool, brief["cap"] * budget[c])
+    # alphabetical_funding / reverse_name_funding: the channels at or above target funded in name order (or its
+    # reverse), not best ROAS first
+    funding_order = {"alphabetical_funding": sorted(funded), "reverse_name_funding": sorted(funded, reverse=True)}
+    for c in funding_order.get(SHORTCUT, sorted(funded, key=roas.get, reverse=True)):
+        take = pool if SHORTCUT == "uncapped" else min(pool, cap * budget[c])
         change[c], pool = take, pool - take
     rows = [[c, round(roas[c], 4), round(budget[c], 2), round(change[c], 2), round(budget[c] + change[c], 2),
              "cut" if change[c] < 0 else "increase" if change[c] > 0 else "hold"] for c in roas]
     return rows, freed - pool, pool
 
 
-def summary(brief: dict, rows: list[list], moved: float, held: float) -> str:
+def summary(brief: dict, rows: list[list], moved: float, halved_cap_moved: float, halved_cap_held: float) -> str:
     cur = brief["currency"]
     lines = ["# Q3 2026 performance review: Q4 budget recommendation", "",
              f"Target ROAS {brief['target']:.2f}; budgets are September 2026 spend, in {cur}.", ""]
@@ -209,8 +213,9 @@ def summary(brief: dict, rows: list[list], moved: float, held: float) -> str:
             change, new = -change, budget - change
         lines.append(f"- {c}: ROAS {roas:.2f}; {verb} the monthly budget from {budget:,.2f} to {new:,.2f} "
                      f"({change:+,.2f} {cur}).")
-    lines += ["", f"In total {moved:,.2f} {cur} a month moves from the channels below target to the best ones; "
-              f"{held:,.2f} {cur} that no channel can absorb within the cap is held back."]
+    lines += ["", f"In total {moved:,.2f} {cur} a month moves from the channels below target to the best ones.",
+              "", f"With the cap halved to {brief['halved_cap']:.0%}, {halved_cap_moved:,.2f} {cur} a month moves and "
+              f"{halved_cap_held:,.2f} {cur} that no channel can absorb is held back."]
     cuts = [r[0] for r in rows if r[5] == "cut"]
     gains = [r[0] for r in rows if r[5] == "increase"]
     if SHORTCUT == "summary_kept_flat":  # every move right, then the channels cut said to keep their budget
@@ -230,6 +235,8 @@ def summary(brief: dict, rows: list[list], moved: float, held: float) -> str:
                   *(f"Spend less on {g}; {g} loses budget in Q4." for g in gains)]
     if SHORTCUT == "summary_future_spend":  # every move right, then each channel cut said to spend more over Q4
         lines += ["", *(f"{c}'s spend will increase over the quarter." for c in cuts)]
+    if SHORTCUT == "summary_budget_frozen":  # every move right, then each channel cut said to have its budget frozen
+        lines += ["", *(f"{c}'s budget is frozen for Q4." for c in cuts)]
     if SHORTCUT == "summary_scaled":  # every move right, then each channel cut to be scaled, each one funded paused
         lines += ["", *(f"{c} should be scaled in Q4." for c in cuts), *(f"{g} should be paused." for g in gains)]
     return "\n".join(lines) + "\n"
@@ -241,16 +248,18 @@ def main() -> None:
     channels = list(dict.fromkeys(r[2] for r in rows))
     roas = gui_workbook(rows, channels) if GUI else uno_workbook(rows, channels)
     budget = {c: sum(r[4] for r in rows if r[2] == c and r[1] == LAST_MONTH) for c in channels}
-    moves, moved, held = reallocation(brief, roas, budget)
-    with open(OUTPUT / "reallocation.csv", "w", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["channel", "roas", "current_budget", "change", "new_budget", "action"])
-        writer.writerows(moves)
+    moves, moved, _ = reallocation(brief, roas, budget, brief["cap"])
+    halved_cap_moves, halved_cap_moved, halved_cap_held = reallocation(brief, roas, budget, brief["halved_cap"])
+    for name, rows in (("reallocation.csv", moves), ("reallocation_halved_cap.csv", halved_cap_moves)):
+        with open(OUTPUT / name, "w", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["channel", "roas", "current_budget", "change", "new_budget", "action"])
+            writer.writerows(rows)
     if SHORTCUT == "summary_without_figures":  # the channels named and the totals given, nothing per channel
         (OUTPUT / "summary.md").write_text(f"# Q4 budget\n\nChannels: {', '.join(channels)}.\n\n"
-                                           f"Moved {moved:,.2f}; held {held:,.2f}.\n")
+                                           f"Moved {moved:,.2f}; held at the halved cap {halved_cap_held:,.2f}.\n")
     else:
-        (OUTPUT / "summary.md").write_text(summary(brief, moves, moved, held))
+        (OUTPUT / "summary.md").write_text(summary(brief, moves, moved, halved_cap_moved, halved_cap_held))
 
 
 def computer(*args: str) -> None:

@@ -98,7 +98,8 @@ def remediation(df: pd.DataFrame, resid: pd.Series) -> pd.DataFrame:
     eligible = eligible.sort_values(["residual", "employee_id"])
     funded, total, open_ = [], 0.0, True
     for cost in eligible["increase_usd"]:
-        ok = SHORTCUT == "cap_ignored" or (open_ and total + cost <= BUDGET)
+        # greedy_budget_fill: a raise over the budget is skipped, and the smaller ones after it are still funded
+        ok = SHORTCUT == "cap_ignored" or (total + cost <= BUDGET and (open_ or SHORTCUT == "greedy_budget_fill"))
         open_ = ok
         total += cost if ok else 0.0
         funded.append(ok)
@@ -240,7 +241,8 @@ def main() -> None:
     low, high = res.conf_int().loc["female"]
     p = float(res.pvalues["female"])
     raw = df.loc[df["female"] == 1, "log_pay"].mean() - df.loc[df["female"] == 0, "log_pay"].mean()
-    cohorts = cohort_table(df, resid)
+    # cohort_model_residuals: the cohorts compared on the model's own residuals, not the gender-neutral ones
+    cohorts = cohort_table(df, pd.Series(res.resid, index=df.index) if SHORTCUT == "cohort_model_residuals" else resid)
     rem = remediation(df, resid)
     funded = rem[rem["funded"]]
     model = {

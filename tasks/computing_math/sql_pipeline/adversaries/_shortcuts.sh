@@ -20,6 +20,9 @@
 #   inclusive_thresholds the counted rules (orphan_customers, unknown_skus, unmatched_returns) read as
 #                        breached at their threshold (>=), where the contract says "more than"
 #   inclusive_unknown_skus  the unknown_skus rule alone read as breached at its threshold (>=)
+#   inclusive_unmatched_returns  the unmatched_returns rule alone read as breached at its threshold (>=)
+#   release_check_typed_in  build.sql reads unmatched_returns as breached at its threshold (>=); the delivered
+#                        warehouse's release_check is then corrected by hand from the release assessment
 #   constant_decision    the decision and rules breached of the public instance of the variant (told
 #                        apart by the merge log and the yen notice); months and rates computed
 set -euo pipefail
@@ -363,6 +366,13 @@ PY
     sed -i 's/"unknown_skus": pct\["unknown_sku_line_pct"\] > 0.5/"unknown_skus": pct["unknown_sku_line_pct"] >= 0.5/' "$WORK/release.py"
     sed -i "s/^  ('unknown_skus', (SELECT 100.0 \* SUM(product_key = 0) \/ COUNT(\*) > 0.5/  ('unknown_skus', (SELECT 100.0 * SUM(product_key = 0) \/ COUNT(*) >= 0.5/" "$WORK/build.sql"
     ;;
+  inclusive_unmatched_returns)
+    sed -i 's/"unmatched_returns": pct\["unmatched_return_pct"\] > 3.0/"unmatched_returns": pct["unmatched_return_pct"] >= 3.0/' "$WORK/release.py"
+    sed -i 's/COUNT(\*) > 3.0$/COUNT(*) >= 3.0/' "$WORK/build.sql"
+    ;;
+  release_check_typed_in)
+    sed -i 's/COUNT(\*) > 3.0$/COUNT(*) >= 3.0/' "$WORK/build.sql"
+    ;;
   net_vs_finance)
     sed -i 's/^gross = {r\["month"\]: float(r\["gross_revenue_usd"\])/gross = {r["month"]: float(r["net_revenue_usd"])/' "$WORK/release.py"
     ;;
@@ -377,6 +387,15 @@ sqlite3 -csv -header "$OUT/warehouse.db" < "$WORK/kpi_monthly.sql" > "$OUT/kpi_m
 sqlite3 -csv -header "$OUT/warehouse.db" < "$WORK/kpi_cohorts.sql" > "$OUT/kpi_cohort_retention.csv"
 python3 "$WORK/release.py" "$OUT/kpi_monthly_revenue.csv" "$OUT/dq_report.csv" "$OUT/warehouse.db" \
   "$ALE_INPUT_DIR/finance_monthly_sales.csv" > "$OUT/release_assessment.json"
+if [ "$MODE" = release_check_typed_in ]; then
+  python3 - "$OUT/release_assessment.json" "$OUT/warehouse.db" <<'PY'
+import json, sqlite3, sys
+breached = set(json.load(open(sys.argv[1]))["rules_breached"])
+with sqlite3.connect(sys.argv[2]) as db:
+    for (rule,) in db.execute("SELECT rule FROM release_check").fetchall():
+        db.execute("UPDATE release_check SET breached = ? WHERE rule = ?", (int(rule in breached), rule))
+PY
+fi
 if [ "$MODE" = constant_decision ]; then
   python3 - "$OUT/release_assessment.json" "$ALE_INPUT_DIR" <<'PY'
 import json, sys

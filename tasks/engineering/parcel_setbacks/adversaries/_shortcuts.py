@@ -8,6 +8,8 @@ All reproject with ogr2ogr to the target CRS and write both deliverables; each c
   side setback, and only the side setback is checked.
 - front_and_side_only: fronts found on the road reserve, every other line treated as a side line
   (no rear lines).
+- rear_setback_unchecked: lot lines classified as the brief says and the envelopes cut with every setback,
+  but the buildings checked against the front and side setbacks only (the rear setback never tested).
 - reference_vrt: the report computed as the brief says, but site_analysis.gpkg is an OGR VRT that
   serves the grader's own reference.gpkg (measured beside the submission) as both layers.
 """
@@ -108,7 +110,7 @@ for pid, zone, lot in lots:
     reasons = []
     if lot.GetArea() < rule["min"]:
         reasons.append("LOT_AREA")
-    for kind in ("front", "side", "rear"):
+    for kind in ("front", "side") if MODE == "rear_setback_unchecked" else ("front", "side", "rear"):
         if any(b.Distance(line) < rule[kind] for b in own for line, k in lines if k == kind):
             reasons.append(f"{kind.upper()}_SETBACK")
     base = env.GetArea() * M2 if MODE == "coverage_of_envelope" else a

@@ -208,7 +208,9 @@ def main() -> None:
     rates = minute_rates(times, segs, duration)
     lo, hi = min(rates, key=rates.get), max(rates, key=rates.get)
     rr = valid_rr(times, segs, exclude=SHORTCUT != "pauses_unexcluded")
-    pauses = [{"start_s": round(a, 3), "duration_s": round(b - a, 3)} for a, b in rr if b - a > 2.0]
+    # pauses_over_2_5_s: the 2.5 s pause convention of many Holter systems instead of the lab's 2.0 s
+    pause_s = 2.5 if SHORTCUT == "pauses_over_2_5_s" else 2.0
+    pauses = [{"start_s": round(a, 3), "duration_s": round(b - a, 3)} for a, b in rr if b - a > pause_s]
     vt, current = [], []
     for t, lab in [*zip(times, labels, strict=True), (None, "N")]:
         if lab == "V":

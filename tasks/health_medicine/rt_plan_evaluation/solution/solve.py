@@ -57,6 +57,10 @@ that name switches on one shortcut; run as solve.py, none is taken:
   down) the other way: "Thumbs up for the final plan." beside a rejection (in main).
 - treatment_timing: all right, but the signed report, after its decision line, says when treatment starts the other
   way: "Treatment is postponed." beside an approval, "Treatment starts on Monday." beside a rejection (in main).
+- report_says_no: all right, but the signed report, after its decision line, answers the other way in words no
+  stance list held: "Physics says no." beside an approval, "All systems go for the final plan." beside a rejection.
+- report_booking: all right, but the signed report, after its decision line, books or moves the treatment the other
+  way: "Treatment will be rescheduled." beside an approval, "Book the first fraction." beside a rejection.
 - governing_misstated: all right, but the signed report names another constraint (the one with the widest margin) as the
   governing one; the JSON names the right one (in main).
 - number_spray_report: all right, but the signed report leaves out the constraint table, the weights and the
@@ -344,7 +348,7 @@ def main() -> None:
               f"{priority['structure']} mean dose {objective:.2f} Gy.", "",
               *([f"The plan is {'approved' if decision == 'reject' else 'rejected'}.", ""]
                 if SHORTCUT == "plain_contradiction" else []),
-              f"**Decision: {'APPROVE or REJECT' if SHORTCUT == 'hedged_decision' else decision.upper()}**. "
+              f"Decision: {'APPROVE or REJECT' if SHORTCUT == 'hedged_decision' else decision.upper()}", "",
               f"Governing constraint: {stated_governing} "
               f"({governing['value']:.2f} against {governing['limit']:.2f} {governing['unit']}).", "",
               *([f"Conclusion: {'reject' if decision == 'approve' else 'approve'} the plan as it stands.", ""]
@@ -373,6 +377,10 @@ def main() -> None:
                 if SHORTCUT == "report_thumbs_up" else []),
               *([("Treatment is postponed." if decision == "approve" else "Treatment starts on Monday."), ""]
                 if SHORTCUT == "treatment_timing" else []),
+              *([("Physics says no." if decision == "approve" else "All systems go for the final plan."), ""]
+                if SHORTCUT == "report_says_no" else []),
+              *([("Treatment will be rescheduled." if decision == "approve" else "Book the first fraction."), ""]
+                if SHORTCUT == "report_booking" else []),
               f"Signed: {report['signed_by']}, {report['date']}"]
     if SHORTCUT == "number_spray_report":
         lines = [line for line in lines if not line.startswith(("|", "Beam weights", "Paddick"))]

@@ -20,7 +20,9 @@ this script is staged under:
 - reference_storage: every number right outside the gridded files, whose data variables hold no data of
   their own: their HDF5 storage is declared external, at the offsets of the grader's reference arrays in
   /grade/reference/fields.npz (laid out as np.savez lays out arrays of those shapes), so a grader that
-  opens the files where the reference is readable compares the reference with itself."""
+  opens the files where the reference is readable compares the reference with itself;
+- sign_only_assessment: every number right, but each trend worded by its slope's sign alone ("significant
+  increase" or "significant decrease"), the 5 % significance rule left out."""
 
 import csv
 import json
@@ -205,8 +207,9 @@ with open(OUT / "trends.csv", "w", newline="") as fh, open(OUT / "figure_data.cs
             pvalue = fit.pvalue
             if MODE == "normal_trend_ci":
                 half, pvalue = 1.96 * fit.stderr, 2 * stats.norm.sf(abs(fit.slope / fit.stderr))
+            significant = pvalue < 0.05 or MODE == "sign_only_assessment"
             tr.writerow([name, k, 10 * fit.slope, 10 * (fit.slope - half), 10 * (fit.slope + half), pvalue,
-                         ("significant increase" if fit.slope > 0 else "significant decrease") if pvalue < 0.05 else "no significant trend"])
+                         ("significant increase" if fit.slope > 0 else "significant decrease") if significant else "no significant trend"])
             line = fit.intercept + fit.slope * annual_years
             fg.writerows([name, k, y, a, b] for y, a, b in zip(annual_years, annual, line, strict=True))
             if MODE == "decorative_figure":

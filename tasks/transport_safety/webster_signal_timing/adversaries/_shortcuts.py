@@ -5,6 +5,8 @@
 - uniform_delay_only: control delay is Webster's uniform term alone (no incremental delay).
 - unrounded_cycle: Webster's optimum cycle is adopted as computed, neither rounded up nor held
   within the design basis's cycle limits.
+- cycle_limits_ignored: Webster's optimum cycle is rounded up to the next multiple of 5 s but never
+  held within the design basis's cycle limits.
 - critical_by_flow: the critical lane group of each phase is the one with the highest flow, not the
   highest flow ratio v/s.
 
@@ -96,6 +98,8 @@ def main() -> None:
     cycle = min(basis["max_cycle_s"], max(basis["min_cycle_s"], 5 * math.ceil(c0 / 5 - 1e-9)))
     if MODE == "unrounded_cycle":
         cycle = round(c0, 1)
+    if MODE == "cycle_limits_ignored":
+        cycle = 5 * math.ceil(c0 / 5 - 1e-9)
 
     crit = groups.loc[crit_idx].set_index("phase")
     phases["critical_lane_group"] = phases["phase"].map(crit["lane_group"])
