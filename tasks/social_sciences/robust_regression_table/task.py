@@ -13,8 +13,10 @@ table as CSV and as LaTeX, and a short interpretation with the derived quantitie
 generate() draws the data from a known data-generating process (heteroskedastic errors, group
 shocks, unobserved ability or firm effects) and fits every column on the host with statsmodels
 (2SLS by its projection formula, with the same sandwich conventions); the fits, model statistics
-and derived quantities are the reference. The wage extract always holds teenage and older workers with a
-recorded wage, whom only the sample's age band leaves out.
+and derived quantities are the reference. Each dataset holds rows that only the design's sample restriction
+leaves out, so that ignoring it moves the estimates: teenage and older workers with a recorded wage in the wage
+extract, register firm-years under the survey's 10 employees in the firm panel (about one in eight), men of 24 in
+the schooling sample (one in eleven).
 
 grade() checks the CSV against the reference (coefficients, each column's standard errors,
 p-values, N, R-squared, first-stage F), the stars against the table's own p-values, the LaTeX
@@ -46,6 +48,8 @@ TABLE_COLUMNS = ["model", "term", "estimate", "std_error", "p_value", "stars"]
 # (HC0 instead of HC1 is sqrt(N / (N - K)) - 1, about 1e-3 on the wage extract).
 SE_REL_TOL = 1e-4
 OUT_OF_BAND_STREAM = 1  # the seed's own stream for the wage extract's workers outside the 18-64 age band
+SURVEY_MIN_EMPLOYEES = 10  # the firm panel's sample: the survey's size threshold; the register adds smaller firm-years
+MIN_AGE_SCHOOLING_DONE = 25  # the schooling sample: men of 24 may still be in school
 
 SPECS: dict[str, dict[str, Any]] = {
     "wage_cross_section": {
@@ -200,11 +204,12 @@ def prepare(scenario: str, raw: pd.DataFrame) -> pd.DataFrame:
         d["female_x_union"] = d["female"] * d["union"]
     elif scenario == "firm_panel":
         d = d.dropna(subset=["value_added", "capital", "employees"]).copy()
-        d = d[(d["value_added"] > 0) & (d["capital"] > 0) & (d["employees"] > 0)].copy()
+        d = d[(d["value_added"] > 0) & (d["capital"] > 0) & (d["employees"] >= SURVEY_MIN_EMPLOYEES)].copy()
         d["y"] = np.log(d["value_added"])
         d["lnk"] = np.log(d["capital"])
         d["lnl"] = np.log(d["employees"])
     else:
+        d = d[d["age76"] >= MIN_AGE_SCHOOLING_DONE].copy()
         d["y"] = np.log(d["wage"])
         d["exper2"] = d["exper"] ** 2 / 100
     return d.reset_index(drop=True)
