@@ -20,7 +20,9 @@ every variant's site and limit allow it (La Palma with airmass 2.2, Mount John a
 higher latitudes). (2) A Moon-trap target: high enough for its block (with 10 min to spare) only while
 the Moon is up, and more than 3 deg inside the Moon limit all night: unobservable, though airmass
 alone would pass it; its priority is high, so a plan blind to the Moon schedules it. Every variant's
-night therefore has the Moon up during the dark window.
+night therefore has the Moon up during the dark window. (3) The priorities decide: where the plan that never
+reads them (the feasible block that ends first, over and over) reaches 90 % of the greedy's priority, observable
+targets it leaves out are raised to priority 10, in an order from a stream of their own, until it falls short.
 
 Grade (astropy on the host, on the submitted times and names only): twilight and Sun events,
 the site, night and dark hours; Moon illumination; transit, rise and set times; J2000 position,
@@ -259,6 +261,25 @@ def greedy_plan(targets: list[dict], grid: np.ndarray, ok: np.ndarray, cons: dic
     return sorted(plan, key=lambda b: b["start"])
 
 
+def earliest_end_plan(targets: list[dict], grid: np.ndarray, ok: np.ndarray, cons: dict[str, Any]) -> list[int]:
+    """The plan that never reads the priorities: over and over, the feasible block that ends first (the most
+    blocks the night holds). Target indices in time order."""
+    gap = int(cons["overhead_min"])
+    plan, earliest = [], 0
+    while True:
+        options = []
+        for k, target in enumerate(targets):
+            length = int(target["exposure_min"])
+            start = next((s for s in range(earliest, len(grid) - length) if ok[k, s : s + length + 1].all()), None)
+            if k not in plan and start is not None:
+                options.append((start + length, k))
+        if not options:
+            return plan
+        end, k = min(options)
+        plan.append(k)
+        earliest = end + gap + 1
+
+
 # -- generation ---------------------------------------------------------------------------------
 
 
@@ -398,6 +419,27 @@ def _moon_trap_target(rng: random.Random, site: dict, sky: Sky, events: dict, co
     raise AssertionError(f"no Moon-trap target found for {site['name']}")
 
 
+PRIORITY_BLIND_SHARE = 0.9  # the plan that never reads the priorities stays under this share of the reference's
+
+
+def _make_priorities_decide(rng: random.Random, targets: list[dict], grid: np.ndarray, ok: np.ndarray,
+                            cons: dict[str, Any]) -> None:
+    """Where the draw left the priorities deciding little (the plan that never reads them reaches
+    PRIORITY_BLIND_SHARE of the greedy's priority), observable targets that plan leaves out are raised to the top
+    priority, one at a time in an order of this stream's, until it falls short."""
+    blind = earliest_end_plan(targets, grid, ok, cons)
+    blind_total = sum(targets[k]["priority"] for k in blind)
+    left_out = [k for k in range(len(targets)) if k not in blind and targets[k]["priority"] < 10
+                and max(_stretches(ok[k]), default=0) >= targets[k]["exposure_min"]]
+    rng.shuffle(left_out)
+    for k in left_out:
+        if blind_total < PRIORITY_BLIND_SHARE * sum(b["priority"] for b in greedy_plan(targets, grid, ok, cons)):
+            return
+        targets[k]["priority"] = 10
+    greedy_total = sum(b["priority"] for b in greedy_plan(targets, grid, ok, cons))
+    assert blind_total < PRIORITY_BLIND_SHARE * greedy_total, (blind_total, greedy_total)
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     site = SITES[params["site"]]
     cons = {"max_airmass": params["max_airmass"], "min_moon_separation_deg": params["min_moon_sep"],
@@ -465,6 +507,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     ok = np.insert(ok, at, trap_ok[0], axis=0)
     moon_traps = [{"name": moon_trap["name"], "exposure_min": moon_trap["exposure_min"],
                    "moon_max_sep": round(trap_rows[0]["moon_max_sep"], 2), "observable": "no"}]
+    _make_priorities_decide(random.Random(f"{params['seed']}/priorities"), targets, grid, ok, cons)
     plan = greedy_plan(targets, grid, ok, cons)
     assert not {s["name"] for s in splits + moon_traps} & {b["name"] for b in plan}
 
