@@ -22,7 +22,8 @@ the Moon is up, and more than 3 deg inside the Moon limit all night: unobservabl
 alone would pass it; its priority is high, so a plan blind to the Moon schedules it. Every variant's
 night therefore has the Moon up during the dark window. (3) The priorities decide: where the plan that never
 reads them (the feasible block that ends first, over and over) reaches 90 % of the greedy's priority, observable
-targets it leaves out are raised to priority 10, in an order from a stream of their own, until it falls short.
+targets it leaves out are raised to priority 10, then targets only it schedules lowered to 1, in an order from a
+stream of their own, until it falls short.
 
 Grade (astropy on the host, on the submitted times and names only): twilight and Sun events,
 the site, night and dark hours; Moon illumination; transit, rise and set times; J2000 position,
@@ -426,18 +427,29 @@ def _make_priorities_decide(rng: random.Random, targets: list[dict], grid: np.nd
                             cons: dict[str, Any]) -> None:
     """Where the draw left the priorities deciding little (the plan that never reads them reaches
     PRIORITY_BLIND_SHARE of the greedy's priority), observable targets that plan leaves out are raised to the top
-    priority, one at a time in an order of this stream's, until it falls short."""
+    priority, then targets only that plan schedules lowered to the bottom one (the greedy's plan stays as it is),
+    one at a time in an order of this stream's, until it falls short."""
     blind = earliest_end_plan(targets, grid, ok, cons)
-    blind_total = sum(targets[k]["priority"] for k in blind)
+
+    def short() -> bool:
+        greedy = greedy_plan(targets, grid, ok, cons)
+        return sum(targets[k]["priority"] for k in blind) < PRIORITY_BLIND_SHARE * sum(b["priority"] for b in greedy)
+
     left_out = [k for k in range(len(targets)) if k not in blind and targets[k]["priority"] < 10
                 and max(_stretches(ok[k]), default=0) >= targets[k]["exposure_min"]]
     rng.shuffle(left_out)
     for k in left_out:
-        if blind_total < PRIORITY_BLIND_SHARE * sum(b["priority"] for b in greedy_plan(targets, grid, ok, cons)):
+        if short():
             return
         targets[k]["priority"] = 10
-    greedy_total = sum(b["priority"] for b in greedy_plan(targets, grid, ok, cons))
-    assert blind_total < PRIORITY_BLIND_SHARE * greedy_total, (blind_total, greedy_total)
+    greedy_names = {b["name"] for b in greedy_plan(targets, grid, ok, cons)}
+    blind_only = [k for k in blind if targets[k]["name"] not in greedy_names and targets[k]["priority"] > 1]
+    rng.shuffle(blind_only)
+    for k in blind_only:
+        if short():
+            return
+        targets[k]["priority"] = 1
+    assert short(), "the priorities decide nothing"
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
