@@ -15,7 +15,8 @@ earliest-start schedule. Two more targets, each from its own random stream, are 
 every instance. (1) A split-window target: circumpolar with its lower culmination inside the dark
 window, at least an hour below the airmass limit: its window breaks in two, and its block (at least
 10 min longer than either stretch and 10 min shorter than both together) makes it unobservable
-although its hours add up. This needs the pole higher than the airmass limit's altitude, which is why
+although its hours add up; it is drawn again where its upper transit is not clearly the one nearest the middle
+of the night. This needs the pole higher than the airmass limit's altitude, which is why
 every variant's site and limit allow it (La Palma with airmass 2.2, Mount John and Tautenburg at
 higher latitudes). (2) A Moon-trap target: high enough for its block (with 10 min to spare) only while
 the Moon is up, and more than 3 deg inside the Moon limit all night: unobservable, though airmass
@@ -195,19 +196,15 @@ def observability(
     """Per-target quantities, and the observable mask on the dark-window grid (targets x minutes)."""
     ra = np.array([t["ra_deg"] for t in targets])
     dec = np.array([t["dec_deg"] for t in targets])
-    mid = events["mid"].astype("datetime64[m]")
-    wide = mid + np.arange(-14 * 60, 14 * 60 + 1, 2).astype("timedelta64[m]")
+    wide = _wide_grid(events)
     alt_wide = sky.target_altaz(ra, dec, wide)
     grid = dark_grid(events)
     alt = sky.target_altaz(ra, dec, grid)
     sep = sky.moon_separation(ra, dec, grid)
     ok = (airmass(alt) <= cons["max_airmass"]) & (sep >= cons["min_moon_separation_deg"])
     rows = []
-    near = np.abs((wide - mid).astype("timedelta64[m]").astype(int)) <= 12 * 60
     for k, target in enumerate(targets):
-        transit = wide[near][int(np.argmax(alt_wide[k][near]))]
-        fine = transit + np.arange(-30, 31).astype("timedelta64[m]")
-        transit = fine[int(np.argmax(sky.target_altaz(ra[k : k + 1], dec[k : k + 1], fine)[0]))]
+        transit = _upper_transit(sky, ra[k : k + 1], dec[k : k + 1], wide, alt_wide[k])
         events_k = crossings(wide, alt_wide[k], 0.0)
         rises = [t for t, d in events_k if d > 0 and t <= transit]
         sets = [t for t, d in events_k if d < 0 and t >= transit]
@@ -230,6 +227,24 @@ def observability(
             "longest_min": longest,
         })
     return rows, ok
+
+
+def _wide_grid(events: dict[str, Any]) -> np.ndarray:
+    """Every two minutes from 14 h before the middle of the dark window to 14 h after."""
+    return events["mid"].astype("datetime64[m]") + np.arange(-14 * 60, 14 * 60 + 1, 2).astype("timedelta64[m]")
+
+
+def _upper_transit(sky: Sky, ra: np.ndarray, dec: np.ndarray, wide: np.ndarray, alt_wide: np.ndarray) -> np.datetime64:
+    """The upper transit of one target (``ra``, ``dec``: arrays of one) nearest the middle of ``wide``
+    (``_wide_grid``, altitudes ``alt_wide``): its highest point within 12 h of the middle, refined to the minute."""
+    middle = wide[len(wide) // 2]
+    near = np.abs((wide - middle).astype("timedelta64[m]").astype(int)) <= 12 * 60
+    transit = wide[near][int(np.argmax(alt_wide[near]))]
+    fine = transit + np.arange(-30, 31).astype("timedelta64[m]")
+    return fine[int(np.argmax(sky.target_altaz(ra, dec, fine)[0]))]
+
+
+TRANSIT_CLEAR_S = 12 * 3600 - 600  # a transit this far from the middle of the night is clearly the closest one
 
 
 def _stretches(mask: np.ndarray) -> list[int]:
@@ -344,6 +359,7 @@ def _split_window_target(rng: random.Random, site: dict, sky: Sky, events: dict,
     top = 90.0 + h_lim - abs(site["lat"])  # |dec| from which the target stays within the limit all day
     decs = np.round(sign * np.arange(top - 4.0, top, 0.05), 5)
     grid = dark_grid(events)
+    wide = _wide_grid(events)
     limit = cons["min_moon_separation_deg"]
     for _ in range(40):
         # lower culmination 15-40 min off the middle of the night, so one upper transit is clearly the closest
@@ -365,6 +381,12 @@ def _split_window_target(rng: random.Random, site: dict, sky: Sky, events: dict,
         if not fits:
             continue
         k, lengths = rng.choice(fits)
+        # the offset is in J2000 right ascension: this close to the pole, precession can bring the lower culmination
+        # so near the middle that the upper transits either side are almost as close: then draw again
+        transit = _upper_transit(sky, np.array([ra]), decs[k : k + 1], wide,
+                                 sky.target_altaz(np.array([ra]), decs[k : k + 1], wide)[0])
+        if abs(transit - events["mid"]) >= np.timedelta64(TRANSIT_CLEAR_S, "s"):
+            continue
         return {"ra_deg": ra, "dec_deg": float(decs[k]), "name": _new_name(rng, names),
                 "vmag": round(rng.uniform(8.0, 15.0), 1), "priority": rng.choice([3, 4, 5, 6, 8, 10]),
                 "exposure_min": rng.choice(lengths)}
@@ -494,7 +516,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
             and trap["exposure_min"] >= max(runs) + SPLIT_MARGIN_MIN and trap_rows[0]["observable"] == "no", runs
         assert trap_rows[0]["moon_min_sep"] > cons["min_moon_separation_deg"] + 3
         transit_off = abs((parse_time(trap_rows[0]["transit_utc"]) - events["mid"]).astype("timedelta64[s]").astype(float))
-        assert transit_off < 12 * 3600 - 600, transit_off
+        assert transit_off < TRANSIT_CLEAR_S, transit_off
         at = split_rng.randint(0, len(targets))
         targets.insert(at, trap)
         rows.insert(at, trap_rows[0])
