@@ -1,17 +1,19 @@
 """Synthesis of a two-lead ambulatory ECG with a known beat-by-beat truth.
 
 ``simulate(params)`` returns the truth (beat times and labels, the lead-off and artefact segments,
-the AF episode, the designed pauses) and the two leads in millivolts. Everything is drawn from
-``params["seed"]``: the same parameters give the same recording.
+the AF episode, the AF burst too short for an episode, the designed pauses) and the two leads in
+millivolts. Everything is drawn from ``params["seed"]``: the same parameters give the same
+recording.
 
 The rhythm is planned first (sinus rate with a rest and an exercise period, isolated PVCs (most
 early with a full compensatory pause, some late-coupled or interpolated) and couplets, premature
-atrial beats about as often as PVCs (normal QRS, mostly resetting the sinus node), and per scenario
-an AF paroxysm ending in a post-conversion pause, or VT runs and sinus arrests), then each beat is
-drawn as a sum of Gaussian waves (P, Q, R, S, T; a wide, discordant complex without P for a
-ventricular beat), and the recording's quirks are added: respiratory and drifting baseline wander
-with electrode "pops", mains interference, muscle noise with bursts, fibrillatory waves during AF,
-motion artefact segments and a lead-off segment (both leads railed).
+atrial beats about as often as PVCs (normal QRS, mostly resetting the sinus node), a burst of AF
+shorter than 20 s (under the lab's 30 s episode minimum), and per scenario an AF paroxysm ending in
+a post-conversion pause, or VT runs and sinus arrests), then each beat is drawn as a sum of Gaussian
+waves (P, Q, R, S, T; a wide, discordant complex without P for a ventricular beat), and the
+recording's quirks are added: respiratory and drifting baseline wander with electrode "pops", mains
+interference, muscle noise with bursts, fibrillatory waves during AF, motion artefact segments and a
+lead-off segment (both leads railed).
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ UNTIMELY_PVC_RATE = 0.005  # late-coupled or interpolated PVCs, per sinus beat
 NOISE_WARMUP_S = 10.0
 PAUSE_CONVENTION_S = 2.5  # the pause threshold of many Holter systems (the lab's is 2.0 s)
 SHORT_ARREST_S = (2.3, 2.45)  # an arrest between the two thresholds, clear of both
-AF_QUIET_S = 30.0  # seconds either side of an AF paroxysm without premature atrial beats or untimely PVCs
+AF_QUIET_S = 30.0  # seconds either side of AF (a paroxysm or a burst) without premature atrial beats or untimely PVCs
+AF_BURST_S = (12.0, 20.0)  # a run of AF too short for an episode (the lab's minimum is 30 s, read to within 10 s)
+AF_BURST_APART_S = 60.0  # seconds of sinus rhythm at least between an AF burst and the paroxysm
 
 
 class PlacementError(RuntimeError):
@@ -50,6 +54,7 @@ class Truth:
     beats: list[tuple[float, str]] = field(default_factory=list)  # (R-peak time s, "N" | "V")
     excluded: list[tuple[float, float, str]] = field(default_factory=list)  # (start s, end s, type)
     af: list[tuple[float, float]] = field(default_factory=list)  # (first AF beat s, last AF beat s)
+    af_bursts: list[tuple[float, float]] = field(default_factory=list)  # AF under 30 s: no episode
     designed_pauses: list[tuple[float, float]] = field(default_factory=list)  # (start s, duration s)
 
 
@@ -194,6 +199,8 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
     events.sort()
     for _ in range(4):
         events.append((_place_event(rng, 4.0, busy, 30.0, duration - 30.0), "couplet", 2.0))
+    burst = np.random.default_rng([int(params["seed"]) % 2**32, 4])
+    events.append(_af_burst(burst, events, busy, duration))
     events.sort()
 
     resp_f = float(rng.uniform(0.2, 0.3))
@@ -202,9 +209,12 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
     # premature atrial beats and the PVCs that timing does not betray come from a stream of their own
     ectopy = np.random.default_rng([int(params["seed"]) % 2**32, 2])
     pac_rate = float(ectopy.uniform(0.015, 0.03))
-    # they stay clear of the edges of an AF paroxysm, which the lab reads to within 10 s
-    ectopy_quiet = ectopy_ok + [(start - AF_QUIET_S, start + length + AF_QUIET_S)
-                                for start, kind, length in events if kind == "af"]
+    # they stay clear of the edges of AF, which the lab reads to within 10 s
+    paroxysm_quiet, burst_quiet = ([(start - AF_QUIET_S, start + length + AF_QUIET_S)
+                                    for start, kind, length in events if kind == af] for af in ("af", "af_burst"))
+    ectopy_quiet = ectopy_ok + paroxysm_quiet + burst_quiet
+    # and so do the early PVCs around a burst: a cluster of them beside it would read as AF lasting longer
+    pvc_quiet = ectopy_ok + burst_quiet
     beats: list[tuple[float, str]] = []
     t = float(rng.uniform(0.3, 0.9))
     beats.append((t, "N"))
@@ -214,11 +224,11 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
         rr = 60.0 / rate(t) * (1.0 + 0.03 * math.sin(2 * math.pi * resp_f * t) + 0.012 * rng.standard_normal())
         if queue and t + rr >= queue[0][0]:
             _, kind, detail = queue.pop(0)
-            t = _insert_event(rng, truth, beats, t, rr, kind, detail, rate)
+            t = _insert_event(burst if kind == "af_burst" else rng, truth, beats, t, rr, kind, detail, rate)
             continue
-        near_segment = not _free(t - 2.0, t + 2.0 * rr + 2.0, ectopy_ok)
+        pvc_barred = not _free(t - 2.0, t + 2.0 * rr + 2.0, pvc_quiet)
         quiet = not _free(t - 2.0, t + 2.0 * rr + 2.0, ectopy_quiet)
-        if not near_segment and rr < 0.88 and rng.random() < pvc_rate:
+        if not pvc_barred and rr < 0.88 and rng.random() < pvc_rate:
             coupling = max(0.38, rr * float(rng.uniform(0.5, 0.62)))
             beats.append((t + coupling, "V"))
             t += 2.0 * rr  # full compensatory pause
@@ -232,6 +242,34 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
     truth.beats = [(round(b, 4), lab) for b, lab in beats if b < duration - 0.3]
     _assert_rr(truth)
     return truth
+
+
+def _af_burst(burst: np.random.Generator, events: list[tuple[float, str, float]], busy: list[tuple[float, float]],
+              duration: float) -> tuple[float, str, float]:
+    """A run of AF shorter than an episode, drawn from ``burst``, a stream of its own, and placed well apart from
+    the paroxysm and AF_QUIET_S clear of the other events (their irregular beats would lengthen it)."""
+    length = float(burst.uniform(*AF_BURST_S))
+    apart = [(start - AF_BURST_APART_S, start + detail + AF_BURST_APART_S) if kind == "af"
+             else (start - AF_QUIET_S, start + AF_QUIET_S) for start, kind, detail in events]
+    return _place_event(burst, length, busy + apart, 60.0, duration - 60.0), "af_burst", length
+
+
+def _af_beats(rng: np.random.Generator, beats: list, t: float, length: float) -> tuple[float, tuple[float, float]]:
+    """Append irregularly irregular conducted beats for ``length`` seconds after the beat at ``t``; return the time of
+    the last one and (first, last) AF beat."""
+    end = t + length
+    while True:
+        rr_af = float(np.clip(rng.normal(0.62, 0.14), 0.36, 1.45))
+        while abs(rr_af - (t - beats[-2][0] if len(beats) > 1 else 0.0)) < 0.03:  # irregularly irregular
+            rr_af = float(np.clip(rng.normal(0.62, 0.14), 0.36, 1.45))
+        nxt = t + rr_af
+        if nxt > end:
+            break
+        label = "V" if rng.random() < 0.01 and nxt - t > 0.45 else "N"
+        beats.append((nxt, label))
+        t = nxt
+    af_beats = [b for b, _ in beats if b > end - length - 1e-9]
+    return t, (round(af_beats[0], 4), round(af_beats[-1], 4))
 
 
 def _premature_atrial(ectopy: np.random.Generator, beats: list, t: float, rr: float) -> float:
@@ -262,23 +300,16 @@ def _insert_event(rng: np.random.Generator, truth: Truth, beats: list, t: float,
                   detail: float, rate) -> float:
     """Append the beats of one event after the sinus beat at ``t``; return the time of the last beat."""
     if kind == "af":
-        end = t + detail
-        while True:
-            rr_af = float(np.clip(rng.normal(0.62, 0.14), 0.36, 1.45))
-            while abs(rr_af - (t - beats[-2][0] if len(beats) > 1 else 0.0)) < 0.03:  # irregularly irregular
-                rr_af = float(np.clip(rng.normal(0.62, 0.14), 0.36, 1.45))
-            nxt = t + rr_af
-            if nxt > end:
-                break
-            label = "V" if rng.random() < 0.01 and nxt - t > 0.45 else "N"
-            beats.append((nxt, label))
-            t = nxt
-        af_beats = [b for b, _ in beats if b > end - detail - 1e-9]
-        truth.af.append((round(af_beats[0], 4), round(af_beats[-1], 4)))
+        t, span = _af_beats(rng, beats, t, detail)
+        truth.af.append(span)
         pause = float(rng.uniform(2.4, 3.4))  # post-conversion pause, then sinus resumes
         truth.designed_pauses.append((round(t, 4), round(pause, 4)))
         beats.append((t + pause, "N"))
         return t + pause
+    if kind == "af_burst":  # sinus rhythm resumes without a pause
+        t, span = _af_beats(rng, beats, t, detail)
+        truth.af_bursts.append(span)
+        return t
     if kind == "vt":
         n = int(detail)
         vt_rr = 60.0 / float(rng.uniform(150, 185))
@@ -350,7 +381,7 @@ def draw_beats(truth: Truth, rng: np.random.Generator, n: int) -> np.ndarray:
     ecg = np.zeros((2, n))
     lead_scale = rng.uniform(0.85, 1.15, 2)
     resp_f = float(rng.uniform(0.2, 0.3))
-    in_af = [(s - 1.0, e + 0.1) for s, e in truth.af]
+    in_af = [(s - 1.0, e + 0.1) for s, e in [*truth.af, *truth.af_bursts]]
     prev = truth.beats[0][0] - 0.8
     for tb, label in truth.beats:
         rr = min(1.5, max(0.3, tb - prev))
@@ -417,13 +448,8 @@ def add_quirks(ecg: np.ndarray, truth: Truth, rng: np.random.Generator, mains_hz
         surge = (t >= t0) & (t < t0 + float(rng.uniform(30, 60)))
         lead = int(rng.integers(0, 2))
         out[lead, surge] += float(rng.uniform(0.35, 0.5)) * np.sin(2 * np.pi * mains_hz * t[surge])
-    # fibrillatory waves
     for s, e in truth.af:
-        sel = (t >= s - 1.0) & (t <= e + 0.3)
-        f = float(rng.uniform(5.5, 7.0)) + 0.6 * _band_noise(rng, int(sel.sum()), fs, None, 0.5)
-        phase = 2 * np.pi * np.cumsum(f) / fs
-        out[0, sel] += 0.05 * np.sin(phase)
-        out[1, sel] += 0.08 * np.sin(phase + 1.0)
+        _fibrillatory_waves(out, t, fs, s, e, rng)
     # motion artefact and lead-off
     for s, e, kind in truth.excluded:
         sel = (t >= s) & (t < e)
@@ -436,7 +462,18 @@ def add_quirks(ecg: np.ndarray, truth: Truth, rng: np.random.Generator, mains_hz
                 out[lead, sel] += art + np.convolve(spikes, np.hanning(max(3, fs // 25)), mode="same")
         else:
             out[:, sel] = RAIL / GAIN
+    for s, e in truth.af_bursts:  # drawn last, so that the draws before stay as they were without bursts
+        _fibrillatory_waves(out, t, fs, s, e, rng)
     return out
+
+
+def _fibrillatory_waves(out: np.ndarray, t: np.ndarray, fs: int, first: float, last: float,
+                        rng: np.random.Generator) -> None:
+    sel = (t >= first - 1.0) & (t <= last + 0.3)
+    f = float(rng.uniform(5.5, 7.0)) + 0.6 * _band_noise(rng, int(sel.sum()), fs, None, 0.5)
+    phase = 2 * np.pi * np.cumsum(f) / fs
+    out[0, sel] += 0.05 * np.sin(phase)
+    out[1, sel] += 0.08 * np.sin(phase + 1.0)
 
 
 def simulate(params: dict) -> tuple[Truth, np.ndarray]:

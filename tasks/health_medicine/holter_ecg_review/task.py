@@ -8,7 +8,8 @@ lab's summary: analysable time, minimum/mean/maximum minute heart rate, PVC coun
 
 Variants: an AF paroxysm ending in a post-conversion pause, 250 Hz, 50 Hz mains; VT runs, couplets
 and sinus arrests, 360 Hz, 60 Hz mains; an AF paroxysm at 360 Hz, 60 Hz mains, on a 20-minute record
-(a stroke work-up). All carry premature atrial beats about as often as PVCs, and PVCs that are
+(a stroke work-up). All carry a burst of AF lasting under 20 s, which the lab's 30 s minimum keeps
+out of the AF episodes and the burden, premature atrial beats about as often as PVCs, and PVCs that are
 late-coupled or interpolated, so that prematurity alone does not tell a ventricular beat (only its
 QRS shape does); and baseline wander with electrode pops, muscle-noise bursts, two motion-artefact
 segments and a lead-off segment (both leads railed); the sinus rate rises with the movement over

@@ -23,6 +23,8 @@ import tifffile
 from scipy import ndimage
 
 SIZE = 512
+CONTROL_TAIL_SHARE = 0.05
+CONTROL_TAIL_LEVEL = 2.5
 
 
 def flat_field(rng: np.random.Generator, strength: float) -> np.ndarray:
@@ -116,8 +118,13 @@ def camera(rng: np.random.Generator, dark: np.ndarray, flat: np.ndarray, signal:
     return np.clip(np.rint(noisy), 0, sat).astype(np.uint16), np.minimum(clean, sat)
 
 
-def field(rng: np.random.Generator, spec: dict, well: dict, dark: np.ndarray, flats: list[np.ndarray]) -> tuple:
+def field(rng: np.random.Generator, spec: dict, well: dict, dark: np.ndarray, flats: list[np.ndarray],
+          tail: np.random.Generator) -> tuple:
+    """One field's frames and true nuclei. With ``spec["control_tail"]``, a share of the negative-control nuclei
+    (chosen from ``tail``, a stream of its own, so the rest of the plate does not move) carry a raised marker
+    background: a tail that sets the control rules apart (mean + 3 SD rises with it, median + 5 MAD hardly)."""
     cam = spec["camera"]
+    raised = spec.get("control_tail") and well["role"] == "negative_control"
     nuclei = place_nuclei(rng, int(rng.poisson(spec["nuclei_per_field"] * well["density"])), spec["cluster_share"],
                           spec["mitotic_share"])
     labels, depth = label_image(nuclei)
@@ -134,6 +141,8 @@ def field(rng: np.random.Generator, spec: dict, well: dict, dark: np.ndarray, fl
         dapi_level[index] = cam["dapi"] * (2.4 if n["mitotic"] else 1.45 if g2 else 1.0) * rng.lognormal(0, 0.12)
         positive = rng.random() < well["positive_share"]
         level = cam["marker_pos"] if positive else cam["marker_neg"]
+        if raised and not positive and tail.random() < CONTROL_TAIL_SHARE:
+            level *= CONTROL_TAIL_LEVEL
         marker_level[index] = level * rng.lognormal(0, 0.35 if positive else 0.22)
     texture = 1 + 0.12 * ndimage.gaussian_filter(rng.normal(0, 1, (SIZE, SIZE)), 1.5) / 0.19
     dapi = dapi_level[labels] * texture * profile
@@ -184,6 +193,7 @@ def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text())
     out, truth_path = Path(sys.argv[2]), Path(sys.argv[3])
     rng = np.random.default_rng(spec["seed"])
+    tail = np.random.default_rng([spec["seed"], 11])
     cam = spec["camera"]
     dark = cam["offset"] + np.tile(rng.normal(0, 1.5, SIZE), (SIZE, 1)) + rng.normal(0, 0.8, (SIZE, SIZE))
     dark += amplifier_glow(spec)
@@ -200,7 +210,7 @@ def main() -> None:
     truth: list[dict] = []
     for well in spec["wells"]:
         for f in range(1, spec["fields"] + 1):
-            raw_dapi, raw_marker, nuclei = field(rng, spec, well, dark, flats)
+            raw_dapi, raw_marker, nuclei = field(rng, spec, well, dark, flats, tail)
             for channel, image in ((1, raw_dapi), (2, raw_marker)):
                 name = f"{spec['plate']}_{well['well']}_s{f}_w{channel}.tif"
                 write_tiff(out / "images" / name, image,

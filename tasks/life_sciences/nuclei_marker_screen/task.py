@@ -13,7 +13,9 @@ in range, threshold median + 5 MAD of the DMSO wells), and a second EdU plate on
 two fields per well.
 
 Grade: synth.py (run with the task's tifffile) draws every nucleus and records its true mask; the reference
-applies the SOP to the truth. The grader checks per-well counts, percent positive and mean marker, the
+applies the SOP to the truth. Where the negative controls would not tell the two threshold rules apart (within
+3 %), the plate is drawn again with a share of their nuclei on a raised marker background (a stream of its own),
+so the SOP's rule always decides. The grader checks per-well counts, percent positive and mean marker, the
 threshold, a per-nucleus centroid match (F1) with areas, intensities and calls of the matched nuclei, that the
 calls follow the reported threshold, and that the well table is the sum of the nucleus table.
 """
@@ -135,16 +137,37 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
             "bit_depth": params["bit_depth"], "camera": camera, "wells": plate,
             **{k: sc[k] for k in ("nuclei_per_field", "blobs_per_field", "debris_per_field", "cluster_share",
                                   "mitotic_share")}}
+    ref = reference(params, plate, _synthesise(spec, input_dir))
+    if not _control_rules_apart(params, plate, ref):
+        ref = reference(params, plate, _synthesise({**spec, "control_tail": True}, input_dir))
+        assert _control_rules_apart(params, plate, ref), ref["threshold"]
+    write_csv(input_dir / "plate_map.csv", ["well", "treatment", "role"],
+              [(w["well"], w["treatment"], w["role"]) for w in plate])
+    (input_dir / "SOP.md").write_text(_sop(params))
+    (reference_dir / "reference.json").write_text(json.dumps(ref))
+
+
+def _synthesise(spec: dict[str, Any], input_dir: Path) -> list[dict[str, Any]]:
+    """synth.py run on ``spec``: the images and calibration frames written to ``input_dir``, the true nuclei."""
     with tempfile.TemporaryDirectory() as tmp:
         spec_path, truth_path = Path(tmp) / "spec.json", Path(tmp) / "truth.json"
         spec_path.write_text(json.dumps(spec))
         run_tool_script(__file__, Path(__file__).with_name("synth.py"), str(spec_path), str(input_dir),
                         str(truth_path))
-        truth = json.loads(truth_path.read_text())
-    write_csv(input_dir / "plate_map.csv", ["well", "treatment", "role"],
-              [(w["well"], w["treatment"], w["role"]) for w in plate])
-    (input_dir / "SOP.md").write_text(_sop(params))
-    (reference_dir / "reference.json").write_text(json.dumps(reference(params, plate, truth)))
+        return json.loads(truth_path.read_text())
+
+
+RULES_APART = 0.03  # the other plate type's threshold rule lands at least this share away from the SOP's
+
+
+def _control_rules_apart(params: Params, plate: list[dict[str, Any]], ref: dict[str, Any]) -> bool:
+    """Whether the negative controls tell the two threshold rules apart (mean + 3 SD and median + 5 MAD coincide
+    on a tail-less population, and then the SOP's rule decides nothing)."""
+    rule = SCENARIOS[params["scenario"]]["threshold"]
+    negatives = {w["well"] for w in plate if w["role"] == "negative_control"}
+    values = [n["marker"] for n in ref["nuclei"] if n["well"] in negatives]
+    other = threshold_of(values, "median_5mad" if rule == "mean_3sd" else "mean_3sd")
+    return abs(other - ref["threshold"]) >= RULES_APART * abs(ref["threshold"])
 
 
 def threshold_of(values: list[float], rule: str) -> float:

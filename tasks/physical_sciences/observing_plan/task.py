@@ -15,12 +15,16 @@ earliest-start schedule. Two more targets, each from its own random stream, are 
 every instance. (1) A split-window target: circumpolar with its lower culmination inside the dark
 window, at least an hour below the airmass limit: its window breaks in two, and its block (at least
 10 min longer than either stretch and 10 min shorter than both together) makes it unobservable
-although its hours add up. This needs the pole higher than the airmass limit's altitude, which is why
+although its hours add up; it is drawn again where its upper transit is not clearly the one nearest the middle
+of the night. This needs the pole higher than the airmass limit's altitude, which is why
 every variant's site and limit allow it (La Palma with airmass 2.2, Mount John and Tautenburg at
 higher latitudes). (2) A Moon-trap target: high enough for its block (with 10 min to spare) only while
 the Moon is up, and more than 3 deg inside the Moon limit all night: unobservable, though airmass
 alone would pass it; its priority is high, so a plan blind to the Moon schedules it. Every variant's
-night therefore has the Moon up during the dark window.
+night therefore has the Moon up during the dark window. (3) The priorities decide: where the plan that never
+reads them (the feasible block that ends first, over and over) reaches 90 % of the greedy's priority, observable
+targets it leaves out are raised to priority 10, then targets only it schedules lowered to 1, in an order from a
+stream of their own, until it falls short.
 
 Grade (astropy on the host, on the submitted times and names only): twilight and Sun events,
 the site, night and dark hours; Moon illumination; transit, rise and set times; J2000 position,
@@ -192,19 +196,15 @@ def observability(
     """Per-target quantities, and the observable mask on the dark-window grid (targets x minutes)."""
     ra = np.array([t["ra_deg"] for t in targets])
     dec = np.array([t["dec_deg"] for t in targets])
-    mid = events["mid"].astype("datetime64[m]")
-    wide = mid + np.arange(-14 * 60, 14 * 60 + 1, 2).astype("timedelta64[m]")
+    wide = _wide_grid(events)
     alt_wide = sky.target_altaz(ra, dec, wide)
     grid = dark_grid(events)
     alt = sky.target_altaz(ra, dec, grid)
     sep = sky.moon_separation(ra, dec, grid)
     ok = (airmass(alt) <= cons["max_airmass"]) & (sep >= cons["min_moon_separation_deg"])
     rows = []
-    near = np.abs((wide - mid).astype("timedelta64[m]").astype(int)) <= 12 * 60
     for k, target in enumerate(targets):
-        transit = wide[near][int(np.argmax(alt_wide[k][near]))]
-        fine = transit + np.arange(-30, 31).astype("timedelta64[m]")
-        transit = fine[int(np.argmax(sky.target_altaz(ra[k : k + 1], dec[k : k + 1], fine)[0]))]
+        transit = _upper_transit(sky, ra[k : k + 1], dec[k : k + 1], wide, alt_wide[k])
         events_k = crossings(wide, alt_wide[k], 0.0)
         rises = [t for t, d in events_k if d > 0 and t <= transit]
         sets = [t for t, d in events_k if d < 0 and t >= transit]
@@ -227,6 +227,24 @@ def observability(
             "longest_min": longest,
         })
     return rows, ok
+
+
+def _wide_grid(events: dict[str, Any]) -> np.ndarray:
+    """Every two minutes from 14 h before the middle of the dark window to 14 h after."""
+    return events["mid"].astype("datetime64[m]") + np.arange(-14 * 60, 14 * 60 + 1, 2).astype("timedelta64[m]")
+
+
+def _upper_transit(sky: Sky, ra: np.ndarray, dec: np.ndarray, wide: np.ndarray, alt_wide: np.ndarray) -> np.datetime64:
+    """The upper transit of one target (``ra``, ``dec``: arrays of one) nearest the middle of ``wide``
+    (``_wide_grid``, altitudes ``alt_wide``): its highest point within 12 h of the middle, refined to the minute."""
+    middle = wide[len(wide) // 2]
+    near = np.abs((wide - middle).astype("timedelta64[m]").astype(int)) <= 12 * 60
+    transit = wide[near][int(np.argmax(alt_wide[near]))]
+    fine = transit + np.arange(-30, 31).astype("timedelta64[m]")
+    return fine[int(np.argmax(sky.target_altaz(ra, dec, fine)[0]))]
+
+
+TRANSIT_CLEAR_S = 12 * 3600 - 600  # a transit this far from the middle of the night is clearly the closest one
 
 
 def _stretches(mask: np.ndarray) -> list[int]:
@@ -257,6 +275,25 @@ def greedy_plan(targets: list[dict], grid: np.ndarray, ok: np.ndarray, cons: dic
                              "priority": targets[k]["priority"]})
                 break
     return sorted(plan, key=lambda b: b["start"])
+
+
+def earliest_end_plan(targets: list[dict], grid: np.ndarray, ok: np.ndarray, cons: dict[str, Any]) -> list[int]:
+    """The plan that never reads the priorities: over and over, the feasible block that ends first (the most
+    blocks the night holds). Target indices in time order."""
+    gap = int(cons["overhead_min"])
+    plan, earliest = [], 0
+    while True:
+        options = []
+        for k, target in enumerate(targets):
+            length = int(target["exposure_min"])
+            start = next((s for s in range(earliest, len(grid) - length) if ok[k, s : s + length + 1].all()), None)
+            if k not in plan and start is not None:
+                options.append((start + length, k))
+        if not options:
+            return plan
+        end, k = min(options)
+        plan.append(k)
+        earliest = end + gap + 1
 
 
 # -- generation ---------------------------------------------------------------------------------
@@ -322,6 +359,7 @@ def _split_window_target(rng: random.Random, site: dict, sky: Sky, events: dict,
     top = 90.0 + h_lim - abs(site["lat"])  # |dec| from which the target stays within the limit all day
     decs = np.round(sign * np.arange(top - 4.0, top, 0.05), 5)
     grid = dark_grid(events)
+    wide = _wide_grid(events)
     limit = cons["min_moon_separation_deg"]
     for _ in range(40):
         # lower culmination 15-40 min off the middle of the night, so one upper transit is clearly the closest
@@ -343,6 +381,12 @@ def _split_window_target(rng: random.Random, site: dict, sky: Sky, events: dict,
         if not fits:
             continue
         k, lengths = rng.choice(fits)
+        # the offset is in J2000 right ascension: this close to the pole, precession can bring the lower culmination
+        # so near the middle that the upper transits either side are almost as close: then draw again
+        transit = _upper_transit(sky, np.array([ra]), decs[k : k + 1], wide,
+                                 sky.target_altaz(np.array([ra]), decs[k : k + 1], wide)[0])
+        if abs(transit - events["mid"]) >= np.timedelta64(TRANSIT_CLEAR_S, "s"):
+            continue
         return {"ra_deg": ra, "dec_deg": float(decs[k]), "name": _new_name(rng, names),
                 "vmag": round(rng.uniform(8.0, 15.0), 1), "priority": rng.choice([3, 4, 5, 6, 8, 10]),
                 "exposure_min": rng.choice(lengths)}
@@ -398,6 +442,38 @@ def _moon_trap_target(rng: random.Random, site: dict, sky: Sky, events: dict, co
     raise AssertionError(f"no Moon-trap target found for {site['name']}")
 
 
+PRIORITY_BLIND_SHARE = 0.9  # the plan that never reads the priorities stays under this share of the reference's
+
+
+def _make_priorities_decide(rng: random.Random, targets: list[dict], grid: np.ndarray, ok: np.ndarray,
+                            cons: dict[str, Any]) -> None:
+    """Where the draw left the priorities deciding little (the plan that never reads them reaches
+    PRIORITY_BLIND_SHARE of the greedy's priority), observable targets that plan leaves out are raised to the top
+    priority, then targets only that plan schedules lowered to the bottom one (the greedy's plan stays as it is),
+    one at a time in an order of this stream's, until it falls short."""
+    blind = earliest_end_plan(targets, grid, ok, cons)
+
+    def short() -> bool:
+        greedy = greedy_plan(targets, grid, ok, cons)
+        return sum(targets[k]["priority"] for k in blind) < PRIORITY_BLIND_SHARE * sum(b["priority"] for b in greedy)
+
+    left_out = [k for k in range(len(targets)) if k not in blind and targets[k]["priority"] < 10
+                and max(_stretches(ok[k]), default=0) >= targets[k]["exposure_min"]]
+    rng.shuffle(left_out)
+    for k in left_out:
+        if short():
+            return
+        targets[k]["priority"] = 10
+    greedy_names = {b["name"] for b in greedy_plan(targets, grid, ok, cons)}
+    blind_only = [k for k in blind if targets[k]["name"] not in greedy_names and targets[k]["priority"] > 1]
+    rng.shuffle(blind_only)
+    for k in blind_only:
+        if short():
+            return
+        targets[k]["priority"] = 1
+    assert short(), "the priorities decide nothing"
+
+
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     site = SITES[params["site"]]
     cons = {"max_airmass": params["max_airmass"], "min_moon_separation_deg": params["min_moon_sep"],
@@ -440,7 +516,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
             and trap["exposure_min"] >= max(runs) + SPLIT_MARGIN_MIN and trap_rows[0]["observable"] == "no", runs
         assert trap_rows[0]["moon_min_sep"] > cons["min_moon_separation_deg"] + 3
         transit_off = abs((parse_time(trap_rows[0]["transit_utc"]) - events["mid"]).astype("timedelta64[s]").astype(float))
-        assert transit_off < 12 * 3600 - 600, transit_off
+        assert transit_off < TRANSIT_CLEAR_S, transit_off
         at = split_rng.randint(0, len(targets))
         targets.insert(at, trap)
         rows.insert(at, trap_rows[0])
@@ -465,6 +541,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     ok = np.insert(ok, at, trap_ok[0], axis=0)
     moon_traps = [{"name": moon_trap["name"], "exposure_min": moon_trap["exposure_min"],
                    "moon_max_sep": round(trap_rows[0]["moon_max_sep"], 2), "observable": "no"}]
+    _make_priorities_decide(random.Random(f"{params['seed']}/priorities"), targets, grid, ok, cons)
     plan = greedy_plan(targets, grid, ok, cons)
     assert not {s["name"] for s in splits + moon_traps} & {b["name"] for b in plan}
 

@@ -13,7 +13,10 @@ table as CSV and as LaTeX, and a short interpretation with the derived quantitie
 generate() draws the data from a known data-generating process (heteroskedastic errors, group
 shocks, unobserved ability or firm effects) and fits every column on the host with statsmodels
 (2SLS by its projection formula, with the same sandwich conventions); the fits, model statistics
-and derived quantities are the reference.
+and derived quantities are the reference. Each dataset holds rows that only the design's sample restriction
+leaves out, so that ignoring it moves the estimates: teenage and older workers with a recorded wage in the wage
+extract, register firm-years under the survey's 10 employees in the firm panel (about one in eight), men of 24 in
+the schooling sample (one in eleven).
 
 grade() checks the CSV against the reference (coefficients, each column's standard errors,
 p-values, N, R-squared, first-stage F), the stars against the table's own p-values, the LaTeX
@@ -44,6 +47,9 @@ TABLE_COLUMNS = ["model", "term", "estimate", "std_error", "p_value", "stars"]
 # Standard errors are exact linear algebra: 1e-4 keeps rounding noise in and the small-sample factors out
 # (HC0 instead of HC1 is sqrt(N / (N - K)) - 1, about 1e-3 on the wage extract).
 SE_REL_TOL = 1e-4
+OUT_OF_BAND_STREAM = 1  # the seed's own stream for the wage extract's workers outside the 18-64 age band
+SURVEY_MIN_EMPLOYEES = 10  # the firm panel's sample: the survey's size threshold; the register adds smaller firm-years
+MIN_AGE_SCHOOLING_DONE = 25  # the schooling sample: men of 24 may still be in school
 
 SPECS: dict[str, dict[str, Any]] = {
     "wage_cross_section": {
@@ -109,6 +115,22 @@ def _wages(rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame({"person_id": np.arange(100001, 100001 + n), "state": state, "industry": industry,
                          "age": age, "female": female, "educ": educ, "exper": exper, "union": union,
                          "usual_hours": hours, "hourly_wage": wage})
+
+
+def _with_workers_out_of_band(raw: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The extract with teenage and older workers (a recorded wage of at least $2, so that only the 18-64 age band
+    leaves them out) placed among its rows; the other rows keep their order, so the sample and its fits are those
+    of the extract without them."""
+    count = int(rng.integers(40, 90))
+    extra = raw[raw["hourly_wage"] >= 2.5].sample(count, random_state=rng).copy()
+    age = np.where(rng.random(count) < 0.4, rng.integers(16, 18, count), rng.integers(65, 76, count))
+    educ = np.minimum(extra["educ"].to_numpy(), age - 6)
+    extra["age"], extra["educ"], extra["exper"] = age, educ, np.maximum(age - educ - 6, 0)
+    extra["hourly_wage"] = np.round(extra["hourly_wage"].to_numpy() * rng.uniform(0.6, 1.0, count), 2).clip(2.0)
+    place = np.concatenate([np.arange(len(raw), dtype=float), rng.uniform(0, len(raw), count)])
+    out = pd.concat([raw, extra]).iloc[np.argsort(place, kind="stable")].reset_index(drop=True)
+    out["person_id"] = np.arange(100001, 100001 + len(out))
+    return out
 
 
 def _weights(rng: np.random.Generator, k: int) -> np.ndarray:
@@ -182,11 +204,12 @@ def prepare(scenario: str, raw: pd.DataFrame) -> pd.DataFrame:
         d["female_x_union"] = d["female"] * d["union"]
     elif scenario == "firm_panel":
         d = d.dropna(subset=["value_added", "capital", "employees"]).copy()
-        d = d[(d["value_added"] > 0) & (d["capital"] > 0) & (d["employees"] > 0)].copy()
+        d = d[(d["value_added"] > 0) & (d["capital"] > 0) & (d["employees"] >= SURVEY_MIN_EMPLOYEES)].copy()
         d["y"] = np.log(d["value_added"])
         d["lnk"] = np.log(d["capital"])
         d["lnl"] = np.log(d["employees"])
     else:
+        d = d[d["age76"] >= MIN_AGE_SCHOOLING_DONE].copy()
         d["y"] = np.log(d["wage"])
         d["exper2"] = d["exper"] ** 2 / 100
     return d.reset_index(drop=True)
@@ -570,6 +593,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     scenario = params["scenario"]
     rng = np.random.default_rng(params["seed"])
     raw = {"wage_cross_section": _wages, "firm_panel": _firms, "returns_iv": _young_men}[scenario](rng)
+    if scenario == "wage_cross_section":
+        raw = _with_workers_out_of_band(raw, np.random.default_rng([params["seed"], OUT_OF_BAND_STREAM]))
     path = input_dir / SPECS[scenario]["file"]
     raw.to_csv(path, index=False, na_rep="")
     d = prepare(scenario, pd.read_csv(path))  # fit exactly what the file says

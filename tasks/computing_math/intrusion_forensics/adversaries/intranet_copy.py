@@ -1,1 +1,1 @@
-_decision_shortcuts.py
+../solution/solve.py

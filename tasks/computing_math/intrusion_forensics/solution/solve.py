@@ -5,6 +5,17 @@ Run under another name (adversaries/), it takes one shortcut:
 always_notify: the forensics and the people counted properly, but the key vault's ciphertexts are not
   taken for unintelligible (ir_policy.md 2.5): the breach always goes to the authority, everyone with a
   ciphertext in their record is told directly and every encrypted password hash counts for a reset.
+arrival_order: the forensics and the decisions done properly, retransmitted chunks dropped and the payload
+  decoded, but the exfiltrated chunks joined in the order they were captured, not by their sequence numbers.
+notify_everyone: the forensics done properly (timeline, indicators, the stolen file recovered), but the
+  procedure is not applied to what left: every data row is a person, all are told directly and the authority
+  too, and only the guessed account is reset (the worst case, signed without reading the rows).
+first_rows_only: the forensics done properly, but the stolen rows are read only as far as the first screen
+  (five rows): the risk seen there is taken for everyone, so all or none are told, and every data row is taken
+  for a person (the repeats further down never seen).
+intranet_copy: the exfiltration is found and timed but not decoded: the stolen file is taken from the copy of
+  the export the foothold fetched from the intranet, exported from the capture as an HTTP object (the
+  exfiltration's undecoded text when there is none); the procedure is applied to its rows.
 
 ALE-CANARY-4ade4d2e-b6cb-41f8-b293-fdbab00495a3
 """
@@ -25,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -32,7 +44,8 @@ INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
 WORK = Path(tempfile.mkdtemp(prefix="forensics-"))
 PCAP = str(INPUT / "capture.pcap")
-VAULT_TRUSTED = Path(sys.argv[0]).name.split(".")[0] != "always_notify"
+SHORTCUT = Path(sys.argv[0]).name.split(".")[0]  # "solve" for the oracle, an adversary's name otherwise
+VAULT_TRUSTED = SHORTCUT != "always_notify"
 VAULT_CIPHERTEXT = re.compile(r"vault:v\d+:[A-Za-z0-9+/]+=*")
 CLEAR_FIELDS = re.compile(r"id|\w+_id|role|department|component")  # identify no one outside Northwind (2.5)
 
@@ -164,6 +177,20 @@ def find_c2(host: str) -> dict:
     raise SystemExit("no beacon found")
 
 
+def in_sequence(chunks: dict) -> list:
+    """The exfiltrated chunks by their sequence numbers (arrival_order: as they were captured)."""
+    return list(chunks.values()) if SHORTCUT == "arrival_order" else [chunks[k] for k in sorted(chunks)]
+
+
+def intranet_copy(undecoded: str) -> bytes:
+    """intranet_copy: the export the foothold fetched from the intranet, as an HTTP object of the capture."""
+    objects = WORK / "intranet"
+    objects.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tshark", "-r", PCAP, "-q", "--export-objects", f"http,{objects}"], capture_output=True)
+    found = sorted(p for p in objects.iterdir() if p.suffix == ".csv")
+    return found[0].read_bytes() if found else undecoded.encode()
+
+
 def find_exfil(host: str) -> dict:
     asked = [(float(t), d, n) for t, d, n in tshark(f"dns.flags.response==0 && ip.src=={host}", "frame.time_epoch",
                                                     "ip.dst", "dns.qry.name")]
@@ -174,8 +201,10 @@ def find_exfil(host: str) -> dict:
         for _, _, name in queries:
             labels = name.split(".")
             chunks.setdefault(int(labels[1]), labels[0])
-        text = "".join(chunks[k] for k in sorted(chunks))
-        if set(text) <= set("0123456789abcdef"):
+        text = "".join(in_sequence(chunks))
+        if SHORTCUT == "intranet_copy":
+            data = intranet_copy(text)
+        elif set(text) <= set("0123456789abcdef"):
             data = bytes.fromhex(text)
         else:
             data = base64.b32decode(text.upper() + "=" * (-len(text) % 8))
@@ -188,8 +217,15 @@ def find_exfil(host: str) -> dict:
         form = dict(zip(keys.split("|"), values.split("|"), strict=False))
         if "data" in form and "part" in form:
             parts[int(form["part"])] = (float(t), dst, form["data"])
-    blob = base64.b64decode("".join(parts[k][2] for k in sorted(parts)))
-    data = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
+    text = "".join(part[2] for part in in_sequence(parts))
+    if SHORTCUT == "intranet_copy":
+        data = intranet_copy(text)
+    else:
+        blob = base64.b64decode(text)
+        try:
+            data = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
+        except (OSError, EOFError, zlib.error):  # parts joined out of order (arrival_order) do not inflate
+            data = blob
     first, last = min(parts.values()), max(parts.values())  # by time: the parts need not arrive in order
     return {"data": data, "protocol": "http", "destination": first[1], "dst": first[1], "start": first[0],
             "end": last[0]}
@@ -211,7 +247,8 @@ def person_records(data: bytes) -> list[dict[str, str]]:
         columns = [c.strip(" `") for c in insert.group(1).split(",")]
         return [dict(zip(columns, [v.strip().strip("'") for v in row.split(",")], strict=False))
                 for row in re.findall(r"\(([^()]*)\)[,;]", text[insert.end():])]
-    return list(csv.DictReader(text.splitlines()))
+    return [{k: v for k, v in row.items() if k is not None}  # cells past the header's end dropped
+            for row in csv.DictReader(text.splitlines())]
 
 
 def assess(data: bytes) -> dict:
@@ -221,7 +258,8 @@ def assess(data: bytes) -> dict:
     key = "login" if "login" in columns else next((c for c in columns if c.endswith("_id")), None)
     people: dict[str, bool] = {}
     credentials = set()
-    for row in rows:
+    risk_seen = False
+    for number, row in enumerate(rows):
         who = row.get(key, "") if key else json.dumps(row, sort_keys=True)
         values = [v or "" for v in row.values()]
         full_pan = any(re.fullmatch(r"\d{13,19}", v.replace(" ", "")) and luhn_ok(v.replace(" ", "")) for v in values)
@@ -231,12 +269,23 @@ def assess(data: bytes) -> dict:
         if hashes:
             credentials.add(who)
         sealed_taken_for_exposed = not VAULT_TRUSTED and any(VAULT_CIPHERTEXT.fullmatch(v) for v in values)
-        people[who] = people.get(who, False) or full_pan or bank or weak or sealed_taken_for_exposed
+        at_risk = full_pan or bank or weak or sealed_taken_for_exposed
+        risk_seen = risk_seen or (at_risk and number < 5)
+        people[who] = people.get(who, False) or at_risk
+    if SHORTCUT == "first_rows_only":
+        people = dict.fromkeys(range(len(rows)), risk_seen)
     all_sealed = VAULT_TRUSTED and bool(rows) and all(
         not value or VAULT_CIPHERTEXT.fullmatch(value) or CLEAR_FIELDS.fullmatch(column)
         for row in rows for column, value in row.items())
     return {"people": len(people), "high_risk": sum(people.values()), "credential_accounts": sorted(credentials),
             "all_sealed": all_sealed}
+
+
+def assess_worst_case(data: bytes) -> dict:
+    """notify_everyone: every data row a person, all of them told, no credentials counted."""
+    text = data.decode("utf-8", "replace")
+    rows = len(re.findall(r"^\(.*\)[,;]$", text, flags=re.M)) or max(len(text.splitlines()) - 1, 0)
+    return {"people": rows, "high_risk": rows, "credential_accounts": [], "all_sealed": False}
 
 
 def in_clear(value: str | None) -> bool:
@@ -288,7 +337,7 @@ def main() -> None:
             writer.writerow(["domain", domain, "C2 or exfiltration domain"])
         writer.writerow(["sha256", tool["sha256"], "downloaded tool"])
 
-    facts = assess(exfil["data"])
+    facts = (assess_worst_case if SHORTCUT == "notify_everyone" else assess)(exfil["data"])
     report = {
         "summary": f"Patient zero is {foothold}. {brute['src']} guessed the password of {brute['account']} after a "
                    f"port scan; {foothold} fetched a tool, beaconed to {c2['domain']} and sent {len(exfil['data'])} "

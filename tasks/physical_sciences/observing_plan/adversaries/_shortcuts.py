@@ -14,6 +14,8 @@
   culmination passes for one).
 - backup_list_unfiltered: everything right, but the summary's backup list is every target left
   out of the plan, without judging which of them can actually be observed tonight.
+- priority_blind: the plan never reads the priorities: over and over, the feasible block that ends
+  first (the most blocks a night holds), so the priorities decide nothing.
 """
 # ALE-CANARY-7d7b483a-cdd5-4017-b207-2cb28fc35e29
 
@@ -149,6 +151,28 @@ for k in sorted(all_idx, key=lambda i: (-int(targets[i]["priority"]), int(target
             busy[s : s + length + 1] = True
             plan.append((s, k))
             break
+
+
+def earliest_end_plan():
+    """(start, target) pairs: over and over, the feasible block that ends first."""
+    blind, left, earliest = [], set(all_idx), 0
+    while True:
+        options = []
+        for k in left:
+            length = int(targets[k]["exposure_min"])
+            s = next((s for s in range(earliest, len(grid) - length) if ok[k, s : s + length + 1].all()), None)
+            if s is not None:
+                options.append((s + length, k, s))
+        if not options:
+            return blind
+        end, k, s = min(options)
+        blind.append((s, k))
+        left.discard(k)
+        earliest = end + gap + 1
+
+
+if MODE == "priority_blind":
+    plan = earliest_end_plan()
 plan.sort()
 blocks, scheduled = [], []
 for order, (s, k) in enumerate(plan, 1):

@@ -26,6 +26,9 @@ with one inference convention taken from a default instead of the brief:
   by <the return>", "the gender gap is <another figure>".
 - summary_reversed_in_words: every convention right, and each sentence names one finding and states its figure, then
   a last sentence reverses a finding in words alone, with no figure: "However, a year of schooling does not raise wages."
+- sample_restriction_ignored: every convention right and the oracle's summary, but the sample restriction the design
+  states is never applied (the wage extract's 18-64 age band, the firm panel's 10-employee threshold, the schooling
+  sample's age of at least 25); the rules on missing and non-positive values are.
 """
 
 import json
@@ -40,10 +43,12 @@ from scipy import stats
 INPUT = Path(os.environ["ALE_INPUT_DIR"])
 OUTPUT = Path(os.environ["ALE_OUTPUT_DIR"])
 MODE = Path(__file__).name.removesuffix(".py")
+IGNORE_RESTRICTION = MODE == "sample_restriction_ignored"
 
 if (INPUT / "cps_extract.csv").exists():
     scenario, d = "wage", pd.read_csv(INPUT / "cps_extract.csv")
-    d = d[d["hourly_wage"].notna() & (d["hourly_wage"] >= 2) & d["age"].between(18, 64)].copy()
+    restricted = d["age"].between(18, 64) | IGNORE_RESTRICTION
+    d = d[d["hourly_wage"].notna() & (d["hourly_wage"] >= 2) & restricted].copy()
     d["y"], d["exper2"] = np.log(d["hourly_wage"]), d["exper"] ** 2 / 100
     d["female_x_union"] = d["female"] * d["union"]
     base = ["educ", "exper", "exper2", "female", "union"]
@@ -53,7 +58,8 @@ if (INPUT / "cps_extract.csv").exists():
 elif (INPUT / "firm_panel.csv").exists():
     scenario, d = "firm", pd.read_csv(INPUT / "firm_panel.csv")
     d = d.dropna(subset=["value_added", "capital", "employees"])
-    d = d[(d["value_added"] > 0) & (d["capital"] > 0) & (d["employees"] > 0)].copy()
+    restricted = (d["employees"] >= 10) | IGNORE_RESTRICTION
+    d = d[(d["value_added"] > 0) & (d["capital"] > 0) & (d["employees"] > 0) & restricted].copy()
     d["y"], d["lnk"], d["lnl"] = np.log(d["value_added"]), np.log(d["capital"]), np.log(d["employees"])
     base = ["lnk", "lnl", "rd_intensity", "exporter"]
     models = {"1": (base, [], "conv", None, False), "2": (base, [], "hc1", None, False),
@@ -61,6 +67,7 @@ elif (INPUT / "firm_panel.csv").exists():
               "4": (base, ["firm_id", "year"], "cl", "industry", False)}
 else:
     scenario, d = "iv", pd.read_csv(INPUT / "young_men_1976.csv")
+    d = d[(d["age76"] >= 25) | IGNORE_RESTRICTION].copy()
     d["y"], d["exper2"] = np.log(d["wage"]), d["exper"] ** 2 / 100
     base = ["educ", "exper", "exper2", "black", "south", "smsa"]
     models = {"1": (base, [], "conv", None, False), "2": (base, [], "hc1", None, False),
@@ -165,6 +172,23 @@ else:
            "iv_educ_ci95": ci(fits["4"], "educ"), "first_stage_f_clustered": fits["4"]["first"]}
 out["summary"] = ("The table reports the specification with conventional, robust and clustered standard errors; "
                   "the key coefficients are stable across columns and precisely estimated.")
+if IGNORE_RESTRICTION:  # the oracle's paragraph
+    out["summary"] = {
+        "wage": lambda: (
+            f"With state and industry fixed effects and state-clustered standard errors, an additional year of schooling "
+            f"raises hourly wages by about {out['return_to_schooling_pct']:.1f} percent, women earn about "
+            f"{-out['gender_gap_pct']:.1f} percent less than comparable men, and the union premium for women is about "
+            f"{out['union_premium_women_pct']:.1f} percent."),
+        "firm": lambda: (
+            f"Within firms, the capital and labor elasticities sum to {out['returns_to_scale']:.3f} (SE "
+            f"{out['returns_to_scale_se']:.3f}), so constant returns to scale "
+            f"{'are rejected' if out['crs_test_pvalue'] < 0.05 else 'cannot be rejected'} at the 5 percent level (p = "
+            f"{out['crs_test_pvalue']:.4f}); exporting is associated with {out['exporter_premium_pct']:.1f} percent "
+            f"higher value added."),
+        "iv": lambda: (
+            f"OLS implies a return to schooling of {out['ols_return_pct']:.1f} percent per year; instrumenting schooling "
+            f"with college proximity gives {out['iv_return_pct']:.1f} percent, with a wide clustered 95 percent "
+            f"interval, and a first-stage F of {out['first_stage_f_clustered']:.1f}.")}[scenario]()
 if MODE == "keyword_summary":
     out["summary"] = ("We find a sizeable return to schooling, a clear gender gap and a union premium; within firms "
                       "the output elasticities imply returns to scale close to constant and an exporter premium; "

@@ -70,7 +70,7 @@ if (file.exists(file.path(inp, "cps_extract.csv"))) {
 } else if (file.exists(file.path(inp, "firm_panel.csv"))) {
   d <- read.csv(file.path(inp, "firm_panel.csv"))
   d <- d[!is.na(d$value_added) & !is.na(d$capital) & !is.na(d$employees) &
-           d$value_added > 0 & d$capital > 0 & d$employees > 0, ]
+           d$value_added > 0 & d$capital > 0 & d$employees >= 10, ]
   d$y <- log(d$value_added); d$lnk <- log(d$capital); d$lnl <- log(d$employees)
   terms <- c("lnk", "lnl", "rd_intensity", "exporter")
   f_pool <- y ~ lnk + lnl + rd_intensity + exporter
@@ -93,6 +93,7 @@ if (file.exists(file.path(inp, "cps_extract.csv"))) {
     rts, rts_se, crs_verdict, interp$crs_test_pvalue, interp$exporter_premium_pct)
 } else {
   d <- read.csv(file.path(inp, "young_men_1976.csv"))
+  d <- d[d$age76 >= 25, ]
   d$y <- log(d$wage); d$exper2 <- d$exper^2 / 100
   terms <- c("educ", "exper", "exper2", "black", "south", "smsa")
   f_ols <- y ~ educ + exper + exper2 + black + south + smsa

@@ -6,6 +6,16 @@ ALE-CANARY-0c3b288f-0a89-40bc-8a53-656f26a0ea6c
 Reads the count-board export, finds the peak hour and PHF, builds design flows, lane-group flow
 ratios and critical lane groups, sizes the cycle by Webster's formula, splits the greens, and
 evaluates capacity, v/c, HCM 2000 control delay and LOS; writes timing_plan.xlsx and summary.json.
+
+Run under another name (adversaries/), it takes one shortcut:
+no_phf: design flows are the peak-hour volumes themselves (the PHF is reported but not applied).
+uniform_delay_only: control delay is Webster's uniform term alone (no incremental delay).
+unrounded_cycle: Webster's optimum cycle is adopted as computed, neither rounded up nor held within the
+  design basis's cycle limits.
+cycle_limits_ignored: Webster's optimum cycle is rounded up to the next multiple of 5 s but never held
+  within the design basis's cycle limits.
+critical_by_flow: the critical lane group of each phase is the one with the highest flow, not the highest
+  flow ratio v/s.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ import json
 import math
 import os
 import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +34,7 @@ INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
 DIRECTIONS = {"Northbound": "NB", "Southbound": "SB", "Eastbound": "EB", "Westbound": "WB"}
 MOVES = {"Left": "L", "Thru": "T", "Right": "R"}
+SHORTCUT = Path(sys.argv[0]).stem  # "solve" for the oracle, an adversary's name otherwise
 
 
 def read_count_board(path: Path) -> pd.DataFrame:
@@ -56,7 +68,7 @@ def hcm_delay(cycle: float, g: float, cap: float, x: float) -> float:
     lam = g / cycle
     d1 = 0.5 * cycle * (1 - lam) ** 2 / (1 - min(1.0, x) * lam)
     d2 = 900 * 0.25 * ((x - 1) + math.sqrt((x - 1) ** 2 + 8 * 0.5 * 1.0 * x / (cap * 0.25)))
-    return d1 + d2
+    return d1 if SHORTCUT == "uniform_delay_only" else d1 + d2
 
 
 def main() -> None:
@@ -75,17 +87,21 @@ def main() -> None:
     vols = (counts[counts["time"].isin(window)].groupby(["approach", "movement"])["count"].sum()
             .reindex(pd.MultiIndex.from_product([["NB", "SB", "EB", "WB"], ["L", "T", "R"]])).reset_index())
     vols.columns = ["approach", "movement", "peak_hour_volume"]
-    vols["design_flow_vph"] = vols["peak_hour_volume"] / phf
+    vols["design_flow_vph"] = vols["peak_hour_volume"] / (1.0 if SHORTCUT == "no_phf" else phf)
     flow = {(a, m): f for a, m, f in vols[["approach", "movement", "design_flow_vph"]].itertuples(index=False)}
 
     groups["flow_vph"] = [sum(flow[(a, m)] for m in mv) for a, mv in zip(groups["approach"], groups["movements"], strict=True)]
     groups["flow_ratio"] = groups["flow_vph"] / groups["sat_flow_vph"]
-    crit_idx = groups.groupby("phase")["flow_ratio"].idxmax()
+    crit_idx = groups.groupby("phase")["flow_vph" if SHORTCUT == "critical_by_flow" else "flow_ratio"].idxmax()
     groups["critical"] = groups.index.isin(crit_idx)
     big_y = groups.loc[crit_idx, "flow_ratio"].sum()
     lost = phases["lost_time_s"].sum()
     c0 = (1.5 * lost + 5) / (1 - big_y)
     cycle = min(basis["max_cycle_s"], max(basis["min_cycle_s"], 5 * math.ceil(c0 / 5 - 1e-9)))
+    if SHORTCUT == "unrounded_cycle":
+        cycle = round(c0, 1)
+    if SHORTCUT == "cycle_limits_ignored":
+        cycle = 5 * math.ceil(c0 / 5 - 1e-9)
 
     crit = groups.loc[crit_idx].set_index("phase")
     phases["critical_lane_group"] = phases["phase"].map(crit["lane_group"])
