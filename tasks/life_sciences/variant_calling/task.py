@@ -12,9 +12,10 @@ their PCR duplicates, quality-calibrated sequencing errors and a fraction of unm
 contaminant pairs. Every scenario also carries the false positives a raw call set reports and
 a release filter removes, at random sites drawn like the true variants' sites: unassembled
 diverged copies of one segment whose reads pile onto the reference copy at excess depth,
-strand-specific systematic errors, context-specific errors at a low allele fraction (diploid),
-PCR stutter of one unit in repeat tracts without a true indel (diploid), and over-amplified
-PCR duplicate families carrying a PCR error. The truth set, the planted artefacts and the
+strand-specific systematic errors, context-specific errors at a low allele fraction (diploid;
+at low depth, where only the deeper sites can show a minor share), PCR stutter of one unit in
+repeat tracts without a true indel (diploid), over-amplified PCR duplicate families carrying a
+PCR error, and mixed sites where a minority population keeps the reference base (haploid). The truth set, the planted artefacts and the
 expected QC figures (reads, mappable reads, duplicates, mean depth) go to the reference.
 
 Grade: gates for the files, a valid bgzip VCF with a usable index and a readable sorted,
@@ -32,6 +33,7 @@ import gzip
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,10 @@ BASES = "ACGT"
 TRANSITION = {"A": "G", "G": "A", "C": "T", "T": "C"}
 COMPLEMENT = np.array([3, 2, 1, 0], dtype=np.uint8)
 PCR_ERROR_RATE = 4e-4
+# Low-fraction traps (context errors, stutter) per haplotype: at least this many reads show the error, so that a
+# caller reports it and only an allele-balance filter removes it, and at most this share of the reads.
+TRAP_MIN_READS = 4
+TRAP_MAX_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,11 @@ class Traps:
     rate on the other strand); ``low_fraction``:
     context-specific errors on both strands at a low rate; ``stutter``: PCR slippage of one repeat
     unit in repeat tracts that carry no true indel; ``jackpots``: over-amplified fragments carrying
-    a PCR error, (count, smallest family, largest family).
+    a PCR error, (count, smallest family, largest family); ``mixed`` (haploid): sites where a minority
+    population of the sample keeps the reference base, (count, lowest, highest share of the fragments
+    carrying the ALT); ``deep_low_fraction`` (low-pass data, where a context error shows as a minor
+    share only where the depth runs high): context errors on ``TRAP_MIN_READS`` reads at sites whose
+    reads number (count, fewest, most).
     """
 
     strand: tuple[int, float, float]
@@ -62,6 +72,8 @@ class Traps:
     low_fraction: tuple[int, float, float]
     stutter: tuple[int, float, float]
     jackpots: tuple[int, int, int]
+    mixed: tuple[int, float, float] = (0, 0.0, 0.0)
+    deep_low_fraction: tuple[int, int, int] = (0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,7 @@ SCENARIOS: dict[str, Scenario] = {
         str_indel_fraction=0.3, n_repeats=12, het_fraction=0.0,
         contaminant_fraction=0.03, duplicate_rate=0.12, paralog=(2400, 0.015, 4),
         traps=Traps(strand=(10, 0.9, 1.0), strand_other=0.4, low_fraction=(0, 0.0, 0.0),
-                    stutter=(0, 0.0, 0.0), jackpots=(5, 40, 60)),
+                    stutter=(0, 0.0, 0.0), jackpots=(5, 40, 60), mixed=(8, 0.72, 0.76)),
         thresholds={"snv_recall": 0.97, "snv_precision": 0.97, "indel_recall": 0.90,
                     "indel_precision": 0.90, "genotype": 0.98, "artefact_pass": 0.25},
     ),
@@ -102,7 +114,7 @@ SCENARIOS: dict[str, Scenario] = {
         contigs=(("chr11_region", 60_000, 0.41, 1.0),),
         depth=30.0, read_length=100, insert_mean=330.0, n_snv=120, n_indel=18,
         str_indel_fraction=0.3, n_repeats=14, het_fraction=0.62,
-        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2500, 0.012, 1),
+        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2500, 0.012, 2),
         traps=Traps(strand=(10, 0.6, 0.9), strand_other=0.0, low_fraction=(8, 0.1, 0.17),
                     stutter=(5, 0.1, 0.17), jackpots=(6, 10, 16)),
         thresholds={"snv_recall": 0.95, "snv_precision": 0.95, "indel_recall": 0.85,
@@ -113,8 +125,8 @@ SCENARIOS: dict[str, Scenario] = {
         contigs=(("chr4_region", 55_000, 0.38, 1.0),),
         depth=40.0, read_length=150, insert_mean=400.0, n_snv=70, n_indel=60,
         str_indel_fraction=0.75, n_repeats=60, het_fraction=0.6,
-        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2600, 0.012, 1),
-        traps=Traps(strand=(8, 0.6, 0.9), strand_other=0.0, low_fraction=(6, 0.1, 0.17),
+        contaminant_fraction=0.01, duplicate_rate=0.10, paralog=(2600, 0.012, 2),
+        traps=Traps(strand=(8, 0.6, 0.9), strand_other=0.0, low_fraction=(8, 0.1, 0.17),
                     stutter=(8, 0.1, 0.17), jackpots=(6, 12, 18)),
         thresholds={"snv_recall": 0.95, "snv_precision": 0.95, "indel_recall": 0.80,
                     "indel_precision": 0.85, "genotype": 0.90, "artefact_pass": 0.25},
@@ -126,7 +138,7 @@ SCENARIOS: dict[str, Scenario] = {
         str_indel_fraction=0.3, n_repeats=14, het_fraction=0.6,
         contaminant_fraction=0.01, duplicate_rate=0.25, paralog=(2500, 0.012, 2),
         traps=Traps(strand=(12, 0.95, 1.0), strand_other=0.0, low_fraction=(0, 0.0, 0.0),
-                    stutter=(0, 0.0, 0.0), jackpots=(6, 6, 10)),
+                    stutter=(0, 0.0, 0.0), jackpots=(6, 6, 10), deep_low_fraction=(10, 18, 19)),
         thresholds={"snv_recall": 0.85, "snv_precision": 0.93, "indel_recall": 0.70,
                     "indel_precision": 0.80, "genotype": 0.85, "artefact_pass": 0.4},
     ),
@@ -231,7 +243,7 @@ class Artefact:
     reads, 0 both; the reads of the other strand carry it at ``other_rate``.
     """
 
-    kind: str  # strand_bias, low_fraction, stutter, pcr_jackpot, collapsed_repeat
+    kind: str  # strand_bias, low_fraction, stutter, pcr_jackpot, collapsed_repeat, mixed_site
     chrom: str
     pos: int
     ref: str
@@ -250,11 +262,11 @@ class _Sites:
         weights = np.array([len(seqs[n]) for n in self.names], dtype=float)
         self.weights = weights / weights.sum()
 
-    def draw(self, width: int) -> tuple[str, int]:
+    def draw(self, width: int, accept: Callable[[str, int], bool] = lambda name, pos: True) -> tuple[str, int]:
         while True:
             name = self.names[int(self.rng.choice(len(self.names), p=self.weights))]
             pos = int(self.rng.integers(250, len(self.seqs[name]) - 250))
-            if _free(self.taken[name], pos - 15, pos + width + 15):
+            if _free(self.taken[name], pos - 15, pos + width + 15) and accept(name, pos):
                 self.taken[name].append((pos - 15, pos + width + 15))
                 return name, pos
 
@@ -452,14 +464,24 @@ def _mutate_fragment(lib: Library, i: int, hap_pos: int, base: int) -> None:
         lib.rev[i, offset] = COMPLEMENT[base]
 
 
+def _trap_carriers(rng: np.random.Generator, eligible: np.ndarray, rate: float) -> np.ndarray:
+    """About ``rate`` of the ``eligible`` reads or fragments, within the low-fraction trap's floor and ceiling."""
+    count = max(int(rng.binomial(len(eligible), rate)), TRAP_MIN_READS)
+    count = min(count, int(TRAP_MAX_SHARE * len(eligible)))
+    return rng.choice(eligible, size=count, replace=False)
+
+
 def _stutter(rng: np.random.Generator, lib: Library, hap: np.ndarray, hap_pos: int, error: Artefact) -> None:
-    """PCR slippage: a share of the fragments spanning the tract carry ``error`` (an indel) instead."""
+    """PCR slippage: a share of the fragments whose reads show the tract carry ``error`` (an indel) instead."""
     delta = len(error.alt) - len(error.ref)
     edited = np.concatenate([hap[:hap_pos], _codes(error.alt), hap[hap_pos + len(error.ref):]])
     span = (lib.starts < hap_pos) & (lib.starts + lib.flen > hap_pos + len(error.ref) + 1)
     span &= lib.starts + lib.flen + delta <= len(edited)
-    offsets = np.arange(lib.fwd.shape[1])
-    for i in np.flatnonzero(span & (rng.random(len(span)) < error.rate)):
+    length = lib.fwd.shape[1]
+    shows = lambda index: (index >= 0) & (index + len(error.ref) < length)  # noqa: E731
+    span &= shows(lib.fwd_index(hap_pos)) | shows(lib.rev_index(hap_pos + len(error.ref)))
+    offsets = np.arange(length)
+    for i in _trap_carriers(rng, np.flatnonzero(span), error.rate):
         lib.fwd[i] = edited[lib.starts[i] + offsets]
         lib.rev[i] = COMPLEMENT[edited[lib.starts[i] + lib.flen[i] + delta - 1 - offsets]]
 
@@ -477,8 +499,26 @@ def _jackpot(rng: np.random.Generator, lib: Library, hap: np.ndarray, hap_pos: i
     return i, base
 
 
-def _read_errors(rng: np.random.Generator, lib: Library, hap_pos: int, error: Artefact) -> None:
-    """A systematic sequencing error: reads show the error's ALT at its rate (the other strand's at ``other_rate``)."""
+def _context_errors(rng: np.random.Generator, lib: Library, hap_pos: int, error: Artefact) -> None:
+    """A context-specific sequencing error on both strands: a share of the reads covering ``hap_pos`` show its ALT.
+
+    Drawn before PCR duplication, so a read's duplicates repeat it and marking them leaves the share unchanged.
+    """
+    alt = BASES.index(error.alt)
+    length = lib.fwd.shape[1]
+    fwd_index, rev_index = lib.fwd_index(hap_pos), lib.rev_index(hap_pos)
+    n = len(fwd_index)
+    covering = np.concatenate([np.flatnonzero((fwd_index >= 0) & (fwd_index < length)),
+                               n + np.flatnonzero((rev_index >= 0) & (rev_index < length))])
+    for read in _trap_carriers(rng, covering, error.rate):
+        if read < n:
+            lib.fwd[read, fwd_index[read]] = alt
+        else:
+            lib.rev[read - n, rev_index[read - n]] = COMPLEMENT[alt]
+
+
+def _strand_errors(rng: np.random.Generator, lib: Library, hap_pos: int, error: Artefact) -> None:
+    """A strand-specific systematic error: reads show its ALT at its rate (the other strand's at ``other_rate``)."""
     alt = BASES.index(error.alt)
     length = lib.fwd.shape[1]
     fwd_rate = error.rate if error.strand >= 0 else error.other_rate
@@ -506,13 +546,95 @@ def _sources(
     return sources
 
 
+@dataclass
+class Sequenced:
+    """A source's library before PCR duplication (``unique``) and after (``reads``: row j copies ``copy_of[j]``)."""
+
+    source: Source
+    unique: Library
+    copy_of: np.ndarray
+    reads: Library
+
+    def covering(self, hap_pos: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per unique fragment, whether its forward and whether its reverse read covers ``hap_pos``."""
+        length = self.unique.fwd.shape[1]
+        fwd, rev = self.unique.fwd_index(hap_pos), self.unique.rev_index(hap_pos)
+        return (fwd >= 0) & (fwd < length), (rev >= 0) & (rev < length)
+
+    def set_base(self, fragment: int, hap_pos: int, base: int, fwd: bool, rev: bool) -> None:
+        """Write ``base`` (forward strand) at ``hap_pos`` into the given reads of ``fragment`` and of its duplicates."""
+        rows = np.flatnonzero(self.copy_of == fragment)
+        if fwd:
+            self.reads.fwd[rows, self.unique.fwd_index(hap_pos)[fragment]] = base
+        if rev:
+            self.reads.rev[rows, self.unique.rev_index(hap_pos)[fragment]] = COMPLEMENT[base]
+
+
+def _site_reads(libraries: list[Sequenced], chrom: str, pos: int) -> list[tuple[Sequenced, int, bool, int]]:
+    """The unique reads covering reference ``pos``: (library, fragment, whether it is the forward read, cycle)."""
+    reads: list[tuple[Sequenced, int, bool, int]] = []
+    for lib in libraries:
+        if lib.source.chrom == chrom:
+            hap_pos = lib.source.hap_pos(pos)
+            fwd, rev = lib.covering(hap_pos)
+            fwd_index, rev_index = lib.unique.fwd_index(hap_pos), lib.unique.rev_index(hap_pos)
+            reads += [(lib, int(i), True, int(fwd_index[i])) for i in np.flatnonzero(fwd)]
+            reads += [(lib, int(i), False, int(rev_index[i])) for i in np.flatnonzero(rev)]
+    return reads
+
+
+def _plant_on_reads(
+    rng: np.random.Generator, sc: Scenario, seqs: dict[str, str], libraries: list[Sequenced], sites: _Sites
+) -> list[Artefact]:
+    """Mixed sites and deep low-fraction errors, planted on the sequenced libraries from ``rng`` (a stream of its own).
+
+    A mixed site: a minority population of a haploid sample keeps the reference base, so a share of the fragments
+    (every read of the fragment) carries the ALT. A deep low-fraction error: ``TRAP_MIN_READS`` reads at a site
+    whose reads number within the scenario's bounds show a context-specific error, in the first half of each read
+    (high base quality), so that a caller trusts them.
+    """
+    own_sites = _Sites(rng, seqs, sites.taken)
+    planted: list[Artefact] = []
+    count, lowest, highest = sc.traps.mixed
+    for _ in range(count):
+        name, pos = own_sites.draw(1)
+        ref = seqs[name][pos]
+        site = Artefact("mixed_site", name, pos, ref, str(rng.choice([b for b in BASES if b != ref])),
+                        float(rng.uniform(lowest, highest)))
+        for lib in (lib for lib in libraries if lib.source.chrom == name):
+            hap_pos = lib.source.hap_pos(pos)
+            fwd, rev = lib.covering(hap_pos)
+            covering = np.flatnonzero(fwd | rev)
+            for i in rng.choice(covering, size=round(site.rate * len(covering)), replace=False):
+                lib.set_base(i, hap_pos, BASES.index(site.alt), fwd[i], rev[i])
+        planted.append(site)
+    count, fewest, most = sc.traps.deep_low_fraction
+    early = lambda reads: [read for read in reads if read[3] < sc.read_length // 2]  # noqa: E731
+
+    def deep(name: str, pos: int) -> bool:
+        reads = _site_reads(libraries, name, pos)
+        return fewest <= len(reads) <= most and len(early(reads)) >= TRAP_MIN_READS
+
+    for _ in range(count):
+        name, pos = own_sites.draw(1, deep)
+        reads = _site_reads(libraries, name, pos)
+        alt = str(rng.choice([b for b in BASES if b != seqs[name][pos]]))
+        carriers = early(reads)
+        for k in rng.choice(len(carriers), size=TRAP_MIN_READS, replace=False):
+            lib, fragment, forward, _ = carriers[k]
+            lib.set_base(fragment, lib.source.hap_pos(pos), BASES.index(alt), forward, not forward)
+        planted.append(Artefact("low_fraction", name, pos, seqs[name][pos], alt, TRAP_MIN_READS / len(reads)))
+    return planted
+
+
 def _simulate_reads(
     rng: np.random.Generator, sc: Scenario, seqs: dict[str, str], sources: list[Source], errors: list[Artefact],
-    sites: _Sites,
+    sites: _Sites, trap_rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, int, int, list[Artefact]]:
     """All read pairs, shuffled, with the planted errors.
 
-    Returns (r1, r2, genomic unique pairs, genomic pairs with duplicates, the PCR jackpots planted).
+    Returns (r1, r2, genomic unique pairs, genomic pairs with duplicates, the artefacts planted here: PCR jackpots
+    and, from ``trap_rng``, mixed sites and deep low-fraction errors).
     """
     count, smallest, largest = sc.traps.jackpots
     jackpot_sites: list[tuple[int, str, int]] = []  # (source index, contig, reference position)
@@ -520,13 +642,15 @@ def _simulate_reads(
         name, pos = sites.draw(1)
         jackpot_sites.append((int(rng.choice([k for k, s in enumerate(sources) if s.chrom == name])), name, pos))
     jackpots: list[Artefact] = []
-    r1_parts, r2_parts = [], []
+    libraries: list[Sequenced] = []
     for k, src in enumerate(sources):
         lib = _fragments(rng, src.hap, src.pairs, sc.read_length, sc.insert_mean)
         mine = [e for e in errors if e.chrom == src.chrom]
         for error in mine:
             if error.kind == "stutter":
                 _stutter(rng, lib, src.hap, src.hap_pos(error.pos), error)
+            elif error.kind == "low_fraction":
+                _context_errors(rng, lib, src.hap_pos(error.pos), error)
         copies = np.ones(src.pairs, dtype=int)
         amplified = rng.random(src.pairs) < sc.duplicate_rate
         copies[amplified] += np.minimum(rng.geometric(0.45, size=int(amplified.sum())), 5)
@@ -535,13 +659,14 @@ def _simulate_reads(
             if hit is not None:
                 copies[hit[0]] = int(rng.integers(smallest, largest + 1))
                 jackpots.append(Artefact("pcr_jackpot", name, pos, seqs[name][pos], BASES[hit[1]]))
-        lib = lib.take(np.repeat(np.arange(src.pairs), copies))
+        copy_of = np.repeat(np.arange(src.pairs), copies)
+        reads = lib.take(copy_of)
         for error in mine:
-            if error.kind != "stutter":
-                _read_errors(rng, lib, src.hap_pos(error.pos), error)
-        r1, r2 = lib.mates()
-        r1_parts.append(r1)
-        r2_parts.append(r2)
+            if error.kind == "strand_bias":
+                _strand_errors(rng, reads, src.hap_pos(error.pos), error)
+        libraries.append(Sequenced(src, lib, copy_of, reads))
+    planted = _plant_on_reads(trap_rng, sc, seqs, libraries, sites)
+    r1_parts, r2_parts = zip(*(lib.reads.mates() for lib in libraries), strict=True)
     unique = sum(src.pairs for src in sources)
     genomic = sum(len(p) for p in r1_parts)
     n_cont = round(genomic * sc.contaminant_fraction / (1 - sc.contaminant_fraction))
@@ -550,7 +675,7 @@ def _simulate_reads(
     r1 = np.concatenate([*r1_parts, foreign_r1])
     r2 = np.concatenate([*r2_parts, foreign_r2])
     order = rng.permutation(len(r1))
-    return r1[order], r2[order], unique, genomic, jackpots
+    return r1[order], r2[order], unique, genomic, [*jackpots, *planted]
 
 
 def _paralog(
@@ -616,7 +741,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     truth = _make_truth(rng, sc, seqs, repeats, sites)
     errors = _plant_errors(rng, sc, seqs, repeats, truth, sites)
     sources = _sources(sc, seqs, truth, paralog)
-    r1, r2, unique_pairs, genomic_pairs, jackpots = _simulate_reads(rng, sc, seqs, sources, errors, sites)
+    r1, r2, unique_pairs, genomic_pairs, planted = _simulate_reads(
+        rng, sc, seqs, sources, errors, sites, np.random.default_rng([int(params["seed"]), 1]))
 
     (input_dir / "reference.fa").write_text(_fasta(seqs))
     for mate, reads in ((1, r1), (2, r2)):
@@ -646,7 +772,7 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
         "artefacts": [
             {"kind": a.kind, "chrom": a.chrom, "pos": a.pos + 1, "ref": a.ref, "alt": a.alt,
              "rate": round(a.rate, 3), "strand": a.strand}
-            for a in sorted([*errors, *jackpots, *collapsed], key=lambda a: (list(seqs).index(a.chrom), a.pos))
+            for a in sorted([*errors, *planted, *collapsed], key=lambda a: (list(seqs).index(a.chrom), a.pos))
         ],
     }
     (reference_dir / "truth.json").write_text(json.dumps(reference, indent=1))
@@ -725,6 +851,7 @@ ARTEFACT_CHECKS = {
     "low_fraction": "calls from context-specific errors at a low allele fraction",
     "stutter": "indel calls from PCR stutter in repeat tracts (low allele fraction)",
     "pcr_jackpot": "calls carried by one PCR duplicate family (duplicates not marked)",
+    "mixed_site": "haploid calls at mixed sites (a minority population keeps the reference allele)",
 }
 def _grade_artefacts(g: Grading, truth: dict[str, Any], found: dict[CallKey, Call]) -> None:
     """One check per kind of planted false positive: few of its sites reported PASS.

@@ -5,6 +5,8 @@
 # Run under another name (a symlink in adversaries/), it takes one shortcut:
 #   bare_read_group.sh  the read group names the sample only (no platform, no library from the sample sheet).
 #   mapped_only_bam.sh  the unmapped reads are left out of aligned.bam.
+#   no_allele_balance.sh  no allele-balance (diploid) or mixed-site (haploid) filter: the read-level strand and
+#                       depth filters only.
 set -euo pipefail
 MODE="$(basename "$0" .sh)"
 
@@ -68,6 +70,7 @@ if [ "$PLOIDY" = "1" ]; then
 else
   balance=(bcftools filter -m + -s AlleleBalance -Ou -e 'GT="het" && FMT/DP>=15 && FMT/AD[0:1] < 0.25*FMT/DP')
 fi
+[ "$MODE" = no_allele_balance ] && balance=(bcftools view -Ou)
 
 bcftools mpileup -f "$WORK/ref.fa" -q 20 -Q 20 -a FORMAT/AD,FORMAT/DP,FORMAT/SP -Ou "$OUT/aligned.bam" 2>/dev/null \
   | bcftools call -mv --ploidy "$PLOIDY" -Ou 2>/dev/null \
