@@ -6,7 +6,9 @@ Times are seconds after midnight of the service day (values past 24:00:00 belong
 service day). The network has the quirks a planner meets in a real feed: a downtown one-way couplet
 and a one-way circulator loop (stops served in one direction only), a branching route, a route run
 from ``frequencies.txt``, school trippers added through ``calendar_dates.txt`` only, holiday
-exceptions, trips past midnight and one physical stop listed twice under two stop_ids.
+exceptions, trips past midnight, one physical stop listed twice under two stop_ids, and two routes
+interlined on a shared trunk (``_trunk``), neither frequent alone, whose shared stops wait exactly the
+plan's threshold at worst when their departures are pooled.
 
 Each instance draws its own network from a design stream of its seed (``_design``): the route numbers,
 where each corridor runs and how far, the length and side of the downtown couplet, the size, place and
@@ -142,13 +144,16 @@ class _Builder:
             self.stops[key] = Stop(f"{route}{self.counter[route]:03d}", f"{street} & {cross}", x, y)
         return self.stops[key].stop_id
 
-    def pattern(self, name: str, stop_ids: list[str], speed: float) -> None:
+    def pattern(self, name: str, stop_ids: list[str], speed: float, *, whole_seconds: bool = False) -> None:
+        """The pattern's departure offsets; with ``whole_seconds``, each new segment's run time is rounded, so
+        that patterns sharing segments keep the same spacing there wherever they start."""
         by_id = {s.stop_id: s for s in self.stops.values()}
         offsets, t = [0], 0.0
         for a, b in itertools.pairwise(stop_ids):
             sa, sb = by_id[a], by_id[b]
             if (a, b) not in self.segments:  # one run time per street segment, whatever the pattern
-                self.segments[a, b] = (abs(sa.x - sb.x) + abs(sa.y - sb.y)) / speed + 20 + self.rng.randint(0, 25)
+                run = (abs(sa.x - sb.x) + abs(sa.y - sb.y)) / speed + 20 + self.rng.randint(0, 25)
+                self.segments[a, b] = round(run) if whole_seconds else run
             t += self.segments[a, b]
             offsets.append(round(t))
         self.patterns[name] = list(zip(stop_ids, offsets, strict=True))
@@ -268,18 +273,21 @@ CODE = {"WKDY": "W", "SAT": "A", "SUN": "U"}
 NAMES = {"main": ("Main Street", "D7263D"), "cross": ("Crosstown", "1B998B"),
          "lake": ("Lakeshore ({0}A Northpoint / {0}B Harbor)", "2E86AB"), "univ": ("University Frequent", "F46036"),
          "hosp": ("Hospital Parkway", "5B5F97"), "loop": ("Westside Circulator", "8AC926"),
-         "north": ("Northside Connector", "E3B505")}
+         "north": ("Northside Connector", "E3B505"), "riverside": ("Riverside", "3D5A80"),
+         "meadowbrook": ("Meadowbrook", "9C6644")}
 
 
-def build(seed: int, date: str) -> Network:
+def build(seed: int, date: str, threshold_min: int) -> Network:
     """The network for one instance: its design (``_design``), then jittered geometry, run times and
-    clock-face offsets from ``seed``. Where no stop's worst wait on ``date`` (YYYYMMDD) comes from the span's
-    edges (07:00 to its first departure, its last to 19:00), the Crosstown's last trips leave before a time
-    drawn from a stream of its own (17:30 or 18:00, every day), so that the edges decide on every instance."""
+    clock-face offsets from ``seed``, and the interlined trunk (``_trunk``) timed against the plan's threshold.
+    Where no stop's worst wait on ``date`` (YYYYMMDD) comes from the span's edges (07:00 to its first departure,
+    its last to 19:00), the Crosstown's last trips leave before a time drawn from a stream of its own (17:30 or
+    18:00, every day), so that the edges decide on every instance."""
     p = _design(seed)
-    net = _assemble(seed, p, None)
+    net = _assemble(seed, p, None, threshold_min)
     if not _edges_decide(net, date):
-        net = _assemble(seed, p, hm(random.Random(f"lakeview-network-span-edge:{seed}").choice(("17:30", "18:00"))))
+        crosstown_end = hm(random.Random(f"lakeview-network-span-edge:{seed}").choice(("17:30", "18:00")))
+        net = _assemble(seed, p, crosstown_end, threshold_min)
     return net
 
 
@@ -297,7 +305,7 @@ def _edges_decide(net: Network, date: str) -> bool:
                for s in net.stops if s.same_as is None)
 
 
-def _assemble(seed: int, p: dict[str, Any], crosstown_end: int | None) -> Network:
+def _assemble(seed: int, p: dict[str, Any], crosstown_end: int | None, threshold_min: int) -> Network:
     """The network of design ``p``; with ``crosstown_end``, no Crosstown trip starts at or after it."""
     ids = p["ids"]
     rng = random.Random(seed)
@@ -344,9 +352,47 @@ def _assemble(seed: int, p: dict[str, Any], crosstown_end: int | None) -> Networ
         for clock in times:
             trips.append(Trip(f"{ids['hosp']}X{direction}{clock // 60:04d}", ids["hosp"], "SCHOOL", direction, pattern,
                               clock, "Lakeview High School" if direction == 0 else "Regional Hospital"))
+    ids = ids | _trunk(b, trips, seed, set(ids.values()), threshold_min)
     stops = sorted(b.stops.values(), key=lambda s: (s.same_as is not None, s.stop_id))
     routes = sorted(((ids[c], ids[c], NAMES[c][0].format(ids[c]), NAMES[c][1]) for c in ids), key=lambda r: int(r[0]))
     return Network(stops, b.patterns, routes, trips)
+
+
+def _trunk(b: _Builder, trips: list[Trip], seed: int, taken: set[str], threshold_min: int) -> dict[str, str]:
+    """Two routes interlined on Riverside Dr south from Main St, from a stream of their own: the Riverside
+    continues south, the Meadowbrook turns east at the junction. Both run every day, 06:00-21:00, at one
+    clock-face headway longer than the threshold and shorter than twice it, so neither is frequent alone;
+    on the trunk the second follows the first by the threshold, or by the headway less the threshold, in
+    each direction, so the pooled waits there alternate between the two and the worst is exactly the
+    threshold (not half the headway). Adds the stops, patterns and trips; returns the two route_ids."""
+    d = random.Random(f"lakeview-network-trunk:{seed}")
+    b.rng = d  # the trunk's jitter and run times come from its own stream too
+    ids = dict(zip(("riverside", "meadowbrook"), d.sample(sorted(set(map(str, range(1, 40))) - taken), 2),
+                   strict=True))
+    x, junction_y = d.choice((600, 1000)), d.choice((-2800, -3200))
+    south_end, east_reach = d.choice((-4000, -4400)), d.choice((1200, 1600))
+    b.streets[x] = "Riverside Dr"
+    b.avenues[junction_y] = "Meadowbrook Ave"
+    trunk = [b.stop(ids["riverside"], x, y, "Riverside Dr") for y in range(0, junction_y - 1, -400)]
+    south = [b.stop(ids["riverside"], x, y, "Riverside Dr") for y in range(junction_y - 400, south_end - 1, -400)]
+    east = [b.stop(ids["meadowbrook"], xe, junction_y, "Meadowbrook Ave")
+            for xe in range(x + 400, x + east_reach + 1, 400)]
+    for corridor, branch in (("riverside", south), ("meadowbrook", east)):
+        b.pattern(f"{corridor}-out", trunk + branch, 6.0, whole_seconds=True)
+        b.pattern(f"{corridor}-in", list(reversed(trunk + branch)), 6.0, whole_seconds=True)
+    headway = 60 * d.choice([h for h in (12, 15, 20, 24) if threshold_min < h < 2 * threshold_min])
+    first = hm("06:00") + 60 * d.randint(0, 4)
+    for direction, way in ((0, "out"), (1, "in")):
+        follow = 60 * d.choice((threshold_min, headway // 60 - threshold_min))
+        junction = {c: dict(b.patterns[f"{c}-{way}"])[trunk[-1]] for c in ids}
+        lead = {"riverside": 0, "meadowbrook": follow + junction["riverside"] - junction["meadowbrook"]}
+        for corridor, route in ids.items():
+            for service in ("WKDY", "SAT", "SUN"):
+                for start in range(first + lead[corridor], hm("21:00"), headway):
+                    trips.append(Trip(f"{route}{CODE[service]}{direction}{len(trips) + 1:05d}", route, service,
+                                      direction, f"{corridor}-{way}", start,
+                                      NAMES[corridor][0] if direction == 0 else "Downtown"))
+    return ids
 
 
 def _branch_offset(b: _Builder, pattern: str, headway_min: float, junction: str) -> int:

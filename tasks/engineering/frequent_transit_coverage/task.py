@@ -108,7 +108,7 @@ def _reference(net: network.Network, blocks: list[dict[str, Any]], params: Param
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
-    net = network.build(params["seed"], params["service_date"].replace("-", ""))
+    net = network.build(params["seed"], params["service_date"].replace("-", ""), params["threshold_min"])
     rng = random.Random(params["seed"] * 7919 + 17)
     blocks = _blocks(rng, net.stops, params["buffer_m"] / params["detour"])
     lonlat = _lonlat([(s.x, s.y) for s in net.stops] + [(b["x"], b["y"]) for b in blocks])
@@ -420,7 +420,7 @@ def _grade_limits(g: Grading, params: Params, ref: dict[str, Any], memo: str) ->
     standard, or piles up candidate figures places nothing."""
     sentences = _sentences(memo)
     clauses = _clauses(sentences) + sentences
-    net = network.build(params["seed"], params["service_date"].replace("-", ""))
+    net = network.build(params["seed"], params["service_date"].replace("-", ""), params["threshold_min"])
     limiting = _limiting_routes(params, ref, net)
     short_ids = {rid for rid, _, _ in limiting}
     meeting = [(rid, long_name.split(" (")[0]) for rid, _, long_name, _ in net.routes if rid not in short_ids]
