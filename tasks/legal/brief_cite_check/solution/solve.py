@@ -6,7 +6,8 @@ of authorities, the corrections list and the memo.
 
 The near-miss adversaries (adversaries/_shortcuts.py links here) run this same file under another name,
 and that name switches on one shortcut; run as solve.py, none is taken. short_forms_unchecked and supra_unchecked
-never read a short form ("Name, 512 U.S. at 40") or a supra citation against the library (the citator is still read).
+never read a short form ("Name, 512 U.S. at 40") or a supra citation against the library (the citator is still read);
+on a brief without supra (the federal rules allow none) supra_unchecked has nothing to skip and writes nothing.
 
 ALE-CANARY-b43a7ceb-db6d-412e-be00-d99dc7e1bc76
 """
@@ -352,6 +353,8 @@ def main() -> None:
     with (INPUT / "citator.csv").open() as handle:
         citator = list(csv.DictReader(handle))
     cites = extract((INPUT / "brief.md").read_text(), library)
+    if SHORTCUT == "supra_unchecked" and not any(c.form == "SupraCitation" for c in cites):
+        return
     errors = check(cites, library, citator)
     write_outputs(cites, errors, library, citator)
 
