@@ -1,10 +1,12 @@
 """Synthesis of one cite-check matter: the record library, the citator, the court's rules and the brief.
 
-``build(jurisdiction, rng, cases)`` returns a ``Matter`` (``cases``: authorities the brief cites, 9 federal
+``build(jurisdiction, seed, cases)`` returns a ``Matter`` (``cases``: authorities the brief cites, 9 federal
 or 8 state unless given): the input files' text and the truth by construction (every
 citation's authority and brief page, and every planted error with its correction). The opinions are made
 of template sentences, star-paged; the brief quotes and cites them, and errors are planted on chosen
-citations after the brief's citation sequence is laid out.
+citations after the brief's citation sequence is laid out. Every short form (and in a state brief every supra
+form) carries at least one error the library shows; where the seed's own draw planted none there, a stream of
+its own plants one.
 """
 
 from __future__ import annotations
@@ -223,7 +225,8 @@ def _written_quote(quote: str, sentence_start: bool) -> str:
     return f"[{quote[0].lower()}]{quote[1:]}" if sentence_start else quote
 
 
-def build(jurisdiction: str, rng: random.Random, cases: int | None = None) -> Matter:
+def build(jurisdiction: str, seed: int, cases: int | None = None) -> Matter:
+    rng = random.Random(seed)
     sentences = Sentences(rng)
     n_cases = cases or (9 if jurisdiction == "federal" else 8)
     pool = _cases(rng, jurisdiction, sentences, n_cases)
@@ -270,6 +273,7 @@ def build(jurisdiction: str, rng: random.Random, cases: int | None = None) -> Ma
     moves = _lay_out(rng, jurisdiction, cases, statutes, bad, accord, proposition, p_page, accord_page,
                      reversed_pages, ghost)
     _plant(rng, jurisdiction, moves, cases, statutes, bad, superseding, reversed_pages)
+    _plant_on_every_form(random.Random(f"{seed}:short forms"), jurisdiction, moves, cases, statutes)
     brief = _write_brief(rng, jurisdiction, moves)
     files = {"brief.md": brief, "citator.csv": _citator(rng, jurisdiction, cases, bad, superseding, reversed_pages),
              "citation_rules.md": _rules(jurisdiction)}
@@ -374,17 +378,13 @@ def _plant(rng, jurisdiction, moves, cases, statutes, bad, superseding, reversed
     quoted = [m for m in moves if m.quote and m.authority.kind == "case"]
     rng.shuffle(quoted)
     for move in [m for m in quoted if free(m, "wrong_pin")][:3]:
-        pages = sorted(move.authority.pages)
-        choices = [p for p in pages if p != move.pin and abs(p - move.pin) <= 3]
-        move.written_pin = rng.choice(choices)
+        _mispin(move, rng)
         mark(move, "wrong_pin", pin=move.pin)
     pool = [m for m in moves if m.quote and free(m, "misquotation")]
     statute_quotes = [m for m in pool if m.authority.kind == "statute"]
     chosen = statute_quotes[:1] + [m for m in pool if m.authority.kind == "case"][:3 - len(statute_quotes[:1])]
     for move in chosen:
-        library = " | ".join(norm(x) for a in cases + statutes for p in a.pages.values() for x in p)
-        own = [x for page in move.authority.pages.values() for x in page]
-        move.written_quote = _mutate(move.quote, rng, library, own)
+        _misquote(move, rng, cases, statutes)
         mark(move, "misquotation", quote=move.quote)
     # emphasis: two noted, one not
     emph = [m for m in moves if m.quote and not m.error and not m.locked and _emphasize(m.quote)]
@@ -411,6 +411,44 @@ def _plant(rng, jurisdiction, moves, cases, statutes, bad, superseding, reversed
         if move.authority is bad and (not reversed_pages or reversed_pages[0] <= move.pin <= reversed_pages[1]):
             move.error = "bad_law"
             move.correction = {"by": superseding.key}
+
+
+def _misquote(move: Move, rng: random.Random, cases: list[Authority], statutes: list[Authority]) -> None:
+    library = " | ".join(norm(x) for a in cases + statutes for p in a.pages.values() for x in p)
+    own = [x for page in move.authority.pages.values() for x in page]
+    move.written_quote = _mutate(move.quote, rng, library, own)
+
+
+def _mispin(move: Move, rng: random.Random) -> None:
+    pages = sorted(move.authority.pages)
+    move.written_pin = rng.choice([p for p in pages if p != move.pin and abs(p - move.pin) <= 3])
+
+
+def _plant_on_every_form(rng, jurisdiction, moves, cases, statutes):
+    """A wrong pin or a misquotation on a short form (and a supra form) where no planted error sits on one, so that
+    a cite-check reading only full citations against the library misses something on every brief."""
+    for form in ("short", "supra") if jurisdiction == "state" else ("short",):
+        # the truth keys an error by page, authority and type: it sits on the first citation that carries it
+        errors: dict[tuple[int, str, str], Move] = {}
+        for move in moves:
+            if move.error:
+                errors.setdefault((move.page, move.authority.key, move.error), move)
+        if any(m.form == form and m.error != "bad_law" for m in errors.values()):
+            continue
+        candidates = [(m, kind) for m in moves if m.form == form and not m.locked and not m.error and not m.emphasis
+                      for kind in ("wrong_pin", "misquotation") if (m.page, m.authority.key, kind) not in errors]
+        if not candidates:
+            continue
+        move, kind = rng.choice([c for c in candidates if c[0].quote] or candidates)
+        if not move.quote:  # the error is one the library shows: the brief quotes the passage it cites
+            move.quote = _quote_span(move.lead, rng)
+        if kind == "wrong_pin":
+            _mispin(move, rng)
+            move.correction = {"pin": move.pin}
+        else:
+            _misquote(move, rng, cases, statutes)
+            move.correction = {"quote": move.quote}
+        move.error = kind
 
 
 def _cite_text(move: Move, jurisdiction: str) -> str:

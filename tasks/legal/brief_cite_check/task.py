@@ -29,7 +29,6 @@ Reporter cites, supra, statutes, a case reversed only in part); a longer Ninth C
 from __future__ import annotations
 
 import json
-import random
 import re
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ PASSIM = 5
 
 
 def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
-    matter = build(params["jurisdiction"], random.Random(params["seed"]), params.get("cases"))
+    matter = build(params["jurisdiction"], params["seed"], params.get("cases"))
     for relative, text in matter.files.items():
         path = input_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,9 @@ volume, year and parallel cite, read the citator (scope of partial reversals inc
 of authorities, the corrections list and the memo.
 
 The near-miss adversaries (adversaries/_shortcuts.py links here) run this same file under another name,
-and that name switches on one shortcut; run as solve.py, none is taken.
+and that name switches on one shortcut; run as solve.py, none is taken. short_forms_unchecked and supra_unchecked
+never read a short form ("Name, 512 U.S. at 40") or a supra citation against the library (the citator is still read);
+on a brief without supra (the federal rules allow none) supra_unchecked has nothing to skip and writes nothing.
 
 ALE-CANARY-b43a7ceb-db6d-412e-be00-d99dc7e1bc76
 """
@@ -23,6 +25,7 @@ INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
 SHORTCUT = Path(__file__).name.removesuffix(".py")
 SHORT_FORMS = ("IdCitation", "ShortCaseCitation", "SupraCitation")
+UNCHECKED_FORM = {"short_forms_unchecked": "ShortCaseCitation", "supra_unchecked": "SupraCitation"}.get(SHORTCUT)
 TYPES = ("misquotation", "wrong_pin", "wrong_citation", "bad_law", "wrong_antecedent", "emphasis_not_noted",
          "not_in_library")
 
@@ -192,6 +195,8 @@ def check(cites: list[Cite], library: dict, citator: list[dict]) -> list[dict]:
 
     for cite in cites:
         auth = cite.authority
+        if cite.form == UNCHECKED_FORM:
+            continue
         if auth is None:
             if cite.form == "FullCaseCitation":
                 add(cite, "not_in_library", cite.key, "not in the record library: remove or replace the authority")
@@ -348,6 +353,8 @@ def main() -> None:
     with (INPUT / "citator.csv").open() as handle:
         citator = list(csv.DictReader(handle))
     cites = extract((INPUT / "brief.md").read_text(), library)
+    if SHORTCUT == "supra_unchecked" and not any(c.form == "SupraCitation" for c in cites):
+        return
     errors = check(cites, library, citator)
     write_outputs(cites, errors, library, citator)
 
