@@ -11,9 +11,14 @@ credentials left (1.3).
 Every kind keeps at least one person at high risk and at least one who is not, so that neither
 "no one" nor "everyone" is the answer without reading every row. Then the application's field
 encryption (the procedure's 2.5, ``vault:v1:`` values) seals some of the people's personal fields:
-everyone's on about a third of the seeds, so that the breach goes to no one, a sixth to a third of
-the people's on the others, whose risk and credentials then no longer count, so that notifying by
-field names alone ("always notify") fails on every seed.
+everyone's but a few on about a third of the seeds, a sixth to a third of the people's on the
+others, whose risk and credentials then no longer count, so that notifying by field names alone
+("always notify") fails on every seed. The few are records a column-by-column migration reached
+only partly, on every seed: their names, e-mail addresses, postcodes or pay are sealed, their card,
+password hash or bank columns not yet. Such a person is not sealed (2.5 asks for all their
+personal fields), so their risk, their reset and the authority's notice still stand: the person at
+high risk furthest down the file is one of them, so that no one field of a record, nor the first
+screen of rows, tells the answer (and no breach is ever wholly sealed).
 
 ALE-CANARY-4ade4d2e-b6cb-41f8-b293-fdbab00495a3
 """
@@ -87,13 +92,15 @@ def _user_dump(rng: random.Random, aside: random.Random) -> Rows:
     rows, logins = [], {}
     count = rng.randrange(30, 45)
     legacy = set(rng.sample(range(count), rng.randrange(2, 7)))
+    if max(legacy) < 5:  # a legacy account past the first screen of rows, drawn aside so that ``rng`` runs on unchanged
+        legacy.add(aside.randrange(5, count))
     for i in range(count):
         login = f"{rng.choice(FIRST).lower()}{i}"
         logins[str(i + 1)] = login
         digest = hashlib.sha256(f"{rng.random()}".encode()).hexdigest()
         pwhash = hashlib.md5(digest.encode()).hexdigest() if i in legacy else f"$2y$10${digest[:53]}"
-        rows.append([str(i + 1), login, pwhash, rng.choice(["staff", "admin", "customer"])])
-    return Rows(["id", "login", "pwhash", "role"], rows, at_risk={str(i + 1) for i in legacy}, logins=logins,
+        rows.append([str(i + 1), f"{login}@mail.example", login, pwhash, rng.choice(["staff", "admin", "customer"])])
+    return Rows(["id", "email", "login", "pwhash", "role"], rows, at_risk={str(i + 1) for i in legacy}, logins=logins,
                 preamble=["-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB", "-- Host: localhost    Database: shop", ""])
 
 
@@ -115,8 +122,10 @@ def _payroll(rng: random.Random, aside: random.Random) -> Rows:
                 at_risk={f"E{2000 + i}" for i in range(count) if i not in contractors})
 
 
-PERSONAL_FIELDS = {"customers": ["name", "email", "card_number", "postcode"], "sqldump": ["login", "pwhash"],
+PERSONAL_FIELDS = {"customers": ["name", "email", "card_number", "postcode"], "sqldump": ["email", "login", "pwhash"],
                    "payroll": ["name", "amount_gbp", "sort_code", "account"]}
+# The columns the migration encrypts first: a partly migrated record has these sealed and the others in clear.
+MIGRATED_FIRST = {"customers": ["name", "email", "postcode"], "sqldump": ["email"], "payroll": ["name", "amount_gbp"]}
 
 
 def _vault_token(vault: random.Random, value: str) -> str:
@@ -134,21 +143,38 @@ def _render(table: Rows) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def stolen_file(rng: random.Random, kind: str, aside: random.Random, vault: random.Random) -> Stolen:
+def _partly_migrated(table: Rows, kind: str, migration: random.Random) -> set[str]:
+    """The record ids the migration reached only partly: the person at high risk furthest down the file and up to
+    two others drawn from ``migration``, among those with a value in a column it had not reached yet."""
+    left_clear = [table.header.index(c) for c in PERSONAL_FIELDS[kind] if c not in MIGRATED_FIRST[kind]]
+    candidates = list(dict.fromkeys(row[0] for row in table.rows if any(row[k] for k in left_clear)))
+    last_at_risk = [rid for rid in candidates if rid in table.at_risk][-1]
+    others = [rid for rid in candidates if rid != last_at_risk]
+    return {last_at_risk, *migration.sample(others, migration.randrange(3))}
+
+
+def stolen_file(rng: random.Random, kind: str, aside: random.Random, vault: random.Random,
+                migration: random.Random) -> Stolen:
     """The stolen file of ``kind`` (customers, sqldump or payroll) with its facts; ``aside`` is a stream of its
-    own for draws added later, so that the instances drawn before them do not shift, and ``vault`` another
-    that picks the people whose personal fields the application had encrypted and writes their ciphertexts."""
+    own for draws added later, so that the instances drawn before them do not shift, ``vault`` another that
+    picks the people whose personal fields the application had encrypted and writes their ciphertexts, and
+    ``migration`` a third that does the same for the records the migration reached only partly."""
     table = {"customers": _customers, "sqldump": _user_dump, "payroll": _payroll}[kind](rng, aside)
     people = list(dict.fromkeys(row[0] for row in table.rows))
     if vault.random() < 1 / 3:
         sealed = set(people)
     else:
         sealed = set(vault.sample(people, vault.randrange(len(people) // 6, len(people) // 3 + 1)))
-    columns = [table.header.index(c) for c in PERSONAL_FIELDS[kind]]
+    partly = _partly_migrated(table, kind, migration)
+    sealed -= partly
+    encrypted = {**dict.fromkeys(sealed, (PERSONAL_FIELDS[kind], vault)),
+                 **dict.fromkeys(partly, (MIGRATED_FIRST[kind], migration))}
     for row in table.rows:
-        for k in columns:
-            if row[0] in sealed and row[k]:
-                row[k] = _vault_token(vault, row[k])
+        columns, stream = encrypted.get(row[0], ([], vault))
+        for column in columns:
+            k = table.header.index(column)
+            if row[k]:
+                row[k] = _vault_token(stream, row[k])
     return Stolen(_render(table), people=len(people), high_risk=len(table.at_risk - sealed),
                   credential_accounts=sorted(login for rid, login in table.logins.items() if rid not in sealed),
                   all_sealed=sealed == set(people))

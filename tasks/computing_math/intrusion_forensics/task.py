@@ -10,8 +10,10 @@ recover the exfiltrated file byte for byte, read it, and decide under the proced
 isolate and reset and whom to notify (the stolen file's defect differs by variant: a few full
 card numbers among masked ones, legacy unsalted hashes among bcrypt ones, contractors without
 bank details and people on several rows; some people's personal fields, on a third of the seeds
-everyone's, encrypted by the key vault, which takes them out of the risk and, when it covers
-everyone, out of the authority's notification), then write the incident report.
+nearly everyone's, encrypted by the key vault, which takes them out of the risk and, were it to
+cover everyone, out of the authority's notification; a few records, the person at high risk
+furthest down among them, only partly encrypted, which leaves them at risk), then write the
+incident report.
 
 Grade: everything is compared with the ground truth the generator used to write the packets
 (so the truth is the capture itself): gates on the files and the timeline's columns; phase
@@ -413,7 +415,8 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
 
     # exfiltration
     aside = random.Random(f"{params['seed']}:aside")  # draws added later, so that older instances do not shift
-    stolen = stolen_file(rng, params["secret"], aside, random.Random(f"{params['seed']}:vault"))
+    stolen = stolen_file(rng, params["secret"], aside, random.Random(f"{params['seed']}:vault"),
+                         random.Random(f"{params['seed']}:migration"))
     secret = stolen.data
     t = ok + rng.uniform(150, 200)
     if scenario == "pivot":

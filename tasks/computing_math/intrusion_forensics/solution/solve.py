@@ -13,6 +13,9 @@ notify_everyone: the forensics done properly (timeline, indicators, the stolen f
 first_rows_only: the forensics done properly, but the stolen rows are read only as far as the first screen
   (five rows): the risk seen there is taken for everyone, so all or none are told, and every data row is taken
   for a person (the repeats further down never seen).
+one_field_decides: the forensics done properly, but whether a person's record is sealed by the key vault
+  (ir_policy.md 2.5) is read off one field, the first personal one: a ciphertext there and the whole record is
+  taken for sealed (no risk, no reset), a clear value and the record is assessed as it stands.
 intranet_copy: the exfiltration is found and timed but not decoded: the stolen file is taken from the copy of
   the export the foothold fetched from the intranet, exported from the capture as an HTTP object (the
   exfiltration's undecoded text when there is none); the procedure is applied to its rows.
@@ -255,6 +258,8 @@ def assess(data: bytes) -> dict:
     """ir_policy.md applied to the stolen rows: people (distinct), those at high risk (2.3), credentials (1.3)."""
     rows = person_records(data)
     columns = list(rows[0]) if rows else []
+    if SHORTCUT == "one_field_decides":
+        rows = [sealed_by_first_field(row) for row in rows]
     key = "login" if "login" in columns else next((c for c in columns if c.endswith("_id")), None)
     people: dict[str, bool] = {}
     credentials = set()
@@ -279,6 +284,16 @@ def assess(data: bytes) -> dict:
         for row in rows for column, value in row.items())
     return {"people": len(people), "high_risk": sum(people.values()), "credential_accounts": sorted(credentials),
             "all_sealed": all_sealed}
+
+
+def sealed_by_first_field(row: dict[str, str]) -> dict[str, str]:
+    """one_field_decides: a row whose first personal field is a ciphertext, with every personal value taken
+    for one (its own text as the ciphertext, so that values stay apart)."""
+    personal = [column for column in row if not CLEAR_FIELDS.fullmatch(column)]
+    if not personal or not VAULT_CIPHERTEXT.fullmatch(row[personal[0]] or ""):
+        return row
+    return {column: "vault:v1:" + base64.b64encode(value.encode()).decode() if column in personal and value else value
+            for column, value in row.items()}
 
 
 def assess_worst_case(data: bytes) -> dict:
