@@ -4,9 +4,9 @@
 or 8 state unless given): the input files' text and the truth by construction (every
 citation's authority and brief page, and every planted error with its correction). The opinions are made
 of template sentences, star-paged; the brief quotes and cites them, and errors are planted on chosen
-citations after the brief's citation sequence is laid out. Every short form (and in a state brief every supra
-form) carries at least one error the library shows; where the seed's own draw planted none there, a stream of
-its own plants one.
+citations after the brief's citation sequence is laid out. Every short form, Id. (besides the wrong antecedent)
+and in a state brief every supra form carries at least one error the library shows; where the seed's own draw
+planted none there, a stream of its own plants one.
 """
 
 from __future__ import annotations
@@ -425,18 +425,27 @@ def _mispin(move: Move, rng: random.Random) -> None:
 
 
 def _plant_on_every_form(rng, jurisdiction, moves, cases, statutes):
-    """A wrong pin or a misquotation on a short form (and a supra form) where no planted error sits on one, so that
-    a cite-check reading only full citations against the library misses something on every brief."""
-    for form in ("short", "supra") if jurisdiction == "state" else ("short",):
+    """A wrong pin or a misquotation on a short form, an Id. (and a supra form) where no planted error the library
+    shows sits on one, so that a cite-check reading only full citations against the library misses something on
+    every brief. Id. comes last, so a brief whose short forms needed an error draws them as before; a brief with no
+    Id. free to carry one gains an Id. quoting the authority a citation cites just before it."""
+    for form in ("short", "supra", "id") if jurisdiction == "state" else ("short", "id"):
         # the truth keys an error by page, authority and type: it sits on the first citation that carries it
         errors: dict[tuple[int, str, str], Move] = {}
         for move in moves:
             if move.error:
                 errors.setdefault((move.page, move.authority.key, move.error), move)
-        if any(m.form == form and m.error != "bad_law" for m in errors.values()):
+        # a cite-check skipping an Id. still finds its wrong antecedent and sees an unnoted emphasis in the brief
+        missed = ("wrong_pin", "misquotation") if form == "id" else ("wrong_pin", "misquotation", "emphasis_not_noted")
+        if any(m.form == form and m.error in missed for m in errors.values()):
             continue
         candidates = [(m, kind) for m in moves if m.form == form and not m.locked and not m.error and not m.emphasis
-                      for kind in ("wrong_pin", "misquotation") if (m.page, m.authority.key, kind) not in errors]
+                      for kind in _open_kinds(m, errors)]
+        if not candidates and form == "id":  # a new Id. after an unlocked citation (never the wrong antecedent's)
+            antecedents = [(m, kind) for m in moves if not m.locked for kind in _open_kinds(m, errors)]
+            if antecedents:
+                antecedent, kind = rng.choice(antecedents)
+                candidates = [(_id_after(antecedent, moves, rng), kind)]
         if not candidates:
             continue
         move, kind = rng.choice([c for c in candidates if c[0].quote] or candidates)
@@ -449,6 +458,23 @@ def _plant_on_every_form(rng, jurisdiction, moves, cases, statutes):
             _misquote(move, rng, cases, statutes)
             move.correction = {"quote": move.quote}
         move.error = kind
+
+
+def _open_kinds(move: Move, errors: dict[tuple[int, str, str], Move]) -> list[str]:
+    """The errors a citation can still carry: none its page and authority already have (the truth keys errors by
+    both), and no wrong pin on a statute (it has no pages)."""
+    return [kind for kind in ("wrong_pin", "misquotation") if (move.page, move.authority.key, kind) not in errors
+            and (kind == "misquotation" or move.authority.kind == "case")]
+
+
+def _id_after(antecedent: Move, moves: list[Move], rng: random.Random) -> Move:
+    """An Id. quoting the antecedent's authority, inserted right after it on its brief page."""
+    auth = antecedent.authority
+    pin = rng.choice(sorted(auth.pages)) if auth.kind == "case" else None
+    sentence = rng.choice(auth.pages[pin if pin is not None else 0])
+    move = Move(auth, antecedent.page, "id", pin, _quote_span(sentence, rng), lead=sentence)
+    moves.insert(moves.index(antecedent) + 1, move)
+    return move
 
 
 def _cite_text(move: Move, jurisdiction: str) -> str:

@@ -8,6 +8,8 @@ The near-miss adversaries (adversaries/_shortcuts.py links here) run this same f
 and that name switches on one shortcut; run as solve.py, none is taken. short_forms_unchecked and supra_unchecked
 never read a short form ("Name, 512 U.S. at 40") or a supra citation against the library (the citator is still read);
 on a brief without supra (the federal rules allow none) supra_unchecked has nothing to skip and writes nothing.
+id_pins_unchecked never reads an Id. citation's pin or quotation against the library (it still finds an Id. whose
+quotation comes from another authority: the wrong antecedent).
 
 ALE-CANARY-b43a7ceb-db6d-412e-be00-d99dc7e1bc76
 """
@@ -197,6 +199,7 @@ def check(cites: list[Cite], library: dict, citator: list[dict]) -> list[dict]:
         auth = cite.authority
         if cite.form == UNCHECKED_FORM:
             continue
+        unchecked_id = SHORTCUT == "id_pins_unchecked" and cite.form == "IdCitation"
         if auth is None:
             if cite.form == "FullCaseCitation":
                 add(cite, "not_in_library", cite.key, "not in the record library: remove or replace the authority")
@@ -210,7 +213,7 @@ def check(cites: list[Cite], library: dict, citator: list[dict]) -> list[dict]:
         if cite.quote:
             hits = pages_with(cite.quote, auth)
             if hits:
-                if not auth.statute and cite.pin not in hits and SHORTCUT != "quotes_no_pin":
+                if not auth.statute and cite.pin not in hits and SHORTCUT != "quotes_no_pin" and not unchecked_id:
                     add(cite, "wrong_pin", auth.key, str(hits[0]))
             else:
                 elsewhere = [(a, pages_with(cite.quote, a)) for a in library.values() if a is not auth]
@@ -218,7 +221,7 @@ def check(cites: list[Cite], library: dict, citator: list[dict]) -> list[dict]:
                 if elsewhere and cite.form in SHORT_FORMS:
                     other, pages = elsewhere[0]
                     add(cite, "wrong_antecedent", other.key, f"{other.short}, {other.volume} {other.reporter} at {pages[0]}")
-                else:
+                elif not unchecked_id:
                     add(cite, "misquotation", auth.key, best_span(cite.quote, auth, cite.pin))
             if "_" in cite.quote and not cite.emphasis_noted:
                 add(cite, "emphasis_not_noted", auth.key, 'add "(emphasis added)" after the citation')
