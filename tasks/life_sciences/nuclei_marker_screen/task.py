@@ -258,9 +258,16 @@ def _grade_wells(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) ->
         return (got is not None and abs(got - exp["percent_positive"]) <= 2.5) or \
             f"{got} vs {exp['percent_positive']:.2f}"
 
+    markers: dict[str, list[float]] = defaultdict(list)
+    for n in ref["nuclei"]:
+        markers[n["well"]].append(n["marker"])
+
     def mean_ok(row: dict[str, str], exp: dict[str, Any]) -> bool | str:
         got, want = as_number(row.get("mean_marker_intensity")), exp["mean_marker_intensity"]
-        return (got is not None and abs(got - want) <= 0.05 * abs(want) + 2.0) or f"{got} vs {want:.1f}"
+        low, high = one_nucleus_range(markers[exp["well"]])
+        tol = 0.05 * abs(want) + 2.0
+        return (got is not None and min(low, want - tol) <= got <= max(high, want + tol)) or \
+            f"{got} vs {want:.1f} (one nucleus moves it to {low:.1f}-{high:.1f})"
 
     def treatment_ok(row: dict[str, str], exp: dict[str, Any]) -> bool | str:
         return " ".join(row.get("treatment", "").split()).casefold() == exp["treatment"].casefold() or \
@@ -270,7 +277,19 @@ def _grade_wells(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) ->
                noun="wells", weight=0.5)
     g.fraction("nuclei count per well (within 5% or 4 nuclei)", verdicts(count_ok), noun="wells", weight=3.0)
     g.fraction("percent marker-positive per well (within 2.5 points)", verdicts(percent_ok), noun="wells", weight=2.0)
-    g.fraction("mean marker intensity per well (within 5%)", verdicts(mean_ok), noun="wells", weight=2.0)
+    g.fraction("mean marker intensity per well (within 5% or one nucleus missed or doubled)", verdicts(mean_ok),
+               noun="wells", weight=2.0)
+
+
+def one_nucleus_range(markers: list[float]) -> tuple[float, float]:
+    """The lowest and highest mean of a well's markers with one nucleus missed or counted twice: the segmentation
+    slip a count within tolerance allows, which moves the mean far when the well has few bright nuclei."""
+    if len(markers) < 2:
+        return (markers[0], markers[0]) if markers else (0.0, 0.0)
+    total, n = sum(markers), len(markers)
+    extremes = (min(markers), max(markers))
+    means = [(total - x) / (n - 1) for x in extremes] + [(total + x) / (n + 1) for x in extremes]
+    return min(means), max(means)
 
 
 def _grade_nuclei(g: Grading, ref: dict[str, Any], rows: list[dict[str, str]]) -> None:
