@@ -26,11 +26,27 @@ def test_tasks_list_json() -> None:
     assert entry["id"] == "other/league_table" and entry["variants"] == 3
 
 
+def test_with_json_whatever_else_writes_to_stdout_goes_to_stderr() -> None:
+    # Ray's driver prints cluster notices ("The node ... has been marked dead") to stdout from its own thread
+    script = ("import os, threading, sys\n"
+              "from lastexam.cli import stdout_for_json_only\n"
+              "out = stdout_for_json_only()\n"
+              "print('a python print')\n"
+              "threading.Thread(target=lambda: os.write(1, b'a native write from a thread\\n')).start()\n"
+              "print('{\"ok\": true}', file=out, flush=True)\n"
+              "os.write(1, b'after the JSON\\n')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"ok": True}
+    for noise in ("a python print", "a native write from a thread", "after the JSON"):
+        assert noise in done.stderr
+
+
 def test_run_report_and_regrade(tmp_path: Path) -> None:
     common = ["--results-dir", str(tmp_path / "r"), "--tasks-dir", str(FIXTURE_TASKS)]
     done = _ale("run", "--agent", "oracle", "--agent", "nop", "--tasks", "other/league_table", "--name", "cli",
                 "--jobs", "3", "--json", *common)
-    result = json.loads(done.stdout[done.stdout.index('{\n  "experiment"'):])
+    result = json.loads(done.stdout)  # stdout holds the JSON alone
     assert result["experiment"] == "cli"
     assert len(result["trials"]) == 6
     for trial in result["trials"]:

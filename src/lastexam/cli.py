@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TextIO
 
 import typer
 from rich.console import Console
@@ -95,6 +95,23 @@ def _tasks(tasks_dir: Path | None, *, import_graders: bool = False) -> tuple[lis
     for problem in problems:
         console.print(f"[yellow]skipped a broken task package:[/] {problem}")
     return tasks, root
+
+
+def stdout_for_json_only() -> TextIO:
+    """Point file descriptor 1 at stderr for the rest of the process and return a stream on the real stdout.
+
+    Whatever else writes to stdout from then on (a library's thread, native code: Ray's driver prints its
+    cluster notices there) lands on stderr, so the one JSON document written to the returned stream stays
+    parseable. Where stdout is no file descriptor (an in-process test runner), returns ``sys.stdout`` unchanged.
+    """
+    try:
+        real = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return sys.stdout
+    sys.stdout.flush()
+    saved = os.fdopen(os.dup(real), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), real)
+    return saved
 
 
 def _chosen_tasks(selectors: list[str], tasks: list[Task], root: Path) -> list[Task]:
@@ -319,6 +336,7 @@ def run(
         "--video", help="Record the desktop of GUI tasks as video (logs/video/ in each run directory).")] = False,
 ) -> None:
     """Run agents on instances in sandboxes, grade, record, and print the leaderboard."""
+    json_out = stdout_for_json_only() if as_json else sys.stdout
     try:
         _use_judge(judge)
         if bundles := [s for s in selectors if s.endswith(".ale")]:
@@ -378,7 +396,7 @@ def run(
              "attempts": r["attempts"], "error": r["error"]}
             for r in rows
         ]
-        print(json.dumps({"experiment": config.name, "trials": trials}, indent=2))
+        print(json.dumps({"experiment": config.name, "trials": trials}, indent=2), file=json_out, flush=True)
     raise typer.Exit(130 if outcome.cancelled else 0)
 
 
