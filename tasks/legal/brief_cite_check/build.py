@@ -4,9 +4,10 @@
 or 8 state unless given): the input files' text and the truth by construction (every
 citation's authority and brief page, and every planted error with its correction). The opinions are made
 of template sentences, star-paged; the brief quotes and cites them, and errors are planted on chosen
-citations after the brief's citation sequence is laid out. Every short form, Id. (besides the wrong antecedent)
-and in a state brief every supra form carries at least one error the library shows; where the seed's own draw
-planted none there, a stream of its own plants one.
+citations after the brief's citation sequence is laid out, never two of one type on one page and authority (the
+truth records one). The short forms, the Id. citations (besides the wrong antecedent) and in a state brief the supra
+forms each carry a wrong pin and a misquotation; where the seed's own draw planted one of them on none of a form,
+a stream of its own plants it.
 """
 
 from __future__ import annotations
