@@ -308,12 +308,15 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
                      f"cites and which is good law, states the same rule in the same words; the brief should rest the "
                      f"proposition on {other.key} and drop {key}.")
     else:
-        # the other authority's nearest statement of the point: read each cited case for the sentence closest to the
-        # proposition (the accord case words it with another modal)
+        # the other authority's nearest statement of the point: the case the brief cites with "Accord" for it (any
+        # cited case when it names none) read for the sentence closest to the proposition (the accord case words it
+        # with another modal; another case may word it with another verb, which reads closer)
+        named = re.search(r"\bAccord ([A-Z][\w'-]+)", (INPUT / "brief.md").read_text())
+        accord = by_short(library, named.group(1)) if named else None
         target = norm(proposition)
         nearest = max(((difflib.SequenceMatcher(None, target, norm(sentence)).ratio(), a, page, sentence.strip())
                        for a in {c.key: c.authority for c in cites if c.authority}.values()
-                       if a.key != key and not a.statute
+                       if a.key != key and not a.statute and accord in (None, a)
                        for page, text in a.pages.items() for sentence in re.split(r"(?<=\.)\s+", text.strip())),
                       key=lambda item: item[0], default=None)
         if nearest:
