@@ -4,15 +4,17 @@
 or 8 state unless given): the input files' text and the truth by construction (every
 citation's authority and brief page, and every planted error with its correction). The opinions are made
 of template sentences, star-paged; the brief quotes and cites them, and errors are planted on chosen
-citations after the brief's citation sequence is laid out. Every short form, Id. (besides the wrong antecedent)
-and in a state brief every supra form carries at least one error the library shows; where the seed's own draw
-planted none there, a stream of its own plants one.
+citations after the brief's citation sequence is laid out, never two of one type on one page and authority (the
+truth records one). The short forms, the Id. citations (besides the wrong antecedent) and in a state brief the supra
+forms each carry a wrong pin and a misquotation; where the seed's own draw planted one of them on none of a form,
+a stream of its own plants it.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 SUBJECTS = ["a district court", "the trial court", "an employer", "a carrier", "the moving party", "a public body",
@@ -375,15 +377,16 @@ def _plant(rng, jurisdiction, moves, cases, statutes, bad, superseding, reversed
         move.error, move.correction = kind, correction
         taken.add((move.page, move.authority.key, kind))
 
+    # a citation is free only while no other of its page and authority carries the error: the truth records one
+    # error per page, authority and type, so a second would have a correction the truth does not know
     quoted = [m for m in moves if m.quote and m.authority.kind == "case"]
     rng.shuffle(quoted)
-    for move in [m for m in quoted if free(m, "wrong_pin")][:3]:
+    for move in _first_free(quoted, "wrong_pin", free, 3):
         _mispin(move, rng)
         mark(move, "wrong_pin", pin=move.pin)
-    pool = [m for m in moves if m.quote and free(m, "misquotation")]
-    statute_quotes = [m for m in pool if m.authority.kind == "statute"]
-    chosen = statute_quotes[:1] + [m for m in pool if m.authority.kind == "case"][:3 - len(statute_quotes[:1])]
-    for move in chosen:
+    pool = [m for m in moves if m.quote]
+    statute_quotes = [m for m in pool if m.authority.kind == "statute" and free(m, "misquotation")]
+    for move in _first_free(statute_quotes[:1] + [m for m in pool if m.authority.kind == "case"], "misquotation", free, 3):
         _misquote(move, rng, cases, statutes)
         mark(move, "misquotation", quote=move.quote)
     # emphasis: two noted, one not
@@ -413,6 +416,18 @@ def _plant(rng, jurisdiction, moves, cases, statutes, bad, superseding, reversed
             move.correction = {"by": superseding.key}
 
 
+def _first_free(moves: list[Move], kind: str, free: Callable[[Move, str], bool], count: int) -> Iterator[Move]:
+    """The first ``count`` citations free to carry ``kind``, each judged after the ones before it took the error
+    (the caller marks each as it comes)."""
+    taken = 0
+    for move in moves:
+        if taken == count:
+            return
+        if free(move, kind):
+            taken += 1
+            yield move
+
+
 def _misquote(move: Move, rng: random.Random, cases: list[Authority], statutes: list[Authority]) -> None:
     library = " | ".join(norm(x) for a in cases + statutes for p in a.pages.values() for x in p)
     own = [x for page in move.authority.pages.values() for x in page]
@@ -425,39 +440,39 @@ def _mispin(move: Move, rng: random.Random) -> None:
 
 
 def _plant_on_every_form(rng, jurisdiction, moves, cases, statutes):
-    """A wrong pin or a misquotation on a short form, an Id. (and a supra form) where no planted error the library
-    shows sits on one, so that a cite-check reading only full citations against the library misses something on
-    every brief. Id. comes last, so a brief whose short forms needed an error draws them as before; a brief with no
-    Id. free to carry one gains an Id. quoting the authority a citation cites just before it."""
+    """A wrong pin and a misquotation on a short form, an Id. (and a supra form), each where no planted error of
+    that kind sits on one, so that a cite-check reading only full citations against the library, or only the pins
+    or only the quotations of one form, misses something on every brief. Id. comes last, so a brief whose short
+    forms needed an error draws them as before; a brief with no Id. free to carry a kind gains an Id. quoting the
+    authority a citation cites just before it."""
     for form in ("short", "supra", "id") if jurisdiction == "state" else ("short", "id"):
-        # the truth keys an error by page, authority and type: it sits on the first citation that carries it
-        errors: dict[tuple[int, str, str], Move] = {}
-        for move in moves:
-            if move.error:
-                errors.setdefault((move.page, move.authority.key, move.error), move)
-        # a cite-check skipping an Id. still finds its wrong antecedent and sees an unnoted emphasis in the brief
-        missed = ("wrong_pin", "misquotation") if form == "id" else ("wrong_pin", "misquotation", "emphasis_not_noted")
-        if any(m.form == form and m.error in missed for m in errors.values()):
-            continue
-        candidates = [(m, kind) for m in moves if m.form == form and not m.locked and not m.error and not m.emphasis
-                      for kind in _open_kinds(m, errors)]
-        if not candidates and form == "id":  # a new Id. after an unlocked citation (never the wrong antecedent's)
-            antecedents = [(m, kind) for m in moves if not m.locked for kind in _open_kinds(m, errors)]
-            if antecedents:
-                antecedent, kind = rng.choice(antecedents)
-                candidates = [(_id_after(antecedent, moves, rng), kind)]
-        if not candidates:
-            continue
-        move, kind = rng.choice([c for c in candidates if c[0].quote] or candidates)
-        if not move.quote:  # the error is one the library shows: the brief quotes the passage it cites
-            move.quote = _quote_span(move.lead, rng)
-        if kind == "wrong_pin":
-            _mispin(move, rng)
-            move.correction = {"pin": move.pin}
-        else:
-            _misquote(move, rng, cases, statutes)
-            move.correction = {"quote": move.quote}
-        move.error = kind
+        while True:
+            # the truth keys an error by page, authority and type: it sits on the first citation that carries it
+            errors: dict[tuple[int, str, str], Move] = {}
+            for move in moves:
+                if move.error:
+                    errors.setdefault((move.page, move.authority.key, move.error), move)
+            missing = {"wrong_pin", "misquotation"} - {m.error for m in errors.values() if m.form == form}
+            candidates = [(m, kind) for m in moves if m.form == form and not m.locked and not m.error and not m.emphasis
+                          for kind in _open_kinds(m, errors) if kind in missing]
+            if not candidates and form == "id":  # a new Id. after an unlocked citation (never the wrong antecedent's)
+                antecedents = [(m, kind) for m in moves if not m.locked for kind in _open_kinds(m, errors)
+                               if kind in missing]
+                if antecedents:
+                    antecedent, kind = rng.choice(antecedents)
+                    candidates = [(_id_after(antecedent, moves, rng), kind)]
+            if not candidates:
+                break
+            move, kind = rng.choice([c for c in candidates if c[0].quote] or candidates)
+            if not move.quote:  # the error is one the library shows: the brief quotes the passage it cites
+                move.quote = _quote_span(move.lead, rng)
+            if kind == "wrong_pin":
+                _mispin(move, rng)
+                move.correction = {"pin": move.pin}
+            else:
+                _misquote(move, rng, cases, statutes)
+                move.correction = {"quote": move.quote}
+            move.error = kind
 
 
 def _open_kinds(move: Move, errors: dict[tuple[int, str, str], Move]) -> list[str]:

@@ -9,7 +9,9 @@ and that name switches on one shortcut; run as solve.py, none is taken. short_fo
 never read a short form ("Name, 512 U.S. at 40") or a supra citation against the library (the citator is still read);
 on a brief without supra (the federal rules allow none) supra_unchecked has nothing to skip and writes nothing.
 id_pins_unchecked never reads an Id. citation's pin or quotation against the library (it still finds an Id. whose
-quotation comes from another authority: the wrong antecedent).
+quotation comes from another authority: the wrong antecedent). id_quotes_only, short_quotes_only and supra_quotes_only
+read that form's quotations but never its pins; id_pins_only, short_pins_only and supra_pins_only its pins but never
+its quotations (the supra ones, like supra_unchecked, write nothing on a brief without supra).
 
 ALE-CANARY-b43a7ceb-db6d-412e-be00-d99dc7e1bc76
 """
@@ -28,6 +30,13 @@ OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
 SHORTCUT = Path(__file__).name.removesuffix(".py")
 SHORT_FORMS = ("IdCitation", "ShortCaseCitation", "SupraCitation")
 UNCHECKED_FORM = {"short_forms_unchecked": "ShortCaseCitation", "supra_unchecked": "SupraCitation"}.get(SHORTCUT)
+# the form whose citations a shortcut reads against the library for some error kinds only, and the kinds it never reports
+UNREAD_FORM, UNREAD_KINDS = {
+    "id_pins_unchecked": ("IdCitation", ("wrong_pin", "misquotation")),
+    "id_quotes_only": ("IdCitation", ("wrong_pin",)), "id_pins_only": ("IdCitation", ("misquotation",)),
+    "short_quotes_only": ("ShortCaseCitation", ("wrong_pin",)), "short_pins_only": ("ShortCaseCitation", ("misquotation",)),
+    "supra_quotes_only": ("SupraCitation", ("wrong_pin",)), "supra_pins_only": ("SupraCitation", ("misquotation",)),
+}.get(SHORTCUT, ("", ()))
 TYPES = ("misquotation", "wrong_pin", "wrong_citation", "bad_law", "wrong_antecedent", "emphasis_not_noted",
          "not_in_library")
 
@@ -199,7 +208,7 @@ def check(cites: list[Cite], library: dict, citator: list[dict]) -> list[dict]:
         auth = cite.authority
         if cite.form == UNCHECKED_FORM:
             continue
-        unchecked_id = SHORTCUT == "id_pins_unchecked" and cite.form == "IdCitation"
+        unread = UNREAD_KINDS if cite.form == UNREAD_FORM else ()
         if auth is None:
             if cite.form == "FullCaseCitation":
                 add(cite, "not_in_library", cite.key, "not in the record library: remove or replace the authority")
@@ -213,7 +222,8 @@ def check(cites: list[Cite], library: dict, citator: list[dict]) -> list[dict]:
         if cite.quote:
             hits = pages_with(cite.quote, auth)
             if hits:
-                if not auth.statute and cite.pin not in hits and SHORTCUT != "quotes_no_pin" and not unchecked_id:
+                if not auth.statute and cite.pin not in hits and SHORTCUT != "quotes_no_pin" \
+                        and "wrong_pin" not in unread:
                     add(cite, "wrong_pin", auth.key, str(hits[0]))
             else:
                 elsewhere = [(a, pages_with(cite.quote, a)) for a in library.values() if a is not auth]
@@ -221,7 +231,7 @@ def check(cites: list[Cite], library: dict, citator: list[dict]) -> list[dict]:
                 if elsewhere and cite.form in SHORT_FORMS:
                     other, pages = elsewhere[0]
                     add(cite, "wrong_antecedent", other.key, f"{other.short}, {other.volume} {other.reporter} at {pages[0]}")
-                elif not unchecked_id:
+                elif "misquotation" not in unread:
                     add(cite, "misquotation", auth.key, best_span(cite.quote, auth, cite.pin))
             if "_" in cite.quote and not cite.emphasis_noted:
                 add(cite, "emphasis_not_noted", auth.key, 'add "(emphasis added)" after the citation')
@@ -298,12 +308,15 @@ def memo(cites: list[Cite], errors: list[dict], library: dict, citator: list[dic
                      f"cites and which is good law, states the same rule in the same words; the brief should rest the "
                      f"proposition on {other.key} and drop {key}.")
     else:
-        # the other authority's nearest statement of the point: read each cited case for the sentence closest to the
-        # proposition (the accord case words it with another modal)
+        # the other authority's nearest statement of the point: the case the brief cites with "Accord" for it (any
+        # cited case when it names none) read for the sentence closest to the proposition (the accord case words it
+        # with another modal; another case may word it with another verb, which reads closer)
+        named = re.search(r"\bAccord ([A-Z][\w'-]+)", (INPUT / "brief.md").read_text())
+        accord = by_short(library, named.group(1)) if named else None
         target = norm(proposition)
         nearest = max(((difflib.SequenceMatcher(None, target, norm(sentence)).ratio(), a, page, sentence.strip())
                        for a in {c.key: c.authority for c in cites if c.authority}.values()
-                       if a.key != key and not a.statute
+                       if a.key != key and not a.statute and accord in (None, a)
                        for page, text in a.pages.items() for sentence in re.split(r"(?<=\.)\s+", text.strip())),
                       key=lambda item: item[0], default=None)
         if nearest:
@@ -356,7 +369,7 @@ def main() -> None:
     with (INPUT / "citator.csv").open() as handle:
         citator = list(csv.DictReader(handle))
     cites = extract((INPUT / "brief.md").read_text(), library)
-    if SHORTCUT == "supra_unchecked" and not any(c.form == "SupraCitation" for c in cites):
+    if SHORTCUT.startswith("supra_") and not any(c.form == "SupraCitation" for c in cites):
         return
     errors = check(cites, library, citator)
     write_outputs(cites, errors, library, citator)
