@@ -271,8 +271,19 @@ class _Sites:
             name = self.names[int(self.rng.choice(len(self.names), p=self.weights))]
             pos = int(self.rng.integers(250, len(self.seqs[name]) - 250))
             if _free(self.taken[name], pos - 15, pos + width + 15) and accept(name, pos):
-                self.taken[name].append((pos - 15, pos + width + 15))
+                self.take(name, pos, width)
                 return name, pos
+
+    def take(self, name: str, pos: int, width: int) -> None:
+        self.taken[name].append((pos - 15, pos + width + 15))
+
+    def free(self, name: str) -> np.ndarray:
+        """Per position of ``name``, whether ``draw`` could return it for a width of 1."""
+        free = np.zeros(len(self.seqs[name]), dtype=bool)
+        free[250:len(free) - 250] = True
+        for lo, hi in self.taken[name]:
+            free[max(0, lo - 15):max(0, hi + 15)] = False
+        return free
 
 
 def _free(taken: list[tuple[int, int]], lo: int, hi: int) -> bool:
@@ -622,6 +633,36 @@ def _site_with_reads(
     return name, pos, chosen
 
 
+def _read_depths(libraries: list[Sequenced], chrom: str, length: int) -> np.ndarray:
+    """Per reference position of ``chrom``, how many unique reads cover it (``_site_reads``, counted)."""
+    depths = np.zeros(length, dtype=int)
+    for lib in libraries:
+        if lib.source.chrom == chrom:
+            frags, read_length = lib.unique, lib.unique.fwd.shape[1]
+            starts = np.zeros(len(lib.source.hap) + 1, dtype=int)
+            for first in (frags.starts, frags.starts + frags.flen - read_length):
+                np.add.at(starts, first, 1)
+                np.add.at(starts, first + read_length, -1)
+            shift = np.zeros(length, dtype=int)
+            for v in lib.source.carried:
+                shift[v.pos + 1:] += len(v.alt) - len(v.ref)
+            depths += np.cumsum(starts)[np.arange(length) + shift]
+    return depths
+
+
+def _site_of_depth(
+    rng: np.random.Generator, sites: _Sites, depths: dict[str, np.ndarray], depth: int
+) -> tuple[str, int]:
+    """A free site of ``sites``, drawn from ``rng`` among those whose reads number ``depth`` (or, if none is left,
+    come closest to it), and taken."""
+    gap = {name: np.where(sites.free(name), np.abs(d - depth), np.iinfo(int).max) for name, d in depths.items()}
+    closest = min(int(g.min()) for g in gap.values())
+    candidates = [(name, int(pos)) for name, g in gap.items() for pos in np.flatnonzero(g == closest)]
+    name, pos = candidates[int(rng.integers(len(candidates)))]
+    sites.take(name, pos, 1)
+    return name, pos
+
+
 def _plant_on_reads(
     rng: np.random.Generator, sc: Scenario, seqs: dict[str, str], libraries: list[Sequenced], sites: _Sites
 ) -> tuple[list[Artefact], list[Variant]]:
@@ -662,8 +703,9 @@ def _plant_on_reads(
         planted.append(Artefact("low_fraction", name, pos, seqs[name][pos], alt, TRAP_MIN_READS / len(reads)))
         depths.append(len(reads))
     deep_snvs: list[Variant] = []
+    read_depths = {name: _read_depths(libraries, name, len(seqs[name])) for name in seqs} if depths else {}
     for depth in (depth for depth in depths for _ in range(sc.deep_snvs)):
-        name, pos, _ = _site_with_reads(own_sites, libraries, lambda reads: len(reads) == depth)  # noqa: B023
+        name, pos = _site_of_depth(rng, own_sites, read_depths, depth)
         snv = _snv(rng, sc, seqs, name, pos)
         haplotypes = [lib for lib in libraries if lib.source.chrom == name]
         for hap, lib in enumerate(haplotypes):
