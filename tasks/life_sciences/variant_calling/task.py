@@ -97,7 +97,7 @@ class Scenario:
     paralog: tuple[int, float, int]  # unassembled diverged copies of a segment: length, divergence, copies
     traps: Traps
     thresholds: dict[str, float]
-    deep_snvs: int = 0  # per deep low-fraction trap (``Traps.deep_low_fraction``), true SNVs at sites with as many reads
+    deep_snvs: int = 0  # per deep low-fraction trap (``Traps.deep_low_fraction``), true SNVs as deep as the deepest
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -673,8 +673,8 @@ def _plant_on_reads(
     (every read of the fragment) carries the ALT. A deep low-fraction error: ``TRAP_MIN_READS`` reads at a site
     whose reads number within the scenario's bounds show a context-specific error, in the first half of each read
     (high base quality), so that a caller trusts them. Deep true SNVs: for each deep error, the scenario's number of
-    true SNVs at sites with as many reads, carried by every read of their haplotypes, so that a depth limit that
-    removes the errors removes these alleles with them.
+    true SNVs, all at sites with as many reads as the deepest error's, carried by every read of their haplotypes, so
+    that a depth limit that removes any of the errors removes these alleles with them.
     """
     own_sites = _Sites(rng, seqs, sites.taken)
     planted: list[Artefact] = []
@@ -704,8 +704,8 @@ def _plant_on_reads(
         depths.append(len(reads))
     deep_snvs: list[Variant] = []
     read_depths = {name: _read_depths(libraries, name, len(seqs[name])) for name in seqs} if depths else {}
-    for depth in (depth for depth in depths for _ in range(sc.deep_snvs)):
-        name, pos = _site_of_depth(rng, own_sites, read_depths, depth)
+    for _ in range(sc.deep_snvs * len(depths)):
+        name, pos = _site_of_depth(rng, own_sites, read_depths, max(depths))
         snv = _snv(rng, sc, seqs, name, pos)
         haplotypes = [lib for lib in libraries if lib.source.chrom == name]
         for hap, lib in enumerate(haplotypes):
