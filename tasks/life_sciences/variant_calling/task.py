@@ -15,8 +15,10 @@ diverged copies of one segment whose reads pile onto the reference copy at exces
 strand-specific systematic errors, context-specific errors at a low allele fraction (diploid;
 at low depth, where only the deeper sites can show a minor share), PCR stutter of one unit in
 repeat tracts without a true indel (diploid), over-amplified PCR duplicate families carrying a
-PCR error, and mixed sites where a minority population keeps the reference base (haploid). The truth set, the planted artefacts and the
-expected QC figures (reads, mappable reads, duplicates, mean depth) go to the reference.
+PCR error, and mixed sites where a minority population keeps the reference base (haploid). Low-pass
+data also holds true SNVs as deep as its deepest low-fraction errors, so that no depth limit stands in for
+the allele-balance filter. The truth set, the planted artefacts and the expected QC figures (reads,
+mappable reads, duplicates, mean depth) go to the reference.
 
 Grade: gates for the files, a valid bgzip VCF with a usable index and a readable sorted,
 indexed BAM (both re-read with bcftools/samtools in a sandbox). Then: sample naming, SNV and
@@ -95,6 +97,7 @@ class Scenario:
     paralog: tuple[int, float, int]  # unassembled diverged copies of a segment: length, divergence, copies
     traps: Traps
     thresholds: dict[str, float]
+    deep_snvs: int = 0  # per deep low-fraction trap (``Traps.deep_low_fraction``), true SNVs as deep as the deepest
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -141,6 +144,7 @@ SCENARIOS: dict[str, Scenario] = {
                     stutter=(0, 0.0, 0.0), jackpots=(6, 6, 10), deep_low_fraction=(10, 18, 19)),
         thresholds={"snv_recall": 0.85, "snv_precision": 0.93, "indel_recall": 0.70,
                     "indel_precision": 0.80, "genotype": 0.85, "artefact_pass": 0.4},
+        deep_snvs=3,
     ),
 }
 
@@ -267,12 +271,39 @@ class _Sites:
             name = self.names[int(self.rng.choice(len(self.names), p=self.weights))]
             pos = int(self.rng.integers(250, len(self.seqs[name]) - 250))
             if _free(self.taken[name], pos - 15, pos + width + 15) and accept(name, pos):
-                self.taken[name].append((pos - 15, pos + width + 15))
+                self.take(name, pos, width)
                 return name, pos
+
+    def take(self, name: str, pos: int, width: int) -> None:
+        self.taken[name].append((pos - 15, pos + width + 15))
+
+    def free(self, name: str) -> np.ndarray:
+        """Per position of ``name``, whether ``draw`` could return it for a width of 1."""
+        free = np.zeros(len(self.seqs[name]), dtype=bool)
+        free[250:len(free) - 250] = True
+        for lo, hi in self.taken[name]:
+            free[max(0, lo - 15):max(0, hi + 15)] = False
+        return free
 
 
 def _free(taken: list[tuple[int, int]], lo: int, hi: int) -> bool:
     return all(hi <= a or lo >= b for a, b in taken)
+
+
+def _variant(rng: np.random.Generator, sc: Scenario, name: str, pos: int, ref: str, alt: str) -> Variant:
+    """A true variant with a genotype drawn for the scenario (and, if heterozygous, the haplotype carrying it)."""
+    gt = "1" if sc.ploidy == 1 else "0/1" if rng.random() < sc.het_fraction else "1/1"
+    return Variant(name, pos, ref, alt, gt, int(rng.integers(0, 2)))
+
+
+def _snv(rng: np.random.Generator, sc: Scenario, seqs: dict[str, str], name: str, pos: int) -> Variant:
+    """A true SNV at ``pos``: a transition two times in three."""
+    ref = seqs[name][pos]
+    if rng.random() < 2.0 / 3.0:
+        alt = TRANSITION[ref]
+    else:
+        alt = str(rng.choice([b for b in BASES if b not in (ref, TRANSITION[ref])]))
+    return _variant(rng, sc, name, pos, ref, alt)
 
 
 def _make_truth(
@@ -285,10 +316,6 @@ def _make_truth(
     """Draw SNVs and indels on non-overlapping, padded intervals; indels partly in repeat tracts."""
     names = list(seqs)
     variants: list[Variant] = []
-
-    def variant(name: str, pos: int, ref: str, alt: str) -> Variant:
-        gt = "1" if sc.ploidy == 1 else "0/1" if rng.random() < sc.het_fraction else "1/1"
-        return Variant(name, pos, ref, alt, gt, int(rng.integers(0, 2)))
 
     n_str = round(sc.n_indel * sc.str_indel_fraction)
     tracts = [(n, r) for n in names for r in repeats[n]]
@@ -304,7 +331,7 @@ def _make_truth(
         else:
             ref, alt = seq[start - 1], seq[start - 1] + seq[start:start + change * unit]
         pos, ref, alt = normalize(seq, start - 1, ref, alt)
-        variants.append(variant(name, pos, ref, alt))
+        variants.append(_variant(rng, sc, name, pos, ref, alt))
 
     for _ in range(sc.n_indel - n_str):
         size = int(min(12, rng.geometric(0.45)))
@@ -315,16 +342,11 @@ def _make_truth(
         else:
             ref, alt = seq[pos], seq[pos] + "".join(rng.choice(list(BASES), size=size))
         pos, ref, alt = normalize(seq, pos, ref, alt)
-        variants.append(variant(name, pos, ref, alt))
+        variants.append(_variant(rng, sc, name, pos, ref, alt))
 
     for _ in range(sc.n_snv):
         name, pos = sites.draw(1)
-        ref = seqs[name][pos]
-        if rng.random() < 2.0 / 3.0:
-            alt = TRANSITION[ref]
-        else:
-            alt = str(rng.choice([b for b in BASES if b not in (ref, TRANSITION[ref])]))
-        variants.append(variant(name, pos, ref, alt))
+        variants.append(_snv(rng, sc, seqs, name, pos))
     variants.sort(key=lambda v: (names.index(v.chrom), v.pos))
     return [v for i, v in enumerate(variants)
             if i == 0 or variants[i - 1].chrom != v.chrom or variants[i - 1].end + 5 < v.pos]
@@ -433,6 +455,12 @@ class Library:
     def rev_index(self, hap_pos: int) -> np.ndarray:
         return self.starts + self.flen - 1 - hap_pos
 
+    def covering(self, hap_pos: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per fragment, whether its forward and whether its reverse read covers ``hap_pos``."""
+        length = self.fwd.shape[1]
+        fwd, rev = self.fwd_index(hap_pos), self.rev_index(hap_pos)
+        return (fwd >= 0) & (fwd < length), (rev >= 0) & (rev < length)
+
 
 def _fragments(rng: np.random.Generator, hap: np.ndarray, n: int, read_length: int, insert_mean: float) -> Library:
     """``n`` library fragments of ``hap``, read from both ends.
@@ -505,11 +533,10 @@ def _context_errors(rng: np.random.Generator, lib: Library, hap_pos: int, error:
     Drawn before PCR duplication, so a read's duplicates repeat it and marking them leaves the share unchanged.
     """
     alt = BASES.index(error.alt)
-    length = lib.fwd.shape[1]
     fwd_index, rev_index = lib.fwd_index(hap_pos), lib.rev_index(hap_pos)
-    n = len(fwd_index)
-    covering = np.concatenate([np.flatnonzero((fwd_index >= 0) & (fwd_index < length)),
-                               n + np.flatnonzero((rev_index >= 0) & (rev_index < length))])
+    fwd, rev = lib.covering(hap_pos)
+    n = len(fwd)
+    covering = np.concatenate([np.flatnonzero(fwd), n + np.flatnonzero(rev)])
     for read in _trap_carriers(rng, covering, error.rate):
         if read < n:
             lib.fwd[read, fwd_index[read]] = alt
@@ -555,12 +582,6 @@ class Sequenced:
     copy_of: np.ndarray
     reads: Library
 
-    def covering(self, hap_pos: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per unique fragment, whether its forward and whether its reverse read covers ``hap_pos``."""
-        length = self.unique.fwd.shape[1]
-        fwd, rev = self.unique.fwd_index(hap_pos), self.unique.rev_index(hap_pos)
-        return (fwd >= 0) & (fwd < length), (rev >= 0) & (rev < length)
-
     def set_base(self, fragment: int, hap_pos: int, base: int, fwd: bool, rev: bool) -> None:
         """Write ``base`` (forward strand) at ``hap_pos`` into the given reads of ``fragment`` and of its duplicates."""
         rows = np.flatnonzero(self.copy_of == fragment)
@@ -569,29 +590,91 @@ class Sequenced:
         if rev:
             self.reads.rev[rows, self.unique.rev_index(hap_pos)[fragment]] = COMPLEMENT[base]
 
+    def covering_fragments(self, pos: int) -> np.ndarray:
+        """The unique fragments with a read over reference ``pos``."""
+        fwd, rev = self.unique.covering(self.source.hap_pos(pos))
+        return np.flatnonzero(fwd | rev)
 
-def _site_reads(libraries: list[Sequenced], chrom: str, pos: int) -> list[tuple[Sequenced, int, bool, int]]:
-    """The unique reads covering reference ``pos``: (library, fragment, whether it is the forward read, cycle)."""
-    reads: list[tuple[Sequenced, int, bool, int]] = []
+    def set_fragments(self, pos: int, base: int, fragments: np.ndarray) -> None:
+        """Write ``base`` (forward strand) at reference ``pos`` into every read of ``fragments`` and their duplicates."""
+        hap_pos = self.source.hap_pos(pos)
+        fwd, rev = self.unique.covering(hap_pos)
+        for i in fragments:
+            self.set_base(int(i), hap_pos, base, fwd[i], rev[i])
+
+
+SiteRead = tuple[Sequenced, int, bool, int]  # library, fragment, whether it is the forward read, cycle
+
+
+def _site_reads(libraries: list[Sequenced], chrom: str, pos: int) -> list[SiteRead]:
+    """The unique reads covering reference ``pos``."""
+    reads: list[SiteRead] = []
     for lib in libraries:
         if lib.source.chrom == chrom:
             hap_pos = lib.source.hap_pos(pos)
-            fwd, rev = lib.covering(hap_pos)
+            fwd, rev = lib.unique.covering(hap_pos)
             fwd_index, rev_index = lib.unique.fwd_index(hap_pos), lib.unique.rev_index(hap_pos)
             reads += [(lib, int(i), True, int(fwd_index[i])) for i in np.flatnonzero(fwd)]
             reads += [(lib, int(i), False, int(rev_index[i])) for i in np.flatnonzero(rev)]
     return reads
 
 
+def _site_with_reads(
+    sites: _Sites, libraries: list[Sequenced], accept: Callable[[list[SiteRead]], bool]
+) -> tuple[str, int, list[SiteRead]]:
+    """A free site drawn from ``sites`` whose unique reads ``accept`` takes, and those reads."""
+    chosen: list[SiteRead] = []
+
+    def take(name: str, pos: int) -> bool:
+        chosen[:] = _site_reads(libraries, name, pos)
+        return accept(chosen)
+
+    name, pos = sites.draw(1, take)
+    return name, pos, chosen
+
+
+def _read_depths(libraries: list[Sequenced], chrom: str, length: int) -> np.ndarray:
+    """Per reference position of ``chrom``, how many unique reads cover it (``_site_reads``, counted)."""
+    depths = np.zeros(length, dtype=int)
+    for lib in libraries:
+        if lib.source.chrom == chrom:
+            frags, read_length = lib.unique, lib.unique.fwd.shape[1]
+            starts = np.zeros(len(lib.source.hap) + 1, dtype=int)
+            for first in (frags.starts, frags.starts + frags.flen - read_length):
+                np.add.at(starts, first, 1)
+                np.add.at(starts, first + read_length, -1)
+            shift = np.zeros(length, dtype=int)
+            for v in lib.source.carried:
+                shift[v.pos + 1:] += len(v.alt) - len(v.ref)
+            depths += np.cumsum(starts)[np.arange(length) + shift]
+    return depths
+
+
+def _site_of_depth(
+    rng: np.random.Generator, sites: _Sites, depths: dict[str, np.ndarray], depth: int
+) -> tuple[str, int]:
+    """A free site of ``sites``, drawn from ``rng`` among those whose reads number ``depth`` (or, if none is left,
+    come closest to it), and taken."""
+    gap = {name: np.where(sites.free(name), np.abs(d - depth), np.iinfo(int).max) for name, d in depths.items()}
+    closest = min(int(g.min()) for g in gap.values())
+    candidates = [(name, int(pos)) for name, g in gap.items() for pos in np.flatnonzero(g == closest)]
+    name, pos = candidates[int(rng.integers(len(candidates)))]
+    sites.take(name, pos, 1)
+    return name, pos
+
+
 def _plant_on_reads(
     rng: np.random.Generator, sc: Scenario, seqs: dict[str, str], libraries: list[Sequenced], sites: _Sites
-) -> list[Artefact]:
-    """Mixed sites and deep low-fraction errors, planted on the sequenced libraries from ``rng`` (a stream of its own).
+) -> tuple[list[Artefact], list[Variant]]:
+    """Mixed sites, deep low-fraction errors and deep true SNVs, planted on the sequenced libraries from ``rng`` (a
+    stream of its own, drawn in that order); returns the artefacts and the true SNVs.
 
     A mixed site: a minority population of a haploid sample keeps the reference base, so a share of the fragments
     (every read of the fragment) carries the ALT. A deep low-fraction error: ``TRAP_MIN_READS`` reads at a site
     whose reads number within the scenario's bounds show a context-specific error, in the first half of each read
-    (high base quality), so that a caller trusts them.
+    (high base quality), so that a caller trusts them. Deep true SNVs: for each deep error, the scenario's number of
+    true SNVs, all at sites with as many reads as the deepest error's, carried by every read of their haplotypes, so
+    that a depth limit that removes any of the errors removes these alleles with them.
     """
     own_sites = _Sites(rng, seqs, sites.taken)
     planted: list[Artefact] = []
@@ -602,39 +685,44 @@ def _plant_on_reads(
         site = Artefact("mixed_site", name, pos, ref, str(rng.choice([b for b in BASES if b != ref])),
                         float(rng.uniform(lowest, highest)))
         for lib in (lib for lib in libraries if lib.source.chrom == name):
-            hap_pos = lib.source.hap_pos(pos)
-            fwd, rev = lib.covering(hap_pos)
-            covering = np.flatnonzero(fwd | rev)
-            for i in rng.choice(covering, size=round(site.rate * len(covering)), replace=False):
-                lib.set_base(i, hap_pos, BASES.index(site.alt), fwd[i], rev[i])
+            covering = lib.covering_fragments(pos)
+            lib.set_fragments(pos, BASES.index(site.alt),
+                              rng.choice(covering, size=round(site.rate * len(covering)), replace=False))
         planted.append(site)
     count, fewest, most = sc.traps.deep_low_fraction
     early = lambda reads: [read for read in reads if read[3] < sc.read_length // 2]  # noqa: E731
-
-    def deep(name: str, pos: int) -> bool:
-        reads = _site_reads(libraries, name, pos)
-        return fewest <= len(reads) <= most and len(early(reads)) >= TRAP_MIN_READS
-
+    depths: list[int] = []
     for _ in range(count):
-        name, pos = own_sites.draw(1, deep)
-        reads = _site_reads(libraries, name, pos)
+        name, pos, reads = _site_with_reads(own_sites, libraries, lambda reads: fewest <= len(reads) <= most
+                                            and len(early(reads)) >= TRAP_MIN_READS)
         alt = str(rng.choice([b for b in BASES if b != seqs[name][pos]]))
         carriers = early(reads)
         for k in rng.choice(len(carriers), size=TRAP_MIN_READS, replace=False):
             lib, fragment, forward, _ = carriers[k]
             lib.set_base(fragment, lib.source.hap_pos(pos), BASES.index(alt), forward, not forward)
         planted.append(Artefact("low_fraction", name, pos, seqs[name][pos], alt, TRAP_MIN_READS / len(reads)))
-    return planted
+        depths.append(len(reads))
+    deep_snvs: list[Variant] = []
+    read_depths = {name: _read_depths(libraries, name, len(seqs[name])) for name in seqs} if depths else {}
+    for _ in range(sc.deep_snvs * len(depths)):
+        name, pos = _site_of_depth(rng, own_sites, read_depths, max(depths))
+        snv = _snv(rng, sc, seqs, name, pos)
+        haplotypes = [lib for lib in libraries if lib.source.chrom == name]
+        for hap, lib in enumerate(haplotypes):
+            if snv.gt != "0/1" or snv.phase == hap:
+                lib.set_fragments(pos, BASES.index(snv.alt), lib.covering_fragments(pos))
+        deep_snvs.append(snv)
+    return planted, deep_snvs
 
 
 def _simulate_reads(
     rng: np.random.Generator, sc: Scenario, seqs: dict[str, str], sources: list[Source], errors: list[Artefact],
     sites: _Sites, trap_rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, int, int, list[Artefact]]:
+) -> tuple[np.ndarray, np.ndarray, int, int, list[Artefact], list[Variant]]:
     """All read pairs, shuffled, with the planted errors.
 
     Returns (r1, r2, genomic unique pairs, genomic pairs with duplicates, the artefacts planted here: PCR jackpots
-    and, from ``trap_rng``, mixed sites and deep low-fraction errors).
+    and, from ``trap_rng``, mixed sites and deep low-fraction errors; the deep true SNVs planted from ``trap_rng``).
     """
     count, smallest, largest = sc.traps.jackpots
     jackpot_sites: list[tuple[int, str, int]] = []  # (source index, contig, reference position)
@@ -665,7 +753,7 @@ def _simulate_reads(
             if error.kind == "strand_bias":
                 _strand_errors(rng, reads, src.hap_pos(error.pos), error)
         libraries.append(Sequenced(src, lib, copy_of, reads))
-    planted = _plant_on_reads(trap_rng, sc, seqs, libraries, sites)
+    planted, deep_snvs = _plant_on_reads(trap_rng, sc, seqs, libraries, sites)
     r1_parts, r2_parts = zip(*(lib.reads.mates() for lib in libraries), strict=True)
     unique = sum(src.pairs for src in sources)
     genomic = sum(len(p) for p in r1_parts)
@@ -675,7 +763,7 @@ def _simulate_reads(
     r1 = np.concatenate([*r1_parts, foreign_r1])
     r2 = np.concatenate([*r2_parts, foreign_r2])
     order = rng.permutation(len(r1))
-    return r1[order], r2[order], unique, genomic, [*jackpots, *planted]
+    return r1[order], r2[order], unique, genomic, [*jackpots, *planted], deep_snvs
 
 
 def _paralog(
@@ -741,8 +829,9 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     truth = _make_truth(rng, sc, seqs, repeats, sites)
     errors = _plant_errors(rng, sc, seqs, repeats, truth, sites)
     sources = _sources(sc, seqs, truth, paralog)
-    r1, r2, unique_pairs, genomic_pairs, planted = _simulate_reads(
+    r1, r2, unique_pairs, genomic_pairs, planted, deep_snvs = _simulate_reads(
         rng, sc, seqs, sources, errors, sites, np.random.default_rng([int(params["seed"]), 1]))
+    truth = sorted([*truth, *deep_snvs], key=lambda v: (list(seqs).index(v.chrom), v.pos))
 
     (input_dir / "reference.fa").write_text(_fasta(seqs))
     for mate, reads in ((1, r1), (2, r2)):

@@ -7,6 +7,8 @@
 #   mapped_only_bam.sh  the unmapped reads are left out of aligned.bam.
 #   no_allele_balance.sh  no allele-balance (diploid) or mixed-site (haploid) filter: the read-level strand and
 #                       depth filters only.
+#   depth_cap.sh        the allele-balance / mixed-site filter replaced by a depth cap at 1.6 x the sequence's
+#                       mean depth, under the deep low-fraction errors of low-pass data.
 set -euo pipefail
 MODE="$(basename "$0" .sh)"
 
@@ -71,6 +73,12 @@ else
   balance=(bcftools filter -m + -s AlleleBalance -Ou -e 'GT="het" && FMT/DP>=15 && FMT/AD[0:1] < 0.25*FMT/DP')
 fi
 [ "$MODE" = no_allele_balance ] && balance=(bcftools view -Ou)
+if [ "$MODE" = depth_cap ]; then
+  cap_expr=$(awk '{s[$1] += $3; n[$1]++}
+    END {sep = ""; for (c in s) {printf "%s(CHROM==\"%s\" && INFO/DP>%.2f)", sep, c, 1.6 * s[c] / n[c]; sep = " || "}}' \
+    "$WORK/depth.txt")
+  balance=(bcftools filter -m + -s DepthCap -e "$cap_expr" -Ou)
+fi
 
 bcftools mpileup -f "$WORK/ref.fa" -q 20 -Q 20 -a FORMAT/AD,FORMAT/DP,FORMAT/SP -Ou "$OUT/aligned.bam" 2>/dev/null \
   | bcftools call -mv --ploidy "$PLOIDY" -Ou 2>/dev/null \
