@@ -22,6 +22,12 @@ def _names(value: Any) -> set[str] | None:
     return {v.strip() for v in value}
 
 
+def _account(name: str) -> str:
+    """An account name as the reference writes it: `id:<user id>` with any case or spacing, a login as it is."""
+    by_id = re.fullmatch(r"id\s*:\s*(\d+)", name, flags=re.IGNORECASE)
+    return f"id:{by_id.group(1)}" if by_id else name
+
+
 def _integer(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
         return None
@@ -41,9 +47,11 @@ def check_containment(g: Grading, ref: dict[str, Any], report: dict[str, Any]) -
     """Hosts to isolate and accounts to reset, as the procedure's section 1 decides them."""
     block = report.get("containment") if isinstance(report.get("containment"), dict) else {}
     truth = ref["containment"]
+    accounts = _names(block.get("reset_accounts"))
     wrong = [v for v in (
         _set_verdict("isolate_hosts", _names(block.get("isolate_hosts")), truth["isolate_hosts"]),
-        _set_verdict("reset_accounts", _names(block.get("reset_accounts")), truth["reset_accounts"]),
+        _set_verdict("reset_accounts", None if accounts is None else {_account(a) for a in accounts},
+                     truth["reset_accounts"]),
     ) if v]
     g.check("decision: hosts to isolate and accounts to reset under the procedure", not wrong, weight=1.5,
             expected={"isolate_hosts": truth["isolate_hosts"], "reset_accounts": f"{len(truth['reset_accounts'])} accounts"},

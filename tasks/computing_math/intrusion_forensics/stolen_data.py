@@ -18,7 +18,9 @@ only partly, on every seed: their names, e-mail addresses, postcodes or pay are 
 password hash or bank columns not yet. Such a person is not sealed (2.5 asks for all their
 personal fields), so their risk, their reset and the authority's notice still stand: the person at
 high risk furthest down the file is one of them, so that no one field of a record, nor the first
-screen of rows, tells the answer (and no breach is ever wholly sealed).
+screen of rows, tells the answer (and no breach is ever wholly sealed). In the user dump the migration
+had moved on to the login column for one of them: its login sealed, its password hash not, so that
+the login alone does not tell either.
 
 ALE-CANARY-4ade4d2e-b6cb-41f8-b293-fdbab00495a3
 """
@@ -126,6 +128,9 @@ PERSONAL_FIELDS = {"customers": ["name", "email", "card_number", "postcode"], "s
                    "payroll": ["name", "amount_gbp", "sort_code", "account"]}
 # The columns the migration encrypts first: a partly migrated record has these sealed and the others in clear.
 MIGRATED_FIRST = {"customers": ["name", "email", "postcode"], "sqldump": ["email"], "payroll": ["name", "amount_gbp"]}
+# The column the user dump's migration had moved on to: one partly migrated account has its login sealed too, its
+# password hash still clear, so that the account is named by its user id (the instruction's `id:<n>`).
+MIGRATED_NEXT = {"sqldump": "login"}
 
 
 def _vault_token(vault: random.Random, value: str) -> str:
@@ -158,7 +163,8 @@ def stolen_file(rng: random.Random, kind: str, aside: random.Random, vault: rand
     """The stolen file of ``kind`` (customers, sqldump or payroll) with its facts; ``aside`` is a stream of its
     own for draws added later, so that the instances drawn before them do not shift, ``vault`` another that
     picks the people whose personal fields the application had encrypted and writes their ciphertexts, and
-    ``migration`` a third that does the same for the records the migration reached only partly."""
+    ``migration`` a third that does the same for the records the migration reached only partly, then (user
+    dump) picks the one it had moved on to the login column for and writes that login's ciphertext."""
     table = {"customers": _customers, "sqldump": _user_dump, "payroll": _payroll}[kind](rng, aside)
     people = list(dict.fromkeys(row[0] for row in table.rows))
     if vault.random() < 1 / 3:
@@ -175,6 +181,12 @@ def stolen_file(rng: random.Random, kind: str, aside: random.Random, vault: rand
             k = table.header.index(column)
             if row[k]:
                 row[k] = _vault_token(stream, row[k])
+    accounts = dict(table.logins)
+    if kind in MIGRATED_NEXT:  # drawn after every other ciphertext, so that those stay as they were
+        k = table.header.index(MIGRATED_NEXT[kind])
+        record = migration.choice([row for row in table.rows if row[0] in partly])
+        record[k] = _vault_token(migration, record[k])
+        accounts[record[0]] = f"id:{record[0]}"
     return Stolen(_render(table), people=len(people), high_risk=len(table.at_risk - sealed),
-                  credential_accounts=sorted(login for rid, login in table.logins.items() if rid not in sealed),
+                  credential_accounts=sorted(name for rid, name in accounts.items() if rid not in sealed),
                   all_sealed=sealed == set(people))

@@ -12,7 +12,8 @@ card numbers among masked ones, legacy unsalted hashes among bcrypt ones, contra
 bank details and people on several rows; some people's personal fields, on a third of the seeds
 nearly everyone's, encrypted by the key vault, which takes them out of the risk and, were it to
 cover everyone, out of the authority's notification; a few records, the person at high risk
-furthest down among them, only partly encrypted, which leaves them at risk), then write the
+furthest down among them, only partly encrypted, which leaves them at risk, one account in the user
+dump with its login sealed and its password hash not, named by its user id), then write the
 incident report.
 
 Grade: everything is compared with the ground truth the generator used to write the packets

@@ -16,6 +16,8 @@ first_rows_only: the forensics done properly, but the stolen rows are read only 
 one_field_decides: the forensics done properly, but whether a person's record is sealed by the key vault
   (ir_policy.md 2.5) is read off one field, the first personal one: a ciphertext there and the whole record is
   taken for sealed (no risk, no reset), a clear value and the record is assessed as it stands.
+login_decides: as one_field_decides, but the field read is the login where there is one (the column that names
+  the account), the first personal one elsewhere.
 intranet_copy: the exfiltration is found and timed but not decoded: the stolen file is taken from the copy of
   the export the foothold fetched from the intranet, exported from the capture as an HTTP object (the
   exfiltration's undecoded text when there is none); the procedure is applied to its rows.
@@ -258,8 +260,8 @@ def assess(data: bytes) -> dict:
     """ir_policy.md applied to the stolen rows: people (distinct), those at high risk (2.3), credentials (1.3)."""
     rows = person_records(data)
     columns = list(rows[0]) if rows else []
-    if SHORTCUT == "one_field_decides":
-        rows = [sealed_by_first_field(row) for row in rows]
+    if SHORTCUT in ("one_field_decides", "login_decides"):
+        rows = [sealed_by_one_field(row) for row in rows]
     key = "login" if "login" in columns else next((c for c in columns if c.endswith("_id")), None)
     people: dict[str, bool] = {}
     credentials = set()
@@ -272,7 +274,7 @@ def assess(data: bytes) -> dict:
         hashes = [v for k, v in row.items() if k and ("hash" in k.lower() or "password" in k.lower()) and in_clear(v)]
         weak = any(re.fullmatch(r"[0-9a-f]{32}|[0-9a-f]{40}", h.lower()) for h in hashes)
         if hashes:
-            credentials.add(who)
+            credentials.add(account_name(row, who))
         sealed_taken_for_exposed = not VAULT_TRUSTED and any(VAULT_CIPHERTEXT.fullmatch(v) for v in values)
         at_risk = full_pan or bank or weak or sealed_taken_for_exposed
         risk_seen = risk_seen or (at_risk and number < 5)
@@ -286,11 +288,20 @@ def assess(data: bytes) -> dict:
             "all_sealed": all_sealed}
 
 
-def sealed_by_first_field(row: dict[str, str]) -> dict[str, str]:
-    """one_field_decides: a row whose first personal field is a ciphertext, with every personal value taken
-    for one (its own text as the ciphertext, so that values stay apart)."""
+def account_name(row: dict[str, str], who: str) -> str:
+    """The name of the account a row's credential belongs to: its login, or `id:<user id>` (the instruction's
+    form) when the login left only as a key-vault value."""
+    login = row.get("login") or who
+    return f"id:{row.get('id', '')}" if VAULT_CIPHERTEXT.fullmatch(login) else login
+
+
+def sealed_by_one_field(row: dict[str, str]) -> dict[str, str]:
+    """one_field_decides, login_decides: a row whose one field read (the first personal one, or the login) is a
+    ciphertext, with every personal value taken for one (its own text as the ciphertext, so that values stay
+    apart)."""
     personal = [column for column in row if not CLEAR_FIELDS.fullmatch(column)]
-    if not personal or not VAULT_CIPHERTEXT.fullmatch(row[personal[0]] or ""):
+    judged = "login" if SHORTCUT == "login_decides" and "login" in row else next(iter(personal), "")
+    if not personal or not VAULT_CIPHERTEXT.fullmatch(row.get(judged) or ""):
         return row
     return {column: "vault:v1:" + base64.b64encode(value.encode()).decode() if column in personal and value else value
             for column, value in row.items()}
