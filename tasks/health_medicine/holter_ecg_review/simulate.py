@@ -1,15 +1,15 @@
 """Synthesis of a two-lead ambulatory ECG with a known beat-by-beat truth.
 
 ``simulate(params)`` returns the truth (beat times and labels, the lead-off and artefact segments,
-the AF episode, the AF burst too short for an episode, the designed pauses) and the two leads in
+the AF episodes, the AF burst too short for an episode, the designed pauses) and the two leads in
 millivolts. Everything is drawn from ``params["seed"]``: the same parameters give the same
 recording.
 
 The rhythm is planned first (sinus rate with a rest and an exercise period, isolated PVCs (most
 early with a full compensatory pause, some late-coupled or interpolated) and couplets, premature
 atrial beats about as often as PVCs (normal QRS, mostly resetting the sinus node), a burst of AF
-shorter than 20 s (under the lab's 30 s episode minimum), and per scenario an AF paroxysm ending in
-a post-conversion pause, or VT runs and sinus arrests), then each beat is drawn as a sum of Gaussian
+a little under the lab's 30 s episode minimum and an episode of AF a little over it, and per scenario
+an AF paroxysm ending in a post-conversion pause, or VT runs and sinus arrests), then each beat is drawn as a sum of Gaussian
 waves (P, Q, R, S, T; a wide, discordant complex without P for a ventricular beat), and the
 recording's quirks are added: respiratory and drifting baseline wander with electrode "pops", mains
 interference, muscle noise with bursts, fibrillatory waves during AF, motion artefact segments and a
@@ -39,8 +39,12 @@ NOISE_WARMUP_S = 10.0
 PAUSE_CONVENTION_S = 2.5  # the pause threshold of many Holter systems (the lab's is 2.0 s)
 SHORT_ARREST_S = (2.3, 2.45)  # an arrest between the two thresholds, clear of both
 AF_QUIET_S = 30.0  # seconds either side of AF (a paroxysm or a burst) without premature atrial beats or untimely PVCs
-AF_BURST_S = (12.0, 20.0)  # a run of AF too short for an episode (the lab's minimum is 30 s, read to within 10 s)
-AF_BURST_APART_S = 60.0  # seconds of sinus rhythm at least between an AF burst and the paroxysm
+# AF either side of the lab's 30 s episode minimum (read to a beat or two), so that a minimum of 25 s or 40 s
+# changes the episodes
+AF_BURST_S = (26.0, 27.5)  # a run of AF too short for an episode
+AF_SHORT_EPISODE_S = (33.0, 39.0)  # the shortest kind of episode
+AF_RUNS = ("af_burst", "af_episode")  # the kinds of those two events
+AF_BURST_APART_S = 60.0  # seconds of sinus rhythm at least between two runs of AF
 
 
 class PlacementError(RuntimeError):
@@ -53,9 +57,14 @@ class Truth:
     duration_s: float
     beats: list[tuple[float, str]] = field(default_factory=list)  # (R-peak time s, "N" | "V")
     excluded: list[tuple[float, float, str]] = field(default_factory=list)  # (start s, end s, type)
-    af: list[tuple[float, float]] = field(default_factory=list)  # (first AF beat s, last AF beat s)
+    af: list[tuple[float, float]] = field(default_factory=list)  # paroxysm (first AF beat s, last AF beat s)
+    af_short: list[tuple[float, float]] = field(default_factory=list)  # AF episodes just over 30 s
     af_bursts: list[tuple[float, float]] = field(default_factory=list)  # AF under 30 s: no episode
     designed_pauses: list[tuple[float, float]] = field(default_factory=list)  # (start s, duration s)
+
+    def episodes(self) -> list[tuple[float, float]]:
+        """Every AF episode (AF of at least 30 s), in time order."""
+        return sorted([*self.af, *self.af_short])
 
 
 # ------------------------------------------------------------------------------------------
@@ -190,6 +199,7 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
     if scenario == "af_paroxysm":
         af_len = float(rng.uniform(220, 330))
         events.append((_place_event(rng, af_len + 10.0, busy, 120.0, duration - 60.0), "af", af_len))
+    unsettled = list(busy)  # runs of AF may fall in the exercise and rest periods placed next
     rate = _sinus_rate(rng, duration, busy, _activity(activity, truth.excluded, extra))
     for _ in range(3 if scenario == "vt_pauses" else 0):
         events.append((_place_event(rng, 10.0, busy, 40.0, duration - 30.0), "vt", float(rng.integers(3, 12))))
@@ -200,7 +210,8 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
     for _ in range(4):
         events.append((_place_event(rng, 4.0, busy, 30.0, duration - 30.0), "couplet", 2.0))
     burst = np.random.default_rng([int(params["seed"]) % 2**32, 4])
-    events.append(_af_burst(burst, events, busy, duration))
+    events.append(_af_run(burst, "af_burst", AF_BURST_S, events, unsettled, duration))
+    events.append(_af_run(burst, "af_episode", AF_SHORT_EPISODE_S, events, unsettled, duration))
     events.sort()
 
     resp_f = float(rng.uniform(0.2, 0.3))
@@ -209,12 +220,10 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
     # premature atrial beats and the PVCs that timing does not betray come from a stream of their own
     ectopy = np.random.default_rng([int(params["seed"]) % 2**32, 2])
     pac_rate = float(ectopy.uniform(0.015, 0.03))
-    # they stay clear of the edges of AF, which the lab reads to within 10 s
-    paroxysm_quiet, burst_quiet = ([(start - AF_QUIET_S, start + length + AF_QUIET_S)
-                                    for start, kind, length in events if kind == af] for af in ("af", "af_burst"))
-    ectopy_quiet = ectopy_ok + paroxysm_quiet + burst_quiet
-    # and so do the early PVCs around a burst: a cluster of them beside it would read as AF lasting longer
-    pvc_quiet = ectopy_ok + burst_quiet
+    # they and the early PVCs stay clear of the edges of AF, which the lab reads to within 10 s (and the 30 s
+    # minimum, to a beat): a cluster of them beside it would read as AF lasting longer
+    ectopy_quiet = ectopy_ok + [(start - AF_QUIET_S, start + length + AF_QUIET_S)
+                                for start, kind, length in events if kind.startswith("af")]
     beats: list[tuple[float, str]] = []
     t = float(rng.uniform(0.3, 0.9))
     beats.append((t, "N"))
@@ -224,11 +233,10 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
         rr = 60.0 / rate(t) * (1.0 + 0.03 * math.sin(2 * math.pi * resp_f * t) + 0.012 * rng.standard_normal())
         if queue and t + rr >= queue[0][0]:
             _, kind, detail = queue.pop(0)
-            t = _insert_event(burst if kind == "af_burst" else rng, truth, beats, t, rr, kind, detail, rate)
+            t = _insert_event(burst if kind in AF_RUNS else rng, truth, beats, t, rr, kind, detail, rate)
             continue
-        pvc_barred = not _free(t - 2.0, t + 2.0 * rr + 2.0, pvc_quiet)
         quiet = not _free(t - 2.0, t + 2.0 * rr + 2.0, ectopy_quiet)
-        if not pvc_barred and rr < 0.88 and rng.random() < pvc_rate:
+        if not quiet and rr < 0.88 and rng.random() < pvc_rate:
             coupling = max(0.38, rr * float(rng.uniform(0.5, 0.62)))
             beats.append((t + coupling, "V"))
             t += 2.0 * rr  # full compensatory pause
@@ -244,14 +252,15 @@ def _plan_once(params: dict, rng: np.random.Generator, activity: np.random.Gener
     return truth
 
 
-def _af_burst(burst: np.random.Generator, events: list[tuple[float, str, float]], busy: list[tuple[float, float]],
-              duration: float) -> tuple[float, str, float]:
-    """A run of AF shorter than an episode, drawn from ``burst``, a stream of its own, and placed well apart from
-    the paroxysm and AF_QUIET_S clear of the other events (their irregular beats would lengthen it)."""
-    length = float(burst.uniform(*AF_BURST_S))
-    apart = [(start - AF_BURST_APART_S, start + detail + AF_BURST_APART_S) if kind == "af"
-             else (start - AF_QUIET_S, start + AF_QUIET_S) for start, kind, detail in events]
-    return _place_event(burst, length, busy + apart, 60.0, duration - 60.0), "af_burst", length
+def _af_run(burst: np.random.Generator, kind: str, lengths: tuple[float, float], events: list[tuple[float, str, float]],
+            busy: list[tuple[float, float]], duration: float) -> tuple[float, str, float]:
+    """A run of AF of a length in ``lengths`` (``kind`` one of AF_RUNS), drawn from ``burst``, a stream of its own, and
+    placed well apart from the other AF and AF_QUIET_S clear of the other events (their irregular beats would
+    lengthen it)."""
+    length = float(burst.uniform(*lengths))
+    apart = [(start - AF_BURST_APART_S, start + detail + AF_BURST_APART_S) if other.startswith("af")
+             else (start - AF_QUIET_S, start + AF_QUIET_S) for start, other, detail in events]
+    return _place_event(burst, length, busy + apart, 60.0, duration - 60.0), kind, length
 
 
 def _af_beats(rng: np.random.Generator, beats: list, t: float, length: float) -> tuple[float, tuple[float, float]]:
@@ -306,9 +315,9 @@ def _insert_event(rng: np.random.Generator, truth: Truth, beats: list, t: float,
         truth.designed_pauses.append((round(t, 4), round(pause, 4)))
         beats.append((t + pause, "N"))
         return t + pause
-    if kind == "af_burst":  # sinus rhythm resumes without a pause
+    if kind in AF_RUNS:  # sinus rhythm resumes without a pause
         t, span = _af_beats(rng, beats, t, detail)
-        truth.af_bursts.append(span)
+        (truth.af_bursts if kind == "af_burst" else truth.af_short).append(span)
         return t
     if kind == "vt":
         n = int(detail)
@@ -381,7 +390,7 @@ def draw_beats(truth: Truth, rng: np.random.Generator, n: int) -> np.ndarray:
     ecg = np.zeros((2, n))
     lead_scale = rng.uniform(0.85, 1.15, 2)
     resp_f = float(rng.uniform(0.2, 0.3))
-    in_af = [(s - 1.0, e + 0.1) for s, e in [*truth.af, *truth.af_bursts]]
+    in_af = [(s - 1.0, e + 0.1) for s, e in [*truth.af, *truth.af_short, *truth.af_bursts]]
     prev = truth.beats[0][0] - 0.8
     for tb, label in truth.beats:
         rr = min(1.5, max(0.3, tb - prev))
@@ -462,7 +471,7 @@ def add_quirks(ecg: np.ndarray, truth: Truth, rng: np.random.Generator, mains_hz
                 out[lead, sel] += art + np.convolve(spikes, np.hanning(max(3, fs // 25)), mode="same")
         else:
             out[:, sel] = RAIL / GAIN
-    for s, e in truth.af_bursts:  # drawn last, so that the draws before stay as they were without bursts
+    for s, e in sorted([*truth.af_bursts, *truth.af_short]):  # drawn last, so that the draws before stay as they were
         _fibrillatory_waves(out, t, fs, s, e, rng)
     return out
 

@@ -21,6 +21,8 @@ from scipy import ndimage, signal
 INPUT = Path(os.environ.get("ALE_INPUT_DIR", "/workspace/input"))
 OUTPUT = Path(os.environ.get("ALE_OUTPUT_DIR", "/workspace/output"))
 SHORTCUT = Path(__file__).name.removesuffix(".py")
+# the lab's 30 s AF episode minimum; af_any_duration skips it, af_minimum_25_s and af_minimum_40_s take another
+AF_MINIMUM_S = {"af_any_duration": 0.0, "af_minimum_25_s": 25.0, "af_minimum_40_s": 40.0}.get(SHORTCUT, 30.0)
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -164,19 +166,35 @@ def minute_rates(times: np.ndarray, segs: list[tuple[float, float]], duration: f
     return rates
 
 
+def af_edges(jumpy: np.ndarray, a: int, b: int) -> tuple[int, int]:
+    """A run [a, b) of the smoothed irregularity moved to its outermost irregular successive differences
+    (``jumpy``): outward over them (three regular in a row stop it), inward over regular ones. The median over
+    25 beats blurs an edge by a few beats, which matters for AF lasting about 30 s."""
+    while a > 0 and jumpy[max(0, a - 3):a].any():
+        a -= 1
+    while b < len(jumpy) and jumpy[b:b + 3].any():
+        b += 1
+    while a < b - 1 and not jumpy[a]:
+        a += 1
+    while b > a + 1 and not jumpy[b - 1]:
+        b -= 1
+    return a, b
+
+
 def af_episodes(times: np.ndarray, labels: list[str], segs: list[tuple[float, float]]) -> list[dict]:
     """AF where the RR sequence is irregularly irregular: median successive difference over 25 beats
-    above 8% of the RR interval, lasting at least 30 s."""
+    above 8% of the RR interval, from its first to its last AF beat, lasting at least 30 s."""
     rr = np.diff(times)
-    drr = np.abs(np.diff(rr)) / rr[1:]
+    drr = np.abs(np.diff(rr)) / rr[1:]  # drr[i] compares the intervals of beats i, i + 1 and i + 2
+    jumpy = drr > 0.08
     irregular = ndimage.median_filter(drr, size=25, mode="nearest") > 0.08
-    irregular = ndimage.binary_closing(irregular, structure=np.ones(31))  # bridge brief regular stretches
+    irregular = ndimage.binary_closing(irregular, structure=np.ones(5))  # bridge a few regular intervals
     episodes = []
-    for a, b in runs(irregular):
-        onset, offset = float(times[a + 1]), float(times[min(b + 1, len(times) - 1)])
-        # af_any_duration: every irregular run reported as an episode, the lab's 30 s minimum skipped
-        long_enough = SHORTCUT == "af_any_duration" or offset - onset >= 30
-        if long_enough and not any(s < offset and e > onset for s, e in segs):
+    for run in runs(irregular):
+        a, b = af_edges(jumpy, *run)
+        # the first irregular difference ends on the first AF beat, the last one starts from the last AF beat
+        onset, offset = float(times[a + 2]), float(times[b])
+        if offset - onset >= AF_MINIMUM_S and not any(s < offset and e > onset for s, e in segs):
             episodes.append({"onset_s": round(onset, 3), "offset_s": round(offset, 3)})
     return episodes
 
