@@ -11,7 +11,7 @@ of every block and maximises the total priority, and write a summary of the nigh
 Generation: targets are drawn around the night's sidereal time (some never high enough, some
 near the Moon as seen from the site, some circumpolar), then the reference is computed with astropy
 on a one-minute grid: Sun and Moon events, per-target quantities and a greedy priority-first,
-earliest-start schedule. Two more targets, each from its own random stream, are traps asserted on
+earliest-start schedule. Three more targets, each from its own random stream, are traps asserted on
 every instance. (1) A split-window target: circumpolar with its lower culmination inside the dark
 window, at least an hour below the airmass limit: its window breaks in two, and its block (at least
 10 min longer than either stretch and 10 min shorter than both together) makes it unobservable
@@ -21,7 +21,10 @@ every variant's site and limit allow it (La Palma with airmass 2.2, Mount John a
 higher latitudes). (2) A Moon-trap target: high enough for its block (with 10 min to spare) only while
 the Moon is up, and more than 3 deg inside the Moon limit all night: unobservable, though airmass
 alone would pass it; its priority is high, so a plan blind to the Moon schedules it. Every variant's
-night therefore has the Moon up during the dark window. (3) The priorities decide: where the plan that never
+night therefore has the Moon up during the dark window. (3) A Moon-edge target: its Moon distance crosses the
+limit while it is high enough and the Moon is up, so the Moon cuts its window; the Moon seen from the Earth's
+centre, or the J2000 place taken for the apparent place of date (or the reverse), moves its observable time by
+20 min or more. (4) The priorities decide: where the plan that never
 reads them (the feasible block that ends first, over and over) reaches 90 % of the greedy's priority, observable
 targets it leaves out are raised to priority 10, then targets only it schedules lowered to 1, in an order from a
 stream of their own, until it falls short.
@@ -76,17 +79,17 @@ def _astropy():
     warnings.filterwarnings("ignore", module="astropy")
     warnings.filterwarnings("ignore", message=".*(IERS|ERFA|dubious|NonRotation).*")
     import astropy.units as u
-    from astropy.coordinates import AltAz, EarthLocation, SkyCoord, get_body, get_sun
+    from astropy.coordinates import TETE, AltAz, EarthLocation, SkyCoord, get_body, get_sun
     from astropy.time import Time
 
-    return u, AltAz, EarthLocation, SkyCoord, get_body, get_sun, Time
+    return u, AltAz, EarthLocation, SkyCoord, get_body, get_sun, Time, TETE
 
 
 class Sky:
     """Sun, Moon and target positions for one site and a set of UTC times (numpy datetime64)."""
 
     def __init__(self, site: dict[str, Any]) -> None:
-        self.u, self.AltAz, EarthLocation, self.SkyCoord, self.get_body, self.get_sun, self.Time = _astropy()
+        self.u, self.AltAz, EarthLocation, self.SkyCoord, self.get_body, self.get_sun, self.Time, self.TETE = _astropy()
         u = self.u
         self.location = EarthLocation(lat=site["lat"] * u.deg, lon=site["lon"] * u.deg,
                                       height=site["elevation_m"] * u.m)
@@ -285,9 +288,11 @@ def earliest_end_plan(targets: list[dict], grid: np.ndarray, ok: np.ndarray, con
     while True:
         options = []
         for k, target in enumerate(targets):
+            if k in plan:
+                continue
             length = int(target["exposure_min"])
             start = next((s for s in range(earliest, len(grid) - length) if ok[k, s : s + length + 1].all()), None)
-            if k not in plan and start is not None:
+            if start is not None:
                 options.append((start + length, k))
         if not options:
             return plan
@@ -442,6 +447,69 @@ def _moon_trap_target(rng: random.Random, site: dict, sky: Sky, events: dict, co
     raise AssertionError(f"no Moon-trap target found for {site['name']}")
 
 
+EDGE_SHIFT_MIN = 20  # each slip moves the Moon-edge target's observable time by this much at least (tolerance 6 min)
+
+
+def _slipped_masks(sky: Sky, ra: np.ndarray, dec: np.ndarray, grid: np.ndarray, cons: dict[str, Any]) -> list[np.ndarray]:
+    """The observable masks (targets x minutes) three slips compute: the Moon seen from the Earth's centre; the
+    catalogue J2000 place taken for the apparent place of date; the apparent place of date (at the middle of the
+    night) taken for a J2000 place. Each leaves the rest of the computation as the reference does it."""
+    u = sky.u
+    t = sky.times(grid)
+    shape = (len(ra), len(grid))
+    catalogue = sky.SkyCoord(ra=ra * u.deg, dec=dec * u.deg)[:, None]
+    as_of_date = sky.SkyCoord(ra=np.broadcast_to(ra[:, None], shape) * u.deg,
+                              dec=np.broadcast_to(dec[:, None], shape) * u.deg,
+                              frame=sky.TETE(obstime=sky.times(np.broadcast_to(grid, shape)), location=sky.location))
+    of_date = catalogue.transform_to(sky.TETE(obstime=t[len(t) // 2], location=sky.location))
+    as_j2000 = sky.SkyCoord(ra=of_date.ra, dec=of_date.dec)
+    moon = sky.moon(grid)
+    masks = []
+    for coords, seen in ((catalogue, sky.get_body("moon", t)), (as_of_date, moon), (as_j2000, moon)):
+        alt = coords.transform_to(sky.AltAz(obstime=t[None, :], location=sky.location)).alt.deg
+        sep = seen[None, :].separation(coords).deg
+        masks.append((airmass(alt) <= cons["max_airmass"]) & (sep >= cons["min_moon_separation_deg"]))
+    return masks
+
+
+def _moon_edge_target(rng: random.Random, site: dict, sky: Sky, events: dict, cons: dict[str, Any],
+                      names: set[str]) -> dict:
+    """A target whose Moon distance crosses the limit, while the Moon is up, at a time the airmass limit allows.
+
+    The Moon thus ends (or opens) its observable time, where the Moon's place as seen from the site and the
+    target's apparent place of date decide: each of the slips of ``_slipped_masks`` moves that time by at least
+    EDGE_SHIFT_MIN. Its block is at least SPLIT_MARGIN_MIN longer or shorter than its longest stretch.
+    """
+    grid = dark_grid(events)
+    moon = sky.moon(grid)
+    moon_alt = moon.transform_to(sky.AltAz(obstime=sky.times(grid), location=sky.location)).alt.deg
+    limit = cons["min_moon_separation_deg"]
+    up = np.nonzero(moon_alt >= 25.0)[0]
+    for _ in range(40):
+        i = int(up[rng.randrange(len(up))])
+        pa = np.array([rng.uniform(0.0, 360.0) for _ in range(48)])
+        dist = np.array([rng.uniform(limit - 2.0, limit + 2.0) for _ in range(48)])
+        ra, dec = _offset(float(moon.ra.deg[i]), float(moon.dec.deg[i]), pa, dist)
+        high = airmass(sky.target_altaz(ra, dec, grid)) <= cons["max_airmass"]
+        ok = high & (sky.moon_separation(ra, dec, grid) >= limit)
+        cut = [k for k in range(len(ra)) if max(_stretches(ok[k]), default=0) >= 40 and (high[k] & ~ok[k]).any()
+               and (moon_alt[high[k] & ~ok[k]] >= MOON_UP_DEG).all()]
+        if not cut:
+            continue
+        slipped = _slipped_masks(sky, ra[cut], dec[cut], grid, cons)
+        fits = [k for j, k in enumerate(cut)
+                if all(abs(int(mask[j].sum()) - int(ok[k].sum())) >= EDGE_SHIFT_MIN for mask in slipped)]
+        if not fits:
+            continue
+        k = rng.choice(fits)
+        longest = max(_stretches(ok[k]))
+        return {"ra_deg": float(ra[k]), "dec_deg": float(dec[k]), "name": _new_name(rng, names),
+                "vmag": round(rng.uniform(8.0, 15.0), 1), "priority": rng.choice([2, 3, 4, 5, 6, 8]),
+                "exposure_min": rng.choice([m for m in (20, 25, 30, 40, 45, 60, 75, 90)
+                                            if abs(m - longest) >= SPLIT_MARGIN_MIN])}
+    raise AssertionError(f"no Moon-edge target found for {site['name']}")
+
+
 PRIORITY_BLIND_SHARE = 0.9  # the plan that never reads the priorities stays under this share of the reference's
 
 
@@ -541,6 +609,14 @@ def generate(params: Params, input_dir: Path, reference_dir: Path) -> None:
     ok = np.insert(ok, at, trap_ok[0], axis=0)
     moon_traps = [{"name": moon_trap["name"], "exposure_min": moon_trap["exposure_min"],
                    "moon_max_sep": round(trap_rows[0]["moon_max_sep"], 2), "observable": "no"}]
+    # the Moon-edge target, from its own stream
+    edge_rng = random.Random(f"{params['seed']}/moon-edge")
+    edge = _moon_edge_target(edge_rng, site, sky, events, cons, {t["name"] for t in targets})
+    edge_rows, edge_ok = observability(sky, [edge], events, cons)
+    at = edge_rng.randint(0, len(targets))
+    targets.insert(at, edge)
+    rows.insert(at, edge_rows[0])
+    ok = np.insert(ok, at, edge_ok[0], axis=0)
     _make_priorities_decide(random.Random(f"{params['seed']}/priorities"), targets, grid, ok, cons)
     plan = greedy_plan(targets, grid, ok, cons)
     assert not {s["name"] for s in splits + moon_traps} & {b["name"] for b in plan}

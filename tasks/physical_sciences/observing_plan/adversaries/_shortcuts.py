@@ -16,6 +16,10 @@
   out of the plan, without judging which of them can actually be observed tonight.
 - priority_blind: the plan never reads the priorities: over and over, the feasible block that ends
   first (the most blocks a night holds), so the priorities decide nothing.
+- j2000_as_apparent: the catalogue J2000 place is taken for the apparent place of date (no precession,
+  nutation or aberration), for altitudes and Moon distances alike: a quarter-century of precession.
+- apparent_as_j2000: the reverse: the place is carried to the apparent place of date (at the middle of
+  the night) and then handed to astropy as if it were J2000, so precession counts twice.
 """
 # ALE-CANARY-7d7b483a-cdd5-4017-b207-2cb28fc35e29
 
@@ -34,7 +38,7 @@ iers.conf.auto_max_age = None
 warnings.filterwarnings("ignore")
 
 import astropy.units as u  # noqa: E402
-from astropy.coordinates import AltAz, EarthLocation, SkyCoord, get_body, get_sun  # noqa: E402
+from astropy.coordinates import TETE, AltAz, EarthLocation, SkyCoord, get_body, get_sun  # noqa: E402
 from astropy.time import Time  # noqa: E402
 
 MODE = Path(sys.argv[0]).stem
@@ -58,9 +62,19 @@ def altitudes(sky, values):
     return sky.transform_to(AltAz(obstime=t, location=location)).alt.deg
 
 
+def placed(idx, values):
+    """The targets ``idx`` at the times ``values`` (targets x times), as the shortcut places them."""
+    if MODE == "j2000_as_apparent":
+        shape = (len(idx), len(values))
+        return SkyCoord(ra=np.broadcast_to(coords.ra.deg[idx][:, None], shape) * u.deg,
+                        dec=np.broadcast_to(coords.dec.deg[idx][:, None], shape) * u.deg,
+                        frame=TETE(obstime=tm(np.broadcast_to(values, shape)), location=location))
+    return catalogue[idx][:, None]
+
+
 def target_alt(idx, values):
     t = tm(values)
-    return coords[idx][:, None].transform_to(AltAz(obstime=t[None, :], location=location)).alt.deg
+    return placed(idx, values).transform_to(AltAz(obstime=t[None, :], location=location)).alt.deg
 
 
 def crossings(times, values, level):
@@ -94,11 +108,15 @@ dark_start = next(t for t, d in dark_events if d < 0)
 dark_end = next(t for t, d in dark_events if d > 0)
 mid = dark_start + (dark_end - dark_start) / 2
 grid = np.arange(dark_start.astype("datetime64[m]") + MIN, dark_end.astype("datetime64[m]") + MIN, MIN)
+catalogue = coords
+if MODE == "apparent_as_j2000":
+    of_date = coords.transform_to(TETE(obstime=tm(np.array([mid]))[0], location=location))
+    catalogue = SkyCoord(ra=of_date.ra, dec=of_date.dec)
 
 all_idx = np.arange(len(targets))
 alt = target_alt(all_idx, grid)
 moon = get_body("moon", tm(grid), None if MODE == "geocentric_moon" else location)
-sep = moon[None, :].separation(coords[:, None]).deg
+sep = moon[None, :].separation(placed(all_idx, grid)).deg
 ok = (secz(alt) <= cons["max_airmass"]) & ((sep >= cons["min_moon_separation_deg"]) | (MODE == "moon_blind"))
 wide = mid.astype("datetime64[m]") + np.arange(-14 * 60, 14 * 60 + 1, 2) * MIN
 alt_wide = target_alt(all_idx, wide)
@@ -179,7 +197,7 @@ for order, (s, k) in enumerate(plan, 1):
     length = int(targets[k]["exposure_min"])
     times = grid[[s, s + length // 2, s + length]]
     frame = AltAz(obstime=tm(times), location=location)
-    aa = coords[k].transform_to(frame)
+    aa = placed(np.array([k]), times)[0].transform_to(frame)
     airm = secz(aa.alt.deg)
     blocks.append({"order": order, "name": targets[k]["name"], "start_utc": iso(times[0]), "end_utc": iso(times[2]),
                    "priority": int(targets[k]["priority"]), "exposure_min": length,
